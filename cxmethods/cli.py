@@ -1,0 +1,121 @@
+"""``cxm``: the command line, a thin wrapper over the Python API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import __version__
+from .errors import CxmError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="cxmethods: customer-focused government methodology workbooks.")
+console = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+EngagementArg = Annotated[Optional[Path], typer.Argument(help="Engagement YAML (default: the bundled sample).", show_default=False)]
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"cxmethods {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False) -> None:
+    """cxmethods: customer-focused government methodology workbooks."""
+
+
+@app.command()
+def validate(engagement: EngagementArg = None) -> None:
+    """Check an engagement and every input it names; list all problems with file, column, row and fix."""
+    from .validate import validate_engagement
+
+    report = validate_engagement(engagement)
+    _print_problems(report.problems)
+    if report.ok:
+        console.print(f"[green]OK[/]: {report.source} ({len(report.warnings)} warning(s)).")
+    else:
+        err.print(f"[red]{len(report.errors)} error(s)[/], {len(report.warnings)} warning(s) in {report.source}.")
+        raise typer.Exit(1)
+
+
+@app.command()
+def run(
+    engagement: EngagementArg = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Run folder (default: out/<engagement name>).")] = None,
+    only: Annotated[Optional[str], typer.Option("--only", help="Workbook numbers to run, e.g. 01,03.")] = None,
+    workbooks: Annotated[Optional[Path], typer.Option("--workbooks", help="Folder of workbooks (default: the installed ones).")] = None,
+) -> None:
+    """Execute the workbooks headless on an engagement and write the run folder."""
+    from .runner import run_engagement
+
+    columns = (TextColumn("{task.description:<24}"), BarColumn(), MofNCompleteColumn(), TextColumn("cells"), TimeElapsedColumn())
+    tasks: dict[str, int] = {}
+    try:
+        with Progress(*columns, console=console, transient=False) as bar:
+            def progress(workbook: str, done: int, total: int) -> None:
+                if workbook not in tasks:
+                    tasks[workbook] = bar.add_task(workbook, total=total)
+                bar.update(tasks[workbook], completed=done)
+
+            result = run_engagement(engagement, out=out, only=only, progress=progress, workbooks=workbooks)
+    except CxmError as exc:
+        _fail(exc)
+    for step in result.steps:
+        colour = {"ok": "green", "failed": "red"}.get(step.status, "yellow")
+        console.print(f"[{colour}]{step.status:>7}[/] {step.workbook} ({step.seconds:.1f} s)")
+    if not result.ok:
+        err.print(f"[red]Failed:[/] {result.failed.summary()}")
+        err.print(f"What was produced is kept in {result.out_dir}; the failed notebook shows the error in place.")
+        raise typer.Exit(1)
+    console.print(f"Results: {result.out_dir}  (executed notebooks, artifacts/, run.json)")
+
+
+@app.command()
+def sample(out: Annotated[Path, typer.Option("--out", help="Folder to write the sample engagement into.")] = Path("sample")) -> None:
+    """Regenerate the bundled sample engagement (seeded: byte-identical every time)."""
+    from .sample import write_sample
+
+    paths = write_sample(out)
+    console.print(f"Wrote {len(paths)} files to {out}: " + ", ".join(str(p.relative_to(out)) for p in paths))
+
+
+@app.command()
+def workbooks() -> None:
+    """List the workbooks in run order."""
+    from .runner import list_workbooks
+
+    for book in list_workbooks():
+        console.print(book.stem)
+
+
+def _print_problems(problems) -> None:
+    if not problems:
+        return
+    table = Table(show_lines=True, expand=True)
+    for col in ("", "where", "column / rows", "problem", "fix"):
+        table.add_column(col, overflow="fold")
+    for p in problems:
+        mark = "[red]error[/]" if p.severity == "error" else "[yellow]warning[/]"
+        table.add_row(mark, p.where, " ".join(filter(None, [p.column and f"'{p.column}'", p.rows and "rows " + ", ".join(map(str, p.rows))])),
+                      p.message, p.fix)
+    console.print(table)
+
+
+def _fail(exc: CxmError) -> None:
+    problems = getattr(exc, "problems", None)
+    if problems:
+        _print_problems(problems)
+    err.print(f"[red]Error:[/] {str(exc).splitlines()[0]}")
+    raise typer.Exit(1)
+
+
+if __name__ == "__main__":
+    app()

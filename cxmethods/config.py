@@ -1,0 +1,290 @@
+"""The engagement: one YAML file naming the organisation, its input files and the method settings.
+
+>>> from cxmethods import load_engagement
+>>> eng = load_engagement()          # the bundled sample engagement
+>>> eng.name, eng.currency
+('riverton', 'GBP')
+
+Problems are collected, not raised one at a time: :func:`load_engagement` raises a single
+:class:`~cxmethods.errors.ConfigError` whose ``problems`` name the file, the line, the key
+and how to fix each one. Unknown keys are errors, with a "did you mean" where one is close.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+
+from .errors import ConfigError, Problem
+from .paths import sample_engagement
+from .schemas import INPUTS
+
+__all__ = ["Engagement", "InputFile", "load_engagement", "did_you_mean"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Period(_Model):
+    """The period the engagement's data covers."""
+
+    start: date
+    end: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.end < self.start:
+            raise ValueError(f"period end ({self.end}) is before its start ({self.start})")
+        return self
+
+
+class InputFile(_Model):
+    """One input table and how to read it.
+
+    ``columns`` maps our field names to the columns of the user's file (``our field: your
+    column``); a field left out is taken from a column of the same name if there is one.
+    ``values`` recodes a field's values (e.g. ``channel: {Telephone: phone}``).
+    """
+
+    path: str
+    columns: dict[str, str] = {}
+    values: dict[str, dict[str, str]] = {}
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    header_row: int = Field(1, ge=1, description="Spreadsheet row holding the column names")
+    date_format: str | None = None
+    sheet: str | None = None
+    dont_know_codes: list[int] = []
+    scale: tuple[int, int] = (1, 5)
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_char(cls, v: str) -> str:
+        if v == "\\t":
+            v = "\t"
+        if len(v) != 1:
+            raise ValueError(f"delimiter must be a single character such as ',' or ';'. Got {v!r} instead")
+        return v
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, v: str) -> str:
+        import codecs
+
+        try:
+            codecs.lookup(v)
+        except LookupError:
+            raise ValueError(f"unknown encoding {v!r}; use e.g. utf-8, cp1252 or latin-1") from None
+        return v
+
+
+class Inputs(_Model):
+    contact_log: InputFile | None = None
+    survey: InputFile | None = None
+    initiatives: InputFile | None = None
+
+
+class Workshop(_Model):
+    """Answer files written by the workshop forms (they may not exist before the workshop)."""
+
+    self_assessment: InputFile | None = None
+
+
+class VocSettings(_Model):
+    repeat_window_days: int = Field(7, ge=1, le=365)
+
+
+class Settings(_Model):
+    voc: VocSettings = VocSettings()
+
+
+class Engagement(_Model):
+    """A validated engagement. Input paths are resolved against the YAML file's folder."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)
+    organisation: str
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    period: Period
+    seed: int = 0
+    inputs: Inputs = Inputs()
+    workshop: Workshop = Workshop()
+    settings: Settings = Settings()
+    language: Literal["en"] = "en"
+
+    _path: Path | None = PrivateAttr(default=None)
+
+    @property
+    def path(self) -> Path | None:
+        """The YAML file this engagement was read from."""
+        return self._path
+
+    @property
+    def folder(self) -> Path:
+        return self._path.parent if self._path else Path.cwd()
+
+    def resolve(self, relative: str | Path) -> Path:
+        """Resolve a path from the engagement file's folder."""
+        p = Path(relative).expanduser()
+        return p if p.is_absolute() else (self.folder / p)
+
+    def tables(self) -> dict[str, tuple[str, InputFile]]:
+        """Every table the engagement names: ``{name: (yaml section, InputFile)}``."""
+        out: dict[str, tuple[str, InputFile]] = {}
+        for section in ("inputs", "workshop"):
+            block = getattr(self, section)
+            for name in type(block).model_fields:
+                spec = getattr(block, name)
+                if spec is not None:
+                    out[name] = (section, spec)
+        return out
+
+
+def did_you_mean(word: str, choices: typing.Iterable[str]) -> str:
+    """Return ``" Did you mean 'x'?"`` when a choice is close to ``word``, else ``""``."""
+    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" Did you mean '{match[0]}'?" if match else ""
+
+
+def load_engagement(path: str | Path | None = None) -> Engagement:
+    """Read and validate an engagement YAML (the bundled sample when ``path`` is None).
+
+    Checks the file's structure, types and column mappings. :func:`cxmethods.validate_engagement`
+    also reads every input the engagement names.
+
+    Raises
+    ------
+    ConfigError
+        With every problem found, each naming the file, line and key, and how to fix it.
+    """
+    path = Path(path) if path is not None else sample_engagement()
+    where = str(path)
+    if path.is_dir():
+        path = path / "engagement.yaml"
+        where = str(path)
+    if not path.is_file():
+        raise ConfigError([Problem(where, "engagement file not found.",
+                                   "Give the path of an engagement YAML, or copy templates/engagement.yaml.")])
+    text = path.read_text(encoding="utf-8-sig", errors="replace")
+    try:
+        raw = yaml.safe_load(text)
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" line {mark.line + 1}" if mark else ""
+        raise ConfigError([Problem(f"{where}{line}", f"not valid YAML ({getattr(exc, 'problem', exc)}).",
+                                   "Check indentation (spaces, not tabs) and that each 'key: value' has a space after the colon.")]) from None
+    if not isinstance(raw, dict):
+        raise ConfigError([Problem(where, "the file is empty or not a mapping of keys to values.",
+                                   "Start from templates/engagement.yaml.")])
+    problems = []
+    try:
+        eng = Engagement.model_validate(raw)
+    except ValidationError as exc:
+        problems = [_problem_from_pydantic(err, where, root) for err in exc.errors()]
+    problems += _mapping_problems(raw, where, root)
+    if problems:
+        raise ConfigError(problems)
+    eng._path = path.resolve()
+    return eng
+
+
+def _mapping_problems(raw: dict, where: str, root: yaml.Node | None) -> list[Problem]:
+    """Mapping keys must be fields of the table (checked on the raw YAML, so even when other keys are wrong)."""
+    problems = []
+    for section in ("inputs", "workshop"):
+        tables = raw.get(section)
+        for name, spec in (tables.items() if isinstance(tables, dict) else ()):
+            if name not in INPUTS or not isinstance(spec, dict):
+                continue
+            fields = INPUTS[name].fields
+            for key in ("columns", "values"):
+                mapping = spec.get(key)
+                for ours in (mapping if isinstance(mapping, dict) else ()):
+                    if ours in fields:
+                        continue
+                    loc = (section, name, key, str(ours))
+                    problems.append(Problem(
+                        _where(where, root, loc),
+                        f"{'.'.join(loc)}: '{ours}' is not a field of {name}.{did_you_mean(str(ours), fields)}",
+                        f"Fields of {name}: {', '.join(fields)}. The left side is our field, the right side your column.",
+                    ))
+    return problems
+
+
+def _problem_from_pydantic(err: dict[str, Any], where: str, root: yaml.Node | None) -> Problem:
+    loc = tuple(err["loc"])
+    dotted = ".".join(str(p) for p in loc) or "(top level)"
+    here = _where(where, root, loc)
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(loc[:-1])
+        return Problem(here, f"{dotted}: unknown key '{loc[-1]}'.{did_you_mean(str(loc[-1]), allowed)}",
+                       f"Allowed keys here: {', '.join(allowed)}." if allowed else "Remove it.")
+    if kind == "missing":
+        return Problem(here, f"{dotted}: required key is missing.", f"Add '{loc[-1]}:' (see templates/engagement.yaml).")
+    msg = err["msg"].removeprefix("Value error, ")
+    got = err.get("input")
+    shown = f" Got {got!r}." if got is not None and not isinstance(got, (dict, list)) else ""
+    return Problem(here, f"{dotted}: {msg}.{shown}", _FIXES.get(str(loc[-1]), "See templates/engagement.yaml for an example."))
+
+
+_FIXES = {
+    "name": "Use lower-case letters, digits, '-' or '_', e.g. name: riverton.",
+    "currency": "Use a three-letter ISO 4217 code such as GBP, EUR or USD.",
+    "start": "Write dates as YYYY-MM-DD.",
+    "end": "Write dates as YYYY-MM-DD.",
+    "period": "Write period: {start: YYYY-MM-DD, end: YYYY-MM-DD} with end after start.",
+}
+
+
+def _allowed_keys(loc: tuple) -> list[str]:
+    """Field names of the model found by following ``loc`` from :class:`Engagement`."""
+    model: Any = Engagement
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part) if isinstance(model, type) and issubclass(model, BaseModel) else None
+        if field is None:
+            return []
+        model = _model_of(field.annotation)
+        if model is None:
+            return []
+    return list(model.model_fields) if isinstance(model, type) and issubclass(model, BaseModel) else []
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        for arg in typing.get_args(annotation):
+            found = _model_of(arg)
+            if found:
+                return found
+    return None
+
+
+def _where(where: str, root: yaml.Node | None, loc: tuple) -> str:
+    """``file line N`` for the deepest YAML node on ``loc`` that exists."""
+    node, line = root, None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if key.value == str(part):
+                    node, line = value, key.start_mark.line + 1
+                    break
+            else:
+                break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return f"{where} line {line}" if line else where

@@ -1,0 +1,440 @@
+"""Read an engagement's input tables through its column mapping, checking every value.
+
+:func:`read_input` returns a DataFrame with *our* field names and proper types, whatever the
+user's export called its columns. :func:`check_input` returns every problem instead of raising.
+
+Two kinds of table are treated differently on bad values:
+
+* hand-made tables (workshop answers, initiatives) are **strict**: any unreadable value is an
+  error, because a person can fix it and the method must not guess;
+* system exports (contact logs, surveys) are **tolerant**: a few unreadable values become
+  missing and are reported as warnings (a data-quality entry), never dropped silently. When more
+  than one value in ten of a column cannot be read, a setting is usually wrong (date format,
+  delimiter), so that is an error.
+
+Row numbers in messages are spreadsheet rows: the header is row ``header_row`` (1 by default).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import re
+import zipfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .config import Engagement, InputFile, did_you_mean
+from .errors import InputError, Problem
+from .schemas import CHANNELS, INPUTS, KINDS
+
+__all__ = ["read_input", "check_input", "STRICT_INPUTS"]
+
+#: Inputs where any unreadable value is an error rather than a data-quality warning.
+STRICT_INPUTS = frozenset({"initiatives", "self_assessment"})
+
+_TOLERANCE = 0.10  # share of unreadable values above which a tolerant input fails
+_CHUNK_ROWS = 500_000
+_EXAMPLES = 5
+_TRUE = {"1", "true", "yes", "y", "t"}
+_FALSE = {"0", "false", "no", "n", "f"}
+_DATE_GUESSES = (
+    "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%d-%m-%Y", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d", "%d %b %Y",
+)
+
+
+def read_input(engagement: Engagement, name: str) -> pd.DataFrame:
+    """Read input ``name`` (e.g. ``"contact_log"``) with our field names and types.
+
+    Unmapped optional fields are absent from the result. Warnings (tolerated bad values, now
+    missing) are in ``df.attrs["problems"]``.
+
+    Raises
+    ------
+    InputError
+        When the file cannot be read or has errors; lists every one.
+    """
+    table, problems = _load(engagement, name)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors or table is None:
+        raise InputError(errors, title=f"The {name} input cannot be used")
+    table.attrs["problems"] = problems
+    return table
+
+
+def check_input(engagement: Engagement, name: str) -> list[Problem]:
+    """Every problem with input ``name``: errors and data-quality warnings."""
+    return _load(engagement, name)[1]
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _load(engagement: Engagement, name: str) -> tuple[pd.DataFrame | None, list[Problem]]:
+    tables = engagement.tables()
+    if name not in tables:
+        where = engagement.path or "the engagement"
+        raise InputError([Problem(str(where), f"the engagement names no '{name}' input.{did_you_mean(name, INPUTS)}",
+                                  f"Add it under inputs: (or workshop:) with a path; see templates/engagement.yaml.")])
+    section, spec = tables[name]
+    path = engagement.resolve(spec.path)
+    reader = _Reader(name, section, spec, path)
+    return reader.run()
+
+
+@dataclass
+class _Issue:
+    count: int = 0
+    rows: list[int] = field(default_factory=list)
+    values: list[str] = field(default_factory=list)
+
+
+class _Reader:
+    def __init__(self, name: str, section: str, spec: InputFile, path: Path):
+        self.name, self.section, self.spec, self.path = name, section, spec, path
+        self.fields = INPUTS[name].fields
+        self.strict = name in STRICT_INPUTS
+        self.where = str(path)
+        self.key = f"{section}.{name}"
+        self.problems: list[Problem] = []
+
+    def error(self, message: str, fix: str, **kw) -> None:
+        self.problems.append(Problem(self.where, message, fix, **kw))
+
+    # -- file level --------------------------------------------------------
+
+    def run(self) -> tuple[pd.DataFrame | None, list[Problem]]:
+        if not self.path.is_file():
+            what = "is a folder, not a file" if self.path.is_dir() else "file not found"
+            self.error(f"{what} ({self.key}.path is '{self.spec.path}', read from the engagement file's folder).",
+                       "Correct the path; relative paths start at the folder of the engagement YAML.")
+            return None, self.problems
+        if self.path.stat().st_size == 0:
+            self.error("the file is empty (no header, no rows).", "Export the data again, or remove the input from the engagement.")
+            return None, self.problems
+        head = _head(self.path, 8)
+        fmt = _format(self.path)
+        if fmt == "csv" and (head.startswith(b"PK\x03\x04") or head.startswith(b"\xd0\xcf\x11\xe0")):
+            self.error("this is an Excel workbook, not a CSV file.",
+                       "Save it from your spreadsheet program as 'CSV UTF-8', or rename it to .xlsx so it is read as a workbook.")
+            return None, self.problems
+        try:
+            frames = self._frames_csv() if fmt == "csv" else self._frames_other(fmt)
+            if frames is None:
+                return None, self.problems
+            table = self._convert(frames)
+        except _Unreadable as exc:
+            fix = ("Check the delimiter, quoting and that every row has as many fields as the header." if fmt == "csv"
+                   else f"Open the file in the program that made it and save it again as {fmt}.")
+            self.error(f"cannot be read as {fmt.upper()}: {_first_line(exc.__cause__)}.", fix)
+            return None, self.problems
+        return table, self.problems
+
+    def _frames_csv(self):
+        spec = self.spec
+        encoding = "utf-8-sig" if codecs.lookup(spec.encoding).name == "utf-8" else spec.encoding
+        if not self._check_encoding(encoding):
+            return None
+        lines = _first_lines(self.path, encoding, spec.header_row + 20)
+        if len(lines) < spec.header_row or not lines[spec.header_row - 1].strip():
+            self.error(f"row {spec.header_row} should hold the column names but is empty"
+                       f"{' (the file has no data rows)' if len(lines) <= 1 else ''}.",
+                       "Export the data again with a header row, or set header_row to the row that holds the column names.")
+            return None
+        rows = list(csv.reader(lines, delimiter=spec.delimiter))
+        header = [c.strip() for c in rows[spec.header_row - 1]]
+        if not self._check_header(header, rows, lines):
+            return None
+        self.first_row = spec.header_row + 1
+        # All columns are parsed (no usecols): only then does pandas refuse a row with too many fields
+        # (e.g. an unquoted comma in a comment) instead of silently shifting its values.
+        with _unreadable():
+            reader = pd.read_csv(
+                self.path, sep=spec.delimiter, encoding=encoding, skiprows=spec.header_row - 1, header=0,
+                dtype=str, keep_default_na=False, skip_blank_lines=False, chunksize=_CHUNK_ROWS, compression="infer",
+            )
+        return _guarded(chunk.rename(columns=str.strip) for chunk in reader)
+
+    def _frames_other(self, fmt: str):
+        spec = self.spec
+        with _unreadable(ValueError, ImportError):
+            if fmt == "parquet":
+                df = pd.read_parquet(self.path)
+                self.first_row = 2
+            else:
+                df = pd.read_excel(self.path, sheet_name=spec.sheet or 0, header=spec.header_row - 1, dtype=str)
+                self.first_row = spec.header_row + 1
+        df.columns = [str(c).strip() for c in df.columns]
+        if not self._check_header(list(df.columns), None, None):
+            return None
+        used = sorted(set(self.mapping.values()), key=list(df.columns).index)
+        df = df[used].astype("string").fillna("")
+        return iter([df])
+
+    def _check_encoding(self, encoding: str) -> bool:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        line, offset = 1, 0
+        with _open_binary(self.path) as fh:
+            while chunk := fh.read(1 << 20):
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as exc:
+                    line += chunk[: exc.start].count(b"\n")
+                    bad = chunk[exc.start : exc.start + 1].hex()
+                    guess = "cp1252 (Windows) or latin-1" if encoding.startswith("utf") else "utf-8"
+                    self.error(f"row {line} is not valid {self.spec.encoding} text (byte 0x{bad}); the file looks like {guess}.",
+                               f"Set 'encoding: {guess.split()[0]}' under {self.key}, or re-save the file as CSV UTF-8.",
+                               rows=(line,))
+                    return False
+                line += chunk.count(b"\n")
+                offset += len(chunk)
+        return True
+
+    def _check_header(self, header: list[str], rows, lines) -> bool:
+        spec, fields = self.spec, self.fields
+        if len(header) == 1 and lines is not None:
+            for delim, label in ((";", "';'"), ("\t", "a tab"), ("|", "'|'"), (",", "','")):
+                if delim != spec.delimiter and delim in lines[spec.header_row - 1]:
+                    self.error(f"row {spec.header_row} has a single column; the file seems to use {label} between values, "
+                               f"not {spec.delimiter!r}.",
+                               f"Set 'delimiter: \"{delim if delim != chr(9) else chr(92) + 't'}\"' under {self.key}.",
+                               rows=(spec.header_row,))
+                    return False
+        mapping = {ours: spec.columns.get(ours, ours) for ours in fields}
+        mapping = {ours: theirs for ours, theirs in mapping.items() if ours in spec.columns or theirs in header}
+        missing = {ours: theirs for ours, theirs in mapping.items() if theirs not in header}
+        unmapped = [ours for ours in self.fields if fields[ours].required and ours not in mapping]
+        if (missing or unmapped) and rows is not None:
+            wanted = set(spec.columns.values()) or set(fields)
+            for i, row in enumerate(rows[spec.header_row :], start=spec.header_row + 1):
+                if len(wanted & {c.strip() for c in row}) >= max(1, min(len(wanted), 2)):
+                    self.error(f"the column names seem to be on row {i}, not row {spec.header_row}.",
+                               f"Set 'header_row: {i}' under {self.key}, or delete the rows above the header.", rows=(i,))
+                    return False
+        for ours, theirs in missing.items():
+            self.error(f"{self.key}.columns maps '{ours}' to column '{theirs}', which is not in the file.{did_you_mean(theirs, header)}",
+                       f"Use one of the file's columns: {', '.join(header[:30])}.", column=theirs, rows=(spec.header_row,))
+        for ours in unmapped:
+            self.error(f"required field '{ours}' ({fields[ours].description.lower()}) is not mapped to a column.",
+                       f"Add '{ours}: <your column>' under {self.key}.columns.")
+        dupes = sorted({c for c in header if header.count(c) > 1 and c in mapping.values()})
+        for col in dupes:
+            self.error(f"column '{col}' appears more than once in the header.", "Rename or remove the duplicate column.", column=col)
+        self.mapping = {ours: theirs for ours, theirs in mapping.items() if ours not in missing}
+        return not (missing or unmapped or dupes)
+
+    # -- value level -------------------------------------------------------
+
+    def _convert(self, frames) -> pd.DataFrame:
+        issues: dict[tuple[str, str], _Issue] = {}
+        blank = _Issue()
+        parts = []
+        start = self.first_row
+        for chunk in frames:
+            rows = np.arange(start, start + len(chunk))
+            start += len(chunk)
+            chunk = chunk.reset_index(drop=True)
+            raws = {ours: chunk[theirs].astype("string").fillna("").str.strip() for ours, theirs in self.mapping.items()}
+            empty_row = np.logical_and.reduce([(r == "").to_numpy() for r in raws.values()]) if raws else np.zeros(0, bool)
+            out = {}
+            for ours, raw in raws.items():
+                if ours in self.spec.values:
+                    raw = raw.replace(self.spec.values[ours])
+                out[ours], bad = _coerce(raw, self.fields[ours].kind, self.spec)
+                for reason, mask in bad.items():
+                    _note(issues.setdefault((ours, reason), _Issue()), rows, raw, mask.to_numpy(dtype=bool) & ~empty_row)
+            if empty_row.any():
+                _note(blank, rows, pd.Series([""] * len(chunk)), empty_row)
+            parts.append(pd.DataFrame(out)[~empty_row])
+        table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(self.mapping))
+        if blank.count:
+            self.problems.append(Problem(self.where, f"{blank.count} blank row(s) were skipped.",
+                                         "Nothing to do unless rows are missing from the export.",
+                                         rows=tuple(blank.rows), severity="warning"))
+        for (ours, reason), issue in issues.items():
+            if issue.count and (reason != "empty" or self.fields[ours].required):
+                self._report(ours, reason, issue, len(table))
+        self._check_key(table)
+        if table.empty:
+            self.error("the file has a header but no data rows.", "Export the data again with its rows.")
+        return table
+
+    def _report(self, ours: str, reason: str, issue: _Issue, total: int) -> None:
+        theirs, kind = self.mapping[ours], self.fields[ours].kind
+        examples = ", ".join(repr(v) for v in issue.values)
+        if reason == "empty":
+            message, fix = f"{issue.count} row(s) have no value in this required column.", "Fill in the missing values."
+        else:
+            message = f"{issue.count} value(s) are not {reason or KINDS[kind]} (e.g. {examples})."
+            fix = _hint(kind, issue.values, self.key, ours, self.spec)
+        severity = "error" if self.strict or issue.count > _TOLERANCE * max(total, 1) else "warning"
+        if severity == "warning":
+            message += " They are treated as missing."
+        self.problems.append(Problem(self.where, message, fix, column=theirs, rows=tuple(issue.rows), severity=severity))
+
+    def _check_key(self, table: pd.DataFrame) -> None:
+        key = INPUTS[self.name].key
+        if key is None or key not in table:
+            return
+        dup = table[key].notna() & table[key].duplicated(keep=False)
+        if dup.any():
+            values = table.loc[dup, key].unique()
+            self.problems.append(Problem(
+                self.where, f"{len(values)} value(s) of {key} appear more than once (e.g. {', '.join(map(repr, values[:3]))}); "
+                f"{int(dup.sum())} rows are involved.", f"Each {key} must be unique: remove duplicate rows or fix the ids.",
+                column=self.mapping[key], severity="error" if self.strict else "warning"))
+
+
+# --------------------------------------------------------------------------- values
+
+
+def _coerce(raw: pd.Series, kind: str, spec: InputFile) -> tuple[pd.Series, dict[str, pd.Series]]:
+    """Convert one column; return the values and boolean masks of bad rows by reason."""
+    empty = raw == ""
+    bad: dict[str, pd.Series] = {"empty": empty}
+    if kind in ("id", "text", "category"):
+        return raw.mask(empty), bad
+    if kind == "id_list":
+        return raw.str.replace(r"\s*[;,]\s*", ";", regex=True).mask(empty), bad
+    if kind == "channel":
+        norm = raw.str.lower().str.replace(r"[\s-]+", "_", regex=True)
+        ok = norm.isin(CHANNELS)
+        bad[f"one of the channel codes ({', '.join(CHANNELS)})"] = ~ok & ~empty
+        return norm.where(ok), bad
+    if kind in ("datetime", "date"):
+        value = pd.to_datetime(raw.mask(empty), format=spec.date_format or "ISO8601", errors="coerce")
+        bad[""] = value.isna() & ~empty
+        return (value.dt.normalize() if kind == "date" else value), bad
+    if kind == "bool":
+        low = raw.str.lower()
+        value = pd.Series(pd.NA, index=raw.index, dtype="boolean")
+        value[low.isin(_TRUE)] = True
+        value[low.isin(_FALSE)] = False
+        bad[""] = value.isna() & ~empty
+        return value, bad
+    number = pd.to_numeric(raw.mask(empty), errors="coerce").astype("float64")
+    bad[""] = number.isna() & ~empty
+    if kind == "likert":
+        dont_know = number.isin(spec.dont_know_codes)
+        number = number.mask(dont_know)
+        lo, hi = spec.scale
+        reason = f"whole numbers from {lo} to {hi} or a don't-know code {spec.dont_know_codes}"
+        bad[reason] = number.notna() & ((number < lo) | (number > hi) | (number % 1 != 0))
+        return number.where(~bad[reason]).round().astype("Int64"), bad
+    if kind == "level":
+        bad["whole numbers from 1 to 5"] = number.notna() & ((number < 1) | (number > 5) | (number % 1 != 0))
+        return number.where(~bad["whole numbers from 1 to 5"]).round().astype("Int64"), bad
+    if kind == "count":
+        bad["whole numbers of zero or more"] = number.notna() & ((number < 0) | (number % 1 != 0))
+        return number.where(~bad["whole numbers of zero or more"]).round().astype("Int64"), bad
+    if kind == "share":
+        bad["proportions between 0 and 1"] = number.notna() & ((number < 0) | (number > 1))
+        return number.where(~bad["proportions between 0 and 1"]).astype(float), bad
+    if kind == "money":
+        bad["amounts of zero or more (costs cannot be negative)"] = number < 0
+        return number.where(number >= 0).astype(float), bad
+    return number.astype(float), bad
+
+
+def _note(issue: _Issue, rows: np.ndarray, raw: pd.Series, mask: np.ndarray) -> None:
+    n = int(mask.sum())
+    if not n:
+        return
+    issue.count += n
+    if len(issue.rows) < _EXAMPLES:
+        idx = np.flatnonzero(mask)[: _EXAMPLES - len(issue.rows)]
+        issue.rows.extend(int(r) for r in rows[idx])
+        issue.values.extend(str(v) for v in raw.iloc[idx][: max(0, 3 - len(issue.values))])
+
+
+def _hint(kind: str, examples: list[str], key: str, ours: str, spec: InputFile) -> str:
+    sample = " ".join(examples)
+    if kind in ("datetime", "date"):
+        for fmt in _DATE_GUESSES:
+            if all(_parses(v, fmt) for v in examples):
+                return f"Set 'date_format: \"{fmt}\"' under {key} (check it against your file), or write dates as YYYY-MM-DD."
+        return f"Write dates as YYYY-MM-DD HH:MM:SS, or set date_format under {key} (Python strftime codes)."
+    if kind in ("number", "money", "count", "share") and re.search(r"[£$€¥]|\d,\d{3}", sample):
+        return "Remove currency symbols and thousands separators (write 12500, not £12,500)."
+    if kind == "likert" and re.search(r"[A-Za-z]", sample):
+        return (f"Use the numeric codes ({spec.scale[0]}-{spec.scale[1]}), or map the labels under {key}.values, "
+                f"e.g. {ours}: {{\"Very satisfied\": \"5\", \"Satisfied\": \"4\"}}.")
+    if kind == "channel":
+        return f"Map your labels onto ours under {key}.values, e.g. channel: {{\"{examples[0] if examples else 'Telephone'}\": phone}}."
+    if kind == "money":
+        return "Enter costs as positive amounts; put savings in the business case, not as negative costs."
+    return f"Correct the values: each should be {KINDS[kind]}."
+
+
+def _parses(value: str, fmt: str) -> bool:
+    try:
+        pd.to_datetime(value, format=fmt)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------- files
+
+# What a malformed file raises while being parsed; anything else is a bug and must surface as one.
+_READ_ERRORS = (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error, UnicodeDecodeError, OSError, EOFError, zipfile.BadZipFile)
+
+
+class _Unreadable(Exception):
+    """A file could not be parsed; ``__cause__`` holds the parser's error."""
+
+
+@contextmanager
+def _unreadable(*extra: type[BaseException]):
+    try:
+        yield
+    except _READ_ERRORS + extra as exc:
+        raise _Unreadable() from exc
+
+
+def _guarded(frames):
+    with _unreadable():
+        yield from frames
+
+
+
+def _format(path: Path) -> str:
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in (".gz", ".bz2", ".zst", ".xz"):
+        suffixes = suffixes[:-1]
+    last = suffixes[-1] if suffixes else ""
+    if last in (".parquet", ".pq"):
+        return "parquet"
+    if last in (".xlsx", ".xlsm"):
+        return "xlsx"
+    return "csv"
+
+
+def _open_binary(path: Path):
+    return gzip.open(path, "rb") if path.suffix.lower() == ".gz" else open(path, "rb")
+
+
+def _head(path: Path, n: int) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read(n)
+
+
+def _first_lines(path: Path, encoding: str, n: int) -> list[str]:
+    with _open_binary(path) as fh, io.TextIOWrapper(fh, encoding=encoding, newline="") as text:
+        lines = []
+        for line in text:
+            lines.append(line)
+            if len(lines) >= n:
+                break
+    return lines
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0].rstrip(".") if str(exc).strip() else type(exc).__name__

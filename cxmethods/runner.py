@@ -1,0 +1,237 @@
+"""Run an engagement's workbooks headless with papermill and write the run folder.
+
+The run folder (``out/<engagement>/`` by default)::
+
+    00_start_here.ipynb ...      executed notebooks (kept even when one fails)
+    artifacts/<step>/...         tables each workbook writes
+    run.json                     parameters, package versions, input checksums, per-workbook status
+
+Every workbook gets two parameters: ``engagement`` (path of the YAML) and ``run_dir``.
+Workbooks run in number order; when one fails the rest are skipped, because each builds on
+the artifacts of those before it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import sys
+import time
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Callable
+
+import nbformat
+
+from .config import Engagement, load_engagement
+from .errors import CxmError, WorkbookError
+from .paths import workbooks_dir
+from .validate import validate_engagement
+
+__all__ = ["KERNEL_NAME", "RunResult", "StepResult", "list_workbooks", "run_engagement", "ensure_kernel"]
+
+#: Name of the Jupyter kernel the workbooks use; ``make`` installs it, the runner too if missing.
+KERNEL_NAME = "cxmethods"
+
+_VERSIONS = ("cxmethods", "papermill", "nbclient", "pandas", "numpy", "pydantic", "scikit-learn", "duckdb", "ipykernel")
+
+#: ``progress(workbook, cells_done, cells_total)``
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """Outcome of one workbook. ``status`` is ``ok``, ``failed`` or ``skipped``."""
+
+    workbook: str
+    status: str
+    seconds: float = 0.0
+    error: str | None = None
+    cell: int | None = None
+    cell_source: str | None = None
+
+    def summary(self) -> str:
+        if self.status != "failed":
+            return f"{self.workbook}: {self.status}"
+        where = f" at cell [{self.cell}]" if self.cell is not None else ""
+        code = f" ({self.cell_source})" if self.cell_source else ""
+        return f"{self.workbook} failed{where}{code}: {self.error}"
+
+
+@dataclass(frozen=True)
+class RunResult:
+    out_dir: Path
+    steps: tuple[StepResult, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(s.status == "ok" for s in self.steps)
+
+    @property
+    def failed(self) -> StepResult | None:
+        return next((s for s in self.steps if s.status == "failed"), None)
+
+
+def list_workbooks(only: str | list[str] | None = None, *, folder: str | Path | None = None) -> list[Path]:
+    """The numbered workbooks (``NN_name.ipynb``) in run order, optionally only those whose number is in ``only``.
+
+    ``only`` is a list or a comma-separated string of numbers (``"01,03"``) or names; ``folder`` defaults
+    to the workbooks installed with the package.
+    """
+    books = sorted(Path(folder or workbooks_dir()).glob("[0-9][0-9]_*.ipynb"))
+    if not only:
+        return books
+    wanted = [w.strip() for w in (only.split(",") if isinstance(only, str) else only) if w.strip()]
+    chosen = [b for b in books if any(b.stem == w or b.stem[:2] == w.zfill(2) for w in wanted)]
+    unknown = [w for w in wanted if not any(b.stem == w or b.stem[:2] == w.zfill(2) for b in books)]
+    if unknown:
+        raise CxmError(f"--only names no workbook: {', '.join(unknown)}. Workbooks: {', '.join(b.stem for b in books)}.")
+    return chosen
+
+
+def run_engagement(
+    engagement: str | Path | Engagement | None = None,
+    *,
+    out: str | Path | None = None,
+    only: str | list[str] | None = None,
+    progress: Progress | None = None,
+    workbooks: str | Path | None = None,
+    kernel_name: str = KERNEL_NAME,
+) -> RunResult:
+    """Validate the engagement, then execute its workbooks in order and write the run folder.
+
+    Parameters
+    ----------
+    engagement : path, Engagement or None
+        The engagement YAML; None runs the bundled sample.
+    out : path, optional
+        The run folder; default ``out/<engagement name>``.
+    only : str or list of str, optional
+        Workbook numbers or names to run, e.g. ``"01,03"``.
+    progress : callable, optional
+        Called as ``progress(workbook, cells_done, cells_total)`` as cells finish.
+    workbooks : path, optional
+        Folder of workbooks to run instead of the installed ones (e.g. an organisation's adapted copies).
+
+    Raises
+    ------
+    ConfigError
+        When the engagement or its inputs have errors (nothing is run).
+    """
+    eng = engagement if isinstance(engagement, Engagement) else load_engagement(engagement)
+    report = validate_engagement(eng)
+    report.raise_for_errors()
+    books = list_workbooks(only, folder=workbooks)
+    out_dir = Path(out) if out is not None else Path("out") / eng.name
+    (out_dir / "artifacts").mkdir(parents=True, exist_ok=True)
+    out_dir = out_dir.resolve()
+    ensure_kernel(kernel_name)
+    parameters = {"engagement": str(eng.path), "run_dir": str(out_dir)}
+    manifest = {
+        "engagement": {"name": eng.name, "organisation": eng.organisation, "path": str(eng.path)},
+        "parameters": parameters,
+        "only": [b.stem for b in books] if only else None,
+        "started_at": _now(),
+        "versions": _versions(),
+        "inputs": _input_checksums(eng),
+        "warnings": [str(p) for p in report.warnings],
+    }
+    steps: list[StepResult] = []
+    for book in books:
+        if steps and steps[-1].status != "ok":
+            steps.append(StepResult(book.stem, "skipped", error="an earlier workbook failed"))
+            continue
+        steps.append(_execute(book, out_dir, parameters, kernel_name, progress))
+    manifest["finished_at"] = _now()
+    manifest["status"] = "ok" if all(s.status == "ok" for s in steps) else "failed"
+    manifest["workbooks"] = [asdict(s) for s in steps]
+    (out_dir / "run.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
+    return RunResult(out_dir, tuple(steps))
+
+
+def _execute(book: Path, out_dir: Path, parameters: dict, kernel_name: str, progress: Progress | None) -> StepResult:
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    total = 1 + sum(c.cell_type == "code" for c in nbformat.read(book, as_version=4).cells)  # +1: injected parameters
+    done = 0
+
+    def on_cell_executed(**_):
+        nonlocal done
+        done += 1
+        if progress:
+            progress(book.stem, done, total)
+
+    if progress:
+        progress(book.stem, 0, total)
+    start = time.perf_counter()
+    try:
+        pm.execute_notebook(
+            str(book), str(out_dir / book.name), parameters=parameters, kernel_name=kernel_name,
+            progress_bar=False, cwd=str(out_dir), on_cell_executed=on_cell_executed,
+        )
+    except PapermillExecutionError as exc:
+        first = next((line for line in exc.source.splitlines() if line.strip() and not line.startswith("#")), "")
+        return StepResult(book.stem, "failed", time.perf_counter() - start, f"{exc.ename}: {_short(exc.evalue)}",
+                          exc.exec_count, first[:100])
+    except Exception as exc:  # kernel died, timeout, unreadable notebook: report, keep going to run.json
+        return StepResult(book.stem, "failed", time.perf_counter() - start, f"{type(exc).__name__}: {_short(str(exc))}")
+    return StepResult(book.stem, "ok", round(time.perf_counter() - start, 2))
+
+
+def ensure_kernel(name: str = KERNEL_NAME) -> None:
+    """Install the workbooks' kernel for this Python into its environment if it is not there yet."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        KernelSpecManager().get_kernel_spec(name)
+    except NoSuchKernel:
+        from ipykernel.kernelspec import install
+
+        install(kernel_name=name, display_name="Python (cxmethods)", prefix=sys.prefix)
+
+
+def _short(text: str, limit: int = 300) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for name in _VERSIONS:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return found
+
+
+def _input_checksums(eng: Engagement) -> list[dict]:
+    rows = []
+    for name, (_, spec) in eng.tables().items():
+        path = eng.resolve(spec.path)
+        if path.is_file():
+            rows.append({"input": name, "path": str(path), "bytes": path.stat().st_size, "sha256": sha256(path)})
+    return rows
+
+
+def sha256(path: Path) -> str:
+    """SHA-256 of a file, read in blocks (inputs can be large)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def raise_for_failure(result: RunResult) -> None:
+    """Raise :class:`WorkbookError` naming the failed workbook and cell, if any failed."""
+    if result.failed:
+        raise WorkbookError(result.failed.summary())

@@ -1,0 +1,160 @@
+"""The tables an engagement can name, field by field: the contract between a user's export and the workbooks.
+
+Each input is described by an :class:`InputSpec`. A user's file is read through the
+engagement's column mapping (``our field: your column``) and every field is checked
+against its :class:`Field` kind. Later workbooks add their own inputs here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["Field", "InputSpec", "INPUTS", "CHANNELS", "KINDS"]
+
+#: The channel codes every workbook uses. Map your system's own labels onto these
+#: with ``values: {channel: {"Telephone": phone}}`` in the engagement.
+CHANNELS: tuple[str, ...] = ("phone", "web_form", "email", "face_to_face", "mobile_app", "post")
+
+#: Field kinds and what a valid value looks like (used in error messages).
+KINDS: dict[str, str] = {
+    "id": "a non-empty identifier",
+    "text": "free text",
+    "category": "a label",
+    "channel": "one of " + ", ".join(CHANNELS),
+    "datetime": "a date and time such as 2025-04-01 09:30:00",
+    "date": "a date such as 2025-04-01",
+    "number": "a number such as 12.5",
+    "money": "an amount of money such as 25000 (no currency sign or thousands separator)",
+    "count": "a whole number of zero or more",
+    "share": "a proportion between 0 and 1",
+    "level": "a maturity level from 1 to 5",
+    "likert": "a rating on the survey scale (or a don't-know code)",
+    "bool": "yes/no (1/0, true/false, y/n)",
+    "id_list": "identifiers separated by semicolons, e.g. I01;I04",
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of an input table.
+
+    Parameters
+    ----------
+    kind : str
+        One of :data:`KINDS`.
+    description : str
+        What the field holds, for documentation and error messages.
+    required : bool
+        Whether the engagement must map it to a column.
+    """
+
+    kind: str
+    description: str
+    required: bool = False
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"Field kind must be one of {sorted(KINDS)}. Got {self.kind!r} instead.")
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """A table an engagement can name: its purpose and its fields."""
+
+    name: str
+    description: str
+    fields: dict[str, Field] = field(default_factory=dict)
+    key: str | None = None  # field whose values must be unique
+
+    @property
+    def required(self) -> list[str]:
+        return [name for name, f in self.fields.items() if f.required]
+
+
+_LIKERT_ITEMS = {
+    "overall_satisfaction": ("Overall satisfaction with the service", True),
+    "trust": ("The contact increased my trust in the organisation (A-11)", False),
+    "timeliness": ("Citizens First driver: timeliness", False),
+    "knowledge": ("Citizens First driver: staff knowledge and competence", False),
+    "courtesy": ("Citizens First driver: courtesy, going the extra mile", False),
+    "fairness": ("Citizens First driver: I was treated fairly", False),
+    "outcome": ("Citizens First driver: I got what I needed in the end", False),
+    "effectiveness": ("A-11: my need was met", False),
+    "ease": ("A-11: it was easy to do", False),
+    "efficiency": ("A-11: it took a reasonable amount of time", False),
+    "equity": ("A-11: I was treated fairly and openly", False),
+    "employee_helpfulness": ("A-11: staff were helpful", False),
+}
+
+INPUTS: dict[str, InputSpec] = {
+    spec.name: spec
+    for spec in (
+        InputSpec(
+            "contact_log",
+            "One row per customer contact (a 311 or CRM export).",
+            {
+                "contact_id": Field("id", "Unique reference of the contact", True),
+                "created_at": Field("datetime", "When the contact was made", True),
+                "closed_at": Field("datetime", "When the request was closed (empty if open)"),
+                "channel": Field("channel", "Channel the customer used", True),
+                "reason": Field("category", "Why the customer made contact", True),
+                "service": Field("category", "Service the reason belongs to"),
+                "area": Field("category", "Ward, district or other place"),
+                "customer_id": Field("id", "Pseudonymous customer reference (for repeat contact)"),
+                "resolved_first_contact": Field("bool", "Resolved at first contact"),
+                "handling_minutes": Field("number", "Staff minutes spent on the contact"),
+            },
+            key="contact_id",
+        ),
+        InputSpec(
+            "survey",
+            "One row per survey respondent: ratings, a comment and attributes for segmentation.",
+            {
+                "respondent_id": Field("id", "Unique respondent reference", True),
+                **{name: Field("likert", desc, req) for name, (desc, req) in _LIKERT_ITEMS.items()},
+                "comment": Field("text", "Free-text comment (personal data is redacted before output)"),
+                "age_band": Field("category", "Age band"),
+                "digital_confidence": Field("number", "Self-rated confidence online, e.g. 1-5"),
+                "preferred_channel": Field("channel", "Channel the respondent prefers"),
+                "language": Field("category", "Main language"),
+                "disability": Field("bool", "Has a disability or long-term condition"),
+                "contacts_last_year": Field("count", "Contacts with the organisation in the last year"),
+                "household": Field("category", "Household type"),
+                "employment_status": Field("category", "Employment status"),
+                "area": Field("category", "Ward, district or other place"),
+                "weight": Field("number", "Survey weight (1 if absent)"),
+            },
+            key="respondent_id",
+        ),
+        InputSpec(
+            "initiatives",
+            "Candidate improvement initiatives with costs, effort and dependencies.",
+            {
+                "initiative_id": Field("id", "Short unique id, e.g. I01", True),
+                "name": Field("text", "Short name", True),
+                "description": Field("text", "What the initiative does"),
+                "origin": Field("category", "Where the idea came from"),
+                "capital_cost": Field("money", "One-off capital cost"),
+                "annual_operating_cost": Field("money", "Yearly running cost"),
+                "effort_team_months": Field("number", "Delivery effort in team-months"),
+                "depends_on": Field("id_list", "Initiatives that must finish first"),
+                "earliest_start": Field("date", "Cannot start before this date"),
+                "confidence": Field("share", "Confidence in the estimates, 0-1"),
+                "owner": Field("text", "Who owns it"),
+            },
+            key="initiative_id",
+        ),
+        InputSpec(
+            "self_assessment",
+            "Workshop answers: one row per participant and maturity dimension.",
+            {
+                "participant": Field("text", "Who answered", True),
+                "role": Field("text", "Their role"),
+                "dimension_id": Field("id", "Maturity dimension id (templates/maturity_model.yaml)", True),
+                "current_level": Field("level", "Where the organisation is now, 1-5", True),
+                "target_level": Field("level", "Where it should be, 1-5"),
+                "evidence": Field("text", "Evidence behind the score"),
+            },
+        ),
+    )
+}

@@ -1,0 +1,149 @@
+"""Check an engagement and every input it names, reporting all problems at once.
+
+>>> from cxmethods import validate_engagement
+>>> report = validate_engagement()        # the bundled sample
+>>> report.ok
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from .config import Engagement, load_engagement
+from .errors import ConfigError, Problem
+from .inputs import _load
+from .paths import templates_dir
+
+__all__ = ["ValidationReport", "validate_engagement", "describe_inputs"]
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """What :func:`validate_engagement` found. ``engagement`` is None when the YAML itself is invalid."""
+
+    source: str
+    problems: tuple[Problem, ...]
+    engagement: Engagement | None = None
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing stops a run (warnings allowed)."""
+        return not self.errors
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per problem: severity, where, column, rows, message, fix."""
+        return pd.DataFrame(
+            [{"severity": p.severity, "where": p.where, "column": p.column or "",
+              "rows": ", ".join(map(str, p.rows)), "message": p.message, "fix": p.fix} for p in self.problems],
+            columns=["severity", "where", "column", "rows", "message", "fix"],
+        )
+
+    def raise_for_errors(self) -> None:
+        if self.errors:
+            raise ConfigError(self.errors, title=f"{self.source} cannot be used")
+
+
+def validate_engagement(engagement: str | Path | Engagement | None = None) -> ValidationReport:
+    """Check the engagement YAML and read every input and answer file it names.
+
+    Parameters
+    ----------
+    engagement : path, Engagement or None
+        The engagement YAML (or its folder); None means the bundled sample.
+
+    Returns
+    -------
+    ValidationReport
+        Every problem found, errors and warnings, each naming file, column and rows.
+    """
+    if isinstance(engagement, Engagement):
+        eng = engagement
+    else:
+        try:
+            eng = load_engagement(engagement)
+        except ConfigError as exc:
+            return ValidationReport(str(engagement or "sample engagement"), tuple(exc.problems))
+    problems: list[Problem] = []
+    tables: dict[str, pd.DataFrame] = {}
+    for name, (section, spec) in eng.tables().items():
+        if section == "workshop" and not eng.resolve(spec.path).exists():
+            problems.append(Problem(str(eng.resolve(spec.path)), "no answers yet; the workshop form creates this file.",
+                                    "Nothing to do before the workshop.", severity="warning"))
+            continue
+        table, found = _load(eng, name)
+        problems += found
+        if table is not None:
+            tables[name] = table
+    problems += _cross_checks(eng, tables)
+    return ValidationReport(str(eng.path), tuple(problems), eng)
+
+
+def _cross_checks(eng: Engagement, tables: dict[str, pd.DataFrame]) -> list[Problem]:
+    """Checks that span a table and the methodology or another table."""
+    problems = []
+    answers = tables.get("self_assessment")
+    if answers is not None:
+        known = _dimension_ids()
+        unknown = sorted(set(answers["dimension_id"].dropna()) - known)
+        if unknown:
+            problems.append(Problem(str(eng.resolve(eng.workshop.self_assessment.path)),
+                                    f"unknown maturity dimension id(s): {', '.join(unknown[:5])}.",
+                                    "Use the ids in templates/maturity_model.yaml.", column="dimension_id"))
+        if "target_level" in answers:
+            below = answers["target_level"] < answers["current_level"]
+            if below.any():
+                problems.append(Problem(str(eng.resolve(eng.workshop.self_assessment.path)),
+                                        f"{int(below.sum())} answer(s) have a target level below the current level.",
+                                        "Check these scores with the participant.", column="target_level",
+                                        severity="warning"))
+    initiatives = tables.get("initiatives")
+    if initiatives is not None and "depends_on" in initiatives:
+        ids = set(initiatives["initiative_id"].dropna())
+        for iid, deps in zip(initiatives["initiative_id"], initiatives["depends_on"]):
+            missing = [d for d in (deps.split(";") if isinstance(deps, str) else []) if d and d not in ids]
+            if missing:
+                problems.append(Problem(str(eng.resolve(eng.inputs.initiatives.path)),
+                                        f"initiative {iid} depends on unknown initiative(s) {', '.join(missing)}.",
+                                        "Use ids from the initiative_id column.", column="depends_on"))
+    return problems
+
+
+def _dimension_ids() -> set[str]:
+    model = yaml.safe_load((templates_dir() / "maturity_model.yaml").read_text(encoding="utf-8"))
+    return {d["id"] for c in model["components"] for d in c["dimensions"]}
+
+
+def describe_inputs(engagement: Engagement) -> pd.DataFrame:
+    """One row per input table: file, rows, fields mapped, date range where there is one, problems found.
+
+    Columns: ``input``, ``file``, ``rows``, ``fields_mapped``, ``first``, ``last``, ``errors``, ``warnings``.
+    """
+    rows = []
+    for name, (_, spec) in engagement.tables().items():
+        path = engagement.resolve(spec.path)
+        table, problems = _load(engagement, name) if path.exists() else (None, [])
+        dates = [table[c] for c in ("created_at",) if table is not None and c in table]
+        rows.append({
+            "input": name,
+            "file": path.name,
+            "rows": len(table) if table is not None else 0,
+            "fields_mapped": len(table.columns) if table is not None else 0,
+            "first": dates[0].min().date().isoformat() if dates else "",
+            "last": dates[0].max().date().isoformat() if dates else "",
+            "errors": sum(p.severity == "error" for p in problems),
+            "warnings": sum(p.severity == "warning" for p in problems),
+        })
+    return pd.DataFrame(rows, columns=["input", "file", "rows", "fields_mapped", "first", "last", "errors", "warnings"])

@@ -1,0 +1,200 @@
+"""Reading inputs through the column mapping; broken files give errors naming file, column, row and fix."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+
+from cxmethods import InputError, load_engagement, read_input
+from cxmethods.inputs import check_input
+
+
+def problems(tiny, name: str, severity: str | None = None) -> list[str]:
+    found = check_input(load_engagement(tiny.path), name)
+    return [str(p) for p in found if severity is None or p.severity == severity]
+
+
+def test_contact_log_is_read_with_our_field_names_and_types(tiny):
+    log = read_input(load_engagement(tiny.path), "contact_log")
+    assert list(log.columns) == ["contact_id", "created_at", "closed_at", "channel", "reason", "area",
+                                 "customer_id", "resolved_first_contact", "handling_minutes"]
+    assert log["channel"].tolist() == ["phone", "web_form", "phone", "mobile_app"]  # recoded by `values:`
+    assert log["resolved_first_contact"].tolist() == [True, False, True, False]
+    assert str(log["created_at"].dtype).startswith("datetime64")
+    assert log["closed_at"].isna().tolist() == [False, True, False, False]
+    assert log["handling_minutes"].sum() == pytest.approx(15.0)
+    assert log.attrs["problems"] == []
+
+
+def test_survey_dont_know_becomes_missing_and_fields_default_to_same_named_columns(tiny):
+    survey = read_input(load_engagement(tiny.path), "survey")
+    assert survey["timeliness"].tolist()[:1] == [5] and survey["timeliness"].isna().tolist() == [False, True, False]
+    assert str(survey["overall_satisfaction"].dtype) == "Int64"
+    assert "trust" not in survey  # not in the file, not mapped: absent
+
+
+def test_missing_file(tiny):
+    (tiny.folder / "survey.csv").unlink()
+    with pytest.raises(InputError, match=r"survey\.csv: file not found \(inputs\.survey\.path is 'survey\.csv'.*Fix: Correct the path"):
+        read_input(load_engagement(tiny.path), "survey")
+
+
+def test_mapping_to_a_column_not_in_the_file_suggests_a_close_one(tiny):
+    tiny.set_file("contacts.csv", tiny.files["contacts.csv"].replace("Enquiry", "Enquiry Type"))
+    found = problems(tiny, "contact_log")
+    assert len(found) == 1
+    assert "column 'Enquiry', row 1: inputs.contact_log.columns maps 'reason' to column 'Enquiry', which is not in the file. " \
+           "Did you mean 'Enquiry Type'?" in found[0]
+
+
+def test_required_field_not_mapped(tiny):
+    tiny.set_file("survey.csv", tiny.files["survey.csv"].replace("overall_satisfaction", "overall"))
+    with pytest.raises(InputError, match=r"required field 'overall_satisfaction' \(overall satisfaction with the service\) "
+                                         r"is not mapped.*Add 'overall_satisfaction: <your column>' under inputs\.survey\.columns"):
+        read_input(load_engagement(tiny.path), "survey")
+
+
+def test_latin1_file_names_the_row_and_the_setting(tiny):
+    text = tiny.files["survey.csv"].replace("Great", "Très bien")
+    tiny.set_file("survey.csv", text.encode("latin-1"))
+    found = problems(tiny, "survey")
+    assert found == [f"{tiny.folder / 'survey.csv'}, row 4: row 4 is not valid utf-8 text (byte 0xe8); the file looks like "
+                     "cp1252 (Windows) or latin-1. Fix: Set 'encoding: cp1252' under inputs.survey, or re-save the file as CSV UTF-8."]
+
+
+def test_latin1_file_reads_once_the_encoding_is_set(tiny):
+    tiny.set_file("survey.csv", tiny.files["survey.csv"].replace("Great", "Très bien").encode("latin-1"))
+    tiny.set_yaml(tiny.yaml.replace("    dont_know_codes: [9]", "    dont_know_codes: [9]\n    encoding: cp1252"))
+    assert read_input(load_engagement(tiny.path), "survey")["comment"].iloc[2] == "Très bien"
+
+
+def test_utf8_bom_is_accepted(tiny):
+    tiny.set_file("survey.csv", b"\xef\xbb\xbf" + tiny.files["survey.csv"].encode())
+    assert len(read_input(load_engagement(tiny.path), "survey")) == 3
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", r"survey\.csv: the file is empty \(no header, no rows\)\."),
+    (b"respondent_id,overall_satisfaction\n", r"the file has a header but no data rows\."),
+    (b"\n\n", r"row 1 should hold the column names but is empty"),
+])
+def test_empty_files(tiny, content, message):
+    tiny.set_file("survey.csv", content)
+    with pytest.raises(InputError, match=message):
+        read_input(load_engagement(tiny.path), "survey")
+
+
+def test_wrong_delimiter_is_detected(tiny):
+    tiny.set_file("survey.csv", tiny.files["survey.csv"].replace(",", ";"))
+    with pytest.raises(InputError, match=r"row 1 has a single column; the file seems to use ';' between values.*"
+                                         r"Set 'delimiter: \";\"' under inputs\.survey"):
+        read_input(load_engagement(tiny.path), "survey")
+
+
+def test_header_on_row_3_is_detected_and_header_row_reads_it(tiny):
+    tiny.set_file("survey.csv", "Resident survey 2025\nExported by X\n" + tiny.files["survey.csv"])
+    with pytest.raises(InputError, match=r"the column names seem to be on row 3, not row 1.*Set 'header_row: 3'"):
+        read_input(load_engagement(tiny.path), "survey")
+    tiny.set_yaml(tiny.yaml.replace("    dont_know_codes: [9]", "    dont_know_codes: [9]\n    header_row: 3"))
+    survey = read_input(load_engagement(tiny.path), "survey")
+    assert survey["respondent_id"].tolist() == ["R1", "R2", "R3"]
+
+
+def test_excel_file_given_as_csv(tiny):
+    buf = io.BytesIO()
+    pd.read_csv(io.StringIO(tiny.files["survey.csv"])).to_excel(buf, index=False)
+    tiny.set_file("survey.csv", buf.getvalue())
+    with pytest.raises(InputError, match=r"this is an Excel workbook, not a CSV file.*rename it to \.xlsx"):
+        read_input(load_engagement(tiny.path), "survey")
+    (tiny.folder / "survey.csv").rename(tiny.folder / "survey.xlsx")
+    tiny.set_yaml(tiny.yaml.replace("path: survey.csv", "path: survey.xlsx"))
+    assert read_input(load_engagement(tiny.path), "survey")["overall_satisfaction"].tolist() == [4, 2, 5]
+
+
+def test_parquet_and_gzip_inputs(tiny):
+    pd.read_csv(io.StringIO(tiny.files["survey.csv"])).to_parquet(tiny.folder / "survey.parquet")
+    tiny.set_yaml(tiny.yaml.replace("path: survey.csv", "path: survey.parquet"))
+    assert read_input(load_engagement(tiny.path), "survey")["timeliness"].isna().sum() == 1
+    import gzip
+    tiny.set_file("contacts.csv.gz", gzip.compress(tiny.files["contacts.csv"].encode()))
+    tiny.set_yaml(tiny.yaml.replace("path: contacts.csv", "path: contacts.csv.gz"))
+    assert len(read_input(load_engagement(tiny.path), "contact_log")) == 4
+
+
+def test_dates_in_another_format_suggest_date_format(tiny):
+    text = tiny.files["contacts.csv"]
+    for iso, uk in [("2025-04-01 09:00:00", "01/04/2025 09:00"), ("2025-04-02 10:30:00", "02/04/2025 10:30"),
+                    ("2025-04-03 11:00:00", "03/04/2025 11:00"), ("2025-04-05 12:00:00", "05/04/2025 12:00")]:
+        text = text.replace(iso, uk)
+    tiny.set_file("contacts.csv", text)
+    with pytest.raises(InputError, match=r"column 'Date Opened', rows 2, 3, 4, 5: 4 value\(s\) are not a date and time.*"
+                                         r"Set 'date_format: \"%d/%m/%Y %H:%M\"' under inputs\.contact_log"):
+        read_input(load_engagement(tiny.path), "contact_log")
+    tiny.set_yaml(tiny.yaml.replace("    values:", "    date_format: '%d/%m/%Y %H:%M'\n    values:", 1))
+    found = problems(tiny, "contact_log")  # Date Closed keeps ISO values: now those fail
+    assert any("column 'Date Closed'" in p for p in found)
+
+
+def test_a_few_bad_values_in_a_big_export_are_warnings_and_become_missing(tiny):
+    rows = [f"A{i},2025-04-01 09:00:00,,Telephone,Missed bin,North,P{i},1,5" for i in range(100, 130)]
+    tiny.set_file("contacts.csv", tiny.files["contacts.csv"] + "\n".join(rows) + "\nA999,yesterday,,Fax,Missed bin,North,P9,1,5\n")
+    found = problems(tiny, "contact_log")
+    assert any("column 'Date Opened', row 36: 1 value(s) are not a date and time" in p and "treated as missing" in p for p in found)
+    assert any("column 'Channel', row 36: 1 value(s) are not one of the channel codes" in p
+               and "channel: {\"Fax\": phone}" in p for p in found)
+    assert all(p.severity == "warning" for p in check_input(load_engagement(tiny.path), "contact_log"))
+    log = read_input(load_engagement(tiny.path), "contact_log")
+    assert len(log) == 35 and log["channel"].isna().sum() == 1
+
+
+def test_money_with_currency_symbols_and_negative_costs(tiny):
+    tiny.set_file("initiatives.csv", tiny.files["initiatives.csv"].replace("50000", '"£50,000"').replace(",1000,", ",-1000,"))
+    found = problems(tiny, "initiatives")
+    assert any("column 'capital_cost', row 2: 1 value(s) are not an amount of money" in p
+               and "Remove currency symbols and thousands separators" in p for p in found)
+    assert any("column 'annual_operating_cost', row 3: 1 value(s) are not amounts of zero or more (costs cannot be negative)" in p
+               for p in found)
+
+
+def test_likert_text_labels_suggest_codes_or_a_mapping(tiny):
+    tiny.set_file("survey.csv", tiny.files["survey.csv"].replace("R1,4,", "R1,Satisfied,").replace("R3,5,", "R3,Very satisfied,"))
+    with pytest.raises(InputError, match=r"column 'overall_satisfaction', rows 2, 4: 2 value\(s\) are not a rating.*"
+                                         r"map the labels under inputs\.survey\.values"):
+        read_input(load_engagement(tiny.path), "survey")
+
+
+def test_out_of_scale_rating(tiny):
+    tiny.set_file("survey.csv", tiny.files["survey.csv"].replace("R3,5,", "R3,7,"))
+    with pytest.raises(InputError, match=r"row 4: 1 value\(s\) are not whole numbers from 1 to 5 or a don't-know code \[9\]"):
+        read_input(load_engagement(tiny.path), "survey")
+
+
+def test_duplicated_ids_are_errors_in_hand_made_tables_and_warnings_in_exports(tiny):
+    tiny.set_file("initiatives.csv", tiny.files["initiatives.csv"].replace("I02,", "I01,"))
+    assert any("1 value(s) of initiative_id appear more than once (e.g. 'I01'); 2 rows are involved" in p
+               for p in problems(tiny, "initiatives", "error"))
+    tiny.set_file("contacts.csv", tiny.files["contacts.csv"].replace("A2,", "A1,"))
+    assert any("contact_id appear more than once" in p for p in problems(tiny, "contact_log", "warning"))
+
+
+def test_blank_rows_are_skipped_and_reported(tiny):
+    lines = tiny.files["survey.csv"].splitlines()
+    tiny.set_file("survey.csv", "\n".join(lines[:2] + [",,,,", ""] + lines[2:]) + "\n")
+    survey = read_input(load_engagement(tiny.path), "survey")
+    assert survey["respondent_id"].tolist() == ["R1", "R2", "R3"]
+    assert [str(p) for p in survey.attrs["problems"]] == [
+        f"{tiny.folder / 'survey.csv'}, rows 3, 4: 2 blank row(s) were skipped. Fix: Nothing to do unless rows are missing from the export."]
+
+
+def test_required_values_missing_in_hand_made_table(tiny):
+    tiny.set_file("answers.csv", tiny.files["answers.csv"].replace("Bob,Adviser,understand.definition,1,", "Bob,Adviser,understand.definition,,"))
+    with pytest.raises(InputError, match=r"column 'current_level', row 3: 1 row\(s\) have no value in this required column"):
+        read_input(load_engagement(tiny.path), "self_assessment")
+
+
+def test_ragged_rows_are_reported_not_a_traceback(tiny):
+    tiny.set_file("survey.csv", tiny.files["survey.csv"] + "R4,3,3,too,many,fields,here\n")
+    with pytest.raises(InputError, match=r"cannot be read as CSV: Error tokenizing data.*Check the delimiter, quoting"):
+        read_input(load_engagement(tiny.path), "survey")

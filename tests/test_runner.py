@@ -1,0 +1,81 @@
+"""The headless runner: order, run folder, run.json, failure summaries that keep partial outputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+from typer.testing import CliRunner
+
+from cxmethods import CxmError, run_engagement
+from cxmethods.cli import app
+from cxmethods.runner import list_workbooks
+
+FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
+
+
+def test_list_workbooks_in_order_and_only_filter():
+    assert [b.stem for b in list_workbooks(folder=FIXTURES)] == ["01_ok", "02_broken", "03_after"]
+    assert [b.stem for b in list_workbooks("1,03_after", folder=FIXTURES)] == ["01_ok", "03_after"]
+    with pytest.raises(CxmError, match=r"--only names no workbook: 07\. Workbooks: 01_ok, 02_broken, 03_after\."):
+        list_workbooks("07", folder=FIXTURES)
+
+
+def test_broken_workbook_names_the_cell_keeps_outputs_and_skips_the_rest(tiny, tmp_path):
+    out = tmp_path / "run"
+    result = run_engagement(tiny.path, out=out, workbooks=FIXTURES)
+    assert [s.status for s in result.steps] == ["ok", "failed", "skipped"]
+    failed = result.failed
+    assert failed.workbook == "02_broken" and failed.cell == 5  # In [5] of the executed notebook (the injected parameters cell counts)
+    assert failed.error == "ZeroDivisionError: division by zero"
+    assert failed.summary() == "02_broken failed at cell [5] (share = 1 / 0): ZeroDivisionError: division by zero"
+    # what was produced before the failure is kept, including the failed notebook with its traceback
+    assert (out / "artifacts" / "01_ok" / "hello.csv").read_text() == "organisation\nTiny Council\n"
+    assert (out / "artifacts" / "02_broken" / "partial.csv").exists()
+    executed = nbformat.read(out / "02_broken.ipynb", as_version=4)
+    assert any(o.get("ename") == "ZeroDivisionError" for c in executed.cells for o in c.get("outputs", []))
+    assert not (out / "03_after.ipynb").exists()
+    manifest = json.loads((out / "run.json").read_text())
+    assert manifest["status"] == "failed"
+    assert [w["status"] for w in manifest["workbooks"]] == ["ok", "failed", "skipped"]
+
+
+def test_run_json_records_parameters_versions_checksums_and_timings(tiny, tmp_path):
+    events = []
+    result = run_engagement(tiny.path, out=tmp_path / "run", only="01", workbooks=FIXTURES,
+                            progress=lambda *e: events.append(e))
+    assert result.ok
+    manifest = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert manifest["parameters"] == {"engagement": str(tiny.path.resolve()), "run_dir": str((tmp_path / "run").resolve())}
+    assert manifest["only"] == ["01_ok"]
+    assert {"python", "cxmethods", "papermill", "pandas"} <= set(manifest["versions"])
+    inputs = {i["input"]: i for i in manifest["inputs"]}
+    assert set(inputs) == {"contact_log", "survey", "initiatives", "self_assessment"}
+    import hashlib
+    assert inputs["survey"]["sha256"] == hashlib.sha256((tiny.folder / "survey.csv").read_bytes()).hexdigest()
+    assert manifest["workbooks"][0]["workbook"] == "01_ok" and manifest["workbooks"][0]["seconds"] > 0
+    assert events[0] == ("01_ok", 0, 4) and events[-1] == ("01_ok", 4, 4)  # 3 code cells + injected parameters
+
+
+def test_invalid_engagement_runs_nothing(tiny, tmp_path):
+    (tiny.folder / "survey.csv").unlink()
+    with pytest.raises(CxmError, match=r"survey\.csv: file not found"):
+        run_engagement(tiny.path, out=tmp_path / "run", workbooks=FIXTURES)
+    assert not (tmp_path / "run").exists()
+
+
+def test_cli_run_failure_exits_non_zero_with_summary(tiny, tmp_path):
+    result = CliRunner().invoke(app, ["run", str(tiny.path), "--out", str(tmp_path / "run"), "--workbooks", str(FIXTURES)])
+    assert result.exit_code == 1
+    assert "02_broken failed at cell [5] (share = 1 / 0): ZeroDivisionError: division by zero" in result.output
+
+
+def test_cli_validate(tiny):
+    ok = CliRunner().invoke(app, ["validate", str(tiny.path)])
+    assert ok.exit_code == 0 and "OK" in ok.output
+    tiny.set_file("survey.csv", tiny.files["survey.csv"].replace("R3,5,", "R3,7,"))
+    bad = CliRunner().invoke(app, ["validate", str(tiny.path)])
+    assert bad.exit_code == 1
+    assert "1 error(s)" in bad.output and "survey.csv" in bad.output
