@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.markup import escape
 
 from . import __version__
 from .errors import CxmError
@@ -97,16 +98,21 @@ def workbooks() -> None:
 
 
 def _print_problems(problems) -> None:
-    if not problems:
-        return
-    table = Table(show_lines=True, expand=True)
-    for col in ("", "where", "column / rows", "problem", "fix"):
-        table.add_column(col, overflow="fold")
+    """One block per problem: severity and place, then what is wrong, then the fix."""
     for p in problems:
-        mark = "[red]error[/]" if p.severity == "error" else "[yellow]warning[/]"
-        table.add_row(mark, p.where, " ".join(filter(None, [p.column and f"'{p.column}'", p.rows and "rows " + ", ".join(map(str, p.rows))])),
-                      p.message, p.fix)
-    console.print(table)
+        mark = "[red]error  [/]" if p.severity == "error" else "[yellow]warning[/]"
+        place = " · ".join(filter(None, [_short_path(p.where), p.column and f"column '{p.column}'",
+                                         p.rows and ("row " if len(p.rows) == 1 else "rows ") + ", ".join(map(str, p.rows))]))
+        console.print(f"{mark} [bold]{escape(place)}[/]")
+        console.print(f"        {escape(p.message)}")
+        if p.fix:
+            console.print(f"        [dim]Fix:[/] {escape(p.fix)}")
+
+
+def _short_path(where: str) -> str:
+    """Show a path relative to the current folder when it is inside it (tables stay readable)."""
+    cwd = str(Path.cwd()) + os.sep
+    return where[len(cwd):] if where.startswith(cwd) else where
 
 
 def _fail(exc: CxmError) -> None:

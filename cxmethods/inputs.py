@@ -270,7 +270,9 @@ class _Reader:
         theirs, kind = self.mapping[ours], self.fields[ours].kind
         examples = ", ".join(repr(v) for v in issue.values)
         if reason == "empty":
-            message, fix = f"{issue.count} row(s) have no value in this required column.", "Fill in the missing values."
+            message = f"{issue.count} row(s) have no value in this required column."
+            fix = ("Fill in the missing values." if self.strict else
+                   "The rows are kept and counted as unknown in the analysis; correct the source system if you can.")
         else:
             message = f"{issue.count} value(s) are not {reason or KINDS[kind]} (e.g. {examples})."
             fix = _hint(kind, issue.values, self.key, ours, self.spec)

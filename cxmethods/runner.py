@@ -172,6 +172,9 @@ def _execute(book: Path, out_dir: Path, parameters: dict, kernel_name: str, prog
         pm.execute_notebook(
             str(book), str(out_dir / book.name), parameters=parameters, kernel_name=kernel_name,
             progress_bar=False, cwd=str(out_dir), on_cell_executed=on_cell_executed,
+            # the kernel's own log (shutdown notices, transport warnings) is noise in a headless run;
+            # cell errors still arrive as messages and are reported
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except PapermillExecutionError as exc:
         first = next((line for line in exc.source.splitlines() if line.strip() and not line.startswith("#")), "")

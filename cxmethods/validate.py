@@ -44,9 +44,13 @@ class ValidationReport:
         return not self.errors
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per problem: severity, where, column, rows, message, fix."""
+        """One row per problem: severity, where, column, rows, message, fix.
+
+        Paths inside the engagement's folder are shown relative to it, so the table reads the same on any machine.
+        """
+        folder = str(self.engagement.folder) + "/" if self.engagement else None
         return pd.DataFrame(
-            [{"severity": p.severity, "where": p.where, "column": p.column or "",
+            [{"severity": p.severity, "where": p.where.removeprefix(folder) if folder else p.where, "column": p.column or "",
               "rows": ", ".join(map(str, p.rows)), "message": p.message, "fix": p.fix} for p in self.problems],
             columns=["severity", "where", "column", "rows", "message", "fix"],
         )

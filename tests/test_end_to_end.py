@@ -1,0 +1,31 @@
+"""`cxm run` on the bundled sample engagement, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+
+CXM = Path(sys.executable).parent / "cxm"
+
+
+def test_cxm_run_on_the_sample_engagement(tmp_path):
+    out = tmp_path / "riverton"
+    done = subprocess.run([str(CXM), "run", "--out", str(out)], capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"Results: {out}" in done.stdout
+    manifest = json.loads((out / "run.json").read_text())
+    assert manifest["status"] == "ok"
+    books = sorted(p.stem for p in (Path(__file__).parent.parent / "workbooks").glob("[0-9][0-9]_*.ipynb"))
+    assert [w["workbook"] for w in manifest["workbooks"]] == books
+    for book in books:
+        executed = nbformat.read(out / f"{book}.ipynb", as_version=4)
+        errors = [o for c in executed.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+        assert not errors, f"{book}: {errors}"
+    inputs = pd.read_csv(out / "artifacts" / "00_start_here" / "inputs.csv").set_index("input")
+    assert inputs.loc["contact_log", "rows"] > 45_000 and inputs.loc["survey", "rows"] >= 2_900
+    assert inputs["errors"].sum() == 0

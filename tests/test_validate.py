@@ -1,0 +1,57 @@
+"""validate_engagement: every problem in every file at once; cross-file checks; the sample is clean."""
+
+from __future__ import annotations
+
+from cxmethods import describe_inputs, load_engagement, validate_engagement
+
+
+def test_sample_engagement_has_no_errors():
+    report = validate_engagement()
+    assert report.ok, [str(p) for p in report.errors]
+    assert report.engagement.name == "riverton"
+
+
+def test_problems_in_several_files_are_reported_together(tiny):
+    tiny.set_file("survey.csv", tiny.files["survey.csv"].replace("R3,5,", "R3,7,"))
+    tiny.set_file("initiatives.csv", tiny.files["initiatives.csv"].replace("I02,", "I01,"))
+    (tiny.folder / "contacts.csv").unlink()
+    report = validate_engagement(tiny.path)
+    where = sorted({p.where.rsplit("/", 1)[-1] for p in report.errors})
+    assert where == ["contacts.csv", "initiatives.csv", "survey.csv"]
+    assert len(report.errors) == 3
+    frame = report.to_frame()
+    assert list(frame.columns) == ["severity", "where", "column", "rows", "message", "fix"]
+    assert set(frame["where"]) == {"contacts.csv", "initiatives.csv", "survey.csv"}  # relative to the engagement
+
+
+def test_yaml_problems_come_back_as_a_report_not_an_exception(tiny):
+    tiny.set_yaml(tiny.yaml.replace("currency: GBP", "currency: 12"))
+    report = validate_engagement(tiny.path)
+    assert not report.ok and report.engagement is None
+    assert "currency" in str(report.errors[0])
+
+
+def test_unknown_dimension_and_dependency_and_target_below_current(tiny):
+    tiny.set_file("answers.csv", tiny.files["answers.csv"].replace("Bob,Adviser,understand.definition,1,3",
+                                                                   "Bob,Adviser,understand.definitions,3,2"))
+    tiny.set_file("initiatives.csv", tiny.files["initiatives.csv"].replace(",I01,", ",I09,"))
+    report = validate_engagement(tiny.path)
+    messages = [str(p) for p in report.problems]
+    assert any("unknown maturity dimension id(s): understand.definitions" in m for m in messages)
+    assert any("initiative I02 depends on unknown initiative(s) I09" in m for m in messages)
+    assert any("1 answer(s) have a target level below the current level" in m for m in messages)
+    assert len(report.errors) == 2 and len(report.warnings) == 1
+
+
+def test_workshop_answers_not_yet_written_is_a_warning(tiny):
+    (tiny.folder / "answers.csv").unlink()
+    report = validate_engagement(tiny.path)
+    assert report.ok
+    assert [p.message for p in report.warnings] == ["no answers yet; the workshop form creates this file."]
+
+
+def test_describe_inputs(tiny):
+    table = describe_inputs(load_engagement(tiny.path))
+    assert table.set_index("input")["rows"].to_dict() == {"contact_log": 4, "survey": 3, "initiatives": 2, "self_assessment": 2}
+    row = table.set_index("input").loc["contact_log"]
+    assert (row["first"], row["last"], row["errors"]) == ("2025-04-01", "2025-04-05", 0)
