@@ -16,7 +16,7 @@ from .errors import ConfigError, CxmError, InputError, Problem, WorkbookError
 from .inputs import read_input
 from .paths import sample_engagement
 from .runner import run_engagement
-from .validate import describe_inputs, validate_engagement
+from .validate import ValidationReport, validate_engagement
 
 __all__ = [
     "ConfigError",
@@ -24,14 +24,14 @@ __all__ = [
     "Engagement",
     "InputError",
     "Problem",
+    "ValidationReport",
     "WorkbookError",
-    "describe_inputs",
     "load_engagement",
-    "read_table",
-    "run_folder",
-    "write_table",
     "read_input",
+    "read_table",
     "run_engagement",
+    "run_folder",
     "sample_engagement",
     "validate_engagement",
+    "write_table",
 ]

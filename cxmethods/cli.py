@@ -40,6 +40,9 @@ def validate(engagement: EngagementArg = None) -> None:
 
     report = validate_engagement(engagement)
     _print_problems(report.problems)
+    for row in report.inputs:
+        dates = f", {row['first']} to {row['last']}" if row["first"] else ""
+        console.print(f"  read {row['input']}: {row['rows']:,} rows, {row['fields_mapped']} fields mapped{dates} ({row['file']})")
     if report.ok:
         console.print(f"[green]OK[/]: {report.source} ({len(report.warnings)} warning(s)).")
     else:

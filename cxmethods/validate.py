@@ -19,7 +19,7 @@ from .errors import ConfigError, Problem
 from .inputs import _load
 from .paths import templates_dir
 
-__all__ = ["ValidationReport", "validate_engagement", "describe_inputs"]
+__all__ = ["ValidationReport", "validate_engagement"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class ValidationReport:
     source: str
     problems: tuple[Problem, ...]
     engagement: Engagement | None = None
+    inputs: tuple[dict, ...] = ()
 
     @property
     def errors(self) -> list[Problem]:
@@ -54,6 +55,13 @@ class ValidationReport:
               "rows": ", ".join(map(str, p.rows)), "message": p.message, "fix": p.fix} for p in self.problems],
             columns=["severity", "where", "column", "rows", "message", "fix"],
         )
+
+    def inputs_frame(self) -> pd.DataFrame:
+        """One row per input table: file, rows read, fields mapped, date range where there is one, problems.
+
+        Columns: ``input``, ``file``, ``rows``, ``fields_mapped``, ``first``, ``last``, ``errors``, ``warnings``.
+        """
+        return pd.DataFrame(list(self.inputs), columns=_INPUT_COLUMNS)
 
     def raise_for_errors(self) -> None:
         if self.errors:
@@ -82,17 +90,39 @@ def validate_engagement(engagement: str | Path | Engagement | None = None) -> Va
             return ValidationReport(str(engagement or "sample engagement"), tuple(exc.problems))
     problems: list[Problem] = []
     tables: dict[str, pd.DataFrame] = {}
+    summary = []
     for name, (section, spec) in eng.tables().items():
-        if section == "workshop" and not eng.resolve(spec.path).exists():
-            problems.append(Problem(str(eng.resolve(spec.path)), "no answers yet; the workshop form creates this file.",
-                                    "Nothing to do before the workshop.", severity="warning"))
-            continue
-        table, found = _load(eng, name)
+        path = eng.resolve(spec.path)
+        if section == "workshop" and not path.exists():
+            found = [Problem(str(path), "no answers yet; the workshop form creates this file.",
+                             "Nothing to do before the workshop.", severity="warning")]
+            table = None
+        else:
+            table, found = _load(eng, name)
         problems += found
         if table is not None:
             tables[name] = table
+        summary.append(_summarise(name, path, table, found))
     problems += _cross_checks(eng, tables)
-    return ValidationReport(str(eng.path), tuple(problems), eng)
+    return ValidationReport(str(eng.path), tuple(problems), eng, tuple(summary))
+
+
+_INPUT_COLUMNS = ["input", "file", "rows", "fields_mapped", "first", "last", "errors", "warnings"]
+
+
+def _summarise(name: str, path: Path, table: pd.DataFrame | None, problems: list[Problem]) -> dict:
+    dates = table["created_at"].dropna() if table is not None and "created_at" in table else None
+    has_dates = dates is not None and not dates.empty
+    return {
+        "input": name,
+        "file": path.name,
+        "rows": 0 if table is None else len(table),
+        "fields_mapped": 0 if table is None else len(table.columns),
+        "first": dates.min().date().isoformat() if has_dates else "",
+        "last": dates.max().date().isoformat() if has_dates else "",
+        "errors": sum(p.severity == "error" for p in problems),
+        "warnings": sum(p.severity == "warning" for p in problems),
+    }
 
 
 def _cross_checks(eng: Engagement, tables: dict[str, pd.DataFrame]) -> list[Problem]:
@@ -128,26 +158,3 @@ def _cross_checks(eng: Engagement, tables: dict[str, pd.DataFrame]) -> list[Prob
 def _dimension_ids() -> set[str]:
     model = yaml.safe_load((templates_dir() / "maturity_model.yaml").read_text(encoding="utf-8"))
     return {d["id"] for c in model["components"] for d in c["dimensions"]}
-
-
-def describe_inputs(engagement: Engagement) -> pd.DataFrame:
-    """One row per input table: file, rows, fields mapped, date range where there is one, problems found.
-
-    Columns: ``input``, ``file``, ``rows``, ``fields_mapped``, ``first``, ``last``, ``errors``, ``warnings``.
-    """
-    rows = []
-    for name, (_, spec) in engagement.tables().items():
-        path = engagement.resolve(spec.path)
-        table, problems = _load(engagement, name) if path.exists() else (None, [])
-        dates = [table[c] for c in ("created_at",) if table is not None and c in table]
-        rows.append({
-            "input": name,
-            "file": path.name,
-            "rows": len(table) if table is not None else 0,
-            "fields_mapped": len(table.columns) if table is not None else 0,
-            "first": dates[0].min().date().isoformat() if dates else "",
-            "last": dates[0].max().date().isoformat() if dates else "",
-            "errors": sum(p.severity == "error" for p in problems),
-            "warnings": sum(p.severity == "warning" for p in problems),
-        })
-    return pd.DataFrame(rows, columns=["input", "file", "rows", "fields_mapped", "first", "last", "errors", "warnings"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cxmethods import describe_inputs, load_engagement, validate_engagement
+from cxmethods import validate_engagement
 
 
 def test_sample_engagement_has_no_errors():
@@ -50,8 +50,10 @@ def test_workshop_answers_not_yet_written_is_a_warning(tiny):
     assert [p.message for p in report.warnings] == ["no answers yet; the workshop form creates this file."]
 
 
-def test_describe_inputs(tiny):
-    table = describe_inputs(load_engagement(tiny.path))
-    assert table.set_index("input")["rows"].to_dict() == {"contact_log": 4, "survey": 3, "initiatives": 2, "self_assessment": 2}
+def test_inputs_summary(tiny):
+    (tiny.folder / "answers.csv").unlink()
+    table = validate_engagement(tiny.path).inputs_frame()
+    assert table.set_index("input")["rows"].to_dict() == {"contact_log": 4, "survey": 3, "initiatives": 2, "self_assessment": 0}
     row = table.set_index("input").loc["contact_log"]
-    assert (row["first"], row["last"], row["errors"]) == ("2025-04-01", "2025-04-05", 0)
+    assert (row["first"], row["last"], row["errors"], row["fields_mapped"]) == ("2025-04-01", "2025-04-05", 0, 9)
+    assert table.set_index("input").loc["self_assessment", "warnings"] == 1
