@@ -46,7 +46,7 @@ def validate(engagement: EngagementArg = None) -> None:
     if report.ok:
         console.print(f"[green]OK[/]: {report.source} ({len(report.warnings)} warning(s)).")
     else:
-        err.print(f"[red]{len(report.errors)} error(s)[/], {len(report.warnings)} warning(s) in {report.source}.")
+        console.print(f"[red]{len(report.errors)} error(s)[/], {len(report.warnings)} warning(s) in {report.source}.")
         raise typer.Exit(1)
 
 

@@ -51,12 +51,13 @@ class InputFile(_Model):
 
     ``columns`` maps our field names to the columns of the user's file (``our field: your
     column``); a field left out is taken from a column of the same name if there is one.
-    ``values`` recodes a field's values (e.g. ``channel: {Telephone: phone}``).
+    ``values`` recodes a field's values (e.g. ``channel: {Telephone: phone}``); a label recoded to
+    ``null`` means "not known" and is counted as missing (e.g. ``channel: {UNKNOWN: null}``).
     """
 
     path: str
     columns: dict[str, str] = {}
-    values: dict[str, dict[str, str]] = {}
+    values: dict[str, dict[str, str | None]] = {}
     encoding: str = "utf-8"
     delimiter: str = ","
     header_row: int = Field(1, ge=1, description="Spreadsheet row holding the column names")

@@ -246,7 +246,8 @@ class _Reader:
             out = {}
             for ours, raw in raws.items():
                 if ours in self.spec.values:
-                    raw = raw.replace(self.spec.values[ours])
+                    recode = {k: ("" if v is None else v) for k, v in self.spec.values[ours].items()}
+                    raw = raw.replace(recode)
                 out[ours], bad = _coerce(raw, self.fields[ours].kind, self.spec)
                 for reason, mask in bad.items():
                     _note(issues.setdefault((ours, reason), _Issue()), rows, raw, mask.to_numpy(dtype=bool) & ~empty_row)
@@ -273,10 +274,12 @@ class _Reader:
             message = f"{issue.count} row(s) have no value in this required column."
             fix = ("Fill in the missing values." if self.strict else
                    "The rows are kept and counted as unknown in the analysis; correct the source system if you can.")
+            # in an export, gaps are a data-quality fact; only a column with no values at all is unusable
+            severity = "error" if self.strict or issue.count >= total else "warning"
         else:
             message = f"{issue.count} value(s) are not {reason or KINDS[kind]} (e.g. {examples})."
             fix = _hint(kind, issue.values, self.key, ours, self.spec)
-        severity = "error" if self.strict or issue.count > _TOLERANCE * max(total, 1) else "warning"
+            severity = "error" if self.strict or issue.count > _TOLERANCE * max(total, 1) else "warning"
         if severity == "warning":
             message += " They are treated as missing."
         self.problems.append(Problem(self.where, message, fix, column=theirs, rows=tuple(issue.rows), severity=severity))
@@ -353,7 +356,12 @@ def _note(issue: _Issue, rows: np.ndarray, raw: pd.Series, mask: np.ndarray) -> 
     if len(issue.rows) < _EXAMPLES:
         idx = np.flatnonzero(mask)[: _EXAMPLES - len(issue.rows)]
         issue.rows.extend(int(r) for r in rows[idx])
-        issue.values.extend(str(v) for v in raw.iloc[idx][: max(0, 3 - len(issue.values))])
+    if len(issue.values) < 3:  # distinct example values: more telling than the same one three times
+        for value in pd.unique(raw.to_numpy()[mask][:10_000]):
+            if len(issue.values) >= 3:
+                break
+            if str(value) not in issue.values:
+                issue.values.append(str(value))
 
 
 def _hint(kind: str, examples: list[str], key: str, ours: str, spec: InputFile) -> str:
@@ -369,7 +377,9 @@ def _hint(kind: str, examples: list[str], key: str, ours: str, spec: InputFile) 
         return (f"Use the numeric codes ({spec.scale[0]}-{spec.scale[1]}), or map the labels under {key}.values, "
                 f"e.g. {ours}: {{\"Very satisfied\": \"5\", \"Satisfied\": \"4\"}}.")
     if kind == "channel":
-        return f"Map your labels onto ours under {key}.values, e.g. channel: {{\"{examples[0] if examples else 'Telephone'}\": phone}}."
+        labels = ", ".join(f'"{v}": ...' for v in examples)
+        return (f"Map each label to one of ours under {key}.values, or to null where it means unknown, "
+                f"e.g. {ours}: {{{labels}}}.")
     if kind == "money":
         return "Enter costs as positive amounts; put savings in the business case, not as negative costs."
     return f"Correct the values: each should be {KINDS[kind]}."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -143,7 +144,7 @@ def test_a_few_bad_values_in_a_big_export_are_warnings_and_become_missing(tiny):
     found = problems(tiny, "contact_log")
     assert any("column 'Date Opened', row 36: 1 value(s) are not a date and time" in p and "treated as missing" in p for p in found)
     assert any("column 'Channel', row 36: 1 value(s) are not one of the channel codes" in p
-               and "channel: {\"Fax\": phone}" in p for p in found)
+               and 'channel: {"Fax": ...}' in p for p in found)
     assert all(p.severity == "warning" for p in check_input(load_engagement(tiny.path), "contact_log"))
     log = read_input(load_engagement(tiny.path), "contact_log")
     assert len(log) == 35 and log["channel"].isna().sum() == 1
@@ -198,3 +199,57 @@ def test_ragged_rows_are_reported_not_a_traceback(tiny):
     tiny.set_file("survey.csv", tiny.files["survey.csv"] + "R4,3,3,too,many,fields,here\n")
     with pytest.raises(InputError, match=r"cannot be read as CSV: Error tokenizing data.*Check the delimiter, quoting"):
         read_input(load_engagement(tiny.path), "survey")
+
+
+def test_label_recoded_to_null_means_unknown_and_many_gaps_in_an_export_stay_warnings(tiny):
+    text = tiny.files["contacts.csv"].replace("Web,", "UNKNOWN,").replace("App,", "UNKNOWN,")  # half the rows
+    tiny.set_file("contacts.csv", text)
+    tiny.set_yaml(tiny.yaml.replace("App: mobile_app}", "App: mobile_app, UNKNOWN: null}"))
+    log = read_input(load_engagement(tiny.path), "contact_log")
+    assert log["channel"].isna().sum() == 2
+    assert [p.severity for p in log.attrs["problems"]] == ["warning"]
+    assert "2 row(s) have no value in this required column" in log.attrs["problems"][0].message
+
+
+def test_a_required_column_with_no_values_at_all_is_an_error(tiny):
+    lines = [line.split(",") for line in tiny.files["contacts.csv"].splitlines()]
+    tiny.set_file("contacts.csv", "\n".join(",".join(f[:4] + [""] + f[5:]) if i else ",".join(f) for i, f in enumerate(lines)) + "\n")
+    with pytest.raises(InputError, match=r"column 'Enquiry', rows 2, 3, 4, 5: 4 row\(s\) have no value in this required column"):
+        read_input(load_engagement(tiny.path), "contact_log")
+
+
+def test_unknown_channel_examples_are_distinct_and_the_fix_offers_null(tiny):
+    text = tiny.files["contacts.csv"].replace("Telephone", "Fax").replace("Web,", "Pigeon,")
+    tiny.set_file("contacts.csv", text)
+    found = problems(tiny, "contact_log", "error")
+    assert len(found) == 1
+    assert "3 value(s) are not one of the channel codes" in found[0] and "(e.g. 'Fax', 'Pigeon')" in found[0]
+    assert 'or to null where it means unknown, e.g. channel: {"Fax": ..., "Pigeon": ...}' in found[0]
+
+
+REAL = Path(__file__).resolve().parent.parent.parent / "shared" / "realdata"
+NYC = REAL / "nyc311_service_requests_2023-02-28_sample.csv"
+
+
+@pytest.mark.skipif(not NYC.exists(), reason=f"real NYC 311 sample not found at {NYC} (../shared/realdata beside the checkout)")
+def test_real_nyc_311_export_reads_through_a_mapping_alone(tmp_path):
+    (tmp_path / "engagement.yaml").write_text(f"""\
+name: nyc311
+organisation: New York City 311
+currency: USD
+period: {{start: 2023-02-28, end: 2023-02-28}}
+inputs:
+  contact_log:
+    path: {NYC}
+    date_format: "%m/%d/%Y %I:%M:%S %p"
+    columns: {{contact_id: Unique Key, created_at: Created Date, closed_at: Closed Date,
+              channel: Open Data Channel Type, reason: Complaint Type, service: Agency, area: Borough}}
+    values:
+      channel: {{PHONE: phone, ONLINE: web_form, MOBILE: mobile_app, UNKNOWN: null}}
+""")
+    log = read_input(load_engagement(tmp_path / "engagement.yaml"), "contact_log")
+    assert len(log) == 4999 and log["contact_id"].is_unique
+    assert log["channel"].value_counts().to_dict() == {"web_form": 2099, "phone": 1589, "mobile_app": 727}
+    assert log["created_at"].dt.date.astype(str).unique().tolist() == ["2023-02-28"]
+    assert int((log["closed_at"] < log["created_at"]).sum()) == 2  # real faults are kept, not dropped
+    assert [p.severity for p in log.attrs["problems"]] == ["warning"]  # the 584 unknown channels

@@ -1,0 +1,205 @@
+"""Seeded generator of the bundled sample engagement, Riverton Borough Council.
+
+Every record is synthetic: the council, wards, people and comments are invented.
+:func:`make_sample` builds the data in memory; :func:`write_sample` writes it,
+byte-identically for a given seed. The planted structure, kept out of the files and
+returned in ``SampleData.truth`` so tests and workbooks can check what they recover:
+
+* five needs-based segments shared by the survey and the contact log;
+* overall satisfaction driven by outcome > timeliness > knowledge > courtesy > fairness
+  (weights 0.35/0.26/0.19/0.13/0.07), with timeliness scoring lowest;
+* failure demand: chasing and letter queries follow an unresolved contact by the same
+  customer within 1-14 days, and missed bins are reported again within 7 days;
+* a Sunday-morning "Parking obstruction" spike in Castlefield ward;
+* three self-assessment dimensions on which leaders and front-line staff disagree;
+* export messiness: closed before opened, missing channel, odd reason codes.
+
+``data/README.md`` documents the files, columns and exact figures.
+"""
+from __future__ import annotations
+
+import gzip
+import io
+import pathlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .contacts import make_contact_log
+from .survey import make_survey
+from .workshop import make_initiatives, make_self_assessment
+
+# the tables behind the data, importable from here as before the split into modules
+from ._common import CHANNELS, SEGMENTS, SPIKE, WARDS  # noqa: F401
+from .contacts import FOLLOW_UPS, MESSINESS, REASONS, SEASONALITY  # noqa: F401
+from .survey import DONT_KNOW, DRIVER_WEIGHTS, DRIVERS  # noqa: F401
+from .workshop import DISAGREEMENT_DIMENSIONS, LARGEST_GAP_DIMENSIONS  # noqa: F401
+
+__all__ = ["SAMPLE_SEED", "SampleData", "make_sample", "write_sample"]
+
+SAMPLE_SEED: int = 20260401
+
+_ENGAGEMENT_TEMPLATE = """\
+# Sample engagement: Riverton Borough Council. FICTIONAL: every record is synthetic,
+# made by cxmethods.sample (seeded). Regenerate byte-identically: cxm sample --out data/sample
+name: riverton
+organisation: Riverton Borough Council (fictional)
+currency: GBP
+period:
+  start: 2025-04-01
+  end: 2026-03-31
+seed: {seed}
+inputs:
+  contact_log:
+    path: contact_log.csv.gz
+    columns:            # our field: the column in your export
+      contact_id: contact_ref
+      created_at: opened_at
+      closed_at: closed_at
+      channel: channel
+      reason: reason
+      service: service
+      area: ward
+      customer_id: customer_ref
+      resolved_first_contact: resolved_first_time
+      handling_minutes: handling_mins
+  survey:
+    path: resident_survey.csv
+    dont_know_codes: [9]
+    columns:
+      respondent_id: resp_id
+      overall_satisfaction: q_overall
+      trust: q_trust
+      timeliness: q_timely
+      knowledge: q_knowledge
+      courtesy: q_courtesy
+      fairness: q_fair
+      outcome: q_outcome
+      effectiveness: q_effective
+      ease: q_ease
+      efficiency: q_efficient
+      equity: q_equity
+      employee_helpfulness: q_staff
+      comment: comment
+      age_band: age_band
+      digital_confidence: digital_confidence
+      preferred_channel: preferred_channel
+      language: language
+      disability: disability
+      contacts_last_year: contacts_last_year
+      household: household
+      employment_status: employment_status
+      area: ward
+  initiatives:
+    path: initiatives.csv
+workshop:
+  self_assessment:
+    path: workshop/self_assessment.csv
+settings:
+  voc:
+    repeat_window_days: 7
+"""
+
+
+def _engagement_yaml(seed: int) -> str:
+    """The engagement.yaml text for data generated with ``seed``."""
+    return _ENGAGEMENT_TEMPLATE.format(seed=seed)
+
+
+ENGAGEMENT_YAML = _engagement_yaml(SAMPLE_SEED)  # the committed data/sample/engagement.yaml
+
+
+@dataclass(frozen=True)
+class SampleData:
+    """The sample engagement in memory.
+
+    Attributes
+    ----------
+    contact_log, survey, self_assessment, initiatives : pandas.DataFrame
+        Exactly the columns of the written files, in file order.
+    truth : dict
+        Planted ground truth (segments, driver weights, spike, follow-up rules, disagreement
+        dimensions, messiness counts, planted personal data); never written to the files.
+    """
+
+    contact_log: pd.DataFrame
+    survey: pd.DataFrame
+    self_assessment: pd.DataFrame
+    initiatives: pd.DataFrame
+    truth: dict[str, Any] = field(repr=False)
+
+
+
+
+def make_sample(*, seed: int = SAMPLE_SEED) -> SampleData:
+    """Build the Riverton sample engagement in memory.
+
+    Parameters
+    ----------
+    seed : int, default SAMPLE_SEED
+        Seed for ``numpy.random.default_rng`` (one spawned child stream per table); the same
+        seed gives the same data.
+
+    Returns
+    -------
+    SampleData
+        The four tables (file columns, file order) and the planted ``truth``.
+
+    Examples
+    --------
+    >>> s = make_sample()
+    >>> list(s.contact_log.columns[:3])
+    ['contact_ref', 'opened_at', 'closed_at']
+    >>> s.truth["spike"]["ward"]
+    'Castlefield'
+    """
+    # one child stream per table, so changing one generator leaves the other tables as they were
+    rng_log, rng_survey, rng_workshop = np.random.default_rng(seed).spawn(3)
+    log, t_log = make_contact_log(rng_log)
+    survey, t_survey = make_survey(rng_survey)
+    workshop, t_workshop = make_self_assessment(rng_workshop)
+    truth = {"synthetic": True, "seed": seed, "segments": list(SEGMENTS),
+             "reason_service": {r: v[0] for r, v in REASONS.items()}, **t_log, **t_survey, **t_workshop}
+    initiatives = make_initiatives()
+    return SampleData(log, survey, workshop, initiatives, truth)
+
+
+def _csv(df: pd.DataFrame, float_format: str | None = None) -> bytes:
+    return df.to_csv(index=False, lineterminator="\n", float_format=float_format).encode("utf-8")
+
+
+def write_sample(out_dir: str | pathlib.Path, *, seed: int = SAMPLE_SEED) -> list[pathlib.Path]:
+    """Write the sample engagement into ``out_dir``, byte-identically for a given seed.
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        Target folder, created if missing (with a ``workshop`` subfolder).
+    seed : int, default SAMPLE_SEED
+        Passed to :func:`make_sample`; ``engagement.yaml`` records it.
+
+    Returns
+    -------
+    list of pathlib.Path
+        engagement.yaml, contact_log.csv.gz, resident_survey.csv, workshop/self_assessment.csv, initiatives.csv.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> [p.name for p in write_sample(tempfile.mkdtemp())][:2]
+    ['engagement.yaml', 'contact_log.csv.gz']
+    """
+    out = pathlib.Path(out_dir)
+    (out / "workshop").mkdir(parents=True, exist_ok=True)
+    s = make_sample(seed=seed)
+    buf = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=9) as gz:  # no name or time in header
+        gz.write(_csv(s.contact_log, "%.1f"))
+    files = {"engagement.yaml": _engagement_yaml(seed).encode("utf-8"), "contact_log.csv.gz": buf.getvalue(),
+             "resident_survey.csv": _csv(s.survey), "workshop/self_assessment.csv": _csv(s.self_assessment),
+             "initiatives.csv": _csv(s.initiatives, "%.2f")}
+    for name, data in files.items():
+        (out / name).write_bytes(data)
+    return [out / name for name in files]
