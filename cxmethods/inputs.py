@@ -40,7 +40,7 @@ __all__ = ["read_input", "check_input", "STRICT_INPUTS"]
 STRICT_INPUTS = frozenset({"initiatives", "self_assessment"})
 
 _TOLERANCE = 0.10  # share of unreadable values above which a tolerant input fails
-_CHUNK_ROWS = 500_000
+_CHUNK_ROWS = 100_000
 _EXAMPLES = 5
 _TRUE = {"1", "true", "yes", "y", "t"}
 _FALSE = {"0", "false", "no", "n", "f"}
@@ -61,23 +61,35 @@ def read_input(engagement: Engagement, name: str) -> pd.DataFrame:
     InputError
         When the file cannot be read or has errors; lists every one.
     """
-    table, problems = _load(engagement, name)
-    errors = [p for p in problems if p.severity == "error"]
-    if errors or table is None:
+    loaded = _load(engagement, name)
+    errors = [p for p in loaded.problems if p.severity == "error"]
+    if errors or loaded.table is None:
         raise InputError(errors, title=f"The {name} input cannot be used")
-    table.attrs["problems"] = problems
-    return table
+    loaded.table.attrs["problems"] = loaded.problems
+    return loaded.table
 
 
 def check_input(engagement: Engagement, name: str) -> list[Problem]:
-    """Every problem with input ``name``: errors and data-quality warnings."""
-    return _load(engagement, name)[1]
+    """Every problem with input ``name``: errors and data-quality warnings (reads in chunks, keeps no table)."""
+    return _load(engagement, name, keep=False).problems
 
 
 # --------------------------------------------------------------------------- loading
 
 
-def _load(engagement: Engagement, name: str) -> tuple[pd.DataFrame | None, list[Problem]]:
+@dataclass
+class _Loaded:
+    """What reading one input found. ``table`` is None when not kept or unreadable."""
+
+    table: pd.DataFrame | None
+    problems: list[Problem]
+    rows: int = 0
+    fields: int = 0
+    first: pd.Timestamp | None = None  # earliest created_at, for tables that have one
+    last: pd.Timestamp | None = None
+
+
+def _load(engagement: Engagement, name: str, *, keep: bool = True) -> _Loaded:
     tables = engagement.tables()
     if name not in tables:
         where = engagement.path or "the engagement"
@@ -85,8 +97,7 @@ def _load(engagement: Engagement, name: str) -> tuple[pd.DataFrame | None, list[
                                   f"Add it under inputs: (or workshop:) with a path; see templates/engagement.yaml.")])
     section, spec = tables[name]
     path = engagement.resolve(spec.path)
-    reader = _Reader(name, section, spec, path)
-    return reader.run()
+    return _Reader(name, section, spec, path).run(keep)
 
 
 @dataclass
@@ -110,32 +121,31 @@ class _Reader:
 
     # -- file level --------------------------------------------------------
 
-    def run(self) -> tuple[pd.DataFrame | None, list[Problem]]:
+    def run(self, keep: bool) -> _Loaded:
         if not self.path.is_file():
             what = "is a folder, not a file" if self.path.is_dir() else "file not found"
             self.error(f"{what} ({self.key}.path is '{self.spec.path}', read from the engagement file's folder).",
                        "Correct the path; relative paths start at the folder of the engagement YAML.")
-            return None, self.problems
+            return _Loaded(None, self.problems)
         if self.path.stat().st_size == 0:
             self.error("the file is empty (no header, no rows).", "Export the data again, or remove the input from the engagement.")
-            return None, self.problems
+            return _Loaded(None, self.problems)
         head = _head(self.path, 8)
         fmt = _format(self.path)
         if fmt == "csv" and (head.startswith(b"PK\x03\x04") or head.startswith(b"\xd0\xcf\x11\xe0")):
             self.error("this is an Excel workbook, not a CSV file.",
                        "Save it from your spreadsheet program as 'CSV UTF-8', or rename it to .xlsx so it is read as a workbook.")
-            return None, self.problems
+            return _Loaded(None, self.problems)
         try:
             frames = self._frames_csv() if fmt == "csv" else self._frames_other(fmt)
             if frames is None:
-                return None, self.problems
-            table = self._convert(frames)
+                return _Loaded(None, self.problems)
+            return self._convert(frames, keep)
         except _Unreadable as exc:
             fix = ("Check the delimiter, quoting and that every row has as many fields as the header." if fmt == "csv"
                    else f"Open the file in the program that made it and save it again as {fmt}.")
             self.error(f"cannot be read as {fmt.upper()}: {_first_line(exc.__cause__)}.", fix)
-            return None, self.problems
-        return table, self.problems
+            return _Loaded(None, self.problems)
 
     def _frames_csv(self):
         spec = self.spec
@@ -232,11 +242,13 @@ class _Reader:
 
     # -- value level -------------------------------------------------------
 
-    def _convert(self, frames) -> pd.DataFrame:
+    def _convert(self, frames, keep: bool) -> _Loaded:
+        """Convert chunk by chunk; only ``keep`` holds the whole table in memory (checking a large export does not)."""
         issues: dict[tuple[str, str], _Issue] = {}
         blank = _Issue()
-        parts = []
-        start = self.first_row
+        parts, keys, dates = [], [], []
+        key = INPUTS[self.name].key
+        start, n_rows = self.first_row, 0
         for chunk in frames:
             rows = np.arange(start, start + len(chunk))
             start += len(chunk)
@@ -253,19 +265,29 @@ class _Reader:
                     _note(issues.setdefault((ours, reason), _Issue()), rows, raw, mask.to_numpy(dtype=bool) & ~empty_row)
             if empty_row.any():
                 _note(blank, rows, pd.Series([""] * len(chunk)), empty_row)
-            parts.append(pd.DataFrame(out)[~empty_row])
-        table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(self.mapping))
+            table = pd.DataFrame(out)[~empty_row]
+            if keep:
+                parts.append(table)
+            if key in table:
+                keys.append(table[key])
+            if "created_at" in table:
+                dates += [table["created_at"].min(), table["created_at"].max()]
+            n_rows += len(table)
         if blank.count:
             self.problems.append(Problem(self.where, f"{blank.count} blank row(s) were skipped.",
                                          "Nothing to do unless rows are missing from the export.",
                                          rows=tuple(blank.rows), severity="warning"))
         for (ours, reason), issue in issues.items():
             if issue.count and (reason != "empty" or self.fields[ours].required):
-                self._report(ours, reason, issue, len(table))
-        self._check_key(table)
-        if table.empty:
+                self._report(ours, reason, issue, n_rows)
+        if keys:
+            self._check_key(pd.concat(keys, ignore_index=True))
+        if not n_rows:
             self.error("the file has a header but no data rows.", "Export the data again with its rows.")
-        return table
+        dates = [d for d in dates if pd.notna(d)]
+        table = (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(self.mapping))) if keep else None
+        return _Loaded(table, self.problems, n_rows, len(self.mapping),
+                       min(dates) if dates else None, max(dates) if dates else None)
 
     def _report(self, ours: str, reason: str, issue: _Issue, total: int) -> None:
         theirs, kind = self.mapping[ours], self.fields[ours].kind
@@ -284,13 +306,11 @@ class _Reader:
             message += " They are treated as missing."
         self.problems.append(Problem(self.where, message, fix, column=theirs, rows=tuple(issue.rows), severity=severity))
 
-    def _check_key(self, table: pd.DataFrame) -> None:
+    def _check_key(self, ids: pd.Series) -> None:
         key = INPUTS[self.name].key
-        if key is None or key not in table:
-            return
-        dup = table[key].notna() & table[key].duplicated(keep=False)
+        dup = ids.notna() & ids.duplicated(keep=False)
         if dup.any():
-            values = table.loc[dup, key].unique()
+            values = ids[dup].unique()
             self.problems.append(Problem(
                 self.where, f"{len(values)} value(s) of {key} appear more than once (e.g. {', '.join(map(repr, values[:3]))}); "
                 f"{int(dup.sum())} rows are involved.", f"Each {key} must be unique: remove duplicate rows or fix the ids.",

@@ -16,7 +16,7 @@ import yaml
 
 from .config import Engagement, load_engagement
 from .errors import ConfigError, Problem
-from .inputs import _load
+from .inputs import _load, _Loaded
 from .paths import templates_dir
 
 __all__ = ["ValidationReport", "validate_engagement"]
@@ -94,15 +94,14 @@ def validate_engagement(engagement: str | Path | Engagement | None = None) -> Va
     for name, (section, spec) in eng.tables().items():
         path = eng.resolve(spec.path)
         if section == "workshop" and not path.exists():
-            found = [Problem(str(path), "no answers yet; the workshop form creates this file.",
-                             "Nothing to do before the workshop.", severity="warning")]
-            table = None
-        else:
-            table, found = _load(eng, name)
-        problems += found
-        if table is not None:
-            tables[name] = table
-        summary.append(_summarise(name, path, table, found))
+            loaded = _Loaded(None, [Problem(str(path), "no answers yet; the workshop form creates this file.",
+                                            "Nothing to do before the workshop.", severity="warning")])
+        else:  # large exports are checked in chunks without being kept
+            loaded = _load(eng, name, keep=name in _CROSS_CHECKED)
+        problems += loaded.problems
+        if loaded.table is not None:
+            tables[name] = loaded.table
+        summary.append(_summarise(name, path, loaded))
     problems += _cross_checks(eng, tables)
     return ValidationReport(str(eng.path), tuple(problems), eng, tuple(summary))
 
@@ -110,19 +109,20 @@ def validate_engagement(engagement: str | Path | Engagement | None = None) -> Va
 _INPUT_COLUMNS = ["input", "file", "rows", "fields_mapped", "first", "last", "errors", "warnings"]
 
 
-def _summarise(name: str, path: Path, table: pd.DataFrame | None, problems: list[Problem]) -> dict:
-    dates = table["created_at"].dropna() if table is not None and "created_at" in table else None
-    has_dates = dates is not None and not dates.empty
+def _summarise(name: str, path: Path, loaded: _Loaded) -> dict:
     return {
         "input": name,
         "file": path.name,
-        "rows": 0 if table is None else len(table),
-        "fields_mapped": 0 if table is None else len(table.columns),
-        "first": dates.min().date().isoformat() if has_dates else "",
-        "last": dates.max().date().isoformat() if has_dates else "",
-        "errors": sum(p.severity == "error" for p in problems),
-        "warnings": sum(p.severity == "warning" for p in problems),
+        "rows": loaded.rows,
+        "fields_mapped": loaded.fields,
+        "first": loaded.first.date().isoformat() if loaded.first is not None else "",
+        "last": loaded.last.date().isoformat() if loaded.last is not None else "",
+        "errors": sum(p.severity == "error" for p in loaded.problems),
+        "warnings": sum(p.severity == "warning" for p in loaded.problems),
     }
+
+
+_CROSS_CHECKED = frozenset({"self_assessment", "initiatives"})  # tables _cross_checks reads (small, hand-made)
 
 
 def _cross_checks(eng: Engagement, tables: dict[str, pd.DataFrame]) -> list[Problem]:
