@@ -21,8 +21,8 @@ demo: setup  ## run every workbook headless on the bundled sample engagement
 test: setup  ## unit tests, workbook runs, nbval (lax) over workbooks/
 	$(BIN)/python -m pytest
 
-lab: setup  ## JupyterLab on the workbooks
-	$(BIN)/jupyter lab workbooks/
+lab: setup  ## JupyterLab on the workbooks (Jupyter refuses root unless told: containers often run as root)
+	$(BIN)/jupyter lab workbooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 clean:
 	rm -rf $(VENV) out
