@@ -62,6 +62,7 @@ class InputFile(_Model):
     delimiter: str = ","
     header_row: int = Field(1, ge=1, description="Spreadsheet row holding the column names")
     date_format: str | None = None
+    decimal: Literal[".", ","] = "."
     sheet: str | None = None
     dont_know_codes: list[int] = []
     scale: tuple[int, int] = (1, 5)

@@ -17,11 +17,14 @@ Row numbers in messages are spreadsheet rows: the header is row ``header_row`` (
 
 from __future__ import annotations
 
+import bz2
 import codecs
 import csv
 import gzip
 import io
+import lzma
 import re
+import unicodedata
 import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -42,6 +45,9 @@ STRICT_INPUTS = frozenset({"initiatives", "self_assessment"})
 _TOLERANCE = 0.10  # share of unreadable values above which a tolerant input fails
 _CHUNK_ROWS = 100_000
 _EXAMPLES = 5
+_CHANNEL_SYNONYMS = {"e_mail": "email", "telephone": "phone", "tel": "phone", "webform": "web_form", "web": "web_form",
+                     "online": "web_form", "app": "mobile_app", "mobile": "mobile_app", "letter": "post",
+                     "in_person": "face_to_face", "f2f": "face_to_face", "walk_in": "face_to_face"}
 _TRUE = {"1", "true", "yes", "y", "t"}
 _FALSE = {"0", "false", "no", "n", "f"}
 _DATE_GUESSES = (
@@ -97,7 +103,7 @@ def _load(engagement: Engagement, name: str, *, keep: bool = True) -> _Loaded:
                                   f"Add it under inputs: (or workshop:) with a path; see templates/engagement.yaml.")])
     section, spec = tables[name]
     path = engagement.resolve(spec.path)
-    return _Reader(name, section, spec, path).run(keep)
+    return _Reader(name, section, spec, path, getattr(engagement, "period", None)).run(keep)
 
 
 @dataclass
@@ -108,8 +114,8 @@ class _Issue:
 
 
 class _Reader:
-    def __init__(self, name: str, section: str, spec: InputFile, path: Path):
-        self.name, self.section, self.spec, self.path = name, section, spec, path
+    def __init__(self, name: str, section: str, spec: InputFile, path: Path, period=None):
+        self.name, self.section, self.spec, self.path, self.period = name, section, spec, path, period
         self.fields = INPUTS[name].fields
         self.strict = name in STRICT_INPUTS
         self.where = str(path)
@@ -130,11 +136,8 @@ class _Reader:
         if self.path.stat().st_size == 0:
             self.error("the file is empty (no header, no rows).", "Export the data again, or remove the input from the engagement.")
             return _Loaded(None, self.problems)
-        head = _head(self.path, 8)
         fmt = _format(self.path)
-        if fmt == "csv" and (head.startswith(b"PK\x03\x04") or head.startswith(b"\xd0\xcf\x11\xe0")):
-            self.error("this is an Excel workbook, not a CSV file.",
-                       "Save it from your spreadsheet program as 'CSV UTF-8', or rename it to .xlsx so it is read as a workbook.")
+        if not self._check_magic(fmt, _head(self.path, 8)):
             return _Loaded(None, self.problems)
         try:
             frames = self._frames_csv() if fmt == "csv" else self._frames_other(fmt)
@@ -147,19 +150,38 @@ class _Reader:
             self.error(f"cannot be read as {fmt.upper()}: {_first_line(exc.__cause__)}.", fix)
             return _Loaded(None, self.problems)
 
+    def _check_magic(self, fmt: str, head: bytes) -> bool:
+        """Catch a file of one kind given under another kind's name before a parser trips on it."""
+        zipped, ole = head.startswith(b"PK\x03\x04"), head.startswith(b"\xd0\xcf\x11\xe0")
+        if fmt == "csv" and zipped and self.path.suffix.lower() == ".zip":
+            self.error("this is a zip archive.", f"Unzip it and point {self.key}.path at the CSV file inside.")
+        elif fmt == "csv" and (zipped or ole):
+            self.error("this is an Excel workbook, not a CSV file.",
+                       "Save it from your spreadsheet program as 'CSV UTF-8', or rename it to .xlsx so it is read as a workbook.")
+        elif fmt == "xlsx" and ole:
+            self.error("this is an old-style Excel file (.xls).", "Save it as .xlsx or as 'CSV UTF-8' from your spreadsheet program.")
+        elif fmt == "xlsx" and not zipped:
+            self.error("this is not an Excel workbook (it looks like a text file).", "Rename it to .csv so it is read as CSV.")
+        elif fmt == "parquet" and not head.startswith(b"PAR1"):
+            self.error("this is not a Parquet file.", "Give the file its real extension (.csv or .xlsx).")
+        else:
+            return True
+        return False
+
     def _frames_csv(self):
         spec = self.spec
         encoding = "utf-8-sig" if codecs.lookup(spec.encoding).name == "utf-8" else spec.encoding
-        if not self._check_encoding(encoding):
-            return None
-        lines = _first_lines(self.path, encoding, spec.header_row + 20)
+        with _unreadable():
+            if not self._check_encoding(encoding):
+                return None
+            lines = _first_lines(self.path, encoding, spec.header_row + 20)
         if len(lines) < spec.header_row or not lines[spec.header_row - 1].strip():
             self.error(f"row {spec.header_row} should hold the column names but is empty"
                        f"{' (the file has no data rows)' if len(lines) <= 1 else ''}.",
                        "Export the data again with a header row, or set header_row to the row that holds the column names.")
             return None
-        rows = list(csv.reader(lines, delimiter=spec.delimiter))
-        header = [c.strip() for c in rows[spec.header_row - 1]]
+        rows = [[_name(c) for c in row] for row in csv.reader(lines, delimiter=spec.delimiter)]
+        header = rows[spec.header_row - 1]
         if not self._check_header(header, rows, lines):
             return None
         self.first_row = spec.header_row + 1
@@ -170,25 +192,44 @@ class _Reader:
                 self.path, sep=spec.delimiter, encoding=encoding, skiprows=spec.header_row - 1, header=0,
                 dtype=str, keep_default_na=False, skip_blank_lines=False, chunksize=_CHUNK_ROWS, compression="infer",
             )
-        return _guarded(chunk.rename(columns=str.strip) for chunk in reader)
+        return _guarded(chunk.rename(columns=_name) for chunk in reader)
 
     def _frames_other(self, fmt: str):
         spec = self.spec
+        rows = None
         with _unreadable(ValueError, ImportError):
             if fmt == "parquet":
                 df = pd.read_parquet(self.path)
                 self.first_row = 2
             else:
-                df = pd.read_excel(self.path, sheet_name=spec.sheet or 0, header=spec.header_row - 1, dtype=str)
+                book = pd.ExcelFile(self.path)
+                if spec.sheet is not None and spec.sheet not in book.sheet_names:
+                    self.error(f"the workbook has no sheet '{spec.sheet}'.{did_you_mean(spec.sheet, book.sheet_names)}",
+                               f"Set sheet under {self.key} to one of: {', '.join(book.sheet_names)}.")
+                    return None
+                grid = pd.read_excel(book, sheet_name=spec.sheet or 0, header=None, dtype=str).fillna("")
+                rows = [[_name(c) for c in row] for row in grid.head(spec.header_row + 20).itertuples(index=False)]
+                if len(rows) < spec.header_row:
+                    self.error(f"the sheet has fewer than {spec.header_row} rows.", f"Check sheet and header_row under {self.key}.")
+                    return None
+                df = grid.iloc[spec.header_row :]
+                df.columns = rows[spec.header_row - 1]
                 self.first_row = spec.header_row + 1
-        df.columns = [str(c).strip() for c in df.columns]
-        if not self._check_header(list(df.columns), None, None):
+        df.columns = [_name(c) for c in df.columns]
+        if not self._check_header(list(df.columns), rows, None):
             return None
         used = sorted(set(self.mapping.values()), key=list(df.columns).index)
         df = df[used].astype("string").fillna("")
         return iter([df])
 
     def _check_encoding(self, encoding: str) -> bool:
+        with _open_binary(self.path) as fh:
+            bom = fh.read(2)
+        if bom in (b"\xff\xfe", b"\xfe\xff") and not encoding.startswith("utf-16"):
+            self.error("the file is UTF-16 text (Excel's 'Unicode text' export).",
+                       f"Set 'encoding: utf-16' under {self.key} (such files are usually tab-separated: also set "
+                       f"'delimiter: \"\\t\"'), or re-save the file as CSV UTF-8.")
+            return False
         decoder = codecs.getincrementaldecoder(encoding)()
         line, offset = 1, 0
         with _open_binary(self.path) as fh:
@@ -217,7 +258,7 @@ class _Reader:
                                f"Set 'delimiter: \"{delim if delim != chr(9) else chr(92) + 't'}\"' under {self.key}.",
                                rows=(spec.header_row,))
                     return False
-        mapping = {ours: spec.columns.get(ours, ours) for ours in fields}
+        mapping = {ours: _name(spec.columns.get(ours, ours)) for ours in fields}
         mapping = {ours: theirs for ours, theirs in mapping.items() if ours in spec.columns or theirs in header}
         missing = {ours: theirs for ours, theirs in mapping.items() if theirs not in header}
         unmapped = [ours for ours in self.fields if fields[ours].required and ours not in mapping]
@@ -232,12 +273,20 @@ class _Reader:
             self.error(f"{self.key}.columns maps '{ours}' to column '{theirs}', which is not in the file.{did_you_mean(theirs, header)}",
                        f"Use one of the file's columns: {', '.join(header[:30])}.", column=theirs, rows=(spec.header_row,))
         for ours in unmapped:
-            self.error(f"required field '{ours}' ({fields[ours].description.lower()}) is not mapped to a column.",
+            self.error(f"required field '{ours}' ({fields[ours].description}) is not mapped to a column.",
                        f"Add '{ours}: <your column>' under {self.key}.columns.")
         dupes = sorted({c for c in header if header.count(c) > 1 and c in mapping.values()})
         for col in dupes:
             self.error(f"column '{col}' appears more than once in the header.", "Rename or remove the duplicate column.", column=col)
         self.mapping = {ours: theirs for ours, theirs in mapping.items() if ours not in missing}
+        shared = {}
+        for ours, theirs in self.mapping.items():
+            shared.setdefault(theirs, []).append(ours)
+        for theirs, ours in shared.items():
+            if len(ours) > 1:
+                self.problems.append(Problem(self.where, f"fields {' and '.join(ours)} {'both' if len(ours) == 2 else 'all'} read column '{theirs}'.",
+                                             f"Check {self.key}.columns: each field usually has a column of its own.",
+                                             column=theirs, severity="warning"))
         return not (missing or unmapped or dupes)
 
     # -- value level -------------------------------------------------------
@@ -248,6 +297,7 @@ class _Reader:
         blank = _Issue()
         parts, keys, dates = [], [], []
         key = INPUTS[self.name].key
+        checks: dict[str, _Issue] = {}
         start, n_rows = self.first_row, 0
         for chunk in frames:
             rows = np.arange(start, start + len(chunk))
@@ -266,10 +316,13 @@ class _Reader:
             if empty_row.any():
                 _note(blank, rows, pd.Series([""] * len(chunk)), empty_row)
             table = pd.DataFrame(out)[~empty_row]
+            kept_rows = rows[~empty_row]
+            for label, mask in self._row_checks(table).items():
+                _note(checks.setdefault(label, _Issue()), kept_rows, pd.Series([""] * len(table)), mask)
             if keep:
                 parts.append(table)
             if key in table:
-                keys.append(table[key])
+                keys.append(pd.DataFrame({"id": table[key].to_numpy(), "row": kept_rows}))
             if "created_at" in table:
                 dates += [table["created_at"].min(), table["created_at"].max()]
             n_rows += len(table)
@@ -280,6 +333,11 @@ class _Reader:
         for (ours, reason), issue in issues.items():
             if issue.count and (reason != "empty" or self.fields[ours].required):
                 self._report(ours, reason, issue, n_rows)
+        for label, issue in checks.items():
+            if issue.count:
+                self.problems.append(Problem(self.where, f"{issue.count} row(s) {label}.",
+                                             "The rows are kept and reported in the data-quality table; check the export.",
+                                             rows=tuple(issue.rows), severity="warning"))
         if keys:
             self._check_key(pd.concat(keys, ignore_index=True))
         if not n_rows:
@@ -299,22 +357,36 @@ class _Reader:
             # in an export, gaps are a data-quality fact; only a column with no values at all is unusable
             severity = "error" if self.strict or issue.count >= total else "warning"
         else:
-            message = f"{issue.count} value(s) are not {reason or KINDS[kind]} (e.g. {examples})."
+            message = f"{issue.count} value(s) of {ours} are not {reason or KINDS[kind]} (e.g. {examples})."
             fix = _hint(kind, issue.values, self.key, ours, self.spec)
             severity = "error" if self.strict or issue.count > _TOLERANCE * max(total, 1) else "warning"
         if severity == "warning":
             message += " They are treated as missing."
         self.problems.append(Problem(self.where, message, fix, column=theirs, rows=tuple(issue.rows), severity=severity))
 
-    def _check_key(self, ids: pd.Series) -> None:
+    def _row_checks(self, table: pd.DataFrame) -> dict[str, np.ndarray]:
+        """Rows that read fine but do not make sense: label -> mask."""
+        found = {}
+        for before, after in INPUTS[self.name].order:
+            if before in table and after in table:
+                found[f"have {after} before {before}"] = (table[after] < table[before]).fillna(False).to_numpy(dtype=bool)
+        if self.period is not None and "created_at" in table:
+            start = pd.Timestamp(self.period.start)
+            end = pd.Timestamp(self.period.end) + pd.Timedelta(days=1)
+            label = f"fall outside the engagement period ({self.period.start} to {self.period.end})"
+            found[label] = ((table["created_at"] < start) | (table["created_at"] >= end)).fillna(False).to_numpy(dtype=bool)
+        return found
+
+    def _check_key(self, ids: pd.DataFrame) -> None:
         key = INPUTS[self.name].key
-        dup = ids.notna() & ids.duplicated(keep=False)
+        dup = ids["id"].notna() & ids["id"].duplicated(keep=False)
         if dup.any():
-            values = ids[dup].unique()
+            values = ids.loc[dup, "id"].unique()
             self.problems.append(Problem(
                 self.where, f"{len(values)} value(s) of {key} appear more than once (e.g. {', '.join(map(repr, values[:3]))}); "
                 f"{int(dup.sum())} rows are involved.", f"Each {key} must be unique: remove duplicate rows or fix the ids.",
-                column=self.mapping[key], severity="error" if self.strict else "warning"))
+                column=self.mapping[key], rows=tuple(int(r) for r in ids.loc[dup, "row"].head(_EXAMPLES)),
+                severity="error" if self.strict else "warning"))
 
 
 # --------------------------------------------------------------------------- values
@@ -330,11 +402,12 @@ def _coerce(raw: pd.Series, kind: str, spec: InputFile) -> tuple[pd.Series, dict
         return raw.str.replace(r"\s*[;,]\s*", ";", regex=True).mask(empty), bad
     if kind == "channel":
         norm = raw.str.lower().str.replace(r"[\s-]+", "_", regex=True)
+        norm = norm.replace(_CHANNEL_SYNONYMS)
         ok = norm.isin(CHANNELS)
         bad[f"one of the channel codes ({', '.join(CHANNELS)})"] = ~ok & ~empty
         return norm.where(ok), bad
     if kind in ("datetime", "date"):
-        value = pd.to_datetime(raw.mask(empty), format=spec.date_format or "ISO8601", errors="coerce")
+        value = _dates(raw.mask(empty), spec.date_format)
         bad[""] = value.isna() & ~empty
         return (value.dt.normalize() if kind == "date" else value), bad
     if kind == "bool":
@@ -344,7 +417,9 @@ def _coerce(raw: pd.Series, kind: str, spec: InputFile) -> tuple[pd.Series, dict
         value[low.isin(_FALSE)] = False
         bad[""] = value.isna() & ~empty
         return value, bad
-    number = pd.to_numeric(raw.mask(empty), errors="coerce").astype("float64")
+    text = raw.str.replace(",", ".", regex=False) if spec.decimal == "," else raw
+    number = pd.to_numeric(text.mask(empty), errors="coerce").astype("float64")
+    number = number.where(np.isfinite(number))
     bad[""] = number.isna() & ~empty
     if kind == "likert":
         dont_know = number.isin(spec.dont_know_codes)
@@ -362,10 +437,19 @@ def _coerce(raw: pd.Series, kind: str, spec: InputFile) -> tuple[pd.Series, dict
     if kind == "share":
         bad["proportions between 0 and 1"] = number.notna() & ((number < 0) | (number > 1))
         return number.where(~bad["proportions between 0 and 1"]).astype(float), bad
-    if kind == "money":
-        bad["amounts of zero or more (costs cannot be negative)"] = number < 0
-        return number.where(number >= 0).astype(float), bad
-    return number.astype(float), bad
+    negative = "amounts of zero or more (costs cannot be negative)" if kind == "money" else "numbers of zero or more"
+    bad[negative] = number < 0
+    return number.where(number >= 0).astype(float), bad
+
+
+def _dates(text: pd.Series, date_format: str | None) -> pd.Series:
+    """Parse dates; a value that misses ``date_format`` may still be ISO. Offsets such as +01:00 are dropped:
+    times are read as the local clock time written in the export (what hour-of-day patterns need)."""
+    local = text.str.replace(r"(?:Z|[+-]\d{2}:?\d{2})$", "", regex=True)
+    iso = pd.to_datetime(local, format="ISO8601", errors="coerce")
+    if date_format is None:
+        return iso
+    return pd.to_datetime(text, format=date_format, errors="coerce").fillna(iso)
 
 
 def _note(issue: _Issue, rows: np.ndarray, raw: pd.Series, mask: np.ndarray) -> None:
@@ -437,9 +521,17 @@ def _guarded(frames):
 
 
 
+_COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+
+
+def _name(column) -> str:
+    """A column name as compared: stripped and in one Unicode form (macOS exports decompose accents)."""
+    return unicodedata.normalize("NFC", str(column)).strip()
+
+
 def _format(path: Path) -> str:
     suffixes = [s.lower() for s in path.suffixes]
-    if suffixes and suffixes[-1] in (".gz", ".bz2", ".zst", ".xz"):
+    if suffixes and suffixes[-1] in _COMPRESSED:
         suffixes = suffixes[:-1]
     last = suffixes[-1] if suffixes else ""
     if last in (".parquet", ".pq"):
@@ -450,7 +542,7 @@ def _format(path: Path) -> str:
 
 
 def _open_binary(path: Path):
-    return gzip.open(path, "rb") if path.suffix.lower() == ".gz" else open(path, "rb")
+    return _COMPRESSED.get(path.suffix.lower(), open)(path, "rb")
 
 
 def _head(path: Path, n: int) -> bytes:

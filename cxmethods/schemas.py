@@ -23,7 +23,7 @@ KINDS: dict[str, str] = {
     "channel": "one of " + ", ".join(CHANNELS),
     "datetime": "a date and time such as 2025-04-01 09:30:00",
     "date": "a date such as 2025-04-01",
-    "number": "a number such as 12.5",
+    "number": "a number of zero or more, such as 12.5",
     "money": "an amount of money such as 25000 (no currency sign or thousands separator)",
     "count": "a whole number of zero or more",
     "share": "a proportion between 0 and 1",
@@ -65,6 +65,7 @@ class InputSpec:
     description: str
     fields: dict[str, Field] = field(default_factory=dict)
     key: str | None = None  # field whose values must be unique
+    order: tuple[tuple[str, str], ...] = ()  # (earlier, later) pairs of date fields
 
     @property
     def required(self) -> list[str]:
@@ -105,6 +106,7 @@ INPUTS: dict[str, InputSpec] = {
                 "handling_minutes": Field("number", "Staff minutes spent on the contact"),
             },
             key="contact_id",
+            order=(("created_at", "closed_at"),),
         ),
         InputSpec(
             "survey",
