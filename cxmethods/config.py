@@ -13,6 +13,7 @@ and how to fix each one. Unknown keys are errors, with a "did you mean" where on
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from datetime import date
@@ -26,11 +27,12 @@ from .errors import ConfigError, Problem
 from .paths import sample_engagement
 from .schemas import INPUTS
 
-__all__ = ["Engagement", "InputFile", "load_engagement", "did_you_mean"]
+__all__ = ["Engagement", "InputFile", "load_engagement", "partial_engagement", "did_you_mean"]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # numbers are accepted where text is expected: YAML reads `5` or a column named `2024` as numbers
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
 
 
 class Period(_Model):
@@ -73,7 +75,7 @@ class InputFile(_Model):
         if v == "\\t":
             v = "\t"
         if len(v) != 1:
-            raise ValueError(f"delimiter must be a single character such as ',' or ';'. Got {v!r} instead")
+            raise ValueError("delimiter must be a single character such as ',' or ';'")
         return v
 
     @field_validator("encoding")
@@ -84,7 +86,7 @@ class InputFile(_Model):
         try:
             codecs.lookup(v)
         except LookupError:
-            raise ValueError(f"unknown encoding {v!r}; use e.g. utf-8, cp1252 or latin-1") from None
+            raise ValueError("unknown encoding; use e.g. utf-8, cp1252 or latin-1") from None
         return v
 
 
@@ -119,7 +121,6 @@ class Engagement(_Model):
     inputs: Inputs = Inputs()
     workshop: Workshop = Workshop()
     settings: Settings = Settings()
-    language: Literal["en"] = "en"
 
     _path: Path | None = PrivateAttr(default=None)
 
@@ -166,36 +167,98 @@ def load_engagement(path: str | Path | None = None) -> Engagement:
     ConfigError
         With every problem found, each naming the file, line and key, and how to fix it.
     """
+    path, raw, root = _read_yaml(path)
+    problems = []
+    try:
+        eng = Engagement.model_validate(raw)
+    except ValidationError as exc:
+        problems = [_problem_from_pydantic(err, str(path), root) for err in exc.errors()]
+    problems += _mapping_problems(raw, str(path), root) + _duplicate_keys(root, str(path))
+    if problems:
+        raise ConfigError(sorted(problems, key=_line_of))
+    eng._path = path.resolve()
+    return eng
+
+
+def partial_engagement(path: str | Path | None = None) -> Engagement | None:
+    """An engagement holding only the input entries that are valid on their own, so their files can be
+    checked even when other keys of the YAML are wrong. None when the YAML cannot be read at all."""
+    try:
+        path, raw, _ = _read_yaml(path)
+    except ConfigError:
+        return None
+    blocks = {}
+    for section, model in (("inputs", Inputs), ("workshop", Workshop)):
+        tables = raw.get(section) if isinstance(raw.get(section), dict) else {}
+        valid = {}
+        for name, spec in tables.items():
+            if name in model.model_fields:
+                try:
+                    valid[name] = InputFile.model_validate(spec)
+                except ValidationError:
+                    pass
+        blocks[section] = model.model_construct(**valid)
+    try:
+        period = Period.model_validate(raw.get("period"))
+    except ValidationError:
+        period = None
+    eng = Engagement.model_construct(name=str(raw.get("name", "engagement")), period=period, **blocks)
+    eng._path = path.resolve()
+    return eng
+
+
+def _read_yaml(path: str | Path | None) -> tuple[Path, dict, yaml.Node]:
     path = Path(path) if path is not None else sample_engagement()
-    where = str(path)
     if path.is_dir():
         path = path / "engagement.yaml"
-        where = str(path)
+    where = str(path)
     if not path.is_file():
         raise ConfigError([Problem(where, "engagement file not found.",
                                    "Give the path of an engagement YAML, or copy templates/engagement.yaml.")])
-    text = path.read_text(encoding="utf-8-sig", errors="replace")
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError([Problem(f"{where} line {line}", f"not UTF-8 text (byte 0x{data[exc.start]:02x}).",
+                                   "Save the file as UTF-8 in your editor.")]) from None
     try:
         raw = yaml.safe_load(text)
         root = yaml.compose(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" line {mark.line + 1}" if mark else ""
-        raise ConfigError([Problem(f"{where}{line}", f"not valid YAML ({getattr(exc, 'problem', exc)}).",
+        tabs = " (it contains tab characters: YAML indents with spaces)" if "\t" in text else ""
+        raise ConfigError([Problem(f"{where}{line}", f"not valid YAML{tabs}: {getattr(exc, 'problem', exc)}.",
                                    "Check indentation (spaces, not tabs) and that each 'key: value' has a space after the colon.")]) from None
     if not isinstance(raw, dict):
-        raise ConfigError([Problem(where, "the file is empty or not a mapping of keys to values.",
-                                   "Start from templates/engagement.yaml.")])
-    problems = []
-    try:
-        eng = Engagement.model_validate(raw)
-    except ValidationError as exc:
-        problems = [_problem_from_pydantic(err, where, root) for err in exc.errors()]
-    problems += _mapping_problems(raw, where, root)
-    if problems:
-        raise ConfigError(problems)
-    eng._path = path.resolve()
-    return eng
+        raise ConfigError([Problem(where, "this is not an engagement file: it should be YAML with keys such as name, "
+                                          "organisation, currency, period and inputs.", "Start from templates/engagement.yaml.")])
+    return path, raw, root
+
+
+def _duplicate_keys(root: yaml.Node | None, where: str) -> list[Problem]:
+    """YAML keeps the last of two equal keys without a word; here it is an error."""
+    found, stack = [], [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for key, value in node.value:
+                line = key.start_mark.line + 1
+                if key.value in seen:
+                    found.append(Problem(f"{where} line {line}", f"key '{key.value}' appears twice (also on line {seen[key.value]}).",
+                                         "Keep one of them; otherwise only the last would count."))
+                seen.setdefault(key.value, line)
+                stack.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return found
+
+
+def _line_of(problem: Problem) -> int:
+    match = re.search(r" line (\d+)$", problem.where)
+    return int(match.group(1)) if match else 0
 
 
 def _mapping_problems(raw: dict, where: str, root: yaml.Node | None) -> list[Problem]:
@@ -230,9 +293,13 @@ def _problem_from_pydantic(err: dict[str, Any], where: str, root: yaml.Node | No
         allowed = _allowed_keys(loc[:-1])
         return Problem(here, f"{dotted}: unknown key '{loc[-1]}'.{did_you_mean(str(loc[-1]), allowed)}",
                        f"Allowed keys here: {', '.join(allowed)}." if allowed else "Remove it.")
+    if kind == "missing" and isinstance(loc[-1], int):
+        parent = ".".join(str(p) for p in loc[:-1])
+        return Problem(here, f"{parent}: too few values.", "See templates/engagement.yaml, e.g. scale: [1, 5].")
     if kind == "missing":
         return Problem(here, f"{dotted}: required key is missing.", f"Add '{loc[-1]}:' (see templates/engagement.yaml).")
-    msg = err["msg"].removeprefix("Value error, ")
+    msg = re.sub(r" or instance of \w+", "", err["msg"].removeprefix("Value error, "))
+    msg = msg.replace("Input should be a valid dictionary", "should be a mapping ('key: value' lines)")
     got = err.get("input")
     shown = f" Got {got!r}." if got is not None and not isinstance(got, (dict, list)) else ""
     return Problem(here, f"{dotted}: {msg}.{shown}", _FIXES.get(str(loc[-1]), "See templates/engagement.yaml for an example."))

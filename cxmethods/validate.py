@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from .config import Engagement, load_engagement
+from .config import Engagement, load_engagement, partial_engagement
 from .errors import ConfigError, Problem
 from .inputs import _load, _Loaded
 from .paths import templates_dir
@@ -81,14 +81,19 @@ def validate_engagement(engagement: str | Path | Engagement | None = None) -> Va
     ValidationReport
         Every problem found, errors and warnings, each naming file, column and rows.
     """
+    problems: list[Problem] = []
     if isinstance(engagement, Engagement):
         eng = engagement
     else:
         try:
             eng = load_engagement(engagement)
         except ConfigError as exc:
-            return ValidationReport(str(engagement or "sample engagement"), tuple(exc.problems))
-    problems: list[Problem] = []
+            # still check the input files whose entries are valid: every problem at once
+            partial = partial_engagement(engagement)
+            if partial is None:
+                return ValidationReport(str(engagement or "sample engagement"), tuple(exc.problems))
+            checked = validate_engagement(partial)
+            return ValidationReport(str(partial.path), tuple(exc.problems) + checked.problems, None, checked.inputs)
     tables: dict[str, pd.DataFrame] = {}
     summary = []
     for name, (section, spec) in eng.tables().items():

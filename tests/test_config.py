@@ -82,11 +82,52 @@ def test_delimiter_must_be_one_character(tiny, delimiter, ok):
     if ok:
         assert len(load_engagement(tiny.path).inputs.survey.delimiter) == 1
     else:
-        with pytest.raises(ConfigError, match="delimiter must be a single character"):
+        with pytest.raises(ConfigError, match=r"delimiter must be a single character such as ',' or ';'\. Got ';;'\. Fix"):
             load_engagement(tiny.path)
 
 
 def test_unknown_encoding(tiny):
     tiny.set_yaml(tiny.yaml.replace("    dont_know_codes: [9]", "    dont_know_codes: [9]\n    encoding: klingon"))
-    with pytest.raises(ConfigError, match="unknown encoding 'klingon'"):
+    with pytest.raises(ConfigError, match=r"inputs\.survey\.encoding: unknown encoding; use e\.g\. utf-8, cp1252 or latin-1\. Got 'klingon'\."):
         load_engagement(tiny.path)
+
+
+def test_duplicate_keys_are_errors_not_last_wins(tiny):
+    text = tiny.yaml.replace("      reason: Enquiry\n", "      reason: Enquiry\n      reason: Service\n")
+    with pytest.raises(ConfigError, match=r"line 14: key 'reason' appears twice \(also on line 13\)\..*Keep one of them"):
+        load_engagement(tiny.set_yaml(text))
+
+
+def test_engagement_not_utf8(tiny):
+    tiny.path.write_bytes(tiny.yaml.replace("Tiny Council", "Conseil de Montréal").encode("cp1252"))
+    with pytest.raises(ConfigError, match=r"engagement\.yaml line 2: not UTF-8 text \(byte 0xe9\)\. Fix: Save the file as UTF-8"):
+        load_engagement(tiny.path)
+
+
+def test_numbers_in_yaml_are_accepted_where_text_is_expected(tiny):
+    text = tiny.yaml.replace("    dont_know_codes: [9]", "    dont_know_codes: [9]\n    values: {overall_satisfaction: {Very satisfied: 5, 3: 3}}")
+    eng = load_engagement(tiny.set_yaml(text))
+    assert eng.inputs.survey.values["overall_satisfaction"] == {"Very satisfied": "5", "3": "3"}
+
+
+@pytest.mark.parametrize("change, message", [
+    (("    dont_know_codes: [9]", "    dont_know_codes: [9]\n    scale: [1]"),
+     r"line 23: inputs\.survey\.scale: too few values\. Fix: See templates/engagement\.yaml, e\.g\. scale: \[1, 5\]"),
+    (("inputs:\n", "inputs: [contact_log]\nunused:\n"), r"line 5: inputs: should be a mapping \('key: value' lines\)\."),
+    (("name: tiny", "name: tiny\n\tseed: 3"), r"line 2: not valid YAML \(it contains tab characters: YAML indents with spaces\)"),
+])
+def test_messages_speak_yaml_not_python(tiny, change, message):
+    with pytest.raises(ConfigError, match=message) as info:
+        load_engagement(tiny.set_yaml(tiny.yaml.replace(*change)))
+    assert "instance of" not in str(info.value)
+
+
+def test_a_data_file_given_as_the_engagement(tiny):
+    with pytest.raises(ConfigError, match=r"this is not an engagement file: it should be YAML with keys such as name"):
+        load_engagement(tiny.folder / "survey.csv")
+
+
+def test_problems_are_listed_in_line_order(tiny):
+    text = tiny.yaml.replace("name: tiny", "name: Tiny!").replace("    dont_know_codes: [9]", "    dont_know_codez: [9]")
+    lines = [int(re.search(r"line (\d+)", p).group(1)) for p in problems_of(tiny.set_yaml(text))]
+    assert lines == sorted(lines) and len(lines) == 2

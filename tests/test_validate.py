@@ -57,3 +57,13 @@ def test_inputs_summary(tiny):
     row = table.set_index("input").loc["contact_log"]
     assert (row["first"], row["last"], row["errors"], row["fields_mapped"]) == ("2025-04-01", "2025-04-05", 0, 9)
     assert table.set_index("input").loc["self_assessment", "warnings"] == 1
+
+
+def test_input_files_are_still_checked_when_other_keys_are_wrong(tiny):
+    tiny.set_file("survey.csv", tiny.files["survey.csv"].replace("R3,5,", "R3,7,"))
+    tiny.set_yaml(tiny.yaml.replace("organisation: Tiny Council", "organization: Tiny Council"))
+    report = validate_engagement(tiny.path)
+    messages = [str(p) for p in report.errors]
+    assert any("unknown key 'organization'. Did you mean 'organisation'?" in m for m in messages)
+    assert any("survey.csv" in m and "of overall_satisfaction are not whole numbers from 1 to 5" in m for m in messages)
+    assert report.inputs_frame().set_index("input")["rows"].to_dict()["contact_log"] == 4
