@@ -61,17 +61,22 @@ def run(
     from .runner import run_engagement
 
     columns = (TextColumn("{task.description:<24}"), BarColumn(), MofNCompleteColumn(), TextColumn("cells"), TimeElapsedColumn())
+    bar = Progress(*columns, console=console)
     tasks: dict[str, int] = {}
-    try:
-        with Progress(*columns, console=console, transient=False) as bar:
-            def progress(workbook: str, done: int, total: int) -> None:
-                if workbook not in tasks:
-                    tasks[workbook] = bar.add_task(workbook, total=total)
-                bar.update(tasks[workbook], completed=done)
 
-            result = run_engagement(engagement, out=out, only=only, progress=progress, workbooks=workbooks)
+    def progress(workbook: str, done: int, total: int) -> None:
+        if not tasks:
+            bar.start()  # only once a workbook starts: nothing is drawn when the run stops at validation
+        if workbook not in tasks:
+            tasks[workbook] = bar.add_task(workbook, total=total)
+        bar.update(tasks[workbook], completed=done)
+
+    try:
+        result = run_engagement(engagement, out=out, only=only, progress=progress, workbooks=workbooks)
     except CxmError as exc:
         _fail(exc)
+    finally:
+        bar.stop()
     for step in result.steps:
         colour = {"ok": "green", "failed": "red"}.get(step.status, "yellow")
         console.print(f"[{colour}]{step.status:>7}[/] {step.workbook} ({step.seconds:.1f} s)")
@@ -83,11 +88,17 @@ def run(
 
 
 @app.command()
-def sample(out: Annotated[Path, typer.Option("--out", help="Folder to write the sample engagement into.")] = Path("sample")) -> None:
+def sample(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the sample engagement into.")] = Path("sample"),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite files already in the folder.")] = False,
+) -> None:
     """Regenerate the bundled sample engagement (seeded: byte-identical every time)."""
     from .sample import write_sample
 
-    paths = write_sample(out)
+    try:
+        paths = write_sample(out, overwrite=force)
+    except CxmError as exc:
+        _fail(exc)
     console.print(f"Wrote {len(paths)} files to {out}: " + ", ".join(str(p.relative_to(out)) for p in paths))
 
 

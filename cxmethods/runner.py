@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import sys
 import time
@@ -122,13 +123,15 @@ def run_engagement(
         When the engagement or its inputs have errors (nothing is run).
     """
     eng = engagement if isinstance(engagement, Engagement) else load_engagement(engagement)
+    books = list_workbooks(only, folder=workbooks)  # a wrong --only fails before inputs are read
+    out_dir = Path(out) if out is not None else Path("out") / eng.name
+    if out_dir.exists() and not out_dir.is_dir():
+        raise CxmError(f"--out {out_dir} is a file; give a folder for the run.")
     report = validate_engagement(eng)
     report.raise_for_errors()
-    books = list_workbooks(only, folder=workbooks)
-    out_dir = Path(out) if out is not None else Path("out") / eng.name
+    ensure_kernel(kernel_name)
     (out_dir / "artifacts").mkdir(parents=True, exist_ok=True)
     out_dir = out_dir.resolve()
-    ensure_kernel(kernel_name)
     parameters = {"engagement": str(eng.path), "run_dir": str(out_dir)}
     manifest = {
         "engagement": {"name": eng.name, "organisation": eng.organisation, "path": str(eng.path)},
@@ -178,23 +181,48 @@ def _execute(book: Path, out_dir: Path, parameters: dict, kernel_name: str, prog
         )
     except PapermillExecutionError as exc:
         first = next((line for line in exc.source.splitlines() if line.strip() and not line.startswith("#")), "")
-        return StepResult(book.stem, "failed", time.perf_counter() - start, f"{exc.ename}: {_short(exc.evalue)}",
-                          exc.exec_count, first[:100])
+        return StepResult(book.stem, "failed", _since(start), f"{exc.ename}: {_short(exc.evalue)}", exc.exec_count, first[:100])
     except Exception as exc:  # kernel died, timeout, unreadable notebook: report, keep going to run.json
-        return StepResult(book.stem, "failed", time.perf_counter() - start, f"{type(exc).__name__}: {_short(str(exc))}")
-    return StepResult(book.stem, "ok", round(time.perf_counter() - start, 2))
+        return StepResult(book.stem, "failed", _since(start), f"{type(exc).__name__}: {_short(str(exc))}")
+    return StepResult(book.stem, "ok", _since(start))
+
+
+def _since(start: float) -> float:
+    return round(time.perf_counter() - start, 2)
 
 
 def ensure_kernel(name: str = KERNEL_NAME) -> None:
-    """Install the workbooks' kernel for this Python into its environment if it is not there yet."""
+    """Make sure kernel ``name`` runs this Python: install it into this environment if missing.
+
+    Raises
+    ------
+    CxmError
+        When a kernel of that name exists but runs another Python (e.g. one installed for another
+        checkout earlier on Jupyter's path): the workbooks would run without this cxmethods.
+    """
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
     try:
-        KernelSpecManager().get_kernel_spec(name)
+        spec = KernelSpecManager().get_kernel_spec(name)
     except NoSuchKernel:
         from ipykernel.kernelspec import install
 
         install(kernel_name=name, display_name="Python (cxmethods)", prefix=sys.prefix)
+        return
+    python = spec.argv[0] if spec.argv else ""
+    if os.path.isabs(python) and not _same_python(python):
+        raise CxmError(
+            f"The Jupyter kernel '{name}' ({spec.resource_dir}) runs {python}, not this environment's {sys.executable}. "
+            f"Fix: remove it (jupyter kernelspec remove {name}) or reinstall it from this environment: "
+            f"{sys.executable} -m ipykernel install --sys-prefix --name {name}"
+        )
+
+
+def _same_python(python: str) -> bool:
+    try:
+        return os.path.samefile(python, sys.executable) or Path(python).resolve().parent == Path(sys.executable).resolve().parent
+    except OSError:
+        return False
 
 
 def _short(text: str, limit: int = 300) -> str:

@@ -79,3 +79,27 @@ def test_cli_validate(tiny):
     bad = CliRunner().invoke(app, ["validate", str(tiny.path)])
     assert bad.exit_code == 1
     assert "1 error(s)" in bad.output and "survey.csv" in bad.output
+
+
+def test_out_that_is_a_file_and_only_checked_before_inputs(tiny, tmp_path):
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    with pytest.raises(CxmError, match=r"--out .*afile is a file; give a folder for the run\."):
+        run_engagement(tiny.path, out=afile, workbooks=FIXTURES)
+    (tiny.folder / "survey.csv").unlink()  # a broken input: --only is still reported first
+    with pytest.raises(CxmError, match=r"--only names no workbook: 9"):
+        run_engagement(tiny.path, out=tmp_path / "run", only="9", workbooks=FIXTURES)
+
+
+def test_a_kernel_of_our_name_running_another_python_is_refused(tmp_path, monkeypatch):
+    from cxmethods.runner import ensure_kernel
+
+    spec_dir = tmp_path / "kernels" / "cxmethods"
+    spec_dir.mkdir(parents=True)
+    (spec_dir / "kernel.json").write_text(json.dumps(
+        {"argv": ["/opt/other-env/bin/python", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+         "display_name": "stale", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
+    with pytest.raises(CxmError, match=r"The Jupyter kernel 'cxmethods' .* runs /opt/other-env/bin/python, not this "
+                                       r"environment's .*Fix: remove it \(jupyter kernelspec remove cxmethods\)"):
+        ensure_kernel()

@@ -395,3 +395,19 @@ def test_planted_personal_data_is_in_comments_and_fake(sample):
     text = " ".join(comments.dropna())
     found = set(re.findall(r"\S+@\S+?(?=\.?(?:\s|$))", text)) | set(re.findall(r"\b0\d{2,4} ?\d{3,4} ?\d{3,4}\b", text))
     assert found <= {p["value"] for p in planted}  # nothing personal-looking besides what truth lists
+
+
+def test_write_sample_never_overwrites_by_accident(tmp_path):
+    from cxmethods import CxmError
+
+    write_sample(tmp_path)
+    answers = tmp_path / "workshop" / "self_assessment.csv"
+    answers.write_text("participant,dimension_id,current_level\nme,understand.definition,3\n")
+    with pytest.raises(CxmError, match=r"already holds engagement\.yaml, .*nothing was written.*cxm sample --force"):
+        write_sample(tmp_path)
+    assert answers.read_text().startswith("participant,dimension_id,current_level\nme")
+    write_sample(tmp_path, overwrite=True)
+    assert not answers.read_text().startswith("participant,dimension_id,current_level\nme")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(CxmError, match=r"is a file; give a folder"):
+        write_sample(tmp_path / "file")

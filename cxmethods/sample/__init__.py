@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..errors import CxmError
 from .contacts import make_contact_log
 from .survey import make_survey
 from .workshop import make_initiatives, make_self_assessment
@@ -170,7 +171,10 @@ def _csv(df: pd.DataFrame, float_format: str | None = None) -> bytes:
     return df.to_csv(index=False, lineterminator="\n", float_format=float_format).encode("utf-8")
 
 
-def write_sample(out_dir: str | pathlib.Path, *, seed: int = SAMPLE_SEED) -> list[pathlib.Path]:
+_FILES = ("engagement.yaml", "contact_log.csv.gz", "resident_survey.csv", "workshop/self_assessment.csv", "initiatives.csv")
+
+
+def write_sample(out_dir: str | pathlib.Path, *, seed: int = SAMPLE_SEED, overwrite: bool = False) -> list[pathlib.Path]:
     """Write the sample engagement into ``out_dir``, byte-identically for a given seed.
 
     Parameters
@@ -179,6 +183,14 @@ def write_sample(out_dir: str | pathlib.Path, *, seed: int = SAMPLE_SEED) -> lis
         Target folder, created if missing (with a ``workshop`` subfolder).
     seed : int, default SAMPLE_SEED
         Passed to :func:`make_sample`; ``engagement.yaml`` records it.
+    overwrite : bool, default False
+        Replace files that already exist. Without it an existing file is an error, so workshop
+        answers typed into a copy of the sample are never lost by accident.
+
+    Raises
+    ------
+    CxmError
+        When ``out_dir`` is a file, or holds one of the files and ``overwrite`` is False.
 
     Returns
     -------
@@ -192,6 +204,12 @@ def write_sample(out_dir: str | pathlib.Path, *, seed: int = SAMPLE_SEED) -> lis
     ['engagement.yaml', 'contact_log.csv.gz']
     """
     out = pathlib.Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise CxmError(f"{out} is a file; give a folder to write the sample engagement into.")
+    existing = [name for name in _FILES if (out / name).exists()]
+    if existing and not overwrite:
+        raise CxmError(f"{out} already holds {', '.join(existing)}; nothing was written. "
+                       "Choose an empty folder, or overwrite on purpose (cxm sample --force).")
     (out / "workshop").mkdir(parents=True, exist_ok=True)
     s = make_sample(seed=seed)
     buf = io.BytesIO()
