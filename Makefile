@@ -9,9 +9,11 @@ STAMP  := $(VENV)/.installed-cxmethods
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "No python3.11 or python3 found: install Python 3.11 (or set PYTHON=/path/to/python)."; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "cxmethods needs Python 3.11 or newer; $(PYTHON) is " + sys.version.split()[0] + ". Set PYTHON=/path/to/python3.11.")'
 	@test -x "$(BIN)/python" || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name cxmethods --display-name "Python (cxmethods)"
 	@touch $(STAMP)
 

@@ -5,18 +5,32 @@ Tables are tidy CSV written deterministically (same data, same bytes), so runs c
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
 
 from .config import Engagement
+from .paths import workbooks_dir
 
 __all__ = ["run_folder", "write_table", "read_table"]
 
 
 def run_folder(run_dir: str | Path | None, engagement: Engagement) -> Path:
-    """The run folder: ``run_dir`` when given (headless runs), else ``out/<engagement name>`` here."""
-    folder = Path(run_dir) if run_dir else Path("out") / engagement.name
+    """The run folder: ``run_dir`` when given (headless runs), else ``<base>/<engagement name>``.
+
+    The base is ``$CXM_OUT`` when set; else ``out`` in the current folder, except that a workbook
+    opened live from the package's own ``workbooks/`` folder writes to ``out/`` beside it (the same
+    run folder ``make demo`` fills), so nothing is written inside the workbooks folder.
+    """
+    if run_dir:
+        folder = Path(run_dir)
+    else:
+        base = os.environ.get("CXM_OUT")
+        if base is None:
+            here = Path.cwd().resolve()
+            base = here.parent / "out" if here == workbooks_dir().resolve() else here / "out"
+        folder = Path(base) / engagement.name
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

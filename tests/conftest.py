@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -9,6 +11,10 @@ import pytest
 
 # Fixture notebooks are run by the runner tests, not collected by nbval.
 collect_ignore_glob = ["fixtures/*"]
+
+# Workbooks run by nbval (parameters left at None) write their run folder here, not into the checkout.
+# Kernels inherit the environment, so this reaches them.
+os.environ["CXM_OUT"] = tempfile.mkdtemp(prefix="cxm-test-runs-")
 
 CONTACTS = """\
 Case Ref,Date Opened,Date Closed,Channel,Enquiry,Ward,Customer,FCR,Minutes

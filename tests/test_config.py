@@ -28,9 +28,17 @@ def test_folder_is_accepted_for_its_engagement_yaml(tiny):
     assert load_engagement(tiny.folder).name == "tiny"
 
 
-def test_template_is_a_valid_engagement():
-    eng = load_engagement(templates_dir() / "engagement.yaml")
-    assert eng.inputs.contact_log.values["channel"]["Telephone"] == "phone"
+def test_template_is_a_valid_engagement_that_reads_the_template_csvs(tmp_path):
+    import shutil
+
+    from cxmethods import validate_engagement
+
+    shutil.copytree(templates_dir(), tmp_path, dirs_exist_ok=True)
+    report = validate_engagement(tmp_path / "engagement.yaml")
+    # the header-only templates: the one thing missing is data
+    assert {p.message for p in report.problems} == {"the file has a header but no data rows."}
+    assert sorted(p.where.rsplit("/", 1)[-1] for p in report.problems) == [
+        "contact_log.csv", "initiatives.csv", "self_assessment.csv", "survey.csv"]
 
 
 def test_unknown_key_suggests_the_close_one(tiny):

@@ -23,7 +23,7 @@ def _requirement(spec: str) -> tuple[str, str]:
 
 def test_environment_yml_agrees_with_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    declared = dict(_requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["test"])
+    declared = dict(_requirement(r) for r in project["dependencies"])
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     assert env["name"] == "cxmethods"
     conda = dict(_requirement(d) for d in env["dependencies"] if isinstance(d, str))
@@ -42,7 +42,7 @@ def test_environment_yml_opens_with_how_to_use_it():
 def test_console_script_and_core_dependencies():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert project["scripts"]["cxm"] == "cxmethods.cli:app"
-    names = {_requirement(r)[0] for r in project["dependencies"] + project["optional-dependencies"]["test"]}
+    names = {_requirement(r)[0] for r in project["dependencies"]}
     assert {"jupyterlab", "papermill", "pandas", "ipywidgets", "scikit-learn", "nbval", "pytest"} <= names
 
 

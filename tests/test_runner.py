@@ -103,3 +103,20 @@ def test_a_kernel_of_our_name_running_another_python_is_refused(tmp_path, monkey
     with pytest.raises(CxmError, match=r"The Jupyter kernel 'cxmethods' .* runs /opt/other-env/bin/python, not this "
                                        r"environment's .*Fix: remove it \(jupyter kernelspec remove cxmethods\)"):
         ensure_kernel()
+
+
+def test_default_run_folder(tiny, tmp_path, monkeypatch):
+    from cxmethods import load_engagement, run_folder
+    from cxmethods.paths import workbooks_dir
+
+    eng = load_engagement(tiny.path)
+    assert run_folder(tmp_path / "given", eng) == tmp_path / "given"
+    monkeypatch.setenv("CXM_OUT", str(tmp_path / "env"))
+    assert run_folder(None, eng) == tmp_path / "env" / "tiny"
+    monkeypatch.delenv("CXM_OUT")
+    monkeypatch.chdir(tmp_path)
+    assert run_folder(None, eng) == tmp_path / "out" / "tiny"
+    monkeypatch.chdir(workbooks_dir())  # a live workbook in the checkout: out/ beside workbooks/, not inside it
+    folder = run_folder(None, eng)
+    assert folder == workbooks_dir().resolve().parent / "out" / "tiny"
+    folder.rmdir()
