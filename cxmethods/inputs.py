@@ -351,7 +351,9 @@ class _Reader:
         theirs, kind = self.mapping[ours], self.fields[ours].kind
         examples = ", ".join(repr(v) for v in issue.values)
         if reason == "empty":
-            message = f"{issue.count} row(s) have no value in this required column."
+            nulls = [label for label, to in self.spec.values.get(ours, {}).items() if to is None]
+            recoded = f" or a label recoded to null ({', '.join(nulls)})" if nulls else ""
+            message = f"{issue.count} row(s) have no value{recoded} in this required column."
             fix = ("Fill in the missing values." if self.strict else
                    "The rows are kept and counted as unknown in the analysis; correct the source system if you can.")
             # in an export, gaps are a data-quality fact; only a column with no values at all is unusable
@@ -460,9 +462,9 @@ def _note(issue: _Issue, rows: np.ndarray, raw: pd.Series, mask: np.ndarray) -> 
     if len(issue.rows) < _EXAMPLES:
         idx = np.flatnonzero(mask)[: _EXAMPLES - len(issue.rows)]
         issue.rows.extend(int(r) for r in rows[idx])
-    if len(issue.values) < 3:  # distinct example values: more telling than the same one three times
+    if len(issue.values) < _EXAMPLES:  # distinct example values: more telling than the same one several times
         for value in pd.unique(raw.to_numpy()[mask][:10_000]):
-            if len(issue.values) >= 3:
+            if len(issue.values) >= _EXAMPLES:
                 break
             if str(value) not in issue.values:
                 issue.values.append(str(value))

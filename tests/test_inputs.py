@@ -208,7 +208,7 @@ def test_label_recoded_to_null_means_unknown_and_many_gaps_in_an_export_stay_war
     log = read_input(load_engagement(tiny.path), "contact_log")
     assert log["channel"].isna().sum() == 2
     assert [p.severity for p in log.attrs["problems"]] == ["warning"]
-    assert "2 row(s) have no value in this required column" in log.attrs["problems"][0].message
+    assert "2 row(s) have no value or a label recoded to null (UNKNOWN) in this required column" in log.attrs["problems"][0].message
 
 
 def test_a_required_column_with_no_values_at_all_is_an_error(tiny):
@@ -254,7 +254,7 @@ inputs:
     assert int((log["closed_at"] < log["created_at"]).sum()) == 2  # real faults are kept, not dropped
     assert sorted(str(p).split(": ", 1)[1] for p in log.attrs["problems"]) == [
         "2 row(s) have closed_at before created_at. Fix: The rows are kept and reported in the data-quality table; check the export.",
-        "584 row(s) have no value in this required column. They are treated as missing. "
+        "584 row(s) have no value or a label recoded to null (UNKNOWN) in this required column. They are treated as missing. "
         "Fix: The rows are kept and counted as unknown in the analysis; correct the source system if you can.",
     ]
 
@@ -370,3 +370,50 @@ def test_duplicate_ids_name_their_rows_and_two_fields_on_one_column_is_flagged(t
     tiny.set_yaml(tiny.yaml.replace("      area: Ward", "      area: Ward\n      service: Ward"))
     found = check_input(load_engagement(tiny.path), "contact_log")
     assert [(p.severity, p.message) for p in found] == [("warning", "fields service and area both read column 'Ward'.")]
+
+
+CFPB = REAL / "cfpb_complaints_sample_2015_2020.csv"
+SAN_DIEGO = REAL / "sandiego_resident_survey_2015_weighted.csv"
+
+
+@pytest.mark.skipif(not (CFPB.exists() and SAN_DIEGO.exists()),
+                    reason=f"real CFPB / San Diego samples not found in {REAL} (../shared/realdata beside the checkout)")
+def test_real_complaints_log_and_resident_survey(tmp_path):
+    (tmp_path / "engagement.yaml").write_text(f"""\
+name: real-us
+organisation: CFPB complaints and the San Diego resident survey
+currency: USD
+period: {{start: 2015-01-01, end: 2020-12-31}}
+inputs:
+  contact_log:
+    path: {CFPB}
+    columns: {{contact_id: Complaint ID, created_at: Date received, channel: Submitted via, reason: Issue,
+              service: Product, area: State}}
+  survey:
+    path: {SAN_DIEGO}
+    dont_know_codes: [9]
+    columns: {{respondent_id: Num, overall_satisfaction: Q2_6, knowledge: Q15_2, timeliness: Q15_4, preferred_channel: Q18}}
+""")
+    first = validate(tmp_path)
+    # the complaints log's own labels are named so the user can map them
+    assert any("of channel are not one of the channel codes" in p and "'Referral'" in p and "'Postal mail'" in p for p in first)
+    text = (tmp_path / "engagement.yaml").read_text()
+    text = text.replace("area: State}", "area: State}\n    values: {channel: {Referral: null, Postal mail: post, Fax: null}}")
+    text = text.replace("preferred_channel: Q18}", "preferred_channel: Q18}\n    values: {preferred_channel: "
+                        "{'1': mobile_app, '2': web_form, '3': phone, '4': null, '5': null, '9': null}}")
+    (tmp_path / "engagement.yaml").write_text(text)
+    eng = load_engagement(tmp_path / "engagement.yaml")
+    log, survey = read_input(eng, "contact_log"), read_input(eng, "survey")
+    assert len(log) == 6623
+    assert log["channel"].value_counts(dropna=False).to_dict() == {"web_form": 5143, pd.NA: 729, "phone": 482, "post": 267,
+                                                                  "email": 2}
+    assert len(survey) == 2477
+    assert survey["overall_satisfaction"].dropna().between(1, 5).all()
+    raw = pd.read_csv(SAN_DIEGO, usecols=["Q15_2"])["Q15_2"]
+    assert survey["knowledge"].isna().sum() == (raw == 9).sum() + raw.isna().sum() > 0  # 9 = don't know: missing
+    assert survey["knowledge"].max() == 5
+
+
+def validate(folder):
+    from cxmethods import validate_engagement
+    return [str(p) for p in validate_engagement(folder / "engagement.yaml").problems]
