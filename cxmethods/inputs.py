@@ -17,16 +17,8 @@ Row numbers in messages are spreadsheet rows: the header is row ``header_row`` (
 
 from __future__ import annotations
 
-import bz2
 import codecs
 import csv
-import gzip
-import io
-import lzma
-import re
-import unicodedata
-import zipfile
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,9 +27,11 @@ import pandas as pd
 
 from .config import Engagement, InputFile, did_you_mean
 from .errors import InputError, Problem
-from .schemas import CHANNELS, INPUTS, KINDS
+from .files import Unreadable, column_name, file_format, first_line, first_lines, guarded, head_bytes, open_binary, unreadable
+from .schemas import INPUTS, KINDS
+from .values import coerce, hint
 
-__all__ = ["read_input", "check_input", "STRICT_INPUTS"]
+__all__ = ["read_input", "check_input", "scan_input", "InputScan", "STRICT_INPUTS"]
 
 #: Inputs where any unreadable value is an error rather than a data-quality warning.
 STRICT_INPUTS = frozenset({"initiatives", "self_assessment"})
@@ -45,15 +39,6 @@ STRICT_INPUTS = frozenset({"initiatives", "self_assessment"})
 _TOLERANCE = 0.10  # share of unreadable values above which a tolerant input fails
 _CHUNK_ROWS = 100_000
 _EXAMPLES = 5
-_CHANNEL_SYNONYMS = {"e_mail": "email", "telephone": "phone", "tel": "phone", "webform": "web_form", "web": "web_form",
-                     "online": "web_form", "app": "mobile_app", "mobile": "mobile_app", "letter": "post",
-                     "in_person": "face_to_face", "f2f": "face_to_face", "walk_in": "face_to_face"}
-_TRUE = {"1", "true", "yes", "y", "t"}
-_FALSE = {"0", "false", "no", "n", "f"}
-_DATE_GUESSES = (
-    "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M:%S",
-    "%m/%d/%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%d-%m-%Y", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d", "%d %b %Y",
-)
 
 
 def read_input(engagement: Engagement, name: str) -> pd.DataFrame:
@@ -67,7 +52,7 @@ def read_input(engagement: Engagement, name: str) -> pd.DataFrame:
     InputError
         When the file cannot be read or has errors; lists every one.
     """
-    loaded = _load(engagement, name)
+    loaded = scan_input(engagement, name)
     errors = [p for p in loaded.problems if p.severity == "error"]
     if errors or loaded.table is None:
         raise InputError(errors, title=f"The {name} input cannot be used")
@@ -77,14 +62,11 @@ def read_input(engagement: Engagement, name: str) -> pd.DataFrame:
 
 def check_input(engagement: Engagement, name: str) -> list[Problem]:
     """Every problem with input ``name``: errors and data-quality warnings (reads in chunks, keeps no table)."""
-    return _load(engagement, name, keep=False).problems
-
-
-# --------------------------------------------------------------------------- loading
+    return scan_input(engagement, name, keep=False).problems
 
 
 @dataclass
-class _Loaded:
+class InputScan:
     """What reading one input found. ``table`` is None when not kept or unreadable."""
 
     table: pd.DataFrame | None
@@ -95,12 +77,13 @@ class _Loaded:
     last: pd.Timestamp | None = None
 
 
-def _load(engagement: Engagement, name: str, *, keep: bool = True) -> _Loaded:
+def scan_input(engagement: Engagement, name: str, *, keep: bool = True) -> InputScan:
+    """Read and check input ``name``; keep the table only when ``keep`` (checking a big export does not)."""
     tables = engagement.tables()
     if name not in tables:
         where = engagement.path or "the engagement"
         raise InputError([Problem(str(where), f"the engagement names no '{name}' input.{did_you_mean(name, INPUTS)}",
-                                  f"Add it under inputs: (or workshop:) with a path; see templates/engagement.yaml.")])
+                                  "Add it under inputs: (or workshop:) with a path; see templates/engagement.yaml.")])
     section, spec = tables[name]
     path = engagement.resolve(spec.path)
     return _Reader(name, section, spec, path, getattr(engagement, "period", None)).run(keep)
@@ -127,28 +110,28 @@ class _Reader:
 
     # -- file level --------------------------------------------------------
 
-    def run(self, keep: bool) -> _Loaded:
+    def run(self, keep: bool) -> InputScan:
         if not self.path.is_file():
             what = "is a folder, not a file" if self.path.is_dir() else "file not found"
             self.error(f"{what} ({self.key}.path is '{self.spec.path}', read from the engagement file's folder).",
                        "Correct the path; relative paths start at the folder of the engagement YAML.")
-            return _Loaded(None, self.problems)
+            return InputScan(None, self.problems)
         if self.path.stat().st_size == 0:
             self.error("the file is empty (no header, no rows).", "Export the data again, or remove the input from the engagement.")
-            return _Loaded(None, self.problems)
-        fmt = _format(self.path)
-        if not self._check_magic(fmt, _head(self.path, 8)):
-            return _Loaded(None, self.problems)
+            return InputScan(None, self.problems)
+        fmt = file_format(self.path)
+        if not self._check_magic(fmt, head_bytes(self.path, 8)):
+            return InputScan(None, self.problems)
         try:
             frames = self._frames_csv() if fmt == "csv" else self._frames_other(fmt)
             if frames is None:
-                return _Loaded(None, self.problems)
+                return InputScan(None, self.problems)
             return self._convert(frames, keep)
-        except _Unreadable as exc:
+        except Unreadable as exc:
             fix = ("Check the delimiter, quoting and that every row has as many fields as the header." if fmt == "csv"
                    else f"Open the file in the program that made it and save it again as {fmt}.")
-            self.error(f"cannot be read as {fmt.upper()}: {_first_line(exc.__cause__)}.", fix)
-            return _Loaded(None, self.problems)
+            self.error(f"cannot be read as {fmt.upper()}: {first_line(exc.__cause__)}.", fix)
+            return InputScan(None, self.problems)
 
     def _check_magic(self, fmt: str, head: bytes) -> bool:
         """Catch a file of one kind given under another kind's name before a parser trips on it."""
@@ -171,33 +154,33 @@ class _Reader:
     def _frames_csv(self):
         spec = self.spec
         encoding = "utf-8-sig" if codecs.lookup(spec.encoding).name == "utf-8" else spec.encoding
-        with _unreadable():
+        with unreadable():
             if not self._check_encoding(encoding):
                 return None
-            lines = _first_lines(self.path, encoding, spec.header_row + 20)
+            lines = first_lines(self.path, encoding, spec.header_row + 20)
         if len(lines) < spec.header_row or not lines[spec.header_row - 1].strip():
             self.error(f"row {spec.header_row} should hold the column names but is empty"
                        f"{' (the file has no data rows)' if len(lines) <= 1 else ''}.",
                        "Export the data again with a header row, or set header_row to the row that holds the column names.")
             return None
-        rows = [[_name(c) for c in row] for row in csv.reader(lines, delimiter=spec.delimiter)]
+        rows = [[column_name(c) for c in row] for row in csv.reader(lines, delimiter=spec.delimiter)]
         header = rows[spec.header_row - 1]
         if not self._check_header(header, rows, lines):
             return None
         self.first_row = spec.header_row + 1
         # All columns are parsed (no usecols): only then does pandas refuse a row with too many fields
         # (e.g. an unquoted comma in a comment) instead of silently shifting its values.
-        with _unreadable():
+        with unreadable():
             reader = pd.read_csv(
                 self.path, sep=spec.delimiter, encoding=encoding, skiprows=spec.header_row - 1, header=0,
                 dtype=str, keep_default_na=False, skip_blank_lines=False, chunksize=_CHUNK_ROWS, compression="infer",
             )
-        return _guarded(chunk.rename(columns=_name) for chunk in reader)
+        return guarded(chunk.rename(columns=column_name) for chunk in reader)
 
     def _frames_other(self, fmt: str):
         spec = self.spec
         rows = None
-        with _unreadable(ValueError, ImportError):
+        with unreadable(ValueError, ImportError):
             if fmt == "parquet":
                 df = pd.read_parquet(self.path)
                 self.first_row = 2
@@ -208,14 +191,14 @@ class _Reader:
                                f"Set sheet under {self.key} to one of: {', '.join(book.sheet_names)}.")
                     return None
                 grid = pd.read_excel(book, sheet_name=spec.sheet or 0, header=None, dtype=str).fillna("")
-                rows = [[_name(c) for c in row] for row in grid.head(spec.header_row + 20).itertuples(index=False)]
+                rows = [[column_name(c) for c in row] for row in grid.head(spec.header_row + 20).itertuples(index=False)]
                 if len(rows) < spec.header_row:
                     self.error(f"the sheet has fewer than {spec.header_row} rows.", f"Check sheet and header_row under {self.key}.")
                     return None
                 df = grid.iloc[spec.header_row :]
                 df.columns = rows[spec.header_row - 1]
                 self.first_row = spec.header_row + 1
-        df.columns = [_name(c) for c in df.columns]
+        df.columns = [column_name(c) for c in df.columns]
         if not self._check_header(list(df.columns), rows, None):
             return None
         used = sorted(set(self.mapping.values()), key=list(df.columns).index)
@@ -223,7 +206,7 @@ class _Reader:
         return iter([df])
 
     def _check_encoding(self, encoding: str) -> bool:
-        with _open_binary(self.path) as fh:
+        with open_binary(self.path) as fh:
             bom = fh.read(2)
         if bom in (b"\xff\xfe", b"\xfe\xff") and not encoding.startswith("utf-16"):
             self.error("the file is UTF-16 text (Excel's 'Unicode text' export).",
@@ -232,7 +215,7 @@ class _Reader:
             return False
         decoder = codecs.getincrementaldecoder(encoding)()
         line, offset = 1, 0
-        with _open_binary(self.path) as fh:
+        with open_binary(self.path) as fh:
             while chunk := fh.read(1 << 20):
                 try:
                     decoder.decode(chunk)
@@ -258,7 +241,7 @@ class _Reader:
                                f"Set 'delimiter: \"{delim if delim != chr(9) else chr(92) + 't'}\"' under {self.key}.",
                                rows=(spec.header_row,))
                     return False
-        mapping = {ours: _name(spec.columns.get(ours, ours)) for ours in fields}
+        mapping = {ours: column_name(spec.columns.get(ours, ours)) for ours in fields}
         mapping = {ours: theirs for ours, theirs in mapping.items() if ours in spec.columns or theirs in header}
         missing = {ours: theirs for ours, theirs in mapping.items() if theirs not in header}
         unmapped = [ours for ours in self.fields if fields[ours].required and ours not in mapping]
@@ -291,7 +274,7 @@ class _Reader:
 
     # -- value level -------------------------------------------------------
 
-    def _convert(self, frames, keep: bool) -> _Loaded:
+    def _convert(self, frames, keep: bool) -> InputScan:
         """Convert chunk by chunk; only ``keep`` holds the whole table in memory (checking a large export does not)."""
         issues: dict[tuple[str, str], _Issue] = {}
         blank = _Issue()
@@ -310,7 +293,7 @@ class _Reader:
                 if ours in self.spec.values:
                     recode = {k: ("" if v is None else v) for k, v in self.spec.values[ours].items()}
                     raw = raw.replace(recode)
-                out[ours], bad = _coerce(raw, self.fields[ours].kind, self.spec)
+                out[ours], bad = coerce(raw, self.fields[ours].kind, self.spec)
                 for reason, mask in bad.items():
                     _note(issues.setdefault((ours, reason), _Issue()), rows, raw, mask.to_numpy(dtype=bool) & ~empty_row)
             if empty_row.any():
@@ -344,7 +327,7 @@ class _Reader:
             self.error("the file has a header but no data rows.", "Export the data again with its rows.")
         dates = [d for d in dates if pd.notna(d)]
         table = (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(self.mapping))) if keep else None
-        return _Loaded(table, self.problems, n_rows, len(self.mapping),
+        return InputScan(table, self.problems, n_rows, len(self.mapping),
                        min(dates) if dates else None, max(dates) if dates else None)
 
     def _report(self, ours: str, reason: str, issue: _Issue, total: int) -> None:
@@ -360,7 +343,7 @@ class _Reader:
             severity = "error" if self.strict or issue.count >= total else "warning"
         else:
             message = f"{issue.count} value(s) of {ours} are not {reason or KINDS[kind]} (e.g. {examples})."
-            fix = _hint(kind, issue.values, self.key, ours, self.spec)
+            fix = hint(kind, issue.values, self.key, ours, self.spec)
             severity = "error" if self.strict or issue.count > _TOLERANCE * max(total, 1) else "warning"
         if severity == "warning":
             message += " They are treated as missing."
@@ -391,69 +374,6 @@ class _Reader:
                 severity="error" if self.strict else "warning"))
 
 
-# --------------------------------------------------------------------------- values
-
-
-def _coerce(raw: pd.Series, kind: str, spec: InputFile) -> tuple[pd.Series, dict[str, pd.Series]]:
-    """Convert one column; return the values and boolean masks of bad rows by reason."""
-    empty = raw == ""
-    bad: dict[str, pd.Series] = {"empty": empty}
-    if kind in ("id", "text", "category"):
-        return raw.mask(empty), bad
-    if kind == "id_list":
-        return raw.str.replace(r"\s*[;,]\s*", ";", regex=True).mask(empty), bad
-    if kind == "channel":
-        norm = raw.str.lower().str.replace(r"[\s-]+", "_", regex=True)
-        norm = norm.replace(_CHANNEL_SYNONYMS)
-        ok = norm.isin(CHANNELS)
-        bad[f"one of the channel codes ({', '.join(CHANNELS)})"] = ~ok & ~empty
-        return norm.where(ok), bad
-    if kind in ("datetime", "date"):
-        value = _dates(raw.mask(empty), spec.date_format)
-        bad[""] = value.isna() & ~empty
-        return (value.dt.normalize() if kind == "date" else value), bad
-    if kind == "bool":
-        low = raw.str.lower()
-        value = pd.Series(pd.NA, index=raw.index, dtype="boolean")
-        value[low.isin(_TRUE)] = True
-        value[low.isin(_FALSE)] = False
-        bad[""] = value.isna() & ~empty
-        return value, bad
-    text = raw.str.replace(",", ".", regex=False) if spec.decimal == "," else raw
-    number = pd.to_numeric(text.mask(empty), errors="coerce").astype("float64")
-    number = number.where(np.isfinite(number))
-    bad[""] = number.isna() & ~empty
-    if kind == "likert":
-        dont_know = number.isin(spec.dont_know_codes)
-        number = number.mask(dont_know)
-        lo, hi = spec.scale
-        reason = f"whole numbers from {lo} to {hi} or a don't-know code {spec.dont_know_codes}"
-        bad[reason] = number.notna() & ((number < lo) | (number > hi) | (number % 1 != 0))
-        return number.where(~bad[reason]).round().astype("Int64"), bad
-    if kind == "level":
-        bad["whole numbers from 1 to 5"] = number.notna() & ((number < 1) | (number > 5) | (number % 1 != 0))
-        return number.where(~bad["whole numbers from 1 to 5"]).round().astype("Int64"), bad
-    if kind == "count":
-        bad["whole numbers of zero or more"] = number.notna() & ((number < 0) | (number % 1 != 0))
-        return number.where(~bad["whole numbers of zero or more"]).round().astype("Int64"), bad
-    if kind == "share":
-        bad["proportions between 0 and 1"] = number.notna() & ((number < 0) | (number > 1))
-        return number.where(~bad["proportions between 0 and 1"]).astype(float), bad
-    negative = "amounts of zero or more (costs cannot be negative)" if kind == "money" else "numbers of zero or more"
-    bad[negative] = number < 0
-    return number.where(number >= 0).astype(float), bad
-
-
-def _dates(text: pd.Series, date_format: str | None) -> pd.Series:
-    """Parse dates; a value that misses ``date_format`` may still be ISO. Offsets such as +01:00 are dropped:
-    times are read as the local clock time written in the export (what hour-of-day patterns need)."""
-    local = text.str.replace(r"(?:Z|[+-]\d{2}:?\d{2})$", "", regex=True)
-    iso = pd.to_datetime(local, format="ISO8601", errors="coerce")
-    if date_format is None:
-        return iso
-    return pd.to_datetime(text, format=date_format, errors="coerce").fillna(iso)
-
-
 def _note(issue: _Issue, rows: np.ndarray, raw: pd.Series, mask: np.ndarray) -> None:
     n = int(mask.sum())
     if not n:
@@ -470,97 +390,3 @@ def _note(issue: _Issue, rows: np.ndarray, raw: pd.Series, mask: np.ndarray) -> 
                 issue.values.append(str(value))
 
 
-def _hint(kind: str, examples: list[str], key: str, ours: str, spec: InputFile) -> str:
-    sample = " ".join(examples)
-    if kind in ("datetime", "date"):
-        for fmt in _DATE_GUESSES:
-            if all(_parses(v, fmt) for v in examples):
-                return f"Set 'date_format: \"{fmt}\"' under {key} (check it against your file), or write dates as YYYY-MM-DD."
-        return f"Write dates as YYYY-MM-DD HH:MM:SS, or set date_format under {key} (Python strftime codes)."
-    if kind in ("number", "money", "count", "share") and re.search(r"[£$€¥]|\d,\d{3}", sample):
-        return "Remove currency symbols and thousands separators (write 12500, not £12,500)."
-    if kind == "likert" and re.search(r"[A-Za-z]", sample):
-        return (f"Use the numeric codes ({spec.scale[0]}-{spec.scale[1]}), or map the labels under {key}.values, "
-                f"e.g. {ours}: {{\"Very satisfied\": \"5\", \"Satisfied\": \"4\"}}.")
-    if kind == "channel":
-        labels = ", ".join(f'"{v}": ...' for v in examples)
-        return (f"Map each label to one of ours under {key}.values, or to null where it means unknown, "
-                f"e.g. {ours}: {{{labels}}}.")
-    if kind == "money":
-        return "Enter costs as positive amounts; put savings in the business case, not as negative costs."
-    return f"Correct the values: each should be {KINDS[kind]}."
-
-
-def _parses(value: str, fmt: str) -> bool:
-    try:
-        pd.to_datetime(value, format=fmt)
-    except (ValueError, TypeError):
-        return False
-    return True
-
-
-# --------------------------------------------------------------------------- files
-
-# What a malformed file raises while being parsed; anything else is a bug and must surface as one.
-_READ_ERRORS = (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error, UnicodeDecodeError, OSError, EOFError, zipfile.BadZipFile)
-
-
-class _Unreadable(Exception):
-    """A file could not be parsed; ``__cause__`` holds the parser's error."""
-
-
-@contextmanager
-def _unreadable(*extra: type[BaseException]):
-    try:
-        yield
-    except _READ_ERRORS + extra as exc:
-        raise _Unreadable() from exc
-
-
-def _guarded(frames):
-    with _unreadable():
-        yield from frames
-
-
-
-_COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
-
-
-def _name(column) -> str:
-    """A column name as compared: stripped and in one Unicode form (macOS exports decompose accents)."""
-    return unicodedata.normalize("NFC", str(column)).strip()
-
-
-def _format(path: Path) -> str:
-    suffixes = [s.lower() for s in path.suffixes]
-    if suffixes and suffixes[-1] in _COMPRESSED:
-        suffixes = suffixes[:-1]
-    last = suffixes[-1] if suffixes else ""
-    if last in (".parquet", ".pq"):
-        return "parquet"
-    if last in (".xlsx", ".xlsm"):
-        return "xlsx"
-    return "csv"
-
-
-def _open_binary(path: Path):
-    return _COMPRESSED.get(path.suffix.lower(), open)(path, "rb")
-
-
-def _head(path: Path, n: int) -> bytes:
-    with open(path, "rb") as fh:
-        return fh.read(n)
-
-
-def _first_lines(path: Path, encoding: str, n: int) -> list[str]:
-    with _open_binary(path) as fh, io.TextIOWrapper(fh, encoding=encoding, newline="") as text:
-        lines = []
-        for line in text:
-            lines.append(line)
-            if len(lines) >= n:
-                break
-    return lines
-
-
-def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0].rstrip(".") if str(exc).strip() else type(exc).__name__

@@ -16,7 +16,7 @@ import yaml
 
 from .config import Engagement, load_engagement, partial_engagement
 from .errors import ConfigError, Problem
-from .inputs import _load, _Loaded
+from .inputs import InputScan, scan_input
 from .paths import templates_dir
 
 __all__ = ["ValidationReport", "validate_engagement"]
@@ -99,10 +99,10 @@ def validate_engagement(engagement: str | Path | Engagement | None = None) -> Va
     for name, (section, spec) in eng.tables().items():
         path = eng.resolve(spec.path)
         if section == "workshop" and not path.exists():
-            loaded = _Loaded(None, [Problem(str(path), "no answers yet; the workshop form creates this file.",
+            loaded = InputScan(None, [Problem(str(path), "no answers yet; the workshop form creates this file.",
                                             "Nothing to do before the workshop.", severity="warning")])
         else:  # large exports are checked in chunks without being kept
-            loaded = _load(eng, name, keep=name in _CROSS_CHECKED)
+            loaded = scan_input(eng, name, keep=name in _CROSS_CHECKED)
         problems += loaded.problems
         if loaded.table is not None:
             tables[name] = loaded.table
@@ -114,7 +114,7 @@ def validate_engagement(engagement: str | Path | Engagement | None = None) -> Va
 _INPUT_COLUMNS = ["input", "file", "rows", "fields_mapped", "first", "last", "errors", "warnings"]
 
 
-def _summarise(name: str, path: Path, loaded: _Loaded) -> dict:
+def _summarise(name: str, path: Path, loaded: InputScan) -> dict:
     return {
         "input": name,
         "file": path.name,

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import io
 import re
 from pathlib import Path
 
