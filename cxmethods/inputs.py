@@ -214,7 +214,7 @@ class _Reader:
                        f"'delimiter: \"\\t\"'), or re-save the file as CSV UTF-8.")
             return False
         decoder = codecs.getincrementaldecoder(encoding)()
-        line, offset = 1, 0
+        line = 1
         with open_binary(self.path) as fh:
             while chunk := fh.read(1 << 20):
                 try:
@@ -228,7 +228,6 @@ class _Reader:
                                rows=(line,))
                     return False
                 line += chunk.count(b"\n")
-                offset += len(chunk)
         return True
 
     def _check_header(self, header: list[str], rows, lines) -> bool:
@@ -295,13 +294,13 @@ class _Reader:
                     raw = raw.replace(recode)
                 out[ours], bad = coerce(raw, self.fields[ours].kind, self.spec)
                 for reason, mask in bad.items():
-                    _note(issues.setdefault((ours, reason), _Issue()), rows, raw, mask.to_numpy(dtype=bool) & ~empty_row)
+                    _note(issues.setdefault((ours, reason), _Issue()), rows, mask.to_numpy(dtype=bool) & ~empty_row, raw)
             if empty_row.any():
-                _note(blank, rows, pd.Series([""] * len(chunk)), empty_row)
+                _note(blank, rows, empty_row)
             table = pd.DataFrame(out)[~empty_row]
             kept_rows = rows[~empty_row]
             for label, mask in self._row_checks(table).items():
-                _note(checks.setdefault(label, _Issue()), kept_rows, pd.Series([""] * len(table)), mask)
+                _note(checks.setdefault(label, _Issue()), kept_rows, mask)
             if keep:
                 parts.append(table)
             if key in table:
@@ -328,7 +327,7 @@ class _Reader:
         dates = [d for d in dates if pd.notna(d)]
         table = (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(self.mapping))) if keep else None
         return InputScan(table, self.problems, n_rows, len(self.mapping),
-                       min(dates) if dates else None, max(dates) if dates else None)
+                         min(dates) if dates else None, max(dates) if dates else None)
 
     def _report(self, ours: str, reason: str, issue: _Issue, total: int) -> None:
         theirs, kind = self.mapping[ours], self.fields[ours].kind
@@ -345,7 +344,7 @@ class _Reader:
             message = f"{issue.count} value(s) of {ours} are not {reason or KINDS[kind]} (e.g. {examples})."
             fix = hint(kind, issue.values, self.key, ours, self.spec)
             severity = "error" if self.strict or issue.count > _TOLERANCE * max(total, 1) else "warning"
-        if severity == "warning":
+        if severity == "warning" and reason != "empty":
             message += " They are treated as missing."
         self.problems.append(Problem(self.where, message, fix, column=theirs, rows=tuple(issue.rows), severity=severity))
 
@@ -374,7 +373,8 @@ class _Reader:
                 severity="error" if self.strict else "warning"))
 
 
-def _note(issue: _Issue, rows: np.ndarray, raw: pd.Series, mask: np.ndarray) -> None:
+def _note(issue: _Issue, rows: np.ndarray, mask: np.ndarray, raw: pd.Series | None = None) -> None:
+    """Count the rows in ``mask``; keep a few row numbers and distinct example values of ``raw``."""
     n = int(mask.sum())
     if not n:
         return
@@ -382,7 +382,7 @@ def _note(issue: _Issue, rows: np.ndarray, raw: pd.Series, mask: np.ndarray) -> 
     if len(issue.rows) < _EXAMPLES:
         idx = np.flatnonzero(mask)[: _EXAMPLES - len(issue.rows)]
         issue.rows.extend(int(r) for r in rows[idx])
-    if len(issue.values) < _EXAMPLES:  # distinct example values: more telling than the same one several times
+    if raw is not None and len(issue.values) < _EXAMPLES:  # distinct example values: more telling than the same one several times
         for value in pd.unique(raw.to_numpy()[mask][:10_000]):
             if len(issue.values) >= _EXAMPLES:
                 break

@@ -254,7 +254,7 @@ inputs:
     assert int((log["closed_at"] < log["created_at"]).sum()) == 2  # real faults are kept, not dropped
     assert sorted(str(p).split(": ", 1)[1] for p in log.attrs["problems"]) == [
         "2 row(s) have closed_at before created_at. Fix: The rows are kept and reported in the data-quality table; check the export.",
-        "584 row(s) have no value or a label recoded to null (UNKNOWN) in this required column. They are treated as missing. "
+        "584 row(s) have no value or a label recoded to null (UNKNOWN) in this required column. "
         "Fix: The rows are kept and counted as unknown in the analysis; correct the source system if you can.",
     ]
 
