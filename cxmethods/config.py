@@ -100,14 +100,25 @@ class Workshop(_Model):
     """Answer files written by the workshop forms (they may not exist before the workshop)."""
 
     self_assessment: InputFile | None = None
+    consensus: InputFile | None = None
+    quick_test: InputFile | None = None
+    role_checklist: InputFile | None = None
 
 
 class VocSettings(_Model):
     repeat_window_days: int = Field(7, ge=1, le=365)
 
 
+class SelfAssessmentSettings(_Model):
+    model: str | None = Field(None, description="A maturity model YAML of your own (default: templates/maturity_model.yaml)")
+    disagreement_range: int = Field(2, ge=1, le=4, description="Range of levels from which respondents disagree")
+    weights: dict[str, float] = Field({}, description="Importance weight by dimension or component id (default 1)")
+    previous_scores: str | None = Field(None, description="scores.csv of an earlier assessment, for the change since")
+
+
 class Settings(_Model):
     voc: VocSettings = VocSettings()
+    self_assessment: SelfAssessmentSettings = SelfAssessmentSettings()
 
 
 class Engagement(_Model):
@@ -208,7 +219,7 @@ def partial_engagement(path: str | Path | None = None) -> Engagement | None:
 
 
 def _read_yaml(path: str | Path | None) -> tuple[Path, dict, yaml.Node]:
-    path = Path(path) if path is not None else sample_engagement()
+    path = Path(path).expanduser() if path is not None else sample_engagement()
     if path.is_dir():
         path = path / "engagement.yaml"
     where = str(path)

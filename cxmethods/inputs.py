@@ -34,7 +34,7 @@ from .values import coerce, hint
 __all__ = ["read_input", "check_input", "scan_input", "InputScan", "STRICT_INPUTS"]
 
 #: Inputs where any unreadable value is an error rather than a data-quality warning.
-STRICT_INPUTS = frozenset({"initiatives", "self_assessment"})
+STRICT_INPUTS = frozenset({"initiatives", "self_assessment", "consensus", "quick_test", "role_checklist"})
 
 _TOLERANCE = 0.10  # share of unreadable values above which a tolerant input fails
 _CHUNK_ROWS = 100_000
@@ -303,8 +303,8 @@ class _Reader:
                 _note(checks.setdefault(label, _Issue()), kept_rows, mask)
             if keep:
                 parts.append(table)
-            if key in table:
-                keys.append(pd.DataFrame({"id": table[key].to_numpy(), "row": kept_rows}))
+            if key and all(k in table for k in key):
+                keys.append(pd.DataFrame({**{k: table[k].to_numpy() for k in key}, "row": kept_rows}))
             if "created_at" in table:
                 dates += [table["created_at"].min(), table["created_at"].max()]
             n_rows += len(table)
@@ -332,7 +332,12 @@ class _Reader:
     def _report(self, ours: str, reason: str, issue: _Issue, total: int) -> None:
         theirs, kind = self.mapping[ours], self.fields[ours].kind
         examples = ", ".join(repr(v) for v in issue.values)
-        if reason == "empty":
+        if reason == "empty" and self.section == "workshop" and ours not in INPUTS[self.name].key:
+            # forms save every change, so a half-answered row is a normal state during a workshop
+            message = f"{issue.count} answer(s) are not complete yet: no {ours.replace('_', ' ')}."
+            fix = "Pick it in the workshop form or fill in the column; until then the answer is left out of that score."
+            severity = "warning"
+        elif reason == "empty":
             nulls = [label for label, to in self.spec.values.get(ours, {}).items() if to is None]
             recoded = f" or a label recoded to null ({', '.join(nulls)})" if nulls else ""
             message = f"{issue.count} row(s) have no value{recoded} in this required column."
@@ -362,14 +367,17 @@ class _Reader:
         return found
 
     def _check_key(self, ids: pd.DataFrame) -> None:
-        key = INPUTS[self.name].key
-        dup = ids["id"].notna() & ids["id"].duplicated(keep=False)
+        key = list(INPUTS[self.name].key)
+        dup = ids[key].notna().all(axis=1) & ids.duplicated(subset=key, keep=False)
         if dup.any():
-            values = ids.loc[dup, "id"].unique()
+            values = ids.loc[dup, key].drop_duplicates().head(3).itertuples(index=False)
+            shown = ", ".join(repr(v[0]) if len(key) == 1 else "(" + ", ".join(map(str, v)) + ")" for v in values)
+            what = " + ".join(key)
             self.problems.append(Problem(
-                self.where, f"{len(values)} value(s) of {key} appear more than once (e.g. {', '.join(map(repr, values[:3]))}); "
-                f"{int(dup.sum())} rows are involved.", f"Each {key} must be unique: remove duplicate rows or fix the ids.",
-                column=self.mapping[key], rows=tuple(int(r) for r in ids.loc[dup, "row"].head(_EXAMPLES)),
+                self.where, f"{int(ids.loc[dup, key].drop_duplicates().shape[0])} value(s) of {what} appear more than once "
+                f"(e.g. {shown}); {int(dup.sum())} rows are involved.",
+                f"Each {what} must be unique: remove duplicate rows or fix the ids.",
+                column=self.mapping[key[-1]], rows=tuple(int(r) for r in ids.loc[dup, "row"].head(_EXAMPLES)),
                 severity="error" if self.strict else "warning"))
 
 

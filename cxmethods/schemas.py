@@ -31,6 +31,8 @@ KINDS: dict[str, str] = {
     "likert": "a rating on the survey scale (or a don't-know code)",
     "bool": "yes/no (1/0, true/false, y/n)",
     "id_list": "identifiers separated by semicolons, e.g. I01;I04",
+    "yes_no": "yes or no",
+    "yes_partly_no": "yes, partly or no",
 }
 
 
@@ -64,7 +66,7 @@ class InputSpec:
     name: str
     description: str
     fields: dict[str, Field] = field(default_factory=dict)
-    key: str | None = None  # field whose values must be unique
+    key: tuple[str, ...] = ()  # fields whose values together must be unique
     order: tuple[tuple[str, str], ...] = ()  # (earlier, later) pairs of date fields
 
     @property
@@ -105,7 +107,7 @@ INPUTS: dict[str, InputSpec] = {
                 "resolved_first_contact": Field("bool", "Resolved at first contact"),
                 "handling_minutes": Field("number", "Staff minutes spent on the contact"),
             },
-            key="contact_id",
+            key=("contact_id",),
             order=(("created_at", "closed_at"),),
         ),
         InputSpec(
@@ -126,7 +128,7 @@ INPUTS: dict[str, InputSpec] = {
                 "area": Field("category", "Ward, district or other place"),
                 "weight": Field("number", "Survey weight (1 if absent)"),
             },
-            key="respondent_id",
+            key=("respondent_id",),
         ),
         InputSpec(
             "initiatives",
@@ -144,7 +146,7 @@ INPUTS: dict[str, InputSpec] = {
                 "confidence": Field("share", "Confidence in the estimates, 0-1"),
                 "owner": Field("text", "Who owns it"),
             },
-            key="initiative_id",
+            key=("initiative_id",),
         ),
         InputSpec(
             "self_assessment",
@@ -154,9 +156,41 @@ INPUTS: dict[str, InputSpec] = {
                 "role": Field("text", "Their role"),
                 "dimension_id": Field("id", "Maturity dimension id (templates/maturity_model.yaml)", True),
                 "current_level": Field("level", "Where the organisation is now, 1-5", True),
-                "target_level": Field("level", "Where it should be, 1-5"),
+                "target_level": Field("level", "Where it should be, 1-5", True),
                 "evidence": Field("text", "Evidence behind the score"),
             },
+            key=("participant", "dimension_id"),
+        ),
+        InputSpec(
+            "consensus",
+            "Scores the workshop agreed for a dimension, overriding the respondents' median.",
+            {
+                "dimension_id": Field("id", "Maturity dimension id", True),
+                "current_level": Field("level", "Agreed current level, 1-5", True),
+                "target_level": Field("level", "Agreed target level, 1-5", True),
+                "rationale": Field("text", "Why the room agreed this score", True),
+            },
+            key=("dimension_id",),
+        ),
+        InputSpec(
+            "quick_test",
+            "The quick test: one yes/no answer per question (templates/quick_test.yaml).",
+            {
+                "question_id": Field("id", "Question id, e.g. q3", True),
+                "answer": Field("yes_no", "yes or no", True),
+                "note": Field("text", "What the room said"),
+            },
+            key=("question_id",),
+        ),
+        InputSpec(
+            "role_checklist",
+            "The role checklist: one answer per statement (templates/role_checklist.yaml).",
+            {
+                "statement_id": Field("id", "Statement id, e.g. decision_maker.2", True),
+                "answer": Field("yes_partly_no", "yes, partly or no", True),
+                "note": Field("text", "What the room said"),
+            },
+            key=("statement_id",),
         ),
     )
 }

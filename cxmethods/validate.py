@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
-from .config import Engagement, load_engagement, partial_engagement
+from .config import Engagement, did_you_mean, load_engagement, partial_engagement
 from .errors import ConfigError, Problem
 from .inputs import InputScan, scan_input
-from .paths import templates_dir
+from .maturity import load_quick_test, load_role_checklist, model_for
 
 __all__ = ["ValidationReport", "validate_engagement"]
 
@@ -127,27 +126,40 @@ def _summarise(name: str, path: Path, loaded: InputScan) -> dict:
     }
 
 
-_CROSS_CHECKED = frozenset({"self_assessment", "initiatives"})  # tables _cross_checks reads (small, hand-made)
+_CROSS_CHECKED = frozenset({"self_assessment", "consensus", "quick_test", "role_checklist", "initiatives"})  # tables _cross_checks reads (small, hand-made)
 
 
 def _cross_checks(eng: Engagement, tables: dict[str, pd.DataFrame]) -> list[Problem]:
     """Checks that span a table and the methodology or another table."""
     problems = []
+    try:
+        model = model_for(eng)
+    except ConfigError as exc:  # the engagement's own model file: its problems are the engagement's
+        return list(exc.problems)
+    dimensions = {d.id for d in model.dimensions}
+    for name, column, known, where_to_look in (
+        ("self_assessment", "dimension_id", dimensions, "the maturity model"),
+        ("consensus", "dimension_id", dimensions, "the maturity model"),
+        ("quick_test", "question_id", {q.id for q in load_quick_test()}, "templates/quick_test.yaml"),
+        ("role_checklist", "statement_id", {s.id for s in load_role_checklist()}, "templates/role_checklist.yaml"),
+    ):
+        table = tables.get(name)
+        if table is None:
+            continue
+        unknown = table[column].notna() & ~table[column].isin(known)
+        if unknown.any():
+            values = sorted(set(table.loc[unknown, column]))
+            problems.append(Problem(str(eng.resolve(getattr(eng.workshop, name).path)),
+                                    f"unknown {column.replace('_', ' ')}(s): {', '.join(values[:5])}.{did_you_mean(values[0], known)}",
+                                    f"Use the ids in {where_to_look}.", column=column))
     answers = tables.get("self_assessment")
     if answers is not None:
-        known = _dimension_ids()
-        unknown = sorted(set(answers["dimension_id"].dropna()) - known)
-        if unknown:
+        below = answers["target_level"] < answers["current_level"]
+        if below.any():
             problems.append(Problem(str(eng.resolve(eng.workshop.self_assessment.path)),
-                                    f"unknown maturity dimension id(s): {', '.join(unknown[:5])}.",
-                                    "Use the ids in templates/maturity_model.yaml.", column="dimension_id"))
-        if "target_level" in answers:
-            below = answers["target_level"] < answers["current_level"]
-            if below.any():
-                problems.append(Problem(str(eng.resolve(eng.workshop.self_assessment.path)),
-                                        f"{int(below.sum())} answer(s) have a target level below the current level.",
-                                        "Check these scores with the participant.", column="target_level",
-                                        severity="warning"))
+                                    f"{int(below.sum())} answer(s) have a target level below the current level.",
+                                    "Check these scores with the participant.", column="target_level",
+                                    severity="warning"))
     initiatives = tables.get("initiatives")
     if initiatives is not None and "depends_on" in initiatives:
         ids = set(initiatives["initiative_id"].dropna())
@@ -158,8 +170,3 @@ def _cross_checks(eng: Engagement, tables: dict[str, pd.DataFrame]) -> list[Prob
                                         f"initiative {iid} depends on unknown initiative(s) {', '.join(missing)}.",
                                         "Use ids from the initiative_id column.", column="depends_on"))
     return problems
-
-
-def _dimension_ids() -> set[str]:
-    model = yaml.safe_load((templates_dir() / "maturity_model.yaml").read_text(encoding="utf-8"))
-    return {d["id"] for c in model["components"] for d in c["dimensions"]}

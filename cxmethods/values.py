@@ -42,6 +42,11 @@ def coerce(raw: pd.Series, kind: str, spec: InputFile) -> tuple[pd.Series, dict[
         value = _dates(raw.mask(empty), spec.date_format)
         bad[""] = value.isna() & ~empty
         return (value.dt.normalize() if kind == "date" else value), bad
+    if kind in ("yes_no", "yes_partly_no"):
+        low = raw.str.lower()
+        allowed = ("yes", "no") if kind == "yes_no" else ("yes", "partly", "no")
+        bad[""] = ~low.isin(allowed) & ~empty
+        return low.where(low.isin(allowed)), bad
     if kind == "bool":
         low = raw.str.lower()
         value = pd.Series(pd.NA, index=raw.index, dtype="boolean")

@@ -29,3 +29,15 @@ def test_cxm_run_on_the_sample_engagement(tmp_path):
     inputs = pd.read_csv(out / "artifacts" / "00_start_here" / "inputs.csv").set_index("input")
     assert inputs.loc["contact_log", "rows"] > 45_000 and inputs.loc["survey", "rows"] >= 2_900
     assert inputs["errors"].sum() == 0
+    # workbook 01: its artifacts carry the planted structure, and its charts are images
+    from cxmethods.sample import DISAGREEMENT_DIMENSIONS, LARGEST_GAP_DIMENSIONS
+
+    step = out / "artifacts" / "01_self_assessment"
+    scores = pd.read_csv(step / "scores.csv")
+    assert len(scores) == 21 and set(scores.loc[scores["disagreement"], "dimension_id"]) == set(DISAGREEMENT_DIMENSIONS)
+    assert set(pd.read_csv(step / "gaps.csv")["dimension_id"].head(3)) == set(LARGEST_GAP_DIMENSIONS)
+    assert scores["consensus_current"].notna().sum() == 3 and scores["consensus_rationale"].notna().sum() == 3
+    assert {"q2", "q3", "q8"} <= set(pd.read_csv(step / "findings.csv")["item_id"])
+    executed = nbformat.read(out / "01_self_assessment.ipynb", as_version=4)
+    images = [o for c in executed.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    assert len(images) == 3

@@ -190,9 +190,9 @@ def test_blank_rows_are_skipped_and_reported(tiny):
 
 
 def test_required_values_missing_in_hand_made_table(tiny):
-    tiny.set_file("answers.csv", tiny.files["answers.csv"].replace("Bob,Adviser,understand.definition,1,", "Bob,Adviser,understand.definition,,"))
-    with pytest.raises(InputError, match=r"column 'current_level', row 3: 1 row\(s\) have no value in this required column"):
-        read_input(load_engagement(tiny.path), "self_assessment")
+    tiny.set_file("initiatives.csv", tiny.files["initiatives.csv"].replace("I02,Web redesign,", "I02,,"))
+    with pytest.raises(InputError, match=r"column 'name', row 3: 1 row\(s\) have no value in this required column\. Fix: Fill in"):
+        read_input(load_engagement(tiny.path), "initiatives")
 
 
 def test_ragged_rows_are_reported_not_a_traceback(tiny):

@@ -23,12 +23,21 @@ COLUMNS = {
                "q_effective", "q_ease", "q_efficient", "q_equity", "q_staff", "comment", "age_band", "digital_confidence",
                "preferred_channel", "language", "disability", "contacts_last_year", "household", "employment_status", "ward"],
     "self_assessment": ["participant", "role", "dimension_id", "current_level", "target_level", "evidence"],
+    "consensus": ["dimension_id", "current_level", "target_level", "rationale"],
+    "quick_test": ["question_id", "answer", "note"],
+    "role_checklist": ["statement_id", "answer", "note"],
     "initiatives": ["initiative_id", "name", "description", "origin", "capital_cost", "annual_operating_cost",
                     "effort_team_months", "depends_on", "earliest_start", "confidence", "owner"],
 }
 ITEMS = COLUMNS["survey"][2:13]
 DRIVER_COLS = ["q_outcome", "q_timely", "q_knowledge", "q_courtesy", "q_fair"]  # planted order of importance
 ODD_CODES = {"OTHER", "misc", "??"}
+WORKSHOP_FILES = ["workshop/self_assessment.csv", "workshop/consensus.csv", "workshop/quick_test.csv",
+                  "workshop/role_checklist.csv"]
+
+
+def _template(name: str) -> dict:
+    return yaml.safe_load((REPO / "templates" / name).read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +65,7 @@ def test_write_sample_is_byte_identical_across_runs_and_to_committed_files(tmp_p
     paths = write_sample(a)
     write_sample(b)
     assert [p.relative_to(a).as_posix() for p in paths] == [
-        "engagement.yaml", "contact_log.csv.gz", "resident_survey.csv", "workshop/self_assessment.csv", "initiatives.csv"]
+        "engagement.yaml", "contact_log.csv.gz", "resident_survey.csv", *WORKSHOP_FILES, "initiatives.csv"]
     assert _digests(a) == _digests(b)
     assert _digests(COMMITTED) == _digests(a), "data/sample is stale: regenerate with `cxm sample --out data/sample`"
 
@@ -69,7 +78,7 @@ def test_gzip_header_has_no_name_or_timestamp():
 
 
 def test_files_are_utf8_without_bom_and_unix_newlines():
-    for name in ("resident_survey.csv", "initiatives.csv", "workshop/self_assessment.csv", "engagement.yaml"):
+    for name in ("resident_survey.csv", "initiatives.csv", "engagement.yaml", *WORKSHOP_FILES):
         raw = (COMMITTED / name).read_bytes()
         assert not raw.startswith(b"\xef\xbb\xbf") and b"\r\n" not in raw
         raw.decode("utf-8")
@@ -107,8 +116,9 @@ def test_engagement_yaml_contract(sample):
     assert cfg["settings"]["voc"]["repeat_window_days"] == 7
     assert set(cfg["inputs"]["contact_log"]["columns"].values()) == set(COLUMNS["contact_log"])
     assert set(cfg["inputs"]["survey"]["columns"].values()) == set(COLUMNS["survey"])
+    assert cfg["workshop"] == {name.split("/")[1].removesuffix(".csv"): {"path": name} for name in WORKSHOP_FILES}
     for section, key in (("inputs", "contact_log"), ("inputs", "survey"), ("inputs", "initiatives"),
-                         ("workshop", "self_assessment")):
+                         *(("workshop", key) for key in cfg["workshop"])):
         assert (COMMITTED / cfg[section][key]["path"]).is_file()
 
 
@@ -126,7 +136,8 @@ def test_columns_exact(sample, table):
 
 
 @pytest.mark.parametrize("table, low, high", [("contact_log", 45_000, 60_000), ("survey", 2_500, 3_500),
-                                              ("self_assessment", 168, 168), ("initiatives", 10, 14)])
+                                              ("self_assessment", 168, 168), ("initiatives", 10, 14),
+                                              ("consensus", 3, 3), ("quick_test", 9, 9), ("role_checklist", 29, 29)])
 def test_row_counts(sample, table, low, high):
     assert low <= len(getattr(sample, table)) <= high
 
@@ -379,6 +390,59 @@ def test_self_assessment_disagreement_and_gaps(sample):
     gap = med["target_level"] - med["current_level"]
     assert set(gap.nlargest(3).index) == set(sample.truth["largest_gap_dimensions"])
     assert gap.nsmallest(3).min() >= 0
+
+
+def test_consensus_settles_the_disagreement_dimensions_below_the_median(sample):
+    con, sa = sample.consensus, sample.self_assessment
+    assert con["dimension_id"].tolist() == sample.truth["disagreement_dimensions"] == list(sample.truth["consensus"])
+    assert con["current_level"].between(1, 5).all() and (con["target_level"] >= con["current_level"]).all()
+    assert (con["target_level"] <= 5).all()
+    assert con["rationale"].str.fullmatch(r"Agreed \d: [^.]+\.").all()  # one sentence, naming the agreed level
+    assert all(r.rationale.startswith(f"Agreed {r.current_level}:") for r in con.itertuples())
+    median = sa.groupby("dimension_id")["current_level"].median()
+    for r in con.itertuples():  # the front line's evidence carried the room: agreed below the respondents' median
+        assert r.current_level < median[r.dimension_id]
+        assert sample.truth["consensus"][r.dimension_id] == {"current_level": r.current_level, "target_level": r.target_level}
+
+
+def test_quick_test_answers_every_question_with_three_planted_noes(sample):
+    qt = sample.quick_test
+    questions = {q["id"]: q for q in _template("quick_test.yaml")["questions"]}
+    assert qt["question_id"].tolist() == list(questions)
+    assert set(qt["answer"]) == {"yes", "no"}
+    no = qt[qt["answer"] == "no"]
+    assert no["question_id"].tolist() == sample.truth["quick_test_no"] == ["q2", "q3", "q8"]
+    # segments used in practice, target outcomes per group, feedback measured and acted on
+    assert [questions[q]["component"] for q in ("q2", "q3", "q8")] == ["understand", "understand", "relationships"]
+    assert "segments" in questions["q2"]["text"] and "outcomes" in questions["q3"]["text"]
+    assert "act on it" in questions["q8"]["text"]
+    assert no["note"].str.len().gt(20).all() and qt.loc[qt["answer"] == "yes", "note"].isna().all()
+
+
+def test_role_checklist_answers_every_statement_with_a_realistic_mix(sample):
+    rc = sample.role_checklist
+    ids = [s["id"] for r in _template("role_checklist.yaml")["roles"] for s in r["statements"]]
+    assert rc["statement_id"].tolist() == ids
+    counts = rc["answer"].value_counts().to_dict()
+    assert set(counts) == {"yes", "partly", "no"} and counts == sample.truth["role_checklist_counts"]
+    assert 0.25 <= counts["no"] / len(rc) <= 0.35 and 0.25 <= counts["partly"] / len(rc) <= 0.35
+    answers = rc.set_index("statement_id")["answer"]
+    planted = sample.truth["role_checklist_planted"]
+    assert set(planted) <= set(ids) and all(answers[s] == a for s, a in planted.items())
+    assert answers["designer.2"] == "no"  # no segments in use, as the quick test says
+    noted = rc["note"].notna()
+    assert 0.3 < noted.mean() < 0.9 and rc.loc[rc["statement_id"].isin(planted), "note"].notna().all()
+
+
+def test_workshop_answers_follow_the_self_assessment_draws(sample):
+    """The new answer files draw after the self-assessment, so its answers are as they were before them."""
+    from cxmethods.sample.workshop import make_self_assessment
+
+    first, _ = make_self_assessment(np.random.default_rng(SAMPLE_SEED).spawn(3)[2])  # the workshop stream, fresh
+    pd.testing.assert_frame_equal(first, sample.self_assessment)
+    other = make_sample(seed=7)
+    pd.testing.assert_frame_equal(other.quick_test, sample.quick_test)  # planted, not drawn
+    assert not other.role_checklist["answer"].equals(sample.role_checklist["answer"])
 
 
 def test_planted_personal_data_is_in_comments_and_fake(sample):

@@ -37,7 +37,7 @@ def test_unknown_dimension_and_dependency_and_target_below_current(tiny):
     tiny.set_file("initiatives.csv", tiny.files["initiatives.csv"].replace(",I01,", ",I09,"))
     report = validate_engagement(tiny.path)
     messages = [str(p) for p in report.problems]
-    assert any("unknown maturity dimension id(s): understand.definitions" in m for m in messages)
+    assert any("unknown dimension id(s): understand.definitions. Did you mean 'understand.definition'?" in m for m in messages)
     assert any("initiative I02 depends on unknown initiative(s) I09" in m for m in messages)
     assert any("1 answer(s) have a target level below the current level" in m for m in messages)
     assert len(report.errors) == 2 and len(report.warnings) == 1

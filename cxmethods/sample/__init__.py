@@ -11,7 +11,10 @@ returned in ``SampleData.truth`` so tests and workbooks can check what they reco
 * failure demand: chasing and letter queries follow an unresolved contact by the same
   customer within 1-14 days, and missed bins are reported again within 7 days;
 * a Sunday-morning "Parking obstruction" spike in Castlefield ward;
-* three self-assessment dimensions on which leaders and front-line staff disagree;
+* three self-assessment dimensions on which leaders and front-line staff disagree, and the room's
+  agreed (consensus) scores for them;
+* three "no" answers in the quick test (segments in use, outcomes per group, feedback acted on) and a
+  role checklist with about 30% "no" and 30% "partly";
 * export messiness: closed before opened, missing channel, odd reason codes.
 
 ``data/README.md`` documents the files, columns and exact figures.
@@ -30,13 +33,13 @@ import pandas as pd
 from ..errors import CxmError
 from .contacts import make_contact_log
 from .survey import make_survey
-from .workshop import make_initiatives, make_self_assessment
+from .workshop import make_consensus, make_initiatives, make_quick_test, make_role_checklist, make_self_assessment
 
 # the tables behind the data, importable from here as before the split into modules
 from ._common import CHANNELS, SEGMENTS, SPIKE, WARDS  # noqa: F401
 from .contacts import FOLLOW_UPS, MESSINESS, REASONS, SEASONALITY  # noqa: F401
 from .survey import DONT_KNOW, DRIVER_WEIGHTS, DRIVERS  # noqa: F401
-from .workshop import DISAGREEMENT_DIMENSIONS, LARGEST_GAP_DIMENSIONS  # noqa: F401
+from .workshop import DISAGREEMENT_DIMENSIONS, LARGEST_GAP_DIMENSIONS, QUICK_TEST_NO  # noqa: F401
 
 __all__ = ["SAMPLE_SEED", "SampleData", "make_sample", "write_sample"]
 
@@ -98,6 +101,12 @@ inputs:
 workshop:
   self_assessment:
     path: workshop/self_assessment.csv
+  consensus:
+    path: workshop/consensus.csv
+  quick_test:
+    path: workshop/quick_test.csv
+  role_checklist:
+    path: workshop/role_checklist.csv
 settings:
   voc:
     repeat_window_days: 7
@@ -118,16 +127,20 @@ class SampleData:
 
     Attributes
     ----------
-    contact_log, survey, self_assessment, initiatives : pandas.DataFrame
+    contact_log, survey, self_assessment, consensus, quick_test, role_checklist, initiatives : pandas.DataFrame
         Exactly the columns of the written files, in file order.
     truth : dict
         Planted ground truth (segments, driver weights, spike, follow-up rules, disagreement
-        dimensions, messiness counts, planted personal data); never written to the files.
+        dimensions, consensus scores, quick-test "no" answers, role-checklist answers, messiness
+        counts, planted personal data); never written to the files.
     """
 
     contact_log: pd.DataFrame
     survey: pd.DataFrame
     self_assessment: pd.DataFrame
+    consensus: pd.DataFrame
+    quick_test: pd.DataFrame
+    role_checklist: pd.DataFrame
     initiatives: pd.DataFrame
     truth: dict[str, Any] = field(repr=False)
 
@@ -140,13 +153,13 @@ def make_sample(*, seed: int = SAMPLE_SEED) -> SampleData:
     Parameters
     ----------
     seed : int, default SAMPLE_SEED
-        Seed for ``numpy.random.default_rng`` (one spawned child stream per table); the same
+        Seed for ``numpy.random.default_rng`` (one spawned child stream per source: contact log, survey, workshop); the same
         seed gives the same data.
 
     Returns
     -------
     SampleData
-        The four tables (file columns, file order) and the planted ``truth``.
+        The seven tables (file columns, file order) and the planted ``truth``.
 
     Examples
     --------
@@ -156,22 +169,27 @@ def make_sample(*, seed: int = SAMPLE_SEED) -> SampleData:
     >>> s.truth["spike"]["ward"]
     'Castlefield'
     """
-    # one child stream per table, so changing one generator leaves the other tables as they were
+    # one child stream per source, so changing one generator leaves the other sources as they were
     rng_log, rng_survey, rng_workshop = np.random.default_rng(seed).spawn(3)
     log, t_log = make_contact_log(rng_log)
     survey, t_survey = make_survey(rng_survey)
     workshop, t_workshop = make_self_assessment(rng_workshop)
+    consensus, t_consensus = make_consensus()
+    quick_test, t_quick = make_quick_test()
+    roles, t_roles = make_role_checklist(rng_workshop)  # after the self-assessment's draws, which stay as they were
     truth = {"synthetic": True, "seed": seed, "segments": list(SEGMENTS),
-             "reason_service": {r: v[0] for r, v in REASONS.items()}, **t_log, **t_survey, **t_workshop}
-    initiatives = make_initiatives()
-    return SampleData(log, survey, workshop, initiatives, truth)
+             "reason_service": {r: v[0] for r, v in REASONS.items()}, **t_log, **t_survey, **t_workshop,
+             **t_consensus, **t_quick, **t_roles}
+    return SampleData(contact_log=log, survey=survey, self_assessment=workshop, consensus=consensus,
+                      quick_test=quick_test, role_checklist=roles, initiatives=make_initiatives(), truth=truth)
 
 
 def _csv(df: pd.DataFrame, float_format: str | None = None) -> bytes:
     return df.to_csv(index=False, lineterminator="\n", float_format=float_format).encode("utf-8")
 
 
-_FILES = ("engagement.yaml", "contact_log.csv.gz", "resident_survey.csv", "workshop/self_assessment.csv", "initiatives.csv")
+_FILES = ("engagement.yaml", "contact_log.csv.gz", "resident_survey.csv", "workshop/self_assessment.csv",
+          "workshop/consensus.csv", "workshop/quick_test.csv", "workshop/role_checklist.csv", "initiatives.csv")
 
 
 def write_sample(out_dir: str | pathlib.Path, *, seed: int = SAMPLE_SEED, overwrite: bool = False) -> list[pathlib.Path]:
@@ -195,7 +213,8 @@ def write_sample(out_dir: str | pathlib.Path, *, seed: int = SAMPLE_SEED, overwr
     Returns
     -------
     list of pathlib.Path
-        engagement.yaml, contact_log.csv.gz, resident_survey.csv, workshop/self_assessment.csv, initiatives.csv.
+        engagement.yaml, contact_log.csv.gz, resident_survey.csv, workshop/self_assessment.csv,
+        workshop/consensus.csv, workshop/quick_test.csv, workshop/role_checklist.csv, initiatives.csv.
 
     Examples
     --------
@@ -217,7 +236,8 @@ def write_sample(out_dir: str | pathlib.Path, *, seed: int = SAMPLE_SEED, overwr
         gz.write(_csv(s.contact_log, "%.1f"))
     files = {"engagement.yaml": _engagement_yaml(seed).encode("utf-8"), "contact_log.csv.gz": buf.getvalue(),
              "resident_survey.csv": _csv(s.survey), "workshop/self_assessment.csv": _csv(s.self_assessment),
-             "initiatives.csv": _csv(s.initiatives, "%.2f")}
+             "workshop/consensus.csv": _csv(s.consensus), "workshop/quick_test.csv": _csv(s.quick_test),
+             "workshop/role_checklist.csv": _csv(s.role_checklist), "initiatives.csv": _csv(s.initiatives, "%.2f")}
     for name, data in files.items():
         (out / name).write_bytes(data)
     return [out / name for name in files]

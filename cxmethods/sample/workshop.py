@@ -1,8 +1,11 @@
-"""The workshop inputs: self-assessment answers against the maturity model, and candidate initiatives.
+"""The workshop inputs: answers against the self-assessment templates, and candidate initiatives.
 
 :func:`make_self_assessment` has eight participants rate each of the 21 maturity-model
 dimensions (agreeing within one level except on three dimensions, with the largest gaps on
-three others); :func:`make_initiatives` returns the fixed list of twelve initiatives.
+three others); :func:`make_consensus` records the scores the room agreed for the three disputed
+dimensions; :func:`make_quick_test` answers the nine quick-test questions (three "no");
+:func:`make_role_checklist` answers the role checklist (about 30% no, 30% partly);
+:func:`make_initiatives` returns the fixed list of twelve initiatives.
 """
 from __future__ import annotations
 
@@ -12,7 +15,8 @@ import yaml
 
 from ..paths import templates_dir
 
-__all__ = ["DISAGREEMENT_DIMENSIONS", "LARGEST_GAP_DIMENSIONS", "make_self_assessment", "make_initiatives"]
+__all__ = ["DISAGREEMENT_DIMENSIONS", "LARGEST_GAP_DIMENSIONS", "QUICK_TEST_NO", "make_consensus", "make_initiatives",
+           "make_quick_test", "make_role_checklist", "make_self_assessment"]
 
 DISAGREEMENT_DIMENSIONS = ("operations.behaviours", "operations.systems", "outcomes.policy_link")
 LARGEST_GAP_DIMENSIONS = ("understand.segmentation", "understand.outcomes", "operations.measures")
@@ -32,10 +36,14 @@ _EVIDENCE = {  # short workshop notes by the level a participant gave
 _FRONT_NOTE = "From the front desk it looks very different: we do not see {d} day to day."
 
 
+def _template(name: str) -> dict:
+    """A methodology file from ``templates/``, in the checkout or an installed wheel."""
+    return yaml.safe_load((templates_dir() / name).read_text(encoding="utf-8"))
+
+
 def _dimensions() -> list[tuple[str, str]]:
-    """(id, name) of the 21 maturity-model dimensions, from the checkout or an installed wheel."""
-    model = yaml.safe_load((templates_dir() / "maturity_model.yaml").read_text(encoding="utf-8"))
-    return [(d["id"], d["name"]) for c in model["components"] for d in c["dimensions"]]
+    """(id, name) of the 21 maturity-model dimensions."""
+    return [(d["id"], d["name"]) for c in _template("maturity_model.yaml")["components"] for d in c["dimensions"]]
 
 
 def make_self_assessment(rng: np.random.Generator) -> tuple[pd.DataFrame, dict]:
@@ -75,6 +83,102 @@ def make_self_assessment(rng: np.random.Generator) -> tuple[pd.DataFrame, dict]:
     return df, {"disagreement_dimensions": list(DISAGREEMENT_DIMENSIONS),
                 "largest_gap_dimensions": list(LARGEST_GAP_DIMENSIONS),
                 "participant_groups": {p: g for p, _, g in _PEOPLE}}
+
+
+# The room's agreed scores for the disputed dimensions: lower than the median, because the front line's
+# evidence carried the discussion (leaders rated 4, the front line 1-2).
+_CONSENSUS = {
+    "operations.behaviours": (2, 4, ("Agreed 2: customer care is in the values statement, but front-line staff showed "
+                                     "that appraisals and promotion still reward internal targets.")),
+    "operations.systems": (2, 3, ("Agreed 2: leaders pointed to the CRM, but advisers showed they cannot see a "
+                                  "resident's contacts with other services, so 3 is all we can expect until the CRM is "
+                                  "replaced (I10).")),
+    "outcomes.policy_link": (2, 4, ("Agreed 2: leaders described the policy review process, but front-line staff "
+                                    "showed it is not used day to day.")),
+}
+QUICK_TEST_NO = {  # the quick-test questions answered "no", with the room's note
+    "q2": "Segments appear in the 2023 customer strategy, but no service plan or budget uses them.",
+    "q3": "Our targets are council-wide (calls answered, forms processed); none is set for a group of residents.",
+    "q8": "The resident survey runs every year, but nobody owns the results and nothing changes because of them.",
+}
+# role-checklist answers planted to agree with the quick test and the consensus (no segments in use,
+# contact data not analysed, advisers blind to other services' contacts); the rest are drawn
+_ROLE_PLANTED = {
+    "decision_maker.3": ("no", "Contact volumes are reported; nobody looks for patterns in them."),
+    "decision_maker.6": ("no", "Each service's system stands alone; joining the data up is done by hand."),
+    "designer.2": ("no", "Every service is designed for 'all residents'; we have no segments to design for."),
+    "designer.3": ("partly", "Interpreters on request; otherwise one service model for everybody."),
+    "designer.4": ("no", "The 2019 residents' profile has never been refreshed."),
+    "service_provider.1": ("partly", "The survey asks about the drivers, but we only ever report the overall score."),
+    "service_provider.5": ("partly", "Only for bereavements, through Tell Us Once."),
+    "service_provider.6": ("no", "Advisers cannot see a resident's contacts with other services."),
+    "channel_manager.1": ("no", "We count contacts by channel, not which groups of residents use which channel."),
+    "channel_manager.5": ("partly", "There is a target for web use overall, not one for each group of residents."),
+}
+_ROLE_SHARES = {"no": .3, "partly": .3}  # the rest "yes"
+_ROLE_NOTES = {  # (chance of a note, notes to choose from) by answer
+    "no": (.7, ("Not something we do at the moment.", "Nobody owns this.", "Only when someone senior pushes for it.")),
+    "partly": (.7, ("In some services only, mainly housing and waste.", "Started this year; too early to tell.",
+                    "Depends on the team and the manager.", "Sometimes, not as a matter of routine.")),
+    "yes": (.2, ("Good examples in housing and waste.", "Everyone in the room agreed.")),
+}
+
+
+def make_consensus() -> tuple[pd.DataFrame, dict]:
+    """The agreed scores for the three disagreement dimensions, in the columns of ``workshop/consensus.csv``.
+
+    No randomness: the room settled each on 2, below the respondents' median.
+    """
+    rows = [(d, *_CONSENSUS[d]) for d in DISAGREEMENT_DIMENSIONS]
+    df = pd.DataFrame(rows, columns=["dimension_id", "current_level", "target_level", "rationale"])
+    return df, {"consensus": {d: {"current_level": c, "target_level": t} for d, c, t, _ in rows}}
+
+
+def make_quick_test() -> tuple[pd.DataFrame, dict]:
+    """One answer per ``templates/quick_test.yaml`` question: "no" on :data:`QUICK_TEST_NO`, otherwise "yes".
+
+    No randomness; the columns are those of ``workshop/quick_test.csv``.
+    """
+    ids = [q["id"] for q in _template("quick_test.yaml")["questions"]]
+    rows = [(q, "no", QUICK_TEST_NO[q]) if q in QUICK_TEST_NO else (q, "yes", None) for q in ids]
+    df = pd.DataFrame(rows, columns=["question_id", "answer", "note"])
+    return df, {"quick_test_no": [q for q in ids if q in QUICK_TEST_NO]}
+
+
+def make_role_checklist(rng: np.random.Generator) -> tuple[pd.DataFrame, dict]:
+    """One answer per ``templates/role_checklist.yaml`` statement, yes / partly / no.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The workshop stream, after the self-assessment's draws: one permutation of the answers,
+        then the notes statement by statement.
+
+    Returns
+    -------
+    df : pandas.DataFrame
+        The columns of ``workshop/role_checklist.csv``; round(30%) of the statements are "no" and as
+        many "partly", including the planted answers.
+    truth : dict
+        The planted answers and the counts of each answer.
+    """
+    ids = [s["id"] for r in _template("role_checklist.yaml")["roles"] for s in r["statements"]]
+    counts = {a: round(share * len(ids)) for a, share in _ROLE_SHARES.items()}
+    counts["yes"] = len(ids) - sum(counts.values())
+    planted = [a for a, _ in _ROLE_PLANTED.values()]
+    pool = [a for a, n in counts.items() for _ in range(n - planted.count(a))]
+    drawn = iter(rng.permutation(pool).tolist())
+    rows = []
+    for sid in ids:
+        if sid in _ROLE_PLANTED:
+            rows.append((sid, *_ROLE_PLANTED[sid]))
+            continue
+        answer = next(drawn)
+        chance, notes = _ROLE_NOTES[answer]
+        rows.append((sid, answer, notes[rng.integers(len(notes))] if rng.random() < chance else None))
+    df = pd.DataFrame(rows, columns=["statement_id", "answer", "note"])
+    return df, {"role_checklist_planted": {s: a for s, (a, _) in _ROLE_PLANTED.items()},
+                "role_checklist_counts": counts}
 
 
 # id, name, origin, capital cost, annual operating cost, effort (team-months), depends on, earliest start,

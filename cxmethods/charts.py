@@ -1,0 +1,114 @@
+"""Charts for the workbooks, drawn from the tables the library computes (compute apart from display).
+
+Each ``plot_*`` function takes a tidy table and returns a matplotlib Figure; nothing here reads
+files or computes results. Colours are few and print well in grey.
+"""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+__all__ = ["Chart", "plot_radar", "plot_radars", "plot_heatmap", "plot_gaps"]
+
+CURRENT, TARGET = "#1f5f8b", "#e07b39"
+
+
+class Chart(Figure):
+    """A matplotlib Figure that shows itself as a PNG in a notebook (no pyplot state, safe headless)."""
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+        return buffer.getvalue()
+
+
+def plot_radars(scores: pd.DataFrame) -> Chart:
+    """One radar per component (current against target), two by two."""
+    components = list(dict.fromkeys(scores["component"]))
+    cols = 2
+    rows = -(-len(components) // cols)
+    fig = Chart(figsize=(11, 5.2 * rows))
+    for i, component in enumerate(components):
+        _radar(fig.add_subplot(rows, cols, i + 1, projection="polar"), scores, component)
+    fig.tight_layout()
+    return fig
+
+
+def plot_radar(scores: pd.DataFrame, component: str) -> Chart:
+    """Current against target for one component's dimensions (levels 1-5 on the spokes)."""
+    fig = Chart(figsize=(6, 6))
+    _radar(fig.add_subplot(projection="polar"), scores, component)
+    return fig
+
+
+def _radar(ax, scores: pd.DataFrame, component: str) -> None:
+    rows = scores[scores["component"] == component]
+    if len(rows) < 3:
+        raise ValueError(f"a radar needs at least 3 dimensions; component '{component}' has {len(rows)}")
+    angles = np.linspace(0, 2 * np.pi, len(rows), endpoint=False).tolist()
+    for column, colour, label in (("current", CURRENT, "Current"), ("target", TARGET, "Target")):
+        values = rows[column].fillna(0).tolist()
+        ax.plot(angles + angles[:1], values + values[:1], color=colour, linewidth=2, label=label,
+                linestyle="-" if column == "current" else "--")
+        ax.fill(angles + angles[:1], values + values[:1], color=colour, alpha=0.12)
+    ax.set_xticks(angles)
+    ax.set_xticklabels([_wrap(n) for n in rows["dimension"]], fontsize=8)
+    ax.set_ylim(0, 5)
+    ax.set_yticks([1, 2, 3, 4, 5])
+    ax.set_title(rows["component_name"].iloc[0], pad=24, fontsize=11)
+    ax.legend(loc="lower right", bbox_to_anchor=(1.15, -0.05), fontsize=8, frameon=False)
+
+
+def plot_heatmap(answers: pd.DataFrame, dimension_order: list[str]) -> Chart:
+    """Respondents x dimensions, coloured by current level: disagreement shows as mixed colours in a column."""
+    grid = answers.pivot_table(index="participant", columns="dimension_id", values="current_level", aggfunc="first")
+    grid = grid.reindex(columns=[d for d in dimension_order if d in grid.columns])
+    fig = Chart(figsize=(max(6, 0.45 * grid.shape[1] + 2), max(3, 0.4 * grid.shape[0] + 1.5)))
+    ax = fig.add_subplot()
+    image = ax.imshow(grid.to_numpy(dtype=float), cmap=matplotlib.colormaps["Blues"], vmin=0.5, vmax=5.5, aspect="auto")
+    ax.set_xticks(range(grid.shape[1]), [c.split(".", 1)[-1] for c in grid.columns], rotation=60, ha="right", fontsize=8)
+    ax.set_yticks(range(grid.shape[0]), grid.index, fontsize=8)
+    for (i, j), value in np.ndenumerate(grid.to_numpy(dtype=float)):
+        if not np.isnan(value):
+            ax.text(j, i, f"{value:.0f}", ha="center", va="center", fontsize=7, color="white" if value >= 3.5 else "black")
+    fig.colorbar(image, ax=ax, ticks=[1, 2, 3, 4, 5], label="current level", shrink=0.8)
+    ax.set_title("Current level by respondent", fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def plot_gaps(ranked: pd.DataFrame, top: int = 12) -> Chart:
+    """The largest priorities: current and target per dimension, the gap as the bar between them."""
+    rows = ranked.dropna(subset=["gap"]).head(top).iloc[::-1]
+    fig = Chart(figsize=(7, 0.38 * len(rows) + 1.2))
+    ax = fig.add_subplot()
+    y = np.arange(len(rows))
+    ax.hlines(y, rows["current"], rows["target"], color="#9aa5b1", linewidth=4)
+    ax.scatter(rows["current"], y, color=CURRENT, zorder=3, label="Current")
+    ax.scatter(rows["target"], y, color=TARGET, zorder=3, marker="D", label="Target")
+    flagged = rows["disagreement"].astype(bool).to_numpy()
+    ax.set_yticks(y, [f"{n}{' *' if f else ''}" for n, f in zip(rows["dimension"], flagged)], fontsize=8)
+    ax.set_xlim(0.5, 5.5)
+    ax.set_xticks([1, 2, 3, 4, 5])
+    ax.set_xlabel("level  (* respondents disagree)")
+    ax.set_title("Largest priorities: from current to target", fontsize=11)
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    ax.grid(axis="x", color="#eeeeee")
+    fig.tight_layout()
+    return fig
+
+
+def _wrap(text: str, width: int = 16) -> str:
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        if line and len(line) + len(word) + 1 > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "\n".join(lines + [line])

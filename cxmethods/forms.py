@@ -1,0 +1,396 @@
+"""Live workshop forms: the room's answers, saved to the answers file the moment they are given.
+
+Each form is a view of its answers file (:mod:`cxmethods.answers`): it shows what the file holds
+when it is built, and every change (a level, a yes/no, each keystroke of a note) is written
+through :meth:`~cxmethods.answers.AnswerStore.upsert` at once, atomically. Re-running the cell
+shows the answers again; a kernel crash loses nothing. A save that fails is shown in red on the
+form's status line, the typed answer stays on screen and is written with the next change.
+
+The functions return a widget and never display it: make the call the last line of a cell.
+Headless runs (papermill) read the files, never the widgets.
+
+Examples
+--------
+>>> import pathlib, tempfile
+>>> from cxmethods import load_engagement
+>>> from cxmethods.maturity import Question
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "engagement.yaml").write_text(
+...     "name: demo\\norganisation: Demo Council\\ncurrency: GBP\\nperiod: {start: 2025-04-01, end: 2025-04-30}\\n"
+...     "workshop:\\n  quick_test: {path: workshop/quick_test.csv}\\n")
+>>> form = quick_test_form(load_engagement(folder / "engagement.yaml"),
+...                        questions=[Question("q1", "understand", "Do staff know who the customers are?")])
+>>> form.controls["answer"]["q1"].value = "no"
+>>> print((folder / "workshop" / "quick_test.csv").read_text().strip())
+question_id,answer,note
+q1,no,
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import Path
+
+import ipywidgets as widgets
+
+from .answers import AnswerStore, store_for
+from .config import Engagement
+from .errors import CxmError
+from .files import first_line
+from .maturity import Dimension, MaturityModel, Question, Statement, load_quick_test, load_role_checklist, model_for
+from .schemas import INPUTS
+
+__all__ = ["WorkshopForm", "consensus_form", "quick_test_form", "role_checklist_form", "self_assessment_form"]
+
+_GREY, _AMBER, _RED, _BLUE, _GREEN = "#5f6368", "#8a5a00", "#b00020", "#1f5fa8", "#2e7d32"
+_LEVELS = ("1", "2", "3", "4", "5")
+_NOT_YET = ("not yet", "")
+
+
+class WorkshopForm(widgets.VBox):
+    """The widget a form function returns: a VBox with its named controls.
+
+    Attributes
+    ----------
+    controls : dict
+        Named widgets, so a notebook or a test can reach them without walking children.
+        Dimension forms: ``"dimension"`` (Dropdown of dimension ids), ``"previous"``, ``"next"``
+        (Buttons), ``"current"``, ``"target"`` (ToggleButtons, values ``""`` for not yet or ``"1"``
+        .. ``"5"``), ``"evidence"`` (self-assessment) or ``"rationale"`` (consensus) (Textarea),
+        ``"heading"`` (HTML: component, dimension and question), ``"levels"`` (HTML list of the level descriptors), ``"progress"`` and ``"status"`` (HTML).
+        Checklist forms: ``"answer"`` and ``"note"`` (dicts of ToggleButtons and Text by question or
+        statement id), ``"progress"`` and ``"status"``.
+    store : AnswerStore
+        The answers file the form is a view of.
+    """
+
+    def __init__(self, children: list[widgets.Widget], controls: dict, store: AnswerStore):
+        super().__init__(children, layout=widgets.Layout(max_width="980px", padding="4px 16px 12px 16px",
+                                                         border="1px solid #dadce0"))
+        self.controls, self.store = controls, store
+
+
+def self_assessment_form(engagement: Engagement, participant: str, *, role: str = "",
+                         model: MaturityModel | None = None) -> WorkshopForm:
+    """One respondent scores every dimension of the maturity model, one dimension at a time.
+
+    Parameters
+    ----------
+    engagement : Engagement
+        Names the answers file (``workshop.self_assessment``).
+    participant : str
+        Who is answering; with the dimension id it identifies a row of the file.
+    role : str, optional
+        Their role, written on each row they change (left as it is in the file when empty).
+    model : MaturityModel, optional
+        Default: the engagement's model (:func:`cxmethods.maturity.model_for`).
+
+    Returns
+    -------
+    WorkshopForm
+        Previous/Next and a dimension list, the question, the five level descriptors, current and
+        target levels and an evidence box; ``.controls`` names them.
+
+    Raises
+    ------
+    CxmError
+        When ``participant`` is empty, the engagement names no self-assessment file, or the file
+        cannot be read (the form would otherwise write over it).
+    """
+    if not isinstance(participant, str) or not participant.strip():
+        raise CxmError(f"The 'participant' parameter of self_assessment_form must be a non-empty name. Got {participant!r} instead.")
+    participant = participant.strip()
+    store = store_for(engagement, "self_assessment")
+    who = html.escape(participant) + (f" ({html.escape(role)})" if role else "")
+    return _dimension_form(store, "self_assessment", model or model_for(engagement), engagement.folder,
+                           key={"participant": participant}, extra={"role": role} if role else {}, text="evidence",
+                           title=f"Self-assessment · {who}",
+                           placeholder="Evidence: what do you see that puts us at this level? (an example, a document, a measure)")
+
+
+def consensus_form(engagement: Engagement, *, model: MaturityModel | None = None) -> WorkshopForm:
+    """The facilitator records the levels the room agreed per dimension, with the rationale.
+
+    Parameters
+    ----------
+    engagement : Engagement
+        Names the consensus file (``workshop.consensus``).
+    model : MaturityModel, optional
+        Default: the engagement's model.
+
+    Returns
+    -------
+    WorkshopForm
+        As :func:`self_assessment_form`, with a ``"rationale"`` box instead of evidence; a dimension
+        counts as agreed once current, target and rationale are all given.
+
+    Raises
+    ------
+    CxmError
+        When the engagement names no consensus file or it cannot be read.
+    """
+    store = store_for(engagement, "consensus")
+    return _dimension_form(store, "consensus", model or model_for(engagement), engagement.folder,
+                           key={}, extra={}, text="rationale", title="Consensus · the levels the room agreed",
+                           placeholder="Rationale (required): why did the room agree this level and this target?")
+
+
+def quick_test_form(engagement: Engagement, *, questions: Iterable[Question] | None = None) -> WorkshopForm:
+    """The quick test: one yes/no and a short note per question.
+
+    Parameters
+    ----------
+    engagement : Engagement
+        Names the answers file (``workshop.quick_test``).
+    questions : iterable of Question, optional
+        Default: :func:`cxmethods.maturity.load_quick_test`.
+
+    Returns
+    -------
+    WorkshopForm
+        One row per question; ``.controls["answer"][question_id]`` and ``.controls["note"][question_id]``.
+    """
+    store = store_for(engagement, "quick_test")
+    items = [(q.id, "", q.text) for q in (load_quick_test() if questions is None else questions)]
+    return _checklist_form(store, _fields(store, "quick_test"), items, ("yes", "no"), engagement.folder,
+                           id_field="question_id", title="Quick test")
+
+
+def role_checklist_form(engagement: Engagement, *, statements: Iterable[Statement] | None = None) -> WorkshopForm:
+    """The role checklist: yes, partly or no and a short note per statement, grouped by role.
+
+    Parameters
+    ----------
+    engagement : Engagement
+        Names the answers file (``workshop.role_checklist``).
+    statements : iterable of Statement, optional
+        Default: :func:`cxmethods.maturity.load_role_checklist`.
+
+    Returns
+    -------
+    WorkshopForm
+        One row per statement; ``.controls["answer"][statement_id]`` and ``.controls["note"][statement_id]``.
+    """
+    store = store_for(engagement, "role_checklist")
+    items = [(s.id, s.role_name, s.text) for s in (load_role_checklist() if statements is None else statements)]
+    return _checklist_form(store, _fields(store, "role_checklist"), items, ("yes", "partly", "no"), engagement.folder,
+                           id_field="statement_id", title="Role checklist")
+
+
+# -- shared pieces -------------------------------------------------------------------------------
+
+
+class _Saver:
+    """Writes rows through the store and reports on the status line; a row that failed stays pending
+    and is written again with the next change, so nothing typed is lost while the problem lasts."""
+
+    def __init__(self, store: AnswerStore, status: widgets.HTML, folder: Path):
+        self.store, self.status = store, status
+        path = Path(store.path)
+        self.where = str(path.relative_to(folder)) if path.is_relative_to(folder) else str(path)
+        self.pending: dict[tuple, tuple[dict, dict]] = {}
+
+    def save(self, key: dict[str, str], values: dict[str, str], warning: str = "") -> bool:
+        self.pending[tuple(sorted(key.items()))] = (key, values)
+        try:
+            for k in list(self.pending):
+                self.store.upsert(*self.pending[k])
+                del self.pending[k]
+        except Exception as exc:  # noqa: BLE001 - a widget callback must not raise; the room must see it
+            self.status.value = _line(f"Not saved: {type(exc).__name__}: {first_line(exc)} ({self.where}). "
+                                      "Your answers stay on screen and are saved with the next change.", _RED)
+            return False
+        stamp = f"Saved {datetime.now():%H:%M:%S} · {self.where}"
+        self.status.value = _line(f"{stamp} · {warning}" if warning else stamp, _AMBER if warning else _GREY)
+        return True
+
+
+def _fields(store: AnswerStore, name: str) -> dict[str, str]:
+    """Our field name -> the file's column (``store_for`` keeps the columns in the schema's order)."""
+    return dict(zip(INPUTS[name].fields, store.columns))
+
+
+def _rows(store: AnswerStore, match: dict[str, str], by: str) -> dict[str, dict[str, str]]:
+    """The file's rows matching ``match`` (column -> value), by the value of column ``by``; first row wins, as in upsert."""
+    try:
+        table = store.load()
+    except Exception as exc:
+        raise CxmError(f"{store.path}: the answers file cannot be read ({first_line(exc)}). "
+                       "Fix or move the file, then run this cell again; the form would otherwise write over it.") from exc
+    for column, value in match.items():
+        table = table[table[column] == value]
+    return {row[by]: row for row in table.to_dict("records")[::-1]}
+
+
+def _level(value: object) -> str:
+    try:
+        number = float(str(value))
+    except ValueError:
+        return ""
+    return str(int(number)) if number.is_integer() and 1 <= number <= 5 else ""
+
+
+def _line(text: str, colour: str) -> str:
+    return f'<div style="color:{colour};font-size:0.95em;min-height:1.4em">{html.escape(text)}</div>'
+
+
+def _progress(done: int, total: int, noun: str) -> str:
+    share = 100 * done / total if total else 0
+    return (f'<div style="color:{_GREY}"><b style="color:#202124">{done} of {total}</b> {noun}'
+            f'<div style="background:#e8eaed;height:6px;border-radius:3px;margin-top:3px">'
+            f'<div style="background:{_BLUE};width:{share:.0f}%;height:6px;border-radius:3px"></div></div></div>')
+
+
+def _toggles(choices: Iterable[tuple[str, str]], tooltips: list[str], width: str) -> widgets.ToggleButtons:
+    return widgets.ToggleButtons(options=list(choices), value="", tooltips=tooltips,
+                                 style={"button_width": width, "font_weight": "bold"})
+
+
+def _label(text: str) -> widgets.HTML:
+    return widgets.HTML(f"<b>{text}</b>", layout=widgets.Layout(width="8em"))
+
+
+# -- one dimension at a time ---------------------------------------------------------------------
+
+
+def _dimension_form(store: AnswerStore, name: str, model: MaturityModel, folder: Path, *,
+                    key: dict[str, str], extra: dict[str, str], text: str, title: str, placeholder: str) -> WorkshopForm:
+    """The form shared by the self-assessment and the consensus (workshop file ``name``): ``key`` (our
+    fields) picks the rows that are this form's, ``extra`` is written on every row saved, ``text`` names
+    the free-text field (a dimension counts as done without it only when the schema does not require it)."""
+    dims, fields = model.dimensions, _fields(store, name)
+    required_text = INPUTS[name].fields[text].required
+    rows = _rows(store, {fields[k]: v for k, v in key.items()}, fields["dimension_id"])
+    answers = {d: {"current": _level(r.get(fields["current_level"], "")), "target": _level(r.get(fields["target_level"], "")),
+                   "text": r.get(fields[text], "")} for d, r in rows.items()}
+    components = {c.id: c.name for c in model.components}
+    n = len(dims)
+
+    dropdown = widgets.Dropdown(options=[(f"{i} of {n} · {d.name}", d.id) for i, d in enumerate(dims, 1)],
+                                layout=widgets.Layout(flex="1 1 auto", width="auto", margin="0 8px"))
+    previous = widgets.Button(description="Previous", icon="arrow-left", layout=widgets.Layout(width="8.5em"))
+    following = widgets.Button(description="Next", icon="arrow-right", layout=widgets.Layout(width="8.5em"))
+    tips = ["Not scored yet"] + [f"{i} · {name}" for i, name in enumerate(model.level_names, 1)]
+    current, target = (_toggles([_NOT_YET, *((lv, lv) for lv in _LEVELS)], tips, "4.2em") for _ in range(2))
+    box = widgets.Textarea(placeholder=placeholder, continuous_update=True, layout=widgets.Layout(width="100%", height="6em"))
+    heading, levels, progress, status = widgets.HTML(), widgets.HTML(), widgets.HTML(), widgets.HTML(_line("", _GREY))
+    saver = _Saver(store, status, folder)
+    loading = False
+
+    def done(a: dict[str, str]) -> bool:
+        return bool(a["current"] and a["target"] and (a["text"].strip() or not required_text))
+
+    def draw(d: Dimension) -> None:
+        a = answers.get(d.id, {"current": "", "target": "", "text": ""})
+        items = []
+        for i, (level_name, descriptor) in enumerate(zip(model.level_names, d.levels), 1):
+            tags = [which for which in ("current", "target") if a[which] == str(i)]
+            colour = _BLUE if "current" in tags else _GREEN if tags else "transparent"
+            badges = "".join(f' <span style="background:{_BLUE if t == "current" else _GREEN};color:white;border-radius:8px;'
+                             f'padding:0 7px;font-size:0.8em">{t}</span>' for t in tags)
+            items.append(f'<li style="list-style:none;padding:5px 10px;margin:3px 0;border-left:5px solid {colour};'
+                         f'background:{"#f1f5fb" if tags else "transparent"}"><b>{i} · {html.escape(level_name)}</b>{badges}'
+                         f' — {html.escape(descriptor)}</li>')
+        levels.value = f'<ul style="padding:0;margin:4px 0 10px 0;font-size:1.05em;line-height:1.4">{"".join(items)}</ul>'
+        progress.value = _progress(sum(done(x) for x in answers.values()), n,
+                                   "dimensions agreed" if required_text else "dimensions answered")
+
+    def show(change: dict | None = None) -> None:
+        nonlocal loading
+        d = dims[dropdown.index]
+        a = answers.get(d.id, {"current": "", "target": "", "text": ""})
+        loading = True  # showing answers is not a change to save
+        try:
+            current.value, target.value, box.value = a["current"], a["target"], a["text"]
+        finally:
+            loading = False
+        question = d.question or "Where is the organisation today, and where should it be?"
+        heading.value = (f'<div style="color:{_GREY};font-size:0.9em;text-transform:uppercase;letter-spacing:0.04em">'
+                         f'{html.escape(components.get(d.component, d.component))}</div>'
+                         f'<div style="font-size:1.5em;font-weight:600;margin:2px 0">{html.escape(d.name)}</div>'
+                         f'<div style="font-size:1.15em;margin-bottom:4px">{html.escape(question)}</div>')
+        previous.disabled, following.disabled = dropdown.index == 0, dropdown.index == n - 1
+        draw(d)
+
+    def changed(change: dict) -> None:
+        if loading:
+            return
+        d = dims[dropdown.index]
+        a = answers.setdefault(d.id, {})
+        a.update(current=current.value, target=target.value, text=box.value)
+        warning = ""
+        if a["current"] and a["target"] and int(a["target"]) < int(a["current"]):
+            warning = f"Note: the target ({a['target']}) is below the current level ({a['current']}). Intended?"
+        elif required_text and (a["current"] or a["target"]) and not a["text"].strip():
+            warning = f"Add the {text}: why the room agreed this level."
+        values = {fields["current_level"]: a["current"], fields["target_level"]: a["target"], fields[text]: a["text"],
+                  **{fields[k]: v for k, v in extra.items()}}
+        saver.save({**{fields[k]: v for k, v in key.items()}, fields["dimension_id"]: d.id}, values, warning)
+        draw(d)
+
+    def step(by: int) -> Callable[[widgets.Button], None]:
+        def move(_: widgets.Button) -> None:
+            dropdown.index = min(max(dropdown.index + by, 0), n - 1)
+        return move
+
+    dropdown.observe(show, "value")
+    previous.on_click(step(-1))
+    following.on_click(step(+1))
+    for control in (current, target, box):
+        control.observe(changed, "value")
+    show()
+
+    controls = {"dimension": dropdown, "previous": previous, "next": following, "current": current, "target": target,
+                text: box, "heading": heading, "levels": levels, "progress": progress, "status": status}
+    children = [widgets.HTML(f'<h3 style="margin:8px 0 4px 0">{title}</h3>'),
+                widgets.HBox([previous, dropdown, following], layout=widgets.Layout(align_items="center")),
+                progress, heading, levels,
+                widgets.HBox([_label("Current level"), current]), widgets.HBox([_label("Target level"), target]),
+                _label(text.capitalize()), box, status]
+    return WorkshopForm(children, controls, store)
+
+
+# -- one row per question or statement -----------------------------------------------------------
+
+
+def _checklist_form(store: AnswerStore, fields: dict[str, str], items: list[tuple[str, str, str]], choices: tuple[str, ...],
+                    folder: Path, *, id_field: str, title: str) -> WorkshopForm:
+    """Rows of (id, group heading, text), each with answer toggles and a note, saved on every change."""
+    rows = _rows(store, {}, fields[id_field])
+    answers = {i: {"answer": r.get(fields["answer"], "").strip().lower(), "note": r.get(fields["note"], "")} for i, r in rows.items()}
+    progress, status = widgets.HTML(), widgets.HTML(_line("", _GREY))
+    saver = _Saver(store, status, folder)
+    toggles: dict[str, widgets.ToggleButtons] = {}
+    notes: dict[str, widgets.Text] = {}
+    children: list[widgets.Widget] = [widgets.HTML(f'<h3 style="margin:8px 0 4px 0">{title}</h3>'), progress]
+    group = None
+
+    def count() -> None:
+        progress.value = _progress(sum(bool(t.value) for t in toggles.values()), len(toggles), "answered")
+
+    def saver_for(item_id: str) -> Callable[[dict], None]:
+        def changed(change: dict) -> None:
+            saver.save({fields[id_field]: item_id}, {fields["answer"]: toggles[item_id].value, fields["note"]: notes[item_id].value})
+            count()
+        return changed
+
+    for number, (item_id, heading, text) in enumerate(items, 1):
+        if heading and heading != group:
+            group = heading
+            children.append(widgets.HTML(f'<div style="font-size:1.2em;font-weight:600;margin:12px 0 2px 0">{html.escape(heading)}</div>'))
+        a = answers.get(item_id, {"answer": "", "note": ""})
+        toggles[item_id] = _toggles([_NOT_YET, *((c, c) for c in choices)], ["Not answered yet", *choices], "5.5em")
+        toggles[item_id].value = a["answer"] if a["answer"] in choices else ""
+        notes[item_id] = widgets.Text(value=a["note"], placeholder="Short note: what the room said", continuous_update=True,
+                                      layout=widgets.Layout(flex="1 1 auto", width="auto", margin="0 0 0 12px"))
+        for control in (toggles[item_id], notes[item_id]):
+            control.observe(saver_for(item_id), "value")
+        children.append(widgets.VBox([
+            widgets.HTML(f'<div style="font-size:1.1em;line-height:1.35"><b>{number}.</b> {html.escape(text)}</div>'),
+            widgets.HBox([toggles[item_id], notes[item_id]], layout=widgets.Layout(align_items="center")),
+        ], layout=widgets.Layout(padding="6px 0", border_bottom="1px solid #eee")))
+    count()
+    children.append(status)
+    return WorkshopForm(children, {"answer": toggles, "note": notes, "progress": progress, "status": status}, store)

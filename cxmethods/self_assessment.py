@@ -1,0 +1,236 @@
+"""Workbook 01: self-assessment scores, disagreements, gaps, priorities and findings.
+
+Several respondents score each maturity dimension (current and target level, 1-5). The room
+looks first at where they disagree, agrees a consensus score where it matters (kept beside the
+median, with its rationale), then at the gaps between current and target weighted by importance.
+The quick test and the role checklist turn every "no" or "partly" into a finding.
+
+Every function returns a tidy DataFrame; :mod:`cxmethods.charts` draws them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .config import Engagement
+from .errors import CxmError
+from .inputs import read_input
+from .maturity import MaturityModel, Question, Statement, load_quick_test, load_role_checklist, model_for
+
+__all__ = [
+    "SCORE_COLUMNS", "SelfAssessment", "assess", "score_dimensions", "disagreements", "gaps", "component_summary",
+    "findings", "load_answers",
+]
+
+#: Columns of ``scores.csv``, one row per dimension in model order.
+SCORE_COLUMNS = [
+    "component", "component_name", "dimension_id", "dimension", "n", "median_current", "iqr", "range", "disagreement",
+    "median_target", "consensus_current", "consensus_target", "consensus_rationale", "current", "target", "gap",
+    "weight", "priority", "previous_current", "change",
+]
+
+
+def load_answers(engagement: Engagement, name: str) -> pd.DataFrame:
+    """A workshop answers table with our field names; empty (with its columns) before the workshop has begun."""
+    spec = getattr(engagement.workshop, name, None)
+    if spec is None or not engagement.resolve(spec.path).exists():
+        from .schemas import INPUTS
+
+        return pd.DataFrame(columns=list(INPUTS[name].fields))
+    return read_input(engagement, name)
+
+
+def score_dimensions(
+    answers: pd.DataFrame,
+    model: MaturityModel,
+    *,
+    consensus: pd.DataFrame | None = None,
+    disagreement_range: int = 2,
+    weights: dict[str, float] | None = None,
+    previous: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Aggregate respondents' levels per dimension.
+
+    Parameters
+    ----------
+    answers : DataFrame
+        ``dimension_id``, ``current_level``, ``target_level`` (one row per respondent and dimension).
+    model : MaturityModel
+        Gives the dimensions, their order and components. Dimensions nobody scored get ``n = 0``.
+    consensus : DataFrame, optional
+        ``dimension_id``, ``current_level``, ``target_level``, ``rationale`` agreed in the room: these
+        replace the medians in ``current``/``target``; the medians are kept.
+    disagreement_range : int
+        Respondents disagree on a dimension when their current levels span at least this many levels.
+    weights : dict, optional
+        Importance weight by dimension id or component id (dimension wins); default 1.
+    previous : DataFrame, optional
+        ``dimension_id``, ``current`` of an earlier assessment (its ``scores.csv``): gives ``change``.
+
+    Returns
+    -------
+    DataFrame
+        :data:`SCORE_COLUMNS`; ``gap = target - current``, ``priority = gap x weight``.
+
+    Examples
+    --------
+    >>> from cxmethods.maturity import load_model
+    >>> answers = pd.DataFrame({"dimension_id": ["operations.measures"] * 3,
+    ...                         "current_level": [1, 2, 4], "target_level": [4, 4, 5]})
+    >>> row = score_dimensions(answers, load_model()).set_index("dimension_id").loc["operations.measures"]
+    >>> int(row["n"]), float(row["median_current"]), int(row["range"]), bool(row["disagreement"]), float(row["gap"])
+    (3, 2.0, 3, True, 2.0)
+    """
+    if disagreement_range < 1:
+        raise CxmError(f"The 'disagreement_range' parameter of score_dimensions must be an int >= 1. Got {disagreement_range!r} instead.")
+    frame = model.to_frame()[["component", "component_name", "dimension_id", "dimension"]]
+    levels = answers[["dimension_id", "current_level", "target_level"]].astype({"current_level": float, "target_level": float})
+    grouped = levels.groupby("dimension_id")
+    stats = pd.DataFrame({
+        "n": grouped["current_level"].count(),
+        "median_current": grouped["current_level"].median(),
+        "iqr": grouped["current_level"].quantile(0.75) - grouped["current_level"].quantile(0.25),
+        "range": grouped["current_level"].max() - grouped["current_level"].min(),
+        "median_target": grouped["target_level"].median(),
+    })
+    scores = frame.merge(stats, left_on="dimension_id", right_index=True, how="left")
+    scores["n"] = scores["n"].fillna(0).astype(int)
+    scores["disagreement"] = scores["range"].fillna(0) >= disagreement_range
+    agreed = _consensus(consensus)
+    scores = scores.merge(agreed, on="dimension_id", how="left")
+    scores["current"] = scores["consensus_current"].combine_first(scores["median_current"])
+    scores["target"] = scores["consensus_target"].combine_first(scores["median_target"])
+    scores["gap"] = scores["target"] - scores["current"]
+    weights = weights or {}
+    scores["weight"] = [float(weights.get(d, weights.get(c, 1.0))) for d, c in zip(scores["dimension_id"], scores["component"])]
+    scores["priority"] = scores["gap"] * scores["weight"]
+    before = (previous.set_index("dimension_id")["current"].astype(float) if previous is not None and not previous.empty
+              else pd.Series(dtype=float))
+    scores["previous_current"] = scores["dimension_id"].map(before)
+    scores["change"] = scores["current"] - scores["previous_current"]
+    scores["consensus_rationale"] = scores["consensus_rationale"].fillna("")
+    return scores[SCORE_COLUMNS]
+
+
+def _consensus(consensus: pd.DataFrame | None) -> pd.DataFrame:
+    columns = {"current_level": "consensus_current", "target_level": "consensus_target", "rationale": "consensus_rationale"}
+    if consensus is None or consensus.empty:
+        return pd.DataFrame(columns=["dimension_id", *columns.values()]).astype({"consensus_current": float, "consensus_target": float})
+    agreed = consensus[["dimension_id", *columns]].rename(columns=columns)
+    return agreed.astype({"consensus_current": float, "consensus_target": float})
+
+
+def disagreements(scores: pd.DataFrame) -> pd.DataFrame:
+    """Dimensions where respondents disagree, widest first: the order to discuss them in."""
+    flagged = scores[scores["disagreement"]]
+    return flagged.sort_values(["range", "iqr", "n"], ascending=[False, False, False], kind="stable").reset_index(drop=True)
+
+
+def gaps(scores: pd.DataFrame) -> pd.DataFrame:
+    """Dimensions in priority order (priority, then gap, then model order); unscored dimensions last."""
+    order = scores.assign(_order=np.arange(len(scores)))
+    ranked = order.sort_values(["priority", "gap", "_order"], ascending=[False, False, True], na_position="last", kind="stable")
+    ranked = ranked.drop(columns="_order").reset_index(drop=True)
+    ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))
+    return ranked
+
+
+def component_summary(scores: pd.DataFrame) -> pd.DataFrame:
+    """One row per component: mean current, target and gap of its dimensions, and its total priority."""
+    grouped = scores.groupby(["component", "component_name"], sort=False)
+    return grouped.agg(dimensions=("dimension_id", "count"), current=("current", "mean"), target=("target", "mean"),
+                       gap=("gap", "mean"), priority=("priority", "sum")).reset_index()
+
+
+#: Columns of ``findings.csv``.
+FINDING_COLUMNS = ["source", "component", "item_id", "statement", "answer", "note"]
+
+
+def findings(
+    quick_test: pd.DataFrame,
+    checklist: pd.DataFrame,
+    *,
+    questions: tuple[Question, ...] | None = None,
+    statements: tuple[Statement, ...] | None = None,
+) -> pd.DataFrame:
+    """Every quick-test "no" and every checklist "no" or "partly", as a finding with its component.
+
+    Unanswered items are findings too ("not answered"): a question the room skipped is worth a look.
+    Columns: :data:`FINDING_COLUMNS` (``source`` is ``quick_test`` or the role's name).
+    """
+    questions = questions if questions is not None else load_quick_test()
+    statements = statements if statements is not None else load_role_checklist()
+    rows = []
+    given = _answers_by_id(quick_test, "question_id")
+    for q in questions:
+        answer, note = given.get(q.id, ("", ""))
+        if answer != "yes":
+            rows.append({"source": "quick_test", "component": q.component, "item_id": q.id, "statement": q.text,
+                         "answer": answer or "not answered", "note": note})
+    given = _answers_by_id(checklist, "statement_id")
+    for s in statements:
+        answer, note = given.get(s.id, ("", ""))
+        if answer != "yes":
+            rows.append({"source": f"checklist: {s.role_name}", "component": s.component, "item_id": s.id,
+                         "statement": s.text, "answer": answer or "not answered", "note": note})
+    return pd.DataFrame(rows, columns=FINDING_COLUMNS)
+
+
+def _answers_by_id(table: pd.DataFrame, key: str) -> dict[str, tuple[str, str]]:
+    if table is None or table.empty:
+        return {}
+    notes = table["note"] if "note" in table else pd.Series([""] * len(table), index=table.index)
+    return {str(k): (str(a) if pd.notna(a) else "", str(n) if pd.notna(n) else "")
+            for k, a, n in zip(table[key], table["answer"], notes)}
+
+
+class SelfAssessment:
+    """Everything workbook 01 computes for an engagement, from its answer files.
+
+    Attributes
+    ----------
+    model, answers, consensus, scores, findings : the inputs read and the tables computed.
+    """
+
+    def __init__(self, engagement: Engagement):
+        settings = engagement.settings.self_assessment
+        self.model = model_for(engagement)
+        self.answers = load_answers(engagement, "self_assessment")
+        self.consensus = load_answers(engagement, "consensus")
+        previous = _previous(engagement, settings.previous_scores)
+        self.scores = score_dimensions(self.answers, self.model, consensus=self.consensus,
+                                       disagreement_range=settings.disagreement_range, weights=settings.weights,
+                                       previous=previous)
+        self.findings = findings(load_answers(engagement, "quick_test"), load_answers(engagement, "role_checklist"))
+
+    def write(self, run_dir: str | Path) -> list[Path]:
+        """Write ``scores.csv``, ``gaps.csv``, ``disagreements.csv``, ``components.csv`` and ``findings.csv``."""
+        from .artifacts import write_table
+
+        step = "01_self_assessment"
+        tables = {"scores": self.scores, "gaps": gaps(self.scores), "disagreements": disagreements(self.scores),
+                  "components": component_summary(self.scores), "findings": self.findings}
+        return [write_table(table.round(3), run_dir, step, name) for name, table in tables.items()]
+
+
+def assess(engagement: Engagement) -> SelfAssessment:
+    """Read the engagement's self-assessment answers and compute scores, gaps and findings."""
+    return SelfAssessment(engagement)
+
+
+def _previous(engagement: Engagement, path: str | None) -> pd.DataFrame | None:
+    if not path:
+        return None
+    file = engagement.resolve(path)
+    if not file.is_file():
+        raise CxmError(f"{file}: the previous assessment (settings.self_assessment.previous_scores) was not found. "
+                       "Fix: give the scores.csv of an earlier run, or remove the setting.")
+    table = pd.read_csv(file)
+    missing = {"dimension_id", "current"} - set(table.columns)
+    if missing:
+        raise CxmError(f"{file}: the previous assessment has no column(s) {sorted(missing)}. "
+                       "Fix: give the scores.csv that workbook 01 wrote in an earlier run.")
+    return table
