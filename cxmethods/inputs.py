@@ -322,7 +322,9 @@ class _Reader:
                                              rows=tuple(issue.rows), severity="warning"))
         if keys:
             self._check_key(pd.concat(keys, ignore_index=True))
-        if not n_rows:
+        if not n_rows and self.section == "workshop":
+            self.problems.append(Problem(self.where, "no answers yet.", "Nothing to do before the workshop.", severity="warning"))
+        elif not n_rows:
             self.error("the file has a header but no data rows.", "Export the data again with its rows.")
         dates = [d for d in dates if pd.notna(d)]
         table = (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(self.mapping))) if keep else None
