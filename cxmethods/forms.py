@@ -273,7 +273,7 @@ def _dimension_form(store: AnswerStore, name: str, model: MaturityModel, folder:
     previous = widgets.Button(description="Previous", icon="arrow-left", layout=widgets.Layout(width="8.5em"))
     following = widgets.Button(description="Next", icon="arrow-right", layout=widgets.Layout(width="8.5em"))
     tips = ["Not scored yet"] + [f"{i} · {name}" for i, name in enumerate(model.level_names, 1)]
-    current, target = (_toggles([_NOT_YET, *((lv, lv) for lv in _LEVELS)], tips, "4.2em") for _ in range(2))
+    current, target = (_toggles([_NOT_YET, *((lv, lv) for lv in _LEVELS)], tips, "6.5em") for _ in range(2))
     box = widgets.Textarea(placeholder=placeholder, continuous_update=True, layout=widgets.Layout(width="100%", height="6em"))
     heading, levels, progress, status = widgets.HTML(), widgets.HTML(), widgets.HTML(), widgets.HTML(_line("", _GREY))
     saver = _Saver(store, status, folder)
@@ -381,7 +381,7 @@ def _checklist_form(store: AnswerStore, fields: dict[str, str], items: list[tupl
             group = heading
             children.append(widgets.HTML(f'<div style="font-size:1.2em;font-weight:600;margin:12px 0 2px 0">{html.escape(heading)}</div>'))
         a = answers.get(item_id, {"answer": "", "note": ""})
-        toggles[item_id] = _toggles([_NOT_YET, *((c, c) for c in choices)], ["Not answered yet", *choices], "5.5em")
+        toggles[item_id] = _toggles([_NOT_YET, *((c, c) for c in choices)], ["Not answered yet", *choices], "6.5em")
         toggles[item_id].value = a["answer"] if a["answer"] in choices else ""
         notes[item_id] = widgets.Text(value=a["note"], placeholder="Short note: what the room said", continuous_update=True,
                                       layout=widgets.Layout(flex="1 1 auto", width="auto", margin="0 0 0 12px"))
