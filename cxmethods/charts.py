@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-__all__ = ["Chart", "plot_radar", "plot_radars", "plot_heatmap", "plot_gaps"]
+__all__ = ["Chart", "plot_radar", "plot_radars", "plot_heatmap", "plot_gaps", "plot_importance_performance"]
 
 CURRENT, TARGET = "#1f5f8b", "#e07b39"
 
@@ -112,3 +112,38 @@ def _wrap(text: str, width: int = 16) -> str:
         else:
             line = f"{line} {word}".strip()
     return "\n".join(lines + [line])
+
+
+def plot_importance_performance(drivers: pd.DataFrame) -> Chart:
+    """Importance x performance quadrant from :func:`cxmethods.drivers.key_drivers` (lines at the means)."""
+    from matplotlib.ticker import PercentFormatter
+
+    from .drivers import QUADRANTS
+
+    x, y = drivers["share"].astype(float), drivers["performance"].astype(float)
+    fix = drivers["quadrant"].str.startswith("Fix first").to_numpy(dtype=bool)
+    fig = Chart(figsize=(7.5, 5.5))
+    ax = fig.add_subplot()
+    ax.axvline(x.mean(), color="#7b8794", linestyle="--", linewidth=1)
+    ax.axhline(y.mean(), color="#7b8794", linestyle="--", linewidth=1)
+    ax.scatter(x[~fix], y[~fix], s=70, color=CURRENT, zorder=3)
+    ax.scatter(x[fix], y[fix], s=90, color=TARGET, marker="D", edgecolor="black", zorder=3)  # a shape too, for grey print
+    for name, xi, yi in zip(drivers["driver"], x, y):
+        ax.annotate(str(name).replace("_", " "), (xi, yi), xytext=(7, 5), textcoords="offset points", fontsize=10)
+    ax.set_xlim(0, max(x.max() * 1.2, x.mean() * 2))
+    spread = max(y.max() - y.min(), 10)
+    ax.set_ylim(max(0, y.min() - 0.35 * spread), min(100, y.max() + 0.35 * spread))
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    corners = {"Fix first": (0.98, 0.02, "right", "bottom"), "Keep it up": (0.98, 0.98, "right", "top"),
+               "Lower priority": (0.02, 0.02, "left", "bottom"), "Possible overkill": (0.02, 0.98, "left", "top")}
+    for start, (cx, cy, ha, va) in corners.items():
+        label = next(q for q in QUADRANTS.values() if q.startswith(start)).replace(": ", "\n")
+        ax.text(cx, cy, label, transform=ax.transAxes, ha=ha, va=va, fontsize=9, color="#3e4c59", style="italic")
+    ax.set_xlabel("importance: share of explained satisfaction")
+    ax.set_ylabel("performance: mean score (0-100)")
+    n, r2 = drivers.attrs.get("n"), drivers.attrs.get("r2")
+    note = f"\n{n} complete responses, R² = {r2:.2f}" if n is not None and r2 is not None else ""
+    ax.set_title(f"Key drivers: importance and performance{note}", fontsize=11)
+    ax.grid(color="#eeeeee")
+    fig.tight_layout()
+    return fig

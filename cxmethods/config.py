@@ -107,6 +107,8 @@ class Workshop(_Model):
 
 class VocSettings(_Model):
     repeat_window_days: int = Field(7, ge=1, le=365)
+    failure_reasons: list[str] = Field([], description="Regular expressions (case-insensitive) for reasons that are failure demand")
+    unit_costs: dict[str, float] = Field({}, description="Cost per contact by channel; default templates/channel_costs.yaml")
 
 
 class SelfAssessmentSettings(_Model):
@@ -147,7 +149,7 @@ class Engagement(_Model):
     def resolve(self, relative: str | Path) -> Path:
         """Resolve a path from the engagement file's folder."""
         p = Path(relative).expanduser()
-        return p if p.is_absolute() else (self.folder / p)
+        return (p if p.is_absolute() else self.folder / p).resolve()
 
     def tables(self) -> dict[str, tuple[str, InputFile]]:
         """Every table the engagement names: ``{name: (yaml section, InputFile)}``."""

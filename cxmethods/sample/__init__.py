@@ -110,6 +110,7 @@ workshop:
 settings:
   voc:
     repeat_window_days: 7
+    failure_reasons: ["^Chasing ", "where is my letter", "clarify a letter"]   # avoidable contact (NI14 sense)
 """
 
 

@@ -1,0 +1,413 @@
+"""Workbook 02: the contact log, analysed out of core with DuckDB.
+
+A national agency's log has tens of millions of rows, so it is never loaded into pandas: it is read
+once through the engagement's column mapping into a DuckDB table (on disk in a temporary folder,
+under a memory limit), and every analysis is a query returning a small DataFrame.
+
+Value semantics follow :mod:`cxmethods.values` (the same channel labels, booleans, dates and
+numbers are accepted); values that cannot be read become NULL and are counted in
+:meth:`ContactLog.data_quality`, never dropped silently.
+
+>>> from cxmethods import load_engagement
+>>> with ContactLog(load_engagement()) as log:
+...     top = log.reasons().iloc[0]
+>>> top["reason"], bool(top["pareto"])
+('Missed bin collection', True)
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import yaml
+
+from .config import Engagement, InputFile
+from .errors import CxmError
+from .files import file_format
+from .paths import templates_dir
+from .schemas import CHANNELS, INPUTS
+from .values import coerce
+
+__all__ = ["ContactLog", "default_unit_costs", "WEEKDAYS"]
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_UNKNOWN = "unknown"
+
+
+def default_unit_costs() -> dict:
+    """Benchmark cost per contact by channel (``templates/channel_costs.yaml``): ``{"currency", "costs", "sources"}``."""
+    raw = yaml.safe_load((templates_dir() / "channel_costs.yaml").read_text(encoding="utf-8"))
+    return {"currency": raw["currency"], "costs": {k: v["cost"] for k, v in raw["costs"].items()},
+            "sources": {k: v["source"] for k, v in raw["costs"].items()}}
+
+
+class ContactLog:
+    """An engagement's contact log loaded into DuckDB, with the voice-of-the-customer analyses.
+
+    Parameters
+    ----------
+    engagement : Engagement
+        Names the log (``inputs.contact_log``) and the settings (``settings.voc``).
+    memory_limit : str
+        DuckDB's memory limit; beyond it DuckDB spills to its temporary folder.
+    threads : int, optional
+        Threads DuckDB may use (default: all cores).
+
+    Use as a context manager, or call :meth:`close`, to remove the temporary database.
+    """
+
+    def __init__(self, engagement: Engagement, *, memory_limit: str = "1GB", threads: int | None = None):
+        spec = engagement.inputs.contact_log
+        if spec is None:
+            raise CxmError("The engagement names no contact log. Add inputs: contact_log: {path: ...} (see templates/engagement.yaml).")
+        self.engagement, self.spec = engagement, spec
+        self.settings = engagement.settings.voc
+        self._tmp = tempfile.TemporaryDirectory(prefix="cxm-contacts-")
+        self.con = duckdb.connect(str(Path(self._tmp.name) / "contacts.duckdb"))
+        self.con.execute(f"SET memory_limit = '{memory_limit}'")
+        self.con.execute(f"SET temp_directory = '{Path(self._tmp.name) / 'spill'}'")
+        self.con.execute("SET preserve_insertion_order = false")  # lets large group-bys and sorts stream
+        self.con.execute("SET enable_progress_bar = false")
+        if threads:
+            self.con.execute(f"SET threads = {int(threads)}")
+        path = engagement.resolve(spec.path)
+        if not path.is_file() or path.stat().st_size == 0:
+            self.close()
+            raise CxmError(f"{path}: the contact log is {'empty' if path.is_file() else 'missing'}. "
+                           "Fix: export the data again, or correct inputs.contact_log.path.")
+        try:
+            self.fields = _load(self.con, path, spec)
+        except (duckdb.Error, OSError, ValueError) as exc:
+            self.close()
+            raise CxmError(f"{path}: the contact log cannot be read ({str(exc).splitlines()[0]}). "
+                           "Fix: run `cxm validate` on the engagement: it names the row, column and setting to change.") from None
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def close(self) -> None:
+        self.con.close()
+        self._tmp.cleanup()
+
+    def __enter__(self) -> ContactLog:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        return self.con.execute(sql, params or []).df()
+
+    def _need(self, *fields: str) -> None:
+        missing = [f for f in fields if f not in self.fields]
+        if missing:
+            raise CxmError(f"This analysis needs the contact log field(s) {', '.join(missing)}: map them under "
+                           "inputs.contact_log.columns in the engagement.")
+
+    # -- analyses ----------------------------------------------------------
+
+    def reasons(self, *, pareto_share: float = 0.8) -> pd.DataFrame:
+        """Contacts per reason, most first: ``reason``, ``service``, ``contacts``, ``share``, ``cumulative_share``,
+        ``pareto`` (True for the few reasons that together make ``pareto_share`` of contacts)."""
+        service = "any_value(service)" if "service" in self.fields else "NULL"
+        table = self.query(f"""
+            SELECT coalesce(reason, '{_UNKNOWN}') AS reason, {service} AS service, count(*) AS contacts
+            FROM contacts GROUP BY 1 ORDER BY contacts DESC, reason""")
+        total = table["contacts"].sum()
+        table["share"] = table["contacts"] / total
+        table["cumulative_share"] = table["share"].cumsum()
+        before = table["cumulative_share"] - table["share"]
+        table["pareto"] = before < pareto_share
+        return table
+
+    def channel_mix(self) -> pd.DataFrame:
+        """Contacts by channel overall and per reason: ``reason`` (``"(all)"`` for the total), ``channel``,
+        ``contacts``, ``share`` (of the reason's contacts)."""
+        table = self.query(f"""
+            SELECT coalesce(reason, '{_UNKNOWN}') AS reason, coalesce(channel, '{_UNKNOWN}') AS channel, count(*) AS contacts
+            FROM contacts GROUP BY GROUPING SETS ((1, 2), (2))""")
+        table["reason"] = table["reason"].fillna("(all)")
+        table["share"] = table["contacts"] / table.groupby("reason")["contacts"].transform("sum")
+        order = {c: i for i, c in enumerate((*CHANNELS, _UNKNOWN))}
+        table["_c"] = table["channel"].map(order)
+        table["_r"] = table["reason"] != "(all)"
+        return table.sort_values(["_r", "reason", "_c"]).drop(columns=["_c", "_r"]).reset_index(drop=True)
+
+    def time_patterns(self) -> pd.DataFrame:
+        """Contacts by weekday x hour and by month, in one long table: ``pattern`` (``weekday_hour`` or ``month``),
+        ``weekday``, ``hour``, ``month``, ``channel`` (``"(all)"`` or a channel), ``contacts``."""
+        week = self.query(f"""
+            SELECT 'weekday_hour' AS pattern, isodow(created_at) - 1 AS weekday_index, hour(created_at) AS hour,
+                   NULL AS month, coalesce(channel, '{_UNKNOWN}') AS channel, count(*) AS contacts
+            FROM contacts WHERE created_at IS NOT NULL GROUP BY GROUPING SETS ((2, 3, 5), (2, 3))""")
+        month = self.query(f"""
+            SELECT 'month' AS pattern, NULL AS weekday_index, NULL AS hour, strftime(created_at, '%Y-%m') AS month,
+                   coalesce(channel, '{_UNKNOWN}') AS channel, count(*) AS contacts
+            FROM contacts WHERE created_at IS NOT NULL GROUP BY GROUPING SETS ((4, 5), (4))""")
+        table = pd.concat([week, month], ignore_index=True)
+        table["channel"] = table["channel"].fillna("(all)")
+        table["weekday"] = table["weekday_index"].map(dict(enumerate(WEEKDAYS)))
+        table = table.sort_values(["pattern", "channel", "weekday_index", "hour", "month"], na_position="first")
+        return table[["pattern", "weekday", "hour", "month", "channel", "contacts"]].reset_index(drop=True)
+
+    def anomalies(self, *, min_contacts: int = 10, min_ratio: float = 2.0, top: int = 25) -> pd.DataFrame:
+        """Place x reason spikes against what the place's and the reason's totals predict.
+
+        Two levels: ``area_reason`` (expected = area total x reason total / all contacts) and
+        ``area_reason_time`` (expected = the area-reason count x the reason's share in that weekday and
+        3-hour slot everywhere): the second finds a spike at one time of the week in one place, such as
+        Sunday-morning parking complaints near a place of worship. Columns: ``level``, ``area``,
+        ``reason``, ``weekday``, ``hours``, ``contacts``, ``expected``, ``ratio``, ``z`` (Poisson
+        standardised excess), most surprising first.
+        """
+        self._need("area")
+        pairs = self.query("""
+            WITH c AS (SELECT area, reason, count(*) AS n FROM contacts WHERE area IS NOT NULL AND reason IS NOT NULL GROUP BY 1, 2),
+                 a AS (SELECT area, sum(n) AS na FROM c GROUP BY 1), r AS (SELECT reason, sum(n) AS nr FROM c GROUP BY 1),
+                 t AS (SELECT sum(n) AS nt FROM c)
+            SELECT 'area_reason' AS level, c.area, c.reason, NULL AS weekday_index, NULL AS slot, c.n AS contacts,
+                   a.na * r.nr / t.nt AS expected
+            FROM c JOIN a USING (area) JOIN r USING (reason), t""")
+        slots = self.query("""
+            WITH base AS (SELECT area, reason, isodow(created_at) - 1 AS d, hour(created_at) // 3 AS s FROM contacts
+                          WHERE area IS NOT NULL AND reason IS NOT NULL AND created_at IS NOT NULL),
+                 c AS (SELECT area, reason, d, s, count(*) AS n FROM base GROUP BY ALL),
+                 ar AS (SELECT area, reason, sum(n) AS nar FROM c GROUP BY ALL),
+                 rs AS (SELECT reason, d, s, sum(n) AS nrs FROM c GROUP BY ALL),
+                 r AS (SELECT reason, sum(n) AS nr FROM c GROUP BY ALL)
+            SELECT 'area_reason_time' AS level, c.area, c.reason, c.d AS weekday_index, c.s AS slot, c.n AS contacts,
+                   ar.nar * rs.nrs / r.nr AS expected
+            FROM c JOIN ar USING (area, reason) JOIN rs USING (reason, d, s) JOIN r USING (reason)""")
+        table = pd.concat([pairs, slots], ignore_index=True)
+        table["ratio"] = table["contacts"] / table["expected"]
+        table["z"] = (table["contacts"] - table["expected"]) / np.sqrt(table["expected"])
+        table = table[(table["contacts"] >= min_contacts) & (table["ratio"] >= min_ratio)]
+        table = table.sort_values(["z", "contacts"], ascending=False).head(top)
+        table["weekday"] = table["weekday_index"].map(dict(enumerate(WEEKDAYS)))
+        table["hours"] = table["slot"].map(lambda s: f"{int(s) * 3:02d}:00-{int(s) * 3 + 3:02d}:00" if pd.notna(s) else None)
+        table["expected"] = table["expected"].round(2)
+        table[["ratio", "z"]] = table[["ratio", "z"]].round(2)
+        return table[["level", "area", "reason", "weekday", "hours", "contacts", "expected", "ratio", "z"]].reset_index(drop=True)
+
+    def resolution_times(self) -> pd.DataFrame:
+        """Hours from contact to closure per reason and overall (``"(all)"``): ``closed``, ``open``, ``median_hours``,
+        ``p90_hours``, ``same_day_share``. Rows closed before they were opened are left out (see data_quality)."""
+        self._need("closed_at")
+        table = self.query(f"""
+            WITH d AS (SELECT coalesce(reason, '{_UNKNOWN}') AS reason, closed_at IS NULL AS still_open,
+                              date_diff('second', created_at, closed_at) / 3600.0 AS hours,
+                              CAST(created_at AS DATE) = CAST(closed_at AS DATE) AS same_day
+                       FROM contacts WHERE created_at IS NOT NULL)
+            SELECT reason, count(hours) FILTER (WHERE hours >= 0) AS closed, count(*) FILTER (WHERE still_open) AS open,
+                   median(hours) FILTER (WHERE hours >= 0) AS median_hours,
+                   quantile_cont(hours, 0.9) FILTER (WHERE hours >= 0) AS p90_hours,
+                   avg(CAST(same_day AS DOUBLE)) FILTER (WHERE hours >= 0) AS same_day_share
+            FROM d GROUP BY GROUPING SETS ((reason), ()) ORDER BY reason NULLS FIRST""")
+        table["reason"] = table["reason"].fillna("(all)")
+        return table.round(3)
+
+    def repeat_contact(self) -> pd.DataFrame:
+        """Repeat contact and first-contact resolution per reason and overall (``"(all)"``).
+
+        ``repeats``: contacts by a customer who contacted about the **same reason** within
+        ``settings.voc.repeat_window_days`` before; ``follow_ups``: contacts by a customer who made **any**
+        contact within the window before (chasing a repair follows the repair request, under another reason);
+        ``resolved_first_contact``: share resolved at first contact, where the log says.
+        """
+        self._need("customer_id")
+        self._ensure_repeat_flags()
+        fcr = "avg(CAST(resolved_first_contact AS DOUBLE))" if "resolved_first_contact" in self.fields else "NULL"
+        table = self.query(f"""
+            SELECT coalesce(reason, '{_UNKNOWN}') AS reason, count(*) AS contacts,
+                   count(*) FILTER (WHERE is_repeat) AS repeats, count(*) FILTER (WHERE is_follow_up) AS follow_ups,
+                   {fcr} AS resolved_first_contact
+            FROM flags GROUP BY GROUPING SETS ((1), ()) ORDER BY repeats DESC""")
+        table["reason"] = table["reason"].fillna("(all)")
+        table["repeat_rate"] = table["repeats"] / table["contacts"]
+        table["follow_up_rate"] = table["follow_ups"] / table["contacts"]
+        table.insert(1, "window_days", self.settings.repeat_window_days)
+        return table.round(4)
+
+    def failure_demand(self) -> pd.DataFrame:
+        """Failure demand by channel, with what it costs.
+
+        A contact is failure demand when its reason matches ``settings.voc.failure_reasons`` (e.g.
+        chasing progress) or it repeats the same customer's contact about the same reason within the
+        window. Columns: ``channel`` (and ``"(all)"``), ``contacts``, ``failure_contacts``, ``by_reason``
+        (failure-classed reasons), ``by_repeat``, ``failure_share``, ``unit_cost``, ``failure_cost``,
+        ``total_cost``. Costs come from ``settings.voc.unit_costs`` or, for GBP engagements, the
+        benchmarks in ``templates/channel_costs.yaml``; otherwise they are left empty.
+        """
+        self._need("customer_id")
+        self._ensure_repeat_flags()
+        table = self.query(f"""
+            WITH f AS (SELECT coalesce(channel, '{_UNKNOWN}') AS channel, {self._failure_match()} AS by_reason, is_repeat
+                       FROM flags)
+            SELECT channel, count(*) AS contacts, count(*) FILTER (WHERE by_reason OR is_repeat) AS failure_contacts,
+                   count(*) FILTER (WHERE by_reason) AS by_reason, count(*) FILTER (WHERE is_repeat AND NOT by_reason) AS by_repeat
+            FROM f GROUP BY GROUPING SETS ((channel), ()) ORDER BY channel NULLS LAST""")
+        table["channel"] = table["channel"].fillna("(all)")
+        table["failure_share"] = table["failure_contacts"] / table["contacts"]
+        costs = self.unit_costs()
+        table["unit_cost"] = table["channel"].map(costs)
+        table["failure_cost"] = table["failure_contacts"] * table["unit_cost"]
+        table["total_cost"] = table["contacts"] * table["unit_cost"]
+        channels = table["channel"] != "(all)"
+        for col in ("failure_cost", "total_cost"):
+            known = table.loc[channels, col]
+            table.loc[~channels, col] = known.sum() if known.notna().any() else np.nan
+        return table.round(4)
+
+    def failure_reasons(self) -> pd.DataFrame:
+        """Which reasons the failure classification matched, with their contacts (to check the patterns)."""
+        return self.query(f"""
+            SELECT reason, count(*) AS contacts FROM contacts WHERE {self._failure_match()}
+            GROUP BY 1 ORDER BY 2 DESC""")
+
+    def _failure_match(self) -> str:
+        """SQL true for a reason matching ``settings.voc.failure_reasons`` (RE2 syntax, case-insensitive)."""
+        if not self.settings.failure_reasons:
+            return "false"
+        pattern = "|".join(f"(?:{p})" for p in self.settings.failure_reasons)
+        return f"coalesce(regexp_matches(reason, {_literal(pattern)}, 'i'), false)"
+
+    def unit_costs(self) -> dict[str, float]:
+        """Cost per contact by channel: the engagement's own, else the GBP benchmarks for a GBP engagement."""
+        own = dict(self.settings.unit_costs)
+        bench = default_unit_costs()
+        if own or self.engagement.currency != bench["currency"]:
+            return own
+        return bench["costs"]
+
+    def volumes(self) -> pd.DataFrame:
+        """Contacts by channel and reason with mean handling minutes: the baseline the business case starts from."""
+        minutes = "avg(handling_minutes)" if "handling_minutes" in self.fields else "NULL"
+        return self.query(f"""
+            SELECT coalesce(channel, '{_UNKNOWN}') AS channel, coalesce(reason, '{_UNKNOWN}') AS reason,
+                   count(*) AS contacts, {minutes} AS mean_handling_minutes
+            FROM contacts GROUP BY 1, 2 ORDER BY 1, 3 DESC""").round(3)
+
+    def data_quality(self) -> pd.DataFrame:
+        """Counts of rows a real export gets wrong: ``check``, ``rows``, ``share``, ``treatment``. Nothing is dropped."""
+        checks = [("rows in the log", "true", "all rows are analysed")]
+        if "created_at" in self.fields:
+            checks.append(("created_at missing or unreadable", "created_at IS NULL", "left out of time patterns"))
+            start, end = self.engagement.period.start, self.engagement.period.end
+            checks.append((f"created outside the period {start} to {end}",
+                           f"created_at < DATE '{start}' OR created_at >= DATE '{end}' + INTERVAL 1 DAY", "kept"))
+        if "closed_at" in self.fields:
+            checks.append(("closed before created", "closed_at < created_at", "left out of resolution times"))
+            checks.append(("still open (no closed_at)", "closed_at IS NULL", "counted as open"))
+        checks.append(("channel missing or not recognised", "channel IS NULL", f"counted as '{_UNKNOWN}'"))
+        checks.append(("reason missing", "reason IS NULL", f"counted as '{_UNKNOWN}'"))
+        if "service" in self.fields:
+            checks.append(("reason with no service (unknown code?)", "reason IS NOT NULL AND service IS NULL", "kept"))
+        if "customer_id" in self.fields:
+            checks.append(("customer id missing", "customer_id IS NULL", "left out of repeat contact"))
+        if "handling_minutes" in self.fields:
+            checks.append(("handling minutes missing or unreadable", "handling_minutes IS NULL", "left out of handling time"))
+        counts = self.query("SELECT " + ", ".join(f"count(*) FILTER (WHERE {cond}) AS c{i}" for i, (_, cond, _) in enumerate(checks))
+                            + " FROM contacts").iloc[0]
+        total = int(counts["c0"])
+        rows = [{"check": name, "rows": int(counts[f"c{i}"]), "share": round(int(counts[f"c{i}"]) / total, 4) if total else 0.0,
+                 "treatment": treat} for i, (name, _, treat) in enumerate(checks)]
+        dup = self.query("SELECT count(*) - count(DISTINCT contact_id) AS d FROM contacts").iloc[0]["d"]
+        rows.append({"check": "duplicated contact ids", "rows": int(dup), "share": round(int(dup) / total, 4) if total else 0.0,
+                     "treatment": "kept"})
+        return pd.DataFrame(rows)
+
+    def _ensure_repeat_flags(self) -> None:
+        if self.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'flags'").fetchone()[0]:
+            return
+        window = int(self.settings.repeat_window_days)
+        # lag() over a customer's contacts in time: same reason within the window, or any contact within it
+        self.con.execute(f"""
+            CREATE TABLE flags AS
+            SELECT reason, channel, {'resolved_first_contact' if 'resolved_first_contact' in self.fields else 'NULL AS resolved_first_contact'},
+                   coalesce(created_at - lag(created_at) OVER (PARTITION BY customer_id, reason ORDER BY created_at)
+                            <= INTERVAL {window} DAY, false) AND customer_id IS NOT NULL AS is_repeat,
+                   coalesce(created_at - lag(created_at) OVER (PARTITION BY customer_id ORDER BY created_at)
+                            <= INTERVAL {window} DAY, false) AND customer_id IS NOT NULL AS is_follow_up
+            FROM contacts""")
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _load(con: duckdb.DuckDBPyConnection, path: Path, spec: InputFile) -> list[str]:
+    """Create table ``contacts`` with our field names and types; return the fields mapped."""
+    fields = INPUTS["contact_log"].fields
+    fmt = file_format(path)
+    if fmt == "csv":
+        encoding = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "latin-1": "latin-1", "iso-8859-1": "latin-1",
+                    "cp1252": "latin-1", "utf-16": "utf-16"}.get(spec.encoding.lower(), spec.encoding)
+        source = (f"read_csv({_literal(path)}, header = true, all_varchar = true, delim = {_literal(spec.delimiter)}, "
+                  f"skip = {spec.header_row - 1}, encoding = {_literal(encoding)}, quote = '\"', escape = '\"', null_padding = true)")
+    elif fmt == "parquet":
+        source = f"read_parquet({_literal(path)})"
+    else:
+        frame = pd.read_excel(path, sheet_name=spec.sheet or 0, header=spec.header_row - 1, dtype=str)
+        con.register("excel_source", frame)
+        source = "excel_source"
+    con.execute(f"CREATE VIEW raw AS SELECT * FROM {source}")
+    header = [r[0] for r in con.execute("DESCRIBE raw").fetchall()]
+    mapping = {ours: spec.columns.get(ours, ours) for ours in fields}
+    mapping = {ours: theirs for ours, theirs in mapping.items() if theirs in header}
+    missing = [f for f in INPUTS["contact_log"].required if f not in mapping]
+    if missing:
+        raise CxmError(f"{path}: the contact log has no column for {', '.join(missing)}. "
+                       "Fix: map it under inputs.contact_log.columns (cxm validate lists every problem).")
+    select = []
+    for ours, theirs in mapping.items():
+        column = f'trim(CAST("{theirs.replace(chr(34), chr(34) * 2)}" AS VARCHAR))'
+        kind = fields[ours].kind
+        if ours in spec.values or kind in ("channel", "bool"):
+            select.append(f"{ours}_map.value AS {ours}")
+        else:
+            select.append(f"{_sql_value(column, kind, spec)} AS {ours}")
+    joins = []
+    for ours in mapping:
+        if ours in spec.values or fields[ours].kind in ("channel", "bool"):
+            _register_recoding(con, ours, mapping[ours], fields[ours].kind, spec)
+            column = f'trim(CAST(raw."{mapping[ours].replace(chr(34), chr(34) * 2)}" AS VARCHAR))'
+            joins.append(f"LEFT JOIN {ours}_map ON {ours}_map.raw = {column}")
+    con.execute(f"CREATE TABLE contacts AS SELECT {', '.join(select)} FROM raw {' '.join(joins)}")
+    return list(mapping)
+
+
+def _literal(value: object) -> str:
+    """A SQL string literal (views cannot take prepared parameters)."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _sql_value(column: str, kind: str, spec: InputFile) -> str:
+    """SQL turning one text column into a typed value, NULL where it cannot be read (as cxmethods.values does)."""
+    text = f"nullif({column}, '')"
+    if kind in ("datetime", "date"):
+        local = f"regexp_replace({text}, '(Z|[+-][0-9]{{2}}:?[0-9]{{2}})$', '')"
+        iso = f"try_cast(replace({local}, 'T', ' ') AS TIMESTAMP)"
+        value = f"coalesce(try_strptime({text}, {_literal(spec.date_format)}), {iso})" if spec.date_format else iso
+        return f"date_trunc('day', {value})" if kind == "date" else value
+    if kind == "number":
+        source = f"replace({text}, ',', '.')" if spec.decimal == "," else text
+        number = f"try_cast({source} AS DOUBLE)"
+        return f"CASE WHEN isfinite({number}) AND {number} >= 0 THEN {number} END"
+    return text
+
+
+def _register_recoding(con: duckdb.DuckDBPyConnection, ours: str, theirs: str, kind: str, spec: InputFile) -> None:
+    """The distinct raw values of a recoded column, mapped in Python exactly as the pandas reader maps them."""
+    quoted = theirs.replace('"', '""')
+    raw = con.execute(f'SELECT DISTINCT trim(CAST("{quoted}" AS VARCHAR)) AS raw FROM raw').df()["raw"]
+    text = raw.astype("string").fillna("")
+    if ours in spec.values:
+        text = text.replace({k: ("" if v is None else v) for k, v in spec.values[ours].items()})
+    value, _ = coerce(text, kind, spec)
+    table = pd.DataFrame({"raw": raw.astype(object), "value": value.astype(object).where(value.notna(), None)})
+    con.register(f"{ours}_map_df", table)
+    con.execute(f"CREATE TABLE {ours}_map AS SELECT * FROM {ours}_map_df")
+    con.unregister(f"{ours}_map_df")
+

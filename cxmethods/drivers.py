@@ -1,0 +1,335 @@
+"""Voice of the customer (workbook 02): survey item scores and key-driver analysis.
+
+Which service drivers matter most to overall satisfaction, and how well does the service do on
+each? Importance comes from a regression of overall satisfaction on the drivers, split fairly
+between correlated drivers by Johnson's relative weights or by the Shapley decomposition of R^2
+(LMG); performance is each driver's mean score on 0-100. Together they give the
+importance x performance quadrant (:func:`cxmethods.charts.plot_importance_performance`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import combinations
+from math import factorial
+
+import numpy as np
+import pandas as pd
+
+from .errors import CxmError
+
+__all__ = ["ITEM_SETS", "METHODS", "MIN_ROWS", "QUADRANTS", "item_scores", "key_drivers", "relative_weights", "shapley_r2", "to_0_100"]
+
+#: Standard survey items, by source (our field names, see :mod:`cxmethods.schemas`).
+#:
+#: * ``citizens_first``: the five drivers of satisfaction found by Canada's Citizens First
+#:   research (Institute for Citizen-Centred Service), on which its Common Measurements Tool
+#:   builds surveys: timeliness, knowledge and competence, courtesy/extra mile, fairness, outcome.
+#: * ``a11``: the US OMB Circular A-11 section 280 standard post-transaction questions, asked
+#:   beside overall satisfaction.
+ITEM_SETS: dict[str, tuple[str, ...]] = {
+    "citizens_first": ("timeliness", "knowledge", "courtesy", "fairness", "outcome"),
+    "a11": ("trust", "effectiveness", "ease", "efficiency", "equity", "employee_helpfulness"),
+}
+
+#: Quadrant names: (important, high performance) -> name. Split at the mean share and mean performance.
+QUADRANTS: dict[tuple[bool, bool], str] = {
+    (True, False): "Fix first: important, low performance",
+    (True, True): "Keep it up: important, high performance",
+    (False, False): "Lower priority",
+    (False, True): "Possible overkill",
+}
+
+METHODS = ("relative_weights", "shapley")
+MIN_ROWS = 30  # complete responses below which a regression on five or so drivers is noise
+_MAX_SHAPLEY = 15  # 2^15 subsets: beyond this the exact decomposition is too slow to be useful
+
+_DEFAULT_ITEMS = ("overall_satisfaction",) + ITEM_SETS["citizens_first"] + ITEM_SETS["a11"]
+
+
+def to_0_100(values, scale: tuple[int, int] = (1, 5)):
+    """Rescale ratings linearly so the bottom of the scale is 0 and the top is 100.
+
+    Parameters
+    ----------
+    values : scalar, array or Series
+        Ratings on ``scale``.
+    scale : (int, int)
+        Lowest and highest point of the scale (``engagement.inputs.survey.scale``).
+
+    Returns
+    -------
+    Same shape as ``values``: ``(x - lo) / (hi - lo) * 100``.
+
+    Examples
+    --------
+    >>> to_0_100(4)
+    75.0
+    >>> to_0_100(pd.Series([0, 5, 10]), scale=(0, 10)).tolist()
+    [0.0, 50.0, 100.0]
+    """
+    lo, hi = _check_scale(scale, "to_0_100")
+    if isinstance(values, pd.Series | pd.DataFrame):
+        values = values.astype("Float64")
+    elif not np.isscalar(values):
+        values = np.asarray(values, dtype=float)
+    return (values - lo) / (hi - lo) * 100.0
+
+
+def item_scores(survey: pd.DataFrame, items: str | Sequence[str] | None = None, *, scale: tuple[int, int] = (1, 5)) -> pd.DataFrame:
+    """Summarise each rating item: how many answered, mean, 0-100 score and top-two-box share.
+
+    Parameters
+    ----------
+    survey : DataFrame
+        From ``read_input(engagement, "survey")``: ratings on ``scale``, "don't know" already missing.
+    items : str or sequence of str, optional
+        Fields to summarise, or the name of an :data:`ITEM_SETS` entry. Default: overall
+        satisfaction, then the Citizens First and A-11 items the survey has.
+    scale : (int, int)
+        The survey's scale (``engagement.inputs.survey.scale``).
+
+    Returns
+    -------
+    DataFrame
+        One row per item: ``item``, ``n`` (answered), ``missing_share`` (don't know or blank),
+        ``mean`` (on the scale), ``score`` (0-100), ``top2_share`` (share of those answering who
+        gave one of the top two points).
+
+    Examples
+    --------
+    >>> survey = pd.DataFrame({"overall_satisfaction": pd.array([5, 4, 2, None], dtype="Int64")})
+    >>> item_scores(survey).iloc[0].to_dict()
+    {'item': 'overall_satisfaction', 'n': 3, 'missing_share': 0.25, 'mean': 3.6666666666666665, 'score': 66.66666666666666, 'top2_share': 0.6666666666666666}
+    """
+    hi = _check_scale(scale, "item_scores")[1]
+    if items is None:
+        names = [c for c in _DEFAULT_ITEMS if c in survey.columns]
+    else:
+        names = list(ITEM_SETS.get(items, (items,)) if isinstance(items, str) else items)
+        _require_columns(survey, names, "items", "item_scores")
+    rows = []
+    for name in names:
+        answers = survey[name].dropna().astype(float)
+        n = len(answers)
+        mean = float(answers.mean()) if n else np.nan
+        rows.append({
+            "item": name,
+            "n": n,
+            "missing_share": 1 - n / len(survey) if len(survey) else np.nan,
+            "mean": mean,
+            "score": float(to_0_100(mean, scale)) if n else np.nan,
+            "top2_share": float((answers >= hi - 1).mean()) if n else np.nan,
+        })
+    return pd.DataFrame(rows, columns=["item", "n", "missing_share", "mean", "score", "top2_share"])
+
+
+def relative_weights(X: pd.DataFrame, y: pd.Series) -> pd.Series:
+    """Johnson's (2000) relative weights: each predictor's share of R^2, fair to correlated predictors.
+
+    The predictors are replaced by their closest orthogonal counterparts, through the
+    eigen-decomposition ``R = V diag(lambda) V'`` of their correlation matrix; ``y`` is regressed on
+    those (``beta = R^(-1/2) r_xy``) and predictor j's weight is ``sum_k (R^(1/2))_jk^2 beta_k^2``.
+
+    Parameters
+    ----------
+    X : DataFrame
+        Predictors, one column each, no missing values.
+    y : Series
+        Outcome, aligned with ``X``.
+
+    Returns
+    -------
+    Series
+        Raw weight per predictor (indexed by column name); the weights sum to the model R^2.
+
+    Examples
+    --------
+    >>> from cxmethods import load_engagement, read_input
+    >>> survey = read_input(load_engagement(), "survey")
+    >>> complete = survey[["overall_satisfaction", "outcome", "timeliness", "courtesy"]].dropna()
+    >>> w = relative_weights(complete[["outcome", "timeliness", "courtesy"]], complete["overall_satisfaction"])
+    >>> w.round(3).to_dict(), round(float(w.sum()), 3)
+    ({'outcome': 0.304, 'timeliness': 0.211, 'courtesy': 0.113}, 0.628)
+    """
+    R, r = _correlations(X, y, "relative_weights")
+    eigval, eigvec = np.linalg.eigh(R)
+    keep = eigval > 1e-10 * eigval.max()  # a perfectly collinear pair shares its weight instead of failing
+    root = (eigvec[:, keep] * np.sqrt(eigval[keep])) @ eigvec[:, keep].T
+    beta = eigvec[:, keep] @ ((eigvec[:, keep].T @ r) / np.sqrt(eigval[keep]))
+    return pd.Series((root**2) @ beta**2, index=list(X.columns), name="importance")
+
+
+def shapley_r2(X: pd.DataFrame, y: pd.Series) -> pd.Series:
+    """Shapley decomposition of R^2 (LMG): each predictor's R^2 gain averaged over every order of entry.
+
+    Exact, over all ``2^p`` subsets of predictors: quick up to about 12.
+
+    Parameters
+    ----------
+    X : DataFrame
+        Predictors, one column each, no missing values (at most 15).
+    y : Series
+        Outcome, aligned with ``X``.
+
+    Returns
+    -------
+    Series
+        Shapley value per predictor (indexed by column name); the values sum to the model R^2.
+
+    Examples
+    --------
+    >>> ratings = pd.DataFrame({"overall": [2, 3, 3, 4, 4, 5, 1, 2], "timeliness": [1, 3, 2, 4, 3, 5, 2, 2],
+    ...                         "courtesy": [3, 3, 4, 4, 5, 5, 2, 3]})
+    >>> shares = shapley_r2(ratings[["timeliness", "courtesy"]], ratings["overall"])
+    >>> shares.round(3).to_dict(), round(float(shares.sum()), 3)
+    ({'timeliness': 0.414, 'courtesy': 0.547}, 0.961)
+    """
+    R, r = _correlations(X, y, "shapley_r2")
+    p = len(r)
+    if p > _MAX_SHAPLEY:
+        raise CxmError(f"The 'X' parameter of shapley_r2 must have at most {_MAX_SHAPLEY} columns. Got {p} instead. "
+                       "Use relative_weights, which gives nearly the same answer for any number of predictors.")
+    r2 = {(): 0.0}
+    for size in range(1, p + 1):
+        for subset in combinations(range(p), size):
+            idx = list(subset)
+            r2[subset] = float(r[idx] @ np.linalg.pinv(R[np.ix_(idx, idx)]) @ r[idx])
+    values = np.zeros(p)
+    for subset, fit in r2.items():
+        k = len(subset)
+        if k == p:
+            continue
+        weight = factorial(k) * factorial(p - k - 1) / factorial(p)
+        for j in set(range(p)) - set(subset):
+            values[j] += weight * (r2[tuple(sorted(subset + (j,)))] - fit)
+    return pd.Series(values, index=list(X.columns), name="importance")
+
+
+def key_drivers(
+    survey: pd.DataFrame,
+    *,
+    outcome: str = "overall_satisfaction",
+    drivers: Sequence[str] | None = None,
+    method: str = "relative_weights",
+    scale: tuple[int, int] = (1, 5),
+) -> pd.DataFrame:
+    """Key-driver analysis: how much each driver matters to the outcome, and how well it performs.
+
+    Respondents missing the outcome or any driver are left out (listwise deletion).
+
+    Parameters
+    ----------
+    survey : DataFrame
+        From ``read_input(engagement, "survey")``.
+    outcome : str
+        The field to explain.
+    drivers : sequence of str, optional
+        Driver fields; default: the Citizens First items (:data:`ITEM_SETS`) the survey has.
+    method : {"relative_weights", "shapley"}
+        :func:`relative_weights` (any number of drivers) or :func:`shapley_r2` (exact, up to ~12).
+    scale : (int, int)
+        The survey's scale (``engagement.inputs.survey.scale``), for performance on 0-100.
+
+    Returns
+    -------
+    DataFrame
+        One row per driver, most important first: ``driver``, ``importance`` (raw weight),
+        ``share`` (importance / R^2, sums to 1), ``rank`` (1 = most important), ``performance``
+        (mean score on 0-100 over everyone who rated the driver) and ``quadrant`` (one of
+        :data:`QUADRANTS`, split at the mean share and mean performance). ``attrs["n"]`` is the
+        number of complete responses used, ``attrs["r2"]`` the model R^2, ``attrs["method"]``.
+
+    Raises
+    ------
+    CxmError
+        When the outcome is not in the survey, fewer than two drivers are, or fewer than
+        :data:`MIN_ROWS` responses are complete.
+
+    Examples
+    --------
+    >>> from cxmethods import load_engagement, read_input
+    >>> table = key_drivers(read_input(load_engagement(), "survey"), method="shapley")
+    >>> table[["driver", "quadrant"]].head(2).to_numpy().tolist()
+    [['outcome', 'Fix first: important, low performance'], ['timeliness', 'Fix first: important, low performance']]
+    >>> table.attrs["n"], round(table.attrs["r2"], 2), round(float(table["share"].sum()), 6)
+    (2457, 0.7, 1.0)
+    """
+    if method not in METHODS:
+        raise CxmError(f"The 'method' parameter of key_drivers must be one of {', '.join(map(repr, METHODS))}. "
+                       f"Got {method!r} instead.")
+    _check_scale(scale, "key_drivers")
+    if outcome not in survey.columns:
+        raise CxmError(f"The survey has no '{outcome}' column, the outcome key_drivers explains. "
+                       f"Fix: map it under inputs.survey.columns in the engagement (e.g. '{outcome}: <your column>'), "
+                       "or pass outcome= another rating field.")
+    if drivers is None:
+        drivers = [d for d in ITEM_SETS["citizens_first"] if d in survey.columns]
+    else:
+        drivers = list(drivers)
+        _require_columns(survey, drivers, "drivers", "key_drivers")
+    if outcome in drivers:
+        raise CxmError(f"The 'drivers' parameter of key_drivers must not include the outcome. Got {outcome!r} in it instead.")
+    if len(drivers) < 2:
+        raise CxmError(f"key_drivers needs at least 2 drivers in the survey. Got {len(drivers)} ({', '.join(drivers) or 'none'}) "
+                       "instead. Fix: map the driver questions under inputs.survey.columns (e.g. timeliness, knowledge, "
+                       "courtesy, fairness, outcome), or pass drivers=.")
+    complete = survey[[outcome, *drivers]].dropna()
+    if len(complete) < MIN_ROWS:
+        raise CxmError(f"key_drivers needs at least {MIN_ROWS} responses that rate {outcome} and every driver. "
+                       f"Got {len(complete)} of {len(survey)} instead. Fix: collect more responses, or use fewer "
+                       "drivers (those most often left blank or answered \"don't know\" remove most rows).")
+    X, y = complete[drivers].astype(float), complete[outcome].astype(float)
+    importance = (relative_weights if method == "relative_weights" else shapley_r2)(X, y)
+    r2 = float(importance.sum())
+    if not r2 > 0:
+        raise CxmError(f"The drivers explain none of {outcome} (R^2 = 0): no importance can be given. "
+                       "Check that the columns are mapped to the right questions.")
+    performance = item_scores(survey, drivers, scale=scale).set_index("item")["score"]
+    table = pd.DataFrame({
+        "driver": drivers,
+        "importance": importance.to_numpy(),
+        "share": importance.to_numpy() / r2,
+        "performance": performance.reindex(drivers).to_numpy(),
+    })
+    table = table.sort_values("share", ascending=False, kind="stable").reset_index(drop=True)
+    table.insert(3, "rank", np.arange(1, len(table) + 1))
+    important = table["share"] >= table["share"].mean()
+    high = table["performance"] >= table["performance"].mean()
+    table["quadrant"] = [QUADRANTS[(bool(i), bool(h))] for i, h in zip(important, high)]
+    table.attrs.update(n=len(complete), r2=r2, method=method, outcome=outcome)
+    return table
+
+
+def _correlations(X: pd.DataFrame, y: pd.Series, function: str) -> tuple[np.ndarray, np.ndarray]:
+    """Predictor correlation matrix and predictor-outcome correlations, checking the data can give them."""
+    if X.shape[1] == 0 or len(X) != len(y):
+        raise CxmError(f"The 'X' parameter of {function} must have columns and as many rows as y. Got {X.shape} instead.")
+    data = np.column_stack([X.to_numpy(dtype=float, na_value=np.nan), np.asarray(y, dtype=float)])
+    if np.isnan(data).any():
+        raise CxmError(f"The 'X' and 'y' parameters of {function} must have no missing values. Got "
+                       f"{int(np.isnan(data).any(axis=1).sum())} incomplete rows instead. Drop them first (key_drivers does).")
+    constant = [name for name, sd in zip([*X.columns, getattr(y, "name", None) or "y"], data.std(axis=0)) if not sd > 0]
+    if constant:
+        raise CxmError(f"{function} cannot weigh a column where every answer is the same: {', '.join(map(str, constant))}. "
+                       "Leave it out of the analysis.")
+    corr = np.corrcoef(data, rowvar=False)
+    return corr[:-1, :-1], corr[:-1, -1]
+
+
+def _require_columns(survey: pd.DataFrame, names: list[str], parameter: str, function: str) -> None:
+    absent = [n for n in names if n not in survey.columns]
+    if absent:
+        raise CxmError(f"The '{parameter}' parameter of {function} names fields the survey does not have: "
+                       f"{', '.join(absent)}. Fix: map them under inputs.survey.columns, or leave them out.")
+
+
+def _check_scale(scale, function: str) -> tuple[float, float]:
+    try:
+        lo, hi = (float(v) for v in scale)
+    except (TypeError, ValueError):
+        lo = hi = np.nan
+    if not hi > lo:
+        raise CxmError(f"The 'scale' parameter of {function} must be (lowest, highest) with lowest < highest. "
+                       f"Got {scale!r} instead.")
+    return lo, hi

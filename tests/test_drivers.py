@@ -1,0 +1,263 @@
+"""Key-driver analysis: known answers, the planted sample truth, a real survey read through a mapping, errors."""
+
+from __future__ import annotations
+
+import doctest
+import textwrap
+from itertools import permutations
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import cxmethods.drivers
+from cxmethods import CxmError, load_engagement, read_input
+from cxmethods.charts import plot_importance_performance
+from cxmethods.drivers import ITEM_SETS, QUADRANTS, item_scores, key_drivers, relative_weights, shapley_r2, to_0_100
+from cxmethods.sample import make_sample
+
+SEEDS = [0, 1, 2, 3, 4]
+REALDATA = Path(__file__).resolve().parent.parent.parent / "shared" / "realdata"
+SURVEY = read_input(load_engagement(), "survey")
+TRUTH = make_sample().truth
+
+
+def _ols_r2(X: np.ndarray, y: np.ndarray) -> float:
+    """R^2 of a least-squares fit with intercept, computed directly (not from correlations)."""
+    design = np.column_stack([np.ones(len(y)), X])
+    fitted = design @ np.linalg.lstsq(design, y, rcond=None)[0]
+    return 1 - ((y - fitted) ** 2).sum() / ((y - y.mean()) ** 2).sum()
+
+
+def _orthogonal(seed: int, n: int = 200, p: int = 4) -> tuple[pd.DataFrame, pd.Series]:
+    """Predictors with sample correlations exactly zero: an orthonormal basis of centred random columns."""
+    rng = np.random.default_rng(seed)
+    Z = rng.normal(size=(n, p))
+    Q, _ = np.linalg.qr(Z - Z.mean(axis=0))
+    X = Q * np.sqrt(n)  # standardised: mean 0, unit variance, uncorrelated
+    y = X @ rng.uniform(0.2, 1.5, size=p) + rng.normal(scale=1.5, size=n)
+    return pd.DataFrame(X, columns=[f"x{j}" for j in range(p)]), pd.Series(y)
+
+
+def _correlated(seed: int, n: int = 500, p: int = 5) -> tuple[pd.DataFrame, pd.Series]:
+    """Predictors sharing a common factor (pairwise correlation around 0.5), as survey drivers do."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 1)) + rng.normal(size=(n, p))
+    y = X @ np.linspace(1.0, 0.2, p) + rng.normal(scale=2.0, size=n)
+    return pd.DataFrame(X, columns=[f"x{j}" for j in range(p)]), pd.Series(y)
+
+
+# -- known answers ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_with_orthogonal_predictors_every_method_gives_the_squared_correlations(seed):
+    X, y = _orthogonal(seed)
+    assert np.allclose(np.corrcoef(X.to_numpy(), rowvar=False), np.eye(X.shape[1]), atol=1e-12)
+    squared = np.array([np.corrcoef(X[c], y)[0, 1] ** 2 for c in X])
+    rw, sv = relative_weights(X, y), shapley_r2(X, y)
+    np.testing.assert_allclose(rw.to_numpy(), squared, atol=1e-10)
+    np.testing.assert_allclose(sv.to_numpy(), squared, atol=1e-10)
+    assert rw.sum() == pytest.approx(_ols_r2(X.to_numpy(), y.to_numpy()), abs=1e-10)
+    assert list(rw.index) == list(X.columns)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_two_predictor_shapley_has_a_closed_form(seed):
+    rng = np.random.default_rng(seed)
+    x1 = rng.normal(size=300)
+    x2 = 0.6 * x1 + rng.normal(size=300)
+    y = 1.0 * x1 + 0.4 * x2 + rng.normal(size=300)
+    r1, r2, r12 = np.corrcoef(x1, y)[0, 1], np.corrcoef(x2, y)[0, 1], np.corrcoef(x1, x2)[0, 1]
+    full = (r1**2 + r2**2 - 2 * r1 * r2 * r12) / (1 - r12**2)
+    expected = [(r1**2 + full - r2**2) / 2, (r2**2 + full - r1**2) / 2]  # average of the two orders of entry
+    got = shapley_r2(pd.DataFrame({"x1": x1, "x2": x2}), pd.Series(y))
+    np.testing.assert_allclose(got.to_numpy(), expected, atol=1e-12)
+    assert full == pytest.approx(_ols_r2(np.column_stack([x1, x2]), y))
+
+
+@pytest.mark.parametrize("seed", SEEDS[:2])
+def test_shapley_equals_the_average_gain_over_every_order_of_entry(seed):
+    X, y = _correlated(seed, p=4)
+    gains = np.zeros(4)
+    orders = list(permutations(range(4)))
+    for order in orders:
+        before = 0.0
+        for k, j in enumerate(order):
+            after = _ols_r2(X.to_numpy()[:, list(order[: k + 1])], y.to_numpy())
+            gains[j] += after - before
+            before = after
+    np.testing.assert_allclose(shapley_r2(X, y).to_numpy(), gains / len(orders), atol=1e-10)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_relative_weights_and_shapley_agree_closely_on_correlated_data(seed):
+    X, y = _correlated(seed)
+    rw, sv = relative_weights(X, y), shapley_r2(X, y)
+    r2 = _ols_r2(X.to_numpy(), y.to_numpy())
+    assert rw.sum() == pytest.approx(r2, abs=1e-10)
+    assert sv.sum() == pytest.approx(r2, abs=1e-10)
+    assert np.abs(rw / r2 - sv / r2).max() < 0.02
+    assert list(rw.sort_values().index) == list(sv.sort_values().index)
+
+
+def test_a_column_mapped_twice_shares_its_weight_instead_of_failing():
+    X, y = _correlated(0, p=3)
+    X["copy"] = X["x0"]
+    rw = relative_weights(X, y)
+    assert rw["x0"] == pytest.approx(rw["copy"])
+    assert rw.sum() == pytest.approx(_ols_r2(X.to_numpy(), y.to_numpy()))
+
+
+@pytest.mark.parametrize("value, scale, expected", [(1, (1, 5), 0.0), (5, (1, 5), 100.0), (3, (1, 5), 50.0),
+                                                    (4, (1, 7), 50.0), (7, (0, 10), 70.0)])
+def test_to_0_100_is_linear(value, scale, expected):
+    assert to_0_100(value, scale) == pytest.approx(expected)
+
+
+def test_item_scores_count_answers_means_and_top_two_box():
+    survey = pd.DataFrame({"overall_satisfaction": pd.array([5, 4, 3, 1, None], dtype="Int64"),
+                           "timeliness": pd.array([2, None, None, 5, 4], dtype="Int64")})
+    got = item_scores(survey).set_index("item")
+    assert got.loc["overall_satisfaction"].to_dict() == pytest.approx(
+        {"n": 4, "missing_share": 0.2, "mean": 3.25, "score": 56.25, "top2_share": 0.5})
+    assert got.loc["timeliness", "top2_share"] == pytest.approx(2 / 3)
+    seven = item_scores(survey, ["timeliness"], scale=(1, 7)).iloc[0]
+    assert seven["top2_share"] == 0 and seven["score"] == pytest.approx((11 / 3 - 1) / 6 * 100)
+
+
+# -- the sample engagement's planted truth ---------------------------------------
+
+
+@pytest.mark.parametrize("method", ["relative_weights", "shapley"])
+def test_the_planted_driver_order_is_recovered(method):
+    table = key_drivers(SURVEY, method=method)
+    planted = sorted(TRUTH["driver_weights"], key=TRUTH["driver_weights"].get, reverse=True)
+    assert planted == ["outcome", "timeliness", "knowledge", "courtesy", "fairness"]
+    assert table["driver"].tolist() == planted
+    assert table["rank"].tolist() == [1, 2, 3, 4, 5]
+    assert table["share"].sum() == pytest.approx(1)
+    np.testing.assert_allclose(table["share"], [TRUTH["driver_weights"][d] for d in planted], atol=0.04)
+    assert table.attrs["n"] == len(SURVEY[["overall_satisfaction", *planted]].dropna())
+    assert 0.5 < table.attrs["r2"] < 0.9
+    assert table["importance"].sum() == pytest.approx(table.attrs["r2"])
+
+
+def test_timeliness_is_the_driver_to_fix_first():
+    table = key_drivers(SURVEY).set_index("driver")
+    assert table.loc["timeliness", "quadrant"] == QUADRANTS[(True, False)] == "Fix first: important, low performance"
+    shift = TRUTH["driver_performance_shift"]
+    assert table["performance"].idxmin() == min(shift, key=shift.get) == "timeliness"
+    assert table["performance"].idxmax() == max(shift, key=shift.get) == "courtesy"
+    assert set(table["quadrant"]) <= set(QUADRANTS.values())
+
+
+def test_sample_item_scores_are_on_0_to_100():
+    scores = item_scores(SURVEY)
+    assert scores["item"].tolist() == ["overall_satisfaction", *ITEM_SETS["citizens_first"], *ITEM_SETS["a11"]]
+    assert scores["score"].between(0, 100).all() and scores["top2_share"].between(0, 1).all()
+    np.testing.assert_allclose(scores["score"], (scores["mean"] - 1) / 4 * 100)
+    assert (scores["n"] + scores["missing_share"] * len(SURVEY)).round().eq(len(SURVEY)).all()
+    assert item_scores(SURVEY, "citizens_first")["item"].tolist() == list(ITEM_SETS["citizens_first"])
+
+
+def test_the_quadrant_chart_labels_every_driver():
+    table = key_drivers(SURVEY)
+    chart = plot_importance_performance(table)
+    texts = [t.get_text() for t in chart.axes[0].texts]
+    assert set(table["driver"]) <= set(texts)
+    assert sum(t.startswith(("Fix first", "Keep it up", "Lower priority", "Possible overkill")) for t in texts) == 4
+    assert chart._repr_png_()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_docstring_examples_run():
+    result = doctest.testmod(cxmethods.drivers, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 8 and result.failed == 0
+
+
+# -- a real survey, read through an engagement mapping alone -----------------------
+
+
+SANDIEGO = REALDATA / "sandiego_resident_survey_2015_weighted.csv"
+
+
+@pytest.mark.skipif(not SANDIEGO.is_file(), reason=f"real data not found beside the checkout: {SANDIEGO}")
+@pytest.mark.parametrize("method", ["relative_weights", "shapley"])
+def test_the_san_diego_resident_survey_runs_through_a_mapping(tmp_path, method):
+    # Q2_6 = satisfaction with the quality of services provided by the City (the outcome);
+    # Q15_* rate the City employees last contacted (5 excellent .. 1 very poor; Q15_1 courtesy is
+    # not in the weighted file). Two Q2_* items stand in for drivers the survey has no question for:
+    # Q2_7 "value that you receive for your City tax dollars and fees" for outcome (did residents get
+    # what they pay for) and Q2_3 "financial stability of the City government" for trust (confidence
+    # in how the City is run). Q2_* are 5 very satisfied .. 1 very dissatisfied; 9 is don't know.
+    (tmp_path / "engagement.yaml").write_text(textwrap.dedent(f"""\
+        name: sandiego
+        organisation: City of San Diego
+        currency: USD
+        period: {{start: 2015-01-01, end: 2015-12-31}}
+        inputs:
+          survey:
+            path: {SANDIEGO}
+            dont_know_codes: [9]
+            columns:
+              respondent_id: Num
+              overall_satisfaction: Q2_6
+              knowledge: Q15_2
+              timeliness: Q15_4
+              outcome: Q2_7
+              trust: Q2_3
+        """), encoding="utf-8")
+    engagement = load_engagement(tmp_path / "engagement.yaml")
+    survey = read_input(engagement, "survey")
+    drivers = ["knowledge", "timeliness", "outcome", "trust"]
+    table = key_drivers(survey, drivers=drivers, method=method, scale=engagement.inputs.survey.scale)
+
+    raw = pd.read_csv(SANDIEGO)
+    complete = raw[["Q2_6", "Q15_2", "Q15_4", "Q2_7", "Q2_3"]].isin(range(1, 6)).all(axis=1)
+    assert table.attrs["n"] == complete.sum() == 1920
+    assert 0 < table.attrs["r2"] < 1
+    assert np.isfinite(table["share"]).all() and table["share"].sum() == pytest.approx(1)
+    assert table["performance"].between(0, 100).all()
+    assert set(table["driver"]) == set(drivers)
+    # the default drivers are the Citizens First items present: here three of them
+    assert key_drivers(survey, method=method)["driver"].tolist() == ["outcome", "timeliness", "knowledge"]
+
+
+# -- errors -------------------------------------------------------------------
+
+
+def test_a_missing_outcome_is_named_with_its_fix():
+    with pytest.raises(CxmError, match=r"no 'overall_satisfaction' column.*map it under inputs\.survey\.columns"):
+        key_drivers(SURVEY.drop(columns="overall_satisfaction"))
+
+
+def test_too_few_complete_rows():
+    columns = ["overall_satisfaction", *ITEM_SETS["citizens_first"]]
+    complete = SURVEY[columns].dropna()
+    incomplete = SURVEY[SURVEY[columns].isna().any(axis=1)].head(10)
+    with pytest.raises(CxmError, match=r"at least 30 responses .* Got 29 of 39 instead"):
+        key_drivers(pd.concat([complete.head(29), incomplete]))
+    assert key_drivers(pd.concat([complete.head(30), incomplete])).attrs["n"] == 30
+
+
+def test_an_unknown_method():
+    with pytest.raises(CxmError, match=r"The 'method' parameter of key_drivers must be one of 'relative_weights', "
+                                       r"'shapley'\. Got 'lmg' instead\."):
+        key_drivers(SURVEY, method="lmg")
+
+
+def test_fewer_than_two_drivers():
+    with pytest.raises(CxmError, match=r"at least 2 drivers in the survey\. Got 1 \(timeliness\)"):
+        key_drivers(SURVEY[["overall_satisfaction", "timeliness"]])
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: key_drivers(SURVEY, drivers=["timeliness", "speed"]), r"'drivers' parameter of key_drivers .*: speed"),
+    (lambda: to_0_100(3, (5, 1)), r"'scale' parameter of to_0_100 must be \(lowest, highest\)"),
+    (lambda: relative_weights(SURVEY[["timeliness", "courtesy"]], SURVEY["overall_satisfaction"]), r"no missing values"),
+    (lambda: shapley_r2(pd.DataFrame({"a": [1, 2, 3], "b": [4, 4, 4]}), pd.Series([1, 2, 4])), r"every answer is the same: b"),
+])
+def test_other_errors_say_what_is_wrong(call, match):
+    with pytest.raises(CxmError, match=match):
+        call()
