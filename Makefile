@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-cxmethods
 
-.PHONY: setup demo test lab clean
+.PHONY: setup demo test lab bench clean
 
 setup: $(STAMP)
 
@@ -25,6 +25,9 @@ test: setup  ## unit tests, workbook runs, nbval (lax) over workbooks/
 
 lab: setup  ## JupyterLab on the workbooks (Jupyter refuses root unless told: containers often run as root)
 	$(BIN)/jupyter lab workbooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
+
+bench: setup  ## 10-million-row contact log: DuckDB against naive pandas (time and peak memory)
+	$(BIN)/python tests/benchmarks/contact_log.py --rows 10000000
 
 clean:
 	rm -rf $(VENV) out

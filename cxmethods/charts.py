@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-__all__ = ["Chart", "plot_radar", "plot_radars", "plot_heatmap", "plot_gaps", "plot_importance_performance"]
+__all__ = ["Chart", "plot_radar", "plot_radars", "plot_heatmap", "plot_gaps", "plot_importance_performance",
+           "plot_pareto", "plot_week_heatmap", "plot_failure_demand"]
 
 CURRENT, TARGET = "#1f5f8b", "#e07b39"
 
@@ -145,5 +146,60 @@ def plot_importance_performance(drivers: pd.DataFrame) -> Chart:
     note = f"\n{n} complete responses, R² = {r2:.2f}" if n is not None and r2 is not None else ""
     ax.set_title(f"Key drivers: importance and performance{note}", fontsize=11)
     ax.grid(color="#eeeeee")
+    fig.tight_layout()
+    return fig
+
+
+def plot_pareto(reasons: pd.DataFrame, top: int = 15) -> Chart:
+    """Contacts by reason, most first, with the cumulative share: the few reasons that make most contacts."""
+    rows = reasons.head(top)
+    fig = Chart(figsize=(9, 4.2))
+    ax = fig.add_subplot()
+    x = np.arange(len(rows))
+    colours = [CURRENT if p else "#9aa5b1" for p in rows["pareto"]]
+    ax.bar(x, rows["contacts"], color=colours)
+    ax.set_xticks(x, [_wrap(r, 18) for r in rows["reason"]], rotation=60, ha="right", fontsize=7)
+    ax.set_ylabel("contacts")
+    share = ax.twinx()
+    share.plot(x, rows["cumulative_share"] * 100, color=TARGET, marker="o", markersize=3)
+    share.axhline(80, color=TARGET, linestyle=":", linewidth=1)
+    share.set_ylim(0, 105)
+    share.set_ylabel("cumulative % of contacts")
+    ax.set_title("Why customers contact us (dark bars: the reasons that make 80% of contacts)", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_week_heatmap(patterns: pd.DataFrame, channel: str = "(all)") -> Chart:
+    """Contacts by weekday and hour of day, for all channels or one."""
+    rows = patterns[(patterns["pattern"] == "weekday_hour") & (patterns["channel"] == channel)]
+    days = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    grid = rows.pivot_table(index="weekday", columns="hour", values="contacts", aggfunc="sum").reindex(index=days, columns=range(24))
+    fig = Chart(figsize=(10, 3.4))
+    ax = fig.add_subplot()
+    image = ax.imshow(grid.fillna(0).to_numpy(dtype=float), cmap=matplotlib.colormaps["Blues"], aspect="auto")
+    ax.set_yticks(range(7), [d[:3] for d in days], fontsize=8)
+    ax.set_xticks(range(0, 24, 2), [f"{h:02d}" for h in range(0, 24, 2)], fontsize=8)
+    ax.set_xlabel("hour of day")
+    fig.colorbar(image, ax=ax, label="contacts", shrink=0.9)
+    ax.set_title(f"When customers contact us ({'all channels' if channel == '(all)' else channel})", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_failure_demand(failure: pd.DataFrame) -> Chart:
+    """Contacts by channel, split into failure demand and the rest, with the failure share."""
+    rows = failure[failure["channel"] != "(all)"].sort_values("contacts")
+    fig = Chart(figsize=(8, 0.45 * len(rows) + 1.4))
+    ax = fig.add_subplot()
+    y = np.arange(len(rows))
+    ax.barh(y, rows["contacts"] - rows["failure_contacts"], color="#9aa5b1", label="other demand")
+    ax.barh(y, rows["failure_contacts"], left=rows["contacts"] - rows["failure_contacts"], color=TARGET, label="failure demand")
+    ax.set_yticks(y, rows["channel"], fontsize=8)
+    for yi, (n, share) in enumerate(zip(rows["contacts"], rows["failure_share"])):
+        ax.text(n, yi, f"  {share:.0%}", va="center", fontsize=8)
+    ax.set_xlabel("contacts")
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    ax.set_title("Failure demand by channel", fontsize=10)
     fig.tight_layout()
     return fig

@@ -41,3 +41,13 @@ def test_cxm_run_on_the_sample_engagement(tmp_path):
     executed = nbformat.read(out / "01_self_assessment.ipynb", as_version=4)
     images = [o for c in executed.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert len(images) == 3
+    # workbook 02: every artifact the issue names, and no planted personal data anywhere in the run folder
+    from cxmethods.sample import make_sample
+
+    step = out / "artifacts" / "02_voice_of_customer"
+    for name in ("contact_reasons", "channel_mix", "patterns_time", "anomalies", "repeat_contact", "failure_demand",
+                 "drivers", "themes", "data_quality"):
+        assert not pd.read_csv(step / f"{name}.csv").empty, name
+    planted = [p["value"] for p in make_sample().truth["planted_personal_data"]]
+    leaks = [(f.name, v) for f in out.rglob("*") if f.is_file() for v in planted if v in f.read_text(errors="replace")]
+    assert leaks == []

@@ -1,0 +1,155 @@
+"""Workbook 02: the voice of the customer, from contact log, survey and comments, in one call.
+
+:func:`analyse` runs every analysis the engagement's data allows and keeps, for each one that it
+cannot run, the reason (a field not mapped, no survey...), so the workbook shows a plain note
+instead of failing. Only redacted text reaches any table.
+
+>>> from cxmethods import load_engagement
+>>> result = analyse(load_engagement())
+>>> sorted(result.tables)[:3]
+['anomalies', 'channel_mix', 'contact_reasons']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from .config import Engagement
+from .contacts import ContactLog
+from .errors import CxmError
+from .inputs import read_input
+
+__all__ = ["VoiceOfCustomer", "analyse", "ARTIFACTS"]
+
+STEP = "02_voice_of_customer"
+
+#: The artifact tables the workbook writes, in the order of its questions.
+ARTIFACTS = ("contact_reasons", "channel_mix", "patterns_time", "anomalies", "resolution_times", "repeat_contact",
+             "failure_demand", "volumes", "data_quality", "survey_items", "drivers", "themes", "theme_sentiment",
+             "personal_data_redacted", "segment_hints")
+
+#: Chart name -> (table it draws, function in cxmethods.charts).
+CHARTS = {"pareto": ("contact_reasons", "plot_pareto"), "week": ("patterns_time", "plot_week_heatmap"),
+          "failure_demand": ("failure_demand", "plot_failure_demand"), "drivers": ("drivers", "plot_importance_performance")}
+
+#: Survey attributes whose channel preferences hint at segments (workbook 03 takes it further).
+HINT_ATTRIBUTES = ("age_band", "digital_confidence", "language", "disability", "employment_status", "household")
+
+
+@dataclass
+class VoiceOfCustomer:
+    """Tables by name, and for each analysis that could not run, why."""
+
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    comments: pd.DataFrame | None = None  # redacted comments with theme and sentiment, for reading in the workbook
+
+    def table(self, name: str) -> pd.DataFrame:
+        """The table, or a one-row table saying why it is not available."""
+        if name in self.tables:
+            return self.tables[name]
+        return pd.DataFrame({"note": [self.skipped.get(name, f"'{name}' was not computed.")]})
+
+    def chart(self, name: str):
+        """Chart ``name`` (see :data:`CHARTS`), or the note saying why its table is not available."""
+        from . import charts
+
+        table, function = CHARTS[name]
+        if table not in self.tables:
+            return self.table(table)
+        return getattr(charts, function)(self.tables[table])
+
+    def write(self, run_dir: str | Path) -> list[Path]:
+        """Write every computed table to ``artifacts/02_voice_of_customer/<name>.csv``."""
+        from .artifacts import write_table
+
+        return [write_table(self.tables[name], run_dir, STEP, name) for name in ARTIFACTS if name in self.tables]
+
+
+def analyse(engagement: Engagement, *, n_themes: int = 6, memory_limit: str = "1GB") -> VoiceOfCustomer:
+    """Run every voice-of-the-customer analysis the engagement's inputs allow."""
+    result = VoiceOfCustomer()
+    if engagement.inputs.contact_log is None:
+        result.skipped.update({name: "The engagement names no contact log." for name in ARTIFACTS[:9]})
+    else:
+        with ContactLog(engagement, memory_limit=memory_limit) as log:
+            for name, run in (("contact_reasons", log.reasons), ("channel_mix", log.channel_mix),
+                              ("patterns_time", log.time_patterns), ("anomalies", log.anomalies),
+                              ("resolution_times", log.resolution_times), ("repeat_contact", log.repeat_contact),
+                              ("failure_demand", log.failure_demand), ("volumes", log.volumes),
+                              ("data_quality", log.data_quality)):
+                _attempt(result, name, run)
+    if engagement.inputs.survey is None:
+        result.skipped.update({name: "The engagement names no survey." for name in ARTIFACTS[9:]})
+        return result
+    survey = read_input(engagement, "survey")
+    _survey(result, survey, engagement, n_themes)
+    return result
+
+
+def _survey(result: VoiceOfCustomer, survey: pd.DataFrame, engagement: Engagement, n_themes: int) -> None:
+    from .drivers import item_scores, key_drivers
+
+    scale = tuple(engagement.inputs.survey.scale)
+    _attempt(result, "survey_items", lambda: item_scores(survey, scale=scale))
+    _attempt(result, "drivers", lambda: key_drivers(survey, scale=scale))
+    _attempt(result, "segment_hints", lambda: segment_hints(survey))
+    if "comment" not in survey:
+        result.skipped.update({n: "The survey has no comment column mapped." for n in ("themes", "theme_sentiment",
+                                                                                         "personal_data_redacted")})
+        return
+    from .redact import personal_data_counts, redact_series
+    from .text import sentiment, theme_sentiment, themes
+
+    comments = survey["comment"]
+    _attempt(result, "personal_data_redacted", lambda: personal_data_counts(comments))
+    redacted = redact_series(comments)
+    found = None
+    try:
+        found = themes(redacted, n_themes=n_themes, random_state=engagement.seed)
+        result.tables["themes"] = found.table
+    except CxmError as exc:
+        result.skipped["themes"] = str(exc)
+    mood = sentiment(redacted)
+    if found is not None:
+        result.tables["theme_sentiment"] = theme_sentiment(found, mood)
+        result.comments = pd.DataFrame({"comment": redacted, "theme": found.assignment, "sentiment": mood["label"]}).dropna(
+            subset=["comment"])
+
+
+def segment_hints(survey: pd.DataFrame) -> pd.DataFrame:
+    """Preferred channel by respondent attribute: ``attribute``, ``value``, ``respondents``, one share column per channel.
+
+    Large differences between groups (e.g. by age band or digital confidence) are the first hint of
+    needs-based segments and of who can be moved to which channel.
+    """
+    if "preferred_channel" not in survey:
+        raise CxmError("Segment hints need the survey's preferred_channel: map it under inputs.survey.columns.")
+    present = [a for a in HINT_ATTRIBUTES if a in survey]
+    if not present:
+        raise CxmError(f"Segment hints need at least one of {', '.join(HINT_ATTRIBUTES)} in the survey.")
+    parts = []
+    for attribute in present:
+        values = survey[attribute]
+        if pd.api.types.is_numeric_dtype(values) and (values.dropna() % 1 == 0).all():
+            values = values.astype("Int64")
+        values = values.astype("string")
+        shares = pd.crosstab(values, survey["preferred_channel"], normalize="index").round(3)
+        shares.insert(0, "respondents", values.value_counts().reindex(shares.index))
+        shares.insert(0, "attribute", attribute)
+        parts.append(shares.rename_axis("value").reset_index())
+    table = pd.concat(parts, ignore_index=True)
+    table.columns.name = None
+    return table[["attribute", "value", *[c for c in table.columns if c not in ("attribute", "value")]]]
+
+
+def _attempt(result: VoiceOfCustomer, name: str, run: Callable[[], pd.DataFrame]) -> None:
+    """Run one analysis; a CxmError (a field not mapped, too few rows...) becomes a note, anything else is a bug."""
+    try:
+        result.tables[name] = run()
+    except CxmError as exc:
+        result.skipped[name] = str(exc)

@@ -1,0 +1,214 @@
+"""Redaction: every kind of personal data is removed, and ordinary numbers and words survive."""
+
+from __future__ import annotations
+
+import doctest
+import re
+import time
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import cxmethods.redact
+from cxmethods.errors import CxmError
+from cxmethods.redact import PLACEHOLDERS, find_personal_data, personal_data_counts, redact, redact_series
+from cxmethods.sample import make_sample
+
+# (kind, value): each is planted in a sentence and must come out as its placeholder
+POSITIVE = [
+    ("email", "j.smith@example.com"),
+    ("email", "first.last+survey@mail.example.co.uk"),
+    ("email", "A_B-c@sub.domain.example.org"),
+    ("email", "resident42@council.gov.uk"),
+    ("phone", "07700 900123"),
+    ("phone", "07700900123"),
+    ("phone", "+44 7700 900123"),
+    ("phone", "+44 (0)20 7946 0018"),
+    ("phone", "020 7946 0018"),
+    ("phone", "(020) 7946 0018"),
+    ("phone", "0161 496 0000"),
+    ("phone", "01632 960123"),
+    ("phone", "(212) 555-0147"),
+    ("phone", "(212)555-0147"),
+    ("phone", "212-555-0147"),
+    ("phone", "212.555.0147"),
+    ("phone", "+1 212 555 0147"),
+    ("phone", "1-800-555-0199"),
+    ("ni_number", "QQ 12 34 56 C"),
+    ("ni_number", "QQ123456C"),
+    ("ni_number", "AB 98 76 54 A"),
+    ("ni_number", "qq123456d"),
+    ("ssn", "123-45-6789"),
+    ("ssn", "123 45 6789"),
+    ("ssn", "078-05-1120"),
+    ("card", "4111 1111 1111 1111"),
+    ("card", "4111-1111-1111-1111"),
+    ("card", "4111111111111111"),
+    ("card", "5500 0000 0000 0004"),
+    ("card", "3782 822463 10005"),
+    ("card", "6011000990139424"),
+    ("address", "14 Acacia Avenue"),
+    ("address", "221B Baker Street"),
+    ("address", "350 Fifth Ave"),
+    ("address", "10 Downing St"),
+    ("address", "1600 Pennsylvania Avenue"),
+    ("address", "7 St Mary's Road"),
+    ("address", "42 Wallaby Way"),
+    ("address", "3 Mill Lane"),
+    ("postcode", "SW1A 1AA"),
+    ("postcode", "M1 1AE"),
+    ("postcode", "EC1A 1BB"),
+    ("postcode", "B33 8TH"),
+    ("postcode", "CR2 6XH"),
+    ("name", "Mrs Patel"),
+    ("name", "Mr. O'Neill"),
+    ("name", "Dr Smith"),
+    ("name", "Ms Okafor"),
+    ("name", "Mrs Jane Doe"),
+    ("name", "Dr. McDonald"),
+]
+
+
+@pytest.mark.parametrize(("kind", "value"), POSITIVE, ids=[v for _, v in POSITIVE])
+def test_positive_is_redacted(kind, value):
+    text = f"Please note {value} for the record."
+    out = redact(text)
+    assert out == f"Please note {PLACEHOLDERS[kind]} for the record."
+    assert find_personal_data(text) == [(kind, value)]
+
+
+# only the personal part goes; the words that locate it stay
+CONTEXT = [
+    ("Springfield, IL 62704", "Springfield, IL [ZIP]", ("zip", "62704")),
+    ("Austin, TX 78701-1234", "Austin, TX [ZIP]", ("zip", "78701-1234")),
+    ("350 Fifth Ave, New York 10118", "[ADDRESS], New York [ZIP]", ("zip", "10118")),
+    ("my name is Jane Doe and", "my name is [NAME] and", ("name", "Jane Doe")),
+    ("My name's Tom.", "My name's [NAME].", ("name", "Tom")),
+]
+
+
+@pytest.mark.parametrize(("text", "expected", "item"), CONTEXT, ids=[c[0] for c in CONTEXT])
+def test_positive_in_context(text, expected, item):
+    assert redact(text) == expected
+    assert item in find_personal_data(text)
+
+
+NEGATIVE = [
+    "I was charged £1,250.00 twice.",
+    "They owe me $3,400 since March.",
+    "The payment of $12,345.67 was returned.",
+    "It happened on 12/03/2024 at the office.",
+    "Due 2024-03-12, paid 2024-04-01.",
+    "Back in 2019 and again in 2021.",
+    "From 2015-2020 nothing changed.",
+    "My appointment was at 10:30 and I waited until 11:45.",
+    "Please quote case 123456 when you call.",
+    "See ticket #4521 and ref 99817.",
+    "Reference 1234567812345678 on the letter.",  # 16 digits failing Luhn
+    "Account 0000 0000 0000 0000 was closed.",
+    "I live on the 2nd floor of the block.",
+    "Get your kicks on Route 66.",
+    "Rates went up 12.5% this year and 3% last year.",
+    "I asked for Mr and got nobody.",
+    "The Mayor promised to fix it.",
+    "Version 2.10.3 of the app, build 10.0.19041.",
+    "The bus number 73 was late by 25 minutes.",
+    "I have been waiting 3 years for 2 repairs.",
+    "Sold for 62704 dollars in total.",
+    "I paid with XXXX XXXX XXXX 1234 on XX/XX/XXXX.",
+    "Mr. XXXX from the bank called on XX/XX/2019.",
+    "Dear Sir or Madam, my name is not on the account.",
+    "Tax year 2023/24, band D, £1,987.12 a year.",
+    "The man on the phone knew exactly what to do about my council tax.",
+    "I called 3 times on the road home.",
+    "Order no. 100200300 arrived in 5 days.",
+]
+
+
+@pytest.mark.parametrize("text", NEGATIVE)
+def test_negative_survives(text):
+    assert redact(text) == text
+    assert find_personal_data(text) == []
+
+
+def test_corpus_sizes():
+    assert len(POSITIVE) + len(CONTEXT) >= 40 and len(NEGATIVE) >= 20
+    assert {k for k, _ in POSITIVE} | {i[0] for _, _, i in CONTEXT} == set(PLACEHOLDERS)
+
+
+def test_several_kinds_in_one_text():
+    text = "Mr Hughes (07700 900321, hughes@example.net) of 3 Mill Lane, RV1 2AB paid £40 on 01/02/2025."
+    assert redact(text) == "[NAME] ([PHONE], [EMAIL]) of [ADDRESS], [POSTCODE] paid £40 on 01/02/2025."
+    assert Counter(k for k, _ in find_personal_data(text)) == Counter(["name", "phone", "email", "address", "postcode"])
+
+
+@pytest.mark.parametrize("missing", [None, np.nan, pd.NA])
+def test_missing_stays_missing(missing):
+    assert redact(missing) is missing
+    assert find_personal_data(missing) == []
+
+
+def test_non_text_is_an_error():
+    with pytest.raises(CxmError, match=r"The 'text' parameter of redact must be a str or None\. Got 5 \(int\) instead\."):
+        redact(5)
+    with pytest.raises(CxmError, match=r"must hold strings or missing values\. Got 7 at index 'b' instead\."):
+        redact_series(pd.Series(["ok", 7], index=["a", "b"], dtype=object))
+
+
+@pytest.mark.parametrize("dtype", [object, "string"])
+def test_redact_series_keeps_index_name_dtype(dtype):
+    s = pd.Series(["Ring 020 7946 0018", None, "Fine"], index=[10, 20, 30], name="comment", dtype=dtype)
+    out = redact_series(s)
+    assert out.index.equals(s.index) and out.name == "comment" and out.dtype == s.dtype
+    assert out[10] == "Ring [PHONE]" and pd.isna(out[20]) and out[30] == "Fine"
+    assert s[10] == "Ring 020 7946 0018"  # the input is left alone
+
+
+def test_personal_data_counts_every_kind():
+    counts = personal_data_counts(pd.Series(["a@b.org or c@d.org", "Mr Hughes, SW1A 1AA", None, "nothing"]))
+    assert list(counts.columns) == ["kind", "count"]
+    assert counts["kind"].tolist() == list(PLACEHOLDERS)
+    assert counts.set_index("kind")["count"].to_dict() == {**dict.fromkeys(PLACEHOLDERS, 0), "email": 2, "name": 1,
+                                                           "postcode": 1}
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return make_sample()
+
+
+def test_sample_planted_personal_data_is_removed(sample):
+    planted = sample.truth["planted_personal_data"]
+    comments = sample.survey.set_index("resp_id")["comment"]
+    redacted = redact_series(comments)
+    assert len(planted) > 40 and {p["kind"] for p in planted} == {"email", "phone", "ni_number", "name"}
+    for p in planted:
+        text = redacted[p["resp_id"]]
+        assert p["value"] not in text, p
+        assert PLACEHOLDERS[p["kind"]] in text, p
+        if p["kind"] == "phone":
+            assert re.sub(r"\D", "", p["value"]) not in re.sub(r"\D", "", text), p
+    ordinary = comments.index.difference([p["resp_id"] for p in planted])
+    assert comments[ordinary].notna().sum() > 1000
+    pd.testing.assert_series_equal(redacted[ordinary], comments[ordinary])
+
+
+def test_sample_counts_match_what_was_planted(sample):
+    planted = Counter(p["kind"] for p in sample.truth["planted_personal_data"])
+    counts = personal_data_counts(sample.survey["comment"]).set_index("kind")["count"]
+    assert counts.to_dict() == {k: planted.get(k, 0) for k in PLACEHOLDERS}
+
+
+def test_fifty_thousand_comments_in_a_few_seconds(sample):
+    texts = pd.concat([sample.survey["comment"]] * 17, ignore_index=True)
+    assert len(texts) >= 50_000
+    start = time.perf_counter()
+    redact_series(texts)
+    assert time.perf_counter() - start < 5
+
+
+def test_docstring_examples_run():
+    result = doctest.testmod(cxmethods.redact, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 5 and result.failed == 0

@@ -1,0 +1,202 @@
+"""Free text: sentiment, themes on redacted text, and sentiment per theme."""
+
+from __future__ import annotations
+
+import doctest
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import cxmethods.text
+from cxmethods import load_engagement, read_input
+from cxmethods.errors import CxmError
+from cxmethods.redact import find_personal_data
+from cxmethods.text import Themes, sentiment, theme_sentiment, themes
+
+REALDATA = Path(__file__).resolve().parent.parent.parent / "shared" / "realdata"
+CFPB = REALDATA / "cfpb_complaints_sample_2015_2020.csv"
+
+SMALL = pd.Series(
+    ["My bin was missed again", "Missed bin collection, third week", "Bin collection missed, nobody came",
+     "Waited an hour on the phone", "Phone queue too long, waited ages", "On hold on the phone for ages",
+     None, "   ", "The bin men missed our road", "Nobody answered the phone, I waited"],
+    index=[f"c{i}" for i in range(10)])
+
+
+@pytest.mark.parametrize(("text", "label"), [
+    ("The staff were brilliant, kind and really helpful. Thank you!", "positive"),
+    ("Great service, I am very happy with how quickly it was sorted.", "positive"),
+    ("Terrible service. Rude staff and nobody cares. Awful.", "negative"),
+    ("I am angry and disappointed, this is the worst council ever.", "negative"),
+    ("I rang on Tuesday about my council tax.", "neutral"),
+    ("The form has three pages.", "neutral"),
+])
+def test_sentiment_labels_clear_sentences(text, label):
+    out = sentiment(pd.Series([text]))
+    assert out["label"].iloc[0] == label
+    assert -1 <= out["compound"].iloc[0] <= 1
+
+
+def test_sentiment_keeps_index_and_leaves_empty_texts_missing():
+    out = sentiment(SMALL)
+    assert list(out.columns) == ["compound", "label"] and out.index.equals(SMALL.index)
+    assert out.loc[["c6", "c7"]].isna().all().all()
+    assert out.drop(index=["c6", "c7"])["label"].isin(["negative", "neutral", "positive"]).all()
+
+
+def test_sentiment_thresholds():
+    out = sentiment(pd.Series(["good", "bad", "table"]))
+    assert out["compound"].iloc[0] > 0.05 and out["compound"].iloc[1] < -0.05 and out["compound"].iloc[2] == 0
+
+
+def test_themes_table_and_assignment_line_up():
+    th = themes(SMALL, n_themes=2)
+    assert isinstance(th, Themes)
+    assert list(th.table.columns) == ["theme", "label", "top_terms", "comments", "share", "examples"]
+    assert th.table["theme"].tolist() == [1, 2]
+    assert th.assignment.index.equals(SMALL.index) and str(th.assignment.dtype) == "Int64"
+    assert th.assignment[["c6", "c7"]].isna().all()
+    by_theme = th.assignment.dropna().groupby(th.assignment.dropna()).size()
+    assert by_theme.to_dict() == dict(zip(th.table["theme"], th.table["comments"]))
+    assert th.table["share"].sum() == pytest.approx(1)
+    # the bin comments share a theme, the phone comments the other
+    bins, phones = ["c0", "c1", "c2", "c8"], ["c3", "c4", "c5", "c9"]
+    assert th.assignment[bins].nunique() == 1 and th.assignment[phones].nunique() == 1
+    assert th.assignment[bins].iloc[0] != th.assignment[phones].iloc[0]
+    bin_row = th.table.set_index("theme").loc[th.assignment["c0"]]
+    assert "bin" in bin_row["top_terms"] and len(bin_row["label"].split(" / ")) == 3
+
+
+def test_themes_are_deterministic():
+    comments = read_input(load_engagement(), "survey")["comment"]
+    a, b = themes(comments, random_state=3), themes(comments, random_state=3)
+    pd.testing.assert_frame_equal(a.table, b.table)
+    pd.testing.assert_series_equal(a.assignment, b.assignment)
+
+
+def test_themes_examples_carry_no_personal_data():
+    pii = ["Missed bin again, call me on 07700 900123", "Bin collection missed, e-mail j.smith@example.com",
+           "Mrs Patel says the bin was missed", "My bin was missed, I live at 14 Acacia Avenue, SW1A 1AA",
+           "Waited an hour on the phone, my NI number is QQ 12 34 56 C", "Phone queue too long, ring 020 7946 0018",
+           "On hold on the phone for ages, my name is Jane Doe", "Nobody answered the phone, card 4111 1111 1111 1111"]
+    th = themes(pd.Series(pii), n_themes=2, examples=4)
+    text = " ".join(th.table.astype(str).to_numpy().ravel())
+    assert find_personal_data(text) == []
+    for value in ("07700", "j.smith", "Patel", "Acacia", "SW1A", "QQ 12", "7946", "Jane", "4111"):
+        assert value not in text
+    assert "[PHONE]" in text or "[EMAIL]" in text  # the examples are the redacted comments
+
+
+def test_examples_are_trimmed():
+    long = pd.Series([("The bin was missed again " * 30).strip(), "Bin missed", "Phone waits", "Waited on the phone"])
+    th = themes(long, n_themes=2, examples=3)
+    for joined in th.table["examples"]:
+        assert all(len(e) <= 201 for e in joined.split(" | "))
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"n_themes": 9}, (r"The 'n_themes' parameter of themes must be at most the number of non-empty texts \(8, "
+                       r"and at least 2 are needed\)\. Got 9 instead\.")),
+    ({"n_themes": 0}, r"The 'n_themes' parameter of themes must be an int >= 1\. Got 0 instead\."),
+    ({"n_themes": 2.5}, r"The 'n_themes' parameter of themes must be an int >= 1\. Got 2\.5 instead\."),
+    ({"top_terms": 0}, r"The 'top_terms' parameter of themes must be an int >= 1\. Got 0 instead\."),
+])
+def test_themes_parameter_errors(kwargs, message):
+    with pytest.raises(CxmError, match=message):
+        themes(SMALL, **kwargs)
+
+
+def test_themes_too_few_texts_or_terms():
+    with pytest.raises(CxmError, match=r"non-empty texts \(1, and at least 2 are needed\)\. Got 1 instead\."):
+        themes(pd.Series(["Only one comment", None, ""]), n_themes=1)
+    with pytest.raises(CxmError, match=r"number of distinct terms in the texts \(0 after"):
+        themes(pd.Series(["the and of", "it is", "07700 900123"]), n_themes=1)
+    with pytest.raises(CxmError, match=r"must be a pandas Series\. Got list instead\."):
+        themes(["a", "b"])
+
+
+def test_theme_sentiment_per_theme():
+    comments = pd.Series(["Missed bin again, awful", "Bin collection missed, useless service",
+                          "Lovely helpful staff", "Staff were lovely and kind", None], index=[4, 3, 2, 1, 0])
+    th = themes(comments, n_themes=2)
+    out = theme_sentiment(th, sentiment(comments))
+    assert list(out.columns) == ["theme", "label", "comments", "mean_compound", "share_negative", "share_neutral",
+                                 "share_positive"]
+    assert out["comments"].tolist() == [2, 2]
+    shares = out[["share_negative", "share_neutral", "share_positive"]].sum(axis=1)
+    assert np.allclose(shares, 1)
+    bins = out.set_index("theme").loc[th.assignment[4]]
+    staff = out.set_index("theme").loc[th.assignment[2]]
+    assert bins["share_negative"] == 1 and bins["mean_compound"] < 0 < staff["mean_compound"]
+    # sentiment in another row order still lines up by index
+    shuffled = sentiment(comments).iloc[::-1]
+    pd.testing.assert_frame_equal(theme_sentiment(th, shuffled), out)
+
+
+def test_theme_sentiment_needs_matching_index():
+    th = themes(SMALL, n_themes=2)
+    with pytest.raises(CxmError, match=r"must have the index of the texts given to themes\. Got no row for index"):
+        theme_sentiment(th, sentiment(SMALL.reset_index(drop=True)))
+    with pytest.raises(CxmError, match=r"must be a DataFrame with columns 'compound' and 'label'"):
+        theme_sentiment(th, pd.DataFrame({"score": [1]}))
+
+
+@pytest.fixture(scope="module")
+def survey():
+    return read_input(load_engagement(), "survey")
+
+
+@pytest.fixture(scope="module")
+def survey_themes(survey):
+    return themes(survey["comment"], n_themes=6)
+
+
+def test_sample_themes_reflect_planted_topics(survey, survey_themes):
+    comments = survey["comment"]
+    table = survey_themes.table.set_index("theme")
+    # each planted topic: words its comments share -> the theme most of them get must list one of those words
+    topics = {"missed bin": ("bin", "missed"), "pothole": ("pothole",), "council tax": ("council tax",),
+              "forty minutes on the phone": ("phone", "waited", "answered", "minutes"),
+              "bulky waste": ("waste", "bulky", "collection")}
+    found = {}
+    for phrase, words in topics.items():
+        has = comments.str.contains(phrase, na=False)
+        assert has.sum() > 50
+        main = survey_themes.assignment[has].value_counts(normalize=True)
+        assert main.iloc[0] > 0.6, (phrase, main)
+        terms = table.loc[main.index[0], "top_terms"]
+        assert any(w in terms for w in words), (phrase, terms)
+        found[phrase] = main.index[0]
+    assert len(set(found.values())) == len(topics)  # five topics, five different themes
+    assert table["comments"].sum() == comments.notna().sum()
+
+
+def test_sample_sentiment_follows_satisfaction(survey):
+    scores = sentiment(survey["comment"])["compound"]
+    by_score = scores.groupby(survey["overall_satisfaction"]).mean()
+    assert by_score[[4, 5]].min() > 0 > by_score[[1, 2]].max()
+
+
+@pytest.mark.skipif(not CFPB.exists(), reason=f"real CFPB complaints not found at {CFPB} "
+                                               "(../shared/realdata beside the checkout)")
+def test_cfpb_narratives_give_credit_and_debt_themes():
+    narratives = pd.read_csv(CFPB, usecols=["Consumer complaint narrative"])["Consumer complaint narrative"]
+    assert 0.15 < narratives.notna().mean() < 0.35
+    th = themes(narratives, n_themes=6)
+    assert th.assignment.index.equals(narratives.index)
+    assert th.assignment.notna().sum() > 0.95 * narratives.notna().sum()
+    labels = th.table["top_terms"].tolist()
+    assert any(re.search(r"\bcredit\b", t) and re.search(r"\breport", t) for t in labels), labels
+    assert any(re.search(r"\bdebt\b", t) and re.search(r"\bcollect", t) for t in labels), labels
+    assert any("identity theft" in t for t in labels), labels
+    assert not any(re.search(r"\bx{2,}\b", t) for t in labels)  # the CFPB's XXXX masks are not a theme
+    examples = " ".join(th.table["examples"])
+    assert find_personal_data(examples) == []
+
+
+def test_docstring_examples_run():
+    result = doctest.testmod(cxmethods.text, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 5 and result.failed == 0

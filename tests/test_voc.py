@@ -1,0 +1,69 @@
+"""Workbook 02's orchestration: every analysis the inputs allow, notes for the rest, no personal data out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cxmethods import load_engagement
+from cxmethods.paths import templates_dir
+from cxmethods.sample import make_sample
+from cxmethods.voc import ARTIFACTS, analyse, segment_hints
+
+TRUTH = make_sample().truth
+
+
+@pytest.fixture(scope="module")
+def result():
+    return analyse(load_engagement())
+
+
+def test_every_analysis_runs_on_the_sample(result):
+    assert result.skipped == {}
+    assert set(result.tables) == set(ARTIFACTS)
+
+
+def test_headline_findings_match_the_planted_structure(result):
+    drivers = result.table("drivers")
+    assert drivers.sort_values("rank")["driver"].tolist() == list(TRUTH["driver_weights"])
+    top = result.table("anomalies").iloc[0]
+    assert (top["area"], top["reason"]) == (TRUTH["spike"]["ward"], TRUTH["spike"]["reason"])
+    hints = result.table("segment_hints").set_index(["attribute", "value"])
+    assert hints.loc[("age_band", "16-24"), "web_form"] > 3 * hints.loc[("age_band", "75+"), "web_form"]
+
+
+def test_no_personal_data_reaches_any_written_table(result, tmp_path):
+    written = result.write(tmp_path)
+    assert {p.stem for p in written} == set(ARTIFACTS)
+    planted = [p["value"] for p in TRUTH["planted_personal_data"]]
+    text = "\n".join(p.read_text() for p in written) + result.comments.to_csv()
+    assert [v for v in planted if v in text] == []
+    assert result.table("personal_data_redacted")["count"].sum() >= len(planted)
+
+
+def test_charts_or_notes(result):
+    assert result.chart("pareto")._repr_png_()[:4] == b"\x89PNG"
+    assert result.chart("drivers")._repr_png_()[:4] == b"\x89PNG"
+
+
+NYC = Path(__file__).resolve().parent.parent.parent / "shared" / "realdata" / "nyc311_service_requests_2023-02-28_sample.csv"
+
+
+@pytest.mark.skipif(not NYC.exists(), reason=f"real NYC 311 sample not found at {NYC}")
+def test_nyc_311_without_customer_ids_or_a_survey_gets_notes_not_failures():
+    result = analyse(load_engagement(templates_dir() / "examples" / "nyc311.yaml"))
+    assert {"contact_reasons", "channel_mix", "patterns_time", "anomalies", "resolution_times", "data_quality"} <= set(result.tables)
+    assert "customer_id" in result.skipped["repeat_contact"] and "customer_id" in result.skipped["failure_demand"]
+    assert result.skipped["drivers"] == "The engagement names no survey."
+    note = result.table("repeat_contact")
+    assert list(note.columns) == ["note"] and "map them under inputs.contact_log.columns" in note.iloc[0, 0]
+    assert list(result.chart("failure_demand").columns) == ["note"]
+
+
+def test_segment_hints_need_a_preferred_channel():
+    from cxmethods import CxmError
+
+    with pytest.raises(CxmError, match="preferred_channel"):
+        segment_hints(pd.DataFrame({"age_band": ["16-24"]}))
