@@ -13,7 +13,6 @@ the artifacts of those before it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import platform
@@ -132,6 +131,8 @@ def run_engagement(
     ensure_kernel(kernel_name)
     (out_dir / "artifacts").mkdir(parents=True, exist_ok=True)
     out_dir = out_dir.resolve()
+    report.save(out_dir / "validation.json")  # the start-here workbook reuses it while the inputs are unchanged
+    checksums = json.loads((out_dir / "validation.json").read_text(encoding="utf-8"))["inputs_sha256"]
     parameters = {"engagement": str(eng.path), "run_dir": str(out_dir)}
     manifest = {
         "engagement": {"name": eng.name, "organisation": eng.organisation, "path": str(eng.path)},
@@ -139,7 +140,7 @@ def run_engagement(
         "only": [b.stem for b in books] if only else None,
         "started_at": _now(),
         "versions": _versions(),
-        "inputs": _input_checksums(eng),
+        "inputs": _input_rows(eng, checksums),
         "warnings": [str(p) for p in report.warnings],
     }
     steps: list[StepResult] = []
@@ -244,22 +245,13 @@ def _versions() -> dict[str, str]:
     return found
 
 
-def _input_checksums(eng: Engagement) -> list[dict]:
+def _input_rows(eng: Engagement, checksums: dict[str, str]) -> list[dict]:
     rows = []
     for name, (_, spec) in eng.tables().items():
         path = eng.resolve(spec.path)
-        if path.is_file():
-            rows.append({"input": name, "path": str(path), "bytes": path.stat().st_size, "sha256": sha256(path)})
+        if name in checksums:
+            rows.append({"input": name, "path": str(path), "bytes": path.stat().st_size, "sha256": checksums[name]})
     return rows
-
-
-def sha256(path: Path) -> str:
-    """SHA-256 of a file, read in blocks (inputs can be large)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def raise_for_failure(result: RunResult) -> None:

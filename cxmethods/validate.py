@@ -8,7 +8,9 @@ True
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +20,7 @@ from .errors import ConfigError, Problem
 from .inputs import InputScan, scan_input
 from .maturity import load_quick_test, load_role_checklist, model_for
 
-__all__ = ["ValidationReport", "validate_engagement"]
+__all__ = ["ValidationReport", "validate_engagement", "input_checksums", "sha256"]
 
 
 @dataclass(frozen=True)
@@ -62,24 +64,42 @@ class ValidationReport:
         """
         return pd.DataFrame(list(self.inputs), columns=_INPUT_COLUMNS)
 
+    def save(self, path: str | Path) -> Path:
+        """Write the report as JSON with the inputs' checksums, for ``validate_engagement(reuse=path)``."""
+        data = {"source": self.source, "problems": [asdict(p) for p in self.problems], "inputs": list(self.inputs),
+                "inputs_sha256": input_checksums(self.engagement) if self.engagement else {}}
+        Path(path).write_text(json.dumps(data, indent=1, default=str) + "\n", encoding="utf-8")
+        return Path(path)
+
     def raise_for_errors(self) -> None:
         if self.errors:
             raise ConfigError(self.errors, title=f"{self.source} cannot be used")
 
 
-def validate_engagement(engagement: str | Path | Engagement | None = None) -> ValidationReport:
+def validate_engagement(engagement: str | Path | Engagement | None = None, *, reuse: str | Path | None = None) -> ValidationReport:
     """Check the engagement YAML and read every input and answer file it names.
 
     Parameters
     ----------
     engagement : path, Engagement or None
         The engagement YAML (or its folder); None means the bundled sample.
+    reuse : path, optional
+        A report saved by :meth:`ValidationReport.save` (``cxm run`` writes ``validation.json`` in the run
+        folder). It is reused when every input file still has the checksum it had then, so a large log is
+        not read twice; otherwise the engagement is checked afresh.
 
     Returns
     -------
     ValidationReport
         Every problem found, errors and warnings, each naming file, column and rows.
     """
+    if reuse is not None and Path(reuse).is_file():
+        eng = engagement if isinstance(engagement, Engagement) else load_engagement(engagement)
+        saved = json.loads(Path(reuse).read_text(encoding="utf-8"))
+        if saved.get("inputs_sha256") == input_checksums(eng):
+            return ValidationReport(saved["source"], tuple(Problem(**{**p, "rows": tuple(p["rows"])}) for p in saved["problems"]),
+                                    eng, tuple(saved["inputs"]))
+        engagement = eng
     problems: list[Problem] = []
     if isinstance(engagement, Engagement):
         eng = engagement
@@ -108,6 +128,25 @@ def validate_engagement(engagement: str | Path | Engagement | None = None) -> Va
         summary.append(_summarise(name, path, loaded))
     problems += _cross_checks(eng, tables)
     return ValidationReport(str(eng.path), tuple(problems), eng, tuple(summary))
+
+
+def input_checksums(engagement: Engagement) -> dict[str, str]:
+    """SHA-256 of every input and answer file the engagement names that exists: ``{input: hex digest}``."""
+    found = {}
+    for name, (_, spec) in engagement.tables().items():
+        path = engagement.resolve(spec.path)
+        if path.is_file():
+            found[name] = sha256(path)
+    return found
+
+
+def sha256(path: Path) -> str:
+    """SHA-256 of a file, read in blocks (inputs can be large)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 _INPUT_COLUMNS = ["input", "file", "rows", "fields_mapped", "first", "last", "errors", "warnings"]

@@ -28,9 +28,10 @@ __all__ = ["VoiceOfCustomer", "analyse", "ARTIFACTS"]
 STEP = "02_voice_of_customer"
 
 #: The artifact tables the workbook writes, in the order of its questions.
-ARTIFACTS = ("contact_reasons", "channel_mix", "patterns_time", "anomalies", "resolution_times", "repeat_contact",
-             "failure_demand", "volumes", "data_quality", "survey_items", "drivers", "themes", "theme_sentiment",
-             "personal_data_redacted", "segment_hints")
+CONTACT_TABLES = ("contact_reasons", "channel_mix", "patterns_time", "anomalies", "resolution_times", "repeat_contact",
+                  "failure_demand", "volumes", "data_quality")
+SURVEY_TABLES = ("survey_items", "drivers", "themes", "theme_sentiment", "personal_data_redacted", "segment_hints")
+ARTIFACTS = CONTACT_TABLES + SURVEY_TABLES
 
 #: Chart name -> (table it draws, function in cxmethods.charts).
 CHARTS = {"pareto": ("contact_reasons", "plot_pareto"), "week": ("patterns_time", "plot_week_heatmap"),
@@ -74,17 +75,15 @@ def analyse(engagement: Engagement, *, n_themes: int = 6, memory_limit: str = "1
     """Run every voice-of-the-customer analysis the engagement's inputs allow."""
     result = VoiceOfCustomer()
     if engagement.inputs.contact_log is None:
-        result.skipped.update({name: "The engagement names no contact log." for name in ARTIFACTS[:9]})
+        result.skipped.update({name: "The engagement names no contact log." for name in CONTACT_TABLES})
     else:
         with ContactLog(engagement, memory_limit=memory_limit) as log:
-            for name, run in (("contact_reasons", log.reasons), ("channel_mix", log.channel_mix),
-                              ("patterns_time", log.time_patterns), ("anomalies", log.anomalies),
-                              ("resolution_times", log.resolution_times), ("repeat_contact", log.repeat_contact),
-                              ("failure_demand", log.failure_demand), ("volumes", log.volumes),
-                              ("data_quality", log.data_quality)):
+            runs = (log.reasons, log.channel_mix, log.time_patterns, log.anomalies, log.resolution_times,
+                    log.repeat_contact, log.failure_demand, log.volumes, log.data_quality)
+            for name, run in zip(CONTACT_TABLES, runs, strict=True):
                 _attempt(result, name, run)
     if engagement.inputs.survey is None:
-        result.skipped.update({name: "The engagement names no survey." for name in ARTIFACTS[9:]})
+        result.skipped.update({name: "The engagement names no survey." for name in SURVEY_TABLES})
         return result
     survey = read_input(engagement, "survey")
     _survey(result, survey, engagement, n_themes)
@@ -113,7 +112,7 @@ def _survey(result: VoiceOfCustomer, survey: pd.DataFrame, engagement: Engagemen
         found = themes(redacted, n_themes=n_themes, random_state=engagement.seed)
         result.tables["themes"] = found.table
     except CxmError as exc:
-        result.skipped["themes"] = str(exc)
+        result.skipped["themes"] = result.skipped["theme_sentiment"] = str(exc)
     mood = sentiment(redacted)
     if found is not None:
         result.tables["theme_sentiment"] = theme_sentiment(found, mood)

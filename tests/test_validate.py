@@ -67,3 +67,17 @@ def test_input_files_are_still_checked_when_other_keys_are_wrong(tiny):
     assert any("unknown key 'organization'. Did you mean 'organisation'?" in m for m in messages)
     assert any("survey.csv" in m and "of overall_satisfaction are not whole numbers from 1 to 5" in m for m in messages)
     assert report.inputs_frame().set_index("input")["rows"].to_dict()["contact_log"] == 4
+
+
+def test_a_saved_report_is_reused_only_while_the_inputs_are_unchanged(tiny, tmp_path):
+    import json
+
+    saved = validate_engagement(tiny.path).save(tmp_path / "validation.json")
+    data = json.loads(saved.read_text())
+    saved.write_text(json.dumps({**data, "source": "the saved report"}))
+    reused = validate_engagement(tiny.path, reuse=saved)
+    assert reused.source == "the saved report" and reused.ok
+    assert reused.inputs_frame().equals(validate_engagement(tiny.path).inputs_frame())
+    tiny.set_file("survey.csv", tiny.files["survey.csv"].replace("R3,5,", "R3,7,"))  # the survey changes afterwards
+    fresh = validate_engagement(tiny.path, reuse=saved)
+    assert fresh.source != "the saved report" and not fresh.ok and "survey.csv" in str(fresh.errors[0])
