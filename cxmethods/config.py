@@ -94,6 +94,7 @@ class Inputs(_Model):
     contact_log: InputFile | None = None
     survey: InputFile | None = None
     initiatives: InputFile | None = None
+    stakeholders: InputFile | None = None
 
 
 class Workshop(_Model):
@@ -103,6 +104,7 @@ class Workshop(_Model):
     consensus: InputFile | None = None
     quick_test: InputFile | None = None
     role_checklist: InputFile | None = None
+    segment_names: InputFile | None = None
 
 
 class VocSettings(_Model):
@@ -118,9 +120,27 @@ class SelfAssessmentSettings(_Model):
     previous_scores: str | None = Field(None, description="scores.csv of an earlier assessment, for the change since")
 
 
+class SegmentationSettings(_Model):
+    attributes: list[str] = Field([], description="Survey fields to segment on (default: the needs and behaviour fields present)")
+    k_min: int = Field(2, ge=2, le=20)
+    k_max: int = Field(8, ge=2, le=20)
+    k: int | None = Field(None, ge=2, le=20, description="Number of segments to keep (default: the best by statistic and stability)")
+    min_share: float = Field(0.05, ge=0, lt=0.5, description="Smallest useful segment, as a share of respondents")
+    bootstrap: int = Field(5, ge=2, le=50, description="Bootstrap runs per k for stability")
+    rules: str | None = Field(None, description="A rule-based segment tree (YAML like templates/segment_rules_dwp.yaml)")
+    suitability: str | None = Field(None, description="Service x channel suitability (CSV); default by service complexity")
+
+    @model_validator(mode="after")
+    def _k_range(self) -> SegmentationSettings:
+        if self.k_max < self.k_min:
+            raise ValueError(f"k_max ({self.k_max}) is below k_min ({self.k_min})")
+        return self
+
+
 class Settings(_Model):
     voc: VocSettings = VocSettings()
     self_assessment: SelfAssessmentSettings = SelfAssessmentSettings()
+    segmentation: SegmentationSettings = SegmentationSettings()
 
 
 class Engagement(_Model):

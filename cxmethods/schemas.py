@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Field", "InputSpec", "INPUTS", "CHANNELS", "KINDS"]
+__all__ = ["Field", "InputSpec", "INPUTS", "CHANNELS", "KINDS", "STAKEHOLDER_CATEGORIES"]
 
 #: The channel codes every workbook uses. Map your system's own labels onto these
 #: with ``values: {channel: {"Telephone": phone}}`` in the engagement.
 CHANNELS: tuple[str, ...] = ("phone", "web_form", "email", "face_to_face", "mobile_app", "post")
+
+#: Stakeholder categories (PwC, Customer-focused government, 2002, Component 1 terminology).
+STAKEHOLDER_CATEGORIES: tuple[str, ...] = ("target_customer", "indirect_customer", "customer_representative",
+                                           "intermediary", "independent_expert")
 
 #: Field kinds and what a valid value looks like (used in error messages).
 KINDS: dict[str, str] = {
@@ -33,6 +37,8 @@ KINDS: dict[str, str] = {
     "id_list": "identifiers separated by semicolons, e.g. I01;I04",
     "yes_no": "yes or no",
     "yes_partly_no": "yes, partly or no",
+    "stakeholder_category": "one of " + ", ".join(STAKEHOLDER_CATEGORIES),
+    "priority": "high, medium or low",
 }
 
 
@@ -147,6 +153,33 @@ INPUTS: dict[str, InputSpec] = {
                 "owner": Field("text", "Who owns it"),
             },
             key=("initiative_id",),
+        ),
+        InputSpec(
+            "stakeholders",
+            "The stakeholder map: one row per stakeholder group (templates/stakeholders.csv).",
+            {
+                "group_id": Field("id", "Short unique id, e.g. G01", True),
+                "group": Field("text", "Name of the group", True),
+                "category": Field("stakeholder_category", "Main hat: " + ", ".join(STAKEHOLDER_CATEGORIES), True),
+                "hats": Field("id_list", "Other categories the group also belongs to, separated by semicolons"),
+                "priority": Field("priority", "high, medium or low"),
+                "interest": Field("level", "Interest in the service, 1-5"),
+                "influence": Field("level", "Influence over the service, 1-5"),
+                "objective": Field("text", "Outcome-based objective (for target customers)"),
+                "represents": Field("id_list", "For representatives and experts: the groups they speak for"),
+            },
+            key=("group_id",),
+        ),
+        InputSpec(
+            "segment_names",
+            "Names, pen portraits and objectives the workshop gives the data-driven segments.",
+            {
+                "segment": Field("id", "Segment number", True),
+                "name": Field("text", "Name the room gave the segment"),
+                "pen_portrait": Field("text", "A short description of a typical member"),
+                "objective": Field("text", "Outcome-based objective for the segment"),
+            },
+            key=("segment",),
         ),
         InputSpec(
             "self_assessment",

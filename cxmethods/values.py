@@ -11,11 +11,13 @@ import numpy as np
 import pandas as pd
 
 from .config import InputFile
-from .schemas import CHANNELS, KINDS
+from .schemas import CHANNELS, KINDS, STAKEHOLDER_CATEGORIES
 
 _CHANNEL_SYNONYMS = {"e_mail": "email", "telephone": "phone", "tel": "phone", "webform": "web_form", "web": "web_form",
                      "online": "web_form", "app": "mobile_app", "mobile": "mobile_app", "letter": "post",
                      "in_person": "face_to_face", "f2f": "face_to_face", "walk_in": "face_to_face"}
+_CHOICES = {"yes_no": ("yes", "no"), "yes_partly_no": ("yes", "partly", "no"), "priority": ("high", "medium", "low"),
+            "stakeholder_category": STAKEHOLDER_CATEGORIES}
 _TRUE = {"1", "true", "yes", "y", "t"}
 _FALSE = {"0", "false", "no", "n", "f"}
 _DATE_GUESSES = (
@@ -42,9 +44,9 @@ def coerce(raw: pd.Series, kind: str, spec: InputFile) -> tuple[pd.Series, dict[
         value = _dates(raw.mask(empty), spec.date_format)
         bad[""] = value.isna() & ~empty
         return (value.dt.normalize() if kind == "date" else value), bad
-    if kind in ("yes_no", "yes_partly_no"):
-        low = raw.str.lower()
-        allowed = ("yes", "no") if kind == "yes_no" else ("yes", "partly", "no")
+    if kind in _CHOICES:
+        low = raw.str.lower().str.replace(r"[\s-]+", "_", regex=True)
+        allowed = _CHOICES[kind]
         bad[""] = ~low.isin(allowed) & ~empty
         return low.where(low.isin(allowed)), bad
     if kind == "bool":
