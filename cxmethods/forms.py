@@ -42,7 +42,8 @@ from .files import first_line
 from .maturity import Dimension, MaturityModel, Question, Statement, load_quick_test, load_role_checklist, model_for
 from .schemas import INPUTS
 
-__all__ = ["WorkshopForm", "consensus_form", "quick_test_form", "role_checklist_form", "self_assessment_form"]
+__all__ = ["WorkshopForm", "consensus_form", "quick_test_form", "role_checklist_form", "segment_names_form",
+           "self_assessment_form"]
 
 _GREY, _AMBER, _RED, _BLUE, _GREEN = "#5f6368", "#8a5a00", "#b00020", "#1f5fa8", "#2e7d32"
 _LEVELS = ("1", "2", "3", "4", "5")
@@ -180,6 +181,62 @@ def role_checklist_form(engagement: Engagement, *, statements: Iterable[Statemen
 
 
 # -- shared pieces -------------------------------------------------------------------------------
+
+
+def segment_names_form(engagement: Engagement, suggestions) -> WorkshopForm:
+    """The room names each data-driven segment and writes its pen portrait and outcome objective.
+
+    Parameters
+    ----------
+    engagement : Engagement
+        Names the answers file (``workshop.segment_names``).
+    suggestions : DataFrame
+        ``segment``, ``size``, ``share``, ``suggested_name``, ``pen_portrait`` (from
+        :func:`cxmethods.segmenter.suggest_names`): shown as a starting point; what the room types is saved.
+
+    Returns
+    -------
+    WorkshopForm
+        One card per segment; ``.controls["name"|"pen_portrait"|"objective"][segment]`` (Text/Textarea).
+    """
+    store = store_for(engagement, "segment_names")
+    fields = _fields(store, "segment_names")
+    saved = _rows(store, {}, fields["segment"])
+    status, progress = widgets.HTML(_line("", _GREY)), widgets.HTML()
+    saver = _Saver(store, status, engagement.folder)
+    controls: dict[str, dict[str, widgets.Widget]] = {"name": {}, "pen_portrait": {}, "objective": {}}
+    children: list[widgets.Widget] = [widgets.HTML('<h3 style="margin:8px 0 4px 0">Name the segments</h3>'), progress]
+
+    def count() -> None:
+        progress.value = _progress(sum(bool(w.value.strip()) for w in controls["name"].values()), len(controls["name"]), "named")
+
+    def saver_for(segment: str) -> Callable[[dict], None]:
+        def changed(change: dict) -> None:
+            saver.save({fields["segment"]: segment}, {fields[k]: controls[k][segment].value for k in controls})
+            count()
+        return changed
+
+    for row in suggestions.itertuples(index=False):
+        segment = str(row.segment)
+        answer = saved.get(segment, {})
+        heading = (f'<div style="font-size:1.15em;font-weight:600;margin:12px 0 2px 0">Segment {html.escape(segment)} · '
+                   f'{int(row.size):,} respondents ({row.share:.0%})</div>'
+                   f'<div style="color:{_GREY}">Suggested: {html.escape(str(row.suggested_name))}</div>')
+        name = widgets.Text(value=answer.get(fields["name"], ""), placeholder=str(row.suggested_name), continuous_update=True,
+                            description="Name", layout=widgets.Layout(width="60%"))
+        portrait = widgets.Textarea(value=answer.get(fields["pen_portrait"], ""), placeholder=str(row.pen_portrait),
+                                    continuous_update=True, description="Portrait", layout=widgets.Layout(width="95%", height="64px"))
+        objective = widgets.Textarea(value=answer.get(fields["objective"], ""), continuous_update=True, description="Objective",
+                                     placeholder="Outcome-based objective: what should be different for these people?",
+                                     layout=widgets.Layout(width="95%", height="48px"))
+        for key, control in (("name", name), ("pen_portrait", portrait), ("objective", objective)):
+            controls[key][segment] = control
+            control.observe(saver_for(segment), "value")
+        children.append(widgets.VBox([widgets.HTML(heading), name, portrait, objective],
+                                     layout=widgets.Layout(padding="4px 0 8px 0", border_bottom="1px solid #eee")))
+    count()
+    children.append(status)
+    return WorkshopForm(children, {**controls, "progress": progress, "status": status}, store)
 
 
 class _Saver:

@@ -296,3 +296,25 @@ def test_dimension_forms_share_one_layout(eng, model):
     a, b = self_assessment_form(eng, "Ann", model=model), consensus_form(eng, model=model)
     assert [type(w).__name__ for w in a.children] == [type(w).__name__ for w in b.children]
     assert a.controls["current"].tooltips[2] == "2 · Emerging"
+
+
+def test_segment_names_form_saves_every_keystroke_and_reopens_with_it(tiny):
+    import pandas as pd
+
+    from cxmethods.forms import segment_names_form
+
+    tiny.set_yaml(tiny.yaml + "  segment_names:\n    path: segment_names.csv\n")
+    eng = load_engagement(tiny.path)
+    suggestions = pd.DataFrame({"segment": [1, 2], "size": [800, 200], "share": [0.8, 0.2],
+                                "suggested_name": ["Mostly 16-24, prefer web_form", "Mostly 75+, prefer phone"],
+                                "pen_portrait": ["Young and online.", "Older, phones us."]})
+    form = segment_names_form(eng, suggestions)
+    assert form.controls["name"]["1"].placeholder == "Mostly 16-24, prefer web_form"
+    form.controls["name"]["2"].value = "Phone-first older residents"
+    form.controls["objective"]["2"].value = "Every call resolved first time"
+    saved = pd.read_csv(tiny.folder / "segment_names.csv", dtype=str, keep_default_na=False)
+    assert saved.to_dict("records") == [{"segment": "2", "name": "Phone-first older residents", "pen_portrait": "",
+                                         "objective": "Every call resolved first time"}]
+    again = segment_names_form(eng, suggestions)
+    assert again.controls["name"]["2"].value == "Phone-first older residents" and again.controls["name"]["1"].value == ""
+    assert "1 of 2" in again.controls["progress"].value
