@@ -23,9 +23,10 @@ import pandas as pd
 
 from .config import Engagement
 from .errors import CxmError
+from .inputs import read_input
 from .schemas import INPUTS
 
-__all__ = ["AnswerStore", "store_for", "atomic_write"]
+__all__ = ["AnswerStore", "store_for", "load_answers", "atomic_write"]
 
 
 class AnswerStore:
@@ -83,6 +84,14 @@ class AnswerStore:
         buffer = io.StringIO()
         table[self.columns + extra].to_csv(buffer, index=False, lineterminator="\n")
         atomic_write(self.path, buffer.getvalue().encode("utf-8"))
+
+
+def load_answers(engagement: Engagement, name: str) -> pd.DataFrame:
+    """A workshop answers table with our field names; empty (with its columns) before the workshop has begun."""
+    spec = getattr(engagement.workshop, name, None)
+    if spec is None or not engagement.resolve(spec.path).exists():
+        return pd.DataFrame(columns=list(INPUTS[name].fields))
+    return read_input(engagement, name)
 
 
 def store_for(engagement: Engagement, name: str) -> AnswerStore:

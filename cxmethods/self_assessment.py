@@ -17,12 +17,12 @@ import pandas as pd
 
 from .config import Engagement
 from .errors import CxmError
-from .inputs import read_input
+from .answers import load_answers
 from .maturity import MaturityModel, Question, Statement, load_quick_test, load_role_checklist, model_for
 
 __all__ = [
     "SCORE_COLUMNS", "SelfAssessment", "assess", "score_dimensions", "disagreements", "gaps", "component_summary",
-    "findings", "load_answers",
+    "findings",
 ]
 
 #: Columns of ``scores.csv``, one row per dimension in model order.
@@ -31,16 +31,6 @@ SCORE_COLUMNS = [
     "median_target", "consensus_current", "consensus_target", "consensus_rationale", "current", "target", "gap",
     "weight", "priority", "previous_current", "change",
 ]
-
-
-def load_answers(engagement: Engagement, name: str) -> pd.DataFrame:
-    """A workshop answers table with our field names; empty (with its columns) before the workshop has begun."""
-    spec = getattr(engagement.workshop, name, None)
-    if spec is None or not engagement.resolve(spec.path).exists():
-        from .schemas import INPUTS
-
-        return pd.DataFrame(columns=list(INPUTS[name].fields))
-    return read_input(engagement, name)
 
 
 def score_dimensions(
