@@ -28,6 +28,7 @@ COLUMNS = {
     "role_checklist": ["statement_id", "answer", "note"],
     "initiatives": ["initiative_id", "name", "description", "origin", "capital_cost", "annual_operating_cost",
                     "effort_team_months", "depends_on", "earliest_start", "confidence", "owner"],
+    "stakeholders": ["group_id", "group", "category", "hats", "priority", "interest", "influence", "objective", "represents"],
 }
 ITEMS = COLUMNS["survey"][2:13]
 DRIVER_COLS = ["q_outcome", "q_timely", "q_knowledge", "q_courtesy", "q_fair"]  # planted order of importance
@@ -65,7 +66,8 @@ def test_write_sample_is_byte_identical_across_runs_and_to_committed_files(tmp_p
     paths = write_sample(a)
     write_sample(b)
     assert [p.relative_to(a).as_posix() for p in paths] == [
-        "engagement.yaml", "contact_log.csv.gz", "resident_survey.csv", *WORKSHOP_FILES, "initiatives.csv"]
+        "engagement.yaml", "contact_log.csv.gz", "resident_survey.csv", *WORKSHOP_FILES, "initiatives.csv",
+        "stakeholders.csv", "segment_rules.yaml"]
     assert _digests(a) == _digests(b)
     assert _digests(COMMITTED) == _digests(a), "data/sample is stale: regenerate with `cxm sample --out data/sample`"
 
@@ -78,7 +80,8 @@ def test_gzip_header_has_no_name_or_timestamp():
 
 
 def test_files_are_utf8_without_bom_and_unix_newlines():
-    for name in ("resident_survey.csv", "initiatives.csv", "engagement.yaml", *WORKSHOP_FILES):
+    for name in ("resident_survey.csv", "initiatives.csv", "engagement.yaml", *WORKSHOP_FILES, "stakeholders.csv",
+                 "segment_rules.yaml"):
         raw = (COMMITTED / name).read_bytes()
         assert not raw.startswith(b"\xef\xbb\xbf") and b"\r\n" not in raw
         raw.decode("utf-8")
@@ -117,7 +120,10 @@ def test_engagement_yaml_contract(sample):
     assert set(cfg["inputs"]["contact_log"]["columns"].values()) == set(COLUMNS["contact_log"])
     assert set(cfg["inputs"]["survey"]["columns"].values()) == set(COLUMNS["survey"])
     assert cfg["workshop"] == {name.split("/")[1].removesuffix(".csv"): {"path": name} for name in WORKSHOP_FILES}
-    for section, key in (("inputs", "contact_log"), ("inputs", "survey"), ("inputs", "initiatives"),
+    assert cfg["inputs"]["stakeholders"] == {"path": "stakeholders.csv"}
+    assert cfg["settings"]["segmentation"] == {"rules": "segment_rules.yaml"}
+    assert (COMMITTED / cfg["settings"]["segmentation"]["rules"]).is_file()
+    for section, key in (("inputs", "contact_log"), ("inputs", "survey"), ("inputs", "initiatives"), ("inputs", "stakeholders"),
                          *(("workshop", key) for key in cfg["workshop"])):
         assert (COMMITTED / cfg[section][key]["path"]).is_file()
 
@@ -137,7 +143,8 @@ def test_columns_exact(sample, table):
 
 @pytest.mark.parametrize("table, low, high", [("contact_log", 45_000, 60_000), ("survey", 2_500, 3_500),
                                               ("self_assessment", 168, 168), ("initiatives", 10, 14),
-                                              ("consensus", 3, 3), ("quick_test", 9, 9), ("role_checklist", 29, 29)])
+                                              ("consensus", 3, 3), ("quick_test", 9, 9), ("role_checklist", 29, 29),
+                                              ("stakeholders", 15, 20)])
 def test_row_counts(sample, table, low, high):
     assert low <= len(getattr(sample, table)) <= high
 
@@ -474,3 +481,38 @@ def test_write_sample_never_overwrites_by_accident(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(CxmError, match=r"is a file; give a folder"):
         write_sample(tmp_path / "file")
+
+
+# --- segmentation inputs: the stakeholder map and the rule-based segment tree ----------------------------------
+
+def test_stakeholder_map_file_round_trips_and_is_fixed(sample):
+    written = pd.read_csv(COMMITTED / "stakeholders.csv", dtype=str, keep_default_na=False)
+    assert list(written.columns) == COLUMNS["stakeholders"]
+    assert written["group_id"].tolist() == sample.stakeholders["group_id"].tolist()
+    assert written["group_id"].is_unique and written["interest"].str.fullmatch(r"[1-5]").all()
+    assert written["influence"].str.fullmatch(r"[1-5]").all() and set(written["priority"]) == {"high", "medium", "low"}
+    pd.testing.assert_frame_equal(make_sample(seed=7).stakeholders, sample.stakeholders)  # planted, not drawn
+    template = (REPO / "templates" / "stakeholders.csv").read_text(encoding="utf-8")
+    assert template.strip() == ",".join(COLUMNS["stakeholders"])  # the template stays blank
+
+
+def test_stakeholder_truth_names_groups_on_the_map(sample):
+    planted = sample.truth["stakeholder_findings"]
+    groups = sample.stakeholders.set_index("group_id")
+    assert {p["finding"] for p in planted} >= {"no_objective", "no_one_speaks_for_them", "expert_speaks_for_one_segment"}
+    assert all(p["group_id"] in groups.index for p in planted)
+    future = next(p["group_id"] for p in planted if groups.loc[p["group_id"], "group"] == "Future residents")
+    assert future in {p["group_id"] for p in planted if p["finding"] == "no_one_speaks_for_them"}
+    # councillors speak for residents; they are not the ultimate customer
+    assert groups.loc[groups["group"].str.startswith("Councillors"), "category"].tolist() == ["customer_representative"]
+
+
+def test_segment_rules_file_is_the_generator_text_and_uses_survey_fields():
+    from cxmethods.sample.stakeholders import SEGMENT_RULES_YAML
+
+    text = (COMMITTED / "segment_rules.yaml").read_text(encoding="utf-8")
+    assert text == SEGMENT_RULES_YAML and "FICTIONAL" in text
+    fields = set(re.findall(r"field: (\w+)", text))
+    assert fields <= {"age_band", "digital_confidence", "preferred_channel", "language", "disability",
+                      "contacts_last_year", "household", "employment_status"}
+

@@ -32,6 +32,7 @@ import pandas as pd
 
 from ..errors import CxmError
 from .contacts import make_contact_log
+from .stakeholders import SEGMENT_RULES_YAML, make_stakeholders
 from .survey import make_survey
 from .workshop import make_consensus, make_initiatives, make_quick_test, make_role_checklist, make_self_assessment
 
@@ -98,6 +99,8 @@ inputs:
       area: ward
   initiatives:
     path: initiatives.csv
+  stakeholders:
+    path: stakeholders.csv
 workshop:
   self_assessment:
     path: workshop/self_assessment.csv
@@ -111,6 +114,8 @@ settings:
   voc:
     repeat_window_days: 7
     failure_reasons: ["^Chasing ", "where is my letter", "clarify a letter"]   # avoidable contact (NI14 sense)
+  segmentation:
+    rules: segment_rules.yaml
 """
 
 
@@ -128,7 +133,7 @@ class SampleData:
 
     Attributes
     ----------
-    contact_log, survey, self_assessment, consensus, quick_test, role_checklist, initiatives : pandas.DataFrame
+    contact_log, survey, self_assessment, consensus, quick_test, role_checklist, initiatives, stakeholders : pandas.DataFrame
         Exactly the columns of the written files, in file order.
     truth : dict
         Planted ground truth (segments, driver weights, spike, follow-up rules, disagreement
@@ -143,6 +148,7 @@ class SampleData:
     quick_test: pd.DataFrame
     role_checklist: pd.DataFrame
     initiatives: pd.DataFrame
+    stakeholders: pd.DataFrame
     truth: dict[str, Any] = field(repr=False)
 
 
@@ -160,7 +166,7 @@ def make_sample(*, seed: int = SAMPLE_SEED) -> SampleData:
     Returns
     -------
     SampleData
-        The seven tables (file columns, file order) and the planted ``truth``.
+        The tables (file columns, file order) and the planted ``truth``.
 
     Examples
     --------
@@ -178,11 +184,13 @@ def make_sample(*, seed: int = SAMPLE_SEED) -> SampleData:
     consensus, t_consensus = make_consensus()
     quick_test, t_quick = make_quick_test()
     roles, t_roles = make_role_checklist(rng_workshop)  # after the self-assessment's draws, which stay as they were
+    stakeholders, t_stakeholders = make_stakeholders()  # fixed, no draws
     truth = {"synthetic": True, "seed": seed, "segments": list(SEGMENTS),
              "reason_service": {r: v[0] for r, v in REASONS.items()}, **t_log, **t_survey, **t_workshop,
-             **t_consensus, **t_quick, **t_roles}
+             **t_consensus, **t_quick, **t_roles, **t_stakeholders}
     return SampleData(contact_log=log, survey=survey, self_assessment=workshop, consensus=consensus,
-                      quick_test=quick_test, role_checklist=roles, initiatives=make_initiatives(), truth=truth)
+                      quick_test=quick_test, role_checklist=roles, initiatives=make_initiatives(),
+                      stakeholders=stakeholders, truth=truth)
 
 
 def _csv(df: pd.DataFrame, float_format: str | None = None) -> bytes:
@@ -190,7 +198,8 @@ def _csv(df: pd.DataFrame, float_format: str | None = None) -> bytes:
 
 
 _FILES = ("engagement.yaml", "contact_log.csv.gz", "resident_survey.csv", "workshop/self_assessment.csv",
-          "workshop/consensus.csv", "workshop/quick_test.csv", "workshop/role_checklist.csv", "initiatives.csv")
+          "workshop/consensus.csv", "workshop/quick_test.csv", "workshop/role_checklist.csv", "initiatives.csv",
+          "stakeholders.csv", "segment_rules.yaml")
 
 
 def write_sample(out_dir: str | pathlib.Path, *, seed: int = SAMPLE_SEED, overwrite: bool = False) -> list[pathlib.Path]:
@@ -215,7 +224,8 @@ def write_sample(out_dir: str | pathlib.Path, *, seed: int = SAMPLE_SEED, overwr
     -------
     list of pathlib.Path
         engagement.yaml, contact_log.csv.gz, resident_survey.csv, workshop/self_assessment.csv,
-        workshop/consensus.csv, workshop/quick_test.csv, workshop/role_checklist.csv, initiatives.csv.
+        workshop/consensus.csv, workshop/quick_test.csv, workshop/role_checklist.csv, initiatives.csv,
+        stakeholders.csv, segment_rules.yaml.
 
     Examples
     --------
@@ -238,7 +248,8 @@ def write_sample(out_dir: str | pathlib.Path, *, seed: int = SAMPLE_SEED, overwr
     files = {"engagement.yaml": _engagement_yaml(seed).encode("utf-8"), "contact_log.csv.gz": buf.getvalue(),
              "resident_survey.csv": _csv(s.survey), "workshop/self_assessment.csv": _csv(s.self_assessment),
              "workshop/consensus.csv": _csv(s.consensus), "workshop/quick_test.csv": _csv(s.quick_test),
-             "workshop/role_checklist.csv": _csv(s.role_checklist), "initiatives.csv": _csv(s.initiatives, "%.2f")}
+             "workshop/role_checklist.csv": _csv(s.role_checklist), "initiatives.csv": _csv(s.initiatives, "%.2f"),
+             "stakeholders.csv": _csv(s.stakeholders), "segment_rules.yaml": SEGMENT_RULES_YAML.encode("utf-8")}
     for name, data in files.items():
         (out / name).write_bytes(data)
     return [out / name for name in files]

@@ -1,0 +1,391 @@
+"""Rule-based segment trees, written in YAML: segments defined by a few rules, not found by clustering.
+
+A tree splits the population on conditions, level by level (DWP split future pensioners by
+employment status, then by whether they have a private second pension). Every leaf is a segment
+and carries an outcome objective. Sizes come from data (:func:`apply_rules`) or, when no data is
+given, from the sizes published in the file (:func:`segment_sizes`).
+
+The format (``templates/segment_rules_dwp.yaml`` is a full example)::
+
+    name: Riverton residents by work and digital confidence
+    source: Where the rules and any published sizes come from
+    population: 180000        # optional published total: the denominator of published shares
+    segments:
+      - id: working
+        name: In work
+        when: {field: employment_status, in: [employed, self-employed]}
+        children:
+          - id: working.online
+            name: Working, confident online
+            when: {field: digital_confidence, ">=": 4}
+            size: 46000       # optional published size
+            objective: Sort out routine business online at the first attempt
+
+``when`` holds one condition or a list of conditions that must all hold, or the word ``otherwise``
+(the rows no sibling takes). A condition names a ``field`` and one operator: ``in`` / ``not_in`` (a
+list), ``==`` / ``!=`` (a value), ``<``, ``<=``, ``>``, ``>=`` (a number) or ``missing`` (true or false).
+Text matches ignore case. A missing value matches only ``missing: true``. Every leaf needs an
+``objective``. Unquoted ``yes`` and ``no`` are read by YAML as true and false, which matches yes/no fields.
+
+>>> tree = load_rules(templates_dir() / "segment_rules_dwp.yaml")
+>>> [s.id for s in tree.segments]
+['pre_working_age', 'not_in_paid_work', 'employee', 'self_employed']
+>>> int(segment_sizes(tree)["size"].sum())
+36400000
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .config import _where, did_you_mean
+from .errors import ConfigError, Problem
+from .maturity import _Checker
+from .paths import templates_dir
+
+__all__ = ["OPERATORS", "Condition", "Segment", "RuleTree", "load_rules", "apply_rules", "segment_sizes", "load_process"]
+
+OPERATORS = ("in", "not_in", "==", "!=", "<", "<=", ">", ">=", "missing")
+_NUMERIC = {"<": "__lt__", "<=": "__le__", ">": "__gt__", ">=": "__ge__"}
+_NODE_KEYS = ("id", "name", "when", "children", "size", "objective", "description")
+_TOP_KEYS = ("name", "source", "population", "segments")
+_SIZE_TOLERANCE = 0.02  # published sizes are rounded: children may miss their parent's total by 2%
+_EXAMPLES = 5  # row labels shown in a message
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One test on one field: ``field op value``."""
+
+    field: str
+    op: str
+    value: Any
+
+    def __str__(self) -> str:
+        if self.op == "missing":
+            return f"{self.field} is {'' if self.value else 'not '}missing"
+        if self.op in ("in", "not_in"):
+            return f"{self.field} {self.op.replace('_', ' ')} [{', '.join(str(v) for v in self.value)}]"
+        return f"{self.field} {self.op} {self.value}"
+
+    def mask(self, column: pd.Series) -> tuple[pd.Series, pd.Series]:
+        """Rows that meet the condition, and rows whose value cannot be compared (not numeric for ``<`` ...)."""
+        known = column.notna()
+        if self.op == "missing":
+            return ~known if self.value else known, pd.Series(False, index=column.index)
+        if self.op in _NUMERIC:
+            number = pd.to_numeric(column.astype("object").where(known), errors="coerce").astype(float)
+            hit = getattr(number, _NUMERIC[self.op])(float(self.value)).fillna(False).astype(bool)
+            return hit, known & number.isna()
+        wanted = {_key(v) for v in (self.value if self.op in ("in", "not_in") else (self.value,))}
+        inside = column.where(known).map(_key, na_action="ignore").isin(wanted)
+        return (inside if self.op in ("in", "==") else known & ~inside), pd.Series(False, index=column.index)
+
+
+def _key(value: Any) -> str:
+    """One spelling per value: YAML ``3`` meets data ``3.0``, ``Employed`` meets ``employed``, ``yes`` meets true."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip().casefold()
+    return {"yes": "true", "no": "false"}.get(text, text)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A node of the tree: a leaf is a segment; an inner node groups its children."""
+
+    id: str
+    name: str
+    when: tuple[Condition, ...]
+    children: tuple[Segment, ...] = ()
+    size: float | None = None
+    objective: str = ""
+    description: str = ""
+    otherwise: bool = False
+    where: str = ""
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.children
+
+    @property
+    def rule(self) -> str:
+        return "otherwise" if self.otherwise else " and ".join(str(c) for c in self.when)
+
+
+@dataclass(frozen=True)
+class RuleTree:
+    """A validated segment tree (see :func:`load_rules`)."""
+
+    name: str
+    segments: tuple[Segment, ...]
+    source: str = ""
+    population: float | None = None
+    path: str = ""
+
+    def walk(self) -> Iterator[tuple[Segment, tuple[Segment, ...]]]:
+        """Every node, depth first, with its ancestors (outermost first)."""
+        def down(nodes, above):
+            for node in nodes:
+                yield node, above
+                yield from down(node.children, above + (node,))
+        yield from down(self.segments, ())
+
+    def leaves(self) -> list[Segment]:
+        return [node for node, _ in self.walk() if node.is_leaf]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per node: ``id``, ``parent``, ``depth``, ``name``, ``rule``, ``size`` (published), ``leaf``, ``objective``."""
+        return pd.DataFrame([{"id": n.id, "parent": above[-1].id if above else "", "depth": len(above), "name": n.name,
+                              "rule": n.rule, "size": n.size, "leaf": n.is_leaf, "objective": n.objective}
+                             for n, above in self.walk()])
+
+
+def load_rules(path: str | Path) -> RuleTree:
+    """Read and validate a segment-tree YAML.
+
+    Raises
+    ------
+    ConfigError
+        Listing every problem with its line: unknown keys or operators, missing or duplicate ids, a
+        node without ``when``, a leaf without ``objective``, sizes that are not numbers or do not add
+        up to their parent's (within 2%, for rounding).
+    """
+    check = _Checker(path)
+    raw = check.raw
+    _unknown_keys(check, raw, (), _TOP_KEYS)
+    seen: set[str] = set()
+
+    def level(item: Any, loc: tuple) -> tuple[Segment, ...]:
+        nodes = tuple(node(n, loc + ("segments" if not loc else "children", i))
+                      for i, n in enumerate(check.items(item, "segments" if not loc else "children", loc)))
+        if sum(n.otherwise for n in nodes) > 1:
+            check.problem(loc, f"{sum(n.otherwise for n in nodes)} siblings have when: otherwise.", "Keep one.")
+        return nodes
+
+    def node(item: dict, loc: tuple) -> Segment:
+        nid = check.ident(item, loc, seen)
+        _unknown_keys(check, item, loc, _NODE_KEYS)
+        when = _when(check, item, loc, nid)
+        children = level(item, loc) if "children" in item else ()
+        objective = str(item.get("objective") or "").strip()
+        if not children and not objective:
+            check.problem(loc + ("id",), f"rule '{nid}' is a segment (it has no children) but no objective.",
+                          "Write an outcome-based objective for it; if none can be defined, the group may be an indirect "
+                          "customer rather than a target segment (PwC 2002, Component 1).")
+        size = _size(check, item, loc, "size")
+        _add_up(check, loc, nid, size, [c.size for c in children])
+        return Segment(nid, str(item.get("name", nid)), when, children, size, objective,
+                       str(item.get("description", "")).strip(), item.get("when") == "otherwise", _where(check.path.name, check.root, loc))
+
+    segments = level(raw, ())
+    population = _size(check, raw, (), "population")
+    _add_up(check, ("population",), "population", population, [s.size for s in segments])
+    check.raise_if_any("The segment rules have problems")
+    return RuleTree(str(raw.get("name", "")), segments, str(raw.get("source", "")).strip(), population, str(check.path))
+
+
+def _unknown_keys(check: _Checker, item: Any, loc: tuple, allowed: tuple[str, ...]) -> None:
+    for key in item if isinstance(item, dict) else ():
+        if key not in allowed:
+            check.problem(loc + (key,), f"unknown key '{key}'.{did_you_mean(str(key), allowed)}",
+                          f"Allowed keys here: {', '.join(allowed)}.")
+
+
+def _size(check: _Checker, item: dict, loc: tuple, key: str) -> float | None:
+    value = item.get(key)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
+        check.problem(loc + (key,), f"{key} should be a number of zero or more. Got {value!r} instead.",
+                      "Write the number in full, e.g. 4600000 (no 'm', commas or units).")
+        return None
+    return None if value is None else float(value)
+
+
+def _add_up(check: _Checker, loc: tuple, nid: str, total: float | None, parts: list) -> None:
+    """Published parts should add up to their total (when all are given), give or take rounding."""
+    if total is not None and parts and None not in parts and abs(sum(parts) - total) > _SIZE_TOLERANCE * total:
+        check.problem(loc, f"'{nid}' is {total:,.0f} but the sizes one level below add up to {sum(parts):,.0f}.",
+                      "Check the published figures; the sizes of children should add up to their parent's.")
+
+
+def _when(check: _Checker, item: dict, loc: tuple, nid: str) -> tuple[Condition, ...]:
+    raw = item.get("when")
+    if raw == "otherwise":
+        return ()
+    fix = f"Write one field and one operator, e.g. {{field: age, '>=': 16}}. Operators: {', '.join(OPERATORS)}."
+    if not raw or isinstance(raw, str):
+        check.problem(loc, f"rule '{nid}' has no usable when: (got {raw!r}).", fix + " Or write when: otherwise.")
+        return ()
+    out = []
+    for i, cond in enumerate(raw if isinstance(raw, list) else [raw]):
+        cloc = loc + (("when", i) if isinstance(raw, list) else ("when",))
+        if not isinstance(cond, dict) or not isinstance(cond.get("field"), str) or not cond["field"].strip():
+            check.problem(cloc, f"rule '{nid}': a condition has no field.", fix)
+            continue
+        field, ops = cond["field"], [k for k in cond if k != "field"]
+        for op in (op for op in ops if op not in OPERATORS):
+            check.problem(cloc, f"rule '{nid}': unknown operator '{op}'.{did_you_mean(str(op), OPERATORS)}", fix)
+        if len(ops) != 1 or ops[0] not in OPERATORS:
+            if not ops or len(ops) > 1 and set(ops) <= set(OPERATORS):
+                check.problem(cloc, f"rule '{nid}': a condition on '{field}' needs exactly one operator; found {len(ops)}.", fix)
+            continue
+        op, value = ops[0], cond[ops[0]]
+        want = ("a list" if op in ("in", "not_in") else "true or false" if op == "missing" else
+                "a number" if op in _NUMERIC else "one value")
+        if not {"a list": isinstance(value, list) and value, "true or false": isinstance(value, bool),
+                "a number": isinstance(value, (int, float)) and not isinstance(value, bool),
+                "one value": not isinstance(value, (list, dict))}[want]:
+            check.problem(cloc, f"rule '{nid}': '{op}' needs {want}. Got {value!r} instead.", fix)
+            continue
+        out.append(Condition(field, op, tuple(value) if isinstance(value, list) else value))
+    return tuple(out)
+
+
+def apply_rules(tree: RuleTree, data: pd.DataFrame) -> tuple[pd.Series, list[Problem]]:
+    """Give every row of ``data`` the id of the segment (leaf) whose rules it meets.
+
+    Parameters
+    ----------
+    tree : RuleTree
+    data : DataFrame
+        One row per person (e.g. survey respondents), with the fields the rules test.
+
+    Returns
+    -------
+    assignment : Series
+        Leaf id by row (index of ``data``); missing for rows that no rule covers.
+    problems : list of Problem
+        Errors: siblings that overlap (the row goes to the first) and values that cannot be compared.
+        Warnings: rows that match none of a node's children. Each names the rule, its line, the number of
+        rows and the first few row labels.
+
+    Raises
+    ------
+    ConfigError
+        When a rule tests a field the data lacks (every such field is listed).
+
+    Examples
+    --------
+    >>> tree = load_rules(templates_dir() / "segment_rules_dwp.yaml")
+    >>> people = pd.DataFrame({"age": [12, 40, 40], "employment_status": ["not_in_paid_work", "employee", "employee"],
+    ...                        "seeking_work": [False, False, False], "private_second_pension": [False, True, False]})
+    >>> assignment, problems = apply_rules(tree, people)
+    >>> assignment.tolist(), problems
+    (['pre_working_age', 'employee.with_pension', 'employee.without_pension'], [])
+    """
+    absent = [(f, n) for n, _ in tree.walk() for f in dict.fromkeys(c.field for c in n.when) if f not in data.columns]
+    if absent:
+        raise ConfigError([Problem(n.where, f"rule '{n.id}' tests field '{f}', which the data lacks.{did_you_mean(f, data.columns)}",
+                                   "Map the field in the engagement or correct the rule. The data has: "
+                                   f"{', '.join(map(str, data.columns))}.") for f, n in absent],
+                          title="The segment rules do not fit the data")
+    assignment = pd.Series(pd.NA, index=data.index, dtype="string", name="segment")
+    problems: list[Problem] = []
+    _split(tree.segments, None, pd.Series(True, index=data.index), data, assignment, problems)
+    return assignment, problems
+
+
+def _split(nodes, parent: Segment | None, rows: pd.Series, data: pd.DataFrame, assignment: pd.Series, problems: list) -> None:
+    masks: dict[str, pd.Series] = {}
+    for n in (n for n in nodes if not n.otherwise):
+        mask = rows.copy()
+        for cond in n.when:
+            hit, odd = cond.mask(data[cond.field])
+            if (odd & rows).any():
+                problems.append(Problem(n.where, f"rule '{n.id}' compares '{cond.field}' with a number, but {_rows(odd & rows)} "
+                                        "hold other values; they do not match.", "Use in: [...] for text values."))
+            mask &= hit
+        for other, seen in masks.items():
+            both = mask & seen
+            if both.any():
+                problems.append(Problem(n.where, f"rules '{other}' and '{n.id}' overlap: {_rows(both)} match both; "
+                                        f"they go to '{other}', the first.", "Make the siblings' conditions exclusive."))
+                mask &= ~both
+        masks[n.id] = mask
+    taken = pd.concat(masks.values(), axis=1).any(axis=1) if masks else rows & False
+    rest = rows & ~taken
+    for n in (n for n in nodes if n.otherwise):
+        masks[n.id], rest = rest, rows & False
+    if rest.any():
+        under = f"children of '{parent.id}'" if parent else "top-level segments"
+        tested = dict.fromkeys(c.field for n in nodes for c in n.when)
+        values = "; ".join(f"{f}: " + ", ".join(f"{v} ({k})" for v, k in data.loc[rest, f].astype("object").fillna("missing")
+                                                 .value_counts().head(3).items()) for f in tested)
+        problems.append(Problem(parent.where if parent else nodes[0].where,
+                                f"{_rows(rest)} match none of the {under}, so have no segment ({values}).",
+                                "Widen a condition, add a segment for them, or add one with when: otherwise.", severity="warning"))
+    for n in nodes:
+        if n.is_leaf:
+            assignment[masks[n.id]] = n.id
+        else:
+            _split(n.children, n, masks[n.id], data, assignment, problems)
+
+
+def _rows(mask: pd.Series) -> str:
+    labels = mask.index[mask.to_numpy()]
+    shown = ", ".join(str(i) for i in labels[:_EXAMPLES]) + (", ..." if len(labels) > _EXAMPLES else "")
+    return f"{len(labels)} row{'s' if len(labels) != 1 else ''} (index {shown})"
+
+
+def segment_sizes(tree: RuleTree, assignment: pd.Series | None = None) -> pd.DataFrame:
+    """One row per segment: ``leaf_id``, ``name``, ``path``, ``size``, ``share``, ``objective``, ``size_source``.
+
+    With ``assignment`` (from :func:`apply_rules`) sizes are counted from the data, shares are of all rows,
+    and rows without a segment get a last row, ``(unassigned)``. Without it, sizes are the published ones
+    (``size_source`` says ``not published`` where a segment has none) and shares are of ``population``, or
+    of the published sizes' total when the file gives no population.
+    """
+    rows = [{"leaf_id": n.id, "name": n.name, "path": " > ".join(a.name for a in above + (n,)), "objective": n.objective,
+             "published": n.size} for n, above in tree.walk() if n.is_leaf]
+    table = pd.DataFrame(rows, columns=["leaf_id", "name", "path", "objective", "published"])
+    if assignment is None:
+        table["size"] = table["published"].astype(float)
+        table["size_source"] = table["size"].notna().map({True: "published", False: "not published"})
+        total = tree.population or table["size"].sum()
+    else:
+        table["size"] = table["leaf_id"].map(assignment.value_counts()).fillna(0).astype(int)
+        table["size_source"] = "data"
+        missing = int(assignment.isna().sum())
+        if missing:
+            table.loc[len(table)] = {"leaf_id": "(unassigned)", "name": "No segment: no rule covers these rows", "path": "",
+                                     "objective": "", "size": missing, "size_source": "data"}
+        total = len(assignment)
+    table["share"] = table["size"] / total if total else float("nan")
+    return table[["leaf_id", "name", "path", "size", "share", "objective", "size_source"]]
+
+
+_STEP_KEYS = ("id", "title", "what", "output", "workbook_section")
+
+
+def load_process(path: str | Path | None = None) -> pd.DataFrame:
+    """The segmentation process, step by step (default ``templates/segmentation_process.yaml``).
+
+    Returns
+    -------
+    DataFrame
+        ``step`` (1, 2, ...), ``id``, ``title``, ``what``, ``output``, ``workbook_section`` (the part of
+        workbook 03 that covers the step, or "outside the workbook").
+
+    Examples
+    --------
+    >>> load_process()["id"].iloc[0]
+    'objectives'
+    """
+    check = _Checker(path or templates_dir() / "segmentation_process.yaml")
+    seen: set[str] = set()
+    rows = []
+    for i, step in enumerate(check.items(check.raw, "steps")):
+        loc = ("steps", i)
+        sid = check.ident(step, loc, seen)
+        _unknown_keys(check, step, loc, _STEP_KEYS)
+        for key in _STEP_KEYS[1:]:
+            if not isinstance(step.get(key), str) or not step[key].strip():
+                check.problem(loc, f"step '{sid}' has no {key}.", f"Write its {key} as text.")
+        rows.append({"step": i + 1, "id": sid, **{k: str(step.get(k, "")).strip() for k in _STEP_KEYS[1:]}})
+    check.raise_if_any("The segmentation process has problems")
+    return pd.DataFrame(rows, columns=["step", *_STEP_KEYS])
