@@ -192,7 +192,7 @@ def segment_names_form(engagement: Engagement, suggestions) -> WorkshopForm:
         Names the answers file (``workshop.segment_names``).
     suggestions : DataFrame
         ``segment``, ``size``, ``share``, ``suggested_name``, ``pen_portrait`` (from
-        :func:`cxmethods.segmenter.suggest_names`): shown as a starting point; what the room types is saved.
+        :func:`cxmethods.profiles.suggest_names`): shown as a starting point; what the room types is saved.
 
     Returns
     -------

@@ -51,3 +51,9 @@ def test_cxm_run_on_the_sample_engagement(tmp_path):
     planted = [p["value"] for p in make_sample().truth["planted_personal_data"]]
     leaks = [(f.name, v) for f in out.rglob("*") if f.is_file() for v in planted if v in f.read_text(errors="replace")]
     assert leaks == []
+    # workbook 03: five segments, every respondent assigned, channel targets for each segment
+    step = out / "artifacts" / "03_segmentation"
+    segments = pd.read_csv(step / "segments.csv")
+    assert len(segments) == 5 and set(segments.columns) >= {"segment", "name", "size", "share", "pen_portrait", "objective"}
+    assert len(pd.read_parquet(step / "assignments.parquet")) == 3000
+    assert pd.read_csv(step / "segment_channels.csv")["segment"].nunique() == 5

@@ -119,12 +119,15 @@ def test_engagement_yaml_contract(sample):
     assert cfg["settings"]["voc"]["repeat_window_days"] == 7
     assert set(cfg["inputs"]["contact_log"]["columns"].values()) == set(COLUMNS["contact_log"])
     assert set(cfg["inputs"]["survey"]["columns"].values()) == set(COLUMNS["survey"])
-    assert cfg["workshop"] == {name.split("/")[1].removesuffix(".csv"): {"path": name} for name in WORKSHOP_FILES}
+    # segment names are written by the workshop form, so the sample names the file but does not ship it
+    assert cfg["workshop"] == {**{name.split("/")[1].removesuffix(".csv"): {"path": name} for name in WORKSHOP_FILES},
+                               "segment_names": {"path": "workshop/segment_names.csv"}}
+    assert not (COMMITTED / "workshop" / "segment_names.csv").exists()
     assert cfg["inputs"]["stakeholders"] == {"path": "stakeholders.csv"}
     assert cfg["settings"]["segmentation"] == {"rules": "segment_rules.yaml"}
     assert (COMMITTED / cfg["settings"]["segmentation"]["rules"]).is_file()
     for section, key in (("inputs", "contact_log"), ("inputs", "survey"), ("inputs", "initiatives"), ("inputs", "stakeholders"),
-                         *(("workshop", key) for key in cfg["workshop"])):
+                         *(("workshop", key) for key in cfg["workshop"] if key != "segment_names")):
         assert (COMMITTED / cfg[section][key]["path"]).is_file()
 
 

@@ -110,6 +110,8 @@ workshop:
     path: workshop/quick_test.csv
   role_checklist:
     path: workshop/role_checklist.csv
+  segment_names:
+    path: workshop/segment_names.csv
 settings:
   voc:
     repeat_window_days: 7

@@ -1,0 +1,140 @@
+"""Segment profiles, sizes and draft names: who is in each segment, against the whole population.
+
+Used after :class:`cxmethods.segmenter.Segmenter` has labelled respondents; the workshop edits the
+draft names and pen portraits (:func:`cxmethods.forms.segment_names_form`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .errors import CxmError
+from .segmenter import _MISSING, _as_text, _is_numeric
+
+__all__ = ["profile", "segment_sizes", "suggest_names"]
+
+
+def segment_sizes(labels) -> pd.DataFrame:
+    """Respondents per segment: ``segment``, ``size``, ``share``.
+
+    >>> segment_sizes([1, 1, 2, 1]).to_dict("list")
+    {'segment': [1, 2], 'size': [3, 1], 'share': [0.75, 0.25]}
+    """
+    counts = pd.Series(np.asarray(labels)).value_counts().sort_index()
+    return pd.DataFrame({"segment": counts.index, "size": counts.to_numpy(), "share": (counts / counts.sum()).to_numpy()})
+
+
+def profile(X: pd.DataFrame, labels, *, categorical: Sequence[str] | None = None) -> pd.DataFrame:
+    """Each segment against the population, attribute by attribute.
+
+    ``X`` holds respondents x attributes (those segmented on, or others that describe segments),
+    ``labels`` the segment of each row; ``categorical`` names numeric columns to treat as categories.
+
+    Returns
+    -------
+    DataFrame
+        ``segment``, ``attribute``, ``value`` (a level, "missing", or "mean" for a number),
+        ``segment_share`` (share of the segment with that level, or the segment mean),
+        ``population_share`` (the same for everyone) and ``index`` (100 x segment / population;
+        missing where the population mean is 0). Booleans have levels "yes" and "no".
+
+    Examples
+    --------
+    >>> X = pd.DataFrame({"channel": ["phone", "phone", "post", "post"], "contacts": [4, 2, 1, 1]})
+    >>> profile(X, [1, 1, 2, 2]).query("segment == 1")[["value", "segment_share", "index"]].to_numpy().tolist()
+    [['phone', 1.0, 200.0], ['post', 0.0, 0.0], ['mean', 3.0, 150.0]]
+    """
+    if len(labels) != len(X):
+        raise CxmError(f"The 'labels' parameter of profile must have one segment per row of X ({len(X)}). Got {len(labels)} instead.")
+    labels, parts = pd.Series(np.asarray(labels), index=X.index, name="segment"), []
+    for name in X.columns:
+        if _is_numeric(X[name]) and name not in (categorical or ()):
+            v = pd.Series(X[name].to_numpy(dtype=float, na_value=np.nan), index=X.index)
+            part = v.groupby(labels).mean().rename("segment_share").reset_index().assign(value="mean", population_share=v.mean())
+        else:
+            text = _as_text(X[name]).rename("value")
+            part = pd.crosstab(labels, text, normalize="index").stack().rename("segment_share").reset_index()
+            part["population_share"] = part["value"].map(text.value_counts(normalize=True))
+        parts.append(part.assign(attribute=name))
+    table = pd.concat(parts, ignore_index=True).sort_values("segment", kind="stable", ignore_index=True)
+    table["value"] = table["value"].astype(str)
+    table["index"] = 100 * table["segment_share"] / table["population_share"].where(table["population_share"] != 0)
+    return table[["segment", "attribute", "value", "segment_share", "population_share", "index"]]
+
+
+_CHANNELS = {"phone": "the phone", "web_form": "web forms", "face_to_face": "face to face", "mobile_app": "the app"}
+_LEVELS = {"age_band": "aged {}", "preferred_channel": "prefer {}", "language": "speak {}", "household": "in a {} household",
+           "employment_status": "{}", "disability": "disabled or with a long-term condition"}
+_NUMBERS = {"contacts_last_year": ("frequent contact", "few contacts", "Contact us about {} a year"),
+            "digital_confidence": ("confident online", "less confident online", "Rate their confidence online {}")}
+
+
+def suggest_names(profiles: pd.DataFrame, *, min_share: float = 0.3) -> pd.DataFrame:
+    """Draft segment names and pen portraits from a :func:`profile` table, for the workshop to edit.
+
+    Distinctive, ranked by lift over the population: a level at least ``min_share`` of the segment
+    has (index over 110); the absence of the population's majority level ("speak a language other
+    than English"); a mean at least 10% off everyone's. Returns ``segment``, ``suggested_name``
+    (the top two attributes) and ``pen_portrait`` (the top three, the channel and the top number);
+    ``segment_sizes(labels).merge(names)`` is what :func:`cxmethods.forms.segment_names_form` shows.
+
+    Examples
+    --------
+    >>> X = pd.DataFrame({"preferred_channel": ["phone", "phone", "web_form", "post"], "age_band": ["75+", "75+", "25-34", "35-44"]})
+    >>> suggest_names(profile(X, [1, 1, 2, 2])).iloc[0, 1:].tolist()
+    ['Mostly aged 75+, prefer the phone', 'Typically aged 75+. Most prefer the phone.']
+    """
+    rows = []
+    for segment, table in profiles.groupby("segment", sort=True):
+        found = []  # (lift, attribute, words, share of the segment or None for a number, profile row)
+        for r in table[table["index"].notna()].itertuples():
+            if r.value == "mean":
+                if r.index > 0 and abs(r.index - 100) >= 10:
+                    found.append((max(r.index, 1e4 / r.index), r.attribute, _number_words(r), None, r))
+            elif r.value in (_MISSING, "no"):
+                continue
+            elif r.segment_share >= min_share and r.index > 110:
+                found.append((r.index, r.attribute, _level_words(r.attribute, r.value), r.segment_share, r))
+            elif r.population_share >= 0.5 and r.segment_share <= min(0.5, r.population_share / 2):
+                words = ("speak a language" if r.attribute == "language" else r.attribute.replace("_", " ")) + " other than "
+                found.append((100 * (1 - r.segment_share) / (1 - r.population_share), r.attribute, words + r.value,
+                              1 - r.segment_share, r))
+        top = list({c[1]: c for c in sorted(found, key=lambda c: c[0])}.values())[::-1]  # best per attribute, best first
+        if not top:
+            rows.append((segment, f"Segment {segment}", "Close to the population on every attribute."))
+            continue
+        name = ", ".join(c[2] for c in top[:2])
+        name = f"{'Mostly' if top[0][3] >= 0.5 else 'Often'} {name}" if top[0][3] else name[0].upper() + name[1:]
+        words = [c[2] for c in top[:3] if c[3] is not None and c[1] != "preferred_channel"]
+        sentences = [f"Typically {_join(words)}."] if words else []
+        sentences += [f"{'Most' if c[3] >= 0.5 else 'Many'} {c[2]}." for c in top if c[1] == "preferred_channel"]
+        sentences += [_number_words(c[4], long=True) for c in top if c[3] is None][:1]
+        rows.append((segment, name, " ".join(sentences[:3])))
+    return pd.DataFrame(rows, columns=["segment", "suggested_name", "pen_portrait"])
+
+
+def _level_words(attribute: str, value: str) -> str:
+    if attribute == "household" and "household" in value:
+        return f"in a {value}"
+    value = _CHANNELS.get(value, value) if attribute == "preferred_channel" else value
+    if attribute in _LEVELS:
+        return _LEVELS[attribute].format(value)
+    return attribute.replace("_", " ") + ("" if value == "yes" else f" {value}")
+
+
+def _number_words(r, *, long: bool = False) -> str:
+    label, high, words = r.attribute.replace("_", " "), r.index >= 100, _NUMBERS.get(r.attribute)
+    if not long:
+        return words[not high] if words else f"{'high' if high else 'low'} {label}"
+    mean, everyone = (f"{v:.1f}" if abs(v) < 100 else f"{v:,.0f}" for v in (r.segment_share, r.population_share))
+    if r.attribute == "contacts_last_year":
+        mean = {1: "once", 2: "twice"}.get(round(r.segment_share), f"{r.segment_share:.0f} times")
+    text = words[2].format(mean) if words else f"{label[0].upper()}{label[1:]} averages {mean}"
+    return f"{text} (everyone: {everyone})."
+
+
+def _join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]

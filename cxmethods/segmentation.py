@@ -1,0 +1,173 @@
+"""Workbook 03: segmentation in one call: stakeholders, rule-based and data-driven segments, channels.
+
+:func:`segment` runs what the engagement's inputs allow and keeps, for anything it cannot run, the
+reason. Names, pen portraits and objectives come from the workshop's answers file when the room has
+written them, else from the suggestions drawn from the segment profiles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .answers import load_answers
+from .channels import channel_preferences, migration_targets, self_service, suitability_matrix
+from .config import Engagement
+from .errors import CxmError
+from .inputs import read_input
+from .segment_rules import apply_rules, load_process, load_rules, segment_sizes as rule_sizes
+from .profiles import profile, segment_sizes, suggest_names
+from .segmenter import ATTRIBUTES, Segmenter, select_k
+from .stakeholders import plot_stakeholder_map, stakeholder_findings, stakeholder_table
+
+__all__ = ["Segmentation", "segment", "STEP"]
+
+STEP = "03_segmentation"
+_TABLES = ("stakeholders", "stakeholder_findings", "rule_segments", "rule_problems", "model_selection", "segments",
+           "profiles", "self_service", "segment_channels", "suitability", "process")
+
+
+@dataclass
+class Segmentation:
+    """Tables by name, for each analysis that could not run the reason, and the respondents' segments."""
+
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    assignments: pd.DataFrame | None = None
+    suggestions: pd.DataFrame | None = None
+    rule_assignment: pd.Series | None = None
+
+    def table(self, name: str) -> pd.DataFrame:
+        """The table, or a one-row table saying why it is not available."""
+        if name in self.tables:
+            return self.tables[name]
+        return pd.DataFrame({"note": [self.skipped.get(name, f"'{name}' was not computed.")]})
+
+    def refresh_names(self, engagement: Engagement) -> pd.DataFrame:
+        """Re-read the workshop's segment names (after the form) without refitting; return the segments table."""
+        if self.suggestions is None:
+            return self.table("segments")
+        _name_segments(self, engagement)
+        return self.tables["segments"]
+
+    def chart(self, name: str):
+        """``"stakeholders"``: the stakeholder map, or the note saying why it is not available."""
+        if name != "stakeholders":
+            raise CxmError(f"The 'name' parameter of Segmentation.chart must be 'stakeholders'. Got {name!r} instead.")
+        if name not in self.tables:
+            return self.table(name)
+        return plot_stakeholder_map(self.tables[name])
+
+    def write(self, run_dir: str | Path) -> list[Path]:
+        """Write the tables to ``artifacts/03_segmentation/`` and the assignments as ``assignments.parquet``."""
+        from .artifacts import write_table
+
+        written = [write_table(self.tables[name], run_dir, STEP, name) for name in _TABLES if name in self.tables]
+        if self.assignments is not None:
+            path = Path(run_dir) / "artifacts" / STEP / "assignments.parquet"
+            self.assignments.to_parquet(path, index=False)
+            written.append(path)
+        return written
+
+
+def segment(engagement: Engagement) -> Segmentation:
+    """Run the segmentation workbook's analyses on the engagement."""
+    result = Segmentation()
+    settings = engagement.settings.segmentation
+    result.tables["process"] = load_process()
+    stakeholders = stakeholder_table(engagement)
+    if stakeholders.empty:
+        result.skipped["stakeholders"] = result.skipped["stakeholder_findings"] = "The engagement names no stakeholder map."
+    else:
+        result.tables["stakeholders"] = stakeholders
+        result.tables["stakeholder_findings"] = stakeholder_findings(stakeholders)
+    if engagement.inputs.survey is None:
+        for name in ("rule_segments", "model_selection", "segments", "profiles", "self_service", "segment_channels"):
+            result.skipped[name] = "The engagement names no survey."
+        return result
+    survey = read_input(engagement, "survey")
+    _rules(result, engagement, survey)
+    _data_driven(result, engagement, survey, settings)
+    _channels(result, engagement, survey)
+    return result
+
+
+def _rules(result: Segmentation, engagement: Engagement, survey: pd.DataFrame) -> None:
+    path = engagement.settings.segmentation.rules
+    if not path:
+        result.skipped["rule_segments"] = "No rule-based tree: set settings.segmentation.rules (see templates/segment_rules_dwp.yaml)."
+        return
+    tree = load_rules(engagement.resolve(path))
+    assignment, problems = apply_rules(tree, survey)
+    result.tables["rule_segments"] = rule_sizes(tree, assignment)
+    result.tables["rule_problems"] = pd.DataFrame([{"severity": p.severity, "where": p.where, "message": p.message, "fix": p.fix}
+                                                   for p in problems], columns=["severity", "where", "message", "fix"])
+    result.rule_assignment = assignment
+
+
+def _data_driven(result: Segmentation, engagement: Engagement, survey: pd.DataFrame, settings) -> None:
+    attributes = list(settings.attributes) or [a for a in ATTRIBUTES if a in survey]
+    missing = [a for a in attributes if a not in survey]
+    if missing:
+        raise CxmError(f"settings.segmentation.attributes names {', '.join(missing)}, which the survey does not have: "
+                       "map them under inputs.survey.columns or remove them from the list.")
+    X = survey[attributes]
+    selection = select_k(X, k_min=settings.k_min, k_max=min(settings.k_max, len(X) - 1), bootstrap=settings.bootstrap,
+                         min_share=settings.min_share, random_state=engagement.seed)
+    result.tables["model_selection"] = selection
+    k = settings.k or int(selection.loc[selection["recommended"], "k"].iloc[0])
+    model = Segmenter(n_segments=k, random_state=engagement.seed).fit(X)
+    labels = pd.Series(model.labels_, index=survey.index, name="segment")
+    profiles = profile(X, labels)
+    result.tables["profiles"] = profiles
+    result.suggestions = segment_sizes(labels).merge(suggest_names(profiles), on="segment")
+    result.assignments = pd.DataFrame({"respondent_id": survey["respondent_id"].astype(str), "segment": labels.astype(int)})
+    if result.rule_assignment is not None:
+        result.assignments["rule_segment"] = result.rule_assignment.reindex(survey.index).astype("string")
+    _name_segments(result, engagement)
+
+
+def _name_segments(result: Segmentation, engagement: Engagement) -> None:
+    """Segments table and assignment names: the workshop's names where written, else the suggestions."""
+    suggestions = result.suggestions
+    named = load_answers(engagement, "segment_names")
+    chosen = {str(r.segment): r._asdict() for r in named.itertuples(index=False)} if not named.empty else {}
+
+    def pick(segment, column: str, fallback: str) -> str:
+        value = chosen.get(str(segment), {}).get(column)
+        return value if isinstance(value, str) and value.strip() else fallback
+
+    table = suggestions[["segment", "size", "share"]].copy()
+    table["name"] = [pick(s, "name", n) for s, n in zip(suggestions["segment"], suggestions["suggested_name"])]
+    table["pen_portrait"] = [pick(s, "pen_portrait", p) for s, p in zip(suggestions["segment"], suggestions["pen_portrait"])]
+    table["objective"] = [pick(s, "objective", "") for s in suggestions["segment"]]
+    table["named_by"] = ["workshop" if str(s) in chosen else "suggestion" for s in suggestions["segment"]]
+    result.tables["segments"] = table
+    result.assignments["segment_name"] = result.assignments["segment"].map(dict(zip(table["segment"], table["name"])))
+
+
+def _channels(result: Segmentation, engagement: Engagement, survey: pd.DataFrame) -> None:
+    if result.assignments is None or "preferred_channel" not in survey:
+        result.skipped["segment_channels"] = "Needs data-driven segments and the survey's preferred_channel."
+        return
+    names = result.assignments["segment_name"].set_axis(survey.index)
+    capacity = self_service(survey, names)
+    result.tables["self_service"] = capacity
+    result.tables["segment_channels"] = migration_targets(channel_preferences(survey, names), capacity)
+    services = _services(engagement)
+    if services:
+        result.tables["suitability"] = suitability_matrix(services)
+
+
+def _services(engagement: Engagement) -> list[str]:
+    """The services named in the contact log (a quick DuckDB scan), for the suitability matrix."""
+    if engagement.inputs.contact_log is None:
+        return []
+    from .contacts import ContactLog
+
+    with ContactLog(engagement) as log:
+        if "service" not in log.fields:
+            return []
+        return [s for s in log.query("SELECT DISTINCT service FROM contacts WHERE service IS NOT NULL ORDER BY 1")["service"]]

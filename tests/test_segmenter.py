@@ -1,0 +1,335 @@
+"""Segmentation: the estimator contract, the planted sample segments, profiles and names, bad input, real data."""
+
+from __future__ import annotations
+
+import doctest
+import importlib.util
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from sklearn.base import clone, is_clusterer
+from sklearn.cluster import KMeans
+from sklearn.metrics import adjusted_rand_score
+
+import cxmethods.segmenter
+from cxmethods import CxmError, load_engagement, read_input
+from cxmethods.sample import make_sample
+from cxmethods.profiles import profile, segment_sizes, suggest_names
+from cxmethods.segmenter import ATTRIBUTES, Segmenter, select_k
+
+REALDATA = Path(__file__).resolve().parent.parent.parent / "shared" / "realdata"
+SANDIEGO = REALDATA / "sandiego_resident_survey_2015_weighted.csv"
+BENCHMARK = Path(__file__).resolve().parent / "benchmarks" / "segmentation.py"
+SURVEY = read_input(load_engagement(), "survey")
+# All eight needs, behaviour and circumstance fields: the sample plants each segment's profile on every one
+# of them (household and employment carry the most; without household the best possible ARI drops to 0.86).
+X = SURVEY[list(ATTRIBUTES)]
+TRUTH = SURVEY["respondent_id"].map(make_sample().truth["survey_segment"]).to_numpy()
+SELECT_COLUMNS = ["k", "silhouette", "inertia", "bic", "stability", "smallest_share", "useful", "recommended"]
+
+
+@pytest.fixture(scope="module")
+def fitted() -> Segmenter:
+    return Segmenter(5).fit(X)
+
+
+@pytest.fixture(scope="module")
+def table() -> pd.DataFrame:
+    return select_k(X)
+
+
+def _planted(labels: np.ndarray) -> dict[int, str]:
+    """The planted segment most members of each fitted segment belong to."""
+    return pd.crosstab(labels, TRUTH).idxmax(axis=1).to_dict()
+
+
+# -- the scikit-learn estimator contract ---------------------------------------------
+
+
+def test_init_only_stores_settings_and_clone_and_params_work():
+    seg = Segmenter(3, categorical=["digital_confidence"], random_state=7, n_init=2)
+    assert vars(seg) == seg.get_params() == {"n_segments": 3, "categorical": ["digital_confidence"], "random_state": 7,
+                                             "n_init": 2, "max_iter": 300, "tol": 1e-4}
+    copy = clone(seg)
+    assert copy is not seg and copy.get_params() == seg.get_params()
+    assert seg.set_params(n_segments=4, n_init=1) is seg and seg.n_segments == 4 and seg.n_init == 1
+    assert is_clusterer(seg)
+
+
+def test_fit_returns_self_with_learned_attributes_ending_in_underscore(fitted):
+    seg = Segmenter(2, n_init=1)
+    assert seg.fit(X) is seg
+    learned = set(vars(seg)) - set(seg.get_params())
+    assert learned and all(name.endswith("_") for name in learned)
+    assert {"labels_", "centers_", "weights_", "inertia_", "bic_", "feature_names_in_", "n_features_in_", "encoder_",
+            "attributes_"} <= learned
+    assert list(seg.feature_names_in_) == list(ATTRIBUTES) and seg.n_features_in_ == 8
+    assert not hasattr(clone(fitted), "labels_")
+    assert fitted.centers_.shape[0] == 5 and fitted.weights_.sum() == pytest.approx(1)
+
+
+def test_the_same_random_state_gives_identical_segments_and_predict_reproduces_them(fitted):
+    again = Segmenter(5, random_state=0).fit(X)
+    np.testing.assert_array_equal(again.labels_, fitted.labels_)
+    np.testing.assert_array_equal(fitted.predict(X), fitted.labels_)
+    np.testing.assert_array_equal(fitted.predict(SURVEY), fitted.labels_)  # extra columns are ignored
+    np.testing.assert_array_equal(Segmenter(5).fit_predict(X), fitted.labels_)
+    np.testing.assert_array_equal(fitted.predict(X.iloc[::-1]), fitted.labels_[::-1])  # row by row, not batch
+
+
+def test_segments_are_numbered_1_to_k_largest_first(fitted):
+    sizes = segment_sizes(fitted.labels_)
+    assert sizes["segment"].tolist() == [1, 2, 3, 4, 5]
+    assert sizes["size"].is_monotonic_decreasing and sizes["size"].sum() == len(X)
+    assert sizes["share"].sum() == pytest.approx(1)
+
+
+# -- the planted sample segments ------------------------------------------------------
+
+
+@pytest.mark.parametrize("random_state", [0, 1, 2])
+def test_the_planted_segments_are_recovered(random_state):
+    labels = Segmenter(5, random_state=random_state).fit(X).labels_
+    assert adjusted_rand_score(TRUTH, labels) >= 0.8  # about 0.95; 0.96 is the best possible with the true profiles
+    assert len(set(_planted(labels).values())) == 5
+
+
+def test_the_mixture_beats_kmeans_on_scaled_one_hot_columns(fitted):
+    # the baseline the module docstring compares against: numbers standardised, one-hot columns / sqrt(2)
+    numbers = X[["digital_confidence", "contacts_last_year"]].astype(float)
+    categories = pd.get_dummies(X.drop(columns=numbers.columns).astype(str)).astype(float) / np.sqrt(2)
+    encoded = np.hstack([((numbers - numbers.mean()) / numbers.std()).to_numpy(), categories.to_numpy()])
+    baseline = adjusted_rand_score(TRUTH, KMeans(5, n_init=5, random_state=0).fit(encoded).labels_)
+    assert baseline < 0.7 and adjusted_rand_score(TRUTH, fitted.labels_) > 0.9
+
+
+def test_missing_values_are_handled_and_the_segments_survive_them():
+    rng = np.random.default_rng(0)
+    holed = X.copy()
+    for name in holed:
+        holed.loc[rng.random(len(holed)) < 0.1, name] = None
+    seg = Segmenter(5).fit(holed)
+    assert adjusted_rand_score(TRUTH, seg.labels_) >= 0.8
+    assert "missing" in seg.encoder_.levels["language"]
+    assert "missing" in set(profile(holed, seg.labels_).query("attribute == 'household'")["value"])
+
+
+def test_an_unseen_level_is_ignored_when_predicting(fitted):
+    new = X.head(3).copy()
+    new["language"] = "Klingon"
+    assert set(fitted.predict(new)) <= {1, 2, 3, 4, 5}
+
+
+def test_select_k_recommends_the_planted_five(table):
+    assert table.columns.tolist() == SELECT_COLUMNS and table["k"].tolist() == list(range(2, 9))
+    assert table["recommended"].sum() == 1
+    best = table.loc[table["recommended"]].iloc[0]
+    assert best["k"] == 5 and best["stability"] >= 0.8 and best["useful"]
+    assert table.loc[table["bic"].idxmin(), "k"] == 5
+    assert (table["useful"] == (table["smallest_share"] >= 0.05)).all()
+    assert table["silhouette"].between(-1, 1).all() and table["stability"].between(-1, 1).all()
+
+
+def test_select_k_fits_are_the_segmenter_fits(table):
+    seg = Segmenter(5, n_init=3).fit(X)
+    row = table.set_index("k").loc[5]
+    assert row["bic"] == pytest.approx(seg.bic_)
+    assert row["inertia"] == pytest.approx(seg.inertia_)
+    assert row["smallest_share"] == pytest.approx(segment_sizes(seg.labels_)["share"].min())
+
+
+def test_select_k_is_deterministic():
+    small = X.head(600)
+    first, second = select_k(small, k_max=4, bootstrap=2), select_k(small, k_max=4, bootstrap=2)
+    pd.testing.assert_frame_equal(first, second)
+
+
+# -- profiles and names ------------------------------------------------------------
+
+
+def test_the_index_is_100_where_a_segment_looks_like_everyone():
+    X = pd.DataFrame({"channel": ["phone", "web_form", "phone", "web_form", "post", "post"],
+                      "contacts": [1, 5, 1, 5, 9, 9]})
+    table = profile(X, [1, 1, 2, 2, 3, 3])
+    assert table.columns.tolist() == ["segment", "attribute", "value", "segment_share", "population_share", "index"]
+    same = table[table["segment"].isin([1, 2]) & table["value"].isin(["phone", "web_form"])]
+    assert (same["index"] == 150).all()  # 50% of the segment against 33% of everyone
+    whole = profile(X, [1] * 6)
+    np.testing.assert_allclose(whole["index"], 100)
+    assert table.query("segment == 3 and value == 'mean'")["index"].iloc[0] == pytest.approx(900 / 5)
+
+
+def test_profile_shares_add_up(fitted):
+    table = profile(SURVEY[[*ATTRIBUTES, "area"]], fitted.labels_)
+    levels = table[table["value"] != "mean"]
+    np.testing.assert_allclose(levels.groupby(["segment", "attribute"])["segment_share"].sum(), 1)
+    np.testing.assert_allclose(levels.groupby(["segment", "attribute"])["population_share"].sum(), 1)
+    # the population is the size-weighted mix of the segments, levels and means alike
+    sizes = segment_sizes(fitted.labels_).set_index("segment")["share"]
+    mixed = (table["segment_share"] * table["segment"].map(sizes)).groupby([table["attribute"], table["value"]]).sum()
+    np.testing.assert_allclose(mixed, table.groupby(["attribute", "value"])["population_share"].first().loc[mixed.index])
+    assert set(table.loc[table["attribute"] == "disability", "value"]) == {"yes", "no"}
+    means = table.query("attribute == 'contacts_last_year'").set_index("segment")["segment_share"]
+    np.testing.assert_allclose(means, X["contacts_last_year"].astype(float).groupby(fitted.labels_).mean())
+
+
+def test_suggested_names_describe_the_planted_segments(fitted):
+    names = suggest_names(profile(X, fitted.labels_))
+    assert names.columns.tolist() == ["segment", "suggested_name", "pen_portrait"] and len(names) == 5
+    assert names["suggested_name"].is_unique
+    for text in names["pen_portrait"]:
+        assert 2 <= len(re.findall(r"\.(?: |$)", text)) <= 3, text
+    by_planted = {planted: names.set_index("segment").loc[s] for s, planted in _planted(fitted.labels_).items()}
+    older = by_planted["Older residents who prefer phone or face to face"]
+    assert re.search(r"75\+|retired|pensioner", older["suggested_name"]) and "the phone" in older["pen_portrait"]
+    assert "other than English" in by_planted["Newcomers with language needs"]["suggested_name"]
+    assert "times a year" in by_planted["Frequent complex-needs contacts"]["pen_portrait"]
+
+
+def test_a_segment_like_everyone_gets_a_plain_name():
+    X = pd.DataFrame({"channel": ["phone", "web_form"] * 4})
+    names = suggest_names(profile(X, [1, 1, 1, 1, 2, 2, 2, 2]))
+    assert names["suggested_name"].tolist() == ["Segment 1", "Segment 2"]
+
+
+def test_the_docstring_examples_run():
+    import cxmethods.profiles
+
+    results = [doctest.testmod(m, optionflags=doctest.NORMALIZE_WHITESPACE) for m in (cxmethods.segmenter, cxmethods.profiles)]
+    assert sum(r.attempted for r in results) >= 8 and sum(r.failed for r in results) == 0
+    assert all(r.attempted for r in results)
+
+
+# -- bad input ----------------------------------------------------------------------
+
+
+def test_a_constant_column_is_named_in_a_warning_and_dropped():
+    with pytest.warns(UserWarning, match=r"Column 'council' has the same value in every row \('Riverton'\)"):
+        seg = Segmenter(5).fit(X.assign(council="Riverton"))
+    assert "council" not in seg.attributes_ and seg.attributes_ == list(ATTRIBUTES)
+    assert adjusted_rand_score(TRUTH, seg.labels_) >= 0.8
+
+
+def test_an_all_missing_column_is_named():
+    with pytest.raises(CxmError, match=r"Column 'household' has no values \(every row is missing\)"):
+        Segmenter(5).fit(X.assign(household=None))
+
+
+def test_an_id_column_is_named_with_its_number_of_values():
+    with pytest.raises(CxmError, match=r"Column 'respondent_id' has 3,000 distinct values: an id or free text\? "
+                                       r"Leave it out of settings\.segmentation\.attributes\."):
+        Segmenter(5).fit(SURVEY[["respondent_id", *ATTRIBUTES]])
+
+
+def test_fewer_respondents_than_segments():
+    few = X.iloc[[0, 1, 3, 4]]
+    with pytest.raises(CxmError, match=r"The 'n_segments' parameter of Segmenter must be at most the number of "
+                                       r"respondents \(4\)\. Got 5 instead\."):
+        Segmenter(5).fit(few)
+    with pytest.raises(CxmError, match=r"'k_max' parameter of select_k must be at most the number of respondents \(4\)"):
+        select_k(few, k_max=5)
+
+
+def test_no_usable_attributes():
+    with pytest.warns(UserWarning), pytest.raises(CxmError, match=r"Segmenter\.fit has no usable attributes"):
+        Segmenter(2).fit(pd.DataFrame({"a": [1, 1, 1], "b": ["x", "x", "x"]}))
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: Segmenter(1).fit(X), r"The 'n_segments' parameter of Segmenter must be an int of at least 2\. Got 1 instead\."),
+    (lambda: Segmenter(2.5).fit(X), r"'n_segments' parameter .* Got 2\.5 instead"),
+    (lambda: Segmenter(True).fit(X), r"'n_segments' parameter .* Got True instead"),
+    (lambda: Segmenter(n_init=0).fit(X), r"'n_init' parameter of Segmenter must be an int of at least 1"),
+    (lambda: Segmenter().fit(X.to_numpy()), r"'X' parameter of Segmenter\.fit must be a pandas DataFrame .* Got ndarray"),
+    (lambda: Segmenter(categorical=["ward"]).fit(X), r"every column named in 'categorical'\. Got 3000 rows, without ward"),
+    (lambda: select_k(X, k_min=4, k_max=3), r"The 'k_max' parameter of select_k must be an int of at least 4\. Got 3"),
+    (lambda: select_k(X, bootstrap=1), r"The 'bootstrap' parameter of select_k must be an int of at least 2"),
+    (lambda: profile(X, [1, 2]), r"The 'labels' parameter of profile must have one segment per row of X \(3000\)\. Got 2"),
+])
+def test_bad_arguments_are_named(call, match):
+    with pytest.raises(CxmError, match=match):
+        call()
+
+
+def test_predict_names_a_missing_column(fitted):
+    with pytest.raises(CxmError, match=r"The data has no column 'language', which the segments were fitted on"):
+        fitted.predict(X.drop(columns="language"))
+
+
+def test_codes_can_be_declared_categorical():
+    X = pd.DataFrame({"district": [1, 1, 2, 2, 3, 3] * 5, "age": [20, 22, 50, 52, 80, 82] * 5})
+    seg = Segmenter(3, categorical=["district"]).fit(X)
+    assert seg.encoder_.levels["district"] == ["1", "2", "3"]
+    assert adjusted_rand_score(X["district"], seg.labels_) == 1
+
+
+# -- a real survey, read through an engagement mapping alone ---------------------------------
+
+
+def _age_band(age: int) -> str:
+    for low, high in ((18, 24), (25, 34), (35, 44), (45, 54), (55, 64), (65, 74)):
+        if low <= age <= high:
+            return f"{low}-{high}"
+    return "75+"
+
+
+@pytest.mark.skipif(not SANDIEGO.is_file(), reason=f"real data not found beside the checkout: {SANDIEGO}")
+def test_the_san_diego_resident_survey_segments_through_a_mapping(tmp_path):
+    # What the dictionary supports, in our fields: Q18 preferred method for reporting problems (1 mobile
+    # application, 2 web site, 3 cellular telephone; 4 text message and 5 social media have no channel code of
+    # ours, and 9, not in the dictionary, is taken as don't know); Q20 age in years, banded by a recoding;
+    # Q2_6 satisfaction with the quality of City services; Q15_4 staff responsiveness (timeliness, as in
+    # test_drivers); Q28 council district (area, to describe segments, not to form them). It has no household
+    # type, employment, language, disability or contact-count question: Q23 own/rent is tenure and Q26
+    # Hispanic/Latino is ethnicity, so neither is mapped onto household or language.
+    engagement = {
+        "name": "sandiego", "organisation": "City of San Diego", "currency": "USD",
+        "period": {"start": "2015-01-01", "end": "2015-12-31"},
+        "inputs": {"survey": {
+            "path": str(SANDIEGO), "dont_know_codes": [9],
+            "columns": {"respondent_id": "Num", "overall_satisfaction": "Q2_6", "timeliness": "Q15_4",
+                        "preferred_channel": "Q18", "age_band": "Q20", "area": "Q28"},
+            "values": {"preferred_channel": {"1": "mobile_app", "2": "web_form", "3": "phone", "4": None, "5": None,
+                                             "9": None},
+                       "age_band": {str(age): _age_band(age) for age in range(18, 100)}},
+        }},
+    }
+    (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(engagement, sort_keys=False), encoding="utf-8")
+    survey = read_input(load_engagement(tmp_path / "engagement.yaml"), "survey")
+    raw = pd.read_csv(SANDIEGO)
+    assert len(survey) == len(raw) == 2477
+    assert survey["preferred_channel"].isna().sum() == raw["Q18"].isin([4, 5, 9]).sum()
+    assert set(survey["age_band"]) == {"18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75+"}
+
+    attributes = ["age_band", "preferred_channel", "overall_satisfaction", "timeliness"]
+    table = select_k(survey[attributes])
+    best = table.loc[table["recommended"]].iloc[0]
+    assert table["recommended"].sum() == 1 and best["useful"] and best["stability"] >= 0.8
+    k = int(best["k"])
+    assert 2 <= k <= 8
+    seg = Segmenter(k, n_init=3).fit(survey[attributes])
+    sizes = segment_sizes(seg.labels_)
+    assert sizes["share"].min() == pytest.approx(best["smallest_share"]) and sizes["share"].min() >= 0.05
+    table = profile(survey[[*attributes, "area"]], seg.labels_)
+    satisfaction = table.query("attribute == 'overall_satisfaction'")["index"]
+    assert satisfaction.max() > 110 and satisfaction.min() < 90  # segments differ in what residents think
+    names = suggest_names(table)
+    assert len(names) == k and names["suggested_name"].is_unique and names["pen_portrait"].str.len().gt(0).all()
+
+
+# -- the benchmark script still runs (a tiny size) ------------------------------------------
+
+
+def test_the_benchmark_runs_on_a_small_survey(capsys):
+    spec = importlib.util.spec_from_file_location("segmentation_benchmark", BENCHMARK)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    frame, truth = bench.make_survey(2000, 10, seed=1)
+    assert frame.shape == (2000, 10) and frame.isna().mean().mean() == pytest.approx(0.03, abs=0.01)
+    assert adjusted_rand_score(truth, Segmenter(6, n_init=3).fit(frame).labels_) > 0.5
+    assert bench.main(["--rows", "2000", "--attributes", "6", "--k-max", "3", "--bootstrap", "2"]) == 0
+    assert "peak RSS MB" in capsys.readouterr().out
