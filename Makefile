@@ -26,8 +26,9 @@ test: setup  ## unit tests, workbook runs, nbval (lax) over workbooks/
 lab: setup  ## JupyterLab on the workbooks (Jupyter refuses root unless told: containers often run as root)
 	$(BIN)/jupyter lab workbooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
-bench: setup  ## 10-million-row contact log: DuckDB against naive pandas (time and peak memory)
+bench: setup  ## benchmarks that print tables: a 10-million-row contact log; 100,000 respondents segmented
 	$(BIN)/python tests/benchmarks/contact_log.py --rows 10000000
+	$(BIN)/python tests/benchmarks/segmentation.py --rows 100000 --attributes 20
 
 clean:
 	rm -rf $(VENV) out

@@ -20,7 +20,8 @@ import pandas as pd
 from .errors import CxmError
 from .schemas import CHANNELS
 
-__all__ = ["SELF_SERVICE", "ASSISTED", "channel_preferences", "self_service", "migration_targets", "suitability_matrix"]
+__all__ = ["SELF_SERVICE", "ASSISTED", "channel_preferences", "self_service", "migration_targets", "suitability_matrix",
+           "read_suitability"]
 
 #: Channels a customer completes alone, and those that need staff.
 SELF_SERVICE = ("web_form", "mobile_app")
@@ -127,3 +128,33 @@ def migration_targets(
             rows.append({"segment": segment, "channel": channel, "current_share": round(float(current[channel]), 4),
                          "target_share": round(float(target[channel]), 4), "note": note})
     return pd.DataFrame(rows)
+
+
+def read_suitability(path) -> pd.DataFrame:
+    """An engagement's own service x channel suitability: a CSV with ``service`` and one column per channel (0-1).
+
+    Channels left out are taken as unsuitable (0). Raises :class:`~cxmethods.errors.CxmError` naming the
+    file, column and rows for anything else.
+    """
+    from pathlib import Path
+
+    path = Path(path)
+    if not path.is_file():
+        raise CxmError(f"{path}: the suitability matrix (settings.segmentation.suitability) was not found. "
+                       "Fix: correct the path, or remove the setting to use the default by service complexity.")
+    table = pd.read_csv(path)
+    unknown = [c for c in table.columns if c not in ("service", "complexity", *CHANNELS)]
+    if "service" not in table or unknown:
+        raise CxmError(f"{path}: columns must be service and channels ({', '.join(CHANNELS)}). "
+                       f"Got {', '.join(map(str, table.columns))} instead.")
+    for channel in [c for c in CHANNELS if c in table]:
+        values = pd.to_numeric(table[channel], errors="coerce")
+        bad = values.isna() | (values < 0) | (values > 1)
+        if bad.any():
+            rows = ", ".join(str(i + 2) for i in table.index[bad][:5])
+            raise CxmError(f"{path}, column '{channel}', rows {rows}: suitability must be a number from 0 to 1.")
+        table[channel] = values
+    for channel in CHANNELS:
+        if channel not in table:
+            table[channel] = 0.0
+    return table[["service", *CHANNELS]]

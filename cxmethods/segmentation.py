@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from .answers import load_answers
-from .channels import channel_preferences, migration_targets, self_service, suitability_matrix
+from .channels import channel_preferences, migration_targets, read_suitability, self_service, suitability_matrix
 from .config import Engagement
 from .errors import CxmError
 from .inputs import read_input
@@ -156,6 +156,10 @@ def _channels(result: Segmentation, engagement: Engagement, survey: pd.DataFrame
     capacity = self_service(survey, names)
     result.tables["self_service"] = capacity
     result.tables["segment_channels"] = migration_targets(channel_preferences(survey, names), capacity)
+    own = engagement.settings.segmentation.suitability
+    if own:
+        result.tables["suitability"] = read_suitability(engagement.resolve(own))
+        return
     services = _services(engagement)
     if services:
         result.tables["suitability"] = suitability_matrix(services)

@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from cxmethods import CxmError, load_engagement, read_input
-from cxmethods.channels import SELF_SERVICE, channel_preferences, migration_targets, self_service, suitability_matrix
+from cxmethods.channels import (SELF_SERVICE, channel_preferences, migration_targets, read_suitability, self_service,
+                                suitability_matrix)
 from cxmethods.sample import make_sample
 
 SURVEY = read_input(load_engagement(), "survey")
@@ -51,3 +52,16 @@ def test_suitability_by_complexity():
     assert matrix.loc["Waste", "complexity"] == "medium" and matrix.loc["Benefits", "mobile_app"] < matrix.loc["Waste", "mobile_app"]
     with pytest.raises(CxmError, match="Service complexity must be one of simple, medium, complex. Got hard instead."):
         suitability_matrix(["Waste"], {"Waste": "hard"})
+
+
+def test_an_engagements_own_suitability_matrix(tmp_path):
+    path = tmp_path / "suitability.csv"
+    path.write_text("service,phone,web_form\nWaste,1,1\nBenefits,1,0.3\n")
+    table = read_suitability(path).set_index("service")
+    assert table.loc["Benefits", "web_form"] == 0.3 and table.loc["Waste", "post"] == 0.0
+    path.write_text("service,phone,web_form\nWaste,1,high\n")
+    with pytest.raises(CxmError, match=r"suitability\.csv, column 'web_form', rows 2: suitability must be a number from 0 to 1"):
+        read_suitability(path)
+    path.write_text("service,fax\nWaste,1\n")
+    with pytest.raises(CxmError, match=r"columns must be service and channels .* Got service, fax instead"):
+        read_suitability(path)

@@ -197,9 +197,9 @@ def test_a_segment_like_everyone_gets_a_plain_name():
 
 
 def test_the_docstring_examples_run():
-    import cxmethods.profiles
+    from cxmethods import profiles
 
-    results = [doctest.testmod(m, optionflags=doctest.NORMALIZE_WHITESPACE) for m in (cxmethods.segmenter, cxmethods.profiles)]
+    results = [doctest.testmod(m, optionflags=doctest.NORMALIZE_WHITESPACE) for m in (cxmethods.segmenter, profiles)]
     assert sum(r.attempted for r in results) >= 8 and sum(r.failed for r in results) == 0
     assert all(r.attempted for r in results)
 
