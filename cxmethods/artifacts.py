@@ -13,7 +13,7 @@ import pandas as pd
 from .config import Engagement
 from .paths import workbooks_dir
 
-__all__ = ["run_folder", "write_table", "read_table"]
+__all__ = ["run_folder", "write_table", "read_table", "Note", "Results"]
 
 
 def run_folder(run_dir: str | Path | None, engagement: Engagement) -> Path:
@@ -52,3 +52,37 @@ def read_table(run_dir: str | Path, step: str, name: str) -> pd.DataFrame:
     if not path.is_file():
         raise CxmError(f"{path} is missing: run workbook {step} first (cxm run --only {step[:2]}).")
     return pd.read_csv(path)
+
+
+class Note(str):
+    """Why a table or chart is not available. Shown in full in a notebook (a one-cell table would cut it)."""
+
+    def _repr_markdown_(self) -> str:
+        return f"**Not available:** {self}"
+
+
+class Results:
+    """Tables a workbook computed, why others could not be computed, and named views of them.
+
+    Subclasses set ``VIEWS``: ``{view name: (table name, function of that table)}``, so notebooks show
+    a trimmed or pivoted table without any logic of their own, and see a :class:`Note` when the table
+    is missing.
+    """
+
+    VIEWS: dict = {}
+
+    def __init__(self) -> None:
+        self.tables: dict[str, pd.DataFrame] = {}
+        self.skipped: dict[str, str] = {}
+
+    def table(self, name: str):
+        """The table, or a :class:`Note` saying why it is not available."""
+        if name in self.tables:
+            return self.tables[name]
+        return Note(self.skipped.get(name, f"'{name}' was not computed."))
+
+    def view(self, name: str):
+        """A named view (see ``VIEWS``) of a table, or the note saying why the table is not available."""
+        table_name, make = self.VIEWS[name]
+        table = self.table(table_name)
+        return table if isinstance(table, Note) else make(table)

@@ -133,7 +133,7 @@ def _fail(exc: CxmError) -> None:
     problems = getattr(exc, "problems", None)
     if problems:
         _print_problems(problems)
-    err.print(f"[red]Error:[/] {str(exc).splitlines()[0]}")
+    err.print(f"[red]Error:[/] {str(exc).splitlines()[0].rstrip(':')}.")
     raise typer.Exit(1)
 
 

@@ -236,13 +236,13 @@ class ContactLog:
 
         A contact is failure demand when its reason matches ``settings.voc.failure_reasons`` (e.g.
         chasing progress) or it repeats the same customer's contact about the same reason within the
-        window. Columns: ``channel`` (and ``"(all)"``), ``contacts``, ``failure_contacts``, ``by_reason``
+        window (repeats need ``customer_id``; without it only the reasons count). Columns: ``channel``
+        (and ``"(all)"``), ``contacts``, ``failure_contacts``, ``by_reason``
         (failure-classed reasons), ``by_repeat``, ``failure_share``, ``unit_cost``, ``failure_cost``,
         ``total_cost``. Costs come from ``settings.voc.unit_costs`` or, for GBP engagements, the
         benchmarks in ``templates/channel_costs.yaml``; otherwise they are left empty.
         """
-        self._need("customer_id")
-        self._ensure_repeat_flags()
+        self._ensure_repeat_flags()  # without a customer id no contact counts as a repeat: reasons only
         table = self.query(f"""
             WITH f AS (SELECT coalesce(channel, '{_UNKNOWN}') AS channel, {self._failure_match()} AS by_reason, is_repeat
                        FROM flags)
@@ -323,6 +323,10 @@ class ContactLog:
         if self.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'flags'").fetchone()[0]:
             return
         window = int(self.settings.repeat_window_days)
+        fcr = "resolved_first_contact" if "resolved_first_contact" in self.fields else "NULL AS resolved_first_contact"
+        if "customer_id" not in self.fields:
+            self.con.execute(f"CREATE TABLE flags AS SELECT reason, channel, {fcr}, false AS is_repeat, false AS is_follow_up FROM contacts")
+            return
         # lag() over a customer's contacts in time: same reason within the window, or any contact within it
         self.con.execute(f"""
             CREATE TABLE flags AS

@@ -103,6 +103,8 @@ def self_assessment_form(engagement: Engagement, participant: str, *, role: str 
     if not isinstance(participant, str) or not participant.strip():
         raise CxmError(f"The 'participant' parameter of self_assessment_form must be a non-empty name. Got {participant!r} instead.")
     participant = participant.strip()
+    if getattr(engagement.workshop, "self_assessment", None) is None:
+        return _not_configured("self_assessment")
     store = store_for(engagement, "self_assessment")
     who = html.escape(participant) + (f" ({html.escape(role)})" if role else "")
     return _dimension_form(store, "self_assessment", model or model_for(engagement), engagement.folder,
@@ -132,6 +134,8 @@ def consensus_form(engagement: Engagement, *, model: MaturityModel | None = None
     CxmError
         When the engagement names no consensus file or it cannot be read.
     """
+    if getattr(engagement.workshop, "consensus", None) is None:
+        return _not_configured("consensus")
     store = store_for(engagement, "consensus")
     return _dimension_form(store, "consensus", model or model_for(engagement), engagement.folder,
                            key={}, extra={}, text="rationale", title="Consensus · the levels the room agreed",
@@ -153,6 +157,8 @@ def quick_test_form(engagement: Engagement, *, questions: Iterable[Question] | N
     WorkshopForm
         One row per question; ``.controls["answer"][question_id]`` and ``.controls["note"][question_id]``.
     """
+    if getattr(engagement.workshop, "quick_test", None) is None:
+        return _not_configured("quick_test")
     store = store_for(engagement, "quick_test")
     items = [(q.id, "", q.text) for q in (load_quick_test() if questions is None else questions)]
     return _checklist_form(store, _fields(store, "quick_test"), items, ("yes", "no"), engagement.folder,
@@ -174,6 +180,8 @@ def role_checklist_form(engagement: Engagement, *, statements: Iterable[Statemen
     WorkshopForm
         One row per statement; ``.controls["answer"][statement_id]`` and ``.controls["note"][statement_id]``.
     """
+    if getattr(engagement.workshop, "role_checklist", None) is None:
+        return _not_configured("role_checklist")
     store = store_for(engagement, "role_checklist")
     items = [(s.id, s.role_name, s.text) for s in (load_role_checklist() if statements is None else statements)]
     return _checklist_form(store, _fields(store, "role_checklist"), items, ("yes", "partly", "no"), engagement.folder,
@@ -199,6 +207,10 @@ def segment_names_form(engagement: Engagement, suggestions) -> WorkshopForm:
     WorkshopForm
         One card per segment; ``.controls["name"|"pen_portrait"|"objective"][segment]`` (Text/Textarea).
     """
+    if getattr(engagement.workshop, "segment_names", None) is None:
+        return _not_configured("segment_names")
+    if suggestions is None:
+        return widgets.HTML(f'<div style="color:{_AMBER}">No data-driven segments to name: the segmentation needs a survey.</div>')
     store = store_for(engagement, "segment_names")
     fields = _fields(store, "segment_names")
     saved = _rows(store, {}, fields["segment"])
@@ -237,6 +249,13 @@ def segment_names_form(engagement: Engagement, suggestions) -> WorkshopForm:
     count()
     children.append(status)
     return WorkshopForm(children, {**controls, "progress": progress, "status": status}, store)
+
+
+def _not_configured(name: str) -> widgets.HTML:
+    """What a form shows when the engagement names no answers file for it (a headless run goes on)."""
+    return widgets.HTML(f'<div style="color:{_AMBER}">This form needs an answers file: add <code>{name}: '
+                        f'{{path: workshop/{name}.csv}}</code> under <code>workshop:</code> in the engagement '
+                        '(see templates/engagement.yaml), then re-run this cell.</div>')
 
 
 class _Saver:

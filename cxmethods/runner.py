@@ -7,8 +7,8 @@ The run folder (``out/<engagement>/`` by default)::
     run.json                     parameters, package versions, input checksums, per-workbook status
 
 Every workbook gets two parameters: ``engagement`` (path of the YAML) and ``run_dir``.
-Workbooks run in number order; when one fails the rest are skipped, because each builds on
-the artifacts of those before it.
+Workbooks run in number order. When one fails the others still run (a workbook that needs an earlier
+one's artifacts says which to run first), and the run exits non-zero.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ Progress = Callable[[str, int, int], None]
 
 @dataclass(frozen=True)
 class StepResult:
-    """Outcome of one workbook. ``status`` is ``ok``, ``failed`` or ``skipped``."""
+    """Outcome of one workbook. ``status`` is ``ok`` or ``failed``."""
 
     workbook: str
     status: str
@@ -144,10 +144,7 @@ def run_engagement(
         "warnings": [str(p) for p in report.warnings],
     }
     steps: list[StepResult] = []
-    for book in books:
-        if steps and steps[-1].status != "ok":
-            steps.append(StepResult(book.stem, "skipped", error="an earlier workbook failed"))
-            continue
+    for book in books:  # a failure does not stop the others: each checks what it reads and names what to run first
         steps.append(_execute(book, out_dir, parameters, kernel_name, progress))
     manifest["finished_at"] = _now()
     manifest["status"] = "ok" if all(s.status == "ok" for s in steps) else "failed"

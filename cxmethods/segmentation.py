@@ -7,12 +7,12 @@ written them, else from the suggestions drawn from the segment profiles.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from .answers import load_answers
+from .artifacts import Note, Results
 from .channels import channel_preferences, migration_targets, read_suitability, self_service, suitability_matrix
 from .config import Engagement
 from .errors import CxmError
@@ -25,27 +25,27 @@ from .stakeholders import plot_stakeholder_map, stakeholder_findings, stakeholde
 __all__ = ["Segmentation", "segment", "STEP"]
 
 STEP = "03_segmentation"
+MIN_RESPONDENTS = 100  # fewer, and segments describe individuals rather than groups
 _TABLES = ("stakeholders", "stakeholder_findings", "rule_segments", "rule_problems", "model_selection", "segments",
            "profiles", "self_service", "segment_channels", "suitability", "process")
 
 
-@dataclass
-class Segmentation:
+class Segmentation(Results):
     """Tables by name, for each analysis that could not run the reason, and the respondents' segments."""
 
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    skipped: dict[str, str] = field(default_factory=dict)
-    assignments: pd.DataFrame | None = None
-    suggestions: pd.DataFrame | None = None
-    rule_assignment: pd.Series | None = None
+    VIEWS = {
+        "distinctive": ("profiles", lambda t: t[t["index"] >= 150].sort_values(["segment", "index"], ascending=[True, False])),
+        "channel_targets": ("segment_channels", lambda t: t.pivot_table(
+            index="segment", columns="channel", values=["current_share", "target_share"]).round(2)),
+    }
 
-    def table(self, name: str) -> pd.DataFrame:
-        """The table, or a one-row table saying why it is not available."""
-        if name in self.tables:
-            return self.tables[name]
-        return pd.DataFrame({"note": [self.skipped.get(name, f"'{name}' was not computed.")]})
+    def __init__(self) -> None:
+        super().__init__()
+        self.assignments: pd.DataFrame | None = None
+        self.suggestions: pd.DataFrame | None = None
+        self.rule_assignment: pd.Series | None = None
 
-    def refresh_names(self, engagement: Engagement) -> pd.DataFrame:
+    def refresh_names(self, engagement: Engagement):
         """Re-read the workshop's segment names (after the form) without refitting; return the segments table."""
         if self.suggestions is None:
             return self.table("segments")
@@ -56,9 +56,8 @@ class Segmentation:
         """``"stakeholders"``: the stakeholder map, or the note saying why it is not available."""
         if name != "stakeholders":
             raise CxmError(f"The 'name' parameter of Segmentation.chart must be 'stakeholders'. Got {name!r} instead.")
-        if name not in self.tables:
-            return self.table(name)
-        return plot_stakeholder_map(self.tables[name])
+        found = self.table(name)
+        return found if isinstance(found, Note) else plot_stakeholder_map(found)
 
     def write(self, run_dir: str | Path) -> list[Path]:
         """Write the tables to ``artifacts/03_segmentation/`` and the assignments as ``assignments.parquet``."""
@@ -113,11 +112,19 @@ def _data_driven(result: Segmentation, engagement: Engagement, survey: pd.DataFr
     if missing:
         raise CxmError(f"settings.segmentation.attributes names {', '.join(missing)}, which the survey does not have: "
                        "map them under inputs.survey.columns or remove them from the list.")
+    if len(survey) < MIN_RESPONDENTS:
+        note = (f"Segmenting {len(survey)} respondents would describe individuals, not groups: at least "
+                f"{MIN_RESPONDENTS} are needed. Use the rule-based tree, or gather more responses.")
+        for name in ("model_selection", "segments", "profiles", "self_service", "segment_channels"):
+            result.skipped[name] = note
+        return
     X = survey[attributes]
-    selection = select_k(X, k_min=settings.k_min, k_max=min(settings.k_max, len(X) - 1), bootstrap=settings.bootstrap,
+    k_max = min(max(settings.k_max, settings.k or 0), len(X) - 1)  # a chosen k outside the range is evaluated too
+    selection = select_k(X, k_min=min(settings.k_min, k_max), k_max=k_max, bootstrap=settings.bootstrap,
                          min_share=settings.min_share, random_state=engagement.seed)
-    result.tables["model_selection"] = selection
     k = settings.k or int(selection.loc[selection["recommended"], "k"].iloc[0])
+    selection["chosen"] = selection["k"] == k
+    result.tables["model_selection"] = selection
     model = Segmenter(n_segments=k, random_state=engagement.seed).fit(X)
     labels = pd.Series(model.labels_, index=survey.index, name="segment")
     profiles = profile(X, labels)
@@ -144,6 +151,7 @@ def _name_segments(result: Segmentation, engagement: Engagement) -> None:
     table["pen_portrait"] = [pick(s, "pen_portrait", p) for s, p in zip(suggestions["segment"], suggestions["pen_portrait"])]
     table["objective"] = [pick(s, "objective", "") for s in suggestions["segment"]]
     table["named_by"] = ["workshop" if str(s) in chosen else "suggestion" for s in suggestions["segment"]]
+    table["below_min_share"] = table["share"] < engagement.settings.segmentation.min_share
     result.tables["segments"] = table
     result.assignments["segment_name"] = result.assignments["segment"].map(dict(zip(table["segment"], table["name"])))
 

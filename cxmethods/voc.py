@@ -12,12 +12,12 @@ instead of failing. Only redacted text reaches any table.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import pandas as pd
 
+from .artifacts import Note, Results
 from .config import Engagement
 from .contacts import ContactLog
 from .errors import CxmError
@@ -41,28 +41,31 @@ CHARTS = {"pareto": ("contact_reasons", "plot_pareto"), "week": ("patterns_time"
 HINT_ATTRIBUTES = ("age_band", "digital_confidence", "language", "disability", "employment_status", "household")
 
 
-@dataclass
-class VoiceOfCustomer:
-    """Tables by name, and for each analysis that could not run, why."""
+class VoiceOfCustomer(Results):
+    """Tables by name, for each analysis that could not run the reason, and views for the workbook."""
 
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    skipped: dict[str, str] = field(default_factory=dict)
-    comments: pd.DataFrame | None = None  # redacted comments with theme and sentiment, for reading in the workbook
+    VIEWS = {
+        "top_reasons": ("contact_reasons", lambda t: t.head(12)),
+        "channel_mix_overall": ("channel_mix", lambda t: t[t["reason"] == "(all)"]),
+        "channel_mix_by_reason": ("channel_mix", lambda t: t[t["reason"] != "(all)"].pivot_table(
+            index="reason", columns="channel", values="share", fill_value=0).round(2)),
+        "monthly": ("patterns_time", lambda t: t[(t["pattern"] == "month") & (t["channel"] == "(all)")][["month", "contacts"]]),
+        "top_anomalies": ("anomalies", lambda t: t.head(10)),
+        "resolution_times": ("resolution_times", lambda t: t.head(12)),
+        "top_repeats": ("repeat_contact", lambda t: t.head(10)),
+    }
 
-    def table(self, name: str) -> pd.DataFrame:
-        """The table, or a one-row table saying why it is not available."""
-        if name in self.tables:
-            return self.tables[name]
-        return pd.DataFrame({"note": [self.skipped.get(name, f"'{name}' was not computed.")]})
+    def __init__(self) -> None:
+        super().__init__()
+        self.comments: pd.DataFrame | None = None  # redacted comments with theme and sentiment
 
     def chart(self, name: str):
         """Chart ``name`` (see :data:`CHARTS`), or the note saying why its table is not available."""
         from . import charts
 
         table, function = CHARTS[name]
-        if table not in self.tables:
-            return self.table(table)
-        return getattr(charts, function)(self.tables[table])
+        found = self.table(table)
+        return found if isinstance(found, Note) else getattr(charts, function)(found)
 
     def write(self, run_dir: str | Path) -> list[Path]:
         """Write every computed table to ``artifacts/02_voice_of_customer/<name>.csv``."""

@@ -287,9 +287,10 @@ def test_role_checklist_form_offers_partly_and_keeps_values_when_saving_fails(en
     assert [r["statement_id"] for r in rows(path)] == ["decision_maker.1"]
 
 
-def test_forms_need_their_answers_file_named_in_the_engagement(tiny, questions):
-    with pytest.raises(CxmError, match="names no workshop answers file for 'quick_test'"):
-        quick_test_form(load_engagement(tiny.path), questions=questions)
+def test_a_form_without_an_answers_file_says_how_to_add_one_instead_of_failing(tiny, questions):
+    form = quick_test_form(load_engagement(tiny.path), questions=questions)  # a headless run must go on
+    assert "add <code>quick_test: {path: workshop/quick_test.csv}</code> under <code>workshop:</code>" in form.value
+    assert not (tiny.folder / "workshop").exists()
 
 
 def test_dimension_forms_share_one_layout(eng, model):

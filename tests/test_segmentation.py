@@ -8,6 +8,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from cxmethods import load_engagement
 from cxmethods.answers import store_for
+from cxmethods.artifacts import Note
 from cxmethods.sample import make_sample
 from cxmethods.segmentation import segment
 
@@ -60,5 +61,28 @@ def test_without_a_survey_the_stakeholder_map_still_runs(tiny):
     tiny.set_yaml(tiny.yaml.replace("  survey:\n    path: survey.csv\n    dont_know_codes: [9]\n", ""))
     result = segment(load_engagement(tiny.path))
     assert result.skipped["segments"] == "The engagement names no survey."
-    assert list(result.table("segments").columns) == ["note"]
-    assert list(result.chart("stakeholders").columns) == ["note"]
+    assert isinstance(result.table("segments"), Note) and isinstance(result.view("distinctive"), Note)
+    assert result.chart("stakeholders") == "The engagement names no stakeholder map."
+    assert "an answers file" in __import__("cxmethods.forms", fromlist=["x"]).segment_names_form(
+        load_engagement(tiny.path), result.suggestions).value
+
+
+def test_a_tiny_survey_is_not_segmented_and_a_chosen_k_is_evaluated_and_flagged(tmp_path):
+    import yaml
+
+    from cxmethods.sample import write_sample
+
+    write_sample(tmp_path)
+    lines = (tmp_path / "resident_survey.csv").read_text().splitlines()
+    (tmp_path / "resident_survey.csv").write_text("\n".join(lines[:21]) + "\n")
+    small = segment(load_engagement(tmp_path / "engagement.yaml"))
+    assert "Segmenting 20 respondents would describe individuals" in small.table("segments")
+    assert "rule_segments" in small.tables  # the rule-based tree still sizes them
+    (tmp_path / "resident_survey.csv").write_text("\n".join(lines[:401]) + "\n")
+    cfg = yaml.safe_load((tmp_path / "engagement.yaml").read_text())
+    cfg["settings"]["segmentation"].update({"k": 10, "k_max": 4, "bootstrap": 2})
+    (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(cfg))
+    chosen = segment(load_engagement(tmp_path / "engagement.yaml"))
+    selection = chosen.table("model_selection")
+    assert selection["k"].max() == 10 and selection.loc[selection["chosen"], "k"].tolist() == [10]
+    assert chosen.table("segments")["below_min_share"].any()
