@@ -76,6 +76,7 @@ class InputScan:
     fields: int = 0
     first: pd.Timestamp | None = None  # earliest created_at, for tables that have one
     last: pd.Timestamp | None = None
+    mapped: tuple[str, ...] = ()  # our fields the file provides
 
 
 def scan_input(engagement: Engagement, name: str, *, keep: bool = True) -> InputScan:
@@ -330,7 +331,7 @@ class _Reader:
         dates = [d for d in dates if pd.notna(d)]
         table = (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(self.mapping))) if keep else None
         return InputScan(table, self.problems, n_rows, len(self.mapping),
-                         min(dates) if dates else None, max(dates) if dates else None)
+                         min(dates) if dates else None, max(dates) if dates else None, tuple(self.mapping))
 
     def _report(self, ours: str, reason: str, issue: _Issue, total: int) -> None:
         theirs, kind = self.mapping[ours], self.fields[ours].kind

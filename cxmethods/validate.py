@@ -121,10 +121,13 @@ def validate_engagement(engagement: str | Path | Engagement | None = None, *, re
             loaded = InputScan(None, [Problem(str(path), "no answers yet; the workshop form creates this file.",
                                             "Nothing to do before the workshop.", severity="warning")])
         else:  # large exports are checked in chunks without being kept
-            loaded = scan_input(eng, name, keep=name in _CROSS_CHECKED)
+            rules = name == "survey" and bool(eng.settings.segmentation.rules)  # the rule tree is checked on it
+            loaded = scan_input(eng, name, keep=name in _CROSS_CHECKED or rules)
         problems += loaded.problems
         if loaded.table is not None:
             tables[name] = loaded.table
+        if name == "survey":
+            problems += _segmentation_checks(eng, loaded)
         summary.append(_summarise(name, path, loaded))
     problems += _cross_checks(eng, tables)
     return ValidationReport(str(eng.path), tuple(problems), eng, tuple(summary))
@@ -166,6 +169,22 @@ def _summarise(name: str, path: Path, loaded: InputScan) -> dict:
 
 
 _CROSS_CHECKED = frozenset({"self_assessment", "consensus", "quick_test", "role_checklist", "initiatives"})  # tables _cross_checks reads (small, hand-made)
+
+
+def _segmentation_checks(eng: Engagement, survey: InputScan) -> list[Problem]:
+    """Segmentation settings against the survey: attributes it lacks, and the rule tree's overlaps and gaps."""
+    from .segment_rules import apply_rules, load_rules
+
+    settings, where = eng.settings.segmentation, str(eng.path)
+    problems = [Problem(where, f"settings.segmentation.attributes names '{a}', which the survey does not provide.",
+                        "Map it under inputs.survey.columns, or remove it from the list.")
+                for a in settings.attributes if survey.mapped and a not in survey.mapped]
+    if settings.rules and survey.table is not None:
+        try:
+            problems += apply_rules(load_rules(eng.resolve(settings.rules)), survey.table)[1]
+        except ConfigError as exc:
+            problems += exc.problems
+    return problems
 
 
 def _cross_checks(eng: Engagement, tables: dict[str, pd.DataFrame]) -> list[Problem]:

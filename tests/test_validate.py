@@ -81,3 +81,19 @@ def test_a_saved_report_is_reused_only_while_the_inputs_are_unchanged(tiny, tmp_
     tiny.set_file("survey.csv", tiny.files["survey.csv"].replace("R3,5,", "R3,7,"))  # the survey changes afterwards
     fresh = validate_engagement(tiny.path, reuse=saved)
     assert fresh.source != "the saved report" and not fresh.ok and "survey.csv" in str(fresh.errors[0])
+
+
+def test_segmentation_settings_are_checked_against_the_survey(tmp_path):
+    from cxmethods.sample import write_sample
+
+    write_sample(tmp_path)
+    text = (tmp_path / "engagement.yaml").read_text().replace("    rules: segment_rules.yaml",
+                                                              "    rules: segment_rules.yaml\n    attributes: [age_band, shoe_size]")
+    (tmp_path / "engagement.yaml").write_text(text)
+    rules = (tmp_path / "segment_rules.yaml").read_text().splitlines()
+    assert '"<": 4' in rules[16]
+    rules[16] = rules[16].replace('"<": 4', '"<": 5')  # now overlaps its sibling (">=": 4)
+    (tmp_path / "segment_rules.yaml").write_text("\n".join(rules) + "\n")
+    messages = [p.message for p in validate_engagement(tmp_path / "engagement.yaml").errors]
+    assert "settings.segmentation.attributes names 'shoe_size', which the survey does not provide." in messages
+    assert any(m.startswith("rules 'working.online' and 'working.assisted' overlap: 423 rows") for m in messages)
