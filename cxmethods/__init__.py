@@ -12,7 +12,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 from .artifacts import read_table, run_folder, write_table
 from .config import Engagement, load_engagement
-from .errors import ConfigError, CxmError, InputError, Problem, WorkbookError
+from .errors import ConfigError, CxmError, InputError, Problem
 from .inputs import read_input
 from .paths import sample_engagement
 from .runner import run_engagement
@@ -25,7 +25,6 @@ __all__ = [
     "InputError",
     "Problem",
     "ValidationReport",
-    "WorkbookError",
     "load_engagement",
     "read_input",
     "read_table",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["CxmError", "ConfigError", "InputError", "Problem", "WorkbookError"]
+__all__ = ["CxmError", "ConfigError", "InputError", "Problem"]
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,3 @@ class ConfigError(CxmError):
 
 class InputError(ConfigError):
     """An input file cannot be read or does not match its column mapping."""
-
-
-class WorkbookError(CxmError):
-    """A workbook failed while executing."""

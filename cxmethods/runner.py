@@ -27,9 +27,9 @@ from typing import Callable
 import nbformat
 
 from .config import Engagement, load_engagement
-from .errors import CxmError, WorkbookError
+from .errors import CxmError
 from .paths import workbooks_dir
-from .validate import validate_engagement
+from .validate import input_checksums, validate_engagement
 
 __all__ = ["KERNEL_NAME", "RunResult", "StepResult", "list_workbooks", "run_engagement", "ensure_kernel"]
 
@@ -131,8 +131,8 @@ def run_engagement(
     ensure_kernel(kernel_name)
     (out_dir / "artifacts").mkdir(parents=True, exist_ok=True)
     out_dir = out_dir.resolve()
-    report.save(out_dir / "validation.json")  # the start-here workbook reuses it while the inputs are unchanged
-    checksums = json.loads((out_dir / "validation.json").read_text(encoding="utf-8"))["inputs_sha256"]
+    checksums = input_checksums(eng)
+    report.save(out_dir / "validation.json", checksums)  # the start-here workbook reuses it while inputs are unchanged
     parameters = {"engagement": str(eng.path), "run_dir": str(out_dir)}
     manifest = {
         "engagement": {"name": eng.name, "organisation": eng.organisation, "path": str(eng.path)},
@@ -249,9 +249,3 @@ def _input_rows(eng: Engagement, checksums: dict[str, str]) -> list[dict]:
         if name in checksums:
             rows.append({"input": name, "path": str(path), "bytes": path.stat().st_size, "sha256": checksums[name]})
     return rows
-
-
-def raise_for_failure(result: RunResult) -> None:
-    """Raise :class:`WorkbookError` naming the failed workbook and cell, if any failed."""
-    if result.failed:
-        raise WorkbookError(result.failed.summary())

@@ -64,10 +64,13 @@ class ValidationReport:
         """
         return pd.DataFrame(list(self.inputs), columns=_INPUT_COLUMNS)
 
-    def save(self, path: str | Path) -> Path:
-        """Write the report as JSON with the inputs' checksums, for ``validate_engagement(reuse=path)``."""
+    def save(self, path: str | Path, checksums: dict[str, str] | None = None) -> Path:
+        """Write the report as JSON with the inputs' checksums (computed unless given), for
+        ``validate_engagement(reuse=path)``."""
+        if checksums is None:
+            checksums = input_checksums(self.engagement) if self.engagement else {}
         data = {"source": self.source, "problems": [asdict(p) for p in self.problems], "inputs": list(self.inputs),
-                "inputs_sha256": input_checksums(self.engagement) if self.engagement else {}}
+                "inputs_sha256": checksums}
         Path(path).write_text(json.dumps(data, indent=1, default=str) + "\n", encoding="utf-8")
         return Path(path)
 

@@ -19,6 +19,7 @@ import pandas as pd
 
 from .artifacts import Note, Results
 from .config import Engagement
+from .channels import channel_preferences
 from .contacts import ContactLog
 from .errors import CxmError
 from .inputs import read_input
@@ -140,7 +141,8 @@ def segment_hints(survey: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_numeric_dtype(values) and (values.dropna() % 1 == 0).all():
             values = values.astype("Int64")
         values = values.astype("string")
-        shares = pd.crosstab(values, survey["preferred_channel"], normalize="index").round(3)
+        prefs = channel_preferences(survey, values)
+        shares = prefs.pivot(index="segment", columns="channel", values="share").fillna(0.0).round(3)
         shares.insert(0, "respondents", values.value_counts().reindex(shares.index))
         shares.insert(0, "attribute", attribute)
         parts.append(shares.rename_axis("value").reset_index())
