@@ -94,6 +94,7 @@ class Inputs(_Model):
     contact_log: InputFile | None = None
     survey: InputFile | None = None
     initiatives: InputFile | None = None
+    levers: InputFile | None = None
     stakeholders: InputFile | None = None
 
 
@@ -105,12 +106,13 @@ class Workshop(_Model):
     quick_test: InputFile | None = None
     role_checklist: InputFile | None = None
     segment_names: InputFile | None = None
+    assumptions: InputFile | None = None
 
 
 class VocSettings(_Model):
     repeat_window_days: int = Field(7, ge=1, le=365)
     failure_reasons: list[str] = Field([], description="Regular expressions (case-insensitive) for reasons that are failure demand")
-    unit_costs: dict[str, float] = Field({}, description="Cost per contact by channel; default templates/channel_costs.yaml")
+    unit_costs: dict[str, float] = Field({}, description="Cost per contact by channel; default templates/benchmarks.yaml")
 
 
 class SelfAssessmentSettings(_Model):
@@ -137,10 +139,34 @@ class SegmentationSettings(_Model):
         return self
 
 
+class AssumptionOverride(_Model):
+    value: float
+    low: float | None = None
+    high: float | None = None
+    source: str = "set in the engagement"
+
+
+class BusinessCaseSettings(_Model):
+    benchmarks: str | None = Field(None, description="A benchmarks YAML of your own (default: templates/benchmarks.yaml)")
+    horizon_years: int = Field(10, ge=1, le=100, description="Years appraised, from the base year")
+    base_year: int | None = Field(None, ge=1900, le=2200, description="Year 0 of the appraisal (default: the year the period ends)")
+    discount: str = Field("green_book", description="A discount schedule in the benchmarks (green_book, green_book_health, us_omb_a94_2023, ...)")
+    discount_rate: float | None = Field(None, ge=0, lt=1, description="A flat real rate instead of the schedule")
+    optimism_bias_mitigation: float = Field(0.0, ge=0, le=1, description="Share of the upper-bound uplift the project has mitigated (Green Book)")
+    default_project_type: str = Field("equipment_development", description="Optimism-bias category for initiatives without one")
+    options: dict[str, list[str]] = Field({}, description="Named options (lists of initiative ids); do_minimum and preferred have defaults")
+    draws: int = Field(10_000, ge=100, le=1_000_000, description="Monte Carlo draws")
+    distribution: Literal["pert", "triangular"] = "pert"
+    assumptions: dict[str, AssumptionOverride] = Field({}, description="Override any assumption by name: {value, low, high, source}")
+    channel_capacity: dict[str, float] = Field({}, description="Most contacts a year each channel can take (channel optimisation)")
+    min_assisted_share: dict[str, float] = Field({}, description="Smallest assisted-channel share by segment name")
+
+
 class Settings(_Model):
     voc: VocSettings = VocSettings()
     self_assessment: SelfAssessmentSettings = SelfAssessmentSettings()
     segmentation: SegmentationSettings = SegmentationSettings()
+    business_case: BusinessCaseSettings = BusinessCaseSettings()
 
 
 class Engagement(_Model):

@@ -23,12 +23,11 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
-import yaml
 
+from .benchmarks import load_benchmarks
 from .config import Engagement, InputFile
 from .errors import CxmError
 from .files import file_format
-from .paths import templates_dir
 from .schemas import CHANNELS, INPUTS
 from .values import coerce
 
@@ -39,10 +38,10 @@ _UNKNOWN = "unknown"
 
 
 def default_unit_costs() -> dict:
-    """Benchmark cost per contact by channel (``templates/channel_costs.yaml``): ``{"currency", "costs", "sources"}``."""
-    raw = yaml.safe_load((templates_dir() / "channel_costs.yaml").read_text(encoding="utf-8"))
-    return {"currency": raw["currency"], "costs": {k: v["cost"] for k, v in raw["costs"].items()},
-            "sources": {k: v["source"] for k, v in raw["costs"].items()}}
+    """Benchmark cost per contact by channel (``templates/benchmarks.yaml``): ``{"currency", "costs", "sources"}``."""
+    bench = load_benchmarks().channel_costs
+    return {"currency": bench.currency, "costs": {k: v.cost for k, v in bench.costs.items()},
+            "sources": {k: v.source for k, v in bench.costs.items()}}
 
 
 class ContactLog:
@@ -240,7 +239,7 @@ class ContactLog:
         (and ``"(all)"``), ``contacts``, ``failure_contacts``, ``by_reason``
         (failure-classed reasons), ``by_repeat``, ``failure_share``, ``unit_cost``, ``failure_cost``,
         ``total_cost``. Costs come from ``settings.voc.unit_costs`` or, for GBP engagements, the
-        benchmarks in ``templates/channel_costs.yaml``; otherwise they are left empty.
+        benchmarks in ``templates/benchmarks.yaml``; otherwise they are left empty.
         """
         self._ensure_repeat_flags()  # without a customer id no contact counts as a repeat: reasons only
         table = self.query(f"""
@@ -283,12 +282,20 @@ class ContactLog:
         return bench["costs"]
 
     def volumes(self) -> pd.DataFrame:
-        """Contacts by channel and reason with mean handling minutes: the baseline the business case starts from."""
+        """Contacts by channel and reason: the baseline the business case starts from.
+
+        Columns: ``channel``, ``reason``, ``service`` (empty without a service field), ``contacts``,
+        ``failure_contacts`` (as in :meth:`failure_demand`), ``mean_handling_minutes``.
+        """
+        self._ensure_repeat_flags()
         minutes = "avg(handling_minutes)" if "handling_minutes" in self.fields else "NULL"
+        service = "any_value(service)" if "service" in self.fields else "NULL"
         return self.query(f"""
             SELECT coalesce(channel, '{_UNKNOWN}') AS channel, coalesce(reason, '{_UNKNOWN}') AS reason,
-                   count(*) AS contacts, {minutes} AS mean_handling_minutes
-            FROM contacts GROUP BY 1, 2 ORDER BY 1, 3 DESC""").round(3)
+                   {service} AS service, count(*) AS contacts,
+                   count(*) FILTER (WHERE {self._failure_match()} OR is_repeat) AS failure_contacts,
+                   {minutes} AS mean_handling_minutes
+            FROM flags GROUP BY 1, 2 ORDER BY 1, 4 DESC, 2""").round(3)
 
     def data_quality(self) -> pd.DataFrame:
         """Counts of rows a real export gets wrong: ``check``, ``rows``, ``share``, ``treatment``. Nothing is dropped."""
@@ -324,13 +331,15 @@ class ContactLog:
             return
         window = int(self.settings.repeat_window_days)
         fcr = "resolved_first_contact" if "resolved_first_contact" in self.fields else "NULL AS resolved_first_contact"
+        # the baseline by channel and reason (volumes) needs the service and handling time beside the flags
+        fcr += "".join(f", {f}" if f in self.fields else f", NULL AS {f}" for f in ("service", "handling_minutes"))
         if "customer_id" not in self.fields:
             self.con.execute(f"CREATE TABLE flags AS SELECT reason, channel, {fcr}, false AS is_repeat, false AS is_follow_up FROM contacts")
             return
         # lag() over a customer's contacts in time: same reason within the window, or any contact within it
         self.con.execute(f"""
             CREATE TABLE flags AS
-            SELECT reason, channel, {'resolved_first_contact' if 'resolved_first_contact' in self.fields else 'NULL AS resolved_first_contact'},
+            SELECT reason, channel, {fcr},
                    coalesce(created_at - lag(created_at) OVER (PARTITION BY customer_id, reason ORDER BY created_at)
                             <= INTERVAL {window} DAY, false) AND customer_id IS NOT NULL AS is_repeat,
                    coalesce(created_at - lag(created_at) OVER (PARTITION BY customer_id ORDER BY created_at)

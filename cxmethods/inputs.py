@@ -279,7 +279,7 @@ class _Reader:
         """Convert chunk by chunk; only ``keep`` holds the whole table in memory (checking a large export does not)."""
         issues: dict[tuple[str, str], _Issue] = {}
         blank = _Issue()
-        parts, keys, dates = [], [], []
+        parts, keys, dates, row_numbers = [], [], [], []
         key = INPUTS[self.name].key
         checks: dict[str, _Issue] = {}
         start, n_rows = self.first_row, 0
@@ -305,6 +305,7 @@ class _Reader:
                 _note(checks.setdefault(label, _Issue()), kept_rows, mask)
             if keep:
                 parts.append(table)
+                row_numbers.append(kept_rows)
             if key and all(k in table for k in key):
                 keys.append(pd.DataFrame({**{k: table[k].to_numpy() for k in key}, "row": kept_rows}))
             if "created_at" in table:
@@ -330,6 +331,8 @@ class _Reader:
             self.error("the file has a header but no data rows.", "Export the data again with its rows.")
         dates = [d for d in dates if pd.notna(d)]
         table = (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(self.mapping))) if keep else None
+        if table is not None:  # spreadsheet row of each table row, for messages from later checks
+            table.attrs["rows"] = _row_numbers(row_numbers)
         return InputScan(table, self.problems, n_rows, len(self.mapping),
                          min(dates) if dates else None, max(dates) if dates else None, tuple(self.mapping))
 
@@ -401,4 +404,14 @@ def _note(issue: _Issue, rows: np.ndarray, mask: np.ndarray, raw: pd.Series | No
             if str(value) not in issue.values:
                 issue.values.append(str(value))
 
+
+def _row_numbers(parts: list[np.ndarray]) -> range | tuple[int, ...]:
+    """Spreadsheet rows as a range when contiguous (no memory for a large export), else a tuple.
+
+    Not an array: pandas compares ``attrs`` with ``==`` when it combines frames.
+    """
+    rows = np.concatenate(parts) if parts else np.zeros(0, int)
+    if rows.size == 0 or (rows[-1] - rows[0] + 1 == rows.size):
+        return range(int(rows[0]), int(rows[-1]) + 1) if rows.size else range(0)
+    return tuple(int(r) for r in rows)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Field", "InputSpec", "INPUTS", "CHANNELS", "KINDS", "STAKEHOLDER_CATEGORIES"]
+__all__ = ["Field", "InputSpec", "INPUTS", "CHANNELS", "KINDS", "LEVERS", "STAKEHOLDER_CATEGORIES"]
 
 #: The channel codes every workbook uses. Map your system's own labels onto these
 #: with ``values: {channel: {"Telephone": phone}}`` in the engagement.
@@ -18,6 +18,16 @@ CHANNELS: tuple[str, ...] = ("phone", "web_form", "email", "face_to_face", "mobi
 #: Stakeholder categories (PwC, Customer-focused government, 2002, Component 1 terminology).
 STAKEHOLDER_CATEGORIES: tuple[str, ...] = ("target_customer", "indirect_customer", "customer_representative",
                                            "intermediary", "independent_expert")
+
+#: How an initiative changes costs and benefits in the business case (workbook 04), and what ``value`` means.
+LEVERS: dict[str, str] = {
+    "failure_demand": "share of the failure demand in scope that the initiative removes (0-1)",
+    "channel_shift": "share of the contacts in scope moved from `channel` to `to_channel` (0-1)",
+    "automation": "share of the contacts in scope resolved without an adviser (0-1)",
+    "handling_time": "share of the handling time cut on the contacts in scope (0-1)",
+    "customer_time": "minutes of the customer's time saved per contact in scope (a non-cash benefit)",
+    "other_saving": "any other cash saving, in money a year",
+}
 
 #: Field kinds and what a valid value looks like (used in error messages).
 KINDS: dict[str, str] = {
@@ -39,6 +49,7 @@ KINDS: dict[str, str] = {
     "yes_partly_no": "yes, partly or no",
     "stakeholder_category": "one of " + ", ".join(STAKEHOLDER_CATEGORIES),
     "priority": "high, medium or low",
+    "lever": "one of " + ", ".join(LEVERS),
 }
 
 
@@ -151,8 +162,28 @@ INPUTS: dict[str, InputSpec] = {
                 "earliest_start": Field("date", "Cannot start before this date"),
                 "confidence": Field("share", "Confidence in the estimates, 0-1"),
                 "owner": Field("text", "Who owns it"),
+                "one_off_cost": Field("money", "Other one-off costs in the start year (training, transition)"),
+                "project_type": Field("category", "Optimism-bias category (templates/benchmarks.yaml), e.g. equipment_development"),
+                "start_year": Field("count", "Calendar year costs start (default: the base year, or earliest_start's year)"),
+                "ramp_up_years": Field("count", "Years from the start until the full benefit (default 1)"),
             },
             key=("initiative_id",),
+        ),
+        InputSpec(
+            "levers",
+            "How each initiative changes costs and benefits: one row per lever (templates/levers.csv).",
+            {
+                "initiative_id": Field("id", "The initiative (initiatives.csv)", True),
+                "lever": Field("lever", "What it changes: " + ", ".join(LEVERS), True),
+                "value": Field("number", "Expected value; its meaning depends on the lever", True),
+                "low": Field("number", "Pessimistic value (default: the engagement's default range)"),
+                "high": Field("number", "Optimistic value"),
+                "reason": Field("text", "Contact reason or service in scope (blank: all contacts)"),
+                "channel": Field("channel", "Channel in scope (channel_shift: the channel contacts leave; blank: all)"),
+                "to_channel": Field("channel", "channel_shift only: the channel contacts move to"),
+                "segment": Field("text", "channel_shift only: the segment in scope (blank: everyone)"),
+                "source": Field("text", "Where the estimate comes from"),
+            },
         ),
         InputSpec(
             "stakeholders",
@@ -204,6 +235,18 @@ INPUTS: dict[str, InputSpec] = {
                 "rationale": Field("text", "Why the room agreed this score", True),
             },
             key=("dimension_id",),
+        ),
+        InputSpec(
+            "assumptions",
+            "Business-case assumptions the workshop changed (workbook 04 form); they override the defaults.",
+            {
+                "name": Field("id", "Assumption name, as in assumptions.csv", True),
+                "value": Field("number", "Value the room agreed", True),
+                "low": Field("number", "Pessimistic value"),
+                "high": Field("number", "Optimistic value"),
+                "note": Field("text", "Why the room changed it"),
+            },
+            key=("name",),
         ),
         InputSpec(
             "quick_test",

@@ -11,13 +11,13 @@ import numpy as np
 import pandas as pd
 
 from .config import InputFile
-from .schemas import CHANNELS, KINDS, STAKEHOLDER_CATEGORIES
+from .schemas import CHANNELS, KINDS, LEVERS, STAKEHOLDER_CATEGORIES
 
 _CHANNEL_SYNONYMS = {"e_mail": "email", "telephone": "phone", "tel": "phone", "webform": "web_form", "web": "web_form",
                      "online": "web_form", "app": "mobile_app", "mobile": "mobile_app", "letter": "post",
                      "in_person": "face_to_face", "f2f": "face_to_face", "walk_in": "face_to_face"}
 _CHOICES = {"yes_no": ("yes", "no"), "yes_partly_no": ("yes", "partly", "no"), "priority": ("high", "medium", "low"),
-            "stakeholder_category": STAKEHOLDER_CATEGORIES}
+            "stakeholder_category": STAKEHOLDER_CATEGORIES, "lever": tuple(LEVERS)}
 _TRUE = {"1", "true", "yes", "y", "t"}
 _FALSE = {"0", "false", "no", "n", "f"}
 _DATE_GUESSES = (

@@ -66,7 +66,7 @@ def test_write_sample_is_byte_identical_across_runs_and_to_committed_files(tmp_p
     paths = write_sample(a)
     write_sample(b)
     assert [p.relative_to(a).as_posix() for p in paths] == [
-        "engagement.yaml", "contact_log.csv.gz", "resident_survey.csv", *WORKSHOP_FILES, "initiatives.csv",
+        "engagement.yaml", "contact_log.csv.gz", "resident_survey.csv", *WORKSHOP_FILES, "initiatives.csv", "levers.csv",
         "stakeholders.csv", "segment_rules.yaml"]
     assert _digests(a) == _digests(b)
     assert _digests(COMMITTED) == _digests(a), "data/sample is stale: regenerate with `cxm sample --out data/sample`"

@@ -34,7 +34,7 @@ from ..errors import CxmError
 from .contacts import make_contact_log
 from .stakeholders import SEGMENT_RULES_YAML, make_stakeholders
 from .survey import make_survey
-from .workshop import make_consensus, make_initiatives, make_quick_test, make_role_checklist, make_self_assessment
+from .workshop import make_consensus, make_initiatives, make_levers, make_quick_test, make_role_checklist, make_self_assessment
 
 # the tables behind the data, importable from here as before the split into modules
 from ._common import CHANNELS, SEGMENTS, SPIKE, WARDS  # noqa: F401
@@ -99,6 +99,8 @@ inputs:
       area: ward
   initiatives:
     path: initiatives.csv
+  levers:
+    path: levers.csv
   stakeholders:
     path: stakeholders.csv
 workshop:
@@ -112,12 +114,18 @@ workshop:
     path: workshop/role_checklist.csv
   segment_names:
     path: workshop/segment_names.csv
+  assumptions:
+    path: workshop/assumptions.csv
 settings:
   voc:
     repeat_window_days: 7
     failure_reasons: ["^Chasing ", "where is my letter", "clarify a letter"]   # avoidable contact (NI14 sense)
   segmentation:
     rules: segment_rules.yaml
+  business_case:
+    horizon_years: 10
+    discount: green_book
+    optimism_bias_mitigation: 0.6   # fixed-price quotes for most of the IT work
 """
 
 
@@ -135,7 +143,7 @@ class SampleData:
 
     Attributes
     ----------
-    contact_log, survey, self_assessment, consensus, quick_test, role_checklist, initiatives, stakeholders : pandas.DataFrame
+    contact_log, survey, self_assessment, consensus, quick_test, role_checklist, initiatives, levers, stakeholders : pandas.DataFrame
         Exactly the columns of the written files, in file order.
     truth : dict
         Planted ground truth (segments, driver weights, spike, follow-up rules, disagreement
@@ -150,6 +158,7 @@ class SampleData:
     quick_test: pd.DataFrame
     role_checklist: pd.DataFrame
     initiatives: pd.DataFrame
+    levers: pd.DataFrame
     stakeholders: pd.DataFrame
     truth: dict[str, Any] = field(repr=False)
 
@@ -191,7 +200,7 @@ def make_sample(*, seed: int = SAMPLE_SEED) -> SampleData:
              "reason_service": {r: v[0] for r, v in REASONS.items()}, **t_log, **t_survey, **t_workshop,
              **t_consensus, **t_quick, **t_roles, **t_stakeholders}
     return SampleData(contact_log=log, survey=survey, self_assessment=workshop, consensus=consensus,
-                      quick_test=quick_test, role_checklist=roles, initiatives=make_initiatives(),
+                      quick_test=quick_test, role_checklist=roles, initiatives=make_initiatives(), levers=make_levers(),
                       stakeholders=stakeholders, truth=truth)
 
 
@@ -201,7 +210,7 @@ def _csv(df: pd.DataFrame, float_format: str | None = None) -> bytes:
 
 _FILES = ("engagement.yaml", "contact_log.csv.gz", "resident_survey.csv", "workshop/self_assessment.csv",
           "workshop/consensus.csv", "workshop/quick_test.csv", "workshop/role_checklist.csv", "initiatives.csv",
-          "stakeholders.csv", "segment_rules.yaml")
+          "levers.csv", "stakeholders.csv", "segment_rules.yaml")
 
 
 def write_sample(out_dir: str | pathlib.Path, *, seed: int = SAMPLE_SEED, overwrite: bool = False) -> list[pathlib.Path]:
@@ -227,7 +236,7 @@ def write_sample(out_dir: str | pathlib.Path, *, seed: int = SAMPLE_SEED, overwr
     list of pathlib.Path
         engagement.yaml, contact_log.csv.gz, resident_survey.csv, workshop/self_assessment.csv,
         workshop/consensus.csv, workshop/quick_test.csv, workshop/role_checklist.csv, initiatives.csv,
-        stakeholders.csv, segment_rules.yaml.
+        levers.csv, stakeholders.csv, segment_rules.yaml.
 
     Examples
     --------
@@ -251,6 +260,7 @@ def write_sample(out_dir: str | pathlib.Path, *, seed: int = SAMPLE_SEED, overwr
              "resident_survey.csv": _csv(s.survey), "workshop/self_assessment.csv": _csv(s.self_assessment),
              "workshop/consensus.csv": _csv(s.consensus), "workshop/quick_test.csv": _csv(s.quick_test),
              "workshop/role_checklist.csv": _csv(s.role_checklist), "initiatives.csv": _csv(s.initiatives, "%.2f"),
+             "levers.csv": _csv(s.levers),
              "stakeholders.csv": _csv(s.stakeholders), "segment_rules.yaml": SEGMENT_RULES_YAML.encode("utf-8")}
     for name, data in files.items():
         (out / name).write_bytes(data)

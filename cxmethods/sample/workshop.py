@@ -15,7 +15,7 @@ import yaml
 
 from ..paths import templates_dir
 
-__all__ = ["DISAGREEMENT_DIMENSIONS", "LARGEST_GAP_DIMENSIONS", "QUICK_TEST_NO", "make_consensus", "make_initiatives",
+__all__ = ["DISAGREEMENT_DIMENSIONS", "LARGEST_GAP_DIMENSIONS", "QUICK_TEST_NO", "make_consensus", "make_initiatives", "make_levers",
            "make_quick_test", "make_role_checklist", "make_self_assessment"]
 
 DISAGREEMENT_DIMENSIONS = ("operations.behaviours", "operations.systems", "outcomes.policy_link")
@@ -182,38 +182,85 @@ def make_role_checklist(rng: np.random.Generator) -> tuple[pd.DataFrame, dict]:
 
 
 # id, name, origin, capital cost, annual operating cost, effort (team-months), depends on, earliest start,
-# confidence, owner; then the description
+# confidence, owner, one-off cost, optimism-bias project type, start year, ramp-up years; then the description.
+# Costs are sized for a small council (about 51,000 contacts a year); see data/README.md for what to expect.
 _INITIATIVES = (
-    ("I01", "Progress tracking and notifications", "voice_of_customer", 180000, 25000, 14, "I10", None, 0.70, "Digital lead",
+    ("I01", "Progress tracking and notifications", "voice_of_customer", 24000, 3000, 14, "I10", None, 0.70, "Digital lead",
+     0, "equipment_development", 2027, 1,
      "Text and e-mail updates on repairs and benefit claims, so nobody needs to call to chase."),
-    ("I02", "First-contact resolution training", "voice_of_customer", 20000, 40000, 6, None, None, 0.80, "Contact centre manager",
+    ("I02", "First-contact resolution training", "voice_of_customer", 0, 2500, 6, None, None, 0.80, "Contact centre manager",
+     6000, "equipment_development", None, 1,
      "Train advisers on the ten commonest reasons so more contacts are settled first time."),
-    ("I03", "Web form redesign", "voice_of_customer", 60000, 8000, 8, None, None, 0.75, "Digital lead",
+    ("I03", "Web form redesign", "voice_of_customer", 8000, 800, 8, None, None, 0.75, "Digital lead",
+     0, "equipment_development", None, 1,
      "Rebuild the top web forms with residents, tested on phones, with plain questions."),
-    ("I04", "Online repairs reporting", "voice_of_customer", 90000, 12000, 9, "I03", None, 0.65, "Housing service manager",
+    ("I04", "Online repairs reporting", "voice_of_customer", 9000, 1200, 9, "I03", None, 0.65, "Housing service manager",
+     0, "equipment_development", 2027, 1,
      "Tenants report and book a housing repair online, with photos and a slot."),
-    ("I05", "Single customer record", "self_assessment", 250000, 30000, 18, "I10", None, 0.55, "Head of ICT",
+    ("I05", "Single customer record", "self_assessment", 60000, 6000, 18, "I10", None, 0.55, "Head of ICT",
+     0, "equipment_development", 2028, 2,
      "One view of each resident's contacts across services, so nobody repeats their story."),
-    ("I06", "Bin day reminders in the app", "segmentation", 35000, 6000, 4, None, None, 0.70, "Waste service manager",
+    ("I06", "Bin day reminders in the app", "segmentation", 3000, 500, 4, None, None, 0.70, "Waste service manager",
+     0, "equipment_development", None, 1,
      "Push reminders and collection changes to app users to cut missed-bin reports."),
-    ("I07", "Plain-language letters", "voice_of_customer", 30000, 5000, 5, None, None, 0.80, "Policy officer",
+    ("I07", "Plain-language letters", "voice_of_customer", 0, 500, 5, None, None, 0.80, "Policy officer",
+     4000, "equipment_development", None, 1,
      "Rewrite council tax and benefit letters with residents so fewer people ring to ask what they mean."),
-    ("I08", "Assisted digital help in libraries", "segmentation", 15000, 60000, 4, "I03", None, 0.65, "Library services manager",
+    ("I08", "Assisted digital help in libraries", "segmentation", 2000, 9000, 4, "I03", None, 0.65, "Library services manager",
+     0, "equipment_development", None, 1,
      "Drop-in help for residents with low digital confidence to use online services."),
-    ("I09", "Interpreters and community outreach", "segmentation", 10000, 70000, 3, None, None, 0.60,
-     "Community services manager",
+    ("I09", "Interpreters and community outreach", "segmentation", 0, 8000, 3, None, None, 0.60, "Community services manager",
+     0, "outsourcing", None, 1,
      "Interpreters on demand and advice sessions with community groups for newcomers."),
-    ("I10", "CRM replacement", "leadership", 900000, 120000, 36, None, "2026-07-01", 0.50, "Head of ICT",
+    ("I10", "CRM replacement", "leadership", 150000, 18000, 36, None, "2026-07-01", 0.50, "Head of ICT",
+     20000, "equipment_development", None, 2,
      "Replace the contact management system when the current contract ends."),
-    ("I11", "Customer insight team", "self_assessment", 0, 150000, 6, None, None, 0.70, "Director of Customer Services",
+    ("I11", "Customer insight team", "self_assessment", 0, 12000, 6, None, None, 0.70, "Director of Customer Services",
+     0, "equipment_development", None, 1,
      "A small team that analyses contacts, surveys and complaints and reports monthly."),
-    ("I12", "Service standards", "leadership", 5000, 10000, 3, "I11", None, 0.85, "Director of Customer Services",
+    ("I12", "Service standards", "leadership", 0, 1000, 3, "I11", None, 0.85, "Director of Customer Services",
+     2000, "equipment_development", None, 1,
      "Publish service standards with measurable targets and report against them."),
 )
 _INITIATIVE_COLUMNS = ["initiative_id", "name", "description", "origin", "capital_cost", "annual_operating_cost",
-                       "effort_team_months", "depends_on", "earliest_start", "confidence", "owner"]
+                       "effort_team_months", "depends_on", "earliest_start", "confidence", "owner", "one_off_cost",
+                       "project_type", "start_year", "ramp_up_years"]
+
+# initiative, lever, value, low, high, reason, channel, to_channel, source
+_LEVERS = (
+    ("I01", "failure_demand", 0.45, 0.25, 0.60, "Chasing housing repair", None, None, "Sample: similar councils' notification pilots (fictional)"),
+    ("I01", "failure_demand", 0.40, 0.20, 0.55, "Chasing benefit claim", None, None, "Sample: similar councils' notification pilots (fictional)"),
+    ("I01", "customer_time", 6, 3, 9, "Chasing housing repair", None, None, "Sample: half the chasers spared a 12-minute contact"),
+    ("I02", "failure_demand", 0.20, 0.10, 0.30, None, None, None, "Sample: contact centre manager's estimate"),
+    ("I02", "customer_time", 1.5, 0.5, 2.5, None, None, None, "Sample: fewer repeat contacts for residents"),
+    ("I03", "channel_shift", 0.15, 0.05, 0.25, None, "phone", "web_form", "Sample: uptake after redesigns elsewhere (fictional)"),
+    ("I03", "channel_shift", 0.10, 0.03, 0.20, None, "email", "web_form", "Sample: uptake after redesigns elsewhere (fictional)"),
+    ("I04", "channel_shift", 0.35, 0.15, 0.50, "Housing repair request", "phone", "web_form", "Sample: housing service's estimate"),
+    ("I04", "customer_time", 4, 2, 6, "Housing repair request", None, None, "Sample: no wait on the phone"),
+    ("I05", "handling_time", 0.08, 0.02, 0.15, None, "phone", None, "Sample: advisers see the history at once"),
+    ("I05", "handling_time", 0.08, 0.02, 0.15, None, "face_to_face", None, "Sample: advisers see the history at once"),
+    ("I06", "failure_demand", 0.30, 0.10, 0.45, "Missed bin collection", None, None, "Sample: waste service's estimate"),
+    ("I06", "channel_shift", 0.10, 0.03, 0.20, "Missed bin collection", "phone", "mobile_app", "Sample: waste service's estimate"),
+    ("I07", "failure_demand", 0.50, 0.30, 0.70, "Where is my letter / clarify a letter", None, None, "Sample: letters rewritten elsewhere halved queries (fictional)"),
+    ("I07", "customer_time", 5, 2, 8, "Where is my letter / clarify a letter", None, None, "Sample: fewer calls to ask what a letter means"),
+    ("I08", "channel_shift", 0.05, 0.01, 0.10, None, "face_to_face", "web_form", "Sample: library pilot elsewhere (fictional)"),
+    ("I08", "customer_time", 1, 0, 2, None, "face_to_face", None, "Sample: fewer trips to the office"),
+    ("I09", "customer_time", 3, 1, 5, None, "face_to_face", None, "Sample: interpreters on the spot, fewer repeat visits"),
+    ("I09", "failure_demand", 0.10, 0.02, 0.20, None, "face_to_face", None, "Sample: community services' estimate"),
+    ("I10", "handling_time", 0.05, 0.00, 0.10, None, "phone", None, "Sample: supplier's claim, discounted"),
+    ("I10", "automation", 0.05, 0.02, 0.10, None, "phone", None, "Sample: supplier's claim, discounted"),
+    ("I11", "failure_demand", 0.05, 0.00, 0.12, None, None, None, "Sample: insight teams elsewhere (fictional)"),
+    ("I12", "customer_time", 0.5, 0, 1, None, None, None, "Sample: clearer expectations, fewer chasing contacts"),
+)
+_LEVER_COLUMNS = ["initiative_id", "lever", "value", "low", "high", "reason", "channel", "to_channel", "source"]
+
+
+def make_levers() -> pd.DataFrame:
+    """Return how each sample initiative changes costs and benefits, in the columns of ``levers.csv`` (no randomness)."""
+    return pd.DataFrame(list(_LEVERS), columns=_LEVER_COLUMNS)
 
 
 def make_initiatives() -> pd.DataFrame:
     """Return the candidate initiatives in the columns of ``initiatives.csv`` (no randomness)."""
-    return pd.DataFrame([r[:2] + r[-1:] + r[2:-1] for r in _INITIATIVES], columns=_INITIATIVE_COLUMNS)
+    frame = pd.DataFrame([r[:2] + r[-1:] + r[2:-1] for r in _INITIATIVES], columns=_INITIATIVE_COLUMNS)
+    return frame.astype({"start_year": "Int64"})

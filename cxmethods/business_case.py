@@ -1,0 +1,331 @@
+"""Workbook 04: the business case in one call: appraisal, options, sensitivity, Monte Carlo, channel mix.
+
+:func:`appraise` reads the baseline (workbook 02's volumes, workbook 03's channel targets), the
+initiatives and their levers, builds the assumptions table and the vectorised model
+(:mod:`cxmethods.case_model`), and appraises each initiative and each option the Green Book way: real
+cash flows over the horizon, discounted with the stepped schedule, net present social value (cash and
+non-cash benefits less optimism-bias-adjusted costs), benefit-cost ratio, IRR, discounted payback and
+value-for-money category, with Monte Carlo percentiles beside each.
+
+Options: ``do_nothing`` (the baseline, NPV 0 by definition), ``do_minimum`` and ``preferred`` (defaults
+below, or the engagement's own in ``settings.business_case.options``), plus any other named option.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .artifacts import Note, Results, write_table
+from .benchmarks import Benchmarks, load_benchmarks
+from .case_inputs import Baseline, assumptions_table, base_year, check_case_inputs, load_baseline
+from .case_model import CaseModel, InitiativeCosts, Lever, frame_values, lever_name, overlaps
+from .config import Engagement
+from .errors import InputError
+from .finance import discount_factors, discounted_payback, irr
+from .inputs import read_input
+from .risk import monte_carlo, plot_npv_distribution, plot_tornado, switching_values, tornado
+from .schemas import CHANNELS
+
+__all__ = ["BusinessCase", "appraise", "STEP", "ARTIFACTS"]
+
+STEP = "04_business_case"
+ARTIFACTS = ("baseline", "assumptions", "cashflows", "appraisal", "options", "sensitivity", "channel_mix", "channel_mix_summary")
+_METRICS = ["pv_costs", "pv_cash_benefits", "pv_noncash_benefits", "npv", "cash_npv", "bcr", "irr", "irr_note",
+            "payback_years", "payback_note", "vfm_category"]
+
+
+class BusinessCase(Results):
+    """Tables by name, the compiled model, the Monte Carlo draws, and notes on what was assumed."""
+
+    VIEWS = {
+        "appraisal": ("appraisal", lambda t: t[["initiative", "name", "npv", "bcr", "irr", "payback_years", "vfm_category",
+                                                "p10", "p90", "prob_negative"]].round(2)),
+        "options": ("options", lambda t: t[["option", "initiatives", "npv", "bcr", "vfm_category", "p10", "p50", "p90",
+                                            "prob_negative", "note"]].round(2)),
+        "top_sensitivities": ("sensitivity", lambda t: t.sort_values("swing", ascending=False).groupby("output").head(3)
+                              [["output", "assumption", "low", "high", "npv_low", "npv_high", "switching_value", "note"]]),
+        "assumptions": ("assumptions", lambda t: t[["name", "value", "low", "high", "unit", "source"]]),
+    }
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.model: CaseModel | None = None
+        self.monte_carlo = None
+        self.mix = None
+        self.notes: list[str] = []
+        self.benchmarks: Benchmarks | None = None
+
+    def chart(self, name: str, output: str | None = None):
+        """``"tornado"`` or ``"npv_distribution"`` for one output (default: the preferred option), or ``"channel_mix"``."""
+        from .channel_mix import plot_mix
+
+        if name == "channel_mix":
+            return self.mix if self.mix is None or isinstance(self.mix, Note) else plot_mix(self.mix)
+        if self.model is None:
+            return Note(self.skipped.get("appraisal", "The business case was not computed."))
+        output = output or "preferred"
+        if name == "tornado":
+            return plot_tornado(self.tables["sensitivity"], output)
+        if name == "npv_distribution":
+            return plot_npv_distribution(self.monte_carlo, output)
+        raise ValueError(f"The 'name' parameter of BusinessCase.chart must be tornado, npv_distribution or channel_mix. Got {name!r} instead.")
+
+    def write(self, run_dir: str | Path) -> list[Path]:
+        """Write the tables to ``artifacts/04_business_case/``."""
+        return [write_table(self.tables[name], run_dir, STEP, name) for name in ARTIFACTS if name in self.tables]
+
+
+def appraise(engagement: Engagement, run_dir: str | Path, *, draws: int | None = None, seed: int | None = None) -> BusinessCase:
+    """Appraise the engagement's initiatives and options from the artifacts of workbooks 02 and 03 in ``run_dir``.
+
+    Raises
+    ------
+    InputError
+        When the initiatives or levers have problems (all of them, with file, column and rows).
+    """
+    result = BusinessCase()
+    settings = engagement.settings.business_case
+    bench = load_benchmarks(engagement.resolve(settings.benchmarks) if settings.benchmarks else None)
+    result.benchmarks = bench
+    baseline = load_baseline(engagement, run_dir)
+    result.notes += baseline.notes
+    result.tables["baseline"] = _baseline_table(baseline)
+    if engagement.inputs.initiatives is None:
+        result.skipped["appraisal"] = "The engagement names no initiatives (inputs.initiatives): there is nothing to appraise."
+        return result
+    initiatives = read_input(engagement, "initiatives")
+    levers = read_input(engagement, "levers") if engagement.inputs.levers is not None else None
+    if levers is None:
+        result.notes.append("The engagement names no levers (inputs.levers): initiatives have costs but no modelled benefits.")
+    problems = [p for p in check_case_inputs(engagement, initiatives, levers, bench, baseline) if p.severity == "error"]
+    if problems:
+        raise InputError(problems, title="The business case inputs have problems")
+    assumptions = assumptions_table(engagement, initiatives, levers, baseline, bench)
+    schedule = settings.discount_rate if settings.discount_rate is not None else bench.discount_schedules[settings.discount]
+    factors = discount_factors(schedule, settings.horizon_years)
+    costs = _costs(engagement, initiatives, bench)
+    lever_list = _levers(levers, baseline) if levers is not None else []
+    model = CaseModel(list(CHANNELS), costs, lever_list, {}, factors)
+    base = frame_values(assumptions)
+    first = _appraisal(model, base, [(c.id,) for c in costs], [c.id for c in costs])
+    options = _options(engagement, initiatives, first)
+    model = CaseModel(list(CHANNELS), costs, lever_list, {k: v for k, v in options.items() if k != "do_nothing"}, factors)
+    result.model = model
+    years = base_year(engagement) + np.arange(settings.horizon_years)
+    result.tables["assumptions"] = assumptions
+    result.tables["cashflows"] = _cashflows(model, base, years)
+    mc = monte_carlo(assumptions, model, model.outputs, draws=draws or settings.draws,
+                     seed=engagement.seed if seed is None else seed, distribution=settings.distribution)
+    result.monte_carlo = mc
+    summary = mc.summary.set_index("output")[["p10", "p50", "p90", "prob_negative"]]
+    names = dict(zip(initiatives["initiative_id"], initiatives["name"]))
+    appraisal = first.join(summary, on="output").rename(columns={"output": "initiative"})
+    appraisal.insert(1, "name", appraisal["initiative"].map(names))
+    result.tables["appraisal"] = appraisal
+    result.tables["options"] = _options_table(model, base, options, initiatives, summary, bench)
+    sens = tornado(assumptions, model, model.outputs)
+    switch = switching_values(assumptions, model, model.outputs)
+    result.tables["sensitivity"] = sens.merge(switch[["output", "assumption", "switching_value", "change_pct", "within_range", "note"]],
+                                              on=["output", "assumption"], how="left")
+    for table in ("appraisal", "options"):
+        _vfm(result.tables[table], bench)
+    _channel_mix(result, engagement, baseline, assumptions, run_dir, bench)
+    return result
+
+
+# --------------------------------------------------------------------------- building the model
+
+
+def _costs(engagement: Engagement, initiatives: pd.DataFrame, bench: Benchmarks) -> list[InitiativeCosts]:
+    settings = engagement.settings.business_case
+    first = base_year(engagement)
+    types = bench.optimism_bias.project_types
+    out = []
+    for row in initiatives.to_dict("records"):
+        kind = _text(row.get("project_type")) or settings.default_project_type
+        start = row.get("start_year")
+        if pd.isna(start) if start is not None else True:
+            earliest = row.get("earliest_start")
+            start = max(first, earliest.year) if earliest is not None and not pd.isna(earliest) else first
+        out.append(InitiativeCosts(
+            id=row["initiative_id"], capital=_num(row.get("capital_cost")), one_off=_num(row.get("one_off_cost")),
+            operating=_num(row.get("annual_operating_cost")), start=int(start) - first,
+            ramp_up_years=int(_num(row.get("ramp_up_years"), 1.0)), ob=f"optimism_bias.{kind}",
+            ob_applies_to=types[kind].applies_to))
+    return out
+
+
+def _levers(levers: pd.DataFrame, baseline: Baseline) -> list[Lever]:
+    out, counts = [], {}
+    for row in levers.to_dict("records"):
+        key = (row["initiative_id"], row["lever"])
+        counts[key] = counts.get(key, 0) + 1
+        total = int(((levers["initiative_id"] == key[0]) & (levers["lever"] == key[1])).sum())
+        name = lever_name(*key, counts[key] if total > 1 else 1)
+        reason, channel = _text(row.get("reason")), _text(row.get("channel"))
+        mask = baseline.scope(reason)
+        if channel and row["lever"] != "channel_shift":
+            mask &= baseline.volumes["channel"] == channel
+        column = "failure_contacts" if row["lever"] == "failure_demand" else "contacts"
+        quantity = baseline.by_channel(mask, column)
+        rows = frozenset(np.flatnonzero(mask.to_numpy() & (baseline.volumes["channel"] == channel).to_numpy()
+                                        if row["lever"] == "channel_shift" else mask.to_numpy()))
+        scope = (reason, channel, _text(row.get("to_channel")), _text(row.get("segment")))
+        if row["lever"] != "channel_shift":
+            out.append(Lever(row["initiative_id"], row["lever"], name, quantity, scope, rows))
+            continue
+        source, target = CHANNELS.index(channel), CHANNELS.index(row["to_channel"])
+        weight, cap = _segment_share(baseline, channel, scope[3])
+        quantity = quantity * weight
+        out.append(Lever(row["initiative_id"], "channel_shift", name, quantity, scope, rows, source, target, cap))
+    return out
+
+
+def _segment_share(baseline: Baseline, channel: str, segment: str) -> tuple[float, float]:
+    """Share of a channel's contacts a shift applies to and the most of them it can move (the migration headroom)."""
+    if baseline.segments is None:
+        return 1.0, 1.0
+    rows = baseline.segments[baseline.segments["channel"] == channel]
+    if segment:
+        rows = rows[rows["segment"] == segment]
+        return float(rows["weight"].sum()), float(rows["headroom"].max()) if len(rows) else 0.0
+    weight = rows["weight"].sum()
+    return 1.0, float((rows["weight"] * rows["headroom"]).sum() / weight) if weight else 0.0
+
+
+def _text(value) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def _num(value, default: float = 0.0) -> float:
+    return default if value is None or pd.isna(value) else float(value)
+
+
+# --------------------------------------------------------------------------- appraisal
+
+
+def _appraisal(model: CaseModel, base: dict, packages: list[tuple[str, ...]], labels: list[str]) -> pd.DataFrame:
+    rows = []
+    for label, members in zip(labels, packages):
+        cost, cash, noncash = (a[0] for a in model.flows(base, members))
+        rows.append({"output": label, **_metrics(cost, cash, noncash, model.factors)})
+    return pd.DataFrame(rows, columns=["output"] + _METRICS)
+
+
+def _metrics(cost: np.ndarray, cash: np.ndarray, noncash: np.ndarray, factors: np.ndarray) -> dict:
+    pv_cost, pv_cash, pv_non = cost @ factors, cash @ factors, noncash @ factors
+    net = cash + noncash - cost
+    rate, rate_note = irr(net)
+    payback, payback_note = discounted_payback(net, factors)
+    if pv_cost > 0:
+        bcr = (pv_cash + pv_non) / pv_cost
+    else:
+        bcr = float("nan")
+        payback_note = payback_note or "no costs"
+    return {"pv_costs": pv_cost, "pv_cash_benefits": pv_cash, "pv_noncash_benefits": pv_non, "npv": net @ factors,
+            "cash_npv": (cash - cost) @ factors, "bcr": bcr, "irr": rate, "irr_note": rate_note,
+            "payback_years": payback, "payback_note": payback_note, "vfm_category": ""}
+
+
+def _vfm(table: pd.DataFrame, bench: Benchmarks) -> None:
+    table["vfm_category"] = [bench.vfm_category(b) if c > 0 else "no costs" for b, c in zip(table["bcr"], table["pv_costs"])]
+
+
+def _options(engagement: Engagement, initiatives: pd.DataFrame, first: pd.DataFrame) -> dict[str, tuple[str, ...]]:
+    """``do_nothing``, ``do_minimum``, ``preferred`` and the engagement's own options: {name: initiative ids}.
+
+    Defaults: ``preferred`` is every initiative with a positive NPV whose dependencies are in it too (the
+    method pursues only initiatives with a clear net benefit); ``do_minimum`` is the part of it in the
+    cheapest third of initiatives by present cost.
+    """
+    own = engagement.settings.business_case.options
+    npv = first.set_index("output")["npv"]
+    deps = {r["initiative_id"]: [d for d in _text(r.get("depends_on")).split(";") if d] for r in initiatives.to_dict("records")}
+    preferred = _closed([i for i in npv.index if npv[i] > 0], deps)
+    cheap = set(first.loc[first["pv_costs"] <= first["pv_costs"].quantile(1 / 3), "output"])
+    minimum = _closed([i for i in preferred if i in cheap], deps)
+    options = {"do_nothing": (), "do_minimum": tuple(minimum), "preferred": tuple(preferred)}
+    options.update({k: tuple(v) for k, v in own.items()})
+    return options
+
+
+def _closed(ids: list[str], deps: dict[str, list[str]]) -> list[str]:
+    """Drop initiatives whose dependencies are not all in the set, until none is left waiting on a missing one."""
+    chosen = list(ids)
+    while True:
+        keep = [i for i in chosen if all(d in chosen for d in deps.get(i, []))]
+        if keep == chosen:
+            return chosen
+        chosen = keep
+
+
+def _options_table(model: CaseModel, base: dict, options: dict, initiatives: pd.DataFrame, summary: pd.DataFrame,
+                   bench: Benchmarks) -> pd.DataFrame:
+    deps = {r["initiative_id"]: [d for d in _text(r.get("depends_on")).split(";") if d] for r in initiatives.to_dict("records")}
+    rows = []
+    for name, members in options.items():
+        if members:
+            cost, cash, noncash = (a[0] for a in model.flows(base, members))
+            metrics = _metrics(cost, cash, noncash, model.factors)
+            stats = summary.loc[name].to_dict()
+        else:
+            metrics = {m: 0.0 for m in _METRICS} | {"bcr": float("nan"), "irr": float("nan"), "payback_years": float("nan"),
+                                                   "irr_note": "not defined: no change", "payback_note": "no change",
+                                                   "vfm_category": ""}
+            stats = {"p10": 0.0, "p50": 0.0, "p90": 0.0, "prob_negative": 0.0}
+        missing = sorted({f"{i} needs {d}" for i in members for d in deps.get(i, []) if d not in members})
+        notes = [f"Missing dependencies: {', '.join(missing)}."] if missing else []
+        if found := overlaps(model.levers, members):
+            notes.append(f"Savings may overlap (levers on some of the same contacts): {', '.join(found)}.")
+        if not members:
+            notes.append("The baseline: today's service carries on; NPV 0 by definition.")
+        rows.append({"option": name, "initiatives": ";".join(members), **metrics, **stats, "note": " ".join(notes)})
+    return pd.DataFrame(rows)
+
+
+def _cashflows(model: CaseModel, base: dict, years: np.ndarray) -> pd.DataFrame:
+    parts = []
+    for iid in model.costs:
+        cost, cash, noncash = (a[0] for a in model.flows(base, (iid,)))
+        parts.append(pd.DataFrame({"initiative": iid, "year": years, "cost": cost, "cash_benefit": cash,
+                                   "noncash_benefit": noncash, "discount_factor": model.factors,
+                                   "net": cash + noncash - cost}))
+    table = pd.concat(parts, ignore_index=True)
+    table["present_value"] = table["net"] * table["discount_factor"]
+    return table
+
+
+def _baseline_table(baseline: Baseline) -> pd.DataFrame:
+    v = baseline.volumes
+    table = v.groupby("channel", as_index=False)[["contacts", "failure_contacts"]].sum()
+    table["failure_share"] = table["failure_contacts"] / table["contacts"]
+    return table.sort_values("contacts", ascending=False, ignore_index=True)
+
+
+# --------------------------------------------------------------------------- channel mix
+
+
+def _channel_mix(result: BusinessCase, engagement: Engagement, baseline: Baseline, assumptions: pd.DataFrame,
+                 run_dir, bench: Benchmarks) -> None:
+    from .channel_mix import optimise_mix, segment_volumes
+
+    folder = Path(run_dir) / "artifacts" / "03_segmentation"
+    if baseline.segments is None or not (folder / "self_service.csv").is_file():
+        result.mix = Note("Channel-mix optimisation needs the segmentation (workbook 03) with its self-service capacity.")
+        result.skipped["channel_mix"] = result.skipped["channel_mix_summary"] = str(result.mix)
+        return
+    settings = engagement.settings.business_case
+    mix = pd.read_csv(folder / "segment_channels.csv")
+    sizes = pd.read_csv(folder / "segments.csv")
+    capacity = pd.read_csv(folder / "self_service.csv").set_index("segment")["capacity"]
+    known = baseline.volumes[baseline.volumes["channel"].isin(CHANNELS)]
+    volumes = segment_volumes(known.groupby("channel")["contacts"].sum(), mix, sizes.set_index(sizes["name"].astype(str))["share"])
+    costs = {n.removeprefix("unit_cost."): v for n, v in zip(assumptions["name"], assumptions["value"]) if n.startswith("unit_cost.")}
+    result.mix = optimise_mix(volumes, costs, capacity.to_dict(), min_assisted=settings.min_assisted_share or None,
+                              channel_capacity=settings.channel_capacity or None)
+    result.tables["channel_mix"] = result.mix.mix
+    result.tables["channel_mix_summary"] = result.mix.summary
+    result.notes.append(result.mix.benchmark_note)

@@ -1,0 +1,353 @@
+"""What the business case starts from: the baseline year of contacts, the assumptions, and checks of
+the initiatives and their levers.
+
+The baseline comes from workbook 02's ``volumes.csv`` (contacts and failure contacts by channel and
+reason), scaled to a year, and, when workbook 03 has run, from its segment channel mixes and migration
+targets (``segments.csv``, ``segment_channels.csv``). Every figure the model uses becomes a row of the
+assumptions table with its source; the engagement (``settings.business_case.assumptions``) and then
+the workshop's answers file (``workshop.assumptions``) override the defaults.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .answers import load_answers
+from .benchmarks import Benchmarks
+from .case_model import SHARE_LEVERS, lever_name
+from .config import Engagement, did_you_mean
+from .errors import ConfigError, InputError, Problem
+from .schemas import CHANNELS, LEVERS
+
+__all__ = ["Baseline", "load_baseline", "check_case_inputs", "assumptions_table", "base_year", "ASSUMPTION_COLUMNS"]
+
+ASSUMPTION_COLUMNS = ["name", "value", "low", "high", "min", "max", "distribution", "unit", "group", "description", "source"]
+_VOC, _SEG = "02_voice_of_customer", "03_segmentation"
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A year of contacts. ``volumes``: ``channel, reason, service, contacts, failure_contacts`` (a year).
+
+    ``segments``: ``segment, channel, weight, headroom``: each segment's share of the channel's contacts and
+    the largest share of them a channel shift may move (from workbook 03's migration targets); None
+    without a segmentation. ``notes`` say what was assumed.
+    """
+
+    volumes: pd.DataFrame
+    segments: pd.DataFrame | None
+    per_year: float
+    notes: tuple[str, ...] = ()
+
+    def scope(self, reason: str | None) -> pd.Series:
+        """Rows of ``volumes`` in a lever's scope: a reason, a service, or everything (None or empty)."""
+        if not reason:
+            return pd.Series(True, index=self.volumes.index)
+        return (self.volumes["reason"] == reason) | (self.volumes["service"] == reason)
+
+    def by_channel(self, mask: pd.Series, column: str = "contacts") -> np.ndarray:
+        """A column summed by channel (in :data:`CHANNELS` order) over the rows in ``mask``."""
+        return self.volumes[mask].groupby("channel")[column].sum().reindex(list(CHANNELS), fill_value=0.0).to_numpy(float)
+
+
+def load_baseline(engagement: Engagement, run_dir: str | Path) -> Baseline:
+    """Read workbook 02's volumes (required) and workbook 03's channel targets (optional) from ``run_dir``."""
+    path = Path(run_dir) / "artifacts" / _VOC / "volumes.csv"
+    if not path.is_file():
+        raise InputError([Problem(str(path), "the contact volumes are missing.",
+                                  "Run workbook 02 first (cxm run --only 02): the business case starts from its volumes.")],
+                         title="The business case has no baseline")
+    volumes = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    _check_volumes(volumes, path)
+    days = (engagement.period.end - engagement.period.start).days + 1
+    per_year = 365.25 / days
+    volumes = volumes.assign(contacts=volumes["contacts"] * per_year, failure_contacts=volumes["failure_contacts"] * per_year)
+    volumes["service"] = volumes["service"].fillna("")
+    notes = [f"The contact log covers {days} days; volumes are scaled to a year (x{per_year:.3f})."] if abs(per_year - 1) > 0.01 else []
+    unknown = volumes.loc[~volumes["channel"].isin(CHANNELS), "contacts"].sum()
+    if unknown:
+        notes.append(f"{unknown:,.0f} contacts a year have no known channel: no saving is counted on them.")
+    return Baseline(volumes, _segments(run_dir, volumes, notes), per_year, tuple(notes))
+
+
+def _check_volumes(volumes: pd.DataFrame, path: Path) -> None:
+    needed = ["channel", "reason", "service", "contacts", "failure_contacts"]
+    missing = [c for c in needed if c not in volumes]
+    if missing:
+        raise InputError([Problem(str(path), f"columns {', '.join(missing)} are missing.",
+                                  "Run workbook 02 again with this version of cxmethods.")], title="The baseline cannot be used")
+    problems = []
+    for column in ("contacts", "failure_contacts"):
+        number = pd.to_numeric(volumes[column], errors="coerce")
+        bad = number.isna() | (number < 0)
+        if bad.any():
+            problems.append(Problem(str(path), "volumes must be counts of zero or more.", "Run workbook 02 again, or correct the file.",
+                                    column=column, rows=tuple(int(i) + 2 for i in np.flatnonzero(bad)[:5])))
+    over = pd.to_numeric(volumes["failure_contacts"], errors="coerce") > pd.to_numeric(volumes["contacts"], errors="coerce")
+    if over.any():
+        problems.append(Problem(str(path), "failure contacts exceed contacts.", "Run workbook 02 again, or correct the file.",
+                                column="failure_contacts", rows=tuple(int(i) + 2 for i in np.flatnonzero(over)[:5])))
+    if problems:
+        raise InputError(problems, title="The baseline cannot be used")
+
+
+def _segments(run_dir, volumes: pd.DataFrame, notes: list[str]) -> pd.DataFrame | None:
+    from .channel_mix import segment_volumes
+
+    folder = Path(run_dir) / "artifacts" / _SEG
+    if not (folder / "segment_channels.csv").is_file() or not (folder / "segments.csv").is_file():
+        notes.append("No segmentation (workbook 03): channel shifts are not capped by segment migration targets.")
+        return None
+    mix = pd.read_csv(folder / "segment_channels.csv")
+    sizes = pd.read_csv(folder / "segments.csv")
+    shares = sizes.set_index(sizes["name"].astype(str))["share"]
+    split = segment_volumes(volumes.groupby("channel")["contacts"].sum(), mix, shares)
+    split["weight"] = split["contacts"] / split.groupby("channel")["contacts"].transform("sum")
+    mix = mix.assign(headroom=np.where(mix["current_share"] > 0, (1 - mix["target_share"] / mix["current_share"]).clip(lower=0), 0.0))
+    out = split.merge(mix[["segment", "channel", "headroom"]], on=["segment", "channel"], how="left")
+    return out[["segment", "channel", "weight", "headroom"]].fillna({"weight": 0.0, "headroom": 0.0})
+
+
+def base_year(engagement: Engagement) -> int:
+    """Year 0 of the appraisal: ``settings.business_case.base_year``, else the year the period ends."""
+    return engagement.settings.business_case.base_year or engagement.period.end.year
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def check_case_inputs(engagement: Engagement, initiatives: pd.DataFrame, levers: pd.DataFrame | None,
+                      bench: Benchmarks, baseline: Baseline | None = None) -> list[Problem]:
+    """Every problem with the initiatives' costs and timing and with the levers, each with file, column and rows.
+
+    Reasons and segments are checked against the baseline when it is given (``cxm validate`` runs
+    before workbook 02 has, so it checks the rest).
+    """
+    settings = engagement.settings.business_case
+    problems: list[Problem] = []
+    ini_where = str(engagement.resolve(engagement.inputs.initiatives.path))
+    rows = _rows(initiatives)
+    types = bench.optimism_bias.project_types
+    first, last = base_year(engagement), base_year(engagement) + settings.horizon_years - 1
+    if settings.default_project_type not in types:
+        problems.append(Problem(str(engagement.path), f"settings.business_case.default_project_type '{settings.default_project_type}' "
+                                f"is not an optimism-bias category.{did_you_mean(settings.default_project_type, types)}",
+                                f"Use one of {', '.join(types)}."))
+    if "project_type" in initiatives:
+        for value, group in initiatives.groupby("project_type").groups.items():
+            if value not in types:
+                problems.append(Problem(ini_where, f"unknown optimism-bias category '{value}'.{did_you_mean(str(value), types)}",
+                                        f"Use one of {', '.join(types)} (templates/benchmarks.yaml).", column="project_type",
+                                        rows=tuple(rows[i] for i in list(group)[:5])))
+    if "start_year" in initiatives:
+        outside = initiatives["start_year"].notna() & ~initiatives["start_year"].between(first, last)
+        if outside.any():
+            problems.append(Problem(ini_where, f"start year outside the appraisal's {first}-{last}.",
+                                    "Use a year within the horizon, or change settings.business_case.base_year / horizon_years.",
+                                    column="start_year", rows=tuple(rows[i] for i in np.flatnonzero(outside)[:5])))
+    ids = set(initiatives["initiative_id"])
+    for name, members in settings.options.items():
+        unknown = [i for i in members if i not in ids]
+        if unknown:
+            problems.append(Problem(str(engagement.path), f"settings.business_case.options.{name} names unknown initiative(s) "
+                                    f"{', '.join(unknown)}.", "Use ids from initiatives.csv."))
+    if levers is not None:
+        problems += _lever_problems(engagement, levers, ids, baseline)
+    return problems
+
+
+def _lever_problems(engagement: Engagement, levers: pd.DataFrame, ids: set, baseline: Baseline | None) -> list[Problem]:
+    where = str(engagement.resolve(engagement.inputs.levers.path))
+    rows = _rows(levers)
+    problems = []
+
+    def report(mask, message: str, fix: str, column: str) -> None:
+        if np.any(mask):
+            problems.append(Problem(where, message, fix, column=column, rows=tuple(rows[i] for i in np.flatnonzero(mask)[:5])))
+
+    lever = levers["lever"]
+    report(~levers["initiative_id"].isin(ids), "levers of unknown initiatives.", "Use ids from initiatives.csv.", "initiative_id")
+    shares = lever.isin(SHARE_LEVERS)
+    for column in ("value", "low", "high"):
+        if column in levers:
+            report(shares & (levers[column] > 1), f"a share above 100% ({column}).",
+                   "Write shares as proportions between 0 and 1 (0.2 for 20%).", column)
+    for column, compare in (("low", levers.get("low", pd.Series(np.nan, index=levers.index)) > levers["value"]),
+                            ("high", levers.get("high", pd.Series(np.nan, index=levers.index)) < levers["value"])):
+        report(compare, f"{column} is on the wrong side of value.", "Give low <= value <= high.", column)
+    channel = levers.get("channel", pd.Series(np.nan, index=levers.index, dtype=object))
+    to_channel = levers.get("to_channel", pd.Series(np.nan, index=levers.index, dtype=object))
+    shift = lever == "channel_shift"
+    report(shift & (channel.isna() | to_channel.isna()), "a channel shift needs both channel and to_channel.",
+           "Give the channel contacts leave and the one they join.", "to_channel")
+    report(shift & (channel == to_channel), "a channel shift to the same channel.", "Give two different channels.", "to_channel")
+    report(~shift & to_channel.notna(), "to_channel is only used by channel_shift levers.", "Leave it empty.", "to_channel")
+    segment = levers.get("segment", pd.Series(np.nan, index=levers.index, dtype=object))
+    report(~shift & segment.notna(), "segment is only used by channel_shift levers.", "Leave it empty.", "segment")
+    # one initiative cannot remove more than all of the same thing
+    key = [c for c in ("initiative_id", "lever", "reason", "channel", "to_channel", "segment") if c in levers]
+    totals = levers[shares].fillna({c: "" for c in key[2:]}).groupby(key)["value"].transform("sum")
+    over = pd.Series(False, index=levers.index)
+    over[totals.index] = totals > 1 + 1e-9
+    report(over, "an initiative's shares for the same lever and scope add up to more than 100%.",
+           "Check these rows: together they cannot remove or move more than all the contacts in scope.", "value")
+    if baseline is not None:
+        known = set(baseline.volumes["reason"]) | set(baseline.volumes["service"]) - {""}
+        if "reason" in levers:
+            for value, group in levers[levers["reason"].notna()].groupby("reason").groups.items():
+                if value not in known:
+                    problems.append(Problem(where, f"'{value}' is neither a contact reason nor a service in the contact log."
+                                            f"{did_you_mean(str(value), known)}",
+                                            "Use a reason or service as the contact log writes it (see volumes.csv), or leave it empty for all.",
+                                            column="reason", rows=tuple(rows[i] for i in list(group)[:5])))
+        if segment.notna().any():
+            names = set(baseline.segments["segment"]) if baseline.segments is not None else set()
+            for value, group in levers[segment.notna()].groupby("segment").groups.items():
+                if value not in names:
+                    hint = did_you_mean(str(value), names) if names else " There is no segmentation (workbook 03) to match it."
+                    problems.append(Problem(where, f"unknown segment '{value}'.{hint}",
+                                            "Use a segment name from workbook 03 (segments.csv), or leave it empty for everyone.",
+                                            column="segment", rows=tuple(rows[i] for i in list(group)[:5])))
+    return problems
+
+
+def _rows(table: pd.DataFrame) -> list[int]:
+    """Spreadsheet row of each table row (recorded by read_input; else assume a header in row 1)."""
+    rows = table.attrs.get("rows")
+    return list(rows) if rows is not None and len(rows) == len(table) else list(range(2, len(table) + 2))
+
+
+# --------------------------------------------------------------------------- assumptions
+
+
+def assumptions_table(engagement: Engagement, initiatives: pd.DataFrame, levers: pd.DataFrame | None,
+                      baseline: Baseline, bench: Benchmarks) -> pd.DataFrame:
+    """Every number the model uses, with its range and source, after the engagement's and the workshop's overrides.
+
+    Columns: :data:`ASSUMPTION_COLUMNS`. ``min``/``max`` bound what a value can be (shares 0-1, costs 0 or
+    more); ``low``/``high`` are the range the tornado and the Monte Carlo use.
+    """
+    settings = engagement.settings.business_case
+    d = bench.default_uncertainty
+    currency = engagement.currency
+    rows: list[dict] = []
+
+    def add(name, value, low, high, unit, group, description, source, lo_bound=0.0, hi_bound=np.nan):
+        if low is None or high is None or (pd.isna(low) and pd.isna(high)):
+            low, high = value * (1 - d), value * (1 + d)
+            if not np.isnan(hi_bound):
+                high = min(high, hi_bound)
+            source = f"{source}; range ±{d:.0%} (default, no range given)"
+        rows.append({"name": name, "value": float(value), "low": float(low), "high": float(high), "min": lo_bound,
+                     "max": hi_bound, "distribution": "", "unit": unit, "group": group, "description": description,
+                     "source": source})
+
+    used_channels = sorted(set(baseline.volumes["channel"]) & set(CHANNELS), key=CHANNELS.index)
+    own = engagement.settings.voc.unit_costs
+    costs = bench.channel_costs
+    if not own and currency != costs.currency:
+        raise ConfigError([Problem(str(engagement.path), f"the benchmark channel costs are in {costs.currency}, the engagement in {currency}.",
+                                   "Give your own costs per contact under settings.voc.unit_costs.")])
+    for channel in used_channels:
+        if channel in own:
+            add(f"unit_cost.{channel}", own[channel], None, None, f"{currency} per contact", "unit costs",
+                f"Cost of a {channel.replace('_', ' ')} contact", "the engagement (settings.voc.unit_costs)")
+        elif not own and channel in costs.costs:
+            c = costs.costs[channel]
+            add(f"unit_cost.{channel}", c.cost, c.low, c.high, f"{currency} per contact ({costs.price_year} prices)", "unit costs",
+                f"Cost of a {channel.replace('_', ' ')} contact", c.source)
+        else:
+            raise ConfigError([Problem(str(engagement.path), f"no cost per contact for channel '{channel}'.",
+                                       f"Add {channel}: <cost> under settings.voc.unit_costs.")])
+    kinds = set(levers["lever"]) if levers is not None else set()
+    if "automation" in kinds:
+        a = costs.automated
+        add("unit_cost.automated", a.cost, a.low, a.high, f"{currency} per contact", "unit costs",
+            "Cost of a contact resolved by automation", a.source)
+    if "customer_time" in kinds:
+        v = bench.value_of_time
+        add("value_of_time", v.value, None, None, f"{currency} per hour", "customers", "Value of an hour of a customer's time", v.source)
+    types = bench.optimism_bias.project_types
+    used = set(initiatives.get("project_type", pd.Series(dtype=object)).fillna(settings.default_project_type))
+    for name in sorted(used & set(types)):
+        t = types[name]
+        value = max(t.lower, t.upper * (1 - settings.optimism_bias_mitigation))
+        add(f"optimism_bias.{name}", value, t.lower, t.upper, f"uplift on {t.applies_to} costs", "optimism bias",
+            f"Optimism-bias uplift for {name.replace('_', ' ')} projects (mitigation {settings.optimism_bias_mitigation:.0%})",
+            bench.optimism_bias.source, hi_bound=np.nan)
+    if levers is not None:
+        counts: dict[tuple, int] = {}
+        names = dict(zip(initiatives["initiative_id"], initiatives["name"]))
+        for row in levers.itertuples(index=False):
+            counts[(row.initiative_id, row.lever)] = counts.get((row.initiative_id, row.lever), 0) + 1
+            n_same = int((levers["initiative_id"].eq(row.initiative_id) & levers["lever"].eq(row.lever)).sum())
+            name = lever_name(row.initiative_id, row.lever, counts[(row.initiative_id, row.lever)] if n_same > 1 else 1)
+            share = row.lever in SHARE_LEVERS
+            unit = "share" if share else ("minutes per contact" if row.lever == "customer_time" else f"{currency} a year")
+            add(name, row.value, _get(row, "low"), _get(row, "high"), unit, f"{row.initiative_id} {names.get(row.initiative_id, '')}",
+                _describe(row), _get(row, "source") or "not given", hi_bound=1.0 if share else np.nan)
+    table = pd.DataFrame(rows, columns=ASSUMPTION_COLUMNS)
+    return _override(engagement, table)
+
+
+def _get(row, field: str):
+    value = getattr(row, field, None)
+    return None if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA else value
+
+
+def _describe(row) -> str:
+    scope = _get(row, "reason") or "all contacts"
+    what = LEVERS[row.lever].split(" (")[0]
+    if row.lever == "channel_shift":
+        seg = f", segment {_get(row, 'segment')}" if _get(row, "segment") else ""
+        return f"Share of {row.channel} contacts moved to {row.to_channel} ({scope}{seg})"
+    channel = f", {_get(row, 'channel')}" if _get(row, "channel") else ""
+    return f"{what[0].upper()}{what[1:]} ({scope}{channel})"
+
+
+def _override(engagement: Engagement, table: pd.DataFrame) -> pd.DataFrame:
+    """Apply the engagement's overrides, then the workshop's answers (the room has the last word)."""
+    table = table.set_index("name")
+    problems = []
+    for name, o in engagement.settings.business_case.assumptions.items():
+        if name not in table.index:
+            problems.append(Problem(str(engagement.path), f"settings.business_case.assumptions names unknown assumption '{name}'."
+                                    f"{did_you_mean(name, table.index)}", "Use a name from assumptions.csv."))
+            continue
+        _set(table, name, o.value, o.low, o.high, o.source)
+    answers = load_answers(engagement, "assumptions") if engagement.workshop.assumptions is not None else None
+    if answers is not None and len(answers):
+        where = str(engagement.resolve(engagement.workshop.assumptions.path))
+        rows = _rows(answers)
+        for i, row in enumerate(answers.to_dict("records")):
+            name = row["name"]
+            if name not in table.index:
+                problems.append(Problem(where, f"unknown assumption '{name}'.{did_you_mean(str(name), table.index)}",
+                                        "Use a name from assumptions.csv, or delete the row.", column="name", rows=(rows[i],)))
+                continue
+            _set(table, name, row["value"], row.get("low"), row.get("high"), f"workshop: {row.get('note') or 'changed in the room'}")
+    if problems:
+        raise ConfigError(problems)
+    for name, r in table.iterrows():
+        if not (r["low"] <= r["value"] <= r["high"]) or r["value"] < r["min"] or (not np.isnan(r["max"]) and r["value"] > r["max"]):
+            problems.append(Problem("assumptions", f"assumption '{name}': value {r['value']:g} with range {r['low']:g}-{r['high']:g} "
+                                    f"(allowed {r['min']:g}-{r['max']:g}).", "Give low <= value <= high within the allowed range."))
+    if problems:
+        raise ConfigError(problems)
+    return table.reset_index()[ASSUMPTION_COLUMNS]
+
+
+def _set(table: pd.DataFrame, name: str, value, low, high, source: str) -> None:
+    value = float(value)
+    keep_range = low is None or pd.isna(low) or high is None or pd.isna(high)
+    if keep_range:  # a new value alone keeps the range's relative width around it
+        old = table.at[name, "value"]
+        low = value * table.at[name, "low"] / old if old else value
+        high = value * table.at[name, "high"] / old if old else value
+        if not np.isnan(table.at[name, "max"]):
+            high = min(high, table.at[name, "max"])
+    table.loc[name, ["value", "low", "high", "source"]] = [value, float(low), float(high), source]

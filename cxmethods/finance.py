@@ -1,0 +1,102 @@
+"""Appraisal arithmetic: stepped discount factors, NPV, IRR, discounted payback.
+
+Typed pure functions over yearly real cash flows, year 0 first (year 0 is the present and is not
+discounted). IRR comes from numpy-financial; where it is undefined the reason is returned with it,
+never a bare NaN.
+
+>>> from cxmethods.finance import discount_factors, npv
+>>> discount_factors(0.035, 3).round(4).tolist()
+[1.0, 0.9662, 0.9335]
+>>> round(npv([-100, 60, 60], 0.035), 2)
+13.98
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy_financial as npf
+
+from .benchmarks import Band, Schedule
+from .errors import CxmError
+
+__all__ = ["discount_factors", "npv", "irr", "discounted_payback"]
+
+
+def discount_factors(rate: float | Schedule | Sequence[Band], years: int) -> np.ndarray:
+    """Discount factors for years 0 .. years-1.
+
+    ``rate`` is a flat real rate or a stepped schedule (bands of ``from_year`` and ``rate``, as in the
+    Green Book: 3.5% for years 0-30, 3.0% from year 31, ...). Within a schedule the factor compounds band by
+    band: year t's factor is year t-1's divided by (1 + the rate of the band year t falls in), so year 31 is
+    discounted at 3.0% on top of thirty years at 3.5%.
+    """
+    if not isinstance(years, (int, np.integer)) or years < 1:
+        raise CxmError(f"The 'years' parameter of discount_factors must be a whole number of 1 or more. Got {years!r} instead.")
+    bands = rate.rates if isinstance(rate, Schedule) else rate
+    if isinstance(bands, (int, float)):
+        bands = [Band(from_year=0, rate=float(bands))]
+    starts = np.array([b.from_year for b in bands])
+    rates = np.array([b.rate for b in bands])
+    if starts[0] != 0 or np.any(np.diff(starts) <= 0) or np.any(rates < 0) or np.any(rates >= 1):
+        raise CxmError("The 'rate' parameter of discount_factors must be a rate in [0, 1) or bands starting at year 0 "
+                       f"in increasing order. Got {[(int(s), float(r)) for s, r in zip(starts, rates)]} instead.")
+    t = np.arange(1, years)
+    yearly = rates[np.searchsorted(starts, t, side="right") - 1]
+    return np.concatenate([[1.0], np.cumprod(1.0 / (1.0 + yearly))])
+
+
+def npv(flows: Sequence[float] | np.ndarray, rate: float | Schedule | Sequence[Band] | np.ndarray) -> float | np.ndarray:
+    """Net present value of yearly flows (year 0 first; the last axis is years, so many rows at once).
+
+    ``rate`` may also be an array of discount factors from :func:`discount_factors`.
+    """
+    flows = np.asarray(flows, dtype=float)
+    factors = rate if isinstance(rate, np.ndarray) else discount_factors(rate, flows.shape[-1])
+    if factors.shape[-1] != flows.shape[-1]:
+        raise CxmError(f"npv: {flows.shape[-1]} years of flows but {factors.shape[-1]} discount factors.")
+    result = flows @ factors
+    return float(result) if np.ndim(result) == 0 else result
+
+
+def irr(flows: Sequence[float] | np.ndarray) -> tuple[float, str]:
+    """Internal rate of return, with a note when it is undefined (the value is then NaN) or negative.
+
+    >>> irr([-100, 60, 60])
+    (0.1306623862918075, '')
+    >>> irr([100, 60, 60])
+    (nan, 'not defined: benefits without any net cost')
+    """
+    flows = np.asarray(flows, dtype=float)
+    nonzero = flows[np.abs(flows) > 1e-9]
+    if nonzero.size == 0:
+        return float("nan"), "not defined: no costs or benefits"
+    if np.all(nonzero > 0):
+        return float("nan"), "not defined: benefits without any net cost"
+    if np.all(nonzero < 0):
+        return float("nan"), "not defined: costs without any net benefit"
+    value = float(npf.irr(flows))
+    if np.isnan(value):
+        return value, "not defined: no single rate sets the NPV to zero"
+    return value, "negative: the benefits do not repay the costs even undiscounted" if value < 0 else ""
+
+
+def discounted_payback(flows: Sequence[float] | np.ndarray, factors: np.ndarray) -> tuple[float, str]:
+    """Years until the cumulative discounted net flow turns non-negative (interpolated within the year).
+
+    Returns NaN and the reason when it does not within the horizon.
+
+    >>> from cxmethods.finance import discount_factors
+    >>> years, note = discounted_payback([-100, 60, 60], discount_factors(0.0, 3)); round(years, 3), note
+    (1.667, '')
+    """
+    cumulative = np.cumsum(np.asarray(flows, dtype=float) * factors)
+    negative = np.flatnonzero(cumulative < 0)
+    if negative.size == 0:
+        return 0.0, ""
+    t = int(negative[-1])  # the last year still in deficit
+    if t == len(cumulative) - 1:
+        return float("nan"), f"not within the {len(cumulative)}-year horizon"
+    before, now = cumulative[t], cumulative[t + 1]
+    return float(t + (-before) / (now - before)), ""
