@@ -23,7 +23,7 @@ from .benchmarks import Benchmarks, load_benchmarks
 from .case_inputs import Baseline, assumptions_table, base_year, check_case_inputs, load_baseline
 from .case_model import CaseModel, InitiativeCosts, Lever, frame_values, lever_name, overlaps
 from .config import Engagement
-from .errors import InputError
+from .errors import InputError, Problem
 from .finance import discount_factors, discounted_payback, irr
 from .inputs import read_input
 from .risk import monte_carlo, plot_npv_distribution, plot_tornado, switching_values, tornado
@@ -57,6 +57,12 @@ class BusinessCase(Results):
         self.mix = None
         self.notes: list[str] = []
         self.benchmarks: Benchmarks | None = None
+
+    def table(self, name: str):
+        """A table by name; ``"notes"`` lists what was assumed or left out (baseline, segments, channel mix)."""
+        if name == "notes":
+            return pd.DataFrame({"note": self.notes})
+        return super().table(name)
 
     def chart(self, name: str, output: str | None = None):
         """``"tornado"`` or ``"npv_distribution"`` for one output (default: the preferred option), or ``"channel_mix"``."""
@@ -108,11 +114,11 @@ def appraise(engagement: Engagement, run_dir: str | Path, *, draws: int | None =
     factors = discount_factors(schedule, settings.horizon_years)
     costs = _costs(engagement, initiatives, bench)
     lever_list = _levers(levers, baseline) if levers is not None else []
-    model = CaseModel(list(CHANNELS), costs, lever_list, {}, factors)
+    model = CaseModel(baseline.channels, costs, lever_list, {}, factors)
     base = frame_values(assumptions)
     first = _appraisal(model, base, [(c.id,) for c in costs], [c.id for c in costs])
     options = _options(engagement, initiatives, first)
-    model = CaseModel(list(CHANNELS), costs, lever_list, {k: v for k, v in options.items() if k != "do_nothing"}, factors)
+    model = CaseModel(baseline.channels, costs, lever_list, {k: v for k, v in options.items() if k != "do_nothing"}, factors)
     result.model = model
     years = base_year(engagement) + np.arange(settings.horizon_years)
     result.tables["assumptions"] = assumptions
@@ -177,7 +183,12 @@ def _levers(levers: pd.DataFrame, baseline: Baseline) -> list[Lever]:
         if row["lever"] != "channel_shift":
             out.append(Lever(row["initiative_id"], row["lever"], name, quantity, scope, rows))
             continue
-        source, target = CHANNELS.index(channel), CHANNELS.index(row["to_channel"])
+        if row["to_channel"] not in baseline.channels:  # a channel nobody uses yet: no cost per contact known
+            raise InputError([Problem(str(levers.attrs.get("path", "levers")), f"{name} moves contacts to {row['to_channel']}, "
+                                      "which has no contacts in the log and so no cost per contact.",
+                                      f"Add {row['to_channel']}: <cost> under settings.voc.unit_costs, or shift to a channel in use.",
+                                      column="to_channel")], title="The business case inputs have problems")
+        source, target = baseline.channels.index(channel), baseline.channels.index(row["to_channel"])
         weight, cap = _segment_share(baseline, channel, scope[3])
         quantity = quantity * weight
         out.append(Lever(row["initiative_id"], "channel_shift", name, quantity, scope, rows, source, target, cap))

@@ -49,9 +49,14 @@ class Baseline:
             return pd.Series(True, index=self.volumes.index)
         return (self.volumes["reason"] == reason) | (self.volumes["service"] == reason)
 
+    @property
+    def channels(self) -> list[str]:
+        """The known channels with contacts, in :data:`CHANNELS` order (the model's channel order)."""
+        return [c for c in CHANNELS if c in set(self.volumes["channel"])]
+
     def by_channel(self, mask: pd.Series, column: str = "contacts") -> np.ndarray:
-        """A column summed by channel (in :data:`CHANNELS` order) over the rows in ``mask``."""
-        return self.volumes[mask].groupby("channel")[column].sum().reindex(list(CHANNELS), fill_value=0.0).to_numpy(float)
+        """A column summed by channel (in :attr:`channels` order) over the rows in ``mask``."""
+        return self.volumes[mask].groupby("channel")[column].sum().reindex(self.channels, fill_value=0.0).to_numpy(float)
 
 
 def load_baseline(engagement: Engagement, run_dir: str | Path) -> Baseline:
@@ -246,7 +251,7 @@ def assumptions_table(engagement: Engagement, initiatives: pd.DataFrame, levers:
                      "max": hi_bound, "distribution": "", "unit": unit, "group": group, "description": description,
                      "source": source})
 
-    used_channels = sorted(set(baseline.volumes["channel"]) & set(CHANNELS), key=CHANNELS.index)
+    used_channels = baseline.channels
     own = engagement.settings.voc.unit_costs
     costs = bench.channel_costs
     if not own and currency != costs.currency:

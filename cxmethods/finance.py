@@ -36,9 +36,9 @@ def discount_factors(rate: float | Schedule | Sequence[Band], years: int) -> np.
         raise CxmError(f"The 'years' parameter of discount_factors must be a whole number of 1 or more. Got {years!r} instead.")
     bands = rate.rates if isinstance(rate, Schedule) else rate
     if isinstance(bands, (int, float)):
-        bands = [Band(from_year=0, rate=float(bands))]
-    starts = np.array([b.from_year for b in bands])
-    rates = np.array([b.rate for b in bands])
+        starts, rates = np.array([0]), np.array([float(bands)])
+    else:
+        starts, rates = np.array([b.from_year for b in bands]), np.array([b.rate for b in bands])
     if starts[0] != 0 or np.any(np.diff(starts) <= 0) or np.any(rates < 0) or np.any(rates >= 1):
         raise CxmError("The 'rate' parameter of discount_factors must be a rate in [0, 1) or bands starting at year 0 "
                        f"in increasing order. Got {[(int(s), float(r)) for s, r in zip(starts, rates)]} instead.")

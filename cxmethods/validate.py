@@ -171,7 +171,7 @@ def _summarise(name: str, path: Path, loaded: InputScan) -> dict:
     }
 
 
-_CROSS_CHECKED = frozenset({"self_assessment", "consensus", "quick_test", "role_checklist", "initiatives"})  # tables _cross_checks reads (small, hand-made)
+_CROSS_CHECKED = frozenset({"self_assessment", "consensus", "quick_test", "role_checklist", "initiatives", "levers"})  # tables _cross_checks reads (small, hand-made)
 
 
 def _segmentation_checks(eng: Engagement, survey: InputScan) -> list[Problem]:
@@ -230,4 +230,19 @@ def _cross_checks(eng: Engagement, tables: dict[str, pd.DataFrame]) -> list[Prob
                 problems.append(Problem(str(eng.resolve(eng.inputs.initiatives.path)),
                                         f"initiative {iid} depends on unknown initiative(s) {', '.join(missing)}.",
                                         "Use ids from the initiative_id column.", column="depends_on"))
+    if initiatives is not None:
+        problems += _business_case_checks(eng, initiatives, tables.get("levers"))
     return problems
+
+
+def _business_case_checks(eng: Engagement, initiatives: pd.DataFrame, levers: pd.DataFrame | None) -> list[Problem]:
+    """Costs, timing and levers (reasons and segments are checked when workbook 04 runs, against 02's volumes)."""
+    from .benchmarks import load_benchmarks
+    from .case_inputs import check_case_inputs
+
+    own = eng.settings.business_case.benchmarks
+    try:
+        bench = load_benchmarks(eng.resolve(own) if own else None)
+    except ConfigError as exc:
+        return list(exc.problems)
+    return check_case_inputs(eng, initiatives, levers, bench)

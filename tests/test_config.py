@@ -37,11 +37,11 @@ def test_template_is_a_valid_engagement_that_reads_the_template_csvs(tmp_path):
     report = validate_engagement(tmp_path / "engagement.yaml")
     # the header-only templates: the one thing missing is data (workshop answers come later)
     assert {p.message for p in report.errors} == {"the file has a header but no data rows."}
-    assert sorted(p.where.rsplit("/", 1)[-1] for p in report.errors) == ["contact_log.csv", "initiatives.csv", "stakeholders.csv",
-                                                                       "survey.csv"]
+    assert sorted(p.where.rsplit("/", 1)[-1] for p in report.errors) == ["contact_log.csv", "initiatives.csv", "levers.csv",
+                                                                       "stakeholders.csv", "survey.csv"]
     assert sorted((p.where.rsplit("/", 1)[-1], p.message) for p in report.warnings) == [
-        (f"{name}.csv", "no answers yet.") for name in ("consensus", "quick_test", "role_checklist", "segment_names",
-                                                        "self_assessment")]
+        (f"{name}.csv", "no answers yet.") for name in ("assumptions", "consensus", "quick_test", "role_checklist",
+                                                        "segment_names", "self_assessment")]
 
 
 def test_unknown_key_suggests_the_close_one(tiny):

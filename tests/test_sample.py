@@ -27,7 +27,9 @@ COLUMNS = {
     "quick_test": ["question_id", "answer", "note"],
     "role_checklist": ["statement_id", "answer", "note"],
     "initiatives": ["initiative_id", "name", "description", "origin", "capital_cost", "annual_operating_cost",
-                    "effort_team_months", "depends_on", "earliest_start", "confidence", "owner"],
+                    "effort_team_months", "depends_on", "earliest_start", "confidence", "owner", "one_off_cost",
+                    "project_type", "start_year", "ramp_up_years"],
+    "levers": ["initiative_id", "lever", "value", "low", "high", "reason", "channel", "to_channel", "source"],
     "stakeholders": ["group_id", "group", "category", "hats", "priority", "interest", "influence", "objective", "represents"],
 }
 ITEMS = COLUMNS["survey"][2:13]
@@ -119,15 +121,16 @@ def test_engagement_yaml_contract(sample):
     assert cfg["settings"]["voc"]["repeat_window_days"] == 7
     assert set(cfg["inputs"]["contact_log"]["columns"].values()) == set(COLUMNS["contact_log"])
     assert set(cfg["inputs"]["survey"]["columns"].values()) == set(COLUMNS["survey"])
-    # segment names are written by the workshop form, so the sample names the file but does not ship it
+    # segment names and assumptions are written by the workshop forms, so the sample names the files but does not ship them
+    formed = ("segment_names", "assumptions")
     assert cfg["workshop"] == {**{name.split("/")[1].removesuffix(".csv"): {"path": name} for name in WORKSHOP_FILES},
-                               "segment_names": {"path": "workshop/segment_names.csv"}}
-    assert not (COMMITTED / "workshop" / "segment_names.csv").exists()
+                               **{n: {"path": f"workshop/{n}.csv"} for n in formed}}
+    assert not any((COMMITTED / "workshop" / f"{n}.csv").exists() for n in formed)
     assert cfg["inputs"]["stakeholders"] == {"path": "stakeholders.csv"}
     assert cfg["settings"]["segmentation"] == {"rules": "segment_rules.yaml"}
     assert (COMMITTED / cfg["settings"]["segmentation"]["rules"]).is_file()
-    for section, key in (("inputs", "contact_log"), ("inputs", "survey"), ("inputs", "initiatives"), ("inputs", "stakeholders"),
-                         *(("workshop", key) for key in cfg["workshop"] if key != "segment_names")):
+    for section, key in (("inputs", "contact_log"), ("inputs", "survey"), ("inputs", "initiatives"), ("inputs", "levers"),
+                         ("inputs", "stakeholders"), *(("workshop", key) for key in cfg["workshop"] if key not in formed)):
         assert (COMMITTED / cfg[section][key]["path"]).is_file()
 
 
@@ -211,6 +214,7 @@ def test_initiatives_domains_and_acyclic_dependencies(sample):
     assert ini["confidence"].between(0, 1).all() and (ini["confidence"].round(2) == ini["confidence"]).all()
     assert (ini[["capital_cost", "annual_operating_cost"]] >= 0).all().all() and (ini["effort_team_months"] > 0).all()
     assert ini["earliest_start"].dropna().str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
+    assert ini["start_year"].dropna().between(2026, 2035).all() and ini["ramp_up_years"].between(0, 3).all()
     deps = {r.initiative_id: [] if pd.isna(r.depends_on) else r.depends_on.split(";") for r in ini.itertuples()}
     assert all(d in ids for ds in deps.values() for d in ds)
     done: set[str] = set()

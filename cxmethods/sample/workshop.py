@@ -232,7 +232,7 @@ _LEVERS = (
     ("I01", "failure_demand", 0.40, 0.20, 0.55, "Chasing benefit claim", None, None, "Sample: similar councils' notification pilots (fictional)"),
     ("I01", "customer_time", 6, 3, 9, "Chasing housing repair", None, None, "Sample: half the chasers spared a 12-minute contact"),
     ("I02", "failure_demand", 0.20, 0.10, 0.30, None, None, None, "Sample: contact centre manager's estimate"),
-    ("I02", "customer_time", 1.5, 0.5, 2.5, None, None, None, "Sample: fewer repeat contacts for residents"),
+    ("I02", "customer_time", 0.5, 0.0, 1.0, None, None, None, "Sample: fewer repeat contacts for residents"),
     ("I03", "channel_shift", 0.15, 0.05, 0.25, None, "phone", "web_form", "Sample: uptake after redesigns elsewhere (fictional)"),
     ("I03", "channel_shift", 0.10, 0.03, 0.20, None, "email", "web_form", "Sample: uptake after redesigns elsewhere (fictional)"),
     ("I04", "channel_shift", 0.35, 0.15, 0.50, "Housing repair request", "phone", "web_form", "Sample: housing service's estimate"),

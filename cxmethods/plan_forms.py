@@ -1,0 +1,77 @@
+"""Workshop forms for planning: the business case's assumptions (workbook 04).
+
+Like the forms in :mod:`cxmethods.forms`, each is a view of its answers file: every change is written
+at once, atomically, and re-running the cell shows what the file holds. Re-run the appraisal cell after
+changing an assumption to see its effect; headless runs read the same file.
+"""
+
+from __future__ import annotations
+
+import html
+
+import ipywidgets as widgets
+import pandas as pd
+
+from .answers import store_for
+from .config import Engagement
+from .forms import _GREY, WorkshopForm, _fields, _line, _not_configured, _rows, _Saver
+
+__all__ = ["assumptions_form"]
+
+
+def assumptions_form(engagement: Engagement, assumptions: pd.DataFrame) -> WorkshopForm:
+    """The room reviews and changes the business case's assumptions: value, range and why.
+
+    Parameters
+    ----------
+    engagement : Engagement
+        Names the answers file (``workshop.assumptions``).
+    assumptions : DataFrame
+        The assumptions table (:func:`cxmethods.business_case.appraise` -> ``tables["assumptions"]``), which
+        already holds the room's earlier changes.
+
+    Returns
+    -------
+    WorkshopForm
+        Grouped rows; ``.controls["value"|"low"|"high"|"note"][name]`` (FloatText/Text), ``"status"``.
+        Only assumptions the room touches are written, so the defaults' sources stay visible for the rest.
+    """
+    if getattr(engagement.workshop, "assumptions", None) is None:
+        return _not_configured("assumptions")
+    store = store_for(engagement, "assumptions")
+    fields = _fields(store, "assumptions")
+    saved = _rows(store, {}, fields["name"])
+    status = widgets.HTML(_line("", _GREY))
+    saver = _Saver(store, status, engagement.folder)
+    controls: dict[str, dict[str, widgets.Widget]] = {"value": {}, "low": {}, "high": {}, "note": {}}
+    children: list[widgets.Widget] = [widgets.HTML(
+        '<h3 style="margin:8px 0 4px 0">Assumptions</h3>'
+        f'<div style="color:{_GREY}">Change a value or its range (low to high) where the room knows better, and say why. '
+        'Each change is saved at once; re-run the appraisal cell to see what it does.</div>')]
+
+    def saver_for(name: str):
+        def changed(change: dict) -> None:
+            low, value, high = (controls[k][name].value for k in ("low", "value", "high"))
+            warning = "" if low <= value <= high else f"{name}: low should be at most the value and high at least the value."
+            saver.save({fields["name"]: name}, {fields["value"]: value, fields["low"]: low, fields["high"]: high,
+                                                fields["note"]: controls["note"][name].value}, warning)
+        return changed
+
+    narrow = widgets.Layout(width="110px")
+    for group, rows in assumptions.groupby("group", sort=False):
+        children.append(widgets.HTML(f'<div style="font-weight:600;margin:10px 0 2px 0">{html.escape(str(group))}</div>'))
+        for row in rows.to_dict("records"):
+            name = row["name"]
+            label = widgets.HTML(f'<div title="{html.escape(str(row["source"]))}">{html.escape(str(row["description"]))}'
+                                 f'<br><span style="color:{_GREY};font-size:0.85em">{html.escape(name)} · {html.escape(str(row["unit"]))}</span></div>',
+                                 layout=widgets.Layout(width="380px"))
+            boxes = {k: widgets.FloatText(value=float(row[k]), description=k, layout=narrow, style={"description_width": "32px"})
+                     for k in ("value", "low", "high")}
+            note = widgets.Text(value=saved.get(name, {}).get(fields["note"], ""), placeholder="why the room changed it",
+                                continuous_update=True, layout=widgets.Layout(width="220px"))
+            for k, control in {**boxes, "note": note}.items():
+                controls[k][name] = control
+                control.observe(saver_for(name), "value")
+            children.append(widgets.HBox([label, *boxes.values(), note]))
+    children.append(status)
+    return WorkshopForm(children, {**controls, "status": status}, store)

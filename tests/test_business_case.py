@@ -1,0 +1,261 @@
+"""The business case on a small engagement whose answers can be worked out by hand, and its bad inputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxmethods import InputError, load_engagement
+from cxmethods.business_case import appraise
+from cxmethods.case_model import frame_values
+from cxmethods.errors import ConfigError
+from cxmethods.risk import switching_values
+
+PER_YEAR = 365.25 / 365  # the period below is 365 days; volumes are scaled to 365.25
+DF = 1.035 ** -np.arange(5)
+
+VOLUMES = """\
+channel,reason,service,contacts,failure_contacts,mean_handling_minutes
+phone,Chasing repair,Housing,1000,1000,5
+phone,Repair request,Housing,2000,100,8
+web_form,Repair request,Housing,1000,0,2
+face_to_face,Repair request,Housing,500,50,10
+"""
+
+INITIATIVES = """\
+initiative_id,name,capital_cost,annual_operating_cost,effort_team_months,depends_on,confidence,project_type,start_year,ramp_up_years
+I1,Notifications,1000,100,3,,0.8,equipment_development,2026,0
+I2,Online repairs,500,0,2,I1,0.7,equipment_development,2026,1
+I3,Expensive idea,90000,0,2,,0.7,equipment_development,2026,0
+"""
+
+LEVERS = """\
+initiative_id,lever,value,low,high,reason,channel,to_channel,source
+I1,failure_demand,0.5,0.3,0.6,Chasing repair,,,pilot elsewhere
+I2,failure_demand,0.5,0.3,0.6,Chasing repair,,,pilot elsewhere
+I2,channel_shift,0.1,0.05,0.2,Repair request,phone,web_form,housing team
+I3,customer_time,2,1,3,,,,guess
+"""
+
+ENGAGEMENT = """\
+name: small
+organisation: Small Council
+currency: GBP
+period: {start: 2025-01-01, end: 2025-12-31}
+seed: 7
+inputs:
+  initiatives: {path: initiatives.csv}
+  levers: {path: levers.csv}
+workshop:
+  assumptions: {path: workshop/assumptions.csv}
+settings:
+  voc:
+    unit_costs: {phone: 3, web_form: 0.5, face_to_face: 10}
+  business_case:
+    horizon_years: 5
+    base_year: 2026
+    draws: 500
+    options: {both: [I1, I2]}
+    assumptions:
+      optimism_bias.equipment_development: {value: 0, low: 0, high: 0.5, source: fixed-price contract}
+"""
+
+
+@pytest.fixture
+def case(tmp_path: Path):
+    files = {"engagement.yaml": ENGAGEMENT, "initiatives.csv": INITIATIVES, "levers.csv": LEVERS,
+             "run/artifacts/02_voice_of_customer/volumes.csv": VOLUMES}
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def run(folder: Path, **kw):
+    return appraise(load_engagement(folder / "engagement.yaml"), folder / "run", **kw)
+
+
+def edit(folder: Path, name: str, old: str, new: str) -> None:
+    path = folder / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_one_initiative_by_hand(case):
+    result = run(case)
+    row = result.tables["appraisal"].set_index("initiative").loc["I1"]
+    saving = 0.5 * 1000 * PER_YEAR * 3  # half the chasing calls, at 3 a call, from year 0 (no ramp-up)
+    assert row["pv_cash_benefits"] == pytest.approx(saving * DF.sum())
+    assert row["pv_costs"] == pytest.approx(1000 + 100 * DF.sum())
+    assert row["npv"] == pytest.approx(saving * DF.sum() - 1000 - 100 * DF.sum())
+    assert row["bcr"] == pytest.approx(saving * DF.sum() / (1000 + 100 * DF.sum()))
+    assert row["vfm_category"] == "very high" and row["irr_note"] == "not defined: benefits without any net cost" \
+        or row["irr"] > 0
+    flows = result.tables["cashflows"].query("initiative == 'I1'")
+    assert flows["year"].tolist() == [2026, 2027, 2028, 2029, 2030]
+    assert flows["discount_factor"].to_numpy() == pytest.approx(DF)
+
+
+def test_ramp_up_channel_shift_and_non_cash_benefit(case):
+    table = run(case).tables["cashflows"].set_index(["initiative", "year"])
+    shift = 0.1 * 2000 * PER_YEAR * (3 - 0.5)
+    chasing = 0.5 * 1000 * PER_YEAR * 3
+    assert table.loc[("I2", 2026), "cash_benefit"] == 0  # ramp-up of one year: nothing in the start year
+    assert table.loc[("I2", 2027), "cash_benefit"] == pytest.approx(shift + chasing)
+    assert table.loc[("I3", 2026), "noncash_benefit"] == pytest.approx(2 / 60 * 4500 * PER_YEAR * 12.21)  # National Living Wage
+    assert table.loc[("I3", 2026), "cash_benefit"] == 0
+
+
+def test_shares_on_the_same_contacts_combine_rather_than_add(case):
+    result = run(case)
+    both = result.tables["options"].set_index("option").loc["both"]
+    chasing = 1000 * PER_YEAR * 3
+    ramp2 = np.array([0, 1, 1, 1, 1])
+    share = 1 - (1 - 0.5) * (1 - 0.5 * ramp2)  # 0.5 in year 0, then 0.75, not 1.0
+    shift = 0.1 * 2000 * PER_YEAR * 2.5 * ramp2
+    assert both["pv_cash_benefits"] == pytest.approx(((chasing * share) + shift) @ DF)
+    assert "Savings may overlap" not in both["note"]  # same scope: combined, not flagged
+
+
+def test_options_do_nothing_preferred_and_missing_dependencies(case):
+    edit(case, "engagement.yaml", "options: {both: [I1, I2]}", "options: {just_two: [I2]}")
+    options = run(case).tables["options"].set_index("option")
+    assert options.loc["do_nothing", "npv"] == 0 and options.loc["do_nothing", "initiatives"] == ""
+    assert options.loc["preferred", "initiatives"] == "I1;I2"  # I3 has a negative NPV
+    assert "Missing dependencies: I2 needs I1" in options.loc["just_two", "note"]
+
+
+def test_preferred_drops_an_initiative_whose_dependency_loses_money(case):
+    edit(case, "initiatives.csv", "I2,Online repairs,500,0,2,I1", "I2,Online repairs,500,0,2,I3")
+    options = run(case).tables["options"].set_index("option")
+    assert "I2" not in options.loc["preferred", "initiatives"].split(";")
+
+
+def test_switching_value_really_zeroes_npv(case):
+    result = run(case)
+    table = switching_values(result.tables["assumptions"], result.model, result.model.outputs)
+    row = table[(table["output"] == "I1") & (table["assumption"] == "I1.failure_demand")].iloc[0]
+    values = frame_values(result.tables["assumptions"])
+    values["I1.failure_demand"] = np.array([row["switching_value"]])
+    npv = result.model(values)[0, result.model.outputs.index("I1")]
+    assert abs(npv) < 1e-6 * 1000
+    expected = (1000 + 100 * DF.sum()) / (1000 * PER_YEAR * 3 * DF.sum())  # benefit x annuity = costs
+    assert row["switching_value"] == pytest.approx(expected)
+
+
+def test_monte_carlo_is_seeded_and_brackets_the_base_case(case):
+    a, b, c = run(case), run(case), run(case, seed=8)
+    pa = a.tables["appraisal"][["p10", "p50", "p90"]]
+    pd.testing.assert_frame_equal(pa, b.tables["appraisal"][["p10", "p50", "p90"]])
+    assert not pa.equals(c.tables["appraisal"][["p10", "p50", "p90"]])
+    row = a.tables["appraisal"].set_index("initiative").loc["I1"]
+    assert row["p10"] <= row["p50"] <= row["p90"] and row["prob_negative"] == 0
+
+
+def test_assumptions_carry_sources_and_engagement_overrides(case):
+    table = run(case).tables["assumptions"].set_index("name")
+    assert table.loc["optimism_bias.equipment_development", "source"] == "fixed-price contract"
+    assert table.loc["unit_cost.phone", "source"].startswith("the engagement (settings.voc.unit_costs)")
+    assert "default, no range given" in table.loc["unit_cost.phone", "source"]
+    assert table.loc["I1.failure_demand", ["low", "value", "high"]].tolist() == [0.3, 0.5, 0.6]
+    assert table["source"].str.len().gt(0).all()
+
+
+def test_workshop_answers_override_the_engagement(case):
+    (case / "workshop").mkdir()
+    (case / "workshop" / "assumptions.csv").write_text("name,value,low,high,note\nI1.failure_demand,0.25,,,the room doubts it\n")
+    table = run(case).tables["assumptions"].set_index("name")
+    assert table.loc["I1.failure_demand", "value"] == 0.25
+    assert table.loc["I1.failure_demand", ["low", "high"]].tolist() == pytest.approx([0.15, 0.3])  # same relative range
+    assert table.loc["I1.failure_demand", "source"] == "workshop: the room doubts it"
+
+
+def test_unknown_assumption_in_the_workshop_file(case):
+    (case / "workshop").mkdir()
+    (case / "workshop" / "assumptions.csv").write_text("name,value,low,high,note\nI1.failure_demnd,0.25,,,\n")
+    with pytest.raises(ConfigError, match=r"assumptions.csv, column 'name', row 2: unknown assumption 'I1.failure_demnd'\. "
+                                          r"Did you mean 'I1.failure_demand'\?"):
+        run(case)
+
+
+# --- bad input -----------------------------------------------------------------------------------------
+
+
+def test_missing_baseline_names_the_workbook_to_run(case):
+    (case / "run/artifacts/02_voice_of_customer/volumes.csv").unlink()
+    with pytest.raises(InputError, match=r"Run workbook 02 first"):
+        run(case)
+
+
+def test_negative_volumes(case):
+    edit(case, "run/artifacts/02_voice_of_customer/volumes.csv", "phone,Repair request,Housing,2000", "phone,Repair request,Housing,-2000")
+    with pytest.raises(InputError, match=r"volumes.csv, column 'contacts', row 3: volumes must be counts of zero or more"):
+        run(case)
+
+
+@pytest.mark.parametrize("file, old, new, message", [
+    ("levers.csv", "I1,failure_demand,0.5,0.3,0.6", "I1,failure_demand,1.2,0.3,1.4",
+     r"levers.csv, column 'value', row 2: a share above 100%"),
+    ("levers.csv", "I3,customer_time,2,1,3,,,,guess", "I3,customer_time,2,1,3,,,,guess\nI1,failure_demand,0.6,,,Chasing repair,,,again",
+     r"levers.csv, column 'value', rows 2, 6: an initiative's shares for the same lever and scope add up to more than 100%"),
+    ("levers.csv", "phone,web_form,housing", "phone,,housing", r"levers.csv, column 'to_channel', row 4: a channel shift needs both"),
+    ("levers.csv", "0.5,0.3,0.6,Chasing repair", "0.5,0.6,0.6,Chasing repair", r"column 'low', row 2: low is on the wrong side"),
+    ("levers.csv", "I3,customer_time", "I9,customer_time", r"column 'initiative_id', row 5: levers of unknown initiatives"),
+    ("levers.csv", "Chasing repair,,,pilot elsewhere\nI2", "Chasing repairs,,,pilot elsewhere\nI2",
+     r"column 'reason', row 2: 'Chasing repairs' is neither a contact reason nor a service.*Did you mean 'Chasing repair'\?"),
+    ("initiatives.csv", "I2,Online repairs,500,0,2,I1,0.7,equipment_development,2026",
+     "I2,Online repairs,500,0,2,I1,0.7,equipment_development,2032",
+     r"initiatives.csv, column 'start_year', row 3: start year outside the appraisal's 2026-2030"),
+    ("initiatives.csv", "0.8,equipment_development", "0.8,equipment_developement",
+     r"column 'project_type', row 2: unknown optimism-bias category 'equipment_developement'\. Did you mean 'equipment_development'\?"),
+])
+def test_bad_initiatives_and_levers(case, file, old, new, message):
+    edit(case, file, old, new)
+    with pytest.raises(InputError, match=message):
+        run(case)
+
+
+def test_every_problem_is_reported_at_once(case):
+    edit(case, "levers.csv", "I1,failure_demand,0.5,0.3,0.6", "I1,failure_demand,1.2,0.3,1.4")
+    edit(case, "initiatives.csv", "0.8,equipment_development", "0.8,bespoke")
+    with pytest.raises(InputError) as info:
+        run(case)
+    assert len(info.value.problems) >= 2
+
+
+def test_cxm_validate_reports_business_case_problems(case):
+    from cxmethods.validate import validate_engagement
+
+    edit(case, "initiatives.csv", "0.8,equipment_development", "0.8,bespoke")
+    report = validate_engagement(load_engagement(case / "engagement.yaml"))
+    assert any("unknown optimism-bias category 'bespoke'" in p.message for p in report.problems)
+
+
+def test_assumptions_form_saves_each_change(case):
+    from cxmethods.plan_forms import assumptions_form
+
+    eng = load_engagement(case / "engagement.yaml")
+    form = assumptions_form(eng, run(case).tables["assumptions"])
+    form.controls["value"]["I1.failure_demand"].value = 0.4
+    form.controls["note"]["I1.failure_demand"].value = "pilot showed less"
+    saved = pd.read_csv(case / "workshop" / "assumptions.csv")
+    assert saved.to_dict("records") == [{"name": "I1.failure_demand", "value": 0.4, "low": 0.3, "high": 0.6, "note": "pilot showed less"}]
+    assert run(case).tables["assumptions"].set_index("name").loc["I1.failure_demand", "value"] == 0.4
+
+
+def test_engagement_in_another_currency_needs_its_own_costs(case):
+    edit(case, "engagement.yaml", "currency: GBP", "currency: EUR")
+    edit(case, "engagement.yaml", "  voc:\n    unit_costs: {phone: 3, web_form: 0.5, face_to_face: 10}\n", "")
+    with pytest.raises(ConfigError, match=r"benchmark channel costs are in GBP, the engagement in EUR"):
+        run(case)
+
+
+def test_template_engagement_documents_the_business_case():
+    from cxmethods.paths import templates_dir
+
+    text = (templates_dir() / "engagement.yaml").read_text(encoding="utf-8")
+    assert "business_case:" in text and "levers:" in text

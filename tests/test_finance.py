@@ -1,0 +1,100 @@
+"""Discounting, NPV, IRR and payback: against numpy-financial, the Green Book schedule, and their invariants."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy_financial as npf
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cxmethods import CxmError
+from cxmethods.benchmarks import load_benchmarks
+from cxmethods.finance import discount_factors, discounted_payback, irr, npv
+
+GREEN_BOOK = load_benchmarks().discount_schedules["green_book"]
+flows_strategy = st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=40)
+
+
+@given(flows_strategy, st.floats(0, 0.2))
+@settings(max_examples=150, deadline=None)
+def test_npv_agrees_with_numpy_financial(flows, rate):
+    assert npv(flows, rate) == pytest.approx(npf.npv(rate, flows), rel=1e-9, abs=1e-6)
+
+
+@given(flows_strategy)
+@settings(max_examples=100, deadline=None)
+def test_npv_at_rate_zero_is_the_sum_of_flows(flows):
+    assert npv(flows, 0.0) == pytest.approx(sum(flows), rel=1e-9, abs=1e-6)
+    assert npv(flows, discount_factors(GREEN_BOOK, len(flows))) == pytest.approx(npv(flows, 0.035), rel=1e-9, abs=1e-6) \
+        if len(flows) <= 31 else True
+
+
+@given(flows_strategy, st.lists(st.floats(0, 1e5), min_size=40, max_size=40))
+@settings(max_examples=100, deadline=None)
+def test_more_benefit_never_lowers_npv(flows, extra):
+    more = np.asarray(flows) + np.asarray(extra[: len(flows)])
+    factors = discount_factors(GREEN_BOOK, len(flows))
+    assert npv(more, factors) >= npv(flows, factors) - 1e-9
+
+
+def test_green_book_factors_step_at_the_year_30_31_boundary():
+    f = discount_factors(GREEN_BOOK, 130)
+    assert f[0] == 1.0
+    assert f[30] == pytest.approx(1.035 ** -30)
+    assert f[31] == pytest.approx(1.035 ** -30 / 1.03)  # year 31 is discounted at 3.0% on top of thirty years at 3.5%
+    assert f[75] == pytest.approx(1.035 ** -30 / 1.03 ** 45)
+    assert f[76] == pytest.approx(f[75] / 1.025)
+    assert f[126] == pytest.approx(f[125] / 1.02)
+
+
+def test_health_and_us_schedules_are_there_with_sources():
+    schedules = load_benchmarks().discount_schedules
+    assert schedules["green_book_health"].rates[0].rate == 0.015
+    assert schedules["us_omb_a94_2023"].rates[0].rate < schedules["green_book"].rates[0].rate
+    assert all(s.source for s in schedules.values())
+
+
+@pytest.mark.parametrize("rate, message", [(-0.01, "rate in \\[0, 1\\)"), (1.5, "rate in \\[0, 1\\)")])
+def test_bad_rate(rate, message):
+    with pytest.raises(CxmError, match=message):
+        discount_factors(rate, 5)
+
+
+def test_bad_years():
+    with pytest.raises(CxmError, match="The 'years' parameter of discount_factors must be a whole number of 1 or more. Got 0"):
+        discount_factors(0.035, 0)
+
+
+@pytest.mark.parametrize("flows", [[-100, 30, 40, 50, 20], [-500, 100, 100, 100, 100, 100, 100], [-10, 0, 0, 12]])
+def test_irr_agrees_with_numpy_financial(flows):
+    value, note = irr(flows)
+    assert note == "" and value == pytest.approx(npf.irr(flows))
+    assert npv(flows, value) == pytest.approx(0, abs=1e-6)
+
+
+@pytest.mark.parametrize("flows, note", [
+    ([0, 0, 0], "no costs or benefits"),
+    ([10, 20, 30], "benefits without any net cost"),
+    ([-10, -20, 0], "costs without any net benefit"),
+])
+def test_undefined_irr_says_why(flows, note):
+    value, why = irr(flows)
+    assert math.isnan(value) and note in why
+
+
+def test_negative_irr_is_flagged():
+    value, note = irr([-100, 10, 10, 10])
+    assert value < 0 and note.startswith("negative")
+
+
+def test_discounted_payback():
+    years, note = discounted_payback([-100, 60, 60], discount_factors(0.0, 3))
+    assert years == pytest.approx(1 + 40 / 60) and note == ""
+    years, note = discounted_payback([0, -100, 60, 60], discount_factors(0.0, 4))  # nothing happens in year 0
+    assert years == pytest.approx(2 + 40 / 60)
+    years, note = discounted_payback([-100, 10, 10], discount_factors(0.035, 3))
+    assert math.isnan(years) and note == "not within the 3-year horizon"
+    assert discounted_payback([5, 5], discount_factors(0.035, 2)) == (0.0, "")
