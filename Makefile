@@ -26,9 +26,10 @@ test: setup  ## unit tests, workbook runs, nbval (lax) over workbooks/
 lab: setup  ## JupyterLab on the workbooks (Jupyter refuses root unless told: containers often run as root)
 	$(BIN)/jupyter lab workbooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
-bench: setup  ## benchmarks that print tables: a 10-million-row contact log; 100,000 respondents segmented
+bench: setup  ## benchmarks that print tables: a 10-million-row contact log; 100,000 respondents segmented; the Monte Carlo
 	$(BIN)/python tests/benchmarks/contact_log.py --rows 10000000
 	$(BIN)/python tests/benchmarks/segmentation.py --rows 100000 --attributes 20
+	$(BIN)/python tests/benchmarks/monte_carlo.py --draws 10000 --years 10 --initiatives 20
 
 clean:
 	rm -rf $(VENV) out

@@ -259,3 +259,17 @@ def test_template_engagement_documents_the_business_case():
 
     text = (templates_dir() / "engagement.yaml").read_text(encoding="utf-8")
     assert "business_case:" in text and "levers:" in text
+
+
+def test_monte_carlo_benchmark_runs_small():
+    import runpy
+    import sys
+
+    argv = sys.argv
+    sys.argv = ["monte_carlo.py", "--draws", "200", "--years", "5", "--initiatives", "3"]
+    try:
+        with pytest.raises(SystemExit) as done:
+            runpy.run_path(str(Path(__file__).parent / "benchmarks" / "monte_carlo.py"), run_name="__main__")
+    finally:
+        sys.argv = argv
+    assert done.value.code == 0
