@@ -107,6 +107,8 @@ def _segments(run_dir, volumes: pd.DataFrame, notes: list[str]) -> pd.DataFrame 
     if not (folder / "segment_channels.csv").is_file() or not (folder / "segments.csv").is_file():
         notes.append("No segmentation (workbook 03): channel shifts are not capped by segment migration targets.")
         return None
+    notes.append("The contact log has no segment: each segment's share of a channel's contacts is estimated from its size "
+                 "and the channels its members say they prefer (survey), and channel shifts are capped by workbook 03's targets.")
     mix = pd.read_csv(folder / "segment_channels.csv")
     sizes = pd.read_csv(folder / "segments.csv")
     shares = sizes.set_index(sizes["name"].astype(str))["share"]

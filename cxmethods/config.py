@@ -107,6 +107,7 @@ class Workshop(_Model):
     role_checklist: InputFile | None = None
     segment_names: InputFile | None = None
     assumptions: InputFile | None = None
+    backlog: InputFile | None = None
 
 
 class VocSettings(_Model):
@@ -162,11 +163,27 @@ class BusinessCaseSettings(_Model):
     min_assisted_share: dict[str, float] = Field({}, description="Smallest assisted-channel share by segment name")
 
 
+class RoadmapSettings(_Model):
+    method: Literal["value_effort", "rice", "wsjf", "weighted"] = Field("value_effort", description="How the backlog is ranked")
+    weights: dict[str, float] = Field({}, description="weighted method: criterion -> weight (negative: less is better)")
+    start: date | None = Field(None, description="First day of the plan (default: the day after the period ends)")
+    capacity: float | list[float] = Field(6.0, description="Team-months available per quarter (one number, or one per quarter)")
+    quarters: int = Field(12, ge=1, le=40, description="Quarters planned")
+    max_team_months_per_quarter: float = Field(6.0, gt=0, description="Most effort one initiative can absorb in a quarter")
+    min_confidence: float = Field(0.5, ge=0, le=1, description="Below this confidence an initiative waits and sees")
+    candidates: int = Field(3, ge=0, le=20, description="Candidate initiatives drawn from each kind of evidence")
+    pilots: int = Field(3, ge=0, le=10, description="Initiatives to plan a pilot for (the best ranked that start now)")
+    pilot_alpha: float = Field(0.05, gt=0, lt=1)
+    pilot_power: float = Field(0.8, gt=0, lt=1)
+    service_standards: str | None = Field(None, description="Your service standards YAML (default: templates/service_standards.yaml)")
+
+
 class Settings(_Model):
     voc: VocSettings = VocSettings()
     self_assessment: SelfAssessmentSettings = SelfAssessmentSettings()
     segmentation: SegmentationSettings = SegmentationSettings()
     business_case: BusinessCaseSettings = BusinessCaseSettings()
+    roadmap: RoadmapSettings = RoadmapSettings()
 
 
 class Engagement(_Model):

@@ -297,6 +297,24 @@ class ContactLog:
                    {minutes} AS mean_handling_minutes
             FROM flags GROUP BY 1, 2 ORDER BY 1, 4 DESC, 2""").round(3)
 
+    def areas(self) -> pd.DataFrame:
+        """Contacts and outcomes by area, for choosing pilot sites.
+
+        Columns: ``area``, ``contacts``, ``weekly_contacts`` (over the engagement's period),
+        ``fcr_rate`` (share resolved at first contact; empty without that field), ``failure_share``,
+        ``online_share`` (web and app). Contacts without an area are left out.
+        """
+        if "area" not in self.fields:
+            raise CxmError("Pilot sites are chosen by area: map the contact log's area field (inputs.contact_log.columns.area).")
+        self._ensure_repeat_flags()
+        weeks = ((self.engagement.period.end - self.engagement.period.start).days + 1) / 7
+        fcr = "avg(CAST(resolved_first_contact AS DOUBLE))" if "resolved_first_contact" in self.fields else "NULL"
+        return self.query(f"""
+            SELECT area, count(*) AS contacts, count(*) / {weeks} AS weekly_contacts, {fcr} AS fcr_rate,
+                   avg(CAST({self._failure_match()} OR is_repeat AS DOUBLE)) AS failure_share,
+                   avg(CAST(channel IN ('web_form', 'mobile_app') AS DOUBLE)) AS online_share
+            FROM flags WHERE area IS NOT NULL GROUP BY area ORDER BY contacts DESC""").round(4)
+
     def data_quality(self) -> pd.DataFrame:
         """Counts of rows a real export gets wrong: ``check``, ``rows``, ``share``, ``treatment``. Nothing is dropped."""
         checks = [("rows in the log", "true", "all rows are analysed")]
@@ -332,7 +350,7 @@ class ContactLog:
         window = int(self.settings.repeat_window_days)
         fcr = "resolved_first_contact" if "resolved_first_contact" in self.fields else "NULL AS resolved_first_contact"
         # the baseline by channel and reason (volumes) needs the service and handling time beside the flags
-        fcr += "".join(f", {f}" if f in self.fields else f", NULL AS {f}" for f in ("service", "handling_minutes"))
+        fcr += "".join(f", {f}" if f in self.fields else f", NULL AS {f}" for f in ("service", "handling_minutes", "area"))
         if "customer_id" not in self.fields:
             self.con.execute(f"CREATE TABLE flags AS SELECT reason, channel, {fcr}, false AS is_repeat, false AS is_follow_up FROM contacts")
             return

@@ -249,6 +249,22 @@ INPUTS: dict[str, InputSpec] = {
             key=("name",),
         ),
         InputSpec(
+            "backlog",
+            "Road-map backlog scores the workshop gave (workbook 05 form); they override the computed ones.",
+            {
+                "id": Field("id", "Initiative or candidate id, as in backlog.csv", True),
+                "value": Field("number", "Value score (any scale; default: the NPV where appraised)"),
+                "effort": Field("number", "Effort in team-months"),
+                "confidence": Field("share", "Confidence in the estimates, 0-1"),
+                "reach": Field("number", "RICE: people or contacts reached a year"),
+                "impact": Field("number", "RICE: impact per person, e.g. 0.25-3"),
+                "time_criticality": Field("number", "WSJF: cost of waiting, e.g. 1-10"),
+                "risk_reduction": Field("number", "WSJF: risk reduced or opportunity enabled, e.g. 1-10"),
+                "note": Field("text", "Why the room scored it so"),
+            },
+            key=("id",),
+        ),
+        InputSpec(
             "quick_test",
             "The quick test: one yes/no answer per question (templates/quick_test.yaml).",
             {

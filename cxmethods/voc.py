@@ -30,7 +30,7 @@ STEP = "02_voice_of_customer"
 
 #: The artifact tables the workbook writes, in the order of its questions.
 CONTACT_TABLES = ("contact_reasons", "channel_mix", "patterns_time", "anomalies", "resolution_times", "repeat_contact",
-                  "failure_demand", "volumes", "data_quality")
+                  "failure_demand", "volumes", "areas", "data_quality")
 SURVEY_TABLES = ("survey_items", "drivers", "themes", "theme_sentiment", "personal_data_redacted", "segment_hints")
 ARTIFACTS = CONTACT_TABLES + SURVEY_TABLES
 
@@ -83,7 +83,7 @@ def analyse(engagement: Engagement, *, n_themes: int = 6, memory_limit: str = "1
     else:
         with ContactLog(engagement, memory_limit=memory_limit) as log:
             runs = (log.reasons, log.channel_mix, log.time_patterns, log.anomalies, log.resolution_times,
-                    log.repeat_contact, log.failure_demand, log.volumes, log.data_quality)
+                    log.repeat_contact, log.failure_demand, log.volumes, log.areas, log.data_quality)
             for name, run in zip(CONTACT_TABLES, runs, strict=True):
                 _attempt(result, name, run)
     if engagement.inputs.survey is None:

@@ -36,7 +36,7 @@ ITEMS = COLUMNS["survey"][2:13]
 DRIVER_COLS = ["q_outcome", "q_timely", "q_knowledge", "q_courtesy", "q_fair"]  # planted order of importance
 ODD_CODES = {"OTHER", "misc", "??"}
 WORKSHOP_FILES = ["workshop/self_assessment.csv", "workshop/consensus.csv", "workshop/quick_test.csv",
-                  "workshop/role_checklist.csv"]
+                  "workshop/role_checklist.csv", "workshop/backlog.csv"]
 
 
 def _template(name: str) -> dict:

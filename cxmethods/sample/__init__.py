@@ -34,7 +34,7 @@ from ..errors import CxmError
 from .contacts import make_contact_log
 from .stakeholders import SEGMENT_RULES_YAML, make_stakeholders
 from .survey import make_survey
-from .workshop import make_consensus, make_initiatives, make_levers, make_quick_test, make_role_checklist, make_self_assessment
+from .workshop import make_backlog_scores, make_consensus, make_initiatives, make_levers, make_quick_test, make_role_checklist, make_self_assessment
 
 # the tables behind the data, importable from here as before the split into modules
 from ._common import CHANNELS, SEGMENTS, SPIKE, WARDS  # noqa: F401
@@ -116,6 +116,8 @@ workshop:
     path: workshop/segment_names.csv
   assumptions:
     path: workshop/assumptions.csv
+  backlog:
+    path: workshop/backlog.csv
 settings:
   voc:
     repeat_window_days: 7
@@ -126,6 +128,8 @@ settings:
     horizon_years: 10
     discount: green_book
     optimism_bias_mitigation: 0.6   # fixed-price quotes for most of the IT work
+  roadmap:
+    capacity: 9                     # team-months a quarter the council can give to change
 """
 
 
@@ -209,7 +213,7 @@ def _csv(df: pd.DataFrame, float_format: str | None = None) -> bytes:
 
 
 _FILES = ("engagement.yaml", "contact_log.csv.gz", "resident_survey.csv", "workshop/self_assessment.csv",
-          "workshop/consensus.csv", "workshop/quick_test.csv", "workshop/role_checklist.csv", "initiatives.csv",
+          "workshop/consensus.csv", "workshop/quick_test.csv", "workshop/role_checklist.csv", "workshop/backlog.csv", "initiatives.csv",
           "levers.csv", "stakeholders.csv", "segment_rules.yaml")
 
 
@@ -235,7 +239,7 @@ def write_sample(out_dir: str | pathlib.Path, *, seed: int = SAMPLE_SEED, overwr
     -------
     list of pathlib.Path
         engagement.yaml, contact_log.csv.gz, resident_survey.csv, workshop/self_assessment.csv,
-        workshop/consensus.csv, workshop/quick_test.csv, workshop/role_checklist.csv, initiatives.csv,
+        workshop/consensus.csv, workshop/quick_test.csv, workshop/role_checklist.csv, workshop/backlog.csv, initiatives.csv,
         levers.csv, stakeholders.csv, segment_rules.yaml.
 
     Examples
@@ -259,7 +263,8 @@ def write_sample(out_dir: str | pathlib.Path, *, seed: int = SAMPLE_SEED, overwr
     files = {"engagement.yaml": _engagement_yaml(seed).encode("utf-8"), "contact_log.csv.gz": buf.getvalue(),
              "resident_survey.csv": _csv(s.survey), "workshop/self_assessment.csv": _csv(s.self_assessment),
              "workshop/consensus.csv": _csv(s.consensus), "workshop/quick_test.csv": _csv(s.quick_test),
-             "workshop/role_checklist.csv": _csv(s.role_checklist), "initiatives.csv": _csv(s.initiatives, "%.2f"),
+             "workshop/role_checklist.csv": _csv(s.role_checklist), "workshop/backlog.csv": _csv(make_backlog_scores()),
+             "initiatives.csv": _csv(s.initiatives, "%.2f"),
              "levers.csv": _csv(s.levers),
              "stakeholders.csv": _csv(s.stakeholders), "segment_rules.yaml": SEGMENT_RULES_YAML.encode("utf-8")}
     for name, data in files.items():

@@ -15,7 +15,7 @@ import yaml
 
 from ..paths import templates_dir
 
-__all__ = ["DISAGREEMENT_DIMENSIONS", "LARGEST_GAP_DIMENSIONS", "QUICK_TEST_NO", "make_consensus", "make_initiatives", "make_levers",
+__all__ = ["DISAGREEMENT_DIMENSIONS", "LARGEST_GAP_DIMENSIONS", "QUICK_TEST_NO", "make_consensus", "make_backlog_scores", "make_initiatives", "make_levers",
            "make_quick_test", "make_role_checklist", "make_self_assessment"]
 
 DISAGREEMENT_DIMENSIONS = ("operations.behaviours", "operations.systems", "outcomes.policy_link")
@@ -253,6 +253,22 @@ _LEVERS = (
     ("I12", "customer_time", 0.5, 0, 1, None, None, None, "Sample: clearer expectations, fewer chasing contacts"),
 )
 _LEVER_COLUMNS = ["initiative_id", "lever", "value", "low", "high", "reason", "channel", "to_channel", "source"]
+
+
+# The road-map workshop's scores for some of the candidates the evidence suggests (workbook 05's backlog form)
+_BACKLOG_SCORES = (
+    ("S01", 4, 6, 0.6, "Segments exist on paper; using them in service plans is mostly leadership time"),
+    ("S03", 3, 4, 0.7, "Measures per segment once the insight work starts"),
+    ("V01", 4, 5, 0.7, "Repeat repair reports: fix the booking confirmation first"),
+    ("G01", 2, 3, 0.6, "App users already online; small gains left"),
+)
+
+
+def make_backlog_scores() -> pd.DataFrame:
+    """Return the workshop's backlog scores in the columns of ``workshop/backlog.csv`` (no randomness)."""
+    rows = [{"id": i, "value": v, "effort": e, "confidence": c, "note": n} for i, v, e, c, n in _BACKLOG_SCORES]
+    return pd.DataFrame(rows, columns=["id", "value", "effort", "confidence", "reach", "impact", "time_criticality",
+                                       "risk_reduction", "note"])
 
 
 def make_levers() -> pd.DataFrame:

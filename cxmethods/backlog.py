@@ -1,0 +1,135 @@
+"""The road map's backlog: the engagement's initiatives plus candidates drawn from the evidence.
+
+Values are scores from 1 to 5: an appraised initiative's comes from its value-for-money category
+(poor 1 .. very high 5, :data:`VFM_SCORE`), a candidate's from the room. Each row says where it came from (``source``) and why it is there (``provenance``): an initiative from
+``initiatives.csv`` with its business-case figures, or a candidate generated from the self-assessment's
+largest gaps, the voice of the customer's largest failure-demand reasons, or the segmentation's channel
+targets. Candidates arrive unscored: the workshop gives them a value, an effort and a confidence in the
+backlog form (``workshop.backlog``), whose answers override the computed scores for any row.
+
+Columns: ``id, title, source, provenance, value, effort, npv, bcr, confidence, dependencies,
+earliest_start, reach, impact, time_criticality, risk_reduction, scored_by``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .answers import load_answers
+from .config import Engagement
+from .errors import ConfigError, Problem
+from .inputs import read_input
+
+__all__ = ["BACKLOG_COLUMNS", "SCORES", "VFM_SCORE", "build_backlog", "candidates"]
+
+BACKLOG_COLUMNS = ["id", "title", "source", "provenance", "value", "effort", "npv", "bcr", "confidence", "dependencies",
+                   "earliest_start", "reach", "impact", "time_criticality", "risk_reduction", "scored_by"]
+#: Scores the workshop can set for any backlog row (the backlog answers file's columns besides id and note).
+SCORES = ("value", "effort", "confidence", "reach", "impact", "time_criticality", "risk_reduction")
+#: Value score (1-5) of an appraised initiative from its value-for-money category, so that initiatives and the
+#: candidates the room scores 1-5 share one scale.
+VFM_SCORE = {"poor": 1, "low": 2, "medium": 3, "high": 4, "very high": 5}
+_MIN_GAP = 2.0  # levels between current and target before a gap becomes a candidate
+_MIN_HEADROOM = 0.03  # online share a segment could still gain before it becomes a candidate
+
+
+def build_backlog(engagement: Engagement, run_dir: str | Path) -> pd.DataFrame:
+    """The engagement's initiatives (with workbook 04's NPV and BCR when it has run), the evidence's
+    candidates, then the workshop's scores on top."""
+    run_dir = Path(run_dir)
+    rows = _initiatives(engagement, run_dir) if engagement.inputs.initiatives is not None else []
+    levers = read_input(engagement, "levers") if engagement.inputs.levers is not None else None
+    rows += candidates(run_dir, levers, per_source=engagement.settings.roadmap.candidates)
+    table = pd.DataFrame(rows, columns=BACKLOG_COLUMNS)
+    return _apply_scores(engagement, table)
+
+
+def _initiatives(engagement: Engagement, run_dir: Path) -> list[dict]:
+    initiatives = read_input(engagement, "initiatives")
+    appraisal_path = run_dir / "artifacts" / "04_business_case" / "appraisal.csv"
+    appraised = pd.read_csv(appraisal_path).set_index("initiative") if appraisal_path.is_file() else None
+    rows = []
+    for r in initiatives.to_dict("records"):
+        iid = r["initiative_id"]
+        found = appraised is not None and iid in appraised.index
+        npv = float(appraised.at[iid, "npv"]) if found else np.nan
+        bcr = float(appraised.at[iid, "bcr"]) if found else np.nan
+        category = appraised.at[iid, "vfm_category"] if found else ""
+        provenance = "initiatives.csv" + (f"; business case: NPV {npv:,.0f}, BCR {bcr:.2f} ({category})" if found else "; not appraised")
+        rows.append({"id": iid, "title": r["name"], "source": r.get("origin") or "initiatives", "provenance": provenance,
+                     "value": VFM_SCORE.get(category, np.nan), "effort": r.get("effort_team_months", np.nan), "npv": npv, "bcr": bcr,
+                     "confidence": r.get("confidence", np.nan), "dependencies": r.get("depends_on") or "",
+                     "earliest_start": r.get("earliest_start", pd.NaT), "scored_by": "business case" if found else ""})
+    return rows
+
+
+def candidates(run_dir: str | Path, levers: pd.DataFrame | None = None, *, per_source: int = 3) -> list[dict]:
+    """Candidate initiatives from the evidence in ``run_dir`` (each source is used when its workbook has run).
+
+    - self-assessment: the dimensions with the largest priority gap of at least two levels;
+    - voice of the customer: the reasons with the most failure demand that no lever already works on;
+    - segmentation: segments whose online share could still rise by three points or more.
+    """
+    art = Path(run_dir) / "artifacts"
+    rows: list[dict] = []
+    gaps = _read(art / "01_self_assessment" / "gaps.csv")
+    if gaps is not None:
+        top = gaps[gaps["gap"] >= _MIN_GAP].sort_values("priority", ascending=False).head(per_source)
+        for i, g in enumerate(top.itertuples(index=False), 1):
+            rows.append(_candidate(f"S{i:02d}", f"Raise '{g.dimension}' from level {g.current:g} to {g.target:g}", "self_assessment",
+                                   f"self-assessment gap of {g.gap:g} levels on {g.dimension_id} (gaps.csv)"))
+    volumes = _read(art / "02_voice_of_customer" / "volumes.csv")
+    if volumes is not None:
+        covered = set(levers.loc[levers["lever"] == "failure_demand", "reason"].dropna()) if levers is not None else set()
+        by_reason = volumes.groupby("reason")["failure_contacts"].sum().sort_values(ascending=False)
+        by_reason = by_reason[(by_reason > 0) & ~by_reason.index.isin(covered)].head(per_source)
+        for i, (reason, n) in enumerate(by_reason.items(), 1):
+            rows.append(_candidate(f"V{i:02d}", f"Cut failure demand on '{reason}'", "voice_of_customer",
+                                   f"{n:,.0f} failure contacts in the log, no initiative works on them yet (volumes.csv)"))
+    mix = _read(art / "03_segmentation" / "segment_channels.csv")
+    if mix is not None:
+        online = mix[mix["channel"].isin(("web_form", "mobile_app"))].groupby("segment")[["current_share", "target_share"]].sum()
+        online["headroom"] = online["target_share"] - online["current_share"]
+        online = online[online["headroom"] >= _MIN_HEADROOM].sort_values("headroom", ascending=False).head(per_source)
+        for i, (segment, o) in enumerate(online.iterrows(), 1):
+            rows.append(_candidate(f"G{i:02d}", f"Help '{segment}' move online", "segmentation",
+                                   f"online share {o.current_share:.0%} could reach {o.target_share:.0%} (segment_channels.csv)"))
+    return rows
+
+
+def _candidate(cid: str, title: str, source: str, provenance: str) -> dict:
+    return {"id": cid, "title": title, "source": source, "provenance": provenance, "dependencies": "", "scored_by": ""}
+
+
+def _read(path: Path) -> pd.DataFrame | None:
+    return pd.read_csv(path) if path.is_file() else None
+
+
+def _apply_scores(engagement: Engagement, table: pd.DataFrame) -> pd.DataFrame:
+    """The workshop's scores override the computed ones, row by row; an unknown id is an error naming the row."""
+    if engagement.workshop.backlog is None:
+        return table
+    answers = load_answers(engagement, "backlog")
+    if answers.empty:
+        return table
+    where = str(engagement.resolve(engagement.workshop.backlog.path))
+    rows = answers.attrs.get("rows") or range(2, len(answers) + 2)
+    index = {iid: i for i, iid in enumerate(table["id"])}
+    problems = []
+    for row_number, answer in zip(rows, answers.to_dict("records")):
+        if answer["id"] not in index:
+            problems.append(Problem(where, f"unknown backlog id '{answer['id']}'.", "Use an id from backlog.csv, or delete the row.",
+                                    column="id", rows=(row_number,)))
+            continue
+        i = index[answer["id"]]
+        given = [s for s in SCORES if s in answer and pd.notna(answer[s])]
+        for score in given:
+            table.at[i, score] = float(answer[score])
+        if given:
+            table.at[i, "scored_by"] = "workshop" + (f": {answer['note']}" if pd.notna(answer.get("note")) and answer.get("note") else "")
+    if problems:
+        raise ConfigError(problems)
+    return table

@@ -1,0 +1,214 @@
+"""Workbook 05: the road map and pilot plan in one call.
+
+:func:`plan` assembles the backlog (:mod:`cxmethods.backlog`), ranks it and schedules it
+(:mod:`cxmethods.roadmap`), plans a pilot for the best-ranked initiatives that start now
+(:mod:`cxmethods.pilot`: sites chosen from the contact log's areas, sample size for the effect the
+initiative's own levers promise, duration), and lays out the service standards as a KPI table with
+today's values where the evidence has them (:mod:`cxmethods.service_standards`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .artifacts import Note, Results, write_table
+from .backlog import build_backlog
+from .config import Engagement
+from .errors import CxmError
+from .inputs import read_input
+from .pilot import choose_sites, pilot_duration, sample_size_proportions
+from .roadmap import capacity_use, check_dependencies, plot_priorities, plot_timeline, prioritise, schedule
+
+__all__ = ["ARTIFACTS", "STEP", "RoadMap", "current_metrics", "plan"]
+
+STEP = "05_roadmap"
+ARTIFACTS = ("backlog", "priorities", "schedule", "capacity", "pilot_plan", "pilot_sites", "kpis")
+_FCR_EFFECT = 0.05  # first-contact resolution: the smallest rise worth a pilot when no lever says more
+_MAX_WEEKS = 26  # a pilot that needs longer than half a year in one area is better pooled across areas
+_SITE_METRICS = ("fcr_rate", "failure_share", "online_share")
+
+
+class RoadMap(Results):
+    """Tables by name and the charts of the road map."""
+
+    VIEWS = {
+        "ranked": ("priorities", lambda t: t[["rank", "id", "title", "source", "value", "effort", "score", "tied_with", "missing"]]),
+        "horizons": ("schedule", lambda t: t[["id", "title", "horizon", "start_quarter", "end_quarter", "reason"]]),
+        "pilots": ("pilot_plan", lambda t: t[["initiative", "metric", "baseline", "target", "n_per_group", "pilot_site",
+                                              "comparison_site", "weeks", "success_criterion"]]),
+    }
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.method = "value_effort"
+        self.standards = None
+
+    def chart(self, name: str):
+        """``"priorities"`` (the 2x2 matrix or ranked scores) or ``"timeline"`` (the Gantt-style road map)."""
+        if name == "priorities":
+            found = self.table("priorities")
+            return found if isinstance(found, Note) else plot_priorities(found, method=self.method)
+        if name == "timeline":
+            found = self.table("schedule")
+            return found if isinstance(found, Note) else plot_timeline(found)
+        raise CxmError(f"The 'name' parameter of RoadMap.chart must be priorities or timeline. Got {name!r} instead.")
+
+    def write(self, run_dir: str | Path) -> list[Path]:
+        """Write the tables to ``artifacts/05_roadmap/`` and the timeline as ``timeline.png``."""
+        written = [write_table(self.tables[name], run_dir, STEP, name) for name in ARTIFACTS if name in self.tables]
+        timeline = self.chart("timeline")
+        if not isinstance(timeline, Note):
+            path = Path(run_dir) / "artifacts" / STEP / "timeline.png"
+            timeline.savefig(path, dpi=110, bbox_inches="tight")
+            written.append(path)
+        return written
+
+
+def plan(engagement: Engagement, run_dir: str | Path) -> RoadMap:
+    """Backlog, priorities, schedule, pilot plan and KPIs from the engagement and the earlier workbooks' artifacts."""
+    settings = engagement.settings.roadmap
+    result = RoadMap()
+    result.method = settings.method
+    backlog = build_backlog(engagement, run_dir)
+    result.tables["backlog"] = backlog
+    check_dependencies(backlog)
+    ranked = prioritise(backlog, method=settings.method, weights=settings.weights or None)
+    result.tables["priorities"] = ranked
+    start = pd.Timestamp(settings.start or engagement.period.end + pd.Timedelta(days=1))
+    capacity = settings.capacity
+    result.tables["schedule"] = schedule(ranked, start=start, capacity=capacity, quarters=settings.quarters,
+                                         max_team_months_per_quarter=settings.max_team_months_per_quarter,
+                                         min_confidence=settings.min_confidence)
+    result.tables["capacity"] = capacity_use(result.tables["schedule"], start=start, capacity=capacity, quarters=settings.quarters)
+    _pilots(result, engagement, Path(run_dir))
+    _kpis(result, engagement, Path(run_dir))
+    return result
+
+
+# --------------------------------------------------------------------------- pilots
+
+
+def _pilots(result: RoadMap, engagement: Engagement, run_dir: Path) -> None:
+    settings = engagement.settings.roadmap
+    art = run_dir / "artifacts" / "02_voice_of_customer"
+    if not (art / "areas.csv").is_file() or not (art / "volumes.csv").is_file():
+        result.skipped["pilot_plan"] = result.skipped["pilot_sites"] = (
+            "Pilot sites are chosen from the contact log's areas: run workbook 02 with an area field mapped.")
+        return
+    areas, volumes = pd.read_csv(art / "areas.csv"), pd.read_csv(art / "volumes.csv", keep_default_na=False, na_values=[""])
+    fcr = _fcr(art)
+    levers = read_input(engagement, "levers") if engagement.inputs.levers is not None else pd.DataFrame(columns=["initiative_id", "lever"])
+    sched = result.tables["schedule"]
+    chosen = sched[(sched["horizon"] == "now") & sched["id"].isin(levers["initiative_id"])].sort_values("rank").head(settings.pilots)
+    if chosen.empty:
+        result.skipped["pilot_plan"] = result.skipped["pilot_sites"] = "No initiative with modelled levers starts now: nothing to pilot yet."
+        return
+    metrics = [m for m in _SITE_METRICS if m in areas and areas[m].notna().any()]
+    plans, sites, used = [], [], set()
+    for item in chosen.itertuples(index=False):
+        free = areas[~areas["area"].isin(used)]  # one pilot per area: two in one place would confound each other
+        if len(free) < 2:
+            break
+        lever = levers[levers["initiative_id"] == item.id].iloc[0]
+        metric, p0, effect, scope_share = _measure(lever, volumes, fcr)
+        n = sample_size_proportions(p0, effect, alpha=settings.pilot_alpha, power=settings.pilot_power)
+        needed = n / _MAX_WEEKS / scope_share  # weekly contacts an area needs to reach n within half a year
+        note = ""
+        try:
+            picked = choose_sites(free, unit="area", volume="weekly_contacts", metrics=metrics, min_volume=needed)
+        except CxmError:
+            picked = choose_sites(free, unit="area", volume="weekly_contacts", metrics=metrics, min_volume=0)
+            note = (f"No single area has {needed:,.0f} contacts a week: pool several similar areas for the pilot, "
+                    "or accept a longer pilot.")
+        pilot = picked[picked["role"] == "pilot"].iloc[0]
+        comparison = picked[picked["role"] == "comparison"].iloc[0]
+        used |= {pilot["unit"], comparison["unit"]}
+        weeks = pilot_duration(n, pilot["volume"] * scope_share, comparison["volume"] * scope_share)
+        direction = "fall" if effect < 0 else "rise"
+        plans.append({
+            "initiative": item.id, "title": item.title, "lever": lever["lever"], "metric": metric, "baseline": round(p0, 4),
+            "target": round(p0 + effect, 4), "effect": round(effect, 4), "alpha": settings.pilot_alpha, "power": settings.pilot_power,
+            "n_per_group": n, "pilot_site": pilot["unit"], "comparison_site": comparison["unit"],
+            "weekly_in_scope": round(pilot["volume"] * scope_share, 1), "weeks": weeks.weeks,
+            "design": "difference in differences: pilot area against a matched comparison area, before and after",
+            "success_criterion": f"{metric} should {direction} from {p0:.1%} to {p0 + effect:.1%}, "
+                                 f"the 95% interval of the difference in differences excluding zero",
+            "note": " ".join(x for x in (weeks.note, note) if x)})
+        sites.append(picked.assign(initiative=item.id))
+    result.tables["pilot_plan"] = pd.DataFrame(plans)
+    result.tables["pilot_sites"] = pd.concat(sites, ignore_index=True)
+
+
+def _measure(lever: pd.Series, volumes: pd.DataFrame, fcr: float) -> tuple[str, float, float, float]:
+    """The pilot's main metric for a lever: (metric, baseline proportion, expected change, share of contacts in scope)."""
+    reason = lever.get("reason")
+    scope = volumes if pd.isna(reason) or not reason else volumes[(volumes["reason"] == reason) | (volumes["service"] == reason)]
+    share = scope["contacts"].sum() / volumes["contacts"].sum()
+    if lever["lever"] == "failure_demand":  # share of all contacts that are this failure demand (a whole reason can be failure)
+        p0 = scope["failure_contacts"].sum() / volumes["contacts"].sum()
+        return "failure_share", p0, -float(lever["value"]) * p0, 1.0
+    if lever["lever"] == "channel_shift":
+        online = scope[scope["channel"].isin(("web_form", "mobile_app"))]["contacts"].sum() / scope["contacts"].sum()
+        leaving = scope[scope["channel"] == lever["channel"]]["contacts"].sum() / scope["contacts"].sum()
+        return "online_share", online, float(lever["value"]) * leaving, share
+    return "fcr_rate", fcr, _FCR_EFFECT, 1.0
+
+
+def _fcr(art: Path) -> float:
+    path = art / "repeat_contact.csv"
+    if path.is_file():
+        table = pd.read_csv(path)
+        value = table.loc[table["reason"] == "(all)", "resolved_first_contact"]
+        if len(value) and pd.notna(value.iloc[0]):
+            return float(value.iloc[0])
+    return 0.7  # not measured: a typical contact-centre level, so the pilot can still be sized
+
+
+# --------------------------------------------------------------------------- KPIs
+
+
+def _kpis(result: RoadMap, engagement: Engagement, run_dir: Path) -> None:
+    from .service_standards import kpi_table, load_service_standards
+
+    own = engagement.settings.roadmap.service_standards
+    standards = load_service_standards(engagement.resolve(own) if own else None)
+    result.standards = standards
+    result.tables["kpis"] = kpi_table(standards, current_metrics(run_dir))
+
+
+def current_metrics(run_dir: str | Path) -> dict[str, float]:
+    """Today's values of the service-standard metrics the earlier workbooks measured (missing ones are left out)."""
+    art = Path(run_dir) / "artifacts" / "02_voice_of_customer"
+    found: dict[str, float] = {}
+
+    def overall(name: str, column: str, key: str = "reason") -> float | None:
+        path = art / f"{name}.csv"
+        if not path.is_file():
+            return None
+        table = pd.read_csv(path)
+        if key not in table or column not in table:
+            return None
+        value = table.loc[table[key] == "(all)", column]
+        return float(value.iloc[0]) if len(value) and pd.notna(value.iloc[0]) else None
+
+    for metric, args in {"first_contact_resolution": ("repeat_contact", "resolved_first_contact"),
+                         "repeat_rate": ("repeat_contact", "repeat_rate"),
+                         "failure_demand_share": ("failure_demand", "failure_share", "channel")}.items():
+        if (value := overall(*args)) is not None:
+            found[metric] = value
+    if (hours := overall("resolution_times", "median_hours")) is not None:
+        found["median_resolution_days"] = hours / 24
+    mix = art / "channel_mix.csv"
+    if mix.is_file():
+        table = pd.read_csv(mix)
+        found["online_share"] = float(table[(table["reason"] == "(all)") & table["channel"].isin(("web_form", "mobile_app"))]["share"].sum())
+    items = art / "survey_items.csv"
+    if items.is_file():
+        table = pd.read_csv(items).set_index("item")
+        for metric, item in (("satisfaction", "overall_satisfaction"), ("trust", "trust"), ("ease", "ease")):
+            if item in table.index and pd.notna(table.at[item, "top2_share"]):
+                found[metric] = float(table.at[item, "top2_share"])
+    return {k: float(np.round(v, 4)) for k, v in found.items()}

@@ -1,0 +1,491 @@
+"""Workbook 05: rank the backlog of initiatives and lay it out as a road map.
+
+A road map places each initiative in one of three horizons: **now** (starts within the next two
+quarters), **next year**, or **wait and see** (Deloitte, *One Size Fits Few*, 2008, "Getting from Here
+to There"). :func:`prioritise` scores and ranks the backlog; :func:`schedule` places the initiatives
+quarter by quarter in priority order, after their dependencies and earliest start and only where the
+team-months allow, and says in plain words why each one landed where it did.
+
+>>> import pandas as pd
+>>> backlog = pd.DataFrame({"id": ["A", "B", "C", "D"], "title": ["Letters", "Web forms", "CRM", "Kiosks"],
+...                         "value": [6, 8, 9, 2], "effort": [2, 4, 18, 8], "dependencies": ["", "A", "B", ""]})
+>>> ranked = prioritise(backlog)
+>>> ranked[["id", "score", "rank", "quadrant"]]
+  id  score  rank       quadrant
+0  A   3.00   1.0        fill-in
+1  B   2.00   2.0      quick win
+2  C   0.50   3.0  major project
+3  D   0.25   4.0      money pit
+>>> plan = schedule(ranked, start=pd.Timestamp("2026-01-01"), capacity=6)
+>>> plan[["id", "start_quarter", "end_quarter", "load", "horizon", "reason"]]
+  id start_quarter end_quarter  load    horizon          reason
+0  A       2026 Q1     2026 Q1   2.0        now           ready
+1  B       2026 Q2     2026 Q2   4.0        now  starts after A
+2  C       2026 Q3     2027 Q1   6.0  next year  starts after B
+3  D       2027 Q2     2027 Q3   4.0  next year        capacity
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .charts import CURRENT, TARGET, Chart
+from .errors import CxmError
+
+__all__ = ["HORIZONS", "METHODS", "QUADRANTS", "capacity_use", "check_dependencies", "plot_priorities", "plot_timeline",
+           "prioritise", "schedule"]
+
+METHODS = ("value_effort", "rice", "wsjf", "weighted")
+HORIZONS = ("now", "next year", "wait and see")
+NOW, NEXT, WAIT = HORIZONS
+#: (high value, high effort) -> quadrant; "high" means above the median of the scored initiatives.
+QUADRANTS = {(True, False): "quick win", (True, True): "major project", (False, False): "fill-in",
+             (False, True): "money pit"}
+
+_CRITERIA = {"value_effort": ("value", "effort"), "rice": ("reach", "impact", "confidence", "effort"),
+             "wsjf": ("value", "time_criticality", "risk_reduction", "effort")}
+_MISSING = {"value": "no value score", "effort": "no effort estimate", "confidence": "no confidence rating",
+            "reach": "no reach estimate", "impact": "no impact score", "time_criticality": "no time-criticality score",
+            "risk_reduction": "no risk-reduction score"}
+_TITLES = {"value_effort": "value / effort", "rice": "RICE (reach x impact x confidence / effort)",
+           "wsjf": "WSJF (cost of delay / job size)", "weighted": "weighted criteria"}
+_EPS = 1e-9  # team-months: differences this small are rounding in sums of loads, not over-commitment
+_FIX_DEPS = "(column depends_on in initiatives.csv)"
+_COLUMNS = ["id", "title", "rank", "start", "end", "start_quarter", "end_quarter", "quarters", "load", "horizon",
+            "reason", "dependencies"]
+
+
+def prioritise(backlog: pd.DataFrame, *, method: str = "value_effort",
+               weights: dict[str, float] | None = None) -> pd.DataFrame:
+    """Score and rank the backlog; initiatives that cannot be scored are kept, last, with what they lack.
+
+    Parameters
+    ----------
+    backlog : DataFrame
+        One row per initiative: ``id`` (unique) and the columns the method scores with.
+    method : {"value_effort", "rice", "wsjf", "weighted"}
+        * ``value_effort``: ``value / effort``, plus ``quadrant`` (quick win, major project, fill-in,
+          money pit) split at the medians of the scored rows; a point on a median line counts as low;
+        * ``rice``: ``reach * impact * confidence / effort``;
+        * ``wsjf``: ``(value + time_criticality + risk_reduction) / effort``;
+        * ``weighted``: sum of ``weight * criterion``, each criterion min-max scaled to 0-1 over the
+          backlog (a constant column scales to 1); a negative weight means less is better (e.g. effort).
+    weights : dict of str to float
+        Column -> weight; required for ``weighted``, refused otherwise.
+
+    Returns
+    -------
+    DataFrame
+        The backlog plus ``score``, ``rank`` (1 is best; equal scores, to 12 significant digits, share
+        the best rank; NaN if unscored), ``tied_with`` (ids with the same score, or "") and ``missing``
+        (e.g. "no effort estimate", or ""), sorted by rank, unscored rows last in their original order.
+    """
+    if method not in METHODS:
+        raise CxmError(f"The 'method' parameter of prioritise must be one of {', '.join(map(repr, METHODS))}. "
+                       f"Got {method!r} instead.")
+    if method == "weighted":
+        criteria = _check_weights(backlog, weights)
+    elif weights is not None:
+        raise CxmError(f"The 'weights' parameter of prioritise is only used with method='weighted'. Got weights with "
+                       f"method={method!r} instead. Fix: drop the weights or use method='weighted'.")
+    else:
+        criteria = list(_CRITERIA[method])
+    added = ["score", "rank", "tied_with", "missing"] + ["quadrant"] * (method == "value_effort")
+    table = _checked(backlog, "prioritise").drop(columns=[*added, "quadrant"], errors="ignore")  # a re-ranked table
+    absent = [c for c in criteria if c not in table]
+    if absent:
+        raise CxmError(f"Method {method!r} scores with {', '.join(criteria)}; the backlog has no "
+                       f"{', '.join(absent)} column. Fix: add the column, or choose another method.")
+    x = pd.DataFrame({c: _numeric(table, c) for c in criteria})
+    if method == "value_effort":
+        score = x["value"] / x["effort"]
+    elif method == "rice":
+        score = x["reach"] * x["impact"] * x["confidence"] / x["effort"]
+    elif method == "wsjf":
+        score = (x["value"] + x["time_criticality"] + x["risk_reduction"]) / x["effort"]
+    else:
+        score = sum(float(weights[c]) * _min_max(x[c]) for c in criteria)
+    complete = x.notna().all(axis=1)
+    table["score"] = score.where(complete).astype(float)
+    table["rank"] = table["score"].map(_significant).rank(method="min", ascending=False)
+    table["missing"] = ["; ".join(_MISSING.get(c, f"no {c}") for c in criteria if pd.isna(row[c]))
+                        for _, row in x.iterrows()]
+    if method == "value_effort":
+        value_median, effort_median = _medians(table)
+        table["quadrant"] = [QUADRANTS[(v > value_median, e > effort_median)] if ok else ""
+                             for v, e, ok in zip(x["value"], x["effort"], complete)]
+    table = table.iloc[np.lexsort((np.arange(len(table)), table["rank"].fillna(np.inf)))].reset_index(drop=True)
+    key, ids = table["score"].map(_significant), table["id"].astype(str)
+    table["tied_with"] = [", ".join(ids[(key == k) & (ids != i)]) for i, k in zip(ids, key)]
+    return table[[c for c in table if c not in added] + added]
+
+
+def check_dependencies(backlog: pd.DataFrame) -> None:
+    """Raise :class:`~cxmethods.errors.CxmError` if a dependency names an unknown id or dependencies form a cycle.
+
+    ``dependencies`` holds a list of ids or a ';'-separated string (empty: none). A cycle is named in
+    order, ``A -> B`` meaning A depends on B, from the member that comes first in the backlog; an
+    initiative that depends on itself is a cycle of one.
+
+    >>> import pandas as pd
+    >>> check_dependencies(pd.DataFrame({"id": ["A", "B"], "dependencies": ["B", "A"]}))
+    Traceback (most recent call last):
+    ...
+    cxmethods.errors.CxmError: Dependencies form a cycle: A -> B -> A. Fix: remove one of these dependencies (column depends_on in initiatives.csv).
+    """
+    ids = _ids(backlog, "check_dependencies")
+    deps = _dependency_map(backlog, ids)
+    unknown = [f"{i} depends on {d}" for i in ids for d in deps[i] if d not in deps]
+    if unknown:
+        raise CxmError(f"Dependencies name initiatives that are not in the backlog: {'; '.join(unknown)}. "
+                       f"Fix: correct the id or remove the dependency {_FIX_DEPS}.")
+    cycle = _find_cycle(ids, deps)
+    if cycle:
+        raise CxmError(f"Dependencies form a cycle: {' -> '.join(cycle + cycle[:1])}. "
+                       f"Fix: remove one of these dependencies {_FIX_DEPS}.")
+
+
+def schedule(prioritised: pd.DataFrame, *, start: pd.Timestamp, capacity: float | Sequence[float], quarters: int = 12,
+             max_team_months_per_quarter: float = 6.0, min_confidence: float = 0.5, now_quarters: int = 2,
+             next_year_quarters: int = 4) -> pd.DataFrame:
+    """Place ranked initiatives on calendar quarters, after their dependencies and earliest start, within capacity.
+
+    Quarter 1 is the calendar quarter containing ``start``; ``capacity`` is team-months per quarter (one
+    number, or one per quarter). An initiative runs at most ``max_team_months_per_quarter``, so it lasts
+    ``ceil(effort / rate)`` quarters at an even load, stretched over more quarters while that load exceeds
+    a quarter's capacity (the capacity, not what others leave free: work waits rather than spreads thin).
+
+    Rules, in order, stated in ``reason``:
+
+    1. Wait and see, unscheduled (every reason that applies): "low confidence 0.40 < 0.50" (below
+       ``min_confidence``), "negative NPV", "no effort estimate", "blocked by I10 (wait and see)". A
+       missing confidence or NPV (not appraised) holds nothing back.
+    2. List scheduling in priority order (rank; unranked last): the best-ranked initiative whose
+       dependencies are decided takes the first quarter after they end, on or after ``earliest_start``
+       (a date inside a quarter means the next one), where every quarter it occupies has room;
+       else "no capacity within 12 quarters".
+    3. Horizon: "now" if it starts within ``now_quarters`` quarters, "next year" within the following
+       ``next_year_quarters``, else wait and see ("earliest slot 2028 Q3, beyond next year"), reserving
+       no capacity, so uncommitted work never holds back committed work. For the others the reason
+       says what fixed the start: "ready", "starts after I10", "waits for 2026-07-01" or "capacity"
+       (and "stretched to N quarters").
+
+    Returns
+    -------
+    DataFrame
+        ``id``, ``title``, ``rank``, ``start`` (first day of the start quarter), ``end`` (last day of the
+        end quarter), ``start_quarter``, ``end_quarter`` ("2026 Q3"), ``quarters`` (duration), ``load``
+        (team-months a quarter), ``horizon``, ``reason``, ``dependencies`` ("; "-separated). Ordered by
+        start; wait-and-see rows last, with no dates, labels, duration or load.
+    """
+    fn = "schedule"
+    for name, value, low in (("quarters", quarters, 1), ("now_quarters", now_quarters, 0),
+                             ("next_year_quarters", next_year_quarters, 0)):
+        _check(name, value, fn, f"an integer >= {low}", lambda v, low=low: isinstance(v, (int, np.integer)) and v >= low)
+    _check("max_team_months_per_quarter", max_team_months_per_quarter, fn, "a number greater than 0", lambda v: v > 0)
+    _check("min_confidence", min_confidence, fn, "between 0 and 1", lambda v: 0 <= v <= 1)
+    first, caps = _first_quarter(start, fn), _capacities(capacity, quarters, fn)
+    table = _checked(prioritised, fn)
+    if "rank" not in table:
+        raise CxmError("schedule needs a 'rank' column. Fix: pass the table prioritise returns.")
+    check_dependencies(table)
+    ids = table["id"].astype(str).tolist()
+    deps = _dependency_map(table, ids)
+    effort, confidence, npv = (_numeric(table, c) for c in ("effort", "confidence", "npv"))
+    given = table.get("earliest_start", pd.Series(pd.NaT, index=table.index))
+    earliest = pd.to_datetime(given, errors="coerce")
+    if (bad := given.notna() & earliest.isna()).any():
+        named = ", ".join(f"{i} ({v!r})" for i, v in zip(table["id"][bad], given[bad]))
+        raise CxmError(f"'earliest_start' must be a date; got {named}. Fix: enter a date such as 2026-07-01, or leave it blank.")
+    rank = pd.to_numeric(table["rank"], errors="coerce")
+    free, plan, pending = caps.copy(), {}, list(np.lexsort((np.arange(len(table)), rank.fillna(np.inf))))
+    while pending:
+        i = next(i for i in pending if all(d in plan for d in deps[ids[i]]))  # a DAG always has one
+        pending.remove(i)
+        reasons = [f"low confidence {confidence[i]:.2f} < {min_confidence:.2f}"] if confidence[i] < min_confidence else []
+        reasons += ["negative NPV"] * bool(npv[i] < 0) + ["no effort estimate"] * bool(pd.isna(effort[i]))
+        blocked = [d for d in deps[ids[i]] if plan[d]["horizon"] == WAIT]
+        reasons += [f"blocked by {_and(blocked)} (wait and see)"] if blocked else []
+        plan[ids[i]] = _wait("; ".join(reasons)) if reasons else _place(
+            effort[i], earliest[i], [(d, plan[d]["_end"] + 1) for d in deps[ids[i]]], caps, free, first,
+            max_team_months_per_quarter, now_quarters + next_year_quarters, now_quarters)
+        plan[ids[i]].update(id=table["id"][i], title=table["title"][i] if "title" in table else "", rank=rank[i],
+                            dependencies="; ".join(deps[ids[i]]), _pos=i)
+    result = pd.DataFrame(list(plan.values()), columns=_COLUMNS + ["_start", "_pos"])
+    result = result.iloc[np.lexsort((result["_pos"], result["rank"].fillna(np.inf), result["_start"].fillna(np.inf)))]
+    result = result.reset_index(drop=True)
+    return result.astype({"start": "datetime64[ns]", "end": "datetime64[ns]", "quarters": "Int64",
+                          "load": float})[_COLUMNS]
+
+
+def capacity_use(schedule: pd.DataFrame, *, start: pd.Timestamp, capacity: float | Sequence[float],
+                 quarters: int = 12) -> pd.DataFrame:
+    """Team-months used and free each quarter of a :func:`schedule` (pass the same ``start`` and ``capacity``).
+
+    Returns ``quarter`` ("2026 Q3"), ``capacity``, ``used`` (loads of the initiatives running that
+    quarter) and ``free`` (capacity - used; negative means over-committed), rounded to 1e-9 team-months.
+    """
+    _check("quarters", quarters, "capacity_use", "an integer >= 1", lambda v: isinstance(v, (int, np.integer)) and v >= 1)
+    first, caps = _first_quarter(start, "capacity_use"), _capacities(capacity, quarters, "capacity_use")
+    used = np.zeros(quarters)
+    running = schedule[schedule["start"].notna()]
+    for begin, length, load in zip(running["start"], running["quarters"], running["load"]):
+        s = pd.Period(begin, "Q").ordinal - first.ordinal
+        used[max(s, 0):max(min(s + int(length), quarters), 0)] += float(load)
+    return pd.DataFrame({"quarter": [_label(first + q) for q in range(quarters)], "capacity": caps,
+                         "used": used.round(9), "free": (caps - used).round(9)})
+
+
+def plot_priorities(prioritised: pd.DataFrame, *, method: str) -> Chart:
+    """Draw a :func:`prioritise` table: the value x effort matrix for ``value_effort``, else ranked score bars."""
+    if method not in METHODS:
+        raise CxmError(f"The 'method' parameter of plot_priorities must be one of {', '.join(map(repr, METHODS))}. "
+                       f"Got {method!r} instead.")
+    scored = prioritised[prioritised["score"].notna()]
+    unscored = prioritised.loc[prioritised["score"].isna(), "id"].astype(str)
+    note = f"\nnot scored: {', '.join(unscored)}" if len(unscored) else ""
+    matrix = method == "value_effort"
+    fig = Chart(figsize=(7.5, 5.5) if matrix else (8, 0.38 * len(scored) + 1.6))
+    ax = fig.add_subplot()
+    ax.set_axisbelow(True)
+    if matrix:
+        x, y = pd.to_numeric(scored["effort"]), pd.to_numeric(scored["value"])
+        if len(scored):
+            value_median, effort_median = _medians(prioritised)
+            ax.axvline(effort_median, color="#7b8794", linestyle="--", linewidth=1)
+            ax.axhline(value_median, color="#7b8794", linestyle="--", linewidth=1)
+        ax.scatter(x, y, s=60, color=CURRENT, zorder=3)
+        for name, xi, yi in zip(scored["id"], x, y):
+            ax.annotate(str(name), (xi, yi), xytext=(6, 4), textcoords="offset points", fontsize=9)
+        ax.margins(0.15)  # room in the corners for the quadrant names
+        for label, cx, cy in (("Quick wins", 0, 1), ("Major projects", 1, 1), ("Fill-ins", 0, 0), ("Money pits", 1, 0)):
+            ax.text(0.02 + 0.96 * cx, 0.02 + 0.96 * cy, label, transform=ax.transAxes, ha=("left", "right")[cx],
+                    va=("bottom", "top")[cy], fontsize=9, color="#3e4c59", style="italic")
+        ax.set(xlabel="effort (team-months)", ylabel="value", title=f"Value against effort (lines at the medians){note}")
+    else:
+        rows = scored.iloc[::-1]
+        ax.barh(np.arange(len(rows)), rows["score"], color=CURRENT)
+        titles = rows["title"] if "title" in rows else [""] * len(rows)
+        ax.set_yticks(np.arange(len(rows)), [f"{r:g}. {i} {_short(t)}" for r, i, t in zip(rows["rank"], rows["id"], titles)],
+                      fontsize=8)
+        ax.axvline(0, color="#7b8794", linewidth=1)
+        ax.set(xlabel="score", title=f"Initiatives ranked by {_TITLES[method]}{note}")
+    ax.grid(color="#eeeeee")
+    fig.tight_layout()
+    return fig
+
+
+def plot_timeline(schedule: pd.DataFrame) -> Chart:
+    """Draw a :func:`schedule`: a bar per scheduled initiative on a quarter axis, wait-and-see items listed below."""
+    from matplotlib.patches import Patch
+
+    bars, waiting = schedule[schedule["start"].notna()].iloc[::-1], schedule[schedule["start"].isna()]
+    fig = Chart(figsize=(10, 0.4 * len(bars) + 0.18 * len(waiting) + 2))
+    grid = fig.add_gridspec(2, 1, height_ratios=[0.4 * len(bars) + 1.2, 0.18 * len(waiting) + 0.3])
+    ax, listing = fig.add_subplot(grid[0]), fig.add_subplot(grid[1])
+    styles = {NOW: {"facecolor": CURRENT}, NEXT: {"facecolor": TARGET, "hatch": "//"}}  # hatching survives grey print
+    if len(bars):
+        first = min(pd.Period(t, "Q") for t in bars["start"])
+        span = max(pd.Period(t, "Q") for t in bars["end"]).ordinal - first.ordinal + 1
+        for y, (begin, length, horizon) in enumerate(zip(bars["start"], bars["quarters"], bars["horizon"])):
+            ax.barh(y, int(length), left=pd.Period(begin, "Q").ordinal - first.ordinal, height=0.6, edgecolor="white",
+                    **styles[horizon])
+        ax.set_yticks(range(len(bars)), [f"{i} {_short(t)}" for i, t in zip(bars["id"], bars["title"])], fontsize=8)
+        ax.set_xticks(np.arange(span) + 0.5, [_label(first + q) for q in range(span)], fontsize=8, rotation=45)
+        ax.set_xticks(range(span + 1), minor=True)  # grid lines on quarter boundaries
+        ax.set_xlim(0, span)
+        ax.grid(axis="x", which="minor", color="#dddddd")
+        ax.legend(handles=[Patch(label=h, edgecolor="white", **style) for h, style in styles.items()], ncol=2,
+                  loc="lower right", bbox_to_anchor=(1, 1), fontsize=8, frameon=False)
+    else:
+        ax.set_axis_off()
+    ax.set_title("Road map: now and next year" if len(bars) else "Road map: nothing scheduled", loc="left", fontsize=11)
+    listing.set_axis_off()
+    lines = [f"{i} {_short(t, 40)}: {r}" for i, t, r in zip(waiting["id"], waiting["title"], waiting["reason"])]
+    listing.text(0, 1, "Wait and see:\n" + ("\n".join(lines) or "(none)"), va="top", fontsize=8, transform=listing.transAxes)
+    fig.tight_layout()
+    return fig
+
+
+def _place(effort: float, earliest, after: list[tuple[str, int]], caps: np.ndarray, free: np.ndarray,
+           first: pd.Period, rate: float, committed: int, now_quarters: int) -> dict:
+    """Find an initiative's slot and horizon; reserve its capacity if it starts within ``committed`` quarters."""
+    quarters, dep_q, es_q = len(caps), max((q for _, q in after), default=0), 0
+    if pd.notna(earliest):
+        period = pd.Period(earliest, "Q")
+        es_q = max(period.ordinal - first.ordinal + (earliest > period.start_time), 0)
+    ready = max(dep_q, es_q)
+    fixed = [f"starts after {_and([d for d, q in after if q == dep_q])}"] if 0 < ready == dep_q else []
+    fixed += [f"waits for {earliest:%Y-%m-%d}"] if 0 < ready == es_q else []
+    if ready >= quarters:
+        return _wait(f"cannot start within {quarters} quarters ({'; '.join(fixed)})")
+    natural = max(1, math.ceil(effort / rate - _EPS))
+    for s in range(ready, quarters):
+        length = next((n for n in range(natural, quarters - s + 1) if np.all(caps[s:s + n] >= effort / n - _EPS)), 0)
+        if length and np.all(free[s:s + length] >= effort / length - _EPS):
+            break
+    else:
+        return _wait(f"no capacity within {quarters} quarters")
+    because = "capacity" if s > ready else ("; ".join(fixed) or "ready")
+    because += f"; stretched to {length} quarters" if length > natural else ""
+    if s >= committed:
+        return _wait(f"earliest slot {_label(first + s)}, beyond next year" + ("" if because == "ready" else f" ({because})"))
+    free[s:s + length] -= effort / length
+    end = first + s + length - 1
+    return {"start": (first + s).start_time, "end": end.end_time.normalize(), "start_quarter": _label(first + s),
+            "end_quarter": _label(end), "quarters": length, "load": effort / length,
+            "horizon": NOW if s < now_quarters else NEXT, "reason": because, "_start": s, "_end": s + length - 1}
+
+
+def _wait(reason: str) -> dict:
+    return {"start": pd.NaT, "end": pd.NaT, "start_quarter": "", "end_quarter": "", "quarters": pd.NA, "load": np.nan,
+            "horizon": WAIT, "reason": reason, "_start": np.nan}
+
+
+def _checked(backlog: pd.DataFrame, fn: str) -> pd.DataFrame:
+    """A copy of the backlog after the checks every function needs: unique ids, effort > 0, confidence in 0-1."""
+    _ids(backlog, fn)
+    table = backlog.reset_index(drop=True)
+    for column, bad, rule in (("effort", lambda v: v <= 0, "greater than 0 team-months"),
+                              ("confidence", lambda v: (v < 0) | (v > 1), "between 0 and 1 (0.7 for 70%)")):
+        values = _numeric(table, column)
+        named = [f"{i} ({v:g})" for i, v in zip(table["id"], values) if bad(v)]
+        if named:
+            raise CxmError(f"'{column}' must be {rule}; got {', '.join(named)}. Fix: correct the value, or leave "
+                           "it blank if not yet known.")
+    return table
+
+
+def _ids(backlog: pd.DataFrame, fn: str) -> list[str]:
+    if not isinstance(backlog, pd.DataFrame) or "id" not in backlog:
+        raise CxmError(f"The backlog passed to {fn} must be a DataFrame with an 'id' column. Fix: name the "
+                       "initiatives' id column 'id'.")
+    ids = backlog["id"].astype(str).tolist()
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    blank = ", ".join(str(r + 1) for r in np.flatnonzero(backlog["id"].isna().to_numpy()))
+    if blank or repeated:
+        problem = f"no id in row(s) {blank}" if blank else f"ids used more than once: {', '.join(repeated)}"
+        raise CxmError(f"Every initiative needs an id of its own; {problem}. Fix: give each initiative a unique id.")
+    return ids
+
+
+def _numeric(table: pd.DataFrame, column: str) -> pd.Series:
+    """The column as floats (all NaN if absent); a value that is not a number is an error naming the initiative."""
+    if column not in table:
+        return pd.Series(np.nan, index=table.index)
+    values = pd.to_numeric(table[column], errors="coerce").astype(float)
+    bad = table[column].notna() & values.isna()
+    if bad.any():
+        named = ", ".join(f"{i} ({v!r})" for i, v in zip(table.loc[bad, "id"], table.loc[bad, column]))
+        raise CxmError(f"'{column}' must be a number; got {named}. Fix: enter a number, or leave it blank.")
+    return values
+
+
+def _check_weights(backlog: pd.DataFrame, weights) -> list[str]:
+    if not weights:
+        raise CxmError("The 'weights' parameter of prioritise is required for method='weighted'. Got "
+                       f"{weights!r} instead. Fix: pass column -> weight, e.g. {{'value': 2, 'effort': -1}}.")
+    columns = list(backlog.columns) if isinstance(backlog, pd.DataFrame) else []
+    absent = [c for c in weights if c not in columns]
+    if absent:
+        raise CxmError(f"The 'weights' parameter of prioritise names {', '.join(map(repr, absent))}, which the "
+                       f"backlog does not have. Fix: weight columns of the backlog ({', '.join(map(str, columns))}).")
+    for column, weight in weights.items():
+        _check(f"weights[{column!r}]", weight, "prioritise", "a number", lambda v: True)
+    return list(weights)
+
+
+def _min_max(values: pd.Series) -> pd.Series:
+    low, high = values.min(), values.max()
+    return values.where(values.isna(), 1.0) if pd.isna(low) or high == low else (values - low) / (high - low)
+
+
+def _medians(table: pd.DataFrame) -> tuple[float, float]:
+    """The split of the value x effort matrix (one definition, for prioritise and its plot)."""
+    scored = table[table["score"].notna()]
+    return float(pd.to_numeric(scored["value"]).median()), float(pd.to_numeric(scored["effort"]).median())
+
+
+def _significant(x: float) -> float:
+    # Compare scores to 12 significant digits, so 0.1 * 3 and 0.3 are a tie, not two ranks.
+    return float(f"{x:.12g}") if pd.notna(x) else np.nan
+
+
+def _dependency_map(table: pd.DataFrame, ids: list[str]) -> dict[str, list[str]]:
+    return {i: _parse_dependencies(v) for i, v in zip(ids, table.get("dependencies", [None] * len(ids)))}
+
+
+def _parse_dependencies(value) -> list[str]:
+    if isinstance(value, (list, tuple, set, frozenset, np.ndarray, pd.Series)):
+        items = [v for v in value if not (v is None or (isinstance(v, float) and math.isnan(v)))]
+    elif isinstance(value, str) or not pd.isna(value):
+        items = str(value).split(";")
+    else:
+        items = []
+    return list(dict.fromkeys(n for n in (str(v).strip() for v in items) if n))
+
+
+def _find_cycle(ids: list[str], deps: dict[str, list[str]]) -> list[str]:
+    """The first cycle a depth-first walk in backlog order meets, rotated to start at its earliest member."""
+    done: set[str] = set()
+
+    def walk(node: str, path: list[str]) -> list[str]:
+        if node in path:
+            cycle = path[path.index(node):]
+            p = min(range(len(cycle)), key=lambda k: ids.index(cycle[k]))
+            return cycle[p:] + cycle[:p]
+        if node in done:
+            return []
+        found = next((c for c in (walk(d, path + [node]) for d in deps[node]) if c), [])
+        done.add(node)
+        return found
+
+    return next((c for c in (walk(i, []) for i in ids) if c), [])
+
+
+def _first_quarter(start, fn: str) -> pd.Period:
+    try:
+        stamp = pd.Timestamp(start)
+    except (TypeError, ValueError):
+        stamp = pd.NaT
+    if pd.isna(stamp):
+        raise CxmError(f"The 'start' parameter of {fn} must be a date, e.g. pd.Timestamp('2026-04-01'). "
+                       f"Got {start!r} instead.")
+    return pd.Period(stamp, "Q")
+
+
+def _capacities(capacity, quarters: int, fn: str) -> np.ndarray:
+    try:
+        values = np.full(quarters, float(capacity)) if np.ndim(capacity) == 0 else np.asarray(capacity, dtype=float)
+    except (TypeError, ValueError):
+        values = np.array([np.nan])
+    if len(values) != quarters and np.ndim(capacity) == 1:
+        raise CxmError(f"The 'capacity' parameter of {fn} must give one number per quarter ({quarters}). Got "
+                       f"{len(values)} instead. Fix: give {quarters} capacities, or set quarters={len(values)}.")
+    if values.ndim != 1 or not np.all(np.isfinite(values) & (values >= 0)):
+        raise CxmError(f"The 'capacity' parameter of {fn} must be team-months >= 0, one number or one per quarter. "
+                       f"Got {capacity!r} instead.")
+    return values
+
+
+def _check(name: str, value, fn: str, expected: str, ok) -> None:
+    number = isinstance(value, (int, float, np.number)) and not isinstance(value, bool) and math.isfinite(value)
+    if not (number and ok(value)):
+        raise CxmError(f"The '{name}' parameter of {fn} must be {expected}. Got {value!r} instead.")
+
+
+def _label(period: pd.Period) -> str:
+    return f"{period.year} Q{period.quarter}"
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _short(text, width: int = 30) -> str:
+    text = "" if pd.isna(text) else str(text)
+    return text if len(text) <= width else text[:width - 1] + "…"

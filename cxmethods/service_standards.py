@@ -1,0 +1,408 @@
+"""Workbook 05: service standards as data, and the KPI table the pilot and re-assessments measure against.
+
+A vision seen from the customer's side, principles (dignity, trust, accessibility, transparency,
+clarity), and for each principle the standards a customer can expect, an aspirational target and how
+it is measured: the structure of PwC, Customer-focused government (2002), Component 4 (the DWP Pension
+Credit example). The standards live in ``templates/service_standards.yaml``; an engagement may point
+``settings.roadmap.service_standards`` at its own copy. :func:`load_service_standards` validates the
+whole file and raises one :class:`~cxmethods.errors.ConfigError` listing every problem with its line.
+
+>>> standards = load_service_standards()
+>>> [p.id for p in standards.principles]
+['dignity', 'trust', 'accessibility', 'transparency', 'clarity']
+>>> kpis = kpi_table(standards, {"first_contact_resolution": 0.62, "median_resolution_days": 4.5})
+>>> kpis.set_index("standard_id").loc["trust.sorted_first_time", ["current", "gap", "met"]].tolist()
+[0.62, 0.18, False]
+>>> kpis.set_index("standard_id").loc["trust.sorted_first_time", "note"]
+'62% now against a target of at least 80%: 18 percentage points to go'
+>>> kpis.set_index("standard_id").loc["dignity.extra_help", "note"]
+'not measured yet: collect it (Case records of support requests, checked by a sample review)'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from .config import _duplicate_keys, _line_of, _where, did_you_mean
+from .errors import ConfigError, CxmError, Problem
+from .paths import templates_dir
+
+__all__ = ["KNOWN_METRICS", "UNITS", "DIRECTIONS", "Standard", "Principle", "ServiceStandards",
+           "load_service_standards", "kpi_table", "standards_table"]
+
+#: Metrics cxmethods computes from the contact log and survey: name -> what it is and its unit.
+KNOWN_METRICS: dict[str, str] = {
+    "first_contact_resolution": "Share of contacts resolved at the first contact (share)",
+    "repeat_rate": "Share of contacts from a customer coming back about the same reason within the repeat window (share)",
+    "failure_demand_share": "Share of contacts that are failure demand: chasing, repeats, putting things right (share)",
+    "online_share": "Share of contacts self-served online, by web form or app (share)",
+    "median_resolution_days": "Median time from a contact being opened to it being closed (days)",
+    "satisfaction": "Share of survey respondents satisfied: 4 or 5 on the 5-point satisfaction item (share)",
+    "trust": "Share of survey respondents answering 4 or 5 on the 5-point trust item (share)",
+    "ease": "Share of survey respondents answering 4 or 5 on the 5-point ease item (share)",
+    "complaint_share": "Share of contacts that are complaints (share)",
+}
+_METRIC_UNITS = {name: "days" if name == "median_resolution_days" else "share" for name in KNOWN_METRICS}
+
+#: Units a target may be in, and the directions a target may point.
+UNITS = ("share", "days", "minutes", "score 1-5")
+DIRECTIONS = ("at_least", "at_most")
+
+_TOP_KEYS = ("vision", "source", "principles")
+_PRINCIPLE_KEYS = ("id", "name", "meaning", "standards")
+_STANDARD_KEYS = ("id", "standard", "measure", "metric", "target", "unit", "direction", "frequency", "data_source")
+_RANGES = {"share": (0, 1), "days": (0, math.inf), "minutes": (0, math.inf), "score 1-5": (1, 5)}
+_TOLERANCE = 1e-9  # a current value equal to its target counts as met despite floating-point noise
+
+_KPI_COLUMNS = ["principle", "standard_id", "standard", "measure", "metric", "unit", "direction", "target", "current",
+                "gap", "met", "frequency", "data_source", "note"]
+
+
+@dataclass(frozen=True)
+class Standard:
+    """What a customer can expect, the target that makes it measurable, and how it is measured.
+
+    ``target`` is a number in ``unit`` (a share is a fraction: 0.8 is 80%); ``direction`` says whether
+    the value should be ``at_least`` or ``at_most`` the target; ``metric`` names one of
+    :data:`KNOWN_METRICS`, or is None when the organisation collects the figure itself.
+    """
+
+    id: str
+    standard: str
+    measure: str
+    metric: str | None
+    target: float
+    unit: str
+    direction: str
+    frequency: str
+    data_source: str
+
+    @property
+    def target_text(self) -> str:
+        """The target in words, e.g. ``"at least 80%"`` or ``"at most 5 days"``."""
+        return f"{self.direction.replace('_', ' ')} {_amount(self.target, self.unit)}"
+
+
+@dataclass(frozen=True)
+class Principle:
+    """One principle of the vision (e.g. trust) and the standards that put it into practice."""
+
+    id: str
+    name: str
+    meaning: str
+    standards: tuple[Standard, ...]
+
+
+@dataclass(frozen=True)
+class ServiceStandards:
+    """The vision, where the structure comes from, and the principles in the file's order."""
+
+    vision: str
+    source: str
+    principles: tuple[Principle, ...]
+
+    @property
+    def standards(self) -> tuple[Standard, ...]:
+        """Every standard, principle by principle."""
+        return tuple(s for p in self.principles for s in p.standards)
+
+    def principle(self, principle_id: str) -> Principle:
+        for p in self.principles:
+            if p.id == principle_id:
+                return p
+        raise KeyError(principle_id)
+
+
+def load_service_standards(path: str | Path | None = None) -> ServiceStandards:
+    """Read and validate a service-standards YAML (default ``templates/service_standards.yaml``).
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        The file. An engagement's own copy is usually named by ``settings.roadmap.service_standards``.
+
+    Returns
+    -------
+    ServiceStandards
+        ``vision``, ``source`` and ``principles``, each with its ``standards`` (see :class:`Standard`).
+
+    Raises
+    ------
+    ConfigError
+        One error listing every problem, each with its line: missing or unknown keys, duplicate ids,
+        an unknown metric (with a "did you mean"), a metric whose unit differs from the standard's, an
+        unknown unit or direction, a target that is not a number or is outside its unit's range.
+    """
+    check = _Checker(Path(path).expanduser() if path is not None else templates_dir() / "service_standards.yaml")
+    raw = check.raw
+    check.keys(raw, (), _TOP_KEYS, required=("vision", "principles"), what="the file")
+    vision = check.text(raw, "vision", ())
+    source = str(raw.get("source") or "")
+    principles, principle_ids, standard_ids = [], set(), set()
+    for pi, node in check.items(raw, "principles", (), what="principle"):
+        ploc = ("principles", pi)
+        pid = check.ident(node, ploc, principle_ids, what="principle", n=pi + 1)
+        label = f"principle '{pid}'" if pid else f"principle {pi + 1}"
+        check.keys(node, ploc, _PRINCIPLE_KEYS, required=_PRINCIPLE_KEYS, what=label)
+        standards = []
+        for si, item in check.items(node, "standards", ploc, what="standard"):
+            sloc = ploc + ("standards", si)
+            standards.append(_standard(check, item, sloc, standard_ids, n=si + 1, principle=label))
+        principles.append(Principle(pid, check.text(node, "name", ploc), check.text(node, "meaning", ploc), tuple(standards)))
+    check.raise_if_any("The service standards have problems")
+    return ServiceStandards(vision, source, tuple(principles))
+
+
+def kpi_table(standards: ServiceStandards, current: Mapping[str, float]) -> pd.DataFrame:
+    """One row per standard: its target, today's value where it is measured, and how far there is to go.
+
+    Parameters
+    ----------
+    standards : ServiceStandards
+        From :func:`load_service_standards`.
+    current : mapping of str to float
+        Today's value of each known metric measured so far (names from :data:`KNOWN_METRICS`; shares as
+        fractions). A metric left out, or given as None or NaN, is "not measured".
+
+    Returns
+    -------
+    DataFrame
+        ``principle`` (name), ``standard_id``, ``standard``, ``measure``, ``metric`` (None when the
+        organisation collects it itself), ``unit``, ``direction``, ``target``, ``current`` (NaN when
+        not measured), ``gap`` (how far there is still to go: ``target - current`` for ``at_least``,
+        ``current - target`` for ``at_most``, so negative means the target is beaten; NaN when not
+        measured), ``met`` (nullable boolean: NA when not measured), ``frequency``, ``data_source``,
+        ``note`` (the row in plain language).
+
+    Raises
+    ------
+    CxmError
+        When ``current`` names a metric that is not known, or a value is not a number or out of range.
+    """
+    if not isinstance(standards, ServiceStandards):
+        raise CxmError("The 'standards' parameter of kpi_table must be a ServiceStandards from load_service_standards. "
+                       f"Got {type(standards).__name__} instead.")
+    values = _current_values(current)
+    rows = []
+    for principle in standards.principles:
+        for s in principle.standards:
+            now = values.get(s.metric, math.nan) if s.metric else math.nan
+            gap = math.nan if math.isnan(now) else round((s.target - now) * (1 if s.direction == "at_least" else -1), 9)
+            met = pd.NA if math.isnan(gap) else bool(gap <= _TOLERANCE)
+            rows.append({"principle": principle.name, "standard_id": s.id, "standard": s.standard, "measure": s.measure,
+                         "metric": s.metric, "unit": s.unit, "direction": s.direction, "target": float(s.target),
+                         "current": now, "gap": gap, "met": met, "frequency": s.frequency, "data_source": s.data_source,
+                         "note": _note(s, now, gap)})
+    table = pd.DataFrame(rows, columns=_KPI_COLUMNS)
+    table["met"] = table["met"].astype("boolean")
+    return table
+
+
+def standards_table(standards: ServiceStandards) -> pd.DataFrame:
+    """The standards for display, one row per standard, in the file's order.
+
+    Columns: ``principle`` (name), ``meaning`` (of the principle), ``standard`` (in the customer's
+    words), ``target`` (in words, e.g. "at least 80%", "at most 5 days"), ``measure``.
+
+    >>> standards_table(load_service_standards()).iloc[3][["principle", "standard", "target"]].tolist()
+    ['Trust', 'The decision on my case is correct.', 'at least 95%']
+    """
+    if not isinstance(standards, ServiceStandards):
+        raise CxmError("The 'standards' parameter of standards_table must be a ServiceStandards from "
+                       f"load_service_standards. Got {type(standards).__name__} instead.")
+    rows = [{"principle": p.name, "meaning": p.meaning, "standard": s.standard, "target": s.target_text, "measure": s.measure}
+            for p in standards.principles for s in p.standards]
+    return pd.DataFrame(rows, columns=["principle", "meaning", "standard", "target", "measure"])
+
+
+# --------------------------------------------------------------------------- checking a standard
+
+
+def _standard(check: _Checker, node: dict, loc: tuple, seen: set[str], *, n: int, principle: str) -> Standard:
+    sid = check.ident(node, loc, seen, what="standard", n=n)
+    label = f"standard '{sid}'" if sid else f"{principle}, standard {n}"
+    check.keys(node, loc, _STANDARD_KEYS, required=_STANDARD_KEYS, what=label)
+    unit, direction, metric = node.get("unit"), node.get("direction"), node.get("metric")
+    if "unit" in node and unit not in UNITS:
+        check.problem(loc + ("unit",), f"{label}: unknown unit {unit!r}.{did_you_mean(str(unit), UNITS)}",
+                      f"Use one of {', '.join(UNITS)}.")
+    if "direction" in node and direction not in DIRECTIONS:
+        check.problem(loc + ("direction",), f"{label}: unknown direction {direction!r}.{did_you_mean(str(direction), DIRECTIONS)}",
+                      "Use at_least (higher is better) or at_most (lower is better).")
+    if metric is not None and metric not in KNOWN_METRICS:
+        check.problem(loc + ("metric",), f"{label}: unknown metric {metric!r}.{did_you_mean(str(metric), KNOWN_METRICS)}",
+                      f"Use one of {', '.join(KNOWN_METRICS)}, or null when you collect the figure yourself.")
+    elif metric is not None and unit in UNITS and unit != _METRIC_UNITS[metric]:
+        check.problem(loc + ("unit",), f"{label}: metric '{metric}' is measured in {_METRIC_UNITS[metric]}, but the unit is '{unit}'.",
+                      f"Set unit: {_METRIC_UNITS[metric]}, or metric: null if you measure it another way.")
+    target = _target(check, node, loc, label, unit)
+    return Standard(sid, check.text(node, "standard", loc), check.text(node, "measure", loc), metric, target,
+                    str(unit), str(direction), check.text(node, "frequency", loc), check.text(node, "data_source", loc))
+
+
+def _target(check: _Checker, node: dict, loc: tuple, label: str, unit: Any) -> float:
+    if "target" not in node:
+        return math.nan  # reported as a missing key
+    value = node["target"]
+    # bool is an int in Python, but "target: yes" is a slip, not a number
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        hint = " Write shares as fractions: 0.8 for 80%." if isinstance(value, str) and value.strip().endswith("%") else ""
+        check.problem(loc + ("target",), f"{label}: the target should be a number. Got {value!r} instead.",
+                      f"Write the target as a number in its unit.{hint}")
+        return math.nan
+    low, high = _RANGES.get(unit, (-math.inf, math.inf))
+    if not low <= value <= high:
+        span = f"between {low:g} and {high:g}" if math.isfinite(high) else f"at least {low:g}"
+        if unit == "share":
+            fix = f"Write shares as fractions: {value / 100:g} for {value:g}%." if 1 < value <= 100 else "Write shares as fractions, e.g. 0.8 for 80%."
+        else:
+            fix = f"Write a target {span}."
+        check.problem(loc + ("target",), f"{label}: a target in {unit} must be {span}. Got {value!r} instead.", fix)
+    return float(value)
+
+
+class _Checker:
+    """Reads one YAML file and collects problems, each with the line it is on (after cxmethods.maturity)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.problems: list[Problem] = []
+        if not path.is_file():
+            raise ConfigError([Problem(str(path), "service standards file not found.",
+                                       "Check the path, or copy templates/service_standards.yaml and edit the copy.")],
+                              title="Cannot read the service standards")
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+            self.raw, self.root = yaml.safe_load(text), yaml.compose(text)
+        except (UnicodeDecodeError, yaml.YAMLError) as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"{path} line {mark.line + 1}" if mark else str(path)
+            reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            raise ConfigError([Problem(where, f"cannot be read as YAML: {reason}.",
+                                       "Save the file as UTF-8 and indent with spaces, not tabs.")],
+                              title=f"Cannot read {path.name}") from None
+        if not isinstance(self.raw, dict):
+            raise ConfigError([Problem(str(path), "should be a YAML mapping with vision, source and principles.",
+                                       "Start from templates/service_standards.yaml.")], title=f"Cannot read {path.name}")
+        self.problems += _duplicate_keys(self.root, str(path))
+
+    def problem(self, loc: tuple, message: str, fix: str) -> None:
+        self.problems.append(Problem(_where(str(self.path), self.root, loc), message, fix))
+
+    def keys(self, node: dict, loc: tuple, allowed: tuple[str, ...], *, required: tuple[str, ...], what: str) -> None:
+        for key in node:
+            if key not in allowed:
+                self.problem(loc + (str(key),), f"{what}: unknown key '{key}'.{did_you_mean(str(key), allowed)}",
+                             f"Allowed keys here: {', '.join(allowed)}.")
+        for key in required:
+            if key not in node:
+                fix = "Add 'metric: null' if you collect the figure yourself." if key == "metric" else f"Add '{key}:'."
+                self.problem(loc, f"{what}: missing key '{key}'.", f"{fix} See templates/service_standards.yaml.")
+
+    def items(self, node: dict, key: str, loc: tuple, *, what: str) -> list[tuple[int, dict]]:
+        """The mapping entries of a list, with their positions (other entries are reported)."""
+        value = node.get(key)
+        if not isinstance(value, list) or not value:
+            if key in node:  # a missing key is reported by keys()
+                self.problem(loc + (key,), f"'{key}' should be a non-empty list.", f"List at least one {what} under {key}:.")
+            return []
+        for i, item in enumerate(value):
+            if not isinstance(item, dict):
+                self.problem(loc + (key, i), f"{what} {i + 1} under {key} should be a mapping (id: ..., and so on).",
+                             "See templates/service_standards.yaml.")
+        return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
+
+    def ident(self, node: dict, loc: tuple, seen: set[str], *, what: str, n: int) -> str:
+        value = node.get("id")
+        if "id" not in node:
+            return ""  # reported as a missing key
+        if not isinstance(value, str) or not value.strip():
+            self.problem(loc + ("id",), f"{what} {n}: the id should be a word such as 'trust'. Got {value!r} instead.",
+                         f"Give every {what} a unique id.")
+            return ""
+        if value in seen:
+            self.problem(loc + ("id",), f"duplicate {what} id '{value}'.",
+                         f"Give every {what} its own id; the KPI table and later re-assessments use it as the key.")
+        seen.add(value)
+        return value
+
+    def text(self, node: dict, key: str, loc: tuple) -> str:
+        value = node.get(key)
+        if key not in node:
+            return ""  # reported as a missing key
+        # YAML reads `frequency: 12` as a number; text fields take it as written
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)
+        if not isinstance(value, str) or not value.strip():
+            self.problem(loc + (key,), f"'{key}' should be text. Got {value!r} instead.", f"Write the {key} in words.")
+            return ""
+        return value.strip()
+
+    def raise_if_any(self, title: str) -> None:
+        if self.problems:
+            # the walk goes top to bottom, but duplicate keys are found separately: report in file order
+            raise ConfigError(sorted(self.problems, key=_line_of), title=f"{title} ({self.path})")
+
+
+# --------------------------------------------------------------------------- KPI values and notes
+
+
+def _current_values(current: Mapping[str, float]) -> dict[str, float]:
+    if not isinstance(current, Mapping):
+        raise CxmError(f"The 'current' parameter of kpi_table must be a mapping of metric to value. Got {type(current).__name__} instead.")
+    values = {}
+    for name, value in current.items():
+        if name not in KNOWN_METRICS:
+            raise CxmError(f"The 'current' parameter of kpi_table names an unknown metric {name!r}.{did_you_mean(str(name), KNOWN_METRICS)} "
+                           f"Known metrics: {', '.join(KNOWN_METRICS)}.")
+        if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
+            continue  # not measured
+        if isinstance(value, (bool, str)) or not pd.api.types.is_number(value):
+            raise CxmError(f"The current value of '{name}' must be a number. Got {value!r} instead.")
+        value = float(value)
+        if _METRIC_UNITS[name] == "share" and not 0 <= value <= 1:
+            raise CxmError(f"The current value of '{name}' is a share and must be between 0 and 1. Got {value!r} instead. "
+                           "Write shares as fractions, e.g. 0.62 for 62%.")
+        if value < 0:
+            raise CxmError(f"The current value of '{name}' cannot be negative. Got {value!r} instead.")
+        values[name] = value
+    return values
+
+
+def _note(s: Standard, now: float, gap: float) -> str:
+    if s.metric is None:
+        return f"not measured yet: collect it ({s.data_source})"
+    if math.isnan(now):
+        return f"not measured yet: no current value of {s.metric} ({s.data_source})"
+    text = f"{_amount(now, s.unit)} now against a target of {s.target_text}"
+    if gap <= _TOLERANCE:
+        return f"met: {text}"
+    return f"{text}: {_difference(gap, s.unit)} to go"
+
+
+def _number(value: float) -> str:
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _amount(value: float, unit: str) -> str:
+    if unit == "share":
+        return f"{_number(value * 100)}%"
+    if unit == "score 1-5":
+        return f"{_number(value)} out of 5"
+    return f"{_number(value)} {unit[:-1] if value == 1 else unit}"
+
+
+def _difference(gap: float, unit: str) -> str:
+    if unit == "share":
+        return f"{_number(gap * 100)} percentage points"
+    if unit == "score 1-5":
+        return f"{_number(gap)} points"
+    return _amount(gap, unit)
