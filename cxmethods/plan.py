@@ -19,7 +19,7 @@ from .backlog import build_backlog
 from .config import Engagement
 from .errors import CxmError
 from .inputs import read_input
-from .pilot import choose_sites, pilot_duration, sample_size_proportions
+from .pilot import choose_sites, evaluate_did, pilot_duration, plot_did, sample_size_proportions, simulate_pilot
 from .roadmap import capacity_use, check_dependencies, plot_priorities, plot_timeline, prioritise, schedule
 
 __all__ = ["ARTIFACTS", "STEP", "RoadMap", "current_metrics", "plan"]
@@ -45,6 +45,7 @@ class RoadMap(Results):
         super().__init__()
         self.method = "value_effort"
         self.standards = None
+        self.rehearsal = None
 
     def chart(self, name: str):
         """``"priorities"`` (the 2x2 matrix or ranked scores) or ``"timeline"`` (the Gantt-style road map)."""
@@ -54,7 +55,9 @@ class RoadMap(Results):
         if name == "timeline":
             found = self.table("schedule")
             return found if isinstance(found, Note) else plot_timeline(found)
-        raise CxmError(f"The 'name' parameter of RoadMap.chart must be priorities or timeline. Got {name!r} instead.")
+        if name == "rehearsal":
+            return self.rehearsal if self.rehearsal is None or isinstance(self.rehearsal, Note) else plot_did(self.rehearsal)
+        raise CxmError(f"The 'name' parameter of RoadMap.chart must be priorities, timeline or rehearsal. Got {name!r} instead.")
 
     def write(self, run_dir: str | Path) -> list[Path]:
         """Write the tables to ``artifacts/05_roadmap/`` and the timeline as ``timeline.png``."""
@@ -140,6 +143,19 @@ def _pilots(result: RoadMap, engagement: Engagement, run_dir: Path) -> None:
         sites.append(picked.assign(initiative=item.id))
     result.tables["pilot_plan"] = pd.DataFrame(plans)
     result.tables["pilot_sites"] = pd.concat(sites, ignore_index=True)
+    _rehearse(result, plans[0], engagement.seed)
+
+
+def _rehearse(result: RoadMap, first: dict, seed: int) -> None:
+    """What the first pilot's evaluation will look like: simulated data of the planned size with the promised effect
+    planted, evaluated by difference in differences (for training; real pilot data replace it)."""
+    data = simulate_pilot(n_per_cell=int(first["n_per_group"]), baseline=first["baseline"], effect=first["effect"],
+                          trend=0.0, group_gap=0.0, seed=seed)
+    result.rehearsal = evaluate_did(data, outcome="outcome")
+    verdict = result.rehearsal.verdict(first["effect"], label=first["metric"])
+    result.tables["rehearsal"] = pd.DataFrame([{"initiative": first["initiative"], "planted_effect": first["effect"],
+                                                "estimate": result.rehearsal.effect, "ci_low": result.rehearsal.ci_low,
+                                                "ci_high": result.rehearsal.ci_high, "verdict": f"Simulated: {verdict}"}])
 
 
 def _measure(lever: pd.Series, volumes: pd.DataFrame, fcr: float) -> tuple[str, float, float, float]:

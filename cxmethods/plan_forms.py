@@ -1,4 +1,4 @@
-"""Workshop forms for planning: the business case's assumptions (workbook 04).
+"""Workshop forms for planning: the business case's assumptions (workbook 04) and the road map's backlog scores (05).
 
 Like the forms in :mod:`cxmethods.forms`, each is a view of its answers file: every change is written
 at once, atomically, and re-running the cell shows what the file holds. Re-run the appraisal cell after
@@ -16,7 +16,11 @@ from .answers import store_for
 from .config import Engagement
 from .forms import _GREY, WorkshopForm, _fields, _line, _not_configured, _rows, _Saver
 
-__all__ = ["assumptions_form"]
+__all__ = ["assumptions_form", "backlog_form"]
+
+#: The scores each prioritisation method needs, in the order the backlog form shows them.
+METHOD_SCORES = {"value_effort": ("value", "effort", "confidence"), "rice": ("reach", "impact", "confidence", "effort"),
+                 "wsjf": ("value", "time_criticality", "risk_reduction", "effort", "confidence")}
 
 
 def assumptions_form(engagement: Engagement, assumptions: pd.DataFrame) -> WorkshopForm:
@@ -75,3 +79,64 @@ def assumptions_form(engagement: Engagement, assumptions: pd.DataFrame) -> Works
             children.append(widgets.HBox([label, *boxes.values(), note]))
     children.append(status)
     return WorkshopForm(children, {**controls, "status": status}, store)
+
+
+def backlog_form(engagement: Engagement, backlog: pd.DataFrame) -> WorkshopForm:
+    """The room scores the backlog: the scores the engagement's prioritisation method needs, and why.
+
+    Parameters
+    ----------
+    engagement : Engagement
+        Names the answers file (``workshop.backlog``) and the method (``settings.roadmap.method``).
+    backlog : DataFrame
+        The backlog (:func:`cxmethods.plan.plan` -> ``tables["backlog"]``), which already holds the room's scores.
+
+    Returns
+    -------
+    WorkshopForm
+        One row per backlog item; ``.controls[score][id]`` (FloatText; NaN = not scored) for each score the
+        method uses, ``.controls["note"][id]`` (Text) and ``"status"``. Only rows the room touches are written.
+    """
+    if getattr(engagement.workshop, "backlog", None) is None:
+        return _not_configured("backlog")
+    settings = engagement.settings.roadmap
+    scores = METHOD_SCORES.get(settings.method, tuple(settings.weights) + ("effort", "confidence"))
+    scores = tuple(dict.fromkeys(s for s in scores if s in backlog))
+    store = store_for(engagement, "backlog")
+    fields = _fields(store, "backlog")
+    saved = _rows(store, {}, fields["id"])
+    status = widgets.HTML(_line("", _GREY))
+    saver = _Saver(store, status, engagement.folder)
+    controls: dict[str, dict[str, widgets.Widget]] = {s: {} for s in (*scores, "note")}
+    children: list[widgets.Widget] = [widgets.HTML(
+        '<h3 style="margin:8px 0 4px 0">Score the backlog</h3>'
+        f'<div style="color:{_GREY}">Value is a score from 1 (little) to 5 (a lot); appraised initiatives start from their '
+        'value-for-money category. Effort is in team-months, confidence from 0 to 1. Leave a box empty (NaN) if nobody knows yet. '
+        'Each change is saved at once; re-run the planning cell to see the new ranking.</div>')]
+
+    def saver_for(item: str):
+        def changed(change: dict) -> None:
+            values = {fields[s]: controls[s][item].value for s in scores}
+            saver.save({fields["id"]: item}, {**values, fields["note"]: controls["note"][item].value})
+        return changed
+
+    narrow = widgets.Layout(width="125px")
+    for row in backlog.to_dict("records"):
+        item = str(row["id"])
+        label = widgets.HTML(f'<div title="{html.escape(str(row["provenance"]))}"><b>{html.escape(item)}</b> '
+                             f'{html.escape(str(row["title"]))}<br><span style="color:{_GREY};font-size:0.85em">'
+                             f'{html.escape(str(row["source"]))}</span></div>', layout=widgets.Layout(width="340px"))
+        boxes = {s: widgets.FloatText(value=_float(row.get(s)), description=s.replace("_", " ")[:10], layout=narrow,
+                                      style={"description_width": "62px"}) for s in scores}
+        note = widgets.Text(value=saved.get(item, {}).get(fields["note"], ""), placeholder="why", continuous_update=True,
+                            layout=widgets.Layout(width="200px"))
+        for key, control in {**boxes, "note": note}.items():
+            controls[key][item] = control
+            control.observe(saver_for(item), "value")
+        children.append(widgets.HBox([label, *boxes.values(), note]))
+    children.append(status)
+    return WorkshopForm(children, {**controls, "status": status}, store)
+
+
+def _float(value) -> float:
+    return float("nan") if value is None or pd.isna(value) else float(value)

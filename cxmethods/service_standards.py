@@ -11,12 +11,18 @@ whole file and raises one :class:`~cxmethods.errors.ConfigError` listing every p
 >>> [p.id for p in standards.principles]
 ['dignity', 'trust', 'accessibility', 'transparency', 'clarity']
 >>> kpis = kpi_table(standards, {"first_contact_resolution": 0.62, "median_resolution_days": 4.5})
->>> kpis.set_index("standard_id").loc["trust.sorted_first_time", ["current", "gap", "met"]].tolist()
-[0.62, 0.18, False]
->>> kpis.set_index("standard_id").loc["trust.sorted_first_time", "note"]
-'62% now against a target of at least 80%: 18 percentage points to go'
->>> kpis.set_index("standard_id").loc["dignity.extra_help", "note"]
-'not measured yet: collect it (Case records of support requests, checked by a sample review)'
+>>> kpis = kpis.set_index("standard_id")
+>>> kpis.loc[["trust.sorted_first_time", "accessibility.quick_decision", "dignity.extra_help"],  # doctest: +NORMALIZE_WHITESPACE
+...          ["direction", "target", "current", "gap", "met"]]
+                             direction  target  current   gap    met
+standard_id
+trust.sorted_first_time       at_least    0.80     0.62  0.18  False
+accessibility.quick_decision   at_most    5.00     4.50 -0.50   True
+dignity.extra_help            at_least    0.95      NaN   NaN   <NA>
+>>> print(kpis.at["trust.sorted_first_time", "note"])
+62% now against a target of at least 80%: 18 percentage points to go
+>>> print(kpis.at["dignity.extra_help", "note"])
+not measured yet: collect it (Case records of support requests, checked by a sample review)
 """
 
 from __future__ import annotations
@@ -34,8 +40,8 @@ from .config import _duplicate_keys, _line_of, _where, did_you_mean
 from .errors import ConfigError, CxmError, Problem
 from .paths import templates_dir
 
-__all__ = ["KNOWN_METRICS", "UNITS", "DIRECTIONS", "Standard", "Principle", "ServiceStandards",
-           "load_service_standards", "kpi_table", "standards_table"]
+__all__ = ["DIRECTIONS", "KNOWN_METRICS", "UNITS", "Principle", "ServiceStandards", "Standard", "kpi_table",
+           "load_service_standards", "standards_table"]
 
 #: Metrics cxmethods computes from the contact log and survey: name -> what it is and its unit.
 KNOWN_METRICS: dict[str, str] = {
@@ -58,7 +64,8 @@ DIRECTIONS = ("at_least", "at_most")
 _TOP_KEYS = ("vision", "source", "principles")
 _PRINCIPLE_KEYS = ("id", "name", "meaning", "standards")
 _STANDARD_KEYS = ("id", "standard", "measure", "metric", "target", "unit", "direction", "frequency", "data_source")
-_RANGES = {"share": (0, 1), "days": (0, math.inf), "minutes": (0, math.inf), "score 1-5": (1, 5)}
+_RANGES = {"share": ("a share", 0, 1), "days": ("a number of days", 0, math.inf),
+           "minutes": ("a number of minutes", 0, math.inf), "score 1-5": ("a score", 1, 5)}
 _TOLERANCE = 1e-9  # a current value equal to its target counts as met despite floating-point noise
 
 _KPI_COLUMNS = ["principle", "standard_id", "standard", "measure", "metric", "unit", "direction", "target", "current",
@@ -174,7 +181,7 @@ def kpi_table(standards: ServiceStandards, current: Mapping[str, float]) -> pd.D
     Returns
     -------
     DataFrame
-        ``principle`` (name), ``standard_id``, ``standard``, ``measure``, ``metric`` (None when the
+        ``principle`` (name), ``standard_id``, ``standard``, ``measure``, ``metric`` (missing when the
         organisation collects it itself), ``unit``, ``direction``, ``target``, ``current`` (NaN when
         not measured), ``gap`` (how far there is still to go: ``target - current`` for ``at_least``,
         ``current - target`` for ``at_most``, so negative means the target is beaten; NaN when not
@@ -186,9 +193,7 @@ def kpi_table(standards: ServiceStandards, current: Mapping[str, float]) -> pd.D
     CxmError
         When ``current`` names a metric that is not known, or a value is not a number or out of range.
     """
-    if not isinstance(standards, ServiceStandards):
-        raise CxmError("The 'standards' parameter of kpi_table must be a ServiceStandards from load_service_standards. "
-                       f"Got {type(standards).__name__} instead.")
+    _require(standards, "kpi_table")
     values = _current_values(current)
     rows = []
     for principle in standards.principles:
@@ -214,12 +219,16 @@ def standards_table(standards: ServiceStandards) -> pd.DataFrame:
     >>> standards_table(load_service_standards()).iloc[3][["principle", "standard", "target"]].tolist()
     ['Trust', 'The decision on my case is correct.', 'at least 95%']
     """
-    if not isinstance(standards, ServiceStandards):
-        raise CxmError("The 'standards' parameter of standards_table must be a ServiceStandards from "
-                       f"load_service_standards. Got {type(standards).__name__} instead.")
+    _require(standards, "standards_table")
     rows = [{"principle": p.name, "meaning": p.meaning, "standard": s.standard, "target": s.target_text, "measure": s.measure}
             for p in standards.principles for s in p.standards]
     return pd.DataFrame(rows, columns=["principle", "meaning", "standard", "target", "measure"])
+
+
+def _require(standards: Any, function: str) -> None:
+    if not isinstance(standards, ServiceStandards):
+        raise CxmError(f"The 'standards' parameter of {function} must be a ServiceStandards from load_service_standards. "
+                       f"Got {type(standards).__name__} instead.")
 
 
 # --------------------------------------------------------------------------- checking a standard
@@ -230,18 +239,16 @@ def _standard(check: _Checker, node: dict, loc: tuple, seen: set[str], *, n: int
     label = f"standard '{sid}'" if sid else f"{principle}, standard {n}"
     check.keys(node, loc, _STANDARD_KEYS, required=_STANDARD_KEYS, what=label)
     unit, direction, metric = node.get("unit"), node.get("direction"), node.get("metric")
-    if "unit" in node and unit not in UNITS:
-        check.problem(loc + ("unit",), f"{label}: unknown unit {unit!r}.{did_you_mean(str(unit), UNITS)}",
-                      f"Use one of {', '.join(UNITS)}.")
-    if "direction" in node and direction not in DIRECTIONS:
-        check.problem(loc + ("direction",), f"{label}: unknown direction {direction!r}.{did_you_mean(str(direction), DIRECTIONS)}",
-                      "Use at_least (higher is better) or at_most (lower is better).")
-    if metric is not None and metric not in KNOWN_METRICS:
-        check.problem(loc + ("metric",), f"{label}: unknown metric {metric!r}.{did_you_mean(str(metric), KNOWN_METRICS)}",
-                      f"Use one of {', '.join(KNOWN_METRICS)}, or null when you collect the figure yourself.")
-    elif metric is not None and unit in UNITS and unit != _METRIC_UNITS[metric]:
-        check.problem(loc + ("unit",), f"{label}: metric '{metric}' is measured in {_METRIC_UNITS[metric]}, but the unit is '{unit}'.",
-                      f"Set unit: {_METRIC_UNITS[metric]}, or metric: null if you measure it another way.")
+    for key, allowed, fix in (
+            ("unit", UNITS, f"Use one of {', '.join(UNITS)}."),
+            ("direction", DIRECTIONS, "Use at_least (higher is better) or at_most (lower is better)."),
+            ("metric", (*KNOWN_METRICS, None), f"Use one of {', '.join(KNOWN_METRICS)}, or null when you collect it yourself.")):
+        if key in node and node[key] not in allowed:
+            close = did_you_mean(str(node[key]), [a for a in allowed if a])
+            check.problem(loc + (key,), f"{label}: unknown {key} {node[key]!r}.{close}", fix)
+    if isinstance(metric, str) and metric in KNOWN_METRICS and unit in UNITS and unit != (measured := _METRIC_UNITS[metric]):
+        check.problem(loc + ("unit",), f"{label}: metric '{metric}' is measured in {measured}, but the unit is '{unit}'.",
+                      f"Set unit: {measured}, or metric: null if you measure it another way.")
     target = _target(check, node, loc, label, unit)
     return Standard(sid, check.text(node, "standard", loc), check.text(node, "measure", loc), metric, target,
                     str(unit), str(direction), check.text(node, "frequency", loc), check.text(node, "data_source", loc))
@@ -257,14 +264,13 @@ def _target(check: _Checker, node: dict, loc: tuple, label: str, unit: Any) -> f
         check.problem(loc + ("target",), f"{label}: the target should be a number. Got {value!r} instead.",
                       f"Write the target as a number in its unit.{hint}")
         return math.nan
-    low, high = _RANGES.get(unit, (-math.inf, math.inf))
+    kind, low, high = _RANGES.get(unit, ("", -math.inf, math.inf))
     if not low <= value <= high:
         span = f"between {low:g} and {high:g}" if math.isfinite(high) else f"at least {low:g}"
+        fix = f"Write a target {span}."
         if unit == "share":
-            fix = f"Write shares as fractions: {value / 100:g} for {value:g}%." if 1 < value <= 100 else "Write shares as fractions, e.g. 0.8 for 80%."
-        else:
-            fix = f"Write a target {span}."
-        check.problem(loc + ("target",), f"{label}: a target in {unit} must be {span}. Got {value!r} instead.", fix)
+            fix = "Write shares as fractions" + (f": {value / 100:g} for {value:g}%." if 1 < value <= 100 else ".")
+        check.problem(loc + ("target",), f"{label}: the target is {kind}, so it must be {span}. Got {value!r} instead.", fix)
     return float(value)
 
 
@@ -301,10 +307,11 @@ class _Checker:
             if key not in allowed:
                 self.problem(loc + (str(key),), f"{what}: unknown key '{key}'.{did_you_mean(str(key), allowed)}",
                              f"Allowed keys here: {', '.join(allowed)}.")
-        for key in required:
-            if key not in node:
-                fix = "Add 'metric: null' if you collect the figure yourself." if key == "metric" else f"Add '{key}:'."
-                self.problem(loc, f"{what}: missing key '{key}'.", f"{fix} See templates/service_standards.yaml.")
+        missing = [key for key in required if key not in node]
+        if missing:
+            null = " (metric: null when you collect the figure yourself)" if "metric" in missing else ""
+            self.problem(loc, f"{what}: missing {'key' if len(missing) == 1 else 'keys'} {', '.join(missing)}.",
+                         f"Add {' and '.join(missing)} as in templates/service_standards.yaml{null}.")
 
     def items(self, node: dict, key: str, loc: tuple, *, what: str) -> list[tuple[int, dict]]:
         """The mapping entries of a list, with their positions (other entries are reported)."""
@@ -328,8 +335,7 @@ class _Checker:
                          f"Give every {what} a unique id.")
             return ""
         if value in seen:
-            self.problem(loc + ("id",), f"duplicate {what} id '{value}'.",
-                         f"Give every {what} its own id; the KPI table and later re-assessments use it as the key.")
+            self.problem(loc + ("id",), f"duplicate {what} id '{value}'.", f"Give every {what} its own id.")
         seen.add(value)
         return value
 
@@ -356,23 +362,23 @@ class _Checker:
 
 def _current_values(current: Mapping[str, float]) -> dict[str, float]:
     if not isinstance(current, Mapping):
-        raise CxmError(f"The 'current' parameter of kpi_table must be a mapping of metric to value. Got {type(current).__name__} instead.")
+        raise CxmError("The 'current' parameter of kpi_table must be a mapping of metric to value. "
+                       f"Got {type(current).__name__} instead.")
     values = {}
     for name, value in current.items():
         if name not in KNOWN_METRICS:
-            raise CxmError(f"The 'current' parameter of kpi_table names an unknown metric {name!r}.{did_you_mean(str(name), KNOWN_METRICS)} "
-                           f"Known metrics: {', '.join(KNOWN_METRICS)}.")
+            raise CxmError(f"The 'current' parameter of kpi_table names an unknown metric {name!r}."
+                           f"{did_you_mean(str(name), KNOWN_METRICS)} Known metrics: {', '.join(KNOWN_METRICS)}.")
         if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
             continue  # not measured
         if isinstance(value, (bool, str)) or not pd.api.types.is_number(value):
             raise CxmError(f"The current value of '{name}' must be a number. Got {value!r} instead.")
-        value = float(value)
         if _METRIC_UNITS[name] == "share" and not 0 <= value <= 1:
-            raise CxmError(f"The current value of '{name}' is a share and must be between 0 and 1. Got {value!r} instead. "
+            raise CxmError(f"The current value of '{name}' is a share and must be between 0 and 1. Got {float(value):g} instead. "
                            "Write shares as fractions, e.g. 0.62 for 62%.")
         if value < 0:
-            raise CxmError(f"The current value of '{name}' cannot be negative. Got {value!r} instead.")
-        values[name] = value
+            raise CxmError(f"The current value of '{name}' cannot be negative. Got {float(value):g} instead.")
+        values[name] = float(value)
     return values
 
 
@@ -380,7 +386,7 @@ def _note(s: Standard, now: float, gap: float) -> str:
     if s.metric is None:
         return f"not measured yet: collect it ({s.data_source})"
     if math.isnan(now):
-        return f"not measured yet: no current value of {s.metric} ({s.data_source})"
+        return f"not measured yet: {s.metric} has no current value (source: {s.data_source})"
     text = f"{_amount(now, s.unit)} now against a target of {s.target_text}"
     if gap <= _TOLERANCE:
         return f"met: {text}"
@@ -389,7 +395,7 @@ def _note(s: Standard, now: float, gap: float) -> str:
 
 def _number(value: float) -> str:
     text = f"{value:.1f}"
-    return text[:-2] if text.endswith(".0") else text
+    return text.removesuffix(".0")
 
 
 def _amount(value: float, unit: str) -> str:

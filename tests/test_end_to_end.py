@@ -57,3 +57,20 @@ def test_cxm_run_on_the_sample_engagement(tmp_path):
     assert len(segments) == 5 and set(segments.columns) >= {"segment", "name", "size", "share", "pen_portrait", "objective"}
     assert len(pd.read_parquet(step / "assignments.parquet")) == 3000
     assert pd.read_csv(step / "segment_channels.csv")["segment"].nunique() == 5
+    # workbook 04: every initiative appraised with its risk; options include doing nothing; the CRM does not pay
+    step = out / "artifacts" / "04_business_case"
+    appraisal = pd.read_csv(step / "appraisal.csv").set_index("initiative")
+    assert len(appraisal) == 12 and appraisal[["npv", "bcr", "p10", "p50", "p90", "prob_negative"]].notna().all().all()
+    assert appraisal.loc["I10", "npv"] < 0 and appraisal.loc["I07", "npv"] > 0
+    options = pd.read_csv(step / "options.csv").set_index("option")
+    assert {"do_nothing", "do_minimum", "preferred"} <= set(options.index) and options.loc["preferred", "npv"] > 0
+    assert pd.read_csv(step / "assumptions.csv")["source"].notna().all()
+    assert not pd.read_csv(step / "sensitivity.csv").empty and not pd.read_csv(step / "channel_mix.csv").empty
+    # workbook 05: a schedule for every backlog item, pilots in distinct areas, KPIs, the timeline
+    step = out / "artifacts" / "05_roadmap"
+    backlog, schedule = pd.read_csv(step / "backlog.csv"), pd.read_csv(step / "schedule.csv")
+    assert set(schedule["id"]) == set(backlog["id"]) and set(schedule["horizon"]) <= {"now", "next year", "wait and see"}
+    assert schedule.loc[schedule["id"] == "I10", "horizon"].item() == "wait and see"
+    pilots = pd.read_csv(step / "pilot_plan.csv")
+    assert len(pilots) >= 1 and (pilots["n_per_group"] > 0).all()
+    assert not pd.read_csv(step / "kpis.csv").empty and (step / "timeline.png").stat().st_size > 10_000

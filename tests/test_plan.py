@@ -1,0 +1,165 @@
+"""Workbook 05's orchestration on hand-made artifacts: backlog provenance, the room's scores, horizons, pilots, KPIs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cxmethods import CxmError, load_engagement
+from cxmethods.backlog import build_backlog
+from cxmethods.errors import ConfigError
+from cxmethods.plan import current_metrics, plan
+
+ENGAGEMENT = """\
+name: small
+organisation: Small Council
+currency: GBP
+period: {start: 2025-04-01, end: 2026-03-31}
+seed: 3
+inputs:
+  initiatives: {path: initiatives.csv}
+  levers: {path: levers.csv}
+workshop:
+  backlog: {path: workshop/backlog.csv}
+settings:
+  roadmap:
+    capacity: 6
+    pilots: 2
+"""
+
+INITIATIVES = """\
+initiative_id,name,effort_team_months,depends_on,earliest_start,confidence
+I1,Letters,3,,,0.8
+I2,Web forms,4,I1,,0.7
+I3,CRM,12,,2027-01-01,0.4
+I4,Chat bot,4,I3,,0.9
+"""
+
+LEVERS = """\
+initiative_id,lever,value,reason,channel,to_channel
+I1,failure_demand,0.5,Letter query,,
+I2,channel_shift,0.2,Repair,phone,web_form
+"""
+
+ARTIFACTS = {
+    "01_self_assessment/gaps.csv": "dimension_id,dimension,current,target,gap,priority\nu.seg,Segmentation in use,1,5,4,4\n"
+                                   "u.out,Outcome objectives,2,3,1,1\n",
+    "02_voice_of_customer/volumes.csv": "channel,reason,service,contacts,failure_contacts,mean_handling_minutes\n"
+                                        "phone,Letter query,Tax,2000,2000,4\nphone,Repair,Housing,6000,600,8\n"
+                                        "web_form,Repair,Housing,2000,100,2\nphone,Bins,Waste,4000,900,3\n",
+    "02_voice_of_customer/areas.csv": "area,contacts,weekly_contacts,fcr_rate,failure_share,online_share\n"
+                                      "North,4000,80,0.70,0.25,0.15\nSouth,4200,84,0.71,0.26,0.14\nEast,3000,60,0.60,0.35,0.30\n"
+                                      "West,2800,56,0.69,0.24,0.16\nTiny,30,0.6,0.70,0.25,0.15\n",
+    "02_voice_of_customer/repeat_contact.csv": "reason,resolved_first_contact,repeat_rate\n(all),0.68,0.05\n",
+    "02_voice_of_customer/failure_demand.csv": "channel,failure_share\nphone,0.2\n(all),0.18\n",
+    "02_voice_of_customer/resolution_times.csv": "reason,median_hours\n(all),48\n",
+    "02_voice_of_customer/channel_mix.csv": "reason,channel,contacts,share\n(all),phone,12000,0.857\n(all),web_form,2000,0.143\n",
+    "02_voice_of_customer/survey_items.csv": "item,top2_share\noverall_satisfaction,0.42\ntrust,0.35\n",
+    "04_business_case/appraisal.csv": "initiative,npv,bcr,vfm_category\nI1,5000,2.5,high\nI2,800,1.2,low\nI3,-90000,0.3,poor\n",
+}
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Path:
+    (tmp_path / "engagement.yaml").write_text(ENGAGEMENT)
+    (tmp_path / "initiatives.csv").write_text(INITIATIVES)
+    (tmp_path / "levers.csv").write_text(LEVERS)
+    for name, text in ARTIFACTS.items():
+        path = tmp_path / "run" / "artifacts" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return tmp_path
+
+
+def run(folder: Path):
+    return plan(load_engagement(folder / "engagement.yaml"), folder / "run")
+
+
+def test_backlog_has_initiatives_and_candidates_with_provenance(small):
+    backlog = build_backlog(load_engagement(small / "engagement.yaml"), small / "run").set_index("id")
+    assert backlog.loc["I1", "value"] == 4 and backlog.loc["I3", "value"] == 1  # value-for-money category: high 4, poor 1
+    assert "NPV 5,000, BCR 2.50 (high)" in backlog.loc["I1", "provenance"]
+    assert "not appraised" in backlog.loc["I4", "provenance"] and pd.isna(backlog.loc["I4", "value"])
+    assert backlog.loc["S01", "title"] == "Raise 'Segmentation in use' from level 1 to 5"  # gap 4; the gap of 1 is not a candidate
+    assert "S02" not in backlog.index
+    # failure demand by reason: Letter query (2000) is covered by I1's lever, so Bins (900) and Repair (700) are candidates
+    assert backlog.loc["V01", "title"] == "Cut failure demand on 'Bins'" and backlog.loc["V02", "title"] == "Cut failure demand on 'Repair'"
+    assert not backlog.title.str.contains("Letter query").any()
+    assert pd.isna(backlog.loc["V01", "effort"])
+
+
+def test_the_rooms_scores_override_and_unknown_ids_are_errors(small):
+    (small / "workshop").mkdir()
+    (small / "workshop" / "backlog.csv").write_text("id,value,effort,confidence,note\nV01,5,2,0.9,bins are a quick fix\nI3,,,0.6,\n")
+    backlog = build_backlog(load_engagement(small / "engagement.yaml"), small / "run").set_index("id")
+    assert backlog.loc["V01", ["value", "effort", "confidence"]].tolist() == [5, 2, 0.9]
+    assert backlog.loc["V01", "scored_by"] == "workshop: bins are a quick fix"
+    assert backlog.loc["I3", "confidence"] == 0.6 and backlog.loc["I3", "value"] == 1  # blank scores keep the computed ones
+    (small / "workshop" / "backlog.csv").write_text("id,value,effort,confidence,note\nV09,5,2,0.9,\n")
+    with pytest.raises(ConfigError, match=r"backlog.csv, column 'id', row 2: unknown backlog id 'V09'"):
+        build_backlog(load_engagement(small / "engagement.yaml"), small / "run")
+
+
+def test_horizons_follow_the_documented_rules(small):
+    (small / "workshop").mkdir()
+    (small / "workshop" / "backlog.csv").write_text("id,value,effort,confidence,note\nV01,5,2,0.9,\n")
+    sched = run(small).tables["schedule"].set_index("id")
+    assert sched.loc["V01", "horizon"] == "now"
+    assert sched.loc["I1", "horizon"] == "now" and sched.loc["I2", "horizon"] in ("now", "next year")
+    assert sched.loc["I2", "start"] > sched.loc["I1", "end"]  # after its dependency
+    assert sched.loc["I3", "horizon"] == "wait and see" and "low confidence" in sched.loc["I3", "reason"]
+    assert sched.loc["I4", "horizon"] == "wait and see" and "blocked by I3" in sched.loc["I4", "reason"]
+    assert sched.loc["S01", "reason"] == "no effort estimate"
+    assert sched.loc["I1", "start"] == pd.Timestamp("2026-04-01")  # the plan starts the day after the period
+
+
+def test_a_cycle_is_named(small):
+    (small / "initiatives.csv").write_text(INITIATIVES.replace("I1,Letters,3,,", "I1,Letters,3,I2,"))
+    with pytest.raises(CxmError, match=r"Dependencies form a cycle: I1 -> I2 -> I1"):
+        run(small)
+
+
+def test_pilots_use_the_levers_and_separate_areas(small):
+    result = run(small)
+    pilots = result.tables["pilot_plan"].set_index("initiative")
+    letters = pilots.loc["I1"]
+    assert letters["metric"] == "failure_share"
+    assert letters["baseline"] == pytest.approx(2000 / 14000, abs=1e-4)  # share of all contacts that are letter queries
+    assert letters["effect"] == pytest.approx(-0.5 * 2000 / 14000, abs=1e-4)
+    from cxmethods.pilot import sample_size_proportions
+
+    assert letters["n_per_group"] == sample_size_proportions(letters["baseline"], letters["effect"])
+    assert letters["pilot_site"] != "Tiny" and letters["pilot_site"] != letters["comparison_site"]
+    areas = set(pilots["pilot_site"]) | set(pilots["comparison_site"])
+    assert len(areas) == 2 * len(pilots)  # one pilot per area
+    if "I2" in pilots.index:
+        assert pilots.loc["I2", "metric"] == "online_share"
+    assert result.table("rehearsal")["verdict"].iloc[0].startswith("Simulated:")
+
+
+def test_current_metrics_for_the_kpis(small):
+    found = current_metrics(small / "run")
+    assert found == {"first_contact_resolution": 0.68, "repeat_rate": 0.05, "failure_demand_share": 0.18,
+                     "median_resolution_days": 2.0, "online_share": 0.143, "satisfaction": 0.42, "trust": 0.35}
+    kpis = run(small).tables["kpis"]
+    assert {"principle", "target", "current", "gap"} <= set(kpis.columns)
+    assert kpis["current"].notna().any()
+
+
+def test_artifacts_written(small):
+    written = {p.name for p in run(small).write(small / "run")}
+    assert {"backlog.csv", "priorities.csv", "schedule.csv", "capacity.csv", "pilot_plan.csv", "pilot_sites.csv", "kpis.csv",
+            "timeline.png"} <= written
+
+
+def test_backlog_form_saves_scores(small):
+    from cxmethods.plan_forms import backlog_form
+
+    eng = load_engagement(small / "engagement.yaml")
+    form = backlog_form(eng, run(small).tables["backlog"])
+    form.controls["effort"]["S01"].value = 8
+    saved = pd.read_csv(small / "workshop" / "backlog.csv")
+    assert saved.loc[0, "id"] == "S01" and saved.loc[0, "effort"] == 8 and pd.isna(saved.loc[0, "value"])
+    assert build_backlog(eng, small / "run").set_index("id").loc["S01", "effort"] == 8
