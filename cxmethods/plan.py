@@ -29,6 +29,9 @@ ARTIFACTS = ("backlog", "priorities", "schedule", "capacity", "pilot_plan", "pil
 _FCR_EFFECT = 0.05  # first-contact resolution: the smallest rise worth a pilot when no lever says more
 _MAX_WEEKS = 26  # a pilot that needs longer than half a year in one area is better pooled across areas
 _SITE_METRICS = ("fcr_rate", "failure_share", "online_share")
+_MEASURES = {"failure_share": "share of all contacts that are failure demand about {scope}",
+             "online_share": "share of contacts about {scope} made online (web or app)",
+             "fcr_rate": "share of contacts resolved at the first contact"}
 
 
 class RoadMap(Results):
@@ -37,7 +40,7 @@ class RoadMap(Results):
     VIEWS = {
         "ranked": ("priorities", lambda t: t[["rank", "id", "title", "source", "value", "effort", "score", "tied_with", "missing"]]),
         "horizons": ("schedule", lambda t: t[["id", "title", "horizon", "start_quarter", "end_quarter", "reason"]]),
-        "pilots": ("pilot_plan", lambda t: t[["initiative", "metric", "baseline", "target", "n_per_group", "pilot_site",
+        "pilots": ("pilot_plan", lambda t: t[["initiative", "measure", "baseline", "target", "n_per_group", "pilot_site",
                                               "comparison_site", "weeks", "success_criterion"]]),
     }
 
@@ -117,6 +120,7 @@ def _pilots(result: RoadMap, engagement: Engagement, run_dir: Path) -> None:
             break
         lever = levers[levers["initiative_id"] == item.id].iloc[0]
         metric, p0, effect, scope_share = _measure(lever, volumes, fcr)
+        measure = _MEASURES[metric].format(scope=f"'{lever['reason']}'" if isinstance(lever.get("reason"), str) else "all reasons")
         n = sample_size_proportions(p0, effect, alpha=settings.pilot_alpha, power=settings.pilot_power)
         needed = n / _MAX_WEEKS / scope_share  # weekly contacts an area needs to reach n within half a year
         note = ""
@@ -132,12 +136,13 @@ def _pilots(result: RoadMap, engagement: Engagement, run_dir: Path) -> None:
         weeks = pilot_duration(n, pilot["volume"] * scope_share, comparison["volume"] * scope_share)
         direction = "fall" if effect < 0 else "rise"
         plans.append({
-            "initiative": item.id, "title": item.title, "lever": lever["lever"], "metric": metric, "baseline": round(p0, 4),
+            "initiative": item.id, "title": item.title, "lever": lever["lever"], "metric": metric, "measure": measure,
+            "baseline": round(p0, 4),
             "target": round(p0 + effect, 4), "effect": round(effect, 4), "alpha": settings.pilot_alpha, "power": settings.pilot_power,
             "n_per_group": n, "pilot_site": pilot["unit"], "comparison_site": comparison["unit"],
             "weekly_in_scope": round(pilot["volume"] * scope_share, 1), "weeks": weeks.weeks,
             "design": "difference in differences: pilot area against a matched comparison area, before and after",
-            "success_criterion": f"{metric} should {direction} from {p0:.1%} to {p0 + effect:.1%}, "
+            "success_criterion": f"the {measure} should {direction} from {p0:.1%} to {p0 + effect:.1%}, "
                                  f"the 95% interval of the difference in differences excluding zero",
             "note": " ".join(x for x in (weeks.note, note) if x)})
         sites.append(picked.assign(initiative=item.id))
@@ -152,7 +157,7 @@ def _rehearse(result: RoadMap, first: dict, seed: int) -> None:
     data = simulate_pilot(n_per_cell=int(first["n_per_group"]), baseline=first["baseline"], effect=first["effect"],
                           trend=0.0, group_gap=0.0, seed=seed)
     result.rehearsal = evaluate_did(data, outcome="outcome")
-    verdict = result.rehearsal.verdict(first["effect"], label=first["metric"])
+    verdict = result.rehearsal.verdict(first["effect"], label=first["measure"])
     result.tables["rehearsal"] = pd.DataFrame([{"initiative": first["initiative"], "planted_effect": first["effect"],
                                                 "estimate": result.rehearsal.effect, "ci_low": result.rehearsal.ci_low,
                                                 "ci_high": result.rehearsal.ci_high, "verdict": f"Simulated: {verdict}"}])
