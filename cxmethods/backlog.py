@@ -7,7 +7,8 @@ largest gaps, the voice of the customer's largest failure-demand reasons, or the
 targets. Candidates arrive unscored: the workshop gives them a value, an effort and a confidence in the
 backlog form (``workshop.backlog``), whose answers override the computed scores for any row.
 
-Columns: ``id, title, source, provenance, value, effort, npv, bcr, confidence, dependencies,
+Columns: ``id, title, source, provenance, value, effort, npv, bcr, prob_negative`` (the Monte Carlo's chance of
+a loss), ``confidence, dependencies,
 earliest_start, reach, impact, time_criticality, risk_reduction, scored_by``.
 """
 
@@ -25,7 +26,7 @@ from .inputs import read_input
 
 __all__ = ["BACKLOG_COLUMNS", "SCORES", "VFM_SCORE", "build_backlog", "candidates"]
 
-BACKLOG_COLUMNS = ["id", "title", "source", "provenance", "value", "effort", "npv", "bcr", "confidence", "dependencies",
+BACKLOG_COLUMNS = ["id", "title", "source", "provenance", "value", "effort", "npv", "bcr", "prob_negative", "confidence", "dependencies",
                    "earliest_start", "reach", "impact", "time_criticality", "risk_reduction", "scored_by"]
 #: Scores the workshop can set for any backlog row (the backlog answers file's columns besides id and note).
 SCORES = ("value", "effort", "confidence", "reach", "impact", "time_criticality", "risk_reduction")
@@ -58,9 +59,11 @@ def _initiatives(engagement: Engagement, run_dir: Path) -> list[dict]:
         npv = float(appraised.at[iid, "npv"]) if found else np.nan
         bcr = float(appraised.at[iid, "bcr"]) if found else np.nan
         category = appraised.at[iid, "vfm_category"] if found else ""
+        risk = float(appraised.at[iid, "prob_negative"]) if found and "prob_negative" in appraised else np.nan
         provenance = "initiatives.csv" + (f"; business case: NPV {npv:,.0f}, BCR {bcr:.2f} ({category})" if found else "; not appraised")
         rows.append({"id": iid, "title": r["name"], "source": r.get("origin") or "initiatives", "provenance": provenance,
                      "value": VFM_SCORE.get(category, np.nan), "effort": r.get("effort_team_months", np.nan), "npv": npv, "bcr": bcr,
+                     "prob_negative": risk,
                      "confidence": r.get("confidence", np.nan), "dependencies": r.get("depends_on") or "",
                      "earliest_start": r.get("earliest_start", pd.NaT), "scored_by": "business case" if found else ""})
     return rows
@@ -76,11 +79,16 @@ def candidates(run_dir: str | Path, levers: pd.DataFrame | None = None, *, per_s
     art = Path(run_dir) / "artifacts"
     rows: list[dict] = []
     gaps = _read(art / "01_self_assessment" / "gaps.csv")
+    findings = _read(art / "01_self_assessment" / "findings.csv")
     if gaps is not None:
         top = gaps[gaps["gap"] >= _MIN_GAP].sort_values("priority", ascending=False).head(per_source)
         for i, g in enumerate(top.itertuples(index=False), 1):
+            said = []  # the quick test's and role checklist's "no" answers in the same component back the gap up
+            if findings is not None and "component" in top and "component" in findings:
+                said = findings.loc[findings["component"] == g.component, "item_id"].astype(str).tolist()
+            also = f"; findings in the same component: {', '.join(said[:4])} (findings.csv)" if said else ""
             rows.append(_candidate(f"S{i:02d}", f"Raise '{g.dimension}' from level {g.current:g} to {g.target:g}", "self_assessment",
-                                   f"self-assessment gap of {g.gap:g} levels on {g.dimension_id} (gaps.csv)"))
+                                   f"self-assessment gap of {g.gap:g} levels on {g.dimension_id} (gaps.csv){also}"))
     volumes = _read(art / "02_voice_of_customer" / "volumes.csv")
     if volumes is not None:
         covered = set(levers.loc[levers["lever"] == "failure_demand", "reason"].dropna()) if levers is not None else set()

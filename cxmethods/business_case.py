@@ -33,6 +33,7 @@ __all__ = ["BusinessCase", "appraise", "STEP", "ARTIFACTS"]
 
 STEP = "04_business_case"
 ARTIFACTS = ("baseline", "assumptions", "cashflows", "appraisal", "options", "sensitivity", "channel_mix", "channel_mix_summary")
+_ROUND = {"npv": 0, "bcr": 2, "irr": 3, "payback_years": 1, "p10": 0, "p50": 0, "p90": 0, "prob_negative": 2}
 _METRICS = ["pv_costs", "pv_cash_benefits", "pv_noncash_benefits", "npv", "cash_npv", "bcr", "irr", "irr_note",
             "payback_years", "payback_note", "vfm_category"]
 
@@ -42,12 +43,16 @@ class BusinessCase(Results):
 
     VIEWS = {
         "appraisal": ("appraisal", lambda t: t[["initiative", "name", "npv", "bcr", "irr", "payback_years", "vfm_category",
-                                                "p10", "p90", "prob_negative"]].round(2)),
+                                                "p10", "p90", "prob_negative"]].round(_ROUND)),
         "options": ("options", lambda t: t[["option", "initiatives", "npv", "bcr", "vfm_category", "p10", "p50", "p90",
-                                            "prob_negative", "note"]].round(2)),
+                                            "prob_negative", "note"]].round(_ROUND)),
         "top_sensitivities": ("sensitivity", lambda t: t.sort_values("swing", ascending=False).groupby("output").head(3)
-                              [["output", "assumption", "low", "high", "npv_low", "npv_high", "switching_value", "note"]]),
-        "assumptions": ("assumptions", lambda t: t[["name", "value", "low", "high", "unit", "source"]]),
+                              [["output", "assumption", "low", "high", "npv_low", "npv_high", "switching_value", "note"]]
+                              .round({"npv_low": 0, "npv_high": 0, "switching_value": 3})),
+        "assumptions": ("assumptions", lambda t: t[["name", "value", "low", "high", "unit", "source"]].round(3)),
+        "baseline": ("baseline", lambda t: t.round({"contacts": 0, "failure_contacts": 0, "failure_share": 3})),
+        "channel_mix": ("channel_mix_summary", lambda t: t.round({"current_cost": 0, "optimal_cost": 0, "saving": 0, "saving_share": 3,
+                                                                  "online_share_now": 3, "online_share_optimal": 3, "online_capacity": 3})),
     }
 
     def __init__(self) -> None:

@@ -19,7 +19,8 @@ from .backlog import build_backlog
 from .config import Engagement
 from .errors import CxmError
 from .inputs import read_input
-from .pilot import choose_sites, evaluate_did, pilot_duration, plot_did, sample_size_proportions, simulate_pilot
+from .pilot import (choose_sites, evaluate_did, minimum_detectable_effect, pilot_duration, plot_did, sample_size_proportions,
+                    simulate_pilot)
 from .roadmap import capacity_use, check_dependencies, plot_priorities, plot_timeline, prioritise, schedule
 
 __all__ = ["ARTIFACTS", "STEP", "RoadMap", "current_metrics", "plan"]
@@ -38,7 +39,8 @@ class RoadMap(Results):
     """Tables by name and the charts of the road map."""
 
     VIEWS = {
-        "ranked": ("priorities", lambda t: t[["rank", "id", "title", "source", "value", "effort", "score", "tied_with", "missing"]]),
+        "ranked": ("priorities", lambda t: t[["rank", "id", "title", "source", "value", "effort", "score", "tied_with", "missing"]]
+                   .round({"score": 2})),
         "horizons": ("schedule", lambda t: t[["id", "title", "horizon", "start_quarter", "end_quarter", "reason"]]),
         "pilots": ("pilot_plan", lambda t: t[["initiative", "measure", "baseline", "target", "n_per_group", "pilot_site",
                                               "comparison_site", "weeks", "success_criterion"]]),
@@ -133,13 +135,20 @@ def _pilots(result: RoadMap, engagement: Engagement, run_dir: Path) -> None:
         pilot = picked[picked["role"] == "pilot"].iloc[0]
         comparison = picked[picked["role"] == "comparison"].iloc[0]
         used |= {pilot["unit"], comparison["unit"]}
+        reachable = min(pilot["volume"], comparison["volume"]) * scope_share * _MAX_WEEKS
+        try:  # what the chosen areas could detect in half a year, for the room to weigh against the promised effect
+            # a fall from p0 is detectable exactly as a rise from 1 - p0 (the variance is symmetric)
+            mde = minimum_detectable_effect(1 - p0 if effect < 0 else p0, reachable, alpha=settings.pilot_alpha, power=settings.pilot_power)
+            mde = -mde if effect < 0 else mde
+        except CxmError:
+            mde = np.nan
         weeks = pilot_duration(n, pilot["volume"] * scope_share, comparison["volume"] * scope_share)
         direction = "fall" if effect < 0 else "rise"
         plans.append({
             "initiative": item.id, "title": item.title, "lever": lever["lever"], "metric": metric, "measure": measure,
             "baseline": round(p0, 4),
             "target": round(p0 + effect, 4), "effect": round(effect, 4), "alpha": settings.pilot_alpha, "power": settings.pilot_power,
-            "n_per_group": n, "pilot_site": pilot["unit"], "comparison_site": comparison["unit"],
+            "n_per_group": n, f"mde_in_{_MAX_WEEKS}_weeks": round(mde, 4), "pilot_site": pilot["unit"], "comparison_site": comparison["unit"],
             "weekly_in_scope": round(pilot["volume"] * scope_share, 1), "weeks": weeks.weeks,
             "design": "difference in differences: pilot area against a matched comparison area, before and after",
             "success_criterion": f"the {measure} should {direction} from {p0:.1%} to {p0 + effect:.1%}, "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import numpy_financial as npf
@@ -98,3 +99,22 @@ def test_discounted_payback():
     years, note = discounted_payback([-100, 10, 10], discount_factors(0.035, 3))
     assert math.isnan(years) and note == "not within the 3-year horizon"
     assert discounted_payback([5, 5], discount_factors(0.035, 2)) == (0.0, "")
+
+
+REAL_COSTS = Path(__file__).resolve().parent.parent.parent / "shared" / "realdata" / "uk_gds_2012_channel_cost_benchmarks.csv"
+
+
+@pytest.mark.skipif(not REAL_COSTS.exists(), reason=f"UK channel-cost benchmarks not found at {REAL_COSTS} (../shared/realdata beside the checkout)")
+def test_benchmark_channel_costs_agree_with_the_published_figures():
+    import pandas as pd
+
+    real = pd.read_csv(REAL_COSTS)
+    costs = load_benchmarks().channel_costs.costs
+    socitm = real[real["source"].str.startswith("Socitm")].set_index("channel")["cost_per_transaction"]
+    assert costs["face_to_face"].cost == socitm["face-to-face"] and costs["phone"].cost == socitm["phone"]
+    assert costs["web_form"].cost == socitm["online"]
+    gbp = real[real["currency"] == "GBP"]
+    for ours, theirs in (("face_to_face", "face-to-face"), ("phone", "phone"), ("web_form", "online")):
+        published = gbp.loc[gbp["channel"] == theirs, "cost_per_transaction"]
+        assert costs[ours].low == published.min() and costs[ours].high == published.max()  # the range is the sources' spread
+    assert costs["post"].cost == gbp.loc[gbp["channel"] == "post", "cost_per_transaction"].item()

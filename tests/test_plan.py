@@ -131,6 +131,9 @@ def test_pilots_use_the_levers_and_separate_areas(small):
     from cxmethods.pilot import sample_size_proportions
 
     assert letters["n_per_group"] == sample_size_proportions(letters["baseline"], letters["effect"])
+    # what half a year in the chosen areas could detect agrees with the sample size: enough contacts, small enough effect
+    enough = letters["weeks"] <= 26
+    assert (abs(letters["mde_in_26_weeks"]) <= abs(letters["effect"]) + 1e-4) == enough
     assert letters["pilot_site"] != "Tiny" and letters["pilot_site"] != letters["comparison_site"]
     areas = set(pilots["pilot_site"]) | set(pilots["comparison_site"])
     assert len(areas) == 2 * len(pilots)  # one pilot per area
