@@ -61,6 +61,13 @@ class Note(str):
         return f"**Not available:** {self}"
 
 
+class Remarks(str):
+    """What a workbook had to assume or leave out, shown in full as a bullet list in a notebook."""
+
+    def _repr_markdown_(self) -> str:
+        return self if self else "*Nothing to note.*"
+
+
 class Results:
     """Tables a workbook computed, why others could not be computed, and named views of them.
 
@@ -74,6 +81,11 @@ class Results:
     def __init__(self) -> None:
         self.tables: dict[str, pd.DataFrame] = {}
         self.skipped: dict[str, str] = {}
+        self.notes: list[str] = []
+
+    def remarks(self) -> Remarks:
+        """The notes (what was assumed, capped or left out), in full."""
+        return Remarks("\n".join(f"- {n}" for n in self.notes))
 
     def table(self, name: str):
         """The table, or a :class:`Note` saying why it is not available."""

@@ -14,6 +14,7 @@ earliest_start, reach, impact, time_criticality, risk_reduction, scored_by``.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -82,30 +83,35 @@ def candidates(run_dir: str | Path, levers: pd.DataFrame | None = None, *, per_s
     findings = _read(art / "01_self_assessment" / "findings.csv")
     if gaps is not None:
         top = gaps[gaps["gap"] >= _MIN_GAP].sort_values("priority", ascending=False).head(per_source)
-        for i, g in enumerate(top.itertuples(index=False), 1):
+        for g in top.itertuples(index=False):
             said = []  # the quick test's and role checklist's "no" answers in the same component back the gap up
             if findings is not None and "component" in top and "component" in findings:
                 said = findings.loc[findings["component"] == g.component, "item_id"].astype(str).tolist()
             also = f"; findings in the same component: {', '.join(said[:4])} (findings.csv)" if said else ""
-            rows.append(_candidate(f"S{i:02d}", f"Raise '{g.dimension}' from level {g.current:g} to {g.target:g}", "self_assessment",
+            rows.append(_candidate(f"S:{g.dimension_id}", f"Raise '{g.dimension}' from level {g.current:g} to {g.target:g}", "self_assessment",
                                    f"self-assessment gap of {g.gap:g} levels on {g.dimension_id} (gaps.csv){also}"))
     volumes = _read(art / "02_voice_of_customer" / "volumes.csv")
     if volumes is not None:
         covered = set(levers.loc[levers["lever"] == "failure_demand", "reason"].dropna()) if levers is not None else set()
         by_reason = volumes.groupby("reason")["failure_contacts"].sum().sort_values(ascending=False)
         by_reason = by_reason[(by_reason > 0) & ~by_reason.index.isin(covered)].head(per_source)
-        for i, (reason, n) in enumerate(by_reason.items(), 1):
-            rows.append(_candidate(f"V{i:02d}", f"Cut failure demand on '{reason}'", "voice_of_customer",
-                                   f"{n:,.0f} failure contacts in the log, no initiative works on them yet (volumes.csv)"))
+        for reason, n in by_reason.items():
+            rows.append(_candidate(f"V:{_slug(reason)}", f"Cut failure demand on '{reason}'", "voice_of_customer",
+                                   f"{n:,.0f} failure contacts in the log; no initiative's lever names this reason (volumes.csv)"))
     mix = _read(art / "03_segmentation" / "segment_channels.csv")
     if mix is not None:
         online = mix[mix["channel"].isin(("web_form", "mobile_app"))].groupby("segment")[["current_share", "target_share"]].sum()
         online["headroom"] = online["target_share"] - online["current_share"]
         online = online[online["headroom"] >= _MIN_HEADROOM].sort_values("headroom", ascending=False).head(per_source)
-        for i, (segment, o) in enumerate(online.iterrows(), 1):
-            rows.append(_candidate(f"G{i:02d}", f"Help '{segment}' move online", "segmentation",
+        for segment, o in online.iterrows():
+            rows.append(_candidate(f"G:{_slug(segment)}", f"Help '{segment}' move online", "segmentation",
                                    f"online share {o.current_share:.0%} could reach {o.target_share:.0%} (segment_channels.csv)"))
     return rows
+
+
+def _slug(text: str) -> str:
+    """A stable id from a name: the room's scores stay with the same candidate when others come and go."""
+    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")
 
 
 def _candidate(cid: str, title: str, source: str, provenance: str) -> dict:
@@ -126,11 +132,14 @@ def _apply_scores(engagement: Engagement, table: pd.DataFrame) -> pd.DataFrame:
     where = str(engagement.resolve(engagement.workshop.backlog.path))
     rows = answers.attrs.get("rows") or range(2, len(answers) + 2)
     index = {iid: i for i, iid in enumerate(table["id"])}
-    problems = []
+    problems, unused = [], []
     for row_number, answer in zip(rows, answers.to_dict("records")):
         if answer["id"] not in index:
-            problems.append(Problem(where, f"unknown backlog id '{answer['id']}'.", "Use an id from backlog.csv, or delete the row.",
-                                    column="id", rows=(row_number,)))
+            if str(answer["id"])[:2] in ("S:", "V:", "G:"):  # a candidate from evidence this run does not have
+                unused.append(str(answer["id"]))
+            else:
+                problems.append(Problem(where, f"unknown backlog id '{answer['id']}'.", "Use an id from backlog.csv, or delete the row.",
+                                        column="id", rows=(row_number,)))
             continue
         i = index[answer["id"]]
         given = [s for s in SCORES if s in answer and pd.notna(answer[s])]
@@ -140,4 +149,7 @@ def _apply_scores(engagement: Engagement, table: pd.DataFrame) -> pd.DataFrame:
             table.at[i, "scored_by"] = "workshop" + (f": {answer['note']}" if pd.notna(answer.get("note")) and answer.get("note") else "")
     if problems:
         raise ConfigError(problems)
+    if unused:
+        table.attrs["notes"] = [f"The workshop scored {', '.join(unused)}, which this run's evidence does not suggest "
+                                "(has every earlier workbook run?); those scores are kept in the file but not used."]
     return table

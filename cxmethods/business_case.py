@@ -33,7 +33,7 @@ __all__ = ["BusinessCase", "appraise", "STEP", "ARTIFACTS"]
 
 STEP = "04_business_case"
 ARTIFACTS = ("baseline", "assumptions", "cashflows", "appraisal", "options", "sensitivity", "channel_mix", "channel_mix_summary")
-_ROUND = {"npv": 0, "bcr": 2, "irr": 3, "payback_years": 1, "p10": 0, "p50": 0, "p90": 0, "prob_negative": 2}
+_ROUND = {"npv": 0, "cash_npv": 0, "bcr": 2, "irr": 3, "payback_years": 1, "p10": 0, "p50": 0, "p90": 0, "prob_negative": 2}
 _METRICS = ["pv_costs", "pv_cash_benefits", "pv_noncash_benefits", "npv", "cash_npv", "bcr", "irr", "irr_note",
             "payback_years", "payback_note", "vfm_category"]
 
@@ -42,13 +42,14 @@ class BusinessCase(Results):
     """Tables by name, the compiled model, the Monte Carlo draws, and notes on what was assumed."""
 
     VIEWS = {
-        "appraisal": ("appraisal", lambda t: t[["initiative", "name", "npv", "bcr", "irr", "payback_years", "vfm_category",
-                                                "p10", "p90", "prob_negative"]].round(_ROUND)),
-        "options": ("options", lambda t: t[["option", "initiatives", "npv", "bcr", "vfm_category", "p10", "p50", "p90",
-                                            "prob_negative", "note"]].round(_ROUND)),
-        "top_sensitivities": ("sensitivity", lambda t: t.sort_values("swing", ascending=False).groupby("output").head(3)
-                              [["output", "assumption", "low", "high", "npv_low", "npv_high", "switching_value", "note"]]
-                              .round({"npv_low": 0, "npv_high": 0, "switching_value": 3})),
+        "appraisal": ("appraisal", lambda t: t[["initiative", "name", "npv", "cash_npv", "bcr", "vfm_category", "irr", "irr_note",
+                                                "payback_years", "payback_note", "p10", "p50", "p90", "prob_negative"]].round(_ROUND)),
+        "options": ("options", lambda t: t[["option", "initiatives", "npv", "cash_npv", "bcr", "vfm_category", "p10", "p50", "p90",
+                                            "prob_negative"]].round(_ROUND)),
+        "preferred_sensitivities": ("sensitivity", lambda t: t[t["output"] == "preferred"].sort_values("swing", ascending=False)
+                                    .head(10)[["assumption", "low", "high", "npv_low", "npv_high", "switching_value", "note"]]
+                                    .round({"low": 3, "high": 3, "npv_low": 0, "npv_high": 0, "switching_value": 3})
+                                    .reset_index(drop=True)),
         "assumptions": ("assumptions", lambda t: t[["name", "value", "low", "high", "unit", "source"]].round(3)),
         "baseline": ("baseline", lambda t: t.round({"contacts": 0, "failure_contacts": 0, "failure_share": 3})),
         "channel_mix": ("channel_mix_summary", lambda t: t.round({"current_cost": 0, "optimal_cost": 0, "saving": 0, "saving_share": 3,
@@ -60,14 +61,7 @@ class BusinessCase(Results):
         self.model: CaseModel | None = None
         self.monte_carlo = None
         self.mix = None
-        self.notes: list[str] = []
         self.benchmarks: Benchmarks | None = None
-
-    def table(self, name: str):
-        """A table by name; ``"notes"`` lists what was assumed or left out (baseline, segments, channel mix)."""
-        if name == "notes":
-            return pd.DataFrame({"note": self.notes})
-        return super().table(name)
 
     def chart(self, name: str, output: str | None = None):
         """``"tornado"`` or ``"npv_distribution"`` for one output (default: the preferred option), or ``"channel_mix"``."""
@@ -143,6 +137,10 @@ def appraise(engagement: Engagement, run_dir: str | Path, *, draws: int | None =
                                               on=["output", "assumption"], how="left")
     for table in ("appraisal", "options"):
         _vfm(result.tables[table], bench)
+    result.notes += [f"Option {r.option}: {r.note}" for r in result.tables["options"].itertuples() if r.note and r.initiatives]
+    result.notes += _capped(lever_list, assumptions, baseline)
+    result.notes.append("Prices: the benchmark costs per contact are in 2012 prices, the value of time in 2025 prices; give your own "
+                        "current costs (settings.voc.unit_costs) so that every figure shares one price base.")
     _channel_mix(result, engagement, baseline, assumptions, run_dir, bench)
     return result
 
@@ -181,7 +179,7 @@ def _levers(levers: pd.DataFrame, baseline: Baseline) -> list[Lever]:
         if channel and row["lever"] != "channel_shift":
             mask &= baseline.volumes["channel"] == channel
         column = "failure_contacts" if row["lever"] == "failure_demand" else "contacts"
-        quantity = baseline.by_channel(mask, column)
+        quantity = baseline.by_channel(mask, column, by_handling_time=row["lever"] in ("failure_demand", "automation", "handling_time"))
         rows = frozenset(np.flatnonzero(mask.to_numpy() & (baseline.volumes["channel"] == channel).to_numpy()
                                         if row["lever"] == "channel_shift" else mask.to_numpy()))
         scope = (reason, channel, _text(row.get("to_channel")), _text(row.get("segment")))
@@ -198,6 +196,14 @@ def _levers(levers: pd.DataFrame, baseline: Baseline) -> list[Lever]:
         quantity = quantity * weight
         out.append(Lever(row["initiative_id"], "channel_shift", name, quantity, scope, rows, source, target, cap))
     return out
+
+
+def _capped(levers: list[Lever], assumptions: pd.DataFrame, baseline: Baseline) -> list[str]:
+    """Channel shifts whose value is above what the segments' migration targets allow (the model counts only the cap)."""
+    values = dict(zip(assumptions["name"], assumptions["value"]))
+    return [f"{lv.name}: {values[lv.name]:.0%} of {baseline.channels[lv.source]} contacts asked to move, but workbook 03's "
+            f"migration targets allow {lv.cap:.1%}; only that much is counted. Raise the targets in 03 or lower the lever."
+            for lv in levers if lv.kind == "channel_shift" and values.get(lv.name, 0) > lv.cap + 1e-9]
 
 
 def _segment_share(baseline: Baseline, channel: str, segment: str) -> tuple[float, float]:
@@ -247,7 +253,8 @@ def _metrics(cost: np.ndarray, cash: np.ndarray, noncash: np.ndarray, factors: n
 
 
 def _vfm(table: pd.DataFrame, bench: Benchmarks) -> None:
-    table["vfm_category"] = [bench.vfm_category(b) if c > 0 else "no costs" for b, c in zip(table["bcr"], table["pv_costs"])]
+    label = table["initiatives"].eq("").map({True: "baseline", False: "no costs"}) if "initiatives" in table else "no costs"
+    table["vfm_category"] = np.where(table["pv_costs"] > 0, [bench.vfm_category(b) for b in table["bcr"]], label)
 
 
 def _options(engagement: Engagement, initiatives: pd.DataFrame, first: pd.DataFrame) -> dict[str, tuple[str, ...]]:

@@ -54,9 +54,15 @@ class Baseline:
         """The known channels with contacts, in :data:`CHANNELS` order (the model's channel order)."""
         return [c for c in CHANNELS if c in set(self.volumes["channel"])]
 
-    def by_channel(self, mask: pd.Series, column: str = "contacts") -> np.ndarray:
-        """A column summed by channel (in :attr:`channels` order) over the rows in ``mask``."""
-        return self.volumes[mask].groupby("channel")[column].sum().reindex(self.channels, fill_value=0.0).to_numpy(float)
+    def by_channel(self, mask: pd.Series, column: str = "contacts", *, by_handling_time: bool = False) -> np.ndarray:
+        """A column summed by channel (in :attr:`channels` order) over the rows in ``mask``.
+
+        ``by_handling_time`` weights each reason by its handling time relative to its channel's average, so that
+        saving a 20-minute benefits call counts for more than saving a 3-minute bin report at the same channel cost.
+        """
+        rows = self.volumes[mask]
+        values = rows[column] * (rows["cost_weight"] if by_handling_time else 1.0)
+        return values.groupby(rows["channel"]).sum().reindex(self.channels, fill_value=0.0).to_numpy(float)
 
 
 def load_baseline(engagement: Engagement, run_dir: str | Path) -> Baseline:
@@ -72,11 +78,28 @@ def load_baseline(engagement: Engagement, run_dir: str | Path) -> Baseline:
     per_year = 365.25 / days
     volumes = volumes.assign(contacts=volumes["contacts"] * per_year, failure_contacts=volumes["failure_contacts"] * per_year)
     volumes["service"] = volumes["service"].fillna("")
+    volumes["cost_weight"] = _cost_weights(volumes)
     notes = [f"The contact log covers {days} days; volumes are scaled to a year (x{per_year:.3f})."] if abs(per_year - 1) > 0.01 else []
+    if "mean_handling_minutes" in volumes and volumes["mean_handling_minutes"].notna().any():
+        notes.append("A reason's contacts cost in proportion to their handling time (the channel's cost per contact x the "
+                     "reason's minutes / the channel's average) when failure demand is removed, contacts are automated or "
+                     "handling time is cut; channel shifts use the channels' average costs.")
     unknown = volumes.loc[~volumes["channel"].isin(CHANNELS), "contacts"].sum()
     if unknown:
         notes.append(f"{unknown:,.0f} contacts a year have no known channel: no saving is counted on them.")
     return Baseline(volumes, _segments(run_dir, volumes, notes), per_year, tuple(notes))
+
+
+def _cost_weights(volumes: pd.DataFrame) -> pd.Series:
+    """Each reason's handling time relative to its channel's contact-weighted mean (1 where minutes are unknown)."""
+    if "mean_handling_minutes" not in volumes or volumes["mean_handling_minutes"].isna().all():
+        return pd.Series(1.0, index=volumes.index)
+    minutes = pd.to_numeric(volumes["mean_handling_minutes"], errors="coerce")
+    known = minutes.notna() & (minutes > 0)
+    weighted = (minutes.where(known, 0) * volumes["contacts"]).groupby(volumes["channel"]).transform("sum")
+    counted = volumes["contacts"].where(known, 0).groupby(volumes["channel"]).transform("sum")
+    mean = weighted / counted.replace(0, np.nan)
+    return (minutes / mean).where(known & mean.notna(), 1.0)
 
 
 def _check_volumes(volumes: pd.DataFrame, path: Path) -> None:
@@ -140,6 +163,10 @@ def check_case_inputs(engagement: Engagement, initiatives: pd.DataFrame, levers:
     rows = _rows(initiatives)
     types = bench.optimism_bias.project_types
     first, last = base_year(engagement), base_year(engagement) + settings.horizon_years - 1
+    schedules = bench.discount_schedules
+    if settings.discount_rate is None and settings.discount not in schedules:
+        problems.append(Problem(str(engagement.path), f"settings.business_case.discount '{settings.discount}' is not a discount schedule."
+                                f"{did_you_mean(settings.discount, schedules)}", f"Use one of {', '.join(schedules)}, or give discount_rate."))
     if settings.default_project_type not in types:
         problems.append(Problem(str(engagement.path), f"settings.business_case.default_project_type '{settings.default_project_type}' "
                                 f"is not an optimism-bias category.{did_you_mean(settings.default_project_type, types)}",
@@ -156,6 +183,18 @@ def check_case_inputs(engagement: Engagement, initiatives: pd.DataFrame, levers:
             problems.append(Problem(ini_where, f"start year outside the appraisal's {first}-{last}.",
                                     "Use a year within the horizon, or change settings.business_case.base_year / horizon_years.",
                                     column="start_year", rows=tuple(rows[i] for i in np.flatnonzero(outside)[:5])))
+    if "earliest_start" in initiatives and "start_year" not in initiatives:
+        late = initiatives["earliest_start"].notna() & (initiatives["earliest_start"].dt.year > last)
+        if late.any():
+            problems.append(Problem(ini_where, f"earliest start after the appraisal's last year ({last}).",
+                                    "Lengthen settings.business_case.horizon_years, or give a start_year within it.",
+                                    column="earliest_start", rows=tuple(rows[i] for i in np.flatnonzero(late)[:5])))
+    elif "earliest_start" in initiatives:
+        late = initiatives["start_year"].isna() & initiatives["earliest_start"].notna() & (initiatives["earliest_start"].dt.year > last)
+        if late.any():
+            problems.append(Problem(ini_where, f"earliest start after the appraisal's last year ({last}) and no start_year.",
+                                    "Lengthen settings.business_case.horizon_years, or give a start_year within it.",
+                                    column="earliest_start", rows=tuple(rows[i] for i in np.flatnonzero(late)[:5])))
     ids = set(initiatives["initiative_id"])
     for name, members in settings.options.items():
         unknown = [i for i in members if i not in ids]

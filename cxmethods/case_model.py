@@ -182,13 +182,14 @@ class CaseModel:
 
 
 def overlaps(levers: Sequence[Lever], members: Sequence[str]) -> list[str]:
-    """Pairs of a package's levers of the same kind on different but overlapping scopes (e.g. all reasons and
-    one reason): their savings are not combined and may count some contacts twice. ``["I02.failure_demand &
-    I07.failure_demand", ...]``."""
-    chosen = [lv for lv in levers if lv.initiative in set(members) and lv.kind in SHARE_LEVERS]
+    """Pairs of a package's levers of the same kind on overlapping contacts that may count some of them twice:
+    shares on nested scopes (all reasons and one reason) and customer minutes saved on the same contacts.
+    ``["I02.failure_demand & I07.failure_demand", ...]``."""
+    chosen = [lv for lv in levers if lv.initiative in set(members) and lv.kind in (*SHARE_LEVERS, "customer_time")]
+    # customer minutes add up even on the same scope; shares on the same scope are combined, so only nested scopes overlap
     return [f"{a.name} & {b.name}" for i, a in enumerate(chosen) for b in chosen[i + 1:]
-            if a.kind == b.kind and a.scope != b.scope and a.rows & b.rows
-            and (a.kind != "channel_shift" or a.source == b.source)]
+            if a.kind == b.kind and a.initiative != b.initiative and a.rows & b.rows
+            and (a.scope != b.scope or a.kind == "customer_time") and (a.kind != "channel_shift" or a.source == b.source)]
 
 
 def _ramp(t: np.ndarray, start: int, ramp_up_years: int) -> np.ndarray:

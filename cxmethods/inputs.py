@@ -35,7 +35,7 @@ __all__ = ["read_input", "check_input", "scan_input", "InputScan", "STRICT_INPUT
 
 #: Inputs where any unreadable value is an error rather than a data-quality warning.
 STRICT_INPUTS = frozenset({"initiatives", "stakeholders", "self_assessment", "consensus", "quick_test", "role_checklist",
-                           "segment_names"})
+                           "segment_names", "levers", "assumptions", "backlog"})
 
 _TOLERANCE = 0.10  # share of unreadable values above which a tolerant input fails
 _CHUNK_ROWS = 100_000

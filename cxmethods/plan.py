@@ -42,7 +42,7 @@ class RoadMap(Results):
         "ranked": ("priorities", lambda t: t[["rank", "id", "title", "source", "value", "effort", "score", "tied_with", "missing"]]
                    .round({"score": 2})),
         "horizons": ("schedule", lambda t: t[["id", "title", "horizon", "start_quarter", "end_quarter", "reason"]]),
-        "pilots": ("pilot_plan", lambda t: t[["initiative", "measure", "baseline", "target", "n_per_group", "pilot_site",
+        "pilots": ("pilot_plan", lambda t: t[["initiative", "measure", "baseline", "target", "n_per_cell", "pilot_site",
                                               "comparison_site", "weeks", "success_criterion"]]),
     }
 
@@ -81,6 +81,7 @@ def plan(engagement: Engagement, run_dir: str | Path) -> RoadMap:
     result = RoadMap()
     result.method = settings.method
     backlog = build_backlog(engagement, run_dir)
+    result.notes += backlog.attrs.pop("notes", [])
     result.tables["backlog"] = backlog
     check_dependencies(backlog)
     ranked = prioritise(backlog, method=settings.method, weights=settings.weights or None)
@@ -123,7 +124,7 @@ def _pilots(result: RoadMap, engagement: Engagement, run_dir: Path) -> None:
         lever = levers[levers["initiative_id"] == item.id].iloc[0]
         metric, p0, effect, scope_share = _measure(lever, volumes, fcr)
         measure = _MEASURES[metric].format(scope=f"'{lever['reason']}'" if isinstance(lever.get("reason"), str) else "all reasons")
-        n = sample_size_proportions(p0, effect, alpha=settings.pilot_alpha, power=settings.pilot_power)
+        n = _cell_size(p0, effect, settings.pilot_alpha, settings.pilot_power)
         needed = n / _MAX_WEEKS / scope_share  # weekly contacts an area needs to reach n within half a year
         note = ""
         try:
@@ -138,7 +139,8 @@ def _pilots(result: RoadMap, engagement: Engagement, run_dir: Path) -> None:
         reachable = min(pilot["volume"], comparison["volume"]) * scope_share * _MAX_WEEKS
         try:  # what the chosen areas could detect in half a year, for the room to weigh against the promised effect
             # a fall from p0 is detectable exactly as a rise from 1 - p0 (the variance is symmetric)
-            mde = minimum_detectable_effect(1 - p0 if effect < 0 else p0, reachable, alpha=settings.pilot_alpha, power=settings.pilot_power)
+            mde = minimum_detectable_effect(1 - p0 if effect < 0 else p0, reachable / 2.1, alpha=settings.pilot_alpha,
+                                            power=settings.pilot_power)
             mde = -mde if effect < 0 else mde
         except CxmError:
             mde = np.nan
@@ -148,9 +150,10 @@ def _pilots(result: RoadMap, engagement: Engagement, run_dir: Path) -> None:
             "initiative": item.id, "title": item.title, "lever": lever["lever"], "metric": metric, "measure": measure,
             "baseline": round(p0, 4),
             "target": round(p0 + effect, 4), "effect": round(effect, 4), "alpha": settings.pilot_alpha, "power": settings.pilot_power,
-            "n_per_group": n, f"mde_in_{_MAX_WEEKS}_weeks": round(mde, 4), "pilot_site": pilot["unit"], "comparison_site": comparison["unit"],
+            "n_per_cell": n, f"mde_in_{_MAX_WEEKS}_weeks": round(mde, 4), "pilot_site": pilot["unit"], "comparison_site": comparison["unit"],
             "weekly_in_scope": round(pilot["volume"] * scope_share, 1), "weeks": weeks.weeks,
-            "design": "difference in differences: pilot area against a matched comparison area, before and after",
+            "design": "difference in differences: pilot area against a matched comparison area, the pilot weeks against "
+                      "as many weeks before it",
             "success_criterion": f"the {measure} should {direction} from {p0:.1%} to {p0 + effect:.1%}, "
                                  f"the 95% interval of the difference in differences excluding zero",
             "note": " ".join(x for x in (weeks.note, note) if x)})
@@ -163,13 +166,22 @@ def _pilots(result: RoadMap, engagement: Engagement, run_dir: Path) -> None:
 def _rehearse(result: RoadMap, first: dict, seed: int) -> None:
     """What the first pilot's evaluation will look like: simulated data of the planned size with the promised effect
     planted, evaluated by difference in differences (for training; real pilot data replace it)."""
-    data = simulate_pilot(n_per_cell=int(first["n_per_group"]), baseline=first["baseline"], effect=first["effect"],
+    data = simulate_pilot(n_per_cell=int(first["n_per_cell"]), baseline=first["baseline"], effect=first["effect"],
                           trend=0.0, group_gap=0.0, seed=seed)
     result.rehearsal = evaluate_did(data, outcome="outcome")
     verdict = result.rehearsal.verdict(first["effect"], label=first["measure"])
     result.tables["rehearsal"] = pd.DataFrame([{"initiative": first["initiative"], "planted_effect": first["effect"],
                                                 "estimate": result.rehearsal.effect, "ci_low": result.rehearsal.ci_low,
                                                 "ci_high": result.rehearsal.ci_high, "verdict": f"Simulated: {verdict}"}])
+
+
+def _cell_size(p0: float, effect: float, alpha: float, power: float) -> int:
+    """Contacts per cell for a difference in differences: four cells (pilot and comparison, before and after, the
+    before weeks as many as the pilot's) each add their variance, three at the baseline and one at the target, so a
+    two-group size is scaled by (3 v0 + v1) / (v0 + v1): a little over twice it."""
+    two_groups = sample_size_proportions(p0, effect, alpha=alpha, power=power)
+    v0, v1 = p0 * (1 - p0), (p0 + effect) * (1 - p0 - effect)
+    return int(np.ceil(two_groups * (3 * v0 + v1) / (v0 + v1)))
 
 
 def _measure(lever: pd.Series, volumes: pd.DataFrame, fcr: float) -> tuple[str, float, float, float]:

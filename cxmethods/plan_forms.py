@@ -14,7 +14,7 @@ import pandas as pd
 
 from .answers import store_for
 from .config import Engagement
-from .forms import _GREY, WorkshopForm, _fields, _line, _not_configured, _rows, _Saver
+from .forms import _AMBER, _GREY, WorkshopForm, _fields, _line, _not_configured, _rows, _Saver
 
 __all__ = ["assumptions_form", "backlog_form"]
 
@@ -94,7 +94,7 @@ def backlog_form(engagement: Engagement, backlog: pd.DataFrame) -> WorkshopForm:
     Returns
     -------
     WorkshopForm
-        One row per backlog item; ``.controls[score][id]`` (FloatText; NaN = not scored) for each score the
+        One row per backlog item; ``.controls[score][id]`` (Text; empty = not scored) for each score the
         method uses, ``.controls["note"][id]`` (Text) and ``"status"``. Only rows the room touches are written.
     """
     if getattr(engagement.workshop, "backlog", None) is None:
@@ -111,12 +111,21 @@ def backlog_form(engagement: Engagement, backlog: pd.DataFrame) -> WorkshopForm:
     children: list[widgets.Widget] = [widgets.HTML(
         '<h3 style="margin:8px 0 4px 0">Score the backlog</h3>'
         f'<div style="color:{_GREY}">Value is a score from 1 (little) to 5 (a lot); appraised initiatives start from their '
-        'value-for-money category. Effort is in team-months, confidence from 0 to 1. Leave a box empty (NaN) if nobody knows yet. '
+        'value-for-money category. Effort is in team-months, confidence from 0 to 1. Leave a box empty if nobody knows yet. '
         'Each change is saved at once; re-run the planning cell to see the new ranking.</div>')]
 
     def saver_for(item: str):
         def changed(change: dict) -> None:
-            values = {fields[s]: controls[s][item].value for s in scores}
+            values, bad = {}, []
+            for s in scores:
+                text = controls[s][item].value.strip().replace(",", ".")
+                try:
+                    values[fields[s]] = float(text) if text else ""
+                except ValueError:
+                    bad.append(s)
+            if bad:  # keep what was typed on screen; save once it is a number
+                status.value = _line(f"{item}: {', '.join(bad)} must be a number (or empty). Not saved yet.", _AMBER)
+                return
             saver.save({fields["id"]: item}, {**values, fields["note"]: controls["note"][item].value})
         return changed
 
@@ -126,8 +135,8 @@ def backlog_form(engagement: Engagement, backlog: pd.DataFrame) -> WorkshopForm:
         label = widgets.HTML(f'<div title="{html.escape(str(row["provenance"]))}"><b>{html.escape(item)}</b> '
                              f'{html.escape(str(row["title"]))}<br><span style="color:{_GREY};font-size:0.85em">'
                              f'{html.escape(str(row["source"]))}</span></div>', layout=widgets.Layout(width="340px"))
-        boxes = {s: widgets.FloatText(value=_float(row.get(s)), description=s.replace("_", " ")[:10], layout=narrow,
-                                      style={"description_width": "62px"}) for s in scores}
+        boxes = {s: widgets.Text(value=_shown(row.get(s)), description=s.replace("_", " ")[:10], layout=narrow,
+                                 placeholder="?", continuous_update=False, style={"description_width": "62px"}) for s in scores}
         note = widgets.Text(value=saved.get(item, {}).get(fields["note"], ""), placeholder="why", continuous_update=True,
                             layout=widgets.Layout(width="200px"))
         for key, control in {**boxes, "note": note}.items():
@@ -138,5 +147,6 @@ def backlog_form(engagement: Engagement, backlog: pd.DataFrame) -> WorkshopForm:
     return WorkshopForm(children, {**controls, "status": status}, store)
 
 
-def _float(value) -> float:
-    return float("nan") if value is None or pd.isna(value) else float(value)
+def _shown(value) -> str:
+    """A score as the form shows it: empty when not scored (a NaN in a widget is not valid JSON for the browser)."""
+    return "" if value is None or pd.isna(value) else f"{float(value):g}"

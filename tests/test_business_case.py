@@ -19,8 +19,8 @@ DF = 1.035 ** -np.arange(5)
 
 VOLUMES = """\
 channel,reason,service,contacts,failure_contacts,mean_handling_minutes
-phone,Chasing repair,Housing,1000,1000,5
-phone,Repair request,Housing,2000,100,8
+phone,Chasing repair,Housing,1000,1000,6
+phone,Repair request,Housing,2000,100,6
 web_form,Repair request,Housing,1000,0,2
 face_to_face,Repair request,Housing,500,50,10
 """
@@ -108,6 +108,13 @@ def test_ramp_up_channel_shift_and_non_cash_benefit(case):
     assert table.loc[("I2", 2027), "cash_benefit"] == pytest.approx(shift + chasing)
     assert table.loc[("I3", 2026), "noncash_benefit"] == pytest.approx(2 / 60 * 4500 * PER_YEAR * 12.21)  # National Living Wage
     assert table.loc[("I3", 2026), "cash_benefit"] == 0
+
+
+def test_savings_follow_handling_time(case):
+    # chasing calls take 3 minutes against the phone's average of 5 (1000 x 3 + 2000 x 6 = 15,000 minutes for 3,000 calls)
+    edit(case, "run/artifacts/02_voice_of_customer/volumes.csv", "Chasing repair,Housing,1000,1000,6", "Chasing repair,Housing,1000,1000,3")
+    row = run(case).tables["appraisal"].set_index("initiative").loc["I1"]
+    assert row["pv_cash_benefits"] == pytest.approx(0.5 * 1000 * PER_YEAR * 3 * (3 / 5) * DF.sum())
 
 
 def test_shares_on_the_same_contacts_combine_rather_than_add(case):
@@ -273,3 +280,21 @@ def test_monte_carlo_benchmark_runs_small():
     finally:
         sys.argv = argv
     assert done.value.code == 0
+
+
+def test_customer_minutes_on_the_same_contacts_are_flagged_in_a_package(case):
+    edit(case, "levers.csv", "I3,customer_time,2,1,3,,,,guess", "I3,customer_time,2,1,3,,,,guess\nI1,customer_time,1,0,2,,,,guess")
+    edit(case, "engagement.yaml", "options: {both: [I1, I2]}", "options: {both: [I1, I3]}")
+    result = run(case)
+    assert any(n.startswith("Option both:") and "I3.customer_time & I1.customer_time" in n for n in result.notes) or \
+        any(n.startswith("Option both:") and "I1.customer_time & I3.customer_time" in n for n in result.notes)
+
+
+def test_unknown_discount_schedule_and_a_lever_typo(case):
+    edit(case, "engagement.yaml", "    horizon_years: 5", "    horizon_years: 5\n    discount: greenbook")
+    with pytest.raises(InputError, match=r"settings.business_case.discount 'greenbook' is not a discount schedule\. Did you mean 'green_book'\?"):
+        run(case)
+    edit(case, "engagement.yaml", "    discount: greenbook\n", "")
+    edit(case, "levers.csv", "Repair request,phone,web_form", "Repair request,fone,web_form")
+    with pytest.raises(InputError, match=r"levers.csv, column 'channel', row 4"):  # strict: never a silently wider scope
+        run(case)

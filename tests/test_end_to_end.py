@@ -66,11 +66,14 @@ def test_cxm_run_on_the_sample_engagement(tmp_path):
     assert {"do_nothing", "do_minimum", "preferred"} <= set(options.index) and options.loc["preferred", "npv"] > 0
     assert pd.read_csv(step / "assumptions.csv")["source"].notna().all()
     assert not pd.read_csv(step / "sensitivity.csv").empty and not pd.read_csv(step / "channel_mix.csv").empty
+    executed = nbformat.read(out / "04_business_case.ipynb", as_version=4)
+    shown = "".join(o.get("data", {}).get("text/markdown", "") for c in executed.cells for o in c.get("outputs", []))
+    assert "migration targets allow" in shown and "Prices:" in shown  # the remarks are shown in full
     # workbook 05: a schedule for every backlog item, pilots in distinct areas, KPIs, the timeline
     step = out / "artifacts" / "05_roadmap"
     backlog, schedule = pd.read_csv(step / "backlog.csv"), pd.read_csv(step / "schedule.csv")
     assert set(schedule["id"]) == set(backlog["id"]) and set(schedule["horizon"]) <= {"now", "next year", "wait and see"}
     assert schedule.loc[schedule["id"] == "I10", "horizon"].item() == "wait and see"
     pilots = pd.read_csv(step / "pilot_plan.csv")
-    assert len(pilots) >= 1 and (pilots["n_per_group"] > 0).all()
+    assert len(pilots) >= 1 and (pilots["n_per_cell"] > 0).all()
     assert not pd.read_csv(step / "kpis.csv").empty and (step / "timeline.png").stat().st_size > 10_000

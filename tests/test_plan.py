@@ -82,36 +82,41 @@ def test_backlog_has_initiatives_and_candidates_with_provenance(small):
     assert backlog.loc["I1", "value"] == 4 and backlog.loc["I3", "value"] == 1  # value-for-money category: high 4, poor 1
     assert "NPV 5,000, BCR 2.50 (high)" in backlog.loc["I1", "provenance"]
     assert "not appraised" in backlog.loc["I4", "provenance"] and pd.isna(backlog.loc["I4", "value"])
-    assert backlog.loc["S01", "title"] == "Raise 'Segmentation in use' from level 1 to 5"  # gap 4; the gap of 1 is not a candidate
-    assert "S02" not in backlog.index
+    assert backlog.loc["S:u.seg", "title"] == "Raise 'Segmentation in use' from level 1 to 5"  # gap 4; the gap of 1 is not a candidate
+    assert "S:u.out" not in backlog.index
     # failure demand by reason: Letter query (2000) is covered by I1's lever, so Bins (900) and Repair (700) are candidates
-    assert backlog.loc["V01", "title"] == "Cut failure demand on 'Bins'" and backlog.loc["V02", "title"] == "Cut failure demand on 'Repair'"
+    assert backlog.loc["V:bins", "title"] == "Cut failure demand on 'Bins'" and backlog.loc["V:repair", "title"] == "Cut failure demand on 'Repair'"
+    assert list(backlog.index[backlog.index.str.startswith("V:")]) == ["V:bins", "V:repair"]  # most failure demand first
     assert not backlog.title.str.contains("Letter query").any()
-    assert pd.isna(backlog.loc["V01", "effort"])
+    assert pd.isna(backlog.loc["V:bins", "effort"])
 
 
 def test_the_rooms_scores_override_and_unknown_ids_are_errors(small):
     (small / "workshop").mkdir()
-    (small / "workshop" / "backlog.csv").write_text("id,value,effort,confidence,note\nV01,5,2,0.9,bins are a quick fix\nI3,,,0.6,\n")
+    (small / "workshop" / "backlog.csv").write_text("id,value,effort,confidence,note\nV:bins,5,2,0.9,bins are a quick fix\nI3,,,0.6,\n")
     backlog = build_backlog(load_engagement(small / "engagement.yaml"), small / "run").set_index("id")
-    assert backlog.loc["V01", ["value", "effort", "confidence"]].tolist() == [5, 2, 0.9]
-    assert backlog.loc["V01", "scored_by"] == "workshop: bins are a quick fix"
+    assert backlog.loc["V:bins", ["value", "effort", "confidence"]].tolist() == [5, 2, 0.9]
+    assert backlog.loc["V:bins", "scored_by"] == "workshop: bins are a quick fix"
     assert backlog.loc["I3", "confidence"] == 0.6 and backlog.loc["I3", "value"] == 1  # blank scores keep the computed ones
-    (small / "workshop" / "backlog.csv").write_text("id,value,effort,confidence,note\nV09,5,2,0.9,\n")
-    with pytest.raises(ConfigError, match=r"backlog.csv, column 'id', row 2: unknown backlog id 'V09'"):
+    # a candidate this run's evidence does not suggest keeps its scores in the file, with a note; an unknown initiative is an error
+    (small / "workshop" / "backlog.csv").write_text("id,value,effort,confidence,note\nV:parking,5,2,0.9,\n")
+    backlog = build_backlog(load_engagement(small / "engagement.yaml"), small / "run")
+    assert "V:parking" in backlog.attrs["notes"][0] and "V:parking" not in set(backlog["id"])
+    (small / "workshop" / "backlog.csv").write_text("id,value,effort,confidence,note\nI9,5,2,0.9,\n")
+    with pytest.raises(ConfigError, match=r"backlog.csv, column 'id', row 2: unknown backlog id 'I9'"):
         build_backlog(load_engagement(small / "engagement.yaml"), small / "run")
 
 
 def test_horizons_follow_the_documented_rules(small):
     (small / "workshop").mkdir()
-    (small / "workshop" / "backlog.csv").write_text("id,value,effort,confidence,note\nV01,5,2,0.9,\n")
+    (small / "workshop" / "backlog.csv").write_text("id,value,effort,confidence,note\nV:bins,5,2,0.9,\n")
     sched = run(small).tables["schedule"].set_index("id")
-    assert sched.loc["V01", "horizon"] == "now"
+    assert sched.loc["V:bins", "horizon"] == "now"
     assert sched.loc["I1", "horizon"] == "now" and sched.loc["I2", "horizon"] in ("now", "next year")
     assert sched.loc["I2", "start"] > sched.loc["I1", "end"]  # after its dependency
     assert sched.loc["I3", "horizon"] == "wait and see" and "low confidence" in sched.loc["I3", "reason"]
     assert sched.loc["I4", "horizon"] == "wait and see" and "blocked by I3" in sched.loc["I4", "reason"]
-    assert sched.loc["S01", "reason"] == "no effort estimate"
+    assert sched.loc["S:u.seg", "reason"] == "no effort estimate"
     assert sched.loc["I1", "start"] == pd.Timestamp("2026-04-01")  # the plan starts the day after the period
 
 
@@ -130,7 +135,7 @@ def test_pilots_use_the_levers_and_separate_areas(small):
     assert letters["effect"] == pytest.approx(-0.5 * 2000 / 14000, abs=1e-4)
     from cxmethods.pilot import sample_size_proportions
 
-    assert letters["n_per_group"] == sample_size_proportions(letters["baseline"], letters["effect"])
+    assert letters["n_per_cell"] > 2 * sample_size_proportions(letters["baseline"], letters["effect"])  # four cells
     # what half a year in the chosen areas could detect agrees with the sample size: enough contacts, small enough effect
     enough = letters["weeks"] <= 26
     assert (abs(letters["mde_in_26_weeks"]) <= abs(letters["effect"]) + 1e-4) == enough
@@ -140,6 +145,17 @@ def test_pilots_use_the_levers_and_separate_areas(small):
     if "I2" in pilots.index:
         assert pilots.loc["I2", "metric"] == "online_share"
     assert result.table("rehearsal")["verdict"].iloc[0].startswith("Simulated:")
+
+
+def test_pilot_size_gives_the_planned_power_for_difference_in_differences():
+    from cxmethods.pilot import evaluate_did, simulate_pilot
+    from cxmethods.plan import _cell_size
+
+    p0, effect = 0.0225, -0.0113  # a rare outcome, where the four-cell variance matters most
+    n = _cell_size(p0, effect, 0.05, 0.8)
+    found = [evaluate_did(simulate_pilot(n_per_cell=n, baseline=p0, effect=effect, seed=s), outcome="outcome").ci_high < 0
+             for s in range(300)]
+    assert 0.74 <= sum(found) / len(found) <= 0.86
 
 
 def test_current_metrics_for_the_kpis(small):
@@ -162,7 +178,9 @@ def test_backlog_form_saves_scores(small):
 
     eng = load_engagement(small / "engagement.yaml")
     form = backlog_form(eng, run(small).tables["backlog"])
-    form.controls["effort"]["S01"].value = 8
+    form.controls["effort"]["S:u.seg"].value = "eight"
+    assert not (small / "workshop" / "backlog.csv").exists() and "must be a number" in form.controls["status"].value
+    form.controls["effort"]["S:u.seg"].value = "8"
     saved = pd.read_csv(small / "workshop" / "backlog.csv")
-    assert saved.loc[0, "id"] == "S01" and saved.loc[0, "effort"] == 8 and pd.isna(saved.loc[0, "value"])
-    assert build_backlog(eng, small / "run").set_index("id").loc["S01", "effort"] == 8
+    assert saved.loc[0, "id"] == "S:u.seg" and saved.loc[0, "effort"] == 8 and pd.isna(saved.loc[0, "value"])
+    assert build_backlog(eng, small / "run").set_index("id").loc["S:u.seg", "effort"] == 8

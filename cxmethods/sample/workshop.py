@@ -257,10 +257,10 @@ _LEVER_COLUMNS = ["initiative_id", "lever", "value", "low", "high", "reason", "c
 
 # The road-map workshop's scores for some of the candidates the evidence suggests (workbook 05's backlog form)
 _BACKLOG_SCORES = (
-    ("S01", 4, 6, 0.6, "Segments exist on paper; using them in service plans is mostly leadership time"),
-    ("S03", 3, 4, 0.7, "Measures per segment once the insight work starts"),
-    ("V01", 4, 5, 0.7, "Repeat repair reports: fix the booking confirmation first"),
-    ("G01", 2, 3, 0.6, "App users already online; small gains left"),
+    ("S:understand.segmentation", 4, 6, 0.6, "Segments exist on paper; using them in service plans is mostly leadership time"),
+    ("S:operations.measures", 3, 4, 0.7, "Measures per segment once the insight work starts"),
+    ("V:housing-repair-request", 4, 5, 0.7, "Repeat repair reports: fix the booking confirmation first"),
+    ("G:few-contacts-prefer-the-app", 2, 3, 0.6, "App users already online; small gains left"),
 )
 
 
