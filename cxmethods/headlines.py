@@ -1,0 +1,161 @@
+"""Headline findings of each workbook, in plain language, from the run folder's artifacts.
+
+The HTML report's index page and the slide deck both show them, so a reader who never opens a notebook
+gets the same three to five points per workbook. Each finding is computed from an artifact table; a
+workbook whose artifacts are missing gets none (never an invented sentence).
+
+>>> headlines("/nonexistent/run")["01_self_assessment"]
+[]
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["WORKBOOKS", "headlines", "money"]
+
+#: Workbook step -> title, in run order.
+WORKBOOKS = {
+    "00_start_here": "Start here: the engagement's inputs",
+    "01_self_assessment": "Self-assessment: where we are",
+    "02_voice_of_customer": "Voice of the customer",
+    "03_segmentation": "Segmentation: who our customers are",
+    "04_business_case": "Business case",
+    "05_roadmap": "Road map and pilot",
+}
+_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
+
+
+def money(value: float, currency: str = "GBP") -> str:
+    """``£12,300`` / ``-£4,100`` / ``£1.2m``: money as a slide or a report shows it.
+
+    >>> money(1234567), money(-4100.4, "EUR"), money(812, "NOK")
+    ('£1.2m', '-€4,100', 'NOK 812')
+    """
+    symbol = _SYMBOLS.get(currency, f"{currency} ")
+    sign = "-" if value < 0 else ""
+    v = abs(value)
+    text = f"{v / 1e6:.1f}m" if v >= 1e6 else f"{v:,.0f}"
+    return f"{sign}{symbol}{text}"
+
+
+def headlines(run_dir: str | Path, *, currency: str = "GBP") -> dict[str, list[str]]:
+    """Three to five findings per workbook step (an empty list where the step's artifacts are missing)."""
+    art = Path(run_dir) / "artifacts"
+    found = {step: [] for step in WORKBOOKS}
+    for step, make in _MAKERS.items():
+        try:
+            found[step] = [s for s in make(art / step, currency) if s][:5]
+        except (FileNotFoundError, KeyError, IndexError, ValueError):
+            found[step] = []  # an artifact missing or of an older shape: no headline rather than a wrong one
+    return found
+
+
+def _read(folder: Path, name: str) -> pd.DataFrame:
+    return pd.read_csv(folder / f"{name}.csv")
+
+
+def _start(folder: Path, currency: str) -> list[str]:
+    inputs = _read(folder, "inputs")
+    read = ", ".join(f"{r.input.replace('_', ' ')} ({int(r.rows):,} rows)" for r in inputs.itertuples() if r.rows > 0)
+    errors, warnings = int(inputs["errors"].sum()), int(inputs["warnings"].sum())
+    return [f"Inputs read: {read}.",
+            f"{errors} errors and {warnings} data-quality warnings; rows with problems are kept and counted, never dropped."]
+
+
+def _self_assessment(folder: Path, currency: str) -> list[str]:
+    gaps = _read(folder, "gaps").head(3)
+    out = [f"Largest gaps: " + "; ".join(f"{g.dimension} (level {g.current:g} now, {g.target:g} wanted)" for g in gaps.itertuples()) + "."]
+    scores = _read(folder, "scores")
+    wide = scores[scores["disagreement"].astype(str) == "True"]
+    if len(wide):
+        out.append(f"The room disagrees most on {', '.join(wide['dimension'].head(3))}: the scores need evidence, not a vote.")
+    out.append(f"Average maturity today {scores['current'].mean():.1f} of 5, against a target of {scores['target'].mean():.1f}.")
+    findings = _read(folder, "findings")
+    if len(findings):
+        out.append(f"{len(findings)} quick-test or role-checklist answers were 'no', e.g. \"{findings['statement'].iloc[0]}\"")
+    return out
+
+
+def _voice(folder: Path, currency: str) -> list[str]:
+    reasons = _read(folder, "contact_reasons")
+    top = reasons.head(3)
+    out = [f"The top three reasons for contact ({', '.join(top['reason'])}) make up {top['share'].sum():.0%} of all contacts."]
+    failure = _read(folder, "failure_demand").set_index("channel").loc["(all)"]
+    cost = f", costing about {money(failure['failure_cost'], currency)} a year" if pd.notna(failure.get("failure_cost")) else ""
+    out.append(f"{failure['failure_share']:.0%} of contacts are failure demand (chasing, repeats, unclear letters){cost}.")
+    mix = _read(folder, "channel_mix")
+    overall = mix[mix["reason"] == "(all)"].sort_values("share", ascending=False)
+    out.append(f"{overall['channel'].iloc[0].replace('_', ' ').capitalize()} carries {overall['share'].iloc[0]:.0%} of contacts.")
+    try:
+        drivers = _read(folder, "drivers")
+        out.append(f"What drives satisfaction most: {drivers['driver'].iloc[0]}, then {drivers['driver'].iloc[1]}.")
+    except FileNotFoundError:
+        pass
+    try:
+        a = _read(folder, "anomalies").iloc[0]
+        out.append(f"Unusual pattern: {a['reason']} in {a['area']} on {a['weekday']}s, {a['contacts']:.0f} contacts against "
+                   f"{a['expected']:.0f} expected.")
+    except (FileNotFoundError, IndexError):
+        pass
+    return out
+
+
+def _segmentation(folder: Path, currency: str) -> list[str]:
+    segments = _read(folder, "segments")
+    out = [f"{len(segments)} segments: " + "; ".join(f"{s.name} ({s.share:.0%})" for s in segments.itertuples()) + "."]
+    capacity = _read(folder, "self_service").sort_values("capacity")
+    low = capacity.iloc[0]
+    out.append(f"Only {low['capacity']:.0%} of '{low['segment']}' are confident online: keep assisted channels open for them.")
+    high = capacity.iloc[-1]
+    out.append(f"'{high['segment']}' could self-serve ({high['capacity']:.0%} confident online).")
+    return out
+
+
+def _business_case(folder: Path, currency: str) -> list[str]:
+    options = _read(folder, "options").set_index("option")
+    out = []
+    if "preferred" in options.index and options.loc["preferred", "initiatives"] == options.loc["preferred", "initiatives"]:
+        p = options.loc["preferred"]
+        out.append(f"Preferred package ({p['initiatives'].replace(';', ', ')}): net present value {money(p['npv'], currency)}, "
+                   f"benefit-cost ratio {p['bcr']:.1f} ({p['vfm_category']} value for money).")
+        out.append(f"In eight of ten simulations its NPV lies between {money(p['p10'], currency)} and {money(p['p90'], currency)}; "
+                   f"chance of a loss {p['prob_negative']:.0%}.")
+    appraisal = _read(folder, "appraisal").sort_values("npv", ascending=False)
+    best, worst = appraisal.iloc[0], appraisal.iloc[-1]
+    out.append(f"Best single initiative: {best['name']} ({money(best['npv'], currency)}); weakest: {worst['name']} "
+               f"({money(worst['npv'], currency)}).")
+    try:
+        mix = _read(folder, "channel_mix_summary").set_index("segment").loc["(all)"]
+        out.append(f"A channel mix that respects each segment's abilities would save {mix['saving_share']:.0%} of contact-handling "
+                   "costs, a ceiling rather than a forecast.")
+    except (FileNotFoundError, KeyError):
+        pass
+    return out
+
+
+def _roadmap(folder: Path, currency: str) -> list[str]:
+    sched = _read(folder, "schedule")
+    counts = sched["horizon"].value_counts()
+    now = sched[sched["horizon"] == "now"]
+    out = [f"{counts.get('now', 0)} initiatives start now, {counts.get('next year', 0)} next year, "
+           f"{counts.get('wait and see', 0)} wait and see."]
+    if len(now):
+        out.append(f"Starting now: {', '.join(now['title'].head(4))}.")
+    try:
+        pilot = _read(folder, "pilot_plan").iloc[0]
+        out.append(f"Pilot {pilot['title']} in {pilot['pilot_site']} against {pilot['comparison_site']}: {int(pilot['n_per_cell']):,} "
+                   f"contacts in each group before and after, about {int(pilot["weeks"])} weeks.")
+    except (FileNotFoundError, IndexError):
+        pass
+    kpis = _read(folder, "kpis")
+    measured = kpis["current"].notna().sum()
+    met = kpis["met"].astype(str).eq("True").sum()
+    out.append(f"{len(kpis)} service standards: {measured} measured today, {met} already met; the rest need data collected.")
+    return out
+
+
+_MAKERS = {"00_start_here": _start, "01_self_assessment": _self_assessment, "02_voice_of_customer": _voice,
+           "03_segmentation": _segmentation, "04_business_case": _business_case, "05_roadmap": _roadmap}
