@@ -147,7 +147,7 @@ def _roadmap(folder: Path, currency: str) -> list[str]:
     try:
         pilot = _read(folder, "pilot_plan").iloc[0]
         out.append(f"Pilot {pilot['title']} in {pilot['pilot_site']} against {pilot['comparison_site']}: {int(pilot['n_per_cell']):,} "
-                   f"contacts in each group before and after, about {int(pilot["weeks"])} weeks.")
+                   f"contacts in each group before and after, about {int(pilot['weeks'])} weeks.")
     except (FileNotFoundError, IndexError):
         pass
     kpis = _read(folder, "kpis")
