@@ -48,7 +48,7 @@ def headlines(run_dir: str | Path, *, currency: str = "GBP") -> dict[str, list[s
     for step, make in _MAKERS.items():
         try:
             found[step] = [s for s in make(art / step, currency) if s][:5]
-        except (FileNotFoundError, KeyError, IndexError, ValueError):
+        except (FileNotFoundError, KeyError, IndexError, ValueError, AttributeError):
             found[step] = []  # an artifact missing or of an older shape: no headline rather than a wrong one
     return found
 
