@@ -80,11 +80,56 @@ def run(
     for step in result.steps:
         colour = {"ok": "green", "failed": "red"}.get(step.status, "yellow")
         console.print(f"[{colour}]{step.status:>7}[/] {step.workbook} ({step.seconds:.1f} s)")
+    _print_outputs(result.outputs)
     if not result.ok:
-        err.print(f"[red]Failed:[/] {result.failed.summary()}")
-        err.print(f"What was produced is kept in {result.out_dir}; the failed notebook shows the error in place.")
+        if result.failed is not None:
+            err.print(f"[red]Failed:[/] {result.failed.summary()}")
+        for made in result.outputs:
+            if made.status == "failed":
+                err.print(f"[red]Failed:[/] the {made.output} could not be made: {made.error}")
+        err.print(f"What was produced is kept in {result.out_dir}; a failed notebook shows the error in place.")
         raise typer.Exit(1)
-    console.print(f"Results: {result.out_dir}  (executed notebooks, artifacts/, run.json)")
+    console.print(f"Results: {result.out_dir}  (report/index.html, {result.out_dir.name}.xlsx, {result.out_dir.name}.pptx, "
+                  "executed notebooks, artifacts/, run.json)")
+
+
+def _print_outputs(made) -> None:
+    for o in made:
+        colour = {"ok": "green", "failed": "red"}.get(o.status, "yellow")
+        why = f": {o.error}" if o.status == "skipped" else ""
+        console.print(f"[{colour}]{o.status:>7}[/] {o.output} ({o.seconds:.1f} s){why}")
+
+
+@app.command()
+def outputs(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder written by cxm run.")],
+    engagement: EngagementArg = None,
+) -> None:
+    """Make the HTML report, the Excel file and the slide deck again from a run folder (no workbook is re-run)."""
+    import json
+
+    from .config import load_engagement
+    from .outputs import file_list, write_outputs
+
+    manifest_path = run_dir / "run.json"
+    try:
+        if engagement is None and manifest_path.is_file():
+            engagement = json.loads(manifest_path.read_text(encoding="utf-8"))["engagement"]["path"]
+        eng = load_engagement(engagement)
+    except CxmError as exc:
+        _fail(exc)
+    made = write_outputs(run_dir, eng)
+    _print_outputs(made)
+    if manifest_path.is_file():  # keep the run's file list true
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        manifest["outputs"] = [o.__dict__ for o in made]
+        manifest["files"] = file_list(run_dir)
+        manifest_path.write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
+    if any(o.status == "failed" for o in made):
+        for o in made:
+            if o.status == "failed":
+                err.print(f"[red]Failed:[/] the {o.output} could not be made: {o.error}")
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -100,6 +145,25 @@ def sample(
     except CxmError as exc:
         _fail(exc)
     console.print(f"Wrote {len(paths)} files to {out}: " + ", ".join(str(p.relative_to(out)) for p in paths))
+
+
+@app.command()
+def pack(
+    kind: Annotated[str, typer.Argument(help="participant (exercises, no notes or solutions) or facilitator (everything, "
+                                             "and the trainer's guide).", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the pack into (empty unless --force).", show_default=False)],
+    force: Annotated[bool, typer.Option("--force", help="Write over a pack already there (resets its answers).")] = False,
+) -> None:
+    """Write a training pack: the workbooks and a private copy of the sample engagement they point at."""
+    from .packs import make_pack
+
+    try:
+        paths = make_pack(kind, out, overwrite=force)
+    except CxmError as exc:
+        _fail(exc)
+    for path in paths:
+        console.print(f"  wrote {path.relative_to(out.expanduser())}")
+    console.print(f"{kind.capitalize()} pack: {len(paths)} files in {out}. Open it with: jupyter lab {out / 'workbooks'}")
 
 
 @app.command()
@@ -133,7 +197,7 @@ def _fail(exc: CxmError) -> None:
     problems = getattr(exc, "problems", None)
     if problems:
         _print_problems(problems)
-    err.print(f"[red]Error:[/] {str(exc).splitlines()[0].rstrip(':')}.")
+    err.print(f"[red]Error:[/] {str(exc).splitlines()[0].rstrip(':.')}.")
     raise typer.Exit(1)
 
 

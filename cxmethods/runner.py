@@ -4,7 +4,10 @@ The run folder (``out/<engagement>/`` by default)::
 
     00_start_here.ipynb ...      executed notebooks (kept even when one fails)
     artifacts/<step>/...         tables each workbook writes
-    run.json                     parameters, package versions, input checksums, per-workbook status
+    report/*.html                code-free HTML reports and an index page
+    <engagement>.xlsx, .pptx     the tables in Excel, the slide deck
+    run.json                     parameters, package versions, input checksums, per-workbook status,
+                                 outputs, and every file produced with its checksum
 
 Every workbook gets two parameters: ``engagement`` (path of the YAML) and ``run_dir``.
 Workbooks run in number order. When one fails the others still run (a workbook that needs an earlier
@@ -28,6 +31,7 @@ import nbformat
 
 from .config import Engagement, load_engagement
 from .errors import CxmError
+from .outputs import file_list, write_outputs
 from .paths import workbooks_dir
 from .validate import input_checksums, validate_engagement
 
@@ -65,10 +69,11 @@ class StepResult:
 class RunResult:
     out_dir: Path
     steps: tuple[StepResult, ...]
+    outputs: tuple = ()  # OutputResult per output (report, Excel, deck); empty when outputs were not made
 
     @property
     def ok(self) -> bool:
-        return all(s.status == "ok" for s in self.steps)
+        return all(s.status == "ok" for s in self.steps) and all(o.status != "failed" for o in self.outputs)
 
     @property
     def failed(self) -> StepResult | None:
@@ -100,6 +105,7 @@ def run_engagement(
     progress: Progress | None = None,
     workbooks: str | Path | None = None,
     kernel_name: str = KERNEL_NAME,
+    outputs: bool = True,
 ) -> RunResult:
     """Validate the engagement, then execute its workbooks in order and write the run folder.
 
@@ -115,6 +121,8 @@ def run_engagement(
         Called as ``progress(workbook, cells_done, cells_total)`` as cells finish.
     workbooks : path, optional
         Folder of workbooks to run instead of the installed ones (e.g. an organisation's adapted copies).
+    outputs : bool
+        Make the HTML report, the Excel file and the slide deck after the workbooks (default True).
 
     Raises
     ------
@@ -146,11 +154,23 @@ def run_engagement(
     steps: list[StepResult] = []
     for book in books:  # a failure does not stop the others: each checks what it reads and names what to run first
         steps.append(_execute(book, out_dir, parameters, kernel_name, progress))
-    manifest["finished_at"] = _now()
     manifest["status"] = "ok" if all(s.status == "ok" for s in steps) else "failed"
     manifest["workbooks"] = [asdict(s) for s in steps]
+    made = ()
+    if outputs:  # the report's index shows the run's status, so run.json is written before and after
+        _write_manifest(out_dir, manifest)
+        made = tuple(write_outputs(out_dir, eng))
+        manifest["outputs"] = [asdict(o) for o in made]
+        if any(o.status == "failed" for o in made):
+            manifest["status"] = "failed"
+    manifest["finished_at"] = _now()
+    manifest["files"] = file_list(out_dir)
+    _write_manifest(out_dir, manifest)
+    return RunResult(out_dir, tuple(steps), made)
+
+
+def _write_manifest(out_dir: Path, manifest: dict) -> None:
     (out_dir / "run.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
-    return RunResult(out_dir, tuple(steps))
 
 
 def _execute(book: Path, out_dir: Path, parameters: dict, kernel_name: str, progress: Progress | None) -> StepResult:

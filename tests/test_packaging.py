@@ -56,7 +56,7 @@ def test_workbooks_are_committed_clean_and_thin(path):
     params = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
     assert len(params) == 1, "exactly one cell tagged 'parameters'"
     for line in "".join(params[0]["source"]).splitlines():
-        assert re.match(r"^\w+ = .+  # help: .+$", line), f"parameters are one assignment per line with '# help': {line!r}"
+        assert re.match(r"^\w+: [\w |]+ = .+  # .+$", line), f"parameters are typed, one per line, with a help comment: {line!r}"
 
 
 def test_readme_has_the_two_commands_and_ci_runs_the_test_one():
