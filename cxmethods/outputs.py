@@ -47,9 +47,10 @@ def _deck(run_dir: Path, eng: Engagement) -> list[Path]:
     return [write_deck(run_dir, name=eng.name, organisation=eng.organisation, currency=eng.currency)]
 
 
-_STEPS = ("00_start_here", "01_self_assessment", "02_voice_of_customer", "03_segmentation", "04_business_case", "05_roadmap")
-#: Outputs that need artifact tables of these steps (a run of other notebooks, e.g. an organisation's own, has none).
-_NEEDS = {"excel": ("*",), "deck": _STEPS[1:]}
+#: Outputs that need artifact tables (globs under artifacts/): the deck shows the method's workbooks 01-05 only.
+_NEEDS = {"excel": ("*/*.csv",), "deck": tuple(f"{step}/*.csv" for step in
+                                              ("01_self_assessment", "02_voice_of_customer", "03_segmentation",
+                                               "04_business_case", "05_roadmap"))}
 
 #: Output name -> maker, in the order they are made (the report's index links to the Excel file and the deck,
 #: so those come first).
@@ -66,7 +67,7 @@ def write_outputs(run_dir: str | Path, engagement: Engagement) -> list[OutputRes
     results = []
     for name, make in OUTPUTS.items():
         start = time.perf_counter()
-        if name in _NEEDS and not any(next((run_dir / "artifacts" / step).glob("*.csv"), None) for step in _NEEDS[name]):
+        if name in _NEEDS and not any(next((run_dir / "artifacts").glob(pattern), None) for pattern in _NEEDS[name]):
             results.append(OutputResult(name, "skipped", 0.0, error="no workbook wrote tables it could show"))
             continue
         try:

@@ -77,3 +77,23 @@ def test_cxm_run_on_the_sample_engagement(tmp_path):
     pilots = pd.read_csv(step / "pilot_plan.csv")
     assert len(pilots) >= 1 and (pilots["n_per_cell"] > 0).all()
     assert not pd.read_csv(step / "kpis.csv").empty and (step / "timeline.png").stat().st_size > 10_000
+    # outputs: the report, the Excel file and the deck, and every file listed in run.json with its checksum
+    import hashlib
+
+    index = (out / "report" / "index.html").read_text(encoding="utf-8")
+    assert "Riverton" in index and "Preferred package" in index and 'href="04_business_case.html"' in index
+    page = (out / "report" / "02_voice_of_customer.html").read_text(encoding="utf-8")
+    assert "load_engagement" not in page and "data:image/png;base64" in page  # no code; charts kept
+    from openpyxl import load_workbook
+
+    book = load_workbook(out / "riverton.xlsx", read_only=True)
+    assert book.sheetnames[0] == "Contents" and any(s.startswith("04 appraisal") for s in book.sheetnames)
+    from pptx import Presentation
+
+    deck = Presentation(out / "riverton.pptx")
+    assert deck.slides[-1].shapes.title.text == "Road map" and sum(s.has_chart for sl in deck.slides for s in sl.shapes) >= 4
+    manifest = json.loads((out / "run.json").read_text())
+    assert [o["status"] for o in manifest["outputs"]] == ["ok", "ok", "ok"]
+    files = {f["path"]: f for f in manifest["files"]}
+    assert {"riverton.xlsx", "riverton.pptx", "report/index.html", "artifacts/04_business_case/appraisal.csv"} <= set(files)
+    assert files["riverton.pptx"]["sha256"] == hashlib.sha256((out / "riverton.pptx").read_bytes()).hexdigest()
