@@ -98,8 +98,10 @@ def _deck(run_dir: Path, out_dir: Path) -> list[Path]:
         print("LibreOffice (soffice) is not installed: deck rendering skipped (apt-get install libreoffice-impress)")
         return []
     made = []
+    profile = out_dir / ".libreoffice-profile"  # a profile of its own: LibreOffice aborts when it cannot write the user's
     for kind in ("pdf", "png"):  # png: LibreOffice exports the first slide only
-        result = subprocess.run([office, "--headless", "--convert-to", kind, "--outdir", str(out_dir), str(decks[0])],
+        result = subprocess.run([office, f"-env:UserInstallation={profile.resolve().as_uri()}", "--headless", "--convert-to",
+                                 kind, "--outdir", str(out_dir), str(decks[0])],
                                 check=False, capture_output=True, text=True, timeout=300)
         target = out_dir / f"{decks[0].stem}.{kind}"
         if result.returncode != 0 or not target.is_file():
