@@ -35,7 +35,7 @@ from pptx.util import Emu, Inches, Pt
 
 from .charts import CURRENT, TARGET, plot_importance_performance
 from .errors import CxmError
-from .headlines import WORKBOOKS, headlines, money
+from .headlines import WORKBOOKS, headlines, money, run_date
 
 __all__ = ["TITLE", "write_deck"]
 
@@ -133,22 +133,12 @@ def write_deck(run_dir: str | Path, *, name: str, organisation: str, currency: s
 
 
 def _run_date(run_dir: Path) -> str | None:
-    """The run's date from run.json, as '25 November 2026'; None when run.json or its dates are missing.
-
-    The start is preferred to the finish: a run writes its deck before it records when it finished, so a
-    deck re-made later from the same folder would otherwise show a different date after midnight.
-    """
+    """The run's date from run.json (see :func:`cxmethods.headlines.run_date`); None when run.json is missing or unreadable."""
     try:
         manifest = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    for key in ("started_at", "started", "finished_at", "finished"):
-        try:
-            when = datetime.fromisoformat(str(manifest[key]))
-        except (KeyError, TypeError, ValueError):
-            continue
-        return f"{when.day} {_MONTHS[when.month - 1]} {when.year}"
-    return None
+    return run_date(manifest) if isinstance(manifest, dict) else None
 
 
 # Slides ------------------------------------------------------------------------------------------------------------

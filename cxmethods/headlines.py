@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["WORKBOOKS", "headlines", "money"]
+__all__ = ["WORKBOOKS", "headlines", "money", "run_date"]
 
 #: Workbook step -> title, in run order.
 WORKBOOKS = {
@@ -26,6 +26,28 @@ WORKBOOKS = {
     "05_roadmap": "Road map and pilot",
 }
 _SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+
+
+def run_date(manifest: dict) -> str | None:
+    """The run's date from run.json's fields, as '25 November 2026'; None when it has no readable date.
+
+    The start is preferred to the finish: a run makes its report and deck before it records when it finished,
+    so outputs made again later from the same folder show the same date.
+
+    >>> run_date({"started_at": "2026-11-25T05:41:02+00:00"}), run_date({})
+    ('25 November 2026', None)
+    """
+    from datetime import datetime
+
+    for key in ("started_at", "finished_at"):
+        try:
+            when = datetime.fromisoformat(str(manifest[key]))
+        except (KeyError, TypeError, ValueError):
+            continue
+        return f"{when.day} {_MONTHS[when.month - 1]} {when.year}"
+    return None
 
 
 def money(value: float, currency: str = "GBP") -> str:
@@ -67,7 +89,7 @@ def _start(folder: Path, currency: str) -> list[str]:
 
 def _self_assessment(folder: Path, currency: str) -> list[str]:
     gaps = _read(folder, "gaps").head(3)
-    out = [f"Largest gaps: " + "; ".join(f"{g.dimension} (level {g.current:g} now, {g.target:g} wanted)" for g in gaps.itertuples()) + "."]
+    out = ["Largest gaps: " + "; ".join(f"{g.dimension} (level {g.current:g} now, {g.target:g} wanted)" for g in gaps.itertuples()) + "."]
     scores = _read(folder, "scores")
     wide = scores[scores["disagreement"].astype(str) == "True"]
     if len(wide):

@@ -25,13 +25,12 @@ import html
 import json
 import os
 import re
-from datetime import datetime
 from pathlib import Path
 
 import nbformat
 
 from .errors import CxmError
-from .headlines import WORKBOOKS, headlines
+from .headlines import WORKBOOKS, headlines, run_date
 
 __all__ = ["REMOVED_TAGS", "write_report"]
 
@@ -108,7 +107,7 @@ def write_report(run_dir: str | Path, *, name: str, organisation: str, currency:
         stale.unlink()
     index = out / "index.html"
     _write(index, _index_html(run_dir, manifest, entries, headlines(run_dir, currency=currency), name=name,
-                              organisation=organisation, date=_run_date(manifest)))
+                              organisation=organisation, date=run_date(manifest)))
     return [index, *pages]
 
 
@@ -137,16 +136,6 @@ def _manifest(run_dir: Path) -> dict:
     except (OSError, ValueError):
         return {}
     return manifest if isinstance(manifest, dict) else {}
-
-
-def _run_date(manifest: dict) -> str | None:
-    for key in ("started_at", "finished_at"):  # the start first: the finish is recorded after the report is made
-        try:
-            when = datetime.fromisoformat(str(manifest[key]))
-        except (KeyError, TypeError, ValueError):
-            continue
-        return f"{when.day} {_MONTHS[when.month - 1]} {when.year}"
-    return None
 
 
 def _status(step: dict | None, nb: nbformat.NotebookNode) -> tuple[str, str | None]:
