@@ -82,6 +82,7 @@ def test_cxm_run_on_the_sample_engagement(tmp_path):
 
     index = (out / "report" / "index.html").read_text(encoding="utf-8")
     assert "Riverton" in index and "Preferred package" in index and 'href="04_business_case.html"' in index
+    assert "Set participant" not in (out / "report" / "01_self_assessment.html").read_text(encoding="utf-8")  # live-only output left out
     page = (out / "report" / "02_voice_of_customer.html").read_text(encoding="utf-8")
     assert "load_engagement" not in page and "data:image/png;base64" in page  # no code; charts kept
     from openpyxl import load_workbook
