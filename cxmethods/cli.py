@@ -136,15 +136,47 @@ def outputs(
 def sample(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the sample engagement into.")] = Path("sample"),
     force: Annotated[bool, typer.Option("--force", help="Overwrite files already in the folder.")] = False,
+    variants: Annotated[Optional[int], typer.Option("--variants", help="Write this many distinct sample engagements "
+                                                    "(riverton-01 ...) for batch runs instead.")] = None,
 ) -> None:
     """Regenerate the bundled sample engagement (seeded: byte-identical every time)."""
-    from .sample import write_sample
+    from .sample import write_sample, write_variants
 
     try:
+        if variants is not None:
+            made = write_variants(out, variants, overwrite=force)
+            console.print(f"Wrote {len(made)} sample engagements to {out}: " + ", ".join(p.parent.name for p in made))
+            return
         paths = write_sample(out, overwrite=force)
     except CxmError as exc:
         _fail(exc)
     console.print(f"Wrote {len(paths)} files to {out}: " + ", ".join(str(p.relative_to(out)) for p in paths))
+
+
+@app.command()
+def batch(
+    engagements: Annotated[list[Path], typer.Argument(help="Engagement files (or folders holding engagement.yaml).", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", help="Batch folder: one run folder per engagement, and batch.json.")] = Path("out/batch"),
+    workers: Annotated[int, typer.Option("--workers", help="Engagements run at once (local processes).")] = 2,
+) -> None:
+    """Run many engagements, each in its own process; one failure never stops the others."""
+    from .batch import run_batch
+
+    def progress(item, done: int, total: int) -> None:
+        colour = "green" if item.status == "ok" else "red"
+        console.print(f"[{done}/{total}] [{colour}]{item.status:>6}[/] {item.name} ({item.seconds:.0f} s)")
+
+    try:
+        items = run_batch([str(e) for e in engagements], out=out, workers=workers, progress=progress)
+    except CxmError as exc:
+        _fail(exc)
+    failed = [i for i in items if i.status != "ok"]
+    for item in failed:
+        where = f"{item.workbook} cell [{item.cell}]: " if item.workbook else ""
+        err.print(f"[red]Failed:[/] {item.name}: {where}{item.error}")
+    console.print(f"{len(items) - len(failed)} of {len(items)} engagements ok; summary in {out / 'batch.json'}")
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -42,15 +42,15 @@ from .contacts import FOLLOW_UPS, MESSINESS, REASONS, SEASONALITY  # noqa: F401
 from .survey import DONT_KNOW, DRIVER_WEIGHTS, DRIVERS  # noqa: F401
 from .workshop import DISAGREEMENT_DIMENSIONS, LARGEST_GAP_DIMENSIONS, QUICK_TEST_NO  # noqa: F401
 
-__all__ = ["SAMPLE_SEED", "SampleData", "make_sample", "write_sample"]
+__all__ = ["SAMPLE_SEED", "SampleData", "make_sample", "write_sample", "write_variants"]
 
 SAMPLE_SEED: int = 20260401
 
 _ENGAGEMENT_TEMPLATE = """\
 # Sample engagement: Riverton Borough Council. FICTIONAL: every record is synthetic,
 # made by cxmethods.sample (seeded). Regenerate byte-identically: cxm sample --out data/sample
-name: riverton
-organisation: Riverton Borough Council (fictional)
+name: {name}
+organisation: {organisation}
 currency: GBP
 period:
   start: 2025-04-01
@@ -133,9 +133,9 @@ settings:
 """
 
 
-def _engagement_yaml(seed: int) -> str:
+def _engagement_yaml(seed: int, name: str = "riverton", organisation: str = "Riverton Borough Council (fictional)") -> str:
     """The engagement.yaml text for data generated with ``seed``."""
-    return _ENGAGEMENT_TEMPLATE.format(seed=seed)
+    return _ENGAGEMENT_TEMPLATE.format(seed=seed, name=name, organisation=organisation)
 
 
 ENGAGEMENT_YAML = _engagement_yaml(SAMPLE_SEED)  # the committed data/sample/engagement.yaml
@@ -217,7 +217,8 @@ _FILES = ("engagement.yaml", "contact_log.csv.gz", "resident_survey.csv", "works
           "levers.csv", "stakeholders.csv", "segment_rules.yaml")
 
 
-def write_sample(out_dir: str | pathlib.Path, *, seed: int = SAMPLE_SEED, overwrite: bool = False) -> list[pathlib.Path]:
+def write_sample(out_dir: str | pathlib.Path, *, seed: int = SAMPLE_SEED, overwrite: bool = False, name: str = "riverton",
+                 organisation: str = "Riverton Borough Council (fictional)") -> list[pathlib.Path]:
     """Write the sample engagement into ``out_dir``, byte-identically for a given seed.
 
     Parameters
@@ -260,7 +261,7 @@ def write_sample(out_dir: str | pathlib.Path, *, seed: int = SAMPLE_SEED, overwr
     buf = io.BytesIO()
     with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=9) as gz:  # no name or time in header
         gz.write(_csv(s.contact_log, "%.1f"))
-    files = {"engagement.yaml": _engagement_yaml(seed).encode("utf-8"), "contact_log.csv.gz": buf.getvalue(),
+    files = {"engagement.yaml": _engagement_yaml(seed, name, organisation).encode("utf-8"), "contact_log.csv.gz": buf.getvalue(),
              "resident_survey.csv": _csv(s.survey), "workshop/self_assessment.csv": _csv(s.self_assessment),
              "workshop/consensus.csv": _csv(s.consensus), "workshop/quick_test.csv": _csv(s.quick_test),
              "workshop/role_checklist.csv": _csv(s.role_checklist), "workshop/backlog.csv": _csv(make_backlog_scores()),
@@ -270,3 +271,19 @@ def write_sample(out_dir: str | pathlib.Path, *, seed: int = SAMPLE_SEED, overwr
     for name, data in files.items():
         (out / name).write_bytes(data)
     return [out / name for name in files]
+
+
+def write_variants(out_dir: str | pathlib.Path, n: int, *, overwrite: bool = False) -> list[pathlib.Path]:
+    """Write ``n`` distinct sample engagements (``riverton-01`` ...), each with its own seed, for batch runs and
+    benchmarks; returns their engagement files. Same ``n``, same files."""
+    if not isinstance(n, int) or not 1 <= n <= 999:
+        raise CxmError(f"The 'n' parameter of write_variants must be a whole number from 1 to 999. Got {n!r} instead.")
+    out = pathlib.Path(out_dir)
+    made = []
+    for i in range(1, n + 1):
+        name = f"riverton-{i:02d}" if n < 100 else f"riverton-{i:03d}"
+        write_sample(out / name, seed=SAMPLE_SEED + i, overwrite=overwrite, name=name,
+                     organisation=f"Riverton Borough Council, variant {i} (fictional)")
+        made.append(out / name / "engagement.yaml")
+    return made
+

@@ -1,0 +1,56 @@
+"""Many engagements at once: each in its own process, a broken one failing alone."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cxmethods import CxmError
+from cxmethods.batch import run_batch
+from cxmethods.sample import write_variants
+
+CXM = Path(sys.executable).parent / "cxm"
+
+
+def test_variants_differ_and_are_named(tmp_path):
+    made = write_variants(tmp_path, 2)
+    assert [p.parent.name for p in made] == ["riverton-01", "riverton-02"]
+    assert "name: riverton-02" in made[1].read_text()
+    assert (made[0].parent / "contact_log.csv.gz").read_bytes() != (made[1].parent / "contact_log.csv.gz").read_bytes()
+    with pytest.raises(CxmError, match=r"The 'n' parameter of write_variants must be a whole number from 1 to 999\. Got 0"):
+        write_variants(tmp_path, 0)
+
+
+def test_a_broken_engagement_fails_alone(tmp_path):
+    good, broken = write_variants(tmp_path / "in", 2)
+    levers = broken.parent / "levers.csv"
+    levers.write_text(levers.read_text().replace("I02,failure_demand,0.2,", "I02,failure_demand,1.2,"))  # a share above 100%
+    seen = []
+    items = run_batch([good.parent, broken], out=tmp_path / "out", workers=2, progress=lambda item, done, total: seen.append(done))
+    assert [i.status for i in items] == ["ok", "failed"] and sorted(seen) == [1, 2]
+    assert "share above 100%" in items[1].error and items[1].name == "riverton-02"
+    assert (tmp_path / "out" / "riverton-01" / "report" / "index.html").is_file()
+    summary = json.loads((tmp_path / "out" / "batch.json").read_text())
+    assert summary["status"] == "failed" and [e["status"] for e in summary["engagements"]] == ["ok", "failed"]
+
+
+def test_batch_refuses_two_engagements_with_one_name_and_bad_workers(tmp_path):
+    (one,) = write_variants(tmp_path / "a", 1)
+    (same,) = write_variants(tmp_path / "b", 1)
+    with pytest.raises(CxmError, match=r"are both named 'riverton-01'"):
+        run_batch([one, same], out=tmp_path / "out")
+    with pytest.raises(CxmError, match=r"The 'workers' parameter of run_batch must be a whole number of 1 or more\. Got 0"):
+        run_batch([one], out=tmp_path / "out", workers=0)
+
+
+def test_cli_exit_code_and_summary(tmp_path):
+    (eng,) = write_variants(tmp_path / "in", 1)
+    eng.write_text(eng.read_text().replace("currency: GBP", "curency: GBP"))  # the engagement file itself is wrong
+    done = subprocess.run([str(CXM), "batch", str(eng), "--out", str(tmp_path / "out"), "--workers", "1"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1
+    assert "0 of 1 engagements ok" in done.stdout and "curency" in done.stderr
