@@ -21,7 +21,7 @@ import pandas as pd
 from .artifacts import Note, Results, write_table
 from .benchmarks import Benchmarks, load_benchmarks
 from .case_inputs import Baseline, assumptions_table, base_year, check_case_inputs, load_baseline
-from .case_model import CaseModel, InitiativeCosts, Lever, frame_values, lever_name, overlaps
+from .case_model import CaseModel, InitiativeCosts, Lever, frame_values, lever_names, overlaps
 from .config import Engagement
 from .errors import InputError, Problem
 from .finance import discount_factors, discounted_payback, irr
@@ -168,12 +168,8 @@ def _costs(engagement: Engagement, initiatives: pd.DataFrame, bench: Benchmarks)
 
 
 def _levers(levers: pd.DataFrame, baseline: Baseline) -> list[Lever]:
-    out, counts = [], {}
-    for row in levers.to_dict("records"):
-        key = (row["initiative_id"], row["lever"])
-        counts[key] = counts.get(key, 0) + 1
-        total = int(((levers["initiative_id"] == key[0]) & (levers["lever"] == key[1])).sum())
-        name = lever_name(*key, counts[key] if total > 1 else 1)
+    out = []
+    for name, row in zip(lever_names(levers), levers.to_dict("records")):
         reason, channel = _text(row.get("reason")), _text(row.get("channel"))
         mask = baseline.scope(reason)
         if channel and row["lever"] != "channel_shift":
@@ -266,13 +262,17 @@ def _options(engagement: Engagement, initiatives: pd.DataFrame, first: pd.DataFr
     """
     own = engagement.settings.business_case.options
     npv = first.set_index("output")["npv"]
-    deps = {r["initiative_id"]: [d for d in _text(r.get("depends_on")).split(";") if d] for r in initiatives.to_dict("records")}
+    deps = _dependencies(initiatives)
     preferred = _closed([i for i in npv.index if npv[i] > 0], deps)
     cheap = set(first.loc[first["pv_costs"] <= first["pv_costs"].quantile(1 / 3), "output"])
     minimum = _closed([i for i in preferred if i in cheap], deps)
     options = {"do_nothing": (), "do_minimum": tuple(minimum), "preferred": tuple(preferred)}
     options.update({k: tuple(v) for k, v in own.items()})
     return options
+
+
+def _dependencies(initiatives: pd.DataFrame) -> dict[str, list[str]]:
+    return {r["initiative_id"]: [d for d in _text(r.get("depends_on")).split(";") if d] for r in initiatives.to_dict("records")}
 
 
 def _closed(ids: list[str], deps: dict[str, list[str]]) -> list[str]:
@@ -287,7 +287,7 @@ def _closed(ids: list[str], deps: dict[str, list[str]]) -> list[str]:
 
 def _options_table(model: CaseModel, base: dict, options: dict, initiatives: pd.DataFrame, summary: pd.DataFrame,
                    bench: Benchmarks) -> pd.DataFrame:
-    deps = {r["initiative_id"]: [d for d in _text(r.get("depends_on")).split(";") if d] for r in initiatives.to_dict("records")}
+    deps = _dependencies(initiatives)
     rows = []
     for name, members in options.items():
         if members:

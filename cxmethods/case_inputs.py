@@ -18,7 +18,7 @@ import pandas as pd
 
 from .answers import load_answers
 from .benchmarks import Benchmarks
-from .case_model import SHARE_LEVERS, lever_name
+from .case_model import SHARE_LEVERS, lever_names
 from .config import Engagement, did_you_mean
 from .errors import ConfigError, InputError, Problem
 from .schemas import CHANNELS, LEVERS
@@ -326,12 +326,8 @@ def assumptions_table(engagement: Engagement, initiatives: pd.DataFrame, levers:
             f"Optimism-bias uplift for {name.replace('_', ' ')} projects (mitigation {settings.optimism_bias_mitigation:.0%})",
             bench.optimism_bias.source, hi_bound=np.nan)
     if levers is not None:
-        counts: dict[tuple, int] = {}
         names = dict(zip(initiatives["initiative_id"], initiatives["name"]))
-        for row in levers.itertuples(index=False):
-            counts[(row.initiative_id, row.lever)] = counts.get((row.initiative_id, row.lever), 0) + 1
-            n_same = int((levers["initiative_id"].eq(row.initiative_id) & levers["lever"].eq(row.lever)).sum())
-            name = lever_name(row.initiative_id, row.lever, counts[(row.initiative_id, row.lever)] if n_same > 1 else 1)
+        for name, row in zip(lever_names(levers), levers.itertuples(index=False)):
             share = row.lever in SHARE_LEVERS
             unit = "share" if share else ("minutes per contact" if row.lever == "customer_time" else f"{currency} a year")
             add(name, row.value, _get(row, "low"), _get(row, "high"), unit, f"{row.initiative_id} {names.get(row.initiative_id, '')}",

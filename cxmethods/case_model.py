@@ -34,7 +34,7 @@ import pandas as pd
 
 from .errors import CxmError
 
-__all__ = ["CaseModel", "Lever", "InitiativeCosts", "frame_values", "lever_name", "overlaps", "SHARE_LEVERS"]
+__all__ = ["CaseModel", "Lever", "InitiativeCosts", "frame_values", "lever_names", "overlaps", "SHARE_LEVERS"]
 
 SHARE_LEVERS = ("failure_demand", "channel_shift", "automation", "handling_time")
 
@@ -73,9 +73,10 @@ class InitiativeCosts:
     ob_applies_to: str = "capital"
 
 
-def lever_name(initiative: str, kind: str, count: int) -> str:
-    """Assumption name of an initiative's lever: ``I02.failure_demand``, then ``.2``, ``.3`` for repeats."""
-    return f"{initiative}.{kind}" if count == 1 else f"{initiative}.{kind}.{count}"
+def lever_names(levers: pd.DataFrame) -> list[str]:
+    """Assumption name of each lever row: ``I02.failure_demand``, then ``.2``, ``.3`` for the same initiative's repeats."""
+    count = levers.groupby(["initiative_id", "lever"]).cumcount() + 1
+    return [f"{i}.{k}" if n == 1 else f"{i}.{k}.{n}" for i, k, n in zip(levers["initiative_id"], levers["lever"], count)]
 
 
 class CaseModel:
