@@ -1,27 +1,37 @@
 """Many engagements at once: each one's full run (workbooks and outputs) in its own process.
 
 :func:`run_batch` sends every engagement to a process pool (papermill starts a kernel per workbook, so
-processes, not threads, and no change of working directory); one engagement that fails, even before its
-workbooks start (a broken engagement file), never stops the others. The summary (``batch.json`` in the
-batch folder, and the CLI's table) lists each engagement's status, time and, for a failure, the
-workbook, cell and error.
+processes, not threads, and no change of working directory), or, given a scheduler address, to an
+existing Dask distributed cluster through its ``concurrent.futures`` executor. One engagement that
+fails, even before its workbooks start (a broken engagement file), never stops the others. The summary
+(``batch.json`` in the batch folder, and the CLI's table) lists each engagement's status, time and, for a
+failure, the workbook, cell and error.
 
-Running on a Dask cluster (``--scheduler``) is not built yet.
+While engagements run, each worker writes where it is (workbook and cells) to a small file under
+``<batch folder>/.progress/``; the caller's ``watch`` callback sees those as :class:`Running` records.
+On a cluster the batch folder must therefore be on storage every worker and the caller share (it has to
+be anyway: that is where the run folders go).
 """
 
 from __future__ import annotations
 
 import json
 import multiprocessing
+import os
+import shutil
 import time
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
 from .errors import CxmError
 
-__all__ = ["BatchItem", "run_batch"]
+__all__ = ["BatchItem", "Running", "run_batch"]
+
+_PROGRESS = ".progress"
+#: How long to try reaching a Dask scheduler before saying it cannot be reached.
+CONNECT_TIMEOUT = "10s"
 
 
 @dataclass(frozen=True)
@@ -38,17 +48,49 @@ class BatchItem:
     error: str | None = None
 
 
-def _run_one(path: str, out_root: str) -> BatchItem:
+@dataclass(frozen=True)
+class Running:
+    """Where one running engagement is: its ``step``-th workbook of ``steps``, ``cells`` of ``cells_total`` done."""
+
+    name: str
+    workbook: str
+    step: int
+    steps: int
+    cells: int
+    cells_total: int
+
+    @property
+    def fraction(self) -> float:
+        """Share of the engagement's workbooks done, counting the current one's cells."""
+        return (self.step - 1 + self.cells / max(self.cells_total, 1)) / max(self.steps, 1)
+
+
+def _reporter(path: Path, name: str, steps: int) -> Callable[[str, int, int], None]:
+    """A runner ``progress`` callback that records where this engagement is in ``path`` (replaced whole)."""
+    seen: list[str] = []
+
+    def progress(workbook: str, done: int, total: int) -> None:
+        if workbook not in seen:
+            seen.append(workbook)
+        partial = path.with_suffix(".tmp")
+        partial.write_text(json.dumps(asdict(Running(name, workbook, len(seen), steps, done, total))), encoding="utf-8")
+        os.replace(partial, path)
+
+    return progress
+
+
+def _run_one(path: str, out_root: str, index: int = 0) -> BatchItem:
     """Run one engagement in this (worker) process; every failure becomes a BatchItem, never an exception."""
     from .config import load_engagement
-    from .runner import run_engagement
+    from .runner import list_workbooks, run_engagement
 
     start = time.perf_counter()
     name = Path(path).parent.name
     try:
         eng = load_engagement(path)
         name = eng.name
-        result = run_engagement(eng, out=Path(out_root) / eng.name)
+        progress = _reporter(Path(out_root) / _PROGRESS / f"{index}.json", name, len(list_workbooks()))
+        result = run_engagement(eng, out=Path(out_root) / eng.name, progress=progress)
     except Exception as exc:  # noqa: BLE001 - a broken engagement fails alone, with its message
         first = str(exc).splitlines()
         detail = " ".join(line.strip() for line in first[:4])
@@ -80,8 +122,35 @@ def _check_names(paths: list[str]) -> None:
         seen[name] = path
 
 
+def _dask_executor(scheduler: str):
+    """A concurrent.futures executor on the Dask cluster at ``scheduler``, and the client to close after."""
+    try:
+        from distributed import Client
+    except ImportError as exc:  # pragma: no cover - distributed is a dependency; this guards broken installs
+        raise CxmError("--scheduler needs the 'distributed' package: pip install distributed") from exc
+    try:
+        client = Client(scheduler, timeout=CONNECT_TIMEOUT)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise CxmError(f"Could not reach the Dask scheduler at {scheduler}: {exc}. Check the address (for example "
+                       "tcp://10.0.0.5:8786) and that the scheduler is running (`dask scheduler`).") from exc
+    # pure=False: two runs of one engagement are two tasks; each run is long, so no retries hide a failure
+    return client.get_executor(pure=False), client
+
+
+def _watch_files(folder: Path, running: set[int]) -> dict[int, Running]:
+    states: dict[int, Running] = {}
+    for i in sorted(running):
+        try:
+            states[i] = Running(**json.loads((folder / f"{i}.json").read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError):
+            continue  # not started yet (or its first record is being replaced)
+    return states
+
+
 def run_batch(engagements: list[str | Path], *, out: str | Path, workers: int = 2,
-              progress: Callable[[BatchItem, int, int], None] | None = None, executor: Executor | None = None) -> list[BatchItem]:
+              progress: Callable[[BatchItem, int, int], None] | None = None,
+              watch: Callable[[dict[int, Running]], None] | None = None,
+              scheduler: str | None = None, executor: Executor | None = None) -> list[BatchItem]:
     """Run every engagement (a YAML file, or a folder holding ``engagement.yaml``) and write ``out/batch.json``.
 
     Parameters
@@ -90,11 +159,16 @@ def run_batch(engagements: list[str | Path], *, out: str | Path, workers: int = 
     out : path
         The batch folder; each engagement's run folder is ``out/<engagement name>``.
     workers : int
-        Processes in the local pool (ignored when ``executor`` is given).
+        Processes in the local pool (ignored with ``scheduler`` or ``executor``: the cluster decides).
     progress : callable, optional
         Called as ``progress(item, done, total)`` as each engagement finishes.
+    watch : callable, optional
+        Called about twice a second with ``{index: Running}`` for the engagements under way.
+    scheduler : str, optional
+        Address of a Dask distributed scheduler (``tcp://host:8786``) to run on instead of local processes.
+        Its workers need cxmethods installed and the engagements and ``out`` on shared storage.
     executor : concurrent.futures.Executor, optional
-        Where to run (default: a local process pool started with ``spawn``).
+        Any other executor to run on (the caller shuts it down).
 
     Returns
     -------
@@ -105,29 +179,48 @@ def run_batch(engagements: list[str | Path], *, out: str | Path, workers: int = 
         raise CxmError("No engagements to run: give one or more engagement files (e.g. cxm batch sample-*/engagement.yaml).")
     if not isinstance(workers, int) or workers < 1:
         raise CxmError(f"The 'workers' parameter of run_batch must be a whole number of 1 or more. Got {workers!r} instead.")
-    paths = [str((Path(e) / "engagement.yaml") if Path(e).is_dir() else Path(e)) for e in engagements]
+    paths = [str(((Path(e) / "engagement.yaml") if Path(e).is_dir() else Path(e)).resolve()) for e in engagements]
     _check_names(paths)
     out = Path(out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    folder = out / _PROGRESS
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
     started = time.perf_counter()
-    own = executor is None
-    pool = executor or ProcessPoolExecutor(max_workers=min(workers, len(paths)), mp_context=multiprocessing.get_context("spawn"))
+    client = None
+    if executor is not None:
+        pool, where = executor, "executor"
+    elif scheduler:
+        pool, client = _dask_executor(scheduler)
+        where = f"Dask scheduler {scheduler} ({len(client.scheduler_info()['workers'])} workers)"
+    else:
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(paths)), mp_context=multiprocessing.get_context("spawn"))
+        where = f"{min(workers, len(paths))} local processes"
     items: dict[int, BatchItem] = {}
     try:
-        futures = {pool.submit(_run_one, p, str(out)): i for i, p in enumerate(paths)}
-        for future in as_completed(futures):
-            i = futures[future]
-            try:
-                items[i] = future.result()
-            except Exception as exc:  # noqa: BLE001 - a worker that died (out of memory, killed) fails its engagement alone
-                items[i] = BatchItem(paths[i], Path(paths[i]).parent.name, "failed", 0.0, error=f"worker died: {type(exc).__name__}: {exc}")
-            if progress:
-                progress(items[i], len(items), len(paths))
-    finally:
-        if own:
-            pool.shutdown()
+        futures = {pool.submit(_run_one, p, str(out), i): i for i, p in enumerate(paths)}
+        pending = set(futures)
+        while pending:
+            finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            for future in finished:
+                i = futures[future]
+                try:
+                    items[i] = future.result()
+                except Exception as exc:  # noqa: BLE001 - a worker that died (out of memory, killed) fails its engagement alone
+                    items[i] = BatchItem(paths[i], Path(paths[i]).parent.name, "failed", 0.0,
+                                         error=f"worker died: {type(exc).__name__}: {exc}")
+                if progress:
+                    progress(items[i], len(items), len(paths))
+            if watch:
+                watch(_watch_files(folder, {futures[f] for f in pending}))
+    finally:  # on an interrupt, engagements not started are cancelled (closing a Dask client cancels its tasks)
+        if client is not None:
+            client.close()
+        elif executor is None:
+            pool.shutdown(cancel_futures=True)
+        shutil.rmtree(folder, ignore_errors=True)
     ordered = [items[i] for i in range(len(paths))]
-    summary = {"workers": workers, "seconds": round(time.perf_counter() - started, 1),
+    summary = {"ran_on": where,
+               "seconds": round(time.perf_counter() - started, 1),
                "status": "ok" if all(it.status == "ok" for it in ordered) else "failed",
                "engagements": [asdict(it) for it in ordered]}
     (out / "batch.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")

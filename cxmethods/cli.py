@@ -158,22 +158,51 @@ def batch(
     engagements: Annotated[list[Path], typer.Argument(help="Engagement files (or folders holding engagement.yaml).", show_default=False)],
     out: Annotated[Path, typer.Option("--out", help="Batch folder: one run folder per engagement, and batch.json.")] = Path("out/batch"),
     workers: Annotated[int, typer.Option("--workers", help="Engagements run at once (local processes).")] = 2,
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Run on this Dask distributed scheduler "
+                                                     "(e.g. tcp://10.0.0.5:8786) instead of local processes; its "
+                                                     "workers need cxmethods and shared storage for --out.")] = None,
 ) -> None:
     """Run many engagements, each in its own process; one failure never stops the others."""
+    from rich.table import Table
+
     from .batch import run_batch
+
+    bar = Progress(TextColumn("{task.description:<44}"), BarColumn(), TextColumn("{task.fields[count]}"),
+                   TimeElapsedColumn(), console=console)
+    overall = bar.add_task("batch", total=len(engagements), count=f"0/{len(engagements)} engagements")
+    rows: dict[int, int] = {}
 
     def progress(item, done: int, total: int) -> None:
         colour = "green" if item.status == "ok" else "red"
-        console.print(f"[{done}/{total}] [{colour}]{item.status:>6}[/] {item.name} ({item.seconds:.0f} s)")
+        console.print(f"[{done}/{total}] [{colour}]{item.status:>6}[/] {escape(item.name)} ({item.seconds:.0f} s)")
+        bar.update(overall, completed=done, count=f"{done}/{total} engagements")
+
+    def watch(running) -> None:
+        for i in set(rows) - set(running):  # finished
+            bar.remove_task(rows.pop(i))
+        for i, state in running.items():
+            label = f"  {state.name}: {state.workbook}"
+            count = f"workbook {state.step}/{state.steps}, cell {state.cells}/{state.cells_total}"
+            if i not in rows:
+                rows[i] = bar.add_task(label, total=1.0, count=count)
+            bar.update(rows[i], description=label, completed=state.fraction, count=count)
 
     try:
-        items = run_batch([str(e) for e in engagements], out=out, workers=workers, progress=progress)
+        with bar:
+            items = run_batch([str(e) for e in engagements], out=out, workers=workers, progress=progress, watch=watch,
+                              scheduler=scheduler)
     except CxmError as exc:
         _fail(exc)
+    table = Table("engagement", "status", "seconds", "where it failed", title="Batch summary", title_justify="left")
+    for item in items:
+        where = f"{item.workbook} cell [{item.cell}]" if item.workbook else ("" if item.status == "ok" else "before the workbooks")
+        colour = "green" if item.status == "ok" else "red"
+        table.add_row(escape(item.name), f"[{colour}]{item.status}[/]", f"{item.seconds:.0f}", where)
+    console.print(table)
     failed = [i for i in items if i.status != "ok"]
     for item in failed:
         where = f"{item.workbook} cell [{item.cell}]: " if item.workbook else ""
-        err.print(f"[red]Failed:[/] {item.name}: {where}{item.error}")
+        err.print(f"[red]Failed:[/] {escape(item.name)}: {where}{escape(item.error or '')}")
     console.print(f"{len(items) - len(failed)} of {len(items)} engagements ok; summary in {out / 'batch.json'}")
     if failed:
         raise typer.Exit(1)

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import distributed
 import pytest
 
 from cxmethods import CxmError
@@ -54,3 +55,28 @@ def test_cli_exit_code_and_summary(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 1
     assert "0 of 1 engagements ok" in done.stdout and "curency" in done.stderr
+    assert "Batch summary" in done.stdout and "before the workbooks" in done.stdout
+
+
+def test_batch_on_a_dask_cluster(tmp_path):
+    """The same runs on a real Dask LocalCluster (two worker processes), through --scheduler's code path."""
+    good, broken = write_variants(tmp_path / "in", 2)
+    broken.write_text(broken.read_text().replace("currency: GBP", "curency: GBP"))
+    states = []
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        items = run_batch([good, broken], out=tmp_path / "out", scheduler=cluster.scheduler_address,
+                          watch=lambda running: states.extend(running.values()))
+    assert [i.status for i in items] == ["ok", "failed"] and "curency" in items[1].error
+    assert (tmp_path / "out" / "riverton-01" / "riverton-01.xlsx").is_file()
+    summary = json.loads((tmp_path / "out" / "batch.json").read_text())
+    assert summary["ran_on"] == f"Dask scheduler {cluster.scheduler_address} (2 workers)"
+    seen = {(s.name, s.workbook) for s in states}  # per-engagement progress came back from the cluster's workers
+    assert ("riverton-01", "02_voice_of_customer") in seen and all(0 <= s.fraction <= 1 for s in states)
+    assert not (tmp_path / "out" / ".progress").exists()
+
+
+def test_unreachable_scheduler_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setattr("cxmethods.batch.CONNECT_TIMEOUT", "2s")
+    (eng,) = write_variants(tmp_path / "in", 1)
+    with pytest.raises(CxmError, match=r"Could not reach the Dask scheduler at tcp://127\.0\.0\.1:9.*`dask scheduler`"):
+        run_batch([eng], out=tmp_path / "out", scheduler="tcp://127.0.0.1:9")
