@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-__all__ = ["Chart", "plot_radar", "plot_radars", "plot_heatmap", "plot_gaps", "plot_importance_performance",
+__all__ = ["Chart", "plot_radar", "plot_radars", "radar_png", "plot_heatmap", "plot_gaps", "plot_importance_performance",
            "plot_pareto", "plot_week_heatmap", "plot_failure_demand"]
 
 CURRENT, TARGET = "#1f5f8b", "#e07b39"
@@ -47,7 +47,21 @@ def plot_radar(scores: pd.DataFrame, component: str) -> Chart:
     return fig
 
 
-def _radar(ax, scores: pd.DataFrame, component: str) -> None:
+def radar_png(scores: pd.DataFrame, component: str, *, highlight: str | None = None, size: float = 4.2,
+              dpi: int = 80) -> bytes:
+    """:func:`plot_radar` as small PNG bytes for a live form (about 50 ms); ``highlight`` bolds one dimension's label."""
+    fig = Chart(figsize=(size, size))
+    ax = fig.add_subplot(projection="polar")
+    _radar(ax, scores, component, fontsize=7)
+    for label in ax.get_xticklabels():
+        if highlight is not None and label.get_text() == _wrap(highlight):
+            label.set_fontweight("bold")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def _radar(ax, scores: pd.DataFrame, component: str, fontsize: int = 8) -> None:
     rows = scores[scores["component"] == component]
     if len(rows) < 3:
         raise ValueError(f"a radar needs at least 3 dimensions; component '{component}' has {len(rows)}")
@@ -58,11 +72,11 @@ def _radar(ax, scores: pd.DataFrame, component: str) -> None:
                 linestyle="-" if column == "current" else "--")
         ax.fill(angles + angles[:1], values + values[:1], color=colour, alpha=0.12)
     ax.set_xticks(angles)
-    ax.set_xticklabels([_wrap(n) for n in rows["dimension"]], fontsize=8)
+    ax.set_xticklabels([_wrap(n) for n in rows["dimension"]], fontsize=fontsize)
     ax.set_ylim(0, 5)
     ax.set_yticks([1, 2, 3, 4, 5])
     ax.set_title(rows["component_name"].iloc[0], pad=24, fontsize=11)
-    ax.legend(loc="lower right", bbox_to_anchor=(1.15, -0.05), fontsize=8, frameon=False)
+    ax.legend(loc="lower right", bbox_to_anchor=(1.15, -0.05), fontsize=fontsize, frameon=False)
 
 
 def plot_heatmap(answers: pd.DataFrame, dimension_order: list[str]) -> Chart:

@@ -34,7 +34,9 @@ from datetime import datetime
 from pathlib import Path
 
 import ipywidgets as widgets
+import pandas as pd
 
+from . import charts
 from .answers import AnswerStore, store_for
 from .config import Engagement
 from .errors import CxmError
@@ -60,7 +62,8 @@ class WorkshopForm(widgets.VBox):
         Dimension forms: ``"dimension"`` (Dropdown of dimension ids), ``"previous"``, ``"next"``
         (Buttons), ``"current"``, ``"target"`` (ToggleButtons, values ``""`` for not yet or ``"1"``
         .. ``"5"``), ``"evidence"`` (self-assessment) or ``"rationale"`` (consensus) (Textarea),
-        ``"heading"`` (HTML: component, dimension and question), ``"levels"`` (HTML list of the level descriptors), ``"progress"`` and ``"status"`` (HTML).
+        ``"heading"`` (HTML: component, dimension and question), ``"levels"`` (HTML list of the level descriptors), ``"progress"`` and ``"status"`` (HTML), ``"chart"``
+        (Image: a radar of the shown dimension's component, redrawn with every change).
         Checklist forms: ``"answer"`` and ``"note"`` (dicts of ToggleButtons and Text by question or
         statement id), ``"progress"`` and ``"status"``.
     store : AnswerStore
@@ -352,6 +355,7 @@ def _dimension_form(store: AnswerStore, name: str, model: MaturityModel, folder:
     current, target = (_toggles([_NOT_YET, *((lv, lv) for lv in _LEVELS)], tips, "6.5em") for _ in range(2))
     box = widgets.Textarea(placeholder=placeholder, continuous_update=True, layout=widgets.Layout(width="100%", height="6em"))
     heading, levels, progress, status = widgets.HTML(), widgets.HTML(), widgets.HTML(), widgets.HTML(_line("", _GREY))
+    chart = widgets.Image(format="png", layout=widgets.Layout(width="300px", flex="0 0 auto"))
     saver = _Saver(store, status, folder)
     loading = False
 
@@ -372,6 +376,18 @@ def _dimension_form(store: AnswerStore, name: str, model: MaturityModel, folder:
         levels.value = f'<ul style="padding:0;margin:4px 0 10px 0;font-size:1.05em;line-height:1.4">{"".join(items)}</ul>'
         progress.value = _progress(sum(done(x) for x in answers.values()), n,
                                    "dimensions agreed" if required_text else "dimensions answered")
+        chart.value = profile(d)
+
+    def profile(d: Dimension) -> bytes:
+        """This form's answers for the shown dimension's component: current against target, redrawn on each change."""
+        near = [x for x in dims if x.component == d.component]
+        if len(near) < 3:
+            return b""
+        scores = pd.DataFrame({"component": d.component, "component_name": components.get(d.component, d.component),
+                               "dimension": [x.name for x in near],
+                               "current": [float(answers.get(x.id, {}).get("current") or "nan") for x in near],
+                               "target": [float(answers.get(x.id, {}).get("target") or "nan") for x in near]})
+        return charts.radar_png(scores, d.component, highlight=d.name)
 
     def show(change: dict | None = None) -> None:
         nonlocal loading
@@ -419,12 +435,12 @@ def _dimension_form(store: AnswerStore, name: str, model: MaturityModel, folder:
     show()
 
     controls = {"dimension": dropdown, "previous": previous, "next": following, "current": current, "target": target,
-                text: box, "heading": heading, "levels": levels, "progress": progress, "status": status}
+                text: box, "heading": heading, "levels": levels, "progress": progress, "status": status, "chart": chart}
+    answer = widgets.VBox([widgets.HBox([_label("Current level"), current]), widgets.HBox([_label("Target level"), target]),
+                           _label(text.capitalize()), box, status], layout=widgets.Layout(flex="1 1 auto"))
     children = [widgets.HTML(f'<h3 style="margin:8px 0 4px 0">{title}</h3>'),
                 widgets.HBox([previous, dropdown, following], layout=widgets.Layout(align_items="center")),
-                progress, heading, levels,
-                widgets.HBox([_label("Current level"), current]), widgets.HBox([_label("Target level"), target]),
-                _label(text.capitalize()), box, status]
+                progress, heading, levels, widgets.HBox([answer, chart], layout=widgets.Layout(align_items="flex-start"))]
     return WorkshopForm(children, controls, store)
 
 

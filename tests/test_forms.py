@@ -125,6 +125,20 @@ def test_each_change_is_written_at_once(eng, model, tiny):
     assert "Saved" in c["status"].value and "answers.csv" in c["status"].value
 
 
+def test_the_radar_of_the_shown_component_is_redrawn_with_each_change(eng, tmp_path):
+    third = ("      - id: understand.insight\n        name: Insight from complaints\n"
+             "        levels: [Ignored, Counted, Read, Acted on, Designed in]\n")
+    (tmp_path / "model3.yaml").write_text(MODEL.replace("  - id: operations\n", third + "  - id: operations\n"), encoding="utf-8")
+    c = self_assessment_form(eng, "Ann", model=load_model(tmp_path / "model3.yaml")).controls
+    before = bytes(c["chart"].value)
+    assert before.startswith(b"\x89PNG")
+    c["current"].value = "5"
+    after = bytes(c["chart"].value)
+    assert after.startswith(b"\x89PNG") and after != before
+    c["dimension"].value = "operations.measures"  # a component of one dimension: no radar, nothing stale shown
+    assert bytes(c["chart"].value) == b""
+
+
 def test_navigation_keeps_answers_and_writes_nothing_by_itself(eng, model, tiny):
     answers = tiny.folder / "answers.csv"
     form = self_assessment_form(eng, "Cem", role="Adviser", model=model)
