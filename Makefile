@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-cxmethods
 
-.PHONY: setup demo test lab bench clean
+.PHONY: setup demo test test-browser lab bench clean
 
 setup: $(STAMP)
 
@@ -23,13 +23,15 @@ demo: setup  ## run every workbook headless on the bundled sample engagement
 test: setup  ## unit tests, workbook runs, nbval (lax) over workbooks/
 	$(BIN)/python -m pytest
 
+test-browser: setup  ## the workshop forms driven in JupyterLab in headless Chromium (needs Debian's chromium package)
+	@command -v chromium >/dev/null || { echo "The browser tests need Chromium: sudo apt-get install chromium (Debian/Ubuntu)."; exit 1; }
+	$(BIN)/python -m pytest -m browser tests/browser
+
 lab: setup  ## JupyterLab on the workbooks (Jupyter refuses root unless told: containers often run as root)
 	$(BIN)/jupyter lab workbooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
-bench: setup  ## benchmarks that print tables: a 10-million-row contact log; 100,000 respondents segmented; the Monte Carlo
-	$(BIN)/python tests/benchmarks/contact_log.py --rows 10000000
-	$(BIN)/python tests/benchmarks/segmentation.py --rows 100000 --attributes 20
-	$(BIN)/python tests/benchmarks/monte_carlo.py --draws 10000 --years 10 --initiatives 20
+bench: setup  ## the benchmark suite: each target measured, one table (benchmarks/README.md; about 30 minutes)
+	$(BIN)/python benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) out

@@ -1,6 +1,6 @@
 """Benchmark: choosing the number of segments on a large mixed survey, with stability.
 
-    python tests/benchmarks/segmentation.py --rows 100000 --attributes 20
+    python benchmarks/segmentation.py --rows 100000 --attributes 20     (one run; benchmarks/run.py takes medians)
 
 Generates seeded synthetic respondents with real segment structure (six planted segments; about
 40% of attributes numeric, 10% yes/no, the rest categorical with 3-8 levels; 3% of values
@@ -15,11 +15,15 @@ import argparse
 import resource
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from cxmethods.segmenter import select_k
+
+sys.path.insert(0, str(Path(__file__).parent))
+from harness import Result, median, python, report  # noqa: E402
 
 
 def make_survey(rows: int, attributes: int, *, segments: int = 6, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
@@ -72,7 +76,15 @@ def main(argv: list[str] | None = None) -> int:
     print(summary.to_string(index=False))
     print()
     print(table.round(3).to_string(index=False))
+    report(select_k_seconds=seconds)
     return 0
+
+
+def run(repeat: int, quick: bool) -> list[Result]:
+    rows = 20_000 if quick else 100_000
+    runs = [python("segmentation.py", "--rows", rows, "--attributes", 20) for _ in range(repeat)]
+    return [Result(f"segmentation, {rows:,} x 20, k 2-10 with stability", median(runs, "select_k_seconds"), "s", repeat, 60,
+                   note=f"peak {median(runs, 'peak_mb'):,.0f} MB")]
 
 
 if __name__ == "__main__":
