@@ -10,7 +10,6 @@ memory (RSS). Target: 10 million rows in under 60 s with under 2 GB peak on a 2-
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time

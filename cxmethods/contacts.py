@@ -17,6 +17,7 @@ numbers are accepted); values that cannot be read become NULL and are counted in
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from pathlib import Path
 
@@ -79,7 +80,7 @@ class ContactLog:
             raise CxmError(f"{path}: the contact log is {'empty' if path.is_file() else 'missing'}. "
                            "Fix: export the data again, or correct inputs.contact_log.path.")
         try:
-            self.fields = _load(self.con, path, spec)
+            self.fields = _load(self.con, path, spec, id_salt(engagement.name, path))
         except (duckdb.Error, OSError, ValueError) as exc:
             self.close()
             raise CxmError(f"{path}: the contact log cannot be read ({str(exc).splitlines()[0]}). "
@@ -111,7 +112,7 @@ class ContactLog:
     def reasons(self, *, pareto_share: float = 0.8) -> pd.DataFrame:
         """Contacts per reason, most first: ``reason``, ``service``, ``contacts``, ``share``, ``cumulative_share``,
         ``pareto`` (True for the few reasons that together make ``pareto_share`` of contacts)."""
-        service = "any_value(service)" if "service" in self.fields else "NULL"
+        service = "min(service)" if "service" in self.fields else "NULL"
         table = self.query(f"""
             SELECT coalesce(reason, '{_UNKNOWN}') AS reason, {service} AS service, count(*) AS contacts
             FROM contacts GROUP BY 1 ORDER BY contacts DESC, reason""")
@@ -223,7 +224,7 @@ class ContactLog:
             SELECT coalesce(reason, '{_UNKNOWN}') AS reason, count(*) AS contacts,
                    count(*) FILTER (WHERE is_repeat) AS repeats, count(*) FILTER (WHERE is_follow_up) AS follow_ups,
                    {fcr} AS resolved_first_contact
-            FROM flags GROUP BY GROUPING SETS ((1), ()) ORDER BY repeats DESC""")
+            FROM flags GROUP BY GROUPING SETS ((1), ()) ORDER BY repeats DESC, reason NULLS FIRST""")
         table["reason"] = table["reason"].fillna("(all)")
         table["repeat_rate"] = table["repeats"] / table["contacts"]
         table["follow_up_rate"] = table["follow_ups"] / table["contacts"]
@@ -264,7 +265,7 @@ class ContactLog:
         """Which reasons the failure classification matched, with their contacts (to check the patterns)."""
         return self.query(f"""
             SELECT reason, count(*) AS contacts FROM contacts WHERE {self._failure_match()}
-            GROUP BY 1 ORDER BY 2 DESC""")
+            GROUP BY 1 ORDER BY 2 DESC, 1""")
 
     def _failure_match(self) -> str:
         """SQL true for a reason matching ``settings.voc.failure_reasons`` (RE2 syntax, case-insensitive)."""
@@ -288,8 +289,9 @@ class ContactLog:
         ``failure_contacts`` (as in :meth:`failure_demand`), ``mean_handling_minutes``.
         """
         self._ensure_repeat_flags()
-        minutes = "avg(handling_minutes)" if "handling_minutes" in self.fields else "NULL"
-        service = "any_value(service)" if "service" in self.fields else "NULL"
+        # summed as exact decimals: a float sum depends on the order DuckDB's threads add in, and the artifacts must not
+        minutes = "avg(CAST(handling_minutes AS DECIMAL(18, 6)))" if "handling_minutes" in self.fields else "NULL"
+        service = "min(service)" if "service" in self.fields else "NULL"
         return self.query(f"""
             SELECT coalesce(channel, '{_UNKNOWN}') AS channel, coalesce(reason, '{_UNKNOWN}') AS reason,
                    {service} AS service, count(*) AS contacts,
@@ -313,7 +315,7 @@ class ContactLog:
             SELECT area, count(*) AS contacts, count(*) / {weeks} AS weekly_contacts, {fcr} AS fcr_rate,
                    avg(CAST({self._failure_match()} OR is_repeat AS DOUBLE)) AS failure_share,
                    avg(CAST(channel IN ('web_form', 'mobile_app') AS DOUBLE)) AS online_share
-            FROM flags WHERE area IS NOT NULL GROUP BY area ORDER BY contacts DESC""").round(4)
+            FROM flags WHERE area IS NOT NULL GROUP BY area ORDER BY contacts DESC, area""").round(4)
 
     def data_quality(self) -> pd.DataFrame:
         """Counts of rows a real export gets wrong: ``check``, ``rows``, ``share``, ``treatment``. Nothing is dropped."""
@@ -354,13 +356,14 @@ class ContactLog:
         if "customer_id" not in self.fields:
             self.con.execute(f"CREATE TABLE flags AS SELECT reason, channel, {fcr}, false AS is_repeat, false AS is_follow_up FROM contacts")
             return
-        # lag() over a customer's contacts in time: same reason within the window, or any contact within it
+        # lag() over a customer's contacts in time: same reason within the window, or any contact within it;
+        # contact_id breaks ties in time, so the same contacts are flagged on every run
         self.con.execute(f"""
             CREATE TABLE flags AS
             SELECT reason, channel, {fcr},
-                   coalesce(created_at - lag(created_at) OVER (PARTITION BY customer_id, reason ORDER BY created_at)
+                   coalesce(created_at - lag(created_at) OVER (PARTITION BY customer_id, reason ORDER BY created_at, contact_id)
                             <= INTERVAL {window} DAY, false) AND customer_id IS NOT NULL AS is_repeat,
-                   coalesce(created_at - lag(created_at) OVER (PARTITION BY customer_id ORDER BY created_at)
+                   coalesce(created_at - lag(created_at) OVER (PARTITION BY customer_id ORDER BY created_at, contact_id)
                             <= INTERVAL {window} DAY, false) AND customer_id IS NOT NULL AS is_follow_up
             FROM contacts""")
 
@@ -368,8 +371,26 @@ class ContactLog:
 # --------------------------------------------------------------------------- loading
 
 
-def _load(con: duckdb.DuckDBPyConnection, path: Path, spec: InputFile) -> list[str]:
-    """Create table ``contacts`` with our field names and types; return the fields mapped."""
+def id_salt(name: str, path: Path) -> str:
+    """The salt customer ids are hashed with: from the engagement's name and the log file's size, first and last MiB.
+
+    Per engagement and stable for the same log (so the same run gives the same results), yet unknown to anyone
+    who has only the outputs: guessing an e-mail address and hashing it needs the raw export itself.
+    """
+    size = path.stat().st_size
+    digest = hashlib.sha256(f"cxmethods:{name}:{size}:".encode())
+    with path.open("rb") as fh:
+        digest.update(fh.read(2**20))
+        fh.seek(max(size - 2**20, 0))
+        digest.update(fh.read(2**20))
+    return digest.hexdigest()
+
+
+def _load(con: duckdb.DuckDBPyConnection, path: Path, spec: InputFile, salt: str) -> list[str]:
+    """Create table ``contacts`` with our field names and types; return the fields mapped.
+
+    ``customer_id`` is replaced by a salted hash (16 hex digits) as it is loaded, so no analysis, table or
+    notebook can show a raw customer reference (some exports use e-mail addresses or phone numbers)."""
     fields = INPUTS["contact_log"].fields
     fmt = file_format(path)
     if fmt == "csv":
@@ -397,6 +418,8 @@ def _load(con: duckdb.DuckDBPyConnection, path: Path, spec: InputFile) -> list[s
         kind = fields[ours].kind
         if ours in spec.values or kind in ("channel", "bool"):
             select.append(f"{ours}_map.value AS {ours}")
+        elif ours == "customer_id":
+            select.append(f"left(sha256({_literal(salt)} || nullif({column}, '')), 16) AS {ours}")
         else:
             select.append(f"{_sql_value(column, kind, spec)} AS {ours}")
     joins = []

@@ -15,7 +15,6 @@ cxmethods.errors.CxmError: /nonexistent/run has no workbook artifacts ...
 from __future__ import annotations
 
 import io
-import json
 import os
 import re
 import struct
@@ -35,7 +34,7 @@ from pptx.util import Emu, Inches, Pt
 
 from .charts import CURRENT, TARGET, plot_importance_performance
 from .errors import CxmError
-from .headlines import WORKBOOKS, headlines, money, run_date
+from .headlines import WORKBOOKS, headlines, money, read_manifest, run_date
 
 __all__ = ["TITLE", "write_deck"]
 
@@ -110,7 +109,7 @@ def write_deck(run_dir: str | Path, *, name: str, organisation: str, currency: s
 
     prs = Presentation()
     prs.slide_width, prs.slide_height = Inches(_WIDTH), Inches(_HEIGHT)
-    _title_slide(prs, organisation, name, _run_date(run_dir))
+    _title_slide(prs, organisation, name, run_date(read_manifest(run_dir)))
     for step in _STEPS:
         if found[step]:
             _findings_slide(prs, WORKBOOKS[step], found[step])
@@ -130,15 +129,6 @@ def write_deck(run_dir: str | Path, *, name: str, organisation: str, currency: s
     partial.write_bytes(_fixed_zip(buffer.getvalue()))
     os.replace(partial, path)  # a reader never sees half a deck
     return path
-
-
-def _run_date(run_dir: Path) -> str | None:
-    """The run's date from run.json (see :func:`cxmethods.headlines.run_date`); None when run.json is missing or unreadable."""
-    try:
-        manifest = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return run_date(manifest) if isinstance(manifest, dict) else None
 
 
 # Slides ------------------------------------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.writer.excel import ExcelWriter
 
 from .errors import CxmError
+from .headlines import read_manifest, run_date, run_started
 
 __all__ = ["write_excel"]
 
@@ -116,7 +117,8 @@ def write_excel(run_dir: str | Path, *, name: str, currency: str = "GBP", out: P
     4. **Count**, thousands separators: all values are whole.
     5. **Other numbers**: thousands separators, two decimals.
 
-    The workbook's created and modified times are the newest table's.
+    The workbook's created and modified times are the run's date (:func:`cxmethods.headlines.run_started`, midnight
+    UTC) or, in a folder without run.json, the newest table's time: the same tables give the same bytes.
 
     Raises
     ------
@@ -133,14 +135,17 @@ def write_excel(run_dir: str | Path, *, name: str, currency: str = "GBP", out: P
     if target.suffix.lower() != ".xlsx":
         raise CxmError(f"The 'out' parameter of write_excel must be a path ending in .xlsx. Got '{target}' instead.")
     files = _table_files(run_dir / "artifacts")
-    stamp = datetime.fromtimestamp(int(max(p.stat().st_mtime for _, p in files)), tz=UTC).replace(tzinfo=None)
+    started = run_started(read_manifest(run_dir))
+    stamp = (datetime(started.year, started.month, started.day) if started is not None
+             else datetime.fromtimestamp(int(max(p.stat().st_mtime for _, p in files)), tz=UTC).replace(tzinfo=None))
 
     book = Workbook(write_only=True)
     contents = book.create_sheet("Contents")
     taken = {"contents", "history"}  # "History" is reserved by Excel; names compare without case
     entries = [_add_table(book, step, path, taken, currency) for step, path in files]
-    _write_contents(contents, entries, name, f"Tables from the run folder '{run_dir.resolve().name}', last written "
-                    f"{stamp:%Y-%m-%d %H:%M} UTC. Click a sheet name to open the table.")
+    when = f"run on {run_date(read_manifest(run_dir))}" if started is not None else f"last written {stamp:%Y-%m-%d %H:%M} UTC"
+    _write_contents(contents, entries, name, f"Tables from the run folder '{run_dir.resolve().name}', {when}. "
+                    "Click a sheet name to open the table.")
     props = book.properties
     props.title, props.creator, props.created, props.modified = name, "cxmethods", stamp, stamp
     _save(book, target, stamp)

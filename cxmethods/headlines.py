@@ -10,11 +10,13 @@ workbook whose artifacts are missing gets none (never an invented sentence).
 
 from __future__ import annotations
 
+import os
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["WORKBOOKS", "headlines", "money", "run_date"]
+__all__ = ["WORKBOOKS", "headlines", "money", "read_manifest", "run_date", "run_started"]
 
 #: Workbook step -> title, in run order.
 WORKBOOKS = {
@@ -30,24 +32,40 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
            "November", "December")
 
 
-def run_date(manifest: dict) -> str | None:
-    """The run's date from run.json's fields, as '25 November 2026'; None when it has no readable date.
+def read_manifest(run_dir: str | Path) -> dict:
+    """The run folder's ``run.json`` as a dict; empty when it is missing or unreadable."""
+    import json
 
-    The start is preferred to the finish: a run makes its report and deck before it records when it finished,
-    so outputs made again later from the same folder show the same date.
+    try:
+        manifest = json.loads((Path(run_dir) / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
+def run_started(manifest: dict) -> datetime | None:
+    """When the outputs say the run was: ``$SOURCE_DATE_EPOCH`` when set (the reproducible-builds convention, for
+    byte-identical outputs on another day), else run.json's start (preferred to its finish: a run makes its report
+    and deck before it records when it finished, so outputs made again later show the same date)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+    for key in ("started_at", "finished_at"):
+        try:
+            return datetime.fromisoformat(str(manifest[key]))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return None
+
+
+def run_date(manifest: dict) -> str | None:
+    """The run's date (:func:`run_started`) as '25 November 2026'; None when it has no readable date.
 
     >>> run_date({"started_at": "2026-11-25T05:41:02+00:00"}), run_date({})
     ('25 November 2026', None)
     """
-    from datetime import datetime
-
-    for key in ("started_at", "finished_at"):
-        try:
-            when = datetime.fromisoformat(str(manifest[key]))
-        except (KeyError, TypeError, ValueError):
-            continue
-        return f"{when.day} {_MONTHS[when.month - 1]} {when.year}"
-    return None
+    when = run_started(manifest)
+    return None if when is None else f"{when.day} {_MONTHS[when.month - 1]} {when.year}"
 
 
 def money(value: float, currency: str = "GBP") -> str:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import copy
 import html
-import json
 import os
 import re
 from pathlib import Path
@@ -30,7 +29,7 @@ from pathlib import Path
 import nbformat
 
 from .errors import CxmError
-from .headlines import WORKBOOKS, headlines, run_date
+from .headlines import WORKBOOKS, headlines, read_manifest, run_date
 
 __all__ = ["REMOVED_TAGS", "write_report"]
 
@@ -86,7 +85,7 @@ def write_report(run_dir: str | Path, *, name: str, organisation: str, currency:
     if not books:
         raise CxmError(f"{run_dir} has no executed workbooks (no NN_*.ipynb with outputs): "
                        f"run the workbooks first (cxm run --out {run_dir}).")
-    manifest = _manifest(run_dir)
+    manifest = read_manifest(run_dir)
     steps = {s.get("workbook"): s for s in manifest.get("workbooks", []) if isinstance(s, dict)}
     out = run_dir / "report"
     out.mkdir(parents=True, exist_ok=True)
@@ -128,14 +127,6 @@ def _read_books(run_dir: Path) -> list[tuple[Path, nbformat.NotebookNode]]:
 def _executed(nb: nbformat.NotebookNode) -> bool:
     return "papermill" in nb.metadata or any(
         c.cell_type == "code" and (c.get("execution_count") is not None or c.get("outputs")) for c in nb.cells)
-
-
-def _manifest(run_dir: Path) -> dict:
-    try:
-        manifest = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return manifest if isinstance(manifest, dict) else {}
 
 
 def _status(step: dict | None, nb: nbformat.NotebookNode) -> tuple[str, str | None]:

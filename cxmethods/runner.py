@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -198,11 +199,64 @@ def _execute(book: Path, out_dir: Path, parameters: dict, kernel_name: str, prog
             extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except PapermillExecutionError as exc:
+        _normalise(out_dir / book.name)
         first = next((line for line in exc.source.splitlines() if line.strip() and not line.startswith("#")), "")
         return StepResult(book.stem, "failed", _since(start), f"{exc.ename}: {_short(exc.evalue)}", exc.exec_count, first[:100])
     except Exception as exc:  # kernel died, timeout, unreadable notebook: report, keep going to run.json
         return StepResult(book.stem, "failed", _since(start), f"{type(exc).__name__}: {_short(str(exc))}")
+    _normalise(out_dir / book.name)
     return StepResult(book.stem, "ok", _since(start))
+
+
+_WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+_WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def _widget_ids(nb) -> dict[str, str]:
+    """Random widget model id -> a number, in a fixed order: the widgets cells show, each followed by the
+    models it refers to (depth first), then any others by content."""
+    state = nb.metadata.get("widgets", {}).get(_WIDGET_STATE, {}).get("state", {})
+    order: list[str] = []
+
+    def visit(model: str) -> None:
+        if model in order:
+            return
+        order.append(model)
+        for ref in re.findall(r"IPY_MODEL_([0-9a-f]{32})", json.dumps(state.get(model, {}))):
+            visit(ref)
+
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            model = output.get("data", {}).get(_WIDGET_VIEW, {}).get("model_id")
+            if model:
+                visit(model)
+    rest = sorted(set(state) - set(order), key=lambda m: re.sub(r"IPY_MODEL_\w+", "", json.dumps(state[m], sort_keys=True)))
+    return {model: f"{i:032x}" for i, model in enumerate(order + rest, 1)}
+
+
+def _normalise(path: Path) -> None:
+    """Make an executed notebook the same bytes for the same inputs: drop the execution clock times
+    (run.json keeps each workbook's time), number widget models in order instead of at random, and give
+    papermill's injected-parameters cell a fixed id."""
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata.get("papermill", {}).pop("start_time", None)
+    for key in ("end_time", "duration"):
+        nb.metadata.get("papermill", {}).pop(key, None)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        for key in ("start_time", "end_time", "duration"):
+            cell.metadata.get("papermill", {}).pop(key, None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"
+    ids = _widget_ids(nb)
+    text = nbformat.writes(nb)
+    if ids:
+        text = re.sub(r"[0-9a-f]{32}", lambda m: ids.get(m.group(), m.group()), text)
+        nb = nbformat.reads(text, as_version=4)
+        state = nb.metadata.widgets[_WIDGET_STATE]["state"]
+        nb.metadata.widgets[_WIDGET_STATE]["state"] = dict(sorted(state.items()))
+        text = nbformat.writes(nb)
+    path.write_text(text + "\n", encoding="utf-8")
 
 
 def _since(start: float) -> float:

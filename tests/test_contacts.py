@@ -31,6 +31,24 @@ def test_same_values_as_the_pandas_reader(log):
     assert duck["handling_minutes"].sum() == pytest.approx(frame["handling_minutes"].sum())
 
 
+def test_customer_ids_are_salted_hashes_that_keep_who_is_who(log):
+    import hashlib
+
+    from cxmethods.contacts import id_salt
+
+    frame = read_input(load_engagement(), "contact_log")
+    duck = log.query("SELECT contact_id, customer_id FROM contacts ORDER BY contact_id")
+    assert duck["customer_id"].str.fullmatch(r"[0-9a-f]{16}").all()
+    assert not set(duck["customer_id"]) & set(frame["customer_id"])
+    assert duck["customer_id"].nunique() == frame["customer_id"].nunique()  # the same customers, so repeats count the same
+    eng = load_engagement()
+    path = eng.resolve(eng.inputs.contact_log.path)
+    first = frame.sort_values("contact_id").iloc[0]
+    salt = id_salt(eng.name, path)
+    assert duck["customer_id"].iloc[0] == hashlib.sha256((salt + first["customer_id"]).encode()).hexdigest()[:16]
+    assert salt != id_salt("another-engagement", path)  # per engagement: the same person cannot be linked across them
+
+
 def test_reasons_pareto(log):
     reasons = log.reasons()
     assert reasons["contacts"].sum() == 51064 and reasons["share"].sum() == pytest.approx(1)

@@ -2,22 +2,55 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
 import pandas as pd
+import pytest
 
 CXM = Path(sys.executable).parent / "cxm"
+# Outputs show the run's date; a fixed one lets two runs on either side of midnight compare byte for byte.
+FIXED_DATE = {**os.environ, "SOURCE_DATE_EPOCH": "1795000000"}
 
 
-def test_cxm_run_on_the_sample_engagement(tmp_path):
-    out = tmp_path / "riverton"
-    done = subprocess.run([str(CXM), "run", "--out", str(out)], capture_output=True, text=True, timeout=900)
+def _run(out: Path) -> subprocess.CompletedProcess:
+    done = subprocess.run([str(CXM), "run", "--out", str(out)], capture_output=True, text=True, timeout=900, env=FIXED_DATE)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert f"Results: {out}" in done.stdout
+    return done
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory) -> tuple[Path, str]:
+    out = tmp_path_factory.mktemp("first") / "riverton"
+    return out, _run(out).stdout
+
+
+def test_same_engagement_twice_gives_the_same_files(sample_run, tmp_path):
+    out, _ = sample_run
+    before = tmp_path / "first-run"
+    shutil.copytree(out, before)
+    _run(out)  # the same engagement again, into the same folder
+
+    def digests(folder: Path) -> dict[str, str]:
+        return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(folder.rglob("*")) if p.is_file() and p.name != "run.json"}
+
+    a, b = digests(before), digests(out)
+    assert sorted(a) == sorted(b) and len(a) > 60
+    assert [name for name in a if a[name] != b[name]] == []  # artifacts, notebooks, report, Excel file, deck
+    # run.json records when the run started and how long each step took; every file it lists has the same checksum
+    assert json.loads((before / "run.json").read_text())["files"] == json.loads((out / "run.json").read_text())["files"]
+
+
+def test_cxm_run_on_the_sample_engagement(sample_run):
+    out, stdout = sample_run
+    assert f"Results: {out}" in stdout
     manifest = json.loads((out / "run.json").read_text())
     assert manifest["status"] == "ok"
     books = sorted(p.stem for p in (Path(__file__).parent.parent / "workbooks").glob("[0-9][0-9]_*.ipynb"))
