@@ -14,6 +14,7 @@ complete file or the new complete file, never half of one. Headless runs read th
 
 from __future__ import annotations
 
+import csv
 import io
 import os
 import tempfile
@@ -23,7 +24,9 @@ import pandas as pd
 
 from .config import Engagement
 from .errors import CxmError
+from .files import TABLE_LIMIT, column_name, first_line, parser_problem, too_big
 from .inputs import read_input
+from .redact import redact_series
 from .schemas import INPUTS
 
 __all__ = ["AnswerStore", "store_for", "load_answers", "atomic_write"]
@@ -49,14 +52,43 @@ class AnswerStore:
             raise ValueError(f"key columns {missing} are not among the columns {self.columns}")
 
     def load(self) -> pd.DataFrame:
-        """The answers as text (empty string for no value); an empty table when the file does not exist yet."""
+        """The answers as text (empty string for no value); an empty table when the file does not exist yet.
+
+        Raises
+        ------
+        CxmError
+            When the file exists but is not this answers table (another encoding or delimiter, far too big,
+            binary, no key columns). The file is left as it is: saving over it would lose what it holds.
+        """
+        empty = pd.DataFrame({c: pd.Series(dtype="string") for c in self.columns})
         if not self.path.exists():
-            return pd.DataFrame({c: pd.Series(dtype="string") for c in self.columns})
-        table = pd.read_csv(self.path, dtype="string", keep_default_na=False, encoding="utf-8-sig")
+            return empty
+        if size := too_big(self.path, TABLE_LIMIT):
+            raise self._unreadable(f"it is {size}, far too big for workshop answers: it looks like the wrong file")
+        try:
+            table = pd.read_csv(self.path, dtype="string", keep_default_na=False, encoding="utf-8-sig")
+        except pd.errors.EmptyDataError:
+            return empty  # no header, no rows: nothing to lose
+        except UnicodeDecodeError as exc:
+            raise self._unreadable(f"it is not UTF-8 text (byte {exc.object[exc.start]:#04x} at position {exc.start}): "
+                                   "it was probably saved from Excel in another encoding") from None
+        except (pd.errors.ParserError, csv.Error, OSError, ValueError) as exc:
+            found = parser_problem(str(exc), ",")
+            raise self._unreadable(found[0] if found else first_line(exc)) from None
+        table = table.rename(columns=column_name)
+        missing = [k for k in self.key if k not in table.columns]
+        if missing:
+            header = ", ".join(map(str, table.columns[:8]))
+            raise self._unreadable(f"it has no column {' or '.join(missing)}; its header reads: {header[:200]}")
         for c in self.columns:
             if c not in table:
                 table[c] = ""
         return table
+
+    def _unreadable(self, why: str) -> CxmError:
+        return CxmError(f"{self.path}: the answers file cannot be used ({why}), so the form leaves it as it is. "
+                        "Fix: run `cxm validate` on the engagement, which names the row and the setting to change (encoding, "
+                        "delimiter), and correct the file; or move it away to start a new one.")
 
     def upsert(self, key: dict[str, object], values: dict[str, object]) -> pd.DataFrame:
         """Set ``values`` on the row with ``key`` (adding it at the end if new), save at once, return the table."""
@@ -86,12 +118,20 @@ class AnswerStore:
         atomic_write(self.path, buffer.getvalue().encode("utf-8"))
 
 
+#: Answer fields the room types freely: redacted (:mod:`cxmethods.redact`) when read for analysis, never in the file.
+FREE_TEXT = frozenset({"evidence", "rationale", "note", "pen_portrait", "objective"})
+
+
 def load_answers(engagement: Engagement, name: str) -> pd.DataFrame:
-    """A workshop answers table with our field names; empty (with its columns) before the workshop has begun."""
+    """A workshop answers table with our field names, free text redacted; empty (with its columns) before the
+    workshop has begun."""
     spec = getattr(engagement.workshop, name, None)
     if spec is None or not engagement.resolve(spec.path).exists():
         return pd.DataFrame(columns=list(INPUTS[name].fields))
-    return read_input(engagement, name)
+    table = read_input(engagement, name)
+    for field in FREE_TEXT.intersection(table.columns):  # what the room typed may name a customer
+        table[field] = redact_series(table[field])
+    return table
 
 
 def store_for(engagement: Engagement, name: str) -> AnswerStore:

@@ -20,11 +20,11 @@ import math
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .config import _where
+from .config import _problem_from_pydantic
 from .errors import ConfigError, Problem
+from .files import load_yaml_file
 from .paths import templates_dir
 
 __all__ = ["Benchmarks", "load_benchmarks"]
@@ -149,6 +149,13 @@ class Benchmarks(_Model):
         raise AssertionError("unreachable: the last band has no limit")
 
 
+_FIXES = {
+    "rate": "Write rates as decimals below 1: 0.035 for 3.5%.",
+    "cost": "Write the cost per contact as a number of zero or more, e.g. 2.83 (no currency sign).",
+    "currency": "Use a three-letter ISO 4217 code such as GBP, EUR or USD.",
+}
+
+
 def load_benchmarks(path: str | Path | None = None) -> Benchmarks:
     """Read and validate a benchmarks YAML (default ``templates/benchmarks.yaml``).
 
@@ -163,22 +170,14 @@ def load_benchmarks(path: str | Path | None = None) -> Benchmarks:
     if not path.is_file():
         raise ConfigError([Problem(where, "benchmarks file not found.",
                                    "Copy templates/benchmarks.yaml and point settings.business_case.benchmarks at it.")])
-    text = path.read_text(encoding="utf-8")
-    try:
-        raw, root = yaml.safe_load(text), yaml.compose(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ConfigError([Problem(f"{where} line {mark.line + 1}" if mark else where, f"not valid YAML: {exc}.",
-                                   "Check indentation (spaces, not tabs).")]) from None
+    title = f"The benchmarks file {path.name} has problems"
+    raw, root = load_yaml_file(path, what="a benchmarks file", example="templates/benchmarks.yaml", title=title)
     if not isinstance(raw, dict):
-        raise ConfigError([Problem(where, "not a benchmarks file.", "Start from templates/benchmarks.yaml.")])
+        raise ConfigError([Problem(where, "not a benchmarks file: it should be YAML with keys such as channel_costs and "
+                                          "discount_schedules.", "Start from templates/benchmarks.yaml.")], title=title)
     try:
         return Benchmarks.model_validate({**raw, "path": where})
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            dotted = ".".join(str(p) for p in loc)
-            msg = err["msg"].removeprefix("Value error, ")
-            problems.append(Problem(_where(where, root, loc), f"{dotted}: {msg}.", "See templates/benchmarks.yaml."))
-        raise ConfigError(problems) from None
+        problems = [_problem_from_pydantic(err, where, root, model=Benchmarks, fixes=_FIXES, example="templates/benchmarks.yaml")
+                    for err in exc.errors()]
+        raise ConfigError(problems, title=title) from None

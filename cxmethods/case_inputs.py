@@ -301,11 +301,11 @@ def assumptions_table(engagement: Engagement, initiatives: pd.DataFrame, levers:
     for channel in used_channels:
         if channel in own:
             add(f"unit_cost.{channel}", own[channel], None, None, f"{currency} per contact", "unit costs",
-                f"Cost of a {channel.replace('_', ' ')} contact", "the engagement (settings.voc.unit_costs)")
+                _cost_of(channel), "the engagement (settings.voc.unit_costs)")
         elif not own and channel in costs.costs:
             c = costs.costs[channel]
             add(f"unit_cost.{channel}", c.cost, c.low, c.high, f"{currency} per contact ({costs.price_year} prices)", "unit costs",
-                f"Cost of a {channel.replace('_', ' ')} contact", c.source)
+                _cost_of(channel), c.source)
         else:
             raise ConfigError([Problem(str(engagement.path), f"no cost per contact for channel '{channel}'.",
                                        f"Add {channel}: <cost> under settings.voc.unit_costs.")])
@@ -393,3 +393,8 @@ def _set(table: pd.DataFrame, name: str, value, low, high, source: str) -> None:
         if not np.isnan(table.at[name, "max"]):
             high = min(high, table.at[name, "max"])
     table.loc[name, ["value", "low", "high", "source"]] = [value, float(low), float(high), source]
+
+
+def _cost_of(channel: str) -> str:
+    words = channel.replace("_", " ")
+    return f"Cost of {'an' if words[0] in 'aeiou' else 'a'} {words} contact"

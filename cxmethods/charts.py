@@ -47,12 +47,13 @@ def plot_radar(scores: pd.DataFrame, component: str) -> Chart:
     return fig
 
 
-def radar_png(scores: pd.DataFrame, component: str, *, highlight: str | None = None, size: float = 4.2,
-              dpi: int = 80) -> bytes:
-    """:func:`plot_radar` as small PNG bytes for a live form (about 50 ms); ``highlight`` bolds one dimension's label."""
+def radar_png(scores: pd.DataFrame, component: str, *, highlight: str | None = None, size: float = 4.6,
+              dpi: int = 96) -> bytes:
+    """:func:`plot_radar` as PNG bytes for a live form (about 60 ms): a dimension not scored yet is a gap, not a zero,
+    and ``highlight`` bolds one dimension's label."""
     fig = Chart(figsize=(size, size))
     ax = fig.add_subplot(projection="polar")
-    _radar(ax, scores, component, fontsize=7)
+    _radar(ax, scores, component, fontsize=8, gaps=True)
     for label in ax.get_xticklabels():
         if highlight is not None and label.get_text() == _wrap(highlight):
             label.set_fontweight("bold")
@@ -61,18 +62,22 @@ def radar_png(scores: pd.DataFrame, component: str, *, highlight: str | None = N
     return buffer.getvalue()
 
 
-def _radar(ax, scores: pd.DataFrame, component: str, fontsize: int = 8) -> None:
+def _radar(ax, scores: pd.DataFrame, component: str, fontsize: int = 8, gaps: bool = False) -> None:
+    """``gaps``: a missing score breaks the line (with a dot on each score) instead of counting as zero."""
     rows = scores[scores["component"] == component]
     if len(rows) < 3:
         raise ValueError(f"a radar needs at least 3 dimensions; component '{component}' has {len(rows)}")
     angles = np.linspace(0, 2 * np.pi, len(rows), endpoint=False).tolist()
     for column, colour, label in (("current", CURRENT, "Current"), ("target", TARGET, "Target")):
-        values = rows[column].fillna(0).tolist()
+        values = (rows[column] if gaps else rows[column].fillna(0)).astype(float).tolist()
         ax.plot(angles + angles[:1], values + values[:1], color=colour, linewidth=2, label=label,
-                linestyle="-" if column == "current" else "--")
-        ax.fill(angles + angles[:1], values + values[:1], color=colour, alpha=0.12)
+                linestyle="-" if column == "current" else "--", marker="o" if gaps else None, markersize=5,
+                clip_on=False, zorder=3)  # a dot on the outer ring (level 5) shows above the frame
+        if not np.isnan(values).any():
+            ax.fill(angles + angles[:1], values + values[:1], color=colour, alpha=0.12)
     ax.set_xticks(angles)
     ax.set_xticklabels([_wrap(n) for n in rows["dimension"]], fontsize=fontsize)
+    ax.tick_params(axis="x", pad=10)
     ax.set_ylim(0, 5)
     ax.set_yticks([1, 2, 3, 4, 5])
     ax.set_title(rows["component_name"].iloc[0], pad=24, fontsize=11)

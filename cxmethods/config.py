@@ -24,6 +24,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError, Problem
+from .files import load_yaml_file
 from .paths import sample_engagement
 from .schemas import INPUTS
 
@@ -291,22 +292,7 @@ def _read_yaml(path: str | Path | None) -> tuple[Path, dict, yaml.Node]:
     if not path.is_file():
         raise ConfigError([Problem(where, "engagement file not found.",
                                    "Give the path of an engagement YAML, or copy templates/engagement.yaml.")])
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ConfigError([Problem(f"{where} line {line}", f"not UTF-8 text (byte 0x{data[exc.start]:02x}).",
-                                   "Save the file as UTF-8 in your editor.")]) from None
-    try:
-        raw = yaml.safe_load(text)
-        root = yaml.compose(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" line {mark.line + 1}" if mark else ""
-        tabs = " (it contains tab characters: YAML indents with spaces)" if "\t" in text else ""
-        raise ConfigError([Problem(f"{where}{line}", f"not valid YAML{tabs}: {getattr(exc, 'problem', exc)}.",
-                                   "Check indentation (spaces, not tabs) and that each 'key: value' has a space after the colon.")]) from None
+    raw, root = load_yaml_file(path, what="an engagement file", example="templates/engagement.yaml")
     if not isinstance(raw, dict):
         raise ConfigError([Problem(where, "this is not an engagement file: it should be YAML with keys such as name, "
                                           "organisation, currency, period and inputs.", "Start from templates/engagement.yaml.")])
@@ -360,25 +346,31 @@ def _mapping_problems(raw: dict, where: str, root: yaml.Node | None) -> list[Pro
     return problems
 
 
-def _problem_from_pydantic(err: dict[str, Any], where: str, root: yaml.Node | None) -> Problem:
+def _problem_from_pydantic(err: dict[str, Any], where: str, root: yaml.Node | None, *, model: type[BaseModel] | None = None,
+                           fixes: dict[str, str] | None = None, example: str = "templates/engagement.yaml") -> Problem:
+    """One validation error of a YAML file read into ``model`` (default :class:`Engagement`) as a Problem with its line."""
     loc = tuple(err["loc"])
     dotted = ".".join(str(p) for p in loc) or "(top level)"
     here = _where(where, root, loc)
     kind = err["type"]
+    fixes = _FIXES if fixes is None else fixes
     if kind == "extra_forbidden":
-        allowed = _allowed_keys(loc[:-1])
+        allowed = _allowed_keys(loc[:-1], model or Engagement)
         return Problem(here, f"{dotted}: unknown key '{loc[-1]}'.{did_you_mean(str(loc[-1]), allowed)}",
                        f"Allowed keys here: {', '.join(allowed)}." if allowed else "Remove it.")
     if kind == "missing" and isinstance(loc[-1], int):
         parent = ".".join(str(p) for p in loc[:-1])
-        return Problem(here, f"{parent}: too few values.", "See templates/engagement.yaml, e.g. scale: [1, 5].")
+        return Problem(here, f"{parent}: too few values.", f"See {example}, e.g. scale: [1, 5].")
     if kind == "missing":
-        return Problem(here, f"{dotted}: required key is missing.", f"Add '{loc[-1]}:' (see templates/engagement.yaml).")
+        return Problem(here, f"{dotted}: required key is missing.", f"Add '{loc[-1]}:' (see {example}).")
     msg = re.sub(r" or instance of \w+", "", err["msg"].removeprefix("Value error, "))
     msg = msg.replace("Input should be a valid dictionary", "should be a mapping ('key: value' lines)")
     got = err.get("input")
     shown = f" Got {got!r}." if got is not None and not isinstance(got, (dict, list)) else ""
-    return Problem(here, f"{dotted}: {msg}.{shown}", _FIXES.get(str(loc[-1]), "See templates/engagement.yaml for an example."))
+    fix = fixes.get(str(loc[-1]), f"See {example} for an example.")
+    if isinstance(got, str) and kind in ("float_parsing", "int_parsing") and re.search(r"[£$€¥%,]", got):
+        fix = "Write the number alone, without currency signs, % or thousands separators (e.g. 9.5, not £9.50; 0.035, not 3.5%)."
+    return Problem(here, f"{dotted}: {msg}.{shown}", fix)
 
 
 _FIXES = {
@@ -390,19 +382,20 @@ _FIXES = {
 }
 
 
-def _allowed_keys(loc: tuple) -> list[str]:
-    """Field names of the model found by following ``loc`` from :class:`Engagement`."""
-    model: Any = Engagement
+def _allowed_keys(loc: tuple, start: type[BaseModel] | None = None) -> list[str]:
+    """Field names of the model found by following ``loc`` from ``start`` (default :class:`Engagement`), through
+    model fields, list items and mapping values (e.g. ``channel_costs.costs.phone`` is a ``Cost``)."""
+    annotation: Any = start or Engagement
     for part in loc:
-        if isinstance(part, int):
-            continue
-        field = model.model_fields.get(part) if isinstance(model, type) and issubclass(model, BaseModel) else None
-        if field is None:
+        model = _model_of(annotation)
+        if model is not None and isinstance(part, str) and part in model.model_fields:
+            annotation = model.model_fields[part].annotation
+        elif (item := _item_of(annotation)) is not None:  # a list index or a mapping's key
+            annotation = item
+        else:
             return []
-        model = _model_of(field.annotation)
-        if model is None:
-            return []
-    return list(model.model_fields) if isinstance(model, type) and issubclass(model, BaseModel) else []
+    model = _model_of(annotation)
+    return list(model.model_fields) if model is not None else []
 
 
 def _model_of(annotation: Any) -> type[BaseModel] | None:
@@ -413,6 +406,18 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
             found = _model_of(arg)
             if found:
                 return found
+    return None
+
+
+def _item_of(annotation: Any) -> Any:
+    """The type of a list's items or a mapping's values (``X`` of ``list[X]``, ``dict[str, X]``, ``... | None``)."""
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin in (list, tuple) and args:
+        return args[0]
+    if origin is dict and len(args) == 2:
+        return args[1]
+    if isinstance(annotation, types.UnionType) or origin is typing.Union:
+        return next((item for arg in args if (item := _item_of(arg)) is not None), None)
     return None
 
 

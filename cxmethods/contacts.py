@@ -28,7 +28,7 @@ import pandas as pd
 from .benchmarks import load_benchmarks
 from .config import Engagement, InputFile
 from .errors import CxmError
-from .files import file_format
+from .files import file_format, wrong_kind
 from .schemas import CHANNELS, INPUTS
 from .values import coerce
 
@@ -79,6 +79,10 @@ class ContactLog:
             self.close()
             raise CxmError(f"{path}: the contact log is {'empty' if path.is_file() else 'missing'}. "
                            "Fix: export the data again, or correct inputs.contact_log.path.")
+        wrong = wrong_kind(path, file_format(path), "inputs.contact_log")
+        if wrong is not None:
+            self.close()
+            raise CxmError(f"{path}: {wrong[0]} Fix: {wrong[1]}")
         try:
             self.fields = _load(self.con, path, spec, id_salt(engagement.name, path))
         except (duckdb.Error, OSError, ValueError) as exc:

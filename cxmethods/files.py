@@ -2,22 +2,31 @@
 
 Formats by extension (CSV, optionally compressed; Excel; Parquet); anything a malformed file
 raises while being parsed is turned into :class:`Unreadable` so it can be reported, not shown as
-a traceback.
+a traceback. A file of another kind than its name says (a workbook saved as .csv, a PDF, binary
+data), text in another encoding and the parser errors people cause are described in words here,
+and settings YAML is read with the same care (:func:`load_yaml_file`). Files far bigger than
+their kind ever is are refused before they are read (:data:`TABLE_LIMIT`, :data:`YAML_LIMIT`).
 """
 
 from __future__ import annotations
 
 import bz2
+import codecs
 import csv
 import gzip
 import io
 import lzma
+import re
 import unicodedata
 import zipfile
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+import yaml
+
+from .errors import ConfigError, Problem
 
 # What a malformed file raises while being parsed; anything else is a bug and must surface as one.
 _READ_ERRORS = (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error, UnicodeDecodeError, OSError, EOFError, zipfile.BadZipFile)
@@ -42,6 +51,30 @@ def guarded(frames):
 
 
 _COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+
+#: Largest hand-made table (initiatives, levers, stakeholders, workshop answers) read. Such tables are a few
+#: kilobytes; a file this big is almost certainly the wrong one (an export or a backup picked by mistake),
+#: and reading it would only fill memory. System exports (contact logs, surveys) have no limit: they are
+#: read in chunks.
+TABLE_LIMIT = 50 * 1024**2
+#: Largest settings file (engagement, benchmarks, segment rules, maturity model) read; they are a few kilobytes.
+YAML_LIMIT = 5 * 1024**2
+#: Longest line looked at while finding the header: a text file with no line breaks is not a table.
+MAX_LINE = 1 << 20
+
+
+def human_size(n: int) -> str:
+    """A file size as people say it: ``'2.0 GB'``, ``'51.2 MB'``, ``'812 bytes'``."""
+    for unit, size in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n} bytes"
+
+
+def too_big(path: Path, limit: int) -> str | None:
+    """The file's size in words when it is over ``limit`` bytes, else None (checked before anything is read)."""
+    size = path.stat().st_size
+    return human_size(size) if size > limit else None
 
 
 def column_name(column) -> str:
@@ -71,14 +104,145 @@ def head_bytes(path: Path, n: int) -> bytes:
 
 
 def first_lines(path: Path, encoding: str, n: int) -> list[str]:
+    """The first ``n`` lines; a line is cut at :data:`MAX_LINE` characters (a huge file with no line breaks
+    must not be read whole to find its header). A cut line is the last one returned."""
     with open_binary(path) as fh, io.TextIOWrapper(fh, encoding=encoding, newline="") as text:
         lines = []
-        for line in text:
+        while len(lines) < n and (line := text.readline(MAX_LINE)):
             lines.append(line)
-            if len(lines) >= n:
+            if len(line) >= MAX_LINE and not line.endswith(("\n", "\r")):
                 break
     return lines
 
 
 def first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0].rstrip(".") if str(exc).strip() else type(exc).__name__
+
+
+# --------------------------------------------------------------------------- what kind of file, and is it text
+
+
+def wrong_kind(path: Path, fmt: str, key: str) -> tuple[str, str] | None:
+    """``(message, fix)`` when the first bytes show a file of another kind than its name says, before a parser trips on it.
+
+    ``key`` is the engagement's entry for the file (e.g. ``inputs.contact_log``), named in the fix.
+    """
+    head = head_bytes(path, 8)
+    zipped, ole = head.startswith(b"PK\x03\x04"), head.startswith(b"\xd0\xcf\x11\xe0")
+    if head.startswith(b"%PDF"):
+        return ("this is a PDF document, not a table.",
+                f"Export the data from the system that made it as CSV or Excel, and point {key}.path at that file.")
+    if fmt == "csv" and head.startswith(b"\x1f\x8b") and path.suffix.lower() != ".gz":
+        return ("this is a gzip-compressed file, but its name does not end in .gz.",
+                f"Rename it to end in .csv.gz (and {key}.path with it) so that it is decompressed when read.")
+    if fmt == "csv" and zipped and path.suffix.lower() == ".zip":
+        return "this is a zip archive.", f"Unzip it and point {key}.path at the CSV file inside."
+    if fmt == "csv" and (zipped or ole):
+        return ("this is an Excel workbook, not a CSV file.",
+                "Save it from your spreadsheet program as 'CSV UTF-8', or rename it to .xlsx so it is read as a workbook.")
+    if fmt == "xlsx" and ole:
+        return "this is an old-style Excel file (.xls).", "Save it as .xlsx or as 'CSV UTF-8' from your spreadsheet program."
+    if fmt == "xlsx" and not zipped:
+        return "this is not an Excel workbook (it looks like a text file).", "Rename it to .csv so it is read as CSV."
+    if fmt == "parquet" and not head.startswith(b"PAR1"):
+        return "this is not a Parquet file.", "Give the file its real extension (.csv or .xlsx)."
+    return None
+
+
+def text_problem(path: Path, encoding: str, declared: str, key: str) -> tuple[str, str, int | None] | None:
+    """``(message, fix, row)`` for the first reason the file is not ``encoding`` text, else None.
+
+    Reads the whole file in 1 MB blocks (memory stays flat); stops at UTF-16 text given as another encoding, at
+    the first NUL byte (binary data: no text export holds one) or at the first byte that does not decode.
+    ``declared`` is the encoding as the engagement names it, for the message.
+    """
+    with open_binary(path) as fh:
+        bom = fh.read(2)
+    if bom in (b"\xff\xfe", b"\xfe\xff") and not encoding.startswith("utf-16"):
+        return ("the file is UTF-16 text (Excel's 'Unicode text' export).",
+                (f"Set 'encoding: utf-16' under {key} (such files are usually tab-separated: also set "
+                 f"'delimiter: \"\\t\"'), or re-save the file as CSV UTF-8."), None)
+    decoder = codecs.getincrementaldecoder(encoding)()
+    wide = codecs.lookup(encoding).name.startswith(("utf-16", "utf-32"))  # their text is full of NUL bytes
+    line = 1
+    with open_binary(path) as fh:
+        while chunk := fh.read(1 << 20):
+            if not wide and (nul := chunk.find(b"\x00")) >= 0:
+                line += chunk[:nul].count(b"\n")
+                return (f"row {line} holds binary data (NUL bytes): this is not a text file.",
+                        (f"Point {key}.path at the CSV export itself; a database, backup, image or document cannot be "
+                         "read as a table."), line)
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                line += chunk[: exc.start].count(b"\n")
+                bad = chunk[exc.start : exc.start + 1].hex()
+                guess = "cp1252 (Windows) or latin-1" if encoding.startswith("utf") else "utf-8"
+                return (f"row {line} is not valid {declared} text (byte 0x{bad}); the file looks like {guess}.",
+                        f"Set 'encoding: {guess.split()[0]}' under {key}, or re-save the file as CSV UTF-8.", line)
+            line += chunk.count(b"\n")
+    return None
+
+
+def parser_problem(text: str, delimiter: str) -> tuple[str, str, int] | None:
+    """``(message, fix, row)`` for the CSV parser errors people cause (``text``: pandas' message), else None.
+
+    The parser counts rows as a spreadsheet does: a line break inside quotes does not start a row.
+    """
+    delim = "a tab" if delimiter == "\t" else f"'{delimiter}'"
+    if match := re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text):
+        expected, row, saw = map(int, match.groups())
+        return ((f"row {row} has {saw} values but the header has {expected}: a value probably contains {delim} without "
+                 "quotes around it."),
+                (f"Put double quotes around values that contain {delim} (spreadsheet programs do this when they save CSV), "
+                 "or export the file again."), row)
+    if match := re.search(r"EOF inside string starting (?:at|on) (?:row|line) (\d+)", text):
+        row = int(match.group(1)) + 1  # counted from 0 in this message
+        return (f"a double quote opened on row {row} is never closed, so the rest of the file reads as one value.",
+                "Close the quote, or remove the stray double quote (write it twice, \"\", inside a quoted value).", row)
+    return None
+
+
+# --------------------------------------------------------------------------- settings files (YAML)
+
+
+def load_yaml_file(path: Path, *, what: str, example: str, title: str = "The engagement has problems") -> tuple[Any, yaml.Node]:
+    """Parse a settings YAML (``what``, e.g. "an engagement file"): ``(data, node tree)``.
+
+    Raises :class:`ConfigError` naming the line when the file is far too big, empty, not UTF-8 or not YAML.
+    """
+    where = str(path)
+
+    def refuse(at: str, message: str, fix: str) -> ConfigError:
+        return ConfigError([Problem(at, message, fix)], title=title)
+
+    if size := too_big(path, YAML_LIMIT):
+        # refused unread: settings files are a few kilobytes, and PyYAML needs many times a file's size in memory
+        raise refuse(where, f"the file is {size}, but {what} is a few kilobytes: this looks like the wrong file, so it was "
+                            "not read.", f"Check the path; {example} shows what the file looks like.")
+    data = path.read_bytes()
+    if not data.strip():
+        raise refuse(where, "the file is empty.", f"Start from {example}: copy it and fill it in.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise refuse(f"{where} line {line}", f"not UTF-8 text (byte 0x{data[exc.start]:02x}).",
+                     "Save the file as UTF-8 in your editor.") from None
+    try:
+        return yaml.safe_load(text), yaml.compose(text)
+    except yaml.YAMLError as exc:
+        line, detail = yaml_detail(exc, text)
+        raise refuse(f"{where}{line}", f"not valid YAML{detail}.",
+                     "Check indentation (spaces, not tabs) and that each 'key: value' has a space after the colon.") from None
+
+
+def yaml_detail(exc: yaml.YAMLError, text: str) -> tuple[str, str]:
+    """``(" line N", " (tabs): what is wrong (where it began)")`` for a YAML parse error, without PyYAML's source excerpts."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or first_line(exc)
+    context, opened = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if context and opened is not None and mark is not None and opened.line != mark.line:
+        problem += f" ({context} that began on line {opened.line + 1})"
+    tabs = " (it contains tab characters: YAML indents with spaces)" if "\t" in text else ""
+    return (f" line {mark.line + 1}" if mark else ""), f"{tabs}: {problem}"

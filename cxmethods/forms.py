@@ -295,6 +295,8 @@ def _rows(store: AnswerStore, match: dict[str, str], by: str) -> dict[str, dict[
     """The file's rows matching ``match`` (column -> value), by the value of column ``by``; first row wins, as in upsert."""
     try:
         table = store.load()
+    except CxmError:
+        raise  # already names the file and what to do
     except Exception as exc:
         raise CxmError(f"{store.path}: the answers file cannot be read ({first_line(exc)}). "
                        "Fix or move the file, then run this cell again; the form would otherwise write over it.") from exc
@@ -352,17 +354,19 @@ def _dimension_form(store: AnswerStore, name: str, model: MaturityModel, folder:
     previous = widgets.Button(description="Previous", icon="arrow-left", layout=widgets.Layout(width="8.5em"))
     following = widgets.Button(description="Next", icon="arrow-right", layout=widgets.Layout(width="8.5em"))
     tips = ["Not scored yet"] + [f"{i} · {name}" for i, name in enumerate(model.level_names, 1)]
-    current, target = (_toggles([_NOT_YET, *((lv, lv) for lv in _LEVELS)], tips, "6.5em") for _ in range(2))
-    box = widgets.Textarea(placeholder=placeholder, continuous_update=True, layout=widgets.Layout(width="100%", height="6em"))
-    heading, levels, progress, status = widgets.HTML(), widgets.HTML(), widgets.HTML(), widgets.HTML(_line("", _GREY))
-    chart = widgets.Image(format="png", layout=widgets.Layout(width="300px", flex="0 0 auto"))
+    current, target = (_toggles([_NOT_YET, *((lv, lv) for lv in _LEVELS)], tips, "5.6em") for _ in range(2))
+    box = widgets.Textarea(placeholder=placeholder, continuous_update=True, layout=widgets.Layout(width="auto", height="6em"))
+    heading, levels, progress = widgets.HTML(), widgets.HTML(), widgets.HTML()
+    chart = widgets.Image(format="png", layout=widgets.Layout(width="360px", flex="0 0 auto", margin="0 0 0 16px"))
+    status = widgets.HTML()
     saver = _Saver(store, status, folder)
+    status.value = _line(f"Each answer is saved to {saver.where} as you give it.", _GREY)
     loading = False
 
     def done(a: dict[str, str]) -> bool:
         return bool(a["current"] and a["target"] and (a["text"].strip() or not required_text))
 
-    def draw(d: Dimension) -> None:
+    def draw(d: Dimension, radar: bool = True) -> None:
         a = answers.get(d.id, {"current": "", "target": "", "text": ""})
         items = []
         for i, (level_name, descriptor) in enumerate(zip(model.level_names, d.levels), 1):
@@ -376,7 +380,8 @@ def _dimension_form(store: AnswerStore, name: str, model: MaturityModel, folder:
         levels.value = f'<ul style="padding:0;margin:4px 0 10px 0;font-size:1.05em;line-height:1.4">{"".join(items)}</ul>'
         progress.value = _progress(sum(done(x) for x in answers.values()), n,
                                    "dimensions agreed" if required_text else "dimensions answered")
-        chart.value = profile(d)
+        if radar:
+            chart.value = profile(d)
 
     def profile(d: Dimension) -> bytes:
         """This form's answers for the shown dimension's component: current against target, redrawn on each change."""
@@ -411,6 +416,7 @@ def _dimension_form(store: AnswerStore, name: str, model: MaturityModel, folder:
             return
         d = dims[dropdown.index]
         a = answers.setdefault(d.id, {})
+        scored = (a.get("current"), a.get("target")) != (current.value, target.value)
         a.update(current=current.value, target=target.value, text=box.value)
         warning = ""
         if a["current"] and a["target"] and int(a["target"]) < int(a["current"]):
@@ -420,7 +426,7 @@ def _dimension_form(store: AnswerStore, name: str, model: MaturityModel, folder:
         values = {fields["current_level"]: a["current"], fields["target_level"]: a["target"], fields[text]: a["text"],
                   **{fields[k]: v for k, v in extra.items()}}
         saver.save({**{fields[k]: v for k, v in key.items()}, fields["dimension_id"]: d.id}, values, warning)
-        draw(d)
+        draw(d, radar=scored)  # typing the evidence leaves the radar as it is
 
     def step(by: int) -> Callable[[widgets.Button], None]:
         def move(_: widgets.Button) -> None:
@@ -437,10 +443,10 @@ def _dimension_form(store: AnswerStore, name: str, model: MaturityModel, folder:
     controls = {"dimension": dropdown, "previous": previous, "next": following, "current": current, "target": target,
                 text: box, "heading": heading, "levels": levels, "progress": progress, "status": status, "chart": chart}
     answer = widgets.VBox([widgets.HBox([_label("Current level"), current]), widgets.HBox([_label("Target level"), target]),
-                           _label(text.capitalize()), box, status], layout=widgets.Layout(flex="1 1 auto"))
+                           _label(text.capitalize()), box, status], layout=widgets.Layout(flex="1 1 540px", min_width="540px"))
     children = [widgets.HTML(f'<h3 style="margin:8px 0 4px 0">{title}</h3>'),
                 widgets.HBox([previous, dropdown, following], layout=widgets.Layout(align_items="center")),
-                progress, heading, levels, widgets.HBox([answer, chart], layout=widgets.Layout(align_items="flex-start"))]
+                progress, heading, levels, widgets.HBox([answer, chart], layout=widgets.Layout(align_items="flex-start", flex_flow="row wrap"))]
     return WorkshopForm(children, controls, store)
 
 

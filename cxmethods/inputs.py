@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +28,23 @@ import pandas as pd
 
 from .config import Engagement, InputFile, did_you_mean
 from .errors import InputError, Problem
-from .files import Unreadable, column_name, file_format, first_line, first_lines, guarded, head_bytes, open_binary, unreadable
+from .files import (
+    MAX_LINE,
+    TABLE_LIMIT,
+    Unreadable,
+    column_name,
+    file_format,
+    first_line,
+    first_lines,
+    guarded,
+    human_size,
+    parser_problem,
+    text_problem,
+    too_big,
+    unreadable,
+    wrong_kind,
+)
+from .paths import templates_dir
 from .schemas import INPUTS, KINDS
 from .values import coerce, hint
 
@@ -121,8 +138,18 @@ class _Reader:
         if self.path.stat().st_size == 0:
             self.error("the file is empty (no header, no rows).", "Export the data again, or remove the input from the engagement.")
             return InputScan(None, self.problems)
+        if self.strict and (size := too_big(self.path, TABLE_LIMIT)):
+            # refused unread: a hand-made table this big is another file picked by mistake, and would fill memory
+            layout = templates_dir() / f"{self.name}.csv"
+            example = f" (templates/{layout.name} shows its layout)" if layout.is_file() else ""
+            table = self.name.replace("_", " ")
+            self.error(f"the file is {size}, far too big for the {table} table (a few kilobytes): this looks like the wrong "
+                       f"file, so it was not read (the limit is {human_size(TABLE_LIMIT)}).",
+                       f"Check that {self.key}.path points at the {table} table{example}.")
+            return InputScan(None, self.problems)
         fmt = file_format(self.path)
-        if not self._check_magic(fmt, head_bytes(self.path, 8)):
+        if found := wrong_kind(self.path, fmt, self.key):
+            self.error(*found)
             return InputScan(None, self.problems)
         try:
             frames = self._frames_csv() if fmt == "csv" else self._frames_other(fmt)
@@ -130,42 +157,36 @@ class _Reader:
                 return InputScan(None, self.problems)
             return self._convert(frames, keep)
         except Unreadable as exc:
+            if fmt == "csv" and (found := parser_problem(first_line(exc.__cause__), self.spec.delimiter)):
+                message, fix, row = found
+                self.error(message, fix, rows=(row,))
+                return InputScan(None, self.problems)
             fix = ("Check the delimiter, quoting and that every row has as many fields as the header." if fmt == "csv"
                    else f"Open the file in the program that made it and save it again as {fmt}.")
             self.error(f"cannot be read as {fmt.upper()}: {first_line(exc.__cause__)}.", fix)
             return InputScan(None, self.problems)
 
-    def _check_magic(self, fmt: str, head: bytes) -> bool:
-        """Catch a file of one kind given under another kind's name before a parser trips on it."""
-        zipped, ole = head.startswith(b"PK\x03\x04"), head.startswith(b"\xd0\xcf\x11\xe0")
-        if fmt == "csv" and zipped and self.path.suffix.lower() == ".zip":
-            self.error("this is a zip archive.", f"Unzip it and point {self.key}.path at the CSV file inside.")
-        elif fmt == "csv" and (zipped or ole):
-            self.error("this is an Excel workbook, not a CSV file.",
-                       "Save it from your spreadsheet program as 'CSV UTF-8', or rename it to .xlsx so it is read as a workbook.")
-        elif fmt == "xlsx" and ole:
-            self.error("this is an old-style Excel file (.xls).", "Save it as .xlsx or as 'CSV UTF-8' from your spreadsheet program.")
-        elif fmt == "xlsx" and not zipped:
-            self.error("this is not an Excel workbook (it looks like a text file).", "Rename it to .csv so it is read as CSV.")
-        elif fmt == "parquet" and not head.startswith(b"PAR1"):
-            self.error("this is not a Parquet file.", "Give the file its real extension (.csv or .xlsx).")
-        else:
-            return True
-        return False
-
     def _frames_csv(self):
         spec = self.spec
         encoding = "utf-8-sig" if codecs.lookup(spec.encoding).name == "utf-8" else spec.encoding
         with unreadable():
-            if not self._check_encoding(encoding):
+            if found := text_problem(self.path, encoding, spec.encoding, self.key):
+                message, fix, row = found
+                self.error(message, fix, rows=(row,) if row else ())
                 return None
             lines = first_lines(self.path, encoding, spec.header_row + 20)
+        if lines and len(lines[-1]) >= MAX_LINE and not lines[-1].endswith(("\n", "\r")):
+            self.error(f"row {len(lines)} is over {human_size(MAX_LINE)} long with no line break: this does not look like a "
+                       "table.",
+                       f"Check that {self.key}.path points at the CSV export itself.", rows=(len(lines),))
+            return None
         if len(lines) < spec.header_row or not lines[spec.header_row - 1].strip():
             self.error(f"row {spec.header_row} should hold the column names but is empty"
                        f"{' (the file has no data rows)' if len(lines) <= 1 else ''}.",
                        "Export the data again with a header row, or set header_row to the row that holds the column names.")
             return None
-        rows = [[column_name(c) for c in row] for row in csv.reader(lines, delimiter=spec.delimiter)]
+        with unreadable():
+            rows = [[column_name(c) for c in row] for row in csv.reader(lines, delimiter=spec.delimiter)]
         header = rows[spec.header_row - 1]
         if not self._check_header(header, rows, lines):
             return None
@@ -206,31 +227,6 @@ class _Reader:
         used = sorted(set(self.mapping.values()), key=list(df.columns).index)
         df = df[used].astype("string").fillna("")
         return iter([df])
-
-    def _check_encoding(self, encoding: str) -> bool:
-        with open_binary(self.path) as fh:
-            bom = fh.read(2)
-        if bom in (b"\xff\xfe", b"\xfe\xff") and not encoding.startswith("utf-16"):
-            self.error("the file is UTF-16 text (Excel's 'Unicode text' export).",
-                       f"Set 'encoding: utf-16' under {self.key} (such files are usually tab-separated: also set "
-                       f"'delimiter: \"\\t\"'), or re-save the file as CSV UTF-8.")
-            return False
-        decoder = codecs.getincrementaldecoder(encoding)()
-        line = 1
-        with open_binary(self.path) as fh:
-            while chunk := fh.read(1 << 20):
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError as exc:
-                    line += chunk[: exc.start].count(b"\n")
-                    bad = chunk[exc.start : exc.start + 1].hex()
-                    guess = "cp1252 (Windows) or latin-1" if encoding.startswith("utf") else "utf-8"
-                    self.error(f"row {line} is not valid {self.spec.encoding} text (byte 0x{bad}); the file looks like {guess}.",
-                               f"Set 'encoding: {guess.split()[0]}' under {self.key}, or re-save the file as CSV UTF-8.",
-                               rows=(line,))
-                    return False
-                line += chunk.count(b"\n")
-        return True
 
     def _check_header(self, header: list[str], rows, lines) -> bool:
         spec, fields = self.spec, self.fields
@@ -353,8 +349,10 @@ class _Reader:
             # in an export, gaps are a data-quality fact; only a column with no values at all is unusable
             severity = "error" if self.strict or issue.count >= total else "warning"
         else:
+            if not self.spec.dont_know_codes:
+                reason = reason.replace(" or a don't-know code []", "")
             message = f"{issue.count} value(s) of {ours} are not {reason or KINDS[kind]} (e.g. {examples})."
-            fix = hint(kind, issue.values, self.key, ours, self.spec)
+            fix = _hint(kind, issue.values, self.key, ours, self.spec)
             severity = "error" if self.strict or issue.count > _TOLERANCE * max(total, 1) else "warning"
         if severity == "warning" and reason != "empty":
             message += " They are treated as missing."
@@ -386,6 +384,35 @@ class _Reader:
                 f"Each {what} must be unique: remove duplicate rows or fix the ids.",
                 column=self.mapping[key[-1]], rows=tuple(int(r) for r in ids.loc[dup, "row"].head(_EXAMPLES)),
                 severity="error" if self.strict else "warning"))
+
+
+_NUMERIC = ("number", "money", "count", "share", "level", "likert")
+
+
+def _hint(kind: str, examples: list[str], key: str, ours: str, spec: InputFile) -> str:
+    """How to fix unreadable numbers written the way people write them (45%, 1,5, '5 mins', 'two'); other
+    values get :func:`cxmethods.values.hint`."""
+    if kind not in _NUMERIC or not examples or re.search(r"[£$€¥]|\d,\d{3}", " ".join(examples)):
+        return hint(kind, examples, key, ours, spec)
+    percent = [v for v in examples if v.rstrip().endswith("%")]
+    if percent:
+        number = percent[0].rstrip().rstrip("%").strip()
+        try:
+            decimal = f"{float(number) / 100:g}"
+        except ValueError:
+            decimal = "0.45"
+        return f"Write shares as decimals without the % sign: {decimal}, not {percent[0]}."
+    if all(re.fullmatch(r"-?\d+,\d+", v) for v in examples) and spec.decimal != ",":
+        return (f"These numbers use a decimal comma: set 'decimal: \",\"' under {key}, or write "
+                f"{examples[0].replace(',', '.')}, not {examples[0]}.")
+    if kind != "likert":
+        for v in examples:
+            number = re.search(r"-?\d+(?:\.\d+)?", v)
+            if number and re.search(r"[A-Za-z]", v):
+                return f"Write the number alone, without words or units: {number.group()}, not '{v}'."
+        if any(re.fullmatch(r"[A-Za-z][A-Za-z\s'-]*", v) for v in examples):
+            return f"Write numbers in figures (e.g. 2, not 'two'); each value should be {KINDS[kind]}."
+    return hint(kind, examples, key, ours, spec)
 
 
 def _note(issue: _Issue, rows: np.ndarray, mask: np.ndarray, raw: pd.Series | None = None) -> None:

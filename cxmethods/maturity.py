@@ -23,6 +23,7 @@ import yaml
 
 from .config import Engagement, _where
 from .errors import ConfigError, Problem
+from .files import YAML_LIMIT, first_line, too_big, yaml_detail
 from .paths import templates_dir
 
 __all__ = [
@@ -203,15 +204,28 @@ class _Checker:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.problems: list[Problem] = []
+        title = f"Cannot read {self.path.name}"
+        if self.path.is_file() and (size := too_big(self.path, YAML_LIMIT)):
+            raise ConfigError([Problem(str(self.path), f"the file is {size}, but a methodology file is a few kilobytes: "
+                                                       "this looks like the wrong file, so it was not read.",
+                                       "Check the path; the files in templates/ show what it should look like.")], title=title)
         try:
-            text = self.path.read_text(encoding="utf-8")
+            data = self.path.read_bytes()
+            text = data.decode("utf-8-sig")
             self.raw, self.root = yaml.safe_load(text), yaml.compose(text)
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"{self.path} line {mark.line + 1}" if mark else str(self.path)
-            raise ConfigError([Problem(where, f"cannot be read as YAML: {getattr(exc, 'problem', None) or str(exc).splitlines()[0]}.",
-                                       "Check the path, that the file is UTF-8 and its indentation.")],
-                              title=f"Cannot read {self.path.name}") from None
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise ConfigError([Problem(f"{self.path} line {line}", f"not UTF-8 text (byte 0x{data[exc.start]:02x}).",
+                                       "Save the file as UTF-8 in your editor.")], title=title) from None
+        except yaml.YAMLError as exc:
+            line, detail = yaml_detail(exc, text)
+            raise ConfigError([Problem(f"{self.path}{line}", f"cannot be read as YAML{detail}.",
+                                       "Check the indentation (spaces, not tabs) and that each 'key: value' has a space after "
+                                       "the colon.")], title=title) from None
+        except OSError as exc:
+            what = "file not found" if isinstance(exc, FileNotFoundError) else f"cannot be read ({first_line(exc)})"
+            raise ConfigError([Problem(str(self.path), f"{what}.", "Check the path; relative paths start at the folder of the "
+                                                                   "engagement YAML.")], title=title) from None
         if not isinstance(self.raw, dict):
             raise ConfigError([Problem(str(self.path), "should be a YAML mapping.", "Start from the file in templates/.")])
 

@@ -61,7 +61,7 @@ def assumptions_form(engagement: Engagement, assumptions: pd.DataFrame) -> Works
                                                 fields["note"]: controls["note"][name].value}, warning)
         return changed
 
-    narrow = widgets.Layout(width="110px")
+    narrow = widgets.Layout(width="124px")
     for group, rows in assumptions.groupby("group", sort=False):
         children.append(widgets.HTML(f'<div style="font-weight:600;margin:10px 0 2px 0">{html.escape(str(group))}</div>'))
         for row in rows.to_dict("records"):
@@ -69,7 +69,7 @@ def assumptions_form(engagement: Engagement, assumptions: pd.DataFrame) -> Works
             label = widgets.HTML(f'<div title="{html.escape(str(row["source"]))}">{html.escape(str(row["description"]))}'
                                  f'<br><span style="color:{_GREY};font-size:0.85em">{html.escape(name)} · {html.escape(str(row["unit"]))}</span></div>',
                                  layout=widgets.Layout(width="380px"))
-            boxes = {k: widgets.FloatText(value=float(row[k]), description=k, layout=narrow, style={"description_width": "32px"})
+            boxes = {k: widgets.FloatText(value=float(row[k]), description=k, layout=narrow, style={"description_width": "44px"})
                      for k in ("value", "low", "high")}
             note = widgets.Text(value=saved.get(name, {}).get(fields["note"], ""), placeholder="why the room changed it",
                                 continuous_update=True, layout=widgets.Layout(width="220px"))

@@ -41,7 +41,7 @@ KINDS: dict[str, str] = {
     "money": "an amount of money such as 25000 (no currency sign or thousands separator)",
     "count": "a whole number of zero or more",
     "share": "a proportion between 0 and 1",
-    "level": "a maturity level from 1 to 5",
+    "level": "a level from 1 to 5",
     "likert": "a rating on the survey scale (or a don't-know code)",
     "bool": "yes/no (1/0, true/false, y/n)",
     "id_list": "identifiers separated by semicolons, e.g. I01;I04",

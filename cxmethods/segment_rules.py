@@ -329,7 +329,9 @@ def _split(nodes, parent: Segment | None, rows: pd.Series, data: pd.DataFrame, a
 def _rows(mask: pd.Series) -> str:
     labels = mask.index[mask.to_numpy()]
     shown = ", ".join(str(i) for i in labels[:_EXAMPLES]) + (", ..." if len(labels) > _EXAMPLES else "")
-    return f"{len(labels)} row{'s' if len(labels) != 1 else ''} (index {shown})"
+    # data labelled by spreadsheet row (as cxm validate passes the survey) is shown as the rows a user sees
+    what = ("row" if len(labels) == 1 else "rows") if mask.index.name == "row" else "index"
+    return f"{len(labels)} row{'s' if len(labels) != 1 else ''} ({what} {shown})"
 
 
 def segment_sizes(tree: RuleTree, assignment: pd.Series | None = None) -> pd.DataFrame:

@@ -13,6 +13,7 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .config import Engagement, did_you_mean, load_engagement, partial_engagement
@@ -183,8 +184,12 @@ def _segmentation_checks(eng: Engagement, survey: InputScan) -> list[Problem]:
                         "Map it under inputs.survey.columns, or remove it from the list.")
                 for a in settings.attributes if survey.mapped and a not in survey.mapped]
     if settings.rules and survey.table is not None:
+        # labelled by spreadsheet row, so that messages name the rows a user sees in the survey file
+        rows, data = survey.table.attrs.get("rows"), survey.table
+        if rows is not None and len(rows) == len(data):
+            data = data.set_axis(list(rows), axis=0).rename_axis("row")
         try:
-            problems += apply_rules(load_rules(eng.resolve(settings.rules)), survey.table)[1]
+            problems += apply_rules(load_rules(eng.resolve(settings.rules)), data)[1]
         except ConfigError as exc:
             problems += exc.problems
     return problems
@@ -212,27 +217,47 @@ def _cross_checks(eng: Engagement, tables: dict[str, pd.DataFrame]) -> list[Prob
             values = sorted(set(table.loc[unknown, column]))
             problems.append(Problem(str(eng.resolve(getattr(eng.workshop, name).path)),
                                     f"unknown {column.replace('_', ' ')}(s): {', '.join(values[:5])}.{did_you_mean(values[0], known)}",
-                                    f"Use the ids in {where_to_look}.", column=column))
+                                    f"Use the ids in {where_to_look}.", column=_column(eng, name, column),
+                                    rows=_rows(table, unknown)))
     answers = tables.get("self_assessment")
     if answers is not None:
-        below = answers["target_level"] < answers["current_level"]
+        below = (answers["target_level"] < answers["current_level"]).fillna(False).astype(bool)
         if below.any():
             problems.append(Problem(str(eng.resolve(eng.workshop.self_assessment.path)),
                                     f"{int(below.sum())} answer(s) have a target level below the current level.",
-                                    "Check these scores with the participant.", column="target_level",
-                                    severity="warning"))
+                                    "Check these scores with the participant.",
+                                    column=_column(eng, "self_assessment", "target_level"),
+                                    rows=_rows(answers, below), severity="warning"))
     initiatives = tables.get("initiatives")
     if initiatives is not None and "depends_on" in initiatives:
         ids = set(initiatives["initiative_id"].dropna())
-        for iid, deps in zip(initiatives["initiative_id"], initiatives["depends_on"]):
+        rows = _rows(initiatives, pd.Series(True, index=initiatives.index), limit=None) or (0,) * len(initiatives)
+        for row, iid, deps in zip(rows, initiatives["initiative_id"], initiatives["depends_on"]):
             missing = [d for d in (deps.split(";") if isinstance(deps, str) else []) if d and d not in ids]
             if missing:
                 problems.append(Problem(str(eng.resolve(eng.inputs.initiatives.path)),
                                         f"initiative {iid} depends on unknown initiative(s) {', '.join(missing)}.",
-                                        "Use ids from the initiative_id column.", column="depends_on"))
-    if initiatives is not None:
+                                        "Use ids from the initiative_id column.", column=_column(eng, "initiatives", "depends_on"),
+                                        rows=(row,) if row else ()))
+    if initiatives is not None and eng.period is not None:
+        # a partial engagement (its YAML has errors) has no period or settings to check the business case against
         problems += _business_case_checks(eng, initiatives, tables.get("levers"))
     return problems
+
+
+def _rows(table: pd.DataFrame, mask: pd.Series, *, limit: int | None = 5) -> tuple[int, ...]:
+    """Spreadsheet rows of the table rows in ``mask`` (recorded by the reader; empty when it did not)."""
+    rows = table.attrs.get("rows")
+    if rows is None or len(rows) != len(table):
+        return ()
+    picked = [int(rows[i]) for i in np.flatnonzero(mask.to_numpy(dtype=bool))]
+    return tuple(picked[:limit] if limit else picked)
+
+
+def _column(eng: Engagement, name: str, field: str) -> str:
+    """The user's column for one of our fields (the mapping's right side, or the field's own name)."""
+    spec = eng.tables()[name][1]
+    return spec.columns.get(field, field)
 
 
 def _business_case_checks(eng: Engagement, initiatives: pd.DataFrame, levers: pd.DataFrame | None) -> list[Problem]:

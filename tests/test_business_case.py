@@ -276,7 +276,7 @@ def test_monte_carlo_benchmark_runs_small():
     sys.argv = ["monte_carlo.py", "--draws", "200", "--years", "5", "--initiatives", "3"]
     try:
         with pytest.raises(SystemExit) as done:
-            runpy.run_path(str(Path(__file__).parent / "benchmarks" / "monte_carlo.py"), run_name="__main__")
+            runpy.run_path(str(Path(__file__).parent.parent / "benchmarks" / "monte_carlo.py"), run_name="__main__")
     finally:
         sys.argv = argv
     assert done.value.code == 0

@@ -236,7 +236,8 @@ def test_empty_participant_is_refused(eng, model):
 
 def test_an_unreadable_answers_file_is_reported_not_overwritten(eng, model, tiny):
     tiny.set_file("answers.csv", b"participant,dimension_id\n\"Ann,unterminated\n")
-    with pytest.raises(CxmError, match="answers file cannot be read"):
+    with pytest.raises(CxmError, match=r"answers\.csv: the answers file cannot be used \(a double quote opened on row 2 is "
+                                        r"never closed.*\), so the form leaves it as it is"):
         self_assessment_form(eng, "Ann", model=model)
 
 

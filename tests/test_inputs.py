@@ -197,7 +197,8 @@ def test_required_values_missing_in_hand_made_table(tiny):
 
 def test_ragged_rows_are_reported_not_a_traceback(tiny):
     tiny.set_file("survey.csv", tiny.files["survey.csv"] + "R4,3,3,too,many,fields,here\n")
-    with pytest.raises(InputError, match=r"cannot be read as CSV: Error tokenizing data.*Check the delimiter, quoting"):
+    with pytest.raises(InputError, match=r"survey\.csv, row 5: row 5 has 7 values but the header has 5: a value probably "
+                                         r"contains ',' without quotes around it\. Fix: Put double quotes around values"):
         read_input(load_engagement(tiny.path), "survey")
 
 

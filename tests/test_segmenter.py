@@ -23,7 +23,7 @@ from cxmethods.segmenter import ATTRIBUTES, Segmenter, select_k
 
 REALDATA = Path(__file__).resolve().parent.parent.parent / "shared" / "realdata"
 SANDIEGO = REALDATA / "sandiego_resident_survey_2015_weighted.csv"
-BENCHMARK = Path(__file__).resolve().parent / "benchmarks" / "segmentation.py"
+BENCHMARK = Path(__file__).resolve().parent.parent / "benchmarks" / "segmentation.py"
 SURVEY = read_input(load_engagement(), "survey")
 # All eight needs, behaviour and circumstance fields: the sample plants each segment's profile on every one
 # of them (household and employment carry the most; without household the best possible ARI drops to 0.86).

@@ -1,0 +1,96 @@
+"""No personal data in any output: plant it in every free-text field and id a real export could carry, run the
+whole pipeline, and scan every file the run writes (text, and inside Excel, PowerPoint and Parquet files)."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from cxmethods import load_engagement
+from cxmethods.runner import run_engagement
+from cxmethods.sample import write_sample
+
+# Made-up but well-formed: reserved example domains and numbers, a test card number that passes the Luhn check.
+PLANTED = {
+    "name": "Mrs Philippa Oyelaran-Whitcombe",
+    "own name": "My name is Desmond Achterberg",
+    "email": "desmond.achterberg@example.org",
+    "uk mobile": "07700 900461",
+    "uk landline": "020 7946 0958",
+    "us phone": "(555) 201-3344",
+    "ni number": "QQ 12 34 56 C",
+    "ssn": "078-05-1120",
+    "card": "4111 1111 1111 1111",
+}
+# What a scan looks for: each value, and the parts of it that would still identify someone on their own.
+NEEDLES = sorted({*PLANTED.values(), "Oyelaran-Whitcombe", "Achterberg", "desmond.achterberg", "7946 0958", "900461",
+                  "201-3344", "12 34 56", "078-05-1120", "4111 1111", "4111111111111111"})
+# Customer ids in some exports are e-mail addresses or phone numbers: they are hashed before any analysis.
+CUSTOMER_IDS = ["gwendolyn.pryce-armitage@example.com", "07700 900777"]
+
+
+def _plant(folder: Path) -> None:
+    survey = pd.read_csv(folder / "resident_survey.csv", dtype=str, keep_default_na=False)
+    texts = [f"Rang three times. {v}, please call back." for v in PLANTED.values()]
+    texts += [f"{PLANTED['name']} was rude; reach me on {PLANTED['email']} or {PLANTED['uk mobile']}.",
+              f"{PLANTED['own name']}, NI {PLANTED['ni number']}, card {PLANTED['card']} was charged twice."]
+    survey.loc[: len(texts) - 1, "comment"] = texts
+    survey.to_csv(folder / "resident_survey.csv", index=False)
+
+    with gzip.open(folder / "contact_log.csv.gz", "rt", encoding="utf-8") as fh:
+        log = pd.read_csv(fh, dtype=str, keep_default_na=False)
+    first = log["customer_ref"].iloc[0]
+    log.loc[log["customer_ref"] == first, "customer_ref"] = CUSTOMER_IDS[0]  # a customer who called more than once
+    log.loc[5, "customer_ref"] = CUSTOMER_IDS[1]
+    with gzip.open(folder / "contact_log.csv.gz", "wt", encoding="utf-8", newline="") as fh:
+        log.to_csv(fh, index=False)
+
+    answers = pd.read_csv(folder / "workshop" / "self_assessment.csv", dtype=str, keep_default_na=False)
+    answers.loc[0, "evidence"] = f"Complaint from {PLANTED['name']} ({PLANTED['email']}, {PLANTED['uk landline']}) shows it."
+    answers.to_csv(folder / "workshop" / "self_assessment.csv", index=False)
+    consensus = pd.read_csv(folder / "workshop" / "consensus.csv", dtype=str, keep_default_na=False)
+    consensus.loc[0, "rationale"] = f"As the case of {PLANTED['own name']} (SSN {PLANTED['ssn']}) showed."
+    consensus.to_csv(folder / "workshop" / "consensus.csv", index=False)
+
+
+def _texts(path: Path):
+    """(name, text) for a file and, for Excel/PowerPoint/Parquet files, for what is inside them."""
+    data = path.read_bytes()
+    if path.suffix in (".xlsx", ".pptx"):
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for member in archive.namelist():
+                yield f"{path.name}:{member}", archive.read(member).decode("utf-8", errors="replace")
+    elif path.suffix == ".parquet":
+        yield path.name, pq.read_table(path).to_pandas().to_csv()
+    yield path.name, data.decode("utf-8", errors="replace")
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("pii")
+    write_sample(folder)
+    _plant(folder)
+    out = folder / "out" / "riverton"
+    result = run_engagement(load_engagement(folder / "engagement.yaml"), out=out)
+    assert result.ok, [s.summary() for s in result.steps if s.status != "ok"] + [o.error for o in result.outputs if o.error]
+    return out
+
+
+def test_no_planted_personal_data_in_any_output(run):
+    files = [p for p in run.rglob("*") if p.is_file()]
+    kinds = {p.suffix for p in files}
+    assert {".csv", ".parquet", ".json", ".html", ".xlsx", ".pptx", ".ipynb"} <= kinds  # every kind of output was scanned
+    leaks = sorted({(name, needle) for p in files for name, text in _texts(p) for needle in NEEDLES + CUSTOMER_IDS
+                    if needle in text})
+    assert leaks == []
+
+
+def test_the_planted_comments_were_analysed_not_dropped(run):
+    redacted = pd.read_csv(run / "artifacts" / "02_voice_of_customer" / "personal_data_redacted.csv")
+    assert redacted["count"].sum() >= 58 + len(PLANTED)  # the sample's own planted items, and ours
