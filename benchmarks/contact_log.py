@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 sys.path.insert(0, str(Path(__file__).parent))
-from harness import Result, child, median  # noqa: E402
+from harness import PEAK, Result, child, median  # noqa: E402
 
 ENGAGEMENT = """\
 name: bench
@@ -112,11 +112,11 @@ def run(repeat: int, quick: bool, *, rows: int | None = None, naive: bool = True
             fmt = path.suffix[1:].replace("csv", "CSV").replace("parquet", "Parquet")
             engagement = folder / f"engagement-{path.suffix[1:]}.yaml"
             engagement.write_text(ENGAGEMENT.format(file=path.name))
-            ours = [child([sys.executable, "-c", OURS, str(engagement)]) for _ in range(repeat)]
+            ours = [child([sys.executable, "-c", OURS + PEAK, str(engagement)]) for _ in range(repeat)]
             results += [Result(f"VoC contact analysis, {rows:,} rows {fmt} (DuckDB)", median(ours, "seconds"), "s", repeat, 60),
                         Result(f"  peak memory, {fmt}", median(ours, "peak_mb"), "MB", repeat, 2048)]
             if naive:
-                plain = [child([sys.executable, "-c", NAIVE, str(path)]) for _ in range(repeat)]
+                plain = [child([sys.executable, "-c", NAIVE + PEAK, str(path)]) for _ in range(repeat)]
                 results += [Result(f"  naive pandas, {fmt}", median(plain, "seconds"), "s", repeat,
                                    note=f"for comparison; peak {median(plain, 'peak_mb'):,.0f} MB")]
     return results

@@ -1,9 +1,9 @@
 """What every benchmark case shares: timing a child process, medians, the result table.
 
 Each case module (``full_run.py``, ``batch.py`` ...) has ``run(repeat, quick) -> list[Result]``. Work that
-needs its own memory figure runs in a fresh Python process (:func:`child`): its wall time and peak
-resident memory come from ``os.wait4``, and whatever it prints as a last ``RESULT {json}`` line (a timing
-taken inside, after imports and data generation) is added.
+needs its own memory figure runs in a fresh Python process (:func:`child`): its wall time is measured
+around it, and what it prints as a last ``RESULT {json}`` line is added: its own peak resident memory
+(``VmHWM``) and any timing taken inside, after imports and data generation.
 """
 
 from __future__ import annotations
@@ -59,20 +59,34 @@ def _number(x: float) -> str:
     return f"{x:.1f}" if abs(x) >= 10 else f"{x:.2f}" if abs(x) >= 1 else f"{x:.3g}"
 
 
-def child(args: list[str], *, cwd: Path | None = None, env: dict | None = None) -> dict:
-    """Run ``args`` (a command) to the end; return seconds, peak_mb and the fields of its ``RESULT`` line.
+#: Python a child can end with to report its own peak memory (``VmHWM``). ``wait4``'s figure cannot be used: a child
+#: started by vfork inherits the parent's high-water mark, so every child would show at least the parent's peak.
+PEAK = ("\nimport json\nprint('RESULT ' + json.dumps({'peak_mb': int(next(line.split()[1] for line in "
+        "open('/proc/self/status') if line.startswith('VmHWM:'))) / 1024}))\n")
 
-    Peak memory is the largest resident set of the process and of any child it waited for (Linux)."""
+
+def own_peak_mb() -> float | None:
+    """This process's peak resident memory in MB (Linux ``VmHWM``), None elsewhere."""
+    try:
+        line = next(line for line in Path("/proc/self/status").read_text().splitlines() if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return None
+    return int(line.split()[1]) / 1024
+
+
+def child(args: list[str], *, cwd: Path | None = None, env: dict | None = None) -> dict:
+    """Run ``args`` (a command) to the end; return seconds, and the fields of its last ``RESULT`` line (``peak_mb``
+    among them when the child reports it: :func:`report` does, and code ending with :data:`PEAK`)."""
     start = time.perf_counter()
     process = subprocess.Popen(args, cwd=cwd or ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                env={**os.environ, **(env or {})})
     output = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
+    _, status = os.waitpid(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - start
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(map(str, args))} exited with {process.returncode}:\n{output[-2000:]}")
-    found = {"seconds": seconds, "peak_mb": usage.ru_maxrss / 1024}
+    found = {"seconds": seconds}
     for line in output.splitlines()[::-1]:
         if line.startswith("RESULT "):
             found.update(json.loads(line[len("RESULT "):]))
@@ -86,8 +100,8 @@ def python(script: str, *args: object, **kwargs) -> dict:
 
 
 def report(**fields: float) -> None:
-    """What a child prints last for :func:`child` to pick up."""
-    print("RESULT " + json.dumps(fields), flush=True)
+    """What a child prints last for :func:`child` to pick up, with its own peak memory."""
+    print("RESULT " + json.dumps({"peak_mb": own_peak_mb(), **fields}), flush=True)
 
 
 def median(runs: list[dict], key: str) -> float:

@@ -25,7 +25,7 @@ from cxmethods.finance import discount_factors
 from cxmethods.risk import monte_carlo, switching_values, tornado
 
 sys.path.insert(0, str(Path(__file__).parent))
-from harness import Result, median, python, report  # noqa: E402
+from harness import Result, median, own_peak_mb, python, report  # noqa: E402
 
 CHANNELS = ("phone", "web_form", "email", "face_to_face", "mobile_app", "post")
 COSTS = {"phone": 2.83, "web_form": 0.15, "email": 2.83, "face_to_face": 8.62, "mobile_app": 0.15, "post": 12.10}
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     tornado(assumptions, model, model.outputs)
     switching_values(assumptions, model, model.outputs)
     sens_seconds = time.perf_counter() - t
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = own_peak_mb() or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     table = pd.DataFrame([
         {"step": "Monte Carlo", "draws": args.draws, "years": args.years, "initiatives": args.initiatives,
          "outputs": len(model.outputs), "assumptions": len(assumptions), "seconds": round(mc_seconds, 3), "target_s": 2.0},

@@ -23,7 +23,7 @@ import pandas as pd
 from cxmethods.segmenter import select_k
 
 sys.path.insert(0, str(Path(__file__).parent))
-from harness import Result, median, python, report  # noqa: E402
+from harness import Result, median, own_peak_mb, python, report  # noqa: E402
 
 
 def make_survey(rows: int, attributes: int, *, segments: int = 6, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     table = select_k(survey, k_min=args.k_min, k_max=args.k_max, bootstrap=args.bootstrap, n_init=args.n_init,
                      random_state=args.seed)
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1024 if sys.platform != "darwin" else 1024**2)
+    peak = own_peak_mb() or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     summary = pd.DataFrame([{
         "rows": args.rows, "attributes": args.attributes, "planted k": len(set(truth)), "k range": f"{args.k_min}-{args.k_max}",
         "bootstrap runs": args.bootstrap, "n_init": args.n_init, "seconds": round(seconds, 1), "peak RSS MB": round(peak),

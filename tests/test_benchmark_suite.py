@@ -10,7 +10,7 @@ import pytest
 
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 sys.path.insert(0, str(BENCH))
-from harness import Result, child, table  # noqa: E402
+from harness import PEAK, Result, child, table  # noqa: E402
 
 
 @pytest.mark.parametrize("value, limit, kind, verdict", [(1.9, 2, "max", "met"), (2.1, 2, "max", "MISSED"),
@@ -32,7 +32,10 @@ def test_table_in_text_and_markdown():
 def test_child_reports_time_peak_memory_and_its_result_line():
     code = "import numpy as np; a = np.ones(50_000_000); print('RESULT {\"inner\": 1.5}')"  # 400 MB
     found = child([sys.executable, "-c", code])
-    assert found["inner"] == 1.5 and found["peak_mb"] > 380 and found["seconds"] > 0
+    assert found["inner"] == 1.5 and found["seconds"] > 0 and "peak_mb" not in found
+    small = child([sys.executable, "-c", "import numpy as np; a = np.ones(1000)" + PEAK])
+    large = child([sys.executable, "-c", "import numpy as np; a = np.ones(50_000_000)" + PEAK])
+    assert small["peak_mb"] < 200 < 380 < large["peak_mb"] < 700  # each its own peak, not the parent's
     with pytest.raises(RuntimeError, match="exited with 3"):
         child([sys.executable, "-c", "raise SystemExit(3)"])
 
