@@ -135,6 +135,10 @@ class _Reader:
             self.error(f"{what} ({self.key}.path is '{self.spec.path}', read from the engagement file's folder).",
                        "Correct the path; relative paths start at the folder of the engagement YAML.")
             return InputScan(None, self.problems)
+        if self.path.stat().st_size == 0 and self.section == "workshop":  # as the forms see it: nothing answered yet
+            self.problems.append(Problem(self.where, "no answers yet (the file is empty).", "Nothing to do before the workshop.",
+                                         severity="warning"))
+            return InputScan(pd.DataFrame(columns=list(self.fields)) if keep else None, self.problems)
         if self.path.stat().st_size == 0:
             self.error("the file is empty (no header, no rows).", "Export the data again, or remove the input from the engagement.")
             return InputScan(None, self.problems)

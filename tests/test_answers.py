@@ -79,3 +79,17 @@ def test_store_for_writes_what_the_engagement_reads(tiny):
     assert answers["participant"].tolist() == ["Ann", "Bob", "Cy"]
     assert answers.set_index("participant").loc["Cy", "target_level"] == 3
     assert isinstance(answers, pd.DataFrame)
+
+
+def test_an_empty_answers_file_is_no_answers_yet_for_validate_analysis_and_forms(tmp_path):
+    from cxmethods import load_engagement, validate_engagement
+    from cxmethods.answers import load_answers, store_for
+    from cxmethods.sample import write_sample
+
+    write_sample(tmp_path)
+    (tmp_path / "workshop" / "consensus.csv").write_bytes(b"")  # e.g. a spreadsheet program saved it with nothing in it
+    eng = load_engagement(tmp_path / "engagement.yaml")
+    report = validate_engagement(eng)
+    assert not report.errors
+    assert any("consensus.csv" in p.where and "no answers yet (the file is empty)" in p.message for p in report.warnings)
+    assert load_answers(eng, "consensus").empty and store_for(eng, "consensus").load().empty
