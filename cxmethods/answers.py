@@ -26,7 +26,6 @@ from .config import Engagement
 from .errors import CxmError
 from .files import TABLE_LIMIT, column_name, first_line, parser_problem, too_big
 from .inputs import read_input
-from .redact import redact_series
 from .schemas import INPUTS
 
 __all__ = ["AnswerStore", "store_for", "load_answers", "atomic_write"]
@@ -118,20 +117,13 @@ class AnswerStore:
         atomic_write(self.path, buffer.getvalue().encode("utf-8"))
 
 
-#: Answer fields the room types freely: redacted (:mod:`cxmethods.redact`) when read for analysis, never in the file.
-FREE_TEXT = frozenset({"evidence", "rationale", "note", "pen_portrait", "objective"})
-
-
 def load_answers(engagement: Engagement, name: str) -> pd.DataFrame:
     """A workshop answers table with our field names, free text redacted; empty (with its columns) before the
     workshop has begun."""
     spec = getattr(engagement.workshop, name, None)
     if spec is None or not engagement.resolve(spec.path).exists():
         return pd.DataFrame(columns=list(INPUTS[name].fields))
-    table = read_input(engagement, name)
-    for field in FREE_TEXT.intersection(table.columns):  # what the room typed may name a customer
-        table[field] = redact_series(table[field])
-    return table
+    return read_input(engagement, name)  # free text comes back redacted; the file keeps what was typed
 
 
 def store_for(engagement: Engagement, name: str) -> AnswerStore:

@@ -45,6 +45,7 @@ from .files import (
     wrong_kind,
 )
 from .paths import templates_dir
+from .redact import redact_series
 from .schemas import INPUTS, KINDS
 from .values import coerce, hint
 
@@ -63,7 +64,8 @@ def read_input(engagement: Engagement, name: str) -> pd.DataFrame:
     """Read input ``name`` (e.g. ``"contact_log"``) with our field names and types.
 
     Unmapped optional fields are absent from the result. Warnings (tolerated bad values, now
-    missing) are in ``df.attrs["problems"]``.
+    missing) are in ``df.attrs["problems"]``. Free-text fields (``Field.free_text``: evidence, rationales,
+    notes, descriptions, objectives) come back with personal data redacted (:mod:`cxmethods.redact`).
 
     Raises
     ------
@@ -74,6 +76,9 @@ def read_input(engagement: Engagement, name: str) -> pd.DataFrame:
     errors = [p for p in loaded.problems if p.severity == "error"]
     if errors or loaded.table is None:
         raise InputError(errors, title=f"The {name} input cannot be used")
+    for name_, field_ in INPUTS[name].fields.items():  # what people typed may name someone: never into an output
+        if field_.free_text and name_ in loaded.table:
+            loaded.table[name_] = redact_series(loaded.table[name_])
     loaded.table.attrs["problems"] = loaded.problems
     return loaded.table
 

@@ -65,11 +65,16 @@ class Field:
         What the field holds, for documentation and error messages.
     required : bool
         Whether the engagement must map it to a column.
+    free_text : bool
+        Sentences people type, which may name someone: redacted when read for analysis
+        (:func:`cxmethods.inputs.read_input`). Survey comments are not marked: the voice-of-the-customer step
+        redacts them itself, counting what it removes.
     """
 
     kind: str
     description: str
     required: bool = False
+    free_text: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -153,7 +158,7 @@ INPUTS: dict[str, InputSpec] = {
             {
                 "initiative_id": Field("id", "Short unique id, e.g. I01", True),
                 "name": Field("text", "Short name", True),
-                "description": Field("text", "What the initiative does"),
+                "description": Field("text", "What the initiative does", free_text=True),
                 "origin": Field("category", "Where the idea came from"),
                 "capital_cost": Field("money", "One-off capital cost"),
                 "annual_operating_cost": Field("money", "Yearly running cost"),
@@ -196,7 +201,7 @@ INPUTS: dict[str, InputSpec] = {
                 "priority": Field("priority", "high, medium or low"),
                 "interest": Field("level", "Interest in the service, 1-5"),
                 "influence": Field("level", "Influence over the service, 1-5"),
-                "objective": Field("text", "Outcome-based objective (for target customers)"),
+                "objective": Field("text", "Outcome-based objective (for target customers)", free_text=True),
                 "represents": Field("id_list", "For representatives and experts: the groups they speak for"),
             },
             key=("group_id",),
@@ -207,8 +212,8 @@ INPUTS: dict[str, InputSpec] = {
             {
                 "segment": Field("id", "Segment number", True),
                 "name": Field("text", "Name the room gave the segment"),
-                "pen_portrait": Field("text", "A short description of a typical member"),
-                "objective": Field("text", "Outcome-based objective for the segment"),
+                "pen_portrait": Field("text", "A short description of a typical member", free_text=True),
+                "objective": Field("text", "Outcome-based objective for the segment", free_text=True),
             },
             key=("segment",),
         ),
@@ -221,7 +226,7 @@ INPUTS: dict[str, InputSpec] = {
                 "dimension_id": Field("id", "Maturity dimension id (templates/maturity_model.yaml)", True),
                 "current_level": Field("level", "Where the organisation is now, 1-5", True),
                 "target_level": Field("level", "Where it should be, 1-5", True),
-                "evidence": Field("text", "Evidence behind the score"),
+                "evidence": Field("text", "Evidence behind the score", free_text=True),
             },
             key=("participant", "dimension_id"),
         ),
@@ -232,7 +237,7 @@ INPUTS: dict[str, InputSpec] = {
                 "dimension_id": Field("id", "Maturity dimension id", True),
                 "current_level": Field("level", "Agreed current level, 1-5", True),
                 "target_level": Field("level", "Agreed target level, 1-5", True),
-                "rationale": Field("text", "Why the room agreed this score", True),
+                "rationale": Field("text", "Why the room agreed this score", True, free_text=True),
             },
             key=("dimension_id",),
         ),
@@ -244,7 +249,7 @@ INPUTS: dict[str, InputSpec] = {
                 "value": Field("number", "Value the room agreed", True),
                 "low": Field("number", "Pessimistic value"),
                 "high": Field("number", "Optimistic value"),
-                "note": Field("text", "Why the room changed it"),
+                "note": Field("text", "Why the room changed it", free_text=True),
             },
             key=("name",),
         ),
@@ -260,7 +265,7 @@ INPUTS: dict[str, InputSpec] = {
                 "impact": Field("number", "RICE: impact per person, e.g. 0.25-3"),
                 "time_criticality": Field("number", "WSJF: cost of waiting, e.g. 1-10"),
                 "risk_reduction": Field("number", "WSJF: risk reduced or opportunity enabled, e.g. 1-10"),
-                "note": Field("text", "Why the room scored it so"),
+                "note": Field("text", "Why the room scored it so", free_text=True),
             },
             key=("id",),
         ),
@@ -270,7 +275,7 @@ INPUTS: dict[str, InputSpec] = {
             {
                 "question_id": Field("id", "Question id, e.g. q3", True),
                 "answer": Field("yes_no", "yes or no", True),
-                "note": Field("text", "What the room said"),
+                "note": Field("text", "What the room said", free_text=True),
             },
             key=("question_id",),
         ),
@@ -280,7 +285,7 @@ INPUTS: dict[str, InputSpec] = {
             {
                 "statement_id": Field("id", "Statement id, e.g. decision_maker.2", True),
                 "answer": Field("yes_partly_no", "yes, partly or no", True),
-                "note": Field("text", "What the room said"),
+                "note": Field("text", "What the room said", free_text=True),
             },
             key=("statement_id",),
         ),

@@ -57,6 +57,13 @@ def _plant(folder: Path) -> None:
     consensus = pd.read_csv(folder / "workshop" / "consensus.csv", dtype=str, keep_default_na=False)
     consensus.loc[0, "rationale"] = f"As the case of {PLANTED['own name']} (SSN {PLANTED['ssn']}) showed."
     consensus.to_csv(folder / "workshop" / "consensus.csv", index=False)
+    # the team's own files: an initiative's description and a stakeholder group's objective
+    initiatives = pd.read_csv(folder / "initiatives.csv", dtype=str, keep_default_na=False)
+    initiatives.loc[0, "description"] = f"Suggested by {PLANTED['name']}, who left {PLANTED['us phone']}."
+    initiatives.to_csv(folder / "initiatives.csv", index=False)
+    stakeholders = pd.read_csv(folder / "stakeholders.csv", dtype=str, keep_default_na=False)
+    stakeholders.loc[0, "objective"] = f"Reply within a day, as promised to {PLANTED['own name']} ({PLANTED['ni number']})."
+    stakeholders.to_csv(folder / "stakeholders.csv", index=False)
 
 
 def _texts(path: Path):
