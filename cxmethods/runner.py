@@ -239,13 +239,11 @@ def _normalise(path: Path) -> None:
     (run.json keeps each workbook's time), number widget models in order instead of at random, and give
     papermill's injected-parameters cell a fixed id."""
     nb = nbformat.read(path, as_version=4)
-    nb.metadata.get("papermill", {}).pop("start_time", None)
-    for key in ("end_time", "duration"):
-        nb.metadata.get("papermill", {}).pop(key, None)
-    for cell in nb.cells:
-        cell.metadata.pop("execution", None)
+    for meta in (nb.metadata, *(cell.metadata for cell in nb.cells)):
+        meta.pop("execution", None)
         for key in ("start_time", "end_time", "duration"):
-            cell.metadata.get("papermill", {}).pop(key, None)
+            meta.get("papermill", {}).pop(key, None)
+    for cell in nb.cells:
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell.id = "injected-parameters"
     ids = _widget_ids(nb)
@@ -253,8 +251,9 @@ def _normalise(path: Path) -> None:
     if ids:
         text = re.sub(r"[0-9a-f]{32}", lambda m: ids.get(m.group(), m.group()), text)
         nb = nbformat.reads(text, as_version=4)
-        state = nb.metadata.widgets[_WIDGET_STATE]["state"]
-        nb.metadata.widgets[_WIDGET_STATE]["state"] = dict(sorted(state.items()))
+        widgets = nb.metadata.get("widgets", {}).get(_WIDGET_STATE)
+        if widgets and "state" in widgets:  # a view's model may have no saved state
+            widgets["state"] = dict(sorted(widgets["state"].items()))
         text = nbformat.writes(nb)
     path.write_text(text + "\n", encoding="utf-8")
 
