@@ -40,7 +40,7 @@ settings:
 OURS = """
 import sys
 from cxmethods import load_engagement
-from cxmethods.contacts import ContactLog
+from cxmethods.methods.contacts import ContactLog
 with ContactLog(load_engagement(sys.argv[1])) as log:
     for analysis in (log.reasons, log.channel_mix, log.time_patterns, log.anomalies, log.resolution_times,
                      log.repeat_contact, log.failure_demand, log.volumes, log.data_quality):

@@ -3,7 +3,7 @@
     python benchmarks/full_run.py --mode cli|runner|papermill --out DIR     (one run; benchmarks/run.py takes medians)
 
 ``cli`` is what a user types (validation, the six workbooks, the report, Excel file and deck); ``runner``
-is :func:`cxmethods.runner.run_engagement` without the outputs, and ``papermill`` runs the same
+is :func:`cxmethods.run.runner.run_engagement` without the outputs, and ``papermill`` runs the same
 notebooks with the same parameters, kernel and working folder through bare ``papermill.execute_notebook``
 calls. The overhead of our runner is ``runner / papermill - 1``: validation, input checksums, progress
 and run.json. Targets: the full run under 45 s on a 2-core machine; the overhead under 10%.
@@ -24,7 +24,7 @@ from harness import BIN, Result, child, median, python  # noqa: E402
 def plain_papermill(out: Path) -> None:
     import papermill as pm
 
-    from cxmethods.paths import sample_engagement, workbooks_dir
+    from cxmethods.core.paths import sample_engagement, workbooks_dir
 
     parameters = {"engagement": str(sample_engagement()), "run_dir": str(out)}
     for book in sorted(workbooks_dir().glob("[0-9][0-9]_*.ipynb")):
@@ -57,7 +57,7 @@ def main() -> None:
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     if args.mode == "runner":
-        from cxmethods.runner import run_engagement
+        from cxmethods.run.runner import run_engagement
 
         result = run_engagement(None, out=args.out, outputs=False)
         if not result.ok:

@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cxmethods.case_model import CaseModel, InitiativeCosts, Lever
-from cxmethods.finance import discount_factors
-from cxmethods.risk import monte_carlo, switching_values, tornado
+from cxmethods.methods.case_model import CaseModel, InitiativeCosts, Lever
+from cxmethods.methods.finance import discount_factors
+from cxmethods.methods.risk import monte_carlo, switching_values, tornado
 
 sys.path.insert(0, str(Path(__file__).parent))
 from harness import Result, median, own_peak_mb, python, report  # noqa: E402

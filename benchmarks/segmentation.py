@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cxmethods.segmenter import select_k
+from cxmethods.methods.segmenter import select_k
 
 sys.path.insert(0, str(Path(__file__).parent))
 from harness import Result, median, own_peak_mb, python, report  # noqa: E402

@@ -26,7 +26,7 @@ def measure(changes: int) -> list[float]:
     import pandas as pd
 
     from cxmethods import load_engagement
-    from cxmethods.forms import self_assessment_form
+    from cxmethods.workshop.forms import self_assessment_form
     from cxmethods.sample import write_sample
 
     with tempfile.TemporaryDirectory(prefix="cxm-bench-form-") as folder:

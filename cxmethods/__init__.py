@@ -10,12 +10,12 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
-from .artifacts import read_table, run_folder, write_table
-from .config import Engagement, load_engagement
-from .errors import ConfigError, CxmError, InputError, Problem
-from .inputs import read_input
-from .paths import sample_engagement
-from .validate import ValidationReport, validate_engagement
+from cxmethods.io.artifacts import read_table, run_folder, write_table
+from cxmethods.core.config import Engagement, load_engagement
+from cxmethods.core.errors import ConfigError, CxmError, InputError, Problem
+from cxmethods.io.inputs import read_input
+from cxmethods.core.paths import sample_engagement
+from cxmethods.workbooks.start_here import ValidationReport, validate_engagement
 
 __all__ = [
     "ConfigError",
@@ -39,7 +39,7 @@ def __getattr__(name: str):
     # The runner pulls in nbformat (and jsonschema), which a workbook's kernel never needs: loaded on first use,
     # it keeps every workbook's start-up about 0.7 s shorter.
     if name == "run_engagement":
-        from .runner import run_engagement
+        from cxmethods.run.runner import run_engagement
 
         return run_engagement
     raise AttributeError(f"module 'cxmethods' has no attribute {name!r}")

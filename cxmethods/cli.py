@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.markup import escape
 
-from . import __version__
-from .errors import CxmError
+from cxmethods import __version__
+from cxmethods.core.errors import CxmError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="cxmethods: customer-focused government methodology workbooks.")
@@ -36,7 +36,7 @@ def main(version: Annotated[bool, typer.Option("--version", callback=_version, i
 @app.command()
 def validate(engagement: EngagementArg = None) -> None:
     """Check an engagement and every input it names; list all problems with file, column, row and fix."""
-    from .validate import validate_engagement
+    from cxmethods.workbooks.start_here import validate_engagement
 
     report = validate_engagement(engagement)
     _print_problems(report.problems)
@@ -58,7 +58,7 @@ def run(
     workbooks: Annotated[Optional[Path], typer.Option("--workbooks", help="Folder of workbooks (default: the installed ones).")] = None,
 ) -> None:
     """Execute the workbooks headless on an engagement and write the run folder."""
-    from .runner import run_engagement
+    from cxmethods.run.runner import run_engagement
 
     columns = (TextColumn("{task.description:<24}"), BarColumn(), MofNCompleteColumn(), TextColumn("cells"), TimeElapsedColumn())
     bar = Progress(*columns, console=console)
@@ -108,8 +108,8 @@ def outputs(
     """Make the HTML report, the Excel file and the slide deck again from a run folder (no workbook is re-run)."""
     import json
 
-    from .config import load_engagement
-    from .outputs import file_list, write_outputs
+    from cxmethods.core.config import load_engagement
+    from cxmethods.outputs.make_all import file_list, write_outputs
 
     manifest_path = run_dir / "run.json"
     try:
@@ -140,7 +140,7 @@ def sample(
                                                     "(riverton-01 ...) for batch runs instead.")] = None,
 ) -> None:
     """Regenerate the bundled sample engagement (seeded: byte-identical every time)."""
-    from .sample import write_sample, write_variants
+    from cxmethods.sample import write_sample, write_variants
 
     try:
         if variants is not None:
@@ -165,7 +165,7 @@ def batch(
     """Run many engagements, each in its own process; one failure never stops the others."""
     from rich.table import Table
 
-    from .batch import run_batch
+    from cxmethods.run.batch import run_batch
 
     bar = Progress(TextColumn("{task.description:<44}"), BarColumn(), TextColumn("{task.fields[count]}"),
                    TimeElapsedColumn(), console=console)
@@ -216,7 +216,7 @@ def pack(
     force: Annotated[bool, typer.Option("--force", help="Write over a pack already there (resets its answers).")] = False,
 ) -> None:
     """Write a training pack: the workbooks and a private copy of the sample engagement they point at."""
-    from .packs import make_pack
+    from cxmethods.run.packs import make_pack
 
     try:
         paths = make_pack(kind, out, overwrite=force)
@@ -230,7 +230,7 @@ def pack(
 @app.command()
 def workbooks() -> None:
     """List the workbooks in run order."""
-    from .runner import list_workbooks
+    from cxmethods.run.runner import list_workbooks
 
     for book in list_workbooks():
         console.print(book.stem)

@@ -14,7 +14,7 @@ into OUT_DIR:
 - ``<name>.pdf`` (and ``<name>.png``, the first slide) from the slide deck, when LibreOffice (``soffice``)
   is installed; otherwise it says the deck was skipped.
 
-When the run folder has no report yet, it is made first with :func:`cxmethods.report.write_report`, from
+When the run folder has no report yet, it is made first with :func:`cxmethods.outputs.report.write_report`, from
 the engagement named in ``run.json``. Chromium is needed (``apt-get install chromium``); nothing is fetched
 from the network: the pages are self-contained.
 """
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _make_report(run_dir: Path) -> None:
-    from cxmethods.report import write_report
+    from cxmethods.outputs.report import write_report
 
     try:
         engagement = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))["engagement"]

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from cxmethods import load_engagement, read_input
-from cxmethods.answers import AnswerStore, atomic_write, store_for
+from cxmethods.io.answers import AnswerStore, atomic_write, store_for
 
 COLUMNS = ["participant", "role", "dimension_id", "current_level", "target_level", "evidence"]
 KEY = ("participant", "dimension_id")
@@ -83,7 +83,7 @@ def test_store_for_writes_what_the_engagement_reads(tiny):
 
 def test_an_empty_answers_file_is_no_answers_yet_for_validate_analysis_and_forms(tmp_path):
     from cxmethods import load_engagement, validate_engagement
-    from cxmethods.answers import load_answers, store_for
+    from cxmethods.io.answers import load_answers, store_for
     from cxmethods.sample import write_sample
 
     write_sample(tmp_path)

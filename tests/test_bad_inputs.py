@@ -4,7 +4,7 @@ Each case in ``bad_inputs/cases.yaml`` gives one corpus file to a small engageme
 The same message must come from ``cxm validate`` (:func:`validate_engagement`) and from the reader a run uses:
 
 * tables: :func:`read_input` (workshop answers: :func:`load_answers`); initiatives and levers also go through
-  the business case's own checks, as :func:`cxmethods.business_case.appraise` does before it models anything;
+  the business case's own checks, as :func:`cxmethods.workbooks.business_case.appraise` does before it models anything;
 * the segment rule tree: :func:`load_rules`, then :func:`apply_rules` on the survey;
 * the benchmarks override: :func:`load_benchmarks`; the engagement YAML: :func:`load_engagement`, then its tables.
 
@@ -28,12 +28,12 @@ import pytest
 import yaml
 
 from cxmethods import CxmError, load_engagement, read_input, validate_engagement
-from cxmethods.answers import load_answers, store_for
-from cxmethods.benchmarks import load_benchmarks
-from cxmethods.case_inputs import check_case_inputs
-from cxmethods.config import Inputs, Workshop
-from cxmethods.errors import ConfigError, InputError
-from cxmethods.segment_rules import apply_rules, load_rules
+from cxmethods.io.answers import load_answers, store_for
+from cxmethods.methodology.benchmarks import load_benchmarks
+from cxmethods.methods.case_inputs import check_case_inputs
+from cxmethods.core.config import Inputs, Workshop
+from cxmethods.core.errors import ConfigError, InputError
+from cxmethods.methods.segment_rules import apply_rules, load_rules
 
 CORPUS = Path(__file__).parent / "bad_inputs"
 CASES: list[dict] = yaml.safe_load((CORPUS / "cases.yaml").read_text(encoding="utf-8"))["cases"]
@@ -164,7 +164,7 @@ ERRORS = [c for c in CASES if c["kind"] == "error"]
 
 @pytest.mark.parametrize("case", ERRORS, ids=_case_id)
 def test_cxm_run_runs_nothing_when_an_input_has_an_error(case, folder):
-    from cxmethods.runner import run_engagement
+    from cxmethods.run.runner import run_engagement
 
     out = folder / "out"
     with pytest.raises(ConfigError) as info:
@@ -203,7 +203,7 @@ CONTACT_LOGS = [pytest.param(c, id=_case_id(c)) for c in CASES if c["input"] == 
 @pytest.mark.parametrize("case", CONTACT_LOGS)
 def test_the_contact_log_database_opens_or_says_which_file(case, folder):
     """Workbook 02 reads the log with DuckDB; a broken file gives a CxmError naming it, never DuckDB's own error."""
-    from cxmethods.contacts import ContactLog
+    from cxmethods.methods.contacts import ContactLog
 
     eng = load_engagement(build(case, folder))
     try:
@@ -244,7 +244,7 @@ _BIG = textwrap.dedent("""
     from pathlib import Path
     import yaml
     from cxmethods import CxmError, load_engagement, read_input, validate_engagement
-    from cxmethods.answers import load_answers, store_for
+    from cxmethods.io.answers import load_answers, store_for
 
     folder, name, header = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
     big = folder / f"{name}.csv"

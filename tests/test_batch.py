@@ -11,7 +11,7 @@ import distributed
 import pytest
 
 from cxmethods import CxmError
-from cxmethods.batch import run_batch
+from cxmethods.run.batch import run_batch
 from cxmethods.sample import write_variants
 
 CXM = Path(sys.executable).parent / "cxm"
@@ -76,7 +76,7 @@ def test_batch_on_a_dask_cluster(tmp_path):
 
 
 def test_unreachable_scheduler_is_a_clear_error(tmp_path, monkeypatch):
-    monkeypatch.setattr("cxmethods.batch.CONNECT_TIMEOUT", "2s")
+    monkeypatch.setattr("cxmethods.run.batch.CONNECT_TIMEOUT", "2s")
     (eng,) = write_variants(tmp_path / "in", 1)
     with pytest.raises(CxmError, match=r"Could not reach the Dask scheduler at tcp://127\.0\.0\.1:9.*`dask scheduler`"):
         run_batch([eng], out=tmp_path / "out", scheduler="tcp://127.0.0.1:9")

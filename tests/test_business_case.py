@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 from cxmethods import InputError, load_engagement
-from cxmethods.business_case import appraise
-from cxmethods.case_model import frame_values
-from cxmethods.errors import ConfigError
-from cxmethods.risk import switching_values
+from cxmethods.workbooks.business_case import appraise
+from cxmethods.methods.case_model import frame_values
+from cxmethods.core.errors import ConfigError
+from cxmethods.methods.risk import switching_values
 
 PER_YEAR = 365.25 / 365  # the period below is 365 days; volumes are scaled to 365.25
 DF = 1.035 ** -np.arange(5)
@@ -235,7 +235,7 @@ def test_every_problem_is_reported_at_once(case):
 
 
 def test_cxm_validate_reports_business_case_problems(case):
-    from cxmethods.validate import validate_engagement
+    from cxmethods.workbooks.start_here import validate_engagement
 
     edit(case, "initiatives.csv", "0.8,equipment_development", "0.8,bespoke")
     report = validate_engagement(load_engagement(case / "engagement.yaml"))
@@ -243,7 +243,7 @@ def test_cxm_validate_reports_business_case_problems(case):
 
 
 def test_assumptions_form_saves_each_change(case):
-    from cxmethods.plan_forms import assumptions_form
+    from cxmethods.workshop.plan_forms import assumptions_form
 
     eng = load_engagement(case / "engagement.yaml")
     form = assumptions_form(eng, run(case).tables["assumptions"])
@@ -262,7 +262,7 @@ def test_engagement_in_another_currency_needs_its_own_costs(case):
 
 
 def test_template_engagement_documents_the_business_case():
-    from cxmethods.paths import templates_dir
+    from cxmethods.core.paths import templates_dir
 
     text = (templates_dir() / "engagement.yaml").read_text(encoding="utf-8")
     assert "business_case:" in text and "levers:" in text

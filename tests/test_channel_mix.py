@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cxmethods import CxmError
-from cxmethods.channel_mix import ChannelMix, optimise_mix, plot_mix, segment_volumes
-from cxmethods.channels import ASSISTED, SELF_SERVICE
-from cxmethods.charts import Chart
-from cxmethods.paths import templates_dir
-from cxmethods.schemas import CHANNELS
+from cxmethods.methods.channel_mix import ChannelMix, optimise_mix, plot_mix, segment_volumes
+from cxmethods.methods.channels import ASSISTED, SELF_SERVICE
+from cxmethods.plots.charts import Chart
+from cxmethods.core.paths import templates_dir
+from cxmethods.core.schemas import CHANNELS
 
 COSTS = {"phone": 3.0, "face_to_face": 9.0, "web_form": 0.5}
 

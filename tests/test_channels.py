@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from cxmethods import CxmError, load_engagement, read_input
-from cxmethods.channels import (SELF_SERVICE, channel_preferences, migration_targets, read_suitability, self_service,
+from cxmethods.methods.channels import (SELF_SERVICE, channel_preferences, migration_targets, read_suitability, self_service,
                                 suitability_matrix)
 from cxmethods.sample import make_sample
 

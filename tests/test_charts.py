@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cxmethods import load_engagement
-from cxmethods.charts import plot_gaps, plot_heatmap, plot_radar, plot_radars
-from cxmethods.self_assessment import assess, gaps
+from cxmethods.plots.charts import plot_gaps, plot_heatmap, plot_radar, plot_radars
+from cxmethods.methods.maturity_scores import assess, gaps
 
 RESULT = assess(load_engagement())
 

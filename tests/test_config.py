@@ -7,7 +7,7 @@ import re
 import pytest
 
 from cxmethods import ConfigError, load_engagement
-from cxmethods.paths import templates_dir
+from cxmethods.core.paths import templates_dir
 
 
 def problems_of(path) -> list[str]:

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from cxmethods import CxmError, load_engagement, read_input
-from cxmethods.contacts import ContactLog
-from cxmethods.paths import templates_dir
+from cxmethods.methods.contacts import ContactLog
+from cxmethods.core.paths import templates_dir
 from cxmethods.sample import make_sample
 
 TRUTH = make_sample().truth
@@ -34,7 +34,7 @@ def test_same_values_as_the_pandas_reader(log):
 def test_customer_ids_are_salted_hashes_that_keep_who_is_who(log):
     import hashlib
 
-    from cxmethods.contacts import id_salt
+    from cxmethods.methods.contacts import id_salt
 
     frame = read_input(load_engagement(), "contact_log")
     duck = log.query("SELECT contact_id, customer_id FROM contacts ORDER BY contact_id")

@@ -9,7 +9,7 @@ import time
 
 import pandas as pd
 
-from cxmethods.answers import AnswerStore
+from cxmethods.io.answers import AnswerStore
 
 COLUMNS = ["participant", "dimension_id", "current_level", "target_level", "evidence"]
 PEOPLE = 40

@@ -16,10 +16,14 @@ from pptx.enum.chart import XL_CHART_TYPE
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.util import Inches
 
-from cxmethods import CxmError, business_case, load_engagement, plan, segmentation, voc
-from cxmethods import self_assessment as sa
-from cxmethods.deck import TITLE, write_deck
-from cxmethods.headlines import WORKBOOKS, headlines
+from cxmethods import CxmError, load_engagement
+from cxmethods.workbooks import business_case
+from cxmethods.workbooks import roadmap as plan
+from cxmethods.workbooks import segmentation
+from cxmethods.workbooks import voice_of_customer as voc
+from cxmethods.methods import maturity_scores as sa
+from cxmethods.outputs.deck import TITLE, write_deck
+from cxmethods.outputs.headlines import WORKBOOKS, headlines
 
 STEPS = ["01_self_assessment", "02_voice_of_customer", "03_segmentation", "04_business_case", "05_roadmap"]
 

@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import cxmethods.drivers
+import cxmethods.methods.drivers
 from cxmethods import CxmError, load_engagement, read_input
-from cxmethods.charts import plot_importance_performance
-from cxmethods.drivers import ITEM_SETS, QUADRANTS, item_scores, key_drivers, relative_weights, shapley_r2, to_0_100
+from cxmethods.plots.charts import plot_importance_performance
+from cxmethods.methods.drivers import ITEM_SETS, QUADRANTS, item_scores, key_drivers, relative_weights, shapley_r2, to_0_100
 from cxmethods.sample import make_sample
 
 SEEDS = [0, 1, 2, 3, 4]
@@ -172,7 +172,7 @@ def test_the_quadrant_chart_labels_every_driver():
 
 
 def test_the_docstring_examples_run():
-    result = doctest.testmod(cxmethods.drivers, optionflags=doctest.NORMALIZE_WHITESPACE)
+    result = doctest.testmod(cxmethods.methods.drivers, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 8 and result.failed == 0
 
 

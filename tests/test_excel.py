@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cxmethods import CxmError, write_table
-from cxmethods.excel import write_excel
+from cxmethods.outputs.excel import write_excel
 
 LONG_NAME = "respondent_level_channel_preferences_2025"  # 41 characters
 NEWEST = datetime(2025, 3, 4, 5, 6, 7)  # the newest table's modification time (UTC)
@@ -222,7 +222,7 @@ def test_a_large_parquet_file_is_listed_but_not_included(tmp_path):
 
 
 def test_limits_are_kept_and_noted(tmp_path, monkeypatch):
-    from cxmethods import excel
+    from cxmethods.outputs.make_all import excel
 
     monkeypatch.setattr(excel, "_MAX_ROWS", 3)
     run = tmp_path / "limits"

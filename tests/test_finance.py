@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cxmethods import CxmError
-from cxmethods.benchmarks import load_benchmarks
-from cxmethods.finance import discount_factors, discounted_payback, irr, npv
+from cxmethods.methodology.benchmarks import load_benchmarks
+from cxmethods.methods.finance import discount_factors, discounted_payback, irr, npv
 
 GREEN_BOOK = load_benchmarks().discount_schedules["green_book"]
 flows_strategy = st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=40)

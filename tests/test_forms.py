@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from cxmethods import CxmError, load_engagement
-from cxmethods.forms import consensus_form, quick_test_form, role_checklist_form, self_assessment_form
-from cxmethods.maturity import load_model, load_quick_test, load_role_checklist
+from cxmethods.workshop.forms import consensus_form, quick_test_form, role_checklist_form, self_assessment_form
+from cxmethods.methodology.maturity import load_model, load_quick_test, load_role_checklist
 
 MODEL = """\
 name: Tiny model
@@ -204,7 +204,7 @@ def test_a_failed_save_is_shown_and_nothing_typed_is_lost(eng, model, tiny, monk
     def full(path, data):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("cxmethods.answers.atomic_write", full)
+    monkeypatch.setattr("cxmethods.io.answers.atomic_write", full)
     c["current"].value = "4"  # must not raise
     c["evidence"].value = "Written while the disk was full"
     assert "No space left on device" in c["status"].value and "#b00020" in c["status"].value
@@ -219,7 +219,7 @@ def test_a_failed_save_is_shown_and_nothing_typed_is_lost(eng, model, tiny, monk
 
 def test_an_answer_that_failed_on_another_dimension_is_saved_with_the_next_change(eng, model, tiny, monkeypatch):
     c = self_assessment_form(eng, "Fay", model=model).controls
-    monkeypatch.setattr("cxmethods.answers.AnswerStore.upsert", lambda self, key, values: (_ for _ in ()).throw(PermissionError("read-only")))
+    monkeypatch.setattr("cxmethods.io.answers.AnswerStore.upsert", lambda self, key, values: (_ for _ in ()).throw(PermissionError("read-only")))
     c["current"].value = "2"
     assert "read-only" in c["status"].value
     monkeypatch.undo()
@@ -296,7 +296,7 @@ def test_role_checklist_form_offers_partly_and_keeps_values_when_saving_fails(en
     assert any("Decision maker" in getattr(w, "value", "") for w in form.children)
     c["answer"]["decision_maker.1"].value = "partly"
     assert row(path, statement_id="decision_maker.1")["answer"] == "partly"
-    monkeypatch.setattr("cxmethods.answers.atomic_write", lambda p, d: (_ for _ in ()).throw(PermissionError(13, "Permission denied")))
+    monkeypatch.setattr("cxmethods.io.answers.atomic_write", lambda p, d: (_ for _ in ()).throw(PermissionError(13, "Permission denied")))
     c["note"]["decision_maker.2"].value = "Not yet"
     assert "Permission denied" in c["status"].value and c["note"]["decision_maker.2"].value == "Not yet"
     assert [r["statement_id"] for r in rows(path)] == ["decision_maker.1"]
@@ -317,7 +317,7 @@ def test_dimension_forms_share_one_layout(eng, model):
 def test_segment_names_form_saves_every_keystroke_and_reopens_with_it(tiny):
     import pandas as pd
 
-    from cxmethods.forms import segment_names_form
+    from cxmethods.workshop.forms import segment_names_form
 
     tiny.set_yaml(tiny.yaml + "  segment_names:\n    path: segment_names.csv\n")
     eng = load_engagement(tiny.path)

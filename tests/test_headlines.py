@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cxmethods.headlines import WORKBOOKS, headlines, money
+from cxmethods.outputs.headlines import WORKBOOKS, headlines, money
 
 
 def test_money():

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from cxmethods import InputError, load_engagement, read_input
-from cxmethods.inputs import check_input
+from cxmethods.io.inputs import check_input
 
 
 def problems(tiny, name: str, severity: str | None = None) -> list[str]:

@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from cxmethods import ConfigError, load_engagement, validate_engagement
-from cxmethods.maturity import STANDARDS, load_model, load_quick_test, load_role_checklist, load_standards, model_for
-from cxmethods.paths import templates_dir
+from cxmethods.methodology.maturity import STANDARDS, load_model, load_quick_test, load_role_checklist, load_standards, model_for
+from cxmethods.core.paths import templates_dir
 
 
 def test_bundled_model_covers_the_four_components_with_five_levels_and_a_full_crosswalk():

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cxmethods.runner import KERNEL_NAME
+from cxmethods.run.runner import KERNEL_NAME
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKBOOKS = sorted((ROOT / "workbooks").glob("*.ipynb"))

@@ -14,10 +14,10 @@ from papermill.inspection import inspect_notebook
 from typer.testing import CliRunner
 
 from cxmethods.cli import app
-from cxmethods.errors import CxmError
-from cxmethods.finance import discount_factors
-from cxmethods.packs import PACK_ENGAGEMENT, PACK_KINDS, make_pack, pack_notebook
-from cxmethods.paths import sample_dir, workbooks_dir
+from cxmethods.core.errors import CxmError
+from cxmethods.methods.finance import discount_factors
+from cxmethods.run.packs import PACK_ENGAGEMENT, PACK_KINDS, make_pack, pack_notebook
+from cxmethods.core.paths import sample_dir, workbooks_dir
 
 SOURCE_BOOKS = sorted(workbooks_dir().glob("[0-9][0-9]_*.ipynb"))
 
@@ -207,7 +207,7 @@ def test_cli_pack(tmp_path):
 def test_pack_executes_headless_on_its_sample_copy(kind, tmp_path):
     import papermill as pm
 
-    from cxmethods.runner import KERNEL_NAME, ensure_kernel
+    from cxmethods.run.runner import KERNEL_NAME, ensure_kernel
 
     pack, run, executed = tmp_path / "pack", tmp_path / "run", tmp_path / "executed"
     make_pack(kind, pack)

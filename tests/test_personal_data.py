@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from cxmethods import load_engagement
-from cxmethods.runner import run_engagement
+from cxmethods.run.runner import run_engagement
 from cxmethods.sample import write_sample
 
 # Made-up but well-formed: reserved example domains and numbers, a test card number that passes the Luhn check.

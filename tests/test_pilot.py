@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from scipy.stats import norm
 
 from cxmethods import CxmError
-from cxmethods.charts import Chart
-from cxmethods.pilot import (DidResult, choose_sites, evaluate_did, minimum_detectable_effect,
+from cxmethods.plots.charts import Chart
+from cxmethods.methods.pilot import (DidResult, choose_sites, evaluate_did, minimum_detectable_effect,
                              minimum_detectable_effect_means, pilot_duration, plot_did, sample_size_means,
                              sample_size_proportions, simulate_pilot)
 

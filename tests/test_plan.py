@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from cxmethods import CxmError, load_engagement
-from cxmethods.backlog import build_backlog
-from cxmethods.errors import ConfigError
-from cxmethods.plan import current_metrics, plan
+from cxmethods.methods.backlog import build_backlog
+from cxmethods.core.errors import ConfigError
+from cxmethods.workbooks.roadmap import current_metrics, plan
 
 ENGAGEMENT = """\
 name: small
@@ -133,7 +133,7 @@ def test_pilots_use_the_levers_and_separate_areas(small):
     assert letters["metric"] == "failure_share"
     assert letters["baseline"] == pytest.approx(2000 / 14000, abs=1e-4)  # share of all contacts that are letter queries
     assert letters["effect"] == pytest.approx(-0.5 * 2000 / 14000, abs=1e-4)
-    from cxmethods.pilot import sample_size_proportions
+    from cxmethods.methods.pilot import sample_size_proportions
 
     assert letters["n_per_cell"] > 2 * sample_size_proportions(letters["baseline"], letters["effect"])  # four cells
     # what half a year in the chosen areas could detect agrees with the sample size: enough contacts, small enough effect
@@ -148,8 +148,8 @@ def test_pilots_use_the_levers_and_separate_areas(small):
 
 
 def test_pilot_size_gives_the_planned_power_for_difference_in_differences():
-    from cxmethods.pilot import evaluate_did, simulate_pilot
-    from cxmethods.plan import _cell_size
+    from cxmethods.methods.pilot import evaluate_did, simulate_pilot
+    from cxmethods.workbooks.roadmap import _cell_size
 
     p0, effect = 0.0225, -0.0113  # a rare outcome, where the four-cell variance matters most
     n = _cell_size(p0, effect, 0.05, 0.8)
@@ -174,7 +174,7 @@ def test_artifacts_written(small):
 
 
 def test_backlog_form_saves_scores(small):
-    from cxmethods.plan_forms import backlog_form
+    from cxmethods.workshop.plan_forms import backlog_form
 
     eng = load_engagement(small / "engagement.yaml")
     form = backlog_form(eng, run(small).tables["backlog"])

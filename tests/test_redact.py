@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import cxmethods.redact
-from cxmethods.errors import CxmError
-from cxmethods.redact import PLACEHOLDERS, find_personal_data, personal_data_counts, redact, redact_series
+import cxmethods.io.redact
+from cxmethods.core.errors import CxmError
+from cxmethods.io.redact import PLACEHOLDERS, find_personal_data, personal_data_counts, redact, redact_series
 from cxmethods.sample import make_sample
 
 # (kind, value): each is planted in a sentence and must come out as its placeholder
@@ -210,5 +210,5 @@ def test_fifty_thousand_comments_in_a_few_seconds(sample):
 
 
 def test_docstring_examples_run():
-    result = doctest.testmod(cxmethods.redact, optionflags=doctest.NORMALIZE_WHITESPACE)
+    result = doctest.testmod(cxmethods.io.redact, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 5 and result.failed == 0

@@ -14,8 +14,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from cxmethods import CxmError
-from cxmethods.charts import Chart
-from cxmethods.report import write_report
+from cxmethods.plots.charts import Chart
+from cxmethods.outputs.report import write_report
 
 ORG = "Riverton & District Council"
 NAME = "riverton"

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from cxmethods import CxmError, run_engagement
 from cxmethods.cli import app
-from cxmethods.runner import list_workbooks
+from cxmethods.run.runner import list_workbooks
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
 
@@ -92,7 +92,7 @@ def test_out_that_is_a_file_and_only_checked_before_inputs(tiny, tmp_path):
 
 
 def test_a_kernel_of_our_name_running_another_python_is_refused(tmp_path, monkeypatch):
-    from cxmethods.runner import ensure_kernel
+    from cxmethods.run.runner import ensure_kernel
 
     spec_dir = tmp_path / "kernels" / "cxmethods"
     spec_dir.mkdir(parents=True)
@@ -107,7 +107,7 @@ def test_a_kernel_of_our_name_running_another_python_is_refused(tmp_path, monkey
 
 def test_default_run_folder(tiny, tmp_path, monkeypatch):
     from cxmethods import load_engagement, run_folder
-    from cxmethods.paths import workbooks_dir
+    from cxmethods.core.paths import workbooks_dir
 
     eng = load_engagement(tiny.path)
     assert run_folder(tmp_path / "given", eng) == tmp_path / "given"

@@ -1,4 +1,4 @@
-"""Tests for cxmethods.segment_rules: loading trees, applying them to data, sizes, and the process steps."""
+"""Tests for cxmethods.methods.segment_rules: loading trees, applying them to data, sizes, and the process steps."""
 from __future__ import annotations
 
 import doctest
@@ -7,10 +7,10 @@ import textwrap
 import pandas as pd
 import pytest
 
-import cxmethods.segment_rules
+import cxmethods.methods.segment_rules
 from cxmethods import ConfigError, load_engagement, read_input
-from cxmethods.paths import templates_dir
-from cxmethods.segment_rules import apply_rules, load_process, load_rules, segment_sizes
+from cxmethods.core.paths import templates_dir
+from cxmethods.methods.segment_rules import apply_rules, load_process, load_rules, segment_sizes
 
 DWP = templates_dir() / "segment_rules_dwp.yaml"
 
@@ -243,5 +243,5 @@ def test_process_problems_are_listed(tmp_path):
 
 
 def test_doctests():
-    result = doctest.testmod(cxmethods.segment_rules, optionflags=doctest.NORMALIZE_WHITESPACE)
+    result = doctest.testmod(cxmethods.methods.segment_rules, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0 and result.attempted > 0

@@ -7,10 +7,10 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from cxmethods import load_engagement
-from cxmethods.answers import store_for
-from cxmethods.artifacts import Note
+from cxmethods.io.answers import store_for
+from cxmethods.io.artifacts import Note
 from cxmethods.sample import make_sample
-from cxmethods.segmentation import segment
+from cxmethods.workbooks.segmentation import segment
 
 TRUTH = make_sample().truth
 
@@ -63,7 +63,7 @@ def test_without_a_survey_the_stakeholder_map_still_runs(tiny):
     assert result.skipped["segments"] == "The engagement names no survey."
     assert isinstance(result.table("segments"), Note) and isinstance(result.view("distinctive"), Note)
     assert result.chart("stakeholders") == "The engagement names no stakeholder map."
-    assert "an answers file" in __import__("cxmethods.forms", fromlist=["x"]).segment_names_form(
+    assert "an answers file" in __import__("cxmethods.workshop.forms", fromlist=["x"]).segment_names_form(
         load_engagement(tiny.path), result.suggestions).value
 
 

@@ -15,11 +15,11 @@ from sklearn.base import clone, is_clusterer
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 
-import cxmethods.segmenter
+import cxmethods.methods.segmenter
 from cxmethods import CxmError, load_engagement, read_input
 from cxmethods.sample import make_sample
-from cxmethods.profiles import profile, segment_sizes, suggest_names
-from cxmethods.segmenter import ATTRIBUTES, Segmenter, select_k
+from cxmethods.methods.profiles import profile, segment_sizes, suggest_names
+from cxmethods.methods.segmenter import ATTRIBUTES, Segmenter, select_k
 
 REALDATA = Path(__file__).resolve().parent.parent.parent / "shared" / "realdata"
 SANDIEGO = REALDATA / "sandiego_resident_survey_2015_weighted.csv"
@@ -197,9 +197,9 @@ def test_a_segment_like_everyone_gets_a_plain_name():
 
 
 def test_the_docstring_examples_run():
-    from cxmethods import profiles
+    from cxmethods.methods import profiles
 
-    results = [doctest.testmod(m, optionflags=doctest.NORMALIZE_WHITESPACE) for m in (cxmethods.segmenter, profiles)]
+    results = [doctest.testmod(m, optionflags=doctest.NORMALIZE_WHITESPACE) for m in (cxmethods.methods.segmenter, profiles)]
     assert sum(r.attempted for r in results) >= 8 and sum(r.failed for r in results) == 0
     assert all(r.attempted for r in results)
 

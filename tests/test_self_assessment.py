@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from cxmethods import InputError, load_engagement, read_input
-from cxmethods.maturity import Question, Statement, load_model
-from cxmethods.self_assessment import SCORE_COLUMNS, assess, component_summary, disagreements, findings, gaps, score_dimensions
+from cxmethods.methodology.maturity import Question, Statement, load_model
+from cxmethods.methods.maturity_scores import SCORE_COLUMNS, assess, component_summary, disagreements, findings, gaps, score_dimensions
 
 MODEL = load_model()
 

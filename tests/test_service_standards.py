@@ -13,8 +13,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from cxmethods import ConfigError, CxmError
-from cxmethods.paths import templates_dir
-from cxmethods.service_standards import (DIRECTIONS, KNOWN_METRICS, UNITS, Principle, ServiceStandards, Standard, kpi_table,
+from cxmethods.core.paths import templates_dir
+from cxmethods.methodology.service_standards import (DIRECTIONS, KNOWN_METRICS, UNITS, Principle, ServiceStandards, Standard, kpi_table,
                                          load_service_standards, standards_table)
 
 KPI_COLUMNS = ["principle", "standard_id", "standard", "measure", "metric", "unit", "direction", "target", "current", "gap",

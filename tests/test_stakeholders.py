@@ -1,4 +1,4 @@
-"""Tests for cxmethods.stakeholders: the stakeholder map's findings, the chart, reading the input."""
+"""Tests for cxmethods.methods.stakeholders: the stakeholder map's findings, the chart, reading the input."""
 from __future__ import annotations
 
 import doctest
@@ -6,11 +6,11 @@ import doctest
 import pandas as pd
 import pytest
 
-import cxmethods.stakeholders
+import cxmethods.methods.stakeholders
 from cxmethods import InputError, load_engagement
 from cxmethods.sample import make_sample
-from cxmethods.schemas import INPUTS
-from cxmethods.stakeholders import FINDINGS, plot_stakeholder_map, stakeholder_findings, stakeholder_table
+from cxmethods.core.schemas import INPUTS
+from cxmethods.methods.stakeholders import FINDINGS, plot_stakeholder_map, stakeholder_findings, stakeholder_table
 
 COLUMNS = list(INPUTS["stakeholders"].fields)
 
@@ -44,7 +44,7 @@ def test_sample_findings_are_the_planted_ones():
 
 def test_sample_map_has_every_kind_of_stakeholder_and_councillors_are_not_target_customers():
     table = stakeholder_table(load_engagement())
-    assert set(table["category"]) == set(cxmethods.stakeholders.CATEGORY_NAMES)
+    assert set(table["category"]) == set(cxmethods.methods.stakeholders.CATEGORY_NAMES)
     councillors = table[table["group"].str.contains("Councillors")]
     assert councillors["category"].tolist() == ["customer_representative"]
 
@@ -172,5 +172,5 @@ def test_stakeholder_map_counts_groups_it_cannot_place():
 
 
 def test_doctests():
-    result = doctest.testmod(cxmethods.stakeholders, optionflags=doctest.NORMALIZE_WHITESPACE)
+    result = doctest.testmod(cxmethods.methods.stakeholders, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0 and result.attempted > 0

@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import cxmethods.text
+import cxmethods.methods.text
 from cxmethods import load_engagement, read_input
-from cxmethods.errors import CxmError
-from cxmethods.redact import find_personal_data
-from cxmethods.text import Themes, sentiment, theme_sentiment, themes
+from cxmethods.core.errors import CxmError
+from cxmethods.io.redact import find_personal_data
+from cxmethods.methods.text import Themes, sentiment, theme_sentiment, themes
 
 REALDATA = Path(__file__).resolve().parent.parent.parent / "shared" / "realdata"
 CFPB = REALDATA / "cfpb_complaints_sample_2015_2020.csv"
@@ -198,5 +198,5 @@ def test_cfpb_narratives_give_credit_and_debt_themes():
 
 
 def test_docstring_examples_run():
-    result = doctest.testmod(cxmethods.text, optionflags=doctest.NORMALIZE_WHITESPACE)
+    result = doctest.testmod(cxmethods.methods.text, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 5 and result.failed == 0

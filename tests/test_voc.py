@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 
 from cxmethods import load_engagement
-from cxmethods.paths import templates_dir
+from cxmethods.core.paths import templates_dir
 from cxmethods.sample import make_sample
-from cxmethods.artifacts import Note
-from cxmethods.voc import ARTIFACTS, analyse, segment_hints
+from cxmethods.io.artifacts import Note
+from cxmethods.workbooks.voice_of_customer import ARTIFACTS, analyse, segment_hints
 
 TRUTH = make_sample().truth
 

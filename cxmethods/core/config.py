@@ -6,7 +6,7 @@
 ('riverton', 'GBP')
 
 Problems are collected, not raised one at a time: :func:`load_engagement` raises a single
-:class:`~cxmethods.errors.ConfigError` whose ``problems`` name the file, the line, the key
+:class:`~cxmethods.core.errors.ConfigError` whose ``problems`` name the file, the line, the key
 and how to fix each one. Unknown keys are errors, with a "did you mean" where one is close.
 """
 
@@ -23,10 +23,10 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
-from .errors import ConfigError, Problem
-from .files import load_yaml_file
-from .paths import sample_engagement
-from .schemas import INPUTS
+from cxmethods.core.errors import ConfigError, Problem
+from cxmethods.core.files import load_yaml_file
+from cxmethods.core.paths import sample_engagement
+from cxmethods.core.schemas import INPUTS
 
 __all__ = ["Engagement", "InputFile", "load_engagement", "partial_engagement", "did_you_mean"]
 

@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from .errors import ConfigError, Problem
+from cxmethods.core.errors import ConfigError, Problem
 
 # What a malformed file raises while being parsed; anything else is a bug and must surface as one.
 _READ_ERRORS = (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error, UnicodeDecodeError, OSError, EOFError, zipfile.BadZipFile)

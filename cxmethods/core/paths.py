@@ -11,7 +11,7 @@ from pathlib import Path
 
 __all__ = ["resource_dir", "templates_dir", "workbooks_dir", "sample_dir", "sample_engagement"]
 
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parent.parent  # the cxmethods folder
 
 
 def resource_dir(name: str) -> Path:

@@ -67,7 +67,7 @@ class Field:
         Whether the engagement must map it to a column.
     free_text : bool
         Sentences people type, which may name someone: redacted when read for analysis
-        (:func:`cxmethods.inputs.read_input`). Survey comments are not marked: the voice-of-the-customer step
+        (:func:`cxmethods.io.inputs.read_input`). Survey comments are not marked: the voice-of-the-customer step
         redacts them itself, counting what it removes.
     """
 

@@ -22,11 +22,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from .config import Engagement
-from .errors import CxmError
-from .files import TABLE_LIMIT, column_name, first_line, parser_problem, too_big
-from .inputs import read_input
-from .schemas import INPUTS
+from cxmethods.core.config import Engagement
+from cxmethods.core.errors import CxmError
+from cxmethods.core.files import TABLE_LIMIT, column_name, first_line, parser_problem, too_big
+from cxmethods.io.inputs import read_input
+from cxmethods.core.schemas import INPUTS
 
 __all__ = ["AnswerStore", "store_for", "load_answers", "atomic_write"]
 

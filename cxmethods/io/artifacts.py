@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .config import Engagement
-from .paths import workbooks_dir
+from cxmethods.core.config import Engagement
+from cxmethods.core.paths import workbooks_dir
 
 __all__ = ["run_folder", "write_table", "read_table", "Note", "Results"]
 
@@ -46,7 +46,7 @@ def write_table(table: pd.DataFrame, run_dir: str | Path, step: str, name: str) 
 
 def read_table(run_dir: str | Path, step: str, name: str) -> pd.DataFrame:
     """Read a table an earlier workbook wrote; a clear error names the workbook to run first."""
-    from .errors import CxmError
+    from cxmethods.core.errors import CxmError
 
     path = Path(run_dir) / "artifacts" / step / f"{name}.csv"
     if not path.is_file():

@@ -26,9 +26,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .config import Engagement, InputFile, did_you_mean
-from .errors import InputError, Problem
-from .files import (
+from cxmethods.core.config import Engagement, InputFile, did_you_mean
+from cxmethods.core.errors import InputError, Problem
+from cxmethods.core.files import (
     MAX_LINE,
     TABLE_LIMIT,
     Unreadable,
@@ -44,10 +44,10 @@ from .files import (
     unreadable,
     wrong_kind,
 )
-from .paths import templates_dir
-from .redact import redact_series
-from .schemas import INPUTS, KINDS
-from .values import coerce, hint
+from cxmethods.core.paths import templates_dir
+from cxmethods.io.redact import redact_series
+from cxmethods.core.schemas import INPUTS, KINDS
+from cxmethods.io.values import coerce, hint
 
 __all__ = ["read_input", "check_input", "scan_input", "InputScan", "STRICT_INPUTS"]
 
@@ -65,7 +65,7 @@ def read_input(engagement: Engagement, name: str) -> pd.DataFrame:
 
     Unmapped optional fields are absent from the result. Warnings (tolerated bad values, now
     missing) are in ``df.attrs["problems"]``. Free-text fields (``Field.free_text``: evidence, rationales,
-    notes, descriptions, objectives) come back with personal data redacted (:mod:`cxmethods.redact`).
+    notes, descriptions, objectives) come back with personal data redacted (:mod:`cxmethods.io.redact`).
 
     Raises
     ------
@@ -400,7 +400,7 @@ _NUMERIC = ("number", "money", "count", "share", "level", "likert")
 
 def _hint(kind: str, examples: list[str], key: str, ours: str, spec: InputFile) -> str:
     """How to fix unreadable numbers written the way people write them (45%, 1,5, '5 mins', 'two'); other
-    values get :func:`cxmethods.values.hint`."""
+    values get :func:`cxmethods.io.values.hint`."""
     if kind not in _NUMERIC or not examples or re.search(r"[£$€¥]|\d,\d{3}", " ".join(examples)):
         return hint(kind, examples, key, ours, spec)
     percent = [v for v in examples if v.rstrip().endswith("%")]

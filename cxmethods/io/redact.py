@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from .errors import CxmError
+from cxmethods.core.errors import CxmError
 
 __all__ = ["PLACEHOLDERS", "find_personal_data", "personal_data_counts", "redact", "redact_series"]
 

@@ -1,6 +1,6 @@
 """Turning the text of one column into typed values, and saying how to fix the ones that will not go.
 
-Used by :mod:`cxmethods.inputs`; every function takes a column of text (empty string = no value).
+Used by :mod:`cxmethods.io.inputs`; every function takes a column of text (empty string = no value).
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from .config import InputFile
-from .schemas import CHANNELS, KINDS, LEVERS, STAKEHOLDER_CATEGORIES
+from cxmethods.core.config import InputFile
+from cxmethods.core.schemas import CHANNELS, KINDS, LEVERS, STAKEHOLDER_CATEGORIES
 
 _CHANNEL_SYNONYMS = {"e_mail": "email", "telephone": "phone", "tel": "phone", "webform": "web_form", "web": "web_form",
                      "online": "web_form", "app": "mobile_app", "mobile": "mobile_app", "letter": "post",

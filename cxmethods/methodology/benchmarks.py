@@ -2,9 +2,9 @@
 
 The figures live in ``templates/benchmarks.yaml``, each with its source. An engagement may point
 ``settings.business_case.benchmarks`` at a copy of its own. :func:`load_benchmarks` validates the whole
-file and raises one :class:`~cxmethods.errors.ConfigError` listing every problem with its line.
+file and raises one :class:`~cxmethods.core.errors.ConfigError` listing every problem with its line.
 
->>> from cxmethods.benchmarks import load_benchmarks
+>>> from cxmethods.methodology.benchmarks import load_benchmarks
 >>> b = load_benchmarks()
 >>> b.channel_costs.costs["phone"].cost, b.discount_schedules["green_book"].rates[0].rate
 (2.83, 0.035)
@@ -22,10 +22,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .config import _problem_from_pydantic
-from .errors import ConfigError, Problem
-from .files import load_yaml_file
-from .paths import templates_dir
+from cxmethods.core.config import _problem_from_pydantic
+from cxmethods.core.errors import ConfigError, Problem
+from cxmethods.core.files import load_yaml_file
+from cxmethods.core.paths import templates_dir
 
 __all__ = ["Benchmarks", "load_benchmarks"]
 

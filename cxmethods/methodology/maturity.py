@@ -2,9 +2,9 @@
 
 The files live in ``templates/`` (a trainer may point an engagement at a model of their own with
 ``settings.self_assessment.model``). Each loader validates the whole file and raises one
-:class:`~cxmethods.errors.ConfigError` listing every problem, with the line it is on.
+:class:`~cxmethods.core.errors.ConfigError` listing every problem, with the line it is on.
 
->>> from cxmethods.maturity import load_model
+>>> from cxmethods.methodology.maturity import load_model
 >>> model = load_model()
 >>> len(model.components), len(model.dimensions)
 (4, 21)
@@ -21,10 +21,10 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from .config import Engagement, _where
-from .errors import ConfigError, Problem
-from .files import YAML_LIMIT, first_line, too_big, yaml_detail
-from .paths import templates_dir
+from cxmethods.core.config import Engagement, _where
+from cxmethods.core.errors import ConfigError, Problem
+from cxmethods.core.files import YAML_LIMIT, first_line, too_big, yaml_detail
+from cxmethods.core.paths import templates_dir
 
 __all__ = [
     "Dimension", "Component", "MaturityModel", "Question", "Statement", "STANDARDS",

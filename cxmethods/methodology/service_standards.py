@@ -5,7 +5,7 @@ clarity), and for each principle the standards a customer can expect, an aspirat
 it is measured: the structure of PwC, Customer-focused government (2002), Component 4 (the DWP Pension
 Credit example). The standards live in ``templates/service_standards.yaml``; an engagement may point
 ``settings.roadmap.service_standards`` at its own copy. :func:`load_service_standards` validates the
-whole file and raises one :class:`~cxmethods.errors.ConfigError` listing every problem with its line.
+whole file and raises one :class:`~cxmethods.core.errors.ConfigError` listing every problem with its line.
 
 >>> standards = load_service_standards()
 >>> [p.id for p in standards.principles]
@@ -36,9 +36,9 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from .config import _duplicate_keys, _line_of, _where, did_you_mean
-from .errors import ConfigError, CxmError, Problem
-from .paths import templates_dir
+from cxmethods.core.config import _duplicate_keys, _line_of, _where, did_you_mean
+from cxmethods.core.errors import ConfigError, CxmError, Problem
+from cxmethods.core.paths import templates_dir
 
 __all__ = ["DIRECTIONS", "KNOWN_METRICS", "UNITS", "Principle", "ServiceStandards", "Standard", "kpi_table",
            "load_service_standards", "standards_table"]
@@ -275,7 +275,7 @@ def _target(check: _Checker, node: dict, loc: tuple, label: str, unit: Any) -> f
 
 
 class _Checker:
-    """Reads one YAML file and collects problems, each with the line it is on (after cxmethods.maturity)."""
+    """Reads one YAML file and collects problems, each with the line it is on (after cxmethods.methodology.maturity)."""
 
     def __init__(self, path: Path):
         self.path = path

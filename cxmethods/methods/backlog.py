@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .answers import load_answers
-from .config import Engagement
-from .errors import ConfigError, Problem
-from .inputs import read_input
+from cxmethods.io.answers import load_answers
+from cxmethods.core.config import Engagement
+from cxmethods.core.errors import ConfigError, Problem
+from cxmethods.io.inputs import read_input
 
 __all__ = ["BACKLOG_COLUMNS", "SCORES", "VFM_SCORE", "build_backlog", "candidates"]
 

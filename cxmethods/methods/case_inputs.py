@@ -16,12 +16,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .answers import load_answers
-from .benchmarks import Benchmarks
-from .case_model import SHARE_LEVERS, lever_names
-from .config import Engagement, did_you_mean
-from .errors import ConfigError, InputError, Problem
-from .schemas import CHANNELS, LEVERS
+from cxmethods.io.answers import load_answers
+from cxmethods.methodology.benchmarks import Benchmarks
+from cxmethods.methods.case_model import SHARE_LEVERS, lever_names
+from cxmethods.core.config import Engagement, did_you_mean
+from cxmethods.core.errors import ConfigError, InputError, Problem
+from cxmethods.core.schemas import CHANNELS, LEVERS
 
 __all__ = ["Baseline", "load_baseline", "check_case_inputs", "assumptions_table", "base_year", "ASSUMPTION_COLUMNS"]
 
@@ -124,7 +124,7 @@ def _check_volumes(volumes: pd.DataFrame, path: Path) -> None:
 
 
 def _segments(run_dir, volumes: pd.DataFrame, notes: list[str]) -> pd.DataFrame | None:
-    from .channel_mix import segment_volumes
+    from cxmethods.methods.channel_mix import segment_volumes
 
     folder = Path(run_dir) / "artifacts" / _SEG
     if not (folder / "segment_channels.csv").is_file() or not (folder / "segments.csv").is_file():

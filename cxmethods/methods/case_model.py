@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import CxmError
+from cxmethods.core.errors import CxmError
 
 __all__ = ["CaseModel", "Lever", "InitiativeCosts", "frame_values", "lever_names", "overlaps", "SHARE_LEVERS"]
 

@@ -28,11 +28,11 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linprog
 
-from .benchmarks import load_benchmarks
-from .channels import ASSISTED, SELF_SERVICE
-from .charts import Chart
-from .errors import CxmError
-from .schemas import CHANNELS
+from cxmethods.methodology.benchmarks import load_benchmarks
+from cxmethods.methods.channels import ASSISTED, SELF_SERVICE
+from cxmethods.plots.charts import Chart
+from cxmethods.core.errors import CxmError
+from cxmethods.core.schemas import CHANNELS
 
 __all__ = ["ChannelMix", "optimise_mix", "plot_mix", "segment_volumes"]
 
@@ -78,7 +78,7 @@ def segment_volumes(channel_volumes: pd.Series, segment_channels: pd.DataFrame, 
     The contact log has no segment, so the survey supplies it: segment s makes a share of channel c's
     contacts proportional to ``segment_shares[s] * current_share[s, c]``. ``segment_channels`` has
     ``segment``, ``channel``, ``current_share`` (e.g. ``share`` from
-    :func:`cxmethods.channels.channel_preferences`); ``segment_shares`` is each segment's share of the
+    :func:`cxmethods.methods.channels.channel_preferences`); ``segment_shares`` is each segment's share of the
     population, indexed by segment.
 
     Returns ``segment``, ``channel``, ``contacts`` (float) for every segment and channel kept; per channel
@@ -137,7 +137,7 @@ def optimise_mix(
 
     - every contact is still handled: each segment's total stays today's;
     - a segment's self-service (web and app) share is at most ``max(online_capacity[s], today's share)``
-      (e.g. ``capacity`` from :func:`cxmethods.channels.self_service`): nobody is pushed online beyond the
+      (e.g. ``capacity`` from :func:`cxmethods.methods.channels.self_service`): nobody is pushed online beyond the
       share able to self-serve, nor moved back offline;
     - its assisted share is at least ``min_assisted[s]`` (0-1) where given; if it is already below, none of
       that segment's contacts move;
@@ -154,7 +154,7 @@ def optimise_mix(
     today's proportions), so the answer does not depend on the solver. The saving is compared with
     ``channel_optimisation_saving`` in ``benchmarks`` (default ``templates/benchmarks.yaml``).
 
-    Raises :class:`~cxmethods.errors.CxmError` for a missing unit cost, a negative volume, a share outside
+    Raises :class:`~cxmethods.core.errors.CxmError` for a missing unit cost, a negative volume, a share outside
     0-1, or capacities that cannot all be met (naming the channels and how far to relax them).
     """
     wide, notes = _read_volumes(volumes)

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .errors import CxmError
-from .schemas import CHANNELS
+from cxmethods.core.errors import CxmError
+from cxmethods.core.schemas import CHANNELS
 
 __all__ = ["SELF_SERVICE", "ASSISTED", "channel_preferences", "self_service", "migration_targets", "suitability_matrix",
            "read_suitability"]
@@ -133,7 +133,7 @@ def migration_targets(
 def read_suitability(path) -> pd.DataFrame:
     """An engagement's own service x channel suitability: a CSV with ``service`` and one column per channel (0-1).
 
-    Channels left out are taken as unsuitable (0). Raises :class:`~cxmethods.errors.CxmError` naming the
+    Channels left out are taken as unsuitable (0). Raises :class:`~cxmethods.core.errors.CxmError` naming the
     file, column and rows for anything else.
     """
     from pathlib import Path

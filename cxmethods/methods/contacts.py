@@ -4,7 +4,7 @@ A national agency's log has tens of millions of rows, so it is never loaded into
 once through the engagement's column mapping into a DuckDB table (on disk in a temporary folder,
 under a memory limit), and every analysis is a query returning a small DataFrame.
 
-Value semantics follow :mod:`cxmethods.values` (the same channel labels, booleans, dates and
+Value semantics follow :mod:`cxmethods.io.values` (the same channel labels, booleans, dates and
 numbers are accepted); values that cannot be read become NULL and are counted in
 :meth:`ContactLog.data_quality`, never dropped silently.
 
@@ -25,12 +25,12 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from .benchmarks import load_benchmarks
-from .config import Engagement, InputFile
-from .errors import CxmError
-from .files import file_format, wrong_kind
-from .schemas import CHANNELS, INPUTS
-from .values import coerce
+from cxmethods.methodology.benchmarks import load_benchmarks
+from cxmethods.core.config import Engagement, InputFile
+from cxmethods.core.errors import CxmError
+from cxmethods.core.files import file_format, wrong_kind
+from cxmethods.core.schemas import CHANNELS, INPUTS
+from cxmethods.io.values import coerce
 
 __all__ = ["ContactLog", "default_unit_costs", "WEEKDAYS"]
 
@@ -442,7 +442,7 @@ def _literal(value: object) -> str:
 
 
 def _sql_value(column: str, kind: str, spec: InputFile) -> str:
-    """SQL turning one text column into a typed value, NULL where it cannot be read (as cxmethods.values does)."""
+    """SQL turning one text column into a typed value, NULL where it cannot be read (as cxmethods.io.values does)."""
     text = f"nullif({column}, '')"
     if kind in ("datetime", "date"):
         local = f"regexp_replace({text}, '(Z|[+-][0-9]{{2}}:?[0-9]{{2}})$', '')"

@@ -4,7 +4,7 @@ Which service drivers matter most to overall satisfaction, and how well does the
 each? Importance comes from a regression of overall satisfaction on the drivers, split fairly
 between correlated drivers by Johnson's relative weights or by the Shapley decomposition of R^2
 (LMG); performance is each driver's mean score on 0-100. Together they give the
-importance x performance quadrant (:func:`cxmethods.charts.plot_importance_performance`).
+importance x performance quadrant (:func:`cxmethods.plots.charts.plot_importance_performance`).
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from math import factorial
 import numpy as np
 import pandas as pd
 
-from .errors import CxmError
+from cxmethods.core.errors import CxmError
 
 __all__ = ["ITEM_SETS", "METHODS", "MIN_ROWS", "QUADRANTS", "item_scores", "key_drivers", "relative_weights", "shapley_r2", "to_0_100"]
 
-#: Standard survey items, by source (our field names, see :mod:`cxmethods.schemas`).
+#: Standard survey items, by source (our field names, see :mod:`cxmethods.core.schemas`).
 #:
 #: * ``citizens_first``: the five drivers of satisfaction found by Canada's Citizens First
 #:   research (Institute for Citizen-Centred Service), on which its Common Measurements Tool

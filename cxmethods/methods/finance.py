@@ -4,7 +4,7 @@ Typed pure functions over yearly real cash flows, year 0 first (year 0 is the pr
 discounted). IRR comes from numpy-financial; where it is undefined the reason is returned with it,
 never a bare NaN.
 
->>> from cxmethods.finance import discount_factors, npv
+>>> from cxmethods.methods.finance import discount_factors, npv
 >>> discount_factors(0.035, 3).round(4).tolist()
 [1.0, 0.9662, 0.9335]
 >>> round(npv([-100, 60, 60], 0.035), 2)
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import numpy as np
 import numpy_financial as npf
 
-from .benchmarks import Band, Schedule
-from .errors import CxmError
+from cxmethods.methodology.benchmarks import Band, Schedule
+from cxmethods.core.errors import CxmError
 
 __all__ = ["discount_factors", "npv", "irr", "discounted_payback"]
 
@@ -87,7 +87,7 @@ def discounted_payback(flows: Sequence[float] | np.ndarray, factors: np.ndarray)
 
     Returns NaN and the reason when it does not within the horizon.
 
-    >>> from cxmethods.finance import discount_factors
+    >>> from cxmethods.methods.finance import discount_factors
     >>> years, note = discounted_payback([-100, 60, 60], discount_factors(0.0, 3)); round(years, 3), note
     (1.667, '')
     """

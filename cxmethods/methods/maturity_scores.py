@@ -5,7 +5,7 @@ looks first at where they disagree, agrees a consensus score where it matters (k
 median, with its rationale), then at the gaps between current and target weighted by importance.
 The quick test and the role checklist turn every "no" or "partly" into a finding.
 
-Every function returns a tidy DataFrame; :mod:`cxmethods.charts` draws them.
+Every function returns a tidy DataFrame; :mod:`cxmethods.plots.charts` draws them.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .config import Engagement
-from .errors import CxmError
-from .answers import load_answers
-from .maturity import MaturityModel, Question, Statement, load_quick_test, load_role_checklist, model_for
+from cxmethods.core.config import Engagement
+from cxmethods.core.errors import CxmError
+from cxmethods.io.answers import load_answers
+from cxmethods.methodology.maturity import MaturityModel, Question, Statement, load_quick_test, load_role_checklist, model_for
 
 __all__ = [
     "SCORE_COLUMNS", "SelfAssessment", "assess", "score_dimensions", "disagreements", "gaps", "component_summary",
@@ -67,7 +67,7 @@ def score_dimensions(
 
     Examples
     --------
-    >>> from cxmethods.maturity import load_model
+    >>> from cxmethods.methodology.maturity import load_model
     >>> answers = pd.DataFrame({"dimension_id": ["operations.measures"] * 3,
     ...                         "current_level": [1, 2, 4], "target_level": [4, 4, 5]})
     >>> row = score_dimensions(answers, load_model()).set_index("dimension_id").loc["operations.measures"]
@@ -198,7 +198,7 @@ class SelfAssessment:
 
     def write(self, run_dir: str | Path) -> list[Path]:
         """Write ``scores.csv``, ``gaps.csv``, ``disagreements.csv``, ``components.csv`` and ``findings.csv``."""
-        from .artifacts import write_table
+        from cxmethods.io.artifacts import write_table
 
         step = "01_self_assessment"
         tables = {"scores": self.scores, "gaps": gaps(self.scores), "disagreements": disagreements(self.scores),

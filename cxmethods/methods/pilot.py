@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from .charts import CURRENT, TARGET, Chart
-from .errors import CxmError
+from cxmethods.plots.charts import CURRENT, TARGET, Chart
+from cxmethods.core.errors import CxmError
 
 __all__ = ["sample_size_proportions", "minimum_detectable_effect", "sample_size_means", "minimum_detectable_effect_means",
            "PilotDuration", "pilot_duration", "choose_sites", "DidResult", "evaluate_did", "simulate_pilot", "plot_did"]

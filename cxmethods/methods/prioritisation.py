@@ -33,8 +33,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .charts import CURRENT, TARGET, Chart
-from .errors import CxmError
+from cxmethods.plots.charts import CURRENT, TARGET, Chart
+from cxmethods.core.errors import CxmError
 
 __all__ = ["HORIZONS", "METHODS", "QUADRANTS", "capacity_use", "check_dependencies", "plot_priorities", "plot_timeline",
            "prioritise", "schedule"]
@@ -125,7 +125,7 @@ def prioritise(backlog: pd.DataFrame, *, method: str = "value_effort",
 
 
 def check_dependencies(backlog: pd.DataFrame) -> None:
-    """Raise :class:`~cxmethods.errors.CxmError` if a dependency names an unknown id or dependencies form a cycle.
+    """Raise :class:`~cxmethods.core.errors.CxmError` if a dependency names an unknown id or dependencies form a cycle.
 
     ``dependencies`` holds a list of ids or a ';'-separated string (empty: none). A cycle is named in
     order, ``A -> B`` meaning A depends on B, from the member that comes first in the backlog; an
@@ -135,7 +135,7 @@ def check_dependencies(backlog: pd.DataFrame) -> None:
     >>> check_dependencies(pd.DataFrame({"id": ["A", "B"], "dependencies": ["B", "A"]}))
     Traceback (most recent call last):
     ...
-    cxmethods.errors.CxmError: Dependencies form a cycle: A -> B -> A. Fix: remove one of these dependencies (column depends_on in initiatives.csv).
+    cxmethods.core.errors.CxmError: Dependencies form a cycle: A -> B -> A. Fix: remove one of these dependencies (column depends_on in initiatives.csv).
     """
     ids = _ids(backlog, "check_dependencies")
     deps = _dependency_map(backlog, ids)

@@ -1,7 +1,7 @@
 """Segment profiles, sizes and draft names: who is in each segment, against the whole population.
 
-Used after :class:`cxmethods.segmenter.Segmenter` has labelled respondents; the workshop edits the
-draft names and pen portraits (:func:`cxmethods.forms.segment_names_form`).
+Used after :class:`cxmethods.methods.segmenter.Segmenter` has labelled respondents; the workshop edits the
+draft names and pen portraits (:func:`cxmethods.workshop.forms.segment_names_form`).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .errors import CxmError
-from .segmenter import _MISSING, _as_text, _is_numeric
+from cxmethods.core.errors import CxmError
+from cxmethods.methods.segmenter import _MISSING, _as_text, _is_numeric
 
 __all__ = ["profile", "segment_sizes", "suggest_names"]
 
@@ -79,7 +79,7 @@ def suggest_names(profiles: pd.DataFrame, *, min_share: float = 0.3) -> pd.DataF
     has (index over 110); the absence of the population's majority level ("speak a language other
     than English"); a mean at least 10% off everyone's. Returns ``segment``, ``suggested_name``
     (the top two attributes) and ``pen_portrait`` (the top three, the channel and the top number);
-    ``segment_sizes(labels).merge(names)`` is what :func:`cxmethods.forms.segment_names_form` shows.
+    ``segment_sizes(labels).merge(names)`` is what :func:`cxmethods.workshop.forms.segment_names_form` shows.
 
     Examples
     --------

@@ -33,8 +33,8 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
-from .charts import CURRENT, TARGET, Chart
-from .errors import ConfigError, CxmError, Problem
+from cxmethods.plots.charts import CURRENT, TARGET, Chart
+from cxmethods.core.errors import ConfigError, CxmError, Problem
 
 __all__ = ["DISTRIBUTIONS", "MonteCarlo", "monte_carlo", "plot_npv_distribution", "plot_tornado", "switching_values",
            "tornado"]

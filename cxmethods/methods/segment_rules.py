@@ -43,10 +43,10 @@ from typing import Any
 
 import pandas as pd
 
-from .config import _where, did_you_mean
-from .errors import ConfigError, Problem
-from .maturity import _Checker
-from .paths import templates_dir
+from cxmethods.core.config import _where, did_you_mean
+from cxmethods.core.errors import ConfigError, Problem
+from cxmethods.methodology.maturity import _Checker
+from cxmethods.core.paths import templates_dir
 
 __all__ = ["OPERATORS", "Condition", "Segment", "RuleTree", "load_rules", "apply_rules", "segment_sizes", "load_process"]
 

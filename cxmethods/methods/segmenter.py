@@ -25,11 +25,11 @@ from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from .errors import CxmError
+from cxmethods.core.errors import CxmError
 
 __all__ = ["ATTRIBUTES", "MAX_LEVELS", "MIN_STABILITY", "Segmenter", "select_k"]
 
-#: Needs and behaviour fields of the survey (:mod:`cxmethods.schemas`): the default attributes.
+#: Needs and behaviour fields of the survey (:mod:`cxmethods.core.schemas`): the default attributes.
 ATTRIBUTES = ("age_band", "digital_confidence", "preferred_channel", "language", "disability", "contacts_last_year",
               "household", "employment_status")
 MAX_LEVELS = 50  # more distinct values in a category: an id or free text
@@ -146,7 +146,7 @@ class Segmenter(ClusterMixin, BaseEstimator):  # this order: scikit-learn's is_c
     >>> from cxmethods import load_engagement, read_input
     >>> survey = read_input(load_engagement(), "survey")
     >>> seg = Segmenter(5).fit(survey[list(ATTRIBUTES)])
-    >>> from cxmethods.profiles import segment_sizes
+    >>> from cxmethods.methods.profiles import segment_sizes
     >>> segment_sizes(seg.labels_)["size"].tolist(), bool((seg.predict(survey) == seg.labels_).all())
     ([855, 719, 654, 441, 331], True)
     """

@@ -15,10 +15,10 @@ import re
 import numpy as np
 import pandas as pd
 
-from .charts import Chart, _wrap
-from .config import Engagement
-from .inputs import read_input
-from .schemas import INPUTS, STAKEHOLDER_CATEGORIES
+from cxmethods.plots.charts import Chart, _wrap
+from cxmethods.core.config import Engagement
+from cxmethods.io.inputs import read_input
+from cxmethods.core.schemas import INPUTS, STAKEHOLDER_CATEGORIES
 
 __all__ = ["FINDINGS", "CATEGORY_NAMES", "stakeholder_table", "stakeholder_findings", "plot_stakeholder_map"]
 

@@ -16,8 +16,8 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 
-from .errors import CxmError
-from .redact import PLACEHOLDERS, redact_series
+from cxmethods.core.errors import CxmError
+from cxmethods.io.redact import PLACEHOLDERS, redact_series
 
 __all__ = ["Themes", "sentiment", "theme_sentiment", "themes"]
 
@@ -153,7 +153,7 @@ def themes(texts: pd.Series, *, n_themes: int = 6, random_state: int = 0, top_te
            examples: int = 3) -> Themes:
     """Find the main themes in free-text comments (TF-IDF + NMF, on redacted text).
 
-    The texts are redacted first (:func:`cxmethods.redact.redact_series`), whatever the caller
+    The texts are redacted first (:func:`cxmethods.io.redact.redact_series`), whatever the caller
     passed, so neither the terms nor the examples can carry personal data. Terms are single words
     and two-word phrases, English stop words removed; a term must appear in a few comments (more
     as the corpus grows) to count. Each comment gets the theme with the largest weight.
@@ -285,7 +285,7 @@ def theme_sentiment(themes: Themes, sentiment: pd.DataFrame) -> pd.DataFrame:
         raise CxmError(f"The 'themes' parameter of theme_sentiment must be a Themes. Got {type(themes).__name__} instead.")
     if not isinstance(sentiment, pd.DataFrame) or not {"compound", "label"} <= set(sentiment.columns):
         raise CxmError("The 'sentiment' parameter of theme_sentiment must be a DataFrame with columns 'compound' and "
-                       f"'label' (from cxmethods.text.sentiment). Got {type(sentiment).__name__} instead.")
+                       f"'label' (from cxmethods.methods.text.sentiment). Got {type(sentiment).__name__} instead.")
     assignment = themes.assignment
     if not sentiment.index.equals(assignment.index):
         missing = assignment.dropna().index.difference(sentiment.index)

@@ -2,14 +2,14 @@
 
 :func:`write_deck` reads only the run folder (artifacts, ``timeline.png``, ``run.json``), so the deck can be
 made again without re-running the workbooks. Slides: a title slide; per workbook with artifacts, its findings
-(:mod:`cxmethods.headlines`) and one or two chart slides whose titles state the point; the road map, last.
+(:mod:`cxmethods.outputs.headlines`) and one or two chart slides whose titles state the point; the road map, last.
 Bar charts are native, so a client can restyle them and see the numbers; key drivers and the tornado are
 pictures. The same run folder gives the same bytes (fixed dates and zip times), so checksums compare.
 
 >>> write_deck("/nonexistent/run", name="riverton", organisation="Riverton")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-cxmethods.errors.CxmError: /nonexistent/run has no workbook artifacts ...
+cxmethods.core.errors.CxmError: /nonexistent/run has no workbook artifacts ...
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION
 from pptx.enum.text import MSO_AUTO_SIZE, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
-from .charts import CURRENT, TARGET, plot_importance_performance
-from .errors import CxmError
-from .headlines import WORKBOOKS, headlines, money, read_manifest, run_date
+from cxmethods.plots.charts import CURRENT, TARGET, plot_importance_performance
+from cxmethods.core.errors import CxmError
+from cxmethods.outputs.headlines import WORKBOOKS, headlines, money, read_manifest, run_date
 
 __all__ = ["TITLE", "write_deck"]
 
@@ -346,7 +346,7 @@ def _npv(prs, folder: Path, currency: str) -> None:
 
 
 def _tornado(prs, folder: Path, currency: str) -> None:
-    from .risk import plot_tornado  # risk pulls in the Monte Carlo machinery: import it only when the slide is made
+    from cxmethods.methods.risk import plot_tornado  # risk pulls in the Monte Carlo machinery: import it only when the slide is made
 
     table = _table(folder, "sensitivity", ("output", "assumption", "low", "high", "npv_low", "npv_high", "npv_base", "swing"))
     if table is None or not (table["output"] == "preferred").any():

@@ -37,8 +37,8 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.writer.excel import ExcelWriter
 
-from .errors import CxmError
-from .headlines import read_manifest, run_date, run_started
+from cxmethods.core.errors import CxmError
+from cxmethods.outputs.headlines import read_manifest, run_date, run_started
 
 __all__ = ["write_excel"]
 
@@ -117,7 +117,7 @@ def write_excel(run_dir: str | Path, *, name: str, currency: str = "GBP", out: P
     4. **Count**, thousands separators: all values are whole.
     5. **Other numbers**: thousands separators, two decimals.
 
-    The workbook's created and modified times are the run's date (:func:`cxmethods.headlines.run_started`, midnight
+    The workbook's created and modified times are the run's date (:func:`cxmethods.outputs.headlines.run_started`, midnight
     UTC) or, in a folder without run.json, the newest table's time: the same tables give the same bytes.
 
     Raises

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import Engagement
-from .validate import sha256
+from cxmethods.core.config import Engagement
+from cxmethods.workbooks.start_here import sha256
 
 __all__ = ["OUTPUTS", "OutputResult", "file_list", "write_outputs"]
 
@@ -30,19 +30,19 @@ class OutputResult:
 
 
 def _report(run_dir: Path, eng: Engagement) -> list[Path]:
-    from .report import write_report
+    from cxmethods.outputs.report import write_report
 
     return write_report(run_dir, name=eng.name, organisation=eng.organisation, currency=eng.currency)
 
 
 def _excel(run_dir: Path, eng: Engagement) -> list[Path]:
-    from .excel import write_excel
+    from cxmethods.outputs.excel import write_excel
 
     return [write_excel(run_dir, name=eng.name, currency=eng.currency)]
 
 
 def _deck(run_dir: Path, eng: Engagement) -> list[Path]:
-    from .deck import write_deck
+    from cxmethods.outputs.deck import write_deck
 
     return [write_deck(run_dir, name=eng.name, organisation=eng.organisation, currency=eng.currency)]
 

@@ -15,7 +15,7 @@ print cleanly; the same run folder gives the same bytes.
 >>> write_report("/nonexistent/run", name="riverton", organisation="Riverton")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-cxmethods.errors.CxmError: /nonexistent/run has no executed workbooks ...
+cxmethods.core.errors.CxmError: /nonexistent/run has no executed workbooks ...
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from pathlib import Path
 
 import nbformat
 
-from .errors import CxmError
-from .headlines import WORKBOOKS, headlines, read_manifest, run_date
+from cxmethods.core.errors import CxmError
+from cxmethods.outputs.headlines import WORKBOOKS, headlines, read_manifest, run_date
 
 __all__ = ["REMOVED_TAGS", "write_report"]
 

@@ -135,10 +135,10 @@ def _wrap(text: str, width: int = 16) -> str:
 
 
 def plot_importance_performance(drivers: pd.DataFrame) -> Chart:
-    """Importance x performance quadrant from :func:`cxmethods.drivers.key_drivers` (lines at the means)."""
+    """Importance x performance quadrant from :func:`cxmethods.methods.drivers.key_drivers` (lines at the means)."""
     from matplotlib.ticker import PercentFormatter
 
-    from .drivers import QUADRANTS
+    from cxmethods.methods.drivers import QUADRANTS
 
     x, y = drivers["share"].astype(float), drivers["performance"].astype(float)
     fix = drivers["quadrant"].str.startswith("Fix first").to_numpy(dtype=bool)

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
-from .errors import CxmError
+from cxmethods.core.errors import CxmError
 
 __all__ = ["BatchItem", "Running", "run_batch"]
 
@@ -81,8 +81,8 @@ def _reporter(path: Path, name: str, steps: int) -> Callable[[str, int, int], No
 
 def _run_one(path: str, out_root: str, index: int = 0) -> BatchItem:
     """Run one engagement in this (worker) process; every failure becomes a BatchItem, never an exception."""
-    from .config import load_engagement
-    from .runner import list_workbooks, run_engagement
+    from cxmethods.core.config import load_engagement
+    from cxmethods.run.runner import list_workbooks, run_engagement
 
     start = time.perf_counter()
     name = Path(path).parent.name
@@ -107,8 +107,8 @@ def _run_one(path: str, out_root: str, index: int = 0) -> BatchItem:
 
 def _check_names(paths: list[str]) -> None:
     """Two engagements with one name would write one run folder: refuse before anything runs."""
-    from .config import load_engagement
-    from .errors import ConfigError
+    from cxmethods.core.config import load_engagement
+    from cxmethods.core.errors import ConfigError
 
     seen: dict[str, str] = {}
     for path in paths:

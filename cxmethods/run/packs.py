@@ -25,8 +25,8 @@ from pathlib import Path
 
 import nbformat
 
-from .errors import CxmError
-from .paths import workbooks_dir
+from cxmethods.core.errors import CxmError
+from cxmethods.core.paths import workbooks_dir
 
 __all__ = ["PACK_ENGAGEMENT", "PACK_KINDS", "make_pack", "pack_notebook"]
 
@@ -142,8 +142,8 @@ def make_pack(kind: str, out_dir: str | Path, *, overwrite: bool = False) -> lis
         shown = ", ".join(existing[:5]) + (", ..." if len(existing) > 5 else "")
         raise CxmError(f"{out} is not empty (it holds {shown}); nothing was written. Choose an empty folder, "
                        f"or overwrite on purpose (cxm pack {kind} --out {out} --force).")
-    from .runner import list_workbooks
-    from .sample import write_sample
+    from cxmethods.run.runner import list_workbooks
+    from cxmethods.sample import write_sample
 
     books = list_workbooks()
     guide = workbooks_dir() / _GUIDE

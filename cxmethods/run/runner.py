@@ -30,11 +30,11 @@ from typing import Callable
 
 import nbformat
 
-from .config import Engagement, load_engagement
-from .errors import CxmError
-from .outputs import file_list, write_outputs
-from .paths import workbooks_dir
-from .validate import input_checksums, validate_engagement
+from cxmethods.core.config import Engagement, load_engagement
+from cxmethods.core.errors import CxmError
+from cxmethods.outputs.make_all import file_list, write_outputs
+from cxmethods.core.paths import workbooks_dir
+from cxmethods.workbooks.start_here import input_checksums, validate_engagement
 
 __all__ = ["KERNEL_NAME", "RunResult", "StepResult", "list_workbooks", "run_engagement", "ensure_kernel"]
 

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import CxmError
+from cxmethods.core.errors import CxmError
 from .contacts import make_contact_log
 from .stakeholders import SEGMENT_RULES_YAML, make_stakeholders
 from .survey import make_survey

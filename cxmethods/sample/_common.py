@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..schemas import CHANNELS
+from cxmethods.core.schemas import CHANNELS
 
 __all__ = ["CHANNELS", "WARDS", "SEGMENTS", "SPIKE"]
 

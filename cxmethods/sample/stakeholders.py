@@ -1,7 +1,7 @@
 """Segmentation inputs of the sample: Riverton's stakeholder map and its rule-based segment tree.
 
 :func:`make_stakeholders` returns a fixed map of 17 groups (no randomness) with five planted
-findings for :func:`cxmethods.stakeholders.stakeholder_findings` to recover: a target group with no
+findings for :func:`cxmethods.methods.stakeholders.stakeholder_findings` to recover: a target group with no
 objective, two target groups with no one to speak for them, an "independent" expert who speaks for
 one segment, and a group that repeats its main category among its hats. :data:`SEGMENT_RULES_YAML`
 is the council's segment tree (employment status, then digital confidence or language), which
@@ -46,7 +46,7 @@ _GROUPS = (
      "G04;G05"),
 )
 
-#: What :func:`cxmethods.stakeholders.stakeholder_findings` should report on the sample map, in its order.
+#: What :func:`cxmethods.methods.stakeholders.stakeholder_findings` should report on the sample map, in its order.
 STAKEHOLDER_FINDINGS = (
     ("no_objective", "G08"),  # visitors: no outcome named, perhaps an indirect customer
     ("no_one_speaks_for_them", "G06"),  # children and young people
@@ -79,7 +79,7 @@ def make_stakeholders() -> tuple[pd.DataFrame, dict]:
 #: The sample engagement's ``segment_rules.yaml``, sized from the resident survey.
 SEGMENT_RULES_YAML = """\
 # Riverton's rule-based segments (FICTIONAL sample, made by cxmethods.sample).
-# Read with cxmethods.segment_rules.load_rules; sized from the resident survey by apply_rules.
+# Read with cxmethods.methods.segment_rules.load_rules; sized from the resident survey by apply_rules.
 # Fields are the survey's (our field names, as mapped in engagement.yaml).
 name: Riverton residents by work, digital confidence and language
 source: Riverton Borough Council customer strategy workshop (fictional); method after PwC (2002), Component 1

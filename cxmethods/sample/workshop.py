@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ..paths import templates_dir
+from cxmethods.core.paths import templates_dir
 
 __all__ = ["DISAGREEMENT_DIMENSIONS", "LARGEST_GAP_DIMENSIONS", "QUICK_TEST_NO", "make_consensus", "make_backlog_scores", "make_initiatives", "make_levers",
            "make_quick_test", "make_role_checklist", "make_self_assessment"]

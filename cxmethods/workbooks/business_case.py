@@ -2,7 +2,7 @@
 
 :func:`appraise` reads the baseline (workbook 02's volumes, workbook 03's channel targets), the
 initiatives and their levers, builds the assumptions table and the vectorised model
-(:mod:`cxmethods.case_model`), and appraises each initiative and each option the Green Book way: real
+(:mod:`cxmethods.methods.case_model`), and appraises each initiative and each option the Green Book way: real
 cash flows over the horizon, discounted with the stepped schedule, net present social value (cash and
 non-cash benefits less optimism-bias-adjusted costs), benefit-cost ratio, IRR, discounted payback and
 value-for-money category, with Monte Carlo percentiles beside each.
@@ -18,16 +18,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .artifacts import Note, Results, write_table
-from .benchmarks import Benchmarks, load_benchmarks
-from .case_inputs import Baseline, assumptions_table, base_year, check_case_inputs, load_baseline
-from .case_model import CaseModel, InitiativeCosts, Lever, frame_values, lever_names, overlaps
-from .config import Engagement
-from .errors import InputError, Problem
-from .finance import discount_factors, discounted_payback, irr
-from .inputs import read_input
-from .risk import monte_carlo, plot_npv_distribution, plot_tornado, switching_values, tornado
-from .schemas import CHANNELS
+from cxmethods.io.artifacts import Note, Results, write_table
+from cxmethods.methodology.benchmarks import Benchmarks, load_benchmarks
+from cxmethods.methods.case_inputs import Baseline, assumptions_table, base_year, check_case_inputs, load_baseline
+from cxmethods.methods.case_model import CaseModel, InitiativeCosts, Lever, frame_values, lever_names, overlaps
+from cxmethods.core.config import Engagement
+from cxmethods.core.errors import InputError, Problem
+from cxmethods.methods.finance import discount_factors, discounted_payback, irr
+from cxmethods.io.inputs import read_input
+from cxmethods.methods.risk import monte_carlo, plot_npv_distribution, plot_tornado, switching_values, tornado
+from cxmethods.core.schemas import CHANNELS
 
 __all__ = ["BusinessCase", "appraise", "STEP", "ARTIFACTS"]
 
@@ -65,7 +65,7 @@ class BusinessCase(Results):
 
     def chart(self, name: str, output: str | None = None):
         """``"tornado"`` or ``"npv_distribution"`` for one output (default: the preferred option), or ``"channel_mix"``."""
-        from .channel_mix import plot_mix
+        from cxmethods.methods.channel_mix import plot_mix
 
         if name == "channel_mix":
             return self.mix if self.mix is None or isinstance(self.mix, Note) else plot_mix(self.mix)
@@ -333,7 +333,7 @@ def _baseline_table(baseline: Baseline) -> pd.DataFrame:
 
 def _channel_mix(result: BusinessCase, engagement: Engagement, baseline: Baseline, assumptions: pd.DataFrame,
                  run_dir, bench: Benchmarks) -> None:
-    from .channel_mix import optimise_mix, segment_volumes
+    from cxmethods.methods.channel_mix import optimise_mix, segment_volumes
 
     folder = Path(run_dir) / "artifacts" / "03_segmentation"
     if baseline.segments is None or not (folder / "self_service.csv").is_file():

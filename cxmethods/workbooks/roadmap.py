@@ -1,10 +1,10 @@
 """Workbook 05: the road map and pilot plan in one call.
 
-:func:`plan` assembles the backlog (:mod:`cxmethods.backlog`), ranks it and schedules it
-(:mod:`cxmethods.roadmap`), plans a pilot for the best-ranked initiatives that start now
-(:mod:`cxmethods.pilot`: sites chosen from the contact log's areas, sample size for the effect the
+:func:`plan` assembles the backlog (:mod:`cxmethods.methods.backlog`), ranks it and schedules it
+(:mod:`cxmethods.methods.prioritisation`), plans a pilot for the best-ranked initiatives that start now
+(:mod:`cxmethods.methods.pilot`: sites chosen from the contact log's areas, sample size for the effect the
 initiative's own levers promise, duration), and lays out the service standards as a KPI table with
-today's values where the evidence has them (:mod:`cxmethods.service_standards`).
+today's values where the evidence has them (:mod:`cxmethods.methodology.service_standards`).
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .artifacts import Note, Results, write_table
-from .backlog import build_backlog
-from .config import Engagement
-from .errors import CxmError
-from .inputs import read_input
-from .pilot import (choose_sites, evaluate_did, minimum_detectable_effect, pilot_duration, plot_did, sample_size_proportions,
+from cxmethods.io.artifacts import Note, Results, write_table
+from cxmethods.methods.backlog import build_backlog
+from cxmethods.core.config import Engagement
+from cxmethods.core.errors import CxmError
+from cxmethods.io.inputs import read_input
+from cxmethods.methods.pilot import (choose_sites, evaluate_did, minimum_detectable_effect, pilot_duration, plot_did, sample_size_proportions,
                     simulate_pilot)
-from .roadmap import capacity_use, check_dependencies, plot_priorities, plot_timeline, prioritise, schedule
+from cxmethods.methods.prioritisation import capacity_use, check_dependencies, plot_priorities, plot_timeline, prioritise, schedule
 
 __all__ = ["ARTIFACTS", "STEP", "RoadMap", "current_metrics", "plan"]
 
@@ -213,7 +213,7 @@ def _fcr(art: Path) -> float:
 
 
 def _kpis(result: RoadMap, engagement: Engagement, run_dir: Path) -> None:
-    from .service_standards import kpi_table, load_service_standards
+    from cxmethods.methodology.service_standards import kpi_table, load_service_standards
 
     own = engagement.settings.roadmap.service_standards
     standards = load_service_standards(engagement.resolve(own) if own else None)

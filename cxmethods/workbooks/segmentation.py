@@ -11,16 +11,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from .answers import load_answers
-from .artifacts import Note, Results
-from .channels import channel_preferences, migration_targets, read_suitability, self_service, suitability_matrix
-from .config import Engagement
-from .errors import CxmError
-from .inputs import read_input
-from .segment_rules import apply_rules, load_process, load_rules, segment_sizes as rule_sizes
-from .profiles import profile, segment_sizes, suggest_names
-from .segmenter import ATTRIBUTES, Segmenter, select_k
-from .stakeholders import plot_stakeholder_map, stakeholder_findings, stakeholder_table
+from cxmethods.io.answers import load_answers
+from cxmethods.io.artifacts import Note, Results
+from cxmethods.methods.channels import channel_preferences, migration_targets, read_suitability, self_service, suitability_matrix
+from cxmethods.core.config import Engagement
+from cxmethods.core.errors import CxmError
+from cxmethods.io.inputs import read_input
+from cxmethods.methods.segment_rules import apply_rules, load_process, load_rules, segment_sizes as rule_sizes
+from cxmethods.methods.profiles import profile, segment_sizes, suggest_names
+from cxmethods.methods.segmenter import ATTRIBUTES, Segmenter, select_k
+from cxmethods.methods.stakeholders import plot_stakeholder_map, stakeholder_findings, stakeholder_table
 
 __all__ = ["Segmentation", "segment", "STEP"]
 
@@ -61,7 +61,7 @@ class Segmentation(Results):
 
     def write(self, run_dir: str | Path) -> list[Path]:
         """Write the tables to ``artifacts/03_segmentation/`` and the assignments as ``assignments.parquet``."""
-        from .artifacts import write_table
+        from cxmethods.io.artifacts import write_table
 
         written = [write_table(self.tables[name], run_dir, STEP, name) for name in _TABLES if name in self.tables]
         if self.assignments is not None:
@@ -177,7 +177,7 @@ def _services(engagement: Engagement) -> list[str]:
     """The services named in the contact log (a quick DuckDB scan), for the suitability matrix."""
     if engagement.inputs.contact_log is None:
         return []
-    from .contacts import ContactLog
+    from cxmethods.methods.contacts import ContactLog
 
     with ContactLog(engagement) as log:
         if "service" not in log.fields:

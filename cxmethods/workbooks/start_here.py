@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .config import Engagement, did_you_mean, load_engagement, partial_engagement
-from .errors import ConfigError, Problem
-from .inputs import InputScan, scan_input
-from .maturity import load_quick_test, load_role_checklist, model_for
+from cxmethods.core.config import Engagement, did_you_mean, load_engagement, partial_engagement
+from cxmethods.core.errors import ConfigError, Problem
+from cxmethods.io.inputs import InputScan, scan_input
+from cxmethods.methodology.maturity import load_quick_test, load_role_checklist, model_for
 
 __all__ = ["ValidationReport", "validate_engagement", "input_checksums", "sha256"]
 
@@ -177,7 +177,7 @@ _CROSS_CHECKED = frozenset({"self_assessment", "consensus", "quick_test", "role_
 
 def _segmentation_checks(eng: Engagement, survey: InputScan) -> list[Problem]:
     """Segmentation settings against the survey: attributes it lacks, and the rule tree's overlaps and gaps."""
-    from .segment_rules import apply_rules, load_rules
+    from cxmethods.methods.segment_rules import apply_rules, load_rules
 
     settings, where = eng.settings.segmentation, str(eng.path)
     problems = [Problem(where, f"settings.segmentation.attributes names '{a}', which the survey does not provide.",
@@ -262,8 +262,8 @@ def _column(eng: Engagement, name: str, field: str) -> str:
 
 def _business_case_checks(eng: Engagement, initiatives: pd.DataFrame, levers: pd.DataFrame | None) -> list[Problem]:
     """Costs, timing and levers (reasons and segments are checked when workbook 04 runs, against 02's volumes)."""
-    from .benchmarks import load_benchmarks
-    from .case_inputs import check_case_inputs
+    from cxmethods.methodology.benchmarks import load_benchmarks
+    from cxmethods.methods.case_inputs import check_case_inputs
 
     own = eng.settings.business_case.benchmarks
     try:

@@ -17,12 +17,12 @@ from typing import Callable
 
 import pandas as pd
 
-from .artifacts import Note, Results
-from .config import Engagement
-from .channels import channel_preferences
-from .contacts import ContactLog
-from .errors import CxmError
-from .inputs import read_input
+from cxmethods.io.artifacts import Note, Results
+from cxmethods.core.config import Engagement
+from cxmethods.methods.channels import channel_preferences
+from cxmethods.methods.contacts import ContactLog
+from cxmethods.core.errors import CxmError
+from cxmethods.io.inputs import read_input
 
 __all__ = ["VoiceOfCustomer", "analyse", "ARTIFACTS"]
 
@@ -34,7 +34,7 @@ CONTACT_TABLES = ("contact_reasons", "channel_mix", "patterns_time", "anomalies"
 SURVEY_TABLES = ("survey_items", "drivers", "themes", "theme_sentiment", "personal_data_redacted", "segment_hints")
 ARTIFACTS = CONTACT_TABLES + SURVEY_TABLES
 
-#: Chart name -> (table it draws, function in cxmethods.charts).
+#: Chart name -> (table it draws, function in cxmethods.plots.charts).
 CHARTS = {"pareto": ("contact_reasons", "plot_pareto"), "week": ("patterns_time", "plot_week_heatmap"),
           "failure_demand": ("failure_demand", "plot_failure_demand"), "drivers": ("drivers", "plot_importance_performance")}
 
@@ -62,7 +62,7 @@ class VoiceOfCustomer(Results):
 
     def chart(self, name: str):
         """Chart ``name`` (see :data:`CHARTS`), or the note saying why its table is not available."""
-        from . import charts
+        from cxmethods.plots import charts
 
         table, function = CHARTS[name]
         found = self.table(table)
@@ -70,7 +70,7 @@ class VoiceOfCustomer(Results):
 
     def write(self, run_dir: str | Path) -> list[Path]:
         """Write every computed table to ``artifacts/02_voice_of_customer/<name>.csv``."""
-        from .artifacts import write_table
+        from cxmethods.io.artifacts import write_table
 
         return [write_table(self.tables[name], run_dir, STEP, name) for name in ARTIFACTS if name in self.tables]
 
@@ -95,7 +95,7 @@ def analyse(engagement: Engagement, *, n_themes: int = 6, memory_limit: str = "1
 
 
 def _survey(result: VoiceOfCustomer, survey: pd.DataFrame, engagement: Engagement, n_themes: int) -> None:
-    from .drivers import item_scores, key_drivers
+    from cxmethods.methods.drivers import item_scores, key_drivers
 
     scale = tuple(engagement.inputs.survey.scale)
     _attempt(result, "survey_items", lambda: item_scores(survey, scale=scale))
@@ -105,8 +105,8 @@ def _survey(result: VoiceOfCustomer, survey: pd.DataFrame, engagement: Engagemen
         result.skipped.update({n: "The survey has no comment column mapped." for n in ("themes", "theme_sentiment",
                                                                                          "personal_data_redacted")})
         return
-    from .redact import personal_data_counts, redact_series
-    from .text import sentiment, theme_sentiment, themes
+    from cxmethods.io.redact import personal_data_counts, redact_series
+    from cxmethods.methods.text import sentiment, theme_sentiment, themes
 
     comments = survey["comment"]
     _attempt(result, "personal_data_redacted", lambda: personal_data_counts(comments))

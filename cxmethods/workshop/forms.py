@@ -1,8 +1,8 @@
 """Live workshop forms: the room's answers, saved to the answers file the moment they are given.
 
-Each form is a view of its answers file (:mod:`cxmethods.answers`): it shows what the file holds
+Each form is a view of its answers file (:mod:`cxmethods.io.answers`): it shows what the file holds
 when it is built, and every change (a level, a yes/no, each keystroke of a note) is written
-through :meth:`~cxmethods.answers.AnswerStore.upsert` at once, atomically. Re-running the cell
+through :meth:`~cxmethods.io.answers.AnswerStore.upsert` at once, atomically. Re-running the cell
 shows the answers again; a kernel crash loses nothing. A save that fails is shown in red on the
 form's status line, the typed answer stays on screen and is written with the next change.
 
@@ -13,7 +13,7 @@ Examples
 --------
 >>> import pathlib, tempfile
 >>> from cxmethods import load_engagement
->>> from cxmethods.maturity import Question
+>>> from cxmethods.methodology.maturity import Question
 >>> folder = pathlib.Path(tempfile.mkdtemp())
 >>> _ = (folder / "engagement.yaml").write_text(
 ...     "name: demo\\norganisation: Demo Council\\ncurrency: GBP\\nperiod: {start: 2025-04-01, end: 2025-04-30}\\n"
@@ -36,13 +36,13 @@ from pathlib import Path
 import ipywidgets as widgets
 import pandas as pd
 
-from . import charts
-from .answers import AnswerStore, store_for
-from .config import Engagement
-from .errors import CxmError
-from .files import first_line
-from .maturity import Dimension, MaturityModel, Question, Statement, load_quick_test, load_role_checklist, model_for
-from .schemas import INPUTS
+from cxmethods.plots import charts
+from cxmethods.io.answers import AnswerStore, store_for
+from cxmethods.core.config import Engagement
+from cxmethods.core.errors import CxmError
+from cxmethods.core.files import first_line
+from cxmethods.methodology.maturity import Dimension, MaturityModel, Question, Statement, load_quick_test, load_role_checklist, model_for
+from cxmethods.core.schemas import INPUTS
 
 __all__ = ["WorkshopForm", "consensus_form", "quick_test_form", "role_checklist_form", "segment_names_form",
            "self_assessment_form"]
@@ -89,7 +89,7 @@ def self_assessment_form(engagement: Engagement, participant: str, *, role: str 
     role : str, optional
         Their role, written on each row they change (left as it is in the file when empty).
     model : MaturityModel, optional
-        Default: the engagement's model (:func:`cxmethods.maturity.model_for`).
+        Default: the engagement's model (:func:`cxmethods.methodology.maturity.model_for`).
 
     Returns
     -------
@@ -153,7 +153,7 @@ def quick_test_form(engagement: Engagement, *, questions: Iterable[Question] | N
     engagement : Engagement
         Names the answers file (``workshop.quick_test``).
     questions : iterable of Question, optional
-        Default: :func:`cxmethods.maturity.load_quick_test`.
+        Default: :func:`cxmethods.methodology.maturity.load_quick_test`.
 
     Returns
     -------
@@ -176,7 +176,7 @@ def role_checklist_form(engagement: Engagement, *, statements: Iterable[Statemen
     engagement : Engagement
         Names the answers file (``workshop.role_checklist``).
     statements : iterable of Statement, optional
-        Default: :func:`cxmethods.maturity.load_role_checklist`.
+        Default: :func:`cxmethods.methodology.maturity.load_role_checklist`.
 
     Returns
     -------
@@ -203,7 +203,7 @@ def segment_names_form(engagement: Engagement, suggestions) -> WorkshopForm:
         Names the answers file (``workshop.segment_names``).
     suggestions : DataFrame
         ``segment``, ``size``, ``share``, ``suggested_name``, ``pen_portrait`` (from
-        :func:`cxmethods.profiles.suggest_names`): shown as a starting point; what the room types is saved.
+        :func:`cxmethods.methods.profiles.suggest_names`): shown as a starting point; what the room types is saved.
 
     Returns
     -------

@@ -1,6 +1,6 @@
 """Workshop forms for planning: the business case's assumptions (workbook 04) and the road map's backlog scores (05).
 
-Like the forms in :mod:`cxmethods.forms`, each is a view of its answers file: every change is written
+Like the forms in :mod:`cxmethods.workshop.forms`, each is a view of its answers file: every change is written
 at once, atomically, and re-running the cell shows what the file holds. Re-run the appraisal cell after
 changing an assumption to see its effect; headless runs read the same file.
 """
@@ -12,9 +12,9 @@ import html
 import ipywidgets as widgets
 import pandas as pd
 
-from .answers import store_for
-from .config import Engagement
-from .forms import _AMBER, _GREY, WorkshopForm, _fields, _line, _not_configured, _rows, _Saver
+from cxmethods.io.answers import store_for
+from cxmethods.core.config import Engagement
+from cxmethods.workshop.forms import _AMBER, _GREY, WorkshopForm, _fields, _line, _not_configured, _rows, _Saver
 
 __all__ = ["assumptions_form", "backlog_form"]
 
@@ -31,7 +31,7 @@ def assumptions_form(engagement: Engagement, assumptions: pd.DataFrame) -> Works
     engagement : Engagement
         Names the answers file (``workshop.assumptions``).
     assumptions : DataFrame
-        The assumptions table (:func:`cxmethods.business_case.appraise` -> ``tables["assumptions"]``), which
+        The assumptions table (:func:`cxmethods.workbooks.business_case.appraise` -> ``tables["assumptions"]``), which
         already holds the room's earlier changes.
 
     Returns
@@ -89,7 +89,7 @@ def backlog_form(engagement: Engagement, backlog: pd.DataFrame) -> WorkshopForm:
     engagement : Engagement
         Names the answers file (``workshop.backlog``) and the method (``settings.roadmap.method``).
     backlog : DataFrame
-        The backlog (:func:`cxmethods.plan.plan` -> ``tables["backlog"]``), which already holds the room's scores.
+        The backlog (:func:`cxmethods.workbooks.roadmap.plan` -> ``tables["backlog"]``), which already holds the room's scores.
 
     Returns
     -------

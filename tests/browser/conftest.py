@@ -114,8 +114,8 @@ def _quiet_settings(folder: Path) -> None:
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab]:
     """JupyterLab on a free port with a token, serving a temporary root folder; shut down afterwards."""
-    from cxmethods.errors import CxmError
-    from cxmethods.runner import KERNEL_NAME, ensure_kernel
+    from cxmethods.core.errors import CxmError
+    from cxmethods.run.runner import KERNEL_NAME, ensure_kernel
 
     try:
         ensure_kernel()
@@ -274,7 +274,7 @@ def engagement(tmp_path: Path) -> Path:
 @pytest.fixture(scope="module")
 def planned(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A copy of the sample with workbooks 02 and 03 run on it (04 reads their artifacts): (engagement.yaml, run folder)."""
-    from cxmethods.runner import run_engagement
+    from cxmethods.run.runner import run_engagement
     from cxmethods.sample import write_sample
 
     folder = tmp_path_factory.mktemp("planned")

@@ -29,7 +29,7 @@ ANSWER_COLUMNS = ["participant", "role", "dimension_id", "current_level", "targe
 EVIDENCE = 'Stakeholder map v2, agreed by the senior team in "March"'
 EVIDENCE_2 = "Segments are in the 2023 strategy only"
 MORE_EVIDENCE = "; no service plan or budget uses them yet, and nobody owns them."
-CURRENT_COLOUR, TARGET_COLOUR = "#1f5f8b", "#e07b39"  # cxmethods.charts.CURRENT and TARGET
+CURRENT_COLOUR, TARGET_COLOUR = "#1f5f8b", "#e07b39"  # cxmethods.plots.charts.CURRENT and TARGET
 
 _IMAGE_JS = """async img => {
   const blob = await (await fetch(img.src)).blob();

@@ -1,0 +1,1 @@
+"""The workshop forms (ipywidgets): every answer saved at once through the answer store."""
