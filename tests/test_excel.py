@@ -222,7 +222,7 @@ def test_a_large_parquet_file_is_listed_but_not_included(tmp_path):
 
 
 def test_limits_are_kept_and_noted(tmp_path, monkeypatch):
-    from cxmethods.outputs.make_all import excel
+    from cxmethods.outputs import excel
 
     monkeypatch.setattr(excel, "_MAX_ROWS", 3)
     run = tmp_path / "limits"
