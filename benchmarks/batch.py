@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from harness import BIN, Result, child, median  # noqa: E402
+from harness import BIN, Result, child, median
 
 
 def run(repeat: int, quick: bool, *, engagements: int | None = None) -> list[Result]:
@@ -27,9 +27,12 @@ def run(repeat: int, quick: bool, *, engagements: int | None = None) -> list[Res
         for i in range(repeat):
             for workers in times:
                 out = Path(folder) / f"out-{workers}-{i}"
-                times[workers].append(child([str(BIN / "cxm"), "batch", *map(str, made), "--workers", str(workers),
-                                             "--out", str(out)]))
+                times[workers].append(
+                    child([str(BIN / "cxm"), "batch", *map(str, made), "--workers", str(workers), "--out", str(out)])
+                )
     one, two = median(times[1], "seconds"), median(times[2], "seconds")
-    return [Result(f"batch of {n} engagements, 1 worker", one, "s", repeat, note=f"{one / n:.1f} s per engagement"),
-            Result(f"batch of {n} engagements, 2 workers", two, "s", repeat, note=f"{two / n:.1f} s per engagement"),
-            Result("  speed-up, 2 workers over 1", one / two, "x", repeat, 1.7, kind="min")]
+    return [
+        Result(f"batch of {n} engagements, 1 worker", one, "s", repeat, note=f"{one / n:.1f} s per engagement"),
+        Result(f"batch of {n} engagements, 2 workers", two, "s", repeat, note=f"{two / n:.1f} s per engagement"),
+        Result("  speed-up, 2 workers over 1", one / two, "x", repeat, 1.7, kind="min"),
+    ]

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 sys.path.insert(0, str(Path(__file__).parent))
-from harness import PEAK, Result, child, median  # noqa: E402
+from harness import PEAK, Result, child, median
 
 ENGAGEMENT = """\
 name: bench
@@ -66,9 +66,20 @@ gap = log.groupby(["customer_ref", "reason"])["opened_at"].diff()
 (gap <= pd.Timedelta(days=7)).groupby(log["reason"]).mean()
 """
 
-REASONS = ["Missed bin collection", "Council tax payment", "Housing repair request", "Chasing housing repair",
-           "Benefit claim", "Chasing benefit claim", "Parking permit", "Pothole report", "Noise complaint",
-           "Fly-tipping", "Library services", "Street lighting fault"]
+REASONS = [
+    "Missed bin collection",
+    "Council tax payment",
+    "Housing repair request",
+    "Chasing housing repair",
+    "Benefit claim",
+    "Chasing benefit claim",
+    "Parking permit",
+    "Pothole report",
+    "Noise complaint",
+    "Fly-tipping",
+    "Library services",
+    "Street lighting fault",
+]
 CHANNELS = ["phone", "web_form", "email", "face_to_face", "mobile_app", "post"]
 
 
@@ -87,8 +98,10 @@ def generate(folder: Path, rows: int, seed: int = 7) -> tuple[Path, Path]:
                  CAST(random() < 0.65 AS INT) AS resolved_first_time, round(1 + random() * 15, 1) AS handling_mins
           FROM (SELECT i, TIMESTAMP '2025-04-01' + to_seconds(CAST(random() * 365 * 86400 AS BIGINT)) AS opened_at
                 FROM range({rows}) t(i))""")
-    con.execute(f"COPY (SELECT * REPLACE (strftime(opened_at, '%Y-%m-%d %H:%M:%S') AS opened_at, "
-                f"strftime(closed_at, '%Y-%m-%d %H:%M:%S') AS closed_at) FROM log) TO '{csv}' (HEADER, DELIMITER ',')")
+    con.execute(
+        f"COPY (SELECT * REPLACE (strftime(opened_at, '%Y-%m-%d %H:%M:%S') AS opened_at, "
+        f"strftime(closed_at, '%Y-%m-%d %H:%M:%S') AS closed_at) FROM log) TO '{csv}' (HEADER, DELIMITER ',')"
+    )
     con.execute(f"COPY log TO '{parquet}' (FORMAT parquet)")
     return csv, parquet
 
@@ -106,19 +119,31 @@ def run(repeat: int, quick: bool, *, rows: int | None = None, naive: bool = True
         start = time.perf_counter()
         files = generate(folder, rows)
         made = time.perf_counter() - start
-        print(f"  generated {rows:,} contacts in {made:.0f} s: CSV {files[0].stat().st_size / 2**20:,.0f} MB, "
-              f"Parquet {files[1].stat().st_size / 2**20:,.0f} MB", flush=True)
+        print(
+            f"  generated {rows:,} contacts in {made:.0f} s: CSV {files[0].stat().st_size / 2**20:,.0f} MB, "
+            f"Parquet {files[1].stat().st_size / 2**20:,.0f} MB",
+            flush=True,
+        )
         for path in files:
             fmt = path.suffix[1:].replace("csv", "CSV").replace("parquet", "Parquet")
             engagement = folder / f"engagement-{path.suffix[1:]}.yaml"
             engagement.write_text(ENGAGEMENT.format(file=path.name))
             ours = [child([sys.executable, "-c", OURS + PEAK, str(engagement)]) for _ in range(repeat)]
-            results += [Result(f"VoC contact analysis, {rows:,} rows {fmt} (DuckDB)", median(ours, "seconds"), "s", repeat, 60),
-                        Result(f"  peak memory, {fmt}", median(ours, "peak_mb"), "MB", repeat, 2048)]
+            results += [
+                Result(f"VoC contact analysis, {rows:,} rows {fmt} (DuckDB)", median(ours, "seconds"), "s", repeat, 60),
+                Result(f"  peak memory, {fmt}", median(ours, "peak_mb"), "MB", repeat, 2048),
+            ]
             if naive:
                 plain = [child([sys.executable, "-c", NAIVE + PEAK, str(path)]) for _ in range(repeat)]
-                results += [Result(f"  naive pandas, {fmt}", median(plain, "seconds"), "s", repeat,
-                                   note=f"for comparison; peak {median(plain, 'peak_mb'):,.0f} MB")]
+                results += [
+                    Result(
+                        f"  naive pandas, {fmt}",
+                        median(plain, "seconds"),
+                        "s",
+                        repeat,
+                        note=f"for comparison; peak {median(plain, 'peak_mb'):,.0f} MB",
+                    )
+                ]
     return results
 
 
@@ -129,6 +154,7 @@ def main() -> None:
     parser.add_argument("--skip-pandas", action="store_true", help="skip the naive pandas comparison")
     args = parser.parse_args()
     from harness import table
+
     print(table(run(args.repeat, False, rows=args.rows, naive=not args.skip_pandas)))
 
 

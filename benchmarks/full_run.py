@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from harness import BIN, Result, child, median, python  # noqa: E402
+from harness import BIN, Result, child, median, python
 
 
 def plain_papermill(out: Path) -> None:
@@ -28,8 +28,15 @@ def plain_papermill(out: Path) -> None:
 
     parameters = {"engagement": str(sample_engagement()), "run_dir": str(out)}
     for book in sorted(workbooks_dir().glob("[0-9][0-9]_*.ipynb")):
-        pm.execute_notebook(str(book), str(out / book.name), parameters=parameters, kernel_name="cxmethods",
-                            cwd=str(out), progress_bar=False, extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
+        pm.execute_notebook(
+            str(book),
+            str(out / book.name),
+            parameters=parameters,
+            kernel_name="cxmethods",
+            cwd=str(out),
+            progress_bar=False,
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+        )
 
 
 def run(repeat: int, quick: bool) -> list[Result]:
@@ -45,9 +52,17 @@ def run(repeat: int, quick: bool) -> list[Result]:
                 shutil.rmtree(out, ignore_errors=True)
     cli, ours, plain = (median(runs[m], "seconds") for m in ("cli", "runner", "papermill"))
     overhead = [r["seconds"] / p["seconds"] - 1 for r, p in zip(runs["runner"], runs["papermill"])]
-    return [Result("full cxm run, sample engagement (6 workbooks + report, Excel, deck)", cli, "s", repeat, 45),
-            Result("  runner overhead over plain papermill (workbooks only)", 100 * sorted(overhead)[len(overhead) // 2], "%",
-                   repeat, 10, note=f"runner {ours:.1f} s, papermill {plain:.1f} s")]
+    return [
+        Result("full cxm run, sample engagement (6 workbooks + report, Excel, deck)", cli, "s", repeat, 45),
+        Result(
+            "  runner overhead over plain papermill (workbooks only)",
+            100 * sorted(overhead)[len(overhead) // 2],
+            "%",
+            repeat,
+            10,
+            note=f"runner {ours:.1f} s, papermill {plain:.1f} s",
+        ),
+    ]
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,8 +61,10 @@ def _number(x: float) -> str:
 
 #: Python a child can end with to report its own peak memory (``VmHWM``). ``wait4``'s figure cannot be used: a child
 #: started by vfork inherits the parent's high-water mark, so every child would show at least the parent's peak.
-PEAK = ("\nimport json\nprint('RESULT ' + json.dumps({'peak_mb': int(next(line.split()[1] for line in "
-        "open('/proc/self/status') if line.startswith('VmHWM:'))) / 1024}))\n")
+PEAK = (
+    "\nimport json\nprint('RESULT ' + json.dumps({'peak_mb': int(next(line.split()[1] for line in "
+    "open('/proc/self/status') if line.startswith('VmHWM:'))) / 1024}))\n"
+)
 
 
 def own_peak_mb() -> float | None:
@@ -78,8 +80,9 @@ def child(args: list[str], *, cwd: Path | None = None, env: dict | None = None) 
     """Run ``args`` (a command) to the end; return seconds, and the fields of its last ``RESULT`` line (``peak_mb``
     among them when the child reports it: :func:`report` does, and code ending with :data:`PEAK`)."""
     start = time.perf_counter()
-    process = subprocess.Popen(args, cwd=cwd or ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               env={**os.environ, **(env or {})})
+    process = subprocess.Popen(
+        args, cwd=cwd or ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})}
+    )
     output = process.stdout.read()
     _, status = os.waitpid(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -89,7 +92,7 @@ def child(args: list[str], *, cwd: Path | None = None, env: dict | None = None) 
     found = {"seconds": seconds}
     for line in output.splitlines()[::-1]:
         if line.startswith("RESULT "):
-            found.update(json.loads(line[len("RESULT "):]))
+            found.update(json.loads(line[len("RESULT ") :]))
             break
     return found
 
@@ -121,8 +124,10 @@ def machine() -> str:
         memory_text = f", {memory:.0f} GiB"
     except (ValueError, OSError, AttributeError):
         memory_text = ""
-    return (f"{os.cpu_count()} cores ({model}){memory_text}, {platform.system()} {platform.release()}, "
-            f"Python {platform.python_version()}")
+    return (
+        f"{os.cpu_count()} cores ({model}){memory_text}, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}"
+    )
 
 
 def table(results: list[Result], *, markdown: bool = False) -> str:
@@ -139,4 +144,4 @@ def table(results: list[Result], *, markdown: bool = False) -> str:
 
 
 def stamp() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")

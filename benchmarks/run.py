@@ -18,16 +18,22 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-import batch  # noqa: E402
-import contact_log  # noqa: E402
-import full_run  # noqa: E402
-import monte_carlo  # noqa: E402
-import segmentation  # noqa: E402
-import workshop_form  # noqa: E402
-from harness import Result, machine, stamp, table  # noqa: E402
+import batch
+import contact_log
+import full_run
+import monte_carlo
+import segmentation
+import workshop_form
+from harness import Result, machine, stamp, table
 
-CASES = {"full_run": full_run, "batch": batch, "contact_log": contact_log, "segmentation": segmentation,
-         "monte_carlo": monte_carlo, "form": workshop_form}
+CASES = {
+    "full_run": full_run,
+    "batch": batch,
+    "contact_log": contact_log,
+    "segmentation": segmentation,
+    "monte_carlo": monte_carlo,
+    "form": workshop_form,
+}
 README = Path(__file__).parent / "README.md"
 
 
@@ -42,8 +48,11 @@ def main(argv: list[str] | None = None) -> int:
     chosen = [c.strip() for c in args.only.split(",") if c.strip()]
     unknown = [c for c in chosen if c not in CASES]
     if unknown or args.repeat < 1 or args.batch_repeat < 1:
-        parser.error(f"unknown case(s) {', '.join(unknown)}; choose from {', '.join(CASES)}" if unknown
-                     else "--repeat and --batch-repeat must be 1 or more")
+        parser.error(
+            f"unknown case(s) {', '.join(unknown)}; choose from {', '.join(CASES)}"
+            if unknown
+            else "--repeat and --batch-repeat must be 1 or more"
+        )
     if args.quick and args.write_readme:
         parser.error("--quick sizes are not the targets' sizes: run without --quick to write the README's table")
     print(f"cxmethods benchmarks, {stamp()}\nmachine: {machine()}\n", flush=True)
@@ -62,8 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.write_readme:
         block = f"Measured {stamp()} on {machine()}.\n\n{table(results, markdown=True)}\n"
         text = README.read_text(encoding="utf-8")
-        README.write_text(re.sub(r"(<!-- results -->\n).*?(<!-- /results -->)", lambda m: m[1] + block + m[2], text, flags=re.S),
-                          encoding="utf-8")
+        README.write_text(
+            re.sub(r"(<!-- results -->\n).*?(<!-- /results -->)", lambda m: m[1] + block + m[2], text, flags=re.S),
+            encoding="utf-8",
+        )
         print(f"\nwrote the table into {README}")
     return 1 if any(r.verdict == "MISSED" for r in results) else 0
 

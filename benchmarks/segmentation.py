@@ -23,7 +23,7 @@ import pandas as pd
 from cxmethods.methods.segmenter import select_k
 
 sys.path.insert(0, str(Path(__file__).parent))
-from harness import Result, median, own_peak_mb, python, report  # noqa: E402
+from harness import Result, median, own_peak_mb, python, report
 
 
 def make_survey(rows: int, attributes: int, *, segments: int = 6, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
@@ -65,14 +65,25 @@ def main(argv: list[str] | None = None) -> int:
 
     survey, truth = make_survey(args.rows, args.attributes, seed=args.seed)
     start = time.perf_counter()
-    table = select_k(survey, k_min=args.k_min, k_max=args.k_max, bootstrap=args.bootstrap, n_init=args.n_init,
-                     random_state=args.seed)
+    table = select_k(
+        survey, k_min=args.k_min, k_max=args.k_max, bootstrap=args.bootstrap, n_init=args.n_init, random_state=args.seed
+    )
     seconds = time.perf_counter() - start
     peak = own_peak_mb() or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    summary = pd.DataFrame([{
-        "rows": args.rows, "attributes": args.attributes, "planted k": len(set(truth)), "k range": f"{args.k_min}-{args.k_max}",
-        "bootstrap runs": args.bootstrap, "n_init": args.n_init, "seconds": round(seconds, 1), "peak RSS MB": round(peak),
-    }])
+    summary = pd.DataFrame(
+        [
+            {
+                "rows": args.rows,
+                "attributes": args.attributes,
+                "planted k": len(set(truth)),
+                "k range": f"{args.k_min}-{args.k_max}",
+                "bootstrap runs": args.bootstrap,
+                "n_init": args.n_init,
+                "seconds": round(seconds, 1),
+                "peak RSS MB": round(peak),
+            }
+        ]
+    )
     print(summary.to_string(index=False))
     print()
     print(table.round(3).to_string(index=False))
@@ -83,8 +94,16 @@ def main(argv: list[str] | None = None) -> int:
 def run(repeat: int, quick: bool) -> list[Result]:
     rows = 20_000 if quick else 100_000
     runs = [python("segmentation.py", "--rows", rows, "--attributes", 20) for _ in range(repeat)]
-    return [Result(f"segmentation, {rows:,} x 20, k 2-10 with stability", median(runs, "select_k_seconds"), "s", repeat, 60,
-                   note=f"peak {median(runs, 'peak_mb'):,.0f} MB")]
+    return [
+        Result(
+            f"segmentation, {rows:,} x 20, k 2-10 with stability",
+            median(runs, "select_k_seconds"),
+            "s",
+            repeat,
+            60,
+            note=f"peak {median(runs, 'peak_mb'):,.0f} MB",
+        )
+    ]
 
 
 if __name__ == "__main__":

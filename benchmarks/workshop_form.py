@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from harness import Result, median, python, report  # noqa: E402
+from harness import Result, median, python, report
 
 
 def measure(changes: int) -> list[float]:
@@ -26,8 +26,8 @@ def measure(changes: int) -> list[float]:
     import pandas as pd
 
     from cxmethods import load_engagement
-    from cxmethods.workshop.forms import self_assessment_form
     from cxmethods.sample import write_sample
+    from cxmethods.workshop.forms import self_assessment_form
 
     with tempfile.TemporaryDirectory(prefix="cxm-bench-form-") as folder:
         write_sample(folder)
@@ -53,8 +53,16 @@ def measure(changes: int) -> list[float]:
 
 def run(repeat: int, quick: bool) -> list[Result]:
     runs = [python("workshop_form.py", "--changes", 5 if quick else 20) for _ in range(repeat)]
-    return [Result("workshop form: change a score -> saved and radar redrawn", median(runs, "median_ms"), "ms", repeat, 200,
-                   note=f"median of {5 if quick else 20} changes per run; slowest {max(r['max_ms'] for r in runs):.0f} ms")]
+    return [
+        Result(
+            "workshop form: change a score -> saved and radar redrawn",
+            median(runs, "median_ms"),
+            "ms",
+            repeat,
+            200,
+            note=f"median of {5 if quick else 20} changes per run; slowest {max(r['max_ms'] for r in runs):.0f} ms",
+        )
+    ]
 
 
 def main() -> None:

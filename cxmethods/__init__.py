@@ -10,11 +10,11 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
-from cxmethods.io.artifacts import read_table, run_folder, write_table
 from cxmethods.core.config import Engagement, load_engagement
 from cxmethods.core.errors import ConfigError, CxmError, InputError, Problem
-from cxmethods.io.inputs import read_input
 from cxmethods.core.paths import sample_engagement
+from cxmethods.io.artifacts import read_table, run_folder, write_table
+from cxmethods.io.inputs import read_input
 from cxmethods.workbooks.start_here import ValidationReport, validate_engagement
 
 __all__ = [

@@ -4,22 +4,26 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cxmethods import __version__
 from cxmethods.core.errors import CxmError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
-                  help="cxmethods: customer-focused government methodology workbooks.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="cxmethods: customer-focused government methodology workbooks.",
+)
 console = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-EngagementArg = Annotated[Optional[Path], typer.Argument(help="Engagement YAML (default: the bundled sample).", show_default=False)]
+EngagementArg = Annotated[Path | None, typer.Argument(help="Engagement YAML (default: the bundled sample).", show_default=False)]
 
 
 def _version(value: bool) -> None:
@@ -29,7 +33,9 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False) -> None:
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False,
+) -> None:
     """cxmethods: customer-focused government methodology workbooks."""
 
 
@@ -53,9 +59,11 @@ def validate(engagement: EngagementArg = None) -> None:
 @app.command()
 def run(
     engagement: EngagementArg = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Run folder (default: out/<engagement name>).")] = None,
-    only: Annotated[Optional[str], typer.Option("--only", help="Workbook numbers to run, e.g. 01,03.")] = None,
-    workbooks: Annotated[Optional[Path], typer.Option("--workbooks", help="Folder of workbooks (default: the installed ones).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Run folder (default: out/<engagement name>).")] = None,
+    only: Annotated[str | None, typer.Option("--only", help="Workbook numbers to run, e.g. 01,03.")] = None,
+    workbooks: Annotated[
+        Path | None, typer.Option("--workbooks", help="Folder of workbooks (default: the installed ones).")
+    ] = None,
 ) -> None:
     """Execute the workbooks headless on an engagement and write the run folder."""
     from cxmethods.run.runner import run_engagement
@@ -89,8 +97,10 @@ def run(
                 err.print(f"[red]Failed:[/] the {made.output} could not be made: {made.error}")
         err.print(f"What was produced is kept in {result.out_dir}; a failed notebook shows the error in place.")
         raise typer.Exit(1)
-    console.print(f"Results: {result.out_dir}  (report/index.html, {result.out_dir.name}.xlsx, {result.out_dir.name}.pptx, "
-                  "executed notebooks, artifacts/, run.json)")
+    console.print(
+        f"Results: {result.out_dir}  (report/index.html, {result.out_dir.name}.xlsx, {result.out_dir.name}.pptx, "
+        "executed notebooks, artifacts/, run.json)"
+    )
 
 
 def _print_outputs(made) -> None:
@@ -136,8 +146,10 @@ def outputs(
 def sample(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the sample engagement into.")] = Path("sample"),
     force: Annotated[bool, typer.Option("--force", help="Overwrite files already in the folder.")] = False,
-    variants: Annotated[Optional[int], typer.Option("--variants", help="Write this many distinct sample engagements "
-                                                    "(riverton-01 ...) for batch runs instead.")] = None,
+    variants: Annotated[
+        int | None,
+        typer.Option("--variants", help="Write this many distinct sample engagements (riverton-01 ...) for batch runs instead."),
+    ] = None,
 ) -> None:
     """Regenerate the bundled sample engagement (seeded: byte-identical every time)."""
     from cxmethods.sample import write_sample, write_variants
@@ -155,20 +167,35 @@ def sample(
 
 @app.command()
 def batch(
-    engagements: Annotated[list[Path], typer.Argument(help="Engagement files (or folders holding engagement.yaml).", show_default=False)],
-    out: Annotated[Path, typer.Option("--out", help="Batch folder: one run folder per engagement, and batch.json.")] = Path("out/batch"),
+    engagements: Annotated[
+        list[Path], typer.Argument(help="Engagement files (or folders holding engagement.yaml).", show_default=False)
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Batch folder: one run folder per engagement, and batch.json.")] = Path(
+        "out/batch"
+    ),
     workers: Annotated[int, typer.Option("--workers", help="Engagements run at once (local processes).")] = 2,
-    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Run on this Dask distributed scheduler "
-                                                     "(e.g. tcp://10.0.0.5:8786) instead of local processes; its "
-                                                     "workers need cxmethods and shared storage for --out.")] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Run on this Dask distributed scheduler "
+            "(e.g. tcp://10.0.0.5:8786) instead of local processes; its "
+            "workers need cxmethods and shared storage for --out.",
+        ),
+    ] = None,
 ) -> None:
     """Run many engagements, each in its own process; one failure never stops the others."""
     from rich.table import Table
 
     from cxmethods.run.batch import run_batch
 
-    bar = Progress(TextColumn("{task.description:<44}"), BarColumn(), TextColumn("{task.fields[count]}"),
-                   TimeElapsedColumn(), console=console)
+    bar = Progress(
+        TextColumn("{task.description:<44}"),
+        BarColumn(),
+        TextColumn("{task.fields[count]}"),
+        TimeElapsedColumn(),
+        console=console,
+    )
     overall = bar.add_task("batch", total=len(engagements), count=f"0/{len(engagements)} engagements")
     rows: dict[int, int] = {}
 
@@ -189,13 +216,16 @@ def batch(
 
     try:
         with bar:
-            items = run_batch([str(e) for e in engagements], out=out, workers=workers, progress=progress, watch=watch,
-                              scheduler=scheduler)
+            items = run_batch(
+                [str(e) for e in engagements], out=out, workers=workers, progress=progress, watch=watch, scheduler=scheduler
+            )
     except CxmError as exc:
         _fail(exc)
     table = Table("engagement", "status", "seconds", "where it failed", title="Batch summary", title_justify="left")
     for item in items:
-        where = f"{item.workbook} cell [{item.cell}]" if item.workbook else ("" if item.status == "ok" else "before the workbooks")
+        where = (
+            f"{item.workbook} cell [{item.cell}]" if item.workbook else ("" if item.status == "ok" else "before the workbooks")
+        )
         colour = "green" if item.status == "ok" else "red"
         table.add_row(escape(item.name), f"[{colour}]{item.status}[/]", f"{item.seconds:.0f}", where)
     console.print(table)
@@ -210,8 +240,13 @@ def batch(
 
 @app.command()
 def pack(
-    kind: Annotated[str, typer.Argument(help="participant (exercises, no notes or solutions) or facilitator (everything, "
-                                             "and the trainer's guide).", show_default=False)],
+    kind: Annotated[
+        str,
+        typer.Argument(
+            help="participant (exercises, no notes or solutions) or facilitator (everything, and the trainer's guide).",
+            show_default=False,
+        ),
+    ],
     out: Annotated[Path, typer.Option("--out", help="Folder to write the pack into (empty unless --force).", show_default=False)],
     force: Annotated[bool, typer.Option("--force", help="Write over a pack already there (resets its answers).")] = False,
 ) -> None:
@@ -240,8 +275,16 @@ def _print_problems(problems) -> None:
     """One block per problem: severity and place, then what is wrong, then the fix."""
     for p in problems:
         mark = "[red]error  [/]" if p.severity == "error" else "[yellow]warning[/]"
-        place = " · ".join(filter(None, [_short_path(p.where), p.column and f"column '{p.column}'",
-                                         p.rows and ("row " if len(p.rows) == 1 else "rows ") + ", ".join(map(str, p.rows))]))
+        place = " · ".join(
+            filter(
+                None,
+                [
+                    _short_path(p.where),
+                    p.column and f"column '{p.column}'",
+                    p.rows and ("row " if len(p.rows) == 1 else "rows ") + ", ".join(map(str, p.rows)),
+                ],
+            )
+        )
         console.print(f"{mark} [bold]{escape(place)}[/]")
         console.print(f"        {escape(p.message)}")
         if p.fix:
@@ -251,7 +294,7 @@ def _print_problems(problems) -> None:
 def _short_path(where: str) -> str:
     """Show a path relative to the current folder when it is inside it (tables stay readable)."""
     cwd = str(Path.cwd()) + os.sep
-    return where[len(cwd):] if where.startswith(cwd) else where
+    return where[len(cwd) :] if where.startswith(cwd) else where
 
 
 def _fail(exc: CxmError) -> None:

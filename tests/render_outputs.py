@@ -42,8 +42,9 @@ def main(argv: list[str] | None = None) -> int:
 
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
-        sys.exit("Chromium is not installed (looked for 'chromium' and 'chromium-browser'). "
-                 "Install it with: apt-get install chromium")
+        sys.exit(
+            "Chromium is not installed (looked for 'chromium' and 'chromium-browser'). Install it with: apt-get install chromium"
+        )
     run_dir = args.run_dir.resolve()
     if not run_dir.is_dir():
         sys.exit(f"{run_dir} is not a folder: give a run folder written by cxm run.")
@@ -55,8 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     if not page.is_file():
         sys.exit(f"{page} does not exist; pages in this report: {', '.join(p.stem for p in sorted(report.glob('*.html')))}")
 
-    made = [_screenshot(browser, report / "index.html", args.out_dir / "index.png", WINDOW),
-            _screenshot(browser, page, args.out_dir / f"{args.page}.png", WINDOW)]
+    made = [
+        _screenshot(browser, report / "index.html", args.out_dir / "index.png", WINDOW),
+        _screenshot(browser, page, args.out_dir / f"{args.page}.png", WINDOW),
+    ]
     with tempfile.TemporaryDirectory() as tmp:  # print rules applied on screen: a copy, the report is left alone
         printed = Path(tmp) / page.name
         printed.write_text(page.read_text(encoding="utf-8").replace("@media print", "@media all"), encoding="utf-8")
@@ -79,9 +82,18 @@ def _make_report(run_dir: Path) -> None:
 
 
 def _screenshot(browser: str, page: Path, png: Path, window: str) -> Path:
-    command = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-               "--no-first-run", "--disable-extensions", f"--screenshot={png.resolve()}", f"--window-size={window}",
-               page.resolve().as_uri()]
+    command = [
+        browser,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--hide-scrollbars",
+        "--no-first-run",
+        "--disable-extensions",
+        f"--screenshot={png.resolve()}",
+        f"--window-size={window}",
+        page.resolve().as_uri(),
+    ]
     result = subprocess.run(command, check=False, capture_output=True, text=True, timeout=120)
     if result.returncode != 0 or not png.is_file():
         sys.exit(f"Chromium could not render {page} (exit {result.returncode}):\n{result.stderr[-2000:]}")
@@ -100,9 +112,22 @@ def _deck(run_dir: Path, out_dir: Path) -> list[Path]:
     made = []
     profile = out_dir / ".libreoffice-profile"  # a profile of its own: LibreOffice aborts when it cannot write the user's
     for kind in ("pdf", "png"):  # png: LibreOffice exports the first slide only
-        result = subprocess.run([office, f"-env:UserInstallation={profile.resolve().as_uri()}", "--headless", "--convert-to",
-                                 kind, "--outdir", str(out_dir), str(decks[0])],
-                                check=False, capture_output=True, text=True, timeout=300)
+        result = subprocess.run(
+            [
+                office,
+                f"-env:UserInstallation={profile.resolve().as_uri()}",
+                "--headless",
+                "--convert-to",
+                kind,
+                "--outdir",
+                str(out_dir),
+                str(decks[0]),
+            ],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         target = out_dir / f"{decks[0].stem}.{kind}"
         if result.returncode != 0 or not target.is_file():
             print(f"LibreOffice could not convert {decks[0].name} to {kind}: {result.stderr.strip()[-500:]}")

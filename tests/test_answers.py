@@ -18,15 +18,29 @@ def test_round_trip_and_upsert(tmp_path):
     store = AnswerStore(tmp_path / "w" / "answers.csv", COLUMNS, KEY)
     assert store.load().empty and list(store.load().columns) == COLUMNS
     store.upsert({"participant": "Ann", "dimension_id": "understand.definition"}, {"current_level": 2})
-    store.upsert({"participant": "Ann", "dimension_id": "understand.definition"},
-                 {"target_level": 4, "evidence": 'a list of groups, "agreed", in 2024\nsecond line'})
+    store.upsert(
+        {"participant": "Ann", "dimension_id": "understand.definition"},
+        {"target_level": 4, "evidence": 'a list of groups, "agreed", in 2024\nsecond line'},
+    )
     store.upsert({"participant": "Bob", "dimension_id": "understand.definition"}, {"current_level": 1.0})
     table = store.load()
     assert table.to_dict("records") == [
-        {"participant": "Ann", "role": "", "dimension_id": "understand.definition", "current_level": "2", "target_level": "4",
-         "evidence": 'a list of groups, "agreed", in 2024\nsecond line'},
-        {"participant": "Bob", "role": "", "dimension_id": "understand.definition", "current_level": "1", "target_level": "",
-         "evidence": ""},
+        {
+            "participant": "Ann",
+            "role": "",
+            "dimension_id": "understand.definition",
+            "current_level": "2",
+            "target_level": "4",
+            "evidence": 'a list of groups, "agreed", in 2024\nsecond line',
+        },
+        {
+            "participant": "Bob",
+            "role": "",
+            "dimension_id": "understand.definition",
+            "current_level": "1",
+            "target_level": "",
+            "evidence": "",
+        },
     ]
     assert os.listdir(tmp_path / "w") == ["answers.csv"]  # no temporary files left behind
 
@@ -73,8 +87,10 @@ def test_store_for_writes_what_the_engagement_reads(tiny):
     eng = load_engagement(tiny.path)
     store = store_for(eng, "self_assessment")
     assert store.columns[0] == "Name" and store.key == ("Name", "dimension_id")
-    store.upsert({"Name": "Cy", "dimension_id": "understand.segmentation"},
-                 {"role": "Adviser", "current_level": 2, "target_level": 3, "evidence": "seen it"})
+    store.upsert(
+        {"Name": "Cy", "dimension_id": "understand.segmentation"},
+        {"role": "Adviser", "current_level": 2, "target_level": 3, "evidence": "seen it"},
+    )
     answers = read_input(eng, "self_assessment")
     assert answers["participant"].tolist() == ["Ann", "Bob", "Cy"]
     assert answers.set_index("participant").loc["Cy", "target_level"] == 3

@@ -28,11 +28,11 @@ import pytest
 import yaml
 
 from cxmethods import CxmError, load_engagement, read_input, validate_engagement
+from cxmethods.core.config import Inputs, Workshop
+from cxmethods.core.errors import ConfigError, InputError
 from cxmethods.io.answers import load_answers, store_for
 from cxmethods.methodology.benchmarks import load_benchmarks
 from cxmethods.methods.case_inputs import check_case_inputs
-from cxmethods.core.config import Inputs, Workshop
-from cxmethods.core.errors import ConfigError, InputError
 from cxmethods.methods.segment_rules import apply_rules, load_rules
 
 CORPUS = Path(__file__).parent / "bad_inputs"
@@ -41,8 +41,11 @@ WORKSHOP = set(Workshop.model_fields)
 #: Every input an engagement can name; the corpus must break each one.
 ALL_INPUTS = set(Inputs.model_fields) | WORKSHOP | {"segment_rules", "benchmarks", "engagement"}
 #: Good files an input needs beside it to be checked at all (levers need initiatives; the rule tree, a survey).
-COMPANIONS = {"levers": {"initiatives": "initiatives/good.csv"}, "benchmarks": {"initiatives": "initiatives/good.csv"},
-              "segment_rules": {"survey": "survey/good.csv"}}
+COMPANIONS = {
+    "levers": {"initiatives": "initiatives/good.csv"},
+    "benchmarks": {"initiatives": "initiatives/good.csv"},
+    "segment_rules": {"survey": "survey/good.csv"},
+}
 #: What no message may show: parser internals and tracebacks instead of a sentence saying what to do.
 RAW = ("Traceback", "<unicode string>", "Error tokenizing", "codec can't", "Errno", "NoneType", "KeyError", "ParserError")
 
@@ -58,8 +61,12 @@ def build(case: dict, folder: Path) -> Path:
     if name == "engagement":
         shutil.copy(CORPUS / "initiatives" / "good.csv", folder / "initiatives.csv")
         return Path(shutil.copy(source, folder / "engagement.yaml"))
-    doc: dict = {"name": "corpus", "organisation": "Corpus Council", "currency": "GBP",
-                 "period": {"start": "2025-04-01", "end": "2026-03-31"}}
+    doc: dict = {
+        "name": "corpus",
+        "organisation": "Corpus Council",
+        "currency": "GBP",
+        "period": {"start": "2025-04-01", "end": "2026-03-31"},
+    }
     entries = {}
     for other, good in COMPANIONS.get(name, {}).items():
         shutil.copy(CORPUS / good, folder / f"companion_{other}.csv")
@@ -185,8 +192,11 @@ def test_forms_never_write_over_an_answers_file(case, folder):
     store = store_for(load_engagement(path), case["input"])
     key = dict.fromkeys(store.key, "corpus-check")
     if case.get("forms") == "refuses":
-        with pytest.raises(CxmError, match=re.escape(str(answers)) + r": the answers file cannot be used \(.*\), so the form "
-                                                                     r"leaves it as it is\. Fix: run `cxm validate`"):
+        with pytest.raises(
+            CxmError,
+            match=re.escape(str(answers)) + r": the answers file cannot be used \(.*\), so the form "
+            r"leaves it as it is\. Fix: run `cxm validate`",
+        ):
             store.upsert(key, {})
         assert answers.read_bytes() == before
         return
@@ -275,20 +285,40 @@ _BIG = textwrap.dedent("""
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="peak memory is read from getrusage in kilobytes (Linux)")
-@pytest.mark.parametrize("name, header, expect", [
-    pytest.param("contact_log", "contact_id,created_at,closed_at,channel,reason",
-     r"contact_log\.csv, row 2: row 2 holds binary data \(NUL bytes\): this is not a text file\. Fix: Point "
-     r"inputs\.contact_log\.path at the CSV export itself", id="contact_log"),
-    pytest.param("initiatives", "initiative_id,name,capital_cost,annual_operating_cost",
-     r"initiatives\.csv: the file is 2\.0 GB, far too big for the initiatives table \(a few kilobytes\): this looks like the "
-     r"wrong file, so it was not read \(the limit is 50\.0 MB\)\. Fix: Check that inputs\.initiatives\.path points at",
-     id="initiatives"),
-    pytest.param("self_assessment", "participant,role,dimension_id,current_level,target_level,evidence",
-     r"self_assessment\.csv: the file is 2\.0 GB, far too big for the self assessment table", id="self_assessment answers"),
-])
+@pytest.mark.parametrize(
+    "name, header, expect",
+    [
+        pytest.param(
+            "contact_log",
+            "contact_id,created_at,closed_at,channel,reason",
+            r"contact_log\.csv, row 2: row 2 holds binary data \(NUL bytes\): this is not a text file\. Fix: Point "
+            r"inputs\.contact_log\.path at the CSV export itself",
+            id="contact_log",
+        ),
+        pytest.param(
+            "initiatives",
+            "initiative_id,name,capital_cost,annual_operating_cost",
+            r"initiatives\.csv: the file is 2\.0 GB, far too big for the initiatives table \(a few kilobytes\): this looks like the "
+            r"wrong file, so it was not read \(the limit is 50\.0 MB\)\. Fix: Check that inputs\.initiatives\.path points at",
+            id="initiatives",
+        ),
+        pytest.param(
+            "self_assessment",
+            "participant,role,dimension_id,current_level,target_level,evidence",
+            r"self_assessment\.csv: the file is 2\.0 GB, far too big for the self assessment table",
+            id="self_assessment answers",
+        ),
+    ],
+)
 def test_a_2gb_file_given_by_mistake_is_refused_without_being_read(tmp_path, name, header, expect):
-    done = subprocess.run([sys.executable, "-c", _BIG, str(tmp_path), name, header], capture_output=True, text=True, check=False,
-                          timeout=120, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    done = subprocess.run(
+        [sys.executable, "-c", _BIG, str(tmp_path), name, header],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
     assert done.returncode == 0, done.stderr
     result = yaml.safe_load(done.stdout)
     assert result["size"] == 2 * 1024**3
@@ -300,11 +330,14 @@ def test_a_2gb_file_given_by_mistake_is_refused_without_being_read(tmp_path, nam
     assert result["seconds"] < 20, result
 
 
-@pytest.mark.parametrize("name, expect", [
-    ("engagement", r"engagement\.yaml: the file is 6\.0 MB, but an engagement file is a few kilobytes"),
-    ("benchmarks", r"own\.yaml: the file is 6\.0 MB, but a benchmarks file is a few kilobytes"),
-    ("segment_rules", r"own\.yaml: the file is 6\.0 MB, but a methodology file is a few kilobytes"),
-])
+@pytest.mark.parametrize(
+    "name, expect",
+    [
+        ("engagement", r"engagement\.yaml: the file is 6\.0 MB, but an engagement file is a few kilobytes"),
+        ("benchmarks", r"own\.yaml: the file is 6\.0 MB, but a benchmarks file is a few kilobytes"),
+        ("segment_rules", r"own\.yaml: the file is 6\.0 MB, but a methodology file is a few kilobytes"),
+    ],
+)
 def test_a_settings_file_far_too_big_is_refused_unread(folder, name, expect):
     """YAML files are parsed whole (and PyYAML needs many times their size), so a huge one is refused first."""
     big = folder / ("engagement.yaml" if name == "engagement" else "own.yaml")
@@ -313,8 +346,10 @@ def test_a_settings_file_far_too_big_is_refused_unread(folder, name, expect):
     path = big
     if name != "engagement":  # an engagement naming it, with the table it is checked with (initiatives; the survey)
         setting = "business_case" if name == "benchmarks" else "segmentation"
-        case = {"file": "initiatives/good.csv" if name == "benchmarks" else "survey/good.csv",
-                "input": "initiatives" if name == "benchmarks" else "survey"}
+        case = {
+            "file": "initiatives/good.csv" if name == "benchmarks" else "survey/good.csv",
+            "input": "initiatives" if name == "benchmarks" else "survey",
+        }
         path = build(case, folder)
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
         doc["settings"] = {setting: {"benchmarks" if name == "benchmarks" else "rules": big.name}}

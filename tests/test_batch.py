@@ -31,7 +31,9 @@ def test_a_broken_engagement_fails_alone(tmp_path):
     levers = broken.parent / "levers.csv"
     levers.write_text(levers.read_text().replace("I02,failure_demand,0.2,", "I02,failure_demand,1.2,"))  # a share above 100%
     seen = []
-    items = run_batch([good.parent, broken], out=tmp_path / "out", workers=2, progress=lambda item, done, total: seen.append(done))
+    items = run_batch(
+        [good.parent, broken], out=tmp_path / "out", workers=2, progress=lambda item, done, total: seen.append(done)
+    )
     assert [i.status for i in items] == ["ok", "failed"] and sorted(seen) == [1, 2]
     assert "share above 100%" in items[1].error and items[1].name == "riverton-02"
     assert (tmp_path / "out" / "riverton-01" / "report" / "index.html").is_file()
@@ -51,8 +53,12 @@ def test_batch_refuses_two_engagements_with_one_name_and_bad_workers(tmp_path):
 def test_cli_exit_code_and_summary(tmp_path):
     (eng,) = write_variants(tmp_path / "in", 1)
     eng.write_text(eng.read_text().replace("currency: GBP", "curency: GBP"))  # the engagement file itself is wrong
-    done = subprocess.run([str(CXM), "batch", str(eng), "--out", str(tmp_path / "out"), "--workers", "1"],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [str(CXM), "batch", str(eng), "--out", str(tmp_path / "out"), "--workers", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 1
     assert "0 of 1 engagements ok" in done.stdout and "curency" in done.stderr
     assert "Batch summary" in done.stdout and "before the workbooks" in done.stdout
@@ -64,8 +70,12 @@ def test_batch_on_a_dask_cluster(tmp_path):
     broken.write_text(broken.read_text().replace("currency: GBP", "curency: GBP"))
     states = []
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        items = run_batch([good, broken], out=tmp_path / "out", scheduler=cluster.scheduler_address,
-                          watch=lambda running: states.extend(running.values()))
+        items = run_batch(
+            [good, broken],
+            out=tmp_path / "out",
+            scheduler=cluster.scheduler_address,
+            watch=lambda running: states.extend(running.values()),
+        )
     assert [i.status for i in items] == ["ok", "failed"] and "curency" in items[1].error
     assert (tmp_path / "out" / "riverton-01" / "riverton-01.xlsx").is_file()
     summary = json.loads((tmp_path / "out" / "batch.json").read_text())

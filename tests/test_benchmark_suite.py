@@ -13,9 +13,16 @@ sys.path.insert(0, str(BENCH))
 from harness import PEAK, Result, child, table  # noqa: E402
 
 
-@pytest.mark.parametrize("value, limit, kind, verdict", [(1.9, 2, "max", "met"), (2.1, 2, "max", "MISSED"),
-                                                         (1.8, 1.7, "min", "met"), (1.6, 1.7, "min", "MISSED"),
-                                                         (5.0, None, "max", "-")])
+@pytest.mark.parametrize(
+    "value, limit, kind, verdict",
+    [
+        (1.9, 2, "max", "met"),
+        (2.1, 2, "max", "MISSED"),
+        (1.8, 1.7, "min", "met"),
+        (1.6, 1.7, "min", "MISSED"),
+        (5.0, None, "max", "-"),
+    ],
+)
 def test_verdicts(value, limit, kind, verdict):
     assert Result("case", value, "s", 3, limit, kind).verdict == verdict
 
@@ -41,8 +48,12 @@ def test_child_reports_time_peak_memory_and_its_result_line():
 
 
 def test_the_command_runs_quick_cases_and_prints_the_table():
-    done = subprocess.run([sys.executable, str(BENCH / "run.py"), "--quick", "--only", "form,monte_carlo"],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "run.py"), "--quick", "--only", "form,monte_carlo"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "cores" in done.stdout and "workshop form: change a score" in done.stdout and "Monte Carlo, 2,000 draws" in done.stdout
     wrong = subprocess.run([sys.executable, str(BENCH / "run.py"), "--only", "nope"], capture_output=True, text=True, timeout=60)

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 from cxmethods import InputError, load_engagement
-from cxmethods.workbooks.business_case import appraise
-from cxmethods.methods.case_model import frame_values
 from cxmethods.core.errors import ConfigError
+from cxmethods.methods.case_model import frame_values
 from cxmethods.methods.risk import switching_values
+from cxmethods.workbooks.business_case import appraise
 
 PER_YEAR = 365.25 / 365  # the period below is 365 days; volumes are scaled to 365.25
 DF = 1.035 ** -np.arange(5)
@@ -66,8 +66,12 @@ settings:
 
 @pytest.fixture
 def case(tmp_path: Path):
-    files = {"engagement.yaml": ENGAGEMENT, "initiatives.csv": INITIATIVES, "levers.csv": LEVERS,
-             "run/artifacts/02_voice_of_customer/volumes.csv": VOLUMES}
+    files = {
+        "engagement.yaml": ENGAGEMENT,
+        "initiatives.csv": INITIATIVES,
+        "levers.csv": LEVERS,
+        "run/artifacts/02_voice_of_customer/volumes.csv": VOLUMES,
+    }
     for name, text in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text, encoding="utf-8")
@@ -93,8 +97,9 @@ def test_one_initiative_by_hand(case):
     assert row["pv_costs"] == pytest.approx(1000 + 100 * DF.sum())
     assert row["npv"] == pytest.approx(saving * DF.sum() - 1000 - 100 * DF.sum())
     assert row["bcr"] == pytest.approx(saving * DF.sum() / (1000 + 100 * DF.sum()))
-    assert row["vfm_category"] == "very high" and row["irr_note"] == "not defined: benefits without any net cost" \
-        or row["irr"] > 0
+    assert (row["vfm_category"] == "very high" and row["irr_note"] == "not defined: benefits without any net cost") or row[
+        "irr"
+    ] > 0
     flows = result.tables["cashflows"].query("initiative == 'I1'")
     assert flows["year"].tolist() == [2026, 2027, 2028, 2029, 2030]
     assert flows["discount_factor"].to_numpy() == pytest.approx(DF)
@@ -112,7 +117,12 @@ def test_ramp_up_channel_shift_and_non_cash_benefit(case):
 
 def test_savings_follow_handling_time(case):
     # chasing calls take 3 minutes against the phone's average of 5 (1000 x 3 + 2000 x 6 = 15,000 minutes for 3,000 calls)
-    edit(case, "run/artifacts/02_voice_of_customer/volumes.csv", "Chasing repair,Housing,1000,1000,6", "Chasing repair,Housing,1000,1000,3")
+    edit(
+        case,
+        "run/artifacts/02_voice_of_customer/volumes.csv",
+        "Chasing repair,Housing,1000,1000,6",
+        "Chasing repair,Housing,1000,1000,3",
+    )
     row = run(case).tables["appraisal"].set_index("initiative").loc["I1"]
     assert row["pv_cash_benefits"] == pytest.approx(0.5 * 1000 * PER_YEAR * 3 * (3 / 5) * DF.sum())
 
@@ -184,8 +194,11 @@ def test_workshop_answers_override_the_engagement(case):
 def test_unknown_assumption_in_the_workshop_file(case):
     (case / "workshop").mkdir()
     (case / "workshop" / "assumptions.csv").write_text("name,value,low,high,note\nI1.failure_demnd,0.25,,,\n")
-    with pytest.raises(ConfigError, match=r"assumptions.csv, column 'name', row 2: unknown assumption 'I1.failure_demnd'\. "
-                                          r"Did you mean 'I1.failure_demand'\?"):
+    with pytest.raises(
+        ConfigError,
+        match=r"assumptions.csv, column 'name', row 2: unknown assumption 'I1.failure_demnd'\. "
+        r"Did you mean 'I1.failure_demand'\?",
+    ):
         run(case)
 
 
@@ -199,27 +212,64 @@ def test_missing_baseline_names_the_workbook_to_run(case):
 
 
 def test_negative_volumes(case):
-    edit(case, "run/artifacts/02_voice_of_customer/volumes.csv", "phone,Repair request,Housing,2000", "phone,Repair request,Housing,-2000")
+    edit(
+        case,
+        "run/artifacts/02_voice_of_customer/volumes.csv",
+        "phone,Repair request,Housing,2000",
+        "phone,Repair request,Housing,-2000",
+    )
     with pytest.raises(InputError, match=r"volumes.csv, column 'contacts', row 3: volumes must be counts of zero or more"):
         run(case)
 
 
-@pytest.mark.parametrize("file, old, new, message", [
-    ("levers.csv", "I1,failure_demand,0.5,0.3,0.6", "I1,failure_demand,1.2,0.3,1.4",
-     r"levers.csv, column 'value', row 2: a share above 100%"),
-    ("levers.csv", "I3,customer_time,2,1,3,,,,guess", "I3,customer_time,2,1,3,,,,guess\nI1,failure_demand,0.6,,,Chasing repair,,,again",
-     r"levers.csv, column 'value', rows 2, 6: an initiative's shares for the same lever and scope add up to more than 100%"),
-    ("levers.csv", "phone,web_form,housing", "phone,,housing", r"levers.csv, column 'to_channel', row 4: a channel shift needs both"),
-    ("levers.csv", "0.5,0.3,0.6,Chasing repair", "0.5,0.6,0.6,Chasing repair", r"column 'low', row 2: low is on the wrong side"),
-    ("levers.csv", "I3,customer_time", "I9,customer_time", r"column 'initiative_id', row 5: levers of unknown initiatives"),
-    ("levers.csv", "Chasing repair,,,pilot elsewhere\nI2", "Chasing repairs,,,pilot elsewhere\nI2",
-     r"column 'reason', row 2: 'Chasing repairs' is neither a contact reason nor a service.*Did you mean 'Chasing repair'\?"),
-    ("initiatives.csv", "I2,Online repairs,500,0,2,I1,0.7,equipment_development,2026",
-     "I2,Online repairs,500,0,2,I1,0.7,equipment_development,2032",
-     r"initiatives.csv, column 'start_year', row 3: start year outside the appraisal's 2026-2030"),
-    ("initiatives.csv", "0.8,equipment_development", "0.8,equipment_developement",
-     r"column 'project_type', row 2: unknown optimism-bias category 'equipment_developement'\. Did you mean 'equipment_development'\?"),
-])
+@pytest.mark.parametrize(
+    "file, old, new, message",
+    [
+        (
+            "levers.csv",
+            "I1,failure_demand,0.5,0.3,0.6",
+            "I1,failure_demand,1.2,0.3,1.4",
+            r"levers.csv, column 'value', row 2: a share above 100%",
+        ),
+        (
+            "levers.csv",
+            "I3,customer_time,2,1,3,,,,guess",
+            "I3,customer_time,2,1,3,,,,guess\nI1,failure_demand,0.6,,,Chasing repair,,,again",
+            r"levers.csv, column 'value', rows 2, 6: an initiative's shares for the same lever and scope add up to more than 100%",
+        ),
+        (
+            "levers.csv",
+            "phone,web_form,housing",
+            "phone,,housing",
+            r"levers.csv, column 'to_channel', row 4: a channel shift needs both",
+        ),
+        (
+            "levers.csv",
+            "0.5,0.3,0.6,Chasing repair",
+            "0.5,0.6,0.6,Chasing repair",
+            r"column 'low', row 2: low is on the wrong side",
+        ),
+        ("levers.csv", "I3,customer_time", "I9,customer_time", r"column 'initiative_id', row 5: levers of unknown initiatives"),
+        (
+            "levers.csv",
+            "Chasing repair,,,pilot elsewhere\nI2",
+            "Chasing repairs,,,pilot elsewhere\nI2",
+            r"column 'reason', row 2: 'Chasing repairs' is neither a contact reason nor a service.*Did you mean 'Chasing repair'\?",
+        ),
+        (
+            "initiatives.csv",
+            "I2,Online repairs,500,0,2,I1,0.7,equipment_development,2026",
+            "I2,Online repairs,500,0,2,I1,0.7,equipment_development,2032",
+            r"initiatives.csv, column 'start_year', row 3: start year outside the appraisal's 2026-2030",
+        ),
+        (
+            "initiatives.csv",
+            "0.8,equipment_development",
+            "0.8,equipment_developement",
+            r"column 'project_type', row 2: unknown optimism-bias category 'equipment_developement'\. Did you mean 'equipment_development'\?",
+        ),
+    ],
+)
 def test_bad_initiatives_and_levers(case, file, old, new, message):
     edit(case, file, old, new)
     with pytest.raises(InputError, match=message):
@@ -250,7 +300,9 @@ def test_assumptions_form_saves_each_change(case):
     form.controls["value"]["I1.failure_demand"].value = 0.4
     form.controls["note"]["I1.failure_demand"].value = "pilot showed less"
     saved = pd.read_csv(case / "workshop" / "assumptions.csv")
-    assert saved.to_dict("records") == [{"name": "I1.failure_demand", "value": 0.4, "low": 0.3, "high": 0.6, "note": "pilot showed less"}]
+    assert saved.to_dict("records") == [
+        {"name": "I1.failure_demand", "value": 0.4, "low": 0.3, "high": 0.6, "note": "pilot showed less"}
+    ]
     assert run(case).tables["assumptions"].set_index("name").loc["I1.failure_demand", "value"] == 0.4
 
 
@@ -283,16 +335,21 @@ def test_monte_carlo_benchmark_runs_small():
 
 
 def test_customer_minutes_on_the_same_contacts_are_flagged_in_a_package(case):
-    edit(case, "levers.csv", "I3,customer_time,2,1,3,,,,guess", "I3,customer_time,2,1,3,,,,guess\nI1,customer_time,1,0,2,,,,guess")
+    edit(
+        case, "levers.csv", "I3,customer_time,2,1,3,,,,guess", "I3,customer_time,2,1,3,,,,guess\nI1,customer_time,1,0,2,,,,guess"
+    )
     edit(case, "engagement.yaml", "options: {both: [I1, I2]}", "options: {both: [I1, I3]}")
     result = run(case)
-    assert any(n.startswith("Option both:") and "I3.customer_time & I1.customer_time" in n for n in result.notes) or \
-        any(n.startswith("Option both:") and "I1.customer_time & I3.customer_time" in n for n in result.notes)
+    assert any(n.startswith("Option both:") and "I3.customer_time & I1.customer_time" in n for n in result.notes) or any(
+        n.startswith("Option both:") and "I1.customer_time & I3.customer_time" in n for n in result.notes
+    )
 
 
 def test_unknown_discount_schedule_and_a_lever_typo(case):
     edit(case, "engagement.yaml", "    horizon_years: 5", "    horizon_years: 5\n    discount: greenbook")
-    with pytest.raises(InputError, match=r"settings.business_case.discount 'greenbook' is not a discount schedule\. Did you mean 'green_book'\?"):
+    with pytest.raises(
+        InputError, match=r"settings.business_case.discount 'greenbook' is not a discount schedule\. Did you mean 'green_book'\?"
+    ):
         run(case)
     edit(case, "engagement.yaml", "    discount: greenbook\n", "")
     edit(case, "levers.csv", "Repair request,phone,web_form", "Repair request,fone,web_form")

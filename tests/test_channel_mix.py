@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cxmethods import CxmError
+from cxmethods.core.paths import templates_dir
+from cxmethods.core.schemas import CHANNELS
 from cxmethods.methods.channel_mix import ChannelMix, optimise_mix, plot_mix, segment_volumes
 from cxmethods.methods.channels import ASSISTED, SELF_SERVICE
 from cxmethods.plots.charts import Chart
-from cxmethods.core.paths import templates_dir
-from cxmethods.core.schemas import CHANNELS
 
 COSTS = {"phone": 3.0, "face_to_face": 9.0, "web_form": 0.5}
 
@@ -25,25 +25,49 @@ def _volumes(table: dict) -> pd.DataFrame:
     return pd.DataFrame([{"segment": s, "channel": c, "contacts": float(n)} for s, row in table.items() for c, n in row.items()])
 
 
-HAND = _volumes({"A": {"phone": 600, "face_to_face": 200, "web_form": 200},
-                 "B": {"phone": 300, "face_to_face": 100, "web_form": 100}})
+HAND = _volumes(
+    {"A": {"phone": 600, "face_to_face": 200, "web_form": 200}, "B": {"phone": 300, "face_to_face": 100, "web_form": 100}}
+)
 
 
 def _optimal(result: ChannelMix) -> dict:
     return result.mix.set_index(["segment", "channel"])["optimal_contacts"].to_dict()
 
 
-@pytest.mark.parametrize("app_cost, expected, optimal_cost", [
-    # A: 20% online, capacity 50%: 300 contacts of headroom, face to face (dearest) first, then 100 from the phone.
-    # B: 20% online, capacity 30%: 50 of headroom, all from face to face.
-    (None, {("A", "phone"): 500, ("A", "face_to_face"): 0, ("A", "web_form"): 500,
-            ("B", "phone"): 300, ("B", "face_to_face"): 50, ("B", "web_form"): 150},
-     {"A": 500 * 3 + 500 * 0.5, "B": 300 * 3 + 50 * 9 + 150 * 0.5}),
-    # An app cheaper than the web takes all the headroom; today's web users stay on the web.
-    (0.3, {("A", "phone"): 500, ("A", "face_to_face"): 0, ("A", "web_form"): 200, ("A", "mobile_app"): 300,
-           ("B", "phone"): 300, ("B", "face_to_face"): 50, ("B", "web_form"): 100, ("B", "mobile_app"): 50},
-     {"A": 500 * 3 + 200 * 0.5 + 300 * 0.3, "B": 300 * 3 + 50 * 9 + 100 * 0.5 + 50 * 0.3}),
-])
+@pytest.mark.parametrize(
+    "app_cost, expected, optimal_cost",
+    [
+        # A: 20% online, capacity 50%: 300 contacts of headroom, face to face (dearest) first, then 100 from the phone.
+        # B: 20% online, capacity 30%: 50 of headroom, all from face to face.
+        (
+            None,
+            {
+                ("A", "phone"): 500,
+                ("A", "face_to_face"): 0,
+                ("A", "web_form"): 500,
+                ("B", "phone"): 300,
+                ("B", "face_to_face"): 50,
+                ("B", "web_form"): 150,
+            },
+            {"A": 500 * 3 + 500 * 0.5, "B": 300 * 3 + 50 * 9 + 150 * 0.5},
+        ),
+        # An app cheaper than the web takes all the headroom; today's web users stay on the web.
+        (
+            0.3,
+            {
+                ("A", "phone"): 500,
+                ("A", "face_to_face"): 0,
+                ("A", "web_form"): 200,
+                ("A", "mobile_app"): 300,
+                ("B", "phone"): 300,
+                ("B", "face_to_face"): 50,
+                ("B", "web_form"): 100,
+                ("B", "mobile_app"): 50,
+            },
+            {"A": 500 * 3 + 200 * 0.5 + 300 * 0.3, "B": 300 * 3 + 50 * 9 + 100 * 0.5 + 50 * 0.3},
+        ),
+    ],
+)
 def test_hand_solvable_case(app_cost, expected, optimal_cost):
     costs = COSTS if app_cost is None else {**COSTS, "mobile_app": app_cost}
     result = optimise_mix(HAND, costs, {"A": 0.5, "B": 0.3})
@@ -57,18 +81,28 @@ def test_hand_solvable_case(app_cost, expected, optimal_cost):
     assert result.saving == pytest.approx(saving)
     assert result.saving_share == pytest.approx(saving / sum(current.values()), abs=1e-6)
     assert summary.loc["(all)", ["online_share_now", "online_share_optimal", "online_capacity"]].tolist() == pytest.approx(
-        [300 / 1500, (500 + 150) / 1500, (0.5 * 1000 + 0.3 * 500) / 1500])
+        [300 / 1500, (500 + 150) / 1500, (0.5 * 1000 + 0.3 * 500) / 1500]
+    )
     mix = result.mix
-    assert list(mix.columns) == ["segment", "channel", "current_contacts", "optimal_contacts", "change", "unit_cost",
-                                 "current_cost", "optimal_cost"]
+    assert list(mix.columns) == [
+        "segment",
+        "channel",
+        "current_contacts",
+        "optimal_contacts",
+        "change",
+        "unit_cost",
+        "current_cost",
+        "optimal_cost",
+    ]
     assert np.allclose(mix["change"], mix["optimal_contacts"] - mix["current_contacts"])
     assert np.allclose(mix["optimal_cost"], mix["optimal_contacts"] * mix["unit_cost"])
     assert "above" in result.benchmark_note and "too generous" in result.benchmark_note  # about 44% saved
     assert any("mobile_app has no unit cost" in n for n in result.notes) == (app_cost is None)
 
 
-def _check_constraints(result: ChannelMix, volumes: pd.DataFrame, capacity: dict, channel_capacity: dict,
-                       min_assisted: dict | None = None) -> None:
+def _check_constraints(
+    result: ChannelMix, volumes: pd.DataFrame, capacity: dict, channel_capacity: dict, min_assisted: dict | None = None
+) -> None:
     mix = result.mix
     assert np.isfinite(mix.select_dtypes("number").to_numpy()).all()
     tol = 1e-6 * max(1.0, volumes["contacts"].sum())
@@ -131,8 +165,12 @@ def test_without_channel_capacities_the_optimum_matches_the_greedy_move(case):
 
 
 @settings(max_examples=100, deadline=None)
-@given(case=_cases(), moved=st.floats(0, 1), slack=st.lists(st.floats(0, 0.5), min_size=6, max_size=6),
-       capped=st.lists(st.booleans(), min_size=6, max_size=6))
+@given(
+    case=_cases(),
+    moved=st.floats(0, 1),
+    slack=st.lists(st.floats(0, 0.5), min_size=6, max_size=6),
+    capped=st.lists(st.booleans(), min_size=6, max_size=6),
+)
 def test_constraints_hold_with_channel_capacities(case, moved, slack, capped):
     volumes, costs, capacity = case
     # A feasible mix built by hand: each segment moves a share of its headroom online, pro rata. Capacities
@@ -212,8 +250,9 @@ def test_an_engagements_own_benchmarks_set_the_range(tmp_path):
     assert ", above the 5%-10% reported" in result.benchmark_note
 
 
-SURVEY = pd.DataFrame({"segment": ["A", "A", "B", "B"], "channel": ["phone", "web_form", "phone", "post"],
-                       "current_share": [0.5, 0.5, 0.25, 0.75]})
+SURVEY = pd.DataFrame(
+    {"segment": ["A", "A", "B", "B"], "channel": ["phone", "web_form", "phone", "post"], "current_share": [0.5, 0.5, 0.25, 0.75]}
+)
 
 
 def test_segment_volumes_split_by_population_and_survey_shares():
@@ -230,8 +269,9 @@ def test_segment_volumes_split_by_population_and_survey_shares():
 
 
 @settings(max_examples=100, deadline=None)
-@given(volumes=st.lists(st.integers(0, 10**6), min_size=6, max_size=6),
-       shares=st.lists(st.floats(0.01, 1), min_size=4, max_size=4))
+@given(
+    volumes=st.lists(st.integers(0, 10**6), min_size=6, max_size=6), shares=st.lists(st.floats(0.01, 1), min_size=4, max_size=4)
+)
 def test_segment_volumes_preserve_channel_totals(volumes, shares):
     survey = SURVEY.assign(current_share=shares)
     series = pd.Series(volumes, index=list(CHANNELS), dtype=float)
@@ -249,48 +289,88 @@ def test_split_volumes_feed_the_optimisation():
     assert result.saving > 0
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: optimise_mix(HAND, {"phone": 3.0, "web_form": 0.5}, {"A": 0.5, "B": 0.3}),
-     (r"No unit cost for channel 'face_to_face', which has 300 contacts in volumes\. Fix: add it under "
-     r"settings\.voc\.unit_costs\.")),
-    (lambda: optimise_mix(HAND, {**COSTS, "phone": 0}, {"A": 0.5, "B": 0.3}),
-     r"The 'unit_costs' parameter of optimise_mix must hold positive numbers\. Got 0 for channel 'phone' instead\."),
-    (lambda: optimise_mix(HAND.assign(contacts=[600, -5, 200, 300, 100, 100]), COSTS, {"A": 0.5, "B": 0.3}),
-     (r"The 'volumes' parameter of optimise_mix must hold a year's contacts \(0 or more\) in every row\. Got -5 for "
-     r"row 1 instead\. Fix: correct the count")),
-    (lambda: optimise_mix(HAND, COSTS, {"A": 1.5, "B": 0.3}),
-     r"The 'online_capacity' parameter of optimise_mix must hold shares between 0 and 1\. Got 1\.5 for segment 'A' instead\."),
-    (lambda: optimise_mix(HAND, COSTS, {"A": 0.5, "B": float("nan")}),
-     r"The 'online_capacity' parameter .* Got nan for segment 'B' instead\."),
-    (lambda: optimise_mix(HAND, COSTS, {"A": 0.5, "B": 0.3}, min_assisted={"A": -0.1}),
-     r"The 'min_assisted' parameter of optimise_mix must hold shares between 0 and 1\. Got -0\.1 for segment 'A'"),
-    (lambda: optimise_mix(HAND, COSTS, {"A": 0.5}),
-     r"The 'online_capacity' parameter of optimise_mix has no share for segment 'B'\. Fix:"),
-    (lambda: optimise_mix(HAND, COSTS, {"A": 0.5, "B": 0.3}, channel_capacity={"fax": 10}),
-     r"The 'channel_capacity' parameter of optimise_mix must name channels from phone, .* Got 'fax' instead\."),
-    (lambda: optimise_mix(HAND.assign(channel=["phone", "unknown", "web_form"] * 2), COSTS, {"A": 0.5, "B": 0.3}),
-     r"volumes has channel 'unknown', not one of phone, .* Fix: recode it"),
-    (lambda: segment_volumes(pd.Series({"phone": -1}), SURVEY, pd.Series({"A": 0.5, "B": 0.5})),
-     r"The 'channel_volumes' parameter of segment_volumes must hold non-negative numbers\. Got -1 for channel 'phone'"),
-    (lambda: segment_volumes(pd.Series({"phone": 10}), SURVEY.assign(current_share=[0.5, 0.5, 1.2, 0.75]),
-                             pd.Series({"A": 0.5, "B": 0.5})),
-     (r"The 'segment_channels' parameter of segment_volumes must hold a current_share between 0 and 1 in every row\. "
-     r"Got 1\.2 for row 2 instead\.")),
-    (lambda: segment_volumes(pd.Series({"phone": 10}), SURVEY, pd.Series({"A": 1.0})),
-     r"segment_shares and segment_channels must cover the same segments; 'B' is in only one\."),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (
+            lambda: optimise_mix(HAND, {"phone": 3.0, "web_form": 0.5}, {"A": 0.5, "B": 0.3}),
+            (
+                r"No unit cost for channel 'face_to_face', which has 300 contacts in volumes\. Fix: add it under "
+                r"settings\.voc\.unit_costs\."
+            ),
+        ),
+        (
+            lambda: optimise_mix(HAND, {**COSTS, "phone": 0}, {"A": 0.5, "B": 0.3}),
+            r"The 'unit_costs' parameter of optimise_mix must hold positive numbers\. Got 0 for channel 'phone' instead\.",
+        ),
+        (
+            lambda: optimise_mix(HAND.assign(contacts=[600, -5, 200, 300, 100, 100]), COSTS, {"A": 0.5, "B": 0.3}),
+            (
+                r"The 'volumes' parameter of optimise_mix must hold a year's contacts \(0 or more\) in every row\. Got -5 for "
+                r"row 1 instead\. Fix: correct the count"
+            ),
+        ),
+        (
+            lambda: optimise_mix(HAND, COSTS, {"A": 1.5, "B": 0.3}),
+            r"The 'online_capacity' parameter of optimise_mix must hold shares between 0 and 1\. Got 1\.5 for segment 'A' instead\.",
+        ),
+        (
+            lambda: optimise_mix(HAND, COSTS, {"A": 0.5, "B": float("nan")}),
+            r"The 'online_capacity' parameter .* Got nan for segment 'B' instead\.",
+        ),
+        (
+            lambda: optimise_mix(HAND, COSTS, {"A": 0.5, "B": 0.3}, min_assisted={"A": -0.1}),
+            r"The 'min_assisted' parameter of optimise_mix must hold shares between 0 and 1\. Got -0\.1 for segment 'A'",
+        ),
+        (
+            lambda: optimise_mix(HAND, COSTS, {"A": 0.5}),
+            r"The 'online_capacity' parameter of optimise_mix has no share for segment 'B'\. Fix:",
+        ),
+        (
+            lambda: optimise_mix(HAND, COSTS, {"A": 0.5, "B": 0.3}, channel_capacity={"fax": 10}),
+            r"The 'channel_capacity' parameter of optimise_mix must name channels from phone, .* Got 'fax' instead\.",
+        ),
+        (
+            lambda: optimise_mix(HAND.assign(channel=["phone", "unknown", "web_form"] * 2), COSTS, {"A": 0.5, "B": 0.3}),
+            r"volumes has channel 'unknown', not one of phone, .* Fix: recode it",
+        ),
+        (
+            lambda: segment_volumes(pd.Series({"phone": -1}), SURVEY, pd.Series({"A": 0.5, "B": 0.5})),
+            r"The 'channel_volumes' parameter of segment_volumes must hold non-negative numbers\. Got -1 for channel 'phone'",
+        ),
+        (
+            lambda: segment_volumes(
+                pd.Series({"phone": 10}), SURVEY.assign(current_share=[0.5, 0.5, 1.2, 0.75]), pd.Series({"A": 0.5, "B": 0.5})
+            ),
+            (
+                r"The 'segment_channels' parameter of segment_volumes must hold a current_share between 0 and 1 in every row\. "
+                r"Got 1\.2 for row 2 instead\."
+            ),
+        ),
+        (
+            lambda: segment_volumes(pd.Series({"phone": 10}), SURVEY, pd.Series({"A": 1.0})),
+            r"segment_shares and segment_channels must cover the same segments; 'B' is in only one\.",
+        ),
+    ],
+)
 def test_errors_name_the_problem_and_the_fix(call, message):
     with pytest.raises(CxmError, match=message):
         call()
 
 
-@pytest.mark.parametrize("limits, binding, needed", [
-    # Phone must keep at least 300 of A (500 assisted, at most 200 face to face) and 250 of B: 150 over 400.
-    ({"phone": 400}, "phone (capacity 400, 900 today)", 150),
-    # Phone and face to face may keep 900 of today's 1,200 assisted contacts, but the web can take only 200 more.
-    ({"phone": 800, "face_to_face": 100, "web_form": 500}, ("phone (capacity 800, 900 today); face_to_face (capacity 100, "
-     "300 today); web_form (capacity 500, 300 today)"), 100),
-])
+@pytest.mark.parametrize(
+    "limits, binding, needed",
+    [
+        # Phone must keep at least 300 of A (500 assisted, at most 200 face to face) and 250 of B: 150 over 400.
+        ({"phone": 400}, "phone (capacity 400, 900 today)", 150),
+        # Phone and face to face may keep 900 of today's 1,200 assisted contacts, but the web can take only 200 more.
+        (
+            {"phone": 800, "face_to_face": 100, "web_form": 500},
+            ("phone (capacity 800, 900 today); face_to_face (capacity 100, 300 today); web_form (capacity 500, 300 today)"),
+            100,
+        ),
+    ],
+)
 def test_capacities_that_cannot_be_met_are_named_with_the_relaxation(limits, binding, needed):
     with pytest.raises(CxmError, match="The channel capacities cannot all be met") as error:
         optimise_mix(HAND, COSTS, {"A": 0.5, "B": 0.3}, channel_capacity=limits)

@@ -6,8 +6,14 @@ import pandas as pd
 import pytest
 
 from cxmethods import CxmError, load_engagement, read_input
-from cxmethods.methods.channels import (SELF_SERVICE, channel_preferences, migration_targets, read_suitability, self_service,
-                                suitability_matrix)
+from cxmethods.methods.channels import (
+    SELF_SERVICE,
+    channel_preferences,
+    migration_targets,
+    read_suitability,
+    self_service,
+    suitability_matrix,
+)
 from cxmethods.sample import make_sample
 
 SURVEY = read_input(load_engagement(), "survey")
@@ -49,8 +55,10 @@ def test_known_case_and_parameter_checks():
 
 def test_suitability_by_complexity():
     matrix = suitability_matrix(["Waste", "Benefits"], {"Benefits": "complex"}).set_index("service")
-    assert matrix.loc["Waste", "complexity"] == "medium" and matrix.loc["Benefits", "mobile_app"] < matrix.loc["Waste", "mobile_app"]
-    with pytest.raises(CxmError, match="Service complexity must be one of simple, medium, complex. Got hard instead."):
+    assert (
+        matrix.loc["Waste", "complexity"] == "medium" and matrix.loc["Benefits", "mobile_app"] < matrix.loc["Waste", "mobile_app"]
+    )
+    with pytest.raises(CxmError, match=r"Service complexity must be one of simple, medium, complex. Got hard instead."):
         suitability_matrix(["Waste"], {"Waste": "hard"})
 
 

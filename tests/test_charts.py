@@ -5,18 +5,21 @@ from __future__ import annotations
 import pytest
 
 from cxmethods import load_engagement
-from cxmethods.plots.charts import plot_gaps, plot_heatmap, plot_radar, plot_radars
 from cxmethods.methods.maturity_scores import assess, gaps
+from cxmethods.plots.charts import plot_gaps, plot_heatmap, plot_radar, plot_radars
 
 RESULT = assess(load_engagement())
 
 
-@pytest.mark.parametrize("draw, axes", [
-    (lambda: plot_radars(RESULT.scores), 4),
-    (lambda: plot_radar(RESULT.scores, "operations"), 1),
-    (lambda: plot_heatmap(RESULT.answers, [d.id for d in RESULT.model.dimensions]), 2),  # with its colour bar
-    (lambda: plot_gaps(gaps(RESULT.scores)), 1),
-])
+@pytest.mark.parametrize(
+    "draw, axes",
+    [
+        (lambda: plot_radars(RESULT.scores), 4),
+        (lambda: plot_radar(RESULT.scores, "operations"), 1),
+        (lambda: plot_heatmap(RESULT.answers, [d.id for d in RESULT.model.dimensions]), 2),  # with its colour bar
+        (lambda: plot_gaps(gaps(RESULT.scores)), 1),
+    ],
+)
 def test_charts_render_to_png(draw, axes):
     chart = draw()
     assert len(chart.axes) == axes

@@ -37,11 +37,17 @@ def test_template_is_a_valid_engagement_that_reads_the_template_csvs(tmp_path):
     report = validate_engagement(tmp_path / "engagement.yaml")
     # the header-only templates: the one thing missing is data (workshop answers come later)
     assert {p.message for p in report.errors} == {"the file has a header but no data rows."}
-    assert sorted(p.where.rsplit("/", 1)[-1] for p in report.errors) == ["contact_log.csv", "initiatives.csv", "levers.csv",
-                                                                       "stakeholders.csv", "survey.csv"]
+    assert sorted(p.where.rsplit("/", 1)[-1] for p in report.errors) == [
+        "contact_log.csv",
+        "initiatives.csv",
+        "levers.csv",
+        "stakeholders.csv",
+        "survey.csv",
+    ]
     assert sorted((p.where.rsplit("/", 1)[-1], p.message) for p in report.warnings) == [
-        (f"{name}.csv", "no answers yet.") for name in ("assumptions", "consensus", "quick_test", "role_checklist",
-                                                        "segment_names", "self_assessment")]
+        (f"{name}.csv", "no answers yet.")
+        for name in ("assumptions", "consensus", "quick_test", "role_checklist", "segment_names", "self_assessment")
+    ]
 
 
 def test_unknown_key_suggests_the_close_one(tiny):
@@ -58,9 +64,12 @@ def test_unknown_nested_key_names_allowed_keys(tiny):
 
 
 def test_wrong_types_are_reported_together(tiny):
-    text = (tiny.yaml.replace("currency: GBP", "currency: pounds")
-            .replace("period: {start: 2025-04-01, end: 2025-04-30}", "period: {start: 2025-04-01, end: 2024-04-30}")
-            + "settings:\n  voc:\n    repeat_window_days: a week\n")
+    text = (
+        tiny.yaml.replace("currency: GBP", "currency: pounds").replace(
+            "period: {start: 2025-04-01, end: 2025-04-30}", "period: {start: 2025-04-01, end: 2024-04-30}"
+        )
+        + "settings:\n  voc:\n    repeat_window_days: a week\n"
+    )
     found = problems_of(tiny.set_yaml(text))
     assert len(found) == 3
     assert any("currency: String should match pattern" in p and "three-letter ISO 4217" in p for p in found)
@@ -71,8 +80,10 @@ def test_wrong_types_are_reported_together(tiny):
 def test_mapping_to_an_unknown_field_is_an_error_even_with_other_problems(tiny):
     text = tiny.yaml.replace("      created_at: Date Opened", "      created: Date Opened").replace("name: tiny", "name: Tiny!")
     found = problems_of(tiny.set_yaml(text))
-    assert any("inputs.contact_log.columns.created: 'created' is not a field of contact_log. Did you mean 'created_at'?" in p
-               for p in found)
+    assert any(
+        "inputs.contact_log.columns.created: 'created' is not a field of contact_log. Did you mean 'created_at'?" in p
+        for p in found
+    )
     assert any(p.startswith(f"{tiny.path} line 1: name:") for p in found)
 
 
@@ -99,7 +110,9 @@ def test_delimiter_must_be_one_character(tiny, delimiter, ok):
 
 def test_unknown_encoding(tiny):
     tiny.set_yaml(tiny.yaml.replace("    dont_know_codes: [9]", "    dont_know_codes: [9]\n    encoding: klingon"))
-    with pytest.raises(ConfigError, match=r"inputs\.survey\.encoding: unknown encoding; use e\.g\. utf-8, cp1252 or latin-1\. Got 'klingon'\."):
+    with pytest.raises(
+        ConfigError, match=r"inputs\.survey\.encoding: unknown encoding; use e\.g\. utf-8, cp1252 or latin-1\. Got 'klingon'\."
+    ):
         load_engagement(tiny.path)
 
 
@@ -116,17 +129,27 @@ def test_engagement_not_utf8(tiny):
 
 
 def test_numbers_in_yaml_are_accepted_where_text_is_expected(tiny):
-    text = tiny.yaml.replace("    dont_know_codes: [9]", "    dont_know_codes: [9]\n    values: {overall_satisfaction: {Very satisfied: 5, 3: 3}}")
+    text = tiny.yaml.replace(
+        "    dont_know_codes: [9]", "    dont_know_codes: [9]\n    values: {overall_satisfaction: {Very satisfied: 5, 3: 3}}"
+    )
     eng = load_engagement(tiny.set_yaml(text))
     assert eng.inputs.survey.values["overall_satisfaction"] == {"Very satisfied": "5", "3": "3"}
 
 
-@pytest.mark.parametrize("change, message", [
-    (("    dont_know_codes: [9]", "    dont_know_codes: [9]\n    scale: [1]"),
-     r"line 23: inputs\.survey\.scale: too few values\. Fix: See templates/engagement\.yaml, e\.g\. scale: \[1, 5\]"),
-    (("inputs:\n", "inputs: [contact_log]\nunused:\n"), r"line 5: inputs: should be a mapping \('key: value' lines\)\."),
-    (("name: tiny", "name: tiny\n\tseed: 3"), r"line 2: not valid YAML \(it contains tab characters: YAML indents with spaces\)"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (
+            ("    dont_know_codes: [9]", "    dont_know_codes: [9]\n    scale: [1]"),
+            r"line 23: inputs\.survey\.scale: too few values\. Fix: See templates/engagement\.yaml, e\.g\. scale: \[1, 5\]",
+        ),
+        (("inputs:\n", "inputs: [contact_log]\nunused:\n"), r"line 5: inputs: should be a mapping \('key: value' lines\)\."),
+        (
+            ("name: tiny", "name: tiny\n\tseed: 3"),
+            r"line 2: not valid YAML \(it contains tab characters: YAML indents with spaces\)",
+        ),
+    ],
+)
 def test_messages_speak_yaml_not_python(tiny, change, message):
     with pytest.raises(ConfigError, match=message) as info:
         load_engagement(tiny.set_yaml(tiny.yaml.replace(*change)))

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from cxmethods import CxmError, load_engagement, read_input
-from cxmethods.methods.contacts import ContactLog
 from cxmethods.core.paths import templates_dir
+from cxmethods.methods.contacts import ContactLog
 from cxmethods.sample import make_sample
 
 TRUTH = make_sample().truth
@@ -82,8 +82,16 @@ def test_repeat_contact_and_follow_ups(log):
     table = log.repeat_contact().set_index("reason")
     assert table.loc["Missed bin collection", "repeat_rate"] > 0.15  # planted same-reason repeats within 7 days
     assert table.loc["Chasing housing repair", "follow_up_rate"] > 0.4  # chasing follows another reason
-    others = table.drop(index=["(all)", "Missed bin collection", "Chasing housing repair", "Chasing benefit claim",
-                               "Where is my letter / clarify a letter"], errors="ignore")
+    others = table.drop(
+        index=[
+            "(all)",
+            "Missed bin collection",
+            "Chasing housing repair",
+            "Chasing benefit claim",
+            "Where is my letter / clarify a letter",
+        ],
+        errors="ignore",
+    )
     assert others["repeat_rate"].max() < 0.05
     assert 0.5 < table.loc["(all)", "resolved_first_contact"] < 0.8
 
@@ -110,9 +118,11 @@ def test_data_quality_counts_the_planted_messiness(log):
 
 
 def test_messy_export_rows_are_counted_not_dropped(tiny):
-    text = (tiny.files["contacts.csv"]
-            + "A5,yesterday,,Fax,Missed bin,North,P1,1,4\n"        # unreadable date, channel the mapping does not cover
-            + "A1,2025-04-07 09:00:00,,Telephone,Pothole,South,P9,0,3\n")  # duplicated id
+    text = (
+        tiny.files["contacts.csv"]
+        + "A5,yesterday,,Fax,Missed bin,North,P1,1,4\n"  # unreadable date, channel the mapping does not cover
+        + "A1,2025-04-07 09:00:00,,Telephone,Pothole,South,P9,0,3\n"
+    )  # duplicated id
     tiny.set_file("contacts.csv", text)
     with ContactLog(load_engagement(tiny.path)) as log:
         dq = log.data_quality().set_index("check")["rows"]
@@ -131,7 +141,7 @@ def test_latin1_log_reads_once_the_encoding_is_set_and_an_empty_file_is_a_clear_
     tiny.set_file("contacts.csv", b"")
     with pytest.raises(CxmError, match=r"contacts\.csv: the contact log is empty\. Fix: export the data again"):
         ContactLog(load_engagement(tiny.path))
-    tiny.set_file("contacts.csv", "Case Ref,Date Opened\nA1,2025-04-01\n\"unclosed,quote\n")
+    tiny.set_file("contacts.csv", 'Case Ref,Date Opened\nA1,2025-04-01\n"unclosed,quote\n')
     with pytest.raises(CxmError, match=r"the contact log (cannot be read|has no column for channel, reason)"):
         ContactLog(load_engagement(tiny.path))
 
@@ -151,8 +161,12 @@ def test_real_nyc_311_runs_with_the_shipped_mapping_alone():
     with ContactLog(load_engagement(templates_dir() / "examples" / "nyc311.yaml")) as log:
         reasons = log.reasons()
         assert reasons["contacts"].sum() == 4999
-        assert reasons.iloc[0]["reason"] == read_input(load_engagement(templates_dir() / "examples" / "nyc311.yaml"),
-                                                       "contact_log")["reason"].value_counts().index[0]
+        assert (
+            reasons.iloc[0]["reason"]
+            == read_input(load_engagement(templates_dir() / "examples" / "nyc311.yaml"), "contact_log")["reason"]
+            .value_counts()
+            .index[0]
+        )
         dq = log.data_quality().set_index("check")["rows"]
         assert dq["closed before created"] == 2 and dq["channel missing or not recognised"] == 584
         assert not log.anomalies().empty and isinstance(log.resolution_times(), pd.DataFrame)

@@ -29,8 +29,10 @@ def _saver(store: AnswerStore, start: int) -> None:
     try:
         k = start
         while True:
-            store.upsert({"participant": f"P{k % PEOPLE:02d}", "dimension_id": "understand.definition"},
-                         {"current_level": str(k % 5 + 1), "target_level": "5", "evidence": _state(k)[f"P{k % PEOPLE:02d}"]})
+            store.upsert(
+                {"participant": f"P{k % PEOPLE:02d}", "dimension_id": "understand.definition"},
+                {"current_level": str(k % 5 + 1), "target_level": "5", "evidence": _state(k)[f"P{k % PEOPLE:02d}"]},
+            )
             k += 1
     finally:
         os._exit(0)
@@ -38,8 +40,15 @@ def _saver(store: AnswerStore, start: int) -> None:
 
 def test_killing_a_saving_process_at_random_moments_never_leaves_a_broken_answers_file(tmp_path):
     store = AnswerStore(tmp_path / "self_assessment.csv", COLUMNS, ("participant", "dimension_id"))
-    seed = pd.DataFrame({"participant": [f"P{i:02d}" for i in range(PEOPLE)], "dimension_id": "understand.definition",
-                         "current_level": "1", "target_level": "5", "evidence": "seed"})
+    seed = pd.DataFrame(
+        {
+            "participant": [f"P{i:02d}" for i in range(PEOPLE)],
+            "dimension_id": "understand.definition",
+            "current_level": "1",
+            "target_level": "5",
+            "evidence": "seed",
+        }
+    )
     seed.to_csv(store.path, index=False)
     rng = random.Random(20261125)
     version, seen = 0, set()

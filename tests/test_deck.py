@@ -17,13 +17,12 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.util import Inches
 
 from cxmethods import CxmError, load_engagement
-from cxmethods.workbooks import business_case
-from cxmethods.workbooks import roadmap as plan
-from cxmethods.workbooks import segmentation
-from cxmethods.workbooks import voice_of_customer as voc
 from cxmethods.methods import maturity_scores as sa
 from cxmethods.outputs.deck import TITLE, write_deck
 from cxmethods.outputs.headlines import WORKBOOKS, headlines
+from cxmethods.workbooks import business_case, segmentation
+from cxmethods.workbooks import roadmap as plan
+from cxmethods.workbooks import voice_of_customer as voc
 
 STEPS = ["01_self_assessment", "02_voice_of_customer", "03_segmentation", "04_business_case", "05_roadmap"]
 
@@ -38,8 +37,9 @@ def run(tmp_path_factory):
     segmentation.segment(eng).write(folder)
     business_case.appraise(eng, folder, draws=500).write(folder)
     plan.plan(eng, folder).write(folder)
-    (folder / "run.json").write_text(json.dumps({"started_at": "2026-03-09T23:58:00+00:00",
-                                                 "finished_at": "2026-03-10T00:01:00+00:00"}))
+    (folder / "run.json").write_text(
+        json.dumps({"started_at": "2026-03-09T23:58:00+00:00", "finished_at": "2026-03-10T00:01:00+00:00"})
+    )
     path = write_deck(folder, name=eng.name, organisation=eng.organisation, currency=eng.currency)
     return {"dir": folder, "eng": eng, "path": path, "written": time.monotonic(), "prs": Presentation(path)}
 
@@ -142,10 +142,13 @@ def test_gaps_chart_compares_current_and_target_for_the_top_eight(run):
     assert (chart.value_axis.minimum_scale, chart.value_axis.maximum_scale) == (0, 5)
 
 
-@pytest.mark.parametrize("source, step, category, value", [
-    ("contact_reasons.csv", "02_voice_of_customer", "reason", "share"),
-    ("segments.csv", "03_segmentation", "name", "share"),
-])
+@pytest.mark.parametrize(
+    "source, step, category, value",
+    [
+        ("contact_reasons.csv", "02_voice_of_customer", "reason", "share"),
+        ("segments.csv", "03_segmentation", "name", "share"),
+    ],
+)
 def test_share_charts_are_percentages(run, source, step, category, value):
     table = pd.read_csv(run["dir"] / "artifacts" / step / source).sort_values(value, ascending=False, kind="stable").head(10)
     slide = _chart_by_source(run["prs"], source)
@@ -242,16 +245,25 @@ def test_an_artifact_of_the_wrong_shape_names_file_and_column(run, tmp_path):
     folder = _copy_steps(run, tmp_path, "01_self_assessment")
     path = folder / "artifacts" / "01_self_assessment" / "gaps.csv"
     pd.read_csv(path).drop(columns=["gap"]).to_csv(path, index=False)
-    with pytest.raises(CxmError, match=r"gaps\.csv has no column 'gap', which the slide deck needs: re-run workbook "
-                                       r"01_self_assessment \(cxm run --only 01\)"):
+    with pytest.raises(
+        CxmError,
+        match=r"gaps\.csv has no column 'gap', which the slide deck needs: re-run workbook "
+        r"01_self_assessment \(cxm run --only 01\)",
+    ):
         write_deck(folder, name="x", organisation="Org")
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"name": "", "organisation": "Org"}, r"The 'name' parameter of write_deck must be a non-empty file name without slashes\. Got ''"),
-    ({"name": "a/b", "organisation": "Org"}, r"The 'name' parameter of write_deck .* Got 'a/b' instead"),
-    ({"name": "x", "organisation": " "}, r"The 'organisation' parameter of write_deck must be a non-empty string\. Got ' '"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (
+            {"name": "", "organisation": "Org"},
+            r"The 'name' parameter of write_deck must be a non-empty file name without slashes\. Got ''",
+        ),
+        ({"name": "a/b", "organisation": "Org"}, r"The 'name' parameter of write_deck .* Got 'a/b' instead"),
+        ({"name": "x", "organisation": " "}, r"The 'organisation' parameter of write_deck must be a non-empty string\. Got ' '"),
+    ],
+)
 def test_parameter_checks(run, kwargs, message):
     with pytest.raises(CxmError, match=message):
         write_deck(run["dir"], **kwargs)
@@ -262,8 +274,13 @@ def test_data_labels_while_readable_else_a_value_axis(run, tmp_path, initiatives
     folder = tmp_path / "artifacts" / "04_business_case"
     folder.mkdir(parents=True)
     npv = [1000.0 * (i - 10) for i in range(initiatives)]
-    pd.DataFrame({"initiative": [f"I{i:02d}" for i in range(initiatives)], "name": [f"Initiative {i}" for i in range(initiatives)],
-                  "npv": npv}).to_csv(folder / "appraisal.csv", index=False)
+    pd.DataFrame(
+        {
+            "initiative": [f"I{i:02d}" for i in range(initiatives)],
+            "name": [f"Initiative {i}" for i in range(initiatives)],
+            "npv": npv,
+        }
+    ).to_csv(folder / "appraisal.csv", index=False)
     prs = Presentation(write_deck(tmp_path, name="x", organisation="Org"))
     assert len(prs.slides) == 2  # title and the NPV chart: no findings without options.csv, no tornado without sensitivity.csv
     chart = next(sh.chart for sh in prs.slides[1].shapes if sh.has_chart)

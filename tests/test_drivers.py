@@ -13,8 +13,8 @@ import pytest
 
 import cxmethods.methods.drivers
 from cxmethods import CxmError, load_engagement, read_input
-from cxmethods.plots.charts import plot_importance_performance
 from cxmethods.methods.drivers import ITEM_SETS, QUADRANTS, item_scores, key_drivers, relative_weights, shapley_r2, to_0_100
+from cxmethods.plots.charts import plot_importance_performance
 from cxmethods.sample import make_sample
 
 SEEDS = [0, 1, 2, 3, 4]
@@ -110,18 +110,24 @@ def test_a_column_mapped_twice_shares_its_weight_instead_of_failing():
     assert rw.sum() == pytest.approx(_ols_r2(X.to_numpy(), y.to_numpy()))
 
 
-@pytest.mark.parametrize("value, scale, expected", [(1, (1, 5), 0.0), (5, (1, 5), 100.0), (3, (1, 5), 50.0),
-                                                    (4, (1, 7), 50.0), (7, (0, 10), 70.0)])
+@pytest.mark.parametrize(
+    "value, scale, expected", [(1, (1, 5), 0.0), (5, (1, 5), 100.0), (3, (1, 5), 50.0), (4, (1, 7), 50.0), (7, (0, 10), 70.0)]
+)
 def test_to_0_100_is_linear(value, scale, expected):
     assert to_0_100(value, scale) == pytest.approx(expected)
 
 
 def test_item_scores_count_answers_means_and_top_two_box():
-    survey = pd.DataFrame({"overall_satisfaction": pd.array([5, 4, 3, 1, None], dtype="Int64"),
-                           "timeliness": pd.array([2, None, None, 5, 4], dtype="Int64")})
+    survey = pd.DataFrame(
+        {
+            "overall_satisfaction": pd.array([5, 4, 3, 1, None], dtype="Int64"),
+            "timeliness": pd.array([2, None, None, 5, 4], dtype="Int64"),
+        }
+    )
     got = item_scores(survey).set_index("item")
     assert got.loc["overall_satisfaction"].to_dict() == pytest.approx(
-        {"n": 4, "missing_share": 0.2, "mean": 3.25, "score": 56.25, "top2_share": 0.5})
+        {"n": 4, "missing_share": 0.2, "mean": 3.25, "score": 56.25, "top2_share": 0.5}
+    )
     assert got.loc["timeliness", "top2_share"] == pytest.approx(2 / 3)
     seven = item_scores(survey, ["timeliness"], scale=(1, 7)).iloc[0]
     assert seven["top2_share"] == 0 and seven["score"] == pytest.approx((11 / 3 - 1) / 6 * 100)
@@ -191,7 +197,8 @@ def test_the_san_diego_resident_survey_runs_through_a_mapping(tmp_path, method):
     # Q2_7 "value that you receive for your City tax dollars and fees" for outcome (did residents get
     # what they pay for) and Q2_3 "financial stability of the City government" for trust (confidence
     # in how the City is run). Q2_* are 5 very satisfied .. 1 very dissatisfied; 9 is don't know.
-    (tmp_path / "engagement.yaml").write_text(textwrap.dedent(f"""\
+    (tmp_path / "engagement.yaml").write_text(
+        textwrap.dedent(f"""\
         name: sandiego
         organisation: City of San Diego
         currency: USD
@@ -207,7 +214,9 @@ def test_the_san_diego_resident_survey_runs_through_a_mapping(tmp_path, method):
               timeliness: Q15_4
               outcome: Q2_7
               trust: Q2_3
-        """), encoding="utf-8")
+        """),
+        encoding="utf-8",
+    )
     engagement = load_engagement(tmp_path / "engagement.yaml")
     survey = read_input(engagement, "survey")
     drivers = ["knowledge", "timeliness", "outcome", "trust"]
@@ -242,8 +251,11 @@ def test_too_few_complete_rows():
 
 
 def test_an_unknown_method():
-    with pytest.raises(CxmError, match=r"The 'method' parameter of key_drivers must be one of 'relative_weights', "
-                                       r"'shapley'\. Got 'lmg' instead\."):
+    with pytest.raises(
+        CxmError,
+        match=r"The 'method' parameter of key_drivers must be one of 'relative_weights', "
+        r"'shapley'\. Got 'lmg' instead\.",
+    ):
         key_drivers(SURVEY, method="lmg")
 
 
@@ -252,12 +264,18 @@ def test_fewer_than_two_drivers():
         key_drivers(SURVEY[["overall_satisfaction", "timeliness"]])
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda: key_drivers(SURVEY, drivers=["timeliness", "speed"]), r"'drivers' parameter of key_drivers .*: speed"),
-    (lambda: to_0_100(3, (5, 1)), r"'scale' parameter of to_0_100 must be \(lowest, highest\)"),
-    (lambda: relative_weights(SURVEY[["timeliness", "courtesy"]], SURVEY["overall_satisfaction"]), r"no missing values"),
-    (lambda: shapley_r2(pd.DataFrame({"a": [1, 2, 3], "b": [4, 4, 4]}), pd.Series([1, 2, 4])), r"every answer is the same: b"),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: key_drivers(SURVEY, drivers=["timeliness", "speed"]), r"'drivers' parameter of key_drivers .*: speed"),
+        (lambda: to_0_100(3, (5, 1)), r"'scale' parameter of to_0_100 must be \(lowest, highest\)"),
+        (lambda: relative_weights(SURVEY[["timeliness", "courtesy"]], SURVEY["overall_satisfaction"]), r"no missing values"),
+        (
+            lambda: shapley_r2(pd.DataFrame({"a": [1, 2, 3], "b": [4, 4, 4]}), pd.Series([1, 2, 4])),
+            r"every answer is the same: b",
+        ),
+    ],
+)
 def test_other_errors_say_what_is_wrong(call, match):
     with pytest.raises(CxmError, match=match):
         call()

@@ -38,8 +38,11 @@ def test_same_engagement_twice_gives_the_same_files(sample_run, tmp_path):
     _run(out)  # the same engagement again, into the same folder
 
     def digests(folder: Path) -> dict[str, str]:
-        return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-                for p in sorted(folder.rglob("*")) if p.is_file() and p.name != "run.json"}
+        return {
+            p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != "run.json"
+        }
 
     a, b = digests(before), digests(out)
     assert sorted(a) == sorted(b) and len(a) > 60
@@ -78,8 +81,17 @@ def test_cxm_run_on_the_sample_engagement(sample_run):
     from cxmethods.sample import make_sample
 
     step = out / "artifacts" / "02_voice_of_customer"
-    for name in ("contact_reasons", "channel_mix", "patterns_time", "anomalies", "repeat_contact", "failure_demand",
-                 "drivers", "themes", "data_quality"):
+    for name in (
+        "contact_reasons",
+        "channel_mix",
+        "patterns_time",
+        "anomalies",
+        "repeat_contact",
+        "failure_demand",
+        "drivers",
+        "themes",
+        "data_quality",
+    ):
         assert not pd.read_csv(step / f"{name}.csv").empty, name
     planted = [p["value"] for p in make_sample().truth["planted_personal_data"]]
     leaks = [(f.name, v) for f in out.rglob("*") if f.is_file() for v in planted if v in f.read_text(errors="replace")]
@@ -115,7 +127,9 @@ def test_cxm_run_on_the_sample_engagement(sample_run):
 
     index = (out / "report" / "index.html").read_text(encoding="utf-8")
     assert "Riverton" in index and "Preferred package" in index and 'href="04_business_case.html"' in index
-    assert "Set participant" not in (out / "report" / "01_self_assessment.html").read_text(encoding="utf-8")  # live-only output left out
+    assert "Set participant" not in (out / "report" / "01_self_assessment.html").read_text(
+        encoding="utf-8"
+    )  # live-only output left out
     page = (out / "report" / "02_voice_of_customer.html").read_text(encoding="utf-8")
     assert "load_engagement" not in page and "data:image/png;base64" in page  # no code; charts kept
     from openpyxl import load_workbook

@@ -33,22 +33,44 @@ I05,0,1.5,,,0,2.0,2030,2027-04-01,2025-04-04 08:00,False,NA
 
 def _fixture(root: Path) -> Path:
     """A small run folder: money, shares, counts, text, dates, gaps, an injection attempt, a parquet file."""
-    write_table(pd.DataFrame({"input": ["contact_log", "survey"], "rows": [51064, 3000], "code": ["007", "0012"]}),
-                root, "00_start_here", "inputs")
-    write_table(pd.DataFrame({"reason": ["Missed bin", "Council tax"], "contacts": [6863, 120],
-                              "share": [0.1344, 0.0024], "cumulative_share": [0.1344, 0.1368]}),
-                root, "02_voice_of_customer", "contact_reasons")
+    write_table(
+        pd.DataFrame({"input": ["contact_log", "survey"], "rows": [51064, 3000], "code": ["007", "0012"]}),
+        root,
+        "00_start_here",
+        "inputs",
+    )
+    write_table(
+        pd.DataFrame(
+            {
+                "reason": ["Missed bin", "Council tax"],
+                "contacts": [6863, 120],
+                "share": [0.1344, 0.0024],
+                "cumulative_share": [0.1344, 0.1368],
+            }
+        ),
+        root,
+        "02_voice_of_customer",
+        "contact_reasons",
+    )
     (root / "artifacts" / "04_business_case").mkdir()
     (root / "artifacts" / "04_business_case" / "appraisal.csv").write_text(APPRAISAL, encoding="utf-8")
     long_text = "A very long comment. " * 5
-    write_table(pd.DataFrame({"segment": [1, 2], "note": [long_text, "short"], "top2_share": [45.0, 62.5]}),
-                root, "03_segmentation", LONG_NAME)
+    write_table(
+        pd.DataFrame({"segment": [1, 2], "note": [long_text, "short"], "top2_share": [45.0, 62.5]}),
+        root,
+        "03_segmentation",
+        LONG_NAME,
+    )
     write_table(pd.DataFrame(columns=["severity", "where", "message", "fix"]), root, "03_segmentation", "rule_problems")
-    pd.DataFrame({"respondent_id": ["R1", "R2", "R3"], "segment": [2, 1, 2],
-                  "weight": pd.Series([0.5, None, float("inf")], dtype="float32"),
-                  "visits": pd.Series([1, None, 3000], dtype="Int64"),
-                  "seen": pd.to_datetime(["2025-04-01 09:30", None, "2025-04-02 10:00"]).tz_localize("Europe/London")}).to_parquet(
-        root / "artifacts" / "03_segmentation" / "assignments.parquet", index=False)
+    pd.DataFrame(
+        {
+            "respondent_id": ["R1", "R2", "R3"],
+            "segment": [2, 1, 2],
+            "weight": pd.Series([0.5, None, float("inf")], dtype="float32"),
+            "visits": pd.Series([1, None, 3000], dtype="Int64"),
+            "seen": pd.to_datetime(["2025-04-01 09:30", None, "2025-04-02 10:00"]).tz_localize("Europe/London"),
+        }
+    ).to_parquet(root / "artifacts" / "03_segmentation" / "assignments.parquet", index=False)
     (root / "artifacts" / "05_roadmap").mkdir()
     (root / "artifacts" / "05_roadmap" / "timeline.png").write_bytes(b"\x89PNG not a table")
     stamp = NEWEST.replace(tzinfo=UTC).timestamp()
@@ -74,8 +96,15 @@ def _raw(run: Path, step: str, name: str) -> list[list[str]]:
 
 
 def test_one_sheet_per_table_in_step_order_then_file_name(book):
-    assert book.sheetnames == ["Contents", "00 inputs", "02 contact_reasons", "03 assignments",
-                               "03 respondent_level_channel", "03 rule_problems", "04 appraisal"]
+    assert book.sheetnames == [
+        "Contents",
+        "00 inputs",
+        "02 contact_reasons",
+        "03 assignments",
+        "03 respondent_level_channel",
+        "03 rule_problems",
+        "04 appraisal",
+    ]
 
 
 def test_contents_lists_and_links_every_table(book, run):
@@ -85,10 +114,13 @@ def test_contents_lists_and_links_every_table(book, run):
     assert [c.value for c in contents[4]] == ["Sheet", "Workbook", "Table", "Rows", "Note"]
     rows = list(contents.iter_rows(min_row=5, values_only=True))
     assert [r[:4] for r in rows] == [
-        ("00 inputs", "00_start_here", "inputs", 2), ("02 contact_reasons", "02_voice_of_customer", "contact_reasons", 2),
+        ("00 inputs", "00_start_here", "inputs", 2),
+        ("02 contact_reasons", "02_voice_of_customer", "contact_reasons", 2),
         ("03 assignments", "03_segmentation", "assignments", 3),
         ("03 respondent_level_channel", "03_segmentation", LONG_NAME, 2),
-        ("03 rule_problems", "03_segmentation", "rule_problems", 0), ("04 appraisal", "04_business_case", "appraisal", 5)]
+        ("03 rule_problems", "03_segmentation", "rule_problems", 0),
+        ("04 appraisal", "04_business_case", "appraisal", 5),
+    ]
     assert all(r[4] is None for r in rows)  # nothing cut, nothing left out
     for row in contents.iter_rows(min_row=5):
         assert row[0].hyperlink.location == f"'{row[0].value}'!A1" and row[0].hyperlink.target is None
@@ -96,8 +128,11 @@ def test_contents_lists_and_links_every_table(book, run):
 
 def test_values_equal_the_csv(book, run):
     """Every cell against the file read with the csv module: numbers as numbers, gaps empty, text kept."""
-    for sheet, step, name in (("04 appraisal", "04_business_case", "appraisal"), ("00 inputs", "00_start_here", "inputs"),
-                              ("02 contact_reasons", "02_voice_of_customer", "contact_reasons")):
+    for sheet, step, name in (
+        ("04 appraisal", "04_business_case", "appraisal"),
+        ("00 inputs", "00_start_here", "inputs"),
+        ("02 contact_reasons", "02_voice_of_customer", "contact_reasons"),
+    ):
         raw = _raw(run, step, name)
         got = [[c.value for c in row] for row in book[sheet].iter_rows(max_col=len(raw[0]))]
         assert got[0] == raw[0] and len(got) == len(raw)
@@ -136,15 +171,18 @@ def test_dates_become_dates(book):
     assert appraisal["J2"].value == datetime(2025, 4, 1, 9, 30) and appraisal["J2"].number_format == "yyyy-mm-dd hh:mm"
 
 
-@pytest.mark.parametrize("column, fmt", [
-    ("npv", '"£"#,##0;-"£"#,##0'),  # large sums: no decimals
-    ("unit_cost", '"£"#,##0.00;-"£"#,##0.00'),  # small sums keep pence
-    ("prob_negative", "0.0%"),
-    ("irr", "0.0%"),  # a rate may exceed 100%
-    ("contacts", "#,##0"),
-    ("bcr", "#,##0.00"),
-    ("year", "0"),  # 2026, not 2,026
-])
+@pytest.mark.parametrize(
+    "column, fmt",
+    [
+        ("npv", '"£"#,##0;-"£"#,##0'),  # large sums: no decimals
+        ("unit_cost", '"£"#,##0.00;-"£"#,##0.00'),  # small sums keep pence
+        ("prob_negative", "0.0%"),
+        ("irr", "0.0%"),  # a rate may exceed 100%
+        ("contacts", "#,##0"),
+        ("bcr", "#,##0.00"),
+        ("year", "0"),  # 2026, not 2,026
+    ],
+)
 def test_number_format_follows_the_column_name(book, column, fmt):
     sheet = book["04 appraisal"]
     index = [c.value for c in sheet[1]].index(column) + 1
@@ -234,12 +272,15 @@ def test_limits_are_kept_and_noted(tmp_path, monkeypatch):
     assert book["Contents"]["E5"].value == "first 3 rows of 5; 1 long text cut to 32,767 characters"
 
 
-@pytest.mark.parametrize("stems, names", [
-    (["x:y", "x?y", "X_Y"], ["04 X_Y", "04 x_y (2)", "04 x_y (3)"]),  # forbidden characters; names ignore case
-    ([LONG_NAME], ["04 respondent_level_channel"]),  # cut at a word break
-    (["abcdefghijklmnopqrstuvwxyz0123456789"], ["04 abcdefghijklmnopqrstuvwxyz01"]),  # no break near: cut at 31
-    (["[history]"], ["04 _history"]),
-])
+@pytest.mark.parametrize(
+    "stems, names",
+    [
+        (["x:y", "x?y", "X_Y"], ["04 X_Y", "04 x_y (2)", "04 x_y (3)"]),  # forbidden characters; names ignore case
+        ([LONG_NAME], ["04 respondent_level_channel"]),  # cut at a word break
+        (["abcdefghijklmnopqrstuvwxyz0123456789"], ["04 abcdefghijklmnopqrstuvwxyz01"]),  # no break near: cut at 31
+        (["[history]"], ["04 _history"]),
+    ],
+)
 def test_sheet_names_are_valid_unique_and_short(tmp_path, stems, names):
     for stem in stems:
         write_table(pd.DataFrame({"a": [1]}), tmp_path, "04_business_case", stem)
@@ -247,9 +288,16 @@ def test_sheet_names_are_valid_unique_and_short(tmp_path, stems, names):
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.text(st.characters(codec="utf-8", exclude_characters="/\x00", exclude_categories=("Cs",)),
-                        min_size=1, max_size=45).filter(lambda s: s not in (".", "..") and len(s.encode()) < 200),
-                min_size=1, max_size=6, unique_by=lambda s: s))
+@given(
+    st.lists(
+        st.text(
+            st.characters(codec="utf-8", exclude_characters="/\x00", exclude_categories=("Cs",)), min_size=1, max_size=45
+        ).filter(lambda s: s not in (".", "..") and len(s.encode()) < 200),
+        min_size=1,
+        max_size=6,
+        unique_by=lambda s: s,
+    )
+)
 def test_any_file_names_give_valid_unique_sheet_names(stems):
     with tempfile.TemporaryDirectory() as folder:
         for stem in stems:
@@ -260,12 +308,17 @@ def test_any_file_names_give_valid_unique_sheet_names(stems):
         assert 0 < len(name) <= 31 and not set(name) & set("[]:*?/\\") and name[0] != "'" and name[-1] != "'"
 
 
-@pytest.mark.parametrize("make", [
-    lambda run: None,  # no run folder at all
-    lambda run: (run / "artifacts").mkdir(parents=True),  # empty artifacts/
-    lambda run: (run / "artifacts" / "05_roadmap").mkdir(parents=True)
-    or (run / "artifacts" / "05_roadmap" / "t.png").write_bytes(b""),  # only a chart
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda run: None,  # no run folder at all
+        lambda run: (run / "artifacts").mkdir(parents=True),  # empty artifacts/
+        lambda run: (
+            (run / "artifacts" / "05_roadmap").mkdir(parents=True)
+            or (run / "artifacts" / "05_roadmap" / "t.png").write_bytes(b"")
+        ),  # only a chart
+    ],
+)
 def test_no_tables_says_to_run_the_workbooks_first(tmp_path, make):
     make(tmp_path / "run")
     with pytest.raises(CxmError, match=r"run[/\\]artifacts is missing or holds no tables .*run the workbooks first"):
@@ -279,12 +332,15 @@ def test_a_damaged_table_is_named(tmp_path):
         write_excel(tmp_path, name="Riverton")
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"currency": "pounds"}, r"The 'currency' parameter of write_excel must be a three-letter ISO 4217 .* Got 'pounds'"),
-    ({"name": "a/b"}, r"The 'name' parameter of write_excel must be a non-empty name without .* Got 'a/b' instead\."),
-    ({"name": " "}, r"The 'name' parameter of write_excel .* Got ' ' instead\."),
-    ({"out": Path("x.xls")}, r"The 'out' parameter of write_excel must be a path ending in \.xlsx\. Got 'x\.xls' instead\."),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"currency": "pounds"}, r"The 'currency' parameter of write_excel must be a three-letter ISO 4217 .* Got 'pounds'"),
+        ({"name": "a/b"}, r"The 'name' parameter of write_excel must be a non-empty name without .* Got 'a/b' instead\."),
+        ({"name": " "}, r"The 'name' parameter of write_excel .* Got ' ' instead\."),
+        ({"out": Path("x.xls")}, r"The 'out' parameter of write_excel must be a path ending in \.xlsx\. Got 'x\.xls' instead\."),
+    ],
+)
 def test_parameter_checks(run, kwargs, message):
     with pytest.raises(CxmError, match=message):
         write_excel(run, **{"name": "Riverton", **kwargs})

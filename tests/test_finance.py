@@ -29,8 +29,11 @@ def test_npv_agrees_with_numpy_financial(flows, rate):
 @settings(max_examples=100, deadline=None)
 def test_npv_at_rate_zero_is_the_sum_of_flows(flows):
     assert npv(flows, 0.0) == pytest.approx(sum(flows), rel=1e-9, abs=1e-6)
-    assert npv(flows, discount_factors(GREEN_BOOK, len(flows))) == pytest.approx(npv(flows, 0.035), rel=1e-9, abs=1e-6) \
-        if len(flows) <= 31 else True
+    assert (
+        npv(flows, discount_factors(GREEN_BOOK, len(flows))) == pytest.approx(npv(flows, 0.035), rel=1e-9, abs=1e-6)
+        if len(flows) <= 31
+        else True
+    )
 
 
 @given(flows_strategy, st.lists(st.floats(0, 1e5), min_size=40, max_size=40))
@@ -44,9 +47,9 @@ def test_more_benefit_never_lowers_npv(flows, extra):
 def test_green_book_factors_step_at_the_year_30_31_boundary():
     f = discount_factors(GREEN_BOOK, 130)
     assert f[0] == 1.0
-    assert f[30] == pytest.approx(1.035 ** -30)
-    assert f[31] == pytest.approx(1.035 ** -30 / 1.03)  # year 31 is discounted at 3.0% on top of thirty years at 3.5%
-    assert f[75] == pytest.approx(1.035 ** -30 / 1.03 ** 45)
+    assert f[30] == pytest.approx(1.035**-30)
+    assert f[31] == pytest.approx(1.035**-30 / 1.03)  # year 31 is discounted at 3.0% on top of thirty years at 3.5%
+    assert f[75] == pytest.approx(1.035**-30 / 1.03**45)
     assert f[76] == pytest.approx(f[75] / 1.025)
     assert f[126] == pytest.approx(f[125] / 1.02)
 
@@ -65,7 +68,7 @@ def test_bad_rate(rate, message):
 
 
 def test_bad_years():
-    with pytest.raises(CxmError, match="The 'years' parameter of discount_factors must be a whole number of 1 or more. Got 0"):
+    with pytest.raises(CxmError, match=r"The 'years' parameter of discount_factors must be a whole number of 1 or more. Got 0"):
         discount_factors(0.035, 0)
 
 
@@ -76,11 +79,14 @@ def test_irr_agrees_with_numpy_financial(flows):
     assert npv(flows, value) == pytest.approx(0, abs=1e-6)
 
 
-@pytest.mark.parametrize("flows, note", [
-    ([0, 0, 0], "no costs or benefits"),
-    ([10, 20, 30], "benefits without any net cost"),
-    ([-10, -20, 0], "costs without any net benefit"),
-])
+@pytest.mark.parametrize(
+    "flows, note",
+    [
+        ([0, 0, 0], "no costs or benefits"),
+        ([10, 20, 30], "benefits without any net cost"),
+        ([-10, -20, 0], "costs without any net benefit"),
+    ],
+)
 def test_undefined_irr_says_why(flows, note):
     value, why = irr(flows)
     assert math.isnan(value) and note in why
@@ -104,7 +110,10 @@ def test_discounted_payback():
 REAL_COSTS = Path(__file__).resolve().parent.parent.parent / "shared" / "realdata" / "uk_gds_2012_channel_cost_benchmarks.csv"
 
 
-@pytest.mark.skipif(not REAL_COSTS.exists(), reason=f"UK channel-cost benchmarks not found at {REAL_COSTS} (../shared/realdata beside the checkout)")
+@pytest.mark.skipif(
+    not REAL_COSTS.exists(),
+    reason=f"UK channel-cost benchmarks not found at {REAL_COSTS} (../shared/realdata beside the checkout)",
+)
 def test_benchmark_channel_costs_agree_with_the_published_figures():
     import pandas as pd
 

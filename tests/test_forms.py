@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from cxmethods import CxmError, load_engagement
-from cxmethods.workshop.forms import consensus_form, quick_test_form, role_checklist_form, self_assessment_form
 from cxmethods.methodology.maturity import load_model, load_quick_test, load_role_checklist
+from cxmethods.workshop.forms import consensus_form, quick_test_form, role_checklist_form, self_assessment_form
 
 MODEL = """\
 name: Tiny model
@@ -126,8 +126,10 @@ def test_each_change_is_written_at_once(eng, model, tiny):
 
 
 def test_the_radar_of_the_shown_component_is_redrawn_with_each_change(eng, tmp_path):
-    third = ("      - id: understand.insight\n        name: Insight from complaints\n"
-             "        levels: [Ignored, Counted, Read, Acted on, Designed in]\n")
+    third = (
+        "      - id: understand.insight\n        name: Insight from complaints\n"
+        "        levels: [Ignored, Counted, Read, Acted on, Designed in]\n"
+    )
     (tmp_path / "model3.yaml").write_text(MODEL.replace("  - id: operations\n", third + "  - id: operations\n"), encoding="utf-8")
     c = self_assessment_form(eng, "Ann", model=load_model(tmp_path / "model3.yaml")).controls
     before = bytes(c["chart"].value)
@@ -219,7 +221,9 @@ def test_a_failed_save_is_shown_and_nothing_typed_is_lost(eng, model, tiny, monk
 
 def test_an_answer_that_failed_on_another_dimension_is_saved_with_the_next_change(eng, model, tiny, monkeypatch):
     c = self_assessment_form(eng, "Fay", model=model).controls
-    monkeypatch.setattr("cxmethods.io.answers.AnswerStore.upsert", lambda self, key, values: (_ for _ in ()).throw(PermissionError("read-only")))
+    monkeypatch.setattr(
+        "cxmethods.io.answers.AnswerStore.upsert", lambda self, key, values: (_ for _ in ()).throw(PermissionError("read-only"))
+    )
     c["current"].value = "2"
     assert "read-only" in c["status"].value
     monkeypatch.undo()
@@ -230,14 +234,19 @@ def test_an_answer_that_failed_on_another_dimension_is_saved_with_the_next_chang
 
 
 def test_empty_participant_is_refused(eng, model):
-    with pytest.raises(CxmError, match="'participant' parameter of self_assessment_form must be a non-empty name. Got ' ' instead"):
+    with pytest.raises(
+        CxmError, match=r"'participant' parameter of self_assessment_form must be a non-empty name. Got ' ' instead"
+    ):
         self_assessment_form(eng, " ", model=model)
 
 
 def test_an_unreadable_answers_file_is_reported_not_overwritten(eng, model, tiny):
-    tiny.set_file("answers.csv", b"participant,dimension_id\n\"Ann,unterminated\n")
-    with pytest.raises(CxmError, match=r"answers\.csv: the answers file cannot be used \(a double quote opened on row 2 is "
-                                        r"never closed.*\), so the form leaves it as it is"):
+    tiny.set_file("answers.csv", b'participant,dimension_id\n"Ann,unterminated\n')
+    with pytest.raises(
+        CxmError,
+        match=r"answers\.csv: the answers file cannot be used \(a double quote opened on row 2 is "
+        r"never closed.*\), so the form leaves it as it is",
+    ):
         self_assessment_form(eng, "Ann", model=model)
 
 
@@ -253,8 +262,14 @@ def test_consensus_form_writes_levels_and_rationale(eng, model, tiny):
     assert "Add the rationale" in c["status"].value
     assert "0 of 3" in plain(c["progress"].value)
     c["rationale"].value = "Two teams segment; nobody else does"
-    assert rows(consensus) == [{"dimension_id": "understand.segmentation", "current_level": "2", "target_level": "4",
-                                "rationale": "Two teams segment; nobody else does"}]
+    assert rows(consensus) == [
+        {
+            "dimension_id": "understand.segmentation",
+            "current_level": "2",
+            "target_level": "4",
+            "rationale": "Two teams segment; nobody else does",
+        }
+    ]
     assert "Add the rationale" not in c["status"].value
     assert "1 of 3" in plain(c["progress"].value)
     again = consensus_form(load_engagement(eng.path), model=model).controls
@@ -266,8 +281,9 @@ def test_forms_write_the_column_names_the_engagement_maps(tiny, model):
     tiny.yaml += "  consensus:\n    path: agreed.csv\n    columns: {rationale: Why, dimension_id: Dimension}\n"
     c = consensus_form(load_engagement(tiny.write()), model=model).controls
     c["current"].value, c["rationale"].value = "3", "Agreed after debate"
-    assert rows(tiny.folder / "agreed.csv") == [{"Dimension": "understand.definition", "current_level": "3",
-                                                 "target_level": "", "Why": "Agreed after debate"}]
+    assert rows(tiny.folder / "agreed.csv") == [
+        {"Dimension": "understand.definition", "current_level": "3", "target_level": "", "Why": "Agreed after debate"}
+    ]
 
 
 # -- quick test and role checklist ----------------------------------------------------------------
@@ -281,11 +297,17 @@ def test_quick_test_form_writes_each_answer_and_note(eng, questions, tiny):
     assert rows(path) == [{"question_id": "q2", "answer": "no", "note": ""}]
     c["note"]["q2"].value = "Only call volumes"
     c["answer"]["q1"].value = "yes"
-    assert rows(path) == [{"question_id": "q2", "answer": "no", "note": "Only call volumes"},
-                          {"question_id": "q1", "answer": "yes", "note": ""}]
+    assert rows(path) == [
+        {"question_id": "q2", "answer": "no", "note": "Only call volumes"},
+        {"question_id": "q1", "answer": "yes", "note": ""},
+    ]
     assert "2 of 2" in plain(c["progress"].value)
     again = quick_test_form(load_engagement(eng.path), questions=questions).controls
-    assert (again["answer"]["q2"].value, again["note"]["q2"].value, again["answer"]["q1"].value) == ("no", "Only call volumes", "yes")
+    assert (again["answer"]["q2"].value, again["note"]["q2"].value, again["answer"]["q1"].value) == (
+        "no",
+        "Only call volumes",
+        "yes",
+    )
 
 
 def test_role_checklist_form_offers_partly_and_keeps_values_when_saving_fails(eng, statements, tiny, monkeypatch):
@@ -296,7 +318,9 @@ def test_role_checklist_form_offers_partly_and_keeps_values_when_saving_fails(en
     assert any("Decision maker" in getattr(w, "value", "") for w in form.children)
     c["answer"]["decision_maker.1"].value = "partly"
     assert row(path, statement_id="decision_maker.1")["answer"] == "partly"
-    monkeypatch.setattr("cxmethods.io.answers.atomic_write", lambda p, d: (_ for _ in ()).throw(PermissionError(13, "Permission denied")))
+    monkeypatch.setattr(
+        "cxmethods.io.answers.atomic_write", lambda p, d: (_ for _ in ()).throw(PermissionError(13, "Permission denied"))
+    )
     c["note"]["decision_maker.2"].value = "Not yet"
     assert "Permission denied" in c["status"].value and c["note"]["decision_maker.2"].value == "Not yet"
     assert [r["statement_id"] for r in rows(path)] == ["decision_maker.1"]
@@ -321,16 +345,23 @@ def test_segment_names_form_saves_every_keystroke_and_reopens_with_it(tiny):
 
     tiny.set_yaml(tiny.yaml + "  segment_names:\n    path: segment_names.csv\n")
     eng = load_engagement(tiny.path)
-    suggestions = pd.DataFrame({"segment": [1, 2], "size": [800, 200], "share": [0.8, 0.2],
-                                "suggested_name": ["Mostly 16-24, prefer web_form", "Mostly 75+, prefer phone"],
-                                "pen_portrait": ["Young and online.", "Older, phones us."]})
+    suggestions = pd.DataFrame(
+        {
+            "segment": [1, 2],
+            "size": [800, 200],
+            "share": [0.8, 0.2],
+            "suggested_name": ["Mostly 16-24, prefer web_form", "Mostly 75+, prefer phone"],
+            "pen_portrait": ["Young and online.", "Older, phones us."],
+        }
+    )
     form = segment_names_form(eng, suggestions)
     assert form.controls["name"]["1"].placeholder == "Mostly 16-24, prefer web_form"
     form.controls["name"]["2"].value = "Phone-first older residents"
     form.controls["objective"]["2"].value = "Every call resolved first time"
     saved = pd.read_csv(tiny.folder / "segment_names.csv", dtype=str, keep_default_na=False)
-    assert saved.to_dict("records") == [{"segment": "2", "name": "Phone-first older residents", "pen_portrait": "",
-                                         "objective": "Every call resolved first time"}]
+    assert saved.to_dict("records") == [
+        {"segment": "2", "name": "Phone-first older residents", "pen_portrait": "", "objective": "Every call resolved first time"}
+    ]
     again = segment_names_form(eng, suggestions)
     assert again.controls["name"]["2"].value == "Phone-first older residents" and again.controls["name"]["1"].value == ""
     assert "1 of 2" in again.controls["progress"].value

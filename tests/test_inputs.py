@@ -19,8 +19,17 @@ def problems(tiny, name: str, severity: str | None = None) -> list[str]:
 
 def test_contact_log_is_read_with_our_field_names_and_types(tiny):
     log = read_input(load_engagement(tiny.path), "contact_log")
-    assert list(log.columns) == ["contact_id", "created_at", "closed_at", "channel", "reason", "area",
-                                 "customer_id", "resolved_first_contact", "handling_minutes"]
+    assert list(log.columns) == [
+        "contact_id",
+        "created_at",
+        "closed_at",
+        "channel",
+        "reason",
+        "area",
+        "customer_id",
+        "resolved_first_contact",
+        "handling_minutes",
+    ]
     assert log["channel"].tolist() == ["phone", "web_form", "phone", "mobile_app"]  # recoded by `values:`
     assert log["resolved_first_contact"].tolist() == [True, False, True, False]
     assert str(log["created_at"].dtype).startswith("datetime64")
@@ -38,7 +47,9 @@ def test_survey_dont_know_becomes_missing_and_fields_default_to_same_named_colum
 
 def test_missing_file(tiny):
     (tiny.folder / "survey.csv").unlink()
-    with pytest.raises(InputError, match=r"survey\.csv: file not found \(inputs\.survey\.path is 'survey\.csv'.*Fix: Correct the path"):
+    with pytest.raises(
+        InputError, match=r"survey\.csv: file not found \(inputs\.survey\.path is 'survey\.csv'.*Fix: Correct the path"
+    ):
         read_input(load_engagement(tiny.path), "survey")
 
 
@@ -46,14 +57,19 @@ def test_mapping_to_a_column_not_in_the_file_suggests_a_close_one(tiny):
     tiny.set_file("contacts.csv", tiny.files["contacts.csv"].replace("Enquiry", "Enquiry Type"))
     found = problems(tiny, "contact_log")
     assert len(found) == 1
-    assert "column 'Enquiry', row 1: inputs.contact_log.columns maps 'reason' to column 'Enquiry', which is not in the file. " \
-           "Did you mean 'Enquiry Type'?" in found[0]
+    assert (
+        "column 'Enquiry', row 1: inputs.contact_log.columns maps 'reason' to column 'Enquiry', which is not in the file. "
+        "Did you mean 'Enquiry Type'?" in found[0]
+    )
 
 
 def test_required_field_not_mapped(tiny):
     tiny.set_file("survey.csv", tiny.files["survey.csv"].replace("overall_satisfaction", "overall"))
-    with pytest.raises(InputError, match=r"required field 'overall_satisfaction' \(Overall satisfaction with the service\) "
-                                         r"is not mapped.*Add 'overall_satisfaction: <your column>' under inputs\.survey\.columns"):
+    with pytest.raises(
+        InputError,
+        match=r"required field 'overall_satisfaction' \(Overall satisfaction with the service\) "
+        r"is not mapped.*Add 'overall_satisfaction: <your column>' under inputs\.survey\.columns",
+    ):
         read_input(load_engagement(tiny.path), "survey")
 
 
@@ -61,8 +77,10 @@ def test_latin1_file_names_the_row_and_the_setting(tiny):
     text = tiny.files["survey.csv"].replace("Great", "Très bien")
     tiny.set_file("survey.csv", text.encode("latin-1"))
     found = problems(tiny, "survey")
-    assert found == [f"{tiny.folder / 'survey.csv'}, row 4: row 4 is not valid utf-8 text (byte 0xe8); the file looks like "
-                     "cp1252 (Windows) or latin-1. Fix: Set 'encoding: cp1252' under inputs.survey, or re-save the file as CSV UTF-8."]
+    assert found == [
+        f"{tiny.folder / 'survey.csv'}, row 4: row 4 is not valid utf-8 text (byte 0xe8); the file looks like "
+        "cp1252 (Windows) or latin-1. Fix: Set 'encoding: cp1252' under inputs.survey, or re-save the file as CSV UTF-8."
+    ]
 
 
 def test_latin1_file_reads_once_the_encoding_is_set(tiny):
@@ -76,11 +94,14 @@ def test_utf8_bom_is_accepted(tiny):
     assert len(read_input(load_engagement(tiny.path), "survey")) == 3
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"", r"survey\.csv: the file is empty \(no header, no rows\)\."),
-    (b"respondent_id,overall_satisfaction\n", r"the file has a header but no data rows\."),
-    (b"\n\n", r"row 1 should hold the column names but is empty"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", r"survey\.csv: the file is empty \(no header, no rows\)\."),
+        (b"respondent_id,overall_satisfaction\n", r"the file has a header but no data rows\."),
+        (b"\n\n", r"row 1 should hold the column names but is empty"),
+    ],
+)
 def test_empty_files(tiny, content, message):
     tiny.set_file("survey.csv", content)
     with pytest.raises(InputError, match=message):
@@ -89,8 +110,11 @@ def test_empty_files(tiny, content, message):
 
 def test_wrong_delimiter_is_detected(tiny):
     tiny.set_file("survey.csv", tiny.files["survey.csv"].replace(",", ";"))
-    with pytest.raises(InputError, match=r"row 1 has a single column; the file seems to use ';' between values.*"
-                                         r"Set 'delimiter: \";\"' under inputs\.survey"):
+    with pytest.raises(
+        InputError,
+        match=r"row 1 has a single column; the file seems to use ';' between values.*"
+        r"Set 'delimiter: \";\"' under inputs\.survey",
+    ):
         read_input(load_engagement(tiny.path), "survey")
 
 
@@ -119,6 +143,7 @@ def test_parquet_and_gzip_inputs(tiny):
     tiny.set_yaml(tiny.yaml.replace("path: survey.csv", "path: survey.parquet"))
     assert read_input(load_engagement(tiny.path), "survey")["timeliness"].isna().sum() == 1
     import gzip
+
     tiny.set_file("contacts.csv.gz", gzip.compress(tiny.files["contacts.csv"].encode()))
     tiny.set_yaml(tiny.yaml.replace("path: contacts.csv", "path: contacts.csv.gz"))
     assert len(read_input(load_engagement(tiny.path), "contact_log")) == 4
@@ -126,12 +151,19 @@ def test_parquet_and_gzip_inputs(tiny):
 
 def test_dates_in_another_format_suggest_date_format(tiny):
     text = tiny.files["contacts.csv"]
-    for iso, uk in [("2025-04-01 09:00:00", "01/04/2025 09:00"), ("2025-04-02 10:30:00", "02/04/2025 10:30"),
-                    ("2025-04-03 11:00:00", "03/04/2025 11:00"), ("2025-04-05 12:00:00", "05/04/2025 12:00")]:
+    for iso, uk in [
+        ("2025-04-01 09:00:00", "01/04/2025 09:00"),
+        ("2025-04-02 10:30:00", "02/04/2025 10:30"),
+        ("2025-04-03 11:00:00", "03/04/2025 11:00"),
+        ("2025-04-05 12:00:00", "05/04/2025 12:00"),
+    ]:
         text = text.replace(iso, uk)
     tiny.set_file("contacts.csv", text)
-    with pytest.raises(InputError, match=r"column 'Date Opened', rows 2, 3, 4, 5: 4 value\(s\) of created_at are not a date and time.*"
-                                         r"Set 'date_format: \"%d/%m/%Y %H:%M\"' under inputs\.contact_log"):
+    with pytest.raises(
+        InputError,
+        match=r"column 'Date Opened', rows 2, 3, 4, 5: 4 value\(s\) of created_at are not a date and time.*"
+        r"Set 'date_format: \"%d/%m/%Y %H:%M\"' under inputs\.contact_log",
+    ):
         read_input(load_engagement(tiny.path), "contact_log")
     tiny.set_yaml(tiny.yaml.replace("    values:", "    date_format: '%d/%m/%Y %H:%M'\n    values:", 1))
     log = read_input(load_engagement(tiny.path), "contact_log")  # Date Closed keeps ISO values: still read
@@ -140,11 +172,18 @@ def test_dates_in_another_format_suggest_date_format(tiny):
 
 def test_a_few_bad_values_in_a_big_export_are_warnings_and_become_missing(tiny):
     rows = [f"A{i},2025-04-01 09:00:00,,Telephone,Missed bin,North,P{i},1,5" for i in range(100, 130)]
-    tiny.set_file("contacts.csv", tiny.files["contacts.csv"] + "\n".join(rows) + "\nA999,yesterday,,Fax,Missed bin,North,P9,1,5\n")
+    tiny.set_file(
+        "contacts.csv", tiny.files["contacts.csv"] + "\n".join(rows) + "\nA999,yesterday,,Fax,Missed bin,North,P9,1,5\n"
+    )
     found = problems(tiny, "contact_log")
-    assert any("column 'Date Opened', row 36: 1 value(s) of created_at are not a date and time" in p and "treated as missing" in p for p in found)
-    assert any("column 'Channel', row 36: 1 value(s) of channel are not one of the channel codes" in p
-               and 'channel: {"Fax": ...}' in p for p in found)
+    assert any(
+        "column 'Date Opened', row 36: 1 value(s) of created_at are not a date and time" in p and "treated as missing" in p
+        for p in found
+    )
+    assert any(
+        "column 'Channel', row 36: 1 value(s) of channel are not one of the channel codes" in p and 'channel: {"Fax": ...}' in p
+        for p in found
+    )
     assert all(p.severity == "warning" for p in check_input(load_engagement(tiny.path), "contact_log"))
     log = read_input(load_engagement(tiny.path), "contact_log")
     assert len(log) == 35 and log["channel"].isna().sum() == 1
@@ -153,29 +192,43 @@ def test_a_few_bad_values_in_a_big_export_are_warnings_and_become_missing(tiny):
 def test_money_with_currency_symbols_and_negative_costs(tiny):
     tiny.set_file("initiatives.csv", tiny.files["initiatives.csv"].replace("50000", '"£50,000"').replace(",1000,", ",-1000,"))
     found = problems(tiny, "initiatives")
-    assert any("column 'capital_cost', row 2: 1 value(s) of capital_cost are not an amount of money" in p
-               and "Remove currency symbols and thousands separators" in p for p in found)
-    assert any("column 'annual_operating_cost', row 3: 1 value(s) of annual_operating_cost are not amounts of zero or more (costs cannot be negative)" in p
-               for p in found)
+    assert any(
+        "column 'capital_cost', row 2: 1 value(s) of capital_cost are not an amount of money" in p
+        and "Remove currency symbols and thousands separators" in p
+        for p in found
+    )
+    assert any(
+        "column 'annual_operating_cost', row 3: 1 value(s) of annual_operating_cost are not amounts of zero or more (costs cannot be negative)"
+        in p
+        for p in found
+    )
 
 
 def test_likert_text_labels_suggest_codes_or_a_mapping(tiny):
     tiny.set_file("survey.csv", tiny.files["survey.csv"].replace("R1,4,", "R1,Satisfied,").replace("R3,5,", "R3,Very satisfied,"))
-    with pytest.raises(InputError, match=r"column 'overall_satisfaction', rows 2, 4: 2 value\(s\) of overall_satisfaction are not a rating.*"
-                                         r"map the labels under inputs\.survey\.values"):
+    with pytest.raises(
+        InputError,
+        match=r"column 'overall_satisfaction', rows 2, 4: 2 value\(s\) of overall_satisfaction are not a rating.*"
+        r"map the labels under inputs\.survey\.values",
+    ):
         read_input(load_engagement(tiny.path), "survey")
 
 
 def test_out_of_scale_rating(tiny):
     tiny.set_file("survey.csv", tiny.files["survey.csv"].replace("R3,5,", "R3,7,"))
-    with pytest.raises(InputError, match=r"row 4: 1 value\(s\) of overall_satisfaction are not whole numbers from 1 to 5 or a don't-know code \[9\]"):
+    with pytest.raises(
+        InputError,
+        match=r"row 4: 1 value\(s\) of overall_satisfaction are not whole numbers from 1 to 5 or a don't-know code \[9\]",
+    ):
         read_input(load_engagement(tiny.path), "survey")
 
 
 def test_duplicated_ids_are_errors_in_hand_made_tables_and_warnings_in_exports(tiny):
     tiny.set_file("initiatives.csv", tiny.files["initiatives.csv"].replace("I02,", "I01,"))
-    assert any("1 value(s) of initiative_id appear more than once (e.g. 'I01'); 2 rows are involved" in p
-               for p in problems(tiny, "initiatives", "error"))
+    assert any(
+        "1 value(s) of initiative_id appear more than once (e.g. 'I01'); 2 rows are involved" in p
+        for p in problems(tiny, "initiatives", "error")
+    )
     tiny.set_file("contacts.csv", tiny.files["contacts.csv"].replace("A2,", "A1,"))
     assert any("contact_id appear more than once" in p for p in problems(tiny, "contact_log", "warning"))
 
@@ -186,19 +239,25 @@ def test_blank_rows_are_skipped_and_reported(tiny):
     survey = read_input(load_engagement(tiny.path), "survey")
     assert survey["respondent_id"].tolist() == ["R1", "R2", "R3"]
     assert [str(p) for p in survey.attrs["problems"]] == [
-        f"{tiny.folder / 'survey.csv'}, rows 3, 4: 2 blank row(s) were skipped. Fix: Nothing to do unless rows are missing from the export."]
+        f"{tiny.folder / 'survey.csv'}, rows 3, 4: 2 blank row(s) were skipped. Fix: Nothing to do unless rows are missing from the export."
+    ]
 
 
 def test_required_values_missing_in_hand_made_table(tiny):
     tiny.set_file("initiatives.csv", tiny.files["initiatives.csv"].replace("I02,Web redesign,", "I02,,"))
-    with pytest.raises(InputError, match=r"column 'name', row 3: 1 row\(s\) have no value in this required column\. Fix: Fill in"):
+    with pytest.raises(
+        InputError, match=r"column 'name', row 3: 1 row\(s\) have no value in this required column\. Fix: Fill in"
+    ):
         read_input(load_engagement(tiny.path), "initiatives")
 
 
 def test_ragged_rows_are_reported_not_a_traceback(tiny):
     tiny.set_file("survey.csv", tiny.files["survey.csv"] + "R4,3,3,too,many,fields,here\n")
-    with pytest.raises(InputError, match=r"survey\.csv, row 5: row 5 has 7 values but the header has 5: a value probably "
-                                         r"contains ',' without quotes around it\. Fix: Put double quotes around values"):
+    with pytest.raises(
+        InputError,
+        match=r"survey\.csv, row 5: row 5 has 7 values but the header has 5: a value probably "
+        r"contains ',' without quotes around it\. Fix: Put double quotes around values",
+    ):
         read_input(load_engagement(tiny.path), "survey")
 
 
@@ -209,12 +268,16 @@ def test_label_recoded_to_null_means_unknown_and_many_gaps_in_an_export_stay_war
     log = read_input(load_engagement(tiny.path), "contact_log")
     assert log["channel"].isna().sum() == 2
     assert [p.severity for p in log.attrs["problems"]] == ["warning"]
-    assert "2 row(s) have no value or a label recoded to null (UNKNOWN) in this required column" in log.attrs["problems"][0].message
+    assert (
+        "2 row(s) have no value or a label recoded to null (UNKNOWN) in this required column" in log.attrs["problems"][0].message
+    )
 
 
 def test_a_required_column_with_no_values_at_all_is_an_error(tiny):
     lines = [line.split(",") for line in tiny.files["contacts.csv"].splitlines()]
-    tiny.set_file("contacts.csv", "\n".join(",".join(f[:4] + [""] + f[5:]) if i else ",".join(f) for i, f in enumerate(lines)) + "\n")
+    tiny.set_file(
+        "contacts.csv", "\n".join(",".join(f[:4] + [""] + f[5:]) if i else ",".join(f) for i, f in enumerate(lines)) + "\n"
+    )
     with pytest.raises(InputError, match=r"column 'Enquiry', rows 2, 3, 4, 5: 4 row\(s\) have no value in this required column"):
         read_input(load_engagement(tiny.path), "contact_log")
 
@@ -264,8 +327,12 @@ inputs:
 
 
 def test_timestamps_with_utc_offsets_across_the_clock_change_read_as_local_time(tiny):
-    text = (tiny.files["contacts.csv"].replace("2025-04-01 09:00:00", "2025-04-01T09:00:00+01:00")
-            .replace("2025-04-02 10:30:00", "2025-12-02T10:30:00+00:00").replace("2025-04-03 11:00:00", "2025-04-03T11:00:00Z"))
+    text = (
+        tiny.files["contacts.csv"]
+        .replace("2025-04-01 09:00:00", "2025-04-01T09:00:00+01:00")
+        .replace("2025-04-02 10:30:00", "2025-12-02T10:30:00+00:00")
+        .replace("2025-04-03 11:00:00", "2025-04-03T11:00:00Z")
+    )
     tiny.set_file("contacts.csv", text)
     tiny.set_yaml(tiny.yaml.replace("end: 2025-04-30", "end: 2025-12-31"))
     log = read_input(load_engagement(tiny.path), "contact_log")
@@ -273,16 +340,24 @@ def test_timestamps_with_utc_offsets_across_the_clock_change_read_as_local_time(
     assert log["created_at"].dt.hour.tolist() == [9, 10, 11, 12]
 
 
-@pytest.mark.parametrize("name, content, message", [
-    ("contacts.csv.gz", b"Case Ref,Date Opened\nA1,2025-04-01\n", r"cannot be read as CSV: Not a gzipped file"),
-    ("contacts.csv.gz", None, r"cannot be read as CSV: Compressed file ended before the end-of-stream marker"),
-    ("contacts.zip", b"PK\x03\x04rest-of-zip", r"this is a zip archive.*Unzip it and point inputs\.contact_log\.path"),
-    ("contacts.xlsx", b"Case Ref,Date Opened\n", r"this is not an Excel workbook \(it looks like a text file\).*Rename it to \.csv"),
-    ("contacts.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1old", r"old-style Excel file \(\.xls\).*Save it as \.xlsx"),
-    ("contacts.parquet", b"Case Ref\n", r"this is not a Parquet file"),
-])
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("contacts.csv.gz", b"Case Ref,Date Opened\nA1,2025-04-01\n", r"cannot be read as CSV: Not a gzipped file"),
+        ("contacts.csv.gz", None, r"cannot be read as CSV: Compressed file ended before the end-of-stream marker"),
+        ("contacts.zip", b"PK\x03\x04rest-of-zip", r"this is a zip archive.*Unzip it and point inputs\.contact_log\.path"),
+        (
+            "contacts.xlsx",
+            b"Case Ref,Date Opened\n",
+            r"this is not an Excel workbook \(it looks like a text file\).*Rename it to \.csv",
+        ),
+        ("contacts.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1old", r"old-style Excel file \(\.xls\).*Save it as \.xlsx"),
+        ("contacts.parquet", b"Case Ref\n", r"this is not a Parquet file"),
+    ],
+)
 def test_files_of_the_wrong_kind_or_damaged(tiny, name, content, message):
     import gzip
+
     if content is None:  # a truncated gzip file
         content = gzip.compress(tiny.files["contacts.csv"].encode() * 50)[:200]
     tiny.set_file(name, content)
@@ -294,8 +369,11 @@ def test_files_of_the_wrong_kind_or_damaged(tiny, name, content, message):
 def test_bz2_and_xz_compressed_csv(tiny):
     import bz2
     import lzma
-    for name, data in (("c.csv.bz2", bz2.compress(tiny.files["contacts.csv"].encode())),
-                       ("c.csv.xz", lzma.compress(tiny.files["contacts.csv"].encode()))):
+
+    for name, data in (
+        ("c.csv.bz2", bz2.compress(tiny.files["contacts.csv"].encode())),
+        ("c.csv.xz", lzma.compress(tiny.files["contacts.csv"].encode())),
+    ):
         tiny.set_file(name, data)
         tiny.set_yaml(tiny.yaml.replace("path: contacts.csv", f"path: {name}"))
         assert len(read_input(load_engagement(tiny.path), "contact_log")) == 4
@@ -305,7 +383,9 @@ def test_utf16_export_is_recognised(tiny):
     tiny.set_file("survey.csv", tiny.files["survey.csv"].replace(",", "\t").encode("utf-16"))
     with pytest.raises(InputError, match=r"the file is UTF-16 text.*Set 'encoding: utf-16'.*'delimiter: \"\\t\"'"):
         read_input(load_engagement(tiny.path), "survey")
-    tiny.set_yaml(tiny.yaml.replace("    dont_know_codes: [9]", "    dont_know_codes: [9]\n    encoding: utf-16\n    delimiter: \"\\t\""))
+    tiny.set_yaml(
+        tiny.yaml.replace("    dont_know_codes: [9]", '    dont_know_codes: [9]\n    encoding: utf-16\n    delimiter: "\\t"')
+    )
     assert read_input(load_engagement(tiny.path), "survey")["overall_satisfaction"].tolist() == [4, 2, 5]
 
 
@@ -314,7 +394,9 @@ def test_excel_title_rows_and_wrong_sheet(tiny):
     with pd.ExcelWriter(tiny.folder / "initiatives.xlsx") as xl:
         frame.to_excel(xl, sheet_name="Initiatives", index=False, startrow=2)
     tiny.set_yaml(tiny.yaml.replace("path: initiatives.csv", "path: initiatives.xlsx\n    sheet: Initiative"))
-    with pytest.raises(InputError, match=r"the workbook has no sheet 'Initiative'\. Did you mean 'Initiatives'\?.*one of: Initiatives"):
+    with pytest.raises(
+        InputError, match=r"the workbook has no sheet 'Initiative'\. Did you mean 'Initiatives'\?.*one of: Initiatives"
+    ):
         read_input(load_engagement(tiny.path), "initiatives")
     tiny.set_yaml(tiny.yaml.replace("path: initiatives.csv", "path: initiatives.xlsx\n    sheet: Initiatives"))
     with pytest.raises(InputError, match=r"the column names seem to be on row 3, not row 1.*Set 'header_row: 3'"):
@@ -339,8 +421,11 @@ def test_infinite_or_negative_minutes_are_reported(tiny):
 
 
 def test_contacts_outside_the_period_and_closed_before_opened_are_data_quality_warnings(tiny):
-    text = tiny.files["contacts.csv"].replace("A2,2025-04-02 10:30:00", "A2,2019-04-02 10:30:00").replace(
-        "2025-04-06 12:00:00", "2025-04-04 12:00:00")
+    text = (
+        tiny.files["contacts.csv"]
+        .replace("A2,2025-04-02 10:30:00", "A2,2019-04-02 10:30:00")
+        .replace("2025-04-06 12:00:00", "2025-04-04 12:00:00")
+    )
     tiny.set_file("contacts.csv", text)
     found = check_input(load_engagement(tiny.path), "contact_log")
     assert {str(p).split(": ", 1)[1].split(" Fix")[0] for p in found} == {
@@ -351,16 +436,21 @@ def test_contacts_outside_the_period_and_closed_before_opened_are_data_quality_w
 
 
 def test_common_channel_labels_are_understood_without_a_mapping(tiny):
-    tiny.set_file("survey.csv", tiny.files["survey.csv"].replace(",phone", ",E-mail").replace(",web_form", ",Web Form")
-                  .replace(",email", ",Telephone"))
+    tiny.set_file(
+        "survey.csv",
+        tiny.files["survey.csv"].replace(",phone", ",E-mail").replace(",web_form", ",Web Form").replace(",email", ",Telephone"),
+    )
     survey = read_input(load_engagement(tiny.path), "survey")
     assert survey["preferred_channel"].tolist() == ["email", "web_form", "phone"]
 
 
 def test_column_names_match_in_either_unicode_form(tiny):
     import unicodedata
+
     tiny.set_file("survey.csv", tiny.files["survey.csv"].replace("respondent_id", unicodedata.normalize("NFD", "Référence")))
-    tiny.set_yaml(tiny.yaml.replace("    dont_know_codes: [9]", "    dont_know_codes: [9]\n    columns: {respondent_id: Référence}"))
+    tiny.set_yaml(
+        tiny.yaml.replace("    dont_know_codes: [9]", "    dont_know_codes: [9]\n    columns: {respondent_id: Référence}")
+    )
     assert read_input(load_engagement(tiny.path), "survey")["respondent_id"].tolist() == ["R1", "R2", "R3"]
 
 
@@ -377,8 +467,10 @@ CFPB = REAL / "cfpb_complaints_sample_2015_2020.csv"
 SAN_DIEGO = REAL / "sandiego_resident_survey_2015_weighted.csv"
 
 
-@pytest.mark.skipif(not (CFPB.exists() and SAN_DIEGO.exists()),
-                    reason=f"real CFPB / San Diego samples not found in {REAL} (../shared/realdata beside the checkout)")
+@pytest.mark.skipif(
+    not (CFPB.exists() and SAN_DIEGO.exists()),
+    reason=f"real CFPB / San Diego samples not found in {REAL} (../shared/realdata beside the checkout)",
+)
 def test_real_complaints_log_and_resident_survey(tmp_path):
     (tmp_path / "engagement.yaml").write_text(f"""\
 name: real-us
@@ -400,14 +492,22 @@ inputs:
     assert any("of channel are not one of the channel codes" in p and "'Referral'" in p and "'Postal mail'" in p for p in first)
     text = (tmp_path / "engagement.yaml").read_text()
     text = text.replace("area: State}", "area: State}\n    values: {channel: {Referral: null, Postal mail: post, Fax: null}}")
-    text = text.replace("preferred_channel: Q18}", "preferred_channel: Q18}\n    values: {preferred_channel: "
-                        "{'1': mobile_app, '2': web_form, '3': phone, '4': null, '5': null, '9': null}}")
+    text = text.replace(
+        "preferred_channel: Q18}",
+        "preferred_channel: Q18}\n    values: {preferred_channel: "
+        "{'1': mobile_app, '2': web_form, '3': phone, '4': null, '5': null, '9': null}}",
+    )
     (tmp_path / "engagement.yaml").write_text(text)
     eng = load_engagement(tmp_path / "engagement.yaml")
     log, survey = read_input(eng, "contact_log"), read_input(eng, "survey")
     assert len(log) == 6623
-    assert log["channel"].value_counts(dropna=False).to_dict() == {"web_form": 5143, pd.NA: 729, "phone": 482, "post": 267,
-                                                                  "email": 2}
+    assert log["channel"].value_counts(dropna=False).to_dict() == {
+        "web_form": 5143,
+        pd.NA: 729,
+        "phone": 482,
+        "post": 267,
+        "email": 2,
+    }
     assert len(survey) == 2477
     assert survey["overall_satisfaction"].dropna().between(1, 5).all()
     raw = pd.read_csv(SAN_DIEGO, usecols=["Q15_2"])["Q15_2"]
@@ -417,4 +517,5 @@ inputs:
 
 def validate(folder):
     from cxmethods import validate_engagement
+
     return [str(p) for p in validate_engagement(folder / "engagement.yaml").problems]

@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from cxmethods import ConfigError, load_engagement, validate_engagement
-from cxmethods.methodology.maturity import STANDARDS, load_model, load_quick_test, load_role_checklist, load_standards, model_for
 from cxmethods.core.paths import templates_dir
+from cxmethods.methodology.maturity import STANDARDS, load_model, load_quick_test, load_role_checklist, load_standards, model_for
 
 
 def test_bundled_model_covers_the_four_components_with_five_levels_and_a_full_crosswalk():
@@ -81,11 +81,14 @@ def test_an_engagement_can_use_its_own_model_and_validation_reports_its_problems
     own = yaml.safe_load((templates_dir() / "maturity_model.yaml").read_text())
     own["components"][0]["dimensions"][0]["levels"].pop()
     (tiny.folder / "our_model.yaml").write_text(yaml.safe_dump(own))
-    tiny.set_yaml(tiny.yaml + textwrap.dedent("""\
+    tiny.set_yaml(
+        tiny.yaml
+        + textwrap.dedent("""\
         settings:
           self_assessment:
             model: our_model.yaml
-        """))
+        """)
+    )
     report = validate_engagement(tiny.path)
     assert [p.message for p in report.errors] == ["needs exactly 5 level descriptors (level 1 first); found 4."]
     own["components"][0]["dimensions"][0]["levels"].append("Back to five levels, written by this trainer.")
@@ -100,7 +103,10 @@ def test_quick_test_with_an_unknown_component(tmp_path):
     with pytest.raises(ConfigError) as info:
         load_quick_test(path)
     assert [p.message for p in info.value.problems] == [
-        "unknown component 'finance'.", "duplicate id 'q1'.", "an entry has no text."]
+        "unknown component 'finance'.",
+        "duplicate id 'q1'.",
+        "an entry has no text.",
+    ]
 
 
 def test_model_that_is_not_yaml_names_the_line(tmp_path):

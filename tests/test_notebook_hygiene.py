@@ -38,7 +38,9 @@ def test_the_six_workbooks_are_found():
 @pytest.mark.parametrize("path", WORKBOOKS, ids=lambda p: p.stem)
 def test_papermill_sees_every_parameter_with_a_type_and_help(path):
     params = inspect_notebook(path)
-    lines = [line for line in _parameters_cell(_read(path)).source.splitlines() if line.strip() and not line.strip().startswith("#")]
+    lines = [
+        line for line in _parameters_cell(_read(path)).source.splitlines() if line.strip() and not line.strip().startswith("#")
+    ]
     # papermill silently skips a line it cannot parse (e.g. a second '=' in the help): every line must come through
     assert len(params) == len(lines), f"papermill inferred {sorted(params)} from {lines}"
     assert {"engagement", "run_dir"} <= set(params)
@@ -96,7 +98,9 @@ def test_facilitator_notes_are_only_in_tagged_cells(path):
     # a participant pack drops tagged cells; a note left inside an untagged cell would reach the room
     for cell in _read(path).cells:
         if cell.cell_type == "markdown" and "facilitator" not in _tags(cell):
-            assert "facilitator:" not in cell.source.lower(), f"cell {cell.id}: move the facilitator note into its own tagged cell"
+            assert "facilitator:" not in cell.source.lower(), (
+                f"cell {cell.id}: move the facilitator note into its own tagged cell"
+            )
 
 
 @pytest.mark.parametrize("path", WORKBOOKS, ids=lambda p: p.stem)

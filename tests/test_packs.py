@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 
 from cxmethods.cli import app
 from cxmethods.core.errors import CxmError
+from cxmethods.core.paths import sample_dir, workbooks_dir
 from cxmethods.methods.finance import discount_factors
 from cxmethods.run.packs import PACK_ENGAGEMENT, PACK_KINDS, make_pack, pack_notebook
-from cxmethods.core.paths import sample_dir, workbooks_dir
 
 SOURCE_BOOKS = sorted(workbooks_dir().glob("[0-9][0-9]_*.ipynb"))
 
@@ -31,7 +31,9 @@ def _cells(path: Path) -> list:
 
 
 def _digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +114,9 @@ def test_packs_are_byte_identical_from_run_to_run(packs, tmp_path):
 
 def test_refuses_a_folder_that_is_not_empty(tmp_path):
     (tmp_path / "notes.txt").write_text("mine")
-    with pytest.raises(CxmError, match=r"is not empty \(it holds notes.txt\); nothing was written\. .*cxm pack participant .*--force"):
+    with pytest.raises(
+        CxmError, match=r"is not empty \(it holds notes.txt\); nothing was written\. .*cxm pack participant .*--force"
+    ):
         make_pack("participant", tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
     make_pack("participant", tmp_path, overwrite=True)
@@ -128,7 +132,9 @@ def test_refuses_a_file(tmp_path):
 
 @pytest.mark.parametrize("kind", ["trainer", "", "Participant"])
 def test_unknown_kind(kind, tmp_path):
-    with pytest.raises(CxmError, match=rf"The 'kind' parameter of make_pack must be 'participant' or 'facilitator'\. Got '{kind}' instead\."):
+    with pytest.raises(
+        CxmError, match=rf"The 'kind' parameter of make_pack must be 'participant' or 'facilitator'\. Got '{kind}' instead\."
+    ):
         make_pack(kind, tmp_path / "pack")
     assert not (tmp_path / "pack").exists()
 
@@ -155,8 +161,12 @@ def test_pack_notebook_replaces_code_solutions_and_leaves_its_input_alone():
     nb = _notebook(
         new_code_cell("engagement: str = None  # path\nrun_dir: str = '/tmp/x'  # folder", metadata={"tags": ["parameters"]}),
         new_markdown_cell("**Exercise:** the top reason?", metadata={"tags": ["exercise"]}),
-        new_code_cell("result.table('x')", metadata={"tags": ["solution"]}, execution_count=3,
-                      outputs=[nbformat.v4.new_output("stream", text="42")]),
+        new_code_cell(
+            "result.table('x')",
+            metadata={"tags": ["solution"]},
+            execution_count=3,
+            outputs=[nbformat.v4.new_output("stream", text="42")],
+        ),
     )
     before = nbformat.writes(nb)
     packed = pack_notebook(nb, "participant")
@@ -181,10 +191,13 @@ def test_pack_notebook_names_itself_in_a_kind_error():
         pack_notebook(nb, "room")
 
 
-@pytest.mark.parametrize("cells, message", [
-    ([new_markdown_cell("# no parameters")], "no cell tagged 'parameters'"),
-    ([new_code_cell("run_dir = None  # folder", metadata={"tags": ["parameters"]})], "does not set 'engagement'"),
-])
+@pytest.mark.parametrize(
+    "cells, message",
+    [
+        ([new_markdown_cell("# no parameters")], "no cell tagged 'parameters'"),
+        ([new_code_cell("run_dir = None  # folder", metadata={"tags": ["parameters"]})], "does not set 'engagement'"),
+    ],
+)
 def test_pack_notebook_needs_an_engagement_parameter(cells, message):
     with pytest.raises(CxmError, match=message):
         pack_notebook(_notebook(*cells), "participant")
@@ -219,8 +232,15 @@ def test_pack_executes_headless_on_its_sample_copy(kind, tmp_path):
     executed.mkdir()
     books = sorted((pack / "workbooks").glob("*.ipynb"))
     for book in books:  # in number order: 04 and 05 read what 02 and 03 wrote
-        pm.execute_notebook(str(book), str(executed / book.name), parameters={"run_dir": str(run)}, kernel_name=KERNEL_NAME,
-                            cwd=str(pack / "workbooks"), progress_bar=False, extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
+        pm.execute_notebook(
+            str(book),
+            str(executed / book.name),
+            parameters={"run_dir": str(run)},
+            kernel_name=KERNEL_NAME,
+            cwd=str(pack / "workbooks"),
+            progress_bar=False,
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+        )
     outputs = {b.stem: nbformat.read(executed / b.name, as_version=4) for b in books}
     for name, nb in outputs.items():
         errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]

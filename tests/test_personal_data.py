@@ -29,8 +29,21 @@ PLANTED = {
     "card": "4111 1111 1111 1111",
 }
 # What a scan looks for: each value, and the parts of it that would still identify someone on their own.
-NEEDLES = sorted({*PLANTED.values(), "Oyelaran-Whitcombe", "Achterberg", "desmond.achterberg", "7946 0958", "900461",
-                  "201-3344", "12 34 56", "078-05-1120", "4111 1111", "4111111111111111"})
+NEEDLES = sorted(
+    {
+        *PLANTED.values(),
+        "Oyelaran-Whitcombe",
+        "Achterberg",
+        "desmond.achterberg",
+        "7946 0958",
+        "900461",
+        "201-3344",
+        "12 34 56",
+        "078-05-1120",
+        "4111 1111",
+        "4111111111111111",
+    }
+)
 # Customer ids in some exports are e-mail addresses or phone numbers: they are hashed before any analysis.
 CUSTOMER_IDS = ["gwendolyn.pryce-armitage@example.com", "07700 900777"]
 
@@ -38,8 +51,10 @@ CUSTOMER_IDS = ["gwendolyn.pryce-armitage@example.com", "07700 900777"]
 def _plant(folder: Path) -> None:
     survey = pd.read_csv(folder / "resident_survey.csv", dtype=str, keep_default_na=False)
     texts = [f"Rang three times. {v}, please call back." for v in PLANTED.values()]
-    texts += [f"{PLANTED['name']} was rude; reach me on {PLANTED['email']} or {PLANTED['uk mobile']}.",
-              f"{PLANTED['own name']}, NI {PLANTED['ni number']}, card {PLANTED['card']} was charged twice."]
+    texts += [
+        f"{PLANTED['name']} was rude; reach me on {PLANTED['email']} or {PLANTED['uk mobile']}.",
+        f"{PLANTED['own name']}, NI {PLANTED['ni number']}, card {PLANTED['card']} was charged twice.",
+    ]
     survey.loc[: len(texts) - 1, "comment"] = texts
     survey.to_csv(folder / "resident_survey.csv", index=False)
 
@@ -93,8 +108,9 @@ def test_no_planted_personal_data_in_any_output(run):
     files = [p for p in run.rglob("*") if p.is_file()]
     kinds = {p.suffix for p in files}
     assert {".csv", ".parquet", ".json", ".html", ".xlsx", ".pptx", ".ipynb"} <= kinds  # every kind of output was scanned
-    leaks = sorted({(name, needle) for p in files for name, text in _texts(p) for needle in NEEDLES + CUSTOMER_IDS
-                    if needle in text})
+    leaks = sorted(
+        {(name, needle) for p in files for name, text in _texts(p) for needle in NEEDLES + CUSTOMER_IDS if needle in text}
+    )
     assert leaks == []
 
 

@@ -12,25 +12,38 @@ from hypothesis import strategies as st
 from scipy.stats import norm
 
 from cxmethods import CxmError
+from cxmethods.methods.pilot import (
+    DidResult,
+    choose_sites,
+    evaluate_did,
+    minimum_detectable_effect,
+    minimum_detectable_effect_means,
+    pilot_duration,
+    plot_did,
+    sample_size_means,
+    sample_size_proportions,
+    simulate_pilot,
+)
 from cxmethods.plots.charts import Chart
-from cxmethods.methods.pilot import (DidResult, choose_sites, evaluate_did, minimum_detectable_effect,
-                             minimum_detectable_effect_means, pilot_duration, plot_did, sample_size_means,
-                             sample_size_proportions, simulate_pilot)
 
 Z95, Z80 = 1.959963984540054, 0.8416212335729143  # normal quantiles at 0.975 and 0.80, from tables
 
 
 # --- sample size and minimum detectable effect -------------------------------------------------------------
 
-@pytest.mark.parametrize("p0, mde, options, z", [
-    (0.50, 0.10, {}, Z95 + Z80),
-    (0.70, 0.05, {"ratio": 2.0}, Z95 + Z80),
-    (0.30, -0.05, {"two_sided": False}, 1.6448536269514722 + Z80),
-    (0.90, 0.04, {"alpha": 0.01, "power": 0.9}, 2.5758293035489004 + 1.2815515655446004),
-])
+
+@pytest.mark.parametrize(
+    "p0, mde, options, z",
+    [
+        (0.50, 0.10, {}, Z95 + Z80),
+        (0.70, 0.05, {"ratio": 2.0}, Z95 + Z80),
+        (0.30, -0.05, {"two_sided": False}, 1.6448536269514722 + Z80),
+        (0.90, 0.04, {"alpha": 0.01, "power": 0.9}, 2.5758293035489004 + 1.2815515655446004),
+    ],
+)
 def test_sample_size_for_proportions_by_hand(p0, mde, options, z):
     p1, ratio = p0 + mde, options.get("ratio", 1.0)
-    by_hand = z ** 2 * (p1 * (1 - p1) + p0 * (1 - p0) / ratio) / mde ** 2
+    by_hand = z**2 * (p1 * (1 - p1) + p0 * (1 - p0) / ratio) / mde**2
     assert sample_size_proportions(p0, mde, **options) == math.ceil(by_hand)
 
 
@@ -88,21 +101,30 @@ def test_means_by_hand_and_round_trip(sd, n, ratio):
     assert sample_size_means(sd, mde, ratio=ratio) == n
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda: sample_size_proportions(0.7, 0.05, alpha=1.5),
-     r"The 'alpha' parameter of sample_size_proportions must be between 0 and 1\. Got 1\.5 instead\."),
-    (lambda: sample_size_proportions(0.7, 0.05, power=0), r"The 'power' parameter .* between 0 and 1\. Got 0 instead"),
-    (lambda: sample_size_proportions(1.2, 0.05), r"The 'p0' parameter .* between 0 and 1\. Got 1\.2 instead"),
-    (lambda: sample_size_proportions(0.7, 0.3), r"'mde' .* keeps p0 \+ mde between 0 and 1 \(p0 is 0\.7\)\. Got 0\.3"),
-    (lambda: sample_size_proportions(0.7, 0), r"'mde' parameter .* must be a non-zero change"),
-    (lambda: sample_size_proportions(0.7, 0.05, ratio=0), r"'ratio' .* must be greater than 0\. Got 0 instead"),
-    (lambda: sample_size_proportions(0.7, "0.05"), r"'mde' .* Got '0\.05' instead"),
-    (lambda: sample_size_proportions(0.7, 0.05, power=0.01), r"'power' .* larger than the chance of a false alarm"),
-    (lambda: sample_size_means(0, 1), r"The 'sd' parameter of sample_size_means must be greater than 0\. Got 0"),
-    (lambda: minimum_detectable_effect(0.99, 100),
-     (r"The 'n' parameter of minimum_detectable_effect is too small to detect any rise from p0 = 0\.99: "
-      r"it must be more than 777\. Got 100 instead\.")),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (
+            lambda: sample_size_proportions(0.7, 0.05, alpha=1.5),
+            r"The 'alpha' parameter of sample_size_proportions must be between 0 and 1\. Got 1\.5 instead\.",
+        ),
+        (lambda: sample_size_proportions(0.7, 0.05, power=0), r"The 'power' parameter .* between 0 and 1\. Got 0 instead"),
+        (lambda: sample_size_proportions(1.2, 0.05), r"The 'p0' parameter .* between 0 and 1\. Got 1\.2 instead"),
+        (lambda: sample_size_proportions(0.7, 0.3), r"'mde' .* keeps p0 \+ mde between 0 and 1 \(p0 is 0\.7\)\. Got 0\.3"),
+        (lambda: sample_size_proportions(0.7, 0), r"'mde' parameter .* must be a non-zero change"),
+        (lambda: sample_size_proportions(0.7, 0.05, ratio=0), r"'ratio' .* must be greater than 0\. Got 0 instead"),
+        (lambda: sample_size_proportions(0.7, "0.05"), r"'mde' .* Got '0\.05' instead"),
+        (lambda: sample_size_proportions(0.7, 0.05, power=0.01), r"'power' .* larger than the chance of a false alarm"),
+        (lambda: sample_size_means(0, 1), r"The 'sd' parameter of sample_size_means must be greater than 0\. Got 0"),
+        (
+            lambda: minimum_detectable_effect(0.99, 100),
+            (
+                r"The 'n' parameter of minimum_detectable_effect is too small to detect any rise from p0 = 0\.99: "
+                r"it must be more than 777\. Got 100 instead\."
+            ),
+        ),
+    ],
+)
 def test_parameter_errors(call, match):
     with pytest.raises(CxmError, match=match):
         call()
@@ -110,15 +132,19 @@ def test_parameter_errors(call, match):
 
 # --- duration -----------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("args, options, weeks, pilot_weeks, comparison_weeks, says", [
-    ((385, 100, 50), {}, 8, 4, 8, "the comparison sites need 8 weeks to reach 385 contacts at 50 a week"),
-    ((385, 50, 100), {}, 8, 8, 4, "the pilot sites need 8 weeks"),
-    ((385, 100, 100), {"ratio": 2}, 8, 4, 8, "reach 770 contacts"),
-    ((100, 100, 100), {}, 4, 1, 1, "the sample needs only 1, but a pilot shorter than 4 full weeks"),
-    ((100, 100, 100), {"min_weeks": 1}, 1, 1, 1, "Run the pilot for 1 weeks"),
-    ((400, 100, 100), {}, 4, 4, 4, "need 4 weeks"),  # exactly four weeks' worth: no extra week
-    ((3000, 100, 100), {}, 30, 30, 30, "over six months"),
-])
+
+@pytest.mark.parametrize(
+    "args, options, weeks, pilot_weeks, comparison_weeks, says",
+    [
+        ((385, 100, 50), {}, 8, 4, 8, "the comparison sites need 8 weeks to reach 385 contacts at 50 a week"),
+        ((385, 50, 100), {}, 8, 8, 4, "the pilot sites need 8 weeks"),
+        ((385, 100, 100), {"ratio": 2}, 8, 4, 8, "reach 770 contacts"),
+        ((100, 100, 100), {}, 4, 1, 1, "the sample needs only 1, but a pilot shorter than 4 full weeks"),
+        ((100, 100, 100), {"min_weeks": 1}, 1, 1, 1, "Run the pilot for 1 weeks"),
+        ((400, 100, 100), {}, 4, 4, 4, "need 4 weeks"),  # exactly four weeks' worth: no extra week
+        ((3000, 100, 100), {}, 30, 30, 30, "over six months"),
+    ],
+)
 def test_pilot_duration(args, options, weeks, pilot_weeks, comparison_weeks, says):
     plan = pilot_duration(*args, **options)
     assert (plan.weeks, plan.weeks_pilot, plan.weeks_comparison) == (weeks, pilot_weeks, comparison_weeks)
@@ -126,12 +152,15 @@ def test_pilot_duration(args, options, weeks, pilot_weeks, comparison_weeks, say
     assert says in plan.note
 
 
-@pytest.mark.parametrize("args, options, match", [
-    ((385, 0, 50), {}, r"The 'weekly_pilot' parameter of pilot_duration must be greater than 0 \(with no contacts a week"),
-    ((385, 100, float("inf")), {}, r"'weekly_comparison' .* Got inf instead"),
-    ((0, 100, 50), {}, r"'n_per_group' .* greater than 0\. Got 0 instead"),
-    ((385, 100, 50), {"min_weeks": 2.5}, r"'min_weeks' .* a whole number of 1 or more\. Got 2\.5 instead"),
-])
+@pytest.mark.parametrize(
+    "args, options, match",
+    [
+        ((385, 0, 50), {}, r"The 'weekly_pilot' parameter of pilot_duration must be greater than 0 \(with no contacts a week"),
+        ((385, 100, float("inf")), {}, r"'weekly_comparison' .* Got inf instead"),
+        ((0, 100, 50), {}, r"'n_per_group' .* greater than 0\. Got 0 instead"),
+        ((385, 100, 50), {"min_weeks": 2.5}, r"'min_weeks' .* a whole number of 1 or more\. Got 2\.5 instead"),
+    ],
+)
 def test_pilot_duration_errors(args, options, match):
     with pytest.raises(CxmError, match=match):
         pilot_duration(*args, **options)
@@ -139,13 +168,26 @@ def test_pilot_duration_errors(args, options, match):
 
 # --- choosing sites -----------------------------------------------------------------------------------------
 
+
 def planted_sites() -> pd.DataFrame:
     """Four spread-out sites and a near twin; Typical (and Tiny, too small to pilot) sit exactly at their weighted mean."""
-    others = pd.DataFrame({"area": ["North", "South", "East", "West", "Twin"], "weekly": [600, 600, 500, 500, 400],
-                           "fcr_rate": [0.60, 0.80, 0.72, 0.68, 0.71], "repeat_share": [0.25, 0.15, 0.30, 0.10, 0.21]})
+    others = pd.DataFrame(
+        {
+            "area": ["North", "South", "East", "West", "Twin"],
+            "weekly": [600, 600, 500, 500, 400],
+            "fcr_rate": [0.60, 0.80, 0.72, 0.68, 0.71],
+            "repeat_share": [0.25, 0.15, 0.30, 0.10, 0.21],
+        }
+    )
     centre = others[["fcr_rate", "repeat_share"]].mul(others["weekly"], axis=0).sum() / others["weekly"].sum()
-    typical = pd.DataFrame({"area": ["Tiny", "Typical"], "weekly": [20, 450],
-                            "fcr_rate": [centre["fcr_rate"]] * 2, "repeat_share": [centre["repeat_share"]] * 2})
+    typical = pd.DataFrame(
+        {
+            "area": ["Tiny", "Typical"],
+            "weekly": [20, 450],
+            "fcr_rate": [centre["fcr_rate"]] * 2,
+            "repeat_share": [centre["repeat_share"]] * 2,
+        }
+    )
     return pd.concat([typical.iloc[:1], others.iloc[:3], typical.iloc[1:], others.iloc[3:]], ignore_index=True)
 
 
@@ -155,8 +197,7 @@ def z_scores(units: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
 
 
 def test_picks_the_planted_typical_site_and_its_twin():
-    sites = choose_sites(planted_sites(), unit="area", volume="weekly", metrics=["fcr_rate", "repeat_share"],
-                         min_volume=100)
+    sites = choose_sites(planted_sites(), unit="area", volume="weekly", metrics=["fcr_rate", "repeat_share"], min_volume=100)
     role = sites.set_index("unit")["role"]
     assert role["Typical"] == "pilot" and role["Twin"] == "comparison" and role["Tiny"] == "not eligible"
     assert set(role[["North", "South", "East", "West"]]) == {"not chosen"}
@@ -165,8 +206,17 @@ def test_picks_the_planted_typical_site_and_its_twin():
     assert row.loc["Typical", "distance_to_population"] == pytest.approx(0, abs=1e-12)
     assert row.loc["Typical", "matched_with"] == "Twin" and row.loc["Twin", "matched_with"] == "Typical"
     assert row.loc["Tiny", "reason"] == "weekly volume 20 is below the minimum of 100"
-    assert list(sites.columns) == ["unit", "role", "matched_with", "volume", "distance_to_population",
-                                   "distance_to_pilot", "fcr_rate", "repeat_share", "reason"]
+    assert list(sites.columns) == [
+        "unit",
+        "role",
+        "matched_with",
+        "volume",
+        "distance_to_population",
+        "distance_to_pilot",
+        "fcr_rate",
+        "repeat_share",
+        "reason",
+    ]
 
 
 def test_distances_match_an_independent_computation():
@@ -174,7 +224,7 @@ def test_distances_match_an_independent_computation():
     metrics = ["fcr_rate", "repeat_share"]
     sites = choose_sites(units, unit="area", volume="weekly", metrics=metrics, min_volume=100).set_index("unit")
     z = z_scores(units, metrics).set_index(units["area"])
-    expected = np.sqrt((z ** 2).sum(axis=1))
+    expected = np.sqrt((z**2).sum(axis=1))
     assert np.allclose(sites.loc[expected.index, "distance_to_population"], expected)
     to_typical = np.sqrt(((z - z.loc["Typical"]) ** 2).sum(axis=1))
     assert np.allclose(sites.loc[to_typical.index, "distance_to_pilot"], to_typical)
@@ -182,11 +232,16 @@ def test_distances_match_an_independent_computation():
 
 def test_each_pilot_takes_the_nearest_remaining_sites():
     rng = np.random.default_rng(7)
-    units = pd.DataFrame({"area": [f"A{i}" for i in range(30)], "weekly": rng.integers(50, 1000, 30),
-                          "fcr_rate": rng.uniform(0.5, 0.9, 30), "online_share": rng.uniform(0.1, 0.6, 30)})
+    units = pd.DataFrame(
+        {
+            "area": [f"A{i}" for i in range(30)],
+            "weekly": rng.integers(50, 1000, 30),
+            "fcr_rate": rng.uniform(0.5, 0.9, 30),
+            "online_share": rng.uniform(0.1, 0.6, 30),
+        }
+    )
     metrics = ["fcr_rate", "online_share"]
-    sites = choose_sites(units, unit="area", volume="weekly", metrics=metrics, min_volume=300, n_pilots=3,
-                         n_comparisons=2)
+    sites = choose_sites(units, unit="area", volume="weekly", metrics=metrics, min_volume=300, n_pilots=3, n_comparisons=2)
     z = z_scores(units, metrics).set_index(units["area"])
     eligible = units.loc[units["weekly"] >= 300, "area"].tolist()
     typical = np.sqrt((z.loc[eligible] ** 2).sum(axis=1)).sort_values()
@@ -205,16 +260,23 @@ def test_each_pilot_takes_the_nearest_remaining_sites():
     assert len(sites) == 30 and sites["distance_to_pilot"].notna().all()
 
 
-@pytest.mark.parametrize("options, match", [
-    ({"metrics": ["fcr"]}, r"choose_sites: the units table has no column 'fcr'\. The columns are area, weekly, fcr_rate"),
-    ({"volume": "calls"}, r"no column 'calls'"),
-    ({"min_volume": 1000}, r"no site is eligible: the minimum weekly volume is 1000 and the largest seen is 600 \(North\)"),
-    ({"min_volume": 501, "n_pilots": 2},
-     (r"choose_sites needs 4 eligible sites \(2 pilot\(s\), each with 1 comparison\(s\)\) but only 2 have a weekly "
-      r"volume of at least 501: North, South\.")),
-    ({"n_pilots": 0}, r"The 'n_pilots' parameter of choose_sites must be a whole number of 1 or more\. Got 0 instead"),
-    ({"metrics": []}, r"'metrics' parameter of choose_sites must name at least one column"),
-])
+@pytest.mark.parametrize(
+    "options, match",
+    [
+        ({"metrics": ["fcr"]}, r"choose_sites: the units table has no column 'fcr'\. The columns are area, weekly, fcr_rate"),
+        ({"volume": "calls"}, r"no column 'calls'"),
+        ({"min_volume": 1000}, r"no site is eligible: the minimum weekly volume is 1000 and the largest seen is 600 \(North\)"),
+        (
+            {"min_volume": 501, "n_pilots": 2},
+            (
+                r"choose_sites needs 4 eligible sites \(2 pilot\(s\), each with 1 comparison\(s\)\) but only 2 have a weekly "
+                r"volume of at least 501: North, South\."
+            ),
+        ),
+        ({"n_pilots": 0}, r"The 'n_pilots' parameter of choose_sites must be a whole number of 1 or more\. Got 0 instead"),
+        ({"metrics": []}, r"'metrics' parameter of choose_sites must name at least one column"),
+    ],
+)
 def test_choose_sites_errors(options, match):
     arguments = {"unit": "area", "volume": "weekly", "metrics": ["fcr_rate", "repeat_share"], "min_volume": 100}
     with pytest.raises(CxmError, match=match):
@@ -233,6 +295,7 @@ def test_choose_sites_data_errors():
 
 # --- difference in differences ------------------------------------------------------------------------------
 
+
 def test_the_interval_covers_the_planted_effect_about_95_times_in_100():
     covered = 0
     for seed in range(200):
@@ -242,19 +305,23 @@ def test_the_interval_covers_the_planted_effect_about_95_times_in_100():
     assert 0.90 <= covered / 200 <= 0.99
 
 
-@pytest.mark.parametrize("binary, baseline, effect, trend, gap", [
-    (True, 0.70, 0.05, 0.03, -0.10),
-    (True, 0.40, -0.04, -0.05, 0.15),
-    (False, 8.0, -1.5, 0.7, 2.0),
-])
+@pytest.mark.parametrize(
+    "binary, baseline, effect, trend, gap",
+    [
+        (True, 0.70, 0.05, 0.03, -0.10),
+        (True, 0.40, -0.04, -0.05, 0.15),
+        (False, 8.0, -1.5, 0.7, 2.0),
+    ],
+)
 def test_a_large_sample_recovers_the_planted_effect_despite_trend_and_gap(binary, baseline, effect, trend, gap):
-    data = simulate_pilot(n_per_cell=200_000, baseline=baseline, effect=effect, trend=trend, group_gap=gap,
-                          binary=binary, seed=3)
+    data = simulate_pilot(n_per_cell=200_000, baseline=baseline, effect=effect, trend=trend, group_gap=gap, binary=binary, seed=3)
     result = evaluate_did(data, outcome="outcome")
     assert abs(result.effect - effect) < 0.01
     assert result.binary is binary
-    naive = data.query("group == 'pilot' and period == 'after'")["outcome"].mean() - data.query(
-        "group == 'comparison' and period == 'after'")["outcome"].mean()
+    naive = (
+        data.query("group == 'pilot' and period == 'after'")["outcome"].mean()
+        - data.query("group == 'comparison' and period == 'after'")["outcome"].mean()
+    )
     assert abs(naive - effect) > 0.05  # the trend and gap are really there: comparing groups after would mislead
 
 
@@ -279,7 +346,8 @@ def test_standard_error_equals_ols_with_hc2_robust_errors():
 
 def test_contact_level_columns_can_have_other_names():
     data = simulate_pilot(n_per_cell=100, baseline=0.5, effect=0.1, seed=2).rename(
-        columns={"group": "arm", "period": "phase", "outcome": "resolved"})
+        columns={"group": "arm", "period": "phase", "outcome": "resolved"}
+    )
     data["resolved"] = data["resolved"].astype(bool)
     result = evaluate_did(data, outcome="resolved", group="arm", period="phase")
     assert result.binary and result.outcome == "resolved"
@@ -288,8 +356,7 @@ def test_contact_level_columns_can_have_other_names():
 def test_simulated_cells_have_the_planted_means():
     data = simulate_pilot(n_per_cell=100_000, baseline=0.5, effect=0.1, trend=0.05, group_gap=-0.2, seed=5)
     means = data.groupby(["group", "period"])["outcome"].mean()
-    expected = {("pilot", "before"): 0.5, ("pilot", "after"): 0.65, ("comparison", "before"): 0.3,
-                ("comparison", "after"): 0.35}
+    expected = {("pilot", "before"): 0.5, ("pilot", "after"): 0.65, ("comparison", "before"): 0.3, ("comparison", "after"): 0.35}
     for cell, value in expected.items():
         assert means[cell] == pytest.approx(value, abs=0.01)
     assert data.equals(simulate_pilot(n_per_cell=100_000, baseline=0.5, effect=0.1, trend=0.05, group_gap=-0.2, seed=5))
@@ -301,53 +368,100 @@ def did_data() -> pd.DataFrame:
     return simulate_pilot(n_per_cell=20, baseline=0.5, effect=0.1, seed=4)
 
 
-@pytest.mark.parametrize("change, match", [
-    (lambda d: d[~((d["group"] == "comparison") & (d["period"] == "before"))],
-     r"the comparison group has 0 row\(s\) before the change; each of the four cells .* needs at least 2"),
-    (lambda d: d.replace({"group": {"comparison": "control"}}),
-     r"column 'group' must hold only 'pilot' and 'comparison'\. Got 'control' \(index 40, 41,"),
-    (lambda d: d.replace({"period": {"after": "post"}}), r"column 'period' must hold only 'before' and 'after'\. Got 'post'"),
-    (lambda d: d.assign(outcome=d["outcome"].map({1: "yes", 0: "no"})),
-     r"outcome 'outcome' is not a number in 80 row\(s\), e\.g\. index 0, 1, 2, 3, 4 \('(yes|no)'\)\. Fix: code it as numbers"),
-    (lambda d: d.assign(outcome=d["outcome"].where(d.index != 7)), r"outcome 'outcome' is missing in 1 row\(s\), e\.g\. index 7"),
-    (lambda d: d.assign(outcome=1), r"does not vary within any cell"),
-    (lambda d: d.drop(columns="period"), r"evaluate_did: the data have no column 'period'"),
-])
+@pytest.mark.parametrize(
+    "change, match",
+    [
+        (
+            lambda d: d[~((d["group"] == "comparison") & (d["period"] == "before"))],
+            r"the comparison group has 0 row\(s\) before the change; each of the four cells .* needs at least 2",
+        ),
+        (
+            lambda d: d.replace({"group": {"comparison": "control"}}),
+            r"column 'group' must hold only 'pilot' and 'comparison'\. Got 'control' \(index 40, 41,",
+        ),
+        (lambda d: d.replace({"period": {"after": "post"}}), r"column 'period' must hold only 'before' and 'after'\. Got 'post'"),
+        (
+            lambda d: d.assign(outcome=d["outcome"].map({1: "yes", 0: "no"})),
+            r"outcome 'outcome' is not a number in 80 row\(s\), e\.g\. index 0, 1, 2, 3, 4 \('(yes|no)'\)\. Fix: code it as numbers",
+        ),
+        (
+            lambda d: d.assign(outcome=d["outcome"].where(d.index != 7)),
+            r"outcome 'outcome' is missing in 1 row\(s\), e\.g\. index 7",
+        ),
+        (lambda d: d.assign(outcome=1), r"does not vary within any cell"),
+        (lambda d: d.drop(columns="period"), r"evaluate_did: the data have no column 'period'"),
+    ],
+)
 def test_evaluate_did_errors(change, match):
     with pytest.raises(CxmError, match=match):
         evaluate_did(change(did_data()), outcome="outcome")
 
 
 def result_with(effect, low, high, binary=True, outcome="fcr_rate") -> DidResult:
-    cells = pd.DataFrame({"group": ["pilot", "pilot", "comparison", "comparison"], "period": ["before", "after"] * 2,
-                          "n": [100] * 4, "mean": [0.70, 0.78, 0.71, 0.74]})
-    return DidResult(effect=effect, se=(high - low) / 3.92, ci_low=low, ci_high=high, p_value=0.01, level=0.95,
-                     cells=cells, outcome=outcome, binary=binary)
+    cells = pd.DataFrame(
+        {
+            "group": ["pilot", "pilot", "comparison", "comparison"],
+            "period": ["before", "after"] * 2,
+            "n": [100] * 4,
+            "mean": [0.70, 0.78, 0.71, 0.74],
+        }
+    )
+    return DidResult(
+        effect=effect,
+        se=(high - low) / 3.92,
+        ci_low=low,
+        ci_high=high,
+        p_value=0.01,
+        level=0.95,
+        cells=cells,
+        outcome=outcome,
+        binary=binary,
+    )
 
 
-@pytest.mark.parametrize("result, target, says", [
-    (result_with(0.048, 0.021, 0.075), 0.05,
-     ("The pilot raised first-contact resolution by 4.8 points (95% CI 2.1 to 7.5): the target of 5 points is within "
-      "the interval; the effect is real but may fall short of the target.")),
-    (result_with(0.048, 0.021, 0.075), 0.02, "the whole interval reaches the target of 2 points; the pilot met its target."),
-    (result_with(0.048, 0.021, 0.075), 0.10, "the effect is real but smaller than the target of 10 points"),
-    (result_with(0.02, -0.01, 0.05), 0.04, "holds both no effect and the target of 4 points, so the pilot cannot tell yet"),
-    (result_with(0.005, -0.01, 0.02), 0.04, "holds no effect and stays short of the target of 4 points"),
-    (result_with(0.048, 0.021, 0.075), -0.02,
-     "the whole interval is on the wrong side of zero; the pilot made first-contact resolution worse."),
-    (result_with(-1.3, -2.2, -0.4, binary=False, outcome="handling_minutes"), -1,
-     "The pilot lowered first-contact resolution by 1.3 (95% CI 0.4 to 2.2): the target of 1 is within the interval"),
-])
+@pytest.mark.parametrize(
+    "result, target, says",
+    [
+        (
+            result_with(0.048, 0.021, 0.075),
+            0.05,
+            (
+                "The pilot raised first-contact resolution by 4.8 points (95% CI 2.1 to 7.5): the target of 5 points is within "
+                "the interval; the effect is real but may fall short of the target."
+            ),
+        ),
+        (result_with(0.048, 0.021, 0.075), 0.02, "the whole interval reaches the target of 2 points; the pilot met its target."),
+        (result_with(0.048, 0.021, 0.075), 0.10, "the effect is real but smaller than the target of 10 points"),
+        (result_with(0.02, -0.01, 0.05), 0.04, "holds both no effect and the target of 4 points, so the pilot cannot tell yet"),
+        (result_with(0.005, -0.01, 0.02), 0.04, "holds no effect and stays short of the target of 4 points"),
+        (
+            result_with(0.048, 0.021, 0.075),
+            -0.02,
+            "the whole interval is on the wrong side of zero; the pilot made first-contact resolution worse.",
+        ),
+        (
+            result_with(-1.3, -2.2, -0.4, binary=False, outcome="handling_minutes"),
+            -1,
+            "The pilot lowered first-contact resolution by 1.3 (95% CI 0.4 to 2.2): the target of 1 is within the interval",
+        ),
+    ],
+)
 def test_verdicts_in_plain_language(result, target, says):
     text = result.verdict(target, label="first-contact resolution")
     assert says in text and text.startswith("The pilot ") and text.endswith(".")
 
 
 def test_verdict_defaults_and_errors():
-    assert result_with(-1.3, -2.2, -0.4, binary=False, outcome="handling_minutes").verdict(-0.3).startswith(
-        "The pilot lowered handling minutes by 1.3 (95% CI 0.4 to 2.2): the whole interval reaches the target of 0.3")
-    with pytest.raises(CxmError, match=r"The 'target' parameter of DidResult.verdict must be a change in a proportion, "
-                                       r"between -1 and 1 \(5 points is 0\.05\)\. Got 5 instead\."):
+    assert (
+        result_with(-1.3, -2.2, -0.4, binary=False, outcome="handling_minutes")
+        .verdict(-0.3)
+        .startswith("The pilot lowered handling minutes by 1.3 (95% CI 0.4 to 2.2): the whole interval reaches the target of 0.3")
+    )
+    with pytest.raises(
+        CxmError,
+        match=r"The 'target' parameter of DidResult.verdict must be a change in a proportion, "
+        r"between -1 and 1 \(5 points is 0\.05\)\. Got 5 instead\.",
+    ):
         result_with(0.048, 0.021, 0.075).verdict(5)
     with pytest.raises(CxmError, match=r"'target' .* must be a non-zero change"):
         result_with(0.048, 0.021, 0.075).verdict(0)

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from cxmethods import CxmError, load_engagement
-from cxmethods.methods.backlog import build_backlog
 from cxmethods.core.errors import ConfigError
+from cxmethods.methods.backlog import build_backlog
 from cxmethods.workbooks.roadmap import current_metrics, plan
 
 ENGAGEMENT = """\
@@ -45,13 +45,13 @@ I2,channel_shift,0.2,Repair,phone,web_form
 
 ARTIFACTS = {
     "01_self_assessment/gaps.csv": "dimension_id,dimension,current,target,gap,priority\nu.seg,Segmentation in use,1,5,4,4\n"
-                                   "u.out,Outcome objectives,2,3,1,1\n",
+    "u.out,Outcome objectives,2,3,1,1\n",
     "02_voice_of_customer/volumes.csv": "channel,reason,service,contacts,failure_contacts,mean_handling_minutes\n"
-                                        "phone,Letter query,Tax,2000,2000,4\nphone,Repair,Housing,6000,600,8\n"
-                                        "web_form,Repair,Housing,2000,100,2\nphone,Bins,Waste,4000,900,3\n",
+    "phone,Letter query,Tax,2000,2000,4\nphone,Repair,Housing,6000,600,8\n"
+    "web_form,Repair,Housing,2000,100,2\nphone,Bins,Waste,4000,900,3\n",
     "02_voice_of_customer/areas.csv": "area,contacts,weekly_contacts,fcr_rate,failure_share,online_share\n"
-                                      "North,4000,80,0.70,0.25,0.15\nSouth,4200,84,0.71,0.26,0.14\nEast,3000,60,0.60,0.35,0.30\n"
-                                      "West,2800,56,0.69,0.24,0.16\nTiny,30,0.6,0.70,0.25,0.15\n",
+    "North,4000,80,0.70,0.25,0.15\nSouth,4200,84,0.71,0.26,0.14\nEast,3000,60,0.60,0.35,0.30\n"
+    "West,2800,56,0.69,0.24,0.16\nTiny,30,0.6,0.70,0.25,0.15\n",
     "02_voice_of_customer/repeat_contact.csv": "reason,resolved_first_contact,repeat_rate\n(all),0.68,0.05\n",
     "02_voice_of_customer/failure_demand.csv": "channel,failure_share\nphone,0.2\n(all),0.18\n",
     "02_voice_of_customer/resolution_times.csv": "reason,median_hours\n(all),48\n",
@@ -82,10 +82,15 @@ def test_backlog_has_initiatives_and_candidates_with_provenance(small):
     assert backlog.loc["I1", "value"] == 4 and backlog.loc["I3", "value"] == 1  # value-for-money category: high 4, poor 1
     assert "NPV 5,000, BCR 2.50 (high)" in backlog.loc["I1", "provenance"]
     assert "not appraised" in backlog.loc["I4", "provenance"] and pd.isna(backlog.loc["I4", "value"])
-    assert backlog.loc["S:u.seg", "title"] == "Raise 'Segmentation in use' from level 1 to 5"  # gap 4; the gap of 1 is not a candidate
+    assert (
+        backlog.loc["S:u.seg", "title"] == "Raise 'Segmentation in use' from level 1 to 5"
+    )  # gap 4; the gap of 1 is not a candidate
     assert "S:u.out" not in backlog.index
     # failure demand by reason: Letter query (2000) is covered by I1's lever, so Bins (900) and Repair (700) are candidates
-    assert backlog.loc["V:bins", "title"] == "Cut failure demand on 'Bins'" and backlog.loc["V:repair", "title"] == "Cut failure demand on 'Repair'"
+    assert (
+        backlog.loc["V:bins", "title"] == "Cut failure demand on 'Bins'"
+        and backlog.loc["V:repair", "title"] == "Cut failure demand on 'Repair'"
+    )
     assert list(backlog.index[backlog.index.str.startswith("V:")]) == ["V:bins", "V:repair"]  # most failure demand first
     assert not backlog.title.str.contains("Letter query").any()
     assert pd.isna(backlog.loc["V:bins", "effort"])
@@ -93,7 +98,9 @@ def test_backlog_has_initiatives_and_candidates_with_provenance(small):
 
 def test_the_rooms_scores_override_and_unknown_ids_are_errors(small):
     (small / "workshop").mkdir()
-    (small / "workshop" / "backlog.csv").write_text("id,value,effort,confidence,note\nV:bins,5,2,0.9,bins are a quick fix\nI3,,,0.6,\n")
+    (small / "workshop" / "backlog.csv").write_text(
+        "id,value,effort,confidence,note\nV:bins,5,2,0.9,bins are a quick fix\nI3,,,0.6,\n"
+    )
     backlog = build_backlog(load_engagement(small / "engagement.yaml"), small / "run").set_index("id")
     assert backlog.loc["V:bins", ["value", "effort", "confidence"]].tolist() == [5, 2, 0.9]
     assert backlog.loc["V:bins", "scored_by"] == "workshop: bins are a quick fix"
@@ -153,15 +160,24 @@ def test_pilot_size_gives_the_planned_power_for_difference_in_differences():
 
     p0, effect = 0.0225, -0.0113  # a rare outcome, where the four-cell variance matters most
     n = _cell_size(p0, effect, 0.05, 0.8)
-    found = [evaluate_did(simulate_pilot(n_per_cell=n, baseline=p0, effect=effect, seed=s), outcome="outcome").ci_high < 0
-             for s in range(300)]
+    found = [
+        evaluate_did(simulate_pilot(n_per_cell=n, baseline=p0, effect=effect, seed=s), outcome="outcome").ci_high < 0
+        for s in range(300)
+    ]
     assert 0.74 <= sum(found) / len(found) <= 0.86
 
 
 def test_current_metrics_for_the_kpis(small):
     found = current_metrics(small / "run")
-    assert found == {"first_contact_resolution": 0.68, "repeat_rate": 0.05, "failure_demand_share": 0.18,
-                     "median_resolution_days": 2.0, "online_share": 0.143, "satisfaction": 0.42, "trust": 0.35}
+    assert found == {
+        "first_contact_resolution": 0.68,
+        "repeat_rate": 0.05,
+        "failure_demand_share": 0.18,
+        "median_resolution_days": 2.0,
+        "online_share": 0.143,
+        "satisfaction": 0.42,
+        "trust": 0.35,
+    }
     kpis = run(small).tables["kpis"]
     assert {"principle", "target", "current", "gap"} <= set(kpis.columns)
     assert kpis["current"].notna().any()
@@ -169,8 +185,16 @@ def test_current_metrics_for_the_kpis(small):
 
 def test_artifacts_written(small):
     written = {p.name for p in run(small).write(small / "run")}
-    assert {"backlog.csv", "priorities.csv", "schedule.csv", "capacity.csv", "pilot_plan.csv", "pilot_sites.csv", "kpis.csv",
-            "timeline.png"} <= written
+    assert {
+        "backlog.csv",
+        "priorities.csv",
+        "schedule.csv",
+        "capacity.csv",
+        "pilot_plan.csv",
+        "pilot_sites.csv",
+        "kpis.csv",
+        "timeline.png",
+    } <= written
 
 
 def test_backlog_form_saves_scores(small):

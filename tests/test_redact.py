@@ -170,8 +170,7 @@ def test_personal_data_counts_every_kind():
     counts = personal_data_counts(pd.Series(["a@b.org or c@d.org", "Mr Hughes, SW1A 1AA", None, "nothing"]))
     assert list(counts.columns) == ["kind", "count"]
     assert counts["kind"].tolist() == list(PLACEHOLDERS)
-    assert counts.set_index("kind")["count"].to_dict() == {**dict.fromkeys(PLACEHOLDERS, 0), "email": 2, "name": 1,
-                                                           "postcode": 1}
+    assert counts.set_index("kind")["count"].to_dict() == {**dict.fromkeys(PLACEHOLDERS, 0), "email": 2, "name": 1, "postcode": 1}
 
 
 @pytest.fixture(scope="module")

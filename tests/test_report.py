@@ -14,8 +14,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from cxmethods import CxmError
-from cxmethods.plots.charts import Chart
 from cxmethods.outputs.report import write_report
+from cxmethods.plots.charts import Chart
 
 ORG = "Riverton & District Council"
 NAME = "riverton"
@@ -47,17 +47,33 @@ def _workbook(run_dir) -> nbformat.NotebookNode:
         new_code_cell('# Parameters\nengagement = "INJECTED_PATH"', metadata={"tags": ["injected-parameters"]}),
         new_code_cell("CODE_SOURCE_TABLE = table()", outputs=[_result({"text/html": TABLE.to_html(), "text/plain": "t"})]),
         new_code_cell("named_table()", outputs=[_result({"text/html": NAMED.to_html(), "text/plain": "n"})]),
-        new_code_cell("chart()", outputs=[_result({"image/png": base64.b64encode(PNG).decode(), "text/plain": "<Chart>"},
-                                                  "display_data")]),
-        new_code_cell("form()", outputs=[_result({"application/vnd.jupyter.widget-view+json": WIDGET,
-                                                  "text/plain": "WorkshopForm(children=(HTML(value='<h3>Score</h3>'),))"})]),
+        new_code_cell(
+            "chart()", outputs=[_result({"image/png": base64.b64encode(PNG).decode(), "text/plain": "<Chart>"}, "display_data")]
+        ),
+        new_code_cell(
+            "form()",
+            outputs=[
+                _result(
+                    {
+                        "application/vnd.jupyter.widget-view+json": WIDGET,
+                        "text/plain": "WorkshopForm(children=(HTML(value='<h3>Score</h3>'),))",
+                    }
+                )
+            ],
+        ),
         new_code_cell("box()", outputs=[_result({"text/plain": "HBox(children=(Button(description='Save'),))"})]),
         new_markdown_cell("FACILITATOR_NOTE: allow 20 minutes.", metadata={"tags": ["facilitator"]}),
         new_markdown_cell("EXERCISE_TEXT: which reason first?", metadata={"tags": ["exercise"]}),
-        new_code_cell("solution()", metadata={"tags": ["solution"]},
-                      outputs=[new_output("stream", name="stdout", text="SOLUTION_OUTPUT\n")]),
-        new_code_cell("noisy()", outputs=[new_output("stream", name="stderr", text="UserWarning: STDERR_WARNING\n"),
-                                          new_output("stream", name="stdout", text="STDOUT_KEPT\n")]),
+        new_code_cell(
+            "solution()", metadata={"tags": ["solution"]}, outputs=[new_output("stream", name="stdout", text="SOLUTION_OUTPUT\n")]
+        ),
+        new_code_cell(
+            "noisy()",
+            outputs=[
+                new_output("stream", name="stderr", text="UserWarning: STDERR_WARNING\n"),
+                new_output("stream", name="stdout", text="STDOUT_KEPT\n"),
+            ],
+        ),
         new_code_cell("hidden()", metadata={"tags": ["remove-output"]}, outputs=[_result({"text/plain": "'REMOVED_OUTPUT'"})]),
         new_code_cell("result.write(run_dir)", outputs=[_result({"text/plain": saved})]),
     ]
@@ -69,8 +85,12 @@ def _workbook(run_dir) -> nbformat.NotebookNode:
 
 
 def _failed_workbook() -> nbformat.NotebookNode:
-    error = new_output("error", ename="FileNotFoundError", evalue="artifacts/03_segmentation/segments.csv is missing",
-                       traceback=["FileNotFoundError: artifacts/03_segmentation/segments.csv is missing"])
+    error = new_output(
+        "error",
+        ename="FileNotFoundError",
+        evalue="artifacts/03_segmentation/segments.csv is missing",
+        traceback=["FileNotFoundError: artifacts/03_segmentation/segments.csv is missing"],
+    )
     cell = new_code_cell("FAILING_CODE = load()", outputs=[error], execution_count=1)
     return new_notebook(cells=[new_markdown_cell("# 01 · Self-assessment"), cell])
 
@@ -82,18 +102,28 @@ def run(tmp_path_factory):
     nbformat.write(_workbook(folder), folder / "00_start_here.ipynb")
     nbformat.write(_failed_workbook(), folder / "01_self_assessment.ipynb")
     (folder / "artifacts" / "00_start_here").mkdir(parents=True)
-    pd.DataFrame({"input": ["contact_log", "survey", "backlog"], "rows": [120, 30, 0], "errors": [0, 0, 0],
-                  "warnings": [2, 1, 0]}).to_csv(folder / "artifacts" / "00_start_here" / "inputs.csv", index=False)
+    pd.DataFrame(
+        {"input": ["contact_log", "survey", "backlog"], "rows": [120, 30, 0], "errors": [0, 0, 0], "warnings": [2, 1, 0]}
+    ).to_csv(folder / "artifacts" / "00_start_here" / "inputs.csv", index=False)
     (folder / f"{NAME}.xlsx").write_bytes(b"not really a workbook")
-    manifest = {"engagement": {"name": NAME, "organisation": ORG}, "started_at": "2026-01-05T09:30:00+00:00",
-                "status": "failed", "workbooks": [
-                    {"workbook": "00_start_here", "status": "ok", "error": None},
-                    {"workbook": "01_self_assessment", "status": "failed", "cell": 1,
-                     "error": "FileNotFoundError: artifacts/03_segmentation/segments.csv is missing"}]}
+    manifest = {
+        "engagement": {"name": NAME, "organisation": ORG},
+        "started_at": "2026-01-05T09:30:00+00:00",
+        "status": "failed",
+        "workbooks": [
+            {"workbook": "00_start_here", "status": "ok", "error": None},
+            {
+                "workbook": "01_self_assessment",
+                "status": "failed",
+                "cell": 1,
+                "error": "FileNotFoundError: artifacts/03_segmentation/segments.csv is missing",
+            },
+        ],
+    }
     (folder / "run.json").write_text(json.dumps(manifest))
     paths = write_report(folder, name=NAME, organisation=ORG)
     pages = {p.stem: p.read_text(encoding="utf-8") for p in paths}
-    bodies = {name: page[page.index("<body"):] for name, page in pages.items()}  # without the CSS and its comments
+    bodies = {name: page[page.index("<body") :] for name, page in pages.items()}  # without the CSS and its comments
     return {"dir": folder, "paths": paths, "pages": pages, "bodies": bodies}
 
 
@@ -102,12 +132,29 @@ def test_writes_the_index_then_a_page_per_executed_workbook(run):
     assert run["paths"] == [report / "index.html", report / "00_start_here.html", report / "01_self_assessment.html"]
 
 
-@pytest.mark.parametrize("hidden", [
-    "CODE_SOURCE_TABLE", "FAILING_CODE", "SECRET_PARAMETER", "INJECTED_PATH", "PARAMETERS_HELP",  # code, parameters
-    "FACILITATOR_NOTE", "EXERCISE_TEXT", "SOLUTION_OUTPUT", "REMOVED_OUTPUT",  # workshop-only cells and tagged outputs
-    "WorkshopForm", "HBox(", "widget-view+json", "widget-state+json", "STDERR_WARNING",  # widgets, warnings
-    "In&nbsp;[", "Out[", "jp-InputArea-editor", "highlight hl-ipython3",  # prompts and code input areas
-])
+@pytest.mark.parametrize(
+    "hidden",
+    [
+        "CODE_SOURCE_TABLE",
+        "FAILING_CODE",
+        "SECRET_PARAMETER",
+        "INJECTED_PATH",
+        "PARAMETERS_HELP",  # code, parameters
+        "FACILITATOR_NOTE",
+        "EXERCISE_TEXT",
+        "SOLUTION_OUTPUT",
+        "REMOVED_OUTPUT",  # workshop-only cells and tagged outputs
+        "WorkshopForm",
+        "HBox(",
+        "widget-view+json",
+        "widget-state+json",
+        "STDERR_WARNING",  # widgets, warnings
+        "In&nbsp;[",
+        "Out[",
+        "jp-InputArea-editor",
+        "highlight hl-ipython3",  # prompts and code input areas
+    ],
+)
 def test_pages_leave_out_code_and_what_only_the_room_needs(run, hidden):
     for name in ("00_start_here", "01_self_assessment"):
         assert hidden not in run["bodies"][name], f"{hidden} appears in {name}.html"
@@ -195,11 +242,14 @@ def test_an_unreadable_notebook_is_named(tmp_path):
         write_report(tmp_path, name=NAME, organisation=ORG)
 
 
-@pytest.mark.parametrize(("options", "message"), [
-    ({"name": "out/riverton", "organisation": ORG}, r"The 'name' parameter of write_report must be a non-empty file name"),
-    ({"name": " ", "organisation": ORG}, r"The 'name' parameter of write_report .* Got ' ' instead\."),
-    ({"name": NAME, "organisation": ""}, r"The 'organisation' parameter of write_report must be a non-empty string\. Got ''"),
-])
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"name": "out/riverton", "organisation": ORG}, r"The 'name' parameter of write_report must be a non-empty file name"),
+        ({"name": " ", "organisation": ORG}, r"The 'name' parameter of write_report .* Got ' ' instead\."),
+        ({"name": NAME, "organisation": ""}, r"The 'organisation' parameter of write_report must be a non-empty string\. Got ''"),
+    ],
+)
 def test_parameter_checks(tmp_path, options, message):
     with pytest.raises(CxmError, match=message):
         write_report(tmp_path, **options)

@@ -12,23 +12,25 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cxmethods import ConfigError, CxmError
-from cxmethods.plots.charts import Chart
 from cxmethods.methods.risk import MonteCarlo, monte_carlo, plot_npv_distribution, plot_tornado, switching_values, tornado
+from cxmethods.plots.charts import Chart
 
 RATE, YEARS = 0.035, 10
 ANNUITY = sum(1 / (1 + RATE) ** t for t in range(1, YEARS + 1))  # a yearly benefit for ten years, from year 1
 
 
 def table(**changes) -> pd.DataFrame:
-    rows = pd.DataFrame({
-        "name": ["benefit", "cost", "ob", "share", "years_fixed"],
-        "value": [30.0, 100.0, 0.2, 0.5, 10.0],
-        "low": [20.0, 90.0, 0.1, 0.3, 10.0],
-        "high": [40.0, 130.0, 0.5, 0.9, np.nan],
-        "min": [0.0, 0.0, 0.0, 0.0, np.nan],
-        "max": [np.nan, np.nan, np.nan, 1.0, np.nan],
-        "unit": ["£k a year", "£k", "share", "share", "years"],
-    })
+    rows = pd.DataFrame(
+        {
+            "name": ["benefit", "cost", "ob", "share", "years_fixed"],
+            "value": [30.0, 100.0, 0.2, 0.5, 10.0],
+            "low": [20.0, 90.0, 0.1, 0.3, 10.0],
+            "high": [40.0, 130.0, 0.5, 0.9, np.nan],
+            "min": [0.0, 0.0, 0.0, 0.0, np.nan],
+            "max": [np.nan, np.nan, np.nan, 1.0, np.nan],
+            "unit": ["£k a year", "£k", "share", "share", "years"],
+        }
+    )
     for column, values in changes.items():
         rows[column] = values
     return rows
@@ -74,6 +76,7 @@ BASE = dict(zip(table()["name"], table()["value"]))
 
 # -- tornado --------------------------------------------------------------------------------------
 
+
 def test_tornado_swings_match_the_analytic_values_and_call_the_model_once():
     counted = Counting(model)
     result = tornado(table(), counted, ["A", "B"])
@@ -108,11 +111,18 @@ def test_tornado_order_columns_and_what_is_left_out():
 
 
 @settings(max_examples=150, deadline=None)
-@given(base=st.floats(-1e4, 1e4), below=st.floats(0, 1e4), above=st.floats(0, 1e4), scale=st.floats(1e-3, 1e3),
-       curve=st.floats(0, 5), cost=st.floats(-1e5, 1e5))
+@given(
+    base=st.floats(-1e4, 1e4),
+    below=st.floats(0, 1e4),
+    above=st.floats(0, 1e4),
+    scale=st.floats(1e-3, 1e3),
+    curve=st.floats(0, 5),
+    cost=st.floats(-1e5, 1e5),
+)
 def test_tornado_on_a_model_increasing_in_benefit_puts_high_above_low(base, below, above, scale, curve, cost):
-    assumptions = pd.DataFrame({"name": ["benefit", "cost"], "value": [base, cost], "low": [base - below, cost],
-                                "high": [base + above, cost]})
+    assumptions = pd.DataFrame(
+        {"name": ["benefit", "cost"], "value": [base, cost], "low": [base - below, cost], "high": [base + above, cost]}
+    )
 
     def monotone(v):
         b = v["benefit"]
@@ -125,6 +135,7 @@ def test_tornado_on_a_model_increasing_in_benefit_puts_high_above_low(base, belo
 
 # -- switching values -----------------------------------------------------------------------------
 
+
 def test_each_switching_value_really_zeroes_the_npv():
     result = switching_values(table(), model, ["A", "B"])
     found = result.dropna(subset=["switching_value"])
@@ -134,32 +145,40 @@ def test_each_switching_value_really_zeroes_the_npv():
         assert abs(at(BASE, column, **{row["assumption"]: row["switching_value"]})) < 1e-6 * abs(row["npv_base"])
 
 
-@pytest.mark.parametrize(("output", "name", "expected"), [
-    ("A", "cost", 30 * 0.5 * ANNUITY / 1.2),  # cost = benefit x share x annuity / (1 + ob)
-    ("A", "benefit", 100 * 1.2 / (0.5 * ANNUITY)),
-    ("A", "ob", 30 * 0.5 * ANNUITY / 100 - 1),
-    ("A", "share", 100 * 1.2 / (30 * ANNUITY)),
-    ("B", "cost", 30 * ANNUITY / 3),
-    ("B", "benefit", 300 / ANNUITY),
-])
+@pytest.mark.parametrize(
+    ("output", "name", "expected"),
+    [
+        ("A", "cost", 30 * 0.5 * ANNUITY / 1.2),  # cost = benefit x share x annuity / (1 + ob)
+        ("A", "benefit", 100 * 1.2 / (0.5 * ANNUITY)),
+        ("A", "ob", 30 * 0.5 * ANNUITY / 100 - 1),
+        ("A", "share", 100 * 1.2 / (30 * ANNUITY)),
+        ("B", "cost", 30 * ANNUITY / 3),
+        ("B", "benefit", 300 / ANNUITY),
+    ],
+)
 def test_switching_values_match_the_analytic_values(output, name, expected):
     row = switching_values(table(), model, ["A", "B"]).set_index(["output", "assumption"]).loc[(output, name)]
     assert row["switching_value"] == pytest.approx(expected, rel=1e-9)
     assert row["change_pct"] == pytest.approx((expected - BASE[name]) / abs(BASE[name]) * 100, rel=1e-9)
-    assert row["within_range"] == bool(table().set_index("name").loc[name, "low"] <= expected
-                                       <= table().set_index("name").loc[name, "high"])
+    assert row["within_range"] == bool(
+        table().set_index("name").loc[name, "low"] <= expected <= table().set_index("name").loc[name, "high"]
+    )
 
 
 def test_switching_value_notes_say_which_way_and_whether_it_is_in_range():
     result = switching_values(table(), model, ["A", "B"]).set_index(["output", "assumption"])
     cost = result.loc[("A", "cost")]  # NPV 4.7 at base, zero when the cost rises 4% to 103.96: inside 90-130
     assert cost["npv_base"] > 0 and cost["within_range"]
-    assert cost["note"] == "NPV is positive at the base value; it turns negative if cost rises to 104 (+4%), " \
-                           "inside the range considered (90 to 130)."
+    assert (
+        cost["note"] == "NPV is positive at the base value; it turns negative if cost rises to 104 (+4%), "
+        "inside the range considered (90 to 130)."
+    )
     benefit = result.loc[("B", "benefit")]  # NPV -50.5 at base, zero when the benefit rises to 36.07
     assert benefit["npv_base"] < 0 and benefit["within_range"]
-    assert benefit["note"] == "NPV is negative at the base value; it turns positive if benefit rises to 36.07 (+20%), " \
-                              "inside the range considered (20 to 40)."
+    assert (
+        benefit["note"] == "NPV is negative at the base value; it turns positive if benefit rises to 36.07 (+20%), "
+        "inside the range considered (20 to 40)."
+    )
     assert not result.loc[("B", "cost"), "within_range"] and "falls to 83.17 (-17%), outside" in result.loc[("B", "cost"), "note"]
 
 
@@ -167,8 +186,10 @@ def test_no_crossing_gives_nan_and_a_note_that_says_so():
     result = switching_values(table(), model, ["A", "B"], all_assumptions=True).set_index(["output", "assumption"])
     share = result.loc[("B", "share")]  # B does not use share: no value of it changes the sign
     assert np.isnan(share["switching_value"]) and not share["within_range"]
-    assert share["note"] == ("NPV stays negative for any value of share from 0 to 1 (its bounds); share does not "
-                             "change this NPV, so there is no switching value.")
+    assert share["note"] == (
+        "NPV stays negative for any value of share from 0 to 1 (its bounds); share does not "
+        "change this NPV, so there is no switching value."
+    )
     fixed = result.loc[("A", "years_fixed")]  # included on request, searched 100 x its scale either side
     assert np.isnan(fixed["switching_value"]) and "from -990 to 1,010 (the range searched)" in fixed["note"]
     missing = result["switching_value"].isna()
@@ -220,10 +241,15 @@ def test_a_base_value_of_zero_and_an_npv_of_zero():
     rows = switching_values(assumptions, lambda v: np.column_stack([v["grant"] - 5, v["fee"] - 5]), ["g", "f"])
     grant = rows.set_index(["output", "assumption"]).loc[("g", "grant")]
     assert grant["switching_value"] == pytest.approx(5.0) and np.isnan(grant["change_pct"])
-    assert grant["note"] == ("NPV is negative at the base value; it turns positive if grant rises to 5, inside the range "
-                             "considered (-10 to 10).")
+    assert grant["note"] == (
+        "NPV is negative at the base value; it turns positive if grant rises to 5, inside the range considered (-10 to 10)."
+    )
     fee = rows.set_index(["output", "assumption"]).loc[("f", "fee")]
-    assert fee["switching_value"] == 5.0 and fee["change_pct"] == 0.0 and fee["note"] == "NPV is exactly zero at the base value of fee."
+    assert (
+        fee["switching_value"] == 5.0
+        and fee["change_pct"] == 0.0
+        and fee["note"] == "NPV is exactly zero at the base value of fee."
+    )
 
 
 def test_nothing_uncertain_gives_empty_tables_with_their_columns():
@@ -256,6 +282,7 @@ def test_switching_value_of_the_cost_is_benefit_times_share_times_annuity(benefi
 
 # -- Monte Carlo ----------------------------------------------------------------------------------
 
+
 def identity(names):
     """A model whose outputs are the assumptions themselves, so the NPV draws are the assumption draws."""
     return lambda v: np.column_stack([v[n] for n in names])
@@ -273,8 +300,10 @@ def test_the_same_seed_gives_the_same_draws_and_another_seed_others():
     assert (first.seed, first.draws) == (7, 10_000)
 
 
-@pytest.mark.parametrize(("kind", "low", "mode", "high"), [("pert", 0.0, 2.0, 10.0), ("pert", -5.0, 1.0, 1.5),
-                                                          ("triangular", 0.0, 2.0, 10.0), ("triangular", -5.0, 1.0, 1.5)])
+@pytest.mark.parametrize(
+    ("kind", "low", "mode", "high"),
+    [("pert", 0.0, 2.0, 10.0), ("pert", -5.0, 1.0, 1.5), ("triangular", 0.0, 2.0, 10.0), ("triangular", -5.0, 1.0, 1.5)],
+)
 def test_draws_stay_in_range_with_the_analytic_mean_and_variance(kind, low, mode, high):
     mc = monte_carlo(spread(x=(low, mode, high, "")), identity(["x"]), ["x"], draws=200_000, distribution=kind)
     x = mc.npv[:, 0]
@@ -289,21 +318,28 @@ def test_draws_stay_in_range_with_the_analytic_mean_and_variance(kind, low, mode
     assert x.var() == pytest.approx(variance, rel=0.02)
 
 
-@pytest.mark.parametrize(("low", "mode", "high", "kind", "expected"), [
-    (-1.0, 0.0, 1.0, "pert", 0.5),  # symmetric around zero
-    (-1.0, 0.0, 3.0, "triangular", 0.25),  # P(X < mode) = (mode - low) / (high - low)
-    (-3.0, 0.0, 1.0, "triangular", 0.75),
-    (1.0, 2.0, 3.0, "pert", 0.0),
-    (0.0, 0.0, 0.0, "pert", 0.0),  # an NPV of exactly zero is not negative
-])
+@pytest.mark.parametrize(
+    ("low", "mode", "high", "kind", "expected"),
+    [
+        (-1.0, 0.0, 1.0, "pert", 0.5),  # symmetric around zero
+        (-1.0, 0.0, 3.0, "triangular", 0.25),  # P(X < mode) = (mode - low) / (high - low)
+        (-3.0, 0.0, 1.0, "triangular", 0.75),
+        (1.0, 2.0, 3.0, "pert", 0.0),
+        (0.0, 0.0, 0.0, "pert", 0.0),  # an NPV of exactly zero is not negative
+    ],
+)
 def test_probability_of_a_negative_npv(low, mode, high, kind, expected):
     mc = monte_carlo(spread(x=(low, mode, high, kind)), identity(["x"]), ["x"], draws=100_000)
     assert mc.summary.loc[0, "prob_negative"] == pytest.approx(expected, abs=0.006)
 
 
 def test_fixed_and_certain_assumptions_stay_constant_and_rows_override_the_default():
-    rows = spread(fixed=(1.0, 2.0, 3.0, "fixed"), certain=(5.0, 5.0, 5.0, ""), tri=(0.0, 0.0, 1.0, "triangular"),
-                  default=(0.0, 0.0, 1.0, None))
+    rows = spread(
+        fixed=(1.0, 2.0, 3.0, "fixed"),
+        certain=(5.0, 5.0, 5.0, ""),
+        tri=(0.0, 0.0, 1.0, "triangular"),
+        default=(0.0, 0.0, 1.0, None),
+    )
     mc = monte_carlo(rows, identity(["fixed", "certain", "tri", "default"]), ["f", "c", "t", "d"], draws=50_000)
     assert np.all(mc.npv[:, 0] == 2.0) and np.all(mc.npv[:, 1] == 5.0)
     assert np.array_equal(mc.values["fixed"], mc.npv[:, 0])
@@ -336,13 +372,25 @@ def test_ten_thousand_draws_of_twenty_initiatives_over_ten_years_are_quick():
     n_init, factors = 20, 1 / (1 + RATE) ** np.arange(10)
     ramp = np.clip(np.arange(10)[None, :] - np.arange(n_init)[:, None] % 3, 0, 2) / 2  # initiatives start in years 0-2
     names = [f"I{i:02d}.{kind}" for i in range(n_init) for kind in ("share", "cost", "ob")]
-    assumptions = pd.DataFrame({"name": names + ["unit_cost.phone"],
-                                "value": [0.3, 1e5, 0.2] * n_init + [7.5], "low": [0.1, 8e4, 0.1] * n_init + [5.0],
-                                "high": [0.5, 2e5, 0.6] * n_init + [9.0], "min": [0.0, 0.0, 0.0] * n_init + [0.0],
-                                "max": [1.0, np.nan, np.nan] * n_init + [np.nan]})
-    counted = Counting(lambda v: np.column_stack([
-        (v[f"I{i:02d}.share"] * 20_000 * v["unit_cost.phone"])[:, None] * ramp[i] @ factors
-        - v[f"I{i:02d}.cost"] * (1 + v[f"I{i:02d}.ob"]) for i in range(n_init)]))
+    assumptions = pd.DataFrame(
+        {
+            "name": names + ["unit_cost.phone"],
+            "value": [0.3, 1e5, 0.2] * n_init + [7.5],
+            "low": [0.1, 8e4, 0.1] * n_init + [5.0],
+            "high": [0.5, 2e5, 0.6] * n_init + [9.0],
+            "min": [0.0, 0.0, 0.0] * n_init + [0.0],
+            "max": [1.0, np.nan, np.nan] * n_init + [np.nan],
+        }
+    )
+    counted = Counting(
+        lambda v: np.column_stack(
+            [
+                (v[f"I{i:02d}.share"] * 20_000 * v["unit_cost.phone"])[:, None] * ramp[i] @ factors
+                - v[f"I{i:02d}.cost"] * (1 + v[f"I{i:02d}.ob"])
+                for i in range(n_init)
+            ]
+        )
+    )
     start = time.perf_counter()
     mc = monte_carlo(assumptions, counted, [f"I{i:02d}" for i in range(n_init)], draws=10_000)
     assert time.perf_counter() - start < 2.0
@@ -351,17 +399,24 @@ def test_ten_thousand_draws_of_twenty_initiatives_over_ten_years_are_quick():
 
 # -- bad input ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("column", "values", "message"), [
-    ("name", ["benefit", "cost", "benefit", "share", "years_fixed"], r"assumption 'benefit': the name appears 2 times"),
-    ("low", [35.0, 90.0, 0.1, 0.3, 10.0], r"assumption 'benefit': low 35 is above the base value 30\."),
-    ("high", [40.0, 95.0, 0.5, 0.9, np.nan], r"assumption 'cost': high 95 is below the base value 100\."),
-    ("value", [30.0, 100.0, 0.2, 1.5, 10.0], r"assumption 'share': the base value 1\.5 is outside its bounds \[0, 1\]"),
-    ("high", [40.0, 130.0, 0.5, 1.2, np.nan], r"assumption 'share': the range 0\.3 to 1\.2 goes outside its bounds"),
-    ("distribution", ["pert", "normal", "", None, "fixed"],
-     r"assumption 'cost': distribution must be one of pert, triangular, fixed or empty\. Got 'normal' instead"),
-    ("low", ["20", "ninety", 0.1, 0.3, 10.0], r"assumption 'cost': low is 'ninety', not a number"),
-    ("value", [30.0, np.nan, 0.2, 0.5, 10.0], r"assumption 'cost': there is no base value"),
-])
+
+@pytest.mark.parametrize(
+    ("column", "values", "message"),
+    [
+        ("name", ["benefit", "cost", "benefit", "share", "years_fixed"], r"assumption 'benefit': the name appears 2 times"),
+        ("low", [35.0, 90.0, 0.1, 0.3, 10.0], r"assumption 'benefit': low 35 is above the base value 30\."),
+        ("high", [40.0, 95.0, 0.5, 0.9, np.nan], r"assumption 'cost': high 95 is below the base value 100\."),
+        ("value", [30.0, 100.0, 0.2, 1.5, 10.0], r"assumption 'share': the base value 1\.5 is outside its bounds \[0, 1\]"),
+        ("high", [40.0, 130.0, 0.5, 1.2, np.nan], r"assumption 'share': the range 0\.3 to 1\.2 goes outside its bounds"),
+        (
+            "distribution",
+            ["pert", "normal", "", None, "fixed"],
+            r"assumption 'cost': distribution must be one of pert, triangular, fixed or empty\. Got 'normal' instead",
+        ),
+        ("low", ["20", "ninety", 0.1, 0.3, 10.0], r"assumption 'cost': low is 'ninety', not a number"),
+        ("value", [30.0, np.nan, 0.2, 0.5, 10.0], r"assumption 'cost': there is no base value"),
+    ],
+)
 @pytest.mark.parametrize("function", [tornado, switching_values, monte_carlo])
 def test_bad_assumptions_are_named(function, column, values, message):
     with pytest.raises(ConfigError, match=message):
@@ -374,27 +429,45 @@ def test_every_problem_is_reported_at_once():
     assert [p.where for p in raised.value.problems] == ["assumption 'benefit'", "assumption 'share'"]
 
 
-@pytest.mark.parametrize(("options", "message"), [
-    ({"draws": 10}, r"The 'draws' parameter of monte_carlo must be an int of 100 or more\. Got 10 instead\."),
-    ({"draws": 500.0}, r"The 'draws' parameter of monte_carlo must be an int of 100 or more\. Got 500\.0 instead\."),
-    ({"seed": -1}, r"The 'seed' parameter of monte_carlo must be an int of 0 or more\. Got -1 instead\."),
-    ({"distribution": "normal"}, (r"The 'distribution' parameter of monte_carlo must be one of 'pert', 'triangular', "
-                                  r"'fixed'\. Got 'normal' instead\.")),
-])
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"draws": 10}, r"The 'draws' parameter of monte_carlo must be an int of 100 or more\. Got 10 instead\."),
+        ({"draws": 500.0}, r"The 'draws' parameter of monte_carlo must be an int of 100 or more\. Got 500\.0 instead\."),
+        ({"seed": -1}, r"The 'seed' parameter of monte_carlo must be an int of 0 or more\. Got -1 instead\."),
+        (
+            {"distribution": "normal"},
+            (
+                r"The 'distribution' parameter of monte_carlo must be one of 'pert', 'triangular', "
+                r"'fixed'\. Got 'normal' instead\."
+            ),
+        ),
+    ],
+)
 def test_monte_carlo_parameter_checks(options, message):
     with pytest.raises(CxmError, match=message):
         monte_carlo(table(), model, ["A", "B"], **options)
 
 
 @pytest.mark.filterwarnings("ignore:divide by zero")
-@pytest.mark.parametrize(("outputs", "bad_model", "message"), [
-    (["A"], model, r"The model must return an array of shape \(scenarios, outputs\) = \(9, 1\) .* Got shape \(9, 2\) instead"),
-    ("A", model, r"The 'outputs' parameter of tornado must be a list of unique output names"),
-    (["A", "A"], model, r"The 'outputs' parameter of tornado must be a list of unique output names"),
-    (["A", "B"], "model", r"The 'model' parameter of tornado must be a callable"),
-    (["A", "B"], lambda v: model(v) / (v["share"] - 0.3)[:, None],
-     r"NaN or infinite NPV for output 'A' in 1 of 9 scenarios \(first with share=0\.3\)"),
-])
+@pytest.mark.parametrize(
+    ("outputs", "bad_model", "message"),
+    [
+        (
+            ["A"],
+            model,
+            r"The model must return an array of shape \(scenarios, outputs\) = \(9, 1\) .* Got shape \(9, 2\) instead",
+        ),
+        ("A", model, r"The 'outputs' parameter of tornado must be a list of unique output names"),
+        (["A", "A"], model, r"The 'outputs' parameter of tornado must be a list of unique output names"),
+        (["A", "B"], "model", r"The 'model' parameter of tornado must be a callable"),
+        (
+            ["A", "B"],
+            lambda v: model(v) / (v["share"] - 0.3)[:, None],
+            r"NaN or infinite NPV for output 'A' in 1 of 9 scenarios \(first with share=0\.3\)",
+        ),
+    ],
+)
 def test_model_and_output_checks(outputs, bad_model, message):
     with pytest.raises(CxmError, match=message):
         tornado(table(), bad_model, outputs)
@@ -406,6 +479,7 @@ def test_a_table_without_the_needed_columns():
 
 
 # -- plots ----------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(("top", "bars"), [(12, 4), (2, 2)])
 def test_plot_tornado_draws_two_bars_per_assumption(top, bars):
@@ -423,5 +497,7 @@ def test_plot_npv_distribution_marks_the_percentiles_and_the_risk():
     ax = chart.axes[0]
     assert isinstance(chart, Chart) and len(ax.lines) == 4
     assert 0.01 < mc.summary.loc[0, "prob_negative"] < 0.99
-    assert ax.get_title().endswith(f"NPV over 1,000 draws. Probability of a negative NPV: {mc.summary.loc[0, 'prob_negative']:.0%}")
+    assert ax.get_title().endswith(
+        f"NPV over 1,000 draws. Probability of a negative NPV: {mc.summary.loc[0, 'prob_negative']:.0%}"
+    )
     assert chart._repr_png_().startswith(b"\x89PNG")

@@ -9,16 +9,31 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cxmethods import CxmError
+from cxmethods.methods.prioritisation import (
+    HORIZONS,
+    capacity_use,
+    check_dependencies,
+    plot_priorities,
+    plot_timeline,
+    prioritise,
+    schedule,
+)
 from cxmethods.plots.charts import Chart
-from cxmethods.methods.prioritisation import HORIZONS, capacity_use, check_dependencies, plot_priorities, plot_timeline, prioritise, schedule
 
 START = pd.Timestamp("2026-01-15")  # quarter 1 is 2026 Q1; now = 2026 Q1-Q2, next year = 2026 Q3-2027 Q2
 
 
 def backlog(*rows: dict) -> pd.DataFrame:
     """Initiatives ranked in the order given, with harmless defaults for anything a test does not set."""
-    defaults = {"title": "", "value": 1.0, "effort": 3.0, "npv": 1.0, "confidence": 0.8, "dependencies": "",
-                "earliest_start": pd.NaT}
+    defaults = {
+        "title": "",
+        "value": 1.0,
+        "effort": 3.0,
+        "npv": 1.0,
+        "confidence": 0.8,
+        "dependencies": "",
+        "earliest_start": pd.NaT,
+    }
     table = pd.DataFrame([{**defaults, "title": f"title {r['id']}", "rank": float(n), **r} for n, r in enumerate(rows, 1)])
     table["earliest_start"] = pd.to_datetime(table["earliest_start"])
     return table
@@ -30,8 +45,15 @@ def row(table: pd.DataFrame, initiative: str) -> pd.Series:
 
 # ---------------------------------------------------------------------------------------------- prioritise
 
-SMALL = pd.DataFrame({"id": ["B", "A", "D", "C"], "title": ["b", "a", "d", "c"], "value": [8, 10, 2, 3],
-                      "effort": [8, 2, 4, 1], "owner": ["x", "y", "z", "w"]})
+SMALL = pd.DataFrame(
+    {
+        "id": ["B", "A", "D", "C"],
+        "title": ["b", "a", "d", "c"],
+        "value": [8, 10, 2, 3],
+        "effort": [8, 2, 4, 1],
+        "owner": ["x", "y", "z", "w"],
+    }
+)
 
 
 def test_value_effort_scores_ranks_and_quadrants_by_hand():
@@ -43,8 +65,18 @@ def test_value_effort_scores_ranks_and_quadrants_by_hand():
     assert ranked["quadrant"].tolist() == ["quick win", "fill-in", "major project", "money pit"]
     assert ranked["owner"].tolist() == ["y", "w", "x", "z"]  # other columns carried through with their rows
     assert (ranked["tied_with"] == "").all() and (ranked["missing"] == "").all()
-    assert ranked.columns.tolist() == ["id", "title", "value", "effort", "owner", "score", "rank", "tied_with", "missing",
-                                       "quadrant"]
+    assert ranked.columns.tolist() == [
+        "id",
+        "title",
+        "value",
+        "effort",
+        "owner",
+        "score",
+        "rank",
+        "tied_with",
+        "missing",
+        "quadrant",
+    ]
     again = prioritise(ranked, method="weighted", weights={"effort": -1})  # re-ranking replaces, never mixes, results
     assert "quadrant" not in again and again["id"].tolist() == ["C", "A", "D", "B"]
 
@@ -56,8 +88,15 @@ def test_a_point_on_a_median_line_counts_as_low():
 
 
 def test_rice_by_hand():
-    table = pd.DataFrame({"id": ["R1", "R2", "R3"], "reach": [100, 50, 10], "impact": [2, 3, 1],
-                          "confidence": [0.5, 1.0, 0.8], "effort": [4, 5, 2]})
+    table = pd.DataFrame(
+        {
+            "id": ["R1", "R2", "R3"],
+            "reach": [100, 50, 10],
+            "impact": [2, 3, 1],
+            "confidence": [0.5, 1.0, 0.8],
+            "effort": [4, 5, 2],
+        }
+    )
     ranked = prioritise(table, method="rice")
     assert ranked["id"].tolist() == ["R2", "R1", "R3"]
     assert ranked["score"].tolist() == pytest.approx([30.0, 25.0, 4.0])  # 50*3*1/5, 100*2*.5/4, 10*1*.8/2
@@ -65,8 +104,15 @@ def test_rice_by_hand():
 
 
 def test_wsjf_by_hand():
-    table = pd.DataFrame({"id": ["W1", "W2", "W3"], "value": [8, 3, 1], "time_criticality": [5, 3, 1],
-                          "risk_reduction": [2, 3, 1], "effort": [3, 1, 3]})
+    table = pd.DataFrame(
+        {
+            "id": ["W1", "W2", "W3"],
+            "value": [8, 3, 1],
+            "time_criticality": [5, 3, 1],
+            "risk_reduction": [2, 3, 1],
+            "effort": [3, 1, 3],
+        }
+    )
     ranked = prioritise(table, method="wsjf")
     assert ranked["id"].tolist() == ["W2", "W1", "W3"]
     assert ranked["score"].tolist() == pytest.approx([9.0, 5.0, 1.0])  # (3+3+3)/1, (8+5+2)/3, (1+1+1)/3
@@ -89,44 +135,82 @@ def test_ties_share_the_best_rank_and_name_each_other():
     assert ranked.loc["T3", "tied_with"] == "T5" and ranked.loc["T4", "tied_with"] == ""
 
 
-@pytest.mark.parametrize("method, table, missing", [
-    ("value_effort", pd.DataFrame({"id": ["M1", "M2", "M3", "M4"], "value": [1, np.nan, 2, np.nan],
-                                   "effort": [np.nan, 1, 1, np.nan]}),
-     {"M1": "no effort estimate", "M2": "no value score", "M4": "no value score; no effort estimate"}),
-    ("rice", pd.DataFrame({"id": ["M1", "M2", "M3", "M4"], "reach": [np.nan, 1, 1, 1], "impact": [1, 1, 1, 1],
-                           "confidence": [1, np.nan, 1, 1], "effort": [1, 1, 1, None]}),
-     {"M1": "no reach estimate", "M2": "no confidence rating", "M4": "no effort estimate"}),
-    ("weighted", pd.DataFrame({"id": ["M1", "M2", "M3", "M4"], "value": [1, 2, 3, 4], "speed": [1, np.nan, 1, np.nan]}),
-     {"M2": "no speed", "M4": "no speed"}),
-])
+@pytest.mark.parametrize(
+    "method, table, missing",
+    [
+        (
+            "value_effort",
+            pd.DataFrame({"id": ["M1", "M2", "M3", "M4"], "value": [1, np.nan, 2, np.nan], "effort": [np.nan, 1, 1, np.nan]}),
+            {"M1": "no effort estimate", "M2": "no value score", "M4": "no value score; no effort estimate"},
+        ),
+        (
+            "rice",
+            pd.DataFrame(
+                {
+                    "id": ["M1", "M2", "M3", "M4"],
+                    "reach": [np.nan, 1, 1, 1],
+                    "impact": [1, 1, 1, 1],
+                    "confidence": [1, np.nan, 1, 1],
+                    "effort": [1, 1, 1, None],
+                }
+            ),
+            {"M1": "no reach estimate", "M2": "no confidence rating", "M4": "no effort estimate"},
+        ),
+        (
+            "weighted",
+            pd.DataFrame({"id": ["M1", "M2", "M3", "M4"], "value": [1, 2, 3, 4], "speed": [1, np.nan, 1, np.nan]}),
+            {"M2": "no speed", "M4": "no speed"},
+        ),
+    ],
+)
 def test_missing_inputs_are_reported_and_ranked_last_never_dropped(method, table, missing):
     ranked = prioritise(table, method=method, weights={"value": 1, "speed": 1} if method == "weighted" else None)
     assert len(ranked) == len(table)
     unscored = ranked[ranked["score"].isna()]
-    assert unscored["rank"].isna().all() and ranked["rank"].notna().tolist() == [True] * (4 - len(missing)) + [False] * len(missing)
+    assert unscored["rank"].isna().all() and ranked["rank"].notna().tolist() == [True] * (4 - len(missing)) + [False] * len(
+        missing
+    )
     assert unscored["id"].tolist() == sorted(missing)  # last, in their original order
     assert unscored.set_index("id")["missing"].to_dict() == missing
     assert (ranked.loc[ranked["score"].notna(), "missing"] == "").all()
 
 
-@pytest.mark.parametrize("kwargs, table, message", [
-    ({"method": "ice"}, SMALL,
-     r"The 'method' parameter of prioritise must be one of 'value_effort', 'rice', 'wsjf', 'weighted'\. Got 'ice' instead\."),
-    ({"method": "weighted"}, SMALL, r"'weights' parameter of prioritise is required for method='weighted'.*Fix: pass"),
-    ({"method": "weighted", "weights": {"value": 1, "reach": 2}}, SMALL,
-     r"names 'reach', which the backlog does not have\. Fix: weight columns of the backlog \(id, title, value, effort"),
-    ({"method": "weighted", "weights": {"value": "high"}}, SMALL,
-     r"The 'weights\['value'\]' parameter of prioritise must be a number\. Got 'high' instead\."),
-    ({"method": "rice", "weights": {"value": 1}}, SMALL, r"only used with method='weighted'"),
-    ({"method": "rice"}, SMALL, (r"Method 'rice' scores with reach, impact, confidence, effort; the backlog has no reach, "
-                                 r"impact, confidence column\. Fix: add the column")),
-    ({}, SMALL.assign(effort=[8, 0, -2, 1]), r"'effort' must be greater than 0 team-months; got A \(0\), D \(-2\)\. Fix:"),
-    ({}, SMALL.assign(effort=[8, "lots", 4, 1]), r"'effort' must be a number; got A \('lots'\)\. Fix: enter a number"),
-    ({}, SMALL.assign(confidence=[0.5, 70, 1, 0]), r"'confidence' must be between 0 and 1 \(0\.7 for 70%\); got A \(70\)"),
-    ({}, SMALL.assign(id=["A", "B", "A", "C"]), r"Every initiative needs an id of its own; ids used more than once: A\. Fix"),
-    ({}, SMALL.assign(id=["A", "B", None, "C"]), r"Every initiative needs an id of its own; no id in row\(s\) 3\. Fix"),
-    ({}, SMALL.drop(columns="id"), r"must be a DataFrame with an 'id' column"),
-])
+@pytest.mark.parametrize(
+    "kwargs, table, message",
+    [
+        (
+            {"method": "ice"},
+            SMALL,
+            r"The 'method' parameter of prioritise must be one of 'value_effort', 'rice', 'wsjf', 'weighted'\. Got 'ice' instead\.",
+        ),
+        ({"method": "weighted"}, SMALL, r"'weights' parameter of prioritise is required for method='weighted'.*Fix: pass"),
+        (
+            {"method": "weighted", "weights": {"value": 1, "reach": 2}},
+            SMALL,
+            r"names 'reach', which the backlog does not have\. Fix: weight columns of the backlog \(id, title, value, effort",
+        ),
+        (
+            {"method": "weighted", "weights": {"value": "high"}},
+            SMALL,
+            r"The 'weights\['value'\]' parameter of prioritise must be a number\. Got 'high' instead\.",
+        ),
+        ({"method": "rice", "weights": {"value": 1}}, SMALL, r"only used with method='weighted'"),
+        (
+            {"method": "rice"},
+            SMALL,
+            (
+                r"Method 'rice' scores with reach, impact, confidence, effort; the backlog has no reach, "
+                r"impact, confidence column\. Fix: add the column"
+            ),
+        ),
+        ({}, SMALL.assign(effort=[8, 0, -2, 1]), r"'effort' must be greater than 0 team-months; got A \(0\), D \(-2\)\. Fix:"),
+        ({}, SMALL.assign(effort=[8, "lots", 4, 1]), r"'effort' must be a number; got A \('lots'\)\. Fix: enter a number"),
+        ({}, SMALL.assign(confidence=[0.5, 70, 1, 0]), r"'confidence' must be between 0 and 1 \(0\.7 for 70%\); got A \(70\)"),
+        ({}, SMALL.assign(id=["A", "B", "A", "C"]), r"Every initiative needs an id of its own; ids used more than once: A\. Fix"),
+        ({}, SMALL.assign(id=["A", "B", None, "C"]), r"Every initiative needs an id of its own; no id in row\(s\) 3\. Fix"),
+        ({}, SMALL.drop(columns="id"), r"must be a DataFrame with an 'id' column"),
+    ],
+)
 def test_prioritise_errors_say_how_to_fix(kwargs, table, message):
     with pytest.raises(CxmError, match=message):
         prioritise(table, **kwargs)
@@ -134,18 +218,24 @@ def test_prioritise_errors_say_how_to_fix(kwargs, table, message):
 
 # ---------------------------------------------------------------------------------------------- dependencies
 
+
 def graph(edges: dict[str, str | list[str]], n: int = 12) -> pd.DataFrame:
     ids = [f"I{k:02d}" for k in range(1, n + 1)]
     return pd.DataFrame({"id": ids, "dependencies": [edges.get(i, "") for i in ids]})
 
 
-@pytest.mark.parametrize("edges, cycle", [
-    ({"I03": "I03"}, "I03 -> I03"),
-    ({"I02": "I07", "I07": ["I02"]}, "I02 -> I07 -> I02"),
-    # a 3-cycle inside a larger graph, entered from outside it (I12 -> I05) and with acyclic branches around it
-    ({"I12": "I05", "I01": "I02; I10", "I10": "I04;I05", "I05": ["I06", "I01"], "I04": "I03", "I06": "I03"},
-     "I01 -> I10 -> I05 -> I01"),
-])
+@pytest.mark.parametrize(
+    "edges, cycle",
+    [
+        ({"I03": "I03"}, "I03 -> I03"),
+        ({"I02": "I07", "I07": ["I02"]}, "I02 -> I07 -> I02"),
+        # a 3-cycle inside a larger graph, entered from outside it (I12 -> I05) and with acyclic branches around it
+        (
+            {"I12": "I05", "I01": "I02; I10", "I10": "I04;I05", "I05": ["I06", "I01"], "I04": "I03", "I06": "I03"},
+            "I01 -> I10 -> I05 -> I01",
+        ),
+    ],
+)
 def test_a_cycle_is_named_in_order(edges, cycle):
     message = f"Dependencies form a cycle: {cycle}. Fix: remove one of these dependencies (column depends_on in initiatives.csv)."
     with pytest.raises(CxmError) as caught:
@@ -162,8 +252,11 @@ def test_unknown_dependencies_name_the_initiative_and_the_id():
 
 def test_an_acyclic_graph_passes_and_dependency_forms_are_equivalent():
     assert check_dependencies(graph({"I02": "I01", "I03": ["I01", "I02"], "I04": " I03 ; ", "I05": np.nan})) is None
-    plan = schedule(graph({"I03": ["I01", "I02"], "I04": " I03 ; I01;", "I05": None}, n=5).assign(rank=1.0, effort=1.0),
-                    start=START, capacity=6)
+    plan = schedule(
+        graph({"I03": ["I01", "I02"], "I04": " I03 ; I01;", "I05": None}, n=5).assign(rank=1.0, effort=1.0),
+        start=START,
+        capacity=6,
+    )
     assert row(plan, "I03")["dependencies"] == "I01; I02" and row(plan, "I04")["dependencies"] == "I03; I01"
     assert row(plan, "I05")["dependencies"] == ""
 
@@ -173,35 +266,75 @@ def test_an_acyclic_graph_passes_and_dependency_forms_are_equivalent():
 A6 = {"id": "A", "effort": 6.0}  # a whole quarter of a 6-team-month capacity
 
 
-@pytest.mark.parametrize("rows, horizon, reason, start_quarter", [
-    ([{"id": "X"}], "now", "ready", "2026 Q1"),
-    ([A6, {"id": "X", "dependencies": "A"}], "now", "starts after A", "2026 Q2"),
-    ([A6, {"id": "X"}], "now", "capacity", "2026 Q2"),
-    ([{"id": "X", "earliest_start": "2026-07-01"}], "next year", "waits for 2026-07-01", "2026 Q3"),
-    ([{"id": "X", "earliest_start": "2026-08-15"}], "next year", "waits for 2026-08-15", "2026 Q4"),  # not before that day
-    ([{"id": "X", "earliest_start": "2027-04-01"}], "next year", "waits for 2027-04-01", "2027 Q2"),  # last of next year
-    ([{"id": "X", "earliest_start": "2027-07-01"}], "wait and see",
-     "earliest slot 2027 Q3, beyond next year (waits for 2027-07-01)", ""),
-    ([{"id": "A", "earliest_start": "2026-04-01"}, {"id": "B", "earliest_start": "2026-04-01"},
-      {"id": "X", "dependencies": "B;A"}], "next year", "starts after B and A", "2026 Q3"),
-    ([{"id": "A"}, {"id": "X", "dependencies": "A", "earliest_start": "2026-04-01"}], "now",
-     "starts after A; waits for 2026-04-01", "2026 Q2"),
-    ([{"id": "X", "confidence": 0.4}], "wait and see", "low confidence 0.40 < 0.50", ""),
-    ([{"id": "X", "confidence": 0.5, "npv": 0.0}], "now", "ready", "2026 Q1"),  # at the threshold, zero NPV: go
-    ([{"id": "X", "confidence": np.nan, "npv": np.nan}], "now", "ready", "2026 Q1"),  # not appraised: not held back
-    ([{"id": "X", "npv": -5.0}], "wait and see", "negative NPV", ""),
-    ([{"id": "X", "effort": np.nan}], "wait and see", "no effort estimate", ""),
-    ([{"id": "X", "confidence": 0.3, "npv": -1.0, "effort": np.nan}], "wait and see",
-     "low confidence 0.30 < 0.50; negative NPV; no effort estimate", ""),
-    ([{"id": "C", "confidence": 0.2}, {"id": "B", "dependencies": "C"}, {"id": "X", "dependencies": "B"}],
-     "wait and see", "blocked by B (wait and see)", ""),
-    ([{"id": "C", "effort": np.nan}, {"id": "D", "npv": -1.0}, {"id": "X", "dependencies": ["C", "D"]}],
-     "wait and see", "blocked by C and D (wait and see)", ""),
-    ([{"id": "A", "earliest_start": "2028-01-01"}, {"id": "X", "dependencies": "A"}],  # A is wait and see by horizon
-     "wait and see", "blocked by A (wait and see)", ""),
-    ([{"id": "X", "effort": 100.0}], "wait and see", "no capacity within 12 quarters", ""),  # 17 quarters at 6 a quarter
-    ([{"id": "X", "earliest_start": "2030-01-01"}], "wait and see", "cannot start within 12 quarters (waits for 2030-01-01)", ""),
-])
+@pytest.mark.parametrize(
+    "rows, horizon, reason, start_quarter",
+    [
+        ([{"id": "X"}], "now", "ready", "2026 Q1"),
+        ([A6, {"id": "X", "dependencies": "A"}], "now", "starts after A", "2026 Q2"),
+        ([A6, {"id": "X"}], "now", "capacity", "2026 Q2"),
+        ([{"id": "X", "earliest_start": "2026-07-01"}], "next year", "waits for 2026-07-01", "2026 Q3"),
+        ([{"id": "X", "earliest_start": "2026-08-15"}], "next year", "waits for 2026-08-15", "2026 Q4"),  # not before that day
+        ([{"id": "X", "earliest_start": "2027-04-01"}], "next year", "waits for 2027-04-01", "2027 Q2"),  # last of next year
+        (
+            [{"id": "X", "earliest_start": "2027-07-01"}],
+            "wait and see",
+            "earliest slot 2027 Q3, beyond next year (waits for 2027-07-01)",
+            "",
+        ),
+        (
+            [
+                {"id": "A", "earliest_start": "2026-04-01"},
+                {"id": "B", "earliest_start": "2026-04-01"},
+                {"id": "X", "dependencies": "B;A"},
+            ],
+            "next year",
+            "starts after B and A",
+            "2026 Q3",
+        ),
+        (
+            [{"id": "A"}, {"id": "X", "dependencies": "A", "earliest_start": "2026-04-01"}],
+            "now",
+            "starts after A; waits for 2026-04-01",
+            "2026 Q2",
+        ),
+        ([{"id": "X", "confidence": 0.4}], "wait and see", "low confidence 0.40 < 0.50", ""),
+        ([{"id": "X", "confidence": 0.5, "npv": 0.0}], "now", "ready", "2026 Q1"),  # at the threshold, zero NPV: go
+        ([{"id": "X", "confidence": np.nan, "npv": np.nan}], "now", "ready", "2026 Q1"),  # not appraised: not held back
+        ([{"id": "X", "npv": -5.0}], "wait and see", "negative NPV", ""),
+        ([{"id": "X", "effort": np.nan}], "wait and see", "no effort estimate", ""),
+        (
+            [{"id": "X", "confidence": 0.3, "npv": -1.0, "effort": np.nan}],
+            "wait and see",
+            "low confidence 0.30 < 0.50; negative NPV; no effort estimate",
+            "",
+        ),
+        (
+            [{"id": "C", "confidence": 0.2}, {"id": "B", "dependencies": "C"}, {"id": "X", "dependencies": "B"}],
+            "wait and see",
+            "blocked by B (wait and see)",
+            "",
+        ),
+        (
+            [{"id": "C", "effort": np.nan}, {"id": "D", "npv": -1.0}, {"id": "X", "dependencies": ["C", "D"]}],
+            "wait and see",
+            "blocked by C and D (wait and see)",
+            "",
+        ),
+        (
+            [{"id": "A", "earliest_start": "2028-01-01"}, {"id": "X", "dependencies": "A"}],  # A is wait and see by horizon
+            "wait and see",
+            "blocked by A (wait and see)",
+            "",
+        ),
+        ([{"id": "X", "effort": 100.0}], "wait and see", "no capacity within 12 quarters", ""),  # 17 quarters at 6 a quarter
+        (
+            [{"id": "X", "earliest_start": "2030-01-01"}],
+            "wait and see",
+            "cannot start within 12 quarters (waits for 2030-01-01)",
+            "",
+        ),
+    ],
+)
 def test_horizon_and_reason_rules(rows, horizon, reason, start_quarter):
     plan = schedule(backlog(*rows), start=START, capacity=6)
     x = row(plan, "X")
@@ -210,26 +343,48 @@ def test_horizon_and_reason_rules(rows, horizon, reason, start_quarter):
 
 
 def test_a_blocked_chain_is_wait_and_see_all_the_way_down_and_uses_no_capacity():
-    plan = schedule(backlog({"id": "C", "confidence": 0.2, "effort": 6.0}, {"id": "B", "dependencies": "C", "effort": 6.0},
-                            {"id": "A", "dependencies": "B", "effort": 6.0}, {"id": "Z", "effort": 6.0}),
-                    start=START, capacity=6)
+    plan = schedule(
+        backlog(
+            {"id": "C", "confidence": 0.2, "effort": 6.0},
+            {"id": "B", "dependencies": "C", "effort": 6.0},
+            {"id": "A", "dependencies": "B", "effort": 6.0},
+            {"id": "Z", "effort": 6.0},
+        ),
+        start=START,
+        capacity=6,
+    )
     assert plan.set_index("id")["reason"].to_dict() == {
-        "Z": "ready", "C": "low confidence 0.20 < 0.50", "B": "blocked by C (wait and see)",
-        "A": "blocked by B (wait and see)"}
+        "Z": "ready",
+        "C": "low confidence 0.20 < 0.50",
+        "B": "blocked by C (wait and see)",
+        "A": "blocked by B (wait and see)",
+    }
     assert plan["id"].tolist() == ["Z", "C", "B", "A"]  # scheduled first, then wait and see by rank
     assert row(plan, "Z")["start_quarter"] == "2026 Q1"  # nothing blocked took capacity
 
 
 def test_a_wait_and_see_slot_reserves_no_capacity():
-    plan = schedule(backlog({"id": "F", "effort": 24.0, "earliest_start": "2027-04-01"}, {"id": "X", "effort": 24.0,
-                                                                                         "earliest_start": "2026-10-01"}),
-                    start=START, capacity=6, quarters=16)
+    plan = schedule(
+        backlog(
+            {"id": "F", "effort": 24.0, "earliest_start": "2027-04-01"},
+            {"id": "X", "effort": 24.0, "earliest_start": "2026-10-01"},
+        ),
+        start=START,
+        capacity=6,
+        quarters=16,
+    )
     # F takes 2027 Q2-2028 Q1 in full and starts next year; X (4 quarters from 2026 Q4) finds room only after F.
     assert row(plan, "F")["horizon"] == "next year"
     assert row(plan, "X")["reason"] == "earliest slot 2028 Q2, beyond next year (capacity)"
-    late = schedule(backlog({"id": "F", "effort": 24.0, "earliest_start": "2027-07-01"}, {"id": "X", "effort": 24.0,
-                                                                                         "earliest_start": "2026-10-01"}),
-                    start=START, capacity=6, quarters=16)
+    late = schedule(
+        backlog(
+            {"id": "F", "effort": 24.0, "earliest_start": "2027-07-01"},
+            {"id": "X", "effort": 24.0, "earliest_start": "2026-10-01"},
+        ),
+        start=START,
+        capacity=6,
+        quarters=16,
+    )
     # F is now wait and see, so it holds nothing: X keeps its slot.
     assert row(late, "F")["horizon"] == "wait and see" and row(late, "X")["start_quarter"] == "2026 Q4"
 
@@ -258,8 +413,12 @@ def test_per_quarter_capacity_and_unranked_last():
     assert row(plan, "R")["start_quarter"] == "2026 Q2" and row(plan, "R")["reason"] == "capacity"
     assert row(plan, "U")["start_quarter"] == "2026 Q3"
     use = capacity_use(plan, start=START, capacity=[0, 6, 6, 6], quarters=4)
-    assert use.to_dict("list") == {"quarter": ["2026 Q1", "2026 Q2", "2026 Q3", "2026 Q4"], "capacity": [0, 6, 6, 6],
-                                   "used": [0, 6, 6, 0], "free": [0, 0, 0, 6]}
+    assert use.to_dict("list") == {
+        "quarter": ["2026 Q1", "2026 Q2", "2026 Q3", "2026 Q4"],
+        "capacity": [0, 6, 6, 6],
+        "used": [0, 6, 6, 0],
+        "free": [0, 0, 0, 6],
+    }
 
 
 def test_horizon_lengths_are_parameters():
@@ -270,16 +429,25 @@ def test_horizon_lengths_are_parameters():
     assert row(schedule(low, start=START, capacity=6, min_confidence=0.7), "X")["reason"] == "low confidence 0.60 < 0.70"
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"quarters": 0}, r"The 'quarters' parameter of schedule must be an integer >= 1\. Got 0 instead\."),
-    ({"now_quarters": 1.5}, r"The 'now_quarters' parameter of schedule must be an integer >= 0\. Got 1\.5 instead\."),
-    ({"capacity": [6, 6]}, r"must give one number per quarter \(12\)\. Got 2 instead\. Fix: give 12 capacities, or set quarters=2"),
-    ({"capacity": -1}, r"The 'capacity' parameter of schedule must be team-months >= 0"),
-    ({"capacity": "lots"}, r"The 'capacity' parameter of schedule must be team-months >= 0.*Got 'lots' instead"),
-    ({"min_confidence": 1.5}, r"The 'min_confidence' parameter of schedule must be between 0 and 1\. Got 1\.5 instead\."),
-    ({"max_team_months_per_quarter": 0}, r"'max_team_months_per_quarter' parameter of schedule must be a number greater than 0"),
-    ({"start": "soon"}, r"The 'start' parameter of schedule must be a date.*Got 'soon' instead"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"quarters": 0}, r"The 'quarters' parameter of schedule must be an integer >= 1\. Got 0 instead\."),
+        ({"now_quarters": 1.5}, r"The 'now_quarters' parameter of schedule must be an integer >= 0\. Got 1\.5 instead\."),
+        (
+            {"capacity": [6, 6]},
+            r"must give one number per quarter \(12\)\. Got 2 instead\. Fix: give 12 capacities, or set quarters=2",
+        ),
+        ({"capacity": -1}, r"The 'capacity' parameter of schedule must be team-months >= 0"),
+        ({"capacity": "lots"}, r"The 'capacity' parameter of schedule must be team-months >= 0.*Got 'lots' instead"),
+        ({"min_confidence": 1.5}, r"The 'min_confidence' parameter of schedule must be between 0 and 1\. Got 1\.5 instead\."),
+        (
+            {"max_team_months_per_quarter": 0},
+            r"'max_team_months_per_quarter' parameter of schedule must be a number greater than 0",
+        ),
+        ({"start": "soon"}, r"The 'start' parameter of schedule must be a date.*Got 'soon' instead"),
+    ],
+)
 def test_schedule_parameter_errors(kwargs, message):
     with pytest.raises(CxmError, match=message):
         schedule(backlog({"id": "X"}), **{"start": START, "capacity": 6, **kwargs})
@@ -289,8 +457,11 @@ def test_schedule_data_errors():
     with pytest.raises(CxmError, match=r"schedule needs a 'rank' column\. Fix: pass the table prioritise returns"):
         schedule(backlog({"id": "X"}).drop(columns="rank"), start=START, capacity=6)
     with pytest.raises(CxmError, match=r"'earliest_start' must be a date; got X \('next spring'\)\. Fix"):
-        schedule(backlog({"id": "X"}).astype({"earliest_start": object}).assign(earliest_start=["next spring"]),
-                 start=START, capacity=6)
+        schedule(
+            backlog({"id": "X"}).astype({"earliest_start": object}).assign(earliest_start=["next spring"]),
+            start=START,
+            capacity=6,
+        )
     with pytest.raises(CxmError, match=r"'effort' must be greater than 0 team-months; got X \(0\)"):
         schedule(backlog({"id": "X", "effort": 0.0}), start=START, capacity=6)
 
@@ -298,8 +469,9 @@ def test_schedule_data_errors():
 def test_prioritise_then_schedule_on_the_sample_initiatives():
     from cxmethods.sample.workshop import make_initiatives
 
-    sample = make_initiatives().rename(columns={"initiative_id": "id", "name": "title",
-                                                       "effort_team_months": "effort", "depends_on": "dependencies"})
+    sample = make_initiatives().rename(
+        columns={"initiative_id": "id", "name": "title", "effort_team_months": "effort", "depends_on": "dependencies"}
+    )
     ranked = prioritise(sample, method="weighted", weights={"confidence": 1, "effort": -1})
     plan = schedule(ranked, start=pd.Timestamp("2026-04-01"), capacity=8)
     assert sorted(plan["id"]) == sorted(sample["id"]) and (plan["reason"] != "").all()
@@ -308,6 +480,7 @@ def test_prioritise_then_schedule_on_the_sample_initiatives():
 
 
 # ---------------------------------------------------------------------------------------------- properties
+
 
 def sometimes_missing(draw, values):
     return None if draw(st.integers(0, 9)) == 9 else draw(values)  # rarely missing, so most rows get scheduled
@@ -321,19 +494,28 @@ def plans(draw):
     rows = []
     for k in range(n):
         offset = None if draw(st.booleans()) else draw(st.integers(-30, 8 * 92))
-        rows.append({
-            "id": f"I{k}",
-            "value": sometimes_missing(draw, st.floats(0.1, 10)),
-            "effort": sometimes_missing(draw, st.floats(0.1, 15)),
-            "confidence": sometimes_missing(draw, st.sampled_from([0.6, 0.8, 0.9, 1.0, 0.7, 0.5, 0.4])),
-            "npv": sometimes_missing(draw, st.sampled_from([5.0, 1.0, 0.0, 9.0, 2.0, 3.0, -1.0])),
-            "dependencies": draw(st.lists(st.sampled_from([f"I{j}" for j in range(k)]), unique=True, max_size=2)) if k else [],
-            "earliest_start": pd.NaT if offset is None else pd.Timestamp("2026-01-01") + pd.Timedelta(days=offset),
-        })
+        rows.append(
+            {
+                "id": f"I{k}",
+                "value": sometimes_missing(draw, st.floats(0.1, 10)),
+                "effort": sometimes_missing(draw, st.floats(0.1, 15)),
+                "confidence": sometimes_missing(draw, st.sampled_from([0.6, 0.8, 0.9, 1.0, 0.7, 0.5, 0.4])),
+                "npv": sometimes_missing(draw, st.sampled_from([5.0, 1.0, 0.0, 9.0, 2.0, 3.0, -1.0])),
+                "dependencies": draw(st.lists(st.sampled_from([f"I{j}" for j in range(k)]), unique=True, max_size=2))
+                if k
+                else [],
+                "earliest_start": pd.NaT if offset is None else pd.Timestamp("2026-01-01") + pd.Timedelta(days=offset),
+            }
+        )
     capacity = draw(st.one_of(st.floats(0, 20), st.lists(st.floats(0, 20), min_size=quarters, max_size=quarters)))
-    options = {"start": pd.Timestamp("2026-01-01") + pd.Timedelta(days=draw(st.integers(0, 365))), "capacity": capacity,
-               "quarters": quarters, "max_team_months_per_quarter": draw(st.floats(0.5, 10)),
-               "now_quarters": draw(st.integers(0, 6)), "next_year_quarters": draw(st.integers(0, 12))}
+    options = {
+        "start": pd.Timestamp("2026-01-01") + pd.Timedelta(days=draw(st.integers(0, 365))),
+        "capacity": capacity,
+        "quarters": quarters,
+        "max_team_months_per_quarter": draw(st.floats(0.5, 10)),
+        "now_quarters": draw(st.integers(0, 6)),
+        "next_year_quarters": draw(st.integers(0, 12)),
+    }
     return pd.DataFrame(rows), options
 
 
@@ -371,10 +553,10 @@ def test_schedule_invariants_on_random_backlogs(case):
 
 # ---------------------------------------------------------------------------------------------- charts
 
+
 @pytest.mark.parametrize("method", ["value_effort", "rice", "wsjf", "weighted"])
 def test_plot_priorities(method):
-    table = SMALL.assign(reach=[1, 2, 3, 4], impact=1, confidence=[0.5, 1, 1, np.nan], time_criticality=1,
-                         risk_reduction=2)
+    table = SMALL.assign(reach=[1, 2, 3, 4], impact=1, confidence=[0.5, 1, 1, np.nan], time_criticality=1, risk_reduction=2)
     ranked = prioritise(table, method=method, weights={"value": 1, "effort": -1} if method == "weighted" else None)
     chart = plot_priorities(ranked, method=method)
     assert isinstance(chart, Chart) and chart._repr_png_().startswith(b"\x89PNG")
@@ -391,8 +573,9 @@ def test_plot_priorities(method):
 
 
 def test_plot_timeline_draws_a_bar_per_scheduled_initiative_and_lists_the_rest():
-    plan = schedule(backlog({"id": "A", "effort": 12.0}, {"id": "B", "dependencies": "A"}, {"id": "C", "npv": -1.0}),
-                    start=START, capacity=6)
+    plan = schedule(
+        backlog({"id": "A", "effort": 12.0}, {"id": "B", "dependencies": "A"}, {"id": "C", "npv": -1.0}), start=START, capacity=6
+    )
     chart = plot_timeline(plan)
     assert isinstance(chart, Chart) and chart._repr_png_().startswith(b"\x89PNG")
     bars = [p for p in chart.axes[0].patches if p.get_width() > 0]

@@ -28,7 +28,9 @@ def test_broken_workbook_names_the_cell_keeps_outputs_and_the_others_still_run(t
     result = run_engagement(tiny.path, out=out, workbooks=FIXTURES)
     assert [s.status for s in result.steps] == ["ok", "failed", "ok"]
     failed = result.failed
-    assert failed.workbook == "02_broken" and failed.cell == 5  # In [5] of the executed notebook (the injected parameters cell counts)
+    assert (
+        failed.workbook == "02_broken" and failed.cell == 5
+    )  # In [5] of the executed notebook (the injected parameters cell counts)
     assert failed.error == "ZeroDivisionError: division by zero"
     assert failed.summary() == "02_broken failed at cell [5] (share = 1 / 0): ZeroDivisionError: division by zero"
     # what was produced before the failure is kept, including the failed notebook with its traceback
@@ -44,8 +46,7 @@ def test_broken_workbook_names_the_cell_keeps_outputs_and_the_others_still_run(t
 
 def test_run_json_records_parameters_versions_checksums_and_timings(tiny, tmp_path):
     events = []
-    result = run_engagement(tiny.path, out=tmp_path / "run", only="01", workbooks=FIXTURES,
-                            progress=lambda *e: events.append(e))
+    result = run_engagement(tiny.path, out=tmp_path / "run", only="01", workbooks=FIXTURES, progress=lambda *e: events.append(e))
     assert result.ok
     manifest = json.loads((tmp_path / "run" / "run.json").read_text())
     assert manifest["parameters"] == {"engagement": str(tiny.path.resolve()), "run_dir": str((tmp_path / "run").resolve())}
@@ -54,6 +55,7 @@ def test_run_json_records_parameters_versions_checksums_and_timings(tiny, tmp_pa
     inputs = {i["input"]: i for i in manifest["inputs"]}
     assert set(inputs) == {"contact_log", "survey", "initiatives", "self_assessment"}
     import hashlib
+
     assert inputs["survey"]["sha256"] == hashlib.sha256((tiny.folder / "survey.csv").read_bytes()).hexdigest()
     assert manifest["workbooks"][0]["workbook"] == "01_ok" and manifest["workbooks"][0]["seconds"] > 0
     assert events[0] == ("01_ok", 0, 4) and events[-1] == ("01_ok", 4, 4)  # 3 code cells + injected parameters
@@ -96,12 +98,21 @@ def test_a_kernel_of_our_name_running_another_python_is_refused(tmp_path, monkey
 
     spec_dir = tmp_path / "kernels" / "cxmethods"
     spec_dir.mkdir(parents=True)
-    (spec_dir / "kernel.json").write_text(json.dumps(
-        {"argv": ["/opt/other-env/bin/python", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-         "display_name": "stale", "language": "python"}))
+    (spec_dir / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": ["/opt/other-env/bin/python", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "stale",
+                "language": "python",
+            }
+        )
+    )
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
-    with pytest.raises(CxmError, match=r"The Jupyter kernel 'cxmethods' .* runs /opt/other-env/bin/python, not this "
-                                       r"environment's .*Fix: remove it \(jupyter kernelspec remove cxmethods\)"):
+    with pytest.raises(
+        CxmError,
+        match=r"The Jupyter kernel 'cxmethods' .* runs /opt/other-env/bin/python, not this "
+        r"environment's .*Fix: remove it \(jupyter kernelspec remove cxmethods\)",
+    ):
         ensure_kernel()
 
 

@@ -1,4 +1,5 @@
 """Tests for cxmethods.sample: determinism, file contract, and the planted structure."""
+
 from __future__ import annotations
 
 import gzip
@@ -17,26 +18,77 @@ REPO = Path(__file__).resolve().parent.parent
 COMMITTED = REPO / "data" / "sample"
 CHANNELS = {"phone", "web_form", "email", "face_to_face", "mobile_app", "post"}
 COLUMNS = {
-    "contact_log": ["contact_ref", "opened_at", "closed_at", "channel", "reason", "service", "ward", "customer_ref",
-                    "resolved_first_time", "handling_mins"],
-    "survey": ["resp_id", "q_overall", "q_trust", "q_timely", "q_knowledge", "q_courtesy", "q_fair", "q_outcome",
-               "q_effective", "q_ease", "q_efficient", "q_equity", "q_staff", "comment", "age_band", "digital_confidence",
-               "preferred_channel", "language", "disability", "contacts_last_year", "household", "employment_status", "ward"],
+    "contact_log": [
+        "contact_ref",
+        "opened_at",
+        "closed_at",
+        "channel",
+        "reason",
+        "service",
+        "ward",
+        "customer_ref",
+        "resolved_first_time",
+        "handling_mins",
+    ],
+    "survey": [
+        "resp_id",
+        "q_overall",
+        "q_trust",
+        "q_timely",
+        "q_knowledge",
+        "q_courtesy",
+        "q_fair",
+        "q_outcome",
+        "q_effective",
+        "q_ease",
+        "q_efficient",
+        "q_equity",
+        "q_staff",
+        "comment",
+        "age_band",
+        "digital_confidence",
+        "preferred_channel",
+        "language",
+        "disability",
+        "contacts_last_year",
+        "household",
+        "employment_status",
+        "ward",
+    ],
     "self_assessment": ["participant", "role", "dimension_id", "current_level", "target_level", "evidence"],
     "consensus": ["dimension_id", "current_level", "target_level", "rationale"],
     "quick_test": ["question_id", "answer", "note"],
     "role_checklist": ["statement_id", "answer", "note"],
-    "initiatives": ["initiative_id", "name", "description", "origin", "capital_cost", "annual_operating_cost",
-                    "effort_team_months", "depends_on", "earliest_start", "confidence", "owner", "one_off_cost",
-                    "project_type", "start_year", "ramp_up_years"],
+    "initiatives": [
+        "initiative_id",
+        "name",
+        "description",
+        "origin",
+        "capital_cost",
+        "annual_operating_cost",
+        "effort_team_months",
+        "depends_on",
+        "earliest_start",
+        "confidence",
+        "owner",
+        "one_off_cost",
+        "project_type",
+        "start_year",
+        "ramp_up_years",
+    ],
     "levers": ["initiative_id", "lever", "value", "low", "high", "reason", "channel", "to_channel", "source"],
     "stakeholders": ["group_id", "group", "category", "hats", "priority", "interest", "influence", "objective", "represents"],
 }
 ITEMS = COLUMNS["survey"][2:13]
 DRIVER_COLS = ["q_outcome", "q_timely", "q_knowledge", "q_courtesy", "q_fair"]  # planted order of importance
 ODD_CODES = {"OTHER", "misc", "??"}
-WORKSHOP_FILES = ["workshop/self_assessment.csv", "workshop/consensus.csv", "workshop/quick_test.csv",
-                  "workshop/role_checklist.csv", "workshop/backlog.csv"]
+WORKSHOP_FILES = [
+    "workshop/self_assessment.csv",
+    "workshop/consensus.csv",
+    "workshop/quick_test.csv",
+    "workshop/role_checklist.csv",
+    "workshop/backlog.csv",
+]
 
 
 def _template(name: str) -> dict:
@@ -57,19 +109,30 @@ def log(sample) -> pd.DataFrame:
 
 
 def _digests(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 # --- determinism and the written files -----------------------------------------------------------------
+
 
 def test_write_sample_is_byte_identical_across_runs_and_to_committed_files(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     paths = write_sample(a)
     write_sample(b)
     assert [p.relative_to(a).as_posix() for p in paths] == [
-        "engagement.yaml", "contact_log.csv.gz", "resident_survey.csv", *WORKSHOP_FILES, "initiatives.csv", "levers.csv",
-        "stakeholders.csv", "segment_rules.yaml"]
+        "engagement.yaml",
+        "contact_log.csv.gz",
+        "resident_survey.csv",
+        *WORKSHOP_FILES,
+        "initiatives.csv",
+        "levers.csv",
+        "stakeholders.csv",
+        "segment_rules.yaml",
+    ]
     assert _digests(a) == _digests(b)
     assert _digests(COMMITTED) == _digests(a), "data/sample is stale: regenerate with `cxm sample --out data/sample`"
 
@@ -82,8 +145,14 @@ def test_gzip_header_has_no_name_or_timestamp():
 
 
 def test_files_are_utf8_without_bom_and_unix_newlines():
-    for name in ("resident_survey.csv", "initiatives.csv", "engagement.yaml", *WORKSHOP_FILES, "stakeholders.csv",
-                 "segment_rules.yaml"):
+    for name in (
+        "resident_survey.csv",
+        "initiatives.csv",
+        "engagement.yaml",
+        *WORKSHOP_FILES,
+        "stakeholders.csv",
+        "segment_rules.yaml",
+    ):
         raw = (COMMITTED / name).read_bytes()
         assert not raw.startswith(b"\xef\xbb\xbf") and b"\r\n" not in raw
         raw.decode("utf-8")
@@ -123,14 +192,22 @@ def test_engagement_yaml_contract(sample):
     assert set(cfg["inputs"]["survey"]["columns"].values()) == set(COLUMNS["survey"])
     # segment names and assumptions are written by the workshop forms, so the sample names the files but does not ship them
     formed = ("segment_names", "assumptions")
-    assert cfg["workshop"] == {**{name.split("/")[1].removesuffix(".csv"): {"path": name} for name in WORKSHOP_FILES},
-                               **{n: {"path": f"workshop/{n}.csv"} for n in formed}}
+    assert cfg["workshop"] == {
+        **{name.split("/")[1].removesuffix(".csv"): {"path": name} for name in WORKSHOP_FILES},
+        **{n: {"path": f"workshop/{n}.csv"} for n in formed},
+    }
     assert not any((COMMITTED / "workshop" / f"{n}.csv").exists() for n in formed)
     assert cfg["inputs"]["stakeholders"] == {"path": "stakeholders.csv"}
     assert cfg["settings"]["segmentation"] == {"rules": "segment_rules.yaml"}
     assert (COMMITTED / cfg["settings"]["segmentation"]["rules"]).is_file()
-    for section, key in (("inputs", "contact_log"), ("inputs", "survey"), ("inputs", "initiatives"), ("inputs", "levers"),
-                         ("inputs", "stakeholders"), *(("workshop", key) for key in cfg["workshop"] if key not in formed)):
+    for section, key in (
+        ("inputs", "contact_log"),
+        ("inputs", "survey"),
+        ("inputs", "initiatives"),
+        ("inputs", "levers"),
+        ("inputs", "stakeholders"),
+        *(("workshop", key) for key in cfg["workshop"] if key not in formed),
+    ):
         assert (COMMITTED / cfg[section][key]["path"]).is_file()
 
 
@@ -142,15 +219,25 @@ def test_truth_is_not_written_to_files(sample):
 
 # --- columns, counts and value domains -------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("table", list(COLUMNS))
 def test_columns_exact(sample, table):
     assert list(getattr(sample, table).columns) == COLUMNS[table]
 
 
-@pytest.mark.parametrize("table, low, high", [("contact_log", 45_000, 60_000), ("survey", 2_500, 3_500),
-                                              ("self_assessment", 168, 168), ("initiatives", 10, 14),
-                                              ("consensus", 3, 3), ("quick_test", 9, 9), ("role_checklist", 29, 29),
-                                              ("stakeholders", 15, 20)])
+@pytest.mark.parametrize(
+    "table, low, high",
+    [
+        ("contact_log", 45_000, 60_000),
+        ("survey", 2_500, 3_500),
+        ("self_assessment", 168, 168),
+        ("initiatives", 10, 14),
+        ("consensus", 3, 3),
+        ("quick_test", 9, 9),
+        ("role_checklist", 29, 29),
+        ("stakeholders", 15, 20),
+    ],
+)
 def test_row_counts(sample, table, low, high):
     assert low <= len(getattr(sample, table)) <= high
 
@@ -190,8 +277,15 @@ def test_survey_domains(sample):
     assert set(s["preferred_channel"]) <= CHANNELS
     assert set(s["age_band"]) == {"16-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75+"}
     assert set(s["disability"]) == {"yes", "no"} and (s["contacts_last_year"] >= 0).all()
-    assert set(s["employment_status"]) == {"employed", "self-employed", "unemployed", "retired", "student",
-                                           "carer/home", "unable to work"}
+    assert set(s["employment_status"]) == {
+        "employed",
+        "self-employed",
+        "unemployed",
+        "retired",
+        "student",
+        "carer/home",
+        "unable to work",
+    }
     assert 0.4 <= s["comment"].notna().mean() <= 0.6
 
 
@@ -226,6 +320,7 @@ def test_initiatives_domains_and_acyclic_dependencies(sample):
 
 # --- planted structure ---------------------------------------------------------------------------------
 
+
 def test_pareto_of_reasons(log):
     share = log["reason"].value_counts(normalize=True)
     assert share.iloc[:6].sum() > 0.5 and share.iloc[0] < 0.2
@@ -242,15 +337,17 @@ def test_chasing_reasons_are_repeat_contacts(log):
     assert rate[chasing].min() > 3 * others.median()
 
 
-@pytest.mark.parametrize("chase, source", [("Chasing housing repair", "housing repair"),
-                                           ("Chasing benefit claim", "benefit claim")])
+@pytest.mark.parametrize(
+    "chase, source", [("Chasing housing repair", "housing repair"), ("Chasing benefit claim", "benefit claim")]
+)
 def test_chases_follow_an_unresolved_contact_1_to_14_calendar_days_earlier(log, chase, source):
     key = ["opened", "customer_ref"]
     chases = log.loc[log["reason"] == chase, key].sort_values("opened")
     unresolved = log.loc[log["reason"].str.lower().str.contains(source) & (log["resolved_first_time"] == 0), key]
     unresolved = unresolved.assign(source_opened=unresolved["opened"]).sort_values("opened")
-    matched = pd.merge_asof(chases, unresolved, on="opened", by="customer_ref", tolerance=pd.Timedelta(days=15),
-                            allow_exact_matches=False)
+    matched = pd.merge_asof(
+        chases, unresolved, on="opened", by="customer_ref", tolerance=pd.Timedelta(days=15), allow_exact_matches=False
+    )
     assert matched["source_opened"].notna().mean() > 0.98
 
 
@@ -293,10 +390,15 @@ def test_time_patterns(log):
     assert hour.isin([0, 1, 2, 3, 4, 5]).mean() < 0.03
 
 
-@pytest.mark.parametrize("reason, high, low", [("Council tax payment", [4], [7, 8]),
-                                               ("Garden waste subscription", [3, 4, 5], [11, 12, 1]),
-                                               ("Pothole report", [12, 1, 2], [6, 7, 8]),
-                                               ("School admissions", [10, 11, 1], [6, 7, 8])])
+@pytest.mark.parametrize(
+    "reason, high, low",
+    [
+        ("Council tax payment", [4], [7, 8]),
+        ("Garden waste subscription", [3, 4, 5], [11, 12, 1]),
+        ("Pothole report", [12, 1, 2], [6, 7, 8]),
+        ("School admissions", [10, 11, 1], [6, 7, 8]),
+    ],
+)
 def test_monthly_seasonality(log, reason, high, low):
     month = log.loc[log["reason"] == reason, "opened"].dt.month.value_counts()
     assert month.reindex(high).mean() > 1.8 * month.reindex(low).mean()
@@ -326,7 +428,7 @@ def test_driver_importance_order_is_recovered(sample):
     corr = d.corr().to_numpy()
     vals, vecs = np.linalg.eigh(corr[1:, 1:])
     lam = vecs @ np.diag(np.sqrt(vals)) @ vecs.T
-    weights = (lam ** 2) @ np.linalg.solve(lam, corr[1:, 0]) ** 2
+    weights = (lam**2) @ np.linalg.solve(lam, corr[1:, 0]) ** 2
     assert (np.diff(weights) < 0).all(), dict(zip(DRIVER_COLS, weights.round(4)))
     assert 0.5 < weights.sum() < 0.85  # R^2
     assert list(sample.truth["driver_weights"]) == ["outcome", "timeliness", "knowledge", "courtesy", "fairness"]
@@ -363,8 +465,13 @@ def _ari(a, b) -> float:
 
 def test_segments_recoverable_by_scaled_kmeans(sample):
     s = sample.survey
-    num = pd.DataFrame({"digital": s["digital_confidence"], "contacts": np.log1p(s["contacts_last_year"]),
-                        "age": s["age_band"].rank(method="dense")}).astype(float)
+    num = pd.DataFrame(
+        {
+            "digital": s["digital_confidence"],
+            "contacts": np.log1p(s["contacts_last_year"]),
+            "age": s["age_band"].rank(method="dense"),
+        }
+    ).astype(float)
     cat = pd.get_dummies(s[["preferred_channel", "household", "employment_status", "disability"]]).astype(float)
     cat["english"] = (s["language"] == "English").astype(float)
     x = np.c_[((num - num.mean()) / num.std()).to_numpy(), cat.to_numpy() / np.sqrt(2)]
@@ -464,8 +571,12 @@ def test_planted_personal_data_is_in_comments_and_fake(sample):
     comments = sample.survey.set_index("resp_id")["comment"]
     share = len(planted) / comments.notna().sum()
     assert 0.03 <= share <= 0.05 and {p["kind"] for p in planted} == {"email", "phone", "ni_number", "name"}
-    patterns = {"email": r"[a-z]\.[a-z]+@example\.(com|org|net)", "phone": r"07700 900\d{3}|020 7946 0\d{3}",
-                "ni_number": r"QQ \d{2} \d{2} \d{2} [A-D]", "name": r"(Mr|Mrs|Ms) [A-Z][a-z]+"}
+    patterns = {
+        "email": r"[a-z]\.[a-z]+@example\.(com|org|net)",
+        "phone": r"07700 900\d{3}|020 7946 0\d{3}",
+        "ni_number": r"QQ \d{2} \d{2} \d{2} [A-D]",
+        "name": r"(Mr|Mrs|Ms) [A-Z][a-z]+",
+    }
     for p in planted:
         assert p["value"] in comments[p["resp_id"]]
         assert re.fullmatch(patterns[p["kind"]], p["value"]), p
@@ -491,6 +602,7 @@ def test_write_sample_never_overwrites_by_accident(tmp_path):
 
 
 # --- segmentation inputs: the stakeholder map and the rule-based segment tree ----------------------------------
+
 
 def test_stakeholder_map_file_round_trips_and_is_fixed(sample):
     written = pd.read_csv(COMMITTED / "stakeholders.csv", dtype=str, keep_default_na=False)
@@ -520,6 +632,13 @@ def test_segment_rules_file_is_the_generator_text_and_uses_survey_fields():
     text = (COMMITTED / "segment_rules.yaml").read_text(encoding="utf-8")
     assert text == SEGMENT_RULES_YAML and "FICTIONAL" in text
     fields = set(re.findall(r"field: (\w+)", text))
-    assert fields <= {"age_band", "digital_confidence", "preferred_channel", "language", "disability",
-                      "contacts_last_year", "household", "employment_status"}
-
+    assert fields <= {
+        "age_band",
+        "digital_confidence",
+        "preferred_channel",
+        "language",
+        "disability",
+        "contacts_last_year",
+        "household",
+        "employment_status",
+    }

@@ -1,4 +1,5 @@
 """Tests for cxmethods.methods.segment_rules: loading trees, applying them to data, sizes, and the process steps."""
+
 from __future__ import annotations
 
 import doctest
@@ -45,11 +46,14 @@ segments:
     when: {field: status, not_in: [employed, self-employed]}
     objective: Reach a person who can help
 """
-PEOPLE = pd.DataFrame({"status": ["employed", "Self-Employed", "retired", "employed", "student"],
-                       "digital": [5, 2, 1, 4, 3]}, index=[10, 11, 12, 13, 14])
+PEOPLE = pd.DataFrame(
+    {"status": ["employed", "Self-Employed", "retired", "employed", "student"], "digital": [5, 2, 1, 4, 3]},
+    index=[10, 11, 12, 13, 14],
+)
 
 
 # --- the DWP template -----------------------------------------------------------------------------------------
+
 
 def test_dwp_template_loads_with_published_sizes_that_add_up():
     tree = load_rules(DWP)
@@ -77,6 +81,7 @@ def test_dwp_template_objectives_are_outcomes_for_people():
 
 # --- the sample engagement's tree -------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def sample_fit():
     engagement = load_engagement()
@@ -99,10 +104,13 @@ def test_sample_tree_sizes_from_the_survey(sample_fit):
     assert sizes["size"].sum() == len(survey) and sizes["share"].sum() == pytest.approx(1)
     assert sizes["share"].min() > 0.05  # every segment big enough to matter
     online = sizes.set_index("leaf_id").loc["working.online", "size"]
-    assert online == ((survey["employment_status"].isin(["employed", "self-employed"])) & (survey["digital_confidence"] >= 4)).sum()
+    assert (
+        online == ((survey["employment_status"].isin(["employed", "self-employed"])) & (survey["digital_confidence"] >= 4)).sum()
+    )
 
 
 # --- applying rules -----------------------------------------------------------------------------------------
+
 
 def test_good_tree_assigns_each_row_once_ignoring_case(tmp_path):
     assignment, problems = apply_rules(_tree(tmp_path, GOOD), PEOPLE)
@@ -149,8 +157,11 @@ def test_otherwise_takes_the_rest(tmp_path):
 
 def test_a_field_the_data_lacks_is_an_error_naming_field_and_rule(tmp_path):
     tree = _tree(tmp_path, GOOD)
-    with pytest.raises(ConfigError, match=r"(?s)rules\.yaml line 7.*rule 'work\.online' tests field 'digital', which the data "
-                                          r"lacks\. Did you mean 'digitl'\?"):
+    with pytest.raises(
+        ConfigError,
+        match=r"(?s)rules\.yaml line 7.*rule 'work\.online' tests field 'digital', which the data "
+        r"lacks\. Did you mean 'digitl'\?",
+    ):
         apply_rules(tree, PEOPLE.rename(columns={"digital": "digitl"}))
 
 
@@ -160,13 +171,23 @@ def test_numeric_comparison_on_text_values_is_reported(tmp_path):
     assert len(odd) == 2 and "1 row (index 11)" in odd[0].message  # both siblings say so
 
 
-@pytest.mark.parametrize("condition, expected", [
-    ("{field: flag, in: [yes]}", [0]), ("{field: flag, in: [true]}", [0]), ("{field: flag, '==': false}", [1]),
-    ("{field: flag, missing: true}", [2]), ("{field: flag, missing: false}", [0, 1]), ("{field: flag, not_in: [yes]}", [1]),
-])
+@pytest.mark.parametrize(
+    "condition, expected",
+    [
+        ("{field: flag, in: [yes]}", [0]),
+        ("{field: flag, in: [true]}", [0]),
+        ("{field: flag, '==': false}", [1]),
+        ("{field: flag, missing: true}", [2]),
+        ("{field: flag, missing: false}", [0, 1]),
+        ("{field: flag, not_in: [yes]}", [1]),
+    ],
+)
 def test_conditions_on_a_yes_no_field_with_missing_values(tmp_path, condition, expected):
-    tree = _tree(tmp_path, f"name: t\nsegments:\n  - id: a\n    when: {condition}\n    objective: x\n  - id: b\n    when: otherwise\n"
-                           "    objective: y\n")
+    tree = _tree(
+        tmp_path,
+        f"name: t\nsegments:\n  - id: a\n    when: {condition}\n    objective: x\n  - id: b\n    when: otherwise\n"
+        "    objective: y\n",
+    )
     for flags in (pd.array([True, False, pd.NA], dtype="boolean"), pd.Series(["yes", "no", None])):
         assignment, _ = apply_rules(tree, pd.DataFrame({"flag": flags}))
         assert assignment[assignment == "a"].index.tolist() == expected
@@ -174,26 +195,38 @@ def test_conditions_on_a_yes_no_field_with_missing_values(tmp_path, condition, e
 
 # --- broken files: every problem, with its line and rule ------------------------------------------------------
 
-@pytest.mark.parametrize("old, new, message", [
-    ('"<": 4', '"<>": 4', r"line 11: rule 'work\.assisted': unknown operator '<>'"),
-    ('"<": 4', 'between: [1, 3]', r"unknown operator 'between'.*Operators: in, not_in"),
-    ('{field: digital, "<": 4}', '{field: digital}', r"a condition on 'digital' needs exactly one operator; found 0"),
-    ('{field: digital, "<": 4}', '{field: digital, "<": 4, ">": 1}', r"needs exactly one operator; found 2"),
-    ('{field: digital, "<": 4}', '{"<": 4}', r"rule 'work\.assisted': a condition has no field"),
-    ('"<": 4', '"<": four', r"'<' needs a number\. Got 'four' instead"),
-    ("in: [employed, self-employed]", "in: employed", r"'in' needs a list"),
-    ("        objective: Done without a second call\n", "",
-     r"line 10: rule 'work\.assisted' is a segment \(it has no children\) but no objective.*indirect customer"),
-    ("id: work.assisted", "id: work.online", r"line 10: duplicate id 'work\.online'"),
-    ("      - id: work.assisted\n", "      - name: Assisted\n", r"an entry has no id"),
-    ("        when: {field: digital, \"<\": 4}\n", "", r"rule 'work\.assisted' has no usable when:"),
-    ("    children:", "    childen:", r"unknown key 'childen'\. Did you mean 'children'\?"),
-    ("        objective: Done online first time", "        objective: Done online first time\n        size: 4.6m",
-     r"size should be a number of zero or more\. Got '4\.6m' instead"),
-])
+
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        ('"<": 4', '"<>": 4', r"line 11: rule 'work\.assisted': unknown operator '<>'"),
+        ('"<": 4', "between: [1, 3]", r"unknown operator 'between'.*Operators: in, not_in"),
+        ('{field: digital, "<": 4}', "{field: digital}", r"a condition on 'digital' needs exactly one operator; found 0"),
+        ('{field: digital, "<": 4}', '{field: digital, "<": 4, ">": 1}', r"needs exactly one operator; found 2"),
+        ('{field: digital, "<": 4}', '{"<": 4}', r"rule 'work\.assisted': a condition has no field"),
+        ('"<": 4', '"<": four', r"'<' needs a number\. Got 'four' instead"),
+        ("in: [employed, self-employed]", "in: employed", r"'in' needs a list"),
+        (
+            "        objective: Done without a second call\n",
+            "",
+            r"line 10: rule 'work\.assisted' is a segment \(it has no children\) but no objective.*indirect customer",
+        ),
+        ("id: work.assisted", "id: work.online", r"line 10: duplicate id 'work\.online'"),
+        ("      - id: work.assisted\n", "      - name: Assisted\n", r"an entry has no id"),
+        ('        when: {field: digital, "<": 4}\n', "", r"rule 'work\.assisted' has no usable when:"),
+        ("    children:", "    childen:", r"unknown key 'childen'\. Did you mean 'children'\?"),
+        (
+            "        objective: Done online first time",
+            "        objective: Done online first time\n        size: 4.6m",
+            r"size should be a number of zero or more\. Got '4\.6m' instead",
+        ),
+    ],
+)
 def test_broken_trees_say_what_and_where(tmp_path, old, new, message):
     assert old in GOOD
-    assert pytest.raises(ConfigError, _tree, tmp_path, GOOD.replace(old, new, 1)).match(r"(?s)" + message)
+    with pytest.raises(ConfigError) as raised:
+        _tree(tmp_path, GOOD.replace(old, new, 1))
+    assert raised.match(r"(?s)" + message)
 
 
 def test_every_problem_is_listed_at_once(tmp_path):
@@ -203,18 +236,27 @@ def test_every_problem_is_listed_at_once(tmp_path):
 
 
 def test_published_sizes_must_add_up_to_their_parent(tmp_path):
-    sized = GOOD.replace("    name: In work\n", "    name: In work\n    size: 1000\n") \
-                .replace("objective: Done online first time", "objective: Done online first time\n        size: 600") \
-                .replace("objective: Done without a second call", "objective: Done without a second call\n        size: 300")
+    sized = (
+        GOOD.replace("    name: In work\n", "    name: In work\n    size: 1000\n")
+        .replace("objective: Done online first time", "objective: Done online first time\n        size: 600")
+        .replace("objective: Done without a second call", "objective: Done without a second call\n        size: 300")
+    )
     assert "'work' is 1,000 but the sizes one level below add up to 900" in _problems(tmp_path, sized)
     assert _tree(tmp_path, sized.replace("size: 300", "size: 390")).segments[0].size == 1000  # rounding allowed
-    text = _problems(tmp_path, "population: 5000\n" + sized.replace("size: 300", "size: 400")
-                     .replace("objective: Reach a person who can help", "objective: Reach a person who can help\n    size: 3000"))
+    text = _problems(
+        tmp_path,
+        "population: 5000\n"
+        + sized.replace("size: 300", "size: 400").replace(
+            "objective: Reach a person who can help", "objective: Reach a person who can help\n    size: 3000"
+        ),
+    )
     assert "'population' is 5,000 but the sizes one level below add up to 4,000" in text
 
 
 def test_two_otherwise_siblings(tmp_path):
-    text = _problems(tmp_path, GOOD.replace('{field: digital, ">=": 4}', "otherwise").replace('{field: digital, "<": 4}', "otherwise"))
+    text = _problems(
+        tmp_path, GOOD.replace('{field: digital, ">=": 4}', "otherwise").replace('{field: digital, "<": 4}', "otherwise")
+    )
     assert "2 siblings have when: otherwise" in text
 
 
@@ -223,6 +265,7 @@ def test_not_yaml(tmp_path):
 
 
 # --- the process -----------------------------------------------------------------------------------------------
+
 
 def test_process_has_about_ten_steps_from_objectives_to_review():
     steps = load_process()

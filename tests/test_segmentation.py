@@ -45,14 +45,22 @@ def test_names_typed_in_the_workshop_replace_the_suggestions(result, tmp_path):
     eng = load_engagement(tmp_path / "engagement.yaml")
     result = copy.deepcopy(result)  # the same segments: refresh_names needs no refit
     assert set(result.table("segments")["named_by"]) == {"suggestion"}
-    store_for(eng, "segment_names").upsert({"segment": "1"}, {"name": "Online and confident", "objective": "Everything online first time"})
+    store_for(eng, "segment_names").upsert(
+        {"segment": "1"}, {"name": "Online and confident", "objective": "Everything online first time"}
+    )
     table = result.refresh_names(eng).set_index("segment")
     assert table.loc[1, "name"] == "Online and confident" and table.loc[1, "named_by"] == "workshop"
     assert table.loc[2, "named_by"] == "suggestion"
     assert (result.assignments.loc[result.assignments["segment"] == 1, "segment_name"] == "Online and confident").all()
     written = result.write(tmp_path / "run")
-    assert {p.name for p in written} >= {"segments.csv", "profiles.csv", "assignments.parquet", "model_selection.csv",
-                                        "segment_channels.csv", "stakeholders.csv"}
+    assert {p.name for p in written} >= {
+        "segments.csv",
+        "profiles.csv",
+        "assignments.parquet",
+        "model_selection.csv",
+        "segment_channels.csv",
+        "stakeholders.csv",
+    }
     parquet = pd.read_parquet(tmp_path / "run" / "artifacts" / "03_segmentation" / "assignments.parquet")
     assert len(parquet) == 3000 and {"respondent_id", "segment", "segment_name", "rule_segment"} <= set(parquet.columns)
 
@@ -63,8 +71,12 @@ def test_without_a_survey_the_stakeholder_map_still_runs(tiny):
     assert result.skipped["segments"] == "The engagement names no survey."
     assert isinstance(result.table("segments"), Note) and isinstance(result.view("distinctive"), Note)
     assert result.chart("stakeholders") == "The engagement names no stakeholder map."
-    assert "an answers file" in __import__("cxmethods.workshop.forms", fromlist=["x"]).segment_names_form(
-        load_engagement(tiny.path), result.suggestions).value
+    assert (
+        "an answers file"
+        in __import__("cxmethods.workshop.forms", fromlist=["x"])
+        .segment_names_form(load_engagement(tiny.path), result.suggestions)
+        .value
+    )
 
 
 def test_a_tiny_survey_is_not_segmented_and_a_chosen_k_is_evaluated_and_flagged(tmp_path):

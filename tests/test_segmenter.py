@@ -17,9 +17,9 @@ from sklearn.metrics import adjusted_rand_score
 
 import cxmethods.methods.segmenter
 from cxmethods import CxmError, load_engagement, read_input
-from cxmethods.sample import make_sample
 from cxmethods.methods.profiles import profile, segment_sizes, suggest_names
 from cxmethods.methods.segmenter import ATTRIBUTES, Segmenter, select_k
+from cxmethods.sample import make_sample
 
 REALDATA = Path(__file__).resolve().parent.parent.parent / "shared" / "realdata"
 SANDIEGO = REALDATA / "sandiego_resident_survey_2015_weighted.csv"
@@ -52,8 +52,11 @@ def _planted(labels: np.ndarray) -> dict[int, str]:
 
 def test_init_only_stores_settings_and_clone_and_params_work():
     seg = Segmenter(3, categorical=["digital_confidence"], random_state=7, n_init=2)
-    assert vars(seg) == seg.get_params() == {"n_segments": 3, "categorical": ["digital_confidence"], "random_state": 7,
-                                             "n_init": 2, "max_iter": 300, "tol": 1e-4}
+    assert (
+        vars(seg)
+        == seg.get_params()
+        == {"n_segments": 3, "categorical": ["digital_confidence"], "random_state": 7, "n_init": 2, "max_iter": 300, "tol": 1e-4}
+    )
     copy = clone(seg)
     assert copy is not seg and copy.get_params() == seg.get_params()
     assert seg.set_params(n_segments=4, n_init=1) is seg and seg.n_segments == 4 and seg.n_init == 1
@@ -65,8 +68,17 @@ def test_fit_returns_self_with_learned_attributes_ending_in_underscore(fitted):
     assert seg.fit(X) is seg
     learned = set(vars(seg)) - set(seg.get_params())
     assert learned and all(name.endswith("_") for name in learned)
-    assert {"labels_", "centers_", "weights_", "inertia_", "bic_", "feature_names_in_", "n_features_in_", "encoder_",
-            "attributes_"} <= learned
+    assert {
+        "labels_",
+        "centers_",
+        "weights_",
+        "inertia_",
+        "bic_",
+        "feature_names_in_",
+        "n_features_in_",
+        "encoder_",
+        "attributes_",
+    } <= learned
     assert list(seg.feature_names_in_) == list(ATTRIBUTES) and seg.n_features_in_ == 8
     assert not hasattr(clone(fitted), "labels_")
     assert fitted.centers_.shape[0] == 5 and fitted.weights_.sum() == pytest.approx(1)
@@ -152,8 +164,7 @@ def test_select_k_is_deterministic():
 
 
 def test_the_index_is_100_where_a_segment_looks_like_everyone():
-    X = pd.DataFrame({"channel": ["phone", "web_form", "phone", "web_form", "post", "post"],
-                      "contacts": [1, 5, 1, 5, 9, 9]})
+    X = pd.DataFrame({"channel": ["phone", "web_form", "phone", "web_form", "post", "post"], "contacts": [1, 5, 1, 5, 9, 9]})
     table = profile(X, [1, 1, 2, 2, 3, 3])
     assert table.columns.tolist() == ["segment", "attribute", "value", "segment_share", "population_share", "index"]
     same = table[table["segment"].isin([1, 2]) & table["value"].isin(["phone", "web_form"])]
@@ -220,15 +231,21 @@ def test_an_all_missing_column_is_named():
 
 
 def test_an_id_column_is_named_with_its_number_of_values():
-    with pytest.raises(CxmError, match=r"Column 'respondent_id' has 3,000 distinct values: an id or free text\? "
-                                       r"Leave it out of settings\.segmentation\.attributes\."):
+    with pytest.raises(
+        CxmError,
+        match=r"Column 'respondent_id' has 3,000 distinct values: an id or free text\? "
+        r"Leave it out of settings\.segmentation\.attributes\.",
+    ):
         Segmenter(5).fit(SURVEY[["respondent_id", *ATTRIBUTES]])
 
 
 def test_fewer_respondents_than_segments():
     few = X.iloc[[0, 1, 3, 4]]
-    with pytest.raises(CxmError, match=r"The 'n_segments' parameter of Segmenter must be at most the number of "
-                                       r"respondents \(4\)\. Got 5 instead\."):
+    with pytest.raises(
+        CxmError,
+        match=r"The 'n_segments' parameter of Segmenter must be at most the number of "
+        r"respondents \(4\)\. Got 5 instead\.",
+    ):
         Segmenter(5).fit(few)
     with pytest.raises(CxmError, match=r"'k_max' parameter of select_k must be at most the number of respondents \(4\)"):
         select_k(few, k_max=5)
@@ -239,17 +256,20 @@ def test_no_usable_attributes():
         Segmenter(2).fit(pd.DataFrame({"a": [1, 1, 1], "b": ["x", "x", "x"]}))
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda: Segmenter(1).fit(X), r"The 'n_segments' parameter of Segmenter must be an int of at least 2\. Got 1 instead\."),
-    (lambda: Segmenter(2.5).fit(X), r"'n_segments' parameter .* Got 2\.5 instead"),
-    (lambda: Segmenter(True).fit(X), r"'n_segments' parameter .* Got True instead"),
-    (lambda: Segmenter(n_init=0).fit(X), r"'n_init' parameter of Segmenter must be an int of at least 1"),
-    (lambda: Segmenter().fit(X.to_numpy()), r"'X' parameter of Segmenter\.fit must be a pandas DataFrame .* Got ndarray"),
-    (lambda: Segmenter(categorical=["ward"]).fit(X), r"every column named in 'categorical'\. Got 3000 rows, without ward"),
-    (lambda: select_k(X, k_min=4, k_max=3), r"The 'k_max' parameter of select_k must be an int of at least 4\. Got 3"),
-    (lambda: select_k(X, bootstrap=1), r"The 'bootstrap' parameter of select_k must be an int of at least 2"),
-    (lambda: profile(X, [1, 2]), r"The 'labels' parameter of profile must have one segment per row of X \(3000\)\. Got 2"),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: Segmenter(1).fit(X), r"The 'n_segments' parameter of Segmenter must be an int of at least 2\. Got 1 instead\."),
+        (lambda: Segmenter(2.5).fit(X), r"'n_segments' parameter .* Got 2\.5 instead"),
+        (lambda: Segmenter(True).fit(X), r"'n_segments' parameter .* Got True instead"),
+        (lambda: Segmenter(n_init=0).fit(X), r"'n_init' parameter of Segmenter must be an int of at least 1"),
+        (lambda: Segmenter().fit(X.to_numpy()), r"'X' parameter of Segmenter\.fit must be a pandas DataFrame .* Got ndarray"),
+        (lambda: Segmenter(categorical=["ward"]).fit(X), r"every column named in 'categorical'\. Got 3000 rows, without ward"),
+        (lambda: select_k(X, k_min=4, k_max=3), r"The 'k_max' parameter of select_k must be an int of at least 4\. Got 3"),
+        (lambda: select_k(X, bootstrap=1), r"The 'bootstrap' parameter of select_k must be an int of at least 2"),
+        (lambda: profile(X, [1, 2]), r"The 'labels' parameter of profile must have one segment per row of X \(3000\)\. Got 2"),
+    ],
+)
 def test_bad_arguments_are_named(call, match):
     with pytest.raises(CxmError, match=match):
         call()
@@ -287,16 +307,28 @@ def test_the_san_diego_resident_survey_segments_through_a_mapping(tmp_path):
     # type, employment, language, disability or contact-count question: Q23 own/rent is tenure and Q26
     # Hispanic/Latino is ethnicity, so neither is mapped onto household or language.
     engagement = {
-        "name": "sandiego", "organisation": "City of San Diego", "currency": "USD",
+        "name": "sandiego",
+        "organisation": "City of San Diego",
+        "currency": "USD",
         "period": {"start": "2015-01-01", "end": "2015-12-31"},
-        "inputs": {"survey": {
-            "path": str(SANDIEGO), "dont_know_codes": [9],
-            "columns": {"respondent_id": "Num", "overall_satisfaction": "Q2_6", "timeliness": "Q15_4",
-                        "preferred_channel": "Q18", "age_band": "Q20", "area": "Q28"},
-            "values": {"preferred_channel": {"1": "mobile_app", "2": "web_form", "3": "phone", "4": None, "5": None,
-                                             "9": None},
-                       "age_band": {str(age): _age_band(age) for age in range(18, 100)}},
-        }},
+        "inputs": {
+            "survey": {
+                "path": str(SANDIEGO),
+                "dont_know_codes": [9],
+                "columns": {
+                    "respondent_id": "Num",
+                    "overall_satisfaction": "Q2_6",
+                    "timeliness": "Q15_4",
+                    "preferred_channel": "Q18",
+                    "age_band": "Q20",
+                    "area": "Q28",
+                },
+                "values": {
+                    "preferred_channel": {"1": "mobile_app", "2": "web_form", "3": "phone", "4": None, "5": None, "9": None},
+                    "age_band": {str(age): _age_band(age) for age in range(18, 100)},
+                },
+            }
+        },
     }
     (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(engagement, sort_keys=False), encoding="utf-8")
     survey = read_input(load_engagement(tmp_path / "engagement.yaml"), "survey")

@@ -9,7 +9,15 @@ import pytest
 
 from cxmethods import InputError, load_engagement, read_input
 from cxmethods.methodology.maturity import Question, Statement, load_model
-from cxmethods.methods.maturity_scores import SCORE_COLUMNS, assess, component_summary, disagreements, findings, gaps, score_dimensions
+from cxmethods.methods.maturity_scores import (
+    SCORE_COLUMNS,
+    assess,
+    component_summary,
+    disagreements,
+    findings,
+    gaps,
+    score_dimensions,
+)
 
 MODEL = load_model()
 
@@ -18,10 +26,16 @@ def answers(rows: list[tuple[str, str, int, int]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["participant", "dimension_id", "current_level", "target_level"])
 
 
-SIMPLE = answers([
-    ("A", "operations.measures", 1, 4), ("B", "operations.measures", 2, 4), ("C", "operations.measures", 4, 5),
-    ("A", "understand.definition", 2, 3), ("B", "understand.definition", 3, 3), ("C", "understand.definition", 3, 4),
-])
+SIMPLE = answers(
+    [
+        ("A", "operations.measures", 1, 4),
+        ("B", "operations.measures", 2, 4),
+        ("C", "operations.measures", 4, 5),
+        ("A", "understand.definition", 2, 3),
+        ("B", "understand.definition", 3, 3),
+        ("C", "understand.definition", 3, 4),
+    ]
+)
 
 
 def test_medians_spread_and_disagreement():
@@ -31,20 +45,40 @@ def test_medians_spread_and_disagreement():
     assert (d["n"], d["median_current"], d["range"], d["disagreement"], d["gap"]) == (3, 3.0, 1.0, False, 0.0)
     assert scores.loc["outcomes.vision", "n"] == 0 and pd.isna(scores.loc["outcomes.vision", "gap"])
     assert list(score_dimensions(SIMPLE, MODEL).columns) == SCORE_COLUMNS
-    assert not score_dimensions(SIMPLE, MODEL, disagreement_range=4).set_index("dimension_id").loc["operations.measures", "disagreement"]
+    assert (
+        not score_dimensions(SIMPLE, MODEL, disagreement_range=4)
+        .set_index("dimension_id")
+        .loc["operations.measures", "disagreement"]
+    )
 
 
 def test_consensus_overrides_the_median_and_both_are_kept():
-    consensus = pd.DataFrame({"dimension_id": ["operations.measures"], "current_level": [3], "target_level": [5],
-                              "rationale": ["front line showed the waiting-time report"]})
+    consensus = pd.DataFrame(
+        {
+            "dimension_id": ["operations.measures"],
+            "current_level": [3],
+            "target_level": [5],
+            "rationale": ["front line showed the waiting-time report"],
+        }
+    )
     row = score_dimensions(SIMPLE, MODEL, consensus=consensus).set_index("dimension_id").loc["operations.measures"]
-    assert (row["median_current"], row["consensus_current"], row["current"], row["target"], row["gap"]) == (2.0, 3.0, 3.0, 5.0, 2.0)
+    assert (row["median_current"], row["consensus_current"], row["current"], row["target"], row["gap"]) == (
+        2.0,
+        3.0,
+        3.0,
+        5.0,
+        2.0,
+    )
     assert row["consensus_rationale"] == "front line showed the waiting-time report"
 
 
 def test_weights_priority_order_and_change_since_a_previous_assessment():
-    scores = score_dimensions(SIMPLE, MODEL, weights={"understand": 3.0, "operations.measures": 0.5},
-                              previous=pd.DataFrame({"dimension_id": ["operations.measures"], "current": [1.0]}))
+    scores = score_dimensions(
+        SIMPLE,
+        MODEL,
+        weights={"understand": 3.0, "operations.measures": 0.5},
+        previous=pd.DataFrame({"dimension_id": ["operations.measures"], "current": [1.0]}),
+    )
     ranked = gaps(scores)
     assert ranked["dimension_id"].tolist()[:2] == ["operations.measures", "understand.definition"]  # gap 2 x 0.5 > gap 0 x 3
     by = scores.set_index("dimension_id")
@@ -55,26 +89,44 @@ def test_weights_priority_order_and_change_since_a_previous_assessment():
 
 
 def test_disagreements_are_ranked_widest_first_and_components_roll_up():
-    rows = answers([("A", "outcomes.vision", 1, 3), ("B", "outcomes.vision", 3, 3), ("A", "operations.systems", 1, 3),
-                    ("B", "operations.systems", 5, 5)])
+    rows = answers(
+        [
+            ("A", "outcomes.vision", 1, 3),
+            ("B", "outcomes.vision", 3, 3),
+            ("A", "operations.systems", 1, 3),
+            ("B", "operations.systems", 5, 5),
+        ]
+    )
     assert disagreements(score_dimensions(rows, MODEL))["dimension_id"].tolist() == ["operations.systems", "outcomes.vision"]
     summary = component_summary(score_dimensions(SIMPLE, MODEL)).set_index("component")
     assert summary.loc["operations", "dimensions"] == 6 and summary.loc["operations", "gap"] == 2.0
 
 
 def test_every_no_partly_or_unanswered_item_is_a_finding():
-    questions = (Question("q1", "understand", "Do we agree who our customers are?"), Question("q2", "operations", "Motivated staff?"),
-                 Question("q3", "outcomes", "Capacity to change?"))
-    statements = (Statement("decision_maker.1", "decision_maker", "Decision maker", "understand", "You use hard data."),
-                  Statement("decision_maker.2", "decision_maker", "Decision maker", "outcomes", "You pool ideas."))
+    questions = (
+        Question("q1", "understand", "Do we agree who our customers are?"),
+        Question("q2", "operations", "Motivated staff?"),
+        Question("q3", "outcomes", "Capacity to change?"),
+    )
+    statements = (
+        Statement("decision_maker.1", "decision_maker", "Decision maker", "understand", "You use hard data."),
+        Statement("decision_maker.2", "decision_maker", "Decision maker", "outcomes", "You pool ideas."),
+    )
     quick = pd.DataFrame({"question_id": ["q1", "q2"], "answer": ["no", "yes"], "note": ["two lists", ""]})
-    checklist = pd.DataFrame({"statement_id": ["decision_maker.1", "decision_maker.2"], "answer": ["partly", "yes"], "note": ["", ""]})
+    checklist = pd.DataFrame(
+        {"statement_id": ["decision_maker.1", "decision_maker.2"], "answer": ["partly", "yes"], "note": ["", ""]}
+    )
     found = findings(quick, checklist, questions=questions, statements=statements)
     assert found[["source", "component", "item_id", "answer", "note"]].to_dict("records") == [
         {"source": "quick_test", "component": "understand", "item_id": "q1", "answer": "no", "note": "two lists"},
         {"source": "quick_test", "component": "outcomes", "item_id": "q3", "answer": "not answered", "note": ""},
-        {"source": "checklist: Decision maker", "component": "understand", "item_id": "decision_maker.1", "answer": "partly",
-         "note": ""},
+        {
+            "source": "checklist: Decision maker",
+            "component": "understand",
+            "item_id": "decision_maker.1",
+            "answer": "partly",
+            "note": "",
+        },
     ]
 
 
@@ -97,15 +149,24 @@ def test_sample_findings_include_the_planted_quick_test_answers():
     assert set(found.loc[found["source"] == "quick_test", "item_id"]) == set(planted)
 
 
-@pytest.mark.parametrize("change, message", [
-    (("understand.definition,1,3", "understand.definitons,1,3"),
-     r"unknown dimension id\(s\): understand\.definitons\. Did you mean 'understand\.definition'\?"),
-    (("understand.definition,1,3", "understand.definition,6,3"),
-     r"answers\.csv, column 'current_level', row 3: 1 value\(s\) of current_level are not whole numbers from 1 to 5"),
-    (("Bob,Adviser", "Ann,Adviser"),
-     r"answers\.csv, column 'dimension_id', rows 2, 3: 1 value\(s\) of participant \+ dimension_id appear more than once "
-     r"\(e\.g\. \(Ann, understand\.definition\)\)"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (
+            ("understand.definition,1,3", "understand.definitons,1,3"),
+            r"unknown dimension id\(s\): understand\.definitons\. Did you mean 'understand\.definition'\?",
+        ),
+        (
+            ("understand.definition,1,3", "understand.definition,6,3"),
+            r"answers\.csv, column 'current_level', row 3: 1 value\(s\) of current_level are not whole numbers from 1 to 5",
+        ),
+        (
+            ("Bob,Adviser", "Ann,Adviser"),
+            r"answers\.csv, column 'dimension_id', rows 2, 3: 1 value\(s\) of participant \+ dimension_id appear more than once "
+            r"\(e\.g\. \(Ann, understand\.definition\)\)",
+        ),
+    ],
+)
 def test_bad_answers_give_clear_errors(tiny, change, message):
     from cxmethods import validate_engagement
 
@@ -126,7 +187,8 @@ def test_half_answered_rows_from_a_live_workshop_are_warnings_and_left_out_of_th
     assert report.ok
     assert [str(p).split(", ", 1)[1] for p in report.warnings] == [
         "column 'current_level', row 3: 1 answer(s) are not complete yet: no current level. Fix: Pick it in the workshop form "
-        "or fill in the column; until then the answer is left out of that score."]
+        "or fill in the column; until then the answer is left out of that score."
+    ]
     answers = read_input(load_engagement(tiny.path), "self_assessment")
     row = score_dimensions(answers, MODEL).set_index("dimension_id").loc["understand.definition"]
     assert (row["n"], row["median_current"], row["median_target"]) == (1, 2.0, 3.5)

@@ -14,11 +14,34 @@ from hypothesis import strategies as st
 
 from cxmethods import ConfigError, CxmError
 from cxmethods.core.paths import templates_dir
-from cxmethods.methodology.service_standards import (DIRECTIONS, KNOWN_METRICS, UNITS, Principle, ServiceStandards, Standard, kpi_table,
-                                         load_service_standards, standards_table)
+from cxmethods.methodology.service_standards import (
+    DIRECTIONS,
+    KNOWN_METRICS,
+    UNITS,
+    Principle,
+    ServiceStandards,
+    Standard,
+    kpi_table,
+    load_service_standards,
+    standards_table,
+)
 
-KPI_COLUMNS = ["principle", "standard_id", "standard", "measure", "metric", "unit", "direction", "target", "current", "gap",
-               "met", "frequency", "data_source", "note"]
+KPI_COLUMNS = [
+    "principle",
+    "standard_id",
+    "standard",
+    "measure",
+    "metric",
+    "unit",
+    "direction",
+    "target",
+    "current",
+    "gap",
+    "met",
+    "frequency",
+    "data_source",
+    "note",
+]
 
 
 # --------------------------------------------------------------------------- the bundled template
@@ -59,26 +82,72 @@ def test_template_loads_the_same_from_an_explicit_path_and_from_a_copy(tmp_path)
 
 def _standards(*rows: tuple) -> ServiceStandards:
     """A one-principle file: each row is (id, metric, target, unit, direction, data_source)."""
-    standards = tuple(Standard(sid, f"I can rely on {sid}.", f"How {sid} is measured.", metric, target, unit, direction,
-                               "monthly", source) for sid, metric, target, unit, direction, source in rows)
+    standards = tuple(
+        Standard(sid, f"I can rely on {sid}.", f"How {sid} is measured.", metric, target, unit, direction, "monthly", source)
+        for sid, metric, target, unit, direction, source in rows
+    )
     return ServiceStandards("I am served well.", "test", (Principle("trust", "Trust", "Reliable.", standards),))
 
 
-@pytest.mark.parametrize(("metric", "target", "unit", "direction", "current", "gap", "met", "note"), [
-    ("first_contact_resolution", 0.8, "share", "at_least", 0.62, 0.18, False,
-     "62% now against a target of at least 80%: 18 percentage points to go"),
-    ("first_contact_resolution", 0.8, "share", "at_least", 0.85, -0.05, True, "met: 85% now against a target of at least 80%"),
-    ("repeat_rate", 0.1, "share", "at_most", 0.125, 0.025, False,
-     "12.5% now against a target of at most 10%: 2.5 percentage points to go"),
-    ("repeat_rate", 0.1, "share", "at_most", 0.04, -0.06, True, "met: 4% now against a target of at most 10%"),
-    ("median_resolution_days", 5, "days", "at_most", 6.5, 1.5, False,
-     "6.5 days now against a target of at most 5 days: 1.5 days to go"),
-    ("median_resolution_days", 5, "days", "at_most", 1, -4, True, "met: 1 day now against a target of at most 5 days"),
-    ("median_resolution_days", 2, "days", "at_least", 1.5, 0.5, False,
-     "1.5 days now against a target of at least 2 days: 0.5 days to go"),
-    # 0.1 + 0.7 is 0.7999999999999999 in binary: exactly on target still counts as met
-    ("trust", 0.8, "share", "at_least", 0.1 + 0.7, 0.0, True, "met: 80% now against a target of at least 80%"),
-])
+@pytest.mark.parametrize(
+    ("metric", "target", "unit", "direction", "current", "gap", "met", "note"),
+    [
+        (
+            "first_contact_resolution",
+            0.8,
+            "share",
+            "at_least",
+            0.62,
+            0.18,
+            False,
+            "62% now against a target of at least 80%: 18 percentage points to go",
+        ),
+        (
+            "first_contact_resolution",
+            0.8,
+            "share",
+            "at_least",
+            0.85,
+            -0.05,
+            True,
+            "met: 85% now against a target of at least 80%",
+        ),
+        (
+            "repeat_rate",
+            0.1,
+            "share",
+            "at_most",
+            0.125,
+            0.025,
+            False,
+            "12.5% now against a target of at most 10%: 2.5 percentage points to go",
+        ),
+        ("repeat_rate", 0.1, "share", "at_most", 0.04, -0.06, True, "met: 4% now against a target of at most 10%"),
+        (
+            "median_resolution_days",
+            5,
+            "days",
+            "at_most",
+            6.5,
+            1.5,
+            False,
+            "6.5 days now against a target of at most 5 days: 1.5 days to go",
+        ),
+        ("median_resolution_days", 5, "days", "at_most", 1, -4, True, "met: 1 day now against a target of at most 5 days"),
+        (
+            "median_resolution_days",
+            2,
+            "days",
+            "at_least",
+            1.5,
+            0.5,
+            False,
+            "1.5 days now against a target of at least 2 days: 0.5 days to go",
+        ),
+        # 0.1 + 0.7 is 0.7999999999999999 in binary: exactly on target still counts as met
+        ("trust", 0.8, "share", "at_least", 0.1 + 0.7, 0.0, True, "met: 80% now against a target of at least 80%"),
+    ],
+)
 def test_kpi_gap_and_met_in_both_directions(metric, target, unit, direction, current, gap, met, note):
     table = kpi_table(_standards(("s1", metric, target, unit, direction, "contact log")), {metric: current})
     assert list(table.columns) == KPI_COLUMNS
@@ -90,10 +159,12 @@ def test_kpi_gap_and_met_in_both_directions(metric, target, unit, direction, cur
 
 
 def test_kpi_for_metrics_not_measured_is_missing_not_zero():
-    standards = _standards(("fcr", "first_contact_resolution", 0.8, "share", "at_least", "contact log"),
-                           ("consistency", None, 1.0, "share", "at_least", "mystery shopping"),
-                           ("ease", "ease", 0.8, "share", "at_least", "customer survey"),
-                           ("trust", "trust", 0.8, "share", "at_least", "customer survey"))
+    standards = _standards(
+        ("fcr", "first_contact_resolution", 0.8, "share", "at_least", "contact log"),
+        ("consistency", None, 1.0, "share", "at_least", "mystery shopping"),
+        ("ease", "ease", 0.8, "share", "at_least", "customer survey"),
+        ("trust", "trust", 0.8, "share", "at_least", "customer survey"),
+    )
     table = kpi_table(standards, {"ease": None, "trust": float("nan"), "satisfaction": 0.9}).set_index("standard_id")
     assert table["current"].isna().all() and table["gap"].isna().all()
     assert table["met"].dtype == "boolean" and table["met"].isna().all()
@@ -125,14 +196,19 @@ def test_met_means_the_current_value_is_on_the_right_side_of_the_target(target, 
     assert row["gap"] == pytest.approx(abs(target - current) * (-1 if better else 1), abs=1e-9)
 
 
-@pytest.mark.parametrize(("current", "message"), [
-    ({"first_contact_resolutoin": 0.6},
-     r"names an unknown metric 'first_contact_resolutoin'\. Did you mean 'first_contact_resolution'\?"),
-    ({"trust": 62}, r"'trust' is a share and must be between 0 and 1\. Got 62 instead\. Write shares as fractions"),
-    ({"median_resolution_days": -1}, r"'median_resolution_days' cannot be negative\. Got -1 instead"),
-    ({"ease": "80%"}, r"The current value of 'ease' must be a number\. Got '80%' instead"),
-    ([0.5], r"The 'current' parameter of kpi_table must be a mapping of metric to value\. Got list instead"),
-])
+@pytest.mark.parametrize(
+    ("current", "message"),
+    [
+        (
+            {"first_contact_resolutoin": 0.6},
+            r"names an unknown metric 'first_contact_resolutoin'\. Did you mean 'first_contact_resolution'\?",
+        ),
+        ({"trust": 62}, r"'trust' is a share and must be between 0 and 1\. Got 62 instead\. Write shares as fractions"),
+        ({"median_resolution_days": -1}, r"'median_resolution_days' cannot be negative\. Got -1 instead"),
+        ({"ease": "80%"}, r"The current value of 'ease' must be a number\. Got '80%' instead"),
+        ([0.5], r"The 'current' parameter of kpi_table must be a mapping of metric to value\. Got list instead"),
+    ],
+)
 def test_kpi_table_refuses_bad_current_values(current, message):
     with pytest.raises(CxmError, match=message):
         kpi_table(load_service_standards(), current)
@@ -203,46 +279,90 @@ def test_the_small_valid_file_loads(tmp_path):
     (tmp_path / "ok.yaml").write_text(VALID, encoding="utf-8")
     standards = load_service_standards(tmp_path / "ok.yaml")
     assert [(s.id, s.metric, s.target) for s in standards.standards] == [
-        ("trust.fcr", "first_contact_resolution", 0.8), ("trust.accuracy", None, 0.95)]
+        ("trust.fcr", "first_contact_resolution", 0.8),
+        ("trust.accuracy", None, 0.95),
+    ]
 
 
-@pytest.mark.parametrize(("old", "new", "expected"), [
-    ("metric: first_contact_resolution", "metric: first_contact_resolutoin",
-     "FILE line 11: standard 'trust.fcr': unknown metric 'first_contact_resolutoin'. Did you mean 'first_contact_resolution'? "
-     + "Fix: Use one of first_contact_resolution, repeat_rate, failure_demand_share, online_share, median_resolution_days, "
-     + "satisfaction, trust, ease, complaint_share, or null when you collect it yourself."),
-    ("target: 0.8", "target: 80",
-     "FILE line 12: standard 'trust.fcr': the target is a share, so it must be between 0 and 1. Got 80 instead. "
-     + "Fix: Write shares as fractions: 0.8 for 80%."),
-    ("target: 0.95", "target: 95%",
-     "FILE line 21: standard 'trust.accuracy': the target should be a number. Got '95%' instead. "
-     + "Fix: Write the target as a number in its unit. Write shares as fractions: 0.8 for 80%."),
-    ("target: 0.95", "target: yes", "FILE line 21: standard 'trust.accuracy': the target should be a number. Got True instead."),
-    ("target: 0.95\n        unit: share", "target: 7\n        unit: score 1-5",
-     "FILE line 21: standard 'trust.accuracy': the target is a score, so it must be between 1 and 5. Got 7 instead."),
-    ("unit: share\n        direction: at_least\n        frequency: quarterly",
-     "unit: percent\n        direction: at_least\n        frequency: quarterly",
-     "FILE line 22: standard 'trust.accuracy': unknown unit 'percent'. Fix: Use one of share, days"),
-    ("direction: at_least\n        frequency: monthly", "direction: at least\n        frequency: monthly",
-     "FILE line 14: standard 'trust.fcr': unknown direction 'at least'. Did you mean 'at_least'? Fix: Use at_least"),
-    ("metric: first_contact_resolution", "metric: median_resolution_days",
-     "FILE line 13: standard 'trust.fcr': metric 'median_resolution_days' is measured in days, but the unit is 'share'. "
-     + "Fix: Set unit: days, or metric: null"),
-    ("id: trust.accuracy", "id: trust.fcr",
-     "FILE line 17: duplicate standard id 'trust.fcr'. Fix: Give every standard its own id."),
-    ("        measure: Share correct in a sample check.\n", "",
-     "FILE line 17: standard 'trust.accuracy': missing key measure. Fix: Add measure as in templates/service_standards.yaml."),
-    ("        metric: null\n", "",
-     "FILE line 17: standard 'trust.accuracy': missing key metric. Fix: Add metric as in templates/service_standards.yaml "
-     + "(metric: null when you collect the figure yourself)."),
-    ("    meaning: Accurate and reliable.\n", "", "FILE line 4: principle 'trust': missing key meaning."),
-    ("vision: I get a decision I can understand, quickly.\n", "", "FILE: the file: missing key vision."),
-    ("        frequency: monthly", "        frequency: monthly\n        how_often: weekly",
-     "FILE line 16: standard 'trust.fcr': unknown key 'how_often'. Fix: Allowed keys here: id, standard, measure"),
-    ("        data_source: Contact log", "        data_source: Contact log\n        target: 0.9",
-     "FILE line 17: key 'target' appears twice (also on line 12)."),
-    ("data_source: mystery shopping", "data_source: ''", "FILE line 25: 'data_source' should be text. Got '' instead."),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "metric: first_contact_resolution",
+            "metric: first_contact_resolutoin",
+            "FILE line 11: standard 'trust.fcr': unknown metric 'first_contact_resolutoin'. Did you mean 'first_contact_resolution'? "
+            + "Fix: Use one of first_contact_resolution, repeat_rate, failure_demand_share, online_share, median_resolution_days, "
+            + "satisfaction, trust, ease, complaint_share, or null when you collect it yourself.",
+        ),
+        (
+            "target: 0.8",
+            "target: 80",
+            "FILE line 12: standard 'trust.fcr': the target is a share, so it must be between 0 and 1. Got 80 instead. "
+            + "Fix: Write shares as fractions: 0.8 for 80%.",
+        ),
+        (
+            "target: 0.95",
+            "target: 95%",
+            "FILE line 21: standard 'trust.accuracy': the target should be a number. Got '95%' instead. "
+            + "Fix: Write the target as a number in its unit. Write shares as fractions: 0.8 for 80%.",
+        ),
+        (
+            "target: 0.95",
+            "target: yes",
+            "FILE line 21: standard 'trust.accuracy': the target should be a number. Got True instead.",
+        ),
+        (
+            "target: 0.95\n        unit: share",
+            "target: 7\n        unit: score 1-5",
+            "FILE line 21: standard 'trust.accuracy': the target is a score, so it must be between 1 and 5. Got 7 instead.",
+        ),
+        (
+            "unit: share\n        direction: at_least\n        frequency: quarterly",
+            "unit: percent\n        direction: at_least\n        frequency: quarterly",
+            "FILE line 22: standard 'trust.accuracy': unknown unit 'percent'. Fix: Use one of share, days",
+        ),
+        (
+            "direction: at_least\n        frequency: monthly",
+            "direction: at least\n        frequency: monthly",
+            "FILE line 14: standard 'trust.fcr': unknown direction 'at least'. Did you mean 'at_least'? Fix: Use at_least",
+        ),
+        (
+            "metric: first_contact_resolution",
+            "metric: median_resolution_days",
+            "FILE line 13: standard 'trust.fcr': metric 'median_resolution_days' is measured in days, but the unit is 'share'. "
+            + "Fix: Set unit: days, or metric: null",
+        ),
+        (
+            "id: trust.accuracy",
+            "id: trust.fcr",
+            "FILE line 17: duplicate standard id 'trust.fcr'. Fix: Give every standard its own id.",
+        ),
+        (
+            "        measure: Share correct in a sample check.\n",
+            "",
+            "FILE line 17: standard 'trust.accuracy': missing key measure. Fix: Add measure as in templates/service_standards.yaml.",
+        ),
+        (
+            "        metric: null\n",
+            "",
+            "FILE line 17: standard 'trust.accuracy': missing key metric. Fix: Add metric as in templates/service_standards.yaml "
+            + "(metric: null when you collect the figure yourself).",
+        ),
+        ("    meaning: Accurate and reliable.\n", "", "FILE line 4: principle 'trust': missing key meaning."),
+        ("vision: I get a decision I can understand, quickly.\n", "", "FILE: the file: missing key vision."),
+        (
+            "        frequency: monthly",
+            "        frequency: monthly\n        how_often: weekly",
+            "FILE line 16: standard 'trust.fcr': unknown key 'how_often'. Fix: Allowed keys here: id, standard, measure",
+        ),
+        (
+            "        data_source: Contact log",
+            "        data_source: Contact log\n        target: 0.9",
+            "FILE line 17: key 'target' appears twice (also on line 12).",
+        ),
+        ("data_source: mystery shopping", "data_source: ''", "FILE line 25: 'data_source' should be text. Got '' instead."),
+    ],
+)
 def test_each_problem_is_reported_with_its_line(tmp_path, old, new, expected):
     assert VALID.count(old) == 1
     found = _problems(tmp_path, VALID.replace(old, new))
@@ -285,11 +405,14 @@ def test_several_problems_are_reported_at_once_in_file_order(tmp_path):
     assert "principle 3 under principles should be a mapping" in found[5]
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("principles:\n  - {id: a, name: [b}\n", r"FILE line 2: cannot be read as YAML"),
-    ("- just\n- a list\n", r"FILE: should be a YAML mapping with vision, source and principles"),
-    ("", r"FILE: should be a YAML mapping"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("principles:\n  - {id: a, name: [b}\n", r"FILE line 2: cannot be read as YAML"),
+        ("- just\n- a list\n", r"FILE: should be a YAML mapping with vision, source and principles"),
+        ("", r"FILE: should be a YAML mapping"),
+    ],
+)
 def test_files_that_are_not_standards_at_all(tmp_path, text, expected):
     path = tmp_path / "standards.yaml"
     path.write_text(text, encoding="utf-8")

@@ -1,4 +1,5 @@
 """Tests for cxmethods.methods.stakeholders: the stakeholder map's findings, the chart, reading the input."""
+
 from __future__ import annotations
 
 import doctest
@@ -8,9 +9,9 @@ import pytest
 
 import cxmethods.methods.stakeholders
 from cxmethods import InputError, load_engagement
-from cxmethods.sample import make_sample
 from cxmethods.core.schemas import INPUTS
 from cxmethods.methods.stakeholders import FINDINGS, plot_stakeholder_map, stakeholder_findings, stakeholder_table
+from cxmethods.sample import make_sample
 
 COLUMNS = list(INPUTS["stakeholders"].fields)
 
@@ -21,8 +22,16 @@ def _map(*rows: dict) -> pd.DataFrame:
 
 
 def _target(gid: str, **kw) -> dict:
-    return {"group_id": gid, "group": f"Group {gid}", "category": "target_customer", "priority": "high", "interest": 4,
-            "influence": 3, "objective": "Gets the outcome it needs", **kw}
+    return {
+        "group_id": gid,
+        "group": f"Group {gid}",
+        "category": "target_customer",
+        "priority": "high",
+        "interest": 4,
+        "influence": 3,
+        "objective": "Gets the outcome it needs",
+        **kw,
+    }
 
 
 def _codes(table: pd.DataFrame) -> list[tuple[str, str]]:
@@ -30,6 +39,7 @@ def _codes(table: pd.DataFrame) -> list[tuple[str, str]]:
 
 
 # --- the sample --------------------------------------------------------------------------------------------
+
 
 def test_sample_findings_are_the_planted_ones():
     engagement = load_engagement()
@@ -51,10 +61,20 @@ def test_sample_map_has_every_kind_of_stakeholder_and_councillors_are_not_target
 
 # --- one check at a time --------------------------------------------------------------------------------------
 
+
 def test_a_clean_map_has_no_findings():
-    clean = _map(_target("T1"), _target("T2", influence=1, priority="medium"),
-                 {"group_id": "R1", "group": "Forum", "category": "customer_representative", "priority": "low",
-                  "influence": 4, "represents": "T2"})
+    clean = _map(
+        _target("T1"),
+        _target("T2", influence=1, priority="medium"),
+        {
+            "group_id": "R1",
+            "group": "Forum",
+            "category": "customer_representative",
+            "priority": "low",
+            "influence": 4,
+            "represents": "T2",
+        },
+    )
     assert _codes(clean) == []
 
 
@@ -65,10 +85,15 @@ def test_target_without_objective_may_be_an_indirect_customer():
 
 
 def test_low_voice_targets_nobody_speaks_for():
-    table = _map(_target("T1", influence=1), _target("T2", influence=2), _target("T3", influence=3),
-                 _target("T4", influence=1), _target("T5", influence=pd.NA),
-                 {"group_id": "E1", "group": "Expert", "category": "independent_expert", "represents": "T4;T1"},
-                 {"group_id": "P1", "group": "Partner", "category": "intermediary", "represents": "T2"})
+    table = _map(
+        _target("T1", influence=1),
+        _target("T2", influence=2),
+        _target("T3", influence=3),
+        _target("T4", influence=1),
+        _target("T5", influence=pd.NA),
+        {"group_id": "E1", "group": "Expert", "category": "independent_expert", "represents": "T4;T1"},
+        {"group_id": "P1", "group": "Partner", "category": "intermediary", "represents": "T2"},
+    )
     found = stakeholder_findings(table)
     # T1 and T4 have an expert; a plain intermediary does not speak for T2; T3 has a voice; T5's is unknown
     assert found.loc[found["finding"] == "no_one_speaks_for_them", "group_id"].tolist() == ["T2"]
@@ -76,17 +101,27 @@ def test_low_voice_targets_nobody_speaks_for():
 
 
 def test_a_partner_wearing_the_representative_hat_speaks_for_a_group():
-    table = _map(_target("T1", influence=1),
-                 {"group_id": "P1", "group": "Advice centre", "category": "intermediary", "hats": "customer_representative",
-                  "represents": "T1"})
+    table = _map(
+        _target("T1", influence=1),
+        {
+            "group_id": "P1",
+            "group": "Advice centre",
+            "category": "intermediary",
+            "hats": "customer_representative",
+            "represents": "T1",
+        },
+    )
     assert _codes(table) == []
 
 
 @pytest.mark.parametrize("represents, flagged", [("T1", True), ("T1;T2", False), ("I1", False), (pd.NA, False)])
 def test_expert_who_speaks_for_one_target_segment(represents, flagged):
-    table = _map(_target("T1"), _target("T2"),
-                 {"group_id": "I1", "group": "Taxpayers", "category": "indirect_customer", "objective": "Value for money"},
-                 {"group_id": "E1", "group": "Professor", "category": "independent_expert", "represents": represents})
+    table = _map(
+        _target("T1"),
+        _target("T2"),
+        {"group_id": "I1", "group": "Taxpayers", "category": "indirect_customer", "objective": "Value for money"},
+        {"group_id": "E1", "group": "Professor", "category": "independent_expert", "represents": represents},
+    )
     found = stakeholder_findings(table)
     assert (("expert_speaks_for_one_segment", "E1") in _codes(table)) is flagged
     if flagged:
@@ -94,8 +129,9 @@ def test_expert_who_speaks_for_one_target_segment(represents, flagged):
 
 
 def test_represents_an_unknown_group():
-    table = _map(_target("T1"), {"group_id": "R1", "group": "Forum", "category": "customer_representative",
-                                 "represents": "T1;T9;X"})
+    table = _map(
+        _target("T1"), {"group_id": "R1", "group": "Forum", "category": "customer_representative", "represents": "T1;T9;X"}
+    )
     found = stakeholder_findings(table)
     assert _codes(table) == [("unknown_group", "R1")]
     assert "T9, X under represents" in found["detail"].iloc[0] and "those ids" in found["detail"].iloc[0]
@@ -106,8 +142,16 @@ def test_hats_repeating_the_main_category_or_naming_no_category():
     assert _codes(table) == [("hat_repeats_category", "T1"), ("unknown_hat", "T2")]
 
 
-@pytest.mark.parametrize("name, flagged", [("Cabinet members", True), ("Ministers", True), ("Ward councillors", True),
-                                           ("Cabinetmakers' guild", False), ("Tenants", False)])
+@pytest.mark.parametrize(
+    "name, flagged",
+    [
+        ("Cabinet members", True),
+        ("Ministers", True),
+        ("Ward councillors", True),
+        ("Cabinetmakers' guild", False),
+        ("Tenants", False),
+    ],
+)
 def test_decision_makers_listed_as_target_customers(name, flagged):
     table = _map(_target("T1", group=name))
     assert (("decision_makers_as_customers", "T1") in _codes(table)) is flagged
@@ -115,8 +159,12 @@ def test_decision_makers_listed_as_target_customers(name, flagged):
 
 def test_ranking_by_strength_of_voice():
     quiet = {"category": "indirect_customer"}  # so that only the ranking is in question
-    mirror = _map(_target("A", influence=5, priority="high"), _target("B", influence=4, priority="high"),
-                  _target("C", influence=2, priority="medium", **quiet), _target("D", influence=1, priority="low", **quiet))
+    mirror = _map(
+        _target("A", influence=5, priority="high"),
+        _target("B", influence=4, priority="high"),
+        _target("C", influence=2, priority="medium", **quiet),
+        _target("D", influence=1, priority="low", **quiet),
+    )
     found = stakeholder_findings(mirror)
     assert _codes(mirror) == [("ranked_by_voice", "")]
     assert "who shouts loudest" in found["detail"].iloc[0] and "all 4 groups" in found["detail"].iloc[0]
@@ -142,6 +190,7 @@ def test_an_empty_map_has_no_findings():
 
 
 # --- reading and drawing ---------------------------------------------------------------------------------------
+
 
 def test_stakeholder_table_is_empty_with_its_columns_when_the_engagement_names_none(tiny):
     table = stakeholder_table(load_engagement(tiny.path))

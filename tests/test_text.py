@@ -20,20 +20,33 @@ REALDATA = Path(__file__).resolve().parent.parent.parent / "shared" / "realdata"
 CFPB = REALDATA / "cfpb_complaints_sample_2015_2020.csv"
 
 SMALL = pd.Series(
-    ["My bin was missed again", "Missed bin collection, third week", "Bin collection missed, nobody came",
-     "Waited an hour on the phone", "Phone queue too long, waited ages", "On hold on the phone for ages",
-     None, "   ", "The bin men missed our road", "Nobody answered the phone, I waited"],
-    index=[f"c{i}" for i in range(10)])
+    [
+        "My bin was missed again",
+        "Missed bin collection, third week",
+        "Bin collection missed, nobody came",
+        "Waited an hour on the phone",
+        "Phone queue too long, waited ages",
+        "On hold on the phone for ages",
+        None,
+        "   ",
+        "The bin men missed our road",
+        "Nobody answered the phone, I waited",
+    ],
+    index=[f"c{i}" for i in range(10)],
+)
 
 
-@pytest.mark.parametrize(("text", "label"), [
-    ("The staff were brilliant, kind and really helpful. Thank you!", "positive"),
-    ("Great service, I am very happy with how quickly it was sorted.", "positive"),
-    ("Terrible service. Rude staff and nobody cares. Awful.", "negative"),
-    ("I am angry and disappointed, this is the worst council ever.", "negative"),
-    ("I rang on Tuesday about my council tax.", "neutral"),
-    ("The form has three pages.", "neutral"),
-])
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("The staff were brilliant, kind and really helpful. Thank you!", "positive"),
+        ("Great service, I am very happy with how quickly it was sorted.", "positive"),
+        ("Terrible service. Rude staff and nobody cares. Awful.", "negative"),
+        ("I am angry and disappointed, this is the worst council ever.", "negative"),
+        ("I rang on Tuesday about my council tax.", "neutral"),
+        ("The form has three pages.", "neutral"),
+    ],
+)
 def test_sentiment_labels_clear_sentences(text, label):
     out = sentiment(pd.Series([text]))
     assert out["label"].iloc[0] == label
@@ -78,10 +91,16 @@ def test_themes_are_deterministic():
 
 
 def test_themes_examples_carry_no_personal_data():
-    pii = ["Missed bin again, call me on 07700 900123", "Bin collection missed, e-mail j.smith@example.com",
-           "Mrs Patel says the bin was missed", "My bin was missed, I live at 14 Acacia Avenue, SW1A 1AA",
-           "Waited an hour on the phone, my NI number is QQ 12 34 56 C", "Phone queue too long, ring 020 7946 0018",
-           "On hold on the phone for ages, my name is Jane Doe", "Nobody answered the phone, card 4111 1111 1111 1111"]
+    pii = [
+        "Missed bin again, call me on 07700 900123",
+        "Bin collection missed, e-mail j.smith@example.com",
+        "Mrs Patel says the bin was missed",
+        "My bin was missed, I live at 14 Acacia Avenue, SW1A 1AA",
+        "Waited an hour on the phone, my NI number is QQ 12 34 56 C",
+        "Phone queue too long, ring 020 7946 0018",
+        "On hold on the phone for ages, my name is Jane Doe",
+        "Nobody answered the phone, card 4111 1111 1111 1111",
+    ]
     th = themes(pd.Series(pii), n_themes=2, examples=4)
     text = " ".join(th.table.astype(str).to_numpy().ravel())
     assert find_personal_data(text) == []
@@ -97,13 +116,21 @@ def test_examples_are_trimmed():
         assert all(len(e) <= 201 for e in joined.split(" | "))
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"n_themes": 9}, (r"The 'n_themes' parameter of themes must be at most the number of non-empty texts \(8, "
-                       r"and at least 2 are needed\)\. Got 9 instead\.")),
-    ({"n_themes": 0}, r"The 'n_themes' parameter of themes must be an int >= 1\. Got 0 instead\."),
-    ({"n_themes": 2.5}, r"The 'n_themes' parameter of themes must be an int >= 1\. Got 2\.5 instead\."),
-    ({"top_terms": 0}, r"The 'top_terms' parameter of themes must be an int >= 1\. Got 0 instead\."),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"n_themes": 9},
+            (
+                r"The 'n_themes' parameter of themes must be at most the number of non-empty texts \(8, "
+                r"and at least 2 are needed\)\. Got 9 instead\."
+            ),
+        ),
+        ({"n_themes": 0}, r"The 'n_themes' parameter of themes must be an int >= 1\. Got 0 instead\."),
+        ({"n_themes": 2.5}, r"The 'n_themes' parameter of themes must be an int >= 1\. Got 2\.5 instead\."),
+        ({"top_terms": 0}, r"The 'top_terms' parameter of themes must be an int >= 1\. Got 0 instead\."),
+    ],
+)
 def test_themes_parameter_errors(kwargs, message):
     with pytest.raises(CxmError, match=message):
         themes(SMALL, **kwargs)
@@ -119,12 +146,27 @@ def test_themes_too_few_texts_or_terms():
 
 
 def test_theme_sentiment_per_theme():
-    comments = pd.Series(["Missed bin again, awful", "Bin collection missed, useless service",
-                          "Lovely helpful staff", "Staff were lovely and kind", None], index=[4, 3, 2, 1, 0])
+    comments = pd.Series(
+        [
+            "Missed bin again, awful",
+            "Bin collection missed, useless service",
+            "Lovely helpful staff",
+            "Staff were lovely and kind",
+            None,
+        ],
+        index=[4, 3, 2, 1, 0],
+    )
     th = themes(comments, n_themes=2)
     out = theme_sentiment(th, sentiment(comments))
-    assert list(out.columns) == ["theme", "label", "comments", "mean_compound", "share_negative", "share_neutral",
-                                 "share_positive"]
+    assert list(out.columns) == [
+        "theme",
+        "label",
+        "comments",
+        "mean_compound",
+        "share_negative",
+        "share_neutral",
+        "share_positive",
+    ]
     assert out["comments"].tolist() == [2, 2]
     shares = out[["share_negative", "share_neutral", "share_positive"]].sum(axis=1)
     assert np.allclose(shares, 1)
@@ -158,9 +200,13 @@ def test_sample_themes_reflect_planted_topics(survey, survey_themes):
     comments = survey["comment"]
     table = survey_themes.table.set_index("theme")
     # each planted topic: words its comments share -> the theme most of them get must list one of those words
-    topics = {"missed bin": ("bin", "missed"), "pothole": ("pothole",), "council tax": ("council tax",),
-              "forty minutes on the phone": ("phone", "waited", "answered", "minutes"),
-              "bulky waste": ("waste", "bulky", "collection")}
+    topics = {
+        "missed bin": ("bin", "missed"),
+        "pothole": ("pothole",),
+        "council tax": ("council tax",),
+        "forty minutes on the phone": ("phone", "waited", "answered", "minutes"),
+        "bulky waste": ("waste", "bulky", "collection"),
+    }
     found = {}
     for phrase, words in topics.items():
         has = comments.str.contains(phrase, na=False)
@@ -180,8 +226,9 @@ def test_sample_sentiment_follows_satisfaction(survey):
     assert by_score[[4, 5]].min() > 0 > by_score[[1, 2]].max()
 
 
-@pytest.mark.skipif(not CFPB.exists(), reason=f"real CFPB complaints not found at {CFPB} "
-                                               "(../shared/realdata beside the checkout)")
+@pytest.mark.skipif(
+    not CFPB.exists(), reason=f"real CFPB complaints not found at {CFPB} (../shared/realdata beside the checkout)"
+)
 def test_cfpb_narratives_give_credit_and_debt_themes():
     narratives = pd.read_csv(CFPB, usecols=["Consumer complaint narrative"])["Consumer complaint narrative"]
     assert 0.15 < narratives.notna().mean() < 0.35

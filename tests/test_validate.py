@@ -32,8 +32,10 @@ def test_yaml_problems_come_back_as_a_report_not_an_exception(tiny):
 
 
 def test_unknown_dimension_and_dependency_and_target_below_current(tiny):
-    tiny.set_file("answers.csv", tiny.files["answers.csv"].replace("Bob,Adviser,understand.definition,1,3",
-                                                                   "Bob,Adviser,understand.definitions,3,2"))
+    tiny.set_file(
+        "answers.csv",
+        tiny.files["answers.csv"].replace("Bob,Adviser,understand.definition,1,3", "Bob,Adviser,understand.definitions,3,2"),
+    )
     tiny.set_file("initiatives.csv", tiny.files["initiatives.csv"].replace(",I01,", ",I09,"))
     report = validate_engagement(tiny.path)
     messages = [str(p) for p in report.problems]
@@ -87,8 +89,11 @@ def test_segmentation_settings_are_checked_against_the_survey(tmp_path):
     from cxmethods.sample import write_sample
 
     write_sample(tmp_path)
-    text = (tmp_path / "engagement.yaml").read_text().replace("    rules: segment_rules.yaml",
-                                                              "    rules: segment_rules.yaml\n    attributes: [age_band, shoe_size]")
+    text = (
+        (tmp_path / "engagement.yaml")
+        .read_text()
+        .replace("    rules: segment_rules.yaml", "    rules: segment_rules.yaml\n    attributes: [age_band, shoe_size]")
+    )
     (tmp_path / "engagement.yaml").write_text(text)
     rules = (tmp_path / "segment_rules.yaml").read_text().splitlines()
     assert '"<": 4' in rules[16]

@@ -9,8 +9,8 @@ import pytest
 
 from cxmethods import load_engagement
 from cxmethods.core.paths import templates_dir
-from cxmethods.sample import make_sample
 from cxmethods.io.artifacts import Note
+from cxmethods.sample import make_sample
 from cxmethods.workbooks.voice_of_customer import ARTIFACTS, analyse, segment_hints
 
 TRUTH = make_sample().truth
@@ -55,7 +55,9 @@ NYC = Path(__file__).resolve().parent.parent.parent / "shared" / "realdata" / "n
 @pytest.mark.skipif(not NYC.exists(), reason=f"real NYC 311 sample not found at {NYC}")
 def test_nyc_311_without_customer_ids_or_a_survey_gets_notes_not_failures():
     result = analyse(load_engagement(templates_dir() / "examples" / "nyc311.yaml"))
-    assert {"contact_reasons", "channel_mix", "patterns_time", "anomalies", "resolution_times", "data_quality"} <= set(result.tables)
+    assert {"contact_reasons", "channel_mix", "patterns_time", "anomalies", "resolution_times", "data_quality"} <= set(
+        result.tables
+    )
     assert "customer_id" in result.skipped["repeat_contact"]
     assert result.skipped["drivers"] == "The engagement names no survey."
     note = result.table("repeat_contact")

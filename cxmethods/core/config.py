@@ -28,7 +28,7 @@ from cxmethods.core.files import load_yaml_file
 from cxmethods.core.paths import sample_engagement
 from cxmethods.core.schemas import INPUTS
 
-__all__ = ["Engagement", "InputFile", "load_engagement", "partial_engagement", "did_you_mean"]
+__all__ = ["Engagement", "InputFile", "did_you_mean", "load_engagement", "partial_engagement"]
 
 
 class _Model(BaseModel):
@@ -113,7 +113,9 @@ class Workshop(_Model):
 
 class VocSettings(_Model):
     repeat_window_days: int = Field(7, ge=1, le=365)
-    failure_reasons: list[str] = Field([], description="Regular expressions (case-insensitive) for reasons that are failure demand")
+    failure_reasons: list[str] = Field(
+        [], description="Regular expressions (case-insensitive) for reasons that are failure demand"
+    )
     unit_costs: dict[str, float] = Field({}, description="Cost per contact by channel; default templates/benchmarks.yaml")
 
 
@@ -128,7 +130,9 @@ class SegmentationSettings(_Model):
     attributes: list[str] = Field([], description="Survey fields to segment on (default: the needs and behaviour fields present)")
     k_min: int = Field(2, ge=2, le=20)
     k_max: int = Field(8, ge=2, le=20)
-    k: int | None = Field(None, ge=2, le=20, description="Number of segments to keep (default: the best by statistic and stability)")
+    k: int | None = Field(
+        None, ge=2, le=20, description="Number of segments to keep (default: the best by statistic and stability)"
+    )
     min_share: float = Field(0.05, ge=0, lt=0.5, description="Smallest useful segment, as a share of respondents")
     bootstrap: int = Field(5, ge=2, le=50, description="Bootstrap runs per k for stability")
     rules: str | None = Field(None, description="A rule-based segment tree (YAML like templates/segment_rules_dwp.yaml)")
@@ -151,16 +155,28 @@ class AssumptionOverride(_Model):
 class BusinessCaseSettings(_Model):
     benchmarks: str | None = Field(None, description="A benchmarks YAML of your own (default: templates/benchmarks.yaml)")
     horizon_years: int = Field(10, ge=1, le=100, description="Years appraised, from the base year")
-    base_year: int | None = Field(None, ge=1900, le=2200, description="Year 0 of the appraisal (default: the year the period ends)")
-    discount: str = Field("green_book", description="A discount schedule in the benchmarks (green_book, green_book_health, us_omb_a94_2023, ...)")
+    base_year: int | None = Field(
+        None, ge=1900, le=2200, description="Year 0 of the appraisal (default: the year the period ends)"
+    )
+    discount: str = Field(
+        "green_book", description="A discount schedule in the benchmarks (green_book, green_book_health, us_omb_a94_2023, ...)"
+    )
     discount_rate: float | None = Field(None, ge=0, lt=1, description="A flat real rate instead of the schedule")
-    optimism_bias_mitigation: float = Field(0.0, ge=0, le=1, description="Share of the upper-bound uplift the project has mitigated (Green Book)")
+    optimism_bias_mitigation: float = Field(
+        0.0, ge=0, le=1, description="Share of the upper-bound uplift the project has mitigated (Green Book)"
+    )
     default_project_type: str = Field("equipment_development", description="Optimism-bias category for initiatives without one")
-    options: dict[str, list[str]] = Field({}, description="Named options (lists of initiative ids); do_minimum and preferred have defaults")
+    options: dict[str, list[str]] = Field(
+        {}, description="Named options (lists of initiative ids); do_minimum and preferred have defaults"
+    )
     draws: int = Field(10_000, ge=100, le=1_000_000, description="Monte Carlo draws")
     distribution: Literal["pert", "triangular"] = "pert"
-    assumptions: dict[str, AssumptionOverride] = Field({}, description="Override any assumption by name: {value, low, high, source}")
-    channel_capacity: dict[str, float] = Field({}, description="Most contacts a year each channel can take (channel optimisation)")
+    assumptions: dict[str, AssumptionOverride] = Field(
+        {}, description="Override any assumption by name: {value, low, high, source}"
+    )
+    channel_capacity: dict[str, float] = Field(
+        {}, description="Most contacts a year each channel can take (channel optimisation)"
+    )
     min_assisted_share: dict[str, float] = Field({}, description="Smallest assisted-channel share by segment name")
 
 
@@ -176,7 +192,9 @@ class RoadmapSettings(_Model):
     pilots: int = Field(3, ge=0, le=10, description="Initiatives to plan a pilot for (the best ranked that start now)")
     pilot_alpha: float = Field(0.05, gt=0, lt=1)
     pilot_power: float = Field(0.8, gt=0, lt=1)
-    service_standards: str | None = Field(None, description="Your service standards YAML (default: templates/service_standards.yaml)")
+    service_standards: str | None = Field(
+        None, description="Your service standards YAML (default: templates/service_standards.yaml)"
+    )
 
 
 class Settings(_Model):
@@ -290,12 +308,25 @@ def _read_yaml(path: str | Path | None) -> tuple[Path, dict, yaml.Node]:
         path = path / "engagement.yaml"
     where = str(path)
     if not path.is_file():
-        raise ConfigError([Problem(where, "engagement file not found.",
-                                   "Give the path of an engagement YAML, or copy templates/engagement.yaml.")])
+        raise ConfigError(
+            [
+                Problem(
+                    where, "engagement file not found.", "Give the path of an engagement YAML, or copy templates/engagement.yaml."
+                )
+            ]
+        )
     raw, root = load_yaml_file(path, what="an engagement file", example="templates/engagement.yaml")
     if not isinstance(raw, dict):
-        raise ConfigError([Problem(where, "this is not an engagement file: it should be YAML with keys such as name, "
-                                          "organisation, currency, period and inputs.", "Start from templates/engagement.yaml.")])
+        raise ConfigError(
+            [
+                Problem(
+                    where,
+                    "this is not an engagement file: it should be YAML with keys such as name, "
+                    "organisation, currency, period and inputs.",
+                    "Start from templates/engagement.yaml.",
+                )
+            ]
+        )
     return path, raw, root
 
 
@@ -309,8 +340,13 @@ def _duplicate_keys(root: yaml.Node | None, where: str) -> list[Problem]:
             for key, value in node.value:
                 line = key.start_mark.line + 1
                 if key.value in seen:
-                    found.append(Problem(f"{where} line {line}", f"key '{key.value}' appears twice (also on line {seen[key.value]}).",
-                                         "Keep one of them; otherwise only the last would count."))
+                    found.append(
+                        Problem(
+                            f"{where} line {line}",
+                            f"key '{key.value}' appears twice (also on line {seen[key.value]}).",
+                            "Keep one of them; otherwise only the last would count.",
+                        )
+                    )
                 seen.setdefault(key.value, line)
                 stack.append(value)
         elif isinstance(node, yaml.SequenceNode):
@@ -328,26 +364,35 @@ def _mapping_problems(raw: dict, where: str, root: yaml.Node | None) -> list[Pro
     problems = []
     for section in ("inputs", "workshop"):
         tables = raw.get(section)
-        for name, spec in (tables.items() if isinstance(tables, dict) else ()):
+        for name, spec in tables.items() if isinstance(tables, dict) else ():
             if name not in INPUTS or not isinstance(spec, dict):
                 continue
             fields = INPUTS[name].fields
             for key in ("columns", "values"):
                 mapping = spec.get(key)
-                for ours in (mapping if isinstance(mapping, dict) else ()):
+                for ours in mapping if isinstance(mapping, dict) else ():
                     if ours in fields:
                         continue
                     loc = (section, name, key, str(ours))
-                    problems.append(Problem(
-                        _where(where, root, loc),
-                        f"{'.'.join(loc)}: '{ours}' is not a field of {name}.{did_you_mean(str(ours), fields)}",
-                        f"Fields of {name}: {', '.join(fields)}. The left side is our field, the right side your column.",
-                    ))
+                    problems.append(
+                        Problem(
+                            _where(where, root, loc),
+                            f"{'.'.join(loc)}: '{ours}' is not a field of {name}.{did_you_mean(str(ours), fields)}",
+                            f"Fields of {name}: {', '.join(fields)}. The left side is our field, the right side your column.",
+                        )
+                    )
     return problems
 
 
-def _problem_from_pydantic(err: dict[str, Any], where: str, root: yaml.Node | None, *, model: type[BaseModel] | None = None,
-                           fixes: dict[str, str] | None = None, example: str = "templates/engagement.yaml") -> Problem:
+def _problem_from_pydantic(
+    err: dict[str, Any],
+    where: str,
+    root: yaml.Node | None,
+    *,
+    model: type[BaseModel] | None = None,
+    fixes: dict[str, str] | None = None,
+    example: str = "templates/engagement.yaml",
+) -> Problem:
     """One validation error of a YAML file read into ``model`` (default :class:`Engagement`) as a Problem with its line."""
     loc = tuple(err["loc"])
     dotted = ".".join(str(p) for p in loc) or "(top level)"
@@ -356,8 +401,11 @@ def _problem_from_pydantic(err: dict[str, Any], where: str, root: yaml.Node | No
     fixes = _FIXES if fixes is None else fixes
     if kind == "extra_forbidden":
         allowed = _allowed_keys(loc[:-1], model or Engagement)
-        return Problem(here, f"{dotted}: unknown key '{loc[-1]}'.{did_you_mean(str(loc[-1]), allowed)}",
-                       f"Allowed keys here: {', '.join(allowed)}." if allowed else "Remove it.")
+        return Problem(
+            here,
+            f"{dotted}: unknown key '{loc[-1]}'.{did_you_mean(str(loc[-1]), allowed)}",
+            f"Allowed keys here: {', '.join(allowed)}." if allowed else "Remove it.",
+        )
     if kind == "missing" and isinstance(loc[-1], int):
         parent = ".".join(str(p) for p in loc[:-1])
         return Problem(here, f"{parent}: too few values.", f"See {example}, e.g. scale: [1, 5].")

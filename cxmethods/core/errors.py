@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["CxmError", "ConfigError", "InputError", "Problem"]
+__all__ = ["ConfigError", "CxmError", "InputError", "Problem"]
 
 
 @dataclass(frozen=True)

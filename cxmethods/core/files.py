@@ -29,7 +29,15 @@ import yaml
 from cxmethods.core.errors import ConfigError, Problem
 
 # What a malformed file raises while being parsed; anything else is a bug and must surface as one.
-_READ_ERRORS = (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error, UnicodeDecodeError, OSError, EOFError, zipfile.BadZipFile)
+_READ_ERRORS = (
+    pd.errors.ParserError,
+    pd.errors.EmptyDataError,
+    csv.Error,
+    UnicodeDecodeError,
+    OSError,
+    EOFError,
+    zipfile.BadZipFile,
+)
 
 
 class Unreadable(Exception):
@@ -47,7 +55,6 @@ def unreadable(*extra: type[BaseException]):
 def guarded(frames):
     with unreadable():
         yield from frames
-
 
 
 _COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
@@ -130,16 +137,22 @@ def wrong_kind(path: Path, fmt: str, key: str) -> tuple[str, str] | None:
     head = head_bytes(path, 8)
     zipped, ole = head.startswith(b"PK\x03\x04"), head.startswith(b"\xd0\xcf\x11\xe0")
     if head.startswith(b"%PDF"):
-        return ("this is a PDF document, not a table.",
-                f"Export the data from the system that made it as CSV or Excel, and point {key}.path at that file.")
+        return (
+            "this is a PDF document, not a table.",
+            f"Export the data from the system that made it as CSV or Excel, and point {key}.path at that file.",
+        )
     if fmt == "csv" and head.startswith(b"\x1f\x8b") and path.suffix.lower() != ".gz":
-        return ("this is a gzip-compressed file, but its name does not end in .gz.",
-                f"Rename it to end in .csv.gz (and {key}.path with it) so that it is decompressed when read.")
+        return (
+            "this is a gzip-compressed file, but its name does not end in .gz.",
+            f"Rename it to end in .csv.gz (and {key}.path with it) so that it is decompressed when read.",
+        )
     if fmt == "csv" and zipped and path.suffix.lower() == ".zip":
         return "this is a zip archive.", f"Unzip it and point {key}.path at the CSV file inside."
     if fmt == "csv" and (zipped or ole):
-        return ("this is an Excel workbook, not a CSV file.",
-                "Save it from your spreadsheet program as 'CSV UTF-8', or rename it to .xlsx so it is read as a workbook.")
+        return (
+            "this is an Excel workbook, not a CSV file.",
+            "Save it from your spreadsheet program as 'CSV UTF-8', or rename it to .xlsx so it is read as a workbook.",
+        )
     if fmt == "xlsx" and ole:
         return "this is an old-style Excel file (.xls).", "Save it as .xlsx or as 'CSV UTF-8' from your spreadsheet program."
     if fmt == "xlsx" and not zipped:
@@ -159,9 +172,14 @@ def text_problem(path: Path, encoding: str, declared: str, key: str) -> tuple[st
     with open_binary(path) as fh:
         bom = fh.read(2)
     if bom in (b"\xff\xfe", b"\xfe\xff") and not encoding.startswith("utf-16"):
-        return ("the file is UTF-16 text (Excel's 'Unicode text' export).",
-                (f"Set 'encoding: utf-16' under {key} (such files are usually tab-separated: also set "
-                 f"'delimiter: \"\\t\"'), or re-save the file as CSV UTF-8."), None)
+        return (
+            "the file is UTF-16 text (Excel's 'Unicode text' export).",
+            (
+                f"Set 'encoding: utf-16' under {key} (such files are usually tab-separated: also set "
+                f"'delimiter: \"\\t\"'), or re-save the file as CSV UTF-8."
+            ),
+            None,
+        )
     decoder = codecs.getincrementaldecoder(encoding)()
     wide = codecs.lookup(encoding).name.startswith(("utf-16", "utf-32"))  # their text is full of NUL bytes
     line = 1
@@ -169,17 +187,25 @@ def text_problem(path: Path, encoding: str, declared: str, key: str) -> tuple[st
         while chunk := fh.read(1 << 20):
             if not wide and (nul := chunk.find(b"\x00")) >= 0:
                 line += chunk[:nul].count(b"\n")
-                return (f"row {line} holds binary data (NUL bytes): this is not a text file.",
-                        (f"Point {key}.path at the CSV export itself; a database, backup, image or document cannot be "
-                         "read as a table."), line)
+                return (
+                    f"row {line} holds binary data (NUL bytes): this is not a text file.",
+                    (
+                        f"Point {key}.path at the CSV export itself; a database, backup, image or document cannot be "
+                        "read as a table."
+                    ),
+                    line,
+                )
             try:
                 decoder.decode(chunk)
             except UnicodeDecodeError as exc:
                 line += chunk[: exc.start].count(b"\n")
                 bad = chunk[exc.start : exc.start + 1].hex()
                 guess = "cp1252 (Windows) or latin-1" if encoding.startswith("utf") else "utf-8"
-                return (f"row {line} is not valid {declared} text (byte 0x{bad}); the file looks like {guess}.",
-                        f"Set 'encoding: {guess.split()[0]}' under {key}, or re-save the file as CSV UTF-8.", line)
+                return (
+                    f"row {line} is not valid {declared} text (byte 0x{bad}); the file looks like {guess}.",
+                    f"Set 'encoding: {guess.split()[0]}' under {key}, or re-save the file as CSV UTF-8.",
+                    line,
+                )
             line += chunk.count(b"\n")
     return None
 
@@ -192,14 +218,24 @@ def parser_problem(text: str, delimiter: str) -> tuple[str, str, int] | None:
     delim = "a tab" if delimiter == "\t" else f"'{delimiter}'"
     if match := re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text):
         expected, row, saw = map(int, match.groups())
-        return ((f"row {row} has {saw} values but the header has {expected}: a value probably contains {delim} without "
-                 "quotes around it."),
-                (f"Put double quotes around values that contain {delim} (spreadsheet programs do this when they save CSV), "
-                 "or export the file again."), row)
+        return (
+            (
+                f"row {row} has {saw} values but the header has {expected}: a value probably contains {delim} without "
+                "quotes around it."
+            ),
+            (
+                f"Put double quotes around values that contain {delim} (spreadsheet programs do this when they save CSV), "
+                "or export the file again."
+            ),
+            row,
+        )
     if match := re.search(r"EOF inside string starting (?:at|on) (?:row|line) (\d+)", text):
         row = int(match.group(1)) + 1  # counted from 0 in this message
-        return (f"a double quote opened on row {row} is never closed, so the rest of the file reads as one value.",
-                "Close the quote, or remove the stray double quote (write it twice, \"\", inside a quoted value).", row)
+        return (
+            f"a double quote opened on row {row} is never closed, so the rest of the file reads as one value.",
+            'Close the quote, or remove the stray double quote (write it twice, "", inside a quoted value).',
+            row,
+        )
     return None
 
 
@@ -218,8 +254,11 @@ def load_yaml_file(path: Path, *, what: str, example: str, title: str = "The eng
 
     if size := too_big(path, YAML_LIMIT):
         # refused unread: settings files are a few kilobytes, and PyYAML needs many times a file's size in memory
-        raise refuse(where, f"the file is {size}, but {what} is a few kilobytes: this looks like the wrong file, so it was "
-                            "not read.", f"Check the path; {example} shows what the file looks like.")
+        raise refuse(
+            where,
+            f"the file is {size}, but {what} is a few kilobytes: this looks like the wrong file, so it was not read.",
+            f"Check the path; {example} shows what the file looks like.",
+        )
     data = path.read_bytes()
     if not data.strip():
         raise refuse(where, "the file is empty.", f"Start from {example}: copy it and fill it in.")
@@ -227,14 +266,18 @@ def load_yaml_file(path: Path, *, what: str, example: str, title: str = "The eng
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise refuse(f"{where} line {line}", f"not UTF-8 text (byte 0x{data[exc.start]:02x}).",
-                     "Save the file as UTF-8 in your editor.") from None
+        raise refuse(
+            f"{where} line {line}", f"not UTF-8 text (byte 0x{data[exc.start]:02x}).", "Save the file as UTF-8 in your editor."
+        ) from None
     try:
         return yaml.safe_load(text), yaml.compose(text)
     except yaml.YAMLError as exc:
         line, detail = yaml_detail(exc, text)
-        raise refuse(f"{where}{line}", f"not valid YAML{detail}.",
-                     "Check indentation (spaces, not tabs) and that each 'key: value' has a space after the colon.") from None
+        raise refuse(
+            f"{where}{line}",
+            f"not valid YAML{detail}.",
+            "Check indentation (spaces, not tabs) and that each 'key: value' has a space after the colon.",
+        ) from None
 
 
 def yaml_detail(exc: yaml.YAMLError, text: str) -> tuple[str, str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["resource_dir", "templates_dir", "workbooks_dir", "sample_dir", "sample_engagement"]
+__all__ = ["resource_dir", "sample_dir", "sample_engagement", "templates_dir", "workbooks_dir"]
 
 _PACKAGE = Path(__file__).resolve().parent.parent  # the cxmethods folder
 

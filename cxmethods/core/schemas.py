@@ -9,15 +9,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Field", "InputSpec", "INPUTS", "CHANNELS", "KINDS", "LEVERS", "STAKEHOLDER_CATEGORIES"]
+__all__ = ["CHANNELS", "INPUTS", "KINDS", "LEVERS", "STAKEHOLDER_CATEGORIES", "Field", "InputSpec"]
 
 #: The channel codes every workbook uses. Map your system's own labels onto these
 #: with ``values: {channel: {"Telephone": phone}}`` in the engagement.
 CHANNELS: tuple[str, ...] = ("phone", "web_form", "email", "face_to_face", "mobile_app", "post")
 
 #: Stakeholder categories (PwC, Customer-focused government, 2002, Component 1 terminology).
-STAKEHOLDER_CATEGORIES: tuple[str, ...] = ("target_customer", "indirect_customer", "customer_representative",
-                                           "intermediary", "independent_expert")
+STAKEHOLDER_CATEGORIES: tuple[str, ...] = (
+    "target_customer",
+    "indirect_customer",
+    "customer_representative",
+    "intermediary",
+    "independent_expert",
+)
 
 #: How an initiative changes costs and benefits in the business case (workbook 04), and what ``value`` means.
 LEVERS: dict[str, str] = {
@@ -168,7 +173,9 @@ INPUTS: dict[str, InputSpec] = {
                 "confidence": Field("share", "Confidence in the estimates, 0-1"),
                 "owner": Field("text", "Who owns it"),
                 "one_off_cost": Field("money", "Other one-off costs in the start year (training, transition)"),
-                "project_type": Field("category", "Optimism-bias category (templates/benchmarks.yaml), e.g. equipment_development"),
+                "project_type": Field(
+                    "category", "Optimism-bias category (templates/benchmarks.yaml), e.g. equipment_development"
+                ),
                 "start_year": Field("count", "Calendar year costs start (default: the base year, or earliest_start's year)"),
                 "ramp_up_years": Field("count", "Years from the start until the full benefit (default 1)"),
             },

@@ -25,10 +25,10 @@ import pandas as pd
 from cxmethods.core.config import Engagement
 from cxmethods.core.errors import CxmError
 from cxmethods.core.files import TABLE_LIMIT, column_name, first_line, parser_problem, too_big
-from cxmethods.io.inputs import read_input
 from cxmethods.core.schemas import INPUTS
+from cxmethods.io.inputs import read_input
 
-__all__ = ["AnswerStore", "store_for", "load_answers", "atomic_write"]
+__all__ = ["AnswerStore", "atomic_write", "load_answers", "store_for"]
 
 
 class AnswerStore:
@@ -69,8 +69,10 @@ class AnswerStore:
         except pd.errors.EmptyDataError:
             return empty  # no header, no rows: nothing to lose
         except UnicodeDecodeError as exc:
-            raise self._unreadable(f"it is not UTF-8 text (byte {exc.object[exc.start]:#04x} at position {exc.start}): "
-                                   "it was probably saved from Excel in another encoding") from None
+            raise self._unreadable(
+                f"it is not UTF-8 text (byte {exc.object[exc.start]:#04x} at position {exc.start}): "
+                "it was probably saved from Excel in another encoding"
+            ) from None
         except (pd.errors.ParserError, csv.Error, OSError, ValueError) as exc:
             found = parser_problem(str(exc), ",")
             raise self._unreadable(found[0] if found else first_line(exc)) from None
@@ -85,9 +87,11 @@ class AnswerStore:
         return table
 
     def _unreadable(self, why: str) -> CxmError:
-        return CxmError(f"{self.path}: the answers file cannot be used ({why}), so the form leaves it as it is. "
-                        "Fix: run `cxm validate` on the engagement, which names the row and the setting to change (encoding, "
-                        "delimiter), and correct the file; or move it away to start a new one.")
+        return CxmError(
+            f"{self.path}: the answers file cannot be used ({why}), so the form leaves it as it is. "
+            "Fix: run `cxm validate` on the engagement, which names the row and the setting to change (encoding, "
+            "delimiter), and correct the file; or move it away to start a new one."
+        )
 
     def upsert(self, key: dict[str, object], values: dict[str, object]) -> pd.DataFrame:
         """Set ``values`` on the row with ``key`` (adding it at the end if new), save at once, return the table."""
@@ -131,8 +135,10 @@ def store_for(engagement: Engagement, name: str) -> AnswerStore:
     ``role_checklist``), writing the column names the engagement's mapping reads."""
     spec = getattr(engagement.workshop, name, None)
     if spec is None:
-        raise CxmError(f"The engagement names no workshop answers file for '{name}'. "
-                       f"Add under workshop: {name}: {{path: workshop/{name}.csv}} (see templates/engagement.yaml).")
+        raise CxmError(
+            f"The engagement names no workshop answers file for '{name}'. "
+            f"Add under workshop: {name}: {{path: workshop/{name}.csv}} (see templates/engagement.yaml)."
+        )
     fields = INPUTS[name].fields
     column = {ours: spec.columns.get(ours, ours) for ours in fields}
     return AnswerStore(engagement.resolve(spec.path), list(column.values()), tuple(column[k] for k in INPUTS[name].key))

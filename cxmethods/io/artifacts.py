@@ -6,14 +6,16 @@ Tables are tidy CSV written deterministically (same data, same bytes), so runs c
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import ClassVar
 
 import pandas as pd
 
 from cxmethods.core.config import Engagement
 from cxmethods.core.paths import workbooks_dir
 
-__all__ = ["run_folder", "write_table", "read_table", "Note", "Results"]
+__all__ = ["Note", "Results", "read_table", "run_folder", "write_table"]
 
 
 def run_folder(run_dir: str | Path | None, engagement: Engagement) -> Path:
@@ -76,7 +78,7 @@ class Results:
     is missing.
     """
 
-    VIEWS: dict = {}
+    VIEWS: ClassVar[dict[str, tuple[str, Callable[[pd.DataFrame], pd.DataFrame]]]] = {}
 
     def __init__(self) -> None:
         self.tables: dict[str, pd.DataFrame] = {}

@@ -45,15 +45,27 @@ from cxmethods.core.files import (
     wrong_kind,
 )
 from cxmethods.core.paths import templates_dir
-from cxmethods.io.redact import redact_series
 from cxmethods.core.schemas import INPUTS, KINDS
+from cxmethods.io.redact import redact_series
 from cxmethods.io.values import coerce, hint
 
-__all__ = ["read_input", "check_input", "scan_input", "InputScan", "STRICT_INPUTS"]
+__all__ = ["STRICT_INPUTS", "InputScan", "check_input", "read_input", "scan_input"]
 
 #: Inputs where any unreadable value is an error rather than a data-quality warning.
-STRICT_INPUTS = frozenset({"initiatives", "stakeholders", "self_assessment", "consensus", "quick_test", "role_checklist",
-                           "segment_names", "levers", "assumptions", "backlog"})
+STRICT_INPUTS = frozenset(
+    {
+        "initiatives",
+        "stakeholders",
+        "self_assessment",
+        "consensus",
+        "quick_test",
+        "role_checklist",
+        "segment_names",
+        "levers",
+        "assumptions",
+        "backlog",
+    }
+)
 
 _TOLERANCE = 0.10  # share of unreadable values above which a tolerant input fails
 _CHUNK_ROWS = 100_000
@@ -106,8 +118,15 @@ def scan_input(engagement: Engagement, name: str, *, keep: bool = True) -> Input
     tables = engagement.tables()
     if name not in tables:
         where = engagement.path or "the engagement"
-        raise InputError([Problem(str(where), f"the engagement names no '{name}' input.{did_you_mean(name, INPUTS)}",
-                                  "Add it under inputs: (or workshop:) with a path; see templates/engagement.yaml.")])
+        raise InputError(
+            [
+                Problem(
+                    str(where),
+                    f"the engagement names no '{name}' input.{did_you_mean(name, INPUTS)}",
+                    "Add it under inputs: (or workshop:) with a path; see templates/engagement.yaml.",
+                )
+            ]
+        )
     section, spec = tables[name]
     path = engagement.resolve(spec.path)
     return _Reader(name, section, spec, path, getattr(engagement, "period", None)).run(keep)
@@ -137,24 +156,33 @@ class _Reader:
     def run(self, keep: bool) -> InputScan:
         if not self.path.is_file():
             what = "is a folder, not a file" if self.path.is_dir() else "file not found"
-            self.error(f"{what} ({self.key}.path is '{self.spec.path}', read from the engagement file's folder).",
-                       "Correct the path; relative paths start at the folder of the engagement YAML.")
+            self.error(
+                f"{what} ({self.key}.path is '{self.spec.path}', read from the engagement file's folder).",
+                "Correct the path; relative paths start at the folder of the engagement YAML.",
+            )
             return InputScan(None, self.problems)
         if self.path.stat().st_size == 0 and self.section == "workshop":  # as the forms see it: nothing answered yet
-            self.problems.append(Problem(self.where, "no answers yet (the file is empty).", "Nothing to do before the workshop.",
-                                         severity="warning"))
+            self.problems.append(
+                Problem(
+                    self.where, "no answers yet (the file is empty).", "Nothing to do before the workshop.", severity="warning"
+                )
+            )
             return InputScan(pd.DataFrame(columns=list(self.fields)) if keep else None, self.problems)
         if self.path.stat().st_size == 0:
-            self.error("the file is empty (no header, no rows).", "Export the data again, or remove the input from the engagement.")
+            self.error(
+                "the file is empty (no header, no rows).", "Export the data again, or remove the input from the engagement."
+            )
             return InputScan(None, self.problems)
         if self.strict and (size := too_big(self.path, TABLE_LIMIT)):
             # refused unread: a hand-made table this big is another file picked by mistake, and would fill memory
             layout = templates_dir() / f"{self.name}.csv"
             example = f" (templates/{layout.name} shows its layout)" if layout.is_file() else ""
             table = self.name.replace("_", " ")
-            self.error(f"the file is {size}, far too big for the {table} table (a few kilobytes): this looks like the wrong "
-                       f"file, so it was not read (the limit is {human_size(TABLE_LIMIT)}).",
-                       f"Check that {self.key}.path points at the {table} table{example}.")
+            self.error(
+                f"the file is {size}, far too big for the {table} table (a few kilobytes): this looks like the wrong "
+                f"file, so it was not read (the limit is {human_size(TABLE_LIMIT)}).",
+                f"Check that {self.key}.path points at the {table} table{example}.",
+            )
             return InputScan(None, self.problems)
         fmt = file_format(self.path)
         if found := wrong_kind(self.path, fmt, self.key):
@@ -170,8 +198,11 @@ class _Reader:
                 message, fix, row = found
                 self.error(message, fix, rows=(row,))
                 return InputScan(None, self.problems)
-            fix = ("Check the delimiter, quoting and that every row has as many fields as the header." if fmt == "csv"
-                   else f"Open the file in the program that made it and save it again as {fmt}.")
+            fix = (
+                "Check the delimiter, quoting and that every row has as many fields as the header."
+                if fmt == "csv"
+                else f"Open the file in the program that made it and save it again as {fmt}."
+            )
             self.error(f"cannot be read as {fmt.upper()}: {first_line(exc.__cause__)}.", fix)
             return InputScan(None, self.problems)
 
@@ -185,14 +216,18 @@ class _Reader:
                 return None
             lines = first_lines(self.path, encoding, spec.header_row + 20)
         if lines and len(lines[-1]) >= MAX_LINE and not lines[-1].endswith(("\n", "\r")):
-            self.error(f"row {len(lines)} is over {human_size(MAX_LINE)} long with no line break: this does not look like a "
-                       "table.",
-                       f"Check that {self.key}.path points at the CSV export itself.", rows=(len(lines),))
+            self.error(
+                f"row {len(lines)} is over {human_size(MAX_LINE)} long with no line break: this does not look like a table.",
+                f"Check that {self.key}.path points at the CSV export itself.",
+                rows=(len(lines),),
+            )
             return None
         if len(lines) < spec.header_row or not lines[spec.header_row - 1].strip():
-            self.error(f"row {spec.header_row} should hold the column names but is empty"
-                       f"{' (the file has no data rows)' if len(lines) <= 1 else ''}.",
-                       "Export the data again with a header row, or set header_row to the row that holds the column names.")
+            self.error(
+                f"row {spec.header_row} should hold the column names but is empty"
+                f"{' (the file has no data rows)' if len(lines) <= 1 else ''}.",
+                "Export the data again with a header row, or set header_row to the row that holds the column names.",
+            )
             return None
         with unreadable():
             rows = [[column_name(c) for c in row] for row in csv.reader(lines, delimiter=spec.delimiter)]
@@ -204,8 +239,16 @@ class _Reader:
         # (e.g. an unquoted comma in a comment) instead of silently shifting its values.
         with unreadable():
             reader = pd.read_csv(
-                self.path, sep=spec.delimiter, encoding=encoding, skiprows=spec.header_row - 1, header=0,
-                dtype=str, keep_default_na=False, skip_blank_lines=False, chunksize=_CHUNK_ROWS, compression="infer",
+                self.path,
+                sep=spec.delimiter,
+                encoding=encoding,
+                skiprows=spec.header_row - 1,
+                header=0,
+                dtype=str,
+                keep_default_na=False,
+                skip_blank_lines=False,
+                chunksize=_CHUNK_ROWS,
+                compression="infer",
             )
         return guarded(chunk.rename(columns=column_name) for chunk in reader)
 
@@ -219,13 +262,17 @@ class _Reader:
             else:
                 book = pd.ExcelFile(self.path)
                 if spec.sheet is not None and spec.sheet not in book.sheet_names:
-                    self.error(f"the workbook has no sheet '{spec.sheet}'.{did_you_mean(spec.sheet, book.sheet_names)}",
-                               f"Set sheet under {self.key} to one of: {', '.join(book.sheet_names)}.")
+                    self.error(
+                        f"the workbook has no sheet '{spec.sheet}'.{did_you_mean(spec.sheet, book.sheet_names)}",
+                        f"Set sheet under {self.key} to one of: {', '.join(book.sheet_names)}.",
+                    )
                     return None
                 grid = pd.read_excel(book, sheet_name=spec.sheet or 0, header=None, dtype=str).fillna("")
                 rows = [[column_name(c) for c in row] for row in grid.head(spec.header_row + 20).itertuples(index=False)]
                 if len(rows) < spec.header_row:
-                    self.error(f"the sheet has fewer than {spec.header_row} rows.", f"Check sheet and header_row under {self.key}.")
+                    self.error(
+                        f"the sheet has fewer than {spec.header_row} rows.", f"Check sheet and header_row under {self.key}."
+                    )
                     return None
                 df = grid.iloc[spec.header_row :]
                 df.columns = rows[spec.header_row - 1]
@@ -242,10 +289,12 @@ class _Reader:
         if len(header) == 1 and lines is not None:
             for delim, label in ((";", "';'"), ("\t", "a tab"), ("|", "'|'"), (",", "','")):
                 if delim != spec.delimiter and delim in lines[spec.header_row - 1]:
-                    self.error(f"row {spec.header_row} has a single column; the file seems to use {label} between values, "
-                               f"not {spec.delimiter!r}.",
-                               f"Set 'delimiter: \"{delim if delim != chr(9) else chr(92) + 't'}\"' under {self.key}.",
-                               rows=(spec.header_row,))
+                    self.error(
+                        f"row {spec.header_row} has a single column; the file seems to use {label} between values, "
+                        f"not {spec.delimiter!r}.",
+                        f"Set 'delimiter: \"{delim if delim != chr(9) else chr(92) + 't'}\"' under {self.key}.",
+                        rows=(spec.header_row,),
+                    )
                     return False
         mapping = {ours: column_name(spec.columns.get(ours, ours)) for ours in fields}
         mapping = {ours: theirs for ours, theirs in mapping.items() if ours in spec.columns or theirs in header}
@@ -255,27 +304,44 @@ class _Reader:
             wanted = set(spec.columns.values()) or set(fields)
             for i, row in enumerate(rows[spec.header_row :], start=spec.header_row + 1):
                 if len(wanted & {c.strip() for c in row}) >= max(1, min(len(wanted), 2)):
-                    self.error(f"the column names seem to be on row {i}, not row {spec.header_row}.",
-                               f"Set 'header_row: {i}' under {self.key}, or delete the rows above the header.", rows=(i,))
+                    self.error(
+                        f"the column names seem to be on row {i}, not row {spec.header_row}.",
+                        f"Set 'header_row: {i}' under {self.key}, or delete the rows above the header.",
+                        rows=(i,),
+                    )
                     return False
         for ours, theirs in missing.items():
-            self.error(f"{self.key}.columns maps '{ours}' to column '{theirs}', which is not in the file.{did_you_mean(theirs, header)}",
-                       f"Use one of the file's columns: {', '.join(header[:30])}.", column=theirs, rows=(spec.header_row,))
+            self.error(
+                f"{self.key}.columns maps '{ours}' to column '{theirs}', which is not in the file.{did_you_mean(theirs, header)}",
+                f"Use one of the file's columns: {', '.join(header[:30])}.",
+                column=theirs,
+                rows=(spec.header_row,),
+            )
         for ours in unmapped:
-            self.error(f"required field '{ours}' ({fields[ours].description}) is not mapped to a column.",
-                       f"Add '{ours}: <your column>' under {self.key}.columns.")
+            self.error(
+                f"required field '{ours}' ({fields[ours].description}) is not mapped to a column.",
+                f"Add '{ours}: <your column>' under {self.key}.columns.",
+            )
         dupes = sorted({c for c in header if header.count(c) > 1 and c in mapping.values()})
         for col in dupes:
-            self.error(f"column '{col}' appears more than once in the header.", "Rename or remove the duplicate column.", column=col)
+            self.error(
+                f"column '{col}' appears more than once in the header.", "Rename or remove the duplicate column.", column=col
+            )
         self.mapping = {ours: theirs for ours, theirs in mapping.items() if ours not in missing}
         shared = {}
         for ours, theirs in self.mapping.items():
             shared.setdefault(theirs, []).append(ours)
         for theirs, ours in shared.items():
             if len(ours) > 1:
-                self.problems.append(Problem(self.where, f"fields {' and '.join(ours)} {'both' if len(ours) == 2 else 'all'} read column '{theirs}'.",
-                                             f"Check {self.key}.columns: each field usually has a column of its own.",
-                                             column=theirs, severity="warning"))
+                self.problems.append(
+                    Problem(
+                        self.where,
+                        f"fields {' and '.join(ours)} {'both' if len(ours) == 2 else 'all'} read column '{theirs}'.",
+                        f"Check {self.key}.columns: each field usually has a column of its own.",
+                        column=theirs,
+                        severity="warning",
+                    )
+                )
         return not (missing or unmapped or dupes)
 
     # -- value level -------------------------------------------------------
@@ -317,17 +383,29 @@ class _Reader:
                 dates += [table["created_at"].min(), table["created_at"].max()]
             n_rows += len(table)
         if blank.count:
-            self.problems.append(Problem(self.where, f"{blank.count} blank row(s) were skipped.",
-                                         "Nothing to do unless rows are missing from the export.",
-                                         rows=tuple(blank.rows), severity="warning"))
+            self.problems.append(
+                Problem(
+                    self.where,
+                    f"{blank.count} blank row(s) were skipped.",
+                    "Nothing to do unless rows are missing from the export.",
+                    rows=tuple(blank.rows),
+                    severity="warning",
+                )
+            )
         for (ours, reason), issue in issues.items():
             if issue.count and (reason != "empty" or self.fields[ours].required):
                 self._report(ours, reason, issue, n_rows)
         for label, issue in checks.items():
             if issue.count:
-                self.problems.append(Problem(self.where, f"{issue.count} row(s) {label}.",
-                                             "The rows are kept and reported in the data-quality table; check the export.",
-                                             rows=tuple(issue.rows), severity="warning"))
+                self.problems.append(
+                    Problem(
+                        self.where,
+                        f"{issue.count} row(s) {label}.",
+                        "The rows are kept and reported in the data-quality table; check the export.",
+                        rows=tuple(issue.rows),
+                        severity="warning",
+                    )
+                )
         if keys:
             self._check_key(pd.concat(keys, ignore_index=True))
         if not n_rows and self.section == "workshop":
@@ -338,8 +416,15 @@ class _Reader:
         table = (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(self.mapping))) if keep else None
         if table is not None:  # spreadsheet row of each table row, for messages from later checks
             table.attrs["rows"] = _row_numbers(row_numbers)
-        return InputScan(table, self.problems, n_rows, len(self.mapping),
-                         min(dates) if dates else None, max(dates) if dates else None, tuple(self.mapping))
+        return InputScan(
+            table,
+            self.problems,
+            n_rows,
+            len(self.mapping),
+            min(dates) if dates else None,
+            max(dates) if dates else None,
+            tuple(self.mapping),
+        )
 
     def _report(self, ours: str, reason: str, issue: _Issue, total: int) -> None:
         theirs, kind = self.mapping[ours], self.fields[ours].kind
@@ -353,8 +438,11 @@ class _Reader:
             nulls = [label for label, to in self.spec.values.get(ours, {}).items() if to is None]
             recoded = f" or a label recoded to null ({', '.join(nulls)})" if nulls else ""
             message = f"{issue.count} row(s) have no value{recoded} in this required column."
-            fix = ("Fill in the missing values." if self.strict else
-                   "The rows are kept and counted as unknown in the analysis; correct the source system if you can.")
+            fix = (
+                "Fill in the missing values."
+                if self.strict
+                else "The rows are kept and counted as unknown in the analysis; correct the source system if you can."
+            )
             # in an export, gaps are a data-quality fact; only a column with no values at all is unusable
             severity = "error" if self.strict or issue.count >= total else "warning"
         else:
@@ -387,12 +475,17 @@ class _Reader:
             values = ids.loc[dup, key].drop_duplicates().head(3).itertuples(index=False)
             shown = ", ".join(repr(v[0]) if len(key) == 1 else "(" + ", ".join(map(str, v)) + ")" for v in values)
             what = " + ".join(key)
-            self.problems.append(Problem(
-                self.where, f"{int(ids.loc[dup, key].drop_duplicates().shape[0])} value(s) of {what} appear more than once "
-                f"(e.g. {shown}); {int(dup.sum())} rows are involved.",
-                f"Each {what} must be unique: remove duplicate rows or fix the ids.",
-                column=self.mapping[key[-1]], rows=tuple(int(r) for r in ids.loc[dup, "row"].head(_EXAMPLES)),
-                severity="error" if self.strict else "warning"))
+            self.problems.append(
+                Problem(
+                    self.where,
+                    f"{int(ids.loc[dup, key].drop_duplicates().shape[0])} value(s) of {what} appear more than once "
+                    f"(e.g. {shown}); {int(dup.sum())} rows are involved.",
+                    f"Each {what} must be unique: remove duplicate rows or fix the ids.",
+                    column=self.mapping[key[-1]],
+                    rows=tuple(int(r) for r in ids.loc[dup, "row"].head(_EXAMPLES)),
+                    severity="error" if self.strict else "warning",
+                )
+            )
 
 
 _NUMERIC = ("number", "money", "count", "share", "level", "likert")
@@ -412,8 +505,10 @@ def _hint(kind: str, examples: list[str], key: str, ours: str, spec: InputFile) 
             decimal = "0.45"
         return f"Write shares as decimals without the % sign: {decimal}, not {percent[0]}."
     if all(re.fullmatch(r"-?\d+,\d+", v) for v in examples) and spec.decimal != ",":
-        return (f"These numbers use a decimal comma: set 'decimal: \",\"' under {key}, or write "
-                f"{examples[0].replace(',', '.')}, not {examples[0]}.")
+        return (
+            f"These numbers use a decimal comma: set 'decimal: \",\"' under {key}, or write "
+            f"{examples[0].replace(',', '.')}, not {examples[0]}."
+        )
     if kind != "likert":
         for v in examples:
             number = re.search(r"-?\d+(?:\.\d+)?", v)
@@ -450,4 +545,3 @@ def _row_numbers(parts: list[np.ndarray]) -> range | tuple[int, ...]:
     if rows.size == 0 or (rows[-1] - rows[0] + 1 == rows.size):
         return range(int(rows[0]), int(rows[-1]) + 1) if rows.size else range(0)
     return tuple(int(r) for r in rows)
-

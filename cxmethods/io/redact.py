@@ -21,15 +21,26 @@ __all__ = ["PLACEHOLDERS", "find_personal_data", "personal_data_counts", "redact
 
 #: Kind of personal data -> the placeholder that replaces it, in the order the patterns run.
 PLACEHOLDERS: dict[str, str] = {
-    "email": "[EMAIL]", "card": "[CARD]", "ssn": "[SSN]", "ni_number": "[NI NUMBER]", "phone": "[PHONE]",
-    "address": "[ADDRESS]", "zip": "[ZIP]", "postcode": "[POSTCODE]", "name": "[NAME]",
+    "email": "[EMAIL]",
+    "card": "[CARD]",
+    "ssn": "[SSN]",
+    "ni_number": "[NI NUMBER]",
+    "phone": "[PHONE]",
+    "address": "[ADDRESS]",
+    "zip": "[ZIP]",
+    "postcode": "[POSTCODE]",
+    "name": "[NAME]",
 }
 
-_EMAIL = re.compile(r"(?<![\w.%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]*[A-Za-z0-9_%+-])?"  # local part, plus-addressing
-                    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}\b")  # (sub)domains
+_EMAIL = re.compile(
+    r"(?<![\w.%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]*[A-Za-z0-9_%+-])?"  # local part, plus-addressing
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}\b"
+)  # (sub)domains
 # 13-19 digits, run together or in groups of four (Amex: 4-6-5); the Luhn check decides
-_CARD = re.compile(r"(?<![\d-])(?:\d{13,19}|\d{4}([ -])\d{4}\1\d{4}\1\d{1,4}(?:\1\d{1,3})?|\d{4}([ -])\d{6}\2\d{4,5})"
-                   r"(?![\d]|-\d)")
+_CARD = re.compile(
+    r"(?<![\d-])(?:\d{13,19}|\d{4}([ -])\d{4}\1\d{4}\1\d{1,4}(?:\1\d{1,3})?|\d{4}([ -])\d{6}\2\d{4,5})"
+    r"(?![\d]|-\d)"
+)
 _SSN = re.compile(r"(?<!\d)(?<!\d[ -])\d{3}([ -])\d{2}\1\d{4}(?!\d|[ -]\d)")
 # two letters, six digits (optionally in pairs), A-D; lower case only when written without spaces
 _NI = re.compile(r"(?<![A-Za-z0-9])(?:[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]|[a-z]{2}\d{6}[a-d])(?![A-Za-z0-9])")
@@ -39,21 +50,32 @@ _PHONE = re.compile(
     rf"(?:\+44 ?(?:\(0\) ?)?|0){_UK_BODY}"  # UK: ten digits after the trunk 0 or +44
     r"|\(0\d{2,4}\) ?\d{3,6}(?:[ -]?\d{3,4})?"  # UK with the area code in brackets
     r"|(?:\+?1[ .-]?)?(?:\([2-9]\d{2}\) ?|[2-9]\d{2}[ .-])[2-9]\d{2}[ .-]\d{4}"  # US/NANP, with separators
-    r")(?![\w/]|[.,:-]\d)")
-_STREET_TYPES = ("street|st|road|rd|avenue|ave|lane|ln|drive|dr|close|way|place|pl|court|ct|crescent|cres|terrace|"
-                 "boulevard|blvd|gardens|grove|square|sq|hill|row|mews|parkway|pkwy|highway|hwy|park|green|walk")
-_ADDRESS = re.compile(rf"(?<![\w.,/-])\d{{1,5}}[A-Za-z]?,? +(?:(?:[A-Z][A-Za-z'’.-]*|\d{{1,3}}(?:st|nd|rd|th)) +){{1,3}}"
-                      rf"(?i:{_STREET_TYPES})\b\.?")
-_STATES = ("AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|"
-           "OH|OK|OR|PA|PR|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY")
+    r")(?![\w/]|[.,:-]\d)"
+)
+_STREET_TYPES = (
+    "street|st|road|rd|avenue|ave|lane|ln|drive|dr|close|way|place|pl|court|ct|crescent|cres|terrace|"
+    "boulevard|blvd|gardens|grove|square|sq|hill|row|mews|parkway|pkwy|highway|hwy|park|green|walk"
+)
+_ADDRESS = re.compile(
+    rf"(?<![\w.,/-])\d{{1,5}}[A-Za-z]?,? +(?:(?:[A-Z][A-Za-z'’.-]*|\d{{1,3}}(?:st|nd|rd|th)) +){{1,3}}"
+    rf"(?i:{_STREET_TYPES})\b\.?"
+)
+_STATES = (
+    "AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|"
+    "OH|OK|OR|PA|PR|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY"
+)
 _ZIP_NUM = r"(\d{5}(?:-\d{4})?)(?![\d]|-\d)"
-_ZIP = (re.compile(rf"\b(?:{_STATES}),? +{_ZIP_NUM}"),  # "Springfield, IL 62704"
-        re.compile(rf"\[ADDRESS\](?:,? +[A-Z][A-Za-z.'-]*(?: +[A-Z][A-Za-z.'-]*){{0,2}})?,? +{_ZIP_NUM}"))
+_ZIP = (
+    re.compile(rf"\b(?:{_STATES}),? +{_ZIP_NUM}"),  # "Springfield, IL 62704"
+    re.compile(rf"\[ADDRESS\](?:,? +[A-Z][A-Za-z.'-]*(?: +[A-Z][A-Za-z.'-]*){{0,2}})?,? +{_ZIP_NUM}"),
+)
 _POSTCODE = re.compile(r"(?<![A-Za-z0-9])(?:[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}|GIR ?0AA)(?![A-Za-z0-9])")
 _SURNAME = r"[A-Z][a-z]*(?:['’-]?[A-Z][a-z]+)*\b"  # Smith, O'Neill, McDonald, Smith-Jones; not XXXX
 _NOT_NAME = r"(?!(?:And|Or|The|On|In|At|To|From|Who|Said|Told|Is|Was|Has|Had|Of|For|But)\b)"
-_NAMES = (re.compile(rf"\b(?:Mrs|Mr|Ms|Miss|Mx|Dr|Prof|Sir|Dame)\.? +(?:[A-Z]\.? +)?{_SURNAME}(?: +{_NOT_NAME}{_SURNAME})?"),
-          re.compile(rf"\b(?i:my (?:full )?name(?: is|'s|’s)) +({_SURNAME}(?: +{_NOT_NAME}{_SURNAME}){{0,2}})"))
+_NAMES = (
+    re.compile(rf"\b(?:Mrs|Mr|Ms|Miss|Mx|Dr|Prof|Sir|Dame)\.? +(?:[A-Z]\.? +)?{_SURNAME}(?: +{_NOT_NAME}{_SURNAME})?"),
+    re.compile(rf"\b(?i:my (?:full )?name(?: is|'s|’s)) +({_SURNAME}(?: +{_NOT_NAME}{_SURNAME}){{0,2}})"),
+)
 _DIGIT = re.compile(r"\d")
 
 
@@ -109,8 +131,7 @@ def _redact_text(text: str, found: list[tuple[str, str]] | None = None) -> str:
 
 def _check_text(text: object, where: str) -> None:
     if not isinstance(text, str):
-        raise CxmError(f"The 'text' parameter of {where} must be a str or None. Got {text!r} "
-                       f"({type(text).__name__}) instead.")
+        raise CxmError(f"The 'text' parameter of {where} must be a str or None. Got {text!r} ({type(text).__name__}) instead.")
 
 
 def redact(text: str | None) -> str | None:
@@ -183,8 +204,10 @@ def redact_series(texts: pd.Series) -> pd.Series:
     values = texts.to_numpy(dtype=object)[mask]
     bad = [i for i, v in zip(texts.index[mask], values) if not isinstance(v, str)]
     if bad:
-        raise CxmError(f"The 'texts' parameter of redact_series must hold strings or missing values. Got "
-                       f"{texts[bad[0]]!r} at index {bad[0]!r} instead.")
+        raise CxmError(
+            f"The 'texts' parameter of redact_series must hold strings or missing values. Got "
+            f"{texts[bad[0]]!r} at index {bad[0]!r} instead."
+        )
     if mask.any():
         out[mask] = [_redact_text(v) for v in values]
     return out
@@ -242,8 +265,10 @@ def personal_data_counts(texts: pd.Series) -> pd.DataFrame:
         if v is None or (not isinstance(v, str) and pd.isna(v)):
             continue
         if not isinstance(v, str):
-            raise CxmError(f"The 'texts' parameter of personal_data_counts must hold strings or missing values. "
-                           f"Got {v!r} at index {i!r} instead.")
+            raise CxmError(
+                f"The 'texts' parameter of personal_data_counts must hold strings or missing values. "
+                f"Got {v!r} at index {i!r} instead."
+            )
         _redact_text(v, found)
     counts = Counter(kind for kind, _ in found)
     return pd.DataFrame({"kind": list(PLACEHOLDERS), "count": [counts.get(k, 0) for k in PLACEHOLDERS]})

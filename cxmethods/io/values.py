@@ -13,16 +13,42 @@ import pandas as pd
 from cxmethods.core.config import InputFile
 from cxmethods.core.schemas import CHANNELS, KINDS, LEVERS, STAKEHOLDER_CATEGORIES
 
-_CHANNEL_SYNONYMS = {"e_mail": "email", "telephone": "phone", "tel": "phone", "webform": "web_form", "web": "web_form",
-                     "online": "web_form", "app": "mobile_app", "mobile": "mobile_app", "letter": "post",
-                     "in_person": "face_to_face", "f2f": "face_to_face", "walk_in": "face_to_face"}
-_CHOICES = {"yes_no": ("yes", "no"), "yes_partly_no": ("yes", "partly", "no"), "priority": ("high", "medium", "low"),
-            "stakeholder_category": STAKEHOLDER_CATEGORIES, "lever": tuple(LEVERS)}
+_CHANNEL_SYNONYMS = {
+    "e_mail": "email",
+    "telephone": "phone",
+    "tel": "phone",
+    "webform": "web_form",
+    "web": "web_form",
+    "online": "web_form",
+    "app": "mobile_app",
+    "mobile": "mobile_app",
+    "letter": "post",
+    "in_person": "face_to_face",
+    "f2f": "face_to_face",
+    "walk_in": "face_to_face",
+}
+_CHOICES = {
+    "yes_no": ("yes", "no"),
+    "yes_partly_no": ("yes", "partly", "no"),
+    "priority": ("high", "medium", "low"),
+    "stakeholder_category": STAKEHOLDER_CATEGORIES,
+    "lever": tuple(LEVERS),
+}
 _TRUE = {"1", "true", "yes", "y", "t"}
 _FALSE = {"0", "false", "no", "n", "f"}
 _DATE_GUESSES = (
-    "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M:%S",
-    "%m/%d/%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%d-%m-%Y", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d", "%d %b %Y",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y",
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y",
+    "%d-%m-%Y",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d",
+    "%d %b %Y",
 )
 
 
@@ -101,12 +127,13 @@ def hint(kind: str, examples: list[str], key: str, ours: str, spec: InputFile) -
     if kind in ("number", "money", "count", "share") and re.search(r"[£$€¥]|\d,\d{3}", sample):
         return "Remove currency symbols and thousands separators (write 12500, not £12,500)."
     if kind == "likert" and re.search(r"[A-Za-z]", sample):
-        return (f"Use the numeric codes ({spec.scale[0]}-{spec.scale[1]}), or map the labels under {key}.values, "
-                f"e.g. {ours}: {{\"Very satisfied\": \"5\", \"Satisfied\": \"4\"}}.")
+        return (
+            f"Use the numeric codes ({spec.scale[0]}-{spec.scale[1]}), or map the labels under {key}.values, "
+            f'e.g. {ours}: {{"Very satisfied": "5", "Satisfied": "4"}}.'
+        )
     if kind == "channel":
         labels = ", ".join(f'"{v}": ...' for v in examples)
-        return (f"Map each label to one of ours under {key}.values, or to null where it means unknown, "
-                f"e.g. {ours}: {{{labels}}}.")
+        return f"Map each label to one of ours under {key}.values, or to null where it means unknown, e.g. {ours}: {{{labels}}}."
     if kind == "money":
         return "Enter costs as positive amounts; put savings in the business case, not as negative costs."
     return f"Correct the values: each should be {KINDS[kind]}."

@@ -168,16 +168,33 @@ def load_benchmarks(path: str | Path | None = None) -> Benchmarks:
     path = Path(path) if path is not None else templates_dir() / "benchmarks.yaml"
     where = str(path)
     if not path.is_file():
-        raise ConfigError([Problem(where, "benchmarks file not found.",
-                                   "Copy templates/benchmarks.yaml and point settings.business_case.benchmarks at it.")])
+        raise ConfigError(
+            [
+                Problem(
+                    where,
+                    "benchmarks file not found.",
+                    "Copy templates/benchmarks.yaml and point settings.business_case.benchmarks at it.",
+                )
+            ]
+        )
     title = f"The benchmarks file {path.name} has problems"
     raw, root = load_yaml_file(path, what="a benchmarks file", example="templates/benchmarks.yaml", title=title)
     if not isinstance(raw, dict):
-        raise ConfigError([Problem(where, "not a benchmarks file: it should be YAML with keys such as channel_costs and "
-                                          "discount_schedules.", "Start from templates/benchmarks.yaml.")], title=title)
+        raise ConfigError(
+            [
+                Problem(
+                    where,
+                    "not a benchmarks file: it should be YAML with keys such as channel_costs and discount_schedules.",
+                    "Start from templates/benchmarks.yaml.",
+                )
+            ],
+            title=title,
+        )
     try:
         return Benchmarks.model_validate({**raw, "path": where})
     except ValidationError as exc:
-        problems = [_problem_from_pydantic(err, where, root, model=Benchmarks, fixes=_FIXES, example="templates/benchmarks.yaml")
-                    for err in exc.errors()]
+        problems = [
+            _problem_from_pydantic(err, where, root, model=Benchmarks, fixes=_FIXES, example="templates/benchmarks.yaml")
+            for err in exc.errors()
+        ]
         raise ConfigError(problems, title=title) from None

@@ -27,8 +27,17 @@ from cxmethods.core.files import YAML_LIMIT, first_line, too_big, yaml_detail
 from cxmethods.core.paths import templates_dir
 
 __all__ = [
-    "Dimension", "Component", "MaturityModel", "Question", "Statement", "STANDARDS",
-    "load_model", "load_quick_test", "load_role_checklist", "load_standards", "model_for",
+    "STANDARDS",
+    "Component",
+    "Dimension",
+    "MaturityModel",
+    "Question",
+    "Statement",
+    "load_model",
+    "load_quick_test",
+    "load_role_checklist",
+    "load_standards",
+    "model_for",
 ]
 
 LEVELS = 5
@@ -90,9 +99,16 @@ class MaturityModel:
         for c in self.components:
             for d in c.dimensions:
                 walk = dict(d.crosswalk)
-                rows.append({"component": c.id, "component_name": c.name, "dimension_id": d.id, "dimension": d.name,
-                             **{f"level_{i + 1}": text for i, text in enumerate(d.levels)},
-                             **{s: ";".join(walk.get(s, ())) for s in STANDARDS}})
+                rows.append(
+                    {
+                        "component": c.id,
+                        "component_name": c.name,
+                        "dimension_id": d.id,
+                        "dimension": d.name,
+                        **{f"level_{i + 1}": text for i, text in enumerate(d.levels)},
+                        **{s: ";".join(walk.get(s, ())) for s in STANDARDS},
+                    }
+                )
         return pd.DataFrame(rows)
 
 
@@ -153,14 +169,19 @@ def load_model(path: str | Path | None = None) -> MaturityModel:
             walk = []
             for standard, ids in (dim.get("crosswalk") or {}).items():
                 if standard not in standards:
-                    check.problem(dloc + ("crosswalk", standard), f"crosswalk names an unknown standard '{standard}'.",
-                                  f"Use {', '.join(STANDARDS)}.")
+                    check.problem(
+                        dloc + ("crosswalk", standard),
+                        f"crosswalk names an unknown standard '{standard}'.",
+                        f"Use {', '.join(STANDARDS)}.",
+                    )
                     continue
                 ids = [str(i) for i in (ids if isinstance(ids, list) else [ids])]
                 for unknown in [i for i in ids if i not in standards[standard]]:
-                    check.problem(dloc + ("crosswalk", standard),
-                                  f"dimension '{did}': crosswalk to unknown {standard} criterion '{unknown}'.",
-                                  f"Use ids listed in templates/standards.yaml under {standard}.")
+                    check.problem(
+                        dloc + ("crosswalk", standard),
+                        f"dimension '{did}': crosswalk to unknown {standard} criterion '{unknown}'.",
+                        f"Use ids listed in templates/standards.yaml under {standard}.",
+                    )
                 walk.append((standard, tuple(ids)))
             dims.append(Dimension(did, str(dim.get("name", did)), cid, tuple(texts), str(dim.get("question", "")), tuple(walk)))
         components.append(Component(cid, str(comp.get("name", cid)), tuple(dims), str(comp.get("source", ""))))
@@ -189,8 +210,11 @@ def load_role_checklist(path: str | Path | None = None) -> tuple[Statement, ...]
         rid = check.ident(role, ("roles", ri), set())
         for si, st in enumerate(check.items(role, "statements", ("roles", ri))):
             loc = ("roles", ri, "statements", si)
-            statements.append(Statement(check.ident(st, loc, seen), rid, str(role.get("name", rid)),
-                                        check.component(st, loc), check.text(st, loc)))
+            statements.append(
+                Statement(
+                    check.ident(st, loc, seen), rid, str(role.get("name", rid)), check.component(st, loc), check.text(st, loc)
+                )
+            )
     check.raise_if_any("The role checklist has problems")
     return tuple(statements)
 
@@ -206,26 +230,55 @@ class _Checker:
         self.problems: list[Problem] = []
         title = f"Cannot read {self.path.name}"
         if self.path.is_file() and (size := too_big(self.path, YAML_LIMIT)):
-            raise ConfigError([Problem(str(self.path), f"the file is {size}, but a methodology file is a few kilobytes: "
-                                                       "this looks like the wrong file, so it was not read.",
-                                       "Check the path; the files in templates/ show what it should look like.")], title=title)
+            raise ConfigError(
+                [
+                    Problem(
+                        str(self.path),
+                        f"the file is {size}, but a methodology file is a few kilobytes: "
+                        "this looks like the wrong file, so it was not read.",
+                        "Check the path; the files in templates/ show what it should look like.",
+                    )
+                ],
+                title=title,
+            )
         try:
             data = self.path.read_bytes()
             text = data.decode("utf-8-sig")
             self.raw, self.root = yaml.safe_load(text), yaml.compose(text)
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
-            raise ConfigError([Problem(f"{self.path} line {line}", f"not UTF-8 text (byte 0x{data[exc.start]:02x}).",
-                                       "Save the file as UTF-8 in your editor.")], title=title) from None
+            raise ConfigError(
+                [
+                    Problem(
+                        f"{self.path} line {line}",
+                        f"not UTF-8 text (byte 0x{data[exc.start]:02x}).",
+                        "Save the file as UTF-8 in your editor.",
+                    )
+                ],
+                title=title,
+            ) from None
         except yaml.YAMLError as exc:
             line, detail = yaml_detail(exc, text)
-            raise ConfigError([Problem(f"{self.path}{line}", f"cannot be read as YAML{detail}.",
-                                       "Check the indentation (spaces, not tabs) and that each 'key: value' has a space after "
-                                       "the colon.")], title=title) from None
+            raise ConfigError(
+                [
+                    Problem(
+                        f"{self.path}{line}",
+                        f"cannot be read as YAML{detail}.",
+                        "Check the indentation (spaces, not tabs) and that each 'key: value' has a space after the colon.",
+                    )
+                ],
+                title=title,
+            ) from None
         except OSError as exc:
             what = "file not found" if isinstance(exc, FileNotFoundError) else f"cannot be read ({first_line(exc)})"
-            raise ConfigError([Problem(str(self.path), f"{what}.", "Check the path; relative paths start at the folder of the "
-                                                                   "engagement YAML.")], title=title) from None
+            raise ConfigError(
+                [
+                    Problem(
+                        str(self.path), f"{what}.", "Check the path; relative paths start at the folder of the engagement YAML."
+                    )
+                ],
+                title=title,
+            ) from None
         if not isinstance(self.raw, dict):
             raise ConfigError([Problem(str(self.path), "should be a YAML mapping.", "Start from the file in templates/.")])
 
@@ -242,7 +295,9 @@ class _Checker:
             if isinstance(item, dict):
                 good.append(item)
             else:
-                self.problem(loc + (key, i), f"{key} entry {i + 1} should be a mapping with id, name, ...", "See the file in templates/.")
+                self.problem(
+                    loc + (key, i), f"{key} entry {i + 1} should be a mapping with id, name, ...", "See the file in templates/."
+                )
         return good
 
     def ident(self, node: dict, loc: tuple, seen: set[str]) -> str:
@@ -258,9 +313,12 @@ class _Checker:
     def strings(self, value: Any, loc: tuple, *, count: int, what: str) -> list[str]:
         if not isinstance(value, list) or len(value) != count or not all(isinstance(v, str) and v.strip() for v in value):
             n = len(value) if isinstance(value, list) else 0
-            self.problem(loc, f"needs exactly {count} {what} (level 1 first); found {n}"
-                              f"{' (some empty)' if isinstance(value, list) and len(value) == count else ''}.",
-                         f"Write {count} non-empty {what} as a list.")
+            self.problem(
+                loc,
+                f"needs exactly {count} {what} (level 1 first); found {n}"
+                f"{' (some empty)' if isinstance(value, list) and len(value) == count else ''}.",
+                f"Write {count} non-empty {what} as a list.",
+            )
             return [str(v) for v in value] if isinstance(value, list) else []
         return list(value)
 

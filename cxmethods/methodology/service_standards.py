@@ -40,8 +40,17 @@ from cxmethods.core.config import _duplicate_keys, _line_of, _where, did_you_mea
 from cxmethods.core.errors import ConfigError, CxmError, Problem
 from cxmethods.core.paths import templates_dir
 
-__all__ = ["DIRECTIONS", "KNOWN_METRICS", "UNITS", "Principle", "ServiceStandards", "Standard", "kpi_table",
-           "load_service_standards", "standards_table"]
+__all__ = [
+    "DIRECTIONS",
+    "KNOWN_METRICS",
+    "UNITS",
+    "Principle",
+    "ServiceStandards",
+    "Standard",
+    "kpi_table",
+    "load_service_standards",
+    "standards_table",
+]
 
 #: Metrics cxmethods computes from the contact log and survey: name -> what it is and its unit.
 KNOWN_METRICS: dict[str, str] = {
@@ -64,12 +73,30 @@ DIRECTIONS = ("at_least", "at_most")
 _TOP_KEYS = ("vision", "source", "principles")
 _PRINCIPLE_KEYS = ("id", "name", "meaning", "standards")
 _STANDARD_KEYS = ("id", "standard", "measure", "metric", "target", "unit", "direction", "frequency", "data_source")
-_RANGES = {"share": ("a share", 0, 1), "days": ("a number of days", 0, math.inf),
-           "minutes": ("a number of minutes", 0, math.inf), "score 1-5": ("a score", 1, 5)}
+_RANGES = {
+    "share": ("a share", 0, 1),
+    "days": ("a number of days", 0, math.inf),
+    "minutes": ("a number of minutes", 0, math.inf),
+    "score 1-5": ("a score", 1, 5),
+}
 _TOLERANCE = 1e-9  # a current value equal to its target counts as met despite floating-point noise
 
-_KPI_COLUMNS = ["principle", "standard_id", "standard", "measure", "metric", "unit", "direction", "target", "current",
-                "gap", "met", "frequency", "data_source", "note"]
+_KPI_COLUMNS = [
+    "principle",
+    "standard_id",
+    "standard",
+    "measure",
+    "metric",
+    "unit",
+    "direction",
+    "target",
+    "current",
+    "gap",
+    "met",
+    "frequency",
+    "data_source",
+    "note",
+]
 
 
 @dataclass(frozen=True)
@@ -201,10 +228,24 @@ def kpi_table(standards: ServiceStandards, current: Mapping[str, float]) -> pd.D
             now = values.get(s.metric, math.nan) if s.metric else math.nan
             gap = math.nan if math.isnan(now) else round((s.target - now) * (1 if s.direction == "at_least" else -1), 9)
             met = pd.NA if math.isnan(gap) else bool(gap <= _TOLERANCE)
-            rows.append({"principle": principle.name, "standard_id": s.id, "standard": s.standard, "measure": s.measure,
-                         "metric": s.metric, "unit": s.unit, "direction": s.direction, "target": float(s.target),
-                         "current": now, "gap": gap, "met": met, "frequency": s.frequency, "data_source": s.data_source,
-                         "note": _note(s, now, gap)})
+            rows.append(
+                {
+                    "principle": principle.name,
+                    "standard_id": s.id,
+                    "standard": s.standard,
+                    "measure": s.measure,
+                    "metric": s.metric,
+                    "unit": s.unit,
+                    "direction": s.direction,
+                    "target": float(s.target),
+                    "current": now,
+                    "gap": gap,
+                    "met": met,
+                    "frequency": s.frequency,
+                    "data_source": s.data_source,
+                    "note": _note(s, now, gap),
+                }
+            )
     table = pd.DataFrame(rows, columns=_KPI_COLUMNS)
     table["met"] = table["met"].astype("boolean")
     return table
@@ -220,15 +261,20 @@ def standards_table(standards: ServiceStandards) -> pd.DataFrame:
     ['Trust', 'The decision on my case is correct.', 'at least 95%']
     """
     _require(standards, "standards_table")
-    rows = [{"principle": p.name, "meaning": p.meaning, "standard": s.standard, "target": s.target_text, "measure": s.measure}
-            for p in standards.principles for s in p.standards]
+    rows = [
+        {"principle": p.name, "meaning": p.meaning, "standard": s.standard, "target": s.target_text, "measure": s.measure}
+        for p in standards.principles
+        for s in p.standards
+    ]
     return pd.DataFrame(rows, columns=["principle", "meaning", "standard", "target", "measure"])
 
 
 def _require(standards: Any, function: str) -> None:
     if not isinstance(standards, ServiceStandards):
-        raise CxmError(f"The 'standards' parameter of {function} must be a ServiceStandards from load_service_standards. "
-                       f"Got {type(standards).__name__} instead.")
+        raise CxmError(
+            f"The 'standards' parameter of {function} must be a ServiceStandards from load_service_standards. "
+            f"Got {type(standards).__name__} instead."
+        )
 
 
 # --------------------------------------------------------------------------- checking a standard
@@ -240,18 +286,31 @@ def _standard(check: _Checker, node: dict, loc: tuple, seen: set[str], *, n: int
     check.keys(node, loc, _STANDARD_KEYS, required=_STANDARD_KEYS, what=label)
     unit, direction, metric = node.get("unit"), node.get("direction"), node.get("metric")
     for key, allowed, fix in (
-            ("unit", UNITS, f"Use one of {', '.join(UNITS)}."),
-            ("direction", DIRECTIONS, "Use at_least (higher is better) or at_most (lower is better)."),
-            ("metric", (*KNOWN_METRICS, None), f"Use one of {', '.join(KNOWN_METRICS)}, or null when you collect it yourself.")):
+        ("unit", UNITS, f"Use one of {', '.join(UNITS)}."),
+        ("direction", DIRECTIONS, "Use at_least (higher is better) or at_most (lower is better)."),
+        ("metric", (*KNOWN_METRICS, None), f"Use one of {', '.join(KNOWN_METRICS)}, or null when you collect it yourself."),
+    ):
         if key in node and node[key] not in allowed:
             close = did_you_mean(str(node[key]), [a for a in allowed if a])
             check.problem(loc + (key,), f"{label}: unknown {key} {node[key]!r}.{close}", fix)
     if isinstance(metric, str) and metric in KNOWN_METRICS and unit in UNITS and unit != (measured := _METRIC_UNITS[metric]):
-        check.problem(loc + ("unit",), f"{label}: metric '{metric}' is measured in {measured}, but the unit is '{unit}'.",
-                      f"Set unit: {measured}, or metric: null if you measure it another way.")
+        check.problem(
+            loc + ("unit",),
+            f"{label}: metric '{metric}' is measured in {measured}, but the unit is '{unit}'.",
+            f"Set unit: {measured}, or metric: null if you measure it another way.",
+        )
     target = _target(check, node, loc, label, unit)
-    return Standard(sid, check.text(node, "standard", loc), check.text(node, "measure", loc), metric, target,
-                    str(unit), str(direction), check.text(node, "frequency", loc), check.text(node, "data_source", loc))
+    return Standard(
+        sid,
+        check.text(node, "standard", loc),
+        check.text(node, "measure", loc),
+        metric,
+        target,
+        str(unit),
+        str(direction),
+        check.text(node, "frequency", loc),
+        check.text(node, "data_source", loc),
+    )
 
 
 def _target(check: _Checker, node: dict, loc: tuple, label: str, unit: Any) -> float:
@@ -261,8 +320,11 @@ def _target(check: _Checker, node: dict, loc: tuple, label: str, unit: Any) -> f
     # bool is an int in Python, but "target: yes" is a slip, not a number
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         hint = " Write shares as fractions: 0.8 for 80%." if isinstance(value, str) and value.strip().endswith("%") else ""
-        check.problem(loc + ("target",), f"{label}: the target should be a number. Got {value!r} instead.",
-                      f"Write the target as a number in its unit.{hint}")
+        check.problem(
+            loc + ("target",),
+            f"{label}: the target should be a number. Got {value!r} instead.",
+            f"Write the target as a number in its unit.{hint}",
+        )
         return math.nan
     kind, low, high = _RANGES.get(unit, ("", -math.inf, math.inf))
     if not low <= value <= high:
@@ -281,9 +343,16 @@ class _Checker:
         self.path = path
         self.problems: list[Problem] = []
         if not path.is_file():
-            raise ConfigError([Problem(str(path), "service standards file not found.",
-                                       "Check the path, or copy templates/service_standards.yaml and edit the copy.")],
-                              title="Cannot read the service standards")
+            raise ConfigError(
+                [
+                    Problem(
+                        str(path),
+                        "service standards file not found.",
+                        "Check the path, or copy templates/service_standards.yaml and edit the copy.",
+                    )
+                ],
+                title="Cannot read the service standards",
+            )
         try:
             text = path.read_text(encoding="utf-8-sig")
             self.raw, self.root = yaml.safe_load(text), yaml.compose(text)
@@ -291,12 +360,25 @@ class _Checker:
             mark = getattr(exc, "problem_mark", None)
             where = f"{path} line {mark.line + 1}" if mark else str(path)
             reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            raise ConfigError([Problem(where, f"cannot be read as YAML: {reason}.",
-                                       "Save the file as UTF-8 and indent with spaces, not tabs.")],
-                              title=f"Cannot read {path.name}") from None
+            raise ConfigError(
+                [
+                    Problem(
+                        where, f"cannot be read as YAML: {reason}.", "Save the file as UTF-8 and indent with spaces, not tabs."
+                    )
+                ],
+                title=f"Cannot read {path.name}",
+            ) from None
         if not isinstance(self.raw, dict):
-            raise ConfigError([Problem(str(path), "should be a YAML mapping with vision, source and principles.",
-                                       "Start from templates/service_standards.yaml.")], title=f"Cannot read {path.name}")
+            raise ConfigError(
+                [
+                    Problem(
+                        str(path),
+                        "should be a YAML mapping with vision, source and principles.",
+                        "Start from templates/service_standards.yaml.",
+                    )
+                ],
+                title=f"Cannot read {path.name}",
+            )
         self.problems += _duplicate_keys(self.root, str(path))
 
     def problem(self, loc: tuple, message: str, fix: str) -> None:
@@ -305,13 +387,19 @@ class _Checker:
     def keys(self, node: dict, loc: tuple, allowed: tuple[str, ...], *, required: tuple[str, ...], what: str) -> None:
         for key in node:
             if key not in allowed:
-                self.problem(loc + (str(key),), f"{what}: unknown key '{key}'.{did_you_mean(str(key), allowed)}",
-                             f"Allowed keys here: {', '.join(allowed)}.")
+                self.problem(
+                    loc + (str(key),),
+                    f"{what}: unknown key '{key}'.{did_you_mean(str(key), allowed)}",
+                    f"Allowed keys here: {', '.join(allowed)}.",
+                )
         missing = [key for key in required if key not in node]
         if missing:
             null = " (metric: null when you collect the figure yourself)" if "metric" in missing else ""
-            self.problem(loc, f"{what}: missing {'key' if len(missing) == 1 else 'keys'} {', '.join(missing)}.",
-                         f"Add {' and '.join(missing)} as in templates/service_standards.yaml{null}.")
+            self.problem(
+                loc,
+                f"{what}: missing {'key' if len(missing) == 1 else 'keys'} {', '.join(missing)}.",
+                f"Add {' and '.join(missing)} as in templates/service_standards.yaml{null}.",
+            )
 
     def items(self, node: dict, key: str, loc: tuple, *, what: str) -> list[tuple[int, dict]]:
         """The mapping entries of a list, with their positions (other entries are reported)."""
@@ -322,8 +410,11 @@ class _Checker:
             return []
         for i, item in enumerate(value):
             if not isinstance(item, dict):
-                self.problem(loc + (key, i), f"{what} {i + 1} under {key} should be a mapping (id: ..., and so on).",
-                             "See templates/service_standards.yaml.")
+                self.problem(
+                    loc + (key, i),
+                    f"{what} {i + 1} under {key} should be a mapping (id: ..., and so on).",
+                    "See templates/service_standards.yaml.",
+                )
         return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
 
     def ident(self, node: dict, loc: tuple, seen: set[str], *, what: str, n: int) -> str:
@@ -331,8 +422,11 @@ class _Checker:
         if "id" not in node:
             return ""  # reported as a missing key
         if not isinstance(value, str) or not value.strip():
-            self.problem(loc + ("id",), f"{what} {n}: the id should be a word such as 'trust'. Got {value!r} instead.",
-                         f"Give every {what} a unique id.")
+            self.problem(
+                loc + ("id",),
+                f"{what} {n}: the id should be a word such as 'trust'. Got {value!r} instead.",
+                f"Give every {what} a unique id.",
+            )
             return ""
         if value in seen:
             self.problem(loc + ("id",), f"duplicate {what} id '{value}'.", f"Give every {what} its own id.")
@@ -362,20 +456,25 @@ class _Checker:
 
 def _current_values(current: Mapping[str, float]) -> dict[str, float]:
     if not isinstance(current, Mapping):
-        raise CxmError("The 'current' parameter of kpi_table must be a mapping of metric to value. "
-                       f"Got {type(current).__name__} instead.")
+        raise CxmError(
+            f"The 'current' parameter of kpi_table must be a mapping of metric to value. Got {type(current).__name__} instead."
+        )
     values = {}
     for name, value in current.items():
         if name not in KNOWN_METRICS:
-            raise CxmError(f"The 'current' parameter of kpi_table names an unknown metric {name!r}."
-                           f"{did_you_mean(str(name), KNOWN_METRICS)} Known metrics: {', '.join(KNOWN_METRICS)}.")
+            raise CxmError(
+                f"The 'current' parameter of kpi_table names an unknown metric {name!r}."
+                f"{did_you_mean(str(name), KNOWN_METRICS)} Known metrics: {', '.join(KNOWN_METRICS)}."
+            )
         if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
             continue  # not measured
         if isinstance(value, (bool, str)) or not pd.api.types.is_number(value):
             raise CxmError(f"The current value of '{name}' must be a number. Got {value!r} instead.")
         if _METRIC_UNITS[name] == "share" and not 0 <= value <= 1:
-            raise CxmError(f"The current value of '{name}' is a share and must be between 0 and 1. Got {float(value):g} instead. "
-                           "Write shares as fractions, e.g. 0.62 for 62%.")
+            raise CxmError(
+                f"The current value of '{name}' is a share and must be between 0 and 1. Got {float(value):g} instead. "
+                "Write shares as fractions, e.g. 0.62 for 62%."
+            )
         if value < 0:
             raise CxmError(f"The current value of '{name}' cannot be negative. Got {float(value):g} instead.")
         values[name] = float(value)

@@ -20,15 +20,32 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cxmethods.io.answers import load_answers
 from cxmethods.core.config import Engagement
 from cxmethods.core.errors import ConfigError, Problem
+from cxmethods.io.answers import load_answers
 from cxmethods.io.inputs import read_input
 
 __all__ = ["BACKLOG_COLUMNS", "SCORES", "VFM_SCORE", "build_backlog", "candidates"]
 
-BACKLOG_COLUMNS = ["id", "title", "source", "provenance", "value", "effort", "npv", "bcr", "prob_negative", "confidence", "dependencies",
-                   "earliest_start", "reach", "impact", "time_criticality", "risk_reduction", "scored_by"]
+BACKLOG_COLUMNS = [
+    "id",
+    "title",
+    "source",
+    "provenance",
+    "value",
+    "effort",
+    "npv",
+    "bcr",
+    "prob_negative",
+    "confidence",
+    "dependencies",
+    "earliest_start",
+    "reach",
+    "impact",
+    "time_criticality",
+    "risk_reduction",
+    "scored_by",
+]
 #: Scores the workshop can set for any backlog row (the backlog answers file's columns besides id and note).
 SCORES = ("value", "effort", "confidence", "reach", "impact", "time_criticality", "risk_reduction")
 #: Value score (1-5) of an appraised initiative from its value-for-money category, so that initiatives and the
@@ -61,12 +78,26 @@ def _initiatives(engagement: Engagement, run_dir: Path) -> list[dict]:
         bcr = float(appraised.at[iid, "bcr"]) if found else np.nan
         category = appraised.at[iid, "vfm_category"] if found else ""
         risk = float(appraised.at[iid, "prob_negative"]) if found and "prob_negative" in appraised else np.nan
-        provenance = "initiatives.csv" + (f"; business case: NPV {npv:,.0f}, BCR {bcr:.2f} ({category})" if found else "; not appraised")
-        rows.append({"id": iid, "title": r["name"], "source": r.get("origin") or "initiatives", "provenance": provenance,
-                     "value": VFM_SCORE.get(category, np.nan), "effort": r.get("effort_team_months", np.nan), "npv": npv, "bcr": bcr,
-                     "prob_negative": risk,
-                     "confidence": r.get("confidence", np.nan), "dependencies": r.get("depends_on") or "",
-                     "earliest_start": r.get("earliest_start", pd.NaT), "scored_by": "business case" if found else ""})
+        provenance = "initiatives.csv" + (
+            f"; business case: NPV {npv:,.0f}, BCR {bcr:.2f} ({category})" if found else "; not appraised"
+        )
+        rows.append(
+            {
+                "id": iid,
+                "title": r["name"],
+                "source": r.get("origin") or "initiatives",
+                "provenance": provenance,
+                "value": VFM_SCORE.get(category, np.nan),
+                "effort": r.get("effort_team_months", np.nan),
+                "npv": npv,
+                "bcr": bcr,
+                "prob_negative": risk,
+                "confidence": r.get("confidence", np.nan),
+                "dependencies": r.get("depends_on") or "",
+                "earliest_start": r.get("earliest_start", pd.NaT),
+                "scored_by": "business case" if found else "",
+            }
+        )
     return rows
 
 
@@ -88,24 +119,42 @@ def candidates(run_dir: str | Path, levers: pd.DataFrame | None = None, *, per_s
             if findings is not None and "component" in top and "component" in findings:
                 said = findings.loc[findings["component"] == g.component, "item_id"].astype(str).tolist()
             also = f"; findings in the same component: {', '.join(said[:4])} (findings.csv)" if said else ""
-            rows.append(_candidate(f"S:{g.dimension_id}", f"Raise '{g.dimension}' from level {g.current:g} to {g.target:g}", "self_assessment",
-                                   f"self-assessment gap of {g.gap:g} levels on {g.dimension_id} (gaps.csv){also}"))
+            rows.append(
+                _candidate(
+                    f"S:{g.dimension_id}",
+                    f"Raise '{g.dimension}' from level {g.current:g} to {g.target:g}",
+                    "self_assessment",
+                    f"self-assessment gap of {g.gap:g} levels on {g.dimension_id} (gaps.csv){also}",
+                )
+            )
     volumes = _read(art / "02_voice_of_customer" / "volumes.csv")
     if volumes is not None:
         covered = set(levers.loc[levers["lever"] == "failure_demand", "reason"].dropna()) if levers is not None else set()
         by_reason = volumes.groupby("reason")["failure_contacts"].sum().sort_values(ascending=False)
         by_reason = by_reason[(by_reason > 0) & ~by_reason.index.isin(covered)].head(per_source)
         for reason, n in by_reason.items():
-            rows.append(_candidate(f"V:{_slug(reason)}", f"Cut failure demand on '{reason}'", "voice_of_customer",
-                                   f"{n:,.0f} failure contacts in the log; no initiative's lever names this reason (volumes.csv)"))
+            rows.append(
+                _candidate(
+                    f"V:{_slug(reason)}",
+                    f"Cut failure demand on '{reason}'",
+                    "voice_of_customer",
+                    f"{n:,.0f} failure contacts in the log; no initiative's lever names this reason (volumes.csv)",
+                )
+            )
     mix = _read(art / "03_segmentation" / "segment_channels.csv")
     if mix is not None:
         online = mix[mix["channel"].isin(("web_form", "mobile_app"))].groupby("segment")[["current_share", "target_share"]].sum()
         online["headroom"] = online["target_share"] - online["current_share"]
         online = online[online["headroom"] >= _MIN_HEADROOM].sort_values("headroom", ascending=False).head(per_source)
         for segment, o in online.iterrows():
-            rows.append(_candidate(f"G:{_slug(segment)}", f"Help '{segment}' move online", "segmentation",
-                                   f"online share {o.current_share:.0%} could reach {o.target_share:.0%} (segment_channels.csv)"))
+            rows.append(
+                _candidate(
+                    f"G:{_slug(segment)}",
+                    f"Help '{segment}' move online",
+                    "segmentation",
+                    f"online share {o.current_share:.0%} could reach {o.target_share:.0%} (segment_channels.csv)",
+                )
+            )
     return rows
 
 
@@ -138,18 +187,29 @@ def _apply_scores(engagement: Engagement, table: pd.DataFrame) -> pd.DataFrame:
             if str(answer["id"])[:2] in ("S:", "V:", "G:"):  # a candidate from evidence this run does not have
                 unused.append(str(answer["id"]))
             else:
-                problems.append(Problem(where, f"unknown backlog id '{answer['id']}'.", "Use an id from backlog.csv, or delete the row.",
-                                        column="id", rows=(row_number,)))
+                problems.append(
+                    Problem(
+                        where,
+                        f"unknown backlog id '{answer['id']}'.",
+                        "Use an id from backlog.csv, or delete the row.",
+                        column="id",
+                        rows=(row_number,),
+                    )
+                )
             continue
         i = index[answer["id"]]
         given = [s for s in SCORES if s in answer and pd.notna(answer[s])]
         for score in given:
             table.at[i, score] = float(answer[score])
         if given:
-            table.at[i, "scored_by"] = "workshop" + (f": {answer['note']}" if pd.notna(answer.get("note")) and answer.get("note") else "")
+            table.at[i, "scored_by"] = "workshop" + (
+                f": {answer['note']}" if pd.notna(answer.get("note")) and answer.get("note") else ""
+            )
     if problems:
         raise ConfigError(problems)
     if unused:
-        table.attrs["notes"] = [f"The workshop scored {', '.join(unused)}, which this run's evidence does not suggest "
-                                "(has every earlier workbook run?); those scores are kept in the file but not used."]
+        table.attrs["notes"] = [
+            f"The workshop scored {', '.join(unused)}, which this run's evidence does not suggest "
+            "(has every earlier workbook run?); those scores are kept in the file but not used."
+        ]
     return table

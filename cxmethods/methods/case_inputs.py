@@ -16,14 +16,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cxmethods.io.answers import load_answers
-from cxmethods.methodology.benchmarks import Benchmarks
-from cxmethods.methods.case_model import SHARE_LEVERS, lever_names
 from cxmethods.core.config import Engagement, did_you_mean
 from cxmethods.core.errors import ConfigError, InputError, Problem
 from cxmethods.core.schemas import CHANNELS, LEVERS
+from cxmethods.io.answers import load_answers
+from cxmethods.methodology.benchmarks import Benchmarks
+from cxmethods.methods.case_model import SHARE_LEVERS, lever_names
 
-__all__ = ["Baseline", "load_baseline", "check_case_inputs", "assumptions_table", "base_year", "ASSUMPTION_COLUMNS"]
+__all__ = ["ASSUMPTION_COLUMNS", "Baseline", "assumptions_table", "base_year", "check_case_inputs", "load_baseline"]
 
 ASSUMPTION_COLUMNS = ["name", "value", "low", "high", "min", "max", "distribution", "unit", "group", "description", "source"]
 _VOC, _SEG = "02_voice_of_customer", "03_segmentation"
@@ -69,9 +69,16 @@ def load_baseline(engagement: Engagement, run_dir: str | Path) -> Baseline:
     """Read workbook 02's volumes (required) and workbook 03's channel targets (optional) from ``run_dir``."""
     path = Path(run_dir) / "artifacts" / _VOC / "volumes.csv"
     if not path.is_file():
-        raise InputError([Problem(str(path), "the contact volumes are missing.",
-                                  "Run workbook 02 first (cxm run --only 02): the business case starts from its volumes.")],
-                         title="The business case has no baseline")
+        raise InputError(
+            [
+                Problem(
+                    str(path),
+                    "the contact volumes are missing.",
+                    "Run workbook 02 first (cxm run --only 02): the business case starts from its volumes.",
+                )
+            ],
+            title="The business case has no baseline",
+        )
     volumes = pd.read_csv(path, keep_default_na=False, na_values=[""])
     _check_volumes(volumes, path)
     days = (engagement.period.end - engagement.period.start).days + 1
@@ -79,11 +86,17 @@ def load_baseline(engagement: Engagement, run_dir: str | Path) -> Baseline:
     volumes = volumes.assign(contacts=volumes["contacts"] * per_year, failure_contacts=volumes["failure_contacts"] * per_year)
     volumes["service"] = volumes["service"].fillna("")
     volumes["cost_weight"] = _cost_weights(volumes)
-    notes = [f"The contact log covers {days} days; volumes are scaled to a year (x{per_year:.3f})."] if abs(per_year - 1) > 0.01 else []
+    notes = (
+        [f"The contact log covers {days} days; volumes are scaled to a year (x{per_year:.3f})."]
+        if abs(per_year - 1) > 0.01
+        else []
+    )
     if "mean_handling_minutes" in volumes and volumes["mean_handling_minutes"].notna().any():
-        notes.append("A reason's contacts cost in proportion to their handling time (the channel's cost per contact x the "
-                     "reason's minutes / the channel's average) when failure demand is removed, contacts are automated or "
-                     "handling time is cut; channel shifts use the channels' average costs.")
+        notes.append(
+            "A reason's contacts cost in proportion to their handling time (the channel's cost per contact x the "
+            "reason's minutes / the channel's average) when failure demand is removed, contacts are automated or "
+            "handling time is cut; channel shifts use the channels' average costs."
+        )
     unknown = volumes.loc[~volumes["channel"].isin(CHANNELS), "contacts"].sum()
     if unknown:
         notes.append(f"{unknown:,.0f} contacts a year have no known channel: no saving is counted on them.")
@@ -106,19 +119,41 @@ def _check_volumes(volumes: pd.DataFrame, path: Path) -> None:
     needed = ["channel", "reason", "service", "contacts", "failure_contacts"]
     missing = [c for c in needed if c not in volumes]
     if missing:
-        raise InputError([Problem(str(path), f"columns {', '.join(missing)} are missing.",
-                                  "Run workbook 02 again with this version of cxmethods.")], title="The baseline cannot be used")
+        raise InputError(
+            [
+                Problem(
+                    str(path),
+                    f"columns {', '.join(missing)} are missing.",
+                    "Run workbook 02 again with this version of cxmethods.",
+                )
+            ],
+            title="The baseline cannot be used",
+        )
     problems = []
     for column in ("contacts", "failure_contacts"):
         number = pd.to_numeric(volumes[column], errors="coerce")
         bad = number.isna() | (number < 0)
         if bad.any():
-            problems.append(Problem(str(path), "volumes must be counts of zero or more.", "Run workbook 02 again, or correct the file.",
-                                    column=column, rows=tuple(int(i) + 2 for i in np.flatnonzero(bad)[:5])))
+            problems.append(
+                Problem(
+                    str(path),
+                    "volumes must be counts of zero or more.",
+                    "Run workbook 02 again, or correct the file.",
+                    column=column,
+                    rows=tuple(int(i) + 2 for i in np.flatnonzero(bad)[:5]),
+                )
+            )
     over = pd.to_numeric(volumes["failure_contacts"], errors="coerce") > pd.to_numeric(volumes["contacts"], errors="coerce")
     if over.any():
-        problems.append(Problem(str(path), "failure contacts exceed contacts.", "Run workbook 02 again, or correct the file.",
-                                column="failure_contacts", rows=tuple(int(i) + 2 for i in np.flatnonzero(over)[:5])))
+        problems.append(
+            Problem(
+                str(path),
+                "failure contacts exceed contacts.",
+                "Run workbook 02 again, or correct the file.",
+                column="failure_contacts",
+                rows=tuple(int(i) + 2 for i in np.flatnonzero(over)[:5]),
+            )
+        )
     if problems:
         raise InputError(problems, title="The baseline cannot be used")
 
@@ -130,14 +165,18 @@ def _segments(run_dir, volumes: pd.DataFrame, notes: list[str]) -> pd.DataFrame 
     if not (folder / "segment_channels.csv").is_file() or not (folder / "segments.csv").is_file():
         notes.append("No segmentation (workbook 03): channel shifts are not capped by segment migration targets.")
         return None
-    notes.append("The contact log has no segment: each segment's share of a channel's contacts is estimated from its size "
-                 "and the channels its members say they prefer (survey), and channel shifts are capped by workbook 03's targets.")
+    notes.append(
+        "The contact log has no segment: each segment's share of a channel's contacts is estimated from its size "
+        "and the channels its members say they prefer (survey), and channel shifts are capped by workbook 03's targets."
+    )
     mix = pd.read_csv(folder / "segment_channels.csv")
     sizes = pd.read_csv(folder / "segments.csv")
     shares = sizes.set_index(sizes["name"].astype(str))["share"]
     split = segment_volumes(volumes.groupby("channel")["contacts"].sum(), mix, shares)
     split["weight"] = split["contacts"] / split.groupby("channel")["contacts"].transform("sum")
-    mix = mix.assign(headroom=np.where(mix["current_share"] > 0, (1 - mix["target_share"] / mix["current_share"]).clip(lower=0), 0.0))
+    mix = mix.assign(
+        headroom=np.where(mix["current_share"] > 0, (1 - mix["target_share"] / mix["current_share"]).clip(lower=0), 0.0)
+    )
     out = split.merge(mix[["segment", "channel", "headroom"]], on=["segment", "channel"], how="left")
     return out[["segment", "channel", "weight", "headroom"]].fillna({"weight": 0.0, "headroom": 0.0})
 
@@ -150,8 +189,13 @@ def base_year(engagement: Engagement) -> int:
 # --------------------------------------------------------------------------- checks
 
 
-def check_case_inputs(engagement: Engagement, initiatives: pd.DataFrame, levers: pd.DataFrame | None,
-                      bench: Benchmarks, baseline: Baseline | None = None) -> list[Problem]:
+def check_case_inputs(
+    engagement: Engagement,
+    initiatives: pd.DataFrame,
+    levers: pd.DataFrame | None,
+    bench: Benchmarks,
+    baseline: Baseline | None = None,
+) -> list[Problem]:
     """Every problem with the initiatives' costs and timing and with the levers, each with file, column and rows.
 
     Reasons and segments are checked against the baseline when it is given (``cxm validate`` runs
@@ -165,42 +209,86 @@ def check_case_inputs(engagement: Engagement, initiatives: pd.DataFrame, levers:
     first, last = base_year(engagement), base_year(engagement) + settings.horizon_years - 1
     schedules = bench.discount_schedules
     if settings.discount_rate is None and settings.discount not in schedules:
-        problems.append(Problem(str(engagement.path), f"settings.business_case.discount '{settings.discount}' is not a discount schedule."
-                                f"{did_you_mean(settings.discount, schedules)}", f"Use one of {', '.join(schedules)}, or give discount_rate."))
+        problems.append(
+            Problem(
+                str(engagement.path),
+                f"settings.business_case.discount '{settings.discount}' is not a discount schedule."
+                f"{did_you_mean(settings.discount, schedules)}",
+                f"Use one of {', '.join(schedules)}, or give discount_rate.",
+            )
+        )
     if settings.default_project_type not in types:
-        problems.append(Problem(str(engagement.path), f"settings.business_case.default_project_type '{settings.default_project_type}' "
-                                f"is not an optimism-bias category.{did_you_mean(settings.default_project_type, types)}",
-                                f"Use one of {', '.join(types)}."))
+        problems.append(
+            Problem(
+                str(engagement.path),
+                f"settings.business_case.default_project_type '{settings.default_project_type}' "
+                f"is not an optimism-bias category.{did_you_mean(settings.default_project_type, types)}",
+                f"Use one of {', '.join(types)}.",
+            )
+        )
     if "project_type" in initiatives:
         for value, group in initiatives.groupby("project_type").groups.items():
             if value not in types:
-                problems.append(Problem(ini_where, f"unknown optimism-bias category '{value}'.{did_you_mean(str(value), types)}",
-                                        f"Use one of {', '.join(types)} (templates/benchmarks.yaml).", column="project_type",
-                                        rows=tuple(rows[i] for i in list(group)[:5])))
+                problems.append(
+                    Problem(
+                        ini_where,
+                        f"unknown optimism-bias category '{value}'.{did_you_mean(str(value), types)}",
+                        f"Use one of {', '.join(types)} (templates/benchmarks.yaml).",
+                        column="project_type",
+                        rows=tuple(rows[i] for i in list(group)[:5]),
+                    )
+                )
     if "start_year" in initiatives:
         outside = initiatives["start_year"].notna() & ~initiatives["start_year"].between(first, last)
         if outside.any():
-            problems.append(Problem(ini_where, f"start year outside the appraisal's {first}-{last}.",
-                                    "Use a year within the horizon, or change settings.business_case.base_year / horizon_years.",
-                                    column="start_year", rows=tuple(rows[i] for i in np.flatnonzero(outside)[:5])))
+            problems.append(
+                Problem(
+                    ini_where,
+                    f"start year outside the appraisal's {first}-{last}.",
+                    "Use a year within the horizon, or change settings.business_case.base_year / horizon_years.",
+                    column="start_year",
+                    rows=tuple(rows[i] for i in np.flatnonzero(outside)[:5]),
+                )
+            )
     if "earliest_start" in initiatives and "start_year" not in initiatives:
         late = initiatives["earliest_start"].notna() & (initiatives["earliest_start"].dt.year > last)
         if late.any():
-            problems.append(Problem(ini_where, f"earliest start after the appraisal's last year ({last}).",
-                                    "Lengthen settings.business_case.horizon_years, or give a start_year within it.",
-                                    column="earliest_start", rows=tuple(rows[i] for i in np.flatnonzero(late)[:5])))
+            problems.append(
+                Problem(
+                    ini_where,
+                    f"earliest start after the appraisal's last year ({last}).",
+                    "Lengthen settings.business_case.horizon_years, or give a start_year within it.",
+                    column="earliest_start",
+                    rows=tuple(rows[i] for i in np.flatnonzero(late)[:5]),
+                )
+            )
     elif "earliest_start" in initiatives:
-        late = initiatives["start_year"].isna() & initiatives["earliest_start"].notna() & (initiatives["earliest_start"].dt.year > last)
+        late = (
+            initiatives["start_year"].isna()
+            & initiatives["earliest_start"].notna()
+            & (initiatives["earliest_start"].dt.year > last)
+        )
         if late.any():
-            problems.append(Problem(ini_where, f"earliest start after the appraisal's last year ({last}) and no start_year.",
-                                    "Lengthen settings.business_case.horizon_years, or give a start_year within it.",
-                                    column="earliest_start", rows=tuple(rows[i] for i in np.flatnonzero(late)[:5])))
+            problems.append(
+                Problem(
+                    ini_where,
+                    f"earliest start after the appraisal's last year ({last}) and no start_year.",
+                    "Lengthen settings.business_case.horizon_years, or give a start_year within it.",
+                    column="earliest_start",
+                    rows=tuple(rows[i] for i in np.flatnonzero(late)[:5]),
+                )
+            )
     ids = set(initiatives["initiative_id"])
     for name, members in settings.options.items():
         unknown = [i for i in members if i not in ids]
         if unknown:
-            problems.append(Problem(str(engagement.path), f"settings.business_case.options.{name} names unknown initiative(s) "
-                                    f"{', '.join(unknown)}.", "Use ids from initiatives.csv."))
+            problems.append(
+                Problem(
+                    str(engagement.path),
+                    f"settings.business_case.options.{name} names unknown initiative(s) {', '.join(unknown)}.",
+                    "Use ids from initiatives.csv.",
+                )
+            )
     if levers is not None:
         problems += _lever_problems(engagement, levers, ids, baseline)
     return problems
@@ -220,16 +308,26 @@ def _lever_problems(engagement: Engagement, levers: pd.DataFrame, ids: set, base
     shares = lever.isin(SHARE_LEVERS)
     for column in ("value", "low", "high"):
         if column in levers:
-            report(shares & (levers[column] > 1), f"a share above 100% ({column}).",
-                   "Write shares as proportions between 0 and 1 (0.2 for 20%).", column)
-    for column, compare in (("low", levers.get("low", pd.Series(np.nan, index=levers.index)) > levers["value"]),
-                            ("high", levers.get("high", pd.Series(np.nan, index=levers.index)) < levers["value"])):
+            report(
+                shares & (levers[column] > 1),
+                f"a share above 100% ({column}).",
+                "Write shares as proportions between 0 and 1 (0.2 for 20%).",
+                column,
+            )
+    for column, compare in (
+        ("low", levers.get("low", pd.Series(np.nan, index=levers.index)) > levers["value"]),
+        ("high", levers.get("high", pd.Series(np.nan, index=levers.index)) < levers["value"]),
+    ):
         report(compare, f"{column} is on the wrong side of value.", "Give low <= value <= high.", column)
     channel = levers.get("channel", pd.Series(np.nan, index=levers.index, dtype=object))
     to_channel = levers.get("to_channel", pd.Series(np.nan, index=levers.index, dtype=object))
     shift = lever == "channel_shift"
-    report(shift & (channel.isna() | to_channel.isna()), "a channel shift needs both channel and to_channel.",
-           "Give the channel contacts leave and the one they join.", "to_channel")
+    report(
+        shift & (channel.isna() | to_channel.isna()),
+        "a channel shift needs both channel and to_channel.",
+        "Give the channel contacts leave and the one they join.",
+        "to_channel",
+    )
     report(shift & (channel == to_channel), "a channel shift to the same channel.", "Give two different channels.", "to_channel")
     report(~shift & to_channel.notna(), "to_channel is only used by channel_shift levers.", "Leave it empty.", "to_channel")
     segment = levers.get("segment", pd.Series(np.nan, index=levers.index, dtype=object))
@@ -239,25 +337,41 @@ def _lever_problems(engagement: Engagement, levers: pd.DataFrame, ids: set, base
     totals = levers[shares].fillna({c: "" for c in key[2:]}).groupby(key)["value"].transform("sum")
     over = pd.Series(False, index=levers.index)
     over[totals.index] = totals > 1 + 1e-9
-    report(over, "an initiative's shares for the same lever and scope add up to more than 100%.",
-           "Check these rows: together they cannot remove or move more than all the contacts in scope.", "value")
+    report(
+        over,
+        "an initiative's shares for the same lever and scope add up to more than 100%.",
+        "Check these rows: together they cannot remove or move more than all the contacts in scope.",
+        "value",
+    )
     if baseline is not None:
         known = set(baseline.volumes["reason"]) | set(baseline.volumes["service"]) - {""}
         if "reason" in levers:
             for value, group in levers[levers["reason"].notna()].groupby("reason").groups.items():
                 if value not in known:
-                    problems.append(Problem(where, f"'{value}' is neither a contact reason nor a service in the contact log."
-                                            f"{did_you_mean(str(value), known)}",
-                                            "Use a reason or service as the contact log writes it (see volumes.csv), or leave it empty for all.",
-                                            column="reason", rows=tuple(rows[i] for i in list(group)[:5])))
+                    problems.append(
+                        Problem(
+                            where,
+                            f"'{value}' is neither a contact reason nor a service in the contact log."
+                            f"{did_you_mean(str(value), known)}",
+                            "Use a reason or service as the contact log writes it (see volumes.csv), or leave it empty for all.",
+                            column="reason",
+                            rows=tuple(rows[i] for i in list(group)[:5]),
+                        )
+                    )
         if segment.notna().any():
             names = set(baseline.segments["segment"]) if baseline.segments is not None else set()
             for value, group in levers[segment.notna()].groupby("segment").groups.items():
                 if value not in names:
                     hint = did_you_mean(str(value), names) if names else " There is no segmentation (workbook 03) to match it."
-                    problems.append(Problem(where, f"unknown segment '{value}'.{hint}",
-                                            "Use a segment name from workbook 03 (segments.csv), or leave it empty for everyone.",
-                                            column="segment", rows=tuple(rows[i] for i in list(group)[:5])))
+                    problems.append(
+                        Problem(
+                            where,
+                            f"unknown segment '{value}'.{hint}",
+                            "Use a segment name from workbook 03 (segments.csv), or leave it empty for everyone.",
+                            column="segment",
+                            rows=tuple(rows[i] for i in list(group)[:5]),
+                        )
+                    )
     return problems
 
 
@@ -270,8 +384,9 @@ def _rows(table: pd.DataFrame) -> list[int]:
 # --------------------------------------------------------------------------- assumptions
 
 
-def assumptions_table(engagement: Engagement, initiatives: pd.DataFrame, levers: pd.DataFrame | None,
-                      baseline: Baseline, bench: Benchmarks) -> pd.DataFrame:
+def assumptions_table(
+    engagement: Engagement, initiatives: pd.DataFrame, levers: pd.DataFrame | None, baseline: Baseline, bench: Benchmarks
+) -> pd.DataFrame:
     """Every number the model uses, with its range and source, after the engagement's and the workshop's overrides.
 
     Columns: :data:`ASSUMPTION_COLUMNS`. ``min``/``max`` bound what a value can be (shares 0-1, costs 0 or
@@ -288,50 +403,126 @@ def assumptions_table(engagement: Engagement, initiatives: pd.DataFrame, levers:
             if not np.isnan(hi_bound):
                 high = min(high, hi_bound)
             source = f"{source}; range ±{d:.0%} (default, no range given)"
-        rows.append({"name": name, "value": float(value), "low": float(low), "high": float(high), "min": lo_bound,
-                     "max": hi_bound, "distribution": "", "unit": unit, "group": group, "description": description,
-                     "source": source})
+        rows.append(
+            {
+                "name": name,
+                "value": float(value),
+                "low": float(low),
+                "high": float(high),
+                "min": lo_bound,
+                "max": hi_bound,
+                "distribution": "",
+                "unit": unit,
+                "group": group,
+                "description": description,
+                "source": source,
+            }
+        )
 
     used_channels = baseline.channels
     own = engagement.settings.voc.unit_costs
     costs = bench.channel_costs
     if not own and currency != costs.currency:
-        raise ConfigError([Problem(str(engagement.path), f"the benchmark channel costs are in {costs.currency}, the engagement in {currency}.",
-                                   "Give your own costs per contact under settings.voc.unit_costs.")])
+        raise ConfigError(
+            [
+                Problem(
+                    str(engagement.path),
+                    f"the benchmark channel costs are in {costs.currency}, the engagement in {currency}.",
+                    "Give your own costs per contact under settings.voc.unit_costs.",
+                )
+            ]
+        )
     for channel in used_channels:
         if channel in own:
-            add(f"unit_cost.{channel}", own[channel], None, None, f"{currency} per contact", "unit costs",
-                _cost_of(channel), "the engagement (settings.voc.unit_costs)")
+            add(
+                f"unit_cost.{channel}",
+                own[channel],
+                None,
+                None,
+                f"{currency} per contact",
+                "unit costs",
+                _cost_of(channel),
+                "the engagement (settings.voc.unit_costs)",
+            )
         elif not own and channel in costs.costs:
             c = costs.costs[channel]
-            add(f"unit_cost.{channel}", c.cost, c.low, c.high, f"{currency} per contact ({costs.price_year} prices)", "unit costs",
-                _cost_of(channel), c.source)
+            add(
+                f"unit_cost.{channel}",
+                c.cost,
+                c.low,
+                c.high,
+                f"{currency} per contact ({costs.price_year} prices)",
+                "unit costs",
+                _cost_of(channel),
+                c.source,
+            )
         else:
-            raise ConfigError([Problem(str(engagement.path), f"no cost per contact for channel '{channel}'.",
-                                       f"Add {channel}: <cost> under settings.voc.unit_costs.")])
+            raise ConfigError(
+                [
+                    Problem(
+                        str(engagement.path),
+                        f"no cost per contact for channel '{channel}'.",
+                        f"Add {channel}: <cost> under settings.voc.unit_costs.",
+                    )
+                ]
+            )
     kinds = set(levers["lever"]) if levers is not None else set()
     if "automation" in kinds:
         a = costs.automated
-        add("unit_cost.automated", a.cost, a.low, a.high, f"{currency} per contact", "unit costs",
-            "Cost of a contact resolved by automation", a.source)
+        add(
+            "unit_cost.automated",
+            a.cost,
+            a.low,
+            a.high,
+            f"{currency} per contact",
+            "unit costs",
+            "Cost of a contact resolved by automation",
+            a.source,
+        )
     if "customer_time" in kinds:
         v = bench.value_of_time
-        add("value_of_time", v.value, None, None, f"{currency} per hour", "customers", "Value of an hour of a customer's time", v.source)
+        add(
+            "value_of_time",
+            v.value,
+            None,
+            None,
+            f"{currency} per hour",
+            "customers",
+            "Value of an hour of a customer's time",
+            v.source,
+        )
     types = bench.optimism_bias.project_types
     used = set(initiatives.get("project_type", pd.Series(dtype=object)).fillna(settings.default_project_type))
     for name in sorted(used & set(types)):
         t = types[name]
         value = max(t.lower, t.upper * (1 - settings.optimism_bias_mitigation))
-        add(f"optimism_bias.{name}", value, t.lower, t.upper, f"uplift on {t.applies_to} costs", "optimism bias",
+        add(
+            f"optimism_bias.{name}",
+            value,
+            t.lower,
+            t.upper,
+            f"uplift on {t.applies_to} costs",
+            "optimism bias",
             f"Optimism-bias uplift for {name.replace('_', ' ')} projects (mitigation {settings.optimism_bias_mitigation:.0%})",
-            bench.optimism_bias.source, hi_bound=np.nan)
+            bench.optimism_bias.source,
+            hi_bound=np.nan,
+        )
     if levers is not None:
         names = dict(zip(initiatives["initiative_id"], initiatives["name"]))
         for name, row in zip(lever_names(levers), levers.itertuples(index=False)):
             share = row.lever in SHARE_LEVERS
             unit = "share" if share else ("minutes per contact" if row.lever == "customer_time" else f"{currency} a year")
-            add(name, row.value, _get(row, "low"), _get(row, "high"), unit, f"{row.initiative_id} {names.get(row.initiative_id, '')}",
-                _describe(row), _get(row, "source") or "not given", hi_bound=1.0 if share else np.nan)
+            add(
+                name,
+                row.value,
+                _get(row, "low"),
+                _get(row, "high"),
+                unit,
+                f"{row.initiative_id} {names.get(row.initiative_id, '')}",
+                _describe(row),
+                _get(row, "source") or "not given",
+                hi_bound=1.0 if share else np.nan,
+            )
     table = pd.DataFrame(rows, columns=ASSUMPTION_COLUMNS)
     return _override(engagement, table)
 
@@ -357,8 +548,13 @@ def _override(engagement: Engagement, table: pd.DataFrame) -> pd.DataFrame:
     problems = []
     for name, o in engagement.settings.business_case.assumptions.items():
         if name not in table.index:
-            problems.append(Problem(str(engagement.path), f"settings.business_case.assumptions names unknown assumption '{name}'."
-                                    f"{did_you_mean(name, table.index)}", "Use a name from assumptions.csv."))
+            problems.append(
+                Problem(
+                    str(engagement.path),
+                    f"settings.business_case.assumptions names unknown assumption '{name}'.{did_you_mean(name, table.index)}",
+                    "Use a name from assumptions.csv.",
+                )
+            )
             continue
         _set(table, name, o.value, o.low, o.high, o.source)
     answers = load_answers(engagement, "assumptions") if engagement.workshop.assumptions is not None else None
@@ -368,16 +564,40 @@ def _override(engagement: Engagement, table: pd.DataFrame) -> pd.DataFrame:
         for i, row in enumerate(answers.to_dict("records")):
             name = row["name"]
             if name not in table.index:
-                problems.append(Problem(where, f"unknown assumption '{name}'.{did_you_mean(str(name), table.index)}",
-                                        "Use a name from assumptions.csv, or delete the row.", column="name", rows=(rows[i],)))
+                problems.append(
+                    Problem(
+                        where,
+                        f"unknown assumption '{name}'.{did_you_mean(str(name), table.index)}",
+                        "Use a name from assumptions.csv, or delete the row.",
+                        column="name",
+                        rows=(rows[i],),
+                    )
+                )
                 continue
-            _set(table, name, row["value"], row.get("low"), row.get("high"), f"workshop: {row.get('note') or 'changed in the room'}")
+            _set(
+                table,
+                name,
+                row["value"],
+                row.get("low"),
+                row.get("high"),
+                f"workshop: {row.get('note') or 'changed in the room'}",
+            )
     if problems:
         raise ConfigError(problems)
     for name, r in table.iterrows():
-        if not (r["low"] <= r["value"] <= r["high"]) or r["value"] < r["min"] or (not np.isnan(r["max"]) and r["value"] > r["max"]):
-            problems.append(Problem("assumptions", f"assumption '{name}': value {r['value']:g} with range {r['low']:g}-{r['high']:g} "
-                                    f"(allowed {r['min']:g}-{r['max']:g}).", "Give low <= value <= high within the allowed range."))
+        if (
+            not (r["low"] <= r["value"] <= r["high"])
+            or r["value"] < r["min"]
+            or (not np.isnan(r["max"]) and r["value"] > r["max"])
+        ):
+            problems.append(
+                Problem(
+                    "assumptions",
+                    f"assumption '{name}': value {r['value']:g} with range {r['low']:g}-{r['high']:g} "
+                    f"(allowed {r['min']:g}-{r['max']:g}).",
+                    "Give low <= value <= high within the allowed range.",
+                )
+            )
     if problems:
         raise ConfigError(problems)
     return table.reset_index()[ASSUMPTION_COLUMNS]

@@ -34,7 +34,7 @@ import pandas as pd
 
 from cxmethods.core.errors import CxmError
 
-__all__ = ["CaseModel", "Lever", "InitiativeCosts", "frame_values", "lever_names", "overlaps", "SHARE_LEVERS"]
+__all__ = ["SHARE_LEVERS", "CaseModel", "InitiativeCosts", "Lever", "frame_values", "lever_names", "overlaps"]
 
 SHARE_LEVERS = ("failure_demand", "channel_shift", "automation", "handling_time")
 
@@ -95,8 +95,14 @@ class CaseModel:
         Discount factors for the horizon's years (year 0 first).
     """
 
-    def __init__(self, channels: Sequence[str], costs: Sequence[InitiativeCosts], levers: Sequence[Lever],
-                 options: Mapping[str, Sequence[str]], factors: np.ndarray):
+    def __init__(
+        self,
+        channels: Sequence[str],
+        costs: Sequence[InitiativeCosts],
+        levers: Sequence[Lever],
+        options: Mapping[str, Sequence[str]],
+        factors: np.ndarray,
+    ):
         self.channels = tuple(channels)
         self.costs = {c.id: c for c in costs}
         self.levers = tuple(levers)
@@ -142,7 +148,9 @@ class CaseModel:
             else:
                 target = noncash if kind == "customer_time" else cash
                 for lever in levers:
-                    target += (self._per_unit(values, lever, n) * _value(values, lever.name, n))[:, None] * self._ramp[lever.initiative]
+                    target += (self._per_unit(values, lever, n) * _value(values, lever.name, n))[:, None] * self._ramp[
+                        lever.initiative
+                    ]
         return cost, cash, noncash
 
     def _members(self) -> list[tuple[str, ...]]:
@@ -188,9 +196,16 @@ def overlaps(levers: Sequence[Lever], members: Sequence[str]) -> list[str]:
     ``["I02.failure_demand & I07.failure_demand", ...]``."""
     chosen = [lv for lv in levers if lv.initiative in set(members) and lv.kind in (*SHARE_LEVERS, "customer_time")]
     # customer minutes add up even on the same scope; shares on the same scope are combined, so only nested scopes overlap
-    return [f"{a.name} & {b.name}" for i, a in enumerate(chosen) for b in chosen[i + 1:]
-            if a.kind == b.kind and a.initiative != b.initiative and a.rows & b.rows
-            and (a.scope != b.scope or a.kind == "customer_time") and (a.kind != "channel_shift" or a.source == b.source)]
+    return [
+        f"{a.name} & {b.name}"
+        for i, a in enumerate(chosen)
+        for b in chosen[i + 1 :]
+        if a.kind == b.kind
+        and a.initiative != b.initiative
+        and a.rows & b.rows
+        and (a.scope != b.scope or a.kind == "customer_time")
+        and (a.kind != "channel_shift" or a.source == b.source)
+    ]
 
 
 def _ramp(t: np.ndarray, start: int, ramp_up_years: int) -> np.ndarray:

@@ -28,18 +28,24 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linprog
 
+from cxmethods.core.errors import CxmError
+from cxmethods.core.schemas import CHANNELS
 from cxmethods.methodology.benchmarks import load_benchmarks
 from cxmethods.methods.channels import ASSISTED, SELF_SERVICE
 from cxmethods.plots.charts import Chart
-from cxmethods.core.errors import CxmError
-from cxmethods.core.schemas import CHANNELS
 
 __all__ = ["ChannelMix", "optimise_mix", "plot_mix", "segment_volumes"]
 
 _NOISE = 1e-7  # of a segment's contacts: an LP value this close to a bound is solver tolerance, not a decision
 # (colour, hatch, label colour): self-service orange and hatched, assisted blue and grey, so it survives grey print.
-_STYLE = {"web_form": ("#e07b39", "//", "black"), "mobile_app": ("#f3b486", "..", "black"), "phone": ("#1f5f8b", "", "white"),
-          "email": ("#9aa5b1", "", "black"), "face_to_face": ("#a9c4de", "", "black"), "post": ("#3e4c59", "", "white")}
+_STYLE = {
+    "web_form": ("#e07b39", "//", "black"),
+    "mobile_app": ("#f3b486", "..", "black"),
+    "phone": ("#1f5f8b", "", "white"),
+    "email": ("#9aa5b1", "", "black"),
+    "face_to_face": ("#a9c4de", "", "black"),
+    "post": ("#3e4c59", "", "white"),
+}
 _SHARES = "shares between 0 and 1"
 
 
@@ -101,22 +107,45 @@ def segment_volumes(channel_volumes: pd.Series, segment_channels: pd.DataFrame, 
     """
     volumes = _numbers(channel_volumes, "channel_volumes", "segment_volumes", "channel").groupby(level=0, sort=False).sum()
     if missing := [c for c in ("segment", "channel", "current_share") if c not in segment_channels]:
-        raise CxmError("The 'segment_channels' parameter of segment_volumes must have columns segment, channel, "
-                       f"current_share. Missing: {', '.join(missing)}.")
-    share = _numbers(segment_channels["current_share"], "segment_channels", "segment_volumes", "row", 0, 1,
-                     text="a current_share between 0 and 1 in every row", fix="give the segment's share of answers.")
+        raise CxmError(
+            "The 'segment_channels' parameter of segment_volumes must have columns segment, channel, "
+            f"current_share. Missing: {', '.join(missing)}."
+        )
+    share = _numbers(
+        segment_channels["current_share"],
+        "segment_channels",
+        "segment_volumes",
+        "row",
+        0,
+        1,
+        text="a current_share between 0 and 1 in every row",
+        fix="give the segment's share of answers.",
+    )
     population = _numbers(segment_shares, "segment_shares", "segment_volumes", "segment").groupby(level=0, sort=False).sum()
     segments = list(dict.fromkeys(segment_channels["segment"]))
     if odd := [s for s in segments if s not in population] + [s for s in population.index[population > 0] if s not in segments]:
-        raise CxmError(f"segment_shares and segment_channels must cover the same segments; {_names(odd)} is in only one. "
-                       "Fix: give each segment both a population share and survey channel shares.")
-    weight = (segment_channels.assign(current_share=share.to_numpy())
-              .pivot_table(index="segment", columns="channel", values="current_share", aggfunc="sum", fill_value=0.0)
-              .reindex(segments).mul(population.reindex(segments), axis=0))
-    kept = sorted((c for c in volumes.index if c in weight and weight[c].sum() > 0),
-                  key=lambda c: (CHANNELS.index(c) if c in CHANNELS else len(CHANNELS), str(c)))
-    table = pd.DataFrame([{"segment": s, "channel": c, "contacts": float(volumes[c] * weight.at[s, c] / weight[c].sum())}
-                          for s in segments for c in kept], columns=["segment", "channel", "contacts"])
+        raise CxmError(
+            f"segment_shares and segment_channels must cover the same segments; {_names(odd)} is in only one. "
+            "Fix: give each segment both a population share and survey channel shares."
+        )
+    weight = (
+        segment_channels.assign(current_share=share.to_numpy())
+        .pivot_table(index="segment", columns="channel", values="current_share", aggfunc="sum", fill_value=0.0)
+        .reindex(segments)
+        .mul(population.reindex(segments), axis=0)
+    )
+    kept = sorted(
+        (c for c in volumes.index if c in weight and weight[c].sum() > 0),
+        key=lambda c: (CHANNELS.index(c) if c in CHANNELS else len(CHANNELS), str(c)),
+    )
+    table = pd.DataFrame(
+        [
+            {"segment": s, "channel": c, "contacts": float(volumes[c] * weight.at[s, c] / weight[c].sum())}
+            for s in segments
+            for c in kept
+        ],
+        columns=["segment", "channel", "contacts"],
+    )
     table.attrs["dropped"] = {c: float(n) for c, n in volumes.items() if c not in kept and n > 0}
     return table
 
@@ -163,13 +192,17 @@ def optimise_mix(
     cap = _numbers(online_capacity, "online_capacity", "optimise_mix", "segment", 0, 1, text=_SHARES)
     floor = _numbers(min_assisted or {}, "min_assisted", "optimise_mix", "segment", 0, 1, text=_SHARES)
     if missing := [s for s in segments if s not in cap.index]:
-        raise CxmError(f"The 'online_capacity' parameter of optimise_mix has no share for segment {_names(missing)}. Fix: "
-                       "give every segment the share able to self-serve online (0 keeps today's online share).")
+        raise CxmError(
+            f"The 'online_capacity' parameter of optimise_mix has no share for segment {_names(missing)}. Fix: "
+            "give every segment the share able to self-serve online (0 keeps today's online share)."
+        )
     cap, floor = cap.reindex(segments).to_numpy(), floor.reindex(segments, fill_value=0.0).to_numpy()
     limits = _numbers(channel_capacity or {}, "channel_capacity", "optimise_mix", "channel", text="contacts a year (0 or more)")
     if unknown := [c for c in limits.index if c not in CHANNELS]:
-        raise CxmError(f"The 'channel_capacity' parameter of optimise_mix must name channels from {', '.join(CHANNELS)}. "
-                       f"Got {_names(unknown)} instead.")
+        raise CxmError(
+            f"The 'channel_capacity' parameter of optimise_mix must name channels from {', '.join(CHANNELS)}. "
+            f"Got {_names(unknown)} instead."
+        )
     limits = {c: v for c, v in limits.items() if c in channels}  # a channel out of play carries nothing
     bench = load_benchmarks(benchmarks).channel_optimisation_saving
 
@@ -179,17 +212,28 @@ def optimise_mix(
     now = cur[:, online].sum(axis=1) / demand
     for segment, n, c, f in zip(segments, now, cap, floor):
         if n > c:
-            notes.append(f"Segment {segment!r}: {n:.0%} self-serve online today, above its online capacity ({c:.0%}); "
-                         "today's share stays allowed and nobody is moved back.")
+            notes.append(
+                f"Segment {segment!r}: {n:.0%} self-serve online today, above its online capacity ({c:.0%}); "
+                "today's share stays allowed and nobody is moved back."
+            )
         if f > 1 - n:
-            notes.append(f"Segment {segment!r}: {1 - n:.0%} of its contacts are assisted today, below min_assisted "
-                         f"({f:.0%}); none of them move.")
+            notes.append(
+                f"Segment {segment!r}: {1 - n:.0%} of its contacts are assisted today, below min_assisted "
+                f"({f:.0%}); none of them move."
+            )
     n_seg, n_ch = cur.shape
-    lp = {"A_ub": np.vstack([np.kron(np.eye(n_seg), online.astype(float)),
-                             *(np.kron(np.ones(n_seg), np.eye(n_ch)[channels.index(c)]) for c in limits)]),
-          "b_ub": np.r_[np.maximum(now, np.minimum(cap, 1 - floor)) * demand, list(limits.values())],
-          "A_eq": np.kron(np.eye(n_seg), np.ones(n_ch)), "b_eq": demand,
-          "bounds": [(0.0, cur[i, j]) if assisted[j] else (cur[i, j], None) for i in range(n_seg) for j in range(n_ch)]}
+    lp = {
+        "A_ub": np.vstack(
+            [
+                np.kron(np.eye(n_seg), online.astype(float)),
+                *(np.kron(np.ones(n_seg), np.eye(n_ch)[channels.index(c)]) for c in limits),
+            ]
+        ),
+        "b_ub": np.r_[np.maximum(now, np.minimum(cap, 1 - floor)) * demand, list(limits.values())],
+        "A_eq": np.kron(np.eye(n_seg), np.ones(n_ch)),
+        "b_eq": demand,
+        "bounds": [(0.0, cur[i, j]) if assisted[j] else (cur[i, j], None) for i in range(n_seg) for j in range(n_ch)],
+    }
     unit = np.array([costs[c] for c in channels])
     first = linprog(np.tile(unit, n_seg), method="highs", **lp)
     if first.status == 2:
@@ -202,12 +246,19 @@ def optimise_mix(
     x = np.where(assisted, np.minimum(x, cur), np.maximum(x, cur))
     for c, limit in limits.items():
         if (today := cur[:, channels.index(c)].sum()) > limit:
-            notes.append(f"{c} carries {today:,.0f} contacts today, above its capacity of {limit:,.0f}; the optimal "
-                         "mix brings it within.")
+            notes.append(
+                f"{c} carries {today:,.0f} contacts today, above its capacity of {limit:,.0f}; the optimal mix brings it within."
+            )
     mix, summary = _tables(segments, channels, cur, x, unit, cap, online)
     share = float(summary["saving_share"].iloc[-1])
-    return ChannelMix(mix=mix, summary=summary, saving=float(summary["saving"].iloc[-1]), saving_share=share,
-                      benchmark_note=_benchmark_note(share, bench.low, bench.high, bench.source), notes=tuple(notes))
+    return ChannelMix(
+        mix=mix,
+        summary=summary,
+        saving=float(summary["saving"].iloc[-1]),
+        saving_share=share,
+        benchmark_note=_benchmark_note(share, bench.low, bench.high, bench.source),
+        notes=tuple(notes),
+    )
 
 
 def plot_mix(mix: ChannelMix) -> Chart:
@@ -223,14 +274,21 @@ def plot_mix(mix: ChannelMix) -> Chart:
             shares = rows[column].reindex(channels, fill_value=0.0) / rows[column].sum()
             for channel, share, left in zip(channels, shares, shares.cumsum() - shares):
                 colour, hatch, ink = _STYLE[channel]
-                ax.barh(y, share, left=left, height=0.8, color=colour, hatch=hatch, edgecolor="white",
-                        label=channel.replace("_", " ") if y == 0 else None)
+                ax.barh(
+                    y,
+                    share,
+                    left=left,
+                    height=0.8,
+                    color=colour,
+                    hatch=hatch,
+                    edgecolor="white",
+                    label=channel.replace("_", " ") if y == 0 else None,
+                )
                 if share >= 0.07:
                     ax.text(left + share / 2, y, f"{share:.0%}", ha="center", va="center", fontsize=9, color=ink)
         ax.text(0, 3 * i - 0.6, str(segment), fontsize=11, fontweight="bold", va="bottom")
         ax.text(1.01, 3 * i + 0.9, f"saves {summary.loc[segment, 'saving_share']:.0%}", va="center", fontsize=9)
-    ax.set_yticks([y for i in range(len(segments)) for y in (3 * i, 3 * i + 0.9)], ["now", "optimal"] * len(segments),
-                  fontsize=9)
+    ax.set_yticks([y for i in range(len(segments)) for y in (3 * i, 3 * i + 0.9)], ["now", "optimal"] * len(segments), fontsize=9)
     ax.set_ylim(3 * len(segments) - 1.4, -1.2)
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
@@ -246,34 +304,58 @@ def _names(items) -> str:
     return ", ".join(repr(i) for i in items)
 
 
-def _numbers(values, name: str, caller: str, what: str, low: float = 0.0, high: float = np.inf, *,
-             text: str = "non-negative numbers", fix: str = "") -> pd.Series:
+def _numbers(
+    values,
+    name: str,
+    caller: str,
+    what: str,
+    low: float = 0.0,
+    high: float = np.inf,
+    *,
+    text: str = "non-negative numbers",
+    fix: str = "",
+) -> pd.Series:
     """``values`` (a mapping or Series) by key, after checking each is a finite number in [low, high]."""
     items = list(values.items())
     for key, value in items:
         if not isinstance(value, (int, float, np.number)) or not (low <= value <= high and np.isfinite(value)):
             shown = value.item() if isinstance(value, np.generic) else value  # -5, not np.int64(-5)
-            raise CxmError(f"The '{name}' parameter of {caller} must hold {text}. Got {shown!r} for {what} {key!r} instead."
-                           + (f" Fix: {fix}" if fix else ""))
+            raise CxmError(
+                f"The '{name}' parameter of {caller} must hold {text}. Got {shown!r} for {what} {key!r} instead."
+                + (f" Fix: {fix}" if fix else "")
+            )
     return pd.Series([float(v) for _, v in items], index=pd.Index([k for k, _ in items], dtype=object), dtype=float)
 
 
 def _read_volumes(volumes: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """Contacts as segments x channels after checking every row, and a note on segments without contacts."""
     if missing := [c for c in ("segment", "channel", "contacts") if c not in volumes]:
-        raise CxmError(f"The 'volumes' parameter of optimise_mix must have columns segment, channel, contacts. "
-                       f"Missing: {', '.join(missing)}.")
-    contacts = _numbers(volumes["contacts"], "volumes", "optimise_mix", "row", text="a year's contacts (0 or more) in "
-                        "every row", fix="correct the count in that row.")
+        raise CxmError(
+            f"The 'volumes' parameter of optimise_mix must have columns segment, channel, contacts. "
+            f"Missing: {', '.join(missing)}."
+        )
+    contacts = _numbers(
+        volumes["contacts"],
+        "volumes",
+        "optimise_mix",
+        "row",
+        text="a year's contacts (0 or more) in every row",
+        fix="correct the count in that row.",
+    )
     if volumes["segment"].isna().any():
-        raise CxmError(f"volumes, row {volumes.index[volumes['segment'].isna()][0]}: the segment is missing. "
-                       "Fix: give every row a segment.")
+        raise CxmError(
+            f"volumes, row {volumes.index[volumes['segment'].isna()][0]}: the segment is missing. Fix: give every row a segment."
+        )
     if unknown := sorted({str(c) for c in volumes["channel"] if c not in CHANNELS}):
-        raise CxmError(f"volumes has channel {_names(unknown)}, not one of {', '.join(CHANNELS)}. Fix: recode it under "
-                       "the contact log's values, or leave it out (segment_volumes drops channels the survey lacks).")
-    wide = (volumes.assign(contacts=contacts.to_numpy())
-            .pivot_table(index="segment", columns="channel", values="contacts", aggfunc="sum", fill_value=0.0, sort=False)
-            .rename_axis(index=None, columns=None))
+        raise CxmError(
+            f"volumes has channel {_names(unknown)}, not one of {', '.join(CHANNELS)}. Fix: recode it under "
+            "the contact log's values, or leave it out (segment_volumes drops channels the survey lacks)."
+        )
+    wide = (
+        volumes.assign(contacts=contacts.to_numpy())
+        .pivot_table(index="segment", columns="channel", values="contacts", aggfunc="sum", fill_value=0.0, sort=False)
+        .rename_axis(index=None, columns=None)
+    )
     empty = [s for s in wide.index if wide.loc[s].sum() == 0]
     if len(empty) == len(wide):
         raise CxmError("volumes has no contacts to optimise. Fix: pass a year's contacts by segment and channel.")
@@ -288,22 +370,38 @@ def _unit_costs(wide: pd.DataFrame, unit_costs: Mapping[str, float], notes: list
         if channel in unit_costs and (contacts > 0 or channel in SELF_SERVICE):
             costs[channel] = unit_costs[channel]
         elif contacts > 0:
-            raise CxmError(f"No unit cost for channel '{channel}', which has {contacts:,.0f} contacts in volumes. "
-                           "Fix: add it under settings.voc.unit_costs.")
+            raise CxmError(
+                f"No unit cost for channel '{channel}', which has {contacts:,.0f} contacts in volumes. "
+                "Fix: add it under settings.voc.unit_costs."
+            )
         elif channel in SELF_SERVICE:
-            notes.append(f"{channel} has no unit cost, so no contacts were moved to it; add one under "
-                         "settings.voc.unit_costs to offer it.")
-    return _numbers(costs, "unit_costs", "optimise_mix", "channel", 1e-12, text="positive numbers",
-                    fix="correct it under settings.voc.unit_costs.").to_dict()
+            notes.append(
+                f"{channel} has no unit cost, so no contacts were moved to it; add one under settings.voc.unit_costs to offer it."
+            )
+    return _numbers(
+        costs,
+        "unit_costs",
+        "optimise_mix",
+        "channel",
+        1e-12,
+        text="positive numbers",
+        fix="correct it under settings.voc.unit_costs.",
+    ).to_dict()
 
 
 def _solve(lp: dict, cost: np.ndarray, extra_ub: np.ndarray, more_ub: np.ndarray | None = None, more_b=()):
     """linprog on the mix programme plus extra non-negative variables (``extra_ub``: their columns in its
     inequalities), optionally with more inequality rows over all the variables."""
     k, a_ub = extra_ub.shape[1], np.hstack([lp["A_ub"], extra_ub])
-    return linprog(cost, A_ub=a_ub if more_ub is None else np.vstack([a_ub, more_ub]), b_ub=np.r_[lp["b_ub"], more_b],
-                   A_eq=np.hstack([lp["A_eq"], np.zeros((len(lp["A_eq"]), k))]), b_eq=lp["b_eq"],
-                   bounds=lp["bounds"] + [(0.0, None)] * k, method="highs")
+    return linprog(
+        cost,
+        A_ub=a_ub if more_ub is None else np.vstack([a_ub, more_ub]),
+        b_ub=np.r_[lp["b_ub"], more_b],
+        A_eq=np.hstack([lp["A_eq"], np.zeros((len(lp["A_eq"]), k))]),
+        b_eq=lp["b_eq"],
+        bounds=lp["bounds"] + [(0.0, None)] * k,
+        method="highs",
+    )
 
 
 def _nearest_today(x: np.ndarray, cur: np.ndarray, online: np.ndarray, unit: np.ndarray, lp: dict) -> np.ndarray:
@@ -318,8 +416,13 @@ def _nearest_today(x: np.ndarray, cur: np.ndarray, online: np.ndarray, unit: np.
     n, cost, eye = x.size, np.tile(unit, len(cur)), np.eye(x.size)
     best = float(cost @ x.ravel())
     rows = np.vstack([np.hstack([eye, -eye]), np.hstack([-eye, -eye]), np.r_[cost, np.zeros(n)]])
-    second = _solve(lp, np.r_[np.zeros(n), np.ones(n)], np.zeros((len(lp["A_ub"]), n)), rows,
-                    np.r_[target.ravel(), -target.ravel(), best * (1 + 1e-10) + 1e-9])
+    second = _solve(
+        lp,
+        np.r_[np.zeros(n), np.ones(n)],
+        np.zeros((len(lp["A_ub"]), n)),
+        rows,
+        np.r_[target.ravel(), -target.ravel(), best * (1 + 1e-10) + 1e-9],
+    )
     return second.x[:n].reshape(cur.shape) if second.status == 0 else x
 
 
@@ -335,15 +438,23 @@ def _infeasible(lp: dict, cur: np.ndarray, channels: list[str], limits: dict[str
     flows = res.x[:n].reshape(cur.shape).sum(axis=0)
     binding = [c for c, limit in limits.items() if flows[channels.index(c)] >= limit - 1e-6 * max(limit, 1.0)]
     listed = "; ".join(f"{c} (capacity {limits[c]:,.0f}, {cur[:, channels.index(c)].sum():,.0f} today)" for c in binding)
-    return CxmError(f"The channel capacities cannot all be met, even with every segment as far online as its capacity "
-                    f"allows: {listed} need at least {res.x[n:].sum():,.0f} more contacts a year between them. Fix: "
-                    f"raise channel_capacity for {', '.join(binding)} by that much in all, raise online_capacity for "
-                    "the segments that use them, or lower min_assisted.")
+    return CxmError(
+        f"The channel capacities cannot all be met, even with every segment as far online as its capacity "
+        f"allows: {listed} need at least {res.x[n:].sum():,.0f} more contacts a year between them. Fix: "
+        f"raise channel_capacity for {', '.join(binding)} by that much in all, raise online_capacity for "
+        "the segments that use them, or lower min_assisted."
+    )
 
 
 def _tables(segments, channels, cur, x, unit, cap, online) -> tuple[pd.DataFrame, pd.DataFrame]:
-    mix = pd.DataFrame({"segment": pd.Series(segments, dtype=object).repeat(len(channels)).to_numpy(),
-                        "channel": channels * len(segments), "current_contacts": cur.ravel(), "optimal_contacts": x.ravel()})
+    mix = pd.DataFrame(
+        {
+            "segment": pd.Series(segments, dtype=object).repeat(len(channels)).to_numpy(),
+            "channel": channels * len(segments),
+            "current_contacts": cur.ravel(),
+            "optimal_contacts": x.ravel(),
+        }
+    )
     mix["change"] = mix["optimal_contacts"] - mix["current_contacts"]
     mix["unit_cost"] = np.tile(unit, len(segments))
     mix["current_cost"] = mix["current_contacts"] * mix["unit_cost"]
@@ -364,12 +475,18 @@ def _benchmark_note(share: float, low: float, high: float, source: str) -> str:
     said = f"The optimal mix saves {share:.1%} of what these contacts cost today"
     where = f"the {low:.0%}-{high:.0%} reported for well-managed channel programmes (source: {source})"
     if share < low:
-        return (f"{said}, below {where}. There is little room to move: segments are near their online capacity, online "
-                "already takes most contacts, or a channel capacity binds. Savings would have to come from elsewhere: "
-                "fewer avoidable contacts (failure demand), or online services that more customers can use.")
+        return (
+            f"{said}, below {where}. There is little room to move: segments are near their online capacity, online "
+            "already takes most contacts, or a channel capacity binds. Savings would have to come from elsewhere: "
+            "fewer avoidable contacts (failure demand), or online services that more customers can use."
+        )
     if share <= high:
-        return (f"{said}, within {where}. Treat it as a ceiling: it assumes everyone able to self-serve does, and "
-                "campaigns usually get part of the way (see the migration targets).")
-    return (f"{said}, above {where}. That usually means the capacity assumptions are too generous (confidence online "
-            "is not the same as use) or the online unit costs leave out building and running the service. Check both "
-            "before quoting this figure.")
+        return (
+            f"{said}, within {where}. Treat it as a ceiling: it assumes everyone able to self-serve does, and "
+            "campaigns usually get part of the way (see the migration targets)."
+        )
+    return (
+        f"{said}, above {where}. That usually means the capacity assumptions are too generous (confidence online "
+        "is not the same as use) or the online unit costs leave out building and running the service. Check both "
+        "before quoting this figure."
+    )

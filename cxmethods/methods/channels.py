@@ -20,8 +20,15 @@ import pandas as pd
 from cxmethods.core.errors import CxmError
 from cxmethods.core.schemas import CHANNELS
 
-__all__ = ["SELF_SERVICE", "ASSISTED", "channel_preferences", "self_service", "migration_targets", "suitability_matrix",
-           "read_suitability"]
+__all__ = [
+    "ASSISTED",
+    "SELF_SERVICE",
+    "channel_preferences",
+    "migration_targets",
+    "read_suitability",
+    "self_service",
+    "suitability_matrix",
+]
 
 #: Channels a customer completes alone, and those that need staff.
 SELF_SERVICE = ("web_form", "mobile_app")
@@ -60,11 +67,13 @@ def self_service(survey: pd.DataFrame, segments: pd.Series, *, confident_from: f
     else:
         frame["confident"] = float("nan")
     grouped = frame.groupby("segment")
-    table = pd.DataFrame({
-        "respondents": grouped.size(),
-        "prefers_self_service": grouped["prefers"].mean().astype(float),
-        "confident_online": grouped["confident"].mean().astype(float),
-    }).reset_index()
+    table = pd.DataFrame(
+        {
+            "respondents": grouped.size(),
+            "prefers_self_service": grouped["prefers"].mean().astype(float),
+            "confident_online": grouped["confident"].mean().astype(float),
+        }
+    ).reset_index()
     table["capacity"] = table[["prefers_self_service", "confident_online"]].max(axis=1)
     return table
 
@@ -76,8 +85,9 @@ def suitability_matrix(services: list[str], complexity: dict[str, str] | None = 
     unknown = sorted({c for c in complexity.values() if c not in _SUITABILITY})
     if unknown:
         raise CxmError(f"Service complexity must be one of {', '.join(_SUITABILITY)}. Got {', '.join(unknown)} instead.")
-    rows = [{"service": s, "complexity": complexity.get(s, "medium"), **_SUITABILITY[complexity.get(s, "medium")]}
-            for s in services]
+    rows = [
+        {"service": s, "complexity": complexity.get(s, "medium"), **_SUITABILITY[complexity.get(s, "medium")]} for s in services
+    ]
     return pd.DataFrame(rows, columns=["service", "complexity", *CHANNELS])
 
 
@@ -125,8 +135,15 @@ def migration_targets(
                 target[list(ASSISTED)] = current[list(ASSISTED)] * (1 - goal) / assisted_now
             note = f"online {online_now:.0%} -> {goal:.0%} (capacity {cap:.0%})"
         for channel in CHANNELS:
-            rows.append({"segment": segment, "channel": channel, "current_share": round(float(current[channel]), 4),
-                         "target_share": round(float(target[channel]), 4), "note": note})
+            rows.append(
+                {
+                    "segment": segment,
+                    "channel": channel,
+                    "current_share": round(float(current[channel]), 4),
+                    "target_share": round(float(target[channel]), 4),
+                    "note": note,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -140,13 +157,17 @@ def read_suitability(path) -> pd.DataFrame:
 
     path = Path(path)
     if not path.is_file():
-        raise CxmError(f"{path}: the suitability matrix (settings.segmentation.suitability) was not found. "
-                       "Fix: correct the path, or remove the setting to use the default by service complexity.")
+        raise CxmError(
+            f"{path}: the suitability matrix (settings.segmentation.suitability) was not found. "
+            "Fix: correct the path, or remove the setting to use the default by service complexity."
+        )
     table = pd.read_csv(path)
     unknown = [c for c in table.columns if c not in ("service", "complexity", *CHANNELS)]
     if "service" not in table or unknown:
-        raise CxmError(f"{path}: columns must be service and channels ({', '.join(CHANNELS)}). "
-                       f"Got {', '.join(map(str, table.columns))} instead.")
+        raise CxmError(
+            f"{path}: columns must be service and channels ({', '.join(CHANNELS)}). "
+            f"Got {', '.join(map(str, table.columns))} instead."
+        )
     for channel in [c for c in CHANNELS if c in table]:
         values = pd.to_numeric(table[channel], errors="coerce")
         bad = values.isna() | (values < 0) | (values > 1)

@@ -25,14 +25,14 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from cxmethods.methodology.benchmarks import load_benchmarks
 from cxmethods.core.config import Engagement, InputFile
 from cxmethods.core.errors import CxmError
 from cxmethods.core.files import file_format, wrong_kind
 from cxmethods.core.schemas import CHANNELS, INPUTS
 from cxmethods.io.values import coerce
+from cxmethods.methodology.benchmarks import load_benchmarks
 
-__all__ = ["ContactLog", "default_unit_costs", "WEEKDAYS"]
+__all__ = ["WEEKDAYS", "ContactLog", "default_unit_costs"]
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _UNKNOWN = "unknown"
@@ -41,8 +41,11 @@ _UNKNOWN = "unknown"
 def default_unit_costs() -> dict:
     """Benchmark cost per contact by channel (``templates/benchmarks.yaml``): ``{"currency", "costs", "sources"}``."""
     bench = load_benchmarks().channel_costs
-    return {"currency": bench.currency, "costs": {k: v.cost for k, v in bench.costs.items()},
-            "sources": {k: v.source for k, v in bench.costs.items()}}
+    return {
+        "currency": bench.currency,
+        "costs": {k: v.cost for k, v in bench.costs.items()},
+        "sources": {k: v.source for k, v in bench.costs.items()},
+    }
 
 
 class ContactLog:
@@ -63,7 +66,9 @@ class ContactLog:
     def __init__(self, engagement: Engagement, *, memory_limit: str = "1GB", threads: int | None = None):
         spec = engagement.inputs.contact_log
         if spec is None:
-            raise CxmError("The engagement names no contact log. Add inputs: contact_log: {path: ...} (see templates/engagement.yaml).")
+            raise CxmError(
+                "The engagement names no contact log. Add inputs: contact_log: {path: ...} (see templates/engagement.yaml)."
+            )
         self.engagement, self.spec = engagement, spec
         self.settings = engagement.settings.voc
         self._tmp = tempfile.TemporaryDirectory(prefix="cxm-contacts-")
@@ -77,8 +82,10 @@ class ContactLog:
         path = engagement.resolve(spec.path)
         if not path.is_file() or path.stat().st_size == 0:
             self.close()
-            raise CxmError(f"{path}: the contact log is {'empty' if path.is_file() else 'missing'}. "
-                           "Fix: export the data again, or correct inputs.contact_log.path.")
+            raise CxmError(
+                f"{path}: the contact log is {'empty' if path.is_file() else 'missing'}. "
+                "Fix: export the data again, or correct inputs.contact_log.path."
+            )
         wrong = wrong_kind(path, file_format(path), "inputs.contact_log")
         if wrong is not None:
             self.close()
@@ -87,8 +94,10 @@ class ContactLog:
             self.fields = _load(self.con, path, spec, id_salt(engagement.name, path))
         except (duckdb.Error, OSError, ValueError) as exc:
             self.close()
-            raise CxmError(f"{path}: the contact log cannot be read ({str(exc).splitlines()[0]}). "
-                           "Fix: run `cxm validate` on the engagement: it names the row, column and setting to change.") from None
+            raise CxmError(
+                f"{path}: the contact log cannot be read ({str(exc).splitlines()[0]}). "
+                "Fix: run `cxm validate` on the engagement: it names the row, column and setting to change."
+            ) from None
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -108,8 +117,10 @@ class ContactLog:
     def _need(self, *fields: str) -> None:
         missing = [f for f in fields if f not in self.fields]
         if missing:
-            raise CxmError(f"This analysis needs the contact log field(s) {', '.join(missing)}: map them under "
-                           "inputs.contact_log.columns in the engagement.")
+            raise CxmError(
+                f"This analysis needs the contact log field(s) {', '.join(missing)}: map them under "
+                "inputs.contact_log.columns in the engagement."
+            )
 
     # -- analyses ----------------------------------------------------------
 
@@ -327,8 +338,13 @@ class ContactLog:
         if "created_at" in self.fields:
             checks.append(("created_at missing or unreadable", "created_at IS NULL", "left out of time patterns"))
             start, end = self.engagement.period.start, self.engagement.period.end
-            checks.append((f"created outside the period {start} to {end}",
-                           f"created_at < DATE '{start}' OR created_at >= DATE '{end}' + INTERVAL 1 DAY", "kept"))
+            checks.append(
+                (
+                    f"created outside the period {start} to {end}",
+                    f"created_at < DATE '{start}' OR created_at >= DATE '{end}' + INTERVAL 1 DAY",
+                    "kept",
+                )
+            )
         if "closed_at" in self.fields:
             checks.append(("closed before created", "closed_at < created_at", "left out of resolution times"))
             checks.append(("still open (no closed_at)", "closed_at IS NULL", "counted as open"))
@@ -340,14 +356,30 @@ class ContactLog:
             checks.append(("customer id missing", "customer_id IS NULL", "left out of repeat contact"))
         if "handling_minutes" in self.fields:
             checks.append(("handling minutes missing or unreadable", "handling_minutes IS NULL", "left out of handling time"))
-        counts = self.query("SELECT " + ", ".join(f"count(*) FILTER (WHERE {cond}) AS c{i}" for i, (_, cond, _) in enumerate(checks))
-                            + " FROM contacts").iloc[0]
+        counts = self.query(
+            "SELECT "
+            + ", ".join(f"count(*) FILTER (WHERE {cond}) AS c{i}" for i, (_, cond, _) in enumerate(checks))
+            + " FROM contacts"
+        ).iloc[0]
         total = int(counts["c0"])
-        rows = [{"check": name, "rows": int(counts[f"c{i}"]), "share": round(int(counts[f"c{i}"]) / total, 4) if total else 0.0,
-                 "treatment": treat} for i, (name, _, treat) in enumerate(checks)]
+        rows = [
+            {
+                "check": name,
+                "rows": int(counts[f"c{i}"]),
+                "share": round(int(counts[f"c{i}"]) / total, 4) if total else 0.0,
+                "treatment": treat,
+            }
+            for i, (name, _, treat) in enumerate(checks)
+        ]
         dup = self.query("SELECT count(*) - count(DISTINCT contact_id) AS d FROM contacts").iloc[0]["d"]
-        rows.append({"check": "duplicated contact ids", "rows": int(dup), "share": round(int(dup) / total, 4) if total else 0.0,
-                     "treatment": "kept"})
+        rows.append(
+            {
+                "check": "duplicated contact ids",
+                "rows": int(dup),
+                "share": round(int(dup) / total, 4) if total else 0.0,
+                "treatment": "kept",
+            }
+        )
         return pd.DataFrame(rows)
 
     def _ensure_repeat_flags(self) -> None:
@@ -358,7 +390,9 @@ class ContactLog:
         # the baseline by channel and reason (volumes) needs the service and handling time beside the flags
         fcr += "".join(f", {f}" if f in self.fields else f", NULL AS {f}" for f in ("service", "handling_minutes", "area"))
         if "customer_id" not in self.fields:
-            self.con.execute(f"CREATE TABLE flags AS SELECT reason, channel, {fcr}, false AS is_repeat, false AS is_follow_up FROM contacts")
+            self.con.execute(
+                f"CREATE TABLE flags AS SELECT reason, channel, {fcr}, false AS is_repeat, false AS is_follow_up FROM contacts"
+            )
             return
         # lag() over a customer's contacts in time: same reason within the window, or any contact within it;
         # contact_id breaks ties in time, so the same contacts are flagged on every run
@@ -398,10 +432,18 @@ def _load(con: duckdb.DuckDBPyConnection, path: Path, spec: InputFile, salt: str
     fields = INPUTS["contact_log"].fields
     fmt = file_format(path)
     if fmt == "csv":
-        encoding = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "latin-1": "latin-1", "iso-8859-1": "latin-1",
-                    "cp1252": "latin-1", "utf-16": "utf-16"}.get(spec.encoding.lower(), spec.encoding)
-        source = (f"read_csv({_literal(path)}, header = true, all_varchar = true, delim = {_literal(spec.delimiter)}, "
-                  f"skip = {spec.header_row - 1}, encoding = {_literal(encoding)}, quote = '\"', escape = '\"', null_padding = true)")
+        encoding = {
+            "utf-8": "utf-8",
+            "utf-8-sig": "utf-8",
+            "latin-1": "latin-1",
+            "iso-8859-1": "latin-1",
+            "cp1252": "latin-1",
+            "utf-16": "utf-16",
+        }.get(spec.encoding.lower(), spec.encoding)
+        source = (
+            f"read_csv({_literal(path)}, header = true, all_varchar = true, delim = {_literal(spec.delimiter)}, "
+            f"skip = {spec.header_row - 1}, encoding = {_literal(encoding)}, quote = '\"', escape = '\"', null_padding = true)"
+        )
     elif fmt == "parquet":
         source = f"read_parquet({_literal(path)})"
     else:
@@ -414,8 +456,10 @@ def _load(con: duckdb.DuckDBPyConnection, path: Path, spec: InputFile, salt: str
     mapping = {ours: theirs for ours, theirs in mapping.items() if theirs in header}
     missing = [f for f in INPUTS["contact_log"].required if f not in mapping]
     if missing:
-        raise CxmError(f"{path}: the contact log has no column for {', '.join(missing)}. "
-                       "Fix: map it under inputs.contact_log.columns (cxm validate lists every problem).")
+        raise CxmError(
+            f"{path}: the contact log has no column for {', '.join(missing)}. "
+            "Fix: map it under inputs.contact_log.columns (cxm validate lists every problem)."
+        )
     select = []
     for ours, theirs in mapping.items():
         column = f'trim(CAST("{theirs.replace(chr(34), chr(34) * 2)}" AS VARCHAR))'
@@ -468,4 +512,3 @@ def _register_recoding(con: duckdb.DuckDBPyConnection, ours: str, theirs: str, k
     con.register(f"{ours}_map_df", table)
     con.execute(f"CREATE TABLE {ours}_map AS SELECT * FROM {ours}_map_df")
     con.unregister(f"{ours}_map_df")
-

@@ -18,7 +18,17 @@ import pandas as pd
 
 from cxmethods.core.errors import CxmError
 
-__all__ = ["ITEM_SETS", "METHODS", "MIN_ROWS", "QUADRANTS", "item_scores", "key_drivers", "relative_weights", "shapley_r2", "to_0_100"]
+__all__ = [
+    "ITEM_SETS",
+    "METHODS",
+    "MIN_ROWS",
+    "QUADRANTS",
+    "item_scores",
+    "key_drivers",
+    "relative_weights",
+    "shapley_r2",
+    "to_0_100",
+]
 
 #: Standard survey items, by source (our field names, see :mod:`cxmethods.core.schemas`).
 #:
@@ -76,7 +86,9 @@ def to_0_100(values, scale: tuple[int, int] = (1, 5)):
     return (values - lo) / (hi - lo) * 100.0
 
 
-def item_scores(survey: pd.DataFrame, items: str | Sequence[str] | None = None, *, scale: tuple[int, int] = (1, 5)) -> pd.DataFrame:
+def item_scores(
+    survey: pd.DataFrame, items: str | Sequence[str] | None = None, *, scale: tuple[int, int] = (1, 5)
+) -> pd.DataFrame:
     """Summarise each rating item: how many answered, mean, 0-100 score and top-two-box share.
 
     Parameters
@@ -113,14 +125,16 @@ def item_scores(survey: pd.DataFrame, items: str | Sequence[str] | None = None, 
         answers = survey[name].dropna().astype(float)
         n = len(answers)
         mean = float(answers.mean()) if n else np.nan
-        rows.append({
-            "item": name,
-            "n": n,
-            "missing_share": 1 - n / len(survey) if len(survey) else np.nan,
-            "mean": mean,
-            "score": float(to_0_100(mean, scale)) if n else np.nan,
-            "top2_share": float((answers >= hi - 1).mean()) if n else np.nan,
-        })
+        rows.append(
+            {
+                "item": name,
+                "n": n,
+                "missing_share": 1 - n / len(survey) if len(survey) else np.nan,
+                "mean": mean,
+                "score": float(to_0_100(mean, scale)) if n else np.nan,
+                "top2_share": float((answers >= hi - 1).mean()) if n else np.nan,
+            }
+        )
     return pd.DataFrame(rows, columns=["item", "n", "missing_share", "mean", "score", "top2_share"])
 
 
@@ -188,8 +202,10 @@ def shapley_r2(X: pd.DataFrame, y: pd.Series) -> pd.Series:
     R, r = _correlations(X, y, "shapley_r2")
     p = len(r)
     if p > _MAX_SHAPLEY:
-        raise CxmError(f"The 'X' parameter of shapley_r2 must have at most {_MAX_SHAPLEY} columns. Got {p} instead. "
-                       "Use relative_weights, which gives nearly the same answer for any number of predictors.")
+        raise CxmError(
+            f"The 'X' parameter of shapley_r2 must have at most {_MAX_SHAPLEY} columns. Got {p} instead. "
+            "Use relative_weights, which gives nearly the same answer for any number of predictors."
+        )
     r2 = {(): 0.0}
     for size in range(1, p + 1):
         for subset in combinations(range(p), size):
@@ -256,13 +272,16 @@ def key_drivers(
     (2457, 0.7, 1.0)
     """
     if method not in METHODS:
-        raise CxmError(f"The 'method' parameter of key_drivers must be one of {', '.join(map(repr, METHODS))}. "
-                       f"Got {method!r} instead.")
+        raise CxmError(
+            f"The 'method' parameter of key_drivers must be one of {', '.join(map(repr, METHODS))}. Got {method!r} instead."
+        )
     _check_scale(scale, "key_drivers")
     if outcome not in survey.columns:
-        raise CxmError(f"The survey has no '{outcome}' column, the outcome key_drivers explains. "
-                       f"Fix: map it under inputs.survey.columns in the engagement (e.g. '{outcome}: <your column>'), "
-                       "or pass outcome= another rating field.")
+        raise CxmError(
+            f"The survey has no '{outcome}' column, the outcome key_drivers explains. "
+            f"Fix: map it under inputs.survey.columns in the engagement (e.g. '{outcome}: <your column>'), "
+            "or pass outcome= another rating field."
+        )
     if drivers is None:
         drivers = [d for d in ITEM_SETS["citizens_first"] if d in survey.columns]
     else:
@@ -271,27 +290,35 @@ def key_drivers(
     if outcome in drivers:
         raise CxmError(f"The 'drivers' parameter of key_drivers must not include the outcome. Got {outcome!r} in it instead.")
     if len(drivers) < 2:
-        raise CxmError(f"key_drivers needs at least 2 drivers in the survey. Got {len(drivers)} ({', '.join(drivers) or 'none'}) "
-                       "instead. Fix: map the driver questions under inputs.survey.columns (e.g. timeliness, knowledge, "
-                       "courtesy, fairness, outcome), or pass drivers=.")
+        raise CxmError(
+            f"key_drivers needs at least 2 drivers in the survey. Got {len(drivers)} ({', '.join(drivers) or 'none'}) "
+            "instead. Fix: map the driver questions under inputs.survey.columns (e.g. timeliness, knowledge, "
+            "courtesy, fairness, outcome), or pass drivers=."
+        )
     complete = survey[[outcome, *drivers]].dropna()
     if len(complete) < MIN_ROWS:
-        raise CxmError(f"key_drivers needs at least {MIN_ROWS} responses that rate {outcome} and every driver. "
-                       f"Got {len(complete)} of {len(survey)} instead. Fix: collect more responses, or use fewer "
-                       "drivers (those most often left blank or answered \"don't know\" remove most rows).")
+        raise CxmError(
+            f"key_drivers needs at least {MIN_ROWS} responses that rate {outcome} and every driver. "
+            f"Got {len(complete)} of {len(survey)} instead. Fix: collect more responses, or use fewer "
+            'drivers (those most often left blank or answered "don\'t know" remove most rows).'
+        )
     X, y = complete[drivers].astype(float), complete[outcome].astype(float)
     importance = (relative_weights if method == "relative_weights" else shapley_r2)(X, y)
     r2 = float(importance.sum())
     if not r2 > 0:
-        raise CxmError(f"The drivers explain none of {outcome} (R^2 = 0): no importance can be given. "
-                       "Check that the columns are mapped to the right questions.")
+        raise CxmError(
+            f"The drivers explain none of {outcome} (R^2 = 0): no importance can be given. "
+            "Check that the columns are mapped to the right questions."
+        )
     performance = item_scores(survey, drivers, scale=scale).set_index("item")["score"]
-    table = pd.DataFrame({
-        "driver": drivers,
-        "importance": importance.to_numpy(),
-        "share": importance.to_numpy() / r2,
-        "performance": performance.reindex(drivers).to_numpy(),
-    })
+    table = pd.DataFrame(
+        {
+            "driver": drivers,
+            "importance": importance.to_numpy(),
+            "share": importance.to_numpy() / r2,
+            "performance": performance.reindex(drivers).to_numpy(),
+        }
+    )
     table = table.sort_values("share", ascending=False, kind="stable").reset_index(drop=True)
     table.insert(3, "rank", np.arange(1, len(table) + 1))
     important = table["share"] >= table["share"].mean()
@@ -307,12 +334,16 @@ def _correlations(X: pd.DataFrame, y: pd.Series, function: str) -> tuple[np.ndar
         raise CxmError(f"The 'X' parameter of {function} must have columns and as many rows as y. Got {X.shape} instead.")
     data = np.column_stack([X.to_numpy(dtype=float, na_value=np.nan), np.asarray(y, dtype=float)])
     if np.isnan(data).any():
-        raise CxmError(f"The 'X' and 'y' parameters of {function} must have no missing values. Got "
-                       f"{int(np.isnan(data).any(axis=1).sum())} incomplete rows instead. Drop them first (key_drivers does).")
+        raise CxmError(
+            f"The 'X' and 'y' parameters of {function} must have no missing values. Got "
+            f"{int(np.isnan(data).any(axis=1).sum())} incomplete rows instead. Drop them first (key_drivers does)."
+        )
     constant = [name for name, sd in zip([*X.columns, getattr(y, "name", None) or "y"], data.std(axis=0)) if not sd > 0]
     if constant:
-        raise CxmError(f"{function} cannot weigh a column where every answer is the same: {', '.join(map(str, constant))}. "
-                       "Leave it out of the analysis.")
+        raise CxmError(
+            f"{function} cannot weigh a column where every answer is the same: {', '.join(map(str, constant))}. "
+            "Leave it out of the analysis."
+        )
     corr = np.corrcoef(data, rowvar=False)
     return corr[:-1, :-1], corr[:-1, -1]
 
@@ -320,8 +351,10 @@ def _correlations(X: pd.DataFrame, y: pd.Series, function: str) -> tuple[np.ndar
 def _require_columns(survey: pd.DataFrame, names: list[str], parameter: str, function: str) -> None:
     absent = [n for n in names if n not in survey.columns]
     if absent:
-        raise CxmError(f"The '{parameter}' parameter of {function} names fields the survey does not have: "
-                       f"{', '.join(absent)}. Fix: map them under inputs.survey.columns, or leave them out.")
+        raise CxmError(
+            f"The '{parameter}' parameter of {function} names fields the survey does not have: "
+            f"{', '.join(absent)}. Fix: map them under inputs.survey.columns, or leave them out."
+        )
 
 
 def _check_scale(scale, function: str) -> tuple[float, float]:
@@ -330,6 +363,7 @@ def _check_scale(scale, function: str) -> tuple[float, float]:
     except (TypeError, ValueError):
         lo = hi = np.nan
     if not hi > lo:
-        raise CxmError(f"The 'scale' parameter of {function} must be (lowest, highest) with lowest < highest. "
-                       f"Got {scale!r} instead.")
+        raise CxmError(
+            f"The 'scale' parameter of {function} must be (lowest, highest) with lowest < highest. Got {scale!r} instead."
+        )
     return lo, hi

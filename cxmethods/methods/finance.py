@@ -18,10 +18,10 @@ from collections.abc import Sequence
 import numpy as np
 import numpy_financial as npf
 
-from cxmethods.methodology.benchmarks import Band, Schedule
 from cxmethods.core.errors import CxmError
+from cxmethods.methodology.benchmarks import Band, Schedule
 
-__all__ = ["discount_factors", "npv", "irr", "discounted_payback"]
+__all__ = ["discount_factors", "discounted_payback", "irr", "npv"]
 
 
 def discount_factors(rate: float | Schedule | Sequence[Band], years: int) -> np.ndarray:
@@ -40,8 +40,10 @@ def discount_factors(rate: float | Schedule | Sequence[Band], years: int) -> np.
     else:
         starts, rates = np.array([b.from_year for b in bands]), np.array([b.rate for b in bands])
     if starts[0] != 0 or np.any(np.diff(starts) <= 0) or np.any(rates < 0) or np.any(rates >= 1):
-        raise CxmError("The 'rate' parameter of discount_factors must be a rate in [0, 1) or bands starting at year 0 "
-                       f"in increasing order. Got {[(int(s), float(r)) for s, r in zip(starts, rates)]} instead.")
+        raise CxmError(
+            "The 'rate' parameter of discount_factors must be a rate in [0, 1) or bands starting at year 0 "
+            f"in increasing order. Got {[(int(s), float(r)) for s, r in zip(starts, rates)]} instead."
+        )
     t = np.arange(1, years)
     yearly = rates[np.searchsorted(starts, t, side="right") - 1]
     return np.concatenate([[1.0], np.cumprod(1.0 / (1.0 + yearly))])

@@ -21,15 +21,38 @@ from cxmethods.io.answers import load_answers
 from cxmethods.methodology.maturity import MaturityModel, Question, Statement, load_quick_test, load_role_checklist, model_for
 
 __all__ = [
-    "SCORE_COLUMNS", "SelfAssessment", "assess", "score_dimensions", "disagreements", "gaps", "component_summary",
+    "SCORE_COLUMNS",
+    "SelfAssessment",
+    "assess",
+    "component_summary",
+    "disagreements",
     "findings",
+    "gaps",
+    "score_dimensions",
 ]
 
 #: Columns of ``scores.csv``, one row per dimension in model order.
 SCORE_COLUMNS = [
-    "component", "component_name", "dimension_id", "dimension", "n", "median_current", "iqr", "range", "disagreement",
-    "median_target", "consensus_current", "consensus_target", "consensus_rationale", "current", "target", "gap",
-    "weight", "priority", "previous_current", "change",
+    "component",
+    "component_name",
+    "dimension_id",
+    "dimension",
+    "n",
+    "median_current",
+    "iqr",
+    "range",
+    "disagreement",
+    "median_target",
+    "consensus_current",
+    "consensus_target",
+    "consensus_rationale",
+    "current",
+    "target",
+    "gap",
+    "weight",
+    "priority",
+    "previous_current",
+    "change",
 ]
 
 
@@ -75,17 +98,21 @@ def score_dimensions(
     (3, 2.0, 3, True, 2.0)
     """
     if disagreement_range < 1:
-        raise CxmError(f"The 'disagreement_range' parameter of score_dimensions must be an int >= 1. Got {disagreement_range!r} instead.")
+        raise CxmError(
+            f"The 'disagreement_range' parameter of score_dimensions must be an int >= 1. Got {disagreement_range!r} instead."
+        )
     frame = model.to_frame()[["component", "component_name", "dimension_id", "dimension"]]
     levels = answers[["dimension_id", "current_level", "target_level"]].astype({"current_level": float, "target_level": float})
     grouped = levels.groupby("dimension_id")
-    stats = pd.DataFrame({
-        "n": grouped["current_level"].count(),
-        "median_current": grouped["current_level"].median(),
-        "iqr": grouped["current_level"].quantile(0.75) - grouped["current_level"].quantile(0.25),
-        "range": grouped["current_level"].max() - grouped["current_level"].min(),
-        "median_target": grouped["target_level"].median(),
-    })
+    stats = pd.DataFrame(
+        {
+            "n": grouped["current_level"].count(),
+            "median_current": grouped["current_level"].median(),
+            "iqr": grouped["current_level"].quantile(0.75) - grouped["current_level"].quantile(0.25),
+            "range": grouped["current_level"].max() - grouped["current_level"].min(),
+            "median_target": grouped["target_level"].median(),
+        }
+    )
     scores = frame.merge(stats, left_on="dimension_id", right_index=True, how="left")
     scores["n"] = scores["n"].fillna(0).astype(int)
     scores["disagreement"] = scores["range"].fillna(0) >= disagreement_range
@@ -97,8 +124,11 @@ def score_dimensions(
     weights = weights or {}
     scores["weight"] = [float(weights.get(d, weights.get(c, 1.0))) for d, c in zip(scores["dimension_id"], scores["component"])]
     scores["priority"] = scores["gap"] * scores["weight"]
-    before = (previous.set_index("dimension_id")["current"].astype(float) if previous is not None and not previous.empty
-              else pd.Series(dtype=float))
+    before = (
+        previous.set_index("dimension_id")["current"].astype(float)
+        if previous is not None and not previous.empty
+        else pd.Series(dtype=float)
+    )
     scores["previous_current"] = scores["dimension_id"].map(before)
     scores["change"] = scores["current"] - scores["previous_current"]
     scores["consensus_rationale"] = scores["consensus_rationale"].fillna("")
@@ -108,7 +138,9 @@ def score_dimensions(
 def _consensus(consensus: pd.DataFrame | None) -> pd.DataFrame:
     columns = {"current_level": "consensus_current", "target_level": "consensus_target", "rationale": "consensus_rationale"}
     if consensus is None or consensus.empty:
-        return pd.DataFrame(columns=["dimension_id", *columns.values()]).astype({"consensus_current": float, "consensus_target": float})
+        return pd.DataFrame(columns=["dimension_id", *columns.values()]).astype(
+            {"consensus_current": float, "consensus_target": float}
+        )
     agreed = consensus[["dimension_id", *columns]].rename(columns=columns)
     return agreed.astype({"consensus_current": float, "consensus_target": float})
 
@@ -131,8 +163,13 @@ def gaps(scores: pd.DataFrame) -> pd.DataFrame:
 def component_summary(scores: pd.DataFrame) -> pd.DataFrame:
     """One row per component: mean current, target and gap of its dimensions, and its total priority."""
     grouped = scores.groupby(["component", "component_name"], sort=False)
-    return grouped.agg(dimensions=("dimension_id", "count"), current=("current", "mean"), target=("target", "mean"),
-                       gap=("gap", "mean"), priority=("priority", "sum")).reset_index()
+    return grouped.agg(
+        dimensions=("dimension_id", "count"),
+        current=("current", "mean"),
+        target=("target", "mean"),
+        gap=("gap", "mean"),
+        priority=("priority", "sum"),
+    ).reset_index()
 
 
 #: Columns of ``findings.csv``.
@@ -158,14 +195,30 @@ def findings(
     for q in questions:
         answer, note = given.get(q.id, ("", ""))
         if answer != "yes":
-            rows.append({"source": "quick_test", "component": q.component, "item_id": q.id, "statement": q.text,
-                         "answer": answer or "not answered", "note": note})
+            rows.append(
+                {
+                    "source": "quick_test",
+                    "component": q.component,
+                    "item_id": q.id,
+                    "statement": q.text,
+                    "answer": answer or "not answered",
+                    "note": note,
+                }
+            )
     given = _answers_by_id(checklist, "statement_id")
     for s in statements:
         answer, note = given.get(s.id, ("", ""))
         if answer != "yes":
-            rows.append({"source": f"checklist: {s.role_name}", "component": s.component, "item_id": s.id,
-                         "statement": s.text, "answer": answer or "not answered", "note": note})
+            rows.append(
+                {
+                    "source": f"checklist: {s.role_name}",
+                    "component": s.component,
+                    "item_id": s.id,
+                    "statement": s.text,
+                    "answer": answer or "not answered",
+                    "note": note,
+                }
+            )
     return pd.DataFrame(rows, columns=FINDING_COLUMNS)
 
 
@@ -173,8 +226,10 @@ def _answers_by_id(table: pd.DataFrame, key: str) -> dict[str, tuple[str, str]]:
     if table is None or table.empty:
         return {}
     notes = table["note"] if "note" in table else pd.Series([""] * len(table), index=table.index)
-    return {str(k): (str(a) if pd.notna(a) else "", str(n) if pd.notna(n) else "")
-            for k, a, n in zip(table[key], table["answer"], notes)}
+    return {
+        str(k): (str(a) if pd.notna(a) else "", str(n) if pd.notna(n) else "")
+        for k, a, n in zip(table[key], table["answer"], notes)
+    }
 
 
 class SelfAssessment:
@@ -191,9 +246,14 @@ class SelfAssessment:
         self.answers = load_answers(engagement, "self_assessment")
         self.consensus = load_answers(engagement, "consensus")
         previous = _previous(engagement, settings.previous_scores)
-        self.scores = score_dimensions(self.answers, self.model, consensus=self.consensus,
-                                       disagreement_range=settings.disagreement_range, weights=settings.weights,
-                                       previous=previous)
+        self.scores = score_dimensions(
+            self.answers,
+            self.model,
+            consensus=self.consensus,
+            disagreement_range=settings.disagreement_range,
+            weights=settings.weights,
+            previous=previous,
+        )
         self.findings = findings(load_answers(engagement, "quick_test"), load_answers(engagement, "role_checklist"))
 
     def write(self, run_dir: str | Path) -> list[Path]:
@@ -201,8 +261,13 @@ class SelfAssessment:
         from cxmethods.io.artifacts import write_table
 
         step = "01_self_assessment"
-        tables = {"scores": self.scores, "gaps": gaps(self.scores), "disagreements": disagreements(self.scores),
-                  "components": component_summary(self.scores), "findings": self.findings}
+        tables = {
+            "scores": self.scores,
+            "gaps": gaps(self.scores),
+            "disagreements": disagreements(self.scores),
+            "components": component_summary(self.scores),
+            "findings": self.findings,
+        }
         return [write_table(table.round(3), run_dir, step, name) for name, table in tables.items()]
 
 
@@ -216,11 +281,15 @@ def _previous(engagement: Engagement, path: str | None) -> pd.DataFrame | None:
         return None
     file = engagement.resolve(path)
     if not file.is_file():
-        raise CxmError(f"{file}: the previous assessment (settings.self_assessment.previous_scores) was not found. "
-                       "Fix: give the scores.csv of an earlier run, or remove the setting.")
+        raise CxmError(
+            f"{file}: the previous assessment (settings.self_assessment.previous_scores) was not found. "
+            "Fix: give the scores.csv of an earlier run, or remove the setting."
+        )
     table = pd.read_csv(file)
     missing = {"dimension_id", "current"} - set(table.columns)
     if missing:
-        raise CxmError(f"{file}: the previous assessment has no column(s) {sorted(missing)}. "
-                       "Fix: give the scores.csv that workbook 01 wrote in an earlier run.")
+        raise CxmError(
+            f"{file}: the previous assessment has no column(s) {sorted(missing)}. "
+            "Fix: give the scores.csv that workbook 01 wrote in an earlier run."
+        )
     return table

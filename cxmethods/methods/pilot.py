@@ -20,29 +20,47 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from cxmethods.plots.charts import CURRENT, TARGET, Chart
 from cxmethods.core.errors import CxmError
+from cxmethods.plots.charts import CURRENT, TARGET, Chart
 
-__all__ = ["sample_size_proportions", "minimum_detectable_effect", "sample_size_means", "minimum_detectable_effect_means",
-           "PilotDuration", "pilot_duration", "choose_sites", "DidResult", "evaluate_did", "simulate_pilot", "plot_did"]
+__all__ = [
+    "DidResult",
+    "PilotDuration",
+    "choose_sites",
+    "evaluate_did",
+    "minimum_detectable_effect",
+    "minimum_detectable_effect_means",
+    "pilot_duration",
+    "plot_did",
+    "sample_size_means",
+    "sample_size_proportions",
+    "simulate_pilot",
+]
 
 GROUPS, PERIODS = ("pilot", "comparison"), ("before", "after")
 
 
-def _number(func: str, name: str, value, low: float = -math.inf, high: float = math.inf, *,
-            what: str | None = None, nonzero: bool = False) -> float:
+def _number(
+    func: str, name: str, value, low: float = -math.inf, high: float = math.inf, *, what: str | None = None, nonzero: bool = False
+) -> float:
     ok = isinstance(value, Real) and not isinstance(value, bool) and low < float(value) < high  # NaN fails too
     if not ok or (nonzero and value == 0):
-        what = what or (f"between {low:g} and {high:g}" if math.isfinite(high)
-                        else f"greater than {low:g}" if math.isfinite(low) else "a finite number")
+        what = what or (
+            f"between {low:g} and {high:g}"
+            if math.isfinite(high)
+            else f"greater than {low:g}"
+            if math.isfinite(low)
+            else "a finite number"
+        )
         raise CxmError(f"The '{name}' parameter of {func} must be {what}. Got {value!r} instead.")
     return float(value)
 
 
 def _columns(func: str, table: pd.DataFrame, wanted: list, what: str) -> None:
     if absent := [c for c in dict.fromkeys(wanted) if c not in table.columns]:
-        raise CxmError(f"{func}: the {what} no column {', '.join(map(repr, absent))}. "
-                       f"The columns are {', '.join(map(str, table.columns))}.")
+        raise CxmError(
+            f"{func}: the {what} no column {', '.join(map(repr, absent))}. The columns are {', '.join(map(str, table.columns))}."
+        )
 
 
 def _whole(func: str, name: str, value, minimum: int) -> int:
@@ -55,8 +73,10 @@ def _z_sum(func: str, alpha, power, two_sided: bool) -> float:
     alpha, power = _number(func, "alpha", alpha, 0, 1), _number(func, "power", power, 0, 1)
     z = float(norm.ppf(1 - alpha / 2 if two_sided else 1 - alpha) + norm.ppf(power))
     if z <= 0:
-        raise CxmError(f"The 'power' parameter of {func} must be larger than the chance of a false alarm "
-                       f"(alpha {alpha:g}). Got {power!r} instead.")
+        raise CxmError(
+            f"The 'power' parameter of {func} must be larger than the chance of a false alarm "
+            f"(alpha {alpha:g}). Got {power!r} instead."
+        )
     return z
 
 
@@ -64,8 +84,9 @@ def _ceil(x: float) -> int:
     return math.ceil(x - 1e-9 * max(1.0, x))  # float noise (385.0000000001) must not add a contact
 
 
-def sample_size_proportions(p0: float, mde: float, *, alpha: float = 0.05, power: float = 0.8, ratio: float = 1.0,
-                            two_sided: bool = True) -> int:
+def sample_size_proportions(
+    p0: float, mde: float, *, alpha: float = 0.05, power: float = 0.8, ratio: float = 1.0, two_sided: bool = True
+) -> int:
     """Contacts needed in the pilot group to detect an absolute change ``mde`` in a proportion from ``p0``.
 
     The comparison group needs ``ratio`` times as many. Normal approximation with unpooled variances
@@ -87,11 +108,12 @@ def sample_size_proportions(p0: float, mde: float, *, alpha: float = 0.05, power
         raise CxmError(f"The 'mde' parameter of {func} must be {what}. Got {mde!r} instead.")
     ratio, z = _number(func, "ratio", ratio, 0), _z_sum(func, alpha, power, two_sided)
     p1 = p0 + mde
-    return _ceil(z ** 2 * (p1 * (1 - p1) + p0 * (1 - p0) / ratio) / mde ** 2)
+    return _ceil(z**2 * (p1 * (1 - p1) + p0 * (1 - p0) / ratio) / mde**2)
 
 
-def minimum_detectable_effect(p0: float, n: float, *, alpha: float = 0.05, power: float = 0.8, ratio: float = 1.0,
-                              two_sided: bool = True) -> float:
+def minimum_detectable_effect(
+    p0: float, n: float, *, alpha: float = 0.05, power: float = 0.8, ratio: float = 1.0, two_sided: bool = True
+) -> float:
     """The smallest absolute rise from ``p0`` that ``n`` contacts in the pilot group can detect.
 
     Solves the formula of :func:`sample_size_proportions` for ``mde`` exactly (it is a quadratic); for
@@ -107,13 +129,16 @@ def minimum_detectable_effect(p0: float, n: float, *, alpha: float = 0.05, power
     a, b, c = n + z2, -z2 * (1 - 2 * p0), -z2 * p0 * (1 - p0) * (1 + 1 / ratio)
     d = (-b + math.sqrt(b * b - 4 * a * c)) / (2 * a)
     if d >= 1 - p0:
-        raise CxmError(f"The 'n' parameter of {func} is too small to detect any rise from p0 = {p0:g}: it must be "
-                       f"more than {z2 * p0 / (ratio * (1 - p0)):.0f}. Got {n:g} instead.")
+        raise CxmError(
+            f"The 'n' parameter of {func} is too small to detect any rise from p0 = {p0:g}: it must be "
+            f"more than {z2 * p0 / (ratio * (1 - p0)):.0f}. Got {n:g} instead."
+        )
     return d
 
 
-def sample_size_means(sd: float, mde: float, *, alpha: float = 0.05, power: float = 0.8, ratio: float = 1.0,
-                      two_sided: bool = True) -> int:
+def sample_size_means(
+    sd: float, mde: float, *, alpha: float = 0.05, power: float = 0.8, ratio: float = 1.0, two_sided: bool = True
+) -> int:
     """Contacts needed in the pilot group to detect a change ``mde`` in a mean (e.g. handling minutes).
 
     ``sd`` is the contact-level standard deviation, taken as equal in both groups; the comparison group
@@ -127,11 +152,12 @@ def sample_size_means(sd: float, mde: float, *, alpha: float = 0.05, power: floa
     sd = _number(func, "sd", sd, 0)
     mde = _number(func, "mde", mde, nonzero=True, what="a non-zero change")
     ratio, z = _number(func, "ratio", ratio, 0), _z_sum(func, alpha, power, two_sided)
-    return _ceil(z ** 2 * sd ** 2 * (1 + 1 / ratio) / mde ** 2)
+    return _ceil(z**2 * sd**2 * (1 + 1 / ratio) / mde**2)
 
 
-def minimum_detectable_effect_means(sd: float, n: float, *, alpha: float = 0.05, power: float = 0.8,
-                                    ratio: float = 1.0, two_sided: bool = True) -> float:
+def minimum_detectable_effect_means(
+    sd: float, n: float, *, alpha: float = 0.05, power: float = 0.8, ratio: float = 1.0, two_sided: bool = True
+) -> float:
     """The smallest change in a mean that ``n`` contacts in the pilot group can detect (see :func:`sample_size_means`)."""
     func = "minimum_detectable_effect_means"
     sd, n, ratio = _number(func, "sd", sd, 0), _number(func, "n", n, 0), _number(func, "ratio", ratio, 0)
@@ -150,8 +176,9 @@ class PilotDuration:
     note: str
 
 
-def pilot_duration(n_per_group: float, weekly_pilot: float, weekly_comparison: float, *, ratio: float = 1.0,
-                   min_weeks: int = 4) -> PilotDuration:
+def pilot_duration(
+    n_per_group: float, weekly_pilot: float, weekly_comparison: float, *, ratio: float = 1.0, min_weeks: int = 4
+) -> PilotDuration:
     """Weeks until the pilot sites have ``n_per_group`` contacts and the comparison sites ``ratio`` times that.
 
     Never fewer than ``min_weeks``: demand and performance move with the weekday, paydays, the month end
@@ -165,24 +192,37 @@ def pilot_duration(n_per_group: float, weekly_pilot: float, weekly_comparison: f
     weekly_pilot = _number(func, "weekly_pilot", weekly_pilot, 0, what=never)
     weekly_comparison = _number(func, "weekly_comparison", weekly_comparison, 0, what=never)
     ratio, min_weeks = _number(func, "ratio", ratio, 0), _whole(func, "min_weeks", min_weeks, 1)
-    need = {"pilot": (n, weekly_pilot, _ceil(n / weekly_pilot)),
-            "comparison": (ratio * n, weekly_comparison, _ceil(ratio * n / weekly_comparison))}
+    need = {
+        "pilot": (n, weekly_pilot, _ceil(n / weekly_pilot)),
+        "comparison": (ratio * n, weekly_comparison, _ceil(ratio * n / weekly_comparison)),
+    }
     slow, fast = ("comparison", "pilot") if need["comparison"][2] >= need["pilot"][2] else ("pilot", "comparison")
     weeks = max(need[slow][2], min_weeks)
     if need[slow][2] < min_weeks:
-        note = (f"Run the pilot for {weeks} weeks: the sample needs only {need[slow][2]}, but a pilot shorter than "
-                f"{min_weeks} full weeks risks catching an unusual week, or only the novelty of the change.")
+        note = (
+            f"Run the pilot for {weeks} weeks: the sample needs only {need[slow][2]}, but a pilot shorter than "
+            f"{min_weeks} full weeks risks catching an unusual week, or only the novelty of the change."
+        )
     else:
-        note = (f"Run the pilot for {weeks} weeks: the {slow} sites need {weeks} weeks to reach {need[slow][0]:,.0f} "
-                f"contacts at {need[slow][1]:,.0f} a week (the {fast} sites need {need[fast][2]}).")
+        note = (
+            f"Run the pilot for {weeks} weeks: the {slow} sites need {weeks} weeks to reach {need[slow][0]:,.0f} "
+            f"contacts at {need[slow][1]:,.0f} a week (the {fast} sites need {need[fast][2]})."
+        )
     if weeks > 26:
         note += " That is over six months: consider more pilot sites, or a larger detectable effect."
-    return PilotDuration(weeks, need["pilot"][2], need["comparison"][2], weeks * weekly_pilot, weeks * weekly_comparison,
-                         note)
+    return PilotDuration(weeks, need["pilot"][2], need["comparison"][2], weeks * weekly_pilot, weeks * weekly_comparison, note)
 
 
-def choose_sites(units: pd.DataFrame, *, unit: str, volume: str, metrics: Sequence[str], min_volume: float,
-                 n_pilots: int = 1, n_comparisons: int = 1) -> pd.DataFrame:
+def choose_sites(
+    units: pd.DataFrame,
+    *,
+    unit: str,
+    volume: str,
+    metrics: Sequence[str],
+    min_volume: float,
+    n_pilots: int = 1,
+    n_comparisons: int = 1,
+) -> pd.DataFrame:
     """Pilot sites typical of the whole population, each matched with the most similar comparison site(s).
 
     ``units`` has a row per candidate site (an area, a channel) with its name, weekly contact volume and
@@ -214,24 +254,32 @@ def choose_sites(units: pd.DataFrame, *, unit: str, volume: str, metrics: Sequen
         raise CxmError(f"{func}: column {unit!r} must name each site once; repeated: {', '.join(map(str, repeated))}.")
     vol = pd.to_numeric(table[volume], errors="coerce")
     values = table[metrics].apply(pd.to_numeric, errors="coerce")
-    for column, bad, rule in [(volume, vol.isna() | (vol < 0), "a number of 0 or more"),
-                              *[(m, values[m].isna(), "a number") for m in metrics]]:
+    for column, bad, rule in [
+        (volume, vol.isna() | (vol < 0), "a number of 0 or more"),
+        *[(m, values[m].isna(), "a number") for m in metrics],
+    ]:
         if bad.any():
-            raise CxmError(f"{func}: column {column!r} must be {rule} for every site; it is not for "
-                           f"{', '.join(map(str, names[bad][:5]))}. Fix: fill it in, or drop those sites.")
+            raise CxmError(
+                f"{func}: column {column!r} must be {rule} for every site; it is not for "
+                f"{', '.join(map(str, names[bad][:5]))}. Fix: fill it in, or drop those sites."
+            )
     eligible = (vol >= min_volume).to_numpy()
     if not eligible.any():
-        raise CxmError(f"{func}: no site is eligible: the minimum weekly volume is {min_volume:g} and the largest "
-                       f"seen is {vol.max():g} ({names[vol.idxmax()]}). Fix: lower min_volume, or combine small sites.")
+        raise CxmError(
+            f"{func}: no site is eligible: the minimum weekly volume is {min_volume:g} and the largest "
+            f"seen is {vol.max():g} ({names[vol.idxmax()]}). Fix: lower min_volume, or combine small sites."
+        )
     if eligible.sum() < (needed := n_pilots * (1 + n_comparisons)):
-        raise CxmError(f"{func} needs {needed} eligible sites ({n_pilots} pilot(s), each with {n_comparisons} "
-                       f"comparison(s)) but only {eligible.sum()} have a weekly volume of at least {min_volume:g}: "
-                       f"{', '.join(map(str, names[eligible]))}. Fix: lower min_volume, or ask for fewer sites.")
+        raise CxmError(
+            f"{func} needs {needed} eligible sites ({n_pilots} pilot(s), each with {n_comparisons} "
+            f"comparison(s)) but only {eligible.sum()} have a weekly volume of at least {min_volume:g}: "
+            f"{', '.join(map(str, names[eligible]))}. Fix: lower min_volume, or ask for fewer sites."
+        )
 
     centre = np.average(values, axis=0, weights=vol if vol.sum() > 0 else None)
     spread = values.std(ddof=1).fillna(0.0).to_numpy()
     z = (values.to_numpy() - centre) / np.where(spread > 0, spread, np.inf)  # a constant metric scores 0 everywhere
-    to_population = np.sqrt((z ** 2).sum(axis=1))
+    to_population = np.sqrt((z**2).sum(axis=1))
     apart = np.sqrt(((z[:, None, :] - z[None, :, :]) ** 2).sum(axis=2))  # site x site distances
     by_typicality = list(np.argsort(to_population, kind="stable"))
     pilots = [i for i in by_typicality if eligible[i]][:n_pilots]
@@ -251,8 +299,16 @@ def choose_sites(units: pd.DataFrame, *, unit: str, volume: str, metrics: Sequen
             reason[c] = f"the eligible site most like pilot {names[p]} not already taken"
         order += [p, *near]
     order += [i for i in by_typicality if role[i] == "not chosen"] + [i for i in by_typicality if not eligible[i]]
-    out = pd.DataFrame({"unit": names, "role": role, "matched_with": matched, "volume": vol,
-                        "distance_to_population": to_population, "distance_to_pilot": to_pilot})
+    out = pd.DataFrame(
+        {
+            "unit": names,
+            "role": role,
+            "matched_with": matched,
+            "volume": vol,
+            "distance_to_population": to_population,
+            "distance_to_pilot": to_pilot,
+        }
+    )
     out = pd.concat([out, values, pd.Series(reason, name="reason")], axis=1).iloc[order].reset_index(drop=True)
     out.attrs["population"] = dict(zip(metrics, centre.tolist()))
     return out
@@ -283,8 +339,10 @@ class DidResult:
         func = "DidResult.verdict"
         given, target = target, _number(func, "target", target, nonzero=True, what="a non-zero change in the outcome's units")
         if self.binary and abs(target) >= 1:
-            raise CxmError(f"The 'target' parameter of {func} must be a change in a proportion, between -1 and 1 "
-                           f"(5 points is 0.05). Got {given!r} instead.")
+            raise CxmError(
+                f"The 'target' parameter of {func} must be a change in a proportion, between -1 and 1 "
+                f"(5 points is 0.05). Got {given!r} instead."
+            )
         name, unit = label or self.outcome.replace("_", " "), " points" if self.binary else ""
 
         def show(x: float) -> str:
@@ -300,8 +358,11 @@ class DidResult:
         if low >= aim:
             tail = f"the whole interval reaches {goal}; the pilot met its target."
         elif low > 0:
-            tail = (f"{goal} is within the interval; the effect is real but may fall short of the target." if high >= aim
-                    else f"the effect is real but smaller than {goal}: the whole interval falls short of it.")
+            tail = (
+                f"{goal} is within the interval; the effect is real but may fall short of the target."
+                if high >= aim
+                else f"the effect is real but smaller than {goal}: the whole interval falls short of it."
+            )
         elif high >= aim:
             tail = f"the interval holds both no effect and {goal}, so the pilot cannot tell yet; a larger or longer one could."
         elif high >= 0:
@@ -311,8 +372,9 @@ class DidResult:
         return f"{head}: {tail}"
 
 
-def evaluate_did(data: pd.DataFrame, *, outcome: str, group: str = "group", period: str = "period",
-                 level: float = 0.95) -> DidResult:
+def evaluate_did(
+    data: pd.DataFrame, *, outcome: str, group: str = "group", period: str = "period", level: float = 0.95
+) -> DidResult:
     """Difference in differences: (pilot after - pilot before) - (comparison after - comparison before).
 
     ``data`` has a row per contact (or per site and period): ``group`` in {pilot, comparison}, ``period``
@@ -332,35 +394,60 @@ def evaluate_did(data: pd.DataFrame, *, outcome: str, group: str = "group", peri
     _columns(func, data, [outcome, group, period], "data have")
     raw = data[outcome]
     y = pd.to_numeric(raw.astype(float) if raw.dtype == bool else raw, errors="coerce")
-    for bad, problem, fix in ((y.isna() & raw.notna(), "is not a number", "code it as numbers (1 = yes, 0 = no)"),
-                              (raw.isna(), "is missing", "drop those rows or fill them in")):
+    for bad, problem, fix in (
+        (y.isna() & raw.notna(), "is not a number", "code it as numbers (1 = yes, 0 = no)"),
+        (raw.isna(), "is missing", "drop those rows or fill them in"),
+    ):
         if bad.any():
-            raise CxmError(f"{func}: outcome {outcome!r} {problem} in {bad.sum()} row(s), e.g. index "
-                           f"{', '.join(map(str, data.index[bad][:5]))} ({raw[bad].iloc[0]!r}). Fix: {fix}.")
+            raise CxmError(
+                f"{func}: outcome {outcome!r} {problem} in {bad.sum()} row(s), e.g. index "
+                f"{', '.join(map(str, data.index[bad][:5]))} ({raw[bad].iloc[0]!r}). Fix: {fix}."
+            )
     for column, allowed in ((group, GROUPS), (period, PERIODS)):
         if (bad := ~data[column].isin(allowed)).any():
             found = ", ".join(map(repr, pd.unique(data.loc[bad, column])[:5]))
-            raise CxmError(f"{func}: column {column!r} must hold only {allowed[0]!r} and {allowed[1]!r}. Got {found} "
-                           f"(index {', '.join(map(str, data.index[bad][:5]))}). Fix: relabel those rows.")
+            raise CxmError(
+                f"{func}: column {column!r} must hold only {allowed[0]!r} and {allowed[1]!r}. Got {found} "
+                f"(index {', '.join(map(str, data.index[bad][:5]))}). Fix: relabel those rows."
+            )
     frame = pd.DataFrame({"group": data[group].to_numpy(), "period": data[period].to_numpy(), "y": y.to_numpy(float)})
     full = pd.MultiIndex.from_product([GROUPS, PERIODS], names=["group", "period"])
     stats = frame.groupby(["group", "period"])["y"].agg(["size", "mean", "var"]).reindex(full)
     for (g, p), n in stats["size"].fillna(0).items():
         if n < 2:
-            raise CxmError(f"{func}: the {g} group has {int(n)} row(s) {p} the change; each of the four cells "
-                           "(pilot and comparison, before and after) needs at least 2.")
+            raise CxmError(
+                f"{func}: the {g} group has {int(n)} row(s) {p} the change; each of the four cells "
+                "(pilot and comparison, before and after) needs at least 2."
+            )
     m = stats["mean"]
     effect = float((m["pilot", "after"] - m["pilot", "before"]) - (m["comparison", "after"] - m["comparison", "before"]))
     if (se := math.sqrt((stats["var"] / stats["size"]).sum())) == 0:
         raise CxmError(f"{func}: outcome {outcome!r} does not vary within any cell, so its uncertainty cannot be estimated.")
     half = float(norm.ppf(0.5 + level / 2)) * se
     cells = stats[["size", "mean"]].rename(columns={"size": "n"}).reset_index().astype({"n": int})
-    return DidResult(effect, se, effect - half, effect + half, float(2 * norm.sf(abs(effect) / se)), level, cells,
-                     outcome, bool(frame["y"].isin([0.0, 1.0]).all()))
+    return DidResult(
+        effect,
+        se,
+        effect - half,
+        effect + half,
+        float(2 * norm.sf(abs(effect) / se)),
+        level,
+        cells,
+        outcome,
+        bool(frame["y"].isin([0.0, 1.0]).all()),
+    )
 
 
-def simulate_pilot(*, n_per_cell: int, baseline: float, effect: float, trend: float = 0.0, group_gap: float = 0.0,
-                   binary: bool = True, seed: int = 0) -> pd.DataFrame:
+def simulate_pilot(
+    *,
+    n_per_cell: int,
+    baseline: float,
+    effect: float,
+    trend: float = 0.0,
+    group_gap: float = 0.0,
+    binary: bool = True,
+    seed: int = 0,
+) -> pd.DataFrame:
     """Made-up pilot data with a known answer, for tests and training: ``group``, ``period``, ``outcome``.
 
     Pilot sites start at ``baseline``, comparison sites at ``baseline + group_gap``; both move by
@@ -371,13 +458,19 @@ def simulate_pilot(*, n_per_cell: int, baseline: float, effect: float, trend: fl
     n = _whole(func, "n_per_cell", n_per_cell, 2)
     baseline, effect = _number(func, "baseline", baseline), _number(func, "effect", effect)
     trend, gap = _number(func, "trend", trend), _number(func, "group_gap", group_gap)
-    means = {("pilot", "before"): baseline, ("pilot", "after"): baseline + trend + effect,
-             ("comparison", "before"): baseline + gap, ("comparison", "after"): baseline + gap + trend}
+    means = {
+        ("pilot", "before"): baseline,
+        ("pilot", "after"): baseline + trend + effect,
+        ("comparison", "before"): baseline + gap,
+        ("comparison", "after"): baseline + gap + trend,
+    }
     rng, frames = np.random.default_rng(seed), []
     for (g, p), mean in means.items():
         if binary and not 0 <= mean <= 1:
-            raise CxmError(f"{func}: the {g} group's proportion {p} the change would be {mean:g}, outside 0 to 1. "
-                           "Fix: choose baseline, trend, group_gap and effect that keep every cell a proportion.")
+            raise CxmError(
+                f"{func}: the {g} group's proportion {p} the change would be {mean:g}, outside 0 to 1. "
+                "Fix: choose baseline, trend, group_gap and effect that keep every cell a proportion."
+            )
         y = rng.binomial(1, mean, n) if binary else rng.normal(mean, 1.0, n)
         frames.append(pd.DataFrame({"group": g, "period": p, "outcome": y}))
     return pd.concat(frames, ignore_index=True)
@@ -392,13 +485,24 @@ def plot_did(result: DidResult) -> Chart:
     ax = fig.add_subplot()
     ax.plot([0, 1], comparison, color="#7b8794", marker="s", linewidth=2, label="comparison sites")
     ax.plot([0, 1], pilot, color=CURRENT, marker="o", linewidth=2, label="pilot sites")
-    ax.plot([0, 1], [pilot[0], without], color=CURRENT, linestyle="--", label="pilot sites without the change\n"
-            "(assumed: the comparison trend)")
+    ax.plot(
+        [0, 1],
+        [pilot[0], without],
+        color=CURRENT,
+        linestyle="--",
+        label="pilot sites without the change\n(assumed: the comparison trend)",
+    )
     ax.annotate("", xy=(1, pilot[1]), xytext=(1, without), arrowprops={"arrowstyle": "->", "color": TARGET, "lw": 2})
     f = ".1f" if result.binary else ".3g"
-    ax.text(1.04, (pilot[1] + without) / 2, f"effect {result.effect * scale:+{f}}{' points' if result.binary else ''}\n"
-            f"{result.level:.0%} CI {result.ci_low * scale:{f}} to {result.ci_high * scale:{f}}", color=TARGET,
-            va="center", fontsize=9)
+    ax.text(
+        1.04,
+        (pilot[1] + without) / 2,
+        f"effect {result.effect * scale:+{f}}{' points' if result.binary else ''}\n"
+        f"{result.level:.0%} CI {result.ci_low * scale:{f}} to {result.ci_high * scale:{f}}",
+        color=TARGET,
+        va="center",
+        fontsize=9,
+    )
     ax.set_xticks([0, 1], list(PERIODS))
     ax.set_xlim(-0.25, 1.6)
     ax.set_ylabel(result.outcome.replace("_", " ") + (" (%)" if result.binary else ""))

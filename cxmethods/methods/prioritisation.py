@@ -33,34 +33,66 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from cxmethods.plots.charts import CURRENT, TARGET, Chart
 from cxmethods.core.errors import CxmError
+from cxmethods.plots.charts import CURRENT, TARGET, Chart
 
-__all__ = ["HORIZONS", "METHODS", "QUADRANTS", "capacity_use", "check_dependencies", "plot_priorities", "plot_timeline",
-           "prioritise", "schedule"]
+__all__ = [
+    "HORIZONS",
+    "METHODS",
+    "QUADRANTS",
+    "capacity_use",
+    "check_dependencies",
+    "plot_priorities",
+    "plot_timeline",
+    "prioritise",
+    "schedule",
+]
 
 METHODS = ("value_effort", "rice", "wsjf", "weighted")
 HORIZONS = ("now", "next year", "wait and see")
 NOW, NEXT, WAIT = HORIZONS
 #: (high value, high effort) -> quadrant; "high" means above the median of the scored initiatives.
-QUADRANTS = {(True, False): "quick win", (True, True): "major project", (False, False): "fill-in",
-             (False, True): "money pit"}
+QUADRANTS = {(True, False): "quick win", (True, True): "major project", (False, False): "fill-in", (False, True): "money pit"}
 
-_CRITERIA = {"value_effort": ("value", "effort"), "rice": ("reach", "impact", "confidence", "effort"),
-             "wsjf": ("value", "time_criticality", "risk_reduction", "effort")}
-_MISSING = {"value": "no value score", "effort": "no effort estimate", "confidence": "no confidence rating",
-            "reach": "no reach estimate", "impact": "no impact score", "time_criticality": "no time-criticality score",
-            "risk_reduction": "no risk-reduction score"}
-_TITLES = {"value_effort": "value / effort", "rice": "RICE (reach x impact x confidence / effort)",
-           "wsjf": "WSJF (cost of delay / job size)", "weighted": "weighted criteria"}
+_CRITERIA = {
+    "value_effort": ("value", "effort"),
+    "rice": ("reach", "impact", "confidence", "effort"),
+    "wsjf": ("value", "time_criticality", "risk_reduction", "effort"),
+}
+_MISSING = {
+    "value": "no value score",
+    "effort": "no effort estimate",
+    "confidence": "no confidence rating",
+    "reach": "no reach estimate",
+    "impact": "no impact score",
+    "time_criticality": "no time-criticality score",
+    "risk_reduction": "no risk-reduction score",
+}
+_TITLES = {
+    "value_effort": "value / effort",
+    "rice": "RICE (reach x impact x confidence / effort)",
+    "wsjf": "WSJF (cost of delay / job size)",
+    "weighted": "weighted criteria",
+}
 _EPS = 1e-9  # team-months: differences this small are rounding in sums of loads, not over-commitment
 _FIX_DEPS = "(column depends_on in initiatives.csv)"
-_COLUMNS = ["id", "title", "rank", "start", "end", "start_quarter", "end_quarter", "quarters", "load", "horizon",
-            "reason", "dependencies"]
+_COLUMNS = [
+    "id",
+    "title",
+    "rank",
+    "start",
+    "end",
+    "start_quarter",
+    "end_quarter",
+    "quarters",
+    "load",
+    "horizon",
+    "reason",
+    "dependencies",
+]
 
 
-def prioritise(backlog: pd.DataFrame, *, method: str = "value_effort",
-               weights: dict[str, float] | None = None) -> pd.DataFrame:
+def prioritise(backlog: pd.DataFrame, *, method: str = "value_effort", weights: dict[str, float] | None = None) -> pd.DataFrame:
     """Score and rank the backlog; initiatives that cannot be scored are kept, last, with what they lack.
 
     Parameters
@@ -85,21 +117,26 @@ def prioritise(backlog: pd.DataFrame, *, method: str = "value_effort",
         (e.g. "no effort estimate", or ""), sorted by rank, unscored rows last in their original order.
     """
     if method not in METHODS:
-        raise CxmError(f"The 'method' parameter of prioritise must be one of {', '.join(map(repr, METHODS))}. "
-                       f"Got {method!r} instead.")
+        raise CxmError(
+            f"The 'method' parameter of prioritise must be one of {', '.join(map(repr, METHODS))}. Got {method!r} instead."
+        )
     if method == "weighted":
         criteria = _check_weights(backlog, weights)
     elif weights is not None:
-        raise CxmError(f"The 'weights' parameter of prioritise is only used with method='weighted'. Got weights with "
-                       f"method={method!r} instead. Fix: drop the weights or use method='weighted'.")
+        raise CxmError(
+            f"The 'weights' parameter of prioritise is only used with method='weighted'. Got weights with "
+            f"method={method!r} instead. Fix: drop the weights or use method='weighted'."
+        )
     else:
         criteria = list(_CRITERIA[method])
     added = ["score", "rank", "tied_with", "missing"] + ["quadrant"] * (method == "value_effort")
     table = _checked(backlog, "prioritise").drop(columns=[*added, "quadrant"], errors="ignore")  # a re-ranked table
     absent = [c for c in criteria if c not in table]
     if absent:
-        raise CxmError(f"Method {method!r} scores with {', '.join(criteria)}; the backlog has no "
-                       f"{', '.join(absent)} column. Fix: add the column, or choose another method.")
+        raise CxmError(
+            f"Method {method!r} scores with {', '.join(criteria)}; the backlog has no "
+            f"{', '.join(absent)} column. Fix: add the column, or choose another method."
+        )
     x = pd.DataFrame({c: _numeric(table, c) for c in criteria})
     if method == "value_effort":
         score = x["value"] / x["effort"]
@@ -112,12 +149,12 @@ def prioritise(backlog: pd.DataFrame, *, method: str = "value_effort",
     complete = x.notna().all(axis=1)
     table["score"] = score.where(complete).astype(float)
     table["rank"] = table["score"].map(_significant).rank(method="min", ascending=False)
-    table["missing"] = ["; ".join(_MISSING.get(c, f"no {c}") for c in criteria if pd.isna(row[c]))
-                        for _, row in x.iterrows()]
+    table["missing"] = ["; ".join(_MISSING.get(c, f"no {c}") for c in criteria if pd.isna(row[c])) for _, row in x.iterrows()]
     if method == "value_effort":
         value_median, effort_median = _medians(table)
-        table["quadrant"] = [QUADRANTS[(v > value_median, e > effort_median)] if ok else ""
-                             for v, e, ok in zip(x["value"], x["effort"], complete)]
+        table["quadrant"] = [
+            QUADRANTS[(v > value_median, e > effort_median)] if ok else "" for v, e, ok in zip(x["value"], x["effort"], complete)
+        ]
     table = table.iloc[np.lexsort((np.arange(len(table)), table["rank"].fillna(np.inf)))].reset_index(drop=True)
     key, ids = table["score"].map(_significant), table["id"].astype(str)
     table["tied_with"] = [", ".join(ids[(key == k) & (ids != i)]) for i, k in zip(ids, key)]
@@ -141,17 +178,28 @@ def check_dependencies(backlog: pd.DataFrame) -> None:
     deps = _dependency_map(backlog, ids)
     unknown = [f"{i} depends on {d}" for i in ids for d in deps[i] if d not in deps]
     if unknown:
-        raise CxmError(f"Dependencies name initiatives that are not in the backlog: {'; '.join(unknown)}. "
-                       f"Fix: correct the id or remove the dependency {_FIX_DEPS}.")
+        raise CxmError(
+            f"Dependencies name initiatives that are not in the backlog: {'; '.join(unknown)}. "
+            f"Fix: correct the id or remove the dependency {_FIX_DEPS}."
+        )
     cycle = _find_cycle(ids, deps)
     if cycle:
-        raise CxmError(f"Dependencies form a cycle: {' -> '.join(cycle + cycle[:1])}. "
-                       f"Fix: remove one of these dependencies {_FIX_DEPS}.")
+        raise CxmError(
+            f"Dependencies form a cycle: {' -> '.join(cycle + cycle[:1])}. Fix: remove one of these dependencies {_FIX_DEPS}."
+        )
 
 
-def schedule(prioritised: pd.DataFrame, *, start: pd.Timestamp, capacity: float | Sequence[float], quarters: int = 12,
-             max_team_months_per_quarter: float = 6.0, min_confidence: float = 0.5, now_quarters: int = 2,
-             next_year_quarters: int = 4) -> pd.DataFrame:
+def schedule(
+    prioritised: pd.DataFrame,
+    *,
+    start: pd.Timestamp,
+    capacity: float | Sequence[float],
+    quarters: int = 12,
+    max_team_months_per_quarter: float = 6.0,
+    min_confidence: float = 0.5,
+    now_quarters: int = 2,
+    next_year_quarters: int = 4,
+) -> pd.DataFrame:
     """Place ranked initiatives on calendar quarters, after their dependencies and earliest start, within capacity.
 
     Quarter 1 is the calendar quarter containing ``start``; ``capacity`` is team-months per quarter (one
@@ -183,8 +231,11 @@ def schedule(prioritised: pd.DataFrame, *, start: pd.Timestamp, capacity: float 
         start; wait-and-see rows last, with no dates, labels, duration or load.
     """
     fn = "schedule"
-    for name, value, low in (("quarters", quarters, 1), ("now_quarters", now_quarters, 0),
-                             ("next_year_quarters", next_year_quarters, 0)):
+    for name, value, low in (
+        ("quarters", quarters, 1),
+        ("now_quarters", now_quarters, 0),
+        ("next_year_quarters", next_year_quarters, 0),
+    ):
         _check(name, value, fn, f"an integer >= {low}", lambda v, low=low: isinstance(v, (int, np.integer)) and v >= low)
     _check("max_team_months_per_quarter", max_team_months_per_quarter, fn, "a number greater than 0", lambda v: v > 0)
     _check("min_confidence", min_confidence, fn, "between 0 and 1", lambda v: 0 <= v <= 1)
@@ -210,20 +261,37 @@ def schedule(prioritised: pd.DataFrame, *, start: pd.Timestamp, capacity: float 
         reasons += ["negative NPV"] * bool(npv[i] < 0) + ["no effort estimate"] * bool(pd.isna(effort[i]))
         blocked = [d for d in deps[ids[i]] if plan[d]["horizon"] == WAIT]
         reasons += [f"blocked by {_and(blocked)} (wait and see)"] if blocked else []
-        plan[ids[i]] = _wait("; ".join(reasons)) if reasons else _place(
-            effort[i], earliest[i], [(d, plan[d]["_end"] + 1) for d in deps[ids[i]]], caps, free, first,
-            max_team_months_per_quarter, now_quarters + next_year_quarters, now_quarters)
-        plan[ids[i]].update(id=table["id"][i], title=table["title"][i] if "title" in table else "", rank=rank[i],
-                            dependencies="; ".join(deps[ids[i]]), _pos=i)
+        plan[ids[i]] = (
+            _wait("; ".join(reasons))
+            if reasons
+            else _place(
+                effort[i],
+                earliest[i],
+                [(d, plan[d]["_end"] + 1) for d in deps[ids[i]]],
+                caps,
+                free,
+                first,
+                max_team_months_per_quarter,
+                now_quarters + next_year_quarters,
+                now_quarters,
+            )
+        )
+        plan[ids[i]].update(
+            id=table["id"][i],
+            title=table["title"][i] if "title" in table else "",
+            rank=rank[i],
+            dependencies="; ".join(deps[ids[i]]),
+            _pos=i,
+        )
     result = pd.DataFrame(list(plan.values()), columns=_COLUMNS + ["_start", "_pos"])
     result = result.iloc[np.lexsort((result["_pos"], result["rank"].fillna(np.inf), result["_start"].fillna(np.inf)))]
     result = result.reset_index(drop=True)
-    return result.astype({"start": "datetime64[ns]", "end": "datetime64[ns]", "quarters": "Int64",
-                          "load": float})[_COLUMNS]
+    return result.astype({"start": "datetime64[ns]", "end": "datetime64[ns]", "quarters": "Int64", "load": float})[_COLUMNS]
 
 
-def capacity_use(schedule: pd.DataFrame, *, start: pd.Timestamp, capacity: float | Sequence[float],
-                 quarters: int = 12) -> pd.DataFrame:
+def capacity_use(
+    schedule: pd.DataFrame, *, start: pd.Timestamp, capacity: float | Sequence[float], quarters: int = 12
+) -> pd.DataFrame:
     """Team-months used and free each quarter of a :func:`schedule` (pass the same ``start`` and ``capacity``).
 
     Returns ``quarter`` ("2026 Q3"), ``capacity``, ``used`` (loads of the initiatives running that
@@ -235,16 +303,23 @@ def capacity_use(schedule: pd.DataFrame, *, start: pd.Timestamp, capacity: float
     running = schedule[schedule["start"].notna()]
     for begin, length, load in zip(running["start"], running["quarters"], running["load"]):
         s = pd.Period(begin, "Q").ordinal - first.ordinal
-        used[max(s, 0):max(min(s + int(length), quarters), 0)] += float(load)
-    return pd.DataFrame({"quarter": [_label(first + q) for q in range(quarters)], "capacity": caps,
-                         "used": used.round(9), "free": (caps - used).round(9)})
+        used[max(s, 0) : max(min(s + int(length), quarters), 0)] += float(load)
+    return pd.DataFrame(
+        {
+            "quarter": [_label(first + q) for q in range(quarters)],
+            "capacity": caps,
+            "used": used.round(9),
+            "free": (caps - used).round(9),
+        }
+    )
 
 
 def plot_priorities(prioritised: pd.DataFrame, *, method: str) -> Chart:
     """Draw a :func:`prioritise` table: the value x effort matrix for ``value_effort``, else ranked score bars."""
     if method not in METHODS:
-        raise CxmError(f"The 'method' parameter of plot_priorities must be one of {', '.join(map(repr, METHODS))}. "
-                       f"Got {method!r} instead.")
+        raise CxmError(
+            f"The 'method' parameter of plot_priorities must be one of {', '.join(map(repr, METHODS))}. Got {method!r} instead."
+        )
     scored = prioritised[prioritised["score"].notna()]
     unscored = prioritised.loc[prioritised["score"].isna(), "id"].astype(str)
     note = f"\nnot scored: {', '.join(unscored)}" if len(unscored) else ""
@@ -263,15 +338,25 @@ def plot_priorities(prioritised: pd.DataFrame, *, method: str) -> Chart:
             ax.annotate(str(name), (xi, yi), xytext=(6, 4), textcoords="offset points", fontsize=9)
         ax.margins(0.15)  # room in the corners for the quadrant names
         for label, cx, cy in (("Quick wins", 0, 1), ("Major projects", 1, 1), ("Fill-ins", 0, 0), ("Money pits", 1, 0)):
-            ax.text(0.02 + 0.96 * cx, 0.02 + 0.96 * cy, label, transform=ax.transAxes, ha=("left", "right")[cx],
-                    va=("bottom", "top")[cy], fontsize=9, color="#3e4c59", style="italic")
+            ax.text(
+                0.02 + 0.96 * cx,
+                0.02 + 0.96 * cy,
+                label,
+                transform=ax.transAxes,
+                ha=("left", "right")[cx],
+                va=("bottom", "top")[cy],
+                fontsize=9,
+                color="#3e4c59",
+                style="italic",
+            )
         ax.set(xlabel="effort (team-months)", ylabel="value", title=f"Value against effort (lines at the medians){note}")
     else:
         rows = scored.iloc[::-1]
         ax.barh(np.arange(len(rows)), rows["score"], color=CURRENT)
         titles = rows["title"] if "title" in rows else [""] * len(rows)
-        ax.set_yticks(np.arange(len(rows)), [f"{r:g}. {i} {_short(t)}" for r, i, t in zip(rows["rank"], rows["id"], titles)],
-                      fontsize=8)
+        ax.set_yticks(
+            np.arange(len(rows)), [f"{r:g}. {i} {_short(t)}" for r, i, t in zip(rows["rank"], rows["id"], titles)], fontsize=8
+        )
         ax.axvline(0, color="#7b8794", linewidth=1)
         ax.set(xlabel="score", title=f"Initiatives ranked by {_TITLES[method]}{note}")
     ax.grid(color="#eeeeee")
@@ -292,15 +377,27 @@ def plot_timeline(schedule: pd.DataFrame) -> Chart:
         first = min(pd.Period(t, "Q") for t in bars["start"])
         span = max(pd.Period(t, "Q") for t in bars["end"]).ordinal - first.ordinal + 1
         for y, (begin, length, horizon) in enumerate(zip(bars["start"], bars["quarters"], bars["horizon"])):
-            ax.barh(y, int(length), left=pd.Period(begin, "Q").ordinal - first.ordinal, height=0.6, edgecolor="white",
-                    **styles[horizon])
+            ax.barh(
+                y,
+                int(length),
+                left=pd.Period(begin, "Q").ordinal - first.ordinal,
+                height=0.6,
+                edgecolor="white",
+                **styles[horizon],
+            )
         ax.set_yticks(range(len(bars)), [f"{i} {_short(t)}" for i, t in zip(bars["id"], bars["title"])], fontsize=8)
         ax.set_xticks(np.arange(span) + 0.5, [_label(first + q) for q in range(span)], fontsize=8, rotation=45)
         ax.set_xticks(range(span + 1), minor=True)  # grid lines on quarter boundaries
         ax.set_xlim(0, span)
         ax.grid(axis="x", which="minor", color="#dddddd")
-        ax.legend(handles=[Patch(label=h, edgecolor="white", **style) for h, style in styles.items()], ncol=2,
-                  loc="lower right", bbox_to_anchor=(1, 1), fontsize=8, frameon=False)
+        ax.legend(
+            handles=[Patch(label=h, edgecolor="white", **style) for h, style in styles.items()],
+            ncol=2,
+            loc="lower right",
+            bbox_to_anchor=(1, 1),
+            fontsize=8,
+            frameon=False,
+        )
     else:
         ax.set_axis_off()
     ax.set_title("Road map: now and next year" if len(bars) else "Road map: nothing scheduled", loc="left", fontsize=11)
@@ -311,8 +408,17 @@ def plot_timeline(schedule: pd.DataFrame) -> Chart:
     return fig
 
 
-def _place(effort: float, earliest, after: list[tuple[str, int]], caps: np.ndarray, free: np.ndarray,
-           first: pd.Period, rate: float, committed: int, now_quarters: int) -> dict:
+def _place(
+    effort: float,
+    earliest,
+    after: list[tuple[str, int]],
+    caps: np.ndarray,
+    free: np.ndarray,
+    first: pd.Period,
+    rate: float,
+    committed: int,
+    now_quarters: int,
+) -> dict:
     """Find an initiative's slot and horizon; reserve its capacity if it starts within ``committed`` quarters."""
     quarters, dep_q, es_q = len(caps), max((q for _, q in after), default=0), 0
     if pd.notna(earliest):
@@ -325,8 +431,8 @@ def _place(effort: float, earliest, after: list[tuple[str, int]], caps: np.ndarr
         return _wait(f"cannot start within {quarters} quarters ({'; '.join(fixed)})")
     natural = max(1, math.ceil(effort / rate - _EPS))
     for s in range(ready, quarters):
-        length = next((n for n in range(natural, quarters - s + 1) if np.all(caps[s:s + n] >= effort / n - _EPS)), 0)
-        if length and np.all(free[s:s + length] >= effort / length - _EPS):
+        length = next((n for n in range(natural, quarters - s + 1) if np.all(caps[s : s + n] >= effort / n - _EPS)), 0)
+        if length and np.all(free[s : s + length] >= effort / length - _EPS):
             break
     else:
         return _wait(f"no capacity within {quarters} quarters")
@@ -334,36 +440,58 @@ def _place(effort: float, earliest, after: list[tuple[str, int]], caps: np.ndarr
     because += f"; stretched to {length} quarters" if length > natural else ""
     if s >= committed:
         return _wait(f"earliest slot {_label(first + s)}, beyond next year" + ("" if because == "ready" else f" ({because})"))
-    free[s:s + length] -= effort / length
+    free[s : s + length] -= effort / length
     end = first + s + length - 1
-    return {"start": (first + s).start_time, "end": end.end_time.normalize(), "start_quarter": _label(first + s),
-            "end_quarter": _label(end), "quarters": length, "load": effort / length,
-            "horizon": NOW if s < now_quarters else NEXT, "reason": because, "_start": s, "_end": s + length - 1}
+    return {
+        "start": (first + s).start_time,
+        "end": end.end_time.normalize(),
+        "start_quarter": _label(first + s),
+        "end_quarter": _label(end),
+        "quarters": length,
+        "load": effort / length,
+        "horizon": NOW if s < now_quarters else NEXT,
+        "reason": because,
+        "_start": s,
+        "_end": s + length - 1,
+    }
 
 
 def _wait(reason: str) -> dict:
-    return {"start": pd.NaT, "end": pd.NaT, "start_quarter": "", "end_quarter": "", "quarters": pd.NA, "load": np.nan,
-            "horizon": WAIT, "reason": reason, "_start": np.nan}
+    return {
+        "start": pd.NaT,
+        "end": pd.NaT,
+        "start_quarter": "",
+        "end_quarter": "",
+        "quarters": pd.NA,
+        "load": np.nan,
+        "horizon": WAIT,
+        "reason": reason,
+        "_start": np.nan,
+    }
 
 
 def _checked(backlog: pd.DataFrame, fn: str) -> pd.DataFrame:
     """A copy of the backlog after the checks every function needs: unique ids, effort > 0, confidence in 0-1."""
     _ids(backlog, fn)
     table = backlog.reset_index(drop=True)
-    for column, bad, rule in (("effort", lambda v: v <= 0, "greater than 0 team-months"),
-                              ("confidence", lambda v: (v < 0) | (v > 1), "between 0 and 1 (0.7 for 70%)")):
+    for column, bad, rule in (
+        ("effort", lambda v: v <= 0, "greater than 0 team-months"),
+        ("confidence", lambda v: (v < 0) | (v > 1), "between 0 and 1 (0.7 for 70%)"),
+    ):
         values = _numeric(table, column)
         named = [f"{i} ({v:g})" for i, v in zip(table["id"], values) if bad(v)]
         if named:
-            raise CxmError(f"'{column}' must be {rule}; got {', '.join(named)}. Fix: correct the value, or leave "
-                           "it blank if not yet known.")
+            raise CxmError(
+                f"'{column}' must be {rule}; got {', '.join(named)}. Fix: correct the value, or leave it blank if not yet known."
+            )
     return table
 
 
 def _ids(backlog: pd.DataFrame, fn: str) -> list[str]:
     if not isinstance(backlog, pd.DataFrame) or "id" not in backlog:
-        raise CxmError(f"The backlog passed to {fn} must be a DataFrame with an 'id' column. Fix: name the "
-                       "initiatives' id column 'id'.")
+        raise CxmError(
+            f"The backlog passed to {fn} must be a DataFrame with an 'id' column. Fix: name the initiatives' id column 'id'."
+        )
     ids = backlog["id"].astype(str).tolist()
     repeated = sorted({i for i in ids if ids.count(i) > 1})
     blank = ", ".join(str(r + 1) for r in np.flatnonzero(backlog["id"].isna().to_numpy()))
@@ -387,13 +515,17 @@ def _numeric(table: pd.DataFrame, column: str) -> pd.Series:
 
 def _check_weights(backlog: pd.DataFrame, weights) -> list[str]:
     if not weights:
-        raise CxmError("The 'weights' parameter of prioritise is required for method='weighted'. Got "
-                       f"{weights!r} instead. Fix: pass column -> weight, e.g. {{'value': 2, 'effort': -1}}.")
+        raise CxmError(
+            "The 'weights' parameter of prioritise is required for method='weighted'. Got "
+            f"{weights!r} instead. Fix: pass column -> weight, e.g. {{'value': 2, 'effort': -1}}."
+        )
     columns = list(backlog.columns) if isinstance(backlog, pd.DataFrame) else []
     absent = [c for c in weights if c not in columns]
     if absent:
-        raise CxmError(f"The 'weights' parameter of prioritise names {', '.join(map(repr, absent))}, which the "
-                       f"backlog does not have. Fix: weight columns of the backlog ({', '.join(map(str, columns))}).")
+        raise CxmError(
+            f"The 'weights' parameter of prioritise names {', '.join(map(repr, absent))}, which the "
+            f"backlog does not have. Fix: weight columns of the backlog ({', '.join(map(str, columns))})."
+        )
     for column, weight in weights.items():
         _check(f"weights[{column!r}]", weight, "prioritise", "a number", lambda v: True)
     return list(weights)
@@ -435,7 +567,7 @@ def _find_cycle(ids: list[str], deps: dict[str, list[str]]) -> list[str]:
 
     def walk(node: str, path: list[str]) -> list[str]:
         if node in path:
-            cycle = path[path.index(node):]
+            cycle = path[path.index(node) :]
             p = min(range(len(cycle)), key=lambda k: ids.index(cycle[k]))
             return cycle[p:] + cycle[:p]
         if node in done:
@@ -453,8 +585,7 @@ def _first_quarter(start, fn: str) -> pd.Period:
     except (TypeError, ValueError):
         stamp = pd.NaT
     if pd.isna(stamp):
-        raise CxmError(f"The 'start' parameter of {fn} must be a date, e.g. pd.Timestamp('2026-04-01'). "
-                       f"Got {start!r} instead.")
+        raise CxmError(f"The 'start' parameter of {fn} must be a date, e.g. pd.Timestamp('2026-04-01'). Got {start!r} instead.")
     return pd.Period(stamp, "Q")
 
 
@@ -464,11 +595,14 @@ def _capacities(capacity, quarters: int, fn: str) -> np.ndarray:
     except (TypeError, ValueError):
         values = np.array([np.nan])
     if len(values) != quarters and np.ndim(capacity) == 1:
-        raise CxmError(f"The 'capacity' parameter of {fn} must give one number per quarter ({quarters}). Got "
-                       f"{len(values)} instead. Fix: give {quarters} capacities, or set quarters={len(values)}.")
+        raise CxmError(
+            f"The 'capacity' parameter of {fn} must give one number per quarter ({quarters}). Got "
+            f"{len(values)} instead. Fix: give {quarters} capacities, or set quarters={len(values)}."
+        )
     if values.ndim != 1 or not np.all(np.isfinite(values) & (values >= 0)):
-        raise CxmError(f"The 'capacity' parameter of {fn} must be team-months >= 0, one number or one per quarter. "
-                       f"Got {capacity!r} instead.")
+        raise CxmError(
+            f"The 'capacity' parameter of {fn} must be team-months >= 0, one number or one per quarter. Got {capacity!r} instead."
+        )
     return values
 
 
@@ -488,4 +622,4 @@ def _and(items: list[str]) -> str:
 
 def _short(text, width: int = 30) -> str:
     text = "" if pd.isna(text) else str(text)
-    return text if len(text) <= width else text[:width - 1] + "…"
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -48,7 +48,9 @@ def profile(X: pd.DataFrame, labels, *, categorical: Sequence[str] | None = None
     [['phone', 1.0, 200.0], ['post', 0.0, 0.0], ['mean', 3.0, 150.0]]
     """
     if len(labels) != len(X):
-        raise CxmError(f"The 'labels' parameter of profile must have one segment per row of X ({len(X)}). Got {len(labels)} instead.")
+        raise CxmError(
+            f"The 'labels' parameter of profile must have one segment per row of X ({len(X)}). Got {len(labels)} instead."
+        )
     labels, parts = pd.Series(np.asarray(labels), index=X.index, name="segment"), []
     for name in X.columns:
         if _is_numeric(X[name]) and name not in (categorical or ()):
@@ -66,10 +68,18 @@ def profile(X: pd.DataFrame, labels, *, categorical: Sequence[str] | None = None
 
 
 _CHANNELS = {"phone": "the phone", "web_form": "web forms", "face_to_face": "face to face", "mobile_app": "the app"}
-_LEVELS = {"age_band": "aged {}", "preferred_channel": "prefer {}", "language": "speak {}", "household": "in a {} household",
-           "employment_status": "{}", "disability": "disabled or with a long-term condition"}
-_NUMBERS = {"contacts_last_year": ("frequent contact", "few contacts", "Contact us about {} a year"),
-            "digital_confidence": ("confident online", "less confident online", "Rate their confidence online {}")}
+_LEVELS = {
+    "age_band": "aged {}",
+    "preferred_channel": "prefer {}",
+    "language": "speak {}",
+    "household": "in a {} household",
+    "employment_status": "{}",
+    "disability": "disabled or with a long-term condition",
+}
+_NUMBERS = {
+    "contacts_last_year": ("frequent contact", "few contacts", "Contact us about {} a year"),
+    "digital_confidence": ("confident online", "less confident online", "Rate their confidence online {}"),
+}
 
 
 def suggest_names(profiles: pd.DataFrame, *, min_share: float = 0.3) -> pd.DataFrame:
@@ -100,8 +110,9 @@ def suggest_names(profiles: pd.DataFrame, *, min_share: float = 0.3) -> pd.DataF
                 found.append((r.index, r.attribute, _level_words(r.attribute, r.value), r.segment_share, r))
             elif r.population_share >= 0.5 and r.segment_share <= min(0.5, r.population_share / 2):
                 words = ("speak a language" if r.attribute == "language" else r.attribute.replace("_", " ")) + " other than "
-                found.append((100 * (1 - r.segment_share) / (1 - r.population_share), r.attribute, words + r.value,
-                              1 - r.segment_share, r))
+                found.append(
+                    (100 * (1 - r.segment_share) / (1 - r.population_share), r.attribute, words + r.value, 1 - r.segment_share, r)
+                )
         top = list({c[1]: c for c in sorted(found, key=lambda c: c[0])}.values())[::-1]  # best per attribute, best first
         if not top:
             rows.append((segment, f"Segment {segment}", "Close to the population on every attribute."))

@@ -33,11 +33,10 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
-from cxmethods.plots.charts import CURRENT, TARGET, Chart
 from cxmethods.core.errors import ConfigError, CxmError, Problem
+from cxmethods.plots.charts import CURRENT, TARGET, Chart
 
-__all__ = ["DISTRIBUTIONS", "MonteCarlo", "monte_carlo", "plot_npv_distribution", "plot_tornado", "switching_values",
-           "tornado"]
+__all__ = ["DISTRIBUTIONS", "MonteCarlo", "monte_carlo", "plot_npv_distribution", "plot_tornado", "switching_values", "tornado"]
 
 #: Distributions a Monte Carlo can draw an assumption from.
 DISTRIBUTIONS = ("pert", "triangular", "fixed")
@@ -68,10 +67,15 @@ class _Table:
 def _read(assumptions: pd.DataFrame, caller: str) -> _Table:
     """The validated table; every problem in it is reported at once."""
     if not isinstance(assumptions, pd.DataFrame) or assumptions.empty or not {"name", "value"} <= set(assumptions.columns):
-        got = (f"columns {list(map(str, assumptions.columns))} and {len(assumptions)} rows"
-               if isinstance(assumptions, pd.DataFrame) else type(assumptions).__name__)
-        raise CxmError(f"The 'assumptions' parameter of {caller} must be a table with a row per assumption and columns "
-                       f"name, value (and usually low, high, min, max). Got {got} instead.")
+        got = (
+            f"columns {list(map(str, assumptions.columns))} and {len(assumptions)} rows"
+            if isinstance(assumptions, pd.DataFrame)
+            else type(assumptions).__name__
+        )
+        raise CxmError(
+            f"The 'assumptions' parameter of {caller} must be a table with a row per assumption and columns "
+            f"name, value (and usually low, high, min, max). Got {got} instead."
+        )
     frame = assumptions.reset_index(drop=True)
     names = ["" if pd.isna(n) else str(n).strip() for n in frame["name"]]
     problems: list[Problem] = []
@@ -96,8 +100,11 @@ def _read(assumptions: pd.DataFrame, caller: str) -> _Table:
     counts = pd.Series(names).value_counts()
     for i, name in enumerate(names):
         if not name or (counts[name] > 1 and names.index(name) == i):
-            bad(i, "the assumption has no name." if not name else f"the name appears {counts[name]} times.",
-                "Give every assumption a unique name.")
+            bad(
+                i,
+                "the assumption has no name." if not name else f"the name appears {counts[name]} times.",
+                "Give every assumption a unique name.",
+            )
         v, lo, hi, bounds = value[i], low[i], high[i], f"[{_num(lower[i])}, {_num(upper[i])}]"
         if np.isnan(v):
             if i not in not_numbers:
@@ -107,14 +114,25 @@ def _read(assumptions: pd.DataFrame, caller: str) -> _Table:
         elif not lower[i] <= v <= upper[i]:
             bad(i, f"the base value {_num(v)} is outside its bounds {bounds}.", "Correct the value or the bounds (min, max).")
         elif lo > v or hi < v:
-            bad(i, f"low {_num(lo)} is above the base value {_num(v)}." if lo > v else
-                f"high {_num(hi)} is below the base value {_num(v)}.",
-                "Make low <= value <= high, or leave low and high empty if it is not uncertain.")
+            bad(
+                i,
+                f"low {_num(lo)} is above the base value {_num(v)}."
+                if lo > v
+                else f"high {_num(hi)} is below the base value {_num(v)}.",
+                "Make low <= value <= high, or leave low and high empty if it is not uncertain.",
+            )
         elif lo < lower[i] or hi > upper[i]:
-            bad(i, f"the range {_num(lo)} to {_num(hi)} goes outside its bounds {bounds}.", "Narrow the range or correct min and max.")
+            bad(
+                i,
+                f"the range {_num(lo)} to {_num(hi)} goes outside its bounds {bounds}.",
+                "Narrow the range or correct min and max.",
+            )
         if distribution[i] not in ("", *DISTRIBUTIONS):
-            bad(i, f"distribution must be one of {', '.join(DISTRIBUTIONS)} or empty. Got {distribution[i]!r} instead.",
-                "Correct the distribution column.")
+            bad(
+                i,
+                f"distribution must be one of {', '.join(DISTRIBUTIONS)} or empty. Got {distribution[i]!r} instead.",
+                "Correct the distribution column.",
+            )
     if problems:
         raise ConfigError(problems, title="The assumptions table has problems")
     extra = frame[[c for c in frame.columns if c not in _KNOWN]].assign(assumption=names)
@@ -123,12 +141,20 @@ def _read(assumptions: pd.DataFrame, caller: str) -> _Table:
 
 def _check(model: Model, outputs: Sequence[str], caller: str) -> list[str]:
     if not callable(model):
-        raise CxmError(f"The 'model' parameter of {caller} must be a callable model(values) -> array (scenarios x outputs). "
-                       f"Got {type(model).__name__} instead.")
-    if isinstance(outputs, str) or not len(outputs) or not all(isinstance(o, str) for o in outputs) \
-            or len(set(outputs)) != len(outputs):
-        raise CxmError(f"The 'outputs' parameter of {caller} must be a list of unique output names, one per column of the "
-                       f"model's result. Got {outputs!r} instead.")
+        raise CxmError(
+            f"The 'model' parameter of {caller} must be a callable model(values) -> array (scenarios x outputs). "
+            f"Got {type(model).__name__} instead."
+        )
+    if (
+        isinstance(outputs, str)
+        or not len(outputs)
+        or not all(isinstance(o, str) for o in outputs)
+        or len(set(outputs)) != len(outputs)
+    ):
+        raise CxmError(
+            f"The 'outputs' parameter of {caller} must be a list of unique output names, one per column of the "
+            f"model's result. Got {outputs!r} instead."
+        )
     return list(outputs)
 
 
@@ -145,16 +171,20 @@ def _call(model: Model, table: _Table, scenarios: np.ndarray, outputs: list[str]
     result = np.asarray(model(dict(zip(table.names, scenarios))), dtype=float)
     result = result[:, None] if result.ndim == 1 and k == 1 else result
     if result.shape != (n, k):
-        raise CxmError(f"The model must return an array of shape (scenarios, outputs) = ({n}, {k}) when {caller} gives it "
-                       f"{n} scenarios and names {k} outputs. Got shape {result.shape} instead.")
+        raise CxmError(
+            f"The model must return an array of shape (scenarios, outputs) = ({n}, {k}) when {caller} gives it "
+            f"{n} scenarios and names {k} outputs. Got shape {result.shape} instead."
+        )
     bad = ~np.isfinite(result)
     if bad.any():
         column = int(np.nonzero(bad.any(axis=0))[0][0])
         row = int(np.nonzero(bad[:, column])[0][0])
         moved = [f"{name}={_num(v[row])}" for name, v, base in zip(table.names, scenarios, table.value) if v[row] != base]
-        raise CxmError(f"The model returned a NaN or infinite NPV for output '{outputs[column]}' in {int(bad[:, column].sum())} "
-                       f"of {n} scenarios (first with {', '.join(moved[:5]) or 'every assumption at its base value'}). "
-                       "Fix: check the model where it divides or takes logs, and the assumptions' ranges.")
+        raise CxmError(
+            f"The model returned a NaN or infinite NPV for output '{outputs[column]}' in {int(bad[:, column].sum())} "
+            f"of {n} scenarios (first with {', '.join(moved[:5]) or 'every assumption at its base value'}). "
+            "Fix: check the model where it divides or takes logs, and the assumptions' ranges."
+        )
     return result
 
 
@@ -191,18 +221,28 @@ def tornado(assumptions: pd.DataFrame, model: Model, outputs: Sequence[str]) -> 
     table, outputs = _read(assumptions, "tornado"), _check(model, outputs, "tornado")
     which = table.uncertain()
     m, k = len(which), len(outputs)
-    npv = _moved(model, table, outputs, np.repeat(which, 2), np.column_stack([table.low[which], table.high[which]]).ravel(),
-                 "tornado")
-    frame = pd.DataFrame({"output": np.repeat(outputs, m), "assumption": np.tile(np.array(table.names, dtype=object)[which], k),
-                          "low": np.tile(table.low[which], k), "high": np.tile(table.high[which], k),
-                          "npv_low": npv[1::2].T.ravel(), "npv_high": npv[2::2].T.ravel(), "npv_base": np.repeat(npv[0], m)})
+    npv = _moved(
+        model, table, outputs, np.repeat(which, 2), np.column_stack([table.low[which], table.high[which]]).ravel(), "tornado"
+    )
+    frame = pd.DataFrame(
+        {
+            "output": np.repeat(outputs, m),
+            "assumption": np.tile(np.array(table.names, dtype=object)[which], k),
+            "low": np.tile(table.low[which], k),
+            "high": np.tile(table.high[which], k),
+            "npv_low": npv[1::2].T.ravel(),
+            "npv_high": npv[2::2].T.ravel(),
+            "npv_base": np.repeat(npv[0], m),
+        }
+    )
     frame["swing"] = (frame["npv_high"] - frame["npv_low"]).abs()
     order = np.lexsort((-frame["swing"].to_numpy(), np.repeat(np.arange(k), m)))  # stable: ties keep the table's order
     return _with_extra(frame.iloc[order].reset_index(drop=True), table)
 
 
-def switching_values(assumptions: pd.DataFrame, model: Model, outputs: Sequence[str], *,
-                     all_assumptions: bool = False) -> pd.DataFrame:
+def switching_values(
+    assumptions: pd.DataFrame, model: Model, outputs: Sequence[str], *, all_assumptions: bool = False
+) -> pd.DataFrame:
     """The value of each assumption at which each output's NPV crosses zero, all else at base.
 
     The Green Book's switching value: how far an assumption must move before the decision changes. The
@@ -229,15 +269,23 @@ def switching_values(assumptions: pd.DataFrame, model: Model, outputs: Sequence[
     """
     table, outputs = _read(assumptions, "switching_values"), _check(model, outputs, "switching_values")
     if not isinstance(all_assumptions, (bool, np.bool_)):
-        raise CxmError(f"The 'all_assumptions' parameter of switching_values must be True or False. Got {all_assumptions!r} instead.")
+        raise CxmError(
+            f"The 'all_assumptions' parameter of switching_values must be True or False. Got {all_assumptions!r} instead."
+        )
     which = np.arange(len(table.names)) if all_assumptions else table.uncertain()
     grids = [_grid(table, j) for j in which]
-    npv = _moved(model, table, outputs, np.repeat(which, [len(g) for g in grids]),
-                 np.concatenate(grids) if grids else [], "switching_values")
+    npv = _moved(
+        model,
+        table,
+        outputs,
+        np.repeat(which, [len(g) for g in grids]),
+        np.concatenate(grids) if grids else [],
+        "switching_values",
+    )
     base, start = npv[0], 1
     found, brackets, flat = {}, {}, set()
     for j, grid in zip(which, grids):
-        block, start = npv[start:start + len(grid)], start + len(grid)
+        block, start = npv[start : start + len(grid)], start + len(grid)
         flat.update((j, k) for k in np.nonzero(np.ptp(block, axis=0) == 0)[0])
         for k, hit in enumerate(_nearest_crossings(grid, block, table.value[j])):
             (brackets if isinstance(hit, tuple) else found)[(j, k)] = hit
@@ -247,9 +295,18 @@ def switching_values(assumptions: pd.DataFrame, model: Model, outputs: Sequence[
         for j in which:
             value, sv = float(table.value[j]), found.get((j, k))
             sv = np.nan if sv is None else sv
-            rows.append((output, table.names[j], value, float(base[k]), sv, (sv - value) / abs(value) * 100 if value else np.nan,
-                         bool(table.low[j] <= sv <= table.high[j]),
-                         _note(table, j, float(base[k]), sv, flat=(j, k) in flat, jump=(j, k) in jumps)))
+            rows.append(
+                (
+                    output,
+                    table.names[j],
+                    value,
+                    float(base[k]),
+                    sv,
+                    (sv - value) / abs(value) * 100 if value else np.nan,
+                    bool(table.low[j] <= sv <= table.high[j]),
+                    _note(table, j, float(base[k]), sv, flat=(j, k) in flat, jump=(j, k) in jumps),
+                )
+            )
     columns = ["output", "assumption", "base_value", "npv_base", "switching_value", "change_pct", "within_range", "note"]
     return _with_extra(pd.DataFrame(rows, columns=columns), table)
 
@@ -257,8 +314,10 @@ def switching_values(assumptions: pd.DataFrame, model: Model, outputs: Sequence[
 def _search(table: _Table, j: int) -> tuple[float, float]:
     value = table.value[j]
     width = 100 * max(abs(value), table.high[j] - table.low[j], 1.0)
-    return (float(table.lower[j]) if np.isfinite(table.lower[j]) else value - width,
-            float(table.upper[j]) if np.isfinite(table.upper[j]) else value + width)
+    return (
+        float(table.lower[j]) if np.isfinite(table.lower[j]) else value - width,
+        float(table.upper[j]) if np.isfinite(table.upper[j]) else value + width,
+    )
 
 
 def _grid(table: _Table, j: int) -> np.ndarray:
@@ -323,8 +382,10 @@ def _note(table: _Table, j: int, npv_base: float, sv: float, *, flat: bool, jump
     if np.isnan(sv):
         (lower, upper), bounded = _search(table, j), np.isfinite(table.lower[j]) and np.isfinite(table.upper[j])
         tail = f"; {name} does not change this NPV, so there is no switching value." if flat else ": there is no switching value."
-        return (f"NPV stays {sign} for any value of {name} from {_num(lower)} to {_num(upper)} "
-                f"({'its bounds' if bounded else 'the range searched'}){tail}")
+        return (
+            f"NPV stays {sign} for any value of {name} from {_num(lower)} to {_num(upper)} "
+            f"({'its bounds' if bounded else 'the range searched'}){tail}"
+        )
     if jump:
         return f"NPV is {sign} at the base value; it jumps to {other} at {_num(sv)} without passing through zero (a step in the model)."
     change = f" ({(sv - value) / abs(value):+.0%})" if value else ""
@@ -361,8 +422,15 @@ class MonteCarlo:
     values: Mapping[str, np.ndarray]
 
 
-def monte_carlo(assumptions: pd.DataFrame, model: Model, outputs: Sequence[str], *, draws: int = 10_000, seed: int = 0,
-                distribution: str = "pert") -> MonteCarlo:
+def monte_carlo(
+    assumptions: pd.DataFrame,
+    model: Model,
+    outputs: Sequence[str],
+    *,
+    draws: int = 10_000,
+    seed: int = 0,
+    distribution: str = "pert",
+) -> MonteCarlo:
     """Draw every uncertain assumption and run the model once on all the draws.
 
     Each assumption with ``low < high`` is drawn from its row's ``distribution`` (else ``distribution``):
@@ -392,22 +460,28 @@ def monte_carlo(assumptions: pd.DataFrame, model: Model, outputs: Sequence[str],
     table, outputs = _read(assumptions, "monte_carlo"), _check(model, outputs, "monte_carlo")
     draws, seed = _whole(draws, "draws", "monte_carlo", 100), _whole(seed, "seed", "monte_carlo", 0)
     if distribution not in DISTRIBUTIONS:
-        raise CxmError(f"The 'distribution' parameter of monte_carlo must be one of {', '.join(map(repr, DISTRIBUTIONS))}. "
-                       f"Got {distribution!r} instead.")
+        raise CxmError(
+            f"The 'distribution' parameter of monte_carlo must be one of {', '.join(map(repr, DISTRIBUTIONS))}. "
+            f"Got {distribution!r} instead."
+        )
     scenarios = np.repeat(table.value[:, None], draws, axis=1)
     for j in table.uncertain():
         low, mode, high, kind = table.low[j], table.value[j], table.high[j], table.distribution[j] or distribution
         if kind == "fixed":
             continue
         rng, span = np.random.default_rng([seed, *table.names[j].encode("utf-8")]), high - low
-        drawn = (low + span * rng.beta(1 + 4 * (mode - low) / span, 1 + 4 * (high - mode) / span, draws) if kind == "pert"
-                 else rng.triangular(low, mode, high, draws))
+        drawn = (
+            low + span * rng.beta(1 + 4 * (mode - low) / span, 1 + 4 * (high - mode) / span, draws)
+            if kind == "pert"
+            else rng.triangular(low, mode, high, draws)
+        )
         scenarios[j] = np.clip(drawn, low, high)  # rounding can step a hair outside the range
     npv = _call(model, table, scenarios, outputs, "monte_carlo")
     npv.flags.writeable = False
     p10, p50, p90 = np.percentile(npv, [10, 50, 90], axis=0)
-    summary = pd.DataFrame({"output": outputs, "mean": npv.mean(axis=0), "p10": p10, "p50": p50, "p90": p90,
-                            "prob_negative": (npv < 0).mean(axis=0)})
+    summary = pd.DataFrame(
+        {"output": outputs, "mean": npv.mean(axis=0), "p10": p10, "p50": p50, "p90": p90, "prob_negative": (npv < 0).mean(axis=0)}
+    )
     return MonteCarlo(npv, tuple(outputs), seed, draws, summary, dict(zip(table.names, scenarios)))
 
 
@@ -417,8 +491,10 @@ def plot_tornado(table: pd.DataFrame, output: str, *, top: int = 12) -> Chart:
     top = _whole(top, "top", "plot_tornado", 1)
     rows = table[table["output"] == output]
     if rows.empty:
-        raise CxmError(f"The 'output' parameter of plot_tornado must be an output of the table "
-                       f"({', '.join(map(str, dict.fromkeys(table['output'])))}). Got {output!r} instead.")
+        raise CxmError(
+            f"The 'output' parameter of plot_tornado must be an output of the table "
+            f"({', '.join(map(str, dict.fromkeys(table['output'])))}). Got {output!r} instead."
+        )
     rows = rows.sort_values("swing", ascending=False, kind="stable").head(top).iloc[::-1]
     base = float(rows["npv_base"].iloc[0])
     fig = Chart(figsize=(8.5, 0.6 * len(rows) + 1.8))
@@ -426,8 +502,11 @@ def plot_tornado(table: pd.DataFrame, output: str, *, top: int = 12) -> Chart:
     y = np.arange(len(rows))
     ax.barh(y, rows["npv_low"] - base, left=base, height=0.6, color=CURRENT, label="assumption at its low value")
     ax.barh(y, rows["npv_high"] - base, left=base, height=0.6, color=TARGET, hatch="//", label="assumption at its high value")
-    ax.set_yticks(y, [f"{_wrap(n)}\n({_num(lo)} to {_num(hi)})" for n, lo, hi in zip(rows["assumption"], rows["low"], rows["high"])],
-                  fontsize=9)
+    ax.set_yticks(
+        y,
+        [f"{_wrap(n)}\n({_num(lo)} to {_num(hi)})" for n, lo, hi in zip(rows["assumption"], rows["low"], rows["high"])],
+        fontsize=9,
+    )
     ax.axvline(base, color="black", linewidth=1)
     ax.axvline(0, color="#7b8794", linestyle="--", linewidth=1)
     ax.xaxis.set_major_formatter(lambda x, _: _num(x))
@@ -443,8 +522,9 @@ def plot_tornado(table: pd.DataFrame, output: str, *, top: int = 12) -> Chart:
 def plot_npv_distribution(mc: MonteCarlo, output: str) -> Chart:
     """Histogram of one output's NPV over the Monte Carlo draws, with P10, P50, P90 and zero marked."""
     if output not in mc.outputs:
-        raise CxmError(f"The 'output' parameter of plot_npv_distribution must be one of {', '.join(mc.outputs)}. "
-                       f"Got {output!r} instead.")
+        raise CxmError(
+            f"The 'output' parameter of plot_npv_distribution must be one of {', '.join(mc.outputs)}. Got {output!r} instead."
+        )
     row = mc.summary.set_index("output").loc[output]
     fig = Chart(figsize=(8, 4.2))
     ax = fig.add_subplot()

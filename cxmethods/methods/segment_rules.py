@@ -45,10 +45,10 @@ import pandas as pd
 
 from cxmethods.core.config import _where, did_you_mean
 from cxmethods.core.errors import ConfigError, Problem
-from cxmethods.methodology.maturity import _Checker
 from cxmethods.core.paths import templates_dir
+from cxmethods.methodology.maturity import _Checker
 
-__all__ = ["OPERATORS", "Condition", "Segment", "RuleTree", "load_rules", "apply_rules", "segment_sizes", "load_process"]
+__all__ = ["OPERATORS", "Condition", "RuleTree", "Segment", "apply_rules", "load_process", "load_rules", "segment_sizes"]
 
 OPERATORS = ("in", "not_in", "==", "!=", "<", "<=", ">", ">=", "missing")
 _NUMERIC = {"<": "__lt__", "<=": "__le__", ">": "__gt__", ">=": "__ge__"}
@@ -130,10 +130,12 @@ class RuleTree:
 
     def walk(self) -> Iterator[tuple[Segment, tuple[Segment, ...]]]:
         """Every node, depth first, with its ancestors (outermost first)."""
+
         def down(nodes, above):
             for node in nodes:
                 yield node, above
                 yield from down(node.children, above + (node,))
+
         yield from down(self.segments, ())
 
     def leaves(self) -> list[Segment]:
@@ -141,9 +143,21 @@ class RuleTree:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per node: ``id``, ``parent``, ``depth``, ``name``, ``rule``, ``size`` (published), ``leaf``, ``objective``."""
-        return pd.DataFrame([{"id": n.id, "parent": above[-1].id if above else "", "depth": len(above), "name": n.name,
-                              "rule": n.rule, "size": n.size, "leaf": n.is_leaf, "objective": n.objective}
-                             for n, above in self.walk()])
+        return pd.DataFrame(
+            [
+                {
+                    "id": n.id,
+                    "parent": above[-1].id if above else "",
+                    "depth": len(above),
+                    "name": n.name,
+                    "rule": n.rule,
+                    "size": n.size,
+                    "leaf": n.is_leaf,
+                    "objective": n.objective,
+                }
+                for n, above in self.walk()
+            ]
+        )
 
 
 def load_rules(path: str | Path) -> RuleTree:
@@ -162,8 +176,10 @@ def load_rules(path: str | Path) -> RuleTree:
     seen: set[str] = set()
 
     def level(item: Any, loc: tuple) -> tuple[Segment, ...]:
-        nodes = tuple(node(n, loc + ("segments" if not loc else "children", i))
-                      for i, n in enumerate(check.items(item, "segments" if not loc else "children", loc)))
+        nodes = tuple(
+            node(n, loc + ("segments" if not loc else "children", i))
+            for i, n in enumerate(check.items(item, "segments" if not loc else "children", loc))
+        )
         if sum(n.otherwise for n in nodes) > 1:
             check.problem(loc, f"{sum(n.otherwise for n in nodes)} siblings have when: otherwise.", "Keep one.")
         return nodes
@@ -175,13 +191,25 @@ def load_rules(path: str | Path) -> RuleTree:
         children = level(item, loc) if "children" in item else ()
         objective = str(item.get("objective") or "").strip()
         if not children and not objective:
-            check.problem(loc + ("id",), f"rule '{nid}' is a segment (it has no children) but no objective.",
-                          "Write an outcome-based objective for it; if none can be defined, the group may be an indirect "
-                          "customer rather than a target segment (PwC 2002, Component 1).")
+            check.problem(
+                loc + ("id",),
+                f"rule '{nid}' is a segment (it has no children) but no objective.",
+                "Write an outcome-based objective for it; if none can be defined, the group may be an indirect "
+                "customer rather than a target segment (PwC 2002, Component 1).",
+            )
         size = _size(check, item, loc, "size")
         _add_up(check, loc, nid, size, [c.size for c in children])
-        return Segment(nid, str(item.get("name", nid)), when, children, size, objective,
-                       str(item.get("description", "")).strip(), item.get("when") == "otherwise", _where(check.path.name, check.root, loc))
+        return Segment(
+            nid,
+            str(item.get("name", nid)),
+            when,
+            children,
+            size,
+            objective,
+            str(item.get("description", "")).strip(),
+            item.get("when") == "otherwise",
+            _where(check.path.name, check.root, loc),
+        )
 
     segments = level(raw, ())
     population = _size(check, raw, (), "population")
@@ -193,15 +221,21 @@ def load_rules(path: str | Path) -> RuleTree:
 def _unknown_keys(check: _Checker, item: Any, loc: tuple, allowed: tuple[str, ...]) -> None:
     for key in item if isinstance(item, dict) else ():
         if key not in allowed:
-            check.problem(loc + (key,), f"unknown key '{key}'.{did_you_mean(str(key), allowed)}",
-                          f"Allowed keys here: {', '.join(allowed)}.")
+            check.problem(
+                loc + (key,),
+                f"unknown key '{key}'.{did_you_mean(str(key), allowed)}",
+                f"Allowed keys here: {', '.join(allowed)}.",
+            )
 
 
 def _size(check: _Checker, item: dict, loc: tuple, key: str) -> float | None:
     value = item.get(key)
     if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
-        check.problem(loc + (key,), f"{key} should be a number of zero or more. Got {value!r} instead.",
-                      "Write the number in full, e.g. 4600000 (no 'm', commas or units).")
+        check.problem(
+            loc + (key,),
+            f"{key} should be a number of zero or more. Got {value!r} instead.",
+            "Write the number in full, e.g. 4600000 (no 'm', commas or units).",
+        )
         return None
     return None if value is None else float(value)
 
@@ -209,8 +243,11 @@ def _size(check: _Checker, item: dict, loc: tuple, key: str) -> float | None:
 def _add_up(check: _Checker, loc: tuple, nid: str, total: float | None, parts: list) -> None:
     """Published parts should add up to their total (when all are given), give or take rounding."""
     if total is not None and parts and None not in parts and abs(sum(parts) - total) > _SIZE_TOLERANCE * total:
-        check.problem(loc, f"'{nid}' is {total:,.0f} but the sizes one level below add up to {sum(parts):,.0f}.",
-                      "Check the published figures; the sizes of children should add up to their parent's.")
+        check.problem(
+            loc,
+            f"'{nid}' is {total:,.0f} but the sizes one level below add up to {sum(parts):,.0f}.",
+            "Check the published figures; the sizes of children should add up to their parent's.",
+        )
 
 
 def _when(check: _Checker, item: dict, loc: tuple, nid: str) -> tuple[Condition, ...]:
@@ -231,15 +268,25 @@ def _when(check: _Checker, item: dict, loc: tuple, nid: str) -> tuple[Condition,
         for op in (op for op in ops if op not in OPERATORS):
             check.problem(cloc, f"rule '{nid}': unknown operator '{op}'.{did_you_mean(str(op), OPERATORS)}", fix)
         if len(ops) != 1 or ops[0] not in OPERATORS:
-            if not ops or len(ops) > 1 and set(ops) <= set(OPERATORS):
+            if not ops or (len(ops) > 1 and set(ops) <= set(OPERATORS)):
                 check.problem(cloc, f"rule '{nid}': a condition on '{field}' needs exactly one operator; found {len(ops)}.", fix)
             continue
         op, value = ops[0], cond[ops[0]]
-        want = ("a list" if op in ("in", "not_in") else "true or false" if op == "missing" else
-                "a number" if op in _NUMERIC else "one value")
-        if not {"a list": isinstance(value, list) and value, "true or false": isinstance(value, bool),
-                "a number": isinstance(value, (int, float)) and not isinstance(value, bool),
-                "one value": not isinstance(value, (list, dict))}[want]:
+        want = (
+            "a list"
+            if op in ("in", "not_in")
+            else "true or false"
+            if op == "missing"
+            else "a number"
+            if op in _NUMERIC
+            else "one value"
+        )
+        if not {
+            "a list": isinstance(value, list) and value,
+            "true or false": isinstance(value, bool),
+            "a number": isinstance(value, (int, float)) and not isinstance(value, bool),
+            "one value": not isinstance(value, (list, dict)),
+        }[want]:
             check.problem(cloc, f"rule '{nid}': '{op}' needs {want}. Got {value!r} instead.", fix)
             continue
         out.append(Condition(field, op, tuple(value) if isinstance(value, list) else value))
@@ -280,10 +327,17 @@ def apply_rules(tree: RuleTree, data: pd.DataFrame) -> tuple[pd.Series, list[Pro
     """
     absent = [(f, n) for n, _ in tree.walk() for f in dict.fromkeys(c.field for c in n.when) if f not in data.columns]
     if absent:
-        raise ConfigError([Problem(n.where, f"rule '{n.id}' tests field '{f}', which the data lacks.{did_you_mean(f, data.columns)}",
-                                   "Map the field in the engagement or correct the rule. The data has: "
-                                   f"{', '.join(map(str, data.columns))}.") for f, n in absent],
-                          title="The segment rules do not fit the data")
+        raise ConfigError(
+            [
+                Problem(
+                    n.where,
+                    f"rule '{n.id}' tests field '{f}', which the data lacks.{did_you_mean(f, data.columns)}",
+                    f"Map the field in the engagement or correct the rule. The data has: {', '.join(map(str, data.columns))}.",
+                )
+                for f, n in absent
+            ],
+            title="The segment rules do not fit the data",
+        )
     assignment = pd.Series(pd.NA, index=data.index, dtype="string", name="segment")
     problems: list[Problem] = []
     _split(tree.segments, None, pd.Series(True, index=data.index), data, assignment, problems)
@@ -297,14 +351,25 @@ def _split(nodes, parent: Segment | None, rows: pd.Series, data: pd.DataFrame, a
         for cond in n.when:
             hit, odd = cond.mask(data[cond.field])
             if (odd & rows).any():
-                problems.append(Problem(n.where, f"rule '{n.id}' compares '{cond.field}' with a number, but {_rows(odd & rows)} "
-                                        "hold other values; they do not match.", "Use in: [...] for text values."))
+                problems.append(
+                    Problem(
+                        n.where,
+                        f"rule '{n.id}' compares '{cond.field}' with a number, but {_rows(odd & rows)} "
+                        "hold other values; they do not match.",
+                        "Use in: [...] for text values.",
+                    )
+                )
             mask &= hit
         for other, seen in masks.items():
             both = mask & seen
             if both.any():
-                problems.append(Problem(n.where, f"rules '{other}' and '{n.id}' overlap: {_rows(both)} match both; "
-                                        f"they go to '{other}', the first.", "Make the siblings' conditions exclusive."))
+                problems.append(
+                    Problem(
+                        n.where,
+                        f"rules '{other}' and '{n.id}' overlap: {_rows(both)} match both; they go to '{other}', the first.",
+                        "Make the siblings' conditions exclusive.",
+                    )
+                )
                 mask &= ~both
         masks[n.id] = mask
     taken = pd.concat(masks.values(), axis=1).any(axis=1) if masks else rows & False
@@ -314,11 +379,21 @@ def _split(nodes, parent: Segment | None, rows: pd.Series, data: pd.DataFrame, a
     if rest.any():
         under = f"children of '{parent.id}'" if parent else "top-level segments"
         tested = dict.fromkeys(c.field for n in nodes for c in n.when)
-        values = "; ".join(f"{f}: " + ", ".join(f"{v} ({k})" for v, k in data.loc[rest, f].astype("object").fillna("missing")
-                                                 .value_counts().head(3).items()) for f in tested)
-        problems.append(Problem(parent.where if parent else nodes[0].where,
-                                f"{_rows(rest)} match none of the {under}, so have no segment ({values}).",
-                                "Widen a condition, add a segment for them, or add one with when: otherwise.", severity="warning"))
+        values = "; ".join(
+            f"{f}: "
+            + ", ".join(
+                f"{v} ({k})" for v, k in data.loc[rest, f].astype("object").fillna("missing").value_counts().head(3).items()
+            )
+            for f in tested
+        )
+        problems.append(
+            Problem(
+                parent.where if parent else nodes[0].where,
+                f"{_rows(rest)} match none of the {under}, so have no segment ({values}).",
+                "Widen a condition, add a segment for them, or add one with when: otherwise.",
+                severity="warning",
+            )
+        )
     for n in nodes:
         if n.is_leaf:
             assignment[masks[n.id]] = n.id
@@ -342,8 +417,17 @@ def segment_sizes(tree: RuleTree, assignment: pd.Series | None = None) -> pd.Dat
     (``size_source`` says ``not published`` where a segment has none) and shares are of ``population``, or
     of the published sizes' total when the file gives no population.
     """
-    rows = [{"leaf_id": n.id, "name": n.name, "path": " > ".join(a.name for a in above + (n,)), "objective": n.objective,
-             "published": n.size} for n, above in tree.walk() if n.is_leaf]
+    rows = [
+        {
+            "leaf_id": n.id,
+            "name": n.name,
+            "path": " > ".join(a.name for a in above + (n,)),
+            "objective": n.objective,
+            "published": n.size,
+        }
+        for n, above in tree.walk()
+        if n.is_leaf
+    ]
     table = pd.DataFrame(rows, columns=["leaf_id", "name", "path", "objective", "published"])
     if assignment is None:
         table["size"] = table["published"].astype(float)
@@ -354,8 +438,14 @@ def segment_sizes(tree: RuleTree, assignment: pd.Series | None = None) -> pd.Dat
         table["size_source"] = "data"
         missing = int(assignment.isna().sum())
         if missing:
-            table.loc[len(table)] = {"leaf_id": "(unassigned)", "name": "No segment: no rule covers these rows", "path": "",
-                                     "objective": "", "size": missing, "size_source": "data"}
+            table.loc[len(table)] = {
+                "leaf_id": "(unassigned)",
+                "name": "No segment: no rule covers these rows",
+                "path": "",
+                "objective": "",
+                "size": missing,
+                "size_source": "data",
+            }
         total = len(assignment)
     table["share"] = table["size"] / total if total else float("nan")
     return table[["leaf_id", "name", "path", "size", "share", "objective", "size_source"]]

@@ -30,8 +30,16 @@ from cxmethods.core.errors import CxmError
 __all__ = ["ATTRIBUTES", "MAX_LEVELS", "MIN_STABILITY", "Segmenter", "select_k"]
 
 #: Needs and behaviour fields of the survey (:mod:`cxmethods.core.schemas`): the default attributes.
-ATTRIBUTES = ("age_band", "digital_confidence", "preferred_channel", "language", "disability", "contacts_last_year",
-              "household", "employment_status")
+ATTRIBUTES = (
+    "age_band",
+    "digital_confidence",
+    "preferred_channel",
+    "language",
+    "disability",
+    "contacts_last_year",
+    "household",
+    "employment_status",
+)
 MAX_LEVELS = 50  # more distinct values in a category: an id or free text
 MIN_STABILITY = 0.8  # mean adjusted Rand index from which a segmentation counts as stable
 _REG = 0.1  # added to variances (standardised): a segment all answering 5 would have zero variance, infinite likelihood
@@ -60,31 +68,43 @@ class _Encoder:
             col = X[name]
             numeric = _is_numeric(col) and name not in categorical
             if col.isna().all():
-                raise CxmError(f"Column '{name}' has no values (every row is missing). Leave it out of "
-                               "settings.segmentation.attributes, or check its mapping under inputs.survey.columns.")
+                raise CxmError(
+                    f"Column '{name}' has no values (every row is missing). Leave it out of "
+                    "settings.segmentation.attributes, or check its mapping under inputs.survey.columns."
+                )
             if col.nunique(dropna=not numeric) < 2:
-                warnings.warn(f"Column '{name}' has the same value in every row ({col.dropna().iloc[:1].tolist()[0]!r}): it cannot "
-                              f"separate segments, so {where} left it out.", UserWarning, stacklevel=4)
+                warnings.warn(
+                    f"Column '{name}' has the same value in every row ({col.dropna().iloc[:1].tolist()[0]!r}): it cannot "
+                    f"separate segments, so {where} left it out.",
+                    UserWarning,
+                    stacklevel=4,
+                )
             elif numeric:
                 v = col.to_numpy(dtype=float, na_value=np.nan)
                 self.stats[name] = (float(np.nanmedian(v)), float(np.nanmean(v)), float(np.nanstd(v)))
             else:
                 self.levels[name] = sorted(_as_text(col).unique())
                 if len(self.levels[name]) > MAX_LEVELS:
-                    raise CxmError(f"Column '{name}' has {len(self.levels[name]):,} distinct values: an id or free "
-                                   "text? Leave it out of settings.segmentation.attributes.")
+                    raise CxmError(
+                        f"Column '{name}' has {len(self.levels[name]):,} distinct values: an id or free "
+                        "text? Leave it out of settings.segmentation.attributes."
+                    )
         self.attributes = [c for c in X.columns if c in self.stats or c in self.levels]
         if not self.attributes:
-            raise CxmError(f"{where} has no usable attributes: every column was empty or constant. "
-                           "Choose needs and behaviour fields in settings.segmentation.attributes.")
+            raise CxmError(
+                f"{where} has no usable attributes: every column was empty or constant. "
+                "Choose needs and behaviour fields in settings.segmentation.attributes."
+            )
         self.offsets = np.cumsum([0] + [len(v) for v in self.levels.values()])
 
     def transform(self, X: pd.DataFrame) -> _Data:
         absent = [c for c in self.attributes if c not in X.columns]
         if absent:
             raise CxmError(f"The data has no column {', '.join(map(repr, absent))}, which the segments were fitted on.")
-        Z = np.column_stack([np.zeros(len(X))] + [(X[c].to_numpy(dtype=float, na_value=np.nan) - mean) / sd
-                                                  for c, (_, mean, sd) in self.stats.items()])[:, 1:]
+        Z = np.column_stack(
+            [np.zeros(len(X))]
+            + [(X[c].to_numpy(dtype=float, na_value=np.nan) - mean) / sd for c, (_, mean, sd) in self.stats.items()]
+        )[:, 1:]
         rows, cols = [np.zeros(0, int)], [np.zeros(0, int)]
         for j, (name, levels) in enumerate(self.levels.items()):
             code = pd.Index(levels).get_indexer(_as_text(X[name]))  # unseen level: -1, left out of the likelihood
@@ -99,13 +119,17 @@ def _prepare(X, categorical, where: str) -> tuple[_Encoder, _Data]:
     """Check and encode ``X``. Encoded space: standardised numbers (median if missing) and centred level indicators;
     a category's variance, 1 - sum(share^2), is at most a number's (1), so each weighs about the same."""
     if not isinstance(X, pd.DataFrame):
-        raise CxmError(f"The 'X' parameter of {where} must be a pandas DataFrame (one row per respondent, one column "
-                       f"per attribute). Got {type(X).__name__} instead.")
+        raise CxmError(
+            f"The 'X' parameter of {where} must be a pandas DataFrame (one row per respondent, one column "
+            f"per attribute). Got {type(X).__name__} instead."
+        )
     categorical = [categorical] if isinstance(categorical, str) else list(categorical or ())
     absent = [c for c in categorical if c not in X.columns]
     if absent or len(X) == 0:
-        raise CxmError(f"The 'X' parameter of {where} must have respondents and every column named in 'categorical'. "
-                       f"Got {len(X)} rows{', without ' + ', '.join(absent) if absent else ''} instead.")
+        raise CxmError(
+            f"The 'X' parameter of {where} must have respondents and every column named in 'categorical'. "
+            f"Got {len(X)} rows{', without ' + ', '.join(absent) if absent else ''} instead."
+        )
     enc = _Encoder(X, categorical, where)
     data = enc.transform(X)
     medians = np.array([(med - mean) / sd for med, mean, sd in enc.stats.values()])
@@ -151,8 +175,16 @@ class Segmenter(ClusterMixin, BaseEstimator):  # this order: scikit-learn's is_c
     ([855, 719, 654, 441, 331], True)
     """
 
-    def __init__(self, n_segments: int = 5, *, categorical: Sequence[str] | None = None, random_state: int = 0,
-                 n_init: int = 5, max_iter: int = _MAX_ITER, tol: float = _TOL):
+    def __init__(
+        self,
+        n_segments: int = 5,
+        *,
+        categorical: Sequence[str] | None = None,
+        random_state: int = 0,
+        n_init: int = 5,
+        max_iter: int = _MAX_ITER,
+        tol: float = _TOL,
+    ):
         self.n_segments = n_segments
         self.categorical = categorical
         self.random_state = random_state
@@ -166,8 +198,9 @@ class Segmenter(ClusterMixin, BaseEstimator):  # this order: scikit-learn's is_c
         _check_int(self.n_init, "n_init", 1), _check_int(self.max_iter, "max_iter", 1)
         self.encoder_, data = _prepare(X, self.categorical, "Segmenter.fit")
         if len(X) < k:
-            raise CxmError(f"The 'n_segments' parameter of Segmenter must be at most the number of respondents "
-                           f"({len(X)}). Got {k} instead.")
+            raise CxmError(
+                f"The 'n_segments' parameter of Segmenter must be at most the number of respondents ({len(X)}). Got {k} instead."
+            )
         self.feature_names_in_, self.n_features_in_ = np.asarray(X.columns, dtype=object), X.shape[1]
         self.attributes_ = list(self.encoder_.attributes)
         self.params_, L, self.n_iter_ = _fit_mixture(data, k, self.n_init, self.random_state, self.max_iter, self.tol)
@@ -187,9 +220,18 @@ class Segmenter(ClusterMixin, BaseEstimator):  # this order: scikit-learn's is_c
         return np.argsort(self.order_)[_log_joint(self.encoder_.transform(X), self.params_).argmax(axis=1)] + 1
 
 
-def select_k(X: pd.DataFrame, *, k_min: int = 2, k_max: int = 8, bootstrap: int = 5, min_share: float = 0.05,
-             random_state: int = 0, sample_size: int = 5000, categorical: Sequence[str] | None = None,
-             n_init: int = 3) -> pd.DataFrame:
+def select_k(
+    X: pd.DataFrame,
+    *,
+    k_min: int = 2,
+    k_max: int = 8,
+    bootstrap: int = 5,
+    min_share: float = 0.05,
+    random_state: int = 0,
+    sample_size: int = 5000,
+    categorical: Sequence[str] | None = None,
+    n_init: int = 3,
+) -> pd.DataFrame:
     """Compare numbers of segments by fit, stability and usefulness.
 
     ``stability`` is the mean adjusted Rand index between the full fit and fits to bootstrap
@@ -244,9 +286,16 @@ def select_k(X: pd.DataFrame, *, k_min: int = 2, k_max: int = 8, bootstrap: int 
             Lb = _fit_mixture(data.take(idx), k, n_init, random_state + 1 + b, _MAX_ITER, _TOL)[1]
             scores.append(adjusted_rand_score(labels[idx[first]], Lb.argmax(axis=1)[first]))
         several = len(set(labels[probe])) > 1
-        rows.append({"k": k, "silhouette": float(silhouette_score(data.E[probe], labels[probe])) if several else np.nan,
-                     "inertia": _spread(data.E, labels, k)[1], "bic": _fit_stats(L, data, k)[1], "stability": float(np.mean(scores)),
-                     "smallest_share": float(np.bincount(labels, minlength=k).min() / n)})
+        rows.append(
+            {
+                "k": k,
+                "silhouette": float(silhouette_score(data.E[probe], labels[probe])) if several else np.nan,
+                "inertia": _spread(data.E, labels, k)[1],
+                "bic": _fit_stats(L, data, k)[1],
+                "stability": float(np.mean(scores)),
+                "smallest_share": float(np.bincount(labels, minlength=k).min() / n),
+            }
+        )
     table = pd.DataFrame(rows)
     table["useful"] = table["smallest_share"] >= min_share
     stable = table["useful"] & (table["stability"] >= MIN_STABILITY)
@@ -283,7 +332,7 @@ def _fit_mixture_now(data: _Data, k: int, n_init: int, seed: int, max_iter: int,
 
 def _em(data: _Data, params, max_iter: int, tol: float):
     prev = -np.inf
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 (the count of iterations is returned)
         L = _log_joint(data, params)
         norm = _logsumexp(L)
         if norm.mean() - prev < tol:

@@ -15,17 +15,21 @@ import re
 import numpy as np
 import pandas as pd
 
-from cxmethods.plots.charts import Chart, _wrap
 from cxmethods.core.config import Engagement
-from cxmethods.io.inputs import read_input
 from cxmethods.core.schemas import INPUTS, STAKEHOLDER_CATEGORIES
+from cxmethods.io.inputs import read_input
+from cxmethods.plots.charts import Chart, _wrap
 
-__all__ = ["FINDINGS", "CATEGORY_NAMES", "stakeholder_table", "stakeholder_findings", "plot_stakeholder_map"]
+__all__ = ["CATEGORY_NAMES", "FINDINGS", "plot_stakeholder_map", "stakeholder_findings", "stakeholder_table"]
 
 #: Plain names of the categories, for tables and the chart legend.
-CATEGORY_NAMES = {"target_customer": "Target customer", "indirect_customer": "Indirect customer",
-                  "customer_representative": "Customer representative",
-                  "intermediary": "Intermediary or delivery partner", "independent_expert": "Independent expert"}
+CATEGORY_NAMES = {
+    "target_customer": "Target customer",
+    "indirect_customer": "Indirect customer",
+    "customer_representative": "Customer representative",
+    "intermediary": "Intermediary or delivery partner",
+    "independent_expert": "Independent expert",
+}
 
 #: The checks, in the order :func:`stakeholder_findings` reports them: ``finding`` code -> headline.
 FINDINGS = {
@@ -44,8 +48,12 @@ _SPEAKERS = ("customer_representative", "independent_expert")
 _DECIDERS = re.compile(r"\b(ministers?|councillors?|cabinet|elected members?|mayor|leader of the council)\b", re.IGNORECASE)
 _PRIORITY = {"low": 0, "medium": 1, "high": 2}
 _STYLE = {  # colour and a marker shape per category, so the map still reads in grey print
-    "target_customer": ("#1f5f8b", "o"), "indirect_customer": ("#9aa5b1", "s"), "customer_representative": ("#e07b39", "^"),
-    "intermediary": ("#3e8e5e", "D"), "independent_expert": ("#7b4f9d", "P")}
+    "target_customer": ("#1f5f8b", "o"),
+    "indirect_customer": ("#9aa5b1", "s"),
+    "customer_representative": ("#e07b39", "^"),
+    "intermediary": ("#3e8e5e", "D"),
+    "independent_expert": ("#7b4f9d", "P"),
+}
 
 
 def stakeholder_table(engagement: Engagement) -> pd.DataFrame:
@@ -89,6 +97,7 @@ def stakeholder_findings(table: pd.DataFrame) -> pd.DataFrame:
     [['no_one_speaks_for_them', 'G2'], ['expert_speaks_for_one_segment', 'G3']]
     """
     t = table.reset_index(drop=True)
+
     def col(name: str) -> pd.Series:
         return t[name] if name in t else pd.Series(pd.NA, index=t.index, dtype="object")
 
@@ -101,39 +110,60 @@ def stakeholder_findings(table: pd.DataFrame) -> pd.DataFrame:
     spoken_for = {g for i, rep in enumerate(represents) if {cats[i], *hats[i]} & set(_SPEAKERS) for g in rep}
     found: dict[str, list[tuple[str, str, str]]] = {key: [] for key in FINDINGS}
     for i, (gid, name, cat) in enumerate(zip(ids, names, cats)):
+
         def add(key: str, detail: str, gid: str = gid, name: str = name) -> None:
             found[key].append((gid, name, detail))
 
         if cat == "target_customer" and not _text(col("objective")[i]):
-            add("no_objective", f"'{name}' is a target customer but has no objective. Name the outcome it should get; "
-                                "if none can be named, it may be an indirect customer (affected, not targeted).")
+            add(
+                "no_objective",
+                f"'{name}' is a target customer but has no objective. Name the outcome it should get; "
+                "if none can be named, it may be an indirect customer (affected, not targeted).",
+            )
         if cat == "target_customer" and influence[i] <= LOW_VOICE and gid not in spoken_for:
-            add("no_one_speaks_for_them", f"'{name}' has influence {influence[i]:.0f} of 5 and no representative or expert "
+            add(
+                "no_one_speaks_for_them",
+                f"'{name}' has influence {influence[i]:.0f} of 5 and no representative or expert "
                 f"lists {gid} under represents: no one speaks for them. Agree who will argue their case, e.g. an officer "
-                "asked to think in their shoes, or a body that can.")
+                "asked to think in their shoes, or a body that can.",
+            )
         known = [g for g in represents[i] if g in name_of]
         if cat == "independent_expert" and len(known) == 1 and known[0] in targets:
-            add("expert_speaks_for_one_segment", f"'{name}' is an independent expert but speaks only for "
+            add(
+                "expert_speaks_for_one_segment",
+                f"'{name}' is an independent expert but speaks only for "
                 f"'{name_of[known[0]]}' ({known[0]}). Balance its advice with other experts, or treat it as that "
-                "segment's representative.")
+                "segment's representative.",
+            )
         unknown = [g for g in represents[i] if g not in name_of]
         if unknown:
-            add("unknown_group", f"'{name}' lists {', '.join(unknown)} under represents, but no group has "
-                f"{'that id' if len(unknown) == 1 else 'those ids'}. Correct the id or add the group to the map.")
+            add(
+                "unknown_group",
+                f"'{name}' lists {', '.join(unknown)} under represents, but no group has "
+                f"{'that id' if len(unknown) == 1 else 'those ids'}. Correct the id or add the group to the map.",
+            )
         if cat in hats[i]:
-            add("hat_repeats_category", f"'{name}' has main category {cat} and lists it again under hats. Hats are the "
-                                        "other roles the group plays; remove it there.")
+            add(
+                "hat_repeats_category",
+                f"'{name}' has main category {cat} and lists it again under hats. Hats are the "
+                "other roles the group plays; remove it there.",
+            )
         odd = [h for h in hats[i] if h not in STAKEHOLDER_CATEGORIES]
         if odd:
             add("unknown_hat", f"'{name}' lists {', '.join(odd)} under hats. Use: {', '.join(STAKEHOLDER_CATEGORIES)}.")
         if cat == "target_customer" and _DECIDERS.search(name):
-            add("decision_makers_as_customers", f"'{name}' is listed as a target customer. Those who decide and answer for "
+            add(
+                "decision_makers_as_customers",
+                f"'{name}' is listed as a target customer. Those who decide and answer for "
                 "the service are rarely its ultimate customer; the public they answer to is. Consider "
-                "customer_representative (or target only for briefing services).")
+                "customer_representative (or target only for briefing services).",
+            )
     mirror = _priority_mirrors_influence(col("priority"), influence)
     if mirror:
-        detail = (f"Across all {mirror} groups scored, priority rises with influence and never against it: are we "
-                  "ranking by who shouts loudest? Set priorities from the objectives, so quiet groups are not left out.")
+        detail = (
+            f"Across all {mirror} groups scored, priority rises with influence and never against it: are we "
+            "ranking by who shouts loudest? Set priorities from the objectives, so quiet groups are not left out."
+        )
         found["ranked_by_voice"].append(("", "(all groups)", detail))
     rows = [(key, *row) for key, items in found.items() for row in items]
     return pd.DataFrame(rows, columns=["finding", "group_id", "group", "detail"])
@@ -157,16 +187,20 @@ def plot_stakeholder_map(table: pd.DataFrame) -> Chart:
     Groups sharing a square are spread around it; groups without both scores are counted in the title.
     Where a group sits says how to manage the relationship, not how much its outcomes matter.
     """
-    scored = table.assign(x=pd.to_numeric(table["interest"], errors="coerce").astype(float),
-                          y=pd.to_numeric(table["influence"], errors="coerce").astype(float)).dropna(subset=["x", "y"])
+    scored = table.assign(
+        x=pd.to_numeric(table["interest"], errors="coerce").astype(float),
+        y=pd.to_numeric(table["influence"], errors="coerce").astype(float),
+    ).dropna(subset=["x", "y"])
     fig = Chart(figsize=(10, 7.5))
     ax = fig.add_subplot()
     ax.axvline(3, color="#7b8794", linestyle="--", linewidth=1, zorder=1)  # the middle of the 1-5 scales
     ax.axhline(3, color="#7b8794", linestyle="--", linewidth=1, zorder=1)
-    corners = {"more interest, more influence": (0.98, 0.98, "right", "top"),
-               "less interest, more influence": (0.02, 0.98, "left", "top"),
-               "less interest, less influence": (0.02, 0.02, "left", "bottom"),
-               "more interest, less influence": (0.98, 0.02, "right", "bottom")}
+    corners = {
+        "more interest, more influence": (0.98, 0.98, "right", "top"),
+        "less interest, more influence": (0.02, 0.98, "left", "top"),
+        "less interest, less influence": (0.02, 0.02, "left", "bottom"),
+        "more interest, less influence": (0.98, 0.02, "right", "bottom"),
+    }
     for label, (cx, cy, ha, va) in corners.items():
         ax.text(cx, cy, label, transform=ax.transAxes, ha=ha, va=va, fontsize=8, color="#3e4c59", style="italic")
     offsets = {}
@@ -182,12 +216,21 @@ def plot_stakeholder_map(table: pd.DataFrame) -> Chart:
         colour, marker = _STYLE[cat]
         xs = [x + offsets[i][0] for i, x in zip(rows.index, rows["x"])]
         ys = [y + offsets[i][1] for i, y in zip(rows.index, rows["y"])]
-        ax.scatter(xs, ys, s=80, color=colour, marker=marker, edgecolor="black", linewidth=0.5, zorder=3,
-                   label=CATEGORY_NAMES[cat])
+        ax.scatter(
+            xs, ys, s=80, color=colour, marker=marker, edgecolor="black", linewidth=0.5, zorder=3, label=CATEGORY_NAMES[cat]
+        )
         for i, name, x, y in zip(rows.index, rows["group"], xs, ys):
             left = offsets[i][0] < -1e-9
-            ax.annotate(_wrap(str(name), 22), (x, y), xytext=(-6 if left else 6, 0), textcoords="offset points",
-                        ha="right" if left else "left", va="center", fontsize=8, zorder=4)
+            ax.annotate(
+                _wrap(str(name), 22),
+                (x, y),
+                xytext=(-6 if left else 6, 0),
+                textcoords="offset points",
+                ha="right" if left else "left",
+                va="center",
+                fontsize=8,
+                zorder=4,
+            )
     ax.set_xlim(0.4, 6.3)  # room for the labels of the right-hand column
     ax.set_ylim(0.4, 5.6)
     ax.set_xticks([1, 2, 3, 4, 5])
@@ -196,8 +239,11 @@ def plot_stakeholder_map(table: pd.DataFrame) -> Chart:
     ax.set_ylabel("influence over the service (1-5)")
     missing = len(table) - len(scored)
     note = f"\n{missing} group{'s' if missing != 1 else ''} without interest and influence not shown" if missing else ""
-    ax.set_title(f"Stakeholder map: influence and interest{note}\n"
-                 "(where a group sits guides how to involve it, not how much its outcomes matter)", fontsize=11)
+    ax.set_title(
+        f"Stakeholder map: influence and interest{note}\n"
+        "(where a group sits guides how to involve it, not how much its outcomes matter)",
+        fontsize=11,
+    )
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, fontsize=8, frameon=False)
     ax.grid(color="#eeeeee")
     fig.tight_layout()

@@ -149,8 +149,7 @@ def _trim(text: str, limit: int = _EXAMPLE_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def themes(texts: pd.Series, *, n_themes: int = 6, random_state: int = 0, top_terms: int = 8,
-           examples: int = 3) -> Themes:
+def themes(texts: pd.Series, *, n_themes: int = 6, random_state: int = 0, top_terms: int = 8, examples: int = 3) -> Themes:
     """Find the main themes in free-text comments (TF-IDF + NMF, on redacted text).
 
     The texts are redacted first (:func:`cxmethods.io.redact.redact_series`), whatever the caller
@@ -204,18 +203,23 @@ def themes(texts: pd.Series, *, n_themes: int = 6, random_state: int = 0, top_te
     keep, body = _non_empty(redact_series(texts))
     n_docs = len(body)
     if n_docs < max(2, n_themes):
-        raise CxmError(f"The 'n_themes' parameter of themes must be at most the number of non-empty texts "
-                       f"({n_docs}, and at least 2 are needed). Got {n_themes!r} instead.")
-    vectorizer = TfidfVectorizer(analyzer=_terms, min_df=_min_df(n_docs), max_df=0.95 if n_docs >= 20 else 1.0,
-                                 sublinear_tf=True, dtype=np.float64)
+        raise CxmError(
+            f"The 'n_themes' parameter of themes must be at most the number of non-empty texts "
+            f"({n_docs}, and at least 2 are needed). Got {n_themes!r} instead."
+        )
+    vectorizer = TfidfVectorizer(
+        analyzer=_terms, min_df=_min_df(n_docs), max_df=0.95 if n_docs >= 20 else 1.0, sublinear_tf=True, dtype=np.float64
+    )
     try:
         x = vectorizer.fit_transform(body)
     except ValueError:  # nothing left after stop words and min_df
         x = None
     n_terms = 0 if x is None else x.shape[1]
     if n_terms < n_themes:
-        raise CxmError(f"The 'n_themes' parameter of themes must be at most the number of distinct terms in the "
-                       f"texts ({n_terms} after stop words and rare terms are dropped). Got {n_themes!r} instead.")
+        raise CxmError(
+            f"The 'n_themes' parameter of themes must be at most the number of distinct terms in the "
+            f"texts ({n_terms} after stop words and rare terms are dropped). Got {n_themes!r} instead."
+        )
     nmf = NMF(n_components=n_themes, init="nndsvda", random_state=random_state, max_iter=500)
     w = nmf.fit_transform(x)
     h = nmf.components_
@@ -236,9 +240,16 @@ def themes(texts: pd.Series, *, n_themes: int = 6, random_state: int = 0, top_te
             quote = _trim(body[j])
             if quote not in quotes:
                 quotes.append(quote)
-        rows.append({"theme": number[k], "label": " / ".join(picked[:3]), "top_terms": ", ".join(picked),
-                     "comments": int(sizes[k]), "share": sizes[k] / max(1, has_theme.sum()),
-                     "examples": " | ".join(quotes)})
+        rows.append(
+            {
+                "theme": number[k],
+                "label": " / ".join(picked[:3]),
+                "top_terms": ", ".join(picked),
+                "comments": int(sizes[k]),
+                "share": sizes[k] / max(1, has_theme.sum()),
+                "examples": " | ".join(quotes),
+            }
+        )
     table = pd.DataFrame(rows, columns=["theme", "label", "top_terms", "comments", "share", "examples"])
     theme_of = np.zeros(n_docs, dtype=np.int64)
     theme_of[has_theme] = [number[k] for k in main[has_theme]]
@@ -284,25 +295,35 @@ def theme_sentiment(themes: Themes, sentiment: pd.DataFrame) -> pd.DataFrame:
     if not isinstance(themes, Themes):
         raise CxmError(f"The 'themes' parameter of theme_sentiment must be a Themes. Got {type(themes).__name__} instead.")
     if not isinstance(sentiment, pd.DataFrame) or not {"compound", "label"} <= set(sentiment.columns):
-        raise CxmError("The 'sentiment' parameter of theme_sentiment must be a DataFrame with columns 'compound' and "
-                       f"'label' (from cxmethods.methods.text.sentiment). Got {type(sentiment).__name__} instead.")
+        raise CxmError(
+            "The 'sentiment' parameter of theme_sentiment must be a DataFrame with columns 'compound' and "
+            f"'label' (from cxmethods.methods.text.sentiment). Got {type(sentiment).__name__} instead."
+        )
     assignment = themes.assignment
     if not sentiment.index.equals(assignment.index):
         missing = assignment.dropna().index.difference(sentiment.index)
         if len(missing) or not (sentiment.index.is_unique and assignment.index.is_unique):
             where = f"no row for index {missing[0]!r} ({len(missing)} missing)" if len(missing) else "a repeated index"
-            raise CxmError("The 'sentiment' parameter of theme_sentiment must have the index of the texts given to "
-                           f"themes. Got {where} instead.")
+            raise CxmError(
+                "The 'sentiment' parameter of theme_sentiment must have the index of the texts given to "
+                f"themes. Got {where} instead."
+            )
         sentiment = sentiment.reindex(assignment.index)
-    joined = pd.DataFrame({"theme": assignment.to_numpy(dtype=float, na_value=np.nan),
-                           "compound": sentiment["compound"].to_numpy(dtype=float),
-                           "label": sentiment["label"].to_numpy(dtype=object)}).dropna(subset=["theme", "compound"])
+    joined = pd.DataFrame(
+        {
+            "theme": assignment.to_numpy(dtype=float, na_value=np.nan),
+            "compound": sentiment["compound"].to_numpy(dtype=float),
+            "label": sentiment["label"].to_numpy(dtype=object),
+        }
+    ).dropna(subset=["theme", "compound"])
     rows = []
     for theme, label in zip(themes.table["theme"], themes.table["label"]):
         part = joined[joined["theme"] == theme]
         n = len(part)
         shares = {f"share_{lab}": (part["label"] == lab).sum() / n if n else np.nan for lab in _LABELS}
-        rows.append({"theme": theme, "label": label, "comments": n,
-                     "mean_compound": part["compound"].mean() if n else np.nan, **shares})
-    return pd.DataFrame(rows, columns=["theme", "label", "comments", "mean_compound", "share_negative",
-                                       "share_neutral", "share_positive"])
+        rows.append(
+            {"theme": theme, "label": label, "comments": n, "mean_compound": part["compound"].mean() if n else np.nan, **shares}
+        )
+    return pd.DataFrame(
+        rows, columns=["theme", "label", "comments", "mean_compound", "share_negative", "share_neutral", "share_positive"]
+    )

@@ -32,9 +32,9 @@ from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION
 from pptx.enum.text import MSO_AUTO_SIZE, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
-from cxmethods.plots.charts import CURRENT, TARGET, plot_importance_performance
 from cxmethods.core.errors import CxmError
 from cxmethods.outputs.headlines import WORKBOOKS, headlines, money, read_manifest, run_date
+from cxmethods.plots.charts import CURRENT, TARGET, plot_importance_performance
 
 __all__ = ["TITLE", "write_deck"]
 
@@ -44,8 +44,20 @@ TITLE = "Customer-focused service: findings and road map"
 _STEPS = ("01_self_assessment", "02_voice_of_customer", "03_segmentation", "04_business_case", "05_roadmap")
 _FIXED_TIME = datetime(2000, 1, 1)  # core properties: the deck must not change when made again from the same run
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest a zip entry can carry, as XlsxWriter uses for the embedded workbooks
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")  # not strftime("%B"): the deck must not depend on the machine's locale
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)  # not strftime("%B"): the deck must not depend on the machine's locale
 _SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
 
 # 16:9 geometry, in inches: one title band, one content area and one footer line on every slide.
@@ -69,8 +81,7 @@ class _Bars:
     colours: list[str] | None = None  # one per category (single series only), e.g. negative NPVs in another colour
 
 
-def write_deck(run_dir: str | Path, *, name: str, organisation: str, currency: str = "GBP",
-               out: Path | None = None) -> Path:
+def write_deck(run_dir: str | Path, *, name: str, organisation: str, currency: str = "GBP", out: Path | None = None) -> Path:
     """Write the engagement's slide deck (16:9 PowerPoint) from a run folder and return its path.
 
     Parameters
@@ -103,8 +114,10 @@ def write_deck(run_dir: str | Path, *, name: str, organisation: str, currency: s
     run_dir = Path(run_dir)
     art = run_dir / "artifacts"
     if not any((art / step).is_dir() and any((art / step).iterdir()) for step in _STEPS):
-        raise CxmError(f"{run_dir} has no workbook artifacts (nothing in artifacts/01_self_assessment ... 05_roadmap): "
-                       f"run the workbooks first (cxm run --out {run_dir}).")
+        raise CxmError(
+            f"{run_dir} has no workbook artifacts (nothing in artifacts/01_self_assessment ... 05_roadmap): "
+            f"run the workbooks first (cxm run --out {run_dir})."
+        )
     found = headlines(run_dir, currency=currency)
 
     prs = Presentation()
@@ -171,8 +184,16 @@ def _place(shape, left: float, top: float, width: float, height: float) -> None:
     shape.left, shape.top, shape.width, shape.height = Inches(left), Inches(top), Inches(width), Inches(height)
 
 
-def _text(frame, lines: list[str], size: int, *, bold: bool = False, colour: RGBColor = _DARK,
-          align: PP_ALIGN | None = None, space_after: int = 0) -> None:
+def _text(
+    frame,
+    lines: list[str],
+    size: int,
+    *,
+    bold: bool = False,
+    colour: RGBColor = _DARK,
+    align: PP_ALIGN | None = None,
+    space_after: int = 0,
+) -> None:
     frame.word_wrap = True
     frame.auto_size = MSO_AUTO_SIZE.NONE  # fixed sizes: every slide of a kind looks the same
     frame.text = lines[0]
@@ -192,8 +213,9 @@ def _bar_slide(prs, title: str, bars: _Bars, source: str, step: str) -> None:
     data.categories = bars.categories
     for label, values in bars.series.items():
         data.add_series(label, values)
-    frame = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, Inches(_MARGIN), Inches(_BODY_TOP),
-                                   Inches(_WIDTH - 2 * _MARGIN), Inches(_BODY_HEIGHT), data)
+    frame = slide.shapes.add_chart(
+        XL_CHART_TYPE.BAR_CLUSTERED, Inches(_MARGIN), Inches(_BODY_TOP), Inches(_WIDTH - 2 * _MARGIN), Inches(_BODY_HEIGHT), data
+    )
     chart = frame.chart
     chart.has_title = False
     chart.font.size = Pt(_CHART_PT)
@@ -239,8 +261,13 @@ def _picture_slide(prs, title: str, png: bytes, source: str, step: str) -> None:
     box_w, box_h = _WIDTH - 2 * _MARGIN, _BODY_HEIGHT
     scale = min(box_w / width_px, box_h / height_px)  # fit the box, keep the aspect ratio
     w, h = width_px * scale, height_px * scale
-    slide.shapes.add_picture(io.BytesIO(png), Inches(_MARGIN + (box_w - w) / 2), Inches(_BODY_TOP + (box_h - h) / 2),
-                             Emu(int(Inches(w))), Emu(int(Inches(h))))
+    slide.shapes.add_picture(
+        io.BytesIO(png),
+        Inches(_MARGIN + (box_w - w) / 2),
+        Inches(_BODY_TOP + (box_h - h) / 2),
+        Emu(int(Inches(w))),
+        Emu(int(Inches(h))),
+    )
 
 
 def _png(figure) -> bytes:
@@ -260,8 +287,10 @@ def _table(folder: Path, name: str, columns: tuple[str, ...]) -> pd.DataFrame | 
     table = pd.read_csv(path)
     missing = [c for c in columns if c not in table.columns]
     if missing:
-        raise CxmError(f"{path} has no column {', '.join(repr(c) for c in missing)}, which the slide deck needs: "
-                       f"re-run workbook {folder.name} (cxm run --only {folder.name[:2]}) to rewrite it.")
+        raise CxmError(
+            f"{path} has no column {', '.join(repr(c) for c in missing)}, which the slide deck needs: "
+            f"re-run workbook {folder.name} (cxm run --only {folder.name[:2]}) to rewrite it."
+        )
     return table
 
 
@@ -292,8 +321,12 @@ def _gaps(prs, folder: Path, currency: str) -> None:
         return
     top = rows.iloc[0]
     title = f"Largest gap: {_short(top['dimension'], 40)}, level {top['current']:g} now against {top['target']:g} wanted"
-    bars = _Bars([_short(d) for d in rows["dimension"]], {"Current level": _values(rows["current"]),
-                 "Target level": _values(rows["target"])}, "General", value_range=(0, 5))
+    bars = _Bars(
+        [_short(d) for d in rows["dimension"]],
+        {"Current level": _values(rows["current"]), "Target level": _values(rows["target"])},
+        "General",
+        value_range=(0, 5),
+    )
     _bar_slide(prs, title, bars, "gaps.csv", folder.name)
 
 
@@ -303,8 +336,13 @@ def _reasons(prs, folder: Path, currency: str) -> None:
         return
     rows = reasons.sort_values("share", ascending=False, kind="stable").head(10)
     title = f"The top {len(rows)} reasons make {rows['share'].sum():.0%} of all contacts"
-    _bar_slide(prs, title, _Bars([_short(r) for r in rows["reason"]], {"Share of contacts": _values(rows["share"])}, "0%"),
-               "contact_reasons.csv", folder.name)
+    _bar_slide(
+        prs,
+        title,
+        _Bars([_short(r) for r in rows["reason"]], {"Share of contacts": _values(rows["share"])}, "0%"),
+        "contact_reasons.csv",
+        folder.name,
+    )
 
 
 def _drivers(prs, folder: Path, currency: str) -> None:
@@ -324,7 +362,9 @@ def _segments(prs, folder: Path, currency: str) -> None:
     if segments is None or segments.empty:
         return
     segments = segments.sort_values("share", ascending=False, kind="stable")
-    names = [_short(n) if pd.notna(n) and str(n).strip() else f"Segment {s}" for s, n in zip(segments["segment"], segments["name"])]
+    names = [
+        _short(n) if pd.notna(n) and str(n).strip() else f"Segment {s}" for s, n in zip(segments["segment"], segments["name"])
+    ]
     largest = segments["share"].max()
     title = f"{len(segments)} customer segments: the largest is {largest:.0%} of respondents, the smallest {segments['share'].min():.0%}"
     _bar_slide(prs, title, _Bars(names, {"Share of respondents": _values(segments["share"])}, "0%"), "segments.csv", folder.name)
@@ -338,15 +378,24 @@ def _npv(prs, folder: Path, currency: str) -> None:
     names = [_short(n) if pd.notna(n) else str(i) for i, n in zip(rows["initiative"], rows["name"])]
     positive = int((rows["npv"] > 0).sum())
     best = rows.iloc[0]
-    title = (f"{positive} of {len(rows)} initiatives have a positive net present value; "
-             f"best: {_short(names[0], 40)} ({money(best['npv'], currency)})")
+    title = (
+        f"{positive} of {len(rows)} initiatives have a positive net present value; "
+        f"best: {_short(names[0], 40)} ({money(best['npv'], currency)})"
+    )
     colours = [CURRENT if v > 0 else TARGET for v in rows["npv"].fillna(0)]
-    _bar_slide(prs, title, _Bars(names, {"Net present value": _values(rows["npv"])}, _money_format(currency), colours=colours),
-               "appraisal.csv", folder.name)
+    _bar_slide(
+        prs,
+        title,
+        _Bars(names, {"Net present value": _values(rows["npv"])}, _money_format(currency), colours=colours),
+        "appraisal.csv",
+        folder.name,
+    )
 
 
 def _tornado(prs, folder: Path, currency: str) -> None:
-    from cxmethods.methods.risk import plot_tornado  # risk pulls in the Monte Carlo machinery: import it only when the slide is made
+    from cxmethods.methods.risk import (
+        plot_tornado,
+    )  # risk pulls in the Monte Carlo machinery: import it only when the slide is made
 
     table = _table(folder, "sensitivity", ("output", "assumption", "low", "high", "npv_low", "npv_high", "npv_base", "swing"))
     if table is None or not (table["output"] == "preferred").any():

@@ -54,8 +54,20 @@ _FORMULA_START = ("=", "+", "-", "@")
 
 _FRACTION_WORDS = {"share", "proportion", "prob", "probability", "confidence"}
 _RATE_WORDS = {"rate", "irr"}
-_MONEY_PARTS = ("cost", "npv", "pv_", "saving", "benefit", "budget", "spend", "price", "revenue", "funding",
-                "present_value", "value_of_money")
+_MONEY_PARTS = (
+    "cost",
+    "npv",
+    "pv_",
+    "saving",
+    "benefit",
+    "budget",
+    "spend",
+    "price",
+    "revenue",
+    "funding",
+    "present_value",
+    "value_of_money",
+)
 _MONEY_NAMES = {"p10", "p50", "p90", "net"}
 _CODE_WORDS = {"year", "id", "code"}
 
@@ -129,23 +141,32 @@ def write_excel(run_dir: str | Path, *, name: str, currency: str = "GBP", out: P
     if not isinstance(name, str) or not name.strip() or re.search(r"[/\\]", name):
         raise CxmError(f"The 'name' parameter of write_excel must be a non-empty name without '/' or '\\'. Got {name!r} instead.")
     if not isinstance(currency, str) or not re.fullmatch(r"[A-Z]{3}", currency):
-        raise CxmError("The 'currency' parameter of write_excel must be a three-letter ISO 4217 code such as GBP, EUR "
-                       f"or USD. Got {currency!r} instead.")
+        raise CxmError(
+            "The 'currency' parameter of write_excel must be a three-letter ISO 4217 code such as GBP, EUR "
+            f"or USD. Got {currency!r} instead."
+        )
     target = Path(out) if out is not None else run_dir / f"{name}.xlsx"
     if target.suffix.lower() != ".xlsx":
         raise CxmError(f"The 'out' parameter of write_excel must be a path ending in .xlsx. Got '{target}' instead.")
     files = _table_files(run_dir / "artifacts")
     started = run_started(read_manifest(run_dir))
-    stamp = (datetime(started.year, started.month, started.day) if started is not None
-             else datetime.fromtimestamp(int(max(p.stat().st_mtime for _, p in files)), tz=UTC).replace(tzinfo=None))
+    stamp = (
+        datetime(started.year, started.month, started.day)
+        if started is not None
+        else datetime.fromtimestamp(int(max(p.stat().st_mtime for _, p in files)), tz=UTC).replace(tzinfo=None)
+    )
 
     book = Workbook(write_only=True)
     contents = book.create_sheet("Contents")
     taken = {"contents", "history"}  # "History" is reserved by Excel; names compare without case
     entries = [_add_table(book, step, path, taken, currency) for step, path in files]
     when = f"run on {run_date(read_manifest(run_dir))}" if started is not None else f"last written {stamp:%Y-%m-%d %H:%M} UTC"
-    _write_contents(contents, entries, name, f"Tables from the run folder '{run_dir.resolve().name}', {when}. "
-                    "Click a sheet name to open the table.")
+    _write_contents(
+        contents,
+        entries,
+        name,
+        f"Tables from the run folder '{run_dir.resolve().name}', {when}. Click a sheet name to open the table.",
+    )
     props = book.properties
     props.title, props.creator, props.created, props.modified = name, "cxmethods", stamp, stamp
     _save(book, target, stamp)
@@ -157,11 +178,12 @@ def _table_files(artifacts: Path) -> list[tuple[str, Path]]:
     files = []
     if artifacts.is_dir():
         for step in sorted(p for p in artifacts.iterdir() if p.is_dir()):
-            files += [(step.name, p) for p in sorted(step.iterdir())
-                      if p.is_file() and p.suffix.lower() in (".csv", ".parquet")]
+            files += [(step.name, p) for p in sorted(step.iterdir()) if p.is_file() and p.suffix.lower() in (".csv", ".parquet")]
     if not files:
-        raise CxmError(f"{artifacts} is missing or holds no tables (.csv or .parquet): run the workbooks first "
-                       "(cxm run), then write the Excel file.")
+        raise CxmError(
+            f"{artifacts} is missing or holds no tables (.csv or .parquet): run the workbooks first "
+            "(cxm run), then write the Excel file."
+        )
     return files
 
 
@@ -173,11 +195,19 @@ def _add_table(book: Workbook, step: str, path: Path, taken: set[str], currency:
         with _reading(step, path):
             rows = pq.ParquetFile(path).metadata.num_rows
         if rows > _MAX_PARQUET_ROWS:
-            return _Entry(step, path.stem, None, rows, f"not included: {rows:,} rows, more than {_MAX_PARQUET_ROWS:,}; "
-                          f"open artifacts/{step}/{path.name} instead")
+            return _Entry(
+                step,
+                path.stem,
+                None,
+                rows,
+                f"not included: {rows:,} rows, more than {_MAX_PARQUET_ROWS:,}; open artifacts/{step}/{path.name} instead",
+            )
     frame = _read(step, path)
-    notes = [f"first {limit:,} {what} of {size:,}" for what, size, limit in
-             (("rows", frame.shape[0], _MAX_ROWS), ("columns", frame.shape[1], _MAX_COLUMNS)) if size > limit]
+    notes = [
+        f"first {limit:,} {what} of {size:,}"
+        for what, size, limit in (("rows", frame.shape[0], _MAX_ROWS), ("columns", frame.shape[1], _MAX_COLUMNS))
+        if size > limit
+    ]
     sheet = _sheet_name(step, path.stem, taken)
     cut = _write_sheet(book.create_sheet(sheet), frame.iloc[:_MAX_ROWS, :_MAX_COLUMNS], currency)
     if cut:
@@ -192,8 +222,10 @@ def _reading(step: str, path: Path):
     try:
         yield
     except Exception as error:  # any reader failure means a damaged file; say which one
-        raise CxmError(f"{path} could not be read as a table ({type(error).__name__}: {error}). Fix: run workbook "
-                       f"{step} again (cxm run --only {step[:2]}), or remove the file.") from error
+        raise CxmError(
+            f"{path} could not be read as a table ({type(error).__name__}: {error}). Fix: run workbook "
+            f"{step} again (cxm run --only {step[:2]}), or remove the file."
+        ) from error
 
 
 def _read(step: str, path: Path) -> pd.DataFrame:
@@ -232,7 +264,7 @@ def _sheet_name(step: str, stem: str, taken: set[str]) -> str:
     name, n = base, 1
     while name.lower() in taken:
         n += 1
-        name = f"{base[:31 - len(f' ({n})')].rstrip()} ({n})"
+        name = f"{base[: 31 - len(f' ({n})')].rstrip()} ({n})"
     taken.add(name.lower())
     return name
 
@@ -301,8 +333,9 @@ def _values(series: pd.Series) -> tuple[str, list]:
         return "number", [_scalar(v) for v in series.astype(object)]
     if pd.api.types.is_datetime64_any_dtype(series):
         return _dates(series)
-    if len(present) and all(isinstance(v, date) or isinstance(v, str) and (_DATE.fullmatch(v) or _DATETIME.fullmatch(v))
-                            for v in present):
+    if len(present) and all(
+        isinstance(v, date) or (isinstance(v, str) and (_DATE.fullmatch(v) or _DATETIME.fullmatch(v))) for v in present
+    ):
         parsed = pd.to_datetime(series, format="ISO8601", errors="coerce")
         # Excel cannot show dates before 1900; such a column (or an impossible date) stays text
         if parsed.notna().sum() == len(present) and parsed.min().year >= 1900:
@@ -324,15 +357,22 @@ def _scalar(value):
     """One value as Excel can store it: numbers and booleans kept, anything else as safe text."""
     if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return None
-    kind = "b" if isinstance(value, bool) else "i" if isinstance(value, int) else "f" if isinstance(value, float) \
-        else getattr(getattr(value, "dtype", None), "kind", "")  # numpy scalars from object columns
+    kind = (
+        "b"
+        if isinstance(value, bool)
+        else "i"
+        if isinstance(value, int)
+        else "f"
+        if isinstance(value, float)
+        else getattr(getattr(value, "dtype", None), "kind", "")
+    )  # numpy scalars from object columns
     if kind in ("b", "i", "u"):
         return bool(value) if kind == "b" else int(value)
     if kind == "f":
         value = float(value)
         return value if math.isfinite(value) else None if math.isnan(value) else f"{value}"  # Excel has no inf
     text = ILLEGAL_CHARACTERS_RE.sub("", value if isinstance(value, str) else str(value))
-    return text if len(text) <= _MAX_TEXT else text[:_MAX_TEXT - 1] + "…"
+    return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 1] + "…"
 
 
 def _number_format(label: str, numbers: pd.Series, currency: str) -> str:
@@ -416,7 +456,8 @@ def _save(book: Workbook, target: Path, stamp: datetime) -> None:
                     shutil.copyfileobj(src, dst)
         os.replace(partial, target)
     except OSError as error:
-        raise CxmError(f"{target} could not be written ({error.strerror}). Fix: close it in Excel, or choose another "
-                       "'out' path.") from error
+        raise CxmError(
+            f"{target} could not be written ({error.strerror}). Fix: close it in Excel, or choose another 'out' path."
+        ) from error
     finally:
         partial.unlink(missing_ok=True)

@@ -11,7 +11,7 @@ workbook whose artifacts are missing gets none (never an invented sentence).
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -28,8 +28,20 @@ WORKBOOKS = {
     "05_roadmap": "Road map and pilot",
 }
 _SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def read_manifest(run_dir: str | Path) -> dict:
@@ -49,7 +61,7 @@ def run_started(manifest: dict) -> datetime | None:
     and deck before it records when it finished, so outputs made again later show the same date)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+        return datetime.fromtimestamp(int(epoch), tz=UTC)
     for key in ("started_at", "finished_at"):
         try:
             return datetime.fromisoformat(str(manifest[key]))
@@ -101,13 +113,19 @@ def _start(folder: Path, currency: str) -> list[str]:
     inputs = _read(folder, "inputs")
     read = ", ".join(f"{r.input.replace('_', ' ')} ({int(r.rows):,} rows)" for r in inputs.itertuples() if r.rows > 0)
     errors, warnings = int(inputs["errors"].sum()), int(inputs["warnings"].sum())
-    return [f"Inputs read: {read}.",
-            f"{errors} errors and {warnings} data-quality warnings; rows with problems are kept and counted, never dropped."]
+    return [
+        f"Inputs read: {read}.",
+        f"{errors} errors and {warnings} data-quality warnings; rows with problems are kept and counted, never dropped.",
+    ]
 
 
 def _self_assessment(folder: Path, currency: str) -> list[str]:
     gaps = _read(folder, "gaps").head(3)
-    out = ["Largest gaps: " + "; ".join(f"{g.dimension} (level {g.current:g} now, {g.target:g} wanted)" for g in gaps.itertuples()) + "."]
+    out = [
+        "Largest gaps: "
+        + "; ".join(f"{g.dimension} (level {g.current:g} now, {g.target:g} wanted)" for g in gaps.itertuples())
+        + "."
+    ]
     scores = _read(folder, "scores")
     wide = scores[scores["disagreement"].astype(str) == "True"]
     if len(wide):
@@ -136,8 +154,10 @@ def _voice(folder: Path, currency: str) -> list[str]:
         pass
     try:
         a = _read(folder, "anomalies").iloc[0]
-        out.append(f"Unusual pattern: {a['reason']} in {a['area']} on {a['weekday']}s, {a['contacts']:.0f} contacts against "
-                   f"{a['expected']:.0f} expected.")
+        out.append(
+            f"Unusual pattern: {a['reason']} in {a['area']} on {a['weekday']}s, {a['contacts']:.0f} contacts against "
+            f"{a['expected']:.0f} expected."
+        )
     except (FileNotFoundError, IndexError):
         pass
     return out
@@ -159,18 +179,26 @@ def _business_case(folder: Path, currency: str) -> list[str]:
     out = []
     if "preferred" in options.index and options.loc["preferred", "initiatives"] == options.loc["preferred", "initiatives"]:
         p = options.loc["preferred"]
-        out.append(f"Preferred package ({p['initiatives'].replace(';', ', ')}): net present value {money(p['npv'], currency)}, "
-                   f"benefit-cost ratio {p['bcr']:.1f} ({p['vfm_category']} value for money).")
-        out.append(f"In eight of ten simulations its NPV lies between {money(p['p10'], currency)} and {money(p['p90'], currency)}; "
-                   f"chance of a loss {p['prob_negative']:.0%}.")
+        out.append(
+            f"Preferred package ({p['initiatives'].replace(';', ', ')}): net present value {money(p['npv'], currency)}, "
+            f"benefit-cost ratio {p['bcr']:.1f} ({p['vfm_category']} value for money)."
+        )
+        out.append(
+            f"In eight of ten simulations its NPV lies between {money(p['p10'], currency)} and {money(p['p90'], currency)}; "
+            f"chance of a loss {p['prob_negative']:.0%}."
+        )
     appraisal = _read(folder, "appraisal").sort_values("npv", ascending=False)
     best, worst = appraisal.iloc[0], appraisal.iloc[-1]
-    out.append(f"Best single initiative: {best['name']} ({money(best['npv'], currency)}); weakest: {worst['name']} "
-               f"({money(worst['npv'], currency)}).")
+    out.append(
+        f"Best single initiative: {best['name']} ({money(best['npv'], currency)}); weakest: {worst['name']} "
+        f"({money(worst['npv'], currency)})."
+    )
     try:
         mix = _read(folder, "channel_mix_summary").set_index("segment").loc["(all)"]
-        out.append(f"A channel mix that respects each segment's abilities would save {mix['saving_share']:.0%} of contact-handling "
-                   "costs, a ceiling rather than a forecast.")
+        out.append(
+            f"A channel mix that respects each segment's abilities would save {mix['saving_share']:.0%} of contact-handling "
+            "costs, a ceiling rather than a forecast."
+        )
     except (FileNotFoundError, KeyError):
         pass
     return out
@@ -180,14 +208,18 @@ def _roadmap(folder: Path, currency: str) -> list[str]:
     sched = _read(folder, "schedule")
     counts = sched["horizon"].value_counts()
     now = sched[sched["horizon"] == "now"]
-    out = [f"{counts.get('now', 0)} initiatives start now, {counts.get('next year', 0)} next year, "
-           f"{counts.get('wait and see', 0)} wait and see."]
+    out = [
+        f"{counts.get('now', 0)} initiatives start now, {counts.get('next year', 0)} next year, "
+        f"{counts.get('wait and see', 0)} wait and see."
+    ]
     if len(now):
         out.append(f"Starting now: {', '.join(now['title'].head(4))}.")
     try:
         pilot = _read(folder, "pilot_plan").iloc[0]
-        out.append(f"Pilot {pilot['title']} in {pilot['pilot_site']} against {pilot['comparison_site']}: {int(pilot['n_per_cell']):,} "
-                   f"contacts in each group before and after, about {int(pilot['weeks'])} weeks.")
+        out.append(
+            f"Pilot {pilot['title']} in {pilot['pilot_site']} against {pilot['comparison_site']}: {int(pilot['n_per_cell']):,} "
+            f"contacts in each group before and after, about {int(pilot['weeks'])} weeks."
+        )
     except (FileNotFoundError, IndexError):
         pass
     kpis = _read(folder, "kpis")
@@ -197,5 +229,11 @@ def _roadmap(folder: Path, currency: str) -> list[str]:
     return out
 
 
-_MAKERS = {"00_start_here": _start, "01_self_assessment": _self_assessment, "02_voice_of_customer": _voice,
-           "03_segmentation": _segmentation, "04_business_case": _business_case, "05_roadmap": _roadmap}
+_MAKERS = {
+    "00_start_here": _start,
+    "01_self_assessment": _self_assessment,
+    "02_voice_of_customer": _voice,
+    "03_segmentation": _segmentation,
+    "04_business_case": _business_case,
+    "05_roadmap": _roadmap,
+}

@@ -48,9 +48,13 @@ def _deck(run_dir: Path, eng: Engagement) -> list[Path]:
 
 
 #: Outputs that need artifact tables (globs under artifacts/): the deck shows the method's workbooks 01-05 only.
-_NEEDS = {"excel": ("*/*.csv",), "deck": tuple(f"{step}/*.csv" for step in
-                                              ("01_self_assessment", "02_voice_of_customer", "03_segmentation",
-                                               "04_business_case", "05_roadmap"))}
+_NEEDS = {
+    "excel": ("*/*.csv",),
+    "deck": tuple(
+        f"{step}/*.csv"
+        for step in ("01_self_assessment", "02_voice_of_customer", "03_segmentation", "04_business_case", "05_roadmap")
+    ),
+}
 
 #: Output name -> maker, in the order they are made (the report's index links to the Excel file and the deck,
 #: so those come first).
@@ -72,17 +76,22 @@ def write_outputs(run_dir: str | Path, engagement: Engagement) -> list[OutputRes
             continue
         try:
             paths = make(run_dir, engagement)
-        except Exception as exc:  # noqa: BLE001 - reported in run.json and by the CLI; the other outputs still get made
-            results.append(OutputResult(name, "failed", round(time.perf_counter() - start, 2),
-                                        error=f"{type(exc).__name__}: {exc}"))
+        except Exception as exc:
+            results.append(
+                OutputResult(name, "failed", round(time.perf_counter() - start, 2), error=f"{type(exc).__name__}: {exc}")
+            )
             continue
-        results.append(OutputResult(name, "ok", round(time.perf_counter() - start, 2),
-                                    tuple(str(p.relative_to(run_dir)) for p in paths)))
+        results.append(
+            OutputResult(name, "ok", round(time.perf_counter() - start, 2), tuple(str(p.relative_to(run_dir)) for p in paths))
+        )
     return results
 
 
 def file_list(run_dir: str | Path) -> list[dict]:
     """Every file in the run folder except ``run.json`` itself: ``path`` (relative), ``bytes``, ``sha256``."""
     run_dir = Path(run_dir)
-    return [{"path": p.relative_to(run_dir).as_posix(), "bytes": p.stat().st_size, "sha256": sha256(p)}
-            for p in sorted(run_dir.rglob("*")) if p.is_file() and p.name != "run.json" and ".ipynb_checkpoints" not in p.parts]
+    return [
+        {"path": p.relative_to(run_dir).as_posix(), "bytes": p.stat().st_size, "sha256": sha256(p)}
+        for p in sorted(run_dir.rglob("*"))
+        if p.is_file() and p.name != "run.json" and ".ipynb_checkpoints" not in p.parts
+    ]

@@ -34,8 +34,9 @@ from cxmethods.outputs.headlines import WORKBOOKS, headlines, read_manifest, run
 __all__ = ["REMOVED_TAGS", "write_report"]
 
 #: Cells with any of these tags are left out (papermill's error notes name cell numbers the report hides).
-REMOVED_TAGS = frozenset({"facilitator", "exercise", "solution", "parameters", "injected-parameters", "remove-cell",
-                          "papermill-error-cell-tag"})
+REMOVED_TAGS = frozenset(
+    {"facilitator", "exercise", "solution", "parameters", "injected-parameters", "remove-cell", "papermill-error-cell-tag"}
+)
 
 _WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 # What a widget prints where it cannot render, e.g. WorkshopForm(children=...), Output()
@@ -46,8 +47,20 @@ _MISSING = re.compile(r"(<td\b[^>]*>)\s*(?:NaN|nan|None|&lt;NA&gt;|NaT)\s*(</td>
 _TABLE = re.compile(r"<table\b[^>]*\bclass=\"dataframe\"[^>]*>.*?</table>", re.DOTALL)
 _ROW = re.compile(r"<tr\b[^>]*>(.*?)</tr>", re.DOTALL)
 _CELL = re.compile(r"<(td|th)\b([^>]*)>(.*?)</\1>", re.DOTALL)
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")  # not strftime("%B"): the report must not depend on the machine's locale
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)  # not strftime("%B"): the report must not depend on the machine's locale
 
 
 def write_report(run_dir: str | Path, *, name: str, organisation: str, currency: str = "GBP") -> list[Path]:
@@ -76,15 +89,18 @@ def write_report(run_dir: str | Path, *, name: str, organisation: str, currency:
         has no executed workbook.
     """
     if not isinstance(name, str) or not name.strip() or "/" in name or "\\" in name:
-        raise CxmError("The 'name' parameter of write_report must be a non-empty file name without slashes. "
-                       f"Got {name!r} instead.")
+        raise CxmError(
+            f"The 'name' parameter of write_report must be a non-empty file name without slashes. Got {name!r} instead."
+        )
     if not isinstance(organisation, str) or not organisation.strip():
         raise CxmError(f"The 'organisation' parameter of write_report must be a non-empty string. Got {organisation!r} instead.")
     run_dir = Path(run_dir)
     books = [(path, nb) for path, nb in _read_books(run_dir) if _executed(nb)]
     if not books:
-        raise CxmError(f"{run_dir} has no executed workbooks (no NN_*.ipynb with outputs): "
-                       f"run the workbooks first (cxm run --out {run_dir}).")
+        raise CxmError(
+            f"{run_dir} has no executed workbooks (no NN_*.ipynb with outputs): "
+            f"run the workbooks first (cxm run --out {run_dir})."
+        )
     manifest = read_manifest(run_dir)
     steps = {s.get("workbook"): s for s in manifest.get("workbooks", []) if isinstance(s, dict)}
     out = run_dir / "report"
@@ -94,10 +110,17 @@ def write_report(run_dir: str | Path, *, name: str, organisation: str, currency:
     for path, nb in books:
         title = WORKBOOKS.get(path.stem, path.stem)
         status, error = _status(steps.get(path.stem), nb)
-        failure = None if status != "failed" else (
-            f"This workbook did not finish: {error}" if error else "This workbook did not finish; its error is shown below.")
-        resources = {"metadata": {"name": path.stem, "path": str(run_dir)},
-                     "cxm": {"organisation": organisation, "title": title, "failure": failure}}
+        failure = (
+            None
+            if status != "failed"
+            else (
+                f"This workbook did not finish: {error}" if error else "This workbook did not finish; its error is shown below."
+            )
+        )
+        resources = {
+            "metadata": {"name": path.stem, "path": str(run_dir)},
+            "cxm": {"organisation": organisation, "title": title, "failure": failure},
+        }
         body, _ = exporter.from_notebook_node(_clean(nb, run_dir.resolve(), f"{title} · {organisation}"), resources=resources)
         pages.append(out / f"{path.stem}.html")
         _write(pages[-1], body)
@@ -105,8 +128,18 @@ def write_report(run_dir: str | Path, *, name: str, organisation: str, currency:
     for stale in set(out.glob("[0-9][0-9]_*.html")) - set(pages):  # a workbook no longer in the folder
         stale.unlink()
     index = out / "index.html"
-    _write(index, _index_html(run_dir, manifest, entries, headlines(run_dir, currency=currency), name=name,
-                              organisation=organisation, date=run_date(manifest)))
+    _write(
+        index,
+        _index_html(
+            run_dir,
+            manifest,
+            entries,
+            headlines(run_dir, currency=currency),
+            name=name,
+            organisation=organisation,
+            date=run_date(manifest),
+        ),
+    )
     return [index, *pages]
 
 
@@ -119,22 +152,26 @@ def _read_books(run_dir: Path) -> list[tuple[Path, nbformat.NotebookNode]]:
         try:
             books.append((path, nbformat.read(path, as_version=4)))
         except Exception as exc:  # nbformat raises several kinds; all mean the same to the user
-            raise CxmError(f"{path} cannot be read as a notebook ({type(exc).__name__}: {exc}). "
-                           f"Fix: run that workbook again (cxm run --only {path.stem[:2]}) or remove the file.") from exc
+            raise CxmError(
+                f"{path} cannot be read as a notebook ({type(exc).__name__}: {exc}). "
+                f"Fix: run that workbook again (cxm run --only {path.stem[:2]}) or remove the file."
+            ) from exc
     return books
 
 
 def _executed(nb: nbformat.NotebookNode) -> bool:
     return "papermill" in nb.metadata or any(
-        c.cell_type == "code" and (c.get("execution_count") is not None or c.get("outputs")) for c in nb.cells)
+        c.cell_type == "code" and (c.get("execution_count") is not None or c.get("outputs")) for c in nb.cells
+    )
 
 
 def _status(step: dict | None, nb: nbformat.NotebookNode) -> tuple[str, str | None]:
     """``ok`` / ``failed`` and the error, from run.json; a notebook this run did not execute is judged by its outputs."""
     if step is not None:  # its cell number is left out: the report shows no cell numbers to find it by
         return str(step.get("status", "unknown")), step.get("error")
-    failed = (nb.metadata.get("papermill", {}).get("exception")
-              or any(o.get("output_type") == "error" for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])))
+    failed = nb.metadata.get("papermill", {}).get("exception") or any(
+        o.get("output_type") == "error" for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+    )
     return ("failed" if failed else "earlier run"), None
 
 
@@ -151,8 +188,10 @@ def _clean(nb: nbformat.NotebookNode, run_dir: Path, title: str) -> nbformat.Not
         tags = set(cell.get("metadata", {}).get("tags", []))
         following = nb.cells[i + 1] if i + 1 < len(nb.cells) else {}
         if tags & REMOVED_TAGS or (  # a "Parameters" heading explains a cell the report drops
-                cell.cell_type == "markdown" and "parameters" in following.get("metadata", {}).get("tags", [])
-                and re.match(r"\s*#+\s*parameters\b", cell.source, re.IGNORECASE)):
+            cell.cell_type == "markdown"
+            and "parameters" in following.get("metadata", {}).get("tags", [])
+            and re.match(r"\s*#+\s*parameters\b", cell.source, re.IGNORECASE)
+        ):
             continue
         if cell.cell_type == "code":
             cell.outputs = [] if "remove-output" in tags else _client_outputs(cell.outputs, run_dir)
@@ -195,7 +234,7 @@ def _files_output(paths: list[str], run_dir: Path) -> nbformat.NotebookNode:
         try:
             rel = path.relative_to(run_dir)
         except ValueError:  # the folder was moved since the run: find the artifact by its place in the folder
-            rel = Path(*path.parts[path.parts.index("artifacts"):]) if "artifacts" in path.parts else Path(path.name)
+            rel = Path(*path.parts[path.parts.index("artifacts") :]) if "artifacts" in path.parts else Path(path.name)
         shown = html.escape(rel.as_posix())
         items.append(f'<li><a href="../{shown}">{shown}</a></li>' if (run_dir / rel).is_file() else f"<li>{shown}</li>")
     return nbformat.v4.new_output("display_data", data={"text/html": f'<p>Saved:</p><ul class="cxm-files">{"".join(items)}</ul>'})
@@ -221,7 +260,7 @@ def _tidy_table(table: str) -> str:
         parts, end = [], 0
         for position, m in enumerate(cells):
             num = len(cells) - position in numeric
-            parts += [row[end:m.start()], f'<{tag}{m.group(2)} class="num">{m.group(3)}</{tag}>' if num else m.group(0)]
+            parts += [row[end : m.start()], f'<{tag}{m.group(2)} class="num">{m.group(3)}</{tag}>' if num else m.group(0)]
             end = m.end()
         return "".join(parts) + row[end:]
 
@@ -253,9 +292,16 @@ def _exporter():
     from jinja2 import DictLoader
     from nbconvert import HTMLExporter
 
-    return HTMLExporter(template_name="lab", extra_loaders=[DictLoader({"cxm_report.html.j2": _TEMPLATE})],
-                        template_file="cxm_report.html.j2", exclude_input=True, exclude_input_prompt=True,
-                        exclude_output_prompt=True, embed_images=True, anchor_link_text="")
+    return HTMLExporter(
+        template_name="lab",
+        extra_loaders=[DictLoader({"cxm_report.html.j2": _TEMPLATE})],
+        template_file="cxm_report.html.j2",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+        anchor_link_text="",
+    )
 
 
 def _write(path: Path, text: str) -> None:
@@ -264,34 +310,49 @@ def _write(path: Path, text: str) -> None:
     os.replace(partial, path)  # a reader never opens half a page
 
 
-def _index_html(run_dir: Path, manifest: dict, entries: list, found: dict[str, list[str]], *, name: str,
-                organisation: str, date: str | None) -> str:
+def _index_html(
+    run_dir: Path, manifest: dict, entries: list, found: dict[str, list[str]], *, name: str, organisation: str, date: str | None
+) -> str:
     e = html.escape
     failed = sum(status == "failed" for _, _, status, _ in entries)
     detail = f"{failed} of {len(entries)} workbooks failed" if failed else f"all {len(entries)} workbooks completed"
-    missing = [str(o.get("output")) for o in manifest.get("outputs", [])  # the report is being made now
-               if isinstance(o, dict) and o.get("status") == "failed" and o.get("output") != "report"]
+    missing = [
+        str(o.get("output"))
+        for o in manifest.get("outputs", [])  # the report is being made now
+        if isinstance(o, dict) and o.get("status") == "failed" and o.get("output") != "report"
+    ]
     detail += f"; not made: {', '.join(missing)}" if missing else ""
     word = {"ok": "completed", "failed": "failed"}.get(manifest.get("status"), "unknown (no run.json)")
     meta = ([f"Run of {date}"] if date else []) + [f"Status: {word} ({detail})"]
-    downloads = [f'<a href="../{e(name)}{ext}">{label}</a>' for ext, label in ((".xlsx", "The tables (Excel)"),
-                 (".pptx", "The slide deck (PowerPoint)")) if (run_dir / f"{name}{ext}").is_file()]
+    downloads = [
+        f'<a href="../{e(name)}{ext}">{label}</a>'
+        for ext, label in ((".xlsx", "The tables (Excel)"), (".pptx", "The slide deck (PowerPoint)"))
+        if (run_dir / f"{name}{ext}").is_file()
+    ]
     parts = [f"<h1>Findings of engagement {e(name)}</h1>", f'<p class="cxm-meta">{e(" · ".join(meta))}</p>']
     parts += [f'<p class="cxm-downloads">Download: {" · ".join(downloads)}</p>'] if downloads else []
     for stem, title, status, error in entries:
         label = {"ok": "completed", "earlier run": "from an earlier run"}.get(status, status)
-        parts.append(f'<section class="cxm-book"><h2><a href="{e(stem)}.html">{e(title)}</a> '
-                     f'<span class="cxm-status cxm-{e(status.replace(" ", "-"))}">{e(label)}</span></h2>')
+        parts.append(
+            f'<section class="cxm-book"><h2><a href="{e(stem)}.html">{e(title)}</a> '
+            f'<span class="cxm-status cxm-{e(status.replace(" ", "-"))}">{e(label)}</span></h2>'
+        )
         parts += [f'<p class="cxm-error">{e(error)}</p>'] if error else []
         items = "".join(f"<li>{e(s)}</li>" for s in found.get(stem, []))
-        parts.append(f"<ul>{items}</ul></section>" if items else
-                     '<p class="cxm-none">No headline findings: open the page for the detail.</p></section>')
-    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
-            f"<title>{e(organisation)}: engagement {e(name)}</title>\n<style>{_CSS}</style>\n</head>\n"
-            f'<body class="cxm-report">\n<header class="cxm-header"><div class="cxm-header-inner">'
-            f'<span class="cxm-org">{e(organisation)}</span></div></header>\n<main>\n'
-            + "\n".join(parts) + f"\n</main>\n{_FOOTER}\n</body>\n</html>\n")
+        parts.append(
+            f"<ul>{items}</ul></section>"
+            if items
+            else '<p class="cxm-none">No headline findings: open the page for the detail.</p></section>'
+        )
+    return (
+        f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
+        f"<title>{e(organisation)}: engagement {e(name)}</title>\n<style>{_CSS}</style>\n</head>\n"
+        f'<body class="cxm-report">\n<header class="cxm-header"><div class="cxm-header-inner">'
+        f'<span class="cxm-org">{e(organisation)}</span></div></header>\n<main>\n'
+        + "\n".join(parts)
+        + f"\n</main>\n{_FOOTER}\n</body>\n</html>\n"
+    )
 
 
 _FOOTER = '<footer class="cxm-footer">Made by cxmethods from the run folder; the code behind each page is left out.</footer>'
@@ -346,12 +407,15 @@ body.cxm-report { font-family: var(--cxm-font); color: #1f2933; background: #fff
 
 # The lab template without the scripts that reach the network (require.js, MathJax, mermaid, the widget
 # renderer), with the CSS above, and a header (organisation, workbook, link to the index) and footer.
-_TEMPLATE = """{%- extends 'index.html.j2' -%}
+_TEMPLATE = (
+    """{%- extends 'index.html.j2' -%}
 {%- block html_head_js -%}{%- endblock html_head_js -%}
 {%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-{%- block html_head_css -%}<style type="text/css">{% raw %}""" + _CSS + """{% endraw %}</style>{%- endblock html_head_css -%}
+{%- block html_head_css -%}<style type="text/css">{% raw %}"""
+    + _CSS
+    + """{% endraw %}</style>{%- endblock html_head_css -%}
 {%- block body_header -%}
 <body class="jp-Notebook cxm-report" data-jp-theme-light="true" data-jp-theme-name="JupyterLab Light">
 <header class="cxm-header"><div class="cxm-header-inner"><span class="cxm-org">{{ resources.cxm.organisation | e }}</span>
@@ -363,7 +427,10 @@ _TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- endblock body_header -%}
 {%- block body_footer -%}
 </main>
-""" + _FOOTER + """
+"""
+    + _FOOTER
+    + """
 </body>
 {%- endblock body_footer -%}
 """
+)

@@ -13,8 +13,18 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-__all__ = ["Chart", "plot_radar", "plot_radars", "radar_png", "plot_heatmap", "plot_gaps", "plot_importance_performance",
-           "plot_pareto", "plot_week_heatmap", "plot_failure_demand"]
+__all__ = [
+    "Chart",
+    "plot_failure_demand",
+    "plot_gaps",
+    "plot_heatmap",
+    "plot_importance_performance",
+    "plot_pareto",
+    "plot_radar",
+    "plot_radars",
+    "plot_week_heatmap",
+    "radar_png",
+]
 
 CURRENT, TARGET = "#1f5f8b", "#e07b39"
 
@@ -47,8 +57,7 @@ def plot_radar(scores: pd.DataFrame, component: str) -> Chart:
     return fig
 
 
-def radar_png(scores: pd.DataFrame, component: str, *, highlight: str | None = None, size: float = 4.6,
-              dpi: int = 96) -> bytes:
+def radar_png(scores: pd.DataFrame, component: str, *, highlight: str | None = None, size: float = 4.6, dpi: int = 96) -> bytes:
     """:func:`plot_radar` as PNG bytes for a live form (about 60 ms): a dimension not scored yet is a gap, not a zero,
     and ``highlight`` bolds one dimension's label."""
     fig = Chart(figsize=(size, size))
@@ -70,9 +79,18 @@ def _radar(ax, scores: pd.DataFrame, component: str, fontsize: int = 8, gaps: bo
     angles = np.linspace(0, 2 * np.pi, len(rows), endpoint=False).tolist()
     for column, colour, label in (("current", CURRENT, "Current"), ("target", TARGET, "Target")):
         values = (rows[column] if gaps else rows[column].fillna(0)).astype(float).tolist()
-        ax.plot(angles + angles[:1], values + values[:1], color=colour, linewidth=2, label=label,
-                linestyle="-" if column == "current" else "--", marker="o" if gaps else None, markersize=5,
-                clip_on=False, zorder=3)  # a dot on the outer ring (level 5) shows above the frame
+        ax.plot(
+            angles + angles[:1],
+            values + values[:1],
+            color=colour,
+            linewidth=2,
+            label=label,
+            linestyle="-" if column == "current" else "--",
+            marker="o" if gaps else None,
+            markersize=5,
+            clip_on=False,
+            zorder=3,
+        )  # a dot on the outer ring (level 5) shows above the frame
         if not np.isnan(values).any():
             ax.fill(angles + angles[:1], values + values[:1], color=colour, alpha=0.12)
     ax.set_xticks(angles)
@@ -154,8 +172,12 @@ def plot_importance_performance(drivers: pd.DataFrame) -> Chart:
     spread = max(y.max() - y.min(), 10)
     ax.set_ylim(max(0, y.min() - 0.35 * spread), min(100, y.max() + 0.35 * spread))
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    corners = {"Fix first": (0.98, 0.02, "right", "bottom"), "Keep it up": (0.98, 0.98, "right", "top"),
-               "Lower priority": (0.02, 0.02, "left", "bottom"), "Possible overkill": (0.02, 0.98, "left", "top")}
+    corners = {
+        "Fix first": (0.98, 0.02, "right", "bottom"),
+        "Keep it up": (0.98, 0.98, "right", "top"),
+        "Lower priority": (0.02, 0.02, "left", "bottom"),
+        "Possible overkill": (0.02, 0.98, "left", "top"),
+    }
     for start, (cx, cy, ha, va) in corners.items():
         label = next(q for q in QUADRANTS.values() if q.startswith(start)).replace(": ", "\n")
         ax.text(cx, cy, label, transform=ax.transAxes, ha=ha, va=va, fontsize=9, color="#3e4c59", style="italic")
@@ -193,7 +215,9 @@ def plot_week_heatmap(patterns: pd.DataFrame, channel: str = "(all)") -> Chart:
     """Contacts by weekday and hour of day, for all channels or one."""
     rows = patterns[(patterns["pattern"] == "weekday_hour") & (patterns["channel"] == channel)]
     days = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-    grid = rows.pivot_table(index="weekday", columns="hour", values="contacts", aggfunc="sum").reindex(index=days, columns=range(24))
+    grid = rows.pivot_table(index="weekday", columns="hour", values="contacts", aggfunc="sum").reindex(
+        index=days, columns=range(24)
+    )
     fig = Chart(figsize=(10, 3.4))
     ax = fig.add_subplot()
     image = ax.imshow(grid.fillna(0).to_numpy(dtype=float), cmap=matplotlib.colormaps["Blues"], aspect="auto")

@@ -20,10 +20,10 @@ import multiprocessing
 import os
 import shutil
 import time
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
 
 from cxmethods.core.errors import CxmError
 
@@ -91,7 +91,7 @@ def _run_one(path: str, out_root: str, index: int = 0) -> BatchItem:
         name = eng.name
         progress = _reporter(Path(out_root) / _PROGRESS / f"{index}.json", name, len(list_workbooks()))
         result = run_engagement(eng, out=Path(out_root) / eng.name, progress=progress)
-    except Exception as exc:  # noqa: BLE001 - a broken engagement fails alone, with its message
+    except Exception as exc:
         first = str(exc).splitlines()
         detail = " ".join(line.strip() for line in first[:4])
         return BatchItem(path, name, "failed", round(time.perf_counter() - start, 1), error=f"{type(exc).__name__}: {detail}")
@@ -102,7 +102,9 @@ def _run_one(path: str, out_root: str, index: int = 0) -> BatchItem:
     if failed is not None:
         return BatchItem(path, name, "failed", seconds, str(result.out_dir), failed.workbook, failed.cell, failed.error)
     broken = next(o for o in result.outputs if o.status == "failed")
-    return BatchItem(path, name, "failed", seconds, str(result.out_dir), error=f"the {broken.output} could not be made: {broken.error}")
+    return BatchItem(
+        path, name, "failed", seconds, str(result.out_dir), error=f"the {broken.output} could not be made: {broken.error}"
+    )
 
 
 def _check_names(paths: list[str]) -> None:
@@ -117,8 +119,10 @@ def _check_names(paths: list[str]) -> None:
         except ConfigError:
             continue  # reported as that engagement's failure when it runs
         if name in seen:
-            raise CxmError(f"{seen[name]} and {path} are both named '{name}', so they would write the same run folder. "
-                           "Give each engagement its own name.")
+            raise CxmError(
+                f"{seen[name]} and {path} are both named '{name}', so they would write the same run folder. "
+                "Give each engagement its own name."
+            )
         seen[name] = path
 
 
@@ -131,8 +135,10 @@ def _dask_executor(scheduler: str):
     try:
         client = Client(scheduler, timeout=CONNECT_TIMEOUT)
     except (OSError, TimeoutError, ValueError) as exc:
-        raise CxmError(f"Could not reach the Dask scheduler at {scheduler}: {exc}. Check the address (for example "
-                       "tcp://10.0.0.5:8786) and that the scheduler is running (`dask scheduler`).") from exc
+        raise CxmError(
+            f"Could not reach the Dask scheduler at {scheduler}: {exc}. Check the address (for example "
+            "tcp://10.0.0.5:8786) and that the scheduler is running (`dask scheduler`)."
+        ) from exc
     # pure=False: two runs of one engagement are two tasks; each run is long, so no retries hide a failure
     return client.get_executor(pure=False), client
 
@@ -147,10 +153,16 @@ def _watch_files(folder: Path, running: set[int]) -> dict[int, Running]:
     return states
 
 
-def run_batch(engagements: list[str | Path], *, out: str | Path, workers: int = 2,
-              progress: Callable[[BatchItem, int, int], None] | None = None,
-              watch: Callable[[dict[int, Running]], None] | None = None,
-              scheduler: str | None = None, executor: Executor | None = None) -> list[BatchItem]:
+def run_batch(
+    engagements: list[str | Path],
+    *,
+    out: str | Path,
+    workers: int = 2,
+    progress: Callable[[BatchItem, int, int], None] | None = None,
+    watch: Callable[[dict[int, Running]], None] | None = None,
+    scheduler: str | None = None,
+    executor: Executor | None = None,
+) -> list[BatchItem]:
     """Run every engagement (a YAML file, or a folder holding ``engagement.yaml``) and write ``out/batch.json``.
 
     Parameters
@@ -205,9 +217,10 @@ def run_batch(engagements: list[str | Path], *, out: str | Path, workers: int = 
                 i = futures[future]
                 try:
                     items[i] = future.result()
-                except Exception as exc:  # noqa: BLE001 - a worker that died (out of memory, killed) fails its engagement alone
-                    items[i] = BatchItem(paths[i], Path(paths[i]).parent.name, "failed", 0.0,
-                                         error=f"worker died: {type(exc).__name__}: {exc}")
+                except Exception as exc:
+                    items[i] = BatchItem(
+                        paths[i], Path(paths[i]).parent.name, "failed", 0.0, error=f"worker died: {type(exc).__name__}: {exc}"
+                    )
                 if progress:
                     progress(items[i], len(items), len(paths))
             if watch:
@@ -219,9 +232,11 @@ def run_batch(engagements: list[str | Path], *, out: str | Path, workers: int = 
             pool.shutdown(cancel_futures=True)
         shutil.rmtree(folder, ignore_errors=True)
     ordered = [items[i] for i in range(len(paths))]
-    summary = {"ran_on": where,
-               "seconds": round(time.perf_counter() - started, 1),
-               "status": "ok" if all(it.status == "ok" for it in ordered) else "failed",
-               "engagements": [asdict(it) for it in ordered]}
+    summary = {
+        "ran_on": where,
+        "seconds": round(time.perf_counter() - started, 1),
+        "status": "ok" if all(it.status == "ok" for it in ordered) else "failed",
+        "engagements": [asdict(it) for it in ordered],
+    }
     (out / "batch.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return ordered

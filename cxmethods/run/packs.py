@@ -93,8 +93,10 @@ def pack_notebook(nb: nbformat.NotebookNode, kind: str, *, engagement: str = PAC
             cell = _prompt(cell)
         cells.append(cell)
     if not any("parameters" in c.get("metadata", {}).get("tags", []) for c in cells):
-        raise CxmError("The workbook has no cell tagged 'parameters'; nothing to point at the pack's engagement. "
-                       "Tag the cell that sets 'engagement' with 'parameters'.")
+        raise CxmError(
+            "The workbook has no cell tagged 'parameters'; nothing to point at the pack's engagement. "
+            "Tag the cell that sets 'engagement' with 'parameters'."
+        )
     packed.cells = cells
     return packed
 
@@ -140,8 +142,10 @@ def make_pack(kind: str, out_dir: str | Path, *, overwrite: bool = False) -> lis
     existing = sorted(p.name for p in out.iterdir()) if out.is_dir() else []
     if existing and not overwrite:
         shown = ", ".join(existing[:5]) + (", ..." if len(existing) > 5 else "")
-        raise CxmError(f"{out} is not empty (it holds {shown}); nothing was written. Choose an empty folder, "
-                       f"or overwrite on purpose (cxm pack {kind} --out {out} --force).")
+        raise CxmError(
+            f"{out} is not empty (it holds {shown}); nothing was written. Choose an empty folder, "
+            f"or overwrite on purpose (cxm pack {kind} --out {out} --force)."
+        )
     from cxmethods.run.runner import list_workbooks
     from cxmethods.sample import write_sample
 
@@ -183,10 +187,12 @@ def _set_parameter(source: str, name: str, literal: str) -> str:
     found = pattern.search(source)
     if found is None:
         if name == "engagement":
-            raise CxmError("The workbook's parameters cell does not set 'engagement'; a pack needs it to point at the "
-                           "pack's sample copy. Add a line such as: engagement: str = None  # path of the engagement YAML")
+            raise CxmError(
+                "The workbook's parameters cell does not set 'engagement'; a pack needs it to point at the "
+                "pack's sample copy. Add a line such as: engagement: str = None  # path of the engagement YAML"
+            )
         return source
-    return source[: found.start("value")] + literal + source[found.end("value"):]
+    return source[: found.start("value")] + literal + source[found.end("value") :]
 
 
 def _prompt(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:

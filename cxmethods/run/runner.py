@@ -22,21 +22,21 @@ import platform
 import re
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Callable
 
 import nbformat
 
 from cxmethods.core.config import Engagement, load_engagement
 from cxmethods.core.errors import CxmError
-from cxmethods.outputs.make_all import file_list, write_outputs
 from cxmethods.core.paths import workbooks_dir
+from cxmethods.outputs.make_all import file_list, write_outputs
 from cxmethods.workbooks.start_here import input_checksums, validate_engagement
 
-__all__ = ["KERNEL_NAME", "RunResult", "StepResult", "list_workbooks", "run_engagement", "ensure_kernel"]
+__all__ = ["KERNEL_NAME", "RunResult", "StepResult", "ensure_kernel", "list_workbooks", "run_engagement"]
 
 #: Name of the Jupyter kernel the workbooks use; ``make`` installs it, the runner too if missing.
 KERNEL_NAME = "cxmethods"
@@ -192,8 +192,13 @@ def _execute(book: Path, out_dir: Path, parameters: dict, kernel_name: str, prog
     start = time.perf_counter()
     try:
         pm.execute_notebook(
-            str(book), str(out_dir / book.name), parameters=parameters, kernel_name=kernel_name,
-            progress_bar=False, cwd=str(out_dir), on_cell_executed=on_cell_executed,
+            str(book),
+            str(out_dir / book.name),
+            parameters=parameters,
+            kernel_name=kernel_name,
+            progress_bar=False,
+            cwd=str(out_dir),
+            on_cell_executed=on_cell_executed,
             # the kernel's own log (shutdown notices, transport warnings) is noise in a headless run;
             # cell errors still arrive as messages and are reported
             extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
@@ -302,7 +307,7 @@ def _short(text: str, limit: int = 300) -> str:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _versions() -> dict[str, str]:

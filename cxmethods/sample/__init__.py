@@ -19,6 +19,7 @@ returned in ``SampleData.truth`` so tests and workbooks can check what they reco
 
 ``data/README.md`` documents the files, columns and exact figures.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -31,16 +32,24 @@ import numpy as np
 import pandas as pd
 
 from cxmethods.core.errors import CxmError
-from .contacts import make_contact_log
-from .stakeholders import SEGMENT_RULES_YAML, make_stakeholders
-from .survey import make_survey
-from .workshop import make_backlog_scores, make_consensus, make_initiatives, make_levers, make_quick_test, make_role_checklist, make_self_assessment
 
 # the tables behind the data, importable from here as before the split into modules
 from ._common import CHANNELS, SEGMENTS, SPIKE, WARDS  # noqa: F401
-from .contacts import FOLLOW_UPS, MESSINESS, REASONS, SEASONALITY  # noqa: F401
-from .survey import DONT_KNOW, DRIVER_WEIGHTS, DRIVERS  # noqa: F401
-from .workshop import DISAGREEMENT_DIMENSIONS, LARGEST_GAP_DIMENSIONS, QUICK_TEST_NO  # noqa: F401
+from .contacts import FOLLOW_UPS, MESSINESS, REASONS, SEASONALITY, make_contact_log  # noqa: F401
+from .stakeholders import SEGMENT_RULES_YAML, make_stakeholders
+from .survey import DONT_KNOW, DRIVER_WEIGHTS, DRIVERS, make_survey  # noqa: F401
+from .workshop import (  # noqa: F401
+    DISAGREEMENT_DIMENSIONS,
+    LARGEST_GAP_DIMENSIONS,
+    QUICK_TEST_NO,
+    make_backlog_scores,
+    make_consensus,
+    make_initiatives,
+    make_levers,
+    make_quick_test,
+    make_role_checklist,
+    make_self_assessment,
+)
 
 __all__ = ["SAMPLE_SEED", "SampleData", "make_sample", "write_sample", "write_variants"]
 
@@ -167,8 +176,6 @@ class SampleData:
     truth: dict[str, Any] = field(repr=False)
 
 
-
-
 def make_sample(*, seed: int = SAMPLE_SEED) -> SampleData:
     """Build the Riverton sample engagement in memory.
 
@@ -200,25 +207,61 @@ def make_sample(*, seed: int = SAMPLE_SEED) -> SampleData:
     quick_test, t_quick = make_quick_test()
     roles, t_roles = make_role_checklist(rng_workshop)  # after the self-assessment's draws, which stay as they were
     stakeholders, t_stakeholders = make_stakeholders()  # fixed, no draws
-    truth = {"synthetic": True, "seed": seed, "segments": list(SEGMENTS),
-             "reason_service": {r: v[0] for r, v in REASONS.items()}, **t_log, **t_survey, **t_workshop,
-             **t_consensus, **t_quick, **t_roles, **t_stakeholders}
-    return SampleData(contact_log=log, survey=survey, self_assessment=workshop, consensus=consensus,
-                      quick_test=quick_test, role_checklist=roles, initiatives=make_initiatives(), levers=make_levers(),
-                      stakeholders=stakeholders, truth=truth)
+    truth = {
+        "synthetic": True,
+        "seed": seed,
+        "segments": list(SEGMENTS),
+        "reason_service": {r: v[0] for r, v in REASONS.items()},
+        **t_log,
+        **t_survey,
+        **t_workshop,
+        **t_consensus,
+        **t_quick,
+        **t_roles,
+        **t_stakeholders,
+    }
+    return SampleData(
+        contact_log=log,
+        survey=survey,
+        self_assessment=workshop,
+        consensus=consensus,
+        quick_test=quick_test,
+        role_checklist=roles,
+        initiatives=make_initiatives(),
+        levers=make_levers(),
+        stakeholders=stakeholders,
+        truth=truth,
+    )
 
 
 def _csv(df: pd.DataFrame, float_format: str | None = None) -> bytes:
     return df.to_csv(index=False, lineterminator="\n", float_format=float_format).encode("utf-8")
 
 
-_FILES = ("engagement.yaml", "contact_log.csv.gz", "resident_survey.csv", "workshop/self_assessment.csv",
-          "workshop/consensus.csv", "workshop/quick_test.csv", "workshop/role_checklist.csv", "workshop/backlog.csv", "initiatives.csv",
-          "levers.csv", "stakeholders.csv", "segment_rules.yaml")
+_FILES = (
+    "engagement.yaml",
+    "contact_log.csv.gz",
+    "resident_survey.csv",
+    "workshop/self_assessment.csv",
+    "workshop/consensus.csv",
+    "workshop/quick_test.csv",
+    "workshop/role_checklist.csv",
+    "workshop/backlog.csv",
+    "initiatives.csv",
+    "levers.csv",
+    "stakeholders.csv",
+    "segment_rules.yaml",
+)
 
 
-def write_sample(out_dir: str | pathlib.Path, *, seed: int = SAMPLE_SEED, overwrite: bool = False, name: str = "riverton",
-                 organisation: str = "Riverton Borough Council (fictional)") -> list[pathlib.Path]:
+def write_sample(
+    out_dir: str | pathlib.Path,
+    *,
+    seed: int = SAMPLE_SEED,
+    overwrite: bool = False,
+    name: str = "riverton",
+    organisation: str = "Riverton Borough Council (fictional)",
+) -> list[pathlib.Path]:
     """Write the sample engagement into ``out_dir``, byte-identically for a given seed.
 
     Parameters
@@ -254,20 +297,29 @@ def write_sample(out_dir: str | pathlib.Path, *, seed: int = SAMPLE_SEED, overwr
         raise CxmError(f"{out} is a file; give a folder to write the sample engagement into.")
     existing = [name for name in _FILES if (out / name).exists()]
     if existing and not overwrite:
-        raise CxmError(f"{out} already holds {', '.join(existing)}; nothing was written. "
-                       "Choose an empty folder, or overwrite on purpose (cxm sample --force).")
+        raise CxmError(
+            f"{out} already holds {', '.join(existing)}; nothing was written. "
+            "Choose an empty folder, or overwrite on purpose (cxm sample --force)."
+        )
     (out / "workshop").mkdir(parents=True, exist_ok=True)
     s = make_sample(seed=seed)
     buf = io.BytesIO()
     with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=9) as gz:  # no name or time in header
         gz.write(_csv(s.contact_log, "%.1f"))
-    files = {"engagement.yaml": _engagement_yaml(seed, name, organisation).encode("utf-8"), "contact_log.csv.gz": buf.getvalue(),
-             "resident_survey.csv": _csv(s.survey), "workshop/self_assessment.csv": _csv(s.self_assessment),
-             "workshop/consensus.csv": _csv(s.consensus), "workshop/quick_test.csv": _csv(s.quick_test),
-             "workshop/role_checklist.csv": _csv(s.role_checklist), "workshop/backlog.csv": _csv(make_backlog_scores()),
-             "initiatives.csv": _csv(s.initiatives, "%.2f"),
-             "levers.csv": _csv(s.levers),
-             "stakeholders.csv": _csv(s.stakeholders), "segment_rules.yaml": SEGMENT_RULES_YAML.encode("utf-8")}
+    files = {
+        "engagement.yaml": _engagement_yaml(seed, name, organisation).encode("utf-8"),
+        "contact_log.csv.gz": buf.getvalue(),
+        "resident_survey.csv": _csv(s.survey),
+        "workshop/self_assessment.csv": _csv(s.self_assessment),
+        "workshop/consensus.csv": _csv(s.consensus),
+        "workshop/quick_test.csv": _csv(s.quick_test),
+        "workshop/role_checklist.csv": _csv(s.role_checklist),
+        "workshop/backlog.csv": _csv(make_backlog_scores()),
+        "initiatives.csv": _csv(s.initiatives, "%.2f"),
+        "levers.csv": _csv(s.levers),
+        "stakeholders.csv": _csv(s.stakeholders),
+        "segment_rules.yaml": SEGMENT_RULES_YAML.encode("utf-8"),
+    }
     for name, data in files.items():
         (out / name).write_bytes(data)
     return [out / name for name in files]
@@ -282,8 +334,12 @@ def write_variants(out_dir: str | pathlib.Path, n: int, *, overwrite: bool = Fal
     made = []
     for i in range(1, n + 1):
         name = f"riverton-{i:02d}" if n < 100 else f"riverton-{i:03d}"
-        write_sample(out / name, seed=SAMPLE_SEED + i, overwrite=overwrite, name=name,
-                     organisation=f"Riverton Borough Council, variant {i} (fictional)")
+        write_sample(
+            out / name,
+            seed=SAMPLE_SEED + i,
+            overwrite=overwrite,
+            name=name,
+            organisation=f"Riverton Borough Council, variant {i} (fictional)",
+        )
         made.append(out / name / "engagement.yaml")
     return made
-

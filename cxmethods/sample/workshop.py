@@ -7,6 +7,7 @@ dimensions; :func:`make_quick_test` answers the nine quick-test questions (three
 :func:`make_role_checklist` answers the role checklist (about 30% no, 30% partly);
 :func:`make_initiatives` returns the fixed list of twelve initiatives.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,24 +16,53 @@ import yaml
 
 from cxmethods.core.paths import templates_dir
 
-__all__ = ["DISAGREEMENT_DIMENSIONS", "LARGEST_GAP_DIMENSIONS", "QUICK_TEST_NO", "make_consensus", "make_backlog_scores", "make_initiatives", "make_levers",
-           "make_quick_test", "make_role_checklist", "make_self_assessment"]
+__all__ = [
+    "DISAGREEMENT_DIMENSIONS",
+    "LARGEST_GAP_DIMENSIONS",
+    "QUICK_TEST_NO",
+    "make_backlog_scores",
+    "make_consensus",
+    "make_initiatives",
+    "make_levers",
+    "make_quick_test",
+    "make_role_checklist",
+    "make_self_assessment",
+]
 
 DISAGREEMENT_DIMENSIONS = ("operations.behaviours", "operations.systems", "outcomes.policy_link")
 LARGEST_GAP_DIMENSIONS = ("understand.segmentation", "understand.outcomes", "operations.measures")
-_PEOPLE = (("Helen", "Director of Customer Services", "lead"), ("Marcus", "Contact centre manager", "front"),
-           ("Priya", "Front-line adviser", "front"), ("Tom", "Digital lead", "mid"), ("Grace", "Policy officer", "lead"),
-           ("Dev", "Finance business partner", "lead"), ("Joanna", "Housing service manager", "lead"),
-           ("Sam", "Data analyst", "mid"))
+_PEOPLE = (
+    ("Helen", "Director of Customer Services", "lead"),
+    ("Marcus", "Contact centre manager", "front"),
+    ("Priya", "Front-line adviser", "front"),
+    ("Tom", "Digital lead", "mid"),
+    ("Grace", "Policy officer", "lead"),
+    ("Dev", "Finance business partner", "lead"),
+    ("Joanna", "Housing service manager", "lead"),
+    ("Sam", "Data analyst", "mid"),
+)
 _EVIDENCE = {  # short workshop notes by the level a participant gave
-    "low": ("Nothing written down on {d}; it depends on who you ask.", "{D}: talked about, not done.",
-            "Only anecdotes on {d}, no data behind them.", "We tried something on {d} in 2023 but it lapsed.",
-            "Each team handles {d} its own way, if at all."),
-    "mid": ("{D} happens in some services, mainly housing and waste.", "Pockets of good practice on {d}, not joined up.",
-            "Some evidence on {d}: a 2024 report, not refreshed since.", "{D} is in the plan but progress is patchy.",
-            "We hold data on {d} but rarely act on it."),
-    "high": ("{D} is reviewed monthly by the senior team.", "Clear evidence on {d}: documented, owned and used.",
-             "{D} is in the corporate plan and reported to members.", "Good examples of {d} in the customer strategy.")}
+    "low": (
+        "Nothing written down on {d}; it depends on who you ask.",
+        "{D}: talked about, not done.",
+        "Only anecdotes on {d}, no data behind them.",
+        "We tried something on {d} in 2023 but it lapsed.",
+        "Each team handles {d} its own way, if at all.",
+    ),
+    "mid": (
+        "{D} happens in some services, mainly housing and waste.",
+        "Pockets of good practice on {d}, not joined up.",
+        "Some evidence on {d}: a 2024 report, not refreshed since.",
+        "{D} is in the plan but progress is patchy.",
+        "We hold data on {d} but rarely act on it.",
+    ),
+    "high": (
+        "{D} is reviewed monthly by the senior team.",
+        "Clear evidence on {d}: documented, owned and used.",
+        "{D} is in the corporate plan and reported to members.",
+        "Good examples of {d} in the customer strategy.",
+    ),
+}
 _FRONT_NOTE = "From the front desk it looks very different: we do not see {d} day to day."
 
 
@@ -66,35 +96,55 @@ def make_self_assessment(rng: np.random.Generator) -> tuple[pd.DataFrame, dict]:
         if dim_id in LARGEST_GAP_DIMENSIONS:
             base, step, target, up = 1, (0, 0, 0, 1), 5, 0  # mostly 1 now, 5 wanted
         else:  # agreement: everyone within one level
-            base, step, up = int(rng.integers(2, 4)), ((0, 1), (-1, 0))[rng.integers(2)], .1
+            base, step, up = int(rng.integers(2, 4)), ((0, 1), (-1, 0))[rng.integers(2)], 0.1
             target = base + 1
         for person, role, group in _PEOPLE:
             if dim_id in DISAGREEMENT_DIMENSIONS:  # leaders see 4, the front line 1-2
                 cur = {"lead": 4, "front": int(rng.integers(1, 3)), "mid": int(rng.integers(2, 4))}[group]
-                tgt = max(cur, 4 + int(rng.random() < .3))
+                tgt = max(cur, 4 + int(rng.random() < 0.3))
             else:
                 cur = base + step[rng.integers(len(step))]
                 tgt = min(5, max(cur + 1, target) + int(rng.random() < up))
             band = "low" if cur <= 2 else "mid" if cur == 3 else "high"
-            note = (_FRONT_NOTE if dim_id in DISAGREEMENT_DIMENSIONS and group == "front"
-                    else _EVIDENCE[band][rng.integers(len(_EVIDENCE[band]))])
+            note = (
+                _FRONT_NOTE
+                if dim_id in DISAGREEMENT_DIMENSIONS and group == "front"
+                else _EVIDENCE[band][rng.integers(len(_EVIDENCE[band]))]
+            )
             rows.append((person, role, dim_id, cur, tgt, note.format(d=name[0].lower() + name[1:], D=name)))
     df = pd.DataFrame(rows, columns=["participant", "role", "dimension_id", "current_level", "target_level", "evidence"])
-    return df, {"disagreement_dimensions": list(DISAGREEMENT_DIMENSIONS),
-                "largest_gap_dimensions": list(LARGEST_GAP_DIMENSIONS),
-                "participant_groups": {p: g for p, _, g in _PEOPLE}}
+    return df, {
+        "disagreement_dimensions": list(DISAGREEMENT_DIMENSIONS),
+        "largest_gap_dimensions": list(LARGEST_GAP_DIMENSIONS),
+        "participant_groups": {p: g for p, _, g in _PEOPLE},
+    }
 
 
 # The room's agreed scores for the disputed dimensions: lower than the median, because the front line's
 # evidence carried the discussion (leaders rated 4, the front line 1-2).
 _CONSENSUS = {
-    "operations.behaviours": (2, 4, ("Agreed 2: customer care is in the values statement, but front-line staff showed "
-                                     "that appraisals and promotion still reward internal targets.")),
-    "operations.systems": (2, 3, ("Agreed 2: leaders pointed to the CRM, but advisers showed they cannot see a "
-                                  "resident's contacts with other services, so 3 is all we can expect until the CRM is "
-                                  "replaced (I10).")),
-    "outcomes.policy_link": (2, 4, ("Agreed 2: leaders described the policy review process, but front-line staff "
-                                    "showed it is not used day to day.")),
+    "operations.behaviours": (
+        2,
+        4,
+        (
+            "Agreed 2: customer care is in the values statement, but front-line staff showed "
+            "that appraisals and promotion still reward internal targets."
+        ),
+    ),
+    "operations.systems": (
+        2,
+        3,
+        (
+            "Agreed 2: leaders pointed to the CRM, but advisers showed they cannot see a "
+            "resident's contacts with other services, so 3 is all we can expect until the CRM is "
+            "replaced (I10)."
+        ),
+    ),
+    "outcomes.policy_link": (
+        2,
+        4,
+        ("Agreed 2: leaders described the policy review process, but front-line staff showed it is not used day to day."),
+    ),
 }
 QUICK_TEST_NO = {  # the quick-test questions answered "no", with the room's note
     "q2": "Segments appear in the 2023 customer strategy, but no service plan or budget uses them.",
@@ -115,12 +165,19 @@ _ROLE_PLANTED = {
     "channel_manager.1": ("no", "We count contacts by channel, not which groups of residents use which channel."),
     "channel_manager.5": ("partly", "There is a target for web use overall, not one for each group of residents."),
 }
-_ROLE_SHARES = {"no": .3, "partly": .3}  # the rest "yes"
+_ROLE_SHARES = {"no": 0.3, "partly": 0.3}  # the rest "yes"
 _ROLE_NOTES = {  # (chance of a note, notes to choose from) by answer
-    "no": (.7, ("Not something we do at the moment.", "Nobody owns this.", "Only when someone senior pushes for it.")),
-    "partly": (.7, ("In some services only, mainly housing and waste.", "Started this year; too early to tell.",
-                    "Depends on the team and the manager.", "Sometimes, not as a matter of routine.")),
-    "yes": (.2, ("Good examples in housing and waste.", "Everyone in the room agreed.")),
+    "no": (0.7, ("Not something we do at the moment.", "Nobody owns this.", "Only when someone senior pushes for it.")),
+    "partly": (
+        0.7,
+        (
+            "In some services only, mainly housing and waste.",
+            "Started this year; too early to tell.",
+            "Depends on the team and the manager.",
+            "Sometimes, not as a matter of routine.",
+        ),
+    ),
+    "yes": (0.2, ("Good examples in housing and waste.", "Everyone in the room agreed.")),
 }
 
 
@@ -177,72 +234,333 @@ def make_role_checklist(rng: np.random.Generator) -> tuple[pd.DataFrame, dict]:
         chance, notes = _ROLE_NOTES[answer]
         rows.append((sid, answer, notes[rng.integers(len(notes))] if rng.random() < chance else None))
     df = pd.DataFrame(rows, columns=["statement_id", "answer", "note"])
-    return df, {"role_checklist_planted": {s: a for s, (a, _) in _ROLE_PLANTED.items()},
-                "role_checklist_counts": counts}
+    return df, {"role_checklist_planted": {s: a for s, (a, _) in _ROLE_PLANTED.items()}, "role_checklist_counts": counts}
 
 
 # id, name, origin, capital cost, annual operating cost, effort (team-months), depends on, earliest start,
 # confidence, owner, one-off cost, optimism-bias project type, start year, ramp-up years; then the description.
 # Costs are sized for a small council (about 51,000 contacts a year); see data/README.md for what to expect.
 _INITIATIVES = (
-    ("I01", "Progress tracking and notifications", "voice_of_customer", 24000, 3000, 14, "I10", None, 0.70, "Digital lead",
-     0, "equipment_development", 2027, 1,
-     "Text and e-mail updates on repairs and benefit claims, so nobody needs to call to chase."),
-    ("I02", "First-contact resolution training", "voice_of_customer", 0, 2500, 6, None, None, 0.80, "Contact centre manager",
-     6000, "equipment_development", None, 1,
-     "Train advisers on the ten commonest reasons so more contacts are settled first time."),
-    ("I03", "Web form redesign", "voice_of_customer", 8000, 800, 8, None, None, 0.75, "Digital lead",
-     0, "equipment_development", None, 1,
-     "Rebuild the top web forms with residents, tested on phones, with plain questions."),
-    ("I04", "Online repairs reporting", "voice_of_customer", 9000, 1200, 9, "I03", None, 0.65, "Housing service manager",
-     0, "equipment_development", 2027, 1,
-     "Tenants report and book a housing repair online, with photos and a slot."),
-    ("I05", "Single customer record", "self_assessment", 60000, 6000, 18, "I10", None, 0.55, "Head of ICT",
-     0, "equipment_development", 2028, 2,
-     "One view of each resident's contacts across services, so nobody repeats their story."),
-    ("I06", "Bin day reminders in the app", "segmentation", 3000, 500, 4, None, None, 0.70, "Waste service manager",
-     0, "equipment_development", None, 1,
-     "Push reminders and collection changes to app users to cut missed-bin reports."),
-    ("I07", "Plain-language letters", "voice_of_customer", 0, 500, 5, None, None, 0.80, "Policy officer",
-     4000, "equipment_development", None, 1,
-     "Rewrite council tax and benefit letters with residents so fewer people ring to ask what they mean."),
-    ("I08", "Assisted digital help in libraries", "segmentation", 2000, 9000, 4, "I03", None, 0.65, "Library services manager",
-     0, "equipment_development", None, 1,
-     "Drop-in help for residents with low digital confidence to use online services."),
-    ("I09", "Interpreters and community outreach", "segmentation", 0, 8000, 3, None, None, 0.60, "Community services manager",
-     0, "outsourcing", None, 1,
-     "Interpreters on demand and advice sessions with community groups for newcomers."),
-    ("I10", "CRM replacement", "leadership", 150000, 18000, 36, None, "2026-07-01", 0.50, "Head of ICT",
-     20000, "equipment_development", None, 2,
-     "Replace the contact management system when the current contract ends."),
-    ("I11", "Customer insight team", "self_assessment", 0, 12000, 6, None, None, 0.70, "Director of Customer Services",
-     0, "equipment_development", None, 1,
-     "A small team that analyses contacts, surveys and complaints and reports monthly."),
-    ("I12", "Service standards", "leadership", 0, 1000, 3, "I11", None, 0.85, "Director of Customer Services",
-     2000, "equipment_development", None, 1,
-     "Publish service standards with measurable targets and report against them."),
+    (
+        "I01",
+        "Progress tracking and notifications",
+        "voice_of_customer",
+        24000,
+        3000,
+        14,
+        "I10",
+        None,
+        0.70,
+        "Digital lead",
+        0,
+        "equipment_development",
+        2027,
+        1,
+        "Text and e-mail updates on repairs and benefit claims, so nobody needs to call to chase.",
+    ),
+    (
+        "I02",
+        "First-contact resolution training",
+        "voice_of_customer",
+        0,
+        2500,
+        6,
+        None,
+        None,
+        0.80,
+        "Contact centre manager",
+        6000,
+        "equipment_development",
+        None,
+        1,
+        "Train advisers on the ten commonest reasons so more contacts are settled first time.",
+    ),
+    (
+        "I03",
+        "Web form redesign",
+        "voice_of_customer",
+        8000,
+        800,
+        8,
+        None,
+        None,
+        0.75,
+        "Digital lead",
+        0,
+        "equipment_development",
+        None,
+        1,
+        "Rebuild the top web forms with residents, tested on phones, with plain questions.",
+    ),
+    (
+        "I04",
+        "Online repairs reporting",
+        "voice_of_customer",
+        9000,
+        1200,
+        9,
+        "I03",
+        None,
+        0.65,
+        "Housing service manager",
+        0,
+        "equipment_development",
+        2027,
+        1,
+        "Tenants report and book a housing repair online, with photos and a slot.",
+    ),
+    (
+        "I05",
+        "Single customer record",
+        "self_assessment",
+        60000,
+        6000,
+        18,
+        "I10",
+        None,
+        0.55,
+        "Head of ICT",
+        0,
+        "equipment_development",
+        2028,
+        2,
+        "One view of each resident's contacts across services, so nobody repeats their story.",
+    ),
+    (
+        "I06",
+        "Bin day reminders in the app",
+        "segmentation",
+        3000,
+        500,
+        4,
+        None,
+        None,
+        0.70,
+        "Waste service manager",
+        0,
+        "equipment_development",
+        None,
+        1,
+        "Push reminders and collection changes to app users to cut missed-bin reports.",
+    ),
+    (
+        "I07",
+        "Plain-language letters",
+        "voice_of_customer",
+        0,
+        500,
+        5,
+        None,
+        None,
+        0.80,
+        "Policy officer",
+        4000,
+        "equipment_development",
+        None,
+        1,
+        "Rewrite council tax and benefit letters with residents so fewer people ring to ask what they mean.",
+    ),
+    (
+        "I08",
+        "Assisted digital help in libraries",
+        "segmentation",
+        2000,
+        9000,
+        4,
+        "I03",
+        None,
+        0.65,
+        "Library services manager",
+        0,
+        "equipment_development",
+        None,
+        1,
+        "Drop-in help for residents with low digital confidence to use online services.",
+    ),
+    (
+        "I09",
+        "Interpreters and community outreach",
+        "segmentation",
+        0,
+        8000,
+        3,
+        None,
+        None,
+        0.60,
+        "Community services manager",
+        0,
+        "outsourcing",
+        None,
+        1,
+        "Interpreters on demand and advice sessions with community groups for newcomers.",
+    ),
+    (
+        "I10",
+        "CRM replacement",
+        "leadership",
+        150000,
+        18000,
+        36,
+        None,
+        "2026-07-01",
+        0.50,
+        "Head of ICT",
+        20000,
+        "equipment_development",
+        None,
+        2,
+        "Replace the contact management system when the current contract ends.",
+    ),
+    (
+        "I11",
+        "Customer insight team",
+        "self_assessment",
+        0,
+        12000,
+        6,
+        None,
+        None,
+        0.70,
+        "Director of Customer Services",
+        0,
+        "equipment_development",
+        None,
+        1,
+        "A small team that analyses contacts, surveys and complaints and reports monthly.",
+    ),
+    (
+        "I12",
+        "Service standards",
+        "leadership",
+        0,
+        1000,
+        3,
+        "I11",
+        None,
+        0.85,
+        "Director of Customer Services",
+        2000,
+        "equipment_development",
+        None,
+        1,
+        "Publish service standards with measurable targets and report against them.",
+    ),
 )
-_INITIATIVE_COLUMNS = ["initiative_id", "name", "description", "origin", "capital_cost", "annual_operating_cost",
-                       "effort_team_months", "depends_on", "earliest_start", "confidence", "owner", "one_off_cost",
-                       "project_type", "start_year", "ramp_up_years"]
+_INITIATIVE_COLUMNS = [
+    "initiative_id",
+    "name",
+    "description",
+    "origin",
+    "capital_cost",
+    "annual_operating_cost",
+    "effort_team_months",
+    "depends_on",
+    "earliest_start",
+    "confidence",
+    "owner",
+    "one_off_cost",
+    "project_type",
+    "start_year",
+    "ramp_up_years",
+]
 
 # initiative, lever, value, low, high, reason, channel, to_channel, source
 _LEVERS = (
-    ("I01", "failure_demand", 0.45, 0.25, 0.60, "Chasing housing repair", None, None, "Sample: similar councils' notification pilots (fictional)"),
-    ("I01", "failure_demand", 0.40, 0.20, 0.55, "Chasing benefit claim", None, None, "Sample: similar councils' notification pilots (fictional)"),
-    ("I01", "customer_time", 6, 3, 9, "Chasing housing repair", None, None, "Sample: half the chasers spared a 12-minute contact"),
+    (
+        "I01",
+        "failure_demand",
+        0.45,
+        0.25,
+        0.60,
+        "Chasing housing repair",
+        None,
+        None,
+        "Sample: similar councils' notification pilots (fictional)",
+    ),
+    (
+        "I01",
+        "failure_demand",
+        0.40,
+        0.20,
+        0.55,
+        "Chasing benefit claim",
+        None,
+        None,
+        "Sample: similar councils' notification pilots (fictional)",
+    ),
+    (
+        "I01",
+        "customer_time",
+        6,
+        3,
+        9,
+        "Chasing housing repair",
+        None,
+        None,
+        "Sample: half the chasers spared a 12-minute contact",
+    ),
     ("I02", "failure_demand", 0.20, 0.10, 0.30, None, None, None, "Sample: contact centre manager's estimate"),
     ("I02", "customer_time", 0.5, 0.0, 1.0, None, None, None, "Sample: fewer repeat contacts for residents"),
-    ("I03", "channel_shift", 0.025, 0.01, 0.04, None, "phone", "web_form", "Sample: uptake after redesigns elsewhere (fictional)"),
+    (
+        "I03",
+        "channel_shift",
+        0.025,
+        0.01,
+        0.04,
+        None,
+        "phone",
+        "web_form",
+        "Sample: uptake after redesigns elsewhere (fictional)",
+    ),
     ("I03", "channel_shift", 0.10, 0.03, 0.20, None, "email", "web_form", "Sample: uptake after redesigns elsewhere (fictional)"),
-    ("I04", "channel_shift", 0.35, 0.15, 0.50, "Housing repair request", "phone", "web_form", "Sample: housing service's estimate"),
+    (
+        "I04",
+        "channel_shift",
+        0.35,
+        0.15,
+        0.50,
+        "Housing repair request",
+        "phone",
+        "web_form",
+        "Sample: housing service's estimate",
+    ),
     ("I04", "customer_time", 4, 2, 6, "Housing repair request", None, None, "Sample: no wait on the phone"),
     ("I05", "handling_time", 0.08, 0.02, 0.15, None, "phone", None, "Sample: advisers see the history at once"),
     ("I05", "handling_time", 0.08, 0.02, 0.15, None, "face_to_face", None, "Sample: advisers see the history at once"),
     ("I06", "failure_demand", 0.30, 0.10, 0.45, "Missed bin collection", None, None, "Sample: waste service's estimate"),
-    ("I06", "channel_shift", 0.02, 0.01, 0.03, "Missed bin collection", "phone", "mobile_app", "Sample: waste service's estimate"),
-    ("I07", "failure_demand", 0.50, 0.30, 0.70, "Where is my letter / clarify a letter", None, None, "Sample: letters rewritten elsewhere halved queries (fictional)"),
-    ("I07", "customer_time", 5, 2, 8, "Where is my letter / clarify a letter", None, None, "Sample: fewer calls to ask what a letter means"),
+    (
+        "I06",
+        "channel_shift",
+        0.02,
+        0.01,
+        0.03,
+        "Missed bin collection",
+        "phone",
+        "mobile_app",
+        "Sample: waste service's estimate",
+    ),
+    (
+        "I07",
+        "failure_demand",
+        0.50,
+        0.30,
+        0.70,
+        "Where is my letter / clarify a letter",
+        None,
+        None,
+        "Sample: letters rewritten elsewhere halved queries (fictional)",
+    ),
+    (
+        "I07",
+        "customer_time",
+        5,
+        2,
+        8,
+        "Where is my letter / clarify a letter",
+        None,
+        None,
+        "Sample: fewer calls to ask what a letter means",
+    ),
     ("I08", "channel_shift", 0.05, 0.01, 0.10, None, "face_to_face", "web_form", "Sample: library pilot elsewhere (fictional)"),
     ("I08", "customer_time", 1, 0, 2, None, "face_to_face", None, "Sample: fewer trips to the office"),
     ("I09", "customer_time", 3, 1, 5, None, "face_to_face", None, "Sample: interpreters on the spot, fewer repeat visits"),
@@ -267,8 +585,9 @@ _BACKLOG_SCORES = (
 def make_backlog_scores() -> pd.DataFrame:
     """Return the workshop's backlog scores in the columns of ``workshop/backlog.csv`` (no randomness)."""
     rows = [{"id": i, "value": v, "effort": e, "confidence": c, "note": n} for i, v, e, c, n in _BACKLOG_SCORES]
-    return pd.DataFrame(rows, columns=["id", "value", "effort", "confidence", "reach", "impact", "time_criticality",
-                                       "risk_reduction", "note"])
+    return pd.DataFrame(
+        rows, columns=["id", "value", "effort", "confidence", "reach", "impact", "time_criticality", "risk_reduction", "note"]
+    )
 
 
 def make_levers() -> pd.DataFrame:

@@ -14,46 +14,99 @@ below, or the engagement's own in ``settings.business_case.options``), plus any 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
+from cxmethods.core.config import Engagement
+from cxmethods.core.errors import InputError, Problem
+from cxmethods.core.schemas import CHANNELS
 from cxmethods.io.artifacts import Note, Results, write_table
+from cxmethods.io.inputs import read_input
 from cxmethods.methodology.benchmarks import Benchmarks, load_benchmarks
 from cxmethods.methods.case_inputs import Baseline, assumptions_table, base_year, check_case_inputs, load_baseline
 from cxmethods.methods.case_model import CaseModel, InitiativeCosts, Lever, frame_values, lever_names, overlaps
-from cxmethods.core.config import Engagement
-from cxmethods.core.errors import InputError, Problem
 from cxmethods.methods.finance import discount_factors, discounted_payback, irr
-from cxmethods.io.inputs import read_input
 from cxmethods.methods.risk import monte_carlo, plot_npv_distribution, plot_tornado, switching_values, tornado
-from cxmethods.core.schemas import CHANNELS
 
-__all__ = ["BusinessCase", "appraise", "STEP", "ARTIFACTS"]
+__all__ = ["ARTIFACTS", "STEP", "BusinessCase", "appraise"]
 
 STEP = "04_business_case"
 ARTIFACTS = ("baseline", "assumptions", "cashflows", "appraisal", "options", "sensitivity", "channel_mix", "channel_mix_summary")
 _ROUND = {"npv": 0, "cash_npv": 0, "bcr": 2, "irr": 3, "payback_years": 1, "p10": 0, "p50": 0, "p90": 0, "prob_negative": 2}
-_METRICS = ["pv_costs", "pv_cash_benefits", "pv_noncash_benefits", "npv", "cash_npv", "bcr", "irr", "irr_note",
-            "payback_years", "payback_note", "vfm_category"]
+_METRICS = [
+    "pv_costs",
+    "pv_cash_benefits",
+    "pv_noncash_benefits",
+    "npv",
+    "cash_npv",
+    "bcr",
+    "irr",
+    "irr_note",
+    "payback_years",
+    "payback_note",
+    "vfm_category",
+]
 
 
 class BusinessCase(Results):
     """Tables by name, the compiled model, the Monte Carlo draws, and notes on what was assumed."""
 
-    VIEWS = {
-        "appraisal": ("appraisal", lambda t: t[["initiative", "name", "npv", "cash_npv", "bcr", "vfm_category", "irr", "irr_note",
-                                                "payback_years", "payback_note", "p10", "p50", "p90", "prob_negative"]].round(_ROUND)),
-        "options": ("options", lambda t: t[["option", "initiatives", "npv", "cash_npv", "bcr", "vfm_category", "p10", "p50", "p90",
-                                            "prob_negative"]].round(_ROUND)),
-        "preferred_sensitivities": ("sensitivity", lambda t: t[t["output"] == "preferred"].sort_values("swing", ascending=False)
-                                    .head(10)[["assumption", "low", "high", "npv_low", "npv_high", "switching_value", "note"]]
-                                    .round({"low": 3, "high": 3, "npv_low": 0, "npv_high": 0, "switching_value": 3})
-                                    .reset_index(drop=True)),
+    VIEWS: ClassVar[dict] = {
+        "appraisal": (
+            "appraisal",
+            lambda t: t[
+                [
+                    "initiative",
+                    "name",
+                    "npv",
+                    "cash_npv",
+                    "bcr",
+                    "vfm_category",
+                    "irr",
+                    "irr_note",
+                    "payback_years",
+                    "payback_note",
+                    "p10",
+                    "p50",
+                    "p90",
+                    "prob_negative",
+                ]
+            ].round(_ROUND),
+        ),
+        "options": (
+            "options",
+            lambda t: t[
+                ["option", "initiatives", "npv", "cash_npv", "bcr", "vfm_category", "p10", "p50", "p90", "prob_negative"]
+            ].round(_ROUND),
+        ),
+        "preferred_sensitivities": (
+            "sensitivity",
+            lambda t: (
+                t[t["output"] == "preferred"]
+                .sort_values("swing", ascending=False)
+                .head(10)[["assumption", "low", "high", "npv_low", "npv_high", "switching_value", "note"]]
+                .round({"low": 3, "high": 3, "npv_low": 0, "npv_high": 0, "switching_value": 3})
+                .reset_index(drop=True)
+            ),
+        ),
         "assumptions": ("assumptions", lambda t: t[["name", "value", "low", "high", "unit", "source"]].round(3)),
         "baseline": ("baseline", lambda t: t.round({"contacts": 0, "failure_contacts": 0, "failure_share": 3})),
-        "channel_mix": ("channel_mix_summary", lambda t: t.round({"current_cost": 0, "optimal_cost": 0, "saving": 0, "saving_share": 3,
-                                                                  "online_share_now": 3, "online_share_optimal": 3, "online_capacity": 3})),
+        "channel_mix": (
+            "channel_mix_summary",
+            lambda t: t.round(
+                {
+                    "current_cost": 0,
+                    "optimal_cost": 0,
+                    "saving": 0,
+                    "saving_share": 3,
+                    "online_share_now": 3,
+                    "online_share_optimal": 3,
+                    "online_capacity": 3,
+                }
+            ),
+        ),
     }
 
     def __init__(self) -> None:
@@ -76,7 +129,9 @@ class BusinessCase(Results):
             return plot_tornado(self.tables["sensitivity"], output)
         if name == "npv_distribution":
             return plot_npv_distribution(self.monte_carlo, output)
-        raise ValueError(f"The 'name' parameter of BusinessCase.chart must be tornado, npv_distribution or channel_mix. Got {name!r} instead.")
+        raise ValueError(
+            f"The 'name' parameter of BusinessCase.chart must be tornado, npv_distribution or channel_mix. Got {name!r} instead."
+        )
 
     def write(self, run_dir: str | Path) -> list[Path]:
         """Write the tables to ``artifacts/04_business_case/``."""
@@ -122,8 +177,14 @@ def appraise(engagement: Engagement, run_dir: str | Path, *, draws: int | None =
     years = base_year(engagement) + np.arange(settings.horizon_years)
     result.tables["assumptions"] = assumptions
     result.tables["cashflows"] = _cashflows(model, base, years)
-    mc = monte_carlo(assumptions, model, model.outputs, draws=draws or settings.draws,
-                     seed=engagement.seed if seed is None else seed, distribution=settings.distribution)
+    mc = monte_carlo(
+        assumptions,
+        model,
+        model.outputs,
+        draws=draws or settings.draws,
+        seed=engagement.seed if seed is None else seed,
+        distribution=settings.distribution,
+    )
     result.monte_carlo = mc
     summary = mc.summary.set_index("output")[["p10", "p50", "p90", "prob_negative"]]
     names = dict(zip(initiatives["initiative_id"], initiatives["name"]))
@@ -133,14 +194,19 @@ def appraise(engagement: Engagement, run_dir: str | Path, *, draws: int | None =
     result.tables["options"] = _options_table(model, base, options, initiatives, summary, bench)
     sens = tornado(assumptions, model, model.outputs)
     switch = switching_values(assumptions, model, model.outputs)
-    result.tables["sensitivity"] = sens.merge(switch[["output", "assumption", "switching_value", "change_pct", "within_range", "note"]],
-                                              on=["output", "assumption"], how="left")
+    result.tables["sensitivity"] = sens.merge(
+        switch[["output", "assumption", "switching_value", "change_pct", "within_range", "note"]],
+        on=["output", "assumption"],
+        how="left",
+    )
     for table in ("appraisal", "options"):
         _vfm(result.tables[table], bench)
     result.notes += [f"Option {r.option}: {r.note}" for r in result.tables["options"].itertuples() if r.note and r.initiatives]
     result.notes += _capped(lever_list, assumptions, baseline)
-    result.notes.append("Prices: the benchmark costs per contact are in 2012 prices, the value of time in 2025 prices; give your own "
-                        "current costs (settings.voc.unit_costs) so that every figure shares one price base.")
+    result.notes.append(
+        "Prices: the benchmark costs per contact are in 2012 prices, the value of time in 2025 prices; give your own "
+        "current costs (settings.voc.unit_costs) so that every figure shares one price base."
+    )
     _channel_mix(result, engagement, baseline, assumptions, run_dir, bench)
     return result
 
@@ -159,11 +225,18 @@ def _costs(engagement: Engagement, initiatives: pd.DataFrame, bench: Benchmarks)
         if pd.isna(start) if start is not None else True:
             earliest = row.get("earliest_start")
             start = max(first, earliest.year) if earliest is not None and not pd.isna(earliest) else first
-        out.append(InitiativeCosts(
-            id=row["initiative_id"], capital=_num(row.get("capital_cost")), one_off=_num(row.get("one_off_cost")),
-            operating=_num(row.get("annual_operating_cost")), start=int(start) - first,
-            ramp_up_years=int(_num(row.get("ramp_up_years"), 1.0)), ob=f"optimism_bias.{kind}",
-            ob_applies_to=types[kind].applies_to))
+        out.append(
+            InitiativeCosts(
+                id=row["initiative_id"],
+                capital=_num(row.get("capital_cost")),
+                one_off=_num(row.get("one_off_cost")),
+                operating=_num(row.get("annual_operating_cost")),
+                start=int(start) - first,
+                ramp_up_years=int(_num(row.get("ramp_up_years"), 1.0)),
+                ob=f"optimism_bias.{kind}",
+                ob_applies_to=types[kind].applies_to,
+            )
+        )
     return out
 
 
@@ -175,18 +248,33 @@ def _levers(levers: pd.DataFrame, baseline: Baseline) -> list[Lever]:
         if channel and row["lever"] != "channel_shift":
             mask &= baseline.volumes["channel"] == channel
         column = "failure_contacts" if row["lever"] == "failure_demand" else "contacts"
-        quantity = baseline.by_channel(mask, column, by_handling_time=row["lever"] in ("failure_demand", "automation", "handling_time"))
-        rows = frozenset(np.flatnonzero(mask.to_numpy() & (baseline.volumes["channel"] == channel).to_numpy()
-                                        if row["lever"] == "channel_shift" else mask.to_numpy()))
+        quantity = baseline.by_channel(
+            mask, column, by_handling_time=row["lever"] in ("failure_demand", "automation", "handling_time")
+        )
+        rows = frozenset(
+            np.flatnonzero(
+                mask.to_numpy() & (baseline.volumes["channel"] == channel).to_numpy()
+                if row["lever"] == "channel_shift"
+                else mask.to_numpy()
+            )
+        )
         scope = (reason, channel, _text(row.get("to_channel")), _text(row.get("segment")))
         if row["lever"] != "channel_shift":
             out.append(Lever(row["initiative_id"], row["lever"], name, quantity, scope, rows))
             continue
         if row["to_channel"] not in baseline.channels:  # a channel nobody uses yet: no cost per contact known
-            raise InputError([Problem(str(levers.attrs.get("path", "levers")), f"{name} moves contacts to {row['to_channel']}, "
-                                      "which has no contacts in the log and so no cost per contact.",
-                                      f"Add {row['to_channel']}: <cost> under settings.voc.unit_costs, or shift to a channel in use.",
-                                      column="to_channel")], title="The business case inputs have problems")
+            raise InputError(
+                [
+                    Problem(
+                        str(levers.attrs.get("path", "levers")),
+                        f"{name} moves contacts to {row['to_channel']}, "
+                        "which has no contacts in the log and so no cost per contact.",
+                        f"Add {row['to_channel']}: <cost> under settings.voc.unit_costs, or shift to a channel in use.",
+                        column="to_channel",
+                    )
+                ],
+                title="The business case inputs have problems",
+            )
         source, target = baseline.channels.index(channel), baseline.channels.index(row["to_channel"])
         weight, cap = _segment_share(baseline, channel, scope[3])
         quantity = quantity * weight
@@ -197,9 +285,12 @@ def _levers(levers: pd.DataFrame, baseline: Baseline) -> list[Lever]:
 def _capped(levers: list[Lever], assumptions: pd.DataFrame, baseline: Baseline) -> list[str]:
     """Channel shifts whose value is above what the segments' migration targets allow (the model counts only the cap)."""
     values = dict(zip(assumptions["name"], assumptions["value"]))
-    return [f"{lv.name}: {values[lv.name]:.0%} of {baseline.channels[lv.source]} contacts asked to move, but workbook 03's "
-            f"migration targets allow {lv.cap:.1%}; only that much is counted. Raise the targets in 03 or lower the lever."
-            for lv in levers if lv.kind == "channel_shift" and values.get(lv.name, 0) > lv.cap + 1e-9]
+    return [
+        f"{lv.name}: {values[lv.name]:.0%} of {baseline.channels[lv.source]} contacts asked to move, but workbook 03's "
+        f"migration targets allow {lv.cap:.1%}; only that much is counted. Raise the targets in 03 or lower the lever."
+        for lv in levers
+        if lv.kind == "channel_shift" and values.get(lv.name, 0) > lv.cap + 1e-9
+    ]
 
 
 def _segment_share(baseline: Baseline, channel: str, segment: str) -> tuple[float, float]:
@@ -243,9 +334,19 @@ def _metrics(cost: np.ndarray, cash: np.ndarray, noncash: np.ndarray, factors: n
     else:
         bcr = float("nan")
         payback_note = payback_note or "no costs"
-    return {"pv_costs": pv_cost, "pv_cash_benefits": pv_cash, "pv_noncash_benefits": pv_non, "npv": net @ factors,
-            "cash_npv": (cash - cost) @ factors, "bcr": bcr, "irr": rate, "irr_note": rate_note,
-            "payback_years": payback, "payback_note": payback_note, "vfm_category": ""}
+    return {
+        "pv_costs": pv_cost,
+        "pv_cash_benefits": pv_cash,
+        "pv_noncash_benefits": pv_non,
+        "npv": net @ factors,
+        "cash_npv": (cash - cost) @ factors,
+        "bcr": bcr,
+        "irr": rate,
+        "irr_note": rate_note,
+        "payback_years": payback,
+        "payback_note": payback_note,
+        "vfm_category": "",
+    }
 
 
 def _vfm(table: pd.DataFrame, bench: Benchmarks) -> None:
@@ -285,8 +386,9 @@ def _closed(ids: list[str], deps: dict[str, list[str]]) -> list[str]:
         chosen = keep
 
 
-def _options_table(model: CaseModel, base: dict, options: dict, initiatives: pd.DataFrame, summary: pd.DataFrame,
-                   bench: Benchmarks) -> pd.DataFrame:
+def _options_table(
+    model: CaseModel, base: dict, options: dict, initiatives: pd.DataFrame, summary: pd.DataFrame, bench: Benchmarks
+) -> pd.DataFrame:
     deps = _dependencies(initiatives)
     rows = []
     for name, members in options.items():
@@ -295,9 +397,14 @@ def _options_table(model: CaseModel, base: dict, options: dict, initiatives: pd.
             metrics = _metrics(cost, cash, noncash, model.factors)
             stats = summary.loc[name].to_dict()
         else:
-            metrics = {m: 0.0 for m in _METRICS} | {"bcr": float("nan"), "irr": float("nan"), "payback_years": float("nan"),
-                                                   "irr_note": "not defined: no change", "payback_note": "no change",
-                                                   "vfm_category": ""}
+            metrics = {m: 0.0 for m in _METRICS} | {
+                "bcr": float("nan"),
+                "irr": float("nan"),
+                "payback_years": float("nan"),
+                "irr_note": "not defined: no change",
+                "payback_note": "no change",
+                "vfm_category": "",
+            }
             stats = {"p10": 0.0, "p50": 0.0, "p90": 0.0, "prob_negative": 0.0}
         missing = sorted({f"{i} needs {d}" for i in members for d in deps.get(i, []) if d not in members})
         notes = [f"Missing dependencies: {', '.join(missing)}."] if missing else []
@@ -313,9 +420,19 @@ def _cashflows(model: CaseModel, base: dict, years: np.ndarray) -> pd.DataFrame:
     parts = []
     for iid in model.costs:
         cost, cash, noncash = (a[0] for a in model.flows(base, (iid,)))
-        parts.append(pd.DataFrame({"initiative": iid, "year": years, "cost": cost, "cash_benefit": cash,
-                                   "noncash_benefit": noncash, "discount_factor": model.factors,
-                                   "net": cash + noncash - cost}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "initiative": iid,
+                    "year": years,
+                    "cost": cost,
+                    "cash_benefit": cash,
+                    "noncash_benefit": noncash,
+                    "discount_factor": model.factors,
+                    "net": cash + noncash - cost,
+                }
+            )
+        )
     table = pd.concat(parts, ignore_index=True)
     table["present_value"] = table["net"] * table["discount_factor"]
     return table
@@ -331,8 +448,9 @@ def _baseline_table(baseline: Baseline) -> pd.DataFrame:
 # --------------------------------------------------------------------------- channel mix
 
 
-def _channel_mix(result: BusinessCase, engagement: Engagement, baseline: Baseline, assumptions: pd.DataFrame,
-                 run_dir, bench: Benchmarks) -> None:
+def _channel_mix(
+    result: BusinessCase, engagement: Engagement, baseline: Baseline, assumptions: pd.DataFrame, run_dir, bench: Benchmarks
+) -> None:
     from cxmethods.methods.channel_mix import optimise_mix, segment_volumes
 
     folder = Path(run_dir) / "artifacts" / "03_segmentation"
@@ -345,10 +463,19 @@ def _channel_mix(result: BusinessCase, engagement: Engagement, baseline: Baselin
     sizes = pd.read_csv(folder / "segments.csv")
     capacity = pd.read_csv(folder / "self_service.csv").set_index("segment")["capacity"]
     known = baseline.volumes[baseline.volumes["channel"].isin(CHANNELS)]
-    volumes = segment_volumes(known.groupby("channel")["contacts"].sum(), mix, sizes.set_index(sizes["name"].astype(str))["share"])
-    costs = {n.removeprefix("unit_cost."): v for n, v in zip(assumptions["name"], assumptions["value"]) if n.startswith("unit_cost.")}
-    result.mix = optimise_mix(volumes, costs, capacity.to_dict(), min_assisted=settings.min_assisted_share or None,
-                              channel_capacity=settings.channel_capacity or None)
+    volumes = segment_volumes(
+        known.groupby("channel")["contacts"].sum(), mix, sizes.set_index(sizes["name"].astype(str))["share"]
+    )
+    costs = {
+        n.removeprefix("unit_cost."): v for n, v in zip(assumptions["name"], assumptions["value"]) if n.startswith("unit_cost.")
+    }
+    result.mix = optimise_mix(
+        volumes,
+        costs,
+        capacity.to_dict(),
+        min_assisted=settings.min_assisted_share or None,
+        channel_capacity=settings.channel_capacity or None,
+    )
     result.tables["channel_mix"] = result.mix.mix
     result.tables["channel_mix_summary"] = result.mix.summary
     result.notes.append(result.mix.benchmark_note)

@@ -10,18 +10,33 @@ today's values where the evidence has them (:mod:`cxmethods.methodology.service_
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
-from cxmethods.io.artifacts import Note, Results, write_table
-from cxmethods.methods.backlog import build_backlog
 from cxmethods.core.config import Engagement
 from cxmethods.core.errors import CxmError
+from cxmethods.io.artifacts import Note, Results, write_table
 from cxmethods.io.inputs import read_input
-from cxmethods.methods.pilot import (choose_sites, evaluate_did, minimum_detectable_effect, pilot_duration, plot_did, sample_size_proportions,
-                    simulate_pilot)
-from cxmethods.methods.prioritisation import capacity_use, check_dependencies, plot_priorities, plot_timeline, prioritise, schedule
+from cxmethods.methods.backlog import build_backlog
+from cxmethods.methods.pilot import (
+    choose_sites,
+    evaluate_did,
+    minimum_detectable_effect,
+    pilot_duration,
+    plot_did,
+    sample_size_proportions,
+    simulate_pilot,
+)
+from cxmethods.methods.prioritisation import (
+    capacity_use,
+    check_dependencies,
+    plot_priorities,
+    plot_timeline,
+    prioritise,
+    schedule,
+)
 
 __all__ = ["ARTIFACTS", "STEP", "RoadMap", "current_metrics", "plan"]
 
@@ -30,20 +45,40 @@ ARTIFACTS = ("backlog", "priorities", "schedule", "capacity", "pilot_plan", "pil
 _FCR_EFFECT = 0.05  # first-contact resolution: the smallest rise worth a pilot when no lever says more
 _MAX_WEEKS = 26  # a pilot that needs longer than half a year in one area is better pooled across areas
 _SITE_METRICS = ("fcr_rate", "failure_share", "online_share")
-_MEASURES = {"failure_share": "share of all contacts that are failure demand about {scope}",
-             "online_share": "share of contacts about {scope} made online (web or app)",
-             "fcr_rate": "share of contacts resolved at the first contact"}
+_MEASURES = {
+    "failure_share": "share of all contacts that are failure demand about {scope}",
+    "online_share": "share of contacts about {scope} made online (web or app)",
+    "fcr_rate": "share of contacts resolved at the first contact",
+}
 
 
 class RoadMap(Results):
     """Tables by name and the charts of the road map."""
 
-    VIEWS = {
-        "ranked": ("priorities", lambda t: t[["rank", "id", "title", "source", "value", "effort", "score", "tied_with", "missing"]]
-                   .round({"score": 2})),
+    VIEWS: ClassVar[dict] = {
+        "ranked": (
+            "priorities",
+            lambda t: t[["rank", "id", "title", "source", "value", "effort", "score", "tied_with", "missing"]].round(
+                {"score": 2}
+            ),
+        ),
         "horizons": ("schedule", lambda t: t[["id", "title", "horizon", "start_quarter", "end_quarter", "reason"]]),
-        "pilots": ("pilot_plan", lambda t: t[["initiative", "measure", "baseline", "target", "n_per_cell", "pilot_site",
-                                              "comparison_site", "weeks", "success_criterion"]]),
+        "pilots": (
+            "pilot_plan",
+            lambda t: t[
+                [
+                    "initiative",
+                    "measure",
+                    "baseline",
+                    "target",
+                    "n_per_cell",
+                    "pilot_site",
+                    "comparison_site",
+                    "weeks",
+                    "success_criterion",
+                ]
+            ],
+        ),
     }
 
     def __init__(self) -> None:
@@ -88,10 +123,17 @@ def plan(engagement: Engagement, run_dir: str | Path) -> RoadMap:
     result.tables["priorities"] = ranked
     start = pd.Timestamp(settings.start or engagement.period.end + pd.Timedelta(days=1))
     capacity = settings.capacity
-    result.tables["schedule"] = schedule(ranked, start=start, capacity=capacity, quarters=settings.quarters,
-                                         max_team_months_per_quarter=settings.max_team_months_per_quarter,
-                                         min_confidence=settings.min_confidence)
-    result.tables["capacity"] = capacity_use(result.tables["schedule"], start=start, capacity=capacity, quarters=settings.quarters)
+    result.tables["schedule"] = schedule(
+        ranked,
+        start=start,
+        capacity=capacity,
+        quarters=settings.quarters,
+        max_team_months_per_quarter=settings.max_team_months_per_quarter,
+        min_confidence=settings.min_confidence,
+    )
+    result.tables["capacity"] = capacity_use(
+        result.tables["schedule"], start=start, capacity=capacity, quarters=settings.quarters
+    )
     _pilots(result, engagement, Path(run_dir))
     _kpis(result, engagement, Path(run_dir))
     return result
@@ -105,15 +147,24 @@ def _pilots(result: RoadMap, engagement: Engagement, run_dir: Path) -> None:
     art = run_dir / "artifacts" / "02_voice_of_customer"
     if not (art / "areas.csv").is_file() or not (art / "volumes.csv").is_file():
         result.skipped["pilot_plan"] = result.skipped["pilot_sites"] = (
-            "Pilot sites are chosen from the contact log's areas: run workbook 02 with an area field mapped.")
+            "Pilot sites are chosen from the contact log's areas: run workbook 02 with an area field mapped."
+        )
         return
     areas, volumes = pd.read_csv(art / "areas.csv"), pd.read_csv(art / "volumes.csv", keep_default_na=False, na_values=[""])
     fcr = _fcr(art)
-    levers = read_input(engagement, "levers") if engagement.inputs.levers is not None else pd.DataFrame(columns=["initiative_id", "lever"])
+    levers = (
+        read_input(engagement, "levers")
+        if engagement.inputs.levers is not None
+        else pd.DataFrame(columns=["initiative_id", "lever"])
+    )
     sched = result.tables["schedule"]
-    chosen = sched[(sched["horizon"] == "now") & sched["id"].isin(levers["initiative_id"])].sort_values("rank").head(settings.pilots)
+    chosen = (
+        sched[(sched["horizon"] == "now") & sched["id"].isin(levers["initiative_id"])].sort_values("rank").head(settings.pilots)
+    )
     if chosen.empty:
-        result.skipped["pilot_plan"] = result.skipped["pilot_sites"] = "No initiative with modelled levers starts now: nothing to pilot yet."
+        result.skipped["pilot_plan"] = result.skipped["pilot_sites"] = (
+            "No initiative with modelled levers starts now: nothing to pilot yet."
+        )
         return
     metrics = [m for m in _SITE_METRICS if m in areas and areas[m].notna().any()]
     plans, sites, used = [], [], set()
@@ -123,7 +174,9 @@ def _pilots(result: RoadMap, engagement: Engagement, run_dir: Path) -> None:
             break
         lever = levers[levers["initiative_id"] == item.id].iloc[0]
         metric, p0, effect, scope_share = _measure(lever, volumes, fcr)
-        measure = _MEASURES[metric].format(scope=f"'{lever['reason']}'" if isinstance(lever.get("reason"), str) else "all reasons")
+        measure = _MEASURES[metric].format(
+            scope=f"'{lever['reason']}'" if isinstance(lever.get("reason"), str) else "all reasons"
+        )
         n = _cell_size(p0, effect, settings.pilot_alpha, settings.pilot_power)
         needed = n / _MAX_WEEKS / scope_share  # weekly contacts an area needs to reach n within half a year
         note = ""
@@ -131,32 +184,49 @@ def _pilots(result: RoadMap, engagement: Engagement, run_dir: Path) -> None:
             picked = choose_sites(free, unit="area", volume="weekly_contacts", metrics=metrics, min_volume=needed)
         except CxmError:
             picked = choose_sites(free, unit="area", volume="weekly_contacts", metrics=metrics, min_volume=0)
-            note = (f"No single area has {needed:,.0f} contacts a week: pool several similar areas for the pilot, "
-                    "or accept a longer pilot.")
+            note = (
+                f"No single area has {needed:,.0f} contacts a week: pool several similar areas for the pilot, "
+                "or accept a longer pilot."
+            )
         pilot = picked[picked["role"] == "pilot"].iloc[0]
         comparison = picked[picked["role"] == "comparison"].iloc[0]
         used |= {pilot["unit"], comparison["unit"]}
         reachable = min(pilot["volume"], comparison["volume"]) * scope_share * _MAX_WEEKS
         try:  # what the chosen areas could detect in half a year, for the room to weigh against the promised effect
             # a fall from p0 is detectable exactly as a rise from 1 - p0 (the variance is symmetric)
-            mde = minimum_detectable_effect(1 - p0 if effect < 0 else p0, reachable / 2.1, alpha=settings.pilot_alpha,
-                                            power=settings.pilot_power)
+            mde = minimum_detectable_effect(
+                1 - p0 if effect < 0 else p0, reachable / 2.1, alpha=settings.pilot_alpha, power=settings.pilot_power
+            )
             mde = -mde if effect < 0 else mde
         except CxmError:
             mde = np.nan
         weeks = pilot_duration(n, pilot["volume"] * scope_share, comparison["volume"] * scope_share)
         direction = "fall" if effect < 0 else "rise"
-        plans.append({
-            "initiative": item.id, "title": item.title, "lever": lever["lever"], "metric": metric, "measure": measure,
-            "baseline": round(p0, 4),
-            "target": round(p0 + effect, 4), "effect": round(effect, 4), "alpha": settings.pilot_alpha, "power": settings.pilot_power,
-            "n_per_cell": n, f"mde_in_{_MAX_WEEKS}_weeks": round(mde, 4), "pilot_site": pilot["unit"], "comparison_site": comparison["unit"],
-            "weekly_in_scope": round(pilot["volume"] * scope_share, 1), "weeks": weeks.weeks,
-            "design": "difference in differences: pilot area against a matched comparison area, the pilot weeks against "
-                      "as many weeks before it",
-            "success_criterion": f"the {measure} should {direction} from {p0:.1%} to {p0 + effect:.1%}, "
-                                 f"the 95% interval of the difference in differences excluding zero",
-            "note": " ".join(x for x in (weeks.note, note) if x)})
+        plans.append(
+            {
+                "initiative": item.id,
+                "title": item.title,
+                "lever": lever["lever"],
+                "metric": metric,
+                "measure": measure,
+                "baseline": round(p0, 4),
+                "target": round(p0 + effect, 4),
+                "effect": round(effect, 4),
+                "alpha": settings.pilot_alpha,
+                "power": settings.pilot_power,
+                "n_per_cell": n,
+                f"mde_in_{_MAX_WEEKS}_weeks": round(mde, 4),
+                "pilot_site": pilot["unit"],
+                "comparison_site": comparison["unit"],
+                "weekly_in_scope": round(pilot["volume"] * scope_share, 1),
+                "weeks": weeks.weeks,
+                "design": "difference in differences: pilot area against a matched comparison area, the pilot weeks against "
+                "as many weeks before it",
+                "success_criterion": f"the {measure} should {direction} from {p0:.1%} to {p0 + effect:.1%}, "
+                f"the 95% interval of the difference in differences excluding zero",
+                "note": " ".join(x for x in (weeks.note, note) if x),
+            }
+        )
         sites.append(picked.assign(initiative=item.id))
     result.tables["pilot_plan"] = pd.DataFrame(plans)
     result.tables["pilot_sites"] = pd.concat(sites, ignore_index=True)
@@ -166,13 +236,28 @@ def _pilots(result: RoadMap, engagement: Engagement, run_dir: Path) -> None:
 def _rehearse(result: RoadMap, first: dict, seed: int) -> None:
     """What the first pilot's evaluation will look like: simulated data of the planned size with the promised effect
     planted, evaluated by difference in differences (for training; real pilot data replace it)."""
-    data = simulate_pilot(n_per_cell=int(first["n_per_cell"]), baseline=first["baseline"], effect=first["effect"],
-                          trend=0.0, group_gap=0.0, seed=seed)
+    data = simulate_pilot(
+        n_per_cell=int(first["n_per_cell"]),
+        baseline=first["baseline"],
+        effect=first["effect"],
+        trend=0.0,
+        group_gap=0.0,
+        seed=seed,
+    )
     result.rehearsal = evaluate_did(data, outcome="outcome")
     verdict = result.rehearsal.verdict(first["effect"], label=first["measure"])
-    result.tables["rehearsal"] = pd.DataFrame([{"initiative": first["initiative"], "planted_effect": first["effect"],
-                                                "estimate": result.rehearsal.effect, "ci_low": result.rehearsal.ci_low,
-                                                "ci_high": result.rehearsal.ci_high, "verdict": f"Simulated: {verdict}"}])
+    result.tables["rehearsal"] = pd.DataFrame(
+        [
+            {
+                "initiative": first["initiative"],
+                "planted_effect": first["effect"],
+                "estimate": result.rehearsal.effect,
+                "ci_low": result.rehearsal.ci_low,
+                "ci_high": result.rehearsal.ci_high,
+                "verdict": f"Simulated: {verdict}",
+            }
+        ]
+    )
 
 
 def _cell_size(p0: float, effect: float, alpha: float, power: float) -> int:
@@ -236,9 +321,11 @@ def current_metrics(run_dir: str | Path) -> dict[str, float]:
         value = table.loc[table[key] == "(all)", column]
         return float(value.iloc[0]) if len(value) and pd.notna(value.iloc[0]) else None
 
-    for metric, args in {"first_contact_resolution": ("repeat_contact", "resolved_first_contact"),
-                         "repeat_rate": ("repeat_contact", "repeat_rate"),
-                         "failure_demand_share": ("failure_demand", "failure_share", "channel")}.items():
+    for metric, args in {
+        "first_contact_resolution": ("repeat_contact", "resolved_first_contact"),
+        "repeat_rate": ("repeat_contact", "repeat_rate"),
+        "failure_demand_share": ("failure_demand", "failure_share", "channel"),
+    }.items():
         if (value := overall(*args)) is not None:
             found[metric] = value
     if (hours := overall("resolution_times", "median_hours")) is not None:
@@ -246,7 +333,9 @@ def current_metrics(run_dir: str | Path) -> dict[str, float]:
     mix = art / "channel_mix.csv"
     if mix.is_file():
         table = pd.read_csv(mix)
-        found["online_share"] = float(table[(table["reason"] == "(all)") & table["channel"].isin(("web_form", "mobile_app"))]["share"].sum())
+        found["online_share"] = float(
+            table[(table["reason"] == "(all)") & table["channel"].isin(("web_form", "mobile_app"))]["share"].sum()
+        )
     items = art / "survey_items.csv"
     if items.is_file():
         table = pd.read_csv(items).set_index("item")

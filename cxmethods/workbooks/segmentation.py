@@ -8,35 +8,50 @@ written them, else from the suggestions drawn from the segment profiles.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 import pandas as pd
 
-from cxmethods.io.answers import load_answers
-from cxmethods.io.artifacts import Note, Results
-from cxmethods.methods.channels import channel_preferences, migration_targets, read_suitability, self_service, suitability_matrix
 from cxmethods.core.config import Engagement
 from cxmethods.core.errors import CxmError
+from cxmethods.io.answers import load_answers
+from cxmethods.io.artifacts import Note, Results
 from cxmethods.io.inputs import read_input
-from cxmethods.methods.segment_rules import apply_rules, load_process, load_rules, segment_sizes as rule_sizes
+from cxmethods.methods.channels import channel_preferences, migration_targets, read_suitability, self_service, suitability_matrix
 from cxmethods.methods.profiles import profile, segment_sizes, suggest_names
+from cxmethods.methods.segment_rules import apply_rules, load_process, load_rules
+from cxmethods.methods.segment_rules import segment_sizes as rule_sizes
 from cxmethods.methods.segmenter import ATTRIBUTES, Segmenter, select_k
 from cxmethods.methods.stakeholders import plot_stakeholder_map, stakeholder_findings, stakeholder_table
 
-__all__ = ["Segmentation", "segment", "STEP"]
+__all__ = ["STEP", "Segmentation", "segment"]
 
 STEP = "03_segmentation"
 MIN_RESPONDENTS = 100  # fewer, and segments describe individuals rather than groups
-_TABLES = ("stakeholders", "stakeholder_findings", "rule_segments", "rule_problems", "model_selection", "segments",
-           "profiles", "self_service", "segment_channels", "suitability", "process")
+_TABLES = (
+    "stakeholders",
+    "stakeholder_findings",
+    "rule_segments",
+    "rule_problems",
+    "model_selection",
+    "segments",
+    "profiles",
+    "self_service",
+    "segment_channels",
+    "suitability",
+    "process",
+)
 
 
 class Segmentation(Results):
     """Tables by name, for each analysis that could not run the reason, and the respondents' segments."""
 
-    VIEWS = {
+    VIEWS: ClassVar[dict] = {
         "distinctive": ("profiles", lambda t: t[t["index"] >= 150].sort_values(["segment", "index"], ascending=[True, False])),
-        "channel_targets": ("segment_channels", lambda t: t.pivot_table(
-            index="segment", columns="channel", values=["current_share", "target_share"]).round(2)),
+        "channel_targets": (
+            "segment_channels",
+            lambda t: t.pivot_table(index="segment", columns="channel", values=["current_share", "target_share"]).round(2),
+        ),
     }
 
     def __init__(self) -> None:
@@ -96,13 +111,17 @@ def segment(engagement: Engagement) -> Segmentation:
 def _rules(result: Segmentation, engagement: Engagement, survey: pd.DataFrame) -> None:
     path = engagement.settings.segmentation.rules
     if not path:
-        result.skipped["rule_segments"] = "No rule-based tree: set settings.segmentation.rules (see templates/segment_rules_dwp.yaml)."
+        result.skipped["rule_segments"] = (
+            "No rule-based tree: set settings.segmentation.rules (see templates/segment_rules_dwp.yaml)."
+        )
         return
     tree = load_rules(engagement.resolve(path))
     assignment, problems = apply_rules(tree, survey)
     result.tables["rule_segments"] = rule_sizes(tree, assignment)
-    result.tables["rule_problems"] = pd.DataFrame([{"severity": p.severity, "where": p.where, "message": p.message, "fix": p.fix}
-                                                   for p in problems], columns=["severity", "where", "message", "fix"])
+    result.tables["rule_problems"] = pd.DataFrame(
+        [{"severity": p.severity, "where": p.where, "message": p.message, "fix": p.fix} for p in problems],
+        columns=["severity", "where", "message", "fix"],
+    )
     result.rule_assignment = assignment
 
 
@@ -110,18 +129,28 @@ def _data_driven(result: Segmentation, engagement: Engagement, survey: pd.DataFr
     attributes = list(settings.attributes) or [a for a in ATTRIBUTES if a in survey]
     missing = [a for a in attributes if a not in survey]
     if missing:
-        raise CxmError(f"settings.segmentation.attributes names {', '.join(missing)}, which the survey does not have: "
-                       "map them under inputs.survey.columns or remove them from the list.")
+        raise CxmError(
+            f"settings.segmentation.attributes names {', '.join(missing)}, which the survey does not have: "
+            "map them under inputs.survey.columns or remove them from the list."
+        )
     if len(survey) < MIN_RESPONDENTS:
-        note = (f"Segmenting {len(survey)} respondents would describe individuals, not groups: at least "
-                f"{MIN_RESPONDENTS} are needed. Use the rule-based tree, or gather more responses.")
+        note = (
+            f"Segmenting {len(survey)} respondents would describe individuals, not groups: at least "
+            f"{MIN_RESPONDENTS} are needed. Use the rule-based tree, or gather more responses."
+        )
         for name in ("model_selection", "segments", "profiles", "self_service", "segment_channels"):
             result.skipped[name] = note
         return
     X = survey[attributes]
     k_max = min(max(settings.k_max, settings.k or 0), len(X) - 1)  # a chosen k outside the range is evaluated too
-    selection = select_k(X, k_min=min(settings.k_min, k_max), k_max=k_max, bootstrap=settings.bootstrap,
-                         min_share=settings.min_share, random_state=engagement.seed)
+    selection = select_k(
+        X,
+        k_min=min(settings.k_min, k_max),
+        k_max=k_max,
+        bootstrap=settings.bootstrap,
+        min_share=settings.min_share,
+        random_state=engagement.seed,
+    )
     k = settings.k or int(selection.loc[selection["recommended"], "k"].iloc[0])
     selection["chosen"] = selection["k"] == k
     result.tables["model_selection"] = selection

@@ -21,7 +21,7 @@ from cxmethods.core.errors import ConfigError, Problem
 from cxmethods.io.inputs import InputScan, scan_input
 from cxmethods.methodology.maturity import load_quick_test, load_role_checklist, model_for
 
-__all__ = ["ValidationReport", "validate_engagement", "input_checksums", "sha256"]
+__all__ = ["ValidationReport", "input_checksums", "sha256", "validate_engagement"]
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,17 @@ class ValidationReport:
         """
         folder = str(self.engagement.folder) + "/" if self.engagement else None
         return pd.DataFrame(
-            [{"severity": p.severity, "where": p.where.removeprefix(folder) if folder else p.where, "column": p.column or "",
-              "rows": ", ".join(map(str, p.rows)), "message": p.message, "fix": p.fix} for p in self.problems],
+            [
+                {
+                    "severity": p.severity,
+                    "where": p.where.removeprefix(folder) if folder else p.where,
+                    "column": p.column or "",
+                    "rows": ", ".join(map(str, p.rows)),
+                    "message": p.message,
+                    "fix": p.fix,
+                }
+                for p in self.problems
+            ],
             columns=["severity", "where", "column", "rows", "message", "fix"],
         )
 
@@ -70,8 +79,12 @@ class ValidationReport:
         ``validate_engagement(reuse=path)``."""
         if checksums is None:
             checksums = input_checksums(self.engagement) if self.engagement else {}
-        data = {"source": self.source, "problems": [asdict(p) for p in self.problems], "inputs": list(self.inputs),
-                "inputs_sha256": checksums}
+        data = {
+            "source": self.source,
+            "problems": [asdict(p) for p in self.problems],
+            "inputs": list(self.inputs),
+            "inputs_sha256": checksums,
+        }
         Path(path).write_text(json.dumps(data, indent=1, default=str) + "\n", encoding="utf-8")
         return Path(path)
 
@@ -80,7 +93,9 @@ class ValidationReport:
             raise ConfigError(self.errors, title=f"{self.source} cannot be used")
 
 
-def validate_engagement(engagement: str | Path | Engagement | None = None, *, reuse: str | Path | None = None) -> ValidationReport:
+def validate_engagement(
+    engagement: str | Path | Engagement | None = None, *, reuse: str | Path | None = None
+) -> ValidationReport:
     """Check the engagement YAML and read every input and answer file it names.
 
     Parameters
@@ -101,8 +116,12 @@ def validate_engagement(engagement: str | Path | Engagement | None = None, *, re
         eng = engagement if isinstance(engagement, Engagement) else load_engagement(engagement)
         saved = json.loads(Path(reuse).read_text(encoding="utf-8"))
         if saved.get("inputs_sha256") == input_checksums(eng):
-            return ValidationReport(saved["source"], tuple(Problem(**{**p, "rows": tuple(p["rows"])}) for p in saved["problems"]),
-                                    eng, tuple(saved["inputs"]))
+            return ValidationReport(
+                saved["source"],
+                tuple(Problem(**{**p, "rows": tuple(p["rows"])}) for p in saved["problems"]),
+                eng,
+                tuple(saved["inputs"]),
+            )
         engagement = eng
     problems: list[Problem] = []
     if isinstance(engagement, Engagement):
@@ -122,8 +141,17 @@ def validate_engagement(engagement: str | Path | Engagement | None = None, *, re
     for name, (section, spec) in eng.tables().items():
         path = eng.resolve(spec.path)
         if section == "workshop" and not path.exists():
-            loaded = InputScan(None, [Problem(str(path), "no answers yet; the workshop form creates this file.",
-                                            "Nothing to do before the workshop.", severity="warning")])
+            loaded = InputScan(
+                None,
+                [
+                    Problem(
+                        str(path),
+                        "no answers yet; the workshop form creates this file.",
+                        "Nothing to do before the workshop.",
+                        severity="warning",
+                    )
+                ],
+            )
         else:  # large exports are checked in chunks without being kept
             rules = name == "survey" and bool(eng.settings.segmentation.rules)  # the rule tree is checked on it
             loaded = scan_input(eng, name, keep=name in _CROSS_CHECKED or rules)
@@ -172,7 +200,9 @@ def _summarise(name: str, path: Path, loaded: InputScan) -> dict:
     }
 
 
-_CROSS_CHECKED = frozenset({"self_assessment", "consensus", "quick_test", "role_checklist", "initiatives", "levers"})  # tables _cross_checks reads (small, hand-made)
+_CROSS_CHECKED = frozenset(
+    {"self_assessment", "consensus", "quick_test", "role_checklist", "initiatives", "levers"}
+)  # tables _cross_checks reads (small, hand-made)
 
 
 def _segmentation_checks(eng: Engagement, survey: InputScan) -> list[Problem]:
@@ -180,9 +210,15 @@ def _segmentation_checks(eng: Engagement, survey: InputScan) -> list[Problem]:
     from cxmethods.methods.segment_rules import apply_rules, load_rules
 
     settings, where = eng.settings.segmentation, str(eng.path)
-    problems = [Problem(where, f"settings.segmentation.attributes names '{a}', which the survey does not provide.",
-                        "Map it under inputs.survey.columns, or remove it from the list.")
-                for a in settings.attributes if survey.mapped and a not in survey.mapped]
+    problems = [
+        Problem(
+            where,
+            f"settings.segmentation.attributes names '{a}', which the survey does not provide.",
+            "Map it under inputs.survey.columns, or remove it from the list.",
+        )
+        for a in settings.attributes
+        if survey.mapped and a not in survey.mapped
+    ]
     if settings.rules and survey.table is not None:
         # labelled by spreadsheet row, so that messages name the rows a user sees in the survey file
         rows, data = survey.table.attrs.get("rows"), survey.table
@@ -215,19 +251,29 @@ def _cross_checks(eng: Engagement, tables: dict[str, pd.DataFrame]) -> list[Prob
         unknown = table[column].notna() & ~table[column].isin(known)
         if unknown.any():
             values = sorted(set(table.loc[unknown, column]))
-            problems.append(Problem(str(eng.resolve(getattr(eng.workshop, name).path)),
-                                    f"unknown {column.replace('_', ' ')}(s): {', '.join(values[:5])}.{did_you_mean(values[0], known)}",
-                                    f"Use the ids in {where_to_look}.", column=_column(eng, name, column),
-                                    rows=_rows(table, unknown)))
+            problems.append(
+                Problem(
+                    str(eng.resolve(getattr(eng.workshop, name).path)),
+                    f"unknown {column.replace('_', ' ')}(s): {', '.join(values[:5])}.{did_you_mean(values[0], known)}",
+                    f"Use the ids in {where_to_look}.",
+                    column=_column(eng, name, column),
+                    rows=_rows(table, unknown),
+                )
+            )
     answers = tables.get("self_assessment")
     if answers is not None:
         below = (answers["target_level"] < answers["current_level"]).fillna(False).astype(bool)
         if below.any():
-            problems.append(Problem(str(eng.resolve(eng.workshop.self_assessment.path)),
-                                    f"{int(below.sum())} answer(s) have a target level below the current level.",
-                                    "Check these scores with the participant.",
-                                    column=_column(eng, "self_assessment", "target_level"),
-                                    rows=_rows(answers, below), severity="warning"))
+            problems.append(
+                Problem(
+                    str(eng.resolve(eng.workshop.self_assessment.path)),
+                    f"{int(below.sum())} answer(s) have a target level below the current level.",
+                    "Check these scores with the participant.",
+                    column=_column(eng, "self_assessment", "target_level"),
+                    rows=_rows(answers, below),
+                    severity="warning",
+                )
+            )
     initiatives = tables.get("initiatives")
     if initiatives is not None and "depends_on" in initiatives:
         ids = set(initiatives["initiative_id"].dropna())
@@ -235,10 +281,15 @@ def _cross_checks(eng: Engagement, tables: dict[str, pd.DataFrame]) -> list[Prob
         for row, iid, deps in zip(rows, initiatives["initiative_id"], initiatives["depends_on"]):
             missing = [d for d in (deps.split(";") if isinstance(deps, str) else []) if d and d not in ids]
             if missing:
-                problems.append(Problem(str(eng.resolve(eng.inputs.initiatives.path)),
-                                        f"initiative {iid} depends on unknown initiative(s) {', '.join(missing)}.",
-                                        "Use ids from the initiative_id column.", column=_column(eng, "initiatives", "depends_on"),
-                                        rows=(row,) if row else ()))
+                problems.append(
+                    Problem(
+                        str(eng.resolve(eng.inputs.initiatives.path)),
+                        f"initiative {iid} depends on unknown initiative(s) {', '.join(missing)}.",
+                        "Use ids from the initiative_id column.",
+                        column=_column(eng, "initiatives", "depends_on"),
+                        rows=(row,) if row else (),
+                    )
+                )
     if initiatives is not None and eng.period is not None:
         # a partial engagement (its YAML has errors) has no period or settings to check the business case against
         problems += _business_case_checks(eng, initiatives, tables.get("levers"))

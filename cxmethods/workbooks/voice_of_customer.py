@@ -12,31 +12,46 @@ instead of failing. Only redacted text reaches any table.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
+from typing import ClassVar
 
 import pandas as pd
 
-from cxmethods.io.artifacts import Note, Results
 from cxmethods.core.config import Engagement
+from cxmethods.core.errors import CxmError
+from cxmethods.io.artifacts import Note, Results
+from cxmethods.io.inputs import read_input
 from cxmethods.methods.channels import channel_preferences
 from cxmethods.methods.contacts import ContactLog
-from cxmethods.core.errors import CxmError
-from cxmethods.io.inputs import read_input
 
-__all__ = ["VoiceOfCustomer", "analyse", "ARTIFACTS"]
+__all__ = ["ARTIFACTS", "VoiceOfCustomer", "analyse"]
 
 STEP = "02_voice_of_customer"
 
 #: The artifact tables the workbook writes, in the order of its questions.
-CONTACT_TABLES = ("contact_reasons", "channel_mix", "patterns_time", "anomalies", "resolution_times", "repeat_contact",
-                  "failure_demand", "volumes", "areas", "data_quality")
+CONTACT_TABLES = (
+    "contact_reasons",
+    "channel_mix",
+    "patterns_time",
+    "anomalies",
+    "resolution_times",
+    "repeat_contact",
+    "failure_demand",
+    "volumes",
+    "areas",
+    "data_quality",
+)
 SURVEY_TABLES = ("survey_items", "drivers", "themes", "theme_sentiment", "personal_data_redacted", "segment_hints")
 ARTIFACTS = CONTACT_TABLES + SURVEY_TABLES
 
 #: Chart name -> (table it draws, function in cxmethods.plots.charts).
-CHARTS = {"pareto": ("contact_reasons", "plot_pareto"), "week": ("patterns_time", "plot_week_heatmap"),
-          "failure_demand": ("failure_demand", "plot_failure_demand"), "drivers": ("drivers", "plot_importance_performance")}
+CHARTS = {
+    "pareto": ("contact_reasons", "plot_pareto"),
+    "week": ("patterns_time", "plot_week_heatmap"),
+    "failure_demand": ("failure_demand", "plot_failure_demand"),
+    "drivers": ("drivers", "plot_importance_performance"),
+}
 
 #: Survey attributes whose channel preferences hint at segments (workbook 03 takes it further).
 HINT_ATTRIBUTES = ("age_band", "digital_confidence", "language", "disability", "employment_status", "household")
@@ -45,11 +60,15 @@ HINT_ATTRIBUTES = ("age_band", "digital_confidence", "language", "disability", "
 class VoiceOfCustomer(Results):
     """Tables by name, for each analysis that could not run the reason, and views for the workbook."""
 
-    VIEWS = {
+    VIEWS: ClassVar[dict] = {
         "top_reasons": ("contact_reasons", lambda t: t.head(12)),
         "channel_mix_overall": ("channel_mix", lambda t: t[t["reason"] == "(all)"]),
-        "channel_mix_by_reason": ("channel_mix", lambda t: t[t["reason"] != "(all)"].pivot_table(
-            index="reason", columns="channel", values="share", fill_value=0).round(2)),
+        "channel_mix_by_reason": (
+            "channel_mix",
+            lambda t: (
+                t[t["reason"] != "(all)"].pivot_table(index="reason", columns="channel", values="share", fill_value=0).round(2)
+            ),
+        ),
         "monthly": ("patterns_time", lambda t: t[(t["pattern"] == "month") & (t["channel"] == "(all)")][["month", "contacts"]]),
         "top_anomalies": ("anomalies", lambda t: t.head(10)),
         "resolution_times": ("resolution_times", lambda t: t.head(12)),
@@ -82,8 +101,18 @@ def analyse(engagement: Engagement, *, n_themes: int = 6, memory_limit: str = "1
         result.skipped.update({name: "The engagement names no contact log." for name in CONTACT_TABLES})
     else:
         with ContactLog(engagement, memory_limit=memory_limit) as log:
-            runs = (log.reasons, log.channel_mix, log.time_patterns, log.anomalies, log.resolution_times,
-                    log.repeat_contact, log.failure_demand, log.volumes, log.areas, log.data_quality)
+            runs = (
+                log.reasons,
+                log.channel_mix,
+                log.time_patterns,
+                log.anomalies,
+                log.resolution_times,
+                log.repeat_contact,
+                log.failure_demand,
+                log.volumes,
+                log.areas,
+                log.data_quality,
+            )
             for name, run in zip(CONTACT_TABLES, runs, strict=True):
                 _attempt(result, name, run)
     if engagement.inputs.survey is None:
@@ -102,8 +131,9 @@ def _survey(result: VoiceOfCustomer, survey: pd.DataFrame, engagement: Engagemen
     _attempt(result, "drivers", lambda: key_drivers(survey, scale=scale))
     _attempt(result, "segment_hints", lambda: segment_hints(survey))
     if "comment" not in survey:
-        result.skipped.update({n: "The survey has no comment column mapped." for n in ("themes", "theme_sentiment",
-                                                                                         "personal_data_redacted")})
+        result.skipped.update(
+            {n: "The survey has no comment column mapped." for n in ("themes", "theme_sentiment", "personal_data_redacted")}
+        )
         return
     from cxmethods.io.redact import personal_data_counts, redact_series
     from cxmethods.methods.text import sentiment, theme_sentiment, themes
@@ -121,7 +151,8 @@ def _survey(result: VoiceOfCustomer, survey: pd.DataFrame, engagement: Engagemen
     if found is not None:
         result.tables["theme_sentiment"] = theme_sentiment(found, mood)
         result.comments = pd.DataFrame({"comment": redacted, "theme": found.assignment, "sentiment": mood["label"]}).dropna(
-            subset=["comment"])
+            subset=["comment"]
+        )
 
 
 def segment_hints(survey: pd.DataFrame) -> pd.DataFrame:

@@ -36,16 +36,30 @@ from pathlib import Path
 import ipywidgets as widgets
 import pandas as pd
 
-from cxmethods.plots import charts
-from cxmethods.io.answers import AnswerStore, store_for
 from cxmethods.core.config import Engagement
 from cxmethods.core.errors import CxmError
 from cxmethods.core.files import first_line
-from cxmethods.methodology.maturity import Dimension, MaturityModel, Question, Statement, load_quick_test, load_role_checklist, model_for
 from cxmethods.core.schemas import INPUTS
+from cxmethods.io.answers import AnswerStore, store_for
+from cxmethods.methodology.maturity import (
+    Dimension,
+    MaturityModel,
+    Question,
+    Statement,
+    load_quick_test,
+    load_role_checklist,
+    model_for,
+)
+from cxmethods.plots import charts
 
-__all__ = ["WorkshopForm", "consensus_form", "quick_test_form", "role_checklist_form", "segment_names_form",
-           "self_assessment_form"]
+__all__ = [
+    "WorkshopForm",
+    "consensus_form",
+    "quick_test_form",
+    "role_checklist_form",
+    "segment_names_form",
+    "self_assessment_form",
+]
 
 _GREY, _AMBER, _RED, _BLUE, _GREEN = "#5f6368", "#8a5a00", "#b00020", "#1f5fa8", "#2e7d32"
 _LEVELS = ("1", "2", "3", "4", "5")
@@ -71,13 +85,15 @@ class WorkshopForm(widgets.VBox):
     """
 
     def __init__(self, children: list[widgets.Widget], controls: dict, store: AnswerStore):
-        super().__init__(children, layout=widgets.Layout(max_width="980px", padding="4px 16px 12px 16px",
-                                                         border="1px solid #dadce0"))
+        super().__init__(
+            children, layout=widgets.Layout(max_width="980px", padding="4px 16px 12px 16px", border="1px solid #dadce0")
+        )
         self.controls, self.store = controls, store
 
 
-def self_assessment_form(engagement: Engagement, participant: str, *, role: str = "",
-                         model: MaturityModel | None = None) -> WorkshopForm:
+def self_assessment_form(
+    engagement: Engagement, participant: str, *, role: str = "", model: MaturityModel | None = None
+) -> WorkshopForm:
     """One respondent scores every dimension of the maturity model, one dimension at a time.
 
     Parameters
@@ -104,16 +120,25 @@ def self_assessment_form(engagement: Engagement, participant: str, *, role: str 
         cannot be read (the form would otherwise write over it).
     """
     if not isinstance(participant, str) or not participant.strip():
-        raise CxmError(f"The 'participant' parameter of self_assessment_form must be a non-empty name. Got {participant!r} instead.")
+        raise CxmError(
+            f"The 'participant' parameter of self_assessment_form must be a non-empty name. Got {participant!r} instead."
+        )
     participant = participant.strip()
     if getattr(engagement.workshop, "self_assessment", None) is None:
         return _not_configured("self_assessment")
     store = store_for(engagement, "self_assessment")
     who = html.escape(participant) + (f" ({html.escape(role)})" if role else "")
-    return _dimension_form(store, "self_assessment", model or model_for(engagement), engagement.folder,
-                           key={"participant": participant}, extra={"role": role} if role else {}, text="evidence",
-                           title=f"Self-assessment · {who}",
-                           placeholder="Evidence: what do you see that puts us at this level? (an example, a document, a measure)")
+    return _dimension_form(
+        store,
+        "self_assessment",
+        model or model_for(engagement),
+        engagement.folder,
+        key={"participant": participant},
+        extra={"role": role} if role else {},
+        text="evidence",
+        title=f"Self-assessment · {who}",
+        placeholder="Evidence: what do you see that puts us at this level? (an example, a document, a measure)",
+    )
 
 
 def consensus_form(engagement: Engagement, *, model: MaturityModel | None = None) -> WorkshopForm:
@@ -140,9 +165,17 @@ def consensus_form(engagement: Engagement, *, model: MaturityModel | None = None
     if getattr(engagement.workshop, "consensus", None) is None:
         return _not_configured("consensus")
     store = store_for(engagement, "consensus")
-    return _dimension_form(store, "consensus", model or model_for(engagement), engagement.folder,
-                           key={}, extra={}, text="rationale", title="Consensus · the levels the room agreed",
-                           placeholder="Rationale (required): why did the room agree this level and this target?")
+    return _dimension_form(
+        store,
+        "consensus",
+        model or model_for(engagement),
+        engagement.folder,
+        key={},
+        extra={},
+        text="rationale",
+        title="Consensus · the levels the room agreed",
+        placeholder="Rationale (required): why did the room agree this level and this target?",
+    )
 
 
 def quick_test_form(engagement: Engagement, *, questions: Iterable[Question] | None = None) -> WorkshopForm:
@@ -164,8 +197,9 @@ def quick_test_form(engagement: Engagement, *, questions: Iterable[Question] | N
         return _not_configured("quick_test")
     store = store_for(engagement, "quick_test")
     items = [(q.id, "", q.text) for q in (load_quick_test() if questions is None else questions)]
-    return _checklist_form(store, _fields(store, "quick_test"), items, ("yes", "no"), engagement.folder,
-                           id_field="question_id", title="Quick test")
+    return _checklist_form(
+        store, _fields(store, "quick_test"), items, ("yes", "no"), engagement.folder, id_field="question_id", title="Quick test"
+    )
 
 
 def role_checklist_form(engagement: Engagement, *, statements: Iterable[Statement] | None = None) -> WorkshopForm:
@@ -187,8 +221,15 @@ def role_checklist_form(engagement: Engagement, *, statements: Iterable[Statemen
         return _not_configured("role_checklist")
     store = store_for(engagement, "role_checklist")
     items = [(s.id, s.role_name, s.text) for s in (load_role_checklist() if statements is None else statements)]
-    return _checklist_form(store, _fields(store, "role_checklist"), items, ("yes", "partly", "no"), engagement.folder,
-                           id_field="statement_id", title="Role checklist")
+    return _checklist_form(
+        store,
+        _fields(store, "role_checklist"),
+        items,
+        ("yes", "partly", "no"),
+        engagement.folder,
+        id_field="statement_id",
+        title="Role checklist",
+    )
 
 
 # -- shared pieces -------------------------------------------------------------------------------
@@ -213,7 +254,9 @@ def segment_names_form(engagement: Engagement, suggestions) -> WorkshopForm:
     if getattr(engagement.workshop, "segment_names", None) is None:
         return _not_configured("segment_names")
     if suggestions is None:
-        return widgets.HTML(f'<div style="color:{_AMBER}">No data-driven segments to name: the segmentation needs a survey.</div>')
+        return widgets.HTML(
+            f'<div style="color:{_AMBER}">No data-driven segments to name: the segmentation needs a survey.</div>'
+        )
     store = store_for(engagement, "segment_names")
     fields = _fields(store, "segment_names")
     saved = _rows(store, {}, fields["segment"])
@@ -229,26 +272,47 @@ def segment_names_form(engagement: Engagement, suggestions) -> WorkshopForm:
         def changed(change: dict) -> None:
             saver.save({fields["segment"]: segment}, {fields[k]: controls[k][segment].value for k in controls})
             count()
+
         return changed
 
     for row in suggestions.itertuples(index=False):
         segment = str(row.segment)
         answer = saved.get(segment, {})
-        heading = (f'<div style="font-size:1.15em;font-weight:600;margin:12px 0 2px 0">Segment {html.escape(segment)} · '
-                   f'{int(row.size):,} respondents ({row.share:.0%})</div>'
-                   f'<div style="color:{_GREY}">Suggested: {html.escape(str(row.suggested_name))}</div>')
-        name = widgets.Text(value=answer.get(fields["name"], ""), placeholder=str(row.suggested_name), continuous_update=True,
-                            description="Name", layout=widgets.Layout(width="60%"))
-        portrait = widgets.Textarea(value=answer.get(fields["pen_portrait"], ""), placeholder=str(row.pen_portrait),
-                                    continuous_update=True, description="Portrait", layout=widgets.Layout(width="95%", height="64px"))
-        objective = widgets.Textarea(value=answer.get(fields["objective"], ""), continuous_update=True, description="Objective",
-                                     placeholder="Outcome-based objective: what should be different for these people?",
-                                     layout=widgets.Layout(width="95%", height="48px"))
+        heading = (
+            f'<div style="font-size:1.15em;font-weight:600;margin:12px 0 2px 0">Segment {html.escape(segment)} · '
+            f"{int(row.size):,} respondents ({row.share:.0%})</div>"
+            f'<div style="color:{_GREY}">Suggested: {html.escape(str(row.suggested_name))}</div>'
+        )
+        name = widgets.Text(
+            value=answer.get(fields["name"], ""),
+            placeholder=str(row.suggested_name),
+            continuous_update=True,
+            description="Name",
+            layout=widgets.Layout(width="60%"),
+        )
+        portrait = widgets.Textarea(
+            value=answer.get(fields["pen_portrait"], ""),
+            placeholder=str(row.pen_portrait),
+            continuous_update=True,
+            description="Portrait",
+            layout=widgets.Layout(width="95%", height="64px"),
+        )
+        objective = widgets.Textarea(
+            value=answer.get(fields["objective"], ""),
+            continuous_update=True,
+            description="Objective",
+            placeholder="Outcome-based objective: what should be different for these people?",
+            layout=widgets.Layout(width="95%", height="48px"),
+        )
         for key, control in (("name", name), ("pen_portrait", portrait), ("objective", objective)):
             controls[key][segment] = control
             control.observe(saver_for(segment), "value")
-        children.append(widgets.VBox([widgets.HTML(heading), name, portrait, objective],
-                                     layout=widgets.Layout(padding="4px 0 8px 0", border_bottom="1px solid #eee")))
+        children.append(
+            widgets.VBox(
+                [widgets.HTML(heading), name, portrait, objective],
+                layout=widgets.Layout(padding="4px 0 8px 0", border_bottom="1px solid #eee"),
+            )
+        )
     count()
     children.append(status)
     return WorkshopForm(children, {**controls, "progress": progress, "status": status}, store)
@@ -256,9 +320,11 @@ def segment_names_form(engagement: Engagement, suggestions) -> WorkshopForm:
 
 def _not_configured(name: str) -> widgets.HTML:
     """What a form shows when the engagement names no answers file for it (a headless run goes on)."""
-    return widgets.HTML(f'<div style="color:{_AMBER}">This form needs an answers file: add <code>{name}: '
-                        f'{{path: workshop/{name}.csv}}</code> under <code>workshop:</code> in the engagement '
-                        '(see templates/engagement.yaml), then re-run this cell.</div>')
+    return widgets.HTML(
+        f'<div style="color:{_AMBER}">This form needs an answers file: add <code>{name}: '
+        f"{{path: workshop/{name}.csv}}</code> under <code>workshop:</code> in the engagement "
+        "(see templates/engagement.yaml), then re-run this cell.</div>"
+    )
 
 
 class _Saver:
@@ -277,9 +343,12 @@ class _Saver:
             for k in list(self.pending):
                 self.store.upsert(*self.pending[k])
                 del self.pending[k]
-        except Exception as exc:  # noqa: BLE001 - a widget callback must not raise; the room must see it
-            self.status.value = _line(f"Not saved: {type(exc).__name__}: {first_line(exc)} ({self.where}). "
-                                      "Your answers stay on screen and are saved with the next change.", _RED)
+        except Exception as exc:
+            self.status.value = _line(
+                f"Not saved: {type(exc).__name__}: {first_line(exc)} ({self.where}). "
+                "Your answers stay on screen and are saved with the next change.",
+                _RED,
+            )
             return False
         stamp = f"Saved {datetime.now():%H:%M:%S} · {self.where}"
         self.status.value = _line(f"{stamp} · {warning}" if warning else stamp, _AMBER if warning else _GREY)
@@ -298,8 +367,10 @@ def _rows(store: AnswerStore, match: dict[str, str], by: str) -> dict[str, dict[
     except CxmError:
         raise  # already names the file and what to do
     except Exception as exc:
-        raise CxmError(f"{store.path}: the answers file cannot be read ({first_line(exc)}). "
-                       "Fix or move the file, then run this cell again; the form would otherwise write over it.") from exc
+        raise CxmError(
+            f"{store.path}: the answers file cannot be read ({first_line(exc)}). "
+            "Fix or move the file, then run this cell again; the form would otherwise write over it."
+        ) from exc
     for column, value in match.items():
         table = table[table[column] == value]
     return {row[by]: row for row in table.to_dict("records")[::-1]}
@@ -319,14 +390,17 @@ def _line(text: str, colour: str) -> str:
 
 def _progress(done: int, total: int, noun: str) -> str:
     share = 100 * done / total if total else 0
-    return (f'<div style="color:{_GREY}"><b style="color:#202124">{done} of {total}</b> {noun}'
-            f'<div style="background:#e8eaed;height:6px;border-radius:3px;margin-top:3px">'
-            f'<div style="background:{_BLUE};width:{share:.0f}%;height:6px;border-radius:3px"></div></div></div>')
+    return (
+        f'<div style="color:{_GREY}"><b style="color:#202124">{done} of {total}</b> {noun}'
+        f'<div style="background:#e8eaed;height:6px;border-radius:3px;margin-top:3px">'
+        f'<div style="background:{_BLUE};width:{share:.0f}%;height:6px;border-radius:3px"></div></div></div>'
+    )
 
 
 def _toggles(choices: Iterable[tuple[str, str]], tooltips: list[str], width: str) -> widgets.ToggleButtons:
-    return widgets.ToggleButtons(options=list(choices), value="", tooltips=tooltips,
-                                 style={"button_width": width, "font_weight": "bold"})
+    return widgets.ToggleButtons(
+        options=list(choices), value="", tooltips=tooltips, style={"button_width": width, "font_weight": "bold"}
+    )
 
 
 def _label(text: str) -> widgets.HTML:
@@ -336,21 +410,39 @@ def _label(text: str) -> widgets.HTML:
 # -- one dimension at a time ---------------------------------------------------------------------
 
 
-def _dimension_form(store: AnswerStore, name: str, model: MaturityModel, folder: Path, *,
-                    key: dict[str, str], extra: dict[str, str], text: str, title: str, placeholder: str) -> WorkshopForm:
+def _dimension_form(
+    store: AnswerStore,
+    name: str,
+    model: MaturityModel,
+    folder: Path,
+    *,
+    key: dict[str, str],
+    extra: dict[str, str],
+    text: str,
+    title: str,
+    placeholder: str,
+) -> WorkshopForm:
     """The form shared by the self-assessment and the consensus (workshop file ``name``): ``key`` (our
     fields) picks the rows that are this form's, ``extra`` is written on every row saved, ``text`` names
     the free-text field (a dimension counts as done without it only when the schema does not require it)."""
     dims, fields = model.dimensions, _fields(store, name)
     required_text = INPUTS[name].fields[text].required
     rows = _rows(store, {fields[k]: v for k, v in key.items()}, fields["dimension_id"])
-    answers = {d: {"current": _level(r.get(fields["current_level"], "")), "target": _level(r.get(fields["target_level"], "")),
-                   "text": r.get(fields[text], "")} for d, r in rows.items()}
+    answers = {
+        d: {
+            "current": _level(r.get(fields["current_level"], "")),
+            "target": _level(r.get(fields["target_level"], "")),
+            "text": r.get(fields[text], ""),
+        }
+        for d, r in rows.items()
+    }
     components = {c.id: c.name for c in model.components}
     n = len(dims)
 
-    dropdown = widgets.Dropdown(options=[(f"{i} of {n} · {d.name}", d.id) for i, d in enumerate(dims, 1)],
-                                layout=widgets.Layout(flex="1 1 auto", width="auto", margin="0 8px"))
+    dropdown = widgets.Dropdown(
+        options=[(f"{i} of {n} · {d.name}", d.id) for i, d in enumerate(dims, 1)],
+        layout=widgets.Layout(flex="1 1 auto", width="auto", margin="0 8px"),
+    )
     previous = widgets.Button(description="Previous", icon="arrow-left", layout=widgets.Layout(width="8.5em"))
     following = widgets.Button(description="Next", icon="arrow-right", layout=widgets.Layout(width="8.5em"))
     tips = ["Not scored yet"] + [f"{i} · {name}" for i, name in enumerate(model.level_names, 1)]
@@ -372,14 +464,20 @@ def _dimension_form(store: AnswerStore, name: str, model: MaturityModel, folder:
         for i, (level_name, descriptor) in enumerate(zip(model.level_names, d.levels), 1):
             tags = [which for which in ("current", "target") if a[which] == str(i)]
             colour = _BLUE if "current" in tags else _GREEN if tags else "transparent"
-            badges = "".join(f' <span style="background:{_BLUE if t == "current" else _GREEN};color:white;border-radius:8px;'
-                             f'padding:0 7px;font-size:0.8em">{t}</span>' for t in tags)
-            items.append(f'<li style="list-style:none;padding:5px 10px;margin:3px 0;border-left:5px solid {colour};'
-                         f'background:{"#f1f5fb" if tags else "transparent"}"><b>{i} · {html.escape(level_name)}</b>{badges}'
-                         f' — {html.escape(descriptor)}</li>')
+            badges = "".join(
+                f' <span style="background:{_BLUE if t == "current" else _GREEN};color:white;border-radius:8px;'
+                f'padding:0 7px;font-size:0.8em">{t}</span>'
+                for t in tags
+            )
+            items.append(
+                f'<li style="list-style:none;padding:5px 10px;margin:3px 0;border-left:5px solid {colour};'
+                f'background:{"#f1f5fb" if tags else "transparent"}"><b>{i} · {html.escape(level_name)}</b>{badges}'
+                f" — {html.escape(descriptor)}</li>"
+            )
         levels.value = f'<ul style="padding:0;margin:4px 0 10px 0;font-size:1.05em;line-height:1.4">{"".join(items)}</ul>'
-        progress.value = _progress(sum(done(x) for x in answers.values()), n,
-                                   "dimensions agreed" if required_text else "dimensions answered")
+        progress.value = _progress(
+            sum(done(x) for x in answers.values()), n, "dimensions agreed" if required_text else "dimensions answered"
+        )
         if radar:
             chart.value = profile(d)
 
@@ -388,10 +486,15 @@ def _dimension_form(store: AnswerStore, name: str, model: MaturityModel, folder:
         near = [x for x in dims if x.component == d.component]
         if len(near) < 3:
             return b""
-        scores = pd.DataFrame({"component": d.component, "component_name": components.get(d.component, d.component),
-                               "dimension": [x.name for x in near],
-                               "current": [float(answers.get(x.id, {}).get("current") or "nan") for x in near],
-                               "target": [float(answers.get(x.id, {}).get("target") or "nan") for x in near]})
+        scores = pd.DataFrame(
+            {
+                "component": d.component,
+                "component_name": components.get(d.component, d.component),
+                "dimension": [x.name for x in near],
+                "current": [float(answers.get(x.id, {}).get("current") or "nan") for x in near],
+                "target": [float(answers.get(x.id, {}).get("target") or "nan") for x in near],
+            }
+        )
         return charts.radar_png(scores, d.component, highlight=d.name)
 
     def show(change: dict | None = None) -> None:
@@ -404,10 +507,12 @@ def _dimension_form(store: AnswerStore, name: str, model: MaturityModel, folder:
         finally:
             loading = False
         question = d.question or "Where is the organisation today, and where should it be?"
-        heading.value = (f'<div style="color:{_GREY};font-size:0.9em;text-transform:uppercase;letter-spacing:0.04em">'
-                         f'{html.escape(components.get(d.component, d.component))}</div>'
-                         f'<div style="font-size:1.5em;font-weight:600;margin:2px 0">{html.escape(d.name)}</div>'
-                         f'<div style="font-size:1.15em;margin-bottom:4px">{html.escape(question)}</div>')
+        heading.value = (
+            f'<div style="color:{_GREY};font-size:0.9em;text-transform:uppercase;letter-spacing:0.04em">'
+            f"{html.escape(components.get(d.component, d.component))}</div>"
+            f'<div style="font-size:1.5em;font-weight:600;margin:2px 0">{html.escape(d.name)}</div>'
+            f'<div style="font-size:1.15em;margin-bottom:4px">{html.escape(question)}</div>'
+        )
         previous.disabled, following.disabled = dropdown.index == 0, dropdown.index == n - 1
         draw(d)
 
@@ -423,14 +528,19 @@ def _dimension_form(store: AnswerStore, name: str, model: MaturityModel, folder:
             warning = f"Note: the target ({a['target']}) is below the current level ({a['current']}). Intended?"
         elif required_text and (a["current"] or a["target"]) and not a["text"].strip():
             warning = f"Add the {text}: why the room agreed this level."
-        values = {fields["current_level"]: a["current"], fields["target_level"]: a["target"], fields[text]: a["text"],
-                  **{fields[k]: v for k, v in extra.items()}}
+        values = {
+            fields["current_level"]: a["current"],
+            fields["target_level"]: a["target"],
+            fields[text]: a["text"],
+            **{fields[k]: v for k, v in extra.items()},
+        }
         saver.save({**{fields[k]: v for k, v in key.items()}, fields["dimension_id"]: d.id}, values, warning)
         draw(d, radar=scored)  # typing the evidence leaves the radar as it is
 
     def step(by: int) -> Callable[[widgets.Button], None]:
         def move(_: widgets.Button) -> None:
             dropdown.index = min(max(dropdown.index + by, 0), n - 1)
+
         return move
 
     dropdown.observe(show, "value")
@@ -440,24 +550,58 @@ def _dimension_form(store: AnswerStore, name: str, model: MaturityModel, folder:
         control.observe(changed, "value")
     show()
 
-    controls = {"dimension": dropdown, "previous": previous, "next": following, "current": current, "target": target,
-                text: box, "heading": heading, "levels": levels, "progress": progress, "status": status, "chart": chart}
-    answer = widgets.VBox([widgets.HBox([_label("Current level"), current]), widgets.HBox([_label("Target level"), target]),
-                           _label(text.capitalize()), box, status], layout=widgets.Layout(flex="1 1 540px", min_width="540px"))
-    children = [widgets.HTML(f'<h3 style="margin:8px 0 4px 0">{title}</h3>'),
-                widgets.HBox([previous, dropdown, following], layout=widgets.Layout(align_items="center")),
-                progress, heading, levels, widgets.HBox([answer, chart], layout=widgets.Layout(align_items="flex-start", flex_flow="row wrap"))]
+    controls = {
+        "dimension": dropdown,
+        "previous": previous,
+        "next": following,
+        "current": current,
+        "target": target,
+        text: box,
+        "heading": heading,
+        "levels": levels,
+        "progress": progress,
+        "status": status,
+        "chart": chart,
+    }
+    answer = widgets.VBox(
+        [
+            widgets.HBox([_label("Current level"), current]),
+            widgets.HBox([_label("Target level"), target]),
+            _label(text.capitalize()),
+            box,
+            status,
+        ],
+        layout=widgets.Layout(flex="1 1 540px", min_width="540px"),
+    )
+    children = [
+        widgets.HTML(f'<h3 style="margin:8px 0 4px 0">{title}</h3>'),
+        widgets.HBox([previous, dropdown, following], layout=widgets.Layout(align_items="center")),
+        progress,
+        heading,
+        levels,
+        widgets.HBox([answer, chart], layout=widgets.Layout(align_items="flex-start", flex_flow="row wrap")),
+    ]
     return WorkshopForm(children, controls, store)
 
 
 # -- one row per question or statement -----------------------------------------------------------
 
 
-def _checklist_form(store: AnswerStore, fields: dict[str, str], items: list[tuple[str, str, str]], choices: tuple[str, ...],
-                    folder: Path, *, id_field: str, title: str) -> WorkshopForm:
+def _checklist_form(
+    store: AnswerStore,
+    fields: dict[str, str],
+    items: list[tuple[str, str, str]],
+    choices: tuple[str, ...],
+    folder: Path,
+    *,
+    id_field: str,
+    title: str,
+) -> WorkshopForm:
     """Rows of (id, group heading, text), each with answer toggles and a note, saved on every change."""
     rows = _rows(store, {}, fields[id_field])
-    answers = {i: {"answer": r.get(fields["answer"], "").strip().lower(), "note": r.get(fields["note"], "")} for i, r in rows.items()}
+    answers = {
+        i: {"answer": r.get(fields["answer"], "").strip().lower(), "note": r.get(fields["note"], "")} for i, r in rows.items()
+    }
     progress, status = widgets.HTML(), widgets.HTML(_line("", _GREY))
     saver = _Saver(store, status, folder)
     toggles: dict[str, widgets.ToggleButtons] = {}
@@ -470,25 +614,39 @@ def _checklist_form(store: AnswerStore, fields: dict[str, str], items: list[tupl
 
     def saver_for(item_id: str) -> Callable[[dict], None]:
         def changed(change: dict) -> None:
-            saver.save({fields[id_field]: item_id}, {fields["answer"]: toggles[item_id].value, fields["note"]: notes[item_id].value})
+            saver.save(
+                {fields[id_field]: item_id}, {fields["answer"]: toggles[item_id].value, fields["note"]: notes[item_id].value}
+            )
             count()
+
         return changed
 
     for number, (item_id, heading, text) in enumerate(items, 1):
         if heading and heading != group:
             group = heading
-            children.append(widgets.HTML(f'<div style="font-size:1.2em;font-weight:600;margin:12px 0 2px 0">{html.escape(heading)}</div>'))
+            children.append(
+                widgets.HTML(f'<div style="font-size:1.2em;font-weight:600;margin:12px 0 2px 0">{html.escape(heading)}</div>')
+            )
         a = answers.get(item_id, {"answer": "", "note": ""})
         toggles[item_id] = _toggles([_NOT_YET, *((c, c) for c in choices)], ["Not answered yet", *choices], "6.5em")
         toggles[item_id].value = a["answer"] if a["answer"] in choices else ""
-        notes[item_id] = widgets.Text(value=a["note"], placeholder="Short note: what the room said", continuous_update=True,
-                                      layout=widgets.Layout(flex="1 1 auto", width="auto", margin="0 0 0 12px"))
+        notes[item_id] = widgets.Text(
+            value=a["note"],
+            placeholder="Short note: what the room said",
+            continuous_update=True,
+            layout=widgets.Layout(flex="1 1 auto", width="auto", margin="0 0 0 12px"),
+        )
         for control in (toggles[item_id], notes[item_id]):
             control.observe(saver_for(item_id), "value")
-        children.append(widgets.VBox([
-            widgets.HTML(f'<div style="font-size:1.1em;line-height:1.35"><b>{number}.</b> {html.escape(text)}</div>'),
-            widgets.HBox([toggles[item_id], notes[item_id]], layout=widgets.Layout(align_items="center")),
-        ], layout=widgets.Layout(padding="6px 0", border_bottom="1px solid #eee")))
+        children.append(
+            widgets.VBox(
+                [
+                    widgets.HTML(f'<div style="font-size:1.1em;line-height:1.35"><b>{number}.</b> {html.escape(text)}</div>'),
+                    widgets.HBox([toggles[item_id], notes[item_id]], layout=widgets.Layout(align_items="center")),
+                ],
+                layout=widgets.Layout(padding="6px 0", border_bottom="1px solid #eee"),
+            )
+        )
     count()
     children.append(status)
     return WorkshopForm(children, {"answer": toggles, "note": notes, "progress": progress, "status": status}, store)

@@ -12,15 +12,18 @@ import html
 import ipywidgets as widgets
 import pandas as pd
 
-from cxmethods.io.answers import store_for
 from cxmethods.core.config import Engagement
+from cxmethods.io.answers import store_for
 from cxmethods.workshop.forms import _AMBER, _GREY, WorkshopForm, _fields, _line, _not_configured, _rows, _Saver
 
 __all__ = ["assumptions_form", "backlog_form"]
 
 #: The scores each prioritisation method needs, in the order the backlog form shows them.
-METHOD_SCORES = {"value_effort": ("value", "effort", "confidence"), "rice": ("reach", "impact", "confidence", "effort"),
-                 "wsjf": ("value", "time_criticality", "risk_reduction", "effort", "confidence")}
+METHOD_SCORES = {
+    "value_effort": ("value", "effort", "confidence"),
+    "rice": ("reach", "impact", "confidence", "effort"),
+    "wsjf": ("value", "time_criticality", "risk_reduction", "effort", "confidence"),
+}
 
 
 def assumptions_form(engagement: Engagement, assumptions: pd.DataFrame) -> WorkshopForm:
@@ -48,17 +51,24 @@ def assumptions_form(engagement: Engagement, assumptions: pd.DataFrame) -> Works
     status = widgets.HTML(_line("", _GREY))
     saver = _Saver(store, status, engagement.folder)
     controls: dict[str, dict[str, widgets.Widget]] = {"value": {}, "low": {}, "high": {}, "note": {}}
-    children: list[widgets.Widget] = [widgets.HTML(
-        '<h3 style="margin:8px 0 4px 0">Assumptions</h3>'
-        f'<div style="color:{_GREY}">Change a value or its range (low to high) where the room knows better, and say why. '
-        'Each change is saved at once; re-run the appraisal cell to see what it does.</div>')]
+    children: list[widgets.Widget] = [
+        widgets.HTML(
+            '<h3 style="margin:8px 0 4px 0">Assumptions</h3>'
+            f'<div style="color:{_GREY}">Change a value or its range (low to high) where the room knows better, and say why. '
+            "Each change is saved at once; re-run the appraisal cell to see what it does.</div>"
+        )
+    ]
 
     def saver_for(name: str):
         def changed(change: dict) -> None:
             low, value, high = (controls[k][name].value for k in ("low", "value", "high"))
             warning = "" if low <= value <= high else f"{name}: low should be at most the value and high at least the value."
-            saver.save({fields["name"]: name}, {fields["value"]: value, fields["low"]: low, fields["high"]: high,
-                                                fields["note"]: controls["note"][name].value}, warning)
+            saver.save(
+                {fields["name"]: name},
+                {fields["value"]: value, fields["low"]: low, fields["high"]: high, fields["note"]: controls["note"][name].value},
+                warning,
+            )
+
         return changed
 
     narrow = widgets.Layout(width="124px")
@@ -66,13 +76,21 @@ def assumptions_form(engagement: Engagement, assumptions: pd.DataFrame) -> Works
         children.append(widgets.HTML(f'<div style="font-weight:600;margin:10px 0 2px 0">{html.escape(str(group))}</div>'))
         for row in rows.to_dict("records"):
             name = row["name"]
-            label = widgets.HTML(f'<div title="{html.escape(str(row["source"]))}">{html.escape(str(row["description"]))}'
-                                 f'<br><span style="color:{_GREY};font-size:0.85em">{html.escape(name)} · {html.escape(str(row["unit"]))}</span></div>',
-                                 layout=widgets.Layout(width="380px"))
-            boxes = {k: widgets.FloatText(value=float(row[k]), description=k, layout=narrow, style={"description_width": "44px"})
-                     for k in ("value", "low", "high")}
-            note = widgets.Text(value=saved.get(name, {}).get(fields["note"], ""), placeholder="why the room changed it",
-                                continuous_update=True, layout=widgets.Layout(width="220px"))
+            label = widgets.HTML(
+                f'<div title="{html.escape(str(row["source"]))}">{html.escape(str(row["description"]))}'
+                f'<br><span style="color:{_GREY};font-size:0.85em">{html.escape(name)} · {html.escape(str(row["unit"]))}</span></div>',
+                layout=widgets.Layout(width="380px"),
+            )
+            boxes = {
+                k: widgets.FloatText(value=float(row[k]), description=k, layout=narrow, style={"description_width": "44px"})
+                for k in ("value", "low", "high")
+            }
+            note = widgets.Text(
+                value=saved.get(name, {}).get(fields["note"], ""),
+                placeholder="why the room changed it",
+                continuous_update=True,
+                layout=widgets.Layout(width="220px"),
+            )
             for k, control in {**boxes, "note": note}.items():
                 controls[k][name] = control
                 control.observe(saver_for(name), "value")
@@ -108,11 +126,14 @@ def backlog_form(engagement: Engagement, backlog: pd.DataFrame) -> WorkshopForm:
     status = widgets.HTML(_line("", _GREY))
     saver = _Saver(store, status, engagement.folder)
     controls: dict[str, dict[str, widgets.Widget]] = {s: {} for s in (*scores, "note")}
-    children: list[widgets.Widget] = [widgets.HTML(
-        '<h3 style="margin:8px 0 4px 0">Score the backlog</h3>'
-        f'<div style="color:{_GREY}">Value is a score from 1 (little) to 5 (a lot); appraised initiatives start from their '
-        'value-for-money category. Effort is in team-months, confidence from 0 to 1. Leave a box empty if nobody knows yet. '
-        'Each change is saved at once; re-run the planning cell to see the new ranking.</div>')]
+    children: list[widgets.Widget] = [
+        widgets.HTML(
+            '<h3 style="margin:8px 0 4px 0">Score the backlog</h3>'
+            f'<div style="color:{_GREY}">Value is a score from 1 (little) to 5 (a lot); appraised initiatives start from their '
+            "value-for-money category. Effort is in team-months, confidence from 0 to 1. Leave a box empty if nobody knows yet. "
+            "Each change is saved at once; re-run the planning cell to see the new ranking.</div>"
+        )
+    ]
 
     def saver_for(item: str):
         def changed(change: dict) -> None:
@@ -127,18 +148,35 @@ def backlog_form(engagement: Engagement, backlog: pd.DataFrame) -> WorkshopForm:
                 status.value = _line(f"{item}: {', '.join(bad)} must be a number (or empty). Not saved yet.", _AMBER)
                 return
             saver.save({fields["id"]: item}, {**values, fields["note"]: controls["note"][item].value})
+
         return changed
 
     narrow = widgets.Layout(width="125px")
     for row in backlog.to_dict("records"):
         item = str(row["id"])
-        label = widgets.HTML(f'<div title="{html.escape(str(row["provenance"]))}"><b>{html.escape(item)}</b> '
-                             f'{html.escape(str(row["title"]))}<br><span style="color:{_GREY};font-size:0.85em">'
-                             f'{html.escape(str(row["source"]))}</span></div>', layout=widgets.Layout(width="340px"))
-        boxes = {s: widgets.Text(value=_shown(row.get(s)), description=s.replace("_", " ")[:10], layout=narrow,
-                                 placeholder="?", continuous_update=False, style={"description_width": "62px"}) for s in scores}
-        note = widgets.Text(value=saved.get(item, {}).get(fields["note"], ""), placeholder="why", continuous_update=True,
-                            layout=widgets.Layout(width="200px"))
+        label = widgets.HTML(
+            f'<div title="{html.escape(str(row["provenance"]))}"><b>{html.escape(item)}</b> '
+            f'{html.escape(str(row["title"]))}<br><span style="color:{_GREY};font-size:0.85em">'
+            f"{html.escape(str(row['source']))}</span></div>",
+            layout=widgets.Layout(width="340px"),
+        )
+        boxes = {
+            s: widgets.Text(
+                value=_shown(row.get(s)),
+                description=s.replace("_", " ")[:10],
+                layout=narrow,
+                placeholder="?",
+                continuous_update=False,
+                style={"description_width": "62px"},
+            )
+            for s in scores
+        }
+        note = widgets.Text(
+            value=saved.get(item, {}).get(fields["note"], ""),
+            placeholder="why",
+            continuous_update=True,
+            layout=widgets.Layout(width="200px"),
+        )
         for key, control in {**boxes, "note": note}.items():
             controls[key][item] = control
             control.observe(saver_for(item), "value")

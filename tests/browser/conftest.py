@@ -27,8 +27,15 @@ REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CXM_CHROMIUM", "/usr/bin/chromium")
 # Without the background-networking switches Chromium keeps trying to reach its update and sync services,
 # which on a closed network means retries that hammer the machine; CI containers have no GPU or sandbox.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 VIEWPORT = {"width": 1366, "height": 768}  # the commonest laptop screen
 
 # Bounded waits, generous for a 2-core CI machine.
@@ -103,8 +110,10 @@ def _quiet_settings(folder: Path) -> None:
     JupyterLab 4 only renders the cells near the viewport by default; the tests look for outputs anywhere
     in the notebook, so windowing is off.
     """
-    settings = {"@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
-                "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"}}
+    settings = {
+        "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+        "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
+    }
     for name, values in settings.items():
         path = folder / f"{name}.jupyterlab-settings"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -136,10 +145,20 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab]:
     _quiet_settings(Path(env["JUPYTERLAB_SETTINGS_DIR"]))
 
     port, token = _free_port(), secrets.token_hex(16)
-    command = [str(jupyter), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}", f"--IdentityProvider.token={token}",
-               f"--ServerApp.root_dir={root}", "--ServerApp.open_browser=False", "--ServerApp.port_retries=0",
-               "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-               "--LabApp.extension_manager=readonly"]
+    command = [
+        str(jupyter),
+        "lab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        "--ServerApp.open_browser=False",
+        "--ServerApp.port_retries=0",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        "--LabApp.extension_manager=readonly",
+    ]
     if os.geteuid() == 0:  # Jupyter refuses root unless told; CI containers run as root
         command.append("--allow-root")
     log = base / "jupyterlab.log"
@@ -150,15 +169,17 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab]:
         deadline = time.monotonic() + SERVER_START
         while True:
             if process.poll() is not None:
-                pytest.fail(f"JupyterLab exited with code {process.returncode} before answering:\n{server.log_tail()}",
-                            pytrace=False)
+                pytest.fail(
+                    f"JupyterLab exited with code {process.returncode} before answering:\n{server.log_tail()}", pytrace=False
+                )
             try:
                 server.api("/api/status")
                 break
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 if time.monotonic() > deadline:
-                    pytest.fail(f"JupyterLab did not answer /api/status within {SERVER_START:.0f} s:\n{server.log_tail()}",
-                                pytrace=False)
+                    pytest.fail(
+                        f"JupyterLab did not answer /api/status within {SERVER_START:.0f} s:\n{server.log_tail()}", pytrace=False
+                    )
                 time.sleep(0.2)
         yield server
     finally:
@@ -177,8 +198,11 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab]:
 def browser() -> Iterator[object]:
     """Debian's headless Chromium under Playwright (never a downloaded browser)."""
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"The browser tests need Chromium at {CHROMIUM}: sudo apt-get install chromium (Debian/Ubuntu), "
-                    "or set CXM_CHROMIUM to a Chromium binary. Do not run `playwright install`.", pytrace=False)
+        pytest.fail(
+            f"The browser tests need Chromium at {CHROMIUM}: sudo apt-get install chromium (Debian/Ubuntu), "
+            "or set CXM_CHROMIUM to a Chromium binary. Do not run `playwright install`.",
+            pytrace=False,
+        )
     from playwright.sync_api import Error, expect, sync_playwright
 
     expect.set_options(timeout=15_000)  # Playwright's 5 s is short for a 2-core CI machine running a kernel
@@ -186,8 +210,11 @@ def browser() -> Iterator[object]:
         try:
             chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         except Error as exc:
-            pytest.fail(f"Chromium ({CHROMIUM}) would not start under Playwright: {str(exc).splitlines()[0]}. "
-                        "Reinstall it with sudo apt-get install --reinstall chromium.", pytrace=False)
+            pytest.fail(
+                f"Chromium ({CHROMIUM}) would not start under Playwright: {str(exc).splitlines()[0]}. "
+                "Reinstall it with sudo apt-get install --reinstall chromium.",
+                pytrace=False,
+            )
         yield chromium
         chromium.close()
 
@@ -308,8 +335,9 @@ class Workbook:
         kernel at all, so it cannot tell.)"""
         from playwright.sync_api import expect
 
-        expect(self.page.locator("#jp-main-statusbar")).to_contain_text(re.compile(r"Python \(cxmethods\) \| Idle"),
-                                                                          timeout=60_000)
+        expect(self.page.locator("#jp-main-statusbar")).to_contain_text(
+            re.compile(r"Python \(cxmethods\) \| Idle"), timeout=60_000
+        )
 
     def menu(self, menu: str, item: str) -> None:
         """Click ``menu`` in the menu bar, then the item whose label starts with ``item``."""
@@ -332,8 +360,9 @@ class Workbook:
     def _mark_outputs_stale(self) -> None:
         """Mark today's outputs, so a wait cannot mistake the last run's outputs (same execution counts after a
         restart) for the new run's: a cell's outputs are new elements once it has run again."""
-        self.page.evaluate("() => document.querySelectorAll('.jp-OutputArea-child')"
-                           ".forEach(e => e.setAttribute('data-cxm-stale', ''))")
+        self.page.evaluate(
+            "() => document.querySelectorAll('.jp-OutputArea-child').forEach(e => e.setAttribute('data-cxm-stale', ''))"
+        )
 
     def wait_until_run(self, timeout: float = RUN_ALL) -> None:
         """Until every code cell shows an execution count, no output of the previous run is left and the kernel
@@ -355,15 +384,21 @@ class Workbook:
                     first_unrun = numbered.index(False)
                     if first_unrun == 0:
                         pytest.fail(f"{self.path}: no cell ran (prompts {prompts}); is the kernel connected?", pytrace=False)
-                    pytest.fail(f"{self.path}: code cell {first_unrun} failed, the cells after it did not run. "
-                                f"Its output:\n{state['outputs'][first_unrun - 1][-2000:]}", pytrace=False)
+                    pytest.fail(
+                        f"{self.path}: code cell {first_unrun} failed, the cells after it did not run. "
+                        f"Its output:\n{state['outputs'][first_unrun - 1][-2000:]}",
+                        pytrace=False,
+                    )
             else:
                 stopped_since = None
             if time.monotonic() > deadline:
                 self.shoot("failed-timeout.png")
-                pytest.fail(f"{self.path}: the cells had not all run after {timeout:.0f} s (prompts {prompts}, kernel "
-                            f"{state['status']!r}, {state['stale']} outputs of the previous run left).\n"
-                            f"JupyterLab's log:\n{self.lab.log_tail()}", pytrace=False)
+                pytest.fail(
+                    f"{self.path}: the cells had not all run after {timeout:.0f} s (prompts {prompts}, kernel "
+                    f"{state['status']!r}, {state['stale']} outputs of the previous run left).\n"
+                    f"JupyterLab's log:\n{self.lab.log_tail()}",
+                    pytrace=False,
+                )
             time.sleep(0.25)
 
     def form(self, text: str):

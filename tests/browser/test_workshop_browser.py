@@ -75,11 +75,14 @@ def wait_until(check, failure, *, within: float = SAVED_WITHIN, since: float | N
 def wait_for_row(path: Path, key: dict[str, str], expected: dict[str, str], *, since: float | None = None) -> float:
     """Until the row with ``key`` holds ``expected``. A file that does not parse fails at once: the form writes
     atomically, so a reader never sees half a file."""
+
     def check() -> bool:
         row = saved_row(path, **key)
         return row is not None and all(row[k] == v for k, v in expected.items())
-    return wait_until(check, lambda: f"{path.name} did not show {expected} for {key} (its row: {saved_row(path, **key)})",
-                      since=since)
+
+    return wait_until(
+        check, lambda: f"{path.name} did not show {expected} for {key} (its row: {saved_row(path, **key)})", since=since
+    )
 
 
 # -- reading the page ---------------------------------------------------------------------------
@@ -87,8 +90,11 @@ def wait_for_row(path: Path, key: dict[str, str], expected: dict[str, str], *, s
 
 def level_row(form, label: str):
     """The toggle buttons to the right of the bold label ``label`` ("Current level", "Target level")."""
-    return form.locator(".widget-html").filter(has_text=re.compile(rf"^\s*{label}\s*$")).locator(
-        "xpath=following-sibling::*[contains(@class, 'widget-toggle-buttons')][1]")
+    return (
+        form.locator(".widget-html")
+        .filter(has_text=re.compile(rf"^\s*{label}\s*$"))
+        .locator("xpath=following-sibling::*[contains(@class, 'widget-toggle-buttons')][1]")
+    )
 
 
 def expect_pressed(form, label: str, level: str) -> None:
@@ -106,7 +112,7 @@ def colour_pixels(png: bytes, colour: str) -> int:
     from PIL import Image
 
     rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=int)
-    wanted = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)])
+    wanted = np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)])
     return int((np.abs(rgb - wanted).sum(axis=2) < 60).sum())
 
 
@@ -135,14 +141,20 @@ def kernel_gone(pid: int) -> bool:
 
 
 def test_self_assessment_saves_each_answer_and_survives_a_restart_and_a_killed_kernel(
-        page, lab, engagement, add_workbook, open_workbook, screenshots):
+    page, lab, engagement, add_workbook, open_workbook, screenshots
+):
     answers = engagement.parent / "workshop" / "self_assessment.csv"
     before_workshop = read_table(answers)
     assert list(before_workshop.columns) == ANSWER_COLUMNS and PARTICIPANT not in set(before_workshop["participant"])
     mine = {"participant": PARTICIPANT}
     first, second = {**mine, "dimension_id": "understand.definition"}, {**mine, "dimension_id": "understand.segmentation"}
-    notebook = add_workbook("01_self_assessment", engagement=str(engagement), run_dir=str(engagement.parent / "run"),
-                            participant=PARTICIPANT, role=ROLE)
+    notebook = add_workbook(
+        "01_self_assessment",
+        engagement=str(engagement),
+        run_dir=str(engagement.parent / "run"),
+        participant=PARTICIPANT,
+        role=ROLE,
+    )
     book = open_workbook(page, notebook)
     book.run_all()
     form = book.form(f"Self-assessment · {PARTICIPANT}")
@@ -162,13 +174,15 @@ def test_self_assessment_saves_each_answer_and_survives_a_restart_and_a_killed_k
     src = radar.get_attribute("src")
     assert with_current != blank, "The radar's image did not change after a level was picked"
     # a level on a component with nothing else scored is one dot on its spoke (about 30 pixels of that colour)
-    assert colour_pixels(with_current, CURRENT_COLOUR) > colour_pixels(blank, CURRENT_COLOUR) + 15, \
+    assert colour_pixels(with_current, CURRENT_COLOUR) > colour_pixels(blank, CURRENT_COLOUR) + 15, (
         "The radar does not draw the current level that was picked"
+    )
     clicked = click_level(form, "Target level", "5")
     took.append(wait_for_row(answers, first, {"current_level": "3", "target_level": "5"}, since=clicked))
     with_both = redrawn(radar, src)
-    assert colour_pixels(with_both, TARGET_COLOUR) > colour_pixels(with_current, TARGET_COLOUR) + 15, \
+    assert colour_pixels(with_both, TARGET_COLOUR) > colour_pixels(with_current, TARGET_COLOUR) + 15, (
         "The radar does not draw the target level that was picked"
+    )
     form.locator("textarea").click()
     form.locator("textarea").press_sequentially(EVIDENCE, delay=40)
     took.append(wait_for_row(answers, first, {"current_level": "3", "target_level": "5", "evidence": EVIDENCE}))
@@ -228,12 +242,17 @@ def test_self_assessment_saves_each_answer_and_survives_a_restart_and_a_killed_k
     pd.testing.assert_frame_equal(crashed[crashed["participant"] != PARTICIPANT].reset_index(drop=True), before_workshop)
     mine_now = crashed[crashed["participant"] == PARTICIPANT].set_index("dimension_id")
     assert sorted(mine_now.index) == ["understand.definition", "understand.segmentation"]
-    assert mine_now.loc["understand.definition", ["role", "current_level", "target_level", "evidence"]].tolist() == \
-        [ROLE, "3", "5", EVIDENCE]
+    assert mine_now.loc["understand.definition", ["role", "current_level", "target_level", "evidence"]].tolist() == [
+        ROLE,
+        "3",
+        "5",
+        EVIDENCE,
+    ]
     assert mine_now.loc["understand.segmentation", ["current_level", "target_level"]].tolist() == ["2", "4"]
     kept = mine_now.loc["understand.segmentation", "evidence"]
-    assert kept.startswith(EVIDENCE_2) and (EVIDENCE_2 + typed).startswith(kept), \
+    assert kept.startswith(EVIDENCE_2) and (EVIDENCE_2 + typed).startswith(kept), (
         f"The evidence in the file is not what was typed: {kept!r}"
+    )
     print(f"the kernel was killed after {len(typed)} more characters were typed; the file kept {len(kept) - len(EVIDENCE_2)}")
 
     # Nothing lost: run the workbook on the new kernel and go back to the second dimension.
