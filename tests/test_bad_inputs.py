@@ -4,7 +4,7 @@ Each case in ``bad_inputs/cases.yaml`` gives one corpus file to a small engageme
 The same message must come from ``cxm validate`` (:func:`validate_engagement`) and from the reader a run uses:
 
 * tables: :func:`read_input` (workshop answers: :func:`load_answers`); initiatives and levers also go through
-  the business case's own checks, as :func:`cxmethods.workbooks.business_case.appraise` does before it models anything;
+  the business case's own checks, as :func:`cxmethods.workbooks.business_case.run` does before it models anything;
 * the segment rule tree: :func:`load_rules`, then :func:`apply_rules` on the survey;
 * the benchmarks override: :func:`load_benchmarks`; the engagement YAML: :func:`load_engagement`, then its tables.
 

@@ -12,7 +12,7 @@ from cxmethods import InputError, load_engagement
 from cxmethods.core.errors import ConfigError
 from cxmethods.methods.case_model import frame_values
 from cxmethods.methods.risk import switching_values
-from cxmethods.workbooks.business_case import appraise
+from cxmethods.workbooks import business_case
 
 PER_YEAR = 365.25 / 365  # the period below is 365 days; volumes are scaled to 365.25
 DF = 1.035 ** -np.arange(5)
@@ -79,7 +79,7 @@ def case(tmp_path: Path):
 
 
 def run(folder: Path, **kw):
-    return appraise(load_engagement(folder / "engagement.yaml"), folder / "run", **kw)
+    return business_case.run(load_engagement(folder / "engagement.yaml"), folder / "run", **kw)
 
 
 def edit(folder: Path, name: str, old: str, new: str) -> None:

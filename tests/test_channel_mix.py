@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from cxmethods import CxmError
 from cxmethods.core.paths import templates_dir
 from cxmethods.core.schemas import CHANNELS
-from cxmethods.methods.channel_mix import ChannelMix, optimise_mix, plot_mix, segment_volumes
+from cxmethods.methods.channel_mix import ChannelMix, optimise_mix, segment_volumes
 from cxmethods.methods.channels import ASSISTED, SELF_SERVICE
+from cxmethods.plots.channel_mix import plot_mix
 from cxmethods.plots.charts import Chart
 
 COSTS = {"phone": 3.0, "face_to_face": 9.0, "web_form": 0.5}

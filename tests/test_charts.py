@@ -5,19 +5,20 @@ from __future__ import annotations
 import pytest
 
 from cxmethods import load_engagement
-from cxmethods.methods.maturity_scores import assess, gaps
+from cxmethods.methods.maturity_scores import gaps
 from cxmethods.plots.charts import plot_gaps, plot_heatmap, plot_radar, plot_radars
+from cxmethods.workbooks import self_assessment
 
-RESULT = assess(load_engagement())
+RESULT = self_assessment.run(load_engagement(), None)  # nothing is written
 
 
 @pytest.mark.parametrize(
     "draw, axes",
     [
-        (lambda: plot_radars(RESULT.scores), 4),
-        (lambda: plot_radar(RESULT.scores, "operations"), 1),
+        (lambda: plot_radars(RESULT.tables["scores"]), 4),
+        (lambda: plot_radar(RESULT.tables["scores"], "operations"), 1),
         (lambda: plot_heatmap(RESULT.answers, [d.id for d in RESULT.model.dimensions]), 2),  # with its colour bar
-        (lambda: plot_gaps(gaps(RESULT.scores)), 1),
+        (lambda: plot_gaps(gaps(RESULT.tables["scores"])), 1),
     ],
 )
 def test_charts_render_to_png(draw, axes):
@@ -27,11 +28,11 @@ def test_charts_render_to_png(draw, axes):
 
 
 def test_gap_chart_shows_the_top_priorities_and_marks_disagreement():
-    ranked = gaps(RESULT.scores)
+    ranked = gaps(RESULT.tables["scores"])
     labels = [t.get_text() for t in plot_gaps(ranked, top=5).axes[0].get_yticklabels()]
     assert labels[::-1] == [n + (" *" if d else "") for n, d in zip(ranked["dimension"].head(5), ranked["disagreement"].head(5))]
 
 
 def test_radar_needs_three_dimensions():
     with pytest.raises(ValueError, match="a radar needs at least 3 dimensions; component 'nope' has 0"):
-        plot_radar(RESULT.scores, "nope")
+        plot_radar(RESULT.tables["scores"], "nope")

@@ -17,12 +17,9 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.util import Inches
 
 from cxmethods import CxmError, load_engagement
-from cxmethods.methods import maturity_scores as sa
 from cxmethods.outputs.deck import TITLE, write_deck
 from cxmethods.outputs.headlines import WORKBOOKS, headlines
-from cxmethods.workbooks import business_case, segmentation
-from cxmethods.workbooks import roadmap as plan
-from cxmethods.workbooks import voice_of_customer as voc
+from cxmethods.workbooks import business_case, roadmap, segmentation, self_assessment, voice_of_customer
 
 STEPS = ["01_self_assessment", "02_voice_of_customer", "03_segmentation", "04_business_case", "05_roadmap"]
 
@@ -32,11 +29,11 @@ def run(tmp_path_factory):
     """A run folder with every workbook's artifacts, written by the library (as the notebooks call it)."""
     eng = load_engagement()
     folder = tmp_path_factory.mktemp("run")
-    sa.assess(eng).write(folder)
-    voc.analyse(eng).write(folder)
-    segmentation.segment(eng).write(folder)
-    business_case.appraise(eng, folder, draws=500).write(folder)
-    plan.plan(eng, folder).write(folder)
+    self_assessment.run(eng, folder).write()
+    voice_of_customer.run(eng, folder).write()
+    segmentation.run(eng, folder).write()
+    business_case.run(eng, folder, draws=500).write()
+    roadmap.run(eng, folder).write()
     (folder / "run.json").write_text(
         json.dumps({"started_at": "2026-03-09T23:58:00+00:00", "finished_at": "2026-03-10T00:01:00+00:00"})
     )

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cxmethods import CxmError, write_table
+from cxmethods import CxmError
 from cxmethods.outputs.excel import write_excel
 
 LONG_NAME = "respondent_level_channel_preferences_2025"  # 41 characters
@@ -31,15 +31,23 @@ I05,0,1.5,,,0,2.0,2030,2027-04-01,2025-04-04 08:00,False,NA
 """
 
 
+def _put(table: pd.DataFrame, run: str | Path, step: str, name: str) -> Path:
+    """A CSV under ``artifacts/<step>/``, registered or not: the Excel file shows whatever tables a run folder holds."""
+    path = Path(run) / "artifacts" / step / f"{name}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(path, index=False, lineterminator="\n")
+    return path
+
+
 def _fixture(root: Path) -> Path:
     """A small run folder: money, shares, counts, text, dates, gaps, an injection attempt, a parquet file."""
-    write_table(
+    _put(
         pd.DataFrame({"input": ["contact_log", "survey"], "rows": [51064, 3000], "code": ["007", "0012"]}),
         root,
         "00_start_here",
         "inputs",
     )
-    write_table(
+    _put(
         pd.DataFrame(
             {
                 "reason": ["Missed bin", "Council tax"],
@@ -55,13 +63,13 @@ def _fixture(root: Path) -> Path:
     (root / "artifacts" / "04_business_case").mkdir()
     (root / "artifacts" / "04_business_case" / "appraisal.csv").write_text(APPRAISAL, encoding="utf-8")
     long_text = "A very long comment. " * 5
-    write_table(
+    _put(
         pd.DataFrame({"segment": [1, 2], "note": [long_text, "short"], "top2_share": [45.0, 62.5]}),
         root,
         "03_segmentation",
         LONG_NAME,
     )
-    write_table(pd.DataFrame(columns=["severity", "where", "message", "fix"]), root, "03_segmentation", "rule_problems")
+    _put(pd.DataFrame(columns=["severity", "where", "message", "fix"]), root, "03_segmentation", "rule_problems")
     pd.DataFrame(
         {
             "respondent_id": ["R1", "R2", "R3"],
@@ -250,7 +258,7 @@ def test_default_path_is_in_the_run_folder(tmp_path):
 
 def test_a_large_parquet_file_is_listed_but_not_included(tmp_path):
     run = tmp_path / "big"
-    write_table(pd.DataFrame({"a": [1]}), run, "03_segmentation", "segments")
+    _put(pd.DataFrame({"a": [1]}), run, "03_segmentation", "segments")
     pd.DataFrame({"id": range(100_001)}).to_parquet(run / "artifacts" / "03_segmentation" / "assignments.parquet")
     book = openpyxl.load_workbook(write_excel(run, name="Big"))
     assert book.sheetnames == ["Contents", "03 segments"]
@@ -264,7 +272,7 @@ def test_limits_are_kept_and_noted(tmp_path, monkeypatch):
 
     monkeypatch.setattr(excel, "_MAX_ROWS", 3)
     run = tmp_path / "limits"
-    write_table(pd.DataFrame({"n": range(5), "text": ["x" * 40_000] + ["y"] * 4}), run, "02_voice", "comments")
+    _put(pd.DataFrame({"n": range(5), "text": ["x" * 40_000] + ["y"] * 4}), run, "02_voice", "comments")
     book = openpyxl.load_workbook(write_excel(run, name="Limits"))
     sheet = book["02 comments"]
     assert sheet.max_row == 4 and [sheet.cell(r, 1).value for r in range(2, 5)] == [0, 1, 2]
@@ -283,7 +291,7 @@ def test_limits_are_kept_and_noted(tmp_path, monkeypatch):
 )
 def test_sheet_names_are_valid_unique_and_short(tmp_path, stems, names):
     for stem in stems:
-        write_table(pd.DataFrame({"a": [1]}), tmp_path, "04_business_case", stem)
+        _put(pd.DataFrame({"a": [1]}), tmp_path, "04_business_case", stem)
     assert openpyxl.load_workbook(write_excel(tmp_path, name="n")).sheetnames[1:] == names
 
 
@@ -301,7 +309,7 @@ def test_sheet_names_are_valid_unique_and_short(tmp_path, stems, names):
 def test_any_file_names_give_valid_unique_sheet_names(stems):
     with tempfile.TemporaryDirectory() as folder:
         for stem in stems:
-            write_table(pd.DataFrame({"a": [1]}), folder, "02_voice_of_customer", stem)
+            _put(pd.DataFrame({"a": [1]}), folder, "02_voice_of_customer", stem)
         names = openpyxl.load_workbook(write_excel(folder, name="n")).sheetnames
     assert len(names) == len(stems) + 1 and len({n.lower() for n in names}) == len(names)
     for name in names:

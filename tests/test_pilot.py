@@ -19,12 +19,12 @@ from cxmethods.methods.pilot import (
     minimum_detectable_effect,
     minimum_detectable_effect_means,
     pilot_duration,
-    plot_did,
     sample_size_means,
     sample_size_proportions,
     simulate_pilot,
 )
 from cxmethods.plots.charts import Chart
+from cxmethods.plots.pilot import plot_did
 
 Z95, Z80 = 1.959963984540054, 0.8416212335729143  # normal quantiles at 0.975 and 0.80, from tables
 

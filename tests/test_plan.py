@@ -10,7 +10,8 @@ import pytest
 from cxmethods import CxmError, load_engagement
 from cxmethods.core.errors import ConfigError
 from cxmethods.methods.backlog import build_backlog
-from cxmethods.workbooks.roadmap import current_metrics, plan
+from cxmethods.workbooks import roadmap
+from cxmethods.workbooks.roadmap import current_metrics, evidence
 
 ENGAGEMENT = """\
 name: small
@@ -74,11 +75,11 @@ def small(tmp_path: Path) -> Path:
 
 
 def run(folder: Path):
-    return plan(load_engagement(folder / "engagement.yaml"), folder / "run")
+    return roadmap.run(load_engagement(folder / "engagement.yaml"), folder / "run")
 
 
 def test_backlog_has_initiatives_and_candidates_with_provenance(small):
-    backlog = build_backlog(load_engagement(small / "engagement.yaml"), small / "run").set_index("id")
+    backlog = build_backlog(load_engagement(small / "engagement.yaml"), evidence(small / "run")).set_index("id")
     assert backlog.loc["I1", "value"] == 4 and backlog.loc["I3", "value"] == 1  # value-for-money category: high 4, poor 1
     assert "NPV 5,000, BCR 2.50 (high)" in backlog.loc["I1", "provenance"]
     assert "not appraised" in backlog.loc["I4", "provenance"] and pd.isna(backlog.loc["I4", "value"])
@@ -101,17 +102,17 @@ def test_the_rooms_scores_override_and_unknown_ids_are_errors(small):
     (small / "workshop" / "backlog.csv").write_text(
         "id,value,effort,confidence,note\nV:bins,5,2,0.9,bins are a quick fix\nI3,,,0.6,\n"
     )
-    backlog = build_backlog(load_engagement(small / "engagement.yaml"), small / "run").set_index("id")
+    backlog = build_backlog(load_engagement(small / "engagement.yaml"), evidence(small / "run")).set_index("id")
     assert backlog.loc["V:bins", ["value", "effort", "confidence"]].tolist() == [5, 2, 0.9]
     assert backlog.loc["V:bins", "scored_by"] == "workshop: bins are a quick fix"
     assert backlog.loc["I3", "confidence"] == 0.6 and backlog.loc["I3", "value"] == 1  # blank scores keep the computed ones
     # a candidate this run's evidence does not suggest keeps its scores in the file, with a note; an unknown initiative is an error
     (small / "workshop" / "backlog.csv").write_text("id,value,effort,confidence,note\nV:parking,5,2,0.9,\n")
-    backlog = build_backlog(load_engagement(small / "engagement.yaml"), small / "run")
+    backlog = build_backlog(load_engagement(small / "engagement.yaml"), evidence(small / "run"))
     assert "V:parking" in backlog.attrs["notes"][0] and "V:parking" not in set(backlog["id"])
     (small / "workshop" / "backlog.csv").write_text("id,value,effort,confidence,note\nI9,5,2,0.9,\n")
     with pytest.raises(ConfigError, match=r"backlog.csv, column 'id', row 2: unknown backlog id 'I9'"):
-        build_backlog(load_engagement(small / "engagement.yaml"), small / "run")
+        build_backlog(load_engagement(small / "engagement.yaml"), evidence(small / "run"))
 
 
 def test_horizons_follow_the_documented_rules(small):
@@ -207,4 +208,4 @@ def test_backlog_form_saves_scores(small):
     form.controls["effort"]["S:u.seg"].value = "8"
     saved = pd.read_csv(small / "workshop" / "backlog.csv")
     assert saved.loc[0, "id"] == "S:u.seg" and saved.loc[0, "effort"] == 8 and pd.isna(saved.loc[0, "value"])
-    assert build_backlog(eng, small / "run").set_index("id").loc["S:u.seg", "effort"] == 8
+    assert build_backlog(eng, evidence(small / "run")).set_index("id").loc["S:u.seg", "effort"] == 8

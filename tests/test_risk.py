@@ -12,8 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cxmethods import ConfigError, CxmError
-from cxmethods.methods.risk import MonteCarlo, monte_carlo, plot_npv_distribution, plot_tornado, switching_values, tornado
+from cxmethods.methods.risk import MonteCarlo, monte_carlo, switching_values, tornado
 from cxmethods.plots.charts import Chart
+from cxmethods.plots.risk import plot_npv_distribution, plot_tornado
 
 RATE, YEARS = 0.035, 10
 ANNUITY = sum(1 / (1 + RATE) ** t for t in range(1, YEARS + 1))  # a yearly benefit for ten years, from year 1

@@ -9,16 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cxmethods import CxmError
-from cxmethods.methods.prioritisation import (
-    HORIZONS,
-    capacity_use,
-    check_dependencies,
-    plot_priorities,
-    plot_timeline,
-    prioritise,
-    schedule,
-)
+from cxmethods.methods.prioritisation import HORIZONS, capacity_use, check_dependencies, prioritise, schedule
 from cxmethods.plots.charts import Chart
+from cxmethods.plots.roadmap import plot_priorities, plot_timeline
 
 START = pd.Timestamp("2026-01-15")  # quarter 1 is 2026 Q1; now = 2026 Q1-Q2, next year = 2026 Q3-2027 Q2
 

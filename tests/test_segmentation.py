@@ -8,16 +8,16 @@ from sklearn.metrics import adjusted_rand_score
 
 from cxmethods import load_engagement
 from cxmethods.io.answers import store_for
-from cxmethods.io.artifacts import Note
 from cxmethods.sample import make_sample
-from cxmethods.workbooks.segmentation import segment
+from cxmethods.workbooks.results import Note
+from cxmethods.workbooks.segmentation import run
 
 TRUTH = make_sample().truth
 
 
 @pytest.fixture(scope="module")
-def result():
-    return segment(load_engagement())
+def result(tmp_path_factory):
+    return run(load_engagement(), tmp_path_factory.mktemp("run"))
 
 
 def test_the_planted_segments_are_recovered(result):
@@ -67,7 +67,7 @@ def test_names_typed_in_the_workshop_replace_the_suggestions(result, tmp_path):
 
 def test_without_a_survey_the_stakeholder_map_still_runs(tiny):
     tiny.set_yaml(tiny.yaml.replace("  survey:\n    path: survey.csv\n    dont_know_codes: [9]\n", ""))
-    result = segment(load_engagement(tiny.path))
+    result = run(load_engagement(tiny.path), tiny.folder / "run")
     assert result.skipped["segments"] == "The engagement names no survey."
     assert isinstance(result.table("segments"), Note) and isinstance(result.view("distinctive"), Note)
     assert result.chart("stakeholders") == "The engagement names no stakeholder map."
@@ -87,14 +87,14 @@ def test_a_tiny_survey_is_not_segmented_and_a_chosen_k_is_evaluated_and_flagged(
     write_sample(tmp_path)
     lines = (tmp_path / "resident_survey.csv").read_text().splitlines()
     (tmp_path / "resident_survey.csv").write_text("\n".join(lines[:21]) + "\n")
-    small = segment(load_engagement(tmp_path / "engagement.yaml"))
+    small = run(load_engagement(tmp_path / "engagement.yaml"), tmp_path / "run")
     assert "Segmenting 20 respondents would describe individuals" in small.table("segments")
     assert "rule_segments" in small.tables  # the rule-based tree still sizes them
     (tmp_path / "resident_survey.csv").write_text("\n".join(lines[:401]) + "\n")
     cfg = yaml.safe_load((tmp_path / "engagement.yaml").read_text())
     cfg["settings"]["segmentation"].update({"k": 10, "k_max": 4, "bootstrap": 2})
     (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(cfg))
-    chosen = segment(load_engagement(tmp_path / "engagement.yaml"))
+    chosen = run(load_engagement(tmp_path / "engagement.yaml"), tmp_path / "run")
     selection = chosen.table("model_selection")
     assert selection["k"].max() == 10 and selection.loc[selection["chosen"], "k"].tolist() == [10]
     assert chosen.table("segments")["below_min_share"].any()

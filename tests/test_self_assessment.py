@@ -11,13 +11,13 @@ from cxmethods import InputError, load_engagement, read_input
 from cxmethods.methodology.maturity import Question, Statement, load_model
 from cxmethods.methods.maturity_scores import (
     SCORE_COLUMNS,
-    assess,
     component_summary,
     disagreements,
     findings,
     gaps,
     score_dimensions,
 )
+from cxmethods.workbooks import self_assessment
 
 MODEL = load_model()
 
@@ -133,10 +133,10 @@ def test_every_no_partly_or_unanswered_item_is_a_finding():
 def test_sample_engagement_recovers_the_planted_disagreements_and_gaps():
     from cxmethods.sample import DISAGREEMENT_DIMENSIONS, LARGEST_GAP_DIMENSIONS
 
-    result = assess(load_engagement())
-    assert set(disagreements(result.scores)["dimension_id"]) == set(DISAGREEMENT_DIMENSIONS)
-    assert set(gaps(result.scores)["dimension_id"].head(3)) == set(LARGEST_GAP_DIMENSIONS)
-    assert (result.scores["n"] == 8).all()
+    scores = self_assessment.run(load_engagement(), None).tables["scores"]
+    assert set(disagreements(scores)["dimension_id"]) == set(DISAGREEMENT_DIMENSIONS)
+    assert set(gaps(scores)["dimension_id"].head(3)) == set(LARGEST_GAP_DIMENSIONS)
+    assert (scores["n"] == 8).all()
 
 
 def test_sample_findings_include_the_planted_quick_test_answers():
@@ -145,7 +145,7 @@ def test_sample_findings_include_the_planted_quick_test_answers():
     planted = make_sample().truth.get("quick_test_no")
     if planted is None:
         pytest.fail("the sample engagement has no planted quick-test answers (truth['quick_test_no'])")
-    found = assess(load_engagement()).findings
+    found = self_assessment.run(load_engagement(), None).tables["findings"]
     assert set(found.loc[found["source"] == "quick_test", "item_id"]) == set(planted)
 
 

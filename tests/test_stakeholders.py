@@ -10,7 +10,8 @@ import pytest
 import cxmethods.methods.stakeholders
 from cxmethods import InputError, load_engagement
 from cxmethods.core.schemas import INPUTS
-from cxmethods.methods.stakeholders import FINDINGS, plot_stakeholder_map, stakeholder_findings, stakeholder_table
+from cxmethods.methods.stakeholders import FINDINGS, stakeholder_findings, stakeholder_table
+from cxmethods.plots.stakeholders import plot_stakeholder_map
 from cxmethods.sample import make_sample
 
 COLUMNS = list(INPUTS["stakeholders"].fields)

@@ -9,16 +9,16 @@ import pytest
 
 from cxmethods import load_engagement
 from cxmethods.core.paths import templates_dir
-from cxmethods.io.artifacts import Note
 from cxmethods.sample import make_sample
-from cxmethods.workbooks.voice_of_customer import ARTIFACTS, analyse, segment_hints
+from cxmethods.workbooks.results import Note
+from cxmethods.workbooks.voice_of_customer import ARTIFACTS, run, segment_hints
 
 TRUTH = make_sample().truth
 
 
 @pytest.fixture(scope="module")
-def result():
-    return analyse(load_engagement())
+def result(tmp_path_factory):
+    return run(load_engagement(), tmp_path_factory.mktemp("run"))
 
 
 def test_every_analysis_runs_on_the_sample(result):
@@ -35,8 +35,8 @@ def test_headline_findings_match_the_planted_structure(result):
     assert hints.loc[("age_band", "16-24"), "web_form"] > 3 * hints.loc[("age_band", "75+"), "web_form"]
 
 
-def test_no_personal_data_reaches_any_written_table(result, tmp_path):
-    written = result.write(tmp_path)
+def test_no_personal_data_reaches_any_written_table(result):
+    written = result.write()
     assert {p.stem for p in written} == set(ARTIFACTS)
     planted = [p["value"] for p in TRUTH["planted_personal_data"]]
     text = "\n".join(p.read_text() for p in written) + result.comments.to_csv()
@@ -53,8 +53,8 @@ NYC = Path(__file__).resolve().parent.parent.parent / "shared" / "realdata" / "n
 
 
 @pytest.mark.skipif(not NYC.exists(), reason=f"real NYC 311 sample not found at {NYC}")
-def test_nyc_311_without_customer_ids_or_a_survey_gets_notes_not_failures():
-    result = analyse(load_engagement(templates_dir() / "examples" / "nyc311.yaml"))
+def test_nyc_311_without_customer_ids_or_a_survey_gets_notes_not_failures(tmp_path):
+    result = run(load_engagement(templates_dir() / "examples" / "nyc311.yaml"), tmp_path)
     assert {"contact_reasons", "channel_mix", "patterns_time", "anomalies", "resolution_times", "data_quality"} <= set(
         result.tables
     )

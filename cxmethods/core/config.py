@@ -12,13 +12,9 @@ and how to fix each one. Unknown keys are errors, with a "did you mean" where on
 
 from __future__ import annotations
 
-import difflib
-import re
-import types
-import typing
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
@@ -27,8 +23,9 @@ from cxmethods.core.errors import ConfigError, Problem
 from cxmethods.core.files import load_yaml_file
 from cxmethods.core.paths import sample_engagement
 from cxmethods.core.schemas import INPUTS
+from cxmethods.core.yamlfile import did_you_mean, duplicate_keys, line_of, problem_from_pydantic, yaml_location
 
-__all__ = ["Engagement", "InputFile", "did_you_mean", "load_engagement", "partial_engagement"]
+__all__ = ["Engagement", "InputFile", "load_engagement", "partial_engagement"]
 
 
 class _Model(BaseModel):
@@ -245,12 +242,6 @@ class Engagement(_Model):
         return out
 
 
-def did_you_mean(word: str, choices: typing.Iterable[str]) -> str:
-    """Return ``" Did you mean 'x'?"`` when a choice is close to ``word``, else ``""``."""
-    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" Did you mean '{match[0]}'?" if match else ""
-
-
 def load_engagement(path: str | Path | None = None) -> Engagement:
     """Read and validate an engagement YAML (the bundled sample when ``path`` is None).
 
@@ -267,10 +258,13 @@ def load_engagement(path: str | Path | None = None) -> Engagement:
     try:
         eng = Engagement.model_validate(raw)
     except ValidationError as exc:
-        problems = [_problem_from_pydantic(err, str(path), root) for err in exc.errors()]
-    problems += _mapping_problems(raw, str(path), root) + _duplicate_keys(root, str(path))
+        problems = [
+            problem_from_pydantic(err, str(path), root, model=Engagement, fixes=_FIXES, example="templates/engagement.yaml")
+            for err in exc.errors()
+        ]
+    problems += _mapping_problems(raw, str(path), root) + duplicate_keys(root, str(path))
     if problems:
-        raise ConfigError(sorted(problems, key=_line_of))
+        raise ConfigError(sorted(problems, key=line_of))
     eng._path = path.resolve()
     return eng
 
@@ -330,35 +324,6 @@ def _read_yaml(path: str | Path | None) -> tuple[Path, dict, yaml.Node]:
     return path, raw, root
 
 
-def _duplicate_keys(root: yaml.Node | None, where: str) -> list[Problem]:
-    """YAML keeps the last of two equal keys without a word; here it is an error."""
-    found, stack = [], [root]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, yaml.MappingNode):
-            seen: dict[str, int] = {}
-            for key, value in node.value:
-                line = key.start_mark.line + 1
-                if key.value in seen:
-                    found.append(
-                        Problem(
-                            f"{where} line {line}",
-                            f"key '{key.value}' appears twice (also on line {seen[key.value]}).",
-                            "Keep one of them; otherwise only the last would count.",
-                        )
-                    )
-                seen.setdefault(key.value, line)
-                stack.append(value)
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-    return found
-
-
-def _line_of(problem: Problem) -> int:
-    match = re.search(r" line (\d+)$", problem.where)
-    return int(match.group(1)) if match else 0
-
-
 def _mapping_problems(raw: dict, where: str, root: yaml.Node | None) -> list[Problem]:
     """Mapping keys must be fields of the table (checked on the raw YAML, so even when other keys are wrong)."""
     problems = []
@@ -376,49 +341,12 @@ def _mapping_problems(raw: dict, where: str, root: yaml.Node | None) -> list[Pro
                     loc = (section, name, key, str(ours))
                     problems.append(
                         Problem(
-                            _where(where, root, loc),
+                            yaml_location(where, root, loc),
                             f"{'.'.join(loc)}: '{ours}' is not a field of {name}.{did_you_mean(str(ours), fields)}",
                             f"Fields of {name}: {', '.join(fields)}. The left side is our field, the right side your column.",
                         )
                     )
     return problems
-
-
-def _problem_from_pydantic(
-    err: dict[str, Any],
-    where: str,
-    root: yaml.Node | None,
-    *,
-    model: type[BaseModel] | None = None,
-    fixes: dict[str, str] | None = None,
-    example: str = "templates/engagement.yaml",
-) -> Problem:
-    """One validation error of a YAML file read into ``model`` (default :class:`Engagement`) as a Problem with its line."""
-    loc = tuple(err["loc"])
-    dotted = ".".join(str(p) for p in loc) or "(top level)"
-    here = _where(where, root, loc)
-    kind = err["type"]
-    fixes = _FIXES if fixes is None else fixes
-    if kind == "extra_forbidden":
-        allowed = _allowed_keys(loc[:-1], model or Engagement)
-        return Problem(
-            here,
-            f"{dotted}: unknown key '{loc[-1]}'.{did_you_mean(str(loc[-1]), allowed)}",
-            f"Allowed keys here: {', '.join(allowed)}." if allowed else "Remove it.",
-        )
-    if kind == "missing" and isinstance(loc[-1], int):
-        parent = ".".join(str(p) for p in loc[:-1])
-        return Problem(here, f"{parent}: too few values.", f"See {example}, e.g. scale: [1, 5].")
-    if kind == "missing":
-        return Problem(here, f"{dotted}: required key is missing.", f"Add '{loc[-1]}:' (see {example}).")
-    msg = re.sub(r" or instance of \w+", "", err["msg"].removeprefix("Value error, "))
-    msg = msg.replace("Input should be a valid dictionary", "should be a mapping ('key: value' lines)")
-    got = err.get("input")
-    shown = f" Got {got!r}." if got is not None and not isinstance(got, (dict, list)) else ""
-    fix = fixes.get(str(loc[-1]), f"See {example} for an example.")
-    if isinstance(got, str) and kind in ("float_parsing", "int_parsing") and re.search(r"[£$€¥%,]", got):
-        fix = "Write the number alone, without currency signs, % or thousands separators (e.g. 9.5, not £9.50; 0.035, not 3.5%)."
-    return Problem(here, f"{dotted}: {msg}.{shown}", fix)
 
 
 _FIXES = {
@@ -428,61 +356,3 @@ _FIXES = {
     "end": "Write dates as YYYY-MM-DD.",
     "period": "Write period: {start: YYYY-MM-DD, end: YYYY-MM-DD} with end after start.",
 }
-
-
-def _allowed_keys(loc: tuple, start: type[BaseModel] | None = None) -> list[str]:
-    """Field names of the model found by following ``loc`` from ``start`` (default :class:`Engagement`), through
-    model fields, list items and mapping values (e.g. ``channel_costs.costs.phone`` is a ``Cost``)."""
-    annotation: Any = start or Engagement
-    for part in loc:
-        model = _model_of(annotation)
-        if model is not None and isinstance(part, str) and part in model.model_fields:
-            annotation = model.model_fields[part].annotation
-        elif (item := _item_of(annotation)) is not None:  # a list index or a mapping's key
-            annotation = item
-        else:
-            return []
-    model = _model_of(annotation)
-    return list(model.model_fields) if model is not None else []
-
-
-def _model_of(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
-        for arg in typing.get_args(annotation):
-            found = _model_of(arg)
-            if found:
-                return found
-    return None
-
-
-def _item_of(annotation: Any) -> Any:
-    """The type of a list's items or a mapping's values (``X`` of ``list[X]``, ``dict[str, X]``, ``... | None``)."""
-    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
-    if origin in (list, tuple) and args:
-        return args[0]
-    if origin is dict and len(args) == 2:
-        return args[1]
-    if isinstance(annotation, types.UnionType) or origin is typing.Union:
-        return next((item for arg in args if (item := _item_of(arg)) is not None), None)
-    return None
-
-
-def _where(where: str, root: yaml.Node | None, loc: tuple) -> str:
-    """``file line N`` for the deepest YAML node on ``loc`` that exists."""
-    node, line = root, None
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                if key.value == str(part):
-                    node, line = value, key.start_mark.line + 1
-                    break
-            else:
-                break
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-            line = node.start_mark.line + 1
-        else:
-            break
-    return f"{where} line {line}" if line else where

@@ -14,6 +14,7 @@ import bz2
 import codecs
 import csv
 import gzip
+import hashlib
 import io
 import lzma
 import re
@@ -289,3 +290,12 @@ def yaml_detail(exc: yaml.YAMLError, text: str) -> tuple[str, str]:
         problem += f" ({context} that began on line {opened.line + 1})"
     tabs = " (it contains tab characters: YAML indents with spaces)" if "\t" in text else ""
     return (f" line {mark.line + 1}" if mark else ""), f"{tabs}: {problem}"
+
+
+def sha256(path: Path) -> str:
+    """SHA-256 of a file, read in blocks (inputs can be large)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()

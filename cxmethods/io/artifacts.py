@@ -1,29 +1,552 @@
-"""The run folder's ``artifacts/<step>/`` tables: written by one workbook, read by the next.
+"""The artifact registry: every table a workbook writes to the run folder, by step and name, in one place.
 
-Tables are tidy CSV written deterministically (same data, same bytes), so runs can be compared.
+A workbook **writes** its tables through :func:`write_table` (CSV written deterministically: same data, same
+bytes) and the next one **reads** them through :func:`read_table`, which checks the columns it relies on, so
+method modules never build paths or take a run folder: the orchestrators in :mod:`cxmethods.workbooks` read
+earlier steps' tables here and pass DataFrames down. :func:`run_folder` is the one place that decides where a
+run folder is.
+
+>>> artifact(VOICE_OF_CUSTOMER, "volumes").needs
+('channel', 'reason', 'service', 'contacts', 'failure_contacts')
+>>> [a.name for a in artifacts_of(START_HERE)]
+['problems', 'inputs']
+>>> import tempfile
+>>> run = Path(tempfile.mkdtemp())
+>>> path = write_table(pd.DataFrame({"quarter": ["2026 Q2"], "capacity": [4.0], "used": [3.5], "free": [0.5]}), run, ROADMAP, "capacity")
+>>> path.relative_to(run).as_posix()
+'artifacts/05_roadmap/capacity.csv'
+>>> read_table(run, ROADMAP, "capacity")["free"].tolist()
+[0.5]
+>>> read_table(run, ROADMAP, "kpis", optional=True) is None
+True
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
 
 import pandas as pd
 
 from cxmethods.core.config import Engagement
+from cxmethods.core.errors import CxmError
 from cxmethods.core.paths import workbooks_dir
 
-__all__ = ["Note", "Results", "read_table", "run_folder", "write_table"]
+__all__ = [
+    "ARTIFACTS",
+    "BUSINESS_CASE",
+    "ROADMAP",
+    "SEGMENTATION",
+    "SELF_ASSESSMENT",
+    "START_HERE",
+    "STEPS",
+    "VOICE_OF_CUSTOMER",
+    "Artifact",
+    "artifact",
+    "artifact_path",
+    "artifacts_of",
+    "read_table",
+    "run_folder",
+    "write_table",
+]
+
+#: The workbooks' steps, in run order: each is the stem of a notebook and a folder under ``artifacts/``.
+STEPS = ("00_start_here", "01_self_assessment", "02_voice_of_customer", "03_segmentation", "04_business_case", "05_roadmap")
+START_HERE, SELF_ASSESSMENT, VOICE_OF_CUSTOMER, SEGMENTATION, BUSINESS_CASE, ROADMAP = STEPS
 
 
-def run_folder(run_dir: str | Path | None, engagement: Engagement) -> Path:
-    """The run folder: ``run_dir`` when given (headless runs), else ``<base>/<engagement name>``.
+@dataclass(frozen=True)
+class Artifact:
+    """One file a workbook writes under ``artifacts/<step>/``.
 
-    The base is ``$CXM_OUT`` when set; else ``out`` in the current folder, except that a workbook
-    opened live from the package's own ``workbooks/`` folder writes to ``out/`` beside it (the same
-    run folder ``make demo`` fills), so nothing is written inside the workbooks folder.
+    Attributes
+    ----------
+    step, name : str
+        The workbook's step (e.g. ``"02_voice_of_customer"``) and the table's name; the file is
+        ``artifacts/<step>/<name>.<kind>``.
+    columns : tuple of str
+        The columns, in order, as the workbook writes them (empty for files that are not tables).
+    kind : str
+        ``"csv"`` (a table), ``"parquet"`` (a large table) or ``"png"`` (a chart).
+    needs : tuple of str
+        The columns a later workbook or output relies on; :func:`read_table` checks them.
+    more_columns : str or None
+        What further columns follow ``columns`` when they depend on the data (e.g. one per channel).
+    """
+
+    step: str
+    name: str
+    columns: tuple[str, ...] = ()
+    kind: str = "csv"
+    needs: tuple[str, ...] = ()
+    more_columns: str | None = None
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.{self.kind}"
+
+
+#: Every artifact of every step, in each workbook's order.
+ARTIFACTS: tuple[Artifact, ...] = (
+    # workbook 00: the engagement's inputs and every problem found in them
+    Artifact(START_HERE, "problems", ("severity", "where", "column", "rows", "message", "fix")),
+    Artifact(START_HERE, "inputs", ("input", "file", "rows", "fields_mapped", "first", "last", "errors", "warnings")),
+    # workbook 01: maturity scores, gaps, disagreements and findings
+    Artifact(
+        SELF_ASSESSMENT,
+        "scores",
+        (
+            "component",
+            "component_name",
+            "dimension_id",
+            "dimension",
+            "n",
+            "median_current",
+            "iqr",
+            "range",
+            "disagreement",
+            "median_target",
+            "consensus_current",
+            "consensus_target",
+            "consensus_rationale",
+            "current",
+            "target",
+            "gap",
+            "weight",
+            "priority",
+            "previous_current",
+            "change",
+        ),
+    ),
+    Artifact(
+        SELF_ASSESSMENT,
+        "gaps",
+        (
+            "rank",
+            "component",
+            "component_name",
+            "dimension_id",
+            "dimension",
+            "n",
+            "median_current",
+            "iqr",
+            "range",
+            "disagreement",
+            "median_target",
+            "consensus_current",
+            "consensus_target",
+            "consensus_rationale",
+            "current",
+            "target",
+            "gap",
+            "weight",
+            "priority",
+            "previous_current",
+            "change",
+        ),
+        needs=("dimension_id", "dimension", "gap"),
+    ),
+    Artifact(
+        SELF_ASSESSMENT,
+        "disagreements",
+        (
+            "component",
+            "component_name",
+            "dimension_id",
+            "dimension",
+            "n",
+            "median_current",
+            "iqr",
+            "range",
+            "disagreement",
+            "median_target",
+            "consensus_current",
+            "consensus_target",
+            "consensus_rationale",
+            "current",
+            "target",
+            "gap",
+            "weight",
+            "priority",
+            "previous_current",
+            "change",
+        ),
+    ),
+    Artifact(
+        SELF_ASSESSMENT, "components", ("component", "component_name", "dimensions", "current", "target", "gap", "priority")
+    ),
+    Artifact(
+        SELF_ASSESSMENT,
+        "findings",
+        ("source", "component", "item_id", "statement", "answer", "note"),
+        needs=("statement",),
+    ),
+    # workbook 02: contact analyses, survey drivers and comment themes
+    Artifact(VOICE_OF_CUSTOMER, "contact_reasons", ("reason", "service", "contacts", "share", "cumulative_share", "pareto")),
+    Artifact(VOICE_OF_CUSTOMER, "channel_mix", ("reason", "channel", "contacts", "share")),
+    Artifact(VOICE_OF_CUSTOMER, "patterns_time", ("pattern", "weekday", "hour", "month", "channel", "contacts")),
+    Artifact(
+        VOICE_OF_CUSTOMER, "anomalies", ("level", "area", "reason", "weekday", "hours", "contacts", "expected", "ratio", "z")
+    ),
+    Artifact(VOICE_OF_CUSTOMER, "resolution_times", ("reason", "closed", "open", "median_hours", "p90_hours", "same_day_share")),
+    Artifact(
+        VOICE_OF_CUSTOMER,
+        "repeat_contact",
+        ("reason", "window_days", "contacts", "repeats", "follow_ups", "resolved_first_contact", "repeat_rate", "follow_up_rate"),
+    ),
+    Artifact(
+        VOICE_OF_CUSTOMER,
+        "failure_demand",
+        (
+            "channel",
+            "contacts",
+            "failure_contacts",
+            "by_reason",
+            "by_repeat",
+            "failure_share",
+            "unit_cost",
+            "failure_cost",
+            "total_cost",
+        ),
+    ),
+    Artifact(
+        VOICE_OF_CUSTOMER,
+        "volumes",
+        ("channel", "reason", "service", "contacts", "failure_contacts", "mean_handling_minutes"),
+        needs=("channel", "reason", "service", "contacts", "failure_contacts"),
+    ),
+    Artifact(
+        VOICE_OF_CUSTOMER,
+        "areas",
+        ("area", "contacts", "weekly_contacts", "fcr_rate", "failure_share", "online_share"),
+        needs=("area", "contacts"),
+    ),
+    Artifact(VOICE_OF_CUSTOMER, "data_quality", ("check", "rows", "share", "treatment")),
+    Artifact(VOICE_OF_CUSTOMER, "survey_items", ("item", "n", "missing_share", "mean", "score", "top2_share"), needs=("item",)),
+    Artifact(VOICE_OF_CUSTOMER, "drivers", ("driver", "importance", "share", "rank", "performance", "quadrant")),
+    Artifact(VOICE_OF_CUSTOMER, "themes", ("theme", "label", "top_terms", "comments", "share", "examples")),
+    Artifact(
+        VOICE_OF_CUSTOMER,
+        "theme_sentiment",
+        ("theme", "label", "comments", "mean_compound", "share_negative", "share_neutral", "share_positive"),
+    ),
+    Artifact(VOICE_OF_CUSTOMER, "personal_data_redacted", ("kind", "count")),
+    Artifact(
+        VOICE_OF_CUSTOMER,
+        "segment_hints",
+        ("attribute", "value", "respondents", "email", "face_to_face", "mobile_app", "phone", "post", "web_form"),
+        more_columns="then one share column per channel",
+    ),
+    # workbook 03: stakeholders, segments, profiles and channel targets
+    Artifact(
+        SEGMENTATION,
+        "stakeholders",
+        ("group_id", "group", "category", "hats", "priority", "interest", "influence", "objective", "represents"),
+    ),
+    Artifact(SEGMENTATION, "stakeholder_findings", ("finding", "group_id", "group", "detail")),
+    Artifact(SEGMENTATION, "rule_segments", ("leaf_id", "name", "path", "size", "share", "objective", "size_source")),
+    Artifact(SEGMENTATION, "rule_problems", ("severity", "where", "message", "fix")),
+    Artifact(
+        SEGMENTATION,
+        "model_selection",
+        ("k", "silhouette", "inertia", "bic", "stability", "smallest_share", "useful", "recommended", "chosen"),
+    ),
+    Artifact(
+        SEGMENTATION,
+        "segments",
+        ("segment", "size", "share", "name", "pen_portrait", "objective", "named_by", "below_min_share"),
+        needs=("name", "share"),
+    ),
+    Artifact(SEGMENTATION, "profiles", ("segment", "attribute", "value", "segment_share", "population_share", "index")),
+    Artifact(
+        SEGMENTATION,
+        "self_service",
+        ("segment", "respondents", "prefers_self_service", "confident_online", "capacity"),
+        needs=("segment", "capacity"),
+    ),
+    Artifact(
+        SEGMENTATION,
+        "segment_channels",
+        ("segment", "channel", "current_share", "target_share", "note"),
+        needs=("segment", "channel", "current_share", "target_share"),
+    ),
+    Artifact(
+        SEGMENTATION,
+        "suitability",
+        ("service", "complexity", "phone", "web_form", "email", "face_to_face", "mobile_app", "post"),
+        more_columns="then one column per channel",
+    ),
+    Artifact(SEGMENTATION, "process", ("step", "id", "title", "what", "output", "workbook_section")),
+    Artifact(SEGMENTATION, "assignments", kind="parquet"),
+    # workbook 04: cash flows, appraisal, options, sensitivity and channel mix
+    Artifact(BUSINESS_CASE, "baseline", ("channel", "contacts", "failure_contacts", "failure_share")),
+    Artifact(
+        BUSINESS_CASE,
+        "assumptions",
+        ("name", "value", "low", "high", "min", "max", "distribution", "unit", "group", "description", "source"),
+    ),
+    Artifact(
+        BUSINESS_CASE,
+        "cashflows",
+        ("initiative", "year", "cost", "cash_benefit", "noncash_benefit", "discount_factor", "net", "present_value"),
+    ),
+    Artifact(
+        BUSINESS_CASE,
+        "appraisal",
+        (
+            "initiative",
+            "name",
+            "pv_costs",
+            "pv_cash_benefits",
+            "pv_noncash_benefits",
+            "npv",
+            "cash_npv",
+            "bcr",
+            "irr",
+            "irr_note",
+            "payback_years",
+            "payback_note",
+            "vfm_category",
+            "p10",
+            "p50",
+            "p90",
+            "prob_negative",
+        ),
+        needs=("initiative", "npv"),
+    ),
+    Artifact(
+        BUSINESS_CASE,
+        "options",
+        (
+            "option",
+            "initiatives",
+            "pv_costs",
+            "pv_cash_benefits",
+            "pv_noncash_benefits",
+            "npv",
+            "cash_npv",
+            "bcr",
+            "irr",
+            "irr_note",
+            "payback_years",
+            "payback_note",
+            "vfm_category",
+            "p10",
+            "p50",
+            "p90",
+            "prob_negative",
+            "note",
+        ),
+    ),
+    Artifact(
+        BUSINESS_CASE,
+        "sensitivity",
+        (
+            "output",
+            "assumption",
+            "low",
+            "high",
+            "npv_low",
+            "npv_high",
+            "npv_base",
+            "swing",
+            "unit",
+            "group",
+            "description",
+            "source",
+            "switching_value",
+            "change_pct",
+            "within_range",
+            "note",
+        ),
+    ),
+    Artifact(
+        BUSINESS_CASE,
+        "channel_mix",
+        ("segment", "channel", "current_contacts", "optimal_contacts", "change", "unit_cost", "current_cost", "optimal_cost"),
+    ),
+    Artifact(
+        BUSINESS_CASE,
+        "channel_mix_summary",
+        (
+            "segment",
+            "current_cost",
+            "optimal_cost",
+            "saving",
+            "saving_share",
+            "online_share_now",
+            "online_share_optimal",
+            "online_capacity",
+        ),
+    ),
+    # workbook 05: backlog, priorities, schedule, pilots and KPIs
+    Artifact(
+        ROADMAP,
+        "backlog",
+        (
+            "id",
+            "title",
+            "source",
+            "provenance",
+            "value",
+            "effort",
+            "npv",
+            "bcr",
+            "prob_negative",
+            "confidence",
+            "dependencies",
+            "earliest_start",
+            "reach",
+            "impact",
+            "time_criticality",
+            "risk_reduction",
+            "scored_by",
+        ),
+    ),
+    Artifact(
+        ROADMAP,
+        "priorities",
+        (
+            "id",
+            "title",
+            "source",
+            "provenance",
+            "value",
+            "effort",
+            "npv",
+            "bcr",
+            "prob_negative",
+            "confidence",
+            "dependencies",
+            "earliest_start",
+            "reach",
+            "impact",
+            "time_criticality",
+            "risk_reduction",
+            "scored_by",
+            "score",
+            "rank",
+            "tied_with",
+            "missing",
+            "quadrant",
+        ),
+    ),
+    Artifact(
+        ROADMAP,
+        "schedule",
+        (
+            "id",
+            "title",
+            "rank",
+            "start",
+            "end",
+            "start_quarter",
+            "end_quarter",
+            "quarters",
+            "load",
+            "horizon",
+            "reason",
+            "dependencies",
+        ),
+    ),
+    Artifact(ROADMAP, "capacity", ("quarter", "capacity", "used", "free")),
+    Artifact(
+        ROADMAP,
+        "pilot_plan",
+        (
+            "initiative",
+            "title",
+            "lever",
+            "metric",
+            "measure",
+            "baseline",
+            "target",
+            "effect",
+            "alpha",
+            "power",
+            "n_per_cell",
+            "mde_in_26_weeks",
+            "pilot_site",
+            "comparison_site",
+            "weekly_in_scope",
+            "weeks",
+            "design",
+            "success_criterion",
+            "note",
+        ),
+    ),
+    Artifact(
+        ROADMAP,
+        "pilot_sites",
+        (
+            "unit",
+            "role",
+            "matched_with",
+            "volume",
+            "distance_to_population",
+            "distance_to_pilot",
+            "fcr_rate",
+            "failure_share",
+            "online_share",
+            "reason",
+            "initiative",
+        ),
+    ),
+    Artifact(
+        ROADMAP,
+        "kpis",
+        (
+            "principle",
+            "standard_id",
+            "standard",
+            "measure",
+            "metric",
+            "unit",
+            "direction",
+            "target",
+            "current",
+            "gap",
+            "met",
+            "frequency",
+            "data_source",
+            "note",
+        ),
+    ),
+    Artifact(ROADMAP, "timeline", kind="png"),
+)
+
+_BY_KEY = {(a.step, a.name): a for a in ARTIFACTS}
+
+
+def artifact(step: str, name: str) -> Artifact:
+    """The registered artifact ``name`` of ``step``; an unregistered one is a programming error, named."""
+    try:
+        return _BY_KEY[(step, name)]
+    except KeyError:
+        known = ", ".join(a.name for a in artifacts_of(step)) if step in STEPS else ", ".join(STEPS)
+        raise CxmError(
+            f"No artifact '{name}' is registered for step '{step}' (known: {known}). Register it in cxmethods/io/artifacts.py."
+        ) from None
+
+
+def artifacts_of(step: str) -> tuple[Artifact, ...]:
+    """The artifacts of one step, in the workbook's order."""
+    return tuple(a for a in ARTIFACTS if a.step == step)
+
+
+def artifact_path(run_dir: str | Path, step: str, name: str) -> Path:
+    """Where artifact ``name`` of ``step`` lives in the run folder ``run_dir``."""
+    return Path(run_dir) / "artifacts" / step / artifact(step, name).filename
+
+
+def run_folder(run_dir: str | Path | None, engagement: Engagement, *, create: bool = True) -> Path:
+    """The run folder (created unless ``create`` is false): ``run_dir`` when given, else ``<base>/<engagement name>``.
+
+    The one place that decides the default: ``cxm run`` without ``--out``, a workbook opened live and the tests
+    all call it. The base is ``$CXM_OUT`` when set; else ``out`` in the current folder, except that a workbook
+    opened live from the package's own ``workbooks/`` folder writes to ``out/`` beside it (the run folder
+    ``make demo`` fills), so nothing is written inside the workbooks folder.
     """
     if run_dir:
         folder = Path(run_dir)
@@ -33,70 +556,43 @@ def run_folder(run_dir: str | Path | None, engagement: Engagement) -> Path:
             here = Path.cwd().resolve()
             base = here.parent / "out" if here == workbooks_dir().resolve() else here / "out"
         folder = Path(base) / engagement.name
-    folder.mkdir(parents=True, exist_ok=True)
+    if folder.exists() and not folder.is_dir():
+        raise CxmError(f"--out {folder} is a file; give a folder for the run.")
+    if create:
+        folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 
 def write_table(table: pd.DataFrame, run_dir: str | Path, step: str, name: str) -> Path:
-    """Write ``table`` to ``run_dir/artifacts/<step>/<name>.csv`` and return the path."""
-    folder = Path(run_dir) / "artifacts" / step
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.csv"
-    table.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+    """Write ``table`` as the registered artifact ``name`` of ``step`` (CSV or Parquet) and return the path."""
+    path = artifact_path(run_dir, step, name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".parquet":
+        table.to_parquet(path, index=False)
+    else:
+        table.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
     return path
 
 
-def read_table(run_dir: str | Path, step: str, name: str) -> pd.DataFrame:
-    """Read a table an earlier workbook wrote; a clear error names the workbook to run first."""
-    from cxmethods.core.errors import CxmError
+def read_table(run_dir: str | Path, step: str, name: str, *, optional: bool = False) -> pd.DataFrame | None:
+    """Read a table an earlier workbook wrote, checking the columns later steps rely on.
 
-    path = Path(run_dir) / "artifacts" / step / f"{name}.csv"
-    if not path.is_file():
-        raise CxmError(f"{path} is missing: run workbook {step} first (cxm run --only {step[:2]}).")
-    return pd.read_csv(path)
-
-
-class Note(str):
-    """Why a table or chart is not available. Shown in full in a notebook (a one-cell table would cut it)."""
-
-    def _repr_markdown_(self) -> str:
-        return f"**Not available:** {self}"
-
-
-class Remarks(str):
-    """What a workbook had to assume or leave out, shown in full as a bullet list in a notebook."""
-
-    def _repr_markdown_(self) -> str:
-        return self if self else "*Nothing to note.*"
-
-
-class Results:
-    """Tables a workbook computed, why others could not be computed, and named views of them.
-
-    Subclasses set ``VIEWS``: ``{view name: (table name, function of that table)}``, so notebooks show
-    a trimmed or pivoted table without any logic of their own, and see a :class:`Note` when the table
-    is missing.
+    Empty cells are missing values and every other text is kept as written (a reason called "NA" stays "NA").
+    A missing file is ``None`` when ``optional``, else an error naming the workbook to run first.
     """
-
-    VIEWS: ClassVar[dict[str, tuple[str, Callable[[pd.DataFrame], pd.DataFrame]]]] = {}
-
-    def __init__(self) -> None:
-        self.tables: dict[str, pd.DataFrame] = {}
-        self.skipped: dict[str, str] = {}
-        self.notes: list[str] = []
-
-    def remarks(self) -> Remarks:
-        """The notes (what was assumed, capped or left out), in full."""
-        return Remarks("\n".join(f"- {n}" for n in self.notes))
-
-    def table(self, name: str):
-        """The table, or a :class:`Note` saying why it is not available."""
-        if name in self.tables:
-            return self.tables[name]
-        return Note(self.skipped.get(name, f"'{name}' was not computed."))
-
-    def view(self, name: str):
-        """A named view (see ``VIEWS``) of a table, or the note saying why the table is not available."""
-        table_name, make = self.VIEWS[name]
-        table = self.table(table_name)
-        return table if isinstance(table, Note) else make(table)
+    path = artifact_path(run_dir, step, name)
+    if not path.is_file():
+        if optional:
+            return None
+        raise CxmError(f"{path} is missing: run workbook {step} first (cxm run --only {step[:2]}).")
+    if path.suffix == ".parquet":
+        table = pd.read_parquet(path)
+    else:
+        table = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    missing = [c for c in artifact(step, name).needs if c not in table.columns]
+    if missing:
+        raise CxmError(
+            f"{path} has no column(s) {', '.join(missing)}: it was written by another version of cxmethods. "
+            f"Fix: run workbook {step} again (cxm run --only {step[:2]})."
+        )
+    return table

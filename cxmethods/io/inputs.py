@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cxmethods.core.config import Engagement, InputFile, did_you_mean
+from cxmethods.core.config import Engagement, InputFile
 from cxmethods.core.errors import InputError, Problem
 from cxmethods.core.files import (
     MAX_LINE,
@@ -46,6 +46,7 @@ from cxmethods.core.files import (
 )
 from cxmethods.core.paths import templates_dir
 from cxmethods.core.schemas import INPUTS, KINDS
+from cxmethods.core.yamlfile import did_you_mean
 from cxmethods.io.redact import redact_series
 from cxmethods.io.values import coerce, hint
 

@@ -22,10 +22,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from cxmethods.core.config import _problem_from_pydantic
 from cxmethods.core.errors import ConfigError, Problem
 from cxmethods.core.files import load_yaml_file
 from cxmethods.core.paths import templates_dir
+from cxmethods.core.yamlfile import problem_from_pydantic
 
 __all__ = ["Benchmarks", "load_benchmarks"]
 
@@ -194,7 +194,7 @@ def load_benchmarks(path: str | Path | None = None) -> Benchmarks:
         return Benchmarks.model_validate({**raw, "path": where})
     except ValidationError as exc:
         problems = [
-            _problem_from_pydantic(err, where, root, model=Benchmarks, fixes=_FIXES, example="templates/benchmarks.yaml")
+            problem_from_pydantic(err, where, root, model=Benchmarks, fixes=_FIXES, example="templates/benchmarks.yaml")
             for err in exc.errors()
         ]
         raise ConfigError(problems, title=title) from None

@@ -21,10 +21,9 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from cxmethods.core.config import Engagement, _where
-from cxmethods.core.errors import ConfigError, Problem
-from cxmethods.core.files import YAML_LIMIT, first_line, too_big, yaml_detail
+from cxmethods.core.config import Engagement
 from cxmethods.core.paths import templates_dir
+from cxmethods.core.yamlfile import YamlChecker
 
 __all__ = [
     "STANDARDS",
@@ -153,7 +152,7 @@ def load_model(path: str | Path | None = None) -> MaturityModel:
         Listing every problem: missing keys, duplicate ids, a dimension without exactly five levels,
         a crosswalk naming an unknown standard or criterion.
     """
-    check = _Checker(path or templates_dir() / "maturity_model.yaml")
+    check = _ModelChecker(path or templates_dir() / "maturity_model.yaml")
     raw = check.raw
     levels = check.strings(raw.get("levels"), ("levels",), count=LEVELS, what="level names")
     standards = load_standards()
@@ -191,7 +190,7 @@ def load_model(path: str | Path | None = None) -> MaturityModel:
 
 def load_quick_test(path: str | Path | None = None) -> tuple[Question, ...]:
     """The quick test's questions (default ``templates/quick_test.yaml``)."""
-    check = _Checker(path or templates_dir() / "quick_test.yaml")
+    check = _ModelChecker(path or templates_dir() / "quick_test.yaml")
     seen: set[str] = set()
     questions = []
     for i, q in enumerate(check.items(check.raw, "questions")):
@@ -203,7 +202,7 @@ def load_quick_test(path: str | Path | None = None) -> tuple[Question, ...]:
 
 def load_role_checklist(path: str | Path | None = None) -> tuple[Statement, ...]:
     """The role checklist's statements, role by role (default ``templates/role_checklist.yaml``)."""
-    check = _Checker(path or templates_dir() / "role_checklist.yaml")
+    check = _ModelChecker(path or templates_dir() / "role_checklist.yaml")
     seen: set[str] = set()
     statements = []
     for ri, role in enumerate(check.items(check.raw, "roles")):
@@ -222,93 +221,8 @@ def load_role_checklist(path: str | Path | None = None) -> tuple[Statement, ...]
 _COMPONENTS = ("understand", "operations", "relationships", "outcomes")
 
 
-class _Checker:
-    """Reads one methodology YAML and collects problems with their line numbers."""
-
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
-        self.problems: list[Problem] = []
-        title = f"Cannot read {self.path.name}"
-        if self.path.is_file() and (size := too_big(self.path, YAML_LIMIT)):
-            raise ConfigError(
-                [
-                    Problem(
-                        str(self.path),
-                        f"the file is {size}, but a methodology file is a few kilobytes: "
-                        "this looks like the wrong file, so it was not read.",
-                        "Check the path; the files in templates/ show what it should look like.",
-                    )
-                ],
-                title=title,
-            )
-        try:
-            data = self.path.read_bytes()
-            text = data.decode("utf-8-sig")
-            self.raw, self.root = yaml.safe_load(text), yaml.compose(text)
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            raise ConfigError(
-                [
-                    Problem(
-                        f"{self.path} line {line}",
-                        f"not UTF-8 text (byte 0x{data[exc.start]:02x}).",
-                        "Save the file as UTF-8 in your editor.",
-                    )
-                ],
-                title=title,
-            ) from None
-        except yaml.YAMLError as exc:
-            line, detail = yaml_detail(exc, text)
-            raise ConfigError(
-                [
-                    Problem(
-                        f"{self.path}{line}",
-                        f"cannot be read as YAML{detail}.",
-                        "Check the indentation (spaces, not tabs) and that each 'key: value' has a space after the colon.",
-                    )
-                ],
-                title=title,
-            ) from None
-        except OSError as exc:
-            what = "file not found" if isinstance(exc, FileNotFoundError) else f"cannot be read ({first_line(exc)})"
-            raise ConfigError(
-                [
-                    Problem(
-                        str(self.path), f"{what}.", "Check the path; relative paths start at the folder of the engagement YAML."
-                    )
-                ],
-                title=title,
-            ) from None
-        if not isinstance(self.raw, dict):
-            raise ConfigError([Problem(str(self.path), "should be a YAML mapping.", "Start from the file in templates/.")])
-
-    def problem(self, loc: tuple, message: str, fix: str) -> None:
-        self.problems.append(Problem(_where(str(self.path), self.root, loc), message, fix))
-
-    def items(self, node: Any, key: str, loc: tuple = ()) -> list[dict]:
-        value = node.get(key) if isinstance(node, dict) else None
-        if not isinstance(value, list) or not value:
-            self.problem(loc + (key,), f"'{key}' should be a non-empty list.", f"Add at least one entry under {key}:.")
-            return []
-        good = []
-        for i, item in enumerate(value):
-            if isinstance(item, dict):
-                good.append(item)
-            else:
-                self.problem(
-                    loc + (key, i), f"{key} entry {i + 1} should be a mapping with id, name, ...", "See the file in templates/."
-                )
-        return good
-
-    def ident(self, node: dict, loc: tuple, seen: set[str]) -> str:
-        value = node.get("id")
-        if not isinstance(value, str) or not value.strip():
-            self.problem(loc, "an entry has no id.", "Give every entry a unique id.")
-            return f"?{len(seen)}"
-        if value in seen:
-            self.problem(loc + ("id",), f"duplicate id '{value}'.", "Give every entry a unique id.")
-        seen.add(value)
-        return value
+class _ModelChecker(YamlChecker):
+    """The checks particular to the maturity model, quick test and role checklist."""
 
     def strings(self, value: Any, loc: tuple, *, count: int, what: str) -> list[str]:
         if not isinstance(value, list) or len(value) != count or not all(isinstance(v, str) and v.strip() for v in value):
@@ -334,7 +248,3 @@ class _Checker:
             self.problem(loc, "an entry has no text.", "Write the question or statement under text:.")
             return ""
         return value
-
-    def raise_if_any(self, title: str) -> None:
-        if self.problems:
-            raise ConfigError(self.problems, title=f"{title} ({self.path})")

@@ -36,9 +36,9 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from cxmethods.core.config import _duplicate_keys, _line_of, _where, did_you_mean
 from cxmethods.core.errors import ConfigError, CxmError, Problem
 from cxmethods.core.paths import templates_dir
+from cxmethods.core.yamlfile import did_you_mean, duplicate_keys, line_of, yaml_location
 
 __all__ = [
     "DIRECTIONS",
@@ -379,10 +379,10 @@ class _Checker:
                 ],
                 title=f"Cannot read {path.name}",
             )
-        self.problems += _duplicate_keys(self.root, str(path))
+        self.problems += duplicate_keys(self.root, str(path))
 
     def problem(self, loc: tuple, message: str, fix: str) -> None:
-        self.problems.append(Problem(_where(str(self.path), self.root, loc), message, fix))
+        self.problems.append(Problem(yaml_location(str(self.path), self.root, loc), message, fix))
 
     def keys(self, node: dict, loc: tuple, allowed: tuple[str, ...], *, required: tuple[str, ...], what: str) -> None:
         for key in node:
@@ -448,7 +448,7 @@ class _Checker:
     def raise_if_any(self, title: str) -> None:
         if self.problems:
             # the walk goes top to bottom, but duplicate keys are found separately: report in file order
-            raise ConfigError(sorted(self.problems, key=_line_of), title=f"{title} ({self.path})")
+            raise ConfigError(sorted(self.problems, key=line_of), title=f"{title} ({self.path})")
 
 
 # --------------------------------------------------------------------------- KPI values and notes

@@ -15,7 +15,7 @@ earliest_start, reach, impact, time_criticality, risk_reduction, scored_by``.
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -25,7 +25,7 @@ from cxmethods.core.errors import ConfigError, Problem
 from cxmethods.io.answers import load_answers
 from cxmethods.io.inputs import read_input
 
-__all__ = ["BACKLOG_COLUMNS", "SCORES", "VFM_SCORE", "build_backlog", "candidates"]
+__all__ = ["BACKLOG_COLUMNS", "SCORES", "VFM_SCORE", "Evidence", "build_backlog", "candidates"]
 
 BACKLOG_COLUMNS = [
     "id",
@@ -55,21 +55,42 @@ _MIN_GAP = 2.0  # levels between current and target before a gap becomes a candi
 _MIN_HEADROOM = 0.03  # online share a segment could still gain before it becomes a candidate
 
 
-def build_backlog(engagement: Engagement, run_dir: str | Path) -> pd.DataFrame:
+@dataclass(frozen=True)
+class Evidence:
+    """The earlier workbooks' tables the backlog draws on; None where that workbook has not run.
+
+    Attributes
+    ----------
+    gaps, findings : DataFrame or None
+        Workbook 01's ``gaps`` and ``findings``.
+    volumes : DataFrame or None
+        Workbook 02's ``volumes``.
+    segment_channels : DataFrame or None
+        Workbook 03's ``segment_channels``.
+    appraisal : DataFrame or None
+        Workbook 04's ``appraisal``.
+    """
+
+    gaps: pd.DataFrame | None = None
+    findings: pd.DataFrame | None = None
+    volumes: pd.DataFrame | None = None
+    segment_channels: pd.DataFrame | None = None
+    appraisal: pd.DataFrame | None = None
+
+
+def build_backlog(engagement: Engagement, evidence: Evidence) -> pd.DataFrame:
     """The engagement's initiatives (with workbook 04's NPV and BCR when it has run), the evidence's
     candidates, then the workshop's scores on top."""
-    run_dir = Path(run_dir)
-    rows = _initiatives(engagement, run_dir) if engagement.inputs.initiatives is not None else []
+    rows = _initiatives(engagement, evidence.appraisal) if engagement.inputs.initiatives is not None else []
     levers = read_input(engagement, "levers") if engagement.inputs.levers is not None else None
-    rows += candidates(run_dir, levers, per_source=engagement.settings.roadmap.candidates)
+    rows += candidates(evidence, levers, per_source=engagement.settings.roadmap.candidates)
     table = pd.DataFrame(rows, columns=BACKLOG_COLUMNS)
     return _apply_scores(engagement, table)
 
 
-def _initiatives(engagement: Engagement, run_dir: Path) -> list[dict]:
+def _initiatives(engagement: Engagement, appraisal: pd.DataFrame | None) -> list[dict]:
     initiatives = read_input(engagement, "initiatives")
-    appraisal_path = run_dir / "artifacts" / "04_business_case" / "appraisal.csv"
-    appraised = pd.read_csv(appraisal_path).set_index("initiative") if appraisal_path.is_file() else None
+    appraised = appraisal.set_index("initiative") if appraisal is not None else None
     rows = []
     for r in initiatives.to_dict("records"):
         iid = r["initiative_id"]
@@ -101,17 +122,15 @@ def _initiatives(engagement: Engagement, run_dir: Path) -> list[dict]:
     return rows
 
 
-def candidates(run_dir: str | Path, levers: pd.DataFrame | None = None, *, per_source: int = 3) -> list[dict]:
-    """Candidate initiatives from the evidence in ``run_dir`` (each source is used when its workbook has run).
+def candidates(evidence: Evidence, levers: pd.DataFrame | None = None, *, per_source: int = 3) -> list[dict]:
+    """Candidate initiatives from the earlier workbooks' evidence (each source is used when its workbook has run).
 
     - self-assessment: the dimensions with the largest priority gap of at least two levels;
     - voice of the customer: the reasons with the most failure demand that no lever already works on;
     - segmentation: segments whose online share could still rise by three points or more.
     """
-    art = Path(run_dir) / "artifacts"
     rows: list[dict] = []
-    gaps = _read(art / "01_self_assessment" / "gaps.csv")
-    findings = _read(art / "01_self_assessment" / "findings.csv")
+    gaps, findings = evidence.gaps, evidence.findings
     if gaps is not None:
         top = gaps[gaps["gap"] >= _MIN_GAP].sort_values("priority", ascending=False).head(per_source)
         for g in top.itertuples(index=False):
@@ -127,7 +146,7 @@ def candidates(run_dir: str | Path, levers: pd.DataFrame | None = None, *, per_s
                     f"self-assessment gap of {g.gap:g} levels on {g.dimension_id} (gaps.csv){also}",
                 )
             )
-    volumes = _read(art / "02_voice_of_customer" / "volumes.csv")
+    volumes = evidence.volumes
     if volumes is not None:
         covered = set(levers.loc[levers["lever"] == "failure_demand", "reason"].dropna()) if levers is not None else set()
         by_reason = volumes.groupby("reason")["failure_contacts"].sum().sort_values(ascending=False)
@@ -141,7 +160,7 @@ def candidates(run_dir: str | Path, levers: pd.DataFrame | None = None, *, per_s
                     f"{n:,.0f} failure contacts in the log; no initiative's lever names this reason (volumes.csv)",
                 )
             )
-    mix = _read(art / "03_segmentation" / "segment_channels.csv")
+    mix = evidence.segment_channels
     if mix is not None:
         online = mix[mix["channel"].isin(("web_form", "mobile_app"))].groupby("segment")[["current_share", "target_share"]].sum()
         online["headroom"] = online["target_share"] - online["current_share"]
@@ -165,10 +184,6 @@ def _slug(text: str) -> str:
 
 def _candidate(cid: str, title: str, source: str, provenance: str) -> dict:
     return {"id": cid, "title": title, "source": source, "provenance": provenance, "dependencies": "", "scored_by": ""}
-
-
-def _read(path: Path) -> pd.DataFrame | None:
-    return pd.read_csv(path) if path.is_file() else None
 
 
 def _apply_scores(engagement: Engagement, table: pd.DataFrame) -> pd.DataFrame:

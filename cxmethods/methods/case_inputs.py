@@ -11,14 +11,14 @@ the workshop's answers file (``workshop.assumptions``) override the defaults.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from cxmethods.core.config import Engagement, did_you_mean
+from cxmethods.core.config import Engagement
 from cxmethods.core.errors import ConfigError, InputError, Problem
 from cxmethods.core.schemas import CHANNELS, LEVERS
+from cxmethods.core.yamlfile import did_you_mean
 from cxmethods.io.answers import load_answers
 from cxmethods.methodology.benchmarks import Benchmarks
 from cxmethods.methods.case_model import SHARE_LEVERS, lever_names
@@ -26,7 +26,6 @@ from cxmethods.methods.case_model import SHARE_LEVERS, lever_names
 __all__ = ["ASSUMPTION_COLUMNS", "Baseline", "assumptions_table", "base_year", "check_case_inputs", "load_baseline"]
 
 ASSUMPTION_COLUMNS = ["name", "value", "low", "high", "min", "max", "distribution", "unit", "group", "description", "source"]
-_VOC, _SEG = "02_voice_of_customer", "03_segmentation"
 
 
 @dataclass(frozen=True)
@@ -65,10 +64,30 @@ class Baseline:
         return values.groupby(rows["channel"]).sum().reindex(self.channels, fill_value=0.0).to_numpy(float)
 
 
-def load_baseline(engagement: Engagement, run_dir: str | Path) -> Baseline:
-    """Read workbook 02's volumes (required) and workbook 03's channel targets (optional) from ``run_dir``."""
-    path = Path(run_dir) / "artifacts" / _VOC / "volumes.csv"
-    if not path.is_file():
+def load_baseline(
+    engagement: Engagement,
+    volumes: pd.DataFrame | None,
+    *,
+    segment_channels: pd.DataFrame | None = None,
+    segments: pd.DataFrame | None = None,
+    source: str = "volumes.csv",
+) -> Baseline:
+    """The business case's baseline from workbook 02's volumes (required) and workbook 03's channel targets.
+
+    Parameters
+    ----------
+    engagement : Engagement
+        Gives the period the volumes cover (they are scaled to a year).
+    volumes : DataFrame or None
+        Workbook 02's ``volumes`` table; None when workbook 02 has not run (an error saying so).
+    segment_channels, segments : DataFrame, optional
+        Workbook 03's ``segment_channels`` and ``segments`` tables; without them channel shifts are not capped
+        by segment.
+    source : str
+        Where the volumes came from, for messages.
+    """
+    path = source
+    if volumes is None:
         raise InputError(
             [
                 Problem(
@@ -79,7 +98,6 @@ def load_baseline(engagement: Engagement, run_dir: str | Path) -> Baseline:
             ],
             title="The business case has no baseline",
         )
-    volumes = pd.read_csv(path, keep_default_na=False, na_values=[""])
     _check_volumes(volumes, path)
     days = (engagement.period.end - engagement.period.start).days + 1
     per_year = 365.25 / days
@@ -100,7 +118,7 @@ def load_baseline(engagement: Engagement, run_dir: str | Path) -> Baseline:
     unknown = volumes.loc[~volumes["channel"].isin(CHANNELS), "contacts"].sum()
     if unknown:
         notes.append(f"{unknown:,.0f} contacts a year have no known channel: no saving is counted on them.")
-    return Baseline(volumes, _segments(run_dir, volumes, notes), per_year, tuple(notes))
+    return Baseline(volumes, _segments(segment_channels, segments, volumes, notes), per_year, tuple(notes))
 
 
 def _cost_weights(volumes: pd.DataFrame) -> pd.Series:
@@ -115,7 +133,7 @@ def _cost_weights(volumes: pd.DataFrame) -> pd.Series:
     return (minutes / mean).where(known & mean.notna(), 1.0)
 
 
-def _check_volumes(volumes: pd.DataFrame, path: Path) -> None:
+def _check_volumes(volumes: pd.DataFrame, path: str) -> None:
     needed = ["channel", "reason", "service", "contacts", "failure_contacts"]
     missing = [c for c in needed if c not in volumes]
     if missing:
@@ -158,19 +176,18 @@ def _check_volumes(volumes: pd.DataFrame, path: Path) -> None:
         raise InputError(problems, title="The baseline cannot be used")
 
 
-def _segments(run_dir, volumes: pd.DataFrame, notes: list[str]) -> pd.DataFrame | None:
+def _segments(
+    mix: pd.DataFrame | None, sizes: pd.DataFrame | None, volumes: pd.DataFrame, notes: list[str]
+) -> pd.DataFrame | None:
     from cxmethods.methods.channel_mix import segment_volumes
 
-    folder = Path(run_dir) / "artifacts" / _SEG
-    if not (folder / "segment_channels.csv").is_file() or not (folder / "segments.csv").is_file():
+    if mix is None or sizes is None:
         notes.append("No segmentation (workbook 03): channel shifts are not capped by segment migration targets.")
         return None
     notes.append(
         "The contact log has no segment: each segment's share of a channel's contacts is estimated from its size "
         "and the channels its members say they prefer (survey), and channel shifts are capped by workbook 03's targets."
     )
-    mix = pd.read_csv(folder / "segment_channels.csv")
-    sizes = pd.read_csv(folder / "segments.csv")
     shares = sizes.set_index(sizes["name"].astype(str))["share"]
     split = segment_volumes(volumes.groupby("channel")["contacts"].sum(), mix, shares)
     split["weight"] = split["contacts"] / split.groupby("channel")["contacts"].transform("sum")

@@ -1,29 +1,24 @@
-"""Workbook 01: self-assessment scores, disagreements, gaps, priorities and findings.
+"""Self-assessment scores, disagreements, gaps, priorities and findings (workbook 01's methods).
 
 Several respondents score each maturity dimension (current and target level, 1-5). The room
 looks first at where they disagree, agrees a consensus score where it matters (kept beside the
 median, with its rationale), then at the gaps between current and target weighted by importance.
 The quick test and the role checklist turn every "no" or "partly" into a finding.
 
-Every function returns a tidy DataFrame; :mod:`cxmethods.plots.charts` draws them.
+Every function returns a tidy DataFrame; :mod:`cxmethods.plots.charts` draws them, and
+:mod:`cxmethods.workbooks.self_assessment` reads the answer files and calls them.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
-from cxmethods.core.config import Engagement
 from cxmethods.core.errors import CxmError
-from cxmethods.io.answers import load_answers
-from cxmethods.methodology.maturity import MaturityModel, Question, Statement, load_quick_test, load_role_checklist, model_for
+from cxmethods.methodology.maturity import MaturityModel, Question, Statement, load_quick_test, load_role_checklist
 
 __all__ = [
     "SCORE_COLUMNS",
-    "SelfAssessment",
-    "assess",
     "component_summary",
     "disagreements",
     "findings",
@@ -230,66 +225,3 @@ def _answers_by_id(table: pd.DataFrame, key: str) -> dict[str, tuple[str, str]]:
         str(k): (str(a) if pd.notna(a) else "", str(n) if pd.notna(n) else "")
         for k, a, n in zip(table[key], table["answer"], notes)
     }
-
-
-class SelfAssessment:
-    """Everything workbook 01 computes for an engagement, from its answer files.
-
-    Attributes
-    ----------
-    model, answers, consensus, scores, findings : the inputs read and the tables computed.
-    """
-
-    def __init__(self, engagement: Engagement):
-        settings = engagement.settings.self_assessment
-        self.model = model_for(engagement)
-        self.answers = load_answers(engagement, "self_assessment")
-        self.consensus = load_answers(engagement, "consensus")
-        previous = _previous(engagement, settings.previous_scores)
-        self.scores = score_dimensions(
-            self.answers,
-            self.model,
-            consensus=self.consensus,
-            disagreement_range=settings.disagreement_range,
-            weights=settings.weights,
-            previous=previous,
-        )
-        self.findings = findings(load_answers(engagement, "quick_test"), load_answers(engagement, "role_checklist"))
-
-    def write(self, run_dir: str | Path) -> list[Path]:
-        """Write ``scores.csv``, ``gaps.csv``, ``disagreements.csv``, ``components.csv`` and ``findings.csv``."""
-        from cxmethods.io.artifacts import write_table
-
-        step = "01_self_assessment"
-        tables = {
-            "scores": self.scores,
-            "gaps": gaps(self.scores),
-            "disagreements": disagreements(self.scores),
-            "components": component_summary(self.scores),
-            "findings": self.findings,
-        }
-        return [write_table(table.round(3), run_dir, step, name) for name, table in tables.items()]
-
-
-def assess(engagement: Engagement) -> SelfAssessment:
-    """Read the engagement's self-assessment answers and compute scores, gaps and findings."""
-    return SelfAssessment(engagement)
-
-
-def _previous(engagement: Engagement, path: str | None) -> pd.DataFrame | None:
-    if not path:
-        return None
-    file = engagement.resolve(path)
-    if not file.is_file():
-        raise CxmError(
-            f"{file}: the previous assessment (settings.self_assessment.previous_scores) was not found. "
-            "Fix: give the scores.csv of an earlier run, or remove the setting."
-        )
-    table = pd.read_csv(file)
-    missing = {"dimension_id", "current"} - set(table.columns)
-    if missing:
-        raise CxmError(
-            f"{file}: the previous assessment has no column(s) {sorted(missing)}. "
-            "Fix: give the scores.csv that workbook 01 wrote in an earlier run."
-        )
-    return table

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from cxmethods.core.errors import CxmError
-from cxmethods.methods.segmenter import _MISSING, _as_text, _is_numeric
+from cxmethods.methods.segmenter import MISSING, as_text, is_numeric
 
 __all__ = ["profile", "segment_sizes", "suggest_names"]
 
@@ -53,11 +53,11 @@ def profile(X: pd.DataFrame, labels, *, categorical: Sequence[str] | None = None
         )
     labels, parts = pd.Series(np.asarray(labels), index=X.index, name="segment"), []
     for name in X.columns:
-        if _is_numeric(X[name]) and name not in (categorical or ()):
+        if is_numeric(X[name]) and name not in (categorical or ()):
             v = pd.Series(X[name].to_numpy(dtype=float, na_value=np.nan), index=X.index)
             part = v.groupby(labels).mean().rename("segment_share").reset_index().assign(value="mean", population_share=v.mean())
         else:
-            text = _as_text(X[name]).rename("value")
+            text = as_text(X[name]).rename("value")
             part = pd.crosstab(labels, text, normalize="index").stack().rename("segment_share").reset_index()
             part["population_share"] = part["value"].map(text.value_counts(normalize=True))
         parts.append(part.assign(attribute=name))
@@ -104,7 +104,7 @@ def suggest_names(profiles: pd.DataFrame, *, min_share: float = 0.3) -> pd.DataF
             if r.value == "mean":
                 if r.index > 0 and abs(r.index - 100) >= 10:
                     found.append((max(r.index, 1e4 / r.index), r.attribute, _number_words(r), None, r))
-            elif r.value in (_MISSING, "no"):
+            elif r.value in (MISSING, "no"):
                 continue
             elif r.segment_share >= min_share and r.index > 110:
                 found.append((r.index, r.attribute, _level_words(r.attribute, r.value), r.segment_share, r))

@@ -25,7 +25,6 @@ Other columns (unit, source, ...) are carried through to the tables by assumptio
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -34,9 +33,8 @@ import pandas as pd
 from scipy.optimize import brentq
 
 from cxmethods.core.errors import ConfigError, CxmError, Problem
-from cxmethods.plots.charts import CURRENT, TARGET, Chart
 
-__all__ = ["DISTRIBUTIONS", "MonteCarlo", "monte_carlo", "plot_npv_distribution", "plot_tornado", "switching_values", "tornado"]
+__all__ = ["DISTRIBUTIONS", "MonteCarlo", "monte_carlo", "sentence_number", "switching_values", "tornado"]
 
 #: Distributions a Monte Carlo can draw an assumption from.
 DISTRIBUTIONS = ("pert", "triangular", "fixed")
@@ -105,26 +103,30 @@ def _read(assumptions: pd.DataFrame, caller: str) -> _Table:
                 "the assumption has no name." if not name else f"the name appears {counts[name]} times.",
                 "Give every assumption a unique name.",
             )
-        v, lo, hi, bounds = value[i], low[i], high[i], f"[{_num(lower[i])}, {_num(upper[i])}]"
+        v, lo, hi, bounds = value[i], low[i], high[i], f"[{sentence_number(lower[i])}, {sentence_number(upper[i])}]"
         if np.isnan(v):
             if i not in not_numbers:
                 bad(i, "there is no base value.", "Fill in the value column.")
         elif lower[i] > upper[i]:
             bad(i, f"min is above max: {bounds}.", "Swap or correct the bounds.")
         elif not lower[i] <= v <= upper[i]:
-            bad(i, f"the base value {_num(v)} is outside its bounds {bounds}.", "Correct the value or the bounds (min, max).")
+            bad(
+                i,
+                f"the base value {sentence_number(v)} is outside its bounds {bounds}.",
+                "Correct the value or the bounds (min, max).",
+            )
         elif lo > v or hi < v:
             bad(
                 i,
-                f"low {_num(lo)} is above the base value {_num(v)}."
+                f"low {sentence_number(lo)} is above the base value {sentence_number(v)}."
                 if lo > v
-                else f"high {_num(hi)} is below the base value {_num(v)}.",
+                else f"high {sentence_number(hi)} is below the base value {sentence_number(v)}.",
                 "Make low <= value <= high, or leave low and high empty if it is not uncertain.",
             )
         elif lo < lower[i] or hi > upper[i]:
             bad(
                 i,
-                f"the range {_num(lo)} to {_num(hi)} goes outside its bounds {bounds}.",
+                f"the range {sentence_number(lo)} to {sentence_number(hi)} goes outside its bounds {bounds}.",
                 "Narrow the range or correct min and max.",
             )
         if distribution[i] not in ("", *DISTRIBUTIONS):
@@ -179,7 +181,9 @@ def _call(model: Model, table: _Table, scenarios: np.ndarray, outputs: list[str]
     if bad.any():
         column = int(np.nonzero(bad.any(axis=0))[0][0])
         row = int(np.nonzero(bad[:, column])[0][0])
-        moved = [f"{name}={_num(v[row])}" for name, v, base in zip(table.names, scenarios, table.value) if v[row] != base]
+        moved = [
+            f"{name}={sentence_number(v[row])}" for name, v, base in zip(table.names, scenarios, table.value) if v[row] != base
+        ]
         raise CxmError(
             f"The model returned a NaN or infinite NPV for output '{outputs[column]}' in {int(bad[:, column].sum())} "
             f"of {n} scenarios (first with {', '.join(moved[:5]) or 'every assumption at its base value'}). "
@@ -383,20 +387,20 @@ def _note(table: _Table, j: int, npv_base: float, sv: float, *, flat: bool, jump
         (lower, upper), bounded = _search(table, j), np.isfinite(table.lower[j]) and np.isfinite(table.upper[j])
         tail = f"; {name} does not change this NPV, so there is no switching value." if flat else ": there is no switching value."
         return (
-            f"NPV stays {sign} for any value of {name} from {_num(lower)} to {_num(upper)} "
+            f"NPV stays {sign} for any value of {name} from {sentence_number(lower)} to {sentence_number(upper)} "
             f"({'its bounds' if bounded else 'the range searched'}){tail}"
         )
     if jump:
-        return f"NPV is {sign} at the base value; it jumps to {other} at {_num(sv)} without passing through zero (a step in the model)."
+        return f"NPV is {sign} at the base value; it jumps to {other} at {sentence_number(sv)} without passing through zero (a step in the model)."
     change = f" ({(sv - value) / abs(value):+.0%})" if value else ""
     where = " (no range was given for it)"
     if table.low[j] < table.high[j]:
         inside = "inside" if table.low[j] <= sv <= table.high[j] else "outside"
-        where = f", {inside} the range considered ({_num(table.low[j])} to {_num(table.high[j])})"
-    return f"NPV is {sign} at the base value; it turns {other} if {name} {'falls' if sv < value else 'rises'} to {_num(sv)}{change}{where}."
+        where = f", {inside} the range considered ({sentence_number(table.low[j])} to {sentence_number(table.high[j])})"
+    return f"NPV is {sign} at the base value; it turns {other} if {name} {'falls' if sv < value else 'rises'} to {sentence_number(sv)}{change}{where}."
 
 
-def _num(x: float) -> str:
+def sentence_number(x: float) -> str:
     """A number for a sentence: four significant figures, thousands separated."""
     if not np.isfinite(x) or x == 0 or abs(x) < 1e-3 or abs(x) >= 1e12:
         return f"{x:.3g}"
@@ -483,71 +487,3 @@ def monte_carlo(
         {"output": outputs, "mean": npv.mean(axis=0), "p10": p10, "p50": p50, "p90": p90, "prob_negative": (npv < 0).mean(axis=0)}
     )
     return MonteCarlo(npv, tuple(outputs), seed, draws, summary, dict(zip(table.names, scenarios)))
-
-
-def plot_tornado(table: pd.DataFrame, output: str, *, top: int = 12) -> Chart:
-    """Tornado chart of one output from :func:`tornado`: bars from the base NPV to the NPV at each
-    assumption's low and high value, largest swing on top, lines at the base NPV and at zero."""
-    top = _whole(top, "top", "plot_tornado", 1)
-    rows = table[table["output"] == output]
-    if rows.empty:
-        raise CxmError(
-            f"The 'output' parameter of plot_tornado must be an output of the table "
-            f"({', '.join(map(str, dict.fromkeys(table['output'])))}). Got {output!r} instead."
-        )
-    rows = rows.sort_values("swing", ascending=False, kind="stable").head(top).iloc[::-1]
-    base = float(rows["npv_base"].iloc[0])
-    fig = Chart(figsize=(8.5, 0.6 * len(rows) + 1.8))
-    ax = fig.add_subplot()
-    y = np.arange(len(rows))
-    ax.barh(y, rows["npv_low"] - base, left=base, height=0.6, color=CURRENT, label="assumption at its low value")
-    ax.barh(y, rows["npv_high"] - base, left=base, height=0.6, color=TARGET, hatch="//", label="assumption at its high value")
-    ax.set_yticks(
-        y,
-        [f"{_wrap(n)}\n({_num(lo)} to {_num(hi)})" for n, lo, hi in zip(rows["assumption"], rows["low"], rows["high"])],
-        fontsize=9,
-    )
-    ax.axvline(base, color="black", linewidth=1)
-    ax.axvline(0, color="#7b8794", linestyle="--", linewidth=1)
-    ax.xaxis.set_major_formatter(lambda x, _: _num(x))
-    ax.set_xlabel(f"NPV (solid line: base case, {_num(base)}; dashed line: zero)")
-    ax.set_title(f"{output}: how the NPV moves with each assumption, one at a time", fontsize=11)
-    ax.legend(loc="lower right", fontsize=8, frameon=False)
-    ax.grid(axis="x", color="#eeeeee")
-    ax.set_axisbelow(True)
-    fig.tight_layout()
-    return fig
-
-
-def plot_npv_distribution(mc: MonteCarlo, output: str) -> Chart:
-    """Histogram of one output's NPV over the Monte Carlo draws, with P10, P50, P90 and zero marked."""
-    if output not in mc.outputs:
-        raise CxmError(
-            f"The 'output' parameter of plot_npv_distribution must be one of {', '.join(mc.outputs)}. Got {output!r} instead."
-        )
-    row = mc.summary.set_index("output").loc[output]
-    fig = Chart(figsize=(8, 4.2))
-    ax = fig.add_subplot()
-    ax.hist(mc.npv[:, mc.outputs.index(output)], bins=60, color="#9aa5b1")
-    for column, style in (("p10", ":"), ("p50", "-"), ("p90", ":")):
-        ax.axvline(row[column], color=CURRENT, linestyle=style, linewidth=1.5, label=f"{column.upper()}: {_num(row[column])}")
-    ax.axvline(0, color=TARGET, linestyle="--", linewidth=1.5, label="zero")
-    ax.xaxis.set_major_formatter(lambda x, _: _num(x))
-    ax.set_xlabel("NPV")
-    ax.set_ylabel("draws")
-    risk = f"{row['prob_negative']:.1%}" if 0 < row["prob_negative"] < 0.01 else f"{row['prob_negative']:.0%}"  # never a false 0%
-    ax.set_title(f"{output}: NPV over {mc.draws:,} draws. Probability of a negative NPV: {risk}", fontsize=11)
-    ax.legend(fontsize=8, frameon=False)
-    fig.tight_layout()
-    return fig
-
-
-def _wrap(name: str, width: int = 22) -> str:
-    """Break a long assumption name over lines at dots, underscores and spaces."""
-    lines, line = [], ""
-    for piece in re.findall(r"[^._\s]+[._\s]*|[._\s]+", str(name)):
-        if line and len(line) + len(piece.rstrip()) > width:
-            lines.append(line.rstrip())
-            line = ""
-        line += piece
-    return "\n".join(lines + [line.rstrip()])

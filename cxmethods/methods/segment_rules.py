@@ -43,10 +43,9 @@ from typing import Any
 
 import pandas as pd
 
-from cxmethods.core.config import _where, did_you_mean
 from cxmethods.core.errors import ConfigError, Problem
 from cxmethods.core.paths import templates_dir
-from cxmethods.methodology.maturity import _Checker
+from cxmethods.core.yamlfile import YamlChecker, did_you_mean, yaml_location
 
 __all__ = ["OPERATORS", "Condition", "RuleTree", "Segment", "apply_rules", "load_process", "load_rules", "segment_sizes"]
 
@@ -170,7 +169,7 @@ def load_rules(path: str | Path) -> RuleTree:
         node without ``when``, a leaf without ``objective``, sizes that are not numbers or do not add
         up to their parent's (within 2%, for rounding).
     """
-    check = _Checker(path)
+    check = YamlChecker(path)
     raw = check.raw
     _unknown_keys(check, raw, (), _TOP_KEYS)
     seen: set[str] = set()
@@ -208,7 +207,7 @@ def load_rules(path: str | Path) -> RuleTree:
             objective,
             str(item.get("description", "")).strip(),
             item.get("when") == "otherwise",
-            _where(check.path.name, check.root, loc),
+            yaml_location(check.path.name, check.root, loc),
         )
 
     segments = level(raw, ())
@@ -218,7 +217,7 @@ def load_rules(path: str | Path) -> RuleTree:
     return RuleTree(str(raw.get("name", "")), segments, str(raw.get("source", "")).strip(), population, str(check.path))
 
 
-def _unknown_keys(check: _Checker, item: Any, loc: tuple, allowed: tuple[str, ...]) -> None:
+def _unknown_keys(check: YamlChecker, item: Any, loc: tuple, allowed: tuple[str, ...]) -> None:
     for key in item if isinstance(item, dict) else ():
         if key not in allowed:
             check.problem(
@@ -228,7 +227,7 @@ def _unknown_keys(check: _Checker, item: Any, loc: tuple, allowed: tuple[str, ..
             )
 
 
-def _size(check: _Checker, item: dict, loc: tuple, key: str) -> float | None:
+def _size(check: YamlChecker, item: dict, loc: tuple, key: str) -> float | None:
     value = item.get(key)
     if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
         check.problem(
@@ -240,7 +239,7 @@ def _size(check: _Checker, item: dict, loc: tuple, key: str) -> float | None:
     return None if value is None else float(value)
 
 
-def _add_up(check: _Checker, loc: tuple, nid: str, total: float | None, parts: list) -> None:
+def _add_up(check: YamlChecker, loc: tuple, nid: str, total: float | None, parts: list) -> None:
     """Published parts should add up to their total (when all are given), give or take rounding."""
     if total is not None and parts and None not in parts and abs(sum(parts) - total) > _SIZE_TOLERANCE * total:
         check.problem(
@@ -250,7 +249,7 @@ def _add_up(check: _Checker, loc: tuple, nid: str, total: float | None, parts: l
         )
 
 
-def _when(check: _Checker, item: dict, loc: tuple, nid: str) -> tuple[Condition, ...]:
+def _when(check: YamlChecker, item: dict, loc: tuple, nid: str) -> tuple[Condition, ...]:
     raw = item.get("when")
     if raw == "otherwise":
         return ()
@@ -468,7 +467,7 @@ def load_process(path: str | Path | None = None) -> pd.DataFrame:
     >>> load_process()["id"].iloc[0]
     'objectives'
     """
-    check = _Checker(path or templates_dir() / "segmentation_process.yaml")
+    check = YamlChecker(path or templates_dir() / "segmentation_process.yaml")
     seen: set[str] = set()
     rows = []
     for i, step in enumerate(check.items(check.raw, "steps")):

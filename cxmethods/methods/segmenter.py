@@ -46,7 +46,7 @@ _REG = 0.1  # added to variances (standardised): a segment all answering 5 would
 _ALPHA = 0.01  # pseudo-count per level: an unseen level is unlikely, not impossible
 _FIT_ROWS = 20_000  # above this, starts and bootstrap fits use this many respondents
 _MAX_ITER, _TOL = 300, 1e-4  # EM defaults, shared by select_k so that Segmenter reproduces its fits
-_MISSING = "missing"
+MISSING = "missing"
 
 
 class _Data:
@@ -66,7 +66,7 @@ class _Encoder:
         self.stats, self.levels = {}, {}
         for name in X.columns:
             col = X[name]
-            numeric = _is_numeric(col) and name not in categorical
+            numeric = is_numeric(col) and name not in categorical
             if col.isna().all():
                 raise CxmError(
                     f"Column '{name}' has no values (every row is missing). Leave it out of "
@@ -83,7 +83,7 @@ class _Encoder:
                 v = col.to_numpy(dtype=float, na_value=np.nan)
                 self.stats[name] = (float(np.nanmedian(v)), float(np.nanmean(v)), float(np.nanstd(v)))
             else:
-                self.levels[name] = sorted(_as_text(col).unique())
+                self.levels[name] = sorted(as_text(col).unique())
                 if len(self.levels[name]) > MAX_LEVELS:
                     raise CxmError(
                         f"Column '{name}' has {len(self.levels[name]):,} distinct values: an id or free "
@@ -107,7 +107,7 @@ class _Encoder:
         )[:, 1:]
         rows, cols = [np.zeros(0, int)], [np.zeros(0, int)]
         for j, (name, levels) in enumerate(self.levels.items()):
-            code = pd.Index(levels).get_indexer(_as_text(X[name]))  # unseen level: -1, left out of the likelihood
+            code = pd.Index(levels).get_indexer(as_text(X[name]))  # unseen level: -1, left out of the likelihood
             rows.append(np.flatnonzero(code >= 0))
             cols.append(code[code >= 0] + self.offsets[j])
         r, c = np.concatenate(rows), np.concatenate(cols)
@@ -381,17 +381,17 @@ def _spread(E: np.ndarray, labels: np.ndarray, k: int) -> tuple[np.ndarray, floa
     return centers, float(((E - np.nan_to_num(centers)[labels]) ** 2).sum())
 
 
-def _is_numeric(col: pd.Series) -> bool:
+def is_numeric(col: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
 
 
-def _as_text(col: pd.Series) -> pd.Series:
+def as_text(col: pd.Series) -> pd.Series:
     """Levels as text: booleans as no/yes, whole numbers without ".0", missing as a level of its own."""
     if pd.api.types.is_bool_dtype(col):
         col = col.map({True: "yes", False: "no"})
     elif pd.api.types.is_float_dtype(col) and (col.dropna() % 1 == 0).all():
         col = col.astype("Int64")
-    return col.astype("string").fillna(_MISSING).astype(object)
+    return col.astype("string").fillna(MISSING).astype(object)
 
 
 def _check_int(value, name: str, low: int, where: str = "Segmenter") -> int:

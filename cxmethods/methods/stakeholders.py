@@ -18,9 +18,8 @@ import pandas as pd
 from cxmethods.core.config import Engagement
 from cxmethods.core.schemas import INPUTS, STAKEHOLDER_CATEGORIES
 from cxmethods.io.inputs import read_input
-from cxmethods.plots.charts import Chart, _wrap
 
-__all__ = ["CATEGORY_NAMES", "FINDINGS", "plot_stakeholder_map", "stakeholder_findings", "stakeholder_table"]
+__all__ = ["CATEGORY_NAMES", "FINDINGS", "stakeholder_findings", "stakeholder_table"]
 
 #: Plain names of the categories, for tables and the chart legend.
 CATEGORY_NAMES = {
@@ -47,13 +46,6 @@ LOW_VOICE = 2  # influence at or below this: the group cannot make itself heard 
 _SPEAKERS = ("customer_representative", "independent_expert")
 _DECIDERS = re.compile(r"\b(ministers?|councillors?|cabinet|elected members?|mayor|leader of the council)\b", re.IGNORECASE)
 _PRIORITY = {"low": 0, "medium": 1, "high": 2}
-_STYLE = {  # colour and a marker shape per category, so the map still reads in grey print
-    "target_customer": ("#1f5f8b", "o"),
-    "indirect_customer": ("#9aa5b1", "s"),
-    "customer_representative": ("#e07b39", "^"),
-    "intermediary": ("#3e8e5e", "D"),
-    "independent_expert": ("#7b4f9d", "P"),
-}
 
 
 def stakeholder_table(engagement: Engagement) -> pd.DataFrame:
@@ -179,72 +171,3 @@ def _priority_mirrors_influence(priority: pd.Series, influence: list[float]) -> 
         return 0
     against = (inf[:, None] > inf[None, :]) & (rank[:, None] < rank[None, :])
     return 0 if against.any() else int(ok.sum())
-
-
-def plot_stakeholder_map(table: pd.DataFrame) -> Chart:
-    """Influence (up) against interest (across), one marker per group, coloured and shaped by main category.
-
-    Groups sharing a square are spread around it; groups without both scores are counted in the title.
-    Where a group sits says how to manage the relationship, not how much its outcomes matter.
-    """
-    scored = table.assign(
-        x=pd.to_numeric(table["interest"], errors="coerce").astype(float),
-        y=pd.to_numeric(table["influence"], errors="coerce").astype(float),
-    ).dropna(subset=["x", "y"])
-    fig = Chart(figsize=(10, 7.5))
-    ax = fig.add_subplot()
-    ax.axvline(3, color="#7b8794", linestyle="--", linewidth=1, zorder=1)  # the middle of the 1-5 scales
-    ax.axhline(3, color="#7b8794", linestyle="--", linewidth=1, zorder=1)
-    corners = {
-        "more interest, more influence": (0.98, 0.98, "right", "top"),
-        "less interest, more influence": (0.02, 0.98, "left", "top"),
-        "less interest, less influence": (0.02, 0.02, "left", "bottom"),
-        "more interest, less influence": (0.98, 0.02, "right", "bottom"),
-    }
-    for label, (cx, cy, ha, va) in corners.items():
-        ax.text(cx, cy, label, transform=ax.transAxes, ha=ha, va=va, fontsize=8, color="#3e4c59", style="italic")
-    offsets = {}
-    for cell in scored.groupby(["x", "y"]).groups.values():
-        n = len(cell)
-        for k, idx in enumerate(cell):  # spread groups that share a square on a small circle
-            angle = np.pi / 2 + 2 * np.pi * k / n
-            offsets[idx] = (0.2 * np.cos(angle), 0.2 * np.sin(angle)) if n > 1 else (0.0, 0.0)
-    for cat in STAKEHOLDER_CATEGORIES:
-        rows = scored[scored["category"] == cat]
-        if rows.empty:
-            continue
-        colour, marker = _STYLE[cat]
-        xs = [x + offsets[i][0] for i, x in zip(rows.index, rows["x"])]
-        ys = [y + offsets[i][1] for i, y in zip(rows.index, rows["y"])]
-        ax.scatter(
-            xs, ys, s=80, color=colour, marker=marker, edgecolor="black", linewidth=0.5, zorder=3, label=CATEGORY_NAMES[cat]
-        )
-        for i, name, x, y in zip(rows.index, rows["group"], xs, ys):
-            left = offsets[i][0] < -1e-9
-            ax.annotate(
-                _wrap(str(name), 22),
-                (x, y),
-                xytext=(-6 if left else 6, 0),
-                textcoords="offset points",
-                ha="right" if left else "left",
-                va="center",
-                fontsize=8,
-                zorder=4,
-            )
-    ax.set_xlim(0.4, 6.3)  # room for the labels of the right-hand column
-    ax.set_ylim(0.4, 5.6)
-    ax.set_xticks([1, 2, 3, 4, 5])
-    ax.set_yticks([1, 2, 3, 4, 5])
-    ax.set_xlabel("interest in the service (1-5)")
-    ax.set_ylabel("influence over the service (1-5)")
-    missing = len(table) - len(scored)
-    note = f"\n{missing} group{'s' if missing != 1 else ''} without interest and influence not shown" if missing else ""
-    ax.set_title(
-        f"Stakeholder map: influence and interest{note}\n"
-        "(where a group sits guides how to involve it, not how much its outcomes matter)",
-        fontsize=11,
-    )
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, fontsize=8, frameon=False)
-    ax.grid(color="#eeeeee")
-    fig.tight_layout()
-    return fig

@@ -33,6 +33,7 @@ from pptx.enum.text import MSO_AUTO_SIZE, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
 from cxmethods.core.errors import CxmError
+from cxmethods.io.artifacts import BUSINESS_CASE, ROADMAP, SEGMENTATION, SELF_ASSESSMENT, STEPS, VOICE_OF_CUSTOMER, artifact_path
 from cxmethods.outputs.headlines import WORKBOOKS, headlines, money, read_manifest, run_date
 from cxmethods.plots.charts import CURRENT, TARGET, plot_importance_performance
 
@@ -41,7 +42,7 @@ __all__ = ["TITLE", "write_deck"]
 #: What the deck is about, shown under the organisation on the title slide.
 TITLE = "Customer-focused service: findings and road map"
 
-_STEPS = ("01_self_assessment", "02_voice_of_customer", "03_segmentation", "04_business_case", "05_roadmap")
+_STEPS = STEPS[1:]  # the method's workbooks 01-05; the start-here workbook has no slide of its own
 _FIXED_TIME = datetime(2000, 1, 1)  # core properties: the deck must not change when made again from the same run
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest a zip entry can carry, as XlsxWriter uses for the embedded workbooks
 _MONTHS = (
@@ -281,7 +282,7 @@ def _png(figure) -> bytes:
 
 def _table(folder: Path, name: str, columns: tuple[str, ...]) -> pd.DataFrame | None:
     """An artifact table, or None when the file is missing (its slide is skipped); an error when it lacks a column."""
-    path = folder / f"{name}.csv"
+    path = artifact_path(folder.parent.parent, folder.name, name)
     if not path.is_file():
         return None
     table = pd.read_csv(path)
@@ -393,9 +394,8 @@ def _npv(prs, folder: Path, currency: str) -> None:
 
 
 def _tornado(prs, folder: Path, currency: str) -> None:
-    from cxmethods.methods.risk import (
-        plot_tornado,
-    )  # risk pulls in the Monte Carlo machinery: import it only when the slide is made
+    # risk pulls in the Monte Carlo machinery: import it only when the slide is made
+    from cxmethods.plots.risk import plot_tornado
 
     table = _table(folder, "sensitivity", ("output", "assumption", "low", "high", "npv_low", "npv_high", "npv_base", "swing"))
     if table is None or not (table["output"] == "preferred").any():
@@ -413,17 +413,17 @@ def _tornado(prs, folder: Path, currency: str) -> None:
 
 
 def _timeline(prs, folder: Path, currency: str) -> None:
-    path = folder / "timeline.png"
+    path = artifact_path(folder.parent.parent, ROADMAP, "timeline")
     if path.is_file():
         _picture_slide(prs, "Road map", path.read_bytes(), "timeline.png", folder.name)
 
 
 _CHARTS: dict[str, tuple[Callable, ...]] = {
-    "01_self_assessment": (_gaps,),
-    "02_voice_of_customer": (_reasons, _drivers),
-    "03_segmentation": (_segments,),
-    "04_business_case": (_npv, _tornado),
-    "05_roadmap": (_timeline,),  # last: the deck ends on the road map
+    SELF_ASSESSMENT: (_gaps,),
+    VOICE_OF_CUSTOMER: (_reasons, _drivers),
+    SEGMENTATION: (_segments,),
+    BUSINESS_CASE: (_npv, _tornado),
+    ROADMAP: (_timeline,),  # last: the deck ends on the road map
 }
 
 

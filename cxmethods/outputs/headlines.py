@@ -16,16 +16,27 @@ from pathlib import Path
 
 import pandas as pd
 
+from cxmethods.core.errors import CxmError
+from cxmethods.io.artifacts import (
+    BUSINESS_CASE,
+    ROADMAP,
+    SEGMENTATION,
+    SELF_ASSESSMENT,
+    START_HERE,
+    VOICE_OF_CUSTOMER,
+    read_table,
+)
+
 __all__ = ["WORKBOOKS", "headlines", "money", "read_manifest", "run_date", "run_started"]
 
 #: Workbook step -> title, in run order.
 WORKBOOKS = {
-    "00_start_here": "Start here: the engagement's inputs",
-    "01_self_assessment": "Self-assessment: where we are",
-    "02_voice_of_customer": "Voice of the customer",
-    "03_segmentation": "Segmentation: who our customers are",
-    "04_business_case": "Business case",
-    "05_roadmap": "Road map and pilot",
+    START_HERE: "Start here: the engagement's inputs",
+    SELF_ASSESSMENT: "Self-assessment: where we are",
+    VOICE_OF_CUSTOMER: "Voice of the customer",
+    SEGMENTATION: "Segmentation: who our customers are",
+    BUSINESS_CASE: "Business case",
+    ROADMAP: "Road map and pilot",
 }
 _SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
 _MONTHS = (
@@ -100,13 +111,16 @@ def headlines(run_dir: str | Path, *, currency: str = "GBP") -> dict[str, list[s
     for step, make in _MAKERS.items():
         try:
             found[step] = [s for s in make(art / step, currency) if s][:5]
-        except (FileNotFoundError, KeyError, IndexError, ValueError, AttributeError):
+        except (CxmError, KeyError, IndexError, ValueError, AttributeError):
             found[step] = []  # an artifact missing or of an older shape: no headline rather than a wrong one
     return found
 
 
 def _read(folder: Path, name: str) -> pd.DataFrame:
-    return pd.read_csv(folder / f"{name}.csv")
+    """Table ``name`` of the step whose artifacts are in ``folder`` (an error when it is missing)."""
+    table = read_table(folder.parent.parent, folder.name, name)
+    assert table is not None  # read_table raises rather than return None when not optional
+    return table
 
 
 def _start(folder: Path, currency: str) -> list[str]:
@@ -150,7 +164,7 @@ def _voice(folder: Path, currency: str) -> list[str]:
     try:
         drivers = _read(folder, "drivers")
         out.append(f"What drives satisfaction most: {drivers['driver'].iloc[0]}, then {drivers['driver'].iloc[1]}.")
-    except FileNotFoundError:
+    except CxmError:
         pass
     try:
         a = _read(folder, "anomalies").iloc[0]
@@ -158,7 +172,7 @@ def _voice(folder: Path, currency: str) -> list[str]:
             f"Unusual pattern: {a['reason']} in {a['area']} on {a['weekday']}s, {a['contacts']:.0f} contacts against "
             f"{a['expected']:.0f} expected."
         )
-    except (FileNotFoundError, IndexError):
+    except (CxmError, IndexError):
         pass
     return out
 
@@ -199,7 +213,7 @@ def _business_case(folder: Path, currency: str) -> list[str]:
             f"A channel mix that respects each segment's abilities would save {mix['saving_share']:.0%} of contact-handling "
             "costs, a ceiling rather than a forecast."
         )
-    except (FileNotFoundError, KeyError):
+    except (CxmError, KeyError):
         pass
     return out
 
@@ -220,7 +234,7 @@ def _roadmap(folder: Path, currency: str) -> list[str]:
             f"Pilot {pilot['title']} in {pilot['pilot_site']} against {pilot['comparison_site']}: {int(pilot['n_per_cell']):,} "
             f"contacts in each group before and after, about {int(pilot['weeks'])} weeks."
         )
-    except (FileNotFoundError, IndexError):
+    except (CxmError, IndexError):
         pass
     kpis = _read(folder, "kpis")
     measured = kpis["current"].notna().sum()
@@ -230,10 +244,10 @@ def _roadmap(folder: Path, currency: str) -> list[str]:
 
 
 _MAKERS = {
-    "00_start_here": _start,
-    "01_self_assessment": _self_assessment,
-    "02_voice_of_customer": _voice,
-    "03_segmentation": _segmentation,
-    "04_business_case": _business_case,
-    "05_roadmap": _roadmap,
+    START_HERE: _start,
+    SELF_ASSESSMENT: _self_assessment,
+    VOICE_OF_CUSTOMER: _voice,
+    SEGMENTATION: _segmentation,
+    BUSINESS_CASE: _business_case,
+    ROADMAP: _roadmap,
 }

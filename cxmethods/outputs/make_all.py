@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cxmethods.core.config import Engagement
-from cxmethods.workbooks.start_here import sha256
+from cxmethods.core.files import sha256
+from cxmethods.io.artifacts import STEPS
 
 __all__ = ["OUTPUTS", "OutputResult", "file_list", "write_outputs"]
 
@@ -50,10 +51,7 @@ def _deck(run_dir: Path, eng: Engagement) -> list[Path]:
 #: Outputs that need artifact tables (globs under artifacts/): the deck shows the method's workbooks 01-05 only.
 _NEEDS = {
     "excel": ("*/*.csv",),
-    "deck": tuple(
-        f"{step}/*.csv"
-        for step in ("01_self_assessment", "02_voice_of_customer", "03_segmentation", "04_business_case", "05_roadmap")
-    ),
+    "deck": tuple(f"{step}/*.csv" for step in STEPS[1:]),
 }
 
 #: Output name -> maker, in the order they are made (the report's index links to the Excel file and the deck,

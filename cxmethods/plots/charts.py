@@ -24,6 +24,7 @@ __all__ = [
     "plot_radars",
     "plot_week_heatmap",
     "radar_png",
+    "wrap_words",
 ]
 
 CURRENT, TARGET = "#1f5f8b", "#e07b39"
@@ -64,7 +65,7 @@ def radar_png(scores: pd.DataFrame, component: str, *, highlight: str | None = N
     ax = fig.add_subplot(projection="polar")
     _radar(ax, scores, component, fontsize=8, gaps=True)
     for label in ax.get_xticklabels():
-        if highlight is not None and label.get_text() == _wrap(highlight):
+        if highlight is not None and label.get_text() == wrap_words(highlight):
             label.set_fontweight("bold")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
@@ -94,7 +95,7 @@ def _radar(ax, scores: pd.DataFrame, component: str, fontsize: int = 8, gaps: bo
         if not np.isnan(values).any():
             ax.fill(angles + angles[:1], values + values[:1], color=colour, alpha=0.12)
     ax.set_xticks(angles)
-    ax.set_xticklabels([_wrap(n) for n in rows["dimension"]], fontsize=fontsize)
+    ax.set_xticklabels([wrap_words(n) for n in rows["dimension"]], fontsize=fontsize)
     ax.tick_params(axis="x", pad=10)
     ax.set_ylim(0, 5)
     ax.set_yticks([1, 2, 3, 4, 5])
@@ -141,7 +142,8 @@ def plot_gaps(ranked: pd.DataFrame, top: int = 12) -> Chart:
     return fig
 
 
-def _wrap(text: str, width: int = 16) -> str:
+def wrap_words(text: str, width: int = 16) -> str:
+    """Break ``text`` over lines of at most ``width`` characters, at spaces (a long word keeps its own line)."""
     words, lines, line = text.split(), [], ""
     for word in words:
         if line and len(line) + len(word) + 1 > width:
@@ -199,7 +201,7 @@ def plot_pareto(reasons: pd.DataFrame, top: int = 15) -> Chart:
     x = np.arange(len(rows))
     colours = [CURRENT if p else "#9aa5b1" for p in rows["pareto"]]
     ax.bar(x, rows["contacts"], color=colours)
-    ax.set_xticks(x, [_wrap(r, 18) for r in rows["reason"]], rotation=60, ha="right", fontsize=7)
+    ax.set_xticks(x, [wrap_words(r, 18) for r in rows["reason"]], rotation=60, ha="right", fontsize=7)
     ax.set_ylabel("contacts")
     share = ax.twinx()
     share.plot(x, rows["cumulative_share"] * 100, color=TARGET, marker="o", markersize=3)

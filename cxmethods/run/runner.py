@@ -33,6 +33,7 @@ import nbformat
 from cxmethods.core.config import Engagement, load_engagement
 from cxmethods.core.errors import CxmError
 from cxmethods.core.paths import workbooks_dir
+from cxmethods.io.artifacts import run_folder
 from cxmethods.outputs.make_all import file_list, write_outputs
 from cxmethods.workbooks.start_here import input_checksums, validate_engagement
 
@@ -115,7 +116,7 @@ def run_engagement(
     engagement : path, Engagement or None
         The engagement YAML; None runs the bundled sample.
     out : path, optional
-        The run folder; default ``out/<engagement name>``.
+        The run folder; default ``out/<engagement name>`` (see :func:`cxmethods.io.artifacts.run_folder`).
     only : str or list of str, optional
         Workbook numbers or names to run, e.g. ``"01,03"``.
     progress : callable, optional
@@ -132,9 +133,7 @@ def run_engagement(
     """
     eng = engagement if isinstance(engagement, Engagement) else load_engagement(engagement)
     books = list_workbooks(only, folder=workbooks)  # a wrong --only fails before inputs are read
-    out_dir = Path(out) if out is not None else Path("out") / eng.name
-    if out_dir.exists() and not out_dir.is_dir():
-        raise CxmError(f"--out {out_dir} is a file; give a folder for the run.")
+    out_dir = run_folder(out, eng, create=False)
     report = validate_engagement(eng)
     report.raise_for_errors()
     ensure_kernel(kernel_name)

@@ -1,6 +1,6 @@
 """Workbook 04: the business case in one call: appraisal, options, sensitivity, Monte Carlo, channel mix.
 
-:func:`appraise` reads the baseline (workbook 02's volumes, workbook 03's channel targets), the
+:func:`run` reads the baseline (workbook 02's volumes, workbook 03's channel targets), the
 initiatives and their levers, builds the assumptions table and the vectorised model
 (:mod:`cxmethods.methods.case_model`), and appraises each initiative and each option the Green Book way: real
 cash flows over the horizon, discounted with the stepped schedule, net present social value (cash and
@@ -22,18 +22,21 @@ import pandas as pd
 from cxmethods.core.config import Engagement
 from cxmethods.core.errors import InputError, Problem
 from cxmethods.core.schemas import CHANNELS
-from cxmethods.io.artifacts import Note, Results, write_table
+from cxmethods.io.artifacts import BUSINESS_CASE, SEGMENTATION, VOICE_OF_CUSTOMER, artifact_path, read_table
 from cxmethods.io.inputs import read_input
 from cxmethods.methodology.benchmarks import Benchmarks, load_benchmarks
 from cxmethods.methods.case_inputs import Baseline, assumptions_table, base_year, check_case_inputs, load_baseline
 from cxmethods.methods.case_model import CaseModel, InitiativeCosts, Lever, frame_values, lever_names, overlaps
 from cxmethods.methods.finance import discount_factors, discounted_payback, irr
-from cxmethods.methods.risk import monte_carlo, plot_npv_distribution, plot_tornado, switching_values, tornado
+from cxmethods.methods.risk import monte_carlo, switching_values, tornado
+from cxmethods.plots.channel_mix import plot_mix
+from cxmethods.plots.risk import plot_npv_distribution, plot_tornado
+from cxmethods.workbooks.results import Note, Results
 
-__all__ = ["ARTIFACTS", "STEP", "BusinessCase", "appraise"]
+__all__ = ["BusinessCase", "run"]
 
-STEP = "04_business_case"
-ARTIFACTS = ("baseline", "assumptions", "cashflows", "appraisal", "options", "sensitivity", "channel_mix", "channel_mix_summary")
+#: Workbook 03's tables the business case uses: segments' channel targets, their sizes, their self-service capacity.
+_SEGMENTATION_TABLES = ("segment_channels", "segments", "self_service")
 _ROUND = {"npv": 0, "cash_npv": 0, "bcr": 2, "irr": 3, "payback_years": 1, "p10": 0, "p50": 0, "p90": 0, "prob_negative": 2}
 _METRICS = [
     "pv_costs",
@@ -109,8 +112,10 @@ class BusinessCase(Results):
         ),
     }
 
-    def __init__(self) -> None:
-        super().__init__()
+    STEP = BUSINESS_CASE
+
+    def __init__(self, run_dir: str | Path | None = None) -> None:
+        super().__init__(run_dir)
         self.model: CaseModel | None = None
         self.monte_carlo = None
         self.mix = None
@@ -118,8 +123,6 @@ class BusinessCase(Results):
 
     def chart(self, name: str, output: str | None = None):
         """``"tornado"`` or ``"npv_distribution"`` for one output (default: the preferred option), or ``"channel_mix"``."""
-        from cxmethods.methods.channel_mix import plot_mix
-
         if name == "channel_mix":
             return self.mix if self.mix is None or isinstance(self.mix, Note) else plot_mix(self.mix)
         if self.model is None:
@@ -133,12 +136,8 @@ class BusinessCase(Results):
             f"The 'name' parameter of BusinessCase.chart must be tornado, npv_distribution or channel_mix. Got {name!r} instead."
         )
 
-    def write(self, run_dir: str | Path) -> list[Path]:
-        """Write the tables to ``artifacts/04_business_case/``."""
-        return [write_table(self.tables[name], run_dir, STEP, name) for name in ARTIFACTS if name in self.tables]
 
-
-def appraise(engagement: Engagement, run_dir: str | Path, *, draws: int | None = None, seed: int | None = None) -> BusinessCase:
+def run(engagement: Engagement, run_dir: str | Path, *, draws: int | None = None, seed: int | None = None) -> BusinessCase:
     """Appraise the engagement's initiatives and options from the artifacts of workbooks 02 and 03 in ``run_dir``.
 
     Raises
@@ -146,11 +145,18 @@ def appraise(engagement: Engagement, run_dir: str | Path, *, draws: int | None =
     InputError
         When the initiatives or levers have problems (all of them, with file, column and rows).
     """
-    result = BusinessCase()
+    result = BusinessCase(run_dir)
     settings = engagement.settings.business_case
     bench = load_benchmarks(engagement.resolve(settings.benchmarks) if settings.benchmarks else None)
     result.benchmarks = bench
-    baseline = load_baseline(engagement, run_dir)
+    segmentation = {name: read_table(run_dir, SEGMENTATION, name, optional=True) for name in _SEGMENTATION_TABLES}
+    baseline = load_baseline(
+        engagement,
+        read_table(run_dir, VOICE_OF_CUSTOMER, "volumes", optional=True),
+        segment_channels=segmentation["segment_channels"],
+        segments=segmentation["segments"],
+        source=str(artifact_path(run_dir, VOICE_OF_CUSTOMER, "volumes")),
+    )
     result.notes += baseline.notes
     result.tables["baseline"] = _baseline_table(baseline)
     if engagement.inputs.initiatives is None:
@@ -207,7 +213,7 @@ def appraise(engagement: Engagement, run_dir: str | Path, *, draws: int | None =
         "Prices: the benchmark costs per contact are in 2012 prices, the value of time in 2025 prices; give your own "
         "current costs (settings.voc.unit_costs) so that every figure shares one price base."
     )
-    _channel_mix(result, engagement, baseline, assumptions, run_dir, bench)
+    _channel_mix(result, engagement, baseline, assumptions, segmentation)
     return result
 
 
@@ -449,19 +455,21 @@ def _baseline_table(baseline: Baseline) -> pd.DataFrame:
 
 
 def _channel_mix(
-    result: BusinessCase, engagement: Engagement, baseline: Baseline, assumptions: pd.DataFrame, run_dir, bench: Benchmarks
+    result: BusinessCase,
+    engagement: Engagement,
+    baseline: Baseline,
+    assumptions: pd.DataFrame,
+    segmentation: dict[str, pd.DataFrame | None],
 ) -> None:
     from cxmethods.methods.channel_mix import optimise_mix, segment_volumes
 
-    folder = Path(run_dir) / "artifacts" / "03_segmentation"
-    if baseline.segments is None or not (folder / "self_service.csv").is_file():
+    mix, sizes, service = (segmentation[name] for name in _SEGMENTATION_TABLES)
+    if baseline.segments is None or service is None:
         result.mix = Note("Channel-mix optimisation needs the segmentation (workbook 03) with its self-service capacity.")
         result.skipped["channel_mix"] = result.skipped["channel_mix_summary"] = str(result.mix)
         return
     settings = engagement.settings.business_case
-    mix = pd.read_csv(folder / "segment_channels.csv")
-    sizes = pd.read_csv(folder / "segments.csv")
-    capacity = pd.read_csv(folder / "self_service.csv").set_index("segment")["capacity"]
+    capacity = service.set_index("segment")["capacity"]
     known = baseline.volumes[baseline.volumes["channel"].isin(CHANNELS)]
     volumes = segment_volumes(
         known.groupby("channel")["contacts"].sum(), mix, sizes.set_index(sizes["name"].astype(str))["share"]

@@ -1,6 +1,6 @@
 """Workbook 05: the road map and pilot plan in one call.
 
-:func:`plan` assembles the backlog (:mod:`cxmethods.methods.backlog`), ranks it and schedules it
+:func:`run` assembles the backlog (:mod:`cxmethods.methods.backlog`), ranks it and schedules it
 (:mod:`cxmethods.methods.prioritisation`), plans a pilot for the best-ranked initiatives that start now
 (:mod:`cxmethods.methods.pilot`: sites chosen from the contact log's areas, sample size for the effect the
 initiative's own levers promise, duration), and lays out the service standards as a KPI table with
@@ -17,31 +17,24 @@ import pandas as pd
 
 from cxmethods.core.config import Engagement
 from cxmethods.core.errors import CxmError
-from cxmethods.io.artifacts import Note, Results, write_table
+from cxmethods.io.artifacts import BUSINESS_CASE, ROADMAP, SEGMENTATION, SELF_ASSESSMENT, VOICE_OF_CUSTOMER, read_table
 from cxmethods.io.inputs import read_input
-from cxmethods.methods.backlog import build_backlog
+from cxmethods.methods.backlog import Evidence, build_backlog
 from cxmethods.methods.pilot import (
     choose_sites,
     evaluate_did,
     minimum_detectable_effect,
     pilot_duration,
-    plot_did,
     sample_size_proportions,
     simulate_pilot,
 )
-from cxmethods.methods.prioritisation import (
-    capacity_use,
-    check_dependencies,
-    plot_priorities,
-    plot_timeline,
-    prioritise,
-    schedule,
-)
+from cxmethods.methods.prioritisation import capacity_use, check_dependencies, prioritise, schedule
+from cxmethods.plots.pilot import plot_did
+from cxmethods.plots.roadmap import plot_priorities, plot_timeline
+from cxmethods.workbooks.results import Note, Results
 
-__all__ = ["ARTIFACTS", "STEP", "RoadMap", "current_metrics", "plan"]
+__all__ = ["RoadMap", "current_metrics", "evidence", "run"]
 
-STEP = "05_roadmap"
-ARTIFACTS = ("backlog", "priorities", "schedule", "capacity", "pilot_plan", "pilot_sites", "kpis")
 _FCR_EFFECT = 0.05  # first-contact resolution: the smallest rise worth a pilot when no lever says more
 _MAX_WEEKS = 26  # a pilot that needs longer than half a year in one area is better pooled across areas
 _SITE_METRICS = ("fcr_rate", "failure_share", "online_share")
@@ -54,6 +47,9 @@ _MEASURES = {
 
 class RoadMap(Results):
     """Tables by name and the charts of the road map."""
+
+    STEP = ROADMAP
+    CHARTS: ClassVar[dict] = {"timeline": ("schedule", plot_timeline)}
 
     VIEWS: ClassVar[dict] = {
         "ranked": (
@@ -81,8 +77,8 @@ class RoadMap(Results):
         ),
     }
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, run_dir: str | Path | None = None) -> None:
+        super().__init__(run_dir)
         self.method = "value_effort"
         self.standards = None
         self.rehearsal = None
@@ -93,29 +89,29 @@ class RoadMap(Results):
             found = self.table("priorities")
             return found if isinstance(found, Note) else plot_priorities(found, method=self.method)
         if name == "timeline":
-            found = self.table("schedule")
-            return found if isinstance(found, Note) else plot_timeline(found)
+            return super().chart(name)
         if name == "rehearsal":
             return self.rehearsal if self.rehearsal is None or isinstance(self.rehearsal, Note) else plot_did(self.rehearsal)
         raise CxmError(f"The 'name' parameter of RoadMap.chart must be priorities, timeline or rehearsal. Got {name!r} instead.")
 
-    def write(self, run_dir: str | Path) -> list[Path]:
-        """Write the tables to ``artifacts/05_roadmap/`` and the timeline as ``timeline.png``."""
-        written = [write_table(self.tables[name], run_dir, STEP, name) for name in ARTIFACTS if name in self.tables]
-        timeline = self.chart("timeline")
-        if not isinstance(timeline, Note):
-            path = Path(run_dir) / "artifacts" / STEP / "timeline.png"
-            timeline.savefig(path, dpi=110, bbox_inches="tight")
-            written.append(path)
-        return written
+
+def evidence(run_dir: str | Path) -> Evidence:
+    """The earlier workbooks' tables in ``run_dir`` that the backlog draws on (None for a workbook not run)."""
+    return Evidence(
+        gaps=read_table(run_dir, SELF_ASSESSMENT, "gaps", optional=True),
+        findings=read_table(run_dir, SELF_ASSESSMENT, "findings", optional=True),
+        volumes=read_table(run_dir, VOICE_OF_CUSTOMER, "volumes", optional=True),
+        segment_channels=read_table(run_dir, SEGMENTATION, "segment_channels", optional=True),
+        appraisal=read_table(run_dir, BUSINESS_CASE, "appraisal", optional=True),
+    )
 
 
-def plan(engagement: Engagement, run_dir: str | Path) -> RoadMap:
+def run(engagement: Engagement, run_dir: str | Path) -> RoadMap:
     """Backlog, priorities, schedule, pilot plan and KPIs from the engagement and the earlier workbooks' artifacts."""
     settings = engagement.settings.roadmap
-    result = RoadMap()
+    result = RoadMap(run_dir)
     result.method = settings.method
-    backlog = build_backlog(engagement, run_dir)
+    backlog = build_backlog(engagement, evidence(run_dir))
     result.notes += backlog.attrs.pop("notes", [])
     result.tables["backlog"] = backlog
     check_dependencies(backlog)
@@ -134,24 +130,24 @@ def plan(engagement: Engagement, run_dir: str | Path) -> RoadMap:
     result.tables["capacity"] = capacity_use(
         result.tables["schedule"], start=start, capacity=capacity, quarters=settings.quarters
     )
-    _pilots(result, engagement, Path(run_dir))
-    _kpis(result, engagement, Path(run_dir))
+    _pilots(result, engagement, run_dir)
+    _kpis(result, engagement, run_dir)
     return result
 
 
 # --------------------------------------------------------------------------- pilots
 
 
-def _pilots(result: RoadMap, engagement: Engagement, run_dir: Path) -> None:
+def _pilots(result: RoadMap, engagement: Engagement, run_dir: str | Path) -> None:
     settings = engagement.settings.roadmap
-    art = run_dir / "artifacts" / "02_voice_of_customer"
-    if not (art / "areas.csv").is_file() or not (art / "volumes.csv").is_file():
+    areas = read_table(run_dir, VOICE_OF_CUSTOMER, "areas", optional=True)
+    volumes = read_table(run_dir, VOICE_OF_CUSTOMER, "volumes", optional=True)
+    if areas is None or volumes is None:
         result.skipped["pilot_plan"] = result.skipped["pilot_sites"] = (
             "Pilot sites are chosen from the contact log's areas: run workbook 02 with an area field mapped."
         )
         return
-    areas, volumes = pd.read_csv(art / "areas.csv"), pd.read_csv(art / "volumes.csv", keep_default_na=False, na_values=[""])
-    fcr = _fcr(art)
+    fcr = _fcr(read_table(run_dir, VOICE_OF_CUSTOMER, "repeat_contact", optional=True))
     levers = (
         read_input(engagement, "levers")
         if engagement.inputs.levers is not None
@@ -284,10 +280,8 @@ def _measure(lever: pd.Series, volumes: pd.DataFrame, fcr: float) -> tuple[str, 
     return "fcr_rate", fcr, _FCR_EFFECT, 1.0
 
 
-def _fcr(art: Path) -> float:
-    path = art / "repeat_contact.csv"
-    if path.is_file():
-        table = pd.read_csv(path)
+def _fcr(table: pd.DataFrame | None) -> float:
+    if table is not None:
         value = table.loc[table["reason"] == "(all)", "resolved_first_contact"]
         if len(value) and pd.notna(value.iloc[0]):
             return float(value.iloc[0])
@@ -297,7 +291,7 @@ def _fcr(art: Path) -> float:
 # --------------------------------------------------------------------------- KPIs
 
 
-def _kpis(result: RoadMap, engagement: Engagement, run_dir: Path) -> None:
+def _kpis(result: RoadMap, engagement: Engagement, run_dir: str | Path) -> None:
     from cxmethods.methodology.service_standards import kpi_table, load_service_standards
 
     own = engagement.settings.roadmap.service_standards
@@ -308,15 +302,11 @@ def _kpis(result: RoadMap, engagement: Engagement, run_dir: Path) -> None:
 
 def current_metrics(run_dir: str | Path) -> dict[str, float]:
     """Today's values of the service-standard metrics the earlier workbooks measured (missing ones are left out)."""
-    art = Path(run_dir) / "artifacts" / "02_voice_of_customer"
     found: dict[str, float] = {}
 
     def overall(name: str, column: str, key: str = "reason") -> float | None:
-        path = art / f"{name}.csv"
-        if not path.is_file():
-            return None
-        table = pd.read_csv(path)
-        if key not in table or column not in table:
+        table = read_table(run_dir, VOICE_OF_CUSTOMER, name, optional=True)
+        if table is None or key not in table or column not in table:
             return None
         value = table.loc[table[key] == "(all)", column]
         return float(value.iloc[0]) if len(value) and pd.notna(value.iloc[0]) else None
@@ -330,15 +320,14 @@ def current_metrics(run_dir: str | Path) -> dict[str, float]:
             found[metric] = value
     if (hours := overall("resolution_times", "median_hours")) is not None:
         found["median_resolution_days"] = hours / 24
-    mix = art / "channel_mix.csv"
-    if mix.is_file():
-        table = pd.read_csv(mix)
+    table = read_table(run_dir, VOICE_OF_CUSTOMER, "channel_mix", optional=True)
+    if table is not None:
         found["online_share"] = float(
             table[(table["reason"] == "(all)") & table["channel"].isin(("web_form", "mobile_app"))]["share"].sum()
         )
-    items = art / "survey_items.csv"
-    if items.is_file():
-        table = pd.read_csv(items).set_index("item")
+    items = read_table(run_dir, VOICE_OF_CUSTOMER, "survey_items", optional=True)
+    if items is not None:
+        table = items.set_index("item")
         for metric, item in (("satisfaction", "overall_satisfaction"), ("trust", "trust"), ("ease", "ease")):
             if item in table.index and pd.notna(table.at[item, "top2_share"]):
                 found[metric] = float(table.at[item, "top2_share"])

@@ -1,6 +1,6 @@
 """Workbook 03: segmentation in one call: stakeholders, rule-based and data-driven segments, channels.
 
-:func:`segment` runs what the engagement's inputs allow and keeps, for anything it cannot run, the
+:func:`run` runs what the engagement's inputs allow and keeps, for anything it cannot run, the
 reason. Names, pen portraits and objectives come from the workshop's answers file when the room has
 written them, else from the suggestions drawn from the segment profiles.
 """
@@ -15,37 +15,27 @@ import pandas as pd
 from cxmethods.core.config import Engagement
 from cxmethods.core.errors import CxmError
 from cxmethods.io.answers import load_answers
-from cxmethods.io.artifacts import Note, Results
+from cxmethods.io.artifacts import SEGMENTATION
 from cxmethods.io.inputs import read_input
 from cxmethods.methods.channels import channel_preferences, migration_targets, read_suitability, self_service, suitability_matrix
 from cxmethods.methods.profiles import profile, segment_sizes, suggest_names
 from cxmethods.methods.segment_rules import apply_rules, load_process, load_rules
 from cxmethods.methods.segment_rules import segment_sizes as rule_sizes
 from cxmethods.methods.segmenter import ATTRIBUTES, Segmenter, select_k
-from cxmethods.methods.stakeholders import plot_stakeholder_map, stakeholder_findings, stakeholder_table
+from cxmethods.methods.stakeholders import stakeholder_findings, stakeholder_table
+from cxmethods.plots.stakeholders import plot_stakeholder_map
+from cxmethods.workbooks.results import Results
 
-__all__ = ["STEP", "Segmentation", "segment"]
+__all__ = ["Segmentation", "run"]
 
-STEP = "03_segmentation"
 MIN_RESPONDENTS = 100  # fewer, and segments describe individuals rather than groups
-_TABLES = (
-    "stakeholders",
-    "stakeholder_findings",
-    "rule_segments",
-    "rule_problems",
-    "model_selection",
-    "segments",
-    "profiles",
-    "self_service",
-    "segment_channels",
-    "suitability",
-    "process",
-)
 
 
 class Segmentation(Results):
     """Tables by name, for each analysis that could not run the reason, and the respondents' segments."""
 
+    STEP = SEGMENTATION
+    CHARTS: ClassVar[dict] = {"stakeholders": ("stakeholders", plot_stakeholder_map)}
     VIEWS: ClassVar[dict] = {
         "distinctive": ("profiles", lambda t: t[t["index"] >= 150].sort_values(["segment", "index"], ascending=[True, False])),
         "channel_targets": (
@@ -54,11 +44,19 @@ class Segmentation(Results):
         ),
     }
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.assignments: pd.DataFrame | None = None
+    def __init__(self, run_dir: str | Path | None = None) -> None:
+        super().__init__(run_dir)
         self.suggestions: pd.DataFrame | None = None
         self.rule_assignment: pd.Series | None = None
+
+    @property
+    def assignments(self) -> pd.DataFrame | None:
+        """Each respondent's segment (written as ``assignments.parquet``), or None before segments are fitted."""
+        return self.tables.get("assignments")
+
+    @assignments.setter
+    def assignments(self, table: pd.DataFrame) -> None:
+        self.tables["assignments"] = table
 
     def refresh_names(self, engagement: Engagement):
         """Re-read the workshop's segment names (after the form) without refitting; return the segments table."""
@@ -67,28 +65,10 @@ class Segmentation(Results):
         _name_segments(self, engagement)
         return self.tables["segments"]
 
-    def chart(self, name: str):
-        """``"stakeholders"``: the stakeholder map, or the note saying why it is not available."""
-        if name != "stakeholders":
-            raise CxmError(f"The 'name' parameter of Segmentation.chart must be 'stakeholders'. Got {name!r} instead.")
-        found = self.table(name)
-        return found if isinstance(found, Note) else plot_stakeholder_map(found)
 
-    def write(self, run_dir: str | Path) -> list[Path]:
-        """Write the tables to ``artifacts/03_segmentation/`` and the assignments as ``assignments.parquet``."""
-        from cxmethods.io.artifacts import write_table
-
-        written = [write_table(self.tables[name], run_dir, STEP, name) for name in _TABLES if name in self.tables]
-        if self.assignments is not None:
-            path = Path(run_dir) / "artifacts" / STEP / "assignments.parquet"
-            self.assignments.to_parquet(path, index=False)
-            written.append(path)
-        return written
-
-
-def segment(engagement: Engagement) -> Segmentation:
-    """Run the segmentation workbook's analyses on the engagement."""
-    result = Segmentation()
+def run(engagement: Engagement, run_dir: str | Path | None) -> Segmentation:
+    """Run the segmentation workbook's analyses on the engagement; ``result.write()`` saves them in ``run_dir``."""
+    result = Segmentation(run_dir)
     settings = engagement.settings.segmentation
     result.tables["process"] = load_process()
     stakeholders = stakeholder_table(engagement)

@@ -1,4 +1,7 @@
-"""Check an engagement and every input it names, reporting all problems at once.
+"""Workbook 00 (start here): check an engagement and every input it names, reporting all problems at once.
+
+:func:`validate_engagement` is what ``cxm validate`` and ``cxm run`` call before anything runs; :func:`run` is the
+workbook's entry point, which also keeps the problems and the inputs read as the step's tables.
 
 >>> from cxmethods import validate_engagement
 >>> report = validate_engagement()        # the bundled sample
@@ -8,7 +11,6 @@ True
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -16,12 +18,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cxmethods.core.config import Engagement, did_you_mean, load_engagement, partial_engagement
+from cxmethods.core.config import Engagement, load_engagement, partial_engagement
 from cxmethods.core.errors import ConfigError, Problem
+from cxmethods.core.files import sha256
+from cxmethods.core.yamlfile import did_you_mean
+from cxmethods.io.artifacts import START_HERE
 from cxmethods.io.inputs import InputScan, scan_input
 from cxmethods.methodology.maturity import load_quick_test, load_role_checklist, model_for
+from cxmethods.workbooks.results import Results
 
-__all__ = ["ValidationReport", "input_checksums", "sha256", "validate_engagement"]
+__all__ = ["StartHere", "ValidationReport", "input_checksums", "run", "validate_engagement"]
 
 
 @dataclass(frozen=True)
@@ -175,15 +181,6 @@ def input_checksums(engagement: Engagement) -> dict[str, str]:
     return found
 
 
-def sha256(path: Path) -> str:
-    """SHA-256 of a file, read in blocks (inputs can be large)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 _INPUT_COLUMNS = ["input", "file", "rows", "fields_mapped", "first", "last", "errors", "warnings"]
 
 
@@ -322,3 +319,21 @@ def _business_case_checks(eng: Engagement, initiatives: pd.DataFrame, levers: pd
     except ConfigError as exc:
         return list(exc.problems)
     return check_case_inputs(eng, initiatives, levers, bench)
+
+
+class StartHere(Results):
+    """The engagement's check: ``problems`` (every error and warning) and ``inputs`` (each input read), and
+    the :class:`ValidationReport` itself as ``report``."""
+
+    STEP = START_HERE
+
+    def __init__(self, report: ValidationReport, run_dir: str | Path | None = None) -> None:
+        super().__init__(run_dir)
+        self.report = report
+        self.tables.update(problems=report.to_frame(), inputs=report.inputs_frame())
+
+
+def run(engagement: Engagement, run_dir: str | Path) -> StartHere:
+    """Check the engagement and its inputs, reusing ``validation.json`` in ``run_dir`` while the inputs are unchanged
+    (``cxm run`` saves it there first, so a big log is not read twice)."""
+    return StartHere(validate_engagement(engagement, reuse=Path(run_dir) / "validation.json"), run_dir)

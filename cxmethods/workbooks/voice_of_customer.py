@@ -1,11 +1,12 @@
 """Workbook 02: the voice of the customer, from contact log, survey and comments, in one call.
 
-:func:`analyse` runs every analysis the engagement's data allows and keeps, for each one that it
+:func:`run` runs every analysis the engagement's data allows and keeps, for each one that it
 cannot run, the reason (a field not mapped, no survey...), so the workbook shows a plain note
 instead of failing. Only redacted text reaches any table.
 
+>>> import tempfile
 >>> from cxmethods import load_engagement
->>> result = analyse(load_engagement())
+>>> result = run(load_engagement(), tempfile.mkdtemp())
 >>> sorted(result.tables)[:3]
 ['anomalies', 'channel_mix', 'contact_reasons']
 """
@@ -20,14 +21,14 @@ import pandas as pd
 
 from cxmethods.core.config import Engagement
 from cxmethods.core.errors import CxmError
-from cxmethods.io.artifacts import Note, Results
+from cxmethods.io.artifacts import VOICE_OF_CUSTOMER
 from cxmethods.io.inputs import read_input
 from cxmethods.methods.channels import channel_preferences
 from cxmethods.methods.contacts import ContactLog
+from cxmethods.plots.charts import plot_failure_demand, plot_importance_performance, plot_pareto, plot_week_heatmap
+from cxmethods.workbooks.results import Results
 
-__all__ = ["ARTIFACTS", "VoiceOfCustomer", "analyse"]
-
-STEP = "02_voice_of_customer"
+__all__ = ["ARTIFACTS", "VoiceOfCustomer", "run"]
 
 #: The artifact tables the workbook writes, in the order of its questions.
 CONTACT_TABLES = (
@@ -45,14 +46,6 @@ CONTACT_TABLES = (
 SURVEY_TABLES = ("survey_items", "drivers", "themes", "theme_sentiment", "personal_data_redacted", "segment_hints")
 ARTIFACTS = CONTACT_TABLES + SURVEY_TABLES
 
-#: Chart name -> (table it draws, function in cxmethods.plots.charts).
-CHARTS = {
-    "pareto": ("contact_reasons", "plot_pareto"),
-    "week": ("patterns_time", "plot_week_heatmap"),
-    "failure_demand": ("failure_demand", "plot_failure_demand"),
-    "drivers": ("drivers", "plot_importance_performance"),
-}
-
 #: Survey attributes whose channel preferences hint at segments (workbook 03 takes it further).
 HINT_ATTRIBUTES = ("age_band", "digital_confidence", "language", "disability", "employment_status", "household")
 
@@ -60,6 +53,13 @@ HINT_ATTRIBUTES = ("age_band", "digital_confidence", "language", "disability", "
 class VoiceOfCustomer(Results):
     """Tables by name, for each analysis that could not run the reason, and views for the workbook."""
 
+    STEP = VOICE_OF_CUSTOMER
+    CHARTS: ClassVar[dict] = {
+        "pareto": ("contact_reasons", plot_pareto),
+        "week": ("patterns_time", plot_week_heatmap),
+        "failure_demand": ("failure_demand", plot_failure_demand),
+        "drivers": ("drivers", plot_importance_performance),
+    }
     VIEWS: ClassVar[dict] = {
         "top_reasons": ("contact_reasons", lambda t: t.head(12)),
         "channel_mix_overall": ("channel_mix", lambda t: t[t["reason"] == "(all)"]),
@@ -75,28 +75,14 @@ class VoiceOfCustomer(Results):
         "top_repeats": ("repeat_contact", lambda t: t.head(10)),
     }
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, run_dir: str | Path | None = None) -> None:
+        super().__init__(run_dir)
         self.comments: pd.DataFrame | None = None  # redacted comments with theme and sentiment
 
-    def chart(self, name: str):
-        """Chart ``name`` (see :data:`CHARTS`), or the note saying why its table is not available."""
-        from cxmethods.plots import charts
 
-        table, function = CHARTS[name]
-        found = self.table(table)
-        return found if isinstance(found, Note) else getattr(charts, function)(found)
-
-    def write(self, run_dir: str | Path) -> list[Path]:
-        """Write every computed table to ``artifacts/02_voice_of_customer/<name>.csv``."""
-        from cxmethods.io.artifacts import write_table
-
-        return [write_table(self.tables[name], run_dir, STEP, name) for name in ARTIFACTS if name in self.tables]
-
-
-def analyse(engagement: Engagement, *, n_themes: int = 6, memory_limit: str = "1GB") -> VoiceOfCustomer:
-    """Run every voice-of-the-customer analysis the engagement's inputs allow."""
-    result = VoiceOfCustomer()
+def run(engagement: Engagement, run_dir: str | Path | None, *, n_themes: int = 6, memory_limit: str = "1GB") -> VoiceOfCustomer:
+    """Run every voice-of-the-customer analysis the engagement's inputs allow; ``result.write()`` saves them in ``run_dir``."""
+    result = VoiceOfCustomer(run_dir)
     if engagement.inputs.contact_log is None:
         result.skipped.update({name: "The engagement names no contact log." for name in CONTACT_TABLES})
     else:
@@ -113,8 +99,8 @@ def analyse(engagement: Engagement, *, n_themes: int = 6, memory_limit: str = "1
                 log.areas,
                 log.data_quality,
             )
-            for name, run in zip(CONTACT_TABLES, runs, strict=True):
-                _attempt(result, name, run)
+            for name, analysis in zip(CONTACT_TABLES, runs, strict=True):
+                _attempt(result, name, analysis)
     if engagement.inputs.survey is None:
         result.skipped.update({name: "The engagement names no survey." for name in SURVEY_TABLES})
         return result

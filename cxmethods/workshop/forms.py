@@ -61,7 +61,7 @@ __all__ = [
     "self_assessment_form",
 ]
 
-_GREY, _AMBER, _RED, _BLUE, _GREEN = "#5f6368", "#8a5a00", "#b00020", "#1f5fa8", "#2e7d32"
+GREY, AMBER, _RED, _BLUE, _GREEN = "#5f6368", "#8a5a00", "#b00020", "#1f5fa8", "#2e7d32"
 _LEVELS = ("1", "2", "3", "4", "5")
 _NOT_YET = ("not yet", "")
 
@@ -125,7 +125,7 @@ def self_assessment_form(
         )
     participant = participant.strip()
     if getattr(engagement.workshop, "self_assessment", None) is None:
-        return _not_configured("self_assessment")
+        return not_configured("self_assessment")
     store = store_for(engagement, "self_assessment")
     who = html.escape(participant) + (f" ({html.escape(role)})" if role else "")
     return _dimension_form(
@@ -163,7 +163,7 @@ def consensus_form(engagement: Engagement, *, model: MaturityModel | None = None
         When the engagement names no consensus file or it cannot be read.
     """
     if getattr(engagement.workshop, "consensus", None) is None:
-        return _not_configured("consensus")
+        return not_configured("consensus")
     store = store_for(engagement, "consensus")
     return _dimension_form(
         store,
@@ -194,11 +194,17 @@ def quick_test_form(engagement: Engagement, *, questions: Iterable[Question] | N
         One row per question; ``.controls["answer"][question_id]`` and ``.controls["note"][question_id]``.
     """
     if getattr(engagement.workshop, "quick_test", None) is None:
-        return _not_configured("quick_test")
+        return not_configured("quick_test")
     store = store_for(engagement, "quick_test")
     items = [(q.id, "", q.text) for q in (load_quick_test() if questions is None else questions)]
     return _checklist_form(
-        store, _fields(store, "quick_test"), items, ("yes", "no"), engagement.folder, id_field="question_id", title="Quick test"
+        store,
+        column_names(store, "quick_test"),
+        items,
+        ("yes", "no"),
+        engagement.folder,
+        id_field="question_id",
+        title="Quick test",
     )
 
 
@@ -218,12 +224,12 @@ def role_checklist_form(engagement: Engagement, *, statements: Iterable[Statemen
         One row per statement; ``.controls["answer"][statement_id]`` and ``.controls["note"][statement_id]``.
     """
     if getattr(engagement.workshop, "role_checklist", None) is None:
-        return _not_configured("role_checklist")
+        return not_configured("role_checklist")
     store = store_for(engagement, "role_checklist")
     items = [(s.id, s.role_name, s.text) for s in (load_role_checklist() if statements is None else statements)]
     return _checklist_form(
         store,
-        _fields(store, "role_checklist"),
+        column_names(store, "role_checklist"),
         items,
         ("yes", "partly", "no"),
         engagement.folder,
@@ -252,16 +258,14 @@ def segment_names_form(engagement: Engagement, suggestions) -> WorkshopForm:
         One card per segment; ``.controls["name"|"pen_portrait"|"objective"][segment]`` (Text/Textarea).
     """
     if getattr(engagement.workshop, "segment_names", None) is None:
-        return _not_configured("segment_names")
+        return not_configured("segment_names")
     if suggestions is None:
-        return widgets.HTML(
-            f'<div style="color:{_AMBER}">No data-driven segments to name: the segmentation needs a survey.</div>'
-        )
+        return widgets.HTML(f'<div style="color:{AMBER}">No data-driven segments to name: the segmentation needs a survey.</div>')
     store = store_for(engagement, "segment_names")
-    fields = _fields(store, "segment_names")
-    saved = _rows(store, {}, fields["segment"])
-    status, progress = widgets.HTML(_line("", _GREY)), widgets.HTML()
-    saver = _Saver(store, status, engagement.folder)
+    fields = column_names(store, "segment_names")
+    saved = rows_by(store, {}, fields["segment"])
+    status, progress = widgets.HTML(status_html("", GREY)), widgets.HTML()
+    saver = Saver(store, status, engagement.folder)
     controls: dict[str, dict[str, widgets.Widget]] = {"name": {}, "pen_portrait": {}, "objective": {}}
     children: list[widgets.Widget] = [widgets.HTML('<h3 style="margin:8px 0 4px 0">Name the segments</h3>'), progress]
 
@@ -281,7 +285,7 @@ def segment_names_form(engagement: Engagement, suggestions) -> WorkshopForm:
         heading = (
             f'<div style="font-size:1.15em;font-weight:600;margin:12px 0 2px 0">Segment {html.escape(segment)} · '
             f"{int(row.size):,} respondents ({row.share:.0%})</div>"
-            f'<div style="color:{_GREY}">Suggested: {html.escape(str(row.suggested_name))}</div>'
+            f'<div style="color:{GREY}">Suggested: {html.escape(str(row.suggested_name))}</div>'
         )
         name = widgets.Text(
             value=answer.get(fields["name"], ""),
@@ -318,16 +322,16 @@ def segment_names_form(engagement: Engagement, suggestions) -> WorkshopForm:
     return WorkshopForm(children, {**controls, "progress": progress, "status": status}, store)
 
 
-def _not_configured(name: str) -> widgets.HTML:
+def not_configured(name: str) -> widgets.HTML:
     """What a form shows when the engagement names no answers file for it (a headless run goes on)."""
     return widgets.HTML(
-        f'<div style="color:{_AMBER}">This form needs an answers file: add <code>{name}: '
+        f'<div style="color:{AMBER}">This form needs an answers file: add <code>{name}: '
         f"{{path: workshop/{name}.csv}}</code> under <code>workshop:</code> in the engagement "
         "(see templates/engagement.yaml), then re-run this cell.</div>"
     )
 
 
-class _Saver:
+class Saver:
     """Writes rows through the store and reports on the status line; a row that failed stays pending
     and is written again with the next change, so nothing typed is lost while the problem lasts."""
 
@@ -344,23 +348,23 @@ class _Saver:
                 self.store.upsert(*self.pending[k])
                 del self.pending[k]
         except Exception as exc:
-            self.status.value = _line(
+            self.status.value = status_html(
                 f"Not saved: {type(exc).__name__}: {first_line(exc)} ({self.where}). "
                 "Your answers stay on screen and are saved with the next change.",
                 _RED,
             )
             return False
         stamp = f"Saved {datetime.now():%H:%M:%S} · {self.where}"
-        self.status.value = _line(f"{stamp} · {warning}" if warning else stamp, _AMBER if warning else _GREY)
+        self.status.value = status_html(f"{stamp} · {warning}" if warning else stamp, AMBER if warning else GREY)
         return True
 
 
-def _fields(store: AnswerStore, name: str) -> dict[str, str]:
+def column_names(store: AnswerStore, name: str) -> dict[str, str]:
     """Our field name -> the file's column (``store_for`` keeps the columns in the schema's order)."""
     return dict(zip(INPUTS[name].fields, store.columns))
 
 
-def _rows(store: AnswerStore, match: dict[str, str], by: str) -> dict[str, dict[str, str]]:
+def rows_by(store: AnswerStore, match: dict[str, str], by: str) -> dict[str, dict[str, str]]:
     """The file's rows matching ``match`` (column -> value), by the value of column ``by``; first row wins, as in upsert."""
     try:
         table = store.load()
@@ -384,14 +388,14 @@ def _level(value: object) -> str:
     return str(int(number)) if number.is_integer() and 1 <= number <= 5 else ""
 
 
-def _line(text: str, colour: str) -> str:
+def status_html(text: str, colour: str) -> str:
     return f'<div style="color:{colour};font-size:0.95em;min-height:1.4em">{html.escape(text)}</div>'
 
 
 def _progress(done: int, total: int, noun: str) -> str:
     share = 100 * done / total if total else 0
     return (
-        f'<div style="color:{_GREY}"><b style="color:#202124">{done} of {total}</b> {noun}'
+        f'<div style="color:{GREY}"><b style="color:#202124">{done} of {total}</b> {noun}'
         f'<div style="background:#e8eaed;height:6px;border-radius:3px;margin-top:3px">'
         f'<div style="background:{_BLUE};width:{share:.0f}%;height:6px;border-radius:3px"></div></div></div>'
     )
@@ -425,9 +429,9 @@ def _dimension_form(
     """The form shared by the self-assessment and the consensus (workshop file ``name``): ``key`` (our
     fields) picks the rows that are this form's, ``extra`` is written on every row saved, ``text`` names
     the free-text field (a dimension counts as done without it only when the schema does not require it)."""
-    dims, fields = model.dimensions, _fields(store, name)
+    dims, fields = model.dimensions, column_names(store, name)
     required_text = INPUTS[name].fields[text].required
-    rows = _rows(store, {fields[k]: v for k, v in key.items()}, fields["dimension_id"])
+    rows = rows_by(store, {fields[k]: v for k, v in key.items()}, fields["dimension_id"])
     answers = {
         d: {
             "current": _level(r.get(fields["current_level"], "")),
@@ -451,8 +455,8 @@ def _dimension_form(
     heading, levels, progress = widgets.HTML(), widgets.HTML(), widgets.HTML()
     chart = widgets.Image(format="png", layout=widgets.Layout(width="360px", flex="0 0 auto", margin="0 0 0 16px"))
     status = widgets.HTML()
-    saver = _Saver(store, status, folder)
-    status.value = _line(f"Each answer is saved to {saver.where} as you give it.", _GREY)
+    saver = Saver(store, status, folder)
+    status.value = status_html(f"Each answer is saved to {saver.where} as you give it.", GREY)
     loading = False
 
     def done(a: dict[str, str]) -> bool:
@@ -508,7 +512,7 @@ def _dimension_form(
             loading = False
         question = d.question or "Where is the organisation today, and where should it be?"
         heading.value = (
-            f'<div style="color:{_GREY};font-size:0.9em;text-transform:uppercase;letter-spacing:0.04em">'
+            f'<div style="color:{GREY};font-size:0.9em;text-transform:uppercase;letter-spacing:0.04em">'
             f"{html.escape(components.get(d.component, d.component))}</div>"
             f'<div style="font-size:1.5em;font-weight:600;margin:2px 0">{html.escape(d.name)}</div>'
             f'<div style="font-size:1.15em;margin-bottom:4px">{html.escape(question)}</div>'
@@ -598,12 +602,12 @@ def _checklist_form(
     title: str,
 ) -> WorkshopForm:
     """Rows of (id, group heading, text), each with answer toggles and a note, saved on every change."""
-    rows = _rows(store, {}, fields[id_field])
+    rows = rows_by(store, {}, fields[id_field])
     answers = {
         i: {"answer": r.get(fields["answer"], "").strip().lower(), "note": r.get(fields["note"], "")} for i, r in rows.items()
     }
-    progress, status = widgets.HTML(), widgets.HTML(_line("", _GREY))
-    saver = _Saver(store, status, folder)
+    progress, status = widgets.HTML(), widgets.HTML(status_html("", GREY))
+    saver = Saver(store, status, folder)
     toggles: dict[str, widgets.ToggleButtons] = {}
     notes: dict[str, widgets.Text] = {}
     children: list[widgets.Widget] = [widgets.HTML(f'<h3 style="margin:8px 0 4px 0">{title}</h3>'), progress]

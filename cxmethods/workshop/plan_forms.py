@@ -14,7 +14,7 @@ import pandas as pd
 
 from cxmethods.core.config import Engagement
 from cxmethods.io.answers import store_for
-from cxmethods.workshop.forms import _AMBER, _GREY, WorkshopForm, _fields, _line, _not_configured, _rows, _Saver
+from cxmethods.workshop.forms import AMBER, GREY, Saver, WorkshopForm, column_names, not_configured, rows_by, status_html
 
 __all__ = ["assumptions_form", "backlog_form"]
 
@@ -44,17 +44,17 @@ def assumptions_form(engagement: Engagement, assumptions: pd.DataFrame) -> Works
         Only assumptions the room touches are written, so the defaults' sources stay visible for the rest.
     """
     if getattr(engagement.workshop, "assumptions", None) is None:
-        return _not_configured("assumptions")
+        return not_configured("assumptions")
     store = store_for(engagement, "assumptions")
-    fields = _fields(store, "assumptions")
-    saved = _rows(store, {}, fields["name"])
-    status = widgets.HTML(_line("", _GREY))
-    saver = _Saver(store, status, engagement.folder)
+    fields = column_names(store, "assumptions")
+    saved = rows_by(store, {}, fields["name"])
+    status = widgets.HTML(status_html("", GREY))
+    saver = Saver(store, status, engagement.folder)
     controls: dict[str, dict[str, widgets.Widget]] = {"value": {}, "low": {}, "high": {}, "note": {}}
     children: list[widgets.Widget] = [
         widgets.HTML(
             '<h3 style="margin:8px 0 4px 0">Assumptions</h3>'
-            f'<div style="color:{_GREY}">Change a value or its range (low to high) where the room knows better, and say why. '
+            f'<div style="color:{GREY}">Change a value or its range (low to high) where the room knows better, and say why. '
             "Each change is saved at once; re-run the appraisal cell to see what it does.</div>"
         )
     ]
@@ -78,7 +78,7 @@ def assumptions_form(engagement: Engagement, assumptions: pd.DataFrame) -> Works
             name = row["name"]
             label = widgets.HTML(
                 f'<div title="{html.escape(str(row["source"]))}">{html.escape(str(row["description"]))}'
-                f'<br><span style="color:{_GREY};font-size:0.85em">{html.escape(name)} · {html.escape(str(row["unit"]))}</span></div>',
+                f'<br><span style="color:{GREY};font-size:0.85em">{html.escape(name)} · {html.escape(str(row["unit"]))}</span></div>',
                 layout=widgets.Layout(width="380px"),
             )
             boxes = {
@@ -116,20 +116,20 @@ def backlog_form(engagement: Engagement, backlog: pd.DataFrame) -> WorkshopForm:
         method uses, ``.controls["note"][id]`` (Text) and ``"status"``. Only rows the room touches are written.
     """
     if getattr(engagement.workshop, "backlog", None) is None:
-        return _not_configured("backlog")
+        return not_configured("backlog")
     settings = engagement.settings.roadmap
     scores = METHOD_SCORES.get(settings.method, tuple(settings.weights) + ("effort", "confidence"))
     scores = tuple(dict.fromkeys(s for s in scores if s in backlog))
     store = store_for(engagement, "backlog")
-    fields = _fields(store, "backlog")
-    saved = _rows(store, {}, fields["id"])
-    status = widgets.HTML(_line("", _GREY))
-    saver = _Saver(store, status, engagement.folder)
+    fields = column_names(store, "backlog")
+    saved = rows_by(store, {}, fields["id"])
+    status = widgets.HTML(status_html("", GREY))
+    saver = Saver(store, status, engagement.folder)
     controls: dict[str, dict[str, widgets.Widget]] = {s: {} for s in (*scores, "note")}
     children: list[widgets.Widget] = [
         widgets.HTML(
             '<h3 style="margin:8px 0 4px 0">Score the backlog</h3>'
-            f'<div style="color:{_GREY}">Value is a score from 1 (little) to 5 (a lot); appraised initiatives start from their '
+            f'<div style="color:{GREY}">Value is a score from 1 (little) to 5 (a lot); appraised initiatives start from their '
             "value-for-money category. Effort is in team-months, confidence from 0 to 1. Leave a box empty if nobody knows yet. "
             "Each change is saved at once; re-run the planning cell to see the new ranking.</div>"
         )
@@ -145,7 +145,7 @@ def backlog_form(engagement: Engagement, backlog: pd.DataFrame) -> WorkshopForm:
                 except ValueError:
                     bad.append(s)
             if bad:  # keep what was typed on screen; save once it is a number
-                status.value = _line(f"{item}: {', '.join(bad)} must be a number (or empty). Not saved yet.", _AMBER)
+                status.value = status_html(f"{item}: {', '.join(bad)} must be a number (or empty). Not saved yet.", AMBER)
                 return
             saver.save({fields["id"]: item}, {**values, fields["note"]: controls["note"][item].value})
 
@@ -156,7 +156,7 @@ def backlog_form(engagement: Engagement, backlog: pd.DataFrame) -> WorkshopForm:
         item = str(row["id"])
         label = widgets.HTML(
             f'<div title="{html.escape(str(row["provenance"]))}"><b>{html.escape(item)}</b> '
-            f'{html.escape(str(row["title"]))}<br><span style="color:{_GREY};font-size:0.85em">'
+            f'{html.escape(str(row["title"]))}<br><span style="color:{GREY};font-size:0.85em">'
             f"{html.escape(str(row['source']))}</span></div>",
             layout=widgets.Layout(width="340px"),
         )
