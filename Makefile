@@ -51,14 +51,17 @@ lint: setup-test  ## the quality gates CI runs: ruff's rules, ruff's formatting,
 	$(BIN)/mypy
 
 # pip-compile writes its own header naming `make lock` (CUSTOM_COMPILE_COMMAND); the two lines put above it say how
-# the file is used. Index and find-links options stay out: they are this machine's, not the project's.
+# the file is used. Index and find-links options stay out: they are this machine's, not the project's. The lock is
+# replaced only when it changes, so an unchanged one does not make the next make demo / make test reinstall.
 lock: | $(BIN)/python  ## refresh requirements-lock.txt from pyproject.toml (runtime and test extra), then run make test
 	$(BIN)/python -m pip install --quiet $(if $(wildcard $(LOCK)),-c $(LOCK)) $(PIP_TOOLS)
+	@cp $(LOCK) $(LOCK).new 2>/dev/null || true
 	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet $(LOCK_UPGRADE) --extra test --strip-extras \
-		--allow-unsafe --no-emit-index-url --no-emit-find-links --no-emit-trusted-host --output-file $(LOCK) pyproject.toml
+		--allow-unsafe --no-emit-index-url --no-emit-find-links --no-emit-trusted-host --output-file $(LOCK).new pyproject.toml
 	@{ echo "# The releases make demo / make test install and CI tests: pip install -c $(LOCK) -e . (or -e '.[test]')."; \
 	   echo "# environment.yml installs through it too. Do not edit by hand: change pyproject.toml, then make lock."; \
-	   cat $(LOCK); } > $(LOCK).tmp && mv $(LOCK).tmp $(LOCK)
+	   cat $(LOCK).new; } > $(LOCK).tmp && rm $(LOCK).new
+	@if cmp -s $(LOCK).tmp $(LOCK); then rm $(LOCK).tmp; echo "$(LOCK) unchanged"; else mv $(LOCK).tmp $(LOCK); echo "$(LOCK) updated: run make test"; fi
 
 lab: setup  ## JupyterLab on the workbooks (Jupyter refuses root unless told: containers often run as root)
 	$(BIN)/jupyter lab workbooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
