@@ -121,7 +121,9 @@ def suggest_names(profiles: pd.DataFrame, *, min_share: float = 0.3) -> pd.DataF
         name = f"{'Mostly' if top[0][3] >= 0.5 else 'Often'} {name}" if top[0][3] else name[0].upper() + name[1:]
         words = [c[2] for c in top[:3] if c[3] is not None and c[1] != "preferred_channel"]
         sentences = [f"Typically {_join(words)}."] if words else []
-        sentences += [f"{'Most' if c[3] >= 0.5 else 'Many'} {c[2]}." for c in top if c[1] == "preferred_channel"]
+        sentences += [
+            f"{'Most' if c[3] >= 0.5 else 'Many'} {c[2]}." for c in top if c[1] == "preferred_channel" and c[3] is not None
+        ]
         sentences += [_number_words(c[4], long=True) for c in top if c[3] is None][:1]
         rows.append((segment, name, " ".join(sentences[:3])))
     return pd.DataFrame(rows, columns=["segment", "suggested_name", "pen_portrait"])
