@@ -157,7 +157,7 @@ def load_model(path: str | Path | None = None) -> MaturityModel:
     raw = check.raw
     levels = check.strings(raw.get("levels"), ("levels",), count=LEVELS, what="level names")
     standards = load_standards()
-    components, seen = [], set()
+    components, seen = [], set[str]()
     for ci, comp in enumerate(check.items(raw, "components")):
         cloc = ("components", ci)
         cid = check.ident(comp, cloc, seen)
@@ -258,11 +258,11 @@ class _Checker:
                 title=title,
             ) from None
         except yaml.YAMLError as exc:
-            line, detail = yaml_detail(exc, text)
+            at_line, detail = yaml_detail(exc, text)
             raise ConfigError(
                 [
                     Problem(
-                        f"{self.path}{line}",
+                        f"{self.path}{at_line}",
                         f"cannot be read as YAML{detail}.",
                         "Check the indentation (spaces, not tabs) and that each 'key: value' has a space after the colon.",
                     )
