@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -69,7 +70,8 @@ def build_backlog(engagement: Engagement, run_dir: str | Path) -> pd.DataFrame:
 def _initiatives(engagement: Engagement, run_dir: Path) -> list[dict]:
     initiatives = read_input(engagement, "initiatives")
     appraisal_path = run_dir / "artifacts" / "04_business_case" / "appraisal.csv"
-    appraised = pd.read_csv(appraisal_path).set_index("initiative") if appraisal_path.is_file() else None
+    # Any: read only where found (mypy cannot tie the two), and pandas-stubs type each .at cell as any scalar
+    appraised: Any = pd.read_csv(appraisal_path).set_index("initiative") if appraisal_path.is_file() else None
     rows = []
     for r in initiatives.to_dict("records"):
         iid = r["initiative_id"]
@@ -158,7 +160,7 @@ def candidates(run_dir: str | Path, levers: pd.DataFrame | None = None, *, per_s
     return rows
 
 
-def _slug(text: str) -> str:
+def _slug(text: object) -> str:
     """A stable id from a name: the room's scores stay with the same candidate when others come and go."""
     return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")
 
