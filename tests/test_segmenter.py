@@ -207,6 +207,15 @@ def test_a_segment_like_everyone_gets_a_plain_name():
     assert names["suggested_name"].tolist() == ["Segment 1", "Segment 2"]
 
 
+def test_a_channel_coded_as_numbers_is_named_as_a_number():
+    # preferred_channel held as codes is profiled as a mean, which has no share of the segment; naming used to
+    # compare that missing share with 0.5 and fail
+    X = pd.DataFrame({"preferred_channel": [1, 1, 1, 2, 2, 2, 3, 3], "age_band": ["75+"] * 3 + ["25-34"] * 5})
+    names = suggest_names(profile(X, [1, 1, 1, 2, 2, 2, 2, 2])).set_index("segment")
+    assert names.loc[1, "suggested_name"] == "Mostly aged 75+, low preferred channel"
+    assert names.loc[1, "pen_portrait"] == "Typically aged 75+. Preferred channel averages 1.0 (everyone: 1.9)."
+
+
 def test_the_docstring_examples_run():
     from cxmethods.methods import profiles
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
@@ -276,10 +276,10 @@ def partial_engagement(path: str | Path | None = None) -> Engagement | None:
         path, raw, _ = _read_yaml(path)
     except ConfigError:
         return None
-    blocks = {}
+    blocks: dict[str, Any] = {}
     for section, model in (("inputs", Inputs), ("workshop", Workshop)):
-        tables = raw.get(section) if isinstance(raw.get(section), dict) else {}
-        valid = {}
+        tables = raw[section] if isinstance(raw.get(section), dict) else {}
+        valid: dict[str, Any] = {}
         for name, spec in tables.items():
             if name in model.model_fields:
                 try:
@@ -291,12 +291,13 @@ def partial_engagement(path: str | Path | None = None) -> Engagement | None:
         period = Period.model_validate(raw.get("period"))
     except ValidationError:
         period = None
-    eng = Engagement.model_construct(name=str(raw.get("name", "engagement")), period=period, **blocks)
+    # unvalidated on purpose: the period is None when the file's period is wrong
+    eng = Engagement.model_construct(name=str(raw.get("name", "engagement")), period=period, **blocks)  # type: ignore[arg-type]
     eng._path = path.resolve()
     return eng
 
 
-def _read_yaml(path: str | Path | None) -> tuple[Path, dict, yaml.Node]:
+def _read_yaml(path: str | Path | None) -> tuple[Path, dict, yaml.Node | None]:
     path = Path(path).expanduser() if path is not None else sample_engagement()
     if path.is_dir():
         path = path / "engagement.yaml"

@@ -20,6 +20,7 @@ import lzma
 import re
 import unicodedata
 import zipfile
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -58,7 +59,7 @@ def guarded(frames):
         yield from frames
 
 
-_COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+_COMPRESSED: dict[str, Callable[..., Any]] = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 
 #: Largest hand-made table (initiatives, levers, stakeholders, workshop answers) read. Such tables are a few
 #: kilobytes; a file this big is almost certainly the wrong one (an export or a backup picked by mistake),
@@ -115,7 +116,7 @@ def first_lines(path: Path, encoding: str, n: int) -> list[str]:
     """The first ``n`` lines; a line is cut at :data:`MAX_LINE` characters (a huge file with no line breaks
     must not be read whole to find its header). A cut line is the last one returned."""
     with open_binary(path) as fh, io.TextIOWrapper(fh, encoding=encoding, newline="") as text:
-        lines = []
+        lines: list[str] = []
         while len(lines) < n and (line := text.readline(MAX_LINE)):
             lines.append(line)
             if len(line) >= MAX_LINE and not line.endswith(("\n", "\r")):
@@ -123,7 +124,7 @@ def first_lines(path: Path, encoding: str, n: int) -> list[str]:
     return lines
 
 
-def first_line(exc: Exception) -> str:
+def first_line(exc: BaseException | None) -> str:
     return str(exc).strip().splitlines()[0].rstrip(".") if str(exc).strip() else type(exc).__name__
 
 
@@ -243,8 +244,11 @@ def parser_problem(text: str, delimiter: str) -> tuple[str, str, int] | None:
 # --------------------------------------------------------------------------- settings files (YAML)
 
 
-def load_yaml_file(path: Path, *, what: str, example: str, title: str = "The engagement has problems") -> tuple[Any, yaml.Node]:
-    """Parse a settings YAML (``what``, e.g. "an engagement file"): ``(data, node tree)``.
+def load_yaml_file(
+    path: Path, *, what: str, example: str, title: str = "The engagement has problems"
+) -> tuple[Any, yaml.Node | None]:
+    """Parse a settings YAML (``what``, e.g. "an engagement file"): ``(data, node tree)``; both None when the
+    file holds no YAML document (only comments).
 
     Raises :class:`ConfigError` naming the line when the file is far too big, empty, not UTF-8 or not YAML.
     """
@@ -273,9 +277,9 @@ def load_yaml_file(path: Path, *, what: str, example: str, title: str = "The eng
     try:
         return yaml.safe_load(text), yaml.compose(text)
     except yaml.YAMLError as exc:
-        line, detail = yaml_detail(exc, text)
+        at_line, detail = yaml_detail(exc, text)
         raise refuse(
-            f"{where}{line}",
+            f"{where}{at_line}",
             f"not valid YAML{detail}.",
             "Check indentation (spaces, not tabs) and that each 'key: value' has a space after the colon.",
         ) from None

@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel
+from pydantic_core import ErrorDetails
 
 from cxmethods.core.errors import ConfigError, Problem
 from cxmethods.core.files import YAML_LIMIT, first_line, too_big, yaml_detail
@@ -70,7 +71,7 @@ def line_of(problem: Problem) -> int:
 
 
 def problem_from_pydantic(
-    err: dict[str, Any],
+    err: ErrorDetails,
     where: str,
     root: yaml.Node | None,
     *,
@@ -206,11 +207,11 @@ class YamlChecker:
                 title=title,
             ) from None
         except yaml.YAMLError as exc:
-            line, detail = yaml_detail(exc, text)
+            at_line, detail = yaml_detail(exc, text)
             raise ConfigError(
                 [
                     Problem(
-                        f"{self.path}{line}",
+                        f"{self.path}{at_line}",
                         f"cannot be read as YAML{detail}.",
                         "Check the indentation (spaces, not tabs) and that each 'key: value' has a space after the colon.",
                     )

@@ -551,7 +551,7 @@ def run_folder(run_dir: str | Path | None, engagement: Engagement, *, create: bo
     if run_dir:
         folder = Path(run_dir)
     else:
-        base = os.environ.get("CXM_OUT")
+        base: str | Path | None = os.environ.get("CXM_OUT")
         if base is None:
             here = Path.cwd().resolve()
             base = here.parent / "out" if here == workbooks_dir().resolve() else here / "out"

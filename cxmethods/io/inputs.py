@@ -195,8 +195,8 @@ class _Reader:
                 return InputScan(None, self.problems)
             return self._convert(frames, keep)
         except Unreadable as exc:
-            if fmt == "csv" and (found := parser_problem(first_line(exc.__cause__), self.spec.delimiter)):
-                message, fix, row = found
+            if fmt == "csv" and (parsed := parser_problem(first_line(exc.__cause__), self.spec.delimiter)):
+                message, fix, row = parsed
                 self.error(message, fix, rows=(row,))
                 return InputScan(None, self.problems)
             fix = (
@@ -264,8 +264,8 @@ class _Reader:
                 book = pd.ExcelFile(self.path)
                 if spec.sheet is not None and spec.sheet not in book.sheet_names:
                     self.error(
-                        f"the workbook has no sheet '{spec.sheet}'.{did_you_mean(spec.sheet, book.sheet_names)}",
-                        f"Set sheet under {self.key} to one of: {', '.join(book.sheet_names)}.",
+                        f"the workbook has no sheet '{spec.sheet}'.{did_you_mean(spec.sheet, map(str, book.sheet_names))}",
+                        f"Set sheet under {self.key} to one of: {', '.join(map(str, book.sheet_names))}.",
                     )
                     return None
                 grid = pd.read_excel(book, sheet_name=spec.sheet or 0, header=None, dtype=str).fillna("")
@@ -329,15 +329,15 @@ class _Reader:
                 f"column '{col}' appears more than once in the header.", "Rename or remove the duplicate column.", column=col
             )
         self.mapping = {ours: theirs for ours, theirs in mapping.items() if ours not in missing}
-        shared = {}
+        shared: dict[str, list[str]] = {}
         for ours, theirs in self.mapping.items():
             shared.setdefault(theirs, []).append(ours)
-        for theirs, ours in shared.items():
-            if len(ours) > 1:
+        for theirs, readers in shared.items():
+            if len(readers) > 1:
                 self.problems.append(
                     Problem(
                         self.where,
-                        f"fields {' and '.join(ours)} {'both' if len(ours) == 2 else 'all'} read column '{theirs}'.",
+                        f"fields {' and '.join(readers)} {'both' if len(readers) == 2 else 'all'} read column '{theirs}'.",
                         f"Check {self.key}.columns: each field usually has a column of its own.",
                         column=theirs,
                         severity="warning",
@@ -373,8 +373,8 @@ class _Reader:
                 _note(blank, rows, empty_row)
             table = pd.DataFrame(out)[~empty_row]
             kept_rows = rows[~empty_row]
-            for label, mask in self._row_checks(table).items():
-                _note(checks.setdefault(label, _Issue()), kept_rows, mask)
+            for label, odd in self._row_checks(table).items():
+                _note(checks.setdefault(label, _Issue()), kept_rows, odd)
             if keep:
                 parts.append(table)
                 row_numbers.append(kept_rows)
@@ -414,11 +414,11 @@ class _Reader:
         elif not n_rows:
             self.error("the file has a header but no data rows.", "Export the data again with its rows.")
         dates = [d for d in dates if pd.notna(d)]
-        table = (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(self.mapping))) if keep else None
-        if table is not None:  # spreadsheet row of each table row, for messages from later checks
-            table.attrs["rows"] = _row_numbers(row_numbers)
+        whole = (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(self.mapping))) if keep else None
+        if whole is not None:  # spreadsheet row of each table row, for messages from later checks
+            whole.attrs["rows"] = _row_numbers(row_numbers)
         return InputScan(
-            table,
+            whole,
             self.problems,
             n_rows,
             len(self.mapping),
@@ -512,9 +512,9 @@ def _hint(kind: str, examples: list[str], key: str, ours: str, spec: InputFile) 
         )
     if kind != "likert":
         for v in examples:
-            number = re.search(r"-?\d+(?:\.\d+)?", v)
-            if number and re.search(r"[A-Za-z]", v):
-                return f"Write the number alone, without words or units: {number.group()}, not '{v}'."
+            found = re.search(r"-?\d+(?:\.\d+)?", v)
+            if found and re.search(r"[A-Za-z]", v):
+                return f"Write the number alone, without words or units: {found.group()}, not '{v}'."
         if any(re.fullmatch(r"[A-Za-z][A-Za-z\s'-]*", v) for v in examples):
             return f"Write numbers in figures (e.g. 2, not 'two'); each value should be {KINDS[kind]}."
     return hint(kind, examples, key, ours, spec)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -103,7 +103,8 @@ class ValueForMoney(_Model):
     @model_validator(mode="after")
     def _bands(self) -> ValueForMoney:
         limits = [b.below for b in self.bands[:-1]]
-        if any(v is None for v in limits) or limits != sorted(limits) or self.bands[-1].below is not None:
+        # sorted only once no limit is None
+        if any(v is None for v in limits) or limits != sorted(cast("list[float]", limits)) or self.bands[-1].below is not None:
             raise ValueError("every band but the last needs an increasing 'below'; the last has none")
         return self
 

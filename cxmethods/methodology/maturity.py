@@ -156,7 +156,7 @@ def load_model(path: str | Path | None = None) -> MaturityModel:
     raw = check.raw
     levels = check.strings(raw.get("levels"), ("levels",), count=LEVELS, what="level names")
     standards = load_standards()
-    components, seen = [], set()
+    components, seen = [], set[str]()
     for ci, comp in enumerate(check.items(raw, "components")):
         cloc = ("components", ci)
         cid = check.ident(comp, cloc, seen)

@@ -31,7 +31,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import yaml
@@ -179,7 +179,7 @@ def load_service_standards(path: str | Path | None = None) -> ServiceStandards:
     check.keys(raw, (), _TOP_KEYS, required=("vision", "principles"), what="the file")
     vision = check.text(raw, "vision", ())
     source = str(raw.get("source") or "")
-    principles, principle_ids, standard_ids = [], set(), set()
+    principles, principle_ids, standard_ids = [], set[str](), set[str]()
     for pi, node in check.items(raw, "principles", (), what="principle"):
         ploc = ("principles", pi)
         pid = check.ident(node, ploc, principle_ids, what="principle", n=pi + 1)
@@ -470,6 +470,8 @@ def _current_values(current: Mapping[str, float]) -> dict[str, float]:
             continue  # not measured
         if isinstance(value, (bool, str)) or not pd.api.types.is_number(value):
             raise CxmError(f"The current value of '{name}' must be a number. Got {value!r} instead.")
+        # pandas types is_number as a guard for numbers.Number, which mypy cannot order; it is a number like a float
+        value = cast(float, value)
         if _METRIC_UNITS[name] == "share" and not 0 <= value <= 1:
             raise CxmError(
                 f"The current value of '{name}' is a share and must be between 0 and 1. Got {float(value):g} instead. "

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -90,7 +91,8 @@ def build_backlog(engagement: Engagement, evidence: Evidence) -> pd.DataFrame:
 
 def _initiatives(engagement: Engagement, appraisal: pd.DataFrame | None) -> list[dict]:
     initiatives = read_input(engagement, "initiatives")
-    appraised = appraisal.set_index("initiative") if appraisal is not None else None
+    # Any: pandas-stubs type each .at cell as any scalar
+    appraised: Any = appraisal.set_index("initiative") if appraisal is not None else None
     rows = []
     for r in initiatives.to_dict("records"):
         iid = r["initiative_id"]
@@ -177,7 +179,7 @@ def candidates(evidence: Evidence, levers: pd.DataFrame | None = None, *, per_so
     return rows
 
 
-def _slug(text: str) -> str:
+def _slug(text: object) -> str:
     """A stable id from a name: the room's scores stay with the same candidate when others come and go."""
     return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")
 

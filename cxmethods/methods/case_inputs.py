@@ -11,6 +11,7 @@ the workshop's answers file (``workshop.assumptions``) override the defaults.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -220,7 +221,8 @@ def check_case_inputs(
     """
     settings = engagement.settings.business_case
     problems: list[Problem] = []
-    ini_where = str(engagement.resolve(engagement.inputs.initiatives.path))
+    # the callers pass initiatives (and levers) only when the engagement names their files
+    ini_where = str(engagement.resolve(engagement.inputs.initiatives.path))  # type: ignore[union-attr]
     rows = _rows(initiatives)
     types = bench.optimism_bias.project_types
     first, last = base_year(engagement), base_year(engagement) + settings.horizon_years - 1
@@ -312,7 +314,7 @@ def check_case_inputs(
 
 
 def _lever_problems(engagement: Engagement, levers: pd.DataFrame, ids: set, baseline: Baseline | None) -> list[Problem]:
-    where = str(engagement.resolve(engagement.inputs.levers.path))
+    where = str(engagement.resolve(engagement.inputs.levers.path))  # type: ignore[union-attr]  # named: see check_case_inputs
     rows = _rows(levers)
     problems = []
 
@@ -574,9 +576,10 @@ def _override(engagement: Engagement, table: pd.DataFrame) -> pd.DataFrame:
             )
             continue
         _set(table, name, o.value, o.low, o.high, o.source)
-    answers = load_answers(engagement, "assumptions") if engagement.workshop.assumptions is not None else None
-    if answers is not None and len(answers):
-        where = str(engagement.resolve(engagement.workshop.assumptions.path))
+    spec = engagement.workshop.assumptions
+    answers = load_answers(engagement, "assumptions") if spec is not None else None
+    if spec is not None and answers is not None and len(answers):
+        where = str(engagement.resolve(spec.path))
         rows = _rows(answers)
         for i, row in enumerate(answers.to_dict("records")):
             name = row["name"]
@@ -601,7 +604,7 @@ def _override(engagement: Engagement, table: pd.DataFrame) -> pd.DataFrame:
             )
     if problems:
         raise ConfigError(problems)
-    for name, r in table.iterrows():
+    for label, r in table.iterrows():
         if (
             not (r["low"] <= r["value"] <= r["high"])
             or r["value"] < r["min"]
@@ -610,7 +613,7 @@ def _override(engagement: Engagement, table: pd.DataFrame) -> pd.DataFrame:
             problems.append(
                 Problem(
                     "assumptions",
-                    f"assumption '{name}': value {r['value']:g} with range {r['low']:g}-{r['high']:g} "
+                    f"assumption '{label}': value {r['value']:g} with range {r['low']:g}-{r['high']:g} "
                     f"(allowed {r['min']:g}-{r['max']:g}).",
                     "Give low <= value <= high within the allowed range.",
                 )
@@ -627,7 +630,7 @@ def _set(table: pd.DataFrame, name: str, value, low, high, source: str) -> None:
         old = table.at[name, "value"]
         low = value * table.at[name, "low"] / old if old else value
         high = value * table.at[name, "high"] / old if old else value
-        if not np.isnan(table.at[name, "max"]):
+        if not np.isnan(cast(float, table.at[name, "max"])):
             high = min(high, table.at[name, "max"])
     table.loc[name, ["value", "low", "high", "source"]] = [value, float(low), float(high), source]
 

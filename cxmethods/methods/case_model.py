@@ -133,14 +133,14 @@ class CaseModel:
     def flows(self, values: Mapping[str, np.ndarray], members: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Yearly costs, cash benefits and non-cash benefits of a package of initiatives, each (n, years)."""
         n = _scenarios(values)
-        members = set(members)
+        chosen = set(members)
         cost = np.zeros((n, self.horizon))
-        for iid in members:
+        for iid in chosen:
             cost += self._cost(values, self.costs[iid], n)
         cash, noncash = np.zeros((n, self.horizon)), np.zeros((n, self.horizon))
         groups: dict[tuple, list[Lever]] = {}
         for lever in self.levers:
-            if lever.initiative in members:
+            if lever.initiative in chosen:
                 groups.setdefault((lever.kind, lever.scope), []).append(lever)
         for (kind, _), levers in groups.items():
             if kind in SHARE_LEVERS:

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -179,6 +180,8 @@ def optimise_mix(
     wide, notes = _read_volumes(volumes)
     costs = _unit_costs(wide, unit_costs, notes)
     channels, segments = [c for c in CHANNELS if c in costs], list(wide.index)
+    cap: pd.Series | np.ndarray  # by segment: a Series while checked, then an array in segment order
+    floor: pd.Series | np.ndarray
     cap = _numbers(online_capacity, "online_capacity", "optimise_mix", "segment", 0, 1, text=_SHARES)
     floor = _numbers(min_assisted or {}, "min_assisted", "optimise_mix", "segment", 0, 1, text=_SHARES)
     if missing := [s for s in segments if s not in cap.index]:
@@ -187,13 +190,14 @@ def optimise_mix(
             "give every segment the share able to self-serve online (0 keeps today's online share)."
         )
     cap, floor = cap.reindex(segments).to_numpy(), floor.reindex(segments, fill_value=0.0).to_numpy()
+    limits: pd.Series | dict[str, float]  # by channel: a Series while checked, then a dict of the channels in play
     limits = _numbers(channel_capacity or {}, "channel_capacity", "optimise_mix", "channel", text="contacts a year (0 or more)")
     if unknown := [c for c in limits.index if c not in CHANNELS]:
         raise CxmError(
             f"The 'channel_capacity' parameter of optimise_mix must name channels from {', '.join(CHANNELS)}. "
             f"Got {_names(unknown)} instead."
         )
-    limits = {c: v for c, v in limits.items() if c in channels}  # a channel out of play carries nothing
+    limits = cast("dict[str, float]", {c: v for c, v in limits.items() if c in channels})  # a channel out of play carries nothing
     bench = load_benchmarks(benchmarks).channel_optimisation_saving
 
     cur = wide.reindex(columns=channels, fill_value=0.0).to_numpy(dtype=float)
@@ -230,7 +234,7 @@ def optimise_mix(
         raise _infeasible(lp, cur, channels, limits)
     if first.status != 0:
         raise CxmError(f"The channel-mix optimisation did not finish: {first.message}")
-    x = _nearest_today(first.x.reshape(cur.shape), cur, online, unit, lp)
+    x = _nearest_today(first.x.reshape(cur.shape), cur, online, unit, lp)  # type: ignore[union-attr]  # status 0: x is set
     tol = _NOISE * np.maximum(demand, 1.0)[:, None]
     x = np.where(np.abs(x - cur) <= tol, cur, np.where(x <= tol, 0.0, x))
     x = np.where(assisted, np.minimum(x, cur), np.maximum(x, cur))
@@ -313,7 +317,7 @@ def _read_volumes(volumes: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     return wide.drop(index=empty), [f"Segment {_names(empty)} has no contacts and was left out."] if empty else []
 
 
-def _unit_costs(wide: pd.DataFrame, unit_costs: Mapping[str, float], notes: list[str]) -> dict[str, float]:
+def _unit_costs(wide: pd.DataFrame, unit_costs: Mapping[str, float], notes: list[str]) -> dict[Hashable, float]:
     """Costs of the channels in play: those with contacts, and self-service channels that have a cost."""
     costs = {}
     for channel in CHANNELS:

@@ -383,7 +383,7 @@ class ContactLog:
         return pd.DataFrame(rows)
 
     def _ensure_repeat_flags(self) -> None:
-        if self.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'flags'").fetchone()[0]:
+        if self.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'flags'").fetchall()[0][0]:
             return
         window = int(self.settings.repeat_window_days)
         fcr = "resolved_first_contact" if "resolved_first_contact" in self.fields else "NULL AS resolved_first_contact"

@@ -206,7 +206,7 @@ def shapley_r2(X: pd.DataFrame, y: pd.Series) -> pd.Series:
             f"The 'X' parameter of shapley_r2 must have at most {_MAX_SHAPLEY} columns. Got {p} instead. "
             "Use relative_weights, which gives nearly the same answer for any number of predictors."
         )
-    r2 = {(): 0.0}
+    r2: dict[tuple[int, ...], float] = {(): 0.0}
     for size in range(1, p + 1):
         for subset in combinations(range(p), size):
             idx = list(subset)

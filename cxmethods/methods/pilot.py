@@ -12,9 +12,10 @@ target fixed in advance (HM Treasury, *Magenta Book*, 2020; Cabinet Office, *Try
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from numbers import Integral, Real
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -265,7 +266,8 @@ def choose_sites(
     if not eligible.any():
         raise CxmError(
             f"{func}: no site is eligible: the minimum weekly volume is {min_volume:g} and the largest "
-            f"seen is {vol.max():g} ({names[vol.idxmax()]}). Fix: lower min_volume, or combine small sites."
+            # pandas-stubs type the label idxmax() returns as Hashable, which Series[] does not take
+            f"seen is {vol.max():g} ({names[vol.idxmax()]}). Fix: lower min_volume, or combine small sites."  # type: ignore[call-overload]
         )
     if eligible.sum() < (needed := n_pilots * (1 + n_comparisons)):
         raise CxmError(
@@ -411,7 +413,8 @@ def evaluate_did(
     frame = pd.DataFrame({"group": data[group].to_numpy(), "period": data[period].to_numpy(), "y": y.to_numpy(float)})
     full = pd.MultiIndex.from_product([GROUPS, PERIODS], names=["group", "period"])
     stats = frame.groupby(["group", "period"])["y"].agg(["size", "mean", "var"]).reindex(full)
-    for (g, p), n in stats["size"].fillna(0).items():
+    sizes = cast("Iterable[tuple[tuple[str, str], float]]", stats["size"].fillna(0).items())  # keyed by (group, period)
+    for (g, p), n in sizes:
         if n < 2:
             raise CxmError(
                 f"{func}: the {g} group has {int(n)} row(s) {p} the change; each of the four cells "

@@ -29,9 +29,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
+from pandas.api.typing import NaTType
 
 from cxmethods.core.errors import CxmError
 
@@ -138,7 +140,8 @@ def prioritise(backlog: pd.DataFrame, *, method: str = "value_effort", weights: 
     elif method == "wsjf":
         score = (x["value"] + x["time_criticality"] + x["risk_reduction"]) / x["effort"]
     else:
-        score = sum(float(weights[c]) * _min_max(x[c]) for c in criteria)
+        given = weights or {}  # not empty: _check_weights refused that, so the sum is a Series
+        score = cast(pd.Series, sum(float(given[c]) * _min_max(x[c]) for c in criteria))
     complete = x.notna().all(axis=1)
     table["score"] = score.where(complete).astype(float)
     table["rank"] = table["score"].map(_significant).rank(method="min", ascending=False)
@@ -246,7 +249,8 @@ def schedule(
         named = ", ".join(f"{i} ({v!r})" for i, v in zip(table["id"][bad], given[bad]))
         raise CxmError(f"'earliest_start' must be a date; got {named}. Fix: enter a date such as 2026-07-01, or leave it blank.")
     rank = pd.to_numeric(table["rank"], errors="coerce")
-    free, plan, pending = caps.copy(), {}, list(np.lexsort((np.arange(len(table)), rank.fillna(np.inf))))
+    plan: dict[str, dict[str, Any]] = {}  # id -> its row of the schedule
+    free, pending = caps.copy(), list(np.lexsort((np.arange(len(table)), rank.fillna(np.inf))))
     while pending:
         i = next(i for i in pending if all(d in plan for d in deps[ids[i]]))  # a DAG always has one
         pending.remove(i)
@@ -481,6 +485,7 @@ def _find_cycle(ids: list[str], deps: dict[str, list[str]]) -> list[str]:
 
 
 def _first_quarter(start, fn: str) -> pd.Period:
+    stamp: pd.Timestamp | NaTType
     try:
         stamp = pd.Timestamp(start)
     except (TypeError, ValueError):

@@ -7,6 +7,7 @@ draft names and pen portraits (:func:`cxmethods.workshop.forms.segment_names_for
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -58,7 +59,8 @@ def profile(X: pd.DataFrame, labels, *, categorical: Sequence[str] | None = None
             part = v.groupby(labels).mean().rename("segment_share").reset_index().assign(value="mean", population_share=v.mean())
         else:
             text = as_text(X[name]).rename("value")
-            part = pd.crosstab(labels, text, normalize="index").stack().rename("segment_share").reset_index()
+            shares = cast(pd.Series, pd.crosstab(labels, text, normalize="index").stack())  # one column level: a Series
+            part = shares.rename("segment_share").reset_index()
             part["population_share"] = part["value"].map(text.value_counts(normalize=True))
         parts.append(part.assign(attribute=name))
     table = pd.concat(parts, ignore_index=True).sort_values("segment", kind="stable", ignore_index=True)
@@ -99,7 +101,9 @@ def suggest_names(profiles: pd.DataFrame, *, min_share: float = 0.3) -> pd.DataF
     """
     rows = []
     for segment, table in profiles.groupby("segment", sort=True):
-        found = []  # (lift, attribute, words, share of the segment or None for a number, profile row)
+        # (lift, attribute, words, share of the segment or None for a number, profile row)
+        found: list[tuple[float, str, str, float | None, Any]] = []
+        r: Any  # a row of the profile table: its fields are the table's columns
         for r in table[table["index"].notna()].itertuples():
             if r.value == "mean":
                 if r.index > 0 and abs(r.index - 100) >= 10:
@@ -121,7 +125,9 @@ def suggest_names(profiles: pd.DataFrame, *, min_share: float = 0.3) -> pd.DataF
         name = f"{'Mostly' if top[0][3] >= 0.5 else 'Often'} {name}" if top[0][3] else name[0].upper() + name[1:]
         words = [c[2] for c in top[:3] if c[3] is not None and c[1] != "preferred_channel"]
         sentences = [f"Typically {_join(words)}."] if words else []
-        sentences += [f"{'Most' if c[3] >= 0.5 else 'Many'} {c[2]}." for c in top if c[1] == "preferred_channel"]
+        sentences += [
+            f"{'Most' if c[3] >= 0.5 else 'Many'} {c[2]}." for c in top if c[1] == "preferred_channel" and c[3] is not None
+        ]
         sentences += [_number_words(c[4], long=True) for c in top if c[3] is None][:1]
         rows.append((segment, name, " ".join(sentences[:3])))
     return pd.DataFrame(rows, columns=["segment", "suggested_name", "pen_portrait"])

@@ -87,7 +87,7 @@ def _read(assumptions: pd.DataFrame, caller: str) -> _Table:
         raw = frame[column] if column in frame else pd.Series(np.nan, index=frame.index)
         num[column] = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
         given = raw.notna().to_numpy() & raw.astype(str).str.strip().ne("").to_numpy()
-        for i in np.nonzero(np.isnan(num[column]) & given)[0]:
+        for i in np.nonzero(np.isnan(num[column]) & given)[0].tolist():
             bad(i, f"{column} is {raw.iloc[i]!r}, not a number.", "Write a plain number.")
             not_numbers.add(i)
     value = num["value"]
@@ -287,7 +287,10 @@ def switching_values(
         "switching_values",
     )
     base, start = npv[0], 1
-    found, brackets, flat = {}, {}, set()
+    # keyed by (assumption, output)
+    found: dict[tuple, float] = {}
+    brackets: dict[tuple, tuple[float, float, float, float]] = {}
+    flat: set[tuple] = set()
     for j, grid in zip(which, grids):
         block, start = npv[start : start + len(grid)], start + len(grid)
         flat.update((j, k) for k in np.nonzero(np.ptp(block, axis=0) == 0)[0])
@@ -315,7 +318,7 @@ def switching_values(
     return _with_extra(pd.DataFrame(rows, columns=columns), table)
 
 
-def _search(table: _Table, j: int) -> tuple[float, float]:
+def _search(table: _Table, j: int | np.integer) -> tuple[float, float]:
     value = table.value[j]
     width = 100 * max(abs(value), table.high[j] - table.low[j], 1.0)
     return (
@@ -324,7 +327,7 @@ def _search(table: _Table, j: int) -> tuple[float, float]:
     )
 
 
-def _grid(table: _Table, j: int) -> np.ndarray:
+def _grid(table: _Table, j: int | np.integer) -> np.ndarray:
     value, (lower, upper) = table.value[j], _search(table, j)
     points = np.concatenate([value - (value - lower) * _OFFSETS[::-1], [value], value + (upper - value) * _OFFSETS])
     points[[0, -1]] = lower, upper  # exactly: rounding must neither step outside the bounds nor stop short of them
@@ -336,7 +339,7 @@ def _nearest_crossings(grid: np.ndarray, block: np.ndarray, value: float) -> lis
     sign, distance = np.sign(block), np.abs(grid - value)
     zero = np.where(sign == 0, distance[:, None], np.inf)
     change = np.where(sign[:-1] * sign[1:] < 0, np.minimum(distance[:-1], distance[1:])[:, None], np.inf)
-    hits = []
+    hits: list[float | tuple[float, float, float, float] | None] = []
     for k in range(block.shape[1]):
         iz, ic = int(zero[:, k].argmin()), int(change[:, k].argmin())
         if np.isinf(zero[iz, k]) and np.isinf(change[ic, k]):
@@ -378,7 +381,7 @@ def _refine(model: Model, table: _Table, outputs: list[str], brackets: dict, fou
     return {key for p, key in enumerate(solved) if abs(check[p, key[1]]) > 1e-6 * scale[key]}
 
 
-def _note(table: _Table, j: int, npv_base: float, sv: float, *, flat: bool, jump: bool) -> str:
+def _note(table: _Table, j: int | np.integer, npv_base: float, sv: float, *, flat: bool, jump: bool) -> str:
     name, value = table.names[j], table.value[j]
     if npv_base == 0:
         return f"NPV is exactly zero at the base value of {name}."

@@ -323,7 +323,7 @@ def _fit_mixture_now(data: _Data, k: int, n_init: int, seed: int, max_iter: int,
         params, L, it = _em(sub, _m_step(sub, np.eye(k)[start]), max_iter, tol)
         if best is None or _logsumexp(L).mean() > best[0]:
             best = (_logsumexp(L).mean(), params, L, it)
-    _, params, L, it = best
+    _, params, L, it = best  # type: ignore[misc]  # set: the callers check n_init >= 1
     if sub is not data:
         params, L, more = _em(data, params, max_iter, tol)
         it += more
@@ -376,7 +376,7 @@ def _fit_stats(L: np.ndarray, data: _Data, k: int) -> tuple[float, float]:
 def _spread(E: np.ndarray, labels: np.ndarray, k: int) -> tuple[np.ndarray, float]:
     """Segment means (0-based labels) in the encoded space, and the within-segment sum of squares."""
     counts = np.bincount(labels, minlength=k)
-    centers = np.vstack([np.bincount(labels, weights=E[:, j], minlength=k) for j in range(E.shape[1])]).T
+    centers: np.ndarray = np.vstack([np.bincount(labels, weights=E[:, j], minlength=k) for j in range(E.shape[1])]).T
     centers = centers / np.where(counts > 0, counts, np.nan)[:, None]
     return centers, float(((E - np.nan_to_num(centers)[labels]) ** 2).sum())
 
