@@ -180,7 +180,10 @@ def test_theme_sentiment_per_theme():
 
 def test_theme_sentiment_needs_matching_index():
     th = themes(SMALL, n_themes=2)
-    with pytest.raises(CxmError, match=r"must have the index of the texts given to themes\. Got no row for index"):
+    with pytest.raises(
+        CxmError,
+        match=r"The 'sentiment' parameter of theme_sentiment must be on the index of the texts given to themes\. Got no row for index",
+    ):
         theme_sentiment(th, sentiment(SMALL.reset_index(drop=True)))
     with pytest.raises(CxmError, match=r"must be a DataFrame with columns 'compound' and 'label'"):
         theme_sentiment(th, pd.DataFrame({"score": [1]}))
