@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from cxmethods.core.errors import CxmError
+from cxmethods.core.checks import parameter_error
 from cxmethods.methods.segmenter import _MISSING, _as_text, _is_numeric
 
 __all__ = ["profile", "segment_sizes", "suggest_names"]
@@ -48,9 +48,7 @@ def profile(X: pd.DataFrame, labels, *, categorical: Sequence[str] | None = None
     [['phone', 1.0, 200.0], ['post', 0.0, 0.0], ['mean', 3.0, 150.0]]
     """
     if len(labels) != len(X):
-        raise CxmError(
-            f"The 'labels' parameter of profile must have one segment per row of X ({len(X)}). Got {len(labels)} instead."
-        )
+        raise parameter_error("labels", "profile", f"one segment per row of X ({len(X)})", f"{len(labels)} labels", as_text=True)
     labels, parts = pd.Series(np.asarray(labels), index=X.index, name="segment"), []
     for name in X.columns:
         if _is_numeric(X[name]) and name not in (categorical or ()):
