@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxmethods import InputError, load_engagement
+from cxmethods import CxmError, InputError, load_engagement
 from cxmethods.core.errors import ConfigError
 from cxmethods.methods.case_model import frame_values
 from cxmethods.methods.risk import switching_values
-from cxmethods.workbooks.business_case import appraise
+from cxmethods.workbooks.business_case import BusinessCase, appraise
 
 PER_YEAR = 365.25 / 365  # the period below is 365 days; volumes are scaled to 365.25
 DF = 1.035 ** -np.arange(5)
@@ -355,3 +355,12 @@ def test_unknown_discount_schedule_and_a_lever_typo(case):
     edit(case, "levers.csv", "Repair request,phone,web_form", "Repair request,fone,web_form")
     with pytest.raises(InputError, match=r"levers.csv, column 'channel', row 4"):  # strict: never a silently wider scope
         run(case)
+
+
+def test_chart_names_are_checked():
+    with pytest.raises(
+        CxmError,
+        match=r"The 'name' parameter of BusinessCase\.chart must be one of 'tornado', 'npv_distribution', 'channel_mix'\. "
+        r"Got 'pie' instead\.",
+    ):
+        BusinessCase().chart("pie")

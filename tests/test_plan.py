@@ -10,7 +10,7 @@ import pytest
 from cxmethods import CxmError, load_engagement
 from cxmethods.core.errors import ConfigError
 from cxmethods.methods.backlog import build_backlog
-from cxmethods.workbooks.roadmap import current_metrics, plan
+from cxmethods.workbooks.roadmap import RoadMap, current_metrics, plan
 
 ENGAGEMENT = """\
 name: small
@@ -208,3 +208,11 @@ def test_backlog_form_saves_scores(small):
     saved = pd.read_csv(small / "workshop" / "backlog.csv")
     assert saved.loc[0, "id"] == "S:u.seg" and saved.loc[0, "effort"] == 8 and pd.isna(saved.loc[0, "value"])
     assert build_backlog(eng, small / "run").set_index("id").loc["S:u.seg", "effort"] == 8
+
+
+def test_chart_names_are_checked():
+    with pytest.raises(
+        CxmError,
+        match=r"The 'name' parameter of RoadMap\.chart must be one of 'priorities', 'timeline', 'rehearsal'\. Got 'gantt' instead\.",
+    ):
+        RoadMap().chart("gantt")

@@ -151,9 +151,11 @@ def test_missing_stays_missing(missing):
 
 
 def test_non_text_is_an_error():
-    with pytest.raises(CxmError, match=r"The 'text' parameter of redact must be a str or None\. Got 5 \(int\) instead\."):
+    with pytest.raises(CxmError, match=r"The 'text' parameter of redact must be a str or None\. Got 5 instead\."):
         redact(5)
-    with pytest.raises(CxmError, match=r"must hold strings or missing values\. Got 7 at index 'b' instead\."):
+    with pytest.raises(
+        CxmError, match=r"The 'texts' parameter of redact_series must be strings or missing values\. Got 7 at index 'b' instead\."
+    ):
         redact_series(pd.Series(["ok", 7], index=["a", "b"], dtype=object))
 
 

@@ -15,6 +15,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from cxmethods.core.checks import check_one_of
 from cxmethods.core.config import Engagement
 from cxmethods.core.errors import CxmError
 from cxmethods.io.artifacts import Note, Results, write_table
@@ -89,15 +90,14 @@ class RoadMap(Results):
 
     def chart(self, name: str):
         """``"priorities"`` (the 2x2 matrix or ranked scores) or ``"timeline"`` (the Gantt-style road map)."""
+        check_one_of(name, "name", "RoadMap.chart", ("priorities", "timeline", "rehearsal"))
         if name == "priorities":
             found = self.table("priorities")
             return found if isinstance(found, Note) else plot_priorities(found, method=self.method)
         if name == "timeline":
             found = self.table("schedule")
             return found if isinstance(found, Note) else plot_timeline(found)
-        if name == "rehearsal":
-            return self.rehearsal if self.rehearsal is None or isinstance(self.rehearsal, Note) else plot_did(self.rehearsal)
-        raise CxmError(f"The 'name' parameter of RoadMap.chart must be priorities, timeline or rehearsal. Got {name!r} instead.")
+        return self.rehearsal if self.rehearsal is None or isinstance(self.rehearsal, Note) else plot_did(self.rehearsal)
 
     def write(self, run_dir: str | Path) -> list[Path]:
         """Write the tables to ``artifacts/05_roadmap/`` and the timeline as ``timeline.png``."""

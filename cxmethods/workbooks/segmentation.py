@@ -12,6 +12,7 @@ from typing import ClassVar
 
 import pandas as pd
 
+from cxmethods.core.checks import check_one_of
 from cxmethods.core.config import Engagement
 from cxmethods.core.errors import CxmError
 from cxmethods.io.answers import load_answers
@@ -69,8 +70,7 @@ class Segmentation(Results):
 
     def chart(self, name: str):
         """``"stakeholders"``: the stakeholder map, or the note saying why it is not available."""
-        if name != "stakeholders":
-            raise CxmError(f"The 'name' parameter of Segmentation.chart must be 'stakeholders'. Got {name!r} instead.")
+        check_one_of(name, "name", "Segmentation.chart", ("stakeholders",))
         found = self.table(name)
         return found if isinstance(found, Note) else plot_stakeholder_map(found)
 

@@ -36,6 +36,7 @@ from pathlib import Path
 import ipywidgets as widgets
 import pandas as pd
 
+from cxmethods.core.checks import check_text
 from cxmethods.core.config import Engagement
 from cxmethods.core.errors import CxmError
 from cxmethods.core.files import first_line
@@ -119,10 +120,7 @@ def self_assessment_form(
         When ``participant`` is empty, the engagement names no self-assessment file, or the file
         cannot be read (the form would otherwise write over it).
     """
-    if not isinstance(participant, str) or not participant.strip():
-        raise CxmError(
-            f"The 'participant' parameter of self_assessment_form must be a non-empty name. Got {participant!r} instead."
-        )
+    check_text(participant, "participant", "self_assessment_form", expected="a non-empty name")
     participant = participant.strip()
     if getattr(engagement.workshop, "self_assessment", None) is None:
         return _not_configured("self_assessment")
