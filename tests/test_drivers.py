@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import textwrap
 from itertools import permutations
 from pathlib import Path
@@ -11,7 +10,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import cxmethods.methods.drivers
 from cxmethods import CxmError, load_engagement, read_input
 from cxmethods.methods.drivers import ITEM_SETS, QUADRANTS, item_scores, key_drivers, relative_weights, shapley_r2, to_0_100
 from cxmethods.plots.charts import plot_importance_performance
@@ -175,11 +173,6 @@ def test_the_quadrant_chart_labels_every_driver():
     assert set(table["driver"]) <= set(texts)
     assert sum(t.startswith(("Fix first", "Keep it up", "Lower priority", "Possible overkill")) for t in texts) == 4
     assert chart._repr_png_()[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-def test_the_docstring_examples_run():
-    result = doctest.testmod(cxmethods.methods.drivers, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted >= 8 and result.failed == 0
 
 
 # -- a real survey, read through an engagement mapping alone -----------------------

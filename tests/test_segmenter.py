@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import importlib.util
 import re
 from pathlib import Path
@@ -15,7 +14,6 @@ from sklearn.base import clone, is_clusterer
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 
-import cxmethods.methods.segmenter
 from cxmethods import CxmError, load_engagement, read_input
 from cxmethods.methods.profiles import profile, segment_sizes, suggest_names
 from cxmethods.methods.segmenter import ATTRIBUTES, Segmenter, select_k
@@ -205,14 +203,6 @@ def test_a_segment_like_everyone_gets_a_plain_name():
     X = pd.DataFrame({"channel": ["phone", "web_form"] * 4})
     names = suggest_names(profile(X, [1, 1, 1, 1, 2, 2, 2, 2]))
     assert names["suggested_name"].tolist() == ["Segment 1", "Segment 2"]
-
-
-def test_the_docstring_examples_run():
-    from cxmethods.methods import profiles
-
-    results = [doctest.testmod(m, optionflags=doctest.NORMALIZE_WHITESPACE) for m in (cxmethods.methods.segmenter, profiles)]
-    assert sum(r.attempted for r in results) >= 8 and sum(r.failed for r in results) == 0
-    assert all(r.attempted for r in results)
 
 
 # -- bad input ----------------------------------------------------------------------

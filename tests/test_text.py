@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import re
 from pathlib import Path
 
@@ -10,7 +9,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import cxmethods.methods.text
 from cxmethods import load_engagement, read_input
 from cxmethods.core.errors import CxmError
 from cxmethods.io.redact import find_personal_data
@@ -245,8 +243,3 @@ def test_cfpb_narratives_give_credit_and_debt_themes():
     assert not any(re.search(r"\bx{2,}\b", t) for t in labels)  # the CFPB's XXXX masks are not a theme
     examples = " ".join(th.table["examples"])
     assert find_personal_data(examples) == []
-
-
-def test_docstring_examples_run():
-    result = doctest.testmod(cxmethods.methods.text, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted >= 5 and result.failed == 0

@@ -5,11 +5,13 @@ updates one row and writes the whole file again to a temporary file in the same 
 it to disk and renames it over the old one. A crash at any moment leaves either the previous
 complete file or the new complete file, never half of one. Headless runs read the same files.
 
->>> import tempfile, pathlib
->>> store = AnswerStore(pathlib.Path(tempfile.mkdtemp()) / "quick_test.csv", ["question_id", "answer", "note"], ("question_id",))
+>>> import pathlib, tempfile
+>>> folder = tempfile.TemporaryDirectory()
+>>> store = AnswerStore(pathlib.Path(folder.name) / "quick_test.csv", ["question_id", "answer", "note"], ("question_id",))
 >>> _ = store.upsert({"question_id": "q1"}, {"answer": "no", "note": "segments exist on paper only"})
 >>> store.load().to_dict("records")
 [{'question_id': 'q1', 'answer': 'no', 'note': 'segments exist on paper only'}]
+>>> folder.cleanup()
 """
 
 from __future__ import annotations

@@ -132,7 +132,8 @@ def make_pack(kind: str, out_dir: str | Path, *, overwrite: bool = False) -> lis
     Examples
     --------
     >>> import tempfile
-    >>> paths = make_pack("participant", tempfile.mkdtemp())
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     paths = make_pack("participant", folder)
     >>> [p.name for p in paths[:2]], paths[6].parent.name
     (['00_start_here.ipynb', '01_self_assessment.ipynb'], 'riverton')
     """

@@ -290,7 +290,8 @@ def write_sample(
     Examples
     --------
     >>> import tempfile
-    >>> [p.name for p in write_sample(tempfile.mkdtemp())][:2]
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     [p.name for p in write_sample(folder)][:2]
     ['engagement.yaml', 'contact_log.csv.gz']
     """
     out = pathlib.Path(out_dir)

@@ -14,7 +14,8 @@ Examples
 >>> import pathlib, tempfile
 >>> from cxmethods import load_engagement
 >>> from cxmethods.methodology.maturity import Question
->>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> tmp = tempfile.TemporaryDirectory()
+>>> folder = pathlib.Path(tmp.name)
 >>> _ = (folder / "engagement.yaml").write_text(
 ...     "name: demo\\norganisation: Demo Council\\ncurrency: GBP\\nperiod: {start: 2025-04-01, end: 2025-04-30}\\n"
 ...     "workshop:\\n  quick_test: {path: workshop/quick_test.csv}\\n")
@@ -24,6 +25,7 @@ Examples
 >>> print((folder / "workshop" / "quick_test.csv").read_text().strip())
 question_id,answer,note
 q1,no,
+>>> tmp.cleanup()
 """
 
 from __future__ import annotations
