@@ -131,15 +131,11 @@ def check_int(
     ...
     cxmethods.core.errors.CxmError: The 'n' parameter of write_variants must be an int in [1, 999]. Got 1000 instead.
     """
-    ok = (
-        isinstance(value, Integral)
-        and not isinstance(value, bool)
-        and (low is None or value >= low)
-        and (high is None or value <= high)
-    )
-    if not ok:
-        raise parameter_error(name, fn, expected or "an int" + _range(low, high, "both"), value)
-    return int(value)  # type: ignore[call-overload]  # an Integral, checked above
+    if isinstance(value, Integral) and not isinstance(value, bool):
+        number = int(value)
+        if (low is None or number >= low) and (high is None or number <= high):
+            return number
+    raise parameter_error(name, fn, expected or "an int" + _range(low, high, "both"), value)
 
 
 def check_number(
@@ -185,16 +181,15 @@ def check_number(
     cxmethods.core.errors.CxmError: The 'effect' parameter of simulate_pilot must be a number. Got nan instead.
     """
     left, right = closed in ("both", "left"), closed in ("both", "right")
-    ok = (
-        isinstance(value, Real)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and (low is None or (value >= low if left else value > low))
-        and (high is None or (value <= high if right else value < high))
-    )
-    if not ok:
-        raise parameter_error(name, fn, expected or "a number" + _range(low, high, closed), value)
-    return float(value)  # type: ignore[arg-type]  # a Real, checked above
+    if isinstance(value, Real) and not isinstance(value, bool):
+        number = float(value)
+        if (
+            math.isfinite(number)
+            and (low is None or (number >= low if left else number > low))
+            and (high is None or (number <= high if right else number < high))
+        ):
+            return number
+    raise parameter_error(name, fn, expected or "a number" + _range(low, high, closed), value)
 
 
 def check_one_of(value: T, name: str, fn: str, choices: Collection[object]) -> T:
@@ -276,7 +271,7 @@ def _show(got: object) -> str:
     if isinstance(got, type):
         return got.__name__
     if _numpy_scalar(got):
-        return repr(got.item())  # type: ignore[attr-defined]  # -5, not np.int64(-5)
+        return repr(got.item())  # type: ignore[attr-defined]  # -5, not np.int64(-5): numpy is not imported here
     return repr(got)
 
 
