@@ -49,8 +49,24 @@ def test_unknown_fields_are_refused(tmp_path):
     from cxmethods import CxmError
 
     store = AnswerStore(tmp_path / "a.csv", COLUMNS, KEY)
-    with pytest.raises(CxmError, match=r"unknown or missing answer fields \['colour'\]"):
+    with pytest.raises(
+        CxmError,
+        match=r"The 'values' parameter of AnswerStore\.upsert must be a mapping of a\.csv's columns \(participant, role, "
+        r"dimension_id, current_level, target_level, evidence\) to values\. Got unknown column\(s\) 'colour' instead\.",
+    ):
         store.upsert({"participant": "Ann", "dimension_id": "x"}, {"colour": "red"})
+    with pytest.raises(
+        CxmError,
+        match=r"The 'key' parameter of AnswerStore\.upsert must be a mapping of the key columns \(participant, dimension_id\) "
+        r"to values\. Got \{'participant': 'Ann'\} instead\.",
+    ):
+        store.upsert({"participant": "Ann"}, {"current_level": 2})
+    with pytest.raises(
+        CxmError,
+        match=r"The 'key' parameter of AnswerStore must be names from 'columns' \(participant, role, dimension_id, "
+        r"current_level, target_level, evidence\)\. Got \('colour',\) instead\.",
+    ):
+        AnswerStore(tmp_path / "a.csv", COLUMNS, ("colour",))
 
 
 def test_a_crash_between_write_and_rename_leaves_the_previous_file(tmp_path, monkeypatch):

@@ -22,7 +22,7 @@ def test_variants_differ_and_are_named(tmp_path):
     assert [p.parent.name for p in made] == ["riverton-01", "riverton-02"]
     assert "name: riverton-02" in made[1].read_text()
     assert (made[0].parent / "contact_log.csv.gz").read_bytes() != (made[1].parent / "contact_log.csv.gz").read_bytes()
-    with pytest.raises(CxmError, match=r"The 'n' parameter of write_variants must be a whole number from 1 to 999\. Got 0"):
+    with pytest.raises(CxmError, match=r"The 'n' parameter of write_variants must be an int in \[1, 999\]\. Got 0 instead\."):
         write_variants(tmp_path, 0)
 
 
@@ -46,7 +46,7 @@ def test_batch_refuses_two_engagements_with_one_name_and_bad_workers(tmp_path):
     (same,) = write_variants(tmp_path / "b", 1)
     with pytest.raises(CxmError, match=r"are both named 'riverton-01'"):
         run_batch([one, same], out=tmp_path / "out")
-    with pytest.raises(CxmError, match=r"The 'workers' parameter of run_batch must be a whole number of 1 or more\. Got 0"):
+    with pytest.raises(CxmError, match=r"The 'workers' parameter of run_batch must be an int >= 1\. Got 0 instead\."):
         run_batch([one], out=tmp_path / "out", workers=0)
 
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from cxmethods import InputError, load_engagement
+from cxmethods import CxmError, InputError, load_engagement
 from cxmethods.core.errors import ConfigError
-from cxmethods.methods.case_model import frame_values
+from cxmethods.methods.case_model import CaseModel, InitiativeCosts, frame_values
 from cxmethods.methods.risk import switching_values
 from cxmethods.workbooks import business_case
+from cxmethods.workbooks.business_case import BusinessCase
 
 PER_YEAR = 365.25 / 365  # the period below is 365 days; volumes are scaled to 365.25
 DF = 1.035 ** -np.arange(5)
@@ -355,3 +357,36 @@ def test_unknown_discount_schedule_and_a_lever_typo(case):
     edit(case, "levers.csv", "Repair request,phone,web_form", "Repair request,fone,web_form")
     with pytest.raises(InputError, match=r"levers.csv, column 'channel', row 4"):  # strict: never a silently wider scope
         run(case)
+
+
+def test_chart_names_are_checked():
+    with pytest.raises(
+        CxmError,
+        match=r"The 'name' parameter of BusinessCase\.chart must be one of 'tornado', 'npv_distribution', 'channel_mix'\. "
+        r"Got 'pie' instead\.",
+    ):
+        BusinessCase().chart("pie")
+
+
+def test_the_model_checks_its_parameters():
+    cost = InitiativeCosts("I01", capital=100.0, one_off=0.0, operating=10.0, start=0, ramp_up_years=0, ob=None)
+    factors = np.ones(3)
+    with pytest.raises(
+        CxmError,
+        match=r"The 'options' parameter of CaseModel must be packages of the initiatives in 'costs'\. "
+        r"Got unknown initiative\(s\) I09 instead\. Fix: use ids from initiatives\.csv\.",
+    ):
+        CaseModel(["phone"], [cost], [], {"preferred": ["I01", "I09"]}, factors)
+    with pytest.raises(
+        CxmError,
+        match=r"The 'costs' parameter of CaseModel must be initiatives that start within the 3-year horizon "
+        r"\(year index 0 to 2\)\. Got I02 starting in year index 3 instead\.",
+    ):
+        CaseModel(["phone"], [cost, replace(cost, id="I02", start=3)], [], {}, factors)
+    model = CaseModel(["phone"], [cost], [], {}, factors)
+    with pytest.raises(
+        CxmError,
+        match=r"The 'values' parameter of CaseModel must be the same number of scenario values for every assumption\. "
+        r"Got sizes \[1, 2\] instead\.",
+    ):
+        model({"unit_cost.phone": np.array([2.0]), "value_of_time": np.array([1.0, 2.0])})

@@ -302,18 +302,18 @@ def test_split_volumes_feed_the_optimisation():
         ),
         (
             lambda: optimise_mix(HAND, {**COSTS, "phone": 0}, {"A": 0.5, "B": 0.3}),
-            r"The 'unit_costs' parameter of optimise_mix must hold positive numbers\. Got 0 for channel 'phone' instead\.",
+            r"The 'unit_costs' parameter of optimise_mix must be positive numbers\. Got 0 for channel 'phone' instead\.",
         ),
         (
             lambda: optimise_mix(HAND.assign(contacts=[600, -5, 200, 300, 100, 100]), COSTS, {"A": 0.5, "B": 0.3}),
             (
-                r"The 'volumes' parameter of optimise_mix must hold a year's contacts \(0 or more\) in every row\. Got -5 for "
+                r"The 'volumes' parameter of optimise_mix must be a table with a year's contacts \(0 or more\) in every row\. Got -5 for "
                 r"row 1 instead\. Fix: correct the count"
             ),
         ),
         (
             lambda: optimise_mix(HAND, COSTS, {"A": 1.5, "B": 0.3}),
-            r"The 'online_capacity' parameter of optimise_mix must hold shares between 0 and 1\. Got 1\.5 for segment 'A' instead\.",
+            r"The 'online_capacity' parameter of optimise_mix must be shares between 0 and 1\. Got 1\.5 for segment 'A' instead\.",
         ),
         (
             lambda: optimise_mix(HAND, COSTS, {"A": 0.5, "B": float("nan")}),
@@ -321,15 +321,15 @@ def test_split_volumes_feed_the_optimisation():
         ),
         (
             lambda: optimise_mix(HAND, COSTS, {"A": 0.5, "B": 0.3}, min_assisted={"A": -0.1}),
-            r"The 'min_assisted' parameter of optimise_mix must hold shares between 0 and 1\. Got -0\.1 for segment 'A'",
+            r"The 'min_assisted' parameter of optimise_mix must be shares between 0 and 1\. Got -0\.1 for segment 'A'",
         ),
         (
             lambda: optimise_mix(HAND, COSTS, {"A": 0.5}),
-            r"The 'online_capacity' parameter of optimise_mix has no share for segment 'B'\. Fix:",
+            r"The 'online_capacity' parameter of optimise_mix must be a share for every segment\. Got no share for segment 'B' instead\. Fix:",
         ),
         (
             lambda: optimise_mix(HAND, COSTS, {"A": 0.5, "B": 0.3}, channel_capacity={"fax": 10}),
-            r"The 'channel_capacity' parameter of optimise_mix must name channels from phone, .* Got 'fax' instead\.",
+            r"The 'channel_capacity' parameter of optimise_mix must be a mapping of channels \(phone, .*\) to contacts a year\. Got 'fax' instead\.",
         ),
         (
             lambda: optimise_mix(HAND.assign(channel=["phone", "unknown", "web_form"] * 2), COSTS, {"A": 0.5, "B": 0.3}),
@@ -337,20 +337,31 @@ def test_split_volumes_feed_the_optimisation():
         ),
         (
             lambda: segment_volumes(pd.Series({"phone": -1}), SURVEY, pd.Series({"A": 0.5, "B": 0.5})),
-            r"The 'channel_volumes' parameter of segment_volumes must hold non-negative numbers\. Got -1 for channel 'phone'",
+            r"The 'channel_volumes' parameter of segment_volumes must be non-negative numbers\. Got -1 for channel 'phone'",
         ),
         (
             lambda: segment_volumes(
                 pd.Series({"phone": 10}), SURVEY.assign(current_share=[0.5, 0.5, 1.2, 0.75]), pd.Series({"A": 0.5, "B": 0.5})
             ),
             (
-                r"The 'segment_channels' parameter of segment_volumes must hold a current_share between 0 and 1 in every row\. "
+                r"The 'segment_channels' parameter of segment_volumes must be a table with a current_share between 0 and 1 in every row\. "
                 r"Got 1\.2 for row 2 instead\."
             ),
         ),
         (
             lambda: segment_volumes(pd.Series({"phone": 10}), SURVEY, pd.Series({"A": 1.0})),
             r"segment_shares and segment_channels must cover the same segments; 'B' is in only one\.",
+        ),
+        (
+            lambda: optimise_mix(HAND.drop(columns="contacts"), COSTS, {"A": 0.5, "B": 0.3}),
+            r"The 'volumes' parameter of optimise_mix must be a table with columns segment, channel, contacts\. Got no contacts instead\.",
+        ),
+        (
+            lambda: segment_volumes(pd.Series({"phone": 10}), SURVEY.drop(columns="current_share"), pd.Series({"A": 1.0})),
+            (
+                r"The 'segment_channels' parameter of segment_volumes must be a table with columns segment, channel, "
+                r"current_share\. Got no current_share instead\."
+            ),
         ),
     ],
 )

@@ -49,7 +49,9 @@ def test_known_case_and_parameter_checks():
     cap = pd.DataFrame({"segment": [1], "capacity": [0.65]})
     target = migration_targets(prefs, cap, uptake=0.5).set_index("channel")["target_share"]
     assert target["web_form"] == pytest.approx(0.45) and target["phone"] == pytest.approx(0.55)  # 25% -> 25 + (65-25)/2
-    with pytest.raises(CxmError, match=r"The 'uptake' parameter of migration_targets must be between 0 and 1\. Got 1\.5"):
+    with pytest.raises(
+        CxmError, match=r"The 'uptake' parameter of migration_targets must be a number in \[0, 1\]\. Got 1\.5 instead\."
+    ):
         migration_targets(prefs, cap, uptake=1.5)
 
 
@@ -58,7 +60,10 @@ def test_suitability_by_complexity():
     assert (
         matrix.loc["Waste", "complexity"] == "medium" and matrix.loc["Benefits", "mobile_app"] < matrix.loc["Waste", "mobile_app"]
     )
-    with pytest.raises(CxmError, match=r"Service complexity must be one of simple, medium, complex. Got hard instead."):
+    with pytest.raises(
+        CxmError,
+        match=r"The 'complexity\['Waste'\]' parameter of suitability_matrix must be one of 'simple', 'medium', 'complex'\. Got 'hard' instead\.",
+    ):
         suitability_matrix(["Waste"], {"Waste": "hard"})
 
 

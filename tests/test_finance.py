@@ -61,14 +61,29 @@ def test_health_and_us_schedules_are_there_with_sources():
     assert all(s.source for s in schedules.values())
 
 
-@pytest.mark.parametrize("rate, message", [(-0.01, "rate in \\[0, 1\\)"), (1.5, "rate in \\[0, 1\\)")])
+@pytest.mark.parametrize(
+    "rate, message",
+    [
+        (-0.01, r"The 'rate' parameter of discount_factors must be a rate in \[0, 1\) .* Got \[\(0, -0\.01\)\] instead\."),
+        (1.5, r"The 'rate' parameter of discount_factors must be a rate in \[0, 1\) .* Got \[\(0, 1\.5\)\] instead\."),
+    ],
+)
 def test_bad_rate(rate, message):
     with pytest.raises(CxmError, match=message):
         discount_factors(rate, 5)
 
 
+def test_npv_needs_a_factor_per_year():
+    with pytest.raises(
+        CxmError,
+        match=r"The 'rate' parameter of npv must be a rate, a schedule or one discount factor per year of flows \(3\)\. "
+        r"Got 2 discount factors instead\.",
+    ):
+        npv([-100, 60, 60], discount_factors(0.035, 2))
+
+
 def test_bad_years():
-    with pytest.raises(CxmError, match=r"The 'years' parameter of discount_factors must be a whole number of 1 or more. Got 0"):
+    with pytest.raises(CxmError, match=r"The 'years' parameter of discount_factors must be an int >= 1\. Got 0 instead\."):
         discount_factors(0.035, 0)
 
 

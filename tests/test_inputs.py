@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cxmethods import InputError, load_engagement, read_input
+from cxmethods import CxmError, InputError, load_engagement, read_input
+from cxmethods.core.schemas import Field
 from cxmethods.io.inputs import check_input
 
 
@@ -519,3 +520,10 @@ def validate(folder):
     from cxmethods import validate_engagement
 
     return [str(p) for p in validate_engagement(folder / "engagement.yaml").problems]
+
+
+def test_a_field_kind_is_checked_where_the_schema_is_written():
+    with pytest.raises(
+        CxmError, match=r"The 'kind' parameter of Field must be one of 'bool', 'category', .* Got 'colour' instead\."
+    ):
+        Field("colour", "the colour of the bin")

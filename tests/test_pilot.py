@@ -106,21 +106,21 @@ def test_means_by_hand_and_round_trip(sd, n, ratio):
     [
         (
             lambda: sample_size_proportions(0.7, 0.05, alpha=1.5),
-            r"The 'alpha' parameter of sample_size_proportions must be between 0 and 1\. Got 1\.5 instead\.",
+            r"The 'alpha' parameter of sample_size_proportions must be a number in \(0, 1\)\. Got 1\.5 instead\.",
         ),
-        (lambda: sample_size_proportions(0.7, 0.05, power=0), r"The 'power' parameter .* between 0 and 1\. Got 0 instead"),
-        (lambda: sample_size_proportions(1.2, 0.05), r"The 'p0' parameter .* between 0 and 1\. Got 1\.2 instead"),
+        (lambda: sample_size_proportions(0.7, 0.05, power=0), r"The 'power' parameter .* a number in \(0, 1\)\. Got 0 instead"),
+        (lambda: sample_size_proportions(1.2, 0.05), r"The 'p0' parameter .* a number in \(0, 1\)\. Got 1\.2 instead"),
         (lambda: sample_size_proportions(0.7, 0.3), r"'mde' .* keeps p0 \+ mde between 0 and 1 \(p0 is 0\.7\)\. Got 0\.3"),
         (lambda: sample_size_proportions(0.7, 0), r"'mde' parameter .* must be a non-zero change"),
-        (lambda: sample_size_proportions(0.7, 0.05, ratio=0), r"'ratio' .* must be greater than 0\. Got 0 instead"),
+        (lambda: sample_size_proportions(0.7, 0.05, ratio=0), r"'ratio' .* must be a number > 0\. Got 0 instead"),
         (lambda: sample_size_proportions(0.7, "0.05"), r"'mde' .* Got '0\.05' instead"),
         (lambda: sample_size_proportions(0.7, 0.05, power=0.01), r"'power' .* larger than the chance of a false alarm"),
-        (lambda: sample_size_means(0, 1), r"The 'sd' parameter of sample_size_means must be greater than 0\. Got 0"),
+        (lambda: sample_size_means(0, 1), r"The 'sd' parameter of sample_size_means must be a number > 0\. Got 0"),
         (
             lambda: minimum_detectable_effect(0.99, 100),
             (
-                r"The 'n' parameter of minimum_detectable_effect is too small to detect any rise from p0 = 0\.99: "
-                r"it must be more than 777\. Got 100 instead\."
+                r"The 'n' parameter of minimum_detectable_effect must be more than 777 to detect any rise from p0 = 0\.99\. "
+                r"Got 100 instead\."
             ),
         ),
     ],
@@ -155,10 +155,10 @@ def test_pilot_duration(args, options, weeks, pilot_weeks, comparison_weeks, say
 @pytest.mark.parametrize(
     "args, options, match",
     [
-        ((385, 0, 50), {}, r"The 'weekly_pilot' parameter of pilot_duration must be greater than 0 \(with no contacts a week"),
+        ((385, 0, 50), {}, r"The 'weekly_pilot' parameter of pilot_duration must be a number > 0 \(with no contacts a week"),
         ((385, 100, float("inf")), {}, r"'weekly_comparison' .* Got inf instead"),
-        ((0, 100, 50), {}, r"'n_per_group' .* greater than 0\. Got 0 instead"),
-        ((385, 100, 50), {"min_weeks": 2.5}, r"'min_weeks' .* a whole number of 1 or more\. Got 2\.5 instead"),
+        ((0, 100, 50), {}, r"'n_per_group' .* a number > 0\. Got 0 instead"),
+        ((385, 100, 50), {"min_weeks": 2.5}, r"'min_weeks' .* an int >= 1\. Got 2\.5 instead"),
     ],
 )
 def test_pilot_duration_errors(args, options, match):
@@ -273,8 +273,11 @@ def test_each_pilot_takes_the_nearest_remaining_sites():
                 r"volume of at least 501: North, South\."
             ),
         ),
-        ({"n_pilots": 0}, r"The 'n_pilots' parameter of choose_sites must be a whole number of 1 or more\. Got 0 instead"),
-        ({"metrics": []}, r"'metrics' parameter of choose_sites must name at least one column"),
+        ({"n_pilots": 0}, r"The 'n_pilots' parameter of choose_sites must be an int >= 1\. Got 0 instead"),
+        (
+            {"metrics": []},
+            r"The 'metrics' parameter of choose_sites must be a column name or a list of at least one\. Got \[\] instead\.",
+        ),
     ],
 )
 def test_choose_sites_errors(options, match):

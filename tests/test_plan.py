@@ -11,7 +11,7 @@ from cxmethods import CxmError, load_engagement
 from cxmethods.core.errors import ConfigError
 from cxmethods.methods.backlog import build_backlog
 from cxmethods.workbooks import roadmap
-from cxmethods.workbooks.roadmap import current_metrics, evidence
+from cxmethods.workbooks.roadmap import RoadMap, current_metrics, evidence
 
 ENGAGEMENT = """\
 name: small
@@ -209,3 +209,11 @@ def test_backlog_form_saves_scores(small):
     saved = pd.read_csv(small / "workshop" / "backlog.csv")
     assert saved.loc[0, "id"] == "S:u.seg" and saved.loc[0, "effort"] == 8 and pd.isna(saved.loc[0, "value"])
     assert build_backlog(eng, evidence(small / "run")).set_index("id").loc["S:u.seg", "effort"] == 8
+
+
+def test_chart_names_are_checked():
+    with pytest.raises(
+        CxmError,
+        match=r"The 'name' parameter of RoadMap\.chart must be one of 'priorities', 'timeline', 'rehearsal'\. Got 'gantt' instead\.",
+    ):
+        RoadMap().chart("gantt")

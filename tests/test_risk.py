@@ -433,9 +433,9 @@ def test_every_problem_is_reported_at_once():
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"draws": 10}, r"The 'draws' parameter of monte_carlo must be an int of 100 or more\. Got 10 instead\."),
-        ({"draws": 500.0}, r"The 'draws' parameter of monte_carlo must be an int of 100 or more\. Got 500\.0 instead\."),
-        ({"seed": -1}, r"The 'seed' parameter of monte_carlo must be an int of 0 or more\. Got -1 instead\."),
+        ({"draws": 10}, r"The 'draws' parameter of monte_carlo must be an int >= 100\. Got 10 instead\."),
+        ({"draws": 500.0}, r"The 'draws' parameter of monte_carlo must be an int >= 100\. Got 500\.0 instead\."),
+        ({"seed": -1}, r"The 'seed' parameter of monte_carlo must be an int >= 0\. Got -1 instead\."),
         (
             {"distribution": "normal"},
             (
@@ -457,7 +457,10 @@ def test_monte_carlo_parameter_checks(options, message):
         (
             ["A"],
             model,
-            r"The model must return an array of shape \(scenarios, outputs\) = \(9, 1\) .* Got shape \(9, 2\) instead",
+            (
+                r"The 'model' parameter of tornado must be a model that returns an array of shape \(scenarios, outputs\) = "
+                r"\(9, 1\) when given 9 scenarios and 1 outputs\. Got shape \(9, 2\) instead\."
+            ),
         ),
         ("A", model, r"The 'outputs' parameter of tornado must be a list of unique output names"),
         (["A", "A"], model, r"The 'outputs' parameter of tornado must be a list of unique output names"),

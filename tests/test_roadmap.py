@@ -176,18 +176,29 @@ def test_missing_inputs_are_reported_and_ranked_last_never_dropped(method, table
             SMALL,
             r"The 'method' parameter of prioritise must be one of 'value_effort', 'rice', 'wsjf', 'weighted'\. Got 'ice' instead\.",
         ),
-        ({"method": "weighted"}, SMALL, r"'weights' parameter of prioritise is required for method='weighted'.*Fix: pass"),
+        (
+            {"method": "weighted"},
+            SMALL,
+            r"The 'weights' parameter of prioritise must be a mapping of column to weight with method='weighted'\. Got None instead\. Fix: pass",
+        ),
         (
             {"method": "weighted", "weights": {"value": 1, "reach": 2}},
             SMALL,
-            r"names 'reach', which the backlog does not have\. Fix: weight columns of the backlog \(id, title, value, effort",
+            (
+                r"The 'weights' parameter of prioritise must be a mapping of the backlog's columns to weights \(it has no 'reach'\)\. "
+                r"Got \{'value': 1, 'reach': 2\} instead\. Fix: weight columns of the backlog \(id, title, value, effort"
+            ),
         ),
         (
             {"method": "weighted", "weights": {"value": "high"}},
             SMALL,
             r"The 'weights\['value'\]' parameter of prioritise must be a number\. Got 'high' instead\.",
         ),
-        ({"method": "rice", "weights": {"value": 1}}, SMALL, r"only used with method='weighted'"),
+        (
+            {"method": "rice", "weights": {"value": 1}},
+            SMALL,
+            r"The 'weights' parameter of prioritise must be None with method='rice'\. Got \{'value': 1\} instead\. Fix: drop the weights",
+        ),
         (
             {"method": "rice"},
             SMALL,
@@ -201,7 +212,11 @@ def test_missing_inputs_are_reported_and_ranked_last_never_dropped(method, table
         ({}, SMALL.assign(confidence=[0.5, 70, 1, 0]), r"'confidence' must be between 0 and 1 \(0\.7 for 70%\); got A \(70\)"),
         ({}, SMALL.assign(id=["A", "B", "A", "C"]), r"Every initiative needs an id of its own; ids used more than once: A\. Fix"),
         ({}, SMALL.assign(id=["A", "B", None, "C"]), r"Every initiative needs an id of its own; no id in row\(s\) 3\. Fix"),
-        ({}, SMALL.drop(columns="id"), r"must be a DataFrame with an 'id' column"),
+        (
+            {},
+            SMALL.drop(columns="id"),
+            r"The 'backlog' parameter of prioritise must be a DataFrame with an 'id' column\. Got columns \['title', ",
+        ),
     ],
 )
 def test_prioritise_errors_say_how_to_fix(kwargs, table, message):
@@ -425,18 +440,21 @@ def test_horizon_lengths_are_parameters():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"quarters": 0}, r"The 'quarters' parameter of schedule must be an integer >= 1\. Got 0 instead\."),
-        ({"now_quarters": 1.5}, r"The 'now_quarters' parameter of schedule must be an integer >= 0\. Got 1\.5 instead\."),
+        ({"quarters": 0}, r"The 'quarters' parameter of schedule must be an int >= 1\. Got 0 instead\."),
+        ({"now_quarters": 1.5}, r"The 'now_quarters' parameter of schedule must be an int >= 0\. Got 1\.5 instead\."),
         (
             {"capacity": [6, 6]},
-            r"must give one number per quarter \(12\)\. Got 2 instead\. Fix: give 12 capacities, or set quarters=2",
+            r"must be one number per quarter \(12\)\. Got 2 numbers instead\. Fix: give 12 capacities, or set quarters=2",
         ),
         ({"capacity": -1}, r"The 'capacity' parameter of schedule must be team-months >= 0"),
         ({"capacity": "lots"}, r"The 'capacity' parameter of schedule must be team-months >= 0.*Got 'lots' instead"),
-        ({"min_confidence": 1.5}, r"The 'min_confidence' parameter of schedule must be between 0 and 1\. Got 1\.5 instead\."),
+        (
+            {"min_confidence": 1.5},
+            r"The 'min_confidence' parameter of schedule must be a number in \[0, 1\]\. Got 1\.5 instead\.",
+        ),
         (
             {"max_team_months_per_quarter": 0},
-            r"'max_team_months_per_quarter' parameter of schedule must be a number greater than 0",
+            r"'max_team_months_per_quarter' parameter of schedule must be a number > 0\. Got 0 instead\.",
         ),
         ({"start": "soon"}, r"The 'start' parameter of schedule must be a date.*Got 'soon' instead"),
     ],
@@ -447,7 +465,13 @@ def test_schedule_parameter_errors(kwargs, message):
 
 
 def test_schedule_data_errors():
-    with pytest.raises(CxmError, match=r"schedule needs a 'rank' column\. Fix: pass the table prioritise returns"):
+    with pytest.raises(
+        CxmError,
+        match=(
+            r"The 'prioritised' parameter of schedule must be a table with a 'rank' column\. Got columns \['title', 'value', "
+            r"'effort', 'npv', 'confidence', 'dependencies', 'earliest_start', 'id'\] instead\. Fix: pass the table prioritise returns"
+        ),
+    ):
         schedule(backlog({"id": "X"}).drop(columns="rank"), start=START, capacity=6)
     with pytest.raises(CxmError, match=r"'earliest_start' must be a date; got X \('next spring'\)\. Fix"):
         schedule(

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import doctest
 import textwrap
 
 import pandas as pd
 import pytest
 
-import cxmethods.methods.segment_rules
 from cxmethods import ConfigError, load_engagement, read_input
 from cxmethods.core.paths import templates_dir
 from cxmethods.methods.segment_rules import apply_rules, load_process, load_rules, segment_sizes
@@ -283,8 +281,3 @@ def test_process_problems_are_listed(tmp_path):
         load_process(path)
     text = str(info.value)
     assert "step 'a' has no workbook_section" in text and "duplicate id 'a'" in text and "unknown key 'titel'" in text
-
-
-def test_doctests():
-    result = doctest.testmod(cxmethods.methods.segment_rules, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.failed == 0 and result.attempted > 0

@@ -6,11 +6,11 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from cxmethods import load_engagement
+from cxmethods import CxmError, load_engagement
 from cxmethods.io.answers import store_for
 from cxmethods.sample import make_sample
 from cxmethods.workbooks.results import Note
-from cxmethods.workbooks.segmentation import run
+from cxmethods.workbooks.segmentation import Segmentation, run
 
 TRUTH = make_sample().truth
 
@@ -98,3 +98,10 @@ def test_a_tiny_survey_is_not_segmented_and_a_chosen_k_is_evaluated_and_flagged(
     selection = chosen.table("model_selection")
     assert selection["k"].max() == 10 and selection.loc[selection["chosen"], "k"].tolist() == [10]
     assert chosen.table("segments")["below_min_share"].any()
+
+
+def test_chart_names_are_checked():
+    with pytest.raises(
+        CxmError, match=r"The 'name' parameter of Segmentation\.chart must be 'stakeholders'\. Got 'map' instead\."
+    ):
+        Segmentation().chart("map")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import importlib.util
 import re
 from pathlib import Path
@@ -15,7 +14,6 @@ from sklearn.base import clone, is_clusterer
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 
-import cxmethods.methods.segmenter
 from cxmethods import CxmError, load_engagement, read_input
 from cxmethods.methods.profiles import profile, segment_sizes, suggest_names
 from cxmethods.methods.segmenter import ATTRIBUTES, Segmenter, select_k
@@ -216,14 +214,6 @@ def test_a_channel_coded_as_numbers_is_named_as_a_number():
     assert names.loc[1, "pen_portrait"] == "Typically aged 75+. Preferred channel averages 1.0 (everyone: 1.9)."
 
 
-def test_the_docstring_examples_run():
-    from cxmethods.methods import profiles
-
-    results = [doctest.testmod(m, optionflags=doctest.NORMALIZE_WHITESPACE) for m in (cxmethods.methods.segmenter, profiles)]
-    assert sum(r.attempted for r in results) >= 8 and sum(r.failed for r in results) == 0
-    assert all(r.attempted for r in results)
-
-
 # -- bad input ----------------------------------------------------------------------
 
 
@@ -268,15 +258,21 @@ def test_no_usable_attributes():
 @pytest.mark.parametrize(
     "call, match",
     [
-        (lambda: Segmenter(1).fit(X), r"The 'n_segments' parameter of Segmenter must be an int of at least 2\. Got 1 instead\."),
+        (lambda: Segmenter(1).fit(X), r"The 'n_segments' parameter of Segmenter must be an int >= 2\. Got 1 instead\."),
         (lambda: Segmenter(2.5).fit(X), r"'n_segments' parameter .* Got 2\.5 instead"),
         (lambda: Segmenter(True).fit(X), r"'n_segments' parameter .* Got True instead"),
-        (lambda: Segmenter(n_init=0).fit(X), r"'n_init' parameter of Segmenter must be an int of at least 1"),
+        (lambda: Segmenter(n_init=0).fit(X), r"'n_init' parameter of Segmenter must be an int >= 1\. Got 0 instead\."),
         (lambda: Segmenter().fit(X.to_numpy()), r"'X' parameter of Segmenter\.fit must be a pandas DataFrame .* Got ndarray"),
-        (lambda: Segmenter(categorical=["ward"]).fit(X), r"every column named in 'categorical'\. Got 3000 rows, without ward"),
-        (lambda: select_k(X, k_min=4, k_max=3), r"The 'k_max' parameter of select_k must be an int of at least 4\. Got 3"),
-        (lambda: select_k(X, bootstrap=1), r"The 'bootstrap' parameter of select_k must be an int of at least 2"),
-        (lambda: profile(X, [1, 2]), r"The 'labels' parameter of profile must have one segment per row of X \(3000\)\. Got 2"),
+        (
+            lambda: Segmenter(categorical=["ward"]).fit(X),
+            r"The 'X' parameter of Segmenter\.fit must be a table with respondents and every column named in 'categorical'\. Got 3000 rows, without ward instead\.",
+        ),
+        (lambda: select_k(X, k_min=4, k_max=3), r"The 'k_max' parameter of select_k must be an int >= 4\. Got 3 instead\."),
+        (lambda: select_k(X, bootstrap=1), r"The 'bootstrap' parameter of select_k must be an int >= 2\. Got 1 instead\."),
+        (
+            lambda: profile(X, [1, 2]),
+            r"The 'labels' parameter of profile must be one segment per row of X \(3000\)\. Got 2 labels instead\.",
+        ),
     ],
 )
 def test_bad_arguments_are_named(call, match):
@@ -285,7 +281,10 @@ def test_bad_arguments_are_named(call, match):
 
 
 def test_predict_names_a_missing_column(fitted):
-    with pytest.raises(CxmError, match=r"The data has no column 'language', which the segments were fitted on"):
+    with pytest.raises(
+        CxmError,
+        match=r"The 'X' parameter of Segmenter\.predict must be a DataFrame with the columns the segments were fitted on\. Got no column 'language' instead\.",
+    ):
         fitted.predict(X.drop(columns="language"))
 
 

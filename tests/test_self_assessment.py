@@ -7,7 +7,7 @@ import re
 import pandas as pd
 import pytest
 
-from cxmethods import InputError, load_engagement, read_input
+from cxmethods import CxmError, InputError, load_engagement, read_input
 from cxmethods.methodology.maturity import Question, Statement, load_model
 from cxmethods.methods.maturity_scores import (
     SCORE_COLUMNS,
@@ -50,6 +50,14 @@ def test_medians_spread_and_disagreement():
         .set_index("dimension_id")
         .loc["operations.measures", "disagreement"]
     )
+
+
+@pytest.mark.parametrize("value", [0, 1.5, True])
+def test_disagreement_range_is_a_whole_number_of_levels(value):
+    with pytest.raises(
+        CxmError, match=rf"The 'disagreement_range' parameter of score_dimensions must be an int >= 1\. Got {value!r} instead\."
+    ):
+        score_dimensions(SIMPLE, MODEL, disagreement_range=value)
 
 
 def test_consensus_overrides_the_median_and_both_are_kept():

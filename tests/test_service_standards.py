@@ -201,11 +201,17 @@ def test_met_means_the_current_value_is_on_the_right_side_of_the_target(target, 
     [
         (
             {"first_contact_resolutoin": 0.6},
-            r"names an unknown metric 'first_contact_resolutoin'\. Did you mean 'first_contact_resolution'\?",
+            r"Got unknown metric 'first_contact_resolutoin' instead\. Fix: check the spelling\. Did you mean 'first_contact_resolution'\?",
         ),
-        ({"trust": 62}, r"'trust' is a share and must be between 0 and 1\. Got 62 instead\. Write shares as fractions"),
-        ({"median_resolution_days": -1}, r"'median_resolution_days' cannot be negative\. Got -1 instead"),
-        ({"ease": "80%"}, r"The current value of 'ease' must be a number\. Got '80%' instead"),
+        (
+            {"trust": 62},
+            r"The 'current\['trust'\]' parameter of kpi_table must be a share in \[0, 1\]\. Got 62 instead\. Fix: write shares as fractions",
+        ),
+        (
+            {"median_resolution_days": -1},
+            r"The 'current\['median_resolution_days'\]' parameter of kpi_table must be a number >= 0\. Got -1 instead\.",
+        ),
+        ({"ease": "80%"}, r"The 'current\['ease'\]' parameter of kpi_table must be a number\. Got '80%' instead\."),
         ([0.5], r"The 'current' parameter of kpi_table must be a mapping of metric to value\. Got list instead"),
     ],
 )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
-
 import pandas as pd
 import pytest
 
@@ -219,8 +217,3 @@ def test_stakeholder_map_counts_groups_it_cannot_place():
     chart = plot_stakeholder_map(table)
     assert "2 groups without interest and influence not shown" in chart.axes[0].get_title()
     assert chart._repr_png_().startswith(b"\x89PNG")
-
-
-def test_doctests():
-    result = doctest.testmod(cxmethods.methods.stakeholders, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.failed == 0 and result.attempted > 0

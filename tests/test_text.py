@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import re
 from pathlib import Path
 
@@ -10,7 +9,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import cxmethods.methods.text
 from cxmethods import load_engagement, read_input
 from cxmethods.core.errors import CxmError
 from cxmethods.io.redact import find_personal_data
@@ -180,7 +178,10 @@ def test_theme_sentiment_per_theme():
 
 def test_theme_sentiment_needs_matching_index():
     th = themes(SMALL, n_themes=2)
-    with pytest.raises(CxmError, match=r"must have the index of the texts given to themes\. Got no row for index"):
+    with pytest.raises(
+        CxmError,
+        match=r"The 'sentiment' parameter of theme_sentiment must be on the index of the texts given to themes\. Got no row for index",
+    ):
         theme_sentiment(th, sentiment(SMALL.reset_index(drop=True)))
     with pytest.raises(CxmError, match=r"must be a DataFrame with columns 'compound' and 'label'"):
         theme_sentiment(th, pd.DataFrame({"score": [1]}))
@@ -242,8 +243,3 @@ def test_cfpb_narratives_give_credit_and_debt_themes():
     assert not any(re.search(r"\bx{2,}\b", t) for t in labels)  # the CFPB's XXXX masks are not a theme
     examples = " ".join(th.table["examples"])
     assert find_personal_data(examples) == []
-
-
-def test_docstring_examples_run():
-    result = doctest.testmod(cxmethods.methods.text, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted >= 5 and result.failed == 0

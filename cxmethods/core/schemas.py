@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from cxmethods.core.checks import check_one_of
+
 __all__ = ["CHANNELS", "INPUTS", "KINDS", "LEVERS", "STAKEHOLDER_CATEGORIES", "Field", "InputSpec"]
 
 #: The channel codes every workbook uses. Map your system's own labels onto these
@@ -82,8 +84,7 @@ class Field:
     free_text: bool = False
 
     def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise ValueError(f"Field kind must be one of {sorted(KINDS)}. Got {self.kind!r} instead.")
+        check_one_of(self.kind, "kind", "Field", sorted(KINDS))
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,13 @@ updates one row and writes the whole file again to a temporary file in the same 
 it to disk and renames it over the old one. A crash at any moment leaves either the previous
 complete file or the new complete file, never half of one. Headless runs read the same files.
 
->>> import tempfile, pathlib
->>> store = AnswerStore(pathlib.Path(tempfile.mkdtemp()) / "quick_test.csv", ["question_id", "answer", "note"], ("question_id",))
+>>> import pathlib, tempfile
+>>> folder = tempfile.TemporaryDirectory()
+>>> store = AnswerStore(pathlib.Path(folder.name) / "quick_test.csv", ["question_id", "answer", "note"], ("question_id",))
 >>> _ = store.upsert({"question_id": "q1"}, {"answer": "no", "note": "segments exist on paper only"})
 >>> store.load().to_dict("records")
 [{'question_id': 'q1', 'answer': 'no', 'note': 'segments exist on paper only'}]
+>>> folder.cleanup()
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cxmethods.core.checks import parameter_error
 from cxmethods.core.config import Engagement
 from cxmethods.core.errors import CxmError
 from cxmethods.core.files import TABLE_LIMIT, column_name, first_line, parser_problem, too_big
@@ -48,7 +51,7 @@ class AnswerStore:
         self.path, self.columns, self.key = Path(path), list(columns), tuple(key)
         missing = [k for k in self.key if k not in self.columns]
         if missing:
-            raise ValueError(f"key columns {missing} are not among the columns {self.columns}")
+            raise parameter_error("key", "AnswerStore", f"names from 'columns' ({', '.join(self.columns)})", self.key)
 
     def load(self) -> pd.DataFrame:
         """The answers as text (empty string for no value); an empty table when the file does not exist yet.
@@ -95,9 +98,18 @@ class AnswerStore:
 
     def upsert(self, key: dict[str, object], values: dict[str, object]) -> pd.DataFrame:
         """Set ``values`` on the row with ``key`` (adding it at the end if new), save at once, return the table."""
-        unknown = sorted(set(key) ^ set(self.key)) + sorted(set(values) - set(self.columns))
-        if unknown:
-            raise CxmError(f"{self.path.name}: unknown or missing answer fields {unknown}; columns are {self.columns}.")
+        if set(key) != set(self.key):
+            raise parameter_error(
+                "key", "AnswerStore.upsert", f"a mapping of the key columns ({', '.join(self.key)}) to values", key
+            )
+        if unknown := sorted(set(values) - set(self.columns)):
+            raise parameter_error(
+                "values",
+                "AnswerStore.upsert",
+                f"a mapping of {self.path.name}'s columns ({', '.join(self.columns)}) to values",
+                f"unknown column(s) {', '.join(map(repr, unknown))}",
+                as_text=True,
+            )
         table = self.load()
         match = pd.Series(True, index=table.index)
         for k, v in key.items():

@@ -11,14 +11,13 @@ run folder is.
 >>> [a.name for a in artifacts_of(START_HERE)]
 ['problems', 'inputs']
 >>> import tempfile
->>> run = Path(tempfile.mkdtemp())
->>> path = write_table(pd.DataFrame({"quarter": ["2026 Q2"], "capacity": [4.0], "used": [3.5], "free": [0.5]}), run, ROADMAP, "capacity")
->>> path.relative_to(run).as_posix()
-'artifacts/05_roadmap/capacity.csv'
->>> read_table(run, ROADMAP, "capacity")["free"].tolist()
-[0.5]
->>> read_table(run, ROADMAP, "kpis", optional=True) is None
-True
+>>> with tempfile.TemporaryDirectory() as run:
+...     table = pd.DataFrame({"quarter": ["2026 Q2"], "capacity": [4.0], "used": [3.5], "free": [0.5]})
+...     path = write_table(table, run, ROADMAP, "capacity")
+...     print(path.relative_to(run).as_posix(), read_table(run, ROADMAP, "capacity")["free"].tolist())
+...     print(read_table(run, ROADMAP, "kpis", optional=True))
+artifacts/05_roadmap/capacity.csv [0.5]
+None
 """
 
 from __future__ import annotations

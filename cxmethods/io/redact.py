@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from cxmethods.core.errors import CxmError
+from cxmethods.core.checks import check_type, parameter_error
 
 __all__ = ["PLACEHOLDERS", "find_personal_data", "personal_data_counts", "redact", "redact_series"]
 
@@ -129,11 +129,6 @@ def _redact_text(text: str, found: list[tuple[str, str]] | None = None) -> str:
     return text
 
 
-def _check_text(text: object, where: str) -> None:
-    if not isinstance(text, str):
-        raise CxmError(f"The 'text' parameter of {where} must be a str or None. Got {text!r} ({type(text).__name__}) instead.")
-
-
 def redact(text: str | None) -> str | None:
     """Replace personal data in ``text`` with placeholders.
 
@@ -169,7 +164,7 @@ def redact(text: str | None) -> str | None:
     """
     if text is None or (not isinstance(text, str) and pd.isna(text)):
         return text
-    _check_text(text, "redact")
+    check_type(text, "text", "redact", str, "a str or None")
     return _redact_text(text)
 
 
@@ -197,16 +192,14 @@ def redact_series(texts: pd.Series) -> pd.Series:
     >>> redact_series(s).tolist()
     ['Ring [PHONE]', nan, 'All fine, thanks']
     """
-    if not isinstance(texts, pd.Series):
-        raise CxmError(f"The 'texts' parameter of redact_series must be a pandas Series. Got {type(texts).__name__} instead.")
+    check_type(texts, "texts", "redact_series", pd.Series, "a pandas Series")
     out = texts.copy()
     mask = texts.notna().to_numpy()
     values = texts.to_numpy(dtype=object)[mask]
     bad = [i for i, v in zip(texts.index[mask], values) if not isinstance(v, str)]
     if bad:
-        raise CxmError(
-            f"The 'texts' parameter of redact_series must hold strings or missing values. Got "
-            f"{texts[bad[0]]!r} at index {bad[0]!r} instead."
+        raise parameter_error(
+            "texts", "redact_series", "strings or missing values", f"{texts[bad[0]]!r} at index {bad[0]!r}", as_text=True
         )
     if mask.any():
         out[mask] = [_redact_text(v) for v in values]
@@ -234,7 +227,7 @@ def find_personal_data(text: str | None) -> list[tuple[str, str]]:
     """
     if text is None or (not isinstance(text, str) and pd.isna(text)):
         return []
-    _check_text(text, "find_personal_data")
+    check_type(text, "text", "find_personal_data", str, "a str or None")
     found: list[tuple[str, str]] = []
     _redact_text(text, found)
     return found
@@ -265,9 +258,8 @@ def personal_data_counts(texts: pd.Series) -> pd.DataFrame:
         if v is None or (not isinstance(v, str) and pd.isna(v)):
             continue
         if not isinstance(v, str):
-            raise CxmError(
-                f"The 'texts' parameter of personal_data_counts must hold strings or missing values. "
-                f"Got {v!r} at index {i!r} instead."
+            raise parameter_error(
+                "texts", "personal_data_counts", "strings or missing values", f"{v!r} at index {i!r}", as_text=True
             )
         _redact_text(v, found)
     counts = Counter(kind for kind, _ in found)

@@ -31,12 +31,13 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pandas as pd
 import yaml
 
-from cxmethods.core.errors import ConfigError, CxmError, Problem
+from cxmethods.core.checks import check_number, check_type, parameter_error
+from cxmethods.core.errors import ConfigError, Problem
 from cxmethods.core.paths import templates_dir
 from cxmethods.core.yamlfile import did_you_mean, duplicate_keys, line_of, yaml_location
 
@@ -79,6 +80,7 @@ _RANGES = {
     "minutes": ("a number of minutes", 0, math.inf),
     "score 1-5": ("a score", 1, 5),
 }
+_LOADED = "a ServiceStandards from load_service_standards"  # what kpi_table and standards_table take
 _TOLERANCE = 1e-9  # a current value equal to its target counts as met despite floating-point noise
 
 _KPI_COLUMNS = [
@@ -220,7 +222,7 @@ def kpi_table(standards: ServiceStandards, current: Mapping[str, float]) -> pd.D
     CxmError
         When ``current`` names a metric that is not known, or a value is not a number or out of range.
     """
-    _require(standards, "kpi_table")
+    check_type(standards, "standards", "kpi_table", ServiceStandards, _LOADED)
     values = _current_values(current)
     rows = []
     for principle in standards.principles:
@@ -260,21 +262,13 @@ def standards_table(standards: ServiceStandards) -> pd.DataFrame:
     >>> standards_table(load_service_standards()).iloc[3][["principle", "standard", "target"]].tolist()
     ['Trust', 'The decision on my case is correct.', 'at least 95%']
     """
-    _require(standards, "standards_table")
+    check_type(standards, "standards", "standards_table", ServiceStandards, _LOADED)
     rows = [
         {"principle": p.name, "meaning": p.meaning, "standard": s.standard, "target": s.target_text, "measure": s.measure}
         for p in standards.principles
         for s in p.standards
     ]
     return pd.DataFrame(rows, columns=["principle", "meaning", "standard", "target", "measure"])
-
-
-def _require(standards: Any, function: str) -> None:
-    if not isinstance(standards, ServiceStandards):
-        raise CxmError(
-            f"The 'standards' parameter of {function} must be a ServiceStandards from load_service_standards. "
-            f"Got {type(standards).__name__} instead."
-        )
 
 
 # --------------------------------------------------------------------------- checking a standard
@@ -455,30 +449,26 @@ class _Checker:
 
 
 def _current_values(current: Mapping[str, float]) -> dict[str, float]:
-    if not isinstance(current, Mapping):
-        raise CxmError(
-            f"The 'current' parameter of kpi_table must be a mapping of metric to value. Got {type(current).__name__} instead."
-        )
+    check_type(current, "current", "kpi_table", Mapping, "a mapping of metric to value")
     values = {}
     for name, value in current.items():
         if name not in KNOWN_METRICS:
-            raise CxmError(
-                f"The 'current' parameter of kpi_table names an unknown metric {name!r}."
-                f"{did_you_mean(str(name), KNOWN_METRICS)} Known metrics: {', '.join(KNOWN_METRICS)}."
+            raise parameter_error(
+                "current",
+                "kpi_table",
+                f"a mapping of known metrics ({', '.join(KNOWN_METRICS)}) to values",
+                f"unknown metric {name!r}",
+                fix=f"check the spelling.{did_you_mean(str(name), KNOWN_METRICS)}",
+                as_text=True,
             )
         if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
             continue  # not measured
-        if isinstance(value, (bool, str)) or not pd.api.types.is_number(value):
-            raise CxmError(f"The current value of '{name}' must be a number. Got {value!r} instead.")
-        # pandas types is_number as a guard for numbers.Number, which mypy cannot order; it is a number like a float
-        value = cast(float, value)
+        check_number(value, f"current[{name!r}]", "kpi_table")
         if _METRIC_UNITS[name] == "share" and not 0 <= value <= 1:
-            raise CxmError(
-                f"The current value of '{name}' is a share and must be between 0 and 1. Got {float(value):g} instead. "
-                "Write shares as fractions, e.g. 0.62 for 62%."
+            raise parameter_error(
+                f"current[{name!r}]", "kpi_table", "a share in [0, 1]", value, fix="write shares as fractions, e.g. 0.62 for 62%."
             )
-        if value < 0:
-            raise CxmError(f"The current value of '{name}' cannot be negative. Got {float(value):g} instead.")
+        check_number(value, f"current[{name!r}]", "kpi_table", low=0)
         values[name] = float(value)
     return values
 

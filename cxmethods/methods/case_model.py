@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cxmethods.core.errors import CxmError
+from cxmethods.core.checks import parameter_error
 
 __all__ = ["SHARE_LEVERS", "CaseModel", "InitiativeCosts", "Lever", "frame_values", "lever_names", "overlaps"]
 
@@ -111,10 +111,23 @@ class CaseModel:
         self.horizon = len(self.factors)
         unknown = sorted({i for ids in self.options.values() for i in ids} - set(self.costs))
         if unknown:
-            raise CxmError(f"Options name unknown initiative(s) {', '.join(unknown)}. Use ids from initiatives.csv.")
+            raise parameter_error(
+                "options",
+                "CaseModel",
+                "packages of the initiatives in 'costs'",
+                f"unknown initiative(s) {', '.join(unknown)}",
+                fix="use ids from initiatives.csv.",
+                as_text=True,
+            )
         for c in costs:
             if not 0 <= c.start < self.horizon:
-                raise CxmError(f"Initiative {c.id} starts in year index {c.start}, outside the {self.horizon}-year horizon.")
+                raise parameter_error(
+                    "costs",
+                    "CaseModel",
+                    f"initiatives that start within the {self.horizon}-year horizon (year index 0 to {self.horizon - 1})",
+                    f"{c.id} starting in year index {c.start}",
+                    as_text=True,
+                )
         t = np.arange(self.horizon)
         self._ramp = {c.id: _ramp(t, c.start, c.ramp_up_years) for c in costs}
         self.outputs = [c.id for c in costs] + list(self.options)
@@ -217,7 +230,13 @@ def _ramp(t: np.ndarray, start: int, ramp_up_years: int) -> np.ndarray:
 def _scenarios(values: Mapping[str, np.ndarray]) -> int:
     sizes = {np.size(v) for v in values.values()}
     if len(sizes) != 1:
-        raise CxmError(f"Every assumption needs the same number of scenario values. Got sizes {sorted(sizes)} instead.")
+        raise parameter_error(
+            "values",
+            "CaseModel",
+            "the same number of scenario values for every assumption",
+            f"sizes {sorted(sizes)}",
+            as_text=True,
+        )
     return sizes.pop()
 
 
@@ -225,7 +244,13 @@ def _value(values: Mapping[str, np.ndarray], name: str, n: int) -> np.ndarray:
     try:
         return np.broadcast_to(np.asarray(values[name], dtype=float), (n,))
     except KeyError:
-        raise CxmError(f"The model needs assumption '{name}', which the assumptions table does not have.") from None
+        raise parameter_error(
+            "values",
+            "CaseModel",
+            "a value for every assumption the model needs",
+            f"no '{name}' (the assumptions table does not have it)",
+            as_text=True,
+        ) from None
 
 
 def frame_values(assumptions: pd.DataFrame, column: str = "value") -> dict[str, np.ndarray]:

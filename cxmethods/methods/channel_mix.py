@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linprog
 
+from cxmethods.core.checks import parameter_error
 from cxmethods.core.errors import CxmError
 from cxmethods.core.schemas import CHANNELS
 from cxmethods.methodology.benchmarks import load_benchmarks
@@ -98,9 +99,12 @@ def segment_volumes(channel_volumes: pd.Series, segment_channels: pd.DataFrame, 
     """
     volumes = _numbers(channel_volumes, "channel_volumes", "segment_volumes", "channel").groupby(level=0, sort=False).sum()
     if missing := [c for c in ("segment", "channel", "current_share") if c not in segment_channels]:
-        raise CxmError(
-            "The 'segment_channels' parameter of segment_volumes must have columns segment, channel, "
-            f"current_share. Missing: {', '.join(missing)}."
+        raise parameter_error(
+            "segment_channels",
+            "segment_volumes",
+            "a table with columns segment, channel, current_share",
+            f"no {', '.join(missing)}",
+            as_text=True,
         )
     share = _numbers(
         segment_channels["current_share"],
@@ -109,7 +113,7 @@ def segment_volumes(channel_volumes: pd.Series, segment_channels: pd.DataFrame, 
         "row",
         0,
         1,
-        text="a current_share between 0 and 1 in every row",
+        text="a table with a current_share between 0 and 1 in every row",
         fix="give the segment's share of answers.",
     )
     population = _numbers(segment_shares, "segment_shares", "segment_volumes", "segment").groupby(level=0, sort=False).sum()
@@ -185,17 +189,24 @@ def optimise_mix(
     cap = _numbers(online_capacity, "online_capacity", "optimise_mix", "segment", 0, 1, text=_SHARES)
     floor = _numbers(min_assisted or {}, "min_assisted", "optimise_mix", "segment", 0, 1, text=_SHARES)
     if missing := [s for s in segments if s not in cap.index]:
-        raise CxmError(
-            f"The 'online_capacity' parameter of optimise_mix has no share for segment {_names(missing)}. Fix: "
-            "give every segment the share able to self-serve online (0 keeps today's online share)."
+        raise parameter_error(
+            "online_capacity",
+            "optimise_mix",
+            "a share for every segment",
+            f"no share for segment {_names(missing)}",
+            fix="give every segment the share able to self-serve online (0 keeps today's online share).",
+            as_text=True,
         )
     cap, floor = cap.reindex(segments).to_numpy(), floor.reindex(segments, fill_value=0.0).to_numpy()
     limits: pd.Series | dict[str, float]  # by channel: a Series while checked, then a dict of the channels in play
     limits = _numbers(channel_capacity or {}, "channel_capacity", "optimise_mix", "channel", text="contacts a year (0 or more)")
     if unknown := [c for c in limits.index if c not in CHANNELS]:
-        raise CxmError(
-            f"The 'channel_capacity' parameter of optimise_mix must name channels from {', '.join(CHANNELS)}. "
-            f"Got {_names(unknown)} instead."
+        raise parameter_error(
+            "channel_capacity",
+            "optimise_mix",
+            f"a mapping of channels ({', '.join(CHANNELS)}) to contacts a year",
+            _names(unknown),
+            as_text=True,
         )
     limits = cast("dict[str, float]", {c: v for c, v in limits.items() if c in channels})  # a channel out of play carries nothing
     bench = load_benchmarks(benchmarks).channel_optimisation_saving
@@ -275,26 +286,22 @@ def _numbers(
     for key, value in items:
         if not isinstance(value, (int, float, np.number)) or not (low <= value <= high and np.isfinite(value)):
             shown = value.item() if isinstance(value, np.generic) else value  # -5, not np.int64(-5)
-            raise CxmError(
-                f"The '{name}' parameter of {caller} must hold {text}. Got {shown!r} for {what} {key!r} instead."
-                + (f" Fix: {fix}" if fix else "")
-            )
+            raise parameter_error(name, caller, text, f"{shown!r} for {what} {key!r}", fix=fix, as_text=True)
     return pd.Series([float(v) for _, v in items], index=pd.Index([k for k, _ in items], dtype=object), dtype=float)
 
 
 def _read_volumes(volumes: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """Contacts as segments x channels after checking every row, and a note on segments without contacts."""
     if missing := [c for c in ("segment", "channel", "contacts") if c not in volumes]:
-        raise CxmError(
-            f"The 'volumes' parameter of optimise_mix must have columns segment, channel, contacts. "
-            f"Missing: {', '.join(missing)}."
+        raise parameter_error(
+            "volumes", "optimise_mix", "a table with columns segment, channel, contacts", f"no {', '.join(missing)}", as_text=True
         )
     contacts = _numbers(
         volumes["contacts"],
         "volumes",
         "optimise_mix",
         "row",
-        text="a year's contacts (0 or more) in every row",
+        text="a table with a year's contacts (0 or more) in every row",
         fix="correct the count in that row.",
     )
     if volumes["segment"].isna().any():

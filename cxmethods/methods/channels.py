@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from cxmethods.core.checks import check_number, check_one_of
 from cxmethods.core.errors import CxmError
 from cxmethods.core.schemas import CHANNELS
 
@@ -82,9 +83,8 @@ def suitability_matrix(services: list[str], complexity: dict[str, str] | None = 
     """Service x channel suitability (0-1) by service complexity (``simple``, ``medium`` or ``complex``;
     services not listed are ``medium``). Columns: ``service``, ``complexity``, then one per channel."""
     complexity = complexity or {}
-    unknown = sorted({c for c in complexity.values() if c not in _SUITABILITY})
-    if unknown:
-        raise CxmError(f"Service complexity must be one of {', '.join(_SUITABILITY)}. Got {', '.join(unknown)} instead.")
+    for service, level in complexity.items():
+        check_one_of(level, f"complexity[{service!r}]", "suitability_matrix", tuple(_SUITABILITY))
     rows = [
         {"service": s, "complexity": complexity.get(s, "medium"), **_SUITABILITY[complexity.get(s, "medium")]} for s in services
     ]
@@ -113,8 +113,7 @@ def migration_targets(
         ``segment``, ``channel``, ``current_share``, ``target_share``, ``note``.
     """
     for name, value in (("uptake", uptake), ("min_capacity", min_capacity), ("online_suitability", online_suitability)):
-        if not 0 <= value <= 1:
-            raise CxmError(f"The '{name}' parameter of migration_targets must be between 0 and 1. Got {value!r} instead.")
+        check_number(value, name, "migration_targets", low=0, high=1)
     rows = []
     caps = capacity.set_index("segment")["capacity"]
     for segment, group in preferences.groupby("segment"):

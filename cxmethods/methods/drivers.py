@@ -16,6 +16,7 @@ from math import factorial
 import numpy as np
 import pandas as pd
 
+from cxmethods.core.checks import check_one_of, parameter_error
 from cxmethods.core.errors import CxmError
 
 __all__ = [
@@ -202,9 +203,13 @@ def shapley_r2(X: pd.DataFrame, y: pd.Series) -> pd.Series:
     R, r = _correlations(X, y, "shapley_r2")
     p = len(r)
     if p > _MAX_SHAPLEY:
-        raise CxmError(
-            f"The 'X' parameter of shapley_r2 must have at most {_MAX_SHAPLEY} columns. Got {p} instead. "
-            "Use relative_weights, which gives nearly the same answer for any number of predictors."
+        raise parameter_error(
+            "X",
+            "shapley_r2",
+            f"a table of at most {_MAX_SHAPLEY} columns",
+            f"{p} columns",
+            fix="use relative_weights, which gives nearly the same answer for any number of predictors.",
+            as_text=True,
         )
     r2: dict[tuple[int, ...], float] = {(): 0.0}
     for size in range(1, p + 1):
@@ -271,10 +276,7 @@ def key_drivers(
     >>> table.attrs["n"], round(table.attrs["r2"], 2), round(float(table["share"].sum()), 6)
     (2457, 0.7, 1.0)
     """
-    if method not in METHODS:
-        raise CxmError(
-            f"The 'method' parameter of key_drivers must be one of {', '.join(map(repr, METHODS))}. Got {method!r} instead."
-        )
+    check_one_of(method, "method", "key_drivers", METHODS)
     _check_scale(scale, "key_drivers")
     if outcome not in survey.columns:
         raise CxmError(
@@ -288,7 +290,7 @@ def key_drivers(
         drivers = list(drivers)
         _require_columns(survey, drivers, "drivers", "key_drivers")
     if outcome in drivers:
-        raise CxmError(f"The 'drivers' parameter of key_drivers must not include the outcome. Got {outcome!r} in it instead.")
+        raise parameter_error("drivers", "key_drivers", f"a list without the outcome ({outcome!r})", drivers)
     if len(drivers) < 2:
         raise CxmError(
             f"key_drivers needs at least 2 drivers in the survey. Got {len(drivers)} ({', '.join(drivers) or 'none'}) "
@@ -331,12 +333,16 @@ def key_drivers(
 def _correlations(X: pd.DataFrame, y: pd.Series, function: str) -> tuple[np.ndarray, np.ndarray]:
     """Predictor correlation matrix and predictor-outcome correlations, checking the data can give them."""
     if X.shape[1] == 0 or len(X) != len(y):
-        raise CxmError(f"The 'X' parameter of {function} must have columns and as many rows as y. Got {X.shape} instead.")
+        raise parameter_error("X", function, "a table with columns and as many rows as y", f"shape {X.shape}", as_text=True)
     data = np.column_stack([X.to_numpy(dtype=float, na_value=np.nan), np.asarray(y, dtype=float)])
     if np.isnan(data).any():
-        raise CxmError(
-            f"The 'X' and 'y' parameters of {function} must have no missing values. Got "
-            f"{int(np.isnan(data).any(axis=1).sum())} incomplete rows instead. Drop them first (key_drivers does)."
+        raise parameter_error(
+            "X",
+            function,
+            "complete, with no missing values in X or y",
+            f"{int(np.isnan(data).any(axis=1).sum())} incomplete rows",
+            fix="drop them first (key_drivers does).",
+            as_text=True,
         )
     constant = [name for name, sd in zip([*X.columns, getattr(y, "name", None) or "y"], data.std(axis=0)) if not sd > 0]
     if constant:
@@ -351,9 +357,12 @@ def _correlations(X: pd.DataFrame, y: pd.Series, function: str) -> tuple[np.ndar
 def _require_columns(survey: pd.DataFrame, names: list[str], parameter: str, function: str) -> None:
     absent = [n for n in names if n not in survey.columns]
     if absent:
-        raise CxmError(
-            f"The '{parameter}' parameter of {function} names fields the survey does not have: "
-            f"{', '.join(absent)}. Fix: map them under inputs.survey.columns, or leave them out."
+        raise parameter_error(
+            parameter,
+            function,
+            f"a list of the survey's fields (it has no {', '.join(absent)})",
+            names,
+            fix="map them under inputs.survey.columns, or leave them out.",
         )
 
 
@@ -363,7 +372,5 @@ def _check_scale(scale, function: str) -> tuple[float, float]:
     except (TypeError, ValueError):
         lo = hi = np.nan
     if not hi > lo:
-        raise CxmError(
-            f"The 'scale' parameter of {function} must be (lowest, highest) with lowest < highest. Got {scale!r} instead."
-        )
+        raise parameter_error("scale", function, "(lowest, highest) with lowest < highest", scale)
     return lo, hi

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy_financial as npf
 
-from cxmethods.core.errors import CxmError
+from cxmethods.core.checks import check_int, parameter_error
 from cxmethods.methodology.benchmarks import Band, Schedule
 
 __all__ = ["discount_factors", "discounted_payback", "irr", "npv"]
@@ -32,17 +32,18 @@ def discount_factors(rate: float | Schedule | Sequence[Band], years: int) -> np.
     band: year t's factor is year t-1's divided by (1 + the rate of the band year t falls in), so year 31 is
     discounted at 3.0% on top of thirty years at 3.5%.
     """
-    if not isinstance(years, (int, np.integer)) or years < 1:
-        raise CxmError(f"The 'years' parameter of discount_factors must be a whole number of 1 or more. Got {years!r} instead.")
+    check_int(years, "years", "discount_factors", low=1)
     bands = rate.rates if isinstance(rate, Schedule) else rate
     if isinstance(bands, (int, float)):
         starts, rates = np.array([0]), np.array([float(bands)])
     else:
         starts, rates = np.array([b.from_year for b in bands]), np.array([b.rate for b in bands])
     if starts[0] != 0 or np.any(np.diff(starts) <= 0) or np.any(rates < 0) or np.any(rates >= 1):
-        raise CxmError(
-            "The 'rate' parameter of discount_factors must be a rate in [0, 1) or bands starting at year 0 "
-            f"in increasing order. Got {[(int(s), float(r)) for s, r in zip(starts, rates)]} instead."
+        raise parameter_error(
+            "rate",
+            "discount_factors",
+            "a rate in [0, 1) or bands starting at year 0 in increasing order",
+            [(int(s), float(r)) for s, r in zip(starts, rates)],
         )
     t = np.arange(1, years)
     yearly = rates[np.searchsorted(starts, t, side="right") - 1]
@@ -57,7 +58,13 @@ def npv(flows: Sequence[float] | np.ndarray, rate: float | Schedule | Sequence[B
     flows = np.asarray(flows, dtype=float)
     factors = rate if isinstance(rate, np.ndarray) else discount_factors(rate, flows.shape[-1])
     if factors.shape[-1] != flows.shape[-1]:
-        raise CxmError(f"npv: {flows.shape[-1]} years of flows but {factors.shape[-1]} discount factors.")
+        raise parameter_error(
+            "rate",
+            "npv",
+            f"a rate, a schedule or one discount factor per year of flows ({flows.shape[-1]})",
+            f"{factors.shape[-1]} discount factors",
+            as_text=True,
+        )
     result = flows @ factors
     return float(result) if np.ndim(result) == 0 else result
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cxmethods.core.errors import CxmError
+from cxmethods.core.checks import check_int
 from cxmethods.methodology.maturity import MaturityModel, Question, Statement, load_quick_test, load_role_checklist
 
 __all__ = [
@@ -92,10 +92,7 @@ def score_dimensions(
     >>> int(row["n"]), float(row["median_current"]), int(row["range"]), bool(row["disagreement"]), float(row["gap"])
     (3, 2.0, 3, True, 2.0)
     """
-    if disagreement_range < 1:
-        raise CxmError(
-            f"The 'disagreement_range' parameter of score_dimensions must be an int >= 1. Got {disagreement_range!r} instead."
-        )
+    check_int(disagreement_range, "disagreement_range", "score_dimensions", low=1)
     frame = model.to_frame()[["component", "component_name", "dimension_id", "dimension"]]
     levels = answers[["dimension_id", "current_level", "target_level"]].astype({"current_level": float, "target_level": float})
     grouped = levels.groupby("dimension_id")

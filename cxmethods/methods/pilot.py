@@ -14,13 +14,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from numbers import Integral, Real
 from typing import cast
 
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from cxmethods.core.checks import check_int, check_number, parameter_error
 from cxmethods.core.errors import CxmError
 
 __all__ = [
@@ -39,20 +39,12 @@ __all__ = [
 GROUPS, PERIODS = ("pilot", "comparison"), ("before", "after")
 
 
-def _number(
-    func: str, name: str, value, low: float = -math.inf, high: float = math.inf, *, what: str | None = None, nonzero: bool = False
-) -> float:
-    ok = isinstance(value, Real) and not isinstance(value, bool) and low < float(value) < high  # NaN fails too
-    if not ok or (nonzero and value == 0):
-        what = what or (
-            f"between {low:g} and {high:g}"
-            if math.isfinite(high)
-            else f"greater than {low:g}"
-            if math.isfinite(low)
-            else "a finite number"
-        )
-        raise CxmError(f"The '{name}' parameter of {func} must be {what}. Got {value!r} instead.")
-    return float(value)
+def _change(func: str, name: str, value, what: str) -> float:
+    """A non-zero change (``mde``, a target), which may be either sign."""
+    change = check_number(value, name, func, expected=what)
+    if change == 0:
+        raise parameter_error(name, func, what, value)
+    return change
 
 
 def _columns(func: str, table: pd.DataFrame, wanted: list, what: str) -> None:
@@ -62,20 +54,12 @@ def _columns(func: str, table: pd.DataFrame, wanted: list, what: str) -> None:
         )
 
 
-def _whole(func: str, name: str, value, minimum: int) -> int:
-    if not isinstance(value, Integral) or isinstance(value, bool) or value < minimum:
-        raise CxmError(f"The '{name}' parameter of {func} must be a whole number of {minimum} or more. Got {value!r} instead.")
-    return int(value)
-
-
 def _z_sum(func: str, alpha, power, two_sided: bool) -> float:
-    alpha, power = _number(func, "alpha", alpha, 0, 1), _number(func, "power", power, 0, 1)
+    alpha = check_number(alpha, "alpha", func, low=0, high=1, closed="neither")
+    power = check_number(power, "power", func, low=0, high=1, closed="neither")
     z = float(norm.ppf(1 - alpha / 2 if two_sided else 1 - alpha) + norm.ppf(power))
     if z <= 0:
-        raise CxmError(
-            f"The 'power' parameter of {func} must be larger than the chance of a false alarm "
-            f"(alpha {alpha:g}). Got {power!r} instead."
-        )
+        raise parameter_error("power", func, f"larger than the chance of a false alarm (alpha {alpha:g})", power)
     return z
 
 
@@ -100,12 +84,12 @@ def sample_size_proportions(
     385
     """
     func = "sample_size_proportions"
-    p0 = _number(func, "p0", p0, 0, 1)
+    p0 = check_number(p0, "p0", func, low=0, high=1, closed="neither")
     what = f"a non-zero change that keeps p0 + mde between 0 and 1 (p0 is {p0:g})"
-    mde = _number(func, "mde", mde, nonzero=True, what=what)
+    mde = _change(func, "mde", mde, what)
     if not 0 < p0 + mde < 1:  # on the sum itself: 1 - 0.7 is not 0.3 in floating point
-        raise CxmError(f"The 'mde' parameter of {func} must be {what}. Got {mde!r} instead.")
-    ratio, z = _number(func, "ratio", ratio, 0), _z_sum(func, alpha, power, two_sided)
+        raise parameter_error("mde", func, what, mde)
+    ratio, z = check_number(ratio, "ratio", func, low=0, closed="neither"), _z_sum(func, alpha, power, two_sided)
     p1 = p0 + mde
     return _ceil(z**2 * (p1 * (1 - p1) + p0 * (1 - p0) / ratio) / mde**2)
 
@@ -122,15 +106,15 @@ def minimum_detectable_effect(
     0.0999
     """
     func = "minimum_detectable_effect"
-    p0, n, ratio = _number(func, "p0", p0, 0, 1), _number(func, "n", n, 0), _number(func, "ratio", ratio, 0)
+    p0 = check_number(p0, "p0", func, low=0, high=1, closed="neither")
+    n, ratio = check_number(n, "n", func, low=0, closed="neither"), check_number(ratio, "ratio", func, low=0, closed="neither")
     z2 = _z_sum(func, alpha, power, two_sided) ** 2
     # n d^2 = z2 (p1 q1 + p0 q0 / ratio) with p1 = p0 + d, as a d^2 + b d + c = 0 with c < 0: one positive root.
     a, b, c = n + z2, -z2 * (1 - 2 * p0), -z2 * p0 * (1 - p0) * (1 + 1 / ratio)
     d = (-b + math.sqrt(b * b - 4 * a * c)) / (2 * a)
     if d >= 1 - p0:
-        raise CxmError(
-            f"The 'n' parameter of {func} is too small to detect any rise from p0 = {p0:g}: it must be "
-            f"more than {z2 * p0 / (ratio * (1 - p0)):.0f}. Got {n:g} instead."
+        raise parameter_error(
+            "n", func, f"more than {z2 * p0 / (ratio * (1 - p0)):.0f} to detect any rise from p0 = {p0:g}", f"{n:g}", as_text=True
         )
     return d
 
@@ -148,9 +132,9 @@ def sample_size_means(
     63
     """
     func = "sample_size_means"
-    sd = _number(func, "sd", sd, 0)
-    mde = _number(func, "mde", mde, nonzero=True, what="a non-zero change")
-    ratio, z = _number(func, "ratio", ratio, 0), _z_sum(func, alpha, power, two_sided)
+    sd = check_number(sd, "sd", func, low=0, closed="neither")
+    mde = _change(func, "mde", mde, "a non-zero change")
+    ratio, z = check_number(ratio, "ratio", func, low=0, closed="neither"), _z_sum(func, alpha, power, two_sided)
     return _ceil(z**2 * sd**2 * (1 + 1 / ratio) / mde**2)
 
 
@@ -159,7 +143,8 @@ def minimum_detectable_effect_means(
 ) -> float:
     """The smallest change in a mean that ``n`` contacts in the pilot group can detect (see :func:`sample_size_means`)."""
     func = "minimum_detectable_effect_means"
-    sd, n, ratio = _number(func, "sd", sd, 0), _number(func, "n", n, 0), _number(func, "ratio", ratio, 0)
+    sd, n = check_number(sd, "sd", func, low=0, closed="neither"), check_number(n, "n", func, low=0, closed="neither")
+    ratio = check_number(ratio, "ratio", func, low=0, closed="neither")
     return _z_sum(func, alpha, power, two_sided) * sd * math.sqrt((1 + 1 / ratio) / n)
 
 
@@ -186,11 +171,11 @@ def pilot_duration(
     monthly cycle; a genuine pilot runs its course.
     """
     func = "pilot_duration"
-    n = _number(func, "n_per_group", n_per_group, 0)
-    never = "greater than 0 (with no contacts a week the sample is never reached)"
-    weekly_pilot = _number(func, "weekly_pilot", weekly_pilot, 0, what=never)
-    weekly_comparison = _number(func, "weekly_comparison", weekly_comparison, 0, what=never)
-    ratio, min_weeks = _number(func, "ratio", ratio, 0), _whole(func, "min_weeks", min_weeks, 1)
+    n = check_number(n_per_group, "n_per_group", func, low=0, closed="neither")
+    never = "a number > 0 (with no contacts a week the sample is never reached)"
+    weekly_pilot = check_number(weekly_pilot, "weekly_pilot", func, low=0, closed="neither", expected=never)
+    weekly_comparison = check_number(weekly_comparison, "weekly_comparison", func, low=0, closed="neither", expected=never)
+    ratio, min_weeks = check_number(ratio, "ratio", func, low=0, closed="neither"), check_int(min_weeks, "min_weeks", func, low=1)
     need = {
         "pilot": (n, weekly_pilot, _ceil(n / weekly_pilot)),
         "comparison": (ratio * n, weekly_comparison, _ceil(ratio * n / weekly_comparison)),
@@ -243,10 +228,10 @@ def choose_sites(
     func = "choose_sites"
     metrics = [metrics] if isinstance(metrics, str) else list(metrics)
     if not metrics:
-        raise CxmError(f"The 'metrics' parameter of {func} must name at least one column. Got {metrics!r} instead.")
+        raise parameter_error("metrics", func, "a column name or a list of at least one", metrics)
     _columns(func, units, [unit, volume, *metrics], "units table has")
-    min_volume = _number(func, "min_volume", min_volume)
-    n_pilots, n_comparisons = _whole(func, "n_pilots", n_pilots, 1), _whole(func, "n_comparisons", n_comparisons, 0)
+    min_volume = check_number(min_volume, "min_volume", func)
+    n_pilots, n_comparisons = check_int(n_pilots, "n_pilots", func, low=1), check_int(n_comparisons, "n_comparisons", func, low=0)
     table = units.reset_index(drop=True)
     names = table[unit]
     if len(repeated := names[names.duplicated()].unique()):
@@ -337,12 +322,9 @@ class DidResult:
         (default: its column). "Real" means the interval excludes zero.
         """
         func = "DidResult.verdict"
-        given, target = target, _number(func, "target", target, nonzero=True, what="a non-zero change in the outcome's units")
+        given, target = target, _change(func, "target", target, "a non-zero change in the outcome's units")
         if self.binary and abs(target) >= 1:
-            raise CxmError(
-                f"The 'target' parameter of {func} must be a change in a proportion, between -1 and 1 "
-                f"(5 points is 0.05). Got {given!r} instead."
-            )
+            raise parameter_error("target", func, "a change in a proportion, between -1 and 1 (5 points is 0.05)", given)
         name, unit = label or self.outcome.replace("_", " "), " points" if self.binary else ""
 
         def show(x: float) -> str:
@@ -390,7 +372,7 @@ def evaluate_did(
     'The pilot raised first-contact resolution by 4 points (95% CI 1.2 to 6.9): the target of 5 points is within the interval; the effect is real but may fall short of the target.'
     """
     func = "evaluate_did"
-    level = _number(func, "level", level, 0, 1)
+    level = check_number(level, "level", func, low=0, high=1, closed="neither")
     _columns(func, data, [outcome, group, period], "data have")
     raw = data[outcome]
     y = pd.to_numeric(raw.astype(float) if raw.dtype == bool else raw, errors="coerce")
@@ -456,9 +438,9 @@ def simulate_pilot(
     probabilities or, if not ``binary``, normal with those means and standard deviation 1.
     """
     func = "simulate_pilot"
-    n = _whole(func, "n_per_cell", n_per_cell, 2)
-    baseline, effect = _number(func, "baseline", baseline), _number(func, "effect", effect)
-    trend, gap = _number(func, "trend", trend), _number(func, "group_gap", group_gap)
+    n = check_int(n_per_cell, "n_per_cell", func, low=2)
+    baseline, effect = check_number(baseline, "baseline", func), check_number(effect, "effect", func)
+    trend, gap = check_number(trend, "trend", func), check_number(group_gap, "group_gap", func)
     means = {
         ("pilot", "before"): baseline,
         ("pilot", "after"): baseline + trend + effect,

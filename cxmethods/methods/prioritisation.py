@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.typing import NaTType
 
+from cxmethods.core.checks import check_int, check_number, check_one_of, parameter_error
 from cxmethods.core.errors import CxmError
 
 __all__ = [
@@ -111,21 +112,17 @@ def prioritise(backlog: pd.DataFrame, *, method: str = "value_effort", weights: 
         the best rank; NaN if unscored), ``tied_with`` (ids with the same score, or "") and ``missing``
         (e.g. "no effort estimate", or ""), sorted by rank, unscored rows last in their original order.
     """
-    if method not in METHODS:
-        raise CxmError(
-            f"The 'method' parameter of prioritise must be one of {', '.join(map(repr, METHODS))}. Got {method!r} instead."
-        )
+    check_one_of(method, "method", "prioritise", METHODS)
     if method == "weighted":
         criteria = _check_weights(backlog, weights)
     elif weights is not None:
-        raise CxmError(
-            f"The 'weights' parameter of prioritise is only used with method='weighted'. Got weights with "
-            f"method={method!r} instead. Fix: drop the weights or use method='weighted'."
+        raise parameter_error(
+            "weights", "prioritise", f"None with method={method!r}", weights, fix="drop the weights or use method='weighted'."
         )
     else:
         criteria = list(_CRITERIA[method])
     added = ["score", "rank", "tied_with", "missing"] + ["quadrant"] * (method == "value_effort")
-    table = _checked(backlog, "prioritise").drop(columns=[*added, "quadrant"], errors="ignore")  # a re-ranked table
+    table = _checked(backlog, "backlog", "prioritise").drop(columns=[*added, "quadrant"], errors="ignore")  # a re-ranked table
     absent = [c for c in criteria if c not in table]
     if absent:
         raise CxmError(
@@ -170,7 +167,7 @@ def check_dependencies(backlog: pd.DataFrame) -> None:
     ...
     cxmethods.core.errors.CxmError: Dependencies form a cycle: A -> B -> A. Fix: remove one of these dependencies (column depends_on in initiatives.csv).
     """
-    ids = _ids(backlog, "check_dependencies")
+    ids = _ids(backlog, "backlog", "check_dependencies")
     deps = _dependency_map(backlog, ids)
     unknown = [f"{i} depends on {d}" for i in ids for d in deps[i] if d not in deps]
     if unknown:
@@ -232,13 +229,20 @@ def schedule(
         ("now_quarters", now_quarters, 0),
         ("next_year_quarters", next_year_quarters, 0),
     ):
-        _check(name, value, fn, f"an integer >= {low}", lambda v, low=low: isinstance(v, (int, np.integer)) and v >= low)
-    _check("max_team_months_per_quarter", max_team_months_per_quarter, fn, "a number greater than 0", lambda v: v > 0)
-    _check("min_confidence", min_confidence, fn, "between 0 and 1", lambda v: 0 <= v <= 1)
+        check_int(value, name, fn, low=low)
+    check_number(max_team_months_per_quarter, "max_team_months_per_quarter", fn, low=0, closed="right")
+    check_number(min_confidence, "min_confidence", fn, low=0, high=1)
     first, caps = _first_quarter(start, fn), _capacities(capacity, quarters, fn)
-    table = _checked(prioritised, fn)
+    table = _checked(prioritised, "prioritised", fn)
     if "rank" not in table:
-        raise CxmError("schedule needs a 'rank' column. Fix: pass the table prioritise returns.")
+        raise parameter_error(
+            "prioritised",
+            fn,
+            "a table with a 'rank' column",
+            f"columns {list(map(str, table.columns))}",
+            fix="pass the table prioritise returns.",
+            as_text=True,
+        )
     check_dependencies(table)
     ids = table["id"].astype(str).tolist()
     deps = _dependency_map(table, ids)
@@ -294,7 +298,7 @@ def capacity_use(
     Returns ``quarter`` ("2026 Q3"), ``capacity``, ``used`` (loads of the initiatives running that
     quarter) and ``free`` (capacity - used; negative means over-committed), rounded to 1e-9 team-months.
     """
-    _check("quarters", quarters, "capacity_use", "an integer >= 1", lambda v: isinstance(v, (int, np.integer)) and v >= 1)
+    check_int(quarters, "quarters", "capacity_use", low=1)
     first, caps = _first_quarter(start, "capacity_use"), _capacities(capacity, quarters, "capacity_use")
     used = np.zeros(quarters)
     running = schedule[schedule["start"].notna()]
@@ -375,9 +379,9 @@ def _wait(reason: str) -> dict:
     }
 
 
-def _checked(backlog: pd.DataFrame, fn: str) -> pd.DataFrame:
+def _checked(backlog: pd.DataFrame, name: str, fn: str) -> pd.DataFrame:
     """A copy of the backlog after the checks every function needs: unique ids, effort > 0, confidence in 0-1."""
-    _ids(backlog, fn)
+    _ids(backlog, name, fn)
     table = backlog.reset_index(drop=True)
     for column, bad, rule in (
         ("effort", lambda v: v <= 0, "greater than 0 team-months"),
@@ -392,10 +396,11 @@ def _checked(backlog: pd.DataFrame, fn: str) -> pd.DataFrame:
     return table
 
 
-def _ids(backlog: pd.DataFrame, fn: str) -> list[str]:
+def _ids(backlog: pd.DataFrame, name: str, fn: str) -> list[str]:
     if not isinstance(backlog, pd.DataFrame) or "id" not in backlog:
-        raise CxmError(
-            f"The backlog passed to {fn} must be a DataFrame with an 'id' column. Fix: name the initiatives' id column 'id'."
+        got = f"columns {list(map(str, backlog.columns))}" if isinstance(backlog, pd.DataFrame) else type(backlog).__name__
+        raise parameter_error(
+            name, fn, "a DataFrame with an 'id' column", got, fix="name the initiatives' id column 'id'.", as_text=True
         )
     ids = backlog["id"].astype(str).tolist()
     repeated = sorted({i for i in ids if ids.count(i) > 1})
@@ -420,19 +425,25 @@ def _numeric(table: pd.DataFrame, column: str) -> pd.Series:
 
 def _check_weights(backlog: pd.DataFrame, weights) -> list[str]:
     if not weights:
-        raise CxmError(
-            "The 'weights' parameter of prioritise is required for method='weighted'. Got "
-            f"{weights!r} instead. Fix: pass column -> weight, e.g. {{'value': 2, 'effort': -1}}."
+        raise parameter_error(
+            "weights",
+            "prioritise",
+            "a mapping of column to weight with method='weighted'",
+            weights,
+            fix="pass column -> weight, e.g. {'value': 2, 'effort': -1}.",
         )
     columns = list(backlog.columns) if isinstance(backlog, pd.DataFrame) else []
     absent = [c for c in weights if c not in columns]
     if absent:
-        raise CxmError(
-            f"The 'weights' parameter of prioritise names {', '.join(map(repr, absent))}, which the "
-            f"backlog does not have. Fix: weight columns of the backlog ({', '.join(map(str, columns))})."
+        raise parameter_error(
+            "weights",
+            "prioritise",
+            f"a mapping of the backlog's columns to weights (it has no {', '.join(map(repr, absent))})",
+            weights,
+            fix=f"weight columns of the backlog ({', '.join(map(str, columns))}).",
         )
     for column, weight in weights.items():
-        _check(f"weights[{column!r}]", weight, "prioritise", "a number", lambda v: True)
+        check_number(weight, f"weights[{column!r}]", "prioritise")
     return list(weights)
 
 
@@ -491,7 +502,7 @@ def _first_quarter(start, fn: str) -> pd.Period:
     except (TypeError, ValueError):
         stamp = pd.NaT
     if pd.isna(stamp):
-        raise CxmError(f"The 'start' parameter of {fn} must be a date, e.g. pd.Timestamp('2026-04-01'). Got {start!r} instead.")
+        raise parameter_error("start", fn, "a date, e.g. pd.Timestamp('2026-04-01')", start)
     return pd.Period(stamp, "Q")
 
 
@@ -501,21 +512,17 @@ def _capacities(capacity, quarters: int, fn: str) -> np.ndarray:
     except (TypeError, ValueError):
         values = np.array([np.nan])
     if len(values) != quarters and np.ndim(capacity) == 1:
-        raise CxmError(
-            f"The 'capacity' parameter of {fn} must give one number per quarter ({quarters}). Got "
-            f"{len(values)} instead. Fix: give {quarters} capacities, or set quarters={len(values)}."
+        raise parameter_error(
+            "capacity",
+            fn,
+            f"one number per quarter ({quarters})",
+            f"{len(values)} numbers",
+            fix=f"give {quarters} capacities, or set quarters={len(values)}.",
+            as_text=True,
         )
     if values.ndim != 1 or not np.all(np.isfinite(values) & (values >= 0)):
-        raise CxmError(
-            f"The 'capacity' parameter of {fn} must be team-months >= 0, one number or one per quarter. Got {capacity!r} instead."
-        )
+        raise parameter_error("capacity", fn, "team-months >= 0, one number or one per quarter", capacity)
     return values
-
-
-def _check(name: str, value, fn: str, expected: str, ok) -> None:
-    number = isinstance(value, (int, float, np.number)) and not isinstance(value, bool) and math.isfinite(value)
-    if not (number and ok(value)):
-        raise CxmError(f"The '{name}' parameter of {fn} must be {expected}. Got {value!r} instead.")
 
 
 def quarter_label(period: pd.Period) -> str:

@@ -12,7 +12,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from cxmethods.core.errors import CxmError
+from cxmethods.core.checks import parameter_error
 from cxmethods.methods.segmenter import MISSING, as_text, is_numeric
 
 __all__ = ["profile", "segment_sizes", "suggest_names"]
@@ -49,9 +49,7 @@ def profile(X: pd.DataFrame, labels, *, categorical: Sequence[str] | None = None
     [['phone', 1.0, 200.0], ['post', 0.0, 0.0], ['mean', 3.0, 150.0]]
     """
     if len(labels) != len(X):
-        raise CxmError(
-            f"The 'labels' parameter of profile must have one segment per row of X ({len(X)}). Got {len(labels)} instead."
-        )
+        raise parameter_error("labels", "profile", f"one segment per row of X ({len(X)})", f"{len(labels)} labels", as_text=True)
     labels, parts = pd.Series(np.asarray(labels), index=X.index, name="segment"), []
     for name in X.columns:
         if is_numeric(X[name]) and name not in (categorical or ()):

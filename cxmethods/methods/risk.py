@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
+from cxmethods.core.checks import check_bool, check_int, check_one_of, parameter_error
 from cxmethods.core.errors import ConfigError, CxmError, Problem
 
 __all__ = ["DISTRIBUTIONS", "MonteCarlo", "monte_carlo", "sentence_number", "switching_values", "tornado"]
@@ -70,9 +71,12 @@ def _read(assumptions: pd.DataFrame, caller: str) -> _Table:
             if isinstance(assumptions, pd.DataFrame)
             else type(assumptions).__name__
         )
-        raise CxmError(
-            f"The 'assumptions' parameter of {caller} must be a table with a row per assumption and columns "
-            f"name, value (and usually low, high, min, max). Got {got} instead."
+        raise parameter_error(
+            "assumptions",
+            caller,
+            "a table with a row per assumption and columns name, value (and usually low, high, min, max)",
+            got,
+            as_text=True,
         )
     frame = assumptions.reset_index(drop=True)
     names = ["" if pd.isna(n) else str(n).strip() for n in frame["name"]]
@@ -143,27 +147,15 @@ def _read(assumptions: pd.DataFrame, caller: str) -> _Table:
 
 def _check(model: Model, outputs: Sequence[str], caller: str) -> list[str]:
     if not callable(model):
-        raise CxmError(
-            f"The 'model' parameter of {caller} must be a callable model(values) -> array (scenarios x outputs). "
-            f"Got {type(model).__name__} instead."
-        )
+        raise parameter_error("model", caller, "a callable model(values) -> array (scenarios x outputs)", type(model))
     if (
         isinstance(outputs, str)
         or not len(outputs)
         or not all(isinstance(o, str) for o in outputs)
         or len(set(outputs)) != len(outputs)
     ):
-        raise CxmError(
-            f"The 'outputs' parameter of {caller} must be a list of unique output names, one per column of the "
-            f"model's result. Got {outputs!r} instead."
-        )
+        raise parameter_error("outputs", caller, "a list of unique output names, one per column of the model's result", outputs)
     return list(outputs)
-
-
-def _whole(value, name: str, caller: str, minimum: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise CxmError(f"The '{name}' parameter of {caller} must be an int of {minimum} or more. Got {value!r} instead.")
-    return int(value)
 
 
 def _call(model: Model, table: _Table, scenarios: np.ndarray, outputs: list[str], caller: str) -> np.ndarray:
@@ -173,9 +165,12 @@ def _call(model: Model, table: _Table, scenarios: np.ndarray, outputs: list[str]
     result = np.asarray(model(dict(zip(table.names, scenarios))), dtype=float)
     result = result[:, None] if result.ndim == 1 and k == 1 else result
     if result.shape != (n, k):
-        raise CxmError(
-            f"The model must return an array of shape (scenarios, outputs) = ({n}, {k}) when {caller} gives it "
-            f"{n} scenarios and names {k} outputs. Got shape {result.shape} instead."
+        raise parameter_error(
+            "model",
+            caller,
+            f"a model that returns an array of shape (scenarios, outputs) = ({n}, {k}) when given {n} scenarios and {k} outputs",
+            f"shape {result.shape}",
+            as_text=True,
         )
     bad = ~np.isfinite(result)
     if bad.any():
@@ -272,10 +267,7 @@ def switching_values(
         Sorted by output, then assumption in table order.
     """
     table, outputs = _read(assumptions, "switching_values"), _check(model, outputs, "switching_values")
-    if not isinstance(all_assumptions, (bool, np.bool_)):
-        raise CxmError(
-            f"The 'all_assumptions' parameter of switching_values must be True or False. Got {all_assumptions!r} instead."
-        )
+    check_bool(all_assumptions, "all_assumptions", "switching_values")
     which = np.arange(len(table.names)) if all_assumptions else table.uncertain()
     grids = [_grid(table, j) for j in which]
     npv = _moved(
@@ -465,12 +457,8 @@ def monte_carlo(
     MonteCarlo
     """
     table, outputs = _read(assumptions, "monte_carlo"), _check(model, outputs, "monte_carlo")
-    draws, seed = _whole(draws, "draws", "monte_carlo", 100), _whole(seed, "seed", "monte_carlo", 0)
-    if distribution not in DISTRIBUTIONS:
-        raise CxmError(
-            f"The 'distribution' parameter of monte_carlo must be one of {', '.join(map(repr, DISTRIBUTIONS))}. "
-            f"Got {distribution!r} instead."
-        )
+    draws, seed = check_int(draws, "draws", "monte_carlo", low=100), check_int(seed, "seed", "monte_carlo", low=0)
+    check_one_of(distribution, "distribution", "monte_carlo", DISTRIBUTIONS)
     scenarios = np.repeat(table.value[:, None], draws, axis=1)
     for j in table.uncertain():
         low, mode, high, kind = table.low[j], table.value[j], table.high[j], table.distribution[j] or distribution

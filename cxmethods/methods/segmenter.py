@@ -25,6 +25,7 @@ from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
+from cxmethods.core.checks import check_int, check_type, parameter_error
 from cxmethods.core.errors import CxmError
 
 __all__ = ["ATTRIBUTES", "MAX_LEVELS", "MIN_STABILITY", "Segmenter", "select_k"]
@@ -100,7 +101,13 @@ class _Encoder:
     def transform(self, X: pd.DataFrame) -> _Data:
         absent = [c for c in self.attributes if c not in X.columns]
         if absent:
-            raise CxmError(f"The data has no column {', '.join(map(repr, absent))}, which the segments were fitted on.")
+            raise parameter_error(
+                "X",
+                "Segmenter.predict",
+                "a DataFrame with the columns the segments were fitted on",
+                f"no column {', '.join(map(repr, absent))}",
+                as_text=True,
+            )
         Z = np.column_stack(
             [np.zeros(len(X))]
             + [(X[c].to_numpy(dtype=float, na_value=np.nan) - mean) / sd for c, (_, mean, sd) in self.stats.items()]
@@ -118,17 +125,16 @@ class _Encoder:
 def _prepare(X, categorical, where: str) -> tuple[_Encoder, _Data]:
     """Check and encode ``X``. Encoded space: standardised numbers (median if missing) and centred level indicators;
     a category's variance, 1 - sum(share^2), is at most a number's (1), so each weighs about the same."""
-    if not isinstance(X, pd.DataFrame):
-        raise CxmError(
-            f"The 'X' parameter of {where} must be a pandas DataFrame (one row per respondent, one column "
-            f"per attribute). Got {type(X).__name__} instead."
-        )
+    check_type(X, "X", where, pd.DataFrame, "a pandas DataFrame (one row per respondent, one column per attribute)")
     categorical = [categorical] if isinstance(categorical, str) else list(categorical or ())
     absent = [c for c in categorical if c not in X.columns]
     if absent or len(X) == 0:
-        raise CxmError(
-            f"The 'X' parameter of {where} must have respondents and every column named in 'categorical'. "
-            f"Got {len(X)} rows{', without ' + ', '.join(absent) if absent else ''} instead."
+        raise parameter_error(
+            "X",
+            where,
+            "a table with respondents and every column named in 'categorical'",
+            f"{len(X)} rows{', without ' + ', '.join(absent) if absent else ''}",
+            as_text=True,
         )
     enc = _Encoder(X, categorical, where)
     data = enc.transform(X)
@@ -194,13 +200,11 @@ class Segmenter(ClusterMixin, BaseEstimator):  # this order: scikit-learn's is_c
 
     def fit(self, X: pd.DataFrame, y=None) -> Segmenter:
         """Fit segments to ``X`` (one row per respondent, one column per attribute). Returns ``self``."""
-        k = _check_int(self.n_segments, "n_segments", 2)
-        _check_int(self.n_init, "n_init", 1), _check_int(self.max_iter, "max_iter", 1)
+        k = check_int(self.n_segments, "n_segments", "Segmenter", low=2)
+        check_int(self.n_init, "n_init", "Segmenter", low=1), check_int(self.max_iter, "max_iter", "Segmenter", low=1)
         self.encoder_, data = _prepare(X, self.categorical, "Segmenter.fit")
         if len(X) < k:
-            raise CxmError(
-                f"The 'n_segments' parameter of Segmenter must be at most the number of respondents ({len(X)}). Got {k} instead."
-            )
+            raise parameter_error("n_segments", "Segmenter", f"at most the number of respondents ({len(X)})", k)
         self.feature_names_in_, self.n_features_in_ = np.asarray(X.columns, dtype=object), X.shape[1]
         self.attributes_ = list(self.encoder_.attributes)
         self.params_, L, self.n_iter_ = _fit_mixture(data, k, self.n_init, self.random_state, self.max_iter, self.tol)
@@ -215,8 +219,7 @@ class Segmenter(ClusterMixin, BaseEstimator):  # this order: scikit-learn's is_c
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """Most likely segment (1..k) of each respondent in ``X``, which needs the columns used in ``fit``."""
         check_is_fitted(self, "params_")
-        if not isinstance(X, pd.DataFrame):
-            raise CxmError(f"The 'X' parameter of Segmenter.predict must be a pandas DataFrame. Got {type(X).__name__} instead.")
+        check_type(X, "X", "Segmenter.predict", pd.DataFrame, "a pandas DataFrame")
         return np.argsort(self.order_)[_log_joint(self.encoder_.transform(X), self.params_).argmax(axis=1)] + 1
 
 
@@ -268,11 +271,11 @@ def select_k(
     >>> table.loc[table["recommended"], "k"].tolist()
     [3]
     """
-    k_min, k_max = _check_int(k_min, "k_min", 2, "select_k"), _check_int(k_max, "k_max", k_min, "select_k")
-    _check_int(bootstrap, "bootstrap", 2, "select_k"), _check_int(n_init, "n_init", 1, "select_k")
+    k_min, k_max = check_int(k_min, "k_min", "select_k", low=2), check_int(k_max, "k_max", "select_k", low=k_min)
+    check_int(bootstrap, "bootstrap", "select_k", low=2), check_int(n_init, "n_init", "select_k", low=1)
     data, n = _prepare(X, categorical, "select_k")[1], len(X)
     if n < k_max:
-        raise CxmError(f"The 'k_max' parameter of select_k must be at most the number of respondents ({n}). Got {k_max} instead.")
+        raise parameter_error("k_max", "select_k", f"at most the number of respondents ({n})", k_max)
     rng = np.random.default_rng(random_state)
     probe = rng.choice(n, min(n, sample_size), replace=False)
     rows = []
@@ -392,9 +395,3 @@ def as_text(col: pd.Series) -> pd.Series:
     elif pd.api.types.is_float_dtype(col) and (col.dropna() % 1 == 0).all():
         col = col.astype("Int64")
     return col.astype("string").fillna(MISSING).astype(object)
-
-
-def _check_int(value, name: str, low: int, where: str = "Segmenter") -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-        raise CxmError(f"The '{name}' parameter of {where} must be an int of at least {low}. Got {value!r} instead.")
-    return int(value)

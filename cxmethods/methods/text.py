@@ -16,7 +16,7 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 
-from cxmethods.core.errors import CxmError
+from cxmethods.core.checks import check_int, check_type, parameter_error
 from cxmethods.io.redact import PLACEHOLDERS, redact_series
 
 __all__ = ["Themes", "sentiment", "theme_sentiment", "themes"]
@@ -58,12 +58,6 @@ def _analyzer():
     return SentimentIntensityAnalyzer()
 
 
-def _check_series(texts: object, param: str, where: str) -> pd.Series:
-    if not isinstance(texts, pd.Series):
-        raise CxmError(f"The '{param}' parameter of {where} must be a pandas Series. Got {type(texts).__name__} instead.")
-    return texts
-
-
 def _non_empty(texts: pd.Series) -> tuple[np.ndarray, list[str]]:
     """Where the texts with something in them are (a boolean mask, by position), and those texts."""
     values = texts.to_numpy(dtype=object)
@@ -94,7 +88,7 @@ def sentiment(texts: pd.Series) -> pd.DataFrame:
     >>> bool(s["compound"].between(-1, 1).all())
     True
     """
-    _check_series(texts, "texts", "sentiment")
+    check_type(texts, "texts", "sentiment", pd.Series, "a pandas Series")
     keep, body = _non_empty(texts)
     scores = np.full(len(texts), np.nan)
     if body:
@@ -196,16 +190,14 @@ def themes(texts: pd.Series, *, n_themes: int = 6, random_state: int = 0, top_te
     from sklearn.decomposition import NMF
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    _check_series(texts, "texts", "themes")
+    check_type(texts, "texts", "themes", pd.Series, "a pandas Series")
     for name, value, low in (("n_themes", n_themes, 1), ("top_terms", top_terms, 1), ("examples", examples, 0)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-            raise CxmError(f"The '{name}' parameter of themes must be an int >= {low}. Got {value!r} instead.")
+        check_int(value, name, "themes", low=low)
     keep, body = _non_empty(redact_series(texts))
     n_docs = len(body)
     if n_docs < max(2, n_themes):
-        raise CxmError(
-            f"The 'n_themes' parameter of themes must be at most the number of non-empty texts "
-            f"({n_docs}, and at least 2 are needed). Got {n_themes!r} instead."
+        raise parameter_error(
+            "n_themes", "themes", f"at most the number of non-empty texts ({n_docs}, and at least 2 are needed)", n_themes
         )
     vectorizer = TfidfVectorizer(
         analyzer=_terms, min_df=_min_df(n_docs), max_df=0.95 if n_docs >= 20 else 1.0, sublinear_tf=True, dtype=np.float64
@@ -216,9 +208,11 @@ def themes(texts: pd.Series, *, n_themes: int = 6, random_state: int = 0, top_te
         x = None
     n_terms = 0 if x is None else x.shape[1]
     if n_terms < n_themes:
-        raise CxmError(
-            f"The 'n_themes' parameter of themes must be at most the number of distinct terms in the "
-            f"texts ({n_terms} after stop words and rare terms are dropped). Got {n_themes!r} instead."
+        raise parameter_error(
+            "n_themes",
+            "themes",
+            f"at most the number of distinct terms in the texts ({n_terms} after stop words and rare terms are dropped)",
+            n_themes,
         )
     nmf = NMF(n_components=n_themes, init="nndsvda", random_state=random_state, max_iter=500)
     w = nmf.fit_transform(x)
@@ -292,21 +286,21 @@ def theme_sentiment(themes: Themes, sentiment: pd.DataFrame) -> pd.DataFrame:
     >>> ts["comments"].tolist(), sorted(ts["share_negative"].tolist())
     ([2, 2], [0.0, 1.0])
     """
-    if not isinstance(themes, Themes):
-        raise CxmError(f"The 'themes' parameter of theme_sentiment must be a Themes. Got {type(themes).__name__} instead.")
+    check_type(themes, "themes", "theme_sentiment", Themes, "a Themes")
     if not isinstance(sentiment, pd.DataFrame) or not {"compound", "label"} <= set(sentiment.columns):
-        raise CxmError(
-            "The 'sentiment' parameter of theme_sentiment must be a DataFrame with columns 'compound' and "
-            f"'label' (from cxmethods.methods.text.sentiment). Got {type(sentiment).__name__} instead."
+        raise parameter_error(
+            "sentiment",
+            "theme_sentiment",
+            "a DataFrame with columns 'compound' and 'label' (from cxmethods.methods.text.sentiment)",
+            type(sentiment),
         )
     assignment = themes.assignment
     if not sentiment.index.equals(assignment.index):
         missing = assignment.dropna().index.difference(sentiment.index)
         if len(missing) or not (sentiment.index.is_unique and assignment.index.is_unique):
             where = f"no row for index {missing[0]!r} ({len(missing)} missing)" if len(missing) else "a repeated index"
-            raise CxmError(
-                "The 'sentiment' parameter of theme_sentiment must have the index of the texts given to "
-                f"themes. Got {where} instead."
+            raise parameter_error(
+                "sentiment", "theme_sentiment", "on the index of the texts given to themes", where, as_text=True
             )
         sentiment = sentiment.reindex(assignment.index)
     joined = pd.DataFrame(

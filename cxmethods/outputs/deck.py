@@ -32,6 +32,7 @@ from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION
 from pptx.enum.text import MSO_AUTO_SIZE, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
+from cxmethods.core.checks import check_text
 from cxmethods.core.errors import CxmError
 from cxmethods.io.artifacts import BUSINESS_CASE, ROADMAP, SEGMENTATION, SELF_ASSESSMENT, STEPS, VOICE_OF_CUSTOMER, artifact_path
 from cxmethods.outputs.headlines import WORKBOOKS, headlines, money, read_manifest, run_date
@@ -108,10 +109,8 @@ def write_deck(run_dir: str | Path, *, name: str, organisation: str, currency: s
     CxmError
         When the run folder has no artifacts of workbooks 01-05, or an artifact lacks a column the deck needs.
     """
-    if not isinstance(name, str) or not name.strip() or "/" in name or "\\" in name:
-        raise CxmError(f"The 'name' parameter of write_deck must be a non-empty file name without slashes. Got {name!r} instead.")
-    if not isinstance(organisation, str) or not organisation.strip():
-        raise CxmError(f"The 'organisation' parameter of write_deck must be a non-empty string. Got {organisation!r} instead.")
+    check_text(name, "name", "write_deck", pattern=r"[^/\\]+", expected="a non-empty file name without slashes")
+    check_text(organisation, "organisation", "write_deck")
     run_dir = Path(run_dir)
     art = run_dir / "artifacts"
     if not any((art / step).is_dir() and any((art / step).iterdir()) for step in _STEPS):

@@ -37,6 +37,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.writer.excel import ExcelWriter
 
+from cxmethods.core.checks import check_text, parameter_error
 from cxmethods.core.errors import CxmError
 from cxmethods.outputs.headlines import read_manifest, run_date, run_started
 
@@ -138,16 +139,13 @@ def write_excel(run_dir: str | Path, *, name: str, currency: str = "GBP", out: P
         When ``artifacts/`` is missing or holds no tables, or a table cannot be read.
     """
     run_dir = Path(run_dir)
-    if not isinstance(name, str) or not name.strip() or re.search(r"[/\\]", name):
-        raise CxmError(f"The 'name' parameter of write_excel must be a non-empty name without '/' or '\\'. Got {name!r} instead.")
-    if not isinstance(currency, str) or not re.fullmatch(r"[A-Z]{3}", currency):
-        raise CxmError(
-            "The 'currency' parameter of write_excel must be a three-letter ISO 4217 code such as GBP, EUR "
-            f"or USD. Got {currency!r} instead."
-        )
+    check_text(name, "name", "write_excel", pattern=r"[^/\\]+", expected="a non-empty name without '/' or '\\'")
+    check_text(
+        currency, "currency", "write_excel", pattern="[A-Z]{3}", expected="a three-letter ISO 4217 code such as GBP, EUR or USD"
+    )
     target = Path(out) if out is not None else run_dir / f"{name}.xlsx"
     if target.suffix.lower() != ".xlsx":
-        raise CxmError(f"The 'out' parameter of write_excel must be a path ending in .xlsx. Got '{target}' instead.")
+        raise parameter_error("out", "write_excel", "a path ending in .xlsx", str(target))
     files = _table_files(run_dir / "artifacts")
     started = run_started(read_manifest(run_dir))
     stamp = (

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import nbformat
 
+from cxmethods.core.checks import check_text
 from cxmethods.core.errors import CxmError
 from cxmethods.outputs.headlines import WORKBOOKS, headlines, read_manifest, run_date
 
@@ -88,12 +89,8 @@ def write_report(run_dir: str | Path, *, name: str, organisation: str, currency:
         When ``name`` or ``organisation`` is not a usable string, a notebook cannot be read, or the run folder
         has no executed workbook.
     """
-    if not isinstance(name, str) or not name.strip() or "/" in name or "\\" in name:
-        raise CxmError(
-            f"The 'name' parameter of write_report must be a non-empty file name without slashes. Got {name!r} instead."
-        )
-    if not isinstance(organisation, str) or not organisation.strip():
-        raise CxmError(f"The 'organisation' parameter of write_report must be a non-empty string. Got {organisation!r} instead.")
+    check_text(name, "name", "write_report", pattern=r"[^/\\]+", expected="a non-empty file name without slashes")
+    check_text(organisation, "organisation", "write_report")
     run_dir = Path(run_dir)
     books = [(path, nb) for path, nb in _read_books(run_dir) if _executed(nb)]
     if not books:

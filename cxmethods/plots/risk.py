@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from cxmethods.core.errors import CxmError
+from cxmethods.core.checks import check_int, check_one_of, parameter_error
 from cxmethods.methods.risk import MonteCarlo, sentence_number
 from cxmethods.plots.charts import CURRENT, TARGET, Chart
 
@@ -17,13 +17,11 @@ __all__ = ["plot_npv_distribution", "plot_tornado"]
 def plot_tornado(table: pd.DataFrame, output: str, *, top: int = 12) -> Chart:
     """Tornado chart of one output from :func:`tornado`: bars from the base NPV to the NPV at each
     assumption's low and high value, largest swing on top, lines at the base NPV and at zero."""
-    if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
-        raise CxmError(f"The 'top' parameter of plot_tornado must be an int of 1 or more. Got {top!r} instead.")
+    top = check_int(top, "top", "plot_tornado", low=1)
     rows = table[table["output"] == output]
     if rows.empty:
-        raise CxmError(
-            f"The 'output' parameter of plot_tornado must be an output of the table "
-            f"({', '.join(map(str, dict.fromkeys(table['output'])))}). Got {output!r} instead."
+        raise parameter_error(
+            "output", "plot_tornado", f"an output of the table ({', '.join(map(str, dict.fromkeys(table['output'])))})", output
         )
     rows = rows.sort_values("swing", ascending=False, kind="stable").head(top).iloc[::-1]
     base = float(rows["npv_base"].iloc[0])
@@ -54,10 +52,7 @@ def plot_tornado(table: pd.DataFrame, output: str, *, top: int = 12) -> Chart:
 
 def plot_npv_distribution(mc: MonteCarlo, output: str) -> Chart:
     """Histogram of one output's NPV over the Monte Carlo draws, with P10, P50, P90 and zero marked."""
-    if output not in mc.outputs:
-        raise CxmError(
-            f"The 'output' parameter of plot_npv_distribution must be one of {', '.join(mc.outputs)}. Got {output!r} instead."
-        )
+    check_one_of(output, "output", "plot_npv_distribution", mc.outputs)
     row = mc.summary.set_index("output").loc[output]
     fig = Chart(figsize=(8, 4.2))
     ax = fig.add_subplot()

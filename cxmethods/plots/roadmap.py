@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cxmethods.core.errors import CxmError
+from cxmethods.core.checks import check_one_of
 from cxmethods.methods.prioritisation import METHODS, NEXT, NOW, quadrant_medians, quarter_label
 from cxmethods.plots.charts import CURRENT, TARGET, Chart
 
@@ -22,10 +22,7 @@ _TITLES = {
 
 def plot_priorities(prioritised: pd.DataFrame, *, method: str) -> Chart:
     """Draw a :func:`prioritise` table: the value x effort matrix for ``value_effort``, else ranked score bars."""
-    if method not in METHODS:
-        raise CxmError(
-            f"The 'method' parameter of plot_priorities must be one of {', '.join(map(repr, METHODS))}. Got {method!r} instead."
-        )
+    check_one_of(method, "method", "plot_priorities", METHODS)
     scored = prioritised[prioritised["score"].notna()]
     unscored = prioritised.loc[prioritised["score"].isna(), "id"].astype(str)
     note = f"\nnot scored: {', '.join(unscored)}" if len(unscored) else ""

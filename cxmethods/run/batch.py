@@ -25,6 +25,7 @@ from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, w
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from cxmethods.core.checks import check_int
 from cxmethods.core.errors import CxmError
 
 __all__ = ["BatchItem", "Running", "run_batch"]
@@ -189,8 +190,7 @@ def run_batch(
     """
     if not engagements:
         raise CxmError("No engagements to run: give one or more engagement files (e.g. cxm batch sample-*/engagement.yaml).")
-    if not isinstance(workers, int) or workers < 1:
-        raise CxmError(f"The 'workers' parameter of run_batch must be a whole number of 1 or more. Got {workers!r} instead.")
+    check_int(workers, "workers", "run_batch", low=1)
     paths = [str(((Path(e) / "engagement.yaml") if Path(e).is_dir() else Path(e)).resolve()) for e in engagements]
     _check_names(paths)
     out = Path(out).resolve()

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import nbformat
 
+from cxmethods.core.checks import check_one_of
 from cxmethods.core.errors import CxmError
 from cxmethods.core.paths import workbooks_dir
 
@@ -77,7 +78,7 @@ def pack_notebook(nb: nbformat.NotebookNode, kind: str, *, engagement: str = PAC
     ['engagement: str = "../riverton/engagement.yaml"  # path of the engagement YAML',
      '**Exercise:** which reason first?', 'Your answer here.']
     """
-    _check_kind(kind, "pack_notebook")
+    check_one_of(kind, "kind", "pack_notebook", PACK_KINDS)
     packed = copy.deepcopy(nb)
     cells = []
     for cell in packed.cells:
@@ -131,11 +132,12 @@ def make_pack(kind: str, out_dir: str | Path, *, overwrite: bool = False) -> lis
     Examples
     --------
     >>> import tempfile
-    >>> paths = make_pack("participant", tempfile.mkdtemp())
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     paths = make_pack("participant", folder)
     >>> [p.name for p in paths[:2]], paths[6].parent.name
     (['00_start_here.ipynb', '01_self_assessment.ipynb'], 'riverton')
     """
-    _check_kind(kind, "make_pack")
+    check_one_of(kind, "kind", "make_pack", PACK_KINDS)
     out = Path(out_dir).expanduser()
     if out.exists() and not out.is_dir():
         raise CxmError(f"{out} is a file; give a folder to write the {kind} pack into.")
@@ -169,11 +171,6 @@ def make_pack(kind: str, out_dir: str | Path, *, overwrite: bool = False) -> lis
     else:
         (out / _GUIDE).unlink(missing_ok=True)  # left by a facilitator pack: not for the room
     return written
-
-
-def _check_kind(kind: str, function: str) -> None:
-    if kind not in PACK_KINDS:
-        raise CxmError(f"The 'kind' parameter of {function} must be 'participant' or 'facilitator'. Got {kind!r} instead.")
 
 
 def _literal(value: str) -> str:

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxmethods.core.checks import check_int
 from cxmethods.core.errors import CxmError
 
 # the tables behind the data, importable from here as before the split into modules
@@ -289,7 +290,8 @@ def write_sample(
     Examples
     --------
     >>> import tempfile
-    >>> [p.name for p in write_sample(tempfile.mkdtemp())][:2]
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     [p.name for p in write_sample(folder)][:2]
     ['engagement.yaml', 'contact_log.csv.gz']
     """
     out = pathlib.Path(out_dir)
@@ -328,8 +330,7 @@ def write_sample(
 def write_variants(out_dir: str | pathlib.Path, n: int, *, overwrite: bool = False) -> list[pathlib.Path]:
     """Write ``n`` distinct sample engagements (``riverton-01`` ...), each with its own seed, for batch runs and
     benchmarks; returns their engagement files. Same ``n``, same files."""
-    if not isinstance(n, int) or not 1 <= n <= 999:
-        raise CxmError(f"The 'n' parameter of write_variants must be a whole number from 1 to 999. Got {n!r} instead.")
+    n = check_int(n, "n", "write_variants", low=1, high=999)
     out = pathlib.Path(out_dir)
     made = []
     for i in range(1, n + 1):

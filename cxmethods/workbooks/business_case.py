@@ -19,6 +19,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from cxmethods.core.checks import check_one_of
 from cxmethods.core.config import Engagement
 from cxmethods.core.errors import InputError, Problem
 from cxmethods.core.schemas import CHANNELS
@@ -123,6 +124,7 @@ class BusinessCase(Results):
 
     def chart(self, name: str, output: str | None = None):
         """``"tornado"`` or ``"npv_distribution"`` for one output (default: the preferred option), or ``"channel_mix"``."""
+        check_one_of(name, "name", "BusinessCase.chart", ("tornado", "npv_distribution", "channel_mix"))
         if name == "channel_mix":
             return self.mix if self.mix is None or isinstance(self.mix, Note) else plot_mix(self.mix)
         if self.model is None:
@@ -130,11 +132,7 @@ class BusinessCase(Results):
         output = output or "preferred"
         if name == "tornado":
             return plot_tornado(self.tables["sensitivity"], output)
-        if name == "npv_distribution":
-            return plot_npv_distribution(self.monte_carlo, output)
-        raise ValueError(
-            f"The 'name' parameter of BusinessCase.chart must be tornado, npv_distribution or channel_mix. Got {name!r} instead."
-        )
+        return plot_npv_distribution(self.monte_carlo, output)
 
 
 def run(engagement: Engagement, run_dir: str | Path, *, draws: int | None = None, seed: int | None = None) -> BusinessCase:

@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
+from cxmethods.core.checks import check_one_of
 from cxmethods.core.errors import CxmError
 from cxmethods.io.artifacts import artifact_path, artifacts_of, write_table
 
@@ -84,11 +85,7 @@ class Results:
 
     def chart(self, name: str, *args: Any) -> Any:
         """A named chart (see ``CHARTS``) of a table, or the note saying why the table is not available."""
-        if name not in self.CHARTS:
-            raise CxmError(
-                f"The 'name' parameter of {type(self).__name__}.chart must be one of {', '.join(self.CHARTS)}. "
-                f"Got {name!r} instead."
-            )
+        check_one_of(name, "name", f"{type(self).__name__}.chart", tuple(self.CHARTS))
         table_name, plot = self.CHARTS[name]
         table = self.table(table_name)
         return table if isinstance(table, Note) else plot(table, *args)

@@ -15,6 +15,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from cxmethods.core.checks import check_one_of
 from cxmethods.core.config import Engagement
 from cxmethods.core.errors import CxmError
 from cxmethods.io.artifacts import BUSINESS_CASE, ROADMAP, SEGMENTATION, SELF_ASSESSMENT, VOICE_OF_CUSTOMER, read_table
@@ -85,14 +86,13 @@ class RoadMap(Results):
 
     def chart(self, name: str):
         """``"priorities"`` (the 2x2 matrix or ranked scores) or ``"timeline"`` (the Gantt-style road map)."""
+        check_one_of(name, "name", "RoadMap.chart", ("priorities", "timeline", "rehearsal"))
         if name == "priorities":
             found = self.table("priorities")
             return found if isinstance(found, Note) else plot_priorities(found, method=self.method)
         if name == "timeline":
             return super().chart(name)
-        if name == "rehearsal":
-            return self.rehearsal if self.rehearsal is None or isinstance(self.rehearsal, Note) else plot_did(self.rehearsal)
-        raise CxmError(f"The 'name' parameter of RoadMap.chart must be priorities, timeline or rehearsal. Got {name!r} instead.")
+        return self.rehearsal if self.rehearsal is None or isinstance(self.rehearsal, Note) else plot_did(self.rehearsal)
 
 
 def evidence(run_dir: str | Path) -> Evidence:

@@ -7,10 +7,12 @@ summary, and the findings of every "no" or "partly".
 
 >>> import tempfile
 >>> from cxmethods import load_engagement
->>> result = run(load_engagement(), tempfile.mkdtemp())
+>>> with tempfile.TemporaryDirectory() as run_dir:
+...     result = run(load_engagement(), run_dir)
+...     written = [p.name for p in result.write()]
 >>> len(result.table("scores")) == len(result.model.dimensions)
 True
->>> [p.name for p in result.write()]
+>>> written
 ['scores.csv', 'gaps.csv', 'disagreements.csv', 'components.csv', 'findings.csv']
 """
 

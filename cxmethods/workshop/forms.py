@@ -14,7 +14,8 @@ Examples
 >>> import pathlib, tempfile
 >>> from cxmethods import load_engagement
 >>> from cxmethods.methodology.maturity import Question
->>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> tmp = tempfile.TemporaryDirectory()
+>>> folder = pathlib.Path(tmp.name)
 >>> _ = (folder / "engagement.yaml").write_text(
 ...     "name: demo\\norganisation: Demo Council\\ncurrency: GBP\\nperiod: {start: 2025-04-01, end: 2025-04-30}\\n"
 ...     "workshop:\\n  quick_test: {path: workshop/quick_test.csv}\\n")
@@ -24,6 +25,7 @@ Examples
 >>> print((folder / "workshop" / "quick_test.csv").read_text().strip())
 question_id,answer,note
 q1,no,
+>>> tmp.cleanup()
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from pathlib import Path
 import ipywidgets as widgets
 import pandas as pd
 
+from cxmethods.core.checks import check_text
 from cxmethods.core.config import Engagement
 from cxmethods.core.errors import CxmError
 from cxmethods.core.files import first_line
@@ -119,10 +122,7 @@ def self_assessment_form(
         When ``participant`` is empty, the engagement names no self-assessment file, or the file
         cannot be read (the form would otherwise write over it).
     """
-    if not isinstance(participant, str) or not participant.strip():
-        raise CxmError(
-            f"The 'participant' parameter of self_assessment_form must be a non-empty name. Got {participant!r} instead."
-        )
+    check_text(participant, "participant", "self_assessment_form", expected="a non-empty name")
     participant = participant.strip()
     if getattr(engagement.workshop, "self_assessment", None) is None:
         return not_configured("self_assessment")
