@@ -8,6 +8,17 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests draw the same examples on every run, on every machine: no test passes or fails by the luck of the
+# draw. derandomize seeds each test from its own source (and implies no example database); deadlines and the
+# too-slow health check are left out because they time the test, which depends on how busy the machine is.
+# A failing example prints the blob that reproduces it. Explore with fresh random examples on purpose:
+# pytest --hypothesis-profile=default
+settings.register_profile(
+    "deterministic", derandomize=True, deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("deterministic")
 
 # Fixture notebooks are run by the runner tests, not collected by nbval.
 collect_ignore_glob = ["fixtures/*"]
