@@ -1,10 +1,19 @@
-"""Shared fixtures: a tiny engagement written to a temporary folder, one behaviour per test."""
+"""Shared fixtures: a tiny engagement written to a temporary folder, one behaviour per test; and the whole
+pipeline (`cxm run`) on the sample engagement, run once for the session in the background."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import signal
+import subprocess
+import sys
 import tempfile
 import textwrap
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -24,8 +33,8 @@ settings.load_profile("deterministic")
 collect_ignore_glob = ["fixtures/*"]
 
 # Workbooks run by nbval (parameters left at None) write their run folder here, not into the checkout.
-# Kernels inherit the environment, so this reaches them.
-os.environ["CXM_OUT"] = tempfile.mkdtemp(prefix="cxm-test-runs-")
+# Kernels inherit the environment, so this reaches them. Deleted when the session ends (pytest_unconfigure).
+NBVAL_OUT = os.environ["CXM_OUT"] = tempfile.mkdtemp(prefix="cxm-test-runs-")
 
 CONTACTS = """\
 Case Ref,Date Opened,Date Closed,Channel,Enquiry,Ward,Customer,FCR,Minutes
@@ -120,3 +129,153 @@ class TinyEngagement:
 @pytest.fixture
 def tiny(tmp_path: Path) -> TinyEngagement:
     return TinyEngagement(tmp_path)
+
+
+# --------------------------------------------------------------------------- the whole pipeline, run in the background
+
+CXM = Path(sys.executable).parent / "cxm"
+# Outputs show the run's date; a fixed one lets two runs on either side of midnight compare byte for byte.
+SOURCE_DATE_EPOCH = "1795000000"
+Prepare = Callable[[Path], Path | None]  # writes an engagement into a folder and returns its YAML (None: the sample)
+
+
+@dataclass(frozen=True)
+class PipelineRun:
+    """A finished `cxm run`: its run folder, what it printed, and (run twice) the folder as the first run left it."""
+
+    out: Path
+    stdout: str
+    first: Path | None = None
+
+
+class PipelineRuns:
+    """`cxm run` in a background thread, one run at a time, started as soon as the tests are collected.
+
+    A whole run takes half a minute of one core, mostly waiting on its notebook kernels. Started at the
+    beginning, the runs the selected tests need use the second core while the other tests run on the first,
+    and are done by the time their tests come. Each run is a separate process given the environment and
+    folder the session started with, so a test that changes either (monkeypatch.setenv, chdir) cannot
+    reach it; the preparation of a run's engagement happens in the main thread, before any test.
+    """
+
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="cxm-test-pipeline-"))
+        self._env = {**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}
+        self._cwd = os.getcwd()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cxm-run")
+        self._runs: dict[Prepare, Future] = {}
+        self._lock = threading.Lock()  # between starting a process and stopping it
+        self._process: subprocess.Popen | None = None
+        self._closing = False
+
+    def start(self, prepare: Prepare, *, twice: bool = False) -> None:
+        """Queue the run of the engagement that ``prepare`` writes; ``twice`` runs it again into the same folder."""
+        if prepare not in self._runs:
+            folder = self.root / f"{len(self._runs):02d}-{prepare.__name__.strip('_')}"
+            folder.mkdir()
+            engagement = prepare(folder)
+            self._runs[prepare] = self._pool.submit(self._run, folder, engagement, twice)
+
+    def result(self, prepare: Prepare) -> PipelineRun:
+        """Wait for the run (starting it now if no selected test asked for it at collection) and return it."""
+        self.start(prepare)
+        return self._runs[prepare].result()
+
+    def close(self) -> None:
+        """Drop queued runs and stop a running one (the session ended early), then delete the run folders."""
+        with self._lock:
+            self._closing = True
+            for future in self._runs.values():
+                future.cancel()
+            if self._process is not None and self._process.poll() is None:
+                os.killpg(self._process.pid, signal.SIGKILL)  # cxm and the kernels it started
+        self._pool.shutdown(wait=True)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def _run(self, folder: Path, engagement: Path | None, twice: bool) -> PipelineRun:
+        out = folder / "out" / "riverton"
+        stdout = self._cxm_run(engagement, out)
+        if not twice:
+            return PipelineRun(out, stdout)
+        first = folder / "first-run"
+        shutil.copytree(out, first)
+        self._cxm_run(engagement, out)  # the same engagement again, into the same folder
+        return PipelineRun(out, stdout, first)
+
+    def _cxm_run(self, engagement: Path | None, out: Path) -> str:
+        command = [str(CXM), "run", *([str(engagement)] if engagement else []), "--out", str(out)]
+        with self._lock:
+            if self._closing:
+                raise RuntimeError("the test session ended before this run started")
+            # its own process group, so that stopping it stops the kernels it started too
+            process = self._process = subprocess.Popen(
+                command,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=self._env,
+                cwd=self._cwd,
+                start_new_session=True,
+            )
+        try:
+            stdout, stderr = process.communicate(timeout=900)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            raise
+        assert process.returncode == 0, f"{' '.join(command)} failed:\n{stdout}{stderr}"
+        return stdout
+
+
+def bundled_sample(folder: Path) -> None:
+    """The sample engagement that comes with the package, as `cxm run` runs it with no engagement given."""
+    return None
+
+
+_RUNS = pytest.StashKey[PipelineRuns]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "pipeline_run(prepare): the module's tests read a `cxm run` of what prepare writes")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the runs the selected tests need, in the order they come (see PipelineRuns)."""
+    if session.config.option.collectonly:
+        return
+    runs = session.config.stash[_RUNS] = PipelineRuns()
+    twice = any("sample_run_twice" in getattr(item, "fixturenames", ()) for item in session.items)
+    for item in session.items:
+        if {"sample_run", "sample_run_twice"} & set(getattr(item, "fixturenames", ())):
+            runs.start(bundled_sample, twice=twice)
+        for mark in item.iter_markers("pipeline_run"):
+            runs.start(mark.kwargs["prepare"])
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _RUNS in session.config.stash:
+        session.config.stash[_RUNS].close()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(NBVAL_OUT, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pipeline_runs(request: pytest.FixtureRequest) -> PipelineRuns:
+    """The session's background runs: ``pipeline_runs.result(prepare)`` waits for one."""
+    return request.config.stash[_RUNS]
+
+
+@pytest.fixture(scope="session")
+def sample_run(pipeline_runs: PipelineRuns) -> PipelineRun:
+    """`cxm run` on the bundled sample engagement, once for the session. Read it, never change it: a test that
+    changes files copies them to its own tmp_path first. When sample_run_twice is among the selected tests,
+    this is the folder after the second run (the same files, or that test fails)."""
+    return pipeline_runs.result(bundled_sample)
+
+
+@pytest.fixture(scope="session")
+def sample_run_twice(sample_run: PipelineRun) -> PipelineRun:
+    """The same run, whose folder was copied to ``first`` after the first run and then run into again."""
+    assert sample_run.first is not None, "sample_run_twice was not asked for when the tests were collected"
+    return sample_run
