@@ -3,6 +3,7 @@ pipeline (`cxm run`) on the sample engagement, run once for the session in the b
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import signal
@@ -131,50 +132,58 @@ def tiny(tmp_path: Path) -> TinyEngagement:
     return TinyEngagement(tmp_path)
 
 
-# --------------------------------------------------------------------------- the whole pipeline, run in the background
+# --------------------------------------------------------------------------- whole-pipeline runs, in the background
 
-CXM = Path(sys.executable).parent / "cxm"
 # Outputs show the run's date; a fixed one lets two runs on either side of midnight compare byte for byte.
 SOURCE_DATE_EPOCH = "1795000000"
-Prepare = Callable[[Path], Path | None]  # writes an engagement into a folder and returns its YAML (None: the sample)
+# A step is a command, run as a process (its program one of this Python environment's, like cxm or papermill),
+# or a function called in the background thread: file copies only (no pandas, nothing that warns, since pytest's
+# warning capture is not thread-safe).
+Step = list[str] | Callable[[], object]
+Prepare = Callable[[Path], list[Step]]  # writes what a run needs into its folder; returns the steps to take
 
 
 @dataclass(frozen=True)
 class PipelineRun:
-    """A finished `cxm run`: its run folder, what it printed, and (run twice) the folder as the first run left it."""
+    """A finished background run: its folder and what each command printed, in order."""
 
-    out: Path
-    stdout: str
-    first: Path | None = None
+    folder: Path
+    stdout: list[str]
 
 
 class PipelineRuns:
-    """`cxm run` in a background thread, one run at a time, started as soon as the tests are collected.
+    """Slow runs (`cxm run`, papermill) in a background thread, one at a time, started once tests are collected.
 
     A whole run takes half a minute of one core, mostly waiting on its notebook kernels. Started at the
     beginning, the runs the selected tests need use the second core while the other tests run on the first,
-    and are done by the time their tests come. Each run is a separate process given the environment and
-    folder the session started with, so a test that changes either (monkeypatch.setenv, chdir) cannot
-    reach it; the preparation of a run's engagement happens in the main thread, before any test.
+    and are done by the time their tests come. ``prepare`` runs in the main thread, before any test; each
+    command is a separate process given the environment and folder the session started with, so a test that
+    changes either (monkeypatch.setenv, chdir) cannot reach it.
     """
 
     def __init__(self) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="cxm-test-pipeline-"))
         self._env = {**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}
         self._cwd = os.getcwd()
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cxm-run")
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cxm-test-run")
         self._runs: dict[Prepare, Future] = {}
         self._lock = threading.Lock()  # between starting a process and stopping it
         self._process: subprocess.Popen | None = None
         self._closing = False
 
-    def start(self, prepare: Prepare, *, twice: bool = False) -> None:
-        """Queue the run of the engagement that ``prepare`` writes; ``twice`` runs it again into the same folder."""
+    def start(self, prepare: Prepare) -> None:
+        """Prepare a run in a folder of its own and queue its steps (once: later calls do nothing)."""
         if prepare not in self._runs:
             folder = self.root / f"{len(self._runs):02d}-{prepare.__name__.strip('_')}"
             folder.mkdir()
-            engagement = prepare(folder)
-            self._runs[prepare] = self._pool.submit(self._run, folder, engagement, twice)
+            try:
+                self._runs[prepare] = self._pool.submit(self._run, folder, prepare(folder))
+            except Exception as exc:  # reported by the tests that need the run, not as a crash of the session
+                self._runs[prepare] = failed = Future()
+                failed.set_exception(exc)
+
+    def started(self, prepare: Prepare) -> bool:
+        return prepare in self._runs
 
     def result(self, prepare: Prepare) -> PipelineRun:
         """Wait for the run (starting it now if no selected test asked for it at collection) and return it."""
@@ -188,22 +197,22 @@ class PipelineRuns:
             for future in self._runs.values():
                 future.cancel()
             if self._process is not None and self._process.poll() is None:
-                os.killpg(self._process.pid, signal.SIGKILL)  # cxm and the kernels it started
+                os.killpg(self._process.pid, signal.SIGKILL)  # the command and the kernels it started
         self._pool.shutdown(wait=True)
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def _run(self, folder: Path, engagement: Path | None, twice: bool) -> PipelineRun:
-        out = folder / "out" / "riverton"
-        stdout = self._cxm_run(engagement, out)
-        if not twice:
-            return PipelineRun(out, stdout)
-        first = folder / "first-run"
-        shutil.copytree(out, first)
-        self._cxm_run(engagement, out)  # the same engagement again, into the same folder
-        return PipelineRun(out, stdout, first)
+    def _run(self, folder: Path, steps: list[Step]) -> PipelineRun:
+        printed = []
+        for step in steps:
+            if callable(step):
+                step()
+            else:
+                printed.append(self._command(step))
+        return PipelineRun(folder, printed)
 
-    def _cxm_run(self, engagement: Path | None, out: Path) -> str:
-        command = [str(CXM), "run", *([str(engagement)] if engagement else []), "--out", str(out)]
+    def _command(self, command: list[str]) -> str:
+        program = Path(sys.executable).parent / command[0]  # the environment may not be on PATH (not activated)
+        command = [str(program) if program.is_file() else command[0], *command[1:]]
         with self._lock:
             if self._closing:
                 raise RuntimeError("the test session ended before this run started")
@@ -226,16 +235,30 @@ class PipelineRuns:
         return stdout
 
 
-def bundled_sample(folder: Path) -> None:
-    """The sample engagement that comes with the package, as `cxm run` runs it with no engagement given."""
-    return None
+def _sample_once(folder: Path) -> list[Step]:
+    return [["cxm", "run", "--out", str(folder / "riverton")]]
+
+
+def _sample_twice(folder: Path) -> list[Step]:
+    """Run the sample, copy the run folder to ``first-run``, then run the same engagement into the same folder."""
+    run = ["cxm", "run", "--out", str(folder / "riverton")]
+    return [run, functools.partial(shutil.copytree, folder / "riverton", folder / "first-run"), run]
+
+
+@dataclass(frozen=True)
+class SampleRun:
+    """The sample's run folder, what `cxm run` printed, and (run twice) the folder as the first run left it."""
+
+    out: Path
+    stdout: str
+    first: Path | None
 
 
 _RUNS = pytest.StashKey[PipelineRuns]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "pipeline_run(prepare): the module's tests read a `cxm run` of what prepare writes")
+    config.addinivalue_line("markers", "pipeline_run(prepare): the test reads a background run of what prepare writes")
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -246,7 +269,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     twice = any("sample_run_twice" in getattr(item, "fixturenames", ()) for item in session.items)
     for item in session.items:
         if {"sample_run", "sample_run_twice"} & set(getattr(item, "fixturenames", ())):
-            runs.start(bundled_sample, twice=twice)
+            runs.start(_sample_twice if twice else _sample_once)
         for mark in item.iter_markers("pipeline_run"):
             runs.start(mark.kwargs["prepare"])
 
@@ -267,15 +290,17 @@ def pipeline_runs(request: pytest.FixtureRequest) -> PipelineRuns:
 
 
 @pytest.fixture(scope="session")
-def sample_run(pipeline_runs: PipelineRuns) -> PipelineRun:
+def sample_run(pipeline_runs: PipelineRuns) -> SampleRun:
     """`cxm run` on the bundled sample engagement, once for the session. Read it, never change it: a test that
     changes files copies them to its own tmp_path first. When sample_run_twice is among the selected tests,
     this is the folder after the second run (the same files, or that test fails)."""
-    return pipeline_runs.result(bundled_sample)
+    twice = pipeline_runs.started(_sample_twice)
+    run = pipeline_runs.result(_sample_twice if twice else _sample_once)
+    return SampleRun(run.folder / "riverton", run.stdout[0], run.folder / "first-run" if twice else None)
 
 
 @pytest.fixture(scope="session")
-def sample_run_twice(sample_run: PipelineRun) -> PipelineRun:
+def sample_run_twice(sample_run: SampleRun) -> SampleRun:
     """The same run, whose folder was copied to ``first`` after the first run and then run into again."""
     assert sample_run.first is not None, "sample_run_twice was not asked for when the tests were collected"
     return sample_run

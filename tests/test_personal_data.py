@@ -46,8 +46,9 @@ NEEDLES = sorted(
 CUSTOMER_IDS = ["gwendolyn.pryce-armitage@example.com", "07700 900777"]
 
 
-def _planted_sample(folder: Path) -> Path:
-    """A copy of the sample with the values above planted in it; the session runs it (`cxm run`) in the background."""
+def _planted_sample(folder: Path) -> list:
+    """A copy of the sample with the values above planted in it, and the `cxm run` of it into ``out/riverton``
+    (tests/conftest.py runs it in the background as soon as the tests are collected)."""
     write_sample(folder)
     survey = pd.read_csv(folder / "resident_survey.csv", dtype=str, keep_default_na=False)
     texts = [f"Rang three times. {v}, please call back." for v in PLANTED.values()]
@@ -79,10 +80,10 @@ def _planted_sample(folder: Path) -> Path:
     stakeholders = pd.read_csv(folder / "stakeholders.csv", dtype=str, keep_default_na=False)
     stakeholders.loc[0, "objective"] = f"Reply within a day, as promised to {PLANTED['own name']} ({PLANTED['ni number']})."
     stakeholders.to_csv(folder / "stakeholders.csv", index=False)
-    return folder / "engagement.yaml"
+    return [["cxm", "run", str(folder / "engagement.yaml"), "--out", str(folder / "out" / "riverton")]]
 
 
-pytestmark = pytest.mark.pipeline_run(prepare=_planted_sample)  # tests/conftest.py starts the run when the session starts
+pytestmark = pytest.mark.pipeline_run(prepare=_planted_sample)
 
 
 def _texts(path: Path):
@@ -99,7 +100,9 @@ def _texts(path: Path):
 
 @pytest.fixture(scope="module")
 def run(pipeline_runs) -> Path:
-    return pipeline_runs.result(_planted_sample).out  # it failed unless every workbook and output was made
+    return (
+        pipeline_runs.result(_planted_sample).folder / "out" / "riverton"
+    )  # it failed unless every workbook and output was made
 
 
 def test_no_planted_personal_data_in_any_output(run):
