@@ -24,8 +24,9 @@ def _state(version: int) -> dict[str, str]:
     return evidence
 
 
-def _saver(store: AnswerStore, start: int) -> None:
-    """In the child: save versions start, start+1, ... until killed, as the form does (one row per change)."""
+def _saver(store: AnswerStore, start: int, saved: int) -> None:
+    """In the child: save versions start, start+1, ... until killed, as the form does (one row per change),
+    writing a byte to the pipe ``saved`` after each completed save."""
     try:
         k = start
         while True:
@@ -33,6 +34,7 @@ def _saver(store: AnswerStore, start: int) -> None:
                 {"participant": f"P{k % PEOPLE:02d}", "dimension_id": "understand.definition"},
                 {"current_level": str(k % 5 + 1), "target_level": "5", "evidence": _state(k)[f"P{k % PEOPLE:02d}"]},
             )
+            os.write(saved, b".")
             k += 1
     finally:
         os._exit(0)
@@ -53,12 +55,20 @@ def test_killing_a_saving_process_at_random_moments_never_leaves_a_broken_answer
     rng = random.Random(20261125)
     version, seen = 0, set()
     for _ in range(KILLS):
+        read_end, write_end = os.pipe()
         pid = os.fork()
         if pid == 0:
-            _saver(store, version + 1)
-        time.sleep(rng.uniform(0, 0.08))  # a save takes a few milliseconds: kills land before, during and after them
+            os.close(read_end)
+            _saver(store, version + 1, write_end)
+        os.close(write_end)
+        # Kill after 0-3 completed saves (counted, not timed, so a busy machine cannot change which cases occur),
+        # then a random moment into the next save: kills land before, during and after saves.
+        for _ in range(rng.choice([0, 0, 1, 2, 3])):
+            assert os.read(read_end, 1) == b".", "the saving process stopped by itself"
+        time.sleep(rng.uniform(0, 0.005))  # a save takes a few milliseconds
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
+        os.close(read_end)
         table = store.load()  # the file parses, with its header
         assert list(table.columns) == COLUMNS and len(table) == PEOPLE, "rows lost or duplicated"
         evidence = dict(zip(table["participant"], table["evidence"]))

@@ -4,38 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pandas as pd
-import pytest
-
-CXM = Path(sys.executable).parent / "cxm"
-# Outputs show the run's date; a fixed one lets two runs on either side of midnight compare byte for byte.
-FIXED_DATE = {**os.environ, "SOURCE_DATE_EPOCH": "1795000000"}
 
 
-def _run(out: Path) -> subprocess.CompletedProcess:
-    done = subprocess.run([str(CXM), "run", "--out", str(out)], capture_output=True, text=True, timeout=900, env=FIXED_DATE)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done
-
-
-@pytest.fixture(scope="module")
-def sample_run(tmp_path_factory) -> tuple[Path, str]:
-    out = tmp_path_factory.mktemp("first") / "riverton"
-    return out, _run(out).stdout
-
-
-def test_same_engagement_twice_gives_the_same_files(sample_run, tmp_path):
-    out, _ = sample_run
-    before = tmp_path / "first-run"
-    shutil.copytree(out, before)
-    _run(out)  # the same engagement again, into the same folder
+def test_same_engagement_twice_gives_the_same_files(sample_run_twice):
+    # tests/conftest.py runs the sample, copies the run folder to `first`, and runs it again into the same folder
+    before, out = sample_run_twice.first, sample_run_twice.out
 
     def digests(folder: Path) -> dict[str, str]:
         return {
@@ -52,7 +29,7 @@ def test_same_engagement_twice_gives_the_same_files(sample_run, tmp_path):
 
 
 def test_cxm_run_on_the_sample_engagement(sample_run):
-    out, stdout = sample_run
+    out, stdout = sample_run.out, sample_run.stdout
     assert f"Results: {out}" in stdout
     manifest = json.loads((out / "run.json").read_text())
     assert manifest["status"] == "ok"

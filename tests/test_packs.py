@@ -216,38 +216,51 @@ def test_cli_pack(tmp_path):
     assert wrong.exit_code == 1 and "Got 'trainer' instead" in wrong.output
 
 
-@pytest.mark.parametrize("kind", PACK_KINDS)
-def test_pack_executes_headless_on_its_sample_copy(kind, tmp_path):
-    import papermill as pm
+_BUNDLED: dict[str, dict[str, str]] = {}  # the installed sample's digest before each pack ran
 
-    from cxmethods.run.runner import KERNEL_NAME, ensure_kernel
 
-    pack, run, executed = tmp_path / "pack", tmp_path / "run", tmp_path / "executed"
-    make_pack(kind, pack)
-    # mark the pack's copy, so the run shows it read this copy and not the installed sample
+def _executed_pack(kind: str):
+    """A pack of ``kind``, and papermill commands that execute its workbooks headless on its sample copy, as a
+    trainer would; tests/conftest.py runs them in the background as soon as the tests are collected."""
+
+    def prepare(folder: Path) -> list[list[str]]:
+        from cxmethods.run.runner import KERNEL_NAME, ensure_kernel
+
+        pack, run, executed = folder / "pack", folder / "run", folder / "executed"
+        make_pack(kind, pack)
+        # mark the pack's copy, so the run shows it read this copy and not the installed sample
+        yaml = pack / "riverton" / "engagement.yaml"
+        yaml.write_text(yaml.read_text().replace("Riverton Borough Council (fictional)", "Riverton training copy"))
+        _BUNDLED[kind] = _digest(sample_dir())
+        ensure_kernel(KERNEL_NAME)
+        executed.mkdir()
+        books = sorted((pack / "workbooks").glob("*.ipynb"))  # in number order: 04 and 05 read what 02 and 03 wrote
+        return [
+            ["papermill", str(book), str(executed / book.name), "-r", "run_dir", str(run), "-k", KERNEL_NAME]
+            + ["--cwd", str(pack / "workbooks"), "--no-progress-bar"]
+            for book in books
+        ]
+
+    prepare.__name__ = f"{kind}_pack"
+    return prepare
+
+
+EXECUTED_PACK = {kind: _executed_pack(kind) for kind in PACK_KINDS}
+
+
+@pytest.mark.parametrize("kind", [pytest.param(k, marks=pytest.mark.pipeline_run(prepare=EXECUTED_PACK[k])) for k in PACK_KINDS])
+def test_pack_executes_headless_on_its_sample_copy(kind, pipeline_runs):
+    folder = pipeline_runs.result(EXECUTED_PACK[kind]).folder  # it failed unless every workbook ran to the end
+    pack, run, executed = folder / "pack", folder / "run", folder / "executed"
     yaml = pack / "riverton" / "engagement.yaml"
-    yaml.write_text(yaml.read_text().replace("Riverton Borough Council (fictional)", "Riverton training copy"))
-    bundled = _digest(sample_dir())
-    ensure_kernel(KERNEL_NAME)
-    executed.mkdir()
     books = sorted((pack / "workbooks").glob("*.ipynb"))
-    for book in books:  # in number order: 04 and 05 read what 02 and 03 wrote
-        pm.execute_notebook(
-            str(book),
-            str(executed / book.name),
-            parameters={"run_dir": str(run)},
-            kernel_name=KERNEL_NAME,
-            cwd=str(pack / "workbooks"),
-            progress_bar=False,
-            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
-        )
     outputs = {b.stem: nbformat.read(executed / b.name, as_version=4) for b in books}
     for name, nb in outputs.items():
         errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
         assert not errors, f"{name}: {errors}"
     printed = "".join(o.get("text", "") for c in outputs["00_start_here"].cells for o in c.get("outputs", []))
     assert "Riverton training copy" in printed and str(yaml.resolve()) in printed
-    assert _digest(sample_dir()) == bundled  # the installed sample is untouched
+    assert _digest(sample_dir()) == _BUNDLED[kind]  # the installed sample is untouched
     assert not (pack / "workbooks" / "out").exists()  # run_dir was given: nothing written beside the workbooks
     for step in ("01_self_assessment", "02_voice_of_customer", "03_segmentation", "04_business_case", "05_roadmap"):
         assert any((run / "artifacts" / step).glob("*.csv")), step

@@ -12,8 +12,6 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from cxmethods import load_engagement
-from cxmethods.run.runner import run_engagement
 from cxmethods.sample import write_sample
 
 # Made-up but well-formed: reserved example domains and numbers, a test card number that passes the Luhn check.
@@ -48,7 +46,10 @@ NEEDLES = sorted(
 CUSTOMER_IDS = ["gwendolyn.pryce-armitage@example.com", "07700 900777"]
 
 
-def _plant(folder: Path) -> None:
+def _planted_sample(folder: Path) -> list:
+    """A copy of the sample with the values above planted in it, and the `cxm run` of it into ``out/riverton``
+    (tests/conftest.py runs it in the background as soon as the tests are collected)."""
+    write_sample(folder)
     survey = pd.read_csv(folder / "resident_survey.csv", dtype=str, keep_default_na=False)
     texts = [f"Rang three times. {v}, please call back." for v in PLANTED.values()]
     texts += [
@@ -79,6 +80,10 @@ def _plant(folder: Path) -> None:
     stakeholders = pd.read_csv(folder / "stakeholders.csv", dtype=str, keep_default_na=False)
     stakeholders.loc[0, "objective"] = f"Reply within a day, as promised to {PLANTED['own name']} ({PLANTED['ni number']})."
     stakeholders.to_csv(folder / "stakeholders.csv", index=False)
+    return [["cxm", "run", str(folder / "engagement.yaml"), "--out", str(folder / "out" / "riverton")]]
+
+
+pytestmark = pytest.mark.pipeline_run(prepare=_planted_sample)
 
 
 def _texts(path: Path):
@@ -94,14 +99,10 @@ def _texts(path: Path):
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("pii")
-    write_sample(folder)
-    _plant(folder)
-    out = folder / "out" / "riverton"
-    result = run_engagement(load_engagement(folder / "engagement.yaml"), out=out)
-    assert result.ok, [s.summary() for s in result.steps if s.status != "ok"] + [o.error for o in result.outputs if o.error]
-    return out
+def run(pipeline_runs) -> Path:
+    return (
+        pipeline_runs.result(_planted_sample).folder / "out" / "riverton"
+    )  # it failed unless every workbook and output was made
 
 
 def test_no_planted_personal_data_in_any_output(run):

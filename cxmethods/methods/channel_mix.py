@@ -428,7 +428,6 @@ def _tables(segments, channels, cur, x, unit, cap, online) -> tuple[pd.DataFrame
     summary["saving_share"] = summary["saving"] / summary["current_cost"]
     for i, column in ((3, "online_share_now"), (4, "online_share_optimal"), (5, "online_capacity")):
         summary[column] = per[:, i] / per[:, 2]
-    summary = summary.round(6) + 0.0  # + 0.0 turns a rounded -0.0 into 0.0
     summary.insert(0, "segment", pd.Series([*segments, "(all)"], dtype=object))
     return mix, summary
 

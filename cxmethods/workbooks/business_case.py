@@ -483,5 +483,8 @@ def _channel_mix(
         channel_capacity=settings.channel_capacity or None,
     )
     result.tables["channel_mix"] = result.mix.mix
-    result.tables["channel_mix_summary"] = result.mix.summary
+    # The artifact keeps the 6 decimals it has always had; the library's summary is not rounded (a cost below 1
+    # would lose its 7th significant figure). + 0.0 turns a rounded -0.0 into 0.0.
+    summary = result.mix.summary
+    result.tables["channel_mix_summary"] = summary.assign(**summary.select_dtypes("number").round(6) + 0.0)
     result.notes.append(result.mix.benchmark_note)
