@@ -40,6 +40,7 @@ from cxmethods.core.checks import check_number, check_type, parameter_error
 from cxmethods.core.errors import ConfigError, Problem
 from cxmethods.core.paths import templates_dir
 from cxmethods.core.yamlfile import did_you_mean, duplicate_keys, line_of, yaml_location
+from cxmethods.io.artifacts import ROADMAP, artifact
 
 __all__ = [
     "DIRECTIONS",
@@ -83,22 +84,7 @@ _RANGES = {
 _LOADED = "a ServiceStandards from load_service_standards"  # what kpi_table and standards_table take
 _TOLERANCE = 1e-9  # a current value equal to its target counts as met despite floating-point noise
 
-_KPI_COLUMNS = [
-    "principle",
-    "standard_id",
-    "standard",
-    "measure",
-    "metric",
-    "unit",
-    "direction",
-    "target",
-    "current",
-    "gap",
-    "met",
-    "frequency",
-    "data_source",
-    "note",
-]
+_KPI_COLUMNS = list(artifact(ROADMAP, "kpis").columns)  # the KPI table's (the registry names them)
 
 
 @dataclass(frozen=True)

@@ -24,29 +24,13 @@ import pandas as pd
 from cxmethods.core.config import Engagement
 from cxmethods.core.errors import ConfigError, Problem
 from cxmethods.io.answers import load_answers
+from cxmethods.io.artifacts import ROADMAP, artifact
 from cxmethods.io.inputs import read_input
 
 __all__ = ["BACKLOG_COLUMNS", "SCORES", "VFM_SCORE", "Evidence", "build_backlog", "candidates"]
 
-BACKLOG_COLUMNS = [
-    "id",
-    "title",
-    "source",
-    "provenance",
-    "value",
-    "effort",
-    "npv",
-    "bcr",
-    "prob_negative",
-    "confidence",
-    "dependencies",
-    "earliest_start",
-    "reach",
-    "impact",
-    "time_criticality",
-    "risk_reduction",
-    "scored_by",
-]
+#: Columns of the backlog (the registry names them).
+BACKLOG_COLUMNS = list(artifact(ROADMAP, "backlog").columns)
 #: Scores the workshop can set for any backlog row (the backlog answers file's columns besides id and note).
 SCORES = ("value", "effort", "confidence", "reach", "impact", "time_criticality", "risk_reduction")
 #: Value score (1-5) of an appraised initiative from its value-for-money category, so that initiatives and the

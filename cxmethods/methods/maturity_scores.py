@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from cxmethods.core.checks import check_int
+from cxmethods.io.artifacts import SELF_ASSESSMENT, artifact
 from cxmethods.methodology.maturity import MaturityModel, Question, Statement, load_quick_test, load_role_checklist
 
 __all__ = [
@@ -26,29 +27,8 @@ __all__ = [
     "score_dimensions",
 ]
 
-#: Columns of ``scores.csv``, one row per dimension in model order.
-SCORE_COLUMNS = [
-    "component",
-    "component_name",
-    "dimension_id",
-    "dimension",
-    "n",
-    "median_current",
-    "iqr",
-    "range",
-    "disagreement",
-    "median_target",
-    "consensus_current",
-    "consensus_target",
-    "consensus_rationale",
-    "current",
-    "target",
-    "gap",
-    "weight",
-    "priority",
-    "previous_current",
-    "change",
-]
+#: Columns of ``scores.csv``, one row per dimension in model order (the registry names them).
+SCORE_COLUMNS = list(artifact(SELF_ASSESSMENT, "scores").columns)
 
 
 def score_dimensions(

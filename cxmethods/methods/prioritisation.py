@@ -37,6 +37,7 @@ from pandas.api.typing import NaTType
 
 from cxmethods.core.checks import check_int, check_number, check_one_of, parameter_error
 from cxmethods.core.errors import CxmError
+from cxmethods.io.artifacts import ROADMAP, artifact
 
 __all__ = [
     "HORIZONS",
@@ -72,20 +73,7 @@ _MISSING = {
 }
 _EPS = 1e-9  # team-months: differences this small are rounding in sums of loads, not over-commitment
 _FIX_DEPS = "(column depends_on in initiatives.csv)"
-_COLUMNS = [
-    "id",
-    "title",
-    "rank",
-    "start",
-    "end",
-    "start_quarter",
-    "end_quarter",
-    "quarters",
-    "load",
-    "horizon",
-    "reason",
-    "dependencies",
-]
+_COLUMNS = list(artifact(ROADMAP, "schedule").columns)  # the schedule's (the registry names them)
 
 
 def prioritise(backlog: pd.DataFrame, *, method: str = "value_effort", weights: dict[str, float] | None = None) -> pd.DataFrame:
