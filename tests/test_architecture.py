@@ -172,4 +172,4 @@ def test_each_notebook_calls_its_orchestrator():
         assert f"from cxmethods.workbooks import {name}" in text and f"{name}.run(eng, run_dir" in text, book.name
         # besides its orchestrator a notebook imports only the top-level API and the workshop forms
         imports = set(re.findall(r"from (cxmethods[\w.]*) import", text))
-        assert imports <= {"cxmethods.workbooks", "cxmethods.workshop", "cxmethods.methods.finance"}, (book.name, imports)
+        assert imports <= {"cxmethods.workbooks", "cxmethods.workshop"}, (book.name, imports)

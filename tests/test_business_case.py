@@ -107,6 +107,17 @@ def test_one_initiative_by_hand(case):
     assert flows["discount_factor"].to_numpy() == pytest.approx(DF)
 
 
+def test_npv_at_a_flat_rate_discounts_each_years_net_flow(case):
+    result = run(case)
+    flows = result.tables["cashflows"]
+    years = flows["year"] - flows["year"].min()
+    by_hand = (flows["net"] / 1.015**years).groupby(flows["initiative"]).sum().round(0)
+    found = result.npv_at(0.015)
+    assert found.name == "npv_at_1.5%"
+    assert found.to_dict() == pytest.approx(by_hand.to_dict())
+    assert result.npv_at(0.0).to_dict() == pytest.approx(flows.groupby("initiative")["net"].sum().round(0).to_dict())
+
+
 def test_ramp_up_channel_shift_and_non_cash_benefit(case):
     table = run(case).tables["cashflows"].set_index(["initiative", "year"])
     shift = 0.1 * 2000 * PER_YEAR * (3 - 0.5)

@@ -239,7 +239,19 @@ def test_an_artifact_of_the_wrong_shape_names_file_and_column(run, tmp_path):
     pd.read_csv(path).drop(columns=["gap"]).to_csv(path, index=False)
     with pytest.raises(
         CxmError,
-        match=r"gaps\.csv has no column 'gap', which the slide deck needs: re-run workbook "
+        match=r"gaps\.csv has no column\(s\) gap: it was written by another version of cxmethods\. "
+        r"Fix: run workbook 01_self_assessment again \(cxm run --only 01\)",
+    ):
+        write_deck(folder, name="x", organisation="Org")
+
+
+def test_a_column_only_the_deck_needs_is_named_too(run, tmp_path):
+    folder = _copy_steps(run, tmp_path, "01_self_assessment")
+    path = folder / "artifacts" / "01_self_assessment" / "gaps.csv"
+    pd.read_csv(path).drop(columns=["target"]).to_csv(path, index=False)
+    with pytest.raises(
+        CxmError,
+        match=r"gaps\.csv has no column 'target', which the slide deck needs: re-run workbook "
         r"01_self_assessment \(cxm run --only 01\)",
     ):
         write_deck(folder, name="x", organisation="Org")

@@ -87,19 +87,18 @@ def load_baseline(
     source : str
         Where the volumes came from, for messages.
     """
-    path = source
     if volumes is None:
         raise InputError(
             [
                 Problem(
-                    str(path),
+                    source,
                     "the contact volumes are missing.",
                     "Run workbook 02 first (cxm run --only 02): the business case starts from its volumes.",
                 )
             ],
             title="The business case has no baseline",
         )
-    _check_volumes(volumes, path)
+    _check_volumes(volumes, source)
     days = (engagement.period.end - engagement.period.start).days + 1
     per_year = 365.25 / days
     volumes = volumes.assign(contacts=volumes["contacts"] * per_year, failure_contacts=volumes["failure_contacts"] * per_year)
@@ -134,14 +133,14 @@ def _cost_weights(volumes: pd.DataFrame) -> pd.Series:
     return (minutes / mean).where(known & mean.notna(), 1.0)
 
 
-def _check_volumes(volumes: pd.DataFrame, path: str) -> None:
+def _check_volumes(volumes: pd.DataFrame, source: str) -> None:
     needed = ["channel", "reason", "service", "contacts", "failure_contacts"]
     missing = [c for c in needed if c not in volumes]
     if missing:
         raise InputError(
             [
                 Problem(
-                    str(path),
+                    source,
                     f"columns {', '.join(missing)} are missing.",
                     "Run workbook 02 again with this version of cxmethods.",
                 )
@@ -155,7 +154,7 @@ def _check_volumes(volumes: pd.DataFrame, path: str) -> None:
         if bad.any():
             problems.append(
                 Problem(
-                    str(path),
+                    source,
                     "volumes must be counts of zero or more.",
                     "Run workbook 02 again, or correct the file.",
                     column=column,
@@ -166,7 +165,7 @@ def _check_volumes(volumes: pd.DataFrame, path: str) -> None:
     if over.any():
         problems.append(
             Problem(
-                str(path),
+                source,
                 "failure contacts exceed contacts.",
                 "Run workbook 02 again, or correct the file.",
                 column="failure_contacts",

@@ -34,7 +34,16 @@ from pptx.util import Emu, Inches, Pt
 
 from cxmethods.core.checks import check_text
 from cxmethods.core.errors import CxmError
-from cxmethods.io.artifacts import BUSINESS_CASE, ROADMAP, SEGMENTATION, SELF_ASSESSMENT, STEPS, VOICE_OF_CUSTOMER, artifact_path
+from cxmethods.io.artifacts import (
+    BUSINESS_CASE,
+    ROADMAP,
+    SEGMENTATION,
+    SELF_ASSESSMENT,
+    STEPS,
+    VOICE_OF_CUSTOMER,
+    artifact_path,
+    read_table,
+)
 from cxmethods.outputs.headlines import WORKBOOKS, headlines, money, read_manifest, run_date
 from cxmethods.plots.charts import CURRENT, TARGET, plot_importance_performance
 
@@ -127,7 +136,7 @@ def write_deck(run_dir: str | Path, *, name: str, organisation: str, currency: s
         if found[step]:
             _findings_slide(prs, WORKBOOKS[step], found[step])
         for make in _CHARTS[step]:
-            make(prs, art / step, currency)
+            make(prs, run_dir, currency)
 
     props = prs.core_properties
     props.title, props.subject = f"{organisation}: {TITLE}", f"Engagement {name}"
@@ -279,17 +288,14 @@ def _png(figure) -> bytes:
 # Tables -----------------------------------------------------------------------------------------------------------
 
 
-def _table(folder: Path, name: str, columns: tuple[str, ...]) -> pd.DataFrame | None:
+def _table(run_dir: Path, step: str, name: str, columns: tuple[str, ...]) -> pd.DataFrame | None:
     """An artifact table, or None when the file is missing (its slide is skipped); an error when it lacks a column."""
-    path = artifact_path(folder.parent.parent, folder.name, name)
-    if not path.is_file():
-        return None
-    table = pd.read_csv(path)
-    missing = [c for c in columns if c not in table.columns]
+    table = read_table(run_dir, step, name, optional=True)
+    missing = [c for c in columns if table is not None and c not in table.columns]
     if missing:
         raise CxmError(
-            f"{path} has no column {', '.join(repr(c) for c in missing)}, which the slide deck needs: "
-            f"re-run workbook {folder.name} (cxm run --only {folder.name[:2]}) to rewrite it."
+            f"{artifact_path(run_dir, step, name)} has no column {', '.join(repr(c) for c in missing)}, which the slide "
+            f"deck needs: re-run workbook {step} (cxm run --only {step[:2]}) to rewrite it."
         )
     return table
 
@@ -312,8 +318,8 @@ def _short(text: str, width: int = 80) -> str:
 # Chart slides per workbook -----------------------------------------------------------------------------------------
 
 
-def _gaps(prs, folder: Path, currency: str) -> None:
-    gaps = _table(folder, "gaps", ("dimension", "current", "target", "gap"))
+def _gaps(prs, run_dir: Path, currency: str) -> None:
+    gaps = _table(run_dir, SELF_ASSESSMENT, "gaps", ("dimension", "current", "target", "gap"))
     if gaps is None:
         return
     rows = gaps.dropna(subset=["gap"]).head(8)  # gaps.csv is ranked, largest priority first
@@ -327,11 +333,11 @@ def _gaps(prs, folder: Path, currency: str) -> None:
         "General",
         value_range=(0, 5),
     )
-    _bar_slide(prs, title, bars, "gaps.csv", folder.name)
+    _bar_slide(prs, title, bars, "gaps.csv", SELF_ASSESSMENT)
 
 
-def _reasons(prs, folder: Path, currency: str) -> None:
-    reasons = _table(folder, "contact_reasons", ("reason", "share"))
+def _reasons(prs, run_dir: Path, currency: str) -> None:
+    reasons = _table(run_dir, VOICE_OF_CUSTOMER, "contact_reasons", ("reason", "share"))
     if reasons is None or reasons.empty:
         return
     rows = reasons.sort_values("share", ascending=False, kind="stable").head(10)
@@ -341,12 +347,12 @@ def _reasons(prs, folder: Path, currency: str) -> None:
         title,
         _Bars([_short(r) for r in rows["reason"]], {"Share of contacts": _values(rows["share"])}, "0%"),
         "contact_reasons.csv",
-        folder.name,
+        VOICE_OF_CUSTOMER,
     )
 
 
-def _drivers(prs, folder: Path, currency: str) -> None:
-    drivers = _table(folder, "drivers", ("driver", "share", "performance", "quadrant"))
+def _drivers(prs, run_dir: Path, currency: str) -> None:
+    drivers = _table(run_dir, VOICE_OF_CUSTOMER, "drivers", ("driver", "share", "performance", "quadrant"))
     if drivers is None or drivers.empty:
         return
     fix = [str(d).replace("_", " ") for d, q in zip(drivers["driver"], drivers["quadrant"]) if str(q).startswith("Fix first")]
@@ -354,11 +360,11 @@ def _drivers(prs, folder: Path, currency: str) -> None:
         title = f"Fix first: {' and '.join(fix[:2]) if len(fix) <= 2 else ', '.join(fix[:3])} matter most and score lowest"
     else:
         title = f"{str(drivers['driver'].iloc[0]).replace('_', ' ').capitalize()} drives satisfaction most"
-    _picture_slide(prs, title, _png(plot_importance_performance(drivers)), "drivers.csv", folder.name)
+    _picture_slide(prs, title, _png(plot_importance_performance(drivers)), "drivers.csv", VOICE_OF_CUSTOMER)
 
 
-def _segments(prs, folder: Path, currency: str) -> None:
-    segments = _table(folder, "segments", ("segment", "name", "share"))
+def _segments(prs, run_dir: Path, currency: str) -> None:
+    segments = _table(run_dir, SEGMENTATION, "segments", ("segment", "name", "share"))
     if segments is None or segments.empty:
         return
     segments = segments.sort_values("share", ascending=False, kind="stable")
@@ -367,11 +373,11 @@ def _segments(prs, folder: Path, currency: str) -> None:
     ]
     largest = segments["share"].max()
     title = f"{len(segments)} customer segments: the largest is {largest:.0%} of respondents, the smallest {segments['share'].min():.0%}"
-    _bar_slide(prs, title, _Bars(names, {"Share of respondents": _values(segments["share"])}, "0%"), "segments.csv", folder.name)
+    _bar_slide(prs, title, _Bars(names, {"Share of respondents": _values(segments["share"])}, "0%"), "segments.csv", SEGMENTATION)
 
 
-def _npv(prs, folder: Path, currency: str) -> None:
-    appraisal = _table(folder, "appraisal", ("initiative", "name", "npv"))
+def _npv(prs, run_dir: Path, currency: str) -> None:
+    appraisal = _table(run_dir, BUSINESS_CASE, "appraisal", ("initiative", "name", "npv"))
     if appraisal is None or appraisal.empty:
         return
     rows = appraisal.sort_values("npv", ascending=False, kind="stable")
@@ -388,15 +394,17 @@ def _npv(prs, folder: Path, currency: str) -> None:
         title,
         _Bars(names, {"Net present value": _values(rows["npv"])}, _money_format(currency), colours=colours),
         "appraisal.csv",
-        folder.name,
+        BUSINESS_CASE,
     )
 
 
-def _tornado(prs, folder: Path, currency: str) -> None:
+def _tornado(prs, run_dir: Path, currency: str) -> None:
     # risk pulls in the Monte Carlo machinery: import it only when the slide is made
     from cxmethods.plots.risk import plot_tornado
 
-    table = _table(folder, "sensitivity", ("output", "assumption", "low", "high", "npv_low", "npv_high", "npv_base", "swing"))
+    table = _table(
+        run_dir, BUSINESS_CASE, "sensitivity", ("output", "assumption", "low", "high", "npv_low", "npv_high", "npv_base", "swing")
+    )
     if table is None or not (table["output"] == "preferred").any():
         return
     rows = table[table["output"] == "preferred"].sort_values("swing", ascending=False, kind="stable")
@@ -408,13 +416,13 @@ def _tornado(prs, folder: Path, currency: str) -> None:
     else:
         title = f"The preferred package's NPV changes sign within the range of {_short(flips['assumption'].iloc[0], 40)}"
     figure = plot_tornado(table, "preferred", top=6)  # six bars keep the labels readable at slide size
-    _picture_slide(prs, title, _png(figure), "sensitivity.csv", folder.name)
+    _picture_slide(prs, title, _png(figure), "sensitivity.csv", BUSINESS_CASE)
 
 
-def _timeline(prs, folder: Path, currency: str) -> None:
-    path = artifact_path(folder.parent.parent, ROADMAP, "timeline")
+def _timeline(prs, run_dir: Path, currency: str) -> None:
+    path = artifact_path(run_dir, ROADMAP, "timeline")
     if path.is_file():
-        _picture_slide(prs, "Road map", path.read_bytes(), "timeline.png", folder.name)
+        _picture_slide(prs, "Road map", path.read_bytes(), "timeline.png", ROADMAP)
 
 
 _CHARTS: dict[str, tuple[Callable, ...]] = {

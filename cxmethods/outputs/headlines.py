@@ -10,7 +10,9 @@ workbook whose artifacts are missing gets none (never an invented sentence).
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -106,25 +108,27 @@ def money(value: float, currency: str = "GBP") -> str:
 
 def headlines(run_dir: str | Path, *, currency: str = "GBP") -> dict[str, list[str]]:
     """Three to five findings per workbook step (an empty list where the step's artifacts are missing)."""
-    art = Path(run_dir) / "artifacts"
-    found = {step: [] for step in WORKBOOKS}
+    found: dict[str, list[str]] = {step: [] for step in WORKBOOKS}
     for step, make in _MAKERS.items():
         try:
-            found[step] = [s for s in make(art / step, currency) if s][:5]
+            found[step] = [s for s in make(functools.partial(_read, run_dir, step), currency) if s][:5]
         except (CxmError, KeyError, IndexError, ValueError, AttributeError):
             found[step] = []  # an artifact missing or of an older shape: no headline rather than a wrong one
     return found
 
 
-def _read(folder: Path, name: str) -> pd.DataFrame:
-    """Table ``name`` of the step whose artifacts are in ``folder`` (an error when it is missing)."""
-    table = read_table(folder.parent.parent, folder.name, name)
+#: A step's table by name (an error when it is missing): what each headline maker reads.
+Read = Callable[[str], pd.DataFrame]
+
+
+def _read(run_dir: str | Path, step: str, name: str) -> pd.DataFrame:
+    table = read_table(run_dir, step, name)
     assert table is not None  # read_table raises rather than return None when not optional
     return table
 
 
-def _start(folder: Path, currency: str) -> list[str]:
-    inputs = _read(folder, "inputs")
+def _start(read_step: Read, currency: str) -> list[str]:
+    inputs = read_step("inputs")
     read = ", ".join(f"{r.input.replace('_', ' ')} ({int(r.rows):,} rows)" for r in inputs.itertuples() if r.rows > 0)
     errors, warnings = int(inputs["errors"].sum()), int(inputs["warnings"].sum())
     return [
@@ -133,41 +137,41 @@ def _start(folder: Path, currency: str) -> list[str]:
     ]
 
 
-def _self_assessment(folder: Path, currency: str) -> list[str]:
-    gaps = _read(folder, "gaps").head(3)
+def _self_assessment(read_step: Read, currency: str) -> list[str]:
+    gaps = read_step("gaps").head(3)
     out = [
         "Largest gaps: "
         + "; ".join(f"{g.dimension} (level {g.current:g} now, {g.target:g} wanted)" for g in gaps.itertuples())
         + "."
     ]
-    scores = _read(folder, "scores")
+    scores = read_step("scores")
     wide = scores[scores["disagreement"].astype(str) == "True"]
     if len(wide):
         out.append(f"The room disagrees most on {', '.join(wide['dimension'].head(3))}: the scores need evidence, not a vote.")
     out.append(f"Average maturity today {scores['current'].mean():.1f} of 5, against a target of {scores['target'].mean():.1f}.")
-    findings = _read(folder, "findings")
+    findings = read_step("findings")
     if len(findings):
         out.append(f"{len(findings)} quick-test or role-checklist answers were 'no', e.g. \"{findings['statement'].iloc[0]}\"")
     return out
 
 
-def _voice(folder: Path, currency: str) -> list[str]:
-    reasons = _read(folder, "contact_reasons")
+def _voice(read_step: Read, currency: str) -> list[str]:
+    reasons = read_step("contact_reasons")
     top = reasons.head(3)
     out = [f"The top three reasons for contact ({', '.join(top['reason'])}) make up {top['share'].sum():.0%} of all contacts."]
-    failure = _read(folder, "failure_demand").set_index("channel").loc["(all)"]
+    failure = read_step("failure_demand").set_index("channel").loc["(all)"]
     cost = f", costing about {money(failure['failure_cost'], currency)} a year" if pd.notna(failure.get("failure_cost")) else ""
     out.append(f"{failure['failure_share']:.0%} of contacts are failure demand (chasing, repeats, unclear letters){cost}.")
-    mix = _read(folder, "channel_mix")
+    mix = read_step("channel_mix")
     overall = mix[mix["reason"] == "(all)"].sort_values("share", ascending=False)
     out.append(f"{overall['channel'].iloc[0].replace('_', ' ').capitalize()} carries {overall['share'].iloc[0]:.0%} of contacts.")
     try:
-        drivers = _read(folder, "drivers")
+        drivers = read_step("drivers")
         out.append(f"What drives satisfaction most: {drivers['driver'].iloc[0]}, then {drivers['driver'].iloc[1]}.")
     except CxmError:
         pass
     try:
-        a = _read(folder, "anomalies").iloc[0]
+        a = read_step("anomalies").iloc[0]
         out.append(
             f"Unusual pattern: {a['reason']} in {a['area']} on {a['weekday']}s, {a['contacts']:.0f} contacts against "
             f"{a['expected']:.0f} expected."
@@ -177,10 +181,10 @@ def _voice(folder: Path, currency: str) -> list[str]:
     return out
 
 
-def _segmentation(folder: Path, currency: str) -> list[str]:
-    segments = _read(folder, "segments")
+def _segmentation(read_step: Read, currency: str) -> list[str]:
+    segments = read_step("segments")
     out = [f"{len(segments)} segments: " + "; ".join(f"{s.name} ({s.share:.0%})" for s in segments.itertuples()) + "."]
-    capacity = _read(folder, "self_service").sort_values("capacity")
+    capacity = read_step("self_service").sort_values("capacity")
     low = capacity.iloc[0]
     out.append(f"Only {low['capacity']:.0%} of '{low['segment']}' are confident online: keep assisted channels open for them.")
     high = capacity.iloc[-1]
@@ -188,8 +192,8 @@ def _segmentation(folder: Path, currency: str) -> list[str]:
     return out
 
 
-def _business_case(folder: Path, currency: str) -> list[str]:
-    options = _read(folder, "options").set_index("option")
+def _business_case(read_step: Read, currency: str) -> list[str]:
+    options = read_step("options").set_index("option")
     out = []
     if "preferred" in options.index and options.loc["preferred", "initiatives"] == options.loc["preferred", "initiatives"]:
         p = options.loc["preferred"]
@@ -201,14 +205,14 @@ def _business_case(folder: Path, currency: str) -> list[str]:
             f"In eight of ten simulations its NPV lies between {money(p['p10'], currency)} and {money(p['p90'], currency)}; "
             f"chance of a loss {p['prob_negative']:.0%}."
         )
-    appraisal = _read(folder, "appraisal").sort_values("npv", ascending=False)
+    appraisal = read_step("appraisal").sort_values("npv", ascending=False)
     best, worst = appraisal.iloc[0], appraisal.iloc[-1]
     out.append(
         f"Best single initiative: {best['name']} ({money(best['npv'], currency)}); weakest: {worst['name']} "
         f"({money(worst['npv'], currency)})."
     )
     try:
-        mix = _read(folder, "channel_mix_summary").set_index("segment").loc["(all)"]
+        mix = read_step("channel_mix_summary").set_index("segment").loc["(all)"]
         out.append(
             f"A channel mix that respects each segment's abilities would save {mix['saving_share']:.0%} of contact-handling "
             "costs, a ceiling rather than a forecast."
@@ -218,8 +222,8 @@ def _business_case(folder: Path, currency: str) -> list[str]:
     return out
 
 
-def _roadmap(folder: Path, currency: str) -> list[str]:
-    sched = _read(folder, "schedule")
+def _roadmap(read_step: Read, currency: str) -> list[str]:
+    sched = read_step("schedule")
     counts = sched["horizon"].value_counts()
     now = sched[sched["horizon"] == "now"]
     out = [
@@ -229,14 +233,14 @@ def _roadmap(folder: Path, currency: str) -> list[str]:
     if len(now):
         out.append(f"Starting now: {', '.join(now['title'].head(4))}.")
     try:
-        pilot = _read(folder, "pilot_plan").iloc[0]
+        pilot = read_step("pilot_plan").iloc[0]
         out.append(
             f"Pilot {pilot['title']} in {pilot['pilot_site']} against {pilot['comparison_site']}: {int(pilot['n_per_cell']):,} "
             f"contacts in each group before and after, about {int(pilot['weeks'])} weeks."
         )
     except (CxmError, IndexError):
         pass
-    kpis = _read(folder, "kpis")
+    kpis = read_step("kpis")
     measured = kpis["current"].notna().sum()
     met = kpis["met"].astype(str).eq("True").sum()
     out.append(f"{len(kpis)} service standards: {measured} measured today, {met} already met; the rest need data collected.")

@@ -18,6 +18,8 @@ returned in ``SampleData.truth`` so tests and workbooks can check what they reco
 * export messiness: closed before opened, missing channel, odd reason codes.
 
 ``data/README.md`` documents the files, columns and exact figures.
+
+A room of its own beside ``methodology/``: it imports only :mod:`cxmethods.core`.
 """
 
 from __future__ import annotations

@@ -122,6 +122,15 @@ class BusinessCase(Results):
         self.mix = None
         self.benchmarks: Benchmarks | None = None
 
+    def npv_at(self, rate: float) -> pd.Series | Note:
+        """Each initiative's NPV with its yearly net flows discounted at one flat ``rate`` instead of the schedule,
+        named e.g. ``npv_at_1.5%`` and rounded to whole units; a Note when there are no cash flows."""
+        flows = self.table("cashflows")
+        if isinstance(flows, Note):
+            return flows
+        wide = flows.pivot_table(index="initiative", columns="year", values="net")
+        return (wide @ discount_factors(rate, wide.shape[1])).rename(f"npv_at_{rate:.1%}").round(0)
+
     def chart(self, name: str, output: str | None = None):
         """``"tornado"`` or ``"npv_distribution"`` for one output (default: the preferred option), or ``"channel_mix"``."""
         check_one_of(name, "name", "BusinessCase.chart", ("tornado", "npv_distribution", "channel_mix"))

@@ -34,7 +34,7 @@ def assumptions_form(engagement: Engagement, assumptions: pd.DataFrame) -> Works
     engagement : Engagement
         Names the answers file (``workshop.assumptions``).
     assumptions : DataFrame
-        The assumptions table (:func:`cxmethods.workbooks.business_case.appraise` -> ``tables["assumptions"]``), which
+        The assumptions table (:func:`cxmethods.workbooks.business_case.run` -> ``tables["assumptions"]``), which
         already holds the room's earlier changes.
 
     Returns
@@ -107,7 +107,7 @@ def backlog_form(engagement: Engagement, backlog: pd.DataFrame) -> WorkshopForm:
     engagement : Engagement
         Names the answers file (``workshop.backlog``) and the method (``settings.roadmap.method``).
     backlog : DataFrame
-        The backlog (:func:`cxmethods.workbooks.roadmap.plan` -> ``tables["backlog"]``), which already holds the room's scores.
+        The backlog (:func:`cxmethods.workbooks.roadmap.run` -> ``tables["backlog"]``), which already holds the room's scores.
 
     Returns
     -------

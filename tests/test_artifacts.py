@@ -1,0 +1,84 @@
+"""The artifact registry: every table a workbook writes is registered with the columns it has; reading checks them."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from cxmethods import CxmError, load_engagement
+from cxmethods.io.artifacts import (
+    ARTIFACTS,
+    ROADMAP,
+    SEGMENTATION,
+    STEPS,
+    VOICE_OF_CUSTOMER,
+    artifact,
+    artifacts_of,
+    read_table,
+    write_table,
+)
+
+
+def test_the_sample_run_writes_every_registered_artifact_and_nothing_else(sample_run):
+    written = {(p.parent.name, p.stem) for p in (sample_run.out / "artifacts").glob("*/*.*")}
+    assert written == {(a.step, a.name) for a in ARTIFACTS}
+
+
+@pytest.mark.parametrize("item", [a for a in ARTIFACTS if a.kind == "csv"], ids=lambda a: f"{a.step}/{a.name}")
+def test_each_table_has_the_registered_columns(sample_run, item):
+    header = list(pd.read_csv(sample_run.out / "artifacts" / item.step / item.filename, nrows=0).columns)
+    if item.more_columns:  # e.g. one column per channel, after the registered ones
+        assert header[: len(item.columns)] == list(item.columns)
+    else:
+        assert header == list(item.columns)
+
+
+def test_parquet_artifacts_have_the_registered_columns(sample_run):
+    for item in (a for a in ARTIFACTS if a.kind == "parquet"):
+        table = pd.read_parquet(sample_run.out / "artifacts" / item.step / item.filename)
+        assert set(item.needs) <= set(table.columns) and len(table) > 0
+
+
+def test_steps_are_the_workbooks_in_order():
+    assert [a.step for a in ARTIFACTS] == sorted(a.step for a in ARTIFACTS)
+    assert all(artifacts_of(step) for step in STEPS)
+
+
+def test_an_unregistered_table_is_refused_by_name(tmp_path):
+    with pytest.raises(CxmError, match=r"No artifact 'volumes_v2' is registered for step '02_voice_of_customer' \(known: "):
+        write_table(pd.DataFrame({"a": [1]}), tmp_path, VOICE_OF_CUSTOMER, "volumes_v2")
+    with pytest.raises(CxmError, match=r"No artifact 'x' is registered for step '06_extra' \(known: 00_start_here, "):
+        artifact("06_extra", "x")
+
+
+def test_reading_keeps_text_as_written_and_empty_cells_missing(tmp_path):
+    table = pd.DataFrame({"area": ["NA", "None", None], "contacts": [1, 2, 3]})
+    write_table(table, tmp_path, VOICE_OF_CUSTOMER, "areas")
+    back = read_table(tmp_path, VOICE_OF_CUSTOMER, "areas")
+    assert back["area"].tolist()[:2] == ["NA", "None"] and pd.isna(back["area"].iloc[2])
+
+
+def test_a_missing_table_names_the_workbook_to_run_unless_optional(tmp_path):
+    with pytest.raises(CxmError, match=r"segments\.csv is missing: run workbook 03_segmentation first \(cxm run --only 03\)"):
+        read_table(tmp_path, SEGMENTATION, "segments")
+    assert read_table(tmp_path, SEGMENTATION, "segments", optional=True) is None
+
+
+def test_a_table_without_a_column_a_later_step_needs_says_how_to_fix_it(tmp_path):
+    path = tmp_path / "artifacts" / ROADMAP
+    path.mkdir(parents=True)
+    (path / "backlog.csv").write_text("id,title\nI1,Online forms\n")  # backlog needs no column: read as it is
+    assert read_table(tmp_path, ROADMAP, "backlog")["id"].tolist() == ["I1"]
+    (tmp_path / "artifacts" / SEGMENTATION).mkdir()
+    (tmp_path / "artifacts" / SEGMENTATION / "self_service.csv").write_text("segment,share\nA,0.5\n")
+    with pytest.raises(CxmError, match=r"self_service\.csv has no column\(s\) capacity: .* run workbook 03_segmentation again"):
+        read_table(tmp_path, SEGMENTATION, "self_service")
+
+
+def test_cxm_run_without_out_uses_the_one_default_run_folder(tiny, tmp_path, monkeypatch):
+    from cxmethods import run_engagement, run_folder
+
+    monkeypatch.setenv("CXM_OUT", str(tmp_path / "runs"))
+    result = run_engagement(tiny.path, only="00", outputs=False)
+    assert result.out_dir == run_folder(None, load_engagement(tiny.path)) == (tmp_path / "runs" / "tiny").resolve()
+    assert (result.out_dir / "artifacts" / "00_start_here" / "problems.csv").is_file()
