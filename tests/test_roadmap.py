@@ -1,611 +1,219 @@
-"""Road map: prioritisation methods by hand arithmetic, dependency checks, and the schedule's rules and invariants."""
+"""Workbook 05's orchestration on hand-made artifacts: backlog provenance, the room's scores, horizons, pilots, KPIs."""
 
 from __future__ import annotations
 
-import numpy as np
+from pathlib import Path
+
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from cxmethods import CxmError
-from cxmethods.methods.prioritisation import HORIZONS, capacity_use, check_dependencies, prioritise, schedule
-from cxmethods.plots.charts import Chart
-from cxmethods.plots.roadmap import plot_priorities, plot_timeline
+from cxmethods import CxmError, load_engagement
+from cxmethods.core.errors import ConfigError
+from cxmethods.methods.backlog import build_backlog
+from cxmethods.workbooks import roadmap
+from cxmethods.workbooks.roadmap import RoadMap, current_metrics, evidence
 
-START = pd.Timestamp("2026-01-15")  # quarter 1 is 2026 Q1; now = 2026 Q1-Q2, next year = 2026 Q3-2027 Q2
+ENGAGEMENT = """\
+name: small
+organisation: Small Council
+currency: GBP
+period: {start: 2025-04-01, end: 2026-03-31}
+seed: 3
+inputs:
+  initiatives: {path: initiatives.csv}
+  levers: {path: levers.csv}
+workshop:
+  backlog: {path: workshop/backlog.csv}
+settings:
+  roadmap:
+    capacity: 6
+    pilots: 2
+"""
+
+INITIATIVES = """\
+initiative_id,name,effort_team_months,depends_on,earliest_start,confidence
+I1,Letters,3,,,0.8
+I2,Web forms,4,I1,,0.7
+I3,CRM,12,,2027-01-01,0.4
+I4,Chat bot,4,I3,,0.9
+"""
+
+LEVERS = """\
+initiative_id,lever,value,reason,channel,to_channel
+I1,failure_demand,0.5,Letter query,,
+I2,channel_shift,0.2,Repair,phone,web_form
+"""
+
+ARTIFACTS = {
+    "01_self_assessment/gaps.csv": "dimension_id,dimension,current,target,gap,priority\nu.seg,Segmentation in use,1,5,4,4\n"
+    "u.out,Outcome objectives,2,3,1,1\n",
+    "02_voice_of_customer/volumes.csv": "channel,reason,service,contacts,failure_contacts,mean_handling_minutes\n"
+    "phone,Letter query,Tax,2000,2000,4\nphone,Repair,Housing,6000,600,8\n"
+    "web_form,Repair,Housing,2000,100,2\nphone,Bins,Waste,4000,900,3\n",
+    "02_voice_of_customer/areas.csv": "area,contacts,weekly_contacts,fcr_rate,failure_share,online_share\n"
+    "North,4000,80,0.70,0.25,0.15\nSouth,4200,84,0.71,0.26,0.14\nEast,3000,60,0.60,0.35,0.30\n"
+    "West,2800,56,0.69,0.24,0.16\nTiny,30,0.6,0.70,0.25,0.15\n",
+    "02_voice_of_customer/repeat_contact.csv": "reason,resolved_first_contact,repeat_rate\n(all),0.68,0.05\n",
+    "02_voice_of_customer/failure_demand.csv": "channel,failure_share\nphone,0.2\n(all),0.18\n",
+    "02_voice_of_customer/resolution_times.csv": "reason,median_hours\n(all),48\n",
+    "02_voice_of_customer/channel_mix.csv": "reason,channel,contacts,share\n(all),phone,12000,0.857\n(all),web_form,2000,0.143\n",
+    "02_voice_of_customer/survey_items.csv": "item,top2_share\noverall_satisfaction,0.42\ntrust,0.35\n",
+    "04_business_case/appraisal.csv": "initiative,npv,bcr,vfm_category\nI1,5000,2.5,high\nI2,800,1.2,low\nI3,-90000,0.3,poor\n",
+}
 
 
-def backlog(*rows: dict) -> pd.DataFrame:
-    """Initiatives ranked in the order given, with harmless defaults for anything a test does not set."""
-    defaults = {
-        "title": "",
-        "value": 1.0,
-        "effort": 3.0,
-        "npv": 1.0,
-        "confidence": 0.8,
-        "dependencies": "",
-        "earliest_start": pd.NaT,
-    }
-    table = pd.DataFrame([{**defaults, "title": f"title {r['id']}", "rank": float(n), **r} for n, r in enumerate(rows, 1)])
-    table["earliest_start"] = pd.to_datetime(table["earliest_start"])
-    return table
+@pytest.fixture
+def small(tmp_path: Path) -> Path:
+    (tmp_path / "engagement.yaml").write_text(ENGAGEMENT)
+    (tmp_path / "initiatives.csv").write_text(INITIATIVES)
+    (tmp_path / "levers.csv").write_text(LEVERS)
+    for name, text in ARTIFACTS.items():
+        path = tmp_path / "run" / "artifacts" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return tmp_path
 
 
-def row(table: pd.DataFrame, initiative: str) -> pd.Series:
-    return table.set_index("id").loc[initiative]
+def run(folder: Path):
+    return roadmap.run(load_engagement(folder / "engagement.yaml"), folder / "run")
 
 
-# ---------------------------------------------------------------------------------------------- prioritise
+def test_backlog_has_initiatives_and_candidates_with_provenance(small):
+    backlog = build_backlog(load_engagement(small / "engagement.yaml"), evidence(small / "run")).set_index("id")
+    assert backlog.loc["I1", "value"] == 4 and backlog.loc["I3", "value"] == 1  # value-for-money category: high 4, poor 1
+    assert "NPV 5,000, BCR 2.50 (high)" in backlog.loc["I1", "provenance"]
+    assert "not appraised" in backlog.loc["I4", "provenance"] and pd.isna(backlog.loc["I4", "value"])
+    assert (
+        backlog.loc["S:u.seg", "title"] == "Raise 'Segmentation in use' from level 1 to 5"
+    )  # gap 4; the gap of 1 is not a candidate
+    assert "S:u.out" not in backlog.index
+    # failure demand by reason: Letter query (2000) is covered by I1's lever, so Bins (900) and Repair (700) are candidates
+    assert (
+        backlog.loc["V:bins", "title"] == "Cut failure demand on 'Bins'"
+        and backlog.loc["V:repair", "title"] == "Cut failure demand on 'Repair'"
+    )
+    assert list(backlog.index[backlog.index.str.startswith("V:")]) == ["V:bins", "V:repair"]  # most failure demand first
+    assert not backlog.title.str.contains("Letter query").any()
+    assert pd.isna(backlog.loc["V:bins", "effort"])
 
-SMALL = pd.DataFrame(
-    {
-        "id": ["B", "A", "D", "C"],
-        "title": ["b", "a", "d", "c"],
-        "value": [8, 10, 2, 3],
-        "effort": [8, 2, 4, 1],
-        "owner": ["x", "y", "z", "w"],
-    }
-)
+
+def test_the_rooms_scores_override_and_unknown_ids_are_errors(small):
+    (small / "workshop").mkdir()
+    (small / "workshop" / "backlog.csv").write_text(
+        "id,value,effort,confidence,note\nV:bins,5,2,0.9,bins are a quick fix\nI3,,,0.6,\n"
+    )
+    backlog = build_backlog(load_engagement(small / "engagement.yaml"), evidence(small / "run")).set_index("id")
+    assert backlog.loc["V:bins", ["value", "effort", "confidence"]].tolist() == [5, 2, 0.9]
+    assert backlog.loc["V:bins", "scored_by"] == "workshop: bins are a quick fix"
+    assert backlog.loc["I3", "confidence"] == 0.6 and backlog.loc["I3", "value"] == 1  # blank scores keep the computed ones
+    # a candidate this run's evidence does not suggest keeps its scores in the file, with a note; an unknown initiative is an error
+    (small / "workshop" / "backlog.csv").write_text("id,value,effort,confidence,note\nV:parking,5,2,0.9,\n")
+    backlog = build_backlog(load_engagement(small / "engagement.yaml"), evidence(small / "run"))
+    assert "V:parking" in backlog.attrs["notes"][0] and "V:parking" not in set(backlog["id"])
+    (small / "workshop" / "backlog.csv").write_text("id,value,effort,confidence,note\nI9,5,2,0.9,\n")
+    with pytest.raises(ConfigError, match=r"backlog.csv, column 'id', row 2: unknown backlog id 'I9'"):
+        build_backlog(load_engagement(small / "engagement.yaml"), evidence(small / "run"))
 
 
-def test_value_effort_scores_ranks_and_quadrants_by_hand():
-    ranked = prioritise(SMALL)
-    # value / effort: A 10/2 = 5, C 3/1 = 3, B 8/8 = 1, D 2/4 = 0.5. Medians: value 5.5, effort 3.
-    assert ranked["id"].tolist() == ["A", "C", "B", "D"]
-    assert ranked["score"].tolist() == [5.0, 3.0, 1.0, 0.5]
-    assert ranked["rank"].tolist() == [1.0, 2.0, 3.0, 4.0]
-    assert ranked["quadrant"].tolist() == ["quick win", "fill-in", "major project", "money pit"]
-    assert ranked["owner"].tolist() == ["y", "w", "x", "z"]  # other columns carried through with their rows
-    assert (ranked["tied_with"] == "").all() and (ranked["missing"] == "").all()
-    assert ranked.columns.tolist() == [
-        "id",
-        "title",
-        "value",
-        "effort",
-        "owner",
-        "score",
-        "rank",
-        "tied_with",
-        "missing",
-        "quadrant",
+def test_horizons_follow_the_documented_rules(small):
+    (small / "workshop").mkdir()
+    (small / "workshop" / "backlog.csv").write_text("id,value,effort,confidence,note\nV:bins,5,2,0.9,\n")
+    sched = run(small).tables["schedule"].set_index("id")
+    assert sched.loc["V:bins", "horizon"] == "now"
+    assert sched.loc["I1", "horizon"] == "now" and sched.loc["I2", "horizon"] in ("now", "next year")
+    assert sched.loc["I2", "start"] > sched.loc["I1", "end"]  # after its dependency
+    assert sched.loc["I3", "horizon"] == "wait and see" and "low confidence" in sched.loc["I3", "reason"]
+    assert sched.loc["I4", "horizon"] == "wait and see" and "blocked by I3" in sched.loc["I4", "reason"]
+    assert sched.loc["S:u.seg", "reason"] == "no effort estimate"
+    assert sched.loc["I1", "start"] == pd.Timestamp("2026-04-01")  # the plan starts the day after the period
+
+
+def test_a_cycle_is_named(small):
+    (small / "initiatives.csv").write_text(INITIATIVES.replace("I1,Letters,3,,", "I1,Letters,3,I2,"))
+    with pytest.raises(CxmError, match=r"Dependencies form a cycle: I1 -> I2 -> I1"):
+        run(small)
+
+
+def test_pilots_use_the_levers_and_separate_areas(small):
+    result = run(small)
+    pilots = result.tables["pilot_plan"].set_index("initiative")
+    letters = pilots.loc["I1"]
+    assert letters["metric"] == "failure_share"
+    assert letters["baseline"] == pytest.approx(2000 / 14000, abs=1e-4)  # share of all contacts that are letter queries
+    assert letters["effect"] == pytest.approx(-0.5 * 2000 / 14000, abs=1e-4)
+    from cxmethods.methods.pilot import sample_size_proportions
+
+    assert letters["n_per_cell"] > 2 * sample_size_proportions(letters["baseline"], letters["effect"])  # four cells
+    # what half a year in the chosen areas could detect agrees with the sample size: enough contacts, small enough effect
+    enough = letters["weeks"] <= 26
+    assert (abs(letters["mde_in_26_weeks"]) <= abs(letters["effect"]) + 1e-4) == enough
+    assert letters["pilot_site"] != "Tiny" and letters["pilot_site"] != letters["comparison_site"]
+    areas = set(pilots["pilot_site"]) | set(pilots["comparison_site"])
+    assert len(areas) == 2 * len(pilots)  # one pilot per area
+    if "I2" in pilots.index:
+        assert pilots.loc["I2", "metric"] == "online_share"
+    assert result.table("rehearsal")["verdict"].iloc[0].startswith("Simulated:")
+
+
+def test_pilot_size_gives_the_planned_power_for_difference_in_differences():
+    from cxmethods.methods.pilot import evaluate_did, simulate_pilot
+    from cxmethods.workbooks.roadmap import _cell_size
+
+    p0, effect = 0.0225, -0.0113  # a rare outcome, where the four-cell variance matters most
+    n = _cell_size(p0, effect, 0.05, 0.8)
+    found = [
+        evaluate_did(simulate_pilot(n_per_cell=n, baseline=p0, effect=effect, seed=s), outcome="outcome").ci_high < 0
+        for s in range(300)
     ]
-    again = prioritise(ranked, method="weighted", weights={"effort": -1})  # re-ranking replaces, never mixes, results
-    assert "quadrant" not in again and again["id"].tolist() == ["C", "A", "D", "B"]
+    assert 0.74 <= sum(found) / len(found) <= 0.86
 
 
-def test_a_point_on_a_median_line_counts_as_low():
-    table = pd.DataFrame({"id": ["P", "Q", "R"], "value": [1, 5, 9], "effort": [1, 5, 9]})
-    quadrant = prioritise(table).set_index("id")["quadrant"]  # medians 5 and 5: Q sits on both lines
-    assert quadrant.to_dict() == {"P": "fill-in", "Q": "fill-in", "R": "major project"}
-
-
-def test_rice_by_hand():
-    table = pd.DataFrame(
-        {
-            "id": ["R1", "R2", "R3"],
-            "reach": [100, 50, 10],
-            "impact": [2, 3, 1],
-            "confidence": [0.5, 1.0, 0.8],
-            "effort": [4, 5, 2],
-        }
-    )
-    ranked = prioritise(table, method="rice")
-    assert ranked["id"].tolist() == ["R2", "R1", "R3"]
-    assert ranked["score"].tolist() == pytest.approx([30.0, 25.0, 4.0])  # 50*3*1/5, 100*2*.5/4, 10*1*.8/2
-    assert "quadrant" not in ranked
-
-
-def test_wsjf_by_hand():
-    table = pd.DataFrame(
-        {
-            "id": ["W1", "W2", "W3"],
-            "value": [8, 3, 1],
-            "time_criticality": [5, 3, 1],
-            "risk_reduction": [2, 3, 1],
-            "effort": [3, 1, 3],
-        }
-    )
-    ranked = prioritise(table, method="wsjf")
-    assert ranked["id"].tolist() == ["W2", "W1", "W3"]
-    assert ranked["score"].tolist() == pytest.approx([9.0, 5.0, 1.0])  # (3+3+3)/1, (8+5+2)/3, (1+1+1)/3
-
-
-def test_weighted_by_hand_with_a_negative_weight_and_a_constant_column():
-    table = SMALL.assign(strategic=3)
-    ranked = prioritise(table, method="weighted", weights={"value": 2, "effort": -1, "strategic": 0.5})
-    # value (10, 8, 3, 2) scales to (1, .75, .125, 0); effort (2, 8, 1, 4) to (1/7, 1, 0, 3/7); strategic is constant: 1.
-    expected = {"A": 2 - 1 / 7 + 0.5, "B": 1.5 - 1 + 0.5, "C": 0.25 + 0.5, "D": -3 / 7 + 0.5}
-    assert ranked["id"].tolist() == ["A", "B", "C", "D"]
-    assert ranked.set_index("id")["score"].to_dict() == pytest.approx(expected)
-
-
-def test_ties_share_the_best_rank_and_name_each_other():
-    table = pd.DataFrame({"id": ["T1", "T2", "T3", "T4", "T5"], "value": [6, 4, 9, 1, 0.1 * 3], "effort": [3, 2, 3, 1, 0.1]})
-    ranked = prioritise(table).set_index("id")  # scores 2, 2, 3, 1, 3 (0.1 * 3 / 0.1 is 3 only up to rounding)
-    assert ranked["rank"].to_dict() == {"T3": 1, "T5": 1, "T1": 3, "T2": 3, "T4": 5}
-    assert ranked.loc["T1", "tied_with"] == "T2" and ranked.loc["T2", "tied_with"] == "T1"
-    assert ranked.loc["T3", "tied_with"] == "T5" and ranked.loc["T4", "tied_with"] == ""
-
-
-@pytest.mark.parametrize(
-    "method, table, missing",
-    [
-        (
-            "value_effort",
-            pd.DataFrame({"id": ["M1", "M2", "M3", "M4"], "value": [1, np.nan, 2, np.nan], "effort": [np.nan, 1, 1, np.nan]}),
-            {"M1": "no effort estimate", "M2": "no value score", "M4": "no value score; no effort estimate"},
-        ),
-        (
-            "rice",
-            pd.DataFrame(
-                {
-                    "id": ["M1", "M2", "M3", "M4"],
-                    "reach": [np.nan, 1, 1, 1],
-                    "impact": [1, 1, 1, 1],
-                    "confidence": [1, np.nan, 1, 1],
-                    "effort": [1, 1, 1, None],
-                }
-            ),
-            {"M1": "no reach estimate", "M2": "no confidence rating", "M4": "no effort estimate"},
-        ),
-        (
-            "weighted",
-            pd.DataFrame({"id": ["M1", "M2", "M3", "M4"], "value": [1, 2, 3, 4], "speed": [1, np.nan, 1, np.nan]}),
-            {"M2": "no speed", "M4": "no speed"},
-        ),
-    ],
-)
-def test_missing_inputs_are_reported_and_ranked_last_never_dropped(method, table, missing):
-    ranked = prioritise(table, method=method, weights={"value": 1, "speed": 1} if method == "weighted" else None)
-    assert len(ranked) == len(table)
-    unscored = ranked[ranked["score"].isna()]
-    assert unscored["rank"].isna().all() and ranked["rank"].notna().tolist() == [True] * (4 - len(missing)) + [False] * len(
-        missing
-    )
-    assert unscored["id"].tolist() == sorted(missing)  # last, in their original order
-    assert unscored.set_index("id")["missing"].to_dict() == missing
-    assert (ranked.loc[ranked["score"].notna(), "missing"] == "").all()
-
-
-@pytest.mark.parametrize(
-    "kwargs, table, message",
-    [
-        (
-            {"method": "ice"},
-            SMALL,
-            r"The 'method' parameter of prioritise must be one of 'value_effort', 'rice', 'wsjf', 'weighted'\. Got 'ice' instead\.",
-        ),
-        (
-            {"method": "weighted"},
-            SMALL,
-            r"The 'weights' parameter of prioritise must be a mapping of column to weight with method='weighted'\. Got None instead\. Fix: pass",
-        ),
-        (
-            {"method": "weighted", "weights": {"value": 1, "reach": 2}},
-            SMALL,
-            (
-                r"The 'weights' parameter of prioritise must be a mapping of the backlog's columns to weights \(it has no 'reach'\)\. "
-                r"Got \{'value': 1, 'reach': 2\} instead\. Fix: weight columns of the backlog \(id, title, value, effort"
-            ),
-        ),
-        (
-            {"method": "weighted", "weights": {"value": "high"}},
-            SMALL,
-            r"The 'weights\['value'\]' parameter of prioritise must be a number\. Got 'high' instead\.",
-        ),
-        (
-            {"method": "rice", "weights": {"value": 1}},
-            SMALL,
-            r"The 'weights' parameter of prioritise must be None with method='rice'\. Got \{'value': 1\} instead\. Fix: drop the weights",
-        ),
-        (
-            {"method": "rice"},
-            SMALL,
-            (
-                r"Method 'rice' scores with reach, impact, confidence, effort; the backlog has no reach, "
-                r"impact, confidence column\. Fix: add the column"
-            ),
-        ),
-        ({}, SMALL.assign(effort=[8, 0, -2, 1]), r"'effort' must be greater than 0 team-months; got A \(0\), D \(-2\)\. Fix:"),
-        ({}, SMALL.assign(effort=[8, "lots", 4, 1]), r"'effort' must be a number; got A \('lots'\)\. Fix: enter a number"),
-        ({}, SMALL.assign(confidence=[0.5, 70, 1, 0]), r"'confidence' must be between 0 and 1 \(0\.7 for 70%\); got A \(70\)"),
-        ({}, SMALL.assign(id=["A", "B", "A", "C"]), r"Every initiative needs an id of its own; ids used more than once: A\. Fix"),
-        ({}, SMALL.assign(id=["A", "B", None, "C"]), r"Every initiative needs an id of its own; no id in row\(s\) 3\. Fix"),
-        (
-            {},
-            SMALL.drop(columns="id"),
-            r"The 'backlog' parameter of prioritise must be a DataFrame with an 'id' column\. Got columns \['title', ",
-        ),
-    ],
-)
-def test_prioritise_errors_say_how_to_fix(kwargs, table, message):
-    with pytest.raises(CxmError, match=message):
-        prioritise(table, **kwargs)
-
-
-# ---------------------------------------------------------------------------------------------- dependencies
-
-
-def graph(edges: dict[str, str | list[str]], n: int = 12) -> pd.DataFrame:
-    ids = [f"I{k:02d}" for k in range(1, n + 1)]
-    return pd.DataFrame({"id": ids, "dependencies": [edges.get(i, "") for i in ids]})
-
-
-@pytest.mark.parametrize(
-    "edges, cycle",
-    [
-        ({"I03": "I03"}, "I03 -> I03"),
-        ({"I02": "I07", "I07": ["I02"]}, "I02 -> I07 -> I02"),
-        # a 3-cycle inside a larger graph, entered from outside it (I12 -> I05) and with acyclic branches around it
-        (
-            {"I12": "I05", "I01": "I02; I10", "I10": "I04;I05", "I05": ["I06", "I01"], "I04": "I03", "I06": "I03"},
-            "I01 -> I10 -> I05 -> I01",
-        ),
-    ],
-)
-def test_a_cycle_is_named_in_order(edges, cycle):
-    message = f"Dependencies form a cycle: {cycle}. Fix: remove one of these dependencies (column depends_on in initiatives.csv)."
-    with pytest.raises(CxmError) as caught:
-        check_dependencies(graph(edges))
-    assert str(caught.value) == message
-    with pytest.raises(CxmError, match="Dependencies form a cycle"):  # schedule checks first
-        schedule(graph(edges).assign(rank=1.0, effort=1.0), start=START, capacity=6)
-
-
-def test_unknown_dependencies_name_the_initiative_and_the_id():
-    with pytest.raises(CxmError, match=r"not in the backlog: I02 depends on I99; I05 depends on I13\. Fix: correct the id"):
-        check_dependencies(graph({"I02": "I01; I99", "I05": ["I13"]}))
-
-
-def test_an_acyclic_graph_passes_and_dependency_forms_are_equivalent():
-    assert check_dependencies(graph({"I02": "I01", "I03": ["I01", "I02"], "I04": " I03 ; ", "I05": np.nan})) is None
-    plan = schedule(
-        graph({"I03": ["I01", "I02"], "I04": " I03 ; I01;", "I05": None}, n=5).assign(rank=1.0, effort=1.0),
-        start=START,
-        capacity=6,
-    )
-    assert row(plan, "I03")["dependencies"] == "I01; I02" and row(plan, "I04")["dependencies"] == "I03; I01"
-    assert row(plan, "I05")["dependencies"] == ""
-
-
-# ---------------------------------------------------------------------------------------------- schedule rules
-
-A6 = {"id": "A", "effort": 6.0}  # a whole quarter of a 6-team-month capacity
-
-
-@pytest.mark.parametrize(
-    "rows, horizon, reason, start_quarter",
-    [
-        ([{"id": "X"}], "now", "ready", "2026 Q1"),
-        ([A6, {"id": "X", "dependencies": "A"}], "now", "starts after A", "2026 Q2"),
-        ([A6, {"id": "X"}], "now", "capacity", "2026 Q2"),
-        ([{"id": "X", "earliest_start": "2026-07-01"}], "next year", "waits for 2026-07-01", "2026 Q3"),
-        ([{"id": "X", "earliest_start": "2026-08-15"}], "next year", "waits for 2026-08-15", "2026 Q4"),  # not before that day
-        ([{"id": "X", "earliest_start": "2027-04-01"}], "next year", "waits for 2027-04-01", "2027 Q2"),  # last of next year
-        (
-            [{"id": "X", "earliest_start": "2027-07-01"}],
-            "wait and see",
-            "earliest slot 2027 Q3, beyond next year (waits for 2027-07-01)",
-            "",
-        ),
-        (
-            [
-                {"id": "A", "earliest_start": "2026-04-01"},
-                {"id": "B", "earliest_start": "2026-04-01"},
-                {"id": "X", "dependencies": "B;A"},
-            ],
-            "next year",
-            "starts after B and A",
-            "2026 Q3",
-        ),
-        (
-            [{"id": "A"}, {"id": "X", "dependencies": "A", "earliest_start": "2026-04-01"}],
-            "now",
-            "starts after A; waits for 2026-04-01",
-            "2026 Q2",
-        ),
-        ([{"id": "X", "confidence": 0.4}], "wait and see", "low confidence 0.40 < 0.50", ""),
-        ([{"id": "X", "confidence": 0.5, "npv": 0.0}], "now", "ready", "2026 Q1"),  # at the threshold, zero NPV: go
-        ([{"id": "X", "confidence": np.nan, "npv": np.nan}], "now", "ready", "2026 Q1"),  # not appraised: not held back
-        ([{"id": "X", "npv": -5.0}], "wait and see", "negative NPV", ""),
-        ([{"id": "X", "effort": np.nan}], "wait and see", "no effort estimate", ""),
-        (
-            [{"id": "X", "confidence": 0.3, "npv": -1.0, "effort": np.nan}],
-            "wait and see",
-            "low confidence 0.30 < 0.50; negative NPV; no effort estimate",
-            "",
-        ),
-        (
-            [{"id": "C", "confidence": 0.2}, {"id": "B", "dependencies": "C"}, {"id": "X", "dependencies": "B"}],
-            "wait and see",
-            "blocked by B (wait and see)",
-            "",
-        ),
-        (
-            [{"id": "C", "effort": np.nan}, {"id": "D", "npv": -1.0}, {"id": "X", "dependencies": ["C", "D"]}],
-            "wait and see",
-            "blocked by C and D (wait and see)",
-            "",
-        ),
-        (
-            [{"id": "A", "earliest_start": "2028-01-01"}, {"id": "X", "dependencies": "A"}],  # A is wait and see by horizon
-            "wait and see",
-            "blocked by A (wait and see)",
-            "",
-        ),
-        ([{"id": "X", "effort": 100.0}], "wait and see", "no capacity within 12 quarters", ""),  # 17 quarters at 6 a quarter
-        (
-            [{"id": "X", "earliest_start": "2030-01-01"}],
-            "wait and see",
-            "cannot start within 12 quarters (waits for 2030-01-01)",
-            "",
-        ),
-    ],
-)
-def test_horizon_and_reason_rules(rows, horizon, reason, start_quarter):
-    plan = schedule(backlog(*rows), start=START, capacity=6)
-    x = row(plan, "X")
-    assert (x["horizon"], x["reason"], x["start_quarter"]) == (horizon, reason, start_quarter)
-    assert pd.isna(x["start"]) == (horizon == "wait and see")
-
-
-def test_a_blocked_chain_is_wait_and_see_all_the_way_down_and_uses_no_capacity():
-    plan = schedule(
-        backlog(
-            {"id": "C", "confidence": 0.2, "effort": 6.0},
-            {"id": "B", "dependencies": "C", "effort": 6.0},
-            {"id": "A", "dependencies": "B", "effort": 6.0},
-            {"id": "Z", "effort": 6.0},
-        ),
-        start=START,
-        capacity=6,
-    )
-    assert plan.set_index("id")["reason"].to_dict() == {
-        "Z": "ready",
-        "C": "low confidence 0.20 < 0.50",
-        "B": "blocked by C (wait and see)",
-        "A": "blocked by B (wait and see)",
+def test_current_metrics_for_the_kpis(small):
+    found = current_metrics(small / "run")
+    assert found == {
+        "first_contact_resolution": 0.68,
+        "repeat_rate": 0.05,
+        "failure_demand_share": 0.18,
+        "median_resolution_days": 2.0,
+        "online_share": 0.143,
+        "satisfaction": 0.42,
+        "trust": 0.35,
     }
-    assert plan["id"].tolist() == ["Z", "C", "B", "A"]  # scheduled first, then wait and see by rank
-    assert row(plan, "Z")["start_quarter"] == "2026 Q1"  # nothing blocked took capacity
+    kpis = run(small).tables["kpis"]
+    assert {"principle", "target", "current", "gap"} <= set(kpis.columns)
+    assert kpis["current"].notna().any()
 
 
-def test_a_wait_and_see_slot_reserves_no_capacity():
-    plan = schedule(
-        backlog(
-            {"id": "F", "effort": 24.0, "earliest_start": "2027-04-01"},
-            {"id": "X", "effort": 24.0, "earliest_start": "2026-10-01"},
-        ),
-        start=START,
-        capacity=6,
-        quarters=16,
-    )
-    # F takes 2027 Q2-2028 Q1 in full and starts next year; X (4 quarters from 2026 Q4) finds room only after F.
-    assert row(plan, "F")["horizon"] == "next year"
-    assert row(plan, "X")["reason"] == "earliest slot 2028 Q2, beyond next year (capacity)"
-    late = schedule(
-        backlog(
-            {"id": "F", "effort": 24.0, "earliest_start": "2027-07-01"},
-            {"id": "X", "effort": 24.0, "earliest_start": "2026-10-01"},
-        ),
-        start=START,
-        capacity=6,
-        quarters=16,
-    )
-    # F is now wait and see, so it holds nothing: X keeps its slot.
-    assert row(late, "F")["horizon"] == "wait and see" and row(late, "X")["start_quarter"] == "2026 Q4"
+def test_artifacts_written(small):
+    written = {p.name for p in run(small).write(small / "run")}
+    assert {
+        "backlog.csv",
+        "priorities.csv",
+        "schedule.csv",
+        "capacity.csv",
+        "pilot_plan.csv",
+        "pilot_sites.csv",
+        "kpis.csv",
+        "timeline.png",
+    } <= written
 
 
-def test_dates_duration_and_load():
-    plan = schedule(backlog({"id": "X", "effort": 10.0}), start=START, capacity=6)
-    x = row(plan, "X")
-    assert (x["start"], x["end"]) == (pd.Timestamp("2026-01-01"), pd.Timestamp("2026-06-30"))
-    assert (x["start_quarter"], x["end_quarter"], x["quarters"], x["load"]) == ("2026 Q1", "2026 Q2", 2, 5.0)
+def test_backlog_form_saves_scores(small):
+    from cxmethods.workshop.plan_forms import backlog_form
+
+    eng = load_engagement(small / "engagement.yaml")
+    form = backlog_form(eng, run(small).tables["backlog"])
+    form.controls["effort"]["S:u.seg"].value = "eight"
+    assert not (small / "workshop" / "backlog.csv").exists() and "must be a number" in form.controls["status"].value
+    form.controls["effort"]["S:u.seg"].value = "8"
+    saved = pd.read_csv(small / "workshop" / "backlog.csv")
+    assert saved.loc[0, "id"] == "S:u.seg" and saved.loc[0, "effort"] == 8 and pd.isna(saved.loc[0, "value"])
+    assert build_backlog(eng, evidence(small / "run")).set_index("id").loc["S:u.seg", "effort"] == 8
 
 
-def test_a_load_above_capacity_is_stretched_until_it_fits():
-    plan = schedule(backlog({"id": "X", "effort": 12.0}), start=START, capacity=4)  # 2 quarters at 6 > 4: 3 at 4
-    x = row(plan, "X")
-    assert (x["quarters"], x["load"], x["reason"], x["end_quarter"]) == (3, 4.0, "ready; stretched to 3 quarters", "2026 Q3")
-    # The first start that fits wins: a lean second quarter stretches the work over all six rather than delaying it.
-    uneven = row(schedule(backlog({"id": "X", "effort": 12.0}), start=START, capacity=[6, 2, 6, 6, 6, 6], quarters=6), "X")
-    assert (uneven["start_quarter"], uneven["quarters"], uneven["load"]) == ("2026 Q1", 6, 2.0)
-    later = row(schedule(backlog({"id": "X", "effort": 12.0}), start=START, capacity=[1, 6, 6, 6], quarters=4), "X")
-    assert (later["start_quarter"], later["quarters"], later["reason"]) == ("2026 Q2", 2, "capacity")
-
-
-def test_per_quarter_capacity_and_unranked_last():
-    table = backlog({"id": "U", "effort": 6.0}, {"id": "R", "effort": 6.0}).assign(rank=[np.nan, 1.0])
-    plan = schedule(table, start=START, capacity=[0, 6, 6, 6], quarters=4)
-    assert row(plan, "R")["start_quarter"] == "2026 Q2" and row(plan, "R")["reason"] == "capacity"
-    assert row(plan, "U")["start_quarter"] == "2026 Q3"
-    use = capacity_use(plan, start=START, capacity=[0, 6, 6, 6], quarters=4)
-    assert use.to_dict("list") == {
-        "quarter": ["2026 Q1", "2026 Q2", "2026 Q3", "2026 Q4"],
-        "capacity": [0, 6, 6, 6],
-        "used": [0, 6, 6, 0],
-        "free": [0, 0, 0, 6],
-    }
-
-
-def test_horizon_lengths_are_parameters():
-    table = backlog({"id": "X", "earliest_start": "2026-04-01"})
-    assert row(schedule(table, start=START, capacity=6, now_quarters=1), "X")["horizon"] == "next year"
-    assert row(schedule(table, start=START, capacity=6, now_quarters=1, next_year_quarters=0), "X")["horizon"] == "wait and see"
-    low = backlog({"id": "X", "confidence": 0.6})
-    assert row(schedule(low, start=START, capacity=6, min_confidence=0.7), "X")["reason"] == "low confidence 0.60 < 0.70"
-
-
-@pytest.mark.parametrize(
-    "kwargs, message",
-    [
-        ({"quarters": 0}, r"The 'quarters' parameter of schedule must be an int >= 1\. Got 0 instead\."),
-        ({"now_quarters": 1.5}, r"The 'now_quarters' parameter of schedule must be an int >= 0\. Got 1\.5 instead\."),
-        (
-            {"capacity": [6, 6]},
-            r"must be one number per quarter \(12\)\. Got 2 numbers instead\. Fix: give 12 capacities, or set quarters=2",
-        ),
-        ({"capacity": -1}, r"The 'capacity' parameter of schedule must be team-months >= 0"),
-        ({"capacity": "lots"}, r"The 'capacity' parameter of schedule must be team-months >= 0.*Got 'lots' instead"),
-        (
-            {"min_confidence": 1.5},
-            r"The 'min_confidence' parameter of schedule must be a number in \[0, 1\]\. Got 1\.5 instead\.",
-        ),
-        (
-            {"max_team_months_per_quarter": 0},
-            r"'max_team_months_per_quarter' parameter of schedule must be a number > 0\. Got 0 instead\.",
-        ),
-        ({"start": "soon"}, r"The 'start' parameter of schedule must be a date.*Got 'soon' instead"),
-    ],
-)
-def test_schedule_parameter_errors(kwargs, message):
-    with pytest.raises(CxmError, match=message):
-        schedule(backlog({"id": "X"}), **{"start": START, "capacity": 6, **kwargs})
-
-
-def test_schedule_data_errors():
+def test_chart_names_are_checked():
     with pytest.raises(
         CxmError,
-        match=(
-            r"The 'prioritised' parameter of schedule must be a table with a 'rank' column\. Got columns \['title', 'value', "
-            r"'effort', 'npv', 'confidence', 'dependencies', 'earliest_start', 'id'\] instead\. Fix: pass the table prioritise returns"
-        ),
+        match=r"The 'name' parameter of RoadMap\.chart must be one of 'priorities', 'timeline', 'rehearsal'\. Got 'gantt' instead\.",
     ):
-        schedule(backlog({"id": "X"}).drop(columns="rank"), start=START, capacity=6)
-    with pytest.raises(CxmError, match=r"'earliest_start' must be a date; got X \('next spring'\)\. Fix"):
-        schedule(
-            backlog({"id": "X"}).astype({"earliest_start": object}).assign(earliest_start=["next spring"]),
-            start=START,
-            capacity=6,
-        )
-    with pytest.raises(CxmError, match=r"'effort' must be greater than 0 team-months; got X \(0\)"):
-        schedule(backlog({"id": "X", "effort": 0.0}), start=START, capacity=6)
-
-
-def test_prioritise_then_schedule_on_the_sample_initiatives():
-    from cxmethods.sample.workshop import make_initiatives
-
-    sample = make_initiatives().rename(
-        columns={"initiative_id": "id", "name": "title", "effort_team_months": "effort", "depends_on": "dependencies"}
-    )
-    ranked = prioritise(sample, method="weighted", weights={"confidence": 1, "effort": -1})
-    plan = schedule(ranked, start=pd.Timestamp("2026-04-01"), capacity=8)
-    assert sorted(plan["id"]) == sorted(sample["id"]) and (plan["reason"] != "").all()
-    earliest = pd.to_datetime(plan["id"].map(sample.set_index("id")["earliest_start"]))
-    assert not (earliest > plan["start"]).any() and (plan["horizon"] != "wait and see").sum() >= 6
-
-
-# ---------------------------------------------------------------------------------------------- properties
-
-
-def sometimes_missing(draw, values):
-    return None if draw(st.integers(0, 9)) == 9 else draw(values)  # rarely missing, so most rows get scheduled
-
-
-@st.composite
-def plans(draw):
-    """A random DAG (dependencies only on lower-numbered ids) with random efforts, earliest starts and capacities."""
-    n = draw(st.integers(1, 9))
-    quarters = draw(st.integers(1, 16))  # note: 1-quarter plans and zero capacities are kept as edge cases
-    rows = []
-    for k in range(n):
-        offset = None if draw(st.booleans()) else draw(st.integers(-30, 8 * 92))
-        rows.append(
-            {
-                "id": f"I{k}",
-                "value": sometimes_missing(draw, st.floats(0.1, 10)),
-                "effort": sometimes_missing(draw, st.floats(0.1, 15)),
-                "confidence": sometimes_missing(draw, st.sampled_from([0.6, 0.8, 0.9, 1.0, 0.7, 0.5, 0.4])),
-                "npv": sometimes_missing(draw, st.sampled_from([5.0, 1.0, 0.0, 9.0, 2.0, 3.0, -1.0])),
-                "dependencies": draw(st.lists(st.sampled_from([f"I{j}" for j in range(k)]), unique=True, max_size=2))
-                if k
-                else [],
-                "earliest_start": pd.NaT if offset is None else pd.Timestamp("2026-01-01") + pd.Timedelta(days=offset),
-            }
-        )
-    capacity = draw(st.one_of(st.floats(0, 20), st.lists(st.floats(0, 20), min_size=quarters, max_size=quarters)))
-    options = {
-        "start": pd.Timestamp("2026-01-01") + pd.Timedelta(days=draw(st.integers(0, 365))),
-        "capacity": capacity,
-        "quarters": quarters,
-        "max_team_months_per_quarter": draw(st.floats(0.5, 10)),
-        "now_quarters": draw(st.integers(0, 6)),
-        "next_year_quarters": draw(st.integers(0, 12)),
-    }
-    return pd.DataFrame(rows), options
-
-
-@settings(max_examples=150, deadline=None)
-@given(plans())
-def test_schedule_invariants_on_random_backlogs(case):
-    table, options = case
-    plan = schedule(prioritise(table), **options)
-    assert sorted(plan["id"]) == sorted(table["id"])
-    by_id = plan.set_index("id")
-    first = pd.Period(options["start"], "Q")
-    for _, x in plan.iterrows():
-        assert x["reason"] and x["horizon"] in HORIZONS
-        if x["horizon"] == "wait and see":
-            assert pd.isna(x["start"]) and pd.isna(x["end"]) and pd.isna(x["load"])
-            continue
-        assert pd.notna(x["start"]) and x["start"] <= x["end"]
-        begins = pd.Period(x["start"], "Q").ordinal - first.ordinal
-        assert x["horizon"] == ("now" if begins < options["now_quarters"] else "next year")
-        assert begins < options["now_quarters"] + options["next_year_quarters"]
-        effort = table.set_index("id").loc[x["id"], "effort"]
-        assert x["load"] * x["quarters"] == pytest.approx(effort)
-        assert x["load"] <= options["max_team_months_per_quarter"] + 1e-9
-        earliest = table.set_index("id").loc[x["id"], "earliest_start"]
-        assert pd.isna(earliest) or x["start"] >= earliest
-        for dependency in x["dependencies"].split("; ") if x["dependencies"] else []:
-            assert by_id.loc[dependency, "horizon"] != "wait and see"
-            assert by_id.loc[dependency, "end"] < x["start"]
-    use = capacity_use(plan, start=options["start"], capacity=options["capacity"], quarters=options["quarters"])
-    assert (use["used"] <= use["capacity"] + 1e-9).all()
-    # Whatever was planned uses exactly its effort, inside the planning window.
-    planned = plan["horizon"] != "wait and see"
-    assert use["used"].sum() == pytest.approx(table.set_index("id").loc[plan.loc[planned, "id"], "effort"].sum())
-
-
-# ---------------------------------------------------------------------------------------------- charts
-
-
-@pytest.mark.parametrize("method", ["value_effort", "rice", "wsjf", "weighted"])
-def test_plot_priorities(method):
-    table = SMALL.assign(reach=[1, 2, 3, 4], impact=1, confidence=[0.5, 1, 1, np.nan], time_criticality=1, risk_reduction=2)
-    ranked = prioritise(table, method=method, weights={"value": 1, "effort": -1} if method == "weighted" else None)
-    chart = plot_priorities(ranked, method=method)
-    assert isinstance(chart, Chart) and chart._repr_png_().startswith(b"\x89PNG")
-    ax = chart.axes[0]
-    if method == "value_effort":
-        assert sorted(t.get_text() for t in ax.texts if len(t.get_text()) == 1) == ["A", "B", "C", "D"]
-        assert {t.get_text() for t in ax.texts} >= {"Quick wins", "Major projects", "Fill-ins", "Money pits"}
-    else:
-        scored = ranked["score"].notna().sum()
-        assert len(ax.patches) == scored
-        assert ax.get_yticklabels()[-1].get_text().startswith("1. ")  # best at the top
-    if method == "rice":
-        assert "not scored: C" in ax.get_title()
-
-
-def test_plot_timeline_draws_a_bar_per_scheduled_initiative_and_lists_the_rest():
-    plan = schedule(
-        backlog({"id": "A", "effort": 12.0}, {"id": "B", "dependencies": "A"}, {"id": "C", "npv": -1.0}), start=START, capacity=6
-    )
-    chart = plot_timeline(plan)
-    assert isinstance(chart, Chart) and chart._repr_png_().startswith(b"\x89PNG")
-    bars = [p for p in chart.axes[0].patches if p.get_width() > 0]
-    assert sorted(p.get_width() for p in bars) == [1, 2]
-    assert [t.get_text() for t in chart.axes[0].get_xticklabels()] == ["2026 Q1", "2026 Q2", "2026 Q3"]
-    assert "C title C: negative NPV" in chart.axes[1].texts[0].get_text()
-    assert isinstance(plot_timeline(plan[plan["horizon"] == "wait and see"]), Chart)
-
-
-def test_capacity_use_counts_each_running_quarter():
-    plan = schedule(backlog({"id": "A", "effort": 9.0}, {"id": "B", "effort": 2.0}), start=START, capacity=6, quarters=3)
-    # A: 2 quarters at 4.5; B needs 2 and only 1.5 is left beside A, so it waits for the third quarter.
-    assert row(plan, "B")["start_quarter"] == "2026 Q3"
-    use = capacity_use(plan, start=START, capacity=6, quarters=3)
-    assert use["used"].tolist() == [4.5, 4.5, 2.0] and use["free"].tolist() == [1.5, 1.5, 4.0]
-    assert capacity_use(plan.iloc[:0], start=START, capacity=6, quarters=3)["used"].sum() == 0
+        RoadMap().chart("gantt")
