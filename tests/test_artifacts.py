@@ -1,4 +1,5 @@
-"""The artifact registry: every table a workbook writes is registered with the columns it has; reading checks them."""
+"""The artifact registry: names, reading and writing. That the sample run writes exactly the registered tables, with
+their columns, is checked in test_end_to_end.py, beside the other checks of that run."""
 
 from __future__ import annotations
 
@@ -17,26 +18,6 @@ from cxmethods.io.artifacts import (
     read_table,
     write_table,
 )
-
-
-def test_the_sample_run_writes_every_registered_artifact_and_nothing_else(sample_run):
-    written = {(p.parent.name, p.stem) for p in (sample_run.out / "artifacts").glob("*/*.*")}
-    assert written == {(a.step, a.name) for a in ARTIFACTS}
-
-
-@pytest.mark.parametrize("item", [a for a in ARTIFACTS if a.kind == "csv"], ids=lambda a: f"{a.step}/{a.name}")
-def test_each_table_has_the_registered_columns(sample_run, item):
-    header = list(pd.read_csv(sample_run.out / "artifacts" / item.step / item.filename, nrows=0).columns)
-    if item.more_columns:  # e.g. one column per channel, after the registered ones
-        assert header[: len(item.columns)] == list(item.columns)
-    else:
-        assert header == list(item.columns)
-
-
-def test_parquet_artifacts_have_the_registered_columns(sample_run):
-    for item in (a for a in ARTIFACTS if a.kind == "parquet"):
-        table = pd.read_parquet(sample_run.out / "artifacts" / item.step / item.filename)
-        assert set(item.needs) <= set(table.columns) and len(table) > 0
 
 
 def test_steps_are_the_workbooks_in_order():

@@ -8,6 +8,9 @@ from pathlib import Path
 
 import nbformat
 import pandas as pd
+import pytest
+
+from cxmethods.io.artifacts import ARTIFACTS
 
 
 def test_same_engagement_twice_gives_the_same_files(sample_run_twice):
@@ -122,3 +125,23 @@ def test_cxm_run_on_the_sample_engagement(sample_run):
     files = {f["path"]: f for f in manifest["files"]}
     assert {"riverton.xlsx", "riverton.pptx", "report/index.html", "artifacts/04_business_case/appraisal.csv"} <= set(files)
     assert files["riverton.pptx"]["sha256"] == hashlib.sha256((out / "riverton.pptx").read_bytes()).hexdigest()
+
+
+def test_the_sample_run_writes_every_registered_artifact_and_nothing_else(sample_run):
+    written = {(p.parent.name, p.stem) for p in (sample_run.out / "artifacts").glob("*/*.*")}
+    assert written == {(a.step, a.name) for a in ARTIFACTS}
+
+
+@pytest.mark.parametrize("item", [a for a in ARTIFACTS if a.kind == "csv"], ids=lambda a: f"{a.step}/{a.name}")
+def test_each_table_has_the_registered_columns(sample_run, item):
+    header = list(pd.read_csv(sample_run.out / "artifacts" / item.step / item.filename, nrows=0).columns)
+    if item.more_columns:  # e.g. one column per channel, after the registered ones
+        assert header[: len(item.columns)] == list(item.columns)
+    else:
+        assert header == list(item.columns)
+
+
+def test_parquet_artifacts_have_the_registered_columns(sample_run):
+    for item in (a for a in ARTIFACTS if a.kind == "parquet"):
+        table = pd.read_parquet(sample_run.out / "artifacts" / item.step / item.filename)
+        assert set(item.needs) <= set(table.columns) and len(table) > 0
