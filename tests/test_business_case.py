@@ -113,9 +113,10 @@ def test_npv_at_a_flat_rate_discounts_each_years_net_flow(case):
     years = flows["year"] - flows["year"].min()
     by_hand = (flows["net"] / 1.015**years).groupby(flows["initiative"]).sum().round(0)
     found = result.npv_at(0.015)
-    assert found.name == "npv_at_1.5%"
-    assert found.to_dict() == pytest.approx(by_hand.to_dict())
-    assert result.npv_at(0.0).to_dict() == pytest.approx(flows.groupby("initiative")["net"].sum().round(0).to_dict())
+    assert list(found.columns) == ["name", "npv", "vfm_category", "npv_at_1.5%"]
+    assert found["npv_at_1.5%"].to_dict() == pytest.approx(by_hand.to_dict())
+    at_zero = result.npv_at(0.0)["npv_at_0.0%"].to_dict()
+    assert at_zero == pytest.approx(flows.groupby("initiative")["net"].sum().round(0).to_dict())
 
 
 def test_ramp_up_channel_shift_and_non_cash_benefit(case):
@@ -220,8 +221,37 @@ def test_unknown_assumption_in_the_workshop_file(case):
 
 def test_missing_baseline_names_the_workbook_to_run(case):
     (case / "run/artifacts/02_voice_of_customer/volumes.csv").unlink()
+    edit(case, "engagement.yaml", "inputs:\n", "inputs:\n  contact_log: {path: contacts.csv}\n")
     with pytest.raises(InputError, match=r"Run workbook 02 first"):
         run(case)
+
+
+def test_without_a_contact_log_every_table_is_a_note_saying_so(case):
+    (case / "run/artifacts/02_voice_of_customer/volumes.csv").unlink()
+    result = run(case)
+    assert result.tables == {} and result.model is None
+    says = "the engagement names none (inputs.contact_log): add the log to appraise the initiatives"
+    assert set(result.skipped) == {
+        "baseline",
+        "assumptions",
+        "cashflows",
+        "appraisal",
+        "options",
+        "sensitivity",
+        "channel_mix",
+        "channel_mix_summary",
+    }
+    assert all(says in why for why in result.skipped.values())
+    assert says in result.view("appraisal") and says in result.chart("tornado") and says in result.chart("channel_mix")
+    assert says in result.npv_at(0.015) and result.write() == []
+
+
+def test_without_initiatives_the_baseline_is_kept_and_the_rest_says_why(case):
+    edit(case, "engagement.yaml", "  initiatives: {path: initiatives.csv}\n  levers: {path: levers.csv}\n", "  {}\n")
+    result = run(case)
+    assert list(result.tables) == ["baseline"]
+    assert "names no initiatives" in result.view("net_flows") and "names no initiatives" in result.view("public_not_cash")
+    assert [p.name for p in result.write()] == ["baseline.csv"]
 
 
 def test_negative_volumes(case):

@@ -23,7 +23,7 @@ from cxmethods.core.checks import check_one_of
 from cxmethods.core.config import Engagement
 from cxmethods.core.errors import InputError, Problem
 from cxmethods.core.schemas import CHANNELS
-from cxmethods.io.artifacts import BUSINESS_CASE, SEGMENTATION, VOICE_OF_CUSTOMER, artifact_path, read_table
+from cxmethods.io.artifacts import BUSINESS_CASE, SEGMENTATION, VOICE_OF_CUSTOMER, artifact_path, artifacts_of, read_table
 from cxmethods.io.inputs import read_input
 from cxmethods.methodology.benchmarks import Benchmarks, load_benchmarks
 from cxmethods.methods.case_inputs import Baseline, assumptions_table, base_year, check_case_inputs, load_baseline
@@ -54,31 +54,39 @@ _METRICS = [
 ]
 
 
+def _appraisal_view(t: pd.DataFrame) -> pd.DataFrame:
+    """The appraisal as the workbook shows it: the headline figures, rounded."""
+    return t[
+        [
+            "initiative",
+            "name",
+            "npv",
+            "cash_npv",
+            "bcr",
+            "vfm_category",
+            "irr",
+            "irr_note",
+            "payback_years",
+            "payback_note",
+            "p10",
+            "p50",
+            "p90",
+            "prob_negative",
+        ]
+    ].round(_ROUND)
+
+
 class BusinessCase(Results):
     """Tables by name, the compiled model, the Monte Carlo draws, and notes on what was assumed."""
 
     VIEWS: ClassVar[dict] = {
-        "appraisal": (
+        "appraisal": ("appraisal", _appraisal_view),
+        # appraisals that pay off for the public but not in cash (workbook 04's exercise)
+        "public_not_cash": (
             "appraisal",
-            lambda t: t[
-                [
-                    "initiative",
-                    "name",
-                    "npv",
-                    "cash_npv",
-                    "bcr",
-                    "vfm_category",
-                    "irr",
-                    "irr_note",
-                    "payback_years",
-                    "payback_note",
-                    "p10",
-                    "p50",
-                    "p90",
-                    "prob_negative",
-                ]
-            ].round(_ROUND),
+            lambda t: _appraisal_view(t).query("npv > 0 and cash_npv < 0")[["initiative", "name", "npv", "cash_npv", "bcr"]],
         ),
+        "net_flows": ("cashflows", lambda t: t.pivot_table(index="year", columns="initiative", values="net").round(0)),
         "options": (
             "options",
             lambda t: t[
@@ -122,14 +130,15 @@ class BusinessCase(Results):
         self.mix = None
         self.benchmarks: Benchmarks | None = None
 
-    def npv_at(self, rate: float) -> pd.Series | Note:
-        """Each initiative's NPV with its yearly net flows discounted at one flat ``rate`` instead of the schedule,
-        named e.g. ``npv_at_1.5%`` and rounded to whole units; a Note when there are no cash flows."""
-        flows = self.table("cashflows")
-        if isinstance(flows, Note):
-            return flows
+    def npv_at(self, rate: float) -> pd.DataFrame | Note:
+        """Each initiative's name, NPV and value for money beside its NPV with the yearly net flows discounted at one
+        flat ``rate`` instead of the schedule (column e.g. ``npv_at_1.5%``, whole units); a Note without cash flows."""
+        flows, appraisal = self.table("cashflows"), self.view("appraisal")
+        if isinstance(flows, Note) or isinstance(appraisal, Note):
+            return flows if isinstance(flows, Note) else appraisal
         wide = flows.pivot_table(index="initiative", columns="year", values="net")
-        return (wide @ discount_factors(rate, wide.shape[1])).rename(f"npv_at_{rate:.1%}").round(0)
+        at_rate = (wide @ discount_factors(rate, wide.shape[1])).rename(f"npv_at_{rate:.1%}").round(0)
+        return appraisal.set_index("initiative")[["name", "npv", "vfm_category"]].join(at_rate)
 
     def chart(self, name: str, output: str | None = None):
         """``"tornado"`` or ``"npv_distribution"`` for one output (default: the preferred option), or ``"channel_mix"``."""
@@ -156,10 +165,18 @@ def run(engagement: Engagement, run_dir: str | Path, *, draws: int | None = None
     settings = engagement.settings.business_case
     bench = load_benchmarks(engagement.resolve(settings.benchmarks) if settings.benchmarks else None)
     result.benchmarks = bench
+    volumes = read_table(run_dir, VOICE_OF_CUSTOMER, "volumes", optional=True)
+    if volumes is None and engagement.inputs.contact_log is None:
+        _not_appraised(
+            result,
+            "The business case starts from the contact volumes that workbook 02 counts in the contact log, and the "
+            "engagement names none (inputs.contact_log): add the log to appraise the initiatives.",
+        )
+        return result
     segmentation = {name: read_table(run_dir, SEGMENTATION, name, optional=True) for name in _SEGMENTATION_TABLES}
     baseline = load_baseline(
         engagement,
-        read_table(run_dir, VOICE_OF_CUSTOMER, "volumes", optional=True),
+        volumes,
         segment_channels=segmentation["segment_channels"],
         segments=segmentation["segments"],
         source=str(artifact_path(run_dir, VOICE_OF_CUSTOMER, "volumes")),
@@ -167,7 +184,7 @@ def run(engagement: Engagement, run_dir: str | Path, *, draws: int | None = None
     result.notes += baseline.notes
     result.tables["baseline"] = _baseline_table(baseline)
     if engagement.inputs.initiatives is None:
-        result.skipped["appraisal"] = "The engagement names no initiatives (inputs.initiatives): there is nothing to appraise."
+        _not_appraised(result, "The engagement names no initiatives (inputs.initiatives): there is nothing to appraise.")
         return result
     initiatives = read_input(engagement, "initiatives")
     levers = read_input(engagement, "levers") if engagement.inputs.levers is not None else None
@@ -459,6 +476,14 @@ def _baseline_table(baseline: Baseline) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- channel mix
+
+
+def _not_appraised(result: BusinessCase, why: str) -> None:
+    """Every table not yet computed, and the channel mix, say ``why`` instead (the workbook shows notes, not errors)."""
+    for item in artifacts_of(BUSINESS_CASE):
+        if item.name not in result.tables:
+            result.skipped[item.name] = why
+    result.mix = Note(why)
 
 
 def _channel_mix(

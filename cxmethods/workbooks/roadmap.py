@@ -53,6 +53,11 @@ class RoadMap(Results):
     CHARTS: ClassVar[dict] = {"timeline": ("schedule", plot_timeline)}
 
     VIEWS: ClassVar[dict] = {
+        "backlog": (
+            "backlog",
+            lambda t: t[["id", "title", "source", "provenance", "value", "effort", "confidence", "scored_by"]],
+        ),
+        "kpis_to_measure": ("kpis", lambda t: t[t["current"].isna()][["principle", "standard", "data_source"]]),
         "ranked": (
             "priorities",
             lambda t: t[["rank", "id", "title", "source", "value", "effort", "score", "tied_with", "missing"]].round(

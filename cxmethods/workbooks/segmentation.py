@@ -37,6 +37,7 @@ class Segmentation(Results):
     STEP = SEGMENTATION
     CHARTS: ClassVar[dict] = {"stakeholders": ("stakeholders", plot_stakeholder_map)}
     VIEWS: ClassVar[dict] = {
+        "self_service_by_capacity": ("self_service", lambda t: t.sort_values("capacity")),
         "distinctive": ("profiles", lambda t: t[t["index"] >= 150].sort_values(["segment", "index"], ascending=[True, False])),
         "channel_targets": (
             "segment_channels",

@@ -30,7 +30,7 @@ from cxmethods.io.artifacts import SELF_ASSESSMENT
 from cxmethods.methodology.maturity import MaturityModel, model_for
 from cxmethods.methods.maturity_scores import component_summary, disagreements, findings, gaps, score_dimensions
 from cxmethods.plots.charts import plot_gaps, plot_heatmap, plot_radars
-from cxmethods.workbooks.results import Results
+from cxmethods.workbooks.results import Note, Results
 
 __all__ = ["SelfAssessment", "run"]
 
@@ -71,6 +71,14 @@ class SelfAssessment(Results):
         self.model = model
         self.answers = pd.DataFrame()
         self.consensus = pd.DataFrame()
+
+    def disputed_by_role(self) -> pd.DataFrame | Note:
+        """Each role's current level on the dimensions where respondents disagree (workbook 01's exercise)."""
+        if self.answers.empty:
+            return Note("Nobody has scored yet: the self-assessment answers file is empty.")
+        disputed = self.tables["disagreements"]["dimension_id"]
+        answers = self.answers[self.answers["dimension_id"].isin(disputed)]
+        return answers.pivot_table(index="role", columns="dimension_id", values="current_level")
 
     def chart(self, name: str, *args: Any) -> Any:
         """``"heatmap"`` (every respondent's current level), ``"gaps"`` (the largest priorities) or ``"radars"``."""

@@ -76,6 +76,15 @@ class VoiceOfCustomer(Results):
         "top_anomalies": ("anomalies", lambda t: t.head(10)),
         "resolution_times": ("resolution_times", lambda t: t.head(12)),
         "top_repeats": ("repeat_contact", lambda t: t.head(10)),
+        "failure_by_reason": (
+            "volumes",
+            lambda t: (
+                t.groupby("reason")[["contacts", "failure_contacts"]]
+                .sum()
+                .sort_values("failure_contacts", ascending=False)
+                .head(5)
+            ),
+        ),
     }
 
     def __init__(self, run_dir: str | Path | None = None) -> None:

@@ -26,7 +26,7 @@ METHOD_SCORES = {
 }
 
 
-def assumptions_form(engagement: Engagement, assumptions: pd.DataFrame) -> WorkshopForm:
+def assumptions_form(engagement: Engagement, assumptions: pd.DataFrame | str) -> WorkshopForm | str:
     """The room reviews and changes the business case's assumptions: value, range and why.
 
     Parameters
@@ -45,6 +45,8 @@ def assumptions_form(engagement: Engagement, assumptions: pd.DataFrame) -> Works
     """
     if getattr(engagement.workshop, "assumptions", None) is None:
         return not_configured("assumptions")
+    if not isinstance(assumptions, pd.DataFrame):  # a Note: the workbook could not build the table (it says why)
+        return assumptions
     store = store_for(engagement, "assumptions")
     fields = column_names(store, "assumptions")
     saved = rows_by(store, {}, fields["name"])
@@ -99,7 +101,7 @@ def assumptions_form(engagement: Engagement, assumptions: pd.DataFrame) -> Works
     return WorkshopForm(children, {**controls, "status": status}, store)
 
 
-def backlog_form(engagement: Engagement, backlog: pd.DataFrame) -> WorkshopForm:
+def backlog_form(engagement: Engagement, backlog: pd.DataFrame | str) -> WorkshopForm | str:
     """The room scores the backlog: the scores the engagement's prioritisation method needs, and why.
 
     Parameters
@@ -117,6 +119,8 @@ def backlog_form(engagement: Engagement, backlog: pd.DataFrame) -> WorkshopForm:
     """
     if getattr(engagement.workshop, "backlog", None) is None:
         return not_configured("backlog")
+    if not isinstance(backlog, pd.DataFrame):  # a Note: the workbook could not build the table (it says why)
+        return backlog
     settings = engagement.settings.roadmap
     scores = METHOD_SCORES.get(settings.method, tuple(settings.weights) + ("effort", "confidence"))
     scores = tuple(dict.fromkeys(s for s in scores if s in backlog))
