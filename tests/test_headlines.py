@@ -31,3 +31,64 @@ def test_findings_come_from_the_tables(tmp_path):
     assert found[0] == "The top three reasons for contact (Bins, Tax, Repairs) make up 60% of all contacts."
     assert found[1] == "15% of contacts are failure demand (chasing, repeats, unclear letters), costing about £1,500 a year."
     assert found[2] == "Phone carries 70% of contacts." and len(found) == 3  # no drivers or anomalies tables: nothing said
+
+
+def _self_assessment_step(folder, scores: pd.DataFrame, findings: pd.DataFrame) -> None:
+    step = folder / "artifacts" / "01_self_assessment"
+    step.mkdir(parents=True)
+    scores.to_csv(step / "scores.csv", index=False)
+    scores.assign(rank=range(1, len(scores) + 1)).to_csv(step / "gaps.csv", index=False)
+    findings.to_csv(step / "findings.csv", index=False)
+
+
+def test_self_assessment_counts_each_answer_for_what_it_is(tmp_path):
+    scores = pd.DataFrame(
+        {"dimension_id": ["u.i", "o.c"], "dimension": ["Insight", "Channels"], "current": [1, 3], "target": [4, 4]}
+    ).assign(gap=lambda t: t["target"] - t["current"], disagreement=False)
+    findings = pd.DataFrame(
+        {
+            "statement": ["Segments in use?", "Outcomes per group?", "Feedback acted on?"],
+            "answer": ["partly", "no", "not answered"],
+        }
+    )
+    _self_assessment_step(tmp_path, scores, findings)
+    found = headlines(tmp_path)["01_self_assessment"]
+    assert found == [
+        "Largest gaps: Insight (level 1 now, 4 wanted); Channels (level 3 now, 4 wanted).",
+        "Average maturity today 2.0 of 5, against a target of 4.0.",
+        "The quick test and role checklist drew 1 'no' and 1 'partly' answers, e.g. \"Segments in use?\"",
+        "1 quick-test or role-checklist items are not answered yet.",
+    ]
+
+
+def test_an_unscored_self_assessment_claims_no_level(tmp_path):
+    scores = pd.DataFrame(
+        {
+            "dimension_id": ["u.i"],
+            "dimension": ["Insight"],
+            "current": [None],
+            "target": [None],
+            "gap": [None],
+            "disagreement": [False],
+        }
+    )
+    _self_assessment_step(tmp_path, scores, pd.DataFrame({"statement": ["Segments in use?"], "answer": ["not answered"]}))
+    found = headlines(tmp_path)["01_self_assessment"]
+    assert found == [
+        "Nobody has scored the maturity model yet: the gaps appear once the room has.",
+        "1 quick-test or role-checklist items are not answered yet.",
+    ]
+    assert not any("nan" in line for line in found)
+
+
+def test_a_survey_without_a_contact_log_still_gets_its_drivers_and_no_invented_share(tmp_path):
+    step = tmp_path / "artifacts" / "02_voice_of_customer"
+    step.mkdir(parents=True)
+    pd.DataFrame({"driver": ["outcome", "timeliness"], "share": [0.5, 0.3]}).to_csv(step / "drivers.csv", index=False)
+    assert headlines(tmp_path)["02_voice_of_customer"] == ["What drives satisfaction most: outcome, then timeliness."]
+    pd.DataFrame({"channel": ["(all)"], "failure_share": [None]}).to_csv(step / "failure_demand.csv", index=False)
+    pd.DataFrame(
+        {"level": ["reason"], "area": [None], "reason": ["Bins"], "weekday": [None], "contacts": [9], "expected": [3]}
+    ).to_csv(step / "anomalies.csv", index=False)
+    found = headlines(tmp_path)["02_voice_of_customer"]
+    assert found == ["What drives satisfaction most: outcome, then timeliness."]  # no "0% failure demand", no "on nans"

@@ -138,47 +138,80 @@ def _start(read_step: Read, currency: str) -> list[str]:
 
 
 def _self_assessment(read_step: Read, currency: str) -> list[str]:
-    gaps = read_step("gaps").head(3)
-    out = [
-        "Largest gaps: "
-        + "; ".join(f"{g.dimension} (level {g.current:g} now, {g.target:g} wanted)" for g in gaps.itertuples())
-        + "."
-    ]
     scores = read_step("scores")
+    scored = scores.dropna(subset=["current", "target"])
+    if scored.empty:
+        out = ["Nobody has scored the maturity model yet: the gaps appear once the room has."]
+    else:
+        gaps = read_step("gaps").dropna(subset=["current", "target"]).head(3)
+        out = [
+            "Largest gaps: "
+            + "; ".join(f"{g.dimension} (level {g.current:g} now, {g.target:g} wanted)" for g in gaps.itertuples())
+            + "."
+        ]
     wide = scores[scores["disagreement"].astype(str) == "True"]
     if len(wide):
         out.append(f"The room disagrees most on {', '.join(wide['dimension'].head(3))}: the scores need evidence, not a vote.")
-    out.append(f"Average maturity today {scores['current'].mean():.1f} of 5, against a target of {scores['target'].mean():.1f}.")
+    if not scored.empty:
+        out.append(
+            f"Average maturity today {scored['current'].mean():.1f} of 5, against a target of {scored['target'].mean():.1f}."
+        )
     findings = read_step("findings")
-    if len(findings):
-        out.append(f"{len(findings)} quick-test or role-checklist answers were 'no', e.g. \"{findings['statement'].iloc[0]}\"")
+    counts = findings["answer"].value_counts()
+    said = [f"{counts[a]} '{a}'" for a in ("no", "partly") if counts.get(a)]
+    if said:
+        example = findings.loc[findings["answer"].isin(["no", "partly"]), "statement"].iloc[0]
+        out.append(f'The quick test and role checklist drew {" and ".join(said)} answers, e.g. "{example}"')
+    if counts.get("not answered"):
+        out.append(f"{counts['not answered']} quick-test or role-checklist items are not answered yet.")
     return out
 
 
 def _voice(read_step: Read, currency: str) -> list[str]:
-    reasons = read_step("contact_reasons")
-    top = reasons.head(3)
-    out = [f"The top three reasons for contact ({', '.join(top['reason'])}) make up {top['share'].sum():.0%} of all contacts."]
+    """One sentence per analysis that ran: a survey without a contact log still gets its drivers, and so on."""
+    out = []
+    for sentence in (_top_reasons, _failure_demand, _main_channel, _drivers, _anomaly):
+        try:
+            said = sentence(read_step, currency)
+        except (CxmError, KeyError, IndexError, ValueError):
+            continue  # that analysis did not run, or its table is of another shape: nothing said rather than a guess
+        if said:
+            out.append(said)
+    return out
+
+
+def _top_reasons(read_step: Read, currency: str) -> str:
+    top = read_step("contact_reasons").head(3)
+    return f"The top three reasons for contact ({', '.join(top['reason'])}) make up {top['share'].sum():.0%} of all contacts."
+
+
+def _failure_demand(read_step: Read, currency: str) -> str | None:
     failure = read_step("failure_demand").set_index("channel").loc["(all)"]
+    if pd.isna(failure["failure_share"]):
+        return None
     cost = f", costing about {money(failure['failure_cost'], currency)} a year" if pd.notna(failure.get("failure_cost")) else ""
-    out.append(f"{failure['failure_share']:.0%} of contacts are failure demand (chasing, repeats, unclear letters){cost}.")
+    return f"{failure['failure_share']:.0%} of contacts are failure demand (chasing, repeats, unclear letters){cost}."
+
+
+def _main_channel(read_step: Read, currency: str) -> str:
     mix = read_step("channel_mix")
     overall = mix[mix["reason"] == "(all)"].sort_values("share", ascending=False)
-    out.append(f"{overall['channel'].iloc[0].replace('_', ' ').capitalize()} carries {overall['share'].iloc[0]:.0%} of contacts.")
-    try:
-        drivers = read_step("drivers")
-        out.append(f"What drives satisfaction most: {drivers['driver'].iloc[0]}, then {drivers['driver'].iloc[1]}.")
-    except CxmError:
-        pass
-    try:
-        a = read_step("anomalies").iloc[0]
-        out.append(
-            f"Unusual pattern: {a['reason']} in {a['area']} on {a['weekday']}s, {a['contacts']:.0f} contacts against "
-            f"{a['expected']:.0f} expected."
-        )
-    except (CxmError, IndexError):
-        pass
-    return out
+    return f"{overall['channel'].iloc[0].replace('_', ' ').capitalize()} carries {overall['share'].iloc[0]:.0%} of contacts."
+
+
+def _drivers(read_step: Read, currency: str) -> str:
+    drivers = read_step("drivers")
+    return f"What drives satisfaction most: {drivers['driver'].iloc[0]}, then {drivers['driver'].iloc[1]}."
+
+
+def _anomaly(read_step: Read, currency: str) -> str | None:
+    a = read_step("anomalies").iloc[0]
+    if pd.isna(a["weekday"]) or pd.isna(a["area"]):
+        return None  # an anomaly without its day or area cannot be said plainly
+    return (
+        f"Unusual pattern: {a['reason']} in {a['area']} on {a['weekday']}s, {a['contacts']:.0f} contacts against "
+        f"{a['expected']:.0f} expected."
+    )
 
 
 def _segmentation(read_step: Read, currency: str) -> list[str]:
