@@ -44,7 +44,7 @@ from cxmethods.io.artifacts import (
     artifact_path,
     read_table,
 )
-from cxmethods.outputs.headlines import WORKBOOKS, headlines, money, read_manifest, run_date
+from cxmethods.outputs.headlines import CURRENCY_SYMBOLS, WORKBOOKS, headlines, money, read_manifest, run_date
 from cxmethods.plots.charts import CURRENT, TARGET, plot_importance_performance
 
 __all__ = ["TITLE", "write_deck"]
@@ -55,21 +55,6 @@ TITLE = "Customer-focused service: findings and road map"
 _STEPS = STEPS[1:]  # the method's workbooks 01-05; the start-here workbook has no slide of its own
 _FIXED_TIME = datetime(2000, 1, 1)  # core properties: the deck must not change when made again from the same run
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest a zip entry can carry, as XlsxWriter uses for the embedded workbooks
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)  # not strftime("%B"): the deck must not depend on the machine's locale
-_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
 
 # 16:9 geometry, in inches: one title band, one content area and one footer line on every slide.
 _WIDTH, _HEIGHT, _MARGIN = 13.333, 7.5, 0.6
@@ -305,7 +290,7 @@ def _values(column: pd.Series) -> list[float | None]:
 
 
 def _money_format(currency: str) -> str:
-    symbol = _SYMBOLS.get(currency, f"{currency} ")
+    symbol = CURRENCY_SYMBOLS.get(currency, f"{currency} ")
     quoted = '"' + symbol.replace('"', "") + '"'
     return f"{quoted}#,##0;-{quoted}#,##0"
 

@@ -39,7 +39,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from cxmethods.core.checks import check_text, parameter_error
 from cxmethods.core.errors import CxmError
-from cxmethods.outputs.headlines import read_manifest, run_date, run_started
+from cxmethods.outputs.headlines import CURRENCY_SYMBOLS, read_manifest, run_date, run_started
 
 __all__ = ["write_excel"]
 
@@ -47,7 +47,6 @@ _MAX_ROWS = 1_048_575  # Excel's 1,048,576 rows, less the header
 _MAX_COLUMNS = 16_384
 _MAX_TEXT = 32_767  # characters in one cell
 _MAX_PARQUET_ROWS = 100_000  # bigger parquet files (row level) stay out
-_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
 _FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?")
@@ -382,7 +381,7 @@ def _number_format(label: str, numbers: pd.Series, currency: str) -> str:
     if (words & _FRACTION_WORDS and largest <= 1) or (words & _RATE_WORDS and largest <= 10):
         return "0.0%"
     if name in _MONEY_NAMES or any(part in name for part in _MONEY_PARTS):
-        symbol = _SYMBOLS.get(currency, f"{currency} ")
+        symbol = CURRENCY_SYMBOLS.get(currency, f"{currency} ")
         digits = "#,##0" if largest >= 1000 or whole else "#,##0.00"
         return f'"{symbol}"{digits};-"{symbol}"{digits}'
     if words & _CODE_WORDS and whole:

@@ -29,7 +29,7 @@ from cxmethods.io.artifacts import (
     read_table,
 )
 
-__all__ = ["WORKBOOKS", "headlines", "money", "read_manifest", "run_date", "run_started"]
+__all__ = ["CURRENCY_SYMBOLS", "WORKBOOKS", "headlines", "money", "read_manifest", "run_date", "run_started"]
 
 #: Workbook step -> title, in run order.
 WORKBOOKS = {
@@ -40,8 +40,9 @@ WORKBOOKS = {
     BUSINESS_CASE: "Business case",
     ROADMAP: "Road map and pilot",
 }
-_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
-_MONTHS = (
+#: The sign shown before an amount in each currency that has one; others show their ISO code.
+CURRENCY_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
+_MONTHS = (  # not strftime("%B"): the outputs must not depend on the machine's locale
     "January",
     "February",
     "March",
@@ -99,7 +100,7 @@ def money(value: float, currency: str = "GBP") -> str:
     >>> money(1234567), money(-4100.4, "EUR"), money(812, "NOK")
     ('£1.2m', '-€4,100', 'NOK 812')
     """
-    symbol = _SYMBOLS.get(currency, f"{currency} ")
+    symbol = CURRENCY_SYMBOLS.get(currency, f"{currency} ")
     sign = "-" if value < 0 else ""
     v = abs(value)
     text = f"{v / 1e6:.1f}m" if v >= 1e6 else f"{v:,.0f}"

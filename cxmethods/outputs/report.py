@@ -48,20 +48,6 @@ _MISSING = re.compile(r"(<td\b[^>]*>)\s*(?:NaN|nan|None|&lt;NA&gt;|NaT)\s*(</td>
 _TABLE = re.compile(r"<table\b[^>]*\bclass=\"dataframe\"[^>]*>.*?</table>", re.DOTALL)
 _ROW = re.compile(r"<tr\b[^>]*>(.*?)</tr>", re.DOTALL)
 _CELL = re.compile(r"<(td|th)\b([^>]*)>(.*?)</\1>", re.DOTALL)
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)  # not strftime("%B"): the report must not depend on the machine's locale
 
 
 def write_report(run_dir: str | Path, *, name: str, organisation: str, currency: str = "GBP") -> list[Path]:
