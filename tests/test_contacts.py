@@ -153,6 +153,17 @@ def test_an_analysis_needing_an_unmapped_field_says_which(tiny):
             log.repeat_contact()
 
 
+def test_failure_demand_with_neither_failure_reasons_nor_customer_ids_is_not_a_zero(tiny):
+    tiny.set_yaml(tiny.yaml.replace("      customer_id: Customer\n", ""))
+    with ContactLog(load_engagement(tiny.path)) as log:  # the tiny engagement names no failure reasons either
+        with pytest.raises(CxmError, match=r"Failure demand needs .* neither, so no share is given rather than 0%"):
+            log.failure_demand()
+        assert log.volumes()["failure_contacts"].sum() == 0  # the baseline still has its volumes
+    tiny.set_yaml(tiny.yaml.replace("inputs:\n", "settings:\n  voc:\n    failure_reasons: [Missed bin]\ninputs:\n", 1))
+    with ContactLog(load_engagement(tiny.path)) as log:  # the reasons alone are enough to count
+        assert log.failure_demand().set_index("channel").loc["(all)", "failure_contacts"] == 2
+
+
 NYC = Path(__file__).resolve().parent.parent.parent / "shared" / "realdata" / "nyc311_service_requests_2023-02-28_sample.csv"
 
 

@@ -64,7 +64,9 @@ def test_nyc_311_without_customer_ids_or_a_survey_gets_notes_not_failures(tmp_pa
     assert isinstance(note, Note) and "map them under inputs.contact_log.columns" in note
     assert note._repr_markdown_().startswith("**Not available:** This analysis needs")  # shown in full, not cut
     assert isinstance(result.view("top_repeats"), Note)
-    assert "failure_demand" in result.tables  # reason-based failure demand needs no customer id
+    # the mapping names no failure reasons and the export has no customer ids: nothing to count, so a note, not 0%
+    assert "no share is given rather than 0%" in result.skipped["failure_demand"]
+    assert "volumes" in result.tables  # the business case's baseline is still there
     assert not result.table("anomalies").empty
 
 

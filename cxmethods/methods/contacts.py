@@ -255,8 +255,15 @@ class ContactLog:
         (and ``"(all)"``), ``contacts``, ``failure_contacts``, ``by_reason``
         (failure-classed reasons), ``by_repeat``, ``failure_share``, ``unit_cost``, ``failure_cost``,
         ``total_cost``. Costs come from ``settings.voc.unit_costs`` or, for GBP engagements, the
-        benchmarks in ``templates/benchmarks.yaml``; otherwise they are left empty.
+        benchmarks in ``templates/benchmarks.yaml``; otherwise they are left empty. With neither failure reasons
+        nor a customer id nothing could be counted: a CxmError says so (the workbook shows it as a note, not 0%).
         """
+        if not self.settings.failure_reasons and "customer_id" not in self.fields:
+            raise CxmError(
+                "Failure demand needs the reasons that are failure (settings.voc.failure_reasons, e.g. chasing progress) "
+                "or a customer id (inputs.contact_log.columns.customer_id) to find repeat contacts; the engagement has "
+                "neither, so no share is given rather than 0%."
+            )
         self._ensure_repeat_flags()  # without a customer id no contact counts as a repeat: reasons only
         table = self.query(f"""
             WITH f AS (SELECT coalesce(channel, '{_UNKNOWN}') AS channel, {self._failure_match()} AS by_reason, is_repeat
