@@ -65,13 +65,24 @@ def test_mapping_to_a_column_not_in_the_file_suggests_a_close_one(tiny):
 
 
 def test_required_field_not_mapped(tiny):
-    tiny.set_file("survey.csv", tiny.files["survey.csv"].replace("overall_satisfaction", "overall"))
+    tiny.set_yaml(tiny.yaml.replace("      channel: Channel\n", ""))
     with pytest.raises(
         InputError,
-        match=r"required field 'overall_satisfaction' \(Overall satisfaction with the service\) "
-        r"is not mapped.*Add 'overall_satisfaction: <your column>' under inputs\.survey\.columns",
+        match=r"required field 'channel' \(Channel the customer used\) "
+        r"is not mapped.*Add 'channel: <your column>' under inputs\.contact_log\.columns",
     ):
-        read_input(load_engagement(tiny.path), "survey")
+        read_input(load_engagement(tiny.path), "contact_log")
+
+
+def test_a_survey_needs_no_id_and_no_outcome_column(tiny):
+    text = tiny.files["survey.csv"]
+    header = text.splitlines()[0].split(",")
+    keep = [i for i, c in enumerate(header) if c not in ("respondent_id", "overall_satisfaction")]
+    rows = [",".join(line.split(",")[i] for i in keep) for line in text.splitlines()]
+    tiny.set_file("survey.csv", "\n".join(rows) + "\n")
+    survey = read_input(load_engagement(tiny.path), "survey")
+    assert "overall_satisfaction" not in survey
+    assert survey["respondent_id"].tolist()[:2] == ["row 2", "row 3"]  # spreadsheet rows: unique and findable
 
 
 def test_latin1_file_names_the_row_and_the_setting(tiny):
@@ -209,8 +220,9 @@ def test_likert_text_labels_suggest_codes_or_a_mapping(tiny):
     tiny.set_file("survey.csv", tiny.files["survey.csv"].replace("R1,4,", "R1,Satisfied,").replace("R3,5,", "R3,Very satisfied,"))
     with pytest.raises(
         InputError,
-        match=r"column 'overall_satisfaction', rows 2, 4: 2 value\(s\) of overall_satisfaction are not a rating.*"
-        r"map the labels under inputs\.survey\.values",
+        match=r"column 'overall_satisfaction', rows 2, 4: 2 value\(s\) of overall_satisfaction are not whole numbers.*"
+        r"give the item a code list of each label's point, e.g. 'scale: \{\"Satisfied\": <point>, \"Very satisfied\": "
+        r"<point>\}'.*or recode them under inputs\.survey\.values",
     ):
         read_input(load_engagement(tiny.path), "survey")
 
@@ -219,7 +231,8 @@ def test_out_of_scale_rating(tiny):
     tiny.set_file("survey.csv", tiny.files["survey.csv"].replace("R3,5,", "R3,7,"))
     with pytest.raises(
         InputError,
-        match=r"row 4: 1 value\(s\) of overall_satisfaction are not whole numbers from 1 to 5 or a don't-know code \[9\]",
+        match=r"row 4: 1 value\(s\) of overall_satisfaction are not whole numbers from 1 to 5 or a don't-know code \(9\).*"
+        r"Fix: 7 is above the 1-5 scale: if the question is on a wider scale, set 'scale: \[1, 7\]'",
     ):
         read_input(load_engagement(tiny.path), "survey")
 

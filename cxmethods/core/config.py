@@ -12,6 +12,7 @@ and how to fix each one. Unknown keys are errors, with a "did you mean" where on
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -25,7 +26,7 @@ from cxmethods.core.paths import sample_engagement
 from cxmethods.core.schemas import INPUTS
 from cxmethods.core.yamlfile import did_you_mean, duplicate_keys, line_of, problem_from_pydantic, yaml_location
 
-__all__ = ["Engagement", "InputFile", "load_engagement", "partial_engagement"]
+__all__ = ["Engagement", "InputFile", "SurveyAttribute", "SurveyItem", "load_engagement", "partial_engagement"]
 
 
 class _Model(BaseModel):
@@ -46,6 +47,74 @@ class Period(_Model):
         return self
 
 
+class SurveyItem(_Model):
+    """One question of the client's questionnaire that people rated (``inputs.survey.items``).
+
+    ``scale`` is ``[lowest, highest]`` (e.g. ``[0, 10]``), ``yes_no``, or a code list mapping each
+    answer label to its point (``{Very poor: 1, Poor: 2, ...}``); default: the survey's ``scale``.
+    ``dont_know`` lists the answers that mean "don't know" or "not applicable", numbers or text
+    (default: the survey's ``dont_know_codes``). ``role``: the ``outcome`` the key-driver analysis
+    explains (at most one item), a ``driver`` of it, or ``other`` (scored, not modelled).
+    """
+
+    column: str
+    name: str | None = Field(None, pattern=r"^[a-z][a-z0-9_]*$", description="Our name for it (default: from the column)")
+    label: str | None = Field(None, description="The question as asked, shown in every output (default: the column)")
+    scale: tuple[int, int] | Literal["yes_no"] | dict[str, float] | None = None
+    dont_know: list[str] | None = None
+    role: Literal["outcome", "driver", "other"] = "driver"
+
+    @field_validator("scale")
+    @classmethod
+    def _scale(cls, v):
+        if isinstance(v, tuple) and not v[0] < v[1]:
+            raise ValueError("scale must be [lowest, highest] with lowest below highest, e.g. [1, 5] or [0, 10]")
+        if isinstance(v, dict) and len(set(v.values())) < 2:
+            raise ValueError("a code list needs at least two different points, e.g. {Poor: 1, Fair: 2, Good: 3}")
+        return v
+
+    @property
+    def key(self) -> str:
+        """The item's field name in the survey table: ``name``, or the column made into an identifier."""
+        return self.name or identifier(self.column)
+
+
+class SurveyAttribute(_Model):
+    """A respondent attribute of the client's survey (``inputs.survey.attributes``), for segmentation.
+
+    ``kind``: ``category`` (labels such as a ward or a tenure) or ``number`` (such as an age), which
+    segmentation bins, at ``bins`` when given (edges, e.g. ``[18, 35, 55, 75]``). ``dont_know`` answers
+    count as missing.
+    """
+
+    column: str
+    name: str | None = Field(None, pattern=r"^[a-z][a-z0-9_]*$", description="Our name for it (default: from the column)")
+    label: str | None = Field(None, description="What it is, shown in every output (default: the column)")
+    kind: Literal["category", "number"] = "category"
+    bins: list[float] | None = None
+    dont_know: list[str] = []
+
+    @model_validator(mode="after")
+    def _bins(self) -> SurveyAttribute:
+        if self.bins is not None and (self.kind != "number" or len(self.bins) < 2 or sorted(set(self.bins)) != self.bins):
+            raise ValueError("bins are for kind: number, as two or more increasing edges, e.g. [18, 35, 55, 75]")
+        return self
+
+    @property
+    def key(self) -> str:
+        return self.name or identifier(self.column)
+
+
+def identifier(column: str) -> str:
+    """A column name made into a field name: ``"Q2_6"`` -> ``"q2_6"``, ``"How easy?"`` -> ``"how_easy"``.
+
+    >>> identifier("Q15 (b) - Courtesy"), identifier("2024 rating")
+    ('q15_b_courtesy', 'q_2024_rating')
+    """
+    key = re.sub(r"[^a-z0-9]+", "_", column.lower()).strip("_")
+    return key if key[:1].isalpha() else f"q_{key}"
+
+
 class InputFile(_Model):
     """One input table and how to read it.
 
@@ -64,8 +133,10 @@ class InputFile(_Model):
     date_format: str | None = None
     decimal: Literal[".", ","] = "."
     sheet: str | None = None
-    dont_know_codes: list[int] = []
+    dont_know_codes: list[str] = Field([], description="Survey answers meaning don't know / not applicable (numbers or text)")
     scale: tuple[int, int] = (1, 5)
+    items: list[SurveyItem] = Field([], description="Survey only: the questionnaire's rated questions")
+    attributes: list[SurveyAttribute] = Field([], description="Survey only: respondent attributes for segmentation")
 
     @field_validator("delimiter")
     @classmethod
@@ -75,6 +146,22 @@ class InputFile(_Model):
         if len(v) != 1:
             raise ValueError("delimiter must be a single character such as ',' or ';'")
         return v
+
+    @field_validator("scale")
+    @classmethod
+    def _ordered_scale(cls, v: tuple[int, int]) -> tuple[int, int]:
+        if not v[0] < v[1]:
+            raise ValueError("scale must be [lowest, highest] with lowest below highest, e.g. [1, 5] or [0, 10]")
+        return v
+
+    @model_validator(mode="after")
+    def _questionnaire(self) -> InputFile:
+        keys = [i.key for i in self.items] + [a.key for a in self.attributes]
+        if dupes := sorted({k for k in keys if keys.count(k) > 1}):
+            raise ValueError(f"items and attributes must have distinct names; {', '.join(dupes)} appears twice (set name:)")
+        if len([i for i in self.items if i.role == "outcome"]) > 1:
+            raise ValueError("at most one item can have role: outcome (the one the key-driver analysis explains)")
+        return self
 
     @field_validator("encoding")
     @classmethod
@@ -333,7 +420,10 @@ def _mapping_problems(raw: dict, where: str, root: yaml.Node | None) -> list[Pro
         for name, spec in tables.items() if isinstance(tables, dict) else ():
             if name not in INPUTS or not isinstance(spec, dict):
                 continue
-            fields = INPUTS[name].fields
+            fields = list(INPUTS[name].fields)
+            for declared in (spec.get("items") or []) + (spec.get("attributes") or []):  # the questionnaire's own fields
+                if isinstance(declared, dict) and isinstance(declared.get("column"), str | int):
+                    fields.append(str(declared.get("name") or identifier(str(declared["column"]))))
             for key in ("columns", "values"):
                 mapping = spec.get(key)
                 for ours in mapping if isinstance(mapping, dict) else ():

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from cxmethods.core.checks import check_one_of
 
-__all__ = ["CHANNELS", "INPUTS", "KINDS", "LEVERS", "STAKEHOLDER_CATEGORIES", "Field", "InputSpec"]
+__all__ = ["CHANNELS", "INPUTS", "KINDS", "LEVERS", "STAKEHOLDER_CATEGORIES", "STANDARD_ITEMS", "Field", "InputSpec"]
 
 #: The channel codes every workbook uses. Map your system's own labels onto these
 #: with ``values: {channel: {"Telephone": phone}}`` in the engagement.
@@ -76,12 +76,22 @@ class Field:
         Sentences people type, which may name someone: redacted when read for analysis
         (:func:`cxmethods.io.inputs.read_input`). Survey comments are not marked: the voice-of-the-customer step
         redacts them itself, counting what it removes.
+    scale : (float, float), optional
+        Ratings (kind ``likert``): the lowest and highest point; default: the input's ``scale``.
+    codes : tuple of (label, point), optional
+        Ratings given as labels (a code list, or yes/no): each label's point.
+    missing : tuple of str, optional
+        Answers that mean "don't know" or "not applicable" (numbers or text): read as no value;
+        default for ratings: the input's ``dont_know_codes``.
     """
 
     kind: str
     description: str
     required: bool = False
     free_text: bool = False
+    scale: tuple[float, float] | None = None
+    codes: tuple[tuple[str, float], ...] = ()
+    missing: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         check_one_of(self.kind, "kind", "Field", sorted(KINDS))
@@ -102,19 +112,22 @@ class InputSpec:
         return [name for name, f in self.fields.items() if f.required]
 
 
-_LIKERT_ITEMS = {
-    "overall_satisfaction": ("Overall satisfaction with the service", True),
-    "trust": ("The contact increased my trust in the organisation (A-11)", False),
-    "timeliness": ("Citizens First driver: timeliness", False),
-    "knowledge": ("Citizens First driver: staff knowledge and competence", False),
-    "courtesy": ("Citizens First driver: courtesy, going the extra mile", False),
-    "fairness": ("Citizens First driver: I was treated fairly", False),
-    "outcome": ("Citizens First driver: I got what I needed in the end", False),
-    "effectiveness": ("A-11: my need was met", False),
-    "ease": ("A-11: it was easy to do", False),
-    "efficiency": ("A-11: it took a reasonable amount of time", False),
-    "equity": ("A-11: I was treated fairly and openly", False),
-    "employee_helpfulness": ("A-11: staff were helpful", False),
+#: The standard rated questions a survey laid out like templates/survey.csv may carry: read from columns of
+#: these names when the engagement declares no ``items`` of its own (the ready-made questionnaire, not a
+#: limit). Field -> (label shown in outputs, role, description). Roles as in ``inputs.survey.items``.
+STANDARD_ITEMS: dict[str, tuple[str, str, str]] = {
+    "overall_satisfaction": ("Overall satisfaction", "outcome", "Overall satisfaction with the service"),
+    "trust": ("Trust in the organisation", "other", "The contact increased my trust in the organisation (A-11)"),
+    "timeliness": ("Timeliness", "driver", "Citizens First driver: timeliness"),
+    "knowledge": ("Staff knowledge", "driver", "Citizens First driver: staff knowledge and competence"),
+    "courtesy": ("Courtesy", "driver", "Citizens First driver: courtesy, going the extra mile"),
+    "fairness": ("Fair treatment", "driver", "Citizens First driver: I was treated fairly"),
+    "outcome": ("Got what I needed", "driver", "Citizens First driver: I got what I needed in the end"),
+    "effectiveness": ("My need was met", "other", "A-11: my need was met"),
+    "ease": ("Easy to do", "other", "A-11: it was easy to do"),
+    "efficiency": ("Reasonable time taken", "other", "A-11: it took a reasonable amount of time"),
+    "equity": ("Treated fairly and openly", "other", "A-11: I was treated fairly and openly"),
+    "employee_helpfulness": ("Helpful staff", "other", "A-11: staff were helpful"),
 }
 
 INPUTS: dict[str, InputSpec] = {
@@ -142,8 +155,8 @@ INPUTS: dict[str, InputSpec] = {
             "survey",
             "One row per survey respondent: ratings, a comment and attributes for segmentation.",
             {
-                "respondent_id": Field("id", "Unique respondent reference", True),
-                **{name: Field("likert", desc, req) for name, (desc, req) in _LIKERT_ITEMS.items()},
+                "respondent_id": Field("id", "Unique respondent reference (default: the row number)"),
+                **{name: Field("likert", desc) for name, (_, _, desc) in STANDARD_ITEMS.items()},
                 "comment": Field("text", "Free-text comment (personal data is redacted before output)"),
                 "age_band": Field("category", "Age band"),
                 "digital_confidence": Field("number", "Self-rated confidence online, e.g. 1-5"),

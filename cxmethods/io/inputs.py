@@ -47,8 +47,9 @@ from cxmethods.core.files import (
 from cxmethods.core.paths import templates_dir
 from cxmethods.core.schemas import INPUTS, KINDS
 from cxmethods.core.yamlfile import did_you_mean
+from cxmethods.io.questionnaire import survey_columns, survey_fields
 from cxmethods.io.redact import redact_series
-from cxmethods.io.values import coerce, hint
+from cxmethods.io.values import coerce, hint, rating_hint
 
 __all__ = ["STRICT_INPUTS", "InputScan", "check_input", "read_input", "scan_input"]
 
@@ -92,6 +93,9 @@ def read_input(engagement: Engagement, name: str) -> pd.DataFrame:
     for name_, field_ in INPUTS[name].fields.items():  # what people typed may name someone: never into an output
         if field_.free_text and name_ in loaded.table:
             loaded.table[name_] = redact_series(loaded.table[name_])
+    if name == "survey" and "respondent_id" not in loaded.table:  # an anonymous export: its rows are the respondents
+        rows = loaded.table.attrs.get("rows", range(len(loaded.table)))
+        loaded.table.insert(0, "respondent_id", pd.array([f"row {r}" for r in rows], dtype="string"))
     loaded.table.attrs["problems"] = loaded.problems
     return loaded.table
 
@@ -143,7 +147,9 @@ class _Issue:
 class _Reader:
     def __init__(self, name: str, section: str, spec: InputFile, path: Path, period=None):
         self.name, self.section, self.spec, self.path, self.period = name, section, spec, path, period
-        self.fields = INPUTS[name].fields
+        # a survey is read with its own questionnaire: the items and attributes the engagement declares
+        self.fields = survey_fields(spec) if name == "survey" else INPUTS[name].fields
+        self.columns = survey_columns(spec) if name == "survey" else dict(spec.columns)
         self.strict = name in STRICT_INPUTS
         self.where = str(path)
         self.key = f"{section}.{name}"
@@ -297,12 +303,12 @@ class _Reader:
                         rows=(spec.header_row,),
                     )
                     return False
-        mapping = {ours: column_name(spec.columns.get(ours, ours)) for ours in fields}
-        mapping = {ours: theirs for ours, theirs in mapping.items() if ours in spec.columns or theirs in header}
+        mapping = {ours: column_name(self.columns.get(ours, ours)) for ours in fields}
+        mapping = {ours: theirs for ours, theirs in mapping.items() if ours in self.columns or theirs in header}
         missing = {ours: theirs for ours, theirs in mapping.items() if theirs not in header}
         unmapped = [ours for ours in self.fields if fields[ours].required and ours not in mapping]
-        if (missing or unmapped) and rows is not None:
-            wanted = set(spec.columns.values()) or set(fields)
+        if (missing or unmapped or not mapping) and rows is not None:
+            wanted = set(self.columns.values()) or set(fields)
             for i, row in enumerate(rows[spec.header_row :], start=spec.header_row + 1):
                 if len(wanted & {c.strip() for c in row}) >= max(1, min(len(wanted), 2)):
                     self.error(
@@ -312,8 +318,9 @@ class _Reader:
                     )
                     return False
         for ours, theirs in missing.items():
+            where = f"{self.key}.columns maps '{ours}' to" if ours in spec.columns else f"{self.key} declares '{ours}' on"
             self.error(
-                f"{self.key}.columns maps '{ours}' to column '{theirs}', which is not in the file.{did_you_mean(theirs, header)}",
+                f"{where} column '{theirs}', which is not in the file.{did_you_mean(theirs, header)}",
                 f"Use one of the file's columns: {', '.join(header[:30])}.",
                 column=theirs,
                 rows=(spec.header_row,),
@@ -323,6 +330,14 @@ class _Reader:
                 f"required field '{ours}' ({fields[ours].description}) is not mapped to a column.",
                 f"Add '{ours}: <your column>' under {self.key}.columns.",
             )
+        if not mapping:  # only a table without required fields (a survey) gets here
+            self.error(
+                f"none of the file's columns is a field of the {self.name.replace('_', ' ')} "
+                f"(its columns: {', '.join(header[:12])}{', ...' if len(header) > 12 else ''}).",
+                f"Declare the columns to read under {self.key} (items, attributes, columns); see templates/engagement.yaml.",
+                rows=(spec.header_row,),
+            )
+            return False
         dupes = sorted({c for c in header if header.count(c) > 1 and c in mapping.values()})
         for col in dupes:
             self.error(
@@ -366,7 +381,7 @@ class _Reader:
                 if ours in self.spec.values:
                     recode = {k: ("" if v is None else v) for k, v in self.spec.values[ours].items()}
                     raw = raw.replace(recode)
-                out[ours], bad = coerce(raw, self.fields[ours].kind, self.spec)
+                out[ours], bad = coerce(raw, self.fields[ours].kind, self.spec, self.fields[ours])
                 for reason, mask in bad.items():
                     _note(issues.setdefault((ours, reason), _Issue()), rows, mask.to_numpy(dtype=bool) & ~empty_row, raw)
             if empty_row.any():
@@ -447,10 +462,12 @@ class _Reader:
             # in an export, gaps are a data-quality fact; only a column with no values at all is unusable
             severity = "error" if self.strict or issue.count >= total else "warning"
         else:
-            if not self.spec.dont_know_codes:
-                reason = reason.replace(" or a don't-know code []", "")
             message = f"{issue.count} value(s) of {ours} are not {reason or KINDS[kind]} (e.g. {examples})."
-            fix = _hint(kind, issue.values, self.key, ours, self.spec)
+            fix = (
+                rating_hint(issue.values, self.key, ours, self.fields[ours], self.spec)
+                if kind == "likert"
+                else _hint(kind, issue.values, self.key, ours, self.spec)
+            )
             severity = "error" if self.strict or issue.count > _TOLERANCE * max(total, 1) else "warning"
         if severity == "warning" and reason != "empty":
             message += " They are treated as missing."

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from cxmethods.core.config import InputFile
-from cxmethods.core.schemas import CHANNELS, KINDS, LEVERS, STAKEHOLDER_CATEGORIES
+from cxmethods.core.schemas import CHANNELS, KINDS, LEVERS, STAKEHOLDER_CATEGORIES, Field
 
 _CHANNEL_SYNONYMS = {
     "e_mail": "email",
@@ -52,8 +52,15 @@ _DATE_GUESSES = (
 )
 
 
-def coerce(raw: pd.Series, kind: str, spec: InputFile) -> tuple[pd.Series, dict[str, pd.Series]]:
-    """Convert one column; return the values and boolean masks of bad rows by reason."""
+def coerce(raw: pd.Series, kind: str, spec: InputFile, field: Field | None = None) -> tuple[pd.Series, dict[str, pd.Series]]:
+    """Convert one column; return the values and boolean masks of bad rows by reason.
+
+    ``field`` may carry a rating's own scale, answer codes and don't-know answers (:class:`Field`);
+    don't-know answers become no value, for any kind.
+    """
+    missing = _missing_codes(kind, spec, field)
+    if missing:
+        raw = raw.mask(_matches(raw, missing), "")
     empty = raw == ""
     bad: dict[str, pd.Series] = {"empty": empty}
     if kind in ("id", "text", "category"):
@@ -85,14 +92,19 @@ def coerce(raw: pd.Series, kind: str, spec: InputFile) -> tuple[pd.Series, dict[
     text = raw.str.replace(",", ".", regex=False) if spec.decimal == "," else raw
     number = pd.to_numeric(text.mask(empty), errors="coerce").astype("float64")
     number = number.where(np.isfinite(number))
+    if kind == "likert" and field is not None and field.codes:
+        codes = {str(label).strip().casefold(): float(point) for label, point in field.codes}
+        number = raw.str.strip().str.casefold().map(codes).astype("float64").fillna(number)
     bad[""] = number.isna() & ~empty
     if kind == "likert":
-        dont_know = number.isin(spec.dont_know_codes)
-        number = number.mask(dont_know)
-        lo, hi = spec.scale
-        reason = f"whole numbers from {lo} to {hi} or a don't-know code {spec.dont_know_codes}"
-        bad[reason] = number.notna() & ((number < lo) | (number > hi) | (number % 1 != 0))
-        return number.where(~bad[reason]).round().astype("Int64"), bad
+        lo, hi = field.scale if field is not None and field.scale is not None else spec.scale
+        whole = not (field is not None and field.codes)
+        reason = likert_reason((lo, hi), missing, whole)
+        bad[reason] = number.notna() & ((number < lo) | (number > hi) | ((number % 1 != 0) if whole else False))
+        bad.pop("")  # one reason for every unreadable rating, so its hint sees every example
+        bad[reason] |= number.isna() & ~empty
+        value = number.where(~bad[reason])
+        return (value.round().astype("Int64") if whole else value.astype("Float64")), bad
     if kind == "level":
         bad["whole numbers from 1 to 5"] = number.notna() & ((number < 1) | (number > 5) | (number % 1 != 0))
         return number.where(~bad["whole numbers from 1 to 5"]).round().astype("Int64"), bad
@@ -105,6 +117,75 @@ def coerce(raw: pd.Series, kind: str, spec: InputFile) -> tuple[pd.Series, dict[
     negative = "amounts of zero or more (costs cannot be negative)" if kind == "money" else "numbers of zero or more"
     bad[negative] = number < 0
     return number.where(number >= 0).astype(float), bad
+
+
+def rating_hint(examples: list[str], key: str, ours: str, field: Field | None, spec: InputFile) -> str:
+    """How to fix ratings that do not fit: a scale to widen, don't-know codes to declare, labels to code."""
+    lo, hi = field.scale if field is not None and field.scale is not None else spec.scale
+    where = f"on the item for this column under {key}.items (or for the whole survey under {key})"
+    numbers = pd.to_numeric(pd.Series(examples, dtype="string").str.strip(), errors="coerce")
+    percent = [v for v in examples if v.strip().endswith("%")]
+    if percent:
+        return (
+            f"'{percent[0]}' is a percentage, not an answer on the question's {lo:g}-{hi:g} scale: map the column "
+            "holding each person's answer, or if this column holds scores from 0 to 100, remove the % signs and "
+            f"set 'scale: [0, 100]' {where}."
+        )
+    words = [v for v in examples if pd.isna(pd.to_numeric(v, errors="coerce"))]
+    if words:
+        codes = ", ".join(dict.fromkeys(words))
+        points = ", ".join(f'"{w}": <point>' for w in dict.fromkeys(words))
+        if all(len(w.strip()) <= 3 or re.search(r"know|appl|refus|n/?a|skip|none", w, re.I) for w in words):
+            return (
+                f'If {codes} mean{"s" if len(words) == 1 else ""} "don\'t know", "not applicable" or a refusal, '
+                f"declare {'it' if len(words) == 1 else 'them'}: 'dont_know: [{codes}]' on the item for this column under "
+                f"{key}.items, or 'dont_know_codes: [{codes}]' under {key} for every question."
+            )
+        return (
+            f"The answers are written as labels ({codes}): give the item a code list of each label's point, e.g. "
+            f"'scale: {{{points}}}' on the item for this column under {key}.items, or recode them under {key}.values."
+        )
+    whole = numbers.dropna()
+    above, below = whole[whole > hi], whole[whole < lo]
+    if len(below) and (below == 0).all() and lo == 1:
+        return (
+            f'0 is below the {lo:g}-{hi:g} scale: if it means "don\'t know" or "not applicable", declare '
+            f"'dont_know: [0]' {where}; if the question is scored from 0, set 'scale: [0, {hi:g}]'."
+        )
+    if len(above):
+        top = max(float(above.max()), hi)
+        wider = next((s for s in (7, 10, 100) if top <= s), None)
+        distinct = sorted(set(above))
+        odd = ", ".join(f"{v:g}" for v in distinct)
+        suggestion = {7: f"set 'scale: [{lo:g}, 7]'", 10: "set 'scale: [0, 10]' (or [1, 10])", 100: "set 'scale: [0, 100]'"}
+        message = f"{odd} {'is' if len(distinct) == 1 else 'are'} above the {lo:g}-{hi:g} scale: if the question is on a wider scale, {suggestion.get(wider, 'set its scale')} {where}"
+        if len(distinct) <= 2:  # a code or two such as 9 or 99: as likely a "don't know" as a wider scale
+            message += f'; if {odd} mean{"s" if len(distinct) == 1 else ""} "don\'t know" or "not applicable", declare \'dont_know: [{odd}]\''
+        return message + "."
+    return f"Correct the values: each should be a whole number from {lo:g} to {hi:g}, or declare the scale {where}."
+
+
+def likert_reason(scale: tuple[float, float], missing: tuple[str, ...], whole: bool = True) -> str:
+    """What a valid rating looks like, for messages: ``whole numbers from 1 to 5 or a don't-know code (9)``."""
+    lo, hi = scale
+    what = f"whole numbers from {lo:g} to {hi:g}" if whole else "one of the declared answers"
+    return what + (f" or a don't-know code ({', '.join(missing)})" if missing else "")
+
+
+def _missing_codes(kind: str, spec: InputFile, field: Field | None) -> tuple[str, ...]:
+    if field is not None and field.missing is not None:
+        return field.missing
+    return tuple(spec.dont_know_codes) if kind == "likert" else ()
+
+
+def _matches(raw: pd.Series, codes: tuple[str, ...]) -> pd.Series:
+    """Values equal to one of ``codes``: as text, ignoring case and spaces, or as the same number (9 = 9.0)."""
+    text = {str(c).strip().casefold() for c in codes}
+    hit = raw.str.strip().str.casefold().isin(text)
+    numbers = pd.to_numeric(pd.Series(sorted(text)), errors="coerce").dropna()
+    if len(numbers):
+        hit |= pd.to_numeric(raw, errors="coerce").isin(numbers.to_numpy())
+    return hit
 
 
 def _dates(text: pd.Series, date_format: str | None) -> pd.Series:
@@ -126,11 +207,6 @@ def hint(kind: str, examples: list[str], key: str, ours: str, spec: InputFile) -
         return f"Write dates as YYYY-MM-DD HH:MM:SS, or set date_format under {key} (Python strftime codes)."
     if kind in ("number", "money", "count", "share") and re.search(r"[£$€¥]|\d,\d{3}", sample):
         return "Remove currency symbols and thousands separators (write 12500, not £12,500)."
-    if kind == "likert" and re.search(r"[A-Za-z]", sample):
-        return (
-            f"Use the numeric codes ({spec.scale[0]}-{spec.scale[1]}), or map the labels under {key}.values, "
-            f'e.g. {ours}: {{"Very satisfied": "5", "Satisfied": "4"}}.'
-        )
     if kind == "channel":
         labels = ", ".join(f'"{v}": ...' for v in examples)
         return f"Map each label to one of ours under {key}.values, or to null where it means unknown, e.g. {ours}: {{{labels}}}."
