@@ -11,7 +11,17 @@ import pandas as pd
 import pytest
 
 from cxmethods import CxmError, load_engagement, read_input
-from cxmethods.methods.drivers import ITEM_SETS, QUADRANTS, item_scores, key_drivers, relative_weights, shapley_r2, to_0_100
+from cxmethods.io.questionnaire import Item, Questionnaire
+from cxmethods.methods.drivers import (
+    ITEM_SETS,
+    QUADRANTS,
+    item_scores,
+    key_drivers,
+    logistic_relative_weights,
+    relative_weights,
+    shapley_r2,
+    to_0_100,
+)
 from cxmethods.plots.charts import plot_importance_performance
 from cxmethods.sample import make_sample
 
@@ -123,12 +133,73 @@ def test_item_scores_count_answers_means_and_top_two_box():
         }
     )
     got = item_scores(survey).set_index("item")
-    assert got.loc["overall_satisfaction"].to_dict() == pytest.approx(
+    assert got.loc["overall_satisfaction", ["question", "role", "scale"]].tolist() == ["Overall satisfaction", "outcome", "1-5"]
+    assert got.loc["overall_satisfaction", ["n", "missing_share", "mean", "score", "top2_share"]].to_dict() == pytest.approx(
         {"n": 4, "missing_share": 0.2, "mean": 3.25, "score": 56.25, "top2_share": 0.5}
     )
     assert got.loc["timeliness", "top2_share"] == pytest.approx(2 / 3)
     seven = item_scores(survey, ["timeliness"], scale=(1, 7)).iloc[0]
     assert seven["top2_share"] == 0 and seven["score"] == pytest.approx((11 / 3 - 1) / 6 * 100)
+
+
+# -- the client's own questionnaire: any number of items, their labels and scales, a yes/no outcome -----------
+
+
+def _questionnaire_survey(seed: int, n: int = 600, p: int = 14):
+    """p service items on mixed scales (1-5 and 0-10) and a yes/no outcome driven mostly by the first two."""
+    rng = np.random.default_rng(seed)
+    latent = rng.normal(size=(n, p))
+    effects = np.r_[1.5, 1.0, np.full(p - 2, 0.1)]
+    said_yes = latent @ effects + rng.normal(0, 1, n) > 0
+    items = [Item(f"q{j}", f"Question {j} as asked", "driver", (1, 5) if j % 2 else (0, 10)) for j in range(p)] + [
+        Item("recommend", "Would recommend the service", "outcome", (0, 1), binary=True)
+    ]
+    data = {
+        item.key: np.clip(np.round(latent[:, j] * 1.2 + (3 if item.scale == (1, 5) else 5)), *item.scale)
+        for j, item in enumerate(items[:-1])
+    }
+    survey = pd.DataFrame(data).astype("Int64").assign(recommend=pd.array(said_yes.astype(int), dtype="Int64"))
+    return survey, Questionnaire(tuple(items), {}, {})
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_yes_no_outcome_is_modelled_by_logistic_relative_weights_over_every_item(seed):
+    survey, questions = _questionnaire_survey(seed)
+    table = key_drivers(survey, questionnaire=questions)
+    assert len(table) == 14 and table["driver"].iloc[:2].tolist() == ["q0", "q1"]
+    assert table["question"].iloc[0] == "Question 0 as asked" and table["outcome"].iloc[0] == "Would recommend the service"
+    assert table.attrs["binary"] and "logistic" in table.attrs["method"]
+    # independent check: the weights add up to R²_O of a logistic fit on the items themselves
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = survey.drop(columns="recommend").astype(float), survey["recommend"].astype(int)
+    probability = LogisticRegression(C=np.inf, max_iter=5000).fit(X, y).predict_proba(X)[:, 1]
+    assert table.attrs["r2"] == pytest.approx(np.corrcoef(y, probability)[0, 1] ** 2, rel=1e-3)
+    scores = item_scores(survey, questionnaire=questions).set_index("item")
+    assert scores.loc["recommend", "score"] == pytest.approx(100 * y.mean())  # a yes/no score is the share of yes
+    assert scores.loc["recommend", "scale"] == "yes/no" and scores.loc["q0", "scale"] == "0-10"
+    assert scores.loc["q1", "score"] == pytest.approx((survey["q1"].mean() - 1) / 4 * 100)
+
+
+def test_logistic_weights_refuse_an_outcome_that_is_not_yes_no():
+    X = pd.DataFrame({"a": [1.0, 2, 3, 4, 5, 1], "b": [2.0, 1, 4, 3, 5, 2]})
+    with pytest.raises(CxmError, match=r"must be a yes/no outcome coded 1 and 0"):
+        logistic_relative_weights(X, pd.Series([1, 2, 3, 1, 2, 3]))
+
+
+def test_more_drivers_than_shapley_can_take_use_relative_weights_and_say_so():
+    survey, _ = _questionnaire_survey(0, p=20)
+    rated = survey.assign(recommend=survey["q0"] + survey["q1"])  # a rated outcome, explained by 19 items
+    table = key_drivers(rated, outcome="recommend", drivers=[f"q{j}" for j in range(1, 20)], method="shapley")
+    assert "relative weights" in table.attrs["method"] and "too many for the exact Shapley" in table.attrs["method"]
+    assert table["share"].sum() == pytest.approx(1)
+
+
+def test_a_questionnaire_without_an_outcome_says_how_to_declare_one():
+    survey, questions = _questionnaire_survey(0)
+    no_outcome = Questionnaire(tuple(i for i in questions.items if i.role != "outcome"), {}, {})
+    with pytest.raises(CxmError, match=r"no outcome to explain.*'role: outcome' under inputs\.survey\.items"):
+        key_drivers(survey, questionnaire=no_outcome)
 
 
 # -- the sample engagement's planted truth ---------------------------------------
@@ -170,9 +241,19 @@ def test_the_quadrant_chart_labels_every_driver():
     table = key_drivers(SURVEY)
     chart = plot_importance_performance(table)
     texts = [t.get_text() for t in chart.axes[0].texts]
-    assert set(table["driver"]) <= set(texts)
+    assert set(table["question"]) <= set(texts)  # the questions as asked, next to their points
     assert sum(t.startswith(("Fix first", "Keep it up", "Lower priority", "Possible overkill")) for t in texts) == 4
     assert chart._repr_png_()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_long_questionnaire_numbers_its_points_and_lists_the_questions_beside():
+    survey, questions = _questionnaire_survey(0)
+    table = key_drivers(survey, questionnaire=questions)
+    chart = plot_importance_performance(table)
+    points = {t.get_text() for t in chart.axes[0].texts}
+    assert {str(i) for i in range(1, 15)} <= points  # labels would overlap: numbers instead
+    key = chart.axes[1].texts[0].get_text()
+    assert all(f"{rank}. {question}" in key for rank, question in zip(table["rank"], table["question"]))
 
 
 # -- a real survey, read through an engagement mapping alone -----------------------

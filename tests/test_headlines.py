@@ -84,11 +84,22 @@ def test_an_unscored_self_assessment_claims_no_level(tmp_path):
 def test_a_survey_without_a_contact_log_still_gets_its_drivers_and_no_invented_share(tmp_path):
     step = tmp_path / "artifacts" / "02_voice_of_customer"
     step.mkdir(parents=True)
-    pd.DataFrame({"driver": ["outcome", "timeliness"], "share": [0.5, 0.3]}).to_csv(step / "drivers.csv", index=False)
-    assert headlines(tmp_path)["02_voice_of_customer"] == ["What drives satisfaction most: outcome, then timeliness."]
+    pd.DataFrame(
+        {
+            "driver": ["q15_4", "q15_2"],
+            "question": ["Staff were responsive", "Staff were knowledgeable"],
+            "share": [0.5, 0.3],
+            "outcome": "Quality of City services",
+        }
+    ).to_csv(step / "drivers.csv", index=False)
+    assert headlines(tmp_path)["02_voice_of_customer"] == [
+        "What drives 'Quality of City services' most: 'Staff were responsive', then 'Staff were knowledgeable'."
+    ]  # the questions as asked, never the field names
     pd.DataFrame({"channel": ["(all)"], "failure_share": [None]}).to_csv(step / "failure_demand.csv", index=False)
     pd.DataFrame(
         {"level": ["reason"], "area": [None], "reason": ["Bins"], "weekday": [None], "contacts": [9], "expected": [3]}
     ).to_csv(step / "anomalies.csv", index=False)
     found = headlines(tmp_path)["02_voice_of_customer"]
-    assert found == ["What drives satisfaction most: outcome, then timeliness."]  # no "0% failure demand", no "on nans"
+    assert found == [  # no "0% failure demand", no "on nans"
+        "What drives 'Quality of City services' most: 'Staff were responsive', then 'Staff were knowledgeable'."
+    ]

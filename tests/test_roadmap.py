@@ -57,7 +57,7 @@ ARTIFACTS = {
     "02_voice_of_customer/failure_demand.csv": "channel,failure_share\nphone,0.2\n(all),0.18\n",
     "02_voice_of_customer/resolution_times.csv": "reason,median_hours\n(all),48\n",
     "02_voice_of_customer/channel_mix.csv": "reason,channel,contacts,share\n(all),phone,12000,0.857\n(all),web_form,2000,0.143\n",
-    "02_voice_of_customer/survey_items.csv": "item,top2_share\noverall_satisfaction,0.42\ntrust,0.35\n",
+    "02_voice_of_customer/survey_items.csv": "item,role,top2_share\noverall_satisfaction,outcome,0.42\ntrust,other,0.35\n",
     "04_business_case/appraisal.csv": "initiative,npv,bcr,vfm_category\nI1,5000,2.5,high\nI2,800,1.2,low\nI3,-90000,0.3,poor\n",
 }
 

@@ -89,7 +89,7 @@ class Field:
     description: str
     required: bool = False
     free_text: bool = False
-    scale: tuple[float, float] | None = None
+    scale: tuple[float, ...] | None = None
     codes: tuple[tuple[str, float], ...] = ()
     missing: tuple[str, ...] | None = None
 
@@ -117,12 +117,12 @@ class InputSpec:
 #: limit). Field -> (label shown in outputs, role, description). Roles as in ``inputs.survey.items``.
 STANDARD_ITEMS: dict[str, tuple[str, str, str]] = {
     "overall_satisfaction": ("Overall satisfaction", "outcome", "Overall satisfaction with the service"),
-    "trust": ("Trust in the organisation", "other", "The contact increased my trust in the organisation (A-11)"),
     "timeliness": ("Timeliness", "driver", "Citizens First driver: timeliness"),
     "knowledge": ("Staff knowledge", "driver", "Citizens First driver: staff knowledge and competence"),
     "courtesy": ("Courtesy", "driver", "Citizens First driver: courtesy, going the extra mile"),
     "fairness": ("Fair treatment", "driver", "Citizens First driver: I was treated fairly"),
     "outcome": ("Got what I needed", "driver", "Citizens First driver: I got what I needed in the end"),
+    "trust": ("Trust in the organisation", "other", "The contact increased my trust in the organisation (A-11)"),
     "effectiveness": ("My need was met", "other", "A-11: my need was met"),
     "ease": ("Easy to do", "other", "A-11: it was easy to do"),
     "efficiency": ("Reasonable time taken", "other", "A-11: it took a reasonable amount of time"),

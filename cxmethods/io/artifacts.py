@@ -140,8 +140,13 @@ ARTIFACTS: tuple[Artifact, ...] = (
         needs=_columns("area contacts"),
     ),
     Artifact(VOICE_OF_CUSTOMER, "data_quality", _columns("check rows share treatment")),
-    Artifact(VOICE_OF_CUSTOMER, "survey_items", _columns("item n missing_share mean score top2_share"), needs=_columns("item")),
-    Artifact(VOICE_OF_CUSTOMER, "drivers", _columns("driver importance share rank performance quadrant")),
+    Artifact(
+        VOICE_OF_CUSTOMER,
+        "survey_items",
+        _columns("item question role scale n missing_share mean score top2_share"),
+        needs=_columns("item role top2_share"),
+    ),
+    Artifact(VOICE_OF_CUSTOMER, "drivers", _columns("driver question importance share rank performance quadrant outcome")),
     Artifact(VOICE_OF_CUSTOMER, "themes", _columns("theme label top_terms comments share examples")),
     Artifact(
         VOICE_OF_CUSTOMER,

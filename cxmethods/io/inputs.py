@@ -95,7 +95,7 @@ def read_input(engagement: Engagement, name: str) -> pd.DataFrame:
             loaded.table[name_] = redact_series(loaded.table[name_])
     if name == "survey" and "respondent_id" not in loaded.table:  # an anonymous export: its rows are the respondents
         rows = loaded.table.attrs.get("rows", range(len(loaded.table)))
-        loaded.table.insert(0, "respondent_id", pd.array([f"row {r}" for r in rows], dtype="string"))
+        loaded.table.insert(0, "respondent_id", pd.Series([f"row {r}" for r in rows], dtype="string"))
     loaded.table.attrs["problems"] = loaded.problems
     return loaded.table
 

@@ -46,7 +46,7 @@ class Item:
     key: str
     label: str
     role: str = "driver"
-    scale: tuple[float, float] = (1, 5)
+    scale: tuple[float, ...] = (1, 5)
     binary: bool = False
     codes: tuple[tuple[str, float], ...] = ()
     missing: tuple[str, ...] = ()
@@ -95,7 +95,7 @@ def questionnaire(spec: InputFile | None) -> Questionnaire:
                 label=item.label or item.column,
                 role=item.role,
                 scale=_scale(item.scale, spec.scale),
-                binary=item.scale == "yes_no",
+                binary=item.scale == "yes_no" or (isinstance(item.scale, dict) and set(item.scale.values()) == {0, 1}),
                 codes=YES_NO if item.scale == "yes_no" else tuple(item.scale.items()) if isinstance(item.scale, dict) else (),
                 missing=tuple(item.dont_know) if item.dont_know is not None else default_missing,
             )
@@ -134,7 +134,7 @@ def survey_columns(spec: InputFile) -> dict[str, str]:
     return dict(spec.columns) | questionnaire(spec).columns
 
 
-def _scale(scale, default: tuple[int, int]) -> tuple[float, float]:
+def _scale(scale, default: tuple[int, int]) -> tuple[float, ...]:
     if scale == "yes_no":
         return (0.0, 1.0)
     if isinstance(scale, dict):

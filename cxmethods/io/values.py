@@ -154,13 +154,17 @@ def rating_hint(examples: list[str], key: str, ours: str, field: Field | None, s
         )
     if len(above):
         top = max(float(above.max()), hi)
-        wider = next((s for s in (7, 10, 100) if top <= s), None)
+        wider = next((s for s in (7, 10, 100) if top <= s), 0)
         distinct = sorted(set(above))
         odd = ", ".join(f"{v:g}" for v in distinct)
         suggestion = {7: f"set 'scale: [{lo:g}, 7]'", 10: "set 'scale: [0, 10]' (or [1, 10])", 100: "set 'scale: [0, 100]'"}
-        message = f"{odd} {'is' if len(distinct) == 1 else 'are'} above the {lo:g}-{hi:g} scale: if the question is on a wider scale, {suggestion.get(wider, 'set its scale')} {where}"
+        verb, means = ("is", "means") if len(distinct) == 1 else ("are", "mean")
+        message = (
+            f"{odd} {verb} above the {lo:g}-{hi:g} scale: if the question is on a wider scale, "
+            f"{suggestion.get(wider, 'set its scale')} {where}"
+        )
         if len(distinct) <= 2:  # a code or two such as 9 or 99: as likely a "don't know" as a wider scale
-            message += f'; if {odd} mean{"s" if len(distinct) == 1 else ""} "don\'t know" or "not applicable", declare \'dont_know: [{odd}]\''
+            message += f'; if {odd} {means} "don\'t know" or "not applicable", declare \'dont_know: [{odd}]\''
         return message + "."
     return f"Correct the values: each should be a whole number from {lo:g} to {hi:g}, or declare the scale {where}."
 

@@ -18,6 +18,8 @@ import pandas as pd
 
 from cxmethods.core.checks import check_one_of, parameter_error
 from cxmethods.core.errors import CxmError
+from cxmethods.core.schemas import STANDARD_ITEMS
+from cxmethods.io.questionnaire import Item, Questionnaire
 
 __all__ = [
     "ITEM_SETS",
@@ -26,6 +28,7 @@ __all__ = [
     "QUADRANTS",
     "item_scores",
     "key_drivers",
+    "logistic_relative_weights",
     "relative_weights",
     "shapley_r2",
     "to_0_100",
@@ -55,10 +58,19 @@ METHODS = ("relative_weights", "shapley")
 MIN_ROWS = 30  # complete responses below which a regression on five or so drivers is noise
 _MAX_SHAPLEY = 15  # 2^15 subsets: beyond this the exact decomposition is too slow to be useful
 
-_DEFAULT_ITEMS = ("overall_satisfaction",) + ITEM_SETS["citizens_first"] + ITEM_SETS["a11"]
+_ITEM_COLUMNS = ("item", "question", "role", "scale", "n", "missing_share", "mean", "score", "top2_share")
 
 
-def to_0_100(values, scale: tuple[int, int] = (1, 5)):
+def _items(questionnaire: Questionnaire | None, scale: tuple[int, int]) -> dict[str, Item]:
+    """The questions by field name: the questionnaire's, or the standard ones on ``scale``."""
+    if questionnaire is None:
+        questionnaire = Questionnaire(
+            tuple(Item(k, label, role, tuple(scale)) for k, (label, role, _) in STANDARD_ITEMS.items()), {}, {}
+        )
+    return {item.key: item for item in questionnaire.items}
+
+
+def to_0_100(values, scale: tuple[float, ...] = (1, 5)):
     """Rescale ratings linearly so the bottom of the scale is 0 and the top is 100.
 
     Parameters
@@ -88,55 +100,70 @@ def to_0_100(values, scale: tuple[int, int] = (1, 5)):
 
 
 def item_scores(
-    survey: pd.DataFrame, items: str | Sequence[str] | None = None, *, scale: tuple[int, int] = (1, 5)
+    survey: pd.DataFrame,
+    items: str | Sequence[str] | None = None,
+    *,
+    scale: tuple[int, int] = (1, 5),
+    questionnaire: Questionnaire | None = None,
 ) -> pd.DataFrame:
-    """Summarise each rating item: how many answered, mean, 0-100 score and top-two-box share.
+    """Summarise each rated question: how many answered, mean, 0-100 score and top-two-box share.
 
     Parameters
     ----------
     survey : DataFrame
         From ``read_input(engagement, "survey")``: ratings on ``scale``, "don't know" already missing.
     items : str or sequence of str, optional
-        Fields to summarise, or the name of an :data:`ITEM_SETS` entry. Default: overall
-        satisfaction, then the Citizens First and A-11 items the survey has.
+        Fields to summarise, or the name of an :data:`ITEM_SETS` entry. Default: the questionnaire's
+        items the survey has (without a questionnaire: overall satisfaction, then the Citizens First and
+        A-11 items).
     scale : (int, int)
-        The survey's scale (``engagement.inputs.survey.scale``).
+        The scale of items the questionnaire does not describe (``engagement.inputs.survey.scale``).
+    questionnaire : Questionnaire, optional
+        The survey's questions (:func:`cxmethods.io.questionnaire.questionnaire`): each item's own
+        label, role and scale. A yes/no item's mean, score and top-box share are its share of yes.
 
     Returns
     -------
     DataFrame
-        One row per item: ``item``, ``n`` (answered), ``missing_share`` (don't know or blank),
-        ``mean`` (on the scale), ``score`` (0-100), ``top2_share`` (share of those answering who
-        gave one of the top two points).
+        One row per item: ``item``, ``question`` (its label), ``role``, ``scale``, ``n`` (answered),
+        ``missing_share`` (don't know or blank), ``mean`` (on the scale), ``score`` (0-100),
+        ``top2_share`` (share of those answering who gave one of the top two points; yes for yes/no).
 
     Examples
     --------
     >>> survey = pd.DataFrame({"overall_satisfaction": pd.array([5, 4, 2, None], dtype="Int64")})
-    >>> item_scores(survey).iloc[0].to_dict()
+    >>> item_scores(survey).iloc[0][["item", "n", "missing_share", "mean", "score", "top2_share"]].to_dict()
     {'item': 'overall_satisfaction', 'n': 3, 'missing_share': 0.25, 'mean': 3.6666666666666665, 'score': 66.66666666666666, 'top2_share': 0.6666666666666666}
     """
-    hi = _check_scale(scale, "item_scores")[1]
+    _check_scale(scale, "item_scores")
+    known = _items(questionnaire, scale)
     if items is None:
-        names = [c for c in _DEFAULT_ITEMS if c in survey.columns]
+        names = [k for k in known if k in survey.columns]
     else:
         names = list(ITEM_SETS.get(items, (items,)) if isinstance(items, str) else items)
         _require_columns(survey, names, "items", "item_scores")
     rows = []
     for name in names:
+        item = known.get(name) or Item(name, name, "other", tuple(scale))
+        hi = item.scale[1]
         answers = survey[name].dropna().astype(float)
         n = len(answers)
         mean = float(answers.mean()) if n else np.nan
+        top = answers >= hi if item.binary else answers >= hi - 1
         rows.append(
             {
                 "item": name,
+                "question": item.label,
+                "role": item.role,
+                "scale": item.scale_text,
                 "n": n,
                 "missing_share": 1 - n / len(survey) if len(survey) else np.nan,
                 "mean": mean,
-                "score": float(to_0_100(mean, scale)) if n else np.nan,
-                "top2_share": float((answers >= hi - 1).mean()) if n else np.nan,
+                "score": float(to_0_100(mean, item.scale)) if n else np.nan,
+                "top2_share": float(top.mean()) if n else np.nan,
             }
         )
-    return pd.DataFrame(rows, columns=["item", "n", "missing_share", "mean", "score", "top2_share"])
+    return pd.DataFrame(rows, columns=list(_ITEM_COLUMNS))
 
 
 def relative_weights(X: pd.DataFrame, y: pd.Series) -> pd.Series:
@@ -227,39 +254,105 @@ def shapley_r2(X: pd.DataFrame, y: pd.Series) -> pd.Series:
     return pd.Series(values, index=list(X.columns), name="importance")
 
 
+def logistic_relative_weights(X: pd.DataFrame, y: pd.Series) -> pd.Series:
+    """Relative weights for a yes/no outcome (Tonidandel and LeBreton, 2010): each predictor's share of R^2_O.
+
+    As :func:`relative_weights`, the predictors are replaced by their closest orthogonal counterparts Z;
+    a logistic regression of ``y`` on Z gives coefficients b, standardised as
+    ``b_k * sd(Z_k) * R_O / sd(logit(p))``, where R^2_O is the squared correlation between the outcome and
+    the predicted probability p; the weights, mapped back to the predictors, sum to R^2_O.
+
+    Parameters
+    ----------
+    X : DataFrame
+        Predictors, one column each, no missing values.
+    y : Series
+        Outcome, 1 for yes and 0 for no, aligned with ``X``.
+
+    Returns
+    -------
+    Series
+        Raw weight per predictor (indexed by column name); the weights sum to R^2_O.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> X = pd.DataFrame(rng.integers(1, 6, size=(400, 2)), columns=["ease", "speed"]).astype(float)
+    >>> y = pd.Series((X["ease"] * 1.2 + X["speed"] * 0.3 + rng.normal(0, 1, 400) > 5).astype(int))
+    >>> w = logistic_relative_weights(X, y)
+    >>> bool(w["ease"] > 3 * w["speed"]), bool(0 < w.sum() < 1)
+    (True, True)
+    """
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+
+    R, _ = _correlations(X, y, "logistic_relative_weights")
+    values = np.asarray(y, dtype=float)
+    if not set(np.unique(values)) <= {0.0, 1.0}:
+        raise parameter_error("y", "logistic_relative_weights", "a yes/no outcome coded 1 and 0", sorted(set(values))[:5])
+    eigval, eigvec = np.linalg.eigh(R)
+    keep = eigval > 1e-10 * eigval.max()
+    root = (eigvec[:, keep] * np.sqrt(eigval[keep])) @ eigvec[:, keep].T
+    inverse_root = (eigvec[:, keep] / np.sqrt(eigval[keep])) @ eigvec[:, keep].T
+    data = X.to_numpy(dtype=float)
+    Z = ((data - data.mean(axis=0)) / data.std(axis=0, ddof=1)) @ inverse_root
+    with warnings.catch_warnings():  # a near-separable sample converges slowly; the weights are still the best fit found
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = LogisticRegression(C=np.inf, max_iter=2000).fit(Z, values)
+    logit = model.decision_function(Z)
+    p = 1 / (1 + np.exp(-logit))
+    r2 = float(np.corrcoef(values, p)[0, 1] ** 2) if np.std(p) > 0 else 0.0
+    beta = model.coef_[0] * Z.std(axis=0, ddof=1) * np.sqrt(r2) / (np.std(logit, ddof=1) or 1.0)
+    return pd.Series((root**2) @ beta**2, index=list(X.columns), name="importance")
+
+
 def key_drivers(
     survey: pd.DataFrame,
     *,
-    outcome: str = "overall_satisfaction",
+    outcome: str | None = None,
     drivers: Sequence[str] | None = None,
     method: str = "relative_weights",
     scale: tuple[int, int] = (1, 5),
+    questionnaire: Questionnaire | None = None,
 ) -> pd.DataFrame:
     """Key-driver analysis: how much each driver matters to the outcome, and how well it performs.
 
-    Respondents missing the outcome or any driver are left out (listwise deletion).
+    Respondents missing the outcome or any driver are left out (listwise deletion). A rated outcome
+    is modelled by linear regression: importance is each driver's share of R^2 (:func:`relative_weights`,
+    or :func:`shapley_r2`). A yes/no outcome is modelled by logistic regression: importance is each
+    driver's share of R^2_O, the squared correlation between the outcome and the predicted probability
+    of yes (:func:`logistic_relative_weights`).
 
     Parameters
     ----------
     survey : DataFrame
         From ``read_input(engagement, "survey")``.
-    outcome : str
-        The field to explain.
+    outcome : str, optional
+        The field to explain; default: the questionnaire's outcome item (``overall_satisfaction`` without
+        a questionnaire).
     drivers : sequence of str, optional
-        Driver fields; default: the Citizens First items (:data:`ITEM_SETS`) the survey has.
+        Driver fields; default: the questionnaire's driver items the survey has (without a
+        questionnaire: the Citizens First items, :data:`ITEM_SETS`).
     method : {"relative_weights", "shapley"}
-        :func:`relative_weights` (any number of drivers) or :func:`shapley_r2` (exact, up to ~12).
+        :func:`relative_weights` (exact and fast for any number of drivers) or :func:`shapley_r2` (exact,
+        over every subset: up to 15 drivers; above that, relative weights are used and ``attrs["method"]``
+        says so). A yes/no outcome always uses logistic relative weights.
     scale : (int, int)
-        The survey's scale (``engagement.inputs.survey.scale``), for performance on 0-100.
+        The scale of items the questionnaire does not describe, for performance on 0-100.
+    questionnaire : Questionnaire, optional
+        The survey's questions: labels, roles and each item's scale.
 
     Returns
     -------
     DataFrame
-        One row per driver, most important first: ``driver``, ``importance`` (raw weight),
-        ``share`` (importance / R^2, sums to 1), ``rank`` (1 = most important), ``performance``
-        (mean score on 0-100 over everyone who rated the driver) and ``quadrant`` (one of
-        :data:`QUADRANTS`, split at the mean share and mean performance). ``attrs["n"]`` is the
-        number of complete responses used, ``attrs["r2"]`` the model R^2, ``attrs["method"]``.
+        One row per driver, most important first: ``driver``, ``question`` (its label), ``importance``
+        (raw weight), ``share`` (importance / R^2, sums to 1), ``rank`` (1 = most important),
+        ``performance`` (mean score on 0-100 over everyone who rated the driver; share of yes for yes/no),
+        ``quadrant`` (one of :data:`QUADRANTS`, split at the mean share and mean performance) and
+        ``outcome`` (the outcome's label). ``attrs``: ``n`` complete responses, ``r2``, ``method`` (what was
+        computed, in words), ``outcome``, ``binary``.
 
     Raises
     ------
@@ -278,14 +371,24 @@ def key_drivers(
     """
     check_one_of(method, "method", "key_drivers", METHODS)
     _check_scale(scale, "key_drivers")
+    known = _items(questionnaire, scale)
+    if outcome is None:
+        found = questionnaire.outcome if questionnaire is not None else known["overall_satisfaction"]
+        if found is None:
+            raise CxmError(
+                "The questionnaire has no outcome to explain, so no key drivers can be found. Fix: give one item "
+                "'role: outcome' under inputs.survey.items (e.g. overall satisfaction, or 'would recommend')."
+            )
+        outcome = found.key
     if outcome not in survey.columns:
         raise CxmError(
             f"The survey has no '{outcome}' column, the outcome key_drivers explains. "
             f"Fix: map it under inputs.survey.columns in the engagement (e.g. '{outcome}: <your column>'), "
-            "or pass outcome= another rating field."
+            "declare the outcome under inputs.survey.items with 'role: outcome', or pass outcome= another rating field."
         )
     if drivers is None:
-        drivers = [d for d in ITEM_SETS["citizens_first"] if d in survey.columns]
+        candidates = [i.key for i in questionnaire.drivers] if questionnaire is not None else list(ITEM_SETS["citizens_first"])
+        drivers = [d for d in candidates if d in survey.columns]
     else:
         drivers = list(drivers)
         _require_columns(survey, drivers, "drivers", "key_drivers")
@@ -294,8 +397,8 @@ def key_drivers(
     if len(drivers) < 2:
         raise CxmError(
             f"key_drivers needs at least 2 drivers in the survey. Got {len(drivers)} ({', '.join(drivers) or 'none'}) "
-            "instead. Fix: map the driver questions under inputs.survey.columns (e.g. timeliness, knowledge, "
-            "courtesy, fairness, outcome), or pass drivers=."
+            "instead. Fix: declare the questions that may drive the outcome under inputs.survey.items (role: driver), "
+            "or pass drivers=."
         )
     complete = survey[[outcome, *drivers]].dropna()
     if len(complete) < MIN_ROWS:
@@ -305,28 +408,42 @@ def key_drivers(
             'drivers (those most often left blank or answered "don\'t know" remove most rows).'
         )
     X, y = complete[drivers].astype(float), complete[outcome].astype(float)
-    importance = (relative_weights if method == "relative_weights" else shapley_r2)(X, y)
+    item = known.get(outcome) or Item(outcome, outcome, "outcome", tuple(scale))
+    binary = item.binary or set(y.unique()) <= {0.0, 1.0}
+    if binary:
+        importance = logistic_relative_weights(X, y)
+        used = "relative weights on a logistic model (share of R² between the outcome and the predicted chance of yes)"
+    elif method == "shapley" and len(drivers) <= _MAX_SHAPLEY:
+        importance = shapley_r2(X, y)
+        used = "Shapley decomposition of R² (exact)"
+    else:
+        importance = relative_weights(X, y)
+        used = "relative weights (share of R², exact)"
+        if method == "shapley":
+            used += f": {len(drivers)} drivers are too many for the exact Shapley decomposition (at most {_MAX_SHAPLEY})"
     r2 = float(importance.sum())
     if not r2 > 0:
         raise CxmError(
             f"The drivers explain none of {outcome} (R^2 = 0): no importance can be given. "
             "Check that the columns are mapped to the right questions."
         )
-    performance = item_scores(survey, drivers, scale=scale).set_index("item")["score"]
+    scores = item_scores(survey, drivers, scale=scale, questionnaire=questionnaire).set_index("item")
     table = pd.DataFrame(
         {
             "driver": drivers,
+            "question": scores["question"].reindex(drivers).to_numpy(),
             "importance": importance.to_numpy(),
             "share": importance.to_numpy() / r2,
-            "performance": performance.reindex(drivers).to_numpy(),
+            "performance": scores["score"].reindex(drivers).to_numpy(),
         }
     )
     table = table.sort_values("share", ascending=False, kind="stable").reset_index(drop=True)
-    table.insert(3, "rank", np.arange(1, len(table) + 1))
+    table.insert(4, "rank", np.arange(1, len(table) + 1))
     important = table["share"] >= table["share"].mean()
     high = table["performance"] >= table["performance"].mean()
     table["quadrant"] = [QUADRANTS[(bool(i), bool(h))] for i, h in zip(important, high)]
-    table.attrs.update(n=len(complete), r2=r2, method=method, outcome=outcome)
+    table["outcome"] = item.label
+    table.attrs.update(n=len(complete), r2=r2, method=used, outcome=outcome, binary=binary)
     return table
 
 

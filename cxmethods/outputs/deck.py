@@ -340,11 +340,13 @@ def _drivers(prs, run_dir: Path, currency: str) -> None:
     drivers = _table(run_dir, VOICE_OF_CUSTOMER, "drivers", ("driver", "share", "performance", "quadrant"))
     if drivers is None or drivers.empty:
         return
-    fix = [str(d).replace("_", " ") for d, q in zip(drivers["driver"], drivers["quadrant"]) if str(q).startswith("Fix first")]
+    names = drivers["question"] if "question" in drivers else drivers["driver"].astype(str).str.replace("_", " ")
+    fix = [_short(n, 40) for n, q in zip(names, drivers["quadrant"]) if str(q).startswith("Fix first")]
+    outcome = _short(drivers["outcome"].iloc[0], 40) if "outcome" in drivers else "satisfaction"
     if fix:
-        title = f"Fix first: {' and '.join(fix[:2]) if len(fix) <= 2 else ', '.join(fix[:3])} matter most and score lowest"
+        title = f"Fix first: {' and '.join(fix[:2])} matter{'s' if len(fix) == 1 else ''} most to '{outcome}' and score lowest"
     else:
-        title = f"{str(drivers['driver'].iloc[0]).replace('_', ' ').capitalize()} drives satisfaction most"
+        title = f"'{_short(names.iloc[0], 40)}' drives '{outcome}' most"
     _picture_slide(prs, title, _png(plot_importance_performance(drivers)), "drivers.csv", VOICE_OF_CUSTOMER)
 
 

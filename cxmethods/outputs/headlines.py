@@ -202,7 +202,9 @@ def _main_channel(read_step: Read, currency: str) -> str:
 
 def _drivers(read_step: Read, currency: str) -> str:
     drivers = read_step("drivers")
-    return f"What drives satisfaction most: {drivers['driver'].iloc[0]}, then {drivers['driver'].iloc[1]}."
+    names = drivers["question"] if "question" in drivers else drivers["driver"].str.replace("_", " ")
+    outcome = drivers["outcome"].iloc[0] if "outcome" in drivers else "satisfaction"
+    return f"What drives '{outcome}' most: '{names.iloc[0]}', then '{names.iloc[1]}'."
 
 
 def _anomaly(read_step: Read, currency: str) -> str | None:

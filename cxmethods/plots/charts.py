@@ -162,14 +162,23 @@ def plot_importance_performance(drivers: pd.DataFrame) -> Chart:
 
     x, y = drivers["share"].astype(float), drivers["performance"].astype(float)
     fix = drivers["quadrant"].str.startswith("Fix first").to_numpy(dtype=bool)
-    fig = Chart(figsize=(7.5, 5.5))
-    ax = fig.add_subplot()
+    names = drivers["question"] if "question" in drivers else drivers["driver"].astype(str).str.replace("_", " ")
+    # beyond a handful of questions their labels would overlap: number the points and list them beside the chart
+    keyed = len(drivers) > 6
+    fig = Chart(figsize=(11.5, 5.8) if keyed else (7.5, 5.5))
+    ax = fig.add_subplot(1, 3, (1, 2)) if keyed else fig.add_subplot()
     ax.axvline(x.mean(), color="#7b8794", linestyle="--", linewidth=1)
     ax.axhline(y.mean(), color="#7b8794", linestyle="--", linewidth=1)
     ax.scatter(x[~fix], y[~fix], s=70, color=CURRENT, zorder=3)
     ax.scatter(x[fix], y[fix], s=90, color=TARGET, marker="D", edgecolor="black", zorder=3)  # a shape too, for grey print
-    for name, xi, yi in zip(drivers["driver"], x, y):
-        ax.annotate(str(name).replace("_", " "), (xi, yi), xytext=(7, 5), textcoords="offset points", fontsize=10)
+    for number, (name, xi, yi) in enumerate(zip(names, x, y), start=1):
+        label = str(number) if keyed else wrap_words(str(name), 28)
+        ax.annotate(label, (xi, yi), xytext=(6, 4), textcoords="offset points", fontsize=10 if keyed else 9)
+    if keyed:
+        key = fig.add_subplot(1, 3, 3)
+        key.axis("off")
+        lines = [f"{i}. {wrap_words(str(n), 44)}".replace("\n", "\n     ") for i, n in enumerate(names, start=1)]
+        key.text(0, 1, "\n".join(lines), va="top", ha="left", fontsize=9, linespacing=1.35, transform=key.transAxes)
     ax.set_xlim(0, max(x.max() * 1.2, x.mean() * 2))
     spread = max(y.max() - y.min(), 10)
     ax.set_ylim(max(0, y.min() - 0.35 * spread), min(100, y.max() + 0.35 * spread))
@@ -183,7 +192,8 @@ def plot_importance_performance(drivers: pd.DataFrame) -> Chart:
     for start, (cx, cy, ha, va) in corners.items():
         label = next(q for q in QUADRANTS.values() if q.startswith(start)).replace(": ", "\n")
         ax.text(cx, cy, label, transform=ax.transAxes, ha=ha, va=va, fontsize=9, color="#3e4c59", style="italic")
-    ax.set_xlabel("importance: share of explained satisfaction")
+    outcome = str(drivers["outcome"].iloc[0]) if "outcome" in drivers and len(drivers) else "satisfaction"
+    ax.set_xlabel(wrap_words(f"importance: share of what explains '{outcome}'", 70))
     ax.set_ylabel("performance: mean score (0-100)")
     n, r2 = drivers.attrs.get("n"), drivers.attrs.get("r2")
     note = f"\n{n} complete responses, R² = {r2:.2f}" if n is not None and r2 is not None else ""

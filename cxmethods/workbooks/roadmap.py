@@ -332,8 +332,10 @@ def current_metrics(run_dir: str | Path) -> dict[str, float]:
         )
     items = read_table(run_dir, VOICE_OF_CUSTOMER, "survey_items", optional=True)
     if items is not None:
+        # satisfaction: the questionnaire's outcome (the standard 'overall_satisfaction' when it declares none)
+        outcome = items.loc[items["role"] == "outcome", "item"]
         table = items.set_index("item")
-        for metric, item in (("satisfaction", "overall_satisfaction"), ("trust", "trust"), ("ease", "ease")):
+        for metric, item in (("satisfaction", outcome.iloc[0] if len(outcome) else None), ("trust", "trust"), ("ease", "ease")):
             if item in table.index and pd.notna(table.at[item, "top2_share"]):
                 found[metric] = float(table.at[item, "top2_share"])
     return {k: float(np.round(v, 4)) for k, v in found.items()}

@@ -26,6 +26,7 @@ from cxmethods.core.config import Engagement
 from cxmethods.core.errors import CxmError
 from cxmethods.io.artifacts import VOICE_OF_CUSTOMER
 from cxmethods.io.inputs import read_input
+from cxmethods.io.questionnaire import questionnaire
 from cxmethods.methods.channels import channel_preferences
 from cxmethods.methods.contacts import ContactLog
 from cxmethods.plots.charts import plot_failure_demand, plot_importance_performance, plot_pareto, plot_week_heatmap
@@ -124,9 +125,16 @@ def run(engagement: Engagement, run_dir: str | Path | None, *, n_themes: int = 6
 def _survey(result: VoiceOfCustomer, survey: pd.DataFrame, engagement: Engagement, n_themes: int) -> None:
     from cxmethods.methods.drivers import item_scores, key_drivers
 
-    scale = tuple(engagement.inputs.survey.scale)
-    _attempt(result, "survey_items", lambda: item_scores(survey, scale=scale))
-    _attempt(result, "drivers", lambda: key_drivers(survey, scale=scale))
+    spec = engagement.inputs.survey
+    questions = questionnaire(spec)
+    _attempt(result, "survey_items", lambda: _non_empty(item_scores(survey, scale=spec.scale, questionnaire=questions)))
+    _attempt(result, "drivers", lambda: key_drivers(survey, scale=spec.scale, questionnaire=questions))
+    if "drivers" in result.tables:
+        drivers = result.tables["drivers"]
+        result.notes.append(
+            f"Key drivers of '{drivers['outcome'].iloc[0]}': {drivers.attrs['method']}, over "
+            f"{drivers.attrs['n']:,} complete responses (R² {drivers.attrs['r2']:.2f})."
+        )
     _attempt(result, "segment_hints", lambda: segment_hints(survey))
     if "comment" not in survey:
         result.skipped.update(
@@ -151,6 +159,15 @@ def _survey(result: VoiceOfCustomer, survey: pd.DataFrame, engagement: Engagemen
         result.comments = pd.DataFrame({"comment": redacted, "theme": found.assignment, "sentiment": mood["label"]}).dropna(
             subset=["comment"]
         )
+
+
+def _non_empty(items: pd.DataFrame) -> pd.DataFrame:
+    if items.empty:
+        raise CxmError(
+            "The survey has none of the questionnaire's rated questions. Fix: declare them under inputs.survey.items "
+            "(column, label, scale), or map the standard ones under inputs.survey.columns."
+        )
+    return items
 
 
 def segment_hints(survey: pd.DataFrame) -> pd.DataFrame:
