@@ -142,11 +142,24 @@ ARTIFACTS: tuple[Artifact, ...] = (
     Artifact(VOICE_OF_CUSTOMER, "data_quality", _columns("check rows share treatment")),
     Artifact(VOICE_OF_CUSTOMER, "survey_items", _columns("item n missing_share mean score top2_share"), needs=_columns("item")),
     Artifact(VOICE_OF_CUSTOMER, "drivers", _columns("driver importance share rank performance quadrant")),
-    Artifact(VOICE_OF_CUSTOMER, "themes", _columns("theme label top_terms comments share examples")),
+    # top_category*: the source system's category most of a theme's comments have; category_ami: adjusted mutual
+    # information of themes and categories over all comments (one figure, on every row); empty without a category
+    Artifact(
+        VOICE_OF_CUSTOMER,
+        "themes",
+        _columns("theme label top_terms comments share top_category top_category_share category_ami examples"),
+    ),
+    Artifact(VOICE_OF_CUSTOMER, "theme_selection", _columns("k coherence diversity quality best chosen")),
     Artifact(
         VOICE_OF_CUSTOMER,
         "theme_sentiment",
         _columns("theme label comments mean_compound share_negative share_neutral share_positive"),
+    ),
+    # one row per comment by its row in the input file, never its text
+    Artifact(
+        VOICE_OF_CUSTOMER,
+        "comment_themes",
+        _columns("row theme theme_share other_themes sentiment compound rating category"),
     ),
     Artifact(VOICE_OF_CUSTOMER, "personal_data_redacted", _columns("kind count")),
     Artifact(

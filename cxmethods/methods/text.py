@@ -195,6 +195,7 @@ def themes(
     random_state: int = 0,
     top_terms: int = 8,
     examples: int = 3,
+    compare: bool = False,
 ) -> Themes:
     """Find the main themes in free-text comments (TF-IDF + NMF, on redacted text).
 
@@ -225,12 +226,15 @@ def themes(
         Terms listed per theme.
     examples : int, default 3
         Representative comments quoted per theme (distinct texts, strongest first).
+    compare : bool, default False
+        With ``n_themes`` given, still score every number of themes in ``tried`` (``selection``), so that a
+        number someone fixed can be weighed against the others.
 
     Returns
     -------
     Themes
         ``table`` (one row per theme, largest first), ``assignment`` (theme per text), ``weights`` and,
-        when the number of themes was chosen, ``selection``.
+        when the number of themes was chosen or ``compare`` is true, ``selection``.
 
     Raises
     ------
@@ -279,9 +283,11 @@ def themes(
             n_themes if n_themes is not None else tried,
         )
     selection = None
-    if n_themes is None:
+    if n_themes is None or (compare and min(most, n_docs, n_terms) >= fewest):
         selection = theme_selection(x, tried=(fewest, min(most, n_docs, n_terms)), random_state=random_state)
-        n_themes = int(selection.loc[selection["chosen"], "k"].iloc[0])
+        if n_themes is None:
+            n_themes = int(selection.loc[selection["best"], "k"].iloc[0])
+        selection["chosen"] = selection["k"] == n_themes
     nmf = NMF(n_components=n_themes, init="nndsvda", random_state=random_state, max_iter=500)
     w = nmf.fit_transform(x)
     h = nmf.components_
@@ -390,8 +396,9 @@ def theme_selection(x, *, tried: tuple[int, int] = _THEMES_TRIED, random_state: 
     Returns
     -------
     pandas.DataFrame
-        One row per number of themes tried: ``k``, ``coherence``, ``diversity``, ``quality`` and ``chosen``
-        (True on the one row chosen).
+        One row per number of themes tried: ``k``, ``coherence``, ``diversity``, ``quality``, ``best`` (True on
+        the row of highest quality) and ``chosen`` (the number used: here the best; :func:`themes` marks the
+        number it was given instead, when it was given one).
 
     Raises
     ------
@@ -405,7 +412,7 @@ def theme_selection(x, *, tried: tuple[int, int] = _THEMES_TRIED, random_state: 
     >>> texts = ["missed bin again", "bin missed twice", "missed bin collection", "phone queue ages",
     ...          "waited phone queue", "phone queue long", "pothole road repair", "road pothole deep"]
     >>> table = theme_selection(CountVectorizer().fit_transform(texts), tried=(2, 4))
-    >>> table["k"].tolist(), int(table.loc[table["chosen"], "k"].iloc[0])
+    >>> table["k"].tolist(), int(table.loc[table["best"], "k"].iloc[0])
     ([2, 3, 4], 3)
     """
     from sklearn.decomposition import NMF
@@ -433,7 +440,8 @@ def theme_selection(x, *, tried: tuple[int, int] = _THEMES_TRIED, random_state: 
         records.append({"k": k, "coherence": coherence, "diversity": diversity, "quality": (1 + coherence) / 2 * diversity})
     table = pd.DataFrame(records, columns=["k", "coherence", "diversity", "quality"])
     best = table["quality"].round(9).idxmax()  # idxmax takes the first of ties: the fewer themes
-    table["chosen"] = table.index == best
+    table["best"] = table.index == best
+    table["chosen"] = table["best"]
     return table
 
 
