@@ -12,7 +12,7 @@ import pytest
 from cxmethods import load_engagement, read_input
 from cxmethods.core.errors import CxmError
 from cxmethods.io.redact import find_personal_data
-from cxmethods.methods.text import Themes, sentiment, theme_sentiment, themes
+from cxmethods.methods.text import Themes, comment_themes, sentiment, theme_categories, theme_sentiment, themes
 
 REALDATA = Path(__file__).resolve().parent.parent.parent / "shared" / "realdata"
 CFPB = REALDATA / "cfpb_complaints_sample_2015_2020.csv"
@@ -243,3 +243,126 @@ def test_cfpb_narratives_give_credit_and_debt_themes():
     assert not any(re.search(r"\bx{2,}\b", t) for t in labels)  # the CFPB's XXXX masks are not a theme
     examples = " ".join(th.table["examples"])
     assert find_personal_data(examples) == []
+
+
+def _three_topics(n: int = 90, seed: int = 0) -> pd.Series:
+    """Comments on three topics in varied words (no two alike), each with a filler or two and a plural twin."""
+    rng = np.random.default_rng(seed)
+    topics = (
+        ("bin", "missed", "collection", "crew", "recycling", "street", "lorry", "wheelie"),
+        ("phone", "queue", "hold", "waited", "answered", "minutes", "call", "line"),
+        ("pothole", "road", "repair", "tyre", "damage", "surface", "filled", "crater"),
+    )
+    fillers = ("told", "exactly", "really", "actually", "said")
+    out = []
+    for i in range(n):
+        words = list(rng.choice(topics[i % 3], 4, replace=False)) + list(rng.choice(fillers, 2, replace=False))
+        rng.shuffle(words)
+        out.append(" ".join(words) + ".")
+    return pd.Series(out)
+
+
+def test_the_number_of_themes_is_chosen_by_the_stated_criterion_and_is_deterministic():
+    comments = _three_topics()
+    a, b = themes(comments, random_state=4), themes(comments, random_state=4)
+    table = a.selection
+    assert list(table.columns) == ["k", "coherence", "diversity", "quality", "best", "chosen"]
+    assert table["k"].tolist() == list(range(2, 11))
+    assert table["quality"].to_numpy() == pytest.approx(((1 + table["coherence"]) / 2 * table["diversity"]).to_numpy())
+    assert table["best"].sum() == 1 and table.loc[table["best"], "quality"].item() == table["quality"].max()
+    chosen = table.loc[table["chosen"], "k"].item()
+    assert chosen == 3 and len(a.table) == 3  # three topics written three ways apart: three themes
+    pd.testing.assert_frame_equal(a.selection, b.selection)
+    pd.testing.assert_frame_equal(a.table, b.table)
+    assert themes(comments, n_themes=5).selection is None  # a number given is used as it is
+
+
+def test_a_given_number_of_themes_is_used_and_can_still_be_compared():
+    th = themes(_three_topics(), n_themes=5, compare=True, tried=(2, 6))
+    assert len(th.table) == 5 and th.table["theme"].tolist() == [1, 2, 3, 4, 5]
+    assert th.selection["k"].tolist() == [2, 3, 4, 5, 6]
+    assert th.selection.loc[th.selection["chosen"], "k"].tolist() == [5]
+    assert th.selection.loc[th.selection["best"], "k"].tolist() == [3]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"tried": (3, 2)}, r"The 'tried\[1\]' parameter of themes must be an int >= 3\. Got 2 instead\."),
+        ({"tried": 5}, r"The 'tried' parameter of themes must be a pair \(fewest, most\) of numbers of themes\. Got 5"),
+        ({"tried": (2, 200)}, None),  # more than the texts allow: capped, not refused
+    ],
+)
+def test_the_range_of_numbers_of_themes_tried(kwargs, message):
+    if message is None:
+        assert themes(_three_topics(12), **kwargs).selection["k"].max() <= 12
+        return
+    with pytest.raises(CxmError, match=message):
+        themes(_three_topics(), **kwargs)
+
+
+def test_labels_name_what_sets_a_theme_apart_without_fillers_or_plural_twins():
+    comments = pd.Series(
+        ["I was told my council tax bill was wrong, exactly as before"] * 6
+        + ["I was told the council tax payments were late, the payment went missing"] * 6
+        + ["The man said the pothole in our road would be filled"] * 6
+        + ["The man said the pothole on the road outside damaged my tyre"] * 6
+    )
+    th = themes(comments, n_themes=2)
+    labels = th.table["label"].tolist()
+    terms = " ".join(th.table["top_terms"])
+    assert {"told", "exactly", "man", "said"}.isdisjoint(re.split(r", | / | ", terms))
+    assert any(label.startswith("council tax") for label in labels), labels  # a phrase, not "council / tax"
+    assert any(label.startswith(("pothole", "road")) for label in labels), labels
+    assert not ("payment" in terms.split(", ") and "payments" in terms.split(", ")), terms
+
+
+def test_each_comment_gets_its_themes_and_tone_by_row_never_its_text():
+    comments = _three_topics(30)
+    comments[4] = None
+    comments[5] = "   "
+    th = themes(comments, n_themes=3)
+    mood = sentiment(comments)
+    rows = pd.Series(np.arange(len(comments)) + 2)  # spreadsheet rows: the header is row 1
+    category = pd.Series(["Waste", "Calls", "Roads"] * 10)
+    out = comment_themes(th, mood, rows=rows, category=category, rating=pd.Series(np.arange(30) % 5 + 1.0))
+    assert list(out.columns) == ["row", "theme", "theme_share", "other_themes", "sentiment", "compound", "rating", "category"]
+    assert out["row"].tolist() == [r for r in range(2, 32) if r not in (6, 7)]  # the empty texts are not comments
+    assert out["theme"].tolist() == th.assignment.drop(index=[4, 5]).tolist()
+    assert out["theme_share"].between(0, 1).all() and (out["theme_share"] >= 1 / 3).all()
+    assert out["category"].tolist() == category.drop(index=[4, 5]).tolist()
+    text = out.to_csv()
+    words = {w.strip(".") for c in comments.dropna() for w in c.split()} - {""}
+    assert [w for w in words if w in text] == []  # not a word of any comment
+
+
+def test_other_themes_list_the_themes_a_comment_also_touches():
+    texts = pd.Series(
+        ["Bin missed again", "Missed bin twice", "Missed bin and a long phone queue", "Phone queue long", "Phone queue ages"]
+    )
+    th = themes(texts, n_themes=2)
+    out = comment_themes(th, sentiment(texts))
+    mixed = out.set_index("row").loc[3]
+    assert mixed["other_themes"] != "" and int(mixed["other_themes"]) != mixed["theme"]
+    assert comment_themes(th, sentiment(texts), other_weight=1.0).loc[2, "other_themes"] == ""
+    with pytest.raises(CxmError, match=r"The 'other_weight' parameter of comment_themes must be a fraction in \(0, 1\]"):
+        comment_themes(th, sentiment(texts), other_weight=0)
+
+
+def test_agreement_of_themes_and_categories_is_adjusted_mutual_information():
+    from sklearn.metrics import adjusted_mutual_info_score
+
+    comments = _three_topics(60)
+    th = themes(comments, n_themes=3)
+    truth = pd.Series(np.array(["Waste", "Calls", "Roads"])[np.arange(60) % 3])
+    noisy = truth.where(np.arange(60) % 5 != 0, "Other")  # every fifth comment filed elsewhere
+    out = theme_categories(th, noisy)
+    assert list(out.columns) == ["theme", "top_category", "top_category_share", "category_ami"]
+    expected = adjusted_mutual_info_score(noisy, th.assignment.astype(int))
+    assert out["category_ami"].tolist() == pytest.approx([expected] * 3) and 0.4 < expected < 1
+    assert theme_categories(th, truth)["category_ami"].iloc[0] == pytest.approx(1.0)
+    assert sorted(theme_categories(th, truth)["top_category"]) == ["Calls", "Roads", "Waste"]
+    shuffled = pd.Series(np.random.default_rng(0).permutation(truth.to_numpy()))
+    assert abs(theme_categories(th, shuffled)["category_ami"].iloc[0]) < 0.1  # chance agreement is near 0
+    with pytest.raises(CxmError, match=r"at least two are needed"):
+        theme_categories(th, pd.Series(["Waste"] * 60))

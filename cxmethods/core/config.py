@@ -178,6 +178,7 @@ class InputFile(_Model):
 class Inputs(_Model):
     contact_log: InputFile | None = None
     survey: InputFile | None = None
+    comments: InputFile | None = None
     initiatives: InputFile | None = None
     levers: InputFile | None = None
     stakeholders: InputFile | None = None
@@ -201,6 +202,9 @@ class VocSettings(_Model):
         [], description="Regular expressions (case-insensitive) for reasons that are failure demand"
     )
     unit_costs: dict[str, float] = Field({}, description="Cost per contact by channel; default templates/benchmarks.yaml")
+    n_themes: int | None = Field(
+        None, ge=1, le=30, description="Themes to find in the comments (default: chosen from the data, 2-10)"
+    )
 
 
 class SelfAssessmentSettings(_Model):

@@ -172,6 +172,20 @@ INPUTS: dict[str, InputSpec] = {
             key=("respondent_id",),
         ),
         InputSpec(
+            "comments",
+            "One row per free-text comment (complaint narratives, open-ended answers, feedback forms); "
+            "only the text is needed. Rows with no text are skipped and counted.",
+            {
+                "comment_id": Field("id", "Reference of the comment (rows are numbered when absent; never shown in outputs)"),
+                "text": Field("text", "The comment itself (personal data is redacted before output)", True),
+                "rating": Field("number", "A rating given with the comment, on any scale"),
+                "date": Field("date", "When the comment was made"),
+                "channel": Field("channel", "Channel the comment came through"),
+                "category": Field("category", "What the source system says it is about (a product, service or type)"),
+            },
+            key=("comment_id",),
+        ),
+        InputSpec(
             "initiatives",
             "Candidate improvement initiatives with costs, effort and dependencies.",
             {

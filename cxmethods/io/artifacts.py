@@ -147,11 +147,24 @@ ARTIFACTS: tuple[Artifact, ...] = (
         needs=_columns("item role top2_share"),
     ),
     Artifact(VOICE_OF_CUSTOMER, "drivers", _columns("driver question importance share rank performance quadrant outcome")),
-    Artifact(VOICE_OF_CUSTOMER, "themes", _columns("theme label top_terms comments share examples")),
+    # top_category*: the source system's category most of a theme's comments have; category_ami: adjusted mutual
+    # information of themes and categories over all comments (one figure, on every row); empty without a category
+    Artifact(
+        VOICE_OF_CUSTOMER,
+        "themes",
+        _columns("theme label top_terms comments share top_category top_category_share category_ami examples"),
+    ),
+    Artifact(VOICE_OF_CUSTOMER, "theme_selection", _columns("k coherence diversity quality best chosen")),
     Artifact(
         VOICE_OF_CUSTOMER,
         "theme_sentiment",
         _columns("theme label comments mean_compound share_negative share_neutral share_positive"),
+    ),
+    # one row per comment by its row in the input file, never its text
+    Artifact(
+        VOICE_OF_CUSTOMER,
+        "comment_themes",
+        _columns("row theme theme_share other_themes sentiment compound rating category"),
     ),
     Artifact(VOICE_OF_CUSTOMER, "personal_data_redacted", _columns("kind count")),
     Artifact(

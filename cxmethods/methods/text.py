@@ -1,9 +1,11 @@
 """Free text: themes and sentiment, offline and seeded.
 
 :func:`themes` finds topics the way commercial voice-of-the-customer tools do (TF-IDF terms,
-factorised with NMF), always on redacted text, so no example it quotes carries personal data.
-:func:`sentiment` scores each comment with VADER, whose lexicon ships inside the package (no
-network). :func:`theme_sentiment` puts the two together per theme.
+factorised with NMF), always on redacted text, so no example it quotes carries personal data; unless told how
+many, it chooses the number of themes from the data (:func:`theme_selection`). :func:`sentiment` scores each
+comment with VADER, whose lexicon ships inside the package (no network). :func:`theme_sentiment` puts the two
+together per theme, :func:`comment_themes` lists them comment by comment (by row, never the text), and
+:func:`theme_categories` compares the themes with the categories the comments came with.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ import numpy as np
 import pandas as pd
 
 from cxmethods.core.checks import check_int, check_type, parameter_error
+from cxmethods.core.errors import CxmError
 from cxmethods.io.redact import PLACEHOLDERS, redact_series
 
-__all__ = ["Themes", "sentiment", "theme_sentiment", "themes"]
+__all__ = ["Themes", "comment_themes", "sentiment", "theme_categories", "theme_selection", "theme_sentiment", "themes"]
 
 _NEGATIVE, _POSITIVE = -0.05, 0.05  # VADER's own recommended cut-offs for the compound score
 _LABELS = ("negative", "neutral", "positive")
@@ -28,6 +31,23 @@ _NOISE = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS.values()) + r"|\
 _EXAMPLE_CHARS = 200
 _CLAUSE = re.compile(r"[.!?;:,()\[\]{}|\n]+")  # phrases never run across these
 _WORD = re.compile(r"(?u)\b[^\W\d_][^\W\d_]+\b")
+# Words scikit-learn's English stop-word list keeps that say nothing about what a comment is about, whatever the
+# service: reporting verbs, vague people and things, fillers and intensifiers. They stay in the factorisation (in a
+# form letter or a stock phrase they do mark a theme) but never name one. Topic words (phone, letter, wait, week,
+# help, knew) are not here: they are what themes are made of.
+_FILLER = frozenset(
+    """
+    able absolutely actually ask asked asking basically came certainly clearly come comes coming completely definitely
+    did does doing    don doesn didn done exactly fact far gave getting give given go goes going gone got gotten guy guys just
+    lady let like literally lot lots make makes making man maybe mr mrs ms oh ok okay people person
+    probably quite really said say saying says simply someone somebody sure tell telling thing things think
+    thought totally told try tried trying use used using ve want wanted way went woman yes
+    """.split()
+)
+_THEMES_TRIED = (2, 10)  # numbers of themes compared when the caller gives none
+_SELECTION_SAMPLE = 5_000  # comments the choice of the number of themes is made on (the fit uses them all)
+_PHRASE_KEEPS = 0.75  # a phrase replaces a chosen word when it is this strong (of the word's weight)
+_QUALITY_TERMS = 10  # a theme's strongest terms, on which its coherence and diversity are measured
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,10 +65,17 @@ class Themes:
     assignment : pandas.Series
         The main theme of each input text, on the input's index; ``<NA>`` for empty or missing
         texts and for texts with none of the theme vocabulary.
+    weights : pandas.DataFrame
+        How much of each text each theme explains: one column per theme number, each row summing to 1, on the
+        input's index; missing where ``assignment`` is.
+    selection : pandas.DataFrame or None
+        How the number of themes was chosen (:func:`theme_selection`); None when the caller gave it.
     """
 
     table: pd.DataFrame
     assignment: pd.Series
+    weights: pd.DataFrame
+    selection: pd.DataFrame | None = None
 
 
 @lru_cache(maxsize=1)
@@ -122,20 +149,37 @@ def _min_df(n_docs: int) -> int:
 
 
 def _pick_terms(terms: np.ndarray, weights: np.ndarray, k: int) -> list[str]:
-    """The k strongest terms, a phrase standing in for the single words it contains ("missed bin", not "bin")."""
+    """The k strongest terms, a phrase standing in for the single words it contains ("missed bin", not "bin").
+
+    A phrase takes the place of a word already chosen only when it is nearly as strong (``_PHRASE_KEEPS``
+    of the word's weight): "council tax" for "council", but not "phone queue" for a "phone" that most of the
+    theme's comments use without "queue". A phrase that adds nothing to the words chosen is left out.
+    """
     chosen: list[str] = []
+    strength: dict[str, float] = {}
     for j in np.argsort(-weights, kind="stable"):
         if weights[j] <= 0 or len(chosen) >= k:
             break
-        term = str(terms[j])
+        term, weight = str(terms[j]), float(weights[j])
         words = term.split()
-        covered = {w for t in chosen for w in t.split()}
-        if all(w in covered for w in words):
-            continue  # says nothing a chosen term does not
-        if len(words) > 1:
-            chosen = [t for t in chosen if t not in words]
-        chosen.append(term)
+        covered = {_singular(w) for t in chosen for w in t.split()}
+        if all(_singular(w) in covered for w in words):
+            continue  # says nothing a chosen term does not ("payments" after "payment")
+        inside = [t for t in chosen if t in words]
+        if inside and weight < _PHRASE_KEEPS * max(strength[t] for t in inside):
+            continue  # a rarer use of a word already chosen
+        if inside:
+            chosen[chosen.index(inside[0])] = term
+            chosen = [t for t in chosen if t not in inside[1:]]
+        else:
+            chosen.append(term)
+        strength[term] = weight
     return chosen[:k]
+
+
+def _singular(word: str) -> str:
+    """A plural's singular, roughly ("payments" -> "payment"), so that a label does not list both."""
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
 def _trim(text: str, limit: int = _EXAMPLE_CHARS) -> str:
@@ -143,32 +187,54 @@ def _trim(text: str, limit: int = _EXAMPLE_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def themes(texts: pd.Series, *, n_themes: int = 6, random_state: int = 0, top_terms: int = 8, examples: int = 3) -> Themes:
+def themes(
+    texts: pd.Series,
+    *,
+    n_themes: int | None = None,
+    tried: tuple[int, int] = _THEMES_TRIED,
+    random_state: int = 0,
+    top_terms: int = 8,
+    examples: int = 3,
+    compare: bool = False,
+) -> Themes:
     """Find the main themes in free-text comments (TF-IDF + NMF, on redacted text).
 
     The texts are redacted first (:func:`cxmethods.io.redact.redact_series`), whatever the caller
     passed, so neither the terms nor the examples can carry personal data. Terms are single words
-    and two-word phrases, English stop words removed; a term must appear in a few comments (more
-    as the corpus grows) to count. Each comment gets the theme with the largest weight.
+    and two-word phrases, English stop words removed; a term must appear in a few comments (more as the
+    corpus grows) to count. Each comment gets the theme with the largest weight.
+
+    A theme's terms are ranked by how much more often its comments use them than the other comments do
+    (the share of the theme's comments that contain the term, less the share of the others that do), so
+    the label names what sets the theme apart rather than words every comment uses; a two-word phrase
+    stands in for the words it contains ("council tax", not "council / tax"), and filler words ("told",
+    "exactly", "man") never name a theme.
 
     Parameters
     ----------
     texts : pandas.Series
         Free text; empty and missing texts are skipped.
-    n_themes : int, default 6
+    n_themes : int, optional
         How many themes to find; at least 1, at most the number of non-empty texts and of
-        distinct terms. Try a few values: the right number is the one a workshop can act on.
+        distinct terms. None (the default) chooses it from the data: :func:`theme_selection`.
+    tried : (int, int), default (2, 10)
+        The fewest and most themes compared when ``n_themes`` is None.
     random_state : int, default 0
-        Seed of the factorisation's initialisation: the same seed gives the same themes.
+        Seed of the factorisation's initialisation (and of the sample the choice is made on, for
+        more than 5,000 comments): the same seed gives the same themes.
     top_terms : int, default 8
         Terms listed per theme.
     examples : int, default 3
         Representative comments quoted per theme (distinct texts, strongest first).
+    compare : bool, default False
+        With ``n_themes`` given, still score every number of themes in ``tried`` (``selection``), so that a
+        number someone fixed can be weighed against the others.
 
     Returns
     -------
     Themes
-        ``table`` (one row per theme, largest first) and ``assignment`` (theme per text).
+        ``table`` (one row per theme, largest first), ``assignment`` (theme per text), ``weights`` and,
+        when the number of themes was chosen or ``compare`` is true, ``selection``.
 
     Raises
     ------
@@ -186,38 +252,46 @@ def themes(texts: pd.Series, *, n_themes: int = 6, random_state: int = 0, top_te
     [[1, 3], [2, 3]]
     >>> sorted(th.assignment.tolist()) == [1, 1, 1, 2, 2, 2]
     True
+    >>> th.table["label"].tolist()
+    ['bin / missed / collection', 'phone / ages / waited']
     """
     from sklearn.decomposition import NMF
-    from sklearn.feature_extraction.text import TfidfVectorizer
 
     check_type(texts, "texts", "themes", pd.Series, "a pandas Series")
-    for name, value, low in (("n_themes", n_themes, 1), ("top_terms", top_terms, 1), ("examples", examples, 0)):
+    for name, value, low in (("top_terms", top_terms, 1), ("examples", examples, 0)):
         check_int(value, name, "themes", low=low)
+    if n_themes is not None:
+        check_int(n_themes, "n_themes", "themes", low=1)
+    fewest, most = _check_tried(tried, "themes")
     keep, body = _non_empty(redact_series(texts))
     n_docs = len(body)
-    if n_docs < max(2, n_themes):
+    if n_docs < max(2, n_themes or fewest):
+        wanted = "n_themes" if n_themes is not None else "tried"
         raise parameter_error(
-            "n_themes", "themes", f"at most the number of non-empty texts ({n_docs}, and at least 2 are needed)", n_themes
+            wanted,
+            "themes",
+            f"at most the number of non-empty texts ({n_docs}, and at least 2 are needed)",
+            n_themes if n_themes is not None else tried,
         )
-    vectorizer = TfidfVectorizer(
-        analyzer=_terms, min_df=_min_df(n_docs), max_df=0.95 if n_docs >= 20 else 1.0, sublinear_tf=True, dtype=np.float64
-    )
-    try:
-        x = vectorizer.fit_transform(body)
-    except ValueError:  # nothing left after stop words and min_df
-        x = None
-    n_terms = 0 if x is None else x.shape[1]
-    if n_terms < n_themes:
+    x, terms = _term_matrix(body)
+    n_terms = len(terms)
+    if n_terms < (n_themes or fewest):
         raise parameter_error(
-            "n_themes",
+            "n_themes" if n_themes is not None else "tried",
             "themes",
             f"at most the number of distinct terms in the texts ({n_terms} after stop words and rare terms are dropped)",
-            n_themes,
+            n_themes if n_themes is not None else tried,
         )
+    selection = None
+    if n_themes is None or (compare and min(most, n_docs, n_terms) >= fewest):
+        selection = theme_selection(x, tried=(fewest, min(most, n_docs, n_terms)), random_state=random_state)
+        if n_themes is None:
+            n_themes = int(selection.loc[selection["best"], "k"].iloc[0])
+        selection["chosen"] = selection["k"] == n_themes
     nmf = NMF(n_components=n_themes, init="nndsvda", random_state=random_state, max_iter=500)
     w = nmf.fit_transform(x)
     h = nmf.components_
-    terms = vectorizer.get_feature_names_out()
+    present = (x > 0).astype(np.float64).tocsr()
     has_theme = w.max(axis=1) > 0
     main = np.where(has_theme, w.argmax(axis=1), -1)
     sizes = np.bincount(main[has_theme], minlength=n_themes)
@@ -225,7 +299,7 @@ def themes(texts: pd.Series, *, n_themes: int = 6, random_state: int = 0, top_te
     number = {k: i + 1 for i, k in enumerate(order)}
     rows = []
     for k in order:
-        picked = _pick_terms(terms, h[k], top_terms)
+        picked = _pick_terms(*_distinctive(terms, h[k], present, main == k), top_terms)
         members = np.flatnonzero(main == k)
         quotes: list[str] = []
         for j in members[np.argsort(-w[members, k], kind="stable")]:
@@ -252,7 +326,137 @@ def themes(texts: pd.Series, *, n_themes: int = 6, random_state: int = 0, top_te
     missing = np.ones(len(texts), dtype=bool)
     missing[np.flatnonzero(keep)[has_theme]] = False
     assignment = pd.Series(pd.arrays.IntegerArray(values, missing), index=texts.index, name="theme")
-    return Themes(table=table, assignment=assignment)
+    shares = np.full((len(texts), n_themes), np.nan)
+    shares[np.flatnonzero(keep)[has_theme]] = (w[has_theme] / w[has_theme].sum(axis=1, keepdims=True))[:, order]
+    weights = pd.DataFrame(shares, index=texts.index, columns=[number[k] for k in order])
+    return Themes(table=table, assignment=assignment, weights=weights, selection=selection)
+
+
+def _check_tried(tried: tuple[int, int], caller: str) -> tuple[int, int]:
+    if not (isinstance(tried, tuple | list) and len(tried) == 2):
+        raise parameter_error("tried", caller, "a pair (fewest, most) of numbers of themes", tried)
+    fewest, most = tried
+    check_int(fewest, "tried[0]", caller, low=1)
+    check_int(most, "tried[1]", caller, low=fewest)
+    return int(fewest), int(most)
+
+
+def _term_matrix(body: list[str]):
+    """TF-IDF of the terms (:func:`_terms`) of the non-empty texts, and the terms; no terms: an empty matrix."""
+    from scipy.sparse import csr_matrix
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    n_docs = len(body)
+    vectorizer = TfidfVectorizer(
+        analyzer=_terms, min_df=_min_df(n_docs), max_df=0.95 if n_docs >= 20 else 1.0, sublinear_tf=True, dtype=np.float64
+    )
+    try:
+        return vectorizer.fit_transform(body), vectorizer.get_feature_names_out()
+    except ValueError:  # nothing left after stop words and min_df
+        return csr_matrix((n_docs, 0)), np.array([], dtype=object)
+
+
+def _distinctive(terms: np.ndarray, weights: np.ndarray, present, members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A theme's candidate terms (its strongest by factor weight, no filler) scored by how much more its comments use them:
+    the share of the theme's comments with the term less the share of the other comments with it. A factor that
+    is no comment's main theme keeps its factor weights."""
+    candidates = np.flatnonzero(weights > 0)
+    candidates = candidates[np.argsort(-weights[candidates], kind="stable")]
+    candidates = np.array([j for j in candidates if not _FILLER.intersection(str(terms[j]).split())][:50], dtype=int)
+    inside, outside = members.sum(), (~members).sum()
+    if not inside or not candidates.size:
+        return terms[candidates], weights[candidates]
+    sub = present[:, candidates]
+    share_in = np.asarray(sub[members].sum(axis=0)).ravel() / inside
+    share_out = np.asarray(sub[~members].sum(axis=0)).ravel() / max(1, outside)
+    return terms[candidates], share_in - share_out
+
+
+def theme_selection(x, *, tried: tuple[int, int] = _THEMES_TRIED, random_state: int = 0) -> pd.DataFrame:
+    """Compare numbers of themes on a term matrix and choose one by topic quality.
+
+    Topic quality (after Dieng, Ruiz and Blei, 2020, *Topic modeling in embedding spaces*) is the themes'
+    coherence times their diversity. **Coherence** is the mean normalised pointwise mutual information (NPMI,
+    Bouma 2009; the kind of coherence that best follows people's judgements in Röder et al., 2015) of each pair
+    of a theme's ten strongest terms, counted in the comments themselves: 1 when the terms are always used
+    together, 0 when independently, -1 when never together; it enters the product as (1 + NPMI) / 2, on 0-1.
+    **Diversity** is the share of distinct terms among those same ten strongest terms of every theme: too many
+    themes repeat each other. The highest quality wins; a tie goes to fewer themes. Above 5,000 comments the
+    comparison is made on a random 5,000 (seeded).
+
+    Parameters
+    ----------
+    x : sparse matrix
+        Texts by terms (TF-IDF or counts), as :func:`themes` builds it.
+    tried : (int, int), default (2, 10)
+        The fewest and most themes compared (at most the number of texts and of terms).
+    random_state : int, default 0
+        Seed of the factorisations and of the sample.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per number of themes tried: ``k``, ``coherence``, ``diversity``, ``quality``, ``best`` (True on
+        the row of highest quality) and ``chosen`` (the number used: here the best; :func:`themes` marks the
+        number it was given instead, when it was given one).
+
+    Raises
+    ------
+    CxmError
+        When ``tried`` is not a pair of whole numbers with 1 <= fewest <= most, or the matrix has fewer
+        texts or terms than the fewest themes tried.
+
+    Examples
+    --------
+    >>> from sklearn.feature_extraction.text import CountVectorizer
+    >>> texts = ["missed bin again", "bin missed twice", "missed bin collection", "phone queue ages",
+    ...          "waited phone queue", "phone queue long", "pothole road repair", "road pothole deep"]
+    >>> table = theme_selection(CountVectorizer().fit_transform(texts), tried=(2, 4))
+    >>> table["k"].tolist(), int(table.loc[table["best"], "k"].iloc[0])
+    ([2, 3, 4], 3)
+    """
+    from sklearn.decomposition import NMF
+
+    fewest, most = _check_tried(tried, "theme_selection")
+    n_docs, n_terms = x.shape
+    if min(n_docs, n_terms) < fewest:
+        raise parameter_error(
+            "tried", "theme_selection", f"within the number of texts ({n_docs}) and of terms ({n_terms})", tried
+        )
+    if n_docs > _SELECTION_SAMPLE:
+        rows = np.sort(np.random.default_rng(random_state).choice(n_docs, _SELECTION_SAMPLE, replace=False))
+        x = x[rows]
+    present = (x > 0).astype(np.float64).tocsc()
+    n = present.shape[0]
+    together = (present.T @ present).tocsr()  # comments with both terms (the diagonal: with the term)
+    records = []
+    for k in range(fewest, min(most, n_docs, n_terms) + 1):
+        h = NMF(n_components=k, init="nndsvda", random_state=random_state, max_iter=500).fit(x).components_
+        tops = [(order := np.argsort(-row, kind="stable"))[row[order] > 0] for row in h]  # a theme's own terms
+        coherence = float(np.mean([_npmi(together, top[:_QUALITY_TERMS], n) for top in tops]))
+        strongest = np.concatenate([top[:_QUALITY_TERMS] for top in tops])
+        diversity = len(set(strongest.tolist())) / max(1, len(strongest))
+        # NPMI runs from -1: moved to 0-1 first, so that a product with diversity still rewards coherence
+        records.append({"k": k, "coherence": coherence, "diversity": diversity, "quality": (1 + coherence) / 2 * diversity})
+    table = pd.DataFrame(records, columns=["k", "coherence", "diversity", "quality"])
+    best = table["quality"].round(9).idxmax()  # idxmax takes the first of ties: the fewer themes
+    table["best"] = table.index == best
+    table["chosen"] = table["best"]
+    return table
+
+
+def _npmi(together, top: np.ndarray, n: int) -> float:
+    """Mean NPMI of the pairs of terms ``top`` (-1 for terms never used together, 1 for always together)."""
+    if len(top) < 2:
+        return 0.0
+    counts = together[top][:, top].toarray()
+    p = np.diag(counts) / n
+    i, j = np.triu_indices(len(top), k=1)
+    p_ij = counts[i, j] / n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pmi = np.log(p_ij / (p[i] * p[j]))
+        npmi = np.where(p_ij == 0, -1.0, np.where(p_ij >= 1, 1.0, pmi / -np.log(p_ij)))
+    return float(np.mean(npmi))
 
 
 def theme_sentiment(themes: Themes, sentiment: pd.DataFrame) -> pd.DataFrame:
@@ -321,3 +525,151 @@ def theme_sentiment(themes: Themes, sentiment: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         rows, columns=["theme", "label", "comments", "mean_compound", "share_negative", "share_neutral", "share_positive"]
     )
+
+
+def comment_themes(
+    themes: Themes,
+    sentiment: pd.DataFrame,
+    *,
+    rows: pd.Series | None = None,
+    category: pd.Series | None = None,
+    rating: pd.Series | None = None,
+    other_weight: float = 0.5,
+) -> pd.DataFrame:
+    """Each comment's theme(s) and tone, by row, so that people can check the themes and use them: never the text.
+
+    Parameters
+    ----------
+    themes : Themes
+        From :func:`themes`.
+    sentiment : pandas.DataFrame
+        From :func:`sentiment` on the same texts (same index).
+    rows : pandas.Series, optional
+        A reference of each text that identifies no one, on the texts' index: the row of the input file the text
+        came from (``read_input(...).attrs["rows"]``), so that whoever holds the file can look the comment up.
+        Default: 1, 2, ... in the texts' order. Never pass a respondent's own id: it could name someone.
+    category, rating : pandas.Series, optional
+        What the source system says the comment is about, and the rating given with it, on the texts' index.
+    other_weight : float, default 0.5
+        A further theme is listed when it explains at least this fraction of what the main theme does.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per non-empty text, in input order: ``row``, ``theme`` (the main theme; missing when the text has
+        none of the themes' terms), ``theme_share`` (the part of the text the main theme explains, 0-1),
+        ``other_themes`` (further themes, strongest first, separated by ";"), ``sentiment`` (label),
+        ``compound`` (VADER score), ``rating`` and ``category`` (missing when not given).
+
+    Examples
+    --------
+    >>> texts = pd.Series(["Bin missed again", "Missed bin twice", "Missed bin and a long phone queue",
+    ...                    "Phone queue long", "Phone queue ages", None])
+    >>> th = themes(texts, n_themes=2)
+    >>> out = comment_themes(th, sentiment(texts), rows=pd.Series([2, 3, 4, 5, 6, 7]))
+    >>> out[["row", "theme", "other_themes", "sentiment"]].values.tolist()
+    [[2, 2, '', 'negative'], [3, 2, '', 'negative'], [4, 1, '2', 'negative'], [5, 1, '', 'neutral'], [6, 1, '', 'neutral']]
+    """
+    check_type(themes, "themes", "comment_themes", Themes, "a Themes")
+    check_type(sentiment, "sentiment", "comment_themes", pd.DataFrame, "a DataFrame (from cxmethods.methods.text.sentiment)")
+    index = themes.assignment.index
+    if not sentiment.index.equals(index):
+        raise parameter_error(
+            "sentiment", "comment_themes", "on the index of the texts given to themes", "another index", as_text=True
+        )
+    if not 0 < other_weight <= 1:
+        raise parameter_error("other_weight", "comment_themes", "a fraction in (0, 1]", other_weight)
+    given = {}
+    for name, values in (("rows", rows), ("category", category), ("rating", rating)):
+        if values is not None:
+            check_type(values, name, "comment_themes", pd.Series, "a pandas Series")
+            if len(values) != len(index):
+                raise parameter_error(
+                    name, "comment_themes", f"one value per text ({len(index)})", f"{len(values)} values", as_text=True
+                )
+            given[name] = values.to_numpy()
+    kept = sentiment["label"].notna().to_numpy()
+    shares = themes.weights.to_numpy()[kept]
+    numbers = np.array(themes.weights.columns)
+    has = ~np.isnan(shares).all(axis=1) if shares.shape[1] else np.zeros(len(shares), dtype=bool)
+    main_share = np.full(len(shares), np.nan)
+    main_share[has] = shares[has].max(axis=1)
+    others = [""] * len(shares)
+    for i in np.flatnonzero(has):
+        ranked = np.argsort(-shares[i], kind="stable")
+        limit = other_weight * shares[i, ranked[0]]
+        others[i] = ";".join(str(numbers[j]) for j in ranked[1:] if shares[i, j] > 0 and shares[i, j] >= limit)
+    return pd.DataFrame(
+        {
+            "row": given["rows"][kept] if "rows" in given else np.flatnonzero(kept) + 1,
+            "theme": themes.assignment.to_numpy()[kept],
+            "theme_share": main_share,
+            "other_themes": others,
+            "sentiment": sentiment["label"].to_numpy()[kept],
+            "compound": sentiment["compound"].to_numpy()[kept],
+            "rating": given["rating"][kept] if "rating" in given else np.nan,
+            "category": given["category"][kept] if "category" in given else None,
+        }
+    ).astype({"theme": "Int64"})
+
+
+def theme_categories(themes: Themes, categories: pd.Series) -> pd.DataFrame:
+    """Do the themes follow the categories the source system gave the comments (a product, a service)?
+
+    Parameters
+    ----------
+    themes : Themes
+        From :func:`themes`.
+    categories : pandas.Series
+        Each text's category, on the texts' index; missing where the system gave none.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per theme, in ``themes.table`` order: ``theme``, ``top_category`` (the category most of its
+        comments have), ``top_category_share`` (their share of the theme's comments with a category) and
+        ``category_ami``: the adjusted mutual information between themes and categories over all comments with
+        both (scikit-learn's ``adjusted_mutual_info_score``), one figure for the whole set, so the same on every
+        row. 0 is no more agreement than chance; 1 is the same grouping. Themes are found in the words alone, so
+        a low figure is no fault: the comments may cut across the system's categories.
+
+    Raises
+    ------
+    CxmError
+        When ``categories`` is not on the texts' index, or fewer than two categories are used by themed texts.
+
+    Examples
+    --------
+    >>> texts = pd.Series(["Bin missed again", "Missed bin twice", "Phone queue long", "Phone queue ages"])
+    >>> th = themes(texts, n_themes=2)
+    >>> theme_categories(th, pd.Series(["Waste", "Waste", "Calls", "Calls"])).values.tolist()
+    [[1, 'Calls', 1.0, 1.0], [2, 'Waste', 1.0, 1.0]]
+    """
+    from sklearn.metrics import adjusted_mutual_info_score
+
+    check_type(themes, "themes", "theme_categories", Themes, "a Themes")
+    check_type(categories, "categories", "theme_categories", pd.Series, "a pandas Series")
+    if not categories.index.equals(themes.assignment.index):
+        raise parameter_error(
+            "categories", "theme_categories", "on the index of the texts given to themes", "another index", as_text=True
+        )
+    both = pd.DataFrame({"theme": themes.assignment, "category": categories.astype("string")}).dropna()
+    if both["category"].nunique() < 2:
+        raise CxmError(
+            f"Themes cannot be compared with categories: the {len(both)} comments with a theme have "
+            f"{both['category'].nunique()} category between them, and at least two are needed."
+        )
+    ami = float(adjusted_mutual_info_score(both["category"].to_numpy(), both["theme"].astype(int).to_numpy()))
+    rows = []
+    for theme in themes.table["theme"]:
+        counts = both.loc[both["theme"] == theme, "category"].value_counts(sort=False)
+        counts = counts.sort_index(kind="stable").sort_values(ascending=False, kind="stable")  # ties by name
+        rows.append(
+            {
+                "theme": theme,
+                "top_category": counts.index[0] if len(counts) else None,
+                "top_category_share": counts.iloc[0] / counts.sum() if len(counts) else np.nan,
+                "category_ami": ami,
+            }
+        )
+    return pd.DataFrame(rows, columns=["theme", "top_category", "top_category_share", "category_ami"])

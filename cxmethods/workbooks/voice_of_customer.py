@@ -47,8 +47,10 @@ CONTACT_TABLES = (
     "areas",
     "data_quality",
 )
-SURVEY_TABLES = ("survey_items", "drivers", "themes", "theme_sentiment", "personal_data_redacted", "segment_hints")
-ARTIFACTS = CONTACT_TABLES + SURVEY_TABLES
+SURVEY_TABLES = ("survey_items", "drivers", "segment_hints")
+#: From the comments input when the engagement names one, else from the survey's comment column.
+COMMENT_TABLES = ("themes", "theme_selection", "theme_sentiment", "comment_themes", "personal_data_redacted")
+ARTIFACTS = CONTACT_TABLES + SURVEY_TABLES + COMMENT_TABLES
 
 #: Survey attributes whose channel preferences hint at segments (workbook 03 takes it further).
 HINT_ATTRIBUTES = ("age_band", "digital_confidence", "language", "disability", "employment_status", "household")
@@ -75,6 +77,7 @@ class VoiceOfCustomer(Results):
         ),
         "monthly": ("patterns_time", lambda t: t[(t["pattern"] == "month") & (t["channel"] == "(all)")][["month", "contacts"]]),
         "top_anomalies": ("anomalies", lambda t: t.head(10)),
+        "comment_themes": ("comment_themes", lambda t: t.head(10)),
         "resolution_times": ("resolution_times", lambda t: t.head(12)),
         "top_repeats": ("repeat_contact", lambda t: t.head(10)),
         "failure_by_reason": (
@@ -93,8 +96,14 @@ class VoiceOfCustomer(Results):
         self.comments: pd.DataFrame | None = None  # redacted comments with theme and sentiment
 
 
-def run(engagement: Engagement, run_dir: str | Path | None, *, n_themes: int = 6, memory_limit: str = "1GB") -> VoiceOfCustomer:
-    """Run every voice-of-the-customer analysis the engagement's inputs allow; ``result.write()`` saves them in ``run_dir``."""
+def run(
+    engagement: Engagement, run_dir: str | Path | None, *, n_themes: int | None = None, memory_limit: str = "1GB"
+) -> VoiceOfCustomer:
+    """Run every voice-of-the-customer analysis the engagement's inputs allow; ``result.write()`` saves them in ``run_dir``.
+
+    ``n_themes`` fixes the number of themes found in the comments; None takes ``settings.voc.n_themes``, and when
+    that is null too the number is chosen from the data (:func:`cxmethods.methods.text.theme_selection`).
+    """
     result = VoiceOfCustomer(run_dir)
     if engagement.inputs.contact_log is None:
         result.skipped.update({name: "The engagement names no contact log." for name in CONTACT_TABLES})
@@ -114,15 +123,36 @@ def run(engagement: Engagement, run_dir: str | Path | None, *, n_themes: int = 6
             )
             for name, analysis in zip(CONTACT_TABLES, runs, strict=True):
                 _attempt(result, name, analysis)
+    survey = None
     if engagement.inputs.survey is None:
         result.skipped.update({name: "The engagement names no survey." for name in SURVEY_TABLES})
-        return result
-    survey = read_input(engagement, "survey")
-    _survey(result, survey, engagement, n_themes)
+    else:
+        survey = read_input(engagement, "survey")
+        _survey(result, survey, engagement)
+    n_themes = n_themes if n_themes is not None else engagement.settings.voc.n_themes
+    if engagement.inputs.comments is not None:
+        if survey is not None and "comment" in survey:
+            result.notes.append("The themes come from the comments input; the survey's comment column is left aside.")
+        comments = read_input(engagement, "comments")
+        _comments(
+            result,
+            comments["text"],
+            _rows(comments),
+            engagement,
+            n_themes,
+            what="rows of the comments file",
+            category=comments.get("category"),
+            rating=comments.get("rating"),
+        )
+    elif survey is not None and "comment" in survey:
+        _comments(result, survey["comment"], _rows(survey), engagement, n_themes, what="survey respondents")
+    else:
+        why = "The survey has no comment column mapped" if survey is not None else "The engagement names no survey"
+        result.skipped.update({n: f"{why}, and no comments input." for n in COMMENT_TABLES})
     return result
 
 
-def _survey(result: VoiceOfCustomer, survey: pd.DataFrame, engagement: Engagement, n_themes: int) -> None:
+def _survey(result: VoiceOfCustomer, survey: pd.DataFrame, engagement: Engagement) -> None:
     from cxmethods.methods.drivers import item_scores, key_drivers
 
     spec = engagement.inputs.survey
@@ -136,29 +166,69 @@ def _survey(result: VoiceOfCustomer, survey: pd.DataFrame, engagement: Engagemen
             f"{drivers.attrs['n']:,} complete responses (R² {drivers.attrs['r2']:.2f})."
         )
     _attempt(result, "segment_hints", lambda: segment_hints(survey))
-    if "comment" not in survey:
-        result.skipped.update(
-            {n: "The survey has no comment column mapped." for n in ("themes", "theme_sentiment", "personal_data_redacted")}
-        )
-        return
-    from cxmethods.io.redact import personal_data_counts, redact_series
-    from cxmethods.methods.text import sentiment, theme_sentiment, themes
 
-    comments = survey["comment"]
-    _attempt(result, "personal_data_redacted", lambda: personal_data_counts(comments))
-    redacted = redact_series(comments)
-    found = None
+
+def _rows(table: pd.DataFrame) -> pd.Series:
+    """Each row's number in its input file, as a spreadsheet shows it: a reference that names no one."""
+    rows = table.attrs.get("rows")
+    numbers = list(rows) if rows is not None and len(rows) == len(table) else range(1, len(table) + 1)
+    return pd.Series(numbers, index=table.index, name="row")
+
+
+def _comments(
+    result: VoiceOfCustomer,
+    texts: pd.Series,
+    rows: pd.Series,
+    engagement: Engagement,
+    n_themes: int | None,
+    *,
+    what: str,
+    category: pd.Series | None = None,
+    rating: pd.Series | None = None,
+) -> None:
+    """Themes, tone and personal data of free-text comments (the comments input, or the survey's comment column).
+
+    Rows with no text are not comments: they are skipped and counted in a note (``what`` names them). Every
+    table is made from redacted text, and ``comment_themes`` carries each comment's row number, never its text.
+    """
+    from cxmethods.io.redact import personal_data_counts, redact_series
+    from cxmethods.methods.text import comment_themes, sentiment, theme_categories, theme_sentiment, themes
+
+    empty = int((texts.fillna("").astype(str).str.strip() == "").sum())
+    if empty:
+        result.notes.append(f"{empty:,} of {len(texts):,} {what} have no comment text: they were skipped.")
+    _attempt(result, "personal_data_redacted", lambda: personal_data_counts(texts))
+    redacted = redact_series(texts)
     try:
-        found = themes(redacted, n_themes=n_themes, random_state=engagement.seed)
-        result.tables["themes"] = found.table
+        found = themes(redacted, n_themes=n_themes, random_state=engagement.seed, compare=True)
     except CxmError as exc:
-        result.skipped["themes"] = result.skipped["theme_sentiment"] = str(exc)
+        result.skipped.update(dict.fromkeys(("themes", "theme_selection", "theme_sentiment", "comment_themes"), str(exc)))
+        return
+    table = found.table
+    if category is not None:
+        try:
+            by_category = theme_categories(found, category)
+        except CxmError as exc:
+            result.notes.append(str(exc))
+            by_category = None
+        if by_category is not None:
+            table = table.merge(by_category, on="theme", how="left")
+    for column in ("top_category", "top_category_share", "category_ami"):
+        if column not in table:
+            table[column] = pd.NA  # no category mapped: the columns stay, empty
+    result.tables["themes"] = table[[*table.columns.drop("examples"), "examples"]]
+    if found.selection is not None:  # None only when too few comments or terms to compare two numbers of themes
+        result.tables["theme_selection"] = found.selection
+    else:
+        result.skipped["theme_selection"] = "Too few comments or distinct terms to compare numbers of themes."
+    if n_themes is not None:
+        result.notes.append(f"The number of themes was set to {n_themes} (settings.voc.n_themes or n_themes).")
     mood = sentiment(redacted)
-    if found is not None:
-        result.tables["theme_sentiment"] = theme_sentiment(found, mood)
-        result.comments = pd.DataFrame({"comment": redacted, "theme": found.assignment, "sentiment": mood["label"]}).dropna(
-            subset=["comment"]
-        )
+    result.tables["theme_sentiment"] = theme_sentiment(found, mood)
+    result.tables["comment_themes"] = comment_themes(found, mood, rows=rows, category=category, rating=rating)
+    result.comments = pd.DataFrame({"comment": redacted, "theme": found.assignment, "sentiment": mood["label"]}).dropna(
+        subset=["comment"]
+    )
 
 
 def _non_empty(items: pd.DataFrame) -> pd.DataFrame:
