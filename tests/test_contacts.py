@@ -133,6 +133,19 @@ def test_messy_export_rows_are_counted_not_dropped(tiny):
         assert log.reasons()["contacts"].sum() == 6
 
 
+def test_a_log_with_line_breaks_inside_a_quoted_free_text_column_is_read_whole(tiny):
+    # complaint exports often carry the customer's own words, line breaks and all, in a column nobody maps
+    lines = tiny.files["contacts.csv"].splitlines()
+    text = "\n".join(
+        [lines[0] + ",Narrative"]
+        + [line + (',"First line\nsecond line, with a comma"' if i % 2 else ",") for i, line in enumerate(lines[1:])]
+        + ['A5,2025-04-08 08:00:00,,Web,Pothole,North,P4,1,2,"It said ""wait""\nso I waited"\n']
+    )
+    tiny.set_file("contacts.csv", text)
+    with ContactLog(load_engagement(tiny.path)) as log:
+        assert log.reasons().set_index("reason")["contacts"].to_dict() == {"Missed bin": 2, "Pothole": 2, "Fly-tipping": 1}
+
+
 def test_latin1_log_reads_once_the_encoding_is_set_and_an_empty_file_is_a_clear_error(tiny):
     tiny.set_file("contacts.csv", tiny.files["contacts.csv"].replace("Pothole", "Pothole rue Sérénité").encode("latin-1"))
     tiny.set_yaml(tiny.yaml.replace("    path: contacts.csv", "    path: contacts.csv\n    encoding: latin-1"))

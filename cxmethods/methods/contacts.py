@@ -91,7 +91,17 @@ class ContactLog:
             self.close()
             raise CxmError(f"{path}: {wrong[0]} Fix: {wrong[1]}")
         try:
-            self.fields = _load(self.con, path, spec, id_salt(engagement.name, path))
+            try:
+                self.fields = _load(self.con, path, spec, id_salt(engagement.name, path))
+            except duckdb.Error as exc:
+                if "parallel=false" not in str(exc):
+                    raise
+                # line breaks inside quoted values (free-text columns): the parallel reader cannot split such a
+                # file, so it is read again by one thread, from a clean start
+                self.con.execute("DROP VIEW IF EXISTS raw")
+                for (table,) in self.con.execute("SELECT table_name FROM duckdb_tables()").fetchall():
+                    self.con.execute(f'DROP TABLE "{table}"')
+                self.fields = _load(self.con, path, spec, id_salt(engagement.name, path), parallel=False)
         except (duckdb.Error, OSError, ValueError) as exc:
             self.close()
             raise CxmError(
@@ -431,7 +441,7 @@ def id_salt(name: str, path: Path) -> str:
     return digest.hexdigest()
 
 
-def _load(con: duckdb.DuckDBPyConnection, path: Path, spec: InputFile, salt: str) -> list[str]:
+def _load(con: duckdb.DuckDBPyConnection, path: Path, spec: InputFile, salt: str, *, parallel: bool = True) -> list[str]:
     """Create table ``contacts`` with our field names and types; return the fields mapped.
 
     ``customer_id`` is replaced by a salted hash (16 hex digits) as it is loaded, so no analysis, table or
@@ -449,7 +459,8 @@ def _load(con: duckdb.DuckDBPyConnection, path: Path, spec: InputFile, salt: str
         }.get(spec.encoding.lower(), spec.encoding)
         source = (
             f"read_csv({_literal(path)}, header = true, all_varchar = true, delim = {_literal(spec.delimiter)}, "
-            f"skip = {spec.header_row - 1}, encoding = {_literal(encoding)}, quote = '\"', escape = '\"', null_padding = true)"
+            f"skip = {spec.header_row - 1}, encoding = {_literal(encoding)}, quote = '\"', escape = '\"', null_padding = true"
+            f"{'' if parallel else ', parallel = false'})"
         )
     elif fmt == "parquet":
         source = f"read_parquet({_literal(path)})"
