@@ -20,6 +20,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "templates" / "examples"
 REALDATA = Path(__file__).resolve().parent.parent.parent / "shared" / "realdata"
 NYC = REALDATA / "nyc311_service_requests_2023-02-28_sample.csv"
 SANDIEGO = REALDATA / "sandiego_resident_survey_2015_weighted.csv"
+CFPB = REALDATA / "cfpb_complaints_sample_2015_2020.csv"
 
 
 def _run(name: str):
@@ -30,7 +31,7 @@ def _run(name: str):
     return prepare
 
 
-RUN_NYC, RUN_SANDIEGO = _run("nyc311"), _run("sandiego_survey")
+RUN_NYC, RUN_SANDIEGO, RUN_CFPB = _run("nyc311"), _run("sandiego_survey"), _run("cfpb_complaints")
 
 
 def _finished(folder: Path) -> dict:
@@ -122,3 +123,37 @@ def test_the_san_diego_survey_alone_ranks_its_own_questions(pipeline_runs):
     # the findings name the questions as asked
     index = (folder / "report" / "index.html").read_text(encoding="utf-8")
     assert expected[0] in index and "q3_" not in index
+
+
+@pytest.mark.skipif(not CFPB.is_file(), reason=f"real data not found beside the checkout: {CFPB}")
+@pytest.mark.pipeline_run(prepare=RUN_CFPB)
+def test_the_cfpb_complaints_give_channels_issues_and_themes_that_follow_the_product_labels(pipeline_runs):
+    from sklearn.metrics import adjusted_mutual_info_score
+
+    folder = pipeline_runs.result(RUN_CFPB).folder / "cfpb_complaints"
+    _finished(folder)
+    raw = pd.read_csv(CFPB, dtype=str, keep_default_na=False)
+    reasons = _artifact(folder, "02_voice_of_customer", "contact_reasons")
+    assert reasons["reason"].head(5).tolist() == raw["Issue"].value_counts().index[:5].tolist()
+    mix = _artifact(folder, "02_voice_of_customer", "channel_mix")
+    channels = {"Web": "web_form", "Phone": "phone", "Email": "email", "Postal mail": "post"}
+    expected_mix = raw["Submitted via"].map(channels).fillna("unknown").value_counts(normalize=True)
+    assert mix[mix["reason"] == "(all)"].set_index("channel")["share"].to_dict() == pytest.approx(
+        expected_mix.to_dict(), abs=5e-4
+    )
+    # one row per narrative, by its row in the file (the header is row 1), never its words
+    per_comment = _artifact(folder, "02_voice_of_customer", "comment_themes")
+    narratives = raw["Consumer complaint narrative"].str.strip()
+    assert len(per_comment) == (narratives != "").sum() == 1532
+    rows = per_comment["row"].to_numpy() - 2
+    assert (narratives.iloc[rows] != "").all()
+    assert per_comment["category"].tolist() == raw["Product"].iloc[rows].tolist()
+    text = (folder / "artifacts" / "02_voice_of_customer" / "comment_themes.csv").read_text(encoding="utf-8")
+    assert not any(n[:40] in text for n in narratives[narratives != ""].head(200))
+    # the themes follow the products some way (AMI 0 is chance, 1 the same grouping): recomputed from the table
+    themes = _artifact(folder, "02_voice_of_customer", "themes")
+    themed = per_comment["theme"].notna()  # a comment of no words the model knows has no theme
+    assert themed.mean() > 0.99
+    ami = adjusted_mutual_info_score(raw["Product"].iloc[rows[themed]], per_comment["theme"][themed])
+    assert themes["category_ami"].iloc[0] == pytest.approx(ami, abs=1e-3)
+    assert 0.1 < ami < 0.9
