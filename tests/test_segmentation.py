@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from sklearn.metrics import adjusted_rand_score
 
 from cxmethods import CxmError, load_engagement
@@ -222,3 +225,52 @@ def test_a_survey_without_attributes_gets_a_note_not_a_crash(tmp_path):
     result = run(load_engagement(tmp_path / "engagement.yaml"), tmp_path / "run")
     assert result.table("segments").startswith("The survey has no attributes to segment on: declare")
     assert isinstance(result.table("profiles"), Note) and isinstance(result.table("segment_channels"), Note)
+
+
+SANDIEGO = Path(__file__).resolve().parent.parent.parent / "shared" / "realdata" / "sandiego_resident_survey_2015_weighted.csv"
+
+
+@pytest.mark.skipif(not SANDIEGO.is_file(), reason=f"real data not found beside the checkout: {SANDIEGO}")
+def test_the_san_diego_survey_segments_on_its_own_declared_attributes(tmp_path):
+    from cxmethods import validate_engagement
+
+    # Q20 age and Q21 years lived in San Diego (99: no answer), Q23 own/rent (9: don't know), Q18 preferred channel
+    survey = {
+        "path": str(SANDIEGO),
+        "columns": {"respondent_id": "Num", "preferred_channel": "Q18"},
+        "values": {
+            "preferred_channel": {"1": "mobile_app", "2": "web_form", "3": "phone", "4": None, "5": None, "9": None},
+            "q23": {"1": "Own", "2": "Rent"},
+        },
+        "attributes": [
+            {"column": "Q20", "label": "Age", "kind": "number", "dont_know": ["99"]},
+            {"column": "Q21", "label": "Years in San Diego", "kind": "number", "dont_know": ["99"]},
+            {"column": "Q23", "label": "Home", "dont_know": ["9"]},
+        ],
+    }
+    engagement = {
+        "name": "sandiego",
+        "organisation": "City of San Diego",
+        "currency": "USD",
+        "period": {"start": "2015-01-01", "end": "2015-12-31"},
+        "inputs": {"survey": survey},
+    }
+    (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(engagement, sort_keys=False), encoding="utf-8")
+    assert validate_engagement(tmp_path / "engagement.yaml").ok
+    result = run(load_engagement(tmp_path / "engagement.yaml"), tmp_path / "run")
+    profiles = result.table("profiles").set_index(["segment", "attribute", "value"])
+    age = profiles.loc[1].loc["q20"]
+    assert set(age["label"]) == {"Age"} and age.index[-2].endswith(" and over") and age.index[-1] == "missing"
+    raw = pd.read_csv(SANDIEGO, usecols=["Q20"])["Q20"]
+    assert age.loc["missing", "population_share"] == pytest.approx((raw == 99).mean())  # no answer is not an age of 99
+    names = result.table("segments")["name"]
+    assert names.is_unique and names.str.contains("age |years in San Diego |home ", regex=True).all()
+    chosen = result.table("model_selection").query("chosen").iloc[0]
+    assert chosen["note"] and (chosen["stable"] or chosen["note"].startswith("No number of segments was stable"))
+    # the symptom: the age mapped onto age_band is refused before anything runs, with the fix
+    survey["columns"]["age_band"] = "Q20"
+    engagement["settings"] = {"segmentation": {"attributes": ["age_band", "q23"]}}
+    (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(engagement, sort_keys=False), encoding="utf-8")
+    [error] = validate_engagement(tmp_path / "engagement.yaml").errors
+    assert error.message.startswith("attribute 'age_band' (column 'Q20') has 71 distinct values")
+    assert "declare it under inputs.survey.attributes, e.g. {column: Q20, label: ..., kind: number}" in error.fix
