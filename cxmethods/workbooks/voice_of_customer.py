@@ -194,7 +194,10 @@ def segment_hints(survey: pd.DataFrame, spec: InputFile | None = None) -> pd.Dat
         shares.insert(0, "attribute", attribute)
         parts.append(shares.rename_axis("value").reset_index())
     if not parts:
-        raise CxmError(f"Segment hints: every attribute has more than {MAX_LEVELS} distinct values ({', '.join(present)}).")
+        raise CxmError(
+            f"Segment hints need attributes with a few values; {', '.join(present)} each have more than {MAX_LEVELS} (an id, "
+            "free text, or a number read as a category): declare numbers with kind: number under inputs.survey.attributes."
+        )
     table = pd.concat(parts, ignore_index=True)
     table.columns.name = None
     return table[["attribute", "label", "value", *[c for c in table.columns if c not in ("attribute", "label", "value")]]]
