@@ -195,7 +195,8 @@ def segment_hints(survey: pd.DataFrame, spec: InputFile | None = None) -> pd.Dat
         parts.append(shares.rename_axis("value").reset_index())
     if not parts:
         raise CxmError(
-            f"Segment hints need attributes with a few values; {', '.join(present)} each have more than {MAX_LEVELS} (an id, "
+            f"Segment hints need attributes with a few values; {', '.join(present)} {'has' if len(present) == 1 else 'each have'} "
+            f"more than {MAX_LEVELS} (an id, "
             "free text, or a number read as a category): declare numbers with kind: number under inputs.survey.attributes."
         )
     table = pd.concat(parts, ignore_index=True)
