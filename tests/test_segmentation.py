@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from sklearn.metrics import adjusted_rand_score
 
 from cxmethods import CxmError, load_engagement
@@ -105,3 +109,168 @@ def test_chart_names_are_checked():
         CxmError, match=r"The 'name' parameter of Segmentation\.chart must be 'stakeholders'\. Got 'map' instead\."
     ):
         Segmentation().chart("map")
+
+
+# -- the client's own attributes: declared, banded, labelled; twins told apart; k the workshop chooses -------------
+
+
+def _write_survey(folder, groups, *, seed: int = 0, settings: str = "", age: str = "") -> object:
+    """A survey of planted groups (size, transport shares, tenure shares, age range or ("normal", mean, sd)) with its
+    engagement, declaring
+    the attributes as a client would (age as a number with 99 = refused)."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for n, transport, tenure, ages in groups:
+        parts.append(
+            pd.DataFrame(
+                {
+                    "Q24": rng.choice(list(transport), n, p=list(transport.values())),
+                    "Q23": rng.choice(list(tenure), n, p=list(tenure.values())),
+                    "Q20": rng.normal(*ages[1:], n).round().clip(18, 95) if ages[0] == "normal" else rng.integers(*ages, n),
+                    "Q18": rng.choice(["1", "2", "3"], n),
+                }
+            )
+        )
+    survey = pd.concat(parts, ignore_index=True)
+    survey.loc[::50, "Q20"] = 99  # refused
+    survey.insert(0, "Num", range(1, len(survey) + 1))
+    survey.to_csv(folder / "survey.csv", index=False)
+    (folder / "engagement.yaml").write_text(
+        "name: attributes\norganisation: Test\ncurrency: USD\nperiod: {start: 2025-01-01, end: 2025-12-31}\n"
+        "inputs:\n  survey:\n    path: survey.csv\n    columns: {respondent_id: Num, preferred_channel: Q18}\n"
+        "    values: {preferred_channel: {'1': mobile_app, '2': web_form, '3': phone}}\n"
+        "    attributes:\n"
+        f"      - {{column: Q20, label: Age, kind: number, dont_know: ['99']{age}}}\n"
+        "      - {column: Q24, label: Main transport}\n"
+        "      - {column: Q23, label: Tenure}\n"
+        f"settings:\n  segmentation:\n    k_max: 4\n{settings}"
+    )
+    return load_engagement(folder / "engagement.yaml")
+
+
+TWINS = [  # two small groups alike (cycling renters) but for their age: named on two attributes, they were twins
+    (800, {"Car": 0.9, "Bus": 0.1}, {"Own": 0.7, "Rent": 0.3}, (35, 60)),
+    (150, {"Bike": 0.9, "Car": 0.1}, {"Rent": 0.9, "Own": 0.1}, (18, 35)),
+    (150, {"Bike": 0.9, "Car": 0.1}, {"Rent": 0.9, "Own": 0.1}, (60, 81)),
+]
+
+
+def test_declared_attributes_are_segmented_banded_labelled_and_named_apart(tmp_path):
+    result = run(_write_survey(tmp_path, TWINS, settings="    k: 3\n"), tmp_path / "run")
+    profiles = result.table("profiles")
+    assert set(profiles["attribute"]) == {"q20", "q24", "q23"}  # the declared attributes: the default
+    age = profiles[(profiles["attribute"] == "q20") & (profiles["segment"] == 1)]
+    bands = age["value"].tolist()  # in their order, from the youngest: not A-Z
+    assert (
+        set(age["label"]) == {"Age"} and len(bands) == 5 and bands[0].startswith("18-") and bands[-2:] == [bands[-2], "missing"]
+    )
+    assert bands[-2].endswith(" and over") and [int(b[:2]) for b in bands[:-1]] == sorted(int(b[:2]) for b in bands[:-1])
+    assert (
+        "Age is segmented as a number and described in bands (chosen from the data; give bins: under "
+        "inputs.survey.attributes to set them): " in result.remarks()
+    )
+    names = result.table("segments").set_index("segment")["name"]
+    assert names.is_unique
+    cyclists = sorted(n for n in names if "main transport Bike" in n)  # named by their age band, then transport
+    assert cyclists == [f"Mostly age {bands[0]}, main transport Bike", f"Mostly age {bands[-2]}, main transport Bike"]
+
+
+def test_user_bins_are_used_and_the_attributes_can_be_named(tmp_path):
+    settings = "    k: 3\n    attributes: [q20, preferred_channel]\n"
+    result = run(_write_survey(tmp_path, TWINS, settings=settings, age=", bins: [18, 40, 60]"), tmp_path / "run")
+    profiles = result.table("profiles")
+    assert set(profiles["attribute"]) == {"q20", "preferred_channel"}
+    assert set(profiles.loc[profiles["attribute"] == "q20", "value"]) == {"18-39", "40-59", "60 and over", "missing"}
+    assert "Age is segmented as a number and described in bands (as declared): 18-39, 40-59, 60 and over." in result.remarks()
+
+
+# answers drawn independently of each other: no segments to find
+NOISE = [(600, {"Car": 1 / 3, "Bus": 1 / 3, "Bike": 1 / 3}, {"Own": 1 / 3, "Rent": 1 / 3, "Social": 1 / 3}, ("normal", 48, 15))]
+
+
+def test_when_no_k_is_stable_the_workbook_says_so_and_the_headline_too(tmp_path):
+    from cxmethods.outputs.headlines import headlines
+
+    # from 3 segments up (2 can split a single normal age at its middle, stably enough)
+    result = run(_write_survey(tmp_path, NOISE, settings="    k_min: 3\n"), tmp_path / "run")
+    selection = result.table("model_selection")
+    assert not selection["stable"].any() and selection["chosen"].equals(selection["recommended"])
+    chosen = selection.loc[selection["chosen"]].iloc[0]
+    assert chosen["note"].startswith("No number of segments was stable across resamples (best stability ")
+    assert f"the {chosen['k']} shown are a starting point: the workshop should choose" in chosen["note"]
+    assert chosen["note"] in result.notes
+    result.write()
+    found = headlines(tmp_path / "run")["03_segmentation"]
+    assert found[0].startswith(f"{chosen['k']} draft segments: ") and found[1] == chosen["note"]
+
+
+def test_a_k_the_workshop_chose_is_kept_and_flagged_when_unstable(tmp_path):
+    result = run(_write_survey(tmp_path, NOISE, settings="    k: 3\n"), tmp_path / "run")
+    selection = result.table("model_selection").set_index("k")
+    assert len(result.table("segments")) == 3 and selection.loc[3, "chosen"] and not selection.loc[3, "stable"]
+    assert selection.loc[3, "note"].startswith(
+        f"The workshop chose 3 segments (settings.segmentation.k); they are not stable across resamples (stability "
+        f"{selection.loc[3, 'stability']:.2f})"
+    )
+    assert selection.loc[3, "note"].endswith(": check that they hold before acting on them.")
+
+
+def test_a_survey_without_attributes_gets_a_note_not_a_crash(tmp_path):
+    pd.DataFrame({"Num": range(150), "Q2": np.arange(150) % 5 + 1}).to_csv(tmp_path / "survey.csv", index=False)
+    (tmp_path / "engagement.yaml").write_text(
+        "name: items-only\norganisation: Test\ncurrency: USD\nperiod: {start: 2025-01-01, end: 2025-12-31}\n"
+        "inputs:\n  survey:\n    path: survey.csv\n    columns: {respondent_id: Num}\n"
+        "    items: [{column: Q2, label: Overall quality, role: outcome}]\n"
+    )
+    result = run(load_engagement(tmp_path / "engagement.yaml"), tmp_path / "run")
+    assert result.table("segments").startswith("The survey has no attributes to segment on: declare")
+    assert isinstance(result.table("profiles"), Note) and isinstance(result.table("segment_channels"), Note)
+
+
+SANDIEGO = Path(__file__).resolve().parent.parent.parent / "shared" / "realdata" / "sandiego_resident_survey_2015_weighted.csv"
+
+
+@pytest.mark.skipif(not SANDIEGO.is_file(), reason=f"real data not found beside the checkout: {SANDIEGO}")
+def test_the_san_diego_survey_segments_on_its_own_declared_attributes(tmp_path):
+    from cxmethods import validate_engagement
+
+    # Q20 age and Q21 years lived in San Diego (99: no answer), Q23 own/rent (9: don't know), Q18 preferred channel
+    survey = {
+        "path": str(SANDIEGO),
+        "columns": {"respondent_id": "Num", "preferred_channel": "Q18"},
+        "values": {
+            "preferred_channel": {"1": "mobile_app", "2": "web_form", "3": "phone", "4": None, "5": None, "9": None},
+            "q23": {"1": "Own", "2": "Rent"},
+        },
+        "attributes": [
+            {"column": "Q20", "label": "Age", "kind": "number", "dont_know": ["99"]},
+            {"column": "Q21", "label": "Years in San Diego", "kind": "number", "dont_know": ["99"]},
+            {"column": "Q23", "label": "Home", "dont_know": ["9"]},
+        ],
+    }
+    engagement = {
+        "name": "sandiego",
+        "organisation": "City of San Diego",
+        "currency": "USD",
+        "period": {"start": "2015-01-01", "end": "2015-12-31"},
+        "inputs": {"survey": survey},
+    }
+    (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(engagement, sort_keys=False), encoding="utf-8")
+    assert validate_engagement(tmp_path / "engagement.yaml").ok
+    result = run(load_engagement(tmp_path / "engagement.yaml"), tmp_path / "run")
+    profiles = result.table("profiles").set_index(["segment", "attribute", "value"])
+    age = profiles.loc[1].loc["q20"]
+    assert set(age["label"]) == {"Age"} and age.index[-2].endswith(" and over") and age.index[-1] == "missing"
+    raw = pd.read_csv(SANDIEGO, usecols=["Q20"])["Q20"]
+    assert age.loc["missing", "population_share"] == pytest.approx((raw == 99).mean())  # no answer is not an age of 99
+    names = result.table("segments")["name"]
+    assert names.is_unique and names.str.contains("age |years in San Diego |home ", regex=True).all()
+    chosen = result.table("model_selection").query("chosen").iloc[0]
+    assert chosen["note"] and (chosen["stable"] or chosen["note"].startswith("No number of segments was stable"))
+    # the issue's symptom: the age mapped onto age_band is refused before anything runs, with the fix
+    survey["columns"]["age_band"] = "Q20"
+    engagement["settings"] = {"segmentation": {"attributes": ["age_band", "q23"]}}
+    (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(engagement, sort_keys=False), encoding="utf-8")
+    [error] = validate_engagement(tmp_path / "engagement.yaml").errors
+    assert error.message.startswith("attribute 'age_band' (column 'Q20') has 71 distinct values")
+    assert "declare it under inputs.survey.attributes, e.g. {column: Q20, label: ..., kind: number}" in error.fix

@@ -27,7 +27,7 @@ SURVEY = read_input(load_engagement(), "survey")
 # of them (household and employment carry the most; without household the best possible ARI drops to 0.86).
 X = SURVEY[list(ATTRIBUTES)]
 TRUTH = SURVEY["respondent_id"].map(make_sample().truth["survey_segment"]).to_numpy()
-SELECT_COLUMNS = ["k", "silhouette", "inertia", "bic", "stability", "smallest_share", "useful", "recommended"]
+SELECT_COLUMNS = ["k", "silhouette", "inertia", "bic", "stability", "smallest_share", "useful", "stable", "recommended", "note"]
 
 
 @pytest.fixture(scope="module")
@@ -142,6 +142,24 @@ def test_select_k_recommends_the_planted_five(table):
     assert table.loc[table["bic"].idxmin(), "k"] == 5
     assert (table["useful"] == (table["smallest_share"] >= 0.05)).all()
     assert table["silhouette"].between(-1, 1).all() and table["stability"].between(-1, 1).all()
+    assert (table["stable"] == (table["stability"] >= 0.8)).all()
+    assert best["note"].startswith("Recommended: of the numbers of segments that are stable") and "5 fits best" in best["note"]
+    assert (table.loc[~table["recommended"], "note"] == "").all()
+
+
+def test_when_no_k_is_stable_the_note_says_so_and_leaves_the_choice_to_the_workshop():
+    # answers drawn independently of each other: there are no segments to find, so no k is stable
+    rng = np.random.default_rng(3)
+    noise = pd.DataFrame({c: rng.choice(list("abcd"), 600) for c in ("tenure", "ward", "transport")})
+    table = select_k(noise, k_max=5, bootstrap=3)
+    assert not table["stable"].any()
+    best = table.loc[table["recommended"]].iloc[0]
+    assert best["stability"] == table.loc[table["useful"], "stability"].max()  # the most stable useful k
+    assert best["note"] == (
+        f"No number of segments was stable across resamples (best stability {best['stability']:.2f} at k={best['k']}); "
+        f"the {best['k']} shown are a starting point: the workshop should choose how many segments to keep "
+        "(settings.segmentation.k)."
+    )
 
 
 def test_select_k_fits_are_the_segmenter_fits(table):
@@ -164,7 +182,8 @@ def test_select_k_is_deterministic():
 def test_the_index_is_100_where_a_segment_looks_like_everyone():
     X = pd.DataFrame({"channel": ["phone", "web_form", "phone", "web_form", "post", "post"], "contacts": [1, 5, 1, 5, 9, 9]})
     table = profile(X, [1, 1, 2, 2, 3, 3])
-    assert table.columns.tolist() == ["segment", "attribute", "value", "segment_share", "population_share", "index"]
+    assert table.columns.tolist() == ["segment", "attribute", "label", "value", "segment_share", "population_share", "index"]
+    assert set(table["label"]) == {"channel", "contacts"}  # no labels given: the names, in words
     same = table[table["segment"].isin([1, 2]) & table["value"].isin(["phone", "web_form"])]
     assert (same["index"] == 150).all()  # 50% of the segment against 33% of everyone
     whole = profile(X, [1] * 6)
@@ -197,6 +216,50 @@ def test_suggested_names_describe_the_planted_segments(fitted):
     assert re.search(r"75\+|retired|pensioner", older["suggested_name"]) and "the phone" in older["pen_portrait"]
     assert "other than English" in by_planted["Newcomers with language needs"]["suggested_name"]
     assert "times a year" in by_planted["Frequent complex-needs contacts"]["pen_portrait"]
+
+
+def _twins() -> tuple[pd.DataFrame, np.ndarray]:
+    """Three planted groups; the two small ones alike (mostly cycling renters) but for age (18-45 and 46-80).
+    Named on their two most distinctive attributes, they used to get the same name twice."""
+    rng = np.random.default_rng(0)
+
+    def group(n, transport, tenure, ages):
+        return pd.DataFrame(
+            {
+                "transport": rng.choice(list(transport), n, p=list(transport.values())),
+                "tenure": rng.choice(list(tenure), n, p=list(tenure.values())),
+                "age": rng.integers(*ages, n),
+            }
+        )
+
+    parts = [
+        group(800, {"Car": 0.95, "Bus": 0.05}, {"Own": 0.7, "Rent": 0.3}, (18, 81)),
+        group(100, {"Bike": 0.9, "Car": 0.1}, {"Rent": 0.9, "Own": 0.1}, (18, 46)),
+        group(100, {"Bike": 0.9, "Car": 0.1}, {"Rent": 0.9, "Own": 0.1}, (46, 81)),
+    ]
+    return pd.concat(parts, ignore_index=True), np.repeat([1, 2, 3], [800, 100, 100])
+
+
+def test_segments_alike_but_for_one_attribute_get_distinct_names_saying_how_they_differ():
+    from cxmethods.methods.attributes import number_bins
+
+    X, labels = _twins()
+    banded = X.assign(age=number_bins(X["age"]))
+    table = profile(banded, labels, attribute_labels={"transport": "Main transport", "tenure": "Tenure", "age": "Age"})
+    assert table.query("segment == 2 and attribute == 'age'")["value"].tolist() == ["18-29", "30-44", "45-64", "65 and over"]
+    names = suggest_names(table).set_index("segment")["suggested_name"]
+    assert names.is_unique
+    assert names[2] == "Mostly main transport Bike, age 18-29" and names[3] == "Mostly main transport Bike, age 65 and over"
+    assert names[1] == "Mostly main transport Car, tenure Own"  # no twin: named as before
+    # age as a number: the twins are told apart by their mean age
+    names = suggest_names(profile(X, labels)).set_index("segment")["suggested_name"]
+    assert names[2] == "Mostly transport Bike, age averaging 30.3" and names[3] == "Mostly transport Bike, age averaging 63.4"
+
+
+def test_segments_alike_on_everything_are_numbered():
+    X = pd.DataFrame({"tenure": ["Rent"] * 4 + ["Own"] * 2})
+    names = suggest_names(profile(X, [1, 1, 2, 2, 3, 3]))["suggested_name"].tolist()
+    assert names == ["Mostly tenure Rent (segment 1)", "Mostly tenure Rent (segment 2)", "Mostly tenure Own"]
 
 
 def test_a_segment_like_everyone_gets_a_plain_name():

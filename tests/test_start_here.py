@@ -102,3 +102,41 @@ def test_segmentation_settings_are_checked_against_the_survey(tmp_path):
     messages = [p.message for p in validate_engagement(tmp_path / "engagement.yaml").errors]
     assert "settings.segmentation.attributes names 'shoe_size', which the survey does not provide." in messages
     assert any(m.startswith("rules 'working.online' and 'working.assisted' overlap: 423 rows") for m in messages)
+
+
+def _ages_survey(folder, survey_yaml: str, settings: str = ""):
+    """120 respondents with their age in years (75 distinct values) and a tenure, and the engagement reading them."""
+    rows = [f"R{i},{18 + i % 75},{'Own' if i % 3 else 'Rent'}" for i in range(120)]
+    (folder / "survey.csv").write_text("Num,Age,Tenure\n" + "\n".join(rows) + "\n")
+    (folder / "engagement.yaml").write_text(
+        "name: ages\norganisation: Test\ncurrency: USD\nperiod: {start: 2025-01-01, end: 2025-12-31}\n"
+        f"inputs:\n  survey:\n    path: survey.csv\n{survey_yaml}{settings}"
+    )
+    return folder / "engagement.yaml"
+
+
+def test_a_number_mapped_onto_a_category_is_refused_at_validation_with_the_fix(tmp_path):
+    # the issue: an age mapped to age_band failed at run time ("Column 'age_band' has 75 distinct values")
+    path = _ages_survey(tmp_path, "    columns: {respondent_id: Num, age_band: Age, household: Tenure}\n")
+    [problem] = validate_engagement(path).errors
+    assert problem.where.endswith("survey.csv") and problem.column == "Age"
+    assert problem.message.startswith("attribute 'age_band' (column 'Age') has 75 distinct values (e.g. 18, 19, 20)")
+    assert problem.fix.startswith(
+        "Segment on it as a number: declare it under inputs.survey.attributes, e.g. {column: Age, label: ..., kind: number}"
+    )
+    # declared as a number, it is segmented as one: nothing to fix
+    declared = "    columns: {respondent_id: Num}\n    attributes:\n      - {column: Age, label: Age, kind: number}\n"
+    assert validate_engagement(_ages_survey(tmp_path, declared)).ok
+
+
+def test_a_declared_category_with_too_many_values_is_refused_unless_left_out(tmp_path):
+    survey = (
+        "    columns: {respondent_id: Num}\n    attributes:\n      - {column: Age, label: Age}\n"
+        "      - {column: Tenure, label: Tenure}\n"
+    )
+    [problem] = validate_engagement(_ages_survey(tmp_path, survey)).errors
+    assert "attribute 'age' (column 'Age') has 75 distinct values" in problem.message
+    assert "set kind: number on its entry under inputs.survey.attributes" in problem.fix
+    assert "list the attributes to segment on, without 'age', under settings.segmentation.attributes" in problem.fix
+    left_out = "settings:\n  segmentation:\n    attributes: [tenure]\n"
+    assert validate_engagement(_ages_survey(tmp_path, survey, left_out)).ok

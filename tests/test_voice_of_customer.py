@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -75,3 +76,36 @@ def test_segment_hints_need_a_preferred_channel():
 
     with pytest.raises(CxmError, match="preferred_channel"):
         segment_hints(pd.DataFrame({"age_band": ["16-24"]}))
+
+
+def test_segment_hints_use_the_declared_attributes_numbers_in_the_bands_segmentation_describes():
+    from cxmethods.core.config import InputFile
+    from cxmethods.methods.attributes import attribute_frame
+
+    spec = InputFile(
+        path="survey.csv",
+        attributes=[
+            {"column": "Q20", "label": "Age", "kind": "number"},
+            {"column": "Q23", "label": "Tenure"},
+            {"column": "Q99", "label": "Email", "name": "email"},  # an id-like column: left out of the hints
+        ],
+    )
+    n = 400
+    ages = pd.Series(np.arange(n) % 70 + 18, dtype=float)
+    survey = pd.DataFrame(
+        {
+            "q20": ages,
+            "q23": pd.array(np.where(np.arange(n) % 3, "Own", "Rent"), dtype="string"),
+            "email": pd.array([f"p{i}@example.org" for i in range(n)], dtype="string"),
+            "age_band": pd.array(np.where(ages < 40, "young", "old"), dtype="string"),  # a standard field too
+            "preferred_channel": pd.array(np.where(ages < 40, "web_form", "phone"), dtype="string"),
+        }
+    )
+    hints = segment_hints(survey, spec)
+    assert hints.columns.tolist()[:4] == ["attribute", "label", "value", "respondents"]
+    assert hints["attribute"].unique().tolist() == ["q20", "q23", "age_band"]  # declared first, then the standard
+    age = hints[hints["attribute"] == "q20"]
+    bands = attribute_frame(survey, ["q20"], spec)["q20"]
+    assert set(age["label"]) == {"Age"} and age["value"].tolist() == [str(b) for b in bands.cat.categories]
+    assert age["respondents"].sum() == n and age["web_form"].iloc[0] == 1 and age["phone"].iloc[-1] == 1
+    assert set(hints.loc[hints["attribute"] == "q23", "value"]) == {"Own", "Rent"}

@@ -215,7 +215,11 @@ class SelfAssessmentSettings(_Model):
 
 
 class SegmentationSettings(_Model):
-    attributes: list[str] = Field([], description="Survey fields to segment on (default: the needs and behaviour fields present)")
+    attributes: list[str] = Field(
+        [],
+        description="Survey attributes to segment on, declared (by name) or standard fields (default: the declared "
+        "attributes, else the needs and behaviour fields present)",
+    )
     k_min: int = Field(2, ge=2, le=20)
     k_max: int = Field(8, ge=2, le=20)
     k: int | None = Field(

@@ -170,7 +170,7 @@ ARTIFACTS: tuple[Artifact, ...] = (
     Artifact(
         VOICE_OF_CUSTOMER,
         "segment_hints",
-        _columns("attribute value respondents email face_to_face mobile_app phone post web_form"),
+        _columns("attribute label value respondents email face_to_face mobile_app phone post web_form"),
         more_columns="then one share column per channel",
     ),
     # workbook 03: stakeholders, segments, profiles and channel targets
@@ -181,7 +181,9 @@ ARTIFACTS: tuple[Artifact, ...] = (
     Artifact(SEGMENTATION, "rule_segments", _columns("leaf_id name path size share objective size_source")),
     Artifact(SEGMENTATION, "rule_problems", _columns("severity where message fix")),
     Artifact(
-        SEGMENTATION, "model_selection", _columns("k silhouette inertia bic stability smallest_share useful recommended chosen")
+        SEGMENTATION,
+        "model_selection",
+        _columns("k silhouette inertia bic stability smallest_share useful stable recommended chosen note"),
     ),
     Artifact(
         SEGMENTATION,
@@ -189,7 +191,7 @@ ARTIFACTS: tuple[Artifact, ...] = (
         _columns("segment size share name pen_portrait objective named_by below_min_share"),
         needs=_columns("name share"),
     ),
-    Artifact(SEGMENTATION, "profiles", _columns("segment attribute value segment_share population_share index")),
+    Artifact(SEGMENTATION, "profiles", _columns("segment attribute label value segment_share population_share index")),
     Artifact(
         SEGMENTATION,
         "self_service",

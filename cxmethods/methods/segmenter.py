@@ -259,8 +259,10 @@ def select_k(
     DataFrame
         One row per k: ``k``, ``silhouette`` and ``inertia`` (encoded space; inertia always falls
         with k), ``bic``, ``stability``, ``smallest_share``, ``useful`` (``smallest_share >=
-        min_share``) and ``recommended``: the lowest BIC among useful k with stability >= 0.8;
-        failing that, the most stable useful k; failing that, ``k_min``.
+        min_share``), ``stable`` (``stability >= 0.8``), ``recommended``: the lowest BIC among
+        useful, stable k; failing that, the most stable useful k; failing that, ``k_min``; and
+        ``note``, on the recommended row, why it is recommended, saying plainly when no k was
+        stable (then the recommendation is only a starting point for the workshop to choose from).
 
     Examples
     --------
@@ -301,13 +303,31 @@ def select_k(
         )
     table = pd.DataFrame(rows)
     table["useful"] = table["smallest_share"] >= min_share
-    stable = table["useful"] & (table["stability"] >= MIN_STABILITY)
+    table["stable"] = table["stability"] >= MIN_STABILITY
+    stable = table["useful"] & table["stable"]
     if stable.any():
         best = table.loc[stable, "bic"].idxmin()
     else:
         best = table.loc[table["useful"], "stability"].idxmax() if table["useful"].any() else 0
     table["recommended"] = table.index == best
+    table["note"] = ""
+    table.loc[best, "note"] = _why(table, best, min_share)
     return table
+
+
+def _why(table: pd.DataFrame, best, min_share: float) -> str:
+    """Why row ``best`` of a :func:`select_k` table is recommended, in words for the workshop."""
+    k = int(table.loc[best, "k"])
+    if table.loc[best, "useful"] and table.loc[best, "stable"]:
+        return f"Recommended: of the numbers of segments that are stable across resamples and useful, {k} fits best (lowest BIC)."
+    if table.loc[best, "useful"]:  # then it is the most stable of the useful k
+        found = f"No number of segments was stable across resamples (best stability {table.loc[best, 'stability']:.2f} at k={k})"
+    else:
+        found = f"Every number of segments from {int(table['k'].min())} to {int(table['k'].max())} left a segment under {min_share:.0%} of respondents"
+    return (
+        f"{found}; the {k} shown are a starting point: the workshop should choose how many segments to keep "
+        "(settings.segmentation.k)."
+    )
 
 
 def _fit_mixture(data: _Data, k: int, n_init: int, seed: int, max_iter: int, tol: float):

@@ -359,7 +359,14 @@ def _segments(prs, run_dir: Path, currency: str) -> None:
         _short(n) if pd.notna(n) and str(n).strip() else f"Segment {s}" for s, n in zip(segments["segment"], segments["name"])
     ]
     largest = segments["share"].max()
-    title = f"{len(segments)} customer segments: the largest is {largest:.0%} of respondents, the smallest {segments['share'].min():.0%}"
+    selection = read_table(run_dir, SEGMENTATION, "model_selection", optional=True)
+    if selection is not None and {"chosen", "stable"} <= set(selection.columns):  # (an older run has no 'stable')
+        chosen = selection[selection["chosen"].astype(str) == "True"]
+        draft = len(chosen) > 0 and str(chosen["stable"].iloc[0]) != "True"
+    else:
+        draft = False
+    what = "draft customer segments (not stable across resamples)" if draft else "customer segments"
+    title = f"{len(segments)} {what}: the largest is {largest:.0%} of respondents, the smallest {segments['share'].min():.0%}"
     _bar_slide(prs, title, _Bars(names, {"Share of respondents": _values(segments["share"])}, "0%"), "segments.csv", SEGMENTATION)
 
 

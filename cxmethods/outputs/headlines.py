@@ -219,13 +219,30 @@ def _anomaly(read_step: Read, currency: str) -> str | None:
 
 def _segmentation(read_step: Read, currency: str) -> list[str]:
     segments = read_step("segments")
-    out = [f"{len(segments)} segments: " + "; ".join(f"{s.name} ({s.share:.0%})" for s in segments.itertuples()) + "."]
-    capacity = read_step("self_service").sort_values("capacity")
+    doubt = _k_doubt(read_step)
+    listed = "; ".join(f"{s.name} ({s.share:.0%})" for s in segments.itertuples())
+    out = [f"{len(segments)} {'draft ' if doubt else ''}segments: {listed}.", doubt]
+    try:
+        capacity = read_step("self_service").sort_values("capacity")
+    except CxmError:  # no preferred channel in the survey: the segments are still worth stating
+        return out
     low = capacity.iloc[0]
     out.append(f"Only {low['capacity']:.0%} of '{low['segment']}' are confident online: keep assisted channels open for them.")
     high = capacity.iloc[-1]
     out.append(f"'{high['segment']}' could self-serve ({high['capacity']:.0%} confident online).")
     return out
+
+
+def _k_doubt(read_step: Read) -> str | None:
+    """The model-selection note when the number of segments kept is not stable (or leaves one too small), else None."""
+    try:
+        selection = read_step("model_selection")
+        chosen = selection[selection["chosen"].astype(str) == "True"].iloc[0]
+    except (CxmError, KeyError, IndexError):
+        return None  # segments named without a selection table (an older run): nothing to say about k
+    if str(chosen["stable"]) == "True" and str(chosen["useful"]) == "True":
+        return None
+    return str(chosen["note"]) if pd.notna(chosen["note"]) else None
 
 
 def _business_case(read_step: Read, currency: str) -> list[str]:

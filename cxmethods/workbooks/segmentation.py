@@ -17,6 +17,7 @@ from cxmethods.core.errors import CxmError
 from cxmethods.io.answers import load_answers
 from cxmethods.io.artifacts import SEGMENTATION
 from cxmethods.io.inputs import read_input
+from cxmethods.methods.attributes import attribute_frame, attribute_labels, attributes_of, segmentation_attributes
 from cxmethods.methods.channels import channel_preferences, migration_targets, read_suitability, self_service, suitability_matrix
 from cxmethods.methods.profiles import profile, segment_sizes, suggest_names
 from cxmethods.methods.segment_rules import apply_rules, load_process, load_rules
@@ -84,7 +85,12 @@ def run(engagement: Engagement, run_dir: str | Path | None) -> Segmentation:
         return result
     survey = read_input(engagement, "survey")
     _rules(result, engagement, survey)
-    _data_driven(result, engagement, survey, settings)
+    try:
+        _data_driven(result, engagement, survey, settings)
+    except CxmError as exc:  # no attributes to segment on, all of them empty or constant...: a note, not a crash
+        for name in ("model_selection", "segments", "profiles"):
+            if name not in result.tables:
+                result.skipped[name] = str(exc)
     _channels(result, engagement, survey)
     return result
 
@@ -107,12 +113,20 @@ def _rules(result: Segmentation, engagement: Engagement, survey: pd.DataFrame) -
 
 
 def _data_driven(result: Segmentation, engagement: Engagement, survey: pd.DataFrame, settings) -> None:
-    attributes = list(settings.attributes) or [a for a in ATTRIBUTES if a in survey]
+    spec = engagement.inputs.survey
+    attributes = segmentation_attributes(settings.attributes, spec, list(survey.columns))
     missing = [a for a in attributes if a not in survey]
     if missing:
         raise CxmError(
             f"settings.segmentation.attributes names {', '.join(missing)}, which the survey does not have: "
-            "map them under inputs.survey.columns or remove them from the list."
+            "declare them under inputs.survey.attributes (or map a standard field under inputs.survey.columns), "
+            "or remove them from the list."
+        )
+    if not attributes:
+        raise CxmError(
+            "The survey has no attributes to segment on: declare the respondents' attributes under "
+            "inputs.survey.attributes (e.g. {column: Q20, label: Age, kind: number}), or map standard fields such as "
+            f"{', '.join(ATTRIBUTES[:3])} under inputs.survey.columns."
         )
     if len(survey) < MIN_RESPONDENTS:
         note = (
@@ -122,7 +136,15 @@ def _data_driven(result: Segmentation, engagement: Engagement, survey: pd.DataFr
         for name in ("model_selection", "segments", "profiles", "self_service", "segment_channels"):
             result.skipped[name] = note
         return
-    X = survey[attributes]
+    X = survey[attributes]  # declared numbers are modelled as numbers and described in bands (methods.attributes)
+    described = attribute_frame(survey, attributes, spec)
+    for key, attribute in attributes_of(spec).items():
+        if key in attributes and attribute.binned:
+            chosen_by = (
+                "as declared" if attribute.bins else "chosen from the data; give bins: under inputs.survey.attributes to set them"
+            )
+            bands = ", ".join(map(str, described[key].cat.categories))
+            result.notes.append(f"{attribute.label} is segmented as a number and described in bands ({chosen_by}): {bands}.")
     k_max = min(max(settings.k_max, settings.k or 0), len(X) - 1)  # a chosen k outside the range is evaluated too
     selection = select_k(
         X,
@@ -134,16 +156,36 @@ def _data_driven(result: Segmentation, engagement: Engagement, survey: pd.DataFr
     )
     k = settings.k or int(selection.loc[selection["recommended"], "k"].iloc[0])
     selection["chosen"] = selection["k"] == k
-    result.tables["model_selection"] = selection
+    chosen = selection.loc[selection["chosen"]].iloc[0]
+    if settings.k and not (chosen["stable"] and chosen["useful"]):
+        selection.loc[selection["chosen"], "note"] = _workshop_choice(chosen, settings.min_share)
+    elif settings.k:
+        selection.loc[selection["chosen"], "note"] = f"Chosen by the workshop (settings.segmentation.k): {k} segments."
+    if not (chosen["stable"] and chosen["useful"]):
+        result.notes.append(selection.loc[selection["chosen"], "note"].iloc[0])
+    result.tables["model_selection"] = selection[[c for c in selection.columns if c != "note"] + ["note"]]
     model = Segmenter(n_segments=k, random_state=engagement.seed).fit(X)
     labels = pd.Series(model.labels_, index=survey.index, name="segment")
-    profiles = profile(X, labels)
+    profiles = profile(described, labels, attribute_labels=attribute_labels(attributes, spec))
     result.tables["profiles"] = profiles
     result.suggestions = segment_sizes(labels).merge(suggest_names(profiles), on="segment")
     result.assignments = pd.DataFrame({"respondent_id": survey["respondent_id"].astype(str), "segment": labels.astype(int)})
     if result.rule_assignment is not None:
         result.assignments["rule_segment"] = result.rule_assignment.reindex(survey.index).astype("string")
     _name_segments(result, engagement)
+
+
+def _workshop_choice(row: pd.Series, min_share: float) -> str:
+    """The note on a number of segments the workshop chose that is not stable or leaves a segment too small."""
+    doubts = []
+    if not row["stable"]:
+        doubts.append(f"they are not stable across resamples (stability {row['stability']:.2f})")
+    if not row["useful"]:
+        doubts.append(f"the smallest is {row['smallest_share']:.0%} of respondents, under {min_share:.0%}")
+    return (
+        f"The workshop chose {int(row['k'])} segments (settings.segmentation.k); {' and '.join(doubts)}: "
+        "check that they hold before acting on them."
+    )
 
 
 def _name_segments(result: Segmentation, engagement: Engagement) -> None:

@@ -159,8 +159,9 @@ def validate_engagement(
                 ],
             )
         else:  # large exports are checked in chunks without being kept
-            rules = name == "survey" and bool(eng.settings.segmentation.rules)  # the rule tree is checked on it
-            loaded = scan_input(eng, name, keep=name in _CROSS_CHECKED or rules)
+            # the survey is kept (a few thousand respondents, not a contact log's millions): the segmentation
+            # attributes and the rule tree are checked on it
+            loaded = scan_input(eng, name, keep=name in _CROSS_CHECKED or name == "survey")
         problems += loaded.problems
         if loaded.table is not None:
             tables[name] = loaded.table
@@ -203,7 +204,9 @@ _CROSS_CHECKED = frozenset(
 
 
 def _segmentation_checks(eng: Engagement, survey: InputScan) -> list[Problem]:
-    """Segmentation settings against the survey: attributes it lacks, and the rule tree's overlaps and gaps."""
+    """Segmentation settings against the survey: attributes it lacks, attributes too varied to segment on (an id,
+    free text, a number read as a category), and the rule tree's overlaps and gaps."""
+    from cxmethods.methods.attributes import level_problems, segmentation_attributes
     from cxmethods.methods.segment_rules import apply_rules, load_rules
 
     settings, where = eng.settings.segmentation, str(eng.path)
@@ -211,11 +214,19 @@ def _segmentation_checks(eng: Engagement, survey: InputScan) -> list[Problem]:
         Problem(
             where,
             f"settings.segmentation.attributes names '{a}', which the survey does not provide.",
-            "Map it under inputs.survey.columns, or remove it from the list.",
+            "Declare it under inputs.survey.attributes (or map a standard field under inputs.survey.columns), "
+            "or remove it from the list.",
         )
         for a in settings.attributes
         if survey.mapped and a not in survey.mapped
     ]
+    if survey.table is not None:
+        spec = eng.inputs.survey
+        attributes = segmentation_attributes(settings.attributes, spec, list(survey.table.columns))
+        problems += [
+            Problem(str(eng.resolve(spec.path)) if spec else where, message, fix, column=column)
+            for column, message, fix in level_problems(survey.table, attributes, spec, named=bool(settings.attributes))
+        ]
     if settings.rules and survey.table is not None:
         # labelled by spreadsheet row, so that messages name the rows a user sees in the survey file
         rows, data = survey.table.attrs.get("rows"), survey.table

@@ -22,7 +22,7 @@ from typing import ClassVar
 
 import pandas as pd
 
-from cxmethods.core.config import Engagement
+from cxmethods.core.config import Engagement, InputFile
 from cxmethods.core.errors import CxmError
 from cxmethods.io.artifacts import VOICE_OF_CUSTOMER
 from cxmethods.io.inputs import read_input
@@ -52,7 +52,8 @@ SURVEY_TABLES = ("survey_items", "drivers", "segment_hints")
 COMMENT_TABLES = ("themes", "theme_selection", "theme_sentiment", "comment_themes", "personal_data_redacted")
 ARTIFACTS = CONTACT_TABLES + SURVEY_TABLES + COMMENT_TABLES
 
-#: Survey attributes whose channel preferences hint at segments (workbook 03 takes it further).
+#: Standard survey fields whose channel preferences hint at segments (workbook 03 takes it further); the
+#: survey's declared attributes (inputs.survey.attributes) come first.
 HINT_ATTRIBUTES = ("age_band", "digital_confidence", "language", "disability", "employment_status", "household")
 
 
@@ -165,7 +166,7 @@ def _survey(result: VoiceOfCustomer, survey: pd.DataFrame, engagement: Engagemen
             f"Key drivers of '{drivers['outcome'].iloc[0]}': {drivers.attrs['method']}, over "
             f"{drivers.attrs['n']:,} complete responses (R² {drivers.attrs['r2']:.2f})."
         )
-    _attempt(result, "segment_hints", lambda: segment_hints(survey))
+    _attempt(result, "segment_hints", lambda: segment_hints(survey, spec))
 
 
 def _rows(table: pd.DataFrame) -> pd.Series:
@@ -240,31 +241,54 @@ def _non_empty(items: pd.DataFrame) -> pd.DataFrame:
     return items
 
 
-def segment_hints(survey: pd.DataFrame) -> pd.DataFrame:
-    """Preferred channel by respondent attribute: ``attribute``, ``value``, ``respondents``, one share column per channel.
+def segment_hints(survey: pd.DataFrame, spec: InputFile | None = None) -> pd.DataFrame:
+    """Preferred channel by respondent attribute: ``attribute``, ``label``, ``value``, ``respondents``, one share
+    column per channel.
 
     Large differences between groups (e.g. by age band or digital confidence) are the first hint of
-    needs-based segments and of who can be moved to which channel.
+    needs-based segments and of who can be moved to which channel. The attributes are the survey's
+    declared ones (``spec``: ``inputs.survey``; numbers in the bands segmentation uses) and the standard
+    :data:`HINT_ATTRIBUTES` it has; an attribute with more than
+    :data:`~cxmethods.methods.segmenter.MAX_LEVELS` values (an id, free text) is left out.
     """
+    from cxmethods.methods.attributes import attribute_frame, attribute_labels, attributes_of
+    from cxmethods.methods.segmenter import MAX_LEVELS
+
     if "preferred_channel" not in survey:
         raise CxmError("Segment hints need the survey's preferred_channel: map it under inputs.survey.columns.")
-    present = [a for a in HINT_ATTRIBUTES if a in survey]
+    declared = [a for a in attributes_of(spec) if a in survey and a != "preferred_channel"]
+    present = declared + [a for a in HINT_ATTRIBUTES if a in survey and a not in declared]
     if not present:
-        raise CxmError(f"Segment hints need at least one of {', '.join(HINT_ATTRIBUTES)} in the survey.")
+        raise CxmError(
+            f"Segment hints need respondent attributes: declare them under inputs.survey.attributes, or map one of "
+            f"{', '.join(HINT_ATTRIBUTES)} under inputs.survey.columns."
+        )
+    frame, labels = attribute_frame(survey, present, spec), attribute_labels(present, spec)
     parts = []
     for attribute in present:
-        values = survey[attribute]
+        values = frame[attribute]
         if pd.api.types.is_numeric_dtype(values) and (values.dropna() % 1 == 0).all():
             values = values.astype("Int64")
         values = values.astype("string")
+        if values.nunique() > MAX_LEVELS:
+            continue
         prefs = channel_preferences(survey, values)
         shares = prefs.pivot(index="segment", columns="channel", values="share").fillna(0.0).round(3)
+        if isinstance(frame[attribute].dtype, pd.CategoricalDtype):  # bands in their order
+            shares = shares.reindex([str(c) for c in frame[attribute].cat.categories if str(c) in shares.index])
         shares.insert(0, "respondents", values.value_counts().reindex(shares.index))
+        shares.insert(0, "label", labels[attribute])
         shares.insert(0, "attribute", attribute)
         parts.append(shares.rename_axis("value").reset_index())
+    if not parts:
+        raise CxmError(
+            f"Segment hints need attributes with a few values; {', '.join(present)} {'has' if len(present) == 1 else 'each have'} "
+            f"more than {MAX_LEVELS} (an id, "
+            "free text, or a number read as a category): declare numbers with kind: number under inputs.survey.attributes."
+        )
     table = pd.concat(parts, ignore_index=True)
     table.columns.name = None
-    return table[["attribute", "value", *[c for c in table.columns if c not in ("attribute", "value")]]]
+    return table[["attribute", "label", "value", *[c for c in table.columns if c not in ("attribute", "label", "value")]]]
 
 
 def _attempt(result: VoiceOfCustomer, name: str, run: Callable[[], pd.DataFrame]) -> None:
