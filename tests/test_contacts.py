@@ -301,8 +301,21 @@ def test_a_reason_recorded_under_several_services_is_named_with_its_counts(tiny)
         volumes = log.volumes()
     row = dq.loc["reason recorded under several services"]
     assert row["rows"] == 2 and row["treatment"] == (
-        "kept under each service (1 reason, all listed in contact_reasons): Missed bin (Highways 1, Waste 1)"
+        "kept under each service (1 reason; contact_reasons names their services): Missed bin (Highways 1, Waste 1)"
     )
     assert reasons.loc["Missed bin", "service"] == "Highways; Waste" and reasons.loc["Pothole", "service"] == "Roads"
     missed = volumes[volumes["reason"] == "Missed bin"]
     assert sorted(missed["service"]) == ["Highways", "Waste"] and missed["contacts"].sum() == 2
+
+
+def test_a_reason_under_many_services_names_the_largest_three_and_counts_the_rest(tiny):
+    rows = [f"B{i},2025-04-0{1 + i % 5} 09:00:00,,Telephone,Missed bin,North,P{i},1,3,{s}" for i, s in enumerate("AAAABBBCCDE")]
+    tiny.set_file(
+        "contacts.csv",
+        "Case Ref,Date Opened,Date Closed,Channel,Enquiry,Ward,Customer,FCR,Minutes,Dept\n" + "\n".join(rows) + "\n",
+    )
+    tiny.set_yaml(tiny.yaml.replace("      area: Ward\n", "      area: Ward\n      service: Dept\n"))
+    with ContactLog(load_engagement(tiny.path)) as log:
+        assert log.reasons().set_index("reason").loc["Missed bin", "service"] == "A; B; C and 2 more"
+        spread = log.reasons_across_services()
+    assert spread.to_dict("records") == [{"reason": "Missed bin", "contacts": 11, "services": "A 4, B 3, C 2 and 2 more"}]

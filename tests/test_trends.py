@@ -72,3 +72,15 @@ def test_a_table_without_a_complete_period_is_refused():
     trend = _trend().assign(complete=False)
     with pytest.raises(ValueError, match="no complete period of channel volumes to draw"):
         plot_channel_trend(trend)
+
+
+def test_shares_of_a_period_with_too_few_contacts_are_left_blank():
+    trend = _trend()
+    sparse = trend["period_start"] == trend.loc[trend["complete"], "period_start"].iloc[4]
+    trend.loc[sparse, "contacts"] = [2, 1, 0, 1, 1, 1]  # three contacts: a 67% share would mean nothing
+    chart = plot_channel_trend(trend, min_contacts=30)
+    drawn = {x for area in chart.axes[1].collections for path in area.get_paths() for x in path.vertices[:, 0]}
+    assert mdates.date2num(pd.Timestamp(trend.loc[sparse, "period_start"].iloc[0])) not in drawn
+    assert "Shares are blank for months of fewer than 30 contacts." in chart._supxlabel.get_text()
+    full = plot_channel_trend(_trend(), min_contacts=30)
+    assert "Shares are blank" not in full._supxlabel.get_text()

@@ -63,6 +63,7 @@ OTHER_REASONS = "All other reasons"
 LONGEST_CASE_YEARS = 5
 #: A log shorter than this has no trend to show; weekly volumes from it, monthly from :data:`_MONTHLY_FROM_DAYS`.
 _WEEKLY_FROM_DAYS, _MONTHLY_FROM_DAYS = 14, 90
+_SERVICES_LISTED = 3  # a reason's services named in a table cell; the rest are counted
 
 
 def channel_label(channel: str) -> str:
@@ -164,14 +165,15 @@ class ContactLog:
         """Contacts per reason, most first: ``reason``, ``service``, ``contacts``, ``share``, ``cumulative_share``,
         ``pareto`` (True for the few reasons that together make ``pareto_share`` of contacts).
 
-        ``service`` names every service the reason is recorded under, most contacts first and separated by
-        ``"; "`` (a 311 log files graffiti under sanitation and under the police): one would hide the others."""
+        ``service`` names the services the reason is recorded under, most contacts first and separated by ``"; "``
+        (a 311 log files graffiti under sanitation and under the police): one would hide the others. Beyond
+        three, the rest are counted (``"A; B; C and 4 more"``)."""
         service = "service" if "service" in self.fields else "NULL"
         table = self.query(f"""
             WITH rs AS (SELECT coalesce(reason, '{_UNKNOWN}') AS reason, {service} AS service, count(*) AS n
                         FROM contacts GROUP BY ALL)
-            SELECT reason, string_agg(service, '; ' ORDER BY n DESC, service) AS service, CAST(sum(n) AS BIGINT) AS contacts
-            FROM rs GROUP BY reason ORDER BY contacts DESC, reason""")
+            SELECT reason, {_listed_services("rs")} AS service, CAST(sum(n) AS BIGINT) AS contacts
+            FROM ({_ranked_services("rs")}) GROUP BY reason ORDER BY contacts DESC, reason""")
         total = table["contacts"].sum()
         table["share"] = table["contacts"] / total
         table["cumulative_share"] = table["share"].cumsum()
@@ -543,15 +545,15 @@ class ContactLog:
 
     def reasons_across_services(self) -> pd.DataFrame:
         """Reasons recorded under more than one service, most contacts first: ``reason``, ``contacts``, ``services``
-        (each service with its contacts, most first: ``"DSNY 123, NYPD 2"``). Empty without a service field."""
+        (each service with its contacts, most first, beyond three counted: ``"DSNY 123, NYPD 2"``). Empty without a
+        service field."""
         if "service" not in self.fields:
             return pd.DataFrame({"reason": [], "contacts": [], "services": []})
-        return self.query("""
+        return self.query(f"""
             WITH rs AS (SELECT reason, service, count(*) AS n FROM contacts
-                        WHERE reason IS NOT NULL AND service IS NOT NULL GROUP BY ALL),
-                 r AS (SELECT reason, sum(n) AS n, string_agg(service || ' ' || n, ', ' ORDER BY n DESC, service) AS services
-                       FROM rs GROUP BY reason HAVING count(*) > 1)
-            SELECT reason, CAST(n AS BIGINT) AS contacts, services FROM r ORDER BY contacts DESC, reason""")
+                        WHERE reason IS NOT NULL AND service IS NOT NULL GROUP BY ALL)
+            SELECT reason, CAST(sum(n) AS BIGINT) AS contacts, {_listed_services("rs", counts=True)} AS services
+            FROM ({_ranked_services("rs")}) GROUP BY reason HAVING max(m) > 1 ORDER BY contacts DESC, reason""")
 
     def _reasons_across_services(self, total: int, *, named: int = 3) -> dict:
         """The data-quality row for reasons recorded under more than one service, naming the largest few."""
@@ -562,7 +564,7 @@ class ContactLog:
             shown = "; ".join(f"{r.reason} ({r.services})" for r in spread.head(named).itertuples())
             more = f"; and {len(spread) - named} more" if len(spread) > named else ""
             count = f"{len(spread)} reason{'' if len(spread) == 1 else 's'}"
-            treatment = f"kept under each service ({count}, all listed in contact_reasons): {shown}{more}"
+            treatment = f"kept under each service ({count}; contact_reasons names their services): {shown}{more}"
         return {
             "check": "reason recorded under several services",
             "rows": rows,
@@ -772,6 +774,24 @@ def _load(con: duckdb.DuckDBPyConnection, path: Path, spec: InputFile, salt: str
             joins.append(f"LEFT JOIN {ours}_map ON {ours}_map.raw = {column}")
     con.execute(f"CREATE TABLE contacts AS SELECT {', '.join(select)} FROM raw {' '.join(joins)}")
     return list(mapping)
+
+
+def _ranked_services(table: str) -> str:
+    """SQL ranking each reason's services in ``table`` (reason, service, n) by contacts: adds ``k`` (1 = most; a
+    missing service last) and ``m`` (how many services the reason has)."""
+    return f"""SELECT *, row_number() OVER (PARTITION BY reason ORDER BY service IS NULL, n DESC, service) AS k,
+                      count(service) OVER (PARTITION BY reason) AS m FROM {table}"""
+
+
+def _listed_services(table: str, *, counts: bool = False) -> str:
+    """SQL aggregate over :func:`_ranked_services` rows: the first :data:`_SERVICES_LISTED` services, then how many
+    more (``"DSNY; NYPD"``, ``"A 9, B 5, C 2 and 3 more"`` with ``counts``)."""
+    item, sep = ("service || ' ' || n", ", ") if counts else ("service", "; ")
+    listed = _SERVICES_LISTED
+    return (
+        f"string_agg({item}, '{sep}' ORDER BY k) FILTER (WHERE k <= {listed} AND service IS NOT NULL) "
+        f"|| CASE WHEN max(m) > {listed} THEN ' and ' || (max(m) - {listed}) || ' more' ELSE '' END"
+    )
 
 
 def _literal(value: object) -> str:

@@ -24,8 +24,12 @@ _REASON_COLOURS = ("#1f5f8b", "#e07b39", "#3e4c59", "#7fa7c9", "#b5651d")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")  # not %b: locale-free
 
 
-def plot_channel_trend(trend: pd.DataFrame, *, figsize: tuple[float, float] = (6.8, 6.4)) -> Chart:
-    """Contacts by channel per period (lines, top) and each channel's share of them (stacked areas, bottom)."""
+def plot_channel_trend(trend: pd.DataFrame, *, min_contacts: int = 30, figsize: tuple[float, float] = (6.8, 6.4)) -> Chart:
+    """Contacts by channel per period (lines, top) and each channel's share of them (stacked areas, bottom).
+
+    Shares are left blank for a period of fewer than ``min_contacts`` contacts: two contacts make a 0% or 100%
+    share that means nothing, and their swings would hide the trend. The chart says so.
+    """
     grid, unit, dropped = _grid(trend, "channel")
     order = {c: i for i, c in enumerate(CHANNELS)}
     channels = sorted(grid.columns, key=lambda c: order.get(c, len(order)))
@@ -39,10 +43,20 @@ def plot_channel_trend(trend: pd.DataFrame, *, figsize: tuple[float, float] = (6
     top.set_ylabel(f"contacts a {unit}", fontsize=11)
     _counts_axis(top)
     top.set_ylim(bottom=0)
-    shares = grid.div(grid.sum(axis=1).where(lambda n: n > 0), axis=0).fillna(0.0)
-    stacks = bottom.stackplot(grid.index, shares.T.to_numpy(), colors=colours, edgecolor="white", linewidth=0.5)
-    for stack, channel in zip(stacks, channels):
-        stack.set_hatch(_HATCHES.get(channel, ""))
+    totals = grid.sum(axis=1)
+    few = totals < min_contacts
+    shares = grid.div(totals.where(~few), axis=0)  # NaN where too few: a gap in the areas, not a fall to 0
+    upper = shares.cumsum(axis=1)
+    for channel, colour in zip(channels, colours):
+        area = bottom.fill_between(
+            grid.index,
+            (upper[channel] - shares[channel]).to_numpy(float),
+            upper[channel].to_numpy(float),
+            facecolor=colour,
+            edgecolor="white",
+            linewidth=0.5,
+        )
+        area.set_hatch(_HATCHES.get(channel, ""))
     bottom.set_ylim(0, 1)
     bottom.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     bottom.set_ylabel("share of contacts", fontsize=11)
@@ -51,7 +65,8 @@ def plot_channel_trend(trend: pd.DataFrame, *, figsize: tuple[float, float] = (6
     _date_axis(bottom, grid.index, unit)
     top.legend(loc="lower center", bbox_to_anchor=(0.5, 1.02), ncol=min(len(channels), 3), fontsize=10, frameon=False)
     fig.suptitle(f"Contacts by channel\n{unit} by {unit}, {_span(grid.index, unit)}", fontsize=12)
-    _footnote(fig, dropped, unit)
+    blank = f"Shares are blank for {unit}s of fewer than {min_contacts} contacts." if few.any() else None
+    _footnote(fig, dropped, unit, blank)
     return fig
 
 
@@ -116,12 +131,14 @@ def _day(when: pd.Timestamp) -> str:
     return f"{when.day} {_MONTHS[when.month - 1]} {when.year}"
 
 
-def _footnote(fig: Chart, dropped: int, unit: str) -> None:
+def _footnote(fig: Chart, dropped: int, unit: str, more: str | None = None) -> None:
+    notes = [more] if more else []
     if dropped:
         what = f"The first or last {unit}" if dropped == 1 else f"The first and last {unit}s"
         verb = "is" if dropped == 1 else "are"
-        note = f"{what}, only partly covered by the log, {verb} left out:\na part {unit} is no fall in demand."
-        fig.supxlabel(note, x=0.01, ha="left", fontsize=10, color="#616e7c")  # laid out with the chart, not over it
+        notes.insert(0, f"{what}, only partly covered by the log, {verb} left out:\na part {unit} is no fall in demand.")
+    if notes:  # laid out with the chart, not over it
+        fig.supxlabel("\n".join(notes), x=0.01, ha="left", fontsize=10, color="#616e7c")
 
 
 def _counts_axis(ax) -> None:

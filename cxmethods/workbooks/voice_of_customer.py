@@ -204,7 +204,7 @@ def _data_notes(result: VoiceOfCustomer, log: ContactLog, *, named: int = 10) ->
         more = f"; and {len(spread) - named} more (data_quality.csv counts them)" if len(spread) > named else ""
         result.notes.append(
             f"{len(spread)} reason{' is' if len(spread) == 1 else 's are'} recorded under several services, and counted "
-            f"under each (contact_reasons lists every service, volumes has a row for each): {listed}{more}."
+            f"under each (contact_reasons names the services, volumes has a row for each): {listed}{more}."
         )
 
 
