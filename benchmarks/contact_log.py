@@ -42,7 +42,7 @@ import sys
 from cxmethods import load_engagement
 from cxmethods.methods.contacts import ContactLog
 with ContactLog(load_engagement(sys.argv[1])) as log:
-    for analysis in (log.reasons, log.channel_mix, log.time_patterns, log.anomalies, log.resolution_times,
+    for analysis in (log.reasons, log.channel_mix, log.time_patterns, log.volumes_over_time, log.anomalies, log.resolution_times,
                      log.repeat_contact, log.failure_demand, log.volumes, log.data_quality):
         analysis()
 """

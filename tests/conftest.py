@@ -17,6 +17,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, settings
 
@@ -130,6 +132,42 @@ class TinyEngagement:
 @pytest.fixture
 def tiny(tmp_path: Path) -> TinyEngagement:
     return TinyEngagement(tmp_path)
+
+
+@pytest.fixture
+def years_of_contacts(tiny: TinyEngagement) -> Callable[..., pd.DataFrame]:
+    """``years_of_contacts(start, end)``: gives the tiny engagement a log over those dates whose web share rises
+    steadily from 5% to 60% while phone falls (its contacts.csv and period) and returns it, to check against."""
+    return functools.partial(_years_of_contacts, tiny)
+
+
+def _years_of_contacts(tiny, start: str = "2010-03-15", end: str = "2016-08-20", *, per_day: int = 8) -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    days = pd.date_range(start, end, freq="D")
+    created = np.repeat(days, per_day) + pd.to_timedelta(rng.integers(8 * 3600, 18 * 3600, len(days) * per_day), unit="s")
+    progress = (created - created.min()) / (created.max() - created.min())
+    web = 0.05 + 0.55 * np.asarray(progress)
+    channel = np.where(rng.random(len(created)) < web, "Web", np.where(rng.random(len(created)) < 0.85, "Telephone", "App"))
+    reasons = [f"Reason {c}" for c in "ABCDEFGH"]
+    reason = rng.choice(reasons, len(created), p=[0.3, 0.2, 0.15, 0.1, 0.1, 0.05, 0.05, 0.05])
+    frame = pd.DataFrame(
+        {
+            "Case Ref": [f"C{i}" for i in range(len(created))],
+            "Date Opened": created.strftime("%Y-%m-%d %H:%M:%S"),
+            "Date Closed": (created + pd.to_timedelta(rng.integers(60, 72 * 3600, len(created)), unit="s")).strftime(
+                "%Y-%m-%d %H:%M:%S"
+            ),
+            "Channel": channel,
+            "Enquiry": reason,
+            "Ward": "North",
+            "Customer": [f"P{i}" for i in rng.integers(0, 5000, len(created))],
+            "FCR": 1,
+            "Minutes": 5,
+        }
+    )
+    tiny.set_file("contacts.csv", frame.to_csv(index=False))
+    tiny.set_yaml(tiny.yaml.replace("period: {start: 2025-04-01, end: 2025-04-30}", f"period: {{start: {start}, end: {end}}}"))
+    return frame
 
 
 # --------------------------------------------------------------------------- whole-pipeline runs, in the background

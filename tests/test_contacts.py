@@ -196,3 +196,139 @@ def test_real_nyc_311_runs_with_the_shipped_mapping_alone():
         assert not log.anomalies().empty and isinstance(log.resolution_times(), pd.DataFrame)
         with pytest.raises(CxmError, match="customer_id"):
             log.repeat_contact()
+
+
+# --------------------------------------------------------------------------- time: volumes over time, data quality
+
+
+def test_a_log_over_years_has_monthly_volumes_by_channel_and_top_reason(tiny, years_of_contacts):
+    frame = years_of_contacts()
+    with ContactLog(load_engagement(tiny.path)) as log:
+        trend = log.volumes_over_time(top_reasons=5)
+    assert set(trend["granularity"]) == {"month"}
+    months = trend.drop_duplicates("period")
+    assert (months["period"].iloc[0], months["period"].iloc[-1], len(months)) == ("2010-03", "2016-08", 78)
+    # the first and last months are only partly in the log: flagged, every month between is complete
+    assert months.set_index("period")["complete"].loc[["2010-03", "2016-08"]].tolist() == [False, False]
+    assert months["complete"].iloc[1:-1].all()
+    for breakdown in ("channel", "reason"):
+        rows = trend[trend["breakdown"] == breakdown]
+        assert rows["contacts"].sum() == len(frame)
+        assert rows.groupby("period")["share"].sum().round(3).eq(1).all()
+    reasons = trend[trend["breakdown"] == "reason"]["category"].drop_duplicates().tolist()
+    assert reasons == ["Reason A", "Reason B", "Reason C", "Reason D", "Reason E", "All other reasons"]
+    opened = pd.to_datetime(frame["Date Opened"])
+    web_2012_07 = ((opened.dt.strftime("%Y-%m") == "2012-07") & (frame["Channel"] == "Web")).sum()
+    got = trend[(trend["category"] == "web_form") & (trend["period"] == "2012-07")]["contacts"].item()
+    assert got == web_2012_07
+
+
+def test_the_channel_shift_compares_the_first_and_last_full_years(tiny, years_of_contacts):
+    from cxmethods.methods.contacts import channel_shift
+
+    frame = years_of_contacts()
+    with ContactLog(load_engagement(tiny.path)) as log:
+        shift = channel_shift(log.volumes_over_time())
+    year = pd.to_datetime(frame["Date Opened"]).dt.year
+    web = (frame["Channel"] == "Web").groupby(year).mean()  # every channel is recorded: shares of all contacts
+    assert (shift.channel, shift.unit, shift.first.year, shift.last.year) == ("web_form", "year", 2011, 2015)
+    assert shift.before == pytest.approx(web[2011]) and shift.after == pytest.approx(web[2015])
+    assert shift.counter[0] == "phone" and shift.counter[2] < shift.counter[1]
+    assert not shift.recorded_only
+
+
+def test_no_shift_is_claimed_where_the_mix_holds(tiny, years_of_contacts):
+    from cxmethods.methods.contacts import channel_shift
+
+    frame = years_of_contacts("2023-01-01", "2024-12-31")
+    steady = frame.assign(Channel=frame["Channel"].sample(frac=1, random_state=3).to_numpy())  # the same mix all along
+    tiny.set_file("contacts.csv", steady.to_csv(index=False))
+    with ContactLog(load_engagement(tiny.path)) as log:
+        assert channel_shift(log.volumes_over_time()) is None
+
+
+def test_a_log_of_weeks_has_weekly_volumes(tiny, years_of_contacts):
+    frame = years_of_contacts("2025-03-05", "2025-04-23")  # a Wednesday to a Wednesday, seven weeks
+    with ContactLog(load_engagement(tiny.path)) as log:
+        trend = log.volumes_over_time()
+    weeks = trend.drop_duplicates("period").set_index("period")
+    assert set(trend["granularity"]) == {"week"}
+    assert weeks.index.tolist() == [f"2025-{d}" for d in ("03-03", "03-10", "03-17", "03-24", "03-31", "04-07", "04-14", "04-21")]
+    assert weeks["complete"].tolist() == [False, True, True, True, True, True, True, False]
+    assert trend[trend["breakdown"] == "channel"]["contacts"].sum() == len(frame)
+
+
+def test_a_log_of_one_day_has_no_trend_and_says_why(tiny):
+    tiny.set_file(
+        "contacts.csv",
+        tiny.files["contacts.csv"]
+        .replace("2025-04-02", "2025-04-01")
+        .replace("2025-04-03", "2025-04-01")
+        .replace("2025-04-05", "2025-04-01"),
+    )
+    with ContactLog(load_engagement(tiny.path)) as log:
+        with pytest.raises(
+            CxmError, match=r"covers 1 day \(2025-04-01 to 2025-04-01\): too short .* two full weeks .* Day by day"
+        ):
+            log.volumes_over_time()
+
+
+def test_a_fortnight_without_two_full_weeks_has_no_trend(tiny, years_of_contacts):
+    years_of_contacts("2025-03-05", "2025-03-20")  # 16 days, Wednesday to Thursday: one full week
+    with ContactLog(load_engagement(tiny.path)) as log:
+        with pytest.raises(CxmError, match=r"covers 16 days .* fewer than two full weeks"):
+            log.volumes_over_time()
+
+
+def test_auto_closed_and_implausible_cases_are_flagged_and_left_out_of_resolution_times(tiny):
+    text = (
+        tiny.files["contacts.csv"]
+        + "A5,2025-04-07 09:00:00,2025-04-07 09:00:00,Telephone,Missed bin,North,P4,1,3\n"  # closed the same second
+        + "A6,2025-04-07 10:00:00,2025-04-07 10:00:01,Telephone,Missed bin,North,P5,1,3\n"  # within a second
+        + "A7,2025-04-07 11:00:00,2025-04-07 11:00:02,Telephone,Missed bin,North,P6,1,3\n"  # two seconds: a real case
+        + "A8,2025-04-08,2025-04-08,Web,Pothole,South,P7,1,3\n"  # dates without times: says nothing of seconds
+        + "A9,2025-04-08 12:00:00,2032-04-08 12:00:00,Web,Pothole,South,P8,1,600\n"  # closed seven years later
+    )
+    tiny.set_file("contacts.csv", text)
+    with ContactLog(load_engagement(tiny.path)) as log:
+        dq = log.data_quality().set_index("check")["rows"]
+        times = log.resolution_times().set_index("reason")
+    assert dq["closed within a second of opening (auto-closed?)"] == 2
+    assert dq["closed over 5 years after opening (typo?)"] == 1
+    assert dq["handling time over 8 hours (one contact?)"] == 1
+    # Missed bin: A1 (1 h), A3 (22 h), A7 (2 s) are measured; A5 and A6 are counted apart, not as 0 h
+    assert times.loc["Missed bin", ["closed", "auto_closed"]].tolist() == [3, 2]
+    assert times.loc["Missed bin", "median_hours"] == 1.0
+    assert times.loc["Pothole", ["closed", "auto_closed", "open"]].tolist() == [1, 0, 1]  # A8 measured, A9 left out
+    assert times.loc["(all)", "auto_closed"] == 2
+
+
+def test_a_reason_recorded_under_several_services_is_named_with_its_counts(tiny):
+    lines = tiny.files["contacts.csv"].splitlines()
+    services = ["Dept", "Waste", "Roads", "Highways", "Parks"]  # Missed bin under Waste and Highways, Pothole under Roads
+    tiny.set_file("contacts.csv", "\n".join(f"{line},{s}" for line, s in zip(lines, services)) + "\n")
+    tiny.set_yaml(tiny.yaml.replace("      area: Ward\n", "      area: Ward\n      service: Dept\n"))
+    with ContactLog(load_engagement(tiny.path)) as log:
+        dq = log.data_quality().set_index("check")
+        reasons = log.reasons().set_index("reason")
+        volumes = log.volumes()
+    row = dq.loc["reason recorded under several services"]
+    assert row["rows"] == 2 and row["treatment"] == (
+        "kept under each service (1 reason; contact_reasons names their services): Missed bin (Highways 1, Waste 1)"
+    )
+    assert reasons.loc["Missed bin", "service"] == "Highways; Waste" and reasons.loc["Pothole", "service"] == "Roads"
+    missed = volumes[volumes["reason"] == "Missed bin"]
+    assert sorted(missed["service"]) == ["Highways", "Waste"] and missed["contacts"].sum() == 2
+
+
+def test_a_reason_under_many_services_names_the_largest_three_and_counts_the_rest(tiny):
+    rows = [f"B{i},2025-04-0{1 + i % 5} 09:00:00,,Telephone,Missed bin,North,P{i},1,3,{s}" for i, s in enumerate("AAAABBBCCDE")]
+    tiny.set_file(
+        "contacts.csv",
+        "Case Ref,Date Opened,Date Closed,Channel,Enquiry,Ward,Customer,FCR,Minutes,Dept\n" + "\n".join(rows) + "\n",
+    )
+    tiny.set_yaml(tiny.yaml.replace("      area: Ward\n", "      area: Ward\n      service: Dept\n"))
+    with ContactLog(load_engagement(tiny.path)) as log:
+        assert log.reasons().set_index("reason").loc["Missed bin", "service"] == "A; B; C and 2 more"
+        spread = log.reasons_across_services()
+    assert spread.to_dict("records") == [{"reason": "Missed bin", "contacts": 11, "services": "A 4, B 3, C 2 and 2 more"}]

@@ -74,12 +74,12 @@ def test_written_where_promised_and_16_by_9(run):
 
 def test_slides_in_order(run):
     titles = [_title(s) for s in run["prs"].slides]
-    # title, then per workbook its findings and charts: 01 gaps, 02 reasons and drivers, 03 segments,
-    # 04 NPV and tornado, 05 the road map
-    assert len(titles) == 1 + 5 + 7
+    # title, then per workbook its findings and charts: 01 gaps, 02 reasons, channels and reasons over time, drivers,
+    # 03 segments, 04 NPV and tornado, 05 the road map
+    assert len(titles) == 1 + 5 + 9
     assert titles[0] == run["eng"].organisation
     findings_at = [titles.index(WORKBOOKS[step]) for step in STEPS]
-    assert findings_at == [1, 3, 6, 8, 11]
+    assert findings_at == [1, 3, 8, 10, 13]
     assert titles[-1] == "Road map"
 
 
@@ -155,11 +155,32 @@ def test_share_charts_are_percentages(run, source, step, category, value):
 def test_pictures_and_the_road_map_last(run):
     prs = run["prs"]
     pictures = [_title(s) for s in prs.slides for sh in s.shapes if sh.shape_type == MSO_SHAPE_TYPE.PICTURE]
-    assert len(pictures) == 3 and pictures[-1] == "Road map"
+    assert len(pictures) == 5 and pictures[-1] == "Road map"
     last = prs.slides[len(prs.slides) - 1]
     picture = next(sh for sh in last.shapes if sh.shape_type == MSO_SHAPE_TYPE.PICTURE)
     assert picture.image.blob == (run["dir"] / "artifacts" / "05_roadmap" / "timeline.png").read_bytes()
     assert picture.width <= prs.slide_width - 2 * Inches(0.5)
+
+
+def test_volumes_over_time_are_two_picture_slides_titled_with_the_shift(run, tmp_path):
+    slide = _chart_by_source(run["prs"], "volumes_over_time.csv")  # the sample's mix holds through its year
+    assert _title(slide) == "How the channel mix moved, month by month"
+    folder = _copy_steps(run, tmp_path, "02_voice_of_customer")
+    path = folder / "artifacts" / "02_voice_of_customer" / "volumes_over_time.csv"
+    trend = pd.read_csv(path)
+    first = trend["period_start"] == trend["period_start"].min()
+    trend.loc[first & (trend["category"] == "web_form"), "contacts"] *= 5  # April: web carried far more than later
+    trend.to_csv(path, index=False)
+    prs = Presentation(write_deck(folder, name="x", organisation="Org"))
+    cited = "Source: volumes_over_time.csv (02_voice_of_customer)"
+    slides = [s for s in prs.slides if any(sh.has_text_frame and sh.text_frame.text == cited for sh in s.shapes)]
+    assert len(slides) == 2
+    assert [_title(s) for s in slides][1] == "The top 5 reasons for contact, month by month"
+    assert _title(slides[0]).startswith("Web form fell from ") and "between April 2025 and March 2026" in _title(slides[0])
+    assert all(any(sh.shape_type == MSO_SHAPE_TYPE.PICTURE for sh in s.shapes) for s in slides)
+    path.unlink()  # a log too short for a trend: no slide, not an empty one
+    titles = [_title(s) for s in Presentation(write_deck(folder, name="x", organisation="Org")).slides]
+    assert not any("month by month" in t or " fell from " in t for t in titles)
 
 
 def test_tornado_title_from_the_sensitivity_table(run):
@@ -188,7 +209,7 @@ def test_same_run_folder_same_bytes(run, tmp_path):
     assert again == tmp_path / "again.pptx"
     with zipfile.ZipFile(run["path"]) as first, zipfile.ZipFile(again) as second:
         slides = sorted(n for n in first.namelist() if n.startswith("ppt/slides/slide"))
-        assert len(slides) == 13
+        assert len(slides) == 15
         assert all(first.read(n) == second.read(n) for n in slides)
     assert again.read_bytes() == run["path"].read_bytes()
     props = run["prs"].core_properties
@@ -201,7 +222,7 @@ def test_only_the_voice_of_the_customer(run, tmp_path):
     path = write_deck(folder, name="voc", organisation="Org")
     titles = [_title(s) for s in Presentation(path).slides]
     assert titles[:2] == ["Org", WORKBOOKS["02_voice_of_customer"]]
-    assert len(titles) == 4 and "Road map" not in titles
+    assert len(titles) == 6 and "Road map" not in titles
     assert "·" not in Presentation(path).slides[0].placeholders[1].text_frame.text  # no run.json: no date
 
 
@@ -217,7 +238,7 @@ def test_a_missing_chart_table_skips_only_its_slide(run, tmp_path):
     folder = _copy_steps(run, tmp_path, "02_voice_of_customer")
     (folder / "artifacts" / "02_voice_of_customer" / "drivers.csv").unlink()
     prs = Presentation(write_deck(folder, name="x", organisation="Org"))
-    assert len(prs.slides) == 3 and len(_charts(prs)) == 1
+    assert len(prs.slides) == 5 and len(_charts(prs)) == 1
 
 
 @pytest.mark.parametrize("present", ["nothing", "empty step folders", "only 00_start_here"])

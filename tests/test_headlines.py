@@ -103,3 +103,61 @@ def test_a_survey_without_a_contact_log_still_gets_its_drivers_and_no_invented_s
     assert found == [  # no "0% failure demand", no "on nans"
         "What drives 'Quality of City services' most: 'Staff were responsive', then 'Staff were knowledgeable'."
     ]
+
+
+def _trend(tmp_path, web: list[int], phone: list[int], *, start: str = "2011-01-01", unknown: int = 0, complete=None):
+    """Writes a volumes_over_time.csv of monthly web and phone contacts, every month complete unless said."""
+    step = tmp_path / "artifacts" / "02_voice_of_customer"
+    step.mkdir(parents=True, exist_ok=True)
+    months = pd.date_range(start, periods=len(web), freq="MS")
+    rows = [
+        {
+            "granularity": "month",
+            "period": f"{m:%Y-%m}",
+            "period_start": f"{m:%Y-%m-%d}",
+            "breakdown": "channel",
+            "category": channel,
+            "contacts": n,
+            "complete": True if complete is None else complete[i],
+        }
+        for channel, counts in (("web_form", web), ("phone", phone), ("unknown", [unknown] * len(web)))
+        for i, (m, n) in enumerate(zip(months, counts))
+    ]
+    pd.DataFrame(rows).to_csv(step / "volumes_over_time.csv", index=False)
+    pd.DataFrame({"reason": ["(all)", "(all)"], "channel": ["phone", "web_form"], "share": [0.6, 0.4]}).to_csv(
+        step / "channel_mix.csv", index=False
+    )
+
+
+def test_a_channel_shift_over_full_years_is_the_channel_headline(tmp_path):
+    _trend(tmp_path, [5] * 12 + [30] * 12 + [60] * 12, [95] * 12 + [70] * 12 + [40] * 12)
+    assert headlines(tmp_path)["02_voice_of_customer"] == [
+        "Web form rose from 5% to 60% of contacts between 2011 and 2013, while phone fell from 95% to 40%."
+    ]
+
+
+def test_partial_months_at_either_end_are_not_compared(tmp_path):
+    # the log starts and ends mid-month: those months hold few contacts and must not read as the ends of a shift
+    web, phone = [900] + [400] * 10 + [20], [100] + [600] * 10 + [10]
+    _trend(tmp_path, web, phone, start="2024-03-01", complete=[False] + [True] * 10 + [False])
+    assert headlines(tmp_path)["02_voice_of_customer"] == ["Phone carries 60% of contacts."]
+    web[-2], phone[-2] = 600, 400  # the last complete month moves: April 2024 against January 2025
+    _trend(tmp_path, web, phone, start="2024-03-01", complete=[False] + [True] * 10 + [False])
+    assert headlines(tmp_path)["02_voice_of_customer"] == [
+        "Web form rose from 40% to 60% of contacts between April 2024 and January 2025, while phone fell from 60% to 40%."
+    ]
+
+
+def test_a_small_or_chance_move_is_no_shift(tmp_path):
+    _trend(tmp_path, [40] * 11 + [43], [60] * 11 + [57])  # three points: below five
+    assert headlines(tmp_path)["02_voice_of_customer"] == ["Phone carries 60% of contacts."]
+    _trend(tmp_path, [4] + [5] * 10 + [6], [6] + [5] * 10 + [4])  # 40% to 60% of ten contacts: chance
+    assert headlines(tmp_path)["02_voice_of_customer"] == ["Phone carries 60% of contacts."]
+
+
+def test_a_channel_that_starts_being_recorded_is_no_shift(tmp_path):
+    # early years record no channel for most contacts: shares are of those recorded, and the sentence says so
+    _trend(tmp_path, [5] * 12 + [60] * 12, [15] * 12 + [40] * 12, unknown=80)
+    assert headlines(tmp_path)["02_voice_of_customer"] == [
+        "Web form rose from 25% to 60% of contacts with a recorded channel between 2011 and 2012, while phone fell from 75% to 40%."
+    ]

@@ -69,6 +69,16 @@ def test_nyc_311_without_customer_ids_or_a_survey_gets_notes_not_failures(tmp_pa
     assert "no share is given rather than 0%" in result.skipped["failure_demand"]
     assert "volumes" in result.tables  # the business case's baseline is still there
     assert not result.table("anomalies").empty
+    # one day of contacts: no trend, and the charts' place says why; auto-closed cases are counted and said
+    assert "covers 1 day (2023-02-28 to 2023-02-28): too short" in result.skipped["volumes_over_time"]
+    assert isinstance(result.chart("channel_trend"), Note) and isinstance(result.chart("reason_trend"), Note)
+    auto = result.table("resolution_times").set_index("reason").loc["(all)", "auto_closed"]
+    assert auto == 141 and any(n.startswith("141 cases (3% of those closed) were closed within a second") for n in result.notes)
+    # a reason that two agencies record is named, with each agency's count, not shown under one of them
+    assert any(
+        n.startswith("5 reasons are recorded under several services") and "Graffiti (DSNY 123, NYPD 2)" in n for n in result.notes
+    )
+    assert result.table("contact_reasons").set_index("reason").loc["Graffiti", "service"] == "DSNY; NYPD"
 
 
 def test_segment_hints_need_a_preferred_channel():
@@ -109,3 +119,35 @@ def test_segment_hints_use_the_declared_attributes_numbers_in_the_bands_segmenta
     assert set(age["label"]) == {"Age"} and age["value"].tolist() == [str(b) for b in bands.cat.categories]
     assert age["respondents"].sum() == n and age["web_form"].iloc[0] == 1 and age["phone"].iloc[-1] == 1
     assert set(hints.loc[hints["attribute"] == "q23", "value"]) == {"Own", "Rent"}
+
+
+def test_a_log_over_years_gets_trend_charts_and_the_channel_shift_headline(tiny, years_of_contacts, tmp_path):
+    from cxmethods.outputs.headlines import headlines
+
+    frame = years_of_contacts()
+    result = run(load_engagement(tiny.path), tmp_path / "run")
+    for name in ("channel_trend", "reason_trend"):
+        assert result.chart(name)._repr_png_()[:4] == b"\x89PNG"
+    result.write()
+    year = pd.to_datetime(frame["Date Opened"]).dt.year
+    share = frame["Channel"].groupby(year).value_counts(normalize=True)  # every contact's channel is recorded
+    said = headlines(tmp_path / "run")["02_voice_of_customer"]
+    assert (
+        f"Web form rose from {share[2011, 'Web']:.0%} to {share[2015, 'Web']:.0%} of contacts between 2011 and 2015, "
+        f"while phone fell from {share[2011, 'Telephone']:.0%} to {share[2015, 'Telephone']:.0%}."
+    ) in said
+
+
+def test_a_log_of_one_day_gets_a_note_in_place_of_the_trend_and_no_shift_headline(tiny, tmp_path):
+    from cxmethods.outputs.headlines import headlines
+
+    one_day = tiny.files["contacts.csv"]
+    for day in ("2025-04-02", "2025-04-03", "2025-04-05"):
+        one_day = one_day.replace(day, "2025-04-01")
+    tiny.set_file("contacts.csv", one_day)
+    result = run(load_engagement(tiny.path), tmp_path / "run")
+    assert result.chart("channel_trend") == result.skipped["volumes_over_time"]
+    assert "Day by day, the counts would show the weekly cycle" in result.skipped["volumes_over_time"]
+    result.write()
+    said = headlines(tmp_path / "run")["02_voice_of_customer"]
+    assert not any(" rose " in s or " fell " in s for s in said) and "Phone carries 50% of contacts." in said

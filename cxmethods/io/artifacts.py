@@ -115,8 +115,16 @@ ARTIFACTS: tuple[Artifact, ...] = (
     Artifact(VOICE_OF_CUSTOMER, "contact_reasons", _columns("reason service contacts share cumulative_share pareto")),
     Artifact(VOICE_OF_CUSTOMER, "channel_mix", _columns("reason channel contacts share")),
     Artifact(VOICE_OF_CUSTOMER, "patterns_time", _columns("pattern weekday hour month channel contacts")),
+    Artifact(
+        VOICE_OF_CUSTOMER,
+        "volumes_over_time",
+        _columns("granularity period period_start complete breakdown category contacts share"),
+        needs=_columns("granularity period_start complete breakdown category contacts"),
+    ),
     Artifact(VOICE_OF_CUSTOMER, "anomalies", _columns("level area reason weekday hours contacts expected ratio z")),
-    Artifact(VOICE_OF_CUSTOMER, "resolution_times", _columns("reason closed open median_hours p90_hours same_day_share")),
+    Artifact(
+        VOICE_OF_CUSTOMER, "resolution_times", _columns("reason closed auto_closed open median_hours p90_hours same_day_share")
+    ),
     Artifact(
         VOICE_OF_CUSTOMER,
         "repeat_contact",

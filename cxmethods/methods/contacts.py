@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -32,10 +33,46 @@ from cxmethods.core.schemas import CHANNELS, INPUTS
 from cxmethods.io.values import coerce
 from cxmethods.methodology.benchmarks import load_benchmarks
 
-__all__ = ["WEEKDAYS", "ContactLog", "default_unit_costs"]
+__all__ = [
+    "CHANNEL_LABELS",
+    "LONGEST_CASE_YEARS",
+    "OTHER_REASONS",
+    "WEEKDAYS",
+    "ChannelShift",
+    "ContactLog",
+    "channel_label",
+    "channel_shift",
+    "default_unit_costs",
+]
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _UNKNOWN = "unknown"
+#: How a channel is named for a client (charts, headlines); ``unknown`` is a contact whose channel the log lacks.
+CHANNEL_LABELS = {
+    "phone": "Phone",
+    "web_form": "Web form",
+    "email": "Email",
+    "face_to_face": "Face to face",
+    "mobile_app": "Mobile app",
+    "post": "Post",
+    _UNKNOWN: "Channel not recorded",
+}
+#: The reasons beyond the top few, in :meth:`ContactLog.volumes_over_time`.
+OTHER_REASONS = "All other reasons"
+#: A case closed later than this many years after it was opened is taken for a mistyped date (see data_quality).
+LONGEST_CASE_YEARS = 5
+#: A log shorter than this has no trend to show; weekly volumes from it, monthly from :data:`_MONTHLY_FROM_DAYS`.
+_WEEKLY_FROM_DAYS, _MONTHLY_FROM_DAYS = 14, 90
+_SERVICES_LISTED = 3  # a reason's services named in a table cell; the rest are counted
+
+
+def channel_label(channel: str) -> str:
+    """A channel as a client reads it: ``web_form`` -> ``Web form``.
+
+    >>> channel_label("face_to_face"), channel_label("unknown"), channel_label("kiosk")
+    ('Face to face', 'Channel not recorded', 'Kiosk')
+    """
+    return CHANNEL_LABELS.get(channel, str(channel).replace("_", " ").capitalize())
 
 
 def default_unit_costs() -> dict:
@@ -136,11 +173,17 @@ class ContactLog:
 
     def reasons(self, *, pareto_share: float = 0.8) -> pd.DataFrame:
         """Contacts per reason, most first: ``reason``, ``service``, ``contacts``, ``share``, ``cumulative_share``,
-        ``pareto`` (True for the few reasons that together make ``pareto_share`` of contacts)."""
-        service = "min(service)" if "service" in self.fields else "NULL"
+        ``pareto`` (True for the few reasons that together make ``pareto_share`` of contacts).
+
+        ``service`` names the services the reason is recorded under, most contacts first and separated by ``"; "``
+        (a 311 log files graffiti under sanitation and under the police): one would hide the others. Beyond
+        three, the rest are counted (``"A; B; C and 4 more"``)."""
+        service = "service" if "service" in self.fields else "NULL"
         table = self.query(f"""
-            SELECT coalesce(reason, '{_UNKNOWN}') AS reason, {service} AS service, count(*) AS contacts
-            FROM contacts GROUP BY 1 ORDER BY contacts DESC, reason""")
+            WITH rs AS (SELECT coalesce(reason, '{_UNKNOWN}') AS reason, {service} AS service, count(*) AS n
+                        FROM contacts GROUP BY ALL)
+            SELECT reason, {_listed_services("rs")} AS service, CAST(sum(n) AS BIGINT) AS contacts
+            FROM ({_ranked_services("rs")}) GROUP BY reason ORDER BY contacts DESC, reason""")
         total = table["contacts"].sum()
         table["share"] = table["contacts"] / total
         table["cumulative_share"] = table["share"].cumsum()
@@ -177,6 +220,80 @@ class ContactLog:
         table["weekday"] = table["weekday_index"].map(dict(enumerate(WEEKDAYS)))
         table = table.sort_values(["pattern", "channel", "weekday_index", "hour", "month"], na_position="first")
         return table[["pattern", "weekday", "hour", "month", "channel", "contacts"]].reset_index(drop=True)
+
+    def volumes_over_time(self, *, top_reasons: int = 5) -> pd.DataFrame:
+        """Contacts per month (per week in a log of under about three months) by channel and by top reason.
+
+        A log of under two weeks, or without two complete weeks, has no trend to show: a CxmError says so
+        (daily counts would only repeat the weekly cycle that :meth:`time_patterns` shows). Every period from
+        the first contact's to the last's is listed, with 0 where a channel or reason had none.
+
+        Columns: ``granularity`` (``month`` or ``week``), ``period`` (``2025-04``, or a week's Monday
+        ``2025-04-07``), ``period_start``, ``complete`` (False for a first or last period the log covers only in
+        part, whose lower count is no fall in demand), ``breakdown`` (``channel`` or ``reason``), ``category``
+        (a channel, ``unknown``, one of the ``top_reasons`` reasons with most contacts overall, or
+        :data:`OTHER_REASONS`), ``contacts``, ``share`` (of the period's contacts). Contacts without a readable
+        ``created_at`` are left out (counted in data_quality).
+        """
+        self._need("created_at")
+        span = self.query("SELECT CAST(min(created_at) AS DATE) AS first, CAST(max(created_at) AS DATE) AS last FROM contacts")
+        if span["first"].isna().all():
+            raise CxmError("No contact has a readable created_at, so there are no volumes over time: see data_quality.")
+        first, last = pd.Timestamp(span["first"].iloc[0]), pd.Timestamp(span["last"].iloc[0])
+        days = (last - first).days + 1
+        covered = f"{days} day{'s' if days > 1 else ''} ({first:%Y-%m-%d} to {last:%Y-%m-%d})"
+        if days < _WEEKLY_FROM_DAYS:
+            raise CxmError(
+                f"The contact log covers {covered}: too short for volumes over time, which need at least two full weeks "
+                f"(weekly) or about three months (monthly). Day by day, the counts would show the weekly cycle rather than "
+                "a trend: see when customers contact us by weekday and hour instead."
+            )
+        unit = "month" if days >= _MONTHLY_FROM_DAYS else "week"
+        freq = "MS" if unit == "month" else "W-MON"
+        begin = first.to_period("M").start_time if unit == "month" else first - pd.Timedelta(days=first.weekday())
+        starts = pd.date_range(begin, last, freq=freq)
+        ends = starts.shift(1, freq=freq) - pd.Timedelta(days=1)  # each period's last day
+        complete = (starts >= first) & (ends <= last)
+        if complete.sum() < 2:
+            raise CxmError(
+                f"The contact log covers {covered}, which holds fewer than two full {unit}s: too short for volumes over "
+                "time. See when customers contact us by weekday and hour instead."
+            )
+        counts = self.query(f"""
+            SELECT date_trunc('{unit}', created_at) AS period_start, coalesce(channel, '{_UNKNOWN}') AS channel,
+                   coalesce(reason, '{_UNKNOWN}') AS reason, count(*) AS contacts
+            FROM contacts WHERE created_at IS NOT NULL GROUP BY GROUPING SETS ((1, 2), (1, 3))""")
+        counts["period_start"] = pd.to_datetime(counts["period_start"])
+        by_channel = counts[counts["reason"].isna()]
+        by_reason = counts[counts["channel"].isna()]
+        totals = by_reason.groupby("reason")["contacts"].sum().reset_index()
+        top = totals.sort_values(["contacts", "reason"], ascending=[False, True])["reason"].head(top_reasons).tolist()
+        reason = by_reason["reason"].where(by_reason["reason"].isin(top), OTHER_REASONS)
+        order = {c: i for i, c in enumerate((*CHANNELS, _UNKNOWN))}
+        parts = []
+        for breakdown, frame, column, categories in (
+            ("channel", by_channel, by_channel["channel"], sorted(set(by_channel["channel"]), key=lambda c: order.get(c, 99))),
+            ("reason", by_reason, reason, top + ([OTHER_REASONS] if len(totals) > len(top) else [])),
+        ):
+            grid = (
+                frame["contacts"]
+                .groupby([column.rename("category"), frame["period_start"]])
+                .sum()
+                .reindex(pd.MultiIndex.from_product([categories, starts], names=["category", "period_start"]), fill_value=0)
+                .reset_index()
+            )
+            grid.insert(0, "breakdown", breakdown)
+            parts.append(grid)
+        table = pd.concat(parts, ignore_index=True)
+        table["contacts"] = table["contacts"].astype("int64")
+        period_total = table.groupby(["breakdown", "period_start"])["contacts"].transform("sum")
+        table["share"] = (table["contacts"] / period_total.where(period_total > 0)).round(4)  # no contacts: no share
+        table["granularity"] = unit
+        table["period"] = table["period_start"].dt.strftime("%Y-%m" if unit == "month" else "%Y-%m-%d")
+        table["complete"] = table["period_start"].map(dict(zip(starts, complete)))
+        table["period_start"] = table["period_start"].dt.date
+        columns = ["granularity", "period", "period_start", "complete", "breakdown", "category", "contacts", "share"]
+        return table[columns]
 
     def anomalies(self, *, min_contacts: int = 10, min_ratio: float = 2.0, top: int = 25) -> pd.DataFrame:
         """Place x reason spikes against what the place's and the reason's totals predict.
@@ -218,21 +335,40 @@ class ContactLog:
         return table[["level", "area", "reason", "weekday", "hours", "contacts", "expected", "ratio", "z"]].reset_index(drop=True)
 
     def resolution_times(self) -> pd.DataFrame:
-        """Hours from contact to closure per reason and overall (``"(all)"``): ``closed``, ``open``, ``median_hours``,
-        ``p90_hours``, ``same_day_share``. Rows closed before they were opened are left out (see data_quality)."""
+        """Hours from contact to closure per reason and overall (``"(all)"``).
+
+        Columns: ``closed`` (cases whose time is measured), ``auto_closed`` (closed within a second of being opened:
+        a system closing a referral or a duplicate, or a record typed in after the event; their zero hours would
+        pull the median to nothing, so they are counted here and left out of the times), ``open``,
+        ``median_hours``, ``p90_hours``, ``same_day_share``. Cases closed before they were opened, or more than
+        :data:`LONGEST_CASE_YEARS` years after, are left out too (counted in :meth:`data_quality`). A reason
+        whose every case was auto-closed has no times.
+        """
         self._need("closed_at")
         table = self.query(f"""
             WITH d AS (SELECT coalesce(reason, '{_UNKNOWN}') AS reason, closed_at IS NULL AS still_open,
+                              {self._auto_closed()} AS auto_closed,
+                              closed_at >= created_at AND closed_at <= created_at + INTERVAL {LONGEST_CASE_YEARS} YEAR AS plausible,
                               date_diff('second', created_at, closed_at) / 3600.0 AS hours,
                               CAST(created_at AS DATE) = CAST(closed_at AS DATE) AS same_day
-                       FROM contacts WHERE created_at IS NOT NULL)
-            SELECT reason, count(hours) FILTER (WHERE hours >= 0) AS closed, count(*) FILTER (WHERE still_open) AS open,
-                   median(hours) FILTER (WHERE hours >= 0) AS median_hours,
-                   quantile_cont(hours, 0.9) FILTER (WHERE hours >= 0) AS p90_hours,
-                   avg(CAST(same_day AS DOUBLE)) FILTER (WHERE hours >= 0) AS same_day_share
-            FROM d GROUP BY GROUPING SETS ((reason), ()) ORDER BY reason NULLS FIRST""")
+                       FROM contacts WHERE created_at IS NOT NULL),
+                 m AS (SELECT *, plausible AND NOT auto_closed AS measured FROM d)
+            SELECT reason, count(*) FILTER (WHERE measured) AS closed, count(*) FILTER (WHERE auto_closed) AS auto_closed,
+                   count(*) FILTER (WHERE still_open) AS open,
+                   median(hours) FILTER (WHERE measured) AS median_hours,
+                   quantile_cont(hours, 0.9) FILTER (WHERE measured) AS p90_hours,
+                   avg(CAST(same_day AS DOUBLE)) FILTER (WHERE measured) AS same_day_share
+            FROM m GROUP BY GROUPING SETS ((reason), ()) ORDER BY reason NULLS FIRST""")
         table["reason"] = table["reason"].fillna("(all)")
         return table.round(3)
+
+    def _auto_closed(self) -> str:
+        """SQL true for a case closed within a second of being opened. A log of dates without times of day (both at
+        midnight) says nothing about seconds, so a case opened and closed on the same date there is not counted."""
+        return (
+            "(closed_at >= created_at AND closed_at <= created_at + INTERVAL 1 SECOND "
+            "AND NOT (CAST(created_at AS TIME) = TIME '00:00:00' AND CAST(closed_at AS TIME) = TIME '00:00:00'))"
+        )
 
     def repeat_contact(self) -> pd.DataFrame:
         """Repeat contact and first-contact resolution per reason and overall (``"(all)"``).
@@ -317,19 +453,20 @@ class ContactLog:
     def volumes(self) -> pd.DataFrame:
         """Contacts by channel and reason: the baseline the business case starts from.
 
-        Columns: ``channel``, ``reason``, ``service`` (empty without a service field), ``contacts``,
-        ``failure_contacts`` (as in :meth:`failure_demand`), ``mean_handling_minutes``.
+        Columns: ``channel``, ``reason``, ``service`` (empty without a service field; a reason recorded under
+        several services has a row for each), ``contacts``, ``failure_contacts`` (as in :meth:`failure_demand`),
+        ``mean_handling_minutes``.
         """
         self._ensure_repeat_flags()
         # summed as exact decimals: a float sum depends on the order DuckDB's threads add in, and the artifacts must not
         minutes = "avg(CAST(handling_minutes AS DECIMAL(18, 6)))" if "handling_minutes" in self.fields else "NULL"
-        service = "min(service)" if "service" in self.fields else "NULL"
+        # one row per service a reason is recorded under: an initiative aimed at a service finds all of its contacts
         return self.query(f"""
             SELECT coalesce(channel, '{_UNKNOWN}') AS channel, coalesce(reason, '{_UNKNOWN}') AS reason,
-                   {service} AS service, count(*) AS contacts,
+                   service, count(*) AS contacts,
                    count(*) FILTER (WHERE {self._failure_match()} OR is_repeat) AS failure_contacts,
                    {minutes} AS mean_handling_minutes
-            FROM flags GROUP BY 1, 2 ORDER BY 1, 4 DESC, 2""").round(3)
+            FROM flags GROUP BY 1, 2, 3 ORDER BY 1, 4 DESC, 2, 3 NULLS LAST""").round(3)
 
     def areas(self) -> pd.DataFrame:
         """Contacts and outcomes by area, for choosing pilot sites.
@@ -364,6 +501,20 @@ class ContactLog:
             )
         if "closed_at" in self.fields:
             checks.append(("closed before created", "closed_at < created_at", "left out of resolution times"))
+            checks.append(
+                (
+                    "closed within a second of opening (auto-closed?)",
+                    self._auto_closed(),
+                    "left out of resolution times (as auto_closed)",
+                )
+            )
+            checks.append(
+                (
+                    f"closed over {LONGEST_CASE_YEARS} years after opening (typo?)",
+                    f"closed_at > created_at + INTERVAL {LONGEST_CASE_YEARS} YEAR",
+                    "left out of resolution times",
+                )
+            )
             checks.append(("still open (no closed_at)", "closed_at IS NULL", "counted as open"))
         checks.append(("channel missing or not recognised", "channel IS NULL", f"counted as '{_UNKNOWN}'"))
         checks.append(("reason missing", "reason IS NULL", f"counted as '{_UNKNOWN}'"))
@@ -373,6 +524,7 @@ class ContactLog:
             checks.append(("customer id missing", "customer_id IS NULL", "left out of repeat contact"))
         if "handling_minutes" in self.fields:
             checks.append(("handling minutes missing or unreadable", "handling_minutes IS NULL", "left out of handling time"))
+            checks.append(("handling time over 8 hours (one contact?)", "handling_minutes > 480", "kept"))
         counts = self.query(
             "SELECT "
             + ", ".join(f"count(*) FILTER (WHERE {cond}) AS c{i}" for i, (_, cond, _) in enumerate(checks))
@@ -397,7 +549,38 @@ class ContactLog:
                 "treatment": "kept",
             }
         )
+        if "service" in self.fields:
+            rows.append(self._reasons_across_services(total))
         return pd.DataFrame(rows)
+
+    def reasons_across_services(self) -> pd.DataFrame:
+        """Reasons recorded under more than one service, most contacts first: ``reason``, ``contacts``, ``services``
+        (each service with its contacts, most first, beyond three counted: ``"DSNY 123, NYPD 2"``). Empty without a
+        service field."""
+        if "service" not in self.fields:
+            return pd.DataFrame({"reason": [], "contacts": [], "services": []})
+        return self.query(f"""
+            WITH rs AS (SELECT reason, service, count(*) AS n FROM contacts
+                        WHERE reason IS NOT NULL AND service IS NOT NULL GROUP BY ALL)
+            SELECT reason, CAST(sum(n) AS BIGINT) AS contacts, {_listed_services("rs", counts=True)} AS services
+            FROM ({_ranked_services("rs")}) GROUP BY reason HAVING max(m) > 1 ORDER BY contacts DESC, reason""")
+
+    def _reasons_across_services(self, total: int, *, named: int = 3) -> dict:
+        """The data-quality row for reasons recorded under more than one service, naming the largest few."""
+        spread = self.reasons_across_services()
+        rows = int(spread["contacts"].sum())
+        treatment = "kept"
+        if not spread.empty:
+            shown = "; ".join(f"{r.reason} ({r.services})" for r in spread.head(named).itertuples())
+            more = f"; and {len(spread) - named} more" if len(spread) > named else ""
+            count = f"{len(spread)} reason{'' if len(spread) == 1 else 's'}"
+            treatment = f"kept under each service ({count}; contact_reasons names their services): {shown}{more}"
+        return {
+            "check": "reason recorded under several services",
+            "rows": rows,
+            "share": round(rows / total, 4) if total else 0.0,
+            "treatment": treatment,
+        }
 
     def _ensure_repeat_flags(self) -> None:
         if self.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'flags'").fetchall()[0][0]:
@@ -421,6 +604,112 @@ class ContactLog:
                    coalesce(created_at - lag(created_at) OVER (PARTITION BY customer_id ORDER BY created_at, contact_id)
                             <= INTERVAL {window} DAY, false) AND customer_id IS NOT NULL AS is_follow_up
             FROM contacts""")
+
+
+# --------------------------------------------------------------------------- the channel shift
+
+
+@dataclass(frozen=True)
+class ChannelShift:
+    """The largest move in a channel's share of contacts between the first and last complete windows of a log.
+
+    Attributes
+    ----------
+    channel : str
+        The channel that moved most (``web_form``...).
+    before, after : float
+        Its share of contacts in the first and in the last window.
+    first, last : pandas.Timestamp
+        Where the two windows start.
+    unit : str
+        Each window's length: ``year`` (a calendar year of complete months), ``month`` or ``week``.
+    recorded_only : bool
+        True when the shares are of contacts with a recorded channel only, because those without one were 5% or
+        more of a window (a channel starting to be recorded is no channel shift).
+    counter : tuple of (str, float, float) or None
+        The largest move the other way, ``(channel, before, after)``, when it is large enough to report too.
+    """
+
+    channel: str
+    before: float
+    after: float
+    first: pd.Timestamp
+    last: pd.Timestamp
+    unit: str
+    recorded_only: bool
+    counter: tuple[str, float, float] | None = None
+
+
+def channel_shift(trend: pd.DataFrame, *, min_change: float = 0.05, min_z: float = 3.0) -> ChannelShift | None:
+    """The channel whose share of contacts moved most over the log, or None when none moved enough to say so.
+
+    Compares the first and last calendar years the log covers in full when it covers two or more, else its first
+    and last complete periods (month or week); first or last periods the log covers only in part are never used.
+    A move counts when it is at least ``min_change`` (5 percentage points) and beyond chance: the two-proportion
+    z statistic is at least ``min_z``. Shares are of contacts with a recorded channel.
+
+    Parameters
+    ----------
+    trend : DataFrame
+        :meth:`ContactLog.volumes_over_time` (as computed or as read back from its CSV).
+
+    >>> months = pd.period_range("2024-01", "2025-12", freq="M").to_timestamp()
+    >>> web = [100 + 20 * i for i in range(24)]
+    >>> trend = pd.concat([pd.DataFrame({"granularity": "month", "period_start": months, "complete": True,
+    ...     "breakdown": "channel", "category": c, "contacts": n}) for c, n in (("web_form", web), ("phone", 600))],
+    ...     ignore_index=True)
+    >>> shift = channel_shift(trend)
+    >>> shift.channel, round(shift.before, 2), round(shift.after, 2), shift.unit, shift.first.year, shift.last.year
+    ('web_form', 0.26, 0.43, 'year', 2024, 2025)
+    >>> shift.counter[0], round(shift.counter[1], 2), round(shift.counter[2], 2)
+    ('phone', 0.74, 0.57)
+    """
+    rows = trend[(trend["breakdown"] == "channel") & (trend["complete"].astype(str) == "True")].reset_index(drop=True)
+    if rows.empty:
+        return None
+    window = pd.to_datetime(rows["period_start"])
+    unit = str(rows["granularity"].iloc[0])
+    if unit == "month":
+        months_per_year = window.drop_duplicates().dt.year.value_counts()
+        full_years = months_per_year[months_per_year == 12].index
+        if len(full_years) >= 2:  # whole years: a year's seasons do not pass for a shift
+            keep = window.dt.year.isin(full_years)
+            rows, window = rows[keep], window[keep].dt.to_period("Y").dt.start_time
+            unit = "year"
+    counts = rows["contacts"].astype(float).groupby([window.rename("window"), rows["category"]]).sum().unstack(fill_value=0)
+    first, last = counts.index.min(), counts.index.max()
+    if first == last:
+        return None
+    ends = counts.loc[[first, last]]
+    unknown = ends[_UNKNOWN] if _UNKNOWN in ends else pd.Series(0.0, index=ends.index)
+    known = ends.drop(columns=[_UNKNOWN], errors="ignore")
+    n = known.sum(axis=1)
+    if (n <= 0).any() or known.empty:
+        return None
+    share = known.div(n, axis=0)
+    before, after = share.loc[first], share.loc[last]
+    pooled = known.sum() / n.sum()
+    se = np.sqrt(pooled * (1 - pooled) * (1 / n[first] + 1 / n[last]))
+    change = after - before
+    z = (change / se.where(se > 0)).abs()
+    meaningful = change[(change.abs() >= min_change) & (z >= min_z)]
+    if meaningful.empty:
+        return None
+    # largest move first; of two equal moves, the rise (the shift is *to* a channel), then by name, so ties read the same
+    ranked = sorted(meaningful.index, key=lambda c: (-round(abs(meaningful[c]), 9), -meaningful[c], str(c)))
+    main = ranked[0]
+    against = [c for c in ranked if np.sign(meaningful[c]) != np.sign(meaningful[main])]
+    counter = (str(against[0]), float(before[against[0]]), float(after[against[0]])) if against else None
+    return ChannelShift(
+        channel=str(main),
+        before=float(before[main]),
+        after=float(after[main]),
+        first=pd.Timestamp(first),
+        last=pd.Timestamp(last),
+        unit=unit,
+        recorded_only=bool((unknown / ends.sum(axis=1) >= 0.05).any()),
+        counter=counter,
+    )
 
 
 # --------------------------------------------------------------------------- loading
@@ -496,6 +785,24 @@ def _load(con: duckdb.DuckDBPyConnection, path: Path, spec: InputFile, salt: str
             joins.append(f"LEFT JOIN {ours}_map ON {ours}_map.raw = {column}")
     con.execute(f"CREATE TABLE contacts AS SELECT {', '.join(select)} FROM raw {' '.join(joins)}")
     return list(mapping)
+
+
+def _ranked_services(table: str) -> str:
+    """SQL ranking each reason's services in ``table`` (reason, service, n) by contacts: adds ``k`` (1 = most; a
+    missing service last) and ``m`` (how many services the reason has)."""
+    return f"""SELECT *, row_number() OVER (PARTITION BY reason ORDER BY service IS NULL, n DESC, service) AS k,
+                      count(service) OVER (PARTITION BY reason) AS m FROM {table}"""
+
+
+def _listed_services(table: str, *, counts: bool = False) -> str:
+    """SQL aggregate over :func:`_ranked_services` rows: the first :data:`_SERVICES_LISTED` services, then how many
+    more (``"DSNY; NYPD"``, ``"A 9, B 5, C 2 and 3 more"`` with ``counts``)."""
+    item, sep = ("service || ' ' || n", ", ") if counts else ("service", "; ")
+    listed = _SERVICES_LISTED
+    return (
+        f"string_agg({item}, '{sep}' ORDER BY k) FILTER (WHERE k <= {listed} AND service IS NOT NULL) "
+        f"|| CASE WHEN max(m) > {listed} THEN ' and ' || (max(m) - {listed}) || ' more' ELSE '' END"
+    )
 
 
 def _literal(value: object) -> str:

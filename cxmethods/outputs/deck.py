@@ -44,7 +44,16 @@ from cxmethods.io.artifacts import (
     artifact_path,
     read_table,
 )
-from cxmethods.outputs.headlines import CURRENCY_SYMBOLS, WORKBOOKS, headlines, money, read_manifest, run_date
+from cxmethods.methods.contacts import OTHER_REASONS
+from cxmethods.outputs.headlines import (
+    CURRENCY_SYMBOLS,
+    WORKBOOKS,
+    channel_shift_sentence,
+    headlines,
+    money,
+    read_manifest,
+    run_date,
+)
 from cxmethods.plots.charts import CURRENT, TARGET, plot_importance_performance
 
 __all__ = ["TITLE", "write_deck"]
@@ -336,6 +345,22 @@ def _reasons(prs, run_dir: Path, currency: str) -> None:
     )
 
 
+def _trends(prs, run_dir: Path, currency: str) -> None:
+    """Contacts by channel and by top reason over time: a slide each, when the log is long enough to have a trend."""
+    from cxmethods.plots.trends import plot_channel_trend, plot_reason_trend
+
+    trend = _table(run_dir, VOICE_OF_CUSTOMER, "volumes_over_time", ("granularity", "period_start", "complete", "breakdown"))
+    if trend is None or not (trend["complete"].astype(str) == "True").any():
+        return
+    unit = str(trend["granularity"].iloc[0])
+    shift = channel_shift_sentence(trend)
+    title = shift.rstrip(".") if shift else f"How the channel mix moved, {unit} by {unit}"
+    _picture_slide(prs, title, _png(plot_channel_trend(trend, figsize=(11, 5.4))), "volumes_over_time.csv", VOICE_OF_CUSTOMER)
+    reasons = trend[(trend["breakdown"] == "reason") & (trend["category"] != OTHER_REASONS)]["category"].drop_duplicates()
+    title = f"The top {len(reasons)} reasons for contact, {unit} by {unit}"
+    _picture_slide(prs, title, _png(plot_reason_trend(trend, figsize=(11, 5.2))), "volumes_over_time.csv", VOICE_OF_CUSTOMER)
+
+
 def _drivers(prs, run_dir: Path, currency: str) -> None:
     drivers = _table(run_dir, VOICE_OF_CUSTOMER, "drivers", ("driver", "share", "performance", "quadrant"))
     if drivers is None or drivers.empty:
@@ -421,7 +446,7 @@ def _timeline(prs, run_dir: Path, currency: str) -> None:
 
 _CHARTS: dict[str, tuple[Callable, ...]] = {
     SELF_ASSESSMENT: (_gaps,),
-    VOICE_OF_CUSTOMER: (_reasons, _drivers),
+    VOICE_OF_CUSTOMER: (_reasons, _trends, _drivers),
     SEGMENTATION: (_segments,),
     BUSINESS_CASE: (_npv, _tornado),
     ROADMAP: (_timeline,),  # last: the deck ends on the road map

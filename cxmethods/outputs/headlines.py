@@ -29,7 +29,16 @@ from cxmethods.io.artifacts import (
     read_table,
 )
 
-__all__ = ["CURRENCY_SYMBOLS", "WORKBOOKS", "headlines", "money", "read_manifest", "run_date", "run_started"]
+__all__ = [
+    "CURRENCY_SYMBOLS",
+    "WORKBOOKS",
+    "channel_shift_sentence",
+    "headlines",
+    "money",
+    "read_manifest",
+    "run_date",
+    "run_started",
+]
 
 #: Workbook step -> title, in run order.
 WORKBOOKS = {
@@ -181,6 +190,50 @@ def _voice(read_step: Read, currency: str) -> list[str]:
     return out
 
 
+def _channel_shift(read_step: Read) -> str | None:
+    try:
+        trend = read_step("volumes_over_time")
+    except CxmError:
+        return None  # a log too short for a trend, or no log: nothing to say about a shift
+    return channel_shift_sentence(trend)
+
+
+def channel_shift_sentence(trend: pd.DataFrame) -> str | None:
+    """'Web form rose from 5% to 60% of contacts between 2011 and 2015', from workbook 02's ``volumes_over_time``.
+
+    None unless the log has two complete periods and a channel's share moved enough to say so (see
+    :func:`cxmethods.methods.contacts.channel_shift`).
+
+    >>> years = pd.date_range("2011-01-01", "2012-12-01", freq="MS")
+    >>> trend = pd.DataFrame({"granularity": "month", "period_start": list(years) * 2, "complete": True,
+    ...     "breakdown": "channel", "category": ["web_form"] * 24 + ["phone"] * 24,
+    ...     "contacts": [50] * 12 + [600] * 12 + [950] * 12 + [400] * 12})
+    >>> channel_shift_sentence(trend)
+    'Web form rose from 5% to 60% of contacts between 2011 and 2012, while phone fell from 95% to 40%.'
+    """
+    from cxmethods.methods.contacts import channel_label, channel_shift  # DuckDB loads only when a log was analysed
+
+    shift = channel_shift(trend)
+    if shift is None:
+        return None
+
+    def when(start: pd.Timestamp) -> str:
+        if shift.unit == "year":
+            return str(start.year)
+        month = f"{_MONTHS[start.month - 1]} {start.year}"
+        return month if shift.unit == "month" else f"the week of {start.day} {month}"
+
+    def moved(before: float, after: float) -> str:
+        return f"{'rose' if after > before else 'fell'} from {before:.0%} to {after:.0%}"
+
+    of = "of contacts with a recorded channel" if shift.recorded_only else "of contacts"
+    said = f"{channel_label(shift.channel)} {moved(shift.before, shift.after)} {of} between {when(shift.first)} and {when(shift.last)}"
+    if shift.counter is not None:
+        other, before, after = shift.counter
+        said += f", while {channel_label(other).lower()} {moved(before, after)}"
+    return said + "."
+
+
 def _top_reasons(read_step: Read, currency: str) -> str:
     top = read_step("contact_reasons").head(3)
     return f"The top three reasons for contact ({', '.join(top['reason'])}) make up {top['share'].sum():.0%} of all contacts."
@@ -195,6 +248,10 @@ def _failure_demand(read_step: Read, currency: str) -> str | None:
 
 
 def _main_channel(read_step: Read, currency: str) -> str:
+    """The channel shift over the log when there is one to state, else the channel carrying most contacts."""
+    shift = _channel_shift(read_step)
+    if shift is not None:
+        return shift
     mix = read_step("channel_mix")
     overall = mix[mix["reason"] == "(all)"].sort_values("share", ascending=False)
     return f"{overall['channel'].iloc[0].replace('_', ' ').capitalize()} carries {overall['share'].iloc[0]:.0%} of contacts."

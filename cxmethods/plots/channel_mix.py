@@ -6,7 +6,7 @@ from cxmethods.methods.channel_mix import ChannelMix
 from cxmethods.methods.channels import ASSISTED, SELF_SERVICE
 from cxmethods.plots.charts import Chart
 
-__all__ = ["plot_mix"]
+__all__ = ["CHANNEL_COLOURS", "plot_mix"]
 
 
 # (colour, hatch, label colour): self-service orange and hatched, assisted blue and grey, so it survives grey print.
@@ -18,6 +18,8 @@ _STYLE = {
     "face_to_face": ("#a9c4de", "", "black"),
     "post": ("#3e4c59", "", "white"),
 }
+#: Each channel's colour, the same in every chart that shows channels.
+CHANNEL_COLOURS = {channel: style[0] for channel, style in _STYLE.items()}
 
 
 def plot_mix(mix: ChannelMix) -> Chart:

@@ -30,6 +30,7 @@ from cxmethods.io.questionnaire import questionnaire
 from cxmethods.methods.channels import channel_preferences
 from cxmethods.methods.contacts import ContactLog
 from cxmethods.plots.charts import plot_failure_demand, plot_importance_performance, plot_pareto, plot_week_heatmap
+from cxmethods.plots.trends import plot_channel_trend, plot_reason_trend
 from cxmethods.workbooks.results import Results
 
 __all__ = ["ARTIFACTS", "VoiceOfCustomer", "run"]
@@ -39,6 +40,7 @@ CONTACT_TABLES = (
     "contact_reasons",
     "channel_mix",
     "patterns_time",
+    "volumes_over_time",
     "anomalies",
     "resolution_times",
     "repeat_contact",
@@ -64,6 +66,8 @@ class VoiceOfCustomer(Results):
     CHARTS: ClassVar[dict] = {
         "pareto": ("contact_reasons", plot_pareto),
         "week": ("patterns_time", plot_week_heatmap),
+        "channel_trend": ("volumes_over_time", plot_channel_trend),
+        "reason_trend": ("volumes_over_time", plot_reason_trend),
         "failure_demand": ("failure_demand", plot_failure_demand),
         "drivers": ("drivers", plot_importance_performance),
     }
@@ -76,7 +80,6 @@ class VoiceOfCustomer(Results):
                 t[t["reason"] != "(all)"].pivot_table(index="reason", columns="channel", values="share", fill_value=0).round(2)
             ),
         ),
-        "monthly": ("patterns_time", lambda t: t[(t["pattern"] == "month") & (t["channel"] == "(all)")][["month", "contacts"]]),
         "top_anomalies": ("anomalies", lambda t: t.head(10)),
         "comment_themes": ("comment_themes", lambda t: t.head(10)),
         "resolution_times": ("resolution_times", lambda t: t.head(12)),
@@ -114,6 +117,7 @@ def run(
                 log.reasons,
                 log.channel_mix,
                 log.time_patterns,
+                log.volumes_over_time,
                 log.anomalies,
                 log.resolution_times,
                 log.repeat_contact,
@@ -124,6 +128,7 @@ def run(
             )
             for name, analysis in zip(CONTACT_TABLES, runs, strict=True):
                 _attempt(result, name, analysis)
+            _data_notes(result, log)
     survey = None
     if engagement.inputs.survey is None:
         result.skipped.update({name: "The engagement names no survey." for name in SURVEY_TABLES})
@@ -289,6 +294,29 @@ def segment_hints(survey: pd.DataFrame, spec: InputFile | None = None) -> pd.Dat
     table = pd.concat(parts, ignore_index=True)
     table.columns.name = None
     return table[["attribute", "label", "value", *[c for c in table.columns if c not in ("attribute", "label", "value")]]]
+
+
+def _data_notes(result: VoiceOfCustomer, log: ContactLog, *, named: int = 10) -> None:
+    """Say in full what the data-quality table can only count: auto-closed cases left out of the resolution times,
+    and reasons recorded under several services (which, with their counts)."""
+    times = result.tables.get("resolution_times")
+    if times is not None:
+        overall = times[times["reason"] == "(all)"].iloc[0]
+        auto, closed = int(overall["auto_closed"]), int(overall["closed"])
+        if auto:
+            result.notes.append(
+                f"{auto:,} cases ({auto / (auto + closed):.0%} of those closed) were closed within a second of being opened "
+                "(auto-closed, or typed in after the event): they are left out of the resolution times, whose medians "
+                "describe the cases that were worked."
+            )
+    spread = log.reasons_across_services()
+    if not spread.empty:
+        listed = "; ".join(f"{r.reason} ({r.services})" for r in spread.head(named).itertuples())
+        more = f"; and {len(spread) - named} more (data_quality.csv counts them)" if len(spread) > named else ""
+        result.notes.append(
+            f"{len(spread)} reason{' is' if len(spread) == 1 else 's are'} recorded under several services, and counted "
+            f"under each (contact_reasons names the services, volumes has a row for each): {listed}{more}."
+        )
 
 
 def _attempt(result: VoiceOfCustomer, name: str, run: Callable[[], pd.DataFrame]) -> None:
