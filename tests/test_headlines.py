@@ -89,6 +89,8 @@ def test_a_survey_without_a_contact_log_still_gets_its_drivers_and_no_invented_s
             "driver": ["q15_4", "q15_2"],
             "question": ["Staff were responsive", "Staff were knowledgeable"],
             "share": [0.5, 0.3],
+            "performance": [40.0, 60.0],
+            "quadrant": ["Fix first: important, low performance", "Keep it up: important, high performance"],
             "outcome": "Quality of City services",
         }
     ).to_csv(step / "drivers.csv", index=False)
@@ -161,3 +163,37 @@ def test_a_channel_that_starts_being_recorded_is_no_shift(tmp_path):
     assert headlines(tmp_path)["02_voice_of_customer"] == [
         "Web form rose from 25% to 60% of contacts with a recorded channel between 2011 and 2012, while phone fell from 75% to 40%."
     ]
+
+
+def _write(tmp_path, step: str, name: str, table: dict) -> None:
+    folder = tmp_path / "artifacts" / step
+    folder.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(table).to_csv(folder / f"{name}.csv", index=False)
+
+
+def test_self_service_is_said_for_what_it_measures(tmp_path):
+    # a survey with a preferred channel but no digital confidence: capacity is the preference for the web or an app
+    _write(tmp_path, "03_segmentation", "segments", {"segment": [1, 2], "name": ["Owners", "Renters"], "share": [0.6, 0.4]})
+    _write(
+        tmp_path,
+        "03_segmentation",
+        "self_service",
+        {
+            "segment": ["Owners", "Renters"],
+            "respondents": [60, 40],
+            "prefers_self_service": [0.7, 0.5],
+            "confident_online": [None, None],
+            "capacity": [0.7, 0.5],
+        },
+    )
+    said = headlines(tmp_path)["03_segmentation"]
+    assert "Only 50% of 'Renters' prefer the web or an app: keep assisted channels open for them." in said
+    assert "confident online" not in " ".join(said)
+
+
+def test_a_road_map_with_nothing_to_plan_or_measure_says_so_instead_of_zeros(tmp_path):
+    _write(tmp_path, "05_roadmap", "schedule", {"id": [], "title": [], "horizon": []})
+    _write(tmp_path, "05_roadmap", "kpis", {"standard_id": ["a", "b"], "current": [None, None], "met": [None, None]})
+    said = headlines(tmp_path)["05_roadmap"]
+    assert said[0].startswith("No initiatives to plan yet") and said[1].startswith("None of the 2 service standards")
+    assert not any(s.startswith("0 ") or " 0 " in s for s in said)

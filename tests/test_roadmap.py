@@ -97,6 +97,19 @@ def test_backlog_has_initiatives_and_candidates_with_provenance(small):
     assert pd.isna(backlog.loc["V:bins", "effort"])
 
 
+def test_key_drivers_to_fix_first_become_candidates_named_by_their_question(small):
+    (small / "run" / "artifacts" / "02_voice_of_customer" / "drivers.csv").write_text(
+        "driver,question,importance,share,rank,performance,quadrant,outcome\n"
+        'q3_8,Maintenance of streets,0.08,0.4,1,35,"Fix first: important, low performance",Quality of services\n'
+        'q3_2,Communication,0.06,0.35,2,70,"Keep it up: important, high performance",Quality of services\n'
+        'q3_9,Parks,0.05,0.25,3,45,"Fix first: important, low performance",Quality of services\n'
+    )
+    backlog = build_backlog(load_engagement(small / "engagement.yaml"), evidence(small / "run")).set_index("id")
+    drawn = backlog[backlog.index.str.startswith("D:")]
+    assert drawn["title"].tolist() == ["Improve 'Maintenance of streets'", "Improve 'Parks'"]  # most important first
+    assert drawn["provenance"].iloc[0].startswith("key driver of 'Quality of services': 40% of what the survey explains")
+
+
 def test_the_rooms_scores_override_and_unknown_ids_are_errors(small):
     (small / "workshop").mkdir()
     (small / "workshop" / "backlog.csv").write_text(

@@ -154,7 +154,12 @@ ARTIFACTS: tuple[Artifact, ...] = (
         _columns("item question role scale n missing_share mean score top2_share"),
         needs=_columns("item role top2_share"),
     ),
-    Artifact(VOICE_OF_CUSTOMER, "drivers", _columns("driver question importance share rank performance quadrant outcome")),
+    Artifact(
+        VOICE_OF_CUSTOMER,
+        "drivers",
+        _columns("driver question importance share rank performance quadrant outcome"),
+        needs=_columns("driver share performance quadrant"),
+    ),
     # top_category*: the source system's category most of a theme's comments have; category_ami: adjusted mutual
     # information of themes and categories over all comments (one figure, on every row); empty without a category
     Artifact(

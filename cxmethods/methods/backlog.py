@@ -50,6 +50,8 @@ class Evidence:
         Workbook 01's ``gaps`` and ``findings``.
     volumes : DataFrame or None
         Workbook 02's ``volumes``.
+    drivers : DataFrame or None
+        Workbook 02's key ``drivers``.
     segment_channels : DataFrame or None
         Workbook 03's ``segment_channels``.
     appraisal : DataFrame or None
@@ -59,6 +61,7 @@ class Evidence:
     gaps: pd.DataFrame | None = None
     findings: pd.DataFrame | None = None
     volumes: pd.DataFrame | None = None
+    drivers: pd.DataFrame | None = None
     segment_channels: pd.DataFrame | None = None
     appraisal: pd.DataFrame | None = None
 
@@ -112,7 +115,8 @@ def candidates(evidence: Evidence, levers: pd.DataFrame | None = None, *, per_so
     """Candidate initiatives from the earlier workbooks' evidence (each source is used when its workbook has run).
 
     - self-assessment: the dimensions with the largest priority gap of at least two levels;
-    - voice of the customer: the reasons with the most failure demand that no lever already works on;
+    - voice of the customer: the reasons with the most failure demand that no lever already works on, and the
+      key drivers to fix first (important to the outcome, performing below the others);
     - segmentation: segments whose online share could still rise by three points or more.
     """
     rows: list[dict] = []
@@ -144,6 +148,21 @@ def candidates(evidence: Evidence, levers: pd.DataFrame | None = None, *, per_so
                     f"Cut failure demand on '{reason}'",
                     "voice_of_customer",
                     f"{n:,.0f} failure contacts in the log; no initiative's lever names this reason (volumes.csv)",
+                )
+            )
+    drivers = evidence.drivers
+    if drivers is not None:
+        fix = drivers[drivers["quadrant"].astype(str).str.startswith("Fix first")].sort_values("share", ascending=False)
+        for d in fix.head(per_source).itertuples(index=False):
+            question = getattr(d, "question", d.driver)
+            outcome = getattr(d, "outcome", "satisfaction")
+            rows.append(
+                _candidate(
+                    f"D:{_slug(d.driver)}",
+                    f"Improve '{question}'",
+                    "voice_of_customer",
+                    f"key driver of '{outcome}': {d.share:.0%} of what the survey explains, scoring {d.performance:.0f} "
+                    "of 100, below the other drivers (drivers.csv)",
                 )
             )
     mix = evidence.segment_channels

@@ -283,11 +283,22 @@ def _segmentation(read_step: Read, currency: str) -> list[str]:
         capacity = read_step("self_service").sort_values("capacity")
     except CxmError:  # no preferred channel in the survey: the segments are still worth stating
         return out
-    low = capacity.iloc[0]
-    out.append(f"Only {low['capacity']:.0%} of '{low['segment']}' are confident online: keep assisted channels open for them.")
-    high = capacity.iloc[-1]
-    out.append(f"'{high['segment']}' could self-serve ({high['capacity']:.0%} confident online).")
+    capacity = capacity[capacity["capacity"].notna()]
+    if capacity.empty:
+        return out
+    low, high = capacity.iloc[0], capacity.iloc[-1]
+    out.append(f"Only {low['capacity']:.0%} of '{low['segment']}' {_able(low)}: keep assisted channels open for them.")
+    out.append(f"'{high['segment']}' could self-serve ({high['capacity']:.0%} {_able(high)}).")
     return out
+
+
+def _able(row: pd.Series) -> str:
+    """What a segment's self-service capacity measures (the larger of the two): confidence online, or a preference
+    for the web or an app."""
+    confident, prefers = row.get("confident_online"), row.get("prefers_self_service")
+    if pd.notna(confident) and (pd.isna(prefers) or confident >= prefers):
+        return "are confident online"
+    return "prefer the web or an app"
 
 
 def _k_doubt(read_step: Read) -> str | None:
@@ -336,10 +347,16 @@ def _roadmap(read_step: Read, currency: str) -> list[str]:
     sched = read_step("schedule")
     counts = sched["horizon"].value_counts()
     now = sched[sched["horizon"] == "now"]
-    out = [
-        f"{counts.get('now', 0)} initiatives start now, {counts.get('next year', 0)} next year, "
-        f"{counts.get('wait and see', 0)} wait and see."
-    ]
+    out = (
+        [
+            f"{counts.get('now', 0)} initiatives start now, {counts.get('next year', 0)} next year, "
+            f"{counts.get('wait and see', 0)} wait and see."
+        ]
+        if len(sched)
+        else [
+            "No initiatives to plan yet: the road map needs candidate initiatives (inputs.initiatives) or evidence to draw them from."
+        ]
+    )
     if len(now):
         out.append(f"Starting now: {', '.join(now['title'].head(4))}.")
     try:
@@ -353,7 +370,12 @@ def _roadmap(read_step: Read, currency: str) -> list[str]:
     kpis = read_step("kpis")
     measured = kpis["current"].notna().sum()
     met = kpis["met"].astype(str).eq("True").sum()
-    out.append(f"{len(kpis)} service standards: {measured} measured today, {met} already met; the rest need data collected.")
+    if measured:
+        out.append(f"{len(kpis)} service standards: {measured} measured today, {met} already met; the rest need data collected.")
+    else:
+        out.append(
+            f"None of the {len(kpis)} service standards can be measured from these inputs yet: the road map lists the data each needs."
+        )
     return out
 
 

@@ -106,6 +106,7 @@ def evidence(run_dir: str | Path) -> Evidence:
         gaps=read_table(run_dir, SELF_ASSESSMENT, "gaps", optional=True),
         findings=read_table(run_dir, SELF_ASSESSMENT, "findings", optional=True),
         volumes=read_table(run_dir, VOICE_OF_CUSTOMER, "volumes", optional=True),
+        drivers=read_table(run_dir, VOICE_OF_CUSTOMER, "drivers", optional=True),
         segment_channels=read_table(run_dir, SEGMENTATION, "segment_channels", optional=True),
         appraisal=read_table(run_dir, BUSINESS_CASE, "appraisal", optional=True),
     )
