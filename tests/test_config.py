@@ -165,3 +165,49 @@ def test_problems_are_listed_in_line_order(tiny):
     text = tiny.yaml.replace("name: tiny", "name: Tiny!").replace("    dont_know_codes: [9]", "    dont_know_codez: [9]")
     lines = [int(re.search(r"line (\d+)", p).group(1)) for p in problems_of(tiny.set_yaml(text))]
     assert lines == sorted(lines) and len(lines) == 2
+
+
+QUESTIONNAIRE = """\
+    items:
+      - {column: overall_satisfaction, label: Overall, role: outcome}
+      - {column: timeliness, label: Quick enough, scale: [0, 10]}
+"""
+
+
+@pytest.mark.parametrize(
+    "items, message",
+    [
+        (
+            QUESTIONNAIRE + "      - {column: comment, label: Recommend, scale: yes_no, role: outcome}\n",
+            r"at most one item can have role: outcome",
+        ),
+        (QUESTIONNAIRE + "      - {column: Timeliness}\n", r"distinct names; timeliness appears twice \(set name:\)"),
+        (QUESTIONNAIRE.replace("[0, 10]", "[10, 0]"), r"scale must be \[lowest, highest\] with lowest below highest"),
+        (QUESTIONNAIRE.replace("scale: [0, 10]", "scale: {Good: 1}"), r"a code list needs at least two different points"),
+        (
+            QUESTIONNAIRE + "    attributes:\n      - {column: preferred_channel, kind: category, bins: [1, 2]}\n",
+            r"bins are for kind: number",
+        ),
+        (QUESTIONNAIRE.replace("role: outcome", "role: target"), r"role: .*'outcome', 'driver' or 'other'"),
+    ],
+)
+def test_a_questionnaire_that_cannot_be_read_says_why(tiny, items, message):
+    text = tiny.yaml.replace("    dont_know_codes: [9]\n", "    dont_know_codes: [9]\n" + items)
+    assert text != tiny.yaml
+    with pytest.raises(ConfigError, match=message):
+        load_engagement(tiny.set_yaml(text))
+
+
+def test_a_declared_questionnaire_reads_its_own_scales_and_codes(tiny):
+    from cxmethods import read_input
+    from cxmethods.io.questionnaire import questionnaire
+
+    tiny.set_file("survey.csv", tiny.files["survey.csv"].replace("R2,2,9,", "R2,2,X,").replace("R3,5,4,", "R3,5,10,"))
+    text = tiny.yaml.replace("    dont_know_codes: [9]\n", "    dont_know_codes: [9]\n" + QUESTIONNAIRE)
+    text = text.replace("scale: [0, 10]", "scale: [0, 10], dont_know: [x]")
+    engagement = load_engagement(tiny.set_yaml(text))
+    survey = read_input(engagement, "survey")
+    read = survey["timeliness"].astype(object).where(survey["timeliness"].notna(), None).tolist()
+    assert read[:3] == [5, None, 10]  # X is "don't know" for this item, 10 on its own scale
+    q = questionnaire(engagement.inputs.survey)
+    assert (q.outcome.key, q.label("timeliness"), q.item("timeliness").scale) == ("overall_satisfaction", "Quick enough", (0, 10))
