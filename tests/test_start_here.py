@@ -102,3 +102,28 @@ def test_segmentation_settings_are_checked_against_the_survey(tmp_path):
     messages = [p.message for p in validate_engagement(tmp_path / "engagement.yaml").errors]
     assert "settings.segmentation.attributes names 'shoe_size', which the survey does not provide." in messages
     assert any(m.startswith("rules 'working.online' and 'working.assisted' overlap: 423 rows") for m in messages)
+
+
+def test_every_file_the_settings_name_is_checked_even_without_the_input_that_uses_it(tiny):
+    """The rule tree without a survey, the benchmarks without initiatives: a wrong file is still found before a run."""
+    tiny.set_file("benchmarks.yaml", "channel_costs:\n  currency: GBP\n  year: 2025\n  costs:\n    phone: {value: 4.5}\n")
+    tiny.set_file("rules.yaml", "name: Ours\nsegments:\n  - id: online\n    name: Online\n    objective: Keep them online\n")
+    yaml = tiny.yaml.replace("  survey:\n    path: survey.csv\n    dont_know_codes: [9]\n", "")
+    yaml = yaml.replace("  initiatives:\n    path: initiatives.csv\n", "")
+    tiny.set_yaml(yaml + "settings:\n  segmentation: {rules: benchmarks.yaml}\n  business_case: {benchmarks: rules.yaml}\n")
+    messages = [p.message for p in validate_engagement(tiny.path).errors]
+    assert messages == [
+        "settings.segmentation.rules names this file, but it is a benchmarks file (channel costs, discount rates, optimism "
+        "bias), not a segment rule tree YAML.",
+        "settings.business_case.benchmarks names this file, but it is a segment rule tree, not a benchmarks YAML.",
+    ]
+
+
+def test_a_broken_maturity_model_is_reported_once_and_hides_no_other_check(tiny):
+    tiny.set_file("model.csv", "dimension_id,level\nunderstand.definition,2\n")
+    tiny.set_file("initiatives.csv", tiny.files["initiatives.csv"].replace(",I01,", ",I09,"))
+    tiny.set_yaml(tiny.yaml + "settings:\n  self_assessment: {model: model.csv}\n")
+    errors = validate_engagement(tiny.path).errors
+    assert [p.where.rsplit("/", 1)[-1] for p in errors] == ["model.csv", "initiatives.csv"], [str(p) for p in errors]
+    assert errors[0].message.startswith("settings.self_assessment.model names this file, but it is a table (columns ")
+    assert "depends on unknown initiative(s) I09" in errors[1].message
