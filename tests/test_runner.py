@@ -131,3 +131,20 @@ def test_default_run_folder(tiny, tmp_path, monkeypatch):
     folder = run_folder(None, eng)
     assert folder == workbooks_dir().resolve().parent / "out" / "tiny"
     folder.rmdir()
+
+
+def test_cxm_run_names_the_files_it_wrote_not_the_run_folder(tiny, tmp_path):
+    """--out names any folder; the Excel file and the deck are named after the engagement, and the last lines say so."""
+    out = tmp_path / "client-run"
+    done = CliRunner().invoke(app, ["run", str(tiny.path), "--out", str(out), "--only", "01", "--workbooks", str(FIXTURES)])
+    assert done.exit_code == 0, done.output
+    folder = out.resolve()
+    lines = done.output.splitlines()
+    results = lines.index(f"Results: {folder}")
+    assert lines[results + 1 :] == [
+        f"  report:     {folder / 'report' / 'index.html'}",
+        f"  Excel file: {folder / 'tiny.xlsx'}",  # the deck is skipped: 01_ok writes no table a slide shows
+        "  also in the run folder: the executed workbooks (*.ipynb), artifacts/ (every table) and run.json",
+    ]
+    assert (folder / "report" / "index.html").is_file() and (folder / "tiny.xlsx").is_file()
+    assert not (folder / "client-run.xlsx").exists()

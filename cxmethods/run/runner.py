@@ -81,6 +81,20 @@ class RunResult:
     def failed(self) -> StepResult | None:
         return next((s for s in self.steps if s.status == "failed"), None)
 
+    @property
+    def files(self) -> dict[str, Path]:
+        """The main file of each output made, as written: ``report`` (its index page), ``excel``, ``deck``.
+
+        Outputs skipped or failed are left out. The Excel file and the deck are named after the engagement, not the
+        run folder (``--out`` may name any folder).
+        """
+        found = {}
+        for made in self.outputs:
+            if made.status == "ok" and made.files:
+                # the report's index first; the Excel file and the deck are one file each
+                found[made.output] = self.out_dir / next((f for f in made.files if Path(f).name == "index.html"), made.files[0])
+        return found
+
 
 def list_workbooks(only: str | list[str] | None = None, *, folder: str | Path | None = None) -> list[Path]:
     """The numbered workbooks (``NN_name.ipynb``) in run order, optionally only those whose number is in ``only``.
