@@ -520,8 +520,8 @@ def assumptions_table(
         )
     types = bench.optimism_bias.project_types
     # an initiative without a category (or a file without the column) takes the default, as its costs do
-    kinds = initiatives["project_type"] if "project_type" in initiatives else pd.Series(None, index=initiatives.index)
-    used = set(kinds.astype(object).where(kinds.notna(), settings.default_project_type))
+    categories = initiatives["project_type"] if "project_type" in initiatives else pd.Series(None, index=initiatives.index)
+    used = set(categories.astype(object).where(categories.notna(), settings.default_project_type))
     for name in sorted(used & set(types)):
         t = types[name]
         value = max(t.lower, t.upper * (1 - settings.optimism_bias_mitigation))
