@@ -97,10 +97,11 @@ def run(
                 err.print(f"[red]Failed:[/] the {made.output} could not be made: {made.error}")
         err.print(f"What was produced is kept in {result.out_dir}; a failed notebook shows the error in place.")
         raise typer.Exit(1)
-    console.print(
-        f"Results: {result.out_dir}  (report/index.html, {result.out_dir.name}.xlsx, {result.out_dir.name}.pptx, "
-        "executed notebooks, artifacts/, run.json)"
-    )
+    console.print(f"Results: {escape(str(result.out_dir))}")
+    for output, label in (("report", "report"), ("excel", "Excel file"), ("deck", "slide deck")):
+        if output in result.files:
+            console.print(f"  {label + ':':<12}{escape(str(result.files[output]))}")
+    console.print("  also in the run folder: the executed workbooks (*.ipynb), artifacts/ (every table) and run.json")
 
 
 def _print_outputs(made) -> None:

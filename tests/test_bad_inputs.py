@@ -6,7 +6,9 @@ The same message must come from ``cxm validate`` (:func:`validate_engagement`) a
 * tables: :func:`read_input` (workshop answers: :func:`load_answers`); initiatives and levers also go through
   the business case's own checks, as :func:`cxmethods.workbooks.business_case.run` does before it models anything;
 * the segment rule tree: :func:`load_rules`, then :func:`apply_rules` on the survey;
-* the benchmarks override: :func:`load_benchmarks`; the engagement YAML: :func:`load_engagement`, then its tables.
+* the benchmarks override: :func:`load_benchmarks`; the other files the settings name (maturity model, previous
+  scores, suitability, service standards): the loader the workbook that uses each calls;
+* the engagement YAML: :func:`load_engagement`, then its tables.
 
 For every error, ``cxm run`` (:func:`run_engagement`) must refuse before it runs anything. A 2 GB file given by
 mistake is made here (sparse, so instant) and must be refused without being read into memory.
@@ -32,14 +34,27 @@ from cxmethods.core.config import Inputs, Workshop
 from cxmethods.core.errors import ConfigError, InputError
 from cxmethods.io.answers import load_answers, store_for
 from cxmethods.methodology.benchmarks import load_benchmarks
+from cxmethods.methodology.maturity import load_model
+from cxmethods.methodology.service_standards import load_service_standards
 from cxmethods.methods.case_inputs import check_case_inputs
+from cxmethods.methods.channels import read_suitability
+from cxmethods.methods.maturity_scores import read_previous_scores
 from cxmethods.methods.segment_rules import apply_rules, load_rules
 
 CORPUS = Path(__file__).parent / "bad_inputs"
 CASES: list[dict] = yaml.safe_load((CORPUS / "cases.yaml").read_text(encoding="utf-8"))["cases"]
 WORKSHOP = set(Workshop.model_fields)
+#: Files the settings name, as the corpus calls them: input -> (settings section, key).
+SETTINGS = {
+    "segment_rules": ("segmentation", "rules"),
+    "benchmarks": ("business_case", "benchmarks"),
+    "maturity_model": ("self_assessment", "model"),
+    "previous_scores": ("self_assessment", "previous_scores"),
+    "suitability": ("segmentation", "suitability"),
+    "service_standards": ("roadmap", "service_standards"),
+}
 #: Every input an engagement can name; the corpus must break each one.
-ALL_INPUTS = set(Inputs.model_fields) | WORKSHOP | {"segment_rules", "benchmarks", "engagement"}
+ALL_INPUTS = set(Inputs.model_fields) | WORKSHOP | set(SETTINGS) | {"engagement"}
 #: Good files an input needs beside it to be checked at all (levers need initiatives; the rule tree, a survey).
 COMPANIONS = {
     "levers": {"initiatives": "initiatives/good.csv"},
@@ -72,10 +87,9 @@ def build(case: dict, folder: Path) -> Path:
         shutil.copy(CORPUS / good, folder / f"companion_{other}.csv")
         entries[other] = {"path": f"companion_{other}.csv"}
     shutil.copy(source, folder / source.name)
-    if name == "segment_rules":
-        doc["settings"] = {"segmentation": {"rules": source.name}}
-    elif name == "benchmarks":
-        doc["settings"] = {"business_case": {"benchmarks": source.name}}
+    if name in SETTINGS:
+        section, key = SETTINGS[name]
+        doc["settings"] = {section: {key: source.name}}
     else:
         entries[name] = {"path": source.name, **case.get("options", {})}
     for table, entry in entries.items():
@@ -92,8 +106,16 @@ def read_at_run_time(case: dict, path: Path) -> list:
         return [p for table in eng.tables() for p in read_input(eng, table).attrs["problems"]]
     if name == "segment_rules":
         return apply_rules(load_rules(eng.resolve(eng.settings.segmentation.rules)), read_input(eng, "survey"))[1]
-    if name == "benchmarks":
-        load_benchmarks(eng.resolve(eng.settings.business_case.benchmarks))
+    if name in SETTINGS:  # each file-valued setting, read by the loader the workbook that uses it calls
+        section, key = SETTINGS[name]
+        loader = {
+            "benchmarks": load_benchmarks,
+            "maturity_model": load_model,
+            "previous_scores": read_previous_scores,
+            "suitability": read_suitability,
+            "service_standards": load_service_standards,
+        }[name]
+        loader(eng.resolve(getattr(getattr(eng.settings, section), key)))
         return []
     if name in WORKSHOP:
         return list(load_answers(eng, name).attrs.get("problems", []))

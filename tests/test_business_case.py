@@ -354,6 +354,13 @@ def test_engagement_in_another_currency_needs_its_own_costs(case):
     edit(case, "engagement.yaml", "  voc:\n    unit_costs: {phone: 3, web_form: 0.5, face_to_face: 10}\n", "")
     with pytest.raises(ConfigError, match=r"benchmark channel costs are in GBP, the engagement in EUR"):
         run(case)
+    from cxmethods import validate_engagement  # said before a run, which then runs nothing
+
+    errors = validate_engagement(case / "engagement.yaml").errors
+    assert [p.fix for p in errors if "benchmark channel costs are in GBP, the engagement in EUR" in p.message] == [
+        "Give your own costs per contact in EUR under settings.voc.unit_costs (e.g. unit_costs: {phone: 4.0, "
+        "web_form: 0.5}), or benchmarks in EUR under settings.business_case.benchmarks."
+    ]
 
 
 def test_template_engagement_documents_the_business_case():
@@ -431,3 +438,19 @@ def test_the_model_checks_its_parameters():
         r"Got sizes \[1, 2\] instead\.",
     ):
         model({"unit_cost.phone": np.array([2.0]), "value_of_time": np.array([1.0, 2.0])})
+
+
+@pytest.mark.parametrize("blank", ["column", "values"])
+def test_initiatives_without_an_optimism_bias_category_take_the_default(case, blank):
+    """project_type is optional: a file without it (or with it left empty) is appraised as default_project_type
+    (equipment_development, as the file gives it), not stopped by a missing assumption."""
+    stated = run(case).tables["appraisal"].set_index("initiative")["npv"]
+    lines = (case / "initiatives.csv").read_text(encoding="utf-8").splitlines()
+    if blank == "column":
+        rows = [",".join(line.split(",")[:7] + line.split(",")[8:]) for line in lines]
+    else:
+        rows = [lines[0], *(line.replace(",equipment_development,", ",,") for line in lines[1:])]
+    (case / "initiatives.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = run(case)
+    assert "optimism_bias.equipment_development" in set(result.tables["assumptions"]["name"])
+    pd.testing.assert_series_equal(result.tables["appraisal"].set_index("initiative")["npv"], stated)

@@ -73,7 +73,7 @@ def test_an_engagements_own_suitability_matrix(tmp_path):
     table = read_suitability(path).set_index("service")
     assert table.loc["Benefits", "web_form"] == 0.3 and table.loc["Waste", "post"] == 0.0
     path.write_text("service,phone,web_form\nWaste,1,high\n")
-    with pytest.raises(CxmError, match=r"suitability\.csv, column 'web_form', rows 2: suitability must be a number from 0 to 1"):
+    with pytest.raises(CxmError, match=r"suitability\.csv, column 'web_form', row 2: suitability must be a number from 0 to 1"):
         read_suitability(path)
     path.write_text("service,fax\nWaste,1\n")
     with pytest.raises(CxmError, match=r"columns must be service and channels .* Got service, fax instead"):

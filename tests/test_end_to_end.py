@@ -42,6 +42,10 @@ def test_cxm_run_on_the_sample_engagement(sample_run):
         executed = nbformat.read(out / f"{book}.ipynb", as_version=4)
         errors = [o for c in executed.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
         assert not errors, f"{book}: {errors}"
+        # the sample keeps its own answers to the exercises (cells tagged sample; another engagement's run drops them)
+        source = nbformat.read(Path(__file__).parent.parent / "workbooks" / f"{book}.ipynb", as_version=4)
+        kept = [c.id for c in executed.cells if "sample" in c.get("metadata", {}).get("tags", [])]
+        assert kept == [c.id for c in source.cells if "sample" in c.get("metadata", {}).get("tags", [])]
     inputs = pd.read_csv(out / "artifacts" / "00_start_here" / "inputs.csv").set_index("input")
     assert inputs.loc["contact_log", "rows"] > 45_000 and inputs.loc["survey", "rows"] >= 2_900
     assert inputs["errors"].sum() == 0

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from cxmethods import CxmError, InputError, load_engagement, read_input
+from cxmethods import CxmError, InputError, load_engagement, read_input, validate_engagement
 from cxmethods.core.schemas import Field
 from cxmethods.io.inputs import check_input
 
@@ -540,3 +541,93 @@ def test_a_field_kind_is_checked_where_the_schema_is_written():
         CxmError, match=r"The 'kind' parameter of Field must be one of 'bool', 'category', .* Got 'colour' instead\."
     ):
         Field("colour", "the colour of the bin")
+
+
+@pytest.mark.parametrize(
+    "header, mapping, message",
+    [
+        # the mapping names an empty header cell: said by its position, never a KeyError
+        (
+            "Case Ref,Date Opened,Date Closed,Channel,,Ward",
+            "reason: ''",
+            r"maps 'reason' to a column with no name \(''\); column 5 \(E\) of row 1 has none",
+        ),
+        (
+            "Case Ref,Date Opened,Date Closed,Channel,,Ward",
+            "reason: '   '",
+            r"maps 'reason' to a column with no name \(''\); column 5 \(E\) of row 1 has none",
+        ),
+        (
+            "Case Ref,Date Opened,Date Closed,Channel,,",
+            "reason: ''",
+            r"maps 'reason' to a column with no name \(''\); columns 5 \(E\) and 6 \(F\) of row 1 have none",
+        ),
+        (
+            "Case Ref,Date Opened,Date Closed,Channel,,Ward",
+            "reason: 'Unnamed: 4'",
+            r"maps 'reason' to 'Unnamed: 4', the name pandas makes up for column 5 \(E\), which has no name in row 1",
+        ),
+        (
+            "Case Ref,Date Opened,Date Closed,Channel,Enquiry,Ward",
+            "reason: ''",
+            r"maps 'reason' to a column with no name \(''\), but every column in row 1 has a name\. Fix: Write the name "
+            r"of the column that holds reason, one of: Case Ref, Date Opened",
+        ),
+        (
+            "Case Ref,Date Opened,Date Closed,Channel,ENQUIRY ,Ward",
+            "reason: Enquiry",
+            r"maps 'reason' to column 'Enquiry', which is not in the file; it has 'ENQUIRY', which differs only in "
+            r"capitals, spaces or punctuation\. Fix: Write the name exactly as in row 1 of the file: 'reason: ENQUIRY'",
+        ),
+    ],
+)
+def test_a_mapping_to_a_nameless_or_near_column_says_which_and_how_to_fix(tiny, header, mapping, message):
+    rows = tiny.files["contacts.csv"].splitlines()[1:]
+    tiny.set_file("contacts.csv", "\n".join([header, *(",".join(r.split(",")[:6]) for r in rows)]) + "\n")
+    tiny.set_yaml(
+        "name: tiny\norganisation: Tiny\ncurrency: GBP\nperiod: {start: 2025-04-01, end: 2025-04-30}\n"
+        "inputs:\n  contact_log:\n    path: contacts.csv\n    columns:\n      contact_id: Case Ref\n"
+        f"      created_at: Date Opened\n      channel: Channel\n      {mapping}\n"
+        "    values:\n      channel: {Telephone: phone, Web: web_form, App: mobile_app}\n"
+    )
+    for found in (problems(tiny, "contact_log"), [str(p) for p in validate_engagement(tiny.path).errors]):
+        assert len(found) == 1 and re.search(message, found[0]), found
+    with pytest.raises(InputError, match=message):
+        read_input(load_engagement(tiny.path), "contact_log")
+
+
+def test_an_empty_header_cell_is_pointed_at_when_the_column_looked_for_is_not_found(tiny):
+    lines = tiny.files["contacts.csv"].splitlines()
+    tiny.set_file("contacts.csv", "\n".join([lines[0].replace("Enquiry", ""), *lines[1:]]) + "\n")
+    hint = "Column 5 (E) of row 1 has no name: if it holds reason, give it a name in the file and map it."
+    found = problems(tiny, "contact_log")
+    assert len(found) == 1 and "maps 'reason' to column 'Enquiry', which is not in the file. " + hint in found[0], found
+    assert "Use one of the file's columns: Case Ref, Date Opened, Date Closed, Channel, (column 5, no name), Ward" in found[0]
+    tiny.set_yaml(tiny.yaml.replace("      reason: Enquiry\n", ""))
+    found = problems(tiny, "contact_log")
+    assert found == [
+        f"{tiny.folder / 'contacts.csv'}: required field 'reason' (Why the customer made contact) is not "
+        f"mapped to a column. {hint} Fix: Add 'reason: <your column>' under inputs.contact_log.columns."
+    ]
+
+
+def test_settings_of_a_table_that_do_nothing_are_warnings(tiny):
+    tiny.set_yaml(
+        tiny.yaml.replace("    dont_know_codes: [9]\n", "    dont_know_codes: [9]\n    sheet: Results\n").replace(
+            "      channel: {Telephone: phone, Web: web_form, App: mobile_app}\n",
+            "      channel: {Telephone: phone, Web: web_form, App: mobile_app}\n      service: {Bins: Waste}\n",
+        )
+    )
+    survey = [p for p in check_input(load_engagement(tiny.path), "survey") if p.severity == "warning"]
+    assert any("inputs.survey.sheet is 'Results', but this file is read as CSV, which has no sheets" in str(p) for p in survey)
+    contacts = [str(p) for p in check_input(load_engagement(tiny.path), "contact_log")]
+    assert any("inputs.contact_log.values recodes 'service', but the file has no column for it" in p for p in contacts)
+    read_input(load_engagement(tiny.path), "contact_log")  # still read: a warning never stops a run
+
+
+def test_a_web_address_as_a_path_says_to_download_it(tiny):
+    tiny.set_yaml(tiny.yaml.replace("path: survey.csv", "path: https://example.org/survey.csv"))
+    with pytest.raises(
+        InputError, match=r"this is a web address, not a file .* Fix: Download the file and set inputs\.survey\.path"
+    ):
+        read_input(load_engagement(tiny.path), "survey")

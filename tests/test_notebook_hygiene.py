@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import nbformat
@@ -88,8 +89,8 @@ def test_each_exercise_is_followed_by_its_solution(path):
 def test_teaching_cells_per_workbook(path):
     cells = _read(path).cells
     ranges = START_RANGES if path.stem.startswith("00") else SESSION_RANGES
-    for tag, (fewest, most) in ranges.items():
-        count = sum(tag in _tags(c) for c in cells)
+    for tag, (fewest, most) in ranges.items():  # the sample's answers (tagged sample) are not counted as notes
+        count = sum(tag in _tags(c) and "sample" not in _tags(c) for c in cells)
         assert fewest <= count <= most, f"{count} cells tagged {tag!r}; want {fewest}-{most}"
 
 
@@ -101,6 +102,22 @@ def test_facilitator_notes_are_only_in_tagged_cells(path):
             assert "facilitator:" not in cell.source.lower(), (
                 f"cell {cell.id}: move the facilitator note into its own tagged cell"
             )
+
+
+@pytest.mark.parametrize("path", WORKBOOKS, ids=lambda p: p.stem)
+def test_what_holds_only_for_the_sample_is_in_cells_tagged_sample(path):
+    """`cxm run` leaves cells tagged sample out of any other engagement's notebooks; text about the sample anywhere
+    else would reach them. A sample cell is the sample's answer: a facilitator note (so a participant pack drops
+    it and the report never shows it) saying so in its first words."""
+    cells = _read(path).cells
+    for i, cell in enumerate(cells):
+        if "sample" in _tags(cell):
+            assert cell.cell_type == "markdown" and "facilitator" in _tags(cell), f"cell {cell.id}"
+            assert cell.source.startswith("**On the sample:**"), f"cell {cell.id}"
+            assert i > 0 and set(_tags(cells[i - 1])) & TEACHING, f"cell {cell.id} follows the cell it completes"
+        else:
+            found = re.search(r"on the (riverton )?sample\b|riverton|castlefield", cell.source, re.IGNORECASE)
+            assert found is None, f"cell {cell.id} speaks of the sample ({found.group()!r}): move that into a sample cell"
 
 
 @pytest.mark.parametrize("path", WORKBOOKS, ids=lambda p: p.stem)

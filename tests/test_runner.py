@@ -131,3 +131,39 @@ def test_default_run_folder(tiny, tmp_path, monkeypatch):
     folder = run_folder(None, eng)
     assert folder == workbooks_dir().resolve().parent / "out" / "tiny"
     folder.rmdir()
+
+
+def test_cxm_run_names_the_files_it_wrote_not_the_run_folder(tiny, tmp_path):
+    """--out names any folder; the Excel file and the deck are named after the engagement, and the last lines say so."""
+    out = tmp_path / "client-run"
+    done = CliRunner().invoke(app, ["run", str(tiny.path), "--out", str(out), "--only", "01", "--workbooks", str(FIXTURES)])
+    assert done.exit_code == 0, done.output
+    folder = out.resolve()
+    lines = done.output.splitlines()
+    results = lines.index(f"Results: {folder}")
+    assert lines[results + 1 :] == [
+        f"  report:     {folder / 'report' / 'index.html'}",
+        f"  Excel file: {folder / 'tiny.xlsx'}",  # the deck is skipped: 01_ok writes no table a slide shows
+        "  also in the run folder: the executed workbooks (*.ipynb), artifacts/ (every table) and run.json",
+    ]
+    assert (folder / "report" / "index.html").is_file() and (folder / "tiny.xlsx").is_file()
+    assert not (folder / "client-run.xlsx").exists()
+
+
+def test_cells_about_the_sample_are_left_out_of_another_engagements_workbooks(tiny, tmp_path):
+    from cxmethods.run.runner import KERNEL_NAME, _execute
+
+    books = tmp_path / "books"
+    books.mkdir()
+    nb = nbformat.read(FIXTURES / "01_ok.ipynb", as_version=4)
+    note = nbformat.v4.new_markdown_cell("**On the sample:** Riverton's answer.", metadata={"tags": ["facilitator", "sample"]})
+    nb.cells.append(note)
+    nbformat.write(nb, books / "01_ok.ipynb")
+    out = tmp_path / "run"
+    assert run_engagement(tiny.path, out=out, workbooks=books, outputs=False).ok  # tiny is not the sample
+    executed = (out / "01_ok.ipynb").read_text(encoding="utf-8")
+    assert "Riverton" not in executed  # nor in papermill's record of its input: that names the workbook's file
+    assert nbformat.reads(executed, as_version=4).metadata.papermill.input_path == str(books / "01_ok.ipynb")
+    parameters = {"engagement": str(tiny.path), "run_dir": str(out)}
+    assert _execute(books / "01_ok.ipynb", out, parameters, KERNEL_NAME, None, sample=True).status == "ok"
+    assert "Riverton's answer" in (out / "01_ok.ipynb").read_text(encoding="utf-8")  # the sample keeps its answers

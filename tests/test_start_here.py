@@ -140,3 +140,28 @@ def test_a_declared_category_with_too_many_values_is_refused_unless_left_out(tmp
     assert "list the attributes to segment on, without 'age', under settings.segmentation.attributes" in problem.fix
     left_out = "settings:\n  segmentation:\n    attributes: [tenure]\n"
     assert validate_engagement(_ages_survey(tmp_path, survey, left_out)).ok
+
+
+def test_every_file_the_settings_name_is_checked_even_without_the_input_that_uses_it(tiny):
+    """The rule tree without a survey, the benchmarks without initiatives: a wrong file is still found before a run."""
+    tiny.set_file("benchmarks.yaml", "channel_costs:\n  currency: GBP\n  year: 2025\n  costs:\n    phone: {value: 4.5}\n")
+    tiny.set_file("rules.yaml", "name: Ours\nsegments:\n  - id: online\n    name: Online\n    objective: Keep them online\n")
+    yaml = tiny.yaml.replace("  survey:\n    path: survey.csv\n    dont_know_codes: [9]\n", "")
+    yaml = yaml.replace("  initiatives:\n    path: initiatives.csv\n", "")
+    tiny.set_yaml(yaml + "settings:\n  segmentation: {rules: benchmarks.yaml}\n  business_case: {benchmarks: rules.yaml}\n")
+    messages = [p.message for p in validate_engagement(tiny.path).errors]
+    assert messages == [
+        "settings.segmentation.rules names this file, but it is a benchmarks file (channel costs, discount rates, optimism "
+        "bias), not a segment rule tree YAML.",
+        "settings.business_case.benchmarks names this file, but it is a segment rule tree, not a benchmarks YAML.",
+    ]
+
+
+def test_a_broken_maturity_model_is_reported_once_and_hides_no_other_check(tiny):
+    tiny.set_file("model.csv", "dimension_id,level\nunderstand.definition,2\n")
+    tiny.set_file("initiatives.csv", tiny.files["initiatives.csv"].replace(",I01,", ",I09,"))
+    tiny.set_yaml(tiny.yaml + "settings:\n  self_assessment: {model: model.csv}\n")
+    errors = validate_engagement(tiny.path).errors
+    assert [p.where.rsplit("/", 1)[-1] for p in errors] == ["model.csv", "initiatives.csv"], [str(p) for p in errors]
+    assert errors[0].message.startswith("settings.self_assessment.model names this file, but it is a table (columns ")
+    assert "depends on unknown initiative(s) I09" in errors[1].message

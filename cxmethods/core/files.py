@@ -131,22 +131,52 @@ def first_line(exc: BaseException | None) -> str:
 # --------------------------------------------------------------------------- what kind of file, and is it text
 
 
+#: What a file's first bytes say it is, whatever its name: ``sniff`` token -> the kind in words.
+BINARY_KINDS = {
+    "pdf": "a PDF document",
+    "zip": "a zip archive (or an Excel workbook)",
+    "ole": "an old-style Excel file (.xls)",
+    "gzip": "a gzip-compressed file",
+    "parquet": "a Parquet file",
+}
+
+
+def sniff(path: Path) -> str | None:
+    """The kind of file its first bytes show, as a key of :data:`BINARY_KINDS`; None for anything else (text)."""
+    head = head_bytes(path, 8)
+    for token, magic in (
+        ("pdf", b"%PDF"),
+        ("zip", b"PK\x03\x04"),
+        ("ole", b"\xd0\xcf\x11\xe0"),
+        ("gzip", b"\x1f\x8b"),
+        ("parquet", b"PAR1"),
+    ):
+        if head.startswith(magic):
+            return token
+    return None
+
+
 def wrong_kind(path: Path, fmt: str, key: str) -> tuple[str, str] | None:
     """``(message, fix)`` when the first bytes show a file of another kind than its name says, before a parser trips on it.
 
     ``key`` is the engagement's entry for the file (e.g. ``inputs.contact_log``), named in the fix.
     """
-    head = head_bytes(path, 8)
-    zipped, ole = head.startswith(b"PK\x03\x04"), head.startswith(b"\xd0\xcf\x11\xe0")
-    if head.startswith(b"%PDF"):
+    token = sniff(path)
+    zipped, ole = token == "zip", token == "ole"
+    if token == "pdf":
         return (
             "this is a PDF document, not a table.",
             f"Export the data from the system that made it as CSV or Excel, and point {key}.path at that file.",
         )
-    if fmt == "csv" and head.startswith(b"\x1f\x8b") and path.suffix.lower() != ".gz":
+    if fmt == "csv" and token == "gzip" and path.suffix.lower() != ".gz":
         return (
             "this is a gzip-compressed file, but its name does not end in .gz.",
             f"Rename it to end in .csv.gz (and {key}.path with it) so that it is decompressed when read.",
+        )
+    if fmt == "csv" and token is None and path.suffix.lower() in (".yaml", ".yml"):
+        return (
+            "this is a YAML settings file, not a table.",
+            f"Point {key}.path at the table itself (a CSV, Excel or Parquet file).",
         )
     if fmt == "csv" and zipped and path.suffix.lower() == ".zip":
         return "this is a zip archive.", f"Unzip it and point {key}.path at the CSV file inside."
@@ -159,7 +189,7 @@ def wrong_kind(path: Path, fmt: str, key: str) -> tuple[str, str] | None:
         return "this is an old-style Excel file (.xls).", "Save it as .xlsx or as 'CSV UTF-8' from your spreadsheet program."
     if fmt == "xlsx" and not zipped:
         return "this is not an Excel workbook (it looks like a text file).", "Rename it to .csv so it is read as CSV."
-    if fmt == "parquet" and not head.startswith(b"PAR1"):
+    if fmt == "parquet" and token != "parquet":
         return "this is not a Parquet file.", "Give the file its real extension (.csv or .xlsx)."
     return None
 

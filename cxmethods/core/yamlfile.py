@@ -14,6 +14,7 @@ import difflib
 import re
 import types
 import typing
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +24,17 @@ from pydantic_core import ErrorDetails
 
 from cxmethods.core.errors import ConfigError, Problem
 from cxmethods.core.files import YAML_LIMIT, first_line, too_big, yaml_detail
+from cxmethods.core.paths import templates_dir
 
 __all__ = [
+    "SETTINGS_YAML",
     "YamlChecker",
     "allowed_keys",
     "did_you_mean",
     "duplicate_keys",
     "line_of",
     "problem_from_pydantic",
+    "settings_kind",
     "yaml_location",
 ]
 
@@ -39,6 +43,50 @@ def did_you_mean(word: str, choices: typing.Iterable[str]) -> str:
     """Return ``" Did you mean 'x'?"`` when a choice is close to ``word``, else ``""``."""
     match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" Did you mean '{match[0]}'?" if match else ""
+
+
+#: The settings YAML files the package knows: kind -> (what it is, in words; its template in templates/).
+SETTINGS_YAML: dict[str, tuple[str, str]] = {
+    "maturity_model": ("a maturity model (levels and components)", "maturity_model.yaml"),
+    "benchmarks": ("a benchmarks file (channel costs, discount rates, optimism bias)", "benchmarks.yaml"),
+    "segment_rules": ("a segment rule tree", "segment_rules_dwp.yaml"),
+    "service_standards": ("a service standards file (principles and standards)", "service_standards.yaml"),
+    "engagement": ("an engagement file", "engagement.yaml"),
+    "quick_test": ("the quick test's questions", "quick_test.yaml"),
+    "role_checklist": ("the role checklist", "role_checklist.yaml"),
+    "segmentation_process": ("the segmentation process", "segmentation_process.yaml"),
+    "standards": ("the standards crosswalk (CAF, CSE, A-11)", "standards.yaml"),
+}
+_GENERIC_KEYS = {"name", "source"}  # keys many settings files share: they tell no kind apart
+
+
+def settings_kind(raw: Any) -> str | None:
+    """Which settings file (a key of :data:`SETTINGS_YAML`) a parsed YAML is, by its top-level keys: the kind
+    whose template's distinctive keys it has the largest share of; None when it has none of any.
+
+    >>> settings_kind({"name": "Ours", "levels": [], "components": []})
+    'maturity_model'
+    >>> settings_kind({"name": "Ours"}) is None
+    True
+    """
+    if not isinstance(raw, dict):
+        return None
+    keys, best, share = {str(k) for k in raw}, None, 0.0
+    for kind, signature in _signatures().items():
+        found = len(keys & signature) / len(signature) if signature else 0.0
+        if found > share:
+            best, share = kind, found
+    return best
+
+
+@cache
+def _signatures() -> dict[str, frozenset[str]]:
+    """Each settings kind's top-level keys, read from its template (so a template's new key is known at once)."""
+    found = {}
+    for kind, (_, template) in SETTINGS_YAML.items():
+        raw = yaml.safe_load((templates_dir() / template).read_text(encoding="utf-8"))
+        found[kind] = frozenset(map(str, raw)) - _GENERIC_KEYS if isinstance(raw, dict) else frozenset()
+    return found
 
 
 def duplicate_keys(root: yaml.Node | None, where: str) -> list[Problem]:
@@ -99,6 +147,13 @@ def problem_from_pydantic(
         return Problem(here, f"{parent}: too few values.", f"See {example}, e.g. scale: [1, 5].")
     if kind == "missing":
         return Problem(here, f"{dotted}: required key is missing.", f"Add '{loc[-1]}:' (see {example}).")
+    if kind == "string_type" and err.get("input") is None and len(loc) >= 2 and loc[-2] == "columns":
+        # `reason:` with nothing after it (or `reason: null`): the column is missing from the file, usually
+        return Problem(
+            here,
+            f"{dotted}: no column is given.",
+            f"Write the name of your column that holds {loc[-1]}, or remove the line if your file has no such column.",
+        )
     msg = re.sub(r" or instance of \w+", "", err["msg"].removeprefix("Value error, "))
     msg = msg.replace("Input should be a valid dictionary", "should be a mapping ('key: value' lines)")
     got = err.get("input")

@@ -163,10 +163,13 @@ class _Reader:
     def run(self, keep: bool) -> InputScan:
         if not self.path.is_file():
             what = "is a folder, not a file" if self.path.is_dir() else "file not found"
-            self.error(
-                f"{what} ({self.key}.path is '{self.spec.path}', read from the engagement file's folder).",
-                "Correct the path; relative paths start at the folder of the engagement YAML.",
-            )
+            fix = "Correct the path; relative paths start at the folder of the engagement YAML."
+            if re.match(r"[A-Za-z][A-Za-z0-9+.-]+://", self.spec.path):  # only files on this machine are read
+                what, fix = (
+                    "this is a web address, not a file",
+                    f"Download the file and set {self.key}.path to where it is saved.",
+                )
+            self.error(f"{what} ({self.key}.path is '{self.spec.path}', read from the engagement file's folder).", fix)
             return InputScan(None, self.problems)
         if self.path.stat().st_size == 0 and self.section == "workshop":  # as the forms see it: nothing answered yet
             self.problems.append(
@@ -192,6 +195,16 @@ class _Reader:
             )
             return InputScan(None, self.problems)
         fmt = file_format(self.path)
+        if self.spec.sheet is not None and fmt != "xlsx":
+            self.problems.append(
+                Problem(
+                    self.where,
+                    f"{self.key}.sheet is '{self.spec.sheet}', but this file is read as {fmt.upper()}, which has no sheets; "
+                    "the setting is ignored.",
+                    f"Remove sheet: from {self.key}, or point the path at the Excel workbook (.xlsx) itself.",
+                    severity="warning",
+                )
+            )
         if found := wrong_kind(self.path, fmt, self.key):
             self.error(*found)
             return InputScan(None, self.problems)
@@ -305,10 +318,15 @@ class _Reader:
                     return False
         mapping = {ours: column_name(self.columns.get(ours, ours)) for ours in fields}
         mapping = {ours: theirs for ours, theirs in mapping.items() if ours in self.columns or theirs in header}
+        # a column is found by its name, so one without a name cannot be read: said first, in words of its position
+        nameless = {ours: theirs for ours, theirs in mapping.items() if not theirs or _unnamed(theirs, header) is not None}
+        for ours, theirs in nameless.items():
+            self._nameless(ours, theirs, header)
+        mapping = {ours: theirs for ours, theirs in mapping.items() if ours not in nameless}
         missing = {ours: theirs for ours, theirs in mapping.items() if theirs not in header}
-        unmapped = [ours for ours in self.fields if fields[ours].required and ours not in mapping]
+        unmapped = [ours for ours in self.fields if fields[ours].required and ours not in mapping and ours not in nameless]
         if (missing or unmapped or not mapping) and rows is not None:
-            wanted = set(self.columns.values()) or set(fields)
+            wanted = {column_name(c) for c in self.columns.values()} - {""} or set(fields)
             for i, row in enumerate(rows[spec.header_row :], start=spec.header_row + 1):
                 if len(wanted & {c.strip() for c in row}) >= max(1, min(len(wanted), 2)):
                     self.error(
@@ -317,20 +335,41 @@ class _Reader:
                         rows=(i,),
                     )
                     return False
-        for ours, theirs in missing.items():
-            where = f"{self.key}.columns maps '{ours}' to" if ours in spec.columns else f"{self.key} declares '{ours}' on"
-            self.error(
-                f"{where} column '{theirs}', which is not in the file.{did_you_mean(theirs, header)}",
-                f"Use one of the file's columns: {', '.join(header[:30])}.",
-                column=theirs,
-                rows=(spec.header_row,),
+        blanks = [i for i, c in enumerate(header) if not c]
+
+        def unnamed(ours: str) -> str:  # a column without a name may be the one looked for
+            if not blanks:
+                return ""
+            where, one = _positions(blanks), len(blanks) == 1
+            return (
+                f" {where[0].upper()}{where[1:]} of row {spec.header_row} {'has' if one else 'have'} no name: if "
+                f"{'it holds' if one else 'one of them holds'} {ours}, give it a name in the file and map it."
             )
+
+        def mapped(ours: str) -> str:  # a mapped field, or one of the survey's declared questions and attributes
+            return f"{self.key}.columns maps '{ours}' to" if ours in spec.columns else f"{self.key} declares '{ours}' on"
+
+        for ours, theirs in missing.items():
+            near = [c for c in header if c and _folded(c) == _folded(theirs)]
+            if near:  # the commonest slip: the name retyped with other capitals or spacing
+                message = (
+                    f"{mapped(ours)} column '{theirs}', which is not in the file; it has "
+                    f"'{near[0]}', which differs only in capitals, spaces or punctuation."
+                )
+                line = f"{ours}: {near[0]}" if ours in spec.columns else f"column: {near[0]}"
+                fix = f"Write the name exactly as in row {spec.header_row} of the file: '{line}'."
+            else:
+                message = (
+                    f"{mapped(ours)} column '{theirs}', which is not in the file.{did_you_mean(theirs, header)}{unnamed(ours)}"
+                )
+                fix = f"Use one of the file's columns: {_listed(header)}."
+            self.error(message, fix, column=theirs, rows=(spec.header_row,))
         for ours in unmapped:
             self.error(
-                f"required field '{ours}' ({fields[ours].description}) is not mapped to a column.",
+                f"required field '{ours}' ({fields[ours].description}) is not mapped to a column.{unnamed(ours)}",
                 f"Add '{ours}: <your column>' under {self.key}.columns.",
             )
-        if not mapping:  # only a table without required fields (a survey) gets here
+        if not mapping and not nameless:  # only a table without required fields (a survey) gets here
             self.error(
                 f"none of the file's columns is a field of the {self.name.replace('_', ' ')} "
                 f"(its columns: {', '.join(header[:12])}{', ...' if len(header) > 12 else ''}).",
@@ -338,12 +377,23 @@ class _Reader:
                 rows=(spec.header_row,),
             )
             return False
-        dupes = sorted({c for c in header if header.count(c) > 1 and c in mapping.values()})
+        dupes = sorted({c for c in header if c and header.count(c) > 1 and c in mapping.values()})
         for col in dupes:
             self.error(
                 f"column '{col}' appears more than once in the header.", "Rename or remove the duplicate column.", column=col
             )
         self.mapping = {ours: theirs for ours, theirs in mapping.items() if ours not in missing}
+        for ours in spec.values:  # a recoding of a field never read would do nothing, unseen
+            if ours in fields and ours not in mapping and ours not in nameless:
+                self.problems.append(
+                    Problem(
+                        self.where,
+                        f"{self.key}.values recodes '{ours}', but the file has no column for it (it is not under "
+                        f"{self.key}.columns, and no column is named '{ours}'), so the recoding does nothing.",
+                        f"Map '{ours}: <your column>' under {self.key}.columns, or remove '{ours}' from {self.key}.values.",
+                        severity="warning",
+                    )
+                )
         shared: dict[str, list[str]] = {}
         for ours, theirs in self.mapping.items():
             shared.setdefault(theirs, []).append(ours)
@@ -358,7 +408,28 @@ class _Reader:
                         severity="warning",
                     )
                 )
-        return not (missing or unmapped or dupes)
+        return not (nameless or missing or unmapped or dupes)
+
+    def _nameless(self, ours: str, theirs: str, header: list[str]) -> None:
+        """``ours`` is mapped to an empty name (or to the name pandas makes up for a column without one)."""
+        row, blanks = self.spec.header_row, [i for i, c in enumerate(header) if not c]
+        if theirs:  # e.g. 'Unnamed: 4': the name pandas makes up, not one in the file
+            blanks = [i for i in [_unnamed(theirs, header)] if i is not None]
+            said = f"'{theirs}', the name pandas makes up for {_positions(blanks)}, which has no name in row {row}"
+        elif blanks:
+            has = "has" if len(blanks) == 1 else "have"
+            said = f"a column with no name (''); {_positions(blanks)} of row {row} {has} none"
+        if blanks:
+            message = f"{self.key}.columns maps '{ours}' to {said}, and a column is found by the name in the file."
+            fix = (
+                f"Type a name into {'that cell' if len(blanks) == 1 else 'the cell of the column you mean'} in row {row} of "
+                f"the file (e.g. {ours}) and map '{ours}: {ours}', or remove '{ours}' from {self.key}.columns if the file "
+                "does not have it."
+            )
+        else:
+            message = f"{self.key}.columns maps '{ours}' to a column with no name (''), but every column in row {row} has a name."
+            fix = f"Write the name of the column that holds {ours}, one of: {_listed(header)}."
+        self.error(message, fix, rows=(row,))
 
     # -- value level -------------------------------------------------------
 
@@ -504,6 +575,41 @@ class _Reader:
                     severity="error" if self.strict else "warning",
                 )
             )
+
+
+def _folded(name: str) -> str:
+    """A column name without case, spaces or punctuation, to spot a mapping that differs from it only by those."""
+    return re.sub(r"[\W_]+", "", name).casefold()
+
+
+def _unnamed(name: str, header: list[str]) -> int | None:
+    """Position of the nameless column that ``name`` ('Unnamed: 4', pandas' name for one) stands for, else None."""
+    found = re.fullmatch(r"Unnamed: (\d+)", name)
+    i = int(found.group(1)) if found else -1
+    return i if 0 <= i < len(header) and not header[i] and name not in header else None
+
+
+def _positions(indexes: list[int]) -> str:
+    """Columns as people find them: ``'column 5 (E)'``, ``'columns 5 (E) and 9 (I)'`` (counted from 1)."""
+
+    def letter(i: int) -> str:
+        text = ""
+        while i >= 0:
+            text, i = chr(65 + i % 26) + text, i // 26 - 1
+        return text
+
+    shown = [f"{i + 1} ({letter(i)})" for i in indexes]
+    if len(shown) == 1:
+        return f"column {shown[0]}"
+    if len(shown) > 5:
+        return f"columns {', '.join(shown[:5])} and {len(shown) - 5} more"
+    return f"columns {', '.join(shown[:-1])} and {shown[-1]}"
+
+
+def _listed(header: list[str], limit: int = 30) -> str:
+    """The file's column names for a fix, a nameless one shown by its position."""
+    shown = [c or f"(column {i + 1}, no name)" for i, c in enumerate(header[:limit])]
+    return ", ".join(shown) + (f" and {len(header) - limit} more" if len(header) > limit else "")
 
 
 _NUMERIC = ("number", "money", "count", "share", "level", "likert")

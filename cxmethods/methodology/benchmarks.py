@@ -26,6 +26,7 @@ from cxmethods.core.errors import ConfigError, Problem
 from cxmethods.core.files import load_yaml_file
 from cxmethods.core.paths import templates_dir
 from cxmethods.core.yamlfile import problem_from_pydantic
+from cxmethods.io.kinds import check_setting_file
 
 __all__ = ["Benchmarks", "load_benchmarks"]
 
@@ -166,6 +167,7 @@ def load_benchmarks(path: str | Path | None = None) -> Benchmarks:
         Listing every problem (missing or unknown keys, a low above its value, bands out of order), each
         with the file and line.
     """
+    own = path is not None
     path = Path(path) if path is not None else templates_dir() / "benchmarks.yaml"
     where = str(path)
     if not path.is_file():
@@ -178,6 +180,8 @@ def load_benchmarks(path: str | Path | None = None) -> Benchmarks:
                 )
             ]
         )
+    if own:  # an engagement's own file: one of another kind is named for what it is
+        check_setting_file(path, "benchmarks")
     title = f"The benchmarks file {path.name} has problems"
     raw, root = load_yaml_file(path, what="a benchmarks file", example="templates/benchmarks.yaml", title=title)
     if not isinstance(raw, dict):

@@ -24,6 +24,7 @@ import yaml
 from cxmethods.core.config import Engagement
 from cxmethods.core.paths import templates_dir
 from cxmethods.core.yamlfile import YamlChecker
+from cxmethods.io.kinds import check_setting_file
 
 __all__ = [
     "STANDARDS",
@@ -152,6 +153,8 @@ def load_model(path: str | Path | None = None) -> MaturityModel:
         Listing every problem: missing keys, duplicate ids, a dimension without exactly five levels,
         a crosswalk naming an unknown standard or criterion.
     """
+    if path is not None:  # an engagement's own file: one of another kind is named for what it is
+        check_setting_file(path, "maturity_model")
     check = _ModelChecker(path or templates_dir() / "maturity_model.yaml")
     raw = check.raw
     levels = check.strings(raw.get("levels"), ("levels",), count=LEVELS, what="level names")

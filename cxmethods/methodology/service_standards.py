@@ -41,6 +41,7 @@ from cxmethods.core.errors import ConfigError, Problem
 from cxmethods.core.paths import templates_dir
 from cxmethods.core.yamlfile import did_you_mean, duplicate_keys, line_of, yaml_location
 from cxmethods.io.artifacts import ROADMAP, artifact
+from cxmethods.io.kinds import check_setting_file
 
 __all__ = [
     "DIRECTIONS",
@@ -162,6 +163,8 @@ def load_service_standards(path: str | Path | None = None) -> ServiceStandards:
         an unknown metric (with a "did you mean"), a metric whose unit differs from the standard's, an
         unknown unit or direction, a target that is not a number or is outside its unit's range.
     """
+    if path is not None:  # an engagement's own file: one of another kind is named for what it is
+        check_setting_file(path, "service_standards")
     check = _Checker(Path(path).expanduser() if path is not None else templates_dir() / "service_standards.yaml")
     raw = check.raw
     check.keys(raw, (), _TOP_KEYS, required=("vision", "principles"), what="the file")

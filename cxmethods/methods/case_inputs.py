@@ -235,6 +235,8 @@ def check_case_inputs(
                 f"Use one of {', '.join(schedules)}, or give discount_rate.",
             )
         )
+    if (problem := _currency_problem(engagement, bench)) is not None:
+        problems.append(problem)
     if settings.default_project_type not in types:
         problems.append(
             Problem(
@@ -393,6 +395,21 @@ def _lever_problems(engagement: Engagement, levers: pd.DataFrame, ids: set, base
     return problems
 
 
+def _currency_problem(engagement: Engagement, bench: Benchmarks) -> Problem | None:
+    """Costs per contact must be in the engagement's currency: its own (settings.voc.unit_costs) or the benchmarks'."""
+    costs, currency = bench.channel_costs, getattr(engagement, "currency", None)  # None: the YAML's own was wrong
+    if engagement.settings.voc.unit_costs or currency in (None, costs.currency):
+        return None
+    return Problem(
+        str(engagement.path),
+        f"the benchmark channel costs are in {costs.currency}, the engagement in {engagement.currency}, so the "
+        "initiatives' savings per contact cannot be costed.",
+        f"Give your own costs per contact in {engagement.currency} under settings.voc.unit_costs (e.g. "
+        f"unit_costs: {{phone: 4.0, web_form: 0.5}}), or benchmarks in {engagement.currency} under "
+        "settings.business_case.benchmarks.",
+    )
+
+
 def _rows(table: pd.DataFrame) -> list[int]:
     """Spreadsheet row of each table row (recorded by read_input; else assume a header in row 1)."""
     rows = table.attrs.get("rows")
@@ -440,16 +457,8 @@ def assumptions_table(
     used_channels = baseline.channels
     own = engagement.settings.voc.unit_costs
     costs = bench.channel_costs
-    if not own and currency != costs.currency:
-        raise ConfigError(
-            [
-                Problem(
-                    str(engagement.path),
-                    f"the benchmark channel costs are in {costs.currency}, the engagement in {currency}.",
-                    "Give your own costs per contact under settings.voc.unit_costs.",
-                )
-            ]
-        )
+    if (problem := _currency_problem(engagement, bench)) is not None:  # check_case_inputs says so first
+        raise ConfigError([problem])
     for channel in used_channels:
         if channel in own:
             add(
@@ -510,7 +519,9 @@ def assumptions_table(
             v.source,
         )
     types = bench.optimism_bias.project_types
-    used = set(initiatives.get("project_type", pd.Series(dtype=object)).fillna(settings.default_project_type))
+    # an initiative without a category (or a file without the column) takes the default, as its costs do
+    categories = initiatives["project_type"] if "project_type" in initiatives else pd.Series(None, index=initiatives.index)
+    used = set(categories.astype(object).where(categories.notna(), settings.default_project_type))
     for name in sorted(used & set(types)):
         t = types[name]
         value = max(t.lower, t.upper * (1 - settings.optimism_bias_mitigation))

@@ -18,8 +18,10 @@ from __future__ import annotations
 import pandas as pd
 
 from cxmethods.core.checks import check_number, check_one_of
-from cxmethods.core.errors import CxmError
+from cxmethods.core.errors import ConfigError, CxmError, Problem
+from cxmethods.core.files import Unreadable, first_line, unreadable
 from cxmethods.core.schemas import CHANNELS
+from cxmethods.io.kinds import check_setting_file
 
 __all__ = [
     "ASSISTED",
@@ -149,30 +151,45 @@ def migration_targets(
 def read_suitability(path) -> pd.DataFrame:
     """An engagement's own service x channel suitability: a CSV with ``service`` and one column per channel (0-1).
 
-    Channels left out are taken as unsuitable (0). Raises :class:`~cxmethods.core.errors.CxmError` naming the
-    file, column and rows for anything else.
+    Channels left out are taken as unsuitable (0).
+
+    Raises
+    ------
+    ConfigError
+        Naming the file, column and rows for anything else, with the fix; a file of another kind (a YAML, the
+        survey) is named for what it is.
     """
     from pathlib import Path
 
-    path = Path(path)
+    path, setting = Path(path), "settings.segmentation.suitability"
+    fix = "Give a CSV with a service column and one column per channel (0-1), or remove the setting to use the default."
+
+    def refuse(message: str, **where) -> ConfigError:
+        return ConfigError([Problem(str(path), message, fix, **where)], title="The suitability matrix cannot be used")
+
     if not path.is_file():
-        raise CxmError(
-            f"{path}: the suitability matrix (settings.segmentation.suitability) was not found. "
-            "Fix: correct the path, or remove the setting to use the default by service complexity."
-        )
-    table = pd.read_csv(path)
+        raise refuse(f"the suitability matrix ({setting}) was not found.")
+    check_setting_file(path, "suitability")
+    try:
+        with unreadable(ValueError):
+            table = pd.read_csv(path, encoding="utf-8-sig")
+    except Unreadable as exc:
+        raise refuse(f"the suitability matrix ({setting}) cannot be read as CSV ({first_line(exc.__cause__)}).") from None
     unknown = [c for c in table.columns if c not in ("service", "complexity", *CHANNELS)]
     if "service" not in table or unknown:
-        raise CxmError(
-            f"{path}: columns must be service and channels ({', '.join(CHANNELS)}). "
-            f"Got {', '.join(map(str, table.columns))} instead."
+        check_setting_file(path, "suitability", lacking=True)  # the survey or another known table: said so
+        raise refuse(
+            f"columns must be service and channels ({', '.join(CHANNELS)}). Got {', '.join(map(str, table.columns))} instead."
         )
     for channel in [c for c in CHANNELS if c in table]:
         values = pd.to_numeric(table[channel], errors="coerce")
         bad = values.isna() | (values < 0) | (values > 1)
         if bad.any():
-            rows = ", ".join(str(i + 2) for i in table.index[bad][:5])
-            raise CxmError(f"{path}, column '{channel}', rows {rows}: suitability must be a number from 0 to 1.")
+            rows = tuple(int(i) + 2 for i in table.index[bad][:5])
+            shown = str(table.loc[bad, channel].iloc[0]).strip()
+            if shown.endswith("%") and (share := pd.to_numeric(shown.rstrip("%"), errors="coerce")) == share:
+                fix = f"Write shares as decimals without the % sign: {share / 100:g}, not {shown}."
+            raise refuse("suitability must be a number from 0 to 1.", column=channel, rows=rows)
         table[channel] = values
     for channel in CHANNELS:
         if channel not in table:

@@ -15,7 +15,10 @@ import numpy as np
 import pandas as pd
 
 from cxmethods.core.checks import check_int
+from cxmethods.core.errors import ConfigError, Problem
+from cxmethods.core.files import Unreadable, first_line, unreadable
 from cxmethods.io.artifacts import SELF_ASSESSMENT, artifact
+from cxmethods.io.kinds import check_setting_file
 from cxmethods.methodology.maturity import MaturityModel, Question, Statement, load_quick_test, load_role_checklist
 
 __all__ = [
@@ -24,11 +27,51 @@ __all__ = [
     "disagreements",
     "findings",
     "gaps",
+    "read_previous_scores",
     "score_dimensions",
 ]
 
 #: Columns of ``scores.csv``, one row per dimension in model order (the registry names them).
 SCORE_COLUMNS = list(artifact(SELF_ASSESSMENT, "scores").columns)
+
+
+def read_previous_scores(path) -> pd.DataFrame:
+    """An earlier assessment's ``scores.csv`` (``settings.self_assessment.previous_scores``), for the change since.
+
+    Only ``dimension_id`` and ``current`` are used; a current score left empty is taken as not scored then.
+
+    Raises
+    ------
+    ConfigError
+        Naming the file, and the column and rows where one is wrong, with the fix; a file of another kind (a
+        YAML, the survey) is named for what it is.
+    """
+    from pathlib import Path
+
+    path, setting = Path(path), "settings.self_assessment.previous_scores"
+    fix = "Give the scores.csv that workbook 01 wrote in an earlier run, or remove the setting."
+
+    def refuse(message: str, **where) -> ConfigError:
+        return ConfigError([Problem(str(path), message, fix, **where)], title="The previous assessment cannot be used")
+
+    if not path.is_file():
+        raise refuse(f"the previous assessment ({setting}) was not found.")
+    check_setting_file(path, "scores")
+    try:
+        with unreadable(ValueError):
+            table = pd.read_csv(path, dtype={"dimension_id": str}, encoding="utf-8-sig")
+    except Unreadable as exc:
+        raise refuse(f"the previous assessment ({setting}) cannot be read as CSV ({first_line(exc.__cause__)}).") from None
+    missing = {"dimension_id", "current"} - set(table.columns)
+    if missing:
+        check_setting_file(path, "scores", lacking=True)  # the survey or another known table: said so
+        raise refuse(f"the previous assessment has no column(s) {', '.join(sorted(missing))}.")
+    current = pd.to_numeric(table["current"], errors="coerce")
+    bad = current.isna() & table["current"].notna()
+    if bad.any():
+        rows = tuple(int(i) + 2 for i in table.index[bad][:5])
+        raise refuse("the previous assessment's scores must be numbers (levels 1-5).", column="current", rows=rows)
+    return table.assign(current=current)
 
 
 def score_dimensions(

@@ -46,6 +46,7 @@ import pandas as pd
 from cxmethods.core.errors import ConfigError, Problem
 from cxmethods.core.paths import templates_dir
 from cxmethods.core.yamlfile import YamlChecker, did_you_mean, yaml_location
+from cxmethods.io.kinds import check_setting_file
 
 __all__ = ["OPERATORS", "Condition", "RuleTree", "Segment", "apply_rules", "load_process", "load_rules", "segment_sizes"]
 
@@ -169,6 +170,8 @@ def load_rules(path: str | Path) -> RuleTree:
         node without ``when``, a leaf without ``objective``, sizes that are not numbers or do not add
         up to their parent's (within 2%, for rounding).
     """
+    if path is not None:  # an engagement's own file: one of another kind is named for what it is
+        check_setting_file(path, "segment_rules")
     check = YamlChecker(path)
     raw = check.raw
     _unknown_keys(check, raw, (), _TOP_KEYS)

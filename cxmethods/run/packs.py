@@ -9,7 +9,8 @@ A pack is a folder a trainer hands out or opens in JupyterLab::
 The workbooks mark teaching cells with tags: ``facilitator`` (notes for the trainer), ``exercise`` (a task
 for the room) and ``solution`` (the answer, straight after its exercise). A **facilitator** pack keeps them
 all. A **participant** pack drops the facilitator notes and replaces each solution with an empty cell of the
-same kind, tagged ``answer``, for the room's own answer.
+same kind, tagged ``answer``, for the room's own answer. The sample's own answer to an exercise follows its
+solution in a facilitator note also tagged ``sample`` (``cxm run`` leaves those out of any other engagement).
 
 Each workbook's ``engagement`` parameter points at ``../riverton/engagement.yaml``, relative to the
 workbooks folder (JupyterLab and papermill run a notebook from its own folder), so the answers a room types

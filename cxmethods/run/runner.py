@@ -35,6 +35,7 @@ from cxmethods.core.errors import CxmError
 from cxmethods.core.paths import workbooks_dir
 from cxmethods.io.artifacts import run_folder
 from cxmethods.outputs.make_all import file_list, write_outputs
+from cxmethods.sample import is_sample
 from cxmethods.workbooks.start_here import input_checksums, validate_engagement
 
 __all__ = ["KERNEL_NAME", "RunResult", "StepResult", "ensure_kernel", "list_workbooks", "run_engagement"]
@@ -80,6 +81,20 @@ class RunResult:
     @property
     def failed(self) -> StepResult | None:
         return next((s for s in self.steps if s.status == "failed"), None)
+
+    @property
+    def files(self) -> dict[str, Path]:
+        """The main file of each output made, as written: ``report`` (its index page), ``excel``, ``deck``.
+
+        Outputs skipped or failed are left out. The Excel file and the deck are named after the engagement, not the
+        run folder (``--out`` may name any folder).
+        """
+        found = {}
+        for made in self.outputs:
+            if made.status == "ok" and made.files:
+                # the report's index first; the Excel file and the deck are one file each
+                found[made.output] = self.out_dir / next((f for f in made.files if Path(f).name == "index.html"), made.files[0])
+        return found
 
 
 def list_workbooks(only: str | list[str] | None = None, *, folder: str | Path | None = None) -> list[Path]:
@@ -152,8 +167,9 @@ def run_engagement(
         "warnings": [str(p) for p in report.warnings],
     }
     steps: list[StepResult] = []
+    sample = is_sample(eng)
     for book in books:  # a failure does not stop the others: each checks what it reads and names what to run first
-        steps.append(_execute(book, out_dir, parameters, kernel_name, progress))
+        steps.append(_execute(book, out_dir, parameters, kernel_name, progress, sample=sample))
     manifest["status"] = "ok" if all(s.status == "ok" for s in steps) else "failed"
     manifest["workbooks"] = [asdict(s) for s in steps]
     made = ()
@@ -173,11 +189,18 @@ def _write_manifest(out_dir: Path, manifest: dict) -> None:
     (out_dir / "run.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
 
 
-def _execute(book: Path, out_dir: Path, parameters: dict, kernel_name: str, progress: Progress | None) -> StepResult:
+def _execute(
+    book: Path, out_dir: Path, parameters: dict, kernel_name: str, progress: Progress | None, *, sample: bool = True
+) -> StepResult:
+    """Execute one workbook into the run folder; cells tagged ``sample`` (the sample's own answers and figures) are
+    left out unless the engagement is the sample (:func:`cxmethods.sample.is_sample`)."""
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
-    total = 1 + sum(c.cell_type == "code" for c in nbformat.read(book, as_version=4).cells)  # +1: injected parameters
+    nb = nbformat.read(book, as_version=4)
+    if not sample:
+        nb.cells = [c for c in nb.cells if "sample" not in c.get("metadata", {}).get("tags", [])]
+    total = 1 + sum(c.cell_type == "code" for c in nb.cells)  # +1: injected parameters
     done = 0
 
     def on_cell_executed(**_):
@@ -191,7 +214,7 @@ def _execute(book: Path, out_dir: Path, parameters: dict, kernel_name: str, prog
     start = time.perf_counter()
     try:
         pm.execute_notebook(
-            str(book),
+            nb,
             str(out_dir / book.name),
             parameters=parameters,
             kernel_name=kernel_name,
@@ -203,12 +226,12 @@ def _execute(book: Path, out_dir: Path, parameters: dict, kernel_name: str, prog
             extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except PapermillExecutionError as exc:
-        _normalise(out_dir / book.name)
+        _normalise(out_dir / book.name, book)
         first = next((line for line in exc.source.splitlines() if line.strip() and not line.startswith("#")), "")
         return StepResult(book.stem, "failed", _since(start), f"{exc.ename}: {_short(exc.evalue)}", exc.exec_count, first[:100])
     except Exception as exc:  # kernel died, timeout, unreadable notebook: report, keep going to run.json
         return StepResult(book.stem, "failed", _since(start), f"{type(exc).__name__}: {_short(str(exc))}")
-    _normalise(out_dir / book.name)
+    _normalise(out_dir / book.name, book)
     return StepResult(book.stem, "ok", _since(start))
 
 
@@ -238,11 +261,14 @@ def _widget_ids(nb) -> dict[str, str]:
     return {model: f"{i:032x}" for i, model in enumerate(order + rest, 1)}
 
 
-def _normalise(path: Path) -> None:
+def _normalise(path: Path, source: Path) -> None:
     """Make an executed notebook the same bytes for the same inputs: drop the execution clock times
     (run.json keeps each workbook's time), number widget models in order instead of at random, and give
-    papermill's injected-parameters cell a fixed id."""
+    papermill's injected-parameters cell a fixed id. Papermill records the notebook it was given as its input,
+    here the whole workbook with the cells left out: the record names the workbook's file instead."""
     nb = nbformat.read(path, as_version=4)
+    if "papermill" in nb.metadata:
+        nb.metadata.papermill["input_path"] = str(source)
     for meta in (nb.metadata, *(cell.metadata for cell in nb.cells)):
         meta.pop("execution", None)
         for key in ("start_time", "end_time", "duration"):

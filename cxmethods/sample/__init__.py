@@ -54,9 +54,11 @@ from .workshop import (  # noqa: F401
     make_self_assessment,
 )
 
-__all__ = ["SAMPLE_SEED", "SampleData", "make_sample", "write_sample", "write_variants"]
+__all__ = ["SAMPLE_SEED", "SampleData", "is_sample", "make_sample", "write_sample", "write_variants"]
 
 SAMPLE_SEED: int = 20260401
+#: The sample engagement's name and organisation, as its engagement.yaml gives them.
+SAMPLE_NAME, SAMPLE_ORGANISATION = "riverton", "Riverton Borough Council (fictional)"
 
 _ENGAGEMENT_TEMPLATE = """\
 # Sample engagement: Riverton Borough Council. FICTIONAL: every record is synthetic,
@@ -146,7 +148,7 @@ settings:
 """
 
 
-def _engagement_yaml(seed: int, name: str = "riverton", organisation: str = "Riverton Borough Council (fictional)") -> str:
+def _engagement_yaml(seed: int, name: str = SAMPLE_NAME, organisation: str = SAMPLE_ORGANISATION) -> str:
     """The engagement.yaml text for data generated with ``seed``."""
     return _ENGAGEMENT_TEMPLATE.format(seed=seed, name=name, organisation=organisation)
 
@@ -258,13 +260,26 @@ _FILES = (
 )
 
 
+def is_sample(engagement) -> bool:
+    """Whether ``engagement`` is the bundled sample or a copy of it (:func:`write_sample` with its defaults, as
+    ``cxm sample`` and the training packs write it): the engagement whose figures the workbooks' notes tagged
+    ``sample`` give. Told by name, organisation and seed; the variants (:func:`write_variants`) have their own, and
+    their own figures.
+
+    >>> from cxmethods import load_engagement
+    >>> is_sample(load_engagement())
+    True
+    """
+    return (engagement.name, engagement.organisation, engagement.seed) == (SAMPLE_NAME, SAMPLE_ORGANISATION, SAMPLE_SEED)
+
+
 def write_sample(
     out_dir: str | pathlib.Path,
     *,
     seed: int = SAMPLE_SEED,
     overwrite: bool = False,
-    name: str = "riverton",
-    organisation: str = "Riverton Borough Council (fictional)",
+    name: str = SAMPLE_NAME,
+    organisation: str = SAMPLE_ORGANISATION,
 ) -> list[pathlib.Path]:
     """Write the sample engagement into ``out_dir``, byte-identically for a given seed.
 

@@ -24,11 +24,17 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from cxmethods.core.config import Engagement
-from cxmethods.core.errors import CxmError
 from cxmethods.io.answers import load_answers
 from cxmethods.io.artifacts import SELF_ASSESSMENT
 from cxmethods.methodology.maturity import MaturityModel, model_for
-from cxmethods.methods.maturity_scores import component_summary, disagreements, findings, gaps, score_dimensions
+from cxmethods.methods.maturity_scores import (
+    component_summary,
+    disagreements,
+    findings,
+    gaps,
+    read_previous_scores,
+    score_dimensions,
+)
 from cxmethods.plots.charts import plot_gaps, plot_heatmap, plot_radars
 from cxmethods.workbooks.results import Note, Results
 
@@ -113,19 +119,4 @@ def run(engagement: Engagement, run_dir: str | Path | None) -> SelfAssessment:
 
 
 def _previous(engagement: Engagement, path: str | None) -> pd.DataFrame | None:
-    if not path:
-        return None
-    file = engagement.resolve(path)
-    if not file.is_file():
-        raise CxmError(
-            f"{file}: the previous assessment (settings.self_assessment.previous_scores) was not found. "
-            "Fix: give the scores.csv of an earlier run, or remove the setting."
-        )
-    table = pd.read_csv(file)
-    missing = {"dimension_id", "current"} - set(table.columns)
-    if missing:
-        raise CxmError(
-            f"{file}: the previous assessment has no column(s) {sorted(missing)}. "
-            "Fix: give the scores.csv that workbook 01 wrote in an earlier run."
-        )
-    return table
+    return read_previous_scores(engagement.resolve(path)) if path else None

@@ -144,6 +144,7 @@ def validate_engagement(
             return ValidationReport(str(partial.path), tuple(exc.problems) + checked.problems, None, checked.inputs)
     tables: dict[str, pd.DataFrame] = {}
     summary = []
+    problems += _settings_files(eng)
     for name, (section, spec) in eng.tables().items():
         path = eng.resolve(spec.path)
         if section == "workshop" and not path.exists():
@@ -233,8 +234,12 @@ def _segmentation_checks(eng: Engagement, survey: InputScan) -> list[Problem]:
         if rows is not None and len(rows) == len(data):
             data = data.set_axis(list(rows), axis=0).rename_axis("row")
         try:
-            problems += apply_rules(load_rules(eng.resolve(settings.rules)), data)[1]
-        except ConfigError as exc:
+            rules = load_rules(eng.resolve(settings.rules))
+        except ConfigError:  # the file's own problems are reported by _settings_files
+            return problems
+        try:
+            problems += apply_rules(rules, data)[1]
+        except ConfigError as exc:  # rules testing fields the survey lacks
             problems += exc.problems
     return problems
 
@@ -243,10 +248,9 @@ def _cross_checks(eng: Engagement, tables: dict[str, pd.DataFrame]) -> list[Prob
     """Checks that span a table and the methodology or another table."""
     problems = []
     try:
-        model = model_for(eng)
-    except ConfigError as exc:  # the engagement's own model file: its problems are the engagement's
-        return list(exc.problems)
-    dimensions = {d.id for d in model.dimensions}
+        dimensions: set[str] | None = {d.id for d in model_for(eng).dimensions}
+    except ConfigError:  # the engagement's own model file: _settings_files reports its problems
+        dimensions = None
     for name, column, known, where_to_look in (
         ("self_assessment", "dimension_id", dimensions, "the maturity model"),
         ("consensus", "dimension_id", dimensions, "the maturity model"),
@@ -254,7 +258,7 @@ def _cross_checks(eng: Engagement, tables: dict[str, pd.DataFrame]) -> list[Prob
         ("role_checklist", "statement_id", {s.id for s in load_role_checklist()}, "templates/role_checklist.yaml"),
     ):
         table = tables.get(name)
-        if table is None:
+        if table is None or known is None:
             continue
         unknown = table[column].notna() & ~table[column].isin(known)
         if unknown.any():
@@ -327,9 +331,45 @@ def _business_case_checks(eng: Engagement, initiatives: pd.DataFrame, levers: pd
     own = eng.settings.business_case.benchmarks
     try:
         bench = load_benchmarks(eng.resolve(own) if own else None)
-    except ConfigError as exc:
-        return list(exc.problems)
+    except ConfigError:  # the file's own problems are reported by _settings_files
+        return []
     return check_case_inputs(eng, initiatives, levers, bench)
+
+
+# --------------------------------------------------------------------------- files named by the settings
+
+
+def _settings_files(eng: Engagement) -> list[Problem]:
+    """Every file the settings name (:data:`cxmethods.io.kinds.SETTINGS_FILES`), read by the loader a run uses:
+    found, of the kind the setting takes (a CSV where a YAML model is expected, a benchmarks file given as segment
+    rules or the survey given as suitability are named for what they are), and valid."""
+    from cxmethods.io.kinds import SETTINGS_FILES
+    from cxmethods.methodology.benchmarks import load_benchmarks
+    from cxmethods.methodology.maturity import load_model
+    from cxmethods.methodology.service_standards import load_service_standards
+    from cxmethods.methods.channels import read_suitability
+    from cxmethods.methods.maturity_scores import read_previous_scores
+    from cxmethods.methods.segment_rules import load_rules
+
+    loaders = {
+        "maturity_model": load_model,
+        "scores": read_previous_scores,
+        "segment_rules": load_rules,
+        "suitability": read_suitability,
+        "benchmarks": load_benchmarks,
+        "service_standards": load_service_standards,
+    }
+    problems = []
+    for kind, (setting, _, _) in SETTINGS_FILES.items():
+        _, section, key = setting.split(".")
+        value = getattr(getattr(eng.settings, section, None), key, None)
+        if not value:
+            continue
+        try:
+            loaders[kind](eng.resolve(value))
+        except ConfigError as exc:
+            problems += exc.problems
+    return problems
 
 
 class StartHere(Results):
