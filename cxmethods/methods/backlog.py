@@ -153,9 +153,10 @@ def candidates(evidence: Evidence, levers: pd.DataFrame | None = None, *, per_so
     drivers = evidence.drivers
     if drivers is not None:
         fix = drivers[drivers["quadrant"].astype(str).str.startswith("Fix first")].sort_values("share", ascending=False)
+        d: Any  # a row of the drivers table: its fields are the table's columns
         for d in fix.head(per_source).itertuples(index=False):
-            question = getattr(d, "question", d.driver)
-            outcome = getattr(d, "outcome", "satisfaction")
+            question = str(getattr(d, "question", d.driver))
+            outcome = str(getattr(d, "outcome", "satisfaction"))
             rows.append(
                 _candidate(
                     f"D:{_slug(d.driver)}",
