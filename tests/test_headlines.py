@@ -195,5 +195,7 @@ def test_a_road_map_with_nothing_to_plan_or_measure_says_so_instead_of_zeros(tmp
     _write(tmp_path, "05_roadmap", "schedule", {"id": [], "title": [], "horizon": []})
     _write(tmp_path, "05_roadmap", "kpis", {"standard_id": ["a", "b"], "current": [None, None], "met": [None, None]})
     said = headlines(tmp_path)["05_roadmap"]
-    assert said[0].startswith("No initiatives to plan yet") and said[1].startswith("None of the 2 service standards")
+    assert said[0].startswith("No initiatives to plan yet") and said[1].startswith(
+        "No service standard can be measured from these inputs yet (2 in all)"
+    )
     assert not any(s.startswith("0 ") or " 0 " in s for s in said)

@@ -374,7 +374,8 @@ def _roadmap(read_step: Read, currency: str) -> list[str]:
         out.append(f"{len(kpis)} service standards: {measured} measured today, {met} already met; the rest need data collected.")
     else:
         out.append(
-            f"None of the {len(kpis)} service standards can be measured from these inputs yet: the road map lists the data each needs."
+            f"No service standard can be measured from these inputs yet ({len(kpis)} in all): the road map lists the "
+            "data each needs."
         )
     return out
 
