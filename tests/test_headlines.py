@@ -199,3 +199,23 @@ def test_a_road_map_with_nothing_to_plan_or_measure_says_so_instead_of_zeros(tmp
         "No service standard can be measured from these inputs yet (2 in all)"
     )
     assert not any(s.startswith("0 ") or " 0 " in s for s in said)
+
+
+def test_candidates_that_wait_for_the_rooms_estimates_are_named_not_counted_as_zeros(tmp_path):
+    _write(
+        tmp_path,
+        "05_roadmap",
+        "schedule",
+        {
+            "id": ["D:a", "D:b"],
+            "title": ["Improve 'Parks'", "Improve 'Streets'"],
+            "horizon": ["wait and see"] * 2,
+            "reason": ["no effort estimate"] * 2,
+        },
+    )
+    _write(tmp_path, "05_roadmap", "kpis", {"standard_id": ["a"], "current": [0.5], "met": [True]})
+    said = headlines(tmp_path)["05_roadmap"]
+    assert said[0] == (
+        "2 candidate initiatives wait for the room's estimates of value, effort and confidence: "
+        "Improve 'Parks', Improve 'Streets'."
+    )

@@ -347,16 +347,21 @@ def _roadmap(read_step: Read, currency: str) -> list[str]:
     sched = read_step("schedule")
     counts = sched["horizon"].value_counts()
     now = sched[sched["horizon"] == "now"]
-    out = (
-        [
+    unscored = sched[sched["reason"].astype(str).str.startswith("no effort")] if "reason" in sched else sched.iloc[:0]
+    if not len(sched):
+        out = [
+            "No initiatives to plan yet: the road map needs candidate initiatives (inputs.initiatives) or evidence to draw them from."
+        ]
+    elif len(unscored) == len(sched):  # nothing can be scheduled before the room estimates the effort
+        out = [
+            f"{len(sched)} candidate initiatives wait for the room's estimates of value, effort and confidence: "
+            f"{', '.join(sched['title'].head(3))}{' and more' if len(sched) > 3 else ''}."
+        ]
+    else:
+        out = [
             f"{counts.get('now', 0)} initiatives start now, {counts.get('next year', 0)} next year, "
             f"{counts.get('wait and see', 0)} wait and see."
         ]
-        if len(sched)
-        else [
-            "No initiatives to plan yet: the road map needs candidate initiatives (inputs.initiatives) or evidence to draw them from."
-        ]
-    )
     if len(now):
         out.append(f"Starting now: {', '.join(now['title'].head(4))}.")
     try:
