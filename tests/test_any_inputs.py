@@ -103,4 +103,4 @@ def test_no_page_shows_a_missing_number_as_a_finding(runs, variant):
 
 def test_what_is_missing_is_said_with_the_input_that_would_add_it(runs):
     index = (runs / "only-contact_log" / "report" / "02_voice_of_customer.html").read_text(encoding="utf-8")
-    assert "names no survey" in index  # the plain note, naming the input that would add the drivers
+    assert "names no survey input: add inputs.survey" in index  # the plain note, naming the input that adds drivers

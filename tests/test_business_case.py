@@ -250,7 +250,7 @@ def test_without_initiatives_the_baseline_is_kept_and_the_rest_says_why(case):
     edit(case, "engagement.yaml", "  initiatives: {path: initiatives.csv}\n  levers: {path: levers.csv}\n", "  {}\n")
     result = run(case)
     assert list(result.tables) == ["baseline"]
-    assert "names no initiatives" in result.view("net_flows") and "names no initiatives" in result.view("public_not_cash")
+    assert "names no initiatives input" in result.view("net_flows") and "inputs.levers" in result.view("public_not_cash")
     assert [p.name for p in result.write()] == ["baseline.csv"]
 
 

@@ -72,9 +72,9 @@ def test_names_typed_in_the_workshop_replace_the_suggestions(result, tmp_path):
 def test_without_a_survey_the_stakeholder_map_still_runs(tiny):
     tiny.set_yaml(tiny.yaml.replace("  survey:\n    path: survey.csv\n    dont_know_codes: [9]\n", ""))
     result = run(load_engagement(tiny.path), tiny.folder / "run")
-    assert result.skipped["segments"] == "The engagement names no survey."
+    assert result.skipped["segments"].startswith("The engagement names no survey input: add inputs.survey (")
     assert isinstance(result.table("segments"), Note) and isinstance(result.view("distinctive"), Note)
-    assert result.chart("stakeholders") == "The engagement names no stakeholder map."
+    assert result.chart("stakeholders").startswith("The engagement names no stakeholders input: add inputs.stakeholders")
     assert (
         "an answers file"
         in __import__("cxmethods.workshop.forms", fromlist=["x"])

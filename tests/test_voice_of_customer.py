@@ -60,7 +60,8 @@ def test_nyc_311_without_customer_ids_or_a_survey_gets_notes_not_failures(tmp_pa
         result.tables
     )
     assert "customer_id" in result.skipped["repeat_contact"]
-    assert result.skipped["drivers"] == "The engagement names no survey."
+    assert result.skipped["drivers"].startswith("The engagement names no survey input: add inputs.survey (")
+    assert result.skipped["drivers"].endswith("to find which of its questions drive satisfaction, and hints of segments.")
     note = result.table("repeat_contact")
     assert isinstance(note, Note) and "map them under inputs.contact_log.columns" in note
     assert note._repr_markdown_().startswith("**Not available:** This analysis needs")  # shown in full, not cut

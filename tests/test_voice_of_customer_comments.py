@@ -67,7 +67,7 @@ def test_comments_alone_give_themes_by_row_and_nothing_of_the_text(tmp_path):
     path = _feedback(tmp_path, extra=", comment_id: From, category: Service, rating: Stars")
     result = run(load_engagement(path), tmp_path / "run")
     assert set(COMMENT_TABLES) <= set(result.tables), result.skipped
-    assert result.skipped["drivers"] == "The engagement names no survey."
+    assert result.skipped["drivers"].startswith("The engagement names no survey input: add inputs.survey (")
     assert "9 of 90 rows of the comments file have no comment text: they were skipped." in result.notes
     table = result.table("comment_themes")
     source = pd.read_csv(tmp_path / "feedback.csv", keep_default_na=False)

@@ -32,7 +32,7 @@ from cxmethods.methods.finance import discount_factors, discounted_payback, irr
 from cxmethods.methods.risk import monte_carlo, switching_values, tornado
 from cxmethods.plots.channel_mix import plot_mix
 from cxmethods.plots.risk import plot_npv_distribution, plot_tornado
-from cxmethods.workbooks.results import Note, Results
+from cxmethods.workbooks.results import Note, Results, missing_input
 
 __all__ = ["BusinessCase", "run"]
 
@@ -184,7 +184,7 @@ def run(engagement: Engagement, run_dir: str | Path, *, draws: int | None = None
     result.notes += baseline.notes
     result.tables["baseline"] = _baseline_table(baseline)
     if engagement.inputs.initiatives is None:
-        _not_appraised(result, "The engagement names no initiatives (inputs.initiatives): there is nothing to appraise.")
+        _not_appraised(result, missing_input("initiatives", "and their levers (inputs.levers) to appraise them"))
         return result
     initiatives = read_input(engagement, "initiatives")
     levers = read_input(engagement, "levers") if engagement.inputs.levers is not None else None

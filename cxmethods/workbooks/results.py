@@ -20,6 +20,7 @@ and charts. ``result.write()`` writes the step's registered artifacts to the run
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -28,9 +29,24 @@ import pandas as pd
 
 from cxmethods.core.checks import check_one_of
 from cxmethods.core.errors import CxmError
+from cxmethods.core.schemas import INPUTS
 from cxmethods.io.artifacts import artifact_path, artifacts_of, write_table
 
-__all__ = ["Note", "Remarks", "Results"]
+__all__ = ["Note", "Remarks", "Results", "missing_input"]
+
+
+def missing_input(name: str, adds: str) -> str:
+    """The plain note for an input the engagement does not name: what the input is and what it would add.
+
+    >>> missing_input("stakeholders", "to check that every customer group has someone to speak for it")
+    'The engagement names no stakeholders input: add inputs.stakeholders (the stakeholder map: one row per stakeholder group; layout in templates/stakeholders.csv) to check that every customer group has someone to speak for it.'
+    """
+    what = re.sub(r"\s*\(templates/[^)]*\)", "", INPUTS[name].description).rstrip(".")  # the layout is named once
+    what = what[0].lower() + what[1:]
+    return (
+        f"The engagement names no {name.replace('_', ' ')} input: add inputs.{name} ({what}; layout in "
+        f"templates/{name}.csv) {adds}."
+    )
 
 
 class Note(str):

@@ -25,7 +25,7 @@ from cxmethods.methods.segment_rules import segment_sizes as rule_sizes
 from cxmethods.methods.segmenter import ATTRIBUTES, Segmenter, select_k
 from cxmethods.methods.stakeholders import stakeholder_findings, stakeholder_table
 from cxmethods.plots.stakeholders import plot_stakeholder_map
-from cxmethods.workbooks.results import Results
+from cxmethods.workbooks.results import Results, missing_input
 
 __all__ = ["Segmentation", "run"]
 
@@ -75,13 +75,15 @@ def run(engagement: Engagement, run_dir: str | Path | None) -> Segmentation:
     result.tables["process"] = load_process()
     stakeholders = stakeholder_table(engagement)
     if stakeholders.empty:
-        result.skipped["stakeholders"] = result.skipped["stakeholder_findings"] = "The engagement names no stakeholder map."
+        why = missing_input("stakeholders", "to check that every customer group has someone to speak for it")
+        result.skipped["stakeholders"] = result.skipped["stakeholder_findings"] = why
     else:
         result.tables["stakeholders"] = stakeholders
         result.tables["stakeholder_findings"] = stakeholder_findings(stakeholders)
     if engagement.inputs.survey is None:
+        why = missing_input("survey", "with respondent attributes (inputs.survey.attributes) to find segments")
         for name in ("rule_segments", "model_selection", "segments", "profiles", "self_service", "segment_channels"):
-            result.skipped[name] = "The engagement names no survey."
+            result.skipped[name] = why
         return result
     survey = read_input(engagement, "survey")
     _rules(result, engagement, survey)

@@ -31,7 +31,7 @@ from cxmethods.methods.channels import channel_preferences
 from cxmethods.methods.contacts import ContactLog
 from cxmethods.plots.charts import plot_failure_demand, plot_importance_performance, plot_pareto, plot_week_heatmap
 from cxmethods.plots.trends import plot_channel_trend, plot_reason_trend
-from cxmethods.workbooks.results import Results
+from cxmethods.workbooks.results import Results, missing_input
 
 __all__ = ["ARTIFACTS", "VoiceOfCustomer", "run"]
 
@@ -110,7 +110,8 @@ def run(
     """
     result = VoiceOfCustomer(run_dir)
     if engagement.inputs.contact_log is None:
-        result.skipped.update({name: "The engagement names no contact log." for name in CONTACT_TABLES})
+        why = missing_input("contact_log", "to see why, how and when customers make contact, and what failure demand costs")
+        result.skipped.update(dict.fromkeys(CONTACT_TABLES, why))
     else:
         with ContactLog(engagement, memory_limit=memory_limit) as log:
             runs = (
@@ -131,7 +132,8 @@ def run(
             _data_notes(result, log)
     survey = None
     if engagement.inputs.survey is None:
-        result.skipped.update({name: "The engagement names no survey." for name in SURVEY_TABLES})
+        why = missing_input("survey", "to find which of its questions drive satisfaction, and hints of segments")
+        result.skipped.update(dict.fromkeys(SURVEY_TABLES, why))
     else:
         survey = read_input(engagement, "survey")
         _survey(result, survey, engagement)
@@ -153,8 +155,10 @@ def run(
     elif survey is not None and "comment" in survey:
         _comments(result, survey["comment"], _rows(survey), engagement, n_themes, what="survey respondents")
     else:
-        why = "The survey has no comment column mapped" if survey is not None else "The engagement names no survey"
-        result.skipped.update({n: f"{why}, and no comments input." for n in COMMENT_TABLES})
+        why = missing_input(
+            "comments", "(or map the survey's comment column) to find the themes and tone of what customers write"
+        )
+        result.skipped.update(dict.fromkeys(COMMENT_TABLES, why))
     return result
 
 
