@@ -312,3 +312,23 @@ def test_data_labels_while_readable_else_a_value_axis(run, tmp_path, initiatives
     assert chart.plots[0].has_data_labels is labelled and chart.value_axis.visible is not labelled
     assert list(chart.plots[0].series[0].values) == sorted(npv, reverse=True)
     assert _title(prs.slides[1]).startswith(f"{initiatives - 11} of {initiatives} initiatives have a positive")
+
+
+def test_a_road_map_with_nothing_scheduled_gets_no_empty_timeline(run, tmp_path):
+    folder = _copy_steps(run, tmp_path, "05_roadmap")
+    schedule = folder / "artifacts" / "05_roadmap" / "schedule.csv"
+    table = pd.read_csv(schedule).assign(horizon="wait and see", reason="no effort estimate")
+    table.to_csv(schedule, index=False)
+    titles = [_title(s) for s in Presentation(write_deck(folder, name="x", organisation="Org")).slides]
+    assert "Road map" not in titles and "Road map and pilot" in titles  # the headline says why instead
+
+
+def test_long_questions_make_a_short_drivers_title(run, tmp_path):
+    folder = _copy_steps(run, tmp_path, "02_voice_of_customer")
+    path = folder / "artifacts" / "02_voice_of_customer" / "drivers.csv"
+    table = pd.read_csv(path)
+    table["question"] = [f"Maintenance and repair of the city's streets, sidewalks and bridges ({i})" for i in range(len(table))]
+    table.to_csv(path, index=False)
+    titles = [_title(s) for s in Presentation(write_deck(folder, name="x", organisation="Org")).slides]
+    fixing = [t for t in titles if "fix first" in t.lower()]
+    assert len(fixing) == 1 and len(fixing[0]) <= 90 and fixing[0].endswith("and score lowest: fix first")

@@ -45,6 +45,7 @@ from cxmethods.io.artifacts import (
     read_table,
 )
 from cxmethods.methods.contacts import OTHER_REASONS
+from cxmethods.methods.prioritisation import WAIT
 from cxmethods.outputs.headlines import (
     CURRENCY_SYMBOLS,
     WORKBOOKS,
@@ -370,6 +371,8 @@ def _drivers(prs, run_dir: Path, currency: str) -> None:
     outcome = _short(drivers["outcome"].iloc[0], 40) if "outcome" in drivers else "satisfaction"
     if fix:
         title = f"Fix first: {' and '.join(fix[:2])} matter{'s' if len(fix) == 1 else ''} most to '{outcome}' and score lowest"
+        if len(title) > 90:  # two lines at the title's size: long questions are named on the chart instead
+            title = f"{len(fix)} of {len(drivers)} questions matter most to '{_short(outcome, 30)}' and score lowest: fix first"
     else:
         title = f"'{_short(names.iloc[0], 40)}' drives '{outcome}' most"
     _picture_slide(prs, title, _png(plot_importance_performance(drivers)), "drivers.csv", VOICE_OF_CUSTOMER)
@@ -440,6 +443,9 @@ def _tornado(prs, run_dir: Path, currency: str) -> None:
 
 def _timeline(prs, run_dir: Path, currency: str) -> None:
     path = artifact_path(run_dir, ROADMAP, "timeline")
+    schedule = _table(run_dir, ROADMAP, "schedule", ("horizon",))
+    if schedule is not None and schedule["horizon"].eq(WAIT).all():
+        return  # nothing scheduled: the road map's headline says why, an empty timeline would say nothing
     if path.is_file():
         _picture_slide(prs, "Road map", path.read_bytes(), "timeline.png", ROADMAP)
 
