@@ -94,11 +94,12 @@ def test_every_workbook_finishes_and_every_output_is_made(runs, variant):
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
-def test_no_page_shows_a_missing_number_as_a_finding(runs, variant):
+def test_no_page_shows_a_missing_number_as_a_finding_or_a_note_without_its_reason(runs, variant):
     for page in sorted((runs / variant / "report").glob("*.html")):
         html = re.sub(r"<(style|script)\b.*?</\1>", " ", page.read_text(encoding="utf-8"), flags=re.S)
         text = re.sub(r"<[^>]+>", " ", html)  # what a reader sees
         assert not re.search(r"\bnan\b|\bNaN\b|\bNone\b|<NA>", text), (page.name, re.findall(r".{60}\bnan\b.{20}", text))
+        assert "was not computed" not in html, (page.name, "a note that does not say why")
 
 
 def test_what_is_missing_is_said_with_the_input_that_would_add_it(runs):

@@ -149,7 +149,7 @@ def _pilots(result: RoadMap, engagement: Engagement, run_dir: str | Path) -> Non
     areas = read_table(run_dir, VOICE_OF_CUSTOMER, "areas", optional=True)
     volumes = read_table(run_dir, VOICE_OF_CUSTOMER, "volumes", optional=True)
     if areas is None or volumes is None:
-        result.skipped["pilot_plan"] = result.skipped["pilot_sites"] = (
+        result.skipped["pilot_plan"] = result.skipped["pilot_sites"] = result.skipped["rehearsal"] = (
             "Pilot sites are chosen from the contact log's areas: run workbook 02 with an area field mapped."
         )
         return
@@ -164,7 +164,7 @@ def _pilots(result: RoadMap, engagement: Engagement, run_dir: str | Path) -> Non
         sched[(sched["horizon"] == "now") & sched["id"].isin(levers["initiative_id"])].sort_values("rank").head(settings.pilots)
     )
     if chosen.empty:
-        result.skipped["pilot_plan"] = result.skipped["pilot_sites"] = (
+        result.skipped["pilot_plan"] = result.skipped["pilot_sites"] = result.skipped["rehearsal"] = (
             "No initiative with modelled levers starts now: nothing to pilot yet."
         )
         return

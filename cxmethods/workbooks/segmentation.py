@@ -82,7 +82,16 @@ def run(engagement: Engagement, run_dir: str | Path | None) -> Segmentation:
         result.tables["stakeholder_findings"] = stakeholder_findings(stakeholders)
     if engagement.inputs.survey is None:
         why = missing_input("survey", "with respondent attributes (inputs.survey.attributes) to find segments")
-        for name in ("rule_segments", "model_selection", "segments", "profiles", "self_service", "segment_channels"):
+        for name in (
+            "rule_segments",
+            "rule_problems",
+            "model_selection",
+            "segments",
+            "profiles",
+            "self_service",
+            "segment_channels",
+            "suitability",
+        ):
             result.skipped[name] = why
         return result
     survey = read_input(engagement, "survey")
@@ -100,9 +109,8 @@ def run(engagement: Engagement, run_dir: str | Path | None) -> Segmentation:
 def _rules(result: Segmentation, engagement: Engagement, survey: pd.DataFrame) -> None:
     path = engagement.settings.segmentation.rules
     if not path:
-        result.skipped["rule_segments"] = (
-            "No rule-based tree: set settings.segmentation.rules (see templates/segment_rules_dwp.yaml)."
-        )
+        why = "No rule-based tree: set settings.segmentation.rules (see templates/segment_rules_dwp.yaml)."
+        result.skipped["rule_segments"] = result.skipped["rule_problems"] = why
         return
     tree = load_rules(engagement.resolve(path))
     assignment, problems = apply_rules(tree, survey)
@@ -135,7 +143,7 @@ def _data_driven(result: Segmentation, engagement: Engagement, survey: pd.DataFr
             f"Segmenting {len(survey)} respondents would describe individuals, not groups: at least "
             f"{MIN_RESPONDENTS} are needed. Use the rule-based tree, or gather more responses."
         )
-        for name in ("model_selection", "segments", "profiles", "self_service", "segment_channels"):
+        for name in ("model_selection", "segments", "profiles", "self_service", "segment_channels", "suitability"):
             result.skipped[name] = note
         return
     X = survey[attributes]  # declared numbers are modelled as numbers and described in bands (methods.attributes)
@@ -212,7 +220,12 @@ def _name_segments(result: Segmentation, engagement: Engagement) -> None:
 
 def _channels(result: Segmentation, engagement: Engagement, survey: pd.DataFrame) -> None:
     if result.assignments is None or "preferred_channel" not in survey:
-        result.skipped["segment_channels"] = "Needs data-driven segments and the survey's preferred_channel."
+        why = (
+            "Needs data-driven segments and the channel each respondent prefers: map the survey's preferred_channel "
+            "under inputs.survey.columns."
+        )
+        for name in ("segment_channels", "self_service", "suitability"):
+            result.skipped.setdefault(name, why)
         return
     names = result.assignments["segment_name"].set_axis(survey.index)
     capacity = self_service(survey, names)
@@ -225,6 +238,11 @@ def _channels(result: Segmentation, engagement: Engagement, survey: pd.DataFrame
     services = _services(engagement)
     if services:
         result.tables["suitability"] = suitability_matrix(services)
+    else:
+        result.skipped["suitability"] = (
+            "How well each service suits each channel is drawn from the contact log's services: map its service field "
+            "(or give settings.segmentation.suitability)."
+        )
 
 
 def _services(engagement: Engagement) -> list[str]:
