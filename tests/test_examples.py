@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from cxmethods import load_engagement
+from cxmethods.io.artifacts import STEPS
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "templates" / "examples"
 REALDATA = Path(__file__).resolve().parent.parent.parent / "shared" / "realdata"
@@ -38,17 +39,7 @@ def _finished(folder: Path) -> dict:
     """run.json of a run in which every workbook and every client output finished."""
     run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
     assert run["status"] == "ok", run
-    assert {w["workbook"]: w["status"] for w in run["workbooks"]} == {
-        w: "ok"
-        for w in (
-            "00_start_here",
-            "01_self_assessment",
-            "02_voice_of_customer",
-            "03_segmentation",
-            "04_business_case",
-            "05_roadmap",
-        )
-    }
+    assert {w["workbook"]: w["status"] for w in run["workbooks"]} == dict.fromkeys(STEPS, "ok")
     assert (folder / "report" / "index.html").is_file()
     assert len(list(folder.glob("*.xlsx"))) == len(list(folder.glob("*.pptx"))) == 1
     return run
