@@ -112,21 +112,20 @@ def questionnaire(spec: InputFile | None) -> Questionnaire:
 
 def survey_fields(spec: InputFile) -> dict[str, Field]:
     """The fields a survey is read with: id, comment and the standard attributes, then its questions and
-    declared attributes (declared items replace the standard questions)."""
-    base = {k: f for k, f in INPUTS["survey"].fields.items() if k not in STANDARD_ITEMS or not spec.items}
-    q = questionnaire(spec)
-    for item in q.items:
-        if item.key in base and not spec.items:  # a standard question: its own scale and don't-know codes
-            base[item.key] = Field("likert", base[item.key].description, scale=item.scale, missing=item.missing)
-        elif spec.items:
-            base[item.key] = Field("likert", item.label, scale=item.scale, codes=item.codes, missing=item.missing)
+    declared attributes. Declared items replace the standard questions, which are read on the survey's
+    own ``scale`` and ``dont_know_codes``."""
+    fields = dict(INPUTS["survey"].fields)
+    if spec.items:
+        fields = {key: field for key, field in fields.items() if key not in STANDARD_ITEMS}
+        for item in questionnaire(spec).items:
+            fields[item.key] = Field("likert", item.label, scale=item.scale, codes=item.codes, missing=item.missing)
     for attribute in spec.attributes:
-        base[attribute.key] = Field(
+        fields[attribute.key] = Field(
             "number" if attribute.kind == "number" else "category",
             attribute.label or attribute.column,
             missing=tuple(attribute.dont_know),
         )
-    return base
+    return fields
 
 
 def survey_columns(spec: InputFile) -> dict[str, str]:
