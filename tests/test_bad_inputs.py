@@ -57,7 +57,7 @@ SETTINGS = {
 ALL_INPUTS = set(Inputs.model_fields) | WORKSHOP | set(SETTINGS) | {"engagement"}
 #: Good files an input needs beside it to be checked at all (levers need initiatives; the rule tree, a survey).
 COMPANIONS = {
-    "levers": {"initiatives": "initiatives/good.csv"},
+    "levers": {"initiatives": "initiatives/good.csv", "contact_log": "contact_log/good.csv"},
     "benchmarks": {"initiatives": "initiatives/good.csv"},
     "segment_rules": {"survey": "survey/good.csv"},
 }

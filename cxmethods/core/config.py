@@ -304,12 +304,32 @@ class Engagement(_Model):
     organisation: str
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     period: Period
+    #: The zone times are read in (IANA name such as Europe/London): a time written with an offset (+01:00, Z) is
+    #: converted to this zone's clock time. None keeps the clock time written and ignores offsets (and ``cxm
+    #: validate`` warns when a column mixes them).
+    timezone: str | None = None
     seed: int = 0
     inputs: Inputs = Inputs()
     workshop: Workshop = Workshop()
     settings: Settings = Settings()
 
     _path: Path | None = PrivateAttr(default=None)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+        if value is None:
+            return value
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            hint = did_you_mean(value, sorted(available_timezones()))
+            raise ValueError(
+                f"'{value}' is not a time zone: use an IANA name such as Europe/London or America/New_York.{hint}"
+            ) from None
+        return value
 
     @property
     def path(self) -> Path | None:

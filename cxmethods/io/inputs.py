@@ -49,7 +49,7 @@ from cxmethods.core.schemas import INPUTS, KINDS
 from cxmethods.core.yamlfile import did_you_mean
 from cxmethods.io.questionnaire import survey_columns, survey_fields
 from cxmethods.io.redact import redact_series
-from cxmethods.io.values import coerce, hint, rating_hint
+from cxmethods.io.values import NOTES, coerce, hint, rating_hint
 
 __all__ = ["STRICT_INPUTS", "InputScan", "check_input", "read_input", "scan_input"]
 
@@ -134,7 +134,8 @@ def scan_input(engagement: Engagement, name: str, *, keep: bool = True) -> Input
         )
     section, spec = tables[name]
     path = engagement.resolve(spec.path)
-    return _Reader(name, section, spec, path, getattr(engagement, "period", None)).run(keep)
+    period, zone = getattr(engagement, "period", None), getattr(engagement, "timezone", None)
+    return _Reader(name, section, spec, path, period, zone).run(keep)
 
 
 @dataclass
@@ -145,8 +146,9 @@ class _Issue:
 
 
 class _Reader:
-    def __init__(self, name: str, section: str, spec: InputFile, path: Path, period=None):
+    def __init__(self, name: str, section: str, spec: InputFile, path: Path, period=None, timezone: str | None = None):
         self.name, self.section, self.spec, self.path, self.period = name, section, spec, path, period
+        self.timezone = timezone
         # a survey is read with its own questionnaire: the items and attributes the engagement declares
         self.fields = survey_fields(spec) if name == "survey" else INPUTS[name].fields
         self.columns = survey_columns(spec) if name == "survey" else dict(spec.columns)
@@ -452,7 +454,7 @@ class _Reader:
                 if ours in self.spec.values:
                     recode = {k: ("" if v is None else v) for k, v in self.spec.values[ours].items()}
                     raw = raw.replace(recode)
-                out[ours], bad = coerce(raw, self.fields[ours].kind, self.spec, self.fields[ours])
+                out[ours], bad = coerce(raw, self.fields[ours].kind, self.spec, self.fields[ours], timezone=self.timezone)
                 for reason, mask in bad.items():
                     _note(issues.setdefault((ours, reason), _Issue()), rows, mask.to_numpy(dtype=bool) & ~empty_row, raw)
             if empty_row.any():
@@ -521,6 +523,9 @@ class _Reader:
             message = f"{issue.count} answer(s) are not complete yet: no {ours.replace('_', ' ')}."
             fix = "Pick it in the workshop form or fill in the column; until then the answer is left out of that score."
             severity = "warning"
+        elif reason in NOTES:  # kept values (cleaned labels, mixed offsets): a data-quality note, never an error
+            message = f"{issue.count} value(s) of {ours} are {reason} (e.g. {examples})."
+            fix, severity = NOTES[reason], "warning"
         elif reason == "empty":
             nulls = [label for label, to in self.spec.values.get(ours, {}).items() if to is None]
             recoded = f" or a label recoded to null ({', '.join(nulls)})" if nulls else ""
@@ -540,7 +545,7 @@ class _Reader:
                 else _hint(kind, issue.values, self.key, ours, self.spec)
             )
             severity = "error" if self.strict or issue.count > _TOLERANCE * max(total, 1) else "warning"
-        if severity == "warning" and reason != "empty":
+        if severity == "warning" and reason != "empty" and reason not in NOTES:
             message += " They are treated as missing."
         self.problems.append(Problem(self.where, message, fix, column=theirs, rows=tuple(issue.rows), severity=severity))
 
@@ -619,6 +624,8 @@ def _hint(kind: str, examples: list[str], key: str, ours: str, spec: InputFile) 
     """How to fix unreadable numbers written the way people write them (45%, 1,5, '5 mins', 'two'); other
     values get :func:`cxmethods.io.values.hint`."""
     if kind not in _NUMERIC or not examples or re.search(r"[£$€¥]|\d,\d{3}", " ".join(examples)):
+        return hint(kind, examples, key, ours, spec)
+    if pd.to_numeric(pd.Series(examples), errors="coerce").notna().all():  # numbers (1e308 too), out of range
         return hint(kind, examples, key, ours, spec)
     percent = [v for v in examples if v.rstrip().endswith("%")]
     if percent:

@@ -6,6 +6,7 @@ Used by :mod:`cxmethods.io.inputs`; every function takes a column of text (empty
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -34,6 +35,32 @@ _CHOICES = {
     "stakeholder_category": STAKEHOLDER_CATEGORIES,
     "lever": tuple(LEVERS),
 }
+#: Largest amount a money field accepts, in the engagement's currency: beyond it a figure is a typo, a unit mistake
+#: (pence for pounds, thousands twice) or a hostile value such as 1e308 that would swamp every total it enters.
+MONEY_LIMIT = 1e12
+#: Characters that show as nothing: zero-width spaces and joiners, the byte-order mark, soft hyphens, direction marks.
+#: Written into a label by a copy from a web page or a CRM, they split one reason into two look-alike categories.
+#: Both as a character class, so the contact log's SQL reader removes exactly the same (RE2 takes them as written).
+INVISIBLE = "\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+#: Spaces of every width (no-break, en, em, ideographic...), made one plain space in a label.
+SPACES = "\t\n\x0b\x0c\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_INVISIBLE = re.compile(f"[{INVISIBLE}]")
+_SPACE_RUN = re.compile(f"[{SPACES}]+")
+#: Reasons that are not problems but data-quality notes: the values are kept (cleaned or converted), and
+#: ``cxm validate`` reports the count as a warning with this fix.
+NOTES = {
+    "written with invisible characters or look-alike forms (zero-width spaces, non-breaking or full-width "
+    "characters, repeated spaces): cleaned, so they count with the label they look like": (
+        "Nothing to do: the labels are cleaned as they are read. To remove the note, clean the column in the source "
+        "system (copying labels from web pages brings in invisible characters)."
+    ),
+    "written with a time-zone offset other than the column's most common one (mixed offsets)": (
+        "Without 'timezone' in the engagement the clock time written is kept and the offset ignored, so times written "
+        "in different zones are compared as written: set 'timezone: <zone>' (e.g. Europe/London) in the engagement to "
+        "convert every time with an offset to that zone's clock time. With it set, they are converted already."
+    ),
+}
+_CLEANED, _MIXED_OFFSETS = NOTES
 _TRUE = {"1", "true", "yes", "y", "t"}
 _FALSE = {"0", "false", "no", "n", "f"}
 _DATE_GUESSES = (
@@ -52,17 +79,26 @@ _DATE_GUESSES = (
 )
 
 
-def coerce(raw: pd.Series, kind: str, spec: InputFile, field: Field | None = None) -> tuple[pd.Series, dict[str, pd.Series]]:
+def coerce(
+    raw: pd.Series, kind: str, spec: InputFile, field: Field | None = None, *, timezone: str | None = None
+) -> tuple[pd.Series, dict[str, pd.Series]]:
     """Convert one column; return the values and boolean masks of bad rows by reason.
 
     ``field`` may carry a rating's own scale, answer codes and don't-know answers (:class:`Field`);
-    don't-know answers become no value, for any kind.
+    don't-know answers become no value, for any kind. Reasons in :data:`NOTES` mark values that were kept
+    (cleaned labels, times written with mixed offsets), for a data-quality warning. ``timezone`` (the
+    engagement's, or None) is the zone times with an offset are converted to (see :func:`parse_times`).
     """
+    notes: dict[str, pd.Series] = {}
+    if kind in ("id", "id_list", "category", "channel"):
+        cleaned = clean_labels(raw, forms=kind != "id")
+        notes[_CLEANED] = cleaned != raw
+        raw = cleaned
     missing = _missing_codes(kind, spec, field)
     if missing:
         raw = raw.mask(_matches(raw, missing), "")
     empty = raw == ""
-    bad: dict[str, pd.Series] = {"empty": empty}
+    bad: dict[str, pd.Series] = {"empty": empty, **notes}
     if kind in ("id", "text", "category"):
         return raw.mask(empty), bad
     if kind == "id_list":
@@ -74,8 +110,10 @@ def coerce(raw: pd.Series, kind: str, spec: InputFile, field: Field | None = Non
         bad[f"one of the channel codes ({', '.join(CHANNELS)})"] = ~ok & ~empty
         return norm.where(ok), bad
     if kind in ("datetime", "date"):
-        value = _dates(raw.mask(empty), spec.date_format)
+        value, offset = parse_times(raw.mask(empty), spec.date_format, timezone)
         bad[""] = value.isna() & ~empty
+        read = value.notna()
+        bad[_MIXED_OFFSETS] = mixed_offsets(offset[read]).reindex(value.index, fill_value=False).astype(bool)
         return (value.dt.normalize() if kind == "date" else value), bad
     if kind in _CHOICES:
         low = raw.str.lower().str.replace(r"[\s-]+", "_", regex=True)
@@ -116,7 +154,34 @@ def coerce(raw: pd.Series, kind: str, spec: InputFile, field: Field | None = Non
         return number.where(~bad["proportions between 0 and 1"]).astype(float), bad
     negative = "amounts of zero or more (costs cannot be negative)" if kind == "money" else "numbers of zero or more"
     bad[negative] = number < 0
+    if kind == "money":
+        huge = f"amounts of at most {MONEY_LIMIT:,.0f} in the engagement's currency"
+        bad[huge] = number > MONEY_LIMIT
+        return number.where((number >= 0) & (number <= MONEY_LIMIT)).astype(float), bad
     return number.where(number >= 0).astype(float), bad
+
+
+def clean_labels(raw: pd.Series, *, forms: bool = True) -> pd.Series:
+    """Labels as they look: invisible characters removed, look-alike forms folded (Unicode NFKC: a full-width
+    letter or a non-breaking space becomes the plain one) and runs of spaces made one, so two labels that read
+    the same are one category. ``forms=False`` leaves forms alone (identifiers: the contact log's reader cannot
+    fold them at its speed, and both readers must agree).
+
+    >>> clean_labels(pd.Series(["Missed\u200b bin", "Missed\u00a0 bin", "\uff2dissed bin"], dtype="string")).tolist()
+    ['Missed bin', 'Missed bin', 'Missed bin']
+    """
+    text = raw.astype("string")
+    odd = text.str.contains(r"[^\x20-\x7e]|\s\s", regex=True, na=False)
+    if not odd.any():  # plain ASCII with single spaces: nothing to do, and nothing to pay for a large export
+        return raw
+    fixed = text[odd].map(lambda v: _clean_label(v, forms), na_action="ignore")
+    return raw.mask(odd, fixed.astype(raw.dtype) if raw.dtype == "string" else fixed)
+
+
+def _clean_label(value: str, forms: bool) -> str:
+    if forms:
+        value = unicodedata.normalize("NFKC", value)
+    return _SPACE_RUN.sub(" ", _INVISIBLE.sub("", value)).strip(" ")
 
 
 def rating_hint(examples: list[str], key: str, ours: str, field: Field | None, spec: InputFile) -> str:
@@ -192,19 +257,65 @@ def _matches(raw: pd.Series, codes: tuple[str, ...]) -> pd.Series:
     return hit
 
 
-def _dates(text: pd.Series, date_format: str | None) -> pd.Series:
-    """Parse dates; a value that misses ``date_format`` may still be ISO. Offsets such as +01:00 are dropped:
-    times are read as the local clock time written in the export (what hour-of-day patterns need)."""
-    local = text.str.replace(r"(?:Z|[+-]\d{2}:?\d{2})$", "", regex=True)
+#: A time-zone offset written after a time of day: ``Z``, ``+01:00``, ``-0500``, ``+01``. After a date alone
+#: it is not looked for (``01-01-2025`` ends in ``-2025``, a year).
+OFFSET = r"^(.*\d:\d\d(?::\d\d(?:[.,]\d+)?)?)\s*(Z|[+-]\d\d(?::?\d\d)?)$"
+
+
+def parse_times(text: pd.Series, date_format: str | None, timezone: str | None = None) -> tuple[pd.Series, pd.Series]:
+    """Parse dates and times by the one rule both readers follow; return the times and each value's offset.
+
+    The rule: a time written with an offset (``2025-03-01T09:30:00+01:00``) is converted to ``timezone``'s
+    clock time when the engagement names one (``timezone: Europe/London``); without it the clock time written
+    is kept and the offset ignored, which is right for an export written in one zone (what hour-of-day
+    patterns need) and is why mixed offsets are reported. A time without an offset is taken as already in the
+    engagement's zone. A value that misses ``date_format`` may still be ISO; ``%z`` in the format is not needed.
+    The offsets are returned as minutes east of UTC (NaN where none is written).
+
+    >>> times, offset = parse_times(pd.Series(["2025-03-01 09:30+01:00", "2025-03-01 08:45Z"]), None, "Europe/London")
+    >>> [str(t) for t in times], offset.tolist()
+    (['2025-03-01 08:30:00', '2025-03-01 08:45:00'], [60.0, 0.0])
+    """
+    text = text.astype("string")
+    parts = text.str.extract(OFFSET)
+    written = parts[1]
+    local = parts[0].fillna(text)
+    sign = written.str[0].map({"+": 1.0, "-": -1.0})
+    digits = written.str.replace(":", "", regex=False).str[1:]
+    offset = (
+        sign * (pd.to_numeric(digits.str[:2], errors="coerce") * 60 + pd.to_numeric(digits.str[2:4], errors="coerce").fillna(0))
+    ).astype("float64")
+    offset = offset.mask((written == "Z").fillna(False).astype(bool), 0.0)
     iso = pd.to_datetime(local, format="ISO8601", errors="coerce")
-    if date_format is None:
-        return iso
-    return pd.to_datetime(text, format=date_format, errors="coerce").fillna(iso)
+    if date_format is not None:
+        own = date_format.replace("%z", "").replace("%Z", "").strip()
+        if own != date_format:  # the offset is read apart from the rest, by the rule above
+            iso = pd.to_datetime(local.str.strip(), format=own, errors="coerce").fillna(iso)
+        else:
+            iso = pd.to_datetime(text, format=date_format, errors="coerce").fillna(iso)
+    value = pd.Series(pd.DatetimeIndex(iso).as_unit("ns"), index=text.index)
+    if timezone is not None and offset.notna().any():
+        shift = offset.notna() & value.notna()
+        utc = (value[shift] - pd.to_timedelta(offset[shift], unit="min")).dt.tz_localize("UTC")
+        value = value.mask(shift, utc.dt.tz_convert(timezone).dt.tz_localize(None))
+    return value, offset
+
+
+def mixed_offsets(offset: pd.Series) -> pd.Series:
+    """Values whose offset differs from the most common one (a value without offset among values with one counts
+    too); all False when every value has the same offset or none. Read in chunks, each chunk is judged alone."""
+    label = offset.map(lambda m: "none" if pd.isna(m) else m).astype(object)
+    if offset.isna().all() or label.nunique() < 2:
+        return pd.Series(False, index=offset.index)
+    return label != label.value_counts().idxmax()
 
 
 def hint(kind: str, examples: list[str], key: str, ours: str, spec: InputFile) -> str:
     sample = " ".join(examples)
     if kind in ("datetime", "date"):
+        serial = excel_serials(examples)
+        if serial:
+            return serial
         for fmt in _DATE_GUESSES:
             if all(_parses(v, fmt) for v in examples):
                 return f"Set 'date_format: \"{fmt}\"' under {key} (check it against your file), or write dates as YYYY-MM-DD."
@@ -215,8 +326,41 @@ def hint(kind: str, examples: list[str], key: str, ours: str, spec: InputFile) -
         labels = ", ".join(f'"{v}": ...' for v in examples)
         return f"Map each label to one of ours under {key}.values, or to null where it means unknown, e.g. {ours}: {{{labels}}}."
     if kind == "money":
+        numbers = pd.to_numeric(pd.Series(examples, dtype="string").str.strip(), errors="coerce").abs()
+        if (numbers > MONEY_LIMIT).any():  # inf too
+            return (
+                f"Amounts above {MONEY_LIMIT:,.0f} (or infinite) are taken for a typo or a unit mistake: enter each cost "
+                "in the engagement's currency as a plain figure (e.g. 250000), not in pence or cents or with extra zeros."
+            )
         return "Enter costs as positive amounts; put savings in the business case, not as negative costs."
     return f"Correct the values: each should be {KINDS[kind]}."
+
+
+#: Excel's day 0 in its 1900 date system: 1899-12-31, one day earlier than it should be, because Excel counts a
+#: 29 February 1900 that never was (kept from Lotus 1-2-3). Serials from 61 on are right when counted from here.
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+#: Serials read as dates: 1 January 1950 to 31 December 2100 (outside that, a number is more likely anything else).
+_SERIALS = (18264, 73415)
+
+
+def excel_serials(examples: list[str]) -> str | None:
+    """The fix for a date column holding Excel serial numbers (45292 is 2024-01-01 in Excel's 1900 date system),
+    else None. They are not read as dates: a number in a date column may as well be a Unix time or a row number,
+    so the user is told what they look like and how to export real dates.
+
+    >>> excel_serials(["45292", "45292.5"])[:64]
+    'These look like Excel serial dates (45292 is 2024-01-01 00:00 in'
+    """
+    numbers = pd.to_numeric(pd.Series(examples, dtype="string").str.strip(), errors="coerce")
+    lo, hi = _SERIALS
+    if not len(numbers) or numbers.isna().any() or not numbers.between(lo, hi).all():
+        return None
+    first = _EXCEL_EPOCH + pd.to_timedelta(float(numbers.iloc[0]), unit="D")
+    return (
+        f"These look like Excel serial dates ({examples[0].strip()} is {first:%Y-%m-%d %H:%M} in Excel's 1900 date "
+        "system): the cells lost their date format before export. In Excel, select the column, format it as a date "
+        "(e.g. yyyy-mm-dd hh:mm:ss) and export again, or save the workbook as .xlsx and name that file."
+    )
 
 
 def _parses(value: str, fmt: str) -> bool:

@@ -30,7 +30,7 @@ from cxmethods.core.config import Engagement, InputFile
 from cxmethods.core.errors import CxmError
 from cxmethods.core.files import file_format, wrong_kind
 from cxmethods.core.schemas import CHANNELS, INPUTS
-from cxmethods.io.values import coerce
+from cxmethods.io.values import INVISIBLE, NOTES, OFFSET, SPACES, clean_labels, coerce
 from cxmethods.methodology.benchmarks import load_benchmarks
 
 __all__ = [
@@ -63,6 +63,7 @@ OTHER_REASONS = "All other reasons"
 LONGEST_CASE_YEARS = 5
 #: A log shorter than this has no trend to show; weekly volumes from it, monthly from :data:`_MONTHLY_FROM_DAYS`.
 _WEEKLY_FROM_DAYS, _MONTHLY_FROM_DAYS = 14, 90
+NOTES_CLEANED = next(iter(NOTES))
 _SERVICES_LISTED = 3  # a reason's services named in a table cell; the rest are counted
 
 
@@ -129,7 +130,7 @@ class ContactLog:
             raise CxmError(f"{path}: {wrong[0]} Fix: {wrong[1]}")
         try:
             try:
-                self.fields = _load(self.con, path, spec, id_salt(engagement.name, path))
+                self.fields = _load(self.con, path, spec, id_salt(engagement.name, path), engagement.timezone)
             except duckdb.Error as exc:
                 if "parallel=false" not in str(exc):
                     raise
@@ -138,7 +139,7 @@ class ContactLog:
                 self.con.execute("DROP VIEW IF EXISTS raw")
                 for (table,) in self.con.execute("SELECT table_name FROM duckdb_tables()").fetchall():
                     self.con.execute(f'DROP TABLE "{table}"')
-                self.fields = _load(self.con, path, spec, id_salt(engagement.name, path), parallel=False)
+                self.fields = _load(self.con, path, spec, id_salt(engagement.name, path), engagement.timezone, parallel=False)
         except (duckdb.Error, OSError, ValueError) as exc:
             self.close()
             raise CxmError(
@@ -551,6 +552,22 @@ class ContactLog:
         )
         if "service" in self.fields:
             rows.append(self._reasons_across_services(total))
+        for check, n in self.con.execute("SELECT check_name, rows FROM notes WHERE rows > 0").fetchall():
+            field, what = check.split(": ", 1)
+            if what == NOTES_CLEANED:
+                treatment = "cleaned: counted with the label they look like"
+            elif self.engagement.timezone:
+                treatment = f"converted to {self.engagement.timezone} time"
+            else:
+                treatment = "clock time written kept, offset ignored (set timezone in the engagement to convert)"
+            rows.append(
+                {
+                    "check": f"{field} {what.split(':')[0].split(' (')[0]}",
+                    "rows": int(n),
+                    "share": round(int(n) / total, 4) if total else 0.0,
+                    "treatment": treatment,
+                }
+            )
         return pd.DataFrame(rows)
 
     def reasons_across_services(self) -> pd.DataFrame:
@@ -730,11 +747,25 @@ def id_salt(name: str, path: Path) -> str:
     return digest.hexdigest()
 
 
-def _load(con: duckdb.DuckDBPyConnection, path: Path, spec: InputFile, salt: str, *, parallel: bool = True) -> list[str]:
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    spec: InputFile,
+    salt: str,
+    timezone: str | None = None,
+    *,
+    parallel: bool = True,
+) -> list[str]:
     """Create table ``contacts`` with our field names and types; return the fields mapped.
 
     ``customer_id`` is replaced by a salted hash (16 hex digits) as it is loaded, so no analysis, table or
-    notebook can show a raw customer reference (some exports use e-mail addresses or phone numbers)."""
+    notebook can show a raw customer reference (some exports use e-mail addresses or phone numbers).
+
+    Values are cleaned and times read by the rules of :mod:`cxmethods.io.values`, so ``cxm validate`` and the
+    analysis count the same: categories and channels through :func:`~cxmethods.io.values.coerce` itself (their
+    distinct values are few), identifiers in SQL (invisible characters and space runs); times by
+    :func:`~cxmethods.io.values.parse_times`' rule. What was cleaned or mixed is counted in table ``notes``
+    (``check``, ``rows``) for :meth:`ContactLog.data_quality`."""
     fields = INPUTS["contact_log"].fields
     fmt = file_format(path)
     if fmt == "csv":
@@ -767,24 +798,100 @@ def _load(con: duckdb.DuckDBPyConnection, path: Path, spec: InputFile, salt: str
             f"{path}: the contact log has no column for {', '.join(missing)}. "
             "Fix: map it under inputs.contact_log.columns (cxm validate lists every problem)."
         )
-    select = []
+    select, notes = [], []
+    recoded = {ours for ours in mapping if ours in spec.values or fields[ours].kind in _MAPPED_KINDS}
     for ours, theirs in mapping.items():
         column = f'trim(CAST("{theirs.replace(chr(34), chr(34) * 2)}" AS VARCHAR))'
         kind = fields[ours].kind
-        if ours in spec.values or kind in ("channel", "bool"):
+        if ours in recoded:
             select.append(f"{ours}_map.value AS {ours}")
         elif ours == "customer_id":
-            select.append(f"left(sha256({_literal(salt)} || nullif({column}, '')), 16) AS {ours}")
+            select.append(f"left(sha256({_literal(salt)} || nullif({_sql_id(column)}, '')), 16) AS {ours}")
+        elif kind in ("datetime", "date"):
+            value, _ = _sql_times(column, kind, spec, timezone)
+            select.append(f"{value} AS {ours}")
         else:
             select.append(f"{_sql_value(column, kind, spec)} AS {ours}")
     joins = []
     for ours in mapping:
-        if ours in spec.values or fields[ours].kind in ("channel", "bool"):
-            _register_recoding(con, ours, mapping[ours], fields[ours].kind, spec)
+        if ours in recoded:
+            notes.append((ours, _register_recoding(con, ours, mapping[ours], fields[ours].kind, spec)))
             column = f'trim(CAST(raw."{mapping[ours].replace(chr(34), chr(34) * 2)}" AS VARCHAR))'
             joins.append(f"LEFT JOIN {ours}_map ON {ours}_map.raw = {column}")
     con.execute(f"CREATE TABLE contacts AS SELECT {', '.join(select)} FROM raw {' '.join(joins)}")
+    cleaned, mixed = NOTES
+    rows = [(f"{ours}: {cleaned}", n) for ours, n in notes if n]
+    times = [ours for ours in mapping if fields[ours].kind in ("datetime", "date")]
+    for ours in times:
+        rows.append((f"{ours}: {mixed}", _mixed_offsets(con, mapping[ours], fields[ours].kind, spec, timezone)))
+    ids = [ours for ours in mapping if fields[ours].kind == "id" and ours not in recoded]
+    if ids:  # identifiers cleaned in SQL: how many changed
+        counts = con.execute(
+            "SELECT "
+            + ", ".join(
+                f"count(*) FILTER (WHERE {_sql_id(c)} <> {c})"
+                for c in (f'trim(CAST("{mapping[o].replace(chr(34), chr(34) * 2)}" AS VARCHAR))' for o in ids)
+            )
+            + " FROM raw"
+        ).fetchone() or ()
+        rows += [(f"{ours}: {cleaned}", int(n)) for ours, n in zip(ids, counts)]
+    con.execute("CREATE TABLE notes (check_name VARCHAR, rows BIGINT)")
+    if rows:
+        con.executemany("INSERT INTO notes VALUES (?, ?)", [[c, int(n)] for c, n in rows])
     return list(mapping)
+
+
+#: Kinds read through a mapping of their distinct values made by :func:`cxmethods.io.values.coerce` itself: few
+#: distinct values, and the same cleaning (NFKC among it) the pandas reader applies.
+_MAPPED_KINDS = ("channel", "bool", "category")
+
+
+def _sql_id(column: str) -> str:
+    """SQL cleaning an identifier as :func:`cxmethods.io.values.clean_labels` does with ``forms=False``."""
+    gone = f"regexp_replace({column}, '[{INVISIBLE}]', '', 'g')"
+    return f"trim(regexp_replace({gone}, '[{SPACES}]+', ' ', 'g'), ' ')"
+
+
+def _sql_times(column: str, kind: str, spec: InputFile, timezone: str | None) -> tuple[str, str]:
+    """SQL for a time read by :func:`cxmethods.io.values.parse_times`' rule, and for its offset in minutes east of
+    UTC (NULL where none is written)."""
+    text = f"nullif({column}, '')"
+    pattern = _literal(OFFSET)
+    written = f"regexp_extract({text}, {pattern}, 2)"
+    local = f"CASE WHEN {written} <> '' THEN regexp_extract({text}, {pattern}, 1) ELSE {text} END"
+    digits = f"replace(substr({written}, 2), ':', '')"
+    offset = (
+        f"CASE WHEN {written} = '' THEN NULL WHEN {written} = 'Z' THEN 0 "
+        f"ELSE (CASE WHEN left({written}, 1) = '-' THEN -1 ELSE 1 END) * (CAST(substr({digits}, 1, 2) AS INTEGER) * 60 "
+        f"+ coalesce(try_cast(nullif(substr({digits}, 3, 2), '') AS INTEGER), 0)) END"
+    )
+    iso = f"try_cast(replace({local}, 'T', ' ') AS TIMESTAMP)"
+    value = iso
+    if spec.date_format:
+        own = spec.date_format.replace("%z", "").replace("%Z", "").strip()
+        if own != spec.date_format:
+            value = f"coalesce(try_strptime(trim({local}), {_literal(own)}), {iso})"
+        else:
+            value = f"coalesce(try_strptime({text}, {_literal(spec.date_format)}), {iso})"
+    if timezone is not None:
+        # the clock time written, less its offset, is UTC; shown as the engagement's zone's clock time
+        utc = f"(CAST({value} AS TIMESTAMP) - to_minutes(CAST({offset} AS BIGINT)))"
+        value = f"CASE WHEN {offset} IS NULL THEN {value} ELSE timezone({_literal(timezone)}, timezone('UTC', {utc})) END"
+    value = f"CAST({value} AS TIMESTAMP)"
+    return (f"date_trunc('day', {value})" if kind == "date" else value), offset
+
+
+def _mixed_offsets(con: duckdb.DuckDBPyConnection, theirs: str, kind: str, spec: InputFile, timezone: str | None) -> int:
+    """Readable times whose offset differs from the column's most common one (as :func:`cxmethods.io.values.mixed_offsets`,
+    over the whole log)."""
+    column = f'trim(CAST("{theirs.replace(chr(34), chr(34) * 2)}" AS VARCHAR))'
+    value, offset = _sql_times(column, kind, spec, timezone)
+    found = con.execute(
+        f"SELECT coalesce(CAST({offset} AS VARCHAR), 'none') AS o, count(*) AS n FROM raw WHERE {value} IS NOT NULL GROUP BY 1"
+    ).fetchall()
+    if len(found) < 2:
+        return 0
+    return int(sum(n for _, n in found) - max(n for _, n in found))
 
 
 def _ranked_services(table: str) -> str:
@@ -814,10 +921,9 @@ def _sql_value(column: str, kind: str, spec: InputFile) -> str:
     """SQL turning one text column into a typed value, NULL where it cannot be read (as cxmethods.io.values does)."""
     text = f"nullif({column}, '')"
     if kind in ("datetime", "date"):
-        local = f"regexp_replace({text}, '(Z|[+-][0-9]{{2}}:?[0-9]{{2}})$', '')"
-        iso = f"try_cast(replace({local}, 'T', ' ') AS TIMESTAMP)"
-        value = f"coalesce(try_strptime({text}, {_literal(spec.date_format)}), {iso})" if spec.date_format else iso
-        return f"date_trunc('day', {value})" if kind == "date" else value
+        return _sql_times(column, kind, spec, None)[0]
+    if kind == "id":
+        return f"nullif({_sql_id(column)}, '')"
     if kind == "number":
         source = f"replace({text}, ',', '.')" if spec.decimal == "," else text
         number = f"try_cast({source} AS DOUBLE)"
@@ -825,11 +931,14 @@ def _sql_value(column: str, kind: str, spec: InputFile) -> str:
     return text
 
 
-def _register_recoding(con: duckdb.DuckDBPyConnection, ours: str, theirs: str, kind: str, spec: InputFile) -> None:
-    """The distinct raw values of a recoded column, mapped in Python exactly as the pandas reader maps them."""
+def _register_recoding(con: duckdb.DuckDBPyConnection, ours: str, theirs: str, kind: str, spec: InputFile) -> int:
+    """The distinct raw values of a recoded column, mapped in Python exactly as the pandas reader maps them; return
+    how many rows hold a value that cleaning changed (invisible characters, look-alike forms)."""
     quoted = theirs.replace('"', '""')
-    raw = con.execute(f'SELECT DISTINCT trim(CAST("{quoted}" AS VARCHAR)) AS raw FROM raw').df()["raw"]
+    distinct = con.execute(f'SELECT trim(CAST("{quoted}" AS VARCHAR)) AS raw, count(*) AS n FROM raw GROUP BY 1').df()
+    raw = distinct["raw"]
     text = raw.astype("string").fillna("")
+    changed = int(distinct["n"][(clean_labels(text) != text).to_numpy()].sum())
     if ours in spec.values:
         text = text.replace({k: ("" if v is None else v) for k, v in spec.values[ours].items()})
     value, _ = coerce(text, kind, spec)
@@ -837,3 +946,4 @@ def _register_recoding(con: duckdb.DuckDBPyConnection, ours: str, theirs: str, k
     con.register(f"{ours}_map_df", table)
     con.execute(f"CREATE TABLE {ours}_map AS SELECT * FROM {ours}_map_df")
     con.unregister(f"{ours}_map_df")
+    return changed

@@ -170,6 +170,9 @@ def validate_engagement(
             problems += _segmentation_checks(eng, loaded)
         summary.append(_summarise(name, path, loaded))
     problems += _cross_checks(eng, tables)
+    log = str(eng.resolve(eng.inputs.contact_log.path)) if eng.inputs.contact_log else None
+    log_ok = log is not None and not any(p.severity == "error" and p.where.startswith(log) for p in problems)
+    problems += _lever_reasons(eng, tables.get("initiatives"), tables.get("levers"), log_ok)
     return ValidationReport(str(eng.path), tuple(problems), eng, tuple(summary))
 
 
@@ -306,6 +309,32 @@ def _cross_checks(eng: Engagement, tables: dict[str, pd.DataFrame]) -> list[Prob
         # a partial engagement (its YAML has errors) has no period or settings to check the business case against
         problems += _business_case_checks(eng, initiatives, tables.get("levers"))
     return problems
+
+
+def _lever_reasons(eng: Engagement, initiatives: pd.DataFrame | None, levers: pd.DataFrame | None, log_ok: bool) -> list[Problem]:
+    """Levers naming a reason or service the contact log does not have: workbook 04 refuses them (against 02's
+    volumes), so validation finds them first, reading the log as workbook 02 does (the same cleaning and recoding)."""
+    from cxmethods.core.errors import CxmError
+    from cxmethods.methodology.benchmarks import load_benchmarks
+    from cxmethods.methods.case_inputs import Baseline, check_case_inputs
+
+    if levers is None or "reason" not in levers or not levers["reason"].notna().any() or eng.period is None:
+        return []
+    if initiatives is None or not log_ok:
+        return []  # without a readable log, workbook 04 has no baseline at all: its own message says so
+    from cxmethods.methods.contacts import ContactLog
+
+    try:
+        with ContactLog(eng) as log:
+            service = "service" if "service" in log.fields else "NULL"
+            volumes = log.query(
+                f"SELECT DISTINCT coalesce(reason, 'unknown') AS reason, coalesce({service}, '') AS service FROM contacts"
+            )
+    except CxmError:  # the log's own problems are reported by its scan
+        return []
+    baseline = Baseline(volumes, None, 1.0, ())
+    found = check_case_inputs(eng, initiatives, levers, load_benchmarks(), baseline)
+    return [p for p in found if p.column == "reason" and "contact log" in p.message]
 
 
 def _rows(table: pd.DataFrame, mask: pd.Series, *, limit: int | None = 5) -> tuple[int, ...]:
