@@ -48,11 +48,15 @@ def validate(engagement: EngagementArg = None) -> None:
     _print_problems(report.problems)
     for row in report.inputs:
         dates = f", {row['first']} to {row['last']}" if row["first"] else ""
-        console.print(f"  read {row['input']}: {row['rows']:,} rows, {row['fields_mapped']} fields mapped{dates} ({row['file']})")
+        console.print(
+            f"  read {row['input']}: {row['rows']:,} rows, {row['fields_mapped']} fields mapped{dates} ({escape(str(row['file']))})"
+        )
     if report.ok:
-        console.print(f"[green]OK[/]: {report.source} ({len(report.warnings)} warning(s)).")
+        console.print(f"[green]OK[/]: {escape(str(report.source))} ({len(report.warnings)} warning(s)).")
     else:
-        console.print(f"[red]{len(report.errors)} error(s)[/], {len(report.warnings)} warning(s) in {report.source}.")
+        console.print(
+            f"[red]{len(report.errors)} error(s)[/], {len(report.warnings)} warning(s) in {escape(str(report.source))}."
+        )
         raise typer.Exit(1)
 
 
@@ -76,7 +80,7 @@ def run(
         if not tasks:
             bar.start()  # only once a workbook starts: nothing is drawn when the run stops at validation
         if workbook not in tasks:
-            tasks[workbook] = bar.add_task(workbook, total=total)
+            tasks[workbook] = bar.add_task(escape(workbook), total=total)
         bar.update(tasks[workbook], completed=done)
 
     try:
@@ -91,11 +95,11 @@ def run(
     _print_outputs(result.outputs)
     if not result.ok:
         if result.failed is not None:
-            err.print(f"[red]Failed:[/] {result.failed.summary()}")
+            err.print(f"[red]Failed:[/] {escape(result.failed.summary())}")
         for made in result.outputs:
             if made.status == "failed":
-                err.print(f"[red]Failed:[/] the {made.output} could not be made: {made.error}")
-        err.print(f"What was produced is kept in {result.out_dir}; a failed notebook shows the error in place.")
+                err.print(f"[red]Failed:[/] the {made.output} could not be made: {escape(str(made.error))}")
+        err.print(f"What was produced is kept in {escape(str(result.out_dir))}; a failed notebook shows the error in place.")
         raise typer.Exit(1)
     console.print(f"Results: {escape(str(result.out_dir))}")
     for output, label in (("report", "report"), ("excel", "Excel file"), ("deck", "slide deck")):
@@ -107,7 +111,7 @@ def run(
 def _print_outputs(made) -> None:
     for o in made:
         colour = {"ok": "green", "failed": "red"}.get(o.status, "yellow")
-        why = f": {o.error}" if o.status == "skipped" else ""
+        why = f": {escape(str(o.error))}" if o.status == "skipped" else ""
         console.print(f"[{colour}]{o.status:>7}[/] {o.output} ({o.seconds:.1f} s){why}")
 
 
@@ -139,7 +143,7 @@ def outputs(
     if any(o.status == "failed" for o in made):
         for o in made:
             if o.status == "failed":
-                err.print(f"[red]Failed:[/] the {o.output} could not be made: {o.error}")
+                err.print(f"[red]Failed:[/] the {o.output} could not be made: {escape(str(o.error))}")
         raise typer.Exit(1)
 
 
@@ -158,12 +162,12 @@ def sample(
     try:
         if variants is not None:
             made = write_variants(out, variants, overwrite=force)
-            console.print(f"Wrote {len(made)} sample engagements to {out}: " + ", ".join(p.parent.name for p in made))
+            console.print(escape(f"Wrote {len(made)} sample engagements to {out}: " + ", ".join(p.parent.name for p in made)))
             return
         paths = write_sample(out, overwrite=force)
     except CxmError as exc:
         _fail(exc)
-    console.print(f"Wrote {len(paths)} files to {out}: " + ", ".join(str(p.relative_to(out)) for p in paths))
+    console.print(escape(f"Wrote {len(paths)} files to {out}: " + ", ".join(str(p.relative_to(out)) for p in paths)))
 
 
 @app.command()
@@ -209,7 +213,7 @@ def batch(
         for i in set(rows) - set(running):  # finished
             bar.remove_task(rows.pop(i))
         for i, state in running.items():
-            label = f"  {state.name}: {state.workbook}"
+            label = escape(f"  {state.name}: {state.workbook}")
             count = f"workbook {state.step}/{state.steps}, cell {state.cells}/{state.cells_total}"
             if i not in rows:
                 rows[i] = bar.add_task(label, total=1.0, count=count)
@@ -234,7 +238,7 @@ def batch(
     for item in failed:
         where = f"{item.workbook} cell [{item.cell}]: " if item.workbook else ""
         err.print(f"[red]Failed:[/] {escape(item.name)}: {where}{escape(item.error or '')}")
-    console.print(f"{len(items) - len(failed)} of {len(items)} engagements ok; summary in {out / 'batch.json'}")
+    console.print(f"{len(items) - len(failed)} of {len(items)} engagements ok; summary in {escape(str(out / 'batch.json'))}")
     if failed:
         raise typer.Exit(1)
 
@@ -259,8 +263,8 @@ def pack(
     except CxmError as exc:
         _fail(exc)
     for path in paths:
-        console.print(f"  wrote {path.relative_to(out.expanduser())}")
-    console.print(f"{kind.capitalize()} pack: {len(paths)} files in {out}. Open it with: jupyter lab {out / 'workbooks'}")
+        console.print(f"  wrote {escape(str(path.relative_to(out.expanduser())))}")
+    console.print(escape(f"{kind.capitalize()} pack: {len(paths)} files in {out}. Open it with: jupyter lab {out / 'workbooks'}"))
 
 
 @app.command()
@@ -302,7 +306,7 @@ def _fail(exc: CxmError) -> None:
     problems = getattr(exc, "problems", None)
     if problems:
         _print_problems(problems)
-    err.print(f"[red]Error:[/] {str(exc).splitlines()[0].rstrip(':.')}.")
+    err.print(f"[red]Error:[/] {escape(str(exc).splitlines()[0].rstrip(':.'))}.")
     raise typer.Exit(1)
 
 

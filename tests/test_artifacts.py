@@ -3,8 +3,12 @@ their columns, is checked in test_end_to_end.py, beside the other checks of that
 
 from __future__ import annotations
 
+import csv
+
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cxmethods import CxmError, load_engagement
 from cxmethods.io.artifacts import (
@@ -15,9 +19,27 @@ from cxmethods.io.artifacts import (
     VOICE_OF_CUSTOMER,
     artifact,
     artifacts_of,
+    neutralise_formulas,
     read_table,
+    restore_formulas,
     write_table,
 )
+
+#: A DDE payload, formulas and the other starts OWASP names, with text that is not a formula beside them.
+HOSTILE = [
+    "=cmd|' /C calc'!A0",
+    '=HYPERLINK("http://x.example","click")',
+    "+44 20 7946 0000",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+    "'=already quoted",
+    "''-x",
+    "it's =fine",
+    "-5",
+    "plain",
+]
 
 
 def test_steps_are_the_workbooks_in_order():
@@ -63,3 +85,38 @@ def test_cxm_run_without_out_uses_the_one_default_run_folder(tiny, tmp_path, mon
     result = run_engagement(tiny.path, only="00", outputs=False)
     assert result.out_dir == run_folder(None, load_engagement(tiny.path)) == (tmp_path / "runs" / "tiny").resolve()
     assert (result.out_dir / "artifacts" / "00_start_here" / "problems.csv").is_file()
+
+
+def test_formula_like_text_is_neutralised_in_the_csv_and_read_back_as_it_was(tmp_path):
+    table = pd.DataFrame({"reason": HOSTILE, "contacts": range(-6, 6), "share": [-0.5] * 12})
+    table["=channel"] = "phone"  # a column named from the data (e.g. one per channel)
+    path = write_table(table, tmp_path, VOICE_OF_CUSTOMER, "contact_reasons")
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    cells = [cell for row in rows for cell in row]
+    assert not [c for c in cells if c.startswith(("=", "+", "@", "\t", "\r")) or (c.startswith("-") and c[1:2].isalpha())]
+    raw = path.read_text(encoding="utf-8")
+    assert "\"'=cmd|' /C calc'!A0\"" in raw and "\"''=already quoted\"" in raw  # prefixed and in quotes
+    assert ",-6,-0.5," in raw and "\n-5," in raw  # numbers, and text that is a number, stay as they were
+    assert rows[0][-1] == "'=channel"
+    back = read_table(tmp_path, VOICE_OF_CUSTOMER, "contact_reasons")
+    pd.testing.assert_frame_equal(back, table)
+
+
+def test_a_table_without_formula_like_text_is_written_byte_for_byte_as_pandas_writes_it(tmp_path):
+    table = pd.DataFrame({"reason": ["Missed bin", 'it\'s, "quoted"'], "contacts": [-1, 2], "share": [0.1, None]})
+    path = write_table(table, tmp_path, VOICE_OF_CUSTOMER, "contact_reasons")
+    assert path.read_bytes() == table.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    assert neutralise_formulas(table) is table
+
+
+_TEXT = st.text(alphabet=st.sampled_from(list("'=+-@\t\r\n,\"a1. ")), max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_TEXT, min_size=1, max_size=5))
+def test_neutralising_then_restoring_gives_back_any_text_exactly(values):
+    table = pd.DataFrame({"text": pd.Series(values, dtype=object)})
+    safe = neutralise_formulas(table)
+    assert not safe["text"].map(lambda v: v.startswith(("=", "+", "@", "\t", "\r"))).any()
+    pd.testing.assert_frame_equal(restore_formulas(safe), table)

@@ -230,6 +230,17 @@ def test_formula_like_text_is_stored_as_text(book):
     assert sheet["L6"].quotePrefix is False
 
 
+def test_text_a_csv_artifact_neutralised_is_shown_as_it_was_and_stays_text(tmp_path):
+    from cxmethods.io.artifacts import VOICE_OF_CUSTOMER, write_table
+
+    table = pd.DataFrame({"reason": ["=cmd|' /C calc'!A0", "'=quoted", "-5", "plain"], "contacts": [-1, 2, 3, 4]})
+    write_table(table, tmp_path, VOICE_OF_CUSTOMER, "contact_reasons")
+    sheet = openpyxl.load_workbook(write_excel(tmp_path, name="Riverton", out=tmp_path / "t.xlsx"))["02 contact_reasons"]
+    cells = [(sheet.cell(r, 1).value, sheet.cell(r, 1).quotePrefix) for r in range(2, 6)]
+    assert cells == [("=cmd|' /C calc'!A0", True), ("'=quoted", False), ("-5", True), ("plain", False)]
+    assert sheet["B2"].value == -1
+
+
 def test_the_file_is_a_sound_zip_of_well_formed_xml(run, tmp_path):
     path = write_excel(run, name="Riverton", out=tmp_path / "sound.xlsx")
     with zipfile.ZipFile(path) as archive:

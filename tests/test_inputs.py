@@ -631,3 +631,47 @@ def test_a_web_address_as_a_path_says_to_download_it(tiny):
         InputError, match=r"this is a web address, not a file .* Fix: Download the file and set inputs\.survey\.path"
     ):
         read_input(load_engagement(tiny.path), "survey")
+
+
+def _widened(text: str, extra: int) -> str:
+    """The CSV ``text`` with ``extra`` empty columns added on the right (a wide export, small on disk)."""
+    lines = text.strip("\n").split("\n")
+    pad = "," * extra
+    names = ",".join(f"x{i}" for i in range(extra))
+    return "\n".join([lines[0] + "," + names] + [line + pad for line in lines[1:]]) + "\n"
+
+
+def test_a_survey_with_20000_columns_is_refused_before_it_is_read(tiny):
+    import time
+
+    tiny.set_file("survey.csv", _widened(tiny.files["survey.csv"], 20_000))
+    began = time.perf_counter()
+    with pytest.raises(
+        InputError,
+        match=r"row 1 names 20,0\d\d columns, more than the 2,000 an input may have .* Fix: Export only the columns the engagement maps under inputs\.survey\.columns",
+    ):
+        read_input(load_engagement(tiny.path), "survey")
+    assert time.perf_counter() - began < 2.0
+    problems = validate_engagement(tiny.path)
+    assert any("more than the 2,000 an input may have" in str(p) for p in problems.problems)
+
+
+def test_a_wide_parquet_file_is_refused_from_its_schema_and_a_narrow_one_reads_only_mapped_columns(tiny):
+    survey = pd.read_csv(io.StringIO(tiny.files["survey.csv"]))
+    wide = pd.concat([survey, pd.DataFrame(0, index=survey.index, columns=[f"x{i}" for i in range(2_001)])], axis=1)
+    wide.to_parquet(tiny.folder / "survey.parquet")
+    tiny.set_yaml(tiny.yaml.replace("path: survey.csv", "path: survey.parquet"))
+    with pytest.raises(InputError, match=r"names 2,0\d\d columns, more than the 2,000 an input may have"):
+        read_input(load_engagement(tiny.path), "survey")
+    survey.assign(unused=1).to_parquet(tiny.folder / "survey.parquet")
+    assert "unused" not in read_input(load_engagement(tiny.path), "survey").columns
+
+
+def test_more_cells_than_the_limit_are_refused_from_an_estimate_before_reading(tiny, monkeypatch):
+    import cxmethods.io.inputs as inputs
+
+    monkeypatch.setattr(inputs, "MAX_CELLS", 10)
+    with pytest.raises(
+        InputError, match=r"the file holds about \d+ values \(\d+ columns x about \d+ rows\), more than the 10 an input"
+    ):
+        read_input(load_engagement(tiny.path), "survey")

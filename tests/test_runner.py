@@ -167,3 +167,15 @@ def test_cells_about_the_sample_are_left_out_of_another_engagements_workbooks(ti
     parameters = {"engagement": str(tiny.path), "run_dir": str(out)}
     assert _execute(books / "01_ok.ipynb", out, parameters, KERNEL_NAME, None, sample=True).status == "ok"
     assert "Riverton's answer" in (out / "01_ok.ipynb").read_text(encoding="utf-8")  # the sample keeps its answers
+
+
+@pytest.mark.parametrize("name", ["Q1 [draft]", "x[/]y"])
+def test_paths_with_markup_are_printed_as_they_are_and_a_good_command_exits_0(tmp_path, name):
+    """Paths go to the terminal escaped: '[draft]' is no style tag, and '[/]' no closing tag that fails the command."""
+    out = tmp_path / name
+    made = CliRunner().invoke(app, ["sample", "--out", str(out)])
+    assert made.exit_code == 0, made.output
+    assert f"Wrote 12 files to {out}: engagement.yaml" in made.output.replace("\n", "")
+    checked = CliRunner().invoke(app, ["validate", str(out / "engagement.yaml")])
+    assert checked.exit_code == 0, checked.output
+    assert f"OK: {out / 'engagement.yaml'} (" in checked.output.replace("\n", "")

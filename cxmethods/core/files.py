@@ -273,6 +273,103 @@ def parser_problem(text: str, delimiter: str) -> tuple[str, str, int] | None:
 
 # --------------------------------------------------------------------------- settings files (YAML)
 
+#: Most values a settings YAML may hold once its aliases (``*name``) are expanded. A settings file holds a few
+#: hundred; a "billion laughs" file of 700 bytes holds billions, and walking or validating them takes minutes.
+YAML_MAX_VALUES = 100_000
+
+
+class YamlTooComplex(yaml.MarkedYAMLError):
+    """A YAML file whose aliases expand to more than :data:`YAML_MAX_VALUES` values or refer to themselves, or
+    that is nested too deeply to read; ``problem_mark`` is where (the first alias)."""
+
+    def where(self, path: str | Path) -> str:
+        """``<path> line N``, as problems name a place."""
+        return f"{path} line {self.problem_mark.line + 1}" if self.problem_mark else str(path)
+
+    #: The fix every loader gives for it.
+    fix = (
+        "Write the values out instead of repeating them with anchors (&name) and aliases (*name), and nest "
+        "lists and mappings a few levels deep at most: a settings file needs neither."
+    )
+
+
+class _CountingLoader(yaml.SafeLoader):
+    """The safe loader, noting where each alias is, so a refusal can name the line."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.alias_marks: list[yaml.Mark] = []
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            self.alias_marks.append(self.peek_event().start_mark)
+        return super().compose_node(parent, index)
+
+
+def parse_yaml(text: str) -> tuple[Any, yaml.Node | None]:
+    """``(data, node tree)`` of a YAML document, parsed once and safely; both None when it holds no document.
+
+    Aliases are checked on the node tree before anything is built from it: one that refers to the value
+    containing it, or aliases that would expand to more than :data:`YAML_MAX_VALUES` values, raise
+    :class:`YamlTooComplex` (a ``yaml.YAMLError``) naming the first alias's line, at once, whatever the file.
+
+    >>> parse_yaml("a: &one [1, 2]\\nb: *one")[0]
+    {'a': [1, 2], 'b': [1, 2]}
+    >>> bomb = "a: &a [x, x]\\n" + "".join(f"{k}: &{k} [*{p}, *{p}]\\n" for p, k in zip("abcdefghijklmnopq", "bcdefghijklmnopqr"))
+    >>> parse_yaml(bomb)
+    Traceback (most recent call last):
+    ...
+    cxmethods.core.files.YamlTooComplex: aliases (*name) expand the file to more than 100,000 values ...
+    """
+    loader = _CountingLoader(text)
+    try:
+        try:
+            root = loader.get_single_node()
+            if root is not None and loader.alias_marks:  # without aliases, YAML_LIMIT bounds the work
+                _check_size(root, loader.alias_marks)
+        except RecursionError:
+            raise YamlTooComplex(problem="lists or mappings are nested too deeply to read", problem_mark=None) from None
+        return (loader.construct_document(root) if root is not None else None), root
+    finally:
+        loader.dispose()
+
+
+def _check_size(root: yaml.Node, aliases: list[yaml.Mark]) -> None:
+    """Count the values with aliased nodes expanded, each node once (linear time); refuse past the limit."""
+    first = aliases[0] if aliases else None
+    sizes: dict[int, int] = {}
+    open_: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in open_:
+            raise YamlTooComplex(
+                problem="an alias (*name) refers to the value that contains it, so the value never ends; it was not read",
+                problem_mark=first,
+            )
+        open_.add(key)
+        children = node.value if isinstance(node, yaml.SequenceNode) else []
+        if isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        total = 1
+        for child in children:
+            total += size(child)
+            if total > YAML_MAX_VALUES:
+                raise YamlTooComplex(
+                    problem=(
+                        f"aliases (*name) expand the file to more than {YAML_MAX_VALUES:,} values "
+                        "(a 'billion laughs' file); it was not read"
+                    ),
+                    problem_mark=first,
+                )
+        open_.discard(key)
+        sizes[key] = total
+        return total
+
+    size(root)
+
 
 def load_yaml_file(
     path: Path, *, what: str, example: str, title: str = "The engagement has problems"
@@ -305,7 +402,9 @@ def load_yaml_file(
             f"{where} line {line}", f"not UTF-8 text (byte 0x{data[exc.start]:02x}).", "Save the file as UTF-8 in your editor."
         ) from None
     try:
-        return yaml.safe_load(text), yaml.compose(text)
+        return parse_yaml(text)
+    except YamlTooComplex as exc:
+        raise refuse(exc.where(where), f"{exc.problem}.", exc.fix) from None
     except yaml.YAMLError as exc:
         at_line, detail = yaml_detail(exc, text)
         raise refuse(

@@ -23,7 +23,7 @@ from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
 from cxmethods.core.errors import ConfigError, Problem
-from cxmethods.core.files import YAML_LIMIT, first_line, too_big, yaml_detail
+from cxmethods.core.files import YAML_LIMIT, YamlTooComplex, first_line, parse_yaml, too_big, yaml_detail
 from cxmethods.core.paths import templates_dir
 
 __all__ = [
@@ -248,7 +248,9 @@ class YamlChecker:
         try:
             data = self.path.read_bytes()
             text = data.decode("utf-8-sig")
-            self.raw, self.root = yaml.safe_load(text), yaml.compose(text)
+            self.raw, self.root = parse_yaml(text)
+        except YamlTooComplex as exc:
+            raise ConfigError([Problem(exc.where(self.path), f"{exc.problem}.", exc.fix)], title=title) from None
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
             raise ConfigError(

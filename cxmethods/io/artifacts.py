@@ -22,7 +22,10 @@ None
 
 from __future__ import annotations
 
+import csv
+import io
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,7 +48,9 @@ __all__ = [
     "artifact",
     "artifact_path",
     "artifacts_of",
+    "neutralise_formulas",
     "read_table",
+    "restore_formulas",
     "run_folder",
     "write_table",
 ]
@@ -345,21 +350,120 @@ def run_folder(run_dir: str | Path | None, engagement: Engagement, *, create: bo
     return folder
 
 
+#: What a spreadsheet takes for the start of a formula in a CSV cell (OWASP, "CSV Injection"): = + - @, tab, CR.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Text a spreadsheet would run: a formula character, after any apostrophes (so that text which already starts
+# with apostrophes is prefixed too, and the prefix can always be taken off again: the round trip is exact).
+_NEUTRALISED = re.compile(r"'*[=+\-@\t\r]")
+# A number written as text (-5, +1.5e3) is no formula: spreadsheets read it as a number, so it is left alone.
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def _risky(value: object) -> bool:
+    return isinstance(value, str) and bool(_NEUTRALISED.match(value)) and not _NUMBER.fullmatch(value)
+
+
+def neutralise_formulas(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with every text cell (and column name) a spreadsheet would run as a formula prefixed with ``'``.
+
+    OWASP's guidance for CSV files: a cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+    (a DDE payload such as ``=cmd|' /C calc'!A0``) gets a leading apostrophe, so spreadsheets show it as text.
+    Numbers stay numbers, and text that is a number (``"-5"``) is left as it is. Text that already starts with
+    apostrophes before such a character gets one more, so :func:`restore_formulas` gives back exactly what was
+    written. A table with nothing to neutralise is returned as it is.
+
+    >>> table = pd.DataFrame({"reason": ["=1+2", "-2 days", "fine", "'=x"], "change": [-1.5, 2, 3, -4]})
+    >>> neutralise_formulas(table)["reason"].tolist()
+    ["'=1+2", "'-2 days", 'fine', "''=x"]
+    >>> restore_formulas(neutralise_formulas(table)).equals(table)
+    True
+    """
+    text = [c for c in table.columns if table[c].dtype == object or pd.api.types.is_string_dtype(table[c].dtype)]
+    changed = {c: _each(table[c], _neutralise) for c in text if table[c].map(_risky).any()}
+    names = [f"'{c}" if _risky(c) else c for c in table.columns]
+    if not changed and names == list(table.columns):
+        return table
+    out = table.assign(**changed) if changed else table.copy()
+    out.columns = names
+    return out
+
+
+def _each(column: pd.Series, change) -> pd.Series:
+    """``change`` applied to each cell, the column's dtype kept (``map`` would make text of an object column)."""
+    return pd.Series([change(v) for v in column], index=column.index, dtype=column.dtype, name=column.name)
+
+
+def _neutralise(value: object) -> object:
+    return f"'{value}" if _risky(value) else value
+
+
+def restore_formulas(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` as it was before :func:`neutralise_formulas`: one leading ``'`` taken off the cells it added it to.
+
+    Only text made of apostrophes then a formula character can have been neutralised (any such text is), so
+    the round trip is exact: later workbooks and the Excel file see the real values.
+    """
+
+    def restore(value: object) -> object:
+        return value[1:] if isinstance(value, str) and value.startswith("'") and _risky(value) else value
+
+    text = [c for c in table.columns if table[c].dtype == object or pd.api.types.is_string_dtype(table[c].dtype)]
+    changed = {}
+    for c in text:
+        column = table[c]
+        if column.map(lambda v: isinstance(v, str) and v.startswith("'")).any():
+            changed[c] = _each(column, restore)
+    names = [restore(c) for c in table.columns]
+    if not changed and names == list(table.columns):
+        return table
+    out = table.copy()
+    for c, column in changed.items():
+        out[c] = column
+    out.columns = names
+    return out
+
+
+def _csv_text(table: pd.DataFrame) -> str:
+    """The table as CSV, its neutralised cells also in double quotes (OWASP: prefix, then quote the cell).
+
+    pandas formats the values (its number formats kept); the rows are then written again so that neutralised
+    cells, and cells holding a carriage return (which pandas leaves unquoted when lines end in ``\\n``), are
+    quoted: no spreadsheet's CSV import can split a cell or take its prefix away.
+    """
+    safe = neutralise_formulas(table)
+    text = safe.to_csv(index=False, lineterminator="\r\n")  # so that every field holding \r or \n is quoted
+    out = io.StringIO()
+    for row in csv.reader(io.StringIO(text, newline="")):
+        out.write((",".join(_quoted(cell) for cell in row) if row != [""] else '""') + "\n")
+    return out.getvalue()
+
+
+def _quoted(cell: str) -> str:
+    if (cell.startswith("'") and _risky(cell)) or any(ch in cell for ch in ',"\n\r'):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
+
+
 def write_table(table: pd.DataFrame, run_dir: str | Path, step: str, name: str) -> Path:
-    """Write ``table`` as the registered artifact ``name`` of ``step`` (CSV or Parquet) and return the path."""
+    """Write ``table`` as the registered artifact ``name`` of ``step`` (CSV or Parquet) and return the path.
+
+    A CSV's text that a spreadsheet would run as a formula is neutralised (:func:`neutralise_formulas`);
+    :func:`read_table` gives the values back as they were.
+    """
     path = artifact_path(run_dir, step, name)
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix == ".parquet":
         table.to_parquet(path, index=False)
     else:
-        table.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+        path.write_text(_csv_text(table), encoding="utf-8", newline="")
     return path
 
 
 def read_table(run_dir: str | Path, step: str, name: str, *, optional: bool = False) -> pd.DataFrame | None:
     """Read a table an earlier workbook wrote, checking the columns later steps rely on.
 
-    Empty cells are missing values and every other text is kept as written (a reason called "NA" stays "NA").
+    Empty cells are missing values and every other text is kept as written (a reason called "NA" stays "NA");
+    text :func:`write_table` neutralised as a formula is given back as it was.
     A missing file is ``None`` when ``optional``, else an error naming the workbook to run first.
     """
     path = artifact_path(run_dir, step, name)
@@ -370,7 +474,7 @@ def read_table(run_dir: str | Path, step: str, name: str, *, optional: bool = Fa
     if path.suffix == ".parquet":
         table = pd.read_parquet(path)
     else:
-        table = pd.read_csv(path, keep_default_na=False, na_values=[""])
+        table = restore_formulas(pd.read_csv(path, keep_default_na=False, na_values=[""]))
     missing = [c for c in artifact(step, name).needs if c not in table.columns]
     if missing:
         raise CxmError(

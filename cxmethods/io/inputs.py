@@ -71,6 +71,14 @@ STRICT_INPUTS = frozenset(
 
 _TOLERANCE = 0.10  # share of unreadable values above which a tolerant input fails
 _CHUNK_ROWS = 100_000
+#: Most columns an input may have. A survey export has a few hundred; 100,000 columns needed 5 GB and minutes
+#: to read, so a wider file is refused before pandas reads it.
+MAX_COLUMNS = 2_000
+#: Most cells (rows x columns, estimated from the file's size and its first rows) a CSV input may have; at about a
+#: million cells a second, more would take hours. A compressed file's cells cannot be estimated before reading.
+MAX_CELLS = 500_000_000
+#: Cells per chunk read: a wide file is read in fewer rows at a time, so memory stays the same whatever its width.
+_CHUNK_CELLS = 2_000_000
 _EXAMPLES = 5
 
 
@@ -254,6 +262,8 @@ class _Reader:
         with unreadable():
             rows = [[column_name(c) for c in row] for row in csv.reader(lines, delimiter=spec.delimiter)]
         header = rows[spec.header_row - 1]
+        if not self._within_limits(len(header), lines, spec.header_row):
+            return None
         if not self._check_header(header, rows, lines):
             return None
         self.first_row = spec.header_row + 1
@@ -269,7 +279,7 @@ class _Reader:
                 dtype=str,
                 keep_default_na=False,
                 skip_blank_lines=False,
-                chunksize=_CHUNK_ROWS,
+                chunksize=max(1_000, min(_CHUNK_ROWS, _CHUNK_CELLS // len(header))),
                 compression="infer",
             )
         return guarded(chunk.rename(columns=column_name) for chunk in reader)
@@ -279,8 +289,18 @@ class _Reader:
         rows = None
         with unreadable(ValueError, ImportError):
             if fmt == "parquet":
-                df = pd.read_parquet(self.path)
+                import pyarrow.parquet as pq
+
+                raw_names = pq.read_schema(self.path).names  # the schema alone: nothing read yet
+                names = [column_name(c) for c in raw_names]
+                if not self._within_limits(len(names), None, 1) or not self._check_header(names, None, None):
+                    return None
+                # only the mapped columns are read (a Parquet file is read by column)
+                wanted = sorted(set(self.mapping.values()), key=names.index)
+                df = pd.read_parquet(self.path, columns=[c for c in raw_names if column_name(c) in wanted])
+                df.columns = [column_name(c) for c in df.columns]
                 self.first_row = 2
+                return iter([df[wanted].astype("string").fillna("")])
             else:
                 book = pd.ExcelFile(self.path)
                 if spec.sheet is not None and spec.sheet not in book.sheet_names:
@@ -300,11 +320,41 @@ class _Reader:
                 df.columns = rows[spec.header_row - 1]
                 self.first_row = spec.header_row + 1
         df.columns = [column_name(c) for c in df.columns]
-        if not self._check_header(list(df.columns), rows, None):
+        if not self._within_limits(len(df.columns), None, spec.header_row) or not self._check_header(
+            list(df.columns), rows, None
+        ):
             return None
         used = sorted(set(self.mapping.values()), key=list(df.columns).index)
         df = df[used].astype("string").fillna("")
         return iter([df])
+
+    def _within_limits(self, columns: int, lines: list[str] | None, header_row: int) -> bool:
+        """False (with the error) when the file has more than :data:`MAX_COLUMNS` columns, or, estimated from
+        its size and first rows, more than :data:`MAX_CELLS` cells; checked before the table is read."""
+        fix = (
+            f"Export only the columns the engagement maps under {self.key}.columns (delete the others in your "
+            f"spreadsheet or export tool), then point {self.key}.path at that file."
+        )
+        if columns > MAX_COLUMNS:
+            self.error(
+                f"row {header_row} names {columns:,} columns, more than the {MAX_COLUMNS:,} an input may have (a survey "
+                "export has a few hundred), so the file was not read.",
+                fix,
+                rows=(header_row,),
+            )
+            return False
+        data = (lines or [])[header_row:]
+        if data and self.path.suffix.lower() not in (".gz", ".bz2", ".xz", ".zip"):
+            per_row = max(1.0, sum(len(line.encode("utf-8", "replace")) for line in data) / len(data))
+            cells = int(self.path.stat().st_size / per_row) * columns
+            if cells > MAX_CELLS:
+                self.error(
+                    f"the file holds about {cells:,} values ({columns:,} columns x about {cells // columns:,} rows), more "
+                    f"than the {MAX_CELLS:,} an input may have, so it was not read.",
+                    fix + " A longer period can be split into several files, one per year.",
+                )
+                return False
+        return True
 
     def _check_header(self, header: list[str], rows, lines) -> bool:
         spec, fields = self.spec, self.fields

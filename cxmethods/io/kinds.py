@@ -36,6 +36,7 @@ from cxmethods.core.files import (
     file_format,
     head_bytes,
     open_binary,
+    parse_yaml,
     sniff,
     too_big,
     unreadable,
@@ -181,7 +182,7 @@ def _yaml(path: Path) -> object:
     if too_big(path, YAML_LIMIT):
         return None
     try:
-        return yaml.safe_load(path.read_bytes().decode("utf-8-sig"))
+        return parse_yaml(path.read_bytes().decode("utf-8-sig"))[0]
     except (yaml.YAMLError, UnicodeDecodeError, OSError):
         return None
 

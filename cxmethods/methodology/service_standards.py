@@ -38,6 +38,7 @@ import yaml
 
 from cxmethods.core.checks import check_number, check_type, parameter_error
 from cxmethods.core.errors import ConfigError, Problem
+from cxmethods.core.files import YamlTooComplex, parse_yaml
 from cxmethods.core.paths import templates_dir
 from cxmethods.core.yamlfile import did_you_mean, duplicate_keys, line_of, yaml_location
 from cxmethods.io.artifacts import ROADMAP, artifact
@@ -338,7 +339,9 @@ class _Checker:
             )
         try:
             text = path.read_text(encoding="utf-8-sig")
-            self.raw, self.root = yaml.safe_load(text), yaml.compose(text)
+            self.raw, self.root = parse_yaml(text)
+        except YamlTooComplex as exc:
+            raise ConfigError([Problem(exc.where(path), f"{exc.problem}.", exc.fix)], title=f"Cannot read {path.name}") from None
         except (UnicodeDecodeError, yaml.YAMLError) as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"{path} line {mark.line + 1}" if mark else str(path)

@@ -17,7 +17,7 @@ import pandas as pd
 from cxmethods.core.checks import check_int
 from cxmethods.core.errors import ConfigError, Problem
 from cxmethods.core.files import Unreadable, first_line, unreadable
-from cxmethods.io.artifacts import SELF_ASSESSMENT, artifact
+from cxmethods.io.artifacts import SELF_ASSESSMENT, artifact, restore_formulas
 from cxmethods.io.kinds import check_setting_file
 from cxmethods.methodology.maturity import MaturityModel, Question, Statement, load_quick_test, load_role_checklist
 
@@ -59,7 +59,8 @@ def read_previous_scores(path) -> pd.DataFrame:
     check_setting_file(path, "scores")
     try:
         with unreadable(ValueError):
-            table = pd.read_csv(path, dtype={"dimension_id": str}, encoding="utf-8-sig")
+            # an earlier run's scores.csv: its formula-like text was neutralised when written
+            table = restore_formulas(pd.read_csv(path, dtype={"dimension_id": str}, encoding="utf-8-sig"))
     except Unreadable as exc:
         raise refuse(f"the previous assessment ({setting}) cannot be read as CSV ({first_line(exc.__cause__)}).") from None
     missing = {"dimension_id", "current"} - set(table.columns)

@@ -39,6 +39,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from cxmethods.core.checks import check_text, parameter_error
 from cxmethods.core.errors import CxmError
+from cxmethods.io.artifacts import FORMULA_START, restore_formulas
 from cxmethods.outputs.headlines import CURRENCY_SYMBOLS, read_manifest, run_date, run_started
 
 __all__ = ["write_excel"]
@@ -50,7 +51,7 @@ _MAX_PARQUET_ROWS = 100_000  # bigger parquet files (row level) stay out
 _FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?")
-_FORMULA_START = ("=", "+", "-", "@")
+_FORMULA_START = FORMULA_START  # the one rule, as the CSV artifacts neutralise formulas
 
 _FRACTION_WORDS = {"share", "proportion", "prob", "probability", "confidence"}
 _RATE_WORDS = {"rate", "irr"}
@@ -232,6 +233,7 @@ def _read(step: str, path: Path) -> pd.DataFrame:
         try:
             # As text first: only an empty field is missing ("NA" in a comment is text) and 007 keeps its zeros
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+            frame = restore_formulas(frame)  # the real text: its cells are stored as text below, never run
         except pd.errors.EmptyDataError:
             return pd.DataFrame()
         return frame.apply(_typed) if frame.shape[1] else frame

@@ -1,0 +1,57 @@
+"""Settings YAML read safely (cxmethods.core.files): aliases that would expand without end are refused at once."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from cxmethods.core.errors import ConfigError
+from cxmethods.core.files import YAML_MAX_VALUES, YamlTooComplex, load_yaml_file, parse_yaml
+
+
+def _bomb(levels: int, width: int = 9) -> str:
+    """A "billion laughs" YAML: each level repeats the one before ``width`` times through aliases."""
+    items = ", ".join(["lol"] * width)
+    lines = [f"l0: &l0 [{items}]"]
+    lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * width)}]" for i in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_billion_laughs_is_refused_in_well_under_a_second_naming_the_first_alias(tmp_path):
+    text = _bomb(9)  # 9^9 values once expanded, in 640 bytes: minutes of CPU before the check
+    assert len(text) < 1000
+    path = tmp_path / "engagement.yaml"
+    path.write_text(text, encoding="utf-8")
+    began = time.perf_counter()
+    with pytest.raises(ConfigError) as error:
+        load_yaml_file(path, what="an engagement file", example="templates/engagement.yaml")
+    assert time.perf_counter() - began < 1.0
+    (problem,) = error.value.problems
+    assert problem.where == f"{path} line 2"  # the first alias (*l0) is on line 2
+    assert f"more than {YAML_MAX_VALUES:,} values" in problem.message
+    assert "anchors (&name) and aliases (*name)" in problem.fix
+
+
+def test_an_alias_inside_its_own_value_is_refused():
+    with pytest.raises(YamlTooComplex, match="refers to the value that contains it"):
+        parse_yaml("a: &a [1, *a]")
+
+
+def test_nesting_too_deep_to_read_is_refused_not_a_recursion_traceback():
+    with pytest.raises(YamlTooComplex, match="nested too deeply"):
+        parse_yaml("a: " + "[" * 5000 + "]" * 5000)
+
+
+def test_a_few_aliases_within_the_limit_are_read_as_yaml_reads_them():
+    data, root = parse_yaml("base: &base {rate: 0.035}\ncentral: *base\nlow: *base\n")
+    assert data == {"base": {"rate": 0.035}, "central": {"rate": 0.035}, "low": {"rate": 0.035}}
+    assert root is not None
+    # just under the limit is read; a level more is refused
+    assert parse_yaml(_bomb(5, width=9))[0]["l4"][0][0][0][0][0] == "lol"  # 9^5 = 59,049 values
+    with pytest.raises(YamlTooComplex):
+        parse_yaml(_bomb(6, width=9))
+
+
+def test_a_file_with_no_document_is_none():
+    assert parse_yaml("# only a comment\n") == (None, None)
