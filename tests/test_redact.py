@@ -66,6 +66,30 @@ POSITIVE = [
     ("name", "Ms Okafor"),
     ("name", "Mrs Jane Doe"),
     ("name", "Dr. McDonald"),
+    ("name", "MR JONES"),
+    ("name", "mrs patel"),
+    ("name", "John Smith"),
+    ("name", "SARAH CONNOR"),
+    ("name", "Иван Петров"),
+    ("iban", "GB82 WEST 1234 5698 7654 32"),
+    ("iban", "GB82WEST12345698765432"),
+    ("iban", "de89 3704 0044 0532 0130 00"),
+    ("bank_account", "20-00-00 12345678"),
+    ("card", "4111.1111.1111.1111"),
+    ("ip_address", "192.0.2.45"),
+    ("ip_address", "2001:db8::8a2e:370:7334"),
+    ("ip_address", "fe80::1ff:fe23:4567:890a"),
+    ("date_of_birth", "14/07/1979"),
+    ("date_of_birth", "3 March 1985"),
+    ("nhs_number", "943 476 5919"),
+    ("phone", "+48 22 123 45 67"),
+    ("phone", "+33 1 23 45 67 89"),
+    ("phone", "0048 601 234 567"),
+    ("address", "17 high street"),
+    ("address", "221b baker street"),
+    ("address", "Flat 3, 12 Station Road"),
+    ("postcode", "sw1a 1aa"),
+    ("postcode", "m1 1ae"),
 ]
 
 
@@ -84,6 +108,16 @@ CONTEXT = [
     ("350 Fifth Ave, New York 10118", "[ADDRESS], New York [ZIP]", ("zip", "10118")),
     ("my name is Jane Doe and", "my name is [NAME] and", ("name", "Jane Doe")),
     ("My name's Tom.", "My name's [NAME].", ("name", "Tom")),
+    ("my name is john smith and I", "my name is [NAME] and I", ("name", "john smith")),
+    ("mrs patel rang twice", "[NAME] rang twice", ("name", "mrs patel")),
+    ("I spoke to Priya at the desk", "I spoke to [NAME] at the desk", ("name", "Priya")),
+    ("I spoke to محمد علي yesterday", "I spoke to [NAME] yesterday", ("name", "محمد علي")),
+    ("I spoke to 王伟 yesterday", "I spoke to [NAME] yesterday", ("name", "王伟")),
+    ("王先生很好", "[NAME]先生很好", ("name", "王")),
+    ("DOB: 03/04/1985.", "DOB: [DATE OF BIRTH].", ("date_of_birth", "03/04/1985")),
+    ("I was born on 3rd of May 2001.", "I was born on [DATE OF BIRTH].", ("date_of_birth", "3rd of May 2001")),
+    ("Sort code 20 00 00, account 12345678.", "Sort code [BANK ACCOUNT].", ("bank_account", "20 00 00, account 12345678")),
+    ("NHS number 9434765919 please", "NHS number [NHS NUMBER] please", ("nhs_number", "9434765919")),
 ]
 
 
@@ -122,6 +156,17 @@ NEGATIVE = [
     "The man on the phone knew exactly what to do about my council tax.",
     "I called 3 times on the road home.",
     "Order no. 100200300 arrived in 5 days.",
+    "The lift was fixed at 10:30:15 on 2024-05-01.",
+    "We met on 3 March 2023 and again on 14/07/2024.",
+    "Room 12 on the 3rd floor, 2 people walk past.",
+    "I waited 2 hours in the queue at the main road.",
+    "The dr said my next appointment is in June.",
+    "Will Council Tax go up? May Day was busy.",
+    "Grace Period Extension and Customer Services Review.",
+    "The app is at version 1.4.2 and build 2.0.19041.",
+    "Ticket 1234567890 was closed.",  # ten digits failing the NHS check
+    "My name is on the letter.",
+    "I called Customer Services about it.",
 ]
 
 
@@ -134,6 +179,27 @@ def test_negative_survives(text):
 def test_corpus_sizes():
     assert len(POSITIVE) + len(CONTEXT) >= 40 and len(NEGATIVE) >= 20
     assert {k for k, _ in POSITIVE} | {i[0] for _, _, i in CONTEXT} == set(PLACEHOLDERS)
+
+
+# look-alike and invisible characters are normalised before matching
+DISGUISED = [
+    ("Ring 07700\u200b900123 today", "Ring [PHONE] today"),  # zero-width space inside
+    ("Ring 07700\u00a0900\u2060123 today", "Ring [PHONE] today"),  # non-breaking space, word joiner
+    ("Ring \uff10\uff17\uff17\uff10\uff10 \uff19\uff10\uff10\uff11\uff12\uff13 today", "Ring [PHONE] today"),  # full-width
+    ("Mail j.smith\uff20example.com now", "Mail [EMAIL] now"),  # full-width @
+    ("Mail j.sm\u200dith@exam\ufeffple.com now", "Mail [EMAIL] now"),
+    ("Card 4111\u20111111\u20111111\u20111111 used", "Card [CARD] used"),  # non-breaking hyphens
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), DISGUISED)
+def test_disguised_characters_are_normalised(text, expected):
+    assert redact(text) == expected
+
+
+def test_text_without_personal_data_is_returned_as_written():
+    text = "Caf\u00e9 staff\u00a0were kind \u2014 thanks\u200b!"
+    assert redact(text) is text
 
 
 def test_several_kinds_in_one_text():
