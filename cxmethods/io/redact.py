@@ -16,6 +16,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
@@ -310,34 +311,60 @@ def _is_mostly_latin(match: re.Match) -> bool:
 
 _THIS_YEAR = datetime.date.today().year
 
-# (kind, pattern, group to replace (0 = whole match), test a match must pass or None, needs a digit)
-_RULES: list[tuple[str, re.Pattern, int, Callable[[re.Match], bool] | None, bool]] = [
-    ("email", _EMAIL, 0, None, False),
-    ("iban", _IBAN, 0, _is_iban, True),
-    ("bank_account", _BANK[0], 1, None, True),
-    ("bank_account", _BANK[1], 1, None, True),
-    ("bank_account", _BANK[2], 1, None, True),
-    ("card", _CARD, 0, _is_card, True),
-    ("ip_address", _IPV4, 0, None, True),
-    ("ip_address", _IPV6, 0, _is_ipv6, True),
-    ("date_of_birth", _DOB, 1, None, True),
-    ("date_of_birth", _PLAIN_DATE, 0, _is_old_date, True),
-    ("ssn", _SSN, 0, None, True),
-    ("ni_number", _NI, 0, None, True),
-    ("nhs_number", _NHS, 0, _is_nhs, True),
-    ("phone", _PHONE, 0, _is_phone, True),
-    ("address", _ADDRESS, 0, None, True),
-    ("address", _ADDRESS_LOWER, 0, _is_street, True),
-    ("zip", _ZIP[0], 1, None, True),
-    ("zip", _ZIP[1], 1, None, True),
-    ("postcode", _POSTCODE, 0, None, True),
-    ("name", _NAMES[0], 0, _is_titled, False),
-    ("name", _NAMES[1], 1, _is_introduced, False),
-    ("name", _NAMES[2], 1, _is_cued, False),
-    ("name", _NAMES[3], 0, _is_pair, False),
-    ("name", _NAMES[4], 0, None, False),
-    ("name", _NAMES[5], 0, None, False),
-    ("name", _NAMES[6], 0, _is_mostly_latin, False),
+
+class _Seen(NamedTuple):
+    """What a text holds, found once, so that a rule that cannot match is not run (most comments hold none)."""
+
+    text: str
+    low: str
+    digit: bool
+    number: bool  # six digits or more, at most two other characters apart
+    non_latin: bool
+
+
+def _any(*words: str) -> Callable[[_Seen], bool]:
+    return lambda seen: any(w in seen.low for w in words)
+
+
+_NUMBER = re.compile(r"\d(?:\D{0,2}\d){5}")
+
+
+def _digit(seen: _Seen) -> bool:
+    return seen.digit
+
+
+def _number(seen: _Seen) -> bool:
+    return seen.number
+
+
+# (kind, pattern, group to replace (0 = whole match), test a match must pass or None, what the text must hold)
+_RULES: list[tuple[str, re.Pattern, int, Callable[[re.Match], bool | tuple[int, int]] | None, Callable[[_Seen], bool]]] = [
+    ("email", _EMAIL, 0, None, _any("@")),
+    ("iban", _IBAN, 0, _is_iban, _number),
+    ("bank_account", _BANK[0], 1, None, lambda seen: seen.number and "sort" in seen.low),
+    ("bank_account", _BANK[1], 1, None, lambda seen: seen.number and "-" in seen.text),
+    ("bank_account", _BANK[2], 1, None, lambda seen: seen.number and ("a/c" in seen.low or "acc" in seen.low)),
+    ("card", _CARD, 0, _is_card, _number),
+    ("ip_address", _IPV4, 0, None, lambda seen: seen.digit and "." in seen.text),
+    ("ip_address", _IPV6, 0, _is_ipv6, lambda seen: seen.digit and seen.text.count(":") >= 2),
+    ("date_of_birth", _DOB, 1, None, lambda seen: seen.digit and _any("born", "dob", "d.o.b", "birth")(seen)),
+    ("date_of_birth", _PLAIN_DATE, 0, _is_old_date, lambda seen: seen.number or (seen.digit and _any("19")(seen))),
+    ("ssn", _SSN, 0, None, _number),
+    ("ni_number", _NI, 0, None, _number),
+    ("nhs_number", _NHS, 0, _is_nhs, _number),
+    ("phone", _PHONE, 0, _is_phone, _number),
+    ("address", _ADDRESS, 0, None, _digit),
+    ("address", _ADDRESS_LOWER, 0, _is_street, _digit),
+    ("zip", _ZIP[0], 1, None, _digit),
+    ("zip", _ZIP[1], 1, None, _any("[address]")),
+    ("postcode", _POSTCODE, 0, None, _digit),
+    ("name", _NAMES[0], 0, _is_titled, _any("mr", "ms", "mx", "dr", "miss", "prof", "sir", "dame")),
+    ("name", _NAMES[1], 1, _is_introduced, _any("name", "call")),
+    ("name", _NAMES[2], 1, _is_cued, _any("spoke", "speak", "talk", "ask", "named", "called")),
+    ("name", _NAMES[3], 0, _is_pair, lambda seen: True),
+    ("name", _NAMES[4], 0, None, lambda seen: seen.non_latin),
+    ("name", _NAMES[5], 0, None, lambda seen: seen.non_latin),
+    ("name", _NAMES[6], 0, _is_mostly_latin, lambda seen: seen.non_latin),
 ]
 
 
@@ -346,13 +373,16 @@ def _redact_text(text: str, found: list[tuple[str, str]] | None = None) -> str:
 
     The text comes back as it was when nothing is found, and normalised with the placeholders in it otherwise."""
     original, text = text, _normalise(text)
-    has_digit = _DIGIT.search(text) is not None
-    has_non_latin = not text.isascii() and _NON_LATIN.search(text) is not None
+    digit = _DIGIT.search(text) is not None
+    number = digit and _NUMBER.search(text) is not None
+    non_latin = not text.isascii() and _NON_LATIN.search(text) is not None
     hits = 0
-    for kind, pattern, group, test, needs_digit in _RULES:
-        if (needs_digit and not has_digit) or (kind == "email" and "@" not in text):
-            continue
-        if pattern in _NON_LATIN_RULES and not has_non_latin:
+    seen = _Seen(text, text.lower(), digit, number, non_latin)
+    for kind, pattern, group, test, gate in _RULES:
+        # the gate looks at the text as it now is: a rule may need what an earlier one put in ([ADDRESS])
+        if seen.text is not text:
+            seen = _Seen(text, text.lower(), digit, number, non_latin)
+        if not gate(seen):
             continue
 
         def repl(m: re.Match, kind: str = kind, group: int = group, test=test) -> str:
@@ -371,9 +401,6 @@ def _redact_text(text: str, found: list[tuple[str, str]] | None = None) -> str:
 
         text = pattern.sub(repl, text)
     return text if hits else original
-
-
-_NON_LATIN_RULES = {_NAMES[4], _NAMES[5], _NAMES[6]}
 
 
 def redact(text: str | None) -> str | None:
