@@ -25,6 +25,26 @@ PLANTED = {
     "ni number": "QQ 12 34 56 C",
     "ssn": "078-05-1120",
     "card": "4111 1111 1111 1111",
+    # what got past the redactor before (issue 18): every kind, in any case, disguised characters included
+    "untitled name": "Margaret Okonkwo-Reyes called me",
+    "capitals": "MR HALVORSEN",
+    "lower-case self-introduction": "my name is ignatius pemberton",
+    "iban": "GB82 WEST 1234 5698 7654 32",
+    "ipv4": "203.0.113.77",
+    "ipv6": "2001:db8::8a2e:370:7334",
+    "date of birth": "born 14/07/1979",
+    "lower-case postcode": "sw1a 1aa",
+    "street address": "17 high street",
+    "flat": "Flat 3, 12 Station Road",
+    "international phone": "+48 22 123 45 67",
+    "dotted card": "5500.0000.0000.0004",
+    "sort code and account": "sort code 40-47-84 account 70872490",
+    "nhs number": "943 476 5919",
+    "cyrillic name": "Иван Петров",
+    "arabic name": "spoke to محمد علي",
+    "chinese name": "spoke to 王伟",
+    "zero-width phone": "07700\u200b900462",
+    "full-width e-mail": "ignatius\uff20example\uff0eorg",
 }
 # What a scan looks for: each value, and the parts of it that would still identify someone on their own.
 NEEDLES = sorted(
@@ -40,6 +60,25 @@ NEEDLES = sorted(
         "078-05-1120",
         "4111 1111",
         "4111111111111111",
+        "Okonkwo-Reyes",
+        "HALVORSEN",
+        "pemberton",
+        "WEST 1234",
+        "203.0.113.77",
+        "8a2e:370:7334",
+        "14/07/1979",
+        "sw1a",
+        "high street",
+        "Station Road",
+        "123 45 67",
+        "5500.0000",
+        "70872490",
+        "476 5919",
+        "Петров",
+        "محمد",
+        "王伟",
+        "900462",
+        "ignatius",
     }
 )
 # Customer ids in some exports are e-mail addresses or phone numbers: they are hashed before any analysis.
@@ -76,6 +115,7 @@ def _planted_sample(folder: Path) -> list:
     # the team's own files: an initiative's description and a stakeholder group's objective
     initiatives = pd.read_csv(folder / "initiatives.csv", dtype=str, keep_default_na=False)
     initiatives.loc[0, "description"] = f"Suggested by {PLANTED['name']}, who left {PLANTED['us phone']}."
+    initiatives.loc[1, "name"] = f"Call-back for {PLANTED['untitled name'].split(' called')[0]}"  # names reach the deck
     initiatives.to_csv(folder / "initiatives.csv", index=False)
     stakeholders = pd.read_csv(folder / "stakeholders.csv", dtype=str, keep_default_na=False)
     stakeholders.loc[0, "objective"] = f"Reply within a day, as promised to {PLANTED['own name']} ({PLANTED['ni number']})."
@@ -118,3 +158,6 @@ def test_no_planted_personal_data_in_any_output(run):
 def test_the_planted_comments_were_analysed_not_dropped(run):
     redacted = pd.read_csv(run / "artifacts" / "02_voice_of_customer" / "personal_data_redacted.csv")
     assert redacted["count"].sum() >= 58 + len(PLANTED)  # the sample's own planted items, and ours
+    # the table says it counts what was caught, and how much of each kind testing found it catches
+    assert {"measured_recall", "note"} <= set(redacted.columns)
+    assert "not what was there" in redacted.set_index("kind").loc["name", "note"]

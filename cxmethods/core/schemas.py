@@ -73,7 +73,8 @@ class Field:
     required : bool
         Whether the engagement must map it to a column.
     free_text : bool
-        Sentences people type, which may name someone: redacted when read for analysis
+        Text people type that reaches a client output and may name someone (descriptions, notes, and the names
+        a workshop gives initiatives, groups and segments): redacted when read for analysis
         (:func:`cxmethods.io.inputs.read_input`). Survey comments are not marked: the voice-of-the-customer step
         redacts them itself, counting what it removes.
     scale : (float, float), optional
@@ -190,7 +191,7 @@ INPUTS: dict[str, InputSpec] = {
             "Candidate improvement initiatives with costs, effort and dependencies.",
             {
                 "initiative_id": Field("id", "Short unique id, e.g. I01", True),
-                "name": Field("text", "Short name", True),
+                "name": Field("text", "Short name", True, free_text=True),
                 "description": Field("text", "What the initiative does", free_text=True),
                 "origin": Field("category", "Where the idea came from"),
                 "capital_cost": Field("money", "One-off capital cost"),
@@ -222,7 +223,7 @@ INPUTS: dict[str, InputSpec] = {
                 "channel": Field("channel", "Channel in scope (channel_shift: the channel contacts leave; blank: all)"),
                 "to_channel": Field("channel", "channel_shift only: the channel contacts move to"),
                 "segment": Field("text", "channel_shift only: the segment in scope (blank: everyone)"),
-                "source": Field("text", "Where the estimate comes from"),
+                "source": Field("text", "Where the estimate comes from", free_text=True),
             },
         ),
         InputSpec(
@@ -230,7 +231,7 @@ INPUTS: dict[str, InputSpec] = {
             "The stakeholder map: one row per stakeholder group (templates/stakeholders.csv).",
             {
                 "group_id": Field("id", "Short unique id, e.g. G01", True),
-                "group": Field("text", "Name of the group", True),
+                "group": Field("text", "Name of the group", True, free_text=True),
                 "category": Field("stakeholder_category", "Main hat: " + ", ".join(STAKEHOLDER_CATEGORIES), True),
                 "hats": Field("id_list", "Other categories the group also belongs to, separated by semicolons"),
                 "priority": Field("priority", "high, medium or low"),
@@ -246,7 +247,7 @@ INPUTS: dict[str, InputSpec] = {
             "Names, pen portraits and objectives the workshop gives the data-driven segments.",
             {
                 "segment": Field("id", "Segment number", True),
-                "name": Field("text", "Name the room gave the segment"),
+                "name": Field("text", "Name the room gave the segment", free_text=True),
                 "pen_portrait": Field("text", "A short description of a typical member", free_text=True),
                 "objective": Field("text", "Outcome-based objective for the segment", free_text=True),
             },

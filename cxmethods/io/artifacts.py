@@ -184,7 +184,7 @@ ARTIFACTS: tuple[Artifact, ...] = (
         "comment_themes",
         _columns("row theme theme_share other_themes sentiment compound rating category"),
     ),
-    Artifact(VOICE_OF_CUSTOMER, "personal_data_redacted", _columns("kind count")),
+    Artifact(VOICE_OF_CUSTOMER, "personal_data_redacted", _columns("kind count measured_recall note")),
     Artifact(
         VOICE_OF_CUSTOMER,
         "segment_hints",
