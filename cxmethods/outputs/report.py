@@ -30,6 +30,7 @@ import nbformat
 
 from cxmethods.core.checks import check_text
 from cxmethods.core.errors import CxmError
+from cxmethods.io.artifacts import STEPS
 from cxmethods.outputs.headlines import WORKBOOKS, headlines, read_manifest, run_date
 
 __all__ = ["REMOVED_TAGS", "write_report"]
@@ -109,8 +110,9 @@ def write_report(run_dir: str | Path, *, name: str, organisation: str, currency:
         _write(pages[-1], body)
         entries.append((path.stem, title, status, error))
     written = {str(f.get("path")) for f in manifest.get("files", []) if isinstance(f, dict)}
+    ours = {*STEPS, *(str(s) for s in steps)}  # a page named after a workbook is a report page; any other is the user's
     for stale in set(out.glob("[0-9][0-9]_*.html")) - set(pages):  # a workbook no longer in the folder
-        if f"report/{stale.name}" in written:  # only a page a run wrote: a file of the user's is never deleted
+        if f"report/{stale.name}" in written or stale.stem in ours:  # never a file of the user's
             stale.unlink()
     index = out / "index.html"
     _write(
@@ -312,6 +314,8 @@ def _status_detail(manifest: dict, shown: list[str]) -> str:
     statuses = recorded if len(recorded) >= len(shown) else shown
     if statuses and all(s == "ok" for s in statuses) and all(s == "ok" for s in shown):
         return f"all {len(statuses)} workbooks completed"
+    if set(statuses) <= {"ok", "failed"}:
+        return f"{statuses.count('failed')} of {len(statuses)} workbooks failed"
     counts: dict[str, int] = {}
     for status in statuses:
         counts[status] = counts.get(status, 0) + 1

@@ -194,7 +194,7 @@ def run_engagement(
         "inputs": _input_rows(eng, checksums),
         "warnings": [str(p) for p in report.warnings],
         "workbooks": list(entries.values()),
-        "files": file_list(out_dir, eng.name, steps=entries),  # what the folder holds as this run starts
+        "files": file_list(out_dir),  # what the folder holds as this run starts: an earlier run's (checked above)
     }
     _write_manifest(out_dir, manifest)
     steps: list[StepResult] = []
@@ -225,9 +225,9 @@ def run_engagement(
                 elif entry["status"] == "pending":
                     entries[stem] = {**entry, "status": "not run"}
             manifest["status"] = "interrupted"
-            _finish(out_dir, manifest, entries, eng.name)
+            _finish(out_dir, manifest, entries)
             raise
-    _finish(out_dir, manifest, entries, eng.name)
+    _finish(out_dir, manifest, entries)
     return RunResult(out_dir, tuple(steps), made)
 
 
@@ -320,10 +320,11 @@ def _update(out_dir: Path, manifest: dict, entries: dict[str, dict]) -> None:
     _write_manifest(out_dir, manifest)
 
 
-def _finish(out_dir: Path, manifest: dict, entries: dict[str, dict], name: str) -> None:
+def _finish(out_dir: Path, manifest: dict, entries: dict[str, dict]) -> None:
     manifest["workbooks"] = list(entries.values())
     manifest["finished_at"] = _now()
-    manifest["files"] = file_list(out_dir, name, steps=entries)
+    # the folder held only a run's files as this run started (check_run_folder), so any new one is this run's
+    manifest["files"] = file_list(out_dir)
     _write_manifest(out_dir, manifest)
 
 
