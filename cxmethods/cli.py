@@ -87,6 +87,11 @@ def run(
         result = run_engagement(engagement, out=out, only=only, progress=progress, workbooks=workbooks)
     except CxmError as exc:
         _fail(exc)
+    except KeyboardInterrupt:
+        bar.stop()
+        folder = escape(str(out)) if out else "the run folder"
+        err.print(f"[red]Interrupted:[/] run.json in {folder} marks the run and the workbook that was running as interrupted.")
+        raise typer.Exit(130) from None
     finally:
         bar.stop()
     for step in result.steps:
@@ -124,22 +129,35 @@ def outputs(
     import json
 
     from cxmethods.core.config import load_engagement
-    from cxmethods.outputs.make_all import file_list, write_outputs
+    from cxmethods.outputs.headlines import read_manifest
+    from cxmethods.outputs.make_all import file_list, foreign_files, write_outputs
 
     manifest_path = run_dir / "run.json"
+    manifest = read_manifest(run_dir)
     try:
         if engagement is None and manifest_path.is_file():
             engagement = json.loads(manifest_path.read_text(encoding="utf-8"))["engagement"]["path"]
         eng = load_engagement(engagement)
+        foreign = foreign_files(run_dir, eng.name, manifest=manifest)
+        if foreign:  # the outputs would show them (tables, pages) or a rewrite could replace them
+            shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+            raise CxmError(
+                f"{run_dir} holds {len(foreign)} file(s) that no run of '{eng.name}' writes ({shown}). "
+                "Fix: move them out of the run folder, then make the outputs again."
+            )
     except CxmError as exc:
         _fail(exc)
+    if manifest.get("status") in ("running", "interrupted"):
+        err.print(f"[yellow]Note:[/] the run in {escape(str(run_dir))} is {manifest['status']}: the outputs say so.")
     made = write_outputs(run_dir, eng)
     _print_outputs(made)
     if manifest_path.is_file():  # keep the run's file list true
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         manifest["outputs"] = [o.__dict__ for o in made]
-        manifest["files"] = file_list(run_dir)
-        manifest_path.write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
+        manifest["files"] = file_list(run_dir, eng.name)
+        partial = run_dir / "run.json.partial"
+        partial.write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
+        os.replace(partial, manifest_path)
     if any(o.status == "failed" for o in made):
         for o in made:
             if o.status == "failed":
@@ -229,7 +247,9 @@ def batch(
     table = Table("engagement", "status", "seconds", "where it failed", title="Batch summary", title_justify="left")
     for item in items:
         where = (
-            f"{item.workbook} cell [{item.cell}]" if item.workbook else ("" if item.status == "ok" else "before the workbooks")
+            f"{item.workbook} cell [{item.cell}]"
+            if item.workbook
+            else {"ok": "", "died": "its process died"}.get(item.status, "before the workbooks")
         )
         colour = "green" if item.status == "ok" else "red"
         table.add_row(escape(item.name), f"[{colour}]{item.status}[/]", f"{item.seconds:.0f}", where)

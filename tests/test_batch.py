@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import distributed
+import nbformat
 import pytest
 
 from cxmethods import CxmError
@@ -90,3 +94,61 @@ def test_unreachable_scheduler_is_a_clear_error(tmp_path, monkeypatch):
     (eng,) = write_variants(tmp_path / "in", 1)
     with pytest.raises(CxmError, match=r"Could not reach the Dask scheduler at tcp://127\.0\.0\.1:9.*`dask scheduler`"):
         run_batch([eng], out=tmp_path / "out", scheduler="tcp://127.0.0.1:9")
+
+
+FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
+
+
+def _engagements(tiny, root: Path, names: list[str]) -> list[Path]:
+    """Copies of the tiny engagement, one folder and name each."""
+    made = []
+    for name in names:
+        folder = root / name
+        shutil.copytree(tiny.folder, folder, ignore=shutil.ignore_patterns("run*", "in", "out", "books"))
+        path = folder / "engagement.yaml"
+        path.write_text(path.read_text().replace("name: tiny", f"name: {name}"))
+        made.append(path)
+    return made
+
+
+def _slow_workbooks(folder: Path, seconds: float) -> Path:
+    """The fixture's 01_ok and a workbook that waits ``seconds``: time for a test to kill an engagement mid-run."""
+    folder.mkdir()
+    shutil.copy(FIXTURES / "01_ok.ipynb", folder)
+    nb = nbformat.read(FIXTURES / "01_ok.ipynb", as_version=4)
+    nb.cells = [*nb.cells[:2], nbformat.v4.new_code_cell(f"import time\ntime.sleep({seconds})")]
+    nbformat.write(nb, folder / "02_wait.ipynb")
+    return folder
+
+
+def test_a_worker_killed_mid_batch_fails_alone_and_says_why(tiny, tmp_path):
+    """SIGKILL of one engagement's process (the out-of-memory killer's signal): the others finish ok, batch.json and
+    the dead one's run.json say it was killed and why."""
+    paths = _engagements(tiny, tmp_path / "in", ["alpha", "victim", "gamma"])
+    books = _slow_workbooks(tmp_path / "books", 6)
+    killed: list[int] = []
+
+    def watch(running):
+        state = running.get(1)
+        if state is not None and state.workbook == "02_wait" and not killed:
+            os.kill(state.pid, signal.SIGKILL)
+            killed.append(state.pid)
+
+    items = run_batch(paths, out=tmp_path / "out", workers=3, watch=watch, workbooks=books)
+    assert killed, "the victim was never seen running"
+    assert [i.status for i in items] == ["ok", "died", "ok"]
+    assert items[1].error == (
+        "the engagement's process was killed by signal 9 (SIGKILL), likely out of memory "
+        "(the system's out-of-memory killer sends it)"
+    )
+    summary = json.loads((tmp_path / "out" / "batch.json").read_text())
+    assert summary["status"] == "failed"
+    assert [(e["name"], e["status"]) for e in summary["engagements"]] == [("alpha", "ok"), ("victim", "died"), ("gamma", "ok")]
+    assert "signal 9 (SIGKILL)" in summary["engagements"][1]["error"]
+    for name in ("alpha", "gamma"):
+        manifest = json.loads((tmp_path / "out" / name / "run.json").read_text())
+        assert manifest["status"] == "ok" and (tmp_path / "out" / name / "report" / "index.html").is_file()
+    dead = json.loads((tmp_path / "out" / "victim" / "run.json").read_text())  # written at the start, then marked
+    assert dead["status"] == "failed" and "killed by signal 9" in dead["error"]
+    assert {w["workbook"]: w["status"] for w in dead["workbooks"]} == {"01_ok": "ok", "02_wait": "failed"}
+    assert "died here: the engagement's process was killed by signal 9" in dead["workbooks"][1]["error"]

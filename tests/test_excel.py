@@ -283,7 +283,7 @@ def test_limits_are_kept_and_noted(tmp_path, monkeypatch):
 
     monkeypatch.setattr(excel, "_MAX_ROWS", 3)
     run = tmp_path / "limits"
-    _put(pd.DataFrame({"n": range(5), "text": ["x" * 40_000] + ["y"] * 4}), run, "02_voice", "comments")
+    _put(pd.DataFrame({"n": range(5), "text": ["x" * 40_000] + ["y"] * 4}), run, "02_voice_of_customer", "comments")
     book = openpyxl.load_workbook(write_excel(run, name="Limits"))
     sheet = book["02 comments"]
     assert sheet.max_row == 4 and [sheet.cell(r, 1).value for r in range(2, 5)] == [0, 1, 2]

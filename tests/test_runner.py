@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import nbformat
+import openpyxl
 import pytest
 from typer.testing import CliRunner
 
@@ -14,6 +20,7 @@ from cxmethods.cli import app
 from cxmethods.run.runner import list_workbooks
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
+CXM = Path(sys.executable).parent / "cxm"
 
 
 def test_list_workbooks_in_order_and_only_filter():
@@ -179,3 +186,114 @@ def test_paths_with_markup_are_printed_as_they_are_and_a_good_command_exits_0(tm
     checked = CliRunner().invoke(app, ["validate", str(out / "engagement.yaml")])
     assert checked.exit_code == 0, checked.output
     assert f"OK: {out / 'engagement.yaml'} (" in checked.output.replace("\n", "")
+
+
+def _waiting_workbooks(folder: Path) -> Path:
+    """01_ok, then a workbook that says it started (a file), waits long, and has a cell after the wait."""
+    folder.mkdir()
+    shutil.copy(FIXTURES / "01_ok.ipynb", folder)
+    nb = nbformat.read(FIXTURES / "01_ok.ipynb", as_version=4)
+    nb.cells = [
+        *nb.cells[:3],
+        nbformat.v4.new_code_cell('(run_dir / "waiting").write_text("yes")\nimport time\ntime.sleep(120)'),
+        nbformat.v4.new_code_cell('print("after the wait")'),
+    ]
+    nbformat.write(nb, folder / "02_wait.ipynb")
+    return folder
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_run_is_marked_interrupted_and_never_reported_complete(tiny, tmp_path, sig):
+    books, out = _waiting_workbooks(tmp_path / "books"), tmp_path / "run"
+    run = subprocess.Popen(
+        [str(CXM), "run", str(tiny.path), "--out", str(out), "--workbooks", str(books)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not (out / "waiting").exists():
+        assert run.poll() is None and time.monotonic() < deadline, "the run ended before the waiting workbook"
+        if (out / "run.json").exists():  # while it runs, run.json says so
+            assert json.loads((out / "run.json").read_text())["status"] == "running"
+        time.sleep(0.2)
+    run.send_signal(sig)
+    _, stderr = run.communicate(timeout=120)
+    assert run.returncode == 130 and "Interrupted" in stderr
+    manifest = json.loads((out / "run.json").read_text())
+    assert manifest["status"] == "interrupted" and manifest["finished_at"]
+    assert [(w["workbook"], w["status"]) for w in manifest["workbooks"]] == [("01_ok", "ok"), ("02_wait", "interrupted")]
+    nb = nbformat.read(out / "02_wait.ipynb", as_version=4)
+    statuses = [c.metadata.papermill["status"] for c in nb.cells if c.cell_type == "code"]
+    assert statuses[-2:] == ["interrupted", "pending"] and nb.metadata.papermill.exception
+    assert nb.cells[-1].outputs == [] and nb.cells[-1].execution_count is None  # the cell after the wait never ran
+    done = CliRunner().invoke(app, ["outputs", str(out), str(tiny.path)])
+    assert done.exit_code == 0, done.output
+    index = (out / "report" / "index.html").read_text()
+    assert "completed (all" not in index
+    assert "Status: interrupted (1 of 2 workbooks completed in this run, 1 interrupted)" in index
+
+
+def test_out_holding_files_no_run_wrote_is_refused_and_left_alone(tiny, tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(CxmError, match=r"holds 1 file\(s\) that no run of 'tiny' writes \(notes\.txt\).*Fix: give a new"):
+        run_engagement(tiny.path, out=out, workbooks=FIXTURES)
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]  # nothing written, nothing removed
+    (out / "notes.txt").unlink()
+    assert run_engagement(tiny.path, out=out, only="01", workbooks=FIXTURES).ok  # an empty folder is fine
+    private = {"report/99_private.html": "<p>mine</p>", "artifacts/99_private/salaries.csv": "name,salary\nAnn,1\n"}
+    for rel, text in private.items():
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_text(text)
+    with pytest.raises(CxmError, match=r"holds 2 file\(s\) .*\(artifacts/99_private/salaries\.csv, report/99_private\.html\)"):
+        run_engagement(tiny.path, out=out, only="01", workbooks=FIXTURES)
+    refused = CliRunner().invoke(app, ["outputs", str(out), str(tiny.path)])
+    assert refused.exit_code == 1 and "no run of 'tiny' writes" in refused.output
+    assert all((out / rel).read_text() == text for rel, text in private.items())  # neither deleted nor replaced
+    # a folder holding another engagement's run
+    other = tmp_path / "other"
+    manifest = json.loads((out / "run.json").read_text())
+    other.mkdir()
+    (other / "run.json").write_text(json.dumps({**manifest, "engagement": {"name": "riverton"}}))
+    with pytest.raises(CxmError, match=r"holds a run of engagement 'riverton', not 'tiny'"):
+        run_engagement(tiny.path, out=other, workbooks=FIXTURES)
+
+
+def test_files_of_the_user_are_neither_listed_nor_in_the_excel_file(tiny, tmp_path):
+    from cxmethods.outputs.excel import write_excel
+    from cxmethods.outputs.make_all import file_list
+
+    out = tmp_path / "run"
+    assert run_engagement(tiny.path, out=out, only="01", workbooks=FIXTURES).ok
+    (out / "artifacts" / "99_private").mkdir()
+    (out / "artifacts" / "99_private" / "salaries.csv").write_text("name,salary\nAnn,1\n")
+    assert "artifacts/99_private/salaries.csv" not in {f["path"] for f in file_list(out, "tiny")}
+    listed = {f["path"] for f in json.loads((out / "run.json").read_text())["files"]}
+    assert {"01_ok.ipynb", "artifacts/01_ok/hello.csv", "tiny.xlsx", "report/index.html"} <= listed
+    sheets = openpyxl.load_workbook(write_excel(out, name="tiny")).sheetnames
+    assert len(sheets) == 2 and not any("salar" in s or "private" in s for s in sheets)
+
+
+def test_only_into_an_earlier_run_marks_the_earlier_workbooks(tiny, tmp_path):
+    out = tmp_path / "run"
+    first = run_engagement(tiny.path, out=out, workbooks=FIXTURES)
+    assert [s.status for s in first.steps] == ["ok", "failed", "ok"]
+    started = json.loads((out / "run.json").read_text())["started_at"]
+    again = run_engagement(tiny.path, out=out, only="01", workbooks=FIXTURES)
+    assert again.ok and [s.workbook for s in again.steps] == ["01_ok"]
+    manifest = json.loads((out / "run.json").read_text())
+    assert [(w["workbook"], w["status"]) for w in manifest["workbooks"]] == [
+        ("01_ok", "ok"),
+        ("02_broken", "earlier run"),
+        ("03_after", "earlier run"),
+    ]
+    assert manifest["workbooks"][1]["earlier_status"] == "failed" and manifest["workbooks"][1]["run_at"] == started
+    index = (out / "report" / "index.html").read_text()
+    assert "all 3 workbooks completed" not in index
+    assert "Status: completed (1 of 3 workbooks completed in this run, 2 from an earlier run)" in index
+    assert f"From the run of {started}, not this one; it failed there: ZeroDivisionError" in index
+    contents = openpyxl.load_workbook(out / "tiny.xlsx")["Contents"]
+    notes = {row[1]: row[4] for row in contents.iter_rows(values_only=True) if row[1] in ("01_ok", "02_broken")}
+    assert notes["02_broken"] == f"from the run of {started} (which failed), not this one" and not notes["01_ok"]

@@ -826,14 +826,17 @@ def _load(
         rows.append((f"{ours}: {mixed}", _mixed_offsets(con, mapping[ours], fields[ours].kind, spec, timezone)))
     ids = [ours for ours in mapping if fields[ours].kind == "id" and ours not in recoded]
     if ids:  # identifiers cleaned in SQL: how many changed
-        counts = con.execute(
-            "SELECT "
-            + ", ".join(
-                f"count(*) FILTER (WHERE {_sql_id(c)} <> {c})"
-                for c in (f'trim(CAST("{mapping[o].replace(chr(34), chr(34) * 2)}" AS VARCHAR))' for o in ids)
-            )
-            + " FROM raw"
-        ).fetchone() or ()
+        counts = (
+            con.execute(
+                "SELECT "
+                + ", ".join(
+                    f"count(*) FILTER (WHERE {_sql_id(c)} <> {c})"
+                    for c in (f'trim(CAST("{mapping[o].replace(chr(34), chr(34) * 2)}" AS VARCHAR))' for o in ids)
+                )
+                + " FROM raw"
+            ).fetchone()
+            or ()
+        )
         rows += [(f"{ours}: {cleaned}", int(n)) for ours, n in zip(ids, counts)]
     con.execute("CREATE TABLE notes (check_name VARCHAR, rows BIGINT)")
     if rows:

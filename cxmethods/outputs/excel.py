@@ -39,7 +39,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from cxmethods.core.checks import check_text, parameter_error
 from cxmethods.core.errors import CxmError
-from cxmethods.io.artifacts import FORMULA_START, restore_formulas
+from cxmethods.io.artifacts import FORMULA_START, STEPS, restore_formulas
 from cxmethods.outputs.headlines import CURRENCY_SYMBOLS, read_manifest, run_date, run_started
 
 __all__ = ["write_excel"]
@@ -146,8 +146,9 @@ def write_excel(run_dir: str | Path, *, name: str, currency: str = "GBP", out: P
     target = Path(out) if out is not None else run_dir / f"{name}.xlsx"
     if target.suffix.lower() != ".xlsx":
         raise parameter_error("out", "write_excel", "a path ending in .xlsx", str(target))
-    files = _table_files(run_dir / "artifacts")
-    started = run_started(read_manifest(run_dir))
+    manifest = read_manifest(run_dir)
+    files = _table_files(run_dir / "artifacts", _steps(run_dir, manifest))
+    started = run_started(manifest)
     stamp = (
         datetime(started.year, started.month, started.day)
         if started is not None
@@ -158,6 +159,11 @@ def write_excel(run_dir: str | Path, *, name: str, currency: str = "GBP", out: P
     contents = book.create_sheet("Contents")
     taken = {"contents", "history"}  # "History" is reserved by Excel; names compare without case
     entries = [_add_table(book, step, path, taken, currency) for step, path in files]
+    earlier = _earlier_steps(manifest)
+    entries = [
+        _Entry(e.step, e.table, e.sheet, e.rows, "; ".join(filter(None, [earlier[e.step], e.note]))) if e.step in earlier else e
+        for e in entries
+    ]
     when = f"run on {run_date(read_manifest(run_dir))}" if started is not None else f"last written {stamp:%Y-%m-%d %H:%M} UTC"
     _write_contents(
         contents,
@@ -171,11 +177,29 @@ def write_excel(run_dir: str | Path, *, name: str, currency: str = "GBP", out: P
     return target
 
 
-def _table_files(artifacts: Path) -> list[tuple[str, Path]]:
-    """``(step, path)`` of every table, in step order then file name."""
+def _steps(run_dir: Path, manifest: dict) -> set[str]:
+    """The workbooks whose tables belong in the file: the method's steps, the workbooks run.json records and those
+    with an executed notebook in the folder. Any other folder under ``artifacts/`` is not a workbook's: left out."""
+    recorded = {str(w.get("workbook")) for w in manifest.get("workbooks", []) if isinstance(w, dict)}
+    return {*STEPS, *recorded, *(p.stem for p in run_dir.glob("[0-9][0-9]_*.ipynb"))}
+
+
+def _earlier_steps(manifest: dict) -> dict[str, str]:
+    """Step -> the Contents note for a workbook whose tables an earlier run left (run.json: ``earlier run``)."""
+    notes = {}
+    for w in manifest.get("workbooks", []):
+        if isinstance(w, dict) and w.get("status") == "earlier run":
+            when = f"the run of {w['run_at']}" if w.get("run_at") else "an earlier run"
+            failed = f" (which {w['earlier_status']})" if w.get("earlier_status") in ("failed", "interrupted") else ""
+            notes[str(w.get("workbook"))] = f"from {when}{failed}, not this one"
+    return notes
+
+
+def _table_files(artifacts: Path, steps: set[str] | None = None) -> list[tuple[str, Path]]:
+    """``(step, path)`` of every table of ``steps`` (default: any folder), in step order then file name."""
     files = []
     if artifacts.is_dir():
-        for step in sorted(p for p in artifacts.iterdir() if p.is_dir()):
+        for step in sorted(p for p in artifacts.iterdir() if p.is_dir() and (steps is None or p.name in steps)):
             files += [(step.name, p) for p in sorted(step.iterdir()) if p.is_file() and p.suffix.lower() in (".csv", ".parquet")]
     if not files:
         raise CxmError(

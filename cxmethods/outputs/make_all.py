@@ -7,8 +7,9 @@ again without re-running the workbooks: ``cxm outputs out/riverton``.
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from cxmethods.core.config import Engagement
 from cxmethods.core.files import sha256
 from cxmethods.io.artifacts import STEPS
 
-__all__ = ["OUTPUTS", "OutputResult", "file_list", "write_outputs"]
+__all__ = ["OUTPUTS", "OutputResult", "file_list", "foreign_files", "write_outputs"]
 
 
 @dataclass(frozen=True)
@@ -85,11 +86,70 @@ def write_outputs(run_dir: str | Path, engagement: Engagement) -> list[OutputRes
     return results
 
 
-def file_list(run_dir: str | Path) -> list[dict]:
-    """Every file in the run folder except ``run.json`` itself: ``path`` (relative), ``bytes``, ``sha256``."""
+def _workbook_steps(manifest: dict, steps: Iterable[str] = ()) -> set[str]:
+    """The workbook stems whose notebook, page and ``artifacts/<step>/`` a run may write: the method's steps, those
+    ``steps`` (an adapted copy's own workbooks being run) and the workbooks an earlier run recorded."""
+    recorded = {str(w.get("workbook")) for w in manifest.get("workbooks", []) if isinstance(w, dict) and w.get("workbook")}
+    return {*STEPS, *steps, *recorded}
+
+
+_PARTIAL = re.compile(r"\..+\.partial")  # what a writer killed mid-file leaves (report pages, the Excel file)
+
+
+def _owned(rel: str, name: str, steps: set[str], listed: set[str]) -> bool:
+    """Whether a run of engagement ``name`` writes the file at ``rel`` (relative, with ``/``) in its run folder."""
+    parts = rel.split("/")
+    if rel in listed or ".ipynb_checkpoints" in parts:  # Jupyter's own copies of notebooks opened in the folder
+        return True
+    if len(parts) == 1:
+        stem, _, suffix = rel.rpartition(".")
+        return (
+            rel in ("run.json", "run.json.partial", "validation.json", f"{name}.xlsx", f"{name}.pptx")
+            or (suffix == "ipynb" and stem in steps)
+            or bool(_PARTIAL.fullmatch(rel))
+        )
+    if parts[0] == "report" and len(parts) == 2:
+        return parts[1] == "index.html" or parts[1].removesuffix(".html") in steps or bool(_PARTIAL.fullmatch(parts[1]))
+    return parts[0] == "artifacts" and len(parts) > 2 and parts[1] in steps
+
+
+def _files(run_dir: Path) -> list[Path]:
+    return sorted(p for p in run_dir.rglob("*") if p.is_file() or p.is_symlink())
+
+
+def foreign_files(run_dir: str | Path, name: str, *, manifest: dict | None = None, steps: Iterable[str] = ()) -> list[str]:
+    """The files in ``run_dir`` that no run of engagement ``name`` writes (relative paths, sorted).
+
+    A run owns its executed notebooks, ``artifacts/<step>/``, the report pages of its workbooks, ``<name>.xlsx`` and
+    ``<name>.pptx``, ``validation.json`` and ``run.json``, and every file its ``run.json`` lists (``manifest``: the
+    folder's run.json as read; listed files count only when it is a run of the same engagement). Anything else is
+    the user's, and neither a run nor the outputs may delete, overwrite or ingest it.
+    """
     run_dir = Path(run_dir)
-    return [
-        {"path": p.relative_to(run_dir).as_posix(), "bytes": p.stat().st_size, "sha256": sha256(p)}
-        for p in sorted(run_dir.rglob("*"))
-        if p.is_file() and p.name != "run.json" and ".ipynb_checkpoints" not in p.parts
-    ]
+    if not run_dir.is_dir():
+        return []
+    manifest = manifest or {}
+    same = (manifest.get("engagement") or {}).get("name") == name if isinstance(manifest.get("engagement"), dict) else False
+    listed = {str(f.get("path")) for f in manifest.get("files", []) if isinstance(f, dict)} if same else set()
+    known = _workbook_steps(manifest if same else {}, steps)
+    return [rel for rel in (p.relative_to(run_dir).as_posix() for p in _files(run_dir)) if not _owned(rel, name, known, listed)]
+
+
+def file_list(run_dir: str | Path, name: str | None = None, *, steps: Iterable[str] = ()) -> list[dict]:
+    """Every file in the run folder except ``run.json`` itself: ``path`` (relative), ``bytes``, ``sha256``.
+
+    Given the engagement's ``name``, only the files a run of it writes (see :func:`foreign_files`; ``steps`` are
+    the workbooks run): a file the user keeps in the folder is neither checksummed nor listed as the run's.
+    """
+    run_dir = Path(run_dir)
+    foreign: set[str] = set()
+    if name is not None:
+        from cxmethods.outputs.headlines import read_manifest
+
+        foreign = set(foreign_files(run_dir, name, manifest=read_manifest(run_dir), steps=steps))
+    rows = []
+    for p in _files(run_dir):
+        rel = p.relative_to(run_dir).as_posix()
+        if p.is_file() and p.name != "run.json" and ".ipynb_checkpoints" not in p.parts and rel not in foreign:
+            rows.append({"path": rel, "bytes": p.stat().st_size, "sha256": sha256(p)})
+    return rows

@@ -30,6 +30,7 @@ import nbformat
 
 from cxmethods.core.checks import check_text
 from cxmethods.core.errors import CxmError
+from cxmethods.io.artifacts import STEPS
 from cxmethods.outputs.headlines import WORKBOOKS, headlines, read_manifest, run_date
 
 __all__ = ["REMOVED_TAGS", "write_report"]
@@ -95,7 +96,7 @@ def write_report(run_dir: str | Path, *, name: str, organisation: str, currency:
         status, error = _status(steps.get(path.stem), nb)
         failure = (
             None
-            if status != "failed"
+            if status not in ("failed", "interrupted")
             else (
                 f"This workbook did not finish: {error}" if error else "This workbook did not finish; its error is shown below."
             )
@@ -108,8 +109,11 @@ def write_report(run_dir: str | Path, *, name: str, organisation: str, currency:
         pages.append(out / f"{path.stem}.html")
         _write(pages[-1], body)
         entries.append((path.stem, title, status, error))
+    written = {str(f.get("path")) for f in manifest.get("files", []) if isinstance(f, dict)}
+    ours = {*STEPS, *(str(s) for s in steps)}  # a page named after a workbook is a report page; any other is the user's
     for stale in set(out.glob("[0-9][0-9]_*.html")) - set(pages):  # a workbook no longer in the folder
-        stale.unlink()
+        if f"report/{stale.name}" in written or stale.stem in ours:  # never a file of the user's
+            stale.unlink()
     index = out / "index.html"
     _write(
         index,
@@ -150,8 +154,15 @@ def _executed(nb: nbformat.NotebookNode) -> bool:
 
 def _status(step: dict | None, nb: nbformat.NotebookNode) -> tuple[str, str | None]:
     """``ok`` / ``failed`` and the error, from run.json; a notebook this run did not execute is judged by its outputs."""
+    if step is not None and step.get("status") == "earlier run":
+        when = f"the run of {step['run_at']}" if step.get("run_at") else "an earlier run"
+        how = {"failed": f"; it failed there: {step.get('error')}", "interrupted": "; it was interrupted there"}
+        return "earlier run", f"From {when}, not this one{how.get(str(step.get('earlier_status')), '')}."
     if step is not None:  # its cell number is left out: the report shows no cell numbers to find it by
         return str(step.get("status", "unknown")), step.get("error")
+    stopped = nb.metadata.get("cxmethods", {}).get("status")
+    if stopped in ("interrupted", "failed"):
+        return stopped, None
     failed = nb.metadata.get("papermill", {}).get("exception") or any(
         o.get("output_type") == "error" for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
     )
@@ -293,19 +304,53 @@ def _write(path: Path, text: str) -> None:
     os.replace(partial, path)  # a reader never opens half a page
 
 
+_LABELS = {"ok": "completed", "earlier run": "from an earlier run", "pending": "not run yet", "running": "running"}
+
+
+def _status_detail(manifest: dict, shown: list[str]) -> str:
+    """What the status line says about the workbooks: "all 6 workbooks completed" only when every workbook the run
+    records (and every page shown) completed in this run; otherwise how many completed and what the rest are."""
+    recorded = [str(w.get("status")) for w in manifest.get("workbooks", []) if isinstance(w, dict)]
+    statuses = recorded if len(recorded) >= len(shown) else shown
+    if statuses and all(s == "ok" for s in statuses) and all(s == "ok" for s in shown):
+        return f"all {len(statuses)} workbooks completed"
+    if set(statuses) <= {"ok", "failed"}:
+        return f"{statuses.count('failed')} of {len(statuses)} workbooks failed"
+    counts: dict[str, int] = {}
+    for status in statuses:
+        counts[status] = counts.get(status, 0) + 1
+    parts = [f"{counts.pop('ok', 0)} of {len(statuses)} workbooks completed in this run"]
+    for status, words in (
+        ("failed", "failed"),
+        ("interrupted", "interrupted"),
+        ("running", "running"),
+        ("pending", "not run yet"),
+        ("not run", "not run"),
+        ("earlier run", "from an earlier run"),
+    ):
+        if counts.get(status):
+            parts.append(f"{counts.pop(status)} {words}")
+    parts += [f"{n} {status}" for status, n in counts.items()]
+    return ", ".join(parts)
+
+
 def _index_html(
     run_dir: Path, manifest: dict, entries: list, found: dict[str, list[str]], *, name: str, organisation: str, date: str | None
 ) -> str:
     e = html.escape
-    failed = sum(status == "failed" for _, _, status, _ in entries)
-    detail = f"{failed} of {len(entries)} workbooks failed" if failed else f"all {len(entries)} workbooks completed"
+    detail = _status_detail(manifest, [status for _, _, status, _ in entries])
     missing = [
         str(o.get("output"))
         for o in manifest.get("outputs", [])  # the report is being made now
         if isinstance(o, dict) and o.get("status") == "failed" and o.get("output") != "report"
     ]
     detail += f"; not made: {', '.join(missing)}" if missing else ""
-    word = {"ok": "completed", "failed": "failed"}.get(manifest.get("status"), "unknown (no run.json)")
+    word = {
+        "ok": "completed",
+        "failed": "failed",
+        "running": "not finished (still running, or stopped without a word)",
+        "interrupted": "interrupted",
+    }.get(manifest.get("status"), "unknown (no run.json)")
     meta = ([f"Run of {date}"] if date else []) + [f"Status: {word} ({detail})"]
     downloads = [
         f'<a href="../{e(name)}{ext}">{label}</a>'
@@ -315,7 +360,7 @@ def _index_html(
     parts = [f"<h1>Findings of engagement {e(name)}</h1>", f'<p class="cxm-meta">{e(" · ".join(meta))}</p>']
     parts += [f'<p class="cxm-downloads">Download: {" · ".join(downloads)}</p>'] if downloads else []
     for stem, title, status, error in entries:
-        label = {"ok": "completed", "earlier run": "from an earlier run"}.get(status, status)
+        label = _LABELS.get(status, status)
         parts.append(
             f'<section class="cxm-book"><h2><a href="{e(stem)}.html">{e(title)}</a> '
             f'<span class="cxm-status cxm-{e(status.replace(" ", "-"))}">{e(label)}</span></h2>'
@@ -358,7 +403,7 @@ body.cxm-report { font-family: var(--cxm-font); color: #1f2933; background: #fff
 .cxm-meta, .cxm-none { color: #616e7c; }
 .cxm-status { font-size: 12px; font-weight: 600; padding: 2px 8px; border-radius: 10px; background: #e4e7eb; }
 .cxm-status.cxm-ok { background: #e3f4e8; color: #1e6b35; }
-.cxm-status.cxm-failed { background: #fde8e8; color: #a61b1b; }
+.cxm-status.cxm-failed, .cxm-status.cxm-interrupted { background: #fde8e8; color: #a61b1b; }
 .cxm-error, .cxm-failure { background: #fde8e8; border-left: 4px solid #a61b1b; padding: 8px 12px; color: #611; }
 .cxm-report li { margin: 4px 0; }
 .cxm-report .jp-Cell { padding: 0; margin: 0 0 4px; }

@@ -1,9 +1,11 @@
 """Many engagements at once: each one's full run (workbooks and outputs) in its own process.
 
-:func:`run_batch` sends every engagement to a process pool (papermill starts a kernel per workbook, so
-processes, not threads, and no change of working directory), or, given a scheduler address, to an
-existing Dask distributed cluster through its ``concurrent.futures`` executor. One engagement that
-fails, even before its workbooks start (a broken engagement file), never stops the others. The summary
+:func:`run_batch` starts one process per engagement, ``workers`` at a time (papermill starts a kernel per
+workbook, so processes, not threads, and no change of working directory), or, given a scheduler address, sends
+them to an existing Dask distributed cluster through its ``concurrent.futures`` executor. One engagement that
+fails, even before its workbooks start (a broken engagement file), never stops the others; nor does one whose
+process dies (the out-of-memory killer's SIGKILL): that one is reported ``died`` with the signal, its run.json
+marked failed with the cause, and the others finish. (A shared process pool would break for all on one death.) The summary
 (``batch.json`` in the batch folder, and the CLI's table) lists each engagement's status, time and, for a
 failure, the workbook, cell and error.
 
@@ -19,9 +21,10 @@ import json
 import multiprocessing
 import os
 import shutil
+import signal
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, wait
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -37,7 +40,8 @@ CONNECT_TIMEOUT = "10s"
 
 @dataclass(frozen=True)
 class BatchItem:
-    """One engagement's outcome: ``status`` is ``ok`` or ``failed``; ``error`` says where and why."""
+    """One engagement's outcome: ``status`` is ``ok``, ``failed`` or ``died`` (its process was killed or crashed:
+    ``error`` names the signal); ``error`` says where and why."""
 
     engagement: str
     name: str
@@ -59,6 +63,7 @@ class Running:
     steps: int
     cells: int
     cells_total: int
+    pid: int = 0  # the engagement's process (a cluster worker's on a cluster)
 
     @property
     def fraction(self) -> float:
@@ -74,13 +79,15 @@ def _reporter(path: Path, name: str, steps: int) -> Callable[[str, int, int], No
         if workbook not in seen:
             seen.append(workbook)
         partial = path.with_suffix(".tmp")
-        partial.write_text(json.dumps(asdict(Running(name, workbook, len(seen), steps, done, total))), encoding="utf-8")
+        partial.write_text(
+            json.dumps(asdict(Running(name, workbook, len(seen), steps, done, total, os.getpid()))), encoding="utf-8"
+        )
         os.replace(partial, path)
 
     return progress
 
 
-def _run_one(path: str, out_root: str, index: int = 0) -> BatchItem:
+def _run_one(path: str, out_root: str, index: int = 0, workbooks: str | None = None) -> BatchItem:
     """Run one engagement in this (worker) process; every failure becomes a BatchItem, never an exception."""
     from cxmethods.core.config import load_engagement
     from cxmethods.run.runner import list_workbooks, run_engagement
@@ -91,7 +98,7 @@ def _run_one(path: str, out_root: str, index: int = 0) -> BatchItem:
         eng = load_engagement(path)
         name = eng.name
         progress = _reporter(Path(out_root) / _PROGRESS / f"{index}.json", name, len(list_workbooks()))
-        result = run_engagement(eng, out=Path(out_root) / eng.name, progress=progress)
+        result = run_engagement(eng, out=Path(out_root) / eng.name, progress=progress, workbooks=workbooks)
     except Exception as exc:
         first = str(exc).splitlines()
         detail = " ".join(line.strip() for line in first[:4])
@@ -106,6 +113,85 @@ def _run_one(path: str, out_root: str, index: int = 0) -> BatchItem:
     return BatchItem(
         path, name, "failed", seconds, str(result.out_dir), error=f"the {broken.output} could not be made: {broken.error}"
     )
+
+
+def _child(path: str, out_root: str, index: int, workbooks: str | None) -> None:
+    """A local worker: run one engagement and leave its BatchItem in ``.progress/<index>.result.json``.
+
+    A process of its own per engagement: when it dies (the out-of-memory killer's SIGKILL), only its engagement
+    fails; the caller finds no result file and says how it died.
+    """
+    item = _run_one(path, out_root, index, workbooks)
+    result = Path(out_root) / _PROGRESS / f"{index}.result.json"
+    partial = result.with_suffix(".tmp")
+    partial.write_text(json.dumps(asdict(item)), encoding="utf-8")
+    os.replace(partial, result)
+
+
+def _death(exitcode: int | None) -> str:
+    """Why a worker process ended without a result, in words: a signal's name, and what SIGKILL usually means."""
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        likely = ", likely out of memory (the system's out-of-memory killer sends it)" if -exitcode == signal.SIGKILL else ""
+        return f"the engagement's process was killed by signal {-exitcode} ({name}){likely}"
+    return f"the engagement's process ended with exit code {exitcode} before reporting a result"
+
+
+def _run_local(
+    paths: list[str], out: Path, workers: int, workbooks: str | None, done: Callable[[int, BatchItem], None], tick: Callable
+) -> None:
+    """Run each engagement in its own process, ``workers`` at a time; one dying fails only its own engagement."""
+    context = multiprocessing.get_context("spawn")
+    queue = list(range(len(paths)))
+    running: dict[int, tuple[multiprocessing.process.BaseProcess, float]] = {}
+    try:
+        while queue or running:
+            while queue and len(running) < workers:
+                i = queue.pop(0)
+                process = context.Process(target=_child, args=(paths[i], str(out), i, workbooks), name=f"cxm-batch-{i}")
+                process.start()
+                running[i] = (process, time.perf_counter())
+            for i, (process, started) in list(running.items()):
+                process.join(timeout=0)
+                if process.is_alive():
+                    continue
+                del running[i]
+                done(i, _collected(paths[i], out, i, process.exitcode, started))
+            tick(set(running))
+            time.sleep(0.2)
+    finally:  # on an interrupt: each running engagement gets SIGTERM, marks its run interrupted and stops
+        for process, _ in running.values():
+            process.terminate()
+        for process, _ in running.values():
+            process.join(timeout=30)
+            if process.is_alive():
+                process.kill()
+
+
+def _collected(path: str, out: Path, index: int, exitcode: int | None, started: float) -> BatchItem:
+    """The BatchItem a finished worker left, or, when it died first, a failure saying how (run.json says so too)."""
+    result = out / _PROGRESS / f"{index}.result.json"
+    try:
+        return BatchItem(**json.loads(result.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        pass
+    from cxmethods.core.config import load_engagement
+    from cxmethods.core.errors import ConfigError
+    from cxmethods.run.runner import mark_died
+
+    cause = _death(exitcode)
+    name, folder = Path(path).parent.name, ""
+    try:
+        name = load_engagement(path).name
+        if (out / name / "run.json").is_file():
+            folder = str(out / name)
+            mark_died(out / name, cause)
+    except ConfigError:
+        pass
+    return BatchItem(path, name, "died", round(time.perf_counter() - started, 1), folder, error=cause)
 
 
 def _check_names(paths: list[str]) -> None:
@@ -154,6 +240,30 @@ def _watch_files(folder: Path, running: set[int]) -> dict[int, Running]:
     return states
 
 
+def _run_pool(
+    pool: Executor, paths: list[str], out: Path, workbooks: str | None, done: Callable[[int, BatchItem], None], tick: Callable
+) -> None:
+    """Run the engagements on an executor (a Dask cluster, or one given): it decides where each runs."""
+    futures = {pool.submit(_run_one, p, str(out), i, workbooks): i for i, p in enumerate(paths)}
+    pending = set(futures)
+    try:
+        while pending:
+            finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            for future in finished:
+                i = futures[future]
+                try:
+                    item = future.result()
+                except Exception as exc:
+                    item = BatchItem(
+                        paths[i], Path(paths[i]).parent.name, "died", 0.0, error=f"worker died: {type(exc).__name__}: {exc}"
+                    )
+                done(i, item)
+            tick({futures[f] for f in pending})
+    finally:
+        for future in pending:
+            future.cancel()
+
+
 def run_batch(
     engagements: list[str | Path],
     *,
@@ -163,6 +273,7 @@ def run_batch(
     watch: Callable[[dict[int, Running]], None] | None = None,
     scheduler: str | None = None,
     executor: Executor | None = None,
+    workbooks: str | Path | None = None,
 ) -> list[BatchItem]:
     """Run every engagement (a YAML file, or a folder holding ``engagement.yaml``) and write ``out/batch.json``.
 
@@ -182,6 +293,8 @@ def run_batch(
         Its workers need cxmethods installed and the engagements and ``out`` on shared storage.
     executor : concurrent.futures.Executor, optional
         Any other executor to run on (the caller shuts it down).
+    workbooks : path, optional
+        Folder of workbooks to run instead of the installed ones (as ``cxm run --workbooks``).
 
     Returns
     -------
@@ -199,37 +312,33 @@ def run_batch(
     folder.mkdir(parents=True)
     started = time.perf_counter()
     client = None
+    pool: Executor | None
     if executor is not None:
         pool, where = executor, "executor"
     elif scheduler:
         pool, client = _dask_executor(scheduler)
         where = f"Dask scheduler {scheduler} ({len(client.scheduler_info()['workers'])} workers)"
     else:
-        pool = ProcessPoolExecutor(max_workers=min(workers, len(paths)), mp_context=multiprocessing.get_context("spawn"))
-        where = f"{min(workers, len(paths))} local processes"
+        pool, where = None, f"{min(workers, len(paths))} local processes, one per engagement"
     items: dict[int, BatchItem] = {}
+
+    def done(i: int, item: BatchItem) -> None:
+        items[i] = item
+        if progress:
+            progress(item, len(items), len(paths))
+
+    def tick(running: set[int]) -> None:
+        if watch:
+            watch(_watch_files(folder, running))
+
     try:
-        futures = {pool.submit(_run_one, p, str(out), i): i for i, p in enumerate(paths)}
-        pending = set(futures)
-        while pending:
-            finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-            for future in finished:
-                i = futures[future]
-                try:
-                    items[i] = future.result()
-                except Exception as exc:
-                    items[i] = BatchItem(
-                        paths[i], Path(paths[i]).parent.name, "failed", 0.0, error=f"worker died: {type(exc).__name__}: {exc}"
-                    )
-                if progress:
-                    progress(items[i], len(items), len(paths))
-            if watch:
-                watch(_watch_files(folder, {futures[f] for f in pending}))
+        if pool is None:
+            _run_local(paths, out, min(workers, len(paths)), workbooks and str(workbooks), done, tick)
+        else:
+            _run_pool(pool, paths, out, workbooks and str(workbooks), done, tick)
     finally:  # on an interrupt, engagements not started are cancelled (closing a Dask client cancels its tasks)
         if client is not None:
             client.close()
-        elif executor is None:
-            pool.shutdown(cancel_futures=True)
         shutil.rmtree(folder, ignore_errors=True)
     ordered = [items[i] for i in range(len(paths))]
     summary = {

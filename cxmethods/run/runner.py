@@ -20,9 +20,12 @@ import json
 import os
 import platform
 import re
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -33,12 +36,21 @@ import nbformat
 from cxmethods.core.config import Engagement, load_engagement
 from cxmethods.core.errors import CxmError
 from cxmethods.core.paths import workbooks_dir
-from cxmethods.io.artifacts import run_folder
+from cxmethods.io.artifacts import STEPS, run_folder
 from cxmethods.outputs.make_all import file_list, write_outputs
 from cxmethods.sample import is_sample
 from cxmethods.workbooks.start_here import input_checksums, validate_engagement
 
-__all__ = ["KERNEL_NAME", "RunResult", "StepResult", "ensure_kernel", "list_workbooks", "run_engagement"]
+__all__ = [
+    "KERNEL_NAME",
+    "RunResult",
+    "StepResult",
+    "check_run_folder",
+    "ensure_kernel",
+    "list_workbooks",
+    "mark_died",
+    "run_engagement",
+]
 
 #: Name of the Jupyter kernel the workbooks use; ``make`` installs it, the runner too if missing.
 KERNEL_NAME = "cxmethods"
@@ -51,7 +63,7 @@ Progress = Callable[[str, int, int], None]
 
 @dataclass(frozen=True)
 class StepResult:
-    """Outcome of one workbook. ``status`` is ``ok`` or ``failed``."""
+    """Outcome of one workbook. ``status`` is ``ok``, ``failed`` or ``interrupted`` (a KeyboardInterrupt in it)."""
 
     workbook: str
     status: str
@@ -126,14 +138,21 @@ def run_engagement(
 ) -> RunResult:
     """Validate the engagement, then execute its workbooks in order and write the run folder.
 
+    ``run.json`` is written before the first workbook (``status: running``, each workbook ``pending``) and again
+    as each workbook starts and ends, so a reader never takes a run under way, or one that died, for a finished
+    one. Ctrl-C or SIGTERM marks the run and the workbook that was running ``interrupted`` (its notebook too:
+    the cells that never ran are not marked completed) and is raised again as KeyboardInterrupt.
+
     Parameters
     ----------
     engagement : path, Engagement or None
         The engagement YAML; None runs the bundled sample.
     out : path, optional
-        The run folder; default ``out/<engagement name>`` (see :func:`cxmethods.io.artifacts.run_folder`).
+        The run folder; default ``out/<engagement name>`` (see :func:`cxmethods.io.artifacts.run_folder`). It must
+        be new, empty or an earlier run of the same engagement holding only what that run wrote.
     only : str or list of str, optional
-        Workbook numbers or names to run, e.g. ``"01,03"``.
+        Workbook numbers or names to run, e.g. ``"01,03"``. The others' notebooks and tables left by an earlier
+        run stay, recorded in run.json as ``earlier run`` with that run's date, and the outputs say so.
     progress : callable, optional
         Called as ``progress(workbook, cells_done, cells_total)`` as cells finish.
     workbooks : path, optional
@@ -145,10 +164,16 @@ def run_engagement(
     ------
     ConfigError
         When the engagement or its inputs have errors (nothing is run).
+    CxmError
+        When ``out`` holds files this engagement's runs do not write, another engagement's run, or a run
+        still under way (nothing is run, nothing in it is touched).
+    KeyboardInterrupt
+        On Ctrl-C or SIGTERM, after run.json and the running notebook are marked interrupted.
     """
     eng = engagement if isinstance(engagement, Engagement) else load_engagement(engagement)
     books = list_workbooks(only, folder=workbooks)  # a wrong --only fails before inputs are read
     out_dir = run_folder(out, eng, create=False)
+    earlier = check_run_folder(out_dir, eng.name, [b.stem for b in books])
     report = validate_engagement(eng)
     report.raise_for_errors()
     ensure_kernel(kernel_name)
@@ -157,36 +182,200 @@ def run_engagement(
     checksums = input_checksums(eng)
     report.save(out_dir / "validation.json", checksums)  # the start-here workbook reuses it while inputs are unchanged
     parameters = {"engagement": str(eng.path), "run_dir": str(out_dir)}
+    entries = _workbook_entries(out_dir, earlier, books)
     manifest = {
         "engagement": {"name": eng.name, "organisation": eng.organisation, "path": str(eng.path)},
         "parameters": parameters,
         "only": [b.stem for b in books] if only else None,
         "started_at": _now(),
+        "status": "running",
+        "process": {"pid": os.getpid(), "host": platform.node()},
         "versions": _versions(),
         "inputs": _input_rows(eng, checksums),
         "warnings": [str(p) for p in report.warnings],
+        "workbooks": list(entries.values()),
+        "files": file_list(out_dir),  # what the folder holds as this run starts: an earlier run's (checked above)
     }
+    _write_manifest(out_dir, manifest)
     steps: list[StepResult] = []
     sample = is_sample(eng)
-    for book in books:  # a failure does not stop the others: each checks what it reads and names what to run first
-        steps.append(_execute(book, out_dir, parameters, kernel_name, progress, sample=sample))
-    manifest["status"] = "ok" if all(s.status == "ok" for s in steps) else "failed"
-    manifest["workbooks"] = [asdict(s) for s in steps]
-    made = ()
-    if outputs:  # the report's index shows the run's status, so run.json is written before and after
-        _write_manifest(out_dir, manifest)
-        made = tuple(write_outputs(out_dir, eng))
-        manifest["outputs"] = [asdict(o) for o in made]
-        if any(o.status == "failed" for o in made):
-            manifest["status"] = "failed"
-    manifest["finished_at"] = _now()
-    manifest["files"] = file_list(out_dir)
-    _write_manifest(out_dir, manifest)
+    made: tuple = ()
+    with _sigterm_interrupts():
+        try:
+            for book in books:  # a failure does not stop the others: each checks what it reads and names what to run first
+                entries[book.stem] = {"workbook": book.stem, "status": "running", "started_at": _now()}
+                _update(out_dir, manifest, entries)
+                step = _execute(book, out_dir, parameters, kernel_name, progress, sample=sample)
+                steps.append(step)
+                entries[book.stem] = asdict(step)
+                _update(out_dir, manifest, entries)
+                if step.status == "interrupted":  # a KeyboardInterrupt raised in the kernel: someone stopped it
+                    raise KeyboardInterrupt
+            manifest["status"] = "ok" if all(s.status == "ok" for s in steps) else "failed"
+            _update(out_dir, manifest, entries)  # the report's index shows the run's status: written before the outputs
+            if outputs:
+                made = tuple(write_outputs(out_dir, eng))
+                manifest["outputs"] = [asdict(o) for o in made]
+                if any(o.status == "failed" for o in made):
+                    manifest["status"] = "failed"
+        except KeyboardInterrupt:
+            for stem, entry in entries.items():
+                if entry["status"] == "running":
+                    entries[stem] = {**entry, "status": "interrupted", "error": "the run was interrupted (Ctrl-C or SIGTERM)"}
+                elif entry["status"] == "pending":
+                    entries[stem] = {**entry, "status": "not run"}
+            manifest["status"] = "interrupted"
+            _finish(out_dir, manifest, entries)
+            raise
+    _finish(out_dir, manifest, entries)
     return RunResult(out_dir, tuple(steps), made)
 
 
+def check_run_folder(out_dir: Path, name: str, steps: list[str] | None = None) -> dict:
+    """Refuse a run folder that holds anything but an earlier run of engagement ``name``; return its run.json.
+
+    A run never deletes, overwrites or ingests a file it did not write, so a folder holding the user's own files,
+    another engagement's run, or a run still under way (its process alive on this machine) is refused before
+    anything is written. An empty or missing folder gives ``{}``.
+
+    Raises
+    ------
+    CxmError
+        Naming the folder, what is in the way (up to five files) and the fix.
+    """
+    from cxmethods.outputs.headlines import read_manifest
+    from cxmethods.outputs.make_all import foreign_files
+
+    if not out_dir.is_dir():
+        return {}
+    manifest = read_manifest(out_dir)
+    if (out_dir / "run.json").is_file() and not manifest:
+        raise CxmError(
+            f"--out {out_dir} holds a run.json that cannot be read, so what else in the folder is a run's is unknown. "
+            "Fix: give a new folder for the run (--out), or remove that folder first."
+        )
+    other = (manifest.get("engagement") or {}).get("name") if isinstance(manifest.get("engagement"), dict) else None
+    if manifest and other != name:
+        raise CxmError(
+            f"--out {out_dir} holds a run of engagement '{other}', not '{name}'. "
+            f"Fix: give a folder of its own for '{name}' (--out), or remove that run first."
+        )
+    if manifest.get("status") == "running" and _alive(manifest.get("process")):
+        raise CxmError(
+            f"--out {out_dir} is being written by a run still under way (process {manifest['process'].get('pid')}). "
+            "Fix: wait for it to finish or stop it, or give another folder (--out)."
+        )
+    foreign = foreign_files(out_dir, name, manifest=manifest, steps=steps or ())
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        raise CxmError(
+            f"--out {out_dir} holds {len(foreign)} file(s) that no run of '{name}' writes ({shown}); a run there could "
+            "overwrite them or take them into its outputs. Fix: give a new or empty folder (--out), or move those files out."
+        )
+    return manifest
+
+
+def _alive(process: object) -> bool:
+    """Whether the process a run.json names is still running on this machine (another machine's: assume so)."""
+    if not isinstance(process, dict) or not isinstance(process.get("pid"), int):
+        return False
+    if process.get("host") != platform.node():
+        return True
+    try:
+        os.kill(process["pid"], 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process of that number
+        return True
+    return process["pid"] != os.getpid()
+
+
+def _workbook_entries(out_dir: Path, earlier: dict, books: list[Path]) -> dict[str, dict]:
+    """run.json's workbook records as a run starts: this run's ``pending``; a workbook it does not run whose notebook
+    an earlier run left ``earlier run``, with that run's date and status (the outputs show both)."""
+    before = {w["workbook"]: w for w in earlier.get("workbooks", []) if isinstance(w, dict) and w.get("workbook")}
+    entries: dict[str, dict] = {}
+    for notebook in sorted(out_dir.glob("[0-9][0-9]_*.ipynb")):
+        stem = notebook.stem
+        if any(b.stem == stem for b in books) or (stem not in before and stem not in STEPS):
+            continue
+        old = before.get(stem, {})
+        if old.get("status") == "earlier run":
+            entries[stem] = old
+        else:
+            entries[stem] = {
+                "workbook": stem,
+                "status": "earlier run",
+                "earlier_status": old.get("status"),
+                "run_at": earlier.get("started_at"),
+                "error": old.get("error"),
+            }
+    for book in books:
+        entries[book.stem] = {"workbook": book.stem, "status": "pending"}
+    return dict(sorted(entries.items()))
+
+
+def _update(out_dir: Path, manifest: dict, entries: dict[str, dict]) -> None:
+    manifest["workbooks"] = list(entries.values())
+    _write_manifest(out_dir, manifest)
+
+
+def _finish(out_dir: Path, manifest: dict, entries: dict[str, dict]) -> None:
+    manifest["workbooks"] = list(entries.values())
+    manifest["finished_at"] = _now()
+    # the folder held only a run's files as this run started (check_run_folder), so any new one is this run's
+    manifest["files"] = file_list(out_dir)
+    _write_manifest(out_dir, manifest)
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM (a scheduler or a batch stopping the run) handled as Ctrl-C: the run is marked interrupted."""
+
+
+@contextmanager
+def _sigterm_interrupts():
+    """While the run lasts, SIGTERM raises :class:`_Terminated` (only the main thread can take signals)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _write_manifest(out_dir: Path, manifest: dict) -> None:
-    (out_dir / "run.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
+    """Replace run.json whole: a reader sees the previous record or the new one, never half of one."""
+    partial = out_dir / "run.json.partial"
+    partial.write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
+    os.replace(partial, out_dir / "run.json")
+
+
+def mark_died(out_dir: str | Path, cause: str) -> bool:
+    """Record in ``out_dir/run.json`` that the process running it died (``cause``, e.g. killed by signal 9).
+
+    Called by whoever started the run (a batch) when the process is gone: a run killed outright cannot say so
+    itself. Only a record still ``running`` is changed; returns whether it was.
+    """
+    from cxmethods.outputs.headlines import read_manifest
+
+    out_dir = Path(out_dir)
+    manifest = read_manifest(out_dir)
+    if manifest.get("status") != "running":
+        return False
+    for entry in manifest.get("workbooks", []):
+        if isinstance(entry, dict) and entry.get("status") == "running":
+            entry.update(status="failed", error=f"the run's process died here: {cause}")
+        elif isinstance(entry, dict) and entry.get("status") == "pending":
+            entry["status"] = "not run"
+    manifest.update(status="failed", error=f"the run's process died: {cause}", finished_at=_now())
+    _write_manifest(out_dir, manifest)
+    return True
 
 
 def _execute(
@@ -228,11 +417,46 @@ def _execute(
     except PapermillExecutionError as exc:
         _normalise(out_dir / book.name, book)
         first = next((line for line in exc.source.splitlines() if line.strip() and not line.startswith("#")), "")
-        return StepResult(book.stem, "failed", _since(start), f"{exc.ename}: {_short(exc.evalue)}", exc.exec_count, first[:100])
+        status = "interrupted" if exc.ename == "KeyboardInterrupt" else "failed"
+        return StepResult(book.stem, status, _since(start), f"{exc.ename}: {_short(exc.evalue)}", exc.exec_count, first[:100])
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM while a cell ran: papermill has saved every cell as completed
+        _mark_stopped(out_dir / book.name, book, done)
+        raise
     except Exception as exc:  # kernel died, timeout, unreadable notebook: report, keep going to run.json
+        _mark_stopped(out_dir / book.name, book, done, error=f"{type(exc).__name__}: {_short(str(exc))}")
         return StepResult(book.stem, "failed", _since(start), f"{type(exc).__name__}: {_short(str(exc))}")
     _normalise(out_dir / book.name, book)
     return StepResult(book.stem, "ok", _since(start))
+
+
+def _mark_stopped(path: Path, source: Path, done: int, *, error: str | None = None) -> None:
+    """Mark a notebook stopped part-way as such: papermill, stopped, marks every cell completed and records no error.
+
+    The first ``done`` code cells ran; the next one was running (it gets an error output saying so, which the report
+    shows) and the rest never ran (status ``pending``, outputs cleared). The notebook's ``papermill.exception`` is set
+    and ``cxmethods.status`` says ``interrupted`` (Ctrl-C, SIGTERM) or ``failed`` (``error``: the kernel died...).
+    """
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception:  # not written yet (stopped before the first save) or half-written: nothing to mark
+        return
+    why = error or "KeyboardInterrupt: the run was interrupted (Ctrl-C or SIGTERM) while this cell ran"
+    code = [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
+    for position, cell in enumerate(code):
+        if position < done:
+            continue
+        meta = cell.metadata.setdefault("papermill", {})
+        if position == done:
+            meta["status"] = "interrupted" if error is None else "failed"
+            name, _, value = why.partition(": ")
+            cell.outputs.append(nbformat.v4.new_output("error", ename=name, evalue=value, traceback=[why]))
+        else:
+            meta["status"] = "pending"
+            cell.outputs, cell.execution_count = [], None
+    nb.metadata.setdefault("papermill", {})["exception"] = True
+    nb.metadata["cxmethods"] = {"status": "interrupted" if error is None else "failed", "cells_done": done, "cells": len(code)}
+    nbformat.write(nb, path)
+    _normalise(path, source)
 
 
 _WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
