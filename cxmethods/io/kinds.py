@@ -209,7 +209,7 @@ def _header(path: Path, fmt: str) -> list[str]:
     """The first row's names (CSV: with the delimiter that splits it most)."""
     with unreadable(ValueError, ImportError, KeyError):
         if fmt == "parquet":
-            import pyarrow.parquet as pq  # type: ignore[import-untyped]
+            import pyarrow.parquet as pq
 
             return [str(c) for c in pq.read_schema(path).names]
         if fmt == "xlsx":
