@@ -154,7 +154,7 @@ def run_writers(folder: Path, seed: int = 20261126) -> dict:
             reads += 1
             if list(table.columns) != COLUMNS or (table == "").any(axis=None):
                 incomplete.append(len(table))
-            time.sleep(0.01)
+            time.sleep(0.05)  # the reader takes its turn on a busy machine without starving the writers
     finally:
         for w, pid in pids.items():
             if w not in status:

@@ -319,7 +319,7 @@ def _take(path: Path, lock_path: Path, deadline: float, timeout: float) -> int:
                     raise _lock_busy(path, lock_path, timeout)
                 # Random pauses, short at first: saves take milliseconds, and waiters must not wake in step.
                 time.sleep(random.uniform(0, pause))
-                pause = min(pause * 2, 0.02)
+                pause = min(pause * 2, 0.005)
             if sys.platform == "win32" or _same_file(fd, lock_path):
                 return fd
         except BaseException:
