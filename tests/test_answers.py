@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
+import stat
+import threading
 
 import pandas as pd
 import pytest
 
-from cxmethods import load_engagement, read_input
-from cxmethods.io.answers import AnswerStore, atomic_write, store_for
+from cxmethods import CxmError, load_engagement, read_input
+from cxmethods.io.answers import AnswerStore, answers_lock, atomic_write, store_for
 
 COLUMNS = ["participant", "role", "dimension_id", "current_level", "target_level", "evidence"]
 KEY = ("participant", "dimension_id")
@@ -125,3 +128,74 @@ def test_an_empty_answers_file_is_no_answers_yet_for_validate_analysis_and_forms
     assert not report.errors
     assert any("consensus.csv" in p.where and "no answers yet (the file is empty)" in p.message for p in report.warnings)
     assert load_answers(eng, "consensus").empty and store_for(eng, "consensus").load().empty
+
+
+def test_a_save_keeps_the_files_mode_and_a_new_file_gets_the_umasks(tmp_path):
+    store = AnswerStore(tmp_path / "answers.csv", COLUMNS, KEY)
+    old = os.umask(0o002)  # a team folder's usual umask
+    try:
+        store.upsert({"participant": "Ann", "dimension_id": "d1"}, {"current_level": 2})
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(store.path).st_mode) == 0o664  # not mkstemp's 0o600
+    os.chmod(store.path, 0o640)
+    store.upsert({"participant": "Bob", "dimension_id": "d1"}, {"current_level": 3})
+    assert stat.S_IMODE(os.stat(store.path).st_mode) == 0o640
+    assert store.load()["participant"].tolist() == ["Ann", "Bob"]
+
+
+def test_a_save_waits_for_another_writer_then_gives_up_naming_the_file(tmp_path):
+    store = AnswerStore(tmp_path / "answers.csv", COLUMNS, KEY, timeout=0.3)
+    store.upsert({"participant": "Ann", "dimension_id": "d1"}, {"current_level": 2})
+    before = store.path.read_bytes()
+    holding, release = os.pipe(), os.pipe()
+    pid = os.fork()
+    if pid == 0:  # another process holds the lock until told to let go
+        try:
+            with answers_lock(store.path):
+                os.write(holding[1], b"x")
+                os.read(release[0], 1)
+        finally:
+            os._exit(0)
+    assert os.read(holding[0], 1) == b"x"
+    try:
+        with pytest.raises(
+            CxmError,
+            match=rf"^{re.escape(str(store.path))}: the answers file is being saved by another writer, which has held "
+            r"its lock \(\.answers\.csv\.lock\) for more than 0\.3 s, so this save was not made\. Fix: save again",
+        ):
+            store.upsert({"participant": "Ann", "dimension_id": "d1"}, {"current_level": 5})
+        assert store.path.read_bytes() == before
+    finally:
+        os.write(release[1], b"x")
+        os.waitpid(pid, 0)
+    store.upsert({"participant": "Ann", "dimension_id": "d1"}, {"current_level": 5})  # free again
+    assert store.load()["current_level"].tolist() == ["5"]
+
+
+def test_a_lock_holder_killed_mid_save_leaves_nothing_that_blocks_the_next_save(tmp_path):
+    store = AnswerStore(tmp_path / "answers.csv", COLUMNS, KEY, timeout=2)
+    store.upsert({"participant": "Ann", "dimension_id": "d1"}, {"current_level": 2})
+    # What a writer killed inside its save leaves: its lock file and its half-written temporary file.
+    (tmp_path / ".answers.csv.lock").write_bytes(b"")
+    (tmp_path / ".answers.csv.k1ll3d.tmp").write_bytes(b"participant,role,dimension_id,curr")
+    store.upsert({"participant": "Bob", "dimension_id": "d1"}, {"current_level": 3})
+    assert store.load()["participant"].tolist() == ["Ann", "Bob"]
+    assert os.listdir(tmp_path) == ["answers.csv"]
+
+
+def test_threads_of_one_process_saving_at_once_lose_nothing(tmp_path):
+    store = AnswerStore(tmp_path / "answers.csv", COLUMNS, KEY)
+
+    def save(who: str) -> None:
+        for k in range(40):
+            # each thread its own store, as each form is: the lock must not depend on sharing one object
+            AnswerStore(store.path, COLUMNS, KEY).upsert({"participant": who, "dimension_id": f"d{k}"}, {"current_level": 1})
+
+    threads = [threading.Thread(target=save, args=(who,)) for who in ("Ann", "Bob", "Cy", "Di")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    table = store.load()
+    assert len(table) == 160 and not table.duplicated(list(KEY)).any()

@@ -5,6 +5,14 @@ updates one row and writes the whole file again to a temporary file in the same 
 it to disk and renames it over the old one. A crash at any moment leaves either the previous
 complete file or the new complete file, never half of one. Headless runs read the same files.
 
+Several writers share one file (every laptop in the room through one Jupyter server, or colleagues
+on a shared folder): each read-modify-write holds an exclusive lock on a hidden lock file beside the
+answers file (``.self_assessment.csv.lock``), so no writer rewrites the file from a copy read before
+another's save; a save returns only once it is on disk, and the lock is given up after that. A
+writer killed while it holds the lock loses it with its process, so the others go on. The rewritten
+file keeps the old file's permissions (and its group where the writer may set it), so a file the
+team could read stays readable.
+
 >>> import pathlib, tempfile
 >>> folder = tempfile.TemporaryDirectory()
 >>> store = AnswerStore(pathlib.Path(folder.name) / "quick_test.csv", ["question_id", "answer", "note"], ("question_id",))
@@ -17,9 +25,17 @@ complete file or the new complete file, never half of one. Headless runs read th
 from __future__ import annotations
 
 import csv
+import glob
 import io
 import os
-import tempfile
+import random
+import secrets
+import stat
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -31,7 +47,12 @@ from cxmethods.core.files import TABLE_LIMIT, column_name, first_line, parser_pr
 from cxmethods.core.schemas import INPUTS
 from cxmethods.io.inputs import read_input
 
-__all__ = ["AnswerStore", "atomic_write", "load_answers", "store_for"]
+__all__ = ["LOCK_TIMEOUT", "AnswerStore", "answers_lock", "atomic_write", "load_answers", "store_for"]
+
+LOCK_TIMEOUT = 30.0
+"""Seconds a save waits for another writer's save of the same file before it gives up with a clear error.
+A save takes milliseconds, and a killed writer's lock goes with its process: waiting this long means a
+writer is stuck (e.g. a frozen network share), which waiting longer would not cure."""
 
 
 class AnswerStore:
@@ -45,10 +66,12 @@ class AnswerStore:
         Its columns, in order.
     key : tuple of str
         Columns that identify a row; :meth:`upsert` replaces the row with the same key.
+    timeout : float, default LOCK_TIMEOUT
+        Seconds a save waits for other writers of the same file (see :func:`answers_lock`).
     """
 
-    def __init__(self, path: str | Path, columns: list[str], key: tuple[str, ...]):
-        self.path, self.columns, self.key = Path(path), list(columns), tuple(key)
+    def __init__(self, path: str | Path, columns: list[str], key: tuple[str, ...], *, timeout: float = LOCK_TIMEOUT):
+        self.path, self.columns, self.key, self.timeout = Path(path), list(columns), tuple(key), timeout
         missing = [k for k in self.key if k not in self.columns]
         if missing:
             raise parameter_error("key", "AnswerStore", f"names from 'columns' ({', '.join(self.columns)})", self.key)
@@ -110,23 +133,35 @@ class AnswerStore:
                 f"unknown column(s) {', '.join(map(repr, unknown))}",
                 as_text=True,
             )
-        table = self.load()
-        match = pd.Series(True, index=table.index)
-        for k, v in key.items():
-            match &= table[k] == _text(v)
-        row = {**{c: "" for c in self.columns}, **{k: _text(v) for k, v in key.items()}}
-        if match.any():
-            index = table.index[match][0]
-            for c, v in values.items():
-                table.loc[index, c] = _text(v)
-        else:
-            row.update({c: _text(v) for c, v in values.items()})
-            table = pd.concat([table, pd.DataFrame([row], dtype="string")], ignore_index=True)
-        self.save(table)
+        # Read, change and write under one lock: a table read before another writer's save and written after
+        # it would silently drop that save.
+        with answers_lock(self.path, self.timeout):
+            table = self.load()
+            match = pd.Series(True, index=table.index)
+            for k, v in key.items():
+                match &= table[k] == _text(v)
+            row = {**{c: "" for c in self.columns}, **{k: _text(v) for k, v in key.items()}}
+            if match.any():
+                index = table.index[match][0]
+                for c, v in values.items():
+                    table.loc[index, c] = _text(v)
+            else:
+                row.update({c: _text(v) for c, v in values.items()})
+                table = pd.concat([table, pd.DataFrame([row], dtype="string")], ignore_index=True)
+            self._write(table)
         return table
 
     def save(self, table: pd.DataFrame) -> None:
-        """Write the whole table atomically (other columns a user added to the file are kept after ours)."""
+        """Write the whole table atomically, under the file's lock (other columns a user added to the file are
+        kept after ours). It replaces what the file holds: to change one row, use :meth:`upsert`."""
+        with answers_lock(self.path, self.timeout):
+            self._write(table)
+
+    def _write(self, table: pd.DataFrame) -> None:
+        """Write under the lock, which the caller holds: any temporary file of this answers file found now was
+        left by a writer killed mid-save (no other writer can be saving), so it goes."""
+        for orphan in self.path.parent.glob(f".{glob.escape(self.path.name)}.*.tmp"):
+            orphan.unlink(missing_ok=True)
         extra = [c for c in table.columns if c not in self.columns]
         buffer = io.StringIO()
         table[self.columns + extra].to_csv(buffer, index=False, lineterminator="\n")
@@ -157,12 +192,30 @@ def store_for(engagement: Engagement, name: str) -> AnswerStore:
 
 
 def atomic_write(path: str | Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so that a crash leaves either the old or the new file, complete."""
+    """Replace ``path`` with ``data`` so that a crash leaves either the old or the new file, complete.
+
+    The new file keeps the old one's permission bits (and its group, where the writer may set it); a file that
+    did not exist gets the usual mode for new files (0o666 less the umask). Returns once data and rename are
+    on disk. It does not lock: callers that read the file first hold :func:`answers_lock` around both.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        old = os.stat(path)
+    except FileNotFoundError:
+        old = None
+    fd, tmp = _new_temporary(path)
     try:
         with os.fdopen(fd, "wb") as fh:
+            if old is not None:
+                # A temporary file starts with the writer's umask; renamed over the old file it would take a
+                # shared file's group-read away from the team.
+                os.chmod(tmp, stat.S_IMODE(old.st_mode))
+                if hasattr(os, "chown") and old.st_gid != os.fstat(fh.fileno()).st_gid:
+                    try:
+                        os.chown(tmp, -1, old.st_gid)
+                    except OSError:
+                        pass  # not a member of the file's group: the mode is kept, the group is the writer's
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
@@ -177,6 +230,162 @@ def atomic_write(path: str | Path, data: bytes) -> None:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+def _new_temporary(path: Path) -> tuple[int, str]:
+    """A new, empty file beside ``path``, opened for writing, with the umask's mode (``mkstemp`` would give 0o600)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = str(path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp"))
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"{path.parent}: no free name for a temporary file after 100 tries")
+
+
+# One in-process lock per answers file: threads of one kernel must take turns too, and over NFS the file lock
+# below is a POSIX record lock, which the threads of one process would share.
+_THREAD_LOCKS: dict[Path, threading.Lock] = {}
+_THREAD_LOCKS_GUARD = threading.Lock()
+
+
+@contextmanager
+def answers_lock(path: str | Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+    """Hold the exclusive lock of answers file ``path`` (any process, any thread) for a read-modify-write.
+
+    The lock is the hidden file ``.<name>.lock`` beside ``path``, locked with ``flock`` (``msvcrt.locking`` on
+    Windows). The operating system releases it when its holder's process ends, however it ends, so a killed
+    writer never blocks the others. On POSIX the lock file is removed on release; one left by a killed writer
+    is taken over by the next.
+
+    Parameters
+    ----------
+    path : path
+        The answers file (it need not exist yet; its folder is created).
+    timeout : float
+        Seconds to wait for another writer.
+
+    Raises
+    ------
+    CxmError
+        When the lock is not free within ``timeout``, naming the file and the lock file.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> answers = pathlib.Path(folder.name) / "consensus.csv"
+    >>> with answers_lock(answers):
+    ...     atomic_write(answers, b"dimension_id,agreed_level\\n")
+    >>> sorted(p.name for p in pathlib.Path(folder.name).iterdir())
+    ['consensus.csv']
+    >>> folder.cleanup()
+    """
+    path = Path(path).absolute()
+    lock_path = path.with_name(f".{path.name}.lock")
+    deadline = time.monotonic() + timeout
+    with _THREAD_LOCKS_GUARD:
+        in_process = _THREAD_LOCKS.setdefault(path, threading.Lock())
+    if not in_process.acquire(timeout=max(timeout, 0)):
+        raise _lock_busy(path, lock_path, timeout)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = _take(path, lock_path, deadline, timeout)
+        try:
+            yield
+        finally:
+            _give_back(lock_path, fd)
+    finally:
+        in_process.release()
+
+
+def _open_lock_file(lock_path: Path) -> int:
+    try:
+        return os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o666)
+    except PermissionError:
+        # Left by a colleague whose umask made it read-only to us; flock needs no write access.
+        return os.open(lock_path, os.O_RDONLY)
+
+
+def _take(path: Path, lock_path: Path, deadline: float, timeout: float) -> int:
+    """Lock ``lock_path``, polling until ``deadline``; return its open descriptor."""
+    pause = 0.001
+    while True:
+        fd = _open_lock_file(lock_path)
+        try:
+            while not _try_lock(fd):
+                if time.monotonic() >= deadline:
+                    raise _lock_busy(path, lock_path, timeout)
+                # Random pauses, short at first: saves take milliseconds, and waiters must not wake in step.
+                time.sleep(random.uniform(0, pause))
+                pause = min(pause * 2, 0.005)
+            if sys.platform == "win32" or _same_file(fd, lock_path):
+                return fd
+        except BaseException:
+            os.close(fd)
+            raise
+        # The holder we waited for removed the lock file on release; the lock we got is on a file nobody else
+        # will open again, so start over with the current one.
+        os.close(fd)
+
+
+def _same_file(fd: int, lock_path: Path) -> bool:
+    try:
+        on_disk = os.stat(lock_path)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(fd)
+    return (held.st_dev, held.st_ino) == (on_disk.st_dev, on_disk.st_ino)
+
+
+if sys.platform == "win32":
+    import msvcrt
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            os.lseek(fd, 0, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+
+    def _give_back(lock_path: Path, fd: int) -> None:
+        # Windows cannot remove a file that is open, so the lock file stays (empty) for the next writer.
+        try:
+            os.lseek(fd, 0, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        finally:
+            os.close(fd)
+
+else:
+    import fcntl
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def _give_back(lock_path: Path, fd: int) -> None:
+        # Removed while still held, so no other writer can be holding this file's lock at that moment; a waiter
+        # on the removed file notices (_same_file) and starts over.
+        try:
+            lock_path.unlink()
+        except OSError:
+            pass  # e.g. a folder where only a file's owner may remove it: the empty file stays, harmlessly
+        finally:
+            os.close(fd)
+
+
+def _lock_busy(path: Path, lock_path: Path, timeout: float) -> CxmError:
+    return CxmError(
+        f"{path}: the answers file is being saved by another writer, which has held its lock ({lock_path.name}) "
+        f"for more than {timeout:g} s, so this save was not made. Fix: save again in a moment; if it keeps "
+        "happening, look for a frozen notebook kernel or form using the same file (restart it), or a network "
+        "folder that stopped responding."
+    )
 
 
 def _text(value: object) -> str:
