@@ -49,22 +49,31 @@ def _artifact(folder: Path, step: str, name: str) -> pd.DataFrame:
     return pd.read_csv(folder / "artifacts" / step / f"{name}.csv")
 
 
+NYC_CHANNELS = {"PHONE": "phone", "ONLINE": "web_form", "MOBILE": "mobile_app"}
+CFPB_CHANNELS = {"Web": "web_form", "Phone": "phone", "Email": "email", "Postal mail": "post"}
+
+
+def _top_reasons_and_channels_match(folder: Path, raw: pd.DataFrame, reason: str, channel: str, ours: dict) -> None:
+    """The top five reasons with their counts, and every channel's share of all contacts (labels the mapping
+    does not recode to a channel of ours are "unknown"), as pandas counts them in the raw export."""
+    reasons = _artifact(folder, "02_voice_of_customer", "contact_reasons")
+    expected = raw[reason].value_counts()
+    assert reasons["reason"].head(5).tolist() == expected.index[:5].tolist()
+    assert reasons["contacts"].head(5).tolist() == expected.iloc[:5].tolist()
+    mix = _artifact(folder, "02_voice_of_customer", "channel_mix")
+    overall = mix[mix["reason"] == "(all)"].set_index("channel")["share"]
+    expected_mix = raw[channel].map(ours).fillna("unknown").value_counts(normalize=True)
+    assert overall.to_dict() == pytest.approx(expected_mix.to_dict(), abs=5e-4)
+
+
 @pytest.mark.skipif(not NYC.is_file(), reason=f"real data not found beside the checkout: {NYC}")
 @pytest.mark.pipeline_run(prepare=RUN_NYC)
 def test_the_nyc_311_log_alone_gives_its_top_reasons_and_channel_shares(pipeline_runs):
     folder = pipeline_runs.result(RUN_NYC).folder / "nyc311"
     _finished(folder)
     raw = pd.read_csv(NYC, dtype=str, keep_default_na=False)
-    reasons = _artifact(folder, "02_voice_of_customer", "contact_reasons")
-    expected = raw["Complaint Type"].value_counts()
-    assert reasons["reason"].head(5).tolist() == expected.index[:5].tolist()
-    assert reasons["contacts"].head(5).tolist() == expected.iloc[:5].tolist()
-    mix = _artifact(folder, "02_voice_of_customer", "channel_mix")
-    overall = mix[mix["reason"] == "(all)"].set_index("channel")["share"]
     # the mapping recodes UNKNOWN and OTHER to "not known": shown as such, as a share of every contact
-    ours = {"PHONE": "phone", "ONLINE": "web_form", "MOBILE": "mobile_app", "UNKNOWN": "unknown", "OTHER": "unknown"}
-    expected_mix = raw["Open Data Channel Type"].map(ours).value_counts(normalize=True)
-    assert overall.to_dict() == pytest.approx(expected_mix.to_dict(), abs=5e-4)
+    _top_reasons_and_channels_match(folder, raw, "Complaint Type", "Open Data Channel Type", NYC_CHANNELS)
     # what a log alone cannot give is a note, never a zero: no customer id, so no repeat contact
     notebook = (folder / "02_voice_of_customer.ipynb").read_text(encoding="utf-8")
     assert "customer_id" in notebook and "0% of contacts are failure demand" not in notebook
@@ -124,14 +133,7 @@ def test_the_cfpb_complaints_give_channels_issues_and_themes_that_follow_the_pro
     folder = pipeline_runs.result(RUN_CFPB).folder / "cfpb_complaints"
     _finished(folder)
     raw = pd.read_csv(CFPB, dtype=str, keep_default_na=False)
-    reasons = _artifact(folder, "02_voice_of_customer", "contact_reasons")
-    assert reasons["reason"].head(5).tolist() == raw["Issue"].value_counts().index[:5].tolist()
-    mix = _artifact(folder, "02_voice_of_customer", "channel_mix")
-    channels = {"Web": "web_form", "Phone": "phone", "Email": "email", "Postal mail": "post"}
-    expected_mix = raw["Submitted via"].map(channels).fillna("unknown").value_counts(normalize=True)
-    assert mix[mix["reason"] == "(all)"].set_index("channel")["share"].to_dict() == pytest.approx(
-        expected_mix.to_dict(), abs=5e-4
-    )
+    _top_reasons_and_channels_match(folder, raw, "Issue", "Submitted via", CFPB_CHANNELS)
     # one row per narrative, by its row in the file (the header is row 1), never its words
     per_comment = _artifact(folder, "02_voice_of_customer", "comment_themes")
     narratives = raw["Consumer complaint narrative"].str.strip()

@@ -45,7 +45,7 @@ from cxmethods.core.files import (
     wrong_kind,
 )
 from cxmethods.core.paths import templates_dir
-from cxmethods.core.schemas import INPUTS, KINDS
+from cxmethods.core.schemas import INPUTS, KINDS, Field
 from cxmethods.core.yamlfile import did_you_mean
 from cxmethods.io.questionnaire import survey_columns, survey_fields
 from cxmethods.io.redact import redact_series
@@ -589,11 +589,7 @@ class _Reader:
             severity = "error" if self.strict or issue.count >= total else "warning"
         else:
             message = f"{issue.count} value(s) of {ours} are not {reason or KINDS[kind]} (e.g. {examples})."
-            fix = (
-                rating_hint(issue.values, self.key, ours, self.fields[ours], self.spec)
-                if kind == "likert"
-                else _hint(kind, issue.values, self.key, ours, self.spec)
-            )
+            fix = _hint(kind, issue.values, self.key, ours, self.spec, self.fields[ours])
             severity = "error" if self.strict or issue.count > _TOLERANCE * max(total, 1) else "warning"
         if severity == "warning" and reason != "empty" and reason not in NOTES:
             message += " They are treated as missing."
@@ -667,12 +663,14 @@ def _listed(header: list[str], limit: int = 30) -> str:
     return ", ".join(shown) + (f" and {len(header) - limit} more" if len(header) > limit else "")
 
 
-_NUMERIC = ("number", "money", "count", "share", "level", "likert")
+_NUMERIC = ("number", "money", "count", "share", "level")
 
 
-def _hint(kind: str, examples: list[str], key: str, ours: str, spec: InputFile) -> str:
-    """How to fix unreadable numbers written the way people write them (45%, 1,5, '5 mins', 'two'); other
-    values get :func:`cxmethods.io.values.hint`."""
+def _hint(kind: str, examples: list[str], key: str, ours: str, spec: InputFile, field: Field) -> str:
+    """How to fix unreadable numbers written the way people write them (45%, 1,5, '5 mins', 'two'); ratings get
+    :func:`cxmethods.io.values.rating_hint`, other values :func:`cxmethods.io.values.hint`."""
+    if kind == "likert":
+        return rating_hint(examples, key, ours, field, spec)
     if kind not in _NUMERIC or not examples or re.search(r"[£$€¥]|\d,\d{3}", " ".join(examples)):
         return hint(kind, examples, key, ours, spec)
     if pd.to_numeric(pd.Series(examples), errors="coerce").notna().all():  # numbers (1e308 too), out of range
@@ -690,13 +688,12 @@ def _hint(kind: str, examples: list[str], key: str, ours: str, spec: InputFile) 
             f"These numbers use a decimal comma: set 'decimal: \",\"' under {key}, or write "
             f"{examples[0].replace(',', '.')}, not {examples[0]}."
         )
-    if kind != "likert":
-        for v in examples:
-            found = re.search(r"-?\d+(?:\.\d+)?", v)
-            if found and re.search(r"[A-Za-z]", v):
-                return f"Write the number alone, without words or units: {found.group()}, not '{v}'."
-        if any(re.fullmatch(r"[A-Za-z][A-Za-z\s'-]*", v) for v in examples):
-            return f"Write numbers in figures (e.g. 2, not 'two'); each value should be {KINDS[kind]}."
+    for v in examples:
+        found = re.search(r"-?\d+(?:\.\d+)?", v)
+        if found and re.search(r"[A-Za-z]", v):
+            return f"Write the number alone, without words or units: {found.group()}, not '{v}'."
+    if any(re.fullmatch(r"[A-Za-z][A-Za-z\s'-]*", v) for v in examples):
+        return f"Write numbers in figures (e.g. 2, not 'two'); each value should be {KINDS[kind]}."
     return hint(kind, examples, key, ours, spec)
 
 
