@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 import stat
+import tempfile
 import threading
+from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cxmethods import CxmError, load_engagement, read_input
 from cxmethods.io.answers import AnswerStore, answers_lock, atomic_write, store_for
@@ -199,3 +204,72 @@ def test_threads_of_one_process_saving_at_once_lose_nothing(tmp_path):
         t.join()
     table = store.load()
     assert len(table) == 160 and not table.duplicated(list(KEY)).any()
+
+
+# What a participant may type: formula starts (= + - @ tab CR), apostrophes, quotes, commas, line breaks, digits.
+_TYPED = st.text(alphabet=st.sampled_from(list("'=+-@\t\r\n,\"a1. ")), max_size=8)
+# A number written as text: spreadsheets read it as a number, so it is the one thing that may start with + or -.
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def _live_formulas(path) -> list[str]:
+    """The cells of the CSV at ``path`` that a spreadsheet would run: a formula character first, not a number."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        cells = [cell for row in csv.reader(handle) for cell in row]
+    return [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r")) and not _NUMBER.fullmatch(c)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_TYPED, _TYPED, _TYPED), min_size=1, max_size=4))
+def test_whatever_is_typed_comes_back_exactly_and_the_file_holds_no_live_formula(typed):
+    with tempfile.TemporaryDirectory() as folder:
+        store = AnswerStore(Path(folder) / "answers.csv", COLUMNS, KEY)
+        expected: dict[tuple[str, str], dict[str, str]] = {}
+        for k, (who, role, evidence) in enumerate(typed):
+            store.upsert({"participant": who, "dimension_id": f"d{k % 2}"}, {"role": role, "evidence": evidence})
+            expected.setdefault((who, f"d{k % 2}"), {}).update(role=role, evidence=evidence)
+        table = store.load()
+        got = {(r["participant"], r["dimension_id"]): {"role": r["role"], "evidence": r["evidence"]} for _, r in table.iterrows()}
+        assert got == expected
+        assert _live_formulas(store.path) == []
+
+
+def test_formula_like_answers_are_prefixed_on_disk_numbers_are_not(tmp_path):
+    store = AnswerStore(tmp_path / "answers.csv", COLUMNS, KEY)
+    store.upsert({"participant": "@ann", "dimension_id": "d1"}, {"current_level": -5, "evidence": "=1+1"})
+    store.upsert({"participant": "Bob", "dimension_id": "d1"}, {"target_level": "+2.5", "evidence": "-5 is too low"})
+    store.upsert({"participant": "Cy", "dimension_id": "d1"}, {"evidence": "=cmd|' /C calc'!A0"})
+    raw = store.path.read_text(encoding="utf-8")
+    assert raw.splitlines()[1:] == [
+        '"\'@ann",,d1,-5,,"\'=1+1"',
+        'Bob,,d1,,+2.5,"\'-5 is too low"',
+        "Cy,,d1,,,\"'=cmd|' /C calc'!A0\"",
+    ]
+    assert _live_formulas(store.path) == []
+    back = store.load()
+    assert back["participant"].tolist() == ["@ann", "Bob", "Cy"]
+    assert back["evidence"].tolist() == ["=1+1", "-5 is too low", "=cmd|' /C calc'!A0"]
+    assert back["current_level"].tolist() == ["-5", "", ""] and back["target_level"].tolist() == ["", "+2.5", ""]
+    # the next save starts from what was typed, not from the prefixed text: no prefix is added twice
+    store.upsert({"participant": "@ann", "dimension_id": "d1"}, {"role": "Adviser"})
+    assert store.load()["evidence"].tolist() == ["=1+1", "-5 is too low", "=cmd|' /C calc'!A0"]
+
+
+def test_the_engagement_reads_formula_like_answers_as_they_were_typed(tiny):
+    eng = load_engagement(tiny.path)
+    store = store_for(eng, "self_assessment")
+    store.upsert(
+        {"participant": "@cy", "dimension_id": "understand.segmentation"},
+        {"role": "-Adviser", "current_level": 2, "target_level": 3, "evidence": "=1+1 and -5 is too low"},
+    )
+    assert "'=1+1 and -5 is too low" in store.path.read_text(encoding="utf-8")
+    answers = read_input(eng, "self_assessment").set_index("participant")
+    assert answers.loc["@cy", "role"] == "-Adviser" and answers.loc["@cy", "evidence"] == "=1+1 and -5 is too low"
+    assert answers.loc["@cy", "current_level"] == 2
+
+
+def test_saving_no_answers_writes_the_header_alone(tmp_path):
+    store = AnswerStore(tmp_path / "answers.csv", COLUMNS, KEY)
+    store.save(store.load())  # an empty table of pandas' string dtype: nothing to neutralise, nothing to fail on
+    assert store.path.read_text(encoding="utf-8") == ",".join(COLUMNS) + "\n"
+    assert store.load().empty

@@ -13,6 +13,11 @@ writer killed while it holds the lock loses it with its process, so the others g
 file keeps the old file's permissions (and its group where the writer may set it), so a file the
 team could read stays readable.
 
+Text a spreadsheet would run as a formula (``=1+1``, ``-5 is too low``, ``@SUM(...)``) is saved with a leading
+``'`` as the artifacts are (:func:`~cxmethods.io.artifacts.csv_text`), so opening the file in a spreadsheet runs
+nothing; :meth:`AnswerStore.load` and the engagement's reader take the prefix off again, so what was typed
+comes back exactly. Numbers, negative ones included, are saved as they are.
+
 >>> import pathlib, tempfile
 >>> folder = tempfile.TemporaryDirectory()
 >>> store = AnswerStore(pathlib.Path(folder.name) / "quick_test.csv", ["question_id", "answer", "note"], ("question_id",))
@@ -26,7 +31,6 @@ from __future__ import annotations
 
 import csv
 import glob
-import io
 import os
 import random
 import secrets
@@ -45,6 +49,7 @@ from cxmethods.core.config import Engagement
 from cxmethods.core.errors import CxmError
 from cxmethods.core.files import TABLE_LIMIT, column_name, first_line, parser_problem, too_big
 from cxmethods.core.schemas import INPUTS
+from cxmethods.io.artifacts import csv_text, restore_formulas
 from cxmethods.io.inputs import read_input
 
 __all__ = ["LOCK_TIMEOUT", "AnswerStore", "answers_lock", "atomic_write", "load_answers", "store_for"]
@@ -102,7 +107,8 @@ class AnswerStore:
         except (pd.errors.ParserError, csv.Error, OSError, ValueError) as exc:
             found = parser_problem(str(exc), ",")
             raise self._unreadable(found[0] if found else first_line(exc)) from None
-        table = table.rename(columns=column_name)
+        # saved with formula-like text prefixed (see _write): given back as it was typed
+        table = restore_formulas(table).rename(columns=column_name)
         missing = [k for k in self.key if k not in table.columns]
         if missing:
             header = ", ".join(map(str, table.columns[:8]))
@@ -163,9 +169,8 @@ class AnswerStore:
         for orphan in self.path.parent.glob(f".{glob.escape(self.path.name)}.*.tmp"):
             orphan.unlink(missing_ok=True)
         extra = [c for c in table.columns if c not in self.columns]
-        buffer = io.StringIO()
-        table[self.columns + extra].to_csv(buffer, index=False, lineterminator="\n")
-        atomic_write(self.path, buffer.getvalue().encode("utf-8"))
+        # formula-like text neutralised as in every CSV the package writes; load() takes the prefix off
+        atomic_write(self.path, csv_text(table[self.columns + extra]).encode("utf-8"))
 
 
 def load_answers(engagement: Engagement, name: str) -> pd.DataFrame:

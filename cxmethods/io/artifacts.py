@@ -48,8 +48,10 @@ __all__ = [
     "artifact",
     "artifact_path",
     "artifacts_of",
+    "csv_text",
     "neutralise_formulas",
     "read_table",
+    "restore_formula",
     "restore_formulas",
     "run_folder",
     "write_table",
@@ -379,7 +381,8 @@ def neutralise_formulas(table: pd.DataFrame) -> pd.DataFrame:
     True
     """
     text = [c for c in table.columns if table[c].dtype == object or pd.api.types.is_string_dtype(table[c].dtype)]
-    changed = {c: _each(table[c], _neutralise) for c in text if table[c].map(_risky).any()}
+    # any() over the cells, not Series.map(...).any(): an empty column of pandas' string dtype cannot reduce
+    changed = {c: _each(table[c], _neutralise) for c in text if any(_risky(v) for v in table[c])}
     names = [f"'{c}" if _risky(c) else c for c in table.columns]
     if not changed and names == list(table.columns):
         return table
@@ -397,23 +400,28 @@ def _neutralise(value: object) -> object:
     return f"'{value}" if _risky(value) else value
 
 
-def restore_formulas(table: pd.DataFrame) -> pd.DataFrame:
-    """``table`` as it was before :func:`neutralise_formulas`: one leading ``'`` taken off the cells it added it to.
+def restore_formula(value: object) -> object:
+    """``value`` as it was before :func:`neutralise_formulas`: the one leading ``'`` it added taken off.
 
     Only text made of apostrophes then a formula character can have been neutralised (any such text is), so
-    the round trip is exact: later workbooks and the Excel file see the real values.
+    the round trip is exact; anything else is returned as it is.
+
+    >>> [restore_formula(v) for v in ["'=1+2", "''=x", "'quoted", "-5", 3]]
+    ['=1+2', "'=x", "'quoted", '-5', 3]
     """
+    return value[1:] if isinstance(value, str) and value.startswith("'") and _risky(value) else value
 
-    def restore(value: object) -> object:
-        return value[1:] if isinstance(value, str) and value.startswith("'") and _risky(value) else value
 
+def restore_formulas(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` as it was before :func:`neutralise_formulas`: :func:`restore_formula` on every text cell and
+    column name, so later workbooks and the Excel file see the real values."""
     text = [c for c in table.columns if table[c].dtype == object or pd.api.types.is_string_dtype(table[c].dtype)]
     changed = {}
     for c in text:
         column = table[c]
-        if column.map(lambda v: isinstance(v, str) and v.startswith("'")).any():
-            changed[c] = _each(column, restore)
-    names = [restore(c) for c in table.columns]
+        if any(isinstance(v, str) and v.startswith("'") for v in column):
+            changed[c] = _each(column, restore_formula)
+    names = [restore_formula(c) for c in table.columns]
     if not changed and names == list(table.columns):
         return table
     out = table.copy()
@@ -423,8 +431,12 @@ def restore_formulas(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _csv_text(table: pd.DataFrame) -> str:
+def csv_text(table: pd.DataFrame) -> str:
     """The table as CSV, its neutralised cells also in double quotes (OWASP: prefix, then quote the cell).
+
+    Every CSV the package writes from text people or data supplied goes through here: the artifacts
+    (:func:`write_table`) and the workshop answers (:class:`~cxmethods.io.answers.AnswerStore`), so formulas are
+    neutralised the same way everywhere. Lines end in ``\n``.
 
     pandas formats the values (its number formats kept); the rows are then written again so that neutralised
     cells, and cells holding a carriage return (which pandas leaves unquoted when lines end in ``\\n``), are
@@ -455,7 +467,7 @@ def write_table(table: pd.DataFrame, run_dir: str | Path, step: str, name: str) 
     if path.suffix == ".parquet":
         table.to_parquet(path, index=False)
     else:
-        path.write_text(_csv_text(table), encoding="utf-8", newline="")
+        path.write_text(csv_text(table), encoding="utf-8", newline="")
     return path
 
 

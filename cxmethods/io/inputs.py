@@ -47,6 +47,7 @@ from cxmethods.core.files import (
 from cxmethods.core.paths import templates_dir
 from cxmethods.core.schemas import INPUTS, KINDS, Field
 from cxmethods.core.yamlfile import did_you_mean
+from cxmethods.io.artifacts import restore_formula, restore_formulas
 from cxmethods.io.questionnaire import survey_columns, survey_fields
 from cxmethods.io.redact import redact_series
 from cxmethods.io.values import NOTES, coerce, hint, rating_hint
@@ -144,6 +145,10 @@ def scan_input(engagement: Engagement, name: str, *, keep: bool = True) -> Input
     path = engagement.resolve(spec.path)
     period, zone = getattr(engagement, "period", None), getattr(engagement, "timezone", None)
     return _Reader(name, section, spec, path, period, zone).run(keep)
+
+
+def _as_is(value: object) -> object:
+    return value
 
 
 @dataclass
@@ -259,8 +264,10 @@ class _Reader:
                 "Export the data again with a header row, or set header_row to the row that holds the column names.",
             )
             return None
+        # Workshop answers are saved with formula-like text prefixed (cxmethods.io.answers): read as typed.
+        restore = restore_formula if self.section == "workshop" else _as_is
         with unreadable():
-            rows = [[column_name(c) for c in row] for row in csv.reader(lines, delimiter=spec.delimiter)]
+            rows = [[column_name(restore(c)) for c in row] for row in csv.reader(lines, delimiter=spec.delimiter)]
         header = rows[spec.header_row - 1]
         if not self._within_limits(len(header), lines, spec.header_row):
             return None
@@ -282,6 +289,8 @@ class _Reader:
                 chunksize=max(1_000, min(_CHUNK_ROWS, _CHUNK_CELLS // len(header))),
                 compression="infer",
             )
+        if self.section == "workshop":
+            return guarded(restore_formulas(chunk).rename(columns=column_name) for chunk in reader)
         return guarded(chunk.rename(columns=column_name) for chunk in reader)
 
     def _frames_other(self, fmt: str):
