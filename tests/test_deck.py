@@ -3,6 +3,7 @@ pictures where matplotlib draws, skipped slides for missing artifacts, and the s
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import time
@@ -332,3 +333,69 @@ def test_long_questions_make_a_short_drivers_title(run, tmp_path):
     titles = [_title(s) for s in Presentation(write_deck(folder, name="x", organisation="Org")).slides]
     fixing = [t for t in titles if "fix first" in t.lower()]
     assert len(fixing) == 1 and len(fixing[0]) <= 90 and fixing[0].endswith("and score lowest: fix first")
+
+
+# Slides from an earlier run ----------------------------------------------------------------------------------------
+
+
+def _step_of(slide) -> str | None:
+    """The workbook a slide shows: its findings title, or the step its source line names; None for the title slide."""
+    for step, title in WORKBOOKS.items():
+        if _title(slide) == title:
+            return step
+    texts = [sh.text_frame.text for sh in slide.shapes if sh.has_text_frame]
+    return next((s for s in STEPS for t in texts if t.startswith("Source: ") and t.endswith(f"({s})")), None)
+
+
+def _marks(slide) -> list[str]:
+    return [
+        sh.text_frame.text for sh in slide.shapes if sh.has_text_frame and sh.text_frame.text.startswith("From an earlier run")
+    ]
+
+
+def test_only_into_an_earlier_run_marks_the_slides_of_the_workbooks_not_run_again(sample_run, tmp_path):
+    from cxmethods import run_engagement
+
+    out = tmp_path / "riverton"
+    shutil.copytree(sample_run.out, out)
+    first = json.loads((out / "run.json").read_text())["started_at"]
+    result = run_engagement(out=out, only="05")
+    assert result.ok
+    prs = Presentation(out / "riverton.pptx")
+    day = datetime.fromisoformat(first)
+    expected = f"From an earlier run ({day.day} {day.strftime('%B')} {day.year}), not this one"
+    by_step: dict[str | None, list] = {}
+    for slide in prs.slides:
+        by_step.setdefault(_step_of(slide), []).append(slide)
+    assert set(by_step) == {None, *STEPS}  # every slide belongs to a workbook, but the title slide
+    for step in STEPS[:4]:  # not run again: every slide says so, once
+        assert [_marks(s) for s in by_step[step]] == [[expected]] * len(by_step[step])
+    assert [_marks(s) for s in by_step["05_roadmap"]] == [[]] * len(by_step["05_roadmap"])  # this run's
+    subtitle = prs.slides[0].placeholders[1].text_frame.text
+    assert subtitle.endswith("Workbooks 01, 02, 03, 04 from an earlier run, marked on their slides")
+
+
+def test_the_mark_shares_the_footer_with_the_source_without_overlapping(run, tmp_path):
+    folder = _copy_steps(run, tmp_path, *STEPS)
+    manifest = {
+        "started_at": "2026-05-02T09:00:00+00:00",
+        "workbooks": [
+            {"workbook": s, "status": "ok"}
+            if s != "02_voice_of_customer"
+            else {"workbook": s, "status": "earlier run", "run_at": "2026-03-09T23:58:00+00:00", "earlier_status": "failed"}
+            for s in STEPS
+        ],
+    }
+    (folder / "run.json").write_text(json.dumps(manifest))
+    prs = Presentation(write_deck(folder, name="riverton", organisation="Riverton"))
+    marked = [s for s in prs.slides if _marks(s)]
+    assert marked and {_step_of(s) for s in marked} == {"02_voice_of_customer"}
+    assert len(marked) == sum(_step_of(s) == "02_voice_of_customer" for s in prs.slides)
+    assert prs.slides[0].placeholders[1].text_frame.text.endswith("Workbook 02 from an earlier run, marked on its slides")
+    for slide in marked:
+        assert _marks(slide) == ["From an earlier run (9 March 2026, which failed), not this one"]
+        footer = [sh for sh in slide.shapes if sh.shape_type == MSO_SHAPE_TYPE.TEXT_BOX]
+        assert all(sh.top == footer[-1].top for sh in footer)  # on the footer line, below the content
+        for left, right in itertools.pairwise(footer):
+            assert left.left + left.width <= right.left
+        assert footer[-1].left + footer[-1].width <= prs.slide_width

@@ -3,6 +3,9 @@
 :func:`write_deck` reads only the run folder (artifacts, ``timeline.png``, ``run.json``), so the deck can be
 made again without re-running the workbooks. Slides: a title slide; per workbook with artifacts, its findings
 (:mod:`cxmethods.outputs.headlines`) and one or two chart slides whose titles state the point; the road map, last.
+A workbook whose tables an earlier run left (``cxm run --only`` into that run's folder; run.json says which) has
+each of its slides marked "From an earlier run (date), not this one" in the footer, as the report and the Excel
+file mark it, and the title slide names those workbooks.
 Bar charts are native, so a client can restyle them and see the numbers; key drivers and the tornado are
 pictures. The same run folder gives the same bytes (fixed dates and zip times), so checksums compare.
 
@@ -50,6 +53,7 @@ from cxmethods.outputs.headlines import (
     CURRENCY_SYMBOLS,
     WORKBOOKS,
     channel_shift_sentence,
+    earlier_runs,
     headlines,
     money,
     read_manifest,
@@ -73,6 +77,8 @@ _BODY_TOP, _BODY_HEIGHT = 1.5, 5.25
 _FOOTER_TOP = 6.9
 _TITLE_PT, _BODY_PT, _CHART_PT, _FOOTER_PT = 28, 20, 12, 11
 _DARK, _GREY = RGBColor(0x1F, 0x29, 0x33), RGBColor(0x61, 0x6E, 0x7C)
+_WARN = RGBColor(0x9A, 0x4D, 0x00)  # dark amber: stands out from the grey footer, readable on white (contrast 6:1)
+_EARLIER_MARK = "Earlier run"  # the name of the footer box marking a slide whose tables an earlier run left
 _LAYOUT_TITLE, _LAYOUT_CONTENT, _LAYOUT_TITLE_ONLY = 0, 1, 5  # python-pptx's default template
 
 
@@ -123,15 +129,21 @@ def write_deck(run_dir: str | Path, *, name: str, organisation: str, currency: s
             f"run the workbooks first (cxm run --out {run_dir})."
         )
     found = headlines(run_dir, currency=currency)
+    manifest = read_manifest(run_dir)
+    earlier = earlier_runs(manifest)
 
     prs = Presentation()
     prs.slide_width, prs.slide_height = Inches(_WIDTH), Inches(_HEIGHT)
-    _title_slide(prs, organisation, name, run_date(read_manifest(run_dir)))
+    _title_slide(prs, organisation, name, run_date(manifest), [step for step in _STEPS if step in earlier])
     for step in _STEPS:
+        first = len(prs.slides)
         if found[step]:
             _findings_slide(prs, WORKBOOKS[step], found[step])
         for make in _CHARTS[step]:
             make(prs, run_dir, currency)
+        if step in earlier:  # every slide the workbook's tables made, findings and charts alike
+            for slide in list(prs.slides)[first:]:
+                _mark_earlier(slide, earlier[step])
 
     props = prs.core_properties
     props.title, props.subject = f"{organisation}: {TITLE}", f"Engagement {name}"
@@ -151,13 +163,16 @@ def write_deck(run_dir: str | Path, *, name: str, organisation: str, currency: s
 # Slides ------------------------------------------------------------------------------------------------------------
 
 
-def _title_slide(prs, organisation: str, name: str, date: str | None) -> None:
+def _title_slide(prs, organisation: str, name: str, date: str | None, earlier: list[str]) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[_LAYOUT_TITLE])
     title, subtitle = slide.placeholders[0], slide.placeholders[1]
     _place(title, _MARGIN, 2.1, _WIDTH - 2 * _MARGIN, 1.6)
     _place(subtitle, _MARGIN, 3.9, _WIDTH - 2 * _MARGIN, 1.8)
     _text(title.text_frame, [organisation], 40, bold=True)
     lines = [TITLE, f"Engagement: {name}" + (f" · {date}" if date else "")]
+    if earlier:  # the date above is this run's: say at once that some slides are not from it
+        books, several = ", ".join(step[:2] for step in earlier), len(earlier) > 1
+        lines.append(f"Workbook{'s' * several} {books} from an earlier run, marked on {'their' if several else 'its'} slides")
     _text(subtitle.text_frame, lines, 22, colour=_GREY)
 
 
@@ -176,6 +191,18 @@ def _chart_slide(prs, title: str, source: str, step: str):
     box = slide.shapes.add_textbox(Inches(_MARGIN), Inches(_FOOTER_TOP), Inches(_WIDTH - 2 * _MARGIN), Inches(0.35))
     _text(box.text_frame, [f"Source: {source} ({step})"], _FOOTER_PT, colour=_GREY)
     return slide
+
+
+def _mark_earlier(slide, note: str) -> None:
+    """Say in the footer's right half that the slide's tables are from an earlier run (the source, if any, keeps
+    the left half, so the two never overlap)."""
+    half = (_WIDTH - 2 * _MARGIN) / 2
+    for shape in slide.shapes:
+        if shape.has_text_frame and shape.top == Inches(_FOOTER_TOP):
+            shape.width = Inches(half)
+    box = slide.shapes.add_textbox(Inches(_MARGIN + half), Inches(_FOOTER_TOP), Inches(half), Inches(0.35))
+    box.name = _EARLIER_MARK
+    _text(box.text_frame, [note], _FOOTER_PT, bold=True, colour=_WARN, align=PP_ALIGN.RIGHT)
 
 
 def _title(slide, title: str) -> None:

@@ -33,6 +33,7 @@ __all__ = [
     "CURRENCY_SYMBOLS",
     "WORKBOOKS",
     "channel_shift_sentence",
+    "earlier_runs",
     "headlines",
     "money",
     "read_manifest",
@@ -100,7 +101,39 @@ def run_date(manifest: dict) -> str | None:
     ('25 November 2026', None)
     """
     when = run_started(manifest)
-    return None if when is None else f"{when.day} {_MONTHS[when.month - 1]} {when.year}"
+    return None if when is None else _day(when)
+
+
+def _day(when: datetime) -> str:
+    return f"{when.day} {_MONTHS[when.month - 1]} {when.year}"
+
+
+def earlier_runs(manifest: dict) -> dict[str, str]:
+    """Step -> a note for each workbook whose tables an earlier run left, as run.json records them.
+
+    ``cxm run --only NN`` into an earlier run's folder leaves the other workbooks' tables there and records them
+    in run.json with status ``earlier run``, that run's start (``run_at``) and how it ended there
+    (``earlier_status``). The report, the Excel file and the deck all say so; this is the deck's wording:
+    the earlier run's date, and whether the workbook failed or was interrupted there.
+
+    >>> earlier_runs({"workbooks": [{"workbook": "01_x", "status": "ok"},
+    ...     {"workbook": "02_y", "status": "earlier run", "run_at": "2026-03-09T23:58:00+00:00", "earlier_status": "ok"},
+    ...     {"workbook": "03_z", "status": "earlier run", "earlier_status": "failed"}]})
+    {'02_y': 'From an earlier run (9 March 2026), not this one', '03_z': 'From an earlier run (which failed), not this one'}
+    """
+    notes = {}
+    for w in manifest.get("workbooks", []):
+        if not (isinstance(w, dict) and w.get("status") == "earlier run" and w.get("workbook")):
+            continue
+        try:
+            details = [_day(datetime.fromisoformat(str(w["run_at"])))]
+        except (KeyError, TypeError, ValueError):
+            details = []  # an unreadable date: the note still says the tables are not this run's
+        if w.get("earlier_status") in ("failed", "interrupted"):
+            details.append(f"which {w['earlier_status']}")
+        when = f" ({', '.join(details)})" if details else ""
+        notes[str(w["workbook"])] = f"From an earlier run{when}, not this one"
+    return notes
 
 
 def money(value: float, currency: str = "GBP") -> str:
