@@ -199,3 +199,18 @@ def test_threads_of_one_process_saving_at_once_lose_nothing(tmp_path):
         t.join()
     table = store.load()
     assert len(table) == 160 and not table.duplicated(list(KEY)).any()
+
+
+def test_what_the_room_types_is_redacted_by_rules_and_model_but_personas_keep_their_names(tiny):
+    """Workshop text reaches the outputs word for word: a name no rule or list knows is found by the name model;
+    segment names are personas by the method's custom, so they get the rules only."""
+    tiny.set_yaml(tiny.yaml + "  segment_names:\n    path: segments.csv\n")
+    tiny.set_file("segments.csv", "segment,name,pen_portrait\n1,Busy Brenda,Brenda works two jobs\n")
+    eng = load_engagement(tiny.path)
+    store_for(eng, "self_assessment").upsert(
+        {"participant": "Cy", "dimension_id": "understand.segmentation"},
+        {"role": "Adviser", "current_level": 2, "target_level": 3, "evidence": "Zanele Dlamini showed us the map"},
+    )
+    answers = read_input(eng, "self_assessment").set_index("participant")
+    assert answers.loc["Cy", "evidence"] == "[NAME] showed us the map"
+    assert read_input(eng, "segment_names")["name"].tolist() == ["Busy Brenda"]

@@ -103,7 +103,7 @@ def read_input(engagement: Engagement, name: str) -> pd.DataFrame:
     # runs too; not on segments, whose names are personas ("Busy Brenda") by the method's custom.
     for name_, field_ in INPUTS[name].fields.items():
         if field_.free_text and name_ in loaded.table:
-            loaded.table[name_] = redact_series(loaded.table[name_], model=name != "segments")
+            loaded.table[name_] = redact_series(loaded.table[name_], model=name != "segment_names")
     if name == "survey" and "respondent_id" not in loaded.table:  # an anonymous export: its rows are the respondents
         rows = loaded.table.attrs.get("rows", range(len(loaded.table)))
         loaded.table.insert(0, "respondent_id", pd.Series([f"row {r}" for r in rows], dtype="string"))
