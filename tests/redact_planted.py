@@ -2,7 +2,7 @@
 as people write it (any case, look-alike and invisible characters), in varied sentences; and clean sentences
 that must come back untouched. Made-up values; written without looking at the patterns, so misses are real.
 
-``planted()`` gives (kind, value, sentence) triples; ``controls()`` the clean sentences.
+``planted()`` gives (kind, value, sentence) triples; ``controls()`` and ``held_out_controls()`` the clean sentences.
 """
 
 from __future__ import annotations
@@ -234,4 +234,42 @@ def controls() -> list[str]:
         "Clear information, kind people, quick answers.",
         "The Welsh language form was missing.",
         "My Account login kept failing on Android 14.",
+    ]
+
+
+def held_out_controls() -> list[str]:
+    """Clean sentences full of places, bodies and products, written before the name model's filter
+    (:func:`cxmethods.io.redact._is_person`) was, and never tuned to: the measure of its false alarms. The controls
+    above were seen while writing that filter, so they measure nothing about it."""
+    return [
+        "The Town Hall reception was closed at lunchtime.",
+        "Universal Credit payments arrived late again.",
+        "I used the MyAccount portal on my iPhone.",
+        "Blue Badge renewal took six weeks.",
+        "Citizens Advice helped me fill in the form.",
+        "The Leisure Centre pool is always cold.",
+        "Council Tax Reduction form is confusing.",
+        "Waited at Kings Cross for the replacement bus.",
+        "Thames Water dug up the road twice.",
+        "The Housing Options team never called back.",
+        "Google Maps sends lorries down our lane.",
+        "Age UK volunteers were brilliant.",
+        "Ring the Contact Centre before Friday.",
+        "Microsoft Teams call dropped twice.",
+        "Job centre staff in Croydon were helpful.",
+        "Missed collection on Boxing Day.",
+        "The Adult Social Care assessment took months.",
+        "Parking at Victoria Park is a nightmare.",
+        "My Freedom Pass was refused on the Overground.",
+        "Registered for Direct Debit in March.",
+        "The Planning Portal crashed during upload.",
+        "Electoral Services sent two polling cards.",
+        "The Food Bank at Trinity Methodist helps a lot.",
+        "Highways England closed the slip road.",
+        "Apple Pay did not work on the parking meter.",
+        "Bulky Waste booking needs an account.",
+        "The Mayor promised faster repairs.",
+        "Stop sending letters to Flat B.",
+        "Used the Live Chat on Saturday evening.",
+        "Kent County Council forwarded my query.",
     ]

@@ -273,3 +273,18 @@ def test_saving_no_answers_writes_the_header_alone(tmp_path):
     store.save(store.load())  # an empty table of pandas' string dtype: nothing to neutralise, nothing to fail on
     assert store.path.read_text(encoding="utf-8") == ",".join(COLUMNS) + "\n"
     assert store.load().empty
+
+
+def test_what_the_room_types_is_redacted_by_rules_and_model_but_personas_keep_their_names(tiny):
+    """Workshop text reaches the outputs word for word: a name no rule or list knows is found by the name model;
+    segment names are personas by the method's custom, so they get the rules only."""
+    tiny.set_yaml(tiny.yaml + "  segment_names:\n    path: segments.csv\n")
+    tiny.set_file("segments.csv", "segment,name,pen_portrait\n1,Busy Brenda,Brenda works two jobs\n")
+    eng = load_engagement(tiny.path)
+    store_for(eng, "self_assessment").upsert(
+        {"participant": "Cy", "dimension_id": "understand.segmentation"},
+        {"role": "Adviser", "current_level": 2, "target_level": 3, "evidence": "Zanele Dlamini showed us the map"},
+    )
+    answers = read_input(eng, "self_assessment").set_index("participant")
+    assert answers.loc["Cy", "evidence"] == "[NAME] showed us the map"
+    assert read_input(eng, "segment_names")["name"].tolist() == ["Busy Brenda"]

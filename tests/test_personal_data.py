@@ -45,12 +45,14 @@ PLANTED = {
     "chinese name": "spoke to 王伟",
     "zero-width phone": "07700\u200b900462",
     "full-width e-mail": "ignatius\uff20example\uff0eorg",
+    "name in no list": "Zanele Dlamini",  # for the name model: no rule or list knows it
 }
 # What a scan looks for: each value, and the parts of it that would still identify someone on their own.
 NEEDLES = sorted(
     {
         *PLANTED.values(),
         "Oyelaran-Whitcombe",
+        "Dlamini",
         "Achterberg",
         "desmond.achterberg",
         "7946 0958",
@@ -116,6 +118,7 @@ def _planted_sample(folder: Path) -> list:
     initiatives = pd.read_csv(folder / "initiatives.csv", dtype=str, keep_default_na=False)
     initiatives.loc[0, "description"] = f"Suggested by {PLANTED['name']}, who left {PLANTED['us phone']}."
     initiatives.loc[1, "name"] = f"Call-back for {PLANTED['untitled name'].split(' called')[0]}"  # names reach the deck
+    initiatives.loc[2, "name"] = f"Web forms rebuilt with {PLANTED['name in no list']}"  # only the model knows it
     initiatives.to_csv(folder / "initiatives.csv", index=False)
     stakeholders = pd.read_csv(folder / "stakeholders.csv", dtype=str, keep_default_na=False)
     stakeholders.loc[0, "objective"] = f"Reply within a day, as promised to {PLANTED['own name']} ({PLANTED['ni number']})."

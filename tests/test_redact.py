@@ -10,10 +10,19 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 import pytest
-from redact_planted import controls, planted  # tests/ is on the path (rootdir conftest, no package)
+from redact_planted import controls, held_out_controls, planted  # tests/ is on the path (rootdir conftest, no package)
 
 from cxmethods.core.errors import CxmError
-from cxmethods.io.redact import MEASURED_RECALL, PLACEHOLDERS, find_personal_data, personal_data_counts, redact, redact_series
+from cxmethods.io.redact import (
+    MEASURED_RECALL,
+    PLACEHOLDERS,
+    RULES_NAME_RECALL,
+    find_personal_data,
+    personal_data_counts,
+    redact,
+    redact_names,
+    redact_series,
+)
 from cxmethods.sample import make_sample
 
 # (kind, value): each is planted in a sentence and must come out as its placeholder
@@ -238,7 +247,8 @@ def test_personal_data_counts_every_kind():
     counts = personal_data_counts(pd.Series(["a@b.org or c@d.org", "Mr Hughes, SW1A 1AA", None, "nothing"]))
     assert list(counts.columns) == ["kind", "count", "measured_recall", "note"]
     note = counts.set_index("kind").loc["name", "note"]
-    assert f"caught {MEASURED_RECALL['name']:.0%} of the planted names" in note and "not what was there" in note
+    assert f"caught {RULES_NAME_RECALL:.0%} of the planted names" in note and "not what was there" in note
+    assert f"{MEASURED_RECALL['name']:.0%} with the name model" in note
     assert counts["kind"].tolist() == list(PLACEHOLDERS)
     assert counts.set_index("kind")["count"].to_dict() == {**dict.fromkeys(PLACEHOLDERS, 0), "email": 2, "name": 1, "postcode": 1}
 
@@ -278,9 +288,9 @@ def test_fifty_thousand_comments_in_a_few_seconds(sample):
     assert time.perf_counter() - start < 5
 
 
-def _caught(value: str, sentence: str) -> bool:
+def _caught(value: str, sentence: str, *, model: bool = True) -> bool:
     """The value is gone from the redacted sentence (also in its normalised spelling) and a placeholder stands in."""
-    out = redact(sentence)
+    out = redact(sentence, model=model)
     plain = unicodedata.normalize("NFKC", value).translate(dict.fromkeys(map(ord, "\u200b\u200d"), None))
     return out != sentence and value not in out and plain not in out
 
@@ -294,9 +304,48 @@ def test_recall_on_the_planted_set():
     for kind, value, sentence in items:
         caught.setdefault(kind, []).append(_caught(value, sentence))
     recall = {kind: sum(v) / len(v) for kind, v in caught.items()}
-    print({k: round(r, 3) for k, r in recall.items()})  # the figures the README quotes (pytest -s)
-    for kind, measured in recall.items():
-        assert measured >= MEASURED_RECALL[kind], (kind, measured)
-        assert measured - MEASURED_RECALL[kind] < 0.05, (kind, measured)  # a better figure is stated, not hidden
-    changed = [text for text in controls() if redact(text) != text]
+    names = [(v, s) for k, v, s in items if k == "name"]
+    recall_rules = sum(_caught(v, s, model=False) for v, s in names) / len(names)
+    print({k: round(r, 3) for k, r in recall.items()}, "rules alone:", round(recall_rules, 3))  # README's figures
+    for kind, measured in [*recall.items(), ("rules", recall_rules)]:
+        stated = RULES_NAME_RECALL if kind == "rules" else MEASURED_RECALL[kind]
+        assert measured >= stated, (kind, measured)
+        assert measured - stated < 0.05, (kind, measured)  # a better figure is stated, not hidden
+    assert recall["name"] > recall_rules  # the model finds names no rule or list knows
+    changed = [text for text in controls() if redact(text, model=True) != text]
     assert len(controls()) >= 50 and changed == []
+
+
+def test_false_alarms_on_held_out_sentences():
+    """Clean sentences the filter was not written against: how many lose a place or body to [NAME], as the README
+    states (2 of 30 by the rules, 4 of 30 with the model)."""
+    held = held_out_controls()
+    rules = [t for t in held if redact(t) != t]
+    both = [t for t in held if redact(t, model=True) != t]
+    print(f"false alarms: rules {len(rules)} of {len(held)}, with the model {len(both)}")
+    assert len(held) == 30 and len(rules) <= 2 and len(both) <= 4
+    assert set(rules) <= set(both)  # the model only adds
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Zanele Dlamini fixed it at last", "[NAME] fixed it at last"),  # in no list: the model's find
+        ("the form wanted john smith", "the form wanted [NAME]"),  # lower case: the model finds, the lists confirm
+        ("Иван Петров called", "[NAME] called"),
+        ("The missed bin again", "The missed bin again"),  # a lower-case word the model takes for a person
+        ("Recycling Centre was shut", "Recycling Centre was shut"),
+        ("I paid XXXX XXXX on XX/XX/2019", "I paid XXXX XXXX on XX/XX/2019"),  # masks stay masks
+        ("all lower case, no names here", "all lower case, no names here"),
+    ],
+)
+def test_name_model(text, expected):
+    assert redact(text, model=True) == expected
+    assert redact_names(redact(text)) == expected
+
+
+def test_model_is_off_unless_asked():
+    assert redact("Zanele Dlamini fixed it") == "Zanele Dlamini fixed it"
+    out = redact_series(pd.Series(["Zanele Dlamini fixed it", None]), model=True)
+    assert out[0] == "[NAME] fixed it" and pd.isna(out[1])
+    assert find_personal_data("Zanele Dlamini fixed it", model=True) == [("name", "Zanele Dlamini")]

@@ -88,7 +88,8 @@ def read_input(engagement: Engagement, name: str) -> pd.DataFrame:
 
     Unmapped optional fields are absent from the result. Warnings (tolerated bad values, now
     missing) are in ``df.attrs["problems"]``. Free-text fields (``Field.free_text``: evidence, rationales,
-    notes, descriptions, objectives) come back with personal data redacted (:mod:`cxmethods.io.redact`).
+    notes, descriptions, objectives) come back with personal data redacted (:mod:`cxmethods.io.redact`, with its
+    name model except for the segments' personas).
 
     Raises
     ------
@@ -99,9 +100,11 @@ def read_input(engagement: Engagement, name: str) -> pd.DataFrame:
     errors = [p for p in loaded.problems if p.severity == "error"]
     if errors or loaded.table is None:
         raise InputError(errors, title=f"The {name} input cannot be used")
-    for name_, field_ in INPUTS[name].fields.items():  # what people typed may name someone: never into an output
+    # What people typed may name someone: never into an output. Outputs quote it word for word, so the name model
+    # runs too; not on segments, whose names are personas ("Busy Brenda") by the method's custom.
+    for name_, field_ in INPUTS[name].fields.items():
         if field_.free_text and name_ in loaded.table:
-            loaded.table[name_] = redact_series(loaded.table[name_])
+            loaded.table[name_] = redact_series(loaded.table[name_], model=name != "segment_names")
     if name == "survey" and "respondent_id" not in loaded.table:  # an anonymous export: its rows are the respondents
         rows = loaded.table.attrs.get("rows", range(len(loaded.table)))
         loaded.table.insert(0, "respondent_id", pd.Series([f"row {r}" for r in rows], dtype="string"))

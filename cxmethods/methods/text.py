@@ -20,7 +20,7 @@ import pandas as pd
 
 from cxmethods.core.checks import check_int, check_type, parameter_error
 from cxmethods.core.errors import CxmError
-from cxmethods.io.redact import PLACEHOLDERS, redact_series
+from cxmethods.io.redact import PLACEHOLDERS, redact_names, redact_series
 
 __all__ = ["Themes", "comment_themes", "sentiment", "theme_categories", "theme_selection", "theme_sentiment", "themes"]
 
@@ -305,7 +305,7 @@ def themes(
         for j in members[np.argsort(-w[members, k], kind="stable")]:
             if len(quotes) >= examples:
                 break
-            quote = _trim(body[j])
+            quote = _trim(redact_names(body[j]))  # quoted word for word: the name model too
             if quote not in quotes:
                 quotes.append(quote)
         rows.append(
