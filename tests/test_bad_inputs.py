@@ -388,3 +388,28 @@ def test_a_text_file_without_line_breaks_is_not_taken_for_a_table(folder):
     assert [t for t in texts(validate_engagement(path).errors, folder) if re.search(expect, t)]
     with pytest.raises(InputError, match=expect[1:]):
         read_input(load_engagement(path), "contact_log")
+
+
+#: Files that are not tables at all, given where a table goes (a path set to the wrong file): nothing of their
+#: content may appear in any message, not even their first line.
+FOREIGN = [
+    "survey/system_file_given_as_survey.csv",
+    "contact_log/one_line_of_text.csv",
+    "suitability/letter_given_as_suitability.csv",
+]
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c["file"] in FOREIGN], ids=_case_id)
+def test_a_file_that_is_not_a_table_is_never_quoted(case, folder):
+    path = build(case, folder)
+    content = (CORPUS / case["file"]).read_text(encoding="utf-8")
+    pieces = {p.strip() for p in re.split(r"[\n:,;/]", content) if len(p.strip()) >= 4}
+    assert len(pieces) >= 1
+    shown = texts(validate_engagement(path).problems, folder)
+    try:
+        shown += texts(read_at_run_time(case, path), folder)
+    except CxmError as exc:
+        shown += raised(exc, folder)
+    assert shown
+    for text in shown:
+        assert not [p for p in pieces if p in text], text

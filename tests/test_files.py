@@ -7,7 +7,7 @@ import time
 import pytest
 
 from cxmethods.core.errors import ConfigError
-from cxmethods.core.files import YAML_MAX_VALUES, YamlTooComplex, load_yaml_file, parse_yaml
+from cxmethods.core.files import YAML_MAX_VALUES, YamlTooComplex, described, load_yaml_file, parse_yaml, plausible_header
 
 
 def _bomb(levels: int, width: int = 9) -> str:
@@ -55,3 +55,28 @@ def test_a_few_aliases_within_the_limit_are_read_as_yaml_reads_them():
 
 def test_a_file_with_no_document_is_none():
     assert parse_yaml("# only a comment\n") == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("header", "rows", "shown"),
+    [
+        (["id", "created_at", "channel"], [["1", "2025-04-01", "phone"], ["2", "2025-04-02", "web"]], True),
+        (["id", "created_at"], [], True),  # a header-only template is still a table
+        (["Q1_1", "Q1_2"], None, True),  # Excel or Parquet: a table by construction
+        (["text"], [["It took weeks"], ["Fine"]], True),
+        (["text"], [], False),  # one line of text is not a table
+        (["root:x:0:0:root:/root:/bin/bash"], [["bin:x:2:2:bin:/bin:/usr/sbin/nologin"]], False),
+        (["Dear Ms Example", " thank you"], [["We have looked into it."], ["Yours", " A. Officer"], ["Ref 1"]], False),
+        (["id", "x" * 400], [["1", "2"]], False),  # a "name" longer than any question is a line of data
+        (["id", "na\x00me"], [["1", "2"]], False),
+        ([], None, False),
+    ],
+)
+def test_a_header_is_shown_only_when_it_looks_like_column_names(header, rows, shown):
+    assert plausible_header(header, rows) is shown
+
+
+def test_a_file_is_described_without_its_content(tmp_path):
+    path = tmp_path / "secret.csv"
+    path.write_text("password=hunter2\n" * 100)
+    assert described(path) == "a text file of 1.7 KB"  # 1,700 bytes

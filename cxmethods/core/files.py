@@ -128,6 +128,54 @@ def first_line(exc: BaseException | None) -> str:
     return str(exc).strip().splitlines()[0].rstrip(".") if str(exc).strip() else type(exc).__name__
 
 
+#: Longest column name a header may have and still be shown: survey exports name columns by their whole
+#: question, a few hundred characters at most; a longer "name" is a line of prose or data.
+MAX_NAME = 300
+#: What a lone column's name may be made of: a label, not a line of a configuration file, log or prose.
+_LABEL = re.compile(r"[^\W_][\w .#%&()?'-]{0,59}")
+
+
+def plausible_header(header: list[str], rows: list[list[str]] | None = None) -> bool:
+    """Whether ``header`` looks like the column names of a real table, so that a message may show them.
+
+    A message may quote a table's header row (its column names are what a fix names) but nothing else of a file:
+    a path set to the wrong file, ``/etc/passwd`` say, must not have its first line printed. ``rows`` are the
+    rows below the header as split by the same delimiter (CSV); None for a format that is a table by construction
+    (Excel, Parquet), where only the names themselves are looked at.
+
+    A header is plausible when its names are short printable labels and, in a CSV, most rows below it have as
+    many values as it has names. A single column must be a short label with at least one row below it (one
+    line of text is not a table).
+
+    >>> plausible_header(["id", "created_at"], [["1", "2025-04-01"]])
+    True
+    >>> plausible_header(["root:x:0:0:root:/root:/bin/bash"], [["daemon:x:1:1::/usr/sbin:/usr/sbin/nologin"]])
+    False
+    >>> plausible_header(["Dear colleagues", " please find attached"], [["Best"], ["Ann"]])
+    False
+    """
+    if not header or not any(header):
+        return False
+    for name in header:
+        if len(name) > MAX_NAME or any(unicodedata.category(ch)[0] == "C" for ch in name):
+            return False
+    data = [row for row in rows or [] if any(cell.strip() for cell in row)]
+    if len(header) == 1:
+        return rows is None or (bool(data) and _LABEL.fullmatch(header[0]) is not None)
+    if not data:
+        return True
+    return sum(len(row) == len(header) for row in data) * 2 >= len(data)
+
+
+def described(path: Path) -> str:
+    """A file in words without its content, for a message that must not quote it: ``'a 2.1 KB text file'``."""
+    try:
+        size = human_size(path.stat().st_size)
+    except OSError:
+        return "a file"
+    return f"a {'text ' if file_format(path) == 'csv' else ''}file of {size}"
+
+
 # --------------------------------------------------------------------------- what kind of file, and is it text
 
 

@@ -33,12 +33,14 @@ from cxmethods.core.files import (
     TABLE_LIMIT,
     Unreadable,
     column_name,
+    described,
     file_format,
     first_line,
     first_lines,
     guarded,
     human_size,
     parser_problem,
+    plausible_header,
     text_problem,
     too_big,
     unreadable,
@@ -380,6 +382,9 @@ class _Reader:
                         rows=(spec.header_row,),
                     )
                     return False
+        # the header row may be quoted in a message only when it is one: a path set to another file (a system
+        # file, a letter, a log) must not have its first line printed
+        self.shown = plausible_header(header, None if rows is None else rows[spec.header_row :])
         mapping = {ours: column_name(self.columns.get(ours, ours)) for ours in fields}
         mapping = {ours: theirs for ours, theirs in mapping.items() if ours in self.columns or theirs in header}
         # a column is found by its name, so one without a name cannot be read: said first, in words of its position
@@ -399,6 +404,18 @@ class _Reader:
                         rows=(i,),
                     )
                     return False
+        if (missing or unmapped or not mapping) and not self.shown:
+            table = self.name.replace("_", " ")
+            layout = templates_dir() / f"{self.name}.csv"
+            example = f" (templates/{layout.name} shows its layout)" if layout.is_file() else ""
+            self.error(
+                f"row {spec.header_row} does not look like a row of column names, so this is probably not the {table} "
+                f"table ({described(self.path)}, {len(header)} column{'s' if len(header) != 1 else ''}); its content "
+                "is not shown.",
+                f"Check that {self.key}.path points at the {table} table{example}; if it is, check its delimiter and header_row.",
+                rows=(spec.header_row,),
+            )
+            return False
         blanks = [i for i, c in enumerate(header) if not c]
 
         def unnamed(ours: str) -> str:  # a column without a name may be the one looked for
@@ -492,7 +509,7 @@ class _Reader:
             )
         else:
             message = f"{self.key}.columns maps '{ours}' to a column with no name (''), but every column in row {row} has a name."
-            fix = f"Write the name of the column that holds {ours}, one of: {_listed(header)}."
+            fix = f"Write the name of the column that holds {ours}{', one of: ' + _listed(header) if self.shown else ''}."
         self.error(message, fix, rows=(row,))
 
     # -- value level -------------------------------------------------------

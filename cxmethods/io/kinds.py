@@ -33,10 +33,12 @@ from cxmethods.core.files import (
     BINARY_KINDS,
     YAML_LIMIT,
     Unreadable,
+    described,
     file_format,
     head_bytes,
     open_binary,
     parse_yaml,
+    plausible_header,
     sniff,
     too_big,
     unreadable,
@@ -197,32 +199,37 @@ def _settings(raw: dict) -> Kind:
 
 def _table(path: Path, fmt: str) -> Kind:
     try:
-        header = _header(path, fmt)
+        header, rows = _header(path, fmt)
     except Unreadable:
         return Kind("table", None, f"a file that cannot be read as a table ({fmt.upper()})")
     if len(header) < 2:
         return Kind("text", None, "a text file, not a table") if fmt == "csv" else Kind("table", None, "a table")
+    if not plausible_header(header, rows):  # its first line is not column names: never quoted in a message
+        return Kind("text", None, f"{described(path)}, not a table", "a text file")
     return _which_table(header)
 
 
-def _header(path: Path, fmt: str) -> list[str]:
-    """The first row's names (CSV: with the delimiter that splits it most)."""
+def _header(path: Path, fmt: str) -> tuple[list[str], list[list[str]] | None]:
+    """The first row's names (CSV: with the delimiter that splits it most) and, for a CSV, the rows below it
+    among the first few lines, split alike (None for Excel and Parquet)."""
     with unreadable(ValueError, ImportError, KeyError):
         if fmt == "parquet":
             import pyarrow.parquet as pq
 
-            return [str(c) for c in pq.read_schema(path).names]
+            return [str(c) for c in pq.read_schema(path).names], None
         if fmt == "xlsx":
             import pandas as pd
 
-            return [str(c) for c in pd.read_excel(path, nrows=0).columns]
-        with open_binary(path) as fh:  # the first line only; the rest may be in another encoding
-            line = fh.read(1 << 16).split(b"\n")[0].decode("utf-8-sig", errors="replace")
-        if not line.strip():
-            return []
-        splits = [next(csv.reader(io.StringIO(line), delimiter=d), []) for d in (",", ";", "\t", "|")]
-        return [c.strip() for c in max(splits, key=len)]
-    return []  # pragma: no cover - unreadable() re-raises
+            return [str(c) for c in pd.read_excel(path, nrows=0).columns], None
+        with open_binary(path) as fh:  # the first lines only; the rest may be in another encoding
+            lines = [b.decode("utf-8-sig", errors="replace") for b in fh.read(1 << 16).split(b"\n")[:21]]
+        if not lines[0].strip():
+            return [], None
+        splits = [next(csv.reader(io.StringIO(lines[0]), delimiter=d), []) for d in (",", ";", "\t", "|")]
+        delimiter = (",", ";", "\t", "|")[splits.index(max(splits, key=len))]
+        rows = [row for row in csv.reader(lines[1:-1] if len(lines) > 2 else lines[1:], delimiter=delimiter)]
+        return [c.strip() for c in max(splits, key=len)], rows
+    return [], None  # pragma: no cover - unreadable() re-raises
 
 
 @cache

@@ -19,9 +19,9 @@ import pandas as pd
 
 from cxmethods.core.checks import check_number, check_one_of
 from cxmethods.core.errors import ConfigError, CxmError, Problem
-from cxmethods.core.files import Unreadable, first_line, unreadable
+from cxmethods.core.files import Unreadable, described, first_line, unreadable
 from cxmethods.core.schemas import CHANNELS
-from cxmethods.io.kinds import check_setting_file
+from cxmethods.io.kinds import check_setting_file, identify
 
 __all__ = [
     "ASSISTED",
@@ -178,9 +178,14 @@ def read_suitability(path) -> pd.DataFrame:
     unknown = [c for c in table.columns if c not in ("service", "complexity", *CHANNELS)]
     if "service" not in table or unknown:
         check_setting_file(path, "suitability", lacking=True)  # the survey or another known table: said so
-        raise refuse(
-            f"columns must be service and channels ({', '.join(CHANNELS)}). Got {', '.join(map(str, table.columns))} instead."
+        # the first row is quoted only when it is a row of column names (identify says "table"), never a line of
+        # another file given by mistake
+        got = (
+            f"Got {', '.join(map(str, table.columns))} instead."
+            if identify(path).form == "table"
+            else f"Its first row is not a row of column names ({described(path)}); its content is not shown."
         )
+        raise refuse(f"columns must be service and channels ({', '.join(CHANNELS)}). {got}")
     for channel in [c for c in CHANNELS if c in table]:
         values = pd.to_numeric(table[channel], errors="coerce")
         bad = values.isna() | (values < 0) | (values > 1)
