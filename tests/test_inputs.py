@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 from pathlib import Path
 
@@ -53,6 +54,52 @@ def test_missing_file(tiny):
         InputError, match=r"survey\.csv: file not found \(inputs\.survey\.path is 'survey\.csv'.*Fix: Correct the path"
     ):
         read_input(load_engagement(tiny.path), "survey")
+
+
+def _special(kind: str, where: Path) -> None:
+    """Put at ``where`` a path that is not a regular file."""
+    if kind == "symlink loop":
+        where.symlink_to(where.name)
+    elif kind == "fifo":
+        os.mkfifo(where)
+    elif kind == "device":
+        where.symlink_to("/dev/zero")  # a device, reached through a link in the engagement's folder
+    else:
+        where.mkdir()
+
+
+@pytest.mark.parametrize(
+    ("kind", "said"),
+    [
+        ("symlink loop", r"is a loop of symbolic links \(a link that leads, through links, back to itself\), not a file"),
+        ("fifo", r"is a named pipe \(FIFO\), not a file: reading it would wait for whatever writes into it"),
+        ("device", r"is a device \(such as /dev/zero or a disk\), not a file"),
+        ("folder", r"is a folder, not a file"),
+    ],
+)
+def test_a_path_that_is_not_a_file_is_named_for_what_it_is(tiny, kind, said):
+    """Said at once, without opening it: a FIFO would wait for a writer forever, /dev/zero never ends."""
+    (tiny.folder / "survey.csv").unlink()
+    _special(kind, tiny.folder / "survey.csv")
+    fix = r"Fix: Point inputs\.survey\.path at the survey file itself \(a CSV, Excel or Parquet file\)\.$"
+    found = [p for p in problems(tiny, "survey") if re.search(said, p)]
+    assert found and re.search(fix, found[0]), problems(tiny, "survey")
+    assert not [p for p in validate_engagement(tiny.path).problems if "file not found" in str(p)]
+    with pytest.raises(InputError, match=said):
+        read_input(load_engagement(tiny.path), "survey")
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_settings_file_that_is_not_a_file_is_refused_unread(tiny, kind):
+    _special(kind, tiny.folder / "rules.yaml")
+    text = tiny.path.read_text(encoding="utf-8")
+    tiny.path.write_text(text + "\nsettings:\n  segmentation:\n    rules: rules.yaml\n", encoding="utf-8")
+    shown = [str(p) for p in validate_engagement(tiny.path).errors]
+    assert [
+        t
+        for t in shown
+        if re.search(r"(rules\.yaml|/dev/zero): is a (named pipe|device).*Fix: Point the setting at the settings YAML", t)
+    ], shown
 
 
 def test_mapping_to_a_column_not_in_the_file_suggests_a_close_one(tiny):

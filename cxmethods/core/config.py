@@ -12,6 +12,7 @@ and how to fix each one. Unknown keys are errors, with a "did you mean" where on
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date
 from pathlib import Path
@@ -343,7 +344,11 @@ class Engagement(_Model):
     def resolve(self, relative: str | Path) -> Path:
         """Resolve a path from the engagement file's folder."""
         p = Path(relative).expanduser()
-        return (p if p.is_absolute() else self.folder / p).resolve()
+        p = p if p.is_absolute() else self.folder / p
+        try:
+            return p.resolve()
+        except (RuntimeError, OSError):  # a loop of symbolic links: kept as written, so the reader can say so
+            return Path(os.path.abspath(p))
 
     def tables(self) -> dict[str, tuple[str, InputFile]]:
         """Every table the engagement names: ``{name: (yaml section, InputFile)}``."""

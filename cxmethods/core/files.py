@@ -13,11 +13,14 @@ from __future__ import annotations
 import bz2
 import codecs
 import csv
+import errno
 import gzip
 import hashlib
 import io
 import lzma
+import os
 import re
+import stat
 import unicodedata
 import zipfile
 from collections.abc import Callable
@@ -70,6 +73,38 @@ TABLE_LIMIT = 50 * 1024**2
 YAML_LIMIT = 5 * 1024**2
 #: Longest line looked at while finding the header: a text file with no line breaks is not a table.
 MAX_LINE = 1 << 20
+
+
+def not_a_file(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a file, in words (``'file not found'``, ``'is a folder, not a file'``), or
+    None for a regular file that can be read.
+
+    Looked at without opening it: a named pipe (FIFO) would wait for a writer forever and a device such as
+    ``/dev/zero`` never ends, so neither may be read; a loop of symbolic links raises where a path is resolved.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "is a loop of symbolic links (a link that leads, through links, back to itself), not a file"
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            return "file not found"
+        if exc.errno == errno.EACCES:
+            return "cannot be read: permission denied on a folder on its path"
+        return f"cannot be read ({exc.strerror or type(exc).__name__})"
+    if stat.S_ISDIR(mode):
+        return "is a folder, not a file"
+    if stat.S_ISFIFO(mode):
+        return "is a named pipe (FIFO), not a file: reading it would wait for whatever writes into it"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "is a device (such as /dev/zero or a disk), not a file"
+    if stat.S_ISSOCK(mode):
+        return "is a socket, not a file"
+    if not stat.S_ISREG(mode):
+        return "is not a regular file"
+    if not os.access(path, os.R_OK):
+        return "cannot be read: permission denied"
+    return None
 
 
 def human_size(n: int) -> str:

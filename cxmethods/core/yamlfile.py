@@ -23,7 +23,7 @@ from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
 from cxmethods.core.errors import ConfigError, Problem
-from cxmethods.core.files import YAML_LIMIT, YamlTooComplex, first_line, parse_yaml, too_big, yaml_detail
+from cxmethods.core.files import YAML_LIMIT, YamlTooComplex, first_line, not_a_file, parse_yaml, too_big, yaml_detail
 from cxmethods.core.paths import templates_dir
 
 __all__ = [
@@ -233,6 +233,10 @@ class YamlChecker:
         self.path = Path(path)
         self.problems: list[Problem] = []
         title = f"Cannot read {self.path.name}"
+        if (what := not_a_file(self.path)) and what != "file not found":  # a FIFO would hang, /dev/zero never end
+            raise ConfigError(
+                [Problem(str(self.path), f"{what}.", "Point the setting at the settings YAML file itself.")], title=title
+            )
         if self.path.is_file() and (size := too_big(self.path, YAML_LIMIT)):
             raise ConfigError(
                 [

@@ -39,6 +39,7 @@ from cxmethods.core.files import (
     first_lines,
     guarded,
     human_size,
+    not_a_file,
     parser_problem,
     plausible_header,
     text_problem,
@@ -181,9 +182,10 @@ class _Reader:
     # -- file level --------------------------------------------------------
 
     def run(self, keep: bool) -> InputScan:
-        if not self.path.is_file():
-            what = "is a folder, not a file" if self.path.is_dir() else "file not found"
+        if what := not_a_file(self.path):  # looked at unopened: a FIFO or a device would hang or never end
             fix = "Correct the path; relative paths start at the folder of the engagement YAML."
+            if what != "file not found":
+                fix = f"Point {self.key}.path at the {self.name.replace('_', ' ')} file itself (a CSV, Excel or Parquet file)."
             if re.match(r"[A-Za-z][A-Za-z0-9+.-]+://", self.spec.path):  # only files on this machine are read
                 what, fix = (
                     "this is a web address, not a file",
