@@ -211,3 +211,97 @@ def test_a_declared_questionnaire_reads_its_own_scales_and_codes(tiny):
     assert read[:3] == [5, None, 10]  # X is "don't know" for this item, 10 on its own scale
     q = questionnaire(engagement.inputs.survey)
     assert (q.outcome.key, q.label("timeliness"), q.item("timeliness").scale) == ("overall_satisfaction", "Quick enough", (0, 10))
+
+
+# --------------------------------------------------------------------------- paths confined to the folder
+
+OUTSIDE = (
+    r"^{where} line {line}: {setting} leads outside the engagement's folder \(to {target}\); files are read only from "
+    r"the folder of the engagement file \({folder}\) and the folders within it\. Fix: Move the file into the "
+    r"engagement's folder, or set allow_paths_outside: true at the top of the engagement file if reading from "
+    r"elsewhere is intended\.$"
+)
+
+
+def _outside(tiny, setting: str, line: int, target) -> str:
+    folder = tiny.folder.resolve()
+    return OUTSIDE.format(
+        where=re.escape(str(tiny.path)),
+        line=line,
+        setting=re.escape(setting),
+        target=re.escape(str(target)),
+        folder=re.escape(str(folder)),
+    )
+
+
+def test_a_path_inside_the_folder_or_a_folder_within_it_is_read(tiny):
+    (tiny.folder / "data").mkdir()
+    (tiny.folder / "data" / "survey.csv").write_text(tiny.files["survey.csv"], encoding="utf-8")
+    (tiny.folder / "data" / "sub").mkdir()
+    # `..` that stays inside, and a link inside the folder to a file inside it, are fine
+    (tiny.folder / "link.csv").symlink_to(tiny.folder / "contacts.csv")
+    yaml = tiny.yaml.replace("path: survey.csv", "path: data/sub/../survey.csv").replace("path: contacts.csv", "path: link.csv")
+    eng = load_engagement(tiny.set_yaml(yaml))
+    assert eng.resolve(eng.inputs.survey.path) == tiny.folder.resolve() / "data" / "survey.csv"
+    assert not eng.allow_paths_outside
+
+
+def test_a_path_leading_out_with_dots_is_refused_naming_file_setting_path_and_fix(tiny):
+    outside = tiny.folder.parent / "elsewhere.csv"
+    tiny.set_yaml(tiny.yaml.replace("path: survey.csv", "path: ../elsewhere.csv"))
+    [message] = problems_of(tiny.path)
+    assert re.match(_outside(tiny, "inputs.survey.path", 21, outside.resolve()), message), message
+
+
+def test_an_absolute_path_is_refused(tiny):
+    tiny.set_yaml(tiny.yaml.replace("path: answers.csv", "path: /etc/passwd"))
+    [message] = problems_of(tiny.path)
+    assert re.match(_outside(tiny, "workshop.self_assessment.path", 27, "/etc/passwd"), message), message
+
+
+def test_a_home_path_is_refused(tiny, monkeypatch):
+    monkeypatch.setenv("HOME", str(tiny.folder.parent))
+    tiny.set_yaml(tiny.yaml.replace("path: initiatives.csv", "path: ~/initiatives.csv"))
+    [message] = problems_of(tiny.path)
+    assert "inputs.initiatives.path leads outside the engagement's folder" in message
+
+
+def test_a_link_in_the_folder_leading_out_of_it_is_refused(tiny, tmp_path_factory):
+    secret = tmp_path_factory.mktemp("elsewhere") / "secret.csv"
+    secret.write_text(tiny.files["contacts.csv"], encoding="utf-8")
+    (tiny.folder / "contacts.csv").unlink()
+    (tiny.folder / "contacts.csv").symlink_to(secret)  # the path as written is inside; where it leads is not
+    [message] = problems_of(tiny.path)
+    assert re.match(_outside(tiny, "inputs.contact_log.path", 7, secret.resolve()), message), message
+
+
+def test_settings_files_are_confined_too(tiny):
+    from cxmethods.core.config import PATH_SETTINGS
+    from cxmethods.io.kinds import SETTINGS_FILES
+
+    assert set(PATH_SETTINGS) == {setting for setting, _, _ in SETTINGS_FILES.values()}  # no file setting left out
+    blocks: dict[str, list[str]] = {}
+    for setting in PATH_SETTINGS:
+        _, section, key = setting.split(".")
+        blocks.setdefault(section, []).append(f"    {key}: ../{key}.file")
+    text = tiny.yaml + "settings:\n" + "".join(f"  {s}:\n" + "\n".join(keys) + "\n" for s, keys in blocks.items())
+    found = problems_of(tiny.set_yaml(text))
+    assert [re.search(r": (settings\.\w+\.\w+) leads outside", m).group(1) for m in found] == list(PATH_SETTINGS)
+
+
+def test_paths_outside_are_refused_alongside_other_problems_and_not_read(tiny):
+    from cxmethods import validate_engagement
+
+    tiny.set_yaml(tiny.yaml.replace("currency: GBP", "currency: pounds").replace("path: survey.csv", "path: /etc/passwd"))
+    found = [str(p) for p in validate_engagement(tiny.path).errors]
+    assert [m for m in found if "currency" in m] and [m for m in found if "inputs.survey.path leads outside" in m]
+    assert not [m for m in found if m.startswith("/etc/passwd")], found  # refused, not read
+
+
+def test_allow_paths_outside_lets_the_engagement_read_from_elsewhere(tiny):
+    (tiny.folder.parent / "shared.csv").write_text(tiny.files["survey.csv"], encoding="utf-8")
+    text = tiny.yaml.replace("path: survey.csv", "path: ../shared.csv")
+    eng = load_engagement(tiny.set_yaml("allow_paths_outside: true\n" + text))
+    assert eng.allow_paths_outside and eng.resolve(eng.inputs.survey.path) == (tiny.folder.parent / "shared.csv").resolve()
+    with pytest.raises(ConfigError, match="allow_paths_outside: Input should be a valid boolean"):
+        load_engagement(tiny.set_yaml("allow_paths_outside: perhaps\n" + text))

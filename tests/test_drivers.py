@@ -277,6 +277,7 @@ def test_the_san_diego_resident_survey_runs_through_a_mapping(tmp_path, method):
         organisation: City of San Diego
         currency: USD
         period: {{start: 2015-01-01, end: 2015-12-31}}
+        allow_paths_outside: true  # the real sample stays in ../shared
         inputs:
           survey:
             path: {SANDIEGO}

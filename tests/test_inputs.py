@@ -57,7 +57,11 @@ def test_missing_file(tiny):
 
 
 def _special(kind: str, where: Path) -> None:
-    """Put at ``where`` a path that is not a regular file."""
+    """Put at ``where`` a path that is not a regular file. A device is outside the engagement's folder, so the
+    engagement beside it (``where``'s folder) is let read from outside: what is then refused is the device itself."""
+    engagement = where.parent / "engagement.yaml"
+    if kind == "device":
+        engagement.write_text("allow_paths_outside: true\n" + engagement.read_text(encoding="utf-8"), encoding="utf-8")
     if kind == "symlink loop":
         where.symlink_to(where.name)
     elif kind == "fifo":
@@ -364,6 +368,7 @@ name: nyc311
 organisation: New York City 311
 currency: USD
 period: {{start: 2023-02-28, end: 2023-02-28}}
+allow_paths_outside: true  # the real sample stays in ../shared
 inputs:
   contact_log:
     path: {NYC}
@@ -539,6 +544,7 @@ name: real-us
 organisation: CFPB complaints and the San Diego resident survey
 currency: USD
 period: {{start: 2015-01-01, end: 2020-12-31}}
+allow_paths_outside: true  # the real samples stay in ../shared
 inputs:
   contact_log:
     path: {CFPB}

@@ -253,6 +253,7 @@ def test_the_san_diego_survey_segments_on_its_own_declared_attributes(tmp_path):
         "organisation": "City of San Diego",
         "currency": "USD",
         "period": {"start": "2015-01-01", "end": "2015-12-31"},
+        "allow_paths_outside": True,  # the real sample stays in ../shared
         "inputs": {"survey": survey},
     }
     (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(engagement, sort_keys=False), encoding="utf-8")

@@ -382,6 +382,7 @@ def test_the_san_diego_resident_survey_segments_through_a_mapping(tmp_path):
         "organisation": "City of San Diego",
         "currency": "USD",
         "period": {"start": "2015-01-01", "end": "2015-12-31"},
+        "allow_paths_outside": True,  # the real sample stays in ../shared
         "inputs": {
             "survey": {
                 "path": str(SANDIEGO),

@@ -125,6 +125,7 @@ def test_cfpb_narratives_as_comments_with_products_as_categories(tmp_path):
             organisation: CFPB
             currency: USD
             period: {{start: 2015-01-01, end: 2020-12-31}}
+            allow_paths_outside: true  # the real sample stays in ../shared
             inputs:
               comments:
                 path: {CFPB}

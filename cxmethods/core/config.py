@@ -298,6 +298,18 @@ class Settings(_Model):
     roadmap: RoadmapSettings = RoadmapSettings()
 
 
+#: The settings that name a file (besides ``inputs.*.path`` and ``workshop.*.path``); each is read from the
+#: engagement's folder like an input. :data:`cxmethods.io.kinds.SETTINGS_FILES` says what each takes.
+PATH_SETTINGS = (
+    "settings.self_assessment.model",
+    "settings.self_assessment.previous_scores",
+    "settings.segmentation.rules",
+    "settings.segmentation.suitability",
+    "settings.business_case.benchmarks",
+    "settings.roadmap.service_standards",
+)
+
+
 class Engagement(_Model):
     """A validated engagement. Input paths are resolved against the YAML file's folder."""
 
@@ -310,6 +322,10 @@ class Engagement(_Model):
     #: validate`` warns when a column mixes them).
     timezone: str | None = None
     seed: int = 0
+    #: Whether the files the engagement names may lie outside its folder. Off by default: a path such as
+    #: ``../../etc/passwd``, ``/home/someone/notes.csv`` or a link leading out of the folder is refused, so an
+    #: engagement file received from someone else reads nothing but the files beside it.
+    allow_paths_outside: bool = False
     inputs: Inputs = Inputs()
     workshop: Workshop = Workshop()
     settings: Settings = Settings()
@@ -343,12 +359,7 @@ class Engagement(_Model):
 
     def resolve(self, relative: str | Path) -> Path:
         """Resolve a path from the engagement file's folder."""
-        p = Path(relative).expanduser()
-        p = p if p.is_absolute() else self.folder / p
-        try:
-            return p.resolve()
-        except (RuntimeError, OSError):  # a loop of symbolic links: kept as written, so the reader can say so
-            return Path(os.path.abspath(p))
+        return _resolved(self.folder, relative)
 
     def tables(self) -> dict[str, tuple[str, InputFile]]:
         """Every table the engagement names: ``{name: (yaml section, InputFile)}``."""
@@ -360,6 +371,21 @@ class Engagement(_Model):
                 if spec is not None:
                     out[name] = (section, spec)
         return out
+
+
+def _resolved(folder: Path, relative: str | Path) -> Path:
+    p = Path(relative).expanduser()
+    p = p if p.is_absolute() else folder / p
+    try:
+        return p.resolve()
+    except (RuntimeError, OSError):  # a loop of symbolic links: kept as written, so the reader can say so
+        return Path(os.path.abspath(p))
+
+
+def _outside(folder: Path, relative: str | Path) -> Path | None:
+    """``relative`` resolved from ``folder`` (``..`` and links followed) when it leads outside it, else None."""
+    path = _resolved(folder, relative)
+    return None if path.is_relative_to(folder.resolve()) else path
 
 
 def load_engagement(path: str | Path | None = None) -> Engagement:
@@ -383,10 +409,53 @@ def load_engagement(path: str | Path | None = None) -> Engagement:
             for err in exc.errors()
         ]
     problems += _mapping_problems(raw, str(path), root) + duplicate_keys(root, str(path))
+    problems += _outside_problems(raw, path, root)
     if problems:
         raise ConfigError(sorted(problems, key=line_of))
     eng._path = path.resolve()
     return eng
+
+
+def _named_paths(raw: dict) -> dict[str, str]:
+    """Every file path the raw YAML names, by its setting (read from the raw YAML, so even when other keys are wrong)."""
+    named = {}
+    for section in ("inputs", "workshop"):
+        tables = raw.get(section)
+        for name, spec in tables.items() if isinstance(tables, dict) else ():
+            if isinstance(spec, dict) and isinstance(spec.get("path"), str | int):
+                named[f"{section}.{name}.path"] = str(spec["path"])
+    for setting in PATH_SETTINGS:
+        _, section, key = setting.split(".")
+        block = raw.get("settings", {}).get(section) if isinstance(raw.get("settings"), dict) else None
+        if isinstance(block, dict) and isinstance(block.get(key), str) and block[key]:
+            named[setting] = block[key]
+    return named
+
+
+def _outside_problems(raw: dict, path: Path, root: yaml.Node | None) -> list[Problem]:
+    """Paths leading outside the engagement's folder, unless the engagement allows them (``allow_paths_outside``)."""
+    if raw.get("allow_paths_outside") is True:
+        return []
+    folder = path.resolve().parent
+    problems = []
+    for setting, value in _named_paths(raw).items():
+        if (resolved := _outside(folder, value)) is not None:
+            problems.append(
+                Problem(
+                    yaml_location(str(path), root, tuple(setting.split("."))),
+                    f"{setting} leads outside the engagement's folder (to {resolved}); files are read only from "
+                    f"the folder of the engagement file ({folder}) and the folders within it.",
+                    OUTSIDE_FIX,
+                )
+            )
+    return problems
+
+
+#: What to do about a path outside the engagement's folder (one wording wherever it is refused).
+OUTSIDE_FIX = (
+    "Move the file into the engagement's folder, or set allow_paths_outside: true at the top of the engagement file "
+    "if reading from elsewhere is intended."
+)
 
 
 def partial_engagement(path: str | Path | None = None) -> Engagement | None:
@@ -396,6 +465,7 @@ def partial_engagement(path: str | Path | None = None) -> Engagement | None:
         path, raw, _ = _read_yaml(path)
     except ConfigError:
         return None
+    folder = path.resolve().parent
     blocks: dict[str, Any] = {}
     for section, model in (("inputs", Inputs), ("workshop", Workshop)):
         tables = raw[section] if isinstance(raw.get(section), dict) else {}
@@ -406,13 +476,19 @@ def partial_engagement(path: str | Path | None = None) -> Engagement | None:
                     valid[name] = InputFile.model_validate(spec)
                 except ValidationError:
                     pass
+                else:  # a path leading outside the folder is not read: load_engagement's problems name it
+                    if raw.get("allow_paths_outside") is not True and _outside(folder, valid[name].path):
+                        del valid[name]
         blocks[section] = model.model_construct(**valid)
     try:
         period = Period.model_validate(raw.get("period"))
     except ValidationError:
         period = None
+    allowed = raw.get("allow_paths_outside") is True
     # unvalidated on purpose: the period is None when the file's period is wrong
-    eng = Engagement.model_construct(name=str(raw.get("name", "engagement")), period=period, **blocks)  # type: ignore[arg-type]
+    eng = Engagement.model_construct(
+        name=str(raw.get("name", "engagement")), period=period, allow_paths_outside=allowed, **blocks
+    )  # type: ignore[arg-type]
     eng._path = path.resolve()
     return eng
 
