@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
 
-from cxmethods.core.errors import ConfigError
+from cxmethods.core.errors import ConfigError, CxmError
 from cxmethods.core.files import YAML_MAX_VALUES, YamlTooComplex, described, load_yaml_file, parse_yaml, plausible_header
 
 
@@ -80,3 +81,41 @@ def test_a_file_is_described_without_its_content(tmp_path):
     path = tmp_path / "secret.csv"
     path.write_text("password=hunter2\n" * 100)
     assert described(path) == "a text file of 1.7 KB"  # 1,700 bytes
+
+
+def test_a_folder_is_made_and_checked_writable_leaving_nothing(tmp_path):
+    from cxmethods.core.files import check_folder, make_folder
+
+    check_folder(tmp_path / "a" / "b")
+    assert not (tmp_path / "a").exists()  # checking makes nothing
+    assert make_folder(tmp_path / "a" / "b") == tmp_path / "a" / "b" and not list((tmp_path / "a" / "b").iterdir())
+
+
+@pytest.mark.parametrize("check", ["check_folder", "make_folder"])
+def test_a_file_in_the_folders_path_is_named(tmp_path, check):
+    import cxmethods.core.files as files
+
+    (tmp_path / "notes.txt").write_text("keep me")
+    with pytest.raises(CxmError) as info:
+        getattr(files, check)(tmp_path / "notes.txt" / "run" / "artifacts", "--out")
+    assert str(info.value) == (
+        f"--out {tmp_path}/notes.txt/run/artifacts cannot be made: {tmp_path}/notes.txt is a file, not a folder. "
+        f"Fix: give a folder (--out) whose path has no file in it, or move {tmp_path}/notes.txt away."
+    )
+    assert (tmp_path / "notes.txt").read_text() == "keep me"
+
+
+def test_a_full_or_read_only_disk_is_said_in_words(tmp_path, monkeypatch):
+    import errno
+    import tempfile
+
+    from cxmethods.core.files import make_folder
+
+    for code, said in ((errno.ENOSPC, "the disk is full"), (errno.EROFS, "the disk is read-only")):
+
+        def refused(*args, code=code, **kwargs):
+            raise OSError(code, os.strerror(code))
+
+        monkeypatch.setattr(tempfile, "TemporaryFile", refused)
+        with pytest.raises(CxmError, match=rf"^--out {tmp_path} cannot be written: {said}\. Fix: give a folder on another disk"):
+            make_folder(tmp_path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -297,3 +298,69 @@ def test_only_into_an_earlier_run_marks_the_earlier_workbooks(tiny, tmp_path):
     contents = openpyxl.load_workbook(out / "tiny.xlsx")["Contents"]
     notes = {row[1]: row[4] for row in contents.iter_rows(values_only=True) if row[1] in ("01_ok", "02_broken")}
     assert notes["02_broken"] == f"from the run of {started} (which failed), not this one" and not notes["01_ok"]
+
+
+def _no_traceback(result) -> str:
+    """The CLI's output, having checked that it failed with a message, not a traceback."""
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output and "Errno" not in result.output, result.output
+    return " ".join(result.output.split())
+
+
+def test_out_inside_a_file_is_refused_before_inputs_are_read(tiny, tmp_path):
+    afile = tmp_path / "report.csv"
+    afile.write_text("x")
+    (tiny.folder / "survey.csv").unlink()  # a broken input: the folder is said first, before the inputs are read
+    said = _no_traceback(
+        CliRunner().invoke(app, ["run", str(tiny.path), "--out", str(afile / "run"), "--workbooks", str(FIXTURES)])
+    )
+    assert (
+        f"Error: --out {afile}/run cannot be made: {afile} is a file, not a folder. Fix: give a folder (--out) whose path "
+        in said
+    )
+    assert f"has no file in it, or move {afile} away." in said and afile.read_text() == "x"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only folder: the message is pinned below by raising")
+def test_a_read_only_out_folder_is_refused_with_the_fix(tiny, tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o555)
+    try:
+        for out, said in (
+            (locked, f"--out {locked} cannot be written: permission denied. "),
+            (locked / "run", f"--out {locked}/run cannot be made: permission denied on {locked}. "),
+        ):
+            result = CliRunner().invoke(app, ["run", str(tiny.path), "--out", str(out), "--workbooks", str(FIXTURES)])
+            assert said + f"Fix: give a folder you can write to (--out), or get write permission on {locked}." in _no_traceback(
+                result
+            )
+    finally:
+        locked.chmod(0o755)
+
+
+def test_permission_denied_on_the_out_folder_is_a_message_for_any_user(tiny, tmp_path, monkeypatch):
+    """As the read-only test, but the refusal is raised where the folder is made and written: pinned even as root."""
+    import errno
+    import tempfile
+
+    made = tmp_path / "run"
+
+    def denied_mkdir(self, *args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", str(self))
+
+    with monkeypatch.context() as m:
+        m.setattr(Path, "mkdir", denied_mkdir)
+        said = _no_traceback(CliRunner().invoke(app, ["run", str(tiny.path), "--out", str(made), "--workbooks", str(FIXTURES)]))
+    assert (
+        f"Error: --out {made} cannot be made: permission denied on {tmp_path}. Fix: give a folder you can write to (--out), "
+        in said
+    )
+    made.mkdir()
+
+    def denied_file(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", denied_file)
+    said = _no_traceback(CliRunner().invoke(app, ["run", str(tiny.path), "--out", str(made), "--workbooks", str(FIXTURES)]))
+    assert f"Error: --out {made} cannot be written: permission denied. Fix: give a folder you can write to (--out), " in said
+    assert f"or get write permission on {made}." in said and not list(made.iterdir())

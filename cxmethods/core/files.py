@@ -21,6 +21,7 @@ import lzma
 import os
 import re
 import stat
+import tempfile
 import unicodedata
 import zipfile
 from collections.abc import Callable
@@ -31,7 +32,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from cxmethods.core.errors import ConfigError, Problem
+from cxmethods.core.errors import ConfigError, CxmError, Problem
 
 # What a malformed file raises while being parsed; anything else is a bug and must surface as one.
 _READ_ERRORS = (
@@ -105,6 +106,82 @@ def not_a_file(path: Path) -> str | None:
     if not os.access(path, os.R_OK):
         return "cannot be read: permission denied"
     return None
+
+
+# --------------------------------------------------------------------------- folders a command writes into
+
+
+def check_folder(folder: Path, option: str = "--out") -> None:
+    """Refuse, before anything is read or written, a folder that cannot be made or written into.
+
+    Nothing is created: the nearest part of ``folder``'s path that exists is looked at. It must be a folder (not a
+    file, as in ``--out report.csv/run``) that this user may write into. ``option`` names the setting the folder
+    came from in the message (``--out``).
+
+    Raises
+    ------
+    CxmError
+        Naming the folder, what is in the way and the fix.
+    """
+    folder = Path(folder).expanduser()
+    existing = next((p for p in (folder, *folder.parents) if os.path.lexists(p)), None)
+    if existing is None:
+        return
+    if not existing.is_dir():
+        raise _in_the_way(folder, existing, option)
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise _denied(folder, existing, option)
+
+
+def make_folder(folder: Path, option: str = "--out") -> Path:
+    """Make ``folder`` (and the folders above it) and check that files can be written into it.
+
+    A folder that exists but is read-only would otherwise fail on the first file written, as a traceback. The
+    check writes a nameless temporary file, which leaves nothing behind.
+
+    Raises
+    ------
+    CxmError
+        Naming the folder, what is wrong (a file in the way, permission denied, a read-only or full disk) and the fix.
+    """
+    folder = Path(folder).expanduser()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except (FileExistsError, NotADirectoryError):
+        existing = next((p for p in (folder, *folder.parents) if os.path.lexists(p) and not p.is_dir()), folder)
+        raise _in_the_way(folder, existing, option) from None
+    except PermissionError as exc:  # denied on the nearest folder that exists (making one inside it, or writing)
+        tried = Path(exc.filename) if isinstance(exc.filename, str) else folder
+        denied = next((p for p in (tried, *tried.parents) if p.is_dir()), folder)
+        raise _denied(folder, denied, option) from None
+    except OSError as exc:
+        why = (
+            "the disk is read-only"
+            if exc.errno == errno.EROFS
+            else "the disk is full"
+            if exc.errno == errno.ENOSPC
+            else exc.strerror
+        )
+        raise CxmError(
+            f"{option} {folder} cannot be written: {why or type(exc).__name__}. Fix: give a folder on another disk ({option})."
+        ) from None
+    return folder
+
+
+def _in_the_way(folder: Path, existing: Path, option: str) -> CxmError:
+    where = "is a file" if existing == folder else f"cannot be made: {existing} is a file, not a folder"
+    return CxmError(
+        f"{option} {folder} {where}. Fix: give a folder ({option}) whose path has no file in it, or move {existing} away."
+    )
+
+
+def _denied(folder: Path, denied: Path, option: str) -> CxmError:
+    what = "cannot be written: permission denied" if denied == folder else f"cannot be made: permission denied on {denied}"
+    return CxmError(
+        f"{option} {folder} {what}. Fix: give a folder you can write to ({option}), or get write permission on {denied}."
+    )
 
 
 def human_size(n: int) -> str:

@@ -33,6 +33,7 @@ import pandas as pd
 
 from cxmethods.core.config import Engagement
 from cxmethods.core.errors import CxmError
+from cxmethods.core.files import make_folder
 from cxmethods.core.paths import workbooks_dir
 
 __all__ = [
@@ -348,7 +349,7 @@ def run_folder(run_dir: str | Path | None, engagement: Engagement, *, create: bo
     if folder.exists() and not folder.is_dir():
         raise CxmError(f"--out {folder} is a file; give a folder for the run.")
     if create:
-        folder.mkdir(parents=True, exist_ok=True)
+        make_folder(folder)
     return folder
 
 

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from cxmethods.core.checks import check_int
 from cxmethods.core.errors import CxmError
+from cxmethods.core.files import check_folder, make_folder
 
 __all__ = ["BatchItem", "Running", "run_batch"]
 
@@ -307,9 +308,10 @@ def run_batch(
     paths = [str(((Path(e) / "engagement.yaml") if Path(e).is_dir() else Path(e)).resolve()) for e in engagements]
     _check_names(paths)
     out = Path(out).resolve()
+    check_folder(out)
     folder = out / _PROGRESS
     shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
+    make_folder(folder)
     started = time.perf_counter()
     client = None
     pool: Executor | None

@@ -28,6 +28,7 @@ import nbformat
 
 from cxmethods.core.checks import check_one_of
 from cxmethods.core.errors import CxmError
+from cxmethods.core.files import check_folder, make_folder
 from cxmethods.core.paths import workbooks_dir
 
 __all__ = ["PACK_ENGAGEMENT", "PACK_KINDS", "make_pack", "pack_notebook"]
@@ -142,6 +143,7 @@ def make_pack(kind: str, out_dir: str | Path, *, overwrite: bool = False) -> lis
     out = Path(out_dir).expanduser()
     if out.exists() and not out.is_dir():
         raise CxmError(f"{out} is a file; give a folder to write the {kind} pack into.")
+    check_folder(out)  # a file in its path, or no permission: said before anything is made
     existing = sorted(p.name for p in out.iterdir()) if out.is_dir() else []
     if existing and not overwrite:
         shown = ", ".join(existing[:5]) + (", ..." if len(existing) > 5 else "")
@@ -156,8 +158,7 @@ def make_pack(kind: str, out_dir: str | Path, *, overwrite: bool = False) -> lis
     guide = workbooks_dir() / _GUIDE
     if kind == "facilitator" and not guide.is_file():
         raise CxmError(f"The trainer's guide is missing ({guide}). Reinstall the package from a full checkout: pip install -e .")
-    folder = out / "workbooks"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = make_folder(out / "workbooks")
     # stale copies of the previous pack would otherwise bring its solutions back (JupyterLab offers to restore them)
     shutil.rmtree(folder / ".ipynb_checkpoints", ignore_errors=True)
     written = []

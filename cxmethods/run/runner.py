@@ -35,6 +35,7 @@ import nbformat
 
 from cxmethods.core.config import Engagement, load_engagement
 from cxmethods.core.errors import CxmError
+from cxmethods.core.files import check_folder, make_folder
 from cxmethods.core.paths import workbooks_dir
 from cxmethods.io.artifacts import STEPS, run_folder
 from cxmethods.outputs.make_all import file_list, write_outputs
@@ -173,11 +174,13 @@ def run_engagement(
     eng = engagement if isinstance(engagement, Engagement) else load_engagement(engagement)
     books = list_workbooks(only, folder=workbooks)  # a wrong --only fails before inputs are read
     out_dir = run_folder(out, eng, create=False)
+    check_folder(out_dir)  # a file in its path or no permission: said before the inputs are read
     earlier = check_run_folder(out_dir, eng.name, [b.stem for b in books])
     report = validate_engagement(eng)
     report.raise_for_errors()
     ensure_kernel(kernel_name)
-    (out_dir / "artifacts").mkdir(parents=True, exist_ok=True)
+    make_folder(out_dir)
+    make_folder(out_dir / "artifacts")
     out_dir = out_dir.resolve()
     checksums = input_checksums(eng)
     report.save(out_dir / "validation.json", checksums)  # the start-here workbook reuses it while inputs are unchanged

@@ -35,6 +35,7 @@ import pandas as pd
 
 from cxmethods.core.checks import check_int
 from cxmethods.core.errors import CxmError
+from cxmethods.core.files import check_folder, make_folder
 
 # the tables behind the data, importable from here as before the split into modules
 from ._common import CHANNELS, SEGMENTS, SPIKE, WARDS  # noqa: F401
@@ -315,13 +316,14 @@ def write_sample(
     out = pathlib.Path(out_dir)
     if out.exists() and not out.is_dir():
         raise CxmError(f"{out} is a file; give a folder to write the sample engagement into.")
+    check_folder(out)  # a file in its path, or no permission: said before anything is made
     existing = [name for name in _FILES if (out / name).exists()]
     if existing and not overwrite:
         raise CxmError(
             f"{out} already holds {', '.join(existing)}; nothing was written. "
             "Choose an empty folder, or overwrite on purpose (cxm sample --force)."
         )
-    (out / "workshop").mkdir(parents=True, exist_ok=True)
+    make_folder(out / "workshop")
     s = make_sample(seed=seed)
     buf = io.BytesIO()
     with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=9) as gz:  # no name or time in header
