@@ -487,8 +487,11 @@ def partial_engagement(path: str | Path | None = None) -> Engagement | None:
     allowed = raw.get("allow_paths_outside") is True
     # unvalidated on purpose: the period is None when the file's period is wrong
     eng = Engagement.model_construct(
-        name=str(raw.get("name", "engagement")), period=period, allow_paths_outside=allowed, **blocks
-    )  # type: ignore[arg-type]
+        name=str(raw.get("name", "engagement")),
+        period=period,  # type: ignore[arg-type]
+        allow_paths_outside=allowed,
+        **blocks,
+    )
     eng._path = path.resolve()
     return eng
 
