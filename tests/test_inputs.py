@@ -10,9 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cxmethods import CxmError, InputError, load_engagement, read_input, validate_engagement
+from cxmethods import ConfigError, CxmError, InputError, load_engagement, read_input, validate_engagement
 from cxmethods.core.schemas import Field
 from cxmethods.io.inputs import check_input
+from cxmethods.io.kinds import SETTINGS_FILES
 
 
 def problems(tiny, name: str, severity: str | None = None) -> list[str]:
@@ -93,17 +94,37 @@ def test_a_path_that_is_not_a_file_is_named_for_what_it_is(tiny, kind, said):
         read_input(load_engagement(tiny.path), "survey")
 
 
-@pytest.mark.parametrize("kind", ["fifo", "device"])
-def test_a_settings_file_that_is_not_a_file_is_refused_unread(tiny, kind):
-    _special(kind, tiny.folder / "rules.yaml")
+NOT_FILES = {
+    "symlink loop": r"is a loop of symbolic links \(a link that leads, through links, back to itself\), not a file",
+    "fifo": r"is a named pipe \(FIFO\), not a file: reading it would wait for whatever writes into it",
+    "device": r"is a device \(such as /dev/zero or a disk\), not a file",
+    "folder": r"is a folder, not a file",
+}
+
+
+@pytest.mark.parametrize("setting", [s for s, _, _ in SETTINGS_FILES.values()])
+@pytest.mark.parametrize("kind", sorted(NOT_FILES))
+def test_a_settings_file_that_is_not_a_file_is_refused_unread(tiny, kind, setting):
+    """Every file setting, through the loader a run uses, names the path for what it is (no 'not found')."""
+    _special(kind, tiny.folder / "own.file")
+    _, section, key = setting.split(".")
     text = tiny.path.read_text(encoding="utf-8")
-    tiny.path.write_text(text + "\nsettings:\n  segmentation:\n    rules: rules.yaml\n", encoding="utf-8")
+    tiny.path.write_text(text + f"\nsettings:\n  {section}:\n    {key}: own.file\n", encoding="utf-8")
     shown = [str(p) for p in validate_engagement(tiny.path).errors]
-    assert [
-        t
-        for t in shown
-        if re.search(r"(rules\.yaml|/dev/zero): is a (named pipe|device).*Fix: Point the setting at the settings YAML", t)
-    ], shown
+    said = rf"(/own\.file|^/dev/zero): {re.escape(setting)} names this path, but it {NOT_FILES[kind]}\. Fix: Point {re.escape(setting)} at "
+    assert len(shown) == 1 and re.search(said, shown[0]), shown
+
+
+@pytest.mark.parametrize("kind", ["symlink loop", "fifo", "folder"])
+def test_an_engagement_path_that_is_not_a_file_is_refused_unread(tmp_path, kind):
+    (tmp_path / "eng").mkdir()
+    _special(kind, tmp_path / "eng" / "engagement.yaml")
+    with pytest.raises(ConfigError) as info:
+        load_engagement(tmp_path / "eng")
+    [problem] = info.value.problems
+    assert re.fullmatch(
+        rf".*engagement\.yaml: {NOT_FILES[kind]}\. Fix: Give the path of the engagement YAML file itself\.", str(problem)
+    )
 
 
 def test_mapping_to_a_column_not_in_the_file_suggests_a_close_one(tiny):

@@ -22,7 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from cxmethods.core.errors import ConfigError, Problem
-from cxmethods.core.files import load_yaml_file
+from cxmethods.core.files import load_yaml_file, not_a_file
 from cxmethods.core.paths import sample_engagement
 from cxmethods.core.schemas import INPUTS
 from cxmethods.core.yamlfile import did_you_mean, duplicate_keys, line_of, problem_from_pydantic, yaml_location
@@ -501,6 +501,8 @@ def _read_yaml(path: str | Path | None) -> tuple[Path, dict, yaml.Node | None]:
     if path.is_dir():
         path = path / "engagement.yaml"
     where = str(path)
+    if (what := not_a_file(path)) and what != "file not found":  # a FIFO would hang, /dev/zero never end: unopened
+        raise ConfigError([Problem(where, f"{what}.", "Give the path of the engagement YAML file itself.")])
     if not path.is_file():
         raise ConfigError(
             [

@@ -36,6 +36,7 @@ from cxmethods.core.files import (
     described,
     file_format,
     head_bytes,
+    not_a_file,
     open_binary,
     parse_yaml,
     plausible_header,
@@ -119,6 +120,18 @@ def check_setting_file(path: str | Path, kind: str, *, lacking: bool = False) ->
         One problem naming the file, what it is, what the setting takes and the fix.
     """
     path = Path(path)
+    setting, wanted, otherwise = SETTINGS_FILES[kind]
+    if (what := not_a_file(path)) and what != "file not found":  # a FIFO would hang, /dev/zero never end: unopened
+        raise ConfigError(
+            [
+                Problem(
+                    str(path),
+                    f"{setting} names this path, but it {what}.",
+                    f"Point {setting} at {wanted}, or remove it to {otherwise}.",
+                )
+            ],
+            title=f"{setting} names something that is not a file",
+        )
     takes_yaml = kind in SETTINGS_YAML
     if not path.is_file() or (takes_yaml and too_big(path, YAML_LIMIT)):
         return
@@ -126,7 +139,6 @@ def check_setting_file(path: str | Path, kind: str, *, lacking: bool = False) ->
     other_form = found.form in ("binary", "table" if takes_yaml else "yaml")
     if not (other_form or (found.id not in (None, kind) and (takes_yaml or lacking))):
         return
-    setting, wanted, otherwise = SETTINGS_FILES[kind]
     template = f" (templates/{SETTINGS_YAML[kind][1]} shows one)" if takes_yaml else ""
     home = _home(found.id)
     moved = f" If it is meant as {found.label}, it goes under {home}." if home else ""

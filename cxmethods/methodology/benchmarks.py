@@ -170,6 +170,8 @@ def load_benchmarks(path: str | Path | None = None) -> Benchmarks:
     own = path is not None
     path = Path(path) if path is not None else templates_dir() / "benchmarks.yaml"
     where = str(path)
+    if own:  # an engagement's own file: one of another kind (or a FIFO, a folder) is named for what it is
+        check_setting_file(path, "benchmarks")
     if not path.is_file():
         raise ConfigError(
             [
@@ -180,8 +182,6 @@ def load_benchmarks(path: str | Path | None = None) -> Benchmarks:
                 )
             ]
         )
-    if own:  # an engagement's own file: one of another kind is named for what it is
-        check_setting_file(path, "benchmarks")
     title = f"The benchmarks file {path.name} has problems"
     raw, root = load_yaml_file(path, what="a benchmarks file", example="templates/benchmarks.yaml", title=title)
     if not isinstance(raw, dict):

@@ -167,9 +167,9 @@ def read_suitability(path) -> pd.DataFrame:
     def refuse(message: str, **where) -> ConfigError:
         return ConfigError([Problem(str(path), message, fix, **where)], title="The suitability matrix cannot be used")
 
+    check_setting_file(path, "suitability")  # first: a FIFO or a folder is named for what it is
     if not path.is_file():
         raise refuse(f"the suitability matrix ({setting}) was not found.")
-    check_setting_file(path, "suitability")
     try:
         with unreadable(ValueError):
             table = pd.read_csv(path, encoding="utf-8-sig")

@@ -54,9 +54,9 @@ def read_previous_scores(path) -> pd.DataFrame:
     def refuse(message: str, **where) -> ConfigError:
         return ConfigError([Problem(str(path), message, fix, **where)], title="The previous assessment cannot be used")
 
+    check_setting_file(path, "scores")  # first: a FIFO or a folder is named for what it is
     if not path.is_file():
         raise refuse(f"the previous assessment ({setting}) was not found.")
-    check_setting_file(path, "scores")
     try:
         with unreadable(ValueError):
             # an earlier run's scores.csv: its formula-like text was neutralised when written
