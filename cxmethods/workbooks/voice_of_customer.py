@@ -201,20 +201,25 @@ def _comments(
     Rows with no text are not comments: they are skipped and counted in a note (``what`` names them). Every
     table is made from redacted text, and ``comment_themes`` carries each comment's row number, never its text.
     """
-    from cxmethods.io.redact import personal_data_counts, redact_series
     from cxmethods.methods.text import comment_themes, sentiment, theme_categories, theme_sentiment, themes
 
     empty = int((texts.fillna("").astype(str).str.strip() == "").sum())
     if empty:
         result.notes.append(f"{empty:,} of {len(texts):,} {what} have no comment text: they were skipped.")
-    _attempt(result, "personal_data_redacted", lambda: personal_data_counts(texts))
-    redacted = redact_series(texts)
+    redacted = _redact(result, texts)
+    sample = engagement.settings.voc.theme_sample
     try:
-        found = themes(redacted, n_themes=n_themes, random_state=engagement.seed, compare=True)
+        found = themes(redacted, n_themes=n_themes, random_state=engagement.seed, compare=True, sample=sample, redacted=True)
     except CxmError as exc:
         result.skipped.update(dict.fromkeys(("themes", "theme_selection", "theme_sentiment", "comment_themes"), str(exc)))
         return
     table = found.table
+    if "sample" in table.attrs:
+        result.notes.append(
+            f"The themes were found in a random sample of {table.attrs['sample']:,} of the {table.attrs['of']:,} comments "
+            f"(seed {engagement.seed}; settings.voc.theme_sample sets the size): their terms and examples come from "
+            "the sample; every comment was then given its theme and tone, so the counts and shares are of all of them."
+        )
     if category is not None:
         try:
             by_category = theme_categories(found, category)
@@ -239,6 +244,29 @@ def _comments(
     result.comments = pd.DataFrame({"comment": redacted, "theme": found.assignment, "sentiment": mood["label"]}).dropna(
         subset=["comment"]
     )
+
+
+#: Comments redacted at a time: the text of a large survey is never copied into one list of Python strings.
+_REDACT_CHUNK = 20_000
+
+
+def _redact(result: VoiceOfCustomer, texts: pd.Series) -> pd.Series:
+    """The texts redacted, and the count of personal data removed (``personal_data_redacted``), a part at a time."""
+    from cxmethods.io.redact import personal_data_counts, redact_series
+
+    parts, counts = [], []
+    for start in range(0, max(1, len(texts)), _REDACT_CHUNK):
+        part = texts.iloc[start : start + _REDACT_CHUNK]
+        try:
+            counts.append(personal_data_counts(part))
+        except CxmError as exc:
+            result.skipped["personal_data_redacted"] = str(exc)
+        parts.append(redact_series(part))
+    if counts and "personal_data_redacted" not in result.skipped:
+        total = counts[0].copy()
+        total["count"] = sum(c["count"].to_numpy() for c in counts)
+        result.tables["personal_data_redacted"] = total
+    return parts[0] if len(parts) == 1 else pd.concat(parts)
 
 
 def _non_empty(items: pd.DataFrame) -> pd.DataFrame:
