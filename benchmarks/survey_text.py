@@ -207,8 +207,7 @@ def run(repeat: int, quick: bool, *, sizes: list[int] | None = None, naive_up_to
             start = time.perf_counter()
             path = generate(folder, rows)
             print(
-                f"  generated {rows:,} comments in {time.perf_counter() - start:.0f} s: "
-                f"{path.stat().st_size / 2**20:,.0f} MB",
+                f"  generated {rows:,} comments in {time.perf_counter() - start:.0f} s: {path.stat().st_size / 2**20:,.0f} MB",
                 flush=True,
             )
             ours = [child([sys.executable, "-c", OURS + PEAK, str(folder / "engagement.yaml")]) for _ in range(repeat)]

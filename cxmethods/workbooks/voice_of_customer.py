@@ -203,7 +203,11 @@ def _comments(
     """
     from cxmethods.methods.text import comment_themes, sentiment, theme_categories, theme_sentiment, themes
 
-    empty = int((texts.fillna("").astype(str).str.strip() == "").sum())
+    # counted a part at a time: on a whole column each step would copy every comment
+    empty = sum(
+        int((texts.iloc[s : s + _REDACT_CHUNK].fillna("").astype(str).str.strip() == "").sum())
+        for s in range(0, len(texts), _REDACT_CHUNK)
+    )
     if empty:
         result.notes.append(f"{empty:,} of {len(texts):,} {what} have no comment text: they were skipped.")
     redacted = _redact(result, texts)
@@ -241,9 +245,9 @@ def _comments(
     mood = sentiment(redacted)
     result.tables["theme_sentiment"] = theme_sentiment(found, mood)
     result.tables["comment_themes"] = comment_themes(found, mood, rows=rows, category=category, rating=rating)
-    result.comments = pd.DataFrame({"comment": redacted, "theme": found.assignment, "sentiment": mood["label"]}).dropna(
-        subset=["comment"]
-    )
+    comments = pd.DataFrame({"comment": redacted, "theme": found.assignment, "sentiment": mood["label"]})
+    # filtered only when a comment is missing: filtering copies every comment's text
+    result.comments = comments.dropna(subset=["comment"]) if comments["comment"].isna().any() else comments
 
 
 #: Comments redacted at a time: the text of a large survey is never copied into one list of Python strings.
