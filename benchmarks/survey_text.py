@@ -198,7 +198,12 @@ def generate(folder: Path, rows: int, seed: int = 7) -> Path:
     return path
 
 
-def run(repeat: int, quick: bool, *, sizes: list[int] | None = None, naive_up_to: int = 100_000) -> list[Result]:
+def run(
+    repeat: int, quick: bool, *, sizes: list[int] | None = None, naive_up_to: int = 100_000, previous: str | None = None
+) -> list[Result]:
+    """Workbook 02 on each size (the 1,000,000 case once, whatever ``repeat``: it takes minutes), the naive peer up to
+    ``naive_up_to`` rows, and, given ``previous`` (the folder of another checkout of cxmethods), that version's
+    workbook 02 on the same files, up to the same size."""
     sizes = sizes or ([10_000] if quick else [10_000, 100_000, 1_000_000])
     results = []
     for rows in sizes:
@@ -210,12 +215,25 @@ def run(repeat: int, quick: bool, *, sizes: list[int] | None = None, naive_up_to
                 f"  generated {rows:,} comments in {time.perf_counter() - start:.0f} s: {path.stat().st_size / 2**20:,.0f} MB",
                 flush=True,
             )
+            repeat = 1 if rows >= 1_000_000 else repeat
             ours = [child([sys.executable, "-c", OURS + PEAK, str(folder / "engagement.yaml")]) for _ in range(repeat)]
             limit = 2048 if rows >= 1_000_000 else None
             results += [
                 Result(f"workbook 02 on a survey of {rows:,} comments", median(ours, "seconds"), "s", repeat),
                 Result(f"  peak memory, {rows:,} comments", median(ours, "peak_mb"), "MB", repeat, limit),
             ]
+            if previous and rows <= naive_up_to:
+                env = {"PYTHONPATH": previous}
+                before = [child([sys.executable, "-c", OURS + PEAK, str(folder / "engagement.yaml")], env=env)]
+                results += [
+                    Result(
+                        f"  previous version ({Path(previous).name}), {rows:,} comments",
+                        median(before, "seconds"),
+                        "s",
+                        1,
+                        note=f"for comparison; peak {median(before, 'peak_mb'):,.0f} MB",
+                    )
+                ]
             if rows <= naive_up_to:
                 plain = [child([sys.executable, "-c", NAIVE + PEAK, str(path)]) for _ in range(repeat)]
                 results += [
@@ -236,6 +254,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--naive-up-to", type=int, default=100_000, help="largest size the naive peer runs on")
     parser.add_argument("--generate", metavar="FOLDER", help="only write the survey and engagement into FOLDER")
+    parser.add_argument("--previous", metavar="CHECKOUT", help="also time workbook 02 of this checkout (e.g. main)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.rows.split(",")]
     if args.generate:
@@ -243,7 +262,7 @@ def main() -> None:
         return
     from harness import table
 
-    print(table(run(args.repeat, False, sizes=sizes, naive_up_to=args.naive_up_to)))
+    print(table(run(args.repeat, False, sizes=sizes, naive_up_to=args.naive_up_to, previous=args.previous)))
 
 
 if __name__ == "__main__":
