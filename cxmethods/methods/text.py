@@ -103,6 +103,17 @@ def _chunks(n: int, chunk: int):
     return (slice(start, min(start + chunk, n)) for start in range(0, n, chunk))
 
 
+def _texts_at(texts: pd.Series, positions: np.ndarray, chunk: int) -> list[str]:
+    """The texts at ``positions`` (sorted), gathered a slice at a time: a take over a whole Arrow-backed column would
+    first copy every text in it."""
+    out: list[str] = []
+    for part in _chunks(len(texts), chunk):
+        lo, hi = np.searchsorted(positions, [part.start, part.stop])
+        if hi > lo:
+            out += texts.iloc[part].to_numpy(dtype=object)[positions[lo:hi] - part.start].tolist()
+    return out
+
+
 def _redacted(texts: pd.Series, chunk: int = _CHUNK) -> pd.Series:
     """:func:`~cxmethods.io.redact.redact_series`, a part at a time (same result, without a Python list of every text)."""
     if len(texts) <= chunk:
@@ -320,7 +331,7 @@ def themes(
     sampled = sample is not None and n_docs > sample
     # the fit's texts: all of them, or a seeded sample (in input order, so the fit does not depend on the draw's order)
     fitted = np.sort(np.random.default_rng(random_state).choice(n_docs, sample, replace=False)) if sampled else None
-    body = texts.iloc[positions[fitted] if sampled else positions].tolist()
+    body = _texts_at(texts, positions[fitted] if sampled else positions, chunk)
     x, terms, vectorizer = _term_matrix(body)
     n_fit, n_terms = len(body), len(terms)
     if n_terms < (n_themes or fewest):
@@ -340,9 +351,12 @@ def themes(
     w = nmf.fit_transform(x)
     h = nmf.components_
     if sampled:  # every text's weights with the factors held fixed (the sample's too, so all are given theirs alike)
-        w_all = np.vstack(
-            [_project(vectorizer.transform(texts.iloc[positions[part]].tolist()), h) for part in _chunks(n_docs, chunk)]
-        )
+        parts = []
+        for part in _chunks(len(texts), chunk):  # slices, in order: the rows come out in the order of positions
+            inside = texts.iloc[part].to_numpy(dtype=object)[keep[part]].tolist()
+            if inside:
+                parts.append(_project(vectorizer.transform(inside), h))
+        w_all = np.vstack(parts)
         w = w_all[fitted]
     else:
         w_all = w

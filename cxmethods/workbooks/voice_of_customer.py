@@ -136,6 +136,7 @@ def run(
         result.skipped.update(dict.fromkeys(SURVEY_TABLES, why))
     else:
         survey = read_input(engagement, "survey")
+        _release_arrow_memory()  # what reading it in chunks freed
         _survey(result, survey, engagement)
     n_themes = n_themes if n_themes is not None else engagement.settings.voc.n_themes
     if engagement.inputs.comments is not None:
@@ -144,7 +145,8 @@ def run(
         comments = read_input(engagement, "comments")
         _comments(
             result,
-            comments["text"],
+            comments,
+            "text",
             _rows(comments),
             engagement,
             n_themes,
@@ -153,7 +155,7 @@ def run(
             rating=comments.get("rating"),
         )
     elif survey is not None and "comment" in survey:
-        _comments(result, survey["comment"], _rows(survey), engagement, n_themes, what="survey respondents")
+        _comments(result, survey, "comment", _rows(survey), engagement, n_themes, what="survey respondents")
     else:
         why = missing_input(
             "comments", "(or map the survey's comment column) to find the themes and tone of what customers write"
@@ -187,7 +189,8 @@ def _rows(table: pd.DataFrame) -> pd.Series:
 
 def _comments(
     result: VoiceOfCustomer,
-    texts: pd.Series,
+    table: pd.DataFrame,
+    column: str,
     rows: pd.Series,
     engagement: Engagement,
     n_themes: int | None,
@@ -200,9 +203,11 @@ def _comments(
 
     Rows with no text are not comments: they are skipped and counted in a note (``what`` names them). Every
     table is made from redacted text, and ``comment_themes`` carries each comment's row number, never its text.
+    The text ``column`` leaves ``table`` and is let go once redacted: in a large survey it is most of the memory.
     """
     from cxmethods.methods.text import comment_themes, sentiment, theme_categories, theme_sentiment, themes
 
+    texts = table.pop(column)
     # counted a part at a time: on a whole column each step would copy every comment
     empty = sum(
         int((texts.iloc[s : s + _REDACT_CHUNK].fillna("").astype(str).str.strip() == "").sum())
@@ -211,6 +216,8 @@ def _comments(
     if empty:
         result.notes.append(f"{empty:,} of {len(texts):,} {what} have no comment text: they were skipped.")
     redacted = _redact(result, texts)
+    del texts  # the last reference to the raw text: only its redacted copy is held from here on
+    _release_arrow_memory()
     sample = engagement.settings.voc.theme_sample
     try:
         found = themes(redacted, n_themes=n_themes, random_state=engagement.seed, compare=True, sample=sample, redacted=True)
@@ -271,6 +278,16 @@ def _redact(result: VoiceOfCustomer, texts: pd.Series) -> pd.Series:
         total["count"] = sum(c["count"].to_numpy() for c in counts)
         result.tables["personal_data_redacted"] = total
     return parts[0] if len(parts) == 1 else pd.concat(parts)
+
+
+def _release_arrow_memory() -> None:
+    """Hand memory Arrow has freed (text columns are Arrow-backed) back to the system, so that NumPy can use it."""
+    try:
+        import pyarrow
+
+        pyarrow.default_memory_pool().release_unused()
+    except (ImportError, AttributeError):  # older pyarrow: the memory is reused by Arrow alone
+        pass
 
 
 def _non_empty(items: pd.DataFrame) -> pd.DataFrame:
