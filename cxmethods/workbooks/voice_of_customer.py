@@ -16,6 +16,8 @@ instead of failing. Only redacted text reaches any table.
 
 from __future__ import annotations
 
+import ctypes
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
@@ -136,7 +138,7 @@ def run(
         result.skipped.update(dict.fromkeys(SURVEY_TABLES, why))
     else:
         survey = read_input(engagement, "survey")
-        _release_arrow_memory()  # what reading it in chunks freed
+        _release_memory()  # what reading it in chunks freed
         _survey(result, survey, engagement)
     n_themes = n_themes if n_themes is not None else engagement.settings.voc.n_themes
     if engagement.inputs.comments is not None:
@@ -217,7 +219,7 @@ def _comments(
         result.notes.append(f"{empty:,} of {len(texts):,} {what} have no comment text: they were skipped.")
     redacted = _redact(result, texts)
     del texts  # the last reference to the raw text: only its redacted copy is held from here on
-    _release_arrow_memory()
+    _release_memory()
     sample = engagement.settings.voc.theme_sample
     try:
         found = themes(redacted, n_themes=n_themes, random_state=engagement.seed, compare=True, sample=sample, redacted=True)
@@ -280,14 +282,21 @@ def _redact(result: VoiceOfCustomer, texts: pd.Series) -> pd.Series:
     return parts[0] if len(parts) == 1 else pd.concat(parts)
 
 
-def _release_arrow_memory() -> None:
-    """Hand memory Arrow has freed (text columns are Arrow-backed) back to the system, so that NumPy can use it."""
+def _release_memory() -> None:
+    """Hand memory freed after reading or redacting a large table back to the system: text columns are Arrow-backed,
+    and Arrow's allocator keeps what it frees for itself; so does the C library's, after many small objects. Either
+    way NumPy could not use it, and the peak would grow by it (~250 MB for a million comments)."""
     try:
         import pyarrow
 
         pyarrow.default_memory_pool().release_unused()
     except (ImportError, AttributeError):  # older pyarrow: the memory is reused by Arrow alone
         pass
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):  # not glibc (e.g. musl): nothing to trim
+            pass
 
 
 def _non_empty(items: pd.DataFrame) -> pd.DataFrame:
