@@ -223,8 +223,15 @@ def run(
                 Result(f"  peak memory, {rows:,} comments", median(ours, "peak_mb"), "MB", repeat, limit),
             ]
             if previous and rows <= naive_up_to:
-                env = {"PYTHONPATH": previous}
-                before = [child([sys.executable, "-c", OURS + PEAK, str(folder / "engagement.yaml")], env=env)]
+                # run from that checkout (a script given with -c imports from its working folder first)
+                where = Path(previous).resolve()
+                before = [
+                    child(
+                        [sys.executable, "-c", OURS + PEAK, str(folder / "engagement.yaml")],
+                        cwd=where,
+                        env={"PYTHONPATH": str(where)},
+                    )
+                ]
                 results += [
                     Result(
                         f"  previous version ({Path(previous).name}), {rows:,} comments",
