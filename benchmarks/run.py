@@ -23,6 +23,7 @@ import contact_log
 import full_run
 import monte_carlo
 import segmentation
+import survey_text
 import workshop_form
 from harness import Result, machine, stamp, table
 
@@ -30,6 +31,7 @@ CASES = {
     "full_run": full_run,
     "batch": batch,
     "contact_log": contact_log,
+    "survey_text": survey_text,
     "segmentation": segmentation,
     "monte_carlo": monte_carlo,
     "form": workshop_form,

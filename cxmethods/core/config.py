@@ -206,6 +206,13 @@ class VocSettings(_Model):
     n_themes: int | None = Field(
         None, ge=1, le=30, description="Themes to find in the comments (default: chosen from the data, 2-10)"
     )
+    theme_sample: int = Field(
+        50_000,
+        ge=100,
+        le=1_000_000,
+        description="Most comments the themes are found in; above it a seeded random sample of this many, and every "
+        "comment then gets its theme and tone",
+    )
 
 
 class SelfAssessmentSettings(_Model):

@@ -45,7 +45,13 @@ _FILLER = frozenset(
     """.split()
 )
 _THEMES_TRIED = (2, 10)  # numbers of themes compared when the caller gives none
-_SELECTION_SAMPLE = 5_000  # comments the choice of the number of themes is made on (the fit uses them all)
+_SELECTION_SAMPLE = 5_000  # comments the choice of the number of themes is made on (the fit uses its whole sample)
+#: Most comments the themes are found in (TF-IDF vocabulary and NMF); above it, a seeded random sample of this many
+#: is used and every comment is then given its themes with the factors held fixed. 50,000 comments find the themes
+#: of any survey (more only cost time and memory: a million comments would need ~10 GB fitted at once).
+FIT_SAMPLE = 50_000
+_CHUNK = 20_000  # comments redacted, scored or given their themes at a time: memory stays flat however many there are
+_PROJECT_SWEEPS = 60  # coordinate-descent sweeps giving a comment its theme weights with the factors held fixed
 _PHRASE_KEEPS = 0.75  # a phrase replaces a chosen word when it is this strong (of the word's weight)
 _QUALITY_TERMS = 10  # a theme's strongest terms, on which its coherence and diversity are measured
 
@@ -92,13 +98,38 @@ def _non_empty(texts: pd.Series) -> tuple[np.ndarray, list[str]]:
     return keep, values[keep].tolist()
 
 
-def sentiment(texts: pd.Series) -> pd.DataFrame:
+def _chunks(n: int, chunk: int):
+    """Slices of ``range(n)``, ``chunk`` long: a column is converted to Python strings a part at a time, never whole."""
+    return (slice(start, min(start + chunk, n)) for start in range(0, n, chunk))
+
+
+def _texts_at(texts: pd.Series, positions: np.ndarray, chunk: int) -> list[str]:
+    """The texts at ``positions`` (sorted), gathered a slice at a time: a take over a whole Arrow-backed column would
+    first copy every text in it."""
+    out: list[str] = []
+    for part in _chunks(len(texts), chunk):
+        lo, hi = np.searchsorted(positions, [part.start, part.stop])
+        if hi > lo:
+            out += texts.iloc[part].to_numpy(dtype=object)[positions[lo:hi] - part.start].tolist()
+    return out
+
+
+def _redacted(texts: pd.Series, chunk: int = _CHUNK) -> pd.Series:
+    """:func:`~cxmethods.io.redact.redact_series`, a part at a time (same result, without a Python list of every text)."""
+    if len(texts) <= chunk:
+        return redact_series(texts)
+    return pd.concat([redact_series(texts.iloc[part]) for part in _chunks(len(texts), chunk)])
+
+
+def sentiment(texts: pd.Series, *, chunk: int = _CHUNK) -> pd.DataFrame:
     """Score the sentiment of each text with VADER.
 
     Parameters
     ----------
     texts : pandas.Series
         Free text. Sentiment needs no redaction (no text is returned), so raw text is fine.
+    chunk : int, default 20,000
+        Texts scored at a time (the result does not depend on it; memory does).
 
     Returns
     -------
@@ -116,11 +147,14 @@ def sentiment(texts: pd.Series) -> pd.DataFrame:
     True
     """
     check_type(texts, "texts", "sentiment", pd.Series, "a pandas Series")
-    keep, body = _non_empty(texts)
+    check_int(chunk, "chunk", "sentiment", low=1)
+    keep = np.zeros(len(texts), dtype=bool)
     scores = np.full(len(texts), np.nan)
-    if body:
-        analyzer = _analyzer()
-        scores[keep] = [analyzer.polarity_scores(t)["compound"] for t in body]
+    for part in _chunks(len(texts), chunk):
+        keep[part], body = _non_empty(texts.iloc[part])
+        if body:
+            analyzer = _analyzer()
+            scores[part][keep[part]] = [analyzer.polarity_scores(t)["compound"] for t in body]
     label = np.full(len(texts), None, dtype=object)
     label[keep] = np.where(scores[keep] < _NEGATIVE, "negative", np.where(scores[keep] > _POSITIVE, "positive", "neutral"))
     return pd.DataFrame({"compound": scores, "label": label}, index=texts.index)
@@ -196,6 +230,9 @@ def themes(
     top_terms: int = 8,
     examples: int = 3,
     compare: bool = False,
+    sample: int | None = FIT_SAMPLE,
+    chunk: int = _CHUNK,
+    redacted: bool = False,
 ) -> Themes:
     """Find the main themes in free-text comments (TF-IDF + NMF, on redacted text).
 
@@ -229,6 +266,17 @@ def themes(
     compare : bool, default False
         With ``n_themes`` given, still score every number of themes in ``tried`` (``selection``), so that a
         number someone fixed can be weighed against the others.
+    sample : int or None, default 50,000 (:data:`FIT_SAMPLE`)
+        Most comments the themes are found in. With more non-empty texts than this, the terms and factors are
+        fitted on a random sample of this many (seeded by ``random_state``; ``table.attrs["sample"]`` says how
+        many, ``table.attrs["of"]`` of how many), the terms' ranking and the examples come from that sample,
+        and every text is then given its themes with the factors held fixed, ``chunk`` texts at a time; the
+        counts and shares are over every text. None fits on every text, however many.
+    chunk : int, default 20,000
+        Texts redacted and given their themes at a time when sampling (the result does not depend on it).
+    redacted : bool, default False
+        The caller has already passed the texts through :func:`~cxmethods.io.redact.redact_series` (as workbook 02
+        does): they are not redacted a second time.
 
     Returns
     -------
@@ -263,8 +311,15 @@ def themes(
     if n_themes is not None:
         check_int(n_themes, "n_themes", "themes", low=1)
     fewest, most = _check_tried(tried, "themes")
-    keep, body = _non_empty(redact_series(texts))
-    n_docs = len(body)
+    check_int(chunk, "chunk", "themes", low=1)
+    if sample is not None:
+        check_int(sample, "sample", "themes", low=max(2, n_themes or fewest))
+    texts = texts if redacted else _redacted(texts, chunk)
+    keep = np.zeros(len(texts), dtype=bool)
+    for part in _chunks(len(texts), chunk):
+        keep[part] = _non_empty(texts.iloc[part])[0]
+    positions = np.flatnonzero(keep)  # of the non-empty texts, by position
+    n_docs = len(positions)
     if n_docs < max(2, n_themes or fewest):
         wanted = "n_themes" if n_themes is not None else "tried"
         raise parameter_error(
@@ -273,8 +328,12 @@ def themes(
             f"at most the number of non-empty texts ({n_docs}, and at least 2 are needed)",
             n_themes if n_themes is not None else tried,
         )
-    x, terms = _term_matrix(body)
-    n_terms = len(terms)
+    sampled = sample is not None and n_docs > sample
+    # the fit's texts: all of them, or a seeded sample (in input order, so the fit does not depend on the draw's order)
+    fitted = np.sort(np.random.default_rng(random_state).choice(n_docs, sample, replace=False)) if sampled else None
+    body = _texts_at(texts, positions[fitted] if sampled else positions, chunk)
+    x, terms, vectorizer = _term_matrix(body)
+    n_fit, n_terms = len(body), len(terms)
     if n_terms < (n_themes or fewest):
         raise parameter_error(
             "n_themes" if n_themes is not None else "tried",
@@ -283,18 +342,29 @@ def themes(
             n_themes if n_themes is not None else tried,
         )
     selection = None
-    if n_themes is None or (compare and min(most, n_docs, n_terms) >= fewest):
-        selection = theme_selection(x, tried=(fewest, min(most, n_docs, n_terms)), random_state=random_state)
+    if n_themes is None or (compare and min(most, n_fit, n_terms) >= fewest):
+        selection = theme_selection(x, tried=(fewest, min(most, n_fit, n_terms)), random_state=random_state)
         if n_themes is None:
             n_themes = int(selection.loc[selection["best"], "k"].iloc[0])
         selection["chosen"] = selection["k"] == n_themes
     nmf = NMF(n_components=n_themes, init="nndsvda", random_state=random_state, max_iter=500)
     w = nmf.fit_transform(x)
     h = nmf.components_
+    if sampled:  # every text's weights with the factors held fixed (the sample's too, so all are given theirs alike)
+        parts = []
+        for part in _chunks(len(texts), chunk):  # slices, in order: the rows come out in the order of positions
+            inside = texts.iloc[part].to_numpy(dtype=object)[keep[part]].tolist()
+            if inside:
+                parts.append(_project(vectorizer.transform(inside), h))
+        w_all = np.vstack(parts)
+        w = w_all[fitted]
+    else:
+        w_all = w
     present = (x > 0).astype(np.float64).tocsr()
     has_theme = w.max(axis=1) > 0
     main = np.where(has_theme, w.argmax(axis=1), -1)
-    sizes = np.bincount(main[has_theme], minlength=n_themes)
+    has_all = w_all.max(axis=1) > 0
+    sizes = np.bincount(w_all.argmax(axis=1)[has_all], minlength=n_themes)
     order = sorted(range(n_themes), key=lambda k: (-sizes[k], k))  # largest first, ties by factor
     number = {k: i + 1 for i, k in enumerate(order)}
     rows = []
@@ -314,20 +384,21 @@ def themes(
                 "label": " / ".join(picked[:3]),
                 "top_terms": ", ".join(picked),
                 "comments": int(sizes[k]),
-                "share": sizes[k] / max(1, has_theme.sum()),
+                "share": sizes[k] / max(1, has_all.sum()),
                 "examples": " | ".join(quotes),
             }
         )
     table = pd.DataFrame(rows, columns=["theme", "label", "top_terms", "comments", "share", "examples"])
-    theme_of = np.zeros(n_docs, dtype=np.int64)
-    theme_of[has_theme] = [number[k] for k in main[has_theme]]
+    if sampled:
+        table.attrs.update(sample=n_fit, of=n_docs)
+    renumber = np.array([number[k] for k in range(n_themes)], dtype=np.int64)
     values = np.zeros(len(texts), dtype=np.int64)
-    values[keep] = theme_of
+    values[positions[has_all]] = renumber[w_all[has_all].argmax(axis=1)]
     missing = np.ones(len(texts), dtype=bool)
-    missing[np.flatnonzero(keep)[has_theme]] = False
+    missing[positions[has_all]] = False
     assignment = pd.Series(pd.arrays.IntegerArray(values, missing), index=texts.index, name="theme")
     shares = np.full((len(texts), n_themes), np.nan)
-    shares[np.flatnonzero(keep)[has_theme]] = (w[has_theme] / w[has_theme].sum(axis=1, keepdims=True))[:, order]
+    shares[positions[has_all]] = (w_all[has_all] / w_all[has_all].sum(axis=1, keepdims=True))[:, order]
     weights = pd.DataFrame(shares, index=texts.index, columns=[number[k] for k in order])
     return Themes(table=table, assignment=assignment, weights=weights, selection=selection)
 
@@ -341,8 +412,26 @@ def _check_tried(tried: tuple[int, int], caller: str) -> tuple[int, int]:
     return int(fewest), int(most)
 
 
+def _project(x, h: np.ndarray, sweeps: int = _PROJECT_SWEEPS) -> np.ndarray:
+    """Theme weights ``w >= 0`` of texts ``x`` (TF-IDF rows) that minimise ``||x - w h||``, the factors ``h`` held fixed.
+
+    Coordinate descent, as scikit-learn's NMF solver, but with a fixed number of sweeps and no stopping rule
+    over the whole batch: each text's weights depend on that text alone, so giving the texts their themes in
+    chunks gives what one pass over all of them would.
+    """
+    gram = h @ h.T
+    xh = np.asarray(x @ h.T)
+    w = np.zeros((x.shape[0], h.shape[0]))
+    for _ in range(sweeps):
+        for t in range(h.shape[0]):
+            if gram[t, t] > 0:
+                w[:, t] = np.maximum(0.0, w[:, t] - (w @ gram[:, t] - xh[:, t]) / gram[t, t])
+    return w
+
+
 def _term_matrix(body: list[str]):
-    """TF-IDF of the terms (:func:`_terms`) of the non-empty texts, and the terms; no terms: an empty matrix."""
+    """TF-IDF of the terms (:func:`_terms`) of the non-empty texts, the terms and the fitted vectoriser (None when
+    no term is left: an empty matrix)."""
     from scipy.sparse import csr_matrix
     from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -351,9 +440,9 @@ def _term_matrix(body: list[str]):
         analyzer=_terms, min_df=_min_df(n_docs), max_df=0.95 if n_docs >= 20 else 1.0, sublinear_tf=True, dtype=np.float64
     )
     try:
-        return vectorizer.fit_transform(body), vectorizer.get_feature_names_out()
+        return vectorizer.fit_transform(body), vectorizer.get_feature_names_out(), vectorizer
     except ValueError:  # nothing left after stop words and min_df
-        return csr_matrix((n_docs, 0)), np.array([], dtype=object)
+        return csr_matrix((n_docs, 0)), np.array([], dtype=object), None
 
 
 def _distinctive(terms: np.ndarray, weights: np.ndarray, present, members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -16,6 +16,8 @@ instead of failing. Only redacted text reaches any table.
 
 from __future__ import annotations
 
+import ctypes
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
@@ -136,6 +138,7 @@ def run(
         result.skipped.update(dict.fromkeys(SURVEY_TABLES, why))
     else:
         survey = read_input(engagement, "survey")
+        _release_memory()  # what reading it in chunks freed
         _survey(result, survey, engagement)
     n_themes = n_themes if n_themes is not None else engagement.settings.voc.n_themes
     if engagement.inputs.comments is not None:
@@ -144,7 +147,8 @@ def run(
         comments = read_input(engagement, "comments")
         _comments(
             result,
-            comments["text"],
+            comments,
+            "text",
             _rows(comments),
             engagement,
             n_themes,
@@ -153,7 +157,7 @@ def run(
             rating=comments.get("rating"),
         )
     elif survey is not None and "comment" in survey:
-        _comments(result, survey["comment"], _rows(survey), engagement, n_themes, what="survey respondents")
+        _comments(result, survey, "comment", _rows(survey), engagement, n_themes, what="survey respondents")
     else:
         why = missing_input(
             "comments", "(or map the survey's comment column) to find the themes and tone of what customers write"
@@ -187,7 +191,8 @@ def _rows(table: pd.DataFrame) -> pd.Series:
 
 def _comments(
     result: VoiceOfCustomer,
-    texts: pd.Series,
+    table: pd.DataFrame,
+    column: str,
     rows: pd.Series,
     engagement: Engagement,
     n_themes: int | None,
@@ -200,21 +205,34 @@ def _comments(
 
     Rows with no text are not comments: they are skipped and counted in a note (``what`` names them). Every
     table is made from redacted text, and ``comment_themes`` carries each comment's row number, never its text.
+    The text ``column`` leaves ``table`` and is let go once redacted: in a large survey it is most of the memory.
     """
-    from cxmethods.io.redact import personal_data_counts, redact_series
     from cxmethods.methods.text import comment_themes, sentiment, theme_categories, theme_sentiment, themes
 
-    empty = int((texts.fillna("").astype(str).str.strip() == "").sum())
+    texts = table.pop(column)
+    # counted a part at a time: on a whole column each step would copy every comment
+    empty = sum(
+        int((texts.iloc[s : s + _REDACT_CHUNK].fillna("").astype(str).str.strip() == "").sum())
+        for s in range(0, len(texts), _REDACT_CHUNK)
+    )
     if empty:
         result.notes.append(f"{empty:,} of {len(texts):,} {what} have no comment text: they were skipped.")
-    _attempt(result, "personal_data_redacted", lambda: personal_data_counts(texts))
-    redacted = redact_series(texts)
+    redacted = _redact(result, texts)
+    del texts  # the last reference to the raw text: only its redacted copy is held from here on
+    _release_memory()
+    sample = engagement.settings.voc.theme_sample
     try:
-        found = themes(redacted, n_themes=n_themes, random_state=engagement.seed, compare=True)
+        found = themes(redacted, n_themes=n_themes, random_state=engagement.seed, compare=True, sample=sample, redacted=True)
     except CxmError as exc:
         result.skipped.update(dict.fromkeys(("themes", "theme_selection", "theme_sentiment", "comment_themes"), str(exc)))
         return
     table = found.table
+    if "sample" in table.attrs:
+        result.notes.append(
+            f"The themes were found in a random sample of {table.attrs['sample']:,} of the {table.attrs['of']:,} comments "
+            f"(seed {engagement.seed}; settings.voc.theme_sample sets the size): their terms and examples come from "
+            "the sample; every comment was then given its theme and tone, so the counts and shares are of all of them."
+        )
     if category is not None:
         try:
             by_category = theme_categories(found, category)
@@ -236,9 +254,49 @@ def _comments(
     mood = sentiment(redacted)
     result.tables["theme_sentiment"] = theme_sentiment(found, mood)
     result.tables["comment_themes"] = comment_themes(found, mood, rows=rows, category=category, rating=rating)
-    result.comments = pd.DataFrame({"comment": redacted, "theme": found.assignment, "sentiment": mood["label"]}).dropna(
-        subset=["comment"]
-    )
+    comments = pd.DataFrame({"comment": redacted, "theme": found.assignment, "sentiment": mood["label"]})
+    # filtered only when a comment is missing: filtering copies every comment's text
+    result.comments = comments.dropna(subset=["comment"]) if comments["comment"].isna().any() else comments
+
+
+#: Comments redacted at a time: the text of a large survey is never copied into one list of Python strings.
+_REDACT_CHUNK = 20_000
+
+
+def _redact(result: VoiceOfCustomer, texts: pd.Series) -> pd.Series:
+    """The texts redacted, and the count of personal data removed (``personal_data_redacted``), a part at a time."""
+    from cxmethods.io.redact import personal_data_counts, redact_series
+
+    parts, counts = [], []
+    for start in range(0, max(1, len(texts)), _REDACT_CHUNK):
+        part = texts.iloc[start : start + _REDACT_CHUNK]
+        try:
+            counts.append(personal_data_counts(part))
+        except CxmError as exc:
+            result.skipped["personal_data_redacted"] = str(exc)
+        parts.append(redact_series(part))
+    if counts and "personal_data_redacted" not in result.skipped:
+        total = counts[0].copy()
+        total["count"] = sum(c["count"].to_numpy() for c in counts)
+        result.tables["personal_data_redacted"] = total
+    return parts[0] if len(parts) == 1 else pd.concat(parts)
+
+
+def _release_memory() -> None:
+    """Hand memory freed after reading or redacting a large table back to the system: text columns are Arrow-backed,
+    and Arrow's allocator keeps what it frees for itself; so does the C library's, after many small objects. Either
+    way NumPy could not use it, and the peak would grow by it (~250 MB for a million comments)."""
+    try:
+        import pyarrow
+
+        pyarrow.default_memory_pool().release_unused()
+    except (ImportError, AttributeError):  # older pyarrow: the memory is reused by Arrow alone
+        pass
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):  # not glibc (e.g. musl): nothing to trim
+            pass
 
 
 def _non_empty(items: pd.DataFrame) -> pd.DataFrame:
