@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 sys.path.insert(0, str(Path(__file__).parent))
-from harness import PEAK, Result, child, median
+from harness import PEAK, Result, child, median, peer
 
 ENGAGEMENT = """\
 name: bench
@@ -135,15 +135,7 @@ def run(repeat: int, quick: bool, *, rows: int | None = None, naive: bool = True
             ]
             if naive:
                 plain = [child([sys.executable, "-c", NAIVE + PEAK, str(path)]) for _ in range(repeat)]
-                results += [
-                    Result(
-                        f"  naive pandas, {fmt}",
-                        median(plain, "seconds"),
-                        "s",
-                        repeat,
-                        note=f"for comparison; peak {median(plain, 'peak_mb'):,.0f} MB",
-                    )
-                ]
+                results.append(peer(f"  naive pandas, {fmt}", plain))
     return results
 
 

@@ -107,6 +107,11 @@ def report(**fields: float) -> None:
     print("RESULT " + json.dumps({"peak_mb": own_peak_mb(), **fields}), flush=True)
 
 
+def peer(label: str, runs: list[dict]) -> Result:
+    """The row of a peer measured for comparison (no target): its median time, with its peak memory in the note."""
+    return Result(label, median(runs, "seconds"), "s", len(runs), note=f"for comparison; peak {median(runs, 'peak_mb'):,.0f} MB")
+
+
 def median(runs: list[dict], key: str) -> float:
     return statistics.median(r[key] for r in runs)
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from harness import PEAK, Result, child, median
+from harness import PEAK, Result, child, median, peer
 
 ENGAGEMENT = """\
 name: bench-survey
@@ -232,26 +232,10 @@ def run(
                         env={"PYTHONPATH": str(where)},
                     )
                 ]
-                results += [
-                    Result(
-                        f"  previous version ({Path(previous).name}), {rows:,} comments",
-                        median(before, "seconds"),
-                        "s",
-                        1,
-                        note=f"for comparison; peak {median(before, 'peak_mb'):,.0f} MB",
-                    )
-                ]
+                results.append(peer(f"  previous version ({Path(previous).name}), {rows:,} comments", before))
             if rows <= naive_up_to:
                 plain = [child([sys.executable, "-c", NAIVE + PEAK, str(path)]) for _ in range(repeat)]
-                results += [
-                    Result(
-                        f"  naive pandas + scikit-learn, {rows:,} comments",
-                        median(plain, "seconds"),
-                        "s",
-                        repeat,
-                        note=f"for comparison; peak {median(plain, 'peak_mb'):,.0f} MB",
-                    )
-                ]
+                results.append(peer(f"  naive pandas + scikit-learn, {rows:,} comments", plain))
     return results
 
 
