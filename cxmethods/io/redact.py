@@ -39,6 +39,7 @@ __all__ = [
     "find_personal_data",
     "personal_data_counts",
     "redact",
+    "redact_and_count",
     "redact_names",
     "redact_series",
 ]
@@ -571,19 +572,37 @@ def redact_series(texts: pd.Series, *, model: bool = False) -> pd.Series:
     >>> redact_series(s).tolist()
     ['Ring [PHONE]', nan, 'All fine, thanks']
     """
-    check_type(texts, "texts", "redact_series", pd.Series, "a pandas Series")
+    return _redact_all(texts, "redact_series", model=model)
+
+
+def _redact_all(texts: pd.Series, caller: str, found: list[tuple[str, str]] | None = None, *, model: bool = False) -> pd.Series:
+    """The work of :func:`redact_series` (and of the counts, when ``found`` is given): one pass over the texts."""
+    check_type(texts, "texts", caller, pd.Series, "a pandas Series")
     out = texts.copy()
     mask = texts.notna().to_numpy()
     values = texts.to_numpy(dtype=object)[mask]
     bad = [i for i, v in zip(texts.index[mask], values) if not isinstance(v, str)]
     if bad:
         raise parameter_error(
-            "texts", "redact_series", "strings or missing values", f"{texts[bad[0]]!r} at index {bad[0]!r}", as_text=True
+            "texts", caller, "strings or missing values", f"{texts[bad[0]]!r} at index {bad[0]!r}", as_text=True
         )
     if mask.any():
-        redacted = [_redact_text(v) for v in values]
+        redacted = [_redact_text(v, found) for v in values]
         out[mask] = _model_names(redacted) if model else redacted
     return out
+
+
+def redact_and_count(texts: pd.Series) -> tuple[pd.Series, pd.DataFrame]:
+    """:func:`redact_series` and :func:`personal_data_counts` of the same texts, in one pass (half the time).
+
+    Examples
+    --------
+    >>> redacted, counts = redact_and_count(pd.Series(["Mr Hughes, SW1A 1AA", None]))
+    >>> redacted.tolist(), counts.set_index("kind")["count"].loc[["name", "postcode"]].tolist()
+    (['[NAME], [POSTCODE]', nan], [1, 1])
+    """
+    found: list[tuple[str, str]] = []
+    return _redact_all(texts, "redact_and_count", found), _counts(found)
 
 
 def find_personal_data(text: str | None, *, model: bool = False) -> list[tuple[str, str]]:
@@ -640,14 +659,11 @@ def personal_data_counts(texts: pd.Series) -> pd.DataFrame:
     [2, 1, 0]
     """
     found: list[tuple[str, str]] = []
-    for i, v in texts.items():
-        if v is None or (not isinstance(v, str) and pd.isna(v)):
-            continue
-        if not isinstance(v, str):
-            raise parameter_error(
-                "texts", "personal_data_counts", "strings or missing values", f"{v!r} at index {i!r}", as_text=True
-            )
-        _redact_text(v, found)
+    _redact_all(texts, "personal_data_counts", found)
+    return _counts(found)
+
+
+def _counts(found: list[tuple[str, str]]) -> pd.DataFrame:
     counts = Counter(kind for kind, _ in found)
     return pd.DataFrame(
         {

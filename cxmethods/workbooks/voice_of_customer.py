@@ -265,20 +265,16 @@ _REDACT_CHUNK = 20_000
 
 def _redact(result: VoiceOfCustomer, texts: pd.Series) -> pd.Series:
     """The texts redacted, and the count of personal data removed (``personal_data_redacted``), a part at a time."""
-    from cxmethods.io.redact import personal_data_counts, redact_series
+    from cxmethods.io.redact import redact_and_count
 
     parts, counts = [], []
     for start in range(0, max(1, len(texts)), _REDACT_CHUNK):
-        part = texts.iloc[start : start + _REDACT_CHUNK]
-        try:
-            counts.append(personal_data_counts(part))
-        except CxmError as exc:
-            result.skipped["personal_data_redacted"] = str(exc)
-        parts.append(redact_series(part))
-    if counts and "personal_data_redacted" not in result.skipped:
-        total = counts[0].copy()
-        total["count"] = sum(c["count"].to_numpy() for c in counts)
-        result.tables["personal_data_redacted"] = total
+        redacted, count = redact_and_count(texts.iloc[start : start + _REDACT_CHUNK])
+        parts.append(redacted)
+        counts.append(count)
+    total = counts[0].copy()
+    total["count"] = sum(c["count"].to_numpy() for c in counts)
+    result.tables["personal_data_redacted"] = total
     return parts[0] if len(parts) == 1 else pd.concat(parts)
 
 
