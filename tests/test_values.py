@@ -90,6 +90,30 @@ def test_validate_and_the_analysis_agree_on_mixed_offsets(tmp_path, zone, closed
     assert hours["closed"] == 100 - closed_before
 
 
+@pytest.mark.parametrize("zone", [None, "Europe/London"])
+def test_the_contact_log_reads_every_way_of_writing_a_time_as_parse_times_does(tmp_path, zone):
+    """The DuckDB reader searches for an offset only in texts whose last characters could hold one: every form an
+    offset takes (Z, +01:00, -0500, +01), and texts with none (dashes in a date, fractions of a second), must come
+    out as the pandas reader reads them."""
+    written = [
+        "2025-07-01T08:45:00Z",
+        "2025-07-01 09:30+01:00",
+        "2025-07-01 09:30:15-0500",
+        "2025-07-01 09:30+01",
+        "2025-07-01 23:30:00.250-03:30",
+        "2025-07-01 10:00",
+        "2025-07-01 10:00:00.5",
+        "2025-07-01",
+        "not a time",
+    ]
+    rows = [{"contact_id": f"C{i}", "created_at": t, "channel": "phone", "reason": "Bins"} for i, t in enumerate(written)]
+    with ContactLog(load_engagement(_engagement(tmp_path, rows, **({"timezone": zone} if zone else {})))) as log:
+        read = log.con.execute("SELECT created_at FROM contacts ORDER BY contact_id").df()["created_at"]
+        assert [c for c, *_ in log.con.execute("DESCRIBE contacts").fetchall() if c.startswith("_")] == []
+    expected, _ = parse_times(pd.Series(written), None, zone)
+    assert read.tolist() == pd.Series(expected).sort_index().astype("datetime64[us]").tolist()
+
+
 def test_a_zone_converts_times_with_an_offset_and_keeps_the_rest():
     times, offset = parse_times(
         pd.Series(["2025-07-01 09:30+01:00", "2025-07-01T08:45:00Z", "2025-07-01 10:00", "01-07-2025"]),

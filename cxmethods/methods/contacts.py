@@ -800,6 +800,8 @@ def _load(
         )
     select, notes = [], []
     recoded = {ours for ours in mapping if ours in spec.values or fields[ours].kind in _MAPPED_KINDS}
+    times = [ours for ours in mapping if fields[ours].kind in ("datetime", "date")]
+    ids = [ours for ours in mapping if fields[ours].kind == "id" and ours not in recoded]
     for ours, theirs in mapping.items():
         column = f'trim(CAST("{theirs.replace(chr(34), chr(34) * 2)}" AS VARCHAR))'
         kind = fields[ours].kind
@@ -808,36 +810,32 @@ def _load(
         elif ours == "customer_id":
             select.append(f"left(sha256({_literal(salt)} || nullif({_sql_id(column)}, '')), 16) AS {ours}")
         elif kind in ("datetime", "date"):
-            value, _ = _sql_times(column, kind, spec, timezone)
-            select.append(f"{value} AS {ours}")
+            value, offset = _sql_times(column, kind, spec, timezone)
+            select += [f"{value} AS {ours}", f"{offset} AS _offset_{ours}"]
         else:
             select.append(f"{_sql_value(column, kind, spec)} AS {ours}")
+        if ours in ids:
+            select.append(f"{_sql_id_changed(column)} AS _changed_{ours}")
     joins = []
-    for ours in mapping:
-        if ours in recoded:
-            notes.append((ours, _register_recoding(con, ours, mapping[ours], fields[ours].kind, spec)))
-            column = f'trim(CAST(raw."{mapping[ours].replace(chr(34), chr(34) * 2)}" AS VARCHAR))'
-            joins.append(f"LEFT JOIN {ours}_map ON {ours}_map.raw = {column}")
+    mapped = [ours for ours in mapping if ours in recoded]
+    for ours, distinct in zip(mapped, _distinct_values(con, [mapping[o] for o in mapped])):
+        notes.append((ours, _register_recoding(con, ours, distinct, fields[ours].kind, spec)))
+        column = f'trim(CAST(raw."{mapping[ours].replace(chr(34), chr(34) * 2)}" AS VARCHAR))'
+        joins.append(f"LEFT JOIN {ours}_map ON {ours}_map.raw = {column}")
+    # one pass over the file: the offsets written and the identifiers cleaned ride along as helper columns,
+    # counted from the typed table and dropped (each extra pass re-reads a CSV file whole)
     con.execute(f"CREATE TABLE contacts AS SELECT {', '.join(select)} FROM raw {' '.join(joins)}")
     cleaned, mixed = NOTES
     rows = [(f"{ours}: {cleaned}", n) for ours, n in notes if n]
-    times = [ours for ours in mapping if fields[ours].kind in ("datetime", "date")]
     for ours in times:
-        rows.append((f"{ours}: {mixed}", _mixed_offsets(con, mapping[ours], fields[ours].kind, spec, timezone)))
-    ids = [ours for ours in mapping if fields[ours].kind == "id" and ours not in recoded]
+        rows.append((f"{ours}: {mixed}", _mixed_offsets(con, ours)))
     if ids:  # identifiers cleaned in SQL: how many changed
-        counts = (
-            con.execute(
-                "SELECT "
-                + ", ".join(
-                    f"count(*) FILTER (WHERE {_sql_id(c)} <> {c})"
-                    for c in (f'trim(CAST("{mapping[o].replace(chr(34), chr(34) * 2)}" AS VARCHAR))' for o in ids)
-                )
-                + " FROM raw"
-            ).fetchone()
-            or ()
-        )
-        rows += [(f"{ours}: {cleaned}", int(n)) for ours, n in zip(ids, counts)]
+        counts = con.execute(
+            "SELECT " + ", ".join(f"count(*) FILTER (WHERE _changed_{o})" for o in ids) + " FROM contacts"
+        ).fetchone()
+        rows += [(f"{ours}: {cleaned}", int(n)) for ours, n in zip(ids, counts or ())]
+    for helper in [*(f"_offset_{o}" for o in times), *(f"_changed_{o}" for o in ids)]:
+        con.execute(f"ALTER TABLE contacts DROP COLUMN {helper}")
     con.execute("CREATE TABLE notes (check_name VARCHAR, rows BIGINT)")
     if rows:
         con.executemany("INSERT INTO notes VALUES (?, ?)", [[c, int(n)] for c, n in rows])
@@ -850,9 +848,18 @@ _MAPPED_KINDS = ("channel", "bool", "category")
 
 
 def _sql_id(column: str) -> str:
-    """SQL cleaning an identifier as :func:`cxmethods.io.values.clean_labels` does with ``forms=False``."""
+    """SQL cleaning an identifier as :func:`cxmethods.io.values.clean_labels` does with ``forms=False``; the
+    replacing runs only where :func:`_sql_id_changed` finds something to clean (most ids have nothing)."""
     gone = f"regexp_replace({column}, '[{INVISIBLE}]', '', 'g')"
-    return f"trim(regexp_replace({gone}, '[{SPACES}]+', ' ', 'g'), ' ')"
+    return (
+        f"CASE WHEN {_sql_id_changed(column)} THEN trim(regexp_replace({gone}, '[{SPACES}]+', ' ', 'g'), ' ') ELSE {column} END"
+    )
+
+
+def _sql_id_changed(column: str) -> str:
+    """SQL: whether :func:`_sql_id` changes a (trimmed) identifier: an invisible character, a space other than the
+    plain one, or two spaces in a row."""
+    return f"regexp_matches({column}, '[{INVISIBLE}{SPACES.replace(' ', '')}]|  ')"
 
 
 def _sql_times(column: str, kind: str, spec: InputFile, timezone: str | None) -> tuple[str, str]:
@@ -860,7 +867,10 @@ def _sql_times(column: str, kind: str, spec: InputFile, timezone: str | None) ->
     UTC (NULL where none is written)."""
     text = f"nullif({column}, '')"
     pattern = _literal(OFFSET)
-    written = f"regexp_extract({text}, {pattern}, 2)"
+    # an offset (Z, +01:00, -0500, +01) ends the text, so its last six characters hold a Z, + or -: only such
+    # texts are searched (most logs write none)
+    maybe = f"(right({text}, 1) = 'Z' OR contains(right({text}, 6), '+') OR contains(right({text}, 6), '-'))"
+    written = f"CASE WHEN {maybe} THEN regexp_extract({text}, {pattern}, 2) ELSE '' END"
     local = f"CASE WHEN {written} <> '' THEN regexp_extract({text}, {pattern}, 1) ELSE {text} END"
     digits = f"replace(substr({written}, 2), ':', '')"
     offset = (
@@ -884,13 +894,12 @@ def _sql_times(column: str, kind: str, spec: InputFile, timezone: str | None) ->
     return (f"date_trunc('day', {value})" if kind == "date" else value), offset
 
 
-def _mixed_offsets(con: duckdb.DuckDBPyConnection, theirs: str, kind: str, spec: InputFile, timezone: str | None) -> int:
+def _mixed_offsets(con: duckdb.DuckDBPyConnection, ours: str) -> int:
     """Readable times whose offset differs from the column's most common one (as :func:`cxmethods.io.values.mixed_offsets`,
-    over the whole log)."""
-    column = f'trim(CAST("{theirs.replace(chr(34), chr(34) * 2)}" AS VARCHAR))'
-    value, offset = _sql_times(column, kind, spec, timezone)
+    over the whole log), from the helper column ``_offset_<field>`` of table ``contacts``."""
     found = con.execute(
-        f"SELECT coalesce(CAST({offset} AS VARCHAR), 'none') AS o, count(*) AS n FROM raw WHERE {value} IS NOT NULL GROUP BY 1"
+        f"SELECT coalesce(CAST(_offset_{ours} AS VARCHAR), 'none') AS o, count(*) AS n FROM contacts "
+        f"WHERE {ours} IS NOT NULL GROUP BY 1"
     ).fetchall()
     if len(found) < 2:
         return 0
@@ -934,11 +943,25 @@ def _sql_value(column: str, kind: str, spec: InputFile) -> str:
     return text
 
 
-def _register_recoding(con: duckdb.DuckDBPyConnection, ours: str, theirs: str, kind: str, spec: InputFile) -> int:
-    """The distinct raw values of a recoded column, mapped in Python exactly as the pandas reader maps them; return
-    how many rows hold a value that cleaning changed (invisible characters, look-alike forms)."""
-    quoted = theirs.replace('"', '""')
-    distinct = con.execute(f'SELECT trim(CAST("{quoted}" AS VARCHAR)) AS raw, count(*) AS n FROM raw GROUP BY 1').df()
+def _distinct_values(con: duckdb.DuckDBPyConnection, columns: list[str]) -> list[pd.DataFrame]:
+    """The distinct (trimmed) values of each of ``columns`` of ``raw`` with their row counts (``raw``, ``n``), all
+    in one pass over the file (grouping sets): a CSV file is read whole by every pass."""
+    if not columns:
+        return []
+    values = [f'trim(CAST("{c.replace(chr(34), chr(34) * 2)}" AS VARCHAR)) AS v{i}' for i, c in enumerate(columns)]
+    keys = [f"v{i}" for i in range(len(columns))]
+    found = con.execute(
+        f"SELECT {', '.join(keys)}, {', '.join(f'grouping({k}) AS g{k}' for k in keys)}, count(*) AS n "
+        f"FROM (SELECT {', '.join(values)} FROM raw) GROUP BY GROUPING SETS ({', '.join(f'({k})' for k in keys)})"
+    ).df()
+    # grouping(k) is 0 on the rows of k's own set, where a missing value is a real one
+    return [found.loc[found[f"g{k}"] == 0, [k, "n"]].rename(columns={k: "raw"}).reset_index(drop=True) for k in keys]
+
+
+def _register_recoding(con: duckdb.DuckDBPyConnection, ours: str, distinct: pd.DataFrame, kind: str, spec: InputFile) -> int:
+    """The distinct raw values of a recoded column (``raw``, with their row counts ``n``), mapped in Python exactly
+    as the pandas reader maps them; return how many rows hold a value that cleaning changed (invisible characters,
+    look-alike forms)."""
     raw = distinct["raw"]
     text = raw.astype("string").fillna("")
     changed = int(distinct["n"][(clean_labels(text) != text).to_numpy()].sum())
