@@ -18,10 +18,27 @@ How a lever becomes money, per year at full ramp (``u`` is the cost per contact 
 - ``other_saving``: the value itself, money a year.
 
 Benefits grow linearly from nothing in the start year to the full amount ``ramp_up_years`` later; running
-costs start with the benefits. When several initiatives in a package work on the same thing (the same
-lever on the same scope), their shares combine as ``1 - (1 - a)(1 - b)``: two initiatives that each remove
-half the chasing calls remove three quarters, not all of them. Levers on nested scopes (all reasons and one
-reason) are not combined and may count some contacts twice: :func:`overlaps` lists them.
+costs start with the benefits.
+
+Optimism bias on durations (HM Treasury Green Book supplementary guidance, from Mott MacDonald 2002: works
+duration overruns by project type) delays the benefits: an initiative whose category has a duration uplift
+``d`` (the ``optimism_bias_duration.<category>`` assumption) starts its ramp ``ramp_up_years x d`` years
+later, and still takes ``ramp_up_years`` to reach the full benefit. The delay is not rounded to whole years:
+the ramp is shifted continuously, so a delay of 0.4 years pro-rates the benefits of each year of the ramp
+(year ``t`` gets ``clip((t - start - delay) / ramp_up_years, 0, 1)`` of the full amount). The duration is the
+initiative's own estimate of the time from its start to the full benefit, ``ramp_up_years``; an initiative
+that states its full benefit in its start year (``ramp_up_years`` 0) has no delivery time to overrun and is
+not delayed. Capital costs stay in the start year; running costs start with the (delayed) benefits.
+
+Shares combine, not add. When several initiatives in a package work on the same contacts with the same kind of
+lever, their shares combine row by row of the baseline (channel x reason): on each row, the levers of that kind
+that cover it remove ``1 - prod(1 - share_i x ramp_i(t))`` of it, so two initiatives that each remove half the
+chasing calls remove three quarters, not all of them, whether their scopes are the same, nested (all reasons
+and one reason) or partly shared. When the levers on a row differ in what a unit saves (channel shifts to
+different channels), the combined share is split between them in proportion to ``share_i x ramp_i(t)``.
+Channel shifts combine among those leaving the same channel for the same segment (all segments being one).
+What can still count contacts twice, :func:`overlaps` lists: customer minutes saved (they add), and a channel
+shift for one segment beside one for all segments on the same contacts.
 """
 
 from __future__ import annotations
@@ -45,7 +62,9 @@ class Lever:
 
     ``quantity`` holds the contacts (failure contacts for ``failure_demand``) in scope a year, by channel,
     in the model's channel order; ``cap`` is the largest share a channel shift can move (1 without a
-    migration target).
+    migration target). ``rows`` are the baseline rows in scope and ``row_quantity`` their part of
+    ``quantity``, one row of channel figures per row in ``sorted(rows)`` order (``quantity`` is their sum);
+    without it ``quantity`` is spread evenly over ``rows``, and a lever without ``rows`` overlaps no other.
     """
 
     initiative: str
@@ -57,11 +76,16 @@ class Lever:
     source: int = -1  # channel_shift: index of the channel contacts leave
     target: int = -1  # channel_shift: index of the channel they join
     cap: float = 1.0
+    row_quantity: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
 class InitiativeCosts:
-    """An initiative's costs and timing. ``ob`` names its optimism-bias assumption (None: no uplift)."""
+    """An initiative's costs and timing.
+
+    ``ob`` names its optimism-bias assumption on costs and ``ob_duration`` the one on durations (None: no
+    uplift); the duration uplift delays the benefits by ``ramp_up_years x uplift`` years.
+    """
 
     id: str
     capital: float
@@ -71,6 +95,7 @@ class InitiativeCosts:
     ramp_up_years: int
     ob: str | None
     ob_applies_to: str = "capital"
+    ob_duration: str | None = None
 
 
 def lever_names(levers: pd.DataFrame) -> list[str]:
@@ -128,8 +153,8 @@ class CaseModel:
                     f"{c.id} starting in year index {c.start}",
                     as_text=True,
                 )
-        t = np.arange(self.horizon)
-        self._ramp = {c.id: _ramp(t, c.start, c.ramp_up_years) for c in costs}
+        self._t = np.arange(self.horizon)
+        self._groups: dict[tuple[str, ...], list[_Group]] = {}
         self.outputs = [c.id for c in costs] + list(self.options)
 
     # -- the model ---------------------------------------------------------------------------
@@ -137,57 +162,108 @@ class CaseModel:
     def __call__(self, values: Mapping[str, np.ndarray]) -> np.ndarray:
         """NPV of every output (initiatives, then options) in each scenario: shape (n, outputs)."""
         n = _scenarios(values)
+        ramps = self.ramps(values)
         out = np.empty((n, len(self.outputs)))
         for k, members in enumerate(self._members()):
-            cost, cash, noncash = self.flows(values, members)
+            cost, cash, noncash = self.flows(values, members, ramps=ramps)
             out[:, k] = (cash + noncash - cost) @ self.factors
         return out
 
-    def flows(self, values: Mapping[str, np.ndarray], members: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def ramps(self, values: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Each initiative's share of its full benefit by year, (n, years), after its duration optimism bias."""
+        n = _scenarios(values)
+        out = {}
+        for c in self.costs.values():
+            uplift = _value(values, c.ob_duration, n) if c.ob_duration and c.ramp_up_years > 0 else np.zeros(n)
+            out[c.id] = _ramp(self._t, c.start, c.ramp_up_years, c.ramp_up_years * uplift)
+        return out
+
+    def flows(
+        self, values: Mapping[str, np.ndarray], members: Sequence[str], *, ramps: Mapping[str, np.ndarray] | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Yearly costs, cash benefits and non-cash benefits of a package of initiatives, each (n, years)."""
         n = _scenarios(values)
-        chosen = set(members)
+        ramps = self.ramps(values) if ramps is None else ramps
+        chosen = tuple(dict.fromkeys(members))
         cost = np.zeros((n, self.horizon))
         for iid in chosen:
-            cost += self._cost(values, self.costs[iid], n)
+            cost += self._cost(values, self.costs[iid], n, ramps[iid])
         cash, noncash = np.zeros((n, self.horizon)), np.zeros((n, self.horizon))
-        groups: dict[tuple, list[Lever]] = {}
         for lever in self.levers:
-            if lever.initiative in chosen:
-                groups.setdefault((lever.kind, lever.scope), []).append(lever)
-        for (kind, _), levers in groups.items():
-            if kind in SHARE_LEVERS:
-                cash += self._combined(values, levers, n)
-            else:
-                target = noncash if kind == "customer_time" else cash
-                for lever in levers:
-                    target += (self._per_unit(values, lever, n) * _value(values, lever.name, n))[:, None] * self._ramp[
-                        lever.initiative
-                    ]
+            if lever.initiative in chosen and lever.kind not in SHARE_LEVERS:
+                target = noncash if lever.kind == "customer_time" else cash
+                target += (self._per_unit(values, lever, n) * _value(values, lever.name, n))[:, None] * ramps[lever.initiative]
+        for group in self._share_groups(chosen):
+            cash += self._combined(values, group, n, ramps)
         return cost, cash, noncash
 
     def _members(self) -> list[tuple[str, ...]]:
         return [(iid,) for iid in self.costs] + list(self.options.values())
 
-    def _cost(self, values, c: InitiativeCosts, n: int) -> np.ndarray:
+    def _cost(self, values, c: InitiativeCosts, n: int, ramp: np.ndarray) -> np.ndarray:
         uplift = _value(values, c.ob, n) if c.ob else np.zeros(n)
         capital = (c.capital + c.one_off) * (1 + (uplift if c.ob_applies_to == "capital" else 0.0))
         operating = c.operating * (1 + (uplift if c.ob_applies_to == "operating" else 0.0))
         flows = np.zeros((n, self.horizon))
         flows[:, c.start] += capital
-        running = (self._ramp[c.id] > 0).astype(float)
-        return flows + np.multiply.outer(operating, running)
+        return flows + np.broadcast_to(operating, (n,))[:, None] * (ramp > 0)
 
-    def _combined(self, values, levers: list[Lever], n: int) -> np.ndarray:
-        # shares of the same lever on the same scope combine as 1 - prod(1 - share x ramp)
-        remaining = np.ones((n, self.horizon))
-        for lever in levers:
-            share = np.clip(_value(values, lever.name, n), 0.0, lever.cap)
-            remaining *= 1 - np.multiply.outer(share, self._ramp[lever.initiative])
-        done = 1 - remaining
-        if levers[0].kind == "channel_shift":
-            done = np.minimum(done, levers[0].cap)
-        return self._per_unit(values, levers[0], n)[:, None] * done
+    def _share_groups(self, chosen: tuple[str, ...]) -> list[_Group]:
+        """The package's share levers by what they combine over, each split into cells of the baseline rows covered
+        by the same levers (computed once per package: it depends on the scopes only)."""
+        key = tuple(sorted(chosen))
+        if key in self._groups:
+            return self._groups[key]
+        by_kind: dict[tuple, list[Lever]] = {}
+        for lever in self.levers:
+            if lever.initiative in chosen and lever.kind in SHARE_LEVERS:
+                combine = (lever.kind, lever.source, _segment(lever)) if lever.kind == "channel_shift" else (lever.kind,)
+                by_kind.setdefault(combine, []).append(lever)
+        groups = []
+        for levers in by_kind.values():
+            cover: dict[object, dict[int, np.ndarray]] = {}  # row -> {lever index: its quantity on the row}
+            for i, lever in enumerate(levers):
+                for row, q in _row_quantities(lever):
+                    cover.setdefault(row, {})[i] = q
+            cells: dict[tuple[int, ...], np.ndarray] = {}  # levers covering a row -> their quantities summed over such rows
+            for on_row in cover.values():
+                who = tuple(sorted(on_row))
+                total = cells.setdefault(who, np.zeros((len(who), len(self.channels))))
+                total += np.array([on_row[i] for i in who])
+            groups.append(_Group(tuple(levers), tuple(cells.items())))
+        self._groups[key] = groups
+        return groups
+
+    def _combined(self, values, group: _Group, n: int, ramps: Mapping[str, np.ndarray]) -> np.ndarray:
+        # On each cell (rows covered by the same levers) the levers remove 1 - prod(1 - share x ramp) of it; where
+        # their savings per unit differ the combined share is split in proportion to share x ramp.
+        levers = group.levers
+        cap = min(lv.cap for lv in levers)
+        moved = [np.clip(_value(values, lv.name, n), 0.0, lv.cap)[:, None] * ramps[lv.initiative] for lv in levers]
+        unit = [self._unit_values(values, lv, n) for lv in levers]  # (n, channels): saving per unit moved
+        out = np.zeros((n, self.horizon))
+        for who, quantities in group.cells:
+            remaining, claimed, weighted = np.ones((n, self.horizon)), np.zeros((n, self.horizon)), np.zeros((n, self.horizon))
+            for i, q in zip(who, quantities):
+                remaining *= 1 - moved[i]
+                claimed += moved[i]
+                weighted += (unit[i] @ q)[:, None] * moved[i]
+            done = 1 - remaining
+            if levers[0].kind == "channel_shift":
+                done = np.minimum(done, cap)
+            out += np.divide(weighted * done, claimed, out=np.zeros_like(done), where=claimed > 0)
+        return out
+
+    def _unit_values(self, values, lever: Lever, n: int) -> np.ndarray:
+        """Saving a year per contact removed, automated, shortened or moved, by channel: (n, channels)."""
+        u = np.column_stack([_value(values, f"unit_cost.{c}", n) for c in self.channels])
+        if lever.kind == "channel_shift":
+            out = np.zeros_like(u)
+            out[:, lever.source] = u[:, lever.source] - u[:, lever.target]
+            return out
+        if lever.kind == "automation":
+            return np.maximum(u - _value(values, "unit_cost.automated", n)[:, None], 0.0)
+        return u
 
     def _per_unit(self, values, lever: Lever, n: int) -> np.ndarray:
         """Saving a year per unit of the lever's value (per share moved, per minute, per money unit)."""
@@ -195,20 +271,38 @@ class CaseModel:
             return np.ones(n)
         if lever.kind == "customer_time":
             return lever.quantity.sum() / 60 * _value(values, "value_of_time", n)
-        u = np.column_stack([_value(values, f"unit_cost.{c}", n) for c in self.channels])
-        if lever.kind == "channel_shift":
-            return lever.quantity[lever.source] * (u[:, lever.source] - u[:, lever.target])
-        if lever.kind == "automation":
-            u = np.maximum(u - _value(values, "unit_cost.automated", n)[:, None], 0.0)
-        return u @ lever.quantity
+        return self._unit_values(values, lever, n) @ lever.quantity
+
+
+@dataclass(frozen=True)
+class _Group:
+    """Share levers that combine (same kind; channel shifts: same channel left, same segment), and their cells:
+    (indices of the levers covering some rows, those levers' quantities summed over these rows)."""
+
+    levers: tuple[Lever, ...]
+    cells: tuple[tuple[tuple[int, ...], np.ndarray], ...]
+
+
+def _segment(lever: Lever) -> str:
+    return str(lever.scope[3]) if len(lever.scope) > 3 else ""
+
+
+def _row_quantities(lever: Lever) -> list[tuple[object, np.ndarray]]:
+    """(row, the lever's quantity by channel on it) for each baseline row in the lever's scope."""
+    rows = sorted(lever.rows)
+    if not rows:  # no rows known: a cell of its own
+        return [(("own", lever.name), np.asarray(lever.quantity, dtype=float))]
+    if lever.row_quantity is None:
+        return [(r, np.asarray(lever.quantity, dtype=float) / len(rows)) for r in rows]
+    return list(zip(rows, np.asarray(lever.row_quantity, dtype=float)))
 
 
 def overlaps(levers: Sequence[Lever], members: Sequence[str]) -> list[str]:
-    """Pairs of a package's levers of the same kind on overlapping contacts that may count some of them twice:
-    shares on nested scopes (all reasons and one reason) and customer minutes saved on the same contacts.
-    ``["I02.failure_demand & I07.failure_demand", ...]``."""
-    chosen = [lv for lv in levers if lv.initiative in set(members) and lv.kind in (*SHARE_LEVERS, "customer_time")]
-    # customer minutes add up even on the same scope; shares on the same scope are combined, so only nested scopes overlap
+    """Pairs of a package's levers that may count some contacts twice: customer minutes saved on the same contacts
+    (minutes add up), and a channel shift for one segment beside one for all segments leaving the same channel on
+    the same contacts (shares combine only within a segment). Shares of the same kind otherwise combine row by row
+    and are not listed. ``["I02.customer_time & I07.customer_time", ...]``."""
+    chosen = [lv for lv in levers if lv.initiative in set(members) and lv.kind in ("channel_shift", "customer_time")]
     return [
         f"{a.name} & {b.name}"
         for i, a in enumerate(chosen)
@@ -216,15 +310,18 @@ def overlaps(levers: Sequence[Lever], members: Sequence[str]) -> list[str]:
         if a.kind == b.kind
         and a.initiative != b.initiative
         and a.rows & b.rows
-        and (a.scope != b.scope or a.kind == "customer_time")
-        and (a.kind != "channel_shift" or a.source == b.source)
+        and (
+            a.kind == "customer_time"
+            or (a.source == b.source and "" in (_segment(a), _segment(b)) and _segment(a) != _segment(b))
+        )
     ]
 
 
-def _ramp(t: np.ndarray, start: int, ramp_up_years: int) -> np.ndarray:
+def _ramp(t: np.ndarray, start: int, ramp_up_years: int, delay: np.ndarray) -> np.ndarray:
+    """Share of the full benefit in each year (n, years): nothing before ``start + delay``, then a linear ramp."""
     if ramp_up_years <= 0:
-        return (t >= start).astype(float)
-    return np.clip((t - start) / ramp_up_years, 0.0, 1.0)
+        return np.broadcast_to((t >= start).astype(float), (len(delay), len(t))).copy()
+    return np.clip((t - start - delay[:, None]) / ramp_up_years, 0.0, 1.0)
 
 
 def _scenarios(values: Mapping[str, np.ndarray]) -> int:

@@ -281,16 +281,16 @@ def _levers(levers: pd.DataFrame, baseline: Baseline) -> list[Lever]:
         quantity = baseline.by_channel(
             mask, column, by_handling_time=row["lever"] in ("failure_demand", "automation", "handling_time")
         )
-        rows = frozenset(
-            np.flatnonzero(
-                mask.to_numpy() & (baseline.volumes["channel"] == channel).to_numpy()
-                if row["lever"] == "channel_shift"
-                else mask.to_numpy()
-            )
+        in_scope = np.flatnonzero(
+            mask.to_numpy() & (baseline.volumes["channel"] == channel).to_numpy()
+            if row["lever"] == "channel_shift"
+            else mask.to_numpy()
         )
+        rows = frozenset(int(i) for i in in_scope)
+        by_row = _row_quantity(baseline, in_scope, column, row["lever"] in ("failure_demand", "automation", "handling_time"))
         scope = (reason, channel, _text(row.get("to_channel")), _text(row.get("segment")))
         if row["lever"] != "channel_shift":
-            out.append(Lever(row["initiative_id"], row["lever"], name, quantity, scope, rows))
+            out.append(Lever(row["initiative_id"], row["lever"], name, quantity, scope, rows, row_quantity=by_row))
             continue
         if row["to_channel"] not in baseline.channels:  # a channel nobody uses yet: no cost per contact known
             raise InputError(
@@ -308,7 +308,21 @@ def _levers(levers: pd.DataFrame, baseline: Baseline) -> list[Lever]:
         source, target = baseline.channels.index(channel), baseline.channels.index(row["to_channel"])
         weight, cap = _segment_share(baseline, channel, scope[3])
         quantity = quantity * weight
-        out.append(Lever(row["initiative_id"], "channel_shift", name, quantity, scope, rows, source, target, cap))
+        out.append(
+            Lever(row["initiative_id"], "channel_shift", name, quantity, scope, rows, source, target, cap, by_row * weight)
+        )
+    return out
+
+
+def _row_quantity(baseline: Baseline, rows: np.ndarray, column: str, by_handling_time: bool) -> np.ndarray:
+    """Each baseline row's part of a lever's quantity, by channel: (rows, channels), in the order of ``rows``
+    (ascending), so that the model can combine levers row by row."""
+    volumes = baseline.volumes.iloc[rows]
+    values = (volumes[column] * (volumes["cost_weight"] if by_handling_time else 1.0)).to_numpy(float)
+    position = volumes["channel"].map({c: i for i, c in enumerate(baseline.channels)})
+    out = np.zeros((len(rows), len(baseline.channels)))
+    known = position.notna().to_numpy()  # a row without a known channel saves nothing, as in Baseline.by_channel
+    out[np.flatnonzero(known), position[known].astype(int).to_numpy()] = values[known]
     return out
 
 
