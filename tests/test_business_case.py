@@ -63,6 +63,7 @@ settings:
     options: {both: [I1, I2]}
     assumptions:
       optimism_bias.equipment_development: {value: 0, low: 0, high: 0.5, source: fixed-price contract}
+      optimism_bias_duration.equipment_development: {value: 0, low: 0, high: 0.54, source: delivered already elsewhere}
 """
 
 
@@ -150,6 +151,39 @@ def test_shares_on_the_same_contacts_combine_rather_than_add(case):
     shift = 0.1 * 2000 * PER_YEAR * 2.5 * ramp2
     assert both["pv_cash_benefits"] == pytest.approx(((chasing * share) + shift) @ DF)
     assert "Savings may overlap" not in both["note"]  # same scope: combined, not flagged
+
+
+def test_shares_on_nested_scopes_combine_row_by_row(case):
+    """I2 removes 20% of all failure demand, I1 half the chasing calls: on chasing 1 - 0.5 x 0.8 = 0.6 (not 0.7)."""
+    edit(case, "levers.csv", "I2,failure_demand,0.5,0.3,0.6,Chasing repair", "I2,failure_demand,0.2,0.1,0.3,")
+    result = run(case)
+    both = result.tables["options"].set_index("option").loc["both"]
+    ramp2 = np.array([0, 1, 1, 1, 1])
+    chasing = 1000 * PER_YEAR * 3 * (1 - (1 - 0.5) * (1 - 0.2 * ramp2))
+    # the other failure contacts: 100 repair calls (6 minutes, the phone's mean) and 50 visits at 10
+    rest = 0.2 * ramp2 * PER_YEAR * (100 * 3 + 50 * 10)
+    shift = 0.1 * 2000 * PER_YEAR * 2.5 * ramp2
+    assert both["pv_cash_benefits"] == pytest.approx((chasing + rest + shift) @ DF)
+    assert "Savings may overlap" not in both["note"]
+
+
+def test_optimism_bias_on_durations_delays_benefits_by_ramp_times_uplift(case):
+    """I2 ramps over a year; an uplift of 0.5 starts the ramp half a year late: 2027 gets half its benefit."""
+    edit(
+        case,
+        "engagement.yaml",
+        "{value: 0, low: 0, high: 0.54, source: delivered",
+        "{value: 0.5, low: 0, high: 0.54, source: delivered",
+    )
+    result = run(case)
+    flows = result.tables["cashflows"].set_index(["initiative", "year"])
+    full = 0.1 * 2000 * PER_YEAR * 2.5 + 0.5 * 1000 * PER_YEAR * 3
+    assert flows.loc[("I2", 2027), "cash_benefit"] == pytest.approx(full / 2)
+    assert flows.loc[("I2", 2028), "cash_benefit"] == pytest.approx(full)
+    assert flows.loc[("I1", 2026), "cash_benefit"] > 0  # ramp_up_years 0: nothing to delay
+    assert any("years of delay: I2 0.50" in n for n in result.notes)
+    assert any(n.startswith("I1, I3: ramp_up_years 0") for n in result.notes)
+    assert "optimism_bias_duration.equipment_development" in set(result.tables["sensitivity"]["assumption"])
 
 
 def test_options_do_nothing_preferred_and_missing_dependencies(case):

@@ -89,6 +89,7 @@ class ProjectType(_Model):
 
 class OptimismBias(_Model):
     source: str
+    duration_source: str = ""
     project_types: dict[str, ProjectType] = Field(min_length=1)
 
 

@@ -536,6 +536,20 @@ def assumptions_table(
             bench.optimism_bias.source,
             hi_bound=np.nan,
         )
+        if t.duration_upper is not None:
+            lower = t.duration_lower or 0.0
+            add(
+                f"optimism_bias_duration.{name}",
+                max(lower, t.duration_upper * (1 - settings.optimism_bias_mitigation)),
+                lower,
+                t.duration_upper,
+                "uplift on the years to full benefit",
+                "optimism bias",
+                f"Optimism-bias uplift on durations for {name.replace('_', ' ')} projects: benefits start "
+                f"ramp_up_years x this later (mitigation {settings.optimism_bias_mitigation:.0%})",
+                bench.optimism_bias.duration_source or bench.optimism_bias.source,
+                hi_bound=np.nan,
+            )
     if levers is not None:
         names = dict(zip(initiatives["initiative_id"], initiatives["name"]))
         for name, row in zip(lever_names(levers), levers.itertuples(index=False)):

@@ -233,6 +233,11 @@ def run(engagement: Engagement, run_dir: str | Path, *, draws: int | None = None
         _vfm(result.tables[table], bench)
     result.notes += [f"Option {r.option}: {r.note}" for r in result.tables["options"].itertuples() if r.note and r.initiatives]
     result.notes += _capped(lever_list, assumptions, baseline)
+    result.notes += _duration_notes(costs, assumptions)
+    result.notes.append(
+        "Savings of the same kind on the same contacts combine within a package (1 - (1 - a)(1 - b), row by row of "
+        "the baseline), so an option's savings are not the sum of its initiatives'."
+    )
     result.notes.append(
         "Prices: the benchmark costs per contact are in 2012 prices, the value of time in 2025 prices; give your own "
         "current costs (settings.voc.unit_costs) so that every figure shares one price base."
@@ -265,6 +270,7 @@ def _costs(engagement: Engagement, initiatives: pd.DataFrame, bench: Benchmarks)
                 ramp_up_years=int(_num(row.get("ramp_up_years"), 1.0)),
                 ob=f"optimism_bias.{kind}",
                 ob_applies_to=types[kind].applies_to,
+                ob_duration=f"optimism_bias_duration.{kind}" if types[kind].duration_upper is not None else None,
             )
         )
     return out
@@ -335,6 +341,30 @@ def _capped(levers: list[Lever], assumptions: pd.DataFrame, baseline: Baseline) 
         for lv in levers
         if lv.kind == "channel_shift" and values.get(lv.name, 0) > lv.cap + 1e-9
     ]
+
+
+def _duration_notes(costs: list[InitiativeCosts], assumptions: pd.DataFrame) -> list[str]:
+    """What the optimism bias on durations did: each initiative's delay, and those it could not delay."""
+    values = dict(zip(assumptions["name"], assumptions["value"]))
+    delayed = [
+        f"{c.id} {c.ramp_up_years * values[c.ob_duration]:.2f}"
+        for c in costs
+        if c.ob_duration and c.ramp_up_years > 0 and values.get(c.ob_duration, 0) > 0
+    ]
+    notes = []
+    if delayed:
+        notes.append(
+            "Optimism bias on durations (Green Book supplementary guidance, Mott MacDonald 2002): benefits, and the "
+            "running costs that come with them, start ramp_up_years x the uplift later, pro rata within a year "
+            f"(years of delay: {', '.join(delayed)})."
+        )
+    instant = [c.id for c in costs if c.ob_duration and c.ramp_up_years <= 0]
+    if instant:
+        notes.append(
+            f"{', '.join(instant)}: ramp_up_years 0 (the full benefit in the start year) leaves no delivery time for "
+            "the optimism bias on durations to stretch; give the years to full benefit if delivery takes time."
+        )
+    return notes
 
 
 def _segment_share(baseline: Baseline, channel: str, segment: str) -> tuple[float, float]:
