@@ -297,13 +297,13 @@ def _cluster_note(effect: float, mde: float, needed: int, contacts: float, avail
     could = (
         f"the smallest change it could detect in {_MAX_WEEKS} weeks is {pts(mde)}"
         if pd.notna(mde)
-        else f"no change it could detect in {_MAX_WEEKS} weeks"
+        else f"in {_MAX_WEEKS} weeks it could not detect even the largest change the baseline allows"
     )
     text = (
         "One area against one area cannot estimate how much areas vary by themselves, so no evaluation of it can "
         f"show the effect honestly, however many contacts it has. At an intra-cluster correlation of {icc:g} (an "
-        f"assumption: settings.roadmap.pilot_icc) the design effect is {deff:.1f} and {could}, against the "
-        f"{pts(effect)} sought. Detecting {pts(effect)} needs about {needed} areas an arm ({2 * needed} in all) of "
+        f"assumption: settings.roadmap.pilot_icc) the design effect is {deff:.1f}; {could} ("
+        f"{pts(effect)} are sought). Detecting {pts(effect)} needs about {needed} areas an arm ({2 * needed} in all) of "
         f"some {contacts:,.0f} contacts each in {_MAX_WEEKS} weeks, assigned to pilot or comparison at random."
     )
     if 2 * needed > available:
