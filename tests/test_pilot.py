@@ -14,11 +14,17 @@ from scipy.stats import norm
 from cxmethods import CxmError
 from cxmethods.methods.pilot import (
     DidResult,
+    areas_needed,
     choose_sites,
+    design_effect,
     evaluate_did,
+    evaluate_did_clusters,
+    fewest_areas_for_inference,
     minimum_detectable_effect,
+    minimum_detectable_effect_did,
     minimum_detectable_effect_means,
     pilot_duration,
+    sample_size_did,
     sample_size_means,
     sample_size_proportions,
     simulate_pilot,
@@ -480,3 +486,140 @@ def test_plot_did_draws_both_groups_and_the_counterfactual():
     pilot_after = result.cells.set_index(["group", "period"]).loc[("pilot", "after"), "mean"]
     assert counterfactual == pytest.approx(pilot_after - result.effect)
     assert chart._repr_png_().startswith(b"\x89PNG")
+
+
+# --- four cells exactly, areas as clusters, randomisation inference ------------------------------------------
+
+
+@pytest.mark.parametrize("p0, effect", [(0.7, 0.05), (0.0225, -0.0113), (0.5, 0.1), (0.3, -0.08)])
+def test_did_size_matches_statsmodels_on_the_equivalent_two_group_effect(p0, effect):
+    """Four cells of n with variances summing to S behave as two groups of n/2 with variance S/4 each."""
+    from statsmodels.stats.power import NormalIndPower
+
+    total = 3 * p0 * (1 - p0) + (p0 + effect) * (1 - p0 - effect)
+    per_group = NormalIndPower().solve_power(effect_size=abs(effect) / math.sqrt(total / 4), alpha=0.05, power=0.8)
+    assert sample_size_did(p0, effect) == math.ceil(2 * per_group - 1e-6)  # statsmodels adds the far tail: < 1e-6
+
+
+@pytest.mark.parametrize(
+    "p0, n, icc, k", [(0.7, 2129.0, 0.0, 1), (0.0225, 2129.0, 0.0, 1), (0.3, 5000.0, 0.01, 1), (0.3, 8000.0, 0.02, 5)]
+)
+def test_did_mde_gives_the_planned_power_in_statsmodels(p0, n, icc, k):
+    from statsmodels.stats.power import normal_power_het
+
+    d = minimum_detectable_effect_did(p0, n, areas_per_arm=k, icc=icc)
+    deff = 1 + (n / k - 1) * icc
+    sd_null = math.sqrt(3 * p0 * (1 - p0) + (p0 + d) * (1 - p0 - d))
+    power = normal_power_het(d, n / deff, 0.05, std_null=sd_null, std_alternative=sd_null)
+    assert power == pytest.approx(0.8, abs=1e-4)
+
+
+def test_the_old_factor_understated_the_mde():
+    """The 26-week MDE used a two-group formula on n / 2.1; the four cells need the exact variance."""
+    p0, reachable = 1 - 0.0225, 81.8904 * 26  # the sample engagement's failure-share pilot (a fall, sized as a rise)
+    exact, old = minimum_detectable_effect_did(p0, reachable), minimum_detectable_effect(p0, reachable / 2.1)
+    assert exact > 1.05 * old  # the old figure promised more than the pilot could detect
+
+
+def test_did_mde_gives_the_planned_power_in_simulation():
+    p0, n = 0.6, 1500
+    d = minimum_detectable_effect_did(p0, n)
+    found = [
+        evaluate_did(simulate_pilot(n_per_cell=n, baseline=p0, effect=d, seed=s), outcome="outcome").p_value < 0.05
+        for s in range(300)
+    ]
+    assert 0.75 <= np.mean(found) <= 0.85
+
+
+def test_design_effect_and_areas_needed_by_hand():
+    assert design_effect(1, 0.5) == 1 and design_effect(101, 0.01) == pytest.approx(2.0)
+    z2 = (Z95 + Z80) ** 2
+    p0, effect, m, icc = 0.7, 0.05, 3000, 0.02
+    by_hand = z2 * (1 + (m - 1) * icc) * (3 * 0.21 + 0.75 * 0.25) / (m * effect**2)
+    assert areas_needed(p0, effect, m, icc=icc) == math.ceil(by_hand)
+    # with those areas the clustered MDE reaches the effect; with one fewer it does not
+    k = areas_needed(p0, effect, m, icc=icc)
+    assert minimum_detectable_effect_did(p0, k * m, areas_per_arm=k, icc=icc) <= effect
+    assert minimum_detectable_effect_did(p0, (k - 1) * m, areas_per_arm=k - 1, icc=icc) > effect
+    # more contacts cannot replace areas: the floor is z^2 icc (3 v0 + v1) / effect^2
+    assert areas_needed(p0, effect, 10**9, icc=icc) == math.ceil(z2 * icc * (3 * 0.21 + 0.75 * 0.25) / effect**2)
+    # and never below what randomisation inference needs to reach alpha
+    assert areas_needed(0.5, 0.4, 10**6, icc=0.0) == fewest_areas_for_inference(0.05) == 4
+    assert fewest_areas_for_inference(0.2) == 3 and fewest_areas_for_inference(0.01) == 5
+    assert math.comb(8, 4) == 70 and 2 / 70 <= 0.05 < 2 / math.comb(6, 3)
+
+
+def test_even_a_tiny_icc_more_than_doubles_the_mde_of_one_area_an_arm():
+    n = 26 * 400  # half a year of a busy area
+    assert minimum_detectable_effect_did(0.7, n, icc=0.001) > 2 * minimum_detectable_effect_did(0.7, n)
+
+
+def _clustered(seed: int, *, areas: int = 6, contacts: int = 150, shock_sd: float = 0.06, effect: float = 0.0) -> pd.DataFrame:
+    """Null (or planted) pilot data where each area moves by its own shock in each period: ICC about 0.015."""
+    rng, n = np.random.default_rng(seed), 2 * areas
+    level = 0.5 + rng.normal(0, 0.05, n)  # a lasting area difference, which the difference in differences removes
+    pilot = np.arange(n) < areas
+    p = level[:, None] + rng.normal(0, shock_sd, (n, 2)) + np.outer(pilot, [0.0, effect])  # columns: before, after
+    y = rng.binomial(1, np.clip(p, 0, 1)[:, :, None], (n, 2, contacts))
+    area, period, _ = np.meshgrid(np.arange(n), [0, 1], np.arange(contacts), indexing="ij")
+    return pd.DataFrame(
+        {
+            "area": np.char.add("A", area.ravel().astype(str)),
+            "group": np.where(pilot[area.ravel()], "pilot", "comparison"),
+            "period": np.array(["before", "after"])[period.ravel()],
+            "outcome": y.ravel(),
+        }
+    )
+
+
+def test_randomisation_inference_holds_its_size_where_the_contact_level_test_does_not():
+    ri, contact = [], []
+    for s in range(200):
+        data = _clustered(s)
+        ri.append(evaluate_did_clusters(data, outcome="outcome", area="area").p_value <= 0.05)
+        contact.append(evaluate_did(data, outcome="outcome").p_value <= 0.05)
+    assert np.mean(ri) <= 0.08
+    assert np.mean(contact) > 0.15  # the contact-level interval is far too narrow for these areas
+
+
+def test_randomisation_inference_finds_a_planted_effect_and_is_deterministic():
+    found = [evaluate_did_clusters(_clustered(s, effect=0.2), outcome="outcome", area="area").p_value <= 0.05 for s in range(40)]
+    assert np.mean(found) >= 0.7  # about 3.4 standard errors: power near 0.9
+    data = _clustered(7, effect=0.2)
+    first = evaluate_did_clusters(data, outcome="outcome", area="area")
+    assert first.exact and first.assignments == math.comb(12, 6)
+    assert ("is unlikely" if first.p_value <= 0.05 else "is not unlikely") in first.note
+    assert evaluate_did_clusters(data, outcome="outcome", area="area") == first
+    sampled = evaluate_did_clusters(data, outcome="outcome", area="area", draws=200, seed=3)
+    assert not sampled.exact and sampled == evaluate_did_clusters(data, outcome="outcome", area="area", draws=200, seed=3)
+    # the effect is the difference of the areas' mean changes, each area weighted equally
+    means = data.groupby(["area", "group", "period"])["outcome"].mean().unstack()
+    change = (means["after"] - means["before"]).groupby(level="group").mean()
+    assert first.effect == pytest.approx(change["pilot"] - change["comparison"])
+
+
+def test_one_area_an_arm_is_said_to_show_nothing():
+    data = _clustered(1, areas=1, effect=0.3)
+    result = evaluate_did_clusters(data, outcome="outcome", area="area")
+    assert result.p_value == 1.0 and result.smallest_p == 1.0
+    assert "cannot estimate how much areas vary" in result.note and "at least 4 areas an arm" in result.note
+
+
+@pytest.mark.parametrize(
+    "change, match",
+    [
+        (
+            lambda d: d.assign(
+                group=np.where(d["area"] == "A0", d["group"].where(d["period"] == "before", "comparison"), d["group"])
+            ),
+            r"A0 has rows in both groups",
+        ),
+        (lambda d: d[~((d["area"] == "A3") & (d["period"] == "after"))], r"A3 does not"),
+        (lambda d: d.assign(area=d["area"].where(d.index != 5)), r"column 'area' is missing in 1 row"),
+        (lambda d: d.assign(group="pilot"), r"there are no comparison areas"),
+        (lambda d: d.drop(columns="area"), r"no column 'area'"),
+    ],
+)
+def test_evaluate_did_clusters_errors(change, match):
+    with pytest.raises(CxmError, match=match):
+        evaluate_did_clusters(change(_clustered(0, areas=2, contacts=10)), outcome="outcome", area="area")

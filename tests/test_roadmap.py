@@ -168,6 +168,41 @@ def test_pilots_use_the_levers_and_separate_areas(small):
     assert result.table("rehearsal")["verdict"].iloc[0].startswith("Simulated:")
 
 
+def _typical(folder: Path) -> float:
+    """Contacts a typical area has in 26 weeks (the letters lever covers all contacts)."""
+    return (
+        float(pd.read_csv(folder / "run" / "artifacts" / "02_voice_of_customer" / "areas.csv")["weekly_contacts"].median()) * 26
+    )
+
+
+def test_pilots_are_sized_for_areas_as_clusters(small):
+    from cxmethods.methods.pilot import areas_needed, minimum_detectable_effect_did
+
+    plans = {}
+    for icc in (None, 0.0, 0.05):
+        if icc is not None:
+            (small / "engagement.yaml").write_text(
+                ENGAGEMENT.replace("    pilots: 2\n", f"    pilots: 2\n    pilot_icc: {icc}\n")
+            )
+        plans[icc] = run(small).tables["pilot_plan"].set_index("initiative").loc["I1"]
+    default, independent, high = plans[None], plans[0.0], plans[0.05]
+    assert default["icc"] == 0.01  # the documented default
+    # with contacts independent the clustered figures are the contact-level ones, and areas are still needed to judge it
+    assert independent["design_effect"] == 1 and independent["mde_in_26_weeks_clustered"] == independent["mde_in_26_weeks"]
+    assert independent["areas_per_arm_needed"] >= 4
+    p0, reachable_mde = default["baseline"], default["mde_in_26_weeks"]
+    clustered = default["mde_in_26_weeks_clustered"]  # missing when no change the baseline allows is detectable
+    assert abs(reachable_mde) > 0 and (abs(clustered) > abs(reachable_mde) if pd.notna(clustered) else True)
+    assert ("could not detect even the largest change" in default["cluster_note"]) == pd.isna(clustered)
+    assert default["design_effect"] > 1 and high["design_effect"] > default["design_effect"]
+    assert high["areas_per_arm_needed"] > default["areas_per_arm_needed"] >= 4
+    k = default["areas_per_arm_needed"]
+    assert k == areas_needed(p0, default["effect"], _typical(small), icc=0.01)
+    assert minimum_detectable_effect_did(1 - p0, k * _typical(small), areas_per_arm=k, icc=0.01) <= abs(default["effect"]) + 1e-4
+    assert "One area against one area cannot estimate how much areas vary" in default["cluster_note"]
+    assert f"about {k} areas an arm" in default["cluster_note"]
+
+
 def test_pilot_size_gives_the_planned_power_for_difference_in_differences():
     from cxmethods.methods.pilot import evaluate_did, simulate_pilot
     from cxmethods.workbooks.roadmap import _cell_size

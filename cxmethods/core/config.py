@@ -292,6 +292,16 @@ class RoadmapSettings(_Model):
     pilots: int = Field(3, ge=0, le=10, description="Initiatives to plan a pilot for (the best ranked that start now)")
     pilot_alpha: float = Field(0.05, gt=0, lt=1)
     pilot_power: float = Field(0.8, gt=0, lt=1)
+    # An assumption, not a measurement: the median of 1,039 intra-cluster correlations from UK primary-care
+    # datasets was 0.010 (interquartile range 0 to 0.032; Adams et al., J Clin Epidemiol 2004;57:785-94).
+    # Contact-centre areas are not GP practices; set your own when pilot-like data by area and period exist.
+    pilot_icc: float = Field(
+        0.01,
+        ge=0,
+        lt=1,
+        description="Intra-cluster correlation of the pilot's outcome within an area and period (an assumption; "
+        "0.01 is a typical published ICC for service outcomes)",
+    )
     service_standards: str | None = Field(
         None, description="Your service standards YAML (default: templates/service_standards.yaml)"
     )

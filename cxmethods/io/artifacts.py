@@ -286,7 +286,7 @@ ARTIFACTS: tuple[Artifact, ...] = (
         ROADMAP,
         "pilot_plan",
         _columns(
-            "initiative title lever metric measure baseline target effect alpha power n_per_cell mde_in_26_weeks pilot_site comparison_site weekly_in_scope weeks design success_criterion note"
+            "initiative title lever metric measure baseline target effect alpha power n_per_cell mde_in_26_weeks icc design_effect mde_in_26_weeks_clustered areas_per_arm_needed pilot_site comparison_site weekly_in_scope weeks design success_criterion cluster_note note"
         ),
     ),
     Artifact(

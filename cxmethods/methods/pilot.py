@@ -11,6 +11,7 @@ target fixed in advance (HM Treasury, *Magenta Book*, 2020; Cabinet Office, *Try
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -24,13 +25,20 @@ from cxmethods.core.checks import check_int, check_number, parameter_error
 from cxmethods.core.errors import CxmError
 
 __all__ = [
+    "ClusterDidResult",
     "DidResult",
     "PilotDuration",
+    "areas_needed",
     "choose_sites",
+    "design_effect",
     "evaluate_did",
+    "evaluate_did_clusters",
+    "fewest_areas_for_inference",
     "minimum_detectable_effect",
+    "minimum_detectable_effect_did",
     "minimum_detectable_effect_means",
     "pilot_duration",
+    "sample_size_did",
     "sample_size_means",
     "sample_size_proportions",
     "simulate_pilot",
@@ -146,6 +154,155 @@ def minimum_detectable_effect_means(
     sd, n = check_number(sd, "sd", func, low=0, closed="neither"), check_number(n, "n", func, low=0, closed="neither")
     ratio = check_number(ratio, "ratio", func, low=0, closed="neither")
     return _z_sum(func, alpha, power, two_sided) * sd * math.sqrt((1 + 1 / ratio) / n)
+
+
+# --------------------------------------------------------------------------- four cells, and areas as clusters
+#
+# A difference in differences subtracts four cell means (pilot and comparison, before and after). With n
+# independent contacts in each cell its variance is the sum of the four cells' variances over n:
+# (3 v0 + v1) / n for a proportion, three cells at the baseline p0 (v0 = p0 (1 - p0)) and the pilot's after cell
+# at p0 + d (v1), so 4 sd^2 / n when the variances are equal: twice a two-group comparison's 2 sd^2 / n. The
+# pilot detects d with the given power when d^2 = (z_a + z_b)^2 (3 v0 + v1) / n.
+#
+# Contacts in one area and period are not independent (the same staff, the same week's backlog, the same
+# local news), so each cell's variance is multiplied by the design effect 1 + (m - 1) ICC, m the contacts an
+# area has in the period (Kish, *Survey Sampling*, 1965; Donner and Klar, *Design and Analysis of Cluster
+# Randomization Trials*, 2000). An area's lasting difference from the others cancels in the difference in
+# differences; the ICC that matters is that of what moves an area in one period and not the other, which
+# one area per arm cannot estimate at all.
+
+
+def design_effect(contacts_per_area: float, icc: float) -> float:
+    """The variance inflation of a mean over areas: ``1 + (m - 1) icc``, ``m`` the contacts an area has.
+
+    >>> design_effect(2000, 0.001)  # even a tiny ICC matters when areas are large
+    2.999
+    """
+    func = "design_effect"
+    m = check_number(contacts_per_area, "contacts_per_area", func, low=1)
+    icc = check_number(icc, "icc", func, low=0, high=1, closed="left")
+    return 1 + (m - 1) * icc
+
+
+def _did_variance(p0: float, d: float) -> float:
+    """The four cells' variances summed (times n): three at ``p0``, the pilot's after cell at ``p0 + d``."""
+    return 3 * p0 * (1 - p0) + (p0 + d) * (1 - p0 - d)
+
+
+def _proportion_change(func: str, p0, effect) -> tuple[float, float]:
+    p0 = check_number(p0, "p0", func, low=0, high=1, closed="neither")
+    what = f"a non-zero change that keeps p0 + effect between 0 and 1 (p0 is {p0:g})"
+    effect = _change(func, "effect", effect, what)
+    if not 0 < p0 + effect < 1:
+        raise parameter_error("effect", func, what, effect)
+    return p0, effect
+
+
+def sample_size_did(p0: float, effect: float, *, alpha: float = 0.05, power: float = 0.8, two_sided: bool = True) -> int:
+    """Independent contacts needed in each of the four cells of a difference in differences.
+
+    ``n = (z_a + z_b)^2 (3 v0 + v1) / effect^2`` rounded up, with ``v0 = p0 (1 - p0)`` for the three cells
+    that stay at the baseline and ``v1`` for the pilot's after cell at ``p0 + effect`` (before periods as
+    long as the pilot's). With equal variances this is twice :func:`sample_size_proportions`. Contacts
+    within an area are not independent: see :func:`areas_needed` for what that asks of the design.
+
+    >>> sample_size_did(0.7, 0.05)
+    2567
+    """
+    func = "sample_size_did"
+    p0, effect = _proportion_change(func, p0, effect)
+    z = _z_sum(func, alpha, power, two_sided)
+    return _ceil(z**2 * _did_variance(p0, effect) / effect**2)
+
+
+def minimum_detectable_effect_did(
+    p0: float,
+    n_per_cell: float,
+    *,
+    areas_per_arm: int = 1,
+    icc: float = 0.0,
+    alpha: float = 0.05,
+    power: float = 0.8,
+    two_sided: bool = True,
+) -> float:
+    """The smallest rise from ``p0`` a difference in differences with ``n_per_cell`` contacts a cell can detect.
+
+    Exact for the four cells: solves ``d^2 n / deff = z^2 (3 v0 + v1(d))`` (a quadratic in ``d``), where
+    ``deff`` is :func:`design_effect` for ``n_per_cell / areas_per_arm`` contacts an area and ``icc``
+    (``icc=0``: contacts independent). For a fall, pass ``1 - p0``. Raises if even a rise to 100% would
+    go undetected.
+
+    >>> round(minimum_detectable_effect_did(0.7, 2567), 4)
+    0.05
+    >>> round(minimum_detectable_effect_did(0.7, 2567, icc=0.001), 4)  # one area an arm, ICC 0.001
+    0.0931
+    """
+    func = "minimum_detectable_effect_did"
+    p0 = check_number(p0, "p0", func, low=0, high=1, closed="neither")
+    n = check_number(n_per_cell, "n_per_cell", func, low=0, closed="neither")
+    k = check_int(areas_per_arm, "areas_per_arm", func, low=1)
+    icc = check_number(icc, "icc", func, low=0, high=1, closed="left")
+    z2 = _z_sum(func, alpha, power, two_sided) ** 2
+    n_eff = n / (1 + max(n / k - 1, 0) * icc)
+    # n_eff d^2 = z2 (4 p0 q0 + (1 - 2 p0) d - d^2): a d^2 + b d + c = 0 with c < 0, one positive root
+    a, b, c = n_eff + z2, -z2 * (1 - 2 * p0), -4 * z2 * p0 * (1 - p0)
+    d = (-b + math.sqrt(b * b - 4 * a * c)) / (2 * a)
+    if d >= 1 - p0:
+        raise parameter_error(
+            "n_per_cell",
+            func,
+            f"larger (with {k} area(s) an arm and ICC {icc:g}) to detect any rise from p0 = {p0:g}",
+            f"{n:g}",
+            as_text=True,
+        )
+    return d
+
+
+def fewest_areas_for_inference(alpha: float = 0.05, *, two_sided: bool = True) -> int:
+    """The fewest areas an arm for which randomisation inference can reach ``alpha`` at all.
+
+    With ``k`` pilot and ``k`` comparison areas there are C(2k, k) ways to assign them, and the observed one
+    is at best the most extreme (two-sided, with its mirror image): the p-value is never below
+    ``2 / C(2k, k)``. One area an arm gives 1: no evidence is possible, whatever the contacts.
+
+    >>> fewest_areas_for_inference(0.05)
+    4
+    """
+    func = "fewest_areas_for_inference"
+    alpha = check_number(alpha, "alpha", func, low=0, high=1, closed="neither")
+    k = 1
+    while (2 if two_sided else 1) / math.comb(2 * k, k) > alpha:
+        k += 1
+    return k
+
+
+def areas_needed(
+    p0: float,
+    effect: float,
+    contacts_per_area: float,
+    *,
+    icc: float,
+    alpha: float = 0.05,
+    power: float = 0.8,
+    two_sided: bool = True,
+) -> int:
+    """Areas an arm (pilot and comparison alike) for a difference in differences to detect ``effect``.
+
+    Each cell's mean is over ``k`` areas of ``m = contacts_per_area`` contacts, so the variance of the
+    difference in differences is ``deff (3 v0 + v1) / (k m)`` with ``deff = 1 + (m - 1) icc``:
+    ``k = (z_a + z_b)^2 deff (3 v0 + v1) / (m effect^2)`` rounded up, and never fewer than
+    :func:`fewest_areas_for_inference`, below which no evaluation over areas can reach ``alpha``. As
+    ``m`` grows, ``k`` falls only to ``z^2 icc (3 v0 + v1) / effect^2``: more contacts cannot replace areas.
+
+    >>> areas_needed(0.7, 0.05, 2000, icc=0.01)
+    27
+    """
+    func = "areas_needed"
+    p0, effect = _proportion_change(func, p0, effect)
+    deff = design_effect(contacts_per_area, icc)
+    z = _z_sum(func, alpha, power, two_sided)
+    k = _ceil(z**2 * deff * _did_variance(p0, effect) / (float(contacts_per_area) * effect**2))
+    return max(k, fewest_areas_for_inference(alpha, two_sided=two_sided))
 
 
 @dataclass(frozen=True)
@@ -374,24 +531,7 @@ def evaluate_did(
     func = "evaluate_did"
     level = check_number(level, "level", func, low=0, high=1, closed="neither")
     _columns(func, data, [outcome, group, period], "data have")
-    raw = data[outcome]
-    y = pd.to_numeric(raw.astype(float) if raw.dtype == bool else raw, errors="coerce")
-    for bad, problem, fix in (
-        (y.isna() & raw.notna(), "is not a number", "code it as numbers (1 = yes, 0 = no)"),
-        (raw.isna(), "is missing", "drop those rows or fill them in"),
-    ):
-        if bad.any():
-            raise CxmError(
-                f"{func}: outcome {outcome!r} {problem} in {bad.sum()} row(s), e.g. index "
-                f"{', '.join(map(str, data.index[bad][:5]))} ({raw[bad].iloc[0]!r}). Fix: {fix}."
-            )
-    for column, allowed in ((group, GROUPS), (period, PERIODS)):
-        if (bad := ~data[column].isin(allowed)).any():
-            found = ", ".join(map(repr, pd.unique(data.loc[bad, column])[:5]))
-            raise CxmError(
-                f"{func}: column {column!r} must hold only {allowed[0]!r} and {allowed[1]!r}. Got {found} "
-                f"(index {', '.join(map(str, data.index[bad][:5]))}). Fix: relabel those rows."
-            )
+    y = _checked_rows(func, data, outcome, group, period)
     frame = pd.DataFrame({"group": data[group].to_numpy(), "period": data[period].to_numpy(), "y": y.to_numpy(float)})
     full = pd.MultiIndex.from_product([GROUPS, PERIODS], names=["group", "period"])
     stats = frame.groupby(["group", "period"])["y"].agg(["size", "mean", "var"]).reindex(full)
@@ -419,6 +559,146 @@ def evaluate_did(
         outcome,
         bool(frame["y"].isin([0.0, 1.0]).all()),
     )
+
+
+def _checked_rows(func: str, data: pd.DataFrame, outcome: str, group: str, period: str) -> pd.Series:
+    """The outcome as numbers, after checking it and the group and period labels row by row."""
+    raw = data[outcome]
+    y = pd.to_numeric(raw.astype(float) if raw.dtype == bool else raw, errors="coerce")
+    for bad, problem, fix in (
+        (y.isna() & raw.notna(), "is not a number", "code it as numbers (1 = yes, 0 = no)"),
+        (raw.isna(), "is missing", "drop those rows or fill them in"),
+    ):
+        if bad.any():
+            raise CxmError(
+                f"{func}: outcome {outcome!r} {problem} in {bad.sum()} row(s), e.g. index "
+                f"{', '.join(map(str, data.index[bad][:5]))} ({raw[bad].iloc[0]!r}). Fix: {fix}."
+            )
+    for column, allowed in ((group, GROUPS), (period, PERIODS)):
+        if (bad := ~data[column].isin(allowed)).any():
+            found = ", ".join(map(repr, pd.unique(data.loc[bad, column])[:5]))
+            raise CxmError(
+                f"{func}: column {column!r} must hold only {allowed[0]!r} and {allowed[1]!r}. Got {found} "
+                f"(index {', '.join(map(str, data.index[bad][:5]))}). Fix: relabel those rows."
+            )
+    return y
+
+
+@dataclass(frozen=True)
+class ClusterDidResult:
+    """A difference in differences over areas, judged by randomisation inference.
+
+    ``effect`` (mean change of the pilot areas minus that of the comparison areas, each area weighted
+    equally), the two-sided ``p_value``, the areas in each arm, the ``assignments`` compared (all of them
+    when ``exact``), the ``smallest_p`` the design can give at all, and a plain ``note``."""
+
+    effect: float
+    p_value: float
+    pilot_areas: int
+    comparison_areas: int
+    assignments: int
+    exact: bool
+    smallest_p: float
+    note: str
+
+
+def evaluate_did_clusters(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    area: str,
+    group: str = "group",
+    period: str = "period",
+    alpha: float = 0.05,
+    draws: int = 10_000,
+    seed: int = 0,
+) -> ClusterDidResult:
+    """Difference in differences with the area as the unit, and a randomisation-inference p-value.
+
+    Each area's change is its mean ``outcome`` after minus before; the effect is the pilot areas' mean
+    change minus the comparison areas'. The p-value asks how often assigning the pilot label to other
+    areas gives an effect at least as large (in size): every assignment when there are at most ``draws``
+    of them (exact), else ``draws`` random ones from ``seed`` (``(1 + as large) / (1 + draws)``). It
+    assumes nothing about how contacts in an area correlate and holds its size however few the areas
+    (Fisher, 1935; Imbens and Rubin, *Causal Inference*, 2015, ch. 5), which a contact-level interval
+    (:func:`evaluate_did`) does not. Its price: with ``k`` areas an arm the p-value can never fall below
+    ``2 / C(2k, k)``, so one area an arm can show nothing (see :func:`fewest_areas_for_inference`).
+
+    >>> rows = [
+    ...     {"area": f"a{i}", "group": "pilot" if i < 4 else "comparison", "period": t, "outcome": y}
+    ...     for i in range(8) for t, y in (("before", 0.5 + i / 100), ("after", 0.5 + i / 100 + (0.1 if i < 4 else 0)))
+    ... ]
+    >>> result = evaluate_did_clusters(pd.DataFrame(rows), outcome="outcome", area="area")
+    >>> round(result.effect, 3), round(result.p_value, 4), result.assignments
+    (0.1, 0.0286, 70)
+    """
+    func = "evaluate_did_clusters"
+    _columns(func, data, [outcome, area, group, period], "data have")
+    alpha = check_number(alpha, "alpha", func, low=0, high=1, closed="neither")
+    draws, seed = check_int(draws, "draws", func, low=100), check_int(seed, "seed", func, low=0)
+    y = _checked_rows(func, data, outcome, group, period)
+    if (gone := data[area].isna()).any():
+        raise CxmError(
+            f"{func}: column {area!r} is missing in {gone.sum()} row(s), e.g. index "
+            f"{', '.join(map(str, data.index[gone][:5]))}. Fix: name the area of every row."
+        )
+    frame = pd.DataFrame(
+        {
+            "area": data[area].to_numpy(),
+            "group": data[group].to_numpy(),
+            "period": data[period].to_numpy(),
+            "y": y.to_numpy(float),
+        }
+    )
+    arms = frame.groupby("area")["group"].agg(["nunique", "first"])
+    if len(both := arms.index[arms["nunique"] > 1]):
+        raise CxmError(
+            f"{func}: an area is either a pilot or a comparison area, but {', '.join(map(str, both[:5]))} "
+            f"{'has' if len(both) == 1 else 'have'} rows in both groups. Fix: correct column {group!r} for those areas."
+        )
+    means = frame.groupby(["area", "period"])["y"].mean().unstack("period").reindex(columns=list(PERIODS))
+    if len(short := means.index[means.isna().any(axis=1)]):
+        raise CxmError(
+            f"{func}: each area needs rows both before and after the change; {', '.join(map(str, short[:5]))} "
+            f"{'does' if len(short) == 1 else 'do'} not. Fix: add the missing period, or leave the area out."
+        )
+    change = (means["after"] - means["before"]).reindex(arms.index).to_numpy(float)
+    is_pilot = (arms["first"] == "pilot").to_numpy()
+    n, k = len(is_pilot), int(is_pilot.sum())
+    if k == 0 or k == n:
+        raise CxmError(
+            f"{func}: there are no {'pilot' if k == 0 else 'comparison'} areas. Fix: each arm needs at least one area."
+        )
+
+    def effects(assigned: np.ndarray) -> np.ndarray:  # rows: assignments of the pilot label (booleans over areas)
+        return (assigned @ change) / k - (~assigned @ change) / (n - k)
+
+    observed = float(effects(is_pilot[None, :])[0])
+    total = math.comb(n, k)
+    tie = 1e-12 * max(1.0, abs(observed))  # equal effects computed in another order must count as equal
+    if exact := total <= draws:
+        assigned = np.zeros((total, n), dtype=bool)
+        for row, chosen in enumerate(itertools.combinations(range(n), k)):
+            assigned[row, list(chosen)] = True
+        p_value = float(np.mean(np.abs(effects(assigned)) >= abs(observed) - tie))
+    else:  # a fixed seed, so the same data always give the same p-value
+        assigned = np.random.default_rng(seed).permuted(np.tile(is_pilot, (draws, 1)), axis=1)
+        p_value = (1 + int(np.sum(np.abs(effects(assigned)) >= abs(observed) - tie))) / (1 + draws)
+    smallest = (2 if k == n - k else 1) / total
+    if smallest > alpha:
+        note = (
+            f"With {k} pilot and {n - k} comparison area(s) there are only {total} ways to assign them, so no "
+            f"result can reach a p-value below {smallest:.2g} (alpha {alpha:g}): the design cannot estimate how much "
+            f"areas vary by themselves and cannot show an effect. Use at least {fewest_areas_for_inference(alpha)} areas an arm."
+        )
+    else:
+        note = (
+            f"{k} pilot and {n - k} comparison areas; p-value {p_value:.3g} from "
+            f"{'all ' if exact else ''}{total if exact else draws:,} assignments"
+            f"{'' if exact else ' drawn at random'}: the effect is "
+            f"{'unlikely' if p_value <= alpha else 'not unlikely'} to be chance at alpha {alpha:g}."
+        )
+    return ClusterDidResult(observed, p_value, k, n - k, total if exact else draws, exact, smallest, note)
 
 
 def simulate_pilot(

@@ -402,6 +402,13 @@ def _roadmap(read_step: Read, currency: str) -> list[str]:
         out.append(
             f"Pilot {pilot['title']} in {pilot['pilot_site']} against {pilot['comparison_site']}: {int(pilot['n_per_cell']):,} "
             f"contacts in each group before and after, about {int(pilot['weeks'])} weeks."
+            # one area an arm cannot show an effect, whatever its contacts: say so where the plan is summarised
+            + (
+                f" One area against one area cannot show the effect: about {int(pilot['areas_per_arm_needed'])} "
+                "areas an arm are needed (the pilot plan's cluster note)."
+                if pd.notna(pilot.get("areas_per_arm_needed"))
+                else ""
+            )
         )
     except (CxmError, IndexError):
         pass

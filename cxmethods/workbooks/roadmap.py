@@ -16,17 +16,19 @@ import numpy as np
 import pandas as pd
 
 from cxmethods.core.checks import check_one_of
-from cxmethods.core.config import Engagement
+from cxmethods.core.config import Engagement, RoadmapSettings
 from cxmethods.core.errors import CxmError
 from cxmethods.io.artifacts import BUSINESS_CASE, ROADMAP, SEGMENTATION, SELF_ASSESSMENT, VOICE_OF_CUSTOMER, read_table
 from cxmethods.io.inputs import read_input
 from cxmethods.methods.backlog import Evidence, build_backlog
 from cxmethods.methods.pilot import (
+    areas_needed,
     choose_sites,
+    design_effect,
     evaluate_did,
-    minimum_detectable_effect,
+    minimum_detectable_effect_did,
     pilot_duration,
-    sample_size_proportions,
+    sample_size_did,
     simulate_pilot,
 )
 from cxmethods.methods.prioritisation import capacity_use, check_dependencies, prioritise, schedule
@@ -74,6 +76,7 @@ class RoadMap(Results):
                     "baseline",
                     "target",
                     "n_per_cell",
+                    "areas_per_arm_needed",
                     "pilot_site",
                     "comparison_site",
                     "weeks",
@@ -194,14 +197,18 @@ def _pilots(result: RoadMap, engagement: Engagement, run_dir: str | Path) -> Non
         comparison = picked[picked["role"] == "comparison"].iloc[0]
         used |= {pilot["unit"], comparison["unit"]}
         reachable = min(pilot["volume"], comparison["volume"]) * scope_share * _MAX_WEEKS
-        try:  # what the chosen areas could detect in half a year, for the room to weigh against the promised effect
-            # a fall from p0 is detectable exactly as a rise from 1 - p0 (the variance is symmetric)
-            mde = minimum_detectable_effect(
-                1 - p0 if effect < 0 else p0, reachable / 2.1, alpha=settings.pilot_alpha, power=settings.pilot_power
-            )
-            mde = -mde if effect < 0 else mde
-        except CxmError:
-            mde = np.nan
+        # what the chosen areas could detect in half a year, for the room to weigh against the promised effect: first
+        # with contacts independent, then with one area an arm and the assumed ICC; a fall from p0 is detectable
+        # exactly as a rise from 1 - p0 (the variance is symmetric)
+        mde, mde_clustered = (
+            _did_mde(1 - p0 if effect < 0 else p0, reachable, icc, settings, -1 if effect < 0 else 1)
+            for icc in (0.0, settings.pilot_icc)
+        )
+        typical = float(areas["weekly_contacts"].median()) * scope_share * _MAX_WEEKS
+        k = areas_needed(p0, effect, typical, icc=settings.pilot_icc, alpha=settings.pilot_alpha, power=settings.pilot_power)
+        clusters = _cluster_note(
+            effect, mde_clustered, k, typical, len(areas), settings.pilot_icc, design_effect(reachable, settings.pilot_icc)
+        )
         weeks = pilot_duration(n, pilot["volume"] * scope_share, comparison["volume"] * scope_share)
         direction = "fall" if effect < 0 else "rise"
         plans.append(
@@ -218,14 +225,19 @@ def _pilots(result: RoadMap, engagement: Engagement, run_dir: str | Path) -> Non
                 "power": settings.pilot_power,
                 "n_per_cell": n,
                 f"mde_in_{_MAX_WEEKS}_weeks": round(mde, 4),
+                "icc": settings.pilot_icc,
+                "design_effect": round(design_effect(reachable, settings.pilot_icc), 2),
+                f"mde_in_{_MAX_WEEKS}_weeks_clustered": round(mde_clustered, 4),
+                "areas_per_arm_needed": k,
                 "pilot_site": pilot["unit"],
                 "comparison_site": comparison["unit"],
                 "weekly_in_scope": round(pilot["volume"] * scope_share, 1),
                 "weeks": weeks.weeks,
                 "design": "difference in differences: pilot area against a matched comparison area, the pilot weeks against "
-                "as many weeks before it",
+                "as many weeks before it; judged over areas by randomisation inference (evaluate_did_clusters)",
                 "success_criterion": f"the {measure} should {direction} from {p0:.1%} to {p0 + effect:.1%}, "
-                f"the 95% interval of the difference in differences excluding zero",
+                f"with a randomisation-inference p-value over areas below {settings.pilot_alpha:g}",
+                "cluster_note": clusters,
                 "note": " ".join(x for x in (weeks.note, note) if x),
             }
         )
@@ -264,11 +276,42 @@ def _rehearse(result: RoadMap, first: dict, seed: int) -> None:
 
 def _cell_size(p0: float, effect: float, alpha: float, power: float) -> int:
     """Contacts per cell for a difference in differences: four cells (pilot and comparison, before and after, the
-    before weeks as many as the pilot's) each add their variance, three at the baseline and one at the target, so a
-    two-group size is scaled by (3 v0 + v1) / (v0 + v1): a little over twice it."""
-    two_groups = sample_size_proportions(p0, effect, alpha=alpha, power=power)
-    v0, v1 = p0 * (1 - p0), (p0 + effect) * (1 - p0 - effect)
-    return int(np.ceil(two_groups * (3 * v0 + v1) / (v0 + v1)))
+    before weeks as many as the pilot's), three at the baseline and one at the target (:func:`sample_size_did`)."""
+    return sample_size_did(p0, effect, alpha=alpha, power=power)
+
+
+def _did_mde(p0: float, n: float, icc: float, settings: RoadmapSettings, sign: int) -> float:
+    """The exact four-cell MDE for one area an arm, signed like the effect (missing when nothing is detectable)."""
+    try:
+        return sign * minimum_detectable_effect_did(p0, n, icc=icc, alpha=settings.pilot_alpha, power=settings.pilot_power)
+    except CxmError:
+        return np.nan
+
+
+def _cluster_note(effect: float, mde: float, needed: int, contacts: float, available: int, icc: float, deff: float) -> str:
+    """The plain statement: what one area against one area can and cannot show, and the areas the effect needs."""
+
+    def pts(x: float) -> str:
+        return f"{abs(x) * 100:.1f} points"
+
+    could = (
+        f"the smallest change it could detect in {_MAX_WEEKS} weeks is {pts(mde)}"
+        if pd.notna(mde)
+        else f"in {_MAX_WEEKS} weeks it could not detect even the largest change the baseline allows"
+    )
+    text = (
+        "One area against one area cannot estimate how much areas vary by themselves, so no evaluation of it can "
+        f"show the effect honestly, however many contacts it has. At an intra-cluster correlation of {icc:g} (an "
+        f"assumption: settings.roadmap.pilot_icc) the design effect is {deff:.1f}; {could} ("
+        f"{pts(effect)} are sought). Detecting {pts(effect)} needs about {needed} areas an arm ({2 * needed} in all) of "
+        f"some {contacts:,.0f} contacts each in {_MAX_WEEKS} weeks, assigned to pilot or comparison at random."
+    )
+    if 2 * needed > available:
+        text += (
+            f" The contact log has {available} areas: this design cannot detect the effect. Pilot a larger change, "
+            "run it longer across every area, or treat the pilot as a test of the process, not of the effect."
+        )
+    return text
 
 
 def _measure(lever: pd.Series, volumes: pd.DataFrame, fcr: float) -> tuple[str, float, float, float]:
