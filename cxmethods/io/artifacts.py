@@ -165,7 +165,7 @@ ARTIFACTS: tuple[Artifact, ...] = (
     Artifact(
         VOICE_OF_CUSTOMER,
         "drivers",
-        _columns("driver question importance share rank performance quadrant outcome"),
+        _columns("driver question importance share share_low share_high rank performance quadrant outcome"),
         needs=_columns("driver share performance quadrant"),
     ),
     # top_category*: the source system's category most of a theme's comments have; category_ami: adjusted mutual
