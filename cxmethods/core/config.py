@@ -302,6 +302,13 @@ class RoadmapSettings(_Model):
     service_standards: str | None = Field(
         None, description="Your service standards YAML (default: templates/service_standards.yaml)"
     )
+    stretch: float = Field(
+        0.15,
+        gt=0,
+        lt=1,
+        description="A target today's figure already beats is flagged, and one proposed this share of the way from "
+        "today's figure to the best possible (0.15: 12.2% today becomes at most 10.4%)",
+    )
 
 
 class Settings(_Model):

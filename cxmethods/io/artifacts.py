@@ -300,7 +300,8 @@ ARTIFACTS: tuple[Artifact, ...] = (
         ROADMAP,
         "kpis",
         _columns(
-            "principle standard_id standard measure metric unit direction target current gap met frequency data_source note"
+            "principle standard_id standard measure metric unit direction target current gap met looser_than_today "
+            "proposed_target frequency data_source note"
         ),
     ),
     Artifact(ROADMAP, "timeline", kind="png"),
