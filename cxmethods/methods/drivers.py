@@ -477,7 +477,7 @@ def key_drivers(
             f"The drivers explain none of {outcome} (R^2 = 0): no importance can be given. "
             "Check that the columns are mapped to the right questions."
         )
-    low, high, interval = _bootstrap_shares(X, y, weigh, resamples=resamples, level=level, seed=seed)
+    share_low, share_high, interval = _bootstrap_shares(X, y, weigh, resamples=resamples, level=level, seed=seed)
     if resamples and method == "shapley" and not binary and weigh is relative_weights and len(drivers) <= _MAX_SHAPLEY:
         interval += (
             f", refitted by relative weights (Shapley on every resample is too slow above {_MAX_SHAPLEY_BOOTSTRAP} drivers)"
@@ -489,8 +489,8 @@ def key_drivers(
             "question": scores["question"].reindex(drivers).to_numpy(),
             "importance": importance.to_numpy(),
             "share": importance.to_numpy() / r2,
-            "share_low": low,
-            "share_high": high,
+            "share_low": share_low,
+            "share_high": share_high,
             "performance": scores["score"].reindex(drivers).to_numpy(),
         }
     )
