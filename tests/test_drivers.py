@@ -366,3 +366,93 @@ def test_fewer_than_two_drivers():
 def test_other_errors_say_what_is_wrong(call, match):
     with pytest.raises(CxmError, match=match):
         call()
+
+
+# -- bootstrap intervals of the shares ----------------------------------------------
+
+
+def _dominant(seed: int, n: int) -> pd.DataFrame:
+    """Ratings where one driver clearly dominates the outcome: 'speed' carries most of it."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3))
+    y = 2.0 * X[:, 0] + 0.4 * X[:, 1] + 0.2 * X[:, 2] + rng.normal(size=n)
+    return pd.DataFrame({"overall_satisfaction": y, "speed": X[:, 0], "tone": X[:, 1], "letters": X[:, 2]})
+
+
+def _reference_interval(survey: pd.DataFrame, drivers: list[str], resamples: int, seed: int) -> np.ndarray:
+    """Percentile bootstrap computed independently: resample rows, shares from an OLS R^2 Shapley by brute force."""
+    rng = np.random.default_rng(seed)
+    data = survey[["overall_satisfaction", *drivers]].to_numpy()
+    n, p = len(data), len(drivers)
+    shares = []
+    for _ in range(resamples):
+        rows = data[rng.integers(0, n, size=n)]
+        y, X = rows[:, 0], rows[:, 1:]
+        values = np.zeros(p)
+        for order in permutations(range(p)):
+            before = 0.0
+            for k, j in enumerate(order):
+                after = _ols_r2(X[:, list(order[: k + 1])], y)
+                values[j] += (after - before) / len(list(permutations(range(p))))
+                before = after
+        shares.append(values / values.sum())
+    return np.percentile(np.array(shares), [2.5, 97.5], axis=0)
+
+
+def test_intervals_contain_the_dominant_drivers_share_and_match_an_independent_bootstrap():
+    survey = _dominant(0, 400)
+    table = key_drivers(survey, drivers=["speed", "tone", "letters"], method="shapley", resamples=60, seed=3)
+    top = table.iloc[0]
+    assert top["driver"] == "speed" and top["share_low"] < top["share"] < top["share_high"]
+    assert top["share_low"] > table.iloc[1]["share_high"]  # clearly first: the intervals do not overlap
+    assert (table["share_low"] <= table["share"]).all() and (table["share"] <= table["share_high"]).all()
+    # the same resamples (same seed, same draws) through least squares fitted directly and every order of entry
+    reference = _reference_interval(survey, ["speed", "tone", "letters"], 60, seed=3)
+    found = table.set_index("driver").loc[["speed", "tone", "letters"], ["share_low", "share_high"]].to_numpy().T
+    np.testing.assert_allclose(found, reference, atol=1e-9)
+    assert "95% percentile bootstrap over 60 of 60 resamples" in table.attrs["interval"]
+
+
+def test_intervals_are_deterministic_and_narrow_with_more_respondents():
+    small, large = _dominant(1, 200), _dominant(1, 5_000)
+    first = key_drivers(small, drivers=["speed", "tone", "letters"])
+    again = key_drivers(small, drivers=["speed", "tone", "letters"])
+    pd.testing.assert_frame_equal(first, again)
+    other = key_drivers(small, drivers=["speed", "tone", "letters"], seed=1)
+    assert not np.allclose(first["share_low"], other["share_low"])  # the seed is what makes it repeatable
+    width = lambda t: (t["share_high"] - t["share_low"]).to_numpy()  # noqa: E731
+    wide, narrow = width(first), width(key_drivers(large, drivers=["speed", "tone", "letters"]))
+    assert (narrow < wide / 2).all()  # 25 times the respondents: about a fifth of the width
+
+
+def test_intervals_are_quick_on_ten_thousand_respondents_and_can_be_turned_off():
+    import time
+
+    survey = _dominant(2, 10_000)
+    drivers = ["speed", "tone", "letters"]
+    started = time.perf_counter()
+    table = key_drivers(survey, drivers=drivers)
+    assert time.perf_counter() - started < 10
+    assert table["share_high"].notna().all()
+    binary = survey.assign(overall_satisfaction=(survey["overall_satisfaction"] > 0).astype(int))
+    started = time.perf_counter()
+    logistic = key_drivers(binary, drivers=drivers)
+    assert time.perf_counter() - started < 30
+    assert logistic["driver"].iloc[0] == "speed" and (logistic["share_low"] <= logistic["share"]).all()
+    none = key_drivers(survey, drivers=drivers, resamples=0)
+    assert none[["share_low", "share_high"]].isna().all().all() and "no intervals" in none.attrs["interval"]
+
+
+@pytest.mark.parametrize(("name", "value"), [("resamples", -1), ("level", 1.0), ("seed", 1.5)])
+def test_interval_settings_are_checked(name, value):
+    with pytest.raises(CxmError, match=rf"The '{name}' parameter of key_drivers"):
+        key_drivers(SURVEY, **{name: value})
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_bootstraps_newton_fit_gives_the_same_logistic_weights(seed):
+    from cxmethods.methods.drivers import _newton_logistic_weights
+
+    survey, _ = _questionnaire_survey(seed)
+    X, y = survey.drop(columns="recommend").astype(float), survey["recommend"].astype(float)
+    np.testing.assert_allclose(_newton_logistic_weights(X, y), logistic_relative_weights(X, y), atol=1e-4)

@@ -219,3 +219,24 @@ def test_candidates_that_wait_for_the_rooms_estimates_are_named_not_counted_as_z
         "2 candidate initiatives wait for the room's estimates of value, effort and confidence: "
         "Improve 'Parks', Improve 'Streets'."
     )
+
+
+def test_the_road_map_says_how_many_targets_are_looser_than_today(tmp_path):
+    _write(tmp_path, "05_roadmap", "schedule", {"id": [], "title": [], "horizon": []})
+    _write(
+        tmp_path,
+        "05_roadmap",
+        "kpis",
+        {
+            "standard_id": ["a", "b", "c", "d"],
+            "current": [0.122, 0.039, 0.62, None],
+            "met": [True, True, False, None],
+            "looser_than_today": [True, True, False, None],
+        },
+    )
+    said = headlines(tmp_path)["05_roadmap"]
+    assert "4 service standards: 3 measured today, 2 already met; the rest need data collected." in said
+    assert (
+        "2 of the 3 measured targets are looser than today's performance: the KPI table proposes stretching ones "
+        "from today's figures." in said
+    )

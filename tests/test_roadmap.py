@@ -232,6 +232,19 @@ def test_current_metrics_for_the_kpis(small):
     assert kpis["current"].notna().any()
 
 
+def test_targets_looser_than_today_are_flagged_with_a_stretching_target_and_a_note(small):
+    result = run(small)
+    kpis = result.tables["kpis"].set_index("standard_id")
+    # repeat contact 5% against at most 10%, failure demand 18% against at most 20%, 2 days against at most 5
+    loose = ["dignity.tell_once", "accessibility.quick_decision", "transparency.no_chasing"]
+    assert kpis.index[kpis["looser_than_today"].fillna(False)].tolist() == loose
+    assert kpis.loc[loose, "proposed_target"].tolist() == pytest.approx([0.0425, 1.7, 0.153], abs=0.0006)
+    assert kpis["proposed_target"].notna().sum() == 3
+    note = next(n for n in result.notes if "looser than today's performance" in n)
+    # six of the template's standards are measured (satisfaction is measured but no standard uses it)
+    assert note.startswith("3 of 6 measured service standards have a target looser than today's performance")
+
+
 def test_artifacts_written(small):
     written = {p.name for p in run(small).write(small / "run")}
     assert {

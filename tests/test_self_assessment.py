@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -50,6 +53,64 @@ def test_medians_spread_and_disagreement():
         .set_index("dimension_id")
         .loc["operations.measures", "disagreement"]
     )
+
+
+def _room(levels: list[int], dimension: str = "operations.measures") -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "respondent": [f"R{i}" for i in range(len(levels))],
+            "dimension_id": dimension,
+            "current_level": levels,
+            "target_level": 5,
+        }
+    )
+
+
+def _disputed(levels: list[int], **rule) -> bool:
+    scores = score_dimensions(_room(levels), MODEL, **rule).set_index("dimension_id")
+    return bool(scores.at["operations.measures", "disagreement"])
+
+
+def _brute_force(levels: list[int], share: float, apart: int) -> bool:
+    """Reference: is there a group of ceil(share x n) (at least 1) all `apart` levels or more above as many others?"""
+    n, k = len(levels), max(1, math.ceil(round(share * len(levels), 9)))
+    for high in itertools.combinations(range(n), k):
+        rest = [levels[i] for i in range(n) if i not in high]
+        low = [v for v in rest if v <= min(levels[i] for i in high) - apart]
+        if len(low) >= k:
+            return True
+    return False
+
+
+def test_one_dissenter_in_a_room_of_eight_is_not_a_dispute():
+    # seven agree on level 2, one says 5: heard, but not a disagreement of the room
+    assert not _disputed([2] * 7 + [5])
+    # the plain range rule (share 0: any one respondent) flags it
+    assert _disputed([2] * 7 + [5], disagreement_share=0)
+
+
+def test_a_split_room_is_a_dispute():
+    # four say 2, four say 4: the median (3) hides a room split two levels apart
+    assert _disputed([2] * 4 + [4] * 4)
+    # split between neighbouring levels is not two levels apart
+    assert not _disputed([2] * 4 + [3] * 4)
+    # two of eight three levels away are a quarter of the room
+    assert _disputed([2] * 6 + [5] * 2)
+    assert not _disputed([2] * 6 + [5] * 2, disagreement_share=0.3)
+
+
+@pytest.mark.parametrize("share", [0, 0.25, 0.4])
+def test_the_disagreement_rule_matches_a_brute_force_search(share):
+    rng = np.random.default_rng(7)
+    for _ in range(60):
+        levels = [int(v) for v in rng.integers(1, 6, size=int(rng.integers(2, 10)))]
+        assert _disputed(levels, disagreement_share=share) == _brute_force(levels, share, 2), levels
+
+
+@pytest.mark.parametrize(("name", "value"), [("disagreement_share", 0.6), ("disagreement_share", -0.1)])
+def test_disagreement_share_is_checked(name, value):
+    with pytest.raises(CxmError, match=rf"'{name}' parameter of score_dimensions"):
+        score_dimensions(SIMPLE, MODEL, **{name: value})
 
 
 @pytest.mark.parametrize("value", [0, 1.5, True])

@@ -24,6 +24,7 @@ from cxmethods.methodology.service_standards import (
     kpi_table,
     load_service_standards,
     standards_table,
+    stretch_target,
 )
 
 KPI_COLUMNS = [
@@ -38,6 +39,8 @@ KPI_COLUMNS = [
     "current",
     "gap",
     "met",
+    "looser_than_today",
+    "proposed_target",
     "frequency",
     "data_source",
     "note",
@@ -110,7 +113,8 @@ def _standards(*rows: tuple) -> ServiceStandards:
             0.85,
             -0.05,
             True,
-            "met: 85% now against a target of at least 80%",
+            "met: 85% now against a target of at least 80%; the target is looser than today: propose at least 87.2% "
+            "(15% of the way from today's figure to 100%)",
         ),
         (
             "repeat_rate",
@@ -122,7 +126,17 @@ def _standards(*rows: tuple) -> ServiceStandards:
             False,
             "12.5% now against a target of at most 10%: 2.5 percentage points to go",
         ),
-        ("repeat_rate", 0.1, "share", "at_most", 0.04, -0.06, True, "met: 4% now against a target of at most 10%"),
+        (
+            "repeat_rate",
+            0.1,
+            "share",
+            "at_most",
+            0.04,
+            -0.06,
+            True,
+            "met: 4% now against a target of at most 10%; the target is looser than today: propose at most 3.4% "
+            "(15% of the way from today's figure to 0%)",
+        ),
         (
             "median_resolution_days",
             5,
@@ -133,7 +147,17 @@ def _standards(*rows: tuple) -> ServiceStandards:
             False,
             "6.5 days now against a target of at most 5 days: 1.5 days to go",
         ),
-        ("median_resolution_days", 5, "days", "at_most", 1, -4, True, "met: 1 day now against a target of at most 5 days"),
+        (
+            "median_resolution_days",
+            5,
+            "days",
+            "at_most",
+            2,
+            -3,
+            True,
+            "met: 2 days now against a target of at most 5 days; the target is looser than today: propose at most "
+            "1.7 days (15% of the way from today's figure to 0 days)",
+        ),
         (
             "median_resolution_days",
             2,
@@ -438,3 +462,78 @@ def test_kpi_columns_are_typed_for_the_workbook():
     assert pd.api.types.is_float_dtype(table["target"]) and pd.api.types.is_float_dtype(table["current"])
     assert pd.api.types.is_float_dtype(table["gap"]) and table["met"].dtype == "boolean"
     assert table["met"].notna().sum() == 1
+
+
+# --------------------------------------------------------------------------- targets looser than today
+
+
+def test_the_issues_loose_targets_are_flagged_and_stretched_from_todays_figure():
+    # issue 19: failure demand at most 20% with 12.2% today; repeat contact at most 10% with 3.9% today
+    table = kpi_table(
+        load_service_standards(), {"failure_demand_share": 0.122, "repeat_rate": 0.039, "first_contact_resolution": 0.62}
+    ).set_index("standard_id")
+    chasing, repeats, fcr = (table.loc[k] for k in ("transparency.no_chasing", "dignity.tell_once", "trust.sorted_first_time"))
+    assert chasing["looser_than_today"] and repeats["looser_than_today"] and not fcr["looser_than_today"]
+    # the rule, computed independently: 15% below today's figure, to 0.1 of a percentage point
+    assert chasing["proposed_target"] == pytest.approx(round(0.122 * (1 - 0.15), 3)) == pytest.approx(0.104)
+    assert repeats["proposed_target"] == pytest.approx(round(0.039 * 0.85, 3)) == pytest.approx(0.033)
+    assert chasing["proposed_target"] < chasing["current"] < chasing["target"]  # stretches beyond today, not to it
+    assert math.isnan(fcr["proposed_target"])  # 62% against at least 80%: the target already stretches
+    assert table["looser_than_today"].dtype == "boolean" and table["looser_than_today"].notna().sum() == 3
+    stricter = kpi_table(load_service_standards(), {"repeat_rate": 0.039}, stretch=0.3).set_index("standard_id")
+    assert stricter.at["dignity.tell_once", "proposed_target"] == pytest.approx(round(0.039 * 0.7, 3))
+
+
+def test_an_at_least_target_beaten_today_is_stretched_towards_the_top():
+    standards = _standards(
+        ("fcr", "first_contact_resolution", 0.8, "share", "at_least", "contact log"),
+        ("ease", "ease", 0.8, "share", "at_least", "survey"),
+    )
+    table = kpi_table(standards, {"first_contact_resolution": 0.9, "ease": 0.8}).set_index("standard_id")
+    # 90% today against at least 80%: 15% of the 10 points left to 100%
+    assert table.at["fcr", "looser_than_today"] and table.at["fcr", "proposed_target"] == pytest.approx(0.915)
+    assert table.at["fcr", "note"].endswith("propose at least 91.5% (15% of the way from today's figure to 100%)")
+    # exactly on target: met, but the target still asks the service to hold today's level
+    assert table.at["ease", "met"] and not table.at["ease", "looser_than_today"]
+    assert math.isnan(table.at["ease", "proposed_target"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    today=st.floats(0.01, 0.99),
+    target=st.floats(0, 1),
+    direction=st.sampled_from(DIRECTIONS),
+    stretch=st.floats(0.05, 0.5),
+)
+def test_a_proposed_target_is_always_better_than_today_and_than_the_old_target(today, target, direction, stretch):
+    assume(abs(today - target) > 1e-6)
+    row = kpi_table(_standards(("s", "ease", target, "share", direction, "survey")), {"ease": today}, stretch=stretch).iloc[0]
+    better = (lambda a, b: a > b) if direction == "at_least" else (lambda a, b: a < b)
+    assert bool(row["looser_than_today"]) == better(today, target)
+    if row["looser_than_today"]:
+        # rounded to 0.1 of a point, so "better" allows that rounding
+        assert better(row["proposed_target"] + (-0.0005 if direction == "at_least" else 0.0005), today)
+        assert 0 <= row["proposed_target"] <= 1
+    else:
+        assert math.isnan(row["proposed_target"])
+
+
+@pytest.mark.parametrize(
+    ("today", "unit", "direction", "stretch", "expected"),
+    [
+        (0.122, "share", "at_most", 0.15, 0.104),
+        (0.9, "share", "at_least", 0.2, 0.92),
+        (4.0, "days", "at_most", 0.1, 3.6),
+        (3.0, "minutes", "at_least", 0.1, 3.3),  # no best value: raised by the share
+        (4.2, "score 1-5", "at_least", 0.25, 4.4),  # a quarter of the way from 4.2 to 5
+        (2.0, "score 1-5", "at_most", 0.5, 1.5),  # half way from 2 to 1
+    ],
+)
+def test_stretch_target_rule(today, unit, direction, stretch, expected):
+    assert stretch_target(today, unit, direction, stretch) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("stretch", [0, 1, 1.5, -0.1])
+def test_stretch_is_a_share_strictly_between_0_and_1(stretch):
+    with pytest.raises(CxmError, match=r"The 'stretch' parameter of kpi_table must be a number"):
+        kpi_table(load_service_standards(), {}, stretch=stretch)

@@ -217,7 +217,14 @@ class VocSettings(_Model):
 
 class SelfAssessmentSettings(_Model):
     model: str | None = Field(None, description="A maturity model YAML of your own (default: templates/maturity_model.yaml)")
-    disagreement_range: int = Field(2, ge=1, le=4, description="Range of levels from which respondents disagree")
+    disagreement_range: int = Field(2, ge=1, le=4, description="Levels apart at which respondents disagree")
+    disagreement_share: float = Field(
+        0.25,
+        ge=0,
+        le=0.5,
+        description="Share of the room that must be disagreement_range levels above as many others for a dispute "
+        "(a quarter: one dissenter in a room of eight is not a dispute; 0: any one respondent is)",
+    )
     weights: dict[str, float] = Field({}, description="Importance weight by dimension or component id (default 1)")
     previous_scores: str | None = Field(None, description="scores.csv of an earlier assessment, for the change since")
 
@@ -304,6 +311,13 @@ class RoadmapSettings(_Model):
     )
     service_standards: str | None = Field(
         None, description="Your service standards YAML (default: templates/service_standards.yaml)"
+    )
+    stretch: float = Field(
+        0.15,
+        gt=0,
+        lt=1,
+        description="A target today's figure already beats is flagged, and one proposed this share of the way from "
+        "today's figure to the best possible (0.15: 12.2% today becomes at most 10.4%)",
     )
 
 

@@ -165,7 +165,7 @@ ARTIFACTS: tuple[Artifact, ...] = (
     Artifact(
         VOICE_OF_CUSTOMER,
         "drivers",
-        _columns("driver question importance share rank performance quadrant outcome"),
+        _columns("driver question importance share share_low share_high rank performance quadrant outcome"),
         needs=_columns("driver share performance quadrant"),
     ),
     # top_category*: the source system's category most of a theme's comments have; category_ami: adjusted mutual
@@ -300,7 +300,8 @@ ARTIFACTS: tuple[Artifact, ...] = (
         ROADMAP,
         "kpis",
         _columns(
-            "principle standard_id standard measure metric unit direction target current gap met frequency data_source note"
+            "principle standard_id standard measure metric unit direction target current gap met looser_than_today "
+            "proposed_target frequency data_source note"
         ),
     ),
     Artifact(ROADMAP, "timeline", kind="png"),

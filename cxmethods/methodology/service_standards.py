@@ -23,6 +23,20 @@ dignity.extra_help            at_least    0.95      NaN   NaN   <NA>
 62% now against a target of at least 80%: 18 percentage points to go
 >>> print(kpis.at["dignity.extra_help", "note"])
 not measured yet: collect it (Case records of support requests, checked by a sample review)
+
+A target today's performance already beats steers nothing: it is flagged, and a stretching target is
+proposed from today's figure (:func:`stretch_target`, :data:`STRETCH` of the way from today's figure to
+the best possible one):
+
+>>> loose = kpi_table(standards, {"failure_demand_share": 0.122, "repeat_rate": 0.039}).set_index("standard_id")
+>>> loose.loc[["transparency.no_chasing", "dignity.tell_once"], ["target", "current", "looser_than_today", "proposed_target"]]
+... # doctest: +NORMALIZE_WHITESPACE
+                         target  current  looser_than_today  proposed_target
+standard_id
+transparency.no_chasing     0.2    0.122               True            0.104
+dignity.tell_once           0.1    0.039               True            0.033
+>>> print(loose.at["transparency.no_chasing", "note"])
+met: 12.2% now against a target of at most 20%; the target is looser than today: propose at most 10.4% (15% of the way from today's figure to 0%)
 """
 
 from __future__ import annotations
@@ -36,7 +50,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from cxmethods.core.checks import check_number, check_type, parameter_error
+from cxmethods.core.checks import check_number, check_one_of, check_type, parameter_error
 from cxmethods.core.errors import ConfigError, Problem
 from cxmethods.core.files import YamlTooComplex, parse_yaml
 from cxmethods.core.paths import templates_dir
@@ -47,6 +61,7 @@ from cxmethods.io.kinds import check_setting_file
 __all__ = [
     "DIRECTIONS",
     "KNOWN_METRICS",
+    "STRETCH",
     "UNITS",
     "Principle",
     "ServiceStandards",
@@ -54,6 +69,7 @@ __all__ = [
     "kpi_table",
     "load_service_standards",
     "standards_table",
+    "stretch_target",
 ]
 
 #: Metrics cxmethods computes from the contact log and survey: name -> what it is and its unit.
@@ -85,6 +101,19 @@ _RANGES = {
 }
 _LOADED = "a ServiceStandards from load_service_standards"  # what kpi_table and standards_table take
 _TOLERANCE = 1e-9  # a current value equal to its target counts as met despite floating-point noise
+
+#: How far a stretching target moves today's figure towards the best possible one (``settings.roadmap.stretch``).
+#:
+#: When today's performance already beats a target, the target is flagged and a new one proposed:
+#: today's figure improved by this share of the distance to the best value the unit allows (0 for a
+#: share, a number of days or minutes that should be at most; 100% for a share and 5 for a score that
+#: should be at least; 1 for a score that should be at most). For an at-most share or time that is a
+#: relative cut of today's figure: 12.2% today becomes 10.4% (12.2% x 0.85). An at-least number of days
+#: or minutes has no best value and is raised by the share instead. A fifth to a tenth better than today
+#: is the improvement a service can plan for in a year and see in its monthly figures; 15% is the middle.
+STRETCH = 0.15
+_BEST = {("share", "at_most"): 0.0, ("share", "at_least"): 1.0, ("score 1-5", "at_least"): 5.0, ("score 1-5", "at_most"): 1.0}
+_DECIMALS = {"share": 3, "days": 1, "minutes": 1, "score 1-5": 1}  # a proposed target to 0.1 of a point or unit
 
 _KPI_COLUMNS = list(artifact(ROADMAP, "kpis").columns)  # the KPI table's (the registry names them)
 
@@ -186,7 +215,7 @@ def load_service_standards(path: str | Path | None = None) -> ServiceStandards:
     return ServiceStandards(vision, source, tuple(principles))
 
 
-def kpi_table(standards: ServiceStandards, current: Mapping[str, float]) -> pd.DataFrame:
+def kpi_table(standards: ServiceStandards, current: Mapping[str, float], *, stretch: float = STRETCH) -> pd.DataFrame:
     """One row per standard: its target, today's value where it is measured, and how far there is to go.
 
     Parameters
@@ -196,6 +225,9 @@ def kpi_table(standards: ServiceStandards, current: Mapping[str, float]) -> pd.D
     current : mapping of str to float
         Today's value of each known metric measured so far (names from :data:`KNOWN_METRICS`; shares as
         fractions). A metric left out, or given as None or NaN, is "not measured".
+    stretch : float
+        For a target today's figure already beats: how far the proposed target moves today's figure
+        towards the best possible value (:data:`STRETCH`, 0.15 by default; see :func:`stretch_target`).
 
     Returns
     -------
@@ -204,8 +236,11 @@ def kpi_table(standards: ServiceStandards, current: Mapping[str, float]) -> pd.D
         organisation collects it itself), ``unit``, ``direction``, ``target``, ``current`` (NaN when
         not measured), ``gap`` (how far there is still to go: ``target - current`` for ``at_least``,
         ``current - target`` for ``at_most``, so negative means the target is beaten; NaN when not
-        measured), ``met`` (nullable boolean: NA when not measured), ``frequency``, ``data_source``,
-        ``note`` (the row in plain language).
+        measured), ``met`` (nullable boolean: NA when not measured), ``looser_than_today`` (nullable
+        boolean: today's figure beats the target, so the target asks for less than the service already
+        does; NA when not measured), ``proposed_target`` (a stretching target from today's figure where the
+        target is looser than today, else NaN), ``frequency``, ``data_source``, ``note`` (the row in plain
+        language).
 
     Raises
     ------
@@ -213,6 +248,7 @@ def kpi_table(standards: ServiceStandards, current: Mapping[str, float]) -> pd.D
         When ``current`` names a metric that is not known, or a value is not a number or out of range.
     """
     check_type(standards, "standards", "kpi_table", ServiceStandards, _LOADED)
+    check_number(stretch, "stretch", "kpi_table", low=0, high=1, closed="neither")
     values = _current_values(current)
     rows = []
     for principle in standards.principles:
@@ -220,6 +256,9 @@ def kpi_table(standards: ServiceStandards, current: Mapping[str, float]) -> pd.D
             now = values.get(s.metric, math.nan) if s.metric else math.nan
             gap = math.nan if math.isnan(now) else round((s.target - now) * (1 if s.direction == "at_least" else -1), 9)
             met = pd.NA if math.isnan(gap) else bool(gap <= _TOLERANCE)
+            # beaten, not merely reached: a target equal to today's figure still asks the service to hold it
+            looser = pd.NA if math.isnan(gap) else bool(gap < -_TOLERANCE)
+            proposed = stretch_target(now, s.unit, s.direction, stretch) if looser is True else math.nan
             rows.append(
                 {
                     "principle": principle.name,
@@ -233,14 +272,56 @@ def kpi_table(standards: ServiceStandards, current: Mapping[str, float]) -> pd.D
                     "current": now,
                     "gap": gap,
                     "met": met,
+                    "looser_than_today": looser,
+                    "proposed_target": proposed,
                     "frequency": s.frequency,
                     "data_source": s.data_source,
-                    "note": _note(s, now, gap),
+                    "note": _note(s, now, gap, proposed, stretch),
                 }
             )
     table = pd.DataFrame(rows, columns=_KPI_COLUMNS)
     table["met"] = table["met"].astype("boolean")
+    table["looser_than_today"] = table["looser_than_today"].astype("boolean")
     return table
+
+
+def stretch_target(today: float, unit: str, direction: str, stretch: float = STRETCH) -> float:
+    """A stretching target from today's figure: ``stretch`` of the way from it to the best possible value.
+
+    Parameters
+    ----------
+    today : float
+        Today's figure, in ``unit`` (a share as a fraction).
+    unit : str
+        One of :data:`UNITS`.
+    direction : str
+        ``at_least`` or ``at_most`` (:data:`DIRECTIONS`).
+    stretch : float
+        Share of the distance to the best value, in (0, 1) (:data:`STRETCH`).
+
+    Returns
+    -------
+    float
+        ``today + stretch x (best - today)``, where best is 0 for an at-most share, time or count, 1 (100%)
+        for an at-least share, 5 or 1 for a score; an at-least number of days or minutes, with no best
+        value, is ``today x (1 + stretch)``. Rounded to 0.1 of a percentage point, day, minute or point.
+
+    Examples
+    --------
+    >>> stretch_target(0.122, "share", "at_most")  # 15% fewer failure-demand contacts than today
+    0.104
+    >>> stretch_target(0.90, "share", "at_least", 0.2)  # a fifth of the way from 90% to 100%
+    0.92
+    >>> stretch_target(4.0, "days", "at_most", 0.1)
+    3.6
+    """
+    check_one_of(unit, "unit", "stretch_target", UNITS)
+    check_one_of(direction, "direction", "stretch_target", DIRECTIONS)
+    check_number(today, "today", "stretch_target")
+    check_number(stretch, "stretch", "stretch_target", low=0, high=1, closed="neither")
+    best = _BEST.get((unit, direction), 0.0 if direction == "at_most" else None)
+    proposed = today * (1 + stretch) if best is None else today + stretch * (best - today)
+    return round(float(proposed), _DECIMALS[unit])
 
 
 def standards_table(standards: ServiceStandards) -> pd.DataFrame:
@@ -465,12 +546,23 @@ def _current_values(current: Mapping[str, float]) -> dict[str, float]:
     return values
 
 
-def _note(s: Standard, now: float, gap: float) -> str:
+def _note(s: Standard, now: float, gap: float, proposed: float = math.nan, stretch: float = STRETCH) -> str:
     if s.metric is None:
         return f"not measured yet: collect it ({s.data_source})"
     if math.isnan(now):
         return f"not measured yet: {s.metric} has no current value (source: {s.data_source})"
     text = f"{_amount(now, s.unit)} now against a target of {s.target_text}"
+    if not math.isnan(proposed):
+        best = _BEST.get((s.unit, s.direction), 0.0 if s.direction == "at_most" else None)
+        how = (
+            f"{stretch:.0%} of the way from today's figure to {_amount(best, s.unit)}"
+            if best is not None
+            else f"today's figure raised by {stretch:.0%}"
+        )
+        return (
+            f"met: {text}; the target is looser than today: propose {s.direction.replace('_', ' ')} "
+            f"{_amount(proposed, s.unit)} ({how})"
+        )
     if gap <= _TOLERANCE:
         return f"met: {text}"
     return f"{text}: {_difference(gap, s.unit)} to go"

@@ -16,7 +16,7 @@ from math import factorial
 import numpy as np
 import pandas as pd
 
-from cxmethods.core.checks import check_one_of, parameter_error
+from cxmethods.core.checks import check_int, check_number, check_one_of, parameter_error
 from cxmethods.core.errors import CxmError
 from cxmethods.core.schemas import STANDARD_ITEMS
 from cxmethods.io.questionnaire import Item, Questionnaire
@@ -26,6 +26,7 @@ __all__ = [
     "METHODS",
     "MIN_ROWS",
     "QUADRANTS",
+    "RESAMPLES",
     "item_scores",
     "key_drivers",
     "logistic_relative_weights",
@@ -55,8 +56,10 @@ QUADRANTS: dict[tuple[bool, bool], str] = {
 }
 
 METHODS = ("relative_weights", "shapley")
+RESAMPLES = 200  # bootstrap resamples for the intervals: enough for stable 2.5th and 97.5th percentiles of a share
 MIN_ROWS = 30  # complete responses below which a regression on five or so drivers is noise
 _MAX_SHAPLEY = 15  # 2^15 subsets: beyond this the exact decomposition is too slow to be useful
+_MAX_SHAPLEY_BOOTSTRAP = 8  # 2^8 subsets x 200 resamples take about a second; above it intervals refit relative weights
 
 _ITEM_COLUMNS = ("item", "question", "role", "scale", "n", "missing_share", "mean", "score", "top2_share")
 
@@ -283,11 +286,42 @@ def logistic_relative_weights(X: pd.DataFrame, y: pd.Series) -> pd.Series:
     >>> bool(w["ease"] > 3 * w["speed"]), bool(0 < w.sum() < 1)
     (True, True)
     """
+    return _logistic_weights(X, y, _sklearn_logit)
+
+
+def _sklearn_logit(Z: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Coefficients and linear predictor of an unpenalised logistic regression of ``values`` on ``Z`` (scikit-learn)."""
     import warnings
 
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
 
+    with warnings.catch_warnings():  # a near-separable sample converges slowly; the weights are still the best fit found
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = LogisticRegression(C=np.inf, max_iter=2000).fit(Z, values)
+    return model.coef_[0], model.decision_function(Z)
+
+
+def _newton_logit(Z: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The same fit by Newton's method (iteratively reweighted least squares): a bootstrap refits it hundreds of times.
+
+    Ten or so steps reach the maximum likelihood that scikit-learn's solver finds in many more; on a resample
+    that is (nearly) separable the steps are capped, as the solver's iterations are.
+    """
+    design = np.column_stack([np.ones(len(values)), Z])
+    beta = np.zeros(design.shape[1])
+    for _ in range(50):
+        p = 1 / (1 + np.exp(-np.clip(design @ beta, -30, 30)))
+        hessian = (design * (p * (1 - p))[:, None]).T @ design
+        step = np.linalg.lstsq(hessian, design.T @ (values - p), rcond=None)[0]
+        beta += step
+        if np.abs(step).max() < 1e-10:
+            break
+    return beta[1:], design @ beta
+
+
+def _logistic_weights(X: pd.DataFrame, y: pd.Series, fit) -> pd.Series:
+    """Logistic relative weights, ``fit(Z, values)`` giving coefficients and linear predictor (see logistic_relative_weights)."""
     R, _ = _correlations(X, y, "logistic_relative_weights")
     values = np.asarray(y, dtype=float)
     if not set(np.unique(values)) <= {0.0, 1.0}:
@@ -298,13 +332,10 @@ def logistic_relative_weights(X: pd.DataFrame, y: pd.Series) -> pd.Series:
     inverse_root = (eigvec[:, keep] / np.sqrt(eigval[keep])) @ eigvec[:, keep].T
     data = X.to_numpy(dtype=float)
     Z = ((data - data.mean(axis=0)) / data.std(axis=0, ddof=1)) @ inverse_root
-    with warnings.catch_warnings():  # a near-separable sample converges slowly; the weights are still the best fit found
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model = LogisticRegression(C=np.inf, max_iter=2000).fit(Z, values)
-    logit = model.decision_function(Z)
+    coef, logit = fit(Z, values)
     p = 1 / (1 + np.exp(-logit))
     r2 = float(np.corrcoef(values, p)[0, 1] ** 2) if np.std(p) > 0 else 0.0
-    beta = model.coef_[0] * Z.std(axis=0, ddof=1) * np.sqrt(r2) / (np.std(logit, ddof=1) or 1.0)
+    beta = coef * Z.std(axis=0, ddof=1) * np.sqrt(r2) / (np.std(logit, ddof=1) or 1.0)
     return pd.Series((root**2) @ beta**2, index=list(X.columns), name="importance")
 
 
@@ -316,6 +347,9 @@ def key_drivers(
     method: str = "relative_weights",
     scale: tuple[int, int] = (1, 5),
     questionnaire: Questionnaire | None = None,
+    resamples: int = RESAMPLES,
+    level: float = 0.95,
+    seed: int = 0,
 ) -> pd.DataFrame:
     """Key-driver analysis: how much each driver matters to the outcome, and how well it performs.
 
@@ -343,16 +377,26 @@ def key_drivers(
         The scale of items the questionnaire does not describe, for performance on 0-100.
     questionnaire : Questionnaire, optional
         The survey's questions: labels, roles and each item's scale.
+    resamples : int
+        Bootstrap resamples for each share's interval (0: no intervals). Respondents are drawn with
+        replacement, the same method is refitted on each resample (Shapley on more than
+        ``_MAX_SHAPLEY_BOOTSTRAP`` drivers is refitted by relative weights, which ``attrs["interval"]`` says),
+        and the interval is the percentile interval of the resampled shares.
+    level : float
+        Confidence level of the intervals (0.95: the 2.5th to 97.5th percentile).
+    seed : int
+        Seeds the resampling, so the same survey gives the same intervals.
 
     Returns
     -------
     DataFrame
         One row per driver, most important first: ``driver``, ``question`` (its label), ``importance``
-        (raw weight), ``share`` (importance / R^2, sums to 1), ``rank`` (1 = most important),
+        (raw weight), ``share`` (importance / R^2, sums to 1), ``share_low`` and ``share_high`` (the
+        bootstrap percentile interval of the share; NaN when ``resamples`` is 0), ``rank`` (1 = most important),
         ``performance`` (mean score on 0-100 over everyone who rated the driver; share of yes for yes/no),
         ``quadrant`` (one of :data:`QUADRANTS`, split at the mean share and mean performance) and
         ``outcome`` (the outcome's label). ``attrs``: ``n`` complete responses, ``r2``, ``method`` (what was
-        computed, in words), ``outcome``, ``binary``.
+        computed, in words), ``outcome``, ``binary``, ``interval`` (how the intervals were found, in words).
 
     Raises
     ------
@@ -370,6 +414,9 @@ def key_drivers(
     (2457, 0.7, 1.0)
     """
     check_one_of(method, "method", "key_drivers", METHODS)
+    check_int(resamples, "resamples", "key_drivers", low=0)
+    check_number(level, "level", "key_drivers", low=0, high=1, closed="neither")
+    check_int(seed, "seed", "key_drivers", low=0)
     _check_scale(scale, "key_drivers")
     known = _items(questionnaire, scale)
     if outcome is None:
@@ -410,11 +457,14 @@ def key_drivers(
     X, y = complete[drivers].astype(float), complete[outcome].astype(float)
     item = known.get(outcome) or Item(outcome, outcome, "outcome", tuple(scale))
     binary = item.binary or set(y.unique()) <= {0.0, 1.0}
+    weigh = relative_weights  # what the intervals refit
     if binary:
         importance = logistic_relative_weights(X, y)
+        weigh = _newton_logistic_weights
         used = "relative weights on a logistic model (share of R² between the outcome and the predicted chance of yes)"
     elif method == "shapley" and len(drivers) <= _MAX_SHAPLEY:
         importance = shapley_r2(X, y)
+        weigh = shapley_r2 if len(drivers) <= _MAX_SHAPLEY_BOOTSTRAP else relative_weights
         used = "Shapley decomposition of R² (exact)"
     else:
         importance = relative_weights(X, y)
@@ -427,6 +477,11 @@ def key_drivers(
             f"The drivers explain none of {outcome} (R^2 = 0): no importance can be given. "
             "Check that the columns are mapped to the right questions."
         )
+    share_low, share_high, interval = _bootstrap_shares(X, y, weigh, resamples=resamples, level=level, seed=seed)
+    if resamples and method == "shapley" and not binary and weigh is relative_weights and len(drivers) <= _MAX_SHAPLEY:
+        interval += (
+            f", refitted by relative weights (Shapley on every resample is too slow above {_MAX_SHAPLEY_BOOTSTRAP} drivers)"
+        )
     scores = item_scores(survey, drivers, scale=scale, questionnaire=questionnaire).set_index("item")
     table = pd.DataFrame(
         {
@@ -434,17 +489,57 @@ def key_drivers(
             "question": scores["question"].reindex(drivers).to_numpy(),
             "importance": importance.to_numpy(),
             "share": importance.to_numpy() / r2,
+            "share_low": share_low,
+            "share_high": share_high,
             "performance": scores["score"].reindex(drivers).to_numpy(),
         }
     )
     table = table.sort_values("share", ascending=False, kind="stable").reset_index(drop=True)
-    table.insert(4, "rank", np.arange(1, len(table) + 1))
+    table.insert(6, "rank", np.arange(1, len(table) + 1))
     important = table["share"] >= table["share"].mean()
     high = table["performance"] >= table["performance"].mean()
     table["quadrant"] = [QUADRANTS[(bool(i), bool(h))] for i, h in zip(important, high)]
     table["outcome"] = item.label
-    table.attrs.update(n=len(complete), r2=r2, method=used, outcome=outcome, binary=binary)
+    table.attrs.update(n=len(complete), r2=r2, method=used, outcome=outcome, binary=binary, interval=interval)
     return table
+
+
+def _newton_logistic_weights(X: pd.DataFrame, y: pd.Series) -> pd.Series:
+    return _logistic_weights(X, y, _newton_logit)
+
+
+def _bootstrap_shares(
+    X: pd.DataFrame, y: pd.Series, weigh, *, resamples: int, level: float, seed: int
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Percentile bootstrap interval of each driver's share of R^2: (low, high, how it was found in words).
+
+    Respondents are resampled with replacement and ``weigh`` refitted on each resample. A resample in
+    which a driver or the outcome happens to be constant, or explains nothing, cannot be weighed: it is
+    left out and counted.
+    """
+    p = X.shape[1]
+    if resamples == 0:
+        return np.full(p, np.nan), np.full(p, np.nan), "no intervals (resamples = 0)"
+    rng = np.random.default_rng(seed)
+    data, target = X.to_numpy(dtype=float), np.asarray(y, dtype=float)
+    n = len(target)
+    shares = np.full((resamples, p), np.nan)
+    for b in range(resamples):
+        rows = rng.integers(0, n, size=n)
+        try:
+            weights = weigh(pd.DataFrame(data[rows], columns=X.columns), pd.Series(target[rows])).to_numpy()
+        except CxmError:
+            continue  # a constant column in this resample
+        total = weights.sum()
+        if total > 0:
+            shares[b] = weights / total
+    used = int(np.isfinite(shares[:, 0]).sum())
+    how = f"{level:.0%} percentile bootstrap over {used} of {resamples} resamples of respondents (seed {seed})"
+    if used < 2:
+        return np.full(p, np.nan), np.full(p, np.nan), how + ": too few could be weighed for an interval"
+    tail = (1 - level) / 2 * 100
+    low, high = np.nanpercentile(shares, [tail, 100 - tail], axis=0)
+    return low, high, how
 
 
 def _correlations(X: pd.DataFrame, y: pd.Series, function: str) -> tuple[np.ndarray, np.ndarray]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cxmethods.core.checks import check_int
+from cxmethods.core.checks import check_int, check_number
 from cxmethods.core.errors import ConfigError, Problem
 from cxmethods.core.files import Unreadable, first_line, unreadable
 from cxmethods.io.artifacts import SELF_ASSESSMENT, artifact, restore_formulas
@@ -22,6 +22,7 @@ from cxmethods.io.kinds import check_setting_file
 from cxmethods.methodology.maturity import MaturityModel, Question, Statement, load_quick_test, load_role_checklist
 
 __all__ = [
+    "DISAGREEMENT_SHARE",
     "SCORE_COLUMNS",
     "component_summary",
     "disagreements",
@@ -30,6 +31,17 @@ __all__ = [
     "read_previous_scores",
     "score_dimensions",
 ]
+
+#: Share of the room that must sit on each side of a disagreement (``settings.self_assessment.disagreement_share``).
+#:
+#: Respondents disagree on a dimension when at least this share of them (rounded up to whole people,
+#: at least one) scores ``disagreement_range`` levels or more above at least as many others: the
+#: ``k``-th highest current level minus the ``k``-th lowest, ``k = ceil(share x n)``, reaches the
+#: range. With the default quarter, one dissenter in a room of eight is heard but is not a dispute
+#: (seven on level 2 and one on 5: k = 2, and the second highest is 2); a room split four and four two
+#: levels apart is. A share of 0 is the plain range rule (highest minus lowest), under which any single
+#: outlier makes a dispute, so that with ten or more respondents nearly every dimension is flagged.
+DISAGREEMENT_SHARE = 0.25
 
 #: Columns of ``scores.csv``, one row per dimension in model order (the registry names them).
 SCORE_COLUMNS = list(artifact(SELF_ASSESSMENT, "scores").columns)
@@ -81,6 +93,7 @@ def score_dimensions(
     *,
     consensus: pd.DataFrame | None = None,
     disagreement_range: int = 2,
+    disagreement_share: float = DISAGREEMENT_SHARE,
     weights: dict[str, float] | None = None,
     previous: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
@@ -96,7 +109,10 @@ def score_dimensions(
         ``dimension_id``, ``current_level``, ``target_level``, ``rationale`` agreed in the room: these
         replace the medians in ``current``/``target``; the medians are kept.
     disagreement_range : int
-        Respondents disagree on a dimension when their current levels span at least this many levels.
+        Levels apart at which respondents disagree.
+    disagreement_share : float
+        Share of the room, in [0, 0.5], that must be ``disagreement_range`` levels or more above as many
+        others for a dispute (:data:`DISAGREEMENT_SHARE`, a quarter by default; 0: any one respondent).
     weights : dict, optional
         Importance weight by dimension id or component id (dimension wins); default 1.
     previous : DataFrame, optional
@@ -116,6 +132,7 @@ def score_dimensions(
     >>> int(row["n"]), float(row["median_current"]), int(row["range"]), bool(row["disagreement"]), float(row["gap"])
     (3, 2.0, 3, True, 2.0)
     """
+    check_number(disagreement_share, "disagreement_share", "score_dimensions", low=0, high=0.5)
     check_int(disagreement_range, "disagreement_range", "score_dimensions", low=1)
     frame = model.to_frame()[["component", "component_name", "dimension_id", "dimension"]]
     levels = answers[["dimension_id", "current_level", "target_level"]].astype({"current_level": float, "target_level": float})
@@ -131,7 +148,8 @@ def score_dimensions(
     )
     scores = frame.merge(stats, left_on="dimension_id", right_index=True, how="left")
     scores["n"] = scores["n"].fillna(0).astype(int)
-    scores["disagreement"] = scores["range"].fillna(0) >= disagreement_range
+    spread = grouped["current_level"].agg(lambda levels: _spread(levels, disagreement_share))
+    scores["disagreement"] = scores["dimension_id"].map(spread).fillna(0) >= disagreement_range
     agreed = _consensus(consensus)
     scores = scores.merge(agreed, on="dimension_id", how="left")
     scores["current"] = scores["consensus_current"].combine_first(scores["median_current"])
@@ -151,6 +169,16 @@ def score_dimensions(
     return scores[SCORE_COLUMNS]
 
 
+def _spread(levels: pd.Series, share: float) -> float:
+    """The k-th highest level minus the k-th lowest, k = ceil(share x n) (at least 1): the gap a share of the room spans."""
+    ordered = np.sort(levels.dropna().to_numpy(dtype=float))
+    if not len(ordered):
+        return 0.0
+    # a share of n, rounded up; the small allowance keeps 0.25 x 8 at 2 despite floating point
+    k = min(max(1, int(np.ceil(share * len(ordered) - 1e-9))), len(ordered))
+    return float(ordered[-k] - ordered[k - 1])
+
+
 def _consensus(consensus: pd.DataFrame | None) -> pd.DataFrame:
     columns = {"current_level": "consensus_current", "target_level": "consensus_target", "rationale": "consensus_rationale"}
     if consensus is None or consensus.empty:
@@ -162,9 +190,9 @@ def _consensus(consensus: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def disagreements(scores: pd.DataFrame) -> pd.DataFrame:
-    """Dimensions where respondents disagree, widest first: the order to discuss them in."""
+    """Dimensions where respondents disagree, widest first (interquartile range, then range): the order to discuss them in."""
     flagged = scores[scores["disagreement"]]
-    return flagged.sort_values(["range", "iqr", "n"], ascending=[False, False, False], kind="stable").reset_index(drop=True)
+    return flagged.sort_values(["iqr", "range", "n"], ascending=[False, False, False], kind="stable").reset_index(drop=True)
 
 
 def gaps(scores: pd.DataFrame) -> pd.DataFrame:

@@ -346,7 +346,17 @@ def _kpis(result: RoadMap, engagement: Engagement, run_dir: str | Path) -> None:
     own = engagement.settings.roadmap.service_standards
     standards = load_service_standards(engagement.resolve(own) if own else None)
     result.standards = standards
-    result.tables["kpis"] = kpi_table(standards, current_metrics(run_dir))
+    kpis = kpi_table(standards, current_metrics(run_dir), stretch=engagement.settings.roadmap.stretch)
+    result.tables["kpis"] = kpis
+    loose = kpis[kpis["looser_than_today"].fillna(False)]
+    if len(loose):
+        # a target the service already beats steers nothing: say so where the road map is read
+        result.notes.append(
+            f"{len(loose)} of {int(kpis['current'].notna().sum())} measured service standards have a target looser than "
+            f"today's performance ({', '.join(loose['standard_id'])}): stretching targets are proposed in the KPI table "
+            f"(proposed_target, {engagement.settings.roadmap.stretch:.0%} of the way from today's figure to the best "
+            "possible; settings.roadmap.stretch)."
+        )
 
 
 def current_metrics(run_dir: str | Path) -> dict[str, float]:

@@ -104,6 +104,7 @@ def run(engagement: Engagement, run_dir: str | Path | None) -> SelfAssessment:
         result.model,
         consensus=result.consensus,
         disagreement_range=settings.disagreement_range,
+        disagreement_share=settings.disagreement_share,
         weights=settings.weights,
         previous=_previous(engagement, settings.previous_scores),
     )

@@ -177,7 +177,8 @@ def _survey(result: VoiceOfCustomer, survey: pd.DataFrame, engagement: Engagemen
         drivers = result.tables["drivers"]
         result.notes.append(
             f"Key drivers of '{drivers['outcome'].iloc[0]}': {drivers.attrs['method']}, over "
-            f"{drivers.attrs['n']:,} complete responses (R² {drivers.attrs['r2']:.2f})."
+            f"{drivers.attrs['n']:,} complete responses (R² {drivers.attrs['r2']:.2f}); each share's interval "
+            f"(share_low to share_high): {drivers.attrs['interval']}."
         )
     _attempt(result, "segment_hints", lambda: segment_hints(survey, spec))
 
