@@ -245,7 +245,7 @@ ARTIFACTS: tuple[Artifact, ...] = (
         BUSINESS_CASE,
         "appraisal",
         _columns(
-            "initiative name pv_costs pv_cash_benefits pv_noncash_benefits npv cash_npv bcr irr irr_note payback_years payback_note vfm_category p10 p50 p90 prob_negative"
+            "initiative name pv_costs pv_cash_benefits pv_noncash_benefits npv cash_npv bcr bcr_convention bcr_note irr irr_note payback_years payback_note vfm_category p10 p50 p90 prob_negative"
         ),
         needs=_columns("initiative npv"),
     ),
@@ -253,9 +253,11 @@ ARTIFACTS: tuple[Artifact, ...] = (
         BUSINESS_CASE,
         "options",
         _columns(
-            "option initiatives pv_costs pv_cash_benefits pv_noncash_benefits npv cash_npv bcr irr irr_note payback_years payback_note vfm_category p10 p50 p90 prob_negative note"
+            "option initiatives pv_costs pv_cash_benefits pv_noncash_benefits npv cash_npv bcr bcr_convention bcr_note irr irr_note payback_years payback_note vfm_category p10 p50 p90 prob_negative note"
         ),
     ),
+    # the preferred package's cash by year, undiscounted (real prices): paid out, saved, net, running total
+    Artifact(BUSINESS_CASE, "affordability", _columns("year cash_out cash_back net cumulative")),
     Artifact(
         BUSINESS_CASE,
         "sensitivity",
