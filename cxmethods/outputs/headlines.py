@@ -352,9 +352,11 @@ def _business_case(read_step: Read, currency: str) -> list[str]:
     if "preferred" in options.index and options.loc["preferred", "initiatives"] == options.loc["preferred", "initiatives"]:
         p = options.loc["preferred"]
         out.append(
-            f"Preferred package ({p['initiatives'].replace(';', ', ')}): net present value {money(p['npv'], currency)}, "
-            f"benefit-cost ratio {p['bcr']:.1f} ({p['vfm_category']} value for money)."
+            f"Preferred package ({p['initiatives'].replace(';', ', ')}): net present value {money(p['npv'], currency)} "
+            f"({money(p['cash_npv'], currency)} cash to the organisation, {money(p['pv_noncash_benefits'], currency)} "
+            f"customers' time), {_ratio(p)}: {p['vfm_category']} value for money."
         )
+        out += _affordability(read_step, currency)
         out.append(
             f"In eight of ten simulations its NPV lies between {money(p['p10'], currency)} and {money(p['p90'], currency)}; "
             f"chance of a loss {p['prob_negative']:.0%}."
@@ -374,6 +376,39 @@ def _business_case(read_step: Read, currency: str) -> list[str]:
     except (CxmError, KeyError):
         pass
     return out
+
+
+def _ratio(p: pd.Series) -> str:
+    """The benefit-cost ratio with its convention, or why it has none."""
+    dft = p.get("bcr_convention") == "dft"  # runs before the setting existed used the Green Book's
+    if pd.notna(p["bcr"]):
+        return f"benefit-cost ratio {p['bcr']:.1f} ({'DfT, costs net of cash savings' if dft else 'Green Book'})"
+    if p.get("bcr_note") == "net saving to the budget":
+        return "no DfT benefit-cost ratio (its cash savings repay its costs)"
+    return "no benefit-cost ratio (no costs)"
+
+
+def _affordability(read_step: Read, currency: str) -> list[str]:
+    """The preferred package's cash by year in one sentence: paid out, got back, when the running total turns."""
+    try:
+        cash = read_step("affordability")
+    except CxmError:  # a run before the table existed, or no preferred package
+        return []
+    if cash.empty:
+        return []
+    first, last = int(cash["year"].iloc[0]), int(cash["year"].iloc[-1])
+    # the year from which the running total stays at or above zero (it can dip again when a cost comes late)
+    before = cash["cumulative"][::-1].lt(0).cummax()[::-1]
+    turn = cash.loc[~before, "year"]
+    when = (
+        f"the running total is positive from {int(turn.iloc[0])}"
+        if len(turn)
+        else f"the running total is still {money(cash['cumulative'].iloc[-1], currency)} in {last}"
+    )
+    return [
+        f"In cash (real prices, undiscounted) it costs the organisation {money(cash['cash_out'].sum(), currency)} "
+        f"and saves {money(cash['cash_back'].sum(), currency)} over {first}-{last}; {when}."
+    ]
 
 
 def _roadmap(read_step: Read, currency: str) -> list[str]:
