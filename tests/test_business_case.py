@@ -18,7 +18,7 @@ from cxmethods.methods.risk import switching_values
 from cxmethods.workbooks import business_case
 from cxmethods.workbooks.business_case import BusinessCase
 
-PER_YEAR = 365.25 / 365  # the period below is 365 days; volumes are scaled to 365.25
+PER_YEAR = 1.0  # the period below is a calendar year: its volumes are a year, not 365.25/365 of one
 DF = 1.035 ** -np.arange(5)
 
 VOLUMES = """\

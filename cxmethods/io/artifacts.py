@@ -136,12 +136,17 @@ ARTIFACTS: tuple[Artifact, ...] = (
     Artifact(
         VOICE_OF_CUSTOMER,
         "repeat_contact",
-        _columns("reason window_days contacts repeats follow_ups resolved_first_contact repeat_rate follow_up_rate"),
+        _columns(
+            "reason window_days contacts repeats follow_ups resolved_first_contact repeat_rate follow_up_rate fcr_by_repeat"
+        ),
     ),
     Artifact(
         VOICE_OF_CUSTOMER,
         "failure_demand",
-        _columns("channel contacts failure_contacts by_reason by_repeat failure_share unit_cost failure_cost total_cost"),
+        _columns(
+            "channel contacts failure_contacts by_reason by_repeat failure_share unit_cost failure_cost total_cost "
+            "failure_cost_a_year"
+        ),
     ),
     Artifact(
         VOICE_OF_CUSTOMER,
@@ -234,7 +239,11 @@ ARTIFACTS: tuple[Artifact, ...] = (
     Artifact(SEGMENTATION, "process", _columns("step id title what output workbook_section")),
     Artifact(SEGMENTATION, "assignments", kind="parquet"),
     # workbook 04: cash flows, appraisal, options, sensitivity and channel mix
-    Artifact(BUSINESS_CASE, "baseline", _columns("channel contacts failure_contacts failure_share")),
+    Artifact(
+        BUSINESS_CASE,
+        "baseline",
+        _columns("channel contacts failure_contacts failure_share failure_cost"),
+    ),
     Artifact(BUSINESS_CASE, "assumptions", _columns("name value low high min max distribution unit group description source")),
     Artifact(
         BUSINESS_CASE,

@@ -34,6 +34,7 @@ __all__ = [
     "WORKBOOKS",
     "channel_shift_sentence",
     "earlier_runs",
+    "first_contact_sentence",
     "headlines",
     "money",
     "read_manifest",
@@ -213,7 +214,7 @@ def _self_assessment(read_step: Read, currency: str) -> list[str]:
 def _voice(read_step: Read, currency: str) -> list[str]:
     """One sentence per analysis that ran: a survey without a contact log still gets its drivers, and so on."""
     out = []
-    for sentence in (_top_reasons, _failure_demand, _main_channel, _drivers, _anomaly):
+    for sentence in (_top_reasons, _failure_demand, _first_contact, _main_channel, _drivers, _anomaly):
         try:
             said = sentence(read_step, currency)
         except (CxmError, KeyError, IndexError, ValueError):
@@ -276,8 +277,39 @@ def _failure_demand(read_step: Read, currency: str) -> str | None:
     failure = read_step("failure_demand").set_index("channel").loc["(all)"]
     if pd.isna(failure["failure_share"]):
         return None
-    cost = f", costing about {money(failure['failure_cost'], currency)} a year" if pd.notna(failure.get("failure_cost")) else ""
+    # a year's cost, the figure the business case starts from (failure_cost is over the log's period)
+    yearly = failure.get("failure_cost_a_year", failure.get("failure_cost"))
+    cost = f", costing about {money(yearly, currency)} a year" if pd.notna(yearly) else ""
     return f"{failure['failure_share']:.0%} of contacts are failure demand (chasing, repeats, unclear letters){cost}."
+
+
+def _first_contact(read_step: Read, currency: str) -> str:
+    return first_contact_sentence(read_step("repeat_contact"))
+
+
+def first_contact_sentence(repeats: pd.DataFrame) -> str:
+    """Both first-contact resolution figures side by side, and why they differ, from the ``repeat_contact`` table.
+
+    >>> t = pd.DataFrame({"reason": ["(all)"], "window_days": [7], "resolved_first_contact": [0.637],
+    ...                   "fcr_by_repeat": [0.961]})
+    >>> print(first_contact_sentence(t))  # doctest: +NORMALIZE_WHITESPACE
+    First-contact resolution: 96.1% of contacts had no repeat about the same reason within 7 days (fcr_by_repeat),
+    while the log's flag says 63.7% were resolved first time (resolved_first_contact). They differ because the flag
+    is the adviser's judgement at the time, and repeat contact is what customers did next (within the window, about
+    the same reason).
+    """
+    overall = repeats[repeats["reason"] == "(all)"].iloc[0]
+    said = (
+        f"First-contact resolution: {overall['fcr_by_repeat']:.1%} of contacts had no repeat about the same reason "
+        f"within {int(overall['window_days'])} days (fcr_by_repeat)"
+    )
+    if pd.isna(overall["resolved_first_contact"]):
+        return said + "; the log has no resolved-first-time flag to set beside it."
+    return (
+        f"{said}, while the log's flag says {overall['resolved_first_contact']:.1%} were resolved first time "
+        "(resolved_first_contact). They differ because the flag is the adviser's judgement at the time, and repeat "
+        "contact is what customers did next (within the window, about the same reason)."
+    )
 
 
 def _main_channel(read_step: Read, currency: str) -> str:

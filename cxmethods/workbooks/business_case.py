@@ -36,6 +36,7 @@ from cxmethods.io.inputs import read_input
 from cxmethods.methodology.benchmarks import Benchmarks, load_benchmarks
 from cxmethods.methods.case_inputs import Baseline, assumptions_table, base_year, check_case_inputs, load_baseline
 from cxmethods.methods.case_model import CaseModel, InitiativeCosts, Lever, frame_values, lever_names, overlaps
+from cxmethods.methods.contact_costs import failure_costs, unit_costs
 from cxmethods.methods.finance import benefit_cost_ratio, discount_factors, discounted_payback, irr
 from cxmethods.methods.risk import monte_carlo, switching_values, tornado
 from cxmethods.plots.channel_mix import plot_mix
@@ -145,7 +146,10 @@ class BusinessCase(Results):
             ),
         ),
         "assumptions": ("assumptions", lambda t: t[["name", "value", "low", "high", "unit", "source"]].round(3)),
-        "baseline": ("baseline", lambda t: t.round({"contacts": 0, "failure_contacts": 0, "failure_share": 3})),
+        "baseline": (
+            "baseline",
+            lambda t: t.round({"contacts": 0, "failure_contacts": 0, "failure_share": 3, "failure_cost": 0}),
+        ),
         "channel_mix": (
             "channel_mix_summary",
             lambda t: t.round(
@@ -223,7 +227,7 @@ def run(engagement: Engagement, run_dir: str | Path, *, draws: int | None = None
         source=str(artifact_path(run_dir, VOICE_OF_CUSTOMER, "volumes")),
     )
     result.notes += baseline.notes
-    result.tables["baseline"] = _baseline_table(baseline)
+    result.tables["baseline"] = _baseline_table(baseline, engagement)
     if engagement.inputs.initiatives is None:
         _not_appraised(result, missing_input("initiatives", "and their levers (inputs.levers) to appraise them"))
         return result
@@ -597,10 +601,12 @@ def _cashflows(model: CaseModel, base: dict, years: np.ndarray) -> pd.DataFrame:
     return table
 
 
-def _baseline_table(baseline: Baseline) -> pd.DataFrame:
+def _baseline_table(baseline: Baseline, engagement: Engagement) -> pd.DataFrame:
     v = baseline.volumes
     table = v.groupby("channel", as_index=False)[["contacts", "failure_contacts"]].sum()
     table["failure_share"] = table["failure_contacts"] / table["contacts"]
+    # costed as workbook 02 costs it (its failure_cost_a_year), so the two workbooks state one figure
+    table["failure_cost"] = table["channel"].map(failure_costs(v, unit_costs(engagement)))
     return table.sort_values("contacts", ascending=False, ignore_index=True)
 
 
