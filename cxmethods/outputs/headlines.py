@@ -293,21 +293,21 @@ def first_contact_sentence(repeats: pd.DataFrame) -> str:
     >>> t = pd.DataFrame({"reason": ["(all)"], "window_days": [7], "resolved_first_contact": [0.637],
     ...                   "fcr_by_repeat": [0.961]})
     >>> print(first_contact_sentence(t))  # doctest: +NORMALIZE_WHITESPACE
-    First-contact resolution: 96.1% of contacts had no repeat about the same reason within 7 days (fcr_by_repeat),
-    while the log's flag says 63.7% were resolved first time (resolved_first_contact). They differ because the flag
+    First-contact resolution: 96.1% of contacts had no repeat about the same reason within 7 days,
+    while the log's flag says 63.7% were resolved first time. They differ because the flag
     is the adviser's judgement at the time, and repeat contact is what customers did next (within the window, about
     the same reason).
     """
     overall = repeats[repeats["reason"] == "(all)"].iloc[0]
     said = (
         f"First-contact resolution: {overall['fcr_by_repeat']:.1%} of contacts had no repeat about the same reason "
-        f"within {int(overall['window_days'])} days (fcr_by_repeat)"
+        f"within {int(overall['window_days'])} days"
     )
     if pd.isna(overall["resolved_first_contact"]):
         return said + "; the log has no resolved-first-time flag to set beside it."
     return (
-        f"{said}, while the log's flag says {overall['resolved_first_contact']:.1%} were resolved first time "
-        "(resolved_first_contact). They differ because the flag is the adviser's judgement at the time, and repeat "
+        f"{said}, while the log's flag says {overall['resolved_first_contact']:.1%} were resolved first time. "
+        "They differ because the flag is the adviser's judgement at the time, and repeat "
         "contact is what customers did next (within the window, about the same reason)."
     )
 
