@@ -78,19 +78,18 @@ _METRICS = [
 ]
 
 
+#: The money columns every appraisal and option view shows side by side: costs, cash and non-cash benefits, both
+#: NPVs, and the ratio with its value-for-money category.
+_MONEY = ["pv_costs", "pv_cash_benefits", "pv_noncash_benefits", "cash_npv", "npv", "bcr", "vfm_category"]
+
+
 def _appraisal_view(t: pd.DataFrame) -> pd.DataFrame:
     """The appraisal as the workbook shows it: the headline figures, rounded."""
     return t[
         [
             "initiative",
             "name",
-            "pv_costs",
-            "pv_cash_benefits",
-            "pv_noncash_benefits",
-            "cash_npv",
-            "npv",
-            "bcr",
-            "vfm_category",
+            *_MONEY,
             "irr",
             "irr_note",
             "payback_years",
@@ -120,13 +119,7 @@ class BusinessCase(Results):
                 [
                     "option",
                     "initiatives",
-                    "pv_costs",
-                    "pv_cash_benefits",
-                    "pv_noncash_benefits",
-                    "cash_npv",
-                    "npv",
-                    "bcr",
-                    "vfm_category",
+                    *_MONEY,
                     "p10",
                     "p50",
                     "p90",
