@@ -145,7 +145,7 @@ ARTIFACTS: tuple[Artifact, ...] = (
         "failure_demand",
         _columns(
             "channel contacts failure_contacts by_reason by_repeat failure_share unit_cost failure_cost total_cost "
-            "failure_cost_a_year"
+            "failure_cost_a_year price_base"
         ),
     ),
     Artifact(
@@ -242,19 +242,19 @@ ARTIFACTS: tuple[Artifact, ...] = (
     Artifact(
         BUSINESS_CASE,
         "baseline",
-        _columns("channel contacts failure_contacts failure_share failure_cost"),
+        _columns("channel contacts failure_contacts failure_share failure_cost price_base"),
     ),
     Artifact(BUSINESS_CASE, "assumptions", _columns("name value low high min max distribution unit group description source")),
     Artifact(
         BUSINESS_CASE,
         "cashflows",
-        _columns("initiative year cost cash_benefit noncash_benefit discount_factor net present_value"),
+        _columns("initiative year cost cash_benefit noncash_benefit discount_factor net present_value price_base"),
     ),
     Artifact(
         BUSINESS_CASE,
         "appraisal",
         _columns(
-            "initiative name pv_costs pv_cash_benefits pv_noncash_benefits npv cash_npv bcr bcr_convention bcr_note irr irr_note payback_years payback_note vfm_category p10 p50 p90 prob_negative"
+            "initiative name pv_costs pv_cash_benefits pv_noncash_benefits npv cash_npv bcr bcr_convention bcr_note irr irr_note payback_years payback_note vfm_category p10 p50 p90 prob_negative price_base"
         ),
         needs=_columns("initiative npv"),
     ),
@@ -262,11 +262,11 @@ ARTIFACTS: tuple[Artifact, ...] = (
         BUSINESS_CASE,
         "options",
         _columns(
-            "option initiatives pv_costs pv_cash_benefits pv_noncash_benefits npv cash_npv bcr bcr_convention bcr_note irr irr_note payback_years payback_note vfm_category p10 p50 p90 prob_negative note"
+            "option initiatives pv_costs pv_cash_benefits pv_noncash_benefits npv cash_npv bcr bcr_convention bcr_note irr irr_note payback_years payback_note vfm_category p10 p50 p90 prob_negative note price_base"
         ),
     ),
-    # the preferred package's cash by year, undiscounted (real prices): paid out, saved, net, running total
-    Artifact(BUSINESS_CASE, "affordability", _columns("year cash_out cash_back net cumulative")),
+    # the preferred package's cash by year, undiscounted (real prices, price_base): paid out, saved, net, running total
+    Artifact(BUSINESS_CASE, "affordability", _columns("year cash_out cash_back net cumulative price_base")),
     Artifact(
         BUSINESS_CASE,
         "sensitivity",

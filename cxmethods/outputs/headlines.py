@@ -279,7 +279,8 @@ def _failure_demand(read_step: Read, currency: str) -> str | None:
         return None
     # a year's cost, the figure the business case starts from (failure_cost is over the log's period)
     yearly = failure.get("failure_cost_a_year", failure.get("failure_cost"))
-    cost = f", costing about {money(yearly, currency)} a year" if pd.notna(yearly) else ""
+    prices = _prices(failure)
+    cost = f", costing about {money(yearly, currency)} a year{f' ({prices})' if prices else ''}" if pd.notna(yearly) else ""
     return f"{failure['failure_share']:.0%} of contacts are failure demand (chasing, repeats, unclear letters){cost}."
 
 
@@ -383,8 +384,10 @@ def _business_case(read_step: Read, currency: str) -> list[str]:
     out = []
     if "preferred" in options.index and options.loc["preferred", "initiatives"] == options.loc["preferred", "initiatives"]:
         p = options.loc["preferred"]
+        prices = _prices(p)
         out.append(
-            f"Preferred package ({p['initiatives'].replace(';', ', ')}): net present value {money(p['npv'], currency)} "
+            f"Preferred package ({p['initiatives'].replace(';', ', ')}){f', in {prices}' if prices else ''}: "
+            f"net present value {money(p['npv'], currency)} "
             f"({money(p['cash_npv'], currency)} cash to the organisation, {money(p['pv_noncash_benefits'], currency)} "
             f"customers' time), {_ratio(p)}: {p['vfm_category']} value for money."
         )
@@ -408,6 +411,16 @@ def _business_case(read_step: Read, currency: str) -> list[str]:
     except (CxmError, KeyError):
         pass
     return out
+
+
+def _prices(row: pd.Series) -> str:
+    """``"2026 prices"`` from a row's ``price_base`` (``"GBP, 2026 prices"``); empty for a run from before it existed.
+
+    >>> _prices(pd.Series({"price_base": "GBP, 2026 prices"})), _prices(pd.Series({"npv": 1.0}))
+    ('2026 prices', '')
+    """
+    label = row.get("price_base")
+    return str(label).split(", ")[-1] if isinstance(label, str) and label else ""
 
 
 def _ratio(p: pd.Series) -> str:
@@ -437,8 +450,9 @@ def _affordability(read_step: Read, currency: str) -> list[str]:
         if len(turn)
         else f"the running total is still {money(cash['cumulative'].iloc[-1], currency)} in {last}"
     )
+    prices = _prices(cash.iloc[0])
     return [
-        f"In cash (real prices, undiscounted) it costs the organisation {money(cash['cash_out'].sum(), currency)} "
+        f"In cash ({prices or 'real prices'}, undiscounted) it costs the organisation {money(cash['cash_out'].sum(), currency)} "
         f"and saves {money(cash['cash_back'].sum(), currency)} over {first}-{last}; {when}."
     ]
 

@@ -30,7 +30,9 @@ from cxmethods.io.artifacts import VOICE_OF_CUSTOMER
 from cxmethods.io.inputs import read_input
 from cxmethods.io.questionnaire import questionnaire
 from cxmethods.methods.channels import channel_preferences
+from cxmethods.methods.contact_costs import cost_price_year, engagement_benchmarks
 from cxmethods.methods.contacts import ContactLog
+from cxmethods.methods.prices import price_base
 from cxmethods.outputs.headlines import first_contact_sentence
 from cxmethods.plots.charts import plot_failure_demand, plot_importance_performance, plot_pareto, plot_week_heatmap
 from cxmethods.plots.trends import plot_channel_trend, plot_reason_trend
@@ -366,6 +368,10 @@ def _data_notes(result: VoiceOfCustomer, log: ContactLog, *, named: int = 10) ->
     if failure is not None:
         overall = failure.set_index("channel").loc["(all)"]
         period = log.engagement.period
+        if pd.notna(overall["failure_cost"]):  # what prices the costs are in, converted as the business case's
+            engagement = log.engagement
+            base = price_base(engagement)
+            result.notes += base.notes({"costs per contact": cost_price_year(engagement, engagement_benchmarks(engagement))})
         if pd.notna(overall["failure_cost"]) and overall["failure_cost_a_year"] != overall["failure_cost"]:
             result.notes.append(
                 f"Failure demand cost {overall['failure_cost']:,.0f} over the log's period ({period.start} to "
