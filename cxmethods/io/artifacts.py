@@ -271,18 +271,22 @@ ARTIFACTS: tuple[Artifact, ...] = (
         BUSINESS_CASE,
         "sensitivity",
         _columns(
-            "output assumption low high npv_low npv_high npv_base swing unit group description source switching_value change_pct within_range note"
+            "output assumption low high npv_low npv_high npv_base swing unit group description source switching_value change_pct within_range note "
+            "price_base"
         ),
     ),
     Artifact(
         BUSINESS_CASE,
         "channel_mix",
-        _columns("segment channel current_contacts optimal_contacts change unit_cost current_cost optimal_cost"),
+        _columns("segment channel current_contacts optimal_contacts change unit_cost current_cost optimal_cost price_base"),
     ),
     Artifact(
         BUSINESS_CASE,
         "channel_mix_summary",
-        _columns("segment current_cost optimal_cost saving saving_share online_share_now online_share_optimal online_capacity"),
+        _columns(
+            "segment current_cost optimal_cost saving saving_share online_share_now online_share_optimal online_capacity "
+            "price_base"
+        ),
     ),
     # workbook 05: backlog, priorities, schedule, pilots and KPIs
     Artifact(ROADMAP, "backlog", _BACKLOG),

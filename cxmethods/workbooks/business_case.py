@@ -292,7 +292,7 @@ def run(engagement: Engagement, run_dir: str | Path, *, draws: int | None = None
         switch[["output", "assumption", "switching_value", "change_pct", "within_range", "note"]],
         on=["output", "assumption"],
         how="left",
-    )
+    ).assign(price_base=prices.label)
     for table in ("appraisal", "options"):
         _vfm(result.tables[table], bench)
     result.notes += [f"Option {r.option}: {r.note}" for r in result.tables["options"].itertuples() if r.note and r.initiatives]
@@ -702,9 +702,10 @@ def _channel_mix(
         min_assisted=settings.min_assisted_share or None,
         channel_capacity=settings.channel_capacity or None,
     )
-    result.tables["channel_mix"] = result.mix.mix
+    label = result.price_base.label if result.price_base is not None else price_base(engagement).label
+    result.tables["channel_mix"] = result.mix.mix.assign(price_base=label)
     # The artifact keeps the 6 decimals it has always had; the library's summary is not rounded (a cost below 1
     # would lose its 7th significant figure). + 0.0 turns a rounded -0.0 into 0.0.
     summary = result.mix.summary
-    result.tables["channel_mix_summary"] = summary.assign(**summary.select_dtypes("number").round(6) + 0.0)
+    result.tables["channel_mix_summary"] = summary.assign(**summary.select_dtypes("number").round(6) + 0.0, price_base=label)
     result.notes.append(result.mix.benchmark_note)
