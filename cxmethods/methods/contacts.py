@@ -79,10 +79,13 @@ def channel_label(channel: str) -> str:
 
 
 def default_unit_costs() -> dict:
-    """Benchmark cost per contact by channel (``templates/benchmarks.yaml``): ``{"currency", "costs", "sources"}``."""
+    """Benchmark cost per contact by channel (``templates/benchmarks.yaml``) as published, in their own prices:
+    ``{"currency", "price_year", "costs", "sources"}`` (:func:`~cxmethods.methods.contact_costs.unit_costs` gives them
+    in an engagement's price base)."""
     bench = load_benchmarks().channel_costs
     return {
         "currency": bench.currency,
+        "price_year": bench.price_year,
         "costs": {k: v.cost for k, v in bench.costs.items()},
         "sources": {k: v.source for k, v in bench.costs.items()},
     }
