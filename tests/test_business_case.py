@@ -672,3 +672,17 @@ def test_a_currency_without_a_deflator_runs_and_says_so(case):
     notes = " ".join(result.notes)
     assert "No GDP deflator series ships for EUR" in notes and "costs per contact (2020 prices)" in notes
     assert set(result.tables["appraisal"]["price_base"]) == {"EUR, 2026 prices"}
+
+
+def test_a_price_year_before_the_series_is_named_with_its_row(case):
+    (case / "initiatives.csv").write_text(
+        INITIATIVES.replace("ramp_up_years\n", "ramp_up_years,price_year\n", 1)
+        .replace("2026,0\nI2", "2026,0,2020\nI2", 1)
+        .replace("2026,1\n", "2026,1,1985\n"),
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as caught:
+        run(case)
+    found = [p for p in caught.value.problems if p.column == "price_year"]
+    assert len(found) == 1 and found[0].rows == (3,) and "before 1990" in found[0].message
+    assert found[0].where.endswith("initiatives.csv")
