@@ -113,20 +113,23 @@ FAILURE_PHRASES: tuple[str, ...] = (
     rf"wait(?:ed|ing)?(?: for)?(?: over| more than| nearly| almost| about| around| at least)? (?:{_NUM}|an?) (?:hours?|days?|weeks?|months?|years?)",
     r"(?:wait(?:ed|ing)?|been|left|ignored|out|broken) (?:for )?(?:ages|weeks|months|years|days on end)",
     r"(?:still|again) (?:waiting|not|no|nothing|missed|broken|has(?:n't| not)|have(?:n't| not)|hasn't|haven't|unresolved)",
-    r"(?:no ?(?:-| )?one|nobody|no-one|none of them) (?:has |had |have |ever |even |actually )?(?:answer|answered|answers|came|come|comes|call(?:ed|s)? back|rang back|rings back|replied|repl(?:y|ies)|respond(?:ed|s)?|got back|gets back|told|tells|knew|knows|turned up|shows? up|showed up|returned|returns|bothered|helped|helps|listens?|listened|picks? up|picked up|seems? to know|could tell|could help|followed up)",
-    r"never (?:answered|came|turned up|got back|heard back|heard anything|replied|called back|rang back|arrived|received|showed up|bothered|followed up|responded|fixed|sorted)",
+    r"(?:no ?(?:-| )?one|nobody|no-one|none of them)(?: \S+){0,4}? (?:has |had |have |ever |even |actually )?(?:answer|answered|answers|came|come|comes|call(?:ed|s)? back|rang back|rings back|replied|repl(?:y|ies)|respond(?:ed|s)?|got back|gets back|told|tells|knew|knows|turned up|shows? up|showed up|returned|returns|bothered|helped|helps|listens?|listened|picks? up|picked up|seems? to know|could tell|could help|followed up)",
+    r"never (?:had|got|received|heard|get|have) (?:a |any )?(?:reply|replies|response|answer|call ?back|word|update)|never (?:any|anyone|anybody|enough)|never (?:answered|came|turned up|got back|heard back|heard anything|replied|called back|rang back|arrived|received|showed up|bothered|followed up|responded|fixed|sorted)",
     r"(?:chased|chasing|chase up|had to chase)",
     rf"{_CONTACT}(?: \S+){{0,5}}? (?:{_NUM}|several|many|multiple|countless|numerous|umpteen) times",
+    rf"{_CONTACT}(?: \S+){{0,3}}? (?:repeatedly|again and again|over and over|time after time|time and again)",
     r"(?:every|each) time (?:i|we) (?:call|called|ring|rang|phone|phoned|contact|contacted|come|came|go|went)",
     r"(?:had|have|having|has) to (?:ring|call|phone|chase|come in|come back|go in|go back|go down|visit|write|e-?mail|explain|repeat|tell|start again|start over|fill (?:it|the form|everything) (?:in|out) again|wait|take (?:time|a day) off|complain|keep|ask again|pay again|re-?apply|resubmit|send)",
     r"lost (?:my|our|the|his|her|their|all)",
-    r"kept (?:timing out|crashing|failing|freezing|logging (?:me|us) out|cutting (?:me|us)? ?off|hanging up|losing|erroring|saying|asking|sending|putting (?:me|us) on hold)",
+    r"(?:kept|keeps|keep) (?:on )?(?:timing out|crashing|failing|freezing|logging (?:me|us) out|cutting (?:me|us)? ?off|hanging up|losing|erroring|saying|asking|sending|putting (?:me|us) on hold)",
     r"(?:timed|timing|times) out|crash(?:ed|es|ing)|logged (?:me|us) out|error messages?|(?:went|goes|line) dead|cut (?:me|us)? ?off|hung up|put (?:me|us) on hold|on hold for",
     r"(?:not|isn't|wasn't|doesn't|didn't|won't|never) (?:work|working|load|loading|working properly|go through|went through)",
     r"(?:am|i'm|are|is|not|never|don't go|can't get|cannot get|couldn't get) (?:not )?online|no (?:internet|computer|smartphone|broadband)|(?:can't|cannot|couldn't|don't know how to) use (?:a |the )?(?:computer|internet|website|app|online)",
     r"(?:could not|couldn't|can't|cannot|unable to|impossible to|no way to) (?:get through|understand|explain|find|log ?in|get an answer|speak to|talk to|reach|contact|book|pay|use|get hold|get help|get anyone|make sense|follow)",
     r"no (?:reply|replies|response|answer|answers|update|updates|callback|call back|word|explanation|interpreter|translator|help|support|information|feedback|acknowledg(?:e)?ment|record|progress|action|one there)",
     r"(?:made|makes|make|making) no sense|(?:didn't|doesn't|did not|does not) make (?:any )?sense|no sense",
+    r"(?:tells?|told|says?|said|gives?|gave) (?:you |me |us )?(?:something|a) (?:different|new)\b",
+    r"(?:skipped|skips|skip|forgot|forgotten|missed out) (?:our|my|the) (?:street|road|house|bin|collection|close|block)",
     r"(?:different|conflicting|contradictory|wrong) (?:answers?|information|advice|story|stories|letters?|amounts?|bills?)",
     r"(?:passed|pushed|sent|bounced) (?:me |us )?(?:from|between|around|back and forth|round in circles|from pillar to post)",
     rf"(?:{_NUM}|several|many) (?:weeks|months|times) (?:running|in a row|later|on)",
@@ -134,6 +137,7 @@ FAILURE_PHRASES: tuple[str, ...] = (
     r"(?:has|have|had) (?:been|gone) (?:missed|ignored|left|broken|out|overlooked|lost|cancelled|delayed|closed)",
     r"(?:missed|cancelled|delayed|late|overdue|lost|wrong) (?:again|appointment|collection|payment|letter|repair|bin|delivery)",
     r"nothing (?:is|was|has been|gets|got|ever gets|seems to be|happens|happened|changed|changes) (?:done|sorted|fixed|changed|happening)?",
+    r"still (?:there|outstanding|missing|unresolved|happening|broken|leaking|blocked|the same|going on|open|unpaid)",
     r"(?:still|yet to|not yet|never been) (?:fixed|sorted|resolved|repaired|done|paid|refunded|heard|received|answered|replied|collected|returned|processed)",
     r"(?:not|never|wasn't|weren't|isn't) (?:told|informed|updated|kept informed|contacted|called back|consulted|listened to)",
     r"tell (?:my|our|the) story again|(?:start|started|starting) (?:all )?over again|from scratch",
@@ -141,12 +145,13 @@ FAILURE_PHRASES: tuple[str, ...] = (
 #: Service done well: fixed or sorted quickly or first time, someone who knew what to do, kept the person informed,
 #: explained, went the extra mile, made a difference; easy and quick to do. Negated, they turn negative.
 SUCCESS_PHRASES: tuple[str, ...] = (
-    r"(?:sorted|fixed|resolved|repaired|mended|filled|cleared|collected|replaced|done|dealt with|picked up|delivered|arrived|came|approved|processed|paid|answered|returned|refunded|renewed|booked|issued|removed|cleaned|came round|came out|turned up|arrived)\b[^.;!?]{0,60}?\b(?:within (?:a|an|one|two|three|\d+) (?:hours?|days?|weeks?)|the same day|the next day|the following day|next morning|straight away|right away|immediately|promptly|quickly|on time|first time|in one go|in (?:a|one) (?:call|visit|go)|in (?:no time|minutes))",
+    r"(?:sorted|fixed|resolved|repaired|mended|filled|cleared|collected|replaced|done|dealt with|picked up|delivered|arrived|came|approved|processed|paid|answered|returned|refunded|renewed|booked|issued|removed|cleaned|came round|came out|turned up|working again|back on)\b[^.;!?]{0,60}?\b(?:within (?:a|an|one|two|three|\d+) (?:hours?|days?|weeks?)|the same day|the next day|the following day|next morning|straight away|right away|immediately|promptly|quickly|on time|first time|in one go|in (?:a|one) (?:call|visit|go)|in (?:no time|minutes)|the day after|a day later|by (?:the )?(?:next|following|monday|tuesday|wednesday|thursday|friday|saturday|sunday|the end of the (?:day|week)))",
     r"(?:quicker|sooner|faster|better|easier|earlier) than (?:i |we )?(?:expected|thought|hoped|feared|imagined)",
     r"made (?:all |a |such a |the )?(?:the |a |real |big |huge )?(?:difference|change)",
     r"knew (?:exactly|just|straight away|immediately)|knew what (?:to do|they were doing|was needed)|knew (?:their|his|her) stuff",
     r"(?:explained|went through) (?:everything|it all|it clearly|things clearly|clearly|properly|the options|what to do|each step)",
     r"step by step",
+    r"how (?:fast|quickly|promptly|efficiently|easily)|(?:so|very|really|incredibly|amazingly) (?:fast|quickly|promptly|efficiently|prompt)",
     r"kept (?:me|us) (?:informed|updated|posted|in the loop)",
     r"(?:called|rang|phoned|got|came|wrote|emailed) (?:me |us )?back (?:for|to|the same|the next|within|quickly|promptly|straight)|came back (?:for|to)",
     r"(?:went|going|goes) (?:above and beyond|the extra mile|out of (?:his|her|their|the) way)",
@@ -183,6 +188,8 @@ _WORDS = {
     "shocking": -2.0,
     # a request, not a compliment ("Please sort it out"): VADER's +1.3 reads every plea for help as praise
     "please": 0.0,
+    # a transaction, not a grievance ("I pay my rent online"): VADER -0.4, AFINN -1
+    "pay": 0.0,
 }
 _NEGATORS = frozenset(
     "not no never without didn't didnt don't dont doesn't doesnt wasn't wasnt weren't isn't isnt hardly barely "
