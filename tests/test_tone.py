@@ -249,3 +249,64 @@ def test_tone_is_deterministic_and_independent_of_chunks(survey):
     pd.testing.assert_frame_equal(first, tone(texts, ratings=ratings))
     pd.testing.assert_frame_equal(first, tone(texts, ratings=ratings, chunk=7))
     pd.testing.assert_frame_equal(first.attrs["scorers"], tone(texts, ratings=ratings, chunk=7).attrs["scorers"])
+
+
+# --- the workbook ----------------------------------------------------------------------------------------------------
+
+
+def _comments_engagement(folder: Path, *, rating: bool) -> Path:
+    """A comments file: the unseen English comments twice over (positive ones rated 4-5, negative 1-2) and four in
+    Polish and two in Urdu, with or without the rating mapped."""
+    import textwrap
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = [{"Text": t, "Stars": 4 + i % 2} for i, t in enumerate(UNSEEN_POSITIVE * 2)]
+    rows += [{"Text": t, "Stars": 1 + i % 2} for i, t in enumerate(UNSEEN_NEGATIVE * 2)]
+    rows += [{"Text": OTHER_LANGUAGES["pl"], "Stars": 1}] * 4 + [{"Text": OTHER_LANGUAGES["ur"], "Stars": 2}] * 2
+    pd.DataFrame(rows).to_csv(folder / "comments.csv", index=False)
+    columns = "{text: Text, rating: Stars}" if rating else "{text: Text}"
+    (folder / "engagement.yaml").write_text(
+        textwrap.dedent(f"""\
+            name: tone
+            organisation: Tone Council
+            currency: GBP
+            period: {{start: 2025-04-01, end: 2026-03-31}}
+            seed: 3
+            inputs:
+              comments:
+                path: comments.csv
+                columns: {columns}
+            """),
+        encoding="utf-8",
+    )
+    return folder / "engagement.yaml"
+
+
+def test_the_workbook_counts_other_languages_and_shows_the_scorers_compared(tmp_path):
+    from cxmethods.workbooks.voice_of_customer import run
+
+    result = run(load_engagement(_comments_engagement(tmp_path / "rated", rating=True)), tmp_path / "run", n_themes=2)
+    languages = result.tables["comment_languages"]
+    assert languages[["language", "comments", "scored"]].values.tolist() == [
+        ["English", 60, True],
+        ["Polish", 4, False],
+        ["Urdu", 2, False],
+    ]
+    assert any(n.startswith("6 comments are not in English (Polish 4, Urdu 2): tone is not scored") for n in result.notes)
+    per_comment = result.tables["comment_themes"]
+    other = per_comment[per_comment["language"] != "en"]
+    assert len(other) == 6 and (other["sentiment"] == NOT_ENGLISH).all() and other["compound"].isna().all()
+    by_theme = result.tables["theme_sentiment"]
+    themed = per_comment["theme"].notna()
+    assert by_theme["comments"].sum() == (themed & (per_comment["language"] == "en")).sum()
+    assert by_theme["not_english"].sum() == (themed & (per_comment["language"] != "en")).sum()
+    scorers = result.tables["tone_scorers"]
+    english = per_comment[per_comment["language"] == "en"]
+    chosen = scorers[scorers["chosen"]].iloc[0]
+    assert chosen["comments"] == 60
+    assert chosen["spearman"] == pytest.approx(spearmanr(english["compound"], english["rating"]).statistic)
+    assert any(n.startswith(f"Tone was scored with {chosen['scorer']}: of the scorers compared") for n in result.notes)
+
+    unrated = run(load_engagement(_comments_engagement(tmp_path / "unrated", rating=False)), tmp_path / "run2", n_themes=2)
+    assert "tone_scorers" not in unrated.tables
+    assert unrated.skipped["tone_scorers"].startswith("The comments come with no rating, so the tone scorers could not")
