@@ -184,15 +184,23 @@ ARTIFACTS: tuple[Artifact, ...] = (
     Artifact(
         VOICE_OF_CUSTOMER,
         "theme_sentiment",
-        _columns("theme label comments mean_compound share_negative share_neutral share_positive"),
+        _columns("theme label comments mean_compound share_negative share_neutral share_positive not_english"),
     ),
     # one row per comment by its row in the input file, never its text
     Artifact(
         VOICE_OF_CUSTOMER,
         "comment_themes",
-        _columns("row theme theme_share other_themes sentiment compound rating category"),
+        _columns("row theme theme_share other_themes sentiment compound rating category language"),
     ),
     Artifact(VOICE_OF_CUSTOMER, "personal_data_redacted", _columns("kind count measured_recall note")),
+    # the tone scorers compared against the commenters' own ratings (Spearman), the chosen one marked
+    Artifact(
+        VOICE_OF_CUSTOMER,
+        "tone_scorers",
+        _columns("scorer comments spearman share_negative_low share_positive_high chosen"),
+    ),
+    # comments by language: only English ones are scored for tone
+    Artifact(VOICE_OF_CUSTOMER, "comment_languages", _columns("language code comments share scored")),
     Artifact(
         VOICE_OF_CUSTOMER,
         "segment_hints",

@@ -214,7 +214,7 @@ def _self_assessment(read_step: Read, currency: str) -> list[str]:
 def _voice(read_step: Read, currency: str) -> list[str]:
     """One sentence per analysis that ran: a survey without a contact log still gets its drivers, and so on."""
     out = []
-    for sentence in (_top_reasons, _failure_demand, _first_contact, _main_channel, _drivers, _anomaly):
+    for sentence in (_top_reasons, _failure_demand, _first_contact, _drivers, _tone, _main_channel, _anomaly):
         try:
             said = sentence(read_step, currency)
         except (CxmError, KeyError, IndexError, ValueError):
@@ -328,6 +328,25 @@ def _drivers(read_step: Read, currency: str) -> str:
     names = drivers["question"] if "question" in drivers else drivers["driver"].str.replace("_", " ")
     outcome = drivers["outcome"].iloc[0] if "outcome" in drivers else "satisfaction"
     return f"What drives '{outcome}' most: '{names.iloc[0]}', then '{names.iloc[1]}'."
+
+
+def _tone(read_step: Read, currency: str) -> str | None:
+    """The share of comments written in a negative tone, the theme most negative, and any not in English."""
+    per_comment = read_step("comment_themes")
+    labels = per_comment["sentiment"].dropna()
+    scored = labels[labels.isin(["negative", "neutral", "positive"])]
+    if scored.empty:
+        return None
+    said = f"{(scored == 'negative').mean():.0%} of comments are negative in tone"
+    themes = read_step("theme_sentiment")
+    themes = themes[themes["comments"] >= max(5, 0.05 * themes["comments"].sum())]  # not a theme of a handful
+    if len(themes):
+        worst = themes.loc[themes["mean_compound"].idxmin()]
+        said += f"; the most negative theme is '{worst['label']}' ({worst['share_negative']:.0%} of its comments negative)"
+    others = int((labels == "not English").sum())
+    if others:
+        said += f"; {others:,} comment{'s' if others != 1 else ''} not in English {'are' if others != 1 else 'is'} counted, not scored"
+    return said + "."
 
 
 def _anomaly(read_step: Read, currency: str) -> str | None:
