@@ -262,7 +262,7 @@ ARTIFACTS: tuple[Artifact, ...] = (
         BUSINESS_CASE,
         "appraisal",
         _columns(
-            "initiative name pv_costs pv_cash_benefits pv_noncash_benefits npv cash_npv bcr bcr_convention bcr_note irr irr_note payback_years payback_note vfm_category p10 p50 p90 prob_negative price_base"
+            "initiative name pv_costs pv_cash_benefits pv_noncash_benefits npv cash_npv bcr bcr_convention bcr_note irr irr_note payback_years payback_note vfm_category p10 p50 p90 prob_negative cash_p10 cash_p90 prob_cash_negative price_base"
         ),
         needs=_columns("initiative npv"),
     ),
@@ -270,7 +270,7 @@ ARTIFACTS: tuple[Artifact, ...] = (
         BUSINESS_CASE,
         "options",
         _columns(
-            "option initiatives pv_costs pv_cash_benefits pv_noncash_benefits npv cash_npv bcr bcr_convention bcr_note irr irr_note payback_years payback_note vfm_category p10 p50 p90 prob_negative note price_base"
+            "option initiatives pv_costs pv_cash_benefits pv_noncash_benefits npv cash_npv bcr bcr_convention bcr_note irr irr_note payback_years payback_note vfm_category p10 p50 p90 prob_negative cash_p10 cash_p90 prob_cash_negative note price_base"
         ),
     ),
     # the preferred package's cash by year, undiscounted (real prices, price_base): paid out, saved, net, running total

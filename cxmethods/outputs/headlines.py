@@ -398,6 +398,16 @@ def _k_doubt(read_step: Read) -> str | None:
     return str(chosen["note"]) if pd.notna(chosen["note"]) else None
 
 
+def _cash_spread(p: pd.Series, currency: str) -> str:
+    """The simulation's range of cash NPV (to the organisation's budget), when the run has it (runs before it did not)."""
+    if "cash_p10" not in p or pd.isna(p["cash_p10"]):
+        return ""
+    return (
+        f" In cash to the organisation alone, between {money(p['cash_p10'], currency)} and {money(p['cash_p90'], currency)}; "
+        f"chance of a cash loss {p['prob_cash_negative']:.0%}."
+    )
+
+
 def _business_case(read_step: Read, currency: str) -> list[str]:
     options = read_step("options").set_index("option")
     out = []
@@ -413,7 +423,7 @@ def _business_case(read_step: Read, currency: str) -> list[str]:
         out += _affordability(read_step, currency)
         out.append(
             f"In eight of ten simulations its NPV lies between {money(p['p10'], currency)} and {money(p['p90'], currency)}; "
-            f"chance of a loss {p['prob_negative']:.0%}."
+            f"chance of a loss {p['prob_negative']:.0%}." + _cash_spread(p, currency)
         )
     appraisal = read_step("appraisal").sort_values("npv", ascending=False)
     best, worst = appraisal.iloc[0], appraisal.iloc[-1]

@@ -61,6 +61,9 @@ _ROUND = {
     "p50": 0,
     "p90": 0,
     "prob_negative": 2,
+    "cash_p10": 0,
+    "cash_p90": 0,
+    "prob_cash_negative": 2,
 }
 _METRICS = [
     "pv_costs",
@@ -82,6 +85,8 @@ _METRICS = [
 #: The money columns every appraisal and option view shows side by side: costs, cash and non-cash benefits, both
 #: NPVs, and the ratio with its value-for-money category.
 _MONEY = ["pv_costs", "pv_cash_benefits", "pv_noncash_benefits", "cash_npv", "npv", "bcr", "vfm_category"]
+#: The simulation's spread of cash NPV (to the organisation's budget), beside that of the whole NPV.
+_CASH_RISK = ["cash_p10", "cash_p90", "prob_cash_negative"]
 
 
 def _appraisal_view(t: pd.DataFrame) -> pd.DataFrame:
@@ -99,6 +104,7 @@ def _appraisal_view(t: pd.DataFrame) -> pd.DataFrame:
             "p50",
             "p90",
             "prob_negative",
+            *_CASH_RISK,
             *_price_column(t),
         ]
     ].round(_ROUND)
@@ -139,6 +145,7 @@ class BusinessCase(Results):
                     "p50",
                     "p90",
                     "prob_negative",
+                    *_CASH_RISK,
                     *_price_column(t),
                 ]
             ].round(_ROUND),
@@ -274,7 +281,7 @@ def run(engagement: Engagement, run_dir: str | Path, *, draws: int | None = None
         distribution=settings.distribution,
     )
     result.monte_carlo = mc
-    summary = mc.summary.set_index("output")[["p10", "p50", "p90", "prob_negative"]]
+    summary = mc.summary.set_index("output")[["p10", "p50", "p90", "prob_negative"]].join(_cash_spread(model, mc))
     names = dict(zip(initiatives["initiative_id"], initiatives["name"]))
     appraisal = first.join(summary, on="output").rename(columns={"output": "initiative"})
     appraisal.insert(1, "name", appraisal["initiative"].map(names))
@@ -584,7 +591,7 @@ def _options_table(
                 "bcr_note": "no change",
                 "vfm_category": "",
             }
-            stats = {"p10": 0.0, "p50": 0.0, "p90": 0.0, "prob_negative": 0.0}
+            stats = dict.fromkeys(["p10", "p50", "p90", "prob_negative", *_CASH_RISK], 0.0)
         missing = sorted({f"{i} needs {d}" for i in members for d in deps.get(i, []) if d not in members})
         notes = [f"Missing dependencies: {', '.join(missing)}."] if missing else []
         if found := overlaps(model.levers, members):
@@ -593,6 +600,17 @@ def _options_table(
             notes.append("The baseline: today's service carries on; NPV 0 by definition.")
         rows.append({"option": name, "initiatives": ";".join(members), **metrics, **stats, "note": " ".join(notes)})
     return pd.DataFrame(rows)
+
+
+def _cash_spread(model: CaseModel, mc) -> pd.DataFrame:
+    """Each output's 10th and 90th percentiles of cash NPV, and the chance it loses cash, over the simulation's own
+    draws (so the two spreads come from the same scenarios)."""
+    cash = model.cash_npv(mc.values)
+    p10, p90 = np.percentile(cash, [10, 90], axis=0)
+    return pd.DataFrame(
+        {"cash_p10": p10, "cash_p90": p90, "prob_cash_negative": (cash < 0).mean(axis=0)},
+        index=pd.Index(model.outputs, name="output"),
+    )
 
 
 def _cashflows(model: CaseModel, base: dict, years: np.ndarray) -> pd.DataFrame:
