@@ -357,6 +357,8 @@ def test_a_k_that_fits_decisively_better_but_is_only_moderately_stable_is_recomm
         "10 is very strong evidence), but they are only moderately stable across resamples (0.70, under 0.8): the "
         "segments overlap, so check that they hold before acting on them."
     )
+    out = segmenter._recommend(table([1000.0, 960.0, 930.0], [0.95, 0.9, 0.79996]), 0.05)  # not "0.80, under 0.8"
+    assert "(just under 0.8): the segments overlap" in out.loc[2, "note"]
     # a gap of 10 or less, or stability under 0.6, or a segment too small: the best stable k, as before
     for bic, stability, shares in (
         ([1000.0, 960.0, 950.0], [0.95, 0.9, 0.7], [0.3, 0.2, 0.1]),

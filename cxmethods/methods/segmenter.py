@@ -2,9 +2,10 @@
 
 A **latent class model** (finite mixture): within a segment each category has its own
 distribution over levels and each number a normal one, independent given the segment; EM fits it
-from k-means++ starts. k-means or k-prototypes on one-hot columns need a weight between numbers
-and categories (Huang's gamma) that no survey can justify; the mixture weighs each attribute by
-how well it separates segments. On the sample, k-means with one-hot columns scaled by 1/sqrt(2)
+from k-means++ starts and from the fit of one segment fewer with a segment split in two (which
+finds a small segment beside a large one). k-means or k-prototypes on one-hot columns need a
+weight between numbers and categories (Huang's gamma) that no survey can justify; the mixture
+weighs each attribute by how well it separates segments. On the sample, k-means with one-hot columns scaled by 1/sqrt(2)
 recovers the planted segments with adjusted Rand index 0.49, the mixture 0.95 (0.96 is the best
 possible with the true profiles). Its likelihood gives BIC for choosing k. A missing category is
 a level ("missing"); a missing number is left out of the likelihood (the median in the encoded
@@ -251,8 +252,9 @@ def select_k(
     resamples, compared on the resampled respondents. For speed, above 20,000 respondents a
     resample has 20,000 (m-out-of-n bootstrap) and the full fit's starts run on 20,000 before EM
     refines the best on everyone: 100,000 x 20 attributes, k = 2..10, 5 resamples of 3 starts
-    take about 20 s on two cores. Silhouette is near 0 on survey data (segments overlap) and
-    favours few segments, so it is shown but BIC, the mixture's own criterion, chooses.
+    take about 40 s on a busy 2-core machine (``benchmarks/segmentation.py``; 32 s before each k
+    also started from splits of the fit of k - 1). Silhouette is near 0 on survey data (segments
+    overlap) and favours few segments, so it is shown but BIC, the mixture's own criterion, chooses.
 
     Parameters
     ----------
@@ -351,11 +353,13 @@ def _why(table: pd.DataFrame, best, min_share: float) -> str:
     stable = table["useful"] & table["stable"]
     if table.loc[best, "useful"] and stable.any():  # a moderately stable k that fits decisively better
         other = table.iloc[_lowest_bic(table, stable)]
+        shown = f"{table.loc[best, 'stability']:.2f}"
+        under = f"just under {MIN_STABILITY}" if shown == f"{MIN_STABILITY:.2f}" else f"{shown}, under {MIN_STABILITY}"
         return (
             f"Recommended: {k} segments fit decisively better than {int(other['k'])}, the best of the stable numbers "
-            f"(BIC lower by {float(other['bic']) - float(table['bic'].iloc[best]):,.0f}; over 10 is very strong evidence), but they are "
-            f"only moderately stable across resamples ({table.loc[best, 'stability']:.2f}, under {MIN_STABILITY}): the "
-            "segments overlap, so check that they hold before acting on them."
+            f"(BIC lower by {float(other['bic']) - float(table['bic'].iloc[best]):,.0f}; over 10 is very strong "
+            f"evidence), but they are only moderately stable across resamples ({under}): the segments overlap, so "
+            "check that they hold before acting on them."
         )
     if table.loc[best, "useful"]:  # then it is the most stable of the useful k
         found = f"No number of segments was stable across resamples (best stability {table.loc[best, 'stability']:.2f} at k={k})"
@@ -426,6 +430,8 @@ def _fit_chain(data: _Data, k: int, n_init: int, seed: int, max_iter: int, tol: 
     for j in range(2, k + 1):
         if j not in fits:
             fits[j] = _fit_mixture(data, j, n_init, seed, max_iter, tol, fits[j - 1][0] if j > 2 else None)
+            if j > 2:  # the next k needs only the parameters: free the log joint of every row
+                fits[j - 1] = (fits[j - 1][0], None, fits[j - 1][2])
     return fits[k]
 
 
