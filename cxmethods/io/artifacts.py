@@ -279,7 +279,9 @@ ARTIFACTS: tuple[Artifact, ...] = (
     Artifact(
         ROADMAP,
         "schedule",
-        _columns("id title rank start end start_quarter end_quarter quarters load horizon reason dependencies"),
+        _columns(
+            "id title rank start end start_quarter end_quarter quarters load horizon reason dependencies appraised decision"
+        ),
     ),
     Artifact(ROADMAP, "capacity", _columns("quarter capacity used free")),
     Artifact(
