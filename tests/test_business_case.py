@@ -6,17 +6,19 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import numpy_financial as npf
 import pandas as pd
 import pytest
 
 from cxmethods import CxmError, InputError, load_engagement
 from cxmethods.core.errors import ConfigError
+from cxmethods.methodology.benchmarks import load_benchmarks
 from cxmethods.methods.case_model import CaseModel, InitiativeCosts, frame_values
 from cxmethods.methods.risk import switching_values
 from cxmethods.workbooks import business_case
 from cxmethods.workbooks.business_case import BusinessCase
 
-PER_YEAR = 365.25 / 365  # the period below is 365 days; volumes are scaled to 365.25
+PER_YEAR = 1.0  # the period below is a calendar year: its volumes are a year, not 365.25/365 of one
 DF = 1.035 ** -np.arange(5)
 
 VOLUMES = """\
@@ -271,6 +273,7 @@ def test_without_a_contact_log_every_table_is_a_note_saying_so(case):
         "cashflows",
         "appraisal",
         "options",
+        "affordability",
         "sensitivity",
         "channel_mix",
         "channel_mix_summary",
@@ -488,3 +491,71 @@ def test_initiatives_without_an_optimism_bias_category_take_the_default(case, bl
     result = run(case)
     assert "optimism_bias.equipment_development" in set(result.tables["assumptions"]["name"])
     pd.testing.assert_series_equal(result.tables["appraisal"].set_index("initiative")["npv"], stated)
+
+
+def _pv(flows: pd.Series) -> float:
+    return float(npf.npv(0.035, flows.to_numpy()))  # numpy-financial: the first flow is year 0, undiscounted
+
+
+def test_cash_and_social_value_apart_and_the_bcr_under_each_convention(case):
+    # I4 saves some cash (failure demand on repair requests) and much customers' time: its two ratios differ
+    (case / "initiatives.csv").write_text(
+        INITIATIVES + "I4,Clear letters,6000,0,1,,0.7,equipment_development,2026,0\n", encoding="utf-8"
+    )
+    (case / "levers.csv").write_text(
+        LEVERS + "I4,failure_demand,0.5,0.3,0.6,Repair request,,,pilot\nI4,customer_time,2,1,3,,,,survey\n", encoding="utf-8"
+    )
+    bench = load_benchmarks()
+    found = {}
+    for convention in ("green_book", "dft"):
+        if convention == "dft":
+            edit(case, "engagement.yaml", "    draws: 500\n", "    draws: 500\n    bcr_convention: dft\n")
+        result = run(case, draws=200)
+        table = result.tables["appraisal"].set_index("initiative")
+        flows = result.tables["cashflows"].query("initiative == 'I4'")
+        pvc, cash, time = _pv(flows["cost"]), _pv(flows["cash_benefit"]), _pv(flows["noncash_benefit"])
+        row = table.loc["I4"]
+        assert (row["pv_costs"], row["pv_cash_benefits"], row["pv_noncash_benefits"]) == pytest.approx((pvc, cash, time))
+        assert row["cash_npv"] == pytest.approx(cash - pvc) and row["npv"] == pytest.approx(cash + time - pvc)
+        expected = (cash + time) / pvc if convention == "green_book" else time / (pvc - cash)
+        assert row["bcr"] == pytest.approx(expected) and row["bcr_convention"] == convention
+        assert row["vfm_category"] == bench.vfm_category(expected)
+        found[convention] = row
+        # I1's savings repay its costs: no DfT ratio, and the framework's top category
+        i1 = table.loc["I1"]
+        if convention == "dft":
+            assert np.isnan(i1["bcr"]) and i1["bcr_note"] == "net saving to the budget" and i1["vfm_category"] == "very high"
+        else:
+            assert i1["bcr"] > 1
+        options = result.tables["options"].set_index("option")
+        assert (options["npv"] - options["cash_npv"] - options["pv_noncash_benefits"]).abs().max() < 1e-6
+    # the NPV does not depend on the convention; here the category does (medium by the Green Book, high by DfT)
+    assert found["green_book"]["npv"] == pytest.approx(found["dft"]["npv"])
+    assert (found["green_book"]["vfm_category"], found["dft"]["vfm_category"]) == ("medium", "high")
+
+
+def test_affordability_is_the_preferred_packages_cash_by_year(case):
+    result = run(case, draws=200)
+    options = result.tables["options"].set_index("option")
+    assert options.loc["preferred", "initiatives"] == "I1;I2"
+    cash = result.tables["affordability"]
+    assert list(cash.columns) == ["year", "cash_out", "cash_back", "net", "cumulative"]
+    assert cash["year"].tolist() == [2026, 2027, 2028, 2029, 2030]
+    # costs add: I1's 1000 + 100 a year and I2's 500, all in 2026 (no running cost for I2)
+    assert cash["cash_out"].tolist() == pytest.approx([1600, 100, 100, 100, 100])
+    # by hand: I1 halves the chasing calls from 2026; from 2027 I2 halves what is left (0.75 in all) and moves
+    # 10% of phone repair requests to the web form
+    full = 0.75 * 1000 * PER_YEAR * 3 + 0.1 * 2000 * PER_YEAR * (3 - 0.5)
+    assert cash["cash_back"].tolist() == pytest.approx([0.5 * 1000 * PER_YEAR * 3] + [full] * 4)
+    assert cash["net"].to_numpy() == pytest.approx((cash["cash_back"] - cash["cash_out"]).to_numpy())
+    assert cash["cumulative"].to_numpy() == pytest.approx(np.cumsum(cash["net"].to_numpy()))
+    # discounted, the table is the preferred option's cash
+    assert _pv(cash["cash_out"]) == pytest.approx(options.loc["preferred", "pv_costs"])
+    assert _pv(cash["net"]) == pytest.approx(options.loc["preferred", "cash_npv"])
+
+
+def test_no_preferred_package_no_affordability(case):
+    edit(case, "engagement.yaml", "options: {both: [I1, I2]}", "options: {both: [I1, I2], preferred: []}")
+    result = run(case, draws=200)
+    assert result.tables["options"].set_index("option").loc["preferred", "initiatives"] == ""
+    assert "affordability" not in result.tables and "preferred package" in result.skipped["affordability"]

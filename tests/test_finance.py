@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from cxmethods import CxmError
 from cxmethods.methodology.benchmarks import load_benchmarks
-from cxmethods.methods.finance import discount_factors, discounted_payback, irr, npv
+from cxmethods.methods.finance import benefit_cost_ratio, discount_factors, discounted_payback, irr, npv
 
 GREEN_BOOK = load_benchmarks().discount_schedules["green_book"]
 flows_strategy = st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=40)
@@ -142,3 +142,28 @@ def test_benchmark_channel_costs_agree_with_the_published_figures():
         published = gbp.loc[gbp["channel"] == theirs, "cost_per_transaction"]
         assert costs[ours].low == published.min() and costs[ours].high == published.max()  # the range is the sources' spread
     assert costs["post"].cost == gbp.loc[gbp["channel"] == "post", "cost_per_transaction"].item()
+
+
+def test_benefit_cost_ratio_under_each_convention_by_hand():
+    # a small case, discounted with numpy-financial (npf.npv discounts the first flow by 0 years, as we do)
+    rate = 0.035
+    cost = [1000.0, 100.0, 100.0, 100.0]  # what the organisation pays out
+    cash = [0.0, 400.0, 400.0, 400.0]  # what it saves
+    time = [0.0, 300.0, 300.0, 300.0]  # customers' time saved (not cash)
+    pvc, pvb_cash, pvb_time = (npf.npv(rate, f) for f in (cost, cash, time))
+    found, note = benefit_cost_ratio(pvc, pvb_cash, pvb_time, "green_book")
+    assert found == pytest.approx((pvb_cash + pvb_time) / pvc) and note == ""
+    found, note = benefit_cost_ratio(pvc, pvb_cash, pvb_time, "dft")
+    assert found == pytest.approx(pvb_time / (pvc - pvb_cash)) and note == ""
+    # the two ratios differ (savings in the numerator vs netted off the denominator); the NPV does not
+    assert benefit_cost_ratio(pvc, pvb_cash, pvb_time, "dft")[0] > benefit_cost_ratio(pvc, pvb_cash, pvb_time)[0] > 1
+
+
+def test_dft_ratio_is_not_defined_when_savings_repay_the_costs():
+    assert benefit_cost_ratio(100.0, 150.0, 20.0)[0] == pytest.approx(1.7)
+    ratio, note = benefit_cost_ratio(100.0, 150.0, 20.0, "dft")
+    assert math.isnan(ratio) and note == "net saving to the budget"
+    ratio, note = benefit_cost_ratio(0.0, 150.0, 20.0, "dft")
+    assert math.isnan(ratio) and note == "no costs"
+    with pytest.raises(CxmError, match="convention"):
+        benefit_cost_ratio(100.0, 1.0, 1.0, "treasury")

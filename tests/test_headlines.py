@@ -240,3 +240,45 @@ def test_the_road_map_says_how_many_targets_are_looser_than_today(tmp_path):
         "2 of the 3 measured targets are looser than today's performance: the KPI table proposes stretching ones "
         "from today's figures." in said
     )
+
+
+def _case_step(folder, options: pd.DataFrame, cash: pd.DataFrame | None = None) -> None:
+    step = folder / "artifacts" / "04_business_case"
+    step.mkdir(parents=True)
+    options.to_csv(step / "options.csv", index=False)
+    pd.DataFrame({"initiative": ["I1"], "name": ["Texts"], "npv": [100.0]}).to_csv(step / "appraisal.csv", index=False)
+    if cash is not None:
+        cash.to_csv(step / "affordability.csv", index=False)
+
+
+def test_the_business_case_headline_puts_cash_and_customers_time_apart(tmp_path):
+    preferred = {"option": "preferred", "initiatives": "I1;I2", "npv": 53970.0, "cash_npv": 6035.0}
+    preferred |= {"pv_noncash_benefits": 47935.0, "bcr": 2.31, "bcr_convention": "green_book", "bcr_note": ""}
+    preferred |= {"vfm_category": "high", "p10": 1.0, "p50": 2.0, "p90": 3.0, "prob_negative": 0.1}
+    cash = pd.DataFrame({"year": [2026, 2027, 2028], "cash_out": [5000.0, 500.0, 500.0], "cash_back": [0.0, 3000.0, 3000.0]})
+    cash["net"] = cash["cash_back"] - cash["cash_out"]
+    cash["cumulative"] = cash["net"].cumsum()  # -5000, -2500, 0
+    _case_step(tmp_path, pd.DataFrame([preferred]), cash)
+    found = headlines(tmp_path)["04_business_case"]
+    assert found[0] == (
+        "Preferred package (I1, I2): net present value £53,970 (£6,035 cash to the organisation, £47,935 customers' "
+        "time), benefit-cost ratio 2.3 (Green Book): high value for money."
+    )
+    assert found[1] == (
+        "In cash (real prices, undiscounted) it costs the organisation £6,000 and saves £6,000 over 2026-2028; "
+        "the running total is positive from 2028."
+    )
+
+
+def test_the_headline_says_why_a_dft_ratio_is_missing(tmp_path):
+    preferred = {"option": "preferred", "initiatives": "I1", "npv": 900.0, "cash_npv": 700.0}
+    preferred |= {"pv_noncash_benefits": 200.0, "bcr": float("nan"), "bcr_convention": "dft"}
+    preferred |= {"bcr_note": "net saving to the budget", "vfm_category": "very high"}
+    preferred |= {"p10": 1.0, "p50": 2.0, "p90": 3.0, "prob_negative": 0.0}
+    cash = pd.DataFrame({"year": [2026, 2027], "cash_out": [1000.0, 0.0], "cash_back": [0.0, 500.0]})
+    cash["net"] = cash["cash_back"] - cash["cash_out"]
+    cash["cumulative"] = cash["net"].cumsum()
+    _case_step(tmp_path, pd.DataFrame([preferred]), cash)
+    found = headlines(tmp_path)["04_business_case"]
+    assert "no DfT benefit-cost ratio (its cash savings repay its costs): very high value for money." in found[0]
+    assert found[1].endswith("the running total is still -£500 in 2027.")

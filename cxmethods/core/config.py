@@ -278,6 +278,16 @@ class BusinessCaseSettings(_Model):
     )
     draws: int = Field(10_000, ge=100, le=1_000_000, description="Monte Carlo draws")
     distribution: Literal["pert", "triangular"] = "pert"
+    # Two conventions are cited for the same flows; the NPV is the same under both, the ratio is not.
+    # green_book: HM Treasury Green Book (2022), BCR = PV of all benefits / PV of costs.
+    # dft: DfT Value for Money Framework (2015, updated 2024) and TAG unit A1.1: BCR = PV of benefits to users and
+    # others / PV of costs to the public sector net of its revenues and savings, so the organisation's cash savings
+    # reduce the denominator instead of counting as benefits.
+    bcr_convention: Literal["green_book", "dft"] = Field(
+        "green_book",
+        description="Benefit-cost ratio: green_book (PV benefits / PV costs; HM Treasury Green Book 2022) or dft "
+        "(PV non-cash benefits / PV costs net of cash savings; DfT Value for Money Framework, TAG A1.1)",
+    )
     assumptions: dict[str, AssumptionOverride] = Field(
         {}, description="Override any assumption by name: {value, low, high, source}"
     )

@@ -136,12 +136,17 @@ ARTIFACTS: tuple[Artifact, ...] = (
     Artifact(
         VOICE_OF_CUSTOMER,
         "repeat_contact",
-        _columns("reason window_days contacts repeats follow_ups resolved_first_contact repeat_rate follow_up_rate"),
+        _columns(
+            "reason window_days contacts repeats follow_ups resolved_first_contact repeat_rate follow_up_rate fcr_by_repeat"
+        ),
     ),
     Artifact(
         VOICE_OF_CUSTOMER,
         "failure_demand",
-        _columns("channel contacts failure_contacts by_reason by_repeat failure_share unit_cost failure_cost total_cost"),
+        _columns(
+            "channel contacts failure_contacts by_reason by_repeat failure_share unit_cost failure_cost total_cost "
+            "failure_cost_a_year"
+        ),
     ),
     Artifact(
         VOICE_OF_CUSTOMER,
@@ -234,7 +239,11 @@ ARTIFACTS: tuple[Artifact, ...] = (
     Artifact(SEGMENTATION, "process", _columns("step id title what output workbook_section")),
     Artifact(SEGMENTATION, "assignments", kind="parquet"),
     # workbook 04: cash flows, appraisal, options, sensitivity and channel mix
-    Artifact(BUSINESS_CASE, "baseline", _columns("channel contacts failure_contacts failure_share")),
+    Artifact(
+        BUSINESS_CASE,
+        "baseline",
+        _columns("channel contacts failure_contacts failure_share failure_cost"),
+    ),
     Artifact(BUSINESS_CASE, "assumptions", _columns("name value low high min max distribution unit group description source")),
     Artifact(
         BUSINESS_CASE,
@@ -245,7 +254,7 @@ ARTIFACTS: tuple[Artifact, ...] = (
         BUSINESS_CASE,
         "appraisal",
         _columns(
-            "initiative name pv_costs pv_cash_benefits pv_noncash_benefits npv cash_npv bcr irr irr_note payback_years payback_note vfm_category p10 p50 p90 prob_negative"
+            "initiative name pv_costs pv_cash_benefits pv_noncash_benefits npv cash_npv bcr bcr_convention bcr_note irr irr_note payback_years payback_note vfm_category p10 p50 p90 prob_negative"
         ),
         needs=_columns("initiative npv"),
     ),
@@ -253,9 +262,11 @@ ARTIFACTS: tuple[Artifact, ...] = (
         BUSINESS_CASE,
         "options",
         _columns(
-            "option initiatives pv_costs pv_cash_benefits pv_noncash_benefits npv cash_npv bcr irr irr_note payback_years payback_note vfm_category p10 p50 p90 prob_negative note"
+            "option initiatives pv_costs pv_cash_benefits pv_noncash_benefits npv cash_npv bcr bcr_convention bcr_note irr irr_note payback_years payback_note vfm_category p10 p50 p90 prob_negative note"
         ),
     ),
+    # the preferred package's cash by year, undiscounted (real prices): paid out, saved, net, running total
+    Artifact(BUSINESS_CASE, "affordability", _columns("year cash_out cash_back net cumulative")),
     Artifact(
         BUSINESS_CASE,
         "sensitivity",

@@ -23,6 +23,7 @@ from cxmethods.core.yamlfile import did_you_mean
 from cxmethods.io.answers import load_answers
 from cxmethods.methodology.benchmarks import Benchmarks
 from cxmethods.methods.case_model import SHARE_LEVERS, lever_names
+from cxmethods.methods.contact_costs import cost_weights, per_year
 
 __all__ = ["ASSUMPTION_COLUMNS", "Baseline", "assumptions_table", "base_year", "check_case_inputs", "load_baseline"]
 
@@ -100,15 +101,12 @@ def load_baseline(
         )
     _check_volumes(volumes, source)
     days = (engagement.period.end - engagement.period.start).days + 1
-    per_year = 365.25 / days
-    volumes = volumes.assign(contacts=volumes["contacts"] * per_year, failure_contacts=volumes["failure_contacts"] * per_year)
+    # the same factor as workbook 02's failure_cost_a_year: a year's log (1 April to 31 March) is not rescaled
+    factor = per_year(engagement.period.start, engagement.period.end)
+    volumes = volumes.assign(contacts=volumes["contacts"] * factor, failure_contacts=volumes["failure_contacts"] * factor)
     volumes["service"] = volumes["service"].fillna("")
-    volumes["cost_weight"] = _cost_weights(volumes)
-    notes = (
-        [f"The contact log covers {days} days; volumes are scaled to a year (x{per_year:.3f})."]
-        if abs(per_year - 1) > 0.01
-        else []
-    )
+    volumes["cost_weight"] = cost_weights(volumes)
+    notes = [f"The contact log covers {days} days; volumes are scaled to a year (x{factor:.3f})."] if factor != 1 else []
     if "mean_handling_minutes" in volumes and volumes["mean_handling_minutes"].notna().any():
         notes.append(
             "A reason's contacts cost in proportion to their handling time (the channel's cost per contact x the "
@@ -118,19 +116,7 @@ def load_baseline(
     unknown = volumes.loc[~volumes["channel"].isin(CHANNELS), "contacts"].sum()
     if unknown:
         notes.append(f"{unknown:,.0f} contacts a year have no known channel: no saving is counted on them.")
-    return Baseline(volumes, _segments(segment_channels, segments, volumes, notes), per_year, tuple(notes))
-
-
-def _cost_weights(volumes: pd.DataFrame) -> pd.Series:
-    """Each reason's handling time relative to its channel's contact-weighted mean (1 where minutes are unknown)."""
-    if "mean_handling_minutes" not in volumes or volumes["mean_handling_minutes"].isna().all():
-        return pd.Series(1.0, index=volumes.index)
-    minutes = pd.to_numeric(volumes["mean_handling_minutes"], errors="coerce")
-    known = minutes.notna() & (minutes > 0)
-    weighted = (minutes.where(known, 0) * volumes["contacts"]).groupby(volumes["channel"]).transform("sum")
-    counted = volumes["contacts"].where(known, 0).groupby(volumes["channel"]).transform("sum")
-    mean = weighted / counted.replace(0, np.nan)
-    return (minutes / mean).where(known & mean.notna(), 1.0)
+    return Baseline(volumes, _segments(segment_channels, segments, volumes, notes), factor, tuple(notes))
 
 
 def _check_volumes(volumes: pd.DataFrame, source: str) -> None:

@@ -32,6 +32,7 @@ from cxmethods.core.files import file_format, wrong_kind
 from cxmethods.core.schemas import CHANNELS, INPUTS
 from cxmethods.io.values import INVISIBLE, NOTES, OFFSET, SPACES, clean_labels, coerce
 from cxmethods.methodology.benchmarks import load_benchmarks
+from cxmethods.methods.contact_costs import failure_costs, per_year, unit_costs
 
 __all__ = [
     "CHANNEL_LABELS",
@@ -377,7 +378,9 @@ class ContactLog:
         ``repeats``: contacts by a customer who contacted about the **same reason** within
         ``settings.voc.repeat_window_days`` before; ``follow_ups``: contacts by a customer who made **any**
         contact within the window before (chasing a repair follows the repair request, under another reason);
-        ``resolved_first_contact``: share resolved at first contact, where the log says.
+        ``resolved_first_contact``: share resolved at first contact by the log's flag, where the log has one (the
+        adviser's judgement at the time); ``fcr_by_repeat``: 1 - ``repeat_rate``, first-contact resolution by what
+        customers did next (no contact about the same reason within the window). The two rarely agree: show both.
         """
         self._need("customer_id")
         self._ensure_repeat_flags()
@@ -390,6 +393,7 @@ class ContactLog:
         table["reason"] = table["reason"].fillna("(all)")
         table["repeat_rate"] = table["repeats"] / table["contacts"]
         table["follow_up_rate"] = table["follow_ups"] / table["contacts"]
+        table["fcr_by_repeat"] = 1 - table["repeat_rate"]
         table.insert(1, "window_days", self.settings.repeat_window_days)
         return table.round(4)
 
@@ -401,7 +405,10 @@ class ContactLog:
         window (repeats need ``customer_id``; without it only the reasons count). Columns: ``channel``
         (and ``"(all)"``), ``contacts``, ``failure_contacts``, ``by_reason``
         (failure-classed reasons), ``by_repeat``, ``failure_share``, ``unit_cost``, ``failure_cost``,
-        ``total_cost``. Costs come from ``settings.voc.unit_costs`` or, for GBP engagements, the
+        ``total_cost``, ``failure_cost_a_year`` (the period's failure cost scaled to a year, as the business case
+        does: :func:`~cxmethods.methods.contact_costs.per_year`). A failure contact costs its channel's cost per
+        contact weighted by its reason's handling time (:func:`~cxmethods.methods.contact_costs.failure_costs`), so
+        a long benefits call costs more than a short bin report; without handling times, the channel's cost. Costs come from ``settings.voc.unit_costs`` or, for GBP engagements, the
         benchmarks in ``templates/benchmarks.yaml``; otherwise they are left empty. With neither failure reasons
         nor a customer id nothing could be counted: a CxmError says so (the workbook shows it as a note, not 0%).
         """
@@ -422,12 +429,15 @@ class ContactLog:
         table["failure_share"] = table["failure_contacts"] / table["contacts"]
         costs = self.unit_costs()
         table["unit_cost"] = table["channel"].map(costs)
-        table["failure_cost"] = table["failure_contacts"] * table["unit_cost"]
+        # from the volumes, as the business case costs them: one definition, so the two workbooks state one figure
+        table["failure_cost"] = table["channel"].map(failure_costs(self.volumes(), costs))
         table["total_cost"] = table["contacts"] * table["unit_cost"]
         channels = table["channel"] != "(all)"
         for col in ("failure_cost", "total_cost"):
             known = table.loc[channels, col]
             table.loc[~channels, col] = known.sum() if known.notna().any() else np.nan
+        period = self.engagement.period
+        table["failure_cost_a_year"] = table["failure_cost"] * per_year(period.start, period.end)
         return table.round(4)
 
     def failure_reasons(self) -> pd.DataFrame:
@@ -445,11 +455,7 @@ class ContactLog:
 
     def unit_costs(self) -> dict[str, float]:
         """Cost per contact by channel: the engagement's own, else the GBP benchmarks for a GBP engagement."""
-        own = dict(self.settings.unit_costs)
-        bench = default_unit_costs()
-        if own or self.engagement.currency != bench["currency"]:
-            return own
-        return bench["costs"]
+        return unit_costs(self.engagement)
 
     def volumes(self) -> pd.DataFrame:
         """Contacts by channel and reason: the baseline the business case starts from.

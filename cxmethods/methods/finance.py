@@ -1,4 +1,4 @@
-"""Appraisal arithmetic: stepped discount factors, NPV, IRR, discounted payback.
+"""Appraisal arithmetic: stepped discount factors, NPV, IRR, discounted payback, benefit-cost ratio.
 
 Typed pure functions over yearly real cash flows, year 0 first (year 0 is the present and is not
 discounted). IRR comes from numpy-financial; where it is undefined the reason is returned with it,
@@ -18,10 +18,17 @@ from collections.abc import Sequence
 import numpy as np
 import numpy_financial as npf
 
-from cxmethods.core.checks import check_int, parameter_error
+from cxmethods.core.checks import check_int, check_one_of, parameter_error
 from cxmethods.methodology.benchmarks import Band, Schedule
 
-__all__ = ["discount_factors", "discounted_payback", "irr", "npv"]
+__all__ = ["BCR_CONVENTIONS", "benefit_cost_ratio", "discount_factors", "discounted_payback", "irr", "npv"]
+
+#: The benefit-cost ratio conventions :func:`benefit_cost_ratio` knows, with their sources.
+BCR_CONVENTIONS = {
+    "green_book": "HM Treasury Green Book (2022): BCR = PV of benefits (cash and non-cash) / PV of costs",
+    "dft": "DfT Value for Money Framework and TAG unit A1.1: BCR = PV of benefits to residents (non-cash) / PV of "
+    "costs to the public sector net of its cash savings",
+}
 
 
 def discount_factors(rate: float | Schedule | Sequence[Band], years: int) -> np.ndarray:
@@ -109,3 +116,38 @@ def discounted_payback(flows: Sequence[float] | np.ndarray, factors: np.ndarray)
         return float("nan"), f"not within the {len(cumulative)}-year horizon"
     before, now = cumulative[t], cumulative[t + 1]
     return float(t + (-before) / (now - before)), ""
+
+
+def benefit_cost_ratio(pv_costs: float, pv_cash: float, pv_noncash: float, convention: str = "green_book") -> tuple[float, str]:
+    """The benefit-cost ratio of present values under one convention, and a note where it is not defined.
+
+    ``pv_cash`` is benefits to the organisation's budget (savings), ``pv_noncash`` benefits to residents (their
+    time). Both conventions give the same NPV, ``pv_cash + pv_noncash - pv_costs``; they differ in where the
+    savings go:
+
+    - ``"green_book"`` (HM Treasury, *The Green Book*, 2022, section 5 and annex A: "the ratio of the present
+      value of benefits to the present value of costs"): ``(pv_cash + pv_noncash) / pv_costs``;
+    - ``"dft"`` (Department for Transport, *Value for Money Framework*, 2015 and 2024, and TAG unit A1.1, where
+      the present value of costs is the cost to the broad public-sector budget net of revenues and savings):
+      ``pv_noncash / (pv_costs - pv_cash)``. When the savings repay the costs (net cost 0 or less) the ratio is
+      not defined; the framework then places a scheme with positive benefits in the top category.
+
+    Returns
+    -------
+    (ratio, note)
+        The ratio, or NaN with the reason (``"no costs"``, ``"net saving to the budget"``).
+
+    >>> benefit_cost_ratio(100.0, 60.0, 90.0)
+    (1.5, '')
+    >>> benefit_cost_ratio(100.0, 60.0, 90.0, "dft")
+    (2.25, '')
+    """
+    check_one_of(convention, "convention", "benefit_cost_ratio", tuple(BCR_CONVENTIONS))
+    if pv_costs <= 0:
+        return float("nan"), "no costs"
+    if convention == "green_book":
+        return (pv_cash + pv_noncash) / pv_costs, ""
+    net_cost = pv_costs - pv_cash
+    if net_cost <= 0:
+        return float("nan"), "net saving to the budget"
+    return pv_noncash / net_cost, ""

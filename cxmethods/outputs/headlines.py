@@ -34,6 +34,7 @@ __all__ = [
     "WORKBOOKS",
     "channel_shift_sentence",
     "earlier_runs",
+    "first_contact_sentence",
     "headlines",
     "money",
     "read_manifest",
@@ -213,7 +214,7 @@ def _self_assessment(read_step: Read, currency: str) -> list[str]:
 def _voice(read_step: Read, currency: str) -> list[str]:
     """One sentence per analysis that ran: a survey without a contact log still gets its drivers, and so on."""
     out = []
-    for sentence in (_top_reasons, _failure_demand, _main_channel, _drivers, _anomaly):
+    for sentence in (_top_reasons, _failure_demand, _first_contact, _main_channel, _drivers, _anomaly):
         try:
             said = sentence(read_step, currency)
         except (CxmError, KeyError, IndexError, ValueError):
@@ -276,8 +277,39 @@ def _failure_demand(read_step: Read, currency: str) -> str | None:
     failure = read_step("failure_demand").set_index("channel").loc["(all)"]
     if pd.isna(failure["failure_share"]):
         return None
-    cost = f", costing about {money(failure['failure_cost'], currency)} a year" if pd.notna(failure.get("failure_cost")) else ""
+    # a year's cost, the figure the business case starts from (failure_cost is over the log's period)
+    yearly = failure.get("failure_cost_a_year", failure.get("failure_cost"))
+    cost = f", costing about {money(yearly, currency)} a year" if pd.notna(yearly) else ""
     return f"{failure['failure_share']:.0%} of contacts are failure demand (chasing, repeats, unclear letters){cost}."
+
+
+def _first_contact(read_step: Read, currency: str) -> str:
+    return first_contact_sentence(read_step("repeat_contact"))
+
+
+def first_contact_sentence(repeats: pd.DataFrame) -> str:
+    """Both first-contact resolution figures side by side, and why they differ, from the ``repeat_contact`` table.
+
+    >>> t = pd.DataFrame({"reason": ["(all)"], "window_days": [7], "resolved_first_contact": [0.637],
+    ...                   "fcr_by_repeat": [0.961]})
+    >>> print(first_contact_sentence(t))  # doctest: +NORMALIZE_WHITESPACE
+    First-contact resolution: 96.1% of contacts had no repeat about the same reason within 7 days,
+    while the log's flag says 63.7% were resolved first time. They differ because the flag
+    is the adviser's judgement at the time, and repeat contact is what customers did next (within the window, about
+    the same reason).
+    """
+    overall = repeats[repeats["reason"] == "(all)"].iloc[0]
+    said = (
+        f"First-contact resolution: {overall['fcr_by_repeat']:.1%} of contacts had no repeat about the same reason "
+        f"within {int(overall['window_days'])} days"
+    )
+    if pd.isna(overall["resolved_first_contact"]):
+        return said + "; the log has no resolved-first-time flag to set beside it."
+    return (
+        f"{said}, while the log's flag says {overall['resolved_first_contact']:.1%} were resolved first time. "
+        "They differ because the flag is the adviser's judgement at the time, and repeat "
+        "contact is what customers did next (within the window, about the same reason)."
+    )
 
 
 def _main_channel(read_step: Read, currency: str) -> str:
@@ -352,9 +384,11 @@ def _business_case(read_step: Read, currency: str) -> list[str]:
     if "preferred" in options.index and options.loc["preferred", "initiatives"] == options.loc["preferred", "initiatives"]:
         p = options.loc["preferred"]
         out.append(
-            f"Preferred package ({p['initiatives'].replace(';', ', ')}): net present value {money(p['npv'], currency)}, "
-            f"benefit-cost ratio {p['bcr']:.1f} ({p['vfm_category']} value for money)."
+            f"Preferred package ({p['initiatives'].replace(';', ', ')}): net present value {money(p['npv'], currency)} "
+            f"({money(p['cash_npv'], currency)} cash to the organisation, {money(p['pv_noncash_benefits'], currency)} "
+            f"customers' time), {_ratio(p)}: {p['vfm_category']} value for money."
         )
+        out += _affordability(read_step, currency)
         out.append(
             f"In eight of ten simulations its NPV lies between {money(p['p10'], currency)} and {money(p['p90'], currency)}; "
             f"chance of a loss {p['prob_negative']:.0%}."
@@ -374,6 +408,39 @@ def _business_case(read_step: Read, currency: str) -> list[str]:
     except (CxmError, KeyError):
         pass
     return out
+
+
+def _ratio(p: pd.Series) -> str:
+    """The benefit-cost ratio with its convention, or why it has none."""
+    dft = p.get("bcr_convention") == "dft"  # runs before the setting existed used the Green Book's
+    if pd.notna(p["bcr"]):
+        return f"benefit-cost ratio {p['bcr']:.1f} ({'DfT, costs net of cash savings' if dft else 'Green Book'})"
+    if p.get("bcr_note") == "net saving to the budget":
+        return "no DfT benefit-cost ratio (its cash savings repay its costs)"
+    return "no benefit-cost ratio (no costs)"
+
+
+def _affordability(read_step: Read, currency: str) -> list[str]:
+    """The preferred package's cash by year in one sentence: paid out, got back, when the running total turns."""
+    try:
+        cash = read_step("affordability")
+    except CxmError:  # a run before the table existed, or no preferred package
+        return []
+    if cash.empty:
+        return []
+    first, last = int(cash["year"].iloc[0]), int(cash["year"].iloc[-1])
+    # the year from which the running total stays at or above zero (it can dip again when a cost comes late)
+    before = cash["cumulative"][::-1].lt(0).cummax()[::-1]
+    turn = cash.loc[~before, "year"]
+    when = (
+        f"the running total is positive from {int(turn.iloc[0])}"
+        if len(turn)
+        else f"the running total is still {money(cash['cumulative'].iloc[-1], currency)} in {last}"
+    )
+    return [
+        f"In cash (real prices, undiscounted) it costs the organisation {money(cash['cash_out'].sum(), currency)} "
+        f"and saves {money(cash['cash_back'].sum(), currency)} over {first}-{last}; {when}."
+    ]
 
 
 def _roadmap(read_step: Read, currency: str) -> list[str]:

@@ -7,6 +7,14 @@ cash flows over the horizon, discounted with the stepped schedule, net present s
 non-cash benefits less optimism-bias-adjusted costs), benefit-cost ratio, IRR, discounted payback and
 value-for-money category, with Monte Carlo percentiles beside each.
 
+Cash and social value are kept apart: every table shows the present value of costs, of cash benefits (savings to
+the organisation's budget) and of non-cash benefits (customers' time) beside the cash NPV and the social (total)
+NPV. The benefit-cost ratio follows ``settings.business_case.bcr_convention`` (default ``green_book``: PV of all
+benefits / PV of costs, HM Treasury Green Book 2022; or ``dft``: PV of non-cash benefits / PV of costs net of the
+cash savings, DfT Value for Money Framework and TAG A1.1; see :func:`cxmethods.methods.finance.benefit_cost_ratio`),
+and the value-for-money category is read from that ratio. ``affordability`` is the preferred package's cash by
+year: what the organisation pays out, what it gets back, the net and its running total.
+
 Options: ``do_nothing`` (the baseline, NPV 0 by definition), ``do_minimum`` and ``preferred`` (defaults
 below, or the engagement's own in ``settings.business_case.options``), plus any other named option.
 """
@@ -28,7 +36,8 @@ from cxmethods.io.inputs import read_input
 from cxmethods.methodology.benchmarks import Benchmarks, load_benchmarks
 from cxmethods.methods.case_inputs import Baseline, assumptions_table, base_year, check_case_inputs, load_baseline
 from cxmethods.methods.case_model import CaseModel, InitiativeCosts, Lever, frame_values, lever_names, overlaps
-from cxmethods.methods.finance import discount_factors, discounted_payback, irr
+from cxmethods.methods.contact_costs import failure_costs, unit_costs
+from cxmethods.methods.finance import benefit_cost_ratio, discount_factors, discounted_payback, irr
 from cxmethods.methods.risk import monte_carlo, switching_values, tornado
 from cxmethods.plots.channel_mix import plot_mix
 from cxmethods.plots.risk import plot_npv_distribution, plot_tornado
@@ -38,7 +47,20 @@ __all__ = ["BusinessCase", "run"]
 
 #: Workbook 03's tables the business case uses: segments' channel targets, their sizes, their self-service capacity.
 _SEGMENTATION_TABLES = ("segment_channels", "segments", "self_service")
-_ROUND = {"npv": 0, "cash_npv": 0, "bcr": 2, "irr": 3, "payback_years": 1, "p10": 0, "p50": 0, "p90": 0, "prob_negative": 2}
+_ROUND = {
+    "pv_costs": 0,
+    "pv_cash_benefits": 0,
+    "pv_noncash_benefits": 0,
+    "npv": 0,
+    "cash_npv": 0,
+    "bcr": 2,
+    "irr": 3,
+    "payback_years": 1,
+    "p10": 0,
+    "p50": 0,
+    "p90": 0,
+    "prob_negative": 2,
+}
 _METRICS = [
     "pv_costs",
     "pv_cash_benefits",
@@ -46,6 +68,8 @@ _METRICS = [
     "npv",
     "cash_npv",
     "bcr",
+    "bcr_convention",
+    "bcr_note",
     "irr",
     "irr_note",
     "payback_years",
@@ -54,16 +78,18 @@ _METRICS = [
 ]
 
 
+#: The money columns every appraisal and option view shows side by side: costs, cash and non-cash benefits, both
+#: NPVs, and the ratio with its value-for-money category.
+_MONEY = ["pv_costs", "pv_cash_benefits", "pv_noncash_benefits", "cash_npv", "npv", "bcr", "vfm_category"]
+
+
 def _appraisal_view(t: pd.DataFrame) -> pd.DataFrame:
     """The appraisal as the workbook shows it: the headline figures, rounded."""
     return t[
         [
             "initiative",
             "name",
-            "npv",
-            "cash_npv",
-            "bcr",
-            "vfm_category",
+            *_MONEY,
             "irr",
             "irr_note",
             "payback_years",
@@ -90,9 +116,18 @@ class BusinessCase(Results):
         "options": (
             "options",
             lambda t: t[
-                ["option", "initiatives", "npv", "cash_npv", "bcr", "vfm_category", "p10", "p50", "p90", "prob_negative"]
+                [
+                    "option",
+                    "initiatives",
+                    *_MONEY,
+                    "p10",
+                    "p50",
+                    "p90",
+                    "prob_negative",
+                ]
             ].round(_ROUND),
         ),
+        "affordability": ("affordability", lambda t: t.round(0)),
         "preferred_sensitivities": (
             "sensitivity",
             lambda t: (
@@ -104,7 +139,10 @@ class BusinessCase(Results):
             ),
         ),
         "assumptions": ("assumptions", lambda t: t[["name", "value", "low", "high", "unit", "source"]].round(3)),
-        "baseline": ("baseline", lambda t: t.round({"contacts": 0, "failure_contacts": 0, "failure_share": 3})),
+        "baseline": (
+            "baseline",
+            lambda t: t.round({"contacts": 0, "failure_contacts": 0, "failure_share": 3, "failure_cost": 0}),
+        ),
         "channel_mix": (
             "channel_mix_summary",
             lambda t: t.round(
@@ -182,7 +220,7 @@ def run(engagement: Engagement, run_dir: str | Path, *, draws: int | None = None
         source=str(artifact_path(run_dir, VOICE_OF_CUSTOMER, "volumes")),
     )
     result.notes += baseline.notes
-    result.tables["baseline"] = _baseline_table(baseline)
+    result.tables["baseline"] = _baseline_table(baseline, engagement)
     if engagement.inputs.initiatives is None:
         _not_appraised(result, missing_input("initiatives", "and their levers (inputs.levers) to appraise them"))
         return result
@@ -200,7 +238,8 @@ def run(engagement: Engagement, run_dir: str | Path, *, draws: int | None = None
     lever_list = _levers(levers, baseline) if levers is not None else []
     model = CaseModel(baseline.channels, costs, lever_list, {}, factors)
     base = frame_values(assumptions)
-    first = _appraisal(model, base, [(c.id,) for c in costs], [c.id for c in costs])
+    convention = settings.bcr_convention
+    first = _appraisal(model, base, [(c.id,) for c in costs], [c.id for c in costs], convention)
     options = _options(engagement, initiatives, first)
     model = CaseModel(baseline.channels, costs, lever_list, {k: v for k, v in options.items() if k != "do_nothing"}, factors)
     result.model = model
@@ -221,7 +260,11 @@ def run(engagement: Engagement, run_dir: str | Path, *, draws: int | None = None
     appraisal = first.join(summary, on="output").rename(columns={"output": "initiative"})
     appraisal.insert(1, "name", appraisal["initiative"].map(names))
     result.tables["appraisal"] = appraisal
-    result.tables["options"] = _options_table(model, base, options, initiatives, summary, bench)
+    result.tables["options"] = _options_table(model, base, options, initiatives, summary, convention)
+    if options["preferred"]:
+        result.tables["affordability"] = _affordability(model, base, options["preferred"], years)
+    else:
+        result.skipped["affordability"] = "No initiative is in the preferred package, so it has no cash to afford."
     sens = tornado(assumptions, model, model.outputs)
     switch = switching_values(assumptions, model, model.outputs)
     result.tables["sensitivity"] = sens.merge(
@@ -232,6 +275,7 @@ def run(engagement: Engagement, run_dir: str | Path, *, draws: int | None = None
     for table in ("appraisal", "options"):
         _vfm(result.tables[table], bench)
     result.notes += [f"Option {r.option}: {r.note}" for r in result.tables["options"].itertuples() if r.note and r.initiatives]
+    result.notes.append(_convention_note(convention))
     result.notes += _capped(lever_list, assumptions, baseline)
     result.notes += _duration_notes(costs, assumptions)
     result.notes.append(
@@ -390,23 +434,21 @@ def _num(value, default: float = 0.0) -> float:
 # --------------------------------------------------------------------------- appraisal
 
 
-def _appraisal(model: CaseModel, base: dict, packages: list[tuple[str, ...]], labels: list[str]) -> pd.DataFrame:
+def _appraisal(model: CaseModel, base: dict, packages: list[tuple[str, ...]], labels: list[str], convention: str) -> pd.DataFrame:
     rows = []
     for label, members in zip(labels, packages):
         cost, cash, noncash = (a[0] for a in model.flows(base, members))
-        rows.append({"output": label, **_metrics(cost, cash, noncash, model.factors)})
+        rows.append({"output": label, **_metrics(cost, cash, noncash, model.factors, convention)})
     return pd.DataFrame(rows, columns=["output"] + _METRICS)
 
 
-def _metrics(cost: np.ndarray, cash: np.ndarray, noncash: np.ndarray, factors: np.ndarray) -> dict:
+def _metrics(cost: np.ndarray, cash: np.ndarray, noncash: np.ndarray, factors: np.ndarray, convention: str) -> dict:
     pv_cost, pv_cash, pv_non = cost @ factors, cash @ factors, noncash @ factors
     net = cash + noncash - cost
     rate, rate_note = irr(net)
     payback, payback_note = discounted_payback(net, factors)
-    if pv_cost > 0:
-        bcr = (pv_cash + pv_non) / pv_cost
-    else:
-        bcr = float("nan")
+    bcr, bcr_note = benefit_cost_ratio(pv_cost, pv_cash, pv_non, convention)
+    if pv_cost <= 0:
         payback_note = payback_note or "no costs"
     return {
         "pv_costs": pv_cost,
@@ -415,6 +457,8 @@ def _metrics(cost: np.ndarray, cash: np.ndarray, noncash: np.ndarray, factors: n
         "npv": net @ factors,
         "cash_npv": (cash - cost) @ factors,
         "bcr": bcr,
+        "bcr_convention": convention,
+        "bcr_note": bcr_note,
         "irr": rate,
         "irr_note": rate_note,
         "payback_years": payback,
@@ -424,8 +468,44 @@ def _metrics(cost: np.ndarray, cash: np.ndarray, noncash: np.ndarray, factors: n
 
 
 def _vfm(table: pd.DataFrame, bench: Benchmarks) -> None:
+    """Each row's value-for-money category, read from its BCR under the row's convention.
+
+    A package whose cash savings repay its costs has no DfT ratio (no net cost to the public sector); the DfT
+    framework places it in the top category when its benefits are positive, and the bottom one otherwise.
+    """
     label = table["initiatives"].eq("").map({True: "baseline", False: "no costs"}) if "initiatives" in table else "no costs"
-    table["vfm_category"] = np.where(table["pv_costs"] > 0, [bench.vfm_category(b) for b in table["bcr"]], label)
+    top, bottom = bench.value_for_money.bands[-1].category, bench.value_for_money.bands[0].category
+    saving = table["bcr_note"].eq("net saving to the budget")
+    by_ratio = [bench.vfm_category(b) for b in table["bcr"]]
+    table["vfm_category"] = np.where(
+        table["pv_costs"] > 0, np.where(saving, np.where(table["npv"] > 0, top, bottom), by_ratio), label
+    )
+
+
+def _convention_note(convention: str) -> str:
+    """What the BCR and its value-for-money category mean under ``convention``, with the source."""
+    if convention == "dft":
+        return (
+            "Benefit-cost ratio, DfT convention (Value for Money Framework; TAG unit A1.1): benefits to customers "
+            "(their time) / costs net of the organisation's cash savings; where the savings repay the costs the "
+            "ratio is not defined and the value for money is the top category. The NPV does not depend on it."
+        )
+    return (
+        "Benefit-cost ratio, Green Book convention (HM Treasury, 2022): all benefits, cash and non-cash, / costs. "
+        "For the DfT convention (cash savings net off the costs) set settings.business_case.bcr_convention: dft."
+    )
+
+
+def _affordability(model: CaseModel, base: dict, members: tuple[str, ...], years: np.ndarray) -> pd.DataFrame:
+    """A package's cash by year, undiscounted: ``year, cash_out, cash_back, net, cumulative``.
+
+    ``cash_out`` is its costs (capital, one-off and running, with the optimism-bias uplift), ``cash_back`` its
+    cash savings to the organisation's budget; customers' time is not cash and is left out. Real prices, as the
+    appraisal: add inflation for a budget in cash terms.
+    """
+    cost, cash, _ = (a[0] for a in model.flows(base, members))
+    net = cash - cost
+    return pd.DataFrame({"year": years, "cash_out": cost, "cash_back": cash, "net": net, "cumulative": np.cumsum(net)})
 
 
 def _options(engagement: Engagement, initiatives: pd.DataFrame, first: pd.DataFrame) -> dict[str, tuple[str, ...]]:
@@ -461,14 +541,14 @@ def _closed(ids: list[str], deps: dict[str, list[str]]) -> list[str]:
 
 
 def _options_table(
-    model: CaseModel, base: dict, options: dict, initiatives: pd.DataFrame, summary: pd.DataFrame, bench: Benchmarks
+    model: CaseModel, base: dict, options: dict, initiatives: pd.DataFrame, summary: pd.DataFrame, convention: str
 ) -> pd.DataFrame:
     deps = _dependencies(initiatives)
     rows = []
     for name, members in options.items():
         if members:
             cost, cash, noncash = (a[0] for a in model.flows(base, members))
-            metrics = _metrics(cost, cash, noncash, model.factors)
+            metrics = _metrics(cost, cash, noncash, model.factors, convention)
             stats = summary.loc[name].to_dict()
         else:
             metrics = {m: 0.0 for m in _METRICS} | {
@@ -477,6 +557,8 @@ def _options_table(
                 "payback_years": float("nan"),
                 "irr_note": "not defined: no change",
                 "payback_note": "no change",
+                "bcr_convention": convention,
+                "bcr_note": "no change",
                 "vfm_category": "",
             }
             stats = {"p10": 0.0, "p50": 0.0, "p90": 0.0, "prob_negative": 0.0}
@@ -512,10 +594,12 @@ def _cashflows(model: CaseModel, base: dict, years: np.ndarray) -> pd.DataFrame:
     return table
 
 
-def _baseline_table(baseline: Baseline) -> pd.DataFrame:
+def _baseline_table(baseline: Baseline, engagement: Engagement) -> pd.DataFrame:
     v = baseline.volumes
     table = v.groupby("channel", as_index=False)[["contacts", "failure_contacts"]].sum()
     table["failure_share"] = table["failure_contacts"] / table["contacts"]
+    # costed as workbook 02 costs it (its failure_cost_a_year), so the two workbooks state one figure
+    table["failure_cost"] = table["channel"].map(failure_costs(v, unit_costs(engagement)))
     return table.sort_values("contacts", ascending=False, ignore_index=True)
 
 

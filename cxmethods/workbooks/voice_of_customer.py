@@ -31,6 +31,7 @@ from cxmethods.io.inputs import read_input
 from cxmethods.io.questionnaire import questionnaire
 from cxmethods.methods.channels import channel_preferences
 from cxmethods.methods.contacts import ContactLog
+from cxmethods.outputs.headlines import first_contact_sentence
 from cxmethods.plots.charts import plot_failure_demand, plot_importance_performance, plot_pareto, plot_week_heatmap
 from cxmethods.plots.trends import plot_channel_trend, plot_reason_trend
 from cxmethods.workbooks.results import Results, missing_input
@@ -358,6 +359,19 @@ def segment_hints(survey: pd.DataFrame, spec: InputFile | None = None) -> pd.Dat
 def _data_notes(result: VoiceOfCustomer, log: ContactLog, *, named: int = 10) -> None:
     """Say in full what the data-quality table can only count: auto-closed cases left out of the resolution times,
     and reasons recorded under several services (which, with their counts)."""
+    repeats = result.tables.get("repeat_contact")
+    if repeats is not None:
+        result.notes.append(first_contact_sentence(repeats))
+    failure = result.tables.get("failure_demand")
+    if failure is not None:
+        overall = failure.set_index("channel").loc["(all)"]
+        period = log.engagement.period
+        if pd.notna(overall["failure_cost"]) and overall["failure_cost_a_year"] != overall["failure_cost"]:
+            result.notes.append(
+                f"Failure demand cost {overall['failure_cost']:,.0f} over the log's period ({period.start} to "
+                f"{period.end}), {overall['failure_cost_a_year']:,.0f} scaled to a year (failure_cost_a_year): the "
+                "figure the business case starts from."
+            )
     times = result.tables.get("resolution_times")
     if times is not None:
         overall = times[times["reason"] == "(all)"].iloc[0]
