@@ -193,14 +193,22 @@ def schedule(
 
     1. Held, wait and see, undated (every reason that applies): "low confidence 0.40 < 0.50" (below
        ``min_confidence``), "negative NPV", "no effort estimate", "blocked by I10 (wait and see)". A
-       missing confidence or NPV (not appraised) holds nothing back. A dependency on an initiative with a
-       negative NPV is also written in ``decision``: the board chooses to fund the enabler or re-plan.
+       missing confidence or NPV (not appraised) holds nothing back. An initiative that does not lose money
+       itself but depends on one with a negative NPV "awaits a decision on I11, which loses money": its
+       ``decision`` states the board's choice (fund I11 although it loses money, because this one depends on
+       it, or drop the dependency), with both NPVs and their sum; its own dependants are "blocked by ...
+       (awaiting a decision)".
     2. List scheduling quarter by quarter: in each quarter, every eligible initiative (not held, its
        dependencies ended, its ``earliest_start`` reached: a date inside a quarter means the next one), in
-       priority order (rank; at an equal rank appraised before not appraised; unranked last), starts if
-       its load fits the free capacity of every quarter it occupies. So no quarter's capacity idles while
-       an eligible initiative that fits waits; work may run past the last quarter at its capacity.
-       Otherwise "no capacity within 12 quarters" or "cannot start within 12 quarters (...)".
+       priority order, starts if its load fits the free capacity of every quarter it occupies. Priority is
+       two tiers, then rank: first the appraised initiatives (with an NPV, so a positive or zero one: a
+       negative one is held), then those not appraised (``appraised`` "not appraised": workshop candidates
+       and initiatives the business case has not looked at), unranked last. So an unappraised item never
+       takes capacity in a quarter in which an eligible appraised one could use it; it only fills what the
+       appraised ones cannot use (their dependencies or earliest start not reached, or too little room).
+       No quarter's capacity idles while an eligible initiative that fits waits; work may run past the last
+       quarter at its capacity. Otherwise "no capacity within 12 quarters" or "cannot start within 12
+       quarters (...)".
     3. Horizon: "now" if it starts within ``now_quarters`` quarters, "next year" within the following
        ``next_year_quarters``, else wait and see, dated ("planned for 2028 Q3, beyond next year"): it takes
        its capacity, but only after everything that starts earlier. The reason says what fixed the start:
@@ -247,15 +255,23 @@ def schedule(
         raise CxmError(f"'earliest_start' must be a date; got {named}. Fix: enter a date such as 2026-07-01, or leave it blank.")
     rank = pd.to_numeric(table["rank"], errors="coerce")
     min_weeks = _numeric(table, "min_weeks")
-    # Priority: rank; at an equal rank an appraised initiative (it has an NPV) goes before one the business case has
-    # not looked at, so a workshop guess never takes capacity ahead of an appraised equal.
-    order = list(np.lexsort((np.arange(len(table)), npv.isna().to_numpy(), rank.fillna(np.inf).to_numpy())))
+    # Priority: two tiers, then rank. Appraised initiatives (they have an NPV, and a negative one is held) come first;
+    # those the business case has not looked at (workshop candidates) follow, so a workshop guess never takes capacity
+    # a quarter an appraised initiative could use. Unranked last.
+    order = list(np.lexsort((np.arange(len(table)), rank.fillna(np.inf).to_numpy(), npv.isna().to_numpy())))
     plan: dict[str, dict[str, Any]] = {}  # id -> its row of the schedule
     for i in _topological(order, ids, deps):  # held first: what is held holds its dependants
         reasons = [f"low confidence {confidence[i]:.2f} < {min_confidence:.2f}"] if confidence[i] < min_confidence else []
         reasons += ["negative NPV"] * bool(npv[i] < 0) + ["no effort estimate"] * bool(pd.isna(effort[i]))
-        blocked = [d for d in deps[ids[i]] if d in plan and plan[d]["_held"]]
-        reasons += [f"blocked by {_and(blocked)} (wait and see)"] if blocked else []
+        held = [d for d in deps[ids[i]] if d in plan and plan[d]["_held"]]
+        # a dependency that loses money is the board's call (fund it as an enabler, or drop the dependency), not a wait
+        losing = [d for d in held if npv[ids.index(d)] < 0] if not npv[i] < 0 else []
+        blocked = [d for d in held if d not in losing]
+        reasons += [f"awaits a decision on {_and(losing)}, which loses money (see decision)"] if losing else []
+        deciding = [d for d in blocked if "awaits a decision" in plan[d]["reason"]]
+        others = [d for d in blocked if d not in deciding]
+        reasons += [f"blocked by {_and(others)} (wait and see)"] if others else []
+        reasons += [f"blocked by {_and(deciding)} (awaiting a decision)"] if deciding else []
         if reasons:
             plan[ids[i]] = {**_wait("; ".join(reasons)), "_held": True}
     horizon = now_quarters + next_year_quarters
@@ -289,7 +305,7 @@ def schedule(
             rank=rank[i],
             dependencies="; ".join(deps[ids[i]]),
             appraised="yes" if pd.notna(npv[i]) else "not appraised",
-            decision=_decision(ids[i], deps[ids[i]], npv, ids),
+            decision="" if npv[i] < 0 else _decision(ids[i], deps[ids[i]], npv, ids),
             _pos=order.index(i),
         )
     result = pd.DataFrame(list(plan.values()), columns=_COLUMNS + ["_start", "_pos"])
@@ -312,16 +328,22 @@ def _topological(order: list[int], ids: list[str], deps: dict[str, list[str]]) -
 
 
 def _decision(iid: str, needs: list[str], npv: pd.Series, ids: list[str]) -> str:
-    """The choice a dependency on a loss-making initiative leaves the board: fund the enabler, or re-plan without it."""
+    """The choice a dependency on a loss-making initiative leaves the board: fund the enabler although it loses money,
+    or drop the dependency and re-plan without it ("" when no dependency loses money)."""
     losing = [(d, float(npv[ids.index(d)])) for d in needs if npv[ids.index(d)] < 0]
     if not losing:
         return ""
     named = _and([f"{d} (NPV {v:,.0f})" for d, v in losing])
     own = float(npv[ids.index(iid)])
-    combined = f"; together their NPV is {own + sum(v for _, v in losing):,.0f}" if pd.notna(own) else ""
+    it = "it" if len(losing) == 1 else "them"
+    together = (
+        f" {iid}'s own NPV is {own:,.0f}; together their NPV is {own + sum(v for _, v in losing):,.0f}."
+        if pd.notna(own)
+        else f" {iid} is not appraised, so what it would recover is unknown."
+    )
     return (
-        f"decide: {iid} depends on {named}, which loses money on its own{combined}. Fund it as an enabler of {iid}, "
-        f"or re-plan {iid} without it (column depends_on in initiatives.csv)"
+        f"Decide: fund {named} although {'it loses' if len(losing) == 1 else 'they lose'} money, because {iid} depends on "
+        f"{it}; or drop the dependency and plan {iid} without {it} (column depends_on in initiatives.csv).{together}"
     )
 
 
