@@ -295,6 +295,14 @@ ARTIFACTS: tuple[Artifact, ...] = (
         ),
     ),
     Artifact(ROADMAP, "capacity", _columns("quarter capacity used free")),
+    # the business case re-appraised on the road map's start years (cxmethods.methods.case_timing)
+    Artifact(
+        ROADMAP,
+        "reappraisal",
+        _columns(
+            "initiative title case_start_year scheduled_start_year years_later npv_as_appraised npv_as_scheduled change note"
+        ),
+    ),
     Artifact(
         ROADMAP,
         "pilot_plan",
