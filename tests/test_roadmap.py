@@ -139,6 +139,15 @@ def test_horizons_follow_the_documented_rules(small):
     assert sched.loc["I3", "horizon"] == "wait and see" and "low confidence" in sched.loc["I3", "reason"]
     assert sched.loc["I4", "horizon"] == "wait and see" and "awaits a decision on I3" in sched.loc["I4", "reason"]
     assert sched.loc["I4", "decision"].startswith("Decide: fund I3 (NPV -90,000) although it loses money, because I4")
+    decisions = run(small).tables["decisions"]  # I4 is not appraised here: its own NPV is unknown
+    assert decisions[["initiative", "depends_on", "their_npv", "choice"]].values.tolist() == [
+        ["I4", "I3", -90000, "fund I3 as an enabler, or drop the dependency"]
+    ]
+    assert decisions[["own_npv", "together_npv"]].isna().all(axis=None)
+    appraisal = small / "run" / "artifacts" / "04_business_case" / "appraisal.csv"
+    appraisal.write_text(appraisal.read_text() + "I4,2500,1.5,low\n")
+    decisions = run(small).tables["decisions"]
+    assert decisions[["their_npv", "own_npv", "together_npv"]].values.tolist() == [[-90000, 2500, -87500]]
     assert sched.loc["S:u.seg", "reason"] == "no effort estimate"
     assert sched.loc["I1", "start"] == pd.Timestamp("2026-04-01")  # the plan starts the day after the period
 

@@ -295,6 +295,8 @@ ARTIFACTS: tuple[Artifact, ...] = (
         ),
     ),
     Artifact(ROADMAP, "capacity", _columns("quarter capacity used free")),
+    # initiatives that depend on one that loses money: the board's choice (the schedule's decision column in full)
+    Artifact(ROADMAP, "decisions", _columns("initiative title depends_on their_npv own_npv together_npv choice")),
     # the business case re-appraised on the road map's start years (cxmethods.methods.case_timing)
     Artifact(
         ROADMAP,

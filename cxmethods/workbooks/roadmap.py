@@ -73,7 +73,6 @@ class RoadMap(Results):
             "schedule",
             lambda t: t[["id", "title", "appraised", "horizon", "start_quarter", "end_quarter", "quarters", "reason"]],
         ),
-        "decisions": ("schedule", lambda t: t[t["decision"].fillna("") != ""][["id", "title", "decision"]]),
         "reappraisal": (
             "reappraisal",
             lambda t: t.round({"npv_as_appraised": 0, "npv_as_scheduled": 0, "change": 0}),
@@ -143,14 +142,7 @@ def run(engagement: Engagement, run_dir: str | Path) -> RoadMap:
     result.tables["capacity"] = capacity_use(
         result.tables["schedule"], start=start, capacity=capacity, quarters=settings.quarters
     )
-    decisions = result.tables["schedule"]["decision"].fillna("")
-    if (decisions != "").any():
-        waiting = result.tables["schedule"].loc[decisions != "", "id"].tolist()
-        result.notes.append(
-            f"{len(waiting)} initiative{'s' * (len(waiting) > 1)} ({', '.join(waiting)}) wait for a decision, not for "
-            "capacity: each depends on one that loses money. Fund the enabler although it loses money, or drop the "
-            "dependency (the schedule's decision column states each choice with both NPVs)."
-        )
+    _decisions(result, ranked)
     _reappraise(result, engagement, run_dir)
     _kpis(result, engagement, run_dir)
     return result
@@ -199,6 +191,38 @@ def _schedule_with_pilots(
         f"The pilots and the schedule did not settle in {_PILOT_PASSES} passes (a pilot's length moves which initiatives "
         "start now): the schedule gives the piloted initiatives the pilot lengths of the pass before the last; check each "
         "lasts at least its pilot's weeks."
+    )
+
+
+def _decisions(result: RoadMap, ranked: pd.DataFrame) -> None:
+    """The board's decisions, one row each, short enough to read in a table (the full sentence is in the schedule's
+    ``decision`` column), and a note saying how many initiatives wait for one."""
+    sched = result.tables["schedule"]
+    npv = pd.to_numeric(ranked.set_index(ranked["id"].astype(str))["npv"], errors="coerce")
+    rows = []
+    for r in sched[sched["decision"].fillna("") != ""].itertuples(index=False):
+        losing = [d for d in str(r.dependencies).split("; ") if npv.get(d, np.nan) < 0]
+        own, theirs = float(npv.get(str(r.id), np.nan)), float(npv[losing].sum())
+        rows.append(
+            {
+                "initiative": r.id,
+                "title": r.title,
+                "depends_on": ", ".join(losing),
+                "their_npv": round(theirs),
+                "own_npv": round(own) if pd.notna(own) else np.nan,
+                "together_npv": round(own + theirs) if pd.notna(own) else np.nan,
+                "choice": f"fund {', '.join(losing)} as an enabler, or drop the dependency",
+            }
+        )
+    if not rows:
+        result.skipped["decisions"] = "No initiative depends on one that loses money: no decision is waiting."
+        return
+    result.tables["decisions"] = pd.DataFrame(rows)
+    waiting = [r["initiative"] for r in rows]
+    result.notes.append(
+        f"{len(waiting)} initiative{'s' * (len(waiting) > 1)} ({', '.join(map(str, waiting))}) wait for a decision, not "
+        "for capacity: each depends on one that loses money. Fund the enabler although it loses money, or drop the "
+        "dependency (the decisions table, and the schedule's decision column in full)."
     )
 
 
