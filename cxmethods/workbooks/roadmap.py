@@ -178,6 +178,12 @@ def _schedule_with_pilots(
         if found == weeks:
             too_long = {i: w for i, w in weeks.items() if w > limit}
             if too_long:
+                sched = result.tables["schedule"]
+                for i, w in too_long.items():  # the reason names the pilot's real length, not the plan's
+                    at = sched["id"].astype(str) == i
+                    sched.loc[at, "reason"] = sched.loc[at, "reason"].str.replace(
+                        f"for its {limit:g}-week pilot", f"for its pilot (it needs {w:,.0f} weeks, longer than the plan)"
+                    )
                 result.notes.append(
                     "A pilot longer than the plan cannot run its course within it: "
                     + ", ".join(f"{i}'s needs {w:,.0f} weeks" for i, w in too_long.items())
