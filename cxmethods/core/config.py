@@ -203,6 +203,13 @@ class VocSettings(_Model):
         [], description="Regular expressions (case-insensitive) for reasons that are failure demand"
     )
     unit_costs: dict[str, float] = Field({}, description="Cost per contact by channel; default templates/benchmarks.yaml")
+    unit_costs_price_year: int | None = Field(
+        None,
+        ge=1900,
+        le=2200,
+        description="The year whose prices unit_costs are in (default: the price base year, "
+        "settings.business_case.price_base_year)",
+    )
     n_themes: int | None = Field(
         None, ge=1, le=30, description="Themes to find in the comments (default: chosen from the data, 2-10)"
     )
@@ -264,6 +271,18 @@ class BusinessCaseSettings(_Model):
     horizon_years: int = Field(10, ge=1, le=100, description="Years appraised, from the base year")
     base_year: int | None = Field(
         None, ge=1900, le=2200, description="Year 0 of the appraisal (default: the year the period ends)"
+    )
+    price_base_year: int | None = Field(
+        None,
+        ge=1900,
+        le=2200,
+        description="The year whose prices every money figure is converted to before discounting (real prices; "
+        "default: year 0 of the appraisal, base_year)",
+    )
+    deflator: str | None = Field(
+        None,
+        description="A GDP deflator series of your own (CSV with columns year,index) to convert money between price "
+        "years; default: the series shipped for the currency (GBP: HM Treasury; USD: BEA)",
     )
     discount: str = Field(
         "green_book", description="A discount schedule in the benchmarks (green_book, green_book_health, us_omb_a94_2023, ...)"
