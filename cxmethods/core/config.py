@@ -322,7 +322,14 @@ class RoadmapSettings(_Model):
     start: date | None = Field(None, description="First day of the plan (default: the day after the period ends)")
     capacity: float | list[float] = Field(6.0, description="Team-months available per quarter (one number, or one per quarter)")
     quarters: int = Field(12, ge=1, le=40, description="Quarters planned")
-    max_team_months_per_quarter: float = Field(6.0, gt=0, description="Most effort one initiative can absorb in a quarter")
+    # A team-month is one team's work for a month, so one team on an initiative gives it 3 team-months a quarter; an
+    # initiative therefore lasts effort / 3 quarters (rounded up) unless it is staffed by more than one team.
+    max_team_months_per_quarter: float = Field(
+        3.0,
+        gt=0,
+        description="Most effort one initiative can absorb in a quarter (3: one team for three months; raise it for "
+        "initiatives staffed by several teams). An initiative lasts its effort over this, and at least its pilot's weeks",
+    )
     min_confidence: float = Field(0.5, ge=0, le=1, description="Below this confidence an initiative waits and sees")
     candidates: int = Field(3, ge=0, le=20, description="Candidate initiatives drawn from each kind of evidence")
     pilots: int = Field(3, ge=0, le=10, description="Initiatives to plan a pilot for (the best ranked that start now)")

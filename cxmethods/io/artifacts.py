@@ -302,9 +302,21 @@ ARTIFACTS: tuple[Artifact, ...] = (
     Artifact(
         ROADMAP,
         "schedule",
-        _columns("id title rank start end start_quarter end_quarter quarters load horizon reason dependencies"),
+        _columns(
+            "id title rank start end start_quarter end_quarter quarters load horizon reason dependencies appraised decision"
+        ),
     ),
     Artifact(ROADMAP, "capacity", _columns("quarter capacity used free")),
+    # initiatives that depend on one that loses money: the board's choice (the schedule's decision column in full)
+    Artifact(ROADMAP, "decisions", _columns("initiative title depends_on their_npv own_npv together_npv choice")),
+    # the business case re-appraised on the road map's start years (cxmethods.methods.case_timing)
+    Artifact(
+        ROADMAP,
+        "reappraisal",
+        _columns(
+            "initiative title case_start_year scheduled_start_year years_later npv_as_appraised npv_as_scheduled change note"
+        ),
+    ),
     Artifact(
         ROADMAP,
         "pilot_plan",

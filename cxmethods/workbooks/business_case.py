@@ -44,7 +44,7 @@ from cxmethods.plots.channel_mix import plot_mix
 from cxmethods.plots.risk import plot_npv_distribution, plot_tornado
 from cxmethods.workbooks.results import Note, Results, missing_input
 
-__all__ = ["BusinessCase", "run"]
+__all__ = ["BusinessCase", "run", "start_years"]
 
 #: Workbook 03's tables the business case uses: segments' channel targets, their sizes, their self-service capacity.
 _SEGMENTATION_TABLES = ("segment_channels", "segments", "self_service")
@@ -327,13 +327,9 @@ def _costs(
     types = bench.optimism_bias.project_types
     prices = prices or price_base(engagement)
     out = []
-    for row in initiatives.to_dict("records"):
+    for row, start in zip(initiatives.to_dict("records"), start_years(engagement, initiatives).values()):
         f = prices.factor(row.get("price_year"))
         kind = _text(row.get("project_type")) or settings.default_project_type
-        start = row.get("start_year")
-        if pd.isna(start) if start is not None else True:
-            earliest = row.get("earliest_start")
-            start = max(first, earliest.year) if earliest is not None and not pd.isna(earliest) else first
         out.append(
             InitiativeCosts(
                 id=row["initiative_id"],
@@ -347,6 +343,20 @@ def _costs(
                 ob_duration=f"optimism_bias_duration.{kind}" if types[kind].duration_upper is not None else None,
             )
         )
+    return out
+
+
+def start_years(engagement: Engagement, initiatives: pd.DataFrame) -> dict[str, int]:
+    """The year the business case starts each initiative (id -> year): its ``start_year``, else the year of its
+    ``earliest_start`` (not before the base year), else the base year. Workbook 05 compares these with the road map."""
+    first = base_year(engagement)
+    out = {}
+    for row in initiatives.to_dict("records"):
+        start = row.get("start_year")
+        if pd.isna(start) if start is not None else True:
+            earliest = row.get("earliest_start")
+            start = max(first, earliest.year) if earliest is not None and not pd.isna(earliest) else first
+        out[str(row["initiative_id"])] = int(start)
     return out
 
 
