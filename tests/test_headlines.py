@@ -242,6 +242,32 @@ def test_the_road_map_says_how_many_targets_are_looser_than_today(tmp_path):
     )
 
 
+def test_the_road_map_names_the_decisions_a_loss_making_dependency_leaves(tmp_path):
+    _write(
+        tmp_path,
+        "05_roadmap",
+        "schedule",
+        {
+            "id": ["I1", "I2", "I3"],
+            "title": ["Standards", "New CRM", "Texts"],
+            "horizon": ["wait and see", "wait and see", "now"],
+        },
+    )
+    _write(tmp_path, "05_roadmap", "kpis", {"standard_id": ["a"], "current": [None], "met": [None]})
+    _write(
+        tmp_path,
+        "05_roadmap",
+        "decisions",
+        {"initiative": ["I1"], "title": ["Standards"], "depends_on": ["I2"], "their_npv": [-79645.0], "own_npv": [27612.0]},
+    )
+    said = headlines(tmp_path)["05_roadmap"]
+    assert (
+        "1 initiative waits for a decision, each depending on one that loses money: e.g. Standards (£27,612) needs "
+        "New CRM (-£79,645); fund it as an enabler or drop the dependency." in said
+    )
+    assert "1 initiative starts now (Texts), 0 next year, 2 wait and see." in said
+
+
 def _case_step(folder, options: pd.DataFrame, cash: pd.DataFrame | None = None) -> None:
     step = folder / "artifacts" / "04_business_case"
     step.mkdir(parents=True)

@@ -486,6 +486,25 @@ def _affordability(read_step: Read, currency: str) -> list[str]:
     ]
 
 
+def _decisions(read_step: Read, sched: pd.DataFrame, currency: str) -> list[str]:
+    """The choices the road map leaves to the board: initiatives that wait because what they depend on loses money."""
+    try:
+        decisions = read_step("decisions")
+    except CxmError:  # a run from before the road map listed its decisions
+        return []
+    if not len(decisions):
+        return []
+    titles = dict(zip(sched["id"], sched["title"]))
+    first = decisions.iloc[0]
+    others = f" ({len(decisions) - 1} more in the decisions table)" if len(decisions) > 1 else ""
+    return [
+        f"{len(decisions)} {'initiative waits' if len(decisions) == 1 else 'initiatives wait'} for a decision, each "
+        f"depending on one that loses money: e.g. {first['title']} ({money(first['own_npv'], currency)}) needs "
+        f"{titles.get(first['depends_on'], first['depends_on'])} ({money(first['their_npv'], currency)}); fund it as an "
+        f"enabler or drop the dependency{others}."
+    ]
+
+
 def _roadmap(read_step: Read, currency: str) -> list[str]:
     sched = read_step("schedule")
     counts = sched["horizon"].value_counts()
@@ -501,12 +520,14 @@ def _roadmap(read_step: Read, currency: str) -> list[str]:
             f"{', '.join(sched['title'].head(3))}{' and more' if len(sched) > 3 else ''}."
         ]
     else:
+        more = f" and {len(now) - 4} more" if len(now) > 4 else ""
+        named = f" ({', '.join(now['title'].head(4))}{more})" if len(now) else ""
         out = [
-            f"{counts.get('now', 0)} initiatives start now, {counts.get('next year', 0)} next year, "
+            f"{counts.get('now', 0)} {'initiative starts' if counts.get('now', 0) == 1 else 'initiatives start'} now{named}, "
+            f"{counts.get('next year', 0)} next year, "
             f"{counts.get('wait and see', 0)} wait and see."
         ]
-    if len(now):
-        out.append(f"Starting now: {', '.join(now['title'].head(4))}.")
+    out += _decisions(read_step, sched, currency)
     try:
         pilot = read_step("pilot_plan").iloc[0]
         out.append(
