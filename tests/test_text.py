@@ -404,3 +404,40 @@ def test_cfpb_themes_follow_the_products_people_filed_them_under():
         has = th.assignment.notna()
         found[method] = adjusted_mutual_info_score(data["Product"][has], th.assignment[has].astype(int))
     assert found["clusters"] > 0.30 and found["clusters"] > found["nmf"] + 0.05, found
+
+
+def _five_topics(seed: int = 11) -> tuple[pd.Series, np.ndarray]:
+    """Comments on five topics of unequal size (120 down to 30), each four of its topic's words and two words every
+    topic uses; two topics share "repair". Shuffled. Returns the comments and each one's topic."""
+    rng = np.random.default_rng(seed)
+    topics = (
+        ("bin", "missed", "collection", "crew", "recycling", "lorry", "wheelie", "street"),
+        ("phone", "queue", "hold", "waited", "answered", "minutes", "call", "line"),
+        ("pothole", "road", "repair", "tyre", "damage", "surface", "filled", "crater"),
+        ("council tax", "bill", "direct debit", "payment", "arrears", "refund", "discount", "reminder"),
+        ("housing", "repair", "damp", "mould", "boiler", "landlord", "flat", "heating"),
+    )
+    shared = ("council", "week", "again", "still", "nobody", "months", "twice", "service")
+    texts, truth = [], []
+    for topic, size in enumerate((120, 90, 60, 45, 30)):
+        for _ in range(size):
+            words = list(rng.choice(topics[topic], 4, replace=False)) + list(rng.choice(shared, 2, replace=False))
+            rng.shuffle(words)
+            texts.append(" ".join(words) + ".")
+            truth.append(topic)
+    order = rng.permutation(len(texts))
+    return pd.Series(np.array(texts)[order]), np.array(truth)[order]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_groups_recover_five_planted_topics_of_unequal_size_and_choose_five(seed):
+    from sklearn.metrics import adjusted_mutual_info_score
+
+    comments, truth = _five_topics()
+    th = themes(comments, random_state=seed)
+    assert len(th.table) == 5 and th.selection.loc[th.selection["chosen"], "k"].item() == 5
+    assert adjusted_mutual_info_score(truth, th.assignment.astype(int)) == pytest.approx(1.0)
+    assert sorted(th.table["comments"]) == [30, 45, 60, 90, 120]
+    again = themes(comments, random_state=seed)  # same seed, same themes
+    pd.testing.assert_frame_equal(th.table, again.table)
+    pd.testing.assert_frame_equal(th.weights, again.weights)
