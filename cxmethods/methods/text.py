@@ -1,8 +1,8 @@
 """Free text: themes and sentiment, offline and seeded.
 
 :func:`themes` finds topics the way commercial voice-of-the-customer tools do (TF-IDF terms, like comments
-grouped by k-means in a latent semantic space, or the terms factorised with NMF), always on redacted text, so no example it quotes carries personal data; unless told how
-many, it chooses the number of themes from the data (:func:`theme_selection`). :func:`sentiment` scores each
+grouped by k-means in a latent semantic space, or the terms factorised with NMF), always on redacted text, so
+no example it quotes carries personal data; unless told how many, it chooses the number of themes from the data (:func:`theme_selection`). :func:`sentiment` scores each
 comment with VADER, whose lexicon ships inside the package (no network). :func:`theme_sentiment` puts the two
 together per theme, :func:`comment_themes` lists them comment by comment (by row, never the text), and
 :func:`theme_categories` compares the themes with the categories the comments came with.
@@ -46,9 +46,9 @@ _FILLER = frozenset(
 )
 _THEMES_TRIED = (2, 10)  # numbers of themes compared when the caller gives none
 _SELECTION_SAMPLE = 5_000  # comments the choice of the number of themes is made on (the fit uses its whole sample)
-#: Most comments the themes are found in (TF-IDF vocabulary, k-means groups or NMF); above it, a seeded random sample
-#: of this many is used and every comment is then given its themes with the factors held fixed. 50,000 comments find the themes
-#: of any survey (more only cost time and memory: a million comments would need ~10 GB fitted at once).
+#: Most comments the themes are found in (TF-IDF vocabulary, k-means groups or NMF); above it, a seeded random
+#: sample of this many is used and every comment is then given its themes with the profiles or factors held fixed.
+#: 50,000 comments find the themes of any survey (more only cost time and memory: a million comments would need ~10 GB fitted at once).
 FIT_SAMPLE = 50_000
 _CHUNK = 20_000  # comments redacted, scored or given their themes at a time: memory stays flat however many there are
 _PROJECT_SWEEPS = 60  # coordinate-descent sweeps giving a comment its theme weights with the factors held fixed
@@ -497,9 +497,9 @@ def theme_selection(
     number, and the highest quality (below) wins instead.
 
     Each row also says how readable the themes are, for whoever weighs a number against another (used to choose
-    only by ``method="nmf"``). **Coherence** is the mean normalised pointwise mutual information (NPMI, Bouma 2009; the kind of
-    coherence that best follows people's judgements in Röder et al., 2015) of each pair of a theme's ten strongest
-    terms, counted in the comments themselves: 1 when the terms are always used together, 0 when independently,
+    only by ``method="nmf"``). **Coherence** is the mean normalised pointwise mutual information (NPMI, Bouma
+    2009; the kind of coherence that best follows people's judgements in Röder et al., 2015) of each pair of a
+    theme's ten strongest terms, counted in the comments themselves: 1 when the terms are always used together, 0 when independently,
     -1 when never together. **Diversity** is the share of distinct terms among those same ten strongest terms of
     every theme. **Quality** is (1 + coherence) / 2 times diversity (after Dieng, Ruiz and Blei, 2020, *Topic
     modeling in embedding spaces*).
@@ -631,15 +631,20 @@ def _lsa(x, random_state: int) -> np.ndarray:
 def _clusters(z: np.ndarray, k: int, random_state: int, *, starts: int = _KMEANS_STARTS) -> np.ndarray:
     """Each text's theme (0 to k - 1) by k-means on its unit-length vector (spherical k-means, Dhillon and Modha 2001,
     as nearly as Euclidean k-means on unit vectors gives it), ``starts`` seeded k-means++ starts, the best
-    kept. Texts with no term (zero vectors) are grouped with the rest but get no theme: their weights are all 0."""
+    kept. Texts with no term (zero vectors) are left out of the grouping (-1): their weights are all 0, no theme."""
     import warnings
 
     from sklearn.cluster import KMeans
     from sklearn.exceptions import ConvergenceWarning
 
+    used = np.abs(z).sum(axis=1) > 0
+    if used.sum() < k:  # too few texts with terms to group: every text is grouped, as the matrix allows
+        used[:] = True
+    labels = np.full(len(z), -1, dtype=np.int64)
     with warnings.catch_warnings():  # fewer distinct texts than themes: some themes repeat, as NMF's would
         warnings.simplefilter("ignore", ConvergenceWarning)
-        return KMeans(n_clusters=k, n_init=starts, random_state=random_state).fit_predict(z)
+        labels[used] = KMeans(n_clusters=k, n_init=starts, random_state=random_state).fit_predict(z[used])
+    return labels
 
 
 def _profiles(x, labels: np.ndarray, k: int) -> np.ndarray:
@@ -647,8 +652,9 @@ def _profiles(x, labels: np.ndarray, k: int) -> np.ndarray:
     then weighed (:func:`_project`) and the theme's terms ranked (:func:`_distinctive`), as NMF's factors were."""
     from scipy.sparse import csr_matrix
 
-    member = csr_matrix((np.ones(len(labels)), (labels, np.arange(len(labels)))), shape=(k, len(labels)))
-    counts = np.bincount(labels, minlength=k)
+    rows = np.flatnonzero(labels >= 0)
+    member = csr_matrix((np.ones(len(rows)), (labels[rows], rows)), shape=(k, len(labels)))
+    counts = np.bincount(labels[rows], minlength=k)
     return np.asarray(csr_matrix(member @ x).todense()) / np.maximum(counts, 1)[:, None]
 
 
