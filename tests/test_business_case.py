@@ -128,7 +128,9 @@ def test_ramp_up_channel_shift_and_non_cash_benefit(case):
     chasing = 0.5 * 1000 * PER_YEAR * 3
     assert table.loc[("I2", 2026), "cash_benefit"] == 0  # ramp-up of one year: nothing in the start year
     assert table.loc[("I2", 2027), "cash_benefit"] == pytest.approx(shift + chasing)
-    assert table.loc[("I3", 2026), "noncash_benefit"] == pytest.approx(2 / 60 * 4500 * PER_YEAR * 12.21)  # National Living Wage
+    # National Living Wage, 2025 prices, in the 2026 price base: the UK series ends in 2024, so 2025 to 2026 is the
+    # stated extension of 2% a year
+    assert table.loc[("I3", 2026), "noncash_benefit"] == pytest.approx(2 / 60 * 4500 * PER_YEAR * 12.21 * 1.02)
     assert table.loc[("I3", 2026), "cash_benefit"] == 0
 
 
@@ -221,6 +223,25 @@ def test_monte_carlo_is_seeded_and_brackets_the_base_case(case):
     assert not pa.equals(c.tables["appraisal"][["p10", "p50", "p90"]])
     row = a.tables["appraisal"].set_index("initiative").loc["I1"]
     assert row["p10"] <= row["p50"] <= row["p90"] and row["prob_negative"] == 0
+
+
+def test_cash_npv_spread_comes_from_the_same_draws_as_the_npv_spread(case):
+    result = run(case)
+    mc, model = result.monte_carlo, result.model
+    k = model.outputs.index("I1")
+    # independently: each draw's cash flows (cash benefits less costs, customers' time left out) through numpy-financial
+    cash = []
+    for i in range(mc.draws):
+        draw = {name: v[i : i + 1] for name, v in mc.values.items()}
+        cost, benefit, _ = (a[0] for a in model.flows(draw, ["I1"]))
+        cash.append(npf.npv(0.035, benefit - cost))
+    row = result.tables["appraisal"].set_index("initiative").loc["I1"]
+    assert row["cash_p10"] == pytest.approx(np.percentile(cash, 10))
+    assert row["cash_p90"] == pytest.approx(np.percentile(cash, 90))
+    assert row["prob_cash_negative"] == pytest.approx(np.mean(np.array(cash) < 0))
+    assert row["cash_p10"] < row["cash_p90"]  # the draws do move the cash NPV
+    # the whole NPV of the same draws is the simulation's own
+    assert mc.npv[:, k] == pytest.approx(model(mc.values)[:, k])
 
 
 def test_assumptions_carry_sources_and_engagement_overrides(case):
@@ -539,7 +560,8 @@ def test_affordability_is_the_preferred_packages_cash_by_year(case):
     options = result.tables["options"].set_index("option")
     assert options.loc["preferred", "initiatives"] == "I1;I2"
     cash = result.tables["affordability"]
-    assert list(cash.columns) == ["year", "cash_out", "cash_back", "net", "cumulative"]
+    assert list(cash.columns) == ["year", "cash_out", "cash_back", "net", "cumulative", "price_base"]
+    assert set(cash["price_base"]) == {"GBP, 2026 prices"}
     assert cash["year"].tolist() == [2026, 2027, 2028, 2029, 2030]
     # costs add: I1's 1000 + 100 a year and I2's 500, all in 2026 (no running cost for I2)
     assert cash["cash_out"].tolist() == pytest.approx([1600, 100, 100, 100, 100])
@@ -559,3 +581,127 @@ def test_no_preferred_package_no_affordability(case):
     result = run(case, draws=200)
     assert result.tables["options"].set_index("option").loc["preferred", "initiatives"] == ""
     assert "affordability" not in result.tables and "preferred package" in result.skipped["affordability"]
+
+
+# --------------------------------------------------------------------------- one price base
+
+
+def _uk_index() -> dict[int, float]:
+    """The shipped UK series read by hand (comment lines dropped), extended at its stated 2% a year after 2024."""
+    from cxmethods.core.paths import templates_dir
+
+    path = templates_dir().parent / "cxmethods" / "methodology" / "deflators" / "uk_hmt_gdp_deflator.csv"
+    rows = [line.split(",") for line in path.read_text(encoding="utf-8").splitlines() if line[:1].isdigit()]
+    index = {int(y): float(v) for y, v in rows}
+    for year in range(2025, 2031):
+        index[year] = index[year - 1] * 1.02
+    return index
+
+
+def test_every_figure_is_rebased_before_discounting_npv_by_hand(case):
+    """Benchmark costs (2012 prices), an initiative's costs in 2020 prices and an other saving in 2024 prices, all
+    brought to 2026 prices: the NPV is numpy-financial's on the flows rebased by hand."""
+    edit(case, "engagement.yaml", "  voc:\n    unit_costs: {phone: 3, web_form: 0.5, face_to_face: 10}\n", "")
+    (case / "initiatives.csv").write_text(
+        INITIATIVES.replace("ramp_up_years\n", "ramp_up_years,price_year\n", 1)
+        .replace("2026,0\nI2", "2026,0,2020\nI2", 1)
+        .replace("2026,1\n", "2026,1,\n")
+        .replace(
+            "Expensive idea,90000,0,2,,0.7,equipment_development,2026,0\n",
+            "Expensive idea,90000,0,2,,0.7,equipment_development,2026,0,\n",
+        ),
+        encoding="utf-8",
+    )
+    (case / "levers.csv").write_text(
+        LEVERS.replace("source\n", "source,price_year\n", 1) + "I1,other_saving,200,,,,,,own estimate,2024\n", encoding="utf-8"
+    )
+    result = run(case, draws=200)
+    idx = _uk_index()
+    to_2026 = {year: idx[2026] / idx[year] for year in (2012, 2020, 2024)}
+    phone = 2.83 * to_2026[2012]  # Socitm (2012) cost of a phone call, in 2026 prices
+    units = result.tables["assumptions"].set_index("name")
+    assert units.loc["unit_cost.phone", "value"] == pytest.approx(phone)
+    assert units.loc["unit_cost.phone", "unit"] == "GBP per contact (2026 prices)"
+    assert "2012 prices converted to 2026 prices" in units.loc["unit_cost.phone", "source"]
+    assert units.loc["I1.other_saving", "value"] == pytest.approx(200 * to_2026[2024])
+    # I1 by hand: half the chasing calls at the rebased phone cost, the other saving, and its costs from 2020 prices
+    saving = 0.5 * 1000 * PER_YEAR * phone + 200 * to_2026[2024]
+    capital, running = 1000 * to_2026[2020], 100 * to_2026[2020]
+    flows = np.full(5, saving - running)
+    flows[0] -= capital
+    row = result.tables["appraisal"].set_index("initiative").loc["I1"]
+    assert row["npv"] == pytest.approx(npf.npv(0.035, flows))
+    assert row["pv_costs"] == pytest.approx(npf.npv(0.035, np.r_[capital + running, [running] * 4]))
+    # I2 states no price year: its costs are taken as 2026 prices, unchanged
+    assert result.tables["cashflows"].query("initiative == 'I2' and year == 2026")["cost"].item() == pytest.approx(500)
+    # before this, the same inputs were discounted as stated: the rebasing is what moved the NPV
+    unrebased = np.full(5, 0.5 * 1000 * 2.83 + 200 - 100.0)
+    unrebased[0] -= 1000
+    assert abs(row["npv"] - npf.npv(0.035, unrebased)) > 1000
+    notes = " ".join(result.notes)
+    assert "GBP, 2026 prices" in notes and "the benchmark costs per contact from 2012 prices" in notes
+    assert "initiative costs in 2020 prices" in notes and "2 of 3 initiatives state no price year" in notes
+
+
+def test_every_money_table_carries_the_price_base(case):
+    result = run(case, draws=200)
+    for name in ("cashflows", "appraisal", "options", "affordability", "baseline"):
+        assert set(result.tables[name]["price_base"]) == {"GBP, 2026 prices"}, name
+    result.write(case / "run")
+    written = pd.read_csv(case / "run" / "artifacts" / "04_business_case" / "cashflows.csv")
+    assert written.columns[-1] == "price_base" and set(written["price_base"]) == {"GBP, 2026 prices"}
+
+
+def test_price_base_year_and_an_engagement_series(case):
+    (case / "deflator.csv").write_text("year,index\n2020,80\n2021,84\n2022,88\n2023,92\n2024,96\n2025,100\n", encoding="utf-8")
+    edit(
+        case,
+        "engagement.yaml",
+        "    base_year: 2026\n",
+        "    base_year: 2026\n    price_base_year: 2025\n    deflator: deflator.csv\n",
+    )
+    edit(case, "engagement.yaml", "    unit_costs: {phone: 3,", "    unit_costs_price_year: 2020\n    unit_costs: {phone: 3,")
+    result = run(case, draws=200)
+    units = result.tables["assumptions"].set_index("name")
+    assert units.loc["unit_cost.phone", "value"] == pytest.approx(3 * 100 / 80)
+    assert set(result.tables["cashflows"]["price_base"]) == {"GBP, 2025 prices"}
+    # the value of time is already in 2025 prices: unchanged
+    assert units.loc["value_of_time", "value"] == pytest.approx(12.21)
+    assert any("deflator.csv" in note for note in result.notes)
+
+
+def test_a_bad_engagement_series_is_named_by_validate_and_by_a_run(case):
+    from cxmethods import validate_engagement
+
+    (case / "deflator.csv").write_text("year,index\n2020,80\n2021,eighty-four\n2023,92\n", encoding="utf-8")
+    edit(case, "engagement.yaml", "    base_year: 2026\n", "    base_year: 2026\n    deflator: deflator.csv\n")
+    errors = validate_engagement(case / "engagement.yaml").errors
+    bad = [p for p in errors if p.where.endswith("deflator.csv")]
+    assert {(p.column, p.rows) for p in bad} == {("index", (3,)), ("year", ())}
+    assert any("2021, 2022 missing" in p.message for p in bad)
+    with pytest.raises(InputError, match=r"deflator\.csv"):
+        run(case)
+
+
+def test_a_currency_without_a_deflator_runs_and_says_so(case):
+    edit(case, "engagement.yaml", "currency: GBP", "currency: EUR")
+    edit(case, "engagement.yaml", "    unit_costs: {phone: 3,", "    unit_costs_price_year: 2020\n    unit_costs: {phone: 3,")
+    result = run(case, draws=200)
+    assert result.tables["assumptions"].set_index("name").loc["unit_cost.phone", "value"] == 3
+    notes = " ".join(result.notes)
+    assert "No GDP deflator series ships for EUR" in notes and "costs per contact (2020 prices)" in notes
+    assert set(result.tables["appraisal"]["price_base"]) == {"EUR, 2026 prices"}
+
+
+def test_a_price_year_before_the_series_is_named_with_its_row(case):
+    (case / "initiatives.csv").write_text(
+        INITIATIVES.replace("ramp_up_years\n", "ramp_up_years,price_year\n", 1)
+        .replace("2026,0\nI2", "2026,0,2020\nI2", 1)
+        .replace("2026,1\n", "2026,1,1985\n"),
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as caught:
+        run(case)
+    found = [p for p in caught.value.problems if p.column == "price_year"]
+    assert len(found) == 1 and found[0].rows == (3,) and "before 1990" in found[0].message
+    assert found[0].where.endswith("initiatives.csv")

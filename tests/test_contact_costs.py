@@ -91,3 +91,24 @@ def test_first_contact_resolution_both_ways(sample):
     assert "adviser's judgement" in said and "what customers did next" in said
     no_flag = repeats.assign(resolved_first_contact=np.nan)
     assert "no resolved-first-time flag" in first_contact_sentence(no_flag)
+
+
+def test_both_workbooks_cost_contacts_in_one_price_base(sample):
+    """The sample has no costs of its own: the benchmark costs (2012 prices) are converted to the price base (the
+    appraisal's first year) with the shipped UK series, by hand here, in workbook 02 and workbook 04 alike."""
+    from cxmethods.core.paths import templates_dir
+    from cxmethods.methodology.benchmarks import load_benchmarks
+
+    engagement, failure, volumes, _ = sample
+    bench = load_benchmarks()
+    year = engagement.settings.business_case.base_year or engagement.period.end.year
+    path = templates_dir().parent / "cxmethods" / "methodology" / "deflators" / "uk_hmt_gdp_deflator.csv"
+    index = {int(y): float(v) for y, v in (line.split(",") for line in path.read_text().splitlines() if line[:1].isdigit())}
+    level = index[year] if year in index else index[2024] * 1.02 ** (year - 2024)  # the stated 2% a year after 2024
+    factor = level / index[bench.channel_costs.price_year]
+    costs = unit_costs(engagement)
+    assert costs["phone"] == pytest.approx(bench.channel_costs.costs["phone"].cost * factor)
+    phone = failure.set_index("channel").loc["phone"]
+    assert phone["unit_cost"] == pytest.approx(costs["phone"], rel=1e-4)  # the table rounds to 4 decimals
+    baseline = _baseline_table(load_baseline(engagement, volumes), engagement)
+    assert set(failure["price_base"]) == set(baseline["price_base"]) == {f"GBP, {year} prices"}

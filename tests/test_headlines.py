@@ -282,3 +282,25 @@ def test_the_headline_says_why_a_dft_ratio_is_missing(tmp_path):
     found = headlines(tmp_path)["04_business_case"]
     assert "no DfT benefit-cost ratio (its cash savings repay its costs): very high value for money." in found[0]
     assert found[1].endswith("the running total is still -£500 in 2027.")
+
+
+def test_the_headlines_state_the_price_base(tmp_path):
+    preferred = {"option": "preferred", "initiatives": "I1", "npv": 900.0, "cash_npv": 700.0}
+    preferred |= {"pv_noncash_benefits": 200.0, "bcr": 1.5, "bcr_convention": "green_book", "bcr_note": ""}
+    preferred |= {"vfm_category": "low", "p10": 1.0, "p50": 2.0, "p90": 3.0, "prob_negative": 0.0}
+    preferred |= {"price_base": "GBP, 2026 prices"}
+    cash = pd.DataFrame({"year": [2026, 2027], "cash_out": [1000.0, 0.0], "cash_back": [0.0, 500.0]})
+    cash["net"] = cash["cash_back"] - cash["cash_out"]
+    cash["cumulative"] = cash["net"].cumsum()
+    cash["price_base"] = "GBP, 2026 prices"
+    _case_step(tmp_path, pd.DataFrame([preferred]), cash)
+    found = headlines(tmp_path)["04_business_case"]
+    assert found[0].startswith("Preferred package (I1), in 2026 prices: net present value £900 (£700 cash")
+    assert found[1].startswith("In cash (2026 prices, undiscounted) it costs the organisation £1,000")
+    step = tmp_path / "artifacts" / "02_voice_of_customer"
+    step.mkdir(parents=True)
+    pd.DataFrame(
+        {"channel": ["(all)"], "failure_share": [0.15], "failure_cost_a_year": [1500.0], "price_base": ["GBP, 2026 prices"]}
+    ).to_csv(step / "failure_demand.csv", index=False)
+    said = headlines(tmp_path)["02_voice_of_customer"]
+    assert "costing about £1,500 a year (2026 prices)." in said[0]

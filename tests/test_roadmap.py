@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -136,7 +137,17 @@ def test_horizons_follow_the_documented_rules(small):
     assert sched.loc["I1", "horizon"] == "now" and sched.loc["I2", "horizon"] in ("now", "next year")
     assert sched.loc["I2", "start"] > sched.loc["I1", "end"]  # after its dependency
     assert sched.loc["I3", "horizon"] == "wait and see" and "low confidence" in sched.loc["I3", "reason"]
-    assert sched.loc["I4", "horizon"] == "wait and see" and "blocked by I3" in sched.loc["I4", "reason"]
+    assert sched.loc["I4", "horizon"] == "wait and see" and "awaits a decision on I3" in sched.loc["I4", "reason"]
+    assert sched.loc["I4", "decision"].startswith("Decide: fund I3 (NPV -90,000) although it loses money, because I4")
+    decisions = run(small).tables["decisions"]  # I4 is not appraised here: its own NPV is unknown
+    assert decisions[["initiative", "depends_on", "their_npv", "choice"]].values.tolist() == [
+        ["I4", "I3", -90000, "fund I3 as an enabler, or drop the dependency"]
+    ]
+    assert decisions[["own_npv", "together_npv"]].isna().all(axis=None)
+    appraisal = small / "run" / "artifacts" / "04_business_case" / "appraisal.csv"
+    appraisal.write_text(appraisal.read_text() + "I4,2500,1.5,low\n")
+    decisions = run(small).tables["decisions"]
+    assert decisions[["their_npv", "own_npv", "together_npv"]].values.tolist() == [[-90000, 2500, -87500]]
     assert sched.loc["S:u.seg", "reason"] == "no effort estimate"
     assert sched.loc["I1", "start"] == pd.Timestamp("2026-04-01")  # the plan starts the day after the period
 
@@ -278,3 +289,65 @@ def test_chart_names_are_checked():
         match=r"The 'name' parameter of RoadMap\.chart must be one of 'priorities', 'timeline', 'rehearsal'\. Got 'gantt' instead\.",
     ):
         RoadMap().chart("gantt")
+
+
+@pytest.mark.parametrize("share", ["0.5", "0.3", "0.1"])  # a smaller change needs a longer pilot
+def test_a_piloted_initiative_lasts_at_least_its_pilot(small, share):
+    (small / "levers.csv").write_text(LEVERS.replace("I1,failure_demand,0.5", f"I1,failure_demand,{share}"))
+    result = run(small)
+    sched = result.tables["schedule"].set_index("id")
+    pilots = result.tables["pilot_plan"].set_index("initiative")
+    assert len(pilots)
+    for iid, weeks in pilots["weeks"].items():
+        x = sched.loc[iid]
+        assert x["horizon"] == "now"  # the pilot plan is for initiatives the final schedule starts now
+        quarters = -(-float(result.tables["backlog"].set_index("id").at[iid, "effort"]) // 3)  # one team: 3 a quarter
+        if weeks <= 12 * 13:
+            assert x["quarters"] == max(quarters, -(-weeks // 13))  # the longer of its effort and its pilot
+        else:  # longer than the 12-quarter plan: the whole plan, and a note
+            assert x["quarters"] == 12 and any(f"{iid}'s needs {weeks:,.0f} weeks" in n for n in result.notes)
+        if x["quarters"] > quarters:
+            pilot = f"{weeks:g}-week pilot" if weeks <= 156 else f"pilot (it needs {weeks:,.0f} weeks, longer than the plan)"
+            assert x["reason"].endswith(f"{x['quarters']} quarters for its {pilot}")
+    if share == "0.3":  # here the pilot, not the effort (one quarter), sets how long Letters lasts
+        assert sched.at["I1", "quarters"] == -(-pilots.at["I1", "weeks"] // 13) > 1
+
+
+def test_the_business_case_is_reappraised_on_the_scheduled_start_years(small):
+    import numpy_financial as npf
+
+    rng = np.random.default_rng(0)
+    years = np.arange(2026, 2036)
+    flows = pd.concat(
+        pd.DataFrame(
+            {
+                "initiative": iid,
+                "year": years,
+                "cost": np.r_[5000.0, np.full(9, 300.0)],
+                "cash_benefit": np.r_[0.0, rng.uniform(500, 2000, 9)],
+                "noncash_benefit": 0.0,
+                "discount_factor": 1.035 ** -np.arange(10.0),
+            }
+        )
+        for iid in ("I1", "I2", "I3", "I4")
+    )
+    flows["net"] = flows["cash_benefit"] - flows["cost"]
+    flows["present_value"] = flows["net"] * flows["discount_factor"]
+    flows.to_csv(small / "run" / "artifacts" / "04_business_case" / "cashflows.csv", index=False)
+    # the business case starts I2 in 2026 (its start_year) though it cannot start before 2027 (its earliest start)
+    (small / "initiatives.csv").write_text(
+        "initiative_id,name,effort_team_months,depends_on,earliest_start,confidence,start_year\n"
+        "I1,Letters,3,,,0.8,\nI2,Web forms,4,I1,2027-01-01,0.7,2026\nI3,CRM,12,,2027-01-01,0.4,\nI4,Chat bot,4,I3,,0.9,\n"
+    )
+    result = run(small)
+    table = result.tables["reappraisal"].set_index("initiative")
+    sched = result.tables["schedule"].set_index("id")
+    assert pd.Timestamp(sched.at["I2", "start"]).year == 2027 and table.at["I2", "years_later"] == 1
+    for iid in ("I1", "I2"):  # scheduled; the business case starts both in 2026 (the base year; I2's start_year)
+        later = pd.Timestamp(sched.at[iid, "start"]).year - 2026
+        net = flows.loc[flows["initiative"] == iid, "net"].to_numpy()
+        assert table.at[iid, "years_later"] == later
+        assert table.at[iid, "npv_as_scheduled"] == pytest.approx(npf.npv(0.035, np.r_[np.zeros(later), net[: 10 - later]]))
+    assert table.at["I3", "case_start_year"] == 2027 and table.at["I3", "note"] == "not scheduled"  # its earliest start
+    assert any("in another year (I2 2026 to 2027). Re-appraised on the road map's years" in n for n in result.notes)
+    assert "reappraisal.csv" in {p.name for p in result.write(small / "run")}

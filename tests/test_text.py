@@ -54,7 +54,7 @@ def test_sentiment_labels_clear_sentences(text, label):
 
 def test_sentiment_keeps_index_and_leaves_empty_texts_missing():
     out = sentiment(SMALL)
-    assert list(out.columns) == ["compound", "label"] and out.index.equals(SMALL.index)
+    assert list(out.columns) == ["compound", "label", "language"] and out.index.equals(SMALL.index)
     assert out.loc[["c6", "c7"]].isna().all().all()
     assert out.drop(index=["c6", "c7"])["label"].isin(["negative", "neutral", "positive"]).all()
 
@@ -165,8 +165,9 @@ def test_theme_sentiment_per_theme():
         "share_negative",
         "share_neutral",
         "share_positive",
+        "not_english",
     ]
-    assert out["comments"].tolist() == [2, 2]
+    assert out["comments"].tolist() == [2, 2] and out["not_english"].tolist() == [0, 0]
     shares = out[["share_negative", "share_neutral", "share_positive"]].sum(axis=1)
     assert np.allclose(shares, 1)
     bins = out.set_index("theme").loc[th.assignment[4]]

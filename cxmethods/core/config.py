@@ -203,6 +203,13 @@ class VocSettings(_Model):
         [], description="Regular expressions (case-insensitive) for reasons that are failure demand"
     )
     unit_costs: dict[str, float] = Field({}, description="Cost per contact by channel; default templates/benchmarks.yaml")
+    unit_costs_price_year: int | None = Field(
+        None,
+        ge=1900,
+        le=2200,
+        description="The year whose prices unit_costs are in (default: the price base year, "
+        "settings.business_case.price_base_year)",
+    )
     n_themes: int | None = Field(
         None, ge=1, le=30, description="Themes to find in the comments (default: chosen from the data, 2-10)"
     )
@@ -270,6 +277,18 @@ class BusinessCaseSettings(_Model):
     base_year: int | None = Field(
         None, ge=1900, le=2200, description="Year 0 of the appraisal (default: the year the period ends)"
     )
+    price_base_year: int | None = Field(
+        None,
+        ge=1900,
+        le=2200,
+        description="The year whose prices every money figure is converted to before discounting (real prices; "
+        "default: year 0 of the appraisal, base_year)",
+    )
+    deflator: str | None = Field(
+        None,
+        description="A GDP deflator series of your own (CSV with columns year,index) to convert money between price "
+        "years; default: the series shipped for the currency (GBP: HM Treasury; USD: BEA)",
+    )
     discount: str = Field(
         "green_book", description="A discount schedule in the benchmarks (green_book, green_book_health, us_omb_a94_2023, ...)"
     )
@@ -308,7 +327,14 @@ class RoadmapSettings(_Model):
     start: date | None = Field(None, description="First day of the plan (default: the day after the period ends)")
     capacity: float | list[float] = Field(6.0, description="Team-months available per quarter (one number, or one per quarter)")
     quarters: int = Field(12, ge=1, le=40, description="Quarters planned")
-    max_team_months_per_quarter: float = Field(6.0, gt=0, description="Most effort one initiative can absorb in a quarter")
+    # A team-month is one team's work for a month, so one team on an initiative gives it 3 team-months a quarter; an
+    # initiative therefore lasts effort / 3 quarters (rounded up) unless it is staffed by more than one team.
+    max_team_months_per_quarter: float = Field(
+        3.0,
+        gt=0,
+        description="Most effort one initiative can absorb in a quarter (3: one team for three months; raise it for "
+        "initiatives staffed by several teams). An initiative lasts its effort over this, and at least its pilot's weeks",
+    )
     min_confidence: float = Field(0.5, ge=0, le=1, description="Below this confidence an initiative waits and sees")
     candidates: int = Field(3, ge=0, le=20, description="Candidate initiatives drawn from each kind of evidence")
     pilots: int = Field(3, ge=0, le=10, description="Initiatives to plan a pilot for (the best ranked that start now)")

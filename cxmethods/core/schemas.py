@@ -207,6 +207,9 @@ INPUTS: dict[str, InputSpec] = {
                 ),
                 "start_year": Field("count", "Calendar year costs start (default: the base year, or earliest_start's year)"),
                 "ramp_up_years": Field("count", "Years from the start until the full benefit (default 1)"),
+                "price_year": Field(
+                    "count", "Year whose prices the costs are in (default: the price base year; converted with the GDP deflator)"
+                ),
             },
             key=("initiative_id",),
         ),
@@ -224,6 +227,9 @@ INPUTS: dict[str, InputSpec] = {
                 "to_channel": Field("channel", "channel_shift only: the channel contacts move to"),
                 "segment": Field("text", "channel_shift only: the segment in scope (blank: everyone)"),
                 "source": Field("text", "Where the estimate comes from", free_text=True),
+                "price_year": Field(
+                    "count", "other_saving only: year whose prices the value is in (default: the price base year)"
+                ),
             },
         ),
         InputSpec(

@@ -145,7 +145,7 @@ ARTIFACTS: tuple[Artifact, ...] = (
         "failure_demand",
         _columns(
             "channel contacts failure_contacts by_reason by_repeat failure_share unit_cost failure_cost total_cost "
-            "failure_cost_a_year"
+            "failure_cost_a_year price_base"
         ),
     ),
     Artifact(
@@ -184,15 +184,23 @@ ARTIFACTS: tuple[Artifact, ...] = (
     Artifact(
         VOICE_OF_CUSTOMER,
         "theme_sentiment",
-        _columns("theme label comments mean_compound share_negative share_neutral share_positive"),
+        _columns("theme label comments mean_compound share_negative share_neutral share_positive not_english"),
     ),
     # one row per comment by its row in the input file, never its text
     Artifact(
         VOICE_OF_CUSTOMER,
         "comment_themes",
-        _columns("row theme theme_share other_themes sentiment compound rating category"),
+        _columns("row theme theme_share other_themes sentiment compound rating category language"),
     ),
     Artifact(VOICE_OF_CUSTOMER, "personal_data_redacted", _columns("kind count measured_recall note")),
+    # the tone scorers compared against the commenters' own ratings (Spearman), the chosen one marked
+    Artifact(
+        VOICE_OF_CUSTOMER,
+        "tone_scorers",
+        _columns("scorer comments spearman share_negative_low share_positive_high chosen"),
+    ),
+    # comments by language: only English ones are scored for tone
+    Artifact(VOICE_OF_CUSTOMER, "comment_languages", _columns("language code comments share scored")),
     Artifact(
         VOICE_OF_CUSTOMER,
         "segment_hints",
@@ -242,19 +250,19 @@ ARTIFACTS: tuple[Artifact, ...] = (
     Artifact(
         BUSINESS_CASE,
         "baseline",
-        _columns("channel contacts failure_contacts failure_share failure_cost"),
+        _columns("channel contacts failure_contacts failure_share failure_cost price_base"),
     ),
     Artifact(BUSINESS_CASE, "assumptions", _columns("name value low high min max distribution unit group description source")),
     Artifact(
         BUSINESS_CASE,
         "cashflows",
-        _columns("initiative year cost cash_benefit noncash_benefit discount_factor net present_value"),
+        _columns("initiative year cost cash_benefit noncash_benefit discount_factor net present_value price_base"),
     ),
     Artifact(
         BUSINESS_CASE,
         "appraisal",
         _columns(
-            "initiative name pv_costs pv_cash_benefits pv_noncash_benefits npv cash_npv bcr bcr_convention bcr_note irr irr_note payback_years payback_note vfm_category p10 p50 p90 prob_negative"
+            "initiative name pv_costs pv_cash_benefits pv_noncash_benefits npv cash_npv bcr bcr_convention bcr_note irr irr_note payback_years payback_note vfm_category p10 p50 p90 prob_negative cash_p10 cash_p90 prob_cash_negative price_base"
         ),
         needs=_columns("initiative npv"),
     ),
@@ -262,27 +270,31 @@ ARTIFACTS: tuple[Artifact, ...] = (
         BUSINESS_CASE,
         "options",
         _columns(
-            "option initiatives pv_costs pv_cash_benefits pv_noncash_benefits npv cash_npv bcr bcr_convention bcr_note irr irr_note payback_years payback_note vfm_category p10 p50 p90 prob_negative note"
+            "option initiatives pv_costs pv_cash_benefits pv_noncash_benefits npv cash_npv bcr bcr_convention bcr_note irr irr_note payback_years payback_note vfm_category p10 p50 p90 prob_negative cash_p10 cash_p90 prob_cash_negative note price_base"
         ),
     ),
-    # the preferred package's cash by year, undiscounted (real prices): paid out, saved, net, running total
-    Artifact(BUSINESS_CASE, "affordability", _columns("year cash_out cash_back net cumulative")),
+    # the preferred package's cash by year, undiscounted (real prices, price_base): paid out, saved, net, running total
+    Artifact(BUSINESS_CASE, "affordability", _columns("year cash_out cash_back net cumulative price_base")),
     Artifact(
         BUSINESS_CASE,
         "sensitivity",
         _columns(
-            "output assumption low high npv_low npv_high npv_base swing unit group description source switching_value change_pct within_range note"
+            "output assumption low high npv_low npv_high npv_base swing unit group description source switching_value change_pct within_range note "
+            "price_base"
         ),
     ),
     Artifact(
         BUSINESS_CASE,
         "channel_mix",
-        _columns("segment channel current_contacts optimal_contacts change unit_cost current_cost optimal_cost"),
+        _columns("segment channel current_contacts optimal_contacts change unit_cost current_cost optimal_cost price_base"),
     ),
     Artifact(
         BUSINESS_CASE,
         "channel_mix_summary",
-        _columns("segment current_cost optimal_cost saving saving_share online_share_now online_share_optimal online_capacity"),
+        _columns(
+            "segment current_cost optimal_cost saving saving_share online_share_now online_share_optimal online_capacity "
+            "price_base"
+        ),
     ),
     # workbook 05: backlog, priorities, schedule, pilots and KPIs
     Artifact(ROADMAP, "backlog", _BACKLOG),
@@ -290,9 +302,21 @@ ARTIFACTS: tuple[Artifact, ...] = (
     Artifact(
         ROADMAP,
         "schedule",
-        _columns("id title rank start end start_quarter end_quarter quarters load horizon reason dependencies"),
+        _columns(
+            "id title rank start end start_quarter end_quarter quarters load horizon reason dependencies appraised decision"
+        ),
     ),
     Artifact(ROADMAP, "capacity", _columns("quarter capacity used free")),
+    # initiatives that depend on one that loses money: the board's choice (the schedule's decision column in full)
+    Artifact(ROADMAP, "decisions", _columns("initiative title depends_on their_npv own_npv together_npv choice")),
+    # the business case re-appraised on the road map's start years (cxmethods.methods.case_timing)
+    Artifact(
+        ROADMAP,
+        "reappraisal",
+        _columns(
+            "initiative title case_start_year scheduled_start_year years_later npv_as_appraised npv_as_scheduled change note"
+        ),
+    ),
     Artifact(
         ROADMAP,
         "pilot_plan",

@@ -115,6 +115,7 @@ class ValueOfTime(_Model):
     value: float = Field(ge=0)
     unit: str
     source: str
+    price_year: int | None = None  # None: taken to be in the engagement's price base year
 
 
 class Range(_Model):

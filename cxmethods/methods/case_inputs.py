@@ -23,7 +23,8 @@ from cxmethods.core.yamlfile import did_you_mean
 from cxmethods.io.answers import load_answers
 from cxmethods.methodology.benchmarks import Benchmarks
 from cxmethods.methods.case_model import SHARE_LEVERS, lever_names
-from cxmethods.methods.contact_costs import cost_weights, per_year
+from cxmethods.methods.contact_costs import cost_price_year, cost_weights, per_year
+from cxmethods.methods.prices import PriceBase, appraisal_year, price_base
 
 __all__ = ["ASSUMPTION_COLUMNS", "Baseline", "assumptions_table", "base_year", "check_case_inputs", "load_baseline"]
 
@@ -186,7 +187,7 @@ def _segments(
 
 def base_year(engagement: Engagement) -> int:
     """Year 0 of the appraisal: ``settings.business_case.base_year``, else the year the period ends."""
-    return engagement.settings.business_case.base_year or engagement.period.end.year
+    return appraisal_year(engagement)
 
 
 # --------------------------------------------------------------------------- checks
@@ -295,9 +296,61 @@ def check_case_inputs(
                     "Use ids from initiatives.csv.",
                 )
             )
+    problems += _price_year_problems(engagement, ini_where, initiatives, "the initiative's costs")
     if levers is not None:
+        lever_where = str(engagement.resolve(engagement.inputs.levers.path))  # type: ignore[union-attr]
+        money = levers["lever"].eq("other_saving").to_numpy()
+        problems += _price_year_problems(engagement, lever_where, levers, "an other_saving lever's value", money)
         problems += _lever_problems(engagement, levers, ids, baseline)
     return problems
+
+
+def _price_year_problems(
+    engagement: Engagement, where: str, table: pd.DataFrame, what: str, considered: np.ndarray | None = None
+) -> list[Problem]:
+    """A ``price_year`` column's years (on the ``considered`` rows): before the deflator series starts (an error:
+    they cannot be converted), or other than the price base with no series to convert with (a warning: the amounts
+    are used as given)."""
+    if "price_year" not in table or not table["price_year"].notna().any():
+        return []
+    try:
+        base = price_base(engagement)
+    except ConfigError as exc:  # the engagement's own series cannot be read: say why, once
+        return list(exc.problems)
+    rows = _rows(table)
+    years = pd.to_numeric(table["price_year"], errors="coerce")
+    considered = np.ones(len(table), dtype=bool) if considered is None else considered
+    out = []
+    if base.series is not None:
+        early = (years.notna() & (years < base.series.first)).to_numpy() & considered
+        if early.any():
+            out.append(
+                Problem(
+                    where,
+                    f"price year before {base.series.first}, where the deflator series ({base.series.name}) starts, so "
+                    f"{what} cannot be converted to {base.year} prices.",
+                    "Give the amount in a later year's prices, or a deflator series reaching back that far "
+                    "(settings.business_case.deflator).",
+                    column="price_year",
+                    rows=tuple(rows[i] for i in np.flatnonzero(early)[:5]),
+                )
+            )
+    else:
+        other = (years.notna() & (years != base.year)).to_numpy() & considered
+        if other.any():
+            out.append(
+                Problem(
+                    where,
+                    f"price year other than {base.year} and no deflator series for {base.currency}: {what} is used as "
+                    "given, not converted.",
+                    f"Give a deflator series (settings.business_case.deflator: a CSV with columns year,index), or the "
+                    f"amounts in {base.year} prices.",
+                    column="price_year",
+                    rows=tuple(rows[i] for i in np.flatnonzero(other)[:5]),
+                    severity="warning",
+                )
+            )
+    return out
 
 
 def _lever_problems(engagement: Engagement, levers: pd.DataFrame, ids: set, baseline: Baseline | None) -> list[Problem]:
@@ -406,16 +459,29 @@ def _rows(table: pd.DataFrame) -> list[int]:
 
 
 def assumptions_table(
-    engagement: Engagement, initiatives: pd.DataFrame, levers: pd.DataFrame | None, baseline: Baseline, bench: Benchmarks
+    engagement: Engagement,
+    initiatives: pd.DataFrame,
+    levers: pd.DataFrame | None,
+    baseline: Baseline,
+    bench: Benchmarks,
+    base: PriceBase | None = None,
 ) -> pd.DataFrame:
     """Every number the model uses, with its range and source, after the engagement's and the workshop's overrides.
 
     Columns: :data:`ASSUMPTION_COLUMNS`. ``min``/``max`` bound what a value can be (shares 0-1, costs 0 or
     more); ``low``/``high`` are the range the tornado and the Monte Carlo use.
+
+    Money is in the price base (``base``, default :func:`~cxmethods.methods.prices.price_base`): costs per contact,
+    the cost of an automated contact, the value of time and other savings are converted from their price years
+    (the benchmarks' ``price_year``, ``settings.voc.unit_costs_price_year``, the levers' ``price_year``; none given:
+    the price base year), and each unit names the price year. Overrides (the engagement's, the workshop's) are taken
+    to be in the price base.
     """
     settings = engagement.settings.business_case
     d = bench.default_uncertainty
     currency = engagement.currency
+    base = base or price_base(engagement)
+    prices = f"({base.year} prices)"
     rows: list[dict] = []
 
     def add(name, value, low, high, unit, group, description, source, lo_bound=0.0, hi_bound=np.nan):
@@ -445,29 +511,31 @@ def assumptions_table(
     costs = bench.channel_costs
     if (problem := _currency_problem(engagement, bench)) is not None:  # check_case_inputs says so first
         raise ConfigError([problem])
+    cost_year = cost_price_year(engagement, bench)
+    f = base.factor(cost_year)
     for channel in used_channels:
         if channel in own:
             add(
                 f"unit_cost.{channel}",
-                own[channel],
+                own[channel] * f,
                 None,
                 None,
-                f"{currency} per contact",
+                f"{currency} per contact {prices}",
                 "unit costs",
                 _cost_of(channel),
-                "the engagement (settings.voc.unit_costs)",
+                f"the engagement (settings.voc.unit_costs), {base.describe(cost_year)}",
             )
         elif not own and channel in costs.costs:
             c = costs.costs[channel]
             add(
                 f"unit_cost.{channel}",
-                c.cost,
-                c.low,
-                c.high,
-                f"{currency} per contact ({costs.price_year} prices)",
+                c.cost * f,
+                None if c.low is None else c.low * f,
+                None if c.high is None else c.high * f,
+                f"{currency} per contact {prices}",
                 "unit costs",
                 _cost_of(channel),
-                c.source,
+                f"{c.source}; {base.describe(costs.price_year)}",
             )
         else:
             raise ConfigError(
@@ -481,28 +549,28 @@ def assumptions_table(
             )
     kinds = set(levers["lever"]) if levers is not None else set()
     if "automation" in kinds:
-        a = costs.automated
+        a, fa = costs.automated, base.factor(costs.price_year)
         add(
             "unit_cost.automated",
-            a.cost,
-            a.low,
-            a.high,
-            f"{currency} per contact",
+            a.cost * fa,
+            None if a.low is None else a.low * fa,
+            None if a.high is None else a.high * fa,
+            f"{currency} per contact {prices}",
             "unit costs",
             "Cost of a contact resolved by automation",
-            a.source,
+            f"{a.source}; {base.describe(costs.price_year)}",
         )
     if "customer_time" in kinds:
         v = bench.value_of_time
         add(
             "value_of_time",
-            v.value,
+            v.value * base.factor(v.price_year),
             None,
             None,
-            f"{currency} per hour",
+            f"{currency} per hour {prices}",
             "customers",
             "Value of an hour of a customer's time",
-            v.source,
+            f"{v.source}; {base.describe(v.price_year)}",
         )
     types = bench.optimism_bias.project_types
     # an initiative without a category (or a file without the column) takes the default, as its costs do
@@ -540,16 +608,21 @@ def assumptions_table(
         names = dict(zip(initiatives["initiative_id"], initiatives["name"]))
         for name, row in zip(lever_names(levers), levers.itertuples(index=False)):
             share = row.lever in SHARE_LEVERS
-            unit = "share" if share else ("minutes per contact" if row.lever == "customer_time" else f"{currency} a year")
+            unit = (
+                "share" if share else ("minutes per contact" if row.lever == "customer_time" else f"{currency} a year {prices}")
+            )
+            year = _get(row, "price_year") if row.lever == "other_saving" else None
+            fy = base.factor(year)
+            low, high = _get(row, "low"), _get(row, "high")
             add(
                 name,
-                row.value,
-                _get(row, "low"),
-                _get(row, "high"),
+                float(cast(float, row.value)) * fy,
+                None if low is None else float(low) * fy,
+                None if high is None else float(high) * fy,
                 unit,
                 f"{row.initiative_id} {names.get(row.initiative_id, '')}",
                 _describe(row),
-                _get(row, "source") or "not given",
+                (_get(row, "source") or "not given") + (f"; {base.describe(year)}" if row.lever == "other_saving" else ""),
                 hi_bound=1.0 if share else np.nan,
             )
     table = pd.DataFrame(rows, columns=ASSUMPTION_COLUMNS)

@@ -169,6 +169,17 @@ class CaseModel:
             out[:, k] = (cash + noncash - cost) @ self.factors
         return out
 
+    def cash_npv(self, values: Mapping[str, np.ndarray]) -> np.ndarray:
+        """NPV to the organisation's budget alone (cash benefits less costs; customers' time left out) of every output
+        in each scenario: shape (n, outputs), in the order of :meth:`__call__`."""
+        n = _scenarios(values)
+        ramps = self.ramps(values)
+        out = np.empty((n, len(self.outputs)))
+        for k, members in enumerate(self._members()):
+            cost, cash, _ = self.flows(values, members, ramps=ramps)
+            out[:, k] = (cash - cost) @ self.factors
+        return out
+
     def ramps(self, values: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Each initiative's share of its full benefit by year, (n, years), after its duration optimism bias."""
         n = _scenarios(values)

@@ -1,9 +1,10 @@
 """What contacts cost, defined once for workbook 02 (failure demand) and workbook 04 (the baseline).
 
 Both workbooks state the cost of failure demand and a year of contacts; they read them from these
-functions so the figures agree: the same annualisation of the engagement's period (:func:`per_year`)
-and the same cost of a contact (its channel's cost, weighted by its reason's handling time,
-:func:`cost_weights`).
+functions so the figures agree: the same annualisation of the engagement's period (:func:`per_year`),
+the same cost of a contact (its channel's cost, weighted by its reason's handling time,
+:func:`cost_weights`), and the same prices: the costs per contact converted from their price year to the
+engagement's price base (:func:`unit_costs`, :mod:`cxmethods.methods.prices`).
 """
 
 from __future__ import annotations
@@ -14,19 +15,39 @@ import numpy as np
 import pandas as pd
 
 from cxmethods.core.config import Engagement
-from cxmethods.methodology.benchmarks import load_benchmarks
+from cxmethods.methodology.benchmarks import Benchmarks, load_benchmarks
+from cxmethods.methods.prices import PriceBase, price_base
 
-__all__ = ["cost_weights", "failure_costs", "per_year", "unit_costs"]
+__all__ = ["cost_price_year", "cost_weights", "engagement_benchmarks", "failure_costs", "per_year", "unit_costs"]
 
 
-def unit_costs(engagement: Engagement) -> dict[str, float]:
-    """Cost per contact by channel: the engagement's own (``settings.voc.unit_costs``), else, for an engagement
-    in the benchmarks' currency, the benchmarks' (``templates/benchmarks.yaml``); else none (costs left empty)."""
+def engagement_benchmarks(engagement: Engagement) -> Benchmarks:
+    """The engagement's benchmarks: ``settings.business_case.benchmarks``, else ``templates/benchmarks.yaml``."""
+    own = engagement.settings.business_case.benchmarks
+    return load_benchmarks(engagement.resolve(own) if own else None)
+
+
+def cost_price_year(engagement: Engagement, bench: Benchmarks) -> int | None:
+    """The price year of the costs per contact :func:`unit_costs` uses: the engagement's own costs'
+    (``settings.voc.unit_costs_price_year``; None: the price base year), else the benchmarks' ``price_year``."""
+    if engagement.settings.voc.unit_costs:
+        return engagement.settings.voc.unit_costs_price_year
+    return bench.channel_costs.price_year
+
+
+def unit_costs(engagement: Engagement, base: PriceBase | None = None) -> dict[str, float]:
+    """Cost per contact by channel in the engagement's price base: its own (``settings.voc.unit_costs``), else, for
+    an engagement in the benchmarks' currency, the benchmarks' (``templates/benchmarks.yaml`` or
+    ``settings.business_case.benchmarks``); else none (costs left empty). Each is converted from its price year
+    (:func:`cost_price_year`) to the price base (``base``, default :func:`~cxmethods.methods.prices.price_base`)."""
     own = dict(engagement.settings.voc.unit_costs)
-    bench = load_benchmarks().channel_costs
-    if own or engagement.currency != bench.currency:
-        return own
-    return {channel: cost.cost for channel, cost in bench.costs.items()}
+    bench = engagement_benchmarks(engagement)
+    if not own and engagement.currency != bench.channel_costs.currency:
+        return {}
+    factor = (base or price_base(engagement)).factor(cost_price_year(engagement, bench))
+    if own:
+        return {channel: cost * factor for channel, cost in own.items()}
+    return {channel: cost.cost * factor for channel, cost in bench.channel_costs.costs.items()}
 
 
 def per_year(start: date, end: date) -> float:

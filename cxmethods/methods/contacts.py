@@ -33,6 +33,7 @@ from cxmethods.core.schemas import CHANNELS, INPUTS
 from cxmethods.io.values import INVISIBLE, NOTES, OFFSET, SPACES, clean_labels, coerce
 from cxmethods.methodology.benchmarks import load_benchmarks
 from cxmethods.methods.contact_costs import failure_costs, per_year, unit_costs
+from cxmethods.methods.prices import price_base
 
 __all__ = [
     "CHANNEL_LABELS",
@@ -78,10 +79,13 @@ def channel_label(channel: str) -> str:
 
 
 def default_unit_costs() -> dict:
-    """Benchmark cost per contact by channel (``templates/benchmarks.yaml``): ``{"currency", "costs", "sources"}``."""
+    """Benchmark cost per contact by channel (``templates/benchmarks.yaml``) as published, in their own prices:
+    ``{"currency", "price_year", "costs", "sources"}`` (:func:`~cxmethods.methods.contact_costs.unit_costs` gives them
+    in an engagement's price base)."""
     bench = load_benchmarks().channel_costs
     return {
         "currency": bench.currency,
+        "price_year": bench.price_year,
         "costs": {k: v.cost for k, v in bench.costs.items()},
         "sources": {k: v.source for k, v in bench.costs.items()},
     }
@@ -409,7 +413,9 @@ class ContactLog:
         does: :func:`~cxmethods.methods.contact_costs.per_year`). A failure contact costs its channel's cost per
         contact weighted by its reason's handling time (:func:`~cxmethods.methods.contact_costs.failure_costs`), so
         a long benefits call costs more than a short bin report; without handling times, the channel's cost. Costs come from ``settings.voc.unit_costs`` or, for GBP engagements, the
-        benchmarks in ``templates/benchmarks.yaml``; otherwise they are left empty. With neither failure reasons
+        benchmarks in ``templates/benchmarks.yaml``; otherwise they are left empty. They are in the engagement's price
+        base (``price_base``, e.g. "GBP, 2026 prices"), converted from their price year as the business case's are
+        (:func:`~cxmethods.methods.contact_costs.unit_costs`). With neither failure reasons
         nor a customer id nothing could be counted: a CxmError says so (the workbook shows it as a note, not 0%).
         """
         if not self.settings.failure_reasons and "customer_id" not in self.fields:
@@ -438,6 +444,7 @@ class ContactLog:
             table.loc[~channels, col] = known.sum() if known.notna().any() else np.nan
         period = self.engagement.period
         table["failure_cost_a_year"] = table["failure_cost"] * per_year(period.start, period.end)
+        table["price_base"] = price_base(self.engagement).label  # the costs' prices, as the business case's
         return table.round(4)
 
     def failure_reasons(self) -> pd.DataFrame:

@@ -3,8 +3,8 @@
 A road map places each initiative in one of three horizons: **now** (starts within the next two
 quarters), **next year**, or **wait and see** (Deloitte, *One Size Fits Few*, 2008, "Getting from Here
 to There"). :func:`prioritise` scores and ranks the backlog; :func:`schedule` places the initiatives
-quarter by quarter in priority order, after their dependencies and earliest start and only where the
-team-months allow, and says in plain words why each one landed where it did.
+quarter by quarter, each quarter in priority order, after their dependencies and earliest start and only where
+the team-months allow, and says in plain words why each one landed where it did.
 
 >>> import pandas as pd
 >>> backlog = pd.DataFrame({"id": ["A", "B", "C", "D"], "title": ["Letters", "Web forms", "CRM", "Kiosks"],
@@ -20,9 +20,9 @@ team-months allow, and says in plain words why each one landed where it did.
 >>> plan[["id", "start_quarter", "end_quarter", "load", "horizon", "reason"]]
   id start_quarter end_quarter  load    horizon          reason
 0  A       2026 Q1     2026 Q1   2.0        now           ready
-1  B       2026 Q2     2026 Q2   4.0        now  starts after A
-2  C       2026 Q3     2027 Q1   6.0  next year  starts after B
-3  D       2027 Q2     2027 Q3   4.0  next year        capacity
+1  D       2026 Q1     2026 Q2   4.0        now           ready
+2  B       2026 Q3     2026 Q3   4.0  next year        capacity
+3  C       2026 Q4     2027 Q2   6.0  next year  starts after B
 """
 
 from __future__ import annotations
@@ -185,31 +185,44 @@ def schedule(
 
     Quarter 1 is the calendar quarter containing ``start``; ``capacity`` is team-months per quarter (one
     number, or one per quarter). An initiative runs at most ``max_team_months_per_quarter``, so it lasts
-    ``ceil(effort / rate)`` quarters at an even load, stretched over more quarters while that load exceeds
-    a quarter's capacity (the capacity, not what others leave free: work waits rather than spreads thin).
+    ``ceil(effort / rate)`` quarters, and at least ``ceil(min_weeks / 13)`` when the table has a ``min_weeks``
+    column (its pilot's weeks), at an even load, stretched over more quarters while that load exceeds a
+    quarter's capacity (the capacity, not what others leave free: work waits rather than spreads thin).
 
     Rules, in order, stated in ``reason``:
 
-    1. Wait and see, unscheduled (every reason that applies): "low confidence 0.40 < 0.50" (below
+    1. Held, wait and see, undated (every reason that applies): "low confidence 0.40 < 0.50" (below
        ``min_confidence``), "negative NPV", "no effort estimate", "blocked by I10 (wait and see)". A
-       missing confidence or NPV (not appraised) holds nothing back.
-    2. List scheduling in priority order (rank; unranked last): the best-ranked initiative whose
-       dependencies are decided takes the first quarter after they end, on or after ``earliest_start``
-       (a date inside a quarter means the next one), where every quarter it occupies has room;
-       else "no capacity within 12 quarters".
+       missing confidence or NPV (not appraised) holds nothing back. An initiative that does not lose money
+       itself but depends on one with a negative NPV "awaits a decision on I11, which loses money": its
+       ``decision`` states the board's choice (fund I11 although it loses money, because this one depends on
+       it, or drop the dependency), with both NPVs and their sum; its own dependants are "blocked by ...
+       (awaiting a decision)".
+    2. List scheduling quarter by quarter: in each quarter, every eligible initiative (not held, its
+       dependencies ended, its ``earliest_start`` reached: a date inside a quarter means the next one), in
+       priority order, starts if its load fits the free capacity of every quarter it occupies. Priority is
+       two tiers, then rank: first the appraised initiatives (with an NPV, so a positive or zero one: a
+       negative one is held), then those not appraised (``appraised`` "not appraised": workshop candidates
+       and initiatives the business case has not looked at), unranked last. So an unappraised item never
+       takes capacity in a quarter in which an eligible appraised one could use it; it only fills what the
+       appraised ones cannot use (their dependencies or earliest start not reached, or too little room).
+       No quarter's capacity idles while an eligible initiative that fits waits; work may run past the last
+       quarter at its capacity. Otherwise "no capacity within 12 quarters" or "cannot start within 12
+       quarters (...)".
     3. Horizon: "now" if it starts within ``now_quarters`` quarters, "next year" within the following
-       ``next_year_quarters``, else wait and see ("earliest slot 2028 Q3, beyond next year"), reserving
-       no capacity, so uncommitted work never holds back committed work. For the others the reason
-       says what fixed the start: "ready", "starts after I10", "waits for 2026-07-01" or "capacity"
-       (and "stretched to N quarters").
+       ``next_year_quarters``, else wait and see, dated ("planned for 2028 Q3, beyond next year"): it takes
+       its capacity, but only after everything that starts earlier. The reason says what fixed the start:
+       "ready", "starts after I10", "waits for 2026-07-01" or "capacity" (and "stretched to N quarters"
+       or "N quarters for its 59-week pilot").
 
     Returns
     -------
     DataFrame
         ``id``, ``title``, ``rank``, ``start`` (first day of the start quarter), ``end`` (last day of the
         end quarter), ``start_quarter``, ``end_quarter`` ("2026 Q3"), ``quarters`` (duration), ``load``
-        (team-months a quarter), ``horizon``, ``reason``, ``dependencies`` ("; "-separated). Ordered by
-        start; wait-and-see rows last, with no dates, labels, duration or load.
+        (team-months a quarter), ``horizon``, ``reason``, ``dependencies`` ("; "-separated), ``appraised``
+        ("yes" with an NPV, else "not appraised") and ``decision`` (a dependency on a loss-making initiative,
+        or ""). Ordered by start, then priority; undated rows last.
     """
     fn = "schedule"
     for name, value, low in (
@@ -241,41 +254,191 @@ def schedule(
         named = ", ".join(f"{i} ({v!r})" for i, v in zip(table["id"][bad], given[bad]))
         raise CxmError(f"'earliest_start' must be a date; got {named}. Fix: enter a date such as 2026-07-01, or leave it blank.")
     rank = pd.to_numeric(table["rank"], errors="coerce")
+    min_weeks = _numeric(table, "min_weeks")
+    # Priority: two tiers, then rank. Appraised initiatives (they have an NPV, and a negative one is held) come first;
+    # those the business case has not looked at (workshop candidates) follow, so a workshop guess never takes capacity
+    # a quarter an appraised initiative could use. Unranked last.
+    order = list(np.lexsort((np.arange(len(table)), rank.fillna(np.inf).to_numpy(), npv.isna().to_numpy())))
     plan: dict[str, dict[str, Any]] = {}  # id -> its row of the schedule
-    free, pending = caps.copy(), list(np.lexsort((np.arange(len(table)), rank.fillna(np.inf))))
-    while pending:
-        i = next(i for i in pending if all(d in plan for d in deps[ids[i]]))  # a DAG always has one
-        pending.remove(i)
+    for i in _topological(order, ids, deps):  # held first: what is held holds its dependants
         reasons = [f"low confidence {confidence[i]:.2f} < {min_confidence:.2f}"] if confidence[i] < min_confidence else []
         reasons += ["negative NPV"] * bool(npv[i] < 0) + ["no effort estimate"] * bool(pd.isna(effort[i]))
-        blocked = [d for d in deps[ids[i]] if plan[d]["horizon"] == WAIT]
-        reasons += [f"blocked by {_and(blocked)} (wait and see)"] if blocked else []
-        plan[ids[i]] = (
-            _wait("; ".join(reasons))
-            if reasons
-            else _place(
-                effort[i],
-                earliest[i],
-                [(d, plan[d]["_end"] + 1) for d in deps[ids[i]]],
-                caps,
-                free,
-                first,
-                max_team_months_per_quarter,
-                now_quarters + next_year_quarters,
-                now_quarters,
+        held = [d for d in deps[ids[i]] if d in plan and plan[d]["_held"]]
+        # a dependency that loses money is the board's call (fund it as an enabler, or drop the dependency), not a wait
+        losing = [d for d in held if npv[ids.index(d)] < 0] if not npv[i] < 0 else []
+        blocked = [d for d in held if d not in losing]
+        reasons += [f"awaits a decision on {_and(losing)}, which loses money (see decision)"] if losing else []
+        deciding = [d for d in blocked if "awaits a decision" in plan[d]["reason"]]
+        others = [d for d in blocked if d not in deciding]
+        reasons += [f"blocked by {_and(others)} (wait and see)"] if others else []
+        reasons += [f"blocked by {_and(deciding)} (awaiting a decision)"] if deciding else []
+        if reasons:
+            plan[ids[i]] = {**_wait("; ".join(reasons)), "_held": True}
+    horizon = now_quarters + next_year_quarters
+    _place_all(
+        [i for i in order if ids[i] not in plan],
+        ids,
+        deps,
+        effort,
+        min_weeks,
+        earliest,
+        caps,
+        first,
+        max_team_months_per_quarter,
+        plan,
+    )
+    for i in order:
+        x = plan[ids[i]]
+        if x["_held"] or pd.isna(x["_start"]):
+            pass
+        elif x["_start"] < now_quarters:
+            x["horizon"] = NOW
+        elif x["_start"] < horizon:
+            x["horizon"] = NEXT
+        else:  # dated, so the capacity it will use is visible, but not committed
+            x["reason"] = f"planned for {x['start_quarter']}, beyond next year" + (
+                "" if x["reason"] == "ready" else f" ({x['reason']})"
             )
-        )
-        plan[ids[i]].update(
+        x.update(
             id=table["id"][i],
             title=table["title"][i] if "title" in table else "",
             rank=rank[i],
             dependencies="; ".join(deps[ids[i]]),
-            _pos=i,
+            appraised="yes" if pd.notna(npv[i]) else "not appraised",
+            decision="" if npv[i] < 0 else _decision(ids[i], deps[ids[i]], npv, ids),
+            _pos=order.index(i),
         )
     result = pd.DataFrame(list(plan.values()), columns=_COLUMNS + ["_start", "_pos"])
-    result = result.iloc[np.lexsort((result["_pos"], result["rank"].fillna(np.inf), result["_start"].fillna(np.inf)))]
+    result = result.iloc[np.lexsort((result["_pos"], result["_start"].fillna(np.inf)))]
     result = result.reset_index(drop=True)
     return result.astype({"start": "datetime64[ns]", "end": "datetime64[ns]", "quarters": "Int64", "load": float})[_COLUMNS]
+
+
+def _topological(order: list[int], ids: list[str], deps: dict[str, list[str]]) -> list[int]:
+    """``order`` rearranged so that every initiative comes after its dependencies (a DAG always allows it)."""
+    done: set[str] = set()
+    out: list[int] = []
+    pending = list(order)
+    while pending:
+        i = next(i for i in pending if all(d in done for d in deps[ids[i]]))
+        pending.remove(i)
+        done.add(ids[i])
+        out.append(i)
+    return out
+
+
+def _decision(iid: str, needs: list[str], npv: pd.Series, ids: list[str]) -> str:
+    """The choice a dependency on a loss-making initiative leaves the board: fund the enabler although it loses money,
+    or drop the dependency and re-plan without it ("" when no dependency loses money)."""
+    losing = [(d, float(npv[ids.index(d)])) for d in needs if npv[ids.index(d)] < 0]
+    if not losing:
+        return ""
+    named = _and([f"{d} (NPV {v:,.0f})" for d, v in losing])
+    own = float(npv[ids.index(iid)])
+    it = "it" if len(losing) == 1 else "them"
+    together = (
+        f" {iid}'s own NPV is {own:,.0f}; together their NPV is {own + sum(v for _, v in losing):,.0f}."
+        if pd.notna(own)
+        else f" {iid} is not appraised, so what it would recover is unknown."
+    )
+    return (
+        f"Decide: fund {named} although {'it loses' if len(losing) == 1 else 'they lose'} money, because {iid} depends on "
+        f"{it}; or drop the dependency and plan {iid} without {it} (column depends_on in initiatives.csv).{together}"
+    )
+
+
+def _place_all(
+    order: list[int],
+    ids: list[str],
+    deps: dict[str, list[str]],
+    effort: pd.Series,
+    min_weeks: pd.Series,
+    earliest: pd.Series,
+    caps: np.ndarray,
+    first: pd.Period,
+    rate: float,
+    plan: dict[str, dict[str, Any]],
+) -> None:
+    """List scheduling quarter by quarter: each quarter, every eligible initiative, in priority order, starts if it fits.
+
+    Eligible: not held, its dependencies end before the quarter, its earliest start has come. Stepping through
+    time (rather than placing each initiative in turn at its first free slot) means a quarter's free capacity is
+    never left idle while an eligible initiative that fits in it waits. Work may run past the last quarter at the
+    last quarter's capacity: what matters is that it starts within the plan.
+    """
+    quarters = len(caps)
+    # long enough for the longest initiative, stretched to the last quarter's capacity, to start in the last quarter
+    longest = max((_natural(effort[i], min_weeks[i], rate) for i in order), default=1)
+    most = max((float(effort[i]) for i in order), default=0.0)
+    # bounded: a near-zero last capacity must not ask for a plan of millions of quarters
+    longest = min(max(longest, math.ceil(min(most / caps[-1], 1e6)) if caps[-1] > 0 else 0), 20 * quarters + 100)
+    ext_caps = np.concatenate([caps, np.full(longest + 1, caps[-1])])
+    free = ext_caps.copy()
+    ready_q = {}
+    for i in order:
+        if pd.notna(earliest[i]):
+            period = pd.Period(earliest[i], "Q")
+            ready_q[i] = max(period.ordinal - first.ordinal + (earliest[i] > period.start_time), 0)
+        else:
+            ready_q[i] = 0
+    pending = list(order)
+    for q in range(quarters):
+        for i in list(pending):
+            ends = [plan[d]["_end"] for d in deps[ids[i]] if d in plan and pd.notna(plan[d]["_start"])]
+            if len(ends) < len(deps[ids[i]]) or max(ends, default=-1) >= q or ready_q[i] > q:
+                continue
+            natural = _natural(effort[i], min_weeks[i], rate)
+            length = next(
+                (n for n in range(natural, len(ext_caps) - q + 1) if np.all(ext_caps[q : q + n] >= effort[i] / n - _EPS)), 0
+            )
+            if not length or not np.all(free[q : q + length] >= effort[i] / length - _EPS):
+                continue
+            free[q : q + length] -= effort[i] / length
+            pending.remove(i)
+            dep_q, es_q = max(ends, default=-1) + 1, ready_q[i]
+            ready = max(dep_q, es_q)
+            fixed = (
+                [f"starts after {_and([d for d in deps[ids[i]] if plan[d]['_end'] + 1 == dep_q])}"] if 0 < ready == dep_q else []
+            )
+            fixed += [f"waits for {earliest[i]:%Y-%m-%d}"] if 0 < ready == es_q else []
+            because = "capacity" if q > ready else ("; ".join(fixed) or "ready")
+            if length > natural:
+                because += f"; stretched to {length} quarters"
+            elif natural > max(1, math.ceil(effort[i] / rate - _EPS)):
+                because += f"; {natural} quarters for its {min_weeks[i]:g}-week pilot"
+            end = first + q + length - 1
+            plan[ids[i]] = {
+                "start": (first + q).start_time,
+                "end": end.end_time.normalize(),
+                "start_quarter": quarter_label(first + q),
+                "end_quarter": quarter_label(end),
+                "quarters": length,
+                "load": effort[i] / length,
+                "horizon": WAIT,
+                "reason": because,
+                "_start": q,
+                "_end": q + length - 1,
+                "_held": False,
+            }
+    for i in pending:  # in priority order, so a dependency is named before its dependants
+        waiting = [d for d in deps[ids[i]] if d in plan and pd.isna(plan[d]["_start"])]
+        late = [d for d in deps[ids[i]] if d in plan and pd.notna(plan[d]["_start"]) and plan[d]["_end"] >= quarters - 1]
+        if waiting:
+            reason = f"blocked by {_and(waiting)} (wait and see)"
+        elif late:
+            reason = f"cannot start within {quarters} quarters (starts after {_and(late)})"
+        elif ready_q[i] >= quarters:
+            reason = f"cannot start within {quarters} quarters (waits for {earliest[i]:%Y-%m-%d})"
+        else:
+            reason = f"no capacity within {quarters} quarters"
+        plan[ids[i]] = {**_wait(reason), "_held": False}
+
+
+def _natural(effort: float, min_weeks: float, rate: float) -> int:
+    """Quarters an initiative lasts before any stretching: its effort at the most one initiative absorbs a quarter,
+    and at least its pilot's weeks (13 to a quarter)."""
+    quarters = max(1, math.ceil(effort / rate - _EPS))
+    return max(quarters, math.ceil(min_weeks / 13 - _EPS)) if pd.notna(min_weeks) else quarters
 
 
 def capacity_use(
@@ -301,56 +464,6 @@ def capacity_use(
             "free": (caps - used).round(9),
         }
     )
-
-
-def _place(
-    effort: float,
-    earliest,
-    after: list[tuple[str, int]],
-    caps: np.ndarray,
-    free: np.ndarray,
-    first: pd.Period,
-    rate: float,
-    committed: int,
-    now_quarters: int,
-) -> dict:
-    """Find an initiative's slot and horizon; reserve its capacity if it starts within ``committed`` quarters."""
-    quarters, dep_q, es_q = len(caps), max((q for _, q in after), default=0), 0
-    if pd.notna(earliest):
-        period = pd.Period(earliest, "Q")
-        es_q = max(period.ordinal - first.ordinal + (earliest > period.start_time), 0)
-    ready = max(dep_q, es_q)
-    fixed = [f"starts after {_and([d for d, q in after if q == dep_q])}"] if 0 < ready == dep_q else []
-    fixed += [f"waits for {earliest:%Y-%m-%d}"] if 0 < ready == es_q else []
-    if ready >= quarters:
-        return _wait(f"cannot start within {quarters} quarters ({'; '.join(fixed)})")
-    natural = max(1, math.ceil(effort / rate - _EPS))
-    for s in range(ready, quarters):
-        length = next((n for n in range(natural, quarters - s + 1) if np.all(caps[s : s + n] >= effort / n - _EPS)), 0)
-        if length and np.all(free[s : s + length] >= effort / length - _EPS):
-            break
-    else:
-        return _wait(f"no capacity within {quarters} quarters")
-    because = "capacity" if s > ready else ("; ".join(fixed) or "ready")
-    because += f"; stretched to {length} quarters" if length > natural else ""
-    if s >= committed:
-        return _wait(
-            f"earliest slot {quarter_label(first + s)}, beyond next year" + ("" if because == "ready" else f" ({because})")
-        )
-    free[s : s + length] -= effort / length
-    end = first + s + length - 1
-    return {
-        "start": (first + s).start_time,
-        "end": end.end_time.normalize(),
-        "start_quarter": quarter_label(first + s),
-        "end_quarter": quarter_label(end),
-        "quarters": length,
-        "load": effort / length,
-        "horizon": NOW if s < now_quarters else NEXT,
-        "reason": because,
-        "_start": s,
-        "_end": s + length - 1,
-    }
 
 
 def _wait(reason: str) -> dict:

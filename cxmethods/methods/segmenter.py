@@ -2,9 +2,10 @@
 
 A **latent class model** (finite mixture): within a segment each category has its own
 distribution over levels and each number a normal one, independent given the segment; EM fits it
-from k-means++ starts. k-means or k-prototypes on one-hot columns need a weight between numbers
-and categories (Huang's gamma) that no survey can justify; the mixture weighs each attribute by
-how well it separates segments. On the sample, k-means with one-hot columns scaled by 1/sqrt(2)
+from k-means++ starts and from the fit of one segment fewer with a segment split in two (which
+finds a small segment beside a large one). k-means or k-prototypes on one-hot columns need a
+weight between numbers and categories (Huang's gamma) that no survey can justify; the mixture
+weighs each attribute by how well it separates segments. On the sample, k-means with one-hot columns scaled by 1/sqrt(2)
 recovers the planted segments with adjusted Rand index 0.49, the mixture 0.95 (0.96 is the best
 possible with the true profiles). Its likelihood gives BIC for choosing k. A missing category is
 a level ("missing"); a missing number is left out of the likelihood (the median in the encoded
@@ -21,6 +22,7 @@ import pandas as pd
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.cluster import KMeans
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
@@ -43,6 +45,12 @@ ATTRIBUTES = (
 )
 MAX_LEVELS = 50  # more distinct values in a category: an id or free text
 MIN_STABILITY = 0.8  # mean adjusted Rand index from which a segmentation counts as stable
+# Under overlap a k that fits far better can be only moderately stable. From this stability (0.6: the lower end of
+# Hennig's "patterns" band, C. Hennig, "Cluster-wise assessment of cluster stability", Computational Statistics &
+# Data Analysis 52(1), 2007, and the fpc clusterboot help, "Details"), a k whose BIC is lower than the best stable
+# k's by more than DECISIVE_BIC (Kass and Raftery, "Bayes factors", JASA 90(430), 1995, section 3.2: a difference
+# over 10 is very strong evidence) is recommended instead, with a note that it is only moderately stable.
+MODERATE_STABILITY, DECISIVE_BIC = 0.6, 10.0
 _REG = 0.1  # added to variances (standardised): a segment all answering 5 would have zero variance, infinite likelihood
 _ALPHA = 0.01  # pseudo-count per level: an unseen level is unlikely, not impossible
 _FIT_ROWS = 20_000  # above this, starts and bootstrap fits use this many respondents
@@ -155,8 +163,11 @@ class Segmenter(ClusterMixin, BaseEstimator):  # this order: scikit-learn's is_c
     random_state : int
         Seed of the k-means++ starts: the same seed gives the same segments.
     n_init : int
-        Starts; the most likely fit is kept. Above 20,000 respondents the starts run on a seeded
-        sample of 20,000 and EM refines the best on everyone.
+        k-means++ starts; the most likely fit is kept. The mixture is grown from 2 segments: each k
+        also starts from the fit of k - 1 with one of its segments split in two (one start per
+        segment), which finds a small segment beside a large one that k-means++ starts miss. Above
+        20,000 respondents the starts run on a seeded sample of 20,000 and EM refines the best on
+        everyone.
     max_iter, tol
         EM stops after ``max_iter`` iterations or when the mean log-likelihood gains under ``tol``.
 
@@ -207,7 +218,7 @@ class Segmenter(ClusterMixin, BaseEstimator):  # this order: scikit-learn's is_c
             raise parameter_error("n_segments", "Segmenter", f"at most the number of respondents ({len(X)})", k)
         self.feature_names_in_, self.n_features_in_ = np.asarray(X.columns, dtype=object), X.shape[1]
         self.attributes_ = list(self.encoder_.attributes)
-        self.params_, L, self.n_iter_ = _fit_mixture(data, k, self.n_init, self.random_state, self.max_iter, self.tol)
+        self.params_, L, self.n_iter_ = _fit_chain(data, k, self.n_init, self.random_state, self.max_iter, self.tol)
         raw = L.argmax(axis=1)
         self.order_ = np.argsort(-np.bincount(raw, minlength=k), kind="stable")  # largest first
         self.labels_ = np.argsort(self.order_)[raw] + 1
@@ -241,8 +252,9 @@ def select_k(
     resamples, compared on the resampled respondents. For speed, above 20,000 respondents a
     resample has 20,000 (m-out-of-n bootstrap) and the full fit's starts run on 20,000 before EM
     refines the best on everyone: 100,000 x 20 attributes, k = 2..10, 5 resamples of 3 starts
-    take about 20 s on two cores. Silhouette is near 0 on survey data (segments overlap) and
-    favours few segments, so it is shown but BIC, the mixture's own criterion, chooses.
+    take about 40 s on a busy 2-core machine (``benchmarks/segmentation.py``; 32 s before each k
+    also started from splits of the fit of k - 1). Silhouette is near 0 on survey data (segments
+    overlap) and favours few segments, so it is shown but BIC, the mixture's own criterion, chooses.
 
     Parameters
     ----------
@@ -260,7 +272,10 @@ def select_k(
         One row per k: ``k``, ``silhouette`` and ``inertia`` (encoded space; inertia always falls
         with k), ``bic``, ``stability``, ``smallest_share``, ``useful`` (``smallest_share >=
         min_share``), ``stable`` (``stability >= 0.8``), ``recommended``: the lowest BIC among
-        useful, stable k; failing that, the most stable useful k; failing that, ``k_min``; and
+        useful, stable k, unless a useful k at least moderately stable (0.6) has a BIC lower by more
+        than 10 (segments that overlap can fit far better yet reproduce less well: that k is
+        recommended, and its note says it is only moderately stable); with no stable k, the most
+        stable useful k; failing that, ``k_min``; and
         ``note``, on the recommended row, why it is recommended, saying plainly when no k was
         stable (then the recommendation is only a starting point for the workshop to choose from).
 
@@ -280,15 +295,17 @@ def select_k(
         raise parameter_error("k_max", "select_k", f"at most the number of respondents ({n})", k_max)
     rng = np.random.default_rng(random_state)
     probe = rng.choice(n, min(n, sample_size), replace=False)
+    resamples = [rng.choice(n, min(n, _FIT_ROWS), replace=True) for _ in range(bootstrap)]
+    fits: dict = {}
+    chains: list[dict] = [{} for _ in resamples]
     rows = []
     for k in range(k_min, k_max + 1):
-        L = _fit_mixture(data, k, n_init, random_state, _MAX_ITER, _TOL)[1]
+        L = _fit_chain(data, k, n_init, random_state, _MAX_ITER, _TOL, fits)[1]
         labels = L.argmax(axis=1)
         scores = []
-        for b in range(bootstrap):
-            idx = rng.choice(n, min(n, _FIT_ROWS), replace=True)
+        for b, idx in enumerate(resamples):
             first = np.unique(idx, return_index=True)[1]
-            Lb = _fit_mixture(data.take(idx), k, n_init, random_state + 1 + b, _MAX_ITER, _TOL)[1]
+            Lb = _fit_chain(data.take(idx), k, n_init, random_state + 1 + b, _MAX_ITER, _TOL, chains[b])[1]
             scores.append(adjusted_rand_score(labels[idx[first]], Lb.argmax(axis=1)[first]))
         several = len(set(labels[probe])) > 1
         rows.append(
@@ -301,12 +318,20 @@ def select_k(
                 "smallest_share": float(np.bincount(labels, minlength=k).min() / n),
             }
         )
-    table = pd.DataFrame(rows)
+    return _recommend(pd.DataFrame(rows), min_share)
+
+
+def _recommend(table: pd.DataFrame, min_share: float) -> pd.DataFrame:
+    """Add ``useful``, ``stable``, ``recommended`` and ``note`` to a table of k, bic, stability and smallest_share."""
     table["useful"] = table["smallest_share"] >= min_share
     table["stable"] = table["stability"] >= MIN_STABILITY
     stable = table["useful"] & table["stable"]
     if stable.any():
-        best = table.loc[stable, "bic"].idxmin()
+        best = _lowest_bic(table, stable)
+        fitter = _lowest_bic(table, table["useful"] & (table["stability"] >= MODERATE_STABILITY))  # best is one of them
+        bic = table["bic"].to_numpy(dtype=float)
+        if bic[fitter] < bic[best] - DECISIVE_BIC:
+            best = fitter
     else:
         best = table.loc[table["useful"], "stability"].idxmax() if table["useful"].any() else 0
     table["recommended"] = table.index == best
@@ -315,11 +340,27 @@ def select_k(
     return table
 
 
+def _lowest_bic(table: pd.DataFrame, among: pd.Series) -> int:
+    """Position of the lowest BIC among the rows ``among`` marks (at least one)."""
+    return int(np.argmin(np.where(among, table["bic"], np.inf)))
+
+
 def _why(table: pd.DataFrame, best, min_share: float) -> str:
     """Why row ``best`` of a :func:`select_k` table is recommended, in words for the workshop."""
     k = int(table.loc[best, "k"])
     if table.loc[best, "useful"] and table.loc[best, "stable"]:
         return f"Recommended: of the numbers of segments that are stable across resamples and useful, {k} fits best (lowest BIC)."
+    stable = table["useful"] & table["stable"]
+    if table.loc[best, "useful"] and stable.any():  # a moderately stable k that fits decisively better
+        other = table.iloc[_lowest_bic(table, stable)]
+        shown = f"{table.loc[best, 'stability']:.2f}"
+        under = f"just under {MIN_STABILITY}" if shown == f"{MIN_STABILITY:.2f}" else f"{shown}, under {MIN_STABILITY}"
+        return (
+            f"Recommended: {k} segments fit decisively better than {int(other['k'])}, the best of the stable numbers "
+            f"(BIC lower by {float(other['bic']) - float(table['bic'].iloc[best]):,.0f}; over 10 is very strong "
+            f"evidence), but they are only moderately stable across resamples ({under}): the segments overlap, so "
+            "check that they hold before acting on them."
+        )
     if table.loc[best, "useful"]:  # then it is the most stable of the useful k
         found = f"No number of segments was stable across resamples (best stability {table.loc[best, 'stability']:.2f} at k={k})"
     else:
@@ -330,20 +371,23 @@ def _why(table: pd.DataFrame, best, min_share: float) -> str:
     )
 
 
-def _fit_mixture(data: _Data, k: int, n_init: int, seed: int, max_iter: int, tol: float):
-    """Best of ``n_init`` EM runs from k-means++ starts: (parameters, log joint per row and segment, iterations).
-    One thread: the steps are many and small, so threads cost more than they save (3 times slower on a busy
-    2-core machine)."""
+def _fit_mixture(data: _Data, k: int, n_init: int, seed: int, max_iter: int, tol: float, previous=None):
+    """Best of ``n_init`` EM runs from k-means++ starts and, given the fitted parameters ``previous`` of k - 1
+    segments, of one run per segment of ``previous`` split in two: (parameters, log joint per row and segment,
+    iterations). One thread: the steps are many and small, so threads cost more than they save (3 times slower
+    on a busy 2-core machine)."""
     with threadpool_limits(limits=1):
-        return _fit_mixture_now(data, k, n_init, seed, max_iter, tol)
+        return _fit_mixture_now(data, k, n_init, seed, max_iter, tol, previous)
 
 
-def _fit_mixture_now(data: _Data, k: int, n_init: int, seed: int, max_iter: int, tol: float):
+def _fit_mixture_now(data: _Data, k: int, n_init: int, seed: int, max_iter: int, tol: float, previous=None):
     n, rng, best = data.D.shape[0], np.random.default_rng(seed), None
     sub = data.take(np.sort(rng.choice(n, _FIT_ROWS, replace=False))) if n > _FIT_ROWS else data
-    for _ in range(n_init):
-        start = KMeans(k, n_init=1, random_state=int(rng.integers(2**31 - 1))).fit(sub.E).labels_
-        params, L, it = _em(sub, _m_step(sub, np.eye(k)[start]), max_iter, tol)
+    starts = [np.eye(k)[KMeans(k, n_init=1, random_state=int(rng.integers(2**31 - 1))).fit(sub.E).labels_] for _ in range(n_init)]
+    if previous is not None:
+        starts += _splits(sub, previous, int(rng.integers(2**31 - 1)))
+    for resp in starts:
+        params, L, it = _em(sub, _m_step(sub, resp), max_iter, tol)
         if best is None or _logsumexp(L).mean() > best[0]:
             best = (_logsumexp(L).mean(), params, L, it)
     _, params, L, it = best  # type: ignore[misc]  # set: the callers check n_init >= 1
@@ -351,6 +395,44 @@ def _fit_mixture_now(data: _Data, k: int, n_init: int, seed: int, max_iter: int,
         params, L, more = _em(data, params, max_iter, tol)
         it += more
     return params, L, it
+
+
+def _splits(data: _Data, previous, seed: int) -> list[np.ndarray]:
+    """Starts for k segments from a fit of k - 1: each segment in turn split in two by a two-segment fit to its members.
+
+    k-means++ starts seldom put two centres inside one segment, so a small segment beside a large one (a
+    segment within a segment) is missed even with many starts; growing the mixture one split at a time finds
+    it (greedy EM: Verbeek, Vlassis and Kroese, "Efficient greedy learning of Gaussian mixture models", Neural
+    Computation 15(2), 2003, section 3; the split move of Ueda et al., "SMEM algorithm for mixture models",
+    Neural Computation 12(9), 2000). The likelihood still chooses among all starts, and BIC among k."""
+    L = _log_joint(data, previous)
+    resp = np.exp(L - _logsumexp(L)[:, None])
+    hard, starts = L.argmax(axis=1), []
+    for j in range(resp.shape[1]):
+        members = np.flatnonzero(hard == j)
+        if len(members) < 4:  # too few to split
+            continue
+        with warnings.catch_warnings():  # members all alike: k-means finds one distinct cluster and says so
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            half = _fit_mixture_now(data.take(members), 2, 1, seed, _MAX_ITER, _TOL)[1].argmax(axis=1) == 1
+        moved = np.zeros(len(resp))
+        moved[members[half]] = resp[members[half], j]
+        split = np.column_stack([resp, moved])
+        split[members[half], j] = 0
+        starts.append(split)
+    return starts
+
+
+def _fit_chain(data: _Data, k: int, n_init: int, seed: int, max_iter: int, tol: float, fits: dict | None = None):
+    """The fit of k segments grown from 2: each k starts from k-means++ and from splits of the fit of k - 1.
+    ``fits`` caches the fits by k (select_k grows one chain through every k)."""
+    fits = {} if fits is None else fits
+    for j in range(2, k + 1):
+        if j not in fits:
+            fits[j] = _fit_mixture(data, j, n_init, seed, max_iter, tol, fits[j - 1][0] if j > 2 else None)
+            if j > 2:  # the next k needs only the parameters: free the log joint of every row
+                fits[j - 1] = (fits[j - 1][0], None, fits[j - 1][2])
+    return fits[k]
 
 
 def _em(data: _Data, params, max_iter: int, tol: float):

@@ -2,8 +2,10 @@
 
 :func:`themes` finds topics the way commercial voice-of-the-customer tools do (TF-IDF terms, like comments
 grouped by k-means in a latent semantic space, or the terms factorised with NMF), always on redacted text, so
-no example it quotes carries personal data; unless told how many, it chooses the number of themes from the data (:func:`theme_selection`). :func:`sentiment` scores each
-comment with VADER, whose lexicon ships inside the package (no network). :func:`theme_sentiment` puts the two
+no example it quotes carries personal data; unless told how many, it chooses the number of themes from the data
+(:func:`theme_selection`). :func:`sentiment` scores each comment's tone (:mod:`cxmethods.methods.tone`: the scorer
+that best follows the ratings, comments not in English counted rather than scored). :func:`theme_sentiment` puts
+the two
 together per theme, :func:`comment_themes` lists them comment by comment (by row, never the text), and
 :func:`theme_categories` compares the themes with the categories the comments came with.
 """
@@ -12,7 +14,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import pairwise
 
 import numpy as np
@@ -21,10 +22,10 @@ import pandas as pd
 from cxmethods.core.checks import check_int, check_type, parameter_error
 from cxmethods.core.errors import CxmError
 from cxmethods.io.redact import PLACEHOLDERS, redact_names, redact_series
+from cxmethods.methods.tone import NOT_ENGLISH
 
 __all__ = ["Themes", "comment_themes", "sentiment", "theme_categories", "theme_selection", "theme_sentiment", "themes"]
 
-_NEGATIVE, _POSITIVE = -0.05, 0.05  # VADER's own recommended cut-offs for the compound score
 _LABELS = ("negative", "neutral", "positive")
 # placeholders and masks carry no topic: "[PHONE]" must not look like residents talking about phones
 _NOISE = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS.values()) + r"|\b[Xx]{2,}\b|\{\$[\d.,]+\}")
@@ -89,13 +90,6 @@ class Themes:
     selection: pd.DataFrame | None = None
 
 
-@lru_cache(maxsize=1)
-def _analyzer():
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-    return SentimentIntensityAnalyzer()
-
-
 def _non_empty(texts: pd.Series) -> tuple[np.ndarray, list[str]]:
     """Where the texts with something in them are (a boolean mask, by position), and those texts."""
     values = texts.to_numpy(dtype=object)
@@ -126,8 +120,10 @@ def _redacted(texts: pd.Series, chunk: int = _CHUNK) -> pd.Series:
     return pd.concat([redact_series(texts.iloc[part]) for part in _chunks(len(texts), chunk)])
 
 
-def sentiment(texts: pd.Series, *, chunk: int = _CHUNK) -> pd.DataFrame:
-    """Score the sentiment of each text with VADER.
+def sentiment(
+    texts: pd.Series, *, chunk: int = _CHUNK, ratings: pd.Series | None = None, scorer: str | None = None
+) -> pd.DataFrame:
+    """The tone of each text, and its language: :func:`cxmethods.methods.tone.tone`.
 
     Parameters
     ----------
@@ -135,13 +131,20 @@ def sentiment(texts: pd.Series, *, chunk: int = _CHUNK) -> pd.DataFrame:
         Free text. Sentiment needs no redaction (no text is returned), so raw text is fine.
     chunk : int, default 20,000
         Texts scored at a time (the result does not depend on it; memory does).
+    ratings : pandas.Series, optional
+        The rating each commenter gave (overall satisfaction), on the index of ``texts``: the scorer whose tone
+        follows them most closely is used (:func:`cxmethods.methods.tone.compare_scorers`).
+    scorer : str, optional
+        One of :data:`cxmethods.methods.tone.SCORERS`, to skip the choice.
 
     Returns
     -------
     pandas.DataFrame
-        On the index of ``texts``: ``compound`` (VADER's normalised score, -1 most negative to
-        1 most positive) and ``label`` ("negative" below -0.05, "positive" above 0.05, else
-        "neutral"). Both are missing for empty or missing texts: they have no sentiment.
+        On the index of ``texts``: ``compound`` (-1 most negative to 1 most positive), ``label`` ("negative"
+        below -0.05, "positive" above 0.05, else "neutral"; "not English" for a comment in another language, which
+        is not scored) and ``language``. ``compound`` and ``label`` are missing for empty or missing texts, and
+        ``compound`` for comments not in English. ``attrs["scorer"]`` names the scorer used, ``attrs["scorers"]``
+        compares them when ratings were given.
 
     Examples
     --------
@@ -151,18 +154,11 @@ def sentiment(texts: pd.Series, *, chunk: int = _CHUNK) -> pd.DataFrame:
     >>> bool(s["compound"].between(-1, 1).all())
     True
     """
+    from cxmethods.methods.tone import tone
+
     check_type(texts, "texts", "sentiment", pd.Series, "a pandas Series")
     check_int(chunk, "chunk", "sentiment", low=1)
-    keep = np.zeros(len(texts), dtype=bool)
-    scores = np.full(len(texts), np.nan)
-    for part in _chunks(len(texts), chunk):
-        keep[part], body = _non_empty(texts.iloc[part])
-        if body:
-            analyzer = _analyzer()
-            scores[part][keep[part]] = [analyzer.polarity_scores(t)["compound"] for t in body]
-    label = np.full(len(texts), None, dtype=object)
-    label[keep] = np.where(scores[keep] < _NEGATIVE, "negative", np.where(scores[keep] > _POSITIVE, "positive", "neutral"))
-    return pd.DataFrame({"compound": scores, "label": label}, index=texts.index)
+    return tone(texts, ratings=ratings, scorer=scorer, chunk=chunk)
 
 
 def _terms(text: str) -> list[str]:
@@ -687,7 +683,8 @@ def theme_sentiment(themes: Themes, sentiment: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         One row per theme, in ``themes.table`` order: ``theme``, ``label``, ``comments`` (with
         both a theme and a sentiment), ``mean_compound``, ``share_negative``, ``share_neutral``,
-        ``share_positive``.
+        ``share_positive`` and ``not_english`` (the theme's comments in another language: not scored, so
+        outside the shares).
 
     Raises
     ------
@@ -726,17 +723,35 @@ def theme_sentiment(themes: Themes, sentiment: pd.DataFrame) -> pd.DataFrame:
             "compound": sentiment["compound"].to_numpy(dtype=float),
             "label": sentiment["label"].to_numpy(dtype=object),
         }
-    ).dropna(subset=["theme", "compound"])
+    ).dropna(subset=["theme"])
+    other = joined["label"] == NOT_ENGLISH
     rows = []
     for theme, label in zip(themes.table["theme"], themes.table["label"]):
-        part = joined[joined["theme"] == theme]
+        part = joined[(joined["theme"] == theme) & joined["compound"].notna()]
         n = len(part)
         shares = {f"share_{lab}": (part["label"] == lab).sum() / n if n else np.nan for lab in _LABELS}
         rows.append(
-            {"theme": theme, "label": label, "comments": n, "mean_compound": part["compound"].mean() if n else np.nan, **shares}
+            {
+                "theme": theme,
+                "label": label,
+                "comments": n,
+                "mean_compound": part["compound"].mean() if n else np.nan,
+                **shares,
+                "not_english": int((other & (joined["theme"] == theme)).sum()),
+            }
         )
     return pd.DataFrame(
-        rows, columns=["theme", "label", "comments", "mean_compound", "share_negative", "share_neutral", "share_positive"]
+        rows,
+        columns=[
+            "theme",
+            "label",
+            "comments",
+            "mean_compound",
+            "share_negative",
+            "share_neutral",
+            "share_positive",
+            "not_english",
+        ],
     )
 
 

@@ -438,10 +438,12 @@ def _npv(prs, run_dir: Path, currency: str) -> None:
         f"best: {_short(names[0], 40)} ({money(best['npv'], currency)})"
     )
     colours = [CURRENT if v > 0 else TARGET for v in rows["npv"].fillna(0)]
+    prices = rows["price_base"].dropna() if "price_base" in rows else pd.Series(dtype=object)
+    label = f"Net present value ({str(prices.iloc[0]).split(', ')[-1]})" if len(prices) else "Net present value"
     _bar_slide(
         prs,
         title,
-        _Bars(names, {"Net present value": _values(rows["npv"])}, _money_format(currency), colours=colours),
+        _Bars(names, {label: _values(rows["npv"])}, _money_format(currency), colours=colours),
         "appraisal.csv",
         BUSINESS_CASE,
     )

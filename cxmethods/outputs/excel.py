@@ -69,7 +69,7 @@ _MONEY_PARTS = (
     "present_value",
     "value_of_money",
 )
-_MONEY_NAMES = {"p10", "p50", "p90", "net"}
+_MONEY_NAMES = {"p10", "p50", "p90", "net", "cash_p10", "cash_p90"}
 _CODE_WORDS = {"year", "id", "code"}
 
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -125,7 +125,7 @@ def write_excel(run_dir: str | Path, *, name: str, currency: str = "GBP", out: P
        the column is on another scale, such as 0-100).
     2. **Money** in ``currency``, with thousands separators: the name contains cost, npv, pv_, saving,
        benefit, budget, spend, price, revenue, funding, present_value or value_of_money, or is p10,
-       p50, p90 or net. No decimals once a value reaches 1,000 or when all are whole; else two.
+       p50, p90, cash_p10, cash_p90 or net. No decimals once a value reaches 1,000 or when all are whole; else two.
     3. **Code**, bare digits (2026, not 2,026): a word is year, id or code, and all values are whole.
     4. **Count**, thousands separators: all values are whole.
     5. **Other numbers**: thousands separators, two decimals.

@@ -214,7 +214,7 @@ def _self_assessment(read_step: Read, currency: str) -> list[str]:
 def _voice(read_step: Read, currency: str) -> list[str]:
     """One sentence per analysis that ran: a survey without a contact log still gets its drivers, and so on."""
     out = []
-    for sentence in (_top_reasons, _failure_demand, _first_contact, _main_channel, _drivers, _anomaly):
+    for sentence in (_top_reasons, _failure_demand, _first_contact, _drivers, _tone, _main_channel, _anomaly):
         try:
             said = sentence(read_step, currency)
         except (CxmError, KeyError, IndexError, ValueError):
@@ -279,7 +279,8 @@ def _failure_demand(read_step: Read, currency: str) -> str | None:
         return None
     # a year's cost, the figure the business case starts from (failure_cost is over the log's period)
     yearly = failure.get("failure_cost_a_year", failure.get("failure_cost"))
-    cost = f", costing about {money(yearly, currency)} a year" if pd.notna(yearly) else ""
+    prices = _prices(failure)
+    cost = f", costing about {money(yearly, currency)} a year{f' ({prices})' if prices else ''}" if pd.notna(yearly) else ""
     return f"{failure['failure_share']:.0%} of contacts are failure demand (chasing, repeats, unclear letters){cost}."
 
 
@@ -327,6 +328,25 @@ def _drivers(read_step: Read, currency: str) -> str:
     names = drivers["question"] if "question" in drivers else drivers["driver"].str.replace("_", " ")
     outcome = drivers["outcome"].iloc[0] if "outcome" in drivers else "satisfaction"
     return f"What drives '{outcome}' most: '{names.iloc[0]}', then '{names.iloc[1]}'."
+
+
+def _tone(read_step: Read, currency: str) -> str | None:
+    """The share of comments written in a negative tone, the theme most negative, and any not in English."""
+    per_comment = read_step("comment_themes")
+    labels = per_comment["sentiment"].dropna()
+    scored = labels[labels.isin(["negative", "neutral", "positive"])]
+    if scored.empty:
+        return None
+    said = f"{(scored == 'negative').mean():.0%} of comments are negative in tone"
+    themes = read_step("theme_sentiment")
+    themes = themes[themes["comments"] >= max(5, 0.05 * themes["comments"].sum())]  # not a theme of a handful
+    if len(themes):
+        worst = themes.loc[themes["mean_compound"].idxmin()]
+        said += f"; the most negative theme is '{worst['label']}' ({worst['share_negative']:.0%} of its comments negative)"
+    others = int((labels == "not English").sum())
+    if others:
+        said += f"; {others:,} comment{'s' if others != 1 else ''} not in English {'are' if others != 1 else 'is'} counted, not scored"
+    return said + "."
 
 
 def _anomaly(read_step: Read, currency: str) -> str | None:
@@ -378,20 +398,32 @@ def _k_doubt(read_step: Read) -> str | None:
     return str(chosen["note"]) if pd.notna(chosen["note"]) else None
 
 
+def _cash_spread(p: pd.Series, currency: str) -> str:
+    """The simulation's range of cash NPV (to the organisation's budget), when the run has it (runs before it did not)."""
+    if "cash_p10" not in p or pd.isna(p["cash_p10"]):
+        return ""
+    return (
+        f" In cash to the organisation alone, between {money(p['cash_p10'], currency)} and {money(p['cash_p90'], currency)}; "
+        f"chance of a cash loss {p['prob_cash_negative']:.0%}."
+    )
+
+
 def _business_case(read_step: Read, currency: str) -> list[str]:
     options = read_step("options").set_index("option")
     out = []
     if "preferred" in options.index and options.loc["preferred", "initiatives"] == options.loc["preferred", "initiatives"]:
         p = options.loc["preferred"]
+        prices = _prices(p)
         out.append(
-            f"Preferred package ({p['initiatives'].replace(';', ', ')}): net present value {money(p['npv'], currency)} "
+            f"Preferred package ({p['initiatives'].replace(';', ', ')}){f', in {prices}' if prices else ''}: "
+            f"net present value {money(p['npv'], currency)} "
             f"({money(p['cash_npv'], currency)} cash to the organisation, {money(p['pv_noncash_benefits'], currency)} "
             f"customers' time), {_ratio(p)}: {p['vfm_category']} value for money."
         )
         out += _affordability(read_step, currency)
         out.append(
             f"In eight of ten simulations its NPV lies between {money(p['p10'], currency)} and {money(p['p90'], currency)}; "
-            f"chance of a loss {p['prob_negative']:.0%}."
+            f"chance of a loss {p['prob_negative']:.0%}." + _cash_spread(p, currency)
         )
     appraisal = read_step("appraisal").sort_values("npv", ascending=False)
     best, worst = appraisal.iloc[0], appraisal.iloc[-1]
@@ -408,6 +440,16 @@ def _business_case(read_step: Read, currency: str) -> list[str]:
     except (CxmError, KeyError):
         pass
     return out
+
+
+def _prices(row: pd.Series) -> str:
+    """``"2026 prices"`` from a row's ``price_base`` (``"GBP, 2026 prices"``); empty for a run from before it existed.
+
+    >>> _prices(pd.Series({"price_base": "GBP, 2026 prices"})), _prices(pd.Series({"npv": 1.0}))
+    ('2026 prices', '')
+    """
+    label = row.get("price_base")
+    return str(label).split(", ")[-1] if isinstance(label, str) and label else ""
 
 
 def _ratio(p: pd.Series) -> str:
@@ -437,8 +479,9 @@ def _affordability(read_step: Read, currency: str) -> list[str]:
         if len(turn)
         else f"the running total is still {money(cash['cumulative'].iloc[-1], currency)} in {last}"
     )
+    prices = _prices(cash.iloc[0])
     return [
-        f"In cash (real prices, undiscounted) it costs the organisation {money(cash['cash_out'].sum(), currency)} "
+        f"In cash ({prices or 'real prices'}, undiscounted) it costs the organisation {money(cash['cash_out'].sum(), currency)} "
         f"and saves {money(cash['cash_back'].sum(), currency)} over {first}-{last}; {when}."
     ]
 

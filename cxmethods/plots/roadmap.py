@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from cxmethods.core.checks import check_one_of
-from cxmethods.methods.prioritisation import METHODS, NEXT, NOW, quadrant_medians, quarter_label
+from cxmethods.methods.prioritisation import METHODS, NEXT, NOW, WAIT, quadrant_medians, quarter_label
 from cxmethods.plots.charts import CURRENT, TARGET, Chart
 
 __all__ = ["plot_priorities", "plot_timeline"]
@@ -75,7 +75,11 @@ def plot_timeline(schedule: pd.DataFrame) -> Chart:
     fig = Chart(figsize=(10, 0.4 * len(bars) + 0.18 * len(waiting) + 2))
     grid = fig.add_gridspec(2, 1, height_ratios=[0.4 * len(bars) + 1.2, 0.18 * len(waiting) + 0.3])
     ax, listing = fig.add_subplot(grid[0]), fig.add_subplot(grid[1])
-    styles = {NOW: {"facecolor": CURRENT}, NEXT: {"facecolor": TARGET, "hatch": "//"}}  # hatching survives grey print
+    styles = {
+        NOW: {"facecolor": CURRENT},
+        NEXT: {"facecolor": TARGET, "hatch": "//"},
+        WAIT: {"facecolor": "#d9d9d9", "hatch": ".."},
+    }  # hatching survives grey print
     if len(bars):
         first = min(pd.Period(t, "Q") for t in bars["start"])
         span = max(pd.Period(t, "Q") for t in bars["end"]).ordinal - first.ordinal + 1
@@ -106,7 +110,7 @@ def plot_timeline(schedule: pd.DataFrame) -> Chart:
     ax.set_title("Road map: now and next year" if len(bars) else "Road map: nothing scheduled", loc="left", fontsize=11)
     listing.set_axis_off()
     lines = [f"{i} {_short(t, 40)}: {r}" for i, t, r in zip(waiting["id"], waiting["title"], waiting["reason"])]
-    listing.text(0, 1, "Wait and see:\n" + ("\n".join(lines) or "(none)"), va="top", fontsize=8, transform=listing.transAxes)
+    listing.text(0, 1, "Not scheduled:\n" + ("\n".join(lines) or "(none)"), va="top", fontsize=8, transform=listing.transAxes)
     fig.tight_layout()
     return fig
 

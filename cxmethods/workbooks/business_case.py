@@ -36,14 +36,15 @@ from cxmethods.io.inputs import read_input
 from cxmethods.methodology.benchmarks import Benchmarks, load_benchmarks
 from cxmethods.methods.case_inputs import Baseline, assumptions_table, base_year, check_case_inputs, load_baseline
 from cxmethods.methods.case_model import CaseModel, InitiativeCosts, Lever, frame_values, lever_names, overlaps
-from cxmethods.methods.contact_costs import failure_costs, unit_costs
+from cxmethods.methods.contact_costs import cost_price_year, failure_costs, unit_costs
 from cxmethods.methods.finance import benefit_cost_ratio, discount_factors, discounted_payback, irr
+from cxmethods.methods.prices import PriceBase, price_base
 from cxmethods.methods.risk import monte_carlo, switching_values, tornado
 from cxmethods.plots.channel_mix import plot_mix
 from cxmethods.plots.risk import plot_npv_distribution, plot_tornado
 from cxmethods.workbooks.results import Note, Results, missing_input
 
-__all__ = ["BusinessCase", "run"]
+__all__ = ["BusinessCase", "run", "start_years"]
 
 #: Workbook 03's tables the business case uses: segments' channel targets, their sizes, their self-service capacity.
 _SEGMENTATION_TABLES = ("segment_channels", "segments", "self_service")
@@ -60,6 +61,9 @@ _ROUND = {
     "p50": 0,
     "p90": 0,
     "prob_negative": 2,
+    "cash_p10": 0,
+    "cash_p90": 0,
+    "prob_cash_negative": 2,
 }
 _METRICS = [
     "pv_costs",
@@ -81,6 +85,8 @@ _METRICS = [
 #: The money columns every appraisal and option view shows side by side: costs, cash and non-cash benefits, both
 #: NPVs, and the ratio with its value-for-money category.
 _MONEY = ["pv_costs", "pv_cash_benefits", "pv_noncash_benefits", "cash_npv", "npv", "bcr", "vfm_category"]
+#: The simulation's spread of cash NPV (to the organisation's budget), beside that of the whole NPV.
+_CASH_RISK = ["cash_p10", "cash_p90", "prob_cash_negative"]
 
 
 def _appraisal_view(t: pd.DataFrame) -> pd.DataFrame:
@@ -98,8 +104,23 @@ def _appraisal_view(t: pd.DataFrame) -> pd.DataFrame:
             "p50",
             "p90",
             "prob_negative",
+            *_CASH_RISK,
+            *_price_column(t),
         ]
     ].round(_ROUND)
+
+
+def _price_column(t: pd.DataFrame) -> list[str]:
+    """``["price_base"]`` when the table has it (the money's currency and price year), else nothing (older runs)."""
+    return ["price_base"] if "price_base" in t else []
+
+
+def _net_flows(t: pd.DataFrame) -> pd.DataFrame:
+    """Each initiative's net flow by year, the price base in the columns' title."""
+    wide = t.pivot_table(index="year", columns="initiative", values="net").round(0)
+    if "price_base" in t and len(t):
+        wide.columns.name = f"initiative (net, {t['price_base'].iloc[0]})"
+    return wide
 
 
 class BusinessCase(Results):
@@ -112,7 +133,7 @@ class BusinessCase(Results):
             "appraisal",
             lambda t: _appraisal_view(t).query("npv > 0 and cash_npv < 0")[["initiative", "name", "npv", "cash_npv", "bcr"]],
         ),
-        "net_flows": ("cashflows", lambda t: t.pivot_table(index="year", columns="initiative", values="net").round(0)),
+        "net_flows": ("cashflows", _net_flows),
         "options": (
             "options",
             lambda t: t[
@@ -124,6 +145,8 @@ class BusinessCase(Results):
                     "p50",
                     "p90",
                     "prob_negative",
+                    *_CASH_RISK,
+                    *_price_column(t),
                 ]
             ].round(_ROUND),
         ),
@@ -167,6 +190,7 @@ class BusinessCase(Results):
         self.monte_carlo = None
         self.mix = None
         self.benchmarks: Benchmarks | None = None
+        self.price_base: PriceBase | None = None
 
     def npv_at(self, rate: float) -> pd.DataFrame | Note:
         """Each initiative's name, NPV and value for money beside its NPV with the yearly net flows discounted at one
@@ -203,6 +227,8 @@ def run(engagement: Engagement, run_dir: str | Path, *, draws: int | None = None
     settings = engagement.settings.business_case
     bench = load_benchmarks(engagement.resolve(settings.benchmarks) if settings.benchmarks else None)
     result.benchmarks = bench
+    prices = price_base(engagement)
+    result.price_base = prices
     volumes = read_table(run_dir, VOICE_OF_CUSTOMER, "volumes", optional=True)
     if volumes is None and engagement.inputs.contact_log is None:
         _not_appraised(
@@ -220,7 +246,7 @@ def run(engagement: Engagement, run_dir: str | Path, *, draws: int | None = None
         source=str(artifact_path(run_dir, VOICE_OF_CUSTOMER, "volumes")),
     )
     result.notes += baseline.notes
-    result.tables["baseline"] = _baseline_table(baseline, engagement)
+    result.tables["baseline"] = _baseline_table(baseline, engagement, prices)
     if engagement.inputs.initiatives is None:
         _not_appraised(result, missing_input("initiatives", "and their levers (inputs.levers) to appraise them"))
         return result
@@ -231,10 +257,10 @@ def run(engagement: Engagement, run_dir: str | Path, *, draws: int | None = None
     problems = [p for p in check_case_inputs(engagement, initiatives, levers, bench, baseline) if p.severity == "error"]
     if problems:
         raise InputError(problems, title="The business case inputs have problems")
-    assumptions = assumptions_table(engagement, initiatives, levers, baseline, bench)
+    assumptions = assumptions_table(engagement, initiatives, levers, baseline, bench, prices)
     schedule = settings.discount_rate if settings.discount_rate is not None else bench.discount_schedules[settings.discount]
     factors = discount_factors(schedule, settings.horizon_years)
-    costs = _costs(engagement, initiatives, bench)
+    costs = _costs(engagement, initiatives, bench, prices)
     lever_list = _levers(levers, baseline) if levers is not None else []
     model = CaseModel(baseline.channels, costs, lever_list, {}, factors)
     base = frame_values(assumptions)
@@ -245,7 +271,7 @@ def run(engagement: Engagement, run_dir: str | Path, *, draws: int | None = None
     result.model = model
     years = base_year(engagement) + np.arange(settings.horizon_years)
     result.tables["assumptions"] = assumptions
-    result.tables["cashflows"] = _cashflows(model, base, years)
+    result.tables["cashflows"] = _cashflows(model, base, years).assign(price_base=prices.label)
     mc = monte_carlo(
         assumptions,
         model,
@@ -255,14 +281,16 @@ def run(engagement: Engagement, run_dir: str | Path, *, draws: int | None = None
         distribution=settings.distribution,
     )
     result.monte_carlo = mc
-    summary = mc.summary.set_index("output")[["p10", "p50", "p90", "prob_negative"]]
+    summary = mc.summary.set_index("output")[["p10", "p50", "p90", "prob_negative"]].join(_cash_spread(model, mc))
     names = dict(zip(initiatives["initiative_id"], initiatives["name"]))
     appraisal = first.join(summary, on="output").rename(columns={"output": "initiative"})
     appraisal.insert(1, "name", appraisal["initiative"].map(names))
-    result.tables["appraisal"] = appraisal
-    result.tables["options"] = _options_table(model, base, options, initiatives, summary, convention)
+    result.tables["appraisal"] = appraisal.assign(price_base=prices.label)
+    result.tables["options"] = _options_table(model, base, options, initiatives, summary, convention).assign(
+        price_base=prices.label
+    )
     if options["preferred"]:
-        result.tables["affordability"] = _affordability(model, base, options["preferred"], years)
+        result.tables["affordability"] = _affordability(model, base, options["preferred"], years).assign(price_base=prices.label)
     else:
         result.skipped["affordability"] = "No initiative is in the preferred package, so it has no cash to afford."
     sens = tornado(assumptions, model, model.outputs)
@@ -271,7 +299,7 @@ def run(engagement: Engagement, run_dir: str | Path, *, draws: int | None = None
         switch[["output", "assumption", "switching_value", "change_pct", "within_range", "note"]],
         on=["output", "assumption"],
         how="left",
-    )
+    ).assign(price_base=prices.label)
     for table in ("appraisal", "options"):
         _vfm(result.tables[table], bench)
     result.notes += [f"Option {r.option}: {r.note}" for r in result.tables["options"].itertuples() if r.note and r.initiatives]
@@ -282,10 +310,7 @@ def run(engagement: Engagement, run_dir: str | Path, *, draws: int | None = None
         "Savings of the same kind on the same contacts combine within a package (1 - (1 - a)(1 - b), row by row of "
         "the baseline), so an option's savings are not the sum of its initiatives'."
     )
-    result.notes.append(
-        "Prices: the benchmark costs per contact are in 2012 prices, the value of time in 2025 prices; give your own "
-        "current costs (settings.voc.unit_costs) so that every figure shares one price base."
-    )
+    result.notes += _price_notes(engagement, initiatives, levers, bench, prices)
     _channel_mix(result, engagement, baseline, assumptions, segmentation)
     return result
 
@@ -293,23 +318,24 @@ def run(engagement: Engagement, run_dir: str | Path, *, draws: int | None = None
 # --------------------------------------------------------------------------- building the model
 
 
-def _costs(engagement: Engagement, initiatives: pd.DataFrame, bench: Benchmarks) -> list[InitiativeCosts]:
+def _costs(
+    engagement: Engagement, initiatives: pd.DataFrame, bench: Benchmarks, prices: PriceBase | None = None
+) -> list[InitiativeCosts]:
+    """Each initiative's costs in the price base (converted from its ``price_year``; none given: already in it)."""
     settings = engagement.settings.business_case
     first = base_year(engagement)
     types = bench.optimism_bias.project_types
+    prices = prices or price_base(engagement)
     out = []
-    for row in initiatives.to_dict("records"):
+    for row, start in zip(initiatives.to_dict("records"), start_years(engagement, initiatives).values()):
+        f = prices.factor(row.get("price_year"))
         kind = _text(row.get("project_type")) or settings.default_project_type
-        start = row.get("start_year")
-        if pd.isna(start) if start is not None else True:
-            earliest = row.get("earliest_start")
-            start = max(first, earliest.year) if earliest is not None and not pd.isna(earliest) else first
         out.append(
             InitiativeCosts(
                 id=row["initiative_id"],
-                capital=_num(row.get("capital_cost")),
-                one_off=_num(row.get("one_off_cost")),
-                operating=_num(row.get("annual_operating_cost")),
+                capital=_num(row.get("capital_cost")) * f,
+                one_off=_num(row.get("one_off_cost")) * f,
+                operating=_num(row.get("annual_operating_cost")) * f,
                 start=int(start) - first,
                 ramp_up_years=int(_num(row.get("ramp_up_years"), 1.0)),
                 ob=f"optimism_bias.{kind}",
@@ -317,6 +343,20 @@ def _costs(engagement: Engagement, initiatives: pd.DataFrame, bench: Benchmarks)
                 ob_duration=f"optimism_bias_duration.{kind}" if types[kind].duration_upper is not None else None,
             )
         )
+    return out
+
+
+def start_years(engagement: Engagement, initiatives: pd.DataFrame) -> dict[str, int]:
+    """The year the business case starts each initiative (id -> year): its ``start_year``, else the year of its
+    ``earliest_start`` (not before the base year), else the base year. Workbook 05 compares these with the road map."""
+    first = base_year(engagement)
+    out = {}
+    for row in initiatives.to_dict("records"):
+        start = row.get("start_year")
+        if pd.isna(start) if start is not None else True:
+            earliest = row.get("earliest_start")
+            start = max(first, earliest.year) if earliest is not None and not pd.isna(earliest) else first
+        out[str(row["initiative_id"])] = int(start)
     return out
 
 
@@ -561,7 +601,7 @@ def _options_table(
                 "bcr_note": "no change",
                 "vfm_category": "",
             }
-            stats = {"p10": 0.0, "p50": 0.0, "p90": 0.0, "prob_negative": 0.0}
+            stats = dict.fromkeys(["p10", "p50", "p90", "prob_negative", *_CASH_RISK], 0.0)
         missing = sorted({f"{i} needs {d}" for i in members for d in deps.get(i, []) if d not in members})
         notes = [f"Missing dependencies: {', '.join(missing)}."] if missing else []
         if found := overlaps(model.levers, members):
@@ -570,6 +610,17 @@ def _options_table(
             notes.append("The baseline: today's service carries on; NPV 0 by definition.")
         rows.append({"option": name, "initiatives": ";".join(members), **metrics, **stats, "note": " ".join(notes)})
     return pd.DataFrame(rows)
+
+
+def _cash_spread(model: CaseModel, mc) -> pd.DataFrame:
+    """Each output's 10th and 90th percentiles of cash NPV, and the chance it loses cash, over the simulation's own
+    draws (so the two spreads come from the same scenarios)."""
+    cash = model.cash_npv(mc.values)
+    p10, p90 = np.percentile(cash, [10, 90], axis=0)
+    return pd.DataFrame(
+        {"cash_p10": p10, "cash_p90": p90, "prob_cash_negative": (cash < 0).mean(axis=0)},
+        index=pd.Index(model.outputs, name="output"),
+    )
 
 
 def _cashflows(model: CaseModel, base: dict, years: np.ndarray) -> pd.DataFrame:
@@ -594,13 +645,48 @@ def _cashflows(model: CaseModel, base: dict, years: np.ndarray) -> pd.DataFrame:
     return table
 
 
-def _baseline_table(baseline: Baseline, engagement: Engagement) -> pd.DataFrame:
+def _baseline_table(baseline: Baseline, engagement: Engagement, prices: PriceBase | None = None) -> pd.DataFrame:
     v = baseline.volumes
     table = v.groupby("channel", as_index=False)[["contacts", "failure_contacts"]].sum()
     table["failure_share"] = table["failure_contacts"] / table["contacts"]
-    # costed as workbook 02 costs it (its failure_cost_a_year), so the two workbooks state one figure
-    table["failure_cost"] = table["channel"].map(failure_costs(v, unit_costs(engagement)))
+    # costed as workbook 02 costs it (its failure_cost_a_year, in the same price base), so the two workbooks
+    # state one figure
+    prices = prices or price_base(engagement)
+    table["failure_cost"] = table["channel"].map(failure_costs(v, unit_costs(engagement, prices)))
+    table["price_base"] = prices.label
     return table.sort_values("contacts", ascending=False, ignore_index=True)
+
+
+def _price_notes(
+    engagement: Engagement, initiatives: pd.DataFrame, levers: pd.DataFrame | None, bench: Benchmarks, prices: PriceBase
+) -> list[str]:
+    """What was converted to the price base, from which years, with which series (and what was assumed)."""
+    converted: dict[str, int | None] = {
+        ("the engagement's costs per contact" if engagement.settings.voc.unit_costs else "the benchmark costs per contact"): (
+            cost_price_year(engagement, bench)
+        )
+    }
+    if levers is not None and "automation" in set(levers["lever"]):
+        converted["the cost of an automated contact"] = bench.channel_costs.price_year
+    if levers is not None and "customer_time" in set(levers["lever"]):
+        converted["the value of customers' time"] = bench.value_of_time.price_year
+    for label, table, mask in (
+        ("initiative costs", initiatives, None),
+        ("other savings", levers, None if levers is None else levers["lever"].eq("other_saving")),
+    ):
+        if table is None or "price_year" not in table:
+            continue
+        years = pd.to_numeric(table["price_year"] if mask is None else table.loc[mask, "price_year"], errors="coerce")
+        for year in sorted(years.dropna().unique()):
+            converted[f"{label} in {int(year)} prices"] = int(year)
+    notes = prices.notes(converted)
+    ini = initiatives["price_year"] if "price_year" in initiatives else pd.Series(np.nan, index=initiatives.index)
+    if ini.isna().any():
+        notes.append(
+            f"{int(ini.isna().sum())} of {len(ini)} initiatives state no price year for their costs (price_year in "
+            f"initiatives.csv): they are taken to be in {prices.year} prices."
+        )
+    return notes
 
 
 # --------------------------------------------------------------------------- channel mix
@@ -644,9 +730,10 @@ def _channel_mix(
         min_assisted=settings.min_assisted_share or None,
         channel_capacity=settings.channel_capacity or None,
     )
-    result.tables["channel_mix"] = result.mix.mix
+    label = result.price_base.label if result.price_base is not None else price_base(engagement).label
+    result.tables["channel_mix"] = result.mix.mix.assign(price_base=label)
     # The artifact keeps the 6 decimals it has always had; the library's summary is not rounded (a cost below 1
     # would lose its 7th significant figure). + 0.0 turns a rounded -0.0 into 0.0.
     summary = result.mix.summary
-    result.tables["channel_mix_summary"] = summary.assign(**summary.select_dtypes("number").round(6) + 0.0)
+    result.tables["channel_mix_summary"] = summary.assign(**summary.select_dtypes("number").round(6) + 0.0, price_base=label)
     result.notes.append(result.mix.benchmark_note)

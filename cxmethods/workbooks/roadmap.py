@@ -21,6 +21,7 @@ from cxmethods.core.errors import CxmError
 from cxmethods.io.artifacts import BUSINESS_CASE, ROADMAP, SEGMENTATION, SELF_ASSESSMENT, VOICE_OF_CUSTOMER, read_table
 from cxmethods.io.inputs import read_input
 from cxmethods.methods.backlog import Evidence, build_backlog
+from cxmethods.methods.case_timing import reappraise_at_starts
 from cxmethods.methods.pilot import (
     areas_needed,
     choose_sites,
@@ -34,11 +35,13 @@ from cxmethods.methods.pilot import (
 from cxmethods.methods.prioritisation import capacity_use, check_dependencies, prioritise, schedule
 from cxmethods.plots.pilot import plot_did
 from cxmethods.plots.roadmap import plot_priorities, plot_timeline
+from cxmethods.workbooks.business_case import start_years
 from cxmethods.workbooks.results import Note, Results
 
 __all__ = ["RoadMap", "current_metrics", "evidence", "run"]
 
 _FCR_EFFECT = 0.05  # first-contact resolution: the smallest rise worth a pilot when no lever says more
+_PILOT_PASSES = 4  # schedule and pilot plan: passes to let a pilot's weeks settle the schedule
 _MAX_WEEKS = 26  # a pilot that needs longer than half a year in one area is better pooled across areas
 _SITE_METRICS = ("fcr_rate", "failure_share", "online_share")
 _MEASURES = {
@@ -66,7 +69,14 @@ class RoadMap(Results):
                 {"score": 2}
             ),
         ),
-        "horizons": ("schedule", lambda t: t[["id", "title", "horizon", "start_quarter", "end_quarter", "reason"]]),
+        "horizons": (
+            "schedule",
+            lambda t: t[["id", "title", "appraised", "horizon", "start_quarter", "end_quarter", "quarters", "reason"]],
+        ),
+        "reappraisal": (
+            "reappraisal",
+            lambda t: t.round({"npv_as_appraised": 0, "npv_as_scheduled": 0, "change": 0}),
+        ),
         "pilots": (
             "pilot_plan",
             lambda t: t[
@@ -128,20 +138,144 @@ def run(engagement: Engagement, run_dir: str | Path) -> RoadMap:
     result.tables["priorities"] = ranked
     start = pd.Timestamp(settings.start or engagement.period.end + pd.Timedelta(days=1))
     capacity = settings.capacity
-    result.tables["schedule"] = schedule(
-        ranked,
-        start=start,
-        capacity=capacity,
-        quarters=settings.quarters,
-        max_team_months_per_quarter=settings.max_team_months_per_quarter,
-        min_confidence=settings.min_confidence,
-    )
+    _schedule_with_pilots(result, engagement, run_dir, ranked, start)
     result.tables["capacity"] = capacity_use(
         result.tables["schedule"], start=start, capacity=capacity, quarters=settings.quarters
     )
-    _pilots(result, engagement, run_dir)
+    _decisions(result, ranked)
+    _reappraise(result, engagement, run_dir)
     _kpis(result, engagement, run_dir)
     return result
+
+
+def _schedule_with_pilots(
+    result: RoadMap, engagement: Engagement, run_dir: str | Path, ranked: pd.DataFrame, start: pd.Timestamp
+) -> None:
+    """Schedule, plan the pilots, and schedule again with each piloted initiative lasting at least its pilot's weeks.
+
+    The pilots are planned for initiatives that start now, and a pilot's weeks can lengthen an initiative and so move
+    others: repeat until the pilots' weeks no longer change (at most ``_PILOT_PASSES`` times, then say so).
+    """
+    settings = engagement.settings.roadmap
+    limit = 13 * settings.quarters  # a pilot longer than the plan cannot run its course in it: the plan's length at most
+    weeks: dict[str, float] = {}
+    for _ in range(_PILOT_PASSES):
+        result.tables["schedule"] = schedule(
+            ranked.assign(min_weeks=ranked["id"].astype(str).map({i: min(w, limit) for i, w in weeks.items()})),
+            start=start,
+            capacity=settings.capacity,
+            quarters=settings.quarters,
+            max_team_months_per_quarter=settings.max_team_months_per_quarter,
+            min_confidence=settings.min_confidence,
+        )
+        for name in ("pilot_plan", "pilot_sites", "rehearsal"):
+            result.tables.pop(name, None)
+            result.skipped.pop(name, None)
+        result.rehearsal = None
+        _pilots(result, engagement, run_dir)
+        plans = result.tables.get("pilot_plan")
+        found = {} if plans is None else {str(i): float(w) for i, w in zip(plans["initiative"], plans["weeks"])}
+        if found == weeks:
+            too_long = {i: w for i, w in weeks.items() if w > limit}
+            if too_long:
+                sched = result.tables["schedule"]
+                for i, w in too_long.items():  # the reason names the pilot's real length, not the plan's
+                    at = sched["id"].astype(str) == i
+                    sched.loc[at, "reason"] = sched.loc[at, "reason"].str.replace(
+                        f"for its {limit:g}-week pilot", f"for its pilot (it needs {w:,.0f} weeks, longer than the plan)"
+                    )
+                result.notes.append(
+                    "A pilot longer than the plan cannot run its course within it: "
+                    + ", ".join(f"{i}'s needs {w:,.0f} weeks" for i, w in too_long.items())
+                    + f". The road map gives {'it' if len(too_long) == 1 else 'each'} the whole plan ({settings.quarters} "
+                    "quarters); redesign the pilot (more areas, a larger change) or plan without one (the pilot plan's "
+                    "notes)."
+                )
+            return
+        weeks = found
+    result.notes.append(
+        f"The pilots and the schedule did not settle in {_PILOT_PASSES} passes (a pilot's length moves which initiatives "
+        "start now): the schedule gives the piloted initiatives the pilot lengths of the pass before the last; check each "
+        "lasts at least its pilot's weeks."
+    )
+
+
+def _decisions(result: RoadMap, ranked: pd.DataFrame) -> None:
+    """The board's decisions, one row each, short enough to read in a table (the full sentence is in the schedule's
+    ``decision`` column), and a note saying how many initiatives wait for one."""
+    sched = result.tables["schedule"]
+    npv = pd.to_numeric(ranked.set_index(ranked["id"].astype(str))["npv"], errors="coerce")
+    rows = []
+    for r in sched[sched["decision"].fillna("") != ""].itertuples(index=False):
+        losing = [d for d in str(r.dependencies).split("; ") if npv.get(d, np.nan) < 0]
+        own, theirs = float(npv.get(str(r.id), np.nan)), float(npv[losing].sum())
+        rows.append(
+            {
+                "initiative": r.id,
+                "title": r.title,
+                "depends_on": ", ".join(losing),
+                "their_npv": round(theirs),
+                "own_npv": round(own) if pd.notna(own) else np.nan,
+                "together_npv": round(own + theirs) if pd.notna(own) else np.nan,
+                "choice": f"fund {', '.join(losing)} as an enabler, or drop the dependency",
+            }
+        )
+    if not rows:
+        result.skipped["decisions"] = "No initiative depends on one that loses money: no decision is waiting."
+        return
+    result.tables["decisions"] = pd.DataFrame(rows)
+    waiting = [r["initiative"] for r in rows]
+    result.notes.append(
+        f"{len(waiting)} initiative{'s' * (len(waiting) > 1)} ({', '.join(map(str, waiting))}) wait for a decision, not "
+        "for capacity: each depends on one that loses money. Fund the enabler although it loses money, or drop the "
+        "dependency (the decisions table, and the schedule's decision column in full)."
+    )
+
+
+def _reappraise(result: RoadMap, engagement: Engagement, run_dir: str | Path) -> None:
+    """The business case re-appraised on the schedule's start years, and a note on how the two reconcile."""
+    flows = read_table(run_dir, BUSINESS_CASE, "cashflows", optional=True)
+    if flows is None or engagement.inputs.initiatives is None:
+        result.skipped["reappraisal"] = "The business case (workbook 04) has not run: nothing to re-appraise."
+        return
+    sched = result.tables["schedule"]
+    dated = sched[sched["start"].notna()]
+    planned = {str(i): int(pd.Timestamp(s).year) for i, s in zip(dated["id"], dated["start"])}
+    table = reappraise_at_starts(flows, start_years(engagement, read_input(engagement, "initiatives")), planned)
+    table.insert(1, "title", table["initiative"].map(dict(zip(sched["id"].astype(str), sched["title"]))))
+    result.tables["reappraisal"] = table
+    scheduled = table[table["scheduled_start_year"].notna()]
+    moved = scheduled[scheduled["years_later"] != 0]
+    if scheduled.empty:
+        return
+    rule = (
+        "The business case starts each initiative in its start year (else its earliest start's year, else the base "
+        "year) and counts whole years, so a start in any quarter of that year is that year"
+    )
+    if moved.empty:
+        text = (
+            f"{rule}. The road map starts each of the {len(scheduled)} appraised initiatives it schedules "
+            f"({', '.join(scheduled['initiative'])}) in the year the business case starts it, so their appraisal stands "
+            "(the reappraisal table)."
+        )
+    else:
+        said = ", ".join(f"{r.initiative} {r.case_start_year} to {r.scheduled_start_year}" for r in moved.itertuples(index=False))
+        text = (
+            f"{rule}. The road map starts {len(moved)} of the {len(scheduled)} appraised initiatives it schedules in "
+            f"another year ({said}). Re-appraised on the road map's years (each initiative's yearly flows from workbook "
+            "04 moved by the difference and discounted on the same schedule over the same horizon, so what falls past "
+            f"the horizon is not counted), their NPV totals {scheduled['npv_as_scheduled'].sum():,.0f} against "
+            f"{scheduled['npv_as_appraised'].sum():,.0f} as appraised (the reappraisal table). The ranking and the "
+            "holds use the business case's NPVs."
+        )
+    flipped = scheduled[(scheduled["npv_as_appraised"] >= 0) & (scheduled["npv_as_scheduled"] < 0)]
+    if len(flipped):
+        text += (
+            f" Started when the road map starts {'it' if len(flipped) == 1 else 'them'}, "
+            f"{', '.join(flipped['initiative'])} would lose money: bring {'it' if len(flipped) == 1 else 'them'} "
+            "forward or reconsider."
+        )
+    result.notes.append(text)
 
 
 # --------------------------------------------------------------------------- pilots

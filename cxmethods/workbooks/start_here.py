@@ -389,6 +389,13 @@ def _settings_files(eng: Engagement) -> list[Problem]:
         "service_standards": load_service_standards,
     }
     problems = []
+    if eng.settings.business_case.deflator:  # a CSV of the engagement's own: checked as a run reads it
+        from cxmethods.methodology.deflators import read_deflator_csv
+
+        try:
+            read_deflator_csv(eng.resolve(eng.settings.business_case.deflator))
+        except ConfigError as exc:
+            problems += exc.problems
     for kind, (setting, _, _) in SETTINGS_FILES.items():
         _, section, key = setting.split(".")
         value = getattr(getattr(eng.settings, section, None), key, None)

@@ -30,7 +30,9 @@ from cxmethods.io.artifacts import VOICE_OF_CUSTOMER
 from cxmethods.io.inputs import read_input
 from cxmethods.io.questionnaire import questionnaire
 from cxmethods.methods.channels import channel_preferences
+from cxmethods.methods.contact_costs import cost_price_year, engagement_benchmarks
 from cxmethods.methods.contacts import ContactLog
+from cxmethods.methods.prices import price_base
 from cxmethods.outputs.headlines import first_contact_sentence
 from cxmethods.plots.charts import plot_failure_demand, plot_importance_performance, plot_pareto, plot_week_heatmap
 from cxmethods.plots.trends import plot_channel_trend, plot_reason_trend
@@ -54,7 +56,15 @@ CONTACT_TABLES = (
 )
 SURVEY_TABLES = ("survey_items", "drivers", "segment_hints")
 #: From the comments input when the engagement names one, else from the survey's comment column.
-COMMENT_TABLES = ("themes", "theme_selection", "theme_sentiment", "comment_themes", "personal_data_redacted")
+COMMENT_TABLES = (
+    "themes",
+    "theme_selection",
+    "theme_sentiment",
+    "comment_themes",
+    "tone_scorers",
+    "comment_languages",
+    "personal_data_redacted",
+)
 ARTIFACTS = CONTACT_TABLES + SURVEY_TABLES + COMMENT_TABLES
 
 #: Standard survey fields whose channel preferences hint at segments (workbook 03 takes it further); the
@@ -156,9 +166,22 @@ def run(
             what="rows of the comments file",
             category=comments.get("category"),
             rating=comments.get("rating"),
+            rating_name="the rating given with each comment",
         )
     elif survey is not None and "comment" in survey:
-        _comments(result, survey, "comment", _rows(survey), engagement, n_themes, what="survey respondents")
+        outcome = questionnaire(engagement.inputs.survey).outcome
+        rating = survey[outcome.key] if outcome is not None and outcome.key in survey else None
+        _comments(
+            result,
+            survey,
+            "comment",
+            _rows(survey),
+            engagement,
+            n_themes,
+            what="survey respondents",
+            rating=rating,
+            rating_name=outcome.label if rating is not None and outcome is not None else None,
+        )
     else:
         why = missing_input(
             "comments", "(or map the survey's comment column) to find the themes and tone of what customers write"
@@ -202,6 +225,7 @@ def _comments(
     what: str,
     category: pd.Series | None = None,
     rating: pd.Series | None = None,
+    rating_name: str | None = None,
 ) -> None:
     """Themes, tone and personal data of free-text comments (the comments input, or the survey's comment column).
 
@@ -261,12 +285,55 @@ def _comments(
         result.skipped["theme_selection"] = "Too few comments or distinct terms to compare numbers of themes."
     if n_themes is not None:
         result.notes.append(f"The number of themes was set to {n_themes} (settings.voc.n_themes or n_themes).")
-    mood = sentiment(redacted)
+    mood = sentiment(redacted, ratings=rating)
+    _tone_notes(result, mood, rating_name)
     result.tables["theme_sentiment"] = theme_sentiment(found, mood)
-    result.tables["comment_themes"] = comment_themes(found, mood, rows=rows, category=category, rating=rating)
+    per_comment = comment_themes(found, mood, rows=rows, category=category, rating=rating)
+    per_comment["language"] = mood["language"].to_numpy()[mood["label"].notna().to_numpy()]
+    result.tables["comment_themes"] = per_comment
     comments = pd.DataFrame({"comment": redacted, "theme": found.assignment, "sentiment": mood["label"]})
     # filtered only when a comment is missing: filtering copies every comment's text
     result.comments = comments.dropna(subset=["comment"]) if comments["comment"].isna().any() else comments
+
+
+def _tone_notes(result: VoiceOfCustomer, mood: pd.DataFrame, rating_name: str | None) -> None:
+    """The tone scorers compared (``tone_scorers``), the comments by language (``comment_languages``), and notes
+    saying in words which scorer was used, why, and how many comments are not in English."""
+    from cxmethods.methods.tone import DEFAULT_SCORER, MIN_RATED, language_counts
+
+    scorers = mood.attrs.get("scorers")
+    if scorers is not None:
+        result.tables["tone_scorers"] = scorers
+        best = scorers[scorers["chosen"]].iloc[0]
+        rho = "no correlation could be measured" if pd.isna(best["spearman"]) else f"rank correlation {best['spearman']:.2f}"
+        if int(best["comments"]) >= MIN_RATED:
+            result.notes.append(
+                f"Tone was scored with {best['scorer']}: of the scorers compared (tone_scorers), its scores follow "
+                f"{rating_name or 'the ratings'} of the {int(best['comments']):,} commenters who gave one most closely "
+                f"({rho}; 1 would be the same order)."
+            )
+        else:
+            result.notes.append(
+                f"Only {int(best['comments']):,} comments come with a rating, too few (under {MIN_RATED}) to choose the "
+                f"tone scorer by them: {DEFAULT_SCORER} was used."
+            )
+    else:
+        result.skipped["tone_scorers"] = (
+            f"The comments come with no rating, so the tone scorers could not be measured against what respondents "
+            f"said: {DEFAULT_SCORER} was used. Map a rating (the comments' rating column, or the survey's overall "
+            "satisfaction) to choose the scorer by it."
+        )
+    languages = language_counts(mood)
+    result.tables["comment_languages"] = languages
+    others = languages[~languages["scored"]]
+    if len(others):
+        n = int(others["comments"].sum())
+        listed = ", ".join(f"{r.language} {int(r.comments):,}" for r in others.head(8).itertuples())
+        result.notes.append(
+            f"{n:,} comment{'s are' if n != 1 else ' is'} not in English ({listed}): tone is not scored for "
+            f"{'them' if n != 1 else 'it'}, so {'they are' if n != 1 else 'it is'} left out of the tone shares and "
+            "labelled 'not English' in comment_themes. Have them translated to include them."
+        )
 
 
 #: Comments redacted at a time: the text of a large survey is never copied into one list of Python strings.
@@ -374,6 +441,10 @@ def _data_notes(result: VoiceOfCustomer, log: ContactLog, *, named: int = 10) ->
     if failure is not None:
         overall = failure.set_index("channel").loc["(all)"]
         period = log.engagement.period
+        if pd.notna(overall["failure_cost"]):  # what prices the costs are in, converted as the business case's
+            engagement = log.engagement
+            base = price_base(engagement)
+            result.notes += base.notes({"costs per contact": cost_price_year(engagement, engagement_benchmarks(engagement))})
         if pd.notna(overall["failure_cost"]) and overall["failure_cost_a_year"] != overall["failure_cost"]:
             result.notes.append(
                 f"Failure demand cost {overall['failure_cost']:,.0f} over the log's period ({period.start} to "
