@@ -249,7 +249,7 @@ def themes(
     main subject each; a theme's profile is the mean TF-IDF of its comments, and each comment's weights are its
     non-negative least-squares fit on the profiles. ``method="nmf"`` factorises the TF-IDF matrix instead (NMF),
     each comment a mixture of themes: for comments that list several things. Against the products 1,532 consumers
-    filed their complaints under (CFPB), the groups agree more (adjusted mutual information ~0.33 at 6 themes,
+    filed their complaints under (CFPB), the groups agree more (adjusted mutual information ~0.32 at 6 themes,
     against ~0.24 for NMF); see ``benchmarks/theme_quality.py``.
 
     A theme's terms are ranked by how much more often its comments use them than the other comments do
