@@ -213,6 +213,11 @@ class VocSettings(_Model):
     n_themes: int | None = Field(
         None, ge=1, le=30, description="Themes to find in the comments (default: chosen from the data, 2-10)"
     )
+    theme_method: Literal["clusters", "nmf"] = Field(
+        "clusters",
+        description="How themes are found: 'clusters' groups like comments (each mostly about one thing, as "
+        "complaints are); 'nmf' treats each comment as a mixture of themes (comments that list several things)",
+    )
     theme_sample: int = Field(
         50_000,
         ge=100,

@@ -137,6 +137,7 @@ settings:
   voc:
     repeat_window_days: 7
     n_themes: 6                 # the data alone suggest 2 broad themes (theme_selection.csv); 6 show the topics
+    theme_method: nmf           # each comment is two or three stock sentences: a mixture, as NMF models comments
     failure_reasons: ["^Chasing ", "where is my letter", "clarify a letter"]   # avoidable contact (NI14 sense)
   segmentation:
     rules: segment_rules.yaml

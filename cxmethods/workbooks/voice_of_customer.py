@@ -248,7 +248,15 @@ def _comments(
     _release_memory()
     sample = engagement.settings.voc.theme_sample
     try:
-        found = themes(redacted, n_themes=n_themes, random_state=engagement.seed, compare=True, sample=sample, redacted=True)
+        found = themes(
+            redacted,
+            n_themes=n_themes,
+            random_state=engagement.seed,
+            compare=True,
+            sample=sample,
+            redacted=True,
+            method=engagement.settings.voc.theme_method,
+        )
     except CxmError as exc:
         result.skipped.update(dict.fromkeys(("themes", "theme_selection", "theme_sentiment", "comment_themes"), str(exc)))
         return
