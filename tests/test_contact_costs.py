@@ -108,6 +108,9 @@ def test_both_workbooks_cost_contacts_in_one_price_base(sample):
     factor = level / index[bench.channel_costs.price_year]
     costs = unit_costs(engagement)
     assert costs["phone"] == pytest.approx(bench.channel_costs.costs["phone"].cost * factor)
+    # an entry with a price year of its own (post: a 2008 figure) converts from that year, not the block's
+    assert bench.channel_costs.costs["post"].price_year == 2008
+    assert costs["post"] == pytest.approx(bench.channel_costs.costs["post"].cost * level / index[2008])
     phone = failure.set_index("channel").loc["phone"]
     assert phone["unit_cost"] == pytest.approx(costs["phone"], rel=1e-4)  # the table rounds to 4 decimals
     baseline = _baseline_table(load_baseline(engagement, volumes), engagement)

@@ -262,8 +262,8 @@ def test_the_road_map_names_the_decisions_a_loss_making_dependency_leaves(tmp_pa
     )
     said = headlines(tmp_path)["05_roadmap"]
     assert (
-        "1 initiative waits for a decision, each depending on one that loses money: e.g. Standards (£27,612) needs "
-        "New CRM (-£79,645); fund it as an enabler or drop the dependency." in said
+        "1 initiative waits for a decision, each depending on one that loses money: e.g. Standards (NPV £27,612) needs "
+        "New CRM (NPV -£79,645); fund it as an enabler or drop the dependency." in said
     )
     assert "1 initiative starts now (Texts), 0 next year, 2 wait and see." in said
 

@@ -694,6 +694,15 @@ def test_an_unappraised_item_never_takes_capacity_an_appraised_one_could_use():
     assert (row(early, "W")["start_quarter"], row(early, "A")["start_quarter"]) == ("2026 Q1", "2026 Q2")
 
 
+def test_an_unappraised_enabler_of_the_top_initiative_goes_with_it_not_to_the_back_of_the_queue():
+    # A (rank 1) needs U (not appraised); six appraised items ranked below A would fill every quarter before U's turn
+    rows = [{"id": "A", "npv": 100_000.0, "effort": 3.0, "dependencies": "U"}, {"id": "U", "npv": np.nan, "effort": 3.0}]
+    rows += [{"id": f"W{k}", "npv": 10.0, "effort": 12.0} for k in range(6)]
+    plan = schedule(backlog(*rows), start=START, capacity=6)
+    assert (row(plan, "U")["start_quarter"], row(plan, "A")["start_quarter"]) == ("2026 Q1", "2026 Q2")
+    assert row(plan, "A")["reason"] == "starts after U"
+
+
 def test_a_dependency_that_loses_money_is_a_decision_not_a_silent_wait():
     plan = schedule(
         backlog(
@@ -710,12 +719,16 @@ def test_a_dependency_that_loses_money_is_a_decision_not_a_silent_wait():
     assert (y["horizon"], y["reason"]) == ("wait and see", "awaits a decision on E, which loses money (see decision)")
     assert y["decision"] == (
         "Decide: fund E (NPV -83,234) although it loses money, because Y depends on it; or drop the dependency and plan Y "
-        "without it (column depends_on in initiatives.csv). Y's own NPV is 26,877; together their NPV is -56,357."
+        "without it. Y's own NPV is 26,877; together their NPV is -56,357."
     )
     assert row(plan, "Z")["reason"] == "blocked by Y (awaiting a decision)" and row(plan, "Z")["decision"] == ""
     assert row(plan, "L")["reason"] == "negative NPV; blocked by E (wait and see)" and row(plan, "L")["decision"] == ""
     assert row(plan, "W")["decision"].endswith("W is not appraised, so what it would recover is unknown.")
     assert row(plan, "E")["decision"] == ""
+
+
+#: The reasons an initiative is held out of the schedule (it takes no capacity, so it enables nothing yet).
+_HELD = ("low confidence", "negative NPV", "no effort", "blocked", "awaits a decision")
 
 
 @st.composite
@@ -745,6 +758,14 @@ def test_unappraised_items_only_use_room_no_waiting_appraised_item_could_use(cas
             ends[i] = s + lengths[i] - 1
             used[s : s + lengths[i]] += loads[i]
     appraised = set(table.loc[table["npv"].notna(), "id"])
+    # an unappraised prerequisite of an appraised initiative that is not held goes with it: it never steps aside
+    deps = dict(zip(table["id"], table["dependencies"]))
+    enablers, stack = set(), [i for i in appraised if not plan.at[i, "reason"].startswith(_HELD)]
+    while stack:
+        for d in deps[stack.pop()]:
+            if d not in enablers:
+                enablers.add(d)
+                stack.append(d)
     for x in table.itertuples(index=False):
         if x.id not in appraised or x.npv < 0 or plan.at[x.id, "reason"].startswith(("low confidence", "no effort", "blocked")):
             continue
@@ -760,7 +781,7 @@ def test_unappraised_items_only_use_room_no_waiting_appraised_item_could_use(cas
             if (x.id in starts and starts[x.id] <= q) or q < es or not all(d in ends and ends[d] < q for d in x.dependencies):
                 continue
             free = cap - used.copy()
-            for u in set(starts) - appraised:
+            for u in set(starts) - appraised - enablers:
                 if starts[u] == q:
                     free[q : q + lengths[u]] += loads[u]
             assert (free[q : q + n] < x.effort / n - 1e-9).any(), f"{x.id} could have started in quarter {q}"

@@ -177,6 +177,14 @@ def test_service_layer_rules(text, sign):
     assert int(value > 0.05) - int(value < -0.05) == sign, value
 
 
+def test_a_rating_scale_that_runs_the_other_way_keeps_the_default_scorer(survey):
+    texts, ratings = survey["comment"], survey["overall_satisfaction"]
+    reversed_scale = 6 - pd.to_numeric(ratings, errors="coerce")  # 1 = best
+    table = compare_scorers(texts, reversed_scale)
+    assert table["spearman"].max() < 0
+    assert table.loc[table["chosen"], "scorer"].tolist() == [DEFAULT_SCORER]
+
+
 def test_compare_scorers_falls_back_to_the_default_with_few_ratings(survey):
     few = survey.head(MIN_RATED - 1)
     table = compare_scorers(few["comment"], few["overall_satisfaction"])

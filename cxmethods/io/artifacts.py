@@ -308,13 +308,13 @@ ARTIFACTS: tuple[Artifact, ...] = (
     ),
     Artifact(ROADMAP, "capacity", _columns("quarter capacity used free")),
     # initiatives that depend on one that loses money: the board's choice (the schedule's decision column in full)
-    Artifact(ROADMAP, "decisions", _columns("initiative title depends_on their_npv own_npv together_npv choice")),
+    Artifact(ROADMAP, "decisions", _columns("initiative title depends_on their_npv own_npv together_npv choice price_base")),
     # the business case re-appraised on the road map's start years (cxmethods.methods.case_timing)
     Artifact(
         ROADMAP,
         "reappraisal",
         _columns(
-            "initiative title case_start_year scheduled_start_year years_later npv_as_appraised npv_as_scheduled change note"
+            "initiative title case_start_year scheduled_start_year years_later npv_as_appraised npv_as_scheduled change note price_base"
         ),
     ),
     Artifact(

@@ -40,6 +40,8 @@ class Cost(_Model):
     low: float | None = Field(None, ge=0)
     high: float | None = Field(None, ge=0)
     source: str
+    #: The price year of this figure when it differs from its block's (``channel_costs.price_year``).
+    price_year: int | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Cost:

@@ -23,7 +23,7 @@ from cxmethods.core.yamlfile import did_you_mean
 from cxmethods.io.answers import load_answers
 from cxmethods.methodology.benchmarks import Benchmarks
 from cxmethods.methods.case_model import SHARE_LEVERS, lever_names
-from cxmethods.methods.contact_costs import cost_price_year, cost_weights, per_year
+from cxmethods.methods.contact_costs import cost_price_year, cost_weights, cost_year, per_year
 from cxmethods.methods.prices import PriceBase, appraisal_year, price_base
 
 __all__ = ["ASSUMPTION_COLUMNS", "Baseline", "assumptions_table", "base_year", "check_case_inputs", "load_baseline"]
@@ -511,8 +511,8 @@ def assumptions_table(
     costs = bench.channel_costs
     if (problem := _currency_problem(engagement, bench)) is not None:  # check_case_inputs says so first
         raise ConfigError([problem])
-    cost_year = cost_price_year(engagement, bench)
-    f = base.factor(cost_year)
+    own_year = cost_price_year(engagement, bench)
+    f = base.factor(own_year)
     for channel in used_channels:
         if channel in own:
             add(
@@ -523,19 +523,20 @@ def assumptions_table(
                 f"{currency} per contact {prices}",
                 "unit costs",
                 _cost_of(channel),
-                f"the engagement (settings.voc.unit_costs), {base.describe(cost_year)}",
+                f"the engagement (settings.voc.unit_costs), {base.describe(own_year)}",
             )
         elif not own and channel in costs.costs:
             c = costs.costs[channel]
+            fc = base.factor(cost_year(bench, c))
             add(
                 f"unit_cost.{channel}",
-                c.cost * f,
-                None if c.low is None else c.low * f,
-                None if c.high is None else c.high * f,
+                c.cost * fc,
+                None if c.low is None else c.low * fc,
+                None if c.high is None else c.high * fc,
                 f"{currency} per contact {prices}",
                 "unit costs",
                 _cost_of(channel),
-                f"{c.source}; {base.describe(costs.price_year)}",
+                f"{c.source}; {base.describe(cost_year(bench, c))}",
             )
         else:
             raise ConfigError(
@@ -549,7 +550,8 @@ def assumptions_table(
             )
     kinds = set(levers["lever"]) if levers is not None else set()
     if "automation" in kinds:
-        a, fa = costs.automated, base.factor(costs.price_year)
+        a = costs.automated
+        fa = base.factor(cost_year(bench, a))
         add(
             "unit_cost.automated",
             a.cost * fa,
@@ -558,7 +560,7 @@ def assumptions_table(
             f"{currency} per contact {prices}",
             "unit costs",
             "Cost of a contact resolved by automation",
-            f"{a.source}; {base.describe(costs.price_year)}",
+            f"{a.source}; {base.describe(cost_year(bench, a))}",
         )
     if "customer_time" in kinds:
         v = bench.value_of_time

@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 
 from cxmethods.core.config import Engagement
-from cxmethods.methodology.benchmarks import Benchmarks, load_benchmarks
+from cxmethods.methodology.benchmarks import Benchmarks, Cost, load_benchmarks
 from cxmethods.methods.prices import PriceBase, price_base
 
-__all__ = ["cost_price_year", "cost_weights", "engagement_benchmarks", "failure_costs", "per_year", "unit_costs"]
+__all__ = ["cost_price_year", "cost_weights", "cost_year", "engagement_benchmarks", "failure_costs", "per_year", "unit_costs"]
 
 
 def engagement_benchmarks(engagement: Engagement) -> Benchmarks:
@@ -44,10 +44,16 @@ def unit_costs(engagement: Engagement, base: PriceBase | None = None) -> dict[st
     bench = engagement_benchmarks(engagement)
     if not own and engagement.currency != bench.channel_costs.currency:
         return {}
-    factor = (base or price_base(engagement)).factor(cost_price_year(engagement, bench))
+    base = base or price_base(engagement)
     if own:
+        factor = base.factor(cost_price_year(engagement, bench))
         return {channel: cost * factor for channel, cost in own.items()}
-    return {channel: cost.cost * factor for channel, cost in bench.channel_costs.costs.items()}
+    return {channel: cost.cost * base.factor(cost_year(bench, cost)) for channel, cost in bench.channel_costs.costs.items()}
+
+
+def cost_year(bench: Benchmarks, cost: Cost) -> int:
+    """A benchmark cost's price year: its own (``price_year`` on the entry), else its block's."""
+    return cost.price_year if cost.price_year is not None else bench.channel_costs.price_year
 
 
 def per_year(start: date, end: date) -> float:

@@ -276,7 +276,7 @@ def schedule(
             plan[ids[i]] = {**_wait("; ".join(reasons)), "_held": True}
     horizon = now_quarters + next_year_quarters
     _place_all(
-        [i for i in order if ids[i] not in plan],
+        _enablers_first(order, [i for i in order if ids[i] not in plan], ids, deps, npv.isna().to_numpy(), rank),
         ids,
         deps,
         effort,
@@ -314,13 +314,36 @@ def schedule(
     return result.astype({"start": "datetime64[ns]", "end": "datetime64[ns]", "quarters": "Int64", "load": float})[_COLUMNS]
 
 
+def _enablers_first(
+    order: list[int], free: list[int], ids: list[str], deps: dict[str, list[str]], unappraised, rank
+) -> list[int]:
+    """The placing order of the initiatives not held (``free``): each takes the best priority (tier, then rank) of
+    itself and of everything not held that depends on it, directly or not, so a prerequisite is never left at the back
+    of the queue behind the initiatives it enables (an unappraised enabler of the top-ranked initiative goes with it).
+    Ties keep ``order``."""
+    key = {i: (int(unappraised[i]), float(rank[i]) if pd.notna(rank[i]) else np.inf) for i in free}
+    where = {ids[i]: i for i in free}
+    changed = True
+    while changed:  # a DAG: settles within as many passes as its longest chain
+        changed = False
+        for i in free:
+            for d in deps[ids[i]]:
+                j = where.get(d)
+                if j is not None and key[i] < key[j]:
+                    key[j], changed = key[i], True
+    position = {i: n for n, i in enumerate(order)}
+    return sorted(free, key=lambda i: (key[i], position[i]))
+
+
 def _topological(order: list[int], ids: list[str], deps: dict[str, list[str]]) -> list[int]:
-    """``order`` rearranged so that every initiative comes after its dependencies (a DAG always allows it)."""
+    """``order`` rearranged so that every initiative comes after those of its dependencies that are in it (a DAG always
+    allows it)."""
     done: set[str] = set()
+    inside = {ids[i] for i in order}
     out: list[int] = []
     pending = list(order)
     while pending:
-        i = next(i for i in pending if all(d in done for d in deps[ids[i]]))
+        i = next(i for i in pending if all(d in done or d not in inside for d in deps[ids[i]]))
         pending.remove(i)
         done.add(ids[i])
         out.append(i)
@@ -343,7 +366,7 @@ def _decision(iid: str, needs: list[str], npv: pd.Series, ids: list[str]) -> str
     )
     return (
         f"Decide: fund {named} although {'it loses' if len(losing) == 1 else 'they lose'} money, because {iid} depends on "
-        f"{it}; or drop the dependency and plan {iid} without {it} (column depends_on in initiatives.csv).{together}"
+        f"{it}; or drop the dependency and plan {iid} without {it}.{together}"
     )
 
 
@@ -420,7 +443,7 @@ def _place_all(
                 "_end": q + length - 1,
                 "_held": False,
             }
-    for i in pending:  # in priority order, so a dependency is named before its dependants
+    for i in _topological(pending, ids, deps):  # a dependency's reason is known before its dependants' are
         waiting = [d for d in deps[ids[i]] if d in plan and pd.isna(plan[d]["_start"])]
         late = [d for d in deps[ids[i]] if d in plan and pd.notna(plan[d]["_start"]) and plan[d]["_end"] >= quarters - 1]
         if waiting:

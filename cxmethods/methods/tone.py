@@ -374,7 +374,8 @@ def compare_scorers(texts: pd.Series, ratings: pd.Series) -> pd.DataFrame:
         ``spearman`` (rank correlation of tone and rating, scipy.stats.spearmanr; missing when either is constant),
         ``share_negative_low`` (of comments rated in the lowest third of the scale used, the share scored negative),
         ``share_positive_high`` (of those in the highest third, the share scored positive) and ``chosen``.
-        With fewer than :data:`MIN_RATED` rated comments the default scorer is chosen, whatever the figures.
+        With fewer than :data:`MIN_RATED` rated comments, or when no scorer's correlation is above 0 (a scale where 1
+        is best, or a rating unrelated to tone), the default scorer is chosen, whatever the figures.
     """
     from scipy.stats import spearmanr
 
@@ -407,7 +408,8 @@ def compare_scorers(texts: pd.Series, ratings: pd.Series) -> pd.DataFrame:
     order = table["spearman"].fillna(-np.inf).to_numpy()
     # best first; ties keep the order of SCORERS reversed, so the default wins a tie
     table = table.iloc[np.lexsort((-np.arange(len(table)), -order))].reset_index(drop=True)
-    best = table["scorer"].iloc[0] if len(rated) >= MIN_RATED and np.isfinite(order.max()) else DEFAULT_SCORER
+    # a best correlation at or below 0 says the rating runs the other way (1 = best) or says nothing of tone: keep the default
+    best = table["scorer"].iloc[0] if len(rated) >= MIN_RATED and np.isfinite(order.max()) and order.max() > 0 else DEFAULT_SCORER
     table["chosen"] = table["scorer"] == best
     return table
 

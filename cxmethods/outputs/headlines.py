@@ -494,14 +494,16 @@ def _decisions(read_step: Read, sched: pd.DataFrame, currency: str) -> list[str]
         return []
     if not len(decisions):
         return []
-    titles = dict(zip(sched["id"], sched["title"]))
+    titles = dict(zip(sched["id"].astype(str), sched["title"]))
     first = decisions.iloc[0]
+    needs = [titles.get(d, d) for d in str(first["depends_on"]).split(", ")]
+    it = "it" if len(needs) == 1 else "them"
     others = f" ({len(decisions) - 1} more in the decisions table)" if len(decisions) > 1 else ""
+    own = f"NPV {money(first['own_npv'], currency)}" if pd.notna(first["own_npv"]) else "not appraised"
     return [
         f"{len(decisions)} {'initiative waits' if len(decisions) == 1 else 'initiatives wait'} for a decision, each "
-        f"depending on one that loses money: e.g. {first['title']} ({money(first['own_npv'], currency)}) needs "
-        f"{titles.get(first['depends_on'], first['depends_on'])} ({money(first['their_npv'], currency)}); fund it as an "
-        f"enabler or drop the dependency{others}."
+        f"depending on one that loses money: e.g. {first['title']} ({own}) needs {' and '.join(needs)} "
+        f"(NPV {money(first['their_npv'], currency)}); fund {it} as an enabler or drop the dependency{others}."
     ]
 
 

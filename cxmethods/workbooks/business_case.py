@@ -36,7 +36,7 @@ from cxmethods.io.inputs import read_input
 from cxmethods.methodology.benchmarks import Benchmarks, load_benchmarks
 from cxmethods.methods.case_inputs import Baseline, assumptions_table, base_year, check_case_inputs, load_baseline
 from cxmethods.methods.case_model import CaseModel, InitiativeCosts, Lever, frame_values, lever_names, overlaps
-from cxmethods.methods.contact_costs import cost_price_year, failure_costs, unit_costs
+from cxmethods.methods.contact_costs import cost_price_year, cost_year, failure_costs, unit_costs
 from cxmethods.methods.finance import benefit_cost_ratio, discount_factors, discounted_payback, irr
 from cxmethods.methods.prices import PriceBase, price_base
 from cxmethods.methods.risk import monte_carlo, switching_values, tornado
@@ -666,8 +666,12 @@ def _price_notes(
             cost_price_year(engagement, bench)
         )
     }
+    if not engagement.settings.voc.unit_costs:
+        for channel, cost in bench.channel_costs.costs.items():
+            if cost_year(bench, cost) != bench.channel_costs.price_year:
+                converted[f"the benchmark cost of a {channel.replace('_', ' ')} contact"] = cost_year(bench, cost)
     if levers is not None and "automation" in set(levers["lever"]):
-        converted["the cost of an automated contact"] = bench.channel_costs.price_year
+        converted["the cost of an automated contact"] = cost_year(bench, bench.channel_costs.automated)
     if levers is not None and "customer_time" in set(levers["lever"]):
         converted["the value of customers' time"] = bench.value_of_time.price_year
     for label, table, mask in (

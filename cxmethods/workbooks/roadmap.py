@@ -32,7 +32,9 @@ from cxmethods.methods.pilot import (
     sample_size_did,
     simulate_pilot,
 )
+from cxmethods.methods.prices import price_base
 from cxmethods.methods.prioritisation import capacity_use, check_dependencies, prioritise, schedule
+from cxmethods.outputs.headlines import money
 from cxmethods.plots.pilot import plot_did
 from cxmethods.plots.roadmap import plot_priorities, plot_timeline
 from cxmethods.workbooks.business_case import start_years
@@ -142,7 +144,7 @@ def run(engagement: Engagement, run_dir: str | Path) -> RoadMap:
     result.tables["capacity"] = capacity_use(
         result.tables["schedule"], start=start, capacity=capacity, quarters=settings.quarters
     )
-    _decisions(result, ranked)
+    _decisions(result, ranked, engagement)
     _reappraise(result, engagement, run_dir)
     _kpis(result, engagement, run_dir)
     return result
@@ -200,7 +202,7 @@ def _schedule_with_pilots(
     )
 
 
-def _decisions(result: RoadMap, ranked: pd.DataFrame) -> None:
+def _decisions(result: RoadMap, ranked: pd.DataFrame, engagement: Engagement) -> None:
     """The board's decisions, one row each, short enough to read in a table (the full sentence is in the schedule's
     ``decision`` column), and a note saying how many initiatives wait for one."""
     sched = result.tables["schedule"]
@@ -223,7 +225,7 @@ def _decisions(result: RoadMap, ranked: pd.DataFrame) -> None:
     if not rows:
         result.skipped["decisions"] = "No initiative depends on one that loses money: no decision is waiting."
         return
-    result.tables["decisions"] = pd.DataFrame(rows)
+    result.tables["decisions"] = pd.DataFrame(rows).assign(price_base=price_base(engagement).label)
     waiting = [r["initiative"] for r in rows]
     result.notes.append(
         f"{len(waiting)} initiative{'s' * (len(waiting) > 1)} ({', '.join(map(str, waiting))}) wait for a decision, not "
@@ -243,7 +245,7 @@ def _reappraise(result: RoadMap, engagement: Engagement, run_dir: str | Path) ->
     planned = {str(i): int(pd.Timestamp(s).year) for i, s in zip(dated["id"], dated["start"])}
     table = reappraise_at_starts(flows, start_years(engagement, read_input(engagement, "initiatives")), planned)
     table.insert(1, "title", table["initiative"].map(dict(zip(sched["id"].astype(str), sched["title"]))))
-    result.tables["reappraisal"] = table
+    result.tables["reappraisal"] = table.assign(price_base=price_base(engagement).label)
     scheduled = table[table["scheduled_start_year"].notna()]
     moved = scheduled[scheduled["years_later"] != 0]
     if scheduled.empty:
@@ -264,9 +266,11 @@ def _reappraise(result: RoadMap, engagement: Engagement, run_dir: str | Path) ->
             f"{rule}. The road map starts {len(moved)} of the {len(scheduled)} appraised initiatives it schedules in "
             f"another year ({said}). Re-appraised on the road map's years (each initiative's yearly flows from workbook "
             "04 moved by the difference and discounted on the same schedule over the same horizon, so what falls past "
-            f"the horizon is not counted), their NPV totals {scheduled['npv_as_scheduled'].sum():,.0f} against "
-            f"{scheduled['npv_as_appraised'].sum():,.0f} as appraised (the reappraisal table). The ranking and the "
-            "holds use the business case's NPVs."
+            "the horizon is not counted), their stand-alone NPVs add up to "
+            f"{money(scheduled['npv_as_scheduled'].sum(), engagement.currency)} against "
+            f"{money(scheduled['npv_as_appraised'].sum(), engagement.currency)} as appraised ({price_base(engagement).label}; "
+            "each initiative on its own, before the savings that overlap within a package are combined; the reappraisal "
+            "table). The ranking and the holds use the business case's NPVs."
         )
     flipped = scheduled[(scheduled["npv_as_appraised"] >= 0) & (scheduled["npv_as_scheduled"] < 0)]
     if len(flipped):

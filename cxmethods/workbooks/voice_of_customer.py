@@ -306,7 +306,14 @@ def _tone_notes(result: VoiceOfCustomer, mood: pd.DataFrame, rating_name: str | 
         result.tables["tone_scorers"] = scorers
         best = scorers[scorers["chosen"]].iloc[0]
         rho = "no correlation could be measured" if pd.isna(best["spearman"]) else f"rank correlation {best['spearman']:.2f}"
-        if int(best["comments"]) >= MIN_RATED:
+        top = scorers["spearman"].max()
+        if int(best["comments"]) >= MIN_RATED and pd.notna(top) and top <= 0:
+            result.notes.append(
+                f"Tone runs against {rating_name or 'the ratings'} of the {int(best['comments']):,} commenters who gave "
+                f"one (the best rank correlation is {top:.2f}): check that a higher rating means a "
+                f"better experience; {DEFAULT_SCORER} was used."
+            )
+        elif int(best["comments"]) >= MIN_RATED:
             result.notes.append(
                 f"Tone was scored with {best['scorer']}: of the scorers compared (tone_scorers), its scores follow "
                 f"{rating_name or 'the ratings'} of the {int(best['comments']):,} commenters who gave one most closely "
