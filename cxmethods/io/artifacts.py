@@ -180,7 +180,7 @@ ARTIFACTS: tuple[Artifact, ...] = (
         "themes",
         _columns("theme label top_terms comments share top_category top_category_share category_ami examples"),
     ),
-    Artifact(VOICE_OF_CUSTOMER, "theme_selection", _columns("k coherence diversity quality best chosen")),
+    Artifact(VOICE_OF_CUSTOMER, "theme_selection", _columns("k silhouette coherence diversity quality best chosen")),
     Artifact(
         VOICE_OF_CUSTOMER,
         "theme_sentiment",
