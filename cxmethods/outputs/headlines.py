@@ -428,8 +428,8 @@ def _business_case(read_step: Read, currency: str) -> list[str]:
     appraisal = read_step("appraisal").sort_values("npv", ascending=False)
     best, worst = appraisal.iloc[0], appraisal.iloc[-1]
     out.append(
-        f"Best single initiative: {best['name']} ({money(best['npv'], currency)}); weakest: {worst['name']} "
-        f"({money(worst['npv'], currency)})."
+        f"Best single initiative: {best['name']} (NPV {money(best['npv'], currency)}); weakest: {worst['name']} "
+        f"(NPV {money(worst['npv'], currency)})."
     )
     try:
         mix = read_step("channel_mix_summary").set_index("segment").loc["(all)"]
