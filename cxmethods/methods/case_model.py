@@ -161,23 +161,21 @@ class CaseModel:
 
     def __call__(self, values: Mapping[str, np.ndarray]) -> np.ndarray:
         """NPV of every output (initiatives, then options) in each scenario: shape (n, outputs)."""
+        return self._npv(values, with_noncash=True)
+
+    def cash_npv(self, values: Mapping[str, np.ndarray]) -> np.ndarray:
+        """NPV to the organisation's budget alone (cash benefits less costs; customers' time left out) of every output
+        in each scenario: shape (n, outputs), in the order of :meth:`__call__`."""
+        return self._npv(values, with_noncash=False)
+
+    def _npv(self, values: Mapping[str, np.ndarray], *, with_noncash: bool) -> np.ndarray:
         n = _scenarios(values)
         ramps = self.ramps(values)
         out = np.empty((n, len(self.outputs)))
         for k, members in enumerate(self._members()):
             cost, cash, noncash = self.flows(values, members, ramps=ramps)
-            out[:, k] = (cash + noncash - cost) @ self.factors
-        return out
-
-    def cash_npv(self, values: Mapping[str, np.ndarray]) -> np.ndarray:
-        """NPV to the organisation's budget alone (cash benefits less costs; customers' time left out) of every output
-        in each scenario: shape (n, outputs), in the order of :meth:`__call__`."""
-        n = _scenarios(values)
-        ramps = self.ramps(values)
-        out = np.empty((n, len(self.outputs)))
-        for k, members in enumerate(self._members()):
-            cost, cash, _ = self.flows(values, members, ramps=ramps)
-            out[:, k] = (cash - cost) @ self.factors
+            net = cash + noncash - cost if with_noncash else cash - cost
+            out[:, k] = net @ self.factors
         return out
 
     def ramps(self, values: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
