@@ -240,6 +240,8 @@ def test_the_road_map_says_how_many_targets_are_looser_than_today(tmp_path):
         "2 of the 3 measured targets are looser than today's performance: the KPI table proposes stretching ones "
         "from today's figures." in said
     )
+    _write(tmp_path, "05_roadmap", "kpis", {"standard_id": ["a"], "current": [0.1], "met": [True], "looser_than_today": [True]})
+    assert "The one measured target is looser than today's performance" in " ".join(headlines(tmp_path)["05_roadmap"])
 
 
 def test_the_road_map_names_the_decisions_a_loss_making_dependency_leaves(tmp_path):

@@ -552,10 +552,12 @@ def _roadmap(read_step: Read, currency: str) -> list[str]:
         out.append(f"{len(kpis)} service standards: {measured} measured today, {met} already met; the rest need data collected.")
         looser = int(kpis["looser_than_today"].astype(str).eq("True").sum()) if "looser_than_today" in kpis else 0
         if looser:
-            out.append(
-                f"{looser} of the {measured} measured targets {'is' if looser == 1 else 'are'} looser than today's "
-                "performance: the KPI table proposes stretching ones from today's figures."
+            which = (
+                ("The one measured target is" if measured == 1 else f"All {measured} measured targets are")
+                if looser == measured
+                else f"{looser} of the {measured} measured targets {'is' if looser == 1 else 'are'}"
             )
+            out.append(f"{which} looser than today's performance: the KPI table proposes stretching ones from today's figures.")
     else:
         out.append(
             f"No service standard can be measured from these inputs yet ({len(kpis)} in all): the road map lists the "
