@@ -28,6 +28,7 @@ from cxmethods.io.artifacts import (
     VOICE_OF_CUSTOMER,
     read_table,
 )
+from cxmethods.outputs.present import CURRENCY_SYMBOLS
 
 __all__ = [
     "CURRENCY_SYMBOLS",
@@ -51,8 +52,6 @@ WORKBOOKS = {
     BUSINESS_CASE: "Business case",
     ROADMAP: "Road map and pilot",
 }
-#: The sign shown before an amount in each currency that has one; others show their ISO code.
-CURRENCY_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
 _MONTHS = (  # not strftime("%B"): the outputs must not depend on the machine's locale
     "January",
     "February",
