@@ -294,7 +294,7 @@ def test_only_into_an_earlier_run_marks_the_earlier_workbooks(tiny, tmp_path):
     index = (out / "report" / "index.html").read_text()
     assert "all 3 workbooks completed" not in index
     assert "Status: completed (1 of 3 workbooks completed in this run, 2 from an earlier run)" in index
-    assert f"From the run of {started}, not this one; it failed there: ZeroDivisionError" in index
+    assert f"from the run of {started}, not this one; it failed there: ZeroDivisionError" in index
     contents = openpyxl.load_workbook(out / "tiny.xlsx")["Contents"]
     notes = {row[1]: row[4] for row in contents.iter_rows(values_only=True) if row[1] in ("01_ok", "02_broken")}
     assert notes["02_broken"] == f"from the run of {started} (which failed), not this one" and not notes["01_ok"]

@@ -303,7 +303,7 @@ ARTIFACTS: tuple[Artifact, ...] = (
         ROADMAP,
         "schedule",
         _columns(
-            "id title rank start end start_quarter end_quarter quarters load horizon reason dependencies appraised decision"
+            "id title rank start end start_quarter end_quarter quarters load horizon reason dependencies appraised decision owner"
         ),
     ),
     Artifact(ROADMAP, "capacity", _columns("quarter capacity used free")),

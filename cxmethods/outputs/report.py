@@ -1,310 +1,115 @@
-"""Code-free HTML reports of a run, for people who never open a notebook.
+"""The client report of a run: a code-free HTML site a director reads without a consultant in the room.
 
-:func:`write_report` reads only the run folder (executed notebooks, ``artifacts/``, ``run.json``) and writes
-``report/index.html`` (run status and date; per workbook its linked title, status and headline findings;
-links to the Excel tables and the slide deck) and ``report/<NN_workbook>.html`` per executed workbook.
+:func:`write_report` reads only the run folder (``artifacts/`` and ``run.json``) and writes ``report/``:
 
-A page keeps the narrative and the outputs (tables, charts, text, errors) and drops what belongs to the
-workshop room or the machine: the code; cells tagged ``facilitator``, ``exercise``, ``solution`` or
-``remove-cell``; the ``parameters`` and ``injected-parameters`` cells (and a "Parameters" heading just before
-them); widget outputs and their ``WorkshopForm(...)`` text; stderr (warnings); and the outputs of cells tagged
-``remove-output``. Lists of saved files become links to the artifacts. A failed workbook shows its error in
-place, under a banner. Pages are self-contained (images as data URIs, nothing fetched from the network) and
-print cleanly; the same run folder gives the same bytes.
+- ``index.html``: the summary: the decisions the organisation is asked to take and the key findings, what each
+  page holds, the Excel file and the slide deck to download, and the run's date and status;
+- one page per part of the method (:mod:`cxmethods.outputs.pages`): self-assessment, what customers tell us, who
+  our customers are, the business case (in the Five Case Model's order), the road map and pilot, and an appendix
+  with the data and every table.
+
+Every table goes through the presentation layer (:mod:`cxmethods.outputs.present`): plain headers from the data
+dictionary, formatted numbers, names instead of ids. The executed notebooks stay in the run folder for analysts;
+the report shows no code, no cell, no file name. Pages are self-contained (no network), reflow down to a
+390 px phone, print cleanly, and the same run folder gives the same bytes.
 
 >>> write_report("/nonexistent/run", name="riverton", organisation="Riverton")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-cxmethods.core.errors.CxmError: /nonexistent/run has no executed workbooks ...
+cxmethods.core.errors.CxmError: /nonexistent/run has no results to report ...
 """
 
 from __future__ import annotations
 
-import copy
 import html
 import os
-import re
 from pathlib import Path
-
-import nbformat
 
 from cxmethods.core.checks import check_text
 from cxmethods.core.errors import CxmError
 from cxmethods.io.artifacts import STEPS
-from cxmethods.outputs.headlines import WORKBOOKS, headlines, read_manifest, run_date
+from cxmethods.outputs import html as h
+from cxmethods.outputs.headlines import WORKBOOKS, read_manifest, run_date
+from cxmethods.outputs.pages import PAGES, Page, RunView
 
-__all__ = ["REMOVED_TAGS", "write_report"]
-
-#: Cells with any of these tags are left out (papermill's error notes name cell numbers the report hides).
-REMOVED_TAGS = frozenset(
-    {"facilitator", "exercise", "solution", "parameters", "injected-parameters", "remove-cell", "papermill-error-cell-tag"}
-)
-
-_WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
-# What a widget prints where it cannot render, e.g. WorkshopForm(children=...), Output()
-_WIDGET_REPR = re.compile(r"\s*[A-Z]\w*\((?:\)|(?:children|value|description|options|layout|outputs)=)")
-_PATH_REPR = re.compile(r"(?:Posix|Windows)?Path\('((?:[^'\\]|\\.)*)'\)")
-_NUMBER = re.compile(r"[-+\u2212]?[£€$]?\d[\d,]*(?:\.\d+)?(?:[eE][-+]?\d+)?%?|[-+]?inf|NaN|nan|None|&lt;NA&gt;|NaT")
-_MISSING = re.compile(r"(<td\b[^>]*>)\s*(?:NaN|nan|None|&lt;NA&gt;|NaT)\s*(</td>)")
-_TABLE = re.compile(r"<table\b[^>]*\bclass=\"dataframe\"[^>]*>.*?</table>", re.DOTALL)
-_ROW = re.compile(r"<tr\b[^>]*>(.*?)</tr>", re.DOTALL)
-_CELL = re.compile(r"<(td|th)\b([^>]*)>(.*?)</\1>", re.DOTALL)
+__all__ = ["write_report"]
 
 
 def write_report(run_dir: str | Path, *, name: str, organisation: str, currency: str = "GBP") -> list[Path]:
-    """Write the run's HTML report: ``report/index.html`` and one page per executed workbook.
+    """Write the run's HTML report: ``report/index.html`` and one page per part of the method with results.
 
     Parameters
     ----------
     run_dir : path
-        The run folder ``cxm run`` wrote (executed ``NN_*.ipynb``, ``artifacts/``, ``run.json``).
+        The run folder ``cxm run`` wrote (``artifacts/``, ``run.json``).
     name : str
-        The engagement's name: the index names it and links ``<name>.xlsx`` and ``<name>.pptx`` if they exist.
+        The engagement's name: the index links ``<name>.xlsx`` and ``<name>.pptx`` if they exist.
     organisation : str
         The organisation, at the top of every page.
     currency : str
-        ISO code for money in the headline findings (``GBP`` shows ``£``).
+        ISO code for money (``GBP`` shows ``£``).
 
     Returns
     -------
     list of Path
-        The index first, then the workbook pages in run order.
+        The index first, then the pages in the report's order.
 
     Raises
     ------
     CxmError
-        When ``name`` or ``organisation`` is not a usable string, a notebook cannot be read, or the run folder
-        has no executed workbook.
+        When ``name`` or ``organisation`` is not a usable string, or the run folder has no results.
     """
     check_text(name, "name", "write_report", pattern=r"[^/\\]+", expected="a non-empty file name without slashes")
     check_text(organisation, "organisation", "write_report")
     run_dir = Path(run_dir)
-    books = [(path, nb) for path, nb in _read_books(run_dir) if _executed(nb)]
-    if not books:
+    if not any((run_dir / "artifacts" / step).is_dir() for step in STEPS):
         raise CxmError(
-            f"{run_dir} has no executed workbooks (no NN_*.ipynb with outputs): "
-            f"run the workbooks first (cxm run --out {run_dir})."
+            f"{run_dir} has no results to report (no artifacts/ folder): run the workbooks first (cxm run --out {run_dir})."
         )
     manifest = read_manifest(run_dir)
-    steps = {s.get("workbook"): s for s in manifest.get("workbooks", []) if isinstance(s, dict)}
+    run = RunView(run_dir, currency)
+    pages = [page for make in PAGES if (page := make(run)) is not None]
     out = run_dir / "report"
     out.mkdir(parents=True, exist_ok=True)
-    exporter = _exporter()
-    pages, entries = [], []
-    for path, nb in books:
-        title = WORKBOOKS.get(path.stem, path.stem)
-        status, error = _status(steps.get(path.stem), nb)
-        failure = (
-            None
-            if status not in ("failed", "interrupted")
-            else (
-                f"This workbook did not finish: {error}" if error else "This workbook did not finish; its error is shown below."
-            )
-        )
-        resources = {
-            "metadata": {"name": path.stem, "path": str(run_dir)},
-            "cxm": {"organisation": organisation, "title": title, "failure": failure},
-        }
-        body, _ = exporter.from_notebook_node(_clean(nb, run_dir.resolve(), f"{title} · {organisation}"), resources=resources)
-        pages.append(out / f"{path.stem}.html")
-        _write(pages[-1], body)
-        entries.append((path.stem, title, status, error))
-    written = {str(f.get("path")) for f in manifest.get("files", []) if isinstance(f, dict)}
-    ours = {*STEPS, *(str(s) for s in steps)}  # a page named after a workbook is a report page; any other is the user's
-    for stale in set(out.glob("[0-9][0-9]_*.html")) - set(pages):  # a workbook no longer in the folder
-        if f"report/{stale.name}" in written or stale.stem in ours:  # never a file of the user's
-            stale.unlink()
+    steps = {s.get("workbook"): s for s in manifest.get("workbooks", []) if isinstance(s, dict)}
+    written = []
+    for page in pages:
+        written.append(out / f"{page.slug}.html")
+        _write(written[-1], _page_html(page, pages, organisation, _failures(page, steps)))
+    _remove_stale(out, manifest, {p.name for p in written})
     index = out / "index.html"
-    _write(
-        index,
-        _index_html(
-            run_dir,
-            manifest,
-            entries,
-            headlines(run_dir, currency=currency),
-            name=name,
-            organisation=organisation,
-            date=run_date(manifest),
-        ),
-    )
-    return [index, *pages]
+    _write(index, _index_html(run_dir, manifest, run, pages, name=name, organisation=organisation, date=run_date(manifest)))
+    return [index, *written]
 
 
-# Reading the run folder -----------------------------------------------------------------------------------------
+def _failures(page: Page, steps: dict) -> list[str]:
+    """What the page must say about its workbooks that did not finish in this run."""
+    notes = []
+    for step in page.steps:
+        info = steps.get(step) or {}
+        status, title = str(info.get("status", "")), WORKBOOKS.get(step, step)
+        if status in ("failed", "interrupted"):
+            notes.append(f"{title} did not finish in this run, so this page shows only what it had saved before it stopped.")
+        elif status == "earlier run":
+            when = f" of {info['run_at']}" if info.get("run_at") else ""
+            notes.append(f"{title}: these results are from an earlier run{when}, not this one.")
+    return notes
 
 
-def _read_books(run_dir: Path) -> list[tuple[Path, nbformat.NotebookNode]]:
-    books = []
-    for path in sorted(run_dir.glob("[0-9][0-9]_*.ipynb")):
-        try:
-            books.append((path, nbformat.read(path, as_version=4)))
-        except Exception as exc:  # nbformat raises several kinds; all mean the same to the user
-            raise CxmError(
-                f"{path} cannot be read as a notebook ({type(exc).__name__}: {exc}). "
-                f"Fix: run that workbook again (cxm run --only {path.stem[:2]}) or remove the file."
-            ) from exc
-    return books
-
-
-def _executed(nb: nbformat.NotebookNode) -> bool:
-    return "papermill" in nb.metadata or any(
-        c.cell_type == "code" and (c.get("execution_count") is not None or c.get("outputs")) for c in nb.cells
-    )
-
-
-def _status(step: dict | None, nb: nbformat.NotebookNode) -> tuple[str, str | None]:
-    """``ok`` / ``failed`` and the error, from run.json; a notebook this run did not execute is judged by its outputs."""
-    if step is not None and step.get("status") == "earlier run":
-        when = f"the run of {step['run_at']}" if step.get("run_at") else "an earlier run"
-        how = {"failed": f"; it failed there: {step.get('error')}", "interrupted": "; it was interrupted there"}
-        return "earlier run", f"From {when}, not this one{how.get(str(step.get('earlier_status')), '')}."
-    if step is not None:  # its cell number is left out: the report shows no cell numbers to find it by
-        return str(step.get("status", "unknown")), step.get("error")
-    stopped = nb.metadata.get("cxmethods", {}).get("status")
-    if stopped in ("interrupted", "failed"):
-        return stopped, None
-    failed = nb.metadata.get("papermill", {}).get("exception") or any(
-        o.get("output_type") == "error" for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-    )
-    return ("failed" if failed else "earlier run"), None
-
-
-# A notebook as a client reads it -------------------------------------------------------------------------------
-
-
-def _clean(nb: nbformat.NotebookNode, run_dir: Path, title: str) -> nbformat.NotebookNode:
-    """A copy of ``nb`` with only what a client reads (see the module docstring); ``nb`` is left as it was."""
-    nb = copy.deepcopy(nb)
-    nb.metadata.pop("widgets", None)  # widget state makes the template fetch the widget renderer from the network
-    nb.metadata["title"] = title
-    cells = []
-    for i, cell in enumerate(nb.cells):
-        tags = set(cell.get("metadata", {}).get("tags", []))
-        following = nb.cells[i + 1] if i + 1 < len(nb.cells) else {}
-        if tags & REMOVED_TAGS or (  # a "Parameters" heading explains a cell the report drops
-            cell.cell_type == "markdown"
-            and "parameters" in following.get("metadata", {}).get("tags", [])
-            and re.match(r"\s*#+\s*parameters\b", cell.source, re.IGNORECASE)
-        ):
-            continue
-        if cell.cell_type == "code":
-            cell.outputs = [] if "remove-output" in tags else _client_outputs(cell.outputs, run_dir)
-            if not cell.outputs:
-                continue  # with its code hidden, a cell without output is only a gap on the page
-        cells.append(cell)
-    nb.cells = cells
-    return nb
-
-
-def _client_outputs(outputs: list, run_dir: Path) -> list:
-    kept = []
-    for out in outputs:
-        kind = out.get("output_type")
-        if kind == "stream":
-            if out.get("name") != "stderr":  # stderr carries warnings and logging, not results
-                kept.append(out)
-            continue
-        if kind not in ("display_data", "execute_result"):
-            kept.append(out)  # errors stay: a failed workbook must show its failure
-            continue
-        data = out.get("data", {})
-        plain, text_only = str(data.get("text/plain", "")), set(data) <= {"text/plain"}
-        if _WIDGET_MIME in data or (text_only and _WIDGET_REPR.match(plain)):
-            continue
-        if text_only and _PATH_REPR.search(plain) and not _PATH_REPR.sub("", plain).strip("[](),\n "):
-            kept.append(_files_output(_PATH_REPR.findall(plain), run_dir))
-            continue
-        if "text/html" in data:
-            data["text/html"] = _TABLE.sub(lambda m: _tidy_table(m.group(0)), str(data["text/html"]))
-        kept.append(out)
-    return kept
-
-
-def _files_output(paths: list[str], run_dir: Path) -> nbformat.NotebookNode:
-    """The files a cell saved, linked from the report: the paths of the machine that ran it mean nothing to a reader."""
-    items = []
-    for text in paths:
-        path = Path(text.replace("\\\\", "\\"))
-        try:
-            rel = path.relative_to(run_dir)
-        except ValueError:  # the folder was moved since the run: find the artifact by its place in the folder
-            rel = Path(*path.parts[path.parts.index("artifacts") :]) if "artifacts" in path.parts else Path(path.name)
-        shown = html.escape(rel.as_posix())
-        items.append(f'<li><a href="../{shown}">{shown}</a></li>' if (run_dir / rel).is_file() else f"<li>{shown}</li>")
-    return nbformat.v4.new_output("display_data", data={"text/html": f'<p>Saved:</p><ul class="cxm-files">{"".join(items)}</ul>'})
-
-
-def _tidy_table(table: str) -> str:
-    """A pandas table for a reader: no 0, 1, 2 ... row numbers, numeric columns ``class="num"``, a dash for NaN."""
-    head, sep, body = table.partition("<tbody>")
-    if not sep:
-        return table
-    head, body = _drop_row_numbers(head, body)
-    rows = [[m for m in _CELL.finditer(r) if m.group(1) == "td"] for r in _ROW.findall(body)]
-    numeric = set()  # columns counted from the right: index cells spanning rows shift the left of a row
-    for k in range(1, max((len(r) for r in rows), default=0) + 1):
-        values = [r[-k].group(3).strip() for r in rows if len(r) >= k and r[-k].group(3).strip()]
-        if values and all(_NUMBER.fullmatch(v) for v in values):
-            numeric.add(k)
-
-    def mark(row: str, tag: str) -> str:
-        cells = [m for m in _CELL.finditer(row) if m.group(1) == tag]
-        if tag == "th" and any("colspan" in m.group(2) for m in cells):
-            return row  # a grouped header: which column is which is not safe to guess
-        parts, end = [], 0
-        for position, m in enumerate(cells):
-            num = len(cells) - position in numeric
-            parts += [row[end : m.start()], f'<{tag}{m.group(2)} class="num">{m.group(3)}</{tag}>' if num else m.group(0)]
-            end = m.end()
-        return "".join(parts) + row[end:]
-
-    def marked(part: str, tag: str) -> str:
-        return _ROW.sub(lambda m: m.group(0).replace(m.group(1), mark(m.group(1), tag)), part)
-
-    head = marked(head, "th").replace(' style="text-align: right;"', "")  # pandas right-aligns every header
-    return head + sep + _MISSING.sub(lambda m: f"{m.group(1)}\u2013{m.group(2)}", marked(body, "td"))
-
-
-def _drop_row_numbers(head: str, body: str) -> tuple[str, str]:
-    """Drop the index column when it is only pandas' default 0, 1, 2 ... (a named or other index stays)."""
-    head_rows, body_rows = _ROW.findall(head), _ROW.findall(body)
-    first = _CELL.search(head_rows[0]) if len(head_rows) == 1 else None
-    if not body_rows or first is None or first.group(1) != "th" or first.group(3).strip():
-        return head, body
-    for number, row in enumerate(body_rows):
-        labels = [m.group(3).strip() for m in _CELL.finditer(row) if m.group(1) == "th"]
-        if labels != [str(number)]:
-            return head, body
-    drop = re.compile(r"<th\b[^>]*>.*?</th>\s*", re.DOTALL)
-    return tuple(_ROW.sub(lambda m: drop.sub("", m.group(0), count=1), part) for part in (head, body))
-
-
-# Rendering ------------------------------------------------------------------------------------------------------
-
-
-def _exporter():
-    from jinja2 import DictLoader
-    from nbconvert import HTMLExporter
-
-    return HTMLExporter(
-        template_name="lab",
-        extra_loaders=[DictLoader({"cxm_report.html.j2": _TEMPLATE})],
-        template_file="cxm_report.html.j2",
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        embed_images=True,
-        anchor_link_text="",
-    )
+def _remove_stale(out: Path, manifest: dict, keep: set[str]) -> None:
+    """Remove report pages an earlier run wrote that this one did not (never a file of the user's)."""
+    written = {str(f.get("path")) for f in manifest.get("files", []) if isinstance(f, dict)}
+    ours = {*(f"{step}.html" for step in STEPS), *(f"{make.__name__.replace('_', '-')}.html" for make in PAGES)}
+    ours |= {"self-assessment.html", "customers.html", "segments.html", "business-case.html", "road-map.html", "appendix.html"}
+    for stale in out.glob("*.html"):
+        if stale.name != "index.html" and stale.name not in keep and (stale.name in ours or f"report/{stale.name}" in written):
+            stale.unlink()
 
 
 def _write(path: Path, text: str) -> None:
     partial = path.with_name(f".{path.name}.partial")
     partial.write_text(text, encoding="utf-8")
     os.replace(partial, path)  # a reader never opens half a page
-
-
-_LABELS = {"ok": "completed", "earlier run": "from an earlier run", "pending": "not run yet", "running": "running"}
 
 
 def _status_detail(manifest: dict, shown: list[str]) -> str:
@@ -335,130 +140,159 @@ def _status_detail(manifest: dict, shown: list[str]) -> str:
 
 
 def _index_html(
-    run_dir: Path, manifest: dict, entries: list, found: dict[str, list[str]], *, name: str, organisation: str, date: str | None
+    run_dir: Path, manifest: dict, run: RunView, pages: list[Page], *, name: str, organisation: str, date: str | None
 ) -> str:
     e = html.escape
-    detail = _status_detail(manifest, [status for _, _, status, _ in entries])
-    missing = [
-        str(o.get("output"))
-        for o in manifest.get("outputs", [])  # the report is being made now
-        if isinstance(o, dict) and o.get("status") == "failed" and o.get("output") != "report"
-    ]
-    detail += f"; not made: {', '.join(missing)}" if missing else ""
+    shown = [str(s.get("status")) for s in manifest.get("workbooks", []) if isinstance(s, dict)]
+    detail = _status_detail(manifest, shown)
     word = {
         "ok": "completed",
         "failed": "failed",
         "running": "not finished (still running, or stopped without a word)",
         "interrupted": "interrupted",
-    }.get(manifest.get("status"), "unknown (no run.json)")
-    meta = ([f"Run of {date}"] if date else []) + [f"Status: {word} ({detail})"]
+    }.get(manifest.get("status"), "unknown (no run record)")
     downloads = [
         f'<a href="../{e(name)}{ext}">{label}</a>'
-        for ext, label in ((".xlsx", "The tables (Excel)"), (".pptx", "The slide deck (PowerPoint)"))
+        for ext, label in ((".xlsx", "All the tables (Excel)"), (".pptx", "The slide deck (PowerPoint)"))
         if (run_dir / f"{name}{ext}").is_file()
     ]
-    parts = [f"<h1>Findings of engagement {e(name)}</h1>", f'<p class="cxm-meta">{e(" · ".join(meta))}</p>']
+    parts = [f"<h1>{e(organisation)}: becoming customer-focused</h1>"]
+    parts += [f'<p class="cxm-meta">Findings of {e(date)}</p>'] if date else []
+    parts.append("<h2>Summary</h2>")
+    for page in pages:
+        found = [s for step in page.steps for s in run.headlines.get(step, [])]
+        if found:
+            parts.append(
+                f'<section class="cxm-card"><h3><a href="{e(page.slug)}.html">{e(page.title)}</a></h3>{h.points(found)}</section>'
+            )
+    if not any(run.headlines.get(step) for page in pages for step in page.steps):
+        parts.append(h.note("This run has no findings yet: the workbooks wrote no results."))
+    parts.append("<h2>In this report</h2>")
+    parts.append(
+        '<ul class="cxm-contents">'
+        + "".join(f'<li><a href="{e(p.slug)}.html">{e(p.title)}</a>: {e(p.purpose)}</li>' for p in pages)
+        + "</ul>"
+    )
     parts += [f'<p class="cxm-downloads">Download: {" · ".join(downloads)}</p>'] if downloads else []
-    for stem, title, status, error in entries:
-        label = _LABELS.get(status, status)
-        parts.append(
-            f'<section class="cxm-book"><h2><a href="{e(stem)}.html">{e(title)}</a> '
-            f'<span class="cxm-status cxm-{e(status.replace(" ", "-"))}">{e(label)}</span></h2>'
-        )
-        parts += [f'<p class="cxm-error">{e(error)}</p>'] if error else []
-        items = "".join(f"<li>{e(s)}</li>" for s in found.get(stem, []))
-        parts.append(
-            f"<ul>{items}</ul></section>"
-            if items
-            else '<p class="cxm-none">No headline findings: open the page for the detail.</p></section>'
-        )
+    parts.append(f'<p class="cxm-meta">Status: {e(word)} ({e(detail)}).</p>')
+    parts.append(h.points(_workbook_notes(manifest), "cxm-meta"))
+    return _shell(f"{organisation}: becoming customer-focused", organisation, "\n".join(parts), pages, current=None)
+
+
+def _workbook_notes(manifest: dict) -> list[str]:
+    """One line per workbook that did not complete in this run: what happened to it."""
+    notes = []
+    for step in manifest.get("workbooks", []):
+        if not isinstance(step, dict) or step.get("status") == "ok":
+            continue
+        title, status = WORKBOOKS.get(str(step.get("workbook")), str(step.get("workbook"))), str(step.get("status"))
+        if status == "earlier run":
+            when = f"the run of {step['run_at']}" if step.get("run_at") else "an earlier run"
+            how = {"failed": f"; it failed there: {step.get('error')}", "interrupted": "; it was interrupted there"}
+            notes.append(f"{title}: from {when}, not this one{how.get(str(step.get('earlier_status')), '')}.")
+        elif status == "failed":
+            notes.append(f"{title} did not finish: {step.get('error') or 'its error is in the run record'}.")
+        else:
+            notes.append(f"{title}: {_LABELS.get(status, status)}.")
+    return notes
+
+
+_LABELS = {"interrupted": "interrupted", "pending": "not run yet", "running": "running", "not run": "not run"}
+
+
+def _page_html(page: Page, pages: list[Page], organisation: str, failures: list[str]) -> str:
+    banner = "".join(f'<p class="cxm-failure">{html.escape(f)}</p>' for f in failures)
+    body = f"<h1>{html.escape(page.title)}</h1>" + banner + h.paragraph(page.purpose, "cxm-meta") + "\n".join(page.parts)
+    return _shell(f"{page.title} · {organisation}", organisation, body, pages, current=page.slug)
+
+
+def _shell(title: str, organisation: str, body: str, pages: list[Page], *, current: str | None) -> str:
+    e = html.escape
+    links = ['<a href="index.html"' + (' aria-current="page"' if current is None else "") + ">Summary</a>"]
+    links += [
+        f'<a href="{e(p.slug)}.html"' + (' aria-current="page"' if p.slug == current else "") + f">{e(p.title.split(':')[0])}</a>"
+        for p in pages
+    ]
     return (
-        f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
-        f"<title>{e(organisation)}: engagement {e(name)}</title>\n<style>{_CSS}</style>\n</head>\n"
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
+        f"<title>{e(title)}</title>\n<style>{_CSS}</style>\n</head>\n"
         f'<body class="cxm-report">\n<header class="cxm-header"><div class="cxm-header-inner">'
-        f'<span class="cxm-org">{e(organisation)}</span></div></header>\n<main>\n'
-        + "\n".join(parts)
-        + f"\n</main>\n{_FOOTER}\n</body>\n</html>\n"
+        f'<span class="cxm-org">{e(organisation)}</span><nav aria-label="Report pages">{" ".join(links)}</nav></div></header>\n'
+        f"<main>\n{body}\n</main>\n{_FOOTER}\n</body>\n</html>\n"
     )
 
 
-_FOOTER = '<footer class="cxm-footer">Made by cxmethods from the run folder; the code behind each page is left out.</footer>'
+_FOOTER = "<footer class=\"cxm-footer\">Made by cxmethods from the engagement's data and the workshop's answers.</footer>"
 
-# After the lab CSS, so these win: system font, 1000 px column, light table borders, numbers right-aligned.
 _CSS = """
-:root { --cxm-font: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; --jp-content-font-family: var(--cxm-font);
-  --jp-ui-font-family: var(--cxm-font); --jp-content-font-size1: 15px; --jp-ui-font-size1: 13px; --jp-notebook-padding: 0; }
-body.cxm-report { font-family: var(--cxm-font); color: #1f2933; background: #fff; margin: 0; padding: 0; line-height: 1.5; }
-.cxm-report main, .cxm-header-inner, .cxm-footer { max-width: 1000px; margin: 0 auto; padding: 0 24px; box-sizing: border-box; }
+:root { --cxm-font: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; --c0: #1f5f8b; --c1: #e07b39; --c2: #7b8794; }
+body.cxm-report { font-family: var(--cxm-font); color: #1f2933; background: #fff; margin: 0; line-height: 1.5; font-size: 16px; }
+.cxm-report main, .cxm-header-inner, .cxm-footer { max-width: 1040px; margin: 0 auto; padding: 0 20px; box-sizing: border-box; }
 .cxm-report main { padding-top: 8px; padding-bottom: 24px; }
-.cxm-header { background: #1f5f8b; color: #fff; padding: 12px 0; }
+.cxm-header { background: #1f5f8b; color: #fff; padding: 10px 0; }
 .cxm-header-inner { display: flex; flex-wrap: wrap; gap: 4px 16px; align-items: baseline; }
 .cxm-org { font-weight: 600; font-size: 17px; }
-.cxm-report .cxm-header a { color: #fff; margin-left: auto; }
-.cxm-footer { color: #616e7c; font-size: 12px; border-top: 1px solid #d9dee3; padding-top: 8px; padding-bottom: 24px; }
-.cxm-report a { color: #1f5f8b; text-decoration: underline; }
-.cxm-report h1 { font-size: 26px; margin: 24px 0 8px; }
-.cxm-report h2 { font-size: 20px; margin: 28px 0 8px; }
-.cxm-meta, .cxm-none { color: #616e7c; }
-.cxm-status { font-size: 12px; font-weight: 600; padding: 2px 8px; border-radius: 10px; background: #e4e7eb; }
-.cxm-status.cxm-ok { background: #e3f4e8; color: #1e6b35; }
-.cxm-status.cxm-failed, .cxm-status.cxm-interrupted { background: #fde8e8; color: #a61b1b; }
-.cxm-error, .cxm-failure { background: #fde8e8; border-left: 4px solid #a61b1b; padding: 8px 12px; color: #611; }
+.cxm-header nav { display: flex; flex-wrap: wrap; gap: 4px 14px; }
+.cxm-report .cxm-header a { color: #fff; }
+.cxm-report .cxm-header a[aria-current] { font-weight: 700; text-decoration-thickness: 3px; }
+.cxm-footer { color: #52606d; font-size: 13px; border-top: 1px solid #d9dee3; padding-top: 8px; padding-bottom: 24px; }
+.cxm-report a { color: #1f5f8b; }
+.cxm-report h1 { font-size: 28px; line-height: 1.25; margin: 24px 0 8px; }
+.cxm-report h2 { font-size: 22px; margin: 32px 0 8px; border-bottom: 2px solid #e4e7eb; padding-bottom: 4px; }
+.cxm-report h3 { font-size: 18px; margin: 20px 0 6px; }
+.cxm-report h4 { font-size: 15px; margin: 8px 0 4px; color: #3e4c59; }
+.cxm-meta, .cxm-note { color: #52606d; }
+.cxm-note { font-style: italic; }
+.cxm-lead { font-size: 17px; }
 .cxm-report li { margin: 4px 0; }
-.cxm-report .jp-Cell { padding: 0; margin: 0 0 4px; }
-.cxm-report .jp-RenderedHTMLCommon, .cxm-report .jp-MarkdownOutput { padding-left: 0; padding-right: 0; }
-.cxm-report .jp-OutputArea-output { overflow-x: auto; }
-.cxm-report .jp-RenderedHTMLCommon table { font-size: 13px; table-layout: auto; margin: 4px 0 16px; }
-.cxm-report .jp-RenderedHTMLCommon table :is(th, td) { border: 1px solid #d9dee3; padding: 4px 8px;
-  text-align: left; vertical-align: top; }
-.cxm-report .jp-RenderedHTMLCommon table thead th { background: #f3f5f7; vertical-align: bottom; }
-.cxm-report .jp-RenderedHTMLCommon table .num { text-align: right; white-space: nowrap; }
-.cxm-report .jp-RenderedHTMLCommon tbody tr:nth-child(even) { background: #fafbfc; }
-.cxm-report .jp-RenderedHTMLCommon tbody tr:hover { background: inherit; }
-.cxm-report img { max-width: 100%; height: auto; }
+.cxm-card { border: 1px solid #d9dee3; border-radius: 6px; padding: 4px 16px 8px; margin: 12px 0; }
+.cxm-two { display: grid; grid-template-columns: 1fr 1fr; gap: 0 24px; }
+.cxm-failure { background: #fde8e8; border-left: 4px solid #a61b1b; padding: 8px 12px; color: #611; }
+.cxm-table { overflow-x: auto; margin: 8px 0 16px; max-width: 100%; }
+.cxm-table table { border-collapse: collapse; font-size: 14px; min-width: 60%; }
+.cxm-table caption { text-align: left; font-weight: 600; padding: 4px 0; }
+.cxm-table :is(th, td) { border: 1px solid #d9dee3; padding: 5px 8px; text-align: left; vertical-align: top; }
+.cxm-table thead th { background: #f3f5f7; vertical-align: bottom; }
+.cxm-table .num { text-align: right; white-space: nowrap; }
+.cxm-table tbody tr:nth-child(even) { background: #fafbfc; }
+.cxm-chart { margin: 12px 0 20px; }
+.cxm-chart figcaption { font-weight: 600; margin-bottom: 6px; }
+.cxm-bars { list-style: none; padding: 0; margin: 0; }
+.cxm-bars li { margin: 0 0 8px; }
+.cxm-bar-label { display: block; font-size: 14px; }
+.cxm-bar-detail { display: block; font-size: 13px; color: #52606d; }
+.cxm-bar-row { display: flex; align-items: center; gap: 8px; }
+.cxm-track { flex: 1 1 auto; display: flex; height: 14px; }
+.cxm-half { flex: 1 1 50%; display: flex; height: 14px; }
+.cxm-half.cxm-neg { justify-content: flex-end; border-right: 1px solid #52606d; }
+.cxm-bar { display: block; height: 100%; }
+.cxm-mark { background: #ffd43b; transform: rotate(45deg) scale(.8); border: 1px solid #1f2933; }
+.cxm-c0 { background: var(--c0); } .cxm-c1 { background: var(--c1); } .cxm-c2 { background: var(--c2); }
+.cxm-bar-value { flex: 0 0 auto; min-width: 7em; font-size: 14px; font-variant-numeric: tabular-nums; }
+.cxm-scale { background: repeating-linear-gradient(90deg, #f3f5f7 0 24.6%, #d9dee3 24.6% 25%); border-radius: 2px; }
+.cxm-range { display: block; height: 100%; background: linear-gradient(90deg, var(--c0), var(--c1)); border-radius: 7px; }
+.cxm-ticks { display: flex; justify-content: space-between; margin: 0 calc(7em + 8px) 0 0; font-size: 13px; color: #52606d; }
+.cxm-legend { display: flex; flex-wrap: wrap; gap: 4px 16px; font-size: 14px; margin: 0 0 6px; }
+.cxm-swatch { display: inline-block; width: 12px; height: 12px; margin-right: 6px; vertical-align: -1px; }
+.cxm-scroll { overflow-x: auto; }
+.cxm-timeline svg { display: block; }
+.cxm-aslist summary { cursor: pointer; color: #1f5f8b; }
+.cxm-appendix { border-top: 1px solid #e4e7eb; padding: 6px 0; }
+.cxm-appendix summary { cursor: pointer; font-weight: 600; }
+.cxm-count { color: #52606d; font-weight: 400; }
+@media (max-width: 600px) {
+  .cxm-two { grid-template-columns: 1fr; }
+  .cxm-report h1 { font-size: 23px; }
+  .cxm-bar-value { min-width: 5.5em; }
+}
 @media print {
   @page { margin: 15mm; }
-  body.cxm-report, .cxm-report * { color: #000 !important; background: transparent !important; }
-  .cxm-report main, .cxm-header-inner, .cxm-footer { max-width: none; padding-left: 0; padding-right: 0; }
-  .cxm-header { padding: 0 0 4px; border-bottom: 1px solid #000; }
-  .cxm-report .cxm-header a { display: none; }
-  .cxm-report a { text-decoration: none; }
-  .cxm-report :is(table, tr, img, .jp-RenderedImage) { break-inside: avoid; page-break-inside: avoid; }
-  .cxm-report thead { display: table-header-group; }
-  .cxm-report :is(h1, h2, h3) { break-after: avoid; page-break-after: avoid; }
-  .cxm-report .jp-RenderedImage img { width: 100%; max-width: 100%; }
-  .cxm-report .jp-OutputArea-output { overflow: visible; }
-  .cxm-status, .cxm-error, .cxm-failure { border: 1px solid #000; }
+  .cxm-header nav { display: none; }
+  .cxm-report a { text-decoration: none; color: #000; }
+  .cxm-table { overflow: visible; }
+  .cxm-report :is(tr, .cxm-chart li, .cxm-card) { break-inside: avoid; }
+  .cxm-report :is(h1, h2, h3) { break-after: avoid; }
+  details.cxm-appendix > *:not(summary) { display: block; }
 }
 """
-
-# The lab template without the scripts that reach the network (require.js, MathJax, mermaid, the widget
-# renderer), with the CSS above, and a header (organisation, workbook, link to the index) and footer.
-_TEMPLATE = (
-    """{%- extends 'index.html.j2' -%}
-{%- block html_head_js -%}{%- endblock html_head_js -%}
-{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
-{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
-{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-{%- block html_head_css -%}<style type="text/css">{% raw %}"""
-    + _CSS
-    + """{% endraw %}</style>{%- endblock html_head_css -%}
-{%- block body_header -%}
-<body class="jp-Notebook cxm-report" data-jp-theme-light="true" data-jp-theme-name="JupyterLab Light">
-<header class="cxm-header"><div class="cxm-header-inner"><span class="cxm-org">{{ resources.cxm.organisation | e }}</span>
-<span>{{ resources.cxm.title | e }}</span><a href="index.html">&larr; All workbooks</a></div></header>
-<main>
-{%- if resources.cxm.failure %}
-<p class="cxm-failure">{{ resources.cxm.failure | e }}</p>
-{%- endif %}
-{%- endblock body_header -%}
-{%- block body_footer -%}
-</main>
-"""
-    + _FOOTER
-    + """
-</body>
-{%- endblock body_footer -%}
-"""
-)

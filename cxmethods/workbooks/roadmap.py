@@ -141,6 +141,7 @@ def run(engagement: Engagement, run_dir: str | Path) -> RoadMap:
     start = pd.Timestamp(settings.start or engagement.period.end + pd.Timedelta(days=1))
     capacity = settings.capacity
     _schedule_with_pilots(result, engagement, run_dir, ranked, start)
+    result.tables["schedule"]["owner"] = _owners(engagement, result.tables["schedule"])
     result.tables["capacity"] = capacity_use(
         result.tables["schedule"], start=start, capacity=capacity, quarters=settings.quarters
     )
@@ -148,6 +149,20 @@ def run(engagement: Engagement, run_dir: str | Path) -> RoadMap:
     _reappraise(result, engagement, run_dir)
     _kpis(result, engagement, run_dir)
     return result
+
+
+def _owners(engagement: Engagement, sched: pd.DataFrame) -> pd.Series:
+    """Each scheduled item's owner as ``initiatives.csv`` names it (empty for the workshop's and evidence's items)."""
+    owners: dict[str, str] = {}
+    if engagement.inputs.initiatives is not None:
+        initiatives = read_input(engagement, "initiatives")
+        if "owner" in initiatives:
+            owners = {
+                str(i): str(o)
+                for i, o in zip(initiatives["initiative_id"], initiatives["owner"])
+                if pd.notna(o) and str(o).strip()
+            }
+    return sched["id"].astype(str).map(owners).fillna("")
 
 
 def _schedule_with_pilots(
