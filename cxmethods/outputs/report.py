@@ -282,6 +282,13 @@ body.cxm-report { font-family: var(--cxm-font); color: #1f2933; background: #fff
 .cxm-appendix summary { cursor: pointer; font-weight: 600; }
 .cxm-count { color: #52606d; font-weight: 400; }
 @media (max-width: 600px) {
+  .cxm-table table, .cxm-table tbody, .cxm-table tr, .cxm-table td { display: block; min-width: 0; width: 100%; box-sizing: border-box; }
+  .cxm-table thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  .cxm-table caption { display: block; }
+  .cxm-table tr { border: 1px solid #d9dee3; border-radius: 4px; margin: 0 0 8px; padding: 4px 8px; }
+  .cxm-table td { border: 0; padding: 2px 0; text-align: left; white-space: normal; }
+  .cxm-table td.num { text-align: left; }
+  .cxm-table td::before { content: attr(data-label) ": "; font-weight: 600; color: #3e4c59; }
   .cxm-two { grid-template-columns: 1fr; }
   .cxm-report h1 { font-size: 23px; }
   .cxm-bar-value { min-width: 5.5em; }
