@@ -97,4 +97,4 @@ def test_no_page_shows_a_missing_number_as_a_finding_or_a_note_without_its_reaso
 
 def test_what_is_missing_is_said_with_the_input_that_would_add_it(runs):
     page = (runs / "only-contact_log" / "report" / "customers.html").read_text(encoding="utf-8")
-    assert "What drives satisfaction is not shown: it needs a resident survey" in page  # the input that adds drivers
+    assert "Not shown: what drives satisfaction. It needs a resident survey" in page  # the input that adds drivers

@@ -486,17 +486,20 @@ class ContactLog:
         """Contacts and outcomes by area, for choosing pilot sites.
 
         Columns: ``area``, ``contacts``, ``weekly_contacts`` (over the engagement's period),
-        ``fcr_rate`` (share resolved at first contact; empty without that field), ``failure_share``,
-        ``online_share`` (web and app). Contacts without an area are left out.
+        ``fcr_rate`` (share resolved at first contact; empty without that field), ``failure_share`` (empty when
+        failure demand is not measured: no failure reasons set and no customer id), ``online_share`` (web and app). Contacts without an area are left out.
         """
         if "area" not in self.fields:
             raise CxmError("Pilot sites are chosen by area: map the contact log's area field (inputs.contact_log.columns.area).")
         self._ensure_repeat_flags()
         weeks = ((self.engagement.period.end - self.engagement.period.start).days + 1) / 7
         fcr = "avg(CAST(resolved_first_contact AS DOUBLE))" if "resolved_first_contact" in self.fields else "NULL"
+        # failure demand is measured only with reasons marked as failure or customer ids to find repeats: else empty
+        measured = bool(self.settings.failure_reasons) or "customer_id" in self.fields
+        failure = f"avg(CAST({self._failure_match()} OR is_repeat AS DOUBLE))" if measured else "NULL"
         return self.query(f"""
             SELECT area, count(*) AS contacts, count(*) / {weeks} AS weekly_contacts, {fcr} AS fcr_rate,
-                   avg(CAST({self._failure_match()} OR is_repeat AS DOUBLE)) AS failure_share,
+                   {failure} AS failure_share,
                    avg(CAST(channel IN ('web_form', 'mobile_app') AS DOUBLE)) AS online_share
             FROM flags WHERE area IS NOT NULL GROUP BY area ORDER BY contacts DESC, area""").round(4)
 

@@ -125,7 +125,8 @@ def _number(value: object) -> float | None:
 
 
 def _missing_note(what: str, needs: str) -> str:
-    return h.note(f"{what} is not shown: {needs}")
+    """``Not shown: <what>. It needs <needs>``: what a page leaves out and the input that would add it."""
+    return h.note(f"Not shown: {what}. {needs}")
 
 
 # Self-assessment ------------------------------------------------------------------------------------------------
@@ -167,7 +168,7 @@ def self_assessment(run: RunView) -> Page | None:
         page.add(_improvement_plan(run, scores))
         page.add(_disagreement(run, scores))
     else:
-        page.add(_missing_note("The per-dimension view", "the self-assessment has no scores yet (self_assessment.csv)."))
+        page.add(_missing_note("strengths and areas for improvement by dimension", "They need the self-assessment's scores."))
     if findings is not None:
         page.add(h.heading("Answers to the quick test and role checklist", 3))
         page.add(run.show(findings, SELF_ASSESSMENT, "findings", ["component", "statement", "answer", "note"]))
@@ -286,7 +287,8 @@ def voice_of_customer(run: RunView) -> Page | None:
         page.add(h.heading("What drives satisfaction"))
         page.add(run.show(drivers, step, "drivers", ["question", "share", "share_low", "share_high", "performance", "quadrant"]))
     else:
-        page.add(_missing_note("What drives satisfaction", "it needs a resident survey with an overall satisfaction question."))
+        page.add(h.heading("What drives satisfaction"))
+        page.add(_missing_note("what drives satisfaction", "It needs a resident survey with an overall satisfaction question."))
     page.add(_comments(run))
     areas = run.table(step, "areas")
     if areas is not None:
@@ -299,7 +301,8 @@ def _failure_demand(run: RunView) -> str:
     failure = run.table(VOICE_OF_CUSTOMER, "failure_demand")
     if failure is None:
         return h.heading("Failure demand") + _missing_note(
-            "The cost of failure demand", "it needs a contact log with reasons marked as failure demand."
+            "the cost of failure demand",
+            "It needs a contact log with reasons marked as failure demand, or customer ids to find repeat contacts.",
         )
     rows = failure[failure["channel"].astype(str) != "(all)"].dropna(subset=["failure_cost_a_year"])
     rows = rows.sort_values("failure_cost_a_year", ascending=False)
@@ -348,7 +351,9 @@ def _comments(run: RunView) -> str:
     themes = run.table(VOICE_OF_CUSTOMER, "themes")
     tone = run.table(VOICE_OF_CUSTOMER, "theme_sentiment")
     if themes is None:
-        return h.heading("What comments say") + _missing_note("Comment themes", "the engagement has no free-text comments.")
+        return h.heading("What comments say") + _missing_note(
+            "themes in residents' comments", "They need a file of free-text comments."
+        )
     frame = themes.copy()
     if tone is not None:
         frame = frame.merge(tone[["theme", "share_negative", "share_positive"]], on="theme", how="left")
@@ -490,7 +495,7 @@ def business_case(run: RunView) -> Page | None:
     if afford is not None:
         page.add(run.show(afford, step, "affordability", ["year", "cash_out", "cash_back", "net", "cumulative"]))
     else:
-        page.add(_missing_note("Affordability by year", "it needs costed initiatives (initiatives.csv)."))
+        page.add(_missing_note("affordability by year", "It needs costed initiatives."))
     # 5. Management case
     page.add(h.heading("5. Management case: how to deliver it"))
     page.add(h.points(run.headlines.get(ROADMAP, [])) or h.note("The road map is not in this run."))

@@ -156,7 +156,7 @@ def _index_html(
         for ext, label in ((".xlsx", "All the tables (Excel)"), (".pptx", "The slide deck (PowerPoint)"))
         if (run_dir / f"{name}{ext}").is_file()
     ]
-    parts = [f"<h1>{e(organisation)}: becoming customer-focused</h1>"]
+    parts = ["<h1>Becoming customer-focused: findings and decisions</h1>"]
     parts += [f'<p class="cxm-meta">Findings of {e(date)}</p>'] if date else []
     parts.append("<h2>Summary</h2>")
     for page in pages:
