@@ -666,6 +666,17 @@ def appendix(run: RunView) -> Page:
                 note_text="Each problem names the rows affected in the Excel file.",
             ),
         )
+    page.add(h.heading("How the figures were made"), h.points(_method_notes(run)))
+    redacted = run.table(VOICE_OF_CUSTOMER, "personal_data_redacted")
+    if redacted is not None:
+        caught = int(pd.to_numeric(redacted["count"], errors="coerce").fillna(0).sum())
+        page.add(
+            h.paragraph(
+                f"Personal details in residents' comments (names, e-mail addresses, phone numbers, account numbers and the "
+                f"like) were removed before any analysis: {run.value(caught, 'count')} were found and removed. Automatic "
+                "removal misses some; the table of what was removed gives the share caught in testing for each kind."
+            )
+        )
     page.add(h.heading("Every table"))
     for a in ARTIFACTS:
         if a.kind != "csv" or a.step == START_HERE:
@@ -687,6 +698,64 @@ def appendix(run: RunView) -> Page:
             f'<details class="cxm-appendix"><summary>{summary}</summary>{h.paragraph(tells) if tells else ""}{body}</details>'
         )
     return page
+
+
+def _chosen(frame: pd.DataFrame | None) -> pd.Series | None:
+    if frame is None or "chosen" not in frame:
+        return None
+    rows = frame[frame["chosen"].astype(str).str.lower() == "true"]
+    return rows.iloc[0] if len(rows) else None
+
+
+def _method_notes(run: RunView) -> list[str]:
+    """One sentence per analysis the run made: how its figures were reached, with the choices the data made."""
+    notes = []
+    v = VOICE_OF_CUSTOMER
+    if run.table(v, "failure_demand") is not None:
+        notes.append(
+            "Failure demand counts contacts whose reason is marked as caused by a failure (chasing, correcting, "
+            "asking again) and contacts that repeat the same customer's reason within the repeat window; each is "
+            "costed at its channel's cost per contact."
+        )
+    if run.table(v, "drivers") is not None:
+        notes.append(
+            "What drives satisfaction is the share of the explained variation in overall satisfaction each question "
+            "accounts for (relative weights), with a range from resampling the respondents."
+        )
+    theme = _chosen(run.table(v, "theme_selection"))
+    if theme is not None:
+        notes.append(
+            f"Comment themes group comments by the words they share; the number of themes ({run.value(theme['k'], 'count')}) "
+            "was chosen from the data, as the number that gave the clearest and most distinct themes."
+        )
+    tone = _chosen(run.table(v, "tone_scorers"))
+    if tone is not None:
+        agreement = _number(tone.get("spearman"))
+        said = (
+            f"; its tone agrees with the commenters' own ratings at a rank correlation of {agreement:.2f}"
+            if agreement is not None
+            else ""
+        )
+        notes.append(f"The tone of each comment was scored with {tone['scorer']}{said}.")
+    segment = _chosen(run.table(SEGMENTATION, "model_selection"))
+    if segment is not None:
+        notes.append(
+            f"Segments group survey respondents by their answers; {run.value(segment['k'], 'count')} segments were chosen "
+            "as the number that stays stable when the respondents are resampled and leaves no segment too small to act on."
+        )
+    appraisal = run.table(BUSINESS_CASE, "appraisal")
+    if appraisal is not None:
+        base = str(appraisal["price_base"].iloc[0]) if "price_base" in appraisal else "one price base"
+        notes.append(
+            f"The business case converts every cost and benefit to {base}, discounts them at the Green Book's rates, "
+            "and tests each result by simulation over the ranges of its assumptions."
+        )
+    if run.table(ROADMAP, "pilot_plan") is not None:
+        notes.append(
+            "Each pilot compares a pilot area with a matched comparison area before and after (difference in "
+            "differences), sized for areas that differ from one another, and judged by randomisation over areas."
+        )
+    return notes or ["This run made no analysis that needs a word on method."]
 
 
 #: Every page, in the report's order; each returns None when the run has nothing for it (the appendix always shows).
