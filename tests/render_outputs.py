@@ -2,12 +2,12 @@
 
 Usage::
 
-    python tests/render_outputs.py RUN_DIR OUT_DIR [--page 04_business_case]
+    python tests/render_outputs.py RUN_DIR OUT_DIR [--page business-case]
 
 RUN_DIR is a run folder ``cxm run`` wrote (e.g. ``cxm run --out /tmp/rep/riverton``). The script writes
 into OUT_DIR:
 
-- ``index.png`` and ``<page>.png``: ``report/index.html`` and one workbook page, screenshots by headless
+- ``index.png`` and ``<page>.png``: ``report/index.html`` and one report page, screenshots by headless
   Chromium at 1280 x 2400 (the top of each page, as a reader first sees it);
 - ``<page>_print.png``: the same page with its ``@media print`` rules applied, at about A4 width, to check
   what a printout looks like (Chromium's screenshot cannot switch to print media itself);
@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("run_dir", type=Path, help="a run folder written by cxm run")
     parser.add_argument("out_dir", type=Path, help="where the PNGs (and the deck's PDF) go")
-    parser.add_argument("--page", default="04_business_case", help="the workbook page to render (default %(default)s)")
+    parser.add_argument("--page", default="business-case", help="the report page to render (default %(default)s)")
     args = parser.parse_args(argv)
 
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
