@@ -254,7 +254,8 @@ body.cxm-report { font-family: var(--cxm-font); color: #1f2933; background: #fff
 .cxm-table caption { text-align: left; font-weight: 600; padding: 4px 0; }
 .cxm-table :is(th, td) { border: 1px solid #d9dee3; padding: 5px 8px; text-align: left; vertical-align: top; }
 .cxm-table thead th { background: #f3f5f7; vertical-align: bottom; }
-.cxm-table .num { text-align: right; white-space: nowrap; }
+.cxm-table .num { text-align: right; }
+.cxm-table td.num { white-space: nowrap; }
 .cxm-table tbody tr:nth-child(even) { background: #fafbfc; }
 .cxm-chart { margin: 12px 0 20px; }
 .cxm-chart figcaption { font-weight: 600; margin-bottom: 6px; }
