@@ -454,13 +454,21 @@ def business_case(run: RunView) -> Page | None:
             )
         )
         page.add(
+            h.points(
+                [
+                    f"{run.value(r.option, 'category')}: {run.named(r.initiatives)}"
+                    for r in shown.itertuples()
+                    if str(r.initiatives).strip()
+                ]
+            )
+        )
+        page.add(
             run.show(
                 shown,
                 step,
                 "options",
                 [
                     "option",
-                    "initiatives",
                     "pv_costs",
                     "pv_cash_benefits",
                     "pv_noncash_benefits",
