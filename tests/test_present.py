@@ -19,6 +19,7 @@ from cxmethods.outputs.present import (
     dictionary,
     field,
     format_value,
+    glossary,
     humanise,
     id_names,
     present,
@@ -255,6 +256,20 @@ def test_unit_of():
     assert unit_of(field("failure_cost"), "EUR") == "EUR" and unit_of(field("share")) == "percent"
     assert unit_of(field("effect")) == "percentage points" and unit_of(field("channel")) == ""
     assert unit_of(field("case_start_year")) == "calendar year"
+
+
+def test_glossary_describes_every_column_a_client_sees():
+    sheet = glossary(currency="EUR")
+    shown = sum(1 for a in ARTIFACTS for c in a.columns if field(c, _key(a)).kind != "id")
+    further = sum(1 for a in ARTIFACTS if a.more_columns)
+    assert len(sheet) == shown + further and sheet["Meaning"].str.strip().ne("").all()
+    assert set(sheet["Table"]) == {table_info(_key(a))[0] for a in ARTIFACTS if a.columns}
+    npv = sheet[(sheet["Table"] == "The appraisal of each initiative") & (sheet["Column"] == "NPV")]
+    assert npv["Unit"].tolist() == ["EUR"]
+    target = sheet[(sheet["Table"] == "Service standards and KPIs") & (sheet["Column"] == "Target")]
+    assert target["Unit"].tolist() == ["as its row's unit says"]
+    with pytest.raises(CxmError, match="no table '02_voice_of_customer/nothing'"):
+        glossary(["02_voice_of_customer/nothing"])
 
 
 def test_humanise():

@@ -88,6 +88,7 @@ __all__ = [
     "dictionary",
     "field",
     "format_value",
+    "glossary",
     "humanise",
     "id_names",
     "present",
@@ -255,8 +256,44 @@ def humanise(name: str) -> str:
 
 
 def unit_of(f: Field, currency: str = "GBP") -> str:
-    """The unit a column is in, for the data dictionary sheet (money: the currency's ISO code)."""
+    """The unit a column is in, for the data dictionary sheet (money: the currency's ISO code; a column in units
+    row by row: "as its row's unit says")."""
+    if f.units:
+        return "as its row's unit says"
     return currency if f.kind == "money" else _UNITS.get(f.kind, "")
+
+
+def glossary(tables: list[str] | None = None, *, currency: str = "GBP") -> pd.DataFrame:
+    """The data dictionary as a client reads it, for the Excel file's data dictionary sheet and the report's appendix.
+
+    One row per column a client sees (``id`` columns are left out) of each table ``"<step>/<name>"`` (default: every
+    registered artifact with columns, in run order): ``Table`` (its title), ``Column`` (the header), ``Unit``
+    (:func:`unit_of`) and ``Meaning``. A table's data-dependent columns (one per channel) are described once, by
+    its ``other_columns`` entry, as "Each further column".
+
+    >>> sheet = glossary(["02_voice_of_customer/contact_reasons"])
+    >>> sheet.iloc[2].to_dict()
+    {'Table': 'Why customers make contact', 'Column': 'Contacts', 'Unit': 'count', 'Meaning': 'Number of contacts in the log.'}
+    """
+    from cxmethods.io.artifacts import ARTIFACTS
+
+    registered = {f"{a.step}/{a.name}": a for a in ARTIFACTS}
+    rows = []
+    for key in tables if tables is not None else list(registered):
+        art = registered.get(key)
+        if art is None:
+            raise CxmError(f"glossary: no table {key!r} is registered; use '<step>/<name>' of cxmethods/io/artifacts.py.")
+        title = table_info(key)[0]
+        own = dictionary()["tables"].get(key) or {}
+        for column in art.columns:
+            f = field(column, key)
+            if f.kind != "id":
+                rows.append({"Table": title, "Column": f.label, "Unit": unit_of(f, currency), "Meaning": f.meaning})
+        if art.more_columns and own.get("other_columns"):
+            f = _field({**own["other_columns"], "label": "Each further column"}, "each")
+            meaning = str(own["other_columns"].get("meaning", "")).replace("{name}", "column's")
+            rows.append({"Table": title, "Column": f.label, "Unit": unit_of(f, currency), "Meaning": meaning})
+    return pd.DataFrame(rows, columns=["Table", "Column", "Unit", "Meaning"])
 
 
 def _missing(value: object) -> bool:
