@@ -142,9 +142,9 @@ def test_a_bad_kind_is_named():
         (0.7366, "share", 1, "73.7%"),
         (np.float64(0.5), "share", None, "50%"),
         # points: a difference of two percentages
-        (-0.0243, "points", None, "-2.4 points"),
-        (0.15, "points", None, "15 points"),
-        (0.0, "points", None, "0 points"),
+        (-0.0243, "points", None, "-2.4 pts"),
+        (0.15, "points", None, "15 pts"),
+        (0.0, "points", None, "0 pts"),
         # ratio, score, hours
         (1.8401, "ratio", None, "1.84"),
         (-0.2835, "ratio", None, "-0.28"),
@@ -293,7 +293,7 @@ def test_a_column_in_units_row_by_row():
     assert shown["Unit"].tolist() == ["Percentage", "Days", "Score (1 to 5)", "Minutes"]
     assert shown["Target"].tolist() == ["80%", "2.5", "4.0", "3.0"]
     assert shown["Today"].tolist() == ["91%", "3.2", MISSING, "2.0"]
-    assert shown["Still to go"].tolist() == ["-11 points", "-0.8", MISSING, "-1.0"]
+    assert shown["Still to go"].tolist() == ["-11 pts", "-0.8", MISSING, "-1.0"]
     assumptions = pd.DataFrame(
         {"name": ["unit_cost.phone", "I01.failure_demand", "x"], "value": [4.0934, 0.45, 6.0]}
         | {"unit": ["GBP per contact (2026 prices)", "share", "minutes per contact"]}

@@ -22,7 +22,7 @@ number     as precise as its size needs: ``1,234``, ``12.3``, ``1.23``, ``0.035`
 score      one decimal place, a maturity or survey score            level (1 to 5)
 money      currency, whole units: ``£12,300`` (``decimals`` 2: ``£2.83``) the engagement's currency
 share      a fraction as a percentage: ``13%``; ``4.2%`` below 10%   percent
-points     a difference of two percentages: ``-2.4 points``        percentage points
+points     a difference of two percentages: ``-2.4 pts``           percentage points
 ratio      two decimal places: ``1.84``                            ratio
 years      a length of time: one decimal place, ``3`` when whole   years
 year       a calendar year: ``2026`` (no thousands separator)      calendar year
@@ -415,7 +415,7 @@ def format_value(value: object, f: Field, *, currency: str = "GBP", names: Mappi
     if kind in ("share", "points"):
         text = _percent(number, f.decimals)
         sign = "-" if number < 0 and text.strip("0.,") and not text.startswith("under") else ""
-        return f"{sign}{text}%" if kind == "share" else f"{sign}{text} points"
+        return f"{sign}{text}%" if kind == "share" else f"{sign}{text} pts"
     if kind == "ratio":
         return _grouped(number, 2 if f.decimals is None else f.decimals)
     if kind == "weeks":
