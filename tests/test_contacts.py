@@ -128,7 +128,7 @@ def test_data_quality_counts_the_planted_messiness(log):
     dq = log.data_quality().set_index("check")["rows"]
     mess = TRUTH["messiness"]
     assert dq["rows in the log"] == 51064
-    assert dq["closed before created"] == mess["closed_before_opened"] == 60
+    assert dq["closed before it was opened"] == mess["closed_before_opened"] == 60
     assert dq["channel missing or not recognised"] == 511
     assert dq["reason with no service (unknown code?)"] == 255
     assert dq["duplicated contact ids"] == 0
@@ -144,7 +144,7 @@ def test_messy_export_rows_are_counted_not_dropped(tiny):
     with ContactLog(load_engagement(tiny.path)) as log:
         dq = log.data_quality().set_index("check")["rows"]
         assert dq["rows in the log"] == 6
-        assert dq["created_at missing or unreadable"] == 1
+        assert dq["time of contact missing or unreadable"] == 1
         assert dq["channel missing or not recognised"] == 1
         assert dq["duplicated contact ids"] == 1
         assert log.reasons()["contacts"].sum() == 6
@@ -209,7 +209,7 @@ def test_real_nyc_311_runs_with_the_shipped_mapping_alone():
             .index[0]
         )
         dq = log.data_quality().set_index("check")["rows"]
-        assert dq["closed before created"] == 2 and dq["channel missing or not recognised"] == 584
+        assert dq["closed before it was opened"] == 2 and dq["channel missing or not recognised"] == 584
         assert not log.anomalies().empty and isinstance(log.resolution_times(), pd.DataFrame)
         with pytest.raises(CxmError, match="customer_id"):
             log.repeat_contact()

@@ -234,7 +234,7 @@ def test_a_non_linear_npv_is_refined_to_its_root():
     row = switching_values(assumptions, counted, ["x"]).iloc[0]
     assert counted.seen["rate"] == (0.001, 0.5) and counted.calls > 3  # brentq's calls stay inside the bounds too
     assert row["switching_value"] == pytest.approx(npf.irr([-100] + [12] * 10), rel=1e-9)
-    assert row["note"].startswith("NPV is negative at the base value; it turns positive if rate falls to 0.0346 (-1%), inside")
+    assert row["note"].startswith("NPV is negative at the base value; it turns positive if rate falls to 0.035 (-1%), inside")
 
 
 def test_a_base_value_of_zero_and_an_npv_of_zero():

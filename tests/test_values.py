@@ -84,7 +84,7 @@ def test_validate_and_the_analysis_agree_on_mixed_offsets(tmp_path, zone, closed
     assert _validated(report, r"created_at are written with a time-zone offset other") == 40
     with ContactLog(load_engagement(path)) as log:
         quality = log.data_quality().set_index("check")["rows"]
-        assert quality["closed before created"] == closed_before
+        assert quality["closed before it was opened"] == closed_before
         assert quality["created_at written with a time-zone offset other than the column's most common one"] == 40
         hours = log.resolution_times().set_index("reason").loc["(all)"]
     assert hours["closed"] == 100 - closed_before

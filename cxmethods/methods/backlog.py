@@ -88,7 +88,7 @@ def _initiatives(engagement: Engagement, appraisal: pd.DataFrame | None) -> list
         bcr = float(appraised.at[iid, "bcr"]) if found else np.nan
         category = appraised.at[iid, "vfm_category"] if found else ""
         risk = float(appraised.at[iid, "prob_negative"]) if found and "prob_negative" in appraised else np.nan
-        provenance = "initiatives.csv" + (
+        provenance = "the engagement's initiatives" + (
             f"; business case: NPV {npv:,.0f}, BCR {bcr:.2f} ({category})" if found else "; not appraised"
         )
         rows.append(
@@ -127,13 +127,13 @@ def candidates(evidence: Evidence, levers: pd.DataFrame | None = None, *, per_so
             said = []  # the quick test's and role checklist's "no" answers in the same component back the gap up
             if findings is not None and "component" in top and "component" in findings:
                 said = findings.loc[findings["component"] == g.component, "item_id"].astype(str).tolist()
-            also = f"; findings in the same component: {', '.join(said[:4])} (findings.csv)" if said else ""
+            also = f"; {len(said)} quick-test or role-checklist answers in the same component back it" if said else ""
             rows.append(
                 _candidate(
                     f"S:{g.dimension_id}",
                     f"Raise '{g.dimension}' from level {g.current:g} to {g.target:g}",
                     "self_assessment",
-                    f"self-assessment gap of {g.gap:g} levels on {g.dimension_id} (gaps.csv){also}",
+                    f"self-assessment gap of {g.gap:g} levels on '{g.dimension}'{also}",
                 )
             )
     volumes = evidence.volumes
@@ -147,7 +147,7 @@ def candidates(evidence: Evidence, levers: pd.DataFrame | None = None, *, per_so
                     f"V:{_slug(reason)}",
                     f"Cut failure demand on '{reason}'",
                     "voice_of_customer",
-                    f"{n:,.0f} failure contacts in the log; no initiative's lever names this reason (volumes.csv)",
+                    f"{n:,.0f} failure contacts in the log; no initiative's lever names this reason",
                 )
             )
     drivers = evidence.drivers
@@ -163,7 +163,7 @@ def candidates(evidence: Evidence, levers: pd.DataFrame | None = None, *, per_so
                     f"Improve '{question}'",
                     "voice_of_customer",
                     f"key driver of '{outcome}': {d.share:.0%} of what the survey explains, scoring {d.performance:.0f} "
-                    "of 100, below the other drivers (drivers.csv)",
+                    "of 100, below the other drivers",
                 )
             )
     mix = evidence.segment_channels
@@ -177,7 +177,7 @@ def candidates(evidence: Evidence, levers: pd.DataFrame | None = None, *, per_so
                     f"G:{_slug(segment)}",
                     f"Help '{segment}' move online",
                     "segmentation",
-                    f"online share {o.current_share:.0%} could reach {o.target_share:.0%} (segment_channels.csv)",
+                    f"online share {o.current_share:.0%} could reach {o.target_share:.0%} by the segment's channel targets",
                 )
             )
     return rows

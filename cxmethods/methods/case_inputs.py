@@ -602,7 +602,7 @@ def assumptions_table(
                 "uplift on the years to full benefit",
                 "optimism bias",
                 f"Optimism-bias uplift on durations for {name.replace('_', ' ')} projects: benefits start "
-                f"ramp_up_years x this later (mitigation {settings.optimism_bias_mitigation:.0%})",
+                f"this share of their ramp-up years later (mitigation {settings.optimism_bias_mitigation:.0%})",
                 bench.optimism_bias.duration_source or bench.optimism_bias.source,
                 hi_bound=np.nan,
             )

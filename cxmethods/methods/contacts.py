@@ -507,7 +507,7 @@ class ContactLog:
         """Counts of rows a real export gets wrong: ``check``, ``rows``, ``share``, ``treatment``. Nothing is dropped."""
         checks = [("rows in the log", "true", "all rows are analysed")]
         if "created_at" in self.fields:
-            checks.append(("created_at missing or unreadable", "created_at IS NULL", "left out of time patterns"))
+            checks.append(("time of contact missing or unreadable", "created_at IS NULL", "left out of time patterns"))
             start, end = self.engagement.period.start, self.engagement.period.end
             checks.append(
                 (
@@ -517,12 +517,12 @@ class ContactLog:
                 )
             )
         if "closed_at" in self.fields:
-            checks.append(("closed before created", "closed_at < created_at", "left out of resolution times"))
+            checks.append(("closed before it was opened", "closed_at < created_at", "left out of resolution times"))
             checks.append(
                 (
                     "closed within a second of opening (auto-closed?)",
                     self._auto_closed(),
-                    "left out of resolution times (as auto_closed)",
+                    "left out of resolution times (counted as auto-closed)",
                 )
             )
             checks.append(
@@ -532,7 +532,7 @@ class ContactLog:
                     "left out of resolution times",
                 )
             )
-            checks.append(("still open (no closed_at)", "closed_at IS NULL", "counted as open"))
+            checks.append(("still open (no closing time)", "closed_at IS NULL", "counted as open"))
         checks.append(("channel missing or not recognised", "channel IS NULL", f"counted as '{_UNKNOWN}'"))
         checks.append(("reason missing", "reason IS NULL", f"counted as '{_UNKNOWN}'"))
         if "service" in self.fields:

@@ -374,7 +374,7 @@ def _refine(model: Model, table: _Table, outputs: list[str], brackets: dict, fou
 
 
 def _note(table: _Table, j: int | np.integer, npv_base: float, sv: float, *, flat: bool, jump: bool) -> str:
-    name, value = table.names[j], table.value[j]
+    name, value = _label(table, j), table.value[j]
     if npv_base == 0:
         return f"NPV is exactly zero at the base value of {name}."
     sign, other = ("positive", "negative") if npv_base > 0 else ("negative", "positive")
@@ -395,11 +395,25 @@ def _note(table: _Table, j: int | np.integer, npv_base: float, sv: float, *, fla
     return f"NPV is {sign} at the base value; it turns {other} if {name} {'falls' if sv < value else 'rises'} to {sentence_number(sv)}{change}{where}."
 
 
+def _label(table: _Table, j: int | np.integer) -> str:
+    """The assumption as a reader knows it: its description (lower-cased first letter), else its name."""
+    if "description" in table.extra:
+        text = table.extra["description"].iloc[int(j)]
+        if isinstance(text, str) and text.strip():
+            text = text.strip()
+            return f"the {text[0].lower()}{text[1:]}" if not text[:2].isupper() else text
+    return table.names[j]
+
+
 def sentence_number(x: float) -> str:
-    """A number for a sentence: four significant figures, thousands separated."""
+    """A number for a sentence: four significant figures (at most three decimals), thousands separated.
+
+    >>> sentence_number(0.32805), sentence_number(1.17279), sentence_number(77871.2), sentence_number(0.0127)
+    ('0.328', '1.173', '77,871', '0.013')
+    """
     if not np.isfinite(x) or x == 0 or abs(x) < 1e-3 or abs(x) >= 1e12:
         return f"{x:.3g}"
-    decimals = max(0, 3 - int(np.floor(np.log10(abs(x)))))
+    decimals = min(3, max(0, 3 - int(np.floor(np.log10(abs(x))))))
     text = f"{round(x, decimals):,.{decimals}f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 

@@ -387,7 +387,7 @@ def _pilots(result: RoadMap, engagement: Engagement, run_dir: str | Path) -> Non
                 "weekly_in_scope": round(pilot["volume"] * scope_share, 1),
                 "weeks": weeks.weeks,
                 "design": "difference in differences: pilot area against a matched comparison area, the pilot weeks against "
-                "as many weeks before it; judged over areas by randomisation inference (evaluate_did_clusters)",
+                "as many weeks before it; judged over areas by randomisation inference",
                 "success_criterion": f"the {measure} should {direction} from {p0:.1%} to {p0 + effect:.1%}, "
                 f"with a randomisation-inference p-value over areas below {settings.pilot_alpha:g}",
                 "cluster_note": clusters,
@@ -455,7 +455,7 @@ def _cluster_note(effect: float, mde: float, needed: int, contacts: float, avail
     text = (
         "One area against one area cannot estimate how much areas vary by themselves, so no evaluation of it can "
         f"show the effect honestly, however many contacts it has. At an intra-cluster correlation of {icc:g} (an "
-        f"assumption: settings.roadmap.pilot_icc) the design effect is {deff:.1f}; {could} ("
+        f"assumption the engagement can change) the design effect is {deff:.1f}; {could} ("
         f"{pts(effect)} are sought). Detecting {pts(effect)} needs about {needed} areas an arm ({2 * needed} in all) of "
         f"some {contacts:,.0f} contacts each in {_MAX_WEEKS} weeks, assigned to pilot or comparison at random."
     )
