@@ -1180,7 +1180,7 @@ def _timeline(d: _Deck) -> list[_Slide | None]:
             if str(r.dependencies) not in ("", "nan")
             else ""
         )
-        + (f"; {r.reason}" if "reason" in shown and pd.notna(r.reason) else "")
+        + (f"; {_readable_reason(str(r.reason), id_title)}" if "reason" in shown and pd.notna(r.reason) else "")
         + "."
         for r in shown.itertuples()
     ]
@@ -1422,7 +1422,7 @@ def _label_table(body: list[list[str]]) -> Callable:
     def draw(slide) -> None:
         size = _SMALL_PT + 2 if sum(len(v) for _, v in body) < 700 else _SMALL_PT
         frame = slide.shapes.add_table(
-            len(body), 2, Inches(_MARGIN), Inches(_BODY_TOP), Inches(_WIDTH - 2 * _MARGIN), Inches(0.5 * len(body))
+            len(body), 2, Inches(_MARGIN), Inches(_BODY_TOP + 0.2), Inches(_WIDTH - 2 * _MARGIN), Inches(0.5 * len(body))
         )
         _alt(frame, "Table: the decision's cost, value, timing, evidence and risk.")
         table = frame.table

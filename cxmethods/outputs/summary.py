@@ -487,7 +487,7 @@ def _capability(ctx: _Context) -> tuple[list[Decision], str | None]:
     gaps = ctx.table(SELF_ASSESSMENT, "gaps")
     dims: list[str] = []
     ids: list[str] = []
-    if gaps is not None and "component" in gaps:
+    if gaps is not None and {"component", "dimension", "dimension_id", "current", "target", "gap"} <= set(gaps.columns):
         inside = gaps[(gaps["component"] == top["component"])].dropna(subset=["gap"]).head(2)
         dims = [f"{g.dimension} (level {g.current:g} now, {g.target:g} wanted)" for g in inside.itertuples()]
         ids = [f"S:{d}" for d in inside["dimension_id"].astype(str)]
