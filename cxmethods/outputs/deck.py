@@ -509,9 +509,12 @@ def _summary_slides(d: _Deck) -> list[_Slide]:
             _Slide(
                 title=f"We ask you to take {_count(n)} decision{'s' if n > 1 else ''}",
                 section=SECTIONS[0],
-                draw=_numbered(lines, size),
+                draw=_both(_numbered(lines, size), _notes_box(["Not yet possible:", *s.notes], 4.4, 2.3))
+                if n <= 2 and s.notes
+                else _numbered(lines, size),
                 notes=notes,
-                source="Executive summary, from the business case, the road map and the self-assessment",
+                source="Executive summary, from "
+                + _and_words(list(dict.fromkeys(f"the {d.source.split(':')[0].lower()}" for d in s.decisions))),
             )
         )
     if s.findings:
@@ -529,6 +532,10 @@ def _summary_slides(d: _Deck) -> list[_Slide]:
             )
         )
     return out
+
+
+def _and_words(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _count(n: int) -> str:
@@ -1030,9 +1037,9 @@ def _assumption(d: _Deck, assumption: object, description: object) -> str:
     owner = str(assumption).split(".")[0]
     if owner in d.names and owner != str(assumption):
         text = f"{d.names[owner]}: {_lower(text)}"
-    if len(text) > 90:  # the scope in brackets goes first, then the words at the end
+    if len(text) > 100:  # the scope in brackets goes first, then the words at the end
         text = re.sub(r"\s*\([^)]*\)$", "", text)
-    return _short(text, 90)
+    return _short(text, 100)
 
 
 def _optimal_mix(d: _Deck) -> list[_Slide | None]:
