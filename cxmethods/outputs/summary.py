@@ -40,7 +40,7 @@ from pathlib import Path
 import pandas as pd
 
 from cxmethods.core.errors import CxmError
-from cxmethods.io.artifacts import BUSINESS_CASE, ROADMAP, SELF_ASSESSMENT, read_table
+from cxmethods.io.artifacts import BUSINESS_CASE, ROADMAP, SEGMENTATION, SELF_ASSESSMENT, VOICE_OF_CUSTOMER, read_table
 from cxmethods.outputs.headlines import WORKBOOKS, headlines
 from cxmethods.outputs.present import MISSING, Field, format_value, id_names
 
@@ -515,12 +515,12 @@ def _capability(ctx: _Context) -> tuple[list[Decision], str | None]:
 
 #: The workbooks whose headlines become key findings, and how many of each (the business case and the road map
 #: speak through the decisions).
-_FROM = (("01_self_assessment", 1), ("02_voice_of_customer", 3), ("03_segmentation", 2))
+_FROM = ((SELF_ASSESSMENT, 1), (VOICE_OF_CUSTOMER, 3), (SEGMENTATION, 2))
 
 
 def _findings(run_dir: Path, currency: str) -> list[Finding]:
     found = headlines(run_dir, currency=currency)
     out = [Finding(text, WORKBOOKS[step]) for step, n in _FROM for text in found.get(step, [])[:n]]
     if not out:  # only a business case or a road map: their headlines are the findings
-        out = [Finding(text, WORKBOOKS[step]) for step in ("04_business_case", "05_roadmap") for text in found.get(step, [])[:2]]
+        out = [Finding(text, WORKBOOKS[step]) for step in (BUSINESS_CASE, ROADMAP) for text in found.get(step, [])[:2]]
     return out[:_FINDINGS]
