@@ -407,11 +407,11 @@ def _chart(c: _Chart) -> Callable:
             if bar:
                 categories.reverse_order = True  # bar charts list categories bottom up; ours are ranked top down
                 categories.tick_label_position = XL_TICK_LABEL_POSITION.LOW  # names at the left, clear of negative bars
-            if c.label_skip:
-                axis = categories._element
-                for tag in ("c:tickLblSkip", "c:tickMarkSkip"):
-                    skip = etree.SubElement(axis, qn(tag))
-                    skip.set("val", str(c.label_skip))
+            skip = c.label_skip or (1 if bar else None)  # a bar chart names every bar (no label left out for room)
+            if skip:
+                _skip(categories._element, skip)
+            if bar and len(c.categories) > 10:
+                categories.tick_labels.font.size = Pt(MIN_PT)
             axis = chart.value_axis
             axis.tick_labels.number_format, axis.tick_labels.number_format_is_linked = c.number_format, False
             axis.tick_labels.font.size = Pt(MIN_PT)
@@ -464,6 +464,22 @@ def _chart(c: _Chart) -> Callable:
                 _fill(plot.series[0].points[j].format.fill, colour)
 
     return draw
+
+
+def _skip(axis, every: int) -> None:
+    """Label every n-th category (1: every one), the elements placed where the chart schema wants them: before
+    ``c:noMultiLvlLbl`` and ``c:extLst`` (PowerPoint repairs a file whose elements are out of order)."""
+    for tag in ("c:tickLblSkip", "c:tickMarkSkip"):
+        for old in axis.findall(qn(tag)):
+            axis.remove(old)
+    later = next((child for child in axis if child.tag in (qn("c:noMultiLvlLbl"), qn("c:extLst"))), None)
+    for tag in ("c:tickLblSkip", "c:tickMarkSkip"):
+        element = etree.Element(qn(tag))
+        element.set("val", str(every))
+        if later is not None:
+            later.addprevious(element)
+        else:
+            axis.append(element)
 
 
 def _notes_box(text: list[str], top: float, height: float, size: int = _SMALL_PT) -> Callable:
@@ -774,15 +790,18 @@ def _drivers(d: _Deck) -> list[_Slide | None]:
     if drivers is None or drivers.empty:
         return []
     drivers = drivers.sort_values("share", ascending=False, kind="stable")
-    names = drivers["question"] if "question" in drivers else drivers["driver"].astype(str).str.replace("_", " ")
+    every = drivers
+    all_names = every["question"] if "question" in every else every["driver"].astype(str).str.replace("_", " ")
+    drivers = every.head(_DRIVERS)  # more bars than this cannot each be named at 12 pt
+    names = all_names.head(_DRIVERS)
     outcome = _short(drivers["outcome"].iloc[0], 40) if "outcome" in drivers else "satisfaction"
-    fix = [_short(n, 40) for n, q in zip(names, drivers["quadrant"], strict=True) if str(q).startswith("Fix first")]
+    fix = [_short(n, 40) for n, q in zip(all_names, every["quadrant"], strict=True) if str(q).startswith("Fix first")]
     if fix:
         quoted = " and ".join(f"'{f}'" for f in fix[:2])
         title = f"{quoted} matter{'s' if len(fix) == 1 else ''} most to '{outcome}' and score{'s' if len(fix) == 1 else ''} lowest: fix first"
         if len(title) > 110:
             title = (
-                f"{len(fix)} of {len(drivers)} questions matter most to '{_short(outcome, 30)}' and score lowest: fix them first"
+                f"{len(fix)} of {len(every)} questions matter most to '{_short(outcome, 30)}' and score lowest: fix them first"
             )
     else:
         title = f"'{_short(names.iloc[0], 40)}' drives '{outcome}' most"
@@ -794,15 +813,17 @@ def _drivers(d: _Deck) -> list[_Slide | None]:
         {f"Share of what explains '{outcome}'": _values(drivers["share"])},
         "0%",
         alt=(
-            f"Bar chart: how much each survey question explains '{outcome}', largest first, with its score; "
+            f"Bar chart: how much each of the {len(drivers)} leading survey questions explains '{outcome}', largest first, with its score; "
             f"orange bars: important and low-scoring (fix first)."
         ),
         colours=colours,
     )
     notes = [
         f"{n}: {_share(s)} of what the survey explains, scores {p:.0f} of 100; {q}."
-        for n, s, p, q in zip(names, drivers["share"], drivers["performance"], drivers["quadrant"], strict=True)
+        for n, s, p, q in zip(all_names, every["share"], every["performance"], every["quadrant"], strict=True)
     ]
+    if len(every) > len(drivers):
+        notes.append(f"The chart shows the {len(drivers)} questions that explain most; all {len(every)} are listed above.")
     notes.append("From the customer survey: key-driver analysis (each question's share of the explained variation).")
     return [
         _Slide(title, SECTIONS[2], _chart(chart), notes, _source(VOICE_OF_CUSTOMER, "drivers of satisfaction"), VOICE_OF_CUSTOMER)
@@ -849,6 +870,7 @@ def _segments(d: _Deck) -> list[_Slide | None]:
 
 # Business case ----------------------------------------------------------------------------------------------------
 
+_DRIVERS = 12  # the most drivers one chart shows
 _MIN_CONTACTS = 30  # a period with fewer contacts is left off the trend charts (as the trend plots do)
 _OPTION_NAMES = {"do_minimum": "Do minimum", "preferred": "Preferred package"}
 
