@@ -552,3 +552,21 @@ def test_the_cfpb_example_degrades_to_what_its_data_support(pipeline_runs):
         for shape in slide.shapes:
             if shape.has_chart:
                 assert shape._element.xpath(".//p:cNvPr/@descr")
+
+
+def test_chart_axes_keep_the_schema_order_powerpoint_needs(run):
+    """A category axis's label skip sits before c:noMultiLvlLbl (PowerPoint repairs a file where it does not)."""
+    from lxml import etree
+
+    with zipfile.ZipFile(run["path"]) as package:
+        charts = [n for n in package.namelist() if re.fullmatch(r"ppt/charts/chart\d+\.xml", n)]
+        skipped = 0
+        for name in charts:
+            for axis in etree.fromstring(package.read(name)).iter("{*}catAx"):
+                tags = [etree.QName(child).localname for child in axis]
+                if "tickLblSkip" in tags:
+                    skipped += 1
+                    assert tags.index("tickLblSkip") < tags.index("tickMarkSkip")
+                    if "noMultiLvlLbl" in tags:
+                        assert tags.index("tickMarkSkip") < tags.index("noMultiLvlLbl"), name
+        assert skipped >= 1
