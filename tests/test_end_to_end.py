@@ -121,7 +121,7 @@ def test_cxm_run_on_the_sample_engagement(sample_run):
     from pptx import Presentation
 
     deck = Presentation(out / "riverton.pptx")
-    assert deck.slides[-1].shapes.title.text == "Road map" and sum(s.has_chart for sl in deck.slides for s in sl.shapes) >= 4
+    assert deck.slides[-1].shapes.title.text == "Next steps" and sum(s.has_chart for sl in deck.slides for s in sl.shapes) >= 4
     manifest = json.loads((out / "run.json").read_text())
     assert [o["status"] for o in manifest["outputs"]] == ["ok", "ok", "ok"]
     files = {f["path"]: f for f in manifest["files"]}
