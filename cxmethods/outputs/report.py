@@ -31,6 +31,7 @@ from cxmethods.io.artifacts import STEPS
 from cxmethods.outputs import html as h
 from cxmethods.outputs.headlines import WORKBOOKS, read_manifest, run_date
 from cxmethods.outputs.pages import PAGES, Page, RunView
+from cxmethods.outputs.summary import Summary, decision_lines, executive_summary
 
 __all__ = ["write_report"]
 
@@ -158,7 +159,8 @@ def _index_html(
     ]
     parts = ["<h1>Becoming customer-focused: findings and decisions</h1>"]
     parts += [f'<p class="cxm-meta">Findings of {e(date)}</p>'] if date else []
-    parts.append("<h2>Summary</h2>")
+    parts += _decisions_html(executive_summary(run_dir, currency=run.currency))
+    parts.append("<h2>Findings by part of the method</h2>")
     for page in pages:
         found = [s for step in page.steps for s in run.headlines.get(step, [])]
         if found:
@@ -177,6 +179,22 @@ def _index_html(
     parts.append(f'<p class="cxm-meta">Status: {e(word)} ({e(detail)}).</p>')
     parts.append(h.points(_workbook_notes(manifest), "cxm-meta"))
     return _shell(f"{organisation}: becoming customer-focused", organisation, "\n".join(parts), pages, current=None)
+
+
+def _decisions_html(summary: Summary) -> list[str]:
+    """The executive summary's decisions, each as a card of cost, cash and non-cash value, timing, evidence, risk."""
+    parts = ["<h2>Decisions we ask you to take</h2>"]
+    if not summary.decisions:
+        parts.append(h.note("No decision can be put to you yet."))
+    for n, decision in enumerate(summary.decisions, 1):
+        rows = "".join(f"<dt>{html.escape(label)}</dt><dd>{html.escape(text)}</dd>" for label, text in decision_lines(decision))
+        parts.append(
+            f'<section class="cxm-card cxm-decision"><h3>{n}. {html.escape(decision.title)}</h3><dl>{rows}</dl></section>'
+        )
+    parts.append(h.points(summary.notes, "cxm-meta"))
+    if summary.findings:
+        parts += ["<h2>Key findings</h2>", h.points([f.text for f in summary.findings], "cxm-lead")]
+    return parts
 
 
 def _workbook_notes(manifest: dict) -> list[str]:
@@ -247,6 +265,9 @@ body.cxm-report { font-family: var(--cxm-font); color: #1f2933; background: #fff
 .cxm-lead { font-size: 17px; }
 .cxm-report li { margin: 4px 0; }
 .cxm-card { border: 1px solid #d9dee3; border-radius: 6px; padding: 4px 16px 8px; margin: 12px 0; }
+.cxm-decision dl { display: grid; grid-template-columns: 14em 1fr; gap: 2px 16px; margin: 4px 0 8px; }
+.cxm-decision dt { font-weight: 600; color: #3e4c59; }
+.cxm-decision dd { margin: 0; }
 .cxm-two { display: grid; grid-template-columns: 1fr 1fr; gap: 0 24px; }
 .cxm-failure { background: #fde8e8; border-left: 4px solid #a61b1b; padding: 8px 12px; color: #611; }
 .cxm-table { overflow-x: auto; margin: 8px 0 16px; max-width: 100%; }
@@ -290,7 +311,8 @@ body.cxm-report { font-family: var(--cxm-font); color: #1f2933; background: #fff
   .cxm-table td { border: 0; padding: 2px 0; text-align: left; white-space: normal; }
   .cxm-table td.num { text-align: left; }
   .cxm-table td::before { content: attr(data-label) ": "; font-weight: 600; color: #3e4c59; }
-  .cxm-two { grid-template-columns: 1fr; }
+  .cxm-two, .cxm-decision dl { grid-template-columns: 1fr; }
+  .cxm-decision dd { margin-bottom: 6px; }
   .cxm-report h1 { font-size: 23px; }
   .cxm-bar-value { min-width: 5.5em; }
 }
