@@ -47,6 +47,8 @@ ASSETS = Path(__file__).with_name("assets")
 ASSET_FILES = ("cxm.js", "cxm.css")
 #: A column gets a choice list when it has at most this many distinct values, each on two rows or more on average.
 MAX_CHOICES = 12
+#: How a dimension's ``unknown`` (the value the cubes give a contact or respondent without one) reads.
+NOT_RECORDED = "Not recorded"
 _ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 _MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
 # a number as present.format_value writes it: a sign, a currency sign or ISO code, thousands separators, a unit
@@ -200,8 +202,12 @@ def table_html(
             raise CxmError(f"Table {caption!r}: numeric_columns {unknown} are not among its headers {columns}.")
         kinds = {c: "number" if c in numeric_columns else ("text" if k == "number" else k) for c, k in kinds.items()}
     n = len(frame)
-    out = [f'<div class="cxm-table" id="{table_id}" data-cxm-table{" data-sortable" if sortable else ""}>']
-    if filterable and n > 1:
+    controls = filterable and n > 1
+    classes = "cxm-table cxm-has-title" if controls else "cxm-table"
+    out = [f'<div class="{classes}" id="{table_id}" data-cxm-table{" data-sortable" if sortable else ""}>']
+    if controls:  # the caption, shown above the controls once they show (the <caption> stays for screen readers)
+        out.append(f'<p class="cxm-title" aria-hidden="true">{_e(caption)}</p>')
+    if controls:
         out.append('<div class="cxm-controls" hidden>')
         out.append(
             f'<label for="{table_id}-filter">Find in the table'
@@ -209,7 +215,9 @@ def table_html(
             "</label>"
         )
         for i, c in enumerate(columns):
-            distinct = sorted({v for v in cells[i] if v.strip() and v != MISSING}, key=lambda v: (sort_key(v) is None, str(sort_key(v))))
+            distinct = sorted(
+                {v for v in cells[i] if v.strip() and v != MISSING}, key=lambda v: (sort_key(v) is None, str(sort_key(v)))
+            )
             if kinds[c] != "text" or not 2 <= len(distinct) <= max_choices or len(distinct) * 2 > n:
                 continue
             options = "".join(f'<option value="{_e(v)}">{_e(v)}</option>' for v in distinct)
@@ -232,7 +240,7 @@ def table_html(
             attrs = ""
             if kinds[c] == "number":
                 attrs = f' class="num" data-sort="{_number_text(key) if isinstance(key, float) else ""}"'
-            elif kinds[c] == "date" or (c in raw and key is not None):
+            elif kinds[c] == "date" or (c in raw and key is not None and str(key) != text):
                 attrs = f' data-sort="{_e(key if key is not None else "")}"'
             tag = "th" if i == 0 and first_is_header else "td"
             scope = ' scope="row"' if tag == "th" else ""
@@ -273,7 +281,7 @@ def _sort_values(
                 keys.append(None)
             elif isinstance(v, bool):
                 keys.append(float(v))
-            elif isinstance(v, (int, float)) or hasattr(v, "__float__") and not isinstance(v, str):
+            elif isinstance(v, (int, float)) or (hasattr(v, "__float__") and not isinstance(v, str)):
                 try:
                     keys.append(float(v))
                 except (TypeError, ValueError):
@@ -375,9 +383,7 @@ def filter_chart_html(
     data = cube.copy()
     for m in measures:
         data[m] = pd.to_numeric(data[m], errors="coerce").fillna(0.0)
-    shown_filters = [
-        f for f in dict.fromkeys(filters) if f in data.columns and f not in (x,) and data[f].dropna().nunique() > 1
-    ]
+    shown_filters = [f for f in dict.fromkeys(filters) if f in data.columns and f not in (x,) and data[f].dropna().nunique() > 1]
     dims = list(dict.fromkeys([x, *([series] if series else []), *shown_filters]))
     for d in dims:
         data[d] = data[d].astype(object).where(data[d].notna(), None)
@@ -394,8 +400,13 @@ def filter_chart_html(
         else:
             values.sort(key=lambda v: (-float(totals[v]), str(v)))
         f = field(d)
+        if f.kind not in ("month", "date") and all(re.fullmatch(r"\d{4}-\d{2}", str(v)) for v in values):
+            f = Field(f.label, "month")  # 2025-04: a month, whatever the dictionary says of the column
         names = value_labels.get(d) or {}
-        texts = [str(names[v]) if v in names else format_value(v, f, currency=currency) for v in values]
+        texts = [
+            str(names[v]) if v in names else NOT_RECORDED if str(v) == "unknown" else format_value(v, f, currency=currency)
+            for v in values
+        ]
         codes[d] = {v: i for i, v in enumerate(values)}
         all_text = "All " + (label(d).lower() + "s" if not label(d).lower().endswith("s") else label(d).lower())
         dim_specs.append({"name": d, "label": label(d), "values": [str(v) for v in values], "labels": texts, "all": all_text})
@@ -407,9 +418,10 @@ def filter_chart_html(
     rows.sort()
     share = len(measures) == 2
     f_measure = field(measures[0])
-    kind_of_value = "share" if share else ("count" if f_measure.kind == "count" else f_measure.kind)
+    kind_of_value = "share" if share else f_measure.kind
     if kind_of_value not in ("share", "count", "money"):
-        kind_of_value = "number"
+        whole = bool(((summed[measures[0]] % 1) == 0).all())
+        kind_of_value = "count" if whole and f_measure.kind in ("text", "number") and f_measure.decimals is None else "number"
     fmt = {
         "kind": kind_of_value,
         "symbol": CURRENCY_SYMBOLS.get(currency, f"{currency} "),

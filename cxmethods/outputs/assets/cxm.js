@@ -180,9 +180,10 @@
     }
 
     function describe(d) {
-      var parts = selects.map(function (s) {
+      var parts = selects.map(function (s, i) {
         var dim = spec.dims[dimIndex[s.getAttribute("data-dim")]];
-        return s.value === "" ? dim.all : dim.labels[+s.value];
+        if (s.value !== "") return dim.labels[+s.value];
+        return i ? dim.all.charAt(0).toLowerCase() + dim.all.slice(1) : dim.all;
       });
       var what = parts.length ? parts.join(", ") + ": " : "";
       if (share) return what + format(d.total, spec.format) + " " + spec.totalLabel + " (" + grouped(d.base, 0) + " " + spec.baseLabel + ").";
@@ -244,7 +245,7 @@
       var marks = svg("g", { "class": "cxm-marks" });
       if (spec.kind === "line") {
         d.keep.forEach(function (s, k) {
-          var colour = PALETTE[k % PALETTE.length];
+          var colour = PALETTE[s % PALETTE.length];
           var points = [];
           xl.forEach(function (label, i) {
             var v = d.values[i][s];
@@ -270,7 +271,7 @@
             var shown = v === null ? 0 : v;
             var x0 = m.left + band * i + (band - inner) / 2 + (stacked ? 0 : k * bw);
             var y1 = y(base + shown), y0 = y(base);
-            var bar = svg("rect", { x: x0.toFixed(1), y: y1.toFixed(1), width: Math.max(1, bw - (groups > 1 ? 1 : 0)).toFixed(1), height: Math.max(0, y0 - y1).toFixed(1), fill: PALETTE[k % PALETTE.length], "class": "cxm-mark", "data-x": label, "data-series": si < 0 ? "" : spec.dims[si].labels[s], "data-value": v === null ? "" : String(v) });
+            var bar = svg("rect", { x: x0.toFixed(1), y: y1.toFixed(1), width: Math.max(1, bw - (groups > 1 ? 1 : 0)).toFixed(1), height: Math.max(0, y0 - y1).toFixed(1), fill: PALETTE[s % PALETTE.length], "class": "cxm-mark", "data-x": label, "data-series": si < 0 ? "" : spec.dims[si].labels[s], "data-value": v === null ? "" : String(v) });
             bar.appendChild(svg("title", {}, label + (si < 0 ? "" : ", " + spec.dims[si].labels[s]) + ": " + format(v, spec.format)));
             marks.appendChild(bar);
             if (stacked) base += shown;
@@ -290,7 +291,7 @@
         if (si >= 0) {
           d.keep.forEach(function (s, k) {
             var item = el("li");
-            item.appendChild(el("span", { "class": "cxm-swatch", style: "background:" + PALETTE[k % PALETTE.length], "aria-hidden": "true" }));
+            item.appendChild(el("span", { "class": "cxm-swatch", style: "background:" + PALETTE[s % PALETTE.length], "aria-hidden": "true" }));
             item.appendChild(document.createTextNode(spec.dims[si].labels[s]));
             legend.appendChild(item);
           });
