@@ -593,6 +593,7 @@ def _check_scale(scale, function: str) -> tuple[float, float]:
 CUBE_AREAS = 20
 #: The areas beyond the largest few (as the contact cube names them).
 OTHER_AREAS = "All other areas"
+_NONE = "\x00none"
 _CUBE_COLUMNS = ("segment", "channel", "area", "respondents", "rated", "satisfied")
 
 
@@ -665,11 +666,11 @@ def satisfaction_cube(
     else:
         frame["rated"] = frame["satisfied"] = np.nan
     dims = ["segment", "channel", "area"]
-    keys = frame[dims].fillna("\0")  # missing dimensions group as one value, restored to empty below
+    keys = frame[dims].astype(object).fillna(_NONE)  # a missing dimension groups as one value, made empty again below
     counts = frame[["respondents", "rated", "satisfied"]].groupby([keys[d] for d in dims], sort=True).sum(min_count=1)
     table = counts.reset_index()
     for d in dims:
-        table[d] = table[d].replace("\0", None)
+        table[d] = table[d].astype(object).where(table[d].astype(object) != _NONE, None)
     if outcome is None or outcome.key not in survey:
         table["rated"] = table["satisfied"] = pd.NA
     table = table.astype({"respondents": "int64"})

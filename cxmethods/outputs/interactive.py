@@ -210,9 +210,9 @@ def table_html(
     if controls:
         out.append('<div class="cxm-controls" hidden>')
         out.append(
-            f'<label for="{table_id}-filter">Find in the table'
+            f'<div class="cxm-field cxm-find"><label for="{table_id}-filter">Find in the table</label>'
             f'<input type="search" id="{table_id}-filter" data-filter-text aria-controls="{table_id}-table" autocomplete="off">'
-            "</label>"
+            "</div>"
         )
         for i, c in enumerate(columns):
             distinct = sorted(
@@ -222,8 +222,8 @@ def table_html(
                 continue
             options = "".join(f'<option value="{_e(v)}">{_e(v)}</option>' for v in distinct)
             out.append(
-                f'<label for="{table_id}-col{i}">{_e(c)}<select id="{table_id}-col{i}" data-filter-col="{i}" '
-                f'aria-controls="{table_id}-table"><option value="">All</option>{options}</select></label>'
+                f'<div class="cxm-field"><label for="{table_id}-col{i}">{_e(c)}</label><select id="{table_id}-col{i}" '
+                f'data-filter-col="{i}" aria-controls="{table_id}-table"><option value="">All</option>{options}</select></div>'
             )
         out.append('<p class="cxm-count" aria-live="polite"></p></div>')
     out.append(f'<div class="cxm-scroll" role="region" aria-labelledby="{table_id}-caption" tabindex="0">')
@@ -447,12 +447,13 @@ def filter_chart_html(
     by_name = {s["name"]: s for s in dim_specs}
     if shown_filters:
         out.append('<div class="cxm-controls" hidden>')
-        for d in shown_filters:
+        for k, d in enumerate(shown_filters):
             s = by_name[d]
             options = "".join(f'<option value="{i}">{_e(t)}</option>' for i, t in enumerate(s["labels"]))
             out.append(
-                f'<label for="{chart_id}-{_e(d)}">{_e(s["label"])}<select id="{chart_id}-{_e(d)}" data-dim="{_e(d)}" '
-                f'aria-controls="{chart_id}-canvas"><option value="">{_e(s["all"])}</option>{options}</select></label>'
+                f'<div class="cxm-field"><label for="{chart_id}-f{k}">{_e(s["label"])}</label><select id="{chart_id}-f{k}" '
+                f'data-dim="{_e(d)}" aria-controls="{chart_id}-canvas"><option value="">{_e(s["all"])}</option>{options}'
+                "</select></div>"
             )
         out.append("</div>")
     out.append(f'<p class="cxm-status" aria-live="polite" id="{chart_id}-status"></p>')
