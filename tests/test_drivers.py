@@ -484,7 +484,8 @@ def test_the_satisfaction_cube_adds_up_to_the_top_two_box_share():
 def test_the_satisfaction_cube_groups_small_areas_and_leaves_missing_dimensions_empty():
     from cxmethods.methods.drivers import OTHER_AREAS, satisfaction_cube
 
-    survey = pd.DataFrame({"area": ["A", "A", "A", "B", "B", "C", None], "overall_satisfaction": [5, 4, 1, 2, 5, None, 3]})
+    ratings = pd.array([5, 4, 1, 2, 5, None, 3], dtype="Int64")  # as the reader gives ratings: nullable whole numbers
+    survey = pd.DataFrame({"area": ["A", "A", "A", "B", "B", "C", None], "overall_satisfaction": ratings})
     cube = satisfaction_cube(survey, outcome=Item("overall_satisfaction", "Overall", "outcome", (1, 5)), top_areas=1)
     assert cube["segment"].isna().all() and cube["channel"].isna().all()
     by_area = cube.set_index("area")

@@ -318,3 +318,16 @@ def test_assets_are_copied_byte_for_byte(tmp_path):
     assert not re.search(r"https?://(?!www\.w3\.org/2000/svg)", script)
     assert not re.search(r"\b(fetch|XMLHttpRequest|import\s*\()", script)
     assert html.escape("x") == "x"
+
+
+def test_a_chart_of_a_measure_with_no_figures_is_an_error_not_zeros(cube):
+    empty = cube.assign(failure_contacts=None)
+    with pytest.raises(CxmError, match="no figures"):
+        filter_chart_html(empty, chart_id="f", title="Failure", alt="A", measure="failure_contacts", x="month")
+    with pytest.raises(CxmError, match="nothing to draw along|no month"):
+        filter_chart_html(cube.assign(month=None), chart_id="f", title="T", alt="A", measure="contacts", x="month")
+    # a contact without an area is counted under "Not recorded"; one without a month on no month's bar
+    gaps = pd.concat([cube, cube.head(1).assign(area=None, contacts=100), cube.head(1).assign(month=None, contacts=1000)])
+    spec = chart_spec(filter_chart_html(gaps, chart_id="g", title="T", alt="A", measure="contacts", x="month", filters=["area"]))
+    areas = next(d for d in spec["dims"] if d["name"] == "area")
+    assert "Not recorded" in areas["labels"] and sum(r[-1] for r in spec["rows"]) == cube["contacts"].sum() + 100

@@ -659,7 +659,7 @@ def satisfaction_cube(
         frame["area"] = frame["area"].where(frame["area"].isin(named), OTHER_AREAS)
     frame["respondents"] = 1
     if outcome is not None and outcome.key in survey:
-        answers = pd.to_numeric(survey[outcome.key], errors="coerce")
+        answers = pd.to_numeric(survey[outcome.key], errors="coerce").astype("float64")  # NA (nullable) as NaN
         hi = outcome.scale[1]
         frame["rated"] = answers.notna().astype(int)
         frame["satisfied"] = ((answers >= hi) if outcome.binary else (answers >= hi - 1)).astype(int)

@@ -382,12 +382,19 @@ def filter_chart_html(
 
     data = cube.copy()
     for m in measures:
-        data[m] = pd.to_numeric(data[m], errors="coerce").fillna(0.0)
+        data[m] = pd.to_numeric(data[m], errors="coerce")
+        if data[m].isna().all():  # e.g. failure contacts where nothing says what failure is: a note, never zeros
+            raise CxmError(f"Chart {title!r}: the data have no figures for {label(m).lower()}, so there is nothing to draw.")
+        data[m] = data[m].fillna(0.0)
+    if data[x].isna().all():
+        raise CxmError(f"Chart {title!r}: the data have no {label(x).lower()} to draw along the axis.")
     shown_filters = [f for f in dict.fromkeys(filters) if f in data.columns and f not in (x,) and data[f].dropna().nunique() > 1]
     dims = list(dict.fromkeys([x, *([series] if series else []), *shown_filters]))
+    data = data[dims + measures].copy()
     for d in dims:
-        data[d] = data[d].astype(object).where(data[d].notna(), None)
-    data = data[[d for d in dims] + measures]
+        column = data[d].astype(object)
+        # a contact without a month is on no month's bar; one without an area is "Not recorded" in the area list
+        data[d] = column.where(column.notna(), None if _is_time(d) else "unknown")
     data = data[data[dims].notna().all(axis=1)]
     summed = data.groupby(dims, sort=False, dropna=True)[measures].sum().reset_index()
 
@@ -437,7 +444,7 @@ def filter_chart_html(
         "rows": rows,
         "format": fmt,
         "measureLabel": measure_label,
-        "totalLabel": labels.get("total") or (measure_label.lower() if not share else f"{measure_label.lower()}"),
+        "totalLabel": labels.get("total") or (measure_label.lower() if not share else label(measures[0]).lower()),
         "baseLabel": labels.get("base") or (label(measures[1]).lower() if share else ""),
     }
     out = [
