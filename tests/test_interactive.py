@@ -324,7 +324,7 @@ def test_a_chart_of_a_measure_with_no_figures_is_an_error_not_zeros(cube):
     empty = cube.assign(failure_contacts=None)
     with pytest.raises(CxmError, match="no figures"):
         filter_chart_html(empty, chart_id="f", title="Failure", alt="A", measure="failure_contacts", x="month")
-    with pytest.raises(CxmError, match="nothing to draw along|no month"):
+    with pytest.raises(CxmError, match="no month to draw"):
         filter_chart_html(cube.assign(month=None), chart_id="f", title="T", alt="A", measure="contacts", x="month")
     # a contact without an area is counted under "Not recorded"; one without a month on no month's bar
     gaps = pd.concat([cube, cube.head(1).assign(area=None, contacts=100), cube.head(1).assign(month=None, contacts=1000)])
