@@ -438,6 +438,7 @@ def filter_chart_html(
     spec = {
         "x": x,
         "series": series,
+        "xTime": _is_time(x),
         "kind": kind,
         "dims": dim_specs,
         "measures": measures,

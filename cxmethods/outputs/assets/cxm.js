@@ -227,6 +227,11 @@
       var longest = format(top, spec.format).length;
       var m = { left: 14 + longest * 7.5, right: 12, top: 16, bottom: 34 };
       var pw = width - m.left - m.right, ph = height - m.top - m.bottom;
+      var widest = Math.max.apply(null, xl.map(function (l) { return l.length; })) * 7 + 8;
+      if (spec.kind === "bar" && !spec.xTime && widest > pw / xl.length) {
+        finish(d, horizontal(d, width, top, step, stacked));  /* category names that do not fit under their bars */
+        return;
+      }
       var chart = svg("svg", { width: width, height: height, viewBox: "0 0 " + width + " " + height, role: "img", "aria-label": root.getAttribute("data-alt") + " " + describe(d), focusable: "false" });
       chart.appendChild(svg("title", {}, root.getAttribute("data-alt")));
       function y(v) { return m.top + ph - (v / top) * ph; }
@@ -284,6 +289,70 @@
       }
       chart.appendChild(marks);
       chart.appendChild(svg("line", { x1: m.left, x2: m.left + pw, y1: y(0), y2: y(0), "class": "cxm-axis" }));
+      finish(d, chart);
+    }
+
+    /* Bars along the page, one row per category named at its left: for names too long to sit under upright bars. */
+    function horizontal(d, width, top, step, stacked) {
+      var xl = spec.dims[xi].labels;
+      var groups = stacked ? 1 : d.keep.length;
+      var nameChars = Math.max(6, Math.floor(width * 0.4 / 7));
+      var names = xl.map(function (l) { return wrap(l, nameChars); });
+      var lines = Math.max.apply(null, names.map(function (n) { return n.length; }));
+      var row = Math.max(lines > 1 ? 38 : 26, groups * 12 + 10);
+      var longest = Math.max.apply(null, names.map(function (n) { return Math.max.apply(null, n.map(function (t) { return t.length; })); }));
+      var m = { left: 10 + longest * 7, right: 16 + format(top, spec.format).length * 7, top: 8, bottom: 28 };
+      var pw = width - m.left - m.right;
+      var height = m.top + row * xl.length + m.bottom;
+      var chart = svg("svg", { width: width, height: height, viewBox: "0 0 " + width + " " + height, role: "img", "aria-label": root.getAttribute("data-alt") + " " + describe(d), focusable: "false" });
+      chart.appendChild(svg("title", {}, root.getAttribute("data-alt")));
+      function x(v) { return m.left + (v / top) * pw; }
+      var ticks = Math.max(1, Math.round(top / step));
+      var every = ticks > 3 && pw < 300 ? 2 : 1;
+      for (var i = 0; i <= ticks; i++) {
+        var t = i * step;
+        chart.appendChild(svg("line", { x1: x(t), x2: x(t), y1: m.top, y2: height - m.bottom, "class": "cxm-grid" }));
+        if (i % every === 0) chart.appendChild(svg("text", { x: x(t), y: height - m.bottom + 18, "text-anchor": "middle", "class": "cxm-tick" }, format(t, spec.format)));
+      }
+      var marks = svg("g", { "class": "cxm-marks" });
+      xl.forEach(function (label, i) {
+        var y0 = m.top + row * i;
+        var name = names[i];
+        var text = svg("text", { x: m.left - 6, y: y0 + row / 2 + 4 - (name.length - 1) * 7, "text-anchor": "end", "class": "cxm-tick" });
+        name.forEach(function (part, n) { text.appendChild(svg("tspan", { x: m.left - 6, dy: n ? 14 : 0 }, part)); });
+        if (name.join(" ") !== label) text.appendChild(svg("title", {}, label));
+        chart.appendChild(text);
+        var base = 0, inner = row - 8, bh = inner / groups;
+        d.keep.forEach(function (s, k) {
+          var v = d.values[i][s];
+          var shown = v === null ? 0 : v;
+          var yy = y0 + 4 + (stacked ? 0 : k * bh);
+          var bar = svg("rect", { x: x(base).toFixed(1), y: yy.toFixed(1), width: Math.max(0, x(base + shown) - x(base)).toFixed(1), height: Math.max(1, bh - (groups > 1 ? 1 : 0)).toFixed(1), fill: PALETTE[s % PALETTE.length], "class": "cxm-mark", "data-x": label, "data-series": si < 0 ? "" : spec.dims[si].labels[s], "data-value": v === null ? "" : String(v) });
+          bar.appendChild(svg("title", {}, label + (si < 0 ? "" : ", " + spec.dims[si].labels[s]) + ": " + format(v, spec.format)));
+          marks.appendChild(bar);
+          if (stacked) base += shown;
+        });
+        if (si < 0) {
+          var v = d.values[i][0];
+          marks.appendChild(svg("text", { x: x(v || 0) + 4, y: y0 + row / 2 + 4, "class": "cxm-value" }, format(v, spec.format)));
+        }
+      });
+      chart.appendChild(marks);
+      chart.appendChild(svg("line", { x1: x(0), x2: x(0), y1: m.top, y2: height - m.bottom, "class": "cxm-axis" }));
+      return chart;
+    }
+
+    /* A name in at most two lines of ``chars`` characters, broken between words; the rest cut with an ellipsis. */
+    function wrap(label, chars) {
+      if (label.length <= chars) return [label];
+      var words = label.split(" "), first = "";
+      while (words.length && (first ? first.length + 1 : 0) + words[0].length <= chars) first += (first ? " " : "") + words.shift();
+      if (!first) { first = label.slice(0, chars); words = [label.slice(chars)]; }
+      var rest = words.join(" ");
+      return [first, rest.length > chars ? rest.slice(0, chars - 1) + "\u2026" : rest];
+    }
+
+    function finish(d, chart) {
       canvas.textContent = "";
       canvas.appendChild(chart);
       if (legend) {
