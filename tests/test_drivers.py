@@ -468,7 +468,8 @@ def test_the_satisfaction_cube_adds_up_to_the_top_two_box_share():
     outcome = questionnaire(load_engagement().inputs.survey).outcome
     segments = pd.Series(np.where(np.arange(len(SURVEY)) % 3 == 0, "Busy families", "Older residents"), index=SURVEY.index)
     cube = satisfaction_cube(SURVEY, outcome=outcome, segments=segments)
-    assert list(cube.columns) == ["segment", "channel", "area", "respondents", "rated", "satisfied"]
+    assert list(cube.columns) == ["segment", "channel", "area", "month", "respondents", "rated", "satisfied"]
+    assert cube["month"].isna().all()  # the sample survey has no date
     assert cube["respondents"].sum() == len(SURVEY)
     top2 = item_scores(SURVEY).set_index("item").loc[outcome.key]
     assert cube["rated"].sum() == top2["n"]
@@ -494,3 +495,9 @@ def test_the_satisfaction_cube_groups_small_areas_and_leaves_missing_dimensions_
     assert by_area.loc["unknown", "respondents"] == 1
     no_outcome = satisfaction_cube(survey, outcome=None)
     assert no_outcome["rated"].isna().all() and no_outcome["respondents"].sum() == 7
+    # with the day each answered, the month
+    dated = survey.assign(
+        date=pd.to_datetime(["2025-04-02", "2025-04-30", "2025-05-01", None, "2025-05-31", "2025-06-01", "2025-06-02"])
+    )
+    months = satisfaction_cube(dated, outcome=None).groupby("month", dropna=False)["respondents"].sum()
+    assert months.to_dict() == {"2025-04": 2, "2025-05": 2, "2025-06": 2} | {k: 1 for k in months.index if pd.isna(k)}

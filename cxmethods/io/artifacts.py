@@ -254,13 +254,13 @@ ARTIFACTS: tuple[Artifact, ...] = (
     ),
     Artifact(SEGMENTATION, "process", _columns("step id title what output workbook_section")),
     Artifact(SEGMENTATION, "assignments", kind="parquet"),
-    # respondents and the satisfied among them by segment x preferred channel x area, for the report's filterable
+    # respondents and the satisfied among them by segment x preferred channel x area x month, for the report's filterable
     # charts (cxmethods.methods.drivers.satisfaction_cube); a dimension the survey lacks is empty
     Artifact(
         SEGMENTATION,
         "survey_cube",
-        _columns("segment channel area respondents rated satisfied"),
-        needs=_columns("segment channel area respondents rated satisfied"),
+        _columns("segment channel area month respondents rated satisfied"),
+        needs=_columns("segment channel area month respondents rated satisfied"),
     ),
     # workbook 04: cash flows, appraisal, options, sensitivity and channel mix
     Artifact(

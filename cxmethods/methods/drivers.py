@@ -594,7 +594,7 @@ CUBE_AREAS = 20
 #: The areas beyond the largest few (as the contact cube names them).
 OTHER_AREAS = "All other areas"
 _NONE = "\x00none"
-_CUBE_COLUMNS = ("segment", "channel", "area", "respondents", "rated", "satisfied")
+_CUBE_COLUMNS = ("segment", "channel", "area", "month", "respondents", "rated", "satisfied")
 
 
 def satisfaction_cube(
@@ -604,7 +604,7 @@ def satisfaction_cube(
     segments: pd.Series | None = None,
     top_areas: int = CUBE_AREAS,
 ) -> pd.DataFrame:
-    """Respondents and how many are satisfied, by segment, preferred channel and area: for the report's filters.
+    """Respondents and how many are satisfied, by segment, preferred channel, area and month: for the report's filters.
 
     Parameters
     ----------
@@ -624,8 +624,9 @@ def satisfaction_cube(
     -------
     DataFrame
         ``segment``, ``channel`` (the preferred channel; ``unknown`` when not given), ``area`` (``unknown`` when not
-        given), ``respondents``, ``rated`` (answered the outcome), ``satisfied``; a dimension the survey lacks
-        is empty throughout. Unweighted counts, as :func:`item_scores`.
+        given), ``month`` (``2025-04``, from the survey's ``date``; empty for a respondent without one),
+        ``respondents``, ``rated`` (answered the outcome), ``satisfied``; a dimension the survey lacks is empty
+        throughout. Unweighted counts, as :func:`item_scores`.
 
     Examples
     --------
@@ -652,6 +653,11 @@ def satisfaction_cube(
             frame[column] = values.where(values.notna() & (values.astype(str).str.strip() != ""), "unknown").astype(str)
         else:
             frame[column] = None
+    if "date" in survey:  # when they answered: the month, as the contact cube's
+        when = pd.to_datetime(survey["date"], errors="coerce")
+        frame["month"] = when.dt.strftime("%Y-%m").astype(object).where(when.notna(), None)
+    else:
+        frame["month"] = None
     if frame["area"].notna().any():
         sizes = frame.loc[frame["area"] != "unknown", "area"].value_counts()
         ranked = sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -665,7 +671,7 @@ def satisfaction_cube(
         frame["satisfied"] = ((answers >= hi) if outcome.binary else (answers >= hi - 1)).astype(int)
     else:
         frame["rated"] = frame["satisfied"] = np.nan
-    dims = ["segment", "channel", "area"]
+    dims = ["segment", "channel", "area", "month"]
     keys = frame[dims].astype(object).fillna(_NONE)  # a missing dimension groups as one value, made empty again below
     counts = frame[["respondents", "rated", "satisfied"]].groupby([keys[d] for d in dims], sort=True).sum(min_count=1)
     table = counts.reset_index()
