@@ -213,6 +213,8 @@ def test_real_nyc_311_runs_with_the_shipped_mapping_alone():
         assert not log.anomalies().empty and isinstance(log.resolution_times(), pd.DataFrame)
         with pytest.raises(CxmError, match="customer_id"):
             log.repeat_contact()
+        cube = log.contact_cube()  # a day of 311 calls: one month, the boroughs, no failure rule
+        assert cube["contacts"].sum() == 4999 and cube["month"].nunique() == 1 and cube["failure_contacts"].isna().all()
 
 
 # --------------------------------------------------------------------------- time: volumes over time, data quality

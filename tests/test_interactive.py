@@ -331,3 +331,52 @@ def test_a_chart_of_a_measure_with_no_figures_is_an_error_not_zeros(cube):
     spec = chart_spec(filter_chart_html(gaps, chart_id="g", title="T", alt="A", measure="contacts", x="month", filters=["area"]))
     areas = next(d for d in spec["dims"] if d["name"] == "area")
     assert "Not recorded" in areas["labels"] and sum(r[-1] for r in spec["rows"]) == cube["contacts"].sum() + 100
+
+
+# -- the report's standard charts, from a run folder ------------------------------------------------------
+
+
+def test_contact_charts_say_what_they_show_with_the_cubes_own_figures(tmp_path, cube):
+    from cxmethods.io.artifacts import VOICE_OF_CUSTOMER, write_table
+    from cxmethods.outputs.interactive import contact_charts
+
+    write_table(cube, tmp_path, VOICE_OF_CUSTOMER, "contact_cube")
+    charts = contact_charts(tmp_path)
+    assert len(charts) == 3 and all("data-cxm-chart" in c for c in charts)
+    months = cube.groupby("month")["contacts"].sum()  # Apr 18, May 15, Jun 4
+    alt = html.unescape(re.search(r'data-alt="([^"]*)"', charts[0])[1])
+    assert f"busiest month was Apr 2025 with {months.max():,}" in alt and f"quietest Jun 2025 with {months.min():,}" in alt
+    phone = cube.loc[cube["channel"] == "phone", "contacts"].sum() / cube["contacts"].sum()
+    assert f"Phone carried {phone:.0%}" in html.unescape(charts[1])
+    failure = cube["failure_contacts"].sum() / cube["contacts"].sum()
+    assert f"Failure demand was {failure:.0%}" in html.unescape(charts[2])
+    # without failure rules, a plain note instead of a chart of zeros; without the artifact, a note too
+    write_table(cube.assign(failure_contacts=None), tmp_path, VOICE_OF_CUSTOMER, "contact_cube")
+    charts = contact_charts(tmp_path)
+    assert "Failure demand is not charted" in charts[-1] and "data-cxm-chart" not in charts[-1]
+    assert "no contact log" in contact_charts(tmp_path / "elsewhere")[0]
+
+
+def test_survey_charts_compare_satisfied_shares_or_say_why_not(tmp_path):
+    from cxmethods.io.artifacts import SEGMENTATION, write_table
+    from cxmethods.outputs.interactive import survey_charts
+
+    cube = pd.DataFrame(
+        {
+            "segment": ["Busy", "Busy", "Older", "Older"],
+            "channel": ["phone", "web_form", "phone", "web_form"],
+            "area": ["North", "South", "North", "South"],
+            "month": [None] * 4,
+            "respondents": [10, 20, 30, 40],
+            "rated": [10, 20, 30, 40],
+            "satisfied": [5, 16, 9, 20],
+        }
+    )
+    write_table(cube, tmp_path, SEGMENTATION, "survey_cube")
+    charts = survey_charts(tmp_path)
+    assert len(charts) == 2
+    text = html.unescape(charts[0])
+    assert "from 41% (Older) to 70% (Busy); 50% overall" in text  # 29/70, 21/30, 50/100
+    assert [a["data-dim"] for t, a in parse(charts[0]).elements if t == "select"] == ["channel", "area"]  # no months
+    write_table(cube.assign(rated=None, satisfied=None), tmp_path, SEGMENTATION, "survey_cube")
+    assert "no overall question" in survey_charts(tmp_path)[0]

@@ -40,7 +40,18 @@ import pandas as pd
 from cxmethods.core.errors import CxmError
 from cxmethods.outputs.present import CURRENCY_SYMBOLS, MISSING, Field, field, format_value, humanise
 
-__all__ = ["ASSETS", "ASSET_FILES", "asset_tags", "copy_assets", "filter_chart_html", "sort_key", "table_html"]
+__all__ = [
+    "ASSETS",
+    "ASSET_FILES",
+    "NOT_RECORDED",
+    "asset_tags",
+    "contact_charts",
+    "copy_assets",
+    "filter_chart_html",
+    "sort_key",
+    "survey_charts",
+    "table_html",
+]
 
 #: The folder of the script and style sheet, in the package.
 ASSETS = Path(__file__).with_name("assets")
@@ -533,3 +544,155 @@ def _format(value: float | None, fmt: Mapping[str, object], currency: str) -> st
     if kind == "number":
         return format_value(value, Field("", "number", decimals=1 if decimals is None else int(decimals)))
     return format_value(value, Field("", kind, decimals=int(decimals) if decimals else None), currency=currency)
+
+
+# -- the report's standard filterable charts ------------------------------------------------------------
+
+
+def _note(text: str) -> str:
+    return f'<p class="cxm-note">{_e(text)}</p>'
+
+
+def _month_text(month: str) -> str:
+    return format_value(month, Field("", "month"))
+
+
+def _named(value: object) -> str:
+    return NOT_RECORDED if str(value) == "unknown" else format_value(value, field("channel"))
+
+
+def contact_charts(run_dir: str | Path, *, currency: str = "GBP") -> list[str]:
+    """The contact charts a client filters, from workbook 02's ``contact_cube``; a plain note for what cannot be drawn.
+
+    Contacts each month by channel, contacts by channel, and failure contacts each month, each filterable by the
+    channel, area, reason and month the cube has (a dimension the log lacks gets no list). Each chart's alt text
+    says what it shows and what it tells (the busiest and quietest month, the largest channel, the failure share).
+    """
+    from cxmethods.io.artifacts import VOICE_OF_CUSTOMER, read_table
+
+    cube = read_table(run_dir, VOICE_OF_CUSTOMER, "contact_cube", optional=True)
+    if cube is None or cube.empty:
+        return [_note("There is no contact log in this engagement, so there are no contact charts.")]
+    total = float(cube["contacts"].sum())
+    grouped = []
+    if "All other areas" in set(cube["area"].dropna()):
+        grouped.append("the areas with most contacts are named and the rest grouped as all other areas")
+    if "All other reasons" in set(cube["reason"].dropna()):
+        grouped.append("the reasons with most contacts are named and the rest grouped as all other reasons")
+    bound = f"To keep the page light, {' and '.join(grouped)}." if grouped else None
+    out = []
+    months = cube.dropna(subset=["month"]).groupby("month")["contacts"].sum()
+    if len(months) > 1:
+        busiest, quietest = months.idxmax(), months.idxmin()
+        alt = (
+            f"Bars of contacts each month, stacked by channel. The busiest month was {_month_text(busiest)} with "
+            f"{months[busiest]:,.0f} contacts, the quietest {_month_text(quietest)} with {months[quietest]:,.0f}."
+        )
+        out.append(
+            filter_chart_html(
+                cube,
+                chart_id="contacts-by-month",
+                title="Contacts each month, by channel",
+                alt=alt,
+                measure="contacts",
+                x="month",
+                series="channel",
+                filters=["channel", "area", "reason"],
+                currency=currency,
+                note=bound,
+            )
+        )
+    else:
+        out.append(_note("The contact log covers a single month, so there is no monthly chart."))
+    channels = cube.groupby("channel")["contacts"].sum().sort_values(ascending=False)
+    top = channels.index[0]
+    out.append(
+        filter_chart_html(
+            cube,
+            chart_id="contacts-by-channel",
+            title="Contacts by channel",
+            alt=(
+                f"Bars of contacts by channel, largest first. {_named(top)} carried {channels.iloc[0] / total:.0%} of "
+                f"the {total:,.0f} contacts."
+            ),
+            measure="contacts",
+            x="channel",
+            filters=["month", "area", "reason"],
+            currency=currency,
+            note=bound,
+        )
+    )
+    if cube["failure_contacts"].notna().any() and len(months) > 1:
+        failure = float(cube["failure_contacts"].sum())
+        out.append(
+            filter_chart_html(
+                cube,
+                chart_id="failure-by-month",
+                title="Failure demand each month, by channel",
+                alt=(
+                    f"Lines of failure contacts (chasing, repeats) each month, one per channel. Failure demand was "
+                    f"{failure / total:.0%} of all contacts ({failure:,.0f})."
+                ),
+                measure="failure_contacts",
+                x="month",
+                series="channel",
+                kind="line",
+                filters=["area", "reason"],
+                currency=currency,
+                labels={"failure_contacts": "Failure contacts"},
+                note=bound,
+            )
+        )
+    elif cube["failure_contacts"].isna().all():
+        out.append(
+            _note(
+                "Failure demand is not charted: the engagement names no failure reasons and the log has no customer "
+                "reference to find repeat contacts."
+            )
+        )
+    return out
+
+
+def survey_charts(run_dir: str | Path) -> list[str]:
+    """The survey charts a client filters, from workbook 03's ``survey_cube``: the satisfied share by segment and by
+    preferred channel, filterable by segment, channel, area and month where the survey has them; plain notes
+    otherwise."""
+    from cxmethods.io.artifacts import SEGMENTATION, read_table
+
+    cube = read_table(run_dir, SEGMENTATION, "survey_cube", optional=True)
+    if cube is None or cube.empty:
+        return [_note("There is no survey in this engagement, so there are no survey charts.")]
+    if cube["rated"].isna().all() or not cube["rated"].sum():
+        return [_note("The survey has no overall question (an outcome), so there is no satisfied share to chart.")]
+    labels = {"satisfied": "Satisfied", "rated": "Respondents who answered"}
+    overall = cube["satisfied"].sum() / cube["rated"].sum()
+    out = []
+    for x, title, chart_id in (
+        ("segment", "Satisfied share by segment", "satisfied-by-segment"),
+        ("channel", "Satisfied share by preferred channel", "satisfied-by-channel"),
+    ):
+        if cube[x].dropna().nunique() < 2:
+            continue
+        shares = cube.groupby(x)[["satisfied", "rated"]].sum()
+        shares = (shares["satisfied"] / shares["rated"].where(shares["rated"] > 0)).dropna()
+        high, low = shares.idxmax(), shares.idxmin()
+        name = _named if x == "channel" else str
+        alt = (
+            f"Bars of the share of respondents satisfied (top two answers), by {'segment' if x == 'segment' else 'the channel they prefer'}: "
+            f"from {shares[low]:.0%} ({name(low)}) to {shares[high]:.0%} ({name(high)}); {overall:.0%} overall."
+        )
+        out.append(
+            filter_chart_html(
+                cube,
+                chart_id=chart_id,
+                title=title,
+                alt=alt,
+                measure=("satisfied", "rated"),
+                x=x,
+                filters=[f for f in ("segment", "channel", "area", "month") if f != x],
+                labels=labels,
+            )
+        )
+    if not out:
+        out.append(_note("The survey has no segments or preferred channels to compare satisfaction across."))
+    return out
