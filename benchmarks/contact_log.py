@@ -43,7 +43,7 @@ from cxmethods import load_engagement
 from cxmethods.methods.contacts import ContactLog
 with ContactLog(load_engagement(sys.argv[1])) as log:
     for analysis in (log.reasons, log.channel_mix, log.time_patterns, log.volumes_over_time, log.anomalies, log.resolution_times,
-                     log.repeat_contact, log.failure_demand, log.volumes, log.data_quality):
+                     log.repeat_contact, log.failure_demand, log.volumes, log.areas, log.contact_cube, log.data_quality):
         analysis()
 """
 

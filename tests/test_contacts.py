@@ -213,6 +213,8 @@ def test_real_nyc_311_runs_with_the_shipped_mapping_alone():
         assert not log.anomalies().empty and isinstance(log.resolution_times(), pd.DataFrame)
         with pytest.raises(CxmError, match="customer_id"):
             log.repeat_contact()
+        cube = log.contact_cube()  # a day of 311 calls: one month, the boroughs, no failure rule
+        assert cube["contacts"].sum() == 4999 and cube["month"].nunique() == 1 and cube["failure_contacts"].isna().all()
 
 
 # --------------------------------------------------------------------------- time: volumes over time, data quality
@@ -349,3 +351,53 @@ def test_a_reason_under_many_services_names_the_largest_three_and_counts_the_res
         assert log.reasons().set_index("reason").loc["Missed bin", "service"] == "A; B; C and 2 more"
         spread = log.reasons_across_services()
     assert spread.to_dict("records") == [{"reason": "Missed bin", "contacts": 11, "services": "A 4, B 3, C 2 and 2 more"}]
+
+
+# --------------------------------------------------------------------------- the contact cube (the report's filters)
+
+
+def test_the_contact_cube_counts_every_contact_once_as_pandas_does(log):
+    from cxmethods.methods.contacts import OTHER_AREAS, OTHER_REASONS
+
+    cube = log.contact_cube()
+    frame = read_input(load_engagement(), "contact_log")  # the pandas reader: an independent count
+    assert list(cube.columns) == ["month", "channel", "area", "reason", "contacts", "failure_contacts"]
+    assert cube["contacts"].sum() == len(frame) == 51064
+    month = frame["created_at"].dt.strftime("%Y-%m")
+    channel = frame["channel"].astype(object).where(frame["channel"].notna(), "unknown")
+    expected = frame.groupby([month.rename("month"), channel.rename("channel")], dropna=False).size()
+    got = cube.groupby(["month", "channel"], dropna=False)["contacts"].sum()
+    assert got.sort_index().to_dict() == expected.sort_index().to_dict()
+    # the sample has 12 areas and 27 reasons: every area named, the ten largest reasons named and the rest grouped
+    assert set(cube["area"]) == set(frame["area"].dropna()) and OTHER_AREAS not in set(cube["area"])
+    top = frame["reason"].value_counts().sort_index().sort_values(ascending=False, kind="stable").head(10).index
+    assert set(cube["reason"]) - {OTHER_REASONS, "unknown"} == set(top)
+    other = cube.loc[cube["reason"] == OTHER_REASONS, "contacts"].sum()
+    assert other == frame["reason"].notna().sum() - frame["reason"].isin(top).sum()
+    # failure contacts as the failure demand table counts them (repeats need the window over the whole log)
+    failure = log.failure_demand().set_index("channel")["failure_contacts"]
+    assert cube.groupby("channel")["failure_contacts"].sum().to_dict() == failure.drop("(all)").to_dict()
+
+
+def test_the_contact_cube_is_bounded_and_keeps_its_total(log):
+    from cxmethods.methods.contacts import OTHER_AREAS, OTHER_REASONS
+
+    full = log.contact_cube()
+    small = log.contact_cube(top_areas=3, top_reasons=2)
+    assert small["contacts"].sum() == full["contacts"].sum() and small["failure_contacts"].sum() == full["failure_contacts"].sum()
+    areas = full.groupby("area")["contacts"].sum().sort_index().sort_values(ascending=False, kind="stable")
+    assert set(small["area"]) == {*areas.index[:3], OTHER_AREAS}
+    assert small.loc[small["area"] == OTHER_AREAS, "contacts"].sum() == areas.iloc[3:].sum()
+    assert len(set(small["reason"]) - {OTHER_REASONS, "unknown"}) == 2
+    assert len(small) < len(full)
+    with pytest.raises(CxmError, match="top_areas"):
+        log.contact_cube(top_areas=0)
+
+
+def test_the_contact_cube_without_an_area_or_failure_rules_leaves_those_empty(tiny):
+    tiny.set_yaml(tiny.yaml.replace("      customer_id: Customer\n", "").replace("      area: Ward\n", ""))
+    with ContactLog(load_engagement(tiny.path)) as log:
+        cube = log.contact_cube()
+        assert cube["area"].isna().all() and cube["failure_contacts"].isna().all()  # not 0: nothing says what failure is
+        assert cube["contacts"].sum() == log.query("SELECT count(*) AS n FROM contacts")["n"].iloc[0]
+        assert cube["month"].notna().any()

@@ -456,3 +456,48 @@ def test_the_bootstraps_newton_fit_gives_the_same_logistic_weights(seed):
     survey, _ = _questionnaire_survey(seed)
     X, y = survey.drop(columns="recommend").astype(float), survey["recommend"].astype(float)
     np.testing.assert_allclose(_newton_logistic_weights(X, y), logistic_relative_weights(X, y), atol=1e-4)
+
+
+# -- the survey cube (the report's filters) ----------------------------------------------------------------
+
+
+def test_the_satisfaction_cube_adds_up_to_the_top_two_box_share():
+    from cxmethods.io.questionnaire import questionnaire
+    from cxmethods.methods.drivers import satisfaction_cube
+
+    outcome = questionnaire(load_engagement().inputs.survey).outcome
+    segments = pd.Series(np.where(np.arange(len(SURVEY)) % 3 == 0, "Busy families", "Older residents"), index=SURVEY.index)
+    cube = satisfaction_cube(SURVEY, outcome=outcome, segments=segments)
+    assert list(cube.columns) == ["segment", "channel", "area", "month", "respondents", "rated", "satisfied"]
+    assert cube["month"].isna().all()  # the sample survey has no date
+    assert cube["respondents"].sum() == len(SURVEY)
+    top2 = item_scores(SURVEY).set_index("item").loc[outcome.key]
+    assert cube["rated"].sum() == top2["n"]
+    assert cube["satisfied"].sum() / cube["rated"].sum() == pytest.approx(top2["top2_share"], abs=1e-12)
+    # by segment and channel, the counts pandas gives directly
+    answers = SURVEY[outcome.key].astype(float)
+    channel = SURVEY["preferred_channel"].astype(object).where(SURVEY["preferred_channel"].notna(), "unknown")
+    direct = (answers >= outcome.scale[1] - 1).groupby([segments, channel]).sum()
+    got = cube.groupby(["segment", "channel"])["satisfied"].sum()
+    assert got.to_dict() == {k: int(v) for k, v in direct.items()}
+
+
+def test_the_satisfaction_cube_groups_small_areas_and_leaves_missing_dimensions_empty():
+    from cxmethods.methods.drivers import OTHER_AREAS, satisfaction_cube
+
+    ratings = pd.array([5, 4, 1, 2, 5, None, 3], dtype="Int64")  # as the reader gives ratings: nullable whole numbers
+    survey = pd.DataFrame({"area": ["A", "A", "A", "B", "B", "C", None], "overall_satisfaction": ratings})
+    cube = satisfaction_cube(survey, outcome=Item("overall_satisfaction", "Overall", "outcome", (1, 5)), top_areas=1)
+    assert cube["segment"].isna().all() and cube["channel"].isna().all()
+    by_area = cube.set_index("area")
+    assert by_area.loc["A", ["respondents", "rated", "satisfied"]].tolist() == [3, 3, 2]
+    assert by_area.loc[OTHER_AREAS, ["respondents", "rated", "satisfied"]].tolist() == [3, 2, 1]  # B and C
+    assert by_area.loc["unknown", "respondents"] == 1
+    no_outcome = satisfaction_cube(survey, outcome=None)
+    assert no_outcome["rated"].isna().all() and no_outcome["respondents"].sum() == 7
+    # with the day each answered, the month
+    dated = survey.assign(
+        date=pd.to_datetime(["2025-04-02", "2025-04-30", "2025-05-01", None, "2025-05-31", "2025-06-01", "2025-06-02"])
+    )
+    months = satisfaction_cube(dated, outcome=None).groupby("month", dropna=False)["respondents"].sum()
+    assert months.to_dict() == {"2025-04": 2, "2025-05": 2, "2025-06": 2} | {k: 1 for k in months.index if pd.isna(k)}

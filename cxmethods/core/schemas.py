@@ -169,6 +169,7 @@ INPUTS: dict[str, InputSpec] = {
                 "employment_status": Field("category", "Employment status"),
                 "area": Field("category", "Ward, district or other place"),
                 "weight": Field("number", "Survey weight (1 if absent)"),
+                "date": Field("date", "When the respondent answered (the report's survey charts filter by its month)"),
             },
             key=("respondent_id",),
         ),

@@ -160,6 +160,14 @@ ARTIFACTS: tuple[Artifact, ...] = (
         _columns("area contacts weekly_contacts fcr_rate failure_share online_share"),
         needs=_columns("area contacts"),
     ),
+    # contacts by month x channel x area x reason for the report's filterable charts; the largest areas and reasons
+    # named, the rest grouped (cxmethods.methods.contacts.ContactLog.contact_cube); month or area empty when not mapped
+    Artifact(
+        VOICE_OF_CUSTOMER,
+        "contact_cube",
+        _columns("month channel area reason contacts failure_contacts"),
+        needs=_columns("month channel area reason contacts failure_contacts"),
+    ),
     Artifact(VOICE_OF_CUSTOMER, "data_quality", _columns("check rows share treatment")),
     Artifact(
         VOICE_OF_CUSTOMER,
@@ -246,6 +254,14 @@ ARTIFACTS: tuple[Artifact, ...] = (
     ),
     Artifact(SEGMENTATION, "process", _columns("step id title what output workbook_section")),
     Artifact(SEGMENTATION, "assignments", kind="parquet"),
+    # respondents and the satisfied among them by segment x preferred channel x area x month, for the report's filterable
+    # charts (cxmethods.methods.drivers.satisfaction_cube); a dimension the survey lacks is empty
+    Artifact(
+        SEGMENTATION,
+        "survey_cube",
+        _columns("segment channel area month respondents rated satisfied"),
+        needs=_columns("segment channel area month respondents rated satisfied"),
+    ),
     # workbook 04: cash flows, appraisal, options, sensitivity and channel mix
     Artifact(
         BUSINESS_CASE,

@@ -37,7 +37,10 @@ from cxmethods.methods.prices import price_base
 
 __all__ = [
     "CHANNEL_LABELS",
+    "CUBE_AREAS",
+    "CUBE_REASONS",
     "LONGEST_CASE_YEARS",
+    "OTHER_AREAS",
     "OTHER_REASONS",
     "WEEKDAYS",
     "ChannelShift",
@@ -59,8 +62,12 @@ CHANNEL_LABELS = {
     "post": "Post",
     _UNKNOWN: "Channel not recorded",
 }
-#: The reasons beyond the top few, in :meth:`ContactLog.volumes_over_time`.
+#: The reasons beyond the top few, in :meth:`ContactLog.volumes_over_time` and :meth:`ContactLog.contact_cube`.
 OTHER_REASONS = "All other reasons"
+#: The areas beyond the largest few, in :meth:`ContactLog.contact_cube`.
+OTHER_AREAS = "All other areas"
+#: The cube's bounds (:meth:`ContactLog.contact_cube`): areas and reasons named, the rest grouped.
+CUBE_AREAS, CUBE_REASONS = 20, 10
 #: A case closed later than this many years after it was opened is taken for a mistyped date (see data_quality).
 LONGEST_CASE_YEARS = 5
 #: A log shorter than this has no trend to show; weekly volumes from it, monthly from :data:`_MONTHLY_FROM_DAYS`.
@@ -503,6 +510,47 @@ class ContactLog:
                    avg(CAST(channel IN ('web_form', 'mobile_app') AS DOUBLE)) AS online_share
             FROM flags WHERE area IS NOT NULL GROUP BY area ORDER BY contacts DESC, area""").round(4)
 
+    def contact_cube(self, *, top_areas: int = CUBE_AREAS, top_reasons: int = CUBE_REASONS) -> pd.DataFrame:
+        """Contacts and failure contacts by month, channel, area and reason: what the report's charts filter.
+
+        Bounded for a national log, so that a report page carries it: the ``top_areas`` areas and ``top_reasons``
+        reasons with most contacts are named, the rest summed as :data:`OTHER_AREAS` and :data:`OTHER_REASONS`
+        (so every contact is counted once, and the cube's total is the log's). One pass over the log: the full
+        month x channel x area x reason counts are taken once and the largest areas and reasons found in them.
+
+        Columns: ``month`` (``2025-04``, from the contact's time; empty without a readable time or a mapped
+        ``created_at``), ``channel`` (``unknown`` when not recorded), ``area`` (empty throughout without an area
+        field; ``unknown`` for a contact without one), ``reason``, ``contacts``, ``failure_contacts`` (as in
+        :meth:`failure_demand`; empty when neither failure reasons nor a customer id say what failure is).
+        """
+        if top_areas < 1 or top_reasons < 1:
+            raise CxmError(f"contact_cube: top_areas and top_reasons must be 1 or more, not {top_areas} and {top_reasons}.")
+        self._ensure_repeat_flags()
+        counted = bool(self.settings.failure_reasons) or "customer_id" in self.fields
+        failure = f"count(*) FILTER (WHERE {self._failure_match()} OR is_repeat)" if counted else "NULL"
+        month = "strftime(created_at, '%Y-%m')" if "created_at" in self.fields else "CAST(NULL AS VARCHAR)"
+        area = f"coalesce(CAST(area AS VARCHAR), '{_UNKNOWN}')" if "area" in self.fields else "CAST(NULL AS VARCHAR)"
+        table = self.query(f"""
+            WITH full_cube AS MATERIALIZED (
+                SELECT {month} AS month, coalesce(channel, '{_UNKNOWN}') AS channel, {area} AS area,
+                       coalesce(reason, '{_UNKNOWN}') AS reason, count(*) AS contacts, {failure} AS failure_contacts
+                FROM flags GROUP BY ALL),
+            ta AS (SELECT area FROM full_cube WHERE area IS NOT NULL AND area <> '{_UNKNOWN}'
+                   GROUP BY area ORDER BY sum(contacts) DESC, area LIMIT {int(top_areas)}),
+            tr AS (SELECT reason FROM full_cube WHERE reason <> '{_UNKNOWN}'
+                   GROUP BY reason ORDER BY sum(contacts) DESC, reason LIMIT {int(top_reasons)})
+            SELECT month, channel,
+                   CASE WHEN area IS NULL OR area = '{_UNKNOWN}' OR area IN (SELECT area FROM ta) THEN area
+                        ELSE {_literal(OTHER_AREAS)} END AS area,
+                   CASE WHEN reason = '{_UNKNOWN}' OR reason IN (SELECT reason FROM tr) THEN reason
+                        ELSE {_literal(OTHER_REASONS)} END AS reason,
+                   CAST(sum(contacts) AS BIGINT) AS contacts, CAST(sum(failure_contacts) AS BIGINT) AS failure_contacts
+            FROM full_cube GROUP BY ALL
+            ORDER BY month NULLS LAST, channel, area NULLS LAST, reason""")
+        if not counted:
+            table["failure_contacts"] = pd.array([pd.NA] * len(table), dtype="Int64")
+        return table[["month", "channel", "area", "reason", "contacts", "failure_contacts"]]
+
     def data_quality(self) -> pd.DataFrame:
         """Counts of rows a real export gets wrong: ``check``, ``rows``, ``share``, ``treatment``. Nothing is dropped."""
         checks = [("rows in the log", "true", "all rows are analysed")]
@@ -621,7 +669,10 @@ class ContactLog:
         window = int(self.settings.repeat_window_days)
         fcr = "resolved_first_contact" if "resolved_first_contact" in self.fields else "NULL AS resolved_first_contact"
         # the baseline by channel and reason (volumes) needs the service and handling time beside the flags
-        fcr += "".join(f", {f}" if f in self.fields else f", NULL AS {f}" for f in ("service", "handling_minutes", "area"))
+        # the contact cube needs the month and area too
+        fcr += "".join(
+            f", {f}" if f in self.fields else f", NULL AS {f}" for f in ("service", "handling_minutes", "area", "created_at")
+        )
         if "customer_id" not in self.fields:
             self.con.execute(
                 f"CREATE TABLE flags AS SELECT reason, channel, {fcr}, false AS is_repeat, false AS is_follow_up FROM contacts"

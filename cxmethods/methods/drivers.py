@@ -31,6 +31,7 @@ __all__ = [
     "key_drivers",
     "logistic_relative_weights",
     "relative_weights",
+    "satisfaction_cube",
     "shapley_r2",
     "to_0_100",
 ]
@@ -586,3 +587,102 @@ def _check_scale(scale, function: str) -> tuple[float, float]:
     if not hi > lo:
         raise parameter_error("scale", function, "(lowest, highest) with lowest < highest", scale)
     return lo, hi
+
+
+#: The survey cube's bound (:func:`satisfaction_cube`): areas named, the rest grouped.
+CUBE_AREAS = 20
+#: The areas beyond the largest few (as the contact cube names them).
+OTHER_AREAS = "All other areas"
+_NONE = "\x00none"
+_CUBE_COLUMNS = ("segment", "channel", "area", "month", "respondents", "rated", "satisfied")
+
+
+def satisfaction_cube(
+    survey: pd.DataFrame,
+    *,
+    outcome: Item | None,
+    segments: pd.Series | None = None,
+    top_areas: int = CUBE_AREAS,
+) -> pd.DataFrame:
+    """Respondents and how many are satisfied, by segment, preferred channel, area and month: for the report's filters.
+
+    Parameters
+    ----------
+    survey : DataFrame
+        The survey as read (``preferred_channel`` and ``area`` used where present).
+    outcome : Item or None
+        The outcome question (:attr:`~cxmethods.io.questionnaire.Questionnaire.outcome`); ``satisfied`` counts
+        the respondents who gave one of its top two points (yes for yes/no), as ``top2_share`` in
+        :func:`item_scores` does, so that the cube's overall satisfied share is that figure. None: no outcome,
+        ``rated`` and ``satisfied`` are left empty.
+    segments : Series, optional
+        Each respondent's segment name, on the survey's index (workbook 03's assignments); empty without.
+    top_areas : int
+        Areas named, largest first; the rest are summed as :data:`OTHER_AREAS`.
+
+    Returns
+    -------
+    DataFrame
+        ``segment``, ``channel`` (the preferred channel; ``unknown`` when not given), ``area`` (``unknown`` when not
+        given), ``month`` (``2025-04``, from the survey's ``date``; empty for a respondent without one),
+        ``respondents``, ``rated`` (answered the outcome), ``satisfied``; a dimension the survey lacks is empty
+        throughout. Unweighted counts, as :func:`item_scores`.
+
+    Examples
+    --------
+    >>> survey = pd.DataFrame({"overall_satisfaction": [5, 4, 2, None], "preferred_channel": ["phone", "phone", "web_form", None]})
+    >>> cube = satisfaction_cube(survey, outcome=Item("overall_satisfaction", "Overall satisfaction", "outcome", (1, 5)))
+    >>> cube[["channel", "respondents", "rated", "satisfied"]].to_dict("records")
+    [{'channel': 'phone', 'respondents': 2, 'rated': 2, 'satisfied': 2}, {'channel': 'unknown', 'respondents': 1, 'rated': 0, 'satisfied': 0}, {'channel': 'web_form', 'respondents': 1, 'rated': 1, 'satisfied': 0}]
+    """
+    check_int(top_areas, "top_areas", "satisfaction_cube", low=1)
+    n = len(survey)
+    frame = pd.DataFrame(index=survey.index)
+    if segments is not None:
+        if not segments.index.equals(survey.index):
+            raise parameter_error(
+                "segments", "satisfaction_cube", "a Series on the survey's index", "another index", as_text=True
+            )
+        frame["segment"] = segments.astype(object).where(segments.notna(), "unknown")
+    else:
+        frame["segment"] = None
+    for column in ("channel", "area"):
+        source = "preferred_channel" if column == "channel" else "area"
+        if source in survey:
+            values = survey[source].astype(object)
+            frame[column] = values.where(values.notna() & (values.astype(str).str.strip() != ""), "unknown").astype(str)
+        else:
+            frame[column] = None
+    if "date" in survey:  # when they answered: the month, as the contact cube's
+        when = pd.to_datetime(survey["date"], errors="coerce")
+        frame["month"] = when.dt.strftime("%Y-%m").astype(object).where(when.notna(), None)
+    else:
+        frame["month"] = None
+    if frame["area"].notna().any():
+        sizes = frame.loc[frame["area"] != "unknown", "area"].value_counts()
+        ranked = sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0]))
+        named = {a for a, _ in ranked[:top_areas]} | {"unknown"}
+        frame["area"] = frame["area"].where(frame["area"].isin(named), OTHER_AREAS)
+    frame["respondents"] = 1
+    if outcome is not None and outcome.key in survey:
+        answers = pd.to_numeric(survey[outcome.key], errors="coerce").astype("float64")  # NA (nullable) as NaN
+        hi = outcome.scale[1]
+        frame["rated"] = answers.notna().astype(int)
+        frame["satisfied"] = ((answers >= hi) if outcome.binary else (answers >= hi - 1)).astype(int)
+    else:
+        frame["rated"] = frame["satisfied"] = np.nan
+    dims = ["segment", "channel", "area", "month"]
+    keys = frame[dims].astype(object).fillna(_NONE)  # a missing dimension groups as one value, made empty again below
+    counts = frame[["respondents", "rated", "satisfied"]].groupby([keys[d] for d in dims], sort=True).sum(min_count=1)
+    table = counts.reset_index()
+    for d in dims:
+        table[d] = table[d].astype(object).where(table[d].astype(object) != _NONE, None)
+    if outcome is None or outcome.key not in survey:
+        table["rated"] = table["satisfied"] = pd.NA
+    table = table.astype({"respondents": "int64"})
+    if n and int(table["respondents"].sum()) != n:  # every respondent once: a guard against a grouping slip
+        raise CxmError(f"satisfaction_cube counted {int(table['respondents'].sum())} respondents of {n}.")
+    for c in ("rated", "satisfied"):
+        if table[c].notna().all():
+            table[c] = table[c].astype("int64")
+    return table[list(_CUBE_COLUMNS)]

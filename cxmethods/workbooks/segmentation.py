@@ -17,8 +17,10 @@ from cxmethods.core.errors import CxmError
 from cxmethods.io.answers import load_answers
 from cxmethods.io.artifacts import SEGMENTATION
 from cxmethods.io.inputs import read_input
+from cxmethods.io.questionnaire import questionnaire
 from cxmethods.methods.attributes import attribute_frame, attribute_labels, attributes_of, segmentation_attributes
 from cxmethods.methods.channels import channel_preferences, migration_targets, read_suitability, self_service, suitability_matrix
+from cxmethods.methods.drivers import satisfaction_cube
 from cxmethods.methods.profiles import profile, segment_sizes, suggest_names
 from cxmethods.methods.segment_rules import apply_rules, load_process, load_rules
 from cxmethods.methods.segment_rules import segment_sizes as rule_sizes
@@ -91,6 +93,7 @@ def run(engagement: Engagement, run_dir: str | Path | None) -> Segmentation:
             "self_service",
             "segment_channels",
             "suitability",
+            "survey_cube",
         ):
             result.skipped[name] = why
         return result
@@ -103,7 +106,21 @@ def run(engagement: Engagement, run_dir: str | Path | None) -> Segmentation:
             if name not in result.tables:
                 result.skipped[name] = str(exc)
     _channels(result, engagement, survey)
+    _survey_cube(result, engagement, survey)
     return result
+
+
+def _survey_cube(result: Segmentation, engagement: Engagement, survey: pd.DataFrame) -> None:
+    """Respondents and satisfied by segment, preferred channel and area, for the report's filterable charts."""
+    segments = None
+    if result.assignments is not None and "segment_name" in result.assignments:
+        segments = result.assignments["segment_name"].set_axis(survey.index)
+    try:
+        result.tables["survey_cube"] = satisfaction_cube(
+            survey, outcome=questionnaire(engagement.inputs.survey).outcome, segments=segments
+        )
+    except CxmError as exc:
+        result.skipped["survey_cube"] = str(exc)
 
 
 def _rules(result: Segmentation, engagement: Engagement, survey: pd.DataFrame) -> None:

@@ -52,6 +52,7 @@ CONTACT_TABLES = (
     "failure_demand",
     "volumes",
     "areas",
+    "contact_cube",
     "data_quality",
 )
 SURVEY_TABLES = ("survey_items", "drivers", "segment_hints")
@@ -138,6 +139,7 @@ def run(
                 log.failure_demand,
                 log.volumes,
                 log.areas,
+                log.contact_cube,
                 log.data_quality,
             )
             for name, analysis in zip(CONTACT_TABLES, runs, strict=True):
