@@ -100,7 +100,8 @@ def test_road_map_is_a_timeline_with_owners_milestones_and_dependency_arrows(rep
 def test_pages_are_self_contained(report):
     for text in report["pages"].values():
         assert not re.search(r"""(?:src|href)=["']?(?:https?:)?//""", text)
-        assert "<script src" not in text and "@import" not in text
+        assert set(re.findall(r'<script src="([^"]+)"', text)) <= {"assets/cxm.js"} and "@import" not in text
+    assert {p.name for p in (report["dir"] / "report" / "assets").iterdir()} == {"cxm.js", "cxm.css"}
 
 
 def test_the_same_run_gives_the_same_bytes_and_old_pages_go(report, tmp_path):

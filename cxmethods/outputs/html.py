@@ -16,9 +16,7 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import pandas as pd
-
-__all__ = ["Bar", "Span", "bars", "esc", "heading", "note", "paragraph", "points", "ranges", "table", "timeline"]
+__all__ = ["Bar", "Span", "bars", "esc", "heading", "note", "paragraph", "points", "ranges", "timeline"]
 
 
 def esc(text: object) -> str:
@@ -47,28 +45,6 @@ def points(items: Sequence[str], cls: str | None = None) -> str:
         return ""
     attr = f' class="{esc(cls)}"' if cls else ""
     return f"<ul{attr}>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>"
-
-
-def table(frame: pd.DataFrame, *, caption: str, numeric: Sequence[str] = (), note_text: str | None = None) -> str:
-    """A presented table (every cell a string) with a caption; ``numeric`` columns right-aligned.
-
-    Wide tables scroll inside their own box, so the page never scrolls sideways; on a phone each row becomes a
-    card of "header: value" lines (the CSS reads each cell's ``data-label``).
-    """
-    num = set(numeric)
-    head = "".join(f'<th scope="col"{" class=num" if c in num else ""}>{esc(c)}</th>' for c in frame.columns)
-    rows = []
-    for values in frame.itertuples(index=False):
-        cells = "".join(
-            f'<td data-label="{esc(c)}"{" class=num" if c in num else ""}>{esc(v)}</td>'
-            for c, v in zip(frame.columns, values, strict=True)
-        )
-        rows.append(f"<tr>{cells}</tr>")
-    extra = note(note_text) if note_text else ""
-    return (
-        f'<div class="cxm-table"><table><caption>{esc(caption)}</caption><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table></div>{extra}"
-    )
 
 
 @dataclass(frozen=True)

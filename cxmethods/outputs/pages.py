@@ -20,6 +20,7 @@ plain note of the input that would add it.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,7 @@ from cxmethods.io.artifacts import (
 )
 from cxmethods.outputs import html as h
 from cxmethods.outputs.headlines import headlines
+from cxmethods.outputs.interactive import contact_charts, survey_charts, table_html
 from cxmethods.outputs.present import Field, format_value, id_names, present, table_info
 from cxmethods.outputs.present import field as column_field
 
@@ -73,6 +75,7 @@ class RunView:
             step: [self.named(s) for s in found] for step, found in headlines(self.run_dir, currency=currency).items()
         }
         self._tables: dict[tuple[str, str], pd.DataFrame | None] = {}
+        self._used: dict[str, int] = {}
 
     def table(self, step: str, name: str) -> pd.DataFrame | None:
         key = (step, name)
@@ -106,14 +109,22 @@ class RunView:
     ) -> str:
         """``frame`` (a table of ``step``/``name`` or part of it) as a captioned client table."""
         key = f"{step}/{name}"
-        keep = [c for c in (columns or frame.columns) if c in frame.columns]
+        keep = (
+            [c for c in columns if c in frame.columns]
+            if columns
+            else [c for c in frame.columns if column_field(str(c), key).kind != "id"]
+        )
         shown = present(frame, key, currency=self.currency, names=self.names, columns=keep, labels=labels)
-        numeric = [
-            shown.columns[i]
-            for i, c in enumerate(keep)
-            if column_field(c, key).kind not in ("text", "category", "id", "yes_no", "date", "month")
-        ]
-        return h.table(shown, caption=caption or table_info(key)[0], numeric=numeric, note_text=note_text)
+        raw = frame[[c for c in keep if column_field(c, key).kind != "id"]].reset_index(drop=True)
+        return table_html(
+            shown, caption=caption or table_info(key)[0], table_id=self.table_id(name), note=note_text, sort_values=raw
+        )
+
+    def table_id(self, name: str) -> str:
+        """A table id unique within the report: the table's name, numbered when it is used again."""
+        base = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-") or "table"
+        self._used[base] = self._used.get(base, 0) + 1
+        return base if self._used[base] == 1 else f"{base}-{self._used[base]}"
 
 
 def _number(value: object) -> float | None:
@@ -218,10 +229,11 @@ def _improvement_plan(run: RunView, scores: pd.DataFrame) -> str:
             "How we will know": "to agree",
         }
     )
-    return h.heading("Improvement plan", 3) + h.table(
+    return h.heading("Improvement plan", 3) + table_html(
         plan,
         caption="The largest gaps, highest priority first: owner, date and measure to agree",
-        numeric=["From level", "To level"],
+        table_id=run.table_id("improvement-plan"),
+        filterable=False,
     )
 
 
@@ -269,7 +281,12 @@ def voice_of_customer(run: RunView) -> Page | None:
             )
         )
     page.add(_failure_demand(run))
-    page.add(_channels(run))
+    if run.table(step, "contact_cube") is not None:
+        page.add(h.heading("How and when people get in touch"))
+        page.add(h.paragraph("Choose a channel, area, reason or month to see its part of the picture.", "cxm-meta"))
+        page.add(*_charts(contact_charts, run))
+    else:
+        page.add(_channels(run))
     repeats = run.table(step, "repeat_contact")
     if repeats is not None:
         page.add(h.heading("Resolved at the first contact?"))
@@ -325,6 +342,14 @@ def _failure_demand(run: RunView) -> str:
             caption="What failure demand costs a year, by channel",
         )
     )
+
+
+def _charts(make: Callable[..., list[str]], run: RunView) -> list[str]:
+    """The filterable charts ``make`` draws from the run, or a note when its table is from an older run."""
+    try:
+        return make(run.run_dir, currency=run.currency) if make is contact_charts else make(run.run_dir)
+    except CxmError as exc:
+        return [h.note(f"These charts could not be drawn: {exc}")]
 
 
 def _channels(run: RunView) -> str:
@@ -389,6 +414,9 @@ def segmentation(run: RunView) -> Page | None:
                 caption="Segments by their share of survey respondents",
             )
         )
+    if run.table(step, "survey_cube") is not None:
+        page.add(h.heading("How satisfied each group is"))
+        page.add(*_charts(survey_charts, run))
     service = run.table(step, "self_service")
     if service is not None:
         page.add(h.heading("Who can be served online"))
@@ -529,7 +557,9 @@ def _sensitivity(run: RunView) -> str:
         low, high = _number(r.npv_low), _number(r.npv_high)
         if low is None or high is None:
             continue
-        items.append(h.Bar(str(r.description), float(r.swing), f"{run.money(min(low, high))} to {run.money(max(low, high))}"))
+        items.append(
+            h.Bar(run.named(r.description), float(r.swing), f"{run.money(min(low, high))} to {run.money(max(low, high))}")
+        )
     return h.heading("What the result depends on", 3) + h.bars(
         items,
         caption=f"The assumptions that move the NPV of the {run.value(target, 'category').lower()} option most: its range over each assumption's range",
@@ -661,17 +691,19 @@ def appendix(run: RunView) -> Page:
     )
     inputs = run.table(START_HERE, "inputs")
     if inputs is not None:
-        page.add(h.heading("What went in"), run.show(inputs, START_HERE, "inputs"))
+        page.add(
+            h.heading("What went in"),
+            run.show(inputs, START_HERE, "inputs", ["input", "rows", "first", "last", "errors", "warnings"]),
+        )
     problems = run.table(START_HERE, "problems")
     if problems is not None:
+        counts = problems["severity"].astype(str).value_counts()
+        said = ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in counts.items())
         page.add(
             h.heading("Problems found in the data"),
-            run.show(
-                problems,
-                START_HERE,
-                "problems",
-                ["severity", "where", "column", "message", "fix"],
-                note_text="Each problem names the rows affected in the Excel file.",
+            h.paragraph(
+                f"The checks of the inputs found {said}. Rows with problems are kept and counted, never dropped; the "
+                "Excel file lists each problem with the rows it affects and how to fix it at source."
             ),
         )
     page.add(h.heading("How the figures were made"), h.points(_method_notes(run)))

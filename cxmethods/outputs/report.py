@@ -30,6 +30,7 @@ from cxmethods.core.errors import CxmError
 from cxmethods.io.artifacts import STEPS
 from cxmethods.outputs import html as h
 from cxmethods.outputs.headlines import WORKBOOKS, read_manifest, run_date
+from cxmethods.outputs.interactive import asset_tags, copy_assets
 from cxmethods.outputs.pages import PAGES, Page, RunView
 from cxmethods.outputs.summary import Summary, decision_lines, executive_summary
 
@@ -72,6 +73,7 @@ def write_report(run_dir: str | Path, *, name: str, organisation: str, currency:
     pages = [page for make in PAGES if (page := make(run)) is not None]
     out = run_dir / "report"
     out.mkdir(parents=True, exist_ok=True)
+    copy_assets(out)
     steps = {s.get("workbook"): s for s in manifest.get("workbooks", []) if isinstance(s, dict)}
     written = []
     for page in pages:
@@ -234,7 +236,7 @@ def _shell(title: str, organisation: str, body: str, pages: list[Page], *, curre
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
-        f"<title>{e(title)}</title>\n<style>{_CSS}</style>\n</head>\n"
+        f"<title>{e(title)}</title>\n{asset_tags()}\n<style>{_CSS}</style>\n</head>\n"
         f'<body class="cxm-report">\n<header class="cxm-header"><div class="cxm-header-inner">'
         f'<span class="cxm-org">{e(organisation)}</span><nav aria-label="Report pages">{" ".join(links)}</nav></div></header>\n'
         f"<main>\n{body}\n</main>\n{_FOOTER}\n</body>\n</html>\n"
@@ -270,14 +272,7 @@ body.cxm-report { font-family: var(--cxm-font); color: #1f2933; background: #fff
 .cxm-decision dd { margin: 0; }
 .cxm-two { display: grid; grid-template-columns: 1fr 1fr; gap: 0 24px; }
 .cxm-failure { background: #fde8e8; border-left: 4px solid #a61b1b; padding: 8px 12px; color: #611; }
-.cxm-table { overflow-x: auto; margin: 8px 0 16px; max-width: 100%; }
-.cxm-table table { border-collapse: collapse; font-size: 14px; min-width: 60%; }
-.cxm-table caption { text-align: left; font-weight: 600; padding: 4px 0; }
-.cxm-table :is(th, td) { border: 1px solid #d9dee3; padding: 5px 8px; text-align: left; vertical-align: top; }
-.cxm-table thead th { background: #f3f5f7; vertical-align: bottom; }
-.cxm-table .num { text-align: right; }
-.cxm-table td.num { white-space: nowrap; }
-.cxm-table tbody tr:nth-child(even) { background: #fafbfc; }
+.cxm-table thead th { white-space: normal; }
 .cxm-chart { margin: 12px 0 20px; }
 .cxm-chart figcaption { font-weight: 600; margin-bottom: 6px; }
 .cxm-bars { list-style: none; padding: 0; margin: 0; }
@@ -304,13 +299,6 @@ body.cxm-report { font-family: var(--cxm-font); color: #1f2933; background: #fff
 .cxm-appendix summary { cursor: pointer; font-weight: 600; }
 .cxm-count { color: #52606d; font-weight: 400; }
 @media (max-width: 600px) {
-  .cxm-table table, .cxm-table tbody, .cxm-table tr, .cxm-table td { display: block; min-width: 0; width: 100%; box-sizing: border-box; }
-  .cxm-table thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
-  .cxm-table caption { display: block; }
-  .cxm-table tr { border: 1px solid #d9dee3; border-radius: 4px; margin: 0 0 8px; padding: 4px 8px; }
-  .cxm-table td { border: 0; padding: 2px 0; text-align: left; white-space: normal; }
-  .cxm-table td.num { text-align: left; }
-  .cxm-table td::before { content: attr(data-label) ": "; font-weight: 600; color: #3e4c59; }
   .cxm-two, .cxm-decision dl { grid-template-columns: 1fr; }
   .cxm-decision dd { margin-bottom: 6px; }
   .cxm-report h1 { font-size: 23px; }
@@ -320,7 +308,6 @@ body.cxm-report { font-family: var(--cxm-font); color: #1f2933; background: #fff
   @page { margin: 15mm; }
   .cxm-header nav { display: none; }
   .cxm-report a { text-decoration: none; color: #000; }
-  .cxm-table { overflow: visible; }
   .cxm-report :is(tr, .cxm-chart li, .cxm-card) { break-inside: avoid; }
   .cxm-report :is(h1, h2, h3) { break-after: avoid; }
   details.cxm-appendix > *:not(summary) { display: block; }
