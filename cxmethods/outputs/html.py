@@ -79,29 +79,29 @@ def bars(items: Sequence[Bar], *, caption: str, legend: Sequence[str] = ()) -> s
     for b in items:
         if b.parts:
             pieces = "".join(
-                f'<span class="cxm-bar cxm-c{i}" style="width:{_width(v, largest)}"></span>' for i, (_, v) in enumerate(b.parts)
+                f'<span class="cxr-bar cxm-c{i}" style="width:{_width(v, largest)}"></span>' for i, (_, v) in enumerate(b.parts)
             )
         else:
-            pieces = f'<span class="cxm-bar cxm-c0" style="width:{_width(b.value, largest)}"></span>'
+            pieces = f'<span class="cxr-bar cxr-c0" style="width:{_width(b.value, largest)}"></span>'
         if diverging:
             left = pieces if b.value < 0 else ""
             right = "" if b.value < 0 else pieces
-            track = f'<span class="cxm-half cxm-neg">{left}</span><span class="cxm-half">{right}</span>'
+            track = f'<span class="cxr-half cxr-neg">{left}</span><span class="cxr-half">{right}</span>'
         else:
-            track = f'<span class="cxm-track">{pieces}</span>'
-        detail = f'<span class="cxm-bar-detail">{esc(b.detail)}</span>' if b.detail else ""
+            track = f'<span class="cxr-track">{pieces}</span>'
+        detail = f'<span class="cxr-bar-detail">{esc(b.detail)}</span>' if b.detail else ""
         rows.append(
-            f'<li><span class="cxm-bar-label">{esc(b.label)}</span>'
-            f'<span class="cxm-bar-row">{track}<span class="cxm-bar-value">{esc(b.shown)}</span></span>{detail}</li>'
+            f'<li><span class="cxr-bar-label">{esc(b.label)}</span>'
+            f'<span class="cxr-bar-row">{track}<span class="cxr-bar-value">{esc(b.shown)}</span></span>{detail}</li>'
         )
     key = (
-        '<p class="cxm-legend">'
-        + " ".join(f'<span><span class="cxm-swatch cxm-c{i}"></span>{esc(name)}</span>' for i, name in enumerate(legend))
+        '<p class="cxr-legend">'
+        + " ".join(f'<span><span class="cxr-swatch cxm-c{i}"></span>{esc(name)}</span>' for i, name in enumerate(legend))
         + "</p>"
         if legend
         else ""
     )
-    return f'<figure class="cxm-chart"><figcaption>{esc(caption)}</figcaption>{key}<ol class="cxm-bars">{"".join(rows)}</ol></figure>'
+    return f'<figure class="cxr-chart"><figcaption>{esc(caption)}</figcaption>{key}<ol class="cxr-bars">{"".join(rows)}</ol></figure>'
 
 
 def ranges(items: Sequence[tuple[str, float, float, str]], *, caption: str, low: float = 1, high: float = 5) -> str:
@@ -112,14 +112,14 @@ def ranges(items: Sequence[tuple[str, float, float, str]], *, caption: str, low:
         a, b = sorted((start, end))
         left, width = 100 * (a - low) / span, 100 * (b - a) / span
         rows.append(
-            f'<li><span class="cxm-bar-label">{esc(label)}</span><span class="cxm-bar-row"><span class="cxm-track cxm-scale">'
-            f'<span class="cxm-range" style="margin-left:{left:.1f}%;width:{max(width, 1.5):.1f}%"></span></span>'
-            f'<span class="cxm-bar-value">{esc(shown)}</span></span></li>'
+            f'<li><span class="cxr-bar-label">{esc(label)}</span><span class="cxr-bar-row"><span class="cxr-track cxr-scale">'
+            f'<span class="cxr-range" style="margin-left:{left:.1f}%;width:{max(width, 1.5):.1f}%"></span></span>'
+            f'<span class="cxr-bar-value">{esc(shown)}</span></span></li>'
         )
     ticks = "".join(f"<span>{v:g}</span>" for v in range(int(low), int(high) + 1))
     return (
-        f'<figure class="cxm-chart"><figcaption>{esc(caption)}</figcaption><ol class="cxm-bars">{"".join(rows)}</ol>'
-        f'<p class="cxm-ticks" aria-hidden="true">{ticks}</p></figure>'
+        f'<figure class="cxr-chart"><figcaption>{esc(caption)}</figcaption><ol class="cxr-bars">{"".join(rows)}</ol>'
+        f'<p class="cxr-ticks" aria-hidden="true">{ticks}</p></figure>'
     )
 
 
@@ -226,7 +226,7 @@ def timeline(spans: Sequence[Span], periods: Sequence[str], *, caption: str) -> 
         bits += [f"{what} ({periods[at]})" for at, what in s.marks] + ([s.detail] if s.detail else [])
         items.append(f"{s.name}: {'; '.join(bits)}")
     return (
-        f'<figure class="cxm-chart cxm-timeline"><figcaption>{esc(caption)}</figcaption>'
+        f'<figure class="cxr-chart cxm-timeline"><figcaption>{esc(caption)}</figcaption>'
         f'<div class="cxm-scroll">{"".join(out)}</div>'
         f'<details class="cxm-aslist"><summary>The road map in words</summary>{points(items)}</details></figure>'
     )

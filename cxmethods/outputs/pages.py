@@ -321,16 +321,22 @@ def _failure_demand(run: RunView) -> str:
             "the cost of failure demand",
             "It needs a contact log with reasons marked as failure demand, or customer ids to find repeat contacts.",
         )
-    rows = failure[failure["channel"].astype(str) != "(all)"].dropna(subset=["failure_cost_a_year"])
-    rows = rows.sort_values("failure_cost_a_year", ascending=False)
+    channels = failure[failure["channel"].astype(str) != "(all)"]
+    contacts, failed = channels["contacts"].sum(), channels["failure_contacts"].sum()  # every contact, costed or not
+    rows = channels.dropna(subset=["failure_cost_a_year"]).sort_values("failure_cost_a_year", ascending=False)
     total = rows["failure_cost_a_year"].sum()
-    contacts, failed = rows["contacts"].sum(), rows["failure_contacts"].sum()
-    base = str(rows["price_base"].iloc[0]) if "price_base" in rows else ""
+    uncosted = channels["failure_cost_a_year"].isna() & (channels["failure_contacts"] > 0)
+    base = str(rows["price_base"].iloc[0]) if "price_base" in rows and len(rows) else ""
     lead = (
         f"{run.value(failed, 'count')} of {run.value(contacts, 'count')} contacts ({run.value(failed / contacts if contacts else None, 'share')}) "
         f"were failure demand: contact caused by a failure to do something or to do it right. They cost about "
         f"{run.money(total)} a year{f' ({base})' if base else ''}."
     )
+    if uncosted.any():
+        lead += (
+            f" The {run.value(channels.loc[uncosted, 'failure_contacts'].sum(), 'count')} on channels with no cost per "
+            "contact are counted but not costed."
+        )
     return (
         h.heading("Failure demand")
         + h.paragraph(lead)
@@ -654,9 +660,9 @@ def _timeline(run: RunView, schedule: pd.DataFrame) -> str:
     waiting = schedule[schedule["start_quarter"].isna()]
     rest = h.points([f"{r.title}: {run.named(r.reason)}" for r in waiting.itertuples()]) if not waiting.empty else ""
     legend = (
-        '<p class="cxm-legend"><span><span class="cxm-swatch cxm-c0"></span>Starts now</span>'
-        '<span><span class="cxm-swatch cxm-c1"></span>Next year</span>'
-        '<span><span class="cxm-swatch cxm-mark"></span>Pilot results due</span><span>Arrows: what waits for what</span></p>'
+        '<p class="cxr-legend"><span><span class="cxr-swatch cxr-c0"></span>Starts now</span>'
+        '<span><span class="cxr-swatch cxr-c1"></span>Next year</span>'
+        '<span><span class="cxr-swatch cxr-mark"></span>Pilot results due</span><span>Arrows: what waits for what</span></p>'
     )
     return (
         legend
@@ -733,7 +739,7 @@ def appendix(run: RunView) -> Page:
             caption=title,
             note_text=f"The first {APPENDIX_ROWS} of {len(frame):,} rows; the Excel file has them all." if cut else None,
         )
-        summary = f'{h.esc(title)} <span class="cxm-count">({len(frame):,} rows)</span>'
+        summary = f'{h.esc(title)} <span class="cxr-count">({len(frame):,} rows)</span>'
         page.add(
             f'<details class="cxm-appendix"><summary>{summary}</summary>{h.paragraph(tells) if tells else ""}{body}</details>'
         )

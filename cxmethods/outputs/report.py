@@ -273,42 +273,42 @@ body.cxm-report { font-family: var(--cxm-font); color: #1f2933; background: #fff
 .cxm-two { display: grid; grid-template-columns: 1fr 1fr; gap: 0 24px; }
 .cxm-failure { background: #fde8e8; border-left: 4px solid #a61b1b; padding: 8px 12px; color: #611; }
 .cxm-table thead th { white-space: normal; }
-.cxm-chart { margin: 12px 0 20px; }
-.cxm-chart figcaption { font-weight: 600; margin-bottom: 6px; }
-.cxm-bars { list-style: none; padding: 0; margin: 0; }
-.cxm-bars li { margin: 0 0 8px; }
-.cxm-bar-label { display: block; font-size: 14px; }
-.cxm-bar-detail { display: block; font-size: 13px; color: #52606d; }
-.cxm-bar-row { display: flex; align-items: center; gap: 8px; }
-.cxm-track { flex: 1 1 auto; display: flex; height: 14px; }
-.cxm-half { flex: 1 1 50%; display: flex; height: 14px; }
-.cxm-half.cxm-neg { justify-content: flex-end; border-right: 1px solid #52606d; }
-.cxm-bar { display: block; height: 100%; }
-.cxm-mark { background: #ffd43b; transform: rotate(45deg) scale(.8); border: 1px solid #1f2933; }
-.cxm-c0 { background: var(--c0); } .cxm-c1 { background: var(--c1); } .cxm-c2 { background: var(--c2); }
-.cxm-bar-value { flex: 0 0 auto; min-width: 7em; font-size: 14px; font-variant-numeric: tabular-nums; }
-.cxm-scale { background: repeating-linear-gradient(90deg, #f3f5f7 0 24.6%, #d9dee3 24.6% 25%); border-radius: 2px; }
-.cxm-range { display: block; height: 100%; background: linear-gradient(90deg, var(--c0), var(--c1)); border-radius: 7px; }
-.cxm-ticks { display: flex; justify-content: space-between; margin: 0 calc(7em + 8px) 0 0; font-size: 13px; color: #52606d; }
-.cxm-legend { display: flex; flex-wrap: wrap; gap: 4px 16px; font-size: 14px; margin: 0 0 6px; }
-.cxm-swatch { display: inline-block; width: 12px; height: 12px; margin-right: 6px; vertical-align: -1px; }
+.cxr-chart { margin: 12px 0 20px; }
+.cxr-chart figcaption { font-weight: 600; margin-bottom: 6px; }
+.cxr-bars { list-style: none; padding: 0; margin: 0; }
+.cxr-bars li { margin: 0 0 8px; }
+.cxr-bar-label { display: block; font-size: 14px; }
+.cxr-bar-detail { display: block; font-size: 13px; color: #52606d; }
+.cxr-bar-row { display: flex; align-items: center; gap: 8px; }
+.cxr-track { flex: 1 1 auto; display: flex; height: 14px; }
+.cxr-half { flex: 1 1 50%; display: flex; height: 14px; }
+.cxr-half.cxr-neg { justify-content: flex-end; border-right: 1px solid #52606d; }
+.cxr-bar { display: block; height: 100%; }
+.cxr-mark { background: #ffd43b; transform: rotate(45deg) scale(.8); border: 1px solid #1f2933; }
+.cxr-c0 { background: var(--c0); } .cxr-c1 { background: var(--c1); } .cxr-c2 { background: var(--c2); }
+.cxr-bar-value { flex: 0 0 auto; min-width: 7em; font-size: 14px; font-variant-numeric: tabular-nums; }
+.cxr-scale { background: repeating-linear-gradient(90deg, #f3f5f7 0 24.6%, #d9dee3 24.6% 25%); border-radius: 2px; }
+.cxr-range { display: block; height: 100%; background: linear-gradient(90deg, var(--c0), var(--c1)); border-radius: 7px; }
+.cxr-ticks { display: flex; justify-content: space-between; margin: 0 calc(7em + 8px) 0 0; font-size: 13px; color: #52606d; }
+.cxr-legend { display: flex; flex-wrap: wrap; gap: 4px 16px; font-size: 14px; margin: 0 0 6px; }
+.cxr-swatch { display: inline-block; width: 12px; height: 12px; margin-right: 6px; vertical-align: -1px; }
 .cxm-scroll { overflow-x: auto; }
 .cxm-timeline svg { display: block; }
 .cxm-aslist summary { cursor: pointer; color: #1f5f8b; }
 .cxm-appendix { border-top: 1px solid #e4e7eb; padding: 6px 0; }
 .cxm-appendix summary { cursor: pointer; font-weight: 600; }
-.cxm-count { color: #52606d; font-weight: 400; }
+.cxr-count { color: #52606d; font-weight: 400; }
 @media (max-width: 600px) {
   .cxm-two, .cxm-decision dl { grid-template-columns: 1fr; }
   .cxm-decision dd { margin-bottom: 6px; }
   .cxm-report h1 { font-size: 23px; }
-  .cxm-bar-value { min-width: 5.5em; }
+  .cxr-bar-value { min-width: 5.5em; }
 }
 @media print {
   @page { margin: 15mm; }
   .cxm-header nav { display: none; }
   .cxm-report a { text-decoration: none; color: #000; }
-  .cxm-report :is(tr, .cxm-chart li, .cxm-card) { break-inside: avoid; }
+  .cxm-report :is(tr, .cxr-chart li, .cxm-card) { break-inside: avoid; }
   .cxm-report :is(h1, h2, h3) { break-after: avoid; }
   details.cxm-appendix > *:not(summary) { display: block; }
 }

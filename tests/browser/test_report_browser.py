@@ -15,10 +15,10 @@ WIDTHS = {"laptop": {"width": 1366, "height": 768}, "phone": {"width": 390, "hei
 
 _LAYOUT_JS = """() => {
   const page = document.documentElement;
-  const wide = [...document.querySelectorAll('.cxm-table, .cxm-chart')]
-    .filter(e => !e.closest('details:not([open])') && !e.classList.contains('cxm-timeline'))
+  const wide = [...document.querySelectorAll('.cxm-table .cxm-scroll, .cxr-chart, .cxm-chart')]
+    .filter(e => !e.closest('details:not([open])') && !e.closest('.cxm-timeline'))
     .filter(e => e.scrollWidth > e.clientWidth + 1)
-    .map(e => (e.querySelector('caption, figcaption') || {}).textContent || e.className);
+    .map(e => (e.closest('.cxm-table, figure') || e).querySelector('caption, figcaption')?.textContent || e.className);
   return {
     overflow: page.scrollWidth - window.innerWidth,
     wide,
