@@ -162,7 +162,7 @@ def _owners(engagement: Engagement, sched: pd.DataFrame) -> pd.Series:
                 for i, o in zip(initiatives["initiative_id"], initiatives["owner"])
                 if pd.notna(o) and str(o).strip()
             }
-    return sched["id"].astype(str).map(owners).fillna("")
+    return sched["id"].astype(str).map(lambda i: owners.get(i, ""))
 
 
 def _schedule_with_pilots(
