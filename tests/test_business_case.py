@@ -294,6 +294,7 @@ def test_without_a_contact_log_every_table_is_a_note_saying_so(case):
         "cashflows",
         "appraisal",
         "options",
+        "option_flows",
         "affordability",
         "sensitivity",
         "channel_mix",
@@ -574,6 +575,22 @@ def test_affordability_is_the_preferred_packages_cash_by_year(case):
     # discounted, the table is the preferred option's cash
     assert _pv(cash["cash_out"]) == pytest.approx(options.loc["preferred", "pv_costs"])
     assert _pv(cash["net"]) == pytest.approx(options.loc["preferred", "cash_npv"])
+
+
+def test_option_flows_are_each_packages_flows_and_give_its_figures(case):
+    result = run(case, draws=200)
+    options = result.tables["options"].set_index("option")
+    flows = result.tables["option_flows"]
+    assert list(flows.columns) == ["option", "year", "cost", "cash_benefit", "noncash_benefit", "price_base"]
+    assert "do_nothing" not in set(flows["option"])  # no initiatives, no flows
+    cash = result.tables["affordability"]
+    preferred = flows[flows["option"] == "preferred"]
+    assert preferred["cost"].to_numpy() == pytest.approx(cash["cash_out"].to_numpy())
+    assert preferred["cash_benefit"].to_numpy() == pytest.approx(cash["cash_back"].to_numpy())
+    for name, rows in flows.groupby("option"):
+        net = rows["cash_benefit"] + rows["noncash_benefit"] - rows["cost"]
+        assert _pv(net) == pytest.approx(options.loc[name, "npv"])
+        assert _pv(rows["cash_benefit"] - rows["cost"]) == pytest.approx(options.loc[name, "cash_npv"])
 
 
 def test_no_preferred_package_no_affordability(case):

@@ -289,6 +289,7 @@ def run(engagement: Engagement, run_dir: str | Path, *, draws: int | None = None
     result.tables["options"] = _options_table(model, base, options, initiatives, summary, convention).assign(
         price_base=prices.label
     )
+    result.tables["option_flows"] = _option_flows(model, base, options, years).assign(price_base=prices.label)
     if options["preferred"]:
         result.tables["affordability"] = _affordability(model, base, options["preferred"], years).assign(price_base=prices.label)
     else:
@@ -621,6 +622,21 @@ def _cash_spread(model: CaseModel, mc) -> pd.DataFrame:
         {"cash_p10": p10, "cash_p90": p90, "prob_cash_negative": (cash < 0).mean(axis=0)},
         index=pd.Index(model.outputs, name="output"),
     )
+
+
+def _option_flows(model: CaseModel, base: dict, options: dict, years: np.ndarray) -> pd.DataFrame:
+    """Each option's yearly costs, cash and non-cash benefits as a package (overlapping savings combined, so the cash
+    is not the sum of its initiatives'): ``option, year, cost, cash_benefit, noncash_benefit``; the Excel business
+    case recomputes the options' figures from these. ``do_nothing`` (no initiatives) has no rows."""
+    parts = []
+    for name, members in options.items():
+        if members:
+            cost, cash, noncash = (a[0] for a in model.flows(base, members))
+            parts.append(
+                pd.DataFrame({"option": name, "year": years, "cost": cost, "cash_benefit": cash, "noncash_benefit": noncash})
+            )
+    columns = ["option", "year", "cost", "cash_benefit", "noncash_benefit"]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 
 def _cashflows(model: CaseModel, base: dict, years: np.ndarray) -> pd.DataFrame:
