@@ -295,6 +295,7 @@ def test_without_a_contact_log_every_table_is_a_note_saying_so(case):
         "appraisal",
         "options",
         "option_flows",
+        "vfm_bands",
         "affordability",
         "sensitivity",
         "channel_mix",
@@ -583,6 +584,8 @@ def test_option_flows_are_each_packages_flows_and_give_its_figures(case):
     flows = result.tables["option_flows"]
     assert list(flows.columns) == ["option", "year", "cost", "cash_benefit", "noncash_benefit", "price_base"]
     assert "do_nothing" not in set(flows["option"])  # no initiatives, no flows
+    bands = result.tables["vfm_bands"]
+    assert bands["category"].tolist() == [b.category for b in load_benchmarks().value_for_money.bands]
     cash = result.tables["affordability"]
     preferred = flows[flows["option"] == "preferred"]
     assert preferred["cost"].to_numpy() == pytest.approx(cash["cash_out"].to_numpy())

@@ -290,6 +290,13 @@ def run(engagement: Engagement, run_dir: str | Path, *, draws: int | None = None
         price_base=prices.label
     )
     result.tables["option_flows"] = _option_flows(model, base, options, years).assign(price_base=prices.label)
+    result.tables["vfm_bands"] = pd.DataFrame(
+        {
+            "category": [b.category for b in bench.value_for_money.bands],
+            "below": [b.below for b in bench.value_for_money.bands],
+            "source": bench.value_for_money.source,
+        }
+    )
     if options["preferred"]:
         result.tables["affordability"] = _affordability(model, base, options["preferred"], years).assign(price_base=prices.label)
     else:
