@@ -33,13 +33,14 @@ are not recomputed. The sheet says so.
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from cxmethods.io.artifacts import BUSINESS_CASE, read_table
@@ -56,7 +57,6 @@ _SECTION = Font(bold=True, size=12)
 _BOLD = Font(bold=True)
 _NOTE = Font(italic=True, color="595959")
 _WRAP = Alignment(wrap_text=True, vertical="top")
-_THIN = Border(bottom=Side(style="thin", color="808080"))
 _OPTION_NAMES = {"do_nothing": "Do nothing", "do_minimum": "Do minimum", "preferred": "Preferred option"}
 
 
@@ -179,36 +179,23 @@ def write_case_sheet(ws, case: _Case, currency: str) -> CaseSheet:
         return cell(value, fmt, INPUT_FONT, INPUT_FILL)
 
     def head(labels: list[str]) -> int:
-        out = []
-        for label in labels:
-            c = cell(label, font=_HEAD_FONT, fill=_HEAD_FILL, wrap=True)
-            out.append(c)
-        return put(out)
+        if any(len(label) > 14 for label in labels[1:]):
+            ws.row_dimensions[len(rows) + 1].height = 30  # two lines: LibreOffice does not grow a row on load
+        return put([cell(label, font=_HEAD_FONT, fill=_HEAD_FILL, wrap=True) for label in labels])
 
     gb = case.convention != "dft"
     put([cell(f"{TITLE}: the appraisal as live formulas", font=Font(bold=True, size=16))])
-    put(
-        [
-            cell(
-                f"All money in {case.price_base or currency} (real terms, before inflation). Change a yellow cell "
-                "(an input) and the present values, NPV, cash NPV, benefit-cost ratio and value for money of every "
-                "initiative and option below recalculate. Until then they equal the run's appraisal.",
-                font=_NOTE,
-            )
-        ]
-    )
-    put(
-        [
-            cell(
-                "Live: the discount rates, the value of an hour of customers' time, the scales on costs and cash "
-                "savings, every yearly flow in a yellow row and the value-for-money bands. Not live: what produced "
-                "the flows (contacts, costs per contact, the levers' shares, ramp-up, optimism bias) is in workbook "
-                "04 - change those there and run it again; IRR, payback and the simulation's ranges are not "
-                "recomputed here.",
-                font=_NOTE,
-            )
-        ]
-    )
+    for text in (
+        f"All money in {case.price_base or currency} (real terms, before inflation). Change a yellow cell (an input) "
+        "and the present values, NPV, cash NPV, benefit-cost ratio and value for money of every initiative and option "
+        "below recalculate. Until then they equal the run's appraisal.",
+        "Live: the discount rates, the value of an hour of customers' time, the scales on costs and cash savings, "
+        "every yearly flow in a yellow row and the value-for-money bands. Not live: what produced the flows "
+        "(contacts, costs per contact, the levers' shares, ramp-up, optimism bias) is in workbook 04; change those "
+        "there and run it again. IRR, payback and the simulation's ranges are not recomputed here.",
+    ):
+        for line in textwrap.wrap(text, 150):
+            put([cell(line, font=_NOTE)])
     put([])
     put([cell("Inputs", font=_SECTION)])
     r = put(
@@ -239,7 +226,8 @@ def write_case_sheet(ws, case: _Case, currency: str) -> CaseSheet:
         ]
     )
     put([])
-    head(["Discount rate schedule: from year", "Real discount rate", "Year 0 is the first year, not discounted"])
+    put([cell("Discount rates by year of the appraisal: year 0 is the first year and is not discounted.", font=_NOTE)])
+    head(["Discount rate from year", "Real rate"])
     band_rows = []
     for i, (start, rate) in enumerate(case.bands):
         r = put([entry(start, "0"), entry(rate, "0.0%")])
@@ -247,7 +235,8 @@ def write_case_sheet(ws, case: _Case, currency: str) -> CaseSheet:
         band_rows.append(r)
     schedule = f"$A${band_rows[0]}:$B${band_rows[-1]}"
     put([])
-    head(["Value for money: category", "Benefit-cost ratio below", "The last category has no upper limit"])
+    put([cell("Value for money by benefit-cost ratio: a ratio below the limit; the last category has none.", font=_NOTE)])
+    head(["Value for money category", "Ratio below"])
     vfm_rows = []
     for category, below in case.vfm:
         r = put([cell(category), entry(below, "0.00") if below is not None else cell(None)])
@@ -388,7 +377,9 @@ def write_case_sheet(ws, case: _Case, currency: str) -> CaseSheet:
         )
     put([])
     for key, members in ((o, m) for o, m, _ in case.options if m):
-        put([cell(f"{_OPTION_NAMES.get(key, key)}: {', '.join(case.names.get(m, m) for m in members)}.", font=_NOTE)])
+        text = f"{_OPTION_NAMES.get(key, key)}: {', '.join(case.names.get(m, m) for m in members)}."
+        for line in textwrap.wrap(text, 150):
+            put([cell(line, font=_NOTE)])
 
     ws.column_dimensions["A"].width = 58
     for i in range(2, 3 + max(n, len(columns))):
