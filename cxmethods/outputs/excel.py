@@ -41,10 +41,11 @@ from openpyxl.writer.excel import ExcelWriter
 from cxmethods.core.checks import check_text, parameter_error
 from cxmethods.core.errors import CxmError
 from cxmethods.io.artifacts import FORMULA_START, STEPS, restore_formulas
+from cxmethods.outputs import present as dictionary_layer
 from cxmethods.outputs.excel_case import TITLE as CASE_TITLE
 from cxmethods.outputs.excel_case import case_data, write_case_sheet
 from cxmethods.outputs.headlines import CURRENCY_SYMBOLS, read_manifest, run_date, run_started
-from cxmethods.outputs.present import Field, dictionary, field, format_value, humanise, table_info, unit_of
+from cxmethods.outputs.present import Field, format_value, humanise, unit_of
 
 __all__ = ["write_excel"]
 
@@ -280,7 +281,7 @@ def _add_table(book: Workbook, step: str, path: Path, taken: set[str], currency:
         if size > limit
     ]
     key = f"{step}/{path.stem}"
-    title, tells = table_info(key)
+    title, tells = dictionary_layer.table_info(key)
     sheet = _sheet_name(title, taken)
     ws = book.create_sheet(sheet)
     shown = frame.iloc[:_MAX_ROWS, :_MAX_COLUMNS]
@@ -423,7 +424,7 @@ class _Column:
 
 def _known(name: str, table: str) -> bool:
     """Whether the data dictionary has an entry for the column (the table's own or the general one)."""
-    data = dictionary()
+    data = dictionary_layer.dictionary()
     return name in data["columns"] or name in (((data["tables"].get(table) or {}).get("columns")) or {})
 
 
@@ -433,7 +434,7 @@ def _column(name: str, series: pd.Series, currency: str, table: str = "") -> _Co
     A column the dictionary describes is formatted by its kind; one it does not know by its name (see
     :func:`write_excel`)."""
     known = _known(name, table)
-    f = field(name, table or None)
+    f = dictionary_layer.field(name, table or None)
     kind, values = _values(series)
     if f.kind == "category" and kind == "text":  # code values in words, as the report shows them
         values = [format_value(v, f) if isinstance(v, str) else v for v in values]
