@@ -9,9 +9,10 @@ the same bytes, so two hand-overs can be compared.
 >>> with tempfile.TemporaryDirectory() as run:
 ...     _ = write_table(pd.DataFrame({"option": ["A"], "npv": [125000.0]}), run, "04_business_case", "options")
 ...     book = openpyxl.load_workbook(write_excel(run, name="Riverton"))
->>> book.sheetnames
-['Contents', '04 options']
->>> book["04 options"]["B2"].value, book["04 options"]["B2"].number_format
+>>> book.sheetnames[:2], len(book.sheetnames)
+(['Contents', 'Data dictionary'], 3)
+>>> sheet = book.worksheets[2]
+>>> sheet.cell(sheet.max_row, 2).value, sheet.cell(sheet.max_row, 2).number_format
 (125000, '"£"#,##0;-"£"#,##0')
 """
 
@@ -360,12 +361,12 @@ def _write_sheet(ws, columns: list[_Column], rows: int, title: str, note: str) -
         ws.column_dimensions[get_column_letter(i)].width = column.width
     heading = WriteOnlyCell(ws, _scalar(title))
     heading.font, heading.data_type = _TITLE_FONT, "s"
-    ws.append([heading])
     lines = _note_lines(ws, note, sum(c.width for c in columns)) or [[]]
+    top = 2 + len(lines)  # the header row
+    ws.freeze_panes, ws.print_title_rows = f"A{top + 1}", f"{top}:{top}"  # before the first row: written with it
+    ws.append([heading])
     for line in lines:
         ws.append(line)
-    top = 2 + len(lines)  # the header row
-    ws.freeze_panes, ws.print_title_rows = f"A{top + 1}", f"{top}:{top}"
     if any(len(c.label) > c.width - 3 for c in columns):
         ws.row_dimensions[top].height = 30  # room for a wrapped header: LibreOffice does not grow a row on load
     ws.append(_header(ws, [c.label for c in columns]))
@@ -396,7 +397,7 @@ def _print_setup(ws, title: str, repeat: str | None) -> None:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     if repeat:
         ws.print_title_rows = repeat
-    ws.oddHeader.center.text = title.replace("&", "&&")
+    ws.oddHeader.center.text = ILLEGAL_CHARACTERS_RE.sub("", title).replace("&", "&&")[:200]
     ws.oddFooter.center.text = "Page &P of &N"
     ws.print_options.gridLines = False
 
@@ -597,13 +598,13 @@ def _write_contents(ws, entries: list[_Entry], title: str, subtitle: str) -> Non
         ws.column_dimensions[get_column_letter(i + 1)].width = min(limits[i], max(10, longest + 4))
     first = WriteOnlyCell(ws, _scalar(title))
     first.font, first.data_type = Font(bold=True, size=16), "s"
-    ws.append([first])
     lines = _note_lines(ws, subtitle, sum(limits) * 0.8)
+    top = 3 + len(lines)
+    ws.freeze_panes, ws.print_title_rows = f"A{top + 1}", f"{top}:{top}"
+    ws.append([first])
     for line in lines:
         ws.append(line)
     ws.append([])
-    top = 3 + len(lines)
-    ws.freeze_panes, ws.print_title_rows = f"A{top + 1}", f"{top}:{top}"
     ws.append(_header(ws, headers))
     for row in rows:
         sheet = WriteOnlyCell(ws, row[0] or None)
@@ -632,11 +633,11 @@ def _write_dictionary(ws, entries: list[_Entry], currency: str) -> None:
         "otherwise. The last column is the column's name in the run folder's tables, for analysts who work with them.",
         150,
     )
+    top = 2 + len(lines)
+    ws.freeze_panes, ws.print_title_rows = f"A{top + 1}", f"{top}:{top}"
     ws.append([heading])
     for line in lines:
         ws.append(line)
-    top = 2 + len(lines)
-    ws.freeze_panes, ws.print_title_rows = f"A{top + 1}", f"{top}:{top}"
     ws.append(_header(ws, headers))
     count = 0
     for e in entries:
