@@ -1,8 +1,9 @@
 """The run folder's tables as one Excel workbook, for people who never open a notebook.
 
 :func:`write_excel` gathers every table under ``<run folder>/artifacts/<step>/`` into one ``.xlsx``
-file: a **Contents** sheet linking to one formatted sheet per table. The same run folder always gives
-the same bytes, so two hand-overs can be compared.
+file: a **Contents** sheet linking to one formatted sheet per table, a **Data dictionary** sheet and, when the run
+has an appraisal, a **Business case** sheet of live formulas. The same run folder always gives the same bytes, so
+two hand-overs can be compared.
 
 >>> import tempfile, openpyxl, pandas as pd
 >>> from cxmethods import write_table
@@ -137,18 +138,30 @@ def write_excel(run_dir: str | Path, *, name: str, currency: str = "GBP", out: P
 
     Notes
     -----
-    **Contents** lists each table: its sheet (a link), workbook step, table, rows and a note when not
-    all of it is shown. One sheet per table follows, in step order then file name, named
-    ``"<step number> <table>"``: cut to Excel's 31 characters (at a word break when one is near),
-    made unique with ``" (2)"``. A parquet file with more than 100,000 rows is listed but not included.
-    A sheet shows at most 1,048,575 rows, and a cell 32,766 characters and an ellipsis; both are noted.
+    **Contents** lists each sheet: a link, its workbook, the table's title, what it tells (both from the data
+    dictionary, :func:`cxmethods.outputs.present.table_info`), rows and a note when not all of it is shown. The
+    **Data dictionary** sheet follows: one row per sheet and column with its header, meaning, unit (money in
+    ``currency``) and its name in the run's tables. When the run has an appraisal, the **Business case** sheet comes
+    next: the appraisal as live formulas (:mod:`cxmethods.outputs.excel_case`). Then one sheet per table, in step
+    order then file name, named by the table's title: cut to Excel's 31 characters (at a word break when one is
+    near), made unique with ``" (2)"``. A parquet file with more than 100,000 rows is listed but not included. A
+    sheet shows at most 1,048,575 rows, and a cell 32,766 characters and an ellipsis; both are noted, on Contents
+    and above the table; so is a table that lists only example rows of a bigger set (the start-here problems: up
+    to five example row numbers each).
 
-    Table sheets have a bold, coloured header row kept in view, a filter over the data, widths fitted
-    to the content (10-60 characters) and wrapped long text. Numbers stay numbers, gaps empty cells,
-    booleans TRUE/FALSE, codes such as 007 text, infinities the text ``inf``; ISO dates
-    (``2025-04-01``, ``2025-04-01 09:30``) become dates; text starting ``=``, ``+``, ``-`` or ``@`` is
-    stored as text, never run as a formula. Number formats follow the column name, whose words are the parts between
-    underscores; the first rule that applies wins:
+    Table sheets have the table's title (row 1) and what it tells (row 2, more rows when long) above a bold,
+    coloured header row kept in view and repeated on every printed page, a filter over the data, widths fitted
+    to the content (10-60 characters) and wrapped long text. Headers are the data dictionary's labels
+    (:func:`cxmethods.outputs.present.field`); a column it does not know shows its name in words. Every sheet prints
+    A4 landscape, one page wide, with its title in the page header and "Page n of m" in the footer.
+    Numbers stay numbers, gaps empty cells, booleans TRUE/FALSE, codes such as 007 text, infinities the text
+    ``inf``; ISO dates (``2025-04-01``, ``2025-04-01 09:30``) become dates; a category's code values become words
+    (``face_to_face``: "Face to face"); text starting ``=``, ``+``, ``-`` or ``@`` is stored as text, never run as
+    a formula. A column the data dictionary knows is formatted by its kind: count ``#,##0``, share ``0.0%``,
+    money in ``currency`` (whole units from 1,000 or when all are whole, else two decimals, unless the dictionary
+    gives decimals), score ``0.0``, ratio ``0.00``, years ``0.0``, weeks ``0``, hours ``#,##0.0``, number with
+    one decimal unless whole, points as a signed percentage. Any other number column is formatted by its name,
+    whose words are the parts between underscores; the first rule that applies wins:
 
     1. **Percentage**, one decimal: a word is share, proportion, prob, probability or confidence and
        all values lie in [-1, 1], or a word is rate or irr and all lie in [-10, 10] (beyond those,
