@@ -384,11 +384,25 @@ def _write_sheet(ws, columns: list[_Column], rows: int, title: str, note: str) -
         ws.row_dimensions[top].height = 30  # room for a wrapped header: LibreOffice does not grow a row on load
     ws.append(_header(ws, [c.label for c in columns]))
     styles = [(c.number_format, (_WRAP if c.wrap else _TOP) if wrap else None) for c in columns]
-    for values in zip(*(c.values for c in columns)):
+    wrapped = [(i, c.width) for i, c in enumerate(columns) if c.wrap]
+    for r, values in enumerate(zip(*(c.values for c in columns)), start=top + 1):
+        _fit_row(ws, r, [(values[i], width) for i, width in wrapped])
         ws.append([_cell(ws, value, *style) for value, style in zip(values, styles)])
     if columns:
         ws.auto_filter.ref = f"A{top}:{get_column_letter(len(columns))}{rows + top}"
     return sum(c.cut for c in columns)
+
+
+def _fit_row(ws, row: int, texts: list[tuple[object, float]]) -> None:
+    """Give ``row`` the height its wrapped ``(text, column width)`` cells need: LibreOffice does not grow a row on
+    load, and a taller text would run over the rows below."""
+    lines = 1
+    for text, width in texts:
+        if isinstance(text, str) and text:
+            per_line = max(1, int(width) - 2)
+            lines = max(lines, sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n")))
+    if lines > 1:
+        ws.row_dimensions[row].height = min(409, 15 * lines)  # 409 points: Excel's tallest row
 
 
 def _note_lines(ws, text: str, width: float) -> list[list]:
@@ -619,11 +633,14 @@ def _write_contents(ws, entries: list[_Entry], title: str, subtitle: str) -> Non
         ws.append(line)
     ws.append([])
     ws.append(_header(ws, headers))
-    for row in rows:
+    widths = [ws.column_dimensions[get_column_letter(i + 1)].width for i in range(len(headers))]
+    for r, row in enumerate(rows, start=top + 1):
+        _fit_row(ws, r, [(row[i], widths[i]) for i in (1, 2, 3, 5)])
         sheet = WriteOnlyCell(ws, row[0] or None)
         if row[0]:
             sheet.hyperlink = Hyperlink(ref="", location=f"{quote_sheetname(row[0])}!A1", display=row[0])
             sheet.style, sheet.data_type = "Hyperlink", "s"
+        sheet.alignment = _TOP
         ws.append(
             [sheet]
             + [_cell(ws, v or None, None, _WRAP) for v in row[1:4]]
@@ -655,6 +672,7 @@ def _write_dictionary(ws, entries: list[_Entry], currency: str) -> None:
     count = 0
     for e in entries:
         for header, meaning, unit, name in e.columns:
+            _fit_row(ws, top + count + 1, [(meaning, 80)])
             ws.append(
                 [
                     _cell(ws, _scalar(v) or None, None, _WRAP if i == 2 else _TOP)

@@ -57,6 +57,8 @@ _SECTION = Font(bold=True, size=12)
 _BOLD = Font(bold=True)
 _NOTE = Font(italic=True, color="595959")
 _WRAP = Alignment(wrap_text=True, vertical="top")
+_HEAD_RIGHT = Alignment(wrap_text=True, vertical="top", horizontal="right")
+_INDENT = Alignment(indent=1)
 _OPTION_NAMES = {"do_nothing": "Do nothing", "do_minimum": "Do minimum", "preferred": "Preferred option"}
 
 
@@ -181,7 +183,15 @@ def write_case_sheet(ws, case: _Case, currency: str) -> CaseSheet:
     def head(labels: list[str]) -> int:
         if any(len(label) > 14 for label in labels[1:]):
             ws.row_dimensions[len(rows) + 1].height = 30  # two lines: LibreOffice does not grow a row on load
-        return put([cell(label, font=_HEAD_FONT, fill=_HEAD_FILL, wrap=True) for label in labels])
+        out = [cell(label, font=_HEAD_FONT, fill=_HEAD_FILL, wrap=True) for label in labels]
+        for c in out[1:]:
+            c.alignment = _HEAD_RIGHT  # over figures
+        return put(out)
+
+    def aside(text: str):
+        c = cell(text)
+        c.alignment = _INDENT
+        return c
 
     gb = case.convention != "dft"
     put([cell(f"{TITLE}: the appraisal as live formulas", font=Font(bold=True, size=16))])
@@ -202,7 +212,7 @@ def write_case_sheet(ws, case: _Case, currency: str) -> CaseSheet:
         [
             cell("Value of an hour of customers' time"),
             entry(case.value_of_time if case.value_of_time is not None else 1.0, f"{money[: money.index(';')]}.00"),
-            cell(
+            aside(
                 "per hour (the run's value; it turns the hours saved below into money)"
                 if case.value_of_time is not None
                 else "no customers' time in this run: the non-cash rows are money, and this multiplies them"
@@ -210,15 +220,15 @@ def write_case_sheet(ws, case: _Case, currency: str) -> CaseSheet:
         ]
     )
     inputs["value_of_time"] = f"$B${r}"
-    r = put([cell("Scale on all costs"), entry(1, "0%"), cell("100% is the run's costs (with the optimism-bias uplift)")])
+    r = put([cell("Scale on all costs"), entry(1, "0%"), aside("100% is the run's costs (with the optimism-bias uplift)")])
     inputs["cost_scale"] = f"$B${r}"
-    r = put([cell("Scale on all cash savings"), entry(1, "0%"), cell("100% is the run's savings to the budget")])
+    r = put([cell("Scale on all cash savings"), entry(1, "0%"), aside("100% is the run's savings to the budget")])
     inputs["cash_scale"] = f"$B${r}"
     put(
         [
             cell("Benefit-cost ratio convention"),
             cell("Green Book" if gb else "DfT"),
-            cell(
+            aside(
                 "HM Treasury Green Book (2022): all benefits, cash and non-cash, / costs"
                 if gb
                 else "DfT Value for Money Framework, TAG A1.1: non-cash benefits / (costs - cash savings)"
