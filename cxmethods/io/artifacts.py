@@ -275,6 +275,9 @@ ARTIFACTS: tuple[Artifact, ...] = (
     ),
     # each option's yearly flows as a package (overlapping savings combined), for the Excel file's live business case
     Artifact(BUSINESS_CASE, "option_flows", _columns("option year cost cash_benefit noncash_benefit price_base")),
+    # each initiative's and option's cash savings by cost per contact (contacts' worth saved by channel; "other":
+    # the rest), for the Excel file's live business case
+    Artifact(BUSINESS_CASE, "cash_drivers", _columns("output year driver quantity")),
     # the value-for-money categories by benefit-cost ratio the appraisal used (a ratio below `below`; the last: none)
     Artifact(BUSINESS_CASE, "vfm_bands", _columns("category below source")),
     # the preferred package's cash by year, undiscounted (real prices, price_base): paid out, saved, net, running total
