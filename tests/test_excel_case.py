@@ -150,6 +150,30 @@ def test_changing_inputs_recalculates_npv_bcr_and_the_options(case):
     assert abs(got["Preferred option"][3] - options.at["preferred", "npv"]) > 1
 
 
+def test_a_changed_cost_per_contact_gives_the_models_own_sensitivity(case, sample_run):
+    """The cost per contact with the largest effect on the preferred option set to its low value: every NPV as the
+    Python model computed it for the tornado (sensitivity.csv, one assumption at a time)."""
+    folder, path, tables = case
+    sensitivity = pd.read_csv(sample_run.out / "artifacts" / "04_business_case" / "sensitivity.csv")
+    costs = sensitivity[
+        sensitivity["assumption"].str.startswith("unit_cost.") & (sensitivity["assumption"] != "unit_cost.automated")
+    ]
+    preferred = costs[costs["output"] == "preferred"]
+    driver = preferred.loc[(preferred["npv_low"] - preferred["npv_base"]).abs().idxmax(), "assumption"]
+    rows = costs[costs["assumption"] == driver].set_index("output")
+    book = openpyxl.load_workbook(path)
+    sheet = book[TITLE]
+    target = _find(sheet, f"Cost per contact: {driver.removeprefix('unit_cost.').replace('_', ' ')}")
+    sheet.cell(target, 2).value = float(rows["low"].iloc[0])
+    changed = folder / "cost.xlsx"
+    book.save(changed)
+    got = _rows(openpyxl.load_workbook(_recalculate(changed, folder), data_only=True)[TITLE])
+    labels = dict(zip(tables["appraisal"]["initiative"], tables["appraisal"]["name"])) | OPTION_LABELS
+    for output, row in rows.iterrows():
+        assert got[labels[output]][3] == pytest.approx(row["npv_low"], abs=PENNY), output
+    assert abs(rows.at["preferred", "npv_low"] - rows.at["preferred", "npv_base"]) > 100  # the change moved it
+
+
 def test_the_schedule_is_recovered_from_the_discount_factors():
     from cxmethods.methodology.benchmarks import Band
     from cxmethods.methods.finance import discount_factors

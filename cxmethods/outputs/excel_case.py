@@ -84,13 +84,16 @@ class _Case:
     options: list[tuple[str, tuple[str, ...], pd.DataFrame | None]]  # name, members, package flows
     run_npv: dict[str, float]
     vfm: list[tuple[str, float | None]]
+    # output -> driver -> quantity by year (cash_drivers.csv), and each driver's cost per contact; None: not known
+    drivers: dict[str, dict[str, np.ndarray]] | None = None
+    unit_costs: dict[str, float] | None = None
 
 
 def case_data(run_dir: str | Path) -> _Case | None:
     """Workbook 04's tables the sheet needs, or None when the run has no appraisal (no business case to show)."""
     tables = {
         n: read_table(run_dir, BUSINESS_CASE, n, optional=True)
-        for n in ("cashflows", "appraisal", "options", "option_flows", "assumptions", "vfm_bands")
+        for n in ("cashflows", "appraisal", "options", "option_flows", "assumptions", "vfm_bands", "cash_drivers")
     }
     if any(tables[n] is None or not len(tables[n]) for n in ("cashflows", "appraisal", "options", "vfm_bands")):
         return None
@@ -131,7 +134,27 @@ def case_data(run_dir: str | Path) -> _Case | None:
         options=out_options,
         run_npv=run_npv,
         vfm=[(str(r.category), None if pd.isna(r.below) else float(r.below)) for r in bands.itertuples()],
+        **_drivers(tables["cash_drivers"], assumptions, years),
     )
+
+
+def _drivers(table: pd.DataFrame | None, assumptions: pd.DataFrame | None, years: list[int]) -> dict:
+    """``drivers`` and ``unit_costs`` of the case from ``cash_drivers.csv``, or nothing (an older run, or a cost per
+    contact the assumptions do not give): the cash savings are then inputs themselves."""
+    if table is None or assumptions is None:
+        return {}
+    values = dict(zip(assumptions["name"].astype(str), assumptions["value"]))
+    costs = {}
+    for driver in dict.fromkeys(table["driver"].astype(str)):
+        if driver != "other":
+            if driver not in values or not math.isfinite(float(values[driver])):
+                return {}
+            costs[driver] = float(values[driver])
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for (output, driver), rows in table.groupby([table["output"].astype(str), table["driver"].astype(str)], sort=False):
+        by_year = rows.set_index("year")["quantity"].astype(float)
+        out.setdefault(output, {})[driver] = by_year.reindex(years, fill_value=0.0).to_numpy()
+    return {"drivers": out, "unit_costs": costs}
 
 
 def _rate_bands(factors: np.ndarray) -> list[tuple[int, float]]:
@@ -199,10 +222,12 @@ def write_case_sheet(ws, case: _Case, currency: str) -> CaseSheet:
         f"All money in {case.price_base or currency} (real terms, before inflation). Change a yellow cell (an input) "
         "and the present values, NPV, cash NPV, benefit-cost ratio and value for money of every initiative and option "
         "below recalculate. Until then they equal the run's appraisal.",
-        "Live: the discount rates, the value of an hour of customers' time, the scales on costs and cash savings, "
-        "every yearly flow in a yellow row and the value-for-money bands. Not live: what produced the flows "
-        "(contacts, costs per contact, the levers' shares, ramp-up, optimism bias) is in workbook 04; change those "
-        "there and run it again. IRR, payback and the simulation's ranges are not recomputed here.",
+        "Live: the discount rates, the value of an hour of customers' time, the costs per contact, the scales on "
+        "costs and cash savings, every yearly figure in a yellow row and the value-for-money bands. Cash savings are "
+        "contacts' worth saved x the cost per contact, plus other savings: exact for a changed cost, except that "
+        "the model never lets an automated contact's saving go below zero and this sheet does. Not live: what "
+        "produced the flows (contact volumes, the levers' shares, ramp-up, optimism bias) is in workbook 04; change "
+        "those there and run it again. IRR, payback and the simulation's ranges are not recomputed here.",
     ):
         for line in textwrap.wrap(text, 150):
             put([cell(line, font=_NOTE)])
@@ -224,6 +249,15 @@ def write_case_sheet(ws, case: _Case, currency: str) -> CaseSheet:
     inputs["cost_scale"] = f"$B${r}"
     r = put([cell("Scale on all cash savings"), entry(1, "0%"), aside("100% is the run's savings to the budget")])
     inputs["cash_scale"] = f"$B${r}"
+    for driver, value in (case.unit_costs or {}).items() if case.drivers is not None else ():
+        r = put(
+            [
+                cell(f"Cost per contact: {_channel(driver)}"),
+                entry(value, f"{money[: money.index(';')]}.00"),
+                aside("the run's cost per contact; the cash savings below are contacts' worth saved x this"),
+            ]
+        )
+        inputs[driver] = f"$B${r}"
     put(
         [
             cell("Benefit-cost ratio convention"),
@@ -275,6 +309,30 @@ def write_case_sheet(ws, case: _Case, currency: str) -> CaseSheet:
     head(["Initiative and flow", "Total (undiscounted)"] + [str(y) for y in case.years])
     flow_rows: dict[str, dict[str, int]] = {}
     vot = case.value_of_time or 1.0
+
+    def cash_block(prefix: str, quantities: dict[str, np.ndarray], label: str) -> int:
+        """Rows of contacts' worth saved by channel and other savings (inputs), then the cash savings they make (a
+        formula per year); the row of the cash savings."""
+        terms, other = [], None
+        for driver, q in quantities.items():
+            r = len(rows) + 1
+            is_other = driver == "other"
+            fmt = money if is_other else "#,##0"
+            what = "other cash savings" if is_other else f"contacts' worth saved, {_channel(driver)}"
+            put([cell(f"{prefix}: {what}"), cell(f"=SUM({first}{r}:{last}{r})", fmt)] + [entry(float(v), fmt) for v in q])
+            if is_other:
+                other = r
+            else:
+                terms.append((inputs[driver], r))
+        r = len(rows) + 1
+        formulas = []
+        for t in range(n):
+            col = get_column_letter(3 + t)
+            parts = [f"{u}*{col}{q}" for u, q in terms] + ([f"{col}{other}"] if other else [])
+            formulas.append(cell("=" + ("+".join(parts) if parts else "0"), money))
+        put([cell(f"{prefix}: {label}"), cell(f"=SUM({first}{r}:{last}{r})", money)] + formulas)
+        return r
+
     for iid, table in case.flows.items():
         name = case.names.get(iid, iid)
         flow_rows[iid] = {}
@@ -283,6 +341,9 @@ def write_case_sheet(ws, case: _Case, currency: str) -> CaseSheet:
             ("cash", "cash savings", table["cash_benefit"], money),
             ("hours", hours_label, table["noncash_benefit"] / vot, "#,##0" if case.value_of_time else money),
         ):
+            if key == "cash" and case.drivers is not None:
+                flow_rows[iid][key] = cash_block(name, case.drivers.get(iid, {}), "cash savings (formula)")
+                continue
             r = len(rows) + 1
             put(
                 [cell(f"{name}: {label}"), cell(f"=SUM({first}{r}:{last}{r})", fmt)]
@@ -304,6 +365,15 @@ def write_case_sheet(ws, case: _Case, currency: str) -> CaseSheet:
             gap = own[col].to_numpy(float) - summed[key]
             if key != "cash" and np.allclose(gap, 0, atol=0.005):
                 continue  # costs and customers' time add: nothing to adjust
+            if key == "cash" and case.drivers is not None:
+                own_q = case.drivers.get(option, {})
+                names = list(dict.fromkeys([*own_q, *(d for m in members for d in case.drivers.get(m, {}))]))
+                zero = np.zeros(n)
+                gaps = {d: own_q.get(d, zero) - sum((case.drivers.get(m, {}).get(d, zero) for m in members), zero) for d in names}
+                gaps = {d: g for d, g in gaps.items() if np.any(np.abs(g) > 1e-6)}
+                label = f"{_OPTION_NAMES.get(option, option)}"
+                overlap_rows[option][key] = cash_block(label, gaps, "cash savings lost to overlap (formula)")
+                continue
             label = {"cash": "cash savings lost to overlap", "cost": "costs, package less its initiatives'"}.get(
                 key, "customers' time, package less its initiatives'"
             )
@@ -400,6 +470,11 @@ def write_case_sheet(ws, case: _Case, currency: str) -> CaseSheet:
 
 
 _COLUMNS = (("cost", "cost"), ("cash", "cash_benefit"), ("hours", "noncash_benefit"))
+
+
+def _channel(driver: str) -> str:
+    """``"unit_cost.face_to_face"`` -> ``"face to face"``."""
+    return driver.removeprefix("unit_cost.").replace("_", " ")
 
 
 def _quote(text: str) -> str:
