@@ -42,7 +42,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from cxmethods.core.checks import check_text, parameter_error
 from cxmethods.core.errors import CxmError
-from cxmethods.io.artifacts import FORMULA_START, STEPS, restore_formulas
+from cxmethods.io.artifacts import BUSINESS_CASE, FORMULA_START, START_HERE, STEPS, restore_formulas
 from cxmethods.outputs import present as dictionary_layer
 from cxmethods.outputs.excel_case import TITLE as CASE_TITLE
 from cxmethods.outputs.excel_case import case_data, write_case_sheet
@@ -81,7 +81,7 @@ _CODE_WORDS = {"year", "id", "code"}
 
 #: Tables that show some rows of a bigger set, and what the sheet says about it.
 _PARTIAL = {
-    ("00_start_here", "problems"): (
+    (START_HERE, "problems"): (
         "Each problem lists up to five example row numbers of the input file; its message says how many rows it affects in all."
     ),
 }
@@ -211,7 +211,7 @@ def write_excel(run_dir: str | Path, *, name: str, currency: str = "GBP", out: P
         placed = write_case_sheet(sheet, case, currency)
         entries.append(
             _Entry(
-                "04_business_case",
+                BUSINESS_CASE,
                 "",
                 CASE_TITLE,
                 None,

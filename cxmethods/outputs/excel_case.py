@@ -59,6 +59,7 @@ _NOTE = Font(italic=True, color="595959")
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _HEAD_RIGHT = Alignment(wrap_text=True, vertical="top", horizontal="right")
 _INDENT = Alignment(indent=1)
+_RIGHT = Alignment(horizontal="right")
 _OPTION_NAMES = {"do_nothing": "Do nothing", "do_minimum": "Do minimum", "preferred": "Preferred option"}
 
 
@@ -303,6 +304,17 @@ def write_case_sheet(ws, case: _Case, currency: str) -> CaseSheet:
     factors = f"${first}${r_df}:${last}${r_df}"
     put([])
 
+    # the results come next, above the flows they use: their rows are kept free now and written last
+    outputs = list(case.flows) + [o for o, _, _ in case.options]
+    option_notes = [
+        line
+        for key, members in ((o, m) for o, m, _ in case.options if m)
+        for line in textwrap.wrap(f"{_OPTION_NAMES.get(key, key)}: {', '.join(case.names.get(m, m) for m in members)}.", 150)
+    ]
+    results_at = len(rows)  # the block: title, header, one row per output, a gap, the options' members, a gap
+    results = {key: results_at + 3 + k for k, key in enumerate(outputs)}
+    rows.extend([] for _ in range(2 + len(outputs) + 1 + len(option_notes) + 1))
+
     # the flows: inputs per initiative, year by year
     put([cell("Yearly flows of each initiative (inputs)", font=_SECTION)])
     hours_label = "customers' hours saved" if case.value_of_time is not None else "customers' time (money)"
@@ -387,8 +399,8 @@ def write_case_sheet(ws, case: _Case, currency: str) -> CaseSheet:
             overlap_rows[option][key] = r
     put([])
 
-    # the results
-    put([cell("Appraisal (formulas)", font=_SECTION)])
+    # the results, in the rows kept for them
+    block = [[cell("Appraisal of every initiative and option (formulas)", font=_SECTION)]]
     columns = [
         ("Initiative or option", "The initiative, or the option (a package of initiatives).", ""),
         ("Present value of costs", "Costs discounted to today, with the optimism-bias uplift and the scale.", currency),
@@ -400,12 +412,11 @@ def write_case_sheet(ws, case: _Case, currency: str) -> CaseSheet:
         ("Value for money", "The category of the ratio in the bands above.", ""),
         ("NPV in the run", "The run's figure (appraisal and options tables), to compare with.", currency),
     ]
-    head([c[0] for c in columns])
-    results: dict[str, int] = {}
-    start = len(rows) + 1
-    outputs = list(case.flows) + [o for o, _, _ in case.options]
-    for k, key in enumerate(outputs):
-        results[key] = start + k
+    header = [cell(c[0], font=_HEAD_FONT, fill=_HEAD_FILL, wrap=True) for c in columns]
+    for c in header[1:]:
+        c.alignment = _HEAD_RIGHT
+    block.append(header)
+    ws.row_dimensions[results_at + 2].height = 30
     top, bottom = case.vfm[-1][0], case.vfm[0][0]
 
     def vfm_formula(r: int) -> str:
@@ -442,7 +453,9 @@ def write_case_sheet(ws, case: _Case, currency: str) -> CaseSheet:
         else:
             bcr = f'=IF(B{r}<=0,"",IF(B{r}-C{r}<=0,"",D{r}/(B{r}-C{r})))'
             vfm = f'=IF(B{r}<=0,"{none}",IF(B{r}-C{r}<=0,IF(E{r}>0,"{_quote(top)}","{_quote(bottom)}"),{vfm_formula(r)}))'
-        put(
+        category = cell(vfm)
+        category.alignment = _RIGHT
+        block.append(
             [
                 cell(label),
                 cell(pv_cost, money),
@@ -451,15 +464,14 @@ def write_case_sheet(ws, case: _Case, currency: str) -> CaseSheet:
                 cell(f"=C{r}+D{r}-B{r}", money, _BOLD),
                 cell(f"=C{r}-B{r}", money),
                 cell(bcr, "0.00"),
-                cell(vfm),
+                category,
                 cell(case.run_npv.get(key), money, _NOTE),
             ]
         )
-    put([])
-    for key, members in ((o, m) for o, m, _ in case.options if m):
-        text = f"{_OPTION_NAMES.get(key, key)}: {', '.join(case.names.get(m, m) for m in members)}."
-        for line in textwrap.wrap(text, 150):
-            put([cell(line, font=_NOTE)])
+    block.append([])
+    block += [[cell(line, font=_NOTE)] for line in option_notes]
+    block.append([])
+    rows[results_at : results_at + len(block)] = block
 
     ws.column_dimensions["A"].width = 58
     for i in range(2, 3 + max(n, len(columns))):
