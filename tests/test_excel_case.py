@@ -174,6 +174,42 @@ def test_a_changed_cost_per_contact_gives_the_models_own_sensitivity(case, sampl
     assert abs(rows.at["preferred", "npv_low"] - rows.at["preferred", "npv_base"]) > 100  # the change moved it
 
 
+def test_the_dft_convention_gives_its_ratio_and_category(case, sample_run, tmp_path):
+    """The run's tables marked as appraised under the DfT convention: the sheet's ratios and categories against
+    finance.benefit_cost_ratio and the value-for-money rule (a net saving to the budget: the top category)."""
+    from cxmethods.methods.finance import benefit_cost_ratio
+
+    shutil.copytree(sample_run.out / "artifacts", tmp_path / "artifacts")
+    for name in ("appraisal", "options"):
+        path = tmp_path / "artifacts" / "04_business_case" / f"{name}.csv"
+        pd.read_csv(path).assign(bcr_convention="dft").to_csv(path, index=False)
+    path = write_excel(tmp_path, name="dft", out=tmp_path / "dft.xlsx")
+    got = _rows(openpyxl.load_workbook(_recalculate(path, tmp_path), data_only=True)[TITLE])
+    bench = load_benchmarks()
+    bands = bench.value_for_money.bands
+    for label, w in _expected(case[2]).items():
+        ratio, note = benefit_cost_ratio(w["pv_costs"], w["pv_cash_benefits"], w["pv_noncash_benefits"], "dft")
+        if w["pv_costs"] <= 0:
+            assert got[label][5] in (None, "") and got[label][6] in ("no costs", "baseline")
+        elif note == "net saving to the budget":
+            assert got[label][5] in (None, "") and got[label][6] == (bands[-1] if w["npv"] > 0 else bands[0]).category
+        else:
+            assert got[label][5] == pytest.approx(ratio, rel=1e-9) and got[label][6] == bench.vfm_category(ratio), label
+    assert any(v[5] in (None, "") for k, v in got.items() if k != "Do nothing")  # the sample has a net saving
+
+
+def test_an_older_run_without_the_package_flows_leaves_the_options_out_and_says_so(sample_run, tmp_path):
+    shutil.copytree(sample_run.out / "artifacts", tmp_path / "artifacts")
+    for name in ("option_flows", "cash_drivers"):
+        (tmp_path / "artifacts" / "04_business_case" / f"{name}.csv").unlink()
+    sheet = openpyxl.load_workbook(write_excel(tmp_path, name="old", out=tmp_path / "old.xlsx"))[TITLE]
+    text = " ".join(str(sheet.cell(r, 1).value) for r in range(1, 15))
+    assert "Not shown: the option(s) Do minimum, Preferred option" in text and "run workbook 04 again" in text
+    rows = _rows(sheet)
+    assert "Preferred option" not in rows and rows["Do nothing"][0] == "=0"
+    assert not any("contacts' worth saved" in str(sheet.cell(r, 1).value) for r in range(1, sheet.max_row + 1))
+
+
 def test_the_schedule_is_recovered_from_the_discount_factors():
     from cxmethods.methodology.benchmarks import Band
     from cxmethods.methods.finance import discount_factors

@@ -11,30 +11,35 @@ What the sheet holds (all money real, in the run's price base):
 - **Inputs** (yellow cells, blue figures): the discount rate schedule (the rate from each year of the appraisal,
   as the run applied it: recovered from the run's discount factors, ``cashflows.csv``); the value of an hour of
   customers' time (``assumptions.csv``, ``value_of_time``); a scale on all costs and one on all cash savings
-  (100%); the value-for-money bands (``vfm_bands.csv``); and, per initiative and year, its costs (with the
-  optimism-bias uplift), its cash savings and the hours of customers' time it saves (its non-cash benefit divided
-  by the value of an hour, exact because the model values customers' time linearly: minutes saved / 60 x
-  contacts x value of an hour).
+  (100%); the costs per contact (``assumptions.csv``, ``unit_cost.<channel>``); the value-for-money bands
+  (``vfm_bands.csv``); and, per initiative and year, its costs (with the optimism-bias uplift), the contacts'
+  worth it saves on each channel and its other savings (``cash_drivers.csv``: its cash savings are then a formula,
+  contacts' worth x cost per contact + other savings; without that table, an older run, the cash savings are
+  inputs themselves), and the hours of customers' time it saves (its non-cash benefit divided by the value of an
+  hour, exact because the model values customers' time linearly: minutes saved / 60 x contacts x value of an hour).
 - **Options**: a package's costs and customers' hours are the sums of its initiatives' (they add in the model);
   its cash savings are the sum of its initiatives' plus an *overlap* row, the package's own savings
   (``option_flows.csv``) less that sum, because savings of the same kind on the same contacts combine
-  (``1 - (1 - a)(1 - b)``) rather than add. The overlap row is an input held at the run's figure.
+  (``1 - (1 - a)(1 - b)``) rather than add. The overlap is held at the run's figures (by channel, so that it
+  follows the costs per contact). An option whose package flows the run folder lacks is left out, and the sheet
+  says so.
 - **Formulas**: discount factor of year t = factor of year t-1 / (1 + the rate from the schedule for year t),
   year 0 = 1 (:func:`cxmethods.methods.finance.discount_factors`); PV = scale x SUMPRODUCT(flows, factors);
   NPV = PV cash + PV non-cash - PV costs; cash NPV = PV cash - PV costs; the ratio under the run's convention
   (:func:`cxmethods.methods.finance.benefit_cost_ratio`); the category from the bands as
   ``cxmethods.workbooks.business_case._vfm`` reads it.
 
-Not live: what produced the flows (contacts, costs per contact, lever shares, ramp-up and optimism bias on
-durations) stays in workbook 04, so changing those needs a re-run; IRR, payback and the simulation's percentiles
-are not recomputed. The sheet says so.
+Not live: what produced the flows (contact volumes, lever shares, ramp-up and optimism bias on durations) stays in
+workbook 04, so changing those needs a re-run; IRR, payback and the simulation's percentiles are not recomputed.
+Costs per contact are exact but for automation, whose saving the model stops at zero (the sheet does not). The
+sheet says all this in its notes.
 """
 
 from __future__ import annotations
 
 import math
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -87,6 +92,7 @@ class _Case:
     vfm: list[tuple[str, float | None]]
     # output -> driver -> quantity by year (cash_drivers.csv), and each driver's cost per contact; None: not known
     drivers: dict[str, dict[str, np.ndarray]] | None = None
+    left_out: list[str] = field(default_factory=list)  # options the tables cannot rebuild (an older run)
     unit_costs: dict[str, float] | None = None
 
 
@@ -107,12 +113,15 @@ def case_data(run_dir: str | Path) -> _Case | None:
     appraisal = appraisal.assign(initiative=appraisal["initiative"].astype(str)).set_index("initiative")
     options = tables["options"]
     package = tables["option_flows"]
-    out_options = []
+    out_options, left_out = [], []
     for row in options.itertuples():
         members = tuple(m for m in str(row.initiatives if isinstance(row.initiatives, str) else "").split(";") if m)
         own = None
         if members and package is not None and len(package):
             own = package[package["option"].astype(str) == str(row.option)].sort_values("year").reset_index(drop=True)
+        if members and (own is None or len(own) != len(years) or any(m not in by_id for m in members)):
+            left_out.append(str(row.option))  # an older run without the package's flows: not reproducible here
+            continue
         out_options.append((str(row.option), members, own))
     assumptions = tables["assumptions"]
     vot = None
@@ -133,6 +142,7 @@ def case_data(run_dir: str | Path) -> _Case | None:
         names={i: str(appraisal.at[i, "name"]) if i in appraisal.index else i for i in ids},
         flows=by_id,
         options=out_options,
+        left_out=left_out,
         run_npv=run_npv,
         vfm=[(str(r.category), None if pd.isna(r.below) else float(r.below)) for r in bands.itertuples()],
         **_drivers(tables["cash_drivers"], assumptions, years),
@@ -223,12 +233,25 @@ def write_case_sheet(ws, case: _Case, currency: str) -> CaseSheet:
         f"All money in {case.price_base or currency} (real terms, before inflation). Change a yellow cell (an input) "
         "and the present values, NPV, cash NPV, benefit-cost ratio and value for money of every initiative and option "
         "below recalculate. Until then they equal the run's appraisal.",
-        "Live: the discount rates, the value of an hour of customers' time, the costs per contact, the scales on "
-        "costs and cash savings, every yearly figure in a yellow row and the value-for-money bands. Cash savings are "
-        "contacts' worth saved x the cost per contact, plus other savings: exact for a changed cost, except that "
-        "the model never lets an automated contact's saving go below zero and this sheet does. Not live: what "
-        "produced the flows (contact volumes, the levers' shares, ramp-up, optimism bias) is in workbook 04; change "
-        "those there and run it again. IRR, payback and the simulation's ranges are not recomputed here.",
+        (
+            "Live: the discount rates, the value of an hour of customers' time, the costs per contact, the scales on "
+            "costs and cash savings, every yearly figure in a yellow row and the value-for-money bands. Cash savings "
+            "are contacts' worth saved x the cost per contact, plus other savings: exact for a changed cost, except "
+            "that the model never lets an automated contact's saving go below zero and this sheet does. Not live: "
+            "what produced the flows (contact volumes, the levers' shares, ramp-up, optimism bias) is in workbook 04; "
+            "change those there and run it again. IRR, payback and the simulation's ranges are not recomputed here."
+            if case.drivers is not None
+            else "Live: the discount rates, the value of an hour of customers' time, the scales on costs and cash "
+            "savings, every yearly figure in a yellow row and the value-for-money bands. Not live: what produced the "
+            "flows (contact volumes, costs per contact, the levers' shares, ramp-up, optimism bias) is in workbook 04; "
+            "change those there and run it again. IRR, payback and the simulation's ranges are not recomputed here."
+        ),
+        (
+            f"Not shown: the option(s) {', '.join(_OPTION_NAMES.get(o, o) for o in case.left_out)}, whose yearly "
+            "flows as a package this run folder does not hold (an earlier version's run); run workbook 04 again."
+            if case.left_out
+            else ""
+        ),
     ):
         for line in textwrap.wrap(text, 150):
             put([cell(line, font=_NOTE)])
