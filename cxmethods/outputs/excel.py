@@ -94,6 +94,7 @@ _KIND_FORMATS = {
     "ratio": "0.00",
     "years": "0.0",
     "weeks": "0",
+    "year": "0",  # a calendar year: 2026, not 2,026
     "hours": "#,##0.0",
     "date": "d mmm yyyy",
     "month": "mmm yyyy",
@@ -453,7 +454,8 @@ class _Column:
 def _known(name: str, table: str) -> bool:
     """Whether the data dictionary has an entry for the column (the table's own or the general one)."""
     data = dictionary_layer.dictionary()
-    return name in data["columns"] or name in (((data["tables"].get(table) or {}).get("columns")) or {})
+    own = data["tables"].get(table) or {}
+    return name in data["columns"] or name in (own.get("columns") or {}) or bool(own.get("other_columns"))
 
 
 def _column(name: str, series: pd.Series, currency: str, table: str = "") -> _Column:
