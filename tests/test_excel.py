@@ -7,6 +7,7 @@ import os
 import re
 import tempfile
 import zipfile
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from xml.etree import ElementTree
@@ -336,6 +337,33 @@ def test_category_codes_become_words(tmp_path):
     _put(pd.DataFrame({"channel": ["face_to_face", "web_form"], "contacts": [3, 4]}), tmp_path, "02_voice_of_customer", "x")
     sheet = openpyxl.load_workbook(write_excel(tmp_path, name="n")).worksheets[2]
     assert [c.value for c in _column(sheet, "Channel")] == ["Face to face", "Web form"]
+
+
+@dataclass(frozen=True)
+class _RowUnits:
+    """A dictionary entry whose unit the rows give (as a KPI's target: a share on one row, days on another)."""
+
+    label: str = "Target"
+    kind: str = "number"
+    meaning: str = "The target."
+    decimals: int | None = None
+    values: None = None
+    unit_column: str = "unit"
+    units: tuple = (("^share$", {"kind": "share"}),)
+
+    def for_unit(self, unit):
+        return replace(self, kind="share") if unit == "share" else self
+
+
+def test_a_column_whose_rows_give_its_unit_is_formatted_row_by_row(tmp_path, monkeypatch):
+    from cxmethods.outputs import present
+
+    known = present.field
+    monkeypatch.setattr(present, "field", lambda column, table=None: _RowUnits() if column == "target" else known(column, table))
+    monkeypatch.setattr(present, "dictionary", lambda: {**DICTIONARY, "columns": {**DICTIONARY["columns"], "target": {}}})
+    _put(pd.DataFrame({"unit": ["share", "days", "share"], "target": [0.95, 2.5, 0.8]}), tmp_path, "05_roadmap", "kpis")
+    sheet = openpyxl.load_workbook(write_excel(tmp_path, name="n")).worksheets[2]
+    assert [(c.value, c.number_format) for c in _column(sheet, "Target")] == [(0.95, "0.0%"), (2.5, "#,##0.0"), (0.8, "0.0%")]
 
 
 def test_formula_like_text_is_stored_as_text(book):

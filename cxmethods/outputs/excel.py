@@ -301,7 +301,7 @@ def _add_table(book: Workbook, step: str, path: Path, taken: set[str], currency:
     ws = book.create_sheet(sheet)
     shown = frame.iloc[:_MAX_ROWS, :_MAX_COLUMNS]
     partial = _PARTIAL.get((step, path.stem), "")
-    columns = [_column(str(label), shown.iloc[:, i], currency, key) for i, label in enumerate(shown.columns)]
+    columns = [_column(str(label), shown.iloc[:, i], currency, key, shown) for i, label in enumerate(shown.columns)]
     lines = [tells, partial, *(f"This sheet shows the {n}." for n in notes)]
     _print_setup(ws, title, None)
     cut = _write_sheet(ws, columns, len(shown), title, " ".join(x for x in lines if x))
@@ -385,10 +385,16 @@ def _write_sheet(ws, columns: list[_Column], rows: int, title: str, note: str) -
         ws.row_dimensions[top].height = 30  # room for a wrapped header: LibreOffice does not grow a row on load
     ws.append(_header(ws, [c.label for c in columns]))
     styles = [(c.number_format, (_WRAP if c.wrap else _TOP) if wrap else None) for c in columns]
+    by_row = [(i, c.row_formats) for i, c in enumerate(columns) if c.row_formats]
     wrapped = [(i, c.width) for i, c in enumerate(columns) if c.wrap]
     for r, values in enumerate(zip(*(c.values for c in columns)), start=top + 1):
         _fit_row(ws, r, [(values[i], width) for i, width in wrapped])
-        ws.append([_cell(ws, value, *style) for value, style in zip(values, styles)])
+        row_styles = styles
+        if by_row:  # a column whose unit differs row by row (a KPI's target: a share on one row, days on the next)
+            row_styles = list(styles)
+            for i, formats in by_row:
+                row_styles[i] = (formats[r - top - 1], styles[i][1])
+        ws.append([_cell(ws, value, *style) for value, style in zip(values, row_styles)])
     if columns:
         ws.auto_filter.ref = f"A{top}:{get_column_letter(len(columns))}{rows + top}"
     return sum(c.cut for c in columns)
@@ -449,6 +455,7 @@ class _Column:
     name: str = ""  # the column's name in the data files
     meaning: str = ""
     unit: str = ""
+    row_formats: list | None = None  # one number format per row, for a column whose unit the rows give
 
 
 def _known(name: str, table: str) -> bool:
@@ -458,7 +465,7 @@ def _known(name: str, table: str) -> bool:
     return name in data["columns"] or name in (own.get("columns") or {}) or bool(own.get("other_columns"))
 
 
-def _column(name: str, series: pd.Series, currency: str, table: str = "") -> _Column:
+def _column(name: str, series: pd.Series, currency: str, table: str = "", frame: pd.DataFrame | None = None) -> _Column:
     """A column's header (the data dictionary's label), values, number format, width, wrapping, meaning and unit.
 
     A column the dictionary describes is formatted by its kind; one it does not know by its name (see
@@ -466,6 +473,7 @@ def _column(name: str, series: pd.Series, currency: str, table: str = "") -> _Co
     known = _known(name, table)
     f = dictionary_layer.field(name, table or None)
     kind, values = _values(series)
+    row_formats = None
     if f.kind == "category" and kind == "text":  # code values in words, as the report shows them
         values = [format_value(v, f) if isinstance(v, str) else v for v in values]
     label = _scalar(f.label if known else humanise(name)) or ""
@@ -473,6 +481,12 @@ def _column(name: str, series: pd.Series, currency: str, table: str = "") -> _Co
     if kind == "number":
         finite = pd.Series([v for v in values if isinstance(v, (int, float))], dtype=float)
         fmt = (_kind_format(f, finite, currency) if known else None) or _number_format(name, finite, currency)
+        unit_column = getattr(f, "unit_column", None)  # the dictionary's unit given row by row
+        if known and getattr(f, "units", None) and frame is not None and unit_column in frame:
+            row_formats = [
+                _kind_format(f.for_unit(u), pd.Series([v] if isinstance(v, (int, float)) else [], dtype=float), currency) or fmt
+                for u, v in zip(frame[unit_column].tolist(), values)
+            ]
         content = _number_width(finite, fmt) if len(finite) else 0
     elif kind in ("date", "datetime"):
         fmt = "yyyy-mm-dd" if kind == "date" else "yyyy-mm-dd hh:mm"
@@ -485,7 +499,7 @@ def _column(name: str, series: pd.Series, currency: str, table: str = "") -> _Co
     cut = sum(1 for v in series if isinstance(v, str) and len(v) > _MAX_TEXT)
     width = min(60, max(10, min(len(label), 30) + 4, content + 2))  # the header needs room for its filter button
     unit = unit_of(f, currency) if known else _format_unit(fmt, currency)
-    return _Column(label, values, fmt, width, wrap, cut, name, f.meaning if known else "", unit)
+    return _Column(label, values, fmt, width, wrap, cut, name, f.meaning if known else "", unit, row_formats)
 
 
 def _kind_format(f: Field, numbers: pd.Series, currency: str) -> str | None:
