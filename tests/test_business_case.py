@@ -294,6 +294,9 @@ def test_without_a_contact_log_every_table_is_a_note_saying_so(case):
         "cashflows",
         "appraisal",
         "options",
+        "option_flows",
+        "cash_drivers",
+        "vfm_bands",
         "affordability",
         "sensitivity",
         "channel_mix",
@@ -574,6 +577,50 @@ def test_affordability_is_the_preferred_packages_cash_by_year(case):
     # discounted, the table is the preferred option's cash
     assert _pv(cash["cash_out"]) == pytest.approx(options.loc["preferred", "pv_costs"])
     assert _pv(cash["net"]) == pytest.approx(options.loc["preferred", "cash_npv"])
+
+
+def test_option_flows_are_each_packages_flows_and_give_its_figures(case):
+    result = run(case, draws=200)
+    options = result.tables["options"].set_index("option")
+    flows = result.tables["option_flows"]
+    assert list(flows.columns) == ["option", "year", "cost", "cash_benefit", "noncash_benefit", "price_base"]
+    assert "do_nothing" not in set(flows["option"])  # no initiatives, no flows
+    bands = result.tables["vfm_bands"]
+    assert bands["category"].tolist() == [b.category for b in load_benchmarks().value_for_money.bands]
+    cash = result.tables["affordability"]
+    preferred = flows[flows["option"] == "preferred"]
+    assert preferred["cost"].to_numpy() == pytest.approx(cash["cash_out"].to_numpy())
+    assert preferred["cash_benefit"].to_numpy() == pytest.approx(cash["cash_back"].to_numpy())
+    for name, rows in flows.groupby("option"):
+        net = rows["cash_benefit"] + rows["noncash_benefit"] - rows["cost"]
+        assert _pv(net) == pytest.approx(options.loc[name, "npv"])
+        assert _pv(rows["cash_benefit"] - rows["cost"]) == pytest.approx(options.loc[name, "cash_npv"])
+
+
+def _rebuilt(drivers: pd.DataFrame, cost: dict) -> pd.Series:
+    """Cash savings by year from the drivers: quantity x cost per contact, plus the other savings."""
+    money = [float(q) * cost.get(str(d), 1.0) for q, d in zip(drivers["quantity"], drivers["driver"])]
+    return pd.Series(money, index=drivers["year"].to_numpy()).groupby(level=0).sum()
+
+
+def test_cash_drivers_rebuild_the_cash_savings_and_follow_a_changed_cost_per_contact(case):
+    result = run(case, draws=200)
+    drivers, flows = result.tables["cash_drivers"], result.tables["cashflows"]
+    assert list(drivers.columns) == ["output", "year", "driver", "quantity"]
+    base = frame_values(result.tables["assumptions"])
+    cost = {d: float(base[d][0]) for d in drivers["driver"].unique() if d != "other"}
+    for iid, rows in flows.groupby("initiative"):
+        mine = drivers[drivers["output"] == iid]
+        rebuilt = _rebuilt(mine, cost)
+        assert rebuilt.reindex(rows["year"], fill_value=0.0).to_numpy() == pytest.approx(rows["cash_benefit"].to_numpy())
+    # a fifth dearer phone contact: the model run again against the drivers with the new cost
+    changed = {**base, "unit_cost.phone": base["unit_cost.phone"] * 1.2}
+    for output, members in [("preferred", result.tables["options"].set_index("option").at["preferred", "initiatives"])]:
+        cash = result.model.flows(changed, tuple(members.split(";")))[1][0]
+        mine = drivers[drivers["output"] == output]
+        prices = {**cost, "unit_cost.phone": cost["unit_cost.phone"] * 1.2}
+        rebuilt = _rebuilt(mine, prices)
+        assert "unit_cost.phone" in set(mine["driver"]) and rebuilt.to_numpy() == pytest.approx(cash)
 
 
 def test_no_preferred_package_no_affordability(case):

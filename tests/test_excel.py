@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import tempfile
 import zipfile
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from xml.etree import ElementTree
@@ -88,6 +90,45 @@ def _fixture(root: Path) -> Path:
     return root
 
 
+#: A data dictionary for these tests (the package's own is filled in as the workbooks grow): some columns known,
+#: one table with a title, a meaning and its own entry for a column; the rest fall back to their names.
+DICTIONARY = {
+    "columns": {
+        "contacts": {"label": "Contacts", "kind": "count", "meaning": "Number of contacts in the log."},
+        "share": {"label": "Share of contacts", "kind": "share", "meaning": "The reason's share of all contacts."},
+        "npv": {"label": "Net present value", "kind": "money", "meaning": "Benefits less costs, discounted."},
+        "unit_cost": {"label": "Cost per contact", "kind": "money", "meaning": "What one contact costs."},
+        "reason": {"label": "Reason", "kind": "text", "meaning": "Why the customer got in touch."},
+        "channel": {"label": "Channel", "kind": "category", "values": {"face_to_face": "Face to face"}},
+        "segment": {"label": "Segment", "kind": "id", "meaning": "The segment's number."},
+    },
+    "tables": {
+        "02_voice_of_customer/contact_reasons": {"title": "Contacts by reason", "tells": "Which reasons bring most contacts."},
+        "04_business_case/appraisal": {
+            "title": "Appraisal of each initiative",
+            "columns": {"bcr": {"label": "Benefit-cost ratio", "kind": "ratio", "meaning": "Benefits / costs."}},
+        },
+    },
+}
+SHEETS = {
+    "inputs": "Inputs",
+    "reasons": "Contacts by reason",
+    "assignments": "Assignments",
+    "long": "Respondent level channel",  # the title cut at a word break
+    "rules": "Rule problems",
+    "appraisal": "Appraisal of each initiative",
+}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _dictionary():
+    from cxmethods.outputs import present
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(present, "dictionary", lambda: DICTIONARY)
+        yield
+
+
 @pytest.fixture(scope="module")
 def run(tmp_path_factory) -> Path:
     return _fixture(tmp_path_factory.mktemp("riverton"))
@@ -103,48 +144,90 @@ def _raw(run: Path, step: str, name: str) -> list[list[str]]:
         return list(csv.reader(handle))
 
 
+def _top(sheet) -> int:
+    """The header row of a table sheet (where its filter starts)."""
+    return int(re.match(r"[A-Z]+(\d+)", sheet.auto_filter.ref).group(1))
+
+
+def _column(sheet, header: str) -> list:
+    """The cells under ``header``."""
+    top = _top(sheet)
+    index = [c.value for c in sheet[top]].index(header) + 1
+    return [sheet.cell(r, index) for r in range(top + 1, sheet.max_row + 1)]
+
+
 def test_one_sheet_per_table_in_step_order_then_file_name(book):
-    assert book.sheetnames == [
-        "Contents",
-        "00 inputs",
-        "02 contact_reasons",
-        "03 assignments",
-        "03 respondent_level_channel",
-        "03 rule_problems",
-        "04 appraisal",
-    ]
+    assert book.sheetnames == ["Contents", "Data dictionary", *SHEETS.values()]  # no business case in this run
 
 
 def test_contents_lists_and_links_every_table(book, run):
     contents = book["Contents"]
     assert contents["A1"].value == "Riverton Borough Council" and contents["A1"].font.b
     assert "riverton" in contents["A2"].value and "2025-03-04 05:06 UTC" in contents["A2"].value
-    assert [c.value for c in contents[4]] == ["Sheet", "Workbook", "Table", "Rows", "Note"]
-    rows = list(contents.iter_rows(min_row=5, values_only=True))
-    assert [r[:4] for r in rows] == [
-        ("00 inputs", "00_start_here", "inputs", 2),
-        ("02 contact_reasons", "02_voice_of_customer", "contact_reasons", 2),
-        ("03 assignments", "03_segmentation", "assignments", 3),
-        ("03 respondent_level_channel", "03_segmentation", LONG_NAME, 2),
-        ("03 rule_problems", "03_segmentation", "rule_problems", 0),
-        ("04 appraisal", "04_business_case", "appraisal", 5),
+    top = _top(contents)
+    assert [c.value for c in contents[top]] == ["Sheet", "Workbook", "Table", "What it tells", "Rows", "Note"]
+    rows = list(contents.iter_rows(min_row=top + 1, values_only=True))
+    assert [r[:5] for r in rows] == [
+        ("Inputs", "00 Start here", "Inputs", None, 2),
+        ("Contacts by reason", "02 Voice of customer", "Contacts by reason", "Which reasons bring most contacts.", 2),
+        ("Assignments", "03 Segmentation", "Assignments", None, 3),
+        ("Respondent level channel", "03 Segmentation", "Respondent level channel preferences 2025", None, 2),
+        ("Rule problems", "03 Segmentation", "Rule problems", None, 0),
+        ("Appraisal of each initiative", "04 Business case", "Appraisal of each initiative", None, 5),
     ]
-    assert all(r[4] is None for r in rows)  # nothing cut, nothing left out
-    for row in contents.iter_rows(min_row=5):
+    assert all(r[5] is None for r in rows)  # nothing cut, nothing left out
+    for row in contents.iter_rows(min_row=top + 1):
         assert row[0].hyperlink.location == f"'{row[0].value}'!A1" and row[0].hyperlink.target is None
+
+
+def test_headers_come_from_the_data_dictionary_and_the_sheet_says_what_it_tells(book):
+    reasons = book[SHEETS["reasons"]]
+    assert reasons["A1"].value == "Contacts by reason" and reasons["A2"].value == "Which reasons bring most contacts."
+    assert [c.value for c in reasons[3]] == ["Reason", "Contacts", "Share of contacts", "Cumulative share"]
+    appraisal = book[SHEETS["appraisal"]]
+    headers = [c.value for c in appraisal[_top(appraisal)]]
+    assert headers[:3] == ["Initiative", "Net present value", "Cost per contact"]  # unknown: the name in words
+    assert "Benefit-cost ratio" in headers and "IRR" in headers and "Prob negative" in headers
+    assert [c.value for c in book[SHEETS["long"]][3]] == ["Segment", "Note", "Top2 share"]  # an id keeps a plain header
+
+
+def test_the_data_dictionary_sheet_lists_every_column_with_meaning_and_unit(book, run):
+    sheet = book["Data dictionary"]
+    top = _top(sheet)
+    assert [c.value for c in sheet[top]] == ["Sheet", "Column", "Meaning", "Unit", "Name in the data files"]
+    rows = list(sheet.iter_rows(min_row=top + 1, values_only=True))
+    columns = sum(
+        len(_raw(run, s, n)[0])
+        for s, n in (
+            ("00_start_here", "inputs"),
+            ("02_voice_of_customer", "contact_reasons"),
+            ("03_segmentation", LONG_NAME),
+            ("03_segmentation", "rule_problems"),
+            ("04_business_case", "appraisal"),
+        )
+    )
+    assert len(rows) == columns + 5  # and the parquet file's five
+    found = {(r[0], r[4]): r for r in rows}
+    assert found[(SHEETS["reasons"], "contacts")][1:4] == ("Contacts", "Number of contacts in the log.", "count")
+    assert found[(SHEETS["reasons"], "share")][3] == "percent"
+    assert found[(SHEETS["appraisal"], "npv")][1:4] == ("Net present value", "Benefits less costs, discounted.", "GBP")
+    assert found[(SHEETS["appraisal"], "bcr")][1:4] == ("Benefit-cost ratio", "Benefits / costs.", "ratio")
+    assert found[(SHEETS["appraisal"], "prob_negative")][2:4] == (None, "percent")  # unknown: unit from its format
+    assert "GBP" in sheet["A2"].value
 
 
 def test_values_equal_the_csv(book, run):
     """Every cell against the file read with the csv module: numbers as numbers, gaps empty, text kept."""
     for sheet, step, name in (
-        ("04 appraisal", "04_business_case", "appraisal"),
-        ("00 inputs", "00_start_here", "inputs"),
-        ("02 contact_reasons", "02_voice_of_customer", "contact_reasons"),
+        (SHEETS["appraisal"], "04_business_case", "appraisal"),
+        (SHEETS["inputs"], "00_start_here", "inputs"),
+        (SHEETS["reasons"], "02_voice_of_customer", "contact_reasons"),
     ):
         raw = _raw(run, step, name)
-        got = [[c.value for c in row] for row in book[sheet].iter_rows(max_col=len(raw[0]))]
-        assert got[0] == raw[0] and len(got) == len(raw)
-        for want_row, got_row in zip(raw[1:], got[1:]):
+        top = _top(book[sheet])
+        got = [[c.value for c in row] for row in book[sheet].iter_rows(min_row=top + 1, max_col=len(raw[0]))]
+        assert len(got) == len(raw) - 1
+        for want_row, got_row in zip(raw[1:], got):
             for want, value in zip(want_row, got_row):
                 if want == "":
                     assert value is None
@@ -156,78 +239,138 @@ def test_values_equal_the_csv(book, run):
                     assert value == float(want)
                 else:
                     assert value == want
-    appraisal = book["04 appraisal"]
-    assert appraisal["B2"].value == -125000.5 and appraisal["B2"].data_type == "n"
-    assert appraisal["F2"].value == 1234567 and appraisal["F3"].value is None  # a count with a gap stays a number
-    assert appraisal["L6"].value == "NA"  # the text "NA" is not a missing value
-    assert book["00 inputs"]["C2"].value == "007"  # codes keep their leading zeros
-    assert [appraisal.cell(r, 11).data_type for r in (2, 4)] == ["b", "b"]
+    appraisal = book[SHEETS["appraisal"]]
+    npv, contacts = _column(appraisal, "Net present value"), _column(appraisal, "Contacts")
+    assert npv[0].value == -125000.5 and npv[0].data_type == "n"
+    assert contacts[0].value == 1234567 and contacts[1].value is None  # a count with a gap stays a number
+    assert _column(appraisal, "Comment")[4].value == "NA"  # the text "NA" is not a missing value
+    assert _column(book[SHEETS["inputs"]], "Code")[0].value == "007"  # codes keep their leading zeros
+    assert [c.data_type for c in _column(appraisal, "Met")[:3:2]] == ["b", "b"]
 
 
 def test_parquet_types(book):
-    rows = list(book["03 assignments"].values)
-    assert rows[0] == ("respondent_id", "segment", "weight", "visits", "seen")
+    sheet = book[SHEETS["assignments"]]
+    rows = list(sheet.iter_rows(min_row=_top(sheet), values_only=True))
+    assert rows[0] == ("Respondent id", "Segment", "Weight", "Visits", "Seen")
     assert rows[1] == ("R1", 2, 0.5, 1, datetime(2025, 4, 1, 9, 30))  # local clock time, as Excel has no zones
     assert rows[2] == ("R2", 1, None, None, None) and rows[3][2:4] == ("inf", 3000)
-    assert book["03 assignments"]["D4"].number_format == "#,##0"
+    assert _column(sheet, "Visits")[2].number_format == "#,##0"
 
 
 def test_dates_become_dates(book):
-    appraisal = book["04 appraisal"]
-    assert appraisal["I2"].is_date and appraisal["I2"].value == datetime(2026, 4, 1)
-    assert appraisal["I2"].number_format == "yyyy-mm-dd" and appraisal["I3"].value is None
-    assert appraisal["J2"].value == datetime(2025, 4, 1, 9, 30) and appraisal["J2"].number_format == "yyyy-mm-dd hh:mm"
+    appraisal = book[SHEETS["appraisal"]]
+    start, visit = _column(appraisal, "Start"), _column(appraisal, "Visit")
+    assert start[0].is_date and start[0].value == datetime(2026, 4, 1)
+    assert start[0].number_format == "yyyy-mm-dd" and start[1].value is None
+    assert visit[0].value == datetime(2025, 4, 1, 9, 30) and visit[0].number_format == "yyyy-mm-dd hh:mm"
 
 
 @pytest.mark.parametrize(
-    "column, fmt",
+    "header, fmt",
     [
-        ("npv", '"£"#,##0;-"£"#,##0'),  # large sums: no decimals
-        ("unit_cost", '"£"#,##0.00;-"£"#,##0.00'),  # small sums keep pence
-        ("prob_negative", "0.0%"),
-        ("irr", "0.0%"),  # a rate may exceed 100%
-        ("contacts", "#,##0"),
-        ("bcr", "#,##0.00"),
-        ("year", "0"),  # 2026, not 2,026
+        ("Net present value", '"£"#,##0;-"£"#,##0'),  # money (the dictionary), large sums: no decimals
+        ("Cost per contact", '"£"#,##0.00;-"£"#,##0.00'),  # small sums keep pence
+        ("Benefit-cost ratio", "0.00"),  # the table's own entry: a ratio
+        ("Prob negative", "0.0%"),  # not in the dictionary: by its name
+        ("IRR", "0.0%"),  # a rate may exceed 100%
+        ("Contacts", "#,##0"),
+        ("Year", "0"),  # 2026, not 2,026
     ],
 )
-def test_number_format_follows_the_column_name(book, column, fmt):
-    sheet = book["04 appraisal"]
-    index = [c.value for c in sheet[1]].index(column) + 1
-    assert {sheet.cell(r, index).number_format for r in range(2, 7) if sheet.cell(r, index).value is not None} == {fmt}
+def test_number_format_follows_the_dictionary_else_the_column_name(book, header, fmt):
+    cells = _column(book[SHEETS["appraisal"]], header)
+    assert {c.number_format for c in cells if c.value is not None} == {fmt}
 
 
 def test_shares_percentages_and_other_scales(book):
-    reasons = book["02 contact_reasons"]
-    assert reasons["C2"].number_format == "0.0%" and reasons["D3"].number_format == "0.0%"
-    assert reasons["B2"].number_format == "#,##0"
-    assert book["03 respondent_level_channel"]["C2"].number_format == "#,##0.00"  # a share on a 0-100 scale
+    reasons = book[SHEETS["reasons"]]
+    assert {c.number_format for c in _column(reasons, "Share of contacts")} == {"0.0%"}  # its kind: share
+    assert {c.number_format for c in _column(reasons, "Cumulative share")} == {"0.0%"}  # by its name
+    assert {c.number_format for c in _column(reasons, "Contacts")} == {"#,##0"}
+    assert _column(book[SHEETS["long"]], "Top2 share")[0].number_format == "#,##0.00"  # a share on a 0-100 scale
 
 
 @pytest.mark.parametrize("currency, symbol", [("EUR", "€"), ("USD", "$"), ("CHF", "CHF ")])
 def test_currency_symbol(run, tmp_path, currency, symbol):
-    sheet = openpyxl.load_workbook(write_excel(run, name="x", currency=currency, out=tmp_path / "x.xlsx"))["04 appraisal"]
-    assert sheet["B2"].number_format == f'"{symbol}"#,##0;-"{symbol}"#,##0'
+    book = openpyxl.load_workbook(write_excel(run, name="x", currency=currency, out=tmp_path / "x.xlsx"))
+    assert _column(book[SHEETS["appraisal"]], "Net present value")[0].number_format == f'"{symbol}"#,##0;-"{symbol}"#,##0'
+    assert currency in book["Data dictionary"]["A2"].value
 
 
 def test_layout_of_a_table_sheet(book):
-    sheet = book["04 appraisal"]
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:L6"
-    assert all(c.font.b and c.fill.fgColor.rgb == "001F5F8B" for c in sheet[1])
-    widths = [sheet.column_dimensions[c.column_letter].width for c in sheet[1]]
+    sheet = book[SHEETS["appraisal"]]
+    assert sheet["A1"].value == SHEETS["appraisal"] and sheet["A1"].font.b
+    assert sheet.freeze_panes == "A4" and sheet.auto_filter.ref == "A3:L8"
+    assert all(c.font.b and c.fill.fgColor.rgb == "001F5F8B" for c in sheet[3])
+    widths = [sheet.column_dimensions[c.column_letter].width for c in sheet[3]]
     assert all(10 <= w <= 60 for w in widths) and widths[11] > widths[0]  # comments need more room than ids
-    assert book["03 rule_problems"].auto_filter.ref == "A1:D1" and book["03 rule_problems"].max_row == 1
-    wrapped = book["03 respondent_level_channel"]
-    assert wrapped["B2"].alignment.wrap_text and wrapped.column_dimensions["B"].width == 60
-    assert not book["02 contact_reasons"]["A2"].alignment.wrap_text
+    rules = book[SHEETS["rules"]]
+    assert rules.auto_filter.ref == "A3:D3" and rules.max_row == 3
+    wrapped = book[SHEETS["long"]]
+    assert wrapped["B4"].alignment.wrap_text and wrapped.column_dimensions["B"].width == 60
+    assert not book[SHEETS["reasons"]]["A4"].alignment.wrap_text
+
+
+def test_every_sheet_prints_one_page_wide_with_its_header_repeated(book):
+    for sheet in book.worksheets:
+        setup = sheet.page_setup
+        assert (setup.orientation, setup.paperSize, setup.fitToWidth, setup.fitToHeight) == ("landscape", 9, 1, 0)
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage is True
+        assert sheet.oddFooter.center.text == "Page &P of &N" and sheet.oddHeader.center.text
+        top = _top(sheet)
+        assert sheet.print_title_rows == f"${top}:${top}"
+    assert book[SHEETS["reasons"]].oddHeader.center.text == "Contacts by reason"
+
+
+def test_a_table_of_examples_says_so(tmp_path):
+    problems = pd.DataFrame(
+        {"severity": ["warning"], "rows": ["26, 253, 272, 323, 350"], "message": ["511 row(s) have no value"]}
+    )
+    _put(problems, tmp_path, "00_start_here", "problems")
+    book = openpyxl.load_workbook(write_excel(tmp_path, name="n"))
+    sheet = book.worksheets[2]
+    assert "up to five example row numbers" in " ".join(str(sheet.cell(r, 1).value) for r in range(2, _top(sheet)))
+    assert "example rows only" in book["Contents"].cell(_top(book["Contents"]) + 1, 6).value
+
+
+def test_category_codes_become_words(tmp_path):
+    _put(pd.DataFrame({"channel": ["face_to_face", "web_form"], "contacts": [3, 4]}), tmp_path, "02_voice_of_customer", "x")
+    sheet = openpyxl.load_workbook(write_excel(tmp_path, name="n")).worksheets[2]
+    assert [c.value for c in _column(sheet, "Channel")] == ["Face to face", "Web form"]
+
+
+@dataclass(frozen=True)
+class _RowUnits:
+    """A dictionary entry whose unit the rows give (as a KPI's target: a share on one row, days on another)."""
+
+    label: str = "Target"
+    kind: str = "number"
+    meaning: str = "The target."
+    decimals: int | None = None
+    values: None = None
+    unit_column: str = "unit"
+    units: tuple = (("^share$", {"kind": "share"}),)
+
+    def for_unit(self, unit):
+        return replace(self, kind="share") if unit == "share" else self
+
+
+def test_a_column_whose_rows_give_its_unit_is_formatted_row_by_row(tmp_path, monkeypatch):
+    from cxmethods.outputs import present
+
+    known = present.field
+    monkeypatch.setattr(present, "field", lambda column, table=None: _RowUnits() if column == "target" else known(column, table))
+    monkeypatch.setattr(present, "dictionary", lambda: {**DICTIONARY, "columns": {**DICTIONARY["columns"], "target": {}}})
+    _put(pd.DataFrame({"unit": ["share", "days", "share"], "target": [0.95, 2.5, 0.8]}), tmp_path, "05_roadmap", "kpis")
+    sheet = openpyxl.load_workbook(write_excel(tmp_path, name="n")).worksheets[2]
+    assert [(c.value, c.number_format) for c in _column(sheet, "Target")] == [(0.95, "0.0%"), (2.5, "#,##0.0"), (0.8, "0.0%")]
 
 
 def test_formula_like_text_is_stored_as_text(book):
-    sheet = book["04 appraisal"]
-    for row, text in ((2, "=SUM(A1)"), (3, "+44 20 7946 0000"), (4, "-not a number"), (5, "@mention")):
-        cell = sheet.cell(row, 12)
+    cells = _column(book[SHEETS["appraisal"]], "Comment")
+    for cell, text in zip(cells, ("=SUM(A1)", "+44 20 7946 0000", "-not a number", "@mention")):
         assert (cell.value, cell.data_type, cell.quotePrefix) == (text, "s", True)
-    assert sheet["L6"].quotePrefix is False
+    assert cells[4].quotePrefix is False
 
 
 def test_text_a_csv_artifact_neutralised_is_shown_as_it_was_and_stays_text(tmp_path):
@@ -235,10 +378,10 @@ def test_text_a_csv_artifact_neutralised_is_shown_as_it_was_and_stays_text(tmp_p
 
     table = pd.DataFrame({"reason": ["=cmd|' /C calc'!A0", "'=quoted", "-5", "plain"], "contacts": [-1, 2, 3, 4]})
     write_table(table, tmp_path, VOICE_OF_CUSTOMER, "contact_reasons")
-    sheet = openpyxl.load_workbook(write_excel(tmp_path, name="Riverton", out=tmp_path / "t.xlsx"))["02 contact_reasons"]
-    cells = [(sheet.cell(r, 1).value, sheet.cell(r, 1).quotePrefix) for r in range(2, 6)]
+    sheet = openpyxl.load_workbook(write_excel(tmp_path, name="Riverton", out=tmp_path / "t.xlsx"))[SHEETS["reasons"]]
+    cells = [(c.value, c.quotePrefix) for c in _column(sheet, "Reason")]
     assert cells == [("=cmd|' /C calc'!A0", True), ("'=quoted", False), ("-5", True), ("plain", False)]
-    assert sheet["B2"].value == -1
+    assert _column(sheet, "Contacts")[0].value == -1
 
 
 def test_the_file_is_a_sound_zip_of_well_formed_xml(run, tmp_path):
@@ -272,10 +415,10 @@ def test_a_large_parquet_file_is_listed_but_not_included(tmp_path):
     _put(pd.DataFrame({"a": [1]}), run, "03_segmentation", "segments")
     pd.DataFrame({"id": range(100_001)}).to_parquet(run / "artifacts" / "03_segmentation" / "assignments.parquet")
     book = openpyxl.load_workbook(write_excel(run, name="Big"))
-    assert book.sheetnames == ["Contents", "03 segments"]
-    row = [c.value for c in book["Contents"][5]]
-    assert row[:4] == [None, "03_segmentation", "assignments", 100_001] and "not included" in row[4]
-    assert "100,000" in row[4] and "assignments.parquet" in row[4]
+    assert book.sheetnames == ["Contents", "Data dictionary", "Segments"]
+    row = [c.value for c in book["Contents"][_top(book["Contents"]) + 1]]
+    assert row[:5] == [None, "03 Segmentation", "Assignments", None, 100_001] and "not included" in row[5]
+    assert "100,000" in row[5] and "assignments.parquet" in row[5]
 
 
 def test_limits_are_kept_and_noted(tmp_path, monkeypatch):
@@ -285,25 +428,28 @@ def test_limits_are_kept_and_noted(tmp_path, monkeypatch):
     run = tmp_path / "limits"
     _put(pd.DataFrame({"n": range(5), "text": ["x" * 40_000] + ["y"] * 4}), run, "02_voice_of_customer", "comments")
     book = openpyxl.load_workbook(write_excel(run, name="Limits"))
-    sheet = book["02 comments"]
-    assert sheet.max_row == 4 and [sheet.cell(r, 1).value for r in range(2, 5)] == [0, 1, 2]
-    assert len(sheet["B2"].value) == 32_767 and sheet["B2"].value.endswith("x…")
-    assert book["Contents"]["E5"].value == "first 3 rows of 5; 1 long text cut to 32,767 characters"
+    sheet = book["Comments"]
+    assert [c.value for c in _column(sheet, "N")] == [0, 1, 2]
+    text = _column(sheet, "Text")[0].value
+    assert len(text) == 32_767 and text.endswith("x…")
+    assert sheet["A2"].value == "This sheet shows the first 3 rows of 5."
+    assert book["Contents"].cell(_top(book["Contents"]) + 1, 6).value == "first 3 rows of 5; 1 long text cut to 32,767 characters"
 
 
 @pytest.mark.parametrize(
     "stems, names",
     [
-        (["x:y", "x?y", "X_Y"], ["04 X_Y", "04 x_y (2)", "04 x_y (3)"]),  # forbidden characters; names ignore case
-        ([LONG_NAME], ["04 respondent_level_channel"]),  # cut at a word break
-        (["abcdefghijklmnopqrstuvwxyz0123456789"], ["04 abcdefghijklmnopqrstuvwxyz01"]),  # no break near: cut at 31
-        (["[history]"], ["04 _history"]),
+        (["x:y", "x?y", "X-y"], ["X-y", "X-y (2)", "X-y (3)"]),  # forbidden characters; names ignore case
+        ([LONG_NAME], ["Respondent level channel"]),  # cut at a word break
+        (["abcdefghijklmnopqrstuvwxyz0123456789"], ["Abcdefghijklmnopqrstuvwxyz01234"]),  # no break near: cut at 31
+        (["[history]"], ["-history-"]),
+        (["history"], ["History (2)"]),  # "History" is Excel's own
     ],
 )
 def test_sheet_names_are_valid_unique_and_short(tmp_path, stems, names):
     for stem in stems:
         _put(pd.DataFrame({"a": [1]}), tmp_path, "04_business_case", stem)
-    assert openpyxl.load_workbook(write_excel(tmp_path, name="n")).sheetnames[1:] == names
+    assert openpyxl.load_workbook(write_excel(tmp_path, name="n")).sheetnames[2:] == names
 
 
 @settings(max_examples=40, deadline=None)
@@ -322,7 +468,7 @@ def test_any_file_names_give_valid_unique_sheet_names(stems):
         for stem in stems:
             _put(pd.DataFrame({"a": [1]}), folder, "02_voice_of_customer", stem)
         names = openpyxl.load_workbook(write_excel(folder, name="n")).sheetnames
-    assert len(names) == len(stems) + 1 and len({n.lower() for n in names}) == len(names)
+    assert len(names) == len(stems) + 2 and len({n.lower() for n in names}) == len(names)
     for name in names:
         assert 0 < len(name) <= 31 and not set(name) & set("[]:*?/\\") and name[0] != "'" and name[-1] != "'"
 

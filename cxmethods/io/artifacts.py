@@ -289,6 +289,13 @@ ARTIFACTS: tuple[Artifact, ...] = (
             "option initiatives pv_costs pv_cash_benefits pv_noncash_benefits npv cash_npv bcr bcr_convention bcr_note irr irr_note payback_years payback_note vfm_category p10 p50 p90 prob_negative cash_p10 cash_p90 prob_cash_negative note price_base"
         ),
     ),
+    # each option's yearly flows as a package (overlapping savings combined), for the Excel file's live business case
+    Artifact(BUSINESS_CASE, "option_flows", _columns("option year cost cash_benefit noncash_benefit price_base")),
+    # each initiative's and option's cash savings by cost per contact (contacts' worth saved by channel; "other":
+    # the rest), for the Excel file's live business case
+    Artifact(BUSINESS_CASE, "cash_drivers", _columns("output year driver quantity")),
+    # the value-for-money categories by benefit-cost ratio the appraisal used (a ratio below `below`; the last: none)
+    Artifact(BUSINESS_CASE, "vfm_bands", _columns("category below source")),
     # the preferred package's cash by year, undiscounted (real prices, price_base): paid out, saved, net, running total
     Artifact(BUSINESS_CASE, "affordability", _columns("year cash_out cash_back net cumulative price_base")),
     Artifact(

@@ -1,17 +1,19 @@
 """The run folder's tables as one Excel workbook, for people who never open a notebook.
 
 :func:`write_excel` gathers every table under ``<run folder>/artifacts/<step>/`` into one ``.xlsx``
-file: a **Contents** sheet linking to one formatted sheet per table. The same run folder always gives
-the same bytes, so two hand-overs can be compared.
+file: a **Contents** sheet linking to one formatted sheet per table, a **Data dictionary** sheet and, when the run
+has an appraisal, a **Business case** sheet of live formulas. The same run folder always gives the same bytes, so
+two hand-overs can be compared.
 
 >>> import tempfile, openpyxl, pandas as pd
 >>> from cxmethods import write_table
 >>> with tempfile.TemporaryDirectory() as run:
 ...     _ = write_table(pd.DataFrame({"option": ["A"], "npv": [125000.0]}), run, "04_business_case", "options")
 ...     book = openpyxl.load_workbook(write_excel(run, name="Riverton"))
->>> book.sheetnames
-['Contents', '04 options']
->>> book["04 options"]["B2"].value, book["04 options"]["B2"].number_format
+>>> book.sheetnames[:2], len(book.sheetnames)
+(['Contents', 'Data dictionary'], 3)
+>>> sheet = book.worksheets[2]
+>>> sheet.cell(sheet.max_row, 2).value, sheet.cell(sheet.max_row, 2).number_format
 (125000, '"£"#,##0;-"£"#,##0')
 """
 
@@ -22,9 +24,10 @@ import math
 import os
 import re
 import shutil
+import textwrap
 import zipfile
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -39,8 +42,12 @@ from openpyxl.writer.excel import ExcelWriter
 
 from cxmethods.core.checks import check_text, parameter_error
 from cxmethods.core.errors import CxmError
-from cxmethods.io.artifacts import FORMULA_START, STEPS, restore_formulas
+from cxmethods.io.artifacts import BUSINESS_CASE, FORMULA_START, START_HERE, STEPS, restore_formulas
+from cxmethods.outputs import present as dictionary_layer
+from cxmethods.outputs.excel_case import TITLE as CASE_TITLE
+from cxmethods.outputs.excel_case import case_data, write_case_sheet
 from cxmethods.outputs.headlines import CURRENCY_SYMBOLS, read_manifest, run_date, run_started
+from cxmethods.outputs.present import Field, format_value, humanise, unit_of
 
 __all__ = ["write_excel"]
 
@@ -72,6 +79,28 @@ _MONEY_PARTS = (
 _MONEY_NAMES = {"p10", "p50", "p90", "net", "cash_p10", "cash_p90"}
 _CODE_WORDS = {"year", "id", "code"}
 
+#: Tables that show some rows of a bigger set, and what the sheet says about it.
+_PARTIAL = {
+    (START_HERE, "problems"): (
+        "Each problem lists up to five example row numbers of the input file; its message says how many rows it affects in all."
+    ),
+}
+#: Excel number formats of the data dictionary's kinds (money is in the engagement's currency, see _kind_format).
+_KIND_FORMATS = {
+    "count": "#,##0",
+    "score": "0.0",
+    "share": "0.0%",
+    "points": "+0.0%;-0.0%;0.0%",
+    "ratio": "0.00",
+    "years": "0.0",
+    "weeks": "0",
+    "year": "0",  # a calendar year: 2026, not 2,026
+    "hours": "#,##0.0",
+    "date": "d mmm yyyy",
+    "month": "mmm yyyy",
+}
+_TITLE_FONT = Font(bold=True, size=14)
+_NOTE_FONT = Font(italic=True, color="595959")
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _HEADER_FILL = PatternFill("solid", start_color="1F5F8B")  # the charts' "current" blue
 _WRAP = Alignment(vertical="top", wrap_text=True)
@@ -83,8 +112,11 @@ class _Entry:  # one line of the Contents sheet
     step: str
     table: str
     sheet: str | None  # None: listed but not included
-    rows: int
+    rows: int | None
     note: str
+    title: str = ""
+    tells: str = ""
+    columns: tuple[tuple[str, str, str, str], ...] = ()  # (header, meaning, unit, name in the data files)
 
 
 def write_excel(run_dir: str | Path, *, name: str, currency: str = "GBP", out: Path | None = None) -> Path:
@@ -107,18 +139,30 @@ def write_excel(run_dir: str | Path, *, name: str, currency: str = "GBP", out: P
 
     Notes
     -----
-    **Contents** lists each table: its sheet (a link), workbook step, table, rows and a note when not
-    all of it is shown. One sheet per table follows, in step order then file name, named
-    ``"<step number> <table>"``: cut to Excel's 31 characters (at a word break when one is near),
-    made unique with ``" (2)"``. A parquet file with more than 100,000 rows is listed but not included.
-    A sheet shows at most 1,048,575 rows, and a cell 32,766 characters and an ellipsis; both are noted.
+    **Contents** lists each sheet: a link, its workbook, the table's title, what it tells (both from the data
+    dictionary, :func:`cxmethods.outputs.present.table_info`), rows and a note when not all of it is shown. The
+    **Data dictionary** sheet follows: one row per sheet and column with its header, meaning, unit (money in
+    ``currency``) and its name in the run's tables. When the run has an appraisal, the **Business case** sheet comes
+    next: the appraisal as live formulas (:mod:`cxmethods.outputs.excel_case`). Then one sheet per table, in step
+    order then file name, named by the table's title: cut to Excel's 31 characters (at a word break when one is
+    near), made unique with ``" (2)"``. A parquet file with more than 100,000 rows is listed but not included. A
+    sheet shows at most 1,048,575 rows, and a cell 32,766 characters and an ellipsis; both are noted, on Contents
+    and above the table; so is a table that lists only example rows of a bigger set (the start-here problems: up
+    to five example row numbers each).
 
-    Table sheets have a bold, coloured header row kept in view, a filter over the data, widths fitted
-    to the content (10-60 characters) and wrapped long text. Numbers stay numbers, gaps empty cells,
-    booleans TRUE/FALSE, codes such as 007 text, infinities the text ``inf``; ISO dates
-    (``2025-04-01``, ``2025-04-01 09:30``) become dates; text starting ``=``, ``+``, ``-`` or ``@`` is
-    stored as text, never run as a formula. Number formats follow the column name, whose words are the parts between
-    underscores; the first rule that applies wins:
+    Table sheets have the table's title (row 1) and what it tells (row 2, more rows when long) above a bold,
+    coloured header row kept in view and repeated on every printed page, a filter over the data, widths fitted
+    to the content (10-60 characters) and wrapped long text. Headers are the data dictionary's labels
+    (:func:`cxmethods.outputs.present.field`); a column it does not know shows its name in words. Every sheet prints
+    A4 landscape, one page wide, with its title in the page header and "Page n of m" in the footer.
+    Numbers stay numbers, gaps empty cells, booleans TRUE/FALSE, codes such as 007 text, infinities the text
+    ``inf``; ISO dates (``2025-04-01``, ``2025-04-01 09:30``) become dates; a category's code values become words
+    (``face_to_face``: "Face to face"); text starting ``=``, ``+``, ``-`` or ``@`` is stored as text, never run as
+    a formula. A column the data dictionary knows is formatted by its kind: count ``#,##0``, share ``0.0%``,
+    money in ``currency`` (whole units from 1,000 or when all are whole, else two decimals, unless the dictionary
+    gives decimals), score ``0.0``, ratio ``0.00``, years ``0.0``, weeks ``0``, hours ``#,##0.0``, number with
+    one decimal unless whole, points as a signed percentage. Any other number column is formatted by its name,
+    whose words are the parts between underscores; the first rule that applies wins:
 
     1. **Percentage**, one decimal: a word is share, proportion, prob, probability or confidence and
        all values lie in [-1, 1], or a word is rate or irr and all lie in [-10, 10] (beyond those,
@@ -157,20 +201,41 @@ def write_excel(run_dir: str | Path, *, name: str, currency: str = "GBP", out: P
 
     book = Workbook(write_only=True)
     contents = book.create_sheet("Contents")
-    taken = {"contents", "history"}  # "History" is reserved by Excel; names compare without case
-    entries = [_add_table(book, step, path, taken, currency) for step, path in files]
+    glossary = book.create_sheet("Data dictionary")
+    taken = {"contents", "history", "data dictionary"}  # "History" is reserved by Excel; names compare without case
+    entries = []
+    case = case_data(run_dir)
+    if case is not None:
+        sheet = book.create_sheet(CASE_TITLE)
+        taken.add(CASE_TITLE.lower())
+        _print_setup(sheet, f"{name}: {CASE_TITLE.lower()}", None)  # before any row: write-only sheets write it first
+        placed = write_case_sheet(sheet, case, currency)
+        entries.append(
+            _Entry(
+                BUSINESS_CASE,
+                "",
+                CASE_TITLE,
+                None,
+                "",
+                "The appraisal as live formulas",
+                "Change an input (yellow) and NPV, BCR and value for money recalculate for every initiative and option.",
+                tuple((header, meaning, unit, "") for header, meaning, unit in placed.columns),
+            )
+        )
+    entries += [_add_table(book, step, path, taken, currency) for step, path in files]
     earlier = _earlier_steps(manifest)
-    entries = [
-        _Entry(e.step, e.table, e.sheet, e.rows, "; ".join(filter(None, [earlier[e.step], e.note]))) if e.step in earlier else e
-        for e in entries
-    ]
+    entries = [replace(e, note="; ".join(filter(None, [earlier[e.step], e.note]))) if e.step in earlier else e for e in entries]
     when = f"run on {run_date(read_manifest(run_dir))}" if started is not None else f"last written {stamp:%Y-%m-%d %H:%M} UTC"
+    _print_setup(contents, f"{name}: contents", None)
+    _print_setup(glossary, f"{name}: data dictionary", None)
     _write_contents(
         contents,
         entries,
         name,
-        f"Tables from the run folder '{run_dir.resolve().name}', {when}. Click a sheet name to open the table.",
+        f"Tables from the run folder '{run_dir.resolve().name}', {when}. Click a sheet name to open the table; "
+        f"the Data dictionary sheet gives every column's meaning and unit. Money is in {currency}.",
     )
+    _write_dictionary(glossary, entries, currency)
     props = book.properties
     props.title, props.creator, props.created, props.modified = name, "cxmethods", stamp, stamp
     _save(book, target, stamp)
@@ -230,13 +295,24 @@ def _add_table(book: Workbook, step: str, path: Path, taken: set[str], currency:
         for what, size, limit in (("rows", frame.shape[0], _MAX_ROWS), ("columns", frame.shape[1], _MAX_COLUMNS))
         if size > limit
     ]
-    sheet = _sheet_name(step, path.stem, taken)
-    cut = _write_sheet(book.create_sheet(sheet), frame.iloc[:_MAX_ROWS, :_MAX_COLUMNS], currency)
+    key = f"{step}/{path.stem}"
+    title, tells = dictionary_layer.table_info(key)
+    sheet = _sheet_name(title, taken)
+    ws = book.create_sheet(sheet)
+    shown = frame.iloc[:_MAX_ROWS, :_MAX_COLUMNS]
+    partial = _PARTIAL.get((step, path.stem), "")
+    columns = [_column(str(label), shown.iloc[:, i], currency, key, shown) for i, label in enumerate(shown.columns)]
+    lines = [tells, partial, *(f"This sheet shows the {n}." for n in notes)]
+    _print_setup(ws, title, None)
+    cut = _write_sheet(ws, columns, len(shown), title, " ".join(x for x in lines if x))
     if cut:
         notes.append(f"{cut:,} long text{'s' if cut > 1 else ''} cut to {_MAX_TEXT:,} characters")
     if frame.shape[1] == 0:
         notes.append("the file is empty")
-    return _Entry(step, path.stem, sheet, len(frame), "; ".join(notes))
+    if partial:
+        notes.append("example rows only: " + partial[:1].lower() + partial[1:].rstrip("."))
+    glossary = tuple((c.label, c.meaning, c.unit, c.name) for c in columns)
+    return _Entry(step, path.stem, sheet, len(frame), "; ".join(notes), title, tells, glossary)
 
 
 @contextmanager
@@ -276,12 +352,11 @@ def _typed(column: pd.Series) -> pd.Series:
     return numbers
 
 
-def _sheet_name(step: str, stem: str, taken: set[str]) -> str:
-    """A unique sheet name: step number and table, at most 31 characters, none that Excel forbids."""
-    prefix = re.match(r"\d+", step)
-    base = _FORBIDDEN.sub("_", f"{prefix.group() if prefix else step} {stem}")
+def _sheet_name(title: str, taken: set[str]) -> str:
+    """A unique sheet name from the table's title: at most 31 characters, none that Excel forbids."""
+    base = _FORBIDDEN.sub("-", title).strip()
     if len(base) > 31:
-        at = base[:32].rfind("_")  # end at a word break when one is near
+        at = max(base[:32].rfind(" "), base[:32].rfind("_"))  # end at a word break when one is near
         base = base[:at] if at >= 20 else base[:31]
     base = base.strip("' _") or "table"  # a name may not start or end with an apostrophe
     name, n = base, 1
@@ -292,20 +367,73 @@ def _sheet_name(step: str, stem: str, taken: set[str]) -> str:
     return name
 
 
-def _write_sheet(ws, frame: pd.DataFrame, currency: str) -> int:
-    """Write a formatted table; return how many texts were cut."""
-    columns = [_column(str(label), frame.iloc[:, i], currency) for i, label in enumerate(frame.columns)]
+def _write_sheet(ws, columns: list[_Column], rows: int, title: str, note: str) -> int:
+    """Write a formatted table under its title (row 1) and what it tells (row 2), the header in row 3; return how
+    many texts were cut."""
     wrap = any(c.wrap for c in columns)
     for i, column in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(i)].width = column.width
-    ws.freeze_panes, ws.print_title_rows, ws.page_setup.orientation = "A2", "1:1", "landscape"
+    heading = WriteOnlyCell(ws, _scalar(title))
+    heading.font, heading.data_type = _TITLE_FONT, "s"
+    lines = _note_lines(ws, note, sum(c.width for c in columns)) or [[]]
+    top = 2 + len(lines)  # the header row
+    ws.freeze_panes, ws.print_title_rows = f"A{top + 1}", f"{top}:{top}"  # before the first row: written with it
+    ws.append([heading])
+    for line in lines:
+        ws.append(line)
+    if any(len(c.label) > c.width - 3 for c in columns):
+        ws.row_dimensions[top].height = 30  # room for a wrapped header: LibreOffice does not grow a row on load
     ws.append(_header(ws, [c.label for c in columns]))
     styles = [(c.number_format, (_WRAP if c.wrap else _TOP) if wrap else None) for c in columns]
-    for values in zip(*(c.values for c in columns)):
-        ws.append([_cell(ws, value, *style) for value, style in zip(values, styles)])
+    by_row = [(i, c.row_formats) for i, c in enumerate(columns) if c.row_formats]
+    wrapped = [(i, c.width) for i, c in enumerate(columns) if c.wrap]
+    for r, values in enumerate(zip(*(c.values for c in columns)), start=top + 1):
+        _fit_row(ws, r, [(values[i], width) for i, width in wrapped])
+        row_styles = styles
+        if by_row:  # a column whose unit differs row by row (a KPI's target: a share on one row, days on the next)
+            row_styles = list(styles)
+            for i, formats in by_row:
+                row_styles[i] = (formats[r - top - 1], styles[i][1])
+        ws.append([_cell(ws, value, *style) for value, style in zip(values, row_styles)])
     if columns:
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(frame) + 1}"
+        ws.auto_filter.ref = f"A{top}:{get_column_letter(len(columns))}{rows + top}"
     return sum(c.cut for c in columns)
+
+
+def _fit_row(ws, row: int, texts: list[tuple[object, float]]) -> None:
+    """Give ``row`` the height its wrapped ``(text, column width)`` cells need: LibreOffice does not grow a row on
+    load, and a taller text would run over the rows below."""
+    lines = 1
+    for text, width in texts:
+        if isinstance(text, str) and text:
+            per_line = max(1, int(width) - 2)
+            lines = max(lines, sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n")))
+    if lines > 1:
+        ws.row_dimensions[row].height = min(409, 15 * lines)  # 409 points: Excel's tallest row
+
+
+def _note_lines(ws, text: str, width: float) -> list[list]:
+    """``text`` as rows of one italic cell each, at most about ``width`` characters (the table's width, 60 at
+    least): a long line would spill past the table and shrink every printed page to fit it."""
+    out = []
+    for line in textwrap.wrap(text or "", width=max(60, int(width))):
+        cell = WriteOnlyCell(ws, _scalar(line))
+        cell.font, cell.data_type = _NOTE_FONT, "s"
+        out.append([cell])
+    return out
+
+
+def _print_setup(ws, title: str, repeat: str | None) -> None:
+    """A4 landscape, one page wide (as many pages tall as it takes), ``repeat`` rows on every page, the title in the
+    header and the page number in the footer."""
+    ws.page_setup.orientation, ws.page_setup.paperSize = "landscape", "9"  # 9: A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if repeat:
+        ws.print_title_rows = repeat
+    ws.oddHeader.center.text = ILLEGAL_CHARACTERS_RE.sub("", title).replace("&", "&&")[:200]
+    ws.oddFooter.center.text = "Page &P of &N"
+    ws.print_options.gridLines = False
 
 
 def _header(ws, labels: list[str]) -> list:
@@ -324,15 +452,41 @@ class _Column:
     width: float
     wrap: bool
     cut: int
+    name: str = ""  # the column's name in the data files
+    meaning: str = ""
+    unit: str = ""
+    row_formats: list | None = None  # one number format per row, for a column whose unit the rows give
 
 
-def _column(label: str, series: pd.Series, currency: str) -> _Column:
-    """A column's values, number format, width and wrapping."""
+def _known(name: str, table: str) -> bool:
+    """Whether the data dictionary has an entry for the column (the table's own or the general one)."""
+    data = dictionary_layer.dictionary()
+    own = data["tables"].get(table) or {}
+    return name in data["columns"] or name in (own.get("columns") or {}) or bool(own.get("other_columns"))
+
+
+def _column(name: str, series: pd.Series, currency: str, table: str = "", frame: pd.DataFrame | None = None) -> _Column:
+    """A column's header (the data dictionary's label), values, number format, width, wrapping, meaning and unit.
+
+    A column the dictionary describes is formatted by its kind; one it does not know by its name (see
+    :func:`write_excel`)."""
+    known = _known(name, table)
+    f = dictionary_layer.field(name, table or None)
     kind, values = _values(series)
-    label, fmt, content = _scalar(label) or "", None, 0
+    row_formats = None
+    if f.kind == "category" and kind == "text":  # code values in words, as the report shows them
+        values = [format_value(v, f) if isinstance(v, str) else v for v in values]
+    label = _scalar(f.label if known else humanise(name)) or ""
+    fmt, content = None, 0
     if kind == "number":
         finite = pd.Series([v for v in values if isinstance(v, (int, float))], dtype=float)
-        fmt = _number_format(label, finite, currency)
+        fmt = (_kind_format(f, finite, currency) if known else None) or _number_format(name, finite, currency)
+        unit_column = getattr(f, "unit_column", None)  # the dictionary's unit given row by row
+        if known and getattr(f, "units", None) and frame is not None and unit_column in frame:
+            row_formats = [
+                _kind_format(f.for_unit(u), pd.Series([v] if isinstance(v, (int, float)) else [], dtype=float), currency) or fmt
+                for u, v in zip(frame[unit_column].tolist(), values)
+            ]
         content = _number_width(finite, fmt) if len(finite) else 0
     elif kind in ("date", "datetime"):
         fmt = "yyyy-mm-dd" if kind == "date" else "yyyy-mm-dd hh:mm"
@@ -343,8 +497,37 @@ def _column(label: str, series: pd.Series, currency: str) -> _Column:
     content = max([content] + [len(line) for v in texts for line in v.split("\n")])
     wrap = any(len(v) > 60 or "\n" in v for v in texts)
     cut = sum(1 for v in series if isinstance(v, str) and len(v) > _MAX_TEXT)
-    width = min(60, max(10, len(label) + 4, content + 2))  # the header needs room for its filter button
-    return _Column(label, values, fmt, width, wrap, cut)
+    width = min(60, max(10, min(len(label), 30) + 4, content + 2))  # the header needs room for its filter button
+    unit = unit_of(f, currency) if known else _format_unit(fmt, currency)
+    return _Column(label, values, fmt, width, wrap, cut, name, f.meaning if known else "", unit, row_formats)
+
+
+def _kind_format(f: Field, numbers: pd.Series, currency: str) -> str | None:
+    """The number format of a data dictionary kind (None: a kind that does not say, such as text)."""
+    whole = bool((numbers % 1 == 0).all()) if len(numbers) else True
+    if f.kind == "money":
+        symbol = CURRENCY_SYMBOLS.get(currency, f"{currency} ")
+        largest = float(numbers.abs().max()) if len(numbers) else 0.0
+        decimals = f.decimals if f.decimals is not None else (0 if largest >= 1000 or whole else 2)
+        digits = "#,##0" + (f".{'0' * decimals}" if decimals else "")
+        return f'"{symbol}"{digits};-"{symbol}"{digits}'
+    if f.kind == "share" and f.decimals is not None:
+        return "0%" if f.decimals == 0 else f"0.{'0' * f.decimals}%"
+    if f.kind == "number":
+        decimals = f.decimals if f.decimals is not None else (0 if whole else 1)
+        return "#,##0" + (f".{'0' * decimals}" if decimals else "")
+    if f.kind in ("score", "ratio", "years", "hours") and f.decimals is not None:
+        return ("#,##0" if f.kind == "hours" else "0") + (f".{'0' * f.decimals}" if f.decimals else "")
+    return _KIND_FORMATS.get(f.kind)
+
+
+def _format_unit(fmt: str | None, currency: str) -> str:
+    """The unit a number format shows, for a column the data dictionary does not describe."""
+    if fmt is None:
+        return ""
+    if fmt.endswith("%"):
+        return "percent"
+    return currency if fmt.startswith('"') else ""
 
 
 def _values(series: pd.Series) -> tuple[str, list]:
@@ -440,26 +623,80 @@ def _cell(ws, value, fmt: str | None = None, alignment: Alignment | None = None)
     return cell
 
 
+def _step_words(step: str) -> str:
+    """``"04_business_case"`` -> ``"04 Business case"``."""
+    number, _, rest = step.partition("_")
+    return f"{number} {humanise(rest)}" if number.isdigit() and rest else humanise(step)
+
+
 def _write_contents(ws, entries: list[_Entry], title: str, subtitle: str) -> None:
-    headers = ["Sheet", "Workbook", "Table", "Rows", "Note"]
-    rows = [[e.sheet or "", _scalar(e.step), _scalar(e.table), e.rows, _scalar(e.note)] for e in entries]
+    headers = ["Sheet", "Workbook", "Table", "What it tells", "Rows", "Note"]
+    rows = [
+        [e.sheet or "", _step_words(e.step), _scalar(e.title or humanise(e.table)), _scalar(e.tells), e.rows, _scalar(e.note)]
+        for e in entries
+    ]
+    limits = (34, 24, 40, 70, 10, 60)
     for i, label in enumerate(headers):
-        longest = max([len(label)] + [len(f"{r[i]:,}" if isinstance(r[i], int) else r[i]) for r in rows])
-        ws.column_dimensions[get_column_letter(i + 1)].width = min(80, max(10, longest + 4))
-    ws.freeze_panes = "A5"
-    first, second = WriteOnlyCell(ws, _scalar(title)), WriteOnlyCell(ws, _scalar(subtitle))
-    first.font, first.data_type, second.font = Font(bold=True, size=16), "s", Font(italic=True, color="595959")
+        longest = max([len(label)] + [len(f"{r[i]:,}" if isinstance(r[i], int) else (r[i] or "")) for r in rows])
+        ws.column_dimensions[get_column_letter(i + 1)].width = min(limits[i], max(10, longest + 4))
+    first = WriteOnlyCell(ws, _scalar(title))
+    first.font, first.data_type = Font(bold=True, size=16), "s"
+    lines = _note_lines(ws, subtitle, sum(limits) * 0.8)
+    top = 3 + len(lines)
+    ws.freeze_panes, ws.print_title_rows = f"A{top + 1}", f"{top}:{top}"
     ws.append([first])
-    ws.append([second])
+    for line in lines:
+        ws.append(line)
     ws.append([])
     ws.append(_header(ws, headers))
-    for row in rows:
+    widths = [ws.column_dimensions[get_column_letter(i + 1)].width for i in range(len(headers))]
+    for r, row in enumerate(rows, start=top + 1):
+        _fit_row(ws, r, [(row[i], widths[i]) for i in (1, 2, 3, 5)])
         sheet = WriteOnlyCell(ws, row[0] or None)
         if row[0]:
             sheet.hyperlink = Hyperlink(ref="", location=f"{quote_sheetname(row[0])}!A1", display=row[0])
             sheet.style, sheet.data_type = "Hyperlink", "s"
-        ws.append([sheet] + [_cell(ws, v or None) for v in row[1:3]] + [_cell(ws, row[3], "#,##0"), _cell(ws, row[4] or None)])
-    ws.auto_filter.ref = f"A4:E{4 + len(entries)}"
+        sheet.alignment = _TOP
+        ws.append(
+            [sheet]
+            + [_cell(ws, v or None, None, _WRAP) for v in row[1:4]]
+            + [_cell(ws, row[4], "#,##0", _TOP), _cell(ws, row[5] or None, None, _WRAP)]
+        )
+    ws.auto_filter.ref = f"A{top}:F{top + len(entries)}"
+
+
+def _write_dictionary(ws, entries: list[_Entry], currency: str) -> None:
+    """One row per sheet and column: its header, meaning, unit and name in the run's data files."""
+    headers = ["Sheet", "Column", "Meaning", "Unit", "Name in the data files"]
+    for i, width in enumerate((34, 34, 80, 16, 30), start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    heading = WriteOnlyCell(ws, "Data dictionary")
+    heading.font = _TITLE_FONT
+    lines = _note_lines(
+        ws,
+        f"Every column of every sheet: what it means and its unit. Money is in {currency}, in the price base the "
+        "business case states (real terms). Shares are percentages of the row's total unless the meaning says "
+        "otherwise. The last column is the column's name in the run folder's tables, for analysts who work with them.",
+        150,
+    )
+    top = 2 + len(lines)
+    ws.freeze_panes, ws.print_title_rows = f"A{top + 1}", f"{top}:{top}"
+    ws.append([heading])
+    for line in lines:
+        ws.append(line)
+    ws.append(_header(ws, headers))
+    count = 0
+    for e in entries:
+        for header, meaning, unit, name in e.columns:
+            _fit_row(ws, top + count + 1, [(meaning, 80)])
+            ws.append(
+                [
+                    _cell(ws, _scalar(v) or None, None, _WRAP if i == 2 else _TOP)
+                    for i, v in enumerate((e.sheet, header, meaning, unit, name))
+                ]
+            )
+            count += 1
+    ws.auto_filter.ref = f"A{top}:E{top + count}"
 
 
 def _save(book: Workbook, target: Path, stamp: datetime) -> None:

@@ -289,6 +289,17 @@ def run(engagement: Engagement, run_dir: str | Path, *, draws: int | None = None
     result.tables["options"] = _options_table(model, base, options, initiatives, summary, convention).assign(
         price_base=prices.label
     )
+    result.tables["option_flows"] = _option_flows(model, base, options, years).assign(price_base=prices.label)
+    result.tables["cash_drivers"] = _cash_drivers(
+        model, base, {**{c.id: (c.id,) for c in costs}, **{k: v for k, v in options.items() if v}}, years
+    )
+    result.tables["vfm_bands"] = pd.DataFrame(
+        {
+            "category": [b.category for b in bench.value_for_money.bands],
+            "below": [b.below for b in bench.value_for_money.bands],
+            "source": bench.value_for_money.source,
+        }
+    )
     if options["preferred"]:
         result.tables["affordability"] = _affordability(model, base, options["preferred"], years).assign(price_base=prices.label)
     else:
@@ -621,6 +632,51 @@ def _cash_spread(model: CaseModel, mc) -> pd.DataFrame:
         {"cash_p10": p10, "cash_p90": p90, "prob_cash_negative": (cash < 0).mean(axis=0)},
         index=pd.Index(model.outputs, name="output"),
     )
+
+
+def _option_flows(model: CaseModel, base: dict, options: dict, years: np.ndarray) -> pd.DataFrame:
+    """Each option's yearly costs, cash and non-cash benefits as a package (overlapping savings combined, so the cash
+    is not the sum of its initiatives'): ``option, year, cost, cash_benefit, noncash_benefit``; the Excel business
+    case recomputes the options' figures from these. ``do_nothing`` (no initiatives) has no rows."""
+    parts = []
+    for name, members in options.items():
+        if members:
+            cost, cash, noncash = (a[0] for a in model.flows(base, members))
+            parts.append(
+                pd.DataFrame({"option": name, "year": years, "cost": cost, "cash_benefit": cash, "noncash_benefit": noncash})
+            )
+    columns = ["option", "year", "cost", "cash_benefit", "noncash_benefit"]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+
+def _cash_drivers(model: CaseModel, base: dict, packages: dict[str, tuple[str, ...]], years: np.ndarray) -> pd.DataFrame:
+    """Each output's cash savings by year split by cost per contact: ``output, year, driver, quantity``.
+
+    For a driver ``unit_cost.<channel>`` (and ``unit_cost.automated``) the quantity is the saving per unit of that
+    cost: the contacts' worth saved on the channel (negative where a channel shift adds contacts); the driver
+    ``other`` holds the rest (the levers' money savings), so that ``sum(quantity x cost) + other`` is the cash
+    saving. The model is linear in the costs per contact but for automation, whose saving per contact
+    (``cost - automated cost``) stops at zero: the quantities are the change for a small rise of each cost
+    (0.001), exact while no such saving crosses zero. The Excel business case makes the costs per contact live
+    with these. Drivers with no quantity in any year are left out."""
+    drivers = [f"unit_cost.{c}" for c in model.channels]
+    if "unit_cost.automated" in base and any(lv.kind == "automation" for lv in model.levers):
+        drivers.append("unit_cost.automated")
+    step, parts = 1e-3, []
+    for name, members in packages.items():
+        cash = model.flows(base, members)[1][0]
+        rest = cash.copy()
+        for driver in drivers:
+            bumped = {**base, driver: np.asarray(base[driver], dtype=float) + step}
+            quantity = (model.flows(bumped, members)[1][0] - cash) / step
+            quantity[np.abs(quantity) < 1e-6] = 0.0
+            rest -= quantity * float(np.asarray(base[driver]).ravel()[0])
+            if np.any(quantity):
+                parts.append(pd.DataFrame({"output": name, "year": years, "driver": driver, "quantity": quantity}))
+        if np.any(np.abs(rest) > 1e-6):
+            parts.append(pd.DataFrame({"output": name, "year": years, "driver": "other", "quantity": rest}))
+    columns = ["output", "year", "driver", "quantity"]
+    return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
 
 
 def _cashflows(model: CaseModel, base: dict, years: np.ndarray) -> pd.DataFrame:
