@@ -253,7 +253,8 @@ ARTIFACTS: tuple[Artifact, ...] = (
         more_columns="then one column per channel",
     ),
     Artifact(SEGMENTATION, "process", _columns("step id title what output workbook_section")),
-    Artifact(SEGMENTATION, "assignments", kind="parquet"),
+    # one row per respondent; rule_segment only with segment rules, segment_name once the segments are named
+    Artifact(SEGMENTATION, "assignments", _columns("respondent_id segment rule_segment segment_name"), kind="parquet"),
     # respondents and the satisfied among them by segment x preferred channel x area x month, for the report's filterable
     # charts (cxmethods.methods.drivers.satisfaction_cube); a dimension the survey lacks is empty
     Artifact(

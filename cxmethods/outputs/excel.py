@@ -26,6 +26,7 @@ import re
 import shutil
 import textwrap
 import zipfile
+from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -222,7 +223,8 @@ def write_excel(run_dir: str | Path, *, name: str, currency: str = "GBP", out: P
                 tuple((header, meaning, unit, "") for header, meaning, unit in placed.columns),
             )
         )
-    entries += [_add_table(book, step, path, taken, currency) for step, path in files]
+    names = dictionary_layer.id_names(run_dir)
+    entries += [_add_table(book, step, path, taken, currency, names) for step, path in files]
     earlier = _earlier_steps(manifest)
     entries = [replace(e, note="; ".join(filter(None, [earlier[e.step], e.note]))) if e.step in earlier else e for e in entries]
     when = f"run on {run_date(read_manifest(run_dir))}" if started is not None else f"last written {stamp:%Y-%m-%d %H:%M} UTC"
@@ -274,7 +276,7 @@ def _table_files(artifacts: Path, steps: set[str] | None = None) -> list[tuple[s
     return files
 
 
-def _add_table(book: Workbook, step: str, path: Path, taken: set[str], currency: str) -> _Entry:
+def _add_table(book: Workbook, step: str, path: Path, taken: set[str], currency: str, names: Mapping[str, str]) -> _Entry:
     """Write one table to its own sheet (or leave it out) and say what Contents should show."""
     if path.suffix.lower() == ".parquet":
         import pyarrow.parquet as pq
@@ -301,7 +303,7 @@ def _add_table(book: Workbook, step: str, path: Path, taken: set[str], currency:
     ws = book.create_sheet(sheet)
     shown = frame.iloc[:_MAX_ROWS, :_MAX_COLUMNS]
     partial = _PARTIAL.get((step, path.stem), "")
-    columns = [_column(str(label), shown.iloc[:, i], currency, key, shown) for i, label in enumerate(shown.columns)]
+    columns = [_column(str(label), shown.iloc[:, i], currency, key, shown, names) for i, label in enumerate(shown.columns)]
     lines = [tells, partial, *(f"This sheet shows the {n}." for n in notes)]
     _print_setup(ws, title, None)
     cut = _write_sheet(ws, columns, len(shown), title, " ".join(x for x in lines if x))
@@ -465,17 +467,25 @@ def _known(name: str, table: str) -> bool:
     return name in data["columns"] or name in (own.get("columns") or {}) or bool(own.get("other_columns"))
 
 
-def _column(name: str, series: pd.Series, currency: str, table: str = "", frame: pd.DataFrame | None = None) -> _Column:
+def _column(
+    name: str,
+    series: pd.Series,
+    currency: str,
+    table: str = "",
+    frame: pd.DataFrame | None = None,
+    names: Mapping[str, str] | None = None,
+) -> _Column:
     """A column's header (the data dictionary's label), values, number format, width, wrapping, meaning and unit.
 
     A column the dictionary describes is formatted by its kind; one it does not know by its name (see
-    :func:`write_excel`)."""
+    :func:`write_excel`). Sentences and code values read as the report shows them (ids inside a sentence become
+    names, ``web_form`` becomes "web form"); id columns keep their codes, for joining tables."""
     known = _known(name, table)
     f = dictionary_layer.field(name, table or None)
     kind, values = _values(series)
     row_formats = None
-    if f.kind == "category" and kind == "text":  # code values in words, as the report shows them
-        values = [format_value(v, f) if isinstance(v, str) else v for v in values]
+    if f.kind in ("category", "text") and kind == "text":  # in words, as the report shows them
+        values = [format_value(v, f, names=names) if isinstance(v, str) else v for v in values]
     label = _scalar(f.label if known else humanise(name)) or ""
     fmt, content = None, 0
     if kind == "number":

@@ -230,7 +230,7 @@ def write_case_sheet(ws, case: _Case, currency: str) -> CaseSheet:
     gb = case.convention != "dft"
     put([cell(f"{TITLE}: the appraisal as live formulas", font=Font(bold=True, size=16))])
     for text in (
-        f"All money in {case.price_base or currency} (real terms, before inflation). Change a yellow cell (an input) "
+        f"All money in {case.price_base or currency} (real terms, before inflation). Change a yellow input "
         "and the present values, NPV, cash NPV, benefit-cost ratio and value for money of every initiative and option "
         "below recalculate. Until then they equal the run's appraisal.",
         (
