@@ -399,7 +399,7 @@ def format_value(value: object, f: Field, *, currency: str = "GBP", names: Mappi
             text = _named(text, names)
         if kind == "category":
             return _words(text)
-        codes = dictionary()["text_codes"]
+        codes = dictionary().get("text_codes") or {}
         return re.sub(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b", lambda m: codes.get(m.group(0), m.group(0)), text) if codes else text
     number = _number(value)
     if number is None:
