@@ -16,6 +16,8 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cxmethods.plots.charts import wrap_words
+
 __all__ = ["Bar", "Span", "bars", "esc", "heading", "note", "paragraph", "points", "ranges", "timeline"]
 
 
@@ -146,15 +148,9 @@ _COLOURS = {"now": "#1f5f8b", "next": "#e07b39", "later": "#7b8794"}
 
 
 def _wrap(text: str, width: int) -> list[str]:
-    words, lines, line = text.split(), [], ""
-    for word in words:
-        if line and len(line) + len(word) + 1 > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    lines.append(line)
-    return lines[:2] if len(lines) <= 2 else [lines[0], (lines[1] + " " + " ".join(lines[2:]))[: width - 1] + "\u2026"]
+    """``text`` in at most two lines of about ``width`` characters, the second cut with an ellipsis if need be."""
+    lines = wrap_words(text, width).split("\n")
+    return lines if len(lines) <= 2 else [lines[0], (lines[1] + " " + " ".join(lines[2:]))[: width - 1] + "\u2026"]
 
 
 def timeline(spans: Sequence[Span], periods: Sequence[str], *, caption: str) -> str:
