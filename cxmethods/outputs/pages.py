@@ -104,7 +104,6 @@ class RunView:
         columns: Sequence[str] | None = None,
         *,
         caption: str | None = None,
-        labels: dict[str, str] | None = None,
         note_text: str | None = None,
     ) -> str:
         """``frame`` (a table of ``step``/``name`` or part of it) as a captioned client table."""
@@ -114,8 +113,8 @@ class RunView:
             if columns
             else [c for c in frame.columns if column_field(str(c), key).kind != "id"]
         )
-        shown = present(frame, key, currency=self.currency, names=self.names, columns=keep, labels=labels)
-        raw = frame[[c for c in keep if column_field(c, key).kind != "id"]].reset_index(drop=True)
+        shown = present(frame, key, currency=self.currency, names=self.names, columns=keep)
+        raw = frame[keep].reset_index(drop=True)  # the numbers each shown column sorts by
         return table_html(
             shown, caption=caption or table_info(key)[0], table_id=self.table_id(name), note=note_text, sort_values=raw
         )
