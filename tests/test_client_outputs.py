@@ -4,8 +4,8 @@ no file names, no code-style names and no notebook instructions (:mod:`cxmethods
 
 Two places are left out of the Excel scan, on purpose: id columns (labelled as codes in the data dictionary
 sheet, kept so an analyst can join the tables) and the start-here sheets, which name the user's own files and
-fields so an analyst can fix them (the report summarises those without the names). The rendering to pictures is
-tests/browser/test_report_browser.py (report) and the deck's LibreOffice test in tests/test_deck.py.
+fields so an analyst can fix them (the report summarises those without the names). The slides are drawn to
+pictures here (LibreOffice, then poppler); the report's pages in tests/browser/test_report_browser.py (Chromium).
 """
 
 from __future__ import annotations
@@ -67,3 +67,41 @@ def test_every_sheet_reads_as_a_deliverable_but_its_id_columns(sample_run, ids):
                 problems += [(ws.title, p) for p in client_text_problems(cell.value, ids=ids)]
     assert scanned > 5000
     assert not problems, "\n".join(f"{sheet}: {p.kind}: {p.found!r} in …{p.context}…" for sheet, p in problems[:15])
+
+
+def test_every_slide_renders_to_a_picture(sample_run, tmp_path):
+    """LibreOffice draws the deck as PDF and poppler turns each page into a picture: one per slide, none blank."""
+    import shutil
+    import subprocess
+
+    from PIL import Image, ImageStat
+    from pptx import Presentation
+
+    if shutil.which("soffice") is None or shutil.which("pdftoppm") is None:
+        pytest.skip("LibreOffice and poppler are needed to draw the slides (apt install libreoffice-impress poppler-utils)")
+    deck = sample_run.out / "riverton.pptx"
+    profile = (tmp_path / "lo-profile").resolve().as_uri()  # its own profile: runs beside another soffice
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(deck),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "40", str(tmp_path / "riverton.pdf"), str(tmp_path / "slide")], check=True, timeout=300
+    )
+    pictures = sorted(tmp_path.glob("slide-*.png"))
+    assert len(pictures) == len(Presentation(str(deck)).slides) > 10
+    for picture in pictures:
+        with Image.open(picture) as image:
+            spread = ImageStat.Stat(image.convert("L")).stddev[0]
+        assert spread > 5, f"{picture.name} is blank"
