@@ -193,7 +193,7 @@ def test_kpi_for_metrics_not_measured_is_missing_not_zero():
     assert table["current"].isna().all() and table["gap"].isna().all()
     assert table["met"].dtype == "boolean" and table["met"].isna().all()
     assert table.at["consistency", "note"] == "not measured yet: collect it (mystery shopping)"
-    assert table.at["fcr", "note"] == "not measured yet: first_contact_resolution has no current value (source: contact log)"
+    assert table.at["fcr", "note"] == "not measured yet: the data gave no current figure (source: contact log)"
     assert pd.isna(table.at["consistency", "metric"])
 
 

@@ -550,7 +550,7 @@ def _note(s: Standard, now: float, gap: float, proposed: float = math.nan, stret
     if s.metric is None:
         return f"not measured yet: collect it ({s.data_source})"
     if math.isnan(now):
-        return f"not measured yet: {s.metric} has no current value (source: {s.data_source})"
+        return f"not measured yet: the data gave no current figure (source: {s.data_source})"
     text = f"{_amount(now, s.unit)} now against a target of {s.target_text}"
     if not math.isnan(proposed):
         best = _BEST.get((s.unit, s.direction), 0.0 if s.direction == "at_most" else None)

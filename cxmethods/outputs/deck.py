@@ -207,7 +207,7 @@ def write_deck(run_dir: str | Path, *, name: str, organisation: str, currency: s
 
     prs = Presentation()
     prs.slide_width, prs.slide_height = Inches(_WIDTH), Inches(_HEIGHT)
-    _title_slide(prs, organisation, name, run_date(manifest), [step for step in _STEPS if step in earlier])
+    _title_slide(prs, organisation, run_date(manifest), [step for step in _STEPS if step in earlier])
     _agenda_slide(prs, planned)
     for plan in planned:
         slide = prs.slides.add_slide(prs.slide_layouts[_LAYOUT_TITLE_ONLY])
@@ -238,13 +238,13 @@ def write_deck(run_dir: str | Path, *, name: str, organisation: str, currency: s
 # Slide furniture ---------------------------------------------------------------------------------------------------
 
 
-def _title_slide(prs, organisation: str, name: str, date: str | None, earlier: list[str]) -> None:
+def _title_slide(prs, organisation: str, date: str | None, earlier: list[str]) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[_LAYOUT_TITLE])
     title, subtitle = slide.placeholders[0], slide.placeholders[1]
     _place(title, _MARGIN, 2.1, _WIDTH - 2 * _MARGIN, 1.6)
     _place(subtitle, _MARGIN, 3.9, _WIDTH - 2 * _MARGIN, 1.8)
     _text(title.text_frame, [organisation], 40, bold=True)
-    lines = [TITLE, f"Engagement: {name}" + (f" · {date}" if date else "")]
+    lines = [TITLE, *([date] if date else [])]
     if earlier:  # the date above is this run's: say at once that some slides are not from it
         books, several = ", ".join(step[:2] for step in earlier), len(earlier) > 1
         lines.append(f"Workbook{'s' * several} {books} from an earlier run, marked on {'their' if several else 'its'} slides")

@@ -513,7 +513,7 @@ def _roadmap(read_step: Read, currency: str) -> list[str]:
     unscored = sched[sched["reason"].astype(str).str.startswith("no effort")] if "reason" in sched else sched.iloc[:0]
     if not len(sched):
         out = [
-            "No initiatives to plan yet: the road map needs candidate initiatives (inputs.initiatives) or evidence to draw them from."
+            "No initiatives to plan yet: the road map needs a list of candidate initiatives, or evidence from the other analyses to draw them from."
         ]
     elif len(unscored) == len(sched):  # nothing can be scheduled before the room estimates the effort
         out = [

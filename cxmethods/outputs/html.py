@@ -81,7 +81,7 @@ def bars(items: Sequence[Bar], *, caption: str, legend: Sequence[str] = ()) -> s
     for b in items:
         if b.parts:
             pieces = "".join(
-                f'<span class="cxr-bar cxm-c{i}" style="width:{_width(v, largest)}"></span>' for i, (_, v) in enumerate(b.parts)
+                f'<span class="cxr-bar cxr-c{i}" style="width:{_width(v, largest)}"></span>' for i, (_, v) in enumerate(b.parts)
             )
         else:
             pieces = f'<span class="cxr-bar cxr-c0" style="width:{_width(b.value, largest)}"></span>'
@@ -98,7 +98,7 @@ def bars(items: Sequence[Bar], *, caption: str, legend: Sequence[str] = ()) -> s
         )
     key = (
         '<p class="cxr-legend">'
-        + " ".join(f'<span><span class="cxr-swatch cxm-c{i}"></span>{esc(name)}</span>' for i, name in enumerate(legend))
+        + " ".join(f'<span><span class="cxr-swatch cxr-c{i}"></span>{esc(name)}</span>' for i, name in enumerate(legend))
         + "</p>"
         if legend
         else ""
@@ -108,6 +108,8 @@ def bars(items: Sequence[Bar], *, caption: str, legend: Sequence[str] = ()) -> s
 
 def ranges(items: Sequence[tuple[str, float, float, str]], *, caption: str, low: float = 1, high: float = 5) -> str:
     """From-to bars on a fixed scale (e.g. maturity level now to target): ``(label, start, end, shown)``."""
+    if not items:
+        return ""
     rows = []
     span = high - low
     for label, start, end, shown in items:

@@ -154,7 +154,8 @@ def self_assessment(run: RunView) -> Page | None:
         "How customer-focused the organisation is today, by its own team's scores, against where it wants to be.",
     )
     page.add(h.points(run.headlines.get(SELF_ASSESSMENT, []), "cxm-lead"))
-    if components is not None:
+    scored = scores is not None and scores["current"].notna().any()
+    if components is not None and scored:
         page.add(h.heading("Each part of the model: today against the target"))
         page.add(
             h.ranges(
@@ -171,14 +172,19 @@ def self_assessment(run: RunView) -> Page | None:
                 caption="Maturity level today (left end) and target (right end), 1 to 5",
             )
         )
-    if scores is not None:
+    if scores is not None and scored:
         page.add(h.heading("Strengths and areas for improvement"))
         for component, rows in scores.groupby("component_name", sort=False):
             page.add(_strengths_and_areas(run, str(component), rows))
         page.add(_improvement_plan(run, scores))
         page.add(_disagreement(run, scores))
     else:
-        page.add(_missing_note("strengths and areas for improvement by dimension", "They need the self-assessment's scores."))
+        page.add(
+            _missing_note(
+                "where the organisation stands, its strengths and areas for improvement",
+                "They need the room's self-assessment scores.",
+            )
+        )
     if findings is not None:
         page.add(h.heading("Answers to the quick test and role checklist", 3))
         page.add(run.show(findings, SELF_ASSESSMENT, "findings", ["component", "statement", "answer", "note"]))
@@ -237,8 +243,8 @@ def _improvement_plan(run: RunView, scores: pd.DataFrame) -> str:
 
 
 def _disagreement(run: RunView, scores: pd.DataFrame) -> str:
-    if "disagreement" not in scores:
-        return ""
+    if "disagreement" not in scores or not (pd.to_numeric(scores.get("n"), errors="coerce") > 0).any():
+        return ""  # nobody has scored: there is no agreement or disagreement to report
     flagged = scores[scores["disagreement"].astype(str).str.lower() == "true"]
     if flagged.empty:
         return h.note("The room broadly agreed on every dimension.")
@@ -503,7 +509,6 @@ def business_case(run: RunView) -> Page | None:
                 [
                     "option",
                     "pv_costs",
-                    "pv_cash_benefits",
                     "pv_noncash_benefits",
                     "npv",
                     "cash_npv",
@@ -513,6 +518,7 @@ def business_case(run: RunView) -> Page | None:
                 ],
             )
         )
+    page.add(_trade_off(run, options))
     if appraisal is not None:
         page.add(
             run.show(
@@ -542,6 +548,22 @@ def business_case(run: RunView) -> Page | None:
     page.add(h.points(run.headlines.get(ROADMAP, [])) or h.note("The road map is not in this run."))
     page.add('<p><a href="road-map.html">The road map, pilot and service standards</a></p>')
     return page
+
+
+def _trade_off(run: RunView, options: pd.DataFrame | None) -> str:
+    """What the preferred package buys over the minimum one, in cash and in residents' time, when they pull apart."""
+    if options is None or not {"preferred", "do_minimum"} <= set(options["option"].astype(str)):
+        return ""
+    by = options.set_index(options["option"].astype(str))
+    more_npv = float(by.at["preferred", "npv"]) - float(by.at["do_minimum", "npv"])
+    more_cash = float(by.at["preferred", "cash_npv"]) - float(by.at["do_minimum", "cash_npv"])
+    if more_cash >= 0 or more_npv <= 0:
+        return ""
+    return h.paragraph(
+        f"The choice between the two: the preferred package adds {run.money(more_npv)} of net present value over the "
+        f"minimum option, but {run.money(-more_cash)} less cash to the budget. It buys residents' time with the "
+        "organisation's money; the appraisal of each initiative below shows which ones cost the budget most."
+    )
 
 
 def _sensitivity(run: RunView) -> str:

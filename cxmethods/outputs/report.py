@@ -272,7 +272,6 @@ body.cxm-report { font-family: var(--cxm-font); color: #1f2933; background: #fff
 .cxm-decision dd { margin: 0; }
 .cxm-two { display: grid; grid-template-columns: 1fr 1fr; gap: 0 24px; }
 .cxm-failure { background: #fde8e8; border-left: 4px solid #a61b1b; padding: 8px 12px; color: #611; }
-.cxm-table thead th { white-space: normal; }
 .cxr-chart { margin: 12px 0 20px; }
 .cxr-chart figcaption { font-weight: 600; margin-bottom: 6px; }
 .cxr-bars { list-style: none; padding: 0; margin: 0; }
