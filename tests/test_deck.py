@@ -140,9 +140,11 @@ def test_the_deck_runs_title_agenda_summary_findings_decisions_next_steps(run):
         assert sum(_footer(s).endswith(f"({what})") for s in prs.slides) == (2 if what == "contacts month by month" else 1), what
 
 
-def test_title_slide_names_the_engagement_and_the_run_date(run):
-    subtitle = run["prs"].slides[0].placeholders[1].text_frame.text
-    assert TITLE in subtitle and "riverton" in subtitle
+def test_title_slide_names_the_organisation_and_the_run_date(run):
+    slide = run["prs"].slides[0]
+    subtitle = slide.placeholders[1].text_frame.text
+    assert slide.placeholders[0].text_frame.text == run["eng"].organisation and TITLE in subtitle
+    assert "riverton" not in subtitle  # the engagement's file name is the team's, not the client's
     assert "9 March 2026" in subtitle  # the start, not the finish just after midnight
 
 
