@@ -333,7 +333,7 @@ def test_a_reason_recorded_under_several_services_is_named_with_its_counts(tiny)
         volumes = log.volumes()
     row = dq.loc["reason recorded under several services"]
     assert row["rows"] == 2 and row["treatment"] == (
-        "kept under each service (1 reason; contact_reasons names their services): Missed bin (Highways 1, Waste 1)"
+        "kept under each service (1 reason; the contact reasons table names their services): Missed bin (Highways 1, Waste 1)"
     )
     assert reasons.loc["Missed bin", "service"] == "Highways; Waste" and reasons.loc["Pothole", "service"] == "Roads"
     missed = volumes[volumes["reason"] == "Missed bin"]

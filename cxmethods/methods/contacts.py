@@ -655,7 +655,7 @@ class ContactLog:
             shown = "; ".join(f"{r.reason} ({r.services})" for r in spread.head(named).itertuples())
             more = f"; and {len(spread) - named} more" if len(spread) > named else ""
             count = f"{len(spread)} reason{'' if len(spread) == 1 else 's'}"
-            treatment = f"kept under each service ({count}; contact_reasons names their services): {shown}{more}"
+            treatment = f"kept under each service ({count}; the contact reasons table names their services): {shown}{more}"
         return {
             "check": "reason recorded under several services",
             "rows": rows,
