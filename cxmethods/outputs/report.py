@@ -64,7 +64,8 @@ def write_report(run_dir: str | Path, *, name: str, organisation: str, currency:
     check_text(name, "name", "write_report", pattern=r"[^/\\]+", expected="a non-empty file name without slashes")
     check_text(organisation, "organisation", "write_report")
     run_dir = Path(run_dir)
-    if not any((run_dir / "artifacts" / step).is_dir() for step in STEPS):
+    ran = (run_dir / "artifacts").is_dir() or (run_dir / "run.json").is_file() or any(run_dir.glob("[0-9][0-9]_*.ipynb"))
+    if not ran:
         raise CxmError(
             f"{run_dir} has no results to report (no artifacts/ folder): run the workbooks first (cxm run --out {run_dir})."
         )
