@@ -303,6 +303,7 @@ body.cxm-report { font-family: var(--cxm-font); color: #1f2933; background: #fff
   .cxm-decision dd { margin-bottom: 6px; }
   .cxm-report h1 { font-size: 23px; }
   .cxr-bar-value { min-width: 5.5em; }
+  .cxr-ticks { margin-right: calc(5.5em + 8px); }
 }
 @media print {
   @page { margin: 15mm; }
