@@ -122,8 +122,9 @@ def ranges(items: Sequence[tuple[str, float, float, str]], *, caption: str, low:
         )
     ticks = "".join(f"<span>{v:g}</span>" for v in range(int(low), int(high) + 1))
     return (
-        f'<figure class="cxr-chart"><figcaption>{esc(caption)}</figcaption><ol class="cxr-bars">{"".join(rows)}</ol>'
-        f'<p class="cxr-ticks" aria-hidden="true">{ticks}</p></figure>'
+        f'<figure class="cxr-chart cxr-ranges"><figcaption>{esc(caption)}</figcaption><ol class="cxr-bars">{"".join(rows)}</ol>'
+        f'<p class="cxr-bar-row" aria-hidden="true"><span class="cxr-track cxr-ticks">{ticks}</span>'
+        '<span class="cxr-bar-value"></span></p></figure>'
     )
 
 

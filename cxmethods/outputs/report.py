@@ -289,7 +289,8 @@ body.cxm-report { font-family: var(--cxm-font); color: #1f2933; background: #fff
 .cxr-bar-value { flex: 0 0 auto; min-width: 7em; font-size: 14px; font-variant-numeric: tabular-nums; }
 .cxr-scale { background: repeating-linear-gradient(90deg, #f3f5f7 0 24.6%, #d9dee3 24.6% 25%); border-radius: 2px; }
 .cxr-range { display: block; height: 100%; background: linear-gradient(90deg, var(--c0), var(--c1)); border-radius: 7px; }
-.cxr-ticks { display: flex; justify-content: space-between; margin: 0 calc(7em + 8px) 0 0; font-size: 13px; color: #52606d; }
+.cxr-ticks { justify-content: space-between; height: auto; font-size: 13px; color: #52606d; }
+.cxr-ranges .cxr-bar-value { flex: 0 0 10em; min-width: 0; }
 .cxr-legend { display: flex; flex-wrap: wrap; gap: 4px 16px; font-size: 14px; margin: 0 0 6px; }
 .cxr-swatch { display: inline-block; width: 12px; height: 12px; margin-right: 6px; vertical-align: -1px; }
 .cxm-scroll { overflow-x: auto; }
@@ -303,7 +304,6 @@ body.cxm-report { font-family: var(--cxm-font); color: #1f2933; background: #fff
   .cxm-decision dd { margin-bottom: 6px; }
   .cxm-report h1 { font-size: 23px; }
   .cxr-bar-value { min-width: 5.5em; }
-  .cxr-ticks { margin-right: calc(5.5em + 8px); }
 }
 @media print {
   @page { margin: 15mm; }
