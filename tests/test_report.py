@@ -14,6 +14,7 @@ import pytest
 from cxmethods import CxmError
 from cxmethods.core.paths import sample_dir
 from cxmethods.io.artifacts import read_table
+from cxmethods.outputs.pages import SLUGS
 from cxmethods.outputs.present import id_names
 from cxmethods.outputs.report import write_report
 from cxmethods.outputs.scan import client_text_problems, html_text
@@ -37,7 +38,7 @@ def report(sample_run, tmp_path_factory):
 
 
 def test_writes_the_summary_then_a_page_per_part_of_the_method(report):
-    assert [p.stem for p in report["paths"]] == PAGES
+    assert [p.stem for p in report["paths"]] == PAGES == ["index", *SLUGS]
     index = report["pages"]["index"]
     for page in PAGES[1:]:
         assert f'href="{page}.html"' in index  # linked from the summary

@@ -686,10 +686,7 @@ def _channels(d: _Deck) -> list[_Slide | None]:
     )
     chart = _Chart(
         XL_CHART_TYPE.DOUGHNUT,
-        [
-            f"{_channel(c) if c != 'unknown' else 'Not recorded'} ({_share(v)})"
-            for c, v in zip(rows["channel"], rows["share"], strict=True)
-        ],
+        [f"{_channel(c)} ({_share(v)})" for c, v in zip(rows["channel"], rows["share"], strict=True)],
         {"Share of contacts": _values(rows["share"])},
         "0%",
         alt="Doughnut chart: each channel's share of all contacts; "
@@ -733,10 +730,7 @@ def _trends(d: _Deck) -> list[_Slide | None]:
         if breakdown == "channel":
             order = [c for c in order if grid[c].max() >= 0.01] or list(order)
         periods = [_month(p, unit) for p in grid.index]
-        series = {
-            (("Not recorded" if c == "unknown" else _channel(c)) if breakdown == "channel" else _short(c, 40)): _values(grid[c])
-            for c in order
-        }
+        series = {(_channel(c) if breakdown == "channel" else _short(c, 40)): _values(grid[c]) for c in order}
         skip = max(1, -(-len(periods) // 12))
         if breakdown == "channel":
             shift = channel_shift_sentence(trend)

@@ -558,7 +558,7 @@ def _month_text(month: str) -> str:
 
 
 def _named(value: object) -> str:
-    return NOT_RECORDED if str(value) == "unknown" else format_value(value, field("channel"))
+    return format_value(value, field("channel"))  # the dictionary says "Not recorded" for an unknown channel
 
 
 def contact_charts(run_dir: str | Path, *, currency: str = "GBP") -> list[str]:

@@ -19,7 +19,6 @@ plain note of the input that would add it.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -41,10 +40,10 @@ from cxmethods.io.artifacts import (
 from cxmethods.outputs import html as h
 from cxmethods.outputs.headlines import headlines
 from cxmethods.outputs.interactive import contact_charts, survey_charts, table_html
-from cxmethods.outputs.present import Field, format_value, id_names, present, table_info
+from cxmethods.outputs.present import Field, as_number, format_value, id_names, present, table_info
 from cxmethods.outputs.present import field as column_field
 
-__all__ = ["PAGES", "Page", "RunView"]
+__all__ = ["PAGES", "SLUGS", "Page", "RunView"]
 
 #: Rows of a table shown in the appendix; the Excel file has them all.
 APPENDIX_ROWS = 100
@@ -126,14 +125,6 @@ class RunView:
         return base if self._used[base] == 1 else f"{base}-{self._used[base]}"
 
 
-def _number(value: object) -> float | None:
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
 def _missing_note(what: str, needs: str) -> str:
     """``Not shown: <what>. It needs <needs>``: what a page leaves out and the input that would add it."""
     return h.note(f"Not shown: {what}. {needs}")
@@ -167,7 +158,7 @@ def self_assessment(run: RunView) -> Page | None:
                         f"{run.value(r.current, 'score')} now, {run.value(r.target, 'score')} target",
                     )
                     for r in components.itertuples()
-                    if _number(r.current) is not None and _number(r.target) is not None
+                    if as_number(r.current) is not None and as_number(r.target) is not None
                 ],
                 caption="Maturity level today (left end) and target (right end), 1 to 5",
             )
@@ -289,9 +280,7 @@ def voice_of_customer(run: RunView) -> Page | None:
     if run.table(step, "contact_cube") is not None:
         page.add(h.heading("How and when people get in touch"))
         page.add(h.paragraph("Choose a channel, area, reason or month to see its part of the picture.", "cxm-meta"))
-        page.add(*_charts(contact_charts, run))
-    else:
-        page.add(_channels(run))
+        page.add(*_charts(lambda: contact_charts(run.run_dir, currency=run.currency)))
     repeats = run.table(step, "repeat_contact")
     if repeats is not None:
         page.add(h.heading("Resolved at the first contact?"))
@@ -355,32 +344,12 @@ def _failure_demand(run: RunView) -> str:
     )
 
 
-def _charts(make: Callable[..., list[str]], run: RunView) -> list[str]:
-    """The filterable charts ``make`` draws from the run, or a note when its table is from an older run."""
+def _charts(make: Callable[[], list[str]]) -> list[str]:
+    """The filterable charts ``make`` draws, or a note when their table is from an older run."""
     try:
-        return make(run.run_dir, currency=run.currency) if make is contact_charts else make(run.run_dir)
+        return make()
     except CxmError as exc:
         return [h.note(f"These charts could not be drawn: {exc}")]
-
-
-def _channels(run: RunView) -> str:
-    mix = run.table(VOICE_OF_CUSTOMER, "channel_mix")
-    if mix is None:
-        return ""
-    overall = mix[mix["reason"] == "(all)"].sort_values("contacts", ascending=False)
-    if overall.empty:
-        return ""
-    return h.heading("How people get in touch") + h.bars(
-        [
-            h.Bar(
-                run.value(r.channel, "category"),
-                float(r.contacts),
-                f"{run.value(r.contacts, 'count')} ({run.value(r.share, 'share')})",
-            )
-            for r in overall.itertuples()
-        ],
-        caption="Contacts by channel",
-    )
 
 
 def _comments(run: RunView) -> str:
@@ -427,7 +396,7 @@ def segmentation(run: RunView) -> Page | None:
         )
     if run.table(step, "survey_cube") is not None:
         page.add(h.heading("How satisfied each group is"))
-        page.add(*_charts(survey_charts, run))
+        page.add(*_charts(lambda: survey_charts(run.run_dir)))
     service = run.table(step, "self_service")
     if service is not None:
         page.add(h.heading("Who can be served online"))
@@ -486,7 +455,7 @@ def business_case(run: RunView) -> Page | None:
                         parts=(("cash", max(float(r.cash_npv), 0.0)), ("non-cash", max(float(r.pv_noncash_benefits), 0.0))),
                     )
                     for r in options.itertuples()
-                    if _number(r.npv) is not None and str(r.option) != "do_nothing"
+                    if as_number(r.npv) is not None and str(r.option) != "do_nothing"
                 ],
                 caption="Net present value of each option, split into cash to the budget and value to residents",
                 legend=("Cash to the budget (cash NPV)", "Residents' time (present value)"),
@@ -581,7 +550,7 @@ def _sensitivity(run: RunView) -> str:
         return ""
     items = []
     for r in rows.itertuples():
-        low, high = _number(r.npv_low), _number(r.npv_high)
+        low, high = as_number(r.npv_low), as_number(r.npv_high)
         if low is None or high is None:
             continue
         items.append(
@@ -652,7 +621,7 @@ def _timeline(run: RunView, schedule: pd.DataFrame) -> str:
     pilot_weeks = {} if pilots is None else dict(zip(pilots["initiative"].astype(str), pilots["weeks"], strict=True))
     ends = [str(q) for q in planned["end_quarter"]]
     for r in planned.itertuples():
-        weeks = _number(pilot_weeks.get(str(r.id)))
+        weeks = as_number(pilot_weeks.get(str(r.id)))
         if weeks is not None and pd.notna(r.start):
             ends.append(_quarter(pd.Timestamp(r.start) + pd.Timedelta(weeks=weeks)))
     periods = _quarters(min(planned["start_quarter"]), max(ends))
@@ -662,7 +631,7 @@ def _timeline(run: RunView, schedule: pd.DataFrame) -> str:
         deps = str(r.dependencies) if isinstance(r.dependencies, str) else ""
         after = tuple(run.names.get(d.strip(), d.strip()) for d in deps.split(";") if d.strip())
         marks = []
-        weeks = _number(pilot_weeks.get(str(r.id)))
+        weeks = as_number(pilot_weeks.get(str(r.id)))
         if weeks is not None and pd.notna(r.start):
             marks.append((index[_quarter(pd.Timestamp(r.start) + pd.Timedelta(weeks=weeks))], "pilot results due"))
         owner = str(getattr(r, "owner", "") or "")
@@ -797,7 +766,7 @@ def _method_notes(run: RunView) -> list[str]:
         )
     tone = _chosen(run.table(v, "tone_scorers"))
     if tone is not None:
-        agreement = _number(tone.get("spearman"))
+        agreement = as_number(tone.get("spearman"))
         said = (
             f"; its tone agrees with the commenters' own ratings at a rank correlation of {agreement:.2f}"
             if agreement is not None
@@ -834,3 +803,5 @@ PAGES: tuple[Callable[[RunView], Page | None], ...] = (
     roadmap,
     appendix,
 )
+#: The file stems of those pages (a test checks they are the ones the pages use).
+SLUGS = ("self-assessment", "customers", "segments", "business-case", "road-map", "appendix")

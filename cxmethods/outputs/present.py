@@ -85,6 +85,7 @@ __all__ = [
     "KINDS",
     "MISSING",
     "Field",
+    "as_number",
     "dictionary",
     "field",
     "format_value",
@@ -304,7 +305,8 @@ def _missing(value: object) -> bool:
     return isinstance(value, str) and value.strip().lower() in ("", "nan", "none", "<na>", "nat")
 
 
-def _number(value: object) -> float | None:
+def as_number(value: object) -> float | None:
+    """``value`` as a finite float (a bool as 0 or 1); None for text, missing values and infinities."""
     if isinstance(value, bool):
         return float(value)
     try:
@@ -401,7 +403,7 @@ def format_value(value: object, f: Field, *, currency: str = "GBP", names: Mappi
             return _words(text)
         codes = dictionary().get("text_codes") or {}
         return re.sub(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b", lambda m: codes.get(m.group(0), m.group(0)), text) if codes else text
-    number = _number(value)
+    number = as_number(value)
     if number is None:
         return str(value)
     if kind == "count":

@@ -31,7 +31,7 @@ from cxmethods.io.artifacts import STEPS
 from cxmethods.outputs import html as h
 from cxmethods.outputs.headlines import WORKBOOKS, read_manifest, run_date
 from cxmethods.outputs.interactive import asset_tags, copy_assets
-from cxmethods.outputs.pages import PAGES, Page, RunView
+from cxmethods.outputs.pages import PAGES, SLUGS, Page, RunView
 from cxmethods.outputs.summary import Summary, decision_lines, executive_summary
 
 __all__ = ["write_report"]
@@ -103,8 +103,7 @@ def _failures(page: Page, steps: dict) -> list[str]:
 def _remove_stale(out: Path, manifest: dict, keep: set[str]) -> None:
     """Remove report pages an earlier run wrote that this one did not (never a file of the user's)."""
     written = {str(f.get("path")) for f in manifest.get("files", []) if isinstance(f, dict)}
-    ours = {*(f"{step}.html" for step in STEPS), *(f"{make.__name__.replace('_', '-')}.html" for make in PAGES)}
-    ours |= {"self-assessment.html", "customers.html", "segments.html", "business-case.html", "road-map.html", "appendix.html"}
+    ours = {f"{name}.html" for name in (*STEPS, *SLUGS)}  # this report's pages, and the notebook pages of earlier ones
     for stale in out.glob("*.html"):
         if stale.name != "index.html" and stale.name not in keep and (stale.name in ours or f"report/{stale.name}" in written):
             stale.unlink()
