@@ -219,9 +219,16 @@ def test_cli_pack(tmp_path):
 _BUNDLED: dict[str, dict[str, str]] = {}  # the installed sample's digest before each pack ran
 
 
+# papermill, run from the pack's workbooks folder as a trainer's Jupyter would, with the runner's kernel manager
+_EXECUTE = (
+    "import sys; from cxmethods.run.kernels import execute_notebook; book, out, run, cwd, kernel = sys.argv[1:]; "
+    "execute_notebook(book, out, parameters={'run_dir': run}, cwd=cwd, kernel_name=kernel)"
+)
+
+
 def _executed_pack(kind: str):
-    """A pack of ``kind``, and papermill commands that execute its workbooks headless on its sample copy, as a
-    trainer would; tests/conftest.py runs them in the background as soon as the tests are collected."""
+    """A pack of ``kind``, and commands that execute its workbooks headless on its sample copy, as a trainer
+    would; tests/conftest.py runs them in the background as soon as the tests are collected."""
 
     def prepare(folder: Path) -> list[list[str]]:
         from cxmethods.run.runner import KERNEL_NAME, ensure_kernel
@@ -236,8 +243,7 @@ def _executed_pack(kind: str):
         executed.mkdir()
         books = sorted((pack / "workbooks").glob("*.ipynb"))  # in number order: 04 and 05 read what 02 and 03 wrote
         return [
-            ["papermill", str(book), str(executed / book.name), "-r", "run_dir", str(run), "-k", KERNEL_NAME]
-            + ["--cwd", str(pack / "workbooks"), "--no-progress-bar"]
+            ["python", "-c", _EXECUTE, str(book), str(executed / book.name), str(run), str(pack / "workbooks"), KERNEL_NAME]
             for book in books
         ]
 

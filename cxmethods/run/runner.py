@@ -386,8 +386,9 @@ def _execute(
 ) -> StepResult:
     """Execute one workbook into the run folder; cells tagged ``sample`` (the sample's own answers and figures) are
     left out unless the engagement is the sample (:func:`cxmethods.sample.is_sample`)."""
-    import papermill as pm
     from papermill.exceptions import PapermillExecutionError
+
+    from cxmethods.run.kernels import execute_notebook
 
     nb = nbformat.read(book, as_version=4)
     if not sample:
@@ -405,17 +406,13 @@ def _execute(
         progress(book.stem, 0, total)
     start = time.perf_counter()
     try:
-        pm.execute_notebook(
+        execute_notebook(
             nb,
-            str(out_dir / book.name),
+            out_dir / book.name,
             parameters=parameters,
+            cwd=out_dir,
             kernel_name=kernel_name,
-            progress_bar=False,
-            cwd=str(out_dir),
             on_cell_executed=on_cell_executed,
-            # the kernel's own log (shutdown notices, transport warnings) is noise in a headless run;
-            # cell errors still arrive as messages and are reported
-            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except PapermillExecutionError as exc:
         _normalise(out_dir / book.name, book)

@@ -1,0 +1,30 @@
+"""The headless runner's kernels listen on sockets of their own, not on TCP ports another process could take."""
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from cxmethods.run.kernels import execute_notebook
+from cxmethods.run.runner import KERNEL_NAME, ensure_kernel
+
+
+@pytest.mark.skipif(os.name == "nt", reason="Windows has no Unix sockets; kernels keep TCP there")
+def test_kernel_uses_its_own_unix_sockets_and_removes_them(tmp_path):
+    ensure_kernel(KERNEL_NAME)
+    before = set(Path(tempfile.gettempdir()).glob("cxm-kernel-*"))
+    code = "from ipykernel.connect import get_connection_info; print(get_connection_info())"
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}), nbformat.v4.new_code_cell(code)]
+    )
+    nb.metadata["kernelspec"] = {"name": KERNEL_NAME, "language": "python", "display_name": "cxmethods"}
+    done = execute_notebook(nb, tmp_path / "out.ipynb", parameters={"x": 2}, cwd=tmp_path, kernel_name=KERNEL_NAME)
+    info = json.loads(done.cells[-1].outputs[0]["text"])
+    assert info["transport"] == "ipc"
+    assert Path(info["ip"]).parent.name.startswith("cxm-kernel-")
+    assert not Path(info["ip"]).parent.exists()  # sockets and their folder gone with the kernel
+    assert set(Path(tempfile.gettempdir()).glob("cxm-kernel-*")) == before
+    assert list(tmp_path.iterdir()) == [tmp_path / "out.ipynb"]  # nothing left in the working folder
