@@ -288,6 +288,58 @@ def pack(
 
 
 @app.command()
+def room(
+    engagement: EngagementArg = None,
+    host: Annotated[
+        str,
+        typer.Option(
+            "--host",
+            help="Address to listen on. The default, 127.0.0.1, lets only this computer in. Give 0.0.0.0 to let "
+            "laptops and phones on your network join: then anyone on that network who has the join code can "
+            "score and see the room, and answers travel unencrypted (plain HTTP), so use a network you trust "
+            "(the venue's guest Wi-Fi is not one) and close the room (Ctrl+C) when the workshop ends.",
+        ),
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8765,
+    folder: Annotated[
+        Path,
+        typer.Option("--folder", help="Without an engagement: where the room's copy of the sample engagement is kept."),
+    ] = Path("out/room/riverton"),
+) -> None:
+    """Open the workshop room: participants score from their laptop or phone, the facilitator sees the room live."""
+    from cxmethods.core.config import load_engagement
+    from cxmethods.run.room import open_room, serve
+
+    try:
+        if engagement is None:  # the bundled sample stays as installed: the room writes into a copy of it
+            from cxmethods.sample import write_sample
+
+            if not (folder / "engagement.yaml").is_file():
+                write_sample(folder)
+                console.print(escape(f"Copied the sample engagement to {folder} (its answers are kept there)."))
+            engagement = folder / "engagement.yaml"
+        opened = open_room(load_engagement(engagement), host=host, port=port)
+    except CxmError as exc:
+        _fail(exc)
+    room_ = opened.server.room
+    answers = room_.scores.path
+    console.print(escape(f"Workshop room for {room_.engagement.organisation}: {len(room_.dimensions)} dimensions to score."))
+    console.print(escape(opened.qr_text))
+    console.print(escape(f"Join (show the QR code, or read out the code {room_.code}):  {opened.join_url}"))
+    console.print(escape(f"QR code as an image:  {opened.qr_image}"))
+    console.print(escape(f"Facilitator's view (keep this link to yourself):  {opened.facilitator_url}"))
+    console.print(escape(f"Answers are saved to {answers} as they are given. Ctrl+C closes the room."))
+    if host == "127.0.0.1":
+        console.print(
+            "Only this computer can join. To let the room's laptops and phones in: cxm room --host 0.0.0.0 (see --help)."
+        )
+    try:
+        serve(opened)
+    except OSError as exc:
+        _fail(CxmError(f"The room cannot listen on {host}:{port} ({exc.strerror}). Choose another: --port {port + 1}."))
+
+
+@app.command()
 def workbooks() -> None:
     """List the workbooks in run order."""
     from cxmethods.run.runner import list_workbooks

@@ -1,0 +1,78 @@
+"""The workshop room (``cxm room``): participants score from their own laptop or phone, with no code in sight,
+and the facilitator watches the room's answers arrive.
+
+- :mod:`~cxmethods.run.room.state`: the room without the web (participants, answers, the live picture);
+- :mod:`~cxmethods.run.room.server`: the Tornado app serving it, and the join link's QR code;
+- ``assets/``: the participant's and the facilitator's pages (HTML, CSS and JavaScript of our own, no network).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from cxmethods.core.config import Engagement
+from cxmethods.run.room.server import RoomServer, join_qr, lan_address, make_app, write_qr
+from cxmethods.run.room.state import Room, RoomError
+
+__all__ = ["OpenRoom", "Room", "RoomError", "open_room", "serve"]
+
+
+@dataclass(frozen=True)
+class OpenRoom:
+    """A room ready to serve: its links, its QR code's text and image, and the answers files it writes."""
+
+    server: RoomServer
+    host: str
+    port: int
+    join_url: str
+    facilitator_url: str
+    qr_text: str
+    qr_image: Path
+
+
+def open_room(engagement: Engagement, *, host: str = "127.0.0.1", port: int = 8765) -> OpenRoom:
+    """Make the room for ``engagement`` and its links (nothing listens until :func:`serve`)."""
+    room = Room(engagement)
+    shown = lan_address() if host in ("0.0.0.0", "") else host
+    base = f"http://{shown}:{port}"
+    join_url = f"{base}/join?code={room.code}"
+    qr = join_qr(join_url)
+    return OpenRoom(
+        server=RoomServer(room, join_url=join_url),
+        host=host,
+        port=port,
+        join_url=join_url,
+        facilitator_url=f"{base}/facilitator?key={room.facilitator_key}",
+        qr_text=_qr_text(qr),
+        qr_image=write_qr(join_url, room.folder / "join-qr.png"),
+    )
+
+
+def _qr_text(qr) -> str:
+    """The QR code in block characters, two modules per character row, for a terminal."""
+    rows = [[bool(v) for v in row] for row in qr.matrix_iter(scale=1, border=2)]
+    if len(rows) % 2:
+        rows.append([False] * len(rows[0]))
+    glyph = {(True, True): "█", (True, False): "▀", (False, True): "▄", (False, False): " "}
+    return "\n".join("".join(glyph[top, bottom] for top, bottom in zip(a, b)) for a, b in zip(rows[::2], rows[1::2]))
+
+
+def serve(opened: OpenRoom, *, ready: Callable[[], None] | None = None) -> None:
+    """Serve the room until interrupted (Ctrl+C)."""
+    from tornado.ioloop import PeriodicCallback
+
+    async def main() -> None:
+        app = make_app(opened.server)
+        app.listen(opened.port, address=opened.host)
+        PeriodicCallback(opened.server.watch_files, 1000).start()
+        if ready:
+            ready()
+        await asyncio.Event().wait()
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        pass

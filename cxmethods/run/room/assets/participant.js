@@ -1,0 +1,253 @@
+"use strict";
+// The participant's page: join with a name and role, then score each dimension (today, target, evidence).
+// Every change is sent at once; the page says "Saved" only when the room has it on disk. Unsent changes are
+// kept in this browser (localStorage) and sent again, so a dropped Wi-Fi loses nothing.
+(() => {
+  const { el, call, time, radar } = window.cxmRoom;
+  const app = document.getElementById("app");
+  const BACKUP = "cxm-room-unsent";
+  let room = null;          // what /api/me returned
+  let index = 0;            // the dimension on screen
+  let active = "current";   // the row the keys 1-5 set
+  let shown = null;         // the level whose descriptor is shown on a narrow screen
+  let sending = false;
+  let typing = null;        // the evidence box's timer
+  const unsent = new Map(JSON.parse(localStorage.getItem(BACKUP) || "[]"));
+
+  function keep() { localStorage.setItem(BACKUP, JSON.stringify([...unsent])); }
+
+  async function start() {
+    try {
+      room = await call("/api/me");
+    } catch (error) {
+      app.replaceChildren(el("p", { class: "problem" }, error.message, ". Reload the page to try again."));
+      return;
+    }
+    if (!room.joined) return joinForm();
+    for (const [id, fields] of unsent) Object.assign(answer(id), fields);  // what this browser had not sent yet
+    const wanted = Number((location.hash.match(/^#(\d+)$/) || [])[1]);
+    index = wanted >= 1 && wanted <= room.dimensions.length ? wanted - 1 : firstUnanswered();
+    draw();
+    send();
+  }
+
+  function joinForm() {
+    const name = el("input", { id: "name", autocomplete: "name", maxlength: 60, required: true });
+    const role = el("input", { id: "role", autocomplete: "organization-title", maxlength: 60, required: true, placeholder: "e.g. Front-line adviser" });
+    const problem = el("p", { class: "problem", role: "alert" });
+    const form = el("form", { class: "card join", onsubmit: async (event) => {
+      event.preventDefault();
+      problem.textContent = "";
+      try {
+        await call("/api/join", { name: name.value, role: role.value });
+        await start();
+      } catch (error) {
+        problem.textContent = error.message;
+      }
+    } },
+      el("h1", {}, "Join the workshop"),
+      el("p", { class: "note" }, room.organisation, ": self-assessment. Your scores are saved as you give them; only you see your own answers here."),
+      el("label", { for: "name" }, "Your name"), name,
+      el("label", { for: "role" }, "Your role"), role,
+      el("button", { type: "submit", class: "primary" }, "Join"),
+      problem);
+    app.replaceChildren(form);
+    name.focus();
+  }
+
+  const answer = (id) => (room.answers[id] = room.answers[id] || { current: "", target: "", evidence: "" });
+  const done = (a) => Boolean(a && a.current && a.target);
+  const answered = () => room.dimensions.filter((d) => done(room.answers[d.id])).length;
+  function firstUnanswered() {
+    const i = room.dimensions.findIndex((d) => !done(room.answers[d.id]));
+    return i < 0 ? 0 : i;
+  }
+
+  function change(fields) {
+    const id = room.dimensions[index].id;
+    Object.assign(answer(id), fields);
+    unsent.set(id, { ...(unsent.get(id) || {}), ...fields });
+    keep();
+    send();
+  }
+
+  async function send() {
+    if (sending) return;
+    sending = true;
+    while (unsent.size) {
+      const [id, fields] = unsent.entries().next().value;
+      unsent.delete(id);
+      status("saving", "Saving…");
+      try {
+        await call("/api/answer", { dimension_id: id, ...fields });
+        keep();
+        if (!unsent.size) status("saved", `Saved ${time()}`);
+      } catch (error) {
+        if (error.status === 422) {  // refused: say why; the rest of the answer was never at risk
+          keep();
+          status("problem", error.message);
+          continue;
+        }
+        unsent.set(id, { ...fields, ...(unsent.get(id) || {}) });  // newer changes win
+        keep();
+        status("problem", `Not saved yet: ${error.message}. Kept on this device; trying again.`);
+        sending = false;
+        setTimeout(send, 2000);
+        return;
+      }
+    }
+    sending = false;
+    progress();
+  }
+
+  function status(kind, text) {
+    const line = document.getElementById("status");
+    if (line) { line.className = `status ${kind}`; line.textContent = text; }
+  }
+
+  function progress() {
+    const count = document.getElementById("count"), bar = document.getElementById("meter");
+    const n = answered(), total = room.dimensions.length;
+    if (count) count.textContent = n === total ? `All ${total} scored. Thank you` : `${n} of ${total} scored`;
+    if (bar) bar.style.width = `${(100 * n) / total}%`;
+    const chart = document.getElementById("radar");
+    if (chart) chart.replaceChildren(myRadar(document.getElementById("evidence") ? index : -1, 300));
+  }
+
+  function myRadar(highlight, size) {
+    const levels = (which) => room.dimensions.map((d) => Number((room.answers[d.id] || {})[which]) || null);
+    return radar(room.dimensions.map((d) => d.name), [
+      { values: levels("target"), className: "target" },
+      { values: levels("current"), className: "current" },
+    ], { size, highlight, label: "Your scores: today (blue) and target (green) on every dimension, numbered as in the list" });
+  }
+
+  function header() {
+    const total = room.dimensions.length;
+    return el("header", { class: "bar" },
+      el("span", { class: "who" }, `${room.participant.name} · ${room.participant.role}`),
+      el("span", { id: "count", class: "count" }, `${answered()} of ${total} scored`),
+      el("div", { class: "meter", "aria-hidden": "true" }, el("i", { id: "meter", style: `width:${(100 * answered()) / total}%` })));
+  }
+
+  function levelRow(which, label, a) {
+    const buttons = room.level_names.map((name, i) => {
+      const level = String(i + 1);
+      return el("button", {
+        type: "button", class: "level", "aria-pressed": a[which] === level ? "true" : "false",
+        title: `${level} · ${name}`,
+        onclick: () => pick(which, level),
+        onmouseenter: () => describe(level), onfocus: () => describe(level),
+      }, el("b", {}, level), el("small", {}, name));
+    });
+    return el("div", { class: `row ${which}${active === which ? " active" : ""}`, role: "group", "aria-label": label },
+      el("button", { type: "button", class: "label", onclick: () => { active = which; draw(); } }, label),
+      el("div", { class: "levels" }, buttons));
+  }
+
+  function pick(which, level) {
+    const a = answer(room.dimensions[index].id);
+    change({ [which]: a[which] === level ? "" : level });  // a second press takes the level back
+    if (which === "current" && a.current) active = "target";
+    shown = level;
+    draw();
+  }
+
+  function describe(level) {
+    shown = level;
+    const box = document.getElementById("descriptor");
+    if (box) box.replaceChildren(...descriptor(room.dimensions[index], level));
+  }
+
+  function descriptor(d, level) {
+    if (!level) return [el("span", { class: "note" }, "Tap a level to read what it means; tap another to change your mind.")];
+    return [el("b", {}, `${level} · ${room.level_names[level - 1]}: `), d.levels[level - 1]];
+  }
+
+  function draw() {
+    const d = room.dimensions[index], a = answer(d.id), total = room.dimensions.length;
+    history.replaceState(null, "", `#${index + 1}`);
+    const evidence = el("textarea", { id: "evidence", rows: 3, maxlength: 2000, placeholder: "What have you seen that shows this level? (optional)" });
+    evidence.value = a.evidence || "";
+    evidence.addEventListener("input", () => {
+      clearTimeout(typing);
+      typing = setTimeout(() => change({ evidence: evidence.value }), 500);
+      status("saving", "Typing…");
+    });
+    evidence.addEventListener("blur", () => {
+      if (evidence.value !== (answer(d.id).evidence || "") || typing) { clearTimeout(typing); typing = null; change({ evidence: evidence.value }); }
+    });
+    const list = el("ol", { class: "descriptors" }, d.levels.map((text, i) => {
+      const level = String(i + 1);
+      const tags = [a.current === level ? el("span", { class: "tag current" }, "Today") : null, a.target === level ? el("span", { class: "tag target" }, "Target") : null];
+      return el("li", { class: a.current === level ? "is-current" : a.target === level ? "is-target" : "" },
+        el("b", {}, `${level} · ${room.level_names[i]}`), " ", tags, " ", text);
+    }));
+    if (!shown) shown = a[active] || a.current || "";
+    const card = el("section", { class: "card dimension", "aria-labelledby": "title" },
+      el("p", { class: "eyebrow" }, `${d.component} · ${index + 1} of ${total}`),
+      el("h1", { id: "title" }, d.name),
+      d.question ? el("p", { class: "question" }, d.question) : null,
+      list,
+      levelRow("current", "Today", a),
+      levelRow("target", "Target", a),
+      el("div", { id: "descriptor", class: "descriptor", "aria-live": "polite" }, descriptor(d, shown)),
+      el("label", { for: "evidence", class: "evidence-label" }, "Evidence"),
+      evidence,
+      el("nav", { class: "moves" },
+        el("button", { type: "button", onclick: () => go(index - 1), disabled: index === 0 }, "Back"),
+        el("button", { type: "button", class: "quiet", onclick: overview }, "All"),
+        el("span", { id: "status", class: "status", role: "status" }, unsent.size ? "Saving…" : ""),
+        el("button", { type: "button", class: "primary", onclick: () => go(index + 1) }, index === total - 1 ? "Finish" : "Next")));
+    const keys = el("p", { class: "keys" }, "Keys: 1–5 pick a level (today, then target) · Enter: next · Ctrl+Enter: next from the evidence box");
+    app.replaceChildren(header(), el("div", { class: "columns" }, card, el("aside", { class: "chart" }, el("div", { id: "radar" }, myRadar(index, 300)), keys)));
+  }
+
+  function go(i) {
+    if (typing) { clearTimeout(typing); typing = null; change({ evidence: document.getElementById("evidence").value }); }
+    if (i >= room.dimensions.length) return overview();
+    index = Math.max(0, i);
+    active = answer(room.dimensions[index].id).current ? "target" : "current";
+    shown = null;
+    draw();
+    window.scrollTo(0, 0);
+  }
+
+  function overview() {
+    if (typing) { clearTimeout(typing); typing = null; change({ evidence: document.getElementById("evidence").value }); }
+    const total = room.dimensions.length, n = answered();
+    const rows = room.dimensions.map((d, i) => {
+      const a = room.answers[d.id] || {};
+      return el("li", {}, el("button", { type: "button", class: done(a) ? "listed done" : "listed", onclick: () => go(i) },
+        el("span", {}, `${i + 1}. ${d.name}`),
+        el("span", { class: "levels-given" }, a.current ? `today ${a.current}` : "today –", " · ", a.target ? `target ${a.target}` : "target –")));
+    });
+    app.replaceChildren(header(), el("div", { class: "columns" },
+      el("section", { class: "card overview" },
+        el("h1", {}, n === total ? `All ${total} dimensions scored. Thank you` : `${n} of ${total} dimensions scored`),
+        el("p", { class: "note" }, "Pick any dimension to change your answer. Your answers are saved; you can close this page."),
+        el("ol", { class: "all" }, rows),
+        el("p", { class: "note" }, "Your personal link (to carry on from another device): ", el("code", {}, location.origin + room.link)),
+        el("p", { id: "status", class: "status", role: "status" })),
+      el("aside", { class: "chart" }, el("div", { id: "radar" }, myRadar(-1, 300)))));
+    history.replaceState(null, "", "#all");
+  }
+
+  document.addEventListener("keydown", (event) => {
+    if (!room || !room.joined || !document.getElementById("evidence")) return;
+    const inBox = event.target.tagName === "TEXTAREA" || event.target.tagName === "INPUT";
+    if (inBox) {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); go(index + 1); }
+      if (event.key === "Escape") event.target.blur();
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (/^[1-5]$/.test(event.key)) { event.preventDefault(); pick(active, event.key); }
+    else if (event.key === "Enter" && event.target.tagName !== "BUTTON") { event.preventDefault(); go(index + 1); }
+    else if (event.key === "ArrowRight") go(index + 1);
+    else if (event.key === "ArrowLeft") go(index - 1);
+  });
+  window.addEventListener("beforeunload", (event) => { if (unsent.size) event.preventDefault(); });
+
+  start();
+})();

@@ -1,0 +1,357 @@
+"""The workshop room's web server (Tornado): participants score from their own laptop or phone, the facilitator
+watches the room live. Everything it serves ships in the package, so a room works with no internet.
+
+Who may see what:
+
+- Without the room's code nothing is served: every page and call answers 403. The join link carries the code
+  (``/join?code=...``); opening it sets a cookie, so the code is typed once.
+- A participant who joined (name and role) gets a private token in a cookie, and a personal link
+  (``/p/<token>``) to carry to another device. Every call acts on that participant's own answers only.
+- The facilitator's view (``/facilitator?key=...``) needs a second key, printed only to the facilitator's terminal.
+
+A save is acknowledged only once the answers file on disk holds it (:meth:`Room.save_answer`); the facilitator's
+view waits for the next change (long polling) and so shows a save within the time it takes to recompute.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import secrets
+import socket
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import timedelta
+from importlib import resources
+from pathlib import Path
+
+import tornado.web
+from tornado.locks import Condition
+
+from cxmethods.core.errors import CxmError
+from cxmethods.run.room.state import Participant, Room, RoomError
+
+__all__ = ["RoomServer", "join_qr", "lan_address", "make_app"]
+
+_ROOM, _ME, _FACILITATOR = "cxm_room", "cxm_me", "cxm_facilitator"
+_WAIT = 25.0  # seconds a facilitator's view waits for a change before answering "nothing new"
+_ASSETS = resources.files("cxmethods.run.room") / "assets"
+
+
+@dataclass
+class RoomServer:
+    """The room and what the server shares between requests: a change counter, and the latest room view."""
+
+    room: Room
+    join_url: str = ""
+    version: int = 0
+
+    def __post_init__(self) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="cxm-room")
+        self.changed = Condition()
+        self._view: tuple[int, dict] | None = None
+        self._computing: asyncio.Task | None = None
+        self._stamps = self._file_stamps()
+
+    def bump(self) -> None:
+        self.version += 1
+        self.changed.notify_all()
+
+    def _file_stamps(self) -> tuple:
+        files = (self.room.scores.path, self.room.consensus.path, self.room.folder / "participants.json")
+        return tuple(p.stat().st_mtime_ns if p.exists() else 0 for p in files)
+
+    def watch_files(self) -> None:
+        """Changes made outside the room (a notebook form, a pooled file) count as changes too."""
+        stamps = self._file_stamps()
+        if stamps != self._stamps:
+            self._stamps = stamps
+            self.bump()
+
+    async def run(self, call, *args, **kwargs):
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.pool, lambda: call(*args, **kwargs))
+
+    async def view(self) -> tuple[int, dict]:
+        """The room view for the current version, computed once however many facilitators ask."""
+        while self._view is None or self._view[0] != self.version:
+            if self._computing is None:
+                self._computing = asyncio.ensure_future(self._compute(self.version))
+            await asyncio.shield(self._computing)
+        return self._view
+
+    async def _compute(self, version: int) -> None:
+        try:
+            data = await self.run(self.room.room_view)
+            data["join_url"] = self.join_url
+            data["code"] = self.room.code
+            self._view = (version, data)
+        finally:
+            self._computing = None
+
+
+class _Base(tornado.web.RequestHandler):
+    server: RoomServer
+
+    def initialize(self, server: RoomServer) -> None:
+        self.server = server
+
+    @property
+    def room(self) -> Room:
+        return self.server.room
+
+    def set_default_headers(self) -> None:
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Referrer-Policy", "no-referrer")
+        # everything is the room's own: no scripts or styles from elsewhere, no framing
+        self.set_header(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+        )
+
+    def _cookie(self, name: str, value: str) -> None:
+        self.set_cookie(name, value, httponly=True, samesite="Strict", path="/")
+
+    def in_room(self) -> bool:
+        return secrets.compare_digest(self.get_cookie(_ROOM, "") or "", self.room.code) or self.facilitator()
+
+    def facilitator(self) -> bool:
+        return secrets.compare_digest(self.get_cookie(_FACILITATOR, "") or "", self.room.facilitator_key)
+
+    def me(self) -> Participant | None:
+        return self.room.participant(self.get_cookie(_ME)) if self.in_room() else None
+
+    def refuse(self) -> None:
+        self.set_status(403)
+        if self.request.path.startswith("/api/"):
+            self.finish({"error": "This room needs its join link or code. Ask the facilitator."})
+        else:
+            self.finish(_asset("refused.html"))
+
+    def body(self) -> dict:
+        try:
+            data = json.loads(self.request.body or b"{}")
+        except ValueError:
+            raise tornado.web.HTTPError(400, reason="The request is not JSON") from None
+        if not isinstance(data, dict):
+            raise tornado.web.HTTPError(400, reason="The request is not a JSON object")
+        return data
+
+    def problem(self, status: int, message: str) -> None:
+        self.set_status(status)
+        self.finish({"error": message})
+
+    def prepare(self) -> None:
+        # calls that change something come from the room's own pages only: JSON, from this origin
+        if self.request.method == "POST" and not self.request.headers.get("Content-Type", "").startswith("application/json"):
+            raise tornado.web.HTTPError(415, reason="Send JSON")
+
+
+class Join(_Base):
+    def get(self) -> None:
+        code = (self.get_argument("code", "") or "").strip().lower()
+        if code and secrets.compare_digest(code, self.room.code):
+            self._cookie(_ROOM, self.room.code)
+            self.redirect("/")
+        elif self.in_room():
+            self.redirect("/")
+        else:
+            self.refuse()
+
+
+class Personal(_Base):
+    def get(self, token: str) -> None:
+        if self.room.participant(token) is None:
+            return self.refuse()
+        self._cookie(_ROOM, self.room.code)
+        self._cookie(_ME, token)
+        self.redirect("/")
+
+
+class Page(_Base):
+    """The participant's page, or the facilitator's: one HTML file each, the app in its script."""
+
+    def initialize(self, server: RoomServer, page: str, facilitator: bool = False) -> None:  # type: ignore[override]
+        super().initialize(server)
+        self.page, self.for_facilitator = page, facilitator
+
+    def get(self) -> None:
+        if self.for_facilitator:
+            key = self.get_argument("key", "")
+            if key and secrets.compare_digest(key, self.room.facilitator_key):
+                self._cookie(_FACILITATOR, key)
+                return self.redirect("/facilitator")
+            if not self.facilitator():
+                return self.refuse()
+        elif not self.in_room():
+            return self.refuse()
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(_asset(self.page))
+
+
+class Asset(_Base):
+    def get(self, name: str) -> None:
+        if not self.in_room():
+            return self.refuse()
+        kind = {"js": "text/javascript", "css": "text/css"}.get(name.rsplit(".", 1)[-1])
+        if kind is None or not (_ASSETS / name).is_file():
+            raise tornado.web.HTTPError(404)
+        self.set_header("Content-Type", f"{kind}; charset=utf-8")
+        self.finish(_asset(name))
+
+
+class Me(_Base):
+    async def get(self) -> None:
+        if not self.in_room():
+            return self.refuse()
+        me = self.me()
+        if me is None:
+            return self.finish({"joined": False, "organisation": self.room.engagement.organisation})
+        self.finish({"joined": True, "link": f"/p/{me.token}", **await self.server.run(self.room.participant_view, me)})
+
+
+class JoinCall(_Base):
+    async def post(self) -> None:
+        if not self.in_room():
+            return self.refuse()
+        data = self.body()
+        try:
+            me = await self.server.run(self.room.join, str(data.get("name", "")), str(data.get("role", "")))
+        except RoomError as exc:
+            return self.problem(409, str(exc))
+        self._cookie(_ME, me.token)
+        self.server.bump()
+        self.finish({"joined": True, "link": f"/p/{me.token}"})
+
+
+class Answer(_Base):
+    async def post(self) -> None:
+        me = self.me()
+        if me is None:
+            return self.refuse() if not self.in_room() else self.problem(401, "Join the room first (name and role).")
+        data = self.body()
+        given = {k: data[k] if data[k] is None else str(data[k]) for k in ("current", "target", "evidence") if k in data}
+        try:
+            saved = await self.server.run(self.room.save_answer, me, str(data.get("dimension_id", "")), **given)
+        except RoomError as exc:
+            return self.problem(422, str(exc))
+        except CxmError as exc:  # the answers file cannot be written (locked, unreadable): nothing was saved
+            return self.problem(503, f"Not saved: {exc}")
+        self.server.bump()
+        self.finish(saved)
+
+
+class RoomView(_Base):
+    async def get(self) -> None:
+        if not self.facilitator():
+            return self.refuse()
+        since = int(self.get_argument("since", "-1") or -1)
+        if since == self.server.version:
+            await self.server.changed.wait(timeout=timedelta(seconds=_WAIT))
+        version, data = await self.server.view()
+        self.finish({"version": version, **data})
+
+
+class Consensus(_Base):
+    async def post(self) -> None:
+        if not self.facilitator():
+            return self.refuse()
+        data = self.body()
+        try:
+            await self.server.run(
+                self.room.save_consensus,
+                str(data.get("dimension_id", "")),
+                current=str(data.get("current", "")),
+                target=str(data.get("target", "")),
+                rationale=str(data.get("rationale", "")),
+            )
+        except RoomError as exc:
+            return self.problem(422, str(exc))
+        except CxmError as exc:
+            return self.problem(503, f"Not saved: {exc}")
+        self.server.bump()
+        self.finish({"saved": True})
+
+
+class Link(_Base):
+    async def post(self) -> None:
+        if not self.facilitator():
+            return self.refuse()
+        data = self.body()
+        try:
+            person = await self.server.run(self.room.link_for, str(data.get("name", "")), str(data.get("role", "")))
+        except RoomError as exc:
+            return self.problem(422, str(exc))
+        self.server.bump()
+        self.finish({"link": f"/p/{person.token}"})
+
+
+class QR(_Base):
+    def get(self) -> None:
+        if not self.facilitator():
+            return self.refuse()
+        self.set_header("Content-Type", "image/svg+xml")
+        svg = io.BytesIO()
+        join_qr(self.server.join_url).save(svg, kind="svg", scale=6, border=2, title="QR code of the room's join link")
+        self.finish(svg.getvalue())
+
+
+class NotFound(_Base):
+    def get(self, *_) -> None:
+        if not self.in_room():
+            return self.refuse()
+        raise tornado.web.HTTPError(404)
+
+    post = get
+
+
+def make_app(server: RoomServer) -> tornado.web.Application:
+    s = {"server": server}
+    return tornado.web.Application(
+        [
+            (r"/", Page, {**s, "page": "participant.html"}),
+            (r"/facilitator", Page, {**s, "page": "facilitator.html", "facilitator": True}),
+            (r"/join", Join, s),
+            (r"/p/([A-Za-z0-9_-]+)", Personal, s),
+            (r"/assets/([a-z_]+\.(?:js|css))", Asset, s),
+            (r"/api/me", Me, s),
+            (r"/api/join", JoinCall, s),
+            (r"/api/answer", Answer, s),
+            (r"/api/room", RoomView, s),
+            (r"/api/consensus", Consensus, s),
+            (r"/api/link", Link, s),
+            (r"/qr.svg", QR, s),
+        ],
+        default_handler_class=NotFound,
+        default_handler_args=s,
+        xsrf_cookies=False,  # SameSite=Strict cookies and JSON-only calls keep other sites' pages out
+        compress_response=True,
+    )
+
+
+def _asset(name: str) -> str:
+    return (_ASSETS / name).read_text(encoding="utf-8")
+
+
+def join_qr(url: str):
+    """The join link as a QR code (segno): ``.terminal()`` prints it, ``.save(path)`` writes PNG or SVG."""
+    import segno
+
+    return segno.make(url, error="m")
+
+
+def lan_address() -> str:
+    """This machine's address on its local network (no packet is sent), or 127.0.0.1 without one."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 1))
+            return str(probe.getsockname()[0])
+        except OSError:
+            return "127.0.0.1"
+
+
+def write_qr(url: str, path: Path) -> Path:
+    join_qr(url).save(str(path), scale=8, border=2)
+    return path
