@@ -140,7 +140,7 @@ def test_conflict_between_sources_is_refused_with_a_report(packs, room):
     assert "self_assessment: participant 'Ann', dimension_id 'understand.definition': current_level differs" in text
     assert f"'2'                      {a / SA}, row 170" in text
     assert f"'3'                      {b / SA}, row 170" in text
-    assert "Fix: make the values agree" in text and "--prefer SOURCE" in text
+    assert "Fix: make the values agree" in text and "--prefer SOURCE" in text and "rename one in their file" in text
 
 
 def test_conflict_with_the_room_and_prefer(packs, room):
@@ -173,6 +173,19 @@ def test_an_empty_cell_never_conflicts_the_filled_value_wins(room, tmp_path):
     table = store_for(load_engagement(room / "engagement.yaml"), "quick_test").load().set_index("question_id")
     assert table.loc["q1", "answer"] == "yes" and table.loc["q1", "note"] == "Only on paper, for now"
     assert table.loc["q2", "note"].startswith("Segments appear in the 2023 customer strategy")
+
+
+def test_a_file_the_room_has_not_made_yet_is_made_and_a_source_given_twice_counts_once(room, tmp_path):
+    laptop = tmp_path / "laptop"
+    laptop.mkdir()
+    names = laptop / "segment_names.csv"
+    names.write_text('segment,name,pen_portrait\n1,Busy Brenda,"Works shifts; calls at 8am, ""always"" by phone"\n')
+    assert not (room / "workshop/segment_names.csv").exists()
+    (kind,) = pool_answers([laptop, names, laptop], room).kinds
+    assert (kind.added, kind.written, kind.sources) == (1, True, [names])
+    assert (room / "workshop/segment_names.csv").read_text() == (
+        'segment,name,pen_portrait,objective\n1,Busy Brenda,"Works shifts; calls at 8am, ""always"" by phone",\n'
+    )
 
 
 def test_dry_run_writes_nothing(packs, room):

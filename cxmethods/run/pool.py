@@ -151,7 +151,12 @@ class PoolResult:
             for conflict in k.conflicts:
                 lines += conflict.lines()
             if k.conflicts:
-                lines.append(f"  Fix: {_FIX} {k.target} was left as it was.")
+                same = (
+                    " Two people who typed the same name: rename one in their file."
+                    if "participant" in INPUTS[k.kind].key
+                    else ""
+                )
+                lines.append(f"  Fix: {_FIX}{same} {k.target} was left as it was.")
             lines += [f"{k.kind}: {p}" for p in k.problems]
         return lines
 
@@ -217,7 +222,7 @@ def pool_answers(
         )
     if preferred is not None and preferred == Path(into).expanduser().resolve():
         preferred = into_path.resolve()
-    found = [a for source in given for a in answers_files(source, target)]
+    found = list({a.path.resolve(): a for source in given for a in answers_files(source, target)}.values())
     kinds = [k for k in ANSWER_KINDS if any(a.kind == k for a in found)]
     return PoolResult([_pool_kind(k, [a for a in found if a.kind == k], target, preferred, dry_run) for k in kinds], dry_run)
 
@@ -238,7 +243,7 @@ def answers_files(source: str | Path, target: Engagement) -> list[Answers]:
             return _from_engagement(path / "engagement.yaml", origin)
         if packs := sorted(path.glob("*/engagement.yaml")):
             return [a for yaml in packs for a in _from_engagement(yaml, origin)]
-        files = sorted(p for p in path.iterdir() if p.is_file() and _kind_of(p, target))
+        files = {p: kind for p in sorted(path.iterdir()) if p.is_file() and (kind := _kind_of(p, target))}
         if not files:
             names = ", ".join(f"{k}.csv" for k in ANSWER_KINDS)
             raise CxmError(
@@ -246,7 +251,7 @@ def answers_files(source: str | Path, target: Engagement) -> list[Answers]:
                 "so there is nothing to pool from it. Fix: give the pack folder, its engagement YAML or the "
                 "workshop folder of the laptop's answers."
             )
-        return [a for p in files if (a := _from_file(p, _kind_of(p, target), target, origin)) is not None]
+        return [_from_file(p, kind, target, origin) for p, kind in files.items()]
     if path.suffix.lower() in (".yaml", ".yml"):
         return _from_engagement(path, origin)
     kind = _kind_of(path, target)
@@ -257,8 +262,7 @@ def answers_files(source: str | Path, target: Engagement) -> list[Answers]:
             "them under workshop:), nor an engagement YAML or folder. Fix: give the laptop's engagement YAML or "
             "pack folder, or rename the file after what it holds (e.g. self_assessment.csv)."
         )
-    answers = _from_file(path, kind, target, origin)
-    return [answers] if answers is not None else []
+    return [_from_file(path, kind, target, origin)]
 
 
 def _engagement_file(path: Path, option: str) -> Path:
@@ -279,7 +283,7 @@ def _from_engagement(yaml: Path, origin: Path) -> list[Answers]:
     return found
 
 
-def _from_file(path: Path, kind: str, target: Engagement, origin: Path) -> Answers | None:
+def _from_file(path: Path, kind: str, target: Engagement, origin: Path) -> Answers:
     spec = getattr(target.workshop, kind)
     return _read(kind, path, spec.columns if spec is not None else {}, origin)
 
@@ -369,7 +373,8 @@ def _merge(target: Answers, sources: list[Answers], prefer: Path | None) -> tupl
     pool = KindPool(kind, target.path, [a.path for a in sources])
     rows: dict[tuple[str, ...], list[tuple[Answers, int, dict[str, str]]]] = {}
     for answers in (target, *sources):
-        for number, row in zip(answers.table.index, answers.table[fields].to_dict("records"), strict=True):
+        records: list[dict[str, str]] = answers.table[fields].to_dict("records")  # type: ignore[assignment]
+        for number, row in zip(answers.table.index.tolist(), records, strict=True):
             if not any(v.strip() for v in row.values()):
                 continue  # an empty line
             if empty := [k for k in key if not row[k].strip()]:
@@ -382,6 +387,7 @@ def _merge(target: Answers, sources: list[Answers], prefer: Path | None) -> tupl
     merged: dict[tuple[str, ...], dict[str, str]] = {}
     for k, found in rows.items():
         row = dict(zip(key, k, strict=True))
+        held = [r for a, _, r in found if a is target]
         disputed = False
         for column in fields:
             if column in key:
@@ -398,7 +404,6 @@ def _merge(target: Answers, sources: list[Answers], prefer: Path | None) -> tupl
                     disputed = True
             row[column] = values[0] if values else found[0][2][column]
         merged[k] = row
-        held = [r for a, _, r in found if a is target]
         if disputed:
             continue  # counted as a conflict, neither added nor there
         if not held:
