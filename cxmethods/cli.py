@@ -340,6 +340,45 @@ def room(
 
 
 @app.command()
+def pool(
+    sources: Annotated[
+        list[Path],
+        typer.Argument(
+            help="What the laptops saved: pack folders, engagement YAMLs, workshop folders or answers CSV files.",
+            show_default=False,
+        ),
+    ],
+    into: Annotated[
+        Path,
+        typer.Option("--into", help="Engagement YAML (or its folder) whose workshop answers receive them.", show_default=False),
+    ],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would be pooled; write nothing.")] = False,
+    prefer: Annotated[
+        Path | None,
+        typer.Option(
+            "--prefer", help="Where values conflict, keep this source's (one of SOURCES as given, or the --into engagement)."
+        ),
+    ] = None,
+) -> None:
+    """Pool the room: merge participants' workshop answers into one engagement's, refusing conflicts."""
+    from cxmethods.run.pool import pool_answers
+
+    try:
+        result = pool_answers(sources, into, dry_run=dry_run, prefer=prefer)
+    except CxmError as exc:
+        _fail(exc)
+    if not result.kinds:
+        err.print("[red]Error:[/] the sources hold no workshop answers file; nothing was pooled.")
+        raise typer.Exit(1)
+    for line in result.report():
+        console.print(escape(line))
+    if not result.ok:
+        refused = ", ".join(k.kind for k in result.kinds if not k.ok)
+        err.print(f"[red]Refused:[/] {escape(refused)} (nothing written to it); the other answers files are as reported above.")
+        raise typer.Exit(1)
+
+
+@app.command()
 def workbooks() -> None:
     """List the workbooks in run order."""
     from cxmethods.run.runner import list_workbooks

@@ -288,3 +288,23 @@ def test_what_the_room_types_is_redacted_by_rules_and_model_but_personas_keep_th
     answers = read_input(eng, "self_assessment").set_index("participant")
     assert answers.loc["Cy", "evidence"] == "[NAME] showed us the map"
     assert read_input(eng, "segment_names")["name"].tolist() == ["Busy Brenda"]
+
+
+def test_update_changes_many_rows_in_one_locked_save_or_none(tmp_path):
+    store = AnswerStore(tmp_path / "answers.csv", COLUMNS, KEY)
+    store.upsert({"participant": "Ann", "dimension_id": "d1"}, {"current_level": 2})
+    seen = []
+
+    def add_two(table: pd.DataFrame) -> pd.DataFrame:
+        seen.append(len(table))
+        assert (tmp_path / ".answers.csv.lock").exists()  # read and changed under the file's lock
+        rows = pd.DataFrame([{"participant": p, "dimension_id": "d1"} for p in ("Bob", "Cy")], dtype="string")
+        return pd.concat([table, rows], ignore_index=True).fillna("")
+
+    after = store.update(add_two)
+    assert seen == [1] and list(after["participant"]) == ["Ann", "Bob", "Cy"]
+    assert list(store.load()["participant"]) == ["Ann", "Bob", "Cy"]
+    before = (tmp_path / "answers.csv").read_bytes()
+    assert list(store.update(lambda table: None)["participant"]) == ["Ann", "Bob", "Cy"]  # None: nothing saved
+    assert (tmp_path / "answers.csv").read_bytes() == before
+    assert not (tmp_path / ".answers.csv.lock").exists()

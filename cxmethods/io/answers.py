@@ -38,7 +38,7 @@ import stat
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -156,6 +156,19 @@ class AnswerStore:
                 table = pd.concat([table, pd.DataFrame([row], dtype="string")], ignore_index=True)
             self._write(table)
         return table
+
+    def update(self, change: Callable[[pd.DataFrame], pd.DataFrame | None]) -> pd.DataFrame:
+        """Read the table, pass it to ``change`` and save the table it returns, all under the file's lock, so no
+        other writer's save falls between the read and the write; ``change`` returning None saves nothing.
+        Returns the table as the file now holds it. Used to change many rows at once (``cxm pool``): the file
+        is then either as it was or holds every change, never some of them."""
+        with answers_lock(self.path, self.timeout):
+            table = self.load()
+            changed = change(table)
+            if changed is None:
+                return table
+            self._write(changed)
+        return changed
 
     def save(self, table: pd.DataFrame) -> None:
         """Write the whole table atomically, under the file's lock (other columns a user added to the file are
