@@ -1,5 +1,7 @@
 """A workshop room (``cxm room``) running as its own process on a free port, on a copy of the sample engagement,
-and a participant's or facilitator's HTTP session with it (cookies kept, as a browser keeps them)."""
+and a participant's or facilitator's HTTP session with it (cookies kept, as a browser keeps them).
+
+Only the standard library is imported at the top: each of thirty participants' processes imports this module."""
 
 from __future__ import annotations
 
@@ -16,8 +18,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-
-from cxmethods.sample import write_sample
 
 START = 60.0  # seconds: a 2-core CI machine importing pandas and spaCy
 
@@ -46,6 +46,8 @@ def free_port() -> int:
 def running_room(folder: Path, *extra: str) -> Iterator[RunningRoom]:
     """Copy the sample into ``folder`` (if not there), start ``cxm room`` on it, yield its links, stop it."""
     if not (folder / "engagement.yaml").exists():
+        from cxmethods.sample import write_sample  # here, so that participants' processes import only the stdlib
+
         write_sample(folder)
     port = free_port()
     cxm = Path(sys.executable).parent / "cxm"
@@ -113,3 +115,21 @@ class Session:
                 return response.status, response.read()
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read()
+
+
+def participant(args) -> list[tuple[str, str, str, str]]:
+    """One participant in a process of their own: join, then score every dimension and edit each evidence once."""
+    base, join_url, who, dimensions = args
+    me = Session(base)
+    assert me.get(join_url)[0] == 200
+    status, joined = me.post("/api/join", {"name": who, "role": f"Role of {who}"})
+    assert status == 200, joined
+    acknowledged = []
+    for i, d in enumerate(dimensions):
+        current, target = str(1 + (i + len(who)) % 5), str(1 + (i * 3 + len(who)) % 5)
+        evidence = f'{who} on {d}: "seen", at 9,30; =SUM(A1)'
+        assert me.post("/api/answer", {"dimension_id": d, "current": current, "target": target, "evidence": "draft"})[0] == 200
+        status, saved = me.post("/api/answer", {"dimension_id": d, "evidence": evidence})
+        assert status == 200 and saved["saved"], saved
+        acknowledged.append((who, d, current, target, evidence))
+    return acknowledged

@@ -8,6 +8,7 @@ import re
 import stat
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -308,3 +309,35 @@ def test_update_changes_many_rows_in_one_locked_save_or_none(tmp_path):
     assert list(store.update(lambda table: None)["participant"]) == ["Ann", "Bob", "Cy"]  # None: nothing saved
     assert (tmp_path / "answers.csv").read_bytes() == before
     assert not (tmp_path / ".answers.csv.lock").exists()
+
+
+def test_save_queue_writes_saves_from_many_threads_together_and_loses_none(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cxmethods.io.answers import SaveQueue
+
+    store = AnswerStore(tmp_path / "answers.csv", ["participant", "dimension_id", "level"], ("participant", "dimension_id"))
+    writes: list[int] = []
+    many = store.upsert_many
+
+    def counted(changes):
+        if not writes:  # the first write waits until the other 19 threads have queued a save behind it
+            deadline = time.monotonic() + 30
+            while len(queue._pending) < 19 and time.monotonic() < deadline:
+                time.sleep(0.01)
+        writes.append(len(changes))
+        return many(changes)
+
+    store.upsert_many = counted  # type: ignore[method-assign]
+    queue = SaveQueue(store)
+    saves = [(f"p{p}", f"d{d}") for p in range(20) for d in range(10)]
+    with ThreadPoolExecutor(20) as pool:
+        tables = list(
+            pool.map(lambda pd_: queue.upsert({"participant": pd_[0], "dimension_id": pd_[1]}, {"level": len(pd_[1])}), saves)
+        )
+    table = store.load()
+    assert sorted(zip(table["participant"], table["dimension_id"])) == sorted(saves)
+    assert all(((t["participant"] == p) & (t["dimension_id"] == d)).any() for t, (p, d) in zip(tables, saves))  # each saw its own
+    assert sum(writes) == len(saves) and writes[1] == 19  # the 19 waiting saves went in one write
+    with pytest.raises(CxmError, match="unknown column"):
+        queue.upsert({"participant": "x", "dimension_id": "y"}, {"nope": 1})

@@ -8,7 +8,7 @@ import time
 
 import pandas as pd
 import pytest
-from room_server import Session, running_room  # tests/ is on the path (rootdir conftest, no package)
+from room_server import Session, participant, running_room  # tests/ is on the path (rootdir conftest, no package)
 
 from cxmethods import load_engagement
 from cxmethods.run.room import Room, RoomError
@@ -155,24 +155,6 @@ def test_a_personal_link_opens_the_same_participant_on_another_device(tmp_path):
         assert me["answers"]["understand.definition"]["current"] == "3"
 
 
-def _participant(args) -> list[tuple[str, str, str, str]]:
-    """One participant in a process of their own: join, then score every dimension and edit each evidence once."""
-    base, join_url, who, dimensions = args
-    me = Session(base)
-    assert me.get(join_url)[0] == 200
-    status, joined = me.post("/api/join", {"name": who, "role": f"Role of {who}"})
-    assert status == 200, joined
-    acknowledged = []
-    for i, d in enumerate(dimensions):
-        current, target = str(1 + (i + len(who)) % 5), str(1 + (i * 3 + len(who)) % 5)
-        evidence = f'{who} on {d}: "seen", at 9,30; =SUM(A1)'
-        assert me.post("/api/answer", {"dimension_id": d, "current": current, "target": target, "evidence": "draft"})[0] == 200
-        status, saved = me.post("/api/answer", {"dimension_id": d, "evidence": evidence})
-        assert status == 200 and saved["saved"], saved
-        acknowledged.append((who, d, current, target, evidence))
-    return acknowledged
-
-
 def test_thirty_participants_saving_at_once_lose_nothing(tmp_path):
     with running_room(tmp_path / "riverton") as served:
         before = pd.read_csv(served.answers, dtype=str, keep_default_na=False)
@@ -180,7 +162,9 @@ def test_thirty_participants_saving_at_once_lose_nothing(tmp_path):
         people = [f"P{n:02d}" for n in range(30)]
         start = time.perf_counter()
         with multiprocessing.get_context("spawn").Pool(30) as pool:
-            acknowledged = [row for rows in pool.map(_participant, [(served.base, served.join_url, p, dims) for p in people]) for row in rows]
+            acknowledged = [
+                row for rows in pool.map(participant, [(served.base, served.join_url, p, dims) for p in people]) for row in rows
+            ]
         seconds = time.perf_counter() - start
         after = pd.read_csv(served.answers, dtype=str, keep_default_na=False)
         assert len(acknowledged) == 30 * len(dims)

@@ -39,6 +39,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -52,7 +53,7 @@ from cxmethods.core.schemas import INPUTS
 from cxmethods.io.artifacts import csv_text, restore_formulas
 from cxmethods.io.inputs import read_input
 
-__all__ = ["LOCK_TIMEOUT", "AnswerStore", "answers_lock", "atomic_write", "load_answers", "store_for"]
+__all__ = ["LOCK_TIMEOUT", "AnswerStore", "SaveQueue", "answers_lock", "atomic_write", "load_answers", "store_for"]
 
 LOCK_TIMEOUT = 30.0
 """Seconds a save waits for another writer's save of the same file before it gives up with a clear error.
@@ -127,6 +128,34 @@ class AnswerStore:
 
     def upsert(self, key: dict[str, object], values: dict[str, object]) -> pd.DataFrame:
         """Set ``values`` on the row with ``key`` (adding it at the end if new), save at once, return the table."""
+        return self.upsert_many([(key, values)])
+
+    def upsert_many(self, changes: list[tuple[dict[str, object], dict[str, object]]]) -> pd.DataFrame:
+        """Several upserts, in order, with one read and one write under the file's lock: the file then holds all of
+        them (or, if the write fails, none). See :class:`SaveQueue` for saves arriving from many people at once."""
+        for key, values in changes:
+            self._check(key, values)
+
+        # Read, change and write under one lock: a table read before another writer's save and written after
+        # it would silently drop that save.
+        def apply(table: pd.DataFrame) -> pd.DataFrame:
+            for key, values in changes:
+                match = pd.Series(True, index=table.index)
+                for k, v in key.items():
+                    match &= table[k] == _text(v)
+                if match.any():
+                    index = table.index[match][0]
+                    for c, v in values.items():
+                        table.loc[index, c] = _text(v)
+                else:
+                    row = {**{c: "" for c in self.columns}, **{k: _text(v) for k, v in key.items()}}
+                    row.update({c: _text(v) for c, v in values.items()})
+                    table = pd.concat([table, pd.DataFrame([row], dtype="string")], ignore_index=True)
+            return table
+
+        return self.update(apply)
+
+    def _check(self, key: dict[str, object], values: dict[str, object]) -> None:
         if set(key) != set(self.key):
             raise parameter_error(
                 "key", "AnswerStore.upsert", f"a mapping of the key columns ({', '.join(self.key)}) to values", key
@@ -139,23 +168,6 @@ class AnswerStore:
                 f"unknown column(s) {', '.join(map(repr, unknown))}",
                 as_text=True,
             )
-        # Read, change and write under one lock: a table read before another writer's save and written after
-        # it would silently drop that save.
-        with answers_lock(self.path, self.timeout):
-            table = self.load()
-            match = pd.Series(True, index=table.index)
-            for k, v in key.items():
-                match &= table[k] == _text(v)
-            row = {**{c: "" for c in self.columns}, **{k: _text(v) for k, v in key.items()}}
-            if match.any():
-                index = table.index[match][0]
-                for c, v in values.items():
-                    table.loc[index, c] = _text(v)
-            else:
-                row.update({c: _text(v) for c, v in values.items()})
-                table = pd.concat([table, pd.DataFrame([row], dtype="string")], ignore_index=True)
-            self._write(table)
-        return table
 
     def update(self, change: Callable[[pd.DataFrame], pd.DataFrame | None]) -> pd.DataFrame:
         """Read the table, pass it to ``change`` and save the table it returns, all under the file's lock, so no
@@ -184,6 +196,46 @@ class AnswerStore:
         extra = [c for c in table.columns if c not in self.columns]
         # formula-like text neutralised as in every CSV the package writes; load() takes the prefix off
         atomic_write(self.path, csv_text(table[self.columns + extra]).encode("utf-8"))
+
+
+class SaveQueue:
+    """Saves to one answers file from many threads at once (a workshop room), written together.
+
+    Each caller of :meth:`upsert` waits until the file on disk holds its change. The first caller writes; changes
+    that arrive while it writes wait for the next write, which takes all of them, so thirty people saving at once
+    cost a few writes instead of thirty in a row (group commit). Other processes still take the file's lock.
+    A change the store refuses (unknown column) is refused at once, alone; a write that fails fails every
+    change it carried, and none of them is in the file.
+    """
+
+    def __init__(self, store: AnswerStore) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self._pending: list[tuple[dict, dict, Future]] = []
+        self._writing = False
+
+    def upsert(self, key: dict[str, object], values: dict[str, object]) -> pd.DataFrame:
+        """As :meth:`AnswerStore.upsert`; returns the table as written with this change in it."""
+        self.store._check(key, values)
+        done: Future = Future()
+        with self._lock:
+            self._pending.append((key, values, done))
+            lead, self._writing = not self._writing, True
+        while lead:
+            with self._lock:
+                batch, self._pending = self._pending, []
+                if not batch:
+                    self._writing = False
+                    break
+            try:
+                table = self.store.upsert_many([(k, v) for k, v, _ in batch])
+            except BaseException as exc:
+                for *_, waiting in batch:
+                    waiting.set_exception(exc)
+            else:
+                for *_, waiting in batch:
+                    waiting.set_result(table)
+        return done.result()
 
 
 def load_answers(engagement: Engagement, name: str) -> pd.DataFrame:

@@ -48,7 +48,8 @@ class RoomServer:
     version: int = 0
 
     def __post_init__(self) -> None:
-        self.pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="cxm-room")
+        # saves wait in these threads for the file to hold them; many at once let SaveQueue write them together
+        self.pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="cxm-room")
         self.changed = Condition()
         self._view: tuple[int, dict] | None = None
         self._computing: asyncio.Task | None = None

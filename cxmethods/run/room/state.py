@@ -33,7 +33,7 @@ import pandas as pd
 
 from cxmethods.core.config import Engagement
 from cxmethods.core.errors import CxmError
-from cxmethods.io.answers import answers_lock, atomic_write, store_for
+from cxmethods.io.answers import SaveQueue, answers_lock, atomic_write, store_for
 from cxmethods.methodology.maturity import model_for
 from cxmethods.workbooks import self_assessment
 
@@ -64,6 +64,7 @@ class Room:
         self.dimensions = {d.id: d for d in self.model.dimensions}
         self.scores = store_for(engagement, "self_assessment")
         self.consensus = store_for(engagement, "consensus")
+        self._saves = SaveQueue(self.scores)  # a room's saves arriving together are written together
         self.folder = self.scores.path.parent / "room"
         self.folder.mkdir(parents=True, exist_ok=True)
         secrets_file = self.folder / "room.json"
@@ -157,7 +158,7 @@ class Room:
                 raise RoomError(f"Evidence is limited to {EVIDENCE_LIMIT:,} characters; shorten it and save again.")
             values[f["evidence"]] = evidence
         # the file's key is participant and dimension: names are unique in the room (see join)
-        table = self.scores.upsert({f["participant"]: who.name, f["dimension_id"]: dimension_id}, {f["role"]: who.role, **values})
+        table = self._saves.upsert({f["participant"]: who.name, f["dimension_id"]: dimension_id}, {f["role"]: who.role, **values})
         return {"saved": True, "answered": _answered(self._own(table, who, f), f)}
 
     def _own(self, table: pd.DataFrame, who: Participant, f: dict[str, str]) -> pd.DataFrame:
