@@ -14,16 +14,10 @@ import pandas as pd
 
 from cxmethods.core.config import Engagement
 from cxmethods.io.answers import store_for
+from cxmethods.methods.backlog_scores import ScoreRule, backlog_score_choices, check_backlog_score, parse_backlog_score
 from cxmethods.workshop.forms import AMBER, GREY, Saver, WorkshopForm, column_names, not_configured, rows_by, status_html
 
 __all__ = ["assumptions_form", "backlog_form"]
-
-#: The scores each prioritisation method needs, in the order the backlog form shows them.
-METHOD_SCORES = {
-    "value_effort": ("value", "effort", "confidence"),
-    "rice": ("reach", "impact", "confidence", "effort"),
-    "wsjf": ("value", "time_criticality", "risk_reduction", "effort", "confidence"),
-}
 
 
 def assumptions_form(engagement: Engagement, assumptions: pd.DataFrame | str) -> WorkshopForm | str:
@@ -104,6 +98,11 @@ def assumptions_form(engagement: Engagement, assumptions: pd.DataFrame | str) ->
 def backlog_form(engagement: Engagement, backlog: pd.DataFrame | str) -> WorkshopForm | str:
     """The room scores the backlog: the scores the engagement's prioritisation method needs, and why.
 
+    What each score may hold is :func:`cxmethods.methods.backlog_scores.backlog_score_choices`: the 1-5 scores,
+    RICE's impact and the confidence are lists to choose from ("not scored" first); effort and reach are number
+    boxes. A value outside its rule is refused with one line on the status line: that score is not saved (the
+    row's other scores are) and what was typed stays on screen to correct.
+
     Parameters
     ----------
     engagement : Engagement
@@ -114,48 +113,54 @@ def backlog_form(engagement: Engagement, backlog: pd.DataFrame | str) -> Worksho
     Returns
     -------
     WorkshopForm
-        One row per backlog item; ``.controls[score][id]`` (Text; empty = not scored) for each score the
-        method uses, ``.controls["note"][id]`` (Text) and ``"status"``. Only rows the room touches are written.
+        One row per backlog item; ``.controls[score][id]`` (Dropdown for a choice, Text for a number; value ``""``
+        = not scored) for each score the method uses, ``.controls["note"][id]`` (Text) and ``"status"``. Only rows
+        the room touches are written.
     """
     if getattr(engagement.workshop, "backlog", None) is None:
         return not_configured("backlog")
     if not isinstance(backlog, pd.DataFrame):  # a Note: the workbook could not build the table (it says why)
         return backlog
     settings = engagement.settings.roadmap
-    scores = METHOD_SCORES.get(settings.method, tuple(settings.weights) + ("effort", "confidence"))
-    scores = tuple(dict.fromkeys(s for s in scores if s in backlog))
     store = store_for(engagement, "backlog")
     fields = column_names(store, "backlog")
+    chosen = backlog_score_choices(settings.method, settings.weights or None)
+    rules = {s: r for s, r in chosen.items() if s in backlog and s in fields}
     saved = rows_by(store, {}, fields["id"])
     status = widgets.HTML(status_html("", GREY))
     saver = Saver(store, status, engagement.folder)
-    controls: dict[str, dict[str, widgets.Widget]] = {s: {} for s in (*scores, "note")}
+    controls: dict[str, dict[str, widgets.Widget]] = {s: {} for s in (*rules, "note")}
     children: list[widgets.Widget] = [
         widgets.HTML(
             '<h3 style="margin:8px 0 4px 0">Score the backlog</h3>'
             f'<div style="color:{GREY}">Value is a score from 1 (little) to 5 (a lot); appraised initiatives start from their '
-            "value-for-money category. Effort is in team-months, confidence from 0 to 1. Leave a box empty if nobody knows yet. "
-            "Each change is saved at once; re-run the planning cell to see the new ranking.</div>"
+            "value-for-money category. Effort is in team-months (more than 0, at most 120). Confidence: 100% high, 80% "
+            f"medium, 50% low; below {settings.min_confidence:.0%} an initiative waits and sees. Leave a score "
+            '"not scored" if nobody knows yet. Each change is saved at once; re-run the planning cell to see the new '
+            "ranking.</div>"
         )
     ]
 
     def saver_for(item: str):
         def changed(change: dict) -> None:
-            values, bad = {}, []
-            for s in scores:
-                text = controls[s][item].value.strip().replace(",", ".")
-                try:
-                    values[fields[s]] = float(text) if text else ""
-                except ValueError:
-                    bad.append(s)
-            if bad:  # keep what was typed on screen; save once it is a number
-                status.value = status_html(f"{item}: {', '.join(bad)} must be a number (or empty). Not saved yet.", AMBER)
+            values, refused = {}, []
+            for s in rules:
+                typed = controls[s][item].value
+                if problem := check_backlog_score(s, typed):
+                    refused.append(problem)  # not saved: the file keeps its value, the screen what was typed
+                else:
+                    number = parse_backlog_score(s, typed)
+                    values[fields[s]] = "" if pd.isna(number) else f"{number:g}"
+            said = f"{item}: {' '.join(refused)} Not saved" if refused else ""
+            changed_score = next((s for s in rules if controls[s][item] is change.get("owner")), None)
+            if changed_score is not None and fields[changed_score] not in values:
+                status.value = status_html(said + ".", AMBER)  # the change itself is refused: nothing to write
                 return
-            saver.save({fields["id"]: item}, {**values, fields["note"]: controls["note"][item].value})
+            if saver.save({fields["id"]: item}, {**values, fields["note"]: controls["note"][item].value}) and refused:
+                status.value = status_html(said + "; the other scores are.", AMBER)
 
         return changed
 
-    narrow = widgets.Layout(width="125px")
     for row in backlog.to_dict("records"):
         item = str(row["id"])
         label = widgets.HTML(
@@ -164,17 +169,7 @@ def backlog_form(engagement: Engagement, backlog: pd.DataFrame | str) -> Worksho
             f"{html.escape(str(row['source']))}</span></div>",
             layout=widgets.Layout(width="340px"),
         )
-        boxes = {
-            s: widgets.Text(
-                value=_shown(row.get(s)),
-                description=s.replace("_", " ")[:10],
-                layout=narrow,
-                placeholder="?",
-                continuous_update=False,
-                style={"description_width": "62px"},
-            )
-            for s in scores
-        }
+        boxes = {s: _score_box(rule, _shown(row.get(s))) for s, rule in rules.items()}
         note = widgets.Text(
             value=saved.get(item, {}).get(fields["note"], ""),
             placeholder="why",
@@ -187,6 +182,24 @@ def backlog_form(engagement: Engagement, backlog: pd.DataFrame | str) -> Worksho
         children.append(widgets.HBox([label, *boxes.values(), note]))
     children.append(status)
     return WorkshopForm(children, {**controls, "status": status}, store)
+
+
+def _score_box(rule: ScoreRule, shown: str) -> widgets.Widget:
+    """A list for a choice score (with the row's own value added when it is valid but not on the list, e.g. a
+    confidence of 70% from initiatives.csv), a text box for a number score."""
+    common = {
+        "description": rule.label,
+        "layout": widgets.Layout(width="150px"),
+        "style": {"description_width": "62px"},
+        "tooltip": f"{rule.name}: {rule.rule}",
+    }
+    if rule.kind == "choice":
+        options = list(rule.choices)
+        if shown not in [t for _, t in options] and check_backlog_score(rule.name, shown) is None:
+            as_given = f"{float(shown):.0%}" if rule.name == "confidence" else shown
+            options.append((f"{as_given} · as given", shown))
+        return widgets.Dropdown(options=options, value=shown if shown in [t for _, t in options] else "", **common)
+    return widgets.Text(value=shown, placeholder="?", continuous_update=False, **common)
 
 
 def _shown(value) -> str:
