@@ -8,19 +8,28 @@ changing an assumption to see its effect; headless runs read the same file.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 import ipywidgets as widgets
 import pandas as pd
 
 from cxmethods.core.config import Engagement
+from cxmethods.core.errors import CxmError
+from cxmethods.core.files import first_line
 from cxmethods.io.answers import store_for
 from cxmethods.methods.backlog_scores import ScoreRule, backlog_score_choices, check_backlog_score, parse_backlog_score
 from cxmethods.workshop.forms import AMBER, GREY, Saver, WorkshopForm, column_names, not_configured, rows_by, status_html
 
-__all__ = ["assumptions_form", "backlog_form"]
+__all__ = ["assumptions_form", "backlog_form", "discount_form", "moved_html"]
+
+#: What a form calls to learn what a change moves: :meth:`cxmethods.workbooks.business_case.BusinessCase.what_moved`
+#: (changes as a table of name and value, or a flat ``rate``) -> its before/after table, or a Note (text) saying why not.
+WhatMoved = Callable[..., "pd.DataFrame | str"]
 
 
-def assumptions_form(engagement: Engagement, assumptions: pd.DataFrame | str) -> WorkshopForm | str:
+def assumptions_form(
+    engagement: Engagement, assumptions: pd.DataFrame | str, *, what_moved: WhatMoved | None = None
+) -> WorkshopForm | str:
     """The room reviews and changes the business case's assumptions: value, range and why.
 
     Parameters
@@ -30,12 +39,17 @@ def assumptions_form(engagement: Engagement, assumptions: pd.DataFrame | str) ->
     assumptions : DataFrame
         The assumptions table (:func:`cxmethods.workbooks.business_case.run` -> ``tables["assumptions"]``), which
         already holds the room's earlier changes.
+    what_moved : callable, optional
+        The run's :meth:`~cxmethods.workbooks.business_case.BusinessCase.what_moved`: with it, every change of a
+        value shows under the form what it moves (each initiative's and option's NPV, cash NPV, BCR and value for
+        money, against the appraisal the cell last ran), at once and without re-running.
 
     Returns
     -------
     WorkshopForm
-        Grouped rows; ``.controls["value"|"low"|"high"|"note"][name]`` (FloatText/Text), ``"status"``.
-        Only assumptions the room touches are written, so the defaults' sources stay visible for the rest.
+        Grouped rows; ``.controls["value"|"low"|"high"|"note"][name]`` (FloatText/Text), ``"status"`` and
+        ``"moved"`` (HTML: the before/after table). Only assumptions the room touches are written, so the defaults'
+        sources stay visible for the rest.
     """
     if getattr(engagement.workshop, "assumptions", None) is None:
         return not_configured("assumptions")
@@ -51,7 +65,9 @@ def assumptions_form(engagement: Engagement, assumptions: pd.DataFrame | str) ->
         widgets.HTML(
             '<h3 style="margin:8px 0 4px 0">Assumptions</h3>'
             f'<div style="color:{GREY}">Change a value or its range (low to high) where the room knows better, and say why. '
-            "Each change is saved at once; re-run the appraisal cell to see what it does.</div>"
+            "Each change is saved at once"
+            + ("; what a new value moves shows under the form" if what_moved is not None else "")
+            + "; re-run the appraisal cell to see everything it does (the simulation of the ranges too).</div>"
         )
     ]
 
@@ -64,8 +80,17 @@ def assumptions_form(engagement: Engagement, assumptions: pd.DataFrame | str) ->
                 {fields["value"]: value, fields["low"]: low, fields["high"]: high, fields["note"]: controls["note"][name].value},
                 warning,
             )
+            if what_moved is not None and change.get("owner") is controls["value"][name]:
+                show_moved()
 
         return changed
+
+    def show_moved() -> None:
+        now = pd.DataFrame({"name": list(controls["value"]), "value": [w.value for w in controls["value"].values()]})
+        try:
+            moved.value = moved_html(what_moved(now), against="the appraisal as the cell last ran it")  # type: ignore[misc]
+        except CxmError as exc:
+            moved.value = status_html(first_line(exc), AMBER)
 
     narrow = widgets.Layout(width="124px")
     for group, rows in assumptions.groupby("group", sort=False):
@@ -91,8 +116,96 @@ def assumptions_form(engagement: Engagement, assumptions: pd.DataFrame | str) ->
                 controls[k][name] = control
                 control.observe(saver_for(name), "value")
             children.append(widgets.HBox([label, *boxes.values(), note]))
-    children.append(status)
-    return WorkshopForm(children, {**controls, "status": status}, store)
+    moved = widgets.HTML("")
+    children += [status, moved]
+    return WorkshopForm(children, {**controls, "status": status, "moved": moved}, store)
+
+
+def discount_form(what_moved: WhatMoved, *, rate: float = 0.015) -> widgets.VBox:
+    """Workbook 04's exercise without code: every initiative's and option's figures at one flat discount rate.
+
+    Parameters
+    ----------
+    what_moved : callable
+        The run's :meth:`~cxmethods.workbooks.business_case.BusinessCase.what_moved`.
+    rate : float, default 0.015
+        The rate shown first (1.5%: the Green Book's rate for health effects, close to the US OMB's).
+
+    Returns
+    -------
+    VBox
+        ``.controls["rate"]`` (BoundedFloatText, percent a year, 0-10) and ``["moved"]`` (HTML: the table against
+        the engagement's discount schedule, what changes category, sign or package marked).
+    """
+    box = widgets.BoundedFloatText(
+        value=round(100 * rate, 2),
+        min=0,
+        max=10,
+        step=0.5,
+        description="flat rate, % a year",
+        style={"description_width": "120px"},
+        layout=widgets.Layout(width="230px"),
+    )
+    moved = widgets.HTML()
+
+    def show(change: dict | None = None) -> None:
+        try:
+            moved.value = moved_html(what_moved(rate=box.value / 100), against="the discount schedule", every=True)
+        except CxmError as exc:
+            moved.value = status_html(first_line(exc), AMBER)
+
+    box.observe(show, "value")
+    show()
+    form = widgets.VBox(
+        [
+            widgets.HTML(
+                '<h3 style="margin:8px 0 4px 0">Discount at a flat rate</h3>'
+                f'<div style="color:{GREY}">Each initiative\'s yearly flows discounted at this rate instead of the '
+                "engagement's schedule. Nothing is saved: set settings.business_case.discount_rate to appraise at "
+                "another rate for real.</div>"
+            ),
+            box,
+            moved,
+        ],
+        layout=widgets.Layout(max_width="980px", padding="4px 16px 12px 16px", border="1px solid #dadce0"),
+    )
+    form.controls = {"rate": box, "moved": moved}
+    return form
+
+
+def moved_html(table: pd.DataFrame | str, *, against: str, every: bool = False) -> str:
+    """A before/after table from ``what_moved`` as a form shows it: the rows whose figures change (``every``: all),
+    the moved ones (category, a sign, the package) in bold with what moved; a Note as it is."""
+    if not isinstance(table, pd.DataFrame):
+        return status_html(str(table), AMBER)
+    changed = table[
+        table["moved"] | (table["npv_before"] != table["npv_after"]) | (table["cash_npv_before"] != table["cash_npv_after"])
+    ]
+    shown = table if every else changed
+    if shown.empty:
+        return f"<div style=\"color:{GREY}\">Against {html.escape(against)}: no initiative's or option's figures change.</div>"
+
+    def pair(a, b, fmt: str) -> str:
+        return html.escape(f"{format(a, fmt)} → {format(b, fmt)}" if a != b else format(a, fmt))
+
+    cells = "".join(
+        f'<tr style="{"font-weight:600;color:" + AMBER if r["moved"] else ""}">'
+        f"<td>{html.escape(str(r['id']))}</td><td>{html.escape(str(r['name']))}</td>"
+        f'<td style="text-align:right">{pair(r["npv_before"], r["npv_after"], ",.0f")}</td>'
+        f'<td style="text-align:right">{pair(r["cash_npv_before"], r["cash_npv_after"], ",.0f")}</td>'
+        f'<td style="text-align:right">{pair(r["bcr_before"], r["bcr_after"], ".2f")}</td>'
+        f"<td>{pair(r['vfm_before'], r['vfm_after'], '')}</td><td>{html.escape(r['what'])}</td></tr>"
+        for r in shown.to_dict("records")
+    )
+    n = int(table["moved"].sum())
+    head = "".join(
+        f'<th style="text-align:left">{h}</th>' for h in ("", "", "NPV", "cash NPV", "BCR", "value for money", "what moved")
+    )
+    return (
+        f'<div style="margin-top:8px"><b>What moved</b> <span style="color:{GREY}">against {html.escape(against)}: '
+        f"{n} change{'s' * (n != 1)} of category, sign or package "
+        f'{"(in bold)" if n else ""}</span><table style="font-size:0.9em"><tr>{head}</tr>{cells}</table></div>'
+    )
 
 
 def backlog_form(engagement: Engagement, backlog: pd.DataFrame | str) -> WorkshopForm | str:
