@@ -439,3 +439,13 @@ def test_the_business_case_is_reappraised_on_the_scheduled_start_years(small):
     assert table.at["I3", "case_start_year"] == 2027 and table.at["I3", "note"] == "not scheduled"  # its earliest start
     assert any("in another year (I2 2026 to 2027). Re-appraised on the road map's years" in n for n in result.notes)
     assert "reappraisal.csv" in {p.name for p in result.write(small / "run")}
+
+
+def test_a_broken_id_column_in_the_answers_file_is_still_an_error(small):
+    """Only bad scores are passed over with a note: duplicated ids cannot be matched safely, so they stop the run."""
+    from cxmethods.core.errors import InputError
+
+    (small / "workshop").mkdir()
+    (small / "workshop" / "backlog.csv").write_text("id,value,effort,confidence,note\nS:u.seg,7,3,0.5,\nS:u.seg,2,3,0.5,\n")
+    with pytest.raises(InputError, match=r"backlog\.csv, column 'id', rows 2, 3"):
+        run(small)

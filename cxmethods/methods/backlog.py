@@ -201,12 +201,11 @@ def _answers(engagement: Engagement) -> pd.DataFrame:
     try:
         return load_answers(engagement, "backlog")
     except InputError as exc:
-        spec = engagement.workshop.backlog
-        score_columns = {spec.columns.get(s, s) for s in SCORES}
-        if any(p.column not in score_columns for p in exc.problems):
-            raise  # the ids or the file itself: nothing can be matched safely
         store = store_for(engagement, "backlog")
-        typed = store.load().rename(columns=dict(zip(store.columns, INPUTS["backlog"].fields)))
+        ours = dict(zip(store.columns, INPUTS["backlog"].fields))  # the file's column -> our field
+        if any(ours.get(str(p.column)) not in SCORES for p in exc.problems):
+            raise  # the ids or the file itself: nothing can be matched safely
+        typed = store.load().rename(columns=ours)
         typed = typed.replace("", np.nan)
         if "note" in typed:  # what people typed may name someone, as read_input would redact it
             typed["note"] = redact_series(typed["note"], model=True)
