@@ -752,3 +752,88 @@ def test_a_price_year_before_the_series_is_named_with_its_row(case):
     found = [p for p in caught.value.problems if p.column == "price_year"]
     assert len(found) == 1 and found[0].rows == (3,) and "before 1990" in found[0].message
     assert found[0].where.endswith("initiatives.csv")
+
+
+# --------------------------------------------------------------------------- what moved (a live room's question)
+
+
+def test_what_moved_before_is_the_appraisal_and_after_is_a_rerun_with_the_change(case, monkeypatch):
+    result = run(case)
+    moved = result.what_moved({"I1.failure_demand": 0.05}).set_index("id")
+    appraisal, options = result.tables["appraisal"].set_index("initiative"), result.tables["options"].set_index("option")
+    for column, ours in (("npv", "npv_before"), ("cash_npv", "cash_npv_before"), ("bcr", "bcr_before")):
+        assert np.allclose(moved.loc[appraisal.index, ours], appraisal[column], atol=0.5 if column != "bcr" else 0.005)
+    assert (moved.loc[appraisal.index, "vfm_before"] == appraisal["vfm_category"]).all()
+    assert np.allclose(moved.loc[["preferred", "both"], "npv_before"], options.loc[["preferred", "both"], "npv"], atol=0.5)
+    # the same change made for real: the room's answers file and a full run (Monte Carlo and all)
+    (case / "workshop").mkdir()
+    (case / "workshop" / "assumptions.csv").write_text("name,value,low,high,note\nI1.failure_demand,0.05,0.05,0.6,\n")
+    again = run(case)
+    real = again.tables["appraisal"].set_index("initiative")
+    assert np.allclose(moved.loc[real.index, "npv_after"], real["npv"], atol=0.5)
+    assert (moved.loc[real.index, "vfm_after"] == real["vfm_category"]).all()
+    assert (
+        moved.at["I1", "what"] == "very high to poor; NPV turns negative; cash NPV turns negative; leaves the preferred package"
+    )
+    assert moved.at["I2", "what"] == "leaves the preferred package"  # it depends on I1
+    assert moved.at["preferred", "what"] == "very high to high"
+    assert moved["moved"].to_dict() == {"I1": True, "I2": True, "I3": False, "preferred": True, "both": True}
+    assert again.what_moved()["moved"].sum() == 0  # nothing changed: nothing moved
+
+
+def test_what_moved_is_deterministic_and_cheap_no_monte_carlo(case, monkeypatch):
+    import time
+
+    result = run(case)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("what_moved must not simulate")
+
+    monkeypatch.setattr(business_case, "monte_carlo", refuse)
+    monkeypatch.setattr(business_case, "tornado", refuse)
+    started = time.perf_counter()
+    first = result.what_moved({"value_of_time": 20})
+    assert time.perf_counter() - started < 2  # milliseconds in practice (about 50 ms on the sample's 12 initiatives)
+    pd.testing.assert_frame_equal(first, result.what_moved({"value_of_time": 20}))
+    table = result.tables["assumptions"].assign(value=lambda t: t["value"].where(t["name"] != "value_of_time", 20))
+    pd.testing.assert_frame_equal(first, result.what_moved(table))  # the whole table after the change: the same
+
+
+def test_what_moved_at_a_flat_rate_is_the_exercise(case):
+    result = run(case)
+    at_zero = result.what_moved(rate=0.0).set_index("id")
+    flows = result.tables["cashflows"].groupby("initiative")["net"].sum()  # undiscounted: the sum of the yearly flows
+    assert np.allclose(at_zero.loc[flows.index, "npv_after"], flows.round(0), atol=0.5)
+    npv_at = result.npv_at(0.015)
+    assert np.allclose(result.what_moved(rate=0.015).set_index("id").loc[npv_at.index, "npv_after"], npv_at["npv_at_1.5%"])
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"value_of_tme": 10}, r"No assumption is called 'value_of_tme'\. Fix: use a name from the assumptions table"),
+        ({"value_of_time": "lots"}, r"changes\['value_of_time'\].*must be a number"),
+        ({"value_of_time": float("inf")}, r"changes\['value_of_time'\].*must be a number"),
+    ],
+)
+def test_what_moved_refuses_unknown_names_and_non_numbers(case, changes, message):
+    with pytest.raises(CxmError, match=message):
+        run(case).what_moved(changes)
+
+
+def test_assumptions_form_shows_what_moved_and_the_discount_control(case):
+    from cxmethods.workshop.plan_forms import assumptions_form, discount_form
+
+    result = run(case)
+    form = assumptions_form(load_engagement(case / "engagement.yaml"), result.tables["assumptions"], what_moved=result.what_moved)
+    assert form.controls["moved"].value == ""
+    form.controls["value"]["I1.failure_demand"].value = 0.05
+    shown = form.controls["moved"].value
+    assert "What moved" in shown and "very high → poor" in shown and "leaves the preferred package" in shown
+    assert "5,542 → -766" in shown and "Expensive idea" not in shown  # only rows whose figures change
+    form.controls["value"]["I1.failure_demand"].value = 0.5  # back as it was: nothing moves
+    assert "no initiative" in form.controls["moved"].value
+    control = discount_form(result.what_moved)
+    assert control.controls["rate"].value == 1.5
+    control.controls["rate"].value = 0
+    assert "5,542 → 6,000" in control.controls["moved"].value and "Expensive idea" in control.controls["moved"].value

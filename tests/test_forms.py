@@ -355,7 +355,7 @@ def test_segment_names_form_saves_every_keystroke_and_reopens_with_it(tiny):
         }
     )
     form = segment_names_form(eng, suggestions)
-    assert form.controls["name"]["1"].placeholder == "Mostly 16-24, prefer web_form"
+    assert form.controls["name"]["1"].value == "" and "Mostly 16-24" not in form.controls["name"]["1"].placeholder
     form.controls["name"]["2"].value = "Phone-first older residents"
     form.controls["objective"]["2"].value = "Every call resolved first time"
     saved = pd.read_csv(tiny.folder / "segment_names.csv", dtype=str, keep_default_na=False)
@@ -365,3 +365,53 @@ def test_segment_names_form_saves_every_keystroke_and_reopens_with_it(tiny):
     again = segment_names_form(eng, suggestions)
     assert again.controls["name"]["2"].value == "Phone-first older residents" and again.controls["name"]["1"].value == ""
     assert "1 of 2" in again.controls["progress"].value
+
+
+def test_segment_suggestions_look_unconfirmed_until_accepted(tiny):
+    """A suggestion is shown apart, greyed, and the name box stays empty (so "0 of 2 named" is what the room sees);
+    Accept puts it in the boxes and saves it; named_segments gives the same as plain data."""
+    import pandas as pd
+
+    from cxmethods.io.answers import load_answers
+    from cxmethods.methods.profiles import named_segments
+    from cxmethods.workshop.forms import segment_names_form
+
+    tiny.set_yaml(tiny.yaml + "  segment_names:\n    path: segment_names.csv\n")
+    eng = load_engagement(tiny.path)
+    suggestions = pd.DataFrame(
+        {
+            "segment": [1, 2],
+            "size": [800, 200],
+            "share": [0.8, 0.2],
+            "suggested_name": ["Mostly 16-24, prefer web_form", "Mostly 75+, prefer phone"],
+            "pen_portrait": ["Young and online.", "Older, phones us."],
+        }
+    )
+    form = segment_names_form(eng, suggestions)
+    assert [w.value for w in form.controls["name"].values()] == ["", ""] and "0 of 2" in form.controls["progress"].value
+    shown = plain(form.controls["suggested"]["1"].value)
+    assert "Suggested, not yet accepted: Mostly 16-24, prefer web_form. Young and online." in shown
+    assert "font-style:italic" in form.controls["suggested"]["1"].value
+    assert not (tiny.folder / "segment_names.csv").exists()  # showing a suggestion writes nothing
+    assert not named_segments(suggestions, load_answers(eng, "segment_names"))["confirmed"].any()
+    form.controls["accept"]["1"].click()
+    assert form.controls["name"]["1"].value == "Mostly 16-24, prefer web_form"
+    assert form.controls["pen_portrait"]["1"].value == "Young and online."
+    assert form.controls["accept"]["1"].disabled and not form.controls["accept"]["2"].disabled
+    assert "1 of 2" in form.controls["progress"].value
+    assert row(tiny.folder / "segment_names.csv", segment="1") == {
+        "segment": "1",
+        "name": "Mostly 16-24, prefer web_form",
+        "pen_portrait": "Young and online.",
+        "objective": "",
+    }
+    form.controls["pen_portrait"]["2"].value = "Our own words."
+    form.controls["accept"]["2"].click()  # a portrait the room wrote is kept
+    assert form.controls["pen_portrait"]["2"].value == "Our own words."
+    named = named_segments(suggestions, load_answers(eng, "segment_names"))
+    assert named[["segment", "name", "pen_portrait", "confirmed"]].to_dict("records") == [
+        {"segment": "1", "name": "Mostly 16-24, prefer web_form", "pen_portrait": "Young and online.", "confirmed": True},
+        {"segment": "2", "name": "Mostly 75+, prefer phone", "pen_portrait": "Our own words.", "confirmed": True},
+    ]
+    again = segment_names_form(eng, suggestions)
+    assert "2 of 2" in again.controls["progress"].value and again.controls["accept"]["2"].disabled

@@ -283,6 +283,94 @@ def test_backlog_form_saves_scores(small):
     assert build_backlog(eng, evidence(small / "run")).set_index("id").loc["S:u.seg", "effort"] == 8
 
 
+def test_backlog_form_offers_choices_and_refuses_bad_values(small):
+    """Value and confidence are lists (a 7 or a 150% cannot be chosen); effort out of bounds is refused with one line,
+    nothing saved for it, what was typed kept; the row's other scores are saved."""
+    from traitlets import TraitError
+
+    from cxmethods.workshop.plan_forms import backlog_form
+
+    eng = load_engagement(small / "engagement.yaml")
+    form = backlog_form(eng, run(small).tables["backlog"])
+    value, confidence, effort = (form.controls[s]["S:u.seg"] for s in ("value", "confidence", "effort"))
+    assert type(value).__name__ == "Dropdown" and [v for _, v in value.options] == ["", "1", "2", "3", "4", "5"]
+    assert [v for _, v in confidence.options] == ["", "1", "0.8", "0.5", "0.3"] and value.value == ""
+    with pytest.raises(TraitError, match="Invalid selection"):  # not on the list: the widget itself refuses it
+        value.value = "7"
+    # an initiative's confidence from initiatives.csv that is not one of the levels is still shown, as given
+    assert (
+        form.controls["confidence"]["I2"].value == "0.7"
+        and ("70% · as given", "0.7") in form.controls["confidence"]["I2"].options
+    )
+    value.value = "4"
+    effort.value = "500"
+    status = form.controls["status"].value
+    assert "S:u.seg: effort must be team-months: more than 0 and at most 120; got 500. Not saved." in status
+    assert effort.value == "500"  # what was typed stays
+    confidence.value = "0.8"  # another score of the same row: saved, the bad effort is still not
+    saved = pd.read_csv(small / "workshop" / "backlog.csv").set_index("id")
+    assert (
+        saved.at["S:u.seg", "value"] == 4 and saved.at["S:u.seg", "confidence"] == 0.8 and pd.isna(saved.at["S:u.seg", "effort"])
+    )
+    assert "Not saved; the other scores are." in form.controls["status"].value
+    effort.value = "0"
+    assert "got 0. Not saved." in form.controls["status"].value
+    effort.value = "6"
+    assert pd.read_csv(small / "workshop" / "backlog.csv").set_index("id").at["S:u.seg", "effort"] == 6
+    assert "Not saved" not in form.controls["status"].value
+
+
+def test_bad_scores_in_the_answers_file_become_notes_naming_the_cell_not_a_traceback(small):
+    (small / "workshop").mkdir()
+    (small / "workshop" / "backlog.csv").write_text(
+        "id,value,effort,confidence,note\nS:u.seg,7,3,1.5,edited by hand\nV:bins,high,2,80%,\n"
+    )
+    result = run(small)  # no exception: the run goes on without the bad cells
+    backlog = result.tables["backlog"].set_index("id")
+    assert pd.isna(backlog.at["S:u.seg", "value"]) and pd.isna(backlog.at["S:u.seg", "confidence"])
+    assert backlog.at["S:u.seg", "effort"] == 3 and backlog.at["V:bins", "confidence"] == 0.8  # the good cells are used
+    notes = "\n".join(result.notes)
+    assert (
+        "workshop/backlog.csv, column 'value', row 2: S:u.seg's value must be a whole score from 1 to 5; got 7. "
+        "Fix: enter a whole score from 1 to 5, or leave it empty" in notes
+    )
+    assert (
+        "column 'confidence', row 2: S:u.seg's confidence must be a share above 0 and at most 1 (0.8 for 80%); got 1.5." in notes
+    )
+    assert "column 'value', row 3: V:bins's value must be a number (a whole score from 1 to 5); got 'high'." in notes
+    assert "S:u.seg" in set(result.tables["priorities"]["id"])
+
+
+@pytest.mark.parametrize(
+    ("score", "value", "message"),
+    [
+        ("value", "3", None),
+        ("value", "", None),
+        ("value", "2.5", "value must be a whole score from 1 to 5; got 2.5."),
+        ("value", "0", "value must be a whole score from 1 to 5; got 0."),
+        ("confidence", "1", None),
+        ("confidence", "0,7", None),
+        ("confidence", "0", "confidence must be a share above 0 and at most 1 (0.8 for 80%); got 0."),
+        ("confidence", "150%", "confidence must be a share above 0 and at most 1 (0.8 for 80%); got 1.5."),
+        ("effort", "120", None),
+        ("effort", "-1", "effort must be team-months: more than 0 and at most 120; got -1."),
+        ("effort", "inf", "effort must be team-months: more than 0 and at most 120; got inf."),
+        ("impact", "0.5", None),
+        ("impact", "1.5", "impact must be one of 3, 2, 1, 0.5, 0.25; got 1.5."),
+        ("reach", "5000", None),
+        ("reach", "-5", "reach must be people or contacts a year: at least 0 and at most 100,000,000; got -5."),
+        ("time_criticality", "6", "time_criticality must be a whole score from 1 to 5; got 6."),
+    ],
+)
+def test_check_backlog_score_is_the_one_rule(score, value, message):
+    from cxmethods.methods.backlog_scores import backlog_score_choices, check_backlog_score
+
+    assert check_backlog_score(score, value) == message
+    # every choice a form offers passes the rule
+    for rules in (backlog_score_choices(m) for m in ("value_effort", "rice", "wsjf")):
+        assert all(check_backlog_score(r.name, t) is None for r in rules.values() for _, t in r.choices)
+
+
 def test_chart_names_are_checked():
     with pytest.raises(
         CxmError,
@@ -351,3 +439,13 @@ def test_the_business_case_is_reappraised_on_the_scheduled_start_years(small):
     assert table.at["I3", "case_start_year"] == 2027 and table.at["I3", "note"] == "not scheduled"  # its earliest start
     assert any("in another year (I2 2026 to 2027). Re-appraised on the road map's years" in n for n in result.notes)
     assert "reappraisal.csv" in {p.name for p in result.write(small / "run")}
+
+
+def test_a_broken_id_column_in_the_answers_file_is_still_an_error(small):
+    """Only bad scores are passed over with a note: duplicated ids cannot be matched safely, so they stop the run."""
+    from cxmethods.core.errors import InputError
+
+    (small / "workshop").mkdir()
+    (small / "workshop" / "backlog.csv").write_text("id,value,effort,confidence,note\nS:u.seg,7,3,0.5,\nS:u.seg,2,3,0.5,\n")
+    with pytest.raises(InputError, match=r"backlog\.csv, column 'id', rows 2, 3"):
+        run(small)

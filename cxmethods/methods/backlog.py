@@ -22,10 +22,13 @@ import numpy as np
 import pandas as pd
 
 from cxmethods.core.config import Engagement
-from cxmethods.core.errors import ConfigError, Problem
-from cxmethods.io.answers import load_answers
+from cxmethods.core.errors import ConfigError, InputError, Problem
+from cxmethods.core.schemas import INPUTS
+from cxmethods.io.answers import load_answers, store_for
 from cxmethods.io.artifacts import ROADMAP, artifact
 from cxmethods.io.inputs import read_input
+from cxmethods.io.redact import redact_series
+from cxmethods.methods.backlog_scores import SCORE_RULES, check_backlog_score, parse_backlog_score
 
 __all__ = ["BACKLOG_COLUMNS", "SCORES", "VFM_SCORE", "Evidence", "build_backlog", "candidates"]
 
@@ -192,17 +195,34 @@ def _candidate(cid: str, title: str, source: str, provenance: str) -> dict:
     return {"id": cid, "title": title, "source": source, "provenance": provenance, "dependencies": "", "scored_by": ""}
 
 
+def _answers(engagement: Engagement) -> pd.DataFrame:
+    """The backlog answers; when only scores stop the reader (a 7, a 150% edited in by hand), the file as typed, so
+    each score is checked on its own (:func:`check_backlog_score`) and a bad one becomes a note, not a failed run."""
+    try:
+        return load_answers(engagement, "backlog")
+    except InputError as exc:
+        store = store_for(engagement, "backlog")
+        ours = dict(zip(store.columns, INPUTS["backlog"].fields))  # the file's column -> our field
+        if any(ours.get(str(p.column)) not in SCORES for p in exc.problems):
+            raise  # the ids or the file itself: nothing can be matched safely
+        typed = store.load().rename(columns=ours)
+        typed = typed.replace("", np.nan)
+        if "note" in typed:  # what people typed may name someone, as read_input would redact it
+            typed["note"] = redact_series(typed["note"], model=True)
+        return typed
+
+
 def _apply_scores(engagement: Engagement, table: pd.DataFrame) -> pd.DataFrame:
     """The workshop's scores override the computed ones, row by row; an unknown id is an error naming the row."""
     if engagement.workshop.backlog is None:
         return table
-    answers = load_answers(engagement, "backlog")
+    where = str(engagement.resolve(engagement.workshop.backlog.path))
+    answers = _answers(engagement)
     if answers.empty:
         return table
-    where = str(engagement.resolve(engagement.workshop.backlog.path))
     rows = answers.attrs.get("rows") or range(2, len(answers) + 2)
     index = {iid: i for i, iid in enumerate(table["id"])}
-    problems, unused = [], []
+    problems, unused, refused = [], [], []
     for row_number, answer in zip(rows, answers.to_dict("records")):
         if answer["id"] not in index:
             if str(answer["id"])[:2] in ("S:", "V:", "G:"):  # a candidate from evidence this run does not have
@@ -219,17 +239,34 @@ def _apply_scores(engagement: Engagement, table: pd.DataFrame) -> pd.DataFrame:
                 )
             continue
         i = index[answer["id"]]
-        given = [s for s in SCORES if s in answer and pd.notna(answer[s])]
-        for score in given:
-            table.at[i, score] = float(answer[score])
+        given = []
+        for score in (s for s in SCORES if s in answer):
+            bad = check_backlog_score(score, answer[score])
+            if bad:  # a hand-edited cell: the run goes on without it, and says which cell and how to fix it
+                column = engagement.workshop.backlog.columns.get(score, score)
+                refused.append(
+                    Problem(
+                        where,
+                        f"{answer['id']}'s {bad}",
+                        f"enter {SCORE_RULES[score].rule}, or leave it empty (not scored), in the file or in "
+                        "workbook 05's form; until then this score is not used.",
+                        column=column,
+                        rows=(row_number,),
+                        severity="warning",
+                    )
+                )
+            elif pd.notna(number := parse_backlog_score(score, answer[score])):
+                table.at[i, score] = number
+                given.append(score)
         if given:
             table.at[i, "scored_by"] = "workshop" + (
                 f": {answer['note']}" if pd.notna(answer.get("note")) and answer.get("note") else ""
             )
     if problems:
         raise ConfigError(problems)
+    table.attrs["notes"] = [str(p) for p in refused]
     if unused:
-        table.attrs["notes"] = [
+        table.attrs["notes"] += [
             f"The workshop scored {', '.join(unused)}, which this run's evidence does not suggest "
             "(has every earlier workbook run?); those scores are kept in the file but not used."
         ]

@@ -15,7 +15,7 @@ import pandas as pd
 from cxmethods.core.checks import parameter_error
 from cxmethods.methods.segmenter import MISSING, as_text, is_numeric
 
-__all__ = ["profile", "segment_sizes", "suggest_names"]
+__all__ = ["named_segments", "profile", "segment_sizes", "suggest_names"]
 
 
 def segment_sizes(labels) -> pd.DataFrame:
@@ -262,3 +262,56 @@ def _number_words(r, *, long: bool = False) -> str:
 
 def _join(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def named_segments(suggestions: pd.DataFrame, answers: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Each segment's suggestion beside what the room confirmed: one table for the form, the workbook and a web room.
+
+    A suggestion is only a suggestion until the room accepts it (or types its own name): a segment is ``confirmed``
+    when the answers give it a name.
+
+    Parameters
+    ----------
+    suggestions : DataFrame
+        ``segment``, ``size``, ``share``, ``suggested_name``, ``pen_portrait`` (:func:`suggest_names` merged with
+        :func:`segment_sizes`).
+    answers : DataFrame, optional
+        The room's answers (``workshop.segment_names`` with our field names): ``segment``, ``name`` and optionally
+        ``pen_portrait``, ``objective``; text, empty for none. None: nothing confirmed yet.
+
+    Returns
+    -------
+    DataFrame
+        ``segment`` (text), ``size``, ``share``, ``suggested_name``, ``suggested_portrait``, ``name``,
+        ``pen_portrait``, ``objective`` (what the room wrote, "" if nothing) and ``confirmed`` (a name given).
+
+    >>> s = pd.DataFrame({"segment": [1, 2], "size": [80, 20], "share": [0.8, 0.2],
+    ...                   "suggested_name": ["Mostly 16-24", "Mostly 75+"], "pen_portrait": ["Young.", "Older."]})
+    >>> named_segments(s, pd.DataFrame({"segment": ["2"], "name": ["Phone-first"]}))[["segment", "name", "confirmed"]]
+      segment         name  confirmed
+    0       1                   False
+    1       2  Phone-first       True
+    """
+    given: dict[str, dict] = {}
+    if answers is not None and len(answers):
+        for row in answers.to_dict("records")[::-1]:  # the first row of a segment wins, as the answers store keeps it
+            given[str(row["segment"])] = row
+
+    def text(segment: str, column: str) -> str:
+        value = given.get(segment, {}).get(column)
+        return value if isinstance(value, str) else ""
+
+    segments = suggestions["segment"].astype(str)
+    table = pd.DataFrame(
+        {
+            "segment": segments,
+            "size": suggestions["size"].to_numpy(),
+            "share": suggestions["share"].to_numpy(),
+            "suggested_name": suggestions["suggested_name"].astype(str).to_numpy(),
+            "suggested_portrait": suggestions["pen_portrait"].astype(str).to_numpy(),
+        }
+    ).reset_index(drop=True)
+    for column in ("name", "pen_portrait", "objective"):
+        table[column] = [text(s, column) for s in table["segment"]]
+    table["confirmed"] = table["name"].str.strip() != ""
+    return table

@@ -21,15 +21,16 @@ below, or the engagement's own in ``settings.business_case.options``), plus any 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
-from cxmethods.core.checks import check_one_of
+from cxmethods.core.checks import check_number, check_one_of, parameter_error
 from cxmethods.core.config import Engagement
-from cxmethods.core.errors import InputError, Problem
+from cxmethods.core.errors import CxmError, InputError, Problem
 from cxmethods.core.schemas import CHANNELS
 from cxmethods.io.artifacts import BUSINESS_CASE, SEGMENTATION, VOICE_OF_CUSTOMER, artifact_path, artifacts_of, read_table
 from cxmethods.io.inputs import read_input
@@ -191,6 +192,9 @@ class BusinessCase(Results):
         self.mix = None
         self.benchmarks: Benchmarks | None = None
         self.price_base: PriceBase | None = None
+        self.convention = "green_book"
+        self.dependencies: dict[str, list[str]] = {}  # initiative -> the initiatives it depends on
+        self.own_preferred = False  # the engagement names its own preferred package (settings.business_case.options)
 
     def npv_at(self, rate: float) -> pd.DataFrame | Note:
         """Each initiative's name, NPV and value for money beside its NPV with the yearly net flows discounted at one
@@ -201,6 +205,83 @@ class BusinessCase(Results):
         wide = flows.pivot_table(index="initiative", columns="year", values="net")
         at_rate = (wide @ discount_factors(rate, wide.shape[1])).rename(f"npv_at_{rate:.1%}").round(0)
         return appraisal.set_index("initiative")[["name", "npv", "vfm_category"]].join(at_rate)
+
+    def what_moved(self, changes: Mapping[str, float] | pd.DataFrame | None = None, *, rate: float | None = None):
+        """What a change to the assumptions (or a flat discount rate) moves: each initiative and option before and after.
+
+        The deterministic appraisal only (the central values, no Monte Carlo), on the model this run compiled, so it
+        answers in milliseconds while the room talks; the next :func:`run` makes it official (and re-draws the
+        ranges). Options keep the initiatives they were appraised with.
+
+        Parameters
+        ----------
+        changes : mapping of str to float, or DataFrame
+            Assumption name -> new central value, or the assumptions table after the change (columns ``name`` and
+            ``value``; the rows whose value differs are the changes). None: no change (with ``rate``: only the rate).
+        rate : float, optional
+            Discount every year's flows at this flat real rate (0.015 for 1.5%) instead of the engagement's schedule.
+
+        Returns
+        -------
+        DataFrame or Note
+            One row per initiative, then per option: ``kind`` ("initiative" or "option"), ``id``, ``name``,
+            ``cash_npv_before``, ``cash_npv_after``, ``npv_before``, ``npv_after``, ``bcr_before``, ``bcr_after``,
+            ``vfm_before``, ``vfm_after`` (value-for-money category), ``preferred_before``, ``preferred_after`` (an
+            initiative in the preferred package by the rule: a positive NPV, its dependencies in too; the engagement's
+            own package when it names one), ``moved`` (the category, the sign of either NPV or the package changed) and
+            ``what`` (in words, e.g. "low to poor; NPV turns negative"). Money in whole units of the price base.
+            A Note when the business case was not appraised.
+
+        Raises
+        ------
+        CxmError
+            An unknown assumption name or a value that is not a finite number, or a rate outside (-1, 1).
+        """
+        if self.model is None or "assumptions" not in self.tables:
+            return Note(self.skipped.get("appraisal", "The business case was not computed."))
+        assumptions = self.tables["assumptions"]
+        before = frame_values(assumptions)
+        after = {**before, **{k: np.array([v]) for k, v in _changed(assumptions, changes).items()}}
+        if rate is not None:
+            check_number(rate, "rate", "BusinessCase.what_moved", low=-1, high=1, closed="neither")
+        factors = self.model.factors if rate is None else discount_factors(float(rate), self.model.horizon)
+        old, new = self._deterministic(before, self.model.factors), self._deterministic(after, factors)
+        table = old[["kind", "id", "name"]].copy()
+        for column, short in (
+            ("cash_npv", "cash_npv"),
+            ("npv", "npv"),
+            ("bcr", "bcr"),
+            ("vfm_category", "vfm"),
+            ("preferred", "preferred"),
+        ):
+            table[f"{short}_before"], table[f"{short}_after"] = old[column].to_numpy(), new[column].to_numpy()
+        table["what"] = [_what(r) for r in table.to_dict("records")]
+        table["moved"] = table["what"] != ""
+        money = [f"{c}_{w}" for c in ("cash_npv", "npv") for w in ("before", "after")]
+        table[money] = table[money].round(0)
+        table[["bcr_before", "bcr_after"]] = table[["bcr_before", "bcr_after"]].round(2)
+        return table
+
+    def _deterministic(self, values: dict[str, np.ndarray], factors: np.ndarray) -> pd.DataFrame:
+        """The central appraisal of every initiative and option (the order of the appraisal, then the options)."""
+        model, bench = self.model, self.benchmarks
+        assert model is not None and bench is not None  # what_moved checked that the case was appraised
+        names = dict(zip(self.tables["appraisal"]["initiative"], self.tables["appraisal"]["name"]))
+        rows = []
+        for kind, key, members in [("initiative", i, (i,)) for i in model.costs] + [
+            ("option", k, m) for k, m in model.options.items() if m
+        ]:
+            cost, cash, noncash = (a[0] for a in model.flows(values, members))
+            rows.append(
+                {"kind": kind, "id": key, "name": names.get(key, key), **_metrics(cost, cash, noncash, factors, self.convention)}
+            )
+        table = pd.DataFrame(rows)
+        _vfm(table, bench)
+        npv = table[table["kind"] == "initiative"].set_index("id")["npv"]
+        own = model.options.get("preferred", ()) if self.own_preferred else None
+        preferred = set(own if own is not None else _closed([i for i in npv.index if npv[i] > 0], self.dependencies))
+        table["preferred"] = [k == "initiative" and i in preferred for k, i in zip(table["kind"], table["id"])]
+        return table
 
     def chart(self, name: str, output: str | None = None):
         """``"tornado"`` or ``"npv_distribution"`` for one output (default: the preferred option), or ``"channel_mix"``."""
@@ -269,6 +350,8 @@ def run(engagement: Engagement, run_dir: str | Path, *, draws: int | None = None
     options = _options(engagement, initiatives, first)
     model = CaseModel(baseline.channels, costs, lever_list, {k: v for k, v in options.items() if k != "do_nothing"}, factors)
     result.model = model
+    result.convention, result.dependencies = convention, _dependencies(initiatives)
+    result.own_preferred = "preferred" in settings.options
     years = base_year(engagement) + np.arange(settings.horizon_years)
     result.tables["assumptions"] = assumptions
     result.tables["cashflows"] = _cashflows(model, base, years).assign(price_base=prices.label)
@@ -531,6 +614,41 @@ def _vfm(table: pd.DataFrame, bench: Benchmarks) -> None:
     table["vfm_category"] = np.where(
         table["pv_costs"] > 0, np.where(saving, np.where(table["npv"] > 0, top, bottom), by_ratio), label
     )
+
+
+def _changed(assumptions: pd.DataFrame, changes: Mapping[str, float] | pd.DataFrame | None) -> dict[str, float]:
+    """The changed central values, checked: {name: value}."""
+    current = dict(zip(assumptions["name"], assumptions["value"].astype(float)))
+    if changes is None:
+        return {}
+    if isinstance(changes, pd.DataFrame):
+        if not {"name", "value"} <= set(changes.columns):
+            raise parameter_error(
+                "changes", "BusinessCase.what_moved", "a table with columns name and value", list(changes.columns)
+            )
+        changes = dict(zip(changes["name"], changes["value"]))
+    out = {}
+    for name, value in changes.items():
+        if name not in current:
+            raise CxmError(
+                f"No assumption is called {name!r}. Fix: use a name from the assumptions table (e.g. {next(iter(current), '')!r})."
+            )
+        out[name] = check_number(value, f"changes[{name!r}]", "BusinessCase.what_moved")
+    return {k: v for k, v in out.items() if v != current[k]}
+
+
+def _what(row: dict) -> str:
+    """What moved for one row, in words ("" when nothing that matters did)."""
+    said = []
+    if row["vfm_before"] != row["vfm_after"]:
+        said.append(f"{row['vfm_before']} to {row['vfm_after']}")
+    for column, label in (("npv", "NPV"), ("cash_npv", "cash NPV")):
+        was, now = row[f"{column}_before"] >= 0, row[f"{column}_after"] >= 0
+        if was != now:
+            said.append(f"{label} turns {'positive' if now else 'negative'}")
+    if row["preferred_before"] != row["preferred_after"]:
+        said.append("joins the preferred package" if row["preferred_after"] else "leaves the preferred package")
+    return "; ".join(said)
 
 
 def _convention_note(convention: str) -> str:

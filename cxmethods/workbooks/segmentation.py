@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
+import numpy as np
 import pandas as pd
 
 from cxmethods.core.config import Engagement
@@ -21,7 +22,7 @@ from cxmethods.io.questionnaire import questionnaire
 from cxmethods.methods.attributes import attribute_frame, attribute_labels, attributes_of, segmentation_attributes
 from cxmethods.methods.channels import channel_preferences, migration_targets, read_suitability, self_service, suitability_matrix
 from cxmethods.methods.drivers import satisfaction_cube
-from cxmethods.methods.profiles import profile, segment_sizes, suggest_names
+from cxmethods.methods.profiles import named_segments, profile, segment_sizes, suggest_names
 from cxmethods.methods.segment_rules import apply_rules, load_process, load_rules
 from cxmethods.methods.segment_rules import segment_sizes as rule_sizes
 from cxmethods.methods.segmenter import ATTRIBUTES, Segmenter, select_k
@@ -216,20 +217,14 @@ def _workshop_choice(row: pd.Series, min_share: float) -> str:
 
 
 def _name_segments(result: Segmentation, engagement: Engagement) -> None:
-    """Segments table and assignment names: the workshop's names where written, else the suggestions."""
-    suggestions = result.suggestions
-    named = load_answers(engagement, "segment_names")
-    chosen = {str(r.segment): r._asdict() for r in named.itertuples(index=False)} if not named.empty else {}
-
-    def pick(segment, column: str, fallback: str) -> str:
-        value = chosen.get(str(segment), {}).get(column)
-        return value if isinstance(value, str) and value.strip() else fallback
-
-    table = suggestions[["segment", "size", "share"]].copy()
-    table["name"] = [pick(s, "name", n) for s, n in zip(suggestions["segment"], suggestions["suggested_name"])]
-    table["pen_portrait"] = [pick(s, "pen_portrait", p) for s, p in zip(suggestions["segment"], suggestions["pen_portrait"])]
-    table["objective"] = [pick(s, "objective", "") for s in suggestions["segment"]]
-    table["named_by"] = ["workshop" if str(s) in chosen else "suggestion" for s in suggestions["segment"]]
+    """Segments table and assignment names: the names the workshop confirmed, else the suggestions (``named_by``)."""
+    named = named_segments(result.suggestions, load_answers(engagement, "segment_names"))
+    table = result.suggestions[["segment", "size", "share"]].copy()
+    table["name"] = np.where(named["confirmed"], named["name"].str.strip(), named["suggested_name"])
+    portrait = named["pen_portrait"].str.strip()
+    table["pen_portrait"] = np.where(portrait != "", portrait, named["suggested_portrait"])
+    table["objective"] = named["objective"].str.strip().to_numpy()
+    table["named_by"] = np.where(named["confirmed"], "workshop", "suggestion")
     table["below_min_share"] = table["share"] < engagement.settings.segmentation.min_share
     result.tables["segments"] = table
     result.assignments["segment_name"] = result.assignments["segment"].map(dict(zip(table["segment"], table["name"])))

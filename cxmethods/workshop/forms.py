@@ -53,6 +53,7 @@ from cxmethods.methodology.maturity import (
     load_role_checklist,
     model_for,
 )
+from cxmethods.methods.profiles import named_segments
 from cxmethods.plots import charts
 
 __all__ = [
@@ -244,18 +245,25 @@ def role_checklist_form(engagement: Engagement, *, statements: Iterable[Statemen
 def segment_names_form(engagement: Engagement, suggestions) -> WorkshopForm:
     """The room names each data-driven segment and writes its pen portrait and outcome objective.
 
+    The suggested name and portrait are shown apart, in grey, until the room accepts them (the Accept button) or
+    types its own: a name box holds only what the room confirmed, so "0 of 5 named" means no box is filled.
+    :func:`cxmethods.methods.profiles.named_segments` gives the same as plain data.
+
     Parameters
     ----------
     engagement : Engagement
         Names the answers file (``workshop.segment_names``).
     suggestions : DataFrame
         ``segment``, ``size``, ``share``, ``suggested_name``, ``pen_portrait`` (from
-        :func:`cxmethods.methods.profiles.suggest_names`): shown as a starting point; what the room types is saved.
+        :func:`cxmethods.methods.profiles.suggest_names`): offered to accept; what the room accepts or types is saved.
 
     Returns
     -------
     WorkshopForm
-        One card per segment; ``.controls["name"|"pen_portrait"|"objective"][segment]`` (Text/Textarea).
+        One card per segment; ``.controls["name"|"pen_portrait"|"objective"][segment]`` (Text/Textarea),
+        ``["suggested"][segment]`` (HTML: the suggestion, greyed), ``["accept"][segment]`` (Button: the suggested
+        name, and the portrait where none is written, into the boxes, saved at once; disabled once the name is the
+        suggestion), ``"progress"`` and ``"status"``.
     """
     if getattr(engagement.workshop, "segment_names", None) is None:
         return not_configured("segment_names")
@@ -263,57 +271,79 @@ def segment_names_form(engagement: Engagement, suggestions) -> WorkshopForm:
         return widgets.HTML(f'<div style="color:{AMBER}">No data-driven segments to name: the segmentation needs a survey.</div>')
     store = store_for(engagement, "segment_names")
     fields = column_names(store, "segment_names")
-    saved = rows_by(store, {}, fields["segment"])
+    answers = _loaded(store).rename(columns={v: k for k, v in fields.items()})
+    segments = named_segments(suggestions, answers)
     status, progress = widgets.HTML(status_html("", GREY)), widgets.HTML()
     saver = Saver(store, status, engagement.folder)
-    controls: dict[str, dict[str, widgets.Widget]] = {"name": {}, "pen_portrait": {}, "objective": {}}
+    keys = ("name", "pen_portrait", "objective")
+    controls: dict[str, dict[str, widgets.Widget]] = {k: {} for k in (*keys, "suggested", "accept")}
     children: list[widgets.Widget] = [widgets.HTML('<h3 style="margin:8px 0 4px 0">Name the segments</h3>'), progress]
 
     def count() -> None:
         progress.value = _progress(sum(bool(w.value.strip()) for w in controls["name"].values()), len(controls["name"]), "named")
 
-    def saver_for(segment: str) -> Callable[[dict], None]:
+    def saver_for(segment: str, suggested: str) -> Callable[[dict], None]:
         def changed(change: dict) -> None:
-            saver.save({fields["segment"]: segment}, {fields[k]: controls[k][segment].value for k in controls})
+            saver.save({fields["segment"]: segment}, {fields[k]: controls[k][segment].value for k in keys})
+            controls["accept"][segment].disabled = controls["name"][segment].value.strip() == suggested.strip()
             count()
 
         return changed
 
-    for row in suggestions.itertuples(index=False):
+    def accept_for(segment: str, name: str, portrait: str) -> Callable[[widgets.Button], None]:
+        def accept(_: widgets.Button) -> None:
+            if not controls["pen_portrait"][segment].value.strip():
+                controls["pen_portrait"][segment].value = portrait
+            controls["name"][segment].value = name
+
+        return accept
+
+    for row in segments.itertuples(index=False):
         segment = str(row.segment)
-        answer = saved.get(segment, {})
         heading = (
             f'<div style="font-size:1.15em;font-weight:600;margin:12px 0 2px 0">Segment {html.escape(segment)} · '
             f"{int(row.size):,} respondents ({row.share:.0%})</div>"
-            f'<div style="color:{GREY}">Suggested: {html.escape(str(row.suggested_name))}</div>'
+        )
+        suggested = widgets.HTML(
+            f'<div style="color:{GREY};font-style:italic">Suggested, not yet accepted: '
+            f"<b>{html.escape(row.suggested_name)}</b>. {html.escape(row.suggested_portrait)}</div>",
+            layout=widgets.Layout(width="80%"),
+        )
+        accept = widgets.Button(
+            description="Accept",
+            tooltip="Use the suggested name (and portrait, if none is written yet); you can still edit them",
+            disabled=row.name.strip() == row.suggested_name.strip(),
+            layout=widgets.Layout(width="90px"),
         )
         name = widgets.Text(
-            value=answer.get(fields["name"], ""),
-            placeholder=str(row.suggested_name),
+            value=row.name,
+            placeholder="not named yet: type a name, or accept the suggestion",
             continuous_update=True,
             description="Name",
             layout=widgets.Layout(width="60%"),
         )
         portrait = widgets.Textarea(
-            value=answer.get(fields["pen_portrait"], ""),
-            placeholder=str(row.pen_portrait),
+            value=row.pen_portrait,
+            placeholder="Pen portrait: who they are, in the room's words",
             continuous_update=True,
             description="Portrait",
             layout=widgets.Layout(width="95%", height="64px"),
         )
         objective = widgets.Textarea(
-            value=answer.get(fields["objective"], ""),
+            value=row.objective,
             continuous_update=True,
             description="Objective",
             placeholder="Outcome-based objective: what should be different for these people?",
             layout=widgets.Layout(width="95%", height="48px"),
         )
+        controls["suggested"][segment], controls["accept"][segment] = suggested, accept
+        accept.on_click(accept_for(segment, row.suggested_name, row.suggested_portrait))
         for key, control in (("name", name), ("pen_portrait", portrait), ("objective", objective)):
             controls[key][segment] = control
-            control.observe(saver_for(segment), "value")
+            control.observe(saver_for(segment, row.suggested_name), "value")
         children.append(
             widgets.VBox(
-                [widgets.HTML(heading), name, portrait, objective],
+                [widgets.HTML(heading), widgets.HBox([suggested, accept]), name, portrait, objective],
                 layout=widgets.Layout(padding="4px 0 8px 0", border_bottom="1px solid #eee"),
             )
         )
@@ -378,6 +408,11 @@ def rows_by(store: AnswerStore, match: dict[str, str], by: str) -> dict[str, dic
     for column, value in match.items():
         table = table[table[column] == value]
     return {row[by]: row for row in table.to_dict("records")[::-1]}
+
+
+def _loaded(store: AnswerStore) -> pd.DataFrame:
+    """The answers file's rows as text (:func:`rows_by`'s reading, its clear error when the file cannot be read)."""
+    return pd.DataFrame(list(rows_by(store, {}, store.key[0]).values()), columns=store.columns)
 
 
 def _level(value: object) -> str:
