@@ -10,7 +10,9 @@ standards, segment rules). :class:`YamlChecker` reads one such file and collects
 
 from __future__ import annotations
 
+import copy
 import difflib
+import functools
 import re
 import types
 import typing
@@ -222,6 +224,12 @@ def yaml_location(where: str, root: yaml.Node | None, loc: tuple) -> str:
     return f"{where} line {line}" if line else where
 
 
+@functools.lru_cache(maxsize=32)
+def _parsed(text: str) -> tuple[Any, Any]:
+    """:func:`parse_yaml`, once per text: a workshop room re-reads the same methodology files on every change."""
+    return parse_yaml(text)
+
+
 class YamlChecker:
     """Reads one methodology YAML and collects problems with their line numbers.
 
@@ -252,7 +260,8 @@ class YamlChecker:
         try:
             data = self.path.read_bytes()
             text = data.decode("utf-8-sig")
-            self.raw, self.root = parse_yaml(text)
+            raw, self.root = _parsed(text)
+            self.raw = copy.deepcopy(raw)  # a loader may change what it walks; the parsed file stays as read
         except YamlTooComplex as exc:
             raise ConfigError([Problem(exc.where(self.path), f"{exc.problem}.", exc.fix)], title=title) from None
         except UnicodeDecodeError as exc:

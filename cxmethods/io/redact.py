@@ -474,20 +474,32 @@ def _name_model() -> Any:  # spaCy's Language; spaCy is imported only when a quo
         ) from exc
 
 
+#: text -> (text with names replaced, names found): each distinct text goes through the model once, however often it
+#: is read (a workshop room re-reads its answers on every change; a comment file repeats comments). Bounded.
+_SEEN: dict[str, tuple[str, tuple[str, ...]]] = {}
+_SEEN_LIMIT = 50_000
+
+
 def _model_names(texts: list[str], found: list[tuple[str, str]] | None = None) -> list[str]:
     """Replace the persons the model finds (and :func:`_is_person` accepts) with [NAME]."""
-    out = list(texts)
-    todo = [i for i, t in enumerate(texts) if t.strip()]
-    if not todo:
-        return out
-    for i, doc in zip(todo, _name_model().pipe([texts[i] for i in todo], batch_size=64)):
-        text = texts[i]
+    done = {t: _SEEN[t] for t in texts if t in _SEEN}
+    new = list(dict.fromkeys(t for t in texts if t.strip() and t not in done))
+    for text, doc in zip(new, _name_model().pipe(new, batch_size=64)):
+        names, redacted = [], text
         for ent in reversed(doc.ents):
             if ent.label_ == "PERSON" and _is_person(ent.text):
-                if found is not None:
-                    found.append(("name", ent.text))
-                text = text[: ent.start_char] + PLACEHOLDERS["name"] + text[ent.end_char :]
-        out[i] = text
+                names.append(ent.text)
+                redacted = redacted[: ent.start_char] + PLACEHOLDERS["name"] + redacted[ent.end_char :]
+        done[text] = (redacted, tuple(names))
+    if len(_SEEN) + len(new) > _SEEN_LIMIT:
+        _SEEN.clear()
+    _SEEN.update((t, done[t]) for t in new)
+    out = []
+    for text in texts:
+        redacted, names = done.get(text, (text, ()))
+        if found is not None:
+            found.extend(("name", n) for n in names)
+        out.append(redacted)
     return out
 
 

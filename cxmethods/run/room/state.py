@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -234,6 +233,7 @@ class Room:
                 mine = theirs[theirs[f["dimension_id"]].isin(self.dimensions)]
                 people.append(_progress(name, theirs[f["role"]].iloc[0], _answered(mine, f), total, False))
         by_dimension = {d: g for d, g in answers.groupby("dimension_id")} if not answers.empty else {}
+        role_medians = _role_medians(answers)
         dims = []
         for row in scores.to_dict("records"):
             given = by_dimension.get(row["dimension_id"], answers.iloc[0:0])
@@ -263,7 +263,7 @@ class Room:
                         for r in given.to_dict("records")
                         if isinstance(r["evidence"], str) and r["evidence"].strip()
                     ],
-                    "by_role": _by_role(given),
+                    "by_role": role_medians.get(row["dimension_id"], []),
                 }
             )
         settings = self.engagement.settings.self_assessment
@@ -329,11 +329,13 @@ def _number(value: object) -> float | None:
     return None if pd.isna(number) else round(number, 2)
 
 
-def _by_role(given: pd.DataFrame) -> list[dict]:
-    """Each role's median level today, for the consensus step."""
-    out = []
-    for role, g in given.groupby("role", sort=True):
-        levels = pd.to_numeric(g["current_level"], errors="coerce").dropna()
-        if len(levels):
-            out.append({"role": role, "median": float(statistics.median(levels)), "n": len(levels)})
+def _role_medians(answers: pd.DataFrame) -> dict[str, list[dict]]:
+    """Each role's median level today on each dimension, for the consensus step."""
+    if answers.empty:
+        return {}
+    levels = answers.assign(level=pd.to_numeric(answers["current_level"], errors="coerce")).dropna(subset=["level"])
+    table = levels.groupby(["dimension_id", "role"], sort=True)["level"].agg(["median", "size"]).reset_index()
+    out: dict[str, list[dict]] = {}
+    for r in table.itertuples():
+        out.setdefault(r.dimension_id, []).append({"role": r.role, "median": float(r.median), "n": int(r.size)})
     return out

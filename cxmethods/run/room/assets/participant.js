@@ -75,21 +75,22 @@
     if (sending) return;
     sending = true;
     while (unsent.size) {
+      // a change stays in the backup until the room has it on disk; one made meanwhile replaces the entry
+      // (change() makes a new object holding both), and is sent next time round
       const [id, fields] = unsent.entries().next().value;
-      unsent.delete(id);
       status("saving", "Saving…");
       try {
         await call("/api/answer", { dimension_id: id, ...fields });
+        if (unsent.get(id) === fields) unsent.delete(id);
         keep();
         if (!unsent.size) status("saved", `Saved ${time()}`);
       } catch (error) {
         if (error.status === 422) {  // refused: say why; the rest of the answer was never at risk
+          if (unsent.get(id) === fields) unsent.delete(id);
           keep();
           status("problem", error.message);
           continue;
         }
-        unsent.set(id, { ...fields, ...(unsent.get(id) || {}) });  // newer changes win
-        keep();
         status("problem", `Not saved yet: ${error.message}. Kept on this device; trying again.`);
         sending = false;
         setTimeout(send, 2000);
@@ -120,6 +121,11 @@
       { values: levels("target"), className: "target" },
       { values: levels("current"), className: "current" },
     ], { size, highlight, label: "Your scores: today (blue) and target (green) on every dimension, numbered as in the list" });
+  }
+
+  function legend() {
+    return el("p", { class: "legend" }, el("span", {}, el("i", { class: "key current" }), "Today"), el("span", {}, el("i", { class: "key target" }), "Target"),
+      el("span", {}, "Numbers: the dimensions in order"));
   }
 
   function header() {
@@ -200,7 +206,7 @@
         el("span", { id: "status", class: "status", role: "status" }, unsent.size ? "Saving…" : ""),
         el("button", { type: "button", class: "primary", onclick: () => go(index + 1) }, index === total - 1 ? "Finish" : "Next")));
     const keys = el("p", { class: "keys" }, "Keys: 1–5 pick a level (today, then target) · Enter: next · Ctrl+Enter: next from the evidence box");
-    app.replaceChildren(header(), el("div", { class: "columns" }, card, el("aside", { class: "chart" }, el("div", { id: "radar" }, myRadar(index, 300)), keys)));
+    app.replaceChildren(header(), el("div", { class: "columns" }, card, el("aside", { class: "chart" }, el("div", { id: "radar" }, myRadar(index, 300)), legend(), keys)));
   }
 
   function go(i) {
@@ -229,7 +235,7 @@
         el("ol", { class: "all" }, rows),
         el("p", { class: "note" }, "Your personal link (to carry on from another device): ", el("code", {}, location.origin + room.link)),
         el("p", { id: "status", class: "status", role: "status" })),
-      el("aside", { class: "chart" }, el("div", { id: "radar" }, myRadar(-1, 300)))));
+      el("aside", { class: "chart" }, el("div", { id: "radar" }, myRadar(-1, 300)), legend())));
     history.replaceState(null, "", "#all");
   }
 
