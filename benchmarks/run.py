@@ -22,6 +22,7 @@ import batch
 import contact_log
 import full_run
 import monte_carlo
+import room
 import segmentation
 import survey_text
 import workshop_form
@@ -35,6 +36,7 @@ CASES = {
     "segmentation": segmentation,
     "monte_carlo": monte_carlo,
     "form": workshop_form,
+    "room": room,
 }
 README = Path(__file__).parent / "README.md"
 

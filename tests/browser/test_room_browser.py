@@ -64,6 +64,8 @@ def test_eight_participants_score_at_once_and_the_facilitator_sees_them_live(bro
             for p, page in enumerate(pages):
                 today, target = _levels(p, d)
                 assert page.locator("#title").is_visible()
+                if p in (0, 6):  # the whole dimension fits the screen: no scrolling inside it, at either size
+                    assert page.evaluate("document.documentElement.scrollHeight <= innerHeight"), (PEOPLE[p], dimension)
                 if p in phones:
                     page.locator(".row.current .level").nth(int(today) - 1).tap()
                     page.locator(".row.target .level").nth(int(target) - 1).tap()
