@@ -178,3 +178,24 @@ def test_thirty_participants_saving_at_once_lose_nothing(tmp_path):
         finished = {p["name"] for p in room.json("/api/room")["participants"] if p["finished"]}
         assert set(people) <= finished
         print(f"30 participants x {len(dims)} dimensions x 2 saves: {seconds:.1f} s")
+
+
+def test_a_busy_room_does_not_keep_the_facilitator_waiting(room):
+    """Changes arriving while the view is computed are left for the next request, not chased."""
+    import asyncio
+
+    from cxmethods.run.room.server import RoomServer
+
+    server = RoomServer(room)
+    computed = []
+
+    def busy_view() -> dict:
+        computed.append(server.version)
+        server.version += 1  # someone saved while this view was being computed
+        return {"participants": []}
+
+    room.room_view = busy_view  # type: ignore[method-assign]
+    version, _ = asyncio.run(server.view())
+    assert (computed, version) == ([0], 0)
+    version, _ = asyncio.run(server.view())  # the next request: a view of what changed meanwhile
+    assert (computed, version) == ([0, 1], 1)

@@ -56,6 +56,8 @@ class RoomServer:
         self._stamps = self._file_stamps()
 
     def bump(self) -> None:
+        """A change through the room (its file is already written, so the file watcher need not count it again)."""
+        self._stamps = self._file_stamps()
         self.version += 1
         self.changed.notify_all()
 
@@ -75,11 +77,14 @@ class RoomServer:
         return await loop.run_in_executor(self.pool, lambda: call(*args, **kwargs))
 
     async def view(self) -> tuple[int, dict]:
-        """The room view for the current version, computed once however many facilitators ask."""
-        while self._view is None or self._view[0] != self.version:
+        """The latest room view: computed once however many facilitators ask, and returned when that computation
+        ends even if more changes arrived meanwhile (the next request picks those up), so a busy room never keeps
+        the facilitator waiting for a quiet moment."""
+        if self._view is None or self._view[0] != self.version:
             if self._computing is None:
                 self._computing = asyncio.ensure_future(self._compute(self.version))
             await asyncio.shield(self._computing)
+        assert self._view is not None
         return self._view
 
     async def _compute(self, version: int) -> None:
@@ -251,7 +256,10 @@ class RoomView(_Base):
         since = int(self.get_argument("since", "-1") or -1)
         if since == self.server.version:
             await self.server.changed.wait(timeout=timedelta(seconds=_WAIT))
-        version, data = await self.server.view()
+        try:
+            version, data = await self.server.view()
+        except CxmError as exc:  # an answers file the room cannot read: say which, keep serving
+            return self.problem(503, str(exc))
         self.finish({"version": version, **data})
 
 
