@@ -19,6 +19,8 @@ from cxmethods.run.room.state import Room, RoomError
 
 __all__ = ["OpenRoom", "Room", "RoomError", "open_room", "serve"]
 
+_BODY_LIMIT = 64 * 1024  # the largest call a page makes is a few kilobytes: nothing bigger is read into memory
+
 
 @dataclass(frozen=True)
 class OpenRoom:
@@ -37,6 +39,7 @@ def open_room(engagement: Engagement, *, host: str = "127.0.0.1", port: int = 87
     """Make the room for ``engagement`` and its links (nothing listens until :func:`serve`)."""
     room = Room(engagement)
     shown = lan_address() if host in ("0.0.0.0", "") else host
+    shown = f"[{shown}]" if ":" in shown else shown  # an IPv6 address in a link goes in brackets
     base = f"http://{shown}:{port}"
     join_url = f"{base}/join?code={room.code}"
     qr = join_qr(join_url)
@@ -66,7 +69,7 @@ def serve(opened: OpenRoom, *, ready: Callable[[], None] | None = None) -> None:
 
     async def main() -> None:
         app = make_app(opened.server)
-        app.listen(opened.port, address=opened.host)
+        app.listen(opened.port, address=opened.host, max_body_size=_BODY_LIMIT)
         PeriodicCallback(opened.server.watch_files, 1000).start()
         if ready:
             ready()

@@ -16,6 +16,7 @@ view waits for the next change (long polling) and so shows a save within the tim
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 import json
 import secrets
@@ -48,12 +49,22 @@ class RoomServer:
     version: int = 0
 
     def __post_init__(self) -> None:
+        # the view's version as the page sees it: a restarted server starts a new series, so no page waits on an old number
+        self.boot = secrets.token_hex(4)
+        self.cookie_suffix = hashlib.sha256(self.room.code.encode()).hexdigest()[:8]
         # saves wait in these threads for the file to hold them; many at once let SaveQueue write them together
         self.pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="cxm-room")
         self.changed = Condition()
         self._view: tuple[int, dict] | None = None
         self._computing: asyncio.Task | None = None
         self._stamps = self._file_stamps()
+
+    def tag(self, version: int) -> str:
+        return f"{self.boot}-{version}"
+
+    @property
+    def version_tag(self) -> str:
+        return self.tag(self.version)
 
     def bump(self) -> None:
         """A change through the room (its file is already written, so the file watcher need not count it again)."""
@@ -117,17 +128,24 @@ class _Base(tornado.web.RequestHandler):
             "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
         )
 
+    def _name(self, cookie: str) -> str:
+        """Cookies ignore ports: each room's cookies carry its own name, so two rooms in one browser stay apart."""
+        return f"{cookie}_{self.server.cookie_suffix}"
+
     def _cookie(self, name: str, value: str) -> None:
-        self.set_cookie(name, value, httponly=True, samesite="Strict", path="/")
+        self.set_cookie(self._name(name), value, httponly=True, samesite="Strict", path="/")
+
+    def _given(self, name: str) -> str:
+        return self.get_cookie(self._name(name), "") or ""
 
     def in_room(self) -> bool:
-        return secrets.compare_digest(self.get_cookie(_ROOM, "") or "", self.room.code) or self.facilitator()
+        return _same(self._given(_ROOM), self.room.code) or self.facilitator()
 
     def facilitator(self) -> bool:
-        return secrets.compare_digest(self.get_cookie(_FACILITATOR, "") or "", self.room.facilitator_key)
+        return _same(self._given(_FACILITATOR), self.room.facilitator_key)
 
     def me(self) -> Participant | None:
-        return self.room.participant(self.get_cookie(_ME)) if self.in_room() else None
+        return self.room.participant(self._given(_ME)) if self.in_room() else None
 
     def refuse(self) -> None:
         self.set_status(403)
@@ -145,20 +163,47 @@ class _Base(tornado.web.RequestHandler):
             raise tornado.web.HTTPError(400, reason="The request is not a JSON object")
         return data
 
+    def write_error(self, status_code: int, **kwargs) -> None:
+        """Calls get a one-line JSON error the page can show: a refusal (422) says why, an answers file the room
+        cannot use (503) says which and nothing was saved, an unexpected one names no internals."""
+        error = kwargs.get("exc_info", (None, None))[1]
+        if isinstance(error, RoomError):
+            self.set_status(status_code := 422)
+        elif isinstance(error, CxmError):
+            self.set_status(status_code := 503)
+        message = (
+            str(error)
+            if isinstance(error, CxmError)
+            else self._reason
+            if status_code < 500
+            else "The room hit an unexpected problem; the facilitator's terminal shows it."
+        )
+        if self.request.path.startswith("/api/"):
+            self.finish({"error": message})
+        else:
+            self.finish(f"<!doctype html><title>{status_code}</title><p>{message}</p>")
+
+    def log_exception(self, typ, value, tb) -> None:  # type: ignore[override]
+        if not isinstance(value, CxmError):  # a refusal or a named file problem is the user's news, not a crash
+            super().log_exception(typ, value, tb)
+
     def problem(self, status: int, message: str) -> None:
         self.set_status(status)
         self.finish({"error": message})
 
     def prepare(self) -> None:
-        # calls that change something come from the room's own pages only: JSON, from this origin
-        if self.request.method == "POST" and not self.request.headers.get("Content-Type", "").startswith("application/json"):
-            raise tornado.web.HTTPError(415, reason="Send JSON")
+        # calls that change something come from the room's own pages only: in the room, JSON, from this origin
+        if self.request.method == "POST":
+            if not self.in_room():
+                self.refuse()
+            elif not self.request.headers.get("Content-Type", "").startswith("application/json"):
+                raise tornado.web.HTTPError(415, reason="Send JSON")
 
 
 class Join(_Base):
     def get(self) -> None:
         code = (self.get_argument("code", "") or "").strip().lower()
-        if code and secrets.compare_digest(code, self.room.code):
+        if code and _same(code, self.room.code):
             self._cookie(_ROOM, self.room.code)
             self.redirect("/")
         elif self.in_room():
@@ -186,7 +231,7 @@ class Page(_Base):
     def get(self) -> None:
         if self.for_facilitator:
             key = self.get_argument("key", "")
-            if key and secrets.compare_digest(key, self.room.facilitator_key):
+            if key and _same(key, self.room.facilitator_key):
                 self._cookie(_FACILITATOR, key)
                 return self.redirect("/facilitator")
             if not self.facilitator():
@@ -223,10 +268,7 @@ class JoinCall(_Base):
         if not self.in_room():
             return self.refuse()
         data = self.body()
-        try:
-            me = await self.server.run(self.room.join, str(data.get("name", "")), str(data.get("role", "")))
-        except RoomError as exc:
-            return self.problem(409, str(exc))
+        me = await self.server.run(self.room.join, str(data.get("name", "")), str(data.get("role", "")))
         self._cookie(_ME, me.token)
         self.server.bump()
         self.finish({"joined": True, "link": f"/p/{me.token}"})
@@ -239,12 +281,7 @@ class Answer(_Base):
             return self.refuse() if not self.in_room() else self.problem(401, "Join the room first (name and role).")
         data = self.body()
         given = {k: data[k] if data[k] is None else str(data[k]) for k in ("current", "target", "evidence") if k in data}
-        try:
-            saved = await self.server.run(self.room.save_answer, me, str(data.get("dimension_id", "")), **given)
-        except RoomError as exc:
-            return self.problem(422, str(exc))
-        except CxmError as exc:  # the answers file cannot be written (locked, unreadable): nothing was saved
-            return self.problem(503, f"Not saved: {exc}")
+        saved = await self.server.run(self.room.save_answer, me, str(data.get("dimension_id", "")), **given)
         self.server.bump()
         self.finish(saved)
 
@@ -253,14 +290,10 @@ class RoomView(_Base):
     async def get(self) -> None:
         if not self.facilitator():
             return self.refuse()
-        since = int(self.get_argument("since", "-1") or -1)
-        if since == self.server.version:
+        if self.get_argument("since", "") == self.server.version_tag:
             await self.server.changed.wait(timeout=timedelta(seconds=_WAIT))
-        try:
-            version, data = await self.server.view()
-        except CxmError as exc:  # an answers file the room cannot read: say which, keep serving
-            return self.problem(503, str(exc))
-        self.finish({"version": version, **data})
+        version, data = await self.server.view()
+        self.finish({"version": self.server.tag(version), **data})
 
 
 class Consensus(_Base):
@@ -268,18 +301,13 @@ class Consensus(_Base):
         if not self.facilitator():
             return self.refuse()
         data = self.body()
-        try:
-            await self.server.run(
-                self.room.save_consensus,
-                str(data.get("dimension_id", "")),
-                current=str(data.get("current", "")),
-                target=str(data.get("target", "")),
-                rationale=str(data.get("rationale", "")),
-            )
-        except RoomError as exc:
-            return self.problem(422, str(exc))
-        except CxmError as exc:
-            return self.problem(503, f"Not saved: {exc}")
+        await self.server.run(
+            self.room.save_consensus,
+            str(data.get("dimension_id", "")),
+            current=str(data.get("current", "")),
+            target=str(data.get("target", "")),
+            rationale=str(data.get("rationale", "")),
+        )
         self.server.bump()
         self.finish({"saved": True})
 
@@ -289,11 +317,10 @@ class Link(_Base):
         if not self.facilitator():
             return self.refuse()
         data = self.body()
-        try:
-            person = await self.server.run(self.room.link_for, str(data.get("name", "")), str(data.get("role", "")))
-        except RoomError as exc:
-            return self.problem(422, str(exc))
-        self.server.bump()
+        known = len(self.room.participants())
+        person = await self.server.run(self.room.link_for, str(data.get("name", "")), str(data.get("role", "")))
+        if len(self.room.participants()) != known:  # a redraw would otherwise take the link off the facilitator's screen
+            self.server.bump()
         self.finish({"link": f"/p/{person.token}"})
 
 
@@ -338,6 +365,11 @@ def make_app(server: RoomServer) -> tornado.web.Application:
         xsrf_cookies=False,  # SameSite=Strict cookies and JSON-only calls keep other sites' pages out
         compress_response=True,
     )
+
+
+def _same(given: str, secret: str) -> bool:
+    """A constant-time comparison that any text can be given to (compare_digest refuses non-ASCII strings)."""
+    return secrets.compare_digest(given.encode("utf-8", "replace"), secret.encode("utf-8"))
 
 
 def _asset(name: str) -> str:
