@@ -171,10 +171,17 @@ window.cxmMoments = (() => {
           line));
       if (state.moved) moved(state.moved); else show();
     }
+    let asked = 0;
     async function show() {
-      const a = by[state.name], value = state.value === "" ? a.value : state.value;
-      try { state.moved = await call("/api/case/moved", { name: a.name, value }); moved(state.moved); }
-      catch (error) { result.replaceChildren(el("p", { class: "status problem", role: "status" }, error.message)); }
+      const a = by[state.name], value = state.value === "" ? a.value : state.value, mine = ++asked;
+      result.setAttribute("aria-busy", "true");
+      try {
+        const answer = await call("/api/case/moved", { name: a.name, value });
+        if (mine === asked) { state.moved = answer; moved(answer); }  // an older answer arriving late is dropped
+      } catch (error) {
+        if (mine === asked) result.replaceChildren(el("p", { class: "status problem", role: "status" }, error.message));
+      }
+      if (mine === asked) result.removeAttribute("aria-busy");
     }
     function moved(m) {
       const changed = m.rows.filter((r) => r.moved || r.npv_before !== r.npv_after || r.cash_npv_before !== r.cash_npv_after);
@@ -184,8 +191,8 @@ window.cxmMoments = (() => {
         el("td", { class: "num", "data-label": "NPV" }, pair(r.npv_before, r.npv_after, money)),
         el("td", { class: "num", "data-label": "Cash NPV" }, pair(r.cash_npv_before, r.cash_npv_after, money)),
         el("td", { "data-label": "Value for money" }, pair(r.vfm_before, r.vfm_after, String)),
-        el("td", { "data-label": "Preferred package" }, r.kind === "option" ? "" : pair(inout(r.preferred_before), inout(r.preferred_after), String)),
-        el("td", { "data-label": "What moved" }, r.what)));
+        el("td", { "data-label": "Preferred package" }, r.kind === "option" ? null : pair(inout(r.preferred_before), inout(r.preferred_after), String)),
+        el("td", { "data-label": "What moved" }, r.what || null)));
       const n = m.rows.filter((r) => r.moved).length;
       const road = m.roadmap.missing ? el("p", { class: "problem" }, m.roadmap.missing) : m.roadmap.items.length
         ? el("table", { class: "moved-table" }, el("thead", {}, el("tr", {}, el("th", {}, "Item"), el("th", {}, "Rank"), el("th", {}, "Horizon"), el("th", {}, "Starts"))),
