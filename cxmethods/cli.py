@@ -305,6 +305,14 @@ def room(
         Path,
         typer.Option("--folder", help="Without an engagement: where the room's copy of the sample engagement is kept."),
     ] = Path("out/room/riverton"),
+    run_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--run",
+            help="Run folder whose segments, backlog and business case the room's other moments start from "
+            "(default: out/<engagement name>).",
+        ),
+    ] = None,
 ) -> None:
     """Open the workshop room: participants score from their laptop or phone, the facilitator sees the room live."""
     from cxmethods.core.config import load_engagement
@@ -318,7 +326,7 @@ def room(
                 write_sample(folder)
                 console.print(escape(f"Copied the sample engagement to {folder} (its answers are kept there)."))
             engagement = folder / "engagement.yaml"
-        opened = open_room(load_engagement(engagement), host=host, port=port)
+        opened = open_room(load_engagement(engagement), host=host, port=port, run_dir=run_dir)
     except CxmError as exc:
         _fail(exc)
     room_ = opened.server.room
@@ -329,6 +337,13 @@ def room(
     console.print(escape(f"QR code as an image:  {opened.qr_image}"))
     console.print(escape(f"Facilitator's view (keep this link to yourself):  {opened.facilitator_url}"))
     console.print(escape(f"Answers are saved to {answers} as they are given. Ctrl+C closes the room."))
+    run_used = room_.moments.run_dir
+    console.print(
+        escape(
+            f"Segment names, backlog vote and business case start from the run in {run_used}"
+            + ("." if run_used.is_dir() else " (not there yet: run cxm run first, or give --run).")
+        )
+    )
     if host == "127.0.0.1":
         console.print(
             "Only this computer can join. To let the room's laptops and phones in: cxm room --host 0.0.0.0 (see --help)."

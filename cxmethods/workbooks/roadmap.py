@@ -9,6 +9,7 @@ today's values where the evidence has them (:mod:`cxmethods.methodology.service_
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import ClassVar
 
@@ -127,12 +128,17 @@ def evidence(run_dir: str | Path) -> Evidence:
     )
 
 
-def run(engagement: Engagement, run_dir: str | Path) -> RoadMap:
-    """Backlog, priorities, schedule, pilot plan and KPIs from the engagement and the earlier workbooks' artifacts."""
+def run(engagement: Engagement, run_dir: str | Path, *, appraisal: pd.DataFrame | None = None) -> RoadMap:
+    """Backlog, priorities, schedule, pilot plan and KPIs from the engagement and the earlier workbooks' artifacts.
+
+    ``appraisal`` replaces the business case's appraisal in ``run_dir`` (columns ``initiative``, ``npv``, ``bcr``,
+    ``vfm_category``, optionally ``prob_negative``): a workshop room's "what if" on an assumption, before it is run.
+    """
     settings = engagement.settings.roadmap
     result = RoadMap(run_dir)
     result.method = settings.method
-    backlog = build_backlog(engagement, evidence(run_dir))
+    found = evidence(run_dir)
+    backlog = build_backlog(engagement, found if appraisal is None else dataclasses.replace(found, appraisal=appraisal))
     result.notes += backlog.attrs.pop("notes", [])
     result.tables["backlog"] = backlog
     check_dependencies(backlog)

@@ -2,6 +2,8 @@
 and the facilitator watches the room's answers arrive.
 
 - :mod:`~cxmethods.run.room.state`: the room without the web (participants, answers, the live picture);
+- :mod:`~cxmethods.run.room.moments`: the room's other moments (segment names, backlog vote, business case), which
+  the facilitator picks and participants' pages follow;
 - :mod:`~cxmethods.run.room.server`: the Tornado app serving it, and the join link's QR code;
 - ``assets/``: the participant's and the facilitator's pages (HTML, CSS and JavaScript of our own, no network).
 """
@@ -35,9 +37,13 @@ class OpenRoom:
     qr_image: Path
 
 
-def open_room(engagement: Engagement, *, host: str = "127.0.0.1", port: int = 8765) -> OpenRoom:
-    """Make the room for ``engagement`` and its links (nothing listens until :func:`serve`)."""
-    room = Room(engagement)
+def open_room(
+    engagement: Engagement, *, host: str = "127.0.0.1", port: int = 8765, run_dir: str | Path | None = None
+) -> OpenRoom:
+    """Make the room for ``engagement`` and its links (nothing listens until :func:`serve`); ``run_dir``: the run
+    whose artifacts the segment names, backlog vote and business case moments start from (default
+    ``out/<engagement name>``)."""
+    room = Room(engagement, run_dir)
     shown = lan_address() if host in ("0.0.0.0", "") else host
     shown = f"[{shown}]" if ":" in shown else shown  # an IPv6 address in a link goes in brackets
     base = f"http://{shown}:{port}"

@@ -9,6 +9,11 @@ Who may see what:
   (``/p/<token>``) to carry to another device. Every call acts on that participant's own answers only.
 - The facilitator's view (``/facilitator?key=...``) needs a second key, printed only to the facilitator's terminal.
 
+The facilitator picks the room's moment (``/api/moment``: scoring, segment names, backlog vote, business case;
+:mod:`cxmethods.run.room.moments`); participants' pages ask for it every few seconds and follow. Only the
+participant's vote is theirs to give; naming segments, accepting votes and changing an assumption are the
+facilitator's. A refused value answers 422 with its one-line reason.
+
 A save is acknowledged only once the answers file on disk holds it (:meth:`Room.save_answer`); the facilitator's
 view waits for the next change (long polling) and so shows a save within the time it takes to recompute.
 """
@@ -31,6 +36,8 @@ import tornado.web
 from tornado.locks import Condition
 
 from cxmethods.core.errors import CxmError
+from cxmethods.core.files import first_line
+from cxmethods.run.room.moments import MOMENTS, MomentError
 from cxmethods.run.room.state import Participant, Room, RoomError
 
 __all__ = ["RoomServer", "join_qr", "lan_address", "make_app"]
@@ -73,7 +80,13 @@ class RoomServer:
         self.changed.notify_all()
 
     def _file_stamps(self) -> tuple:
-        files = (self.room.scores.path, self.room.consensus.path, self.room.folder / "participants.json")
+        files = (
+            self.room.scores.path,
+            self.room.consensus.path,
+            self.room.folder / "participants.json",
+            self.room.moments.votes.path,
+            self.room.folder / "moment.json",
+        )
         return tuple(p.stat().st_mtime_ns if p.exists() else 0 for p in files)
 
     def watch_files(self) -> None:
@@ -103,6 +116,8 @@ class RoomServer:
             data = await self.run(self.room.room_view)
             data["join_url"] = self.join_url
             data["code"] = self.room.code
+            data["moment"] = self.room.moments.current()
+            data["moments"] = MOMENTS
             self._view = (version, data)
         finally:
             self._computing = None
@@ -324,6 +339,103 @@ class Link(_Base):
         self.finish({"link": f"/p/{person.token}"})
 
 
+class _Act(_Base):
+    """A call of the room's moments: 422 with the one-line reason when refused, 503 when the file cannot be written."""
+
+    async def act(self, call, *args, **kwargs) -> None:
+        try:
+            answer = await self.server.run(call, *args, **kwargs)
+        except (RoomError, MomentError) as exc:
+            return self.problem(422, str(exc))
+        except CxmError as exc:
+            return self.problem(503, f"Not saved: {first_line(exc)}")
+        if self.request.method == "POST":
+            self.server.bump()
+        self.finish(answer)
+
+
+class Moment(_Act):
+    """The room's moment: everyone in the room reads it (participants' pages follow it); the facilitator sets it."""
+
+    def get(self) -> None:
+        if not self.in_room():
+            return self.refuse()
+        moment = self.room.moments.current()
+        self.finish({"moment": moment, "label": MOMENTS[moment], "version": self.server.version})
+
+    async def post(self) -> None:
+        if not self.facilitator():
+            return self.refuse()
+        chosen = str(self.body().get("moment", ""))
+        await self.act(lambda: {"moment": self.room.moments.choose(chosen), "label": MOMENTS.get(chosen, "")})
+
+
+class Segments(_Act):
+    async def get(self) -> None:
+        if not self.facilitator():
+            return self.refuse()
+        await self.act(self.room.moments.segments_view)
+
+    async def post(self) -> None:
+        if not self.facilitator():
+            return self.refuse()
+        d = self.body()
+        text = {k: str(d.get(k) or "") for k in ("segment", "name", "pen_portrait", "objective")}
+        await self.act(self.room.moments.save_segment_name, **text)
+
+
+class Backlog(_Act):
+    """The facilitator's picture of the vote; a participant's own votes."""
+
+    async def get(self) -> None:
+        if self.facilitator() and self.get_argument("mine", "") != "1":
+            return await self.act(self.room.moments.backlog_view)
+        me = self.me()
+        if me is None:
+            return self.refuse() if not self.in_room() else self.problem(401, "Join the room first (name and role).")
+        await self.act(self.room.moments.participant_backlog, me.name)
+
+
+class Vote(_Act):
+    async def post(self) -> None:
+        me = self.me()
+        if me is None:
+            return self.refuse() if not self.in_room() else self.problem(401, "Join the room first (name and role).")
+        d = self.body()
+        await self.act(
+            self.room.moments.save_vote, me.name, me.role, str(d.get("id", "")), str(d.get("score", "")), d.get("value")
+        )
+
+
+class AcceptVotes(_Act):
+    async def post(self) -> None:
+        if not self.facilitator():
+            return self.refuse()
+        await self.act(self.room.moments.accept_votes, str(self.body().get("id", "")))
+
+
+class Case(_Act):
+    async def get(self) -> None:
+        if not self.facilitator():
+            return self.refuse()
+        await self.act(self.room.moments.case_view, self.get_argument("fresh", "") == "1")
+
+
+class CaseMoved(_Act):
+    async def post(self) -> None:
+        if not self.facilitator():
+            return self.refuse()
+        d = self.body()
+        name, value = str(d.get("name", "")), d.get("value")
+        if self.request.path.endswith("/save"):
+            return await self.act(self.room.moments.save_assumption, name, value, str(d.get("note") or ""))
+        try:
+            answer = await self.server.run(self.room.moments.what_moved, name, value)
+        except (RoomError, MomentError) as exc:
+            return self.problem(422, str(exc))
+        self.finish(answer)  # nothing saved: nobody else's view changes
+
+
 class QR(_Base):
     def get(self) -> None:
         if not self.facilitator():
@@ -358,6 +470,13 @@ def make_app(server: RoomServer) -> tornado.web.Application:
             (r"/api/room", RoomView, s),
             (r"/api/consensus", Consensus, s),
             (r"/api/link", Link, s),
+            (r"/api/moment", Moment, s),
+            (r"/api/segments", Segments, s),
+            (r"/api/backlog", Backlog, s),
+            (r"/api/vote", Vote, s),
+            (r"/api/backlog/accept", AcceptVotes, s),
+            (r"/api/case", Case, s),
+            (r"/api/case/(?:moved|save)", CaseMoved, s),
             (r"/qr.svg", QR, s),
         ],
         default_handler_class=NotFound,

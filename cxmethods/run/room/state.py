@@ -34,6 +34,7 @@ from cxmethods.core.config import Engagement
 from cxmethods.core.errors import CxmError
 from cxmethods.io.answers import SaveQueue, answers_lock, atomic_write, store_for
 from cxmethods.methodology.maturity import model_for
+from cxmethods.run.room.moments import Moments
 from cxmethods.workbooks import self_assessment
 
 __all__ = ["EVIDENCE_LIMIT", "NAME_LIMIT", "Participant", "Room", "RoomError"]
@@ -57,7 +58,7 @@ class Participant:
 class Room:
     """One engagement's workshop room: participants, their answers, and the facilitator's live picture."""
 
-    def __init__(self, engagement: Engagement) -> None:
+    def __init__(self, engagement: Engagement, run_dir: str | Path | None = None) -> None:
         self.engagement = engagement
         self.model = model_for(engagement)
         self.dimensions = {d.id: d for d in self.model.dimensions}
@@ -75,6 +76,8 @@ class Room:
                 atomic_write(secrets_file, json.dumps(kept, indent=1).encode())
         self.code: str = kept["code"]
         self.facilitator_key: str = kept["facilitator"]
+        # the other moments: segment names, backlog vote, business case (see moments.py)
+        self.moments = Moments(engagement, self.folder, run_dir)
 
     # ---- participants -------------------------------------------------------------------------------------
     @property

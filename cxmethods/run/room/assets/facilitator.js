@@ -5,13 +5,17 @@
   const { el, call, time } = window.cxmRoom;
   const app = document.getElementById("app");
   const PALETTE = ["#1f5fa8", "#b3541e", "#2e7d32", "#8e24aa", "#00838f", "#c62828", "#6d4c41", "#455a64", "#ad1457", "#558b2f"];
-  let view = null, version = -1, tab = "consensus", chosen = null, form = null;
+  let view = null, version = -1, tab = "consensus", chosen = null, form = null, shown = null;
+  const moments = window.cxmMoments;
 
   async function listen() {
     for (;;) {
       try {
         const next = await call(`/api/room?since=${version}`);
-        if (next.version !== version) { version = next.version; view = next; draw(); }
+        if (next.version !== version) {
+          version = next.version; view = next;
+          if (!(view.moment === "business_case" && shown === "business_case")) draw();  // the business case keeps its what-if
+        }
         online(true);
       } catch (error) {
         if (error.status === 403) { app.replaceChildren(el("p", { class: "problem" }, "This view needs the facilitator's link.")); return; }
@@ -47,9 +51,48 @@
           el("p", {}, "Code ", el("b", { class: "code" }, view.code)),
           el("p", { class: "small" }, view.join_url)),
         el("section", { class: "main" },
-          el("nav", { class: "tabs", role: "tablist" }, tabs.map(([id, label]) =>
-            el("button", { type: "button", role: "tab", "aria-selected": tab === id ? "true" : "false", onclick: () => { tab = id; draw(); } }, label))),
-          { consensus, spread, gaps, people }[tab]())));
+          el("nav", { class: "moments", "aria-label": "The room's moment" }, el("span", { class: "label" }, "The room is on"),
+            Object.entries(view.moments).map(([id, label]) => el("button", { type: "button", "aria-pressed": view.moment === id ? "true" : "false", onclick: () => choose(id) }, label))),
+          view.moment === "scoring" ? [
+            el("nav", { class: "tabs", role: "tablist" }, tabs.map(([id, label]) =>
+              el("button", { type: "button", role: "tab", "aria-selected": tab === id ? "true" : "false", onclick: () => { tab = id; draw(); } }, label))),
+            { consensus, spread, gaps, people }[tab]()] : momentPanel())));
+    shown = view.moment;
+  }
+
+  // ---- the room's other moments (moments.js): the participants' pages follow the choice
+  async function choose(id) {
+    try { await call("/api/moment", { moment: id }); view.moment = id; draw(); }
+    catch (error) { online(false, error.message); }
+  }
+
+  let panel = null;
+  function momentPanel() {
+    const moment = view.moment;
+    if (panel && panel.moment === moment) {  // the same moment: fresh figures in the same place (the what-if stays)
+      const typing = panel.box.contains(document.activeElement) && document.activeElement.tagName === "INPUT";
+      if (moment !== "business_case" && !typing) fill(panel.box, moment);  // never under the facilitator's typing
+      return panel.box;
+    }
+    const box = el("div", { class: "moment" }, el("div", { class: "card" }, el("p", { class: "note" }, "Opening…")));
+    panel = { moment, box };
+    fill(box, moment);
+    return box;
+  }
+
+  let fills = 0;
+  async function fill(box, moment) {
+    if (moment === "business_case") {
+      try { await moments.businessCase(box, false); } catch (error) { box.replaceChildren(el("div", { class: "card" }, el("p", { class: "problem" }, error.message))); }
+      return;
+    }
+    const mine = ++fills, staging = el("div");  // drawn aside, shown only if no newer picture was asked for meanwhile
+    try {
+      await (moment === "segments" ? moments.segments : moments.backlog)(staging, () => fill(box, moment));
+    } catch (error) {
+      staging.replaceChildren(el("div", { class: "card" }, el("p", { class: "problem" }, error.message)));
+    }
+    if (mine === fills) box.replaceChildren(...staging.childNodes);
   }
 
   // ---- consensus: the widest spread first, each role's scores, the median and the evidence beside the form

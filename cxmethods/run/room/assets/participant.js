@@ -27,8 +27,40 @@
     for (const [id, fields] of unsent) Object.assign(answer(id), fields);  // what this browser had not sent yet
     const wanted = Number((location.hash.match(/^#(\d+)$/) || [])[1]);
     index = wanted >= 1 && wanted <= room.dimensions.length ? wanted - 1 : firstUnanswered();
-    draw();
+    try { moment = seen = (await call("/api/moment")).moment; } catch (error) { moment = "scoring"; }
+    await show();
     send();
+    follow();
+  }
+
+  // ---- the room's moment: the page follows the facilitator's choice (asked every few seconds)
+  let moment = "scoring", seen = "scoring", following = false;  // what this page shows; what the room is on
+  async function follow() {
+    if (following) return;
+    following = true;
+    for (;;) {
+      await new Promise((done) => setTimeout(done, 3000));
+      try {
+        const now = (await call("/api/moment")).moment;
+        if (now !== seen && !typing) { moment = seen = now; await show(); }
+      } catch (error) { /* the room is out of reach for a moment: keep the page as it is, ask again */ }
+    }
+  }
+
+  async function show() {
+    if (moment === "scoring") return draw();
+    const who = (count) => el("header", { class: "bar" }, el("span", { class: "who" }, `${room.participant.name} · ${room.participant.role}`), count || null);
+    if (moment === "backlog") {
+      try {
+        const data = await call("/api/backlog?mine=1");
+        if (!data.missing) return window.cxmMoments.vote(app, who, data);
+      } catch (error) { /* said below */ }
+    }
+    const names = { segments: "naming the segments", backlog: "the backlog vote", business_case: "the business case" };
+    app.replaceChildren(who(), el("div", { class: "moment" }, el("section", { class: "card" },
+      el("h1", {}, "Look up: the room is on ", names[moment] || moment),
+      el("p", { class: "note" }, moment === "backlog" ? "The vote opens in a moment." : "The facilitator leads this part on the shared screen; nothing to do on this device. Your scores are saved."),
+      el("button", { type: "button", onclick: () => { moment = "scoring"; draw(); } }, "Back to my scores"))));
   }
 
   function joinForm() {
