@@ -10,7 +10,7 @@ from room_server import Session, running_room  # tests/ is on the path (rootdir 
 
 from cxmethods import load_engagement
 from cxmethods.run.room import Room
-from cxmethods.run.room.moments import MOMENTS, MomentError
+from cxmethods.run.room.moments import MOMENTS, RoomError
 from cxmethods.sample import write_sample
 from cxmethods.workbooks import roadmap
 
@@ -30,7 +30,7 @@ def test_the_facilitators_moment_is_kept_and_an_unknown_one_refused(room):
     assert moments.current() == "scoring"
     assert moments.choose("backlog") == "backlog"
     assert Room(room.engagement, moments.run_dir).moments.current() == "backlog"  # a restarted room opens there
-    with pytest.raises(MomentError, match="no moment 'dance'") as refused:
+    with pytest.raises(RoomError, match="no moment 'dance'") as refused:
         moments.choose("dance")
     assert "\n" not in str(refused.value) and moments.current() == "backlog"
     assert list(MOMENTS) == ["scoring", "segments", "backlog", "business_case"]
@@ -42,9 +42,9 @@ def test_without_a_run_each_moment_says_what_to_run_first(tmp_path):
     for view in (room.moments.segments_view(), room.moments.backlog_view(), room.moments.case_view()):
         assert "cxm run" in view["missing"] and str(tmp_path / "no-run") in view["missing"], view
     assert "missing" in room.moments.participant_backlog("Ana")
-    with pytest.raises(MomentError, match="cxm run"):
+    with pytest.raises(RoomError, match="cxm run"):
         room.moments.save_segment_name("1", "Anyone")
-    with pytest.raises(MomentError, match="not open yet"):
+    with pytest.raises(RoomError, match="not open yet"):
         room.moments.save_vote("Ana", "Librarian", "I01", "value", "3")
 
 
@@ -70,7 +70,7 @@ def test_segment_suggestions_stay_unconfirmed_until_the_room_names_them(room):
         (first["segment"], "  ", "Type a name"),
         (first["segment"], "x" * 81, "80 characters"),
     ):
-        with pytest.raises(MomentError, match=message):
+        with pytest.raises(RoomError, match=message):
             moments.save_segment_name(segment, name)
 
 
@@ -99,10 +99,10 @@ def test_each_participant_votes_their_own_and_the_accepted_median_reaches_the_ro
         ("confidence", "2", "a share above 0 and at most 1"),
         ("reach", "10", "scored on value, effort, confidence"),
     ):
-        with pytest.raises(MomentError, match=message) as refused:
+        with pytest.raises(RoomError, match=message) as refused:
             moments.save_vote("Ana", "Librarian", item, score, value)
         assert "\n" not in str(refused.value)
-    with pytest.raises(MomentError, match="no item 'nope'"):
+    with pytest.raises(RoomError, match="no item 'nope'"):
         moments.save_vote("Ana", "Librarian", "nope", "value", "3")
     assert moments.votes.path.read_bytes() == before  # nothing written
 
@@ -112,7 +112,7 @@ def test_each_participant_votes_their_own_and_the_accepted_median_reaches_the_ro
     assert backlog.loc[item, "note"] == "room vote: median of 3 votes"
     ranked = roadmap.run(room.engagement, moments.run_dir).tables["backlog"].set_index("id")
     assert ranked.loc[item, ["value", "effort", "confidence"]].tolist() == [4, 8, 0.8]  # what workbook 05 reads
-    with pytest.raises(MomentError, match="Nobody has voted"):
+    with pytest.raises(RoomError, match="Nobody has voted"):
         moments.accept_votes(items[1]["id"])
 
 
@@ -141,10 +141,10 @@ def test_changing_an_assumption_shows_what_moved_and_the_road_map_from_it(room):
     assert not any(r["moved"] for r in unchanged["rows"]) and unchanged["roadmap"]["items"] == []
 
     for value, message in ((high * 10, "within its range"), ("lots", "must be a number"), (float("nan"), "within its range")):
-        with pytest.raises(MomentError, match=message) as refused:
+        with pytest.raises(RoomError, match=message) as refused:
             moments.what_moved(name, value)
         assert "\n" not in str(refused.value)
-    with pytest.raises(MomentError, match="no assumption 'nope'"):
+    with pytest.raises(RoomError, match="no assumption 'nope'"):
         moments.save_assumption("nope", 1)
 
     moments.save_assumption(name, new, "The supplier has done this twice")

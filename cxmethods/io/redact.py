@@ -496,10 +496,10 @@ def _model_names(texts: list[str], found: list[tuple[str, str]] | None = None) -
     _SEEN.update((t, done[t]) for t in new)
     out = []
     for text in texts:
-        redacted, names = done.get(text, (text, ()))
+        replaced, persons = done.get(text, (text, ()))
         if found is not None:
-            found.extend(("name", n) for n in names)
-        out.append(redacted)
+            found.extend(("name", n) for n in persons)
+        out.append(replaced)
     return out
 
 

@@ -49,7 +49,7 @@ from cxmethods.methods.backlog_scores import backlog_score_choices, check_backlo
 from cxmethods.methods.profiles import named_segments, suggest_names
 from cxmethods.workbooks import business_case, roadmap
 
-__all__ = ["MOMENTS", "MomentError", "Moments"]
+__all__ = ["MOMENTS", "Moments", "RoomError"]
 
 #: The room's moments, in the order the facilitator's view offers them.
 MOMENTS = {"scoring": "Scoring", "segments": "Segment names", "backlog": "Backlog vote", "business_case": "Business case"}
@@ -57,8 +57,8 @@ SEGMENT_NAME_LIMIT = 80
 TEXT_LIMIT = 2000
 
 
-class MomentError(CxmError):
-    """A vote or a change the room refuses; one line, for the person who sent it."""
+class RoomError(CxmError):
+    """An answer, a join, a vote or a change the room refuses; its message is one line, for the person who sent it."""
 
 
 class Moments:
@@ -87,7 +87,7 @@ class Moments:
 
     def choose(self, moment: str) -> str:
         if moment not in MOMENTS:
-            raise MomentError(f"The room has no moment '{str(moment)[:30]}'; choose one of: {', '.join(MOMENTS.values())}.")
+            raise RoomError(f"The room has no moment '{str(moment)[:30]}'; choose one of: {', '.join(MOMENTS.values())}.")
         with answers_lock(self._file):
             atomic_write(self._file, json.dumps({"moment": moment}).encode())
         return moment
@@ -141,16 +141,16 @@ class Moments:
         """The room's name for one segment (and its portrait and objective); on disk before it returns."""
         suggestions = self._suggestions()
         if isinstance(suggestions, str):
-            raise MomentError(suggestions)
+            raise RoomError(suggestions)
         if str(segment) not in set(suggestions["segment"]):
-            raise MomentError(f"There is no segment '{str(segment)[:20]}' in this run's segmentation.")
+            raise RoomError(f"There is no segment '{str(segment)[:20]}' in this run's segmentation.")
         name = " ".join(str(name or "").split())
         if not name:
-            raise MomentError("Type a name for the segment, or accept the suggestion.")
+            raise RoomError("Type a name for the segment, or accept the suggestion.")
         if len(name) > SEGMENT_NAME_LIMIT:
-            raise MomentError(f"A segment's name is limited to {SEGMENT_NAME_LIMIT} characters; shorten it.")
+            raise RoomError(f"A segment's name is limited to {SEGMENT_NAME_LIMIT} characters; shorten it.")
         if len(pen_portrait) > TEXT_LIMIT or len(objective) > TEXT_LIMIT:
-            raise MomentError(f"The portrait and the objective are limited to {TEXT_LIMIT:,} characters each.")
+            raise RoomError(f"The portrait and the objective are limited to {TEXT_LIMIT:,} characters each.")
         store = store_for(self.engagement, "segment_names")
         f = dict(zip(INPUTS["segment_names"].fields, store.columns))
         store.upsert({f["segment"]: str(segment)}, {f["name"]: name, f["pen_portrait"]: pen_portrait, f["objective"]: objective})
@@ -219,14 +219,14 @@ class Moments:
         """One participant's score for one item (empty: not scored); on disk before it returns."""
         rules = self.rules()
         if score not in rules:
-            raise MomentError(f"This room's backlog is scored on {', '.join(rules)}; '{str(score)[:20]}' is not one of them.")
+            raise RoomError(f"This room's backlog is scored on {', '.join(rules)}; '{str(score)[:20]}' is not one of them.")
         backlog = self._backlog()
         if isinstance(backlog, str):
-            raise MomentError("The backlog vote is not open yet.")
+            raise RoomError("The backlog vote is not open yet.")
         if str(item) not in set(backlog["id"]):
-            raise MomentError(f"There is no item '{str(item)[:40]}' in this run's backlog.")
+            raise RoomError(f"There is no item '{str(item)[:40]}' in this run's backlog.")
         if problem := check_backlog_score(score, value):
-            raise MomentError(problem)
+            raise RoomError(problem)
         number = parse_backlog_score(score, value)
         table = self._vote_saves.upsert(
             {"participant": who, "id": str(item)}, {"role": role, score: "" if math.isnan(number) else f"{number:g}"}
@@ -266,13 +266,13 @@ class Moments:
         """Write an item's median votes to the workshop's backlog answers (what workbook 05 reads)."""
         view = self.backlog_view()
         if "missing" in view:
-            raise MomentError(view["missing"])
+            raise RoomError(view["missing"])
         found = next((i for i in view["items"] if i["id"] == str(item)), None)
         if found is None:
-            raise MomentError(f"There is no item '{str(item)[:40]}' in this run's backlog.")
+            raise RoomError(f"There is no item '{str(item)[:40]}' in this run's backlog.")
         medians = {s: v for s, v in found["median"].items() if v != ""}
         if not medians:
-            raise MomentError(f"Nobody has voted on {found['id']} yet: nothing to accept.")
+            raise RoomError(f"Nobody has voted on {found['id']} yet: nothing to accept.")
         store = store_for(self.engagement, "backlog")
         f = dict(zip(INPUTS["backlog"].fields, store.columns))
         note = f"room vote: median of {found['votes']} vote{'s' * (found['votes'] != 1)}"
@@ -326,21 +326,21 @@ class Moments:
         try:
             found = self._appraised()
         except CxmError as exc:  # the inputs have problems: the room says the first, the run lists them all
-            raise MomentError(f"The business case cannot be computed: {first_line(exc)}") from None
+            raise RoomError(f"The business case cannot be computed: {first_line(exc)}") from None
         if isinstance(found, str):
-            raise MomentError(found)
+            raise RoomError(found)
         case = found[0]
         table = case.tables["assumptions"].set_index("name")
         if name not in table.index:
-            raise MomentError(f"There is no assumption '{str(name)[:60]}' in this business case.")
+            raise RoomError(f"There is no assumption '{str(name)[:60]}' in this business case.")
         row = table.loc[name]
         try:
             number = float(str(value).strip().replace(",", "."))
         except ValueError:
-            raise MomentError(f"{name} must be a number; got {str(value).strip()[:20]!r}.") from None
+            raise RoomError(f"{name} must be a number; got {str(value).strip()[:20]!r}.") from None
         low, high = float(row["low"]), float(row["high"])
         if not math.isfinite(number) or not (min(low, high) <= number <= max(low, high)):
-            raise MomentError(f"{name} must be within its range, {low:g} to {high:g}; got {number:g}.")
+            raise RoomError(f"{name} must be within its range, {low:g} to {high:g}; got {number:g}.")
         return case, dict(row), number
 
     def what_moved(self, name: str, value: object) -> dict:
@@ -397,7 +397,7 @@ class Moments:
         """Write the room's value for one assumption (its range kept) to ``workshop.assumptions``."""
         _, row, number = self._checked(name, value)
         if len(note) > TEXT_LIMIT:
-            raise MomentError(f"The reason is limited to {TEXT_LIMIT:,} characters.")
+            raise RoomError(f"The reason is limited to {TEXT_LIMIT:,} characters.")
         store = store_for(self.engagement, "assumptions")
         f = dict(zip(INPUTS["assumptions"].fields, store.columns))
         store.upsert(

@@ -36,8 +36,7 @@ import tornado.web
 from tornado.locks import Condition
 
 from cxmethods.core.errors import CxmError
-from cxmethods.core.files import first_line
-from cxmethods.run.room.moments import MOMENTS, MomentError
+from cxmethods.run.room.moments import MOMENTS
 from cxmethods.run.room.state import Participant, Room, RoomError
 
 __all__ = ["RoomServer", "join_qr", "lan_address", "make_app"]
@@ -340,15 +339,10 @@ class Link(_Base):
 
 
 class _Act(_Base):
-    """A call of the room's moments: 422 with the one-line reason when refused, 503 when the file cannot be written."""
+    """A call of the room's moments (refusals and file problems answered by :meth:`_Base.write_error`)."""
 
     async def act(self, call, *args, **kwargs) -> None:
-        try:
-            answer = await self.server.run(call, *args, **kwargs)
-        except (RoomError, MomentError) as exc:
-            return self.problem(422, str(exc))
-        except CxmError as exc:
-            return self.problem(503, f"Not saved: {first_line(exc)}")
+        answer = await self.server.run(call, *args, **kwargs)
         if self.request.method == "POST":
             self.server.bump()
         self.finish(answer)
@@ -429,11 +423,7 @@ class CaseMoved(_Act):
         name, value = str(d.get("name", "")), d.get("value")
         if self.request.path.endswith("/save"):
             return await self.act(self.room.moments.save_assumption, name, value, str(d.get("note") or ""))
-        try:
-            answer = await self.server.run(self.room.moments.what_moved, name, value)
-        except (RoomError, MomentError) as exc:
-            return self.problem(422, str(exc))
-        self.finish(answer)  # nothing saved: nobody else's view changes
+        self.finish(await self.server.run(self.room.moments.what_moved, name, value))  # nothing saved: no bump
 
 
 class QR(_Base):

@@ -31,10 +31,9 @@ from pathlib import Path
 import pandas as pd
 
 from cxmethods.core.config import Engagement
-from cxmethods.core.errors import CxmError
 from cxmethods.io.answers import SaveQueue, answers_lock, atomic_write, store_for
 from cxmethods.methodology.maturity import model_for
-from cxmethods.run.room.moments import Moments
+from cxmethods.run.room.moments import Moments, RoomError
 from cxmethods.workbooks import self_assessment
 
 __all__ = ["EVIDENCE_LIMIT", "NAME_LIMIT", "Participant", "Room", "RoomError"]
@@ -42,10 +41,6 @@ __all__ = ["EVIDENCE_LIMIT", "NAME_LIMIT", "Participant", "Room", "RoomError"]
 NAME_LIMIT = 60
 EVIDENCE_LIMIT = 2000
 _LEVELS = ("", "1", "2", "3", "4", "5")
-
-
-class RoomError(CxmError):
-    """An answer or a join the room refuses; its message is one line, for the person who sent it."""
 
 
 @dataclass(frozen=True)
