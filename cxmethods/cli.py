@@ -332,11 +332,12 @@ def room(
     room_ = opened.server.room
     answers = room_.scores.path
     console.print(escape(f"Workshop room for {room_.engagement.organisation}: {len(room_.dimensions)} dimensions to score."))
-    console.print(escape(opened.qr_text))
-    console.print(escape(f"Join (show the QR code, or read out the code {room_.code}):  {opened.join_url}"))
-    console.print(escape(f"QR code as an image:  {opened.qr_image}"))
+    # the facilitator's key first, so that the part of the terminal worth projecting (the QR code) does not show it
     console.print(escape(f"Facilitator's view (keep this link to yourself):  {opened.facilitator_url}"))
     console.print(escape(f"Answers are saved to {answers} as they are given. Ctrl+C closes the room."))
+    console.print(escape(opened.qr_text))
+    console.print(escape(f"Join (show the QR code, or read out the code {room_.code}):  {opened.join_url}"))
+    console.print(escape(f"The QR code as an image, for the projector:  {opened.qr_image}"))
     run_used = room_.moments.run_dir
     console.print(
         escape(

@@ -19,7 +19,7 @@ PEOPLE = [
     (f"Person {n}", role)
     for n, role in enumerate(["Director", "Adviser", "Adviser", "Analyst", "Digital lead", "Finance", "Adviser", "Policy"], 1)
 ]
-ACKNOWLEDGED = "() => localStorage.getItem('cxm-room-unsent') === '[]'"
+ACKNOWLEDGED = "() => { const keys = Object.keys(localStorage).filter((k) => k.startsWith('cxm-room-unsent:')); return keys.length === 1 && localStorage.getItem(keys[0]) === '[]'; }"
 UNSENT = ACKNOWLEDGED.replace("=== '[]'", "=== '[]' && document.querySelector('#status').textContent.startsWith('Saved')")
 
 

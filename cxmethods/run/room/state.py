@@ -36,9 +36,10 @@ from cxmethods.methodology.maturity import model_for
 from cxmethods.run.room.moments import Moments, RoomError
 from cxmethods.workbooks import self_assessment
 
-__all__ = ["EVIDENCE_LIMIT", "NAME_LIMIT", "Participant", "Room", "RoomError"]
+__all__ = ["EVIDENCE_LIMIT", "NAME_LIMIT", "PARTICIPANT_LIMIT", "Participant", "Room", "RoomError"]
 
 NAME_LIMIT = 60
+PARTICIPANT_LIMIT = 300
 EVIDENCE_LIMIT = 2000
 _LEVELS = ("", "1", "2", "3", "4", "5")
 
@@ -68,7 +69,7 @@ class Room:
                 kept = json.loads(secrets_file.read_text(encoding="utf-8"))
             else:
                 kept = {"code": _code(), "facilitator": secrets.token_urlsafe(16)}
-                atomic_write(secrets_file, json.dumps(kept, indent=1).encode())
+                _private(secrets_file, json.dumps(kept, indent=1).encode())
         self.code: str = kept["code"]
         self.facilitator_key: str = kept["facilitator"]
         # the other moments: segment names, backlog vote, business case (see moments.py)
@@ -114,9 +115,11 @@ class Room:
             return self._add(known, name, role)
 
     def _add(self, known: dict[str, Participant], name: str, role: str) -> Participant:
+        if len(known) >= PARTICIPANT_LIMIT:
+            raise RoomError(f"The room is full ({PARTICIPANT_LIMIT} people). Ask the facilitator to open a second room.")
         person = Participant(secrets.token_urlsafe(12), name, role)
         rows = {t: {"name": p.name, "role": p.role} for t, p in {**known, person.token: person}.items()}
-        atomic_write(self._registry, json.dumps(rows, indent=1, ensure_ascii=False).encode("utf-8"))
+        _private(self._registry, json.dumps(rows, indent=1, ensure_ascii=False).encode("utf-8"))
         return person
 
     def _names_in_file(self) -> set[str]:
@@ -282,6 +285,12 @@ class Room:
         }
 
 
+def _private(path: Path, data: bytes) -> None:
+    """Write a file of the room's secrets (join code, facilitator key, participants' tokens) readable by its owner only."""
+    atomic_write(path, data)
+    path.chmod(0o600)
+
+
 def _code() -> str:
     """A join code people can read aloud and type: four letters, a dash, four letters (no 0/O, 1/l)."""
     letters = "abcdefghjkmnpqrstuvwxyz"
@@ -328,12 +337,20 @@ def _number(value: object) -> float | None:
 
 
 def _role_medians(answers: pd.DataFrame) -> dict[str, list[dict]]:
-    """Each role's median level today on each dimension, for the consensus step."""
+    """Each role's median level today and target on each dimension, for the consensus step."""
     if answers.empty:
         return {}
-    levels = answers.assign(level=pd.to_numeric(answers["current_level"], errors="coerce")).dropna(subset=["level"])
-    table = levels.groupby(["dimension_id", "role"], sort=True)["level"].agg(["median", "size"]).reset_index()
+    levels = answers.assign(
+        today=pd.to_numeric(answers["current_level"], errors="coerce"),
+        target=pd.to_numeric(answers["target_level"], errors="coerce"),
+    ).dropna(subset=["today"])
+    table = levels.groupby(["dimension_id", "role"], sort=True).agg(
+        median=("today", "median"), median_target=("target", "median"), n=("today", "size")
+    )
     out: dict[str, list[dict]] = {}
-    for r in table.itertuples():
-        out.setdefault(r.dimension_id, []).append({"role": r.role, "median": float(r.median), "n": int(r.size)})
+    for (dimension, role), r in table.iterrows():
+        target = None if pd.isna(r["median_target"]) else float(r["median_target"])
+        out.setdefault(dimension, []).append(
+            {"role": role, "median": float(r["median"]), "median_target": target, "n": int(r["n"])}
+        )
     return out

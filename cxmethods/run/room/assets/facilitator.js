@@ -5,7 +5,8 @@
   const { el, call, time } = window.cxmRoom;
   const app = document.getElementById("app");
   const PALETTE = ["#1f5fa8", "#b3541e", "#2e7d32", "#8e24aa", "#00838f", "#c62828", "#6d4c41", "#455a64", "#ad1457", "#558b2f"];
-  let view = null, version = -1, tab = "consensus", chosen = null, form = null, shown = null;
+  let view = null, version = -1, tab = "consensus", chosen = null, form = null, shown = null, waiting = false;
+  const links = {};  // personal links given out, by name: a redraw keeps them on screen
   const moments = window.cxmMoments;
 
   async function listen() {
@@ -14,7 +15,7 @@
         const next = await call(`/api/room?since=${version}`);
         if (next.version !== version) {
           version = next.version; view = next;
-          if (!(view.moment === "business_case" && shown === "business_case")) draw();  // the business case keeps its what-if
+          if (!(view.moment === "business_case" && shown === "business_case")) redraw();  // the business case keeps its what-if
         }
         online(true);
       } catch (error) {
@@ -34,6 +35,23 @@
   const roles = () => [...new Set(view.dimensions.flatMap((d) => d.scores.map((s) => s.role)))].sort();
   const colour = (role) => PALETTE[roles().indexOf(role) % PALETTE.length];
   const level = (x) => (x === null || x === undefined ? "–" : Number.isInteger(x) ? String(x) : x.toFixed(1));
+
+  // A change in the room redraws the page; whoever is typing keeps their place (focus, cursor) and an open
+  // list is not closed under them: the redraw waits until it closes.
+  function redraw() {
+    const active = document.activeElement;
+    if (active && active.tagName === "SELECT") {
+      if (!waiting) { waiting = true; active.addEventListener("blur", () => { waiting = false; redraw(); }, { once: true }); }
+      return;
+    }
+    const id = active && active.id, from = active && active.selectionStart, to = active && active.selectionEnd;
+    draw();
+    const again = id && document.getElementById(id);
+    if (again) {
+      again.focus();
+      if (typeof from === "number" && typeof again.setSelectionRange === "function") again.setSelectionRange(from, to);
+    }
+  }
 
   function draw() {
     const started = view.participants.filter((p) => p.answered > 0).length;
@@ -110,7 +128,7 @@
     }
     picker.value = chosen;
     const d = dims[chosen], at = order.indexOf(chosen);
-    const rows = d.scores.map((s) => el("tr", {}, el("td", {}, el("i", { class: "swatch", style: `background:${colour(s.role)}` }), s.role), el("td", { class: "num" }, level(s.current)), el("td", { class: "num" }, level(s.target))));
+    const rows = d.by_role.map((r) => el("tr", {}, el("td", {}, el("i", { class: "swatch", style: `background:${colour(r.role)}` }), r.role), el("td", { class: "num" }, String(r.n)), el("td", { class: "num" }, level(r.median)), el("td", { class: "num" }, level(r.median_target))));
     const quotes = d.evidence.map((q) => el("li", {}, el("b", {}, `${q.role}: `), q.text));
     if (!form || form.id !== chosen) form = { id: chosen, current: d.agreed ? String(d.agreed) : "", target: d.agreed_target ? String(d.agreed_target) : "", rationale: d.rationale || "" };
     return el("div", { class: "consensus" },
@@ -120,7 +138,7 @@
         picker,
         el("p", {}, `${d.n} scores · median today `, el("b", {}, level(d.median)), " · median target ", el("b", {}, level(d.median_target)), ` · range ${level(d.range)} · interquartile range ${level(d.iqr)}`),
         dots(d),
-        el("table", { class: "scores" }, el("thead", {}, el("tr", {}, el("th", {}, "Role"), el("th", { class: "num" }, "Today"), el("th", { class: "num" }, "Target"))), el("tbody", {}, rows)),
+        el("table", { class: "scores" }, el("caption", {}, "Each role's median"), el("thead", {}, el("tr", {}, el("th", {}, "Role"), el("th", { class: "num" }, "Scores"), el("th", { class: "num" }, "Today"), el("th", { class: "num" }, "Target"))), el("tbody", {}, rows)),
         quotes.length ? el("div", {}, el("h3", {}, "Evidence given"), el("ul", { class: "quotes" }, quotes)) : el("p", { class: "note" }, "No evidence given yet.")),
       agreeForm(d, order, at));
   }
@@ -194,9 +212,9 @@
       el("td", {}, p.name), el("td", {}, p.role),
       el("td", {}, el("span", { class: "meter small-meter" }, el("i", { style: `width:${(100 * p.answered) / p.total}%` })), ` ${p.answered} of ${p.total}`),
       el("td", {}, p.finished ? "Finished" : p.answered ? "Scoring" : "Not started"),
-      el("td", {}, el("button", { type: "button", class: "quiet", onclick: async (e) => {
+      el("td", {}, links[p.name] ? el("code", {}, links[p.name]) : el("button", { type: "button", class: "quiet", onclick: async (e) => {
         const cell = e.currentTarget.parentNode;
-        try { const r = await call("/api/link", { name: p.name, role: p.role }); cell.replaceChildren(el("code", {}, location.origin + r.link)); }
+        try { const r = await call("/api/link", { name: p.name, role: p.role }); links[p.name] = location.origin + r.link; cell.replaceChildren(el("code", {}, links[p.name])); }
         catch (error) { cell.replaceChildren(el("span", { class: "problem" }, error.message)); }
       } }, "Personal link"))));
     return el("div", { class: "card" }, el("h2", {}, "Participants"),

@@ -5,16 +5,17 @@
 (() => {
   const { el, call, time, radar } = window.cxmRoom;
   const app = document.getElementById("app");
-  const BACKUP = "cxm-room-unsent";
   let room = null;          // what /api/me returned
   let index = 0;            // the dimension on screen
   let active = "current";   // the row the keys 1-5 set
   let shown = null;         // the level whose descriptor is shown on a narrow screen
   let sending = false;
   let typing = null;        // the evidence box's timer
-  const unsent = new Map(JSON.parse(localStorage.getItem(BACKUP) || "[]"));
+  // changes not yet acknowledged, kept in this browser under this room's and this participant's own key, so a
+  // shared laptop never replays one person's answers as another's
+  let unsent = new Map(), backup = null;
 
-  function keep() { localStorage.setItem(BACKUP, JSON.stringify([...unsent])); }
+  function keep() { if (backup) localStorage.setItem(backup, JSON.stringify([...unsent])); }
 
   async function start() {
     try {
@@ -24,6 +25,8 @@
       return;
     }
     if (!room.joined) return joinForm();
+    backup = `cxm-room-unsent:${location.host}:${room.link}`;
+    unsent = new Map(JSON.parse(localStorage.getItem(backup) || "[]"));
     for (const [id, fields] of unsent) Object.assign(answer(id), fields);  // what this browser had not sent yet
     const wanted = Number((location.hash.match(/^#(\d+)$/) || [])[1]);
     index = wanted >= 1 && wanted <= room.dimensions.length ? wanted - 1 : firstUnanswered();
@@ -95,12 +98,21 @@
     return i < 0 ? 0 : i;
   }
 
-  function change(fields) {
+  // a change goes into the backup at once (a reload or a closed tab keeps it), then to the room
+  function stage(fields) {
     const id = room.dimensions[index].id;
     Object.assign(answer(id), fields);
     unsent.set(id, { ...(unsent.get(id) || {}), ...fields });
     keep();
+  }
+
+  function change(fields) {
+    stage(fields);
     send();
+  }
+
+  function flushTyping() {
+    if (typing) { clearTimeout(typing); typing = null; send(); }
   }
 
   async function send() {
@@ -123,6 +135,7 @@
           status("problem", error.message);
           continue;
         }
+        if (error.status === 401) { sending = false; return start(); }  // not (or no longer) in the room: join again
         status("problem", `Not saved yet: ${error.message}. Kept on this device; trying again.`);
         sending = false;
         setTimeout(send, 2000);
@@ -141,10 +154,18 @@
   function progress() {
     const count = document.getElementById("count"), bar = document.getElementById("meter");
     const n = answered(), total = room.dimensions.length;
-    if (count) count.textContent = n === total ? `All ${total} scored. Thank you` : `${n} of ${total} scored`;
+    if (count) count.textContent = (n === total ? `All ${total} scored. Thank you` : `${n} of ${total} scored`) + (unsent.size ? " (saving…)" : "");
+    const note = document.getElementById("saved-note");
+    if (note) note.textContent = savedNote();
     if (bar) bar.style.width = `${(100 * n) / total}%`;
     const chart = document.getElementById("radar");
     if (chart) chart.replaceChildren(myRadar(document.getElementById("evidence") ? index : -1, 300));
+  }
+
+  function savedNote() {
+    return unsent.size
+      ? `${unsent.size} of your changes are not saved yet: keep this page open; they are sent as soon as the room can be reached.`
+      : "Pick any dimension to change your answer. Your answers are saved; you can close this page.";
   }
 
   function myRadar(highlight, size) {
@@ -172,7 +193,7 @@
     const buttons = room.level_names.map((name, i) => {
       const level = String(i + 1);
       return el("button", {
-        type: "button", class: "level", "aria-pressed": a[which] === level ? "true" : "false",
+        type: "button", class: "level", "aria-pressed": a[which] === level ? "true" : "false", "data-level": level,
         title: `${level} · ${name}`,
         onclick: () => pick(which, level),
         onmouseenter: () => describe(level), onfocus: () => describe(level),
@@ -183,12 +204,14 @@
       el("div", { class: "levels" }, buttons));
   }
 
-  function pick(which, level) {
+  // a second click on a chosen level takes it back; a key only ever sets one, so a stray key press clears nothing
+  function pick(which, level, byKey) {
     const a = answer(room.dimensions[index].id);
-    change({ [which]: a[which] === level ? "" : level });  // a second press takes the level back
+    change({ [which]: !byKey && a[which] === level ? "" : level });
     if (which === "current" && a.current) active = "target";
     shown = level;
     draw();
+    if (!byKey) { const again = document.querySelector(`.row.${which} .level[data-level="${level}"]`); if (again) again.focus(); }
   }
 
   function describe(level) {
@@ -208,13 +231,12 @@
     const evidence = el("textarea", { id: "evidence", rows: 3, maxlength: 2000, placeholder: "What have you seen that shows this level? (optional)" });
     evidence.value = a.evidence || "";
     evidence.addEventListener("input", () => {
+      stage({ evidence: evidence.value });
       clearTimeout(typing);
-      typing = setTimeout(() => change({ evidence: evidence.value }), 500);
+      typing = setTimeout(() => { typing = null; send(); }, 500);
       status("saving", "Typing…");
     });
-    evidence.addEventListener("blur", () => {
-      if (evidence.value !== (answer(d.id).evidence || "") || typing) { clearTimeout(typing); typing = null; change({ evidence: evidence.value }); }
-    });
+    evidence.addEventListener("blur", flushTyping);
     const list = el("ol", { class: "descriptors" }, d.levels.map((text, i) => {
       const level = String(i + 1);
       const tags = [a.current === level ? el("span", { class: "tag current" }, "Today") : null, a.target === level ? el("span", { class: "tag target" }, "Target") : null];
@@ -242,7 +264,7 @@
   }
 
   function go(i) {
-    if (typing) { clearTimeout(typing); typing = null; change({ evidence: document.getElementById("evidence").value }); }
+    flushTyping();
     if (i >= room.dimensions.length) return overview();
     index = Math.max(0, i);
     active = answer(room.dimensions[index].id).current ? "target" : "current";
@@ -252,7 +274,7 @@
   }
 
   function overview() {
-    if (typing) { clearTimeout(typing); typing = null; change({ evidence: document.getElementById("evidence").value }); }
+    flushTyping();
     const total = room.dimensions.length, n = answered();
     const rows = room.dimensions.map((d, i) => {
       const a = room.answers[d.id] || {};
@@ -263,7 +285,7 @@
     app.replaceChildren(header(), el("div", { class: "columns" },
       el("section", { class: "card overview" },
         el("h1", {}, n === total ? `All ${total} dimensions scored. Thank you` : `${n} of ${total} dimensions scored`),
-        el("p", { class: "note" }, "Pick any dimension to change your answer. Your answers are saved; you can close this page."),
+        el("p", { id: "saved-note", class: "note" }, savedNote()),
         el("ol", { class: "all" }, rows),
         el("p", { class: "note" }, "Your personal link (to carry on from another device): ", el("code", {}, location.origin + room.link)),
         el("p", { id: "status", class: "status", role: "status" })),
@@ -280,12 +302,14 @@
       return;
     }
     if (event.ctrlKey || event.metaKey || event.altKey) return;
-    if (/^[1-5]$/.test(event.key)) { event.preventDefault(); pick(active, event.key); }
+    if (/^[1-5]$/.test(event.key)) { event.preventDefault(); pick(active, event.key, true); }
     else if (event.key === "Enter" && event.target.tagName !== "BUTTON") { event.preventDefault(); go(index + 1); }
     else if (event.key === "ArrowRight") go(index + 1);
     else if (event.key === "ArrowLeft") go(index - 1);
   });
   window.addEventListener("beforeunload", (event) => { if (unsent.size) event.preventDefault(); });
+  window.addEventListener("pagehide", flushTyping);
+  document.addEventListener("visibilitychange", () => { if (document.visibilityState === "hidden") flushTyping(); });
 
   start();
 })();
