@@ -305,6 +305,22 @@ def room(
         Path,
         typer.Option("--folder", help="Without an engagement: where the room's copy of the sample engagement is kept."),
     ] = Path("out/room/riverton"),
+    training: Annotated[
+        bool,
+        typer.Option(
+            "--training",
+            help="Trainer mode: participants get the workbooks' exercises without code and answer in prose (scoring "
+            "moves to /score); the facilitator's training view shows solutions, notes and the answers as they arrive.",
+        ),
+    ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="With --training: the run folder holding workbook 02's results (cxm run --only 02,03), from which the "
+            "discount-rate exercise appraises the business case. Default: where cxm run writes (out/<engagement name>).",
+        ),
+    ] = None,
 ) -> None:
     """Open the workshop room: participants score from their laptop or phone, the facilitator sees the room live."""
     from cxmethods.core.config import load_engagement
@@ -318,7 +334,12 @@ def room(
                 write_sample(folder)
                 console.print(escape(f"Copied the sample engagement to {folder} (its answers are kept there)."))
             engagement = folder / "engagement.yaml"
-        opened = open_room(load_engagement(engagement), host=host, port=port)
+        eng = load_engagement(engagement)
+        if training and out is None:
+            from cxmethods.io.artifacts import run_folder
+
+            out = run_folder(None, eng, create=False)
+        opened = open_room(eng, host=host, port=port, training=training, run_dir=out)
     except CxmError as exc:
         _fail(exc)
     room_ = opened.server.room
@@ -328,6 +349,13 @@ def room(
     console.print(escape(f"Join (show the QR code, or read out the code {room_.code}):  {opened.join_url}"))
     console.print(escape(f"QR code as an image:  {opened.qr_image}"))
     console.print(escape(f"Facilitator's view (keep this link to yourself):  {opened.facilitator_url}"))
+    if opened.training:
+        console.print(
+            escape(f"Trainer mode: {len(opened.training.exercises)} exercises; answers go to {opened.training.store.path}.")
+        )
+        console.print(
+            escape(f"Facilitator's training view (solutions and notes):  {opened.facilitator_url.replace('?', '/training?', 1)}")
+        )
     console.print(escape(f"Answers are saved to {answers} as they are given. Ctrl+C closes the room."))
     if host == "127.0.0.1":
         console.print(

@@ -3,6 +3,8 @@ and the facilitator watches the room's answers arrive.
 
 - :mod:`~cxmethods.run.room.state`: the room without the web (participants, answers, the live picture);
 - :mod:`~cxmethods.run.room.server`: the Tornado app serving it, and the join link's QR code;
+- :mod:`~cxmethods.run.room.training` and :mod:`~cxmethods.run.room.training_server`: trainer mode (``--training``),
+  the workbooks' exercises without code, answers in prose, solutions and notes for the facilitator only;
 - ``assets/``: the participant's and the facilitator's pages (HTML, CSS and JavaScript of our own, no network).
 """
 
@@ -16,6 +18,8 @@ from pathlib import Path
 from cxmethods.core.config import Engagement
 from cxmethods.run.room.server import RoomServer, join_qr, lan_address, make_app, write_qr
 from cxmethods.run.room.state import Room, RoomError
+from cxmethods.run.room.training import Training
+from cxmethods.run.room.training_server import training_routes
 
 __all__ = ["OpenRoom", "Room", "RoomError", "open_room", "serve"]
 
@@ -31,10 +35,20 @@ class OpenRoom:
     facilitator_url: str
     qr_text: str
     qr_image: Path
+    training: Training | None = None
 
 
-def open_room(engagement: Engagement, *, host: str = "127.0.0.1", port: int = 8765) -> OpenRoom:
-    """Make the room for ``engagement`` and its links (nothing listens until :func:`serve`)."""
+def open_room(
+    engagement: Engagement,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    training: bool = False,
+    run_dir: str | Path | None = None,
+) -> OpenRoom:
+    """Make the room for ``engagement`` and its links (nothing listens until :func:`serve`). ``training``: trainer
+    mode, the workbooks' exercises for the room (:mod:`~cxmethods.run.room.training`), the discount control appraising
+    the business case from ``run_dir`` (the run folder with workbook 02's results)."""
     room = Room(engagement)
     shown = lan_address() if host in ("0.0.0.0", "") else host
     base = f"http://{shown}:{port}"
@@ -48,6 +62,7 @@ def open_room(engagement: Engagement, *, host: str = "127.0.0.1", port: int = 87
         facilitator_url=f"{base}/facilitator?key={room.facilitator_key}",
         qr_text=_qr_text(qr),
         qr_image=write_qr(join_url, room.folder / "join-qr.png"),
+        training=Training(room, run_dir) if training else None,
     )
 
 
@@ -65,7 +80,9 @@ def serve(opened: OpenRoom, *, ready: Callable[[], None] | None = None) -> None:
     from tornado.ioloop import PeriodicCallback
 
     async def main() -> None:
-        app = make_app(opened.server)
+        app = make_app(opened.server, training_routes(opened.server, opened.training) if opened.training else [])
+        if opened.training:
+            opened.training.start()
         app.listen(opened.port, address=opened.host)
         PeriodicCallback(opened.server.watch_files, 1000).start()
         if ready:
