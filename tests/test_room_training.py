@@ -167,6 +167,11 @@ def test_answers_are_saved_per_participant_and_each_sees_only_their_own(training
     given = {e["id"]: e["answers"] for w in training.facilitator_view()["workbooks"] for e in w["exercises"]}
     assert given["01-1"] == [{"name": "Ana", "role": "Librarian", "answer": "Changed my mind"}]
     assert given["02-1"] == [{"name": "Ben", "role": "Adviser", "answer": "Parking on Sundays"}]
+    # personal data typed into an answer is redacted in the facilitator's view (projected), kept in the file
+    training.save_answer(ben, "02-2", "Mrs Patel rang 07700 900123 three times")
+    given = {e["id"]: e["answers"] for w in training.facilitator_view()["workbooks"] for e in w["exercises"]}
+    assert given["02-2"][0]["answer"] == "[NAME] rang [PHONE] three times"
+    assert training.participant_view(ben)["answers"]["02-2"] == "Mrs Patel rang 07700 900123 three times"
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ the room), ``solution`` (its answer, straight after it), ``facilitator`` (notes 
   leaves the server for a participant. Answers are saved in ``room/exercises.csv`` beside the room's other files,
   one row per participant and exercise, and acknowledged only once the file on disk holds them;
 - the facilitator sees each exercise with its solution, the facilitator notes of its section, and every
-  participant's answer as it arrives; and the notes of the sections without an exercise, workbook by workbook;
+  participant's answer as it arrives (personal data redacted, as in every output); and the notes of the sections without an exercise, workbook by workbook;
 - the exercise whose section offers workbook 04's discount control (``plan_forms.discount_form``) gets the same
   control in the page: a flat discount rate, and what moves at that rate
   (:meth:`~cxmethods.workbooks.business_case.BusinessCase.what_moved`, the deterministic appraisal, no Monte Carlo).
@@ -38,6 +38,7 @@ from markdown_it import MarkdownIt
 from cxmethods.core.config import Engagement
 from cxmethods.core.errors import CxmError
 from cxmethods.io.answers import AnswerStore, SaveQueue
+from cxmethods.io.redact import redact
 from cxmethods.run.room.state import Participant, Room, RoomError
 from cxmethods.run.runner import list_workbooks
 from cxmethods.sample import is_sample
@@ -235,6 +236,7 @@ class Training:
         self._case: object | None = None
         self._case_problem: str | None = None
         self._moved: dict[float, dict] = {}
+        self._redactions: dict[str, str] = {}
 
     def start(self) -> None:
         """Appraise the business case in the background now, so the first use of the control is quick."""
@@ -266,12 +268,14 @@ class Training:
 
     # ---- the facilitator ----------------------------------------------------------------------------------
     def facilitator_view(self) -> dict:
-        """Every exercise with its solution and notes, and every participant's answer to it."""
+        """Every exercise with its solution and notes, and every participant's answer to it (personal data redacted, as
+        in every output that quotes what the room typed)."""
         table = self.store.load()
         given = table[(table["answer"].str.strip() != "") & table["exercise_id"].isin(self.exercises)]
         answers: dict[str, list[dict]] = {}
         for r in given.to_dict("records"):
-            answers.setdefault(r["exercise_id"], []).append({"name": r["participant"], "role": r["role"], "answer": r["answer"]})
+            answer = self._redacted(r["answer"])
+            answers.setdefault(r["exercise_id"], []).append({"name": r["participant"], "role": r["role"], "answer": answer})
         joined = self.room.participants().values()
         return {
             "organisation": self.engagement.organisation,
@@ -279,6 +283,13 @@ class Training:
             "workbooks": self._by_workbook(lambda e: {**e.for_facilitator(), "answers": answers.get(e.id, [])}),
             "other_notes": [b for b in self.other_notes if b["notes"]],
         }
+
+    def _redacted(self, text: str) -> str:
+        """An answer as every output quotes what the room typed: personal data replaced (rules and the name model),
+        each distinct text once (the view is recomputed at every save)."""
+        if text not in self._redactions:
+            self._redactions[text] = redact(text, model=True) or ""
+        return self._redactions[text]
 
     def _by_workbook(self, show) -> list[dict]:
         books: dict[str, dict] = {}
