@@ -356,6 +356,8 @@ def room(
         console.print(
             escape(f"Facilitator's training view (solutions and notes):  {opened.facilitator_url.replace('?', '/training?', 1)}")
         )
+        if missing := opened.training.missing_run():
+            console.print(escape(missing))
     console.print(escape(f"Answers are saved to {answers} as they are given. Ctrl+C closes the room."))
     if host == "127.0.0.1":
         console.print(

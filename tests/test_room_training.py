@@ -188,6 +188,7 @@ def test_bad_answers_are_refused_with_one_line_and_nothing_saved(training, exerc
 def test_the_discount_control_says_what_to_run_first_without_a_run(training, tmp_path):
     shown = training.discount(1.5)
     assert shown["rows"] == [] and "cxm run" in shown["problem"] and "--only 02,03" in shown["problem"]
+    assert shown["problem"] == training.missing_run()
     with pytest.raises(RoomError, match="from 0 to 10; got 12"):
         training.discount(12)
 
@@ -229,7 +230,7 @@ def test_a_training_room_serves_exercises_and_never_solutions_to_participants(sa
 
     shutil.copytree(riverton, tmp_path / "riverton")
     with running_room(tmp_path / "riverton", "--training", "--out", str(run)) as served:
-        assert "Trainer mode: 10 exercises" in served.output
+        assert "Trainer mode: 10 exercises" in served.output and "discount control needs" not in served.output
         stranger = Session(served.base)
         for url in ("/", "/api/training", "/api/training/room", "/facilitator/training", "/api/training/discount?rate=2"):
             assert stranger.get(url)[0] == 403, url

@@ -332,6 +332,18 @@ class Training:
             self._moved[percent] = {"rate": percent, "problem": None, "rows": rows, "currency": self.engagement.currency}
         return self._moved[percent]
 
+    def missing_run(self) -> str | None:
+        """What to run before the session when the run folder has no results for the discount control, else None."""
+        if self.run_dir is not None and (self.run_dir / "artifacts").is_dir():
+            return None
+        yaml = self.engagement.path or "ENGAGEMENT.yaml"
+        where = self.run_dir or Path("out") / self.engagement.name
+        return (
+            f"The discount control needs workbook 02's results for this engagement, and {where} has none. Before the "
+            f"session run: cxm run {yaml} --only 02,03 --out {where}; then open the room again with "
+            f"cxm room {yaml} --training --out {where}."
+        )
+
     def _business_case(self):
         with self._case_lock:
             if self._case is None and self._case_problem is None:
@@ -341,14 +353,10 @@ class Training:
     def _appraise(self):
         from cxmethods.workbooks import business_case
 
-        yaml = self.engagement.path or "ENGAGEMENT.yaml"
-        if self.run_dir is None or not (self.run_dir / "artifacts").is_dir():
-            where = self.run_dir or Path("out") / self.engagement.name
-            return None, (
-                f"The control needs workbook 02's results for this engagement, and {where} has none. Before the "
-                f"session run: cxm run {yaml} --only 02,03 --out {where}; then open the room again with "
-                f"cxm room {yaml} --training --out {where}."
-            )
+        missing = self.missing_run()
+        if missing:
+            return None, missing
+        assert self.run_dir is not None  # missing_run says so otherwise
         try:
             case = business_case.run(self.engagement, self.run_dir, draws=_DRAWS)
         except CxmError as exc:
