@@ -309,10 +309,18 @@ def room(
         Path | None,
         typer.Option(
             "--run",
-            help="Run folder whose segments, backlog and business case the room's other moments start from "
-            "(default: out/<engagement name>).",
+            help="Run folder whose segments, backlog and business case the room's other moments (and, with --training, "
+            "the discount-rate exercise) start from (default: out/<engagement name>).",
         ),
     ] = None,
+    training: Annotated[
+        bool,
+        typer.Option(
+            "--training",
+            help="Trainer mode: participants get the workbooks' exercises without code and answer in prose (scoring "
+            "moves to /score); the facilitator's training view shows solutions, notes and the answers as they arrive.",
+        ),
+    ] = False,
 ) -> None:
     """Open the workshop room: participants score from their laptop or phone, the facilitator sees the room live."""
     from cxmethods.core.config import load_engagement
@@ -326,7 +334,7 @@ def room(
                 write_sample(folder)
                 console.print(escape(f"Copied the sample engagement to {folder} (its answers are kept there)."))
             engagement = folder / "engagement.yaml"
-        opened = open_room(load_engagement(engagement), host=host, port=port, run_dir=run_dir)
+        opened = open_room(load_engagement(engagement), host=host, port=port, run_dir=run_dir, training=training)
     except CxmError as exc:
         _fail(exc)
     room_ = opened.server.room
@@ -334,6 +342,15 @@ def room(
     console.print(escape(f"Workshop room for {room_.engagement.organisation}: {len(room_.dimensions)} dimensions to score."))
     # the facilitator's key first, so that the part of the terminal worth projecting (the QR code) does not show it
     console.print(escape(f"Facilitator's view (keep this link to yourself):  {opened.facilitator_url}"))
+    if opened.training:
+        console.print(
+            escape(f"Trainer mode: {len(opened.training.exercises)} exercises; answers go to {opened.training.store.path}.")
+        )
+        console.print(
+            escape(f"Facilitator's training view (solutions and notes):  {opened.facilitator_url.replace('?', '/training?', 1)}")
+        )
+        if missing := opened.training.missing_run():
+            console.print(escape(missing))
     console.print(escape(f"Answers are saved to {answers} as they are given. Ctrl+C closes the room."))
     console.print(escape(opened.qr_text))
     console.print(escape(f"Join (show the QR code, or read out the code {room_.code}):  {opened.join_url}"))

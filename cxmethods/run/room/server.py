@@ -214,6 +214,10 @@ class _Base(tornado.web.RequestHandler):
                 raise tornado.web.HTTPError(415, reason="Send JSON")
 
 
+#: The base of every room handler (cookies, refusals, JSON bodies), for trainer mode's (:mod:`.training_server`).
+RoomHandler = _Base
+
+
 class Join(_Base):
     def get(self) -> None:
         code = (self.get_argument("code", "") or "").strip().lower()
@@ -247,7 +251,7 @@ class Page(_Base):
             key = self.get_argument("key", "")
             if key and _same(key, self.room.facilitator_key):
                 self._cookie(_FACILITATOR, key)
-                return self.redirect("/facilitator")
+                return self.redirect(self.request.path)  # the same page, the key now in a cookie, not in the address
             if not self.facilitator():
                 return self.refuse()
         elif not self.in_room():
@@ -445,10 +449,12 @@ class NotFound(_Base):
     post = get
 
 
-def make_app(server: RoomServer) -> tornado.web.Application:
+def make_app(server: RoomServer, extra: tuple | list = ()) -> tornado.web.Application:
+    """The room's app; ``extra`` routes (trainer mode's) come first, so they may take over a path such as ``/``."""
     s = {"server": server}
     return tornado.web.Application(
         [
+            *extra,
             (r"/", Page, {**s, "page": "participant.html"}),
             (r"/facilitator", Page, {**s, "page": "facilitator.html", "facilitator": True}),
             (r"/join", Join, s),
