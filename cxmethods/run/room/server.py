@@ -272,13 +272,19 @@ class Asset(_Base):
 
 
 class Me(_Base):
+    """Who the participant is and what their page shows (``view``: the scoring's, or trainer mode's exercises)."""
+
+    def initialize(self, server: RoomServer, view=None) -> None:  # type: ignore[override]
+        super().initialize(server)
+        self.view = view or self.room.participant_view
+
     async def get(self) -> None:
         if not self.in_room():
             return self.refuse()
         me = self.me()
         if me is None:
             return self.finish({"joined": False, "organisation": self.room.engagement.organisation})
-        self.finish({"joined": True, "link": f"/p/{me.token}", **await self.server.run(self.room.participant_view, me)})
+        self.finish({"joined": True, "link": f"/p/{me.token}", **await self.server.run(self.view, me)})
 
 
 class JoinCall(_Base):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from cxmethods.run.room.server import Page, RoomHandler, RoomServer
+from cxmethods.run.room.server import Me, Page, RoomHandler, RoomServer
 from cxmethods.run.room.training import Training
 
 __all__ = ["training_routes"]
@@ -27,16 +27,6 @@ class _TrainingBase(RoomHandler):
     def initialize(self, server: RoomServer, training: Training) -> None:  # type: ignore[override]
         super().initialize(server)
         self.training = training
-
-
-class Exercises(_TrainingBase):
-    async def get(self) -> None:
-        if not self.in_room():
-            return self.refuse()
-        me = self.me()
-        if me is None:
-            return self.finish({"joined": False, "organisation": self.room.engagement.organisation})
-        self.finish({"joined": True, "link": f"/p/{me.token}", **await self.server.run(self.training.participant_view, me)})
 
 
 class ExerciseAnswer(_TrainingBase):
@@ -81,7 +71,7 @@ def training_routes(server: RoomServer, training: Training) -> list[tuple]:
         (r"/", Page, {**s, "page": "training.html"}),
         (r"/score", Page, {**s, "page": "participant.html"}),
         (r"/facilitator/training", Page, {**s, "page": "training_facilitator.html", "facilitator": True}),
-        (r"/api/training", Exercises, t),
+        (r"/api/training", Me, {**s, "view": training.participant_view}),
         (r"/api/training/answer", ExerciseAnswer, t),
         (r"/api/training/discount", Discount, t),
         (r"/api/training/room", TrainingRoom, t),

@@ -3,7 +3,7 @@
 // Every change is sent at once; the page says "Saved" only when the room has it on disk. Unsent changes are
 // kept in this browser (localStorage) and sent again, so a dropped Wi-Fi loses nothing.
 (() => {
-  const { el, call, time, radar } = window.cxmRoom;
+  const { el, call, joinForm, time, radar } = window.cxmRoom;
   const app = document.getElementById("app");
   let room = null;          // what /api/me returned
   let index = 0;            // the dimension on screen
@@ -24,7 +24,9 @@
       app.replaceChildren(el("p", { class: "problem" }, error.message, ". Reload the page to try again."));
       return;
     }
-    if (!room.joined) return joinForm();
+    if (!room.joined) {
+      return joinForm(app, `${room.organisation}: self-assessment. Your scores are saved as you give them; only you see your own answers here.`, start);
+    }
     backup = `cxm-room-unsent:${location.host}:${room.link}`;
     unsent = new Map(JSON.parse(localStorage.getItem(backup) || "[]"));
     for (const [id, fields] of unsent) Object.assign(answer(id), fields);  // what this browser had not sent yet
@@ -64,30 +66,6 @@
       el("h1", {}, "Look up: the room is on ", names[moment] || moment),
       el("p", { class: "note" }, moment === "backlog" ? "The vote opens in a moment." : "The facilitator leads this part on the shared screen; nothing to do on this device. Your scores are saved."),
       el("button", { type: "button", onclick: () => { moment = "scoring"; draw(); } }, "Back to my scores"))));
-  }
-
-  function joinForm() {
-    const name = el("input", { id: "name", autocomplete: "name", maxlength: 60, required: true });
-    const role = el("input", { id: "role", autocomplete: "organization-title", maxlength: 60, required: true, placeholder: "e.g. Front-line adviser" });
-    const problem = el("p", { class: "problem", role: "alert" });
-    const form = el("form", { class: "card join", onsubmit: async (event) => {
-      event.preventDefault();
-      problem.textContent = "";
-      try {
-        await call("/api/join", { name: name.value, role: role.value });
-        await start();
-      } catch (error) {
-        problem.textContent = error.message;
-      }
-    } },
-      el("h1", {}, "Join the workshop"),
-      el("p", { class: "note" }, room.organisation, ": self-assessment. Your scores are saved as you give them; only you see your own answers here."),
-      el("label", { for: "name" }, "Your name"), name,
-      el("label", { for: "role" }, "Your role"), role,
-      el("button", { type: "submit", class: "primary" }, "Join"),
-      problem);
-    app.replaceChildren(form);
-    name.focus();
   }
 
   const answer = (id) => (room.answers[id] = room.answers[id] || { current: "", target: "", evidence: "" });

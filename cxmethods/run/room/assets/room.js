@@ -41,6 +41,30 @@ window.cxmRoom = (() => {
     return payload;
   }
 
+  // The join form (name and role); ``note`` says what the page is for, ``joined`` runs once the room has them
+  function joinForm(app, note, joined) {
+    const name = el("input", { id: "name", autocomplete: "name", maxlength: 60, required: true });
+    const role = el("input", { id: "role", autocomplete: "organization-title", maxlength: 60, required: true, placeholder: "e.g. Front-line adviser" });
+    const problem = el("p", { class: "problem", role: "alert" });
+    app.replaceChildren(el("form", { class: "card join", onsubmit: async (event) => {
+      event.preventDefault();
+      problem.textContent = "";
+      try {
+        await call("/api/join", { name: name.value, role: role.value });
+        await joined();
+      } catch (error) {
+        problem.textContent = error.message;
+      }
+    } },
+      el("h1", {}, "Join the workshop"),
+      el("p", { class: "note" }, note),
+      el("label", { for: "name" }, "Your name"), name,
+      el("label", { for: "role" }, "Your role"), role,
+      el("button", { type: "submit", class: "primary" }, "Join"),
+      problem));
+    name.focus();
+  }
+
   function time() {
     return new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
   }
@@ -74,5 +98,5 @@ window.cxmRoom = (() => {
     return svg;
   }
 
-  return { el, call, time, radar };
+  return { el, call, joinForm, time, radar };
 })();

@@ -68,7 +68,7 @@ window.cxmTraining = (() => {
 
 (() => {
   if (!document.body.classList.contains("participant")) return;
-  const { el, call, time } = window.cxmRoom;
+  const { el, call, joinForm, time } = window.cxmRoom;
   const { markup, discountControl } = window.cxmTraining;
   const app = document.getElementById("app");
   let room = null;
@@ -86,35 +86,14 @@ window.cxmTraining = (() => {
       app.replaceChildren(el("p", { class: "problem" }, error.message, ". Reload the page to try again."));
       return;
     }
-    if (!room.joined) return joinForm();
+    if (!room.joined) {
+      return joinForm(app, `${room.organisation}: exercises. Your answers are saved as you type; only you and the facilitator see them.`, start);
+    }
     backup = `cxm-training-unsent:${location.host}:${room.link}`;
     unsent = new Map(JSON.parse(localStorage.getItem(backup) || "[]"));
     for (const [id, text] of unsent) room.answers[id] = text;
     draw();
     send();
-  }
-
-  function joinForm() {
-    const name = el("input", { id: "name", autocomplete: "name", maxlength: 60, required: true });
-    const role = el("input", { id: "role", autocomplete: "organization-title", maxlength: 60, required: true, placeholder: "e.g. Front-line adviser" });
-    const problem = el("p", { class: "problem", role: "alert" });
-    app.replaceChildren(el("form", { class: "card join", onsubmit: async (event) => {
-      event.preventDefault();
-      problem.textContent = "";
-      try {
-        await call("/api/join", { name: name.value, role: role.value });
-        await start();
-      } catch (error) {
-        problem.textContent = error.message;
-      }
-    } },
-      el("h1", {}, "Join the workshop"),
-      el("p", { class: "note" }, room.organisation, ": exercises. Your answers are saved as you type; only you and the facilitator see them."),
-      el("label", { for: "name" }, "Your name"), name,
-      el("label", { for: "role" }, "Your role"), role,
-      el("button", { type: "submit", class: "primary" }, "Join"),
-      problem));
-    name.focus();
   }
 
   const all = () => room.workbooks.flatMap((w) => w.exercises);
