@@ -97,6 +97,7 @@ def test_each_participant_votes_their_own_and_the_accepted_median_reaches_the_ro
         ("effort", "121", "at most 120"),
         ("effort", "eight", "must be a number"),
         ("confidence", "2", "a share above 0 and at most 1"),
+        ("confidence", "0.37", "confidence is one of 1, 0.8, 0.5, 0.3; got 0.37"),  # the room offers buttons, not any share
         ("reach", "10", "scored on value, effort, confidence"),
     ):
         with pytest.raises(RoomError, match=message) as refused:
@@ -109,11 +110,20 @@ def test_each_participant_votes_their_own_and_the_accepted_median_reaches_the_ro
     assert moments.accept_votes(item)["accepted"] == {"value": "4", "effort": "8", "confidence": "0.8"}
     backlog = _csv(room.engagement.resolve(room.engagement.workshop.backlog.path)).set_index("id")
     assert backlog.loc[item, ["value", "effort", "confidence"]].tolist() == ["4", "8", "0.8"]
-    assert backlog.loc[item, "note"] == "room vote: median of 3 votes"
+    assert backlog.loc[item, "note"] == "room vote (value, effort, confidence): median of 3 votes"
     ranked = roadmap.run(room.engagement, moments.run_dir).tables["backlog"].set_index("id")
     assert ranked.loc[item, ["value", "effort", "confidence"]].tolist() == [4, 8, 0.8]  # what workbook 05 reads
     with pytest.raises(RoomError, match="Nobody has voted"):
         moments.accept_votes(items[1]["id"])
+
+    # an item the workshop had already noted keeps its note; the vote says what it gave
+    answers = room.engagement.resolve(room.engagement.workshop.backlog.path)
+    noted = _csv(answers).set_index("id")["note"]
+    noted = noted[(noted != "") & noted.index.isin([i["id"] for i in items])]
+    first = noted.index[0]
+    moments.save_vote("Ana", "Librarian", first, "value", "3")
+    moments.accept_votes(first)
+    assert _csv(answers).set_index("id").loc[first, "note"] == f"{noted[first]} | room vote (value): median of 1 vote"
 
 
 def test_changing_an_assumption_shows_what_moved_and_the_road_map_from_it(room):
@@ -146,6 +156,8 @@ def test_changing_an_assumption_shows_what_moved_and_the_road_map_from_it(room):
         assert "\n" not in str(refused.value)
     with pytest.raises(RoomError, match="no assumption 'nope'"):
         moments.save_assumption("nope", 1)
+    # a bound typed as the screen shows it (rounded) counts as the bound, not as outside the range
+    assert moments.what_moved(name, high * (1 + 5e-4)) == moments.what_moved(name, high)
 
     moments.save_assumption(name, new, "The supplier has done this twice")
     saved = _csv(room.engagement.resolve(room.engagement.workshop.assumptions.path)).set_index("name")

@@ -228,6 +228,10 @@ class Moments:
         if problem := check_backlog_score(score, value):
             raise RoomError(problem)
         number = parse_backlog_score(score, value)
+        rule = rules[score]  # in the room a choice is one of the buttons: the median of votes is then one too
+        allowed = [float(text) for _, text in rule.choices if text]
+        if rule.kind == "choice" and not math.isnan(number) and not any(math.isclose(number, a) for a in allowed):
+            raise RoomError(f"{rule.label} is one of {', '.join(f'{a:g}' for a in allowed)}; got {number:g}.")
         table = self._vote_saves.upsert(
             {"participant": who, "id": str(item)}, {"role": role, score: "" if math.isnan(number) else f"{number:g}"}
         )
@@ -275,7 +279,12 @@ class Moments:
             raise RoomError(f"Nobody has voted on {found['id']} yet: nothing to accept.")
         store = store_for(self.engagement, "backlog")
         f = dict(zip(INPUTS["backlog"].fields, store.columns))
-        note = f"room vote: median of {found['votes']} vote{'s' * (found['votes'] != 1)}"
+        # the workshop's own note stays; the vote says which scores it gave
+        votes = f"room vote ({', '.join(medians)}): median of {found['votes']} vote{'s' * (found['votes'] != 1)}"
+        earlier = store.load()
+        kept = earlier.loc[earlier[f["id"]] == found["id"], f["note"]]
+        before = str(kept.iloc[0]).split(" | room vote")[0].strip() if len(kept) else ""
+        note = f"{before} | {votes}" if before and not before.startswith("room vote") else votes
         store.upsert({f["id"]: found["id"]}, {**{f[s]: v for s, v in medians.items()}, f["note"]: note})
         return {"saved": True, "accepted": medians}
 
@@ -338,10 +347,13 @@ class Moments:
             number = float(str(value).strip().replace(",", "."))
         except ValueError:
             raise RoomError(f"{name} must be a number; got {str(value).strip()[:20]!r}.") from None
-        low, high = float(row["low"]), float(row["high"])
-        if not math.isfinite(number) or not (min(low, high) <= number <= max(low, high)):
-            raise RoomError(f"{name} must be within its range, {low:g} to {high:g}; got {number:g}.")
-        return case, dict(row), number
+        low, high = sorted((float(row["low"]), float(row["high"])))
+        # the screen shows the bounds rounded: a value typed as shown is at the bound, not outside it
+        slack = 1e-3 * max(abs(low), abs(high), 1e-9)
+        if not math.isfinite(number) or not (low - slack <= number <= high + slack):
+            what = str(row.get("description") or name)
+            raise RoomError(f"{what} must be within its range, {low:.4g} to {high:.4g}; got {number:.4g}.")
+        return case, dict(row), min(max(number, low), high)
 
     def what_moved(self, name: str, value: object) -> dict:
         """What one assumption at ``value`` moves: each initiative's and option's figures before and after, and the

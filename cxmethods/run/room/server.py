@@ -164,7 +164,9 @@ class _Base(tornado.web.RequestHandler):
     def refuse(self) -> None:
         self.set_status(403)
         if self.request.path.startswith("/api/"):
-            self.finish({"error": "This room needs its join link or code. Ask the facilitator."})
+            inside = self.in_room() and not self.facilitator()
+            why = "Only the facilitator can do this." if inside else "This room needs its join link or code. Ask the facilitator."
+            self.finish({"error": why})
         else:
             self.finish(_asset("refused.html"))
 

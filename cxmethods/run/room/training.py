@@ -341,7 +341,7 @@ class Training:
         return (
             f"The discount control needs workbook 02's results for this engagement, and {where} has none. Before the "
             f"session run: cxm run {yaml} --only 02,03 --out {where}; then open the room again with "
-            f"cxm room {yaml} --training --out {where}."
+            f"cxm room {yaml} --training --run {where}."
         )
 
     def _business_case(self):

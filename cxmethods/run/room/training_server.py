@@ -36,7 +36,7 @@ class ExerciseAnswer(_TrainingBase):
             return self.refuse() if not self.in_room() else self.problem(401, "Join the room first (name and role).")
         data = self.body()
         saved = await self.server.run(
-            self.training.save_answer, me, str(data.get("exercise_id", "")), str(data.get("answer", ""))
+            self.training.save_answer, me, str(data.get("exercise_id", "")), str(data.get("answer") or "")
         )
         self.server.bump()
         self.finish(saved)

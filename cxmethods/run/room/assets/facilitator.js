@@ -2,10 +2,10 @@
 // The facilitator's view: who has joined and finished, each dimension's spread by role, the disagreements in the
 // order to discuss them, the consensus step beside each role's scores, and the largest gaps; all live.
 (() => {
-  const { el, call, time } = window.cxmRoom;
+  const { el, call, keepingPlace, time } = window.cxmRoom;
   const app = document.getElementById("app");
   const PALETTE = ["#1f5fa8", "#b3541e", "#2e7d32", "#8e24aa", "#00838f", "#c62828", "#6d4c41", "#455a64", "#ad1457", "#558b2f"];
-  let view = null, version = -1, tab = "consensus", chosen = null, form = null, shown = null, waiting = false;
+  let view = null, version = -1, tab = "consensus", chosen = null, form = null, shown = null;
   const links = {};  // personal links given out, by name: a redraw keeps them on screen
   const moments = window.cxmMoments;
 
@@ -36,22 +36,7 @@
   const colour = (role) => PALETTE[roles().indexOf(role) % PALETTE.length];
   const level = (x) => (x === null || x === undefined ? "–" : Number.isInteger(x) ? String(x) : x.toFixed(1));
 
-  // A change in the room redraws the page; whoever is typing keeps their place (focus, cursor) and an open
-  // list is not closed under them: the redraw waits until it closes.
-  function redraw() {
-    const active = document.activeElement;
-    if (active && active.tagName === "SELECT") {
-      if (!waiting) { waiting = true; active.addEventListener("blur", () => { waiting = false; redraw(); }, { once: true }); }
-      return;
-    }
-    const id = active && active.id, from = active && active.selectionStart, to = active && active.selectionEnd;
-    draw();
-    const again = id && document.getElementById(id);
-    if (again) {
-      again.focus();
-      if (typeof from === "number" && typeof again.setSelectionRange === "function") again.setSelectionRange(from, to);
-    }
-  }
+  const redraw = keepingPlace(() => draw());
 
   function draw() {
     const started = view.participants.filter((p) => p.answered > 0).length;

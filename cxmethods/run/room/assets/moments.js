@@ -19,7 +19,7 @@ window.cxmMoments = (() => {
 
   // ---- a participant's vote: each item's scores, their own; a second tap takes a choice back
   function vote(app, header, data) {
-    const rules = data.rules;
+    const rules = data.rules, typed = new Map();  // an effort being typed is saved after a pause, as well as on leaving the box
     const mine = (id) => (data.votes[id] = data.votes[id] || {});
     const done = () => data.items.filter((i) => rules.every((r) => (mine(i.id)[r.name] || "") !== "")).length;
     const count = el("span", { class: "count" }, `${done()} of ${data.items.length} voted`);
@@ -58,12 +58,13 @@ window.cxmMoments = (() => {
         }
         const id = `${rule.name}-${item.id}`.replace(/[^A-Za-z0-9_-]/g, "_");
         const box = el("input", { id, type: "text", inputmode: "decimal", value: given, placeholder: rule.unit || "number", "aria-describedby": `${id}-help`,
-          onchange: (e) => save(item, rule, e.target.value, line) });
+          onchange: (e) => save(item, rule, e.target.value, line),
+          oninput: (e) => { clearTimeout(typed.get(id)); typed.set(id, setTimeout(() => save(item, rule, e.target.value, line), 800)); } });
         return el("div", { class: "vote-row" }, el("label", { class: "label", for: id }, rule.label),
           el("div", { class: "number" }, box, el("small", { id: `${id}-help`, class: "note" }, rule.rule)));
       });
       return el("section", { class: "card item" },
-        el("p", { class: "eyebrow" }, `${item.id} · from ${item.source.replaceAll("_", " ")}`), el("h2", {}, item.title), rows, line);
+        el("p", { class: "eyebrow" }, `From the ${item.source.replaceAll("_", " ")}`), el("h2", {}, item.title), rows, line);
     });
     app.replaceChildren(header(count), el("div", { class: "moment" },
       el("div", { class: "card" }, el("h1", {}, "Vote on the backlog"),
@@ -152,12 +153,12 @@ window.cxmMoments = (() => {
     function draw() {
       pick.value = state.name;
       const a = by[state.name];
-      const number = el("input", { id: "value", type: "number", step: "any", min: a.low, max: a.high, value: state.value === "" ? a.value : state.value,
+      const number = el("input", { id: "value", type: "number", step: "any", min: a.low, max: a.high, value: state.value === "" ? fmt(a.value).replaceAll(",", "") : state.value,
         oninput: (e) => { state.value = e.target.value; clearTimeout(timer); timer = setTimeout(show, 350); } });
       const reason = el("input", { id: "why", maxlength: 2000, value: state.note, placeholder: "why the room changed it (quoted in the report)", oninput: (e) => { state.note = e.target.value; } });
       const line = el("p", { class: "status", role: "status" });
       panel.replaceChildren(
-        el("p", { class: "note" }, `${a.name} · ${a.unit}. Range ${fmt(a.low)} to ${fmt(a.high)}; now ${fmt(a.value)}.`),
+        el("p", { class: "note" }, `${a.description} (${a.unit}). Range ${fmt(a.low)} to ${fmt(a.high)}; now ${fmt(a.value)}.`),
         el("div", { class: "case-form" },
           el("div", {}, el("label", { for: "value" }, "New value"), number),
           el("div", { class: "grow" }, el("label", { for: "why" }, "Reason"), reason)),

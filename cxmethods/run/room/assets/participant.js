@@ -48,6 +48,7 @@
       try {
         const now = (await call("/api/moment")).moment;
         if (now !== seen && !typing) { moment = seen = now; await show(); }
+        else if (moment === "backlog" && !document.querySelector(".vote-row")) await show();  // the vote had not opened yet: ask again
       } catch (error) { /* the room is out of reach for a moment: keep the page as it is, ask again */ }
     }
   }

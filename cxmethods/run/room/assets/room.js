@@ -65,6 +65,27 @@ window.cxmRoom = (() => {
     name.focus();
   }
 
+  // Wrap ``draw`` for live updates: whoever is typing keeps their place (focus, cursor), and an open list is not
+  // closed under them (the redraw waits until it closes)
+  function keepingPlace(draw) {
+    let waiting = false;
+    const redraw = () => {
+      const active = document.activeElement;
+      if (active && active.tagName === "SELECT") {
+        if (!waiting) { waiting = true; active.addEventListener("blur", () => { waiting = false; redraw(); }, { once: true }); }
+        return;
+      }
+      const id = active && active.id, from = active && active.selectionStart, to = active && active.selectionEnd;
+      draw();
+      const again = id && document.getElementById(id);
+      if (again) {
+        again.focus();
+        try { if (typeof from === "number") again.setSelectionRange(from, to); } catch (error) { /* a number box has no cursor to put back */ }
+      }
+    };
+    return redraw;
+  }
+
   function time() {
     return new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
   }
@@ -98,5 +119,5 @@ window.cxmRoom = (() => {
     return svg;
   }
 
-  return { el, call, joinForm, time, radar };
+  return { el, call, joinForm, keepingPlace, time, radar };
 })();

@@ -112,7 +112,10 @@ window.cxmTraining = (() => {
     const box = el("textarea", { id: `answer-${e.id}`, rows: 4, maxlength: room.limit, placeholder: "Your answer, in a few sentences" });
     box.value = room.answers[e.id] || "";
     const line = el("p", { id: `status-${e.id}`, class: "status", role: "status" }, unsent.has(e.id) ? "Saving…" : (box.value ? "Saved" : ""));
-    box.addEventListener("input", () => {
+    box.addEventListener("input", () => {  // into the backup at once (a reload keeps it); to the room after a pause
+      room.answers[e.id] = box.value;
+      unsent.set(e.id, box.value);
+      keep();
       clearTimeout(timers.get(e.id));
       setStatus(e.id, "saving", "Typing…");
       timers.set(e.id, setTimeout(() => change(e.id, box.value), 600));
@@ -192,5 +195,8 @@ window.cxmTraining = (() => {
   }
 
   window.addEventListener("beforeunload", (event) => { if (unsent.size) event.preventDefault(); });
+  const flush = () => { for (const [id, timer] of timers) { clearTimeout(timer); timers.delete(id); } send(); };
+  window.addEventListener("pagehide", flush);
+  document.addEventListener("visibilitychange", () => { if (document.visibilityState === "hidden") flush(); });
   start();
 })();

@@ -2,7 +2,7 @@
 // Trainer mode, the facilitator's view: each exercise with its solution and the notes of its section, and the
 // room's answers to it as they arrive (the room's change counter, long polling as /api/room does).
 (() => {
-  const { el, call, time } = window.cxmRoom;
+  const { el, call, keepingPlace, time } = window.cxmRoom;
   const { markup, discountControl } = window.cxmTraining;
   const app = document.getElementById("app");
   let view = null, version = -1, chosen = null;
@@ -13,7 +13,7 @@
     for (;;) {
       try {
         const next = await call(`/api/training/room?since=${version}`);
-        if (next.version !== version || !view) { version = next.version; view = next; draw(); }
+        if (next.version !== version || !view) { version = next.version; view = next; redraw(); }
         online(true);
       } catch (error) {
         if (error.status === 403) { app.replaceChildren(el("p", { class: "problem" }, "This view needs the facilitator's link.")); return; }
@@ -42,6 +42,8 @@
     return el("li", {}, el("button", { type: "button", class: id === chosen ? "linkish chosen" : "linkish", "aria-current": id === chosen ? "true" : null,
       onclick: () => { chosen = id; draw(); window.scrollTo(0, 0); } }, label, count === null ? null : el("span", { class: "tag" }, String(count))));
   }
+
+  const redraw = keepingPlace(() => draw());
 
   function draw() {
     const exercises = all(), shelf = books();
