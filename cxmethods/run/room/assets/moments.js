@@ -158,7 +158,7 @@ window.cxmMoments = (() => {
       const reason = el("input", { id: "why", maxlength: 2000, value: state.note, placeholder: "why the room changed it (quoted in the report)", oninput: (e) => { state.note = e.target.value; } });
       const line = el("p", { class: "status", role: "status" });
       panel.replaceChildren(
-        el("p", { class: "note" }, `${a.description} (${a.unit}). Range ${fmt(a.low)} to ${fmt(a.high)}; now ${fmt(a.value)}.`),
+        el("p", { class: "note" }, `${a.description}, in ${a.unit}. Range ${fmt(a.low)} to ${fmt(a.high)}; now ${fmt(a.value)}.`),
         el("div", { class: "case-form" },
           el("div", {}, el("label", { for: "value" }, "New value"), number),
           el("div", { class: "grow" }, el("label", { for: "why" }, "Reason"), reason)),
