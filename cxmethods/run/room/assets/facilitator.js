@@ -2,34 +2,12 @@
 // The facilitator's view: who has joined and finished, each dimension's spread by role, the disagreements in the
 // order to discuss them, the consensus step beside each role's scores, and the largest gaps; all live.
 (() => {
-  const { el, call, keepingPlace, time } = window.cxmRoom;
+  const { el, call, keepingPlace, listen, online, time } = window.cxmRoom;
   const app = document.getElementById("app");
   const PALETTE = ["#1f5fa8", "#b3541e", "#2e7d32", "#8e24aa", "#00838f", "#c62828", "#6d4c41", "#455a64", "#ad1457", "#558b2f"];
-  let view = null, version = -1, tab = "consensus", chosen = null, form = null, shown = null;
+  let view = null, tab = "consensus", chosen = null, form = null, shown = null;
   const links = {};  // personal links given out, by name: a redraw keeps them on screen
   const moments = window.cxmMoments;
-
-  async function listen() {
-    for (;;) {
-      try {
-        const next = await call(`/api/room?since=${version}`);
-        if (next.version !== version) {
-          version = next.version; view = next;
-          if (!(view.moment === "business_case" && shown === "business_case")) redraw();  // the business case keeps its what-if
-        }
-        online(true);
-      } catch (error) {
-        if (error.status === 403) { app.replaceChildren(el("p", { class: "problem" }, "This view needs the facilitator's link.")); return; }
-        online(false, error.message);
-        await new Promise((done) => setTimeout(done, 2000));
-      }
-    }
-  }
-
-  function online(ok, why) {
-    const line = document.getElementById("live");
-    if (line) { line.className = ok ? "live" : "live problem"; line.textContent = ok ? `Live · updated ${time()}` : `Reconnecting… (${why})`; }
-  }
 
   const byId = () => Object.fromEntries(view.dimensions.map((d) => [d.id, d]));
   const roles = () => [...new Set(view.dimensions.flatMap((d) => d.scores.map((s) => s.role)))].sort();
@@ -206,5 +184,8 @@
       el("table", { class: "people" }, el("thead", {}, el("tr", {}, el("th", {}, "Name"), el("th", {}, "Role"), el("th", {}, "Scored"), el("th", {}, "Status"), el("th", {}, "Link"))), el("tbody", {}, rows)));
   }
 
-  listen();
+  listen("/api/room", (next) => {
+    view = next;
+    if (!(view.moment === "business_case" && shown === "business_case")) redraw();  // the business case keeps its what-if
+  });
 })();

@@ -86,6 +86,29 @@ window.cxmRoom = (() => {
     return redraw;
   }
 
+  // The "#live" line of a facilitator's page: how the live updates are going
+  function online(ok, why) {
+    const line = document.getElementById("live");
+    if (line) { line.className = ok ? "live" : "live problem"; line.textContent = ok ? `Live · updated ${time()}` : `Reconnecting… (${why})`; }
+  }
+
+  // Long-poll ``path`` (the room's change counter) and hand each new view to ``changed``; retry while the room is
+  // out of reach; stop, saying so, when the facilitator's key is refused
+  async function listen(path, changed) {
+    let version = -1;
+    for (;;) {
+      try {
+        const next = await call(`${path}?since=${version}`);
+        if (next.version !== version) { version = next.version; changed(next); }
+        online(true);
+      } catch (error) {
+        if (error.status === 403) { document.getElementById("app").replaceChildren(el("p", { class: "problem" }, "This view needs the facilitator's link.")); return; }
+        online(false, error.message);
+        await new Promise((done) => setTimeout(done, 2000));
+      }
+    }
+  }
+
   function time() {
     return new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
   }
@@ -119,5 +142,5 @@ window.cxmRoom = (() => {
     return svg;
   }
 
-  return { el, call, joinForm, keepingPlace, time, radar };
+  return { el, call, joinForm, keepingPlace, listen, online, time, radar };
 })();

@@ -2,31 +2,12 @@
 // Trainer mode, the facilitator's view: each exercise with its solution and the notes of its section, and the
 // room's answers to it as they arrive (the room's change counter, long polling as /api/room does).
 (() => {
-  const { el, call, keepingPlace, time } = window.cxmRoom;
+  const { el, call, keepingPlace, listen, time } = window.cxmRoom;
   const { markup, discountControl } = window.cxmTraining;
   const app = document.getElementById("app");
-  let view = null, version = -1, chosen = null;
+  let view = null, chosen = null;
   let kept = null;  // the exercise's card as drawn: answers arriving leave it (and the discount control) as it is
   const closed = new Set();  // the notes the facilitator closed stay closed
-
-  async function listen() {
-    for (;;) {
-      try {
-        const next = await call(`/api/training/room?since=${version}`);
-        if (next.version !== version || !view) { version = next.version; view = next; redraw(); }
-        online(true);
-      } catch (error) {
-        if (error.status === 403) { app.replaceChildren(el("p", { class: "problem" }, "This view needs the facilitator's link.")); return; }
-        online(false, error.message);
-        await new Promise((done) => setTimeout(done, 2000));
-      }
-    }
-  }
-
-  function online(ok, why) {
-    const line = document.getElementById("live");
-    if (line) { line.className = ok ? "live" : "live problem"; line.textContent = ok ? `Live · updated ${time()}` : `Reconnecting… (${why})`; }
-  }
 
   const all = () => view.workbooks.flatMap((w) => w.exercises);
 
@@ -105,5 +86,5 @@
         e.control === "discount_rate" ? discountControl() : null);
   }
 
-  listen();
+  listen("/api/training/room", (next) => { view = next; redraw(); });
 })();
