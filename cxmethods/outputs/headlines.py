@@ -517,7 +517,8 @@ def _roadmap(read_step: Read, currency: str) -> list[str]:
         ]
     elif len(unscored) == len(sched):  # nothing can be scheduled before the room estimates the effort
         out = [
-            f"{len(sched)} candidate initiatives wait for the room's estimates of value, effort and confidence: "
+            f"{len(sched)} candidate initiative{' waits' if len(sched) == 1 else 's wait'} for the room's estimates of value, "
+            "effort and confidence: "
             f"{', '.join(sched['title'].head(3))}{' and more' if len(sched) > 3 else ''}."
         ]
     else:
