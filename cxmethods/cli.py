@@ -66,7 +66,17 @@ def run(
     out: Annotated[Path | None, typer.Option("--out", help="Run folder (default: out/<engagement name>).")] = None,
     only: Annotated[str | None, typer.Option("--only", help="Workbook numbers to run, e.g. 01,03.")] = None,
     workbooks: Annotated[
-        Path | None, typer.Option("--workbooks", help="Folder of workbooks (default: the installed ones).")
+        Path | None,
+        typer.Option("--workbooks", help="Folder of workbooks (default: the installed ones); these run one after another."),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Workbooks run at once, where one does not read another's tables (default: one per core, at most 4). "
+            "1 runs them one after another.",
+        ),
     ] = None,
 ) -> None:
     """Execute the workbooks headless on an engagement and write the run folder."""
@@ -84,7 +94,7 @@ def run(
         bar.update(tasks[workbook], completed=done)
 
     try:
-        result = run_engagement(engagement, out=out, only=only, progress=progress, workbooks=workbooks)
+        result = run_engagement(engagement, out=out, only=only, progress=progress, workbooks=workbooks, workers=workers)
     except CxmError as exc:
         _fail(exc)
     except KeyboardInterrupt:
@@ -196,7 +206,9 @@ def batch(
     out: Annotated[Path, typer.Option("--out", help="Batch folder: one run folder per engagement, and batch.json.")] = Path(
         "out/batch"
     ),
-    workers: Annotated[int, typer.Option("--workers", help="Engagements run at once (local processes).")] = 2,
+    workers: Annotated[
+        int, typer.Option("--workers", help="Kernels at once: engagements run at once (local processes), one kernel each.")
+    ] = 2,
     scheduler: Annotated[
         str | None,
         typer.Option(

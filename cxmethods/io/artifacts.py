@@ -39,11 +39,13 @@ from cxmethods.core.paths import workbooks_dir
 __all__ = [
     "ARTIFACTS",
     "BUSINESS_CASE",
+    "READS",
     "ROADMAP",
     "SEGMENTATION",
     "SELF_ASSESSMENT",
     "START_HERE",
     "STEPS",
+    "STEP_RUNNING",
     "VOICE_OF_CUSTOMER",
     "Artifact",
     "artifact",
@@ -61,6 +63,21 @@ __all__ = [
 #: The workbooks' steps, in run order: each is the stem of a notebook and a folder under ``artifacts/``.
 STEPS = ("00_start_here", "01_self_assessment", "02_voice_of_customer", "03_segmentation", "04_business_case", "05_roadmap")
 START_HERE, SELF_ASSESSMENT, VOICE_OF_CUSTOMER, SEGMENTATION, BUSINESS_CASE, ROADMAP = STEPS
+
+#: The earlier steps whose tables each step reads: ``cxm run`` starts a workbook once these have run, so steps that
+#: read nothing of each other run side by side. :func:`read_table` refuses, in a workbook the runner started, a read
+#: this does not list, so the graph cannot fall behind the code.
+READS: dict[str, tuple[str, ...]] = {
+    START_HERE: (),
+    SELF_ASSESSMENT: (),
+    VOICE_OF_CUSTOMER: (),
+    SEGMENTATION: (),
+    BUSINESS_CASE: (VOICE_OF_CUSTOMER, SEGMENTATION),
+    ROADMAP: (SELF_ASSESSMENT, VOICE_OF_CUSTOMER, SEGMENTATION, BUSINESS_CASE),
+}
+
+#: The environment variable naming the step a kernel runs, set by the runner when steps run side by side.
+STEP_RUNNING = "CXM_STEP"
 
 
 @dataclass(frozen=True)
@@ -539,6 +556,12 @@ def read_table(run_dir: str | Path, step: str, name: str, *, optional: bool = Fa
     text :func:`write_table` neutralised as a formula is given back as it was.
     A missing file is ``None`` when ``optional``, else an error naming the workbook to run first.
     """
+    running = os.environ.get(STEP_RUNNING)
+    if running in READS and step != running and step not in READS[running]:
+        raise CxmError(
+            f"workbook {running} reads {step}'s table {name!r}, but cxmethods.io.artifacts.READS does not list {step} "
+            f"for {running}: cxm run could run them side by side. Fix: add {step} to READS[{running!r}]."
+        )
     path = artifact_path(run_dir, step, name)
     if not path.is_file():
         if optional:

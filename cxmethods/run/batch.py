@@ -1,7 +1,8 @@
 """Many engagements at once: each one's full run (workbooks and outputs) in its own process.
 
-:func:`run_batch` starts one process per engagement, ``workers`` at a time (papermill starts a kernel per
-workbook, so processes, not threads, and no change of working directory), or, given a scheduler address, sends
+:func:`run_batch` starts one process per engagement, ``workers`` at a time, each running one kernel at a time
+(so the kernels computing never outnumber the workers; with fewer engagements than workers, each gets its share to run
+workbooks side by side), or, given a scheduler address, sends
 them to an existing Dask distributed cluster through its ``concurrent.futures`` executor. One engagement that
 fails, even before its workbooks start (a broken engagement file), never stops the others; nor does one whose
 process dies (the out-of-memory killer's SIGKILL): that one is reported ``died`` with the signal, its run.json
@@ -88,8 +89,9 @@ def _reporter(path: Path, name: str, steps: int) -> Callable[[str, int, int], No
     return progress
 
 
-def _run_one(path: str, out_root: str, index: int = 0, workbooks: str | None = None) -> BatchItem:
-    """Run one engagement in this (worker) process; every failure becomes a BatchItem, never an exception."""
+def _run_one(path: str, out_root: str, index: int = 0, workbooks: str | None = None, kernels: int = 1) -> BatchItem:
+    """Run one engagement in this (worker) process, ``kernels`` workbooks at a time; every failure becomes a
+    BatchItem, never an exception."""
     from cxmethods.core.config import load_engagement
     from cxmethods.run.runner import list_workbooks, run_engagement
 
@@ -99,7 +101,7 @@ def _run_one(path: str, out_root: str, index: int = 0, workbooks: str | None = N
         eng = load_engagement(path)
         name = eng.name
         progress = _reporter(Path(out_root) / _PROGRESS / f"{index}.json", name, len(list_workbooks()))
-        result = run_engagement(eng, out=Path(out_root) / eng.name, progress=progress, workbooks=workbooks)
+        result = run_engagement(eng, out=Path(out_root) / eng.name, progress=progress, workbooks=workbooks, workers=kernels)
     except Exception as exc:
         first = str(exc).splitlines()
         detail = " ".join(line.strip() for line in first[:4])
@@ -116,13 +118,13 @@ def _run_one(path: str, out_root: str, index: int = 0, workbooks: str | None = N
     )
 
 
-def _child(path: str, out_root: str, index: int, workbooks: str | None) -> None:
+def _child(path: str, out_root: str, index: int, workbooks: str | None, kernels: int) -> None:
     """A local worker: run one engagement and leave its BatchItem in ``.progress/<index>.result.json``.
 
     A process of its own per engagement: when it dies (the out-of-memory killer's SIGKILL), only its engagement
     fails; the caller finds no result file and says how it died.
     """
-    item = _run_one(path, out_root, index, workbooks)
+    item = _run_one(path, out_root, index, workbooks, kernels)
     result = Path(out_root) / _PROGRESS / f"{index}.result.json"
     partial = result.with_suffix(".tmp")
     partial.write_text(json.dumps(asdict(item)), encoding="utf-8")
@@ -144,15 +146,21 @@ def _death(exitcode: int | None) -> str:
 def _run_local(
     paths: list[str], out: Path, workers: int, workbooks: str | None, done: Callable[[int, BatchItem], None], tick: Callable
 ) -> None:
-    """Run each engagement in its own process, ``workers`` at a time; one dying fails only its own engagement."""
+    """Run each engagement in its own process, ``workers`` kernels at a time; one dying fails only its own engagement.
+
+    As many engagements as workers run at once, one kernel each; with fewer engagements than workers, each runs
+    the workbooks that may run together side by side, on its share of the workers. Never more kernels than workers.
+    """
+    at_once = min(workers, len(paths))
+    kernels = max(1, workers // at_once)
     context = multiprocessing.get_context("spawn")
     queue = list(range(len(paths)))
     running: dict[int, tuple[multiprocessing.process.BaseProcess, float]] = {}
     try:
         while queue or running:
-            while queue and len(running) < workers:
+            while queue and len(running) < at_once:
                 i = queue.pop(0)
-                process = context.Process(target=_child, args=(paths[i], str(out), i, workbooks), name=f"cxm-batch-{i}")
+                process = context.Process(target=_child, args=(paths[i], str(out), i, workbooks, kernels), name=f"cxm-batch-{i}")
                 process.start()
                 running[i] = (process, time.perf_counter())
             for i, (process, started) in list(running.items()):
@@ -244,7 +252,8 @@ def _watch_files(folder: Path, running: set[int]) -> dict[int, Running]:
 def _run_pool(
     pool: Executor, paths: list[str], out: Path, workbooks: str | None, done: Callable[[int, BatchItem], None], tick: Callable
 ) -> None:
-    """Run the engagements on an executor (a Dask cluster, or one given): it decides where each runs."""
+    """Run the engagements on an executor (a Dask cluster, or one given): it decides where each runs, one kernel
+    at a time (the executor's workers are what it runs at once)."""
     futures = {pool.submit(_run_one, p, str(out), i, workbooks): i for i, p in enumerate(paths)}
     pending = set(futures)
     try:
@@ -284,7 +293,8 @@ def run_batch(
     out : path
         The batch folder; each engagement's run folder is ``out/<engagement name>``.
     workers : int
-        Processes in the local pool (ignored with ``scheduler`` or ``executor``: the cluster decides).
+        Kernels at a time on this machine, and so engagements at once (ignored with ``scheduler`` or ``executor``: the
+        cluster decides).
     progress : callable, optional
         Called as ``progress(item, done, total)`` as each engagement finishes.
     watch : callable, optional
@@ -335,7 +345,7 @@ def run_batch(
 
     try:
         if pool is None:
-            _run_local(paths, out, min(workers, len(paths)), workbooks and str(workbooks), done, tick)
+            _run_local(paths, out, workers, workbooks and str(workbooks), done, tick)
         else:
             _run_pool(pool, paths, out, workbooks and str(workbooks), done, tick)
     finally:  # on an interrupt, engagements not started are cancelled (closing a Dask client cancels its tasks)

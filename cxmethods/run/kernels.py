@@ -9,16 +9,25 @@ folder of the kernel's own cannot be taken by anyone else. Windows has no such s
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import os
+import signal
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine, papermill_engines
 from traitlets import default
 
-__all__ = ["LocalKernelManager", "execute_notebook"]
+__all__ = ["LocalKernelManager", "execute_notebook", "imports_of", "kill_kernel", "start_kernel", "stop_kernel", "warm"]
+
+# the kernel's own log (shutdown notices, transport warnings) is noise in a headless run;
+# cell errors still arrive as messages and are reported
+_QUIET = ["--IPKernelApp.log_level=CRITICAL"]
 
 
 class LocalKernelManager(AsyncKernelManager):
@@ -42,6 +51,87 @@ class LocalKernelManager(AsyncKernelManager):
                 Path(self.ip).parent.rmdir()
 
 
+def start_kernel(kernel_name: str, *, cwd: str | Path, env: dict[str, str] | None = None) -> LocalKernelManager:
+    """Start a kernel in ``cwd`` (its environment: ours plus ``env``), ahead of the notebook it will run.
+
+    Call this, :func:`warm` and :func:`execute_notebook` from one thread: the manager belongs to that thread's loop."""
+    km = LocalKernelManager(kernel_name=kernel_name)
+    run_sync(km.start_kernel)(cwd=str(cwd), env={**os.environ, **(env or {})}, extra_arguments=_QUIET)
+    return km
+
+
+def stop_kernel(km: LocalKernelManager) -> None:
+    """Stop a kernel that :func:`execute_notebook` did not get to run (a run stopped while it waited)."""
+    with contextlib.suppress(Exception):  # already gone: nothing to stop
+        run_sync(km.shutdown_kernel)(now=True)
+
+
+def kill_kernel(km: LocalKernelManager) -> None:
+    """Kill a kernel at once, from any thread (a run interrupted): the notebook running on it stops where it is."""
+    pid = getattr(km.provisioner, "pid", None)
+    if pid:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL if os.name != "nt" else signal.SIGTERM)
+
+
+def imports_of(notebook) -> list[str]:
+    """The modules a notebook's code cells import at their top level, as ``__import__`` statements, in order.
+
+    >>> import nbformat
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import pandas as pd\\nfrom cxmethods.workbooks import roadmap\\n%matplotlib inline")])
+    >>> imports_of(nb)
+    ["__import__('pandas')", "__import__('cxmethods.workbooks', fromlist=['roadmap'])"]
+    """
+    found: list[str] = []
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        source = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+        try:
+            body = ast.parse(source).body
+        except SyntaxError:  # the notebook reports it when it runs
+            continue
+        for node in body:
+            if isinstance(node, ast.Import):
+                found += [f"__import__({alias.name!r})" for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.append(f"__import__({node.module!r}, fromlist={[a.name for a in node.names if a.name != '*']!r})")
+    return list(dict.fromkeys(found))
+
+
+def warm(km: LocalKernelManager, statements: list[str], *, timeout: float = 300) -> None:
+    """Run ``statements`` (imports, from :func:`imports_of`) in the kernel silently, so the notebook finds its
+    modules loaded: no execution count, no history, no name bound, no output. A failure is left for the notebook
+    to report where it happens."""
+    if statements:
+        run_sync(_warm)(km, "\n".join(f"try: {s}\nexcept Exception: pass" for s in statements), timeout)
+
+
+async def _warm(km: LocalKernelManager, code: str, timeout: float) -> None:
+    client = km.client()
+    client.start_channels()
+    try:
+        await client.wait_for_ready(timeout=timeout)
+        await client.execute_interactive(code, silent=True, store_history=False, timeout=timeout, output_hook=lambda msg: None)
+    finally:
+        client.stop_channels()
+
+
+class _StartedKernelEngine(NBClientEngine):
+    """Papermill's engine, running the notebook on a kernel started beforehand (``km``), which it then stops."""
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, start_timeout=60, execution_timeout=None, **kwargs):
+        kwargs.pop("input_path", None)
+        client = PapermillNotebookClient(
+            nb_man, kernel_name=kernel_name, startup_timeout=start_timeout, timeout=execution_timeout, **kwargs
+        )
+        return client.execute(cleanup_kc=True)  # stops the client's channels and the kernel, as for its own
+
+
+papermill_engines.register("cxmethods-started", _StartedKernelEngine)
+
+
 def execute_notebook(
     notebook: str | Path | object,
     output: str | Path,
@@ -50,22 +140,24 @@ def execute_notebook(
     cwd: str | Path,
     kernel_name: str,
     on_cell_executed: Callable[..., None] | None = None,
+    km: LocalKernelManager | None = None,
 ):
     """Run ``notebook`` (a path or a notebook) with ``parameters`` in ``cwd`` and write it to ``output``.
 
-    Raises what papermill raises (``PapermillExecutionError`` for an error in a cell)."""
+    With ``km`` (from :func:`start_kernel`, whose ``cwd`` it already has), the notebook runs on that kernel and stops
+    it; otherwise on a kernel of its own. Raises what papermill raises (``PapermillExecutionError`` for an error in
+    a cell)."""
     import papermill as pm
 
+    started = {"engine_name": "cxmethods-started", "km": km} if km is not None else {"cwd": str(cwd)}
     return pm.execute_notebook(
         notebook if not isinstance(notebook, Path) else str(notebook),
         str(output),
         parameters=parameters,
         kernel_name=kernel_name,
         progress_bar=False,
-        cwd=str(cwd),
         on_cell_executed=on_cell_executed,
         kernel_manager_class=LocalKernelManager,
-        # the kernel's own log (shutdown notices, transport warnings) is noise in a headless run;
-        # cell errors still arrive as messages and are reported
-        extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+        extra_arguments=_QUIET,
+        **started,  # papermill's cwd changes the whole process's folder: not for kernels run side by side
     )

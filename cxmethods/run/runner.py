@@ -10,8 +10,9 @@ The run folder (``out/<engagement>/`` by default)::
                                  outputs, and every file produced with its checksum
 
 Every workbook gets two parameters: ``engagement`` (path of the YAML) and ``run_dir``.
-Workbooks run in number order. When one fails the others still run (a workbook that needs an earlier
-one's artifacts says which to run first), and the run exits non-zero.
+Workbooks that read nothing of each other run side by side (:mod:`cxmethods.run.schedule`); with one worker, in
+number order. When one fails the others still run (a workbook that needs an earlier one's artifacts says which to
+run first), and the run exits non-zero.
 """
 
 from __future__ import annotations
@@ -33,12 +34,15 @@ from pathlib import Path
 
 import nbformat
 
+from cxmethods.core.checks import check_int
 from cxmethods.core.config import Engagement, load_engagement
 from cxmethods.core.errors import CxmError
 from cxmethods.core.files import check_folder, make_folder
 from cxmethods.core.paths import workbooks_dir
-from cxmethods.io.artifacts import STEPS, run_folder
+from cxmethods.io.artifacts import STEP_RUNNING, STEPS, run_folder
 from cxmethods.outputs.make_all import file_list, write_outputs
+from cxmethods.run.kernels import execute_notebook, imports_of, kill_kernel, start_kernel, stop_kernel, warm
+from cxmethods.run.schedule import dependencies, run_side_by_side
 from cxmethods.sample import is_sample
 from cxmethods.workbooks.start_here import input_checksums, validate_engagement
 
@@ -47,6 +51,7 @@ __all__ = [
     "RunResult",
     "StepResult",
     "check_run_folder",
+    "default_workers",
     "ensure_kernel",
     "list_workbooks",
     "mark_died",
@@ -136,8 +141,13 @@ def run_engagement(
     workbooks: str | Path | None = None,
     kernel_name: str = KERNEL_NAME,
     outputs: bool = True,
+    workers: int | None = None,
 ) -> RunResult:
-    """Validate the engagement, then execute its workbooks in order and write the run folder.
+    """Validate the engagement, then execute its workbooks and write the run folder.
+
+    Workbooks that read nothing of each other run side by side, ``workers`` kernels at a time, each started (with
+    its modules imported) while the workbooks it reads finish (:mod:`cxmethods.run.schedule`); ``workers=1`` runs
+    them one after another in number order. The artifacts are the same either way.
 
     ``run.json`` is written before the first workbook (``status: running``, each workbook ``pending``) and again
     as each workbook starts and ends, so a reader never takes a run under way, or one that died, for a finished
@@ -160,6 +170,9 @@ def run_engagement(
         Folder of workbooks to run instead of the installed ones (e.g. an organisation's adapted copies).
     outputs : bool
         Make the HTML report, the Excel file and the slide deck after the workbooks (default True).
+    workers : int, optional
+        Kernels at a time (default: :func:`default_workers`, one per core up to four). ``cxm batch`` gives each
+        engagement its share of the workers it was asked for.
 
     Raises
     ------
@@ -172,6 +185,7 @@ def run_engagement(
         On Ctrl-C or SIGTERM, after run.json and the running notebook are marked interrupted.
     """
     eng = engagement if isinstance(engagement, Engagement) else load_engagement(engagement)
+    workers = default_workers() if workers is None else check_int(workers, "workers", "run_engagement", low=1)
     books = list_workbooks(only, folder=workbooks)  # a wrong --only fails before inputs are read
     out_dir = run_folder(out, eng, create=False)
     check_folder(out_dir)  # a file in its path or no permission: said before the inputs are read
@@ -200,20 +214,23 @@ def run_engagement(
         "files": file_list(out_dir),  # what the folder holds as this run starts: an earlier run's (checked above)
     }
     _write_manifest(out_dir, manifest)
-    steps: list[StepResult] = []
     sample = is_sample(eng)
     made: tuple = ()
     with _sigterm_interrupts():
         try:
-            for book in books:  # a failure does not stop the others: each checks what it reads and names what to run first
-                entries[book.stem] = {"workbook": book.stem, "status": "running", "started_at": _now()}
-                _update(out_dir, manifest, entries)
-                step = _execute(book, out_dir, parameters, kernel_name, progress, sample=sample)
-                steps.append(step)
-                entries[book.stem] = asdict(step)
-                _update(out_dir, manifest, entries)
-                if step.status == "interrupted":  # a KeyboardInterrupt raised in the kernel: someone stopped it
-                    raise KeyboardInterrupt
+            # a failure does not stop the others: each checks what it reads and names what to run first
+            steps = _run_workbooks(
+                books,
+                out_dir,
+                parameters,
+                kernel_name,
+                progress,
+                manifest,
+                entries,
+                workers=workers,
+                sample=sample,
+                installed=workbooks is None,
+            )
             manifest["status"] = "ok" if all(s.status == "ok" for s in steps) else "failed"
             _update(out_dir, manifest, entries)  # the report's index shows the run's status: written before the outputs
             if outputs:
@@ -381,18 +398,103 @@ def mark_died(out_dir: str | Path, cause: str) -> bool:
     return True
 
 
-def _execute(
-    book: Path, out_dir: Path, parameters: dict, kernel_name: str, progress: Progress | None, *, sample: bool = True
-) -> StepResult:
-    """Execute one workbook into the run folder; cells tagged ``sample`` (the sample's own answers and figures) are
-    left out unless the engagement is the sample (:func:`cxmethods.sample.is_sample`)."""
-    from papermill.exceptions import PapermillExecutionError
+def default_workers() -> int:
+    """Kernels a run uses at a time by default: one per core this process may use, at most four (six workbooks,
+    of which at most four can run together)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(cores, 4))
 
-    from cxmethods.run.kernels import execute_notebook
 
+def _run_workbooks(
+    books: list[Path],
+    out_dir: Path,
+    parameters: dict,
+    kernel_name: str,
+    progress: Progress | None,
+    manifest: dict,
+    entries: dict[str, dict],
+    *,
+    workers: int,
+    sample: bool,
+    installed: bool,
+) -> list[StepResult]:
+    """Execute the workbooks, ``workers`` at a time in the order :mod:`cxmethods.run.schedule` gives, keeping run.json
+    up to date as each starts and ends; the results in number order."""
+    by_stem = {b.stem: b for b in books}
+    lock = threading.Lock()  # run.json, the progress display and the kernels running are shared by the workers
+    running: dict[str, object] = {}
+    stopping = threading.Event()
+    results: dict[str, StepResult] = {}
+
+    def locked_progress(workbook: str, done: int, total: int) -> None:
+        with lock:
+            progress(workbook, done, total)  # type: ignore[misc]
+
+    def prepare(stem: str):
+        nb = _notebook(by_stem[stem], sample=sample)
+        # installed workbooks say which step runs, so that a read READS does not list fails rather than races
+        km = start_kernel(kernel_name, cwd=out_dir, env={STEP_RUNNING: stem} if installed else None)
+        if workers > 1:  # imported while the workbooks it reads finish; one worker runs as it always did
+            warm(km, imports_of(nb))
+        return nb, km
+
+    def execute(stem: str, prepared) -> None:
+        nb, km = prepared
+        with lock:
+            running[stem] = km
+            entries[stem] = {"workbook": stem, "status": "running", "started_at": _now()}
+            _update(out_dir, manifest, entries)
+        step = _execute(by_stem[stem], nb, km, out_dir, parameters, kernel_name, progress and locked_progress, stopping)
+        with lock:
+            running.pop(stem, None)
+            results[stem] = step
+            entries[stem] = asdict(step)
+            _update(out_dir, manifest, entries)
+        if step.status == "interrupted" and not stopping.is_set():  # a KeyboardInterrupt raised in the kernel
+            raise KeyboardInterrupt
+
+    def interrupt() -> None:
+        stopping.set()
+        with lock:
+            for km in running.values():
+                kill_kernel(km)
+
+    stems = list(by_stem)
+    run_side_by_side(
+        stems,
+        dependencies(stems, installed=installed),
+        workers,
+        prepare=prepare,
+        execute=execute,
+        discard=lambda prepared: stop_kernel(prepared[1]),
+        interrupt=interrupt,
+    )
+    return [results[s] for s in stems if s in results]
+
+
+def _notebook(book: Path, *, sample: bool):
+    """The workbook to execute: cells tagged ``sample`` (the sample's own answers and figures) are left out unless
+    the engagement is the sample (:func:`cxmethods.sample.is_sample`)."""
     nb = nbformat.read(book, as_version=4)
     if not sample:
         nb.cells = [c for c in nb.cells if "sample" not in c.get("metadata", {}).get("tags", [])]
+    return nb
+
+
+def _execute(
+    book: Path,
+    nb,
+    km,
+    out_dir: Path,
+    parameters: dict,
+    kernel_name: str,
+    progress: Progress | None,
+    stopping: threading.Event,
+) -> StepResult:
+    """Execute one workbook (``nb``, read from ``book``) on its started kernel ``km`` into the run folder; when the
+    run is being stopped (``stopping``) whatever ends it is reported as ``interrupted``."""
+    from papermill.exceptions import PapermillExecutionError
+
     total = 1 + sum(c.cell_type == "code" for c in nb.cells)  # +1: injected parameters
     done = 0
 
@@ -413,16 +515,17 @@ def _execute(
             cwd=out_dir,
             kernel_name=kernel_name,
             on_cell_executed=on_cell_executed,
+            km=km,
         )
     except PapermillExecutionError as exc:
         _normalise(out_dir / book.name, book)
         first = next((line for line in exc.source.splitlines() if line.strip() and not line.startswith("#")), "")
         status = "interrupted" if exc.ename == "KeyboardInterrupt" else "failed"
         return StepResult(book.stem, status, _since(start), f"{exc.ename}: {_short(exc.evalue)}", exc.exec_count, first[:100])
-    except KeyboardInterrupt:  # Ctrl-C or SIGTERM while a cell ran: papermill has saved every cell as completed
-        _mark_stopped(out_dir / book.name, book, done)
-        raise
     except Exception as exc:  # kernel died, timeout, unreadable notebook: report, keep going to run.json
+        if stopping.is_set():  # killed by the run's interruption (Ctrl-C or SIGTERM) while a cell ran
+            _mark_stopped(out_dir / book.name, book, done)
+            return StepResult(book.stem, "interrupted", _since(start), "the run was interrupted (Ctrl-C or SIGTERM)")
         _mark_stopped(out_dir / book.name, book, done, error=f"{type(exc).__name__}: {_short(str(exc))}")
         return StepResult(book.stem, "failed", _since(start), f"{type(exc).__name__}: {_short(str(exc))}")
     _normalise(out_dir / book.name, book)

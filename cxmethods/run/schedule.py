@@ -1,0 +1,168 @@
+"""Running an engagement's workbooks side by side: which may run together, in what order, kernels started ahead.
+
+A workbook waits only for the steps whose tables it reads (:data:`cxmethods.io.artifacts.READS`); a workbook from
+another folder (``cxm run --workbooks``) waits for every workbook before it, since nothing says what it reads.
+``workers`` kernels live at a time, counting those started ahead: a free worker takes the workbook at the head of the
+longest chain still to run whose inputs are all at least under way, starts its kernel and imports its modules while
+those inputs are being made, then runs it as soon as they are. With one worker the workbooks run one after another in
+number order, as they always did. What a workbook writes does not depend on the order, so neither do the artifacts.
+
+>>> from cxmethods.io.artifacts import STEPS
+>>> deps = dependencies(list(STEPS))
+>>> deps["04_business_case"], deps["01_self_assessment"]
+(('02_voice_of_customer', '03_segmentation'), ())
+>>> dependencies(["01_ok", "02_mine", "03_after"], installed=False)["03_after"]
+('01_ok', '02_mine')
+>>> order = []
+>>> run_side_by_side(list(STEPS), deps, 2, prepare=lambda s: s, execute=lambda s, h: order.append(s), discard=print)
+>>> order.index("04_business_case") > max(order.index("02_voice_of_customer"), order.index("03_segmentation"))
+True
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from cxmethods.io.artifacts import READS
+
+__all__ = ["Plan", "dependencies", "run_side_by_side"]
+
+
+def dependencies(stems: list[str], *, installed: bool = True) -> dict[str, tuple[str, ...]]:
+    """What each workbook waits for, among those run: the steps it reads (installed workbooks), else all before it."""
+    return {
+        stem: tuple(s for s in READS[stem] if s in stems) if installed and stem in READS else tuple(stems[:i])
+        for i, stem in enumerate(stems)
+    }
+
+
+class Plan:
+    """Which workbook a free worker takes next, and when it may start; shared by the workers under one lock.
+
+    Parameters
+    ----------
+    stems : list of str
+        The workbooks, in number order.
+    deps : dict
+        What each waits for (:func:`dependencies`).
+    workers : int
+        Kernels at a time. With 1, workbooks are taken in number order and a kernel starts only when the one before
+        has finished: the sequential run.
+    """
+
+    def __init__(self, stems: list[str], deps: dict[str, tuple[str, ...]], workers: int):
+        self.stems, self.deps, self.workers = list(stems), deps, workers
+        self._chain = _chain_lengths(self.stems, deps)
+        self._taken: set[str] = set()
+        self._done: set[str] = set()
+        self._stopped = False
+        self._lock = threading.Condition()
+
+    def take(self) -> str | None:
+        """The next workbook for a free worker, waiting until one may start ahead; None when none is left."""
+        with self._lock:
+            while not self._stopped:
+                waiting = [s for s in self.stems if s not in self._taken]
+                if not waiting:
+                    return None
+                ahead = [s for s in waiting if all(d in self._taken for d in self.deps[s])]
+                if self.workers == 1:  # sequential: the next in number order, once everything before it has run
+                    ahead = [s for s in ahead[:1] if all(d in self._done for d in self.deps[s])]
+                if ahead:
+                    stem = max(ahead, key=lambda s: (self._chain[s], -self.stems.index(s)))
+                    self._taken.add(stem)
+                    return stem
+                self._lock.wait()
+            return None
+
+    def wait_for_inputs(self, stem: str) -> bool:
+        """Wait until every workbook ``stem`` waits for has finished (however it ended); False if the run stopped."""
+        with self._lock:
+            self._lock.wait_for(lambda: self._stopped or all(d in self._done for d in self.deps[stem]))
+            return not self._stopped
+
+    def finished(self, stem: str) -> None:
+        with self._lock:
+            self._done.add(stem)
+            self._lock.notify_all()
+
+    def stop(self) -> None:
+        """Take nothing more and let waiting workers go (a run interrupted)."""
+        with self._lock:
+            self._stopped = True
+            self._lock.notify_all()
+
+
+def _chain_lengths(stems: list[str], deps: dict[str, tuple[str, ...]]) -> dict[str, int]:
+    """For each workbook, the most workbooks on a chain from it to the end (itself included): the critical path."""
+    chain: dict[str, int] = {}
+    for stem in reversed(stems):  # a workbook's dependants come after it
+        chain[stem] = 1 + max((chain[s] for s in stems if stem in deps[s]), default=0)
+    return chain
+
+
+def run_side_by_side(
+    stems: list[str],
+    deps: dict[str, tuple[str, ...]],
+    workers: int,
+    *,
+    prepare: Callable[[str], Any],
+    execute: Callable[[str, Any], None],
+    discard: Callable[[Any], None],
+    interrupt: Callable[[], None] = lambda: None,
+) -> None:
+    """Run every workbook with ``workers`` threads: ``prepare(stem)`` (start its kernel) as soon as it is taken,
+    ``execute(stem, prepared)`` once its inputs are made, ``discard(prepared)`` if the run stops in between.
+
+    ``execute`` must not raise for a workbook that fails (the others still run); what it raises stops the plan and
+    is raised again here once every worker has ended. Ctrl-C or SIGTERM (a KeyboardInterrupt in this thread) stops
+    the plan, calls ``interrupt()`` (which should stop the running notebooks), waits for the workers, and is raised
+    again.
+    """
+    plan = Plan(stems, deps, workers)
+    raised: list[BaseException] = []
+
+    def worker(ended: threading.Event) -> None:
+        try:
+            work()
+        finally:
+            ended.set()
+
+    def work() -> None:
+        while (stem := plan.take()) is not None:
+            prepared = None
+            try:
+                prepared = prepare(stem)
+                if not plan.wait_for_inputs(stem):
+                    discard(prepared)
+                    return
+                execute(stem, prepared)
+            except BaseException as exc:
+                raised.append(exc)
+                plan.stop()
+                return
+            finally:
+                plan.finished(stem)
+
+    ended = [threading.Event() for _ in range(min(workers, len(stems)))]
+    for i, event in enumerate(ended):
+        threading.Thread(target=worker, args=(event,), name=f"cxm-worker-{i}", daemon=True).start()
+    try:
+        _wait(ended)
+    except KeyboardInterrupt:
+        plan.stop()
+        interrupt()
+        _wait(ended)
+        raise
+    if raised:
+        raise raised[0]
+
+
+def _wait(events: list[threading.Event]) -> None:
+    """Wait for every event, in short waits: Ctrl-C and SIGTERM get through (a Thread.join they interrupt can be
+    left thinking its thread has ended)."""
+    for event in events:
+        while not event.wait(0.25):
+            pass
