@@ -12,6 +12,7 @@ unless ``--batch-repeat`` says otherwise). Exit status 1 when a target is missed
 from __future__ import annotations
 
 import argparse
+import inspect
 import re
 import sys
 import time
@@ -48,6 +49,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-repeat", type=int, default=1, help="runs of the batch case (each is 2 x 20 engagements)")
     parser.add_argument("--quick", action="store_true", help="smaller sizes and one run each, to check the suite works")
     parser.add_argument("--write-readme", action="store_true", help="put the table in benchmarks/README.md")
+    parser.add_argument(
+        "--previous",
+        metavar="CHECKOUT",
+        help="also time an earlier version (a checkout of cxmethods) in the same run, in the cases that can",
+    )
     args = parser.parse_args(argv)
     chosen = [c.strip() for c in args.only.split(",") if c.strip()]
     unknown = [c for c in chosen if c not in CASES]
@@ -65,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         repeat = 1 if args.quick else args.batch_repeat if name == "batch" else args.repeat
         start = time.perf_counter()
         print(f"{name}: {repeat} run(s) ...", flush=True)
-        found = CASES[name].run(repeat, args.quick)
+        takes_previous = "previous" in inspect.signature(CASES[name].run).parameters
+        found = CASES[name].run(repeat, args.quick, **({"previous": args.previous} if takes_previous else {}))
         print(f"{name}: done in {time.perf_counter() - start:.0f} s", flush=True)
         results += found
     if args.quick:  # the sizes are not the targets' sizes, so no verdicts

@@ -278,9 +278,14 @@ def _sample_once(folder: Path) -> list[Step]:
 
 
 def _sample_twice(folder: Path) -> list[Step]:
-    """Run the sample, copy the run folder to ``first-run``, then run the same engagement into the same folder."""
+    """Run the sample with workbooks side by side, copy the run folder to ``first-run``, then run the same engagement
+    into the same folder one workbook after another (``--workers 1``): the files must not depend on which."""
     run = ["cxm", "run", "--out", str(folder / "riverton")]
-    return [run, functools.partial(shutil.copytree, folder / "riverton", folder / "first-run"), run]
+    return [
+        [*run, "--workers", "2"],
+        functools.partial(shutil.copytree, folder / "riverton", folder / "first-run"),
+        [*run, "--workers", "1"],
+    ]
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from cxmethods.io.artifacts import ARTIFACTS
 
 
 def test_same_engagement_twice_gives_the_same_files(sample_run_twice):
-    # tests/conftest.py runs the sample, copies the run folder to `first`, and runs it again into the same folder
+    # tests/conftest.py runs the sample (workbooks side by side), copies the run folder to `first`, and runs it again
+    # into the same folder with one workbook at a time: the same bytes either way
     before, out = sample_run_twice.first, sample_run_twice.out
 
     def digests(folder: Path) -> dict[str, str]:
