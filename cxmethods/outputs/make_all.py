@@ -7,9 +7,11 @@ again without re-running the workbooks: ``cxm outputs out/riverton``.
 
 from __future__ import annotations
 
+import multiprocessing
 import re
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,10 +33,10 @@ class OutputResult:
     error: str | None = None
 
 
-def _report(run_dir: Path, eng: Engagement) -> list[Path]:
+def _report(run_dir: Path, eng: Engagement, links: tuple[str, ...] | None = None) -> list[Path]:
     from cxmethods.outputs.report import write_report
 
-    return write_report(run_dir, name=eng.name, organisation=eng.organisation, currency=eng.currency)
+    return write_report(run_dir, name=eng.name, organisation=eng.organisation, currency=eng.currency, links=links)
 
 
 def _excel(run_dir: Path, eng: Engagement) -> list[Path]:
@@ -57,33 +59,48 @@ _NEEDS = {
 
 #: Output name -> maker, in the order they are made (the report's index links to the Excel file and the deck,
 #: so those come first).
-OUTPUTS: dict[str, Callable[[Path, Engagement], list[Path]]] = {"excel": _excel, "deck": _deck, "report": _report}
+OUTPUTS: dict[str, Callable[..., list[Path]]] = {"excel": _excel, "deck": _deck, "report": _report}
 
 
-def write_outputs(run_dir: str | Path, engagement: Engagement) -> list[OutputResult]:
+def write_outputs(run_dir: str | Path, engagement: Engagement, *, workers: int = 1) -> list[OutputResult]:
     """Make every output; one that fails is reported with its error and the others are still made.
 
     The Excel file and the deck are skipped when no workbook wrote the tables they show (e.g. a run of only
-    the start-here workbook); the report is always made.
+    the start-here workbook); the report is always made. With ``workers`` above 1 the Excel file, the longest to
+    make, is made in a process of its own while the deck and the report are made here (the report's index links
+    it as made; if it fails, the index is made again without the link). The files are the same either way.
     """
     run_dir = Path(run_dir)
-    results = []
-    for name, make in OUTPUTS.items():
-        start = time.perf_counter()
-        if name in _NEEDS and not any(next((run_dir / "artifacts").glob(pattern), None) for pattern in _NEEDS[name]):
-            results.append(OutputResult(name, "skipped", 0.0, error="no workbook wrote tables it could show"))
-            continue
-        try:
-            paths = make(run_dir, engagement)
-        except Exception as exc:
-            results.append(
-                OutputResult(name, "failed", round(time.perf_counter() - start, 2), error=f"{type(exc).__name__}: {exc}")
-            )
-            continue
-        results.append(
-            OutputResult(name, "ok", round(time.perf_counter() - start, 2), tuple(str(p.relative_to(run_dir)) for p in paths))
-        )
-    return results
+    needed = {name for name in OUTPUTS if name not in _NEEDS or _has_tables(run_dir, name)}
+    if workers > 1 and "excel" in needed:
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+            excel = pool.submit(_make, "excel", run_dir, engagement)
+            deck = _make("deck", run_dir, engagement) if "deck" in needed else _skipped("deck")
+            links = (f"{engagement.name}.xlsx", *([f"{engagement.name}.pptx"] if deck.status == "ok" else []))
+            report = _make("report", run_dir, engagement, links)
+            made = {"excel": excel.result(), "deck": deck, "report": report}
+        if made["excel"].status != "ok":  # the index links a file that was not made: made again, as it stands
+            made["report"] = _make("report", run_dir, engagement)
+        return [made[name] for name in OUTPUTS]
+    return [_make(name, run_dir, engagement) if name in needed else _skipped(name) for name in OUTPUTS]
+
+
+def _has_tables(run_dir: Path, name: str) -> bool:
+    return any(next((run_dir / "artifacts").glob(pattern), None) for pattern in _NEEDS[name])
+
+
+def _skipped(name: str) -> OutputResult:
+    return OutputResult(name, "skipped", 0.0, error="no workbook wrote tables it could show")
+
+
+def _make(name: str, run_dir: Path, engagement: Engagement, *args) -> OutputResult:
+    """Make one output; its failure is a result, never an exception."""
+    start = time.perf_counter()
+    try:
+        paths = OUTPUTS[name](run_dir, engagement, *args)
+    except Exception as exc:
+        return OutputResult(name, "failed", round(time.perf_counter() - start, 2), error=f"{type(exc).__name__}: {exc}")
+    return OutputResult(name, "ok", round(time.perf_counter() - start, 2), tuple(str(p.relative_to(run_dir)) for p in paths))
 
 
 def _workbook_steps(manifest: dict, steps: Iterable[str] = ()) -> set[str]:

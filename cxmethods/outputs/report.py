@@ -37,7 +37,9 @@ from cxmethods.outputs.summary import Summary, decision_lines, executive_summary
 __all__ = ["write_report"]
 
 
-def write_report(run_dir: str | Path, *, name: str, organisation: str, currency: str = "GBP") -> list[Path]:
+def write_report(
+    run_dir: str | Path, *, name: str, organisation: str, currency: str = "GBP", links: tuple[str, ...] | None = None
+) -> list[Path]:
     """Write the run's HTML report: ``report/index.html`` and one page per part of the method with results.
 
     Parameters
@@ -50,6 +52,9 @@ def write_report(run_dir: str | Path, *, name: str, organisation: str, currency:
         The organisation, at the top of every page.
     currency : str
         ISO code for money (``GBP`` shows ``£``).
+    links : tuple of str, optional
+        The Excel file and deck (file names) to link whether or not they exist yet (being made alongside); by
+        default those in the run folder.
 
     Returns
     -------
@@ -82,7 +87,10 @@ def write_report(run_dir: str | Path, *, name: str, organisation: str, currency:
         _write(written[-1], _page_html(page, pages, organisation, _failures(page, steps)))
     _remove_stale(out, manifest, {p.name for p in written})
     index = out / "index.html"
-    _write(index, _index_html(run_dir, manifest, run, pages, name=name, organisation=organisation, date=run_date(manifest)))
+    _write(
+        index,
+        _index_html(run_dir, manifest, run, pages, name=name, organisation=organisation, date=run_date(manifest), links=links),
+    )
     return [index, *written]
 
 
@@ -143,7 +151,15 @@ def _status_detail(manifest: dict, shown: list[str]) -> str:
 
 
 def _index_html(
-    run_dir: Path, manifest: dict, run: RunView, pages: list[Page], *, name: str, organisation: str, date: str | None
+    run_dir: Path,
+    manifest: dict,
+    run: RunView,
+    pages: list[Page],
+    *,
+    name: str,
+    organisation: str,
+    date: str | None,
+    links: tuple[str, ...] | None = None,
 ) -> str:
     e = html.escape
     shown = [str(s.get("status")) for s in manifest.get("workbooks", []) if isinstance(s, dict)]
@@ -157,7 +173,7 @@ def _index_html(
     downloads = [
         f'<a href="../{e(name)}{ext}">{label}</a>'
         for ext, label in ((".xlsx", "All the tables (Excel)"), (".pptx", "The slide deck (PowerPoint)"))
-        if (run_dir / f"{name}{ext}").is_file()
+        if (f"{name}{ext}" in links if links is not None else (run_dir / f"{name}{ext}").is_file())
     ]
     parts = ["<h1>Becoming customer-focused: findings and decisions</h1>"]
     parts += [f'<p class="cxm-meta">Findings of {e(date)}</p>'] if date else []

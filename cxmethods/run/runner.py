@@ -234,7 +234,7 @@ def run_engagement(
             manifest["status"] = "ok" if all(s.status == "ok" for s in steps) else "failed"
             _update(out_dir, manifest, entries)  # the report's index shows the run's status: written before the outputs
             if outputs:
-                made = tuple(write_outputs(out_dir, eng))
+                made = tuple(write_outputs(out_dir, eng, workers=workers))
                 manifest["outputs"] = [asdict(o) for o in made]
                 if any(o.status == "failed" for o in made):
                     manifest["status"] = "failed"
