@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -73,6 +74,33 @@ def test_invalid_engagement_runs_nothing(tiny, tmp_path):
     (tiny.folder / "survey.csv").unlink()
     with pytest.raises(CxmError, match=r"survey\.csv: file not found"):
         run_engagement(tiny.path, out=tmp_path / "run", workbooks=FIXTURES)
+    assert not (tmp_path / "run").exists()
+
+
+def test_kernels_started_while_the_engagement_is_checked_are_stopped_when_it_fails(tiny, tmp_path, monkeypatch):
+    from cxmethods.run import runner
+
+    started, one = [], threading.Event()
+
+    def recording(*args, **kwargs):
+        km = start_kernel(*args, **kwargs)
+        started.append(km.provisioner.pid)
+        one.set()
+        return km
+
+    def slow_check(eng):  # the checks end only once a kernel is up, as on a large engagement
+        assert one.wait(120), "no kernel was started while the engagement was checked"
+        return validate_engagement(eng)
+
+    start_kernel, validate_engagement = runner.start_kernel, runner.validate_engagement
+    monkeypatch.setattr(runner, "start_kernel", recording)
+    monkeypatch.setattr(runner, "validate_engagement", slow_check)
+    (tiny.folder / "survey.csv").unlink()
+    with pytest.raises(CxmError, match=r"survey\.csv: file not found"):
+        run_engagement(tiny.path, out=tmp_path / "run", workbooks=FIXTURES, workers=2)
+    for pid in started:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
     assert not (tmp_path / "run").exists()
 
 

@@ -24,7 +24,16 @@ from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 from traitlets import default
 
-__all__ = ["LocalKernelManager", "execute_notebook", "imports_of", "kill_kernel", "start_kernel", "stop_kernel", "warm"]
+__all__ = [
+    "LocalKernelManager",
+    "execute_notebook",
+    "imports_of",
+    "kill_kernel",
+    "move_to",
+    "start_kernel",
+    "stop_kernel",
+    "warm",
+]
 
 # the kernel's own log (shutdown notices, transport warnings) is noise in a headless run;
 # cell errors still arrive as messages and are reported
@@ -98,6 +107,11 @@ def imports_of(notebook) -> list[str]:
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 found.append(f"__import__({node.module!r}, fromlist={[a.name for a in node.names if a.name != '*']!r})")
     return list(dict.fromkeys(found))
+
+
+def move_to(km: LocalKernelManager, folder: str | Path, *, timeout: float = 60) -> None:
+    """Make ``folder`` the kernel's working folder, silently (a kernel started before the folder existed)."""
+    run_sync(_warm)(km, f"__import__('os').chdir({str(folder)!r})", timeout)
 
 
 def warm(km: LocalKernelManager, statements: list[str], *, timeout: float = 300) -> None:

@@ -23,6 +23,7 @@ import platform
 import re
 import signal
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -41,8 +42,8 @@ from cxmethods.core.files import check_folder, make_folder
 from cxmethods.core.paths import workbooks_dir
 from cxmethods.io.artifacts import STEP_RUNNING, STEPS, run_folder
 from cxmethods.outputs.make_all import file_list, write_outputs
-from cxmethods.run.kernels import execute_notebook, imports_of, kill_kernel, start_kernel, stop_kernel, warm
-from cxmethods.run.schedule import dependencies, run_side_by_side
+from cxmethods.run.kernels import execute_notebook, imports_of, kill_kernel, move_to, start_kernel, stop_kernel, warm
+from cxmethods.run.schedule import SideBySide, dependencies
 from cxmethods.sample import is_sample
 from cxmethods.workbooks.start_here import input_checksums, validate_engagement
 
@@ -190,47 +191,41 @@ def run_engagement(
     out_dir = run_folder(out, eng, create=False)
     check_folder(out_dir)  # a file in its path or no permission: said before the inputs are read
     earlier = check_run_folder(out_dir, eng.name, [b.stem for b in books])
-    report = validate_engagement(eng)
-    report.raise_for_errors()
     ensure_kernel(kernel_name)
-    make_folder(out_dir)
-    make_folder(out_dir / "artifacts")
-    out_dir = out_dir.resolve()
-    checksums = input_checksums(eng)
-    report.save(out_dir / "validation.json", checksums)  # the start-here workbook reuses it while inputs are unchanged
-    parameters = {"engagement": str(eng.path), "run_dir": str(out_dir)}
-    entries = _workbook_entries(out_dir, earlier, books)
-    manifest = {
-        "engagement": {"name": eng.name, "organisation": eng.organisation, "path": str(eng.path)},
-        "parameters": parameters,
-        "only": [b.stem for b in books] if only else None,
-        "started_at": _now(),
-        "status": "running",
-        "process": {"pid": os.getpid(), "host": platform.node()},
-        "versions": _versions(),
-        "inputs": _input_rows(eng, checksums),
-        "warnings": [str(p) for p in report.warnings],
-        "workbooks": list(entries.values()),
-        "files": file_list(out_dir),  # what the folder holds as this run starts: an earlier run's (checked above)
-    }
-    _write_manifest(out_dir, manifest)
-    sample = is_sample(eng)
     made: tuple = ()
     with _sigterm_interrupts():
+        # the first kernels start now, while the engagement is checked; they are stopped if it fails
+        run = _Workbooks(books, kernel_name, workers=workers, sample=is_sample(eng), installed=workbooks is None)
+        try:
+            report = validate_engagement(eng)
+            report.raise_for_errors()
+            make_folder(out_dir)
+            make_folder(out_dir / "artifacts")
+            out_dir = out_dir.resolve()
+            checksums = input_checksums(eng)
+            report.save(out_dir / "validation.json", checksums)  # the start-here workbook reuses it while inputs are unchanged
+            parameters = {"engagement": str(eng.path), "run_dir": str(out_dir)}
+            entries = _workbook_entries(out_dir, earlier, books)
+            manifest = {
+                "engagement": {"name": eng.name, "organisation": eng.organisation, "path": str(eng.path)},
+                "parameters": parameters,
+                "only": [b.stem for b in books] if only else None,
+                "started_at": _now(),
+                "status": "running",
+                "process": {"pid": os.getpid(), "host": platform.node()},
+                "versions": _versions(),
+                "inputs": _input_rows(eng, checksums),
+                "warnings": [str(p) for p in report.warnings],
+                "workbooks": list(entries.values()),
+                "files": file_list(out_dir),  # what the folder holds as this run starts: an earlier run's (checked above)
+            }
+            _write_manifest(out_dir, manifest)
+        except BaseException:
+            run.cancel()
+            raise
         try:
             # a failure does not stop the others: each checks what it reads and names what to run first
-            steps = _run_workbooks(
-                books,
-                out_dir,
-                parameters,
-                kernel_name,
-                progress,
-                manifest,
-                entries,
-                workers=workers,
-                sample=sample,
-                installed=workbooks is None,
-            )
+            steps = run.run(out_dir, parameters, progress, manifest, entries)
             manifest["status"] = "ok" if all(s.status == "ok" for s in steps) else "failed"
             _update(out_dir, manifest, entries)  # the report's index shows the run's status: written before the outputs
             if outputs:
@@ -405,71 +400,85 @@ def default_workers() -> int:
     return max(1, min(cores, 4))
 
 
-def _run_workbooks(
-    books: list[Path],
-    out_dir: Path,
-    parameters: dict,
-    kernel_name: str,
-    progress: Progress | None,
-    manifest: dict,
-    entries: dict[str, dict],
-    *,
-    workers: int,
-    sample: bool,
-    installed: bool,
-) -> list[StepResult]:
-    """Execute the workbooks, ``workers`` at a time in the order :mod:`cxmethods.run.schedule` gives, keeping run.json
-    up to date as each starts and ends; the results in number order."""
-    by_stem = {b.stem: b for b in books}
-    lock = threading.Lock()  # run.json, the progress display and the kernels running are shared by the workers
-    running: dict[str, object] = {}
-    stopping = threading.Event()
-    results: dict[str, StepResult] = {}
+class _Workbooks:
+    """The run's workbooks side by side (:class:`cxmethods.run.schedule.SideBySide`): the first kernels start, with
+    their modules imported, as soon as this is made, while the runner checks the engagement; the workbooks execute
+    when :meth:`run` is called, keeping run.json up to date as each starts and ends."""
 
-    def locked_progress(workbook: str, done: int, total: int) -> None:
-        with lock:
-            progress(workbook, done, total)  # type: ignore[misc]
+    def __init__(self, books: list[Path], kernel_name: str, *, workers: int, sample: bool, installed: bool):
+        self.books = {b.stem: b for b in books}
+        self.kernel_name, self.workers, self.sample, self.installed = kernel_name, workers, sample, installed
+        self.lock = threading.Lock()  # run.json, the progress display and the kernels running are shared
+        self.running: dict[str, object] = {}
+        self.stopping = threading.Event()
+        self.results: dict[str, StepResult] = {}
+        self.run_state: dict = {}  # what run() gives: the folder, parameters, progress, run.json and its entries
+        stems = list(self.books)
+        self.side = SideBySide(
+            stems,
+            dependencies(stems, installed=installed),
+            workers,
+            prepare=self._prepare,
+            execute=self._execute,
+            discard=lambda prepared: prepared[1] is None or stop_kernel(prepared[1]),
+        )
 
-    def prepare(stem: str):
-        nb = _notebook(by_stem[stem], sample=sample)
-        # installed workbooks say which step runs, so that a read READS does not list fails rather than races
-        km = start_kernel(kernel_name, cwd=out_dir, env={STEP_RUNNING: stem} if installed else None)
-        if workers > 1:  # imported while the workbooks it reads finish; one worker runs as it always did
+    def cancel(self) -> None:
+        """Nothing is to run (the engagement's checks failed): stop the kernels started."""
+        self.side.cancel()
+
+    def run(self, out_dir: Path, parameters: dict, progress: Progress | None, manifest: dict, entries: dict) -> list[StepResult]:
+        """Execute the workbooks; their results in number order."""
+        self.run_state = {"out_dir": out_dir, "parameters": parameters, "manifest": manifest, "entries": entries}
+        self.run_state["progress"] = progress and self._locked(progress)
+        self.side.go()
+        self.side.wait(interrupt=self._interrupt)
+        return [self.results[s] for s in self.books if s in self.results]
+
+    def _locked(self, progress: Progress) -> Progress:
+        def locked(workbook: str, done: int, total: int) -> None:
+            with self.lock:
+                progress(workbook, done, total)
+
+        return locked
+
+    def _prepare(self, stem: str):
+        nb = _notebook(self.books[stem], sample=self.sample)
+        try:  # in a folder of its own until run() says which: the run folder may not exist yet
+            # installed workbooks say which step runs, so that a read READS does not list fails rather than races
+            km = start_kernel(self.kernel_name, cwd=tempfile.gettempdir(), env={STEP_RUNNING: stem} if self.installed else None)
+        except Exception as exc:  # reported as that workbook's failure when its turn comes
+            return nb, None, exc
+        if self.workers > 1:  # imported while the workbooks it reads finish; one worker runs as it always did
             warm(km, imports_of(nb))
-        return nb, km
+        return nb, km, None
 
-    def execute(stem: str, prepared) -> None:
-        nb, km = prepared
-        with lock:
-            running[stem] = km
-            entries[stem] = {"workbook": stem, "status": "running", "started_at": _now()}
-            _update(out_dir, manifest, entries)
-        step = _execute(by_stem[stem], nb, km, out_dir, parameters, kernel_name, progress and locked_progress, stopping)
-        with lock:
-            running.pop(stem, None)
-            results[stem] = step
-            entries[stem] = asdict(step)
-            _update(out_dir, manifest, entries)
-        if step.status == "interrupted" and not stopping.is_set():  # a KeyboardInterrupt raised in the kernel
+    def _execute(self, stem: str, prepared) -> None:
+        nb, km, failed = prepared
+        state, started = self.run_state, _now()
+        with self.lock:
+            self.running[stem] = km
+            state["entries"][stem] = {"workbook": stem, "status": "running", "started_at": started}
+            _update(state["out_dir"], state["manifest"], state["entries"])
+        if failed is None:
+            move_to(km, state["out_dir"])
+            step = _execute(self.books[stem], nb, km, state["out_dir"], state["parameters"], state["progress"], self.stopping)
+        else:
+            step = StepResult(stem, "failed", 0.0, f"the kernel did not start: {type(failed).__name__}: {_short(str(failed))}")
+        with self.lock:
+            self.running.pop(stem, None)
+            self.results[stem] = step
+            state["entries"][stem] = {**asdict(step), "started_at": started}  # when, as well as how long: runs overlap
+            _update(state["out_dir"], state["manifest"], state["entries"])
+        if step.status == "interrupted" and not self.stopping.is_set():  # a KeyboardInterrupt raised in the kernel
             raise KeyboardInterrupt
 
-    def interrupt() -> None:
-        stopping.set()
-        with lock:
-            for km in running.values():
-                kill_kernel(km)
-
-    stems = list(by_stem)
-    run_side_by_side(
-        stems,
-        dependencies(stems, installed=installed),
-        workers,
-        prepare=prepare,
-        execute=execute,
-        discard=lambda prepared: stop_kernel(prepared[1]),
-        interrupt=interrupt,
-    )
-    return [results[s] for s in stems if s in results]
+    def _interrupt(self) -> None:
+        self.stopping.set()
+        with self.lock:
+            for km in self.running.values():
+                if km is not None:
+                    kill_kernel(km)
 
 
 def _notebook(book: Path, *, sample: bool):
@@ -482,14 +491,7 @@ def _notebook(book: Path, *, sample: bool):
 
 
 def _execute(
-    book: Path,
-    nb,
-    km,
-    out_dir: Path,
-    parameters: dict,
-    kernel_name: str,
-    progress: Progress | None,
-    stopping: threading.Event,
+    book: Path, nb, km, out_dir: Path, parameters: dict, progress: Progress | None, stopping: threading.Event
 ) -> StepResult:
     """Execute one workbook (``nb``, read from ``book``) on its started kernel ``km`` into the run folder; when the
     run is being stopped (``stopping``) whatever ends it is reported as ``interrupted``."""
@@ -513,7 +515,7 @@ def _execute(
             out_dir / book.name,
             parameters=parameters,
             cwd=out_dir,
-            kernel_name=kernel_name,
+            kernel_name=km.kernel_name,
             on_cell_executed=on_cell_executed,
             km=km,
         )

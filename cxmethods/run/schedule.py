@@ -4,7 +4,8 @@ A workbook waits only for the steps whose tables it reads (:data:`cxmethods.io.a
 another folder (``cxm run --workbooks``) waits for every workbook before it, since nothing says what it reads.
 ``workers`` kernels live at a time, counting those started ahead: a free worker takes the workbook at the head of the
 longest chain still to run whose inputs are all at least under way, starts its kernel and imports its modules while
-those inputs are being made, then runs it as soon as they are. With one worker the workbooks run one after another in
+those inputs are being made (the first ones while the runner still checks the engagement), then runs it as soon as
+they are. With one worker the workbooks run one after another in
 number order, as they always did. What a workbook writes does not depend on the order, so neither do the artifacts.
 
 >>> from cxmethods.io.artifacts import STEPS
@@ -27,7 +28,7 @@ from typing import Any
 
 from cxmethods.io.artifacts import READS
 
-__all__ = ["Plan", "dependencies", "run_side_by_side"]
+__all__ = ["Plan", "SideBySide", "dependencies", "run_side_by_side"]
 
 
 def dependencies(stems: list[str], *, installed: bool = True) -> dict[str, tuple[str, ...]]:
@@ -58,6 +59,7 @@ class Plan:
         self._taken: set[str] = set()
         self._done: set[str] = set()
         self._stopped = False
+        self._open = False  # workbooks may be taken (and kernels started) before; run only once open
         self._lock = threading.Condition()
 
     def take(self) -> str | None:
@@ -68,8 +70,8 @@ class Plan:
                 if not waiting:
                     return None
                 ahead = [s for s in waiting if all(d in self._taken for d in self.deps[s])]
-                if self.workers == 1:  # sequential: the next in number order, once everything before it has run
-                    ahead = [s for s in ahead[:1] if all(d in self._done for d in self.deps[s])]
+                if self.workers == 1:  # sequential: the next in number order, once open and everything before it ran
+                    ahead = [s for s in ahead[:1] if self._open and all(d in self._done for d in self.deps[s])]
                 if ahead:
                     stem = max(ahead, key=lambda s: (self._chain[s], -self.stems.index(s)))
                     self._taken.add(stem)
@@ -78,10 +80,17 @@ class Plan:
             return None
 
     def wait_for_inputs(self, stem: str) -> bool:
-        """Wait until every workbook ``stem`` waits for has finished (however it ended); False if the run stopped."""
+        """Wait until the plan is open and every workbook ``stem`` waits for has finished (however it ended); False
+        if the run stopped."""
         with self._lock:
-            self._lock.wait_for(lambda: self._stopped or all(d in self._done for d in self.deps[stem]))
+            self._lock.wait_for(lambda: self._stopped or (self._open and all(d in self._done for d in self.deps[stem])))
             return not self._stopped
+
+    def open(self) -> None:
+        """Let workbooks run (their kernels may have started before)."""
+        with self._lock:
+            self._open = True
+            self._lock.notify_all()
 
     def finished(self, stem: str) -> None:
         with self._lock:
@@ -103,6 +112,74 @@ def _chain_lengths(stems: list[str], deps: dict[str, tuple[str, ...]]) -> dict[s
     return chain
 
 
+class SideBySide:
+    """Workbooks run by ``workers`` threads: each takes a workbook, ``prepare(stem)`` (starts its kernel) at once,
+    then, once :meth:`go` has been called and its inputs are made, ``execute(stem, prepared)``; ``discard(prepared)``
+    if the run stops in between. The threads start with the object, so kernels start while the caller does its own
+    checks; with one worker nothing is taken before :meth:`go`.
+
+    ``execute`` must not raise for a workbook that fails (the others still run); what it raises stops the plan and
+    is raised again by :meth:`wait`.
+    """
+
+    def __init__(
+        self,
+        stems: list[str],
+        deps: dict[str, tuple[str, ...]],
+        workers: int,
+        *,
+        prepare: Callable[[str], Any],
+        execute: Callable[[str, Any], None],
+        discard: Callable[[Any], None],
+    ):
+        self.plan = Plan(stems, deps, workers)
+        self.prepare, self.execute, self.discard = prepare, execute, discard
+        self.raised: list[BaseException] = []
+        self.ended = [threading.Event() for _ in range(min(workers, len(stems)))]
+        for i, event in enumerate(self.ended):
+            threading.Thread(target=self._worker, args=(event,), name=f"cxm-worker-{i}", daemon=True).start()
+
+    def go(self) -> None:
+        """Let the workbooks run."""
+        self.plan.open()
+
+    def cancel(self) -> None:
+        """Stop before anything ran (the caller's checks failed): kernels started are stopped; wait for the threads."""
+        self.plan.stop()
+        _wait(self.ended)
+
+    def wait(self, interrupt: Callable[[], None] = lambda: None) -> None:
+        """Wait until every workbook has run. Ctrl-C or SIGTERM (a KeyboardInterrupt in this thread) stops the plan,
+        calls ``interrupt()`` (which should stop the running notebooks), waits for the threads and is raised again."""
+        try:
+            _wait(self.ended)
+        except KeyboardInterrupt:
+            self.plan.stop()
+            interrupt()
+            _wait(self.ended)
+            raise
+        if self.raised:
+            raise self.raised[0]
+
+    def _worker(self, ended: threading.Event) -> None:
+        try:
+            while (stem := self.plan.take()) is not None:
+                try:
+                    prepared = self.prepare(stem)
+                    if not self.plan.wait_for_inputs(stem):
+                        self.discard(prepared)
+                        return
+                    self.execute(stem, prepared)
+                except BaseException as exc:
+                    self.raised.append(exc)
+                    self.plan.stop()
+                    return
+                finally:
+                    self.plan.finished(stem)
+        finally:
+            ended.set()
+
+
 def run_side_by_side(
     stems: list[str],
     deps: dict[str, tuple[str, ...]],
@@ -113,51 +190,11 @@ def run_side_by_side(
     discard: Callable[[Any], None],
     interrupt: Callable[[], None] = lambda: None,
 ) -> None:
-    """Run every workbook with ``workers`` threads: ``prepare(stem)`` (start its kernel) as soon as it is taken,
-    ``execute(stem, prepared)`` once its inputs are made, ``discard(prepared)`` if the run stops in between.
-
-    ``execute`` must not raise for a workbook that fails (the others still run); what it raises stops the plan and
-    is raised again here once every worker has ended. Ctrl-C or SIGTERM (a KeyboardInterrupt in this thread) stops
-    the plan, calls ``interrupt()`` (which should stop the running notebooks), waits for the workers, and is raised
-    again.
-    """
-    plan = Plan(stems, deps, workers)
-    raised: list[BaseException] = []
-
-    def worker(ended: threading.Event) -> None:
-        try:
-            work()
-        finally:
-            ended.set()
-
-    def work() -> None:
-        while (stem := plan.take()) is not None:
-            prepared = None
-            try:
-                prepared = prepare(stem)
-                if not plan.wait_for_inputs(stem):
-                    discard(prepared)
-                    return
-                execute(stem, prepared)
-            except BaseException as exc:
-                raised.append(exc)
-                plan.stop()
-                return
-            finally:
-                plan.finished(stem)
-
-    ended = [threading.Event() for _ in range(min(workers, len(stems)))]
-    for i, event in enumerate(ended):
-        threading.Thread(target=worker, args=(event,), name=f"cxm-worker-{i}", daemon=True).start()
-    try:
-        _wait(ended)
-    except KeyboardInterrupt:
-        plan.stop()
-        interrupt()
-        _wait(ended)
-        raise
-    if raised:
-        raise raised[0]
+    """Run every workbook side by side at once (:class:`SideBySide`, then :meth:`~SideBySide.go` and
+    :meth:`~SideBySide.wait`)."""
+    side = SideBySide(stems, deps, workers, prepare=prepare, execute=execute, discard=discard)
+    side.go()
+    side.wait(interrupt)
 
 
 def _wait(events: list[threading.Event]) -> None:
