@@ -121,6 +121,16 @@ def _slow_workbooks(folder: Path, seconds: float) -> Path:
     return folder
 
 
+@pytest.mark.parametrize(("engagements", "workers", "each"), [(3, 2, 1), (1, 2, 2), (2, 4, 2)])
+def test_kernels_never_outnumber_the_workers(tiny, tmp_path, engagements, workers, each):
+    """As many engagements as workers run at once, one kernel each; fewer engagements share the workers out."""
+    paths = _engagements(tiny, tmp_path / "in", [f"e{i}" for i in range(engagements)])
+    items = run_batch(paths, out=tmp_path / "out", workers=workers, workbooks=FIXTURES)
+    assert [i.status for i in items] == ["failed"] * engagements  # the fixtures' 02_broken fails on purpose
+    for i in range(engagements):
+        assert json.loads((tmp_path / "out" / f"e{i}" / "run.json").read_text())["workers"] == each
+
+
 def test_a_worker_killed_mid_batch_fails_alone_and_says_why(tiny, tmp_path):
     """SIGKILL of one engagement's process (the out-of-memory killer's signal): the others finish ok, batch.json and
     the dead one's run.json say it was killed and why."""

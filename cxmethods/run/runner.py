@@ -210,6 +210,7 @@ def run_engagement(
                 "engagement": {"name": eng.name, "organisation": eng.organisation, "path": str(eng.path)},
                 "parameters": parameters,
                 "only": [b.stem for b in books] if only else None,
+                "workers": workers,
                 "started_at": _now(),
                 "status": "running",
                 "process": {"pid": os.getpid(), "host": platform.node()},
