@@ -104,6 +104,17 @@ def test_kernels_started_while_the_engagement_is_checked_are_stopped_when_it_fai
     assert not (tmp_path / "run").exists()
 
 
+def test_a_workbook_that_cannot_be_read_fails_alone(tiny, tmp_path):
+    books = tmp_path / "books"
+    books.mkdir()
+    shutil.copy(FIXTURES / "01_ok.ipynb", books / "01_ok.ipynb")
+    (books / "02_torn.ipynb").write_text('{"cells": [', encoding="utf-8")  # cut off while being copied
+    shutil.copy(FIXTURES / "03_after.ipynb", books / "03_after.ipynb")
+    result = run_engagement(tiny.path, out=tmp_path / "run", workbooks=books, outputs=False, workers=2)
+    assert [(s.workbook, s.status) for s in result.steps] == [("01_ok", "ok"), ("02_torn", "failed"), ("03_after", "ok")]
+    assert result.steps[1].error.startswith("the workbook could not be read: ")
+
+
 def test_cli_run_failure_exits_non_zero_with_summary(tiny, tmp_path):
     result = CliRunner().invoke(app, ["run", str(tiny.path), "--out", str(tmp_path / "run"), "--workbooks", str(FIXTURES)])
     assert result.exit_code == 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import os
 import signal
 import tempfile
@@ -20,8 +21,6 @@ from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
-from papermill.clientwrap import PapermillNotebookClient
-from papermill.engines import NBClientEngine, papermill_engines
 from traitlets import default
 
 __all__ = [
@@ -137,33 +136,40 @@ async def _warm(km: LocalKernelManager, code: str, timeout: float) -> None:
 SAVE_EVERY = 5.0
 
 
-class _StartedKernelEngine(NBClientEngine):
-    """Papermill's engine, running the notebook on a kernel started beforehand (``km``), which it then stops, and
-    saving the notebook as it runs at most every :data:`SAVE_EVERY` seconds (papermill writes it when it ends, with
-    the error if a cell failed; this engine writes it where it stopped if anything else stops it)."""
+@functools.cache
+def _started_kernel_engine() -> str:
+    """Register (once) papermill's engine for a kernel started beforehand; its name. Papermill is imported here, not
+    with this module: importing it (nbformat, jsonschema) takes a second that the first kernels need not wait for."""
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
 
-    @classmethod
-    def execute_managed_notebook(cls, nb_man, kernel_name, start_timeout=60, execution_timeout=None, **kwargs):
-        kwargs.pop("input_path", None)
-        save, last = nb_man.save, [-SAVE_EVERY]
+    class StartedKernelEngine(NBClientEngine):
+        """Papermill's engine, running the notebook on a kernel started beforehand (``km``), which it then stops, and
+        saving the notebook as it runs at most every :data:`SAVE_EVERY` seconds (papermill writes it when it ends,
+        with the error if a cell failed; this engine writes it where it stopped if anything else stops it)."""
 
-        def now_and_then(**kw) -> None:
-            if time.monotonic() - last[0] >= SAVE_EVERY:
-                save(**kw)
-                last[0] = time.monotonic()
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, start_timeout=60, execution_timeout=None, **kwargs):
+            kwargs.pop("input_path", None)
+            save, last = nb_man.save, [-SAVE_EVERY]
 
-        nb_man.save = now_and_then
-        client = PapermillNotebookClient(
-            nb_man, kernel_name=kernel_name, startup_timeout=start_timeout, timeout=execution_timeout, **kwargs
-        )
-        try:
-            return client.execute(cleanup_kc=True)  # stops the client's channels and the kernel, as for its own
-        except BaseException:  # the kernel died or was killed: the notebook as it stands, for the runner to mark
-            save()
-            raise
+            def now_and_then(**kw) -> None:
+                if time.monotonic() - last[0] >= SAVE_EVERY:
+                    save(**kw)
+                    last[0] = time.monotonic()
 
+            nb_man.save = now_and_then
+            client = PapermillNotebookClient(
+                nb_man, kernel_name=kernel_name, startup_timeout=start_timeout, timeout=execution_timeout, **kwargs
+            )
+            try:
+                return client.execute(cleanup_kc=True)  # stops the client's channels and the kernel, as for its own
+            except BaseException:  # the kernel died or was killed: the notebook as it stands, for the runner to mark
+                save()
+                raise
 
-papermill_engines.register("cxmethods-started", _StartedKernelEngine)
+    papermill_engines.register("cxmethods-started", StartedKernelEngine)
+    return "cxmethods-started"
 
 
 def execute_notebook(
@@ -183,7 +189,7 @@ def execute_notebook(
     a cell)."""
     import papermill as pm
 
-    started = {"engine_name": "cxmethods-started", "km": km} if km is not None else {"cwd": str(cwd)}
+    started = {"engine_name": _started_kernel_engine(), "km": km} if km is not None else {"cwd": str(cwd)}
     return pm.execute_notebook(
         notebook if not isinstance(notebook, Path) else str(notebook),
         str(output),

@@ -33,8 +33,6 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-import nbformat
-
 from cxmethods.core.checks import check_int
 from cxmethods.core.config import Engagement, load_engagement
 from cxmethods.core.errors import CxmError
@@ -421,7 +419,7 @@ class _Workbooks:
             workers,
             prepare=self._prepare,
             execute=self._execute,
-            discard=lambda prepared: prepared[1] is None or stop_kernel(prepared[1]),
+            discard=lambda prepared: prepared[1] is not None and stop_kernel(prepared[1]),
         )
 
     def cancel(self) -> None:
@@ -444,12 +442,18 @@ class _Workbooks:
         return locked
 
     def _prepare(self, stem: str):
-        nb = _notebook(self.books[stem], sample=self.sample)
+        """Start the workbook's kernel (first: the notebook's reader takes a second to import), read the notebook,
+        and with more than one worker import its modules; what fails is that workbook's failure when its turn comes."""
         try:  # in a folder of its own until run() says which: the run folder may not exist yet
             # installed workbooks say which step runs, so that a read READS does not list fails rather than races
             km = start_kernel(self.kernel_name, cwd=tempfile.gettempdir(), env={STEP_RUNNING: stem} if self.installed else None)
-        except Exception as exc:  # reported as that workbook's failure when its turn comes
-            return nb, None, exc
+        except Exception as exc:
+            return None, None, f"the kernel did not start: {type(exc).__name__}: {_short(str(exc))}"
+        try:
+            nb = _notebook(self.books[stem], sample=self.sample)
+        except Exception as exc:
+            stop_kernel(km)
+            return None, None, f"the workbook could not be read: {type(exc).__name__}: {_short(str(exc))}"
         if self.workers > 1:  # imported while the workbooks it reads finish; one worker runs as it always did
             warm(km, imports_of(nb))
         return nb, km, None
@@ -465,7 +469,7 @@ class _Workbooks:
             move_to(km, state["out_dir"])
             step = _execute(self.books[stem], nb, km, state["out_dir"], state["parameters"], state["progress"], self.stopping)
         else:
-            step = StepResult(stem, "failed", 0.0, f"the kernel did not start: {type(failed).__name__}: {_short(str(failed))}")
+            step = StepResult(stem, "failed", 0.0, failed)
         with self.lock:
             self.running.pop(stem, None)
             self.results[stem] = step
@@ -485,6 +489,8 @@ class _Workbooks:
 def _notebook(book: Path, *, sample: bool):
     """The workbook to execute: cells tagged ``sample`` (the sample's own answers and figures) are left out unless
     the engagement is the sample (:func:`cxmethods.sample.is_sample`)."""
+    import nbformat  # here, not with the module: its import (jsonschema) takes a second the kernels need not wait for
+
     nb = nbformat.read(book, as_version=4)
     if not sample:
         nb.cells = [c for c in nb.cells if "sample" not in c.get("metadata", {}).get("tags", [])]
@@ -542,6 +548,8 @@ def _mark_stopped(path: Path, source: Path, done: int, *, error: str | None = No
     shows) and the rest never ran (status ``pending``, outputs cleared). The notebook's ``papermill.exception`` is set
     and ``cxmethods.status`` says ``interrupted`` (Ctrl-C, SIGTERM) or ``failed`` (``error``: the kernel died...).
     """
+    import nbformat
+
     try:
         nb = nbformat.read(path, as_version=4)
     except Exception:  # not written yet (stopped before the first save) or half-written: nothing to mark
@@ -596,6 +604,8 @@ def _normalise(path: Path, source: Path) -> None:
     (run.json keeps each workbook's time), number widget models in order instead of at random, and give
     papermill's injected-parameters cell a fixed id. Papermill records the notebook it was given as its input,
     here the whole workbook with the cells left out: the record names the workbook's file instead."""
+    import nbformat
+
     nb = nbformat.read(path, as_version=4)
     if "papermill" in nb.metadata:
         nb.metadata.papermill["input_path"] = str(source)
