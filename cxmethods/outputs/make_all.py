@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import re
+import sys
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -67,12 +68,12 @@ def write_outputs(run_dir: str | Path, engagement: Engagement, *, workers: int =
 
     The Excel file and the deck are skipped when no workbook wrote the tables they show (e.g. a run of only
     the start-here workbook); the report is always made. With ``workers`` above 1 the Excel file, the longest to
-    make, is made in a process of its own while the deck and the report are made here (the report's index links
+    make, is made in a process of its own (forked; on Linux) while the deck and the report are made here (the report's index links
     it as made; if it fails, the index is made again without the link). The files are the same either way.
     """
     run_dir = Path(run_dir)
     needed = {name for name in OUTPUTS if name not in _NEEDS or _has_tables(run_dir, name)}
-    if workers > 1 and "excel" in needed:
+    if workers > 1 and "excel" in needed and sys.platform.startswith("linux"):  # forking is safe there (not macOS)
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
             excel = pool.submit(_make, "excel", run_dir, engagement)
             deck = _make("deck", run_dir, engagement) if "deck" in needed else _skipped("deck")
