@@ -28,3 +28,17 @@ def test_kernel_uses_its_own_unix_sockets_and_removes_them(tmp_path):
     assert not Path(info["ip"]).parent.exists()  # sockets and their folder gone with the kernel
     assert set(Path(tempfile.gettempdir()).glob("cxm-kernel-*")) == before
     assert list(tmp_path.iterdir()) == [tmp_path / "out.ipynb"]  # nothing left in the working folder
+
+
+def test_a_kernel_started_without_a_folder_gets_one_of_its_own_removed_with_it(tmp_path):
+    from cxmethods.run.kernels import move_to, start_kernel, stop_kernel
+
+    ensure_kernel(KERNEL_NAME)
+    km = start_kernel(KERNEL_NAME)
+    folder = Path(km.own_folder)
+    try:
+        assert folder.is_dir() and folder.name.startswith("cxm-start-") and not any(folder.iterdir())
+        move_to(km, tmp_path)  # where the notebook will run
+    finally:
+        stop_kernel(km)
+    assert not folder.exists()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 
 import pytest
 
@@ -40,3 +42,14 @@ def test_an_excel_file_that_fails_alongside_is_reported_and_not_linked(run_folde
     assert made["deck"].status == made["report"].status == "ok"
     index = (run_folder / "report" / "index.html").read_text()
     assert "riverton.xlsx" not in index and "riverton.pptx" in index
+
+
+def test_an_excel_process_killed_is_a_failed_output_and_the_others_are_made(run_folder, monkeypatch):
+    def killed(run_dir, eng):  # what the out-of-memory killer does to the process making it
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    monkeypatch.setitem(make_all.OUTPUTS, "excel", killed)
+    made = {m.output: m for m in make_all.write_outputs(run_folder, load_engagement(None), workers=2)}
+    assert made["excel"].status == "failed" and made["excel"].error == "the process making it was killed by signal 9"
+    assert made["deck"].status == made["report"].status == "ok"
+    assert "riverton.xlsx" not in (run_folder / "report" / "index.html").read_text()

@@ -115,6 +115,36 @@ def test_a_workbook_that_cannot_be_read_fails_alone(tiny, tmp_path):
     assert result.steps[1].error.startswith("the workbook could not be read: ")
 
 
+@pytest.mark.parametrize(
+    ("broken", "says"),
+    [
+        ("warm", "the kernel stopped while loading the workbook's modules: RuntimeError: the kernel died"),
+        ("move_to", "the kernel stopped before the workbook began: RuntimeError: the kernel died"),
+    ],
+)
+def test_a_kernel_that_dies_before_its_workbook_runs_fails_that_workbook_alone(tiny, tmp_path, monkeypatch, broken, says):
+    from cxmethods.run import runner
+
+    kernels, real = [], getattr(runner, broken)
+
+    def dies(km, *args, **kwargs):
+        kernels.append(km.provisioner.pid)
+        if len(kernels) == 2:  # the second workbook's kernel, whichever that is
+            raise RuntimeError("the kernel died")
+        return real(km, *args, **kwargs)
+
+    monkeypatch.setattr(runner, broken, dies)
+    out = tmp_path / "run"
+    result = run_engagement(tiny.path, out=out, workbooks=FIXTURES, outputs=False, workers=2)
+    failed = [s for s in result.steps if s.error == says]
+    assert len(failed) == 1 and all(s.status == "ok" for s in result.steps if s not in failed and s.workbook != "02_broken")
+    manifest = json.loads((out / "run.json").read_text())
+    assert manifest["status"] == "failed" and manifest["finished_at"]
+    for pid in kernels:  # every kernel started is gone, the one that "died" included
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
 def test_cli_run_failure_exits_non_zero_with_summary(tiny, tmp_path):
     result = CliRunner().invoke(app, ["run", str(tiny.path), "--out", str(tmp_path / "run"), "--workbooks", str(FIXTURES)])
     assert result.exit_code == 1

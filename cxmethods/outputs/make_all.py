@@ -7,12 +7,12 @@ again without re-running the workbooks: ``cxm outputs out/riverton``.
 
 from __future__ import annotations
 
-import multiprocessing
+import os
+import pickle
 import re
 import sys
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,16 +74,46 @@ def write_outputs(run_dir: str | Path, engagement: Engagement, *, workers: int =
     run_dir = Path(run_dir)
     needed = {name for name in OUTPUTS if name not in _NEEDS or _has_tables(run_dir, name)}
     if workers > 1 and "excel" in needed and sys.platform.startswith("linux"):  # forking is safe there (not macOS)
-        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
-            excel = pool.submit(_make, "excel", run_dir, engagement)
-            deck = _make("deck", run_dir, engagement) if "deck" in needed else _skipped("deck")
-            links = (f"{engagement.name}.xlsx", *([f"{engagement.name}.pptx"] if deck.status == "ok" else []))
-            report = _make("report", run_dir, engagement, links)
-            made = {"excel": excel.result(), "deck": deck, "report": report}
+        excel = _Forked(_make, "excel", run_dir, engagement)
+        deck = _make("deck", run_dir, engagement) if "deck" in needed else _skipped("deck")
+        links = (f"{engagement.name}.xlsx", *([f"{engagement.name}.pptx"] if deck.status == "ok" else []))
+        report = _make("report", run_dir, engagement, links)
+        made = {"excel": excel.result("excel"), "deck": deck, "report": report}
         if made["excel"].status != "ok":  # the index links a file that was not made: made again, as it stands
             made["report"] = _make("report", run_dir, engagement)
         return [made[name] for name in OUTPUTS]
     return [_make(name, run_dir, engagement) if name in needed else _skipped(name) for name in OUTPUTS]
+
+
+class _Forked:
+    """``fn(*args)`` (an :class:`OutputResult`) in a child process forked now, its result read back by
+    :meth:`result`. The child touches nothing the parent's other threads may hold (a progress display writing to the
+    terminal): it writes its result to a pipe and leaves with ``os._exit``, flushing no stream."""
+
+    def __init__(self, fn: Callable[..., OutputResult], *args: object):
+        self.start = time.perf_counter()
+        read, write = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the child
+            os.close(read)
+            try:
+                with os.fdopen(write, "wb") as out:
+                    pickle.dump(fn(*args), out)
+            finally:
+                os._exit(0)
+        os.close(write)
+        self.pipe = os.fdopen(read, "rb")
+
+    def result(self, name: str) -> OutputResult:
+        """The child's result, once it has ended; a child that died is a failed output saying so."""
+        with self.pipe:
+            data = self.pipe.read()
+        _, status = os.waitpid(self.pid, 0)
+        if data:
+            return pickle.loads(data)
+        code = os.waitstatus_to_exitcode(status)
+        how = f"was killed by signal {-code}" if code < 0 else f"ended with status {code}"
+        return OutputResult(name, "failed", round(time.perf_counter() - self.start, 2), error=f"the process making it {how}")
 
 
 def _has_tables(run_dir: Path, name: str) -> bool:

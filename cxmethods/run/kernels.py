@@ -10,9 +10,11 @@ folder of the kernel's own cannot be taken by anyone else. Windows has no such s
 from __future__ import annotations
 
 import ast
+import asyncio
 import contextlib
 import functools
 import os
+import shutil
 import signal
 import tempfile
 import time
@@ -52,20 +54,34 @@ class LocalKernelManager(AsyncKernelManager):
             return "127.0.0.1"
         return str(Path(tempfile.mkdtemp(prefix="cxm-kernel-")) / "k")  # short: socket paths are limited to ~100 bytes
 
+    #: A folder made for the kernel to start in (:func:`start_kernel` without ``cwd``), removed with the kernel.
+    own_folder: str | None = None
+
     def cleanup_ipc_files(self) -> None:
-        """Remove the sockets, then their folder."""
+        """Remove the sockets, then their folder (and the folder the kernel started in, if made for it)."""
         super().cleanup_ipc_files()
         if self.transport == "ipc":
             with contextlib.suppress(OSError):
                 Path(self.ip).parent.rmdir()
+        if self.own_folder:
+            shutil.rmtree(self.own_folder, ignore_errors=True)
 
 
-def start_kernel(kernel_name: str, *, cwd: str | Path, env: dict[str, str] | None = None) -> LocalKernelManager:
+def start_kernel(kernel_name: str, *, cwd: str | Path | None = None, env: dict[str, str] | None = None) -> LocalKernelManager:
     """Start a kernel in ``cwd`` (its environment: ours plus ``env``), ahead of the notebook it will run.
 
-    Call this, :func:`warm` and :func:`execute_notebook` from one thread: the manager belongs to that thread's loop."""
+    Without ``cwd`` it starts in an empty folder of its own, removed with it (not the shared temporary folder: the
+    kernel imports from its working folder first, and matplotlib reads a ``matplotlibrc`` there); :func:`move_to`
+    then gives it its real one. Call this, :func:`warm` and :func:`execute_notebook` from one thread: the manager
+    belongs to that thread's loop."""
     km = LocalKernelManager(kernel_name=kernel_name)
-    run_sync(km.start_kernel)(cwd=str(cwd), env={**os.environ, **(env or {})}, extra_arguments=_QUIET)
+    if cwd is None:
+        km.own_folder = cwd = tempfile.mkdtemp(prefix="cxm-start-")
+    try:
+        run_sync(km.start_kernel)(cwd=str(cwd), env={**os.environ, **(env or {})}, extra_arguments=_QUIET)
+    except BaseException:
+        km.cleanup_ipc_files()
+        raise
     return km
 
 
@@ -76,11 +92,14 @@ def stop_kernel(km: LocalKernelManager) -> None:
 
 
 def kill_kernel(km: LocalKernelManager) -> None:
-    """Kill a kernel at once, from any thread (a run interrupted): the notebook running on it stops where it is."""
-    pid = getattr(km.provisioner, "pid", None)
-    if pid:
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGKILL if os.name != "nt" else signal.SIGTERM)
+    """Kill a kernel at once, from any thread (a run interrupted): the notebook running on it stops where it is, and
+    so does anything it started (the kernel leads a process group of its own)."""
+    pgid, pid = getattr(km.provisioner, "pgid", None), getattr(km.provisioner, "pid", None)
+    with contextlib.suppress(OSError):
+        if pgid and hasattr(os, "killpg"):
+            os.killpg(pgid, signal.SIGKILL)
+        elif pid:
+            os.kill(pid, signal.SIGTERM)
 
 
 def imports_of(notebook) -> list[str]:
@@ -122,11 +141,20 @@ def warm(km: LocalKernelManager, statements: list[str], *, timeout: float = 300)
 
 
 async def _warm(km: LocalKernelManager, code: str, timeout: float) -> None:
+    """Run ``code`` silently; raise if the kernel dies meanwhile (checked every second) or ``timeout`` passes."""
     client = km.client()
     client.start_channels()
     try:
         await client.wait_for_ready(timeout=timeout)
-        await client.execute_interactive(code, silent=True, store_history=False, timeout=timeout, output_hook=lambda msg: None)
+        task = asyncio.ensure_future(
+            client.execute_interactive(code, silent=True, store_history=False, timeout=timeout, output_hook=lambda msg: None)
+        )
+        while not task.done():
+            await asyncio.wait({task}, timeout=1)
+            if not task.done() and not await km.is_alive():
+                task.cancel()
+                raise RuntimeError("the kernel died")
+        task.result()
     finally:
         client.stop_channels()
 

@@ -17,13 +17,13 @@ run first), and the run exits non-zero.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
 import re
 import signal
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -192,9 +192,10 @@ def run_engagement(
     ensure_kernel(kernel_name)
     made: tuple = ()
     with _sigterm_interrupts():
-        # the first kernels start now, while the engagement is checked; they are stopped if it fails
-        run = _Workbooks(books, kernel_name, workers=workers, sample=is_sample(eng), installed=workbooks is None)
+        run = None
         try:
+            # the first kernels start now, while the engagement is checked; they are stopped if it fails
+            run = _Workbooks(books, kernel_name, workers=workers, sample=is_sample(eng), installed=workbooks is None)
             report = validate_engagement(eng)
             report.raise_for_errors()
             make_folder(out_dir)
@@ -220,7 +221,8 @@ def run_engagement(
             }
             _write_manifest(out_dir, manifest)
         except BaseException:
-            run.cancel()
+            if run is not None:
+                run.cancel()
             raise
         try:
             # a failure does not stop the others: each checks what it reads and names what to run first
@@ -240,6 +242,11 @@ def run_engagement(
                     entries[stem] = {**entry, "status": "not run"}
             manifest["status"] = "interrupted"
             _finish(out_dir, manifest, entries)
+            raise
+        except Exception as exc:  # not a workbook's failure (each is caught as its own): the run's, said in run.json
+            manifest["status"], manifest["error"] = "failed", f"{type(exc).__name__}: {_short(str(exc))}"
+            with contextlib.suppress(Exception):  # the folder may be what failed
+                _finish(out_dir, manifest, entries)
             raise
     _finish(out_dir, manifest, entries)
     return RunResult(out_dir, tuple(steps), made)
@@ -419,7 +426,7 @@ class _Workbooks:
             workers,
             prepare=self._prepare,
             execute=self._execute,
-            discard=lambda prepared: prepared[1] is not None and stop_kernel(prepared[1]),
+            discard=_discard,
         )
 
     def cancel(self) -> None:
@@ -441,42 +448,69 @@ class _Workbooks:
 
         return locked
 
-    def _prepare(self, stem: str):
+    def _prepare(self, stem: str) -> _Prepared:
         """Start the workbook's kernel (first: the notebook's reader takes a second to import), read the notebook,
         and with more than one worker import its modules; what fails is that workbook's failure when its turn comes."""
-        try:  # in a folder of its own until run() says which: the run folder may not exist yet
+        try:  # in a folder of its own until run() gives the run folder, which may not exist yet
             # installed workbooks say which step runs, so that a read READS does not list fails rather than races
-            km = start_kernel(self.kernel_name, cwd=tempfile.gettempdir(), env={STEP_RUNNING: stem} if self.installed else None)
+            km = start_kernel(self.kernel_name, env={STEP_RUNNING: stem} if self.installed else None)
         except Exception as exc:
-            return None, None, f"the kernel did not start: {type(exc).__name__}: {_short(str(exc))}"
+            return _Prepared(None, None, f"the kernel did not start: {type(exc).__name__}: {_short(str(exc))}")
         try:
             nb = _notebook(self.books[stem], sample=self.sample)
         except Exception as exc:
             stop_kernel(km)
-            return None, None, f"the workbook could not be read: {type(exc).__name__}: {_short(str(exc))}"
+            return _Prepared(None, None, f"the workbook could not be read: {type(exc).__name__}: {_short(str(exc))}")
         if self.workers > 1:  # imported while the workbooks it reads finish; one worker runs as it always did
-            warm(km, imports_of(nb))
-        return nb, km, None
+            try:
+                warm(km, imports_of(nb))
+            except Exception as exc:  # the kernel died loading them, or never answered
+                stop_kernel(km)
+                why = f"the kernel stopped while loading the workbook's modules: {type(exc).__name__}: {_short(str(exc))}"
+                return _Prepared(nb, None, why)
+        return _Prepared(nb, km, None)
 
-    def _execute(self, stem: str, prepared) -> None:
-        nb, km, failed = prepared
+    def _execute(self, stem: str, prepared: _Prepared) -> None:
         state, started = self.run_state, _now()
         with self.lock:
-            self.running[stem] = km
-            state["entries"][stem] = {"workbook": stem, "status": "running", "started_at": started}
-            _update(state["out_dir"], state["manifest"], state["entries"])
-        if failed is None:
-            move_to(km, state["out_dir"])
-            step = _execute(self.books[stem], nb, km, state["out_dir"], state["parameters"], state["progress"], self.stopping)
-        else:
-            step = StepResult(stem, "failed", 0.0, failed)
+            stopped = self.stopping.is_set()  # interrupted as its inputs were made: it never starts
+            if not stopped:
+                self.running[stem] = prepared.km
+        if stopped:
+            _discard(prepared)
+            return
+        try:
+            with self.lock:
+                state["entries"][stem] = {"workbook": stem, "status": "running", "started_at": started}
+                _update(state["out_dir"], state["manifest"], state["entries"])
+            step = self._step(stem, prepared)
+        except BaseException:  # run.json could not be written: the run stops, and its kernel with it
+            _discard(prepared)
+            raise
+        finally:
+            with self.lock:
+                self.running.pop(stem, None)
         with self.lock:
-            self.running.pop(stem, None)
             self.results[stem] = step
             state["entries"][stem] = {**asdict(step), "started_at": started}  # when, as well as how long: runs overlap
             _update(state["out_dir"], state["manifest"], state["entries"])
         if step.status == "interrupted" and not self.stopping.is_set():  # a KeyboardInterrupt raised in the kernel
             raise KeyboardInterrupt
+
+    def _step(self, stem: str, prepared: _Prepared) -> StepResult:
+        if prepared.failed is not None:
+            return StepResult(stem, "failed", 0.0, prepared.failed)
+        state = self.run_state
+        try:
+            move_to(prepared.km, state["out_dir"])
+        except Exception as exc:  # the kernel died while it waited for the workbooks it reads
+            _discard(prepared)
+            return StepResult(
+                stem, "failed", 0.0, f"the kernel stopped before the workbook began: {type(exc).__name__}: {_short(str(exc))}"
+            )
+        return _execute(
+            self.books[stem], prepared.nb, prepared.km, state["out_dir"], state["parameters"], state["progress"], self.stopping
+        )
 
     def _interrupt(self) -> None:
         self.stopping.set()
@@ -484,6 +518,20 @@ class _Workbooks:
             for km in self.running.values():
                 if km is not None:
                     kill_kernel(km)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A workbook ready to run: its notebook and started kernel, or why it cannot run."""
+
+    nb: object
+    km: object
+    failed: str | None
+
+
+def _discard(prepared: _Prepared) -> None:
+    if prepared.km is not None:
+        stop_kernel(prepared.km)
 
 
 def _notebook(book: Path, *, sample: bool):
