@@ -207,7 +207,11 @@ def batch(
         "out/batch"
     ),
     workers: Annotated[
-        int, typer.Option("--workers", help="Kernels at once: engagements run at once (local processes), one kernel each.")
+        int,
+        typer.Option(
+            "--workers",
+            help="Kernels at once: as many engagements at once (local processes), one kernel each; fewer share them out.",
+        ),
     ] = 2,
     scheduler: Annotated[
         str | None,

@@ -66,7 +66,7 @@ START_HERE, SELF_ASSESSMENT, VOICE_OF_CUSTOMER, SEGMENTATION, BUSINESS_CASE, ROA
 
 #: The earlier steps whose tables each step reads: ``cxm run`` starts a workbook once these have run, so steps that
 #: read nothing of each other run side by side. :func:`read_table` refuses, in a workbook the runner started, a read
-#: this does not list, so the graph cannot fall behind the code.
+#: this does not list (tests/test_schedule.py also checks every read_table call in the workbook modules).
 READS: dict[str, tuple[str, ...]] = {
     START_HERE: (),
     SELF_ASSESSMENT: (),

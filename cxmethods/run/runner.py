@@ -453,7 +453,7 @@ class _Workbooks:
         and with more than one worker import its modules; what fails is that workbook's failure when its turn comes."""
         try:  # in a folder of its own until run() gives the run folder, which may not exist yet
             # installed workbooks say which step runs, so that a read READS does not list fails rather than races
-            km = start_kernel(self.kernel_name, env={STEP_RUNNING: stem} if self.installed else None)
+            km = start_kernel(self.kernel_name, env={STEP_RUNNING: stem if self.installed else ""})
         except Exception as exc:
             return _Prepared(None, None, f"the kernel did not start: {type(exc).__name__}: {_short(str(exc))}")
         try:
