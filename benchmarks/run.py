@@ -4,6 +4,7 @@
     python benchmarks/run.py --quick          (smaller sizes, one run each: checks the suite works; targets not judged)
     python benchmarks/run.py --only form,monte_carlo --repeat 5
     python benchmarks/run.py --write-readme   (also puts the table, date and machine in benchmarks/README.md)
+    python benchmarks/run.py --only contact_log --previous /work/main   (before and after, side by side)
 
 Each figure is the median of ``--repeat`` runs (default 3; the batch case, itself 2 x 20 full runs, once
 unless ``--batch-repeat`` says otherwise). Exit status 1 when a target is missed.
@@ -15,6 +16,7 @@ import argparse
 import re
 import sys
 import time
+from inspect import signature
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -48,6 +50,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-repeat", type=int, default=1, help="runs of the batch case (each is 2 x 20 engagements)")
     parser.add_argument("--quick", action="store_true", help="smaller sizes and one run each, to check the suite works")
     parser.add_argument("--write-readme", action="store_true", help="put the table in benchmarks/README.md")
+    parser.add_argument(
+        "--previous",
+        metavar="CHECKOUT",
+        help="cases that can (contact_log, survey_text) also time this checkout's version on the same files",
+    )
     args = parser.parse_args(argv)
     chosen = [c.strip() for c in args.only.split(",") if c.strip()]
     unknown = [c for c in chosen if c not in CASES]
@@ -65,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         repeat = 1 if args.quick else args.batch_repeat if name == "batch" else args.repeat
         start = time.perf_counter()
         print(f"{name}: {repeat} run(s) ...", flush=True)
-        found = CASES[name].run(repeat, args.quick)
+        options = {"previous": args.previous} if args.previous and "previous" in signature(CASES[name].run).parameters else {}
+        found = CASES[name].run(repeat, args.quick, **options)
         print(f"{name}: done in {time.perf_counter() - start:.0f} s", flush=True)
         results += found
     if args.quick:  # the sizes are not the targets' sizes, so no verdicts
