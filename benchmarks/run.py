@@ -4,6 +4,7 @@
     python benchmarks/run.py --quick          (smaller sizes, one run each: checks the suite works; targets not judged)
     python benchmarks/run.py --only form,monte_carlo --repeat 5
     python benchmarks/run.py --write-readme   (also puts the table, date and machine in benchmarks/README.md)
+    python benchmarks/run.py --only contact_log --previous /work/main   (before and after, side by side)
 
 Each figure is the median of ``--repeat`` runs (default 3; the batch case, itself 2 x 20 full runs, once
 unless ``--batch-repeat`` says otherwise). Exit status 1 when a target is missed.
@@ -12,10 +13,10 @@ unless ``--batch-repeat`` says otherwise). Exit status 1 when a target is missed
 from __future__ import annotations
 
 import argparse
-import inspect
 import re
 import sys
 import time
+from inspect import signature
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -71,8 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         repeat = 1 if args.quick else args.batch_repeat if name == "batch" else args.repeat
         start = time.perf_counter()
         print(f"{name}: {repeat} run(s) ...", flush=True)
-        takes_previous = "previous" in inspect.signature(CASES[name].run).parameters
-        found = CASES[name].run(repeat, args.quick, **({"previous": args.previous} if takes_previous else {}))
+        options = {"previous": args.previous} if args.previous and "previous" in signature(CASES[name].run).parameters else {}
+        found = CASES[name].run(repeat, args.quick, **options)
         print(f"{name}: done in {time.perf_counter() - start:.0f} s", flush=True)
         results += found
     if args.quick:  # the sizes are not the targets' sizes, so no verdicts

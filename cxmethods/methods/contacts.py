@@ -1,8 +1,9 @@
 """Workbook 02: the contact log, analysed out of core with DuckDB.
 
 A national agency's log has tens of millions of rows, so it is never loaded into pandas: it is read
-once through the engagement's column mapping into a DuckDB table (on disk in a temporary folder,
-under a memory limit), and every analysis is a query returning a small DataFrame.
+once through the engagement's column mapping into a DuckDB table (in memory up to a limit, beyond it in a
+temporary folder; :mod:`cxmethods.methods.contact_load`), and every analysis is a query returning a small
+DataFrame.
 
 Value semantics follow :mod:`cxmethods.io.values` (the same channel labels, booleans, dates and
 numbers are accepted); values that cannot be read become NULL and are counted in
@@ -17,7 +18,6 @@ numbers are accepted); values that cannot be read become NULL and are counted in
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,13 +26,15 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from cxmethods.core.config import Engagement, InputFile
+from cxmethods.core.config import Engagement
 from cxmethods.core.errors import CxmError
 from cxmethods.core.files import file_format, wrong_kind
-from cxmethods.core.schemas import CHANNELS, INPUTS
-from cxmethods.io.values import INVISIBLE, NOTES, OFFSET, SPACES, clean_labels, coerce
+from cxmethods.core.schemas import CHANNELS
+from cxmethods.io.values import NOTES
 from cxmethods.methodology.benchmarks import load_benchmarks
 from cxmethods.methods.contact_costs import failure_costs, per_year, unit_costs
+from cxmethods.methods.contact_load import id_salt, load
+from cxmethods.methods.contact_load import sql_literal as _literal
 from cxmethods.methods.prices import price_base
 
 __all__ = [
@@ -121,8 +123,11 @@ class ContactLog:
             )
         self.engagement, self.spec = engagement, spec
         self.settings = engagement.settings.voc
+        self._results: dict[str, pd.DataFrame] = {}
         self._tmp = tempfile.TemporaryDirectory(prefix="cxm-contacts-")
-        self.con = duckdb.connect(str(Path(self._tmp.name) / "contacts.duckdb"))
+        # in memory, spilling to the temporary folder beyond the memory limit: a table written to a database file
+        # is compressed as it is written, which took three times as long as reading the file
+        self.con = duckdb.connect(":memory:")
         self.con.execute(f"SET memory_limit = '{memory_limit}'")
         self.con.execute(f"SET temp_directory = '{Path(self._tmp.name) / 'spill'}'")
         self.con.execute("SET preserve_insertion_order = false")  # lets large group-bys and sorts stream
@@ -142,22 +147,29 @@ class ContactLog:
             raise CxmError(f"{path}: {wrong[0]} Fix: {wrong[1]}")
         try:
             try:
-                self.fields = _load(self.con, path, spec, id_salt(engagement.name, path), engagement.timezone)
+                self.fields = self._load(path)
             except duckdb.Error as exc:
                 if "parallel=false" not in str(exc):
                     raise
                 # line breaks inside quoted values (free-text columns): the parallel reader cannot split such a
                 # file, so it is read again by one thread, from a clean start
-                self.con.execute("DROP VIEW IF EXISTS raw")
+                for (view,) in self.con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall():
+                    self.con.execute(f'DROP VIEW "{view}"')
                 for (table,) in self.con.execute("SELECT table_name FROM duckdb_tables()").fetchall():
                     self.con.execute(f'DROP TABLE "{table}"')
-                self.fields = _load(self.con, path, spec, id_salt(engagement.name, path), engagement.timezone, parallel=False)
+                self.fields = self._load(path, parallel=False)
         except (duckdb.Error, OSError, ValueError) as exc:
             self.close()
             raise CxmError(
                 f"{path}: the contact log cannot be read ({str(exc).splitlines()[0]}). "
                 "Fix: run `cxm validate` on the engagement: it names the row, column and setting to change."
             ) from None
+
+    def _load(self, path: Path, *, parallel: bool = True) -> list[str]:
+        engagement = self.engagement
+        salt = id_salt(engagement.name, path)
+        window = int(self.settings.repeat_window_days)
+        return load(self.con, path, self.spec, salt, engagement.timezone, window_days=window, parallel=parallel)
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -173,6 +185,13 @@ class ContactLog:
 
     def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
         return self.con.execute(sql, params or []).df()
+
+    def _once(self, name: str, sql: str) -> pd.DataFrame:
+        """A query's result, run once: the log does not change once loaded, and failure demand and data quality
+        read the baseline (volumes) and the reasons across services that are also tables of their own."""
+        if name not in self._results:
+            self._results[name] = self.query(sql)
+        return self._results[name].copy()
 
     def _need(self, *fields: str) -> None:
         missing = [f for f in fields if f not in self.fields]
@@ -394,7 +413,6 @@ class ContactLog:
         customers did next (no contact about the same reason within the window). The two rarely agree: show both.
         """
         self._need("customer_id")
-        self._ensure_repeat_flags()
         fcr = "avg(CAST(resolved_first_contact AS DOUBLE))" if "resolved_first_contact" in self.fields else "NULL"
         table = self.query(f"""
             SELECT coalesce(reason, '{_UNKNOWN}') AS reason, count(*) AS contacts,
@@ -431,7 +449,6 @@ class ContactLog:
                 "or a customer id (inputs.contact_log.columns.customer_id) to find repeat contacts; the engagement has "
                 "neither, so no share is given rather than 0%."
             )
-        self._ensure_repeat_flags()  # without a customer id no contact counts as a repeat: reasons only
         table = self.query(f"""
             WITH f AS (SELECT coalesce(channel, '{_UNKNOWN}') AS channel, {self._failure_match()} AS by_reason, is_repeat
                        FROM flags)
@@ -478,16 +495,18 @@ class ContactLog:
         several services has a row for each), ``contacts``, ``failure_contacts`` (as in :meth:`failure_demand`),
         ``mean_handling_minutes``.
         """
-        self._ensure_repeat_flags()
         # summed as exact decimals: a float sum depends on the order DuckDB's threads add in, and the artifacts must not
         minutes = "avg(CAST(handling_minutes AS DECIMAL(18, 6)))" if "handling_minutes" in self.fields else "NULL"
         # one row per service a reason is recorded under: an initiative aimed at a service finds all of its contacts
-        return self.query(f"""
+        return self._once(
+            "volumes",
+            f"""
             SELECT coalesce(channel, '{_UNKNOWN}') AS channel, coalesce(reason, '{_UNKNOWN}') AS reason,
                    service, count(*) AS contacts,
                    count(*) FILTER (WHERE {self._failure_match()} OR is_repeat) AS failure_contacts,
                    {minutes} AS mean_handling_minutes
-            FROM flags GROUP BY 1, 2, 3 ORDER BY 1, 4 DESC, 2, 3 NULLS LAST""").round(3)
+            FROM flags GROUP BY 1, 2, 3 ORDER BY 1, 4 DESC, 2, 3 NULLS LAST""",
+        ).round(3)
 
     def areas(self) -> pd.DataFrame:
         """Contacts and outcomes by area, for choosing pilot sites.
@@ -498,7 +517,6 @@ class ContactLog:
         """
         if "area" not in self.fields:
             raise CxmError("Pilot sites are chosen by area: map the contact log's area field (inputs.contact_log.columns.area).")
-        self._ensure_repeat_flags()
         weeks = ((self.engagement.period.end - self.engagement.period.start).days + 1) / 7
         fcr = "avg(CAST(resolved_first_contact AS DOUBLE))" if "resolved_first_contact" in self.fields else "NULL"
         # failure demand is measured only with reasons marked as failure or customer ids to find repeats: else empty
@@ -525,7 +543,6 @@ class ContactLog:
         """
         if top_areas < 1 or top_reasons < 1:
             raise CxmError(f"contact_cube: top_areas and top_reasons must be 1 or more, not {top_areas} and {top_reasons}.")
-        self._ensure_repeat_flags()
         counted = bool(self.settings.failure_reasons) or "customer_id" in self.fields
         failure = f"count(*) FILTER (WHERE {self._failure_match()} OR is_repeat)" if counted else "NULL"
         month = "strftime(created_at, '%Y-%m')" if "created_at" in self.fields else "CAST(NULL AS VARCHAR)"
@@ -640,11 +657,14 @@ class ContactLog:
         service field."""
         if "service" not in self.fields:
             return pd.DataFrame({"reason": [], "contacts": [], "services": []})
-        return self.query(f"""
+        return self._once(
+            "reasons_across_services",
+            f"""
             WITH rs AS (SELECT reason, service, count(*) AS n FROM contacts
                         WHERE reason IS NOT NULL AND service IS NOT NULL GROUP BY ALL)
             SELECT reason, CAST(sum(n) AS BIGINT) AS contacts, {_listed_services("rs", counts=True)} AS services
-            FROM ({_ranked_services("rs")}) GROUP BY reason HAVING max(m) > 1 ORDER BY contacts DESC, reason""")
+            FROM ({_ranked_services("rs")}) GROUP BY reason HAVING max(m) > 1 ORDER BY contacts DESC, reason""",
+        )
 
     def _reasons_across_services(self, total: int, *, named: int = 3) -> dict:
         """The data-quality row for reasons recorded under more than one service, naming the largest few."""
@@ -662,32 +682,6 @@ class ContactLog:
             "share": round(rows / total, 4) if total else 0.0,
             "treatment": treatment,
         }
-
-    def _ensure_repeat_flags(self) -> None:
-        if self.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'flags'").fetchall()[0][0]:
-            return
-        window = int(self.settings.repeat_window_days)
-        fcr = "resolved_first_contact" if "resolved_first_contact" in self.fields else "NULL AS resolved_first_contact"
-        # the baseline by channel and reason (volumes) needs the service and handling time beside the flags
-        # the contact cube needs the month and area too
-        fcr += "".join(
-            f", {f}" if f in self.fields else f", NULL AS {f}" for f in ("service", "handling_minutes", "area", "created_at")
-        )
-        if "customer_id" not in self.fields:
-            self.con.execute(
-                f"CREATE TABLE flags AS SELECT reason, channel, {fcr}, false AS is_repeat, false AS is_follow_up FROM contacts"
-            )
-            return
-        # lag() over a customer's contacts in time: same reason within the window, or any contact within it;
-        # contact_id breaks ties in time, so the same contacts are flagged on every run
-        self.con.execute(f"""
-            CREATE TABLE flags AS
-            SELECT reason, channel, {fcr},
-                   coalesce(created_at - lag(created_at) OVER (PARTITION BY customer_id, reason ORDER BY created_at, contact_id)
-                            <= INTERVAL {window} DAY, false) AND customer_id IS NOT NULL AS is_repeat,
-                   coalesce(created_at - lag(created_at) OVER (PARTITION BY customer_id ORDER BY created_at, contact_id)
-                            <= INTERVAL {window} DAY, false) AND customer_id IS NOT NULL AS is_follow_up
-            FROM contacts""")
 
 
 # --------------------------------------------------------------------------- the channel shift
@@ -796,181 +790,7 @@ def channel_shift(trend: pd.DataFrame, *, min_change: float = 0.05, min_z: float
     )
 
 
-# --------------------------------------------------------------------------- loading
-
-
-def id_salt(name: str, path: Path) -> str:
-    """The salt customer ids are hashed with: from the engagement's name and the log file's size, first and last MiB.
-
-    Per engagement and stable for the same log (so the same run gives the same results), yet unknown to anyone
-    who has only the outputs: guessing an e-mail address and hashing it needs the raw export itself.
-    """
-    size = path.stat().st_size
-    digest = hashlib.sha256(f"cxmethods:{name}:{size}:".encode())
-    with path.open("rb") as fh:
-        digest.update(fh.read(2**20))
-        fh.seek(max(size - 2**20, 0))
-        digest.update(fh.read(2**20))
-    return digest.hexdigest()
-
-
-def _load(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    spec: InputFile,
-    salt: str,
-    timezone: str | None = None,
-    *,
-    parallel: bool = True,
-) -> list[str]:
-    """Create table ``contacts`` with our field names and types; return the fields mapped.
-
-    ``customer_id`` is replaced by a salted hash (16 hex digits) as it is loaded, so no analysis, table or
-    notebook can show a raw customer reference (some exports use e-mail addresses or phone numbers).
-
-    Values are cleaned and times read by the rules of :mod:`cxmethods.io.values`, so ``cxm validate`` and the
-    analysis count the same: categories and channels through :func:`~cxmethods.io.values.coerce` itself (their
-    distinct values are few), identifiers in SQL (invisible characters and space runs); times by
-    :func:`~cxmethods.io.values.parse_times`' rule. What was cleaned or mixed is counted in table ``notes``
-    (``check``, ``rows``) for :meth:`ContactLog.data_quality`."""
-    fields = INPUTS["contact_log"].fields
-    fmt = file_format(path)
-    if fmt == "csv":
-        encoding = {
-            "utf-8": "utf-8",
-            "utf-8-sig": "utf-8",
-            "latin-1": "latin-1",
-            "iso-8859-1": "latin-1",
-            "cp1252": "latin-1",
-            "utf-16": "utf-16",
-        }.get(spec.encoding.lower(), spec.encoding)
-        source = (
-            f"read_csv({_literal(path)}, header = true, all_varchar = true, delim = {_literal(spec.delimiter)}, "
-            f"skip = {spec.header_row - 1}, encoding = {_literal(encoding)}, quote = '\"', escape = '\"', null_padding = true"
-            f"{'' if parallel else ', parallel = false'})"
-        )
-    elif fmt == "parquet":
-        source = f"read_parquet({_literal(path)})"
-    else:
-        frame = pd.read_excel(path, sheet_name=spec.sheet or 0, header=spec.header_row - 1, dtype=str)
-        con.register("excel_source", frame)
-        source = "excel_source"
-    con.execute(f"CREATE VIEW raw AS SELECT * FROM {source}")
-    header = [r[0] for r in con.execute("DESCRIBE raw").fetchall()]
-    mapping = {ours: spec.columns.get(ours, ours) for ours in fields}
-    mapping = {ours: theirs for ours, theirs in mapping.items() if theirs in header}
-    missing = [f for f in INPUTS["contact_log"].required if f not in mapping]
-    if missing:
-        raise CxmError(
-            f"{path}: the contact log has no column for {', '.join(missing)}. "
-            "Fix: map it under inputs.contact_log.columns (cxm validate lists every problem)."
-        )
-    select, notes = [], []
-    recoded = {ours for ours in mapping if ours in spec.values or fields[ours].kind in _MAPPED_KINDS}
-    times = [ours for ours in mapping if fields[ours].kind in ("datetime", "date")]
-    ids = [ours for ours in mapping if fields[ours].kind == "id" and ours not in recoded]
-    for ours, theirs in mapping.items():
-        column = f'trim(CAST("{theirs.replace(chr(34), chr(34) * 2)}" AS VARCHAR))'
-        kind = fields[ours].kind
-        if ours in recoded:
-            select.append(f"{ours}_map.value AS {ours}")
-        elif ours == "customer_id":
-            select.append(f"left(sha256({_literal(salt)} || nullif({_sql_id(column)}, '')), 16) AS {ours}")
-        elif kind in ("datetime", "date"):
-            value, offset = _sql_times(column, kind, spec, timezone)
-            select += [f"{value} AS {ours}", f"{offset} AS _offset_{ours}"]
-        else:
-            select.append(f"{_sql_value(column, kind, spec)} AS {ours}")
-        if ours in ids:
-            select.append(f"{_sql_id_changed(column)} AS _changed_{ours}")
-    joins = []
-    mapped = [ours for ours in mapping if ours in recoded]
-    for ours, distinct in zip(mapped, _distinct_values(con, [mapping[o] for o in mapped])):
-        notes.append((ours, _register_recoding(con, ours, distinct, fields[ours].kind, spec)))
-        column = f'trim(CAST(raw."{mapping[ours].replace(chr(34), chr(34) * 2)}" AS VARCHAR))'
-        joins.append(f"LEFT JOIN {ours}_map ON {ours}_map.raw = {column}")
-    # one pass over the file: the offsets written and the identifiers cleaned ride along as helper columns,
-    # counted from the typed table and dropped (each extra pass re-reads a CSV file whole)
-    con.execute(f"CREATE TABLE contacts AS SELECT {', '.join(select)} FROM raw {' '.join(joins)}")
-    cleaned, mixed = NOTES
-    rows = [(f"{ours}: {cleaned}", n) for ours, n in notes if n]
-    for ours in times:
-        rows.append((f"{ours}: {mixed}", _mixed_offsets(con, ours)))
-    if ids:  # identifiers cleaned in SQL: how many changed
-        counts = con.execute(
-            "SELECT " + ", ".join(f"count(*) FILTER (WHERE _changed_{o})" for o in ids) + " FROM contacts"
-        ).fetchone()
-        rows += [(f"{ours}: {cleaned}", int(n)) for ours, n in zip(ids, counts or ())]
-    for helper in [*(f"_offset_{o}" for o in times), *(f"_changed_{o}" for o in ids)]:
-        con.execute(f"ALTER TABLE contacts DROP COLUMN {helper}")
-    con.execute("CREATE TABLE notes (check_name VARCHAR, rows BIGINT)")
-    if rows:
-        con.executemany("INSERT INTO notes VALUES (?, ?)", [[c, int(n)] for c, n in rows])
-    return list(mapping)
-
-
-#: Kinds read through a mapping of their distinct values made by :func:`cxmethods.io.values.coerce` itself: few
-#: distinct values, and the same cleaning (NFKC among it) the pandas reader applies.
-_MAPPED_KINDS = ("channel", "bool", "category")
-
-
-def _sql_id(column: str) -> str:
-    """SQL cleaning an identifier as :func:`cxmethods.io.values.clean_labels` does with ``forms=False``; the
-    replacing runs only where :func:`_sql_id_changed` finds something to clean (most ids have nothing)."""
-    gone = f"regexp_replace({column}, '[{INVISIBLE}]', '', 'g')"
-    return (
-        f"CASE WHEN {_sql_id_changed(column)} THEN trim(regexp_replace({gone}, '[{SPACES}]+', ' ', 'g'), ' ') ELSE {column} END"
-    )
-
-
-def _sql_id_changed(column: str) -> str:
-    """SQL: whether :func:`_sql_id` changes a (trimmed) identifier: an invisible character, a space other than the
-    plain one, or two spaces in a row."""
-    return f"regexp_matches({column}, '[{INVISIBLE}{SPACES.replace(' ', '')}]|  ')"
-
-
-def _sql_times(column: str, kind: str, spec: InputFile, timezone: str | None) -> tuple[str, str]:
-    """SQL for a time read by :func:`cxmethods.io.values.parse_times`' rule, and for its offset in minutes east of
-    UTC (NULL where none is written)."""
-    text = f"nullif({column}, '')"
-    pattern = _literal(OFFSET)
-    # an offset (Z, +01:00, -0500, +01) ends the text, so its last six characters hold a Z, + or -: only such
-    # texts are searched (most logs write none)
-    maybe = f"(right({text}, 1) = 'Z' OR contains(right({text}, 6), '+') OR contains(right({text}, 6), '-'))"
-    written = f"CASE WHEN {maybe} THEN regexp_extract({text}, {pattern}, 2) ELSE '' END"
-    local = f"CASE WHEN {written} <> '' THEN regexp_extract({text}, {pattern}, 1) ELSE {text} END"
-    digits = f"replace(substr({written}, 2), ':', '')"
-    offset = (
-        f"CASE WHEN {written} = '' THEN NULL WHEN {written} = 'Z' THEN 0 "
-        f"ELSE (CASE WHEN left({written}, 1) = '-' THEN -1 ELSE 1 END) * (CAST(substr({digits}, 1, 2) AS INTEGER) * 60 "
-        f"+ coalesce(try_cast(nullif(substr({digits}, 3, 2), '') AS INTEGER), 0)) END"
-    )
-    iso = f"try_cast(replace({local}, 'T', ' ') AS TIMESTAMP)"
-    value = iso
-    if spec.date_format:
-        own = spec.date_format.replace("%z", "").replace("%Z", "").strip()
-        if own != spec.date_format:
-            value = f"coalesce(try_strptime(trim({local}), {_literal(own)}), {iso})"
-        else:
-            value = f"coalesce(try_strptime({text}, {_literal(spec.date_format)}), {iso})"
-    if timezone is not None:
-        # the clock time written, less its offset, is UTC; shown as the engagement's zone's clock time
-        utc = f"(CAST({value} AS TIMESTAMP) - to_minutes(CAST({offset} AS BIGINT)))"
-        value = f"CASE WHEN {offset} IS NULL THEN {value} ELSE timezone({_literal(timezone)}, timezone('UTC', {utc})) END"
-    value = f"CAST({value} AS TIMESTAMP)"
-    return (f"date_trunc('day', {value})" if kind == "date" else value), offset
-
-
-def _mixed_offsets(con: duckdb.DuckDBPyConnection, ours: str) -> int:
-    """Readable times whose offset differs from the column's most common one (as :func:`cxmethods.io.values.mixed_offsets`,
-    over the whole log), from the helper column ``_offset_<field>`` of table ``contacts``."""
-    found = con.execute(
-        f"SELECT coalesce(CAST(_offset_{ours} AS VARCHAR), 'none') AS o, count(*) AS n FROM contacts "
-        f"WHERE {ours} IS NOT NULL GROUP BY 1"
-    ).fetchall()
-    if len(found) < 2:
-        return 0
-    return int(sum(n for _, n in found) - max(n for _, n in found))
+# --------------------------------------------------------------------------- SQL helpers
 
 
 def _ranked_services(table: str) -> str:
@@ -989,54 +809,3 @@ def _listed_services(table: str, *, counts: bool = False) -> str:
         f"string_agg({item}, '{sep}' ORDER BY k) FILTER (WHERE k <= {listed} AND service IS NOT NULL) "
         f"|| CASE WHEN max(m) > {listed} THEN ' and ' || (max(m) - {listed}) || ' more' ELSE '' END"
     )
-
-
-def _literal(value: object) -> str:
-    """A SQL string literal (views cannot take prepared parameters)."""
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def _sql_value(column: str, kind: str, spec: InputFile) -> str:
-    """SQL turning one text column into a typed value, NULL where it cannot be read (as cxmethods.io.values does)."""
-    text = f"nullif({column}, '')"
-    if kind in ("datetime", "date"):
-        return _sql_times(column, kind, spec, None)[0]
-    if kind == "id":
-        return f"nullif({_sql_id(column)}, '')"
-    if kind == "number":
-        source = f"replace({text}, ',', '.')" if spec.decimal == "," else text
-        number = f"try_cast({source} AS DOUBLE)"
-        return f"CASE WHEN isfinite({number}) AND {number} >= 0 THEN {number} END"
-    return text
-
-
-def _distinct_values(con: duckdb.DuckDBPyConnection, columns: list[str]) -> list[pd.DataFrame]:
-    """The distinct (trimmed) values of each of ``columns`` of ``raw`` with their row counts (``raw``, ``n``), all
-    in one pass over the file (grouping sets): a CSV file is read whole by every pass."""
-    if not columns:
-        return []
-    values = [f'trim(CAST("{c.replace(chr(34), chr(34) * 2)}" AS VARCHAR)) AS v{i}' for i, c in enumerate(columns)]
-    keys = [f"v{i}" for i in range(len(columns))]
-    found = con.execute(
-        f"SELECT {', '.join(keys)}, {', '.join(f'grouping({k}) AS g{k}' for k in keys)}, count(*) AS n "
-        f"FROM (SELECT {', '.join(values)} FROM raw) GROUP BY GROUPING SETS ({', '.join(f'({k})' for k in keys)})"
-    ).df()
-    # grouping(k) is 0 on the rows of k's own set, where a missing value is a real one
-    return [found.loc[found[f"g{k}"] == 0, [k, "n"]].rename(columns={k: "raw"}).reset_index(drop=True) for k in keys]
-
-
-def _register_recoding(con: duckdb.DuckDBPyConnection, ours: str, distinct: pd.DataFrame, kind: str, spec: InputFile) -> int:
-    """The distinct raw values of a recoded column (``raw``, with their row counts ``n``), mapped in Python exactly
-    as the pandas reader maps them; return how many rows hold a value that cleaning changed (invisible characters,
-    look-alike forms)."""
-    raw = distinct["raw"]
-    text = raw.astype("string").fillna("")
-    changed = int(distinct["n"][(clean_labels(text) != text).to_numpy()].sum())
-    if ours in spec.values:
-        text = text.replace({k: ("" if v is None else v) for k, v in spec.values[ours].items()})
-    value, _ = coerce(text, kind, spec)
-    table = pd.DataFrame({"raw": raw.astype(object), "value": value.astype(object).where(value.notna(), None)})
-    con.register(f"{ours}_map_df", table)
-    con.execute(f"CREATE TABLE {ours}_map AS SELECT * FROM {ours}_map_df")
-    con.unregister(f"{ours}_map_df")
-    return changed
