@@ -12,9 +12,15 @@ import pytest
 import cxmethods.io.artifacts as artifacts
 from cxmethods import CxmError
 from cxmethods.io.artifacts import READS, SELF_ASSESSMENT, STEP_RUNNING, STEPS, VOICE_OF_CUSTOMER, read_table
-from cxmethods.run.schedule import Plan, dependencies, run_side_by_side
+from cxmethods.run.schedule import Plan, SideBySide, dependencies
 
 WORKBOOKS = Path(__file__).parent.parent / "cxmethods" / "workbooks"
+
+
+def _run(stems, deps, workers, **steps):
+    side = SideBySide(stems, deps, workers, **steps)
+    side.go()
+    side.wait()
 
 
 def _trace(workers: int, stems=STEPS, deps=None, seconds: dict | None = None):
@@ -37,7 +43,7 @@ def _trace(workers: int, stems=STEPS, deps=None, seconds: dict | None = None):
             events.append(("end", stem))
             alive[0] -= 1
 
-    run_side_by_side(list(stems), deps, workers, prepare=prepare, execute=execute, discard=lambda p: None)
+    _run(list(stems), deps, workers, prepare=prepare, execute=execute, discard=lambda p: None)
     return events, most[0]
 
 
@@ -101,7 +107,7 @@ def test_a_failure_raised_by_a_worker_stops_the_plan_and_is_raised_again():
 
     discarded = []
     with pytest.raises(KeyboardInterrupt):
-        run_side_by_side(list(STEPS), dependencies(list(STEPS)), 2, prepare=str, execute=execute, discard=discarded.append)
+        _run(list(STEPS), dependencies(list(STEPS)), 2, prepare=str, execute=execute, discard=discarded.append)
     assert "05_roadmap" not in ran and "04_business_case" not in ran
 
 

@@ -15,7 +15,8 @@ number order, as they always did. What a workbook writes does not depend on the 
 >>> dependencies(["01_ok", "02_mine", "03_after"], installed=False)["03_after"]
 ('01_ok', '02_mine')
 >>> order = []
->>> run_side_by_side(list(STEPS), deps, 2, prepare=lambda s: s, execute=lambda s, h: order.append(s), discard=print)
+>>> side = SideBySide(list(STEPS), deps, 2, prepare=lambda s: s, execute=lambda s, h: order.append(s), discard=print)
+>>> side.go(); side.wait()
 >>> order.index("04_business_case") > max(order.index("02_voice_of_customer"), order.index("03_segmentation"))
 True
 """
@@ -28,7 +29,7 @@ from typing import Any
 
 from cxmethods.io.artifacts import READS
 
-__all__ = ["Plan", "SideBySide", "dependencies", "run_side_by_side"]
+__all__ = ["Plan", "SideBySide", "dependencies"]
 
 
 def dependencies(stems: list[str], *, installed: bool = True) -> dict[str, tuple[str, ...]]:
@@ -178,23 +179,6 @@ class SideBySide:
                     self.plan.finished(stem)
         finally:
             ended.set()
-
-
-def run_side_by_side(
-    stems: list[str],
-    deps: dict[str, tuple[str, ...]],
-    workers: int,
-    *,
-    prepare: Callable[[str], Any],
-    execute: Callable[[str, Any], None],
-    discard: Callable[[Any], None],
-    interrupt: Callable[[], None] = lambda: None,
-) -> None:
-    """Run every workbook side by side at once (:class:`SideBySide`, then :meth:`~SideBySide.go` and
-    :meth:`~SideBySide.wait`)."""
-    side = SideBySide(stems, deps, workers, prepare=prepare, execute=execute, discard=discard)
-    side.go()
-    side.wait(interrupt)
 
 
 def _wait(events: list[threading.Event]) -> None:
