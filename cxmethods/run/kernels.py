@@ -129,7 +129,7 @@ def imports_of(notebook) -> list[str]:
 
 def move_to(km: LocalKernelManager, folder: str | Path, *, timeout: float = 60) -> None:
     """Make ``folder`` the kernel's working folder, silently (a kernel started before the folder existed)."""
-    run_sync(_warm)(km, f"__import__('os').chdir({str(folder)!r})", timeout)
+    run_sync(_silently)(km, f"__import__('os').chdir({str(folder)!r})", timeout)
 
 
 def warm(km: LocalKernelManager, statements: list[str], *, timeout: float = 300) -> None:
@@ -137,10 +137,10 @@ def warm(km: LocalKernelManager, statements: list[str], *, timeout: float = 300)
     modules loaded: no execution count, no history, no name bound, no output. A failure is left for the notebook
     to report where it happens."""
     if statements:
-        run_sync(_warm)(km, "\n".join(f"try: {s}\nexcept Exception: pass" for s in statements), timeout)
+        run_sync(_silently)(km, "\n".join(f"try: {s}\nexcept Exception: pass" for s in statements), timeout)
 
 
-async def _warm(km: LocalKernelManager, code: str, timeout: float) -> None:
+async def _silently(km: LocalKernelManager, code: str, timeout: float) -> None:
     """Run ``code`` silently; raise if the kernel dies meanwhile (checked every second) or ``timeout`` passes."""
     client = km.client()
     client.start_channels()
