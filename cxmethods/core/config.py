@@ -225,6 +225,13 @@ class VocSettings(_Model):
         description="Most comments the themes are found in; above it a seeded random sample of this many, and every "
         "comment then gets its theme and tone",
     )
+    text_workers: int | None = Field(
+        None,
+        ge=1,
+        le=64,
+        description="Processes that redact the comments, tell their language and score their tone (the results do "
+        "not depend on it); default: one per core available for 100,000 comments or more, else 1 (the workbook's own)",
+    )
 
 
 class SelfAssessmentSettings(_Model):
