@@ -168,13 +168,31 @@ def test_tone_themes_and_redaction_are_the_same_in_two_processes():
         close_workers()
 
 
-def test_workers_follow_the_setting_and_the_size_of_the_survey():
+def _with_workers(value):
     sample = load_engagement()
-    assert voice_of_customer._text_workers(sample, voice_of_customer.PARALLEL_FROM - 1) == 1
-    assert voice_of_customer._text_workers(sample, voice_of_customer.PARALLEL_FROM) == available_cores()
-    voc = sample.settings.voc.model_copy(update={"text_workers": 3})
-    set_three = sample.model_copy(update={"settings": sample.settings.model_copy(update={"voc": voc})})
-    assert voice_of_customer._text_workers(set_three, 10) == 3
+    voc = sample.settings.voc.model_copy(update={"text_workers": value})
+    return sample.model_copy(update={"settings": sample.settings.model_copy(update={"voc": voc})})
+
+
+def test_workers_follow_the_setting_and_the_size_of_the_survey():
+    many = voice_of_customer.PARALLEL_FROM
+    assert voice_of_customer._text_workers(load_engagement(), many) == 1  # by default, the workbook's own process
+    assert voice_of_customer._text_workers(_with_workers(3), many) == 3
+    assert voice_of_customer._text_workers(_with_workers(3), many - 1) == 1
+    assert voice_of_customer._text_workers(_with_workers("cores"), many) == available_cores()
+
+
+def test_the_workers_setting_is_checked(tmp_path):
+    from cxmethods.core.errors import ConfigError
+
+    engagement = tmp_path / "engagement.yaml"
+    engagement.write_text(
+        "name: x\norganisation: X\ncurrency: GBP\nperiod: {start: 2025-04-01, end: 2026-03-31}\n"
+        "settings:\n  voc:\n    text_workers: 0\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match="text_workers must be 'cores' or a number of processes from 1 to 64"):
+        load_engagement(engagement)
 
 
 @pytest.mark.parametrize("scorer", SCORERS)

@@ -357,17 +357,19 @@ def _tone_notes(result: VoiceOfCustomer, mood: pd.DataFrame, rating_name: str | 
 
 #: Comments redacted at a time: the text of a large survey is never copied into one list of Python strings.
 _REDACT_CHUNK = 20_000
-#: Comments from which, unless settings.voc.text_workers says otherwise, they are redacted and scored in one process
-#: per core available: below it, starting the processes would cost more than it saves.
+#: Comments from which settings.voc.text_workers is followed: below it, starting processes costs more than it saves.
 PARALLEL_FROM = 100_000
 
 
 def _text_workers(engagement: Engagement, comments: int) -> int:
-    """The processes that redact, tell the language of and score the comments (settings.voc.text_workers)."""
+    """The processes that redact, tell the language of and score the comments: settings.voc.text_workers ("cores":
+    one per core available) from :data:`PARALLEL_FROM` comments; otherwise the workbook's own process. One by
+    default: each worker holds its own ~300 MB of libraries and models, which a million comments cannot afford
+    under 2 GB, and a batch or a parallel run already gives each core its own work (issue 22's benchmark)."""
     chosen = engagement.settings.voc.text_workers
-    if chosen is not None:
-        return chosen
-    return available_cores() if comments >= PARALLEL_FROM else 1
+    if comments < PARALLEL_FROM:
+        return 1
+    return available_cores() if chosen == "cores" else chosen
 
 
 def _redact(result: VoiceOfCustomer, texts: pd.Series, workers: int = 1) -> pd.Series:
