@@ -225,6 +225,19 @@ class VocSettings(_Model):
         description="Most comments the themes are found in; above it a seeded random sample of this many, and every "
         "comment then gets its theme and tone",
     )
+    text_workers: int | Literal["cores"] = Field(
+        1,
+        description="Processes that redact the comments, tell their language and score their tone, from 100,000 "
+        "comments (the results do not depend on it); 'cores': one per core available. Each worker takes ~300 MB more "
+        "memory: 1, the workbook's own process, keeps a million comments under 2 GB",
+    )
+
+    @field_validator("text_workers")
+    @classmethod
+    def _workers_in_range(cls, value: int | str) -> int | str:
+        if isinstance(value, int) and not 1 <= value <= 64:
+            raise ValueError("text_workers must be 'cores' or a number of processes from 1 to 64")
+        return value
 
 
 class SelfAssessmentSettings(_Model):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import partial
 from itertools import pairwise
 
 import numpy as np
@@ -21,6 +22,7 @@ import pandas as pd
 
 from cxmethods.core.checks import check_int, check_type, parameter_error
 from cxmethods.core.errors import CxmError
+from cxmethods.core.parallel import map_parts
 from cxmethods.io.redact import PLACEHOLDERS, redact_names, redact_series
 from cxmethods.methods.tone import NOT_ENGLISH
 
@@ -121,7 +123,12 @@ def _redacted(texts: pd.Series, chunk: int = _CHUNK) -> pd.Series:
 
 
 def sentiment(
-    texts: pd.Series, *, chunk: int = _CHUNK, ratings: pd.Series | None = None, scorer: str | None = None
+    texts: pd.Series,
+    *,
+    chunk: int = _CHUNK,
+    ratings: pd.Series | None = None,
+    scorer: str | None = None,
+    workers: int = 1,
 ) -> pd.DataFrame:
     """The tone of each text, and its language: :func:`cxmethods.methods.tone.tone`.
 
@@ -136,6 +143,8 @@ def sentiment(
         follows them most closely is used (:func:`cxmethods.methods.tone.compare_scorers`).
     scorer : str, optional
         One of :data:`cxmethods.methods.tone.SCORERS`, to skip the choice.
+    workers : int, default 1
+        Processes that detect the languages and score the texts (the result does not depend on it).
 
     Returns
     -------
@@ -158,7 +167,7 @@ def sentiment(
 
     check_type(texts, "texts", "sentiment", pd.Series, "a pandas Series")
     check_int(chunk, "chunk", "sentiment", low=1)
-    return tone(texts, ratings=ratings, scorer=scorer, chunk=chunk)
+    return tone(texts, ratings=ratings, scorer=scorer, chunk=chunk, workers=workers)
 
 
 def _terms(text: str) -> list[str]:
@@ -235,6 +244,7 @@ def themes(
     chunk: int = _CHUNK,
     redacted: bool = False,
     method: str = "clusters",
+    workers: int = 1,
 ) -> Themes:
     """Find the main themes in free-text comments (TF-IDF, then k-means groups or NMF factors, on redacted text).
 
@@ -288,6 +298,9 @@ def themes(
     redacted : bool, default False
         The caller has already passed the texts through :func:`~cxmethods.io.redact.redact_series` (as workbook 02
         does): they are not redacted a second time.
+    workers : int, default 1
+        Processes that give every text its themes when sampling, a chunk each at a time
+        (:func:`cxmethods.core.parallel.map_parts`; the result does not depend on it).
     method : {"clusters", "nmf"}, default "clusters"
         Themes as groups of like comments, or as NMF factors (above).
 
@@ -324,6 +337,7 @@ def themes(
         check_int(n_themes, "n_themes", "themes", low=1)
     fewest, most = _check_tried(tried, "themes")
     check_int(chunk, "chunk", "themes", low=1)
+    check_int(workers, "workers", "themes", low=1)
     if sample is not None:
         check_int(sample, "sample", "themes", low=max(2, n_themes or fewest))
     texts = texts if redacted else _redacted(texts, chunk)
@@ -368,12 +382,9 @@ def themes(
         w = nmf.fit_transform(x)
         h = nmf.components_
     if sampled:  # every text's weights with the factors held fixed (the sample's too, so all are given theirs alike)
-        parts = []
-        for part in _chunks(len(texts), chunk):  # slices, in order: the rows come out in the order of positions
-            inside = texts.iloc[part].to_numpy(dtype=object)[keep[part]].tolist()
-            if inside:
-                parts.append(_project(vectorizer.transform(inside), h))
-        w_all = np.vstack(parts)
+        inside = (texts.iloc[part].to_numpy(dtype=object)[keep[part]].tolist() for part in _chunks(len(texts), chunk))
+        # slices, in order: the rows come out in the order of positions
+        w_all = np.vstack(list(map_parts(partial(_weights, vectorizer, h), (t for t in inside if t), workers)))
         w = w_all[fitted]
     else:
         w_all = w
@@ -427,6 +438,11 @@ def _check_tried(tried: tuple[int, int], caller: str) -> tuple[int, int]:
     check_int(fewest, "tried[0]", caller, low=1)
     check_int(most, "tried[1]", caller, low=fewest)
     return int(fewest), int(most)
+
+
+def _weights(vectorizer, h: np.ndarray, texts: list[str]) -> np.ndarray:
+    """The theme weights of ``texts`` (:func:`_project` of their TF-IDF rows), the factors ``h`` held fixed."""
+    return _project(vectorizer.transform(texts), h)
 
 
 def _project(x, h: np.ndarray, sweeps: int = _PROJECT_SWEEPS) -> np.ndarray:

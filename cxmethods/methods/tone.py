@@ -27,15 +27,18 @@ from __future__ import annotations
 
 import math
 import re
+import string
 import unicodedata
 from bisect import bisect_right
-from functools import lru_cache
+from functools import cached_property, lru_cache, partial
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from cxmethods.core.checks import check_int, check_type, parameter_error
 from cxmethods.core.errors import CxmError
+from cxmethods.core.parallel import map_parts
 
 __all__ = [
     "COMPARE_SAMPLE",
@@ -200,11 +203,49 @@ _CONTRAST = re.compile(r"\bhowever\b", re.IGNORECASE)
 _STATUTE = re.compile(r"\b(?:[A-Z][\w'-]*\s+(?:of\s+|and\s+|the\s+)?){1,7}Act\b")
 
 
-def _compile(patterns: tuple[str, ...]) -> re.Pattern:
-    return re.compile(r"(?<![\w'-])(?:" + "|".join(f"(?:{p})" for p in patterns) + r")(?![\w'])", re.IGNORECASE)
+def _compile(patterns: tuple[str, ...], flags: int = re.IGNORECASE) -> re.Pattern:
+    return re.compile(r"(?<![\w'-])(?:" + "|".join(f"(?:{p})" for p in patterns) + r")(?![\w'])", flags)
 
 
 _NOUNS, _FAILURE, _SUCCESS = _compile(SERVICE_NOUNS), _compile(FAILURE_PHRASES), _compile(SUCCESS_PHRASES)
+# The same, case-sensitive, for the lower-cased copy of an ASCII text (the phrases are written in lower case): what
+# they match there is what the case-insensitive ones match in the text, at the same places (lower-casing ASCII keeps
+# every character where it was), about three times faster, since a case-sensitive alternative whose first letter
+# is not the one at hand is passed over at once.
+_NOUNS_LOW, _FAILURE_LOW, _SUCCESS_LOW = (_compile(p, 0) for p in (SERVICE_NOUNS, FAILURE_PHRASES, SUCCESS_PHRASES))
+
+
+def _joined(text: str) -> str:
+    """A phrase made one token that is in no lexicon ("garden waste" -> "garden_waste")."""
+    return _SPACES.sub("_", text)
+
+
+_SPACES = re.compile(r"[\s-]+")
+
+
+def _service_text(text: str) -> tuple[str, str | None]:
+    """``text`` with statutes and service nouns made single neutral tokens and "however" read as "but"; and its
+    lower-cased copy when it is ASCII (None otherwise), for :data:`_SUCCESS_LOW` and :data:`_FAILURE_LOW`."""
+    ascii_only = text.isascii()
+    if not ascii_only or "Act" in text:  # (every statute the pattern matches ends in "Act")
+        text = _STATUTE.sub(lambda m: _joined(m.group(0)), text)
+    if ascii_only:
+        low = text.lower()
+        parts, last = [], 0
+        for m in _NOUNS_LOW.finditer(low):
+            parts += [text[last : m.start()], _joined(text[m.start() : m.end()])]
+            last = m.end()
+        if parts:
+            text = "".join(parts) + text[last:]
+            low = text.lower()
+        if "however" in low:
+            text = _CONTRAST.sub("but", text)
+            low = text.lower()
+        return text, low
+    text = _NOUNS.sub(lambda m: _joined(m.group(0)), text)
+    return _CONTRAST.sub("but", text), None
+
+
 _TOKEN = re.compile(r"\S+")
 
 
@@ -217,18 +258,157 @@ def _afinn() -> dict[str, float]:
 
 
 @lru_cache(maxsize=1)
-def _vader():
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+def _fast_vader() -> type:
+    """VADER's analyzer with its per-word rules computed from one lower-cased copy of the words of a text.
 
-    return SentimentIntensityAnalyzer()
+    VADER 3.3.2 lower-cases every word of a text again for each of the up to three words it looks back from each
+    lexicon word (``_negation_check``, ``_special_idioms_check``): the time grows with the square of a comment's
+    length, and a 500-character comment is lower-cased some 400 times. This subclass gives the same scores, rule for
+    rule (tests/test_tone.py compares it with the published analyzer), with the words lower-cased once per text."""
+    from vaderSentiment.vaderSentiment import (
+        BOOSTER_DICT,
+        C_INCR,
+        N_SCALAR,
+        NEGATE,
+        SPECIAL_CASES,
+        SentimentIntensityAnalyzer,
+        SentiText,
+        scalar_inc_dec,
+    )
+
+    negate = frozenset(NEGATE)
+    punctuation = string.punctuation
+
+    class _Text(SentiText):
+        def _words_and_emoticons(self):  # SentiText's, without a call per word
+            return [s if len(s := w.strip(punctuation)) > 2 else w for w in self.text.split()]
+
+    def negated(word: str) -> bool:  # vaderSentiment.negated([word]) of a lower-cased word
+        return word in negate or "n't" in word
+
+    class _Fast(SentimentIntensityAnalyzer):
+        Text = _Text
+
+        def polarity_scores(self, text):
+            if not text.isascii() or self._ascii_emojis:  # emojis to their descriptions first, as VADER does
+                return super().polarity_scores(text)
+            text = text.strip()  # (what VADER's emoji pass leaves of a text with none)
+            sentitext = _Text(text)
+            words = sentitext.words_and_emoticons
+            lexicon = self.lexicon
+            sentiments = []
+            for i, item in enumerate(words):
+                lower = item.lower()
+                if lower in BOOSTER_DICT or (i < len(words) - 1 and lower == "kind" and words[i + 1].lower() == "of"):
+                    sentiments.append(0)
+                elif lower not in lexicon:  # what sentiment_valence gives a word in no lexicon: the 0 it was passed
+                    sentiments.append(0)
+                else:
+                    sentiments = self.sentiment_valence(0, sentitext, item, i, sentiments)
+            sentiments = self._but_check(words, sentiments)
+            return self.score_valence(sentiments, text)
+
+        @cached_property
+        def _ascii_emojis(self) -> bool:
+            return any(len(e) == 1 and e.isascii() for e in self.emojis)
+
+        def sentiment_valence(self, valence, sentitext, item, i, sentiments):
+            words = sentitext.words_and_emoticons
+            lower = sentitext.__dict__.get("_lower")
+            if lower is None or len(lower) != len(words):
+                lower = sentitext._lower = [str(w).lower() for w in words]
+            lexicon = self.lexicon
+            item_lowercase = item.lower()
+            if item_lowercase in lexicon:
+                is_cap_diff = sentitext.is_cap_diff
+                valence = lexicon[item_lowercase]
+                if item_lowercase == "no" and i != len(words) - 1 and lower[i + 1] in lexicon:
+                    valence = 0.0
+                if (
+                    (i > 0 and lower[i - 1] == "no")
+                    or (i > 1 and lower[i - 2] == "no")
+                    or (i > 2 and lower[i - 3] == "no" and lower[i - 1] in ("or", "nor"))
+                ):
+                    valence = lexicon[item_lowercase] * N_SCALAR
+                if item.isupper() and is_cap_diff:
+                    valence = valence + C_INCR if valence > 0 else valence - C_INCR
+                for start_i in range(0, 3):
+                    if i > start_i and lower[i - (start_i + 1)] not in lexicon:
+                        s = scalar_inc_dec(words[i - (start_i + 1)], valence, is_cap_diff)
+                        if start_i == 1 and s != 0:
+                            s = s * 0.95
+                        if start_i == 2 and s != 0:
+                            s = s * 0.9
+                        valence = valence + s
+                        valence = _negation(valence, lower, start_i, i)
+                        if start_i == 2:
+                            valence = _idioms(valence, lower, i)
+                valence = self._least_check(valence, words, i)
+            sentiments.append(valence)
+            return sentiments
+
+    def _negation(valence: float, lower: list[str], start_i: int, i: int) -> float:
+        if start_i == 0:
+            if negated(lower[i - 1]):
+                valence = valence * N_SCALAR
+        if start_i == 1:
+            if lower[i - 2] == "never" and (lower[i - 1] == "so" or lower[i - 1] == "this"):
+                valence = valence * 1.25
+            elif lower[i - 2] == "without" and lower[i - 1] == "doubt":
+                pass
+            elif negated(lower[i - 2]):
+                valence = valence * N_SCALAR
+        if start_i == 2:
+            if (lower[i - 3] == "never" and (lower[i - 2] == "so" or lower[i - 2] == "this")) or (
+                lower[i - 1] == "so" or lower[i - 1] == "this"
+            ):
+                valence = valence * 1.25
+            elif lower[i - 3] == "without" and (lower[i - 2] == "doubt" or lower[i - 1] == "doubt"):
+                pass
+            elif negated(lower[i - 3]):
+                valence = valence * N_SCALAR
+        return valence
+
+    def _idioms(valence: float, lower: list[str], i: int) -> float:
+        onezero = f"{lower[i - 1]} {lower[i]}"
+        twoonezero = f"{lower[i - 2]} {lower[i - 1]} {lower[i]}"
+        twoone = f"{lower[i - 2]} {lower[i - 1]}"
+        threetwoone = f"{lower[i - 3]} {lower[i - 2]} {lower[i - 1]}"
+        threetwo = f"{lower[i - 3]} {lower[i - 2]}"
+        for seq in (onezero, twoonezero, twoone, threetwoone, threetwo):
+            if seq in SPECIAL_CASES:
+                valence = SPECIAL_CASES[seq]
+                break
+        if len(lower) - 1 > i:
+            zeroone = f"{lower[i]} {lower[i + 1]}"
+            if zeroone in SPECIAL_CASES:
+                valence = SPECIAL_CASES[zeroone]
+        if len(lower) - 1 > i + 1:
+            zeroonetwo = f"{lower[i]} {lower[i + 1]} {lower[i + 2]}"
+            if zeroonetwo in SPECIAL_CASES:
+                valence = SPECIAL_CASES[zeroonetwo]
+        for n_gram in (threetwoone, threetwo, twoone):
+            if n_gram in BOOSTER_DICT:
+                valence = valence + BOOSTER_DICT[n_gram]
+        return valence
+
+    return _Fast
+
+
+@lru_cache(maxsize=1)
+def _vader():
+    """VADER as published (its lexicon and rules), computed as :func:`_fast_vader` does."""
+    return _fast_vader()()
 
 
 @lru_cache(maxsize=1)
 def _service():
     """VADER with the public-service layer (a subclass, so VADER's own analyzer is left as published)."""
-    from vaderSentiment.vaderSentiment import BOOSTER_DICT, SentimentIntensityAnalyzer, SentiText
+    from vaderSentiment.vaderSentiment import BOOSTER_DICT
 
-    class _Service(SentimentIntensityAnalyzer):
+    vader: Any = _fast_vader()
+
+    class _Service(vader):
         def __init__(self) -> None:
             super().__init__()
             lexicon: dict[str, float] = dict(self.lexicon)  # type: ignore[has-type]
@@ -238,24 +418,30 @@ def _service():
             self.lexicon = lexicon
 
         def polarity_scores(self, text: str) -> dict:
-            joined = lambda m: re.sub(r"[\s-]+", "_", m.group(0))  # noqa: E731 - one token, in no lexicon
-            text = _NOUNS.sub(joined, _STATUTE.sub(joined, text))
-            text = _CONTRAST.sub("but", text)
+            text, low = _service_text(text)
             starts = [m.start() for m in _TOKEN.finditer(text)]
-            sentitext = SentiText(text)
+            sentitext = self.Text(text)
             words = sentitext.words_and_emoticons
             sentiments: list[float] = []
+            lexicon = self.lexicon
             for i, item in enumerate(words):
                 lower = item.lower()
                 if lower in BOOSTER_DICT or (lower == "kind" and i + 1 < len(words) and words[i + 1].lower() == "of"):
                     sentiments.append(0.0)
-                    continue
-                sentiments = self.sentiment_valence(0, sentitext, item, i, sentiments)
+                elif lower not in lexicon:  # what sentiment_valence gives a word in no lexicon: the 0 it was passed
+                    sentiments.append(0)
+                else:
+                    sentiments = self.sentiment_valence(0, sentitext, item, i, sentiments)
             if len(sentiments) != len(starts):  # VADER tokenises on whitespace too; never expected to differ
                 return super().polarity_scores(text)
             lowered = [w.lower() for w in words]
-            done = [(m.start(), m.end()) for m in _SUCCESS.finditer(text)]
-            failed = [m.start() for m in _FAILURE.finditer(text) if not any(a <= m.start() < b for a, b in done)]
+            success, failure = (_SUCCESS_LOW, _FAILURE_LOW) if low is not None else (_SUCCESS, _FAILURE)
+            done = [(m.start(), m.end()) for m in success.finditer(low if low is not None else text)]
+            failed = [
+                m.start()
+                for m in failure.finditer(low if low is not None else text)
+                if not any(a <= m.start() < b for a, b in done)
+            ]
             # a failure inside a success is one put right ("came back for my missed bin the next day")
             for at_char, value in [(a, _PHRASE) for a, _ in done] + [(a, -_PHRASE) for a in failed]:
                 at = max(0, bisect_right(starts, at_char) - 1)
@@ -311,6 +497,8 @@ def _english_words() -> frozenset[str]:
 
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 _WORDS_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
+# at least _MIN_LETTERS letters, wherever they are (found without listing every letter)
+_ENOUGH_LETTERS = re.compile(rf"[^\W\d_](?:[\W\d_]*[^\W\d_]){{{_MIN_LETTERS - 1}}}", re.UNICODE)
 
 
 def _latin_share(text: str) -> float:
@@ -340,16 +528,19 @@ def detect_language(texts: list[str]) -> list[str | None]:
     identifier, english = _identifier(), _english_words()
     out: list[str | None] = []
     for text in texts:
-        if _latin_share(text) < 0.5:  # mostly Arabic, Urdu, Chinese... script: not English, however short
+        # (an ASCII text's letters are all Latin: the share is 1 without looking at each)
+        if not text.isascii() and _latin_share(text) < 0.5:  # mostly Arabic, Urdu, Chinese... script: not English
             out.append(identifier.classify(text)[0])
             continue
-        if len(_LETTERS.findall(text)) < _MIN_LETTERS:
+        if _ENOUGH_LETTERS.search(text) is None:
             out.append(None)
             continue
-        language, probability = identifier.classify(text)
-        if language != "en" and probability >= _LANGUAGE_SURE:
-            words = _WORDS_RE.findall(text.lower())
-            if words and sum(w in english for w in words) / len(words) < _ENGLISH_WORDS:
+        # a text with a quarter of its words common English ones is English whatever the model says: the model (the
+        # slow part) is asked only about the others
+        words = _WORDS_RE.findall(text.lower())
+        if words and sum(w in english for w in words) / len(words) < _ENGLISH_WORDS:
+            language, probability = identifier.classify(text)
+            if language != "en" and probability >= _LANGUAGE_SURE:
                 out.append(language)
                 continue
         out.append("en")
@@ -377,22 +568,33 @@ def compare_scorers(texts: pd.Series, ratings: pd.Series) -> pd.DataFrame:
         With fewer than :data:`MIN_RATED` rated comments, or when no scorer's correlation is above 0 (a scale where 1
         is best, or a rating unrelated to tone), the default scorer is chosen, whatever the figures.
     """
-    from scipy.stats import spearmanr
-
     check_type(texts, "texts", "compare_scorers", pd.Series, "a pandas Series")
     check_type(ratings, "ratings", "compare_scorers", pd.Series, "a pandas Series")
     if not ratings.index.equals(texts.index):
         raise parameter_error("ratings", "compare_scorers", "on the index of the texts", "another index", as_text=True)
+    present = texts.map(lambda t: isinstance(t, str) and t.strip() != "").to_numpy(dtype=bool)
+    return _compare(texts, ratings, present)[0]
+
+
+def _compare(
+    texts: pd.Series, ratings: pd.Series, candidates: np.ndarray
+) -> tuple[pd.DataFrame, np.ndarray, dict[str, np.ndarray]]:
+    """:func:`compare_scorers` on the ``candidates`` (a mask of texts with text), with the positions in ``texts`` of
+    the comments measured on and each scorer's scores of them (which :func:`tone` keeps rather than scoring those
+    comments again). Taking a mask rather than a subset spares a copy of every comment (an Arrow-backed column is
+    copied whole by a boolean selection)."""
+    from scipy.stats import spearmanr
+
     values = pd.to_numeric(ratings, errors="coerce").to_numpy(dtype=float)
-    keep = ~np.isnan(values) & texts.map(lambda t: isinstance(t, str) and t.strip() != "").to_numpy(dtype=bool)
+    keep = ~np.isnan(values) & candidates
     where = np.flatnonzero(keep)
     if len(where) > COMPARE_SAMPLE:  # a seeded sample measures the correlation to +-0.01 at a bounded cost
         where = np.sort(np.random.default_rng(0).choice(where, COMPARE_SAMPLE, replace=False))
-    body, rated = texts.iloc[where].tolist(), values[where]
+    body, rated = _texts_at(texts, where), values[where]
     low, high = np.quantile(rated, [1 / 3, 2 / 3]) if len(rated) else (np.nan, np.nan)
-    rows = []
+    rows, scored = [], {}
     for name in SCORERS:
-        s = score(body, name)
+        s = scored[name] = score(body, name)
         rho = float(spearmanr(s, rated).statistic) if len(rated) > 2 and np.ptp(s) > 0 and np.ptp(rated) > 0 else np.nan
         bottom, top = rated <= low, rated >= high
         rows.append(
@@ -411,10 +613,31 @@ def compare_scorers(texts: pd.Series, ratings: pd.Series) -> pd.DataFrame:
     # a best correlation at or below 0 says the rating runs the other way (1 = best) or says nothing of tone: keep the default
     best = table["scorer"].iloc[0] if len(rated) >= MIN_RATED and np.isfinite(order.max()) and order.max() > 0 else DEFAULT_SCORER
     table["chosen"] = table["scorer"] == best
-    return table
+    return table, where, scored
 
 
-def tone(texts: pd.Series, *, ratings: pd.Series | None = None, scorer: str | None = None, chunk: int = _CHUNK) -> pd.DataFrame:
+def _texts_at(texts: pd.Series, positions: np.ndarray, span: int = _CHUNK) -> list[str]:
+    """The texts at ``positions`` (sorted), gathered a slice of ``span`` rows at a time. A selection by position
+    over an Arrow-backed column (``texts.iloc[positions]``) would first join its chunks, copying every text in it
+    (a million comments: ~500 MB, once per call); a slice is a view."""
+    out: list[str] = []
+    if not len(positions):
+        return out
+    for start in range(int(positions[0]) - int(positions[0]) % span, int(positions[-1]) + 1, span):
+        lo, hi = np.searchsorted(positions, [start, start + span])
+        if hi > lo:
+            out += texts.iloc[start : start + span].to_numpy(dtype=object)[positions[lo:hi] - start].tolist()
+    return out
+
+
+def tone(
+    texts: pd.Series,
+    *,
+    ratings: pd.Series | None = None,
+    scorer: str | None = None,
+    chunk: int = _CHUNK,
+    workers: int = 1,
+) -> pd.DataFrame:
     """The tone and language of each comment, with the scorer chosen by the ratings when there are enough.
 
     Parameters
@@ -428,6 +651,10 @@ def tone(texts: pd.Series, *, ratings: pd.Series | None = None, scorer: str | No
         One of :data:`SCORERS`, to skip the choice; default: chosen by the ratings, else :data:`DEFAULT_SCORER`.
     chunk : int, default 20,000
         Texts handled at a time (the result does not depend on it).
+    workers : int, default 1
+        Processes that detect the languages and score the comments, a part each at a time
+        (:func:`cxmethods.core.parallel.map_parts`; the result does not depend on it). The scorers are compared in
+        this one.
 
     Returns
     -------
@@ -446,16 +673,26 @@ def tone(texts: pd.Series, *, ratings: pd.Series | None = None, scorer: str | No
     """
     check_type(texts, "texts", "tone", pd.Series, "a pandas Series")
     check_int(chunk, "chunk", "tone", low=1)
+    check_int(workers, "workers", "tone", low=1)
     if scorer is not None and scorer not in SCORERS:
         raise parameter_error("scorer", "tone", f"one of {', '.join(SCORERS)}", scorer)
     n = len(texts)
     language = np.full(n, None, dtype=object)
     present = np.zeros(n, dtype=bool)
-    for start in range(0, n, chunk):
-        values = texts.iloc[start : start + chunk].to_numpy(dtype=object)
-        keep = np.array([isinstance(v, str) and v.strip() != "" for v in values], dtype=bool)
-        present[start : start + len(values)] = keep
-        language[start : start + len(values)][keep] = detect_language(values[keep].tolist())
+    if workers > 1:  # parts small enough that every worker has several
+        chunk = min(chunk, max(1_000, -(-n // (4 * workers))))
+    positions: list[np.ndarray] = []
+
+    def present_texts():
+        for start in range(0, n, chunk):
+            values = texts.iloc[start : start + chunk].to_numpy(dtype=object)
+            keep = np.array([isinstance(v, str) and v.strip() != "" for v in values], dtype=bool)
+            present[start : start + len(values)] = keep
+            positions.append(start + np.flatnonzero(keep))
+            yield values[keep].tolist()
+
+    for i, found in enumerate(map_parts(detect_language, present_texts(), workers)):
+        language[positions[i]] = found
     english = present & np.array([lang in ("en", None) for lang in language], dtype=bool)
     table = None
     if scorer is None:
@@ -465,13 +702,17 @@ def tone(texts: pd.Series, *, ratings: pd.Series | None = None, scorer: str | No
             if len(ratings) != n:
                 raise parameter_error("ratings", "tone", f"one rating per text ({n})", f"{len(ratings)} values", as_text=True)
             rated = pd.Series(ratings.to_numpy(), index=texts.index)
-            table = compare_scorers(texts[english], rated[english])
+            table, measured, scored = _compare(texts, rated, english)
             scorer = str(table.loc[table["chosen"], "scorer"].iloc[0])
     scores = np.full(n, np.nan)
     where = np.flatnonzero(english)
-    for start in range(0, len(where), chunk):
-        at = where[start : start + chunk]
-        scores[at] = score(texts.iloc[at].tolist(), scorer)
+    if table is not None and len(measured):  # the comments the scorers were compared on keep the chosen one's scores
+        scores[measured] = scored[scorer]
+        where = np.setdiff1d(where, measured, assume_unique=True)
+    starts = range(0, len(where), chunk)
+    parts = (_texts_at(texts, where[start : start + chunk]) for start in starts)
+    for start, values in zip(starts, map_parts(partial(score, scorer=scorer), parts, workers), strict=True):
+        scores[where[start : start + chunk]] = values
     label = np.full(n, None, dtype=object)
     label[english] = np.where(scores[english] < NEGATIVE, "negative", np.where(scores[english] > POSITIVE, "positive", "neutral"))
     label[present & ~english] = NOT_ENGLISH

@@ -26,6 +26,7 @@ import pandas as pd
 
 from cxmethods.core.config import Engagement, InputFile
 from cxmethods.core.errors import CxmError
+from cxmethods.core.parallel import available_cores, close_workers, map_parts
 from cxmethods.io.artifacts import VOICE_OF_CUSTOMER
 from cxmethods.io.inputs import read_input
 from cxmethods.io.questionnaire import questionnaire
@@ -245,7 +246,11 @@ def _comments(
     )
     if empty:
         result.notes.append(f"{empty:,} of {len(texts):,} {what} have no comment text: they were skipped.")
-    redacted = _redact(result, texts)
+    workers = _text_workers(engagement, len(texts))
+    try:
+        redacted = _redact(result, texts, workers)
+    finally:
+        close_workers()  # idle while the themes are fitted: their memory back until they are needed again
     del texts  # the last reference to the raw text: only its redacted copy is held from here on
     _release_memory()
     sample = engagement.settings.voc.theme_sample
@@ -258,8 +263,10 @@ def _comments(
             sample=sample,
             redacted=True,
             method=engagement.settings.voc.theme_method,
+            workers=workers,
         )
     except CxmError as exc:
+        close_workers()
         result.skipped.update(dict.fromkeys(("themes", "theme_selection", "theme_sentiment", "comment_themes"), str(exc)))
         return
     table = found.table
@@ -287,7 +294,10 @@ def _comments(
         result.skipped["theme_selection"] = "Too few comments or distinct terms to compare numbers of themes."
     if n_themes is not None:
         result.notes.append(f"The number of themes was set to {n_themes} (settings.voc.n_themes or n_themes).")
-    mood = sentiment(redacted, ratings=rating)
+    try:
+        mood = sentiment(redacted, ratings=rating, workers=workers)
+    finally:
+        close_workers()
     _tone_notes(result, mood, rating_name)
     result.tables["theme_sentiment"] = theme_sentiment(found, mood)
     per_comment = comment_themes(found, mood, rows=rows, category=category, rating=rating)
@@ -347,15 +357,30 @@ def _tone_notes(result: VoiceOfCustomer, mood: pd.DataFrame, rating_name: str | 
 
 #: Comments redacted at a time: the text of a large survey is never copied into one list of Python strings.
 _REDACT_CHUNK = 20_000
+#: Comments from which settings.voc.text_workers is followed: below it, starting processes costs more than it saves.
+PARALLEL_FROM = 100_000
 
 
-def _redact(result: VoiceOfCustomer, texts: pd.Series) -> pd.Series:
-    """The texts redacted, and the count of personal data removed (``personal_data_redacted``), a part at a time."""
+def _text_workers(engagement: Engagement, comments: int) -> int:
+    """The processes that redact, tell the language of and score the comments: settings.voc.text_workers ("cores":
+    one per core available) from :data:`PARALLEL_FROM` comments; otherwise the workbook's own process. One by
+    default: each worker holds its own ~300 MB of libraries and models, which a million comments cannot afford
+    under 2 GB, and a batch or a parallel run already gives each core its own work (issue 22's benchmark)."""
+    chosen = engagement.settings.voc.text_workers
+    if comments < PARALLEL_FROM:
+        return 1
+    return available_cores() if chosen == "cores" else chosen
+
+
+def _redact(result: VoiceOfCustomer, texts: pd.Series, workers: int = 1) -> pd.Series:
+    """The texts redacted, and the count of personal data removed (``personal_data_redacted``), a part at a time,
+    in ``workers`` processes (the same result in any number)."""
     from cxmethods.io.redact import redact_and_count
 
+    chunk = _REDACT_CHUNK if workers == 1 else min(_REDACT_CHUNK, max(1_000, -(-len(texts) // (4 * workers))))
+    slices = (texts.iloc[start : start + chunk] for start in range(0, max(1, len(texts)), chunk))
     parts, counts = [], []
-    for start in range(0, max(1, len(texts)), _REDACT_CHUNK):
-        redacted, count = redact_and_count(texts.iloc[start : start + _REDACT_CHUNK])
+    for redacted, count in map_parts(redact_and_count, slices, workers):
         parts.append(redacted)
         counts.append(count)
     total = counts[0].copy()
