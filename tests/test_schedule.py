@@ -17,16 +17,17 @@ from cxmethods.run.schedule import Plan, SideBySide, dependencies
 WORKBOOKS = Path(__file__).parent.parent / "cxmethods" / "workbooks"
 
 
-def _run(stems, deps, workers, **steps):
-    side = SideBySide(stems, deps, workers, **steps)
+def _run(stems, deps, workers, ahead=0, **steps):
+    side = SideBySide(stems, deps, workers, ahead=ahead, **steps)
     side.go()
     side.wait()
 
 
-def _trace(workers: int, stems=STEPS, deps=None, seconds: dict | None = None):
-    """Run the plan with workbooks that sleep; what started and ended when, and the most kernels alive at once."""
+def _trace(workers: int, stems=STEPS, deps=None, seconds: dict | None = None, ahead: int = 0):
+    """Run the plan with workbooks that sleep; what started and ended when, and the most kernels alive and workbooks
+    running at once."""
     deps = deps or dependencies(list(stems))
-    events, lock, alive, most = [], threading.Lock(), [0], [0]
+    events, lock, alive, most, running, most_running = [], threading.Lock(), [0], [0], [0], [0]
 
     def prepare(stem):
         with lock:
@@ -38,13 +39,16 @@ def _trace(workers: int, stems=STEPS, deps=None, seconds: dict | None = None):
     def execute(stem, prepared):
         with lock:
             events.append(("start", stem))
+            running[0] += 1
+            most_running[0] = max(most_running[0], running[0])
         time.sleep((seconds or {}).get(stem, 0.05))
         with lock:
             events.append(("end", stem))
             alive[0] -= 1
+            running[0] -= 1
 
-    _run(list(stems), deps, workers, prepare=prepare, execute=execute, discard=lambda p: None)
-    return events, most[0]
+    _run(list(stems), deps, workers, ahead, prepare=prepare, execute=execute, discard=lambda p: None)
+    return events, most[0], most_running[0]
 
 
 def test_the_graph_follows_what_each_workbook_reads():
@@ -58,15 +62,16 @@ def test_the_graph_follows_what_each_workbook_reads():
     assert dependencies(["01_a", "02_b", "03_c"], installed=False) == {"01_a": (), "02_b": ("01_a",), "03_c": ("01_a", "02_b")}
 
 
-def test_one_worker_runs_in_number_order_each_kernel_after_the_last_ended():
-    events, most = _trace(1)
-    assert [s for e, s in events if e == "start"] == list(STEPS) and most == 1
+@pytest.mark.parametrize("ahead", [0, 1])
+def test_one_worker_runs_in_number_order_each_kernel_after_the_last_ended(ahead):
+    events, most, most_running = _trace(1, ahead=ahead)  # nothing is started ahead of a sequential run
+    assert [s for e, s in events if e == "start"] == list(STEPS) and most == most_running == 1
     assert events[:3] == [("kernel", STEPS[0]), ("start", STEPS[0]), ("end", STEPS[0])]
 
 
 @pytest.mark.parametrize("workers", [2, 3, 4])
 def test_side_by_side_never_more_kernels_than_workers_and_never_before_the_inputs(workers):
-    events, most = _trace(workers)
+    events, most, _ = _trace(workers)
     assert most == workers
     position = {(e, s): i for i, (e, s) in enumerate(events)}
     deps = dependencies(list(STEPS))
@@ -74,6 +79,28 @@ def test_side_by_side_never_more_kernels_than_workers_and_never_before_the_input
         for before in deps[stem]:
             assert position[("end", before)] < position[("start", stem)], (before, stem)
     assert sorted(s for e, s in events if e == "start") == sorted(STEPS)
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_kernels_started_ahead_wait_for_a_free_worker(workers):
+    seconds = {s: 0.15 for s in STEPS}
+    events, most, most_running = _trace(workers, seconds=seconds, ahead=1)
+    assert most == workers + 1 and most_running == workers
+    position = {(e, s): i for i, (e, s) in enumerate(events)}
+    deps = dependencies(list(STEPS))
+    for stem in STEPS:
+        for before in deps[stem]:
+            assert position[("end", before)] < position[("start", stem)], (before, stem)
+
+
+def test_the_kernel_started_ahead_runs_as_soon_as_a_worker_frees():
+    # 02 and 03 run; 01's kernel is started ahead and waits; when 03 ends, 01 (ready) runs next, before 04 (not ready)
+    events, _, _ = _trace(2, seconds={"02_voice_of_customer": 0.5, "03_segmentation": 0.1}, ahead=1)
+    kernels = [s for e, s in events if e == "kernel"]
+    assert kernels[:3] == ["02_voice_of_customer", "03_segmentation", "01_self_assessment"]
+    assert events.index(("kernel", "01_self_assessment")) < events.index(("end", "03_segmentation"))
+    assert events.index(("end", "03_segmentation")) < events.index(("start", "01_self_assessment"))
+    assert events.index(("start", "01_self_assessment")) < events.index(("end", "02_voice_of_customer"))
 
 
 def test_the_longest_chains_are_taken_first():
@@ -91,7 +118,7 @@ def test_the_longest_chains_are_taken_first():
 
 
 def test_a_kernel_starts_ahead_while_its_inputs_are_being_made():
-    events, _ = _trace(2, seconds={"02_voice_of_customer": 0.6, "03_segmentation": 0.1, "01_self_assessment": 0.1})
+    events, _, _ = _trace(2, seconds={"02_voice_of_customer": 0.6, "03_segmentation": 0.1, "01_self_assessment": 0.1})
     # 04 reads 02 and 03: its kernel is started while 02 still runs (03 and 01 done), its notebook once 02 ended
     ends = [events.index(("end", s)) for s in ("02_voice_of_customer", "03_segmentation")]
     assert events.index(("kernel", "04_business_case")) < max(ends) < events.index(("start", "04_business_case"))
@@ -119,7 +146,7 @@ def test_a_stopped_plan_lets_waiting_workers_go():
     assert plan.take() == "01_self_assessment"  # chains of equal length: the lower number first
     assert plan.take() == "04_business_case"  # taken ahead: 02 is under way
     waited = []
-    waiter = threading.Thread(target=lambda: waited.append(plan.wait_for_inputs("04_business_case")))
+    waiter = threading.Thread(target=lambda: waited.append(plan.wait_turn("04_business_case")))
     waiter.start()
     time.sleep(0.1)
     assert waiter.is_alive()  # 02 has not finished

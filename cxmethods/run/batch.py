@@ -1,7 +1,7 @@
 """Many engagements at once: each one's full run (workbooks and outputs) in its own process.
 
-:func:`run_batch` starts one process per engagement, ``workers`` at a time, each running one kernel at a time
-(so the kernels computing never outnumber the workers; with fewer engagements than workers, each gets its share to run
+:func:`run_batch` starts one process per engagement, ``workers`` at a time, each running one kernel at a time, none
+started ahead (so the kernels never outnumber the workers; with fewer engagements than workers, each gets its share to run
 workbooks side by side), or, given a scheduler address, sends
 them to an existing Dask distributed cluster through its ``concurrent.futures`` executor. One engagement that
 fails, even before its workbooks start (a broken engagement file), never stops the others; nor does one whose
@@ -101,7 +101,9 @@ def _run_one(path: str, out_root: str, index: int = 0, workbooks: str | None = N
         eng = load_engagement(path)
         name = eng.name
         progress = _reporter(Path(out_root) / _PROGRESS / f"{index}.json", name, len(list_workbooks()))
-        result = run_engagement(eng, out=Path(out_root) / eng.name, progress=progress, workbooks=workbooks, workers=kernels)
+        result = run_engagement(
+            eng, out=Path(out_root) / eng.name, progress=progress, workbooks=workbooks, workers=kernels, ahead=0
+        )
     except Exception as exc:
         first = str(exc).splitlines()
         detail = " ".join(line.strip() for line in first[:4])

@@ -141,10 +141,11 @@ def run_engagement(
     kernel_name: str = KERNEL_NAME,
     outputs: bool = True,
     workers: int | None = None,
+    ahead: int = 1,
 ) -> RunResult:
     """Validate the engagement, then execute its workbooks and write the run folder.
 
-    Workbooks that read nothing of each other run side by side, ``workers`` kernels at a time, each started (with
+    Workbooks that read nothing of each other run side by side, ``workers`` at a time, each kernel started (with
     its modules imported) while the workbooks it reads finish (:mod:`cxmethods.run.schedule`); ``workers=1`` runs
     them one after another in number order. The artifacts are the same either way.
 
@@ -170,8 +171,12 @@ def run_engagement(
     outputs : bool
         Make the HTML report, the Excel file and the slide deck after the workbooks (default True).
     workers : int, optional
-        Kernels at a time (default: :func:`default_workers`, one per core up to four). ``cxm batch`` gives each
-        engagement its share of the workers it was asked for.
+        Workbooks running at a time (default: :func:`default_workers`, one per core up to four). ``cxm batch`` gives
+        each engagement its share of the workers it was asked for.
+    ahead : int
+        With more than one worker, kernels started beyond ``workers`` so that the next workbook's modules are
+        imported before a worker frees (default 1: the kernel waits, mostly idle, beside the running ones).
+        ``cxm batch`` gives 0, so that its kernels never outnumber its workers.
 
     Raises
     ------
@@ -195,7 +200,7 @@ def run_engagement(
         run = None
         try:
             # the first kernels start now, while the engagement is checked; they are stopped if it fails
-            run = _Workbooks(books, kernel_name, workers=workers, sample=is_sample(eng), installed=workbooks is None)
+            run = _Workbooks(books, kernel_name, workers=workers, ahead=ahead, sample=is_sample(eng), installed=workbooks is None)
             report = validate_engagement(eng)
             report.raise_for_errors()
             make_folder(out_dir)
@@ -411,7 +416,7 @@ class _Workbooks:
     their modules imported, as soon as this is made, while the runner checks the engagement; the workbooks execute
     when :meth:`run` is called, keeping run.json up to date as each starts and ends."""
 
-    def __init__(self, books: list[Path], kernel_name: str, *, workers: int, sample: bool, installed: bool):
+    def __init__(self, books: list[Path], kernel_name: str, *, workers: int, ahead: int, sample: bool, installed: bool):
         self.books = {b.stem: b for b in books}
         self.kernel_name, self.workers, self.sample, self.installed = kernel_name, workers, sample, installed
         self.lock = threading.Lock()  # run.json, the progress display and the kernels running are shared
@@ -427,6 +432,7 @@ class _Workbooks:
             prepare=self._prepare,
             execute=self._execute,
             discard=_discard,
+            ahead=ahead,
         )
 
     def cancel(self) -> None:

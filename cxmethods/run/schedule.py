@@ -2,11 +2,12 @@
 
 A workbook waits only for the steps whose tables it reads (:data:`cxmethods.io.artifacts.READS`); a workbook from
 another folder (``cxm run --workbooks``) waits for every workbook before it, since nothing says what it reads.
-``workers`` kernels live at a time, counting those started ahead: a free worker takes the workbook at the head of the
-longest chain still to run whose inputs are all at least under way, starts its kernel and imports its modules while
-those inputs are being made (the first ones while the runner still checks the engagement), then runs it as soon as
-they are. With one worker the workbooks run one after another in
-number order, as they always did. What a workbook writes does not depend on the order, so neither do the artifacts.
+``workers`` workbooks run at a time, and ``ahead`` more kernels may be started before they are needed: a free thread
+takes the workbook at the head of the longest chain still to run whose inputs are all at least under way, starts its
+kernel and imports its modules while those inputs are being made (the first ones while the runner still checks the
+engagement), then runs it as soon as they are and a worker is free. With one worker the workbooks run one after
+another in number order, each kernel started when the one before has ended, as they always did. What a workbook
+writes does not depend on the order, so neither do the artifacts.
 
 >>> from cxmethods.io.artifacts import STEPS
 >>> deps = dependencies(list(STEPS))
@@ -50,14 +51,19 @@ class Plan:
     deps : dict
         What each waits for (:func:`dependencies`).
     workers : int
-        Kernels at a time. With 1, workbooks are taken in number order and a kernel starts only when the one before
-        has finished: the sequential run.
+        Workbooks running at a time. With 1, workbooks are taken in number order and a kernel starts only when the
+        one before has finished: the sequential run.
+    ahead : int
+        Kernels that may be started beyond ``workers``, to be ready when a worker frees (ignored with one worker).
     """
 
-    def __init__(self, stems: list[str], deps: dict[str, tuple[str, ...]], workers: int):
+    def __init__(self, stems: list[str], deps: dict[str, tuple[str, ...]], workers: int, ahead: int = 0):
         self.stems, self.deps, self.workers = list(stems), deps, workers
+        self.kernels = min(len(self.stems), workers + (ahead if workers > 1 else 0))
         self._chain = _chain_lengths(self.stems, deps)
         self._taken: set[str] = set()
+        self._ready: set[str] = set()  # kernel started, waiting for its inputs or a worker
+        self._running: set[str] = set()
         self._done: set[str] = set()
         self._stopped = False
         self._open = False  # workbooks may be taken (and kernels started) before; run only once open
@@ -74,18 +80,35 @@ class Plan:
                 if self.workers == 1:  # sequential: the next in number order, once open and everything before it ran
                     ahead = [s for s in ahead[:1] if self._open and all(d in self._done for d in self.deps[s])]
                 if ahead:
-                    stem = max(ahead, key=lambda s: (self._chain[s], -self.stems.index(s)))
+                    stem = max(ahead, key=self._rank)
                     self._taken.add(stem)
                     return stem
                 self._lock.wait()
             return None
 
-    def wait_for_inputs(self, stem: str) -> bool:
-        """Wait until the plan is open and every workbook ``stem`` waits for has finished (however it ended); False
-        if the run stopped."""
+    def wait_turn(self, stem: str) -> bool:
+        """Wait until the plan is open, every workbook ``stem`` waits for has finished (however it ended) and a worker
+        is free for it (the longest chain first among those ready); False if the run stopped."""
+
+        def turn() -> bool:
+            if not self._open or len(self._running) >= self.workers:
+                return False
+            ready = [s for s in self._ready if all(d in self._done for d in self.deps[s])]
+            return stem in ready and stem == max(ready, key=self._rank)
+
         with self._lock:
-            self._lock.wait_for(lambda: self._stopped or (self._open and all(d in self._done for d in self.deps[stem])))
-            return not self._stopped
+            self._ready.add(stem)
+            self._lock.wait_for(lambda: self._stopped or turn())
+            self._ready.discard(stem)
+            if self._stopped:
+                return False
+            self._running.add(stem)
+            self._lock.notify_all()  # one ranked after it may be next, if a worker is still free
+            return True
+
+    def _rank(self, stem: str) -> tuple[int, int]:
+        """The longest chain first; on chains of equal length, the lower number."""
+        return self._chain[stem], -self.stems.index(stem)
 
     def open(self) -> None:
         """Let workbooks run (their kernels may have started before)."""
@@ -95,6 +118,7 @@ class Plan:
 
     def finished(self, stem: str) -> None:
         with self._lock:
+            self._running.discard(stem)
             self._done.add(stem)
             self._lock.notify_all()
 
@@ -114,10 +138,10 @@ def _chain_lengths(stems: list[str], deps: dict[str, tuple[str, ...]]) -> dict[s
 
 
 class SideBySide:
-    """Workbooks run by ``workers`` threads: each takes a workbook, ``prepare(stem)`` (starts its kernel) at once,
-    then, once :meth:`go` has been called and its inputs are made, ``execute(stem, prepared)``; ``discard(prepared)``
-    if the run stops in between. The threads start with the object, so kernels start while the caller does its own
-    checks; with one worker nothing is taken before :meth:`go`.
+    """Workbooks run by ``workers + ahead`` threads (:class:`Plan`): each takes a workbook, ``prepare(stem)`` (starts
+    its kernel) at once, then, once :meth:`go` has been called, its inputs are made and a worker is free,
+    ``execute(stem, prepared)``; ``discard(prepared)`` if the run stops in between. The threads start with the
+    object, so kernels start while the caller does its own checks; with one worker nothing is taken before :meth:`go`.
 
     ``execute`` must not raise for a workbook that fails (the others still run); what it raises stops the plan and
     is raised again by :meth:`wait`.
@@ -132,11 +156,12 @@ class SideBySide:
         prepare: Callable[[str], Any],
         execute: Callable[[str, Any], None],
         discard: Callable[[Any], None],
+        ahead: int = 0,
     ):
-        self.plan = Plan(stems, deps, workers)
+        self.plan = Plan(stems, deps, workers, ahead)
         self.prepare, self.execute, self.discard = prepare, execute, discard
         self.raised: list[BaseException] = []
-        self.ended = [threading.Event() for _ in range(min(workers, len(stems)))]
+        self.ended = [threading.Event() for _ in range(self.plan.kernels)]
         for i, event in enumerate(self.ended):
             threading.Thread(target=self._worker, args=(event,), name=f"cxm-worker-{i}", daemon=True).start()
 
@@ -167,7 +192,7 @@ class SideBySide:
             while (stem := self.plan.take()) is not None:
                 try:
                     prepared = self.prepare(stem)
-                    if not self.plan.wait_for_inputs(stem):
+                    if not self.plan.wait_turn(stem):
                         self.discard(prepared)
                         return
                     self.execute(stem, prepared)
