@@ -1,5 +1,6 @@
 """The headless runner's kernels listen on sockets of their own, not on TCP ports another process could take."""
 
+import ast
 import json
 import os
 import tempfile
@@ -42,3 +43,33 @@ def test_a_kernel_started_without_a_folder_gets_one_of_its_own_removed_with_it(t
     finally:
         stop_kernel(km)
     assert not folder.exists()
+
+
+def test_a_kernel_started_ahead_has_the_name_model_loaded_and_nothing_else_to_show(tmp_path):
+    from cxmethods.run.kernels import start_kernel, stop_kernel, warm
+    from cxmethods.run.runner import _WARM_UP
+
+    ensure_kernel(KERNEL_NAME)
+    km = start_kernel(KERNEL_NAME)
+    try:
+        warm(km, ["__import__('cxmethods.workbooks', fromlist=['roadmap'])", _WARM_UP])
+        client = km.blocking_client()
+        client.start_channels()
+        shown: list[str] = []
+        try:
+            client.wait_for_ready(timeout=60)
+            code = (
+                "import sys; from cxmethods.io import redact\n"
+                "print(redact._name_model.cache_info().currsize, 'spacy' in sys.modules, "
+                "[n for n in dir() if not n.startswith('_')])"
+            )
+            reply = client.execute_interactive(code, timeout=60, output_hook=lambda m: shown.append(m["content"].get("text", "")))
+        finally:
+            client.stop_channels()
+    finally:
+        stop_kernel(km)
+    assert reply["content"]["status"] == "ok" and reply["content"]["execution_count"] == 1  # warm-up counted nothing
+    # the model is loaded, and the warm-up bound no name the notebook could see (only this cell's own)
+    assert "".join(shown).split(" ", 2)[:2] == ["1", "True"]
+    names = set(ast.literal_eval("".join(shown).split(" ", 2)[2]))
+    assert names - {"In", "Out", "exit", "get_ipython", "open", "quit"} == {"redact", "sys"}

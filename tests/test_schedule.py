@@ -23,7 +23,7 @@ def _run(stems, deps, workers, ahead=0, **steps):
     side.wait()
 
 
-def _trace(workers: int, stems=STEPS, deps=None, seconds: dict | None = None, ahead: int = 0):
+def _trace(workers: int, stems=STEPS, deps=None, seconds: dict | None = None, ahead: int = 0, starting: dict | None = None):
     """Run the plan with workbooks that sleep; what started and ended when, and the most kernels alive and workbooks
     running at once."""
     deps = deps or dependencies(list(stems))
@@ -34,6 +34,7 @@ def _trace(workers: int, stems=STEPS, deps=None, seconds: dict | None = None, ah
             alive[0] += 1
             most[0] = max(most[0], alive[0])
             events.append(("kernel", stem))
+        time.sleep((starting or {}).get(stem, 0))
         return stem
 
     def execute(stem, prepared):
@@ -101,6 +102,12 @@ def test_the_kernel_started_ahead_runs_as_soon_as_a_worker_frees():
     assert events.index(("kernel", "01_self_assessment")) < events.index(("end", "03_segmentation"))
     assert events.index(("end", "03_segmentation")) < events.index(("start", "01_self_assessment"))
     assert events.index(("start", "01_self_assessment")) < events.index(("end", "02_voice_of_customer"))
+
+
+def test_a_workbook_on_the_critical_path_keeps_its_turn_while_its_kernel_starts():
+    # 03's kernel is slow to start; 01 (a shorter chain) is ready first but must not take 03's worker
+    events, _, _ = _trace(2, seconds={"02_voice_of_customer": 0.6}, ahead=1, starting={"03_segmentation": 0.3})
+    assert events.index(("start", "03_segmentation")) < events.index(("start", "01_self_assessment"))
 
 
 def test_the_longest_chains_are_taken_first():

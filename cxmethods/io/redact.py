@@ -37,6 +37,7 @@ __all__ = [
     "PLACEHOLDERS",
     "RULES_NAME_RECALL",
     "find_personal_data",
+    "load_name_model",
     "personal_data_counts",
     "redact",
     "redact_and_count",
@@ -472,6 +473,12 @@ def _name_model() -> Any:  # spaCy's Language; spaCy is imported only when a quo
             f"The named-entity model that finds names in quoted text ({NAME_MODEL}) cannot be loaded ({exc}). "
             "Fix: install cxmethods through the lock (make setup, or pip install -c requirements-lock.txt -e .)."
         ) from exc
+
+
+def load_name_model() -> None:
+    """Load the name model now rather than at the first text that needs it (about 1.5 s): a kernel started ahead of
+    its workbook does it while the workbooks before finish (:func:`cxmethods.workbooks.warm_up`)."""
+    _name_model()
 
 
 #: text -> (text with names replaced, names found): each distinct text goes through the model once, however often it

@@ -141,7 +141,7 @@ def run_engagement(
     kernel_name: str = KERNEL_NAME,
     outputs: bool = True,
     workers: int | None = None,
-    ahead: int = 1,
+    ahead: int = 2,
 ) -> RunResult:
     """Validate the engagement, then execute its workbooks and write the run folder.
 
@@ -174,8 +174,8 @@ def run_engagement(
         Workbooks running at a time (default: :func:`default_workers`, one per core up to four). ``cxm batch`` gives
         each engagement its share of the workers it was asked for.
     ahead : int
-        With more than one worker, kernels started beyond ``workers`` so that the next workbook's modules are
-        imported before a worker frees (default 1: the kernel waits, mostly idle, beside the running ones).
+        With more than one worker, kernels started beyond ``workers`` so that the next workbooks' modules are
+        loaded before a worker frees (default 2: they wait, idle once loaded, beside the running ones).
         ``cxm batch`` gives 0, so that its kernels never outnumber its workers.
 
     Raises
@@ -456,7 +456,8 @@ class _Workbooks:
 
     def _prepare(self, stem: str) -> _Prepared:
         """Start the workbook's kernel (first: the notebook's reader takes a second to import), read the notebook,
-        and with more than one worker import its modules; what fails is that workbook's failure when its turn comes."""
+        and with more than one worker import its modules and load what they load on first need; what fails is that
+        workbook's failure when its turn comes."""
         try:  # in a folder of its own until run() gives the run folder, which may not exist yet
             # installed workbooks say which step runs, so that a read READS does not list fails rather than races
             km = start_kernel(self.kernel_name, env={STEP_RUNNING: stem if self.installed else ""})
@@ -469,7 +470,8 @@ class _Workbooks:
             return _Prepared(None, None, f"the workbook could not be read: {type(exc).__name__}: {_short(str(exc))}")
         if self.workers > 1:  # imported while the workbooks it reads finish; one worker runs as it always did
             try:
-                warm(km, imports_of(nb))
+                statements = imports_of(nb)
+                warm(km, statements + [_WARM_UP] if any("'cxmethods" in s for s in statements) else statements)
             except Exception as exc:  # the kernel died loading them, or never answered
                 stop_kernel(km)
                 why = f"the kernel stopped while loading the workbook's modules: {type(exc).__name__}: {_short(str(exc))}"
@@ -524,6 +526,10 @@ class _Workbooks:
             for km in self.running.values():
                 if km is not None:
                     kill_kernel(km)
+
+
+#: Run after the imports in a kernel started ahead of a workbook that uses cxmethods (:func:`cxmethods.workbooks.warm_up`).
+_WARM_UP = "__import__('cxmethods.workbooks', fromlist=['warm_up']).warm_up()"
 
 
 @dataclass(frozen=True)

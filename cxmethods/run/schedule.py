@@ -62,7 +62,6 @@ class Plan:
         self.kernels = min(len(self.stems), workers + (ahead if workers > 1 else 0))
         self._chain = _chain_lengths(self.stems, deps)
         self._taken: set[str] = set()
-        self._ready: set[str] = set()  # kernel started, waiting for its inputs or a worker
         self._running: set[str] = set()
         self._done: set[str] = set()
         self._stopped = False
@@ -88,18 +87,17 @@ class Plan:
 
     def wait_turn(self, stem: str) -> bool:
         """Wait until the plan is open, every workbook ``stem`` waits for has finished (however it ended) and a worker
-        is free for it (the longest chain first among those ready); False if the run stopped."""
+        is free for it: the longest chain first among those whose inputs are made, even one whose kernel is still
+        starting (a short workbook ready first must not hold up the critical path); False if the run stopped."""
 
         def turn() -> bool:
             if not self._open or len(self._running) >= self.workers:
                 return False
-            ready = [s for s in self._ready if all(d in self._done for d in self.deps[s])]
+            ready = [s for s in self._taken - self._running - self._done if all(d in self._done for d in self.deps[s])]
             return stem in ready and stem == max(ready, key=self._rank)
 
         with self._lock:
-            self._ready.add(stem)
             self._lock.wait_for(lambda: self._stopped or turn())
-            self._ready.discard(stem)
             if self._stopped:
                 return False
             self._running.add(stem)
