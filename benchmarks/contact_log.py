@@ -7,7 +7,8 @@ Generates a seeded synthetic log with the sample engagement's columns (with Duck
 runs each on each file in its own process and prints wall time and that process's peak memory (RSS):
 
 - ours: ``ContactLog`` (load, cleaning, recoding, pseudonyms, repeat flags) and every analysis workbook 02 runs;
-- naive pandas: ``read_csv``/``read_parquet`` then nine ``groupby``s and a sort for repeats (no cleaning);
+- naive pandas: ``read_csv``/``read_parquet``, then the floor's aggregations written the plain pandas way
+  (``groupby`` per table, repeat flags from two sorts and ``diff``; no cleaning);
 - the plain-DuckDB floor: the file loaded as DuckDB types it (``CREATE TABLE ... AS SELECT * FROM
   read_csv_auto/read_parquet``), then the same aggregations as bare queries, repeats from one window query;
 - with ``--previous CHECKOUT``: ours as that checkout has it (run from its folder), on the same files.
@@ -57,6 +58,8 @@ with ContactLog(load_engagement(sys.argv[1])) as log:
         analysis()
 """
 
+#: Naive pandas: the file read as pandas reads it, then the same aggregations as the floor below, each written the
+#: plain way (a ``groupby`` per table, repeats from two sorts and ``diff``); no cleaning, recoding or pseudonyms.
 NAIVE = """
 import sys, time
 import pandas as pd
@@ -66,15 +69,39 @@ if path.endswith(".csv"):
     log = pd.read_csv(path, parse_dates=["opened_at", "closed_at"])
 else:
     log = pd.read_parquet(path)
-log.groupby("reason").size().sort_values(ascending=False).cumsum()
-log.groupby(["reason", "channel"], dropna=False).size()
-log.groupby([log["opened_at"].dt.day_of_week, log["opened_at"].dt.hour]).size()
-log.groupby(log["opened_at"].dt.to_period("M")).size()
-pairs = log.groupby(["ward", "reason"]).size()
-((log["closed_at"] - log["opened_at"]).dt.total_seconds() / 3600).groupby(log["reason"]).median()
-log = log.sort_values(["customer_ref", "reason", "opened_at"])
-gap = log.groupby(["customer_ref", "reason"])["opened_at"].diff()
-(gap <= pd.Timedelta(days=7)).groupby(log["reason"]).mean()
+opened = log["opened_at"]
+dow, hour, month = opened.dt.dayofweek, opened.dt.hour, opened.dt.to_period("M")
+log.groupby(["reason", "service"], dropna=False).size()
+log.groupby(["reason", "channel"], dropna=False).size(), log.groupby("channel", dropna=False).size()
+log.groupby([dow, hour, log["channel"]], dropna=False).size(), log.groupby([dow, hour]).size()
+log.groupby([month, log["channel"]], dropna=False).size(), log.groupby(month).size()
+log.groupby([month, log["reason"]], dropna=False).size()
+log.groupby(["ward", "reason"], dropna=False).size()
+log.groupby([log["ward"], log["reason"], dow, hour // 3], dropna=False).size()
+hours = (log["closed_at"] - opened).dt.total_seconds() / 3600
+hours.groupby(log["reason"]).agg(["median", lambda h: h.quantile(0.9)]), hours.median(), hours.quantile(0.9)
+log["closed_at"].isna().groupby(log["reason"]).sum()
+week = pd.Timedelta(days=7)
+log = log.sort_values(["customer_ref", "reason", "opened_at", "contact_ref"])
+log["is_repeat"] = log.groupby(["customer_ref", "reason"])["opened_at"].diff() <= week
+log = log.sort_values(["customer_ref", "opened_at", "contact_ref"])
+log["is_follow_up"] = log.groupby("customer_ref")["opened_at"].diff() <= week
+log["failure"] = log["reason"].str.startswith("Chasing ") | log["is_repeat"]
+log.groupby("reason").agg(repeats=("is_repeat", "sum"), follow_ups=("is_follow_up", "sum"), rft=("resolved_first_time", "mean"))
+log[["is_repeat", "is_follow_up", "resolved_first_time"]].agg(["sum", "mean"])
+log.groupby("channel", dropna=False).agg(contacts=("failure", "size"), failure=("failure", "sum")), log["failure"].sum()
+log.groupby(["channel", "reason", "service"], dropna=False).agg(
+    contacts=("failure", "size"), failure=("failure", "sum"), minutes=("handling_mins", "mean")
+)
+log["digital"] = log["channel"].isin(["web_form", "mobile_app"])
+log.groupby("ward", dropna=False).agg(
+    contacts=("failure", "size"), rft=("resolved_first_time", "mean"), failure=("failure", "mean"), digital=("digital", "mean")
+)
+log.groupby([log["opened_at"].dt.to_period("M"), "channel", "ward", "reason"], dropna=False).agg(
+    contacts=("failure", "size"), failure=("failure", "sum")
+)
+(len(log), log["opened_at"].isna().sum(), (log["closed_at"] < log["opened_at"]).sum(), log["channel"].isna().sum(),
+ log["customer_ref"].isna().sum(), log["contact_ref"].nunique())
 """
 
 #: The plain-DuckDB floor: no cleaning, recoding or pseudonyms; the file as DuckDB types it, then bare queries
