@@ -18,12 +18,16 @@ import shutil
 import signal
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning import LocalProvisioner
 from jupyter_core.utils import run_sync
 from traitlets import default
+
+from cxmethods.run.forks import ForkedProcess, ForkServer
 
 __all__ = [
     "LocalKernelManager",
@@ -67,14 +71,42 @@ class LocalKernelManager(AsyncKernelManager):
             shutil.rmtree(self.own_folder, ignore_errors=True)
 
 
-def start_kernel(kernel_name: str, *, cwd: str | Path | None = None, env: dict[str, str] | None = None) -> LocalKernelManager:
-    """Start a kernel in ``cwd`` (its environment: ours plus ``env``), ahead of the notebook it will run.
+class _ForkedProvisioner(LocalProvisioner):
+    """Jupyter's local provisioner, the kernel forked by a :class:`~cxmethods.run.forks.ForkServer` instead of started
+    as a new Python (the usual way if the server is not there or the kernel is not ipykernel)."""
+
+    forks: ForkServer | None = None
+
+    async def launch_kernel(self, cmd: list[str], **kwargs):
+        launcher = next((i for i in range(1, len(cmd)) if cmd[i - 1 : i + 1] == ["-m", "ipykernel_launcher"]), None)
+        if self.forks is None or launcher is None or not self.forks.same_python(cmd[0]):
+            return await super().launch_kernel(cmd, **kwargs)
+        cwd = str(kwargs.get("cwd") or Path.cwd())
+        try:
+            pid = self.forks.fork(cmd[launcher + 1 :], cwd=cwd, env=dict(kwargs.get("env") or os.environ))
+        except (OSError, RuntimeError, ValueError):  # the server failed: start it the usual way
+            return await super().launch_kernel(cmd, **kwargs)
+        self.process = ForkedProcess(pid)  # type: ignore[assignment]
+        self.pid = self.pgid = pid  # the forked kernel leads a session of its own
+        self.cwd = cwd
+        return self.connection_info
+
+
+def start_kernel(
+    kernel_name: str, *, cwd: str | Path | None = None, env: dict[str, str] | None = None, forks: ForkServer | None = None
+) -> LocalKernelManager:
+    """Start a kernel in ``cwd`` (its environment: ours plus ``env``), ahead of the notebook it will run; forked by
+    ``forks`` (with its modules loaded) when given.
 
     Without ``cwd`` it starts in an empty folder of its own, removed with it (not the shared temporary folder: the
     kernel imports from its working folder first, and matplotlib reads a ``matplotlibrc`` there); :func:`move_to`
     then gives it its real one. Call this, :func:`warm` and :func:`execute_notebook` from one thread: the manager
     belongs to that thread's loop."""
     km = LocalKernelManager(kernel_name=kernel_name)
+    if forks is not None:
+        km.kernel_id = str(uuid.uuid4())
+        km.provisioner = _ForkedProvisioner(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
+        km.provisioner.forks = forks
     if cwd is None:
         km.own_folder = cwd = tempfile.mkdtemp(prefix="cxm-start-")
     try:
@@ -104,6 +136,7 @@ def kill_kernel(km: LocalKernelManager) -> None:
 
 def imports_of(notebook) -> list[str]:
     """The modules a notebook's code cells import at their top level, as ``__import__`` statements, in order.
+    ``notebook`` is read by nbformat, or its JSON as read by ``json.load``.
 
     >>> import nbformat
     >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import pandas as pd\\nfrom cxmethods.workbooks import roadmap\\n%matplotlib inline")])
@@ -111,10 +144,11 @@ def imports_of(notebook) -> list[str]:
     ["__import__('pandas')", "__import__('cxmethods.workbooks', fromlist=['roadmap'])"]
     """
     found: list[str] = []
-    for cell in notebook.cells:
-        if cell.cell_type != "code":
+    for cell in notebook["cells"]:  # a notebook read by nbformat, or its JSON as read by json.load
+        if cell["cell_type"] != "code":
             continue
-        source = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+        text = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+        source = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(("%", "!")))
         try:
             body = ast.parse(source).body
         except SyntaxError:  # the notebook reports it when it runs

@@ -40,6 +40,8 @@ from cxmethods.core.files import check_folder, make_folder
 from cxmethods.core.paths import workbooks_dir
 from cxmethods.io.artifacts import STEP_RUNNING, STEPS, run_folder
 from cxmethods.outputs.make_all import file_list, write_outputs
+from cxmethods.run.forks import ForkServer
+from cxmethods.run.forks import available as forks_available
 from cxmethods.run.kernels import execute_notebook, imports_of, kill_kernel, move_to, start_kernel, stop_kernel, warm
 from cxmethods.run.schedule import SideBySide, dependencies
 from cxmethods.sample import is_sample
@@ -424,6 +426,8 @@ class _Workbooks:
         self.stopping = threading.Event()
         self.results: dict[str, StepResult] = {}
         self.run_state: dict = {}  # what run() gives: the folder, parameters, progress, run.json and its entries
+        # side by side, kernels are forked from one process that loads the workbooks' modules once
+        self.forks = _fork_server(books) if workers > 1 and forks_available() else None
         stems = list(self.books)
         self.side = SideBySide(
             stems,
@@ -437,14 +441,24 @@ class _Workbooks:
 
     def cancel(self) -> None:
         """Nothing is to run (the engagement's checks failed): stop the kernels started."""
-        self.side.cancel()
+        try:
+            self.side.cancel()
+        finally:
+            self._close()
+
+    def _close(self) -> None:
+        if self.forks is not None:
+            self.forks.close()
 
     def run(self, out_dir: Path, parameters: dict, progress: Progress | None, manifest: dict, entries: dict) -> list[StepResult]:
         """Execute the workbooks; their results in number order."""
         self.run_state = {"out_dir": out_dir, "parameters": parameters, "manifest": manifest, "entries": entries}
         self.run_state["progress"] = progress and self._locked(progress)
         self.side.go()
-        self.side.wait(interrupt=self._interrupt)
+        try:
+            self.side.wait(interrupt=self._interrupt)
+        finally:
+            self._close()
         return [self.results[s] for s in self.books if s in self.results]
 
     def _locked(self, progress: Progress) -> Progress:
@@ -460,7 +474,7 @@ class _Workbooks:
         workbook's failure when its turn comes."""
         try:  # in a folder of its own until run() gives the run folder, which may not exist yet
             # installed workbooks say which step runs, so that a read READS does not list fails rather than races
-            km = start_kernel(self.kernel_name, env={STEP_RUNNING: stem if self.installed else ""})
+            km = start_kernel(self.kernel_name, env={STEP_RUNNING: stem if self.installed else ""}, forks=self.forks)
         except Exception as exc:
             return _Prepared(None, None, f"the kernel did not start: {type(exc).__name__}: {_short(str(exc))}")
         try:
@@ -539,6 +553,16 @@ class _Prepared:
     nb: object
     km: object
     failed: str | None
+
+
+def _fork_server(books: list[Path]) -> ForkServer:
+    """A fork server loading what the workbooks import (and, if they use cxmethods, what they load on first need)."""
+    statements: list[str] = []
+    for book in books:
+        with contextlib.suppress(Exception):  # a workbook that cannot be read says so when its turn comes
+            statements += imports_of(json.loads(book.read_text(encoding="utf-8")))
+    statements = list(dict.fromkeys(statements))
+    return ForkServer(statements + [_WARM_UP] if any("'cxmethods" in s for s in statements) else statements)
 
 
 def _discard(prepared: _Prepared) -> None:
