@@ -175,6 +175,7 @@ def _serve(path: str, parent: int, statements: list[str]) -> None:
             conn, _ = listener.accept()
             with conn:
                 try:
+                    conn.settimeout(10)  # a caller that never finishes its request does not hold up the others
                     request = json.loads(_read_line(conn))
                     pid = os.fork()
                     if pid == 0:

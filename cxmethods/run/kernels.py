@@ -34,6 +34,7 @@ __all__ = [
     "execute_notebook",
     "imports_of",
     "kill_kernel",
+    "load_engine",
     "move_to",
     "start_kernel",
     "stop_kernel",
@@ -196,6 +197,12 @@ async def _silently(km: LocalKernelManager, code: str, timeout: float) -> None:
 #: Seconds between two saves of a running notebook. Papermill saves it at every cell's start and end: for a
 #: workbook of small cells, re-encoding the whole notebook some forty times (a quarter of the runner's own work).
 SAVE_EVERY = 5.0
+
+
+def load_engine() -> None:
+    """Import papermill and register the engine :func:`execute_notebook` uses now (about a second), while a kernel
+    started ahead waits for its turn, rather than when the notebook is to run."""
+    _started_kernel_engine()
 
 
 @functools.cache

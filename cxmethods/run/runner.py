@@ -42,7 +42,16 @@ from cxmethods.io.artifacts import STEP_RUNNING, STEPS, run_folder
 from cxmethods.outputs.make_all import file_list, write_outputs
 from cxmethods.run.forks import ForkServer
 from cxmethods.run.forks import available as forks_available
-from cxmethods.run.kernels import execute_notebook, imports_of, kill_kernel, move_to, start_kernel, stop_kernel, warm
+from cxmethods.run.kernels import (
+    execute_notebook,
+    imports_of,
+    kill_kernel,
+    load_engine,
+    move_to,
+    start_kernel,
+    stop_kernel,
+    warm,
+)
 from cxmethods.run.schedule import SideBySide, dependencies
 from cxmethods.sample import is_sample
 from cxmethods.workbooks.start_here import input_checksums, validate_engagement
@@ -470,8 +479,8 @@ class _Workbooks:
 
     def _prepare(self, stem: str) -> _Prepared:
         """Start the workbook's kernel (first: the notebook's reader takes a second to import), read the notebook,
-        and with more than one worker import its modules and load what they load on first need; what fails is that
-        workbook's failure when its turn comes."""
+        and with more than one worker import its modules, load what they load on first need, and load papermill;
+        what fails is that workbook's failure when its turn comes."""
         try:  # in a folder of its own until run() gives the run folder, which may not exist yet
             # installed workbooks say which step runs, so that a read READS does not list fails rather than races
             km = start_kernel(self.kernel_name, env={STEP_RUNNING: stem if self.installed else ""}, forks=self.forks)
@@ -490,6 +499,8 @@ class _Workbooks:
                 stop_kernel(km)
                 why = f"the kernel stopped while loading the workbook's modules: {type(exc).__name__}: {_short(str(exc))}"
                 return _Prepared(nb, None, why)
+            with contextlib.suppress(Exception):  # if papermill cannot be loaded, running the notebook says so
+                load_engine()
         return _Prepared(nb, km, None)
 
     def _execute(self, stem: str, prepared: _Prepared) -> None:
