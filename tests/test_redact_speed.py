@@ -4,12 +4,16 @@ out is what came out when every rule ran wherever the old word gates let it."""
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
+import pandas as pd
 import pytest
 from redact_planted import controls, held_out_controls, planted  # tests/ is on the path (rootdir conftest)
 
 from cxmethods import load_engagement, read_input
 from cxmethods.io import redact as redact_module
+
+REALDATA = Path(__file__).resolve().parent.parent.parent / "shared" / "realdata"
 
 # texts the name rules and their gates must read alike: every way of writing a title, a cue, a self-introduction
 # and a pair of capitalised words, in any case, next to punctuation, digits, placeholders and non-ASCII text
@@ -62,7 +66,11 @@ def texts() -> list[str]:
     # each planted sentence also in lower and upper case, and two run together
     varied = [t.lower() for t in planted_texts] + [t.upper() for t in planted_texts]
     joined = [f"{a} {b}" for a, b in itertools.pairwise(planted_texts)]
-    return [*NAMES, *comments, *planted_texts, *varied, *joined, *controls(), *held_out_controls()]
+    texts = [*NAMES, *comments, *planted_texts, *varied, *joined, *controls(), *held_out_controls()]
+    cfpb = REALDATA / "cfpb_complaints_sample_2015_2020.csv"
+    if cfpb.exists():  # real complaints: masks, amounts, capitalised names of firms and laws
+        texts += pd.read_csv(cfpb)["Consumer complaint narrative"].dropna().astype(str).head(400).tolist()
+    return texts
 
 
 def test_the_name_gates_pass_every_text_a_name_rule_changes(texts):
