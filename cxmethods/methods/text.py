@@ -229,12 +229,14 @@ def _terms(text: str) -> list[str]:
 
 def _term_counts(texts: list[str], vocabulary: dict[str, int], dtype) -> object:
     """The count of each of ``vocabulary``'s terms (:func:`_terms`) in each text: what a vectoriser fitted with
-    ``analyzer=_terms`` counts in its ``transform``, in one loop without an exception per unknown term."""
+    ``analyzer=_terms`` counts in its ``transform``, in one loop without an exception per unknown term (scikit-learn's
+    raises and catches one for every term outside the vocabulary, most of a comment's two-word phrases). Indices and
+    counts are gathered in typed arrays, not lists of Python numbers: a third of the memory."""
+    from array import array
+
     from scipy.sparse import csr_array
 
-    indices: list[int] = []
-    counts: list[int] = []
-    indptr = [0]
+    indices, counts, indptr = array("q"), array("i"), array("q", [0])
     get = vocabulary.get
     for text in texts:
         found: dict[int, int] = {}
@@ -242,12 +244,16 @@ def _term_counts(texts: list[str], vocabulary: dict[str, int], dtype) -> object:
             j = get(term)
             if j is not None:
                 found[j] = found.get(j, 0) + 1
-        indices += found
-        counts += found.values()
+        indices.extend(found)
+        counts.extend(found.values())
         indptr.append(len(indices))
-    index_type = np.int32 if indptr[-1] <= np.iinfo(np.int32).max else np.int64
+    index_type = np.int32 if len(indices) <= np.iinfo(np.int32).max else np.int64
     x = csr_array(
-        (np.asarray(counts, dtype=np.intc), np.asarray(indices, dtype=index_type), np.asarray(indptr, dtype=index_type)),
+        (
+            np.frombuffer(counts, dtype=np.intc),
+            np.frombuffer(indices, dtype=np.int64).astype(index_type),
+            np.frombuffer(indptr, dtype=np.int64).astype(index_type),
+        ),
         shape=(len(texts), len(vocabulary)),
         dtype=dtype,
     )
