@@ -13,6 +13,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from cxmethods import load_engagement
 from cxmethods.core.parallel import available_cores, close_workers, map_parts
 from cxmethods.io.redact import personal_data_counts, redact_series
+from cxmethods.methods import text as text_module
 from cxmethods.methods import tone as tone_module
 from cxmethods.methods.text import themes
 from cxmethods.methods.tone import SCORERS, detect_language, score, tone
@@ -198,3 +199,54 @@ def test_the_workers_setting_is_checked(tmp_path):
 @pytest.mark.parametrize("scorer", SCORERS)
 def test_every_scorer_scores_the_tricky_sentences(scorer):
     assert np.isfinite(score(list(TRICKY), scorer)).all()
+
+
+def _terms_as_before(text: str) -> list[str]:
+    """text._terms as written before issue 22's second pass: noise removed, split into clauses, one pattern each."""
+    from itertools import pairwise
+
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    out: list[str] = []
+    for clause in text_module._CLAUSE.split(text_module._NOISE.sub(" . ", text).lower()):
+        words = [w if w not in ENGLISH_STOP_WORDS else None for w in text_module._WORD.findall(clause)]
+        out += [w for w in words if w]
+        out += [f"{a} {b}" for a, b in pairwise(words) if a and b]
+    return out
+
+
+# what the analyser must read as it did: digits, "_" and single letters next to words, every clause break, masks,
+# placeholders (real and look-alike), stop words between words, non-ASCII letters, digits and capitals
+TERM_EDGES = (
+    "missed 2 bins; missed a bin, missed the bin. bin2go abc_def x-ray e-mail don't can't I'm",
+    "Rang [PHONE] twice (no answer) {$120.00} XXXX xx/xx/2020 Xx XXx [phone] [NAME]'s van [Email]",
+    "one\ntwo\rthree\tfour|five[six]seven{eight}nine?ten!eleven:twelve;thirteen",
+    "Café staff were naïve, Zoë's façade; İstanbul office; ² squared ½ half; ＡＢＣ full width; straße",
+    "très bien service. Dziękuję za pomoc! 我等了一个小时 council tax Иван",
+    "__init__ snake_case CamelCase UPPER lower MiXeD 3rd 21st 1990s 9am",
+    "   ",
+    "",
+    ".",
+    "a",
+    "ab",
+    "the and of",
+    "...bin,,,bin...",
+    "bin bin bin",
+)
+
+
+def test_the_term_analyser_gives_what_it_gave(corpus):
+    for text in [*corpus, *TERM_EDGES]:
+        assert text_module._terms(text) == _terms_as_before(text), text
+
+
+def test_every_comment_gets_the_tfidf_rows_the_vectoriser_gives(corpus):
+    texts = [t for t in [*corpus, *TERM_EDGES] if t.strip()]
+    _, terms, vectorizer = text_module._term_matrix(texts[: len(texts) // 2])
+    expected = vectorizer.transform(texts)
+    found = vectorizer._tfidf.transform(text_module._term_counts(texts, vectorizer.vocabulary_, vectorizer.dtype))
+    assert expected.shape == found.shape and len(terms) > 50
+    for part in ("indptr", "indices", "data"):
+        assert np.array_equal(getattr(expected, part), getattr(found, part)), part
+    h = np.random.default_rng(0).random((4, len(terms)))
+    assert np.array_equal(text_module._weights(vectorizer, h, texts), text_module._project(expected, h))

@@ -498,6 +498,9 @@ def _english_words() -> frozenset[str]:
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 _WORDS_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
 # at least _MIN_LETTERS letters, wherever they are (found without listing every letter)
+# An ASCII text's letters lower-cased and everything else made a space: split, its words as _WORDS_RE finds them in
+# its lower-cased copy (an ASCII text's letters are A-Z and a-z), several times faster than the pattern (tested)
+_ASCII_WORDS = str.maketrans({chr(c): (chr(c).lower() if chr(c).isalpha() else " ") for c in range(128)})
 _ENOUGH_LETTERS = re.compile(rf"[^\W\d_](?:[\W\d_]*[^\W\d_]){{{_MIN_LETTERS - 1}}}", re.UNICODE)
 
 
@@ -537,8 +540,8 @@ def detect_language(texts: list[str]) -> list[str | None]:
             continue
         # a text with a quarter of its words common English ones is English whatever the model says: the model (the
         # slow part) is asked only about the others
-        words = _WORDS_RE.findall(text.lower())
-        if words and sum(w in english for w in words) / len(words) < _ENGLISH_WORDS:
+        words = text.translate(_ASCII_WORDS).split() if text.isascii() else _WORDS_RE.findall(text.lower())
+        if words and sum(map(english.__contains__, words)) / len(words) < _ENGLISH_WORDS:
             language, probability = identifier.classify(text)
             if language != "en" and probability >= _LANGUAGE_SURE:
                 out.append(language)
