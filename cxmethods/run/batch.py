@@ -2,7 +2,8 @@
 
 :func:`run_batch` starts one process per engagement, ``workers`` at a time, each running one kernel at a time, none
 started ahead (so the kernels never outnumber the workers; with fewer engagements than workers, each gets its share to run
-workbooks side by side), or, given a scheduler address, sends
+workbooks side by side, its kernels forked from a process that computes only while they wait for it to load the
+modules), or, given a scheduler address, sends
 them to an existing Dask distributed cluster through its ``concurrent.futures`` executor. One engagement that
 fails, even before its workbooks start (a broken engagement file), never stops the others; nor does one whose
 process dies (the out-of-memory killer's SIGKILL): that one is reported ``died`` with the signal, its run.json

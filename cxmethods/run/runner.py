@@ -157,8 +157,9 @@ def run_engagement(
     """Validate the engagement, then execute its workbooks and write the run folder.
 
     Workbooks that read nothing of each other run side by side, ``workers`` at a time, each kernel started (with
-    its modules imported) while the workbooks it reads finish (:mod:`cxmethods.run.schedule`); ``workers=1`` runs
-    them one after another in number order. The artifacts are the same either way.
+    its modules imported) while the workbooks it reads finish (:mod:`cxmethods.run.schedule`), forked where the
+    system allows from one process that loads those modules once (:mod:`cxmethods.run.forks`); ``workers=1`` runs
+    them one after another in number order, each in a new kernel. The artifacts are the same either way.
 
     ``run.json`` is written before the first workbook (``status: running``, each workbook ``pending``) and again
     as each workbook starts and ends, so a reader never takes a run under way, or one that died, for a finished
@@ -493,8 +494,7 @@ class _Workbooks:
             return _Prepared(None, None, f"the workbook could not be read: {type(exc).__name__}: {_short(str(exc))}")
         if self.workers > 1:  # imported while the workbooks it reads finish; one worker runs as it always did
             try:
-                statements = imports_of(nb)
-                warm(km, statements + [_WARM_UP] if any("'cxmethods" in s for s in statements) else statements)
+                warm(km, _to_load(imports_of(nb)))  # loaded already if the kernel was forked: then it only checks
             except Exception as exc:  # the kernel died loading them, or never answered
                 stop_kernel(km)
                 why = f"the kernel stopped while loading the workbook's modules: {type(exc).__name__}: {_short(str(exc))}"
@@ -572,8 +572,12 @@ def _fork_server(books: list[Path]) -> ForkServer:
     for book in books:
         with contextlib.suppress(Exception):  # a workbook that cannot be read says so when its turn comes
             statements += imports_of(json.loads(book.read_text(encoding="utf-8")))
-    statements = list(dict.fromkeys(statements))
-    return ForkServer(statements + [_WARM_UP] if any("'cxmethods" in s for s in statements) else statements)
+    return ForkServer(_to_load(list(dict.fromkeys(statements))))
+
+
+def _to_load(statements: list[str]) -> list[str]:
+    """A workbook's imports, and the warm-up if it uses cxmethods."""
+    return statements + [_WARM_UP] if any("'cxmethods" in s for s in statements) else statements
 
 
 def _discard(prepared: _Prepared) -> None:
