@@ -14,7 +14,7 @@ from cxmethods.run.forks import ForkServer, available
 from cxmethods.run.kernels import kill_kernel, start_kernel, stop_kernel
 from cxmethods.run.runner import KERNEL_NAME, ensure_kernel
 
-pytestmark = pytest.mark.skipif(not available(), reason="kernels are forked only where there is fork (POSIX)")
+pytestmark = pytest.mark.skipif(not available(), reason="kernels are forked only on Linux")
 
 
 def _ask(km, code: str) -> str:

@@ -9,7 +9,7 @@ loading).
 
 The kernel is an ordinary ipykernel with the connection file Jupyter wrote, in a session and process group of its
 own (so interrupting and killing it works as for a kernel started the usual way), with the environment and folder
-asked for; it ends if the server ends, and the server ends with the process that started it. POSIX only (fork);
+asked for; it ends if the server ends, and the server ends with the process that started it. Linux only;
 :func:`available` says whether it can be used.
 
 The server listens on a Unix socket in a folder only its user can enter. One request per connection: a JSON line
@@ -41,8 +41,9 @@ READY_TIMEOUT = 120.0
 
 
 def available() -> bool:
-    """Whether kernels can be forked here (POSIX with Unix sockets)."""
-    return os.name == "posix" and hasattr(os, "fork") and hasattr(socket, "AF_UNIX")
+    """Whether kernels are forked here: on Linux. (macOS has fork, but forking a process that has loaded system
+    frameworks is unsafe there, which is why Python's multiprocessing does not fork by default on it.)"""
+    return sys.platform.startswith("linux") and hasattr(socket, "AF_UNIX")
 
 
 class ForkServer:
