@@ -57,9 +57,12 @@ def test_a_forked_kernel_has_the_modules_loaded_and_the_folder_environment_and_g
         shown = _ask(
             km,
             "import os, sys\nprint('cxmethods.io.artifacts' in sys.modules, os.getcwd(), os.environ['CXM_STEP'], "
-            "os.getpgid(0) == os.getpid(), os.getpid(), '' in sys.path)",
+            "os.getpgid(0) == os.getpid(), os.getpid(), '' in sys.path, 'pandas' in sys.modules)\n"
+            "import pandas as pd\nprint(pd.get_option('display.max_columns'))",
         )
-        assert shown.split() == ["True", str(tmp_path), "03_segmentation", "True", str(pid), "True"]
+        assert shown.split() == ["True", str(tmp_path), "03_segmentation", "True", str(pid), "True", "True", "20"]
+        # pandas, loaded by the server, took the display width of a kernel (20 columns), not of a terminal (0: as
+        # many as fit): the notebooks show what a kernel started the usual way shows
     finally:
         stop_kernel(km)
     assert _gone(pid)

@@ -15,7 +15,7 @@ asked for; it ends if the server ends, and the server ends with the process that
 The server listens on a Unix socket in a folder only its user can enter. One request per connection: a JSON line
 ``{"argv": [...], "cwd": ..., "env": {...}}``, answered with ``{"pid": N}`` or ``{"error": ...}``.
 
-Run as ``python -m cxmethods.run.forks SOCKET PARENT_PID MODULE...``.
+Run as a script (not imported with cxmethods): ``python forks.py SOCKET PARENT_PID STATEMENT...``.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import ClassVar
 
 __all__ = ["ForkServer", "available"]
 
@@ -56,7 +57,10 @@ class ForkServer:
     def __init__(self, statements: list[str]):
         self.folder = tempfile.mkdtemp(prefix="cxm-forks-")  # mode 0700: only this user may connect
         self.path = str(Path(self.folder) / "s")
-        command = [sys.executable, "-m", "cxmethods.run.forks", self.path, str(os.getpid()), *statements]
+        # this file run as a script, not as a module of cxmethods: importing the package would load pandas and the
+        # rest before the server can make them load as in a kernel (_as_in_a_kernel)
+        boot = f"import runpy; runpy.run_path({__file__!r}, run_name='__main__')"
+        command = [sys.executable, "-c", boot, self.path, str(os.getpid()), *statements]
         self.process = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, start_new_session=True, cwd=self.folder
         )
@@ -161,9 +165,10 @@ def _serve(path: str, parent: int, statements: list[str]) -> None:
     sys.path[:] = [p for p in sys.path if p not in ("", os.getcwd())]  # the kernel adds its own folder when it starts
     import ipykernel.kernelapp  # noqa: F401  (the kernel's own machinery, loaded once)
 
-    for statement in statements:
-        with contextlib.suppress(Exception):  # a kernel that needs it reports the failure where it happens
-            exec(statement, {})  # the __import__ and warm-up statements the runner gives
+    with _as_in_a_kernel():
+        for statement in statements:
+            with contextlib.suppress(Exception):  # a kernel that needs it reports the failure where it happens
+                exec(statement, {})  # the __import__ and warm-up statements the runner gives
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen(16)
@@ -187,6 +192,31 @@ def _serve(path: str, parent: int, statements: list[str]) -> None:
                 except Exception as exc:
                     with contextlib.suppress(OSError):
                         conn.sendall(json.dumps({"error": f"{type(exc).__name__}: {exc}"}).encode() + b"\n")
+
+
+class _KernelShell:
+    """Stands for the kernel's shell while modules are loaded: what libraries look at when they ask, as they are
+    imported, whether they run in a Jupyter kernel (pandas sets its display width by it: in a kernel, tables show
+    up to 20 columns, in a terminal as many as fit)."""
+
+    kernel = None  # pandas looks for it
+    config: ClassVar[dict] = {"IPKernelApp": {}}  # tqdm looks for this
+
+
+@contextlib.contextmanager
+def _as_in_a_kernel():
+    """Load modules as a kernel would: ``get_ipython()`` answers with a kernel's shell, and output goes nowhere (a
+    kernel's output is its notebook's, not a terminal: what a library prints while loading is not shown there
+    either, and one that asks whether it writes to a terminal is told no)."""
+    import builtins
+    import io
+
+    builtins.get_ipython = _KernelShell  # type: ignore[attr-defined]
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            yield
+    finally:
+        del builtins.get_ipython  # type: ignore[attr-defined]
 
 
 def _reap() -> None:
