@@ -115,3 +115,11 @@ def test_a_server_that_cannot_serve_leaves_kernels_to_start_the_usual_way():
     finally:
         broken.close()
     assert not os.path.exists(broken.folder)
+
+
+def test_a_library_writing_to_the_terminal_while_loading_does_not_stop_the_server():
+    noisy = ForkServer(["__import__('os').write(1, b'a C library says hello\\n')"])  # past Python's own stdout
+    try:
+        assert noisy.ready()
+    finally:
+        noisy.close()

@@ -70,10 +70,13 @@ class ForkServer:
     def ready(self, timeout: float = READY_TIMEOUT) -> bool:
         """Wait until the server has loaded its modules; False if it failed or took longer than ``timeout``."""
         with self._lock:
-            if self._ready is None:
+            end = time.monotonic() + timeout
+            while self._ready is None:  # lines before "ready" are what a library wrote to the terminal itself
                 assert self.process.stdout is not None
-                readable, _, _ = select.select([self.process.stdout], [], [], timeout)
-                self._ready = bool(readable) and self.process.stdout.readline().strip() == b"ready"
+                readable, _, _ = select.select([self.process.stdout], [], [], max(0.0, end - time.monotonic()))
+                line = self.process.stdout.readline() if readable else b""
+                if not line or line.strip() == b"ready":  # ready, or ended, or out of time
+                    self._ready = line.strip() == b"ready"
             return self._ready
 
     @staticmethod
@@ -85,7 +88,7 @@ class ForkServer:
 
     def fork(self, argv: list[str], *, cwd: str, env: dict[str, str]) -> int:
         """A kernel started with ``argv`` (ipykernel's arguments: ``-f CONNECTION_FILE ...``) in ``cwd`` with ``env``;
-        its process id. Raises ``RuntimeError`` if the server is not ready or refuses."""
+        its process id. Raises ``RuntimeError`` if the server is not ready or refuses, ``OSError`` if it has gone."""
         if not self.ready():
             raise RuntimeError("the fork server did not start")
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
