@@ -37,6 +37,7 @@ from cxmethods.core.checks import check_int
 from cxmethods.core.config import Engagement, load_engagement
 from cxmethods.core.errors import CxmError
 from cxmethods.core.files import check_folder, make_folder
+from cxmethods.core.parallel import available_cores
 from cxmethods.core.paths import workbooks_dir
 from cxmethods.io.artifacts import STEP_RUNNING, STEPS, run_folder
 from cxmethods.outputs.make_all import file_list, write_outputs
@@ -419,8 +420,7 @@ def mark_died(out_dir: str | Path, cause: str) -> bool:
 def default_workers() -> int:
     """Kernels a run uses at a time by default: one per core this process may use, at most four (six workbooks,
     of which at most four can run together)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(cores, 4))
+    return min(available_cores(), 4)
 
 
 class _Workbooks:
