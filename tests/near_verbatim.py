@@ -57,8 +57,12 @@ ALLOWED: tuple[str, ...] = (
     "Build operations around the customer",
     "Manage stakeholder relationships",
     "Use customer understanding to deliver target outcomes",
-    # the panel the PwC report was written for, with its author, as the report's title page names them
-    "Lynton Barker for the Public Services Productivity Panel",
+    # the DWP segments' names as the PwC report's table (Component 1) labels them, which the DWP rule tree
+    # (templates/segment_rules_dwp.yaml) keeps as its segments' names
+    "Pre-working age",
+    "Not in paid employment",
+    "Working for an employer",
+    "Not seeking work",
 )
 
 # folded into one word each: swapping one for another is not paraphrase
