@@ -1,4 +1,5 @@
-"""Tests for cxmethods.methods.segment_rules: loading trees, applying them to data, sizes, and the process steps."""
+"""Tests for cxmethods.methods.segment_rules: loading trees, applying them to data, sizes, scope and parameters, and
+the process steps."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import pandas as pd
 import pytest
 
 from cxmethods import ConfigError, load_engagement, read_input
-from cxmethods.core.paths import templates_dir
-from cxmethods.methods.segment_rules import apply_rules, load_process, load_rules, segment_sizes
+from cxmethods.core.paths import templates_dir, workbooks_dir
+from cxmethods.methods.segment_rules import OUTSIDE, apply_rules, load_process, load_rules, segment_sizes
 
 DWP = templates_dir() / "segment_rules_dwp.yaml"
 
@@ -75,6 +76,80 @@ def test_dwp_template_objectives_are_outcomes_for_people():
     sizes = segment_sizes(load_rules(DWP))
     assert sizes["objective"].is_unique
     assert sizes["objective"].str.contains("S2P").sum() == 1
+
+
+def test_dwp_template_says_nothing_the_report_does_not():
+    # the report names carers and disabled people only in the S2P objective; it does not describe the 7.7m
+    tree = load_rules(DWP)
+    assert all(not node.description for node, _ in tree.walk())
+    assert "mostly" not in DWP.read_text(encoding="utf-8").split("segments:", 1)[1].lower()
+
+
+def test_dwp_tree_covers_only_people_under_state_pension_age():
+    tree = load_rules(DWP)
+    spa = {p.name: p for p in tree.parameters}["state_pension_age"]
+    assert spa.value == 66 and "Pensions Act" in spa.source and "67" in spa.source
+    assert tree.scope_rule == "age < 66 (state pension age)"
+    people = pd.DataFrame(
+        {
+            "age": [12, 40, 65, 66, 80, None],
+            "employment_status": ["not_in_paid_work", "employee", "self_employed", "employee", "not_in_paid_work", "employee"],
+            "seeking_work": [False, False, False, False, False, False],
+            "private_second_pension": [False, True, False, True, False, False],
+        }
+    )
+    assignment, problems = apply_rules(tree, people)
+    # at or over State Pension age: outside the population, so today's pensioners are in no future-pensioner segment
+    assert assignment.tolist()[:5] == [
+        "pre_working_age",
+        "employee.with_pension",
+        "self_employed.without_pension",
+        OUTSIDE,
+        OUTSIDE,
+    ]
+    # a missing age cannot be tested against the scope: kept, and said (the tree's own age rules then leave it out)
+    assert pd.isna(assignment.iloc[5])
+    assert any("have no usable 'age'" in p.message and p.severity == "warning" for p in problems)
+    sizes = segment_sizes(tree, assignment).set_index("leaf_id")
+    assert sizes.loc[OUTSIDE, "size"] == 2 and pd.isna(sizes.loc[OUTSIDE, "share"])
+    assert "age under 66 (State pension age)" in sizes.loc[OUTSIDE, "name"]
+    assert sizes.drop(OUTSIDE)["share"].sum() == pytest.approx(1)  # shares of the four in the population
+    assert sizes.loc["employee.with_pension", "share"] == pytest.approx(1 / 4)
+
+
+def test_a_lower_state_pension_age_moves_people_out(tmp_path):
+    text = DWP.read_text(encoding="utf-8").replace("    value: 66\n", "    value: 60\n")
+    path = tmp_path / "dwp.yaml"
+    path.write_text(text, encoding="utf-8")
+    people = pd.DataFrame(
+        {"age": [61], "employment_status": ["employee"], "seeking_work": [False], "private_second_pension": [True]}
+    )
+    assert apply_rules(load_rules(path), people)[0].tolist() == [OUTSIDE]
+    assert apply_rules(load_rules(DWP), people)[0].tolist() == ["employee.with_pension"]
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("parameters:\n  spa: {value: sixty-six, source: x}\n", r"parameter 'spa' needs a number as its value"),
+        ("parameters:\n  spa: {value: 66}\n", r"parameter 'spa' has no source"),
+        ("parameters:\n  spa: {value: 66, source: x, unit: years}\n", r"unknown key 'unit'"),
+        (
+            "parameters:\n  spa: {value: 66, source: x}\nscope:\n  - {field: age, '<': sap}\n",
+            r"'<' names 'sap', which is not a parameter\. Did you mean 'spa'\?",
+        ),
+        ("scope: everyone\n", r"rule 'scope' has no usable scope"),
+    ],
+)
+def test_broken_parameters_and_scope_say_what(tmp_path, text, message):
+    with pytest.raises(ConfigError, match=message):
+        _tree(tmp_path, text + GOOD)
+
+
+def test_scope_fields_must_be_in_the_data(tmp_path):
+    tree = _tree(tmp_path, "scope:\n  - {field: age, '>=': 18}\n" + GOOD)
+    with pytest.raises(ConfigError, match=r"rule 'scope' tests field 'age', which the data lacks"):
+        apply_rules(tree, PEOPLE)
 
 
 # --- the sample engagement's tree -------------------------------------------------------------------------------
@@ -265,13 +340,34 @@ def test_not_yaml(tmp_path):
 # --- the process -----------------------------------------------------------------------------------------------
 
 
-def test_process_has_about_ten_steps_from_objectives_to_review():
+def test_process_runs_from_the_decisions_it_serves_to_keeping_it_in_use():
     steps = load_process()
-    assert 8 <= len(steps) <= 12 and steps["step"].tolist() == list(range(1, len(steps) + 1))
-    assert steps["id"].iloc[0] == "objectives" and steps["id"].iloc[-1] == "review"
-    assert {"stakeholders", "outcome_objectives", "channels", "test_with_staff"} <= set(steps["id"])
+    assert 10 <= len(steps) <= 14 and steps["step"].tolist() == list(range(1, len(steps) + 1))
+    assert steps["id"].iloc[0] == "decisions" and steps["id"].iloc[-1] == "embed"
+    expected = {"objectives", "stakeholders", "bases", "names_and_objectives", "channels", "good_segments", "typing_tool"}
+    assert expected | {"equality", "test_with_staff"} <= set(steps["id"])
     assert steps[["title", "what", "output", "workbook_section"]].apply(lambda c: c.str.len().gt(3)).all().all()
     assert "outside the workbook" in set(steps["workbook_section"])
+    # written for any public body: no council around a central-government example
+    assert not steps[["title", "what", "output"]].apply(lambda c: c.str.contains("council", case=False)).any().any()
+
+
+def test_every_workbook_section_the_process_names_is_a_heading_of_workbook_03():
+    import json
+    import re
+
+    cells = json.loads((workbooks_dir() / "03_segmentation.ipynb").read_text(encoding="utf-8"))["cells"]
+    headings = {
+        re.sub(r"^#+\s*(\d+\s*·\s*)?", "", line).strip().casefold()
+        for c in cells
+        if c["cell_type"] == "markdown"
+        for line in "".join(c["source"]).splitlines()
+        if line.startswith("#")
+    }
+    for section in load_process()["workbook_section"]:
+        if section != "outside the workbook":
+            for part in section.split("; "):
+                assert part.casefold() in headings, f"'{part}' is not a heading of workbook 03"
 
 
 def test_process_problems_are_listed(tmp_path):

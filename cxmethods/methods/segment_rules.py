@@ -10,6 +10,10 @@ The format (``templates/segment_rules_dwp.yaml`` is a full example)::
     name: Riverton residents by work and digital confidence
     source: Where the rules and any published sizes come from
     population: 180000        # optional published total: the denominator of published shares
+    parameters:               # optional named numbers the conditions use, each with its source
+      state_pension_age: {value: 66, source: "Pensions Act 2011, s.1"}
+    scope:                    # optional: who the tree covers; rows outside are counted apart, in no segment
+      - {field: age, "<": state_pension_age}
     segments:
       - id: working
         name: In work
@@ -26,6 +30,12 @@ The format (``templates/segment_rules_dwp.yaml`` is a full example)::
 list), ``==`` / ``!=`` (a value), ``<``, ``<=``, ``>``, ``>=`` (a number) or ``missing`` (true or false).
 Text matches ignore case. A missing value matches only ``missing: true``. Every leaf needs an
 ``objective``. Unquoted ``yes`` and ``no`` are read by YAML as true and false, which matches yes/no fields.
+A number in ``<``, ``<=``, ``>``, ``>=``, ``==`` or ``!=`` may be the name of a ``parameter`` (a bound that
+changes by law or by date, such as State Pension age, stated once with its source).
+
+``scope`` (conditions that must all hold) says who the tree is about: a tree of future pensioners covers
+people under State Pension age. A row that fails it is counted apart, as outside the population, in no
+segment and in no share; a row whose value is missing cannot be tested, stays in, and is reported.
 
 >>> tree = load_rules(templates_dir() / "segment_rules_dwp.yaml")
 >>> [s.id for s in tree.segments]
@@ -44,16 +54,30 @@ from typing import Any
 import pandas as pd
 
 from cxmethods.core.errors import ConfigError, Problem
-from cxmethods.core.paths import templates_dir
 from cxmethods.core.yamlfile import YamlChecker, did_you_mean, yaml_location
 from cxmethods.io.kinds import check_setting_file
+from cxmethods.methods.segment_checks import load_process
 
-__all__ = ["OPERATORS", "Condition", "RuleTree", "Segment", "apply_rules", "load_process", "load_rules", "segment_sizes"]
+__all__ = [
+    "OPERATORS",
+    "OUTSIDE",
+    "Condition",
+    "Parameter",
+    "RuleTree",
+    "Segment",
+    "apply_rules",
+    "load_process",
+    "load_rules",
+    "segment_sizes",
+]
 
 OPERATORS = ("in", "not_in", "==", "!=", "<", "<=", ">", ">=", "missing")
 _NUMERIC = {"<": "__lt__", "<=": "__le__", ">": "__gt__", ">=": "__ge__"}
 _NODE_KEYS = ("id", "name", "when", "children", "size", "objective", "description")
-_TOP_KEYS = ("name", "source", "population", "segments")
+_TOP_KEYS = ("name", "source", "population", "parameters", "scope", "segments")
+_PARAMETER_KEYS = ("value", "source")
+#: The assignment of a row outside the tree's ``scope`` (its population): counted apart, in no segment.
+OUTSIDE = "(outside)"
 _SIZE_TOLERANCE = 0.02  # published sizes are rounded: children may miss their parent's total by 2%
 _EXAMPLES = 5  # row labels shown in a message
 
@@ -65,13 +89,15 @@ class Condition:
     field: str
     op: str
     value: Any
+    parameter: str = ""  # the parameter the value comes from, if any
 
     def __str__(self) -> str:
         if self.op == "missing":
             return f"{self.field} is {'' if self.value else 'not '}missing"
         if self.op in ("in", "not_in"):
             return f"{self.field} {self.op.replace('_', ' ')} [{', '.join(str(v) for v in self.value)}]"
-        return f"{self.field} {self.op} {self.value}"
+        value = _number_text(self.value)
+        return f"{self.field} {self.op} {value}" + (f" ({self.parameter.replace('_', ' ')})" if self.parameter else "")
 
     def mask(self, column: pd.Series) -> tuple[pd.Series, pd.Series]:
         """Rows that meet the condition, and rows whose value cannot be compared (not numeric for ``<`` ...)."""
@@ -85,6 +111,10 @@ class Condition:
         wanted = {_key(v) for v in (self.value if self.op in ("in", "not_in") else (self.value,))}
         inside = column.where(known).map(_key, na_action="ignore").isin(wanted)
         return (inside if self.op in ("in", "==") else known & ~inside), pd.Series(False, index=column.index)
+
+
+def _number_text(value: Any) -> str:
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
 def _key(value: Any) -> str:
@@ -119,6 +149,15 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class Parameter:
+    """A named number the tree's conditions use (e.g. State Pension age), with where it comes from."""
+
+    name: str
+    value: float
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class RuleTree:
     """A validated segment tree (see :func:`load_rules`)."""
 
@@ -127,6 +166,14 @@ class RuleTree:
     source: str = ""
     population: float | None = None
     path: str = ""
+    parameters: tuple[Parameter, ...] = ()
+    scope: tuple[Condition, ...] = ()
+    scope_where: str = ""
+
+    @property
+    def scope_rule(self) -> str:
+        """The scope in words ("" when the tree covers everyone)."""
+        return " and ".join(str(c) for c in self.scope)
 
     def walk(self) -> Iterator[tuple[Segment, tuple[Segment, ...]]]:
         """Every node, depth first, with its ancestors (outermost first)."""
@@ -175,6 +222,7 @@ def load_rules(path: str | Path) -> RuleTree:
     check = YamlChecker(path)
     raw = check.raw
     _unknown_keys(check, raw, (), _TOP_KEYS)
+    parameters = _parameters(check, raw)
     seen: set[str] = set()
 
     def level(item: Any, loc: tuple) -> tuple[Segment, ...]:
@@ -189,7 +237,7 @@ def load_rules(path: str | Path) -> RuleTree:
     def node(item: dict, loc: tuple) -> Segment:
         nid = check.ident(item, loc, seen)
         _unknown_keys(check, item, loc, _NODE_KEYS)
-        when = _when(check, item, loc, nid)
+        when = _when(check, item, loc, nid, parameters)
         children = level(item, loc) if "children" in item else ()
         objective = str(item.get("objective") or "").strip()
         if not children and not objective:
@@ -216,8 +264,47 @@ def load_rules(path: str | Path) -> RuleTree:
     segments = level(raw, ())
     population = _size(check, raw, (), "population")
     _add_up(check, ("population",), "population", population, [s.size for s in segments])
+    scope = _when(check, raw, (), "scope", parameters, key="scope") if "scope" in raw else ()
     check.raise_if_any("The segment rules have problems")
-    return RuleTree(str(raw.get("name", "")), segments, str(raw.get("source", "")).strip(), population, str(check.path))
+    return RuleTree(
+        str(raw.get("name", "")),
+        segments,
+        str(raw.get("source", "")).strip(),
+        population,
+        str(check.path),
+        tuple(parameters.values()),
+        scope,
+        yaml_location(check.path.name, check.root, ("scope",)) if scope else "",
+    )
+
+
+def _parameters(check: YamlChecker, raw: dict) -> dict[str, Parameter]:
+    """The file's named numbers: each a number (``value``) with its ``source``."""
+    found: dict[str, Parameter] = {}
+    items = raw.get("parameters")
+    if items is None:
+        return found
+    if not isinstance(items, dict):
+        check.problem(("parameters",), "parameters should map names to a value and a source.", _PARAMETER_FIX)
+        return found
+    for name, item in items.items():
+        loc = ("parameters", name)
+        if not isinstance(item, dict):
+            check.problem(loc, f"parameter '{name}' should have a value and a source.", _PARAMETER_FIX)
+            continue
+        _unknown_keys(check, item, loc, _PARAMETER_KEYS)
+        value = item.get("value")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            check.problem(loc, f"parameter '{name}' needs a number as its value. Got {value!r} instead.", _PARAMETER_FIX)
+            continue
+        source = str(item.get("source") or "").strip()
+        if not source:
+            check.problem(loc, f"parameter '{name}' has no source.", "Say where the number comes from (an act, a page).")
+        found[str(name)] = Parameter(str(name), float(value), " ".join(source.split()))
+    return found
+
+
+_PARAMETER_FIX = "Write e.g. parameters: {state_pension_age: {value: 66, source: 'Pensions Act 2011, s.1'}}."
 
 
 def _unknown_keys(check: YamlChecker, item: Any, loc: tuple, allowed: tuple[str, ...]) -> None:
@@ -252,17 +339,20 @@ def _add_up(check: YamlChecker, loc: tuple, nid: str, total: float | None, parts
         )
 
 
-def _when(check: YamlChecker, item: dict, loc: tuple, nid: str) -> tuple[Condition, ...]:
-    raw = item.get("when")
-    if raw == "otherwise":
+def _when(
+    check: YamlChecker, item: dict, loc: tuple, nid: str, parameters: dict[str, Parameter], *, key: str = "when"
+) -> tuple[Condition, ...]:
+    raw = item.get(key)
+    if raw == "otherwise" and key == "when":
         return ()
     fix = f"Write one field and one operator, e.g. {{field: age, '>=': 16}}. Operators: {', '.join(OPERATORS)}."
     if not raw or isinstance(raw, str):
-        check.problem(loc, f"rule '{nid}' has no usable when: (got {raw!r}).", fix + " Or write when: otherwise.")
+        otherwise = " Or write when: otherwise." if key == "when" else ""
+        check.problem(loc, f"rule '{nid}' has no usable {key}: (got {raw!r}).", fix + otherwise)
         return ()
     out = []
     for i, cond in enumerate(raw if isinstance(raw, list) else [raw]):
-        cloc = loc + (("when", i) if isinstance(raw, list) else ("when",))
+        cloc = loc + ((key, i) if isinstance(raw, list) else (key,))
         if not isinstance(cond, dict) or not isinstance(cond.get("field"), str) or not cond["field"].strip():
             check.problem(cloc, f"rule '{nid}': a condition has no field.", fix)
             continue
@@ -274,6 +364,16 @@ def _when(check: YamlChecker, item: dict, loc: tuple, nid: str) -> tuple[Conditi
                 check.problem(cloc, f"rule '{nid}': a condition on '{field}' needs exactly one operator; found {len(ops)}.", fix)
             continue
         op, value = ops[0], cond[ops[0]]
+        parameter = ""
+        if isinstance(value, str) and op in (*_NUMERIC, "==", "!=") and (value in parameters or (op in _NUMERIC and parameters)):
+            if value not in parameters:
+                check.problem(
+                    cloc,
+                    f"rule '{nid}': '{op}' names '{value}', which is not a parameter.{did_you_mean(value, parameters)}",
+                    f"Give a number, or define it under parameters: (defined: {', '.join(parameters) or 'none'}).",
+                )
+                continue
+            parameter, value = value, parameters[value].value
         want = (
             "a list"
             if op in ("in", "not_in")
@@ -291,7 +391,7 @@ def _when(check: YamlChecker, item: dict, loc: tuple, nid: str) -> tuple[Conditi
         }[want]:
             check.problem(cloc, f"rule '{nid}': '{op}' needs {want}. Got {value!r} instead.", fix)
             continue
-        out.append(Condition(field, op, tuple(value) if isinstance(value, list) else value))
+        out.append(Condition(field, op, tuple(value) if isinstance(value, list) else value, parameter))
     return tuple(out)
 
 
@@ -307,10 +407,11 @@ def apply_rules(tree: RuleTree, data: pd.DataFrame) -> tuple[pd.Series, list[Pro
     Returns
     -------
     assignment : Series
-        Leaf id by row (index of ``data``); missing for rows that no rule covers.
+        Leaf id by row (index of ``data``); :data:`OUTSIDE` for rows outside the tree's ``scope``; missing for rows
+        that no rule covers.
     problems : list of Problem
         Errors: siblings that overlap (the row goes to the first) and values that cannot be compared.
-        Warnings: rows that match none of a node's children. Each names the rule, its line, the number of
+        Warnings: rows that match none of a node's children, rows the scope cannot test (missing values). Each names the rule, its line, the number of
         rows and the first few row labels.
 
     Raises
@@ -321,29 +422,53 @@ def apply_rules(tree: RuleTree, data: pd.DataFrame) -> tuple[pd.Series, list[Pro
     Examples
     --------
     >>> tree = load_rules(templates_dir() / "segment_rules_dwp.yaml")
-    >>> people = pd.DataFrame({"age": [12, 40, 40], "employment_status": ["not_in_paid_work", "employee", "employee"],
-    ...                        "seeking_work": [False, False, False], "private_second_pension": [False, True, False]})
+    >>> people = pd.DataFrame({"age": [12, 40, 40, 70], "employment_status": ["not_in_paid_work", "employee", "employee", "employee"],
+    ...                        "seeking_work": [False] * 4, "private_second_pension": [False, True, False, True]})
     >>> assignment, problems = apply_rules(tree, people)
     >>> assignment.tolist(), problems
-    (['pre_working_age', 'employee.with_pension', 'employee.without_pension'], [])
+    (['pre_working_age', 'employee.with_pension', 'employee.without_pension', '(outside)'], [])
     """
-    absent = [(f, n) for n, _ in tree.walk() for f in dict.fromkeys(c.field for c in n.when) if f not in data.columns]
+    tested = [(f, n.id, n.where) for n, _ in tree.walk() for f in dict.fromkeys(c.field for c in n.when)]
+    tested += [(f, "scope", tree.scope_where) for f in dict.fromkeys(c.field for c in tree.scope)]
+    absent = [(f, nid, where) for f, nid, where in tested if f not in data.columns]
     if absent:
         raise ConfigError(
             [
                 Problem(
-                    n.where,
-                    f"rule '{n.id}' tests field '{f}', which the data lacks.{did_you_mean(f, data.columns)}",
+                    where,
+                    f"rule '{nid}' tests field '{f}', which the data lacks.{did_you_mean(f, data.columns)}",
                     f"Map the field in the engagement or correct the rule. The data has: {', '.join(map(str, data.columns))}.",
                 )
-                for f, n in absent
+                for f, nid, where in absent
             ],
             title="The segment rules do not fit the data",
         )
     assignment = pd.Series(pd.NA, index=data.index, dtype="string", name="segment")
     problems: list[Problem] = []
-    _split(tree.segments, None, pd.Series(True, index=data.index), data, assignment, problems)
+    inside = _scope(tree, data, problems)
+    assignment[~inside] = OUTSIDE
+    _split(tree.segments, None, inside, data, assignment, problems)
     return assignment, problems
+
+
+def _scope(tree: RuleTree, data: pd.DataFrame, problems: list) -> pd.Series:
+    """Rows in the tree's population: those no scope condition rules out (a missing value cannot rule a row out)."""
+    inside = pd.Series(True, index=data.index)
+    for cond in tree.scope:
+        hit, odd = cond.mask(data[cond.field])
+        known = data[cond.field].notna() & ~odd
+        if cond.op != "missing" and (~known).any():
+            problems.append(
+                Problem(
+                    tree.scope_where,
+                    f"{_rows(~known)} have no usable '{cond.field}', so the scope ({cond}) cannot tell whether they "
+                    "belong to the population; they are kept in it.",
+                    f"Fill in '{cond.field}' where it is known, or check how it is mapped.",
+                    severity="warning",
+                )
+            )
+        inside &= hit | ~known
+    return inside
 
 
 def _split(nodes, parent: Segment | None, rows: pd.Series, data: pd.DataFrame, assignment: pd.Series, problems: list) -> None:
@@ -414,8 +539,9 @@ def _rows(mask: pd.Series) -> str:
 def segment_sizes(tree: RuleTree, assignment: pd.Series | None = None) -> pd.DataFrame:
     """One row per segment: ``leaf_id``, ``name``, ``path``, ``size``, ``share``, ``objective``, ``size_source``.
 
-    With ``assignment`` (from :func:`apply_rules`) sizes are counted from the data, shares are of all rows,
-    and rows without a segment get a last row, ``(unassigned)``. Without it, sizes are the published ones
+    With ``assignment`` (from :func:`apply_rules`) sizes are counted from the data, shares are of the rows in the
+    tree's population, and rows without a segment get a row, ``(unassigned)``; rows outside the population
+    (the tree's ``scope``) get a last row, ``(outside)``, with no share. Without it, sizes are the published ones
     (``size_source`` says ``not published`` where a segment has none) and shares are of ``population``, or
     of the published sizes' total when the file gives no population.
     """
@@ -448,38 +574,30 @@ def segment_sizes(tree: RuleTree, assignment: pd.Series | None = None) -> pd.Dat
                 "size": missing,
                 "size_source": "data",
             }
-        total = len(assignment)
+        outside = int((assignment == OUTSIDE).sum())
+        total = len(assignment) - outside
     table["share"] = table["size"] / total if total else float("nan")
+    if assignment is not None and outside:
+        table.loc[len(table)] = {
+            "leaf_id": OUTSIDE,
+            "name": f"Not counted: outside the population the tree covers ({_in_words(tree.scope)})",
+            "path": "",
+            "objective": "",
+            "size": outside,
+            "share": float("nan"),
+            "size_source": "data",
+        }
     return table[["leaf_id", "name", "path", "size", "share", "objective", "size_source"]]
 
 
-_STEP_KEYS = ("id", "title", "what", "output", "workbook_section")
-
-
-def load_process(path: str | Path | None = None) -> pd.DataFrame:
-    """The segmentation process, step by step (default ``templates/segmentation_process.yaml``).
-
-    Returns
-    -------
-    DataFrame
-        ``step`` (1, 2, ...), ``id``, ``title``, ``what``, ``output``, ``workbook_section`` (the part of
-        workbook 03 that covers the step, or "outside the workbook").
-
-    Examples
-    --------
-    >>> load_process()["id"].iloc[0]
-    'objectives'
-    """
-    check = YamlChecker(path or templates_dir() / "segmentation_process.yaml")
-    seen: set[str] = set()
-    rows = []
-    for i, step in enumerate(check.items(check.raw, "steps")):
-        loc = ("steps", i)
-        sid = check.ident(step, loc, seen)
-        _unknown_keys(check, step, loc, _STEP_KEYS)
-        for key in _STEP_KEYS[1:]:
-            if not isinstance(step.get(key), str) or not step[key].strip():
-                check.problem(loc, f"step '{sid}' has no {key}.", f"Write its {key} as text.")
-        rows.append({"step": i + 1, "id": sid, **{k: str(step.get(k, "")).strip() for k in _STEP_KEYS[1:]}})
-    check.raise_if_any("The segmentation process has problems")
-    return pd.DataFrame(rows, columns=["step", *_STEP_KEYS])
+def _in_words(conditions: tuple[Condition, ...]) -> str:
+    """What a scope requires, as a client reads it: "age under 66 (State Pension age)"."""
+    ops = {"<": "under", "<=": "at most", ">": "over", ">=": "at least", "==": "equal to", "!=": "other than"}
+    parts = []
+    for c in conditions:
+        if c.op in ops:
+            named = f" ({c.parameter.replace('_', ' ').capitalize()})" if c.parameter else ""
+            parts.append(f"{c.field.replace('_', ' ')} {ops[c.op]} {_number_text(c.value)}{named}")
+        else:
+            parts.append(str(c).replace("_", " "))
+    return " and ".join(parts)
