@@ -268,13 +268,22 @@ def test_consensus_form_writes_levels_and_rationale(eng, model, tiny):
             "current_level": "2",
             "target_level": "4",
             "rationale": "Two teams segment; nobody else does",
+            "strengths": "",
+            "areas_for_improvement": "",
+            "model_version": "",  # the test model has no version; the bundled one writes its own
         }
     ]
     assert "Add the rationale" not in c["status"].value
+    c["strengths"].value = "Housing and waste use segments"
+    c["areas_for_improvement"].value = "Refresh the segments every two years"
+    assert row(consensus, dimension_id="understand.segmentation")["areas_for_improvement"] == (
+        "Refresh the segments every two years"
+    )
     assert "1 of 3" in plain(c["progress"].value)
     again = consensus_form(load_engagement(eng.path), model=model).controls
     again["dimension"].value = "understand.segmentation"
     assert again["rationale"].value == "Two teams segment; nobody else does" and again["target"].value == "4"
+    assert again["strengths"].value == "Housing and waste use segments"
 
 
 def test_forms_write_the_column_names_the_engagement_maps(tiny, model):
@@ -282,7 +291,15 @@ def test_forms_write_the_column_names_the_engagement_maps(tiny, model):
     c = consensus_form(load_engagement(tiny.write()), model=model).controls
     c["current"].value, c["rationale"].value = "3", "Agreed after debate"
     assert rows(tiny.folder / "agreed.csv") == [
-        {"Dimension": "understand.definition", "current_level": "3", "target_level": "", "Why": "Agreed after debate"}
+        {
+            "Dimension": "understand.definition",
+            "current_level": "3",
+            "target_level": "",
+            "Why": "Agreed after debate",
+            "strengths": "",
+            "areas_for_improvement": "",
+            "model_version": "",
+        }
     ]
 
 
@@ -294,19 +311,22 @@ def test_quick_test_form_writes_each_answer_and_note(eng, questions, tiny):
     c = quick_test_form(eng, questions=questions).controls
     assert set(c["answer"]) == {"q1", "q2"} and c["answer"]["q1"].value == ""
     c["answer"]["q2"].value = "no"
-    assert rows(path) == [{"question_id": "q2", "answer": "no", "note": ""}]
+    assert rows(path) == [{"question_id": "q2", "answer": "no", "team_answer": "", "note": ""}]
     c["note"]["q2"].value = "Only call volumes"
     c["answer"]["q1"].value = "yes"
+    assert "0 of 2" in plain(c["progress"].value)  # answered for the organisation, not yet for the team
+    c["team_answer"]["q2"].value = "yes"
+    c["team_answer"]["q1"].value = "no"
     assert rows(path) == [
-        {"question_id": "q2", "answer": "no", "note": "Only call volumes"},
-        {"question_id": "q1", "answer": "yes", "note": ""},
+        {"question_id": "q2", "answer": "no", "team_answer": "yes", "note": "Only call volumes"},
+        {"question_id": "q1", "answer": "yes", "team_answer": "no", "note": ""},
     ]
     assert "2 of 2" in plain(c["progress"].value)
     again = quick_test_form(load_engagement(eng.path), questions=questions).controls
-    assert (again["answer"]["q2"].value, again["note"]["q2"].value, again["answer"]["q1"].value) == (
+    assert (again["answer"]["q2"].value, again["note"]["q2"].value, again["team_answer"]["q1"].value) == (
         "no",
         "Only call volumes",
-        "yes",
+        "no",
     )
 
 

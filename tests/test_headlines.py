@@ -55,7 +55,7 @@ def test_self_assessment_counts_each_answer_for_what_it_is(tmp_path):
     found = headlines(tmp_path)["01_self_assessment"]
     assert found == [
         "Largest gaps: Insight (level 1 now, 4 wanted); Channels (level 3 now, 4 wanted).",
-        "Average maturity today 2.0 of 5, against a target of 4.0.",
+        "The typical dimension is at level 2 of 5 today, against a target of 4.",
         "The quick test and role checklist drew 1 'no' and 1 'partly' answers, e.g. \"Segments in use?\"",
         "1 quick-test or role-checklist items are not answered yet.",
     ]

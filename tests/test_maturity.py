@@ -9,38 +9,142 @@ import yaml
 
 from cxmethods import ConfigError, load_engagement, validate_engagement
 from cxmethods.core.paths import templates_dir
-from cxmethods.methodology.maturity import STANDARDS, load_model, load_quick_test, load_role_checklist, load_standards, model_for
+from cxmethods.methodology.maturity import (
+    STANDARDS,
+    load_model,
+    load_quick_test,
+    load_role_checklist,
+    load_standards,
+    model_for,
+    repeated_phrases,
+)
+
+V1_IDS = """understand.definition understand.segmentation understand.insight understand.outcomes understand.feedback
+operations.strategy operations.measures operations.structure operations.processes operations.systems operations.behaviours
+relationships.engagement relationships.satisfaction relationships.knowledge relationships.roles relationships.brand
+outcomes.vision outcomes.redesign outcomes.policy_link outcomes.low_value outcomes.channels""".split()
 
 
-def test_bundled_model_covers_the_four_components_with_five_levels_and_a_full_crosswalk():
+def test_bundled_model_v2_four_enablers_a_results_component_and_single_criteria_with_evidence():
     model = load_model()
-    assert {c.id: c.name for c in model.components} == {
-        "understand": "Understand the customer",
-        "operations": "Build operations around the customer",
-        "relationships": "Manage stakeholder relationships",
-        "outcomes": "Use customer understanding to deliver target outcomes",
+    assert model.version == "2.0" and model.best_fit and model.changes[0].version == "2.0"
+    assert {c.id: (c.name, c.kind) for c in model.components} == {
+        "understand": ("Understand the customer", "enabler"),
+        "operations": ("Build operations around the customer", "enabler"),
+        "relationships": ("Manage stakeholder relationships", "enabler"),
+        "outcomes": ("Use customer understanding to deliver target outcomes", "enabler"),
+        "results": ("Results", "results"),
     }
-    assert all(4 <= len(c.dimensions) <= 6 for c in model.components)
+    ids = [d.id for d in model.dimensions]
+    assert set(V1_IDS) <= set(ids), "every version 1 id is kept, so earlier answers carry over"
+    for new in (
+        "operations.leadership",
+        "operations.empowerment",
+        "operations.data_ethics",
+        "relationships.partnership",
+        "relationships.complaints",
+        "outcomes.inclusion",
+    ):  # the dimensions the assessor found missing
+        assert new in ids
     assert len(model.level_names) == 5
-    standards = load_standards()
     for d in model.dimensions:
-        assert len(d.levels) == 5 and len(set(d.levels)) == 5 and all(len(t) > 40 for t in d.levels), d.id
-        walk = dict(d.crosswalk)
-        assert set(walk) == set(STANDARDS), d.id
-        assert all(i in standards[s] for s, ids in walk.items() for i in ids)
-    assert len(standards["caf"]) == 28 and len(standards["cse"]) == 15 and len(standards["a11"]) == 5
+        assert len(d.criteria) == len(d.evidence) == 5, d.id
+        assert all(1 <= len(c) <= 3 for c in d.criteria) and all(2 <= len(e) <= 3 for e in d.evidence), d.id
+        assert all(len(c.split()) <= 22 for level in d.criteria for c in level), d.id
+        assert len(set(d.levels)) == 5, d.id
+
+
+def test_bundled_crosswalk_maps_enablers_to_enablers_and_results_to_results_at_cse_element_level():
+    model = load_model()
+    standards = load_standards()
+    results = {"6.1", "6.2", "7.1", "7.2", "8.1", "8.2", "9.1", "9.2"}
+    elements = 0
+    for c in model.components:
+        for d in c.dimensions:
+            walk = dict(d.crosswalk)
+            assert set(walk) <= set(STANDARDS) and walk["a11"], d.id  # no CSE element fits some dimensions
+            assert all(i in standards[s] for s, ids in walk.items() for i in ids), d.id
+            assert walk["caf"] and all((i in results) == (c.kind == "results") for i in walk["caf"]), d.id
+            elements += sum(i.count(".") == 2 for i in walk.get("cse", ()))
+    assert elements >= 30, "the crosswalk names Customer Service Excellence elements, where the evidence is assessed"
+    assert len(standards["caf"]) == 28 and len(standards["a11"]) == 5
+    assert sum(i.count(".") == 1 for i in standards["cse"]) == 15
+
+
+def test_bundled_model_places_each_phrase_once_and_needs_no_partner_below_partnership():
+    model = load_model()
+    assert repeated_phrases(model).empty
+    for d in model.dimensions:
+        if d.id != "relationships.partnership":
+            text = " ".join(c for level in d.criteria for c in level).lower()
+            assert "partner" not in text, f"{d.id}: only relationships.partnership may need other bodies"
+
+
+def test_repeated_phrases_flags_one_piece_of_evidence_at_two_levels_but_not_shared_terms(tmp_path):
+    raw = yaml.safe_load((templates_dir() / "maturity_model.yaml").read_text())
+    dims = raw["components"][0]["dimensions"]
+    dims[0]["levels"][2]["criteria"].append("Staff can see one shared customer history.")
+    dims[1]["levels"][3]["evidence"].append("One shared customer history, open to all")
+    dims[2]["levels"][1]["criteria"].append("Front-line staff say so.")
+    dims[3]["levels"][3]["criteria"].append("Front-line staff agree.")
+    path = tmp_path / "model.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    found = repeated_phrases(load_model(path))
+    assert found["phrase"].tolist() == ["shar customer history"]  # 'one' carries no meaning; 'front-line staff' is shared
+    assert found["where"].tolist() == [f"{dims[0]['id']} level 3; {dims[1]['id']} level 4"]
+
+
+def test_an_enabler_mapped_to_a_results_criterion_is_refused(tmp_path):
+    raw = yaml.safe_load((templates_dir() / "maturity_model.yaml").read_text())
+    raw["components"][0]["dimensions"][0]["crosswalk"]["caf"] = ["6.1"]
+    raw["components"][4]["dimensions"][0]["crosswalk"]["caf"] = ["1.1"]
+    path = tmp_path / "model.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(ConfigError) as info:
+        load_model(path)
+    messages = [p.message for p in info.value.problems]
+    assert len(messages) == 2
+    assert "is in an enabler component but maps to caf 6.1, a results criterion." in messages[0]
+    assert "is in a results component but maps to caf 1.1, an enabler criterion." in messages[1]
+
+
+def test_answers_of_an_earlier_version_carry_over_by_the_change_log(tmp_path):
+    raw = yaml.safe_load((templates_dir() / "maturity_model.yaml").read_text())
+    raw["version"] = "3.0"
+    raw["components"][0]["dimensions"][0]["id"] = "understand.who"
+    raw["changes"].insert(
+        0,
+        {
+            "version": "3.0",
+            "summary": "x",
+            "renamed": {"understand.definition": "understand.who"},
+            "removed": ["outcomes.brand_old"],
+        },
+    )
+    path = tmp_path / "model.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    model = load_model(path)
+    assert model.carry_over("understand.who") == ("understand.who", "")
+    assert model.carry_over("understand.definition") == ("understand.who", "renamed 'understand.who' in version 3.0")
+    assert model.carry_over("outcomes.brand_old") == (None, "removed in version 3.0")
+    assert model.carry_over("nonsense") == (None, "not a dimension of this model")
+    raw["changes"][0]["renamed"] = {"understand.definition": "understand.nowhere"}
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(ConfigError, match=r"renames 'understand\.definition' to 'understand\.nowhere', which is no dimension"):
+        load_model(path)
 
 
 def test_quick_test_and_role_checklist():
     questions = load_quick_test()
     assert [q.id for q in questions] == [f"q{i}" for i in range(1, 10)]
+    assert questions[-1].component == "readiness"  # the capacity to change is a precondition, not one component
     statements = load_role_checklist()
     roles = {}
     for s in statements:
         roles.setdefault(s.role, []).append(s)
         assert s.text.startswith("You ")
     assert list(roles) == ["decision_maker", "designer", "service_provider", "channel_manager"]
-    assert all(4 <= len(v) <= 8 for v in roles.values())
+    assert all(4 <= len(v) <= 11 for v in roles.values())
 
 
 BROKEN = """\
@@ -90,8 +194,10 @@ def test_an_engagement_can_use_its_own_model_and_validation_reports_its_problems
         """)
     )
     report = validate_engagement(tiny.path)
-    assert [p.message for p in report.errors] == ["needs exactly 5 level descriptors (level 1 first); found 4."]
-    own["components"][0]["dimensions"][0]["levels"].append("Back to five levels, written by this trainer.")
+    assert [p.message for p in report.errors] == ["needs exactly 5 levels (level 1 first); found 4."]
+    own["components"][0]["dimensions"][0]["levels"].append(
+        {"criteria": ["Back to five levels, written by this trainer."], "evidence": ["A trainer's note"]}
+    )
     own["components"][0]["dimensions"][0]["name"] = "Our own name"
     (tiny.folder / "our_model.yaml").write_text(yaml.safe_dump(own))
     assert model_for(load_engagement(tiny.path)).dimensions[0].name == "Our own name"

@@ -55,9 +55,17 @@ COLUMNS = {
         "employment_status",
         "ward",
     ],
-    "self_assessment": ["participant", "role", "dimension_id", "current_level", "target_level", "evidence"],
-    "consensus": ["dimension_id", "current_level", "target_level", "rationale"],
-    "quick_test": ["question_id", "answer", "note"],
+    "self_assessment": ["participant", "role", "dimension_id", "current_level", "target_level", "evidence", "model_version"],
+    "consensus": [
+        "dimension_id",
+        "current_level",
+        "target_level",
+        "rationale",
+        "strengths",
+        "areas_for_improvement",
+        "model_version",
+    ],
+    "quick_test": ["question_id", "answer", "team_answer", "note"],
     "role_checklist": ["statement_id", "answer", "note"],
     "initiatives": [
         "initiative_id",
@@ -230,11 +238,11 @@ def test_columns_exact(sample, table):
     [
         ("contact_log", 45_000, 60_000),
         ("survey", 2_500, 3_500),
-        ("self_assessment", 168, 168),
+        ("self_assessment", 240, 240),  # 8 participants x 30 dimensions (maturity model 2.0)
         ("initiatives", 10, 14),
-        ("consensus", 3, 3),
+        ("consensus", 30, 30),  # every dimension agreed
         ("quick_test", 9, 9),
-        ("role_checklist", 29, 29),
+        ("role_checklist", 36, 36),
         ("stakeholders", 15, 20),
     ],
 )
@@ -513,9 +521,13 @@ def test_self_assessment_disagreement_and_gaps(sample):
     assert gap.nsmallest(3).min() >= 0
 
 
-def test_consensus_settles_the_disagreement_dimensions_below_the_median(sample):
-    con, sa = sample.consensus, sample.self_assessment
-    assert con["dimension_id"].tolist() == sample.truth["disagreement_dimensions"] == list(sample.truth["consensus"])
+def test_consensus_covers_every_dimension_and_settles_the_disputed_ones_below_the_median(sample):
+    everything, sa = sample.consensus, sample.self_assessment
+    assert everything["dimension_id"].tolist() == list(dict.fromkeys(sa["dimension_id"]))  # every dimension, in order
+    assert (everything["strengths"].str.len() > 10).all() and (everything["areas_for_improvement"].str.len() > 10).all()
+    assert (everything["model_version"] == "2.0").all()
+    con = everything[everything["dimension_id"].isin(sample.truth["disagreement_dimensions"])]
+    assert set(con["dimension_id"]) == set(sample.truth["disagreement_dimensions"]) == set(sample.truth["consensus"])
     assert con["current_level"].between(1, 5).all() and (con["target_level"] >= con["current_level"]).all()
     assert (con["target_level"] <= 5).all()
     assert con["rationale"].str.fullmatch(r"Agreed \d: [^.]+\.").all()  # one sentence, naming the agreed level
@@ -526,7 +538,7 @@ def test_consensus_settles_the_disagreement_dimensions_below_the_median(sample):
         assert sample.truth["consensus"][r.dimension_id] == {"current_level": r.current_level, "target_level": r.target_level}
 
 
-def test_quick_test_answers_every_question_with_three_planted_noes(sample):
+def test_quick_test_answers_every_question_twice_with_three_planted_noes_each(sample):
     qt = sample.quick_test
     questions = {q["id"]: q for q in _template("quick_test.yaml")["questions"]}
     assert qt["question_id"].tolist() == list(questions)
@@ -535,9 +547,13 @@ def test_quick_test_answers_every_question_with_three_planted_noes(sample):
     assert no["question_id"].tolist() == sample.truth["quick_test_no"] == ["q2", "q3", "q8"]
     # segments used in practice, target outcomes per group, feedback measured and acted on
     assert [questions[q]["component"] for q in ("q2", "q3", "q8")] == ["understand", "understand", "relationships"]
-    assert "segments" in questions["q2"]["text"] and "outcomes" in questions["q3"]["text"]
-    assert "act on it" in questions["q8"]["text"]
-    assert no["note"].str.len().gt(20).all() and qt.loc[qt["answer"] == "yes", "note"].isna().all()
+    assert "groups" in questions["q2"]["text"] and "outcome" in questions["q3"]["text"]
+    assert "changed because of it" in questions["q8"]["text"]
+    assert no["note"].str.len().gt(20).all()
+    team = qt[qt["team_answer"] == "no"]["question_id"].tolist()
+    assert team == sample.truth["quick_test_team_no"] == ["q2", "q3", "q6"]  # q6 no for teams, q8 yes: practice differs
+    answered_yes = (qt["answer"] == "yes") & (qt["team_answer"] == "yes")
+    assert qt.loc[answered_yes, "note"].isna().all()
 
 
 def test_role_checklist_answers_every_statement_with_a_realistic_mix(sample):

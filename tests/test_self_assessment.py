@@ -154,7 +154,8 @@ def test_weights_priority_order_and_change_since_a_previous_assessment():
     assert by.loc["operations.measures", "priority"] == pytest.approx(1.0)
     assert by.loc["understand.definition", "weight"] == 3.0 and by.loc["understand.segmentation", "weight"] == 3.0
     assert by.loc["operations.measures", "change"] == 1.0 and pd.isna(by.loc["understand.definition", "change"])
-    assert ranked["rank"].tolist() == list(range(1, 22)) and ranked["gap"].isna().tolist()[-19:] == [True] * 19
+    n = len(MODEL.dimensions)
+    assert ranked["rank"].tolist() == list(range(1, n + 1)) and ranked["gap"].isna().tolist()[-(n - 2) :] == [True] * (n - 2)
 
 
 def test_disagreements_are_ranked_widest_first_and_components_roll_up():
@@ -168,7 +169,9 @@ def test_disagreements_are_ranked_widest_first_and_components_roll_up():
     )
     assert disagreements(score_dimensions(rows, MODEL))["dimension_id"].tolist() == ["operations.systems", "outcomes.vision"]
     summary = component_summary(score_dimensions(SIMPLE, MODEL)).set_index("component")
-    assert summary.loc["operations", "dimensions"] == 6 and summary.loc["operations", "gap"] == 2.0
+    operations = len(MODEL.component("operations").dimensions)
+    assert summary.loc["operations", "dimensions"] == operations and summary.loc["operations", "scored"] == 1
+    assert summary.loc["operations", "gap"] == 2.0
 
 
 def test_every_no_partly_or_unanswered_item_is_a_finding():
@@ -182,13 +185,14 @@ def test_every_no_partly_or_unanswered_item_is_a_finding():
         Statement("decision_maker.2", "decision_maker", "Decision maker", "outcomes", "You pool ideas."),
     )
     quick = pd.DataFrame({"question_id": ["q1", "q2"], "answer": ["no", "yes"], "note": ["two lists", ""]})
+    # answered for the organisation only (a file from before the team was asked): no team findings
     checklist = pd.DataFrame(
         {"statement_id": ["decision_maker.1", "decision_maker.2"], "answer": ["partly", "yes"], "note": ["", ""]}
     )
     found = findings(quick, checklist, questions=questions, statements=statements)
     assert found[["source", "component", "item_id", "answer", "note"]].to_dict("records") == [
-        {"source": "quick_test", "component": "understand", "item_id": "q1", "answer": "no", "note": "two lists"},
-        {"source": "quick_test", "component": "outcomes", "item_id": "q3", "answer": "not answered", "note": ""},
+        {"source": "quick test: organisation", "component": "understand", "item_id": "q1", "answer": "no", "note": "two lists"},
+        {"source": "quick test: organisation", "component": "outcomes", "item_id": "q3", "answer": "not answered", "note": ""},
         {
             "source": "checklist: Decision maker",
             "component": "understand",
@@ -215,7 +219,9 @@ def test_sample_findings_include_the_planted_quick_test_answers():
     if planted is None:
         pytest.fail("the sample engagement has no planted quick-test answers (truth['quick_test_no'])")
     found = self_assessment.run(load_engagement(), None).tables["findings"]
-    assert set(found.loc[found["source"] == "quick_test", "item_id"]) == set(planted)
+    assert set(found.loc[found["source"] == "quick test: organisation", "item_id"]) == set(planted)
+    team = make_sample().truth["quick_test_team_no"]
+    assert set(found.loc[found["source"] == "quick test: team", "item_id"]) == set(team) != set(planted)
 
 
 @pytest.mark.parametrize(
@@ -261,3 +267,31 @@ def test_half_answered_rows_from_a_live_workshop_are_warnings_and_left_out_of_th
     answers = read_input(load_engagement(tiny.path), "self_assessment")
     row = score_dimensions(answers, MODEL).set_index("dimension_id").loc["understand.definition"]
     assert (row["n"], row["median_current"], row["median_target"]) == (1, 2.0, 3.5)
+
+
+def test_team_answers_are_findings_of_their_own():
+    questions = (Question("q1", "understand", "Same people?"), Question("q2", "readiness", "Capacity to change?"))
+    quick = pd.DataFrame({"question_id": ["q1", "q2"], "answer": ["yes", "no"], "team_answer": ["no", ""], "note": ["", ""]})
+    found = findings(quick, pd.DataFrame(), questions=questions, statements=())
+    assert found[["source", "item_id", "answer"]].values.tolist() == [
+        ["quick test: organisation", "q2", "no"],
+        ["quick test: team", "q1", "no"],
+        ["quick test: team", "q2", "not answered"],
+    ]
+
+
+def test_answers_given_against_version_1_are_read_with_a_note(tiny):
+    """A workshop file from before the model's version 2: read as given, with a note; ids the model lacks dropped."""
+    tiny.set_file(  # the engagement's self_assessment file (answers.csv), in version 1's columns
+        "answers.csv",
+        "participant,role,dimension_id,current_level,target_level,evidence\n"
+        "Ann,lead,operations.measures,2,4,monthly report\n"
+        "Ann,lead,operations.gone,3,4,a dimension no model has\n",
+    )
+    eng = load_engagement(tiny.path)
+    result = self_assessment.run(eng, None)
+    scores = result.tables["scores"].set_index("dimension_id")
+    assert scores.loc["operations.measures", "n"] == 1 and "operations.gone" not in scores.index
+    notes = " ".join(result.notes)
+    assert "given against an unstated (earlier) version of the maturity model" in notes
+    assert "'operations.gone' (not a dimension of this model)" in notes

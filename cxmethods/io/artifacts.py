@@ -69,7 +69,7 @@ START_HERE, SELF_ASSESSMENT, VOICE_OF_CUSTOMER, SEGMENTATION, BUSINESS_CASE, ROA
 #: this does not list (tests/test_schedule.py also checks every read_table call in the workbook modules).
 READS: dict[str, tuple[str, ...]] = {
     START_HERE: (),
-    SELF_ASSESSMENT: (),
+    SELF_ASSESSMENT: (VOICE_OF_CUSTOMER,),  # facts before opinions: the room sees 02's headlines before it scores
     VOICE_OF_CUSTOMER: (),
     SEGMENTATION: (),
     BUSINESS_CASE: (VOICE_OF_CUSTOMER, SEGMENTATION),
@@ -117,7 +117,7 @@ def _columns(names: str) -> tuple[str, ...]:
 
 # Columns that several tables share: the per-dimension scores (01) and the backlog (05).
 _SCORES = _columns(
-    "component component_name dimension_id dimension n median_current iqr range disagreement median_target consensus_current consensus_target consensus_rationale current target gap weight priority previous_current change"
+    "component component_name dimension_id dimension n median_current iqr range disagreement median_target consensus_current consensus_target consensus_rationale consensus_strengths consensus_areas current target gap weight priority previous_current change"
 )
 _BACKLOG = _columns(
     "id title source provenance value effort npv bcr prob_negative confidence dependencies earliest_start reach impact time_criticality risk_reduction scored_by"
@@ -132,7 +132,12 @@ ARTIFACTS: tuple[Artifact, ...] = (
     Artifact(SELF_ASSESSMENT, "scores", _SCORES),
     Artifact(SELF_ASSESSMENT, "gaps", ("rank", *_SCORES), needs=_columns("dimension_id dimension gap")),
     Artifact(SELF_ASSESSMENT, "disagreements", _SCORES),
-    Artifact(SELF_ASSESSMENT, "components", _columns("component component_name dimensions current target gap priority")),
+    Artifact(
+        SELF_ASSESSMENT,
+        "components",
+        _columns("component component_name dimensions scored current target gap priority"),
+        needs=_columns("component component_name current target gap"),
+    ),
     Artifact(
         SELF_ASSESSMENT, "findings", _columns("source component item_id statement answer note"), needs=_columns("statement")
     ),
@@ -270,6 +275,32 @@ ARTIFACTS: tuple[Artifact, ...] = (
         more_columns="then one column per channel",
     ),
     Artifact(SEGMENTATION, "process", _columns("step id title what output workbook_section")),
+    # the segmentation guide (templates/segmentation_process.yaml): what it serves, its bases, its tests, its checks
+    Artifact(SEGMENTATION, "decisions", _columns("id decision needs tests")),
+    Artifact(
+        SEGMENTATION,
+        "bases",
+        _columns("attribute label base characteristic law special_category stands_for role typing_question"),
+    ),
+    Artifact(SEGMENTATION, "segment_tests", _columns("segment name test verdict evidence question")),
+    # the typing tool (cxmethods.methods.typing_tool): questions tried in turn, the points card (one column of points
+    # per segment), its agreement with the segments on respondents set aside, and the confusion table
+    Artifact(SEGMENTATION, "typing_questions", _columns("order attribute label cv_agreement gain asked")),
+    Artifact(
+        SEGMENTATION,
+        "typing_tool",
+        _columns("order attribute label answer"),
+        more_columns="then one column of points per segment",
+    ),
+    Artifact(
+        SEGMENTATION,
+        "typing_check",
+        _columns("check questions respondents agreement note"),
+        needs=_columns("check questions agreement"),
+    ),
+    Artifact(SEGMENTATION, "typing_confusion", _columns("segment segment_name typed typed_name respondents share")),
+    Artifact(SEGMENTATION, "equality_check", _columns("check segment attribute label characteristic law finding action")),
+    Artifact(SEGMENTATION, "embedding", _columns("id question why suggestion")),
     # one row per respondent; rule_segment only with segment rules, segment_name once the segments are named
     Artifact(SEGMENTATION, "assignments", _columns("respondent_id segment rule_segment segment_name"), kind="parquet"),
     # respondents and the satisfied among them by segment x preferred channel x area x month, for the report's filterable

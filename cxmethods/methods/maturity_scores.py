@@ -107,7 +107,8 @@ def score_dimensions(
         Gives the dimensions, their order and components. Dimensions nobody scored get ``n = 0``.
     consensus : DataFrame, optional
         ``dimension_id``, ``current_level``, ``target_level``, ``rationale`` agreed in the room: these
-        replace the medians in ``current``/``target``; the medians are kept.
+        replace the medians in ``current``/``target``; the medians are kept. Optional ``strengths`` and
+        ``areas_for_improvement`` (what the room recorded) become ``consensus_strengths``/``consensus_areas``.
     disagreement_range : int
         Levels apart at which respondents disagree.
     disagreement_share : float
@@ -165,7 +166,8 @@ def score_dimensions(
     )
     scores["previous_current"] = scores["dimension_id"].map(before)
     scores["change"] = scores["current"] - scores["previous_current"]
-    scores["consensus_rationale"] = scores["consensus_rationale"].fillna("")
+    for column in ("consensus_rationale", "consensus_strengths", "consensus_areas"):
+        scores[column] = scores[column].astype(object).where(scores[column].notna(), "")
     return scores[SCORE_COLUMNS]
 
 
@@ -180,12 +182,18 @@ def _spread(levels: pd.Series, share: float) -> float:
 
 
 def _consensus(consensus: pd.DataFrame | None) -> pd.DataFrame:
-    columns = {"current_level": "consensus_current", "target_level": "consensus_target", "rationale": "consensus_rationale"}
+    columns = {
+        "current_level": "consensus_current",
+        "target_level": "consensus_target",
+        "rationale": "consensus_rationale",
+        "strengths": "consensus_strengths",
+        "areas_for_improvement": "consensus_areas",
+    }
     if consensus is None or consensus.empty:
         return pd.DataFrame(columns=["dimension_id", *columns.values()]).astype(
             {"consensus_current": float, "consensus_target": float}
         )
-    agreed = consensus[["dimension_id", *columns]].rename(columns=columns)
+    agreed = consensus.reindex(columns=["dimension_id", *columns]).rename(columns=columns)
     return agreed.astype({"consensus_current": float, "consensus_target": float})
 
 
@@ -205,13 +213,15 @@ def gaps(scores: pd.DataFrame) -> pd.DataFrame:
 
 
 def component_summary(scores: pd.DataFrame) -> pd.DataFrame:
-    """One row per component: mean current, target and gap of its dimensions, and its total priority."""
+    """One row per component: the median current level, target and gap of its dimensions (levels are ordered
+    categories, so a median, not a mean), how many of them are scored, and its total priority."""
     grouped = scores.groupby(["component", "component_name"], sort=False)
     return grouped.agg(
         dimensions=("dimension_id", "count"),
-        current=("current", "mean"),
-        target=("target", "mean"),
-        gap=("gap", "mean"),
+        scored=("current", "count"),
+        current=("current", "median"),
+        target=("target", "median"),
+        gap=("gap", "median"),
         priority=("priority", "sum"),
     ).reset_index()
 
@@ -229,26 +239,37 @@ def findings(
 ) -> pd.DataFrame:
     """Every quick-test "no" and every checklist "no" or "partly", as a finding with its component.
 
-    Unanswered items are findings too ("not answered"): a question the room skipped is worth a look.
-    Columns: :data:`FINDING_COLUMNS` (``source`` is ``quick_test`` or the role's name).
+    Unanswered items are findings too ("not answered"): a question the room skipped is worth a look. The quick
+    test is answered for the organisation (``answer``) and for the team (``team_answer``); the team's answers
+    count once any is given (a file from before they were asked has none).
+    Columns: :data:`FINDING_COLUMNS` (``source`` is ``quick test: organisation``, ``quick test: team`` or
+    ``checklist: <role>``).
     """
     questions = questions if questions is not None else load_quick_test()
     statements = statements if statements is not None else load_role_checklist()
     rows = []
-    given = _answers_by_id(quick_test, "question_id")
-    for q in questions:
-        answer, note = given.get(q.id, ("", ""))
-        if answer != "yes":
-            rows.append(
-                {
-                    "source": "quick_test",
-                    "component": q.component,
-                    "item_id": q.id,
-                    "statement": q.text,
-                    "answer": answer or "not answered",
-                    "note": note,
-                }
-            )
+    scopes = [("answer", "organisation")]
+    if (
+        quick_test is not None
+        and "team_answer" in quick_test
+        and quick_test["team_answer"].fillna("").astype(str).str.strip().any()
+    ):
+        scopes.append(("team_answer", "team"))
+    for column, scope in scopes:
+        given = _answers_by_id(quick_test, "question_id", column)
+        for q in questions:
+            answer, note = given.get(q.id, ("", ""))
+            if answer != "yes":
+                rows.append(
+                    {
+                        "source": f"quick test: {scope}",
+                        "component": q.component,
+                        "item_id": q.id,
+                        "statement": q.text,
+                        "answer": answer or "not answered",
+                        "note": note,
+                    }
+                )
     given = _answers_by_id(checklist, "statement_id")
     for s in statements:
         answer, note = given.get(s.id, ("", ""))
@@ -266,11 +287,11 @@ def findings(
     return pd.DataFrame(rows, columns=FINDING_COLUMNS)
 
 
-def _answers_by_id(table: pd.DataFrame, key: str) -> dict[str, tuple[str, str]]:
-    if table is None or table.empty:
+def _answers_by_id(table: pd.DataFrame, key: str, column: str = "answer") -> dict[str, tuple[str, str]]:
+    if table is None or table.empty or column not in table:
         return {}
     notes = table["note"] if "note" in table else pd.Series([""] * len(table), index=table.index)
     return {
-        str(k): (str(a) if pd.notna(a) else "", str(n) if pd.notna(n) else "")
-        for k, a, n in zip(table[key], table["answer"], notes)
+        str(k): (str(a).strip().lower() if pd.notna(a) else "", str(n) if pd.notna(n) else "")
+        for k, a, n in zip(table[key], table[column], notes)
     }

@@ -196,8 +196,9 @@ def _self_assessment(read_step: Read, currency: str) -> list[str]:
     if len(wide):
         out.append(f"The room disagrees most on {', '.join(wide['dimension'].head(3))}: the scores need evidence, not a vote.")
     if not scored.empty:
-        out.append(
-            f"Average maturity today {scored['current'].mean():.1f} of 5, against a target of {scored['target'].mean():.1f}."
+        out.append(  # levels are ordered categories: the typical dimension is the median one, not an average
+            f"The typical dimension is at level {scored['current'].median():g} of 5 today, against a target of "
+            f"{scored['target'].median():g}."
         )
     findings = read_step("findings")
     counts = findings["answer"].value_counts()
@@ -362,7 +363,7 @@ def _segmentation(read_step: Read, currency: str) -> list[str]:
     segments = read_step("segments")
     doubt = _k_doubt(read_step)
     listed = "; ".join(f"{s.name} ({s.share:.0%})" for s in segments.itertuples())
-    out = [f"{len(segments)} {'draft ' if doubt else ''}segments: {listed}.", doubt]
+    out = [f"{len(segments)} {'draft ' if doubt else ''}segments: {listed}.", doubt, _typing(read_step)]
     try:
         capacity = read_step("self_service").sort_values("capacity")
     except CxmError:  # no preferred channel in the survey: the segments are still worth stating
@@ -374,6 +375,27 @@ def _segmentation(read_step: Read, currency: str) -> list[str]:
     out.append(f"Only {low['capacity']:.0%} of '{low['segment']}' {_able(low)}: keep assisted channels open for them.")
     out.append(f"'{high['segment']}' could self-serve ({high['capacity']:.0%} {_able(high)}).")
     return out
+
+
+def _typing(read_step: Read) -> str | None:
+    """The typing tool's test in a sentence: how many questions place how many respondents in their segment."""
+    try:
+        check = read_step("typing_check").set_index("check")
+        questions = read_step("typing_questions")
+    except CxmError:  # no typing tool (too few respondents, or a run from before it existed)
+        return None
+    if "heldout" not in check.index:
+        return None
+    row = check.loc["heldout"]
+    n = int(row["questions"])
+    asked = questions.loc[questions["asked"].astype(str) == "True", "label"].astype(str).tolist()
+    count = ("one", "two", "three", "four", "five", "six", "seven")[n - 1] if 1 <= n <= 7 else str(n)
+    about = f" (about {', '.join(asked[:-1])} and {asked[-1]})" if len(asked) > 1 else (f" (about {asked[0]})" if asked else "")
+    return (
+        f"{count.capitalize()} question{'s' if n != 1 else ''}{about} place {row['agreement']:.0%} of respondents in the "
+        "same segment as the full analysis, tested on respondents the questions were not built on: staff can use them "
+        "to place a new customer."
+    )
 
 
 def _able(row: pd.Series) -> str:

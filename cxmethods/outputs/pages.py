@@ -182,9 +182,14 @@ def self_assessment(run: RunView) -> Page | None:
     return page
 
 
-def _agreed(row: pd.Series) -> str:
-    reason = row.get("consensus_rationale")
-    return f" The room's reason: {reason.strip()}" if isinstance(reason, str) and reason.strip() else ""
+def _agreed(row: pd.Series, recorded: str = "") -> str:
+    """What the room recorded for a dimension: its strengths or areas for improvement (``recorded`` names the
+    column), else the reason it gave for the agreed score."""
+    for column, lead in ((recorded, ""), ("consensus_rationale", "The room's reason: ")):
+        text = row.get(column) if column else None
+        if isinstance(text, str) and text.strip():
+            return f" {lead}{text.strip()}"
+    return ""
 
 
 def _strengths_and_areas(run: RunView, component: str, rows: pd.DataFrame) -> str:
@@ -196,9 +201,13 @@ def _strengths_and_areas(run: RunView, component: str, rows: pd.DataFrame) -> st
     strengths = others[others["current"] >= 3].sort_values("current", ascending=False)
     if strengths.empty:  # nothing at level 3 or above: the best of the rest, said as the strongest
         strengths = (others if not others.empty else rows).sort_values(["current", "gap"], ascending=[False, True]).head(1)
-    strong = [f"{r['dimension']}: level {run.value(r['current'], 'score')}.{_agreed(r)}" for _, r in strengths.head(3).iterrows()]
+    strong = [
+        f"{r['dimension']}: level {run.value(r['current'], 'score')}.{_agreed(r, 'consensus_strengths')}"
+        for _, r in strengths.head(3).iterrows()
+    ]
     weak = [
-        f"{r['dimension']}: level {run.value(r['current'], 'score')}, target {run.value(r['target'], 'score')}.{_agreed(r)}"
+        f"{r['dimension']}: level {run.value(r['current'], 'score')}, target {run.value(r['target'], 'score')}."
+        f"{_agreed(r, 'consensus_areas')}"
         for _, r in areas.iterrows()
     ]
     label = "Strongest" if strengths["current"].max() < 3 else "Strengths"
@@ -401,12 +410,59 @@ def segmentation(run: RunView) -> Page | None:
     if service is not None:
         page.add(h.heading("Who can be served online"))
         page.add(run.show(service, step, "self_service"))
+    tests = run.table(step, "segment_tests")
+    if tests is not None and len(tests):
+        page.add(h.heading("Are these good segments?"))
+        page.add(h.points(_segment_tests(tests)))
+    typing = run.table(step, "typing_check")
+    if typing is not None and len(typing):
+        page.add(h.heading("Placing a new customer in a segment"))
+        page.add(h.points([str(n) for n in typing["note"] if isinstance(n, str) and n.strip()][:1]))
+        card = run.table(step, "typing_tool")
+        if card is not None:  # one column of points per segment, headed by the segment's name
+            names = {} if segments is None else {f"segment_{s}": str(n) for s, n in zip(segments["segment"], segments["name"])}
+            card = card.rename(columns=names)
+            page.add(run.show(card, step, "typing_tool", [c for c in card.columns if c not in ("order", "attribute")]))
+    equality = run.table(step, "equality_check")
+    if equality is not None and len(equality):
+        page.add(h.heading("Equality and data protection"))
+        page.add(h.points(_equality_points(equality)))
     if stakeholders is not None:
         page.add(h.heading("Stakeholders"))
         page.add(
             run.show(stakeholders, step, "stakeholders", ["group", "category", "priority", "interest", "influence", "objective"])
         )
     return page
+
+
+def _segment_tests(tests: pd.DataFrame) -> list[str]:
+    """The five tests of a good segment in a few sentences: which segments meet them all, and what is to check."""
+    settled = tests[tests["test"] != "Actionable"]  # whether a segment is actionable is the organisation's call
+    verdicts = settled.groupby("name", sort=False)["verdict"].apply(list)
+    all_met = [str(n) for n, v in verdicts.items() if all(x == "meets" for x in v)]
+    out = [
+        f"{len(all_met)} of {len(verdicts)} segments pass every test the data can settle (measurable, substantial, "
+        "reachable, distinct); whether each is actionable is for the organisation to judge."
+    ]
+    for test, part in tests[tests["verdict"] == "check"].groupby("test", sort=False):
+        names = ", ".join(f"'{n}'" for n in part["name"].head(4))
+        out.append(f"{test}: check {names}. {part['evidence'].iloc[0]}")
+    return out[:6]
+
+
+def _equality_points(table: pd.DataFrame) -> list[str]:
+    """The equality check's findings (bases, typing questions, segment profiles) in a few sentences, then the rules
+    that hold for every segmentation."""
+    found = table[table["check"] != "always"]
+    out = [str(f) for f in found.loc[found["check"].isin(["basis", "stand_in", "typing_question"]), "finding"].head(6)]
+    profiles = found[found["check"] == "profile"]
+    if len(profiles):
+        out.append(
+            f"{profiles['segment'].nunique()} segment{'s' if profiles['segment'].nunique() != 1 else ''} differ strongly by a "
+            "protected characteristic or a stand-in for one: check that what each is offered is no worse than for others."
+        )
+    out += [str(a) for a in table.loc[table["check"] == "always", "action"]]
+    return out
 
 
 # Business case --------------------------------------------------------------------------------------------------

@@ -1,9 +1,11 @@
 """The workshop inputs: answers against the self-assessment templates, and candidate initiatives.
 
-:func:`make_self_assessment` has eight participants rate each of the 21 maturity-model
+:func:`make_self_assessment` has eight participants rate each of the maturity model's
 dimensions (agreeing within one level except on three dimensions, with the largest gaps on
-three others); :func:`make_consensus` records the scores the room agreed for the three disputed
-dimensions; :func:`make_quick_test` answers the nine quick-test questions (three "no");
+three others); :func:`make_consensus` records the scores the room agreed for every dimension, with
+strengths and areas for improvement (below the median on the three disputed dimensions, the median
+elsewhere); :func:`make_quick_test` answers the nine quick-test questions for the organisation (three
+"no") and for the team (three "no", one of them where the organisation says yes);
 :func:`make_role_checklist` answers the role checklist (about 30% no, 30% partly);
 :func:`make_initiatives` returns the fixed list of twelve initiatives.
 """
@@ -20,6 +22,7 @@ __all__ = [
     "DISAGREEMENT_DIMENSIONS",
     "LARGEST_GAP_DIMENSIONS",
     "QUICK_TEST_NO",
+    "QUICK_TEST_TEAM_NO",
     "make_backlog_scores",
     "make_consensus",
     "make_initiatives",
@@ -72,8 +75,23 @@ def _template(name: str) -> dict:
 
 
 def _dimensions() -> list[tuple[str, str]]:
-    """(id, name) of the 21 maturity-model dimensions."""
-    return [(d["id"], d["name"]) for c in _template("maturity_model.yaml")["components"] for d in c["dimensions"]]
+    """(id, name) of the maturity model's dimensions."""
+    return [(d["id"], d["name"]) for d in _model_dimensions()]
+
+
+def _model_dimensions() -> list[dict]:
+    return [d for c in _template("maturity_model.yaml")["components"] for d in c["dimensions"]]
+
+
+def _version() -> str:
+    return str(_template("maturity_model.yaml").get("version", ""))
+
+
+def _first_criterion(dimension: dict, level: int) -> str:
+    """The first criterion of a level (1-5) of a dimension, as the model file writes it."""
+    entry = dimension["levels"][level - 1]
+    text = entry["criteria"][0] if isinstance(entry, dict) else entry
+    return text[0].lower() + text[1:].rstrip(".")
 
 
 def make_self_assessment(rng: np.random.Generator) -> tuple[pd.DataFrame, dict]:
@@ -113,6 +131,7 @@ def make_self_assessment(rng: np.random.Generator) -> tuple[pd.DataFrame, dict]:
             )
             rows.append((person, role, dim_id, cur, tgt, note.format(d=name[0].lower() + name[1:], D=name)))
     df = pd.DataFrame(rows, columns=["participant", "role", "dimension_id", "current_level", "target_level", "evidence"])
+    df["model_version"] = _version()
     return df, {
         "disagreement_dimensions": list(DISAGREEMENT_DIMENSIONS),
         "largest_gap_dimensions": list(LARGEST_GAP_DIMENSIONS),
@@ -146,11 +165,15 @@ _CONSENSUS = {
         ("Agreed 2: leaders described the policy review process, but front-line staff showed it is not used day to day."),
     ),
 }
-QUICK_TEST_NO = {  # the quick-test questions answered "no", with the room's note
+QUICK_TEST_NO = {  # the quick-test questions answered "no" for the organisation, with the room's note
     "q2": "Segments appear in the 2023 customer strategy, but no service plan or budget uses them.",
     "q3": "Our targets are council-wide (calls answered, forms processed); none is set for a group of residents.",
     "q8": "The resident survey runs every year, but nobody owns the results and nothing changes because of them.",
 }
+#: The questions answered "no" for the participants' own teams: q6 is "no" for the teams where the organisation
+#: says yes (the corporate values mention outcomes; the teams' own measures count calls and forms), and q8 is
+#: "yes" for the teams (the housing team acts on its own tenants' survey) where the organisation says no.
+QUICK_TEST_TEAM_NO = ("q2", "q3", "q6")
 # role-checklist answers planted to agree with the quick test and the consensus (no segments in use,
 # contact data not analysed, advisers blind to other services' contacts); the rest are drawn
 _ROLE_PLANTED = {
@@ -181,25 +204,61 @@ _ROLE_NOTES = {  # (chance of a note, notes to choose from) by answer
 }
 
 
-def make_consensus() -> tuple[pd.DataFrame, dict]:
-    """The agreed scores for the three disagreement dimensions, in the columns of ``workshop/consensus.csv``.
+def make_consensus(answers: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """The room's agreed scores for every dimension, in the columns of ``workshop/consensus.csv``.
 
-    No randomness: the room settled each on 2, below the respondents' median.
+    No randomness. The three disputed dimensions are settled on 2, below the respondents' median (the front
+    line's evidence carried the discussion); on every other dimension the median stands (rounded down, as the
+    best-fit rule reads a level half met as not met). Strengths name the highest level whose criteria the room
+    found met; areas for improvement, the first criterion of the level above.
     """
-    rows = [(d, *_CONSENSUS[d]) for d in DISAGREEMENT_DIMENSIONS]
-    df = pd.DataFrame(rows, columns=["dimension_id", "current_level", "target_level", "rationale"])
-    return df, {"consensus": {d: {"current_level": c, "target_level": t} for d, c, t, _ in rows}}
+    medians = answers.groupby("dimension_id")[["current_level", "target_level"]].median()
+    rows = []
+    for d in _model_dimensions():
+        if d["id"] in _CONSENSUS:
+            current, target, rationale = _CONSENSUS[d["id"]]
+        else:
+            current = int(np.floor(medians.loc[d["id"], "current_level"]))
+            target = int(np.ceil(medians.loc[d["id"], "target_level"]))
+            rationale = "No dispute: the respondents' median stands."
+        strengths = (  # level 1 describes what is missing: no strength to record
+            f"Level {current} is met: {_first_criterion(d, current)}." if current > 1 else "None yet at this level."
+        )
+        areas = (
+            f"For level {current + 1}: {_first_criterion(d, current + 1)}." if current < 5 else "Keep level 5: check it yearly."
+        )
+        rows.append((d["id"], current, target, rationale, strengths, areas, _version()))
+    columns = ["dimension_id", "current_level", "target_level", "rationale", "strengths", "areas_for_improvement"]
+    df = pd.DataFrame(rows, columns=[*columns, "model_version"])
+    return df, {"consensus": {d: {"current_level": c, "target_level": t} for d, c, t, *_ in rows if d in _CONSENSUS}}
 
 
 def make_quick_test() -> tuple[pd.DataFrame, dict]:
-    """One answer per ``templates/quick_test.yaml`` question: "no" on :data:`QUICK_TEST_NO`, otherwise "yes".
+    """Two answers per ``templates/quick_test.yaml`` question, for the organisation ("no" on :data:`QUICK_TEST_NO`)
+    and for the team ("no" on :data:`QUICK_TEST_TEAM_NO`), otherwise "yes".
 
     No randomness; the columns are those of ``workshop/quick_test.csv``.
     """
     ids = [q["id"] for q in _template("quick_test.yaml")["questions"]]
-    rows = [(q, "no", QUICK_TEST_NO[q]) if q in QUICK_TEST_NO else (q, "yes", None) for q in ids]
-    df = pd.DataFrame(rows, columns=["question_id", "answer", "note"])
-    return df, {"quick_test_no": [q for q in ids if q in QUICK_TEST_NO]}
+    rows = [
+        (
+            q,
+            "no" if q in QUICK_TEST_NO else "yes",
+            "no" if q in QUICK_TEST_TEAM_NO else "yes",
+            QUICK_TEST_NO.get(q) or _TEAM_NOTES.get(q),
+        )
+        for q in ids
+    ]
+    df = pd.DataFrame(rows, columns=["question_id", "answer", "team_answer", "note"])
+    return df, {
+        "quick_test_no": [q for q in ids if q in QUICK_TEST_NO],
+        "quick_test_team_no": [q for q in ids if q in QUICK_TEST_TEAM_NO],
+    }
+
+
+_TEAM_NOTES = {
+    "q6": "The corporate values mention outcomes, but our own team measures still count calls and forms.",
+}
 
 
 def make_role_checklist(rng: np.random.Generator) -> tuple[pd.DataFrame, dict]:

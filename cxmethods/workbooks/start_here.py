@@ -251,9 +251,30 @@ def _cross_checks(eng: Engagement, tables: dict[str, pd.DataFrame]) -> list[Prob
     """Checks that span a table and the methodology or another table."""
     problems = []
     try:
-        dimensions: set[str] | None = {d.id for d in model_for(eng).dimensions}
+        model = model_for(eng)
+        dimensions: set[str] | None = {d.id for d in model.dimensions}
     except ConfigError:  # the engagement's own model file: _settings_files reports its problems
         dimensions = None
+    for name in ("self_assessment", "consensus"):  # ids of an earlier model version: carried over, with a warning
+        table = tables.get(name)
+        if table is None or dimensions is None:
+            continue
+        moved = {i: model.carry_over(i) for i in set(table["dimension_id"].dropna()) - dimensions}
+        moved = {i: why for i, (_, why) in moved.items() if why.startswith(("renamed", "removed"))}
+        if moved:
+            problems.append(
+                Problem(
+                    str(eng.resolve(getattr(eng.workshop, name).path)),
+                    f"answers for dimension ids of an earlier version of the maturity model: "
+                    f"{'; '.join(f'{i} ({why})' for i, why in sorted(moved.items())[:5])}.",
+                    "Renamed ones are read under the new id, removed ones are left out; the change log in the "
+                    "maturity model says what changed. Ask the room to check these scores against the new descriptors.",
+                    column=_column(eng, name, "dimension_id"),
+                    rows=_rows(table, table["dimension_id"].isin(moved)),
+                    severity="warning",
+                )
+            )
+            tables = {**tables, name: table[~table["dimension_id"].isin(moved)]}
     for name, column, known, where_to_look in (
         ("self_assessment", "dimension_id", dimensions, "the maturity model"),
         ("consensus", "dimension_id", dimensions, "the maturity model"),

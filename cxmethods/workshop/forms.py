@@ -129,13 +129,14 @@ def self_assessment_form(
         return not_configured("self_assessment")
     store = store_for(engagement, "self_assessment")
     who = html.escape(participant) + (f" ({html.escape(role)})" if role else "")
+    model = model or model_for(engagement)
     return _dimension_form(
         store,
         "self_assessment",
-        model or model_for(engagement),
+        model,
         engagement.folder,
         key={"participant": participant},
-        extra={"role": role} if role else {},
+        extra=({"role": role} if role else {}) | _version(model),
         text="evidence",
         title=f"Self-assessment · {who}",
         placeholder="Evidence: what do you see that puts us at this level? (an example, a document, a measure)",
@@ -166,21 +167,26 @@ def consensus_form(engagement: Engagement, *, model: MaturityModel | None = None
     if getattr(engagement.workshop, "consensus", None) is None:
         return not_configured("consensus")
     store = store_for(engagement, "consensus")
+    model = model or model_for(engagement)
     return _dimension_form(
         store,
         "consensus",
-        model or model_for(engagement),
+        model,
         engagement.folder,
         key={},
-        extra={},
+        extra=_version(model),
         text="rationale",
         title="Consensus · the levels the room agreed",
         placeholder="Rationale (required): why did the room agree this level and this target?",
+        more={
+            "strengths": "Strengths: what the room saw that works, with the evidence",
+            "areas_for_improvement": "Areas for improvement: what would take this dimension to the next level",
+        },
     )
 
 
 def quick_test_form(engagement: Engagement, *, questions: Iterable[Question] | None = None) -> WorkshopForm:
-    """The quick test: one yes/no and a short note per question.
+    """The quick test: yes or no for the organisation and for the respondent's own team, and a short note, per question.
 
     Parameters
     ----------
@@ -192,7 +198,8 @@ def quick_test_form(engagement: Engagement, *, questions: Iterable[Question] | N
     Returns
     -------
     WorkshopForm
-        One row per question; ``.controls["answer"][question_id]`` and ``.controls["note"][question_id]``.
+        One row per question; ``.controls["answer"][question_id]`` (the organisation),
+        ``.controls["team_answer"][question_id]`` and ``.controls["note"][question_id]``.
     """
     if getattr(engagement.workshop, "quick_test", None) is None:
         return not_configured("quick_test")
@@ -206,6 +213,7 @@ def quick_test_form(engagement: Engagement, *, questions: Iterable[Question] | N
         engagement.folder,
         id_field="question_id",
         title="Quick test",
+        scopes=(("answer", "Organisation"), ("team_answer", "Your team")),
     )
 
 
@@ -442,11 +450,23 @@ def _toggles(choices: Iterable[tuple[str, str]], tooltips: list[str], width: str
     )
 
 
+def _examples(examples: tuple[str, ...]) -> str:
+    """A level's examples of evidence, in grey under its descriptor (none for a model written without them)."""
+    if not examples:
+        return ""
+    return f'<div style="color:{GREY};font-size:0.92em">For example: {html.escape("; ".join(examples))}.</div>'
+
+
 def _label(text: str) -> widgets.HTML:
     return widgets.HTML(f"<b>{text}</b>", layout=widgets.Layout(width="8em"))
 
 
 # -- one dimension at a time ---------------------------------------------------------------------
+
+
+def _version(model: MaturityModel) -> dict[str, str]:
+    """Written on every row saved, so a later version of the model knows what descriptors an answer was given against."""
+    return {"model_version": model.version} if model.version else {}
 
 
 def _dimension_form(
@@ -460,10 +480,13 @@ def _dimension_form(
     text: str,
     title: str,
     placeholder: str,
+    more: dict[str, str] | None = None,
 ) -> WorkshopForm:
     """The form shared by the self-assessment and the consensus (workshop file ``name``): ``key`` (our
     fields) picks the rows that are this form's, ``extra`` is written on every row saved, ``text`` names
-    the free-text field (a dimension counts as done without it only when the schema does not require it)."""
+    the free-text field (a dimension counts as done without it only when the schema does not require it);
+    ``more`` adds optional free-text fields (field: placeholder), each in a box of its own."""
+    more = more or {}
     dims, fields = model.dimensions, column_names(store, name)
     required_text = INPUTS[name].fields[text].required
     rows = rows_by(store, {fields[k]: v for k, v in key.items()}, fields["dimension_id"])
@@ -472,6 +495,7 @@ def _dimension_form(
             "current": _level(r.get(fields["current_level"], "")),
             "target": _level(r.get(fields["target_level"], "")),
             "text": r.get(fields[text], ""),
+            **{m: r.get(fields[m], "") for m in more},
         }
         for d, r in rows.items()
     }
@@ -487,6 +511,10 @@ def _dimension_form(
     tips = ["Not scored yet"] + [f"{i} · {name}" for i, name in enumerate(model.level_names, 1)]
     current, target = (_toggles([_NOT_YET, *((lv, lv) for lv in _LEVELS)], tips, "5.6em") for _ in range(2))
     box = widgets.Textarea(placeholder=placeholder, continuous_update=True, layout=widgets.Layout(width="auto", height="6em"))
+    boxes = {
+        m: widgets.Textarea(placeholder=tip, continuous_update=True, layout=widgets.Layout(width="auto", height="4em"))
+        for m, tip in more.items()
+    }
     heading, levels, progress = widgets.HTML(), widgets.HTML(), widgets.HTML()
     chart = widgets.Image(format="png", layout=widgets.Layout(width="360px", flex="0 0 auto", margin="0 0 0 16px"))
     status = widgets.HTML()
@@ -511,7 +539,7 @@ def _dimension_form(
             items.append(
                 f'<li style="list-style:none;padding:5px 10px;margin:3px 0;border-left:5px solid {colour};'
                 f'background:{"#f1f5fb" if tags else "transparent"}"><b>{i} · {html.escape(level_name)}</b>{badges}'
-                f" — {html.escape(descriptor)}</li>"
+                f" — {html.escape(descriptor)}{_examples(d.examples(i))}</li>"
             )
         levels.value = f'<ul style="padding:0;margin:4px 0 10px 0;font-size:1.05em;line-height:1.4">{"".join(items)}</ul>'
         progress.value = _progress(
@@ -543,6 +571,8 @@ def _dimension_form(
         loading = True  # showing answers is not a change to save
         try:
             current.value, target.value, box.value = a["current"], a["target"], a["text"]
+            for m, other in boxes.items():
+                other.value = a.get(m, "")
         finally:
             loading = False
         question = d.question or "Where is the organisation today, and where should it be?"
@@ -561,7 +591,7 @@ def _dimension_form(
         d = dims[dropdown.index]
         a = answers.setdefault(d.id, {})
         scored = (a.get("current"), a.get("target")) != (current.value, target.value)
-        a.update(current=current.value, target=target.value, text=box.value)
+        a.update(current=current.value, target=target.value, text=box.value, **{m: b.value for m, b in boxes.items()})
         warning = ""
         if a["current"] and a["target"] and int(a["target"]) < int(a["current"]):
             warning = f"Note: the target ({a['target']}) is below the current level ({a['current']}). Intended?"
@@ -571,6 +601,7 @@ def _dimension_form(
             fields["current_level"]: a["current"],
             fields["target_level"]: a["target"],
             fields[text]: a["text"],
+            **{fields[m]: a[m] for m in more},
             **{fields[k]: v for k, v in extra.items()},
         }
         saver.save({**{fields[k]: v for k, v in key.items()}, fields["dimension_id"]: d.id}, values, warning)
@@ -585,7 +616,7 @@ def _dimension_form(
     dropdown.observe(show, "value")
     previous.on_click(step(-1))
     following.on_click(step(+1))
-    for control in (current, target, box):
+    for control in (current, target, box, *boxes.values()):
         control.observe(changed, "value")
     show()
 
@@ -596,6 +627,7 @@ def _dimension_form(
         "current": current,
         "target": target,
         text: box,
+        **boxes,
         "heading": heading,
         "levels": levels,
         "progress": progress,
@@ -608,6 +640,7 @@ def _dimension_form(
             widgets.HBox([_label("Target level"), target]),
             _label(text.capitalize()),
             box,
+            *(w for m, b in boxes.items() for w in (_label(m.replace("_", " ").capitalize()), b)),
             status,
         ],
         layout=widgets.Layout(flex="1 1 540px", min_width="540px"),
@@ -635,26 +668,34 @@ def _checklist_form(
     *,
     id_field: str,
     title: str,
+    scopes: tuple[tuple[str, str], ...] = (("answer", ""),),
 ) -> WorkshopForm:
-    """Rows of (id, group heading, text), each with answer toggles and a note, saved on every change."""
+    """Rows of (id, group heading, text), each with answer toggles (one set per ``scopes`` entry: answer field and
+    its label) and a note, saved on every change."""
     rows = rows_by(store, {}, fields[id_field])
     answers = {
-        i: {"answer": r.get(fields["answer"], "").strip().lower(), "note": r.get(fields["note"], "")} for i, r in rows.items()
+        i: {
+            **{f: r.get(fields[f], "").strip().lower() for f, _ in scopes},
+            "note": r.get(fields["note"], ""),
+        }
+        for i, r in rows.items()
     }
     progress, status = widgets.HTML(), widgets.HTML(status_html("", GREY))
     saver = Saver(store, status, folder)
-    toggles: dict[str, widgets.ToggleButtons] = {}
+    toggles: dict[str, dict[str, widgets.ToggleButtons]] = {f: {} for f, _ in scopes}
     notes: dict[str, widgets.Text] = {}
     children: list[widgets.Widget] = [widgets.HTML(f'<h3 style="margin:8px 0 4px 0">{title}</h3>'), progress]
     group = None
 
     def count() -> None:
-        progress.value = _progress(sum(bool(t.value) for t in toggles.values()), len(toggles), "answered")
+        done = [all(toggles[f][i].value for f, _ in scopes) for i in notes]
+        progress.value = _progress(sum(done), len(done), "answered")
 
     def saver_for(item_id: str) -> Callable[[dict], None]:
         def changed(change: dict) -> None:
             saver.save(
-                {fields[id_field]: item_id}, {fields["answer"]: toggles[item_id].value, fields["note"]: notes[item_id].value}
+                {fields[id_field]: item_id},
+                {**{fields[f]: toggles[f][item_id].value for f, _ in scopes}, fields["note"]: notes[item_id].value},
             )
             count()
 
@@ -666,26 +707,33 @@ def _checklist_form(
             children.append(
                 widgets.HTML(f'<div style="font-size:1.2em;font-weight:600;margin:12px 0 2px 0">{html.escape(heading)}</div>')
             )
-        a = answers.get(item_id, {"answer": "", "note": ""})
-        toggles[item_id] = _toggles([_NOT_YET, *((c, c) for c in choices)], ["Not answered yet", *choices], "6.5em")
-        toggles[item_id].value = a["answer"] if a["answer"] in choices else ""
+        a = answers.get(item_id, {})
+        for f, _ in scopes:
+            toggles[f][item_id] = _toggles([_NOT_YET, *((c, c) for c in choices)], ["Not answered yet", *choices], "6.5em")
+            toggles[f][item_id].value = a.get(f, "") if a.get(f, "") in choices else ""
         notes[item_id] = widgets.Text(
-            value=a["note"],
+            value=a.get("note", ""),
             placeholder="Short note: what the room said",
             continuous_update=True,
             layout=widgets.Layout(flex="1 1 auto", width="auto", margin="0 0 0 12px"),
         )
-        for control in (toggles[item_id], notes[item_id]):
+        for control in (*(toggles[f][item_id] for f, _ in scopes), notes[item_id]):
             control.observe(saver_for(item_id), "value")
         children.append(
             widgets.VBox(
                 [
                     widgets.HTML(f'<div style="font-size:1.1em;line-height:1.35"><b>{number}.</b> {html.escape(text)}</div>'),
-                    widgets.HBox([toggles[item_id], notes[item_id]], layout=widgets.Layout(align_items="center")),
+                    *(
+                        widgets.HBox(
+                            [*([_label(label)] if label else []), toggles[f][item_id], *([notes[item_id]] if last else [])],
+                            layout=widgets.Layout(align_items="center"),
+                        )
+                        for last, (f, label) in ((k == len(scopes) - 1, sc) for k, sc in enumerate(scopes))
+                    ),
                 ],
                 layout=widgets.Layout(padding="6px 0", border_bottom="1px solid #eee"),
             )
         )
     count()
     children.append(status)
-    return WorkshopForm(children, {"answer": toggles, "note": notes, "progress": progress, "status": status}, store)
+    return WorkshopForm(children, {**toggles, "note": notes, "progress": progress, "status": status}, store)

@@ -157,6 +157,8 @@ class Room:
             if len(evidence) > EVIDENCE_LIMIT:
                 raise RoomError(f"Evidence is limited to {EVIDENCE_LIMIT:,} characters; shorten it and save again.")
             values[f["evidence"]] = evidence
+        if self.model.version:  # so a later model version knows what descriptors the answer was given against
+            values[f["model_version"]] = self.model.version
         # the file's key is participant and dimension: names are unique in the room (see join)
         table = self._saves.upsert({f["participant"]: who.name, f["dimension_id"]: dimension_id}, {f["role"]: who.role, **values})
         return {"saved": True, "answered": _answered(self._own(table, who, f), f)}
@@ -195,21 +197,31 @@ class Room:
             "answers": answers,
         }
 
-    def save_consensus(self, dimension_id: str, *, current: str, target: str, rationale: str) -> None:
-        """The room's agreed scores for one dimension (the facilitator's form)."""
+    def save_consensus(
+        self, dimension_id: str, *, current: str, target: str, rationale: str, strengths: str = "", areas: str = ""
+    ) -> None:
+        """The room's agreed scores for one dimension (the facilitator's form), with the strengths and areas for
+        improvement it recorded (left as they are in the file when not given)."""
         if dimension_id not in self.dimensions:
             raise RoomError(f"There is no dimension '{dimension_id}' in this room's maturity model.")
         for level in (current, target):
             if str(level).strip() not in _LEVELS[1:]:
                 raise RoomError("Pick the agreed level today and the target, each from 1 to 5, before saving.")
-        if len(rationale) > EVIDENCE_LIMIT:
-            raise RoomError(f"The reason is limited to {EVIDENCE_LIMIT:,} characters.")
+        if max(len(rationale), len(strengths), len(areas)) > EVIDENCE_LIMIT:
+            raise RoomError(f"The reason, strengths and areas are each limited to {EVIDENCE_LIMIT:,} characters.")
         from cxmethods.core.schemas import INPUTS
 
         f = dict(zip(INPUTS["consensus"].fields, self.consensus.columns))
         self.consensus.upsert(
             {f["dimension_id"]: dimension_id},
-            {f["current_level"]: str(current).strip(), f["target_level"]: str(target).strip(), f["rationale"]: rationale},
+            {
+                f["current_level"]: str(current).strip(),
+                f["target_level"]: str(target).strip(),
+                f["rationale"]: rationale,
+                **({f["strengths"]: strengths} if strengths else {}),
+                **({f["areas_for_improvement"]: areas} if areas else {}),
+                **({f["model_version"]: self.model.version} if self.model.version else {}),
+            },
         )
 
     # ---- the facilitator's picture ------------------------------------------------------------------------
