@@ -35,9 +35,66 @@ def test_every_part_runs_on_the_sample(result):
     assert result.skipped == {}
     assert set(result.table("stakeholder_findings")["group_id"]) >= {"G06", "G07", "G08"}
     assert result.table("rule_segments")["size"].sum() == 3000 and result.table("rule_problems").empty
-    assert len(result.table("process")) >= 8
+    assert len(result.table("process")) >= 10 and result.table("process")["id"].iloc[0] == "decisions"
+    assert len(result.table("decisions")) >= 3 and {"owner", "refresh"} <= set(result.table("embedding")["id"])
     cap = result.table("self_service")
     assert (cap["capacity"] >= 0).all() and cap["capacity"].max() > 0.8
+
+
+def test_the_typing_tool_agrees_with_the_segments_on_respondents_set_aside(result):
+    check = result.table("typing_check").set_index("check")
+    asked = result.table("typing_questions").query("asked")
+    assert 3 <= check.loc["heldout", "questions"] == len(asked) <= 7
+    assert check.loc["heldout", "agreement"] >= 0.9 and check.loc["heldout", "respondents"] == pytest.approx(900, abs=5)
+    assert check.loc["everyone", "respondents"] == 3000
+    # tested against the segmenter's own assignments: the confusion table's diagonal is the agreement
+    confusion = result.table("typing_confusion")
+    same = confusion.loc[confusion["segment"] == confusion["typed"], "respondents"].sum()
+    assert same / confusion["respondents"].sum() == pytest.approx(check.loc["heldout", "agreement"])
+    assert set(confusion["segment_name"]) == set(result.table("segments")["name"])
+    card = result.table("typing_tool")
+    assert set(card["attribute"]) - {""} == set(asked["attribute"]) and card.filter(like="segment_").shape[1] == 5
+    view = result.view("confusion")
+    assert view.shape == (5, 5) and int(view.to_numpy().trace()) == same
+
+
+def test_the_five_tests_and_the_equality_check_on_the_sample(result):
+    tests = result.table("segment_tests")
+    assert len(tests) == 25 and set(tests["test"]) == {"Measurable", "Substantial", "Reachable", "Distinct", "Actionable"}
+    assert set(tests["verdict"]) <= {"meets", "check", "room"}
+    grid = result.view("tests_grid")
+    assert grid.shape == (5, 5) and (grid["Substantial"] == "meets").all()  # the sample's segments are all 11% or more
+    # no objective is written yet: actionable is to check for every segment
+    assert (grid["Actionable"] == "check").all()
+    bases = result.table("bases").set_index("attribute")
+    assert bases.loc["preferred_channel", "base"] == "do" and bases.loc["digital_confidence", "base"] == "think"
+    assert bases.loc["disability", "characteristic"] == "Disability" and bases.loc["area", "role"] == "described"
+    equality = result.table("equality_check")
+    flagged = equality[equality["check"] == "basis"]["attribute"].tolist()
+    assert flagged == ["age_band", "disability"]
+    # the planted segment of disabled residents shows up as a segment whose profile differs strongly by disability
+    disabled = equality[(equality["check"] == "profile") & (equality["attribute"] == "disability")]
+    assert len(disabled) == 1 and "disabled" in disabled["segment"].iloc[0]
+    assert (equality["check"] == "always").sum() == 3
+
+
+def test_objectives_the_room_writes_reach_the_actionable_test(result, tmp_path):
+    import copy
+
+    from cxmethods.sample import write_sample
+
+    write_sample(tmp_path)
+    eng = load_engagement(tmp_path / "engagement.yaml")
+    result = copy.deepcopy(result)
+    store_for(eng, "segment_names").upsert({"segment": "2"}, {"name": "Busy families", "objective": "Sorted online in one go."})
+    result.refresh_names(eng)
+    tests = result.table("segment_tests").set_index(["segment", "test"])
+    assert (
+        tests.loc[(2, "Actionable"), "verdict"] == "room"
+        and "Sorted online in one go." in tests.loc[(2, "Actionable"), "evidence"]
+    )
+    assert tests.loc[(2, "Actionable"), "name"] == "Busy families"
+    assert "Busy families" in set(result.table("typing_confusion")["typed_name"])
 
 
 def test_names_typed_in_the_workshop_replace_the_suggestions(result, tmp_path):
@@ -73,6 +130,8 @@ def test_without_a_survey_the_stakeholder_map_still_runs(tiny):
     tiny.set_yaml(tiny.yaml.replace("  survey:\n    path: survey.csv\n    dont_know_codes: [9]\n", ""))
     result = run(load_engagement(tiny.path), tiny.folder / "run")
     assert result.skipped["segments"].startswith("The engagement names no survey input: add inputs.survey (")
+    assert result.skipped["typing_tool"] == result.skipped["segment_tests"] == result.skipped["segments"]
+    assert len(result.table("decisions")) >= 3  # what the segmentation is for does not need data
     assert isinstance(result.table("segments"), Note) and isinstance(result.view("distinctive"), Note)
     assert result.chart("stakeholders").startswith("The engagement names no stakeholders input: add inputs.stakeholders")
     assert (
@@ -93,6 +152,7 @@ def test_a_tiny_survey_is_not_segmented_and_a_chosen_k_is_evaluated_and_flagged(
     (tmp_path / "resident_survey.csv").write_text("\n".join(lines[:21]) + "\n")
     small = run(load_engagement(tmp_path / "engagement.yaml"), tmp_path / "run")
     assert "Segmenting 20 respondents would describe individuals" in small.table("segments")
+    assert "Segmenting 20 respondents would describe individuals" in small.table("typing_tool")
     assert "rule_segments" in small.tables  # the rule-based tree still sizes them
     (tmp_path / "resident_survey.csv").write_text("\n".join(lines[:401]) + "\n")
     cfg = yaml.safe_load((tmp_path / "engagement.yaml").read_text())
@@ -102,6 +162,37 @@ def test_a_tiny_survey_is_not_segmented_and_a_chosen_k_is_evaluated_and_flagged(
     selection = chosen.table("model_selection")
     assert selection["k"].max() == 10 and selection.loc[selection["chosen"], "k"].tolist() == [10]
     assert chosen.table("segments")["below_min_share"].any()
+
+
+def test_a_rule_tree_with_a_scope_counts_the_rows_outside_apart(tmp_path):
+    from cxmethods.sample import write_sample
+
+    write_sample(tmp_path)
+    (tmp_path / "segment_rules.yaml").write_text(
+        "name: Frequent and occasional callers\nsource: test\n"
+        "parameters:\n  most_contacts: {value: 20, source: a cap set for this test}\n"
+        "scope:\n  - {field: contacts_last_year, '<': most_contacts}\n"
+        "segments:\n"
+        "  - {id: frequent, when: {field: contacts_last_year, '>=': 6}, objective: Fewer repeat contacts.}\n"
+        "  - {id: occasional, when: otherwise, objective: Done first time.}\n",
+        encoding="utf-8",
+    )
+    eng = load_engagement(tmp_path / "engagement.yaml")
+    survey = pd.read_csv(tmp_path / "resident_survey.csv")
+    outside = int((survey["contacts_last_year"] >= 20).sum())
+    assert outside > 0
+    result = Segmentation(tmp_path / "run")
+    from cxmethods.io.inputs import read_input
+    from cxmethods.workbooks.segmentation import _rules
+
+    _rules(result, eng, read_input(eng, "survey"))
+    sizes = result.table("rule_segments").set_index("leaf_id")
+    assert sizes.loc["(outside)", "size"] == outside and pd.isna(sizes.loc["(outside)", "share"])
+    assert sizes.drop("(outside)")["size"].sum() == len(survey) - outside
+    assert sizes.drop("(outside)")["share"].sum() == pytest.approx(1)
+    notes = " ".join(result.notes)
+    assert "most contacts = 20 (a cap set for this test)" in notes
+    assert f"{outside:,} respondents outside it are counted apart" in notes
 
 
 def test_chart_names_are_checked():
@@ -224,6 +315,7 @@ def test_a_survey_without_attributes_gets_a_note_not_a_crash(tmp_path):
     )
     result = run(load_engagement(tmp_path / "engagement.yaml"), tmp_path / "run")
     assert result.table("segments").startswith("The survey has no attributes to segment on: declare")
+    assert result.table("equality_check").startswith("The survey has no attributes to segment on: declare")
     assert isinstance(result.table("profiles"), Note) and isinstance(result.table("segment_channels"), Note)
 
 

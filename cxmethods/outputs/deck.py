@@ -858,6 +858,9 @@ def _segments(d: _Deck) -> list[_Slide | None]:
     if service is not None and "capacity" in service and service["capacity"].notna().any():
         low = service.dropna(subset=["capacity"]).sort_values("capacity").iloc[0]
         notes.append(f"Least able to self-serve: '{low['segment']}' ({_share(low['capacity'])}): keep assisted channels open.")
+    typing = d.table(SEGMENTATION, "typing_check")
+    if typing is not None and "note" in typing and len(typing) and isinstance(typing["note"].iloc[0], str):
+        notes.append(f"Placing a new customer: {typing['note'].iloc[0]}")
     notes.append("From the customer survey: respondents grouped by their answers (clustering), named from their profiles.")
     return [_Slide(title, SECTIONS[3], _chart(chart), notes, _source(SEGMENTATION, "segments"), SEGMENTATION)]
 

@@ -1,8 +1,12 @@
-"""Workbook 03: segmentation in one call: stakeholders, rule-based and data-driven segments, channels.
+"""Workbook 03: segmentation in one call: stakeholders, rule-based and data-driven segments, channels, and the
+checks that make a segmentation usable and fair.
 
 :func:`run` runs what the engagement's inputs allow and keeps, for anything it cannot run, the
 reason. Names, pen portraits and objectives come from the workshop's answers file when the room has
-written them, else from the suggestions drawn from the segment profiles.
+written them, else from the suggestions drawn from the segment profiles. Beside the segments it writes what the
+segmentation guide (``templates/segmentation_process.yaml``) asks for: the decisions it serves, its bases, the
+five tests of a good segment, a typing tool tested against the segments, an equality and data-protection check,
+and how to keep it in use.
 """
 
 from __future__ import annotations
@@ -23,16 +27,28 @@ from cxmethods.methods.attributes import attribute_frame, attribute_labels, attr
 from cxmethods.methods.channels import channel_preferences, migration_targets, read_suitability, self_service, suitability_matrix
 from cxmethods.methods.drivers import satisfaction_cube
 from cxmethods.methods.profiles import named_segments, profile, segment_sizes, suggest_names
-from cxmethods.methods.segment_rules import apply_rules, load_process, load_rules
+from cxmethods.methods.segment_checks import (
+    Guide,
+    channel_reach,
+    classify,
+    differences,
+    equality_check,
+    good_segment_tests,
+    load_guide,
+)
+from cxmethods.methods.segment_rules import OUTSIDE, apply_rules, load_rules
 from cxmethods.methods.segment_rules import segment_sizes as rule_sizes
-from cxmethods.methods.segmenter import ATTRIBUTES, Segmenter, select_k
+from cxmethods.methods.segmenter import ATTRIBUTES, Segmenter, segment_silhouettes, select_k
 from cxmethods.methods.stakeholders import stakeholder_findings, stakeholder_table
+from cxmethods.methods.typing_tool import TypingTool, typing_summary
 from cxmethods.plots.stakeholders import plot_stakeholder_map
 from cxmethods.workbooks.results import Results, missing_input
 
 __all__ = ["Segmentation", "run"]
 
 MIN_RESPONDENTS = 100  # fewer, and segments describe individuals rather than groups
+#: The tables of the typing tool and the checks, which need data-driven segments.
+CHECKS = ("bases", "typing_questions", "typing_tool", "typing_check", "typing_confusion", "segment_tests", "equality_check")
 
 
 class Segmentation(Results):
@@ -47,12 +63,23 @@ class Segmentation(Results):
             "segment_channels",
             lambda t: t.pivot_table(index="segment", columns="channel", values=["current_share", "target_share"]).round(2),
         ),
+        "confusion": (
+            "typing_confusion",
+            lambda t: t.pivot_table(index="segment_name", columns="typed_name", values="respondents", sort=False).astype(int),
+        ),
+        "tests_grid": (
+            "segment_tests",
+            lambda t: t.pivot_table(index="name", columns="test", values="verdict", aggfunc="first", sort=False),
+        ),
     }
 
     def __init__(self, run_dir: str | Path | None = None) -> None:
         super().__init__(run_dir)
         self.suggestions: pd.DataFrame | None = None
         self.rule_assignment: pd.Series | None = None
+        self.guide: Guide | None = None
+        self.typing: TypingTool | None = None
+        self.evidence: dict = {}  # what the five tests and the equality check need, kept to re-run them after naming
 
     @property
     def assignments(self) -> pd.DataFrame | None:
@@ -75,7 +102,10 @@ def run(engagement: Engagement, run_dir: str | Path | None) -> Segmentation:
     """Run the segmentation workbook's analyses on the engagement; ``result.write()`` saves them in ``run_dir``."""
     result = Segmentation(run_dir)
     settings = engagement.settings.segmentation
-    result.tables["process"] = load_process()
+    result.guide = load_guide()
+    result.tables["process"] = result.guide.steps
+    result.tables["decisions"] = result.guide.decisions
+    result.tables["embedding"] = result.guide.embedding
     stakeholders = stakeholder_table(engagement)
     if stakeholders.empty:
         why = missing_input("stakeholders", "to check that every customer group has someone to speak for it")
@@ -95,6 +125,7 @@ def run(engagement: Engagement, run_dir: str | Path | None) -> Segmentation:
             "segment_channels",
             "suitability",
             "survey_cube",
+            *CHECKS,
         ):
             result.skipped[name] = why
         return result
@@ -103,9 +134,9 @@ def run(engagement: Engagement, run_dir: str | Path | None) -> Segmentation:
     try:
         _data_driven(result, engagement, survey, settings)
     except CxmError as exc:  # no attributes to segment on, all of them empty or constant...: a note, not a crash
-        for name in ("model_selection", "segments", "profiles"):
+        for name in ("model_selection", "segments", "profiles", *CHECKS):
             if name not in result.tables:
-                result.skipped[name] = str(exc)
+                result.skipped.setdefault(name, str(exc))
     _channels(result, engagement, survey)
     _survey_cube(result, engagement, survey)
     return result
@@ -133,6 +164,14 @@ def _rules(result: Segmentation, engagement: Engagement, survey: pd.DataFrame) -
     tree = load_rules(engagement.resolve(path))
     assignment, problems = apply_rules(tree, survey)
     result.tables["rule_segments"] = rule_sizes(tree, assignment)
+    for p in tree.parameters:
+        result.notes.append(f"The segment tree uses {p.name.replace('_', ' ')} = {p.value:g} ({p.source}).")
+    outside = int((assignment == OUTSIDE).sum())
+    if tree.scope:
+        result.notes.append(
+            f"The segment tree covers only people with {tree.scope_rule.replace('_', ' ')}: {outside:,} respondent"
+            f"{'s' if outside != 1 else ''} outside it {'are' if outside != 1 else 'is'} counted apart, in no segment and no share."
+        )
     result.tables["rule_problems"] = pd.DataFrame(
         [{"severity": p.severity, "where": p.where, "message": p.message, "fix": p.fix} for p in problems],
         columns=["severity", "where", "message", "fix"],
@@ -161,7 +200,7 @@ def _data_driven(result: Segmentation, engagement: Engagement, survey: pd.DataFr
             f"Segmenting {len(survey)} respondents would describe individuals, not groups: at least "
             f"{MIN_RESPONDENTS} are needed. Use the rule-based tree, or gather more responses."
         )
-        for name in ("model_selection", "segments", "profiles", "self_service", "segment_channels", "suitability"):
+        for name in ("model_selection", "segments", "profiles", "self_service", "segment_channels", "suitability", *CHECKS):
             result.skipped[name] = note
         return
     X = survey[attributes]  # declared numbers are modelled as numbers and described in bands (methods.attributes)
@@ -200,7 +239,111 @@ def _data_driven(result: Segmentation, engagement: Engagement, survey: pd.DataFr
     result.assignments = pd.DataFrame({"respondent_id": survey["respondent_id"].astype(str), "segment": labels.astype(int)})
     if result.rule_assignment is not None:
         result.assignments["rule_segment"] = result.rule_assignment.reindex(survey.index).astype("string")
+    _evidence(result, engagement, survey, described, labels, model, X)
     _name_segments(result, engagement)
+
+
+def _evidence(
+    result: Segmentation, engagement: Engagement, survey: pd.DataFrame, described: pd.DataFrame, labels: pd.Series, model, X
+) -> None:
+    """The bases, the typing tool and what the five tests and the equality check rest on (names come later)."""
+    guide, spec, seed = result.guide or load_guide(), engagement.inputs.survey, engagement.seed
+    attributes = list(described.columns)
+    # sensitive fields the survey has beside the bases (an area, a declared sex): profiled, not segmented on
+    others = [k for k in [*attributes_of(spec), *ATTRIBUTES, "area"] if k in survey and k not in attributes]
+    names = attribute_labels([*attributes, *others], spec)
+    bases = classify([*attributes, *dict.fromkeys(others)], names, guide, data=survey)
+    bases = bases[(bases["attribute"].isin(attributes)) | (bases["characteristic"] != "") | (bases["stands_for"] != "")]
+    bases["role"] = np.where(bases["attribute"].isin(attributes), "basis", "described")
+    try:
+        tool = TypingTool(random_state=seed).fit(described, labels)
+    except CxmError as exc:
+        tool = None
+        for name in ("typing_questions", "typing_tool", "typing_check", "typing_confusion"):
+            result.skipped[name] = str(exc)
+    bases["typing_question"] = bases["attribute"].isin(tool.questions_ if tool else [])
+    result.tables["bases"] = bases.reset_index(drop=True)
+    missing_bases = [b.title for b in guide.bases if b.id not in set(bases.loc[bases["role"] == "basis", "base"])]
+    if missing_bases:
+        result.notes.append(
+            f"No attribute the segments are built on describes {' or '.join(b.lower() for b in missing_bases)}: "
+            "the segments say nothing about it. Consider asking about it in the next survey, or describe the segments "
+            "by it in the pen portraits."
+        )
+    without, left_out = None, []
+    if tool is not None:
+        result.typing = tool
+        sensitive = set(bases.loc[bases["characteristic"] != "", "attribute"])
+        left_out = [q for q in tool.questions_ if q in sensitive]
+        if left_out and len(set(attributes) - sensitive) >= 1:
+            try:
+                without = TypingTool(random_state=seed).fit(described.drop(columns=sorted(sensitive & set(attributes))), labels)
+            except CxmError:
+                without = None
+        steps = tool.steps_.copy()
+        steps.insert(2, "label", steps["attribute"].map(names))
+        result.tables["typing_questions"] = steps
+        result.tables["typing_tool"] = tool.scorecard(names)
+        result.tables["typing_check"] = typing_summary(tool, without=without, left_out=[names[q] for q in left_out])
+    found = differences(result.tables["profiles"], guide.flags)
+    described_only = [k for k in bases.loc[bases["role"] == "described", "attribute"]]
+    if described_only:
+        more = profile(attribute_frame(survey, described_only, spec), labels, attribute_labels=names)
+        found = pd.concat([found, differences(more, guide.flags)], ignore_index=True)
+    silhouettes = segment_silhouettes(model, X, random_state=seed)
+    reach = channel_reach(labels, survey["preferred_channel"]) if "preferred_channel" in survey else None
+    result.evidence = {
+        "found": found,
+        "silhouettes": dict(zip(silhouettes["segment"], silhouettes["silhouette"])),
+        "reach": reach,
+        "without": without,
+        "left_out": [names[q] for q in left_out],
+    }
+
+
+def _checks(result: Segmentation, engagement: Engagement) -> None:
+    """The five tests of a good segment, the typing tool's confusion table and the equality check, by segment name
+    (run again after the room names the segments)."""
+    if result.guide is None or not result.evidence or "segments" not in result.tables:
+        return
+    guide, segments, tool, ev = result.guide, result.tables["segments"], result.typing, result.evidence
+    names = dict(zip(segments["segment"], segments["name"]))
+    recall = None
+    if tool is not None:
+        confusion = tool.confusion_.copy()
+        size = confusion.groupby("segment")["respondents"].transform("sum")
+        confusion["share"] = (confusion["respondents"] / size.where(size > 0)).fillna(0.0)
+        confusion.insert(1, "segment_name", confusion["segment"].map(names))
+        confusion.insert(3, "typed_name", confusion["typed"].map(names))
+        result.tables["typing_confusion"] = confusion
+        same = confusion[confusion["segment"] == confusion["typed"]]
+        recall = dict(zip(same["segment"], same["share"]))
+    result.tables["segment_tests"] = good_segment_tests(
+        segments,
+        guide,
+        min_share=engagement.settings.segmentation.min_share,
+        recall=recall,
+        silhouettes=ev["silhouettes"],
+        found=ev["found"],
+        reach=ev["reach"],
+    )
+    bases = result.tables["bases"]
+    sensitive = set(bases.loc[(bases["characteristic"] != "") | (bases["stands_for"] != ""), "attribute"])
+    without = ""
+    if ev["without"] is not None:
+        w = ev["without"]
+        without = (
+            f"Without asking about {', '.join(ev['left_out'])}, {len(w.questions_)} questions place {w.agreement_:.0%} of the "
+            f"respondents set aside in the same segment (against {tool.agreement_:.0%} with them)."  # type: ignore[union-attr]
+        )
+    result.tables["equality_check"] = equality_check(
+        bases,
+        guide,
+        questions=tool.questions_ if tool is not None else (),
+        found=ev["found"][ev["found"]["attribute"].isin(sensitive)],
+        names=names,
+        without=without,
+    )
 
 
 def _workshop_choice(row: pd.Series, min_share: float) -> str:
@@ -228,6 +371,7 @@ def _name_segments(result: Segmentation, engagement: Engagement) -> None:
     table["below_min_share"] = table["share"] < engagement.settings.segmentation.min_share
     result.tables["segments"] = table
     result.assignments["segment_name"] = result.assignments["segment"].map(dict(zip(table["segment"], table["name"])))
+    _checks(result, engagement)
 
 
 def _channels(result: Segmentation, engagement: Engagement, survey: pd.DataFrame) -> None:
