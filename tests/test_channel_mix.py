@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from cxmethods import CxmError
 from cxmethods.core.paths import templates_dir
 from cxmethods.core.schemas import CHANNELS
+from cxmethods.methodology.benchmarks import load_benchmarks
 from cxmethods.methods.channel_mix import ChannelMix, optimise_mix, segment_volumes
 from cxmethods.methods.channels import ASSISTED, SELF_SERVICE
 from cxmethods.plots.channel_mix import plot_mix
@@ -241,22 +242,57 @@ def test_equally_priced_channels_keep_todays_balance():
     assert [optimal[("A", c)] for c in ("phone", "email", "web_form", "mobile_app")] == pytest.approx([300, 100, 450, 150])
 
 
-@pytest.mark.parametrize("capacity, word", [(0.1, "below"), (0.2, "within"), (0.5, "above")])
-def test_benchmark_note(capacity, word):
+@pytest.mark.parametrize(
+    "capacity, said",
+    [
+        (0.05, ": below the 15%-25% that the best-run channel programmes have saved (an upper bound, source: Deloitte"),
+        (0.12, ": below the 15%-25% that the best-run channel programmes have saved (an upper bound"),
+        (0.2, ": within the 15%-25% that the best-run channel programmes have saved (an upper bound"),
+        (0.5, ": above even the 15%-25% that the best-run channel programmes have saved (an upper bound"),
+    ],
+)
+def test_benchmark_note_treats_deloittes_figure_as_an_upper_bound(capacity, said):
     volumes = _volumes({"A": {"phone": 1000}})
     result = optimise_mix(volumes, {"phone": 1.0, "web_form": 1e-6}, {"A": capacity})
     assert result.saving_share == pytest.approx(capacity, rel=1e-5)
-    assert f", {word} the 15%-25% reported for well-managed channel programmes" in result.benchmark_note
-    assert "One Size Fits Few" in result.benchmark_note
+    note = result.benchmark_note
+    assert f"The optimal mix saves {capacity:.1%} of what these contacts cost today{said}" in note
+    assert "One Size Fits Few" in note
+    # the typical saving is the template's assumption, said to be one wherever the note names it
+    typical = "a typical programme's 10% (an assumption to confirm: no source gives a typical saving"
+    assert (typical in note) == (capacity < 0.15)
+    assert ("little room to move" in note) == (capacity < 0.1) and ("ceiling" in note) == (0.1 <= capacity <= 0.25)
 
 
-def test_an_engagements_own_benchmarks_set_the_range(tmp_path):
+def test_an_engagements_own_benchmarks_set_the_bound_and_the_typical_saving(tmp_path):
     text = (Path(templates_dir()) / "benchmarks.yaml").read_text(encoding="utf-8")
-    assert "  low: 0.15\n  high: 0.25\n" in text
+    assert "  upper_bound: {low: 0.15, high: 0.25}\n" in text and "    value: 0.10\n" in text
     path = tmp_path / "benchmarks.yaml"
-    path.write_text(text.replace("  low: 0.15\n  high: 0.25\n", "  low: 0.05\n  high: 0.1\n"), encoding="utf-8")
-    result = optimise_mix(_volumes({"A": {"phone": 1000}}), {"phone": 1.0, "web_form": 1e-6}, {"A": 0.2}, benchmarks=path)
-    assert ", above the 5%-10% reported" in result.benchmark_note
+    path.write_text(
+        text.replace("{low: 0.15, high: 0.25}", "{low: 0.05, high: 0.1}").replace("    value: 0.10\n", "    value: 0.03\n"),
+        encoding="utf-8",
+    )
+    result = optimise_mix(_volumes({"A": {"phone": 1000}}), {"phone": 1.0, "web_form": 1e-6}, {"A": 0.04}, benchmarks=path)
+    assert ": below the 5%-10% that the best-run" in result.benchmark_note
+    assert "and above a typical programme's 3% (an assumption to confirm" in result.benchmark_note
+
+
+def test_a_file_of_the_old_layout_reads_the_range_as_an_upper_bound(tmp_path):
+    # before issue 23 the file gave low, high and source; the range is Deloitte's upper bound, with no typical saving
+    text = (Path(templates_dir()) / "benchmarks.yaml").read_text(encoding="utf-8")
+    start, end = text.index("channel_optimisation_saving:"), text.index("migration_tactics:")
+    path = tmp_path / "benchmarks.yaml"
+    path.write_text(
+        text[:start] + 'channel_optimisation_saving: {low: 0.15, high: 0.25, source: "Deloitte (2008)"}\n' + text[end:],
+        encoding="utf-8",
+    )
+    saving = load_benchmarks(path).channel_optimisation_saving
+    assert (saving.upper_bound.low, saving.upper_bound.high, saving.typical) == (0.15, 0.25, None)
+    result = optimise_mix(_volumes({"A": {"phone": 1000}}), {"phone": 1.0, "web_form": 1e-6}, {"A": 0.1}, benchmarks=path)
+    assert result.benchmark_note.startswith(
+        "The optimal mix saves 10.0% of what these contacts cost today: below the 15%-25% that the best-run channel "
+        "programmes have saved (an upper bound, source: Deloitte (2008)). There is little room to move"
+    )
 
 
 SURVEY = pd.DataFrame(

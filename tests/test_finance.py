@@ -132,16 +132,36 @@ REAL_COSTS = Path(__file__).resolve().parent.parent.parent / "shared" / "realdat
 def test_benchmark_channel_costs_agree_with_the_published_figures():
     import pandas as pd
 
+    from cxmethods.methodology.deflators import shipped_deflator
+
     real = pd.read_csv(REAL_COSTS)
     costs = load_benchmarks().channel_costs.costs
-    socitm = real[real["source"].str.startswith("Socitm")].set_index("channel")["cost_per_transaction"]
-    assert costs["face_to_face"].cost == socitm["face-to-face"] and costs["phone"].cost == socitm["phone"]
-    assert costs["web_form"].cost == socitm["online"]
-    gbp = real[real["currency"] == "GBP"]
-    for ours, theirs in (("face_to_face", "face-to-face"), ("phone", "phone"), ("web_form", "online")):
-        published = gbp.loc[gbp["channel"] == theirs, "cost_per_transaction"]
-        assert costs[ours].low == published.min() and costs[ours].high == published.max()  # the range is the sources' spread
-    assert costs["post"].cost == gbp.loc[gbp["channel"] == "post", "cost_per_transaction"].item()
+
+    def published(source: str, channel: str) -> float:
+        return real.loc[real["source"].str.startswith(source) & (real["channel"] == channel), "cost_per_transaction"].item()
+
+    # the central figures are Socitm's (2012)
+    assert costs["face_to_face"].cost == published("Socitm", "face-to-face") and costs["phone"].cost == published(
+        "Socitm", "phone"
+    )
+    assert costs["web_form"].cost == published("Socitm", "online")
+    assert costs["post"].cost == published("Aston", "post") and costs["post"].price_year == 2008
+    # the ranges span the published figures in 2012 prices: Aston Campbell's 2008 figures deflated, and Norway's
+    # kroner as ratios to a face-to-face visit, applied to Socitm's cost of a visit
+    to_2012 = shipped_deflator("GBP").factor(2008, 2012)
+    visit = published("Socitm", "face-to-face")
+    norway = {c: published("Norwegian", c) / published("Norwegian", "face-to-face") for c in ("phone", "online")}
+    assert costs["face_to_face"].high == pytest.approx(published("Aston", "face-to-face") * to_2012, abs=0.005)
+    assert costs["phone"].high == pytest.approx(norway["phone"] * visit, abs=0.005)
+    assert costs["phone"].low < costs["phone"].cost < published("Aston", "phone") * to_2012 < costs["phone"].high
+    assert costs["web_form"].low == pytest.approx(published("Aston", "online") * to_2012, abs=0.0005)
+    assert costs["web_form"].high == pytest.approx(norway["online"] * visit, abs=0.005)
+    # every range is two-sided; a bound no source gives is an assumption, said so in a note
+    for name, c in costs.items():
+        assert c.low is not None and c.high is not None and c.low < c.cost < c.high, name
+        assert c.to_confirm == (name != "web_form") and (c.note or not c.to_confirm), name
+    assert "low bound" in costs["face_to_face"].note and "low bound" in costs["phone"].note
+    assert costs["email"].to_confirm and "no published figure" in costs["email"].source.lower()
 
 
 def test_benefit_cost_ratio_under_each_convention_by_hand():

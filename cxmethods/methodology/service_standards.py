@@ -7,41 +7,57 @@ Credit example). The standards live in ``templates/service_standards.yaml``; an 
 ``settings.roadmap.service_standards`` at its own copy. :func:`load_service_standards` validates the
 whole file and raises one :class:`~cxmethods.core.errors.ConfigError` listing every problem with its line.
 
+Timeliness is a service level, not an average: "80% of cases within 5 working days, every case within 15"
+(PwC's DWP example sets its target so), measured from the contact log's opening and closing dates
+(:func:`closed_within_share` on the counts :meth:`~cxmethods.methods.contacts.ContactLog.closed_within` gives).
+A share that should fall, such as failure demand, may be set as a cut against a stated baseline (``reduction``).
+
 >>> standards = load_service_standards()
 >>> [p.id for p in standards.principles]
 ['dignity', 'trust', 'accessibility', 'transparency', 'clarity']
->>> kpis = kpi_table(standards, {"first_contact_resolution": 0.62, "median_resolution_days": 4.5})
->>> kpis = kpis.set_index("standard_id")
->>> kpis.loc[["trust.sorted_first_time", "accessibility.quick_decision", "dignity.extra_help"],  # doctest: +NORMALIZE_WHITESPACE
-...          ["direction", "target", "current", "gap", "met"]]
-                             direction  target  current   gap    met
+>>> print(standards.publishing.sentence)
+Performance against every standard, the trend since the baseline period, and what is being done where a standard is missed, published quarterly on the service's website, on the page that sets out these standards, and in the annual report.
+>>> closing = pd.DataFrame({"reason": ["Benefit claim", "Benefit claim", "Complaint", "Complaint"],
+...                         "within_days": [5, 15, 5, 15], "closed": [100, 100, 10, 10], "within": [70, 97, 9, 10]})
+>>> kpis = kpi_table(standards, {"first_contact_resolution": 0.62}, closing=closing).set_index("standard_id")
+>>> kpis.loc[["trust.sorted_first_time", "accessibility.decision_5_days", "accessibility.decision_15_days",
+...           "dignity.extra_help"], ["direction", "target", "current", "gap", "met"]]  # doctest: +NORMALIZE_WHITESPACE
+                               direction  target  current     gap    met
 standard_id
-trust.sorted_first_time       at_least    0.80     0.62  0.18  False
-accessibility.quick_decision   at_most    5.00     4.50 -0.50   True
-dignity.extra_help            at_least    0.95      NaN   NaN   <NA>
->>> print(kpis.at["trust.sorted_first_time", "note"])
-62% now against a target of at least 80%: 18 percentage points to go
+trust.sorted_first_time         at_least    0.80   0.6200  0.1800  False
+accessibility.decision_5_days   at_least    0.80   0.7182  0.0818  False
+accessibility.decision_15_days  at_least    1.00   0.9727  0.0273  False
+dignity.extra_help              at_least    0.95      NaN     NaN   <NA>
+>>> print(kpis.at["accessibility.decision_15_days", "note"])
+97.3% of 110 cases closed within 15 working days, against a target of at least 100%: 2.7 percentage points to go (3 cases took longer)
 >>> print(kpis.at["dignity.extra_help", "note"])
-not measured yet: collect it (Case records of support requests, checked by a sample review)
+not measured yet: collect it (Case records of support requests, checked by a sample review); it would show whether the customers who need most help get it, which averages over all customers hide
+
+A share that should fall is cut against its baseline: this assessment's own figure and period unless the file
+states one (then later re-assessments measure against the same baseline):
+
+>>> cut = kpi_table(standards, {"failure_demand_share": 0.122}, period="1 April 2025 to 31 March 2026")
+>>> print(cut.set_index("standard_id").at["transparency.no_chasing", "note"])
+12.2% now against a target of at most 8.5% (30% below the baseline of 12.2% in 1 April 2025 to 31 March 2026, this assessment's own figure: write it under baseline: in the standards file so later assessments measure against it): 3.7 percentage points to go
 
 A target today's performance already beats steers nothing: it is flagged, and a stretching target is
 proposed from today's figure (:func:`stretch_target`, :data:`STRETCH` of the way from today's figure to
 the best possible one):
 
->>> loose = kpi_table(standards, {"failure_demand_share": 0.122, "repeat_rate": 0.039}).set_index("standard_id")
->>> loose.loc[["transparency.no_chasing", "dignity.tell_once"], ["target", "current", "looser_than_today", "proposed_target"]]
+>>> loose = kpi_table(standards, {"repeat_rate": 0.039}).set_index("standard_id")
+>>> loose.loc[["dignity.tell_once"], ["target", "current", "looser_than_today", "proposed_target"]]
 ... # doctest: +NORMALIZE_WHITESPACE
-                         target  current  looser_than_today  proposed_target
+                   target  current  looser_than_today  proposed_target
 standard_id
-transparency.no_chasing     0.2    0.122               True            0.104
-dignity.tell_once           0.1    0.039               True            0.033
->>> print(loose.at["transparency.no_chasing", "note"])
-met: 12.2% now against a target of at most 20%; the target is looser than today: propose at most 10.4% (15% of the way from today's figure to 0%)
+dignity.tell_once     0.1    0.039               True            0.033
+>>> print(loose.at["dignity.tell_once", "note"])
+met: 3.9% now against a target of at most 10%; the target is looser than today: propose at most 3.3% (15% of the way from today's figure to 0%)
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,13 +75,17 @@ from cxmethods.io.artifacts import ROADMAP, artifact
 from cxmethods.io.kinds import check_setting_file
 
 __all__ = [
+    "CLOSING_COLUMNS",
     "DIRECTIONS",
     "KNOWN_METRICS",
     "STRETCH",
     "UNITS",
+    "WITHIN_UNITS",
     "Principle",
+    "Publishing",
     "ServiceStandards",
     "Standard",
+    "closed_within_share",
     "kpi_table",
     "load_service_standards",
     "standards_table",
@@ -74,25 +94,49 @@ __all__ = [
 
 #: Metrics cxmethods computes from the contact log and survey: name -> what it is and its unit.
 KNOWN_METRICS: dict[str, str] = {
+    "closed_within": "Share of cases closed within the standard's limit in working days of the first contact (share)",
     "first_contact_resolution": "Share of contacts resolved at the first contact (share)",
     "repeat_rate": "Share of contacts from a customer coming back about the same reason within the repeat window (share)",
     "failure_demand_share": "Share of contacts that are failure demand: chasing, repeats, putting things right (share)",
     "online_share": "Share of contacts self-served online, by web form or app (share)",
-    "median_resolution_days": "Median time from a contact being opened to it being closed (days)",
+    "median_resolution_days": "Median time from a contact being opened to it being closed (days; a median hides the slow cases)",
     "satisfaction": "Share of survey respondents satisfied: 4 or 5 on the 5-point satisfaction item (share)",
     "trust": "Share of survey respondents answering 4 or 5 on the 5-point trust item (share)",
     "ease": "Share of survey respondents answering 4 or 5 on the 5-point ease item (share)",
     "complaint_share": "Share of contacts that are complaints (share)",
 }
 _METRIC_UNITS = {name: "days" if name == "median_resolution_days" else "share" for name in KNOWN_METRICS}
+_MEASURED_BY_STANDARD = ("closed_within",)  # metrics computed per standard (from its limit and scope), not given in `current`
 
 #: Units a target may be in, and the directions a target may point.
 UNITS = ("share", "days", "minutes", "score 1-5")
 DIRECTIONS = ("at_least", "at_most")
+#: Units of a service level's time limit (``within: 5 working days``).
+WITHIN_UNITS = ("seconds", "minutes", "hours", "days", "working days")
+#: The columns of the closing counts :func:`kpi_table` takes (``ContactLog.closed_within``): per contact reason and
+#: limit in working days, the cases whose time is measured and those closed within the limit.
+CLOSING_COLUMNS = ("reason", "within_days", "closed", "within")
 
-_TOP_KEYS = ("vision", "source", "principles")
+_TOP_KEYS = ("vision", "source", "publishing", "principles")
 _PRINCIPLE_KEYS = ("id", "name", "meaning", "standards")
-_STANDARD_KEYS = ("id", "standard", "measure", "metric", "target", "unit", "direction", "frequency", "data_source")
+_STANDARD_KEYS = (
+    "id",
+    "standard",
+    "measure",
+    "metric",
+    "within",
+    "scope",
+    "target",
+    "reduction",
+    "baseline",
+    "unit",
+    "direction",
+    "frequency",
+    "data_source",
+    "shows",
+)
+_REQUIRED = ("id", "standard", "measure", "metric", "unit", "direction", "frequency", "data_source")
+_PUBLISHING_KEYS = ("frequency", "where", "what")
 _RANGES = {
     "share": ("a share", 0, 1),
     "days": ("a number of days", 0, math.inf),
@@ -125,6 +169,12 @@ class Standard:
     ``target`` is a number in ``unit`` (a share is a fraction: 0.8 is 80%); ``direction`` says whether
     the value should be ``at_least`` or ``at_most`` the target; ``metric`` names one of
     :data:`KNOWN_METRICS`, or is None when the organisation collects the figure itself.
+
+    A service level has a time limit, ``within`` in ``within_unit`` ("80% within 5 working days"); ``scope``
+    narrows a contact-log measure to the reasons matching it (a regular expression, case ignored). A share that
+    should fall may instead give ``reduction``, a cut against ``baseline`` (measured in ``baseline_period``; None:
+    this assessment's own figure), and then ``target`` is NaN until the baseline is known. ``shows`` says what the
+    figure adds, for the note of a standard not measured yet.
     """
 
     id: str
@@ -136,11 +186,31 @@ class Standard:
     direction: str
     frequency: str
     data_source: str
+    within: float | None = None
+    within_unit: str = ""
+    scope: str | None = None
+    reduction: float | None = None
+    baseline: float | None = None
+    baseline_period: str = ""
+    shows: str = ""
+
+    @property
+    def within_text(self) -> str:
+        """The time limit in words (``"5 working days"``, ``"60 seconds"``), or ``""`` for none."""
+        if self.within is None:
+            return ""
+        unit = self.within_unit[:-1] if self.within == 1 else self.within_unit
+        return f"{_number(self.within)} {unit}"
 
     @property
     def target_text(self) -> str:
-        """The target in words, e.g. ``"at least 80%"`` or ``"at most 5 days"``."""
-        return f"{self.direction.replace('_', ' ')} {_amount(self.target, self.unit)}"
+        """The target in words, e.g. ``"at least 80% within 5 working days"``, ``"at most 10%"`` or
+        ``"at least 30% below the baseline"``."""
+        if self.reduction is not None:
+            base = f" of {_amount(self.baseline, self.unit)} ({self.baseline_period})" if self.baseline is not None else ""
+            return f"at least {_number(self.reduction * 100)}% below the baseline{base}"
+        within = f" within {self.within_text}" if self.within is not None else ""
+        return f"{self.direction.replace('_', ' ')} {_amount(self.target, self.unit)}{within}"
 
 
 @dataclass(frozen=True)
@@ -154,17 +224,38 @@ class Principle:
 
 
 @dataclass(frozen=True)
+class Publishing:
+    """The commitment to publish performance against the standards: how often, where and what."""
+
+    frequency: str
+    where: str
+    what: str
+
+    @property
+    def sentence(self) -> str:
+        """The commitment as one sentence."""
+        return f"{self.what[0].upper()}{self.what[1:]}, published {self.frequency} {self.where}."
+
+
+@dataclass(frozen=True)
 class ServiceStandards:
-    """The vision, where the structure comes from, and the principles in the file's order."""
+    """The vision, where the structure comes from, the publishing commitment (None: the file gives none), and the
+    principles in the file's order."""
 
     vision: str
     source: str
     principles: tuple[Principle, ...]
+    publishing: Publishing | None = None
 
     @property
     def standards(self) -> tuple[Standard, ...]:
         """Every standard, principle by principle."""
         return tuple(s for p in self.principles for s in p.standards)
+
+    @property
+    def closing_limits(self) -> tuple[int, ...]:
+        """The limits in working days the standards measure from the contact log (``closed_within``), ascending."""
+        return tuple(sorted({int(s.within) for s in self.standards if s.metric == "closed_within" and s.within is not None}))
 
     def principle(self, principle_id: str) -> Principle:
         for p in self.principles:
@@ -184,14 +275,16 @@ def load_service_standards(path: str | Path | None = None) -> ServiceStandards:
     Returns
     -------
     ServiceStandards
-        ``vision``, ``source`` and ``principles``, each with its ``standards`` (see :class:`Standard`).
+        ``vision``, ``source``, ``publishing`` and ``principles``, each with its ``standards`` (see :class:`Standard`).
 
     Raises
     ------
     ConfigError
         One error listing every problem, each with its line: missing or unknown keys, duplicate ids,
         an unknown metric (with a "did you mean"), a metric whose unit differs from the standard's, an
-        unknown unit or direction, a target that is not a number or is outside its unit's range.
+        unknown unit or direction, a target that is not a number or is outside its unit's range, a time limit
+        that is not "a number and a unit", a scope that is not a regular expression, both or neither of target
+        and reduction.
     """
     if path is not None:  # an engagement's own file: one of another kind is named for what it is
         check_setting_file(path, "service_standards")
@@ -200,6 +293,7 @@ def load_service_standards(path: str | Path | None = None) -> ServiceStandards:
     check.keys(raw, (), _TOP_KEYS, required=("vision", "principles"), what="the file")
     vision = check.text(raw, "vision", ())
     source = str(raw.get("source") or "")
+    publishing = _publishing(check, raw)
     principles, principle_ids, standard_ids = [], set[str](), set[str]()
     for pi, node in check.items(raw, "principles", (), what="principle"):
         ploc = ("principles", pi)
@@ -212,10 +306,18 @@ def load_service_standards(path: str | Path | None = None) -> ServiceStandards:
             standards.append(_standard(check, item, sloc, standard_ids, n=si + 1, principle=label))
         principles.append(Principle(pid, check.text(node, "name", ploc), check.text(node, "meaning", ploc), tuple(standards)))
     check.raise_if_any("The service standards have problems")
-    return ServiceStandards(vision, source, tuple(principles))
+    return ServiceStandards(vision, source, tuple(principles), publishing)
 
 
-def kpi_table(standards: ServiceStandards, current: Mapping[str, float], *, stretch: float = STRETCH) -> pd.DataFrame:
+def kpi_table(
+    standards: ServiceStandards,
+    current: Mapping[str, float],
+    *,
+    closing: pd.DataFrame | None = None,
+    closing_note: str = "",
+    period: str = "",
+    stretch: float = STRETCH,
+) -> pd.DataFrame:
     """One row per standard: its target, today's value where it is measured, and how far there is to go.
 
     Parameters
@@ -225,6 +327,13 @@ def kpi_table(standards: ServiceStandards, current: Mapping[str, float], *, stre
     current : mapping of str to float
         Today's value of each known metric measured so far (names from :data:`KNOWN_METRICS`; shares as
         fractions). A metric left out, or given as None or NaN, is "not measured".
+    closing : DataFrame, optional
+        For the ``closed_within`` standards: per contact reason and limit, the cases timed and those closed within
+        it (:data:`CLOSING_COLUMNS`, from ``ContactLog.closed_within``). None: they are not measured.
+    closing_note : str
+        Why there are no closing counts (e.g. "the contact log gives no closing dates"), for those standards' notes.
+    period : str
+        The period today's figures cover, in words: the baseline period of a ``reduction`` that states none.
     stretch : float
         For a target today's figure already beats: how far the proposed target moves today's figure
         towards the best possible value (:data:`STRETCH`, 0.15 by default; see :func:`stretch_target`).
@@ -233,28 +342,47 @@ def kpi_table(standards: ServiceStandards, current: Mapping[str, float], *, stre
     -------
     DataFrame
         ``principle`` (name), ``standard_id``, ``standard``, ``measure``, ``metric`` (missing when the
-        organisation collects it itself), ``unit``, ``direction``, ``target``, ``current`` (NaN when
-        not measured), ``gap`` (how far there is still to go: ``target - current`` for ``at_least``,
-        ``current - target`` for ``at_most``, so negative means the target is beaten; NaN when not
-        measured), ``met`` (nullable boolean: NA when not measured), ``looser_than_today`` (nullable
-        boolean: today's figure beats the target, so the target asks for less than the service already
-        does; NA when not measured), ``proposed_target`` (a stretching target from today's figure where the
-        target is looser than today, else NaN), ``frequency``, ``data_source``, ``note`` (the row in plain
-        language).
+        organisation collects it itself), ``unit``, ``direction``, ``target`` (a ``reduction``'s: the baseline cut
+        by it; NaN while the baseline is unknown), ``current`` (NaN when not measured), ``gap`` (how far there is
+        still to go: ``target - current`` for ``at_least``, ``current - target`` for ``at_most``, so negative means
+        the target is beaten; NaN when not measured), ``met`` (nullable boolean: NA when not measured),
+        ``looser_than_today`` (nullable boolean: today's figure beats the target, so the target asks for less than
+        the service already does; NA when not measured), ``proposed_target`` (a stretching target from today's
+        figure where the target is looser than today, else NaN), ``frequency``, ``data_source``, ``note`` (the row
+        in plain language: a service level says how many cases it counts; a standard not measured says why and
+        what it would show).
 
     Raises
     ------
     CxmError
-        When ``current`` names a metric that is not known, or a value is not a number or out of range.
+        When ``current`` names a metric that is not known, or a value is not a number or out of range; when
+        ``closing`` lacks a column.
     """
     check_type(standards, "standards", "kpi_table", ServiceStandards, _LOADED)
     check_number(stretch, "stretch", "kpi_table", low=0, high=1, closed="neither")
     values = _current_values(current)
+    if closing is not None:
+        check_type(closing, "closing", "kpi_table", pd.DataFrame, "a table of closing counts (ContactLog.closed_within)")
+        if missing := [c for c in CLOSING_COLUMNS if c not in closing]:
+            raise parameter_error(
+                "closing",
+                "kpi_table",
+                f"a table with columns {', '.join(CLOSING_COLUMNS)}",
+                f"no {', '.join(missing)}",
+                as_text=True,
+            )
     rows = []
     for principle in standards.principles:
         for s in principle.standards:
-            now = values.get(s.metric, math.nan) if s.metric else math.nan
-            gap = math.nan if math.isnan(now) else round((s.target - now) * (1 if s.direction == "at_least" else -1), 9)
+            counted: tuple[int, int] | None = None
+            why = ""
+            if s.metric == "closed_within":
+                now, counted, why = _closing_share(s, closing, closing_note)
+            else:
+                now = values.get(s.metric, math.nan) if s.metric else math.nan
+            target, base_note = _resolved_target(s, now, period)
+            measured = not (math.isnan(now) or math.isnan(target))
+            gap = round((target - now) * (1 if s.direction == "at_least" else -1), 9) if measured else math.nan
             met = pd.NA if math.isnan(gap) else bool(gap <= _TOLERANCE)
             # beaten, not merely reached: a target equal to today's figure still asks the service to hold it
             looser = pd.NA if math.isnan(gap) else bool(gap < -_TOLERANCE)
@@ -268,7 +396,7 @@ def kpi_table(standards: ServiceStandards, current: Mapping[str, float], *, stre
                     "metric": s.metric,
                     "unit": s.unit,
                     "direction": s.direction,
-                    "target": float(s.target),
+                    "target": float(target),
                     "current": now,
                     "gap": gap,
                     "met": met,
@@ -276,13 +404,46 @@ def kpi_table(standards: ServiceStandards, current: Mapping[str, float], *, stre
                     "proposed_target": proposed,
                     "frequency": s.frequency,
                     "data_source": s.data_source,
-                    "note": _note(s, now, gap, proposed, stretch),
+                    "note": _note(s, now, target, gap, proposed, stretch, counted=counted, why=why, base_note=base_note),
                 }
             )
     table = pd.DataFrame(rows, columns=_KPI_COLUMNS)
     table["met"] = table["met"].astype("boolean")
     table["looser_than_today"] = table["looser_than_today"].astype("boolean")
     return table
+
+
+def closed_within_share(closing: pd.DataFrame, days: int, scope: str | None = None) -> tuple[float, int, int] | None:
+    """The share of timed cases closed within ``days`` working days, over the reasons ``scope`` matches.
+
+    Parameters
+    ----------
+    closing : DataFrame
+        Per contact reason and limit: ``reason``, ``within_days``, ``closed`` (cases timed), ``within`` (closed within
+        the limit); :data:`CLOSING_COLUMNS`, from ``ContactLog.closed_within``.
+    days : int
+        The limit, in working days.
+    scope : str, optional
+        A regular expression (case ignored) the reasons must match; None: every reason.
+
+    Returns
+    -------
+    tuple of (float, int, int) or None
+        ``(share, cases timed, cases closed within)``; None when no row has this limit, or no reason matches
+        ``scope``, or none of the matching cases is timed.
+
+    >>> closing = pd.DataFrame({"reason": ["Repair", "Complaint about staff"], "within_days": [20, 20],
+    ...                         "closed": [300, 40], "within": [290, 30]})
+    >>> closed_within_share(closing, 20, "complain")
+    (0.75, 40, 30)
+    >>> closed_within_share(closing, 20) == (320 / 340, 340, 320), closed_within_share(closing, 5)
+    (True, None)
+    """
+    rows = closing[closing["within_days"] == days]
+    if scope:
+        rows = rows[rows["reason"].astype(str).str.contains(scope, flags=re.IGNORECASE, regex=True, na=False)]
+    timed, within = int(rows["closed"].sum()), int(rows["within"].sum())
+    return (within / timed, timed, within) if timed else None
 
 
 def stretch_target(today: float, unit: str, direction: str, stretch: float = STRETCH) -> float:
@@ -328,7 +489,8 @@ def standards_table(standards: ServiceStandards) -> pd.DataFrame:
     """The standards for display, one row per standard, in the file's order.
 
     Columns: ``principle`` (name), ``meaning`` (of the principle), ``standard`` (in the customer's
-    words), ``target`` (in words, e.g. "at least 80%", "at most 5 days"), ``measure``.
+    words), ``target`` (in words, e.g. "at least 80% within 5 working days", "at least 30% below the baseline"),
+    ``measure``.
 
     >>> standards_table(load_service_standards()).iloc[3][["principle", "standard", "target"]].tolist()
     ['Trust', 'The decision on my case is correct.', 'at least 95%']
@@ -345,10 +507,25 @@ def standards_table(standards: ServiceStandards) -> pd.DataFrame:
 # --------------------------------------------------------------------------- checking a standard
 
 
+def _publishing(check: _Checker, raw: dict) -> Publishing | None:
+    node = raw.get("publishing")
+    if "publishing" not in raw:
+        return None
+    if not isinstance(node, dict):
+        check.problem(
+            ("publishing",),
+            "'publishing' should be a mapping with frequency, where and what.",
+            "Write e.g. publishing: {frequency: quarterly, where: on our website, what: performance against every standard}.",
+        )
+        return None
+    check.keys(node, ("publishing",), _PUBLISHING_KEYS, required=_PUBLISHING_KEYS, what="publishing")
+    return Publishing(*(check.text(node, key, ("publishing",)) for key in _PUBLISHING_KEYS))
+
+
 def _standard(check: _Checker, node: dict, loc: tuple, seen: set[str], *, n: int, principle: str) -> Standard:
     sid = check.ident(node, loc, seen, what="standard", n=n)
     label = f"standard '{sid}'" if sid else f"{principle}, standard {n}"
-    check.keys(node, loc, _STANDARD_KEYS, required=_STANDARD_KEYS, what=label)
+    check.keys(node, loc, _STANDARD_KEYS, required=_REQUIRED, what=label)
     unit, direction, metric = node.get("unit"), node.get("direction"), node.get("metric")
     for key, allowed, fix in (
         ("unit", UNITS, f"Use one of {', '.join(UNITS)}."),
@@ -364,7 +541,31 @@ def _standard(check: _Checker, node: dict, loc: tuple, seen: set[str], *, n: int
             f"{label}: metric '{metric}' is measured in {measured}, but the unit is '{unit}'.",
             f"Set unit: {measured}, or metric: null if you measure it another way.",
         )
-    target = _target(check, node, loc, label, unit)
+    within, within_unit = _within(check, node, loc, label, metric)
+    scope = _scope(check, node, loc, label, metric)
+    if "target" in node and "reduction" in node:
+        check.problem(
+            loc + ("reduction",),
+            f"{label}: gives both target and reduction.",
+            "Keep one: target for a fixed figure, or reduction (with baseline) for a cut against the baseline.",
+        )
+    if "target" not in node and "reduction" not in node:
+        check.problem(
+            loc,
+            f"{label}: missing key target.",
+            "Add target as in templates/service_standards.yaml (or reduction for a cut against a baseline).",
+        )
+    target, reduction, baseline, period = math.nan, None, None, ""
+    if "reduction" in node:
+        reduction, baseline, period = _reduction(check, node, loc, label, unit, direction)
+    else:
+        target = _target(check, node, loc, label, unit)
+    if "baseline" in node and "reduction" not in node:
+        check.problem(
+            loc + ("baseline",),
+            f"{label}: a baseline is only used with reduction.",
+            "Remove baseline, or give reduction instead of target.",
+        )
     return Standard(
         sid,
         check.text(node, "standard", loc),
@@ -375,20 +576,28 @@ def _standard(check: _Checker, node: dict, loc: tuple, seen: set[str], *, n: int
         str(direction),
         check.text(node, "frequency", loc),
         check.text(node, "data_source", loc),
+        within=within,
+        within_unit=within_unit,
+        scope=scope,
+        reduction=reduction,
+        baseline=baseline,
+        baseline_period=period,
+        shows=check.text(node, "shows", loc) if "shows" in node else "",
     )
 
 
-def _target(check: _Checker, node: dict, loc: tuple, label: str, unit: Any) -> float:
-    if "target" not in node:
+def _target(check: _Checker, node: dict, loc: tuple, label: str, unit: Any, key: str = "target") -> float:
+    if key not in node:
         return math.nan  # reported as a missing key
-    value = node["target"]
+    value = node[key]
+    what = "the target" if key == "target" else f"the {key}"
     # bool is an int in Python, but "target: yes" is a slip, not a number
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         hint = " Write shares as fractions: 0.8 for 80%." if isinstance(value, str) and value.strip().endswith("%") else ""
         check.problem(
-            loc + ("target",),
-            f"{label}: the target should be a number. Got {value!r} instead.",
-            f"Write the target as a number in its unit.{hint}",
+            loc + (key,),
+            f"{label}: {what} should be a number. Got {value!r} instead.",
+            f"Write {what} as a number in its unit.{hint}",
         )
         return math.nan
     kind, low, high = _RANGES.get(unit, ("", -math.inf, math.inf))
@@ -397,8 +606,112 @@ def _target(check: _Checker, node: dict, loc: tuple, label: str, unit: Any) -> f
         fix = f"Write a target {span}."
         if unit == "share":
             fix = "Write shares as fractions" + (f": {value / 100:g} for {value:g}%." if 1 < value <= 100 else ".")
-        check.problem(loc + ("target",), f"{label}: the target is {kind}, so it must be {span}. Got {value!r} instead.", fix)
+        check.problem(loc + (key,), f"{label}: {what} is {kind}, so it must be {span}. Got {value!r} instead.", fix)
     return float(value)
+
+
+_WITHIN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s+([a-z ]+?)\s*$")
+
+
+def _within(check: _Checker, node: dict, loc: tuple, label: str, metric: Any) -> tuple[float | None, str]:
+    """The time limit of a service level, ``"5 working days"`` -> ``(5.0, "working days")``."""
+    if "within" not in node:
+        if metric == "closed_within":
+            check.problem(
+                loc,
+                f"{label}: metric closed_within needs a time limit.",
+                "Add within: with a number of working days, e.g. within: 5 working days.",
+            )
+        return None, ""
+    value = node["within"]
+    match = _WITHIN.match(str(value).lower()) if isinstance(value, str) else None
+    unit = match.group(2) if match else ""
+    unit = unit if unit in WITHIN_UNITS else f"{unit}s" if f"{unit}s" in WITHIN_UNITS else unit  # "1 working day"
+    if match is None or unit not in WITHIN_UNITS:
+        check.problem(
+            loc + ("within",),
+            f"{label}: the time limit should be a number and a unit. Got {value!r} instead.",
+            f"Write e.g. within: 5 working days, or within: 60 seconds (units: {', '.join(WITHIN_UNITS)}).",
+        )
+        return None, ""
+    number = float(match.group(1))
+    if metric == "closed_within" and (unit != "working days" or number != int(number) or number < 1):
+        check.problem(
+            loc + ("within",),
+            f"{label}: closed_within is counted in whole working days. Got {value!r} instead.",
+            "Write the limit as a whole number of working days, e.g. within: 5 working days.",
+        )
+        return None, ""
+    return number, unit
+
+
+def _scope(check: _Checker, node: dict, loc: tuple, label: str, metric: Any) -> str | None:
+    if "scope" not in node:
+        return None
+    value = node["scope"]
+    if metric != "closed_within":
+        check.problem(
+            loc + ("scope",),
+            f"{label}: scope only narrows closed_within (the contact reasons it counts).",
+            "Remove scope, or use metric: closed_within.",
+        )
+        return None
+    if not isinstance(value, str) or not value.strip():
+        check.problem(
+            loc + ("scope",),
+            f"{label}: scope should be text. Got {value!r} instead.",
+            "Write the contact reasons to count, e.g. scope: complain.",
+        )
+        return None
+    try:
+        re.compile(value)
+    except re.error as exc:
+        check.problem(
+            loc + ("scope",),
+            f"{label}: scope {value!r} is not a valid regular expression ({exc}).",
+            "Write words the reasons contain, e.g. scope: complain, or several as complain|appeal.",
+        )
+        return None
+    return value.strip()
+
+
+def _reduction(
+    check: _Checker, node: dict, loc: tuple, label: str, unit: Any, direction: Any
+) -> tuple[float | None, float | None, str]:
+    """A cut against a baseline: ``(reduction, baseline value or None, baseline period)``."""
+    if direction != "at_most" or unit != "share":
+        check.problem(
+            loc + ("reduction",),
+            f"{label}: reduction is a cut in a share that should fall (unit: share, direction: at_most).",
+            "Use target for this standard, or set unit: share and direction: at_most.",
+        )
+    value = node["reduction"]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+        check.problem(
+            loc + ("reduction",),
+            f"{label}: the reduction should be a share between 0 and 1 (0.3 for 30% below the baseline). Got {value!r} instead.",
+            "Write the cut as a fraction of the baseline: 0.3 for 30% fewer.",
+        )
+        value = None
+    if "baseline" not in node:
+        return value, None, ""
+    base = node["baseline"]
+    if not isinstance(base, dict) or set(base) != {"value", "period"}:
+        check.problem(
+            loc + ("baseline",),
+            f"{label}: the baseline should give value and period. Got {base!r} instead.",
+            'Write e.g. baseline: {value: 0.122, period: "April 2025 to March 2026"}, or leave it out to use this assessment\'s figure.',
+        )
+        return value, None, ""
+    figure = _target(check, base, loc + ("baseline",), label, "share", key="value")
+    period = str(base["period"]).strip()
+    if not period:
+        check.problem(
+            loc + ("baseline", "period"),
+            f"{label}: the baseline period is empty.",
+            "Say when the baseline was measured, e.g. April 2025 to March 2026.",
+        )
+    return value, None if math.isnan(figure) else figure, period
 
 
 class _Checker:
@@ -534,6 +847,15 @@ def _current_values(current: Mapping[str, float]) -> dict[str, float]:
                 fix=f"check the spelling.{did_you_mean(str(name), KNOWN_METRICS)}",
                 as_text=True,
             )
+        if name in _MEASURED_BY_STANDARD:
+            raise parameter_error(
+                "current",
+                "kpi_table",
+                "a mapping of metrics measured once for the whole service",
+                f"{name!r}, which each standard measures against its own limit and scope",
+                fix="give the contact log's closing counts as closing= (ContactLog.closed_within).",
+                as_text=True,
+            )
         if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
             continue  # not measured
         check_number(value, f"current[{name!r}]", "kpi_table")
@@ -546,12 +868,68 @@ def _current_values(current: Mapping[str, float]) -> dict[str, float]:
     return values
 
 
-def _note(s: Standard, now: float, gap: float, proposed: float = math.nan, stretch: float = STRETCH) -> str:
-    if s.metric is None:
-        return f"not measured yet: collect it ({s.data_source})"
+def _closing_share(s: Standard, closing: pd.DataFrame | None, why: str) -> tuple[float, tuple[int, int] | None, str]:
+    """A closed_within standard's share today, with ``(cases timed, closed within)``, or NaN and why not."""
+    if closing is None:
+        return math.nan, None, why or "the contact log's opening and closing dates were not given"
+    days = int(s.within or 0)
+    found = closed_within_share(closing, days, s.scope)
+    if found is not None:
+        return round(found[0], 4), found[1:], ""
+    limits = set(closing["within_days"].astype(int))
+    if days not in limits:
+        return math.nan, None, f"the closing counts have no limit of {s.within_text}"
+    reasons = closing.loc[closing["within_days"] == days, "reason"].astype(str)
+    if s.scope and not reasons.str.contains(s.scope, flags=re.IGNORECASE, regex=True, na=False).any():
+        return math.nan, None, f"no contact reason in the log matches '{s.scope}' (scope: name this standard's reasons)"
+    return math.nan, None, "no case in the log has both an opening and a closing date"
+
+
+def _resolved_target(s: Standard, now: float, period: str) -> tuple[float, str]:
+    """The target (a reduction's: its baseline cut by it) and, for a reduction, the words on its baseline."""
+    if s.reduction is None:
+        return s.target, ""
+    cut = f"{_number(s.reduction * 100)}% below the baseline"
+    if s.baseline is not None:
+        return round(s.baseline * (1 - s.reduction), 4), f"{cut} of {_amount(s.baseline, s.unit)} in {s.baseline_period}"
     if math.isnan(now):
-        return f"not measured yet: the data gave no current figure (source: {s.data_source})"
-    text = f"{_amount(now, s.unit)} now against a target of {s.target_text}"
+        return math.nan, cut
+    when = f" in {period}" if period else ""
+    own = (
+        f"{cut} of {_amount(now, s.unit)}{when}, this assessment's own figure: write it under baseline: in the "
+        "standards file so later assessments measure against it"
+    )
+    return round(now * (1 - s.reduction), 4), own
+
+
+def _note(
+    s: Standard,
+    now: float,
+    target: float,
+    gap: float,
+    proposed: float = math.nan,
+    stretch: float = STRETCH,
+    *,
+    counted: tuple[int, int] | None = None,
+    why: str = "",
+    base_note: str = "",
+) -> str:
+    shows = f"; it would show {s.shows}" if s.shows else ""
+    if s.metric is None:
+        return f"not measured yet: collect it ({s.data_source}){shows}"
+    if math.isnan(now):
+        reason = why or "the data gave no current figure"
+        return f"not measured yet: {reason} (source: {s.data_source}){shows}"
+    if counted is not None:  # a service level: how many cases it counts, and how many missed the limit
+        timed, within = counted
+        today = f"{_amount(now, s.unit)} of {timed:,} cases closed within {s.within_text}"
+        text = f"{today}, against a target of {s.direction.replace('_', ' ')} {_amount(target, s.unit)}"
+        late = timed - within
+        after = f" ({late:,} case{'s' * (late != 1)} took longer)" if late else ""
+    else:
+        goal = f"{s.direction.replace('_', ' ')} {_amount(target, s.unit)} ({base_note})" if base_note else s.target_text
+        text = f"{_amount(now, s.unit)} now against a target of {goal}"
+        after = ""
     if not math.isnan(proposed):
         best = _BEST.get((s.unit, s.direction), 0.0 if s.direction == "at_most" else None)
         how = (
@@ -565,7 +943,7 @@ def _note(s: Standard, now: float, gap: float, proposed: float = math.nan, stret
         )
     if gap <= _TOLERANCE:
         return f"met: {text}"
-    return f"{text}: {_difference(gap, s.unit)} to go"
+    return f"{text}: {_difference(gap, s.unit)} to go{after}"
 
 
 def _number(value: float) -> str:

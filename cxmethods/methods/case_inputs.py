@@ -484,8 +484,10 @@ def assumptions_table(
     prices = f"({base.year} prices)"
     rows: list[dict] = []
 
-    def add(name, value, low, high, unit, group, description, source, lo_bound=0.0, hi_bound=np.nan):
-        if low is None or high is None or (pd.isna(low) and pd.isna(high)):
+    def add(name, value, low, high, unit, group, description, source, lo_bound=0.0, hi_bound=np.nan, fixed=False):
+        if fixed:  # known exactly (a benchmark marked fixed): the tornado and the Monte Carlo leave it alone
+            low = high = value
+        elif low is None or high is None or (pd.isna(low) and pd.isna(high)):
             low, high = value * (1 - d), value * (1 + d)
             if not np.isnan(hi_bound):
                 high = min(high, hi_bound)
@@ -498,7 +500,7 @@ def assumptions_table(
                 "high": float(high),
                 "min": lo_bound,
                 "max": hi_bound,
-                "distribution": "",
+                "distribution": "fixed" if fixed else "",
                 "unit": unit,
                 "group": group,
                 "description": description,
@@ -536,7 +538,8 @@ def assumptions_table(
                 f"{currency} per contact {prices}",
                 "unit costs",
                 _cost_of(channel),
-                f"{c.source}; {base.describe(cost_year(bench, c))}",
+                f"{c.described()}; {base.describe(cost_year(bench, c))}",
+                fixed=c.fixed,
             )
         else:
             raise ConfigError(
@@ -560,19 +563,22 @@ def assumptions_table(
             f"{currency} per contact {prices}",
             "unit costs",
             "Cost of a contact resolved by automation",
-            f"{a.source}; {base.describe(cost_year(bench, a))}",
+            f"{a.described()}; {base.describe(cost_year(bench, a))}",
+            fixed=a.fixed,
         )
     if "customer_time" in kinds:
         v = bench.value_of_time
+        fv = base.factor(v.price_year)
         add(
             "value_of_time",
-            v.value * base.factor(v.price_year),
-            None,
-            None,
+            v.value * fv,
+            None if v.low is None else v.low * fv,
+            None if v.high is None else v.high * fv,
             f"{currency} per hour {prices}",
             "customers",
             "Value of an hour of a customer's time",
-            f"{v.source}; {base.describe(v.price_year)}",
+            f"{v.described()}; {base.describe(v.price_year)}",
+            fixed=v.fixed,
         )
     types = bench.optimism_bias.project_types
     # an initiative without a category (or a file without the column) takes the default, as its costs do
@@ -718,6 +724,8 @@ def _set(table: pd.DataFrame, name: str, value, low, high, source: str) -> None:
         if not np.isnan(cast(float, table.at[name, "max"])):
             high = min(high, table.at[name, "max"])
     table.loc[name, ["value", "low", "high", "source"]] = [value, float(low), float(high), source]
+    if not keep_range and float(low) < float(high) and table.at[name, "distribution"] == "fixed":
+        table.at[name, "distribution"] = ""  # a range given to a figure the benchmarks call exact: it is drawn again
 
 
 def _cost_of(channel: str) -> str:

@@ -2,7 +2,8 @@
 
 A linear programme (``scipy.optimize.linprog``, HiGHS) moves contacts from assisted channels online, never
 beyond a segment's capacity to self-serve and never between two assisted (or two online) channels. The
-saving is compared with the range reported for well-managed channel programmes (``templates/benchmarks.yaml``).
+saving is compared with the most that well-managed channel programmes have been reported to save, an upper bound,
+and with the saving a programme can usually plan on, an assumption to confirm (``templates/benchmarks.yaml``).
 
 >>> import pandas as pd
 >>> volumes = pd.DataFrame({"segment": ["Online", "Online", "Offline", "Offline"],
@@ -32,7 +33,7 @@ from scipy.optimize import linprog
 from cxmethods.core.checks import parameter_error
 from cxmethods.core.errors import CxmError
 from cxmethods.core.schemas import CHANNELS
-from cxmethods.methodology.benchmarks import load_benchmarks
+from cxmethods.methodology.benchmarks import Saving, load_benchmarks
 from cxmethods.methods.channels import ASSISTED, SELF_SERVICE
 
 __all__ = ["ChannelMix", "optimise_mix", "segment_volumes"]
@@ -57,7 +58,7 @@ class ChannelMix:
     saving, saving_share : float
         The total saving a year, and as a share of today's cost.
     benchmark_note : str
-        The saving share against the benchmark range, in plain words.
+        The saving share against the best reported savings (an upper bound) and a typical one, in plain words.
     notes : tuple of str
         What the optimisation assumed or left out, for the assumptions log.
     """
@@ -261,7 +262,7 @@ def optimise_mix(
         summary=summary,
         saving=float(summary["saving"].iloc[-1]),
         saving_share=share,
-        benchmark_note=_benchmark_note(share, bench.low, bench.high, bench.source),
+        benchmark_note=_benchmark_note(share, bench),
         notes=tuple(notes),
     )
 
@@ -432,22 +433,35 @@ def _tables(segments, channels, cur, x, unit, cap, online) -> tuple[pd.DataFrame
     return mix, summary
 
 
-def _benchmark_note(share: float, low: float, high: float, source: str) -> str:
+def _benchmark_note(share: float, bench: Saving) -> str:
+    """The saving against the best reported (an upper bound, not a forecast) and, where given, a typical saving.
+
+    >>> from cxmethods.methodology.benchmarks import Saving, load_benchmarks
+    >>> print(_benchmark_note(0.12, load_benchmarks().channel_optimisation_saving)[:180])
+    The optimal mix saves 12.0% of what these contacts cost today: below the 15%-25% that the best-run channel programmes have saved (an upper bound, source: Deloitte Research, One Siz
+    """
+    low, high = bench.upper_bound.low, bench.upper_bound.high
     said = f"The optimal mix saves {share:.1%} of what these contacts cost today"
-    where = f"the {low:.0%}-{high:.0%} reported for well-managed channel programmes (source: {source})"
-    if share < low:
+    best = f"the {low:.0%}-{high:.0%} that the best-run channel programmes have saved (an upper bound, source: {bench.source})"
+    typical = bench.typical
+    usual = ""
+    if typical is not None:
+        flag = f" (an assumption to confirm: {typical.note})" if typical.to_confirm else f" (source: {typical.source})"
+        usual = f"a typical programme's {typical.value:.0%}{flag}"
+    ceiling = "Treat it as a ceiling: it assumes everyone able to self-serve does, and campaigns usually get part of the way (see the migration targets)."
+    if share > high:
         return (
-            f"{said}, below {where}. There is little room to move: segments are near their online capacity, online "
-            "already takes most contacts, or a channel capacity binds. Savings would have to come from elsewhere: "
-            "fewer avoidable contacts (failure demand), or online services that more customers can use."
+            f"{said}: above even {best}. That usually means the capacity assumptions are too generous (confidence "
+            "online is not the same as use) or the online unit costs leave out building and running the service. "
+            "Check both before quoting this figure."
         )
-    if share <= high:
-        return (
-            f"{said}, within {where}. Treat it as a ceiling: it assumes everyone able to self-serve does, and "
-            "campaigns usually get part of the way (see the migration targets)."
-        )
+    if share >= low:
+        return f"{said}: within {best}, which only well-run programmes reach. {ceiling}"
+    if typical is not None and share >= typical.value:
+        return f"{said}: below {best}, and above {usual}. {ceiling}"
+    below = f"below {best}" + (f", and below {usual}" if usual else "")
     return (
-        f"{said}, above {where}. That usually means the capacity assumptions are too generous (confidence online "
-        "is not the same as use) or the online unit costs leave out building and running the service. Check both "
-        "before quoting this figure."
+        f"{said}: {below}. There is little room to move: segments are near their online capacity, online already "
+        "takes most contacts, or a channel capacity binds. Savings would have to come from elsewhere: fewer avoidable "
+        "contacts (failure demand), or online services that more customers can use."
     )

@@ -19,6 +19,7 @@ numbers are accepted); values that cannot be read become NULL and are counted in
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -378,13 +379,7 @@ class ContactLog:
         """
         self._need("closed_at")
         table = self.query(f"""
-            WITH d AS (SELECT coalesce(reason, '{_UNKNOWN}') AS reason, closed_at IS NULL AS still_open,
-                              {self._auto_closed()} AS auto_closed,
-                              closed_at >= created_at AND closed_at <= created_at + INTERVAL {LONGEST_CASE_YEARS} YEAR AS plausible,
-                              date_diff('second', created_at, closed_at) / 3600.0 AS hours,
-                              CAST(created_at AS DATE) = CAST(closed_at AS DATE) AS same_day
-                       FROM contacts WHERE created_at IS NOT NULL),
-                 m AS (SELECT *, plausible AND NOT auto_closed AS measured FROM d)
+            WITH {self._timed_cases()}
             SELECT reason, count(*) FILTER (WHERE measured) AS closed, count(*) FILTER (WHERE auto_closed) AS auto_closed,
                    count(*) FILTER (WHERE still_open) AS open,
                    median(hours) FILTER (WHERE measured) AS median_hours,
@@ -393,6 +388,60 @@ class ContactLog:
             FROM m GROUP BY GROUPING SETS ((reason), ()) ORDER BY reason NULLS FIRST""")
         table["reason"] = table["reason"].fillna("(all)")
         return table.round(3)
+
+    def closed_within(self, days: Iterable[int]) -> pd.DataFrame:
+        """Cases closed within each limit of working days, per reason: what service-level standards are checked on.
+
+        The cases are those :meth:`resolution_times` times (closed, not auto-closed, not closed before they were
+        opened). A case's working days are the weekdays after the day it was opened up to and including the day it
+        was closed, in the engagement's time zone: closed the same day is 0, opened on Friday and closed on Monday is
+        1. Bank holidays count as working days (the log says nothing of a country's calendar), so a share within a
+        limit is a little generous in a week with one.
+
+        Parameters
+        ----------
+        days : iterable of int
+            The limits, in whole working days (at least 1).
+
+        Returns
+        -------
+        DataFrame
+            ``reason``, ``within_days`` (the limit), ``closed`` (cases timed), ``within`` (closed within the limit),
+            a row per reason and limit (:data:`~cxmethods.methodology.service_standards.CLOSING_COLUMNS`).
+        """
+        limits = sorted({int(d) for d in days})
+        if not limits or limits[0] < 1:
+            raise CxmError(f"closed_within needs limits of at least 1 working day; got {limits or 'none'}.")
+        self._need("closed_at")
+        epoch = "DATE '1900-01-01'"  # a Monday: weekday k of the week counts while k < 5
+
+        def weekdays_to(column: str) -> str:
+            d = f"date_diff('day', {epoch}, CAST({column} AS DATE))"
+            return f"(5 * floor({d} / 7) + least({d} - 7 * floor({d} / 7) + 1, 5))"
+
+        counts = ", ".join(f"count(*) FILTER (WHERE measured AND working_days <= {n}) AS w{n}" for n in limits)
+        wide = self.query(f"""
+            WITH {self._timed_cases()},
+                 w AS (SELECT *, {weekdays_to("closed_at")} - {weekdays_to("created_at")} AS working_days FROM m)
+            SELECT reason, count(*) FILTER (WHERE measured) AS closed, {counts}
+            FROM w GROUP BY reason ORDER BY reason""")
+        rows = [
+            {"reason": r["reason"], "within_days": n, "closed": int(r["closed"]), "within": int(r[f"w{n}"])}
+            for r in wide.to_dict("records")
+            for n in limits
+        ]
+        return pd.DataFrame(rows, columns=["reason", "within_days", "closed", "within"])
+
+    def _timed_cases(self) -> str:
+        """SQL common tables: ``m``, one row per contact with ``reason``, ``still_open``, ``auto_closed``, ``measured``
+        (closed, plausibly, and not auto-closed), ``hours`` and ``same_day``."""
+        return f"""d AS (SELECT coalesce(reason, '{_UNKNOWN}') AS reason, created_at, closed_at, closed_at IS NULL AS still_open,
+                              {self._auto_closed()} AS auto_closed,
+                              closed_at >= created_at AND closed_at <= created_at + INTERVAL {LONGEST_CASE_YEARS} YEAR AS plausible,
+                              date_diff('second', created_at, closed_at) / 3600.0 AS hours,
+                              CAST(created_at AS DATE) = CAST(closed_at AS DATE) AS same_day
+                       FROM contacts WHERE created_at IS NOT NULL),
+                 m AS (SELECT *, coalesce(plausible AND NOT auto_closed, false) AS measured FROM d)"""
 
     def _auto_closed(self) -> str:
         """SQL true for a case closed within a second of being opened. A log of dates without times of day (both at

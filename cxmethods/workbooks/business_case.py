@@ -405,6 +405,7 @@ def run(engagement: Engagement, run_dir: str | Path, *, draws: int | None = None
         "the baseline), so an option's savings are not the sum of its initiatives'."
     )
     result.notes += _price_notes(engagement, initiatives, levers, bench, prices)
+    result.notes += _to_confirm(assumptions)
     _channel_mix(result, engagement, baseline, assumptions, segmentation)
     return result
 
@@ -508,6 +509,25 @@ def _row_quantity(baseline: Baseline, rows: np.ndarray, column: str, by_handling
     known = position.notna().to_numpy()  # a row without a known channel saves nothing, as in Baseline.by_channel
     out[np.flatnonzero(known), position[known].astype(int).to_numpy()] = values[known]
     return out
+
+
+def _to_confirm(assumptions: pd.DataFrame) -> list[str]:
+    """A note naming the benchmark figures that are assumptions the room must confirm (none: no note).
+
+    >>> _to_confirm(pd.DataFrame({"description": ["Cost of an email contact", "Cost of a phone contact"],
+    ...                           "source": ["Assumption to confirm: no published figure; x", "Socitm (2012)"]}))
+    ['1 figure of the business case is an assumption to confirm in the room, not a published figure (the assumptions table says what is assumed): cost of an email contact.']
+    """
+    flagged = assumptions[assumptions["source"].astype(str).str.startswith("Assumption to confirm")]
+    if flagged.empty:
+        return []
+    n = len(flagged)
+    names = ", ".join(d[0].lower() + d[1:] for d in flagged["description"].astype(str))
+    return [
+        f"{n} figure{'s' * (n > 1)} of the business case {'are assumptions' if n > 1 else 'is an assumption'} to "
+        f"confirm in the room, not {'published figures' if n > 1 else 'a published figure'} (the assumptions table says "
+        f"what is assumed): {names}."
+    ]
 
 
 def _capped(levers: list[Lever], assumptions: pd.DataFrame, baseline: Baseline) -> list[str]:
@@ -907,6 +927,7 @@ def _channel_mix(
         capacity.to_dict(),
         min_assisted=settings.min_assisted_share or None,
         channel_capacity=settings.channel_capacity or None,
+        benchmarks=engagement.resolve(settings.benchmarks) if settings.benchmarks else None,
     )
     label = result.price_base.label if result.price_base is not None else price_base(engagement).label
     result.tables["channel_mix"] = result.mix.mix.assign(price_base=label)

@@ -505,7 +505,15 @@ def _kpis(result: RoadMap, engagement: Engagement, run_dir: str | Path) -> None:
     own = engagement.settings.roadmap.service_standards
     standards = load_service_standards(engagement.resolve(own) if own else None)
     result.standards = standards
-    kpis = kpi_table(standards, current_metrics(run_dir), stretch=engagement.settings.roadmap.stretch)
+    closing, why = closing_counts(engagement, standards.closing_limits)
+    kpis = kpi_table(
+        standards,
+        current_metrics(run_dir),
+        closing=closing,
+        closing_note=why,
+        period=_period_words(engagement),
+        stretch=engagement.settings.roadmap.stretch,
+    )
     result.tables["kpis"] = kpis
     loose = kpis[kpis["looser_than_today"].fillna(False)]
     if len(loose):
@@ -516,6 +524,44 @@ def _kpis(result: RoadMap, engagement: Engagement, run_dir: str | Path) -> None:
             f"(proposed_target, {engagement.settings.roadmap.stretch:.0%} of the way from today's figure to the best "
             "possible; settings.roadmap.stretch)."
         )
+    if standards.publishing is not None:
+        result.notes.append(
+            f"The commitment to publish performance against the service standards: {standards.publishing.sentence}"
+        )
+    else:
+        result.notes.append(
+            "The service standards make no commitment to publish performance against them: add publishing: (how often, "
+            "where, what) to the standards file, as in templates/service_standards.yaml."
+        )
+
+
+def closing_counts(engagement: Engagement, limits: tuple[int, ...]) -> tuple[pd.DataFrame | None, str]:
+    """The contact log's cases closed within each limit of working days, per reason, for the service-level standards.
+
+    Returns the counts (:meth:`~cxmethods.methods.contacts.ContactLog.closed_within`) and ``""``, or None and why
+    they cannot be counted, in words for the KPI table's notes. No limits: nothing is read.
+    """
+    if not limits:
+        return None, ""
+    if engagement.inputs.contact_log is None:
+        return None, "the engagement has no contact log (inputs.contact_log) with opening and closing dates"
+    from cxmethods.methods.contacts import ContactLog
+
+    try:
+        with ContactLog(engagement) as log:
+            if "closed_at" not in log.fields:
+                return None, "the contact log gives no closing dates (map closed_at under inputs.contact_log.columns)"
+            return log.closed_within(limits), ""
+    except CxmError as exc:
+        return None, f"the contact log could not be read ({str(exc).split(' Fix:')[0]})"
+
+
+def _period_words(engagement: Engagement) -> str:
+    """The period the engagement's data covers, e.g. "1 April 2025 to 31 March 2026" ("" when it has none)."""
+    period = getattr(engagement, "period", None)
+    if period is None:
+        return ""
+    return " to ".join(f"{d.day} {d:%B %Y}" for d in (period.start, period.end))
 
 
 def current_metrics(run_dir: str | Path) -> dict[str, float]:
