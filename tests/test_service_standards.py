@@ -552,7 +552,7 @@ def test_the_issues_loose_targets_are_flagged_and_stretched_from_todays_figure(t
     assert row["target"] == pytest.approx(0.14) and row["looser_than_today"]
     assert row["proposed_target"] == pytest.approx(round(0.122 * (1 - 0.15), 3)) == pytest.approx(0.104)
     assert row["note"] == (
-        "met: 12.2% now against a target of at most 14% (30% below the baseline of 20% in April 2024 to March 2025); "
+        "met: 12.2% now against a target of at most 14% (30% below the baseline of 20%, measured April 2024 to March 2025); "
         "the target is looser than today: propose at most 10.4% (15% of the way from today's figure to 0%)"
     )
 

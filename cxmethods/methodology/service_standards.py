@@ -38,7 +38,7 @@ states one (then later re-assessments measure against the same baseline):
 
 >>> cut = kpi_table(standards, {"failure_demand_share": 0.122}, period="1 April 2025 to 31 March 2026")
 >>> print(cut.set_index("standard_id").at["transparency.no_chasing", "note"])
-12.2% now against a target of at most 8.5% (30% below the baseline of 12.2% in 1 April 2025 to 31 March 2026, this assessment's own figure: write it under baseline: in the standards file so later assessments measure against it): 3.7 percentage points to go
+12.2% now against a target of at most 8.5% (30% below the baseline of 12.2%, measured 1 April 2025 to 31 March 2026; this assessment's own figure: write it under baseline: in the standards file so later assessments measure against it): 3.7 percentage points to go
 
 A target today's performance already beats steers nothing: it is flagged, and a stretching target is
 proposed from today's figure (:func:`stretch_target`, :data:`STRETCH` of the way from today's figure to
@@ -891,12 +891,12 @@ def _resolved_target(s: Standard, now: float, period: str) -> tuple[float, str]:
         return s.target, ""
     cut = f"{_number(s.reduction * 100)}% below the baseline"
     if s.baseline is not None:
-        return round(s.baseline * (1 - s.reduction), 4), f"{cut} of {_amount(s.baseline, s.unit)} in {s.baseline_period}"
+        return round(s.baseline * (1 - s.reduction), 4), f"{cut} of {_amount(s.baseline, s.unit)}, measured {s.baseline_period}"
     if math.isnan(now):
         return math.nan, cut
-    when = f" in {period}" if period else ""
+    when = f", measured {period}" if period else ""
     own = (
-        f"{cut} of {_amount(now, s.unit)}{when}, this assessment's own figure: write it under baseline: in the "
+        f"{cut} of {_amount(now, s.unit)}{when}; this assessment's own figure: write it under baseline: in the "
         "standards file so later assessments measure against it"
     )
     return round(now * (1 - s.reduction), 4), own
