@@ -266,7 +266,11 @@ def test_service_levels_without_a_contact_log_are_notes_and_the_publishing_commi
     kpis = result.tables["kpis"].set_index("standard_id")
     levels = kpis[kpis["metric"] == "closed_within"]
     assert len(levels) == 3 and levels["current"].isna().all() and levels["met"].isna().all()
-    assert levels["note"].str.startswith("not measured yet: the engagement has no contact log (inputs.contact_log)").all()
+    assert (
+        levels["note"]
+        .str.startswith("not measured yet: there is no contact log with the dates cases were opened and closed")
+        .all()
+    )
     assert any(
         n.startswith("The commitment to publish performance against the service standards: Performance") for n in result.notes
     )
@@ -283,7 +287,7 @@ def test_closing_counts_come_from_the_contact_log_or_say_why_not(tiny):
     assert closing_counts(engagement, ()) == (None, "")
     tiny.set_yaml(tiny.yaml.replace("      closed_at: Date Closed\n", ""))
     counts, why = closing_counts(load_engagement(tiny.path), (5,))
-    assert counts is None and why == "the contact log gives no closing dates (map closed_at under inputs.contact_log.columns)"
+    assert counts is None and why == "the contact log gives no date on which each case was closed"
 
 
 def test_artifacts_written(small):

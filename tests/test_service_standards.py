@@ -655,8 +655,8 @@ def test_a_service_level_is_the_share_closed_within_its_limit_over_the_reasons_i
         (
             _level("s", 5, 0.8),
             None,
-            "the engagement has no contact log (inputs.contact_log) with opening and closing dates",
-            "not measured yet: the engagement has no contact log (inputs.contact_log) with opening and closing dates "
+            "there is no contact log with the dates cases were opened and closed",
+            "not measured yet: there is no contact log with the dates cases were opened and closed "
             "(source: contact log); it would show how long the slowest wait",
         ),
         (_level("s", 10, 0.8), CLOSING, "", "not measured yet: the closing counts have no limit of 10 working days"),
@@ -664,7 +664,7 @@ def test_a_service_level_is_the_share_closed_within_its_limit_over_the_reasons_i
             _level("s", 20, 0.8, "appeal"),
             CLOSING,
             "",
-            "not measured yet: no contact reason in the log matches 'appeal' (scope: name this standard's reasons)",
+            "not measured yet: no contact reason in the log matches 'appeal': name this standard's reasons in the standards file",
         ),
         (
             _level("s", 5, 0.8),

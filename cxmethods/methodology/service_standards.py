@@ -38,7 +38,7 @@ states one (then later re-assessments measure against the same baseline):
 
 >>> cut = kpi_table(standards, {"failure_demand_share": 0.122}, period="1 April 2025 to 31 March 2026")
 >>> print(cut.set_index("standard_id").at["transparency.no_chasing", "note"])
-12.2% now against a target of at most 8.5% (30% below the baseline of 12.2%, measured 1 April 2025 to 31 March 2026; this assessment's own figure: write it under baseline: in the standards file so later assessments measure against it): 3.7 percentage points to go
+12.2% now against a target of at most 8.5% (30% below the baseline of 12.2%, measured 1 April 2025 to 31 March 2026; this assessment's own figure: record it as the standard's baseline in the standards file so later assessments measure against it): 3.7 percentage points to go
 
 A target today's performance already beats steers nothing: it is flagged, and a stretching target is
 proposed from today's figure (:func:`stretch_target`, :data:`STRETCH` of the way from today's figure to
@@ -881,7 +881,11 @@ def _closing_share(s: Standard, closing: pd.DataFrame | None, why: str) -> tuple
         return math.nan, None, f"the closing counts have no limit of {s.within_text}"
     reasons = closing.loc[closing["within_days"] == days, "reason"].astype(str)
     if s.scope and not reasons.str.contains(s.scope, flags=re.IGNORECASE, regex=True, na=False).any():
-        return math.nan, None, f"no contact reason in the log matches '{s.scope}' (scope: name this standard's reasons)"
+        return (
+            math.nan,
+            None,
+            f"no contact reason in the log matches '{s.scope}': name this standard's reasons in the standards file",
+        )
     return math.nan, None, "no case in the log has both an opening and a closing date"
 
 
@@ -896,8 +900,8 @@ def _resolved_target(s: Standard, now: float, period: str) -> tuple[float, str]:
         return math.nan, cut
     when = f", measured {period}" if period else ""
     own = (
-        f"{cut} of {_amount(now, s.unit)}{when}; this assessment's own figure: write it under baseline: in the "
-        "standards file so later assessments measure against it"
+        f"{cut} of {_amount(now, s.unit)}{when}; this assessment's own figure: record it as the standard's baseline "
+        "in the standards file so later assessments measure against it"
     )
     return round(now * (1 - s.reduction), 4), own
 

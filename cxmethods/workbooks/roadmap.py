@@ -544,16 +544,16 @@ def closing_counts(engagement: Engagement, limits: tuple[int, ...]) -> tuple[pd.
     if not limits:
         return None, ""
     if engagement.inputs.contact_log is None:
-        return None, "the engagement has no contact log (inputs.contact_log) with opening and closing dates"
+        return None, "there is no contact log with the dates cases were opened and closed"
     from cxmethods.methods.contacts import ContactLog
 
     try:
         with ContactLog(engagement) as log:
             if "closed_at" not in log.fields:
-                return None, "the contact log gives no closing dates (map closed_at under inputs.contact_log.columns)"
+                return None, "the contact log gives no date on which each case was closed"
             return log.closed_within(limits), ""
-    except CxmError as exc:
-        return None, f"the contact log could not be read ({str(exc).split(' Fix:')[0]})"
+    except CxmError:  # workbook 02 reports what is wrong with the log, with its file and rows
+        return None, "the contact log could not be read (the voice-of-the-customer workbook says why)"
 
 
 def _period_words(engagement: Engagement) -> str:
