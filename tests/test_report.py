@@ -59,8 +59,11 @@ def test_self_assessment_names_no_respondent_and_gives_the_rooms_reasons(report)
     people = {str(p) for p in answers["participant"].dropna()}
     assert people and not [p for p in people if re.search(rf"\b{re.escape(p)}\b", page)]
     scores = read_table(report["dir"], "01_self_assessment", "scores")
-    reasons = [r.strip() for r in scores["consensus_rationale"].dropna().astype(str) if r.strip()]
+    disputed = scores[scores["disagreement"].astype(str) == "True"]  # the reasons the room gave where it disagreed
+    reasons = [r.strip() for r in disputed["consensus_rationale"].dropna().astype(str) if r.strip()]
     assert reasons and all(r[:60] in page for r in reasons)
+    recorded = [t.strip() for t in scores["consensus_areas"].dropna().astype(str) if t.strip().startswith("Next:")]
+    assert recorded and sum(t[:60] in page for t in recorded) >= 5  # the areas for improvement the room recorded
     components = read_table(report["dir"], "01_self_assessment", "components")
     for name in components["component_name"]:
         assert f"<h3>{name}</h3>" in report["pages"]["self-assessment"]

@@ -95,6 +95,11 @@ def test_room_view_follows_the_workbook_and_consensus_reaches_the_gaps(room):
     agreed = {d["id"]: d for d in room.room_view()["dimensions"]}["understand.definition"]
     assert (agreed["agreed"], agreed["current"], agreed["target"], agreed["gap"]) == (4, 4, 5, 1)
     assert agreed["rationale"] == "Agreed after the tour"
+    room.save_consensus(
+        "understand.definition", current="4", target="5", rationale="Agreed", strengths="A map", areas="Review it yearly"
+    )
+    agreed = {d["id"]: d for d in room.room_view()["dimensions"]}["understand.definition"]
+    assert (agreed["strengths"], agreed["areas"]) == ("A map", "Review it yearly")
     with pytest.raises(RoomError, match="Pick the agreed level"):
         room.save_consensus("understand.definition", current="", target="5", rationale="")
 

@@ -155,7 +155,7 @@ def self_assessment(run: RunView) -> Page | None:
                         str(r.component_name),
                         float(r.current),
                         float(r.target),
-                        f"{run.value(r.current, 'score')} now, {run.value(r.target, 'score')} target",
+                        f"{_level(r.current)} now, {_level(r.target)} target",
                     )
                     for r in components.itertuples()
                     if as_number(r.current) is not None and as_number(r.target) is not None
@@ -178,8 +178,14 @@ def self_assessment(run: RunView) -> Page | None:
         )
     if findings is not None:
         page.add(h.heading("Answers to the quick test and role checklist", 3))
-        page.add(run.show(findings, SELF_ASSESSMENT, "findings", ["component", "statement", "answer", "note"]))
+        page.add(run.show(findings, SELF_ASSESSMENT, "findings", ["source", "component", "statement", "answer", "note"]))
     return page
+
+
+def _level(value: object) -> str:
+    """A maturity level as the room gave it: 2, or 2.5 where a median falls between two levels."""
+    number = pd.to_numeric(value, errors="coerce")
+    return "not scored" if pd.isna(number) else f"{float(number):g}"
 
 
 def _agreed(row: pd.Series, recorded: str = "") -> str:
@@ -202,12 +208,11 @@ def _strengths_and_areas(run: RunView, component: str, rows: pd.DataFrame) -> st
     if strengths.empty:  # nothing at level 3 or above: the best of the rest, said as the strongest
         strengths = (others if not others.empty else rows).sort_values(["current", "gap"], ascending=[False, True]).head(1)
     strong = [
-        f"{r['dimension']}: level {run.value(r['current'], 'score')}.{_agreed(r, 'consensus_strengths')}"
+        f"{r['dimension']}: level {_level(r['current'])}.{_agreed(r, 'consensus_strengths')}"
         for _, r in strengths.head(3).iterrows()
     ]
     weak = [
-        f"{r['dimension']}: level {run.value(r['current'], 'score')}, target {run.value(r['target'], 'score')}."
-        f"{_agreed(r, 'consensus_areas')}"
+        f"{r['dimension']}: level {_level(r['current'])}, target {_level(r['target'])}.{_agreed(r, 'consensus_areas')}"
         for _, r in areas.iterrows()
     ]
     label = "Strongest" if strengths["current"].max() < 3 else "Strengths"
@@ -227,8 +232,8 @@ def _improvement_plan(run: RunView, scores: pd.DataFrame) -> str:
     plan = pd.DataFrame(
         {
             "Area for improvement": areas["dimension"].astype(str),
-            "From level": [run.value(v, "score") for v in areas["current"]],
-            "To level": [run.value(v, "score") for v in areas["target"]],
+            "From level": [_level(v) for v in areas["current"]],
+            "To level": [_level(v) for v in areas["target"]],
             "Owner": "to agree",
             "By when": "to agree",
             "How we will know": "to agree",

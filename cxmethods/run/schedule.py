@@ -6,13 +6,14 @@ another folder (``cxm run --workbooks``) waits for every workbook before it, sin
 takes the workbook at the head of the longest chain still to run whose inputs are all at least under way, starts its
 kernel and imports its modules while those inputs are being made (the first ones while the runner still checks the
 engagement), then runs it as soon as they are and a worker is free. With one worker the workbooks run one after
-another in number order, each kernel started when the one before has ended, as they always did. What a workbook
+another in number order, except that a workbook waits for those it reads (01 runs after 02, whose facts it shows
+first), each kernel started when the one before has ended. What a workbook
 writes does not depend on the order, so neither do the artifacts.
 
 >>> from cxmethods.io.artifacts import STEPS
 >>> deps = dependencies(list(STEPS))
 >>> deps["04_business_case"], deps["01_self_assessment"]
-(('02_voice_of_customer', '03_segmentation'), ())
+(('02_voice_of_customer', '03_segmentation'), ('02_voice_of_customer',))
 >>> dependencies(["01_ok", "02_mine", "03_after"], installed=False)["03_after"]
 ('01_ok', '02_mine')
 >>> order = []
@@ -130,8 +131,14 @@ class Plan:
 def _chain_lengths(stems: list[str], deps: dict[str, tuple[str, ...]]) -> dict[str, int]:
     """For each workbook, the most workbooks on a chain from it to the end (itself included): the critical path."""
     chain: dict[str, int] = {}
-    for stem in reversed(stems):  # a workbook's dependants come after it
-        chain[stem] = 1 + max((chain[s] for s in stems if stem in deps[s]), default=0)
+
+    def length(stem: str) -> int:  # a dependant may come before it in number order (01 reads 02's facts)
+        if stem not in chain:
+            chain[stem] = 1 + max((length(s) for s in stems if stem in deps[s]), default=0)
+        return chain[stem]
+
+    for stem in stems:
+        length(stem)
     return chain
 
 

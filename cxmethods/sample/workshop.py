@@ -222,11 +222,9 @@ def make_consensus(answers: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
             target = int(np.ceil(medians.loc[d["id"], "target_level"]))
             rationale = "No dispute: the respondents' median stands."
         strengths = (  # level 1 describes what is missing: no strength to record
-            f"Level {current} is met: {_first_criterion(d, current)}." if current > 1 else "None yet at this level."
+            f"We saw that {_first_criterion(d, current)}." if current > 1 else "None recorded yet."
         )
-        areas = (
-            f"For level {current + 1}: {_first_criterion(d, current + 1)}." if current < 5 else "Keep level 5: check it yearly."
-        )
+        areas = f"Next: {_first_criterion(d, current + 1)}." if current < 5 else "Keep it: check the evidence each year."
         rows.append((d["id"], current, target, rationale, strengths, areas, _version()))
     columns = ["dimension_id", "current_level", "target_level", "rationale", "strengths", "areas_for_improvement"]
     df = pd.DataFrame(rows, columns=[*columns, "model_version"])

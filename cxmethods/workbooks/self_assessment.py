@@ -99,7 +99,7 @@ class SelfAssessment(Results):
             )
         return Remarks("\n".join(f"- {line}" for line in found))
 
-    def not_agreed(self) -> pd.DataFrame | Note:
+    def not_agreed(self) -> pd.DataFrame | Remarks | Note:
         """Dimensions the room has not yet agreed (no consensus row), or agreed without strengths or areas for
         improvement: the consensus step is done when this is empty."""
         scores = self.tables.get("scores")
@@ -108,6 +108,8 @@ class SelfAssessment(Results):
         missing = scores[
             scores["consensus_current"].isna() | (scores["consensus_strengths"] == "") | (scores["consensus_areas"] == "")
         ]
+        if missing.empty:
+            return Remarks("Every dimension is agreed, with its strengths and areas for improvement.")
         return missing.assign(
             still_to_record=[
                 "agreed level" if pd.isna(r.consensus_current) else "strengths and areas for improvement"

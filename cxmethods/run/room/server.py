@@ -333,6 +333,8 @@ class Consensus(_Base):
             current=str(data.get("current", "")),
             target=str(data.get("target", "")),
             rationale=str(data.get("rationale", "")),
+            strengths=str(data.get("strengths", "")),
+            areas=str(data.get("areas", "")),
         )
         self.server.bump()
         self.finish({"saved": True})

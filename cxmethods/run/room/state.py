@@ -264,6 +264,8 @@ class Room:
                     "agreed": _number(row["consensus_current"]),
                     "agreed_target": _number(row["consensus_target"]),
                     "rationale": row["consensus_rationale"],
+                    "strengths": row["consensus_strengths"],
+                    "areas": row["consensus_areas"],
                     "current": _number(row["current"]),
                     "target": _number(row["target"]),
                     "gap": _number(row["gap"]),

@@ -93,7 +93,7 @@
     const d = dims[chosen], at = order.indexOf(chosen);
     const rows = d.by_role.map((r) => el("tr", {}, el("td", {}, el("i", { class: "swatch", style: `background:${colour(r.role)}` }), r.role), el("td", { class: "num" }, String(r.n)), el("td", { class: "num" }, level(r.median)), el("td", { class: "num" }, level(r.median_target))));
     const quotes = d.evidence.map((q) => el("li", {}, el("b", {}, `${q.role}: `), q.text));
-    if (!form || form.id !== chosen) form = { id: chosen, current: d.agreed ? String(d.agreed) : "", target: d.agreed_target ? String(d.agreed_target) : "", rationale: d.rationale || "" };
+    if (!form || form.id !== chosen) form = { id: chosen, current: d.agreed ? String(d.agreed) : "", target: d.agreed_target ? String(d.agreed_target) : "", rationale: d.rationale || "", strengths: d.strengths || "", areas: d.areas || "" };
     return el("div", { class: "consensus" },
       el("div", { class: "card" },
         el("p", { class: "eyebrow" }, at >= 0 ? `Disputed ${at + 1} of ${order.length} · ${d.component}` : d.component),
@@ -120,11 +120,15 @@
       }, el("b", {}, String(i + 1)), el("small", {}, name)))));
     const reason = el("textarea", { id: "reason", rows: 3, maxlength: 2000, placeholder: "Why the room agreed this (quoted in the report)", oninput: (e) => { form.rationale = e.target.value; } });
     reason.value = form.rationale;
+    const strengths = el("textarea", { id: "strengths", rows: 2, maxlength: 2000, placeholder: "What works today, with the evidence", oninput: (e) => { form.strengths = e.target.value; } });
+    strengths.value = form.strengths;
+    const areas = el("textarea", { id: "areas", rows: 2, maxlength: 2000, placeholder: "What would take this to the next level", oninput: (e) => { form.areas = e.target.value; } });
+    areas.value = form.areas;
     return el("form", { class: "card agree", onsubmit: async (event) => {
       event.preventDefault();
       status.className = "status saving"; status.textContent = "Saving…";
       try {
-        await call("/api/consensus", { dimension_id: d.id, current: form.current, target: form.target, rationale: form.rationale });
+        await call("/api/consensus", { dimension_id: d.id, current: form.current, target: form.target, rationale: form.rationale, strengths: form.strengths, areas: form.areas });
         status.className = "status saved"; status.textContent = `Saved ${time()}`;
         const next = order.slice(at + 1).concat(order.slice(0, Math.max(at, 0))).find((id) => id !== d.id && byId()[id].agreed === null);
         if (next) { chosen = next; form = null; }
@@ -136,6 +140,8 @@
       el("ol", { class: "descriptors compact" }, view.descriptors[d.id].map((t, i) => el("li", {}, el("b", {}, `${i + 1} · ${view.level_names[i]}: `), t))),
       choose("current", "Today"), choose("target", "Target"),
       el("label", { for: "reason" }, "Reason"), reason,
+      el("label", { for: "strengths" }, "Strengths"), strengths,
+      el("label", { for: "areas" }, "Areas for improvement"), areas,
       el("div", { class: "moves" }, el("button", { type: "submit", class: "primary" }, "Save agreed scores"), status));
   }
 
