@@ -90,7 +90,7 @@ def test_repeated_phrases_flags_one_piece_of_evidence_at_two_levels_but_not_shar
     path = tmp_path / "model.yaml"
     path.write_text(yaml.safe_dump(raw))
     found = repeated_phrases(load_model(path))
-    assert found["phrase"].tolist() == ["shar customer history"]  # 'one' carries no meaning; 'front-line staff' is shared
+    assert found["phrase"].tolist() == ["shared customer history"]  # 'one' carries no meaning; 'front-line staff' is shared
     assert found["where"].tolist() == [f"{dims[0]['id']} level 3; {dims[1]['id']} level 4"]
 
 
@@ -220,3 +220,19 @@ def test_model_that_is_not_yaml_names_the_line(tmp_path):
     path.write_text("components:\n  - {id: a, text: Do we?}\n")
     with pytest.raises(ConfigError, match=r"model\.yaml line 2: cannot be read as YAML"):
         load_model(path)
+
+
+def test_validation_warns_of_an_own_model_that_repeats_evidence(tiny):
+    own = yaml.safe_load((templates_dir() / "maturity_model.yaml").read_text())
+    dims = own["components"][0]["dimensions"]
+    dims[0]["levels"][2]["criteria"].append("Staff can see one shared customer history.")
+    dims[1]["levels"][3]["criteria"].append("A shared customer history exists.")
+    (tiny.folder / "our_model.yaml").write_text(yaml.safe_dump(own))
+    tiny.set_yaml(tiny.yaml + "settings:\n  self_assessment:\n    model: our_model.yaml\n")
+    report = validate_engagement(tiny.path)
+    assert not report.errors
+    warned = [p.message for p in report.problems if "more than one level" in p.message]
+    assert warned == [
+        f"1 phrase(s) appear at more than one level or in more than one dimension: 'shared customer history' "
+        f"({dims[0]['id']} level 3; {dims[1]['id']} level 4)."
+    ]

@@ -318,14 +318,15 @@ def _stem(word: str) -> str:
     return word
 
 
-def _content_words(text: str, shared: tuple[tuple[str, ...], ...] = ()) -> list[str]:
-    """The meaningful words of a text, stemmed; each shared phrase becomes one empty word, which no phrase spans."""
-    words = [_stem(w) for w in _WORD.findall(text.lower().replace("'s", "")) if w not in _STOP]
+def _content_words(text: str, shared: tuple[tuple[str, ...], ...] = ()) -> list[tuple[str, str]]:
+    """The meaningful words of a text as (stem, word as written); each shared phrase becomes one empty word, which
+    no phrase spans."""
+    words = [(_stem(w), w) for w in _WORD.findall(text.lower().replace("'s", "")) if w not in _STOP]
     for phrase in shared:
         n, i = len(phrase), 0
         while i + n <= len(words):
-            if tuple(words[i : i + n]) == phrase:
-                words[i : i + n] = [""]
+            if tuple(stem for stem, _ in words[i : i + n]) == phrase:
+                words[i : i + n] = [("", "")]
             i += 1
     return words
 
@@ -340,18 +341,22 @@ def repeated_phrases(model: MaturityModel, *, words: int = 3) -> pd.DataFrame:
     semicolon-separated).
     The bundled model has none; a trainer's own model is checked when workbook 01 loads it.
     """
-    shared = tuple(sorted({w for p in model.shared_phrases if (w := tuple(_content_words(p)))}, key=len, reverse=True))
+    shared = {tuple(stem for stem, _ in _content_words(p)) for p in model.shared_phrases}
+    longest_first = tuple(sorted((p for p in shared if p), key=len, reverse=True))
     places: dict[tuple[str, ...], set[tuple[str, int]]] = defaultdict(set)
+    written: dict[tuple[str, ...], str] = {}  # each phrase as it was first written
     for d in model.dimensions:
         texts = d.criteria or tuple((text,) for text in d.levels)
         for level, level_texts in enumerate(texts, 1):
             for text in (*level_texts, *d.examples(level)):
-                ws = _content_words(text, shared)
+                ws = _content_words(text, longest_first)
                 for i in range(len(ws) - words + 1):
-                    if all(ws[i : i + words]):
-                        places[tuple(ws[i : i + words])].add((d.id, level))
+                    gram = tuple(stem for stem, _ in ws[i : i + words])
+                    if all(gram):
+                        places[gram].add((d.id, level))
+                        written.setdefault(gram, " ".join(w for _, w in ws[i : i + words]))
     rows = [
-        {"phrase": " ".join(gram), "where": "; ".join(f"{d} level {lv}" for d, lv in sorted(found))}
+        {"phrase": written[gram], "where": "; ".join(f"{d} level {lv}" for d, lv in sorted(found))}
         for gram, found in places.items()
         if len(found) > 1
     ]

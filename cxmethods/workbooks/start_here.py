@@ -24,7 +24,7 @@ from cxmethods.core.files import sha256
 from cxmethods.core.yamlfile import did_you_mean
 from cxmethods.io.artifacts import START_HERE
 from cxmethods.io.inputs import InputScan, scan_input
-from cxmethods.methodology.maturity import load_quick_test, load_role_checklist, model_for
+from cxmethods.methodology.maturity import MaturityModel, load_quick_test, load_role_checklist, model_for, repeated_phrases
 from cxmethods.workbooks.results import Results
 
 __all__ = ["StartHere", "ValidationReport", "input_checksums", "run", "validate_engagement"]
@@ -423,10 +423,30 @@ def _settings_files(eng: Engagement) -> list[Problem]:
         if not value:
             continue
         try:
-            loaders[kind](eng.resolve(value))
+            loaded = loaders[kind](eng.resolve(value))
         except ConfigError as exc:
             problems += exc.problems
+            continue
+        if kind == "maturity_model":
+            problems += _repeated(loaded, str(eng.resolve(value)))
     return problems
+
+
+def _repeated(model: MaturityModel, path: str) -> list[Problem]:
+    """A warning for an engagement's own maturity model that repeats a phrase across levels or dimensions."""
+    found = repeated_phrases(model)
+    if found.empty:
+        return []
+    listed = "; ".join(f"'{r.phrase}' ({r.where})" for r in found.head(5).itertuples())
+    return [
+        Problem(
+            path,
+            f"{len(found)} phrase(s) appear at more than one level or in more than one dimension: {listed}.",
+            "Two assessors may place that evidence at different levels: reword so each piece of evidence sits at one "
+            "level of one dimension, or list a term every dimension may use under shared_phrases.",
+            severity="warning",
+        )
+    ]
 
 
 class StartHere(Results):
