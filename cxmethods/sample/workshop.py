@@ -222,7 +222,7 @@ def make_consensus(answers: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
             target = int(np.ceil(medians.loc[d["id"], "target_level"]))
             rationale = "No dispute: the respondents' median stands."
         strengths = (  # level 1 describes what is missing: no strength to record
-            f"We saw that {_first_criterion(d, current)}." if current > 1 else "None recorded yet."
+            f"We saw that {_first_criterion(d, current)}." if current > 1 else "Nothing recorded yet."
         )
         areas = f"Next: {_first_criterion(d, current + 1)}." if current < 5 else "Keep it: check the evidence each year."
         rows.append((d["id"], current, target, rationale, strengths, areas, _version()))
