@@ -194,7 +194,7 @@ def test_every_no_partly_or_unanswered_item_is_a_finding():
         {"source": "quick test: organisation", "component": "understand", "item_id": "q1", "answer": "no", "note": "two lists"},
         {"source": "quick test: organisation", "component": "outcomes", "item_id": "q3", "answer": "not answered", "note": ""},
         {
-            "source": "checklist: Decision maker",
+            "source": "Role checklist: Decision maker",
             "component": "understand",
             "item_id": "decision_maker.1",
             "answer": "partly",

@@ -243,7 +243,7 @@ def findings(
     test is answered for the organisation (``answer``) and for the team (``team_answer``); the team's answers
     count once any is given (a file from before they were asked has none).
     Columns: :data:`FINDING_COLUMNS` (``source`` is ``quick test: organisation``, ``quick test: team`` or
-    ``checklist: <role>``).
+    ``Role checklist: <role>``).
     """
     questions = questions if questions is not None else load_quick_test()
     statements = statements if statements is not None else load_role_checklist()
@@ -276,7 +276,7 @@ def findings(
         if answer != "yes":
             rows.append(
                 {
-                    "source": f"checklist: {s.role_name}",
+                    "source": f"Role checklist: {s.role_name}",
                     "component": s.component,
                     "item_id": s.id,
                     "statement": s.text,

@@ -178,7 +178,15 @@ def self_assessment(run: RunView) -> Page | None:
         )
     if findings is not None:
         page.add(h.heading("Answers to the quick test and role checklist", 3))
-        page.add(run.show(findings, SELF_ASSESSMENT, "findings", ["source", "component", "statement", "answer", "note"]))
+        if len(findings) and (findings["answer"] == "not answered").all():
+            page.add(
+                _missing_note(
+                    "the findings of the quick test and the role checklist",
+                    "Nobody has answered them yet: every 'no' or 'partly' the room gives becomes a finding here.",
+                )
+            )
+        else:
+            page.add(run.show(findings, SELF_ASSESSMENT, "findings", ["source", "component", "statement", "answer", "note"]))
     return page
 
 
