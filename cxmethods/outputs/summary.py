@@ -492,8 +492,8 @@ def _capability(ctx: _Context) -> tuple[list[Decision], str | None]:
         dims = [f"{g.dimension} (level {g.current:g} now, {g.target:g} wanted)" for g in inside.itertuples()]
         ids = [f"S:{d}" for d in inside["dimension_id"].astype(str)]
     evidence = (
-        f"Self-assessment (components): '{top['component_name']}' has the largest priority gap, level "
-        f"{float(top['current']):.1f} now against {float(top['target']):.1f} wanted."
+        f"Self-assessment (components): '{top['component_name']}' has the largest priority gap; its typical "
+        f"dimension is at level {float(top['current']):g} now against {float(top['target']):g} wanted."
     )
     if dims:
         evidence += f" Its largest gaps: {'; '.join(dims)}."
