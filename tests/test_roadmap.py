@@ -276,18 +276,27 @@ def test_service_levels_without_a_contact_log_are_notes_and_the_publishing_commi
     )
 
 
-def test_closing_counts_come_from_the_contact_log_or_say_why_not(tiny):
+def test_closing_counts_come_from_workbook_02s_closing_days_or_say_why_not(tiny, tmp_path):
+    from cxmethods.workbooks import voice_of_customer
     from cxmethods.workbooks.roadmap import closing_counts
 
     engagement = load_engagement(tiny.path)
-    counts, why = closing_counts(engagement, (1, 5))
+    run_dir = tmp_path / "run"
+    counts, why = closing_counts(engagement, (1, 5), run_dir)
+    assert counts is None and "has not counted how long cases took to close" in why  # 02 has not run
+    voice_of_customer.run(engagement, run_dir).write()
+    counts, why = closing_counts(engagement, (1, 5), run_dir)
     # A1 closed the same day, A3 the next working day, A4 opened on Saturday and closed on Sunday; A2 is open
     assert why == "" and set(counts["within_days"]) == {1, 5}
     assert counts.groupby("within_days")[["closed", "within"]].sum().to_dict("list") == {"closed": [3, 3], "within": [3, 3]}
-    assert closing_counts(engagement, ()) == (None, "")
+    assert closing_counts(engagement, (), run_dir) == (None, "")
     tiny.set_yaml(tiny.yaml.replace("      closed_at: Date Closed\n", ""))
-    counts, why = closing_counts(load_engagement(tiny.path), (5,))
-    assert counts is None and why == "the contact log gives no date on which each case was closed"
+    without = load_engagement(tiny.path)
+    result = voice_of_customer.run(without, tmp_path / "again")
+    assert "closing_days" not in result.tables and "closed_at" in result.skipped["closing_days"].replace(" ", "_")
+    result.write()
+    counts, why = closing_counts(without, (5,), tmp_path / "again")
+    assert counts is None and "the log gives no closing dates" in why
 
 
 def test_artifacts_written(small):

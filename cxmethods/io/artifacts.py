@@ -191,6 +191,10 @@ ARTIFACTS: tuple[Artifact, ...] = (
         needs=_columns("month channel area reason contacts failure_contacts"),
     ),
     Artifact(VOICE_OF_CUSTOMER, "data_quality", _columns("check rows share treatment")),
+    # how many working days each reason's cases took to close: workbook 05 checks the service levels on it
+    Artifact(
+        VOICE_OF_CUSTOMER, "closing_days", _columns("reason working_days cases"), needs=_columns("reason working_days cases")
+    ),
     Artifact(
         VOICE_OF_CUSTOMER,
         "survey_items",

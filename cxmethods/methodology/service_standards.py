@@ -58,7 +58,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,7 +67,7 @@ import pandas as pd
 import yaml
 
 from cxmethods.core.checks import check_number, check_one_of, check_type, parameter_error
-from cxmethods.core.errors import ConfigError, Problem
+from cxmethods.core.errors import ConfigError, CxmError, Problem
 from cxmethods.core.files import YamlTooComplex, parse_yaml
 from cxmethods.core.paths import templates_dir
 from cxmethods.core.yamlfile import did_you_mean, duplicate_keys, line_of, yaml_location
@@ -86,6 +86,7 @@ __all__ = [
     "ServiceStandards",
     "Standard",
     "closed_within_share",
+    "closing_counts",
     "kpi_table",
     "load_service_standards",
     "standards_table",
@@ -411,6 +412,25 @@ def kpi_table(
     table["met"] = table["met"].astype("boolean")
     table["looser_than_today"] = table["looser_than_today"].astype("boolean")
     return table
+
+
+def closing_counts(closing_days: pd.DataFrame, days: Iterable[int]) -> pd.DataFrame:
+    """Per reason and limit, the cases timed and those closed within the limit (:data:`CLOSING_COLUMNS`), from how many
+    working days each reason's cases took (``reason``, ``working_days``, ``cases``: ``ContactLog.closing_days``).
+
+    >>> took = pd.DataFrame({"reason": ["Repair", "Repair", "Repair"], "working_days": [0, 3, 9], "cases": [5, 4, 1]})
+    >>> closing_counts(took, [5, 10]).to_dict("records")
+    [{'reason': 'Repair', 'within_days': 5, 'closed': 10, 'within': 9}, {'reason': 'Repair', 'within_days': 10, 'closed': 10, 'within': 10}]
+    """
+    limits = sorted({int(d) for d in days})
+    if not limits or limits[0] < 1:
+        raise CxmError(f"closing counts need limits of at least 1 working day; got {limits or 'none'}.")
+    rows = []
+    for reason, cases in closing_days.groupby("reason", sort=True):
+        took, count = cases["working_days"].to_numpy(), cases["cases"].to_numpy()
+        for n in limits:
+            rows.append({"reason": reason, "within_days": n, "closed": int(count.sum()), "within": int(count[took <= n].sum())})
+    return pd.DataFrame(rows, columns=list(CLOSING_COLUMNS))
 
 
 def closed_within_share(closing: pd.DataFrame, days: int, scope: str | None = None) -> tuple[float, int, int] | None:

@@ -33,6 +33,7 @@ from cxmethods.core.files import file_format, wrong_kind
 from cxmethods.core.schemas import CHANNELS
 from cxmethods.io.values import NOTES
 from cxmethods.methodology.benchmarks import load_benchmarks
+from cxmethods.methodology.service_standards import closing_counts
 from cxmethods.methods.contact_costs import failure_costs, per_year, unit_costs
 from cxmethods.methods.contact_load import id_salt, load
 from cxmethods.methods.contact_load import sql_literal as _literal
@@ -389,14 +390,38 @@ class ContactLog:
         table["reason"] = table["reason"].fillna("(all)")
         return table.round(3)
 
-    def closed_within(self, days: Iterable[int]) -> pd.DataFrame:
-        """Cases closed within each limit of working days, per reason: what service-level standards are checked on.
+    def closing_days(self) -> pd.DataFrame:
+        """How many working days each reason's cases took to close: what service-level standards are checked on.
 
         The cases are those :meth:`resolution_times` times (closed, not auto-closed, not closed before they were
         opened). A case's working days are the weekdays after the day it was opened up to and including the day it
         was closed, in the engagement's time zone: closed the same day is 0, opened on Friday and closed on Monday is
         1. Bank holidays count as working days (the log says nothing of a country's calendar), so a share within a
         limit is a little generous in a week with one.
+
+        Returns
+        -------
+        DataFrame
+            ``reason``, ``working_days``, ``cases``: a row per reason and number of working days that has cases,
+            in that order. :func:`~cxmethods.methodology.service_standards.closing_counts` turns it into the share
+            within any limit, so workbook 05 reads this table and not the log again.
+        """
+        self._need("closed_at")
+        epoch = "DATE '1900-01-01'"  # a Monday: weekday k of the week counts while k < 5
+
+        def weekdays_to(column: str) -> str:
+            d = f"date_diff('day', {epoch}, CAST({column} AS DATE))"
+            return f"(5 * floor({d} / 7) + least({d} - 7 * floor({d} / 7) + 1, 5))"
+
+        table = self.query(f"""
+            WITH {self._timed_cases()}
+            SELECT reason, CAST({weekdays_to("closed_at")} - {weekdays_to("created_at")} AS BIGINT) AS working_days,
+                   count(*) AS cases
+            FROM m WHERE measured GROUP BY ALL ORDER BY reason, working_days""")
+        return table.astype({"working_days": "int64", "cases": "int64"})[["reason", "working_days", "cases"]]
+
+    def closed_within(self, days: Iterable[int]) -> pd.DataFrame:
+        """Cases closed within each limit of working days, per reason (:meth:`closing_days`, counted up to each limit).
 
         Parameters
         ----------
@@ -409,28 +434,7 @@ class ContactLog:
             ``reason``, ``within_days`` (the limit), ``closed`` (cases timed), ``within`` (closed within the limit),
             a row per reason and limit (:data:`~cxmethods.methodology.service_standards.CLOSING_COLUMNS`).
         """
-        limits = sorted({int(d) for d in days})
-        if not limits or limits[0] < 1:
-            raise CxmError(f"closed_within needs limits of at least 1 working day; got {limits or 'none'}.")
-        self._need("closed_at")
-        epoch = "DATE '1900-01-01'"  # a Monday: weekday k of the week counts while k < 5
-
-        def weekdays_to(column: str) -> str:
-            d = f"date_diff('day', {epoch}, CAST({column} AS DATE))"
-            return f"(5 * floor({d} / 7) + least({d} - 7 * floor({d} / 7) + 1, 5))"
-
-        counts = ", ".join(f"count(*) FILTER (WHERE measured AND working_days <= {n}) AS w{n}" for n in limits)
-        wide = self.query(f"""
-            WITH {self._timed_cases()},
-                 w AS (SELECT *, {weekdays_to("closed_at")} - {weekdays_to("created_at")} AS working_days FROM m)
-            SELECT reason, count(*) FILTER (WHERE measured) AS closed, {counts}
-            FROM w GROUP BY reason ORDER BY reason""")
-        rows = [
-            {"reason": r["reason"], "within_days": n, "closed": int(r["closed"]), "within": int(r[f"w{n}"])}
-            for r in wide.to_dict("records")
-            for n in limits
-        ]
-        return pd.DataFrame(rows, columns=["reason", "within_days", "closed", "within"])
+        return closing_counts(self.closing_days(), days)
 
     def _timed_cases(self) -> str:
         """SQL common tables: ``m``, one row per contact with ``reason``, ``still_open``, ``auto_closed``, ``measured``

@@ -505,7 +505,7 @@ def _kpis(result: RoadMap, engagement: Engagement, run_dir: str | Path) -> None:
     own = engagement.settings.roadmap.service_standards
     standards = load_service_standards(engagement.resolve(own) if own else None)
     result.standards = standards
-    closing, why = closing_counts(engagement, standards.closing_limits)
+    closing, why = closing_counts(engagement, standards.closing_limits, run_dir)
     kpis = kpi_table(
         standards,
         current_metrics(run_dir),
@@ -535,25 +535,28 @@ def _kpis(result: RoadMap, engagement: Engagement, run_dir: str | Path) -> None:
         )
 
 
-def closing_counts(engagement: Engagement, limits: tuple[int, ...]) -> tuple[pd.DataFrame | None, str]:
-    """The contact log's cases closed within each limit of working days, per reason, for the service-level standards.
+def closing_counts(
+    engagement: Engagement, limits: tuple[int, ...], run_dir: str | Path | None
+) -> tuple[pd.DataFrame | None, str]:
+    """Cases closed within each limit of working days, per reason, for the service-level standards: counted from the
+    working days workbook 02 found each case took (its ``closing_days`` table), so the log is not read again.
 
-    Returns the counts (:meth:`~cxmethods.methods.contacts.ContactLog.closed_within`) and ``""``, or None and why
+    Returns the counts (:data:`~cxmethods.methodology.service_standards.CLOSING_COLUMNS`) and ``""``, or None and why
     they cannot be counted, in words for the KPI table's notes. No limits: nothing is read.
     """
     if not limits:
         return None, ""
     if engagement.inputs.contact_log is None:
         return None, "there is no contact log with the dates cases were opened and closed"
-    from cxmethods.methods.contacts import ContactLog
+    from cxmethods.methodology.service_standards import closing_counts as counted
 
-    try:
-        with ContactLog(engagement) as log:
-            if "closed_at" not in log.fields:
-                return None, "the contact log gives no date on which each case was closed"
-            return log.closed_within(limits), ""
-    except CxmError:  # workbook 02 reports what is wrong with the log, with its file and rows
-        return None, "the contact log could not be read (the voice-of-the-customer workbook says why)"
+    took = read_table(run_dir, VOICE_OF_CUSTOMER, "closing_days", optional=True) if run_dir is not None else None
+    if took is None:
+        return None, (
+            "the voice-of-the-customer workbook (02) has not counted how long cases took to close (the log gives no "
+            "closing dates, or 02 has not run)"
+        )
+    return counted(took, limits), ""
 
 
 def _period_words(engagement: Engagement) -> str:

@@ -55,6 +55,7 @@ CONTACT_TABLES = (
     "areas",
     "contact_cube",
     "data_quality",
+    "closing_days",
 )
 SURVEY_TABLES = ("survey_items", "drivers", "segment_hints")
 #: From the comments input when the engagement names one, else from the survey's comment column.
@@ -142,6 +143,7 @@ def run(
                 log.areas,
                 log.contact_cube,
                 log.data_quality,
+                log.closing_days,
             )
             for name, analysis in zip(CONTACT_TABLES, runs, strict=True):
                 _attempt(result, name, analysis)
