@@ -329,6 +329,16 @@ class YamlChecker:
         seen.add(value)
         return value
 
+    def unknown_keys(self, item: Any, loc: tuple, allowed: typing.Sequence[str]) -> None:
+        """A problem for each key of the mapping ``item`` that is not ``allowed``, with the nearest allowed one."""
+        for key in item if isinstance(item, dict) else ():
+            if key not in allowed:
+                self.problem(
+                    loc + (key,),
+                    f"unknown key '{key}'.{did_you_mean(str(key), allowed)}",
+                    f"Allowed keys here: {', '.join(allowed)}.",
+                )
+
     def raise_if_any(self, title: str) -> None:
         if self.problems:
             raise ConfigError(self.problems, title=f"{title} ({self.path})")

@@ -247,7 +247,6 @@ def findings(
     """
     questions = questions if questions is not None else load_quick_test()
     statements = statements if statements is not None else load_role_checklist()
-    rows = []
     scopes = [("answer", "organisation")]
     if (
         quick_test is not None
@@ -255,31 +254,22 @@ def findings(
         and quick_test["team_answer"].fillna("").astype(str).str.strip().any()
     ):
         scopes.append(("team_answer", "team"))
+    asked: list[tuple[str, dict[str, tuple[str, str]], Question | Statement]] = []
     for column, scope in scopes:
         given = _answers_by_id(quick_test, "question_id", column)
-        for q in questions:
-            answer, note = given.get(q.id, ("", ""))
-            if answer != "yes":
-                rows.append(
-                    {
-                        "source": f"quick test: {scope}",
-                        "component": q.component,
-                        "item_id": q.id,
-                        "statement": q.text,
-                        "answer": answer or "not answered",
-                        "note": note,
-                    }
-                )
+        asked += [(f"quick test: {scope}", given, q) for q in questions]
     given = _answers_by_id(checklist, "statement_id")
-    for s in statements:
-        answer, note = given.get(s.id, ("", ""))
+    asked += [(f"Role checklist: {s.role_name}", given, s) for s in statements]
+    rows = []
+    for source, given, item in asked:
+        answer, note = given.get(item.id, ("", ""))
         if answer != "yes":
             rows.append(
                 {
-                    "source": f"Role checklist: {s.role_name}",
-                    "component": s.component,
-                    "item_id": s.id,
-                    "statement": s.text,
+                    "source": source,
+                    "component": item.component,
+                    "item_id": item.id,
+                    "statement": item.text,
                     "answer": answer or "not answered",
                     "note": note,
                 }

@@ -141,7 +141,7 @@ def load_guide(path: str | Path | None = None) -> Guide:
     """
     check = YamlChecker(path or templates_dir() / "segmentation_process.yaml")
     raw = check.raw
-    _unknown(check, raw, (), _TOP_KEYS)
+    check.unknown_keys(raw, (), _TOP_KEYS)
     steps = _table(check, raw, "steps", _STEP_KEYS, required=_STEP_KEYS[1:])
     steps.insert(0, "step", range(1, len(steps) + 1))
     decisions = _table(check, raw, "decisions", _DECISION_KEYS, required=("decision", "needs"), optional=True)
@@ -179,7 +179,7 @@ def load_guide(path: str | Path | None = None) -> Guide:
             )
     decisions["tests"] = decisions["tests"].map(lambda t: ", ".join(map(str, t)) if isinstance(t, list) else str(t or ""))
     flags = raw.get("profile_flags") or {}
-    _unknown(check, flags, ("profile_flags",), _FLAG_KEYS)
+    check.unknown_keys(flags, ("profile_flags",), _FLAG_KEYS)
     for key in _FLAG_KEYS:
         if "profile_flags" in raw and not isinstance(flags.get(key), (int, float)):
             check.problem(
@@ -234,16 +234,6 @@ def load_process(path: str | Path | None = None) -> pd.DataFrame:
     return load_guide(path).steps
 
 
-def _unknown(check: YamlChecker, item: Any, loc: tuple, allowed: Sequence[str]) -> None:
-    for key in item if isinstance(item, dict) else ():
-        if key not in allowed:
-            check.problem(
-                loc + (key,),
-                f"unknown key '{key}'.{did_you_mean(str(key), allowed)}",
-                f"Allowed keys here: {', '.join(allowed)}.",
-            )
-
-
 def _locs(raw: dict, key: str) -> list[tuple]:
     return [(key, i) for i in range(len(raw.get(key) or []))]
 
@@ -258,7 +248,7 @@ def _items(check: YamlChecker, raw: dict, key: str, allowed: Sequence[str], *, o
         loc = (key, i)
         item = dict(item)
         item["id"] = check.ident(item, loc, seen)
-        _unknown(check, item, loc, allowed)
+        check.unknown_keys(item, loc, allowed)
         out.append((item, loc))
     return out
 

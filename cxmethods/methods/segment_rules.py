@@ -221,7 +221,7 @@ def load_rules(path: str | Path) -> RuleTree:
         check_setting_file(path, "segment_rules")
     check = YamlChecker(path)
     raw = check.raw
-    _unknown_keys(check, raw, (), _TOP_KEYS)
+    check.unknown_keys(raw, (), _TOP_KEYS)
     parameters = _parameters(check, raw)
     seen: set[str] = set()
 
@@ -236,7 +236,7 @@ def load_rules(path: str | Path) -> RuleTree:
 
     def node(item: dict, loc: tuple) -> Segment:
         nid = check.ident(item, loc, seen)
-        _unknown_keys(check, item, loc, _NODE_KEYS)
+        check.unknown_keys(item, loc, _NODE_KEYS)
         when = _when(check, item, loc, nid, parameters)
         children = level(item, loc) if "children" in item else ()
         objective = str(item.get("objective") or "").strip()
@@ -292,7 +292,7 @@ def _parameters(check: YamlChecker, raw: dict) -> dict[str, Parameter]:
         if not isinstance(item, dict):
             check.problem(loc, f"parameter '{name}' should have a value and a source.", _PARAMETER_FIX)
             continue
-        _unknown_keys(check, item, loc, _PARAMETER_KEYS)
+        check.unknown_keys(item, loc, _PARAMETER_KEYS)
         value = item.get("value")
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             check.problem(loc, f"parameter '{name}' needs a number as its value. Got {value!r} instead.", _PARAMETER_FIX)
@@ -305,16 +305,6 @@ def _parameters(check: YamlChecker, raw: dict) -> dict[str, Parameter]:
 
 
 _PARAMETER_FIX = "Write e.g. parameters: {state_pension_age: {value: 66, source: 'Pensions Act 2011, s.1'}}."
-
-
-def _unknown_keys(check: YamlChecker, item: Any, loc: tuple, allowed: tuple[str, ...]) -> None:
-    for key in item if isinstance(item, dict) else ():
-        if key not in allowed:
-            check.problem(
-                loc + (key,),
-                f"unknown key '{key}'.{did_you_mean(str(key), allowed)}",
-                f"Allowed keys here: {', '.join(allowed)}.",
-            )
 
 
 def _size(check: YamlChecker, item: dict, loc: tuple, key: str) -> float | None:
