@@ -236,3 +236,26 @@ def test_validation_warns_of_an_own_model_that_repeats_evidence(tiny):
         f"1 phrase(s) appear at more than one level or in more than one dimension: 'shared customer history' "
         f"({dims[0]['id']} level 3; {dims[1]['id']} level 4)."
     ]
+
+
+def test_a_model_written_the_version_1_way_still_loads(tmp_path):
+    """One text per level and no component kinds: read as it was (no criteria lists, no enabler/results check)."""
+    path = tmp_path / "old.yaml"
+    path.write_text(
+        textwrap.dedent("""\
+        name: Our old model
+        levels: [a, b, c, d, e]
+        components:
+          - id: understand
+            name: Understand
+            dimensions:
+              - id: understand.one
+                name: One
+                levels: [Nothing is done., Some is done., It is written down., It is measured., Customers shape it.]
+                crosswalk: {caf: ["6.1"], cse: ["1.3"]}
+        """)
+    )
+    model = load_model(path)
+    d = model.dimension("understand.one")
+    assert d.levels[2] == "It is written down." and d.criteria == d.evidence == () and d.examples(3) == ()
+    assert model.version == "" and model.components[0].kind == "enabler"

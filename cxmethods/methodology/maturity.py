@@ -217,8 +217,8 @@ def load_model(path: str | Path | None = None) -> MaturityModel:
     ------
     ConfigError
         Listing every problem: missing keys, duplicate ids, a dimension without exactly five levels, a level
-        without criteria, a crosswalk naming an unknown standard or criterion, or an enabler mapped to a results
-        criterion (and the other way round).
+        without criteria, a crosswalk naming an unknown standard or criterion, or, in a component that states its
+        ``kind``, an enabler mapped to a results criterion (and the other way round).
     """
     if path is not None:  # an engagement's own file: one of another kind is named for what it is
         check_setting_file(path, "maturity_model")
@@ -230,6 +230,7 @@ def load_model(path: str | Path | None = None) -> MaturityModel:
     for ci, comp in enumerate(check.items(raw, "components")):
         cloc = ("components", ci)
         cid = check.ident(comp, cloc, seen)
+        stated = "kind" in comp  # a model written before components had kinds: its crosswalk is not checked for them
         kind = str(comp.get("kind", "enabler"))
         if kind not in KINDS:
             check.problem(cloc + ("kind",), f"component '{cid}': unknown kind '{kind}'.", f"Use {' or '.join(KINDS)}.")
@@ -254,7 +255,7 @@ def load_model(path: str | Path | None = None) -> MaturityModel:
                         f"dimension '{did}': crosswalk to unknown {standard} criterion '{unknown}'.",
                         f"Use ids listed in templates/standards.yaml under {standard}.",
                     )
-                if standard in results and kind in KINDS:
+                if standard in results and stated and kind in KINDS:
                     wrong = [i for i in ids if (i in results[standard]) != (kind == "results")]
                     for i in wrong:
                         check.problem(
