@@ -318,3 +318,25 @@ def test_the_workbook_counts_other_languages_and_shows_the_scorers_compared(tmp_
     unrated = run(load_engagement(_comments_engagement(tmp_path / "unrated", rating=False)), tmp_path / "run2", n_themes=2)
     assert "tone_scorers" not in unrated.tables
     assert unrated.skipped["tone_scorers"].startswith("The comments come with no rating, so the tone scorers could not")
+
+
+def test_above_the_sample_size_a_seeded_sample_is_scored_and_the_rest_marked_not_scored():
+    from cxmethods.methods.tone import NOT_SCORED, language_counts, tone
+
+    texts = pd.Series(
+        [f"Comment {i}: the staff were {'rude and useless' if i % 3 else 'brilliant and helpful'}." for i in range(3000)]
+        + ["Czekałem godzinę i nikt nie odebrał telefonu."] * 10
+    )
+    full = tone(texts)
+    part = tone(texts, sample=1000, random_state=7)
+    assert part.attrs["sampled"] == (1000, 3000) and full.attrs["sampled"] is None
+    scored = part["compound"].notna()
+    assert int(scored.sum()) == 1000 and (part.loc[~scored & (part["language"] == "en"), "label"] == NOT_SCORED).all()
+    assert (part.loc[scored, "compound"] == full.loc[scored, "compound"]).all()  # the same scores where scored
+    assert part["language"].equals(full["language"])  # every comment's language is still told
+    assert language_counts(part).equals(language_counts(full))  # and counted: 3,000 English, 10 Polish
+    negative = (part.loc[scored, "label"] == "negative").mean()
+    assert abs(negative - 2 / 3) < 0.05  # an estimate of the share negative in all of them
+    again = tone(texts, sample=1000, random_state=7)
+    assert again["label"].equals(part["label"])  # seeded: the same sample
+    assert not tone(texts, sample=1000, random_state=8)["compound"].notna().equals(scored)

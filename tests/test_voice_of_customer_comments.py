@@ -146,3 +146,15 @@ def test_cfpb_narratives_as_comments_with_products_as_categories(tmp_path):
     assert 0.1 < ami < 0.6  # the themes follow the products in part: complaints about one product differ in kind
     labels = " | ".join(themes_["label"])
     assert "credit report" in labels and "identity theft" in labels and "debt" in labels, labels
+
+
+def test_tone_of_more_comments_than_the_sample_is_scored_on_a_stated_sample(tmp_path):
+    path = _feedback(tmp_path, n=2400, settings="settings:\n  voc:\n    tone_sample: 1000\n")
+    result = run(load_engagement(path), tmp_path / "run")
+    note = next(n for n in result.notes if n.startswith("Tone was scored on a random sample"))
+    assert note.startswith("Tone was scored on a random sample of 1,000 of the 2,160 comments in English (seed 3;")
+    assert "within 2.3 percentage points overall" in note  # 1.96 x sqrt(0.25 / 1000 x (1 - 1000 / 2160))
+    per_comment = result.table("comment_themes")
+    assert len(per_comment) == 2160 and (per_comment["sentiment"] == "not scored").sum() == 1160
+    assert int(result.table("theme_sentiment")["comments"].sum()) == 1000  # the shares are of the sample
+    assert per_comment["theme"].notna().all()  # every comment still has its theme

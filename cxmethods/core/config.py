@@ -225,6 +225,13 @@ class VocSettings(_Model):
         description="Most comments the themes are found in; above it a seeded random sample of this many, and every "
         "comment then gets its theme and tone",
     )
+    tone_sample: int | None = Field(
+        200_000,
+        ge=1_000,
+        description="Most English comments whose tone is scored; above it a seeded random sample of this many (the "
+        "shares of negative and positive comments are then estimates, within about 0.2 percentage points at the "
+        "default); null scores every comment",
+    )
     text_workers: int | Literal["cores"] = Field(
         1,
         description="Processes that redact the comments, tell their language and score their tone, from 100,000 "

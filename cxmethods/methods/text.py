@@ -144,6 +144,8 @@ def sentiment(
     ratings: pd.Series | None = None,
     scorer: str | None = None,
     workers: int = 1,
+    sample: int | None = None,
+    random_state: int = 0,
 ) -> pd.DataFrame:
     """The tone of each text, and its language: :func:`cxmethods.methods.tone.tone`.
 
@@ -160,6 +162,8 @@ def sentiment(
         One of :data:`cxmethods.methods.tone.SCORERS`, to skip the choice.
     workers : int, default 1
         Processes that detect the languages and score the texts (the result does not depend on it).
+    sample, random_state : int, optional
+        Most English texts to score, and the seed of the random sample above it (:func:`~cxmethods.methods.tone.tone`).
 
     Returns
     -------
@@ -182,7 +186,7 @@ def sentiment(
 
     check_type(texts, "texts", "sentiment", pd.Series, "a pandas Series")
     check_int(chunk, "chunk", "sentiment", low=1)
-    return tone(texts, ratings=ratings, scorer=scorer, chunk=chunk, workers=workers)
+    return tone(texts, ratings=ratings, scorer=scorer, chunk=chunk, workers=workers, sample=sample, random_state=random_state)
 
 
 def _terms(text: str) -> list[str]:

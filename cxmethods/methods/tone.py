@@ -46,6 +46,7 @@ __all__ = [
     "FAILURE_PHRASES",
     "MIN_RATED",
     "NOT_ENGLISH",
+    "NOT_SCORED",
     "SCORERS",
     "SERVICE_NOUNS",
     "SUCCESS_PHRASES",
@@ -60,6 +61,8 @@ NEGATIVE, POSITIVE = -0.05, 0.05  # VADER's recommended cut-offs for the compoun
 LABELS = ("negative", "neutral", "positive")
 #: The label of a comment in another language: it is not scored, and is left out of the tone shares.
 NOT_ENGLISH = "not English"
+#: The label of an English comment left outside the random sample whose tone is scored (``tone(sample=...)``).
+NOT_SCORED = "not scored"
 DEFAULT_SCORER = "VADER with public-service phrases"
 SCORERS = ("VADER", "AFINN", DEFAULT_SCORER)
 #: Rated comments needed before the scorer is chosen by its agreement with the ratings; with fewer, the default is
@@ -640,6 +643,8 @@ def tone(
     scorer: str | None = None,
     chunk: int = _CHUNK,
     workers: int = 1,
+    sample: int | None = None,
+    random_state: int = 0,
 ) -> pd.DataFrame:
     """The tone and language of each comment, with the scorer chosen by the ratings when there are enough.
 
@@ -658,6 +663,12 @@ def tone(
         Processes that detect the languages and score the comments, a part each at a time
         (:func:`cxmethods.core.parallel.map_parts`; the result does not depend on it). The scorers are compared in
         this one.
+    sample : int, optional
+        Most English comments to score: above it, a random sample of this many (seeded by ``random_state``, and
+        including the comments the scorers were compared on); the others are labelled :data:`NOT_SCORED`. Every
+        comment's language is still told. None: score them all.
+    random_state : int
+        Seed of the sample.
 
     Returns
     -------
@@ -665,7 +676,8 @@ def tone(
         On the index of ``texts``: ``compound`` (-1 to 1; missing for empty texts and for comments not in English),
         ``label`` ("negative" below -0.05, "positive" above 0.05, else "neutral"; :data:`NOT_ENGLISH` for another
         language; missing for empty texts) and ``language`` (ISO 639-1 code; missing when empty or too short to
-        tell). ``attrs``: ``scorer`` (the one used) and ``scorers`` (the :func:`compare_scorers` table, or None).
+        tell). ``attrs``: ``scorer`` (the one used), ``scorers`` (the :func:`compare_scorers` table, or None) and
+        ``sampled`` (``(scored, English comments)`` when only a sample was scored, else None).
 
     Examples
     --------
@@ -677,6 +689,8 @@ def tone(
     check_type(texts, "texts", "tone", pd.Series, "a pandas Series")
     check_int(chunk, "chunk", "tone", low=1)
     check_int(workers, "workers", "tone", low=1)
+    if sample is not None:
+        check_int(sample, "sample", "tone", low=1)
     if scorer is not None and scorer not in SCORERS:
         raise parameter_error("scorer", "tone", f"one of {', '.join(SCORERS)}", scorer)
     n = len(texts)
@@ -709,18 +723,25 @@ def tone(
             scorer = str(table.loc[table["chosen"], "scorer"].iloc[0])
     scores = np.full(n, np.nan)
     where = np.flatnonzero(english)
+    sampled = None
     if table is not None and len(measured):  # the comments the scorers were compared on keep the chosen one's scores
         scores[measured] = scored[scorer]
         where = np.setdiff1d(where, measured, assume_unique=True)
+    if sample is not None and np.count_nonzero(english) > sample:
+        # a seeded sample of the rest, so that those already scored and these make `sample` in all
+        take = max(0, sample - (len(measured) if table is not None else 0))
+        where = np.sort(np.random.default_rng(random_state).choice(where, size=min(take, len(where)), replace=False))
+        sampled = (int(np.count_nonzero(~np.isnan(scores[english])) + len(where)), int(np.count_nonzero(english)))
     starts = range(0, len(where), chunk)
     parts = (_texts_at(texts, where[start : start + chunk]) for start in starts)
     for start, values in zip(starts, map_parts(partial(score, scorer=scorer), parts, workers), strict=True):
         scores[where[start : start + chunk]] = values
     label = np.full(n, None, dtype=object)
     label[english] = np.where(scores[english] < NEGATIVE, "negative", np.where(scores[english] > POSITIVE, "positive", "neutral"))
+    label[english & np.isnan(scores)] = NOT_SCORED
     label[present & ~english] = NOT_ENGLISH
     out = pd.DataFrame({"compound": scores, "label": label, "language": language}, index=texts.index)
-    out.attrs.update(scorer=scorer, scorers=table)
+    out.attrs.update(scorer=scorer, scorers=table, sampled=sampled)
     return out
 
 

@@ -17,6 +17,7 @@ instead of failing. Only redacted text reaches any table.
 from __future__ import annotations
 
 import ctypes
+import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -297,10 +298,25 @@ def _comments(
     if n_themes is not None:
         result.notes.append(f"The number of themes was set to {n_themes} (settings.voc.n_themes or n_themes).")
     try:
-        mood = sentiment(redacted, ratings=rating, workers=workers)
+        mood = sentiment(
+            redacted,
+            ratings=rating,
+            workers=workers,
+            sample=engagement.settings.voc.tone_sample,
+            random_state=engagement.seed,
+        )
     finally:
         close_workers()
     _tone_notes(result, mood, rating_name)
+    if mood.attrs.get("sampled"):
+        scored, of = mood.attrs["sampled"]
+        margin = 1.96 * math.sqrt(0.25 / scored * (1 - scored / of))  # a share's 95% margin at its widest (50%)
+        result.notes.append(
+            f"Tone was scored on a random sample of {scored:,} of the {of:,} comments in English (seed "
+            f"{engagement.seed}; settings.voc.tone_sample sets the size): the shares of negative and positive comments "
+            f"are estimates, within {margin * 100:.1f} percentage points overall (95% confidence; wider for a small "
+            "theme), and the other comments are marked 'not scored'. Their language and theme are given for all."
+        )
     result.tables["theme_sentiment"] = theme_sentiment(found, mood)
     per_comment = comment_themes(found, mood, rows=rows, category=category, rating=rating)
     per_comment["language"] = mood["language"].to_numpy()[mood["label"].notna().to_numpy()]
