@@ -43,6 +43,12 @@ inputs:
 
 #: What makes workbook 02 redact, find themes and score in worker processes, one per core (from PARALLEL_FROM comments).
 WORKERS = "settings:\n  voc:\n    text_workers: cores\n"
+#: The same comments as a comments file with no rating beside them (``--unrated``): the scorers cannot be compared, so
+#: tone takes the default scorer, the slowest (VADER with public-service phrases), on its sample above tone_sample.
+UNRATED = ENGAGEMENT.replace(
+    "  survey:\n    path: survey.csv\n    dont_know_codes: [9]\n",
+    "  comments:\n    path: survey.csv\n    columns: {text: comment}\n",
+)
 PARALLEL_FROM = 100_000
 
 #: Issue 22's targets: seconds for workbook 02 on so many comments, on a 2-core machine (and 2 GB at a million).
@@ -238,6 +244,7 @@ def run(
     previous: str | None = None,
     previous_up_to: int = 100_000,
     workers: bool = True,
+    unrated: bool = False,
 ) -> list[Result]:
     """Workbook 02 on each size (the 1,000,000 case once, whatever ``repeat``: it takes minutes), the naive peer up to
     ``naive_up_to`` rows, and, given ``previous`` (the folder of another checkout of cxmethods), that version's
@@ -282,6 +289,19 @@ def run(
                         note=f"{median(alone, 'seconds') / seconds:.2f}x ours; peak {median(alone, 'tree_mb'):,.0f} MB",
                     )
                 )
+            if unrated and rows >= PARALLEL_FROM:  # no ratings: the default (slowest) scorer, on its sample above 200,000
+                (folder / "unrated.yaml").write_text(UNRATED)  # one process, the default, as the target is judged
+                alone = [_ours([sys.executable, "-c", OURS, str(folder / "unrated.yaml")])]
+                results.append(
+                    Result(
+                        f"  comments with no rating (the default tone scorer), {rows:,} comments",
+                        median(alone, "seconds"),
+                        "s",
+                        1,
+                        TARGET_SECONDS.get(rows),
+                        note=f"peak {median(alone, 'tree_mb'):,.0f} MB",
+                    )
+                )
             if previous and rows <= previous_up_to:
                 # run from that checkout (a script given with -c imports from its working folder first)
                 where = Path(previous).resolve()
@@ -323,6 +343,9 @@ def main() -> None:
     parser.add_argument("--previous", metavar="CHECKOUT", help="also time workbook 02 of this checkout (e.g. main)")
     parser.add_argument("--previous-up-to", type=int, default=100_000, help="largest size the previous version runs on")
     parser.add_argument("--no-workers", action="store_true", help="do not also time workbook 02 with a worker per core")
+    parser.add_argument(
+        "--unrated", action="store_true", help="also time the comments without their ratings (the default tone scorer)"
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.rows.split(",")]
     if args.generate:
@@ -338,6 +361,7 @@ def main() -> None:
         previous=args.previous,
         previous_up_to=args.previous_up_to,
         workers=not args.no_workers,
+        unrated=args.unrated,
     )
     print(table(found))
     print(f"\n{table(found, markdown=True)}")

@@ -173,7 +173,7 @@ def _carried_over(result: SelfAssessment, answers: pd.DataFrame, what: str) -> p
             "level descriptors differ (see the model's change log). They are read as given: ask the room to check "
             "them against the new descriptors, or score again."
         )
-    moved = {given: model.carry_over(given) for given in set(answers["dimension_id"].astype(str))}
+    moved = {old: model.carry_over(old) for old in set(answers["dimension_id"].astype(str))}
     renamed = sorted(f"'{old}' as '{new}' ({why})" for old, (new, why) in moved.items() if new and new != old)
     dropped = sorted(f"'{old}' ({why})" for old, (new, why) in moved.items() if new is None)
     if renamed:
