@@ -15,7 +15,7 @@ RESULT = self_assessment.run(load_engagement(), None)  # nothing is written
 @pytest.mark.parametrize(
     "draw, axes",
     [
-        (lambda: plot_radars(RESULT.tables["scores"]), 4),
+        (lambda: plot_radars(RESULT.tables["scores"]), 5),  # one radar per component
         (lambda: plot_radar(RESULT.tables["scores"], "operations"), 1),
         (lambda: plot_heatmap(RESULT.answers, [d.id for d in RESULT.model.dimensions]), 2),  # with its colour bar
         (lambda: plot_gaps(gaps(RESULT.tables["scores"])), 1),

@@ -123,3 +123,14 @@ def test_a_library_writing_to_the_terminal_while_loading_does_not_stop_the_serve
         assert noisy.ready()
     finally:
         noisy.close()
+
+
+def test_ready_is_seen_when_it_arrives_together_with_a_librarys_line():
+    """Both lines in the pipe before the runner reads: the first read must not take 'ready' with it and then wait."""
+    noisy = ForkServer(["__import__('os').write(1, b'a C library says hello\\n')"])
+    try:
+        time.sleep(8)  # long enough for the server to have loaded and written both lines
+        started = time.monotonic()
+        assert noisy.ready(timeout=20) and time.monotonic() - started < 5
+    finally:
+        noisy.close()

@@ -81,7 +81,7 @@ def test_two_packs_pool_into_the_room(packs, room):
     done = {k.kind: k for k in result.kinds}
     assert set(done) == {"self_assessment", "consensus", "quick_test", "role_checklist", "backlog"}
     sa = done["self_assessment"]
-    assert (sa.added, sa.already, sa.updated, sa.written) == (3, 168, 0, True)
+    assert (sa.added, sa.already, sa.updated, sa.written) == (3, 240, 0, True)
     assert all(not k.changes and not k.written for k in result.kinds if k.kind != "self_assessment")
     after = (room / "workshop/self_assessment.csv").read_bytes()
     assert after.startswith(before)  # the room's rows as they were, the new ones after them
@@ -97,7 +97,7 @@ def test_two_packs_pool_into_the_room(packs, room):
     assert not (sample_dir() / "workshop" / "segment_names.csv").exists()
     # pooling again changes nothing: every row is already there
     again = {k.kind: k for k in pool_answers([a, b], room).kinds}["self_assessment"]
-    assert (again.added, again.already, again.written) == (0, 171, False)
+    assert (again.added, again.already, again.written) == (0, 243, False)
     assert (room / "workshop/self_assessment.csv").read_bytes() == after
 
 
@@ -117,7 +117,7 @@ def test_conflict_between_sources_is_refused_with_a_report(packs, room):
     _add(a / SA, "Ann", "understand.segmentation", 1, 3, "no conflict here")
     _add(b / SA, "Ann", "understand.definition", 3, 4, "ours")
     quick = a / "riverton/workshop/quick_test.csv"  # another kind, agreeing: pooled on its own
-    quick.write_text(quick.read_text().replace("q1,yes,\n", "q1,yes,Only on paper\n"))
+    quick.write_text(quick.read_text().replace("q1,yes,yes,\n", "q1,yes,yes,Only on paper\n"))
     before = _digest(room)
     result = pool_answers([a, b], room)
     assert not result.ok
@@ -128,18 +128,18 @@ def test_conflict_between_sources_is_refused_with_a_report(packs, room):
     assert conflict.key == {"participant": "Ann", "dimension_id": "understand.definition"}
     assert conflict.column == "current_level"
     assert [(p.parent.parent.parent.name, row, value) for p, row, value, _ in conflict.places] == [
-        ("laptop-a", 170, "2"),
-        ("laptop-b", 170, "3"),
+        ("laptop-a", 242, "2"),
+        ("laptop-b", 242, "3"),
     ]
     after = _digest(room)
     assert after["workshop/self_assessment.csv"] == before["workshop/self_assessment.csv"]
     assert done["quick_test"].written and done["quick_test"].updated == 1
     assert after["workshop/quick_test.csv"] != before["workshop/quick_test.csv"]
     text = "\n".join(result.report())
-    assert "self_assessment: 1 added, 168 already there, 0 updated; REFUSED (1 conflict(s)); nothing written" in text
+    assert "self_assessment: 1 added, 240 already there, 0 updated; REFUSED (1 conflict(s)); nothing written" in text
     assert "self_assessment: participant 'Ann', dimension_id 'understand.definition': current_level differs" in text
-    assert f"'2'                      {a / SA}, row 170" in text
-    assert f"'3'                      {b / SA}, row 170" in text
+    assert f"'2'                      {a / SA}, row 242" in text
+    assert f"'3'                      {b / SA}, row 242" in text
     assert "Fix: make the values agree" in text and "--prefer SOURCE" in text and "rename one in their file" in text
 
 
@@ -151,7 +151,7 @@ def test_conflict_with_the_room_and_prefer(packs, room):
     (conflict,) = {k.kind: k for k in result.kinds}["consensus"].conflicts
     assert conflict.column == "current_level"
     assert [(is_target, value) for _, _, value, is_target in conflict.places] == [(True, "2"), (False, "3")]
-    assert "(target) " + str(room / "workshop/consensus.csv") + ", row 2" in "\n".join(result.report())
+    assert "(target) " + str(room / "workshop/consensus.csv") + ", row 13" in "\n".join(result.report())
     kept = pool_answers([a], room, prefer=room / "engagement.yaml")  # the room's value stays: nothing to write
     assert kept.ok and not {k.kind: k for k in kept.kinds}["consensus"].written
     taken = {k.kind: k for k in pool_answers([a], room, prefer=a).kinds}["consensus"]
@@ -195,7 +195,7 @@ def test_dry_run_writes_nothing(packs, room):
     result = pool_answers([a, b], room, dry_run=True)
     sa = {k.kind: k for k in result.kinds}["self_assessment"]
     assert result.ok and sa.added == 1 and not sa.written
-    assert "self_assessment: 1 added, 168 already there, 0 updated; dry run: not written" in result.report()[0]
+    assert "self_assessment: 1 added, 240 already there, 0 updated; dry run: not written" in result.report()[0]
     assert _digest(room) == before
     assert not list(room.rglob(".*.lock")) and not list(room.rglob("*.tmp"))
 
@@ -228,10 +228,10 @@ def test_columns_are_matched_by_each_engagements_mapping(room, tmp_path):
     (sa,) = result.kinds
     assert (sa.added, sa.already, sa.written) == (2, 1, True), result.report()
     header = answers.read_text().splitlines()[0]
-    assert header == "Name,role,Dimension,current_level,target_level,evidence"  # written as the room names them
+    assert header == "Name,role,Dimension,current_level,target_level,evidence,model_version"  # as the room names them
     table = store_for(load_engagement(yaml), "self_assessment").load().set_index(["Name", "Dimension"])
-    assert table.loc[("Yan", "understand.definition")].tolist() == ["Clerk", "3", "5", "Seen it"]
-    assert table.loc[("Zoe", "understand.definition")].tolist() == ["", "2", "2", ""]
+    assert table.loc[("Yan", "understand.definition")].tolist() == ["Clerk", "3", "5", "Seen it", ""]
+    assert table.loc[("Zoe", "understand.definition")].tolist() == ["", "2", "2", "", ""]
 
 
 def test_pooling_while_the_room_saves_loses_nothing(packs, room):
@@ -307,7 +307,7 @@ def test_cli_exit_codes(packs, room):
     _add(a / SA, "Ann", "understand.definition", 2, 4, "x")
     dry = runner.invoke(app, ["pool", str(a), str(b), "--into", str(room / "engagement.yaml"), "--dry-run"])
     assert dry.exit_code == 0, dry.output
-    assert "self_assessment: 1 added, 168 already there, 0 updated; dry run: not written" in dry.output
+    assert "self_assessment: 1 added, 240 already there, 0 updated; dry run: not written" in dry.output
     ok = runner.invoke(app, ["pool", str(a), str(b), "--into", str(room)])
     assert ok.exit_code == 0 and "; written (" in ok.output
     _add(b / SA, "Ann", "understand.definition", 5, 5, "x")

@@ -119,7 +119,7 @@ def test_the_capability_decision_is_the_component_with_the_largest_priority(run,
         len(summary.decisions) == 5
         and summary.decisions[-1].title == f"Make '{top['component_name']}' the first capability to build"
     )
-    assert f"level {top['current']:.1f} now against {top['target']:.1f} wanted" in summary.decisions[-1].evidence
+    assert f"level {top['current']:g} now against {top['target']:g} wanted" in summary.decisions[-1].evidence
 
 
 def test_findings_reuse_the_headlines(run, summary):

@@ -37,6 +37,7 @@ changes by law or by date, such as State Pension age, stated once with its sourc
 people under State Pension age. A row that fails it is counted apart, as outside the population, in no
 segment and in no share; a row whose value is missing cannot be tested, stays in, and is reported.
 
+>>> from cxmethods.core.paths import templates_dir
 >>> tree = load_rules(templates_dir() / "segment_rules_dwp.yaml")
 >>> [s.id for s in tree.segments]
 ['pre_working_age', 'not_in_paid_work', 'employee', 'self_employed']
@@ -411,6 +412,7 @@ def apply_rules(tree: RuleTree, data: pd.DataFrame) -> tuple[pd.Series, list[Pro
 
     Examples
     --------
+    >>> from cxmethods.core.paths import templates_dir
     >>> tree = load_rules(templates_dir() / "segment_rules_dwp.yaml")
     >>> people = pd.DataFrame({"age": [12, 40, 40, 70], "employment_status": ["not_in_paid_work", "employee", "employee", "employee"],
     ...                        "seeking_work": [False] * 4, "private_second_pension": [False, True, False, True]})

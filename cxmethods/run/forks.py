@@ -61,8 +61,10 @@ class ForkServer:
         # rest before the server can make them load as in a kernel (_as_in_a_kernel)
         boot = f"import runpy; runpy.run_path({__file__!r}, run_name='__main__')"
         command = [sys.executable, "-c", boot, self.path, str(os.getpid()), *statements]
+        # unbuffered: a line read is all that is taken from the pipe, so "ready" written just after a library's own
+        # line is still there for select() to see (a buffered reader would hold it, and ready() wait its timeout out)
         self.process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, start_new_session=True, cwd=self.folder
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, start_new_session=True, cwd=self.folder, bufsize=0
         )
         self._ready: bool | None = None
         self._lock = threading.Lock()  # kernels are asked for from several threads

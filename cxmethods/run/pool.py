@@ -200,7 +200,7 @@ def pool_answers(
     >>> pool_answers([laptop], folder / "room").report()[0].split(" (")[0]
     'quick_test: 0 added, 1 already there, 1 updated; written'
     >>> (folder / "room" / "workshop" / "quick_test.csv").read_text().splitlines()[-1]
-    'q9,yes,"Asked, but nobody knows"'
+    'q9,yes,yes,"Asked, but nobody knows"'
     >>> _ = laptop.write_text("question_id,answer,note\\nq9,no,\\n")
     >>> print("\\n".join(pool_answers([laptop], folder / "room").report()))  # doctest: +ELLIPSIS
     quick_test: 0 added, 0 already there, 0 updated; REFUSED (1 conflict(s)); nothing written (...quick_test.csv)

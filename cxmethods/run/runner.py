@@ -698,6 +698,20 @@ def _widget_ids(nb) -> dict[str, str]:
     return {model: f"{i:032x}" for i, model in enumerate(order + rest, 1)}
 
 
+#: Widgets whose saved value is text someone typed (evidence, a rationale, a note): free text, which may name people.
+_TYPED = ("TextareaModel", "TextModel", "ComboboxModel")
+
+
+def _drop_typed_text(nb) -> None:
+    """Empty what the forms' text boxes held when the notebook ran: the saved widget state would otherwise carry
+    the answers files' free text, unredacted, into the executed notebook (the files keep it; the run's tables and
+    report have it redacted)."""
+    state = nb.metadata.get("widgets", {}).get(_WIDGET_STATE, {}).get("state", {})
+    for model in state.values():
+        if model.get("model_name") in _TYPED and model.get("state", {}).get("value"):
+            model["state"]["value"] = ""
+
+
 def _normalise(path: Path, source: Path) -> None:
     """Make an executed notebook the same bytes for the same inputs: drop the execution clock times
     (run.json keeps each workbook's time), number widget models in order instead of at random, and give
@@ -715,6 +729,7 @@ def _normalise(path: Path, source: Path) -> None:
     for cell in nb.cells:
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell.id = "injected-parameters"
+    _drop_typed_text(nb)
     ids = _widget_ids(nb)
     text = nbformat.writes(nb)
     if ids:

@@ -23,8 +23,8 @@ Examples
 ...                        questions=[Question("q1", "understand", "Do staff know who the customers are?")])
 >>> form.controls["answer"]["q1"].value = "no"
 >>> print((folder / "workshop" / "quick_test.csv").read_text().strip())
-question_id,answer,note
-q1,no,
+question_id,answer,team_answer,note
+q1,no,,
 >>> tmp.cleanup()
 """
 
