@@ -24,7 +24,7 @@ pytestmark = pytest.mark.browser
 
 PARTICIPANT, ROLE = "Test Facilitator", "Workshop facilitator"
 SAVED_WITHIN = 1.0  # seconds from a click or the last keystroke to the answer on disk
-ANSWER_COLUMNS = ["participant", "role", "dimension_id", "current_level", "target_level", "evidence"]
+ANSWER_COLUMNS = ["participant", "role", "dimension_id", "current_level", "target_level", "evidence", "model_version"]
 # A comma and quotes: the evidence must come back from the CSV exactly as typed.
 EVIDENCE = 'Stakeholder map v2, agreed by the senior team in "March"'
 EVIDENCE_2 = "Segments are in the 2023 strategy only"
@@ -159,7 +159,7 @@ def test_self_assessment_saves_each_answer_and_survives_a_restart_and_a_killed_k
     book.run_all()
     form = book.form(f"Self-assessment · {PARTICIPANT}")
     expect(form).to_contain_text("Who the customers are")
-    expect(form).to_contain_text("0 of 21")
+    expect(form).to_contain_text("0 of 30 dimensions answered")
     form.scroll_into_view_if_needed()
     book.shoot("01-form-screen.png")
     book.shoot("01-form.png", form)
@@ -187,7 +187,7 @@ def test_self_assessment_saves_each_answer_and_survives_a_restart_and_a_killed_k
     form.locator("textarea").press_sequentially(EVIDENCE, delay=40)
     took.append(wait_for_row(answers, first, {"current_level": "3", "target_level": "5", "evidence": EVIDENCE}))
     expect(form).to_contain_text(re.compile(r"Saved \d\d:\d\d:\d\d · workshop/self_assessment\.csv"))
-    expect(form).to_contain_text("1 of 21")
+    expect(form).to_contain_text("1 of 30 dimensions answered")
     expect(form.locator("li").filter(has_text="3 · ")).to_contain_text("current")
     expect(form.locator("li").filter(has_text="5 · ")).to_contain_text("target")
     after = read_table(answers)
@@ -205,7 +205,7 @@ def test_self_assessment_saves_each_answer_and_survives_a_restart_and_a_killed_k
     expect_pressed(form, "Current level", "3")
     expect_pressed(form, "Target level", "5")
     expect(form.locator("textarea")).to_have_value(EVIDENCE)
-    expect(form).to_contain_text("1 of 21")
+    expect(form).to_contain_text("1 of 30 dimensions answered")
     assert answers.read_bytes() == on_disk, "Re-running the workbook changed the answers file"
     book.shoot("04-after-restart.png", form)
 
@@ -258,7 +258,7 @@ def test_self_assessment_saves_each_answer_and_survives_a_restart_and_a_killed_k
     # Nothing lost: run the workbook on the new kernel and go back to the second dimension.
     book.run_all()
     form = book.form(f"Self-assessment · {PARTICIPANT}")
-    expect(form).to_contain_text("2 of 21")
+    expect(form).to_contain_text("2 of 30 dimensions answered")
     form.get_by_role("button", name="Next").click()
     expect(form).to_contain_text("Segmentation in use")
     expect_pressed(form, "Current level", "2")
