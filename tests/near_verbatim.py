@@ -36,6 +36,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 WINDOW = 10  # words of the project's text looked at together
 MATCHES = 8  # of them found in a seed in the same order: a copy
 SPREAD = 12  # the seed words they match lie within this many (so at most two words were added around them)
@@ -52,17 +54,19 @@ ALLOWED: tuple[str, ...] = (
     # sections of One Size Fits Few cited as sources by their titles
     "Getting from Here to There",
     "Using Channel Management to Ensure Services Are Accessible and Efficiently Delivered",
-    # the four components of the PwC report (Part I's section titles), which name the maturity model's components
-    "Understand the customer",
-    "Build operations around the customer",
-    "Manage stakeholder relationships",
-    "Use customer understanding to deliver target outcomes",
     # the DWP segments' names as the PwC report's table (Component 1) labels them, which the DWP rule tree
     # (templates/segment_rules_dwp.yaml) keeps as its segments' names
     "Pre-working age",
     "Not in paid employment",
     "Working for an employer",
     "Not seeking work",
+)
+
+# the maturity model's component names, which are the PwC report's component titles (Part I), read from the model
+# itself so that this file does not repeat them
+ALLOWED += tuple(
+    c["name"]
+    for c in yaml.safe_load((Path(__file__).parent.parent / "templates" / "maturity_model.yaml").read_text())["components"]
 )
 
 # folded into one word each: swapping one for another is not paraphrase
