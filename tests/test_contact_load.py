@@ -14,14 +14,14 @@ import yaml
 from cxmethods import load_engagement
 from cxmethods.methods.contacts import ContactLog
 
-#: What the flags were before one sort gave them: two window passes over the log (``_rows`` holds both).
+#: What the flags were before one sort gave them: two window passes over the log (view ``flagged`` holds both).
 WINDOWS = """
     SELECT contact_id, created_at, is_repeat, is_follow_up,
            coalesce(created_at - lag(created_at) OVER (PARTITION BY customer_id, reason ORDER BY created_at, contact_id)
                     <= INTERVAL {days} DAY, false) AND customer_id IS NOT NULL AS by_window_repeat,
            coalesce(created_at - lag(created_at) OVER (PARTITION BY customer_id ORDER BY created_at, contact_id)
                     <= INTERVAL {days} DAY, false) AND customer_id IS NOT NULL AS by_window_follow_up
-    FROM _rows"""
+    FROM flagged"""
 
 
 def _engagement(folder: Path, log: str, columns: dict | None = None, **extra) -> Path:
@@ -95,7 +95,7 @@ def test_a_contact_at_the_same_time_as_another_follows_it_by_contact_id(tmp_path
     )
     rows.to_csv(tmp_path / "log.csv", index=False)
     with ContactLog(load_engagement(_engagement(tmp_path, "log.csv"))) as opened:
-        flags = opened.query("SELECT contact_id, is_repeat, is_follow_up FROM _rows ORDER BY contact_id")
+        flags = opened.query("SELECT contact_id, is_repeat, is_follow_up FROM flagged ORDER BY contact_id")
     assert flags["is_repeat"].tolist() == [False, True, False]
     assert flags["is_follow_up"].tolist() == [False, True, False]
 
@@ -147,7 +147,7 @@ def test_typed_parquet_columns_read_as_their_text_would_be(tmp_path, date_format
         doc["inputs"]["contact_log"].update(extra)
         (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
         with ContactLog(load_engagement(tmp_path / "engagement.yaml")) as opened:
-            table = opened.query("SELECT * FROM _rows ORDER BY contact_id").drop(columns=["_aligned"], errors="ignore")
+            table = opened.query("SELECT * FROM flagged ORDER BY contact_id")
             quality = opened.data_quality()
         # the salt is drawn from the file's bytes, so the two files' pseudonyms differ: compare who is who instead
         table["customer_id"] = table["customer_id"].map({c: i for i, c in enumerate(table["customer_id"].dropna().unique())})

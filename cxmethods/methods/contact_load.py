@@ -1,15 +1,19 @@
-"""Reading a contact log into DuckDB for :class:`~cxmethods.methods.contacts.ContactLog`: one pass over the file.
+"""Reading a contact log into DuckDB for :class:`~cxmethods.methods.contacts.ContactLog`: one pass writes the table.
 
-1. The file is read once into table ``_staged``: identifiers cleaned, times and numbers typed, customer ids hashed,
-   categories kept as written. A column the file already types (a Parquet timestamp, a number) is taken as it is,
-   where its text would be read back to the same value; only text is parsed.
-2. The categories' few distinct values are recoded in Python by :func:`~cxmethods.io.values.coerce` itself, so
-   ``cxm validate`` and the analysis read them alike.
+1. The categories' few distinct values are read first (one scan of those columns) and recoded in Python by
+   :func:`~cxmethods.io.values.coerce` itself, so ``cxm validate`` and the analysis read them alike.
+2. One pass over the file writes table ``_rows``: identifiers cleaned, times and numbers typed, customer ids
+   hashed to a 64-bit pseudonym, categories recoded through those maps and stored as DuckDB enums (a byte or two a
+   row instead of the text: ten million rows stay in memory, where text spilled to disk). A column the file
+   already types (a Parquet timestamp, a number) is taken as it is, where its text would be read back to the same
+   value; only text is parsed.
 3. Repeat contact: one sort of the log's keys (customer, time, contact) gives each contact its customer's previous
    contact, and a stable sort of that order by reason its previous one about the same reason
-   (:func:`_repeat_flags`): the flags two SQL window passes used to give.
-4. One copy writes table ``_rows``, the recoded fields with the flags beside them. The analyses read it through
-   the views ``contacts`` (the fields mapped) and ``flags`` (with ``is_repeat`` and ``is_follow_up``).
+   (:func:`_repeat_flags`): the flags two SQL window passes used to give, written into ``_rows`` by row id (only
+   the rows flagged: a few in a hundred).
+4. The analyses read the views ``contacts`` (the fields mapped, categories as text, the customer's pseudonym as
+   16 hex digits, and as its number ``_customer``), ``flagged`` (the same with ``is_repeat`` and ``is_follow_up``) and ``flags`` (what repeat
+   contact, failure demand and the baselines read).
 
 What was cleaned or mixed is counted in table ``notes`` (``check_name``, ``rows``) for
 :meth:`~cxmethods.methods.contacts.ContactLog.data_quality`.
@@ -73,7 +77,8 @@ def load(
     window_days: int,
     parallel: bool = True,
 ) -> list[str]:
-    """Create table ``_rows`` and views ``contacts`` and ``flags`` (see the module's description); return the fields mapped.
+    """Create table ``_rows`` and views ``contacts``, ``flagged`` and ``flags`` (see the module's
+    description); return the fields mapped.
 
     ``customer_id`` is replaced by a salted hash (the first 16 hex digits of its SHA-256) as it is loaded, so no
     analysis, table or notebook can show a raw customer reference (some exports use e-mail addresses or phone
@@ -91,11 +96,18 @@ def load(
             "Fix: map it under inputs.contact_log.columns (cxm validate lists every problem)."
         )
     recoded = [ours for ours in mapping if ours in spec.values or fields[ours].kind in _MAPPED_KINDS]
-    staged, offsets, changed = _staged_columns(mapping, types, recoded, spec, salt, timezone)
-    # the one pass over the file: the offsets written and the identifiers cleaned ride along as helper columns
-    con.execute(f"CREATE TABLE _staged AS SELECT {', '.join(staged)} FROM raw")
+    written = {ours: _as_text(mapping[ours], types[mapping[ours]]) for ours in recoded}
     cleaned, mixed = NOTES
-    notes = [(f"{ours}: {cleaned}", n) for ours, n in _recode(con, recoded, spec)]
+    counts, enums = _recode(con, written, spec)
+    notes = [(f"{ours}: {cleaned}", n) for ours, n in counts]
+    columns, offsets, changed = _columns(mapping, types, recoded, spec, salt, timezone)
+    # the one pass over the file: categories through their maps; the offsets written and the identifiers cleaned
+    # ride along as helper columns
+    joins = " ".join(f"LEFT JOIN {o}_map ON {o}_map.raw = {written[o]}" for o in recoded)
+    # the maps are the small side of each join (DuckDB's default for a left join; its optimizer would swap them)
+    with _optimizer_off(con, "build_side_probe_side"):
+        con.execute(f"CREATE TABLE _rows AS SELECT {', '.join(columns)} FROM raw {joins}")
+    con.execute("DROP VIEW raw")
     times = [ours for ours in mapping if fields[ours].kind in ("datetime", "date")]
     notes += [(f"{ours}: {mixed}", _mixed_offsets(con, ours) if ours in offsets else 0) for ours in times]
     ids = [ours for ours in mapping if fields[ours].kind == "id" and ours not in recoded]
@@ -106,9 +118,8 @@ def load(
     con.execute("CREATE TABLE notes (check_name VARCHAR, rows BIGINT)")
     if notes:
         con.executemany("INSERT INTO notes VALUES (?, ?)", [[c, int(n)] for c, n in notes])
-    _write_rows(con, list(mapping), recoded, salt, window_days)
-    con.execute("DROP TABLE _staged")
-    con.execute("DROP VIEW raw")
+    _flag_repeats(con, "customer_id" in mapping, window_days)
+    _views(con, list(mapping), enums)
     return list(mapping)
 
 
@@ -144,32 +155,48 @@ def _source(con: duckdb.DuckDBPyConnection, path: Path, spec: InputFile, paralle
     return "excel_source"
 
 
-def _staged_columns(
+def _as_text(theirs: str, typed: str) -> str:
+    """SQL: a recoded field's value as written (text), the key of its map."""
+    quoted = _quoted(theirs)
+    return quoted if typed == "VARCHAR" else f"CAST({quoted} AS VARCHAR)"
+
+
+def _quoted(theirs: str) -> str:
+    return f'"{theirs.replace(chr(34), chr(34) * 2)}"'
+
+
+def _columns(
     mapping: dict[str, str], types: dict[str, str], recoded: list[str], spec: InputFile, salt: str, timezone: str | None
 ) -> tuple[list[str], set[str], set[str]]:
-    """The SELECT list of table ``_staged``; the fields with an offset helper column, and with a cleaned-id one.
+    """The SELECT list of table ``_rows``; the fields with an offset helper column, and with a cleaned-id one.
 
     Each field is read as :mod:`cxmethods.io.values` reads its text (``trim``med, empty = no value); a typed column
-    whose text would be read back to the same value is taken as it is (:data:`_NUMBERS`, :data:`_TIMES`). Recoded
-    fields are kept as written (``_raw_<field>``, as text), for :func:`_recode`."""
+    whose text would be read back to the same value is taken as it is (:data:`_NUMBERS`, :data:`_TIMES`). A recoded
+    field is its map's value (the map joined on the value as written); ``reason`` also keeps its map's code
+    (``_reason_code``, a number per reason, for repeat contact). The customer is ``_customer``, the pseudonym as a
+    64-bit number."""
     fields = INPUTS["contact_log"].fields
     select, offsets, changed = [], set(), set()
     for ours, theirs in mapping.items():
-        quoted = f'"{theirs.replace(chr(34), chr(34) * 2)}"'
+        quoted = _quoted(theirs)
         column = f"trim(CAST({quoted} AS VARCHAR))"
         kind, typed = fields[ours].kind, types[theirs]
-        if ours in recoded:
-            select.append(f"{quoted if typed == 'VARCHAR' else f'CAST({quoted} AS VARCHAR)'} AS _raw_{ours}")
+        if ours == "customer_id" and ours in recoded:
+            select.append(f"{_pseudonym(f'{ours}_map.value', salt)} AS _customer")
+        elif ours in recoded:
+            select.append(f"{ours}_map.value AS {ours}")
+            if ours == "reason":
+                select.append("reason_map.code AS _reason_code")
         elif kind == "id" and typed in _INTEGERS:  # digits and a sign: nothing to clean
             value = f"CAST({quoted} AS VARCHAR)"
-            select.append(f"{_hashed(value, salt) if ours == 'customer_id' else value} AS {ours}")
+            select.append(f"{_pseudonym(value, salt)} AS _customer" if ours == "customer_id" else f"{value} AS {ours}")
         elif ours == "customer_id":
-            select.append(f"{_hashed(f'nullif({_sql_id(column)}, {chr(39) * 2})', salt)} AS {ours}")
+            select.append(f"{_pseudonym(f'nullif({_sql_id(column)}, {chr(39) * 2})', salt)} AS _customer")
         elif kind in ("datetime", "date") and (typed in _TIMES or typed == _NANOSECONDS):
             select.append(f"{_typed_times(quoted, typed, kind, spec)} AS {ours}")
         elif kind in ("datetime", "date"):
-            value, offset = _sql_times(column, kind, spec, timezone)
-            select += [f"{value} AS {ours}", f"{offset} AS _offset_{ours}"]
+            value, offset = _sql_times(f"CAST({quoted} AS VARCHAR)", kind, spec, timezone)
+            select += [f"{value} AS {ours}", f"CAST({offset} AS SMALLINT) AS _offset_{ours}"]
             offsets.add(ours)
         elif kind == "number" and typed in _NUMBERS:
             number = f"CAST({quoted} AS DOUBLE)"
@@ -183,8 +210,13 @@ def _staged_columns(
 
 
 def _hashed(value: str, salt: str) -> str:
-    """SQL: the pseudonym of a customer id (NULL stays NULL)."""
+    """SQL: the pseudonym of a customer id as 16 hex digits (NULL stays NULL)."""
     return f"left(sha256({sql_literal(salt)} || {value}), 16)"
+
+
+def _pseudonym(value: str, salt: str) -> str:
+    """SQL: the pseudonym of a customer id as the number its 16 hex digits write (8 bytes a row, not 32)."""
+    return f"CAST('0x' || {_hashed(value, salt)} AS UBIGINT)"
 
 
 def _typed_times(quoted: str, typed: str, kind: str, spec: InputFile) -> str:
@@ -217,15 +249,15 @@ def _sql_id_changed(column: str) -> str:
     return f"regexp_matches({column}, '[{INVISIBLE}{SPACES.replace(' ', '')}]|  ')"
 
 
-def _sql_times(column: str, kind: str, spec: InputFile, timezone: str | None) -> tuple[str, str]:
-    """SQL for a time read by :func:`cxmethods.io.values.parse_times`' rule, and for its offset in minutes east of
-    UTC (NULL where none is written)."""
-    text = f"nullif({column}, '')"
+def _sql_times(written_as: str, kind: str, spec: InputFile, timezone: str | None) -> tuple[str, str]:
+    """SQL for a time read by :func:`cxmethods.io.values.parse_times`' rule from its text (``written_as``), and for
+    its offset in minutes east of UTC (NULL where none is written)."""
+    text = f"nullif(trim({written_as}), '')"
     pattern = sql_literal(OFFSET)
-    # an offset (Z, +01:00, -0500, +01) ends the text, so its last six characters hold a Z, + or -: only such
-    # texts are searched (most logs write none)
-    maybe = f"(right({text}, 1) = 'Z' OR contains(right({text}, 6), '+') OR contains(right({text}, 6), '-'))"
-    written = f"CASE WHEN {maybe} THEN regexp_extract({text}, {pattern}, 2) ELSE '' END"
+    # an offset (Z, +01:00, -0500, +01) ends the text: only texts ending so are searched, and the rest (most logs
+    # write no offset) read the short way, untrimmed (DuckDB's own reading passes over spaces around a time)
+    maybe = f"regexp_matches({written_as}, '[Z+-][0-9:]{{0,5}} *$')"
+    written = f"regexp_extract({text}, {pattern}, 2)"
     local = f"CASE WHEN {written} <> '' THEN regexp_extract({text}, {pattern}, 1) ELSE {text} END"
     digits = f"replace(substr({written}, 2), ':', '')"
     offset = (
@@ -233,20 +265,24 @@ def _sql_times(column: str, kind: str, spec: InputFile, timezone: str | None) ->
         f"ELSE (CASE WHEN left({written}, 1) = '-' THEN -1 ELSE 1 END) * (CAST(substr({digits}, 1, 2) AS INTEGER) * 60 "
         f"+ coalesce(try_cast(nullif(substr({digits}, 3, 2), '') AS INTEGER), 0)) END"
     )
-    iso = f"try_cast(replace({local}, 'T', ' ') AS TIMESTAMP)"
-    value = iso
-    if spec.date_format:
-        own = spec.date_format.replace("%z", "").replace("%Z", "").strip()
-        if own != spec.date_format:
-            value = f"coalesce(try_strptime(trim({local}), {sql_literal(own)}), {iso})"
-        else:
-            value = f"coalesce(try_strptime({text}, {sql_literal(spec.date_format)}), {iso})"
-    if timezone is not None:
-        # the clock time written, less its offset, is UTC; shown as the engagement's zone's clock time
-        utc = f"(CAST({value} AS TIMESTAMP) - to_minutes(CAST({offset} AS BIGINT)))"
-        value = f"CASE WHEN {offset} IS NULL THEN {value} ELSE timezone({sql_literal(timezone)}, timezone('UTC', {utc})) END"
-    value = f"CAST({value} AS TIMESTAMP)"
-    return (f"date_trunc('day', {value})" if kind == "date" else value), offset
+
+    def read(local: str, offset: str | None) -> str:
+        iso = f"try_cast(replace({local}, 'T', ' ') AS TIMESTAMP)"
+        value = iso
+        if spec.date_format:
+            own = spec.date_format.replace("%z", "").replace("%Z", "").strip()
+            if own != spec.date_format:
+                value = f"coalesce(try_strptime(trim({local}), {sql_literal(own)}), {iso})"
+            else:
+                value = f"coalesce(try_strptime({text}, {sql_literal(spec.date_format)}), {iso})"
+        if timezone is not None and offset is not None:
+            # the clock time written, less its offset, is UTC; shown as the engagement's zone's clock time
+            utc = f"(CAST({value} AS TIMESTAMP) - to_minutes(CAST({offset} AS BIGINT)))"
+            value = f"CASE WHEN {offset} IS NULL THEN {value} ELSE timezone({sql_literal(timezone)}, timezone('UTC', {utc})) END"
+        return f"CAST({value} AS TIMESTAMP)"
+
+    value = f"CASE WHEN {maybe} THEN {read(local, offset)} ELSE {read(text if spec.date_format else written_as, None)} END"
+    return (f"date_trunc('day', {value})" if kind == "date" else value), f"CASE WHEN {maybe} THEN {offset} END"
 
 
 def _sql_value(column: str, kind: str, spec: InputFile) -> str:
@@ -263,9 +299,9 @@ def _sql_value(column: str, kind: str, spec: InputFile) -> str:
 
 def _mixed_offsets(con: duckdb.DuckDBPyConnection, ours: str) -> int:
     """Readable times whose offset differs from the column's most common one (as :func:`cxmethods.io.values.mixed_offsets`,
-    over the whole log), from the helper column ``_offset_<field>`` of table ``_staged``."""
+    over the whole log), from the helper column ``_offset_<field>`` of table ``_rows``."""
     found = con.execute(
-        f"SELECT coalesce(CAST(_offset_{ours} AS VARCHAR), 'none') AS o, count(*) AS n FROM _staged "
+        f"SELECT coalesce(CAST(_offset_{ours} AS VARCHAR), 'none') AS o, count(*) AS n FROM _rows "
         f"WHERE {ours} IS NOT NULL GROUP BY 1"
     ).fetchall()
     if len(found) < 2:
@@ -274,31 +310,34 @@ def _mixed_offsets(con: duckdb.DuckDBPyConnection, ours: str) -> int:
 
 
 def _counts(con: duckdb.DuckDBPyConnection, flags: list[str]) -> list[int]:
-    """How many rows of ``_staged`` have each boolean helper column true, in one scan."""
+    """How many rows of ``_rows`` have each boolean helper column true, in one scan."""
     if not flags:
         return []
-    found = con.execute("SELECT " + ", ".join(f"count(*) FILTER (WHERE {f})" for f in flags) + " FROM _staged").fetchall()[0]
+    found = con.execute("SELECT " + ", ".join(f"count(*) FILTER (WHERE {f})" for f in flags) + " FROM _rows").fetchall()[0]
     return [int(n) for n in found]
 
 
 # --------------------------------------------------------------------------- categories
 
 
-def _recode(con: duckdb.DuckDBPyConnection, recoded: list[str], spec: InputFile) -> list[tuple[str, int]]:
-    """Map each recoded field's distinct values as written to ours (table ``<field>_map``: ``raw``, ``value``,
-    ``code``, a number per value); return how many rows of each hold a value cleaning changed (invisible
-    characters, look-alike forms). The distinct values of all of them come from one scan (grouping sets)."""
-    if not recoded:
-        return []
-    keys = [f"_raw_{ours}" for ours in recoded]
+def _recode(con: duckdb.DuckDBPyConnection, written: dict[str, str], spec: InputFile) -> tuple[list[tuple[str, int]], set[str]]:
+    """Map each recoded field's distinct values as written (``written``: the field's text in view ``raw``) to ours
+    (table ``<field>_map``: ``raw``, ``value``, ``code``, a number per value); return how many rows of each hold a
+    value cleaning changed (invisible characters, look-alike forms), and the fields whose values are text, which
+    the map gives as an enum (type ``_<field>_values``, its values in sorted order). The distinct values of all of
+    them come from one scan of their columns (grouping sets)."""
+    if not written:
+        return [], set()
+    keys = [f"k{i}" for i in range(len(written))]
     found = con.execute(
         f"SELECT *, {', '.join(f'trim({k}) AS t{i}' for i, k in enumerate(keys))} FROM (SELECT {', '.join(keys)}, "
         f"{', '.join(f'grouping({k}) AS g{i}' for i, k in enumerate(keys))}, count(*) AS n "
-        f"FROM _staged GROUP BY GROUPING SETS ({', '.join(f'({k})' for k in keys)}))"
+        f"FROM (SELECT {', '.join(f'{text} AS {k}' for text, k in zip(written.values(), keys))} FROM raw) "
+        f"GROUP BY GROUPING SETS ({', '.join(f'({k})' for k in keys)}))"
     ).df()
-    counts = []
+    counts, enums = [], set()
     fields = INPUTS["contact_log"].fields
-    for i, (ours, key) in enumerate(zip(recoded, keys)):
+    for i, (ours, key) in enumerate(zip(written, keys)):
         # grouping(k) is 0 on the rows of k's own set, where a missing value is a real one
         distinct = found.loc[found[f"g{i}"] == 0, [key, f"t{i}", "n"]].reset_index(drop=True)
         raw = distinct[key].astype(object).where(distinct[key].notna(), None)
@@ -308,68 +347,100 @@ def _recode(con: duckdb.DuckDBPyConnection, recoded: list[str], spec: InputFile)
             text = text.replace({k: ("" if v is None else v) for k, v in spec.values[ours].items()})
         value, _ = coerce(text, fields[ours].kind, spec)
         codes, _ = pd.factorize(value)  # -1 for no value
-        table = pd.DataFrame({"raw": raw, "value": value.astype(object).where(value.notna(), None), "code": codes + 1})
+        value = value.astype(object).where(value.notna(), None)
+        table = pd.DataFrame({"raw": raw, "value": value, "code": codes + 1})
         con.register(f"{ours}_map_df", table)
-        con.execute(f"CREATE TABLE {ours}_map AS SELECT CAST(raw AS VARCHAR) AS raw, value, code FROM {ours}_map_df")
+        given = [v for v in value if v is not None]
+        if given and all(isinstance(v, str) for v in given):
+            con.execute(
+                f"CREATE TYPE _{ours}_values AS ENUM (SELECT DISTINCT value FROM {ours}_map_df WHERE value IS NOT NULL ORDER BY value)"
+            )
+            enums.add(ours)
+        typed = f"CAST(value AS _{ours}_values)" if ours in enums else "value"
+        con.execute(f"CREATE TABLE {ours}_map AS SELECT CAST(raw AS VARCHAR) AS raw, {typed} AS value, code FROM {ours}_map_df")
         con.unregister(f"{ours}_map_df")
-    return counts
+    return counts, enums
 
 
-# --------------------------------------------------------------------------- repeat contact and the table
+# --------------------------------------------------------------------------- repeat contact and the views
 
 
-def _write_rows(con: duckdb.DuckDBPyConnection, fields: list[str], recoded: list[str], salt: str, window_days: int) -> None:
-    """Write table ``_rows`` from ``_staged``: the fields recoded, ``is_repeat`` and ``is_follow_up``; create the
-    views ``contacts`` and ``flags`` on it."""
-
-    def value(ours: str) -> str:
-        if ours not in recoded:
-            return f"s.{ours}"
-        mapped = f"{ours}_map.value"
-        return _hashed(mapped, salt) if ours == "customer_id" else mapped
-
-    def joins(names: list[str]) -> str:
-        return " ".join(f"LEFT JOIN {o}_map ON {o}_map.raw = s._raw_{o}" for o in names if o in recoded)
-
-    select = ", ".join(f"{value(ours)} AS {ours}" for ours in fields)
-    if "customer_id" not in fields:
+def _flag_repeats(con: duckdb.DuckDBPyConnection, customers: bool, window_days: int) -> None:
+    """Add columns ``is_repeat`` and ``is_follow_up`` to table ``_rows`` (false without customer ids)."""
+    con.execute("ALTER TABLE _rows ADD COLUMN is_repeat BOOLEAN DEFAULT false")
+    con.execute("ALTER TABLE _rows ADD COLUMN is_follow_up BOOLEAN DEFAULT false")
+    if not customers:
+        return
+    rows = int(con.execute("SELECT count(*) FROM _rows").fetchall()[0][0])
+    codes = int(con.execute("SELECT coalesce(max(code), 0) FROM reason_map").fetchall()[0][0])
+    found = con.execute(f"""
+        SELECT CAST(rowid AS {"UINTEGER" if rows < 2**32 else "BIGINT"}) AS rid,
+               CAST(coalesce(_reason_code, 0) AS {"USMALLINT" if codes < 2**16 else "UBIGINT"}) AS code,
+               _customer AS customer, epoch_us(created_at) AS t
+        FROM _rows WHERE _customer IS NOT NULL AND isfinite(created_at)
+        ORDER BY _customer, created_at""").fetchnumpy()
+    keys = {k: np.asarray(found.pop(k)) for k in list(found)}
+    _ties_by_contact_id(con, keys)
+    flags = _repeat_flags(rows, window_days, keys)
+    # only the rows flagged are written (a few in a hundred), by row id
+    con.register("_flags_df", flags[flags["is_repeat"] | flags["is_follow_up"]])
+    try:
         con.execute(
-            f"CREATE TABLE _rows AS SELECT {select}, false AS is_repeat, false AS is_follow_up FROM _staged s {joins(fields)}"
+            "UPDATE _rows SET is_repeat = f.is_repeat, is_follow_up = f.is_follow_up FROM _flags_df f WHERE f.rid = _rows.rowid"
         )
-    else:
-        rows = int(con.execute("SELECT count(*) FROM _staged").fetchall()[0][0])
-        keys = ["reason", "customer_id", "created_at", "contact_id"]
-        code = "reason_map.code" if "reason" in recoded else "hash(s.reason)"  # reason is a category: always recoded
-        # the customer's pseudonym is 16 hex digits: the same customer, the same 64-bit number
-        codes = (
-            int(con.execute("SELECT coalesce(max(code), 0) FROM reason_map").fetchall()[0][0]) if "reason" in recoded else 2**32
-        )
-        found = con.execute(f"""
-            SELECT CAST(s.rowid AS {"UINTEGER" if rows < 2**32 else "BIGINT"}) AS rid,
-                   CAST(coalesce({code}, 0) AS {"USMALLINT" if codes < 2**16 else "UBIGINT"}) AS code,
-                   CAST('0x' || {value("customer_id")} AS UBIGINT) AS customer, epoch_us({value("created_at")}) AS t
-            FROM _staged s {joins(keys)}
-            WHERE {value("customer_id")} IS NOT NULL AND isfinite({value("created_at")})
-            ORDER BY customer, {value("created_at")}, {value("contact_id")}""").fetchnumpy()
-        flags = _repeat_flags(rows, window_days, {k: np.asarray(found.pop(k)) for k in list(found)})
-        con.register("_flags_df", flags)
-        positional = f"SELECT {select}, f.is_repeat, f.is_follow_up, s.rowid = f.rid AS _aligned FROM _staged s POSITIONAL JOIN _flags_df f"
-        # the optimizer takes the positional join for a few rows and would build its hash tables from the log
-        # rather than from the small maps (seven times the time, and gigabytes): it keeps the maps on that side
-        with _optimizer_off(con, "build_side_probe_side"):
-            con.execute(f"CREATE TABLE _rows AS {positional} {joins(fields)}")
-        if con.execute("SELECT count(*) FROM _rows WHERE NOT _aligned").fetchall()[0][0]:  # never seen: by row id then
-            con.execute("DROP TABLE _rows")
-            by_id = positional.replace("POSITIONAL JOIN _flags_df f", "JOIN _flags_df f ON f.rid = s.rowid")
-            con.execute(f"CREATE TABLE _rows AS {by_id} {joins(fields)}")
+    finally:
         con.unregister("_flags_df")
-    con.execute(f"CREATE VIEW contacts AS SELECT {', '.join(fields)} FROM _rows")
+
+
+def _ties_by_contact_id(con: duckdb.DuckDBPyConnection, keys: dict[str, np.ndarray]) -> None:
+    """Put contacts of one customer at the same time in the order of their contact ids (no id last), in place.
+
+    ``keys`` is sorted by customer and time only: sorting ten million rows by the contact id's text as well took
+    about twice as long, and such ties are few (many where a log records only the day)."""
+    customer, t = keys["customer"], keys["t"]
+    same = (customer[1:] == customer[:-1]) & (t[1:] == t[:-1])  # same[i]: row i + 1 ties with row i
+    if not same.any():
+        return
+    tied = np.zeros(len(t), bool)
+    tied[1:] |= same
+    tied[:-1] |= same
+    at = np.flatnonzero(tied)
+    starts = np.ones(len(at), bool)
+    starts[1:] = ~same[at[1:] - 1]
+    group = np.cumsum(starts)
+    con.register("_tied_df", pd.DataFrame({"rid": keys["rid"][at]}))
+    try:
+        found = con.execute("SELECT t.rid, r.contact_id FROM _tied_df t JOIN _rows r ON r.rowid = t.rid").df()
+    finally:
+        con.unregister("_tied_df")
+    ids = found.set_index("rid")["contact_id"].reindex(keys["rid"][at])
+    # a rank in the text's own order (Python compares code points, as DuckDB compares UTF-8 bytes); no id last
+    rank, _ = pd.factorize(ids, sort=True)
+    rank = np.where(rank < 0, len(at), rank)
+    order = at[np.lexsort((rank, group))]
+    for values in keys.values():
+        values[at] = values[order]
+
+
+def _views(con: duckdb.DuckDBPyConnection, fields: list[str], enums: set[str]) -> None:
+    """Views ``contacts`` (the fields as the analyses read them), ``flagged`` (with the repeat flags) and ``flags``."""
+
+    def shown(ours: str) -> str:
+        if ours == "customer_id":
+            return "printf('%016x', _customer) AS customer_id"
+        return f"CAST({ours} AS VARCHAR) AS {ours}" if ours in enums else ours
+
+    select = ", ".join(shown(ours) for ours in fields)
+    # ``_customer`` too: whether a customer is known, without writing every pseudonym out
+    customer = ", _customer" if "customer_id" in fields else ""
+    con.execute(f"CREATE VIEW contacts AS SELECT {select}{customer} FROM _rows")
+    con.execute(f"CREATE VIEW flagged AS SELECT {select}, is_repeat, is_follow_up FROM _rows")
     # what repeat contact, failure demand, the baseline by channel and reason, the areas and the cube read
     beside = [
         f if f in fields else f"NULL AS {f}"
         for f in ("resolved_first_contact", "service", "handling_minutes", "area", "created_at")
     ]
-    con.execute(f"CREATE VIEW flags AS SELECT reason, channel, {', '.join(beside)}, is_repeat, is_follow_up FROM _rows")
+    con.execute(f"CREATE VIEW flags AS SELECT reason, channel, {', '.join(beside)}, is_repeat, is_follow_up FROM flagged")
 
 
 @contextmanager

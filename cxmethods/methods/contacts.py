@@ -127,15 +127,8 @@ class ContactLog:
         self.settings = engagement.settings.voc
         self._results: dict[str, pd.DataFrame] = {}
         self._tmp = tempfile.TemporaryDirectory(prefix="cxm-contacts-")
-        # in memory, spilling to the temporary folder beyond the memory limit: a table written to a database file
-        # is compressed as it is written, which took three times as long as reading the file
-        self.con = duckdb.connect(":memory:")
-        self.con.execute(f"SET memory_limit = '{memory_limit}'")
-        self.con.execute(f"SET temp_directory = '{Path(self._tmp.name) / 'spill'}'")
-        self.con.execute("SET preserve_insertion_order = false")  # lets large group-bys and sorts stream
-        self.con.execute("SET enable_progress_bar = false")
-        if threads:
-            self.con.execute(f"SET threads = {int(threads)}")
+        self._memory_limit, self._threads = memory_limit, threads
+        self.con = self._connect()
         path = engagement.resolve(spec.path)
         if not path.is_file() or path.stat().st_size == 0:
             self.close()
@@ -155,10 +148,8 @@ class ContactLog:
                     raise
                 # line breaks inside quoted values (free-text columns): the parallel reader cannot split such a
                 # file, so it is read again by one thread, from a clean start
-                for (view,) in self.con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall():
-                    self.con.execute(f'DROP VIEW "{view}"')
-                for (table,) in self.con.execute("SELECT table_name FROM duckdb_tables()").fetchall():
-                    self.con.execute(f'DROP TABLE "{table}"')
+                self.con.close()
+                self.con = self._connect()
                 self.fields = self._load(path, parallel=False)
         except (duckdb.Error, OSError, ValueError) as exc:
             self.close()
@@ -166,6 +157,18 @@ class ContactLog:
                 f"{path}: the contact log cannot be read ({str(exc).splitlines()[0]}). "
                 "Fix: run `cxm validate` on the engagement: it names the row, column and setting to change."
             ) from None
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        # in memory, spilling to the temporary folder beyond the memory limit: a table written to a database file
+        # is compressed as it is written, which took three times as long as reading the file
+        con = duckdb.connect(":memory:")
+        con.execute(f"SET memory_limit = '{self._memory_limit}'")
+        con.execute(f"SET temp_directory = '{Path(self._tmp.name) / 'spill'}'")
+        con.execute("SET preserve_insertion_order = false")  # lets large group-bys and sorts stream
+        con.execute("SET enable_progress_bar = false")
+        if self._threads:
+            con.execute(f"SET threads = {int(self._threads)}")
+        return con
 
     def _load(self, path: Path, *, parallel: bool = True) -> list[str]:
         engagement = self.engagement
@@ -383,10 +386,13 @@ class ContactLog:
             WITH {self._timed_cases()}
             SELECT reason, count(*) FILTER (WHERE measured) AS closed, count(*) FILTER (WHERE auto_closed) AS auto_closed,
                    count(*) FILTER (WHERE still_open) AS open,
-                   median(hours) FILTER (WHERE measured) AS median_hours,
-                   quantile_cont(hours, 0.9) FILTER (WHERE measured) AS p90_hours,
+                   quantile_cont(hours, [0.5, 0.9]) FILTER (WHERE measured) AS q,
                    avg(CAST(same_day AS DOUBLE)) FILTER (WHERE measured) AS same_day_share
             FROM m GROUP BY GROUPING SETS ((reason), ()) ORDER BY reason NULLS FIRST""")
+        # both quantiles from one sort of each group's hours (the median is the 0.5 quantile)
+        quantiles = [q if isinstance(q, (list, np.ndarray)) and len(q) else [np.nan, np.nan] for q in table.pop("q")]
+        table.insert(4, "median_hours", [float(q[0]) for q in quantiles])
+        table.insert(5, "p90_hours", [float(q[1]) for q in quantiles])
         table["reason"] = table["reason"].fillna("(all)")
         return table.round(3)
 
@@ -656,7 +662,7 @@ class ContactLog:
         if "service" in self.fields:
             checks.append(("reason with no service (unknown code?)", "reason IS NOT NULL AND service IS NULL", "kept"))
         if "customer_id" in self.fields:
-            checks.append(("customer id missing", "customer_id IS NULL", "left out of repeat contact"))
+            checks.append(("customer id missing", "_customer IS NULL", "left out of repeat contact"))
         if "handling_minutes" in self.fields:
             checks.append(("handling minutes missing or unreadable", "handling_minutes IS NULL", "left out of handling time"))
             checks.append(("handling time over 8 hours (one contact?)", "handling_minutes > 480", "kept"))
