@@ -104,7 +104,7 @@ def load(
     # the one pass over the file: categories through their maps; the offsets written and the identifiers cleaned
     # ride along as helper columns
     joins = " ".join(f"LEFT JOIN {o}_map ON {o}_map.raw = {written[o]}" for o in recoded)
-    # the maps are the small side of each join (DuckDB's default for a left join; its optimizer would swap them)
+    # each small map is the side the join builds its hash table from, whatever the optimizer estimates of the file
     with _optimizer_off(con, "build_side_probe_side"):
         con.execute(f"CREATE TABLE _rows AS SELECT {', '.join(columns)} FROM raw {joins}")
     con.execute("DROP VIEW raw")
