@@ -209,14 +209,10 @@ def _columns(
     return select, offsets, changed
 
 
-def _hashed(value: str, salt: str) -> str:
-    """SQL: the pseudonym of a customer id as 16 hex digits (NULL stays NULL)."""
-    return f"left(sha256({sql_literal(salt)} || {value}), 16)"
-
-
 def _pseudonym(value: str, salt: str) -> str:
-    """SQL: the pseudonym of a customer id as the number its 16 hex digits write (8 bytes a row, not 32)."""
-    return f"CAST('0x' || {_hashed(value, salt)} AS UBIGINT)"
+    """SQL: the pseudonym of a customer id, the first 16 hex digits of its salted SHA-256, as the number they write
+    (8 bytes a row, not 32; NULL stays NULL)."""
+    return f"CAST('0x' || left(sha256({sql_literal(salt)} || {value}), 16) AS UBIGINT)"
 
 
 def _typed_times(quoted: str, typed: str, kind: str, spec: InputFile) -> str:
